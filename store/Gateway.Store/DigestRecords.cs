@@ -8,8 +8,6 @@ namespace Gateway.Store;
 /// The embedded store's nonces and decision-token records, held by a 128-bit digest of their key with their value as a
 /// number: 32 bytes each in arrays of plain structs, indexed by 4-byte slots, instead of about 250 bytes as strings in
 /// <c>_entries</c> (a gateway at 1,000 requests/s holds some 900,000 nonces and token records for their 605 and 305 s).
-/// Records and slots live outside the GC's heap (<see cref="NativeBuffer{T}"/>), and so does the copy a journal rewrite
-/// reads: tens of MiB that the GC would otherwise count, and collect the large-object heap for, at every rewrite.
 /// Only values that read back exactly are held here (<see cref="TryEncode"/>: a nonce's timestamp,
 /// <see cref="TokenRecording.Issued"/>, <see cref="TokenRecording.Used"/>); anything else stays a plain entry.
 /// Not thread-safe: used under the store's lock.
@@ -34,12 +32,12 @@ internal sealed class DigestRecords
     // skipped: only a record that has expired is removed).
     private static readonly long SliceTicks = TimeSpan.TicksPerSecond / 10;
 
-    private readonly List<NativeBuffer<Record>> _chunks = [];
+    private readonly List<Record[]> _chunks = [];
     private readonly Dictionary<long, List<int>> _slices = [];
     private readonly PriorityQueue<long, long> _sliceOrder = new();
 
     // Open addressing with linear probing, at most half full: a record's position + 1 by its digest's low bits; 0 is empty.
-    private NativeBuffer<int> _slots = new(MinimumSlots);
+    private int[] _slots = new int[MinimumSlots];
     private int _used;
     private int _firstFree = -1;
 
@@ -164,26 +162,13 @@ internal sealed class DigestRecords
         }
     }
 
-    /// <summary>
-    /// The records as they are, copied (under the store's lock) for a rewrite of the journal to restate outside it; the
-    /// copy's memory is given back when it is disposed.
-    /// </summary>
+    /// <summary>The records as they are, copied (under the store's lock) for a rewrite of the journal to restate outside it.</summary>
     public LiveCopy CopyLive(DateTimeOffset now)
     {
-        var chunks = new NativeBuffer<Record>[_chunks.Count];
-        try
+        var chunks = new Record[_chunks.Count][];
+        for (var i = 0; i < chunks.Length; i++)
         {
-            for (var i = 0; i < chunks.Length; i++)
-            {
-                var held = Math.Min(_chunks[i].Length, _used - (i << ChunkShift));
-                chunks[i] = new NativeBuffer<Record>(held);
-                _chunks[i].Span[..held].CopyTo(chunks[i].Span);
-            }
-        }
-        catch
-        {
-            Array.ForEach(chunks, chunk => chunk?.Dispose());
-            throw;
+            chunks[i] = (Record[])_chunks[i].Clone();
         }
 
         return new LiveCopy(chunks, _used, now.UtcTicks);
@@ -221,18 +206,17 @@ internal sealed class DigestRecords
 
         if (_chunks.Count == 0)
         {
-            _chunks.Add(new NativeBuffer<Record>(FirstChunkLength));
+            _chunks.Add(new Record[FirstChunkLength]);
         }
         else if (_used == _chunks[0].Length && _used < ChunkLength)
         {
             var first = _chunks[0];
-            _chunks[0] = new NativeBuffer<Record>(first.Length * 2);
-            first.Span.CopyTo(_chunks[0].Span);
-            first.Dispose();
+            Array.Resize(ref first, first.Length * 2);
+            _chunks[0] = first;
         }
         else if (_used == _chunks.Count << ChunkShift)
         {
-            _chunks.Add(new NativeBuffer<Record>(ChunkLength));
+            _chunks.Add(new Record[ChunkLength]);
         }
 
         return _used++;
@@ -278,8 +262,7 @@ internal sealed class DigestRecords
 
     private void Reindex(int length)
     {
-        _slots.Dispose();
-        _slots = new NativeBuffer<int>(length);
+        _slots = new int[length];
         for (var position = 0; position < _used; position++)
         {
             if (At(position).ExpiresTicks != Free)
@@ -290,32 +273,29 @@ internal sealed class DigestRecords
         }
     }
 
-    // Moves the records to the front of the table, in place and in order, and gives the emptied chunks back: after a burst
-    // the table shrinks back.
+    // Moves the records to the front of the table and lets the emptied chunks go: after a burst the table shrinks back.
     private void Pack()
     {
-        _slices.Clear();
-        _sliceOrder.Clear();
-        var kept = 0;
+        var records = new List<Record>(Count);
         for (var position = 0; position < _used; position++)
         {
             if (At(position).ExpiresTicks != Free)
             {
-                var record = At(position);
-                At(kept) = record;
-                ListExpiry(kept++, record.ExpiresTicks);
+                records.Add(At(position));
             }
         }
 
-        var chunks = kept == 0 ? 0 : ((kept - 1) >> ChunkShift) + 1;
-        for (var i = chunks; i < _chunks.Count; i++)
-        {
-            _chunks[i].Dispose();
-        }
-
-        _chunks.RemoveRange(chunks, _chunks.Count - chunks);
-        _used = kept;
+        _chunks.Clear();
+        _slices.Clear();
+        _sliceOrder.Clear();
+        _used = 0;
         _firstFree = -1;
+        foreach (var record in records)
+        {
+            var position = Allocate();
+            At(position) = record;
+            ListExpiry(position, record.ExpiresTicks);
+        }
 
         var slots = MinimumSlots;
         while (slots < 2 * Count)
@@ -327,13 +307,13 @@ internal sealed class DigestRecords
     }
 
     /// <summary>The live records of a moment, read outside the store's lock.</summary>
-    public sealed class LiveCopy : IDisposable
+    public sealed class LiveCopy
     {
-        private readonly NativeBuffer<Record>[] _chunks;
+        private readonly Record[][] _chunks;
         private readonly int _used;
         private readonly long _nowTicks;
 
-        internal LiveCopy(NativeBuffer<Record>[] chunks, int used, long nowTicks) => (_chunks, _used, _nowTicks) = (chunks, used, nowTicks);
+        internal LiveCopy(Record[][] chunks, int used, long nowTicks) => (_chunks, _used, _nowTicks) = (chunks, used, nowTicks);
 
         /// <summary>Each record live at the moment of the copy.</summary>
         public IEnumerable<(UInt128 Digest, long Value, DateTimeOffset ExpiresAt)> Records()
@@ -345,15 +325,6 @@ internal sealed class DigestRecords
                 {
                     yield return (record.Digest, record.Value, new DateTimeOffset(record.ExpiresTicks, TimeSpan.Zero));
                 }
-            }
-        }
-
-        /// <summary>Gives the copy's memory back (reading it afterwards throws).</summary>
-        public void Dispose()
-        {
-            foreach (var chunk in _chunks)
-            {
-                chunk.Dispose();
             }
         }
     }

@@ -106,10 +106,6 @@ public sealed partial class InMemoryStateStore
             journal.AbandonRewrite();
             throw;
         }
-        finally
-        {
-            digests.Dispose();
-        }
 
         journal.CompleteRewrite(snapshot);
     }
