@@ -13,7 +13,14 @@ public sealed class EvidencePackJourneyTests : IAsyncLifetime
 {
     private DemoGateway _gw = null!;
 
-    public async Task InitializeAsync() => _gw = await DemoGateway.StartAsync();
+    // The bursts below (40 requests a round, until one folds) would run the demo agent into its 120-a-minute limit, and
+    // the approvals after them would be refused with 429: this gateway lets the agent make more.
+    public async Task InitializeAsync() => _gw = await DemoGateway.StartAsync(rewrite: static yaml =>
+    {
+        const string limit = "{ scope: agent, agent: demo-agent, limit: 120, window: 1m }";
+        Assert.Contains(limit, yaml, StringComparison.Ordinal);
+        return yaml.Replace(limit, "{ scope: agent, agent: demo-agent, limit: 1000, window: 1m }", StringComparison.Ordinal);
+    });
 
     public async Task DisposeAsync() => await _gw.DisposeAsync();
 
