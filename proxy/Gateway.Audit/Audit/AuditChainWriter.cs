@@ -225,6 +225,7 @@ internal sealed partial class AuditChainWriter
                 }
 
                 _lingerEnded &= _queue.Count > 0;
+                DisarmLingerLocked();
 
                 _inFlight++;
                 tip = _sealedTip;
