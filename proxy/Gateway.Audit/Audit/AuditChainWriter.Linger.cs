@@ -2,10 +2,8 @@ namespace Gateway.Audit;
 
 // The outcome's linger (Gateway:Audit:OutcomeLinger): an append no caller awaits waits for the chain's next append that
 // does not, so that the two share a group and its one store call; alone, it is sent once its own linger ends. One timer
-// stands for every lingering append: armed for the oldest queued, until its linger ends; disarmed once the queue empties
-// (they left with a decision), so that it fires only for an append that waited its whole linger, not once per linger
-// whatever happened (a thread-pool work item each time); on firing, while the oldest still queued has not lingered its
-// whole time, it waits again for the rest of it.
+// stands for every lingering append: armed for the first, it finds on firing the oldest still queued (those before it left
+// with a decision) and, while that one has not lingered its whole time, waits again for the rest of it.
 internal sealed partial class AuditChainWriter
 {
     private readonly TimeSpan _linger;
@@ -32,26 +30,15 @@ internal sealed partial class AuditChainWriter
         }
     }
 
-    // Under _gate, where no sealer was claimed: arms the timer, when only lingering appends wait, for the oldest one's end.
+    // Under _gate, where no sealer was claimed: arms the timer when only lingering appends wait.
     private void ArmLingerLocked()
     {
-        if (_lingerArmed || _lingerEnded || _eagerQueued > 0 || !_queue.TryPeek(out var oldest))
+        if (_lingerArmed || _lingerEnded || _eagerQueued > 0 || _queue.Count == 0)
         {
             return;
         }
 
-        var lingered = _time.GetElapsedTime(oldest.Enqueued);
-        ArmLocked(lingered < _linger ? _linger - lingered : TimeSpan.Zero);
-    }
-
-    // Under _gate, the sealer's, once it has taken what was queued: the timer disarmed when nothing waits any more.
-    private void DisarmLingerLocked()
-    {
-        if (_lingerArmed && _queue.Count == 0)
-        {
-            _lingerArmed = false;
-            _lingerTimer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
+        ArmLocked(_linger);
     }
 
     // Under _gate: the timer armed to fire in due (made on first use).

@@ -225,7 +225,6 @@ internal sealed partial class AuditChainWriter
                 }
 
                 _lingerEnded &= _queue.Count > 0;
-                DisarmLingerLocked();
 
                 _inFlight++;
                 tip = _sealedTip;
