@@ -203,7 +203,8 @@ public sealed partial class AuditJournal
     /// <summary>
     /// Every chain of the tenant (replicas in ordinal order), each from its first stored record up to (not
     /// including) the first record at or after <paramref name="before"/>: a prefix of each chain, lines as
-    /// stored, so that an export verifies offline record by record (<c>gatewayctl audit verify --file</c>). Before the
+    /// stored, each after the anchor line it follows (<see cref="AuditStoredChain"/>), so that an export verifies offline
+    /// record by record (<c>gatewayctl audit verify --file</c>), a retention run beside it or not. Before the
     /// first record that refers to an explanation by digest comes that explanation's line (<see cref="AuditExplanationLine"/>),
     /// as stored; an explanation the sink does not hold has no line (and the export's verification names it missing).
     /// </summary>
@@ -216,13 +217,13 @@ public sealed partial class AuditJournal
         foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
         {
             var partition = new AuditPartition(tenant, replica);
-            var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
-            if (anchor.Length > 0)
+            await using var stored = await AuditStoredChain.OpenAsync(_store, partition, 1, cancellationToken).ConfigureAwait(false);
+            if (stored.Anchor.Length > 0)
             {
-                yield return AuditAnchorLine.Write(tenant, replica, anchor.Length, anchor.LastHash);
+                yield return AuditAnchorLine.Write(tenant, replica, stored.Anchor.Length, stored.Anchor.LastHash);
             }
 
-            await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
+            await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
             {
                 var (time, digest) = AuditStoredLine.TimeAndDigest(line);
                 if (time is null || time >= before)

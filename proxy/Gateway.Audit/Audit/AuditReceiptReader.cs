@@ -102,13 +102,12 @@ internal static class AuditReceiptReader
         return false;
     }
 
-    // The records fromSeq..toSeq by seq, each with its leaf hash (read by position after the anchor).
+    // The records fromSeq..toSeq by seq, each with its leaf hash (read after the anchor they follow).
     private static async ValueTask<Dictionary<long, AuditRecord>> RecordsAsync(IAuditStore store, AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken)
     {
-        var anchor = await store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
         var records = new Dictionary<long, AuditRecord>();
-        var start = Math.Max(0, fromSeq - 1 - anchor.Length);
-        await foreach (var line in store.ReadAsync(partition, start, cancellationToken).ConfigureAwait(false))
+        await using var stored = await AuditStoredChain.OpenAsync(store, partition, Math.Max(1, fromSeq), cancellationToken).ConfigureAwait(false);
+        await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
         {
             var bytes = Encoding.UTF8.GetBytes(line);
             var record = JsonSerializer.Deserialize(bytes, AuditJson.AuditRecord);

@@ -9,6 +9,22 @@ internal static class AuditStoredLine
     /// <summary>A stored line's time; null when it has none or is not JSON.</summary>
     public static DateTimeOffset? Time(string line) => TimeAndDigest(line).Time;
 
+    /// <summary>A stored line's seq; null when it has none or is not JSON.</summary>
+    public static long? Seq(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("seq", out var seq) && seq.ValueKind == JsonValueKind.Number
+                && seq.TryGetInt64(out var value) ? value : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A stored line's time (null when it has none or is not JSON) and the explanation digest it refers to (null for none).</summary>
     public static (DateTimeOffset? Time, string? Digest) TimeAndDigest(string line)
     {

@@ -6,15 +6,12 @@ namespace Gateway.Audit;
 /// <summary>
 /// Verifies a tenant's audit chains as stored: each from its anchor (or genesis), record by record, with the
 /// explanations the records refer to fetched from the sink before each is checked (<see cref="AuditTenantChains"/>), and
-/// the decisions whose outcome is unknown counted and named (<see cref="AuditOutcomeTally"/>). A chain that a retirement
-/// moved on between the read of its anchor and its records is verified again from its new anchor (up to
-/// <see cref="MaxAttempts"/> times), so that a retention run beside a verification is never reported as a broken link.
+/// the decisions whose outcome is unknown counted and named (<see cref="AuditOutcomeTally"/>). Each chain is read with the
+/// anchor its records follow (<see cref="AuditStoredChain"/>), so that a retention run beside a verification is never
+/// reported as a broken link.
 /// </summary>
 internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
 {
-    /// <summary>The most times one chain is read whole while retirements move its anchor.</summary>
-    public const int MaxAttempts = 3;
-
     /// <summary>Walks every chain of the tenant from genesis and names the first broken link.</summary>
     public async ValueTask<AuditVerification> VerifyAsync(string tenant, CancellationToken cancellationToken = default)
     {
@@ -45,28 +42,22 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
 
     private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, AuditExplanationReader explanations, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        await using var stored = await AuditStoredChain.OpenAsync(store, partition, 1, cancellationToken).ConfigureAwait(false);
+        var verification = await VerifyFromAsync(partition, stored, explanations, cancellationToken).ConfigureAwait(false);
+        if (!verification.Intact)
         {
-            var anchor = await store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
-            var verification = await VerifyFromAsync(partition, anchor, explanations, cancellationToken).ConfigureAwait(false);
-            if (verification.Intact || attempt == MaxAttempts || (await store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length == anchor.Length)
-            {
-                if (!verification.Intact)
-                {
-                    AuditLog.AuditChainBroken(logger, partition.ToString(), verification.Records, verification.Reason!);
-                }
-
-                return verification;
-            }
+            AuditLog.AuditChainBroken(logger, partition.ToString(), verification.Records, verification.Reason!);
         }
+
+        return verification;
     }
 
-    // The chain from anchor, record by record: the first broken link, or the chain intact.
-    private async ValueTask<AuditChainVerification> VerifyFromAsync(AuditPartition partition, AuditTip anchor, AuditExplanationReader explanations, CancellationToken cancellationToken)
+    // The chain from its anchor, record by record: the first broken link, or the chain intact.
+    private static async ValueTask<AuditChainVerification> VerifyFromAsync(AuditPartition partition, AuditStoredChain stored, AuditExplanationReader explanations, CancellationToken cancellationToken)
     {
-        var chains = AuditTenantChains.ForStoredChain(partition.Tenant, partition.Replica, anchor.Length, anchor.LastHash);
+        var chains = AuditTenantChains.ForStoredChain(partition.Tenant, partition.Replica, stored.Anchor.Length, stored.Anchor.LastHash);
         var chain = chains.Chains[partition.Replica];
-        await foreach (var line in store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
+        await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
         {
             // The explanation the record refers to, from the sink, before the record is checked against it.
             if (AuditStoredLine.TimeAndDigest(line).Digest is { } digest && !chains.KnowsExplanation(digest)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Json;
 using Gateway.Policy.Evidence;
 
 namespace Gateway.Audit.Evidence;
@@ -154,46 +153,30 @@ public sealed class AuditLeaves
     }
 
     // Hashes what was appended since the last read (and, first, what was retired before this replica read it); returns the
-    // number of retired records it read the lines after.
+    // number of retired records it read the lines after. A damaged chain's lines (the first not the record that comes next)
+    // are not hashed: the tree stays where it was.
     private async ValueTask<long> CatchUpAsync(AuditPartition partition, AuditTreeState state, CancellationToken cancellationToken)
     {
-        // A retirement between reading the anchor and the lines shifts the lines' positions: read again (a few times).
-        for (var attempt = 0; ; attempt++)
+        await using var stored = await AuditStoredChain.OpenAsync(_store, partition, state.Count + 1, cancellationToken).ConfigureAwait(false);
+        var anchor = stored.Anchor.Length;
+        if (state.Count < anchor)
         {
-            var anchor = (await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length;
-            if (state.Count < anchor)
+            var retired = await ReadRetiredAsync(partition, anchor, cancellationToken).ConfigureAwait(false);
+            for (var i = state.Count; i < anchor; i++)
             {
-                var retired = await ReadRetiredAsync(partition, anchor, cancellationToken).ConfigureAwait(false);
-                for (var i = state.Count; i < anchor; i++)
-                {
-                    state.Add(retired[(int)i]);
-                }
-            }
-
-            if (await ReadLinesAsync(partition, state, state.Count - anchor, cancellationToken).ConfigureAwait(false) || attempt == 2)
-            {
-                return anchor;
+                state.Add(retired[(int)i]);
             }
         }
-    }
 
-    // Appends the leaves of the stored lines from `position` (among the stored, unretired lines) on; false when the first
-    // line read is not the record that comes next (a retirement moved the positions since the anchor was read).
-    private async ValueTask<bool> ReadLinesAsync(AuditPartition partition, AuditTreeState state, long position, CancellationToken cancellationToken)
-    {
-        var first = true;
-        await foreach (var line in _store.ReadAsync(partition, position, cancellationToken).ConfigureAwait(false))
+        if (stored.Aligned)
         {
-            if (first && SeqOf(line) is { } seq && seq != state.Count + 1)
+            await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
             {
-                return false;
+                state.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
             }
-
-            first = false;
-            state.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
         }
 
-        return true;
+        return anchor;
     }
 
     // The leaves of a complete block, read again from the sink (and the retired leaves it kept) at the positions the catch-up's
@@ -240,19 +223,6 @@ public sealed class AuditLeaves
             ? await retirement.ReadRetiredLeavesAsync(partition, cancellationToken).ConfigureAwait(false)
             : [];
         return retired.Count < count ? throw new AuditTreeIncompleteException(partition) : retired;
-    }
-
-    private static long? SeqOf(string line)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(line);
-            return document.RootElement.TryGetProperty("seq", out var seq) && seq.TryGetInt64(out var value) ? value : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }
 

@@ -1,0 +1,160 @@
+using System.Text.Json;
+using Gateway.Audit.Tests.Infrastructure;
+using Gateway.Cli;
+using Gateway.Store;
+using Gateway.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using static Gateway.Audit.Tests.Infrastructure.RetentionSteps;
+
+namespace Gateway.Audit.Tests;
+
+/// <summary>
+/// A chain's stored records read with the anchor they follow (<see cref="AuditStoredChain"/>), on the embedded store and the
+/// file journal: retired beside the read (by itself, by verify, by export) or damaged.
+/// </summary>
+public sealed class AuditStoredChainTests : IDisposable
+{
+    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly string _tenant = TestServices.NewTenant();
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("stored-chain-");
+    private readonly InMemoryStateStore _store;
+    private readonly List<FileAuditStore> _sinks = [];
+
+    public AuditStoredChainTests()
+    {
+        _store = InMemoryStateStore.OpenDurable(Path.Combine(_root.FullName, "state"), _time, sealThresholdChars: 1);
+    }
+
+    private AuditPartition Partition => new(_tenant, TestServices.Replica);
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        foreach (var sink in _sinks)
+        {
+            sink.Dispose();
+        }
+
+        _root.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task OpenAsync_RetiredBetweenTheAnchorAndTheFirstRecord_ReadsTheNewAnchorAndTheRecordsAfterIt()
+    {
+        var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
+        var racing = new RetiredAfterTheFirstAnchorRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+
+        await using var chain = await AuditStoredChain.OpenAsync(racing, Partition, 1, CancellationToken.None);
+
+        Assert.Equal(3, racing.Retired);
+        Assert.Equal(3, chain.Anchor.Length);
+        Assert.True(chain.Aligned);
+        Assert.Equal([4L, 5L], await SeqsAsync(chain));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_RetiredBetweenTheAnchorAndTheRecordsRead_VerifiesFromTheNewAnchor()
+    {
+        var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
+        var racing = new RetiredAfterTheFirstAnchorRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+
+        var verified = await new AuditVerifier(racing, NullLogger.Instance).VerifyAsync(_tenant);
+
+        // Read from the anchor before the retirement, the chain would start at seq 4 where seq 1 was expected.
+        Assert.True(verified.Intact, verified.Reason + ": " + verified.Detail);
+        Assert.Equal(2, verified.Records);
+        Assert.Equal(3, racing.Retired);
+        Assert.Equal(3, (await sink.GetAnchorAsync(Partition)).Length);
+    }
+
+    [Fact]
+    public async Task ExportAsync_RetiredBetweenTheAnchorAndTheRecordsRead_ExportsTheNewAnchorBeforeTheRecordsAfterIt()
+    {
+        var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
+        var racing = new RetiredAfterTheFirstAnchorRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+
+        var lines = await TestServices.Journal(racing, _time).ExportAsync(_tenant, DateTimeOffset.MaxValue).ToListAsync();
+
+        // Read with the anchor before the retirement, the export would claim no record before seq 4: a gap offline.
+        Assert.Equal(3, racing.Retired);
+        Assert.Equal(3, lines.Count);
+        Assert.Contains("\"anchor\":true", lines[0], StringComparison.Ordinal);
+        Assert.Equal([4L, 5L], lines.Skip(1).Select(static l => JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt64()));
+        var offline = AuditExportVerifier.Verify(new StringReader(string.Join('\n', lines)));
+        Assert.True(offline.Intact, offline.Reason);
+        Assert.Equal(2, offline.Chains[TestServices.Replica].Records);
+    }
+
+    [Theory]
+    [InlineData(1, new long[] { 4, 5 })]
+    [InlineData(3, new long[] { 4, 5 })]
+    [InlineData(5, new long[] { 5 })]
+    [InlineData(6, new long[0])]
+    public async Task OpenAsync_FromASeq_StartsAtThatRecordOrTheFirstKept(long fromSeq, long[] seqs)
+    {
+        var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
+        Assert.Equal(3, await Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+
+        await using var chain = await AuditStoredChain.OpenAsync(sink, Partition, fromSeq, CancellationToken.None);
+
+        Assert.True(chain.Aligned);
+        Assert.Equal(seqs, await SeqsAsync(chain));
+    }
+
+    [Fact]
+    public async Task OpenAsync_TheFirstRecordCutFromTheFile_IsNotAlignedAndVerifyNamesTheGap()
+    {
+        var journalDirectory = Path.Combine(_root.FullName, "journal");
+        using (var writer = TestServices.FileSink(journalDirectory))
+        {
+            await AppendAsync(TestServices.Journal(writer, _time), _tenant, 3);
+        }
+
+        var file = Path.Combine(journalDirectory, _tenant + FileAuditStore.ReplicaSeparator + TestServices.Replica + FileAuditStore.FileSuffix);
+        await File.WriteAllLinesAsync(file, (await File.ReadAllLinesAsync(file)).Skip(1));
+        var sink = Sink(journalDirectory);
+
+        await using (var chain = await AuditStoredChain.OpenAsync(sink, Partition, 1, CancellationToken.None))
+        {
+            Assert.False(chain.Aligned);
+            Assert.Equal(AuditTip.Genesis, chain.Anchor);
+            Assert.Equal([2L, 3L], await SeqsAsync(chain));
+        }
+
+        var verification = await TestServices.Journal(sink, _time).VerifyAsync(_tenant);
+        Assert.False(verification.Intact);
+        Assert.Equal("sequence_gap", verification.Reason);
+    }
+
+    private string ExportDirectory => Path.Combine(_root.FullName, "exports");
+
+    // Three records, 40 days, then two: retention at the returned cut retires the first three.
+    private async Task<(RetiringStoreAuditStore Sink, DateTimeOffset Cutoff)> ThreeOldThenTwoNewAsync()
+    {
+        var sink = new RetiringStoreAuditStore(_store, _store);
+        var journal = TestServices.Journal(sink, _time);
+        await AppendAsync(journal, _tenant, 3);
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await AppendAsync(journal, _tenant, 2);
+        return (sink, cutoff);
+    }
+
+    private static async Task<List<long>> SeqsAsync(AuditStoredChain chain)
+    {
+        var seqs = new List<long>();
+        await foreach (var line in chain.ReadAsync())
+        {
+            seqs.Add(JsonDocument.Parse(line).RootElement.GetProperty("seq").GetInt64());
+        }
+
+        return seqs;
+    }
+
+    private FileAuditStore Sink(string directory)
+    {
+        var sink = TestServices.FileSink(directory);
+        _sinks.Add(sink);
+        return sink;
+    }
+}
