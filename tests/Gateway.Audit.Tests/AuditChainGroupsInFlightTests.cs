@@ -172,7 +172,7 @@ public sealed class AuditChainGroupsInFlightTests
     }
 
     /// <summary>A sink that holds or fails its first append call (as <see cref="FirstCall"/> says) and counts calls.</summary>
-    private sealed class HeldSink(IAuditStore inner, bool keepsOrder, FirstCall first) : IAuditStore
+    private sealed class HeldSink(IAuditStore inner, bool keepsOrder, FirstCall first) : DelegatingAuditStore(inner)
     {
         private int _calls;
 
@@ -187,11 +187,9 @@ public sealed class AuditChainGroupsInFlightTests
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public bool KeepsAppendOrder => keepsOrder;
+        public override bool KeepsAppendOrder => keepsOrder;
 
-        public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
-
-        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
+        public override async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
         {
             var call = Interlocked.Increment(ref _calls);
             if (call == 2)
@@ -202,7 +200,7 @@ public sealed class AuditChainGroupsInFlightTests
 
             if (call != 1)
             {
-                return await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
+                return await Inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
             }
 
             FirstStarted.SetResult();
@@ -212,19 +210,9 @@ public sealed class AuditChainGroupsInFlightTests
                 throw new StateStoreUnavailableException("The store went away before the first group reached it.");
             }
 
-            var appended = await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
+            var appended = await Inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
             await Release.Task;
             return appended;
         }
-
-        public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
-
-        public ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default) => inner.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken);
-
-        public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
-
-        public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
-
-        public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
     }
 }

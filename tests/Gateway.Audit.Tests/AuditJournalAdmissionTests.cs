@@ -206,8 +206,9 @@ public abstract partial class AuditJournalAdmissionTests
     /// A sink that admits, counting its calls and the admissions each carried; holds its first call until released (when
     /// asked), counts conflicts, and fails every call when <see cref="Failing"/>.
     /// </summary>
-    private sealed class GatedAdmittingSink(StoreAuditStore inner, bool hold = true) : IAdmittingAuditStore
+    private sealed class GatedAdmittingSink(StoreAuditStore inner, bool hold = true) : DelegatingAuditStore(inner), IAdmittingAuditStore
     {
+        private readonly StoreAuditStore _admitting = inner;
         private int _calls;
         private int _plain;
         private int _conflicts;
@@ -240,7 +241,7 @@ public abstract partial class AuditJournalAdmissionTests
                 throw new StateStoreUnavailableException("The store is down.");
             }
 
-            var result = await inner.TryAppendAdmittingAsync(partition, expectedLength, lines, lastHash, explanations, receipts, admissions, settles, cancellationToken);
+            var result = await _admitting.TryAppendAdmittingAsync(partition, expectedLength, lines, lastHash, explanations, receipts, admissions, settles, cancellationToken);
             if (!result.Appended)
             {
                 Interlocked.Increment(ref _conflicts);
@@ -249,10 +250,10 @@ public abstract partial class AuditJournalAdmissionTests
             return result;
         }
 
-        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
+        public override async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _plain);
-            var appended = await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
+            var appended = await Inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
             if (!appended)
             {
                 Interlocked.Increment(ref _conflicts);
@@ -260,18 +261,6 @@ public abstract partial class AuditJournalAdmissionTests
 
             return appended;
         }
-
-        public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
-
-        public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
-
-        public ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default) => inner.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken);
-
-        public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
-
-        public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
-
-        public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
     }
 }
 

@@ -191,7 +191,7 @@ public abstract partial class AuditJournalTests
     }
 
     /// <summary>Holds the first group's append until released, so that later appends queue behind it; counts appends.</summary>
-    protected sealed class GatedSink(IAuditStore inner) : IAuditStore
+    protected sealed class GatedSink(IAuditStore inner) : DelegatingAuditStore(inner)
     {
         private int _appends;
 
@@ -201,9 +201,7 @@ public abstract partial class AuditJournalTests
 
         public int Appends => Volatile.Read(ref _appends);
 
-        public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
-
-        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
+        public override async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
         {
             if (Interlocked.Increment(ref _appends) == 1)
             {
@@ -211,42 +209,20 @@ public abstract partial class AuditJournalTests
                 await Release.Task;
             }
 
-            return await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
+            return await Inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
         }
-
-        public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
-
-        public ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default) => inner.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken);
-
-        public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
-
-        public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
-
-        public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
     }
 
     /// <summary>Counts the explanations each append carries.</summary>
-    private sealed class ExplanationCountingSink(IAuditStore inner) : IAuditStore
+    private sealed class ExplanationCountingSink(IAuditStore inner) : DelegatingAuditStore(inner)
     {
         public List<int> ExplanationsPerAppend { get; } = [];
 
-        public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
-
-        public ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
+        public override ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
         {
             ExplanationsPerAppend.Add(explanations.Count);
-            return inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
+            return Inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
         }
-
-        public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
-
-        public ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default) => inner.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken);
-
-        public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
-
-        public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
-
-        public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
     }
 
     private sealed class ThrowingExporter : IAuditExporter

@@ -66,6 +66,35 @@ public sealed class AuditRetentionPostgresTests(PostgresFixture postgres) : ICla
     }
 
     [Fact]
+    public async Task ExportAndVerify_RetiredBetweenTheAnchorAndTheRecordsRead_ReadFromTheNewAnchor()
+    {
+        var sink = new PostgresAuditStore(postgres.Database);
+        var journal = TestServices.Journal(sink, _time);
+        await AppendAsync(journal, 3);
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await AppendAsync(journal, 2);
+        _time.Advance(TimeSpan.FromDays(40));
+        var later = _time.GetUtcNow();
+        await AppendAsync(journal, 1);
+        var retention = new AuditRetention(journal, NullLogger<AuditRetention>.Instance);
+        var exporting = new RetiredAfterTheFirstAnchorRead(sink, () => retention.RetireAsync(_tenant, cutoff, _directory));
+        var verifying = new RetiredAfterTheFirstAnchorRead(sink, () => retention.RetireAsync(_tenant, later, _directory));
+
+        var exported = await TestServices.Journal(exporting, _time).ExportAsync(_tenant, DateTimeOffset.MaxValue).ToListAsync();
+        var verified = await TestServices.Journal(verifying, _time).VerifyAsync(_tenant);
+
+        // Each read the anchor, then a retirement moved it: read from the old one, seq 4 and then 6 would follow a gap.
+        Assert.Equal([3L, 2L], new[] { exporting.Retired, verifying.Retired });
+        Assert.Contains("\"seq\":3", exported[0], StringComparison.Ordinal);
+        var offline = AuditExportVerifier.Verify(new StringReader(string.Join('\n', exported)));
+        Assert.True(offline.Intact, offline.Reason);
+        Assert.Equal(4, offline.Lines);
+        Assert.True(verified.Intact, verified.Reason + ": " + verified.Detail);
+        Assert.Equal(1, verified.Records);
+    }
+
+    [Fact]
     public async Task RetireAsync_ExportDirectoryUnwritable_RetiresNothing()
     {
         var journal = TestServices.Journal(new PostgresAuditStore(postgres.Database), _time);
