@@ -85,6 +85,49 @@ public sealed class AuditStoredChainTests : IDisposable
         Assert.Equal(2, offline.Chains[TestServices.Replica].Records);
     }
 
+    [Fact]
+    public async Task ReadAsync_RecordsRetiredFromUnderTheRead_ThrowsChainMovedAtItsEnd()
+    {
+        var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
+        var skipping = new RetiredAfterTheFirstLineRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+        await using var chain = await AuditStoredChain.OpenAsync(skipping, Partition, 1, CancellationToken.None);
+        var seqs = new List<long>();
+
+        var moved = await Assert.ThrowsAsync<AuditChainMovedException>(async () =>
+        {
+            await foreach (var line in chain.ReadAsync())
+            {
+                seqs.Add(JsonDocument.Parse(line).RootElement.GetProperty("seq").GetInt64());
+            }
+        });
+
+        Assert.Equal([1L, 5L], seqs);
+        Assert.Contains(_tenant, moved.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_RecordsRetiredFromUnderTheRead_VerifiesFromTheNewAnchor()
+    {
+        var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
+        var skipping = new RetiredAfterTheFirstLineRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+
+        var verified = await new AuditVerifier(skipping, NullLogger.Instance).VerifyAsync(_tenant);
+
+        // The first read went 1, 5: a sequence gap, read again from the anchor the retirement left.
+        Assert.True(verified.Intact, verified.Reason + ": " + verified.Detail);
+        Assert.Equal(2, verified.Records);
+        Assert.Equal(2, skipping.Reads);
+    }
+
+    [Fact]
+    public async Task ExportAsync_RecordsRetiredFromUnderTheRead_ThrowsRatherThanExportAGap()
+    {
+        var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
+        var skipping = new RetiredAfterTheFirstLineRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+
+        await Assert.ThrowsAsync<AuditChainMovedException>(async () => await TestServices.Journal(skipping, _time).ExportAsync(_tenant, DateTimeOffset.MaxValue).ToListAsync());
+    }
+
     [Theory]
     [InlineData(1, new long[] { 4, 5 })]
     [InlineData(3, new long[] { 4, 5 })]
@@ -156,5 +199,40 @@ public sealed class AuditStoredChainTests : IDisposable
         var sink = TestServices.FileSink(directory);
         _sinks.Add(sink);
         return sink;
+    }
+
+    // A store that reads by position among the kept records, with a retirement run after the first record is read: the
+    // positions shift under the read and the records the retirement kept in between are skipped (a stand-in for any store
+    // whose pages a retirement can move).
+    private sealed class RetiredAfterTheFirstLineRead(IAuditStore inner, Func<ValueTask<long>> retire) : DelegatingAuditStore(inner)
+    {
+        private int _reads;
+
+        /// <summary>How many reads were started.</summary>
+        public int Reads => _reads;
+
+        public override async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var first = Interlocked.Increment(ref _reads) == 1;
+            var position = start;
+            await foreach (var line in Inner.ReadAsync(partition, start, cancellationToken))
+            {
+                yield return line;
+                position++;
+                if (first)
+                {
+                    break;
+                }
+            }
+
+            if (first)
+            {
+                await retire();
+                await foreach (var line in Inner.ReadAsync(partition, position, cancellationToken))
+                {
+                    yield return line;
+                }
+            }
+        }
     }
 }

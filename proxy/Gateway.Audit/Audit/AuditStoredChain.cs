@@ -3,7 +3,9 @@ namespace Gateway.Audit;
 /// <summary>
 /// One chain's stored records from a seq on, read with the anchor they follow: the anchor, then the records, and when the
 /// first record read is not the one that anchor puts there and the anchor has moved since (a retirement in between), both
-/// again, up to <see cref="MaxAttempts"/> times. Every reader of anchor and records together (verify, export, receipts,
+/// again, up to <see cref="MaxAttempts"/> times. Once the records are read, the last must be the first's seq plus their
+/// count less one: when not, and the anchor has moved since, a retirement took records from under the read and
+/// <see cref="AuditChainMovedException"/> says so. Every reader of anchor and records together (verify, export, receipts,
 /// Merkle leaves) reads through it, so that a retention run beside it is never read as a gap in the chain.
 /// </summary>
 internal sealed class AuditStoredChain : IAsyncDisposable
@@ -11,14 +13,22 @@ internal sealed class AuditStoredChain : IAsyncDisposable
     /// <summary>The most times the anchor and the first record are read while retirements move the anchor.</summary>
     public const int MaxAttempts = 3;
 
+    private readonly IAuditStore _store;
+    private readonly AuditPartition _partition;
     private readonly IAsyncEnumerator<string> _lines;
+    private readonly long? _firstSeq;
+    private readonly CancellationToken _cancellationToken;
     private bool _firstRead;
 
-    private AuditStoredChain(AuditTip anchor, IAsyncEnumerator<string> lines, bool firstRead, bool aligned)
+    private AuditStoredChain(IAuditStore store, AuditPartition partition, AuditTip anchor, IAsyncEnumerator<string> lines, long? firstSeq, bool aligned, CancellationToken cancellationToken)
     {
+        _store = store;
+        _partition = partition;
+        _cancellationToken = cancellationToken;
         Anchor = anchor;
         _lines = lines;
-        _firstRead = firstRead;
+        _firstSeq = firstSeq;
+        _firstRead = firstSeq is not null;
         Aligned = aligned;
     }
 
@@ -43,11 +53,12 @@ internal sealed class AuditStoredChain : IAsyncDisposable
             try
             {
                 var firstRead = await lines.MoveNextAsync().ConfigureAwait(false);
-                var aligned = !firstRead || AuditStoredLine.Seq(lines.Current) == Math.Max(fromSeq, anchor.Length + 1);
+                var firstSeq = firstRead ? AuditStoredLine.Seq(lines.Current) ?? 0 : (long?)null;
+                var aligned = !firstRead || firstSeq == Math.Max(fromSeq, anchor.Length + 1);
                 if ((aligned && firstRead) || attempt == MaxAttempts
                     || (await store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length == anchor.Length)
                 {
-                    var chain = new AuditStoredChain(anchor, lines, firstRead, aligned);
+                    var chain = new AuditStoredChain(store, partition, anchor, lines, firstSeq, aligned, cancellationToken);
                     lines = null;
                     return chain;
                 }
@@ -62,7 +73,10 @@ internal sealed class AuditStoredChain : IAsyncDisposable
         }
     }
 
-    /// <summary>The records in order, as stored (enumerate once).</summary>
+    /// <summary>
+    /// The records in order, as stored (enumerate once); throws <see cref="AuditChainMovedException"/> after the last when a
+    /// retirement took records from under the read.
+    /// </summary>
     public async IAsyncEnumerable<string> ReadAsync()
     {
         if (!_firstRead)
@@ -71,12 +85,28 @@ internal sealed class AuditStoredChain : IAsyncDisposable
         }
 
         _firstRead = false;
-        yield return _lines.Current;
+        var last = _lines.Current;
+        long count = 1;
+        yield return last;
         while (await _lines.MoveNextAsync().ConfigureAwait(false))
         {
-            yield return _lines.Current;
+            last = _lines.Current;
+            count++;
+            yield return last;
+        }
+
+        // Seqs only rise along a chain: the last one short of first + count - 1 means records were skipped. Moved by a
+        // retirement, the read is no longer the chain; without one, the chain itself has the gap and its reader names it.
+        if (_firstSeq > 0 && AuditStoredLine.Seq(last) is { } lastSeq && lastSeq != _firstSeq + count - 1
+            && (await _store.GetAnchorAsync(_partition, _cancellationToken).ConfigureAwait(false)).Length > Anchor.Length)
+        {
+            throw new AuditChainMovedException(_partition);
         }
     }
 
     public ValueTask DisposeAsync() => _lines.DisposeAsync();
 }
+
+/// <summary>A retirement took records of the chain from under a read of it: the read is not the chain, ask again.</summary>
+public sealed class AuditChainMovedException(AuditPartition partition)
+    : InvalidOperationException($"A retirement moved the audit chain {partition} while it was read: ask again.");

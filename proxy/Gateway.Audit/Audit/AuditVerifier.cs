@@ -7,8 +7,8 @@ namespace Gateway.Audit;
 /// Verifies a tenant's audit chains as stored: each from its anchor (or genesis), record by record, with the
 /// explanations the records refer to fetched from the sink before each is checked (<see cref="AuditTenantChains"/>), and
 /// the decisions whose outcome is unknown counted and named (<see cref="AuditOutcomeTally"/>). Each chain is read with the
-/// anchor its records follow (<see cref="AuditStoredChain"/>), so that a retention run beside a verification is never
-/// reported as a broken link.
+/// anchor its records follow (<see cref="AuditStoredChain"/>), and read again when a retirement took records from under
+/// the read, so that a retention run beside a verification is never reported as a broken link.
 /// </summary>
 internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
 {
@@ -42,14 +42,24 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
 
     private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, AuditExplanationReader explanations, CancellationToken cancellationToken)
     {
-        await using var stored = await AuditStoredChain.OpenAsync(store, partition, 1, cancellationToken).ConfigureAwait(false);
-        var verification = await VerifyFromAsync(partition, stored, explanations, cancellationToken).ConfigureAwait(false);
-        if (!verification.Intact)
+        for (var attempt = 1; ; attempt++)
         {
-            AuditLog.AuditChainBroken(logger, partition.ToString(), verification.Records, verification.Reason!);
-        }
+            await using var stored = await AuditStoredChain.OpenAsync(store, partition, 1, cancellationToken).ConfigureAwait(false);
+            var verification = await VerifyFromAsync(partition, stored, explanations, cancellationToken).ConfigureAwait(false);
+            if (!verification.Intact && attempt < AuditStoredChain.MaxAttempts
+                && (await store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length != stored.Anchor.Length)
+            {
+                // A broken link read while a retirement took records from under the read: the chain again, from its new anchor.
+                continue;
+            }
 
-        return verification;
+            if (!verification.Intact)
+            {
+                AuditLog.AuditChainBroken(logger, partition.ToString(), verification.Records, verification.Reason!);
+            }
+
+            return verification;
+        }
     }
 
     // The chain from its anchor, record by record: the first broken link, or the chain intact.

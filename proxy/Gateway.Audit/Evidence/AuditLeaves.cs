@@ -170,9 +170,23 @@ public sealed class AuditLeaves
 
         if (stored.Aligned)
         {
-            await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
+            // Hashed whole before any is kept: a read a retirement took records from under throws at its end.
+            var read = new List<byte[]>();
+            try
             {
-                state.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
+                await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
+                {
+                    read.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
+                }
+            }
+            catch (AuditChainMovedException ex)
+            {
+                throw new AuditProofException("record_not_found", ex.Message);
+            }
+
+            foreach (var leaf in read)
+            {
+                state.Add(leaf);
             }
         }
 

@@ -26,7 +26,7 @@ public abstract class DelegatingAuditStore(IAuditStore inner) : IAuditStore
     public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) =>
         Inner.GetExplanationAsync(tenant, digest, cancellationToken);
 
-    public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) =>
+    public virtual IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) =>
         Inner.ReadAsync(partition, start, cancellationToken);
 
     public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) =>
