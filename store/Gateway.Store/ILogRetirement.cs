@@ -2,7 +2,8 @@ namespace Gateway.Store;
 
 /// <summary>
 /// A store whose logs can let go of their first entries for good (audit retention): the embedded store. A log keeps its
-/// length and its last entry when its first entries are retired; reading a retired position fails, and the note the
+/// length and its last entry when its first entries are retired; reading a retired position fails
+/// (<see cref="LogEntriesRetiredException"/>), and the note the
 /// last retirement left (the audit chain's anchor) is kept with the log. Redis does not offer it.
 /// </summary>
 public interface ILogRetirement

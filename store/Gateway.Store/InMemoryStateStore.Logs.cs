@@ -221,7 +221,7 @@ public sealed partial class InMemoryStateStore
 
             if (start < log.Start)
             {
-                throw new ArgumentOutOfRangeException(nameof(start), start, $"The log's entries before {log.Start} are retired.");
+                throw new LogEntriesRetiredException(start, log.Start);
             }
 
             file = log.File!;

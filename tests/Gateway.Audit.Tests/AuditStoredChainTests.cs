@@ -120,6 +120,26 @@ public sealed class AuditStoredChainTests : IDisposable
     }
 
     [Fact]
+    public async Task VerifyAsync_RecordsRetiredPastTheSinksNextPage_VerifiesFromTheNewAnchor()
+    {
+        // More records than the embedded store's sink reads a page at a time, all retired once the first is read.
+        var sink = new RetiringStoreAuditStore(_store, _store);
+        var journal = TestServices.Journal(sink, _time);
+        await AppendAsync(journal, _tenant, 300);
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await AppendAsync(journal, _tenant, 2);
+        var retiring = new RetiredAfterTheFirstLineRead(sink, () => Retention(journal).RetireAsync(_tenant, cutoff, ExportDirectory), readAgain: false);
+
+        var verified = await new AuditVerifier(retiring, NullLogger.Instance).VerifyAsync(_tenant);
+
+        // The first read's next page was retired (the sink said so): read again from the anchor the retirement left.
+        Assert.True(verified.Intact, verified.Reason + ": " + verified.Detail);
+        Assert.Equal(2, verified.Records);
+        Assert.Equal(2, retiring.Reads);
+    }
+
+    [Fact]
     public async Task ExportAsync_RecordsRetiredFromUnderTheRead_ThrowsRatherThanExportAGap()
     {
         var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
@@ -201,10 +221,10 @@ public sealed class AuditStoredChainTests : IDisposable
         return sink;
     }
 
-    // A store that reads by position among the kept records, with a retirement run after the first record is read: the
-    // positions shift under the read and the records the retirement kept in between are skipped (a stand-in for any store
-    // whose pages a retirement can move).
-    private sealed class RetiredAfterTheFirstLineRead(IAuditStore inner, Func<ValueTask<long>> retire) : DelegatingAuditStore(inner)
+    // A store with a retirement run after the first record is read. Read again (the default), it reads by position among
+    // the kept records and so skips those the retirement kept in between (a stand-in for any store whose pages a
+    // retirement can move); otherwise the sink's own read goes on, to the pages it has not fetched yet.
+    private sealed class RetiredAfterTheFirstLineRead(IAuditStore inner, Func<ValueTask<long>> retire, bool readAgain = true) : DelegatingAuditStore(inner)
     {
         private int _reads;
 
@@ -214,23 +234,25 @@ public sealed class AuditStoredChainTests : IDisposable
         public override async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             var first = Interlocked.Increment(ref _reads) == 1;
+            await using var lines = Inner.ReadAsync(partition, start, cancellationToken).GetAsyncEnumerator(cancellationToken);
             var position = start;
-            await foreach (var line in Inner.ReadAsync(partition, start, cancellationToken))
+            while (await lines.MoveNextAsync())
             {
-                yield return line;
+                yield return lines.Current;
                 position++;
                 if (first)
                 {
-                    break;
-                }
-            }
+                    first = false;
+                    await retire();
+                    if (readAgain)
+                    {
+                        await foreach (var line in Inner.ReadAsync(partition, position, cancellationToken))
+                        {
+                            yield return line;
+                        }
 
-            if (first)
-            {
-                await retire();
-                await foreach (var line in Inner.ReadAsync(partition, position, cancellationToken))
-                {
-                    yield return line;
+                        yield break;
+                    }
                 }
             }
         }

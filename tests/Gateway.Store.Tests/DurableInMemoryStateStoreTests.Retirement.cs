@@ -20,7 +20,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         Assert.Equal(new LogStart(160, "anchor-160"), await store.LogStartAsync("log:r"));
         Assert.Equal(Entries(160, 40), await store.ReadLogAsync("log:r", 160, 100));
         Assert.Equal(Entries(199, 1), await store.ReadLogAsync("log:r", 199, 1));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.ReadLogAsync("log:r", 100, 10));
+        Assert.Equal(160, (await Assert.ThrowsAsync<LogEntriesRetiredException>(async () => await store.ReadLogAsync("log:r", 100, 10))).Start);
         Assert.True(await store.TryAppendAsync("log:r", 200, "after"));
         Assert.Equal("after", Assert.Single(await store.ReadLogAsync("log:r", 200, 5)));
     }
@@ -128,7 +128,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         Assert.Equal(new LogStart(4, "anchor-4"), await store.LogStartAsync("log:r"));
         Assert.Equal(Entries(4, 6), await store.ReadLogAsync("log:r", 4, 10));
         Assert.Equal(Entries(9, 1), await store.ReadLogAsync("log:r", 9, 1));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.ReadLogAsync("log:r", 2, 1));
+        Assert.Equal(4, (await Assert.ThrowsAsync<LogEntriesRetiredException>(async () => await store.ReadLogAsync("log:r", 2, 1))).Start);
         await store.RetireLogAsync("log:r", 10, "anchor-10");
         Assert.Equal(Entries(9, 1), await store.ReadLogAsync("log:r", 9, 1));
         Assert.True(await store.TryAppendAsync("log:r", 10, "after"));

@@ -185,9 +185,23 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
     public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var position = start + (await GetAnchorAsync(partition, cancellationToken)).Length;
-        await foreach (var line in ReadLogAsync(_store, StoreKeys.AuditLog(partition.Tenant, partition.Replica), position, cancellationToken))
+        await using var lines = ReadLogAsync(_store, StoreKeys.AuditLog(partition.Tenant, partition.Replica), position, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
         {
-            yield return line;
+            try
+            {
+                if (!await lines.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (LogEntriesRetiredException)
+            {
+                // A retirement since the anchor was read: the records from here on are not where the read expected them.
+                throw new AuditChainMovedException(partition);
+            }
+
+            yield return lines.Current;
         }
     }
 
