@@ -122,21 +122,26 @@ public sealed class AuditStoredChainTests : IDisposable
     [Fact]
     public async Task VerifyAsync_RecordsRetiredPastTheSinksNextPage_VerifiesFromTheNewAnchor()
     {
-        // More records than the embedded store's sink reads a page at a time, all retired once the first is read.
-        var sink = new RetiringStoreAuditStore(_store, _store);
-        var journal = TestServices.Journal(sink, _time);
-        await AppendAsync(journal, _tenant, 300);
-        _time.Advance(TimeSpan.FromDays(40));
-        var cutoff = _time.GetUtcNow();
-        await AppendAsync(journal, _tenant, 2);
-        var retiring = new RetiredAfterTheFirstLineRead(sink, () => Retention(journal).RetireAsync(_tenant, cutoff, ExportDirectory), readAgain: false);
+        var retiring = await RetiredPastTheSinksFirstPageAsync();
 
         var verified = await new AuditVerifier(retiring, NullLogger.Instance).VerifyAsync(_tenant);
 
-        // The first read's next page was retired (the sink said so): read again from the anchor the retirement left.
+        // The first read's next page was retired: the sink went on from the first kept record, a gap verify reads again for.
         Assert.True(verified.Intact, verified.Reason + ": " + verified.Detail);
         Assert.Equal(2, verified.Records);
         Assert.Equal(2, retiring.Reads);
+    }
+
+    [Fact]
+    public async Task QueryAsync_RecordsRetiredPastTheSinksNextPage_AnswersWhatWasRead()
+    {
+        var retiring = await RetiredPastTheSinksFirstPageAsync();
+
+        var page = await TestServices.Journal(retiring, _time).QueryAsync(_tenant, new AuditQuery { Agent = "agent-1", Limit = 500 });
+
+        // The first page as it was read (records 1 to 256), then the records kept: no error for what retention took since.
+        var seqs = page.Records.Select(static r => r.GetProperty("seq").GetInt64()).Order().ToList();
+        Assert.Equal(Enumerable.Range(1, 256).Select(static i => (long)i).Concat([301L, 302L]), seqs);
     }
 
     [Fact]
@@ -201,6 +206,18 @@ public sealed class AuditStoredChainTests : IDisposable
         var cutoff = _time.GetUtcNow();
         await AppendAsync(journal, _tenant, 2);
         return (sink, cutoff);
+    }
+
+    // More records than the embedded store's sink reads a page at a time (300, then 2), the 300 retired once the first is read.
+    private async Task<RetiredAfterTheFirstLineRead> RetiredPastTheSinksFirstPageAsync()
+    {
+        var sink = new RetiringStoreAuditStore(_store, _store);
+        var journal = TestServices.Journal(sink, _time);
+        await AppendAsync(journal, _tenant, 300);
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await AppendAsync(journal, _tenant, 2);
+        return new RetiredAfterTheFirstLineRead(sink, () => Retention(journal).RetireAsync(_tenant, cutoff, ExportDirectory), readAgain: false);
     }
 
     private static async Task<List<long>> SeqsAsync(AuditStoredChain chain)

@@ -63,10 +63,6 @@ internal sealed class AuditStoredChain : IAsyncDisposable
                     return chain;
                 }
             }
-            catch (AuditChainMovedException) when (attempt < MaxAttempts)
-            {
-                // The sink found its first records retired since it placed the read: again, from the new anchor.
-            }
             finally
             {
                 if (lines is not null)
@@ -78,8 +74,8 @@ internal sealed class AuditStoredChain : IAsyncDisposable
     }
 
     /// <summary>
-    /// The records in order, as stored (enumerate once); throws <see cref="AuditChainMovedException"/> when a retirement took
-    /// records from under the read (after the last, or where the sink finds the records it was to read retired).
+    /// The records in order, as stored (enumerate once); throws <see cref="AuditChainMovedException"/> after the last when a
+    /// retirement took records from under the read.
     /// </summary>
     public async IAsyncEnumerable<string> ReadAsync()
     {

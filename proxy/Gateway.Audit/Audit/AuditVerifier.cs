@@ -44,21 +44,12 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
     {
         for (var attempt = 1; ; attempt++)
         {
-            AuditChainVerification verification;
-            try
+            await using var stored = await AuditStoredChain.OpenAsync(store, partition, 1, cancellationToken).ConfigureAwait(false);
+            var verification = await VerifyFromAsync(partition, stored, explanations, cancellationToken).ConfigureAwait(false);
+            if (!verification.Intact && attempt < AuditStoredChain.MaxAttempts
+                && (await store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length != stored.Anchor.Length)
             {
-                await using var stored = await AuditStoredChain.OpenAsync(store, partition, 1, cancellationToken).ConfigureAwait(false);
-                verification = await VerifyFromAsync(partition, stored, explanations, cancellationToken).ConfigureAwait(false);
-                if (!verification.Intact && attempt < AuditStoredChain.MaxAttempts
-                    && (await store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length != stored.Anchor.Length)
-                {
-                    // A broken link read while a retirement took records from under the read: the chain again, from its new anchor.
-                    continue;
-                }
-            }
-            catch (AuditChainMovedException) when (attempt < AuditStoredChain.MaxAttempts)
-            {
-                // The sink itself found the records moved (a retired position read): the chain again, from its new anchor.
+                // A broken link read while a retirement took records from under the read: the chain again, from its new anchor.
                 continue;
             }
 

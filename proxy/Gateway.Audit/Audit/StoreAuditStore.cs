@@ -184,33 +184,33 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
 
     public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // Records retired since the read was placed are skipped: a reader that needs the chain whole sees the gap (AuditStoredChain).
         var position = start + (await GetAnchorAsync(partition, cancellationToken)).Length;
-        await using var lines = ReadLogAsync(_store, StoreKeys.AuditLog(partition.Tenant, partition.Replica), position, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        while (true)
+        await foreach (var line in ReadLogAsync(_store, StoreKeys.AuditLog(partition.Tenant, partition.Replica), position, cancellationToken, keptOnly: true))
         {
-            try
-            {
-                if (!await lines.MoveNextAsync())
-                {
-                    yield break;
-                }
-            }
-            catch (LogEntriesRetiredException)
-            {
-                // A retirement since the anchor was read: the records from here on are not where the read expected them.
-                throw new AuditChainMovedException(partition);
-            }
-
-            yield return lines.Current;
+            yield return line;
         }
     }
 
-    /// <summary>A log's entries from <paramref name="position"/> to its end, read a page at a time.</summary>
-    internal static async IAsyncEnumerable<string> ReadLogAsync(IStateStore store, string key, long position, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// A log's entries from <paramref name="position"/> to its end, read a page at a time; with <paramref name="keptOnly"/>,
+    /// from the log's first kept entry on when those before it were retired since (else that throws).
+    /// </summary>
+    internal static async IAsyncEnumerable<string> ReadLogAsync(IStateStore store, string key, long position, [EnumeratorCancellation] CancellationToken cancellationToken, bool keptOnly = false)
     {
         while (true)
         {
-            var page = await store.ReadLogAsync(key, position, PageSize, cancellationToken);
+            IReadOnlyList<string> page;
+            try
+            {
+                page = await store.ReadLogAsync(key, position, PageSize, cancellationToken);
+            }
+            catch (LogEntriesRetiredException retired) when (keptOnly)
+            {
+                position = retired.Start;
+                continue;
+            }
+
             foreach (var entry in page)
             {
                 yield return entry;
