@@ -95,7 +95,7 @@ internal sealed class AuditStoredChain : IAsyncDisposable
             yield return last;
         }
 
-        // Seqs only rise along a chain: the last one short of first + count - 1 means records were skipped. Moved by a
+        // Seqs only rise along a chain: a last one past first + count - 1 means records were skipped. Moved by a
         // retirement, the read is no longer the chain; without one, the chain itself has the gap and its reader names it.
         if (_firstSeq > 0 && AuditStoredLine.Seq(last) is { } lastSeq && lastSeq != _firstSeq + count - 1
             && (await _store.GetAnchorAsync(_partition, _cancellationToken).ConfigureAwait(false)).Length > Anchor.Length)
