@@ -42,7 +42,7 @@ public sealed class AuditStoredChainTests : IDisposable
     public async Task OpenAsync_RetiredBetweenTheAnchorAndTheFirstRecord_ReadsTheNewAnchorAndTheRecordsAfterIt()
     {
         var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
-        var racing = new RetiredAfterTheFirstAnchorRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+        var racing = new RetiredAfterTheFirstAnchorRead(sink, RetireThrough(sink, cutoff));
 
         await using var chain = await AuditStoredChain.OpenAsync(racing, Partition, 1, CancellationToken.None);
 
@@ -56,7 +56,7 @@ public sealed class AuditStoredChainTests : IDisposable
     public async Task VerifyAsync_RetiredBetweenTheAnchorAndTheRecordsRead_VerifiesFromTheNewAnchor()
     {
         var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
-        var racing = new RetiredAfterTheFirstAnchorRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+        var racing = new RetiredAfterTheFirstAnchorRead(sink, RetireThrough(sink, cutoff));
 
         var verified = await new AuditVerifier(racing, NullLogger.Instance).VerifyAsync(_tenant);
 
@@ -71,7 +71,7 @@ public sealed class AuditStoredChainTests : IDisposable
     public async Task ExportAsync_RetiredBetweenTheAnchorAndTheRecordsRead_ExportsTheNewAnchorBeforeTheRecordsAfterIt()
     {
         var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
-        var racing = new RetiredAfterTheFirstAnchorRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+        var racing = new RetiredAfterTheFirstAnchorRead(sink, RetireThrough(sink, cutoff));
 
         var lines = await TestServices.Journal(racing, _time).ExportAsync(_tenant, DateTimeOffset.MaxValue).ToListAsync();
 
@@ -89,7 +89,7 @@ public sealed class AuditStoredChainTests : IDisposable
     public async Task ReadAsync_RecordsRetiredFromUnderTheRead_ThrowsChainMovedAtItsEnd()
     {
         var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
-        var skipping = new RetiredAfterTheFirstLineRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+        var skipping = new RetiredAfterTheFirstLineRead(sink, RetireThrough(sink, cutoff));
         await using var chain = await AuditStoredChain.OpenAsync(skipping, Partition, 1, CancellationToken.None);
         var seqs = new List<long>();
 
@@ -109,7 +109,7 @@ public sealed class AuditStoredChainTests : IDisposable
     public async Task VerifyAsync_RecordsRetiredFromUnderTheRead_VerifiesFromTheNewAnchor()
     {
         var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
-        var skipping = new RetiredAfterTheFirstLineRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+        var skipping = new RetiredAfterTheFirstLineRead(sink, RetireThrough(sink, cutoff));
 
         var verified = await new AuditVerifier(skipping, NullLogger.Instance).VerifyAsync(_tenant);
 
@@ -148,7 +148,7 @@ public sealed class AuditStoredChainTests : IDisposable
     public async Task ExportAsync_RecordsRetiredFromUnderTheRead_ThrowsRatherThanExportAGap()
     {
         var (sink, cutoff) = await ThreeOldThenTwoNewAsync();
-        var skipping = new RetiredAfterTheFirstLineRead(sink, () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory));
+        var skipping = new RetiredAfterTheFirstLineRead(sink, RetireThrough(sink, cutoff));
 
         await Assert.ThrowsAsync<AuditChainMovedException>(async () => await TestServices.Journal(skipping, _time).ExportAsync(_tenant, DateTimeOffset.MaxValue).ToListAsync());
     }
@@ -217,8 +217,12 @@ public sealed class AuditStoredChainTests : IDisposable
         _time.Advance(TimeSpan.FromDays(40));
         var cutoff = _time.GetUtcNow();
         await AppendAsync(journal, _tenant, 2);
-        return new RetiredAfterTheFirstLineRead(sink, () => Retention(journal).RetireAsync(_tenant, cutoff, ExportDirectory), readAgain: false);
+        return new RetiredAfterTheFirstLineRead(sink, RetireThrough(sink, cutoff), readAgain: false);
     }
+
+    // Retention of the tenant's records before the cut, as a retention run beside a read runs it.
+    private Func<ValueTask<long>> RetireThrough(RetiringStoreAuditStore sink, DateTimeOffset cutoff) =>
+        () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory);
 
     private static async Task<List<long>> SeqsAsync(AuditStoredChain chain)
     {

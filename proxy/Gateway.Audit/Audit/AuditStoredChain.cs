@@ -97,12 +97,15 @@ internal sealed class AuditStoredChain : IAsyncDisposable
 
         // Seqs only rise along a chain: a last one past first + count - 1 means records were skipped. Moved by a
         // retirement, the read is no longer the chain; without one, the chain itself has the gap and its reader names it.
-        if (_firstSeq > 0 && AuditStoredLine.Seq(last) is { } lastSeq && lastSeq != _firstSeq + count - 1
-            && (await _store.GetAnchorAsync(_partition, _cancellationToken).ConfigureAwait(false)).Length > Anchor.Length)
+        if (_firstSeq > 0 && AuditStoredLine.Seq(last) is { } lastSeq && lastSeq != _firstSeq + count - 1 && await MovedAsync().ConfigureAwait(false))
         {
             throw new AuditChainMovedException(_partition);
         }
     }
+
+    /// <summary>Whether a retirement has moved the chain's anchor since <see cref="Anchor"/> was read.</summary>
+    public async ValueTask<bool> MovedAsync() =>
+        (await _store.GetAnchorAsync(_partition, _cancellationToken).ConfigureAwait(false)).Length != Anchor.Length;
 
     public ValueTask DisposeAsync() => _lines.DisposeAsync();
 }

@@ -46,8 +46,7 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
         {
             await using var stored = await AuditStoredChain.OpenAsync(store, partition, 1, cancellationToken).ConfigureAwait(false);
             var verification = await VerifyFromAsync(partition, stored, explanations, cancellationToken).ConfigureAwait(false);
-            if (!verification.Intact && attempt < AuditStoredChain.MaxAttempts
-                && (await store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length != stored.Anchor.Length)
+            if (!verification.Intact && attempt < AuditStoredChain.MaxAttempts && await stored.MovedAsync().ConfigureAwait(false))
             {
                 // A broken link read while a retirement took records from under the read: the chain again, from its new anchor.
                 continue;
