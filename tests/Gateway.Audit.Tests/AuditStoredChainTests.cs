@@ -153,6 +153,26 @@ public sealed class AuditStoredChainTests : IDisposable
         await Assert.ThrowsAsync<AuditChainMovedException>(async () => await TestServices.Journal(skipping, _time).ExportAsync(_tenant, DateTimeOffset.MaxValue).ToListAsync());
     }
 
+    [Fact]
+    public async Task ReadReceiptsAsync_RecordsRetiredFromUnderTheRead_ReadsAgainAfterTheRetirement()
+    {
+        var sink = new RetiringStoreAuditStore(_store, _store);
+        var journal = TestServices.Journal(sink, _time);
+        await AppendWithReceiptsAsync(journal, 1, 3);
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        var kept = await AppendWithReceiptsAsync(journal, 4, 2);
+        var skipping = new RetiredAfterTheFirstLineRead(sink, RetireThrough(sink, cutoff));
+
+        var receipts = await TestServices.Journal(skipping, _time).ReadReceiptsAsync(_tenant, TestServices.Replica, 1, 4);
+
+        // The first read went 1, 5: records taken from under it, not a batch that cannot be rebuilt; read again, 4 is kept.
+        var receipt = Assert.Single(receipts);
+        Assert.Equal(4, receipt.Seq);
+        Assert.Equal(kept[0].Receipt, receipt.Receipt);
+        Assert.Equal(2, skipping.Reads);
+    }
+
     [Theory]
     [InlineData(1, new long[] { 4, 5 })]
     [InlineData(3, new long[] { 4, 5 })]
@@ -206,6 +226,18 @@ public sealed class AuditStoredChainTests : IDisposable
         var cutoff = _time.GetUtcNow();
         await AppendAsync(journal, _tenant, 2);
         return (sink, cutoff);
+    }
+
+    // Decisions of requests req-first .. on, each with its receipt, one after the other.
+    private async Task<List<AuditAppended>> AppendWithReceiptsAsync(AuditJournal journal, int first, int count)
+    {
+        var appended = new List<AuditAppended>();
+        for (var i = first; i < first + count; i++)
+        {
+            appended.Add(await journal.AppendWithReceiptAsync(Entry(_tenant) with { RequestId = "req-" + i }));
+        }
+
+        return appended;
     }
 
     // More records than the embedded store's sink reads a page at a time (300, then 2), the 300 retired once the first is read.

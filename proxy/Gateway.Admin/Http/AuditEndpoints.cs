@@ -61,6 +61,12 @@ internal static class AuditEndpoints
         {
             return AdminProblem.Create(context, StatusCodes.Status409Conflict, ProblemCodes.AuditReceiptsMismatch, ex.Message);
         }
+        catch (AuditChainMovedException ex)
+        {
+            // Retention kept moving the chain through every read: nothing wrong with the receipts, ask again.
+            context.Response.Headers.RetryAfter = "1";
+            return AdminProblem.Create(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable, ex.Message);
+        }
     }
 
     private static async Task<IResult> QueryAsync(HttpContext context, string tenant, AuditJournal journal)

@@ -12,11 +12,28 @@ namespace Gateway.Audit;
 /// (<see cref="AuditReceiptMismatchException"/>), never a silently wrong receipt; except a batch stored for lines that
 /// were never appended (a crash between a sink's two writes), whose receipts no one was given: it is skipped when it
 /// names seqs past the chain's tip, or a request its record does not decide (the group written in its place after
-/// recovery holds other requests), or when a later batch names its seqs again.
+/// recovery holds other requests), or when a later batch names its seqs again. A retirement that takes records from under
+/// the read is read again after it (up to <see cref="AuditStoredChain.MaxAttempts"/> times), then
+/// <see cref="AuditChainMovedException"/>: the records it took are never read as a batch that does not rebuild.
 /// </summary>
 internal static class AuditReceiptReader
 {
     public static async ValueTask<IReadOnlyList<AuditReceipt>> ReadAsync(IAuditStore store, AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ReadOnceAsync(store, partition, fromSeq, toSeq, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AuditChainMovedException) when (attempt < AuditStoredChain.MaxAttempts)
+            {
+                // The batches and records again, as the retirement left them.
+            }
+        }
+    }
+
+    private static async ValueTask<IReadOnlyList<AuditReceipt>> ReadOnceAsync(IAuditStore store, AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken)
     {
         var batches = await store.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken).ConfigureAwait(false);
         if (batches.Count == 0)
@@ -102,11 +119,13 @@ internal static class AuditReceiptReader
         return false;
     }
 
-    // The records fromSeq..toSeq by seq, each with its leaf hash (read after the anchor they follow).
+    // The records fromSeq..toSeq by seq, each with its leaf hash (read after the anchor they follow). The read stops past
+    // toSeq, before the stored chain's own end-of-read check: a gap between two records read is checked here instead.
     private static async ValueTask<Dictionary<long, AuditRecord>> RecordsAsync(IAuditStore store, AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken)
     {
         var records = new Dictionary<long, AuditRecord>();
         await using var stored = await AuditStoredChain.OpenAsync(store, partition, Math.Max(1, fromSeq), cancellationToken).ConfigureAwait(false);
+        long? previous = null;
         await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
         {
             var bytes = Encoding.UTF8.GetBytes(line);
@@ -116,6 +135,12 @@ internal static class AuditReceiptReader
                 continue;
             }
 
+            if (previous is { } before && record.Seq != before + 1 && await stored.MovedAsync().ConfigureAwait(false))
+            {
+                throw new AuditChainMovedException(partition);
+            }
+
+            previous = record.Seq;
             if (record.Seq > toSeq)
             {
                 break;
