@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What the gateway's script calls of a load-test run cost Redis on its own clock, replayed in order on an idle server.
 
-Usage: loadtests/redis-replay.py CAPTURE [--from N] [--to M] [--script FILE] [--port PORT] [--pace SECONDS]
+Usage: loadtests/redis-replay.py CAPTURE [--from N] [--to M] [--script FILE] [--append-script FILE] [--port PORT]
+       [--pace SECONDS]
 
 CAPTURE is the `MONITOR` output of a run (`LOADTEST_REDIS_MONITOR=1` writes it to runs/redis-monitor.txt from the
 moment its redis-server is up, so that the gateway's `SCRIPT LOAD`s are in it). The top-level commands the gateway sent
@@ -9,7 +10,9 @@ moment its redis-server is up, so that the gateway's `SCRIPT LOAD`s are in it). 
 one at a time. The audit group's scripts (`AppendAdmit`, `Append`) are told by the bodies of the capture's `SCRIPT LOAD`s
 and `EVAL`s; before each call of one the chain's expected length is set to the stream's length on this server, so that
 every call appends as it did in the run. `--script FILE` runs that script in place of `AppendAdmit` (a cut-down variant, to
-see what a part costs); `--pace` sleeps before each counted call (a fixed rate's gaps).
+see what a part costs), `--append-script FILE` in place of `Append`: every call of the script it stands in for, the
+`EVAL`s a client sent after a `NOSCRIPT` included, so that a variant that keeps state of its own for the next call (a key
+both scripts write) sees every append; `--pace` sleeps before each counted call (a fixed rate's gaps).
 
 Prints one JSON object: the `EVALSHA` calls counted (the --from-th to the --to-th, 1-based; all by default), how many
 answered as appended (a reply that starts with 1; a variant may say so without appending), how many named a script not
@@ -98,18 +101,18 @@ def fix_expected_length(redis, args, kind):
         args[at] = length
 
 
-def replay(capture, port, first=1, last=None, script=None, pace=0.0):
+def replay(capture, port, first=1, last=None, script=None, pace=0.0, append_script=None):
     """Replays the capture on the server at port; the figures over the first-th to the last-th EVALSHA."""
     redis = Redis(port)
     try:
-        return replay_on(redis, capture, first, last, script, pace)
+        return replay_on(redis, capture, first, last, {"append_admit": script, "append": append_script}, pace)
     finally:
         redis.close()
 
 
-def replay_on(redis, capture, first, last, script, pace):
-    """replay's work on one open connection."""
-    variant = redis.call("SCRIPT", "LOAD", open(script, "rb").read()) if script else None
+def replay_on(redis, capture, first, last, scripts, pace):
+    """replay's work on one open connection; scripts: the variant file (or None) for each kind of audit script."""
+    variants = {kind: redis.call("SCRIPT", "LOAD", open(path, "rb").read()) for kind, path in scripts.items() if path}
     kinds = {}
     seen, counted, appended, missing = 0, 0, 0, 0
     for args in commands(capture):
@@ -122,6 +125,8 @@ def replay_on(redis, capture, first, last, script, pace):
             kinds[hashlib.sha1(args[1]).hexdigest().encode()] = kind = kind_of(args[1])
             if kind:
                 fix_expected_length(redis, args, kind)
+            if kind in variants:
+                args = [b"EVALSHA", variants[kind]] + args[2:]
         if name == b"EVALSHA":
             seen += 1
             if last is not None and seen > last:
@@ -129,8 +134,8 @@ def replay_on(redis, capture, first, last, script, pace):
             if seen == first:
                 redis.call("CONFIG", "RESETSTAT")
             kind = kinds.get(args[1].lower())
-            if variant and kind == "append_admit":
-                args[1] = variant
+            if kind in variants:
+                args[1] = variants[kind]
             if kind:
                 fix_expected_length(redis, args, kind)
             if seen >= first and pace:
@@ -149,14 +154,15 @@ def main():
     parser.add_argument("--from", dest="first", type=int, default=1)
     parser.add_argument("--to", dest="last", type=int)
     parser.add_argument("--script")
+    parser.add_argument("--append-script")
     parser.add_argument("--port", type=int)
     parser.add_argument("--pace", type=float, default=0.0)
     options = parser.parse_args()
     if options.port:
-        print(json.dumps(replay(options.capture, options.port, options.first, options.last, options.script, options.pace)))
+        print(json.dumps(replay(options.capture, options.port, options.first, options.last, options.script, options.pace, options.append_script)))
         return 0
     with idle_server() as (port, _):
-        print(json.dumps(replay(options.capture, port, options.first, options.last, options.script, options.pace)))
+        print(json.dumps(replay(options.capture, port, options.first, options.last, options.script, options.pace, options.append_script)))
     return 0
 
 

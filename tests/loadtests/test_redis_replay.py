@@ -91,6 +91,19 @@ class RedisReplayTests(unittest.TestCase):
 
         self.assertEqual((out["calls"], out["appended"], out["noscript"]), (2, 0, 2))
 
+    def test_replay_appendScriptRunsInPlaceOfEveryAppendTheEvalToo(self):
+        variant = os.path.join(self.work, "variant.lua")
+        with open(variant, "wb") as handle:
+            handle.write(APPEND.replace(b"return append(", b"redis.call('INCR', 'variant-runs')\nreturn append("))
+        # The run's first call sent the script itself (EVAL, after a NOSCRIPT), the next two its SHA.
+        first = line(b"EVAL", APPEND, b"1", b"gw:{demo}:audit:vm", b"100", b'{"seq":0}')
+
+        out = replay.replay(self.capture([first] + self.calls(3)[2:]), self.redis, append_script=variant)
+
+        self.assertEqual((out["calls"], out["appended"]), (2, 2))
+        self.assertEqual(redis_cli(self.redis, "GET", "variant-runs").strip(), "3", "the variant ran for the EVAL too")
+        self.assertEqual(redis_cli(self.redis, "XLEN", "gw:{demo}:audit:vm").strip(), "3")
+
     def test_main_startsItsOwnRedisAndPrintsOneJsonObject(self):
         path = self.capture([line(b"SCRIPT", b"LOAD", APPEND)] + self.calls(2))
 
