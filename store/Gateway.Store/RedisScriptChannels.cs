@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
 namespace Gateway.Store;
@@ -38,6 +39,7 @@ internal sealed class RedisScriptChannels : IDisposable
     /// A connection the server closed while idle (Redis restarted, its idle timeout) is replaced before anything is sent on
     /// it. A call is never sent twice: once sent, a failure fails it, since the script may have run.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<byte[]> EvaluateAsync(LuaScript script, IReadOnlyList<RedisKey> keys, IReadOnlyList<RedisValue> values, CancellationToken deadline)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

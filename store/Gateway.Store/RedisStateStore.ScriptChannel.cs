@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
 namespace Gateway.Store;
@@ -7,6 +8,8 @@ namespace Gateway.Store;
 // StackExchange.Redis reports Redis up; otherwise, or for a call its caller may cancel, StackExchange.Redis' own.
 public sealed partial class RedisStateStore
 {
+    // Pooled: one box per audit group's call was 600 bytes; its one caller awaits it once.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadOnlyMemory<byte>> EvaluateToStringAsync(string operation, LuaScript script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
     {
         if (_scriptChannels is not { } channels || _deadlines is null || cancellationToken.CanBeCanceled || !_connection.IsConnected)
