@@ -218,6 +218,27 @@ public abstract partial class AuditJournalTests
     }
 
     [Fact]
+    public async Task AppendAsync_DecisionsOfAnotherActorChainOrFailingControls_KeepRecordsOfTheirOwn()
+    {
+        var (journal, sink, first) = await HoldFirstGroupAsync();
+        var chain = Gateway.Policy.ActorChain.ForPerson("ada", "agent-1").Links;
+        var child = new Gateway.Policy.ActorLink(Gateway.Policy.ActorKind.Delegate, "dlg-1") { Name = "researcher" };
+
+        // Two decisions of equal chains and controls, each list its own instance (one record); one of a longer chain and
+        // one of other failing controls (each a record of its own).
+        var same = new[] { 1, 2 }.Select(i => journal.AppendAsync(Decided(i) with { ActorChain = [.. chain], FailingControls = ["red_team"] }).AsTask()).ToArray();
+        var otherChain = journal.AppendAsync(Decided(3) with { ActorChain = [.. chain, child], FailingControls = ["red_team"] }).AsTask();
+        var otherControls = journal.AppendAsync(Decided(4) with { ActorChain = [.. chain], FailingControls = ["red_team", "budget"] }).AsTask();
+        sink.Release.SetResult();
+        await first;
+
+        var folded = Assert.Single((await Task.WhenAll(same)).DistinctBy(r => r.Seq));
+        Assert.Equal(["req-1", "req-2"], folded.Decisions!.Select(d => d.RequestId));
+        Assert.Equal(["req-3", "req-4"], new[] { await otherChain, await otherControls }.Select(r => r.RequestId));
+        Assert.All(new[] { await otherChain, await otherControls }, r => Assert.Null(r.Decisions));
+    }
+
+    [Fact]
     public async Task AppendAsync_LoneDecision_IsARecordOfItsOwnAsBefore()
     {
         var folding = await TestServices.Journal(CreateSink(), Time).AppendAsync(Decided(1));

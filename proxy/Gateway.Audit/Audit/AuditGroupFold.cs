@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Gateway.Policy;
 
@@ -140,7 +139,7 @@ internal static class AuditGroupFold
     }
 
     // Refusals carry no connector, approval or simulate flag; outcomes fold across statuses (each keeps its own);
-    // decisions also by policy digest, explanation digest and failing controls (joined into one string to compare).
+    // decisions also by policy digest, explanation digest and failing controls (compared item by item: Items).
     private readonly record struct Kind(
         AuditFold Fold,
         string Agent,
@@ -158,10 +157,10 @@ internal static class AuditGroupFold
         string? UpstreamAccount,
         string? RunId,
         string? RunEndedBy,
-        string? ActorChain,
+        Items<ActorLink>? ActorChain,
         string? PolicyDigest,
         string? ExplanationDigest,
-        string? FailingControls)
+        Items<string>? FailingControls)
     {
         /// <summary>The entry's kind, or null when it keeps a record of its own.</summary>
         public static Kind? Of(AuditEntry entry, AuditExplanationCache explanations)
@@ -171,7 +170,8 @@ internal static class AuditGroupFold
                 return null;
             }
 
-            string? explanationDigest = null, failingControls = null;
+            string? explanationDigest = null;
+            Items<string>? failingControls = null;
             if (entry.Fold == AuditFold.Decision)
             {
                 // A decision carries nothing of an outcome; one that does (or whose explanation does not resolve, which
@@ -182,7 +182,7 @@ internal static class AuditGroupFold
                     return null;
                 }
 
-                failingControls = entry.FailingControls is { } controls ? Joined(controls) : null;
+                failingControls = entry.FailingControls is { } controls ? new Items<string>(controls) : null;
             }
 
             return new Kind(
@@ -202,22 +202,10 @@ internal static class AuditGroupFold
                 entry.UpstreamAccount,
                 entry.RunId,
                 entry.RunEndedBy,
-                entry.ActorChain is { } chain ? Joined(chain.Select(static l => WireNames.Of(l.Kind) + "/" + l.Id + "/" + l.Name + "/" + l.RunId).ToList()) : null,
+                entry.ActorChain is { } chain ? new Items<ActorLink>(chain) : null,
                 entry.Fold == AuditFold.Decision ? entry.PolicyDigest : null,
                 explanationDigest,
                 failingControls);
-        }
-
-        // Each control as its length and itself: two lists join to the same string only when they are equal.
-        private static string Joined(IReadOnlyList<string> controls)
-        {
-            var joined = new StringBuilder();
-            foreach (var control in controls)
-            {
-                joined.Append(control.Length).Append(':').Append(control);
-            }
-
-            return joined.ToString();
         }
 
         private static bool TryResolve(AuditEntry entry, AuditExplanationCache explanations, out string? digest)
@@ -237,6 +225,43 @@ internal static class AuditGroupFold
             {
                 return false;
             }
+        }
+    }
+
+    // A list compared item by item (and hashed so), as a kind's part: no string joined per entry to compare it.
+    private readonly struct Items<T>(IReadOnlyList<T> list) : IEquatable<Items<T>>
+    {
+        private readonly IReadOnlyList<T> _list = list;
+
+        public bool Equals(Items<T> other)
+        {
+            if (_list.Count != other._list.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < _list.Count; i++)
+            {
+                if (!EqualityComparer<T>.Default.Equals(_list[i], other._list[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is Items<T> other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            foreach (var item in _list)
+            {
+                hash.Add(item);
+            }
+
+            return hash.ToHashCode();
         }
     }
 }
