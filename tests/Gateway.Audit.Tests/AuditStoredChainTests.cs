@@ -154,6 +154,17 @@ public sealed class AuditStoredChainTests : IDisposable
     }
 
     [Fact]
+    public async Task ExportAsync_StoppedAtItsTimeAfterRecordsRetiredFromUnderTheRead_ThrowsRatherThanExportAGap()
+    {
+        var (sink, cutoff) = await ThreeOldThenTwoNewAsync(apart: TimeSpan.FromHours(1));
+        var before = cutoff + TimeSpan.FromHours(1);
+        var skipping = new RetiredAfterTheFirstLineRead(sink, RetireThrough(sink, cutoff));
+
+        // The read went 1, then 5, where the export stops (its time): unchecked there, record 1 alone, 4 left out.
+        await Assert.ThrowsAsync<AuditChainMovedException>(async () => await TestServices.Journal(skipping, _time).ExportAsync(_tenant, before).ToListAsync());
+    }
+
+    [Fact]
     public async Task ReadReceiptsAsync_RecordsRetiredFromUnderTheRead_ReadsAgainAfterTheRetirement()
     {
         var sink = new RetiringStoreAuditStore(_store, _store);
@@ -216,15 +227,17 @@ public sealed class AuditStoredChainTests : IDisposable
 
     private string ExportDirectory => Path.Combine(_root.FullName, "exports");
 
-    // Three records, 40 days, then two: retention at the returned cut retires the first three.
-    private async Task<(RetiringStoreAuditStore Sink, DateTimeOffset Cutoff)> ThreeOldThenTwoNewAsync()
+    // Three records, 40 days, then two (apart by that much): retention at the returned cut retires the first three.
+    private async Task<(RetiringStoreAuditStore Sink, DateTimeOffset Cutoff)> ThreeOldThenTwoNewAsync(TimeSpan apart = default)
     {
         var sink = new RetiringStoreAuditStore(_store, _store);
         var journal = TestServices.Journal(sink, _time);
         await AppendAsync(journal, _tenant, 3);
         _time.Advance(TimeSpan.FromDays(40));
         var cutoff = _time.GetUtcNow();
-        await AppendAsync(journal, _tenant, 2);
+        await AppendAsync(journal, _tenant, 1);
+        _time.Advance(apart);
+        await AppendAsync(journal, _tenant, 1);
         return (sink, cutoff);
     }
 

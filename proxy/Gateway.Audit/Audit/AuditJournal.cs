@@ -228,6 +228,7 @@ public sealed partial class AuditJournal
                 var (time, digest) = AuditStoredLine.TimeAndDigest(line);
                 if (time is null || time >= before)
                 {
+                    await stored.StopAsync().ConfigureAwait(false);
                     break;
                 }
 

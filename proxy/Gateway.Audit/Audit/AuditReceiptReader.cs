@@ -119,13 +119,11 @@ internal static class AuditReceiptReader
         return false;
     }
 
-    // The records fromSeq..toSeq by seq, each with its leaf hash (read after the anchor they follow). The read stops past
-    // toSeq, before the stored chain's own end-of-read check: a gap between two records read is checked here instead.
+    // The records fromSeq..toSeq by seq, each with its leaf hash (read after the anchor they follow).
     private static async ValueTask<Dictionary<long, AuditRecord>> RecordsAsync(IAuditStore store, AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken)
     {
         var records = new Dictionary<long, AuditRecord>();
         await using var stored = await AuditStoredChain.OpenAsync(store, partition, Math.Max(1, fromSeq), cancellationToken).ConfigureAwait(false);
-        long? previous = null;
         await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
         {
             var bytes = Encoding.UTF8.GetBytes(line);
@@ -135,14 +133,9 @@ internal static class AuditReceiptReader
                 continue;
             }
 
-            if (previous is { } before && record.Seq != before + 1 && await stored.MovedAsync().ConfigureAwait(false))
-            {
-                throw new AuditChainMovedException(partition);
-            }
-
-            previous = record.Seq;
             if (record.Seq > toSeq)
             {
+                await stored.StopAsync().ConfigureAwait(false);
                 break;
             }
 

@@ -19,6 +19,8 @@ internal sealed class AuditStoredChain : IAsyncDisposable
     private readonly long? _firstSeq;
     private readonly CancellationToken _cancellationToken;
     private bool _firstRead;
+    private string? _last;
+    private long _read;
 
     private AuditStoredChain(IAuditStore store, AuditPartition partition, AuditTip anchor, IAsyncEnumerator<string> lines, long? firstSeq, bool aligned, CancellationToken cancellationToken)
     {
@@ -75,7 +77,7 @@ internal sealed class AuditStoredChain : IAsyncDisposable
 
     /// <summary>
     /// The records in order, as stored (enumerate once); throws <see cref="AuditChainMovedException"/> after the last when a
-    /// retirement took records from under the read.
+    /// retirement took records from under the read. A reader that stops before the last calls <see cref="StopAsync"/>.
     /// </summary>
     public async IAsyncEnumerable<string> ReadAsync()
     {
@@ -85,19 +87,31 @@ internal sealed class AuditStoredChain : IAsyncDisposable
         }
 
         _firstRead = false;
-        var last = _lines.Current;
-        long count = 1;
-        yield return last;
+        _last = _lines.Current;
+        _read = 1;
+        yield return _last;
         while (await _lines.MoveNextAsync().ConfigureAwait(false))
         {
-            last = _lines.Current;
-            count++;
-            yield return last;
+            _last = _lines.Current;
+            _read++;
+            yield return _last;
         }
 
-        // Seqs only rise along a chain: a last one past first + count - 1 means records were skipped. Moved by a
-        // retirement, the read is no longer the chain; without one, the chain itself has the gap and its reader names it.
-        if (_firstSeq > 0 && AuditStoredLine.Seq(last) is { } lastSeq && lastSeq != _firstSeq + count - 1 && await MovedAsync().ConfigureAwait(false))
+        await ThrowIfSkippedAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// For a reader that stops before the last record (past a seq, a time): the check <see cref="ReadAsync"/> makes after
+    /// the last, over the records read so far, the one it stops at included.
+    /// </summary>
+    public ValueTask StopAsync() => ThrowIfSkippedAsync();
+
+    // Seqs only rise along a chain: a last one past first + read - 1 means records were skipped. Moved by a retirement, the
+    // read is no longer the chain; without one, the chain itself has the gap and its reader names it.
+    private async ValueTask ThrowIfSkippedAsync()
+    {
+        if (_firstSeq > 0 && _last is not null && AuditStoredLine.Seq(_last) is { } lastSeq && lastSeq != _firstSeq + _read - 1
+            && await MovedAsync().ConfigureAwait(false))
         {
             throw new AuditChainMovedException(_partition);
         }
