@@ -41,7 +41,9 @@ public static class GatewayApplication
         // The slim builder: no IIS integration and no HTTP/3 (the gateway listens on HTTP/1.1 and 2 behind its ingress),
         // so neither loads at start (docs/performance.md, "Memory"). What the full builder adds that the gateway uses is
         // added back: HTTPS endpoints from configuration, the console routes' regex constraint, the EventSource log sink.
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // Its configuration files are polled, not watched with the content root below them (ConfigurationFilePolling).
+        var builder = WebApplication.CreateSlimBuilder(ConfigurationFilePolling.HostArguments(args));
+        ConfigurationFilePolling.PollFiles(builder.Configuration, builder.Environment.ContentRootPath);
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Services.AddRouting();
         builder.Logging.AddEventSourceLogger();
