@@ -6,7 +6,8 @@ namespace Gateway.Store;
 /// </summary>
 /// <remarks>
 /// Every member either completes or throws <see cref="StateStoreUnavailableException"/>; callers treat that exception as
-/// "fail closed". Keys are opaque strings built by the caller (see <see cref="StoreKeys"/>).
+/// "fail closed". Keys are opaque strings built by the caller (see <see cref="StoreKeys"/>). An entry's array is the
+/// store's once appended (the embedded store keeps it as the entry): the caller does not change it after the call.
 /// </remarks>
 public interface IAuditLogStore
 {

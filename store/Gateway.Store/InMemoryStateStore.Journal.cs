@@ -6,7 +6,7 @@ public sealed partial class InMemoryStateStore
     private readonly BackgroundJob _compaction = new();
 
     /// <summary>Appends a change to the journal (under the lock, so in the order the changes were made); 0 without one.</summary>
-    private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null,
+    private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<byte[]>? entries = null, string? field = null, LogSeal? seal = null,
         UInt128 digest = default) =>
         _journal?.Append(operation, key, expiresAt, text, number, entries, field, seal, digest) ?? 0;
 

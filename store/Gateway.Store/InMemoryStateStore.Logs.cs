@@ -2,16 +2,20 @@ using System.Text;
 
 namespace Gateway.Store;
 
-// The embedded store's append-only logs and their hashes, the audit chain's storage (IAuditLogStore).
+// The embedded store's append-only logs and their hashes, the audit chain's storage (IAuditLogStore). Entries are kept as
+// the UTF-8 they are appended in (the caller's arrays, which it does not change after the call), and written so.
 public sealed partial class InMemoryStateStore
 {
-    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
-        TryAppend(logKey, expectedLength, [entry], cancellationToken);
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return TryAppend(logKey, expectedLength, [Encoding.UTF8.GetBytes(entry)], cancellationToken);
+    }
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken);
+        return TryAppend(logKey, expectedLength, entries, cancellationToken);
     }
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default)
@@ -19,7 +23,7 @@ public sealed partial class InMemoryStateStore
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(hashKey);
         ArgumentNullException.ThrowIfNull(fields);
-        return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken, hashKey, fields);
+        return TryAppend(logKey, expectedLength, entries, cancellationToken, hashKey, fields);
     }
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken = default)
@@ -28,7 +32,7 @@ public sealed partial class InMemoryStateStore
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentNullException.ThrowIfNull(companionLogKey);
         ArgumentNullException.ThrowIfNull(companionEntries);
-        return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken, hashKey, fields, companionLogKey, [.. companionEntries.Select(static entry => Encoding.UTF8.GetString(entry))]);
+        return TryAppend(logKey, expectedLength, entries, cancellationToken, hashKey, fields, companionLogKey, companionEntries);
     }
 
     public ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default)
@@ -49,9 +53,9 @@ public sealed partial class InMemoryStateStore
         }
     }
 
-    private ValueTask<bool> TryAppend(string logKey, long expectedLength, string[] entries, CancellationToken cancellationToken, string? hashKey = null, IReadOnlyList<KeyValuePair<string, byte[]>>? fields = null, string? companionLogKey = null, string[]? companionEntries = null)
+    private ValueTask<bool> TryAppend(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken, string? hashKey = null, IReadOnlyList<KeyValuePair<string, byte[]>>? fields = null, string? companionLogKey = null, IReadOnlyList<byte[]>? companionEntries = null)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(entries.Length);
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
         cancellationToken.ThrowIfCancellationRequested();
         long sequence;
         lock (_gate)
@@ -67,12 +71,25 @@ public sealed partial class InMemoryStateStore
 
     // Whether entries go at the log's end: it holds exactly expectedLength entries, and its last is the one the first entry
     // names (LogLink).
-    private static bool Extends(StoredLog log, long expectedLength, string[] entries) =>
-        log.Count == expectedLength && (log.Last is not { } last || LogLink.Follows(last, entries[0]));
+    private static bool Extends(StoredLog log, long expectedLength, IReadOnlyList<byte[]> entries)
+    {
+        if (log.Count != expectedLength)
+        {
+            return false;
+        }
+
+        if (log.Tail.Count > 0)
+        {
+            return LogLink.Follows(log.Tail[^1], entries[0]);
+        }
+
+        // The first append after a sealing (or none yet): the last entry is the seal's, kept as text.
+        return log.LastSealed is not { } last || LogLink.Follows(Encoding.UTF8.GetBytes(last), entries[0]);
+    }
 
     // Under the lock: the append when the log holds exactly expectedLength entries and its last is the one the first entry
     // names (Extends; false, nothing changed, otherwise).
-    private bool AppendLocked(string logKey, long expectedLength, string[] entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, string[]? companionEntries, out long sequence)
+    private bool AppendLocked(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, IReadOnlyList<byte[]>? companionEntries, out long sequence)
     {
         sequence = 0;
         var log = GetLog(logKey, create: true)!;
@@ -88,7 +105,7 @@ public sealed partial class InMemoryStateStore
     // Under the lock, once Extends holds for the log: the append itself; the journal sequence of its last write. The hash's
     // fields are journalled before the log's entries: a crash between them keeps fields no entry refers to, never the
     // reverse.
-    private long AppendExtendingLocked(StoredLog log, string logKey, string[] entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, string[]? companionEntries)
+    private long AppendExtendingLocked(StoredLog log, string logKey, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, IReadOnlyList<byte[]>? companionEntries)
     {
         if (fields is { Count: > 0 })
         {
@@ -103,7 +120,7 @@ public sealed partial class InMemoryStateStore
             }
         }
 
-        if (companionEntries is { Length: > 0 })
+        if (companionEntries is { Count: > 0 })
         {
             AppendLocked(companionLogKey!, GetLog(companionLogKey!, create: true)!, companionEntries);
             Journal(StateJournalOperation.AppendLog, companionLogKey!, null, entries: companionEntries);
@@ -144,8 +161,6 @@ public sealed partial class InMemoryStateStore
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        string[] lines = [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))];
-        string[] companions = [.. companionEntries.Select(static entry => Encoding.UTF8.GetString(entry))];
         var outcomes = new AdmissionOutcome[admissions.Count];
         long sequence;
         lock (_gate)
@@ -153,7 +168,7 @@ public sealed partial class InMemoryStateStore
             var now = Now;
             Sweep(now);
             var log = GetLog(logKey, create: true)!;
-            if (!Extends(log, expectedLength, lines))
+            if (!Extends(log, expectedLength, entries))
             {
                 return ValueTask.FromResult(new AppendAdmission(false, []));
             }
@@ -162,7 +177,7 @@ public sealed partial class InMemoryStateStore
             _journal?.BeginGroup();
             try
             {
-                sequence = AppendExtendingLocked(log, logKey, lines, hashKey, fields, companionLogKey, companions);
+                sequence = AppendExtendingLocked(log, logKey, entries, hashKey, fields, companionLogKey, companionEntries);
                 foreach (var settle in settles)
                 {
                     SettleLocked(settle.Key, settle.Actual - settle.Reserved, settle.Window, now, out sequence);
@@ -198,7 +213,7 @@ public sealed partial class InMemoryStateStore
         cancellationToken.ThrowIfCancellationRequested();
         LogFile file;
         long first, sealedCount, sealedBytes;
-        List<string> unsealed;
+        List<byte[]> unsealed;
         lock (_gate)
         {
             var log = GetLog(logKey, create: false);
@@ -210,7 +225,7 @@ public sealed partial class InMemoryStateStore
             var take = (int)Math.Min(count, log.Count - start);
             if (start >= log.Sealed)
             {
-                return ValueTask.FromResult<IReadOnlyList<string>>(log.Tail.GetRange((int)(start - log.Sealed), take));
+                return ValueTask.FromResult<IReadOnlyList<string>>(Texts(log.Tail.GetRange((int)(start - log.Sealed), take)));
             }
 
             if (take == 1 && start == log.Sealed - 1)
@@ -233,17 +248,20 @@ public sealed partial class InMemoryStateStore
 
         // The sealed part from the file, outside the lock (a sealing only writes after the bytes read here).
         var entries = file.Read(start - first, count, sealedCount - first, sealedBytes);
-        entries.AddRange(unsealed);
+        entries.AddRange(Texts(unsealed));
         return ValueTask.FromResult<IReadOnlyList<string>>(entries);
     }
 
     // Under the lock: entries at the log's end, counted among those waiting for a sealing.
-    private void AppendLocked(string logKey, StoredLog log, IReadOnlyList<string> entries)
+    private void AppendLocked(string logKey, StoredLog log, IReadOnlyList<byte[]> entries)
     {
         log.Tail.AddRange(entries);
-        _tailChars += CharsOf(entries);
+        _tailBytes += BytesOf(entries);
         _unsealed[logKey] = log;
     }
+
+    // Entries as read: text.
+    private static List<string> Texts(List<byte[]> entries) => entries.ConvertAll(static entry => Encoding.UTF8.GetString(entry));
 
     private StoredLog? GetLog(string logKey, bool create)
     {

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Gateway.Store;
 
 // The embedded store's logs moved out of memory: once the entries not yet sealed pass a size, a sealing appends each log's
@@ -8,25 +10,25 @@ public sealed partial class InMemoryStateStore
     /// <summary>The log files' directory, inside the journal's.</summary>
     public const string LogsDirectoryName = "logs";
 
-    /// <summary>The characters of unsealed log entries held in memory that start a sealing, by default.</summary>
+    /// <summary>The characters of unsealed log entries held in memory that start a sealing, by default (counted as their UTF-8 bytes).</summary>
     public const long DefaultSealThresholdChars = 4L * 1024 * 1024;
 
     private string? _logsDirectory;
     private long _sealThresholdChars = DefaultSealThresholdChars;
-    private long _tailChars;
+    private long _tailBytes;
 
     // The logs with entries not yet sealed (under the lock): a sealing visits them, not every key the store holds.
     private readonly Dictionary<string, StoredLog> _unsealed = new(StringComparer.Ordinal);
     private long _nextLogFileId = 1;
     private readonly BackgroundJob _sealing = new();
 
-    /// <summary>The characters of log entries held in memory, not yet sealed in their files.</summary>
-    internal long UnsealedChars => Interlocked.Read(ref _tailChars);
+    /// <summary>The UTF-8 bytes of log entries held in memory, not yet sealed in their files.</summary>
+    internal long UnsealedBytes => Interlocked.Read(ref _tailBytes);
 
     /// <summary>Starts a sealing in the background when the unsealed entries have grown and none is running.</summary>
     private void SealWhenGrown()
     {
-        if (_logsDirectory is not null && Interlocked.Read(ref _tailChars) >= _sealThresholdChars)
+        if (_logsDirectory is not null && Interlocked.Read(ref _tailBytes) >= _sealThresholdChars)
         {
             _sealing.Start(SealAsync);
         }
@@ -38,7 +40,7 @@ public sealed partial class InMemoryStateStore
     /// <summary>Moves every log's unsealed entries to its file, then journals its seal; completes once the seals are durable.</summary>
     private async Task SealAsync()
     {
-        var sealing = new List<(string Key, StoredLog Log, LogFile File, string[] Entries)>();
+        var sealing = new List<(string Key, StoredLog Log, LogFile File, byte[][] Entries)>();
         var created = false;
         lock (_gate)
         {
@@ -96,10 +98,10 @@ public sealed partial class InMemoryStateStore
                     continue;
                 }
 
-                var seal = new LogSeal(file.Id, log.Sealed + entries.Length, bytes[i], entries[^1], log.Start, log.Note);
+                var seal = new LogSeal(file.Id, log.Sealed + entries.Length, bytes[i], Encoding.UTF8.GetString(entries[^1]), log.Start, log.Note);
                 sequence = Journal(StateJournalOperation.SealLog, key, null, seal: seal);
                 log.Apply(seal);
-                _tailChars -= CharsOf(entries);
+                _tailBytes -= BytesOf(entries);
             }
         }
 
@@ -116,12 +118,12 @@ public sealed partial class InMemoryStateStore
         _logsDirectory = Path.Combine(directory, LogsDirectoryName);
         PrivateFiles.CreateDirectory(_logsDirectory);
         var named = new HashSet<long>();
-        long chars = 0;
+        long tailBytes = 0;
         foreach (var (key, entry) in _entries)
         {
             if (entry.Value is StoredLog log)
             {
-                chars += CharsOf(log.Tail);
+                tailBytes += BytesOf(log.Tail);
                 if (log.Tail.Count > 0)
                 {
                     _unsealed[key] = log;
@@ -148,7 +150,7 @@ public sealed partial class InMemoryStateStore
             }
         }
 
-        _tailChars = chars;
+        _tailBytes = tailBytes;
     }
 
     /// <summary>Waits out a sealing or compaction in flight and closes the log files.</summary>
@@ -163,14 +165,14 @@ public sealed partial class InMemoryStateStore
         }
     }
 
-    private static long CharsOf(IReadOnlyList<string> entries)
+    private static long BytesOf(IReadOnlyList<byte[]> entries)
     {
-        long chars = 0;
+        long bytes = 0;
         foreach (var entry in entries)
         {
-            chars += entry.Length;
+            bytes += entry.Length;
         }
 
-        return chars;
+        return bytes;
     }
 }

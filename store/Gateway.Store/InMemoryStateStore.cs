@@ -36,7 +36,7 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     /// A store whose state lives in <paramref name="directory"/>'s journal: replayed now, compacted to what is
     /// still live, and appended to (fsynced per group of concurrent changes) from now on. Logs keep in memory only
     /// their entries not yet sealed in their files (<c>logs/</c>, sealed once they pass
-    /// <paramref name="sealThresholdChars"/> characters in all).
+    /// <paramref name="sealThresholdChars"/> characters in all, counted as their UTF-8 bytes).
     /// </summary>
     /// <exception cref="StateStoreUnavailableException">The journal or a log file it names cannot be opened (or another process holds it).</exception>
     public static InMemoryStateStore OpenDurable(string directory, TimeProvider? timeProvider = null, long compactionThresholdBytes = 64L * 1024 * 1024, long sealThresholdChars = DefaultSealThresholdChars)

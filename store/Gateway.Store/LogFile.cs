@@ -94,21 +94,21 @@ internal sealed class LogFile : IDisposable
 
     /// <summary>Writes <paramref name="entries"/> after the file's sealed bytes and fsyncs them; the file's length after them.</summary>
     /// <exception cref="IOException">The write or fsync failed (nothing is counted as written; the next append overwrites it).</exception>
-    public long Append(IReadOnlyList<string> entries)
+    public long Append(IReadOnlyList<byte[]> entries)
     {
         // Written a chunk at a time, below the large-object heap's threshold: a seal's megabytes never sit in memory whole.
         var buffer = new ArrayBufferWriter<byte>(ChunkBytes);
         var end = Bytes;
         foreach (var entry in entries)
         {
-            var length = Encoding.UTF8.GetByteCount(entry);
+            var length = entry.Length;
             if (buffer.WrittenCount > 0 && buffer.FreeCapacity < HeaderBytes + length)
             {
                 end = Write(buffer, end);
             }
 
             var span = buffer.GetSpan(HeaderBytes + length);
-            Encoding.UTF8.GetBytes(entry, span[HeaderBytes..]);
+            entry.CopyTo(span[HeaderBytes..]);
             BinaryPrimitives.WriteInt32LittleEndian(span, length);
             BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Crc32.HashToUInt32(span.Slice(HeaderBytes, length)));
             buffer.Advance(HeaderBytes + length);

@@ -8,15 +8,14 @@ namespace Gateway.Store;
 /// </summary>
 public static class LogLink
 {
-    private const string PreviousName = "\"prev_hash\":\"";
-    private const string HashName = "\"hash\":\"";
+    private static ReadOnlySpan<byte> PreviousName => "\"prev_hash\":\""u8;
 
-    /// <summary>True when <paramref name="next"/> names no previous hash, or <paramref name="last"/> carries the hash it names.</summary>
-    public static bool Follows(string last, string next)
+    private static ReadOnlySpan<byte> HashName => "\"hash\":\""u8;
+
+    /// <summary>True when <paramref name="next"/> names no previous hash, or <paramref name="last"/> carries the hash it names (both UTF-8).</summary>
+    public static bool Follows(ReadOnlySpan<byte> last, ReadOnlySpan<byte> next)
     {
-        ArgumentNullException.ThrowIfNull(last);
-        ArgumentNullException.ThrowIfNull(next);
-        var at = next.IndexOf(PreviousName, StringComparison.Ordinal);
+        var at = next.IndexOf(PreviousName);
         if (at < 0)
         {
             return true;
@@ -24,7 +23,7 @@ public static class LogLink
 
         var start = at + PreviousName.Length;
         var end = start;
-        while (end < next.Length && char.IsAsciiHexDigit(next[end]))
+        while (end < next.Length && char.IsAsciiHexDigit((char)next[end]))
         {
             end++;
         }
@@ -34,23 +33,23 @@ public static class LogLink
             return true;
         }
 
-        return Carries(last, next.AsSpan(start, end - start));
+        return Carries(last, next[start..end]);
     }
 
-    // Whether the entry holds "hash":"<hash>" (compared in place: no string made per append).
-    private static bool Carries(string entry, ReadOnlySpan<char> hash)
+    // Whether the entry holds "hash":"<hash>" (compared in place: nothing made per append).
+    private static bool Carries(ReadOnlySpan<byte> entry, ReadOnlySpan<byte> hash)
     {
-        var rest = entry.AsSpan();
+        var rest = entry;
         while (true)
         {
-            var at = rest.IndexOf(HashName, StringComparison.Ordinal);
+            var at = rest.IndexOf(HashName);
             if (at < 0)
             {
                 return false;
             }
 
             rest = rest[(at + HashName.Length)..];
-            if (rest.Length > hash.Length && rest.StartsWith(hash, StringComparison.Ordinal) && rest[hash.Length] == '"')
+            if (rest.Length > hash.Length && rest.StartsWith(hash) && rest[hash.Length] == (byte)'"')
             {
                 return true;
             }

@@ -46,7 +46,7 @@ public sealed partial class StateJournal
 
     /// <summary>Encodes one operation into <paramref name="scratch"/> and writes it to <paramref name="records"/> as a framed record.</summary>
     internal static void WriteRecord(IBufferWriter<byte> records, ArrayBufferWriter<byte> scratch, StateJournalOperation operation, string key,
-        DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null,
+        DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<byte[]>? entries = null, string? field = null, LogSeal? seal = null,
         UInt128 digest = default)
     {
         if (operation == StateJournalOperation.SealLog && seal is { Start: > 0 })
@@ -83,7 +83,7 @@ public sealed partial class StateJournal
                 WriteInt64(scratch, entries.Count);
                 foreach (var entry in entries)
                 {
-                    WriteString(scratch, entry);
+                    WriteBytes(scratch, entry);
                 }
 
                 break;
@@ -129,6 +129,15 @@ public sealed partial class StateJournal
     {
         BinaryPrimitives.WriteInt64LittleEndian(writer.GetSpan(8), value);
         writer.Advance(8);
+    }
+
+    // An entry as it is stored: UTF-8, written as WriteString writes its text.
+    private static void WriteBytes(IBufferWriter<byte> writer, ReadOnlySpan<byte> value)
+    {
+        var span = writer.GetSpan(4 + value.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(span, value.Length);
+        value.CopyTo(span[4..]);
+        writer.Advance(4 + value.Length);
     }
 
     private static void WriteString(IBufferWriter<byte> writer, string value)

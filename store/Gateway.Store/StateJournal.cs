@@ -87,7 +87,7 @@ public sealed partial class StateJournal : IDisposable
     }
 
     /// <summary>Appends one record (called under the store's lock, so records keep the store's order); returns its sequence number (0 inside a group).</summary>
-    public long Append(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null,
+    public long Append(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<byte[]>? entries = null, string? field = null, LogSeal? seal = null,
         UInt128 digest = default)
     {
         lock (_lock)

@@ -54,17 +54,19 @@ public readonly struct StateJournalReader
         return new UInt128(BinaryPrimitives.ReadUInt64LittleEndian(span[8..]), BinaryPrimitives.ReadUInt64LittleEndian(span));
     }
 
-    /// <summary>The entries of an <see cref="StateJournalOperation.AppendLog"/> record.</summary>
-    public IReadOnlyList<string> Entries()
+    /// <summary>The entries of an <see cref="StateJournalOperation.AppendLog"/> record, as UTF-8.</summary>
+    public IReadOnlyList<byte[]> Entries()
     {
         var span = _payload.Span;
         var offset = FieldsOffset;
         var count = BinaryPrimitives.ReadInt64LittleEndian(span[offset..]);
         offset += 8;
-        var entries = new List<string>((int)Math.Min(count, 1024));
+        var entries = new List<byte[]>((int)Math.Min(count, 1024));
         for (var i = 0; i < count; i++)
         {
-            entries.Add(ReadString(span, ref offset));
+            var length = BinaryPrimitives.ReadInt32LittleEndian(span[offset..]);
+            entries.Add(span.Slice(offset + 4, length).ToArray());
+            offset += 4 + length;
         }
 
         return entries;

@@ -46,7 +46,7 @@ public sealed class StateJournalSnapshot : IDisposable
     public void SealLog(string key, LogSeal seal) =>
         Write(StateJournalOperation.SealLog, key, null, seal: seal);
 
-    public void AppendLog(string key, IReadOnlyList<string> entries) =>
+    public void AppendLog(string key, IReadOnlyList<byte[]> entries) =>
         Write(StateJournalOperation.AppendLog, key, null, entries: entries);
 
     /// <summary>Writes what is buffered and fsyncs the file.</summary>
@@ -60,7 +60,7 @@ public sealed class StateJournalSnapshot : IDisposable
     public void Dispose() => _file.Dispose();
 
     private void Write(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0,
-        IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null, UInt128 digest = default)
+        IReadOnlyList<byte[]>? entries = null, string? field = null, LogSeal? seal = null, UInt128 digest = default)
     {
         StateJournal.WriteRecord(_records, _scratch, operation, key, expiresAt, text, number, entries, field, seal, digest);
         if (_records.WrittenCount >= FlushBytes)

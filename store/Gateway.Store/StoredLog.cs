@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Gateway.Store;
 
 /// <summary>
@@ -7,8 +9,8 @@ namespace Gateway.Store;
 /// </summary>
 internal sealed class StoredLog
 {
-    /// <summary>The entries not yet sealed, in order after the sealed ones.</summary>
-    public List<string> Tail { get; } = [];
+    /// <summary>The entries not yet sealed, in order after the sealed ones, as UTF-8 (as appended and as written).</summary>
+    public List<byte[]> Tail { get; } = [];
 
     /// <summary>How many entries are sealed or retired (the file holds those from <see cref="Start"/> on).</summary>
     public long Sealed { get; private set; }
@@ -37,9 +39,6 @@ internal sealed class StoredLog
     /// <summary>Every entry, sealed or not, retired included.</summary>
     public long Count => Sealed + Tail.Count;
 
-    /// <summary>The last entry (null when the log is empty).</summary>
-    public string? Last => Tail.Count > 0 ? Tail[^1] : LastSealed;
-
     /// <summary>The seal the journal records for the log (null while nothing is sealed).</summary>
     public LogSeal? Seal => FileId is { } id && Sealed > 0 ? new LogSeal(id, Sealed, SealedBytes, LastSealed!, Start, Note) : null;
 
@@ -62,7 +61,7 @@ internal sealed class StoredLog
     public void RetireFromTail(long through, string? note)
     {
         var drop = (int)(through - Sealed);
-        LastSealed = Tail[drop - 1];
+        LastSealed = Encoding.UTF8.GetString(Tail[drop - 1]);
         Tail.RemoveRange(0, drop);
         Sealed = through;
         Start = through;

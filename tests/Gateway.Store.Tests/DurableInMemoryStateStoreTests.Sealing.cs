@@ -13,7 +13,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         using var store = Open();
         await AppendAsync(store, "log:s", 0, 150);
         Assert.True(await store.SealLogsAsync());
-        Assert.Equal(0, store.UnsealedChars);
+        Assert.Equal(0, store.UnsealedBytes);
         await AppendAsync(store, "log:s", 150, 50);
 
         Assert.Equal(200, await store.LogLengthAsync("log:s"));
@@ -43,7 +43,7 @@ public sealed partial class DurableInMemoryStateStoreTests
             }
 
             Assert.True(await store.SealLogsAsync());
-            Assert.Equal(0, store.UnsealedChars);
+            Assert.Equal(0, store.UnsealedBytes);
         }
 
         using var reopened = Open();
@@ -159,7 +159,7 @@ public sealed partial class DurableInMemoryStateStoreTests
     {
         using var store = InMemoryStateStore.OpenDurable(_directory.FullName, _time, sealThresholdChars: 1000);
         await AppendAsync(store, "log:s", 0, 300);
-        await Eventually.HoldsAsync(() => Task.FromResult(store.UnsealedChars < 1000), TimeSpan.FromSeconds(30), () => $"{store.UnsealedChars} characters stayed unsealed");
+        await Eventually.HoldsAsync(() => Task.FromResult(store.UnsealedBytes < 1000), TimeSpan.FromSeconds(30), () => $"{store.UnsealedBytes} characters stayed unsealed");
         Assert.Equal(Entries(0, 300), await store.ReadLogAsync("log:s", 0, 1000));
     }
 

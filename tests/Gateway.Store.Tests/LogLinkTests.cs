@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Gateway.Store.Tests;
 
 /// <summary>An audit record goes only after the record carrying the hash it names as its previous one.</summary>
@@ -8,14 +10,14 @@ public sealed class LogLinkTests
     [Fact]
     public void Follows_NextNamesTheLastHash_IsTrue()
     {
-        Assert.True(LogLink.Follows(Last, """{"seq":8,"prev_hash":"c0ffee","hash":"d00d"}"""));
+        Assert.True(Follows(Last, """{"seq":8,"prev_hash":"c0ffee","hash":"d00d"}"""));
     }
 
     [Fact]
     public void Follows_NextNamesTheLastPreviousHash_IsFalse()
     {
         // The last record's own previous hash is not its hash: a group sealed on the end before it appends nothing.
-        Assert.False(LogLink.Follows(Last, """{"seq":8,"prev_hash":"0a0b","hash":"d00d"}"""));
+        Assert.False(Follows(Last, """{"seq":8,"prev_hash":"0a0b","hash":"d00d"}"""));
     }
 
     [Theory]
@@ -24,7 +26,7 @@ public sealed class LogLinkTests
     [InlineData("ffee")]
     public void Follows_NextNamesAHashThatOnlyOverlapsTheLast_IsFalse(string named)
     {
-        Assert.False(LogLink.Follows(Last, $$"""{"seq":8,"prev_hash":"{{named}}","hash":"d00d"}"""));
+        Assert.False(Follows(Last, $$"""{"seq":8,"prev_hash":"{{named}}","hash":"d00d"}"""));
     }
 
     [Fact]
@@ -32,7 +34,7 @@ public sealed class LogLinkTests
     {
         var last = """{"receipt":{"hash":"aaaa"},"hash":"c0ffee"}""";
 
-        Assert.True(LogLink.Follows(last, """{"prev_hash":"c0ffee"}"""));
+        Assert.True(Follows(last, """{"prev_hash":"c0ffee"}"""));
     }
 
     [Theory]
@@ -40,6 +42,8 @@ public sealed class LogLinkTests
     [InlineData("""{"prev_hash":"","hash":"d00d"}""")]
     public void Follows_NextNamesNoPreviousHash_IsTrue(string next)
     {
-        Assert.True(LogLink.Follows(Last, next));
+        Assert.True(Follows(Last, next));
     }
+
+    private static bool Follows(string last, string next) => LogLink.Follows(Encoding.UTF8.GetBytes(last), Encoding.UTF8.GetBytes(next));
 }
