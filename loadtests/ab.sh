@@ -21,6 +21,8 @@
 #   no-spin          DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0   idle pool threads sleep at once instead of spinning
 #   no-tiered-pgo    DOTNET_TieredPGO=0       no instrumented tier before the optimised one
 # Another worth a run: max-conn-256:--Kestrel:Limits:MaxConcurrentConnections=256.
+# Two builds alternated: LOADTEST_GATEWAY_BIN=<a script that runs exec "$GW_BIN" "$@"> and variants
+# NAME:GW_BIN=<publish>/gateway, one per build (build/image-publish.sh <publish> in each build's checkout).
 # Kestrel's AllowSynchronousIO is already false by default (and the gateway never turns it on).
 #
 # Writes artifacts/loadtests/reports/ab-<UTC stamp>/ab.jsonl (one line per variant and round) and ab.md (the table);
