@@ -28,6 +28,8 @@ internal sealed partial class AuditChainWriter
 
         public List<(AuditEntry Entry, List<Pending> Pendings)> Folded { get; } = new(16);
 
+        public Dictionary<AuditGroupFold.Kind, int> FoldKinds { get; } = [];
+
         public List<AdmissionRequest> Admissions { get; } = new(16);
 
         public List<Pending> Admitting { get; } = new(16);
@@ -58,6 +60,7 @@ internal sealed partial class AuditChainWriter
             Batches.Clear();
             Unstored.Clear();
             Folded.Clear();
+            FoldKinds.Clear();
             Admissions.Clear();
             Admitting.Clear();
             Settles.Clear();

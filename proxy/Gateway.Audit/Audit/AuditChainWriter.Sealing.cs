@@ -85,7 +85,7 @@ internal sealed partial class AuditChainWriter
 
         // A group of one is sealed with its Waiting as its pendings (AuditGroupFold): it stays as it is until the group is done.
         var folded = group.Folded;
-        AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations, folded);
+        AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations, folded, group.FoldKinds);
         foreach (var (entry, pendings) in folded)
         {
             try

@@ -28,11 +28,13 @@ internal static class AuditGroupFold
     /// as it is. Decisions fold by the digest of their stored explanation, resolved through
     /// <paramref name="explanations"/> (the cache the seal resolves it through again, so the second time is a lookup).
     /// A group of one answers <paramref name="items"/> itself as its entry's items: the caller leaves that list as it is
-    /// while it uses what was folded.
+    /// while it uses what was folded. <paramref name="open"/> is the caller's to keep for its next group (emptied here):
+    /// a group's kinds are large keys, and a dictionary of them per group was a tenth of the sealer's allocation.
     /// </summary>
-    public static void Fold<T>(List<T> items, Func<T, AuditEntry> entryOf, AuditExplanationCache explanations, List<(AuditEntry Entry, List<T> Items)> folded)
+    public static void Fold<T>(List<T> items, Func<T, AuditEntry> entryOf, AuditExplanationCache explanations, List<(AuditEntry Entry, List<T> Items)> folded, Dictionary<Kind, int> open)
     {
         folded.Clear();
+        open.Clear();
         if (items.Count == 1)
         {
             // One entry is the only one of its kind: nothing to fold, no kind to work out, no list of its own.
@@ -40,13 +42,11 @@ internal static class AuditGroupFold
             return;
         }
 
-        Dictionary<Kind, int>? open = null;
         foreach (var item in items)
         {
             var entry = entryOf(item);
             if (Kind.Of(entry, explanations) is { } kind)
             {
-                open ??= [];
                 if (open.TryGetValue(kind, out var at))
                 {
                     folded[at].Items.Add(item);
@@ -57,11 +57,6 @@ internal static class AuditGroupFold
             }
 
             folded.Add((entry, [item]));
-        }
-
-        if (open is null)
-        {
-            return;
         }
 
         foreach (var at in open.Values)
@@ -140,7 +135,7 @@ internal static class AuditGroupFold
 
     // Refusals carry no connector, approval or simulate flag; outcomes fold across statuses (each keeps its own);
     // decisions also by policy digest, explanation digest and failing controls (compared item by item: Items).
-    private readonly record struct Kind(
+    internal readonly record struct Kind(
         AuditFold Fold,
         string Agent,
         string? Workspace,
@@ -229,7 +224,7 @@ internal static class AuditGroupFold
     }
 
     // A list compared item by item (and hashed so), as a kind's part: no string joined per entry to compare it.
-    private readonly struct Items<T>(IReadOnlyList<T> list) : IEquatable<Items<T>>
+    internal readonly struct Items<T>(IReadOnlyList<T> list) : IEquatable<Items<T>>
     {
         private readonly IReadOnlyList<T> _list = list;
 
