@@ -3,6 +3,9 @@ namespace Gateway.Store;
 // The embedded store's admissions, rate-limit windows, counters, budgets and decision-token records (IAdmissionStore).
 public sealed partial class InMemoryStateStore
 {
+    // AcquireLocked's slots (under the lock).
+    private readonly List<(string SlotKey, TimeSpan ResetsIn)> _windowSlots = new(4);
+
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
         ThrowIfInvalid(request);
@@ -182,6 +185,9 @@ public sealed partial class InMemoryStateStore
 
     private RateLimitOutcome AcquireLocked(IReadOnlyList<RateLimitWindow> windows, DateTimeOffset now, ref long sequence)
     {
+        // Each window's slot worked out once, for the check and then the count (the scratch list is the lock holder's).
+        var slots = _windowSlots;
+        slots.Clear();
         for (var i = 0; i < windows.Count; i++)
         {
             var w = windows[i];
@@ -189,16 +195,19 @@ public sealed partial class InMemoryStateStore
             var used = TryGetLive(slotKey, now, out var entry) ? (long)entry.Value! : 0;
             if (used + w.Permits > w.Limit)
             {
+                slots.Clear();
                 return new RateLimitOutcome(false, i, resetsIn);
             }
+
+            slots.Add((slotKey, resetsIn));
         }
 
-        foreach (var w in windows)
+        for (var i = 0; i < windows.Count; i++)
         {
-            var (slotKey, resetsIn) = WindowSlot(w.Key, w.Window, now);
-            AddLocked(slotKey, w.Permits, resetsIn, now, out sequence);
+            AddLocked(slots[i].SlotKey, windows[i].Permits, slots[i].ResetsIn, now, out sequence);
         }
 
+        slots.Clear();
         return RateLimitOutcome.Admit;
     }
 
