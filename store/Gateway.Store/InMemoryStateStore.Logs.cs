@@ -211,8 +211,8 @@ public sealed partial class InMemoryStateStore
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         cancellationToken.ThrowIfCancellationRequested();
-        LogFile file;
-        long first, sealedCount, sealedBytes;
+        LogFile? file = null;
+        long first = 0, sealedCount = 0, sealedBytes = 0;
         List<byte[]> unsealed;
         lock (_gate)
         {
@@ -223,11 +223,6 @@ public sealed partial class InMemoryStateStore
             }
 
             var take = (int)Math.Min(count, log.Count - start);
-            if (start >= log.Sealed)
-            {
-                return ValueTask.FromResult<IReadOnlyList<string>>(Texts(log.Tail.GetRange((int)(start - log.Sealed), take)));
-            }
-
             if (take == 1 && start == log.Sealed - 1)
             {
                 // The log's tip, kept in memory: a restart reads no file to find it.
@@ -239,11 +234,24 @@ public sealed partial class InMemoryStateStore
                 throw new LogEntriesRetiredException(start, log.Start);
             }
 
-            file = log.File!;
-            first = log.Start;
-            sealedCount = log.Sealed;
-            sealedBytes = log.SealedBytes;
-            unsealed = log.Tail.GetRange(0, (int)Math.Max(0, start + take - sealedCount));
+            if (start >= log.Sealed)
+            {
+                // All in memory (decoded below, outside the lock: an appended entry's bytes never change).
+                unsealed = log.Tail.GetRange((int)(start - log.Sealed), take);
+            }
+            else
+            {
+                file = log.File!;
+                first = log.Start;
+                sealedCount = log.Sealed;
+                sealedBytes = log.SealedBytes;
+                unsealed = log.Tail.GetRange(0, (int)Math.Max(0, start + take - sealedCount));
+            }
+        }
+
+        if (file is null)
+        {
+            return ValueTask.FromResult<IReadOnlyList<string>>(Texts(unsealed));
         }
 
         // The sealed part from the file, outside the lock (a sealing only writes after the bytes read here).
