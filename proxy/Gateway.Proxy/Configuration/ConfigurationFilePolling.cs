@@ -19,13 +19,15 @@ public static class ConfigurationFilePolling
 
     /// <summary>
     /// Replaces each JSON file source of <paramref name="configuration"/> with one reloaded on change by polling the file
-    /// in the source's own directory; the configuration is rebuilt from its sources as it does for any change to them.
+    /// in the source's own directory (one provider, so one polling timer, per directory); the configuration is rebuilt
+    /// from its sources as it does for any change to them.
     /// </summary>
     public static void PollFiles(IConfigurationBuilder configuration, string contentRoot)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentException.ThrowIfNullOrEmpty(contentRoot);
         var sources = configuration.Sources;
+        var polled = new Dictionary<string, PhysicalFileProvider>(StringComparer.Ordinal);
         for (var i = 0; i < sources.Count; i++)
         {
             if (sources[i] is not JsonConfigurationSource { Path: { } path } json || json.FileProvider is PhysicalFileProvider { UsePollingFileWatcher: true })
@@ -34,6 +36,12 @@ public static class ConfigurationFilePolling
             }
 
             var root = (json.FileProvider as PhysicalFileProvider)?.Root ?? contentRoot;
+            if (!polled.TryGetValue(root, out var provider))
+            {
+                provider = new PhysicalFileProvider(root) { UsePollingFileWatcher = true, UseActivePolling = true };
+                polled.Add(root, provider);
+            }
+
             sources[i] = new JsonConfigurationSource
             {
                 Path = path,
@@ -41,7 +49,7 @@ public static class ConfigurationFilePolling
                 ReloadOnChange = true,
                 ReloadDelay = json.ReloadDelay,
                 OnLoadException = json.OnLoadException,
-                FileProvider = new PhysicalFileProvider(root) { UsePollingFileWatcher = true, UseActivePolling = true },
+                FileProvider = provider,
             };
         }
     }
