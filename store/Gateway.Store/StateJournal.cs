@@ -17,7 +17,8 @@ namespace Gateway.Store;
 /// operation byte and its fields (<see cref="StateJournalOperation"/>). A torn or corrupt tail (a crash
 /// mid-write) is cut off at the last whole record when the journal is opened. A failed write or fsync fails
 /// the waiting calls with <see cref="StateStoreUnavailableException"/> and every later one too (the store
-/// fails closed) until the process restarts.
+/// fails closed) until the process restarts. While open, the file runs up to <see cref="PreallocationBytes"/> of zeros
+/// past its last record (a record's length is never 0, so a replay stops there; they are cut off when it closes).
 /// </remarks>
 public sealed partial class StateJournal : IDisposable
 {
@@ -26,6 +27,12 @@ public sealed partial class StateJournal : IDisposable
 
     private const int HeaderBytes = 8;
     private const int MaxRecordBytes = 64 * 1024 * 1024;
+
+    // The file is written with zeros this far past a group before the group reaches its end, so that a group lands in
+    // blocks already allocated and written: its fsync then writes the data alone, not the file's new size and block map
+    // (on ext4, a third less CPU and latency per group; PostgreSQL zero-fills its WAL segments for the same reason).
+    private const int PreallocationBytes = 256 * 1024;
+    private static readonly byte[] Zeros = new byte[PreallocationBytes];
 
     private readonly string _path;
     private readonly Lock _lock = new();
@@ -41,6 +48,7 @@ public sealed partial class StateJournal : IDisposable
     private TaskCompletionSource _next = NewCompletion();
     private long _snapshotBytes;
     private long _fileBytes;
+    private long _allocatedBytes;
     private Exception? _failure;
 
     private StateJournal(string path, FileStream file)
@@ -54,6 +62,18 @@ public sealed partial class StateJournal : IDisposable
 
     /// <summary>The journal file's path.</summary>
     public string Path => _path;
+
+    /// <summary>The bytes of the journal's durable records: where the file's zeros begin while it is open.</summary>
+    public long Length
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _fileBytes;
+            }
+        }
+    }
 
     /// <summary>
     /// Opens (creating when absent) the journal in <paramref name="directory"/>, hands every whole record to
@@ -77,8 +97,7 @@ public sealed partial class StateJournal : IDisposable
                 file.Flush(flushToDisk: true);
             }
 
-            file.Seek(0, SeekOrigin.End);
-            return new StateJournal(path, file) { _fileBytes = good, CompactionThresholdBytes = compactionThresholdBytes };
+            return new StateJournal(path, file) { _fileBytes = good, _allocatedBytes = good, CompactionThresholdBytes = compactionThresholdBytes };
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -162,7 +181,7 @@ public sealed partial class StateJournal : IDisposable
         _file.Dispose();
         DurableRename.Replace(temporary, _path);
         _file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.None);
-        _file.Seek(0, SeekOrigin.End);
+        _allocatedBytes = _file.Length;
     }
 
     /// <summary>Throws <see cref="StateStoreUnavailableException"/> once a write or fsync has failed.</summary>
@@ -177,11 +196,26 @@ public sealed partial class StateJournal : IDisposable
         }
     }
 
+    /// <summary>Closes the file, its zeros past the last record cut off when no group is being written (a reopen cuts them otherwise).</summary>
     public void Dispose()
     {
         lock (_lock)
         {
-            _file.Dispose();
+            try
+            {
+                if (_inFlight is null && _failure is null && _allocatedBytes > _fileBytes)
+                {
+                    _file.SetLength(_fileBytes);
+                }
+            }
+            catch (IOException)
+            {
+                // The zeros stay; the next open cuts them.
+            }
+            finally
+            {
+                _file.Dispose();
+            }
         }
     }
 
@@ -193,6 +227,9 @@ public sealed partial class StateJournal : IDisposable
             TaskCompletionSource completion;
             long end;
             (long Rewrite, int From) carry;
+            FileStream file;
+            long offset;
+            long allocated;
             lock (_lock)
             {
                 if (_pending.WrittenCount == 0 || _failure is not null)
@@ -209,14 +246,17 @@ public sealed partial class StateJournal : IDisposable
                 _next = NewCompletion();
                 _inFlight = completion;
                 _inFlightEnd = end;
+
+                // Neither changes while a group is in flight (a rewrite replaces the file between groups).
+                (file, offset, allocated) = (_file, _fileBytes, _allocatedBytes);
             }
 
             Exception? failure = null;
             var written = group.WrittenCount;
             try
             {
-                _file.Write(group.WrittenSpan);
-                _file.Flush(flushToDisk: true);
+                allocated = WriteGroup(file, group.WrittenSpan, offset, allocated);
+                file.Flush(flushToDisk: true);
             }
             catch (Exception exception) when (exception is IOException or ObjectDisposedException or UnauthorizedAccessException)
             {
@@ -230,6 +270,7 @@ public sealed partial class StateJournal : IDisposable
                 {
                     _durable = end;
                     _fileBytes += written;
+                    _allocatedBytes = allocated;
                     Carry(group, carry);
                 }
                 else
@@ -251,6 +292,23 @@ public sealed partial class StateJournal : IDisposable
                 completion.TrySetException(Unavailable(failure));
             }
         }
+    }
+
+    // The group at the end of the records, zeros written first past it when it would reach the file's end; returns where they end.
+    private static long WriteGroup(FileStream file, ReadOnlySpan<byte> group, long offset, long allocated)
+    {
+        var handle = file.SafeFileHandle;
+        if (offset + group.Length > allocated)
+        {
+            var target = offset + group.Length + PreallocationBytes;
+            for (; allocated < target; allocated += Zeros.Length)
+            {
+                RandomAccess.Write(handle, Zeros, allocated);
+            }
+        }
+
+        RandomAccess.Write(handle, group, offset);
+        return allocated;
     }
 
     private static TaskCompletionSource NewCompletion() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -52,7 +52,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         {
             Assert.True(await store.TrySetIfAbsentAsync("nonce:earlier", "1", TimeSpan.FromMinutes(10)));
             path = store.JournalPath!;
-            before = new FileInfo(path).Length;
+            before = store.JournalLength;
             var result = await store.TryAppendAdmittingAsync("log", 0, [Bytes("decision")], null, [], null, [], [Admission("n-torn")], []);
             Assert.True(result.Appended);
         }
