@@ -20,7 +20,9 @@ internal sealed class DigestRecords
     // Records live in chunks of 16,384 (512 KiB) that are never moved once full, so that the table grows without copying
     // itself and without leaving arrays behind for the GC; only the first chunk grows, from a few records, by doubling.
     private const int ChunkShift = 14;
-    private const int ChunkLength = 1 << ChunkShift;
+
+    /// <summary>The records in one chunk of the table: the most one step of a copy gives (<see cref="CopyLive"/>).</summary>
+    internal const int ChunkLength = 1 << ChunkShift;
     private const int FirstChunkLength = 64;
     private const int MinimumSlots = 256;
 
@@ -40,6 +42,9 @@ internal sealed class DigestRecords
     private int[] _slots = new int[MinimumSlots];
     private int _used;
     private int _firstFree = -1;
+
+    // Copies under way (BeginCopy .. EndCopy): while there is one, no record moves (a sweep's packing waits).
+    private int _copies;
 
     /// <summary>How many records are held, expired ones not yet swept included.</summary>
     public int Count { get; private set; }
@@ -156,22 +161,46 @@ internal sealed class DigestRecords
             swept = true;
         }
 
-        if (swept && _used > ChunkLength && Count < _used / 4)
+        if (swept && _copies == 0 && _used > ChunkLength && Count < _used / 4)
         {
             Pack();
         }
     }
 
-    /// <summary>The records as they are, copied (under the store's lock) for a rewrite of the journal to restate outside it.</summary>
-    public LiveCopy CopyLive(DateTimeOffset now)
+    /// <summary>
+    /// Starts a copy of the records a chunk at a time (<see cref="CopyLive"/>, each step under the store's lock): until
+    /// <see cref="EndCopy"/> no record moves, so each record live from the start to the end of the copy is copied once.
+    /// </summary>
+    public void BeginCopy() => _copies++;
+
+    /// <summary>Ends a copy (a packing it held off comes with a later sweep).</summary>
+    public void EndCopy() => _copies--;
+
+    /// <summary>
+    /// Copies the records live at <paramref name="now"/> from <paramref name="position"/> to the end of its chunk into
+    /// <paramref name="into"/> (<see cref="ChunkLength"/> long); returns how many, <paramref name="position"/> moved to
+    /// the next chunk, or -1 once the table's end is reached.
+    /// </summary>
+    public int CopyLive(ref int position, Record[] into, DateTimeOffset now)
     {
-        var chunks = new Record[_chunks.Count][];
-        for (var i = 0; i < chunks.Length; i++)
+        var ticks = now.UtcTicks;
+        var count = 0;
+        var end = Math.Min(_used, (position | (ChunkLength - 1)) + 1);
+        for (; position < end; position++)
         {
-            chunks[i] = (Record[])_chunks[i].Clone();
+            ref var record = ref At(position);
+            if (record.ExpiresTicks != Free && record.ExpiresTicks > ticks)
+            {
+                into[count++] = record;
+            }
         }
 
-        return new LiveCopy(chunks, _used, now.UtcTicks);
+        if (position >= _used)
+        {
+            position = -1;
+        }
+
+        return count;
     }
 
     private ref Record At(int position) => ref _chunks[position >> ChunkShift][position & (ChunkLength - 1)];
@@ -304,29 +333,6 @@ internal sealed class DigestRecords
         }
 
         Reindex(slots);
-    }
-
-    /// <summary>The live records of a moment, read outside the store's lock.</summary>
-    public sealed class LiveCopy
-    {
-        private readonly Record[][] _chunks;
-        private readonly int _used;
-        private readonly long _nowTicks;
-
-        internal LiveCopy(Record[][] chunks, int used, long nowTicks) => (_chunks, _used, _nowTicks) = (chunks, used, nowTicks);
-
-        /// <summary>Each record live at the moment of the copy.</summary>
-        public IEnumerable<(UInt128 Digest, long Value, DateTimeOffset ExpiresAt)> Records()
-        {
-            for (var position = 0; position < _used; position++)
-            {
-                var record = _chunks[position >> ChunkShift][position & (ChunkLength - 1)];
-                if (record.ExpiresTicks != Free && record.ExpiresTicks > _nowTicks)
-                {
-                    yield return (record.Digest, record.Value, new DateTimeOffset(record.ExpiresTicks, TimeSpan.Zero));
-                }
-            }
-        }
     }
 
     // 32 bytes: the digest as two 8-byte halves (UInt128 would pad the struct to 48), the expiry and the value.

@@ -48,7 +48,8 @@ public sealed partial class InMemoryStateStore
 
     /// <summary>
     /// Rewrites the journal as the live state without holding the store for it: under the lock only the entries are
-    /// listed (and the mutable ones restated) and the records held by digest copied, the rewrite begins and changes go on;
+    /// listed (and the mutable ones restated), the rewrite begins and changes go on; the records held by digest are copied
+    /// a chunk at a time, each under the lock;
     /// texts, counters and those records are restated into the file beside, as they are made
     /// (<see cref="StateJournalSnapshot"/>, <see cref="StateJournal.CompleteRewrite"/>). One at a time
     /// (<c>_compaction</c>), and once at open, before any caller can see the store.
@@ -62,7 +63,6 @@ public sealed partial class InMemoryStateStore
 
         using var snapshot = new StateJournalSnapshot(journal.Path);
         List<KeyValuePair<string, Entry>> listed;
-        DigestRecords.LiveCopy digests;
         lock (_gate)
         {
             var now = Now;
@@ -85,8 +85,8 @@ public sealed partial class InMemoryStateStore
                 }
             }
 
-            digests = _digests.CopyLive(now);
             journal.BeginRewrite();
+            _digests.BeginCopy();
         }
 
         try
@@ -96,18 +96,44 @@ public sealed partial class InMemoryStateStore
                 Restate(snapshot, key, entry);
             }
 
-            foreach (var (digest, value, expiresAt) in digests.Records())
-            {
-                snapshot.PutDigest(digest, value, expiresAt);
-            }
+            RestateDigests(snapshot);
         }
         catch (IOException)
         {
             journal.AbandonRewrite();
             throw;
         }
+        finally
+        {
+            lock (_gate)
+            {
+                _digests.EndCopy();
+            }
+        }
 
         journal.CompleteRewrite(snapshot);
+    }
+
+    // The records held by digest, copied a chunk at a time under the lock (a short hold each, and no copy of the whole
+    // table to let go of after) and restated outside it. Each change to them since the rewrite began is carried after the
+    // snapshot, so a record copied after it changed is put right when the journal is replayed.
+    private void RestateDigests(StateJournalSnapshot snapshot)
+    {
+        var copied = new DigestRecords.Record[DigestRecords.ChunkLength];
+        var position = 0;
+        while (position >= 0)
+        {
+            int count;
+            lock (_gate)
+            {
+                count = _digests.CopyLive(ref position, copied, Now);
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                snapshot.PutDigest(copied[i].Digest, copied[i].Value, new DateTimeOffset(copied[i].ExpiresTicks, TimeSpan.Zero));
+            }
+        }
     }
 
     // One live entry as the records that recreate it.

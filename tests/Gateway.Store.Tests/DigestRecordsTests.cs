@@ -95,7 +95,7 @@ public sealed class DigestRecordsTests
             Assert.Equal(held.ExpiresAt > now ? held : default, held.ExpiresAt > now ? (value, expiresAt) : default);
         }
 
-        var copied = records.CopyLive(now).Records().ToDictionary(record => record.Digest, record => (record.Value, record.ExpiresAt));
+        var copied = CopyAll(records, now).ToDictionary(record => record.Digest, record => (record.Value, new DateTimeOffset(record.ExpiresTicks, TimeSpan.Zero)));
         Assert.Equal(model.Where(pair => pair.Value.ExpiresAt > now).OrderBy(pair => pair.Key), copied.OrderBy(pair => pair.Key));
     }
 
@@ -124,6 +124,45 @@ public sealed class DigestRecordsTests
     }
 
     [Fact]
+    public void CopyLive_ABurstSweptBetweenItsSteps_CopiesEveryRecordLiveThroughoutOnceThenPacks()
+    {
+        var now = DateTimeOffset.UnixEpoch.AddDays(20_000);
+        var records = new DigestRecords();
+        for (var i = 0; i < 3 * DigestRecords.ChunkLength; i++)
+        {
+            records.Put(DigestRecords.Of($"nonce:burst:{i}"), i, now.AddSeconds(1));
+        }
+
+        // Live throughout, at the end of the table: a packing mid-copy would move them into the chunks already copied.
+        var kept = Enumerable.Range(0, 100).Select(i => DigestRecords.Of($"nonce:kept:{i}")).ToArray();
+        foreach (var key in kept)
+        {
+            records.Put(key, 7, now.AddSeconds(60));
+        }
+
+        // Swept after the copy: its sweep is the one that packs.
+        records.Put(DigestRecords.Of("nonce:late"), 1, now.AddSeconds(2.5));
+        records.BeginCopy();
+        var copied = new List<DigestRecords.Record>();
+        var buffer = new DigestRecords.Record[DigestRecords.ChunkLength];
+        var position = 0;
+        copied.AddRange(buffer.Take(records.CopyLive(ref position, buffer, now)));
+        records.Sweep(now.AddSeconds(2));
+        while (position >= 0)
+        {
+            copied.AddRange(buffer.Take(records.CopyLive(ref position, buffer, now.AddSeconds(2))));
+        }
+
+        records.EndCopy();
+        Assert.Equal(kept.Order(), copied.Select(record => record.Digest).Where(kept.Contains).Order());
+        Assert.Equal(3 * DigestRecords.ChunkLength + 101, records.Positions);
+
+        records.Sweep(now.AddSeconds(3));
+        Assert.Equal(100, records.Positions);
+        Assert.All(kept, key => Assert.True(records.TryGetLive(key, now.AddSeconds(3), out _, out _)));
+    }
+
+    [Fact]
     public void Put_AfterRemovals_ReusesTheFreedPositions()
     {
         var now = DateTimeOffset.UnixEpoch.AddDays(20_000);
@@ -146,5 +185,20 @@ public sealed class DigestRecordsTests
 
         Assert.Equal(1_000, records.Positions);
         Assert.All(keys, key => Assert.True(records.TryGetLive(key, now, out _, out _)));
+    }
+
+    // The records live at the moment, as a rewrite of the journal copies them: a chunk at a time.
+    private static List<DigestRecords.Record> CopyAll(DigestRecords records, DateTimeOffset now)
+    {
+        var copied = new List<DigestRecords.Record>();
+        var buffer = new DigestRecords.Record[DigestRecords.ChunkLength];
+        records.BeginCopy();
+        for (var position = 0; position >= 0;)
+        {
+            copied.AddRange(buffer.Take(records.CopyLive(ref position, buffer, now)));
+        }
+
+        records.EndCopy();
+        return copied;
     }
 }
