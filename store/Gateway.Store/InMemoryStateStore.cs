@@ -69,8 +69,8 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     /// <summary>The journal's path, or null when nothing is persisted.</summary>
     public string? JournalPath => _journal?.Path;
 
-    /// <summary>The bytes of the journal's records (its file runs on in zeros while open), or 0 when nothing is persisted.</summary>
-    public long JournalLength => _journal?.Length ?? 0;
+    /// <summary>The bytes of the journal's records (its file runs on in zeros while open), or 0 when nothing is persisted (for tests).</summary>
+    internal long JournalLength => _journal?.Length ?? 0;
 
     /// <summary>Closes the log files and the journal (once: a container that hands the store out under two services disposes it twice).</summary>
     public void Dispose()
