@@ -395,8 +395,7 @@ def hot_path_targets(comps, summary, more):
             result.append({"target": f"chat completion at {goals['rate']} req/s fixed: added {name[:3]} <= {goal / 1000:.2f} ms (#71, {machine})",
                            "measured_us": delta, "met": None if delta is None else delta <= goal})
     else:
-        floor = next((r for r in summary.values() if r["store"] == store and r["phase"] == phase and r["target"] == "baseline"
-                      and r["scenario"].startswith("chat[waits") and floor_parts(r["scenario"]) == (1, 0)), None)
+        floor = one_wait_floor(summary, store, phase)
         over = added(chat, "p99_us") - added(floor, "p99_us") if chat and floor and added(chat, "p99_us") is not None \
             and added(floor, "p99_us") is not None else None
         result.append({"target": f"chat completion at {goals['rate']} req/s fixed: added p99 <= the one-wait floor's + "
@@ -696,9 +695,27 @@ def write_peers(lines, summary, roundtrips=()):
 
 
 def floor_parts(scenario):
-    """chat[waitsN+M] (chat[waitsN]: M is 0) -> (N, M), the floor's round trips and µs of CPU work per request."""
+    """chat[waitsN+M] (chat[waitsN]: M is 0) -> (N, M), the floor's round trips and µs of CPU work per request;
+    chat[journal] (one durable journal write) -> (1, 0)."""
+    if scenario == JOURNAL_FLOOR:
+        return (1, 0)
     waits, _, work = scenario[len("chat[waits"):-1].partition("+")
     return (int(waits) if waits.isdigit() else 0, int(work) if work.isdigit() else 0)
+
+
+JOURNAL_FLOOR = "chat[journal]"
+
+
+def is_floor(scenario):
+    """Whether a baseline row is a floor: bare YARP waiting on Redis (chat[waits…]) or on a journal write (chat[journal])."""
+    return scenario.startswith("chat[waits") or scenario == JOURNAL_FLOOR
+
+
+def one_wait_floor(summary, store, phase):
+    """The one-wait floor of a store's rows: one journal write on the embedded store, one Redis round trip otherwise."""
+    return next((r for r in summary.values() if r["store"] == store and r["phase"] == phase and r["target"] == "baseline"
+                 and (r["scenario"] == JOURNAL_FLOOR if store == "memory"
+                      else r["scenario"].startswith("chat[waits") and floor_parts(r["scenario"]) == (1, 0))), None)
 
 
 def write_floor(lines, summary, phases):
@@ -708,7 +725,7 @@ def write_floor(lines, summary, phases):
     rows = []
     for phase in phases:
         for r in sorted((r for r in summary.values() if r["phase"] == phase and r["target"] == "baseline"
-                         and r["scenario"].startswith("chat[waits")), key=lambda r: (r["store"], floor_parts(r["scenario"]))):
+                         and is_floor(r["scenario"])), key=lambda r: (r["store"], r["scenario"] == JOURNAL_FLOOR, floor_parts(r["scenario"]))):
             base = summary.get((r["store"], phase, "chat", "baseline"))
             gw = summary.get((r["store"], phase, "chat", "gateway"))
             if not base:
@@ -716,18 +733,19 @@ def write_floor(lines, summary, phases):
             added = lambda row, name: None if not row or row.get(name) is None or base.get(name) is None else row[name] - base[name]
             cpu = lambda row: "-" if not row or (row.get("cpu_us_per_request") or {}).get("target") is None else f"{row['cpu_us_per_request']['target']:.0f}"
             waits, work = floor_parts(r["scenario"])
-            rows.append([f"{phase[4:]}/s", str(waits), str(work), f"{r['rps_median']:.0f}",
+            rows.append([f"{phase[4:]}/s", "1 journal write (fsync)" if r["scenario"] == JOURNAL_FLOOR else f"{waits} Redis", str(work), f"{r['rps_median']:.0f}",
                          f"{ms(r['p50_us'])} / {ms(r['p99_us'])} / {ms(r['p999_us'])}",
                          f"{ms(added(r, 'p50_us'))} / {ms(added(r, 'p99_us'))} / {ms(added(r, 'p999_us'))}",
                          f"{ms(added(gw, 'p50_us'))} / {ms(added(gw, 'p99_us'))} / {ms(added(gw, 'p999_us'))}",
                          f"{cpu(base)} / {cpu(r)} / {cpu(gw)}",
-                         f"{machine_cores(base)} / {machine_cores(r)} / {machine_cores(gw) if gw else '-'}", str(r["errors"])])
+                         f"{machine_cores(base)} / {machine_cores(r)} / {machine_cores(gw) if gw else '-'}",
+                         f"{pool_items(base)} / {pool_items(r)} / {pool_items(gw)}", str(r["errors"])])
     if not rows:
         return
     section(lines, "The floor: bare YARP waiting on the store, then a fixed amount of CPU work, nothing else of the gateway's (non-streamed chat)",
-            ["rate", "Redis round trips before forwarding", "then µs of CPU per request", "achieved req/s", "floor p50 / p99 / p99.9 ms",
+            ["rate", "store waits before forwarding", "then µs of CPU per request", "achieved req/s", "floor p50 / p99 / p99.9 ms",
              "floor added p50 / p99 / p99.9 ms", "gateway added p50 / p99 / p99.9 ms", "CPU µs per request: bare / floor / gateway",
-             "machine cores busy: bare / floor / gateway", "errors"], rows)
+             "machine cores busy: bare / floor / gateway", "thread-pool work items per request: bare / floor / gateway", "errors"], rows)
     lines.append("The bare YARP proxy of the table above with `--StoreWaits` (loadtests/Gateway.LoadTests.BareProxy/StoreWaits.cs): "
                  "before it forwards each request it makes that many nonce writes (`SET key 1 NX PX 300000`) to the same Redis, one "
                  "after another, with the gateway's own client (StackExchange.Redis), then spends a fixed amount of CPU work on the "
@@ -737,7 +755,11 @@ def write_floor(lines, summary, phases):
                  "completion (its admission and its decision record in one script run); its outcome record rides the chain's next "
                  "call after the answer. What the floor with no work adds is what those waits alone "
                  "cost on this machine: no design that keeps them can add less. The rows with work show how much of the gateway's "
-                 "own CPU per request the machine takes at that rate before the tail grows.")
+                 "own CPU per request the machine takes at that rate before the tail grows. The work items are the thread pool's per "
+                 "request (each a wake-up of a pool thread): the floor's say what its waits cost in wake-ups with the standard "
+                 "client. The journal floor (`--StoreWaits:Journal`, loadtests/Gateway.LoadTests.BareProxy/JournalWait.cs) makes one "
+                 "durable write per request instead: a 1,500-byte record written into zeros already on disk and fsynced, the embedded "
+                 "store's one wait.")
     lines.append("")
 
 

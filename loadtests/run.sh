@@ -76,7 +76,11 @@
 #   LOADTEST_PEER_STORE=redis   the store of the peers' benchmark
 #   LOADTEST_PEER_FLOOR="2 3 3+50 3+150"   the floor under it (Redis only): bare YARP that waits on N Redis round trips
 #                               in turn before it forwards, then spends M µs of CPU per request ("N+M"; BareProxy's
-#                               --StoreWaits), non-streamed at each peer rate; "" none
+#                               --StoreWaits), non-streamed at each peer rate; "journal": bare YARP that makes one
+#                               durable journal write (a record fsynced) per request, the embedded store's one wait; "" none
+#   LOADTEST_PEER_ROUNDS=1      rounds of the fixed-rate rows: each round runs bare YARP, the gateway and each floor at
+#                               every rate in turn, and the report reads each row's median over the rounds (on a shared
+#                               machine a single row's p99 moves by a millisecond between runs)
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -135,6 +139,8 @@ peer_on="${LOADTEST_PEER:-1}"
 peer_rates="${LOADTEST_PEER_RATES-1000 3000 half}"
 peer_store="${LOADTEST_PEER_STORE:-redis}"
 peer_floor="${LOADTEST_PEER_FLOOR-2 3 3+50 3+150}"
+peer_rounds="${LOADTEST_PEER_ROUNDS:-1}"
+[[ "$peer_rounds" =~ ^[1-9][0-9]?$ ]] || { echo "loadtest: LOADTEST_PEER_ROUNDS must be 1 to 99" >&2; exit 2; }
 prefer="${LOADTEST_PREFER:-}"
 # The header corpus.lua adds to a gateway allow row's requests (CORPUS_HEADER), or none.
 allow_header() { [[ "$1" == allow && -n "$prefer" ]] && echo "Prefer: $prefer" || true; }
@@ -1046,11 +1052,49 @@ for store in $stores; do
       [[ "$peer_rate" == half ]] && rate="$(python3 -c 'import sys; print(max(50, int(float(sys.argv[1]) / 2)))' "$bare_chat_max")"
       [[ "$rate" =~ ^[0-9]+$ ]] || { log "peers' benchmark: rate '$peer_rate' is not a number or half (skipped)"; continue; }
       peer_rates_held+=("$rate")
-      run "$store" baseline chat "rate$rate" 1 "$half_connections" "$rate" "$bare_port"
-      run "$store" gateway chat "rate$rate" 1 "$half_connections" "$rate" "$gateway_port"
-      run "$store" baseline chatsse "rate$rate" 1 "$half_connections" "$rate" "$bare_port"
-      run "$store" gateway chatstream "rate$rate" 1 "$half_connections" "$rate" "$gateway_port"
     done
+    # The floor under the whole request: bare YARP waiting on N Redis round trips in turn before it forwards, then
+    # spending M µs of CPU, nothing else of the gateway's (BareProxy's StoreWaits); scenario chat[waitsN+M], a baseline
+    # row. Each floor proxy is started and warmed before the first round and runs its rows in every round beside bare
+    # YARP's and the gateway's, so that a noisy minute falls on all of them.
+    # "journal" is bare YARP making one durable journal write per request instead (BareProxy's JournalWait: a record
+    # written into zeros on this machine's disk and fsynced), the embedded store's one wait; scenario chat[journal].
+    floor_names=() floor_ports=() floor_pids=()
+    for waits in $peer_floor; do
+      floor_port="$(free_port)"
+      if [[ "$waits" == journal ]]; then
+        floor_args=("--StoreWaits:Journal=$work/floor-journal.bin") floor_what="one journal write (fsync)"
+      elif [[ "$waits" =~ ^([1-9][0-9]?)(\+([0-9]{1,4}))?$ ]]; then
+        [[ -n "${redis_port:-}" ]] || { log "peers' benchmark: floor '$waits' needs Redis (skipped on $store)"; continue; }
+        floor_waits="${BASH_REMATCH[1]}" floor_work="${BASH_REMATCH[3]:-0}"
+        floor_args=("--StoreWaits:Redis=127.0.0.1:$redis_port" "--StoreWaits:Count=$floor_waits" "--StoreWaits:WorkMicroseconds=$floor_work")
+        floor_what="$floor_waits Redis round trips, then $floor_work µs of CPU"
+        waits="waits$waits"
+      else
+        log "peers' benchmark: floor '$waits' is not N, N+M or journal (skipped)"
+        continue
+      fi
+      if start_bare "$work/floor-$waits.log" "$floor_port" "${floor_args[@]}"; then
+        log "$store: the floor, bare YARP waiting on $floor_what before it forwards ($floor_port)"
+        floor_names+=("$waits") floor_ports+=("$floor_port") floor_pids+=("$started_pid")
+        run "$store" baseline "chat[$waits]" warmup 0 "$connections" 0 "$floor_port"
+      else
+        log "the floor proxy ($waits) did not start: $(tail -3 "$work/floor-$waits.log" | tr '\n' ' ')"
+        stop_pid "$started_pid"
+      fi
+    done
+    for (( peer_round = 1; peer_round <= peer_rounds; peer_round++ )); do
+      for rate in "${peer_rates_held[@]}"; do
+        run "$store" baseline chat "rate$rate" "$peer_round" "$half_connections" "$rate" "$bare_port"
+        run "$store" gateway chat "rate$rate" "$peer_round" "$half_connections" "$rate" "$gateway_port"
+        run "$store" baseline chatsse "rate$rate" "$peer_round" "$half_connections" "$rate" "$bare_port"
+        run "$store" gateway chatstream "rate$rate" "$peer_round" "$half_connections" "$rate" "$gateway_port"
+        for i in "${!floor_ports[@]}"; do
+          run "$store" baseline "chat[${floor_names[$i]}]" "rate$rate" "$peer_round" "$half_connections" "$rate" "${floor_ports[$i]}"
+        done
+      done
+    done
+    for pid in "${floor_pids[@]}"; do stop_pid "$pid"; done
     # The floor under the added latency: one store round trip alone at each rate (the gateway's own Redis client, one
     # nonce write at a time to the same Redis, nothing else running but the idle gateway and proxy). A chat request
     # makes two before it is forwarded (admission, decision record) and one before its response ends (outcome record).
@@ -1061,30 +1105,6 @@ for store in $stores; do
           2>>"$work/redis-client.log" || log "the Redis round-trip run at $peer_rate/s failed"
       done
       log "one store round trip alone: $(jq -s -c '[.[] | {rate, p50_us, p99_us, p999_us}]' "$report_dir/redis-roundtrip.jsonl" 2>/dev/null)"
-    fi
-    # The floor under the whole request: bare YARP waiting on N Redis round trips in turn before it forwards, then
-    # spending M µs of CPU, nothing else of the gateway's (BareProxy's StoreWaits), at the same rates; scenario
-    # chat[waitsN+M], a baseline row.
-    if [[ -n "${redis_port:-}" ]]; then
-      for waits in $peer_floor; do
-        [[ "$waits" =~ ^([1-9][0-9]?)(\+([0-9]{1,4}))?$ ]] || { log "peers' benchmark: floor '$waits' is not N or N+M (skipped)"; continue; }
-        floor_waits="${BASH_REMATCH[1]}" floor_work="${BASH_REMATCH[3]:-0}"
-        floor_port="$(free_port)"
-        floor_started=0
-        start_bare "$work/floor-$waits.log" "$floor_port" "--StoreWaits:Redis=127.0.0.1:$redis_port" \
-          "--StoreWaits:Count=$floor_waits" "--StoreWaits:WorkMicroseconds=$floor_work" && floor_started=1
-        floor_pid="$started_pid"
-        if (( floor_started )); then
-          log "$store: the floor, bare YARP waiting on $floor_waits Redis round trips before it forwards, then $floor_work µs of CPU ($floor_port)"
-          run "$store" baseline "chat[waits$waits]" warmup 0 "$connections" 0 "$floor_port"
-          for rate in "${peer_rates_held[@]}"; do
-            run "$store" baseline "chat[waits$waits]" "rate$rate" 1 "$half_connections" "$rate" "$floor_port"
-          done
-        else
-          log "the floor proxy ($waits) did not start: $(tail -3 "$work/floor-$waits.log" | tr '\n' ' ')"
-        fi
-        stop_pid "$floor_pid"
-      done
     fi
   fi
 

@@ -12,7 +12,9 @@
 //
 // A floor (issue #52), off unless asked: --StoreWaits:Redis=HOST:PORT --StoreWaits:Count=N makes this proxy wait on N
 // Redis round trips in turn before it forwards each request (StoreWaits.cs); --StoreWaits:WorkMicroseconds=M adds M µs of
-// CPU work per request after them, standing in for the gateway's own.
+// CPU work per request after them, standing in for the gateway's own. --StoreWaits:Journal=PATH makes it wait instead on
+// one durable journal write per request (JournalWait.cs), the embedded store's one wait; --StoreWaits:JournalRecordBytes
+// sets the record's size (1,500 by default, about a chat completion's decision record).
 using Gateway.LoadTests.BareProxy;
 using OpenTelemetry.Metrics;
 using StackExchange.Redis;
@@ -34,10 +36,22 @@ if (metricsPort is not null)
 var storeWaitsRedis = builder.Configuration["StoreWaits:Redis"];
 var storeWaitsCount = builder.Configuration.GetValue("StoreWaits:Count", 0);
 var storeWaitsWork = builder.Configuration.GetValue("StoreWaits:WorkMicroseconds", 0);
+var storeWaitsJournal = builder.Configuration["StoreWaits:Journal"];
+var storeWaitsJournalBytes = builder.Configuration.GetValue("StoreWaits:JournalRecordBytes", 1500);
 if (storeWaitsCount < 0 || storeWaitsWork < 0 || (storeWaitsCount > 0 && string.IsNullOrEmpty(storeWaitsRedis)))
 {
     throw new InvalidOperationException(
         "--StoreWaits:Count and --StoreWaits:WorkMicroseconds must be 0 or more, and a count above 0 needs --StoreWaits:Redis=HOST:PORT.");
+}
+
+if (storeWaitsJournalBytes is < 1 or > 1 << 20)
+{
+    throw new InvalidOperationException("--StoreWaits:JournalRecordBytes must be 1 to 1048576.");
+}
+
+if (!string.IsNullOrEmpty(storeWaitsJournal))
+{
+    builder.Services.AddSingleton(new JournalWait(storeWaitsJournal, storeWaitsJournalBytes));
 }
 
 if (storeWaitsCount > 0)
@@ -55,6 +69,11 @@ if (metricsPort is { } scrapePort)
 if (storeWaitsCount > 0)
 {
     app.UseMiddleware<StoreWaits>();
+}
+
+if (!string.IsNullOrEmpty(storeWaitsJournal))
+{
+    app.UseMiddleware<JournalWait>();
 }
 
 app.MapReverseProxy();

@@ -1,6 +1,6 @@
 """The floor under the peers' benchmark (loadtests/Gateway.LoadTests.BareProxy, --StoreWaits): bare YARP that makes N
-nonce writes to Redis, one after another, before it forwards each request. Against a real redis-server and the load
-test's upstream."""
+nonce writes to Redis, one after another, or one durable journal write, before it forwards each request. Against a real
+redis-server, a real file and the load test's upstream."""
 import json
 import os
 import re
@@ -25,6 +25,17 @@ def set_calls(redis_port):
     stats = redis_cli(redis_port, "INFO", "commandstats")
     match = re.search(r"^cmdstat_set:calls=(\d+)", stats, re.MULTILINE)
     return int(match.group(1)) if match else 0
+
+
+def journal_records(path, size):
+    """How many records of that size the journal holds: the records written at its start (each non-zero data), then zeros."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    count = 0
+    while head[count * size:(count + 1) * size].count(0) < size // 4:
+        count += 1
+    assert head[count * size:].count(0) == len(head) - count * size, "nothing but zeros after the records"
+    return count
 
 
 class FloorProxyTests(unittest.TestCase):
@@ -84,6 +95,21 @@ class FloorProxyTests(unittest.TestCase):
             post(f"http://127.0.0.1:{port}/v1/chat/completions", CHAT)
         self.assertEqual(refused.exception.code, 500)
 
+    def test_journal_writesOneRecordIntoZerosPerRequest_thenForwards(self):
+        journal = os.path.join(self.work, "floor-journal.bin")
+        port, _, log = self.start_floor(f"--StoreWaits:Journal={journal}", "--StoreWaits:JournalRecordBytes=700")
+        self.assertTrue(wait_http(f"http://127.0.0.1:{port}/healthz"), open(log).read())
+        self.assertEqual(os.path.getsize(journal), 64 << 20, "the file is written with zeros at start, its size fixed")
+
+        written_before = journal_records(journal, 700)
+        direct = post(f"http://127.0.0.1:{self.upstream}/v1/chat/completions", CHAT)
+        answers = [post(f"http://127.0.0.1:{port}/v1/chat/completions", CHAT) for _ in range(4)]
+
+        self.assertEqual([status for status, _ in answers], [200] * 4)
+        self.assertEqual(answers[0][1], direct[1], "the journal floor forwards the upstream's answer unchanged")
+        self.assertEqual(journal_records(journal, 700) - written_before, 4, "one record per request, in the zeros")
+        self.assertEqual(os.path.getsize(journal), 64 << 20, "records land in the zeros, not past them")
+
     def test_badSettings_refusedAtStart(self):
         cases = [
             ("a negative count", ["--StoreWaits:Count=-1"]),
@@ -100,6 +126,16 @@ class FloorProxyTests(unittest.TestCase):
                     self.fail(f"{name}: the floor proxy started")
                 self.assertNotEqual(code, 0, name)
                 self.assertIn("--StoreWaits:Count and --StoreWaits:WorkMicroseconds must be 0 or more", open(log).read(), name)
+
+    def test_journalRecordOutOfRange_refusedAtStart(self):
+        _, process, log = self.start_floor(f"--StoreWaits:Journal={os.path.join(self.work, 'j.bin')}",
+                                           "--StoreWaits:JournalRecordBytes=0")
+        try:
+            code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.fail("the floor proxy started with a record of 0 bytes")
+        self.assertNotEqual(code, 0)
+        self.assertIn("--StoreWaits:JournalRecordBytes must be 1 to 1048576", open(log).read())
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ class FloorPartsTests(unittest.TestCase):
     def test_floorParts_readsWaitsAndWork(self):
         self.assertEqual(report.floor_parts("chat[waits3+150]"), (3, 150))
         self.assertEqual(report.floor_parts("chat[waits2]"), (2, 0))
+        self.assertEqual(report.floor_parts("chat[journal]"), (1, 0), "one journal write is one wait")
 
     def test_writeFloor_addedLatencyIsOverBareAtTheSameRate(self):
         summary = report.aggregate([
@@ -47,12 +48,30 @@ class FloorPartsTests(unittest.TestCase):
         report.write_floor(lines, summary, ["rate3000"])
         table = [line for line in lines if line.startswith("| 3000/s")]
         self.assertEqual(len(table), 2)
-        self.assertIn("| 3000/s | 2 | 0 |", table[0], "rows ordered by round trips, then work")
-        self.assertIn("| 3000/s | 3 | 50 |", table[1])
+        self.assertIn("| 3000/s | 2 Redis | 0 |", table[0], "rows ordered by round trips, then work")
+        self.assertIn("| 3000/s | 3 Redis | 50 |", table[1])
         # p99 added over bare: floor 4.5 - 2.0 ms, gateway 9.0 - 2.0 ms; CPU bare / floor / gateway.
         self.assertIn("/ 2.50 /", table[1])
         self.assertIn("/ 7.00 /", table[1])
         self.assertIn("| 200 / 300 / 450 |", table[1])
+
+    def test_writeFloor_journalFloorAfterTheRedisOnesWithEachRowsWorkItems(self):
+        rows = [
+            row("baseline", "chat", "rate1000", p99=1400, cpu=390, rate=1000, store="memory"),
+            row("baseline", "chat[journal]", "rate1000", p99=1800, cpu=490, rate=1000, store="memory"),
+            row("baseline", "chat[waits1]", "rate1000", p99=2600, cpu=480, rate=1000, store="memory"),
+            row("gateway", "chat", "rate1000", p99=3700, cpu=750, rate=1000, store="memory"),
+        ]
+        for r, items in zip(rows, (3.91, 3.92, 6.8, 4.31)):
+            r["thread_pool"] = {"work_items_per_request": items, "lock_contentions_per_request": 0}
+        lines = []
+        report.write_floor(lines, report.aggregate(rows), ["rate1000"])
+        table = [line for line in lines if line.startswith("| 1000/s")]
+        self.assertEqual(len(table), 2)
+        self.assertIn("| 1000/s | 1 Redis | 0 |", table[0])
+        self.assertIn("| 1000/s | 1 journal write (fsync) | 0 |", table[1])
+        self.assertIn("/ 0.40 /", table[1], "the journal floor's p99 over bare: 1.8 - 1.4 ms")
+        self.assertIn("| 3.91 / 3.92 / 4.31 |", table[1], "work items per request: bare / floor / gateway")
 
 
 class SyscallTests(unittest.TestCase):
@@ -108,8 +127,8 @@ def hot_path(rows, cores, more=None):
             for t in report.hot_path_targets(report.comparisons(summary), summary, extra)}
 
 
-def chat_rate(target, scenario, phase, p50, p99, cpu, calls=None):
-    r = row(target, scenario, phase, rate=int(phase[4:]), p99=p99, cpu=cpu)
+def chat_rate(target, scenario, phase, p50, p99, cpu, calls=None, store="redis"):
+    r = row(target, scenario, phase, rate=int(phase[4:]), p99=p99, cpu=cpu, store=store)
     r["latency_us"]["p50"] = p50
     if calls is not None:
         r["stages"] = {"total": {"count": 1000, "sum_us": 700000, "mean_us": 700, "p50_us": 600, "p99_us": 2000}}
@@ -135,6 +154,16 @@ class HotPathTargetTests(unittest.TestCase):
         allow = targets["allow"]
         self.assertEqual((allow["measured"], allow["met"]), (0.45, False))
         self.assertIsNone(targets["RSS after 10 minutes at 1000 req/s"]["met"], "no soak ran")
+
+    def test_hotPathTargets_onTheEmbeddedStoreTheFloorIsOneJournalWrite(self):
+        targets = hot_path([
+            chat_rate("gateway", "chat", "rate1000", 800, 3700, 750, store="memory"),
+            chat_rate("baseline", "chat", "rate1000", 300, 1400, 390, store="memory"),
+            chat_rate("baseline", "chat[journal]", "rate1000", 500, 1800, 490, store="memory"),
+            chat_rate("baseline", "chat[waits1]", "rate1000", 400, 3400, 480, store="memory"),
+        ], cores=2, more={"peer_store": "memory"})
+        over = targets["chat completion at 1000 req/s fixed: added p99"]
+        self.assertEqual((over["measured_us"], over["met"]), (1900, False), "+2.3 ms added against the journal floor's +0.4")
 
     def test_hotPathTargets_sixteenCoresJudgesAddedLatencyAtThreeThousand(self):
         targets = hot_path([

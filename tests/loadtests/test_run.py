@@ -16,7 +16,7 @@ SETTINGS = {
     "LOADTEST_WARMUP": "2", "LOADTEST_WARMUP_SLICE": "2", "LOADTEST_WARMUP_MAX": "4", "LOADTEST_SCENARIOS": "allow",
     "LOADTEST_HALF_SCENARIOS": "allow", "LOADTEST_REFERENCE": "0", "LOADTEST_REPLICAS": "0", "LOADTEST_SCALEOUT": "0",
     "LOADTEST_REDIS_BENCH": "0", "LOADTEST_VARIANTS": "", "LOADTEST_PEER": "1", "LOADTEST_PEER_RATES": "200",
-    "LOADTEST_PEER_FLOOR": "1+10", "LOADTEST_PROFILE": "0", "LOADTEST_SOAK": "0", "LOADTEST_TIMEOUT": "600",
+    "LOADTEST_PEER_FLOOR": "1+10 journal", "LOADTEST_PEER_ROUNDS": "2", "LOADTEST_PROFILE": "0", "LOADTEST_SOAK": "0", "LOADTEST_TIMEOUT": "600",
 }
 
 
@@ -50,9 +50,10 @@ class LoadTestRunTests(unittest.TestCase):
             with open(os.path.join(cls.report_dir, "results.jsonl"), encoding="utf-8") as handle:
                 cls.rows = [json.loads(line) for line in handle if line.strip()]
 
-    def find(self, target, scenario, phase):
-        found = [r for r in self.rows if r["target"] == target and r["scenario"] == scenario and r["phase"] == phase]
-        self.assertEqual(len(found), 1, f"{target} {scenario} {phase}: {len(found)} rows\n{self.log[-3000:]}")
+    def find(self, target, scenario, phase, round_=1):
+        found = [r for r in self.rows if r["target"] == target and r["scenario"] == scenario and r["phase"] == phase
+                 and r["round"] == round_]
+        self.assertEqual(len(found), 1, f"{target} {scenario} {phase} round {round_}: {len(found)} rows\n{self.log[-3000:]}")
         return found[0]
 
     def test_run_endsWellWithOneReport(self):
@@ -66,13 +67,15 @@ class LoadTestRunTests(unittest.TestCase):
         expected = [("baseline", "same-allow", "full"), ("gateway", "allow", "full"), ("baseline", "same-allow", "half"),
                     ("gateway", "allow", "half"), ("baseline", "chat", "rate200"), ("gateway", "chat", "rate200"),
                     ("baseline", "chatsse", "rate200"), ("gateway", "chatstream", "rate200"),
-                    ("baseline", "chat[waits1+10]", "rate200")]
+                    ("baseline", "chat[waits1+10]", "rate200"), ("baseline", "chat[journal]", "rate200")]
         for target, scenario, phase in expected:
-            with self.subTest(f"{target} {scenario} {phase}"):
-                r = self.find(target, scenario, phase)
-                self.assertGreater(r["requests"], 0)
-                self.assertEqual(r["unexpected"], 0, r["statuses"])
-                self.assertFalse(any(code.startswith("5") for code in r["statuses"]), r["statuses"])
+            # The fixed-rate rows, the floors' among them, run once in each of LOADTEST_PEER_ROUNDS' two rounds.
+            for round_ in ((1, 2) if phase == "rate200" else (1,)):
+                with self.subTest(f"{target} {scenario} {phase} round {round_}"):
+                    r = self.find(target, scenario, phase, round_)
+                    self.assertGreater(r["requests"], 0)
+                    self.assertEqual(r["unexpected"], 0, r["statuses"])
+                    self.assertFalse(any(code.startswith("5") for code in r["statuses"]), r["statuses"])
 
     def test_gatewayRows_recordTheJitShareOfTheirTime(self):
         gateway_rows = [r for r in self.rows if r["target"] == "gateway"]
@@ -124,6 +127,7 @@ class LoadTestRunTests(unittest.TestCase):
         self.assertIn("## Targets", text)
         self.assertTrue("JIT quiet" in text or "JIT was still busy" in text, text[:2000])
         self.assertIn("The floor: bare YARP waiting on the store", text)
+        self.assertIn("| 200/s | 1 journal write (fsync) | 0 |", text)
 
 
 if __name__ == "__main__":
