@@ -23,6 +23,11 @@ public sealed class RedisConnection : IAsyncDisposable
     // An authentication failure is the reason until a connection is restored: the socket teardown that
     // follows it must not hide it behind "SocketClosed".
     private volatile string? _authenticationFailure;
+
+    // The first connect's log and what was read of it when the connect returned: StackExchange.Redis may write its
+    // failure lines after that, so a refusal reads the log again (RefusalReason) until a connection is restored.
+    private volatile RedisConnectFailureWriter? _firstConnect;
+    private volatile string? _firstConnectRead;
     private int _disposed;
 
     public RedisConnection(RedisStoreOptions options, ILoggerFactory? loggerFactory = null)
@@ -94,8 +99,29 @@ public sealed class RedisConnection : IAsyncDisposable
     /// <summary>Wraps a client-side failure as the store's one exception type, naming the last connection failure.</summary>
     internal StateStoreUnavailableException Unavailable(Exception error)
     {
-        var reason = (_authenticationFailure ?? _lastFailure) is { } failure ? $" (last connection failure: {failure})" : string.Empty;
+        var reason = RefusalReason(_authenticationFailure, _lastFailure, _firstConnectRead, _firstConnect) is { } failure ? $" (last connection failure: {failure})" : string.Empty;
         return new StateStoreUnavailableException($"Redis at {Endpoint} is unavailable: {error.Message}{reason}", error);
+    }
+
+    /// <summary>
+    /// What a refusal names: an authentication failure first (an event's, else the first connect's log's as it reads
+    /// now), else the last failure; while that is still what the first connect's log read when the connect returned,
+    /// the log as it reads now (its server error may have landed since). <paramref name="firstConnect"/> is null once
+    /// a connection was restored.
+    /// </summary>
+    internal static string? RefusalReason(string? authentication, string? last, string? firstConnectRead, RedisConnectFailureWriter? firstConnect)
+    {
+        if (authentication is not null)
+        {
+            return authentication;
+        }
+
+        if (firstConnect is { IsAuthenticationFailure: true, Failure: { } firstAuthentication })
+        {
+            return firstAuthentication;
+        }
+
+        return last is not null && ReferenceEquals(last, firstConnectRead) && firstConnect?.Failure is { } now ? now : last;
     }
 
     public async ValueTask DisposeAsync()
@@ -142,6 +168,8 @@ public sealed class RedisConnection : IAsyncDisposable
         {
             // The first attempt's failure is not raised as an event: it is read from the connect log.
             var failure = firstFailure.Failure ?? "not connected after the first attempt";
+            _firstConnectRead = failure;
+            _firstConnect = firstFailure;
             _lastFailure ??= failure;
             if (firstFailure.IsAuthenticationFailure)
             {
@@ -187,6 +215,7 @@ public sealed class RedisConnection : IAsyncDisposable
     {
         _lastFailure = null;
         _authenticationFailure = null;
+        _firstConnect = null;
         RedisConnectionLog.ConnectionRestored(_logger, _options.Topology == RedisTopology.Standalone ? Endpoint : $"{e.EndPoint} of {Endpoint}");
     }
 }

@@ -63,6 +63,6 @@ public sealed class RedisAuthenticationTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.PingAsync());
 
         // Named in the message itself, deterministically: the first attempt's failure is read from the connect log.
-        Assert.Contains("NOAUTH", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.True(error.Message.Contains("NOAUTH", StringComparison.OrdinalIgnoreCase), error.Message);
     }
 }

@@ -1,0 +1,73 @@
+namespace Gateway.Store.Tests;
+
+/// <summary>
+/// What a refusal names when StackExchange.Redis writes the first connect's failure lines after the connect returned
+/// (<see cref="RedisConnection.RefusalReason"/>): the log is read again, so the server's error is not lost to the race.
+/// </summary>
+public sealed class RedisConnectionRefusalReasonTests
+{
+    private const string AuthSummary = "06:40:48.1997: Connection failed: 127.0.0.1:33747 (Interactive, AuthenticationFailure): AuthenticationFailure on 127.0.0.1:33747/Interactive, Flushed/ComputeResult, last: ECHO";
+    private const string AuthDetail = "06:40:48.2003: > SimpleError: NOAUTH Authentication required. Verify if the Redis password provided is correct. Attempted command: ECHO";
+
+    [Fact]
+    public void RefusalReason_ServerErrorWrittenAfterTheConnectReturned_NamesIt()
+    {
+        using var log = new RedisConnectFailureWriter();
+        log.WriteLine(AuthSummary);
+        var read = log.Failure;
+
+        log.WriteLine(AuthDetail);
+
+        Assert.Equal("AuthenticationFailure", read);
+        Assert.Contains("NOAUTH", RedisConnection.RefusalReason(null, read, read, log), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RefusalReason_AuthenticationFailureLoggedAfterASocketFailureEvent_NamesTheAuthentication()
+    {
+        using var log = new RedisConnectFailureWriter();
+        const string read = "not connected after the first attempt";
+        const string socketClosed = "SocketClosed: Connection reset by peer";
+
+        log.WriteLine(AuthSummary);
+        log.WriteLine(AuthDetail);
+
+        Assert.StartsWith("AuthenticationFailure: SimpleError: NOAUTH", RedisConnection.RefusalReason(null, socketClosed, read, log), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RefusalReason_SocketErrorWrittenAfterTheConnectReturned_NamesIt()
+    {
+        using var log = new RedisConnectFailureWriter();
+        log.WriteLine("06:40:48.1997: Connection failed: 127.0.0.1:1 (Interactive, UnableToConnect): UnableToConnect on 127.0.0.1:1/Interactive");
+        var read = log.Failure;
+
+        log.WriteLine("06:40:48.2007: > SocketException: Connection refused");
+
+        Assert.Equal("UnableToConnect", read);
+        Assert.Equal("UnableToConnect: SocketException: Connection refused", RedisConnection.RefusalReason(null, read, read, log));
+    }
+
+    [Fact]
+    public void RefusalReason_AFailureEventSinceTheConnect_NamesTheEvent()
+    {
+        using var log = new RedisConnectFailureWriter();
+        log.WriteLine("06:40:48.1997: Connection failed: 127.0.0.1:1 (Interactive, UnableToConnect): UnableToConnect on 127.0.0.1:1/Interactive");
+        var read = log.Failure;
+        log.WriteLine("06:40:48.2007: > SocketException: Connection refused");
+
+        Assert.Equal("SocketFailure: Connection refused", RedisConnection.RefusalReason(null, "SocketFailure: Connection refused", read, log));
+    }
+
+    [Fact]
+    public void RefusalReason_AfterARestoreOrAnAuthenticationEvent_TheFirstConnectsLogIsNotRead()
+    {
+        using var log = new RedisConnectFailureWriter();
+        log.WriteLine(AuthSummary);
+        log.WriteLine(AuthDetail);
+
+        Assert.Equal("SocketClosed", RedisConnection.RefusalReason(null, "SocketClosed", "AuthenticationFailure", firstConnect: null));
+        Assert.Equal("AuthenticationFailure: WRONGPASS", RedisConnection.RefusalReason("AuthenticationFailure: WRONGPASS", null, null, log));
+        Assert.Null(RedisConnection.RefusalReason(null, null, null, null));
+    }
+}
