@@ -14,6 +14,9 @@ namespace Gateway.Store;
 /// </summary>
 public sealed class RedisConnection : IAsyncDisposable
 {
+    // The first connect's failure while its log has reported none.
+    private const string NotConnected = "not connected after the first attempt";
+
     private readonly RedisStoreOptions _options;
     private readonly ILogger _logger;
     private readonly Task<ConnectionMultiplexer>? _connecting;
@@ -24,10 +27,9 @@ public sealed class RedisConnection : IAsyncDisposable
     // follows it must not hide it behind "SocketClosed".
     private volatile string? _authenticationFailure;
 
-    // The first connect's log and what was read of it when the connect returned: StackExchange.Redis may write its
-    // failure lines after that, so a refusal reads the log again (RefusalReason) until a connection is restored.
+    // The first failed connect's log, read at each refusal (RefusalReason) until a connection is restored, not copied
+    // when the connect returns: StackExchange.Redis may write its failure lines (the server's NOAUTH) after that.
     private volatile RedisConnectFailureWriter? _firstConnect;
-    private volatile string? _firstConnectRead;
     private int _disposed;
 
     public RedisConnection(RedisStoreOptions options, ILoggerFactory? loggerFactory = null)
@@ -99,30 +101,20 @@ public sealed class RedisConnection : IAsyncDisposable
     /// <summary>Wraps a client-side failure as the store's one exception type, naming the last connection failure.</summary>
     internal StateStoreUnavailableException Unavailable(Exception error)
     {
-        var reason = RefusalReason(_authenticationFailure, _lastFailure, _firstConnectRead, _firstConnect) is { } failure ? $" (last connection failure: {failure})" : string.Empty;
+        var reason = RefusalReason(_authenticationFailure, _lastFailure, _firstConnect) is { } failure ? $" (last connection failure: {failure})" : string.Empty;
         return new StateStoreUnavailableException($"Redis at {Endpoint} is unavailable: {error.Message}{reason}", error);
     }
 
     /// <summary>
-    /// What a refusal names: an authentication failure first (an event's, else the first connect's log's as it reads
-    /// now), else the last failure; while that is still what the first connect's log read when the connect returned,
-    /// the log as it reads now (its server error may have landed since). <paramref name="firstConnect"/> is null once
-    /// a connection was restored.
+    /// What a refusal names: an authentication failure (an event's, else the first failed connect's log's as it reads
+    /// now), else the last failure an event reported, else the first failed connect's log as it reads now.
+    /// <paramref name="firstConnect"/> is null when the first connect succeeded or a connection was restored since.
     /// </summary>
-    internal static string? RefusalReason(string? authentication, string? last, string? firstConnectRead, RedisConnectFailureWriter? firstConnect)
-    {
-        if (authentication is not null)
-        {
-            return authentication;
-        }
-
-        if (firstConnect is { IsAuthenticationFailure: true, Failure: { } firstAuthentication })
-        {
-            return firstAuthentication;
-        }
-
-        return last is not null && ReferenceEquals(last, firstConnectRead) && firstConnect?.Failure is { } now ? now : last;
-    }
+    internal static string? RefusalReason(string? authentication, string? last, RedisConnectFailureWriter? firstConnect) =>
+        authentication
+        ?? (firstConnect is { IsAuthenticationFailure: true } ? firstConnect.Failure : null)
+        ?? last
+        ?? (firstConnect is null ? null : firstConnect.Failure ?? NotConnected);
 
     public async ValueTask DisposeAsync()
     {
@@ -167,16 +159,8 @@ public sealed class RedisConnection : IAsyncDisposable
         else
         {
             // The first attempt's failure is not raised as an event: it is read from the connect log.
-            var failure = firstFailure.Failure ?? "not connected after the first attempt";
-            _firstConnectRead = failure;
-            _firstConnect = firstFailure;
-            _lastFailure ??= failure;
-            if (firstFailure.IsAuthenticationFailure)
-            {
-                _authenticationFailure ??= failure;
-            }
-
-            RedisConnectionLog.ConnectionFailed(_logger, Endpoint, "initial connect: " + failure, null);
+            _firstConnect ??= firstFailure;
+            RedisConnectionLog.ConnectionFailed(_logger, Endpoint, "initial connect: " + (firstFailure.Failure ?? NotConnected), null);
         }
 
         return multiplexer;

@@ -2,7 +2,7 @@ namespace Gateway.Store.Tests;
 
 /// <summary>
 /// What a refusal names when StackExchange.Redis writes the first connect's failure lines after the connect returned
-/// (<see cref="RedisConnection.RefusalReason"/>): the log is read again, so the server's error is not lost to the race.
+/// (<see cref="RedisConnection.RefusalReason"/>): the log is read at the refusal, so the server's error is not lost to the race.
 /// </summary>
 public sealed class RedisConnectionRefusalReasonTests
 {
@@ -14,39 +14,37 @@ public sealed class RedisConnectionRefusalReasonTests
     {
         using var log = new RedisConnectFailureWriter();
         log.WriteLine(AuthSummary);
-        var read = log.Failure;
+        Assert.Equal("AuthenticationFailure", RedisConnection.RefusalReason(null, null, log));
 
         log.WriteLine(AuthDetail);
 
-        Assert.Equal("AuthenticationFailure", read);
-        Assert.Contains("NOAUTH", RedisConnection.RefusalReason(null, read, read, log), StringComparison.Ordinal);
+        Assert.Contains("NOAUTH", RedisConnection.RefusalReason(null, null, log), StringComparison.Ordinal);
     }
 
     [Fact]
     public void RefusalReason_AuthenticationFailureLoggedAfterASocketFailureEvent_NamesTheAuthentication()
     {
         using var log = new RedisConnectFailureWriter();
-        const string read = "not connected after the first attempt";
         const string socketClosed = "SocketClosed: Connection reset by peer";
+        Assert.Equal(socketClosed, RedisConnection.RefusalReason(null, socketClosed, log));
 
         log.WriteLine(AuthSummary);
         log.WriteLine(AuthDetail);
 
-        Assert.StartsWith("AuthenticationFailure: SimpleError: NOAUTH", RedisConnection.RefusalReason(null, socketClosed, read, log), StringComparison.Ordinal);
+        Assert.StartsWith("AuthenticationFailure: SimpleError: NOAUTH", RedisConnection.RefusalReason(null, socketClosed, log), StringComparison.Ordinal);
     }
 
     [Fact]
     public void RefusalReason_SocketErrorWrittenAfterTheConnectReturned_NamesIt_UnlessAnEventCameSince()
     {
         using var log = new RedisConnectFailureWriter();
+        Assert.Equal("not connected after the first attempt", RedisConnection.RefusalReason(null, null, log));
         log.WriteLine("06:40:48.1997: Connection failed: 127.0.0.1:1 (Interactive, UnableToConnect): UnableToConnect on 127.0.0.1:1/Interactive");
-        var read = log.Failure;
 
         log.WriteLine("06:40:48.2007: > SocketException: Connection refused");
 
-        Assert.Equal("UnableToConnect", read);
-        Assert.Equal("UnableToConnect: SocketException: Connection refused", RedisConnection.RefusalReason(null, read, read, log));
-        Assert.Equal("SocketFailure: Connection reset", RedisConnection.RefusalReason(null, "SocketFailure: Connection reset", read, log));
+        Assert.Equal("UnableToConnect: SocketException: Connection refused", RedisConnection.RefusalReason(null, null, log));
+        Assert.Equal("SocketFailure: Connection reset", RedisConnection.RefusalReason(null, "SocketFailure: Connection reset", log));
     }
 
     [Fact]
@@ -56,8 +54,8 @@ public sealed class RedisConnectionRefusalReasonTests
         log.WriteLine(AuthSummary);
         log.WriteLine(AuthDetail);
 
-        Assert.Equal("SocketClosed", RedisConnection.RefusalReason(null, "SocketClosed", "AuthenticationFailure", firstConnect: null));
-        Assert.Equal("AuthenticationFailure: WRONGPASS", RedisConnection.RefusalReason("AuthenticationFailure: WRONGPASS", null, null, log));
-        Assert.Null(RedisConnection.RefusalReason(null, null, null, null));
+        Assert.Equal("SocketClosed", RedisConnection.RefusalReason(null, "SocketClosed", firstConnect: null));
+        Assert.Equal("AuthenticationFailure: WRONGPASS", RedisConnection.RefusalReason("AuthenticationFailure: WRONGPASS", null, log));
+        Assert.Null(RedisConnection.RefusalReason(null, null, null));
     }
 }
