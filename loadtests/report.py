@@ -694,6 +694,9 @@ def write_peers(lines, summary, roundtrips=()):
         lines.append("")
 
 
+JOURNAL_FLOOR = "chat[journal]"
+
+
 def floor_parts(scenario):
     """chat[waitsN+M] (chat[waitsN]: M is 0) -> (N, M), the floor's round trips and µs of CPU work per request;
     chat[journal] (one durable journal write) -> (1, 0)."""
@@ -701,9 +704,6 @@ def floor_parts(scenario):
         return (1, 0)
     waits, _, work = scenario[len("chat[waits"):-1].partition("+")
     return (int(waits) if waits.isdigit() else 0, int(work) if work.isdigit() else 0)
-
-
-JOURNAL_FLOOR = "chat[journal]"
 
 
 def is_floor(scenario):

@@ -74,7 +74,7 @@
 #                               non-streamed and streamed, 1 KiB request, at fixed rates, gateway and bare YARP side by side
 #   LOADTEST_PEER_RATES="1000 3000 half"   its rates in req/s; "half" is half the highest rate bare YARP holds (chat)
 #   LOADTEST_PEER_STORE=redis   the store of the peers' benchmark
-#   LOADTEST_PEER_FLOOR="2 3 3+50 3+150"   the floor under it (Redis only): bare YARP that waits on N Redis round trips
+#   LOADTEST_PEER_FLOOR="2 3 3+50 3+150"   the floor under it: bare YARP that waits on N Redis round trips (Redis stores)
 #                               in turn before it forwards, then spends M µs of CPU per request ("N+M"; BareProxy's
 #                               --StoreWaits), non-streamed at each peer rate; "journal": bare YARP that makes one
 #                               durable journal write (a record fsynced) per request, the embedded store's one wait; "" none
@@ -1061,7 +1061,6 @@ for store in $stores; do
     # written into zeros on this machine's disk and fsynced), the embedded store's one wait; scenario chat[journal].
     floor_names=() floor_ports=() floor_pids=()
     for waits in $peer_floor; do
-      floor_port="$(free_port)"
       if [[ "$waits" == journal ]]; then
         floor_args=("--StoreWaits:Journal=$work/floor-journal.bin") floor_what="one journal write (fsync)"
       elif [[ "$waits" =~ ^([1-9][0-9]?)(\+([0-9]{1,4}))?$ ]]; then
@@ -1074,6 +1073,7 @@ for store in $stores; do
         log "peers' benchmark: floor '$waits' is not N, N+M or journal (skipped)"
         continue
       fi
+      floor_port="$(free_port)"
       if start_bare "$work/floor-$waits.log" "$floor_port" "${floor_args[@]}"; then
         log "$store: the floor, bare YARP waiting on $floor_what before it forwards ($floor_port)"
         floor_names+=("$waits") floor_ports+=("$floor_port") floor_pids+=("$started_pid")

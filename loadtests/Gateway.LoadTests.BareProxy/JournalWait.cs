@@ -43,10 +43,10 @@ internal sealed class JournalWait(string path, int recordBytes) : IMiddleware, I
         return file;
     }
 
-    // Non-zero bytes, so that the file system writes them as data.
+    // Non-zero bytes, so that the file system writes them as data (the length checked at start: Program.cs).
     private static byte[] Record(int length)
     {
-        var record = new byte[Math.Max(1, length)];
+        var record = new byte[length];
         Random.Shared.NextBytes(record);
         return record;
     }
