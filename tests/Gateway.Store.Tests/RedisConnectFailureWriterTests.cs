@@ -1,11 +1,10 @@
+using static Gateway.Store.Tests.RedisConnectLogLines;
+
 namespace Gateway.Store.Tests;
 
 /// <summary>The connect-log lines StackExchange.Redis 3.4 writes, as they appear, and what is kept of them.</summary>
 public sealed class RedisConnectFailureWriterTests
 {
-    private const string AuthSummary = "06:40:48.1997: Connection failed: 127.0.0.1:33747 (Interactive, AuthenticationFailure): AuthenticationFailure on 127.0.0.1:33747/Interactive, Flushed/ComputeResult, last: ECHO";
-    private const string AuthDetail = "06:40:48.2003: > SimpleError: NOAUTH Authentication required. Verify if the Redis password provided is correct. Attempted command: ECHO";
-
     [Fact]
     public void Failure_AuthenticationFailureWithServerError_NamesTypeAndServerText()
     {

@@ -1,3 +1,5 @@
+using static Gateway.Store.Tests.RedisConnectLogLines;
+
 namespace Gateway.Store.Tests;
 
 /// <summary>
@@ -6,9 +8,6 @@ namespace Gateway.Store.Tests;
 /// </summary>
 public sealed class RedisConnectionRefusalReasonTests
 {
-    private const string AuthSummary = "06:40:48.1997: Connection failed: 127.0.0.1:33747 (Interactive, AuthenticationFailure): AuthenticationFailure on 127.0.0.1:33747/Interactive, Flushed/ComputeResult, last: ECHO";
-    private const string AuthDetail = "06:40:48.2003: > SimpleError: NOAUTH Authentication required. Verify if the Redis password provided is correct. Attempted command: ECHO";
-
     [Fact]
     public void RefusalReason_ServerErrorWrittenAfterTheConnectReturned_NamesIt()
     {
