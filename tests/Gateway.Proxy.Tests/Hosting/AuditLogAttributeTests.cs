@@ -1,6 +1,7 @@
 using Gateway.Audit;
 using Gateway.Proxy.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Gateway.Proxy.Tests.Hosting;
 
@@ -10,8 +11,8 @@ public sealed class AuditLogAttributeTests
     [Fact]
     public async Task ExportAsync_RequestIdAttribute_DoesNotCollideWithAspNetCoresRequestId()
     {
-        var provider = new CapturingProvider();
-        using var factory = LoggerFactory.Create(builder => builder.AddProvider(provider));
+        var logs = new FakeLogCollector();
+        using var factory = LoggerFactory.Create(builder => builder.AddProvider(new FakeLoggerProvider(logs)));
         var exporter = new LoggingAuditExporter(factory);
 
         await exporter.ExportAsync(new AuditRecord
@@ -20,32 +21,9 @@ public sealed class AuditLogAttributeTests
             PrevHash = "0", RequestId = "req_0123456789abcdef01234567",
         });
 
-        var state = Assert.Single(provider.States);
+        var state = Assert.Single(logs.GetSnapshot()).StructuredState;
+        Assert.NotNull(state);
         Assert.DoesNotContain(state, pair => pair.Key == "RequestId");
         Assert.Contains(state, pair => pair.Key == "GatewayRequestId" && Equals(pair.Value, "req_0123456789abcdef01234567"));
-    }
-
-    private sealed class CapturingProvider : ILoggerProvider, ILogger
-    {
-        public List<IReadOnlyList<KeyValuePair<string, object?>>> States { get; } = [];
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (state is IReadOnlyList<KeyValuePair<string, object?>> pairs)
-            {
-                States.Add([.. pairs]);
-            }
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

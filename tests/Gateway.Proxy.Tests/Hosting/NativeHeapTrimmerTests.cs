@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Hosting;
 using Gateway.Testing;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Gateway.Proxy.Tests.Hosting;
 
@@ -120,7 +120,8 @@ public sealed class NativeHeapTrimmerTests
         var clock = new StoppedTimestamps(frequency, start);
         var gate = new NativeHeapTrimGate();
         var trims = 0;
-        var skips = new SkipCountingLogger();
+        var logs = new FakeLogger<NativeHeapTrimmer>();
+        int Skips() => logs.Collector.GetSnapshot().Count(static r => r.Id.Id == 3);  // the trims left to the other
         (bool, bool) Trim()
         {
             Interlocked.Increment(ref trims);
@@ -128,17 +129,17 @@ public sealed class NativeHeapTrimmerTests
         }
 
         // Both tick every 10 ms of real time; the gate reads the stopped clock, so within one interval only one trims.
-        using var first = new NativeHeapTrimmer(TimeSpan.FromMilliseconds(10), clock, skips, gate, Trim);
-        using var second = new NativeHeapTrimmer(TimeSpan.FromMilliseconds(10), clock, skips, gate, Trim);
+        using var first = new NativeHeapTrimmer(TimeSpan.FromMilliseconds(10), clock, logs, gate, Trim);
+        using var second = new NativeHeapTrimmer(TimeSpan.FromMilliseconds(10), clock, logs, gate, Trim);
         await first.StartAsync(CancellationToken.None);
         await second.StartAsync(CancellationToken.None);
 
-        await Eventually.HoldsAsync(() => Task.FromResult(skips.Count >= 10), TimeSpan.FromSeconds(30), "the trimmers did not tick");
+        await Eventually.HoldsAsync(() => Task.FromResult(Skips() >= 10), TimeSpan.FromSeconds(30), "the trimmers did not tick");
         Assert.Equal(1, Volatile.Read(ref trims));
 
         clock.Advance(TimeSpan.FromMilliseconds(10));
-        var skipped = skips.Count;
-        await Eventually.HoldsAsync(() => Task.FromResult(skips.Count >= skipped + 10), TimeSpan.FromSeconds(30), "the trimmers did not tick again");
+        var skipped = Skips();
+        await Eventually.HoldsAsync(() => Task.FromResult(Skips() >= skipped + 10), TimeSpan.FromSeconds(30), "the trimmers did not tick again");
         await first.StopAsync(CancellationToken.None);
         await second.StopAsync(CancellationToken.None);
 
@@ -229,25 +230,5 @@ public sealed class NativeHeapTrimmerTests
         public override long GetTimestamp() => Volatile.Read(ref _timestamp);
 
         public void Advance(TimeSpan by) => Interlocked.Add(ref _timestamp, (long)(by.TotalSeconds * frequency));
-    }
-
-    /// <summary>Counts the trims a trimmer left to another gateway of the process (its event 3).</summary>
-    private sealed class SkipCountingLogger : ILogger<NativeHeapTrimmer>
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (eventId.Id == 3)
-            {
-                Interlocked.Increment(ref _count);
-            }
-        }
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Gateway.Connectors.Vault;
 using Gateway.Proxy.People;
 using Gateway.Proxy.Tests.Infrastructure;
-using Gateway.Proxy.Tests.People.Links;
 using Gateway.Testing;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
@@ -11,6 +10,7 @@ using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Tests.People;
@@ -33,8 +33,8 @@ public sealed class ExchangedTokenCacheTests
             Configuration = $"127.0.0.1:{deadPort},abortConnect=false,connectTimeout=200,asyncTimeout=200,syncTimeout=200,connectRetry=0",
         })));
         var time = new ManualTimeProvider(Now);
-        var logs = new CapturedLogs();
-        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(logs));
+        var logs = new FakeLogCollector();
+        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(new FakeLoggerProvider(logs)));
         var cache = new ExchangedTokenCache(services.GetRequiredService<HybridCache>(), DataKeys(), time, loggers.CreateLogger<ExchangedTokenCache>());
         var key = ExchangedTokenCache.Key("demo", "https://idp.example", "erin", "crm-api");
 
@@ -44,7 +44,7 @@ public sealed class ExchangedTokenCacheTests
         var after = await cache.GetAsync(key, CancellationToken.None);
 
         Assert.Null(before);
-        Assert.True(after is not null, "The token set was not read back: " + (logs.Lines.IsEmpty ? "a miss, the cache logged nothing" : "the cache logged " + string.Join(" | ", logs.Lines)));
+        Assert.True(after is not null, "The token set was not read back: " + (logs.Count == 0 ? "a miss, the cache logged nothing" : "the cache logged " + LoggedText.Of(logs)));
         Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10));
     }
 

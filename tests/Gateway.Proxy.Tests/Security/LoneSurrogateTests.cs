@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -7,6 +6,7 @@ using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Proxy.Tests.Interactive;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Gateway.Proxy.Tests.Security;
 
@@ -18,13 +18,13 @@ namespace Gateway.Proxy.Tests.Security;
 /// </summary>
 public sealed class LoneSurrogateTests : IAsyncLifetime
 {
-    private readonly ErrorLogs _errors = new();
+    private readonly FakeLogCollector _errors = new();
     private InteractiveGateway _gw = null!;
 
     public async Task InitializeAsync()
     {
         _gw = await InteractiveGateway.StartAsync(dynamicRegistration: true, []);
-        _gw.Gateway.Host.Services.GetRequiredService<ILoggerFactory>().AddProvider(_errors);
+        _gw.Gateway.Host.Services.GetRequiredService<ILoggerFactory>().AddProvider(new FakeLoggerProvider(_errors));
     }
 
     public async Task DisposeAsync() => await _gw.DisposeAsync();
@@ -42,7 +42,7 @@ public sealed class LoneSurrogateTests : IAsyncLifetime
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
         Assert.Equal(before, gw.Upstream.Received.Count);
-        _errors.AssertNone();
+        AssertNoErrors(_errors);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class LoneSurrogateTests : IAsyncLifetime
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "signature_mismatch");
         Assert.Equal(before, gw.Upstream.Received.Count);
-        _errors.AssertNone();
+        AssertNoErrors(_errors);
     }
 
     [Theory]
@@ -72,7 +72,7 @@ public sealed class LoneSurrogateTests : IAsyncLifetime
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
         Assert.Empty(_gw.Mcp.Notes.Calls);
-        _errors.AssertNone();
+        AssertNoErrors(_errors);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class LoneSurrogateTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(_gw.Mcp.Notes.Calls);
-        _errors.AssertNone();
+        AssertNoErrors(_errors);
     }
 
     [Theory]
@@ -101,15 +101,15 @@ public sealed class LoneSurrogateTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("invalid_client_metadata", json.RootElement.GetProperty("error").GetString());
         Assert.False(json.RootElement.TryGetProperty("client_id", out _));
-        _errors.AssertNone();
+        AssertNoErrors(_errors);
     }
 
     [Fact]
     public async Task A2a_LoneSurrogateEscape_IsTheRoutesMalformedBodySignedAnd401WronglySigned()
     {
         await using var setup = await A2aRouteTests.StartAsync();
-        var errors = new ErrorLogs();
-        setup.Gateway.Host.Services.GetRequiredService<ILoggerFactory>().AddProvider(errors);
+        var errors = new FakeLogCollector();
+        setup.Gateway.Host.Services.GetRequiredService<ILoggerFactory>().AddProvider(new FakeLoggerProvider(errors));
         var body = A2aRouteTests.Message("SendMessage", "summarize", "x").Replace("\"text\":\"x\"", "\"text\":\"\\ud800\"", StringComparison.Ordinal);
         Assert.Contains("\\ud800", body, StringComparison.Ordinal);
         var wrong = new AgentClient(setup.Gateway.Host.Client, "not-the-demo-agents-secret-0123456789");
@@ -125,33 +125,13 @@ public sealed class LoneSurrogateTests : IAsyncLifetime
         Assert.Equal("malformed_body", code);
         await ProblemAssert.IsProblemAsync(wronglySigned, HttpStatusCode.Unauthorized, "signature_mismatch");
         Assert.Empty(setup.Agent.Received);
-        errors.AssertNone();
+        AssertNoErrors(errors);
     }
 
-    // Every entry logged at Error or above, and every exception logged at any level.
-    private sealed class ErrorLogs : ILoggerProvider, ILogger
+    // Every entry logged at Error or above, and every exception logged at any level: none.
+    private static void AssertNoErrors(FakeLogCollector logs)
     {
-        private readonly ConcurrentQueue<string> _entries = new();
-
-        public void AssertNone() => Assert.True(_entries.IsEmpty, string.Join("\n---\n", _entries));
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel >= LogLevel.Error || exception is not null)
-            {
-                _entries.Enqueue($"{logLevel}: {formatter(state, exception)}\n{exception}");
-            }
-        }
-
-        public void Dispose()
-        {
-        }
+        var errors = logs.GetSnapshot().Where(static r => r.Level >= LogLevel.Error || r.Exception is not null).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n---\n", errors.Select(static r => $"{r.Level}: {r.Message}\n{r.Exception}")));
     }
 }

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Security;
@@ -17,14 +17,14 @@ public sealed class UnresolvedAgentSecretTests
     [InlineData("env:ROGUE_AGENT_SECRET_NEVER_SET")]
     public async Task Startup_AgentSecretReferenceThatResolvesToNothing_StartsAndRefusesOnlyThatAgent(string reference)
     {
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLogCollector();
         await using var gw = await GovernedGateway.StartAsync(
             text =>
             {
                 Assert.Contains("secret: file:secrets/rogue-agent.secret", text, StringComparison.Ordinal);
                 return text.Replace("secret: file:secrets/rogue-agent.secret", "secret: " + reference, StringComparison.Ordinal);
             },
-            builder => builder.Logging.AddProvider(logs));
+            builder => builder.Logging.AddProvider(new FakeLoggerProvider(logs)));
         var before = gw.Upstream.Received.Count;
 
         using var refused = await gw.Rogue.SendAsync(gw.Rogue.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/c-1"));
@@ -33,30 +33,7 @@ public sealed class UnresolvedAgentSecretTests
         await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Unauthorized, "unknown_agent");
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         Assert.Single(gw.Upstream.Received.Skip(before));
-        Assert.Contains(logs.Messages, m => m.Contains("rogue-agent", StringComparison.Ordinal) && m.Contains(reference, StringComparison.Ordinal));
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider, ILogger
-    {
-        public ConcurrentQueue<string> Messages { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                Messages.Enqueue(formatter(state, exception));
-            }
-        }
-
-        public void Dispose()
-        {
-        }
+        Assert.Contains(logs.GetSnapshot(), r => r.Level >= LogLevel.Warning
+            && r.Message.Contains("rogue-agent", StringComparison.Ordinal) && r.Message.Contains(reference, StringComparison.Ordinal));
     }
 }

@@ -29,7 +29,7 @@ public sealed class PerPersonClientRegistrationTests
         Assert.Contains(registration.GetProperty("redirect_uris").EnumerateArray(), uri => uri.GetString()!.EndsWith("/connections/demo/callback", StringComparison.Ordinal));
         Assert.Equal(TestAuthorizationServer.ClientId, Assert.Single(gw.Server.AuthorizationRequests)["client_id"]);
         Assert.Equal("Bearer " + Assert.Single(gw.Server.AccessTokens), Assert.Single(gw.Gateway.Upstream.To("/crm")).Headers["Authorization"]);
-        Assert.DoesNotContain(TestAuthorizationServer.ClientSecret, string.Join('\n', gw.Logs.Lines), StringComparison.Ordinal);
+        Assert.DoesNotContain(TestAuthorizationServer.ClientSecret, LoggedText.Of(gw.Logs), StringComparison.Ordinal);
     }
 
     [Fact]

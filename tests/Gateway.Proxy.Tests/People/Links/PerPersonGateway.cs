@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -6,6 +5,7 @@ using Gateway.Proxy.Tests.Console;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Gateway.Proxy.Tests.People.Links;
 
@@ -19,7 +19,7 @@ internal sealed class PerPersonGateway : IAsyncDisposable
     public const string ReadContact = """{"tool":"crm.read_contact","args":{"id":"c-1"}}""";
     private const string ContactsBinding = "    http: { method: GET, path: \"/contacts/{id}\", args: query }";
 
-    private PerPersonGateway(PersonGateway people, TestAuthorizationServer server, CapturedLogs logs)
+    private PerPersonGateway(PersonGateway people, TestAuthorizationServer server, FakeLogCollector logs)
     {
         People = people;
         Server = server;
@@ -32,7 +32,7 @@ internal sealed class PerPersonGateway : IAsyncDisposable
 
     public TestAuthorizationServer Server { get; }
 
-    public CapturedLogs Logs { get; }
+    public FakeLogCollector Logs { get; }
 
     /// <summary>The person section the bundle gets, with <c>{server}</c> standing for the authorization server's issuer.</summary>
     public static string PreRegistered { get; } =
@@ -42,14 +42,14 @@ internal sealed class PerPersonGateway : IAsyncDisposable
     public static async Task<PerPersonGateway> StartAsync(string? person = null, Action<WebApplicationBuilder>? configure = null)
     {
         var server = await TestAuthorizationServer.StartAsync();
-        var logs = new CapturedLogs();
+        var logs = new FakeLogCollector();
         var section = (person ?? PreRegistered).Replace("{server}", server.Issuer, StringComparison.Ordinal);
         var people = await PersonGateway.StartAsync(
             text => text.Replace(ContactsBinding, "    person: " + section + "\n" + ContactsBinding, StringComparison.Ordinal),
             ConsoleOidcSignIn.DemoRoles,
             (WebApplicationBuilder builder) =>
             {
-                builder.Logging.AddProvider(logs);
+                builder.Logging.AddProvider(new FakeLoggerProvider(logs));
                 configure?.Invoke(builder);
             });
         using var put = await people.Gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/tracker-client",
@@ -106,25 +106,5 @@ internal sealed class PerPersonGateway : IAsyncDisposable
     {
         await response.Content.LoadIntoBufferAsync();
         return response;
-    }
-}
-
-/// <summary>Every log line the gateway writes, any level, with its exception.</summary>
-internal sealed class CapturedLogs : ILoggerProvider, ILogger
-{
-    public ConcurrentQueue<string> Lines { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => this;
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Lines.Enqueue(formatter(state, exception) + " " + exception);
-
-    public void Dispose()
-    {
     }
 }

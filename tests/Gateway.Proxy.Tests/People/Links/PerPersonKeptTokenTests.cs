@@ -9,6 +9,7 @@ using Gateway.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Gateway.Proxy.Tests.People.Links;
 
@@ -61,7 +62,7 @@ public sealed class PerPersonKeptTokenTests
         Assert.DoesNotContain(gw.Interactive.ProviderRefreshToken, raw, StringComparison.Ordinal);
         Assert.DoesNotContain("alice", KeptProviderTokens.StoreKey("demo", "alice"), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        var logs = string.Join('\n', gw.Logs.Lines);
+        var logs = LoggedText.Of(gw.Logs);
         Assert.DoesNotContain(idToken.Split('.')[1], logs, StringComparison.Ordinal);
         Assert.DoesNotContain(gw.Interactive.ProviderRefreshToken, logs, StringComparison.Ordinal);
         Assert.DoesNotContain(Assert.Single(gw.Server.AccessTokens), logs, StringComparison.Ordinal);
@@ -154,7 +155,7 @@ public sealed class PerPersonKeptTokenTests
     /// </summary>
     private sealed class KeptTokenGateway : IAsyncDisposable
     {
-        private KeptTokenGateway(InteractiveGateway interactive, TestAuthorizationServer server, CapturedLogs logs)
+        private KeptTokenGateway(InteractiveGateway interactive, TestAuthorizationServer server, FakeLogCollector logs)
         {
             Interactive = interactive;
             Server = server;
@@ -165,14 +166,14 @@ public sealed class PerPersonKeptTokenTests
 
         public TestAuthorizationServer Server { get; }
 
-        public CapturedLogs Logs { get; }
+        public FakeLogCollector Logs { get; }
 
         public static async Task<KeptTokenGateway> StartAsync(bool tokenExchange = true)
         {
             var server = await TestAuthorizationServer.StartAsync();
             server.AcceptsTokenExchange = true;
             server.User = "upstream-alice";
-            var logs = new CapturedLogs();
+            var logs = new FakeLogCollector();
             var person = "person: { credential: per_person, authorization_server: \"" + server.Issuer + "\", client: { id: " + TestAuthorizationServer.ClientId
                 + ", secret: \"vault:files-client\" }, scopes: [files.read]" + (tokenExchange ? ", token_exchange: true" : string.Empty) + " }";
             var interactive = await InteractiveGateway.StartAsync(dynamicRegistration: false, [], rewrite: text =>
@@ -180,7 +181,7 @@ public sealed class PerPersonKeptTokenTests
                 const string Files = "credential: none }\n  - { name: files.read,";
                 Assert.Contains(Files, text, StringComparison.Ordinal);
                 return text.Replace(Files, "credential: none, " + person + " }\n  - { name: files.read,", StringComparison.Ordinal);
-            }, configure: (WebApplicationBuilder builder) => builder.Logging.AddProvider(logs));
+            }, configure: (WebApplicationBuilder builder) => builder.Logging.AddProvider(new FakeLoggerProvider(logs)));
             using var put = await interactive.Gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/files-client",
                 new StringContent(JsonSerializer.Serialize(new { value = TestAuthorizationServer.ClientSecret }), Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);

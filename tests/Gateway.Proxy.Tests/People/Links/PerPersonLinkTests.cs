@@ -68,8 +68,10 @@ public sealed class PerPersonLinkTests
             && r.GetProperty("person").GetString() == "erin");
         Assert.DoesNotContain(token, retriedBody, StringComparison.Ordinal);
         Assert.DoesNotContain(token, linkedPage, StringComparison.Ordinal);
-        Assert.DoesNotContain(gw.Logs.Lines, l => l.Contains("at-upstream-erin", StringComparison.Ordinal) || l.Contains("rt-upstream-erin", StringComparison.Ordinal));
-        Assert.DoesNotContain(TestAuthorizationServer.ClientSecret, string.Join('\n', gw.Logs.Lines), StringComparison.Ordinal);
+        var logged = LoggedText.Of(gw.Logs);
+        Assert.DoesNotContain("at-upstream-erin", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("rt-upstream-erin", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestAuthorizationServer.ClientSecret, logged, StringComparison.Ordinal);
         foreach (var record in records)
         {
             Assert.DoesNotContain("at-upstream-erin", record.GetRawText(), StringComparison.Ordinal);
