@@ -1,6 +1,7 @@
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 
 namespace Gateway.Audit.Tests;
 

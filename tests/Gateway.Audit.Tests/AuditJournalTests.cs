@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Policy.AuditChain;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 
 namespace Gateway.Audit.Tests;
 

@@ -3,6 +3,7 @@ using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Cli;
 using Gateway.Store;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
 using static Gateway.Audit.Tests.Infrastructure.RetentionSteps;
 

@@ -4,6 +4,7 @@ using Gateway.Admin.Tokens;
 using Gateway.Audit;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;
+using Gateway.Testing.Stores;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Admin.Tests.Http;
@@ -43,17 +44,17 @@ public sealed class AuditReceiptsRetentionTests : IAsyncLifetime
 
     // Every read of the chain misses its second record, and the anchor has moved each time it is read: what a read sees
     // when a retention run takes records from under it, every time it reads.
-    private sealed class RetiredUnderEveryRead(IAuditStore inner) : IAuditStore
+    private sealed class RetiredUnderEveryRead(IAuditStore inner) : DelegatingAuditStore(inner)
     {
         private long _anchorReads;
 
-        public ValueTask<AuditTip> GetAnchorAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
+        public override ValueTask<AuditTip> GetAnchorAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(new AuditTip(Interlocked.Increment(ref _anchorReads), AuditTip.Genesis.LastHash));
 
-        public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        public override async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             var read = 0;
-            await foreach (var line in inner.ReadAsync(partition, start, cancellationToken))
+            await foreach (var line in Inner.ReadAsync(partition, start, cancellationToken))
             {
                 if (++read != 2)
                 {
@@ -61,19 +62,5 @@ public sealed class AuditReceiptsRetentionTests : IAsyncLifetime
                 }
             }
         }
-
-        public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
-
-        public ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default) =>
-            inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
-
-        public ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default) =>
-            inner.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken);
-
-        public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
-
-        public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
-
-        public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
     }
 }

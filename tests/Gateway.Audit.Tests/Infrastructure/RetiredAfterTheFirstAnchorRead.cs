@@ -1,3 +1,5 @@
+using Gateway.Testing.Stores;
+
 namespace Gateway.Audit.Tests.Infrastructure;
 
 /// <summary>A sink with a retirement run right after its first anchor read, before anything else is read: a retention run beside a reader.</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Audit;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing.Stores;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -112,27 +113,12 @@ public sealed class OutcomeAfterResponseTests
             return await append();
         }
 
-        private sealed class Sink(FileAuditStore inner, OutcomeGate gate) : IAuditStore, IDisposable
+        private sealed class Sink(FileAuditStore inner, OutcomeGate gate) : DelegatingAuditStore(inner), IDisposable
         {
-            public ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default) =>
-                gate.PassAsync(() => inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken), lines);
+            public override ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default) =>
+                gate.PassAsync(() => base.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken), lines);
 
-            public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
-
-            public ValueTask<AuditTip> GetAnchorAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetAnchorAsync(partition, cancellationToken);
-
-            public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
-
-            public ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default) =>
-                inner.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken);
-
-            public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
-
-            public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
-
-            public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
-
-            public void Dispose() => inner.Dispose();
+            public void Dispose() => ((FileAuditStore)Inner).Dispose();
         }
     }
 }

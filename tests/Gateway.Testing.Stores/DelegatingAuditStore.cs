@@ -1,4 +1,6 @@
-namespace Gateway.Audit.Tests.Infrastructure;
+using Gateway.Audit;
+
+namespace Gateway.Testing.Stores;
 
 /// <summary>
 /// A sink that hands every call to <paramref name="inner"/>, its anchor included: a test's sink overrides only what it holds,
