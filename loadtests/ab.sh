@@ -77,9 +77,11 @@ report, name, round_, store, scenario = sys.argv[1:]
 data = json.load(open(report, encoding="utf-8"))
 row = next((c for c in data.get("comparisons", []) if c.get("store") == store and c.get("scenario") == scenario and c.get("phase") == "full"), {})
 gw = next((s for s in data.get("summary", []) if s.get("store") == store and s.get("scenario") == scenario and s.get("target") == "gateway" and s.get("phase") == "full"), {})
+bare = next((s for s in data.get("summary", []) if s.get("store") == store and s.get("scenario") == "same-" + scenario and s.get("target") == "baseline" and s.get("phase") == "full"), {})
 print(json.dumps({"variant": name, "round": int(round_), "ratio": row.get("throughput_ratio"), "gateway_rps": gw.get("rps_median"),
                   "p99_us": gw.get("p99_us"), "status_5xx": row.get("status_5xx"),
                   "gateway_cpu_us": (gw.get("cpu_us_per_request") or {}).get("target"),
+                  "bare_cpu_us": (bare.get("cpu_us_per_request") or {}).get("target"),
                   "allocated_bytes": gw.get("allocated_bytes_per_request"), "report": report}))
 PY
     mv "$(dirname "$report")" "$out/runs/$name-r$round"
@@ -93,16 +95,19 @@ rows = [json.loads(l) for l in open(os.path.join(out, "ab.jsonl"), encoding="utf
 by = {}
 for r in rows:
     by.setdefault(r["variant"], []).append(r)
-lines = ["# Runtime settings A/B", "", "Variants alternated round by round; ratio = gateway / bare YARP in the same run (median over rounds).", "",
-         "| variant | rounds | median ratio | ratios | median gateway req/s | gateway CPU µs/request (median) | 5xx |",
-         "|---|---:|---:|---|---:|---:|---:|"]
+lines = ["# Runtime settings A/B", "", "Variants alternated round by round; ratio = gateway / bare YARP in the same run (median over rounds);",
+         "CPU x bare = the gateway's CPU per request / bare YARP's in the same run, which a machine whose speed drifts moves less.", "",
+         "| variant | rounds | median ratio | ratios | median gateway req/s | gateway CPU µs/request (median) | CPU x bare (median) | CPU x bare | 5xx |",
+         "|---|---:|---:|---|---:|---:|---:|---|---:|"]
 for name, rs in by.items():
     ratios = [r["ratio"] for r in rs if r["ratio"] is not None]
     rps = [r["gateway_rps"] for r in rs if r["gateway_rps"] is not None]
     cpu = [r["gateway_cpu_us"] for r in rs if r.get("gateway_cpu_us") is not None]
     cpu_cell = f"{statistics.median(cpu):.0f}" if cpu else "-"
+    times = [r["gateway_cpu_us"] / r["bare_cpu_us"] for r in rs if r.get("gateway_cpu_us") and r.get("bare_cpu_us")]
+    times_cells = f"{statistics.median(times):.2f} | {', '.join(f'{x:.2f}' for x in times)}" if times else "- | -"
     lines.append(f"| {name} | {len(rs)} | {statistics.median(ratios):.3f} | {', '.join(f'{x:.3f}' for x in ratios)} | "
-                 f"{statistics.median(rps):.0f} | {cpu_cell} | {sum(r.get('status_5xx') or 0 for r in rs)} |" if ratios else f"| {name} | {len(rs)} | - | - | - | - | - |")
+                 f"{statistics.median(rps):.0f} | {cpu_cell} | {times_cells} | {sum(r.get('status_5xx') or 0 for r in rs)} |" if ratios else f"| {name} | {len(rs)} | - | - | - | - | - | - | - |")
 open(os.path.join(out, "ab.md"), "w", encoding="utf-8").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

@@ -3,8 +3,8 @@ namespace Gateway.Proxy.Telemetry;
 /// <summary>
 /// The metrics settings as configured (section <c>Gateway:Metrics</c>): the <c>/metrics</c> listener, bound before the
 /// container exists and checked by <see cref="MetricsEndpointSettings.Read"/> (the port a TCP port, the host a name or
-/// address) with the server's own listeners (<see cref="ServerListenOptions"/>) it must not share a port with, and the
-/// instruments' cardinality limit (<see cref="TelemetrySettings"/>).
+/// address) with the server's own listeners (<see cref="ServerListenOptions"/>) it must not share a port with, the
+/// instruments' cardinality limit and the framework's per-request instruments (<see cref="TelemetrySettings"/>).
 /// </summary>
 public sealed class MetricsEndpointOptions
 {
@@ -18,6 +18,9 @@ public sealed class MetricsEndpointOptions
 
     /// <summary><c>Gateway:Metrics:CardinalityLimit</c>, as text: tag combinations kept per instrument (<see cref="MetricCardinality"/>).</summary>
     public string? CardinalityLimit { get; set; }
+
+    /// <summary><c>Gateway:Metrics:AllFrameworkInstruments</c>, as text: <c>true</c> keeps <see cref="PerRequestFrameworkInstruments"/>.</summary>
+    public string? AllFrameworkInstruments { get; set; }
 }
 
 /// <summary>The server's own listeners as the host reads them: <c>urls</c> (<c>ASPNETCORE_URLS</c>), else <c>http_ports</c> (<c>ASPNETCORE_HTTP_PORTS</c>).</summary>

@@ -138,7 +138,7 @@ public static class TelemetryServiceCollectionExtensions
         metrics.SetResourceBuilder(CreateResource(settings))
             .AddAspNetCoreInstrumentation()
             .AddHttpClientInstrumentation()
-            .AddView(instrument => StreamFor(instrument, settings.MetricCardinalityLimit));
+            .AddView(instrument => StreamFor(instrument, settings));
         foreach (var meter in Meters)
         {
             metrics.AddMeter(meter);
@@ -180,10 +180,18 @@ public static class TelemetryServiceCollectionExtensions
         return options;
     }
 
-    /// <summary>How <paramref name="instrument"/> is aggregated: its cardinality limit, and seconds buckets for the gateway's own histograms.</summary>
-    private static MetricStreamConfiguration StreamFor(Instrument instrument, int configuredLimit)
+    /// <summary>
+    /// How <paramref name="instrument"/> is aggregated: dropped if it is a <see cref="PerRequestFrameworkInstruments"/> one
+    /// not asked for, else its cardinality limit, and seconds buckets for the gateway's own histograms.
+    /// </summary>
+    private static MetricStreamConfiguration StreamFor(Instrument instrument, TelemetrySettings settings)
     {
-        var limit = MetricCardinality.LimitFor(instrument, configuredLimit);
+        if (!settings.AllFrameworkInstruments && PerRequestFrameworkInstruments.Contains(instrument))
+        {
+            return MetricStreamConfiguration.Drop;
+        }
+
+        var limit = MetricCardinality.LimitFor(instrument, settings.MetricCardinalityLimit);
         return IsGatewaySecondsHistogram(instrument)
             ? new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets, CardinalityLimit = limit }
             : new MetricStreamConfiguration { CardinalityLimit = limit };

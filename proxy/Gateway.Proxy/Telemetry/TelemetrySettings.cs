@@ -67,6 +67,9 @@ internal sealed class TelemetrySettings
     /// <summary>Tag combinations kept per instrument whose tags an operator's registrations bound (<see cref="MetricCardinality"/>).</summary>
     public int MetricCardinalityLimit { get; private set; } = MetricCardinality.DefaultLimit;
 
+    /// <summary>Whether <see cref="PerRequestFrameworkInstruments"/> are kept (off by default: no dashboard reads them).</summary>
+    public bool AllFrameworkInstruments { get; private set; }
+
     /// <summary>Adds errors found after reading (the metrics listener's port against the gateway's own).</summary>
     public void AddErrors(IEnumerable<string> errors) => Errors = [.. Errors, .. errors];
 
@@ -80,6 +83,7 @@ internal sealed class TelemetrySettings
         var metrics = configuration.GetSection(MetricsEndpointOptions.SectionName).Get<MetricsEndpointOptions>() ?? new MetricsEndpointOptions();
         settings.MetricsEndpoint = MetricsEndpointSettings.Read(metrics, errors);
         settings.MetricCardinalityLimit = ReadCardinalityLimit(metrics.CardinalityLimit, errors);
+        settings.AllFrameworkInstruments = ReadSwitch(metrics.AllFrameworkInstruments, PerRequestFrameworkInstruments.SettingKey, errors);
 
         if (IsTrue(variables["OTEL_SDK_DISABLED"]))
         {
@@ -281,6 +285,23 @@ internal sealed class TelemetrySettings
 
     private static int ReadCardinalityLimit(string? text, List<string> errors) =>
         ReadPositive(text, MetricCardinality.DefaultLimit, MetricCardinality.MaxLimit, $"{MetricCardinality.LimitKey} must be an integer from 1 to {MetricCardinality.MaxLimit}.", errors);
+
+    /// <summary><c>true</c> or <c>false</c> (any case), false when unset; else an error naming <paramref name="key"/>.</summary>
+    private static bool ReadSwitch(string? text, string key, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        if (bool.TryParse(text.Trim(), out var value))
+        {
+            return value;
+        }
+
+        errors.Add($"{key} must be true or false.");
+        return false;
+    }
 
     /// <summary>An integer from 1 to <paramref name="max"/>, <paramref name="fallback"/> when unset; else <paramref name="error"/>.</summary>
     private static int ReadPositive(string? text, int fallback, int max, string error, List<string> errors)

@@ -87,6 +87,27 @@ public sealed class TelemetrySettingsTests
         Assert.Contains(MetricCardinality.LimitKey, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("false", false)]
+    [InlineData(" TRUE ", true)]
+    public void AllFrameworkInstruments_UnsetOrASwitch_IsTaken(string? text, bool expected)
+    {
+        var settings = Read(new() { [PerRequestFrameworkInstruments.SettingKey] = text });
+
+        Assert.Equal(expected, settings.AllFrameworkInstruments);
+        Assert.Empty(settings.Errors);
+    }
+
+    [Fact]
+    public void AllFrameworkInstruments_NotASwitch_IsAnErrorNamingTheSetting()
+    {
+        var settings = Read(new() { [PerRequestFrameworkInstruments.SettingKey] = "yes" });
+
+        var error = Assert.Single(settings.Errors);
+        Assert.Contains(PerRequestFrameworkInstruments.SettingKey, error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MalformedValues_AreErrorsNamingTheVariable_WithoutEchoingHeaders()
     {
