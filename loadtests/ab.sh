@@ -6,7 +6,8 @@
 #   loadtests/ab.sh [variant ...]     a variant is NAME or NAME:ENV=VALUE,ENV=VALUE (environment) or
 #                                     NAME:--Key=Value,… (gateway arguments); "default" is the shipped settings
 #
-#   AB_ROUNDS=3 AB_DURATION=5 AB_STORE=redis AB_SCENARIO=allow   (all other LOADTEST_* knobs pass through)
+#   AB_ROUNDS=3 AB_DURATION=5 AB_STORE=redis AB_SCENARIO=allow   (all other LOADTEST_* knobs pass through; the peers'
+#   rows, run.sh's own variants and the scale-out are off unless LOADTEST_PEER, LOADTEST_VARIANTS, LOADTEST_SCALEOUT ask)
 #   LOADTEST_WARMUP=10 by default: with a few seconds, tiered PGO is still instrumenting and a variant
 #   that only warms up faster (DOTNET_TieredPGO=0) looks a third better than it is at steady state.
 #
@@ -65,6 +66,7 @@ for round in $(seq 1 "$rounds"); do
     done
     echo "ab: round $round/$rounds, variant $name (env:${env_list:- none}; args:${args_list:- none})"
     LOADTEST_SKIP_BUILD="$skip_build" LOADTEST_REPORTS="$out/runs" LOADTEST_STORES="$store" LOADTEST_SCENARIOS="$scenario" \
+      LOADTEST_PEER="${LOADTEST_PEER:-0}" LOADTEST_VARIANTS="${LOADTEST_VARIANTS:-}" LOADTEST_SCALEOUT="${LOADTEST_SCALEOUT:-0}" \
       LOADTEST_HALF_SCENARIOS="" LOADTEST_REFERENCE=0 LOADTEST_REPLICAS=0 LOADTEST_REDIS_BENCH=0 LOADTEST_PROFILE=0 LOADTEST_SOAK=0 \
       LOADTEST_ROUNDS="${LOADTEST_ROUNDS:-1}" LOADTEST_DURATION="$duration" LOADTEST_WARMUP="${LOADTEST_WARMUP:-10}" \
       LOADTEST_GATEWAY_ENV="${LOADTEST_GATEWAY_ENV:-}$env_list" LOADTEST_GATEWAY_ARGS="${LOADTEST_GATEWAY_ARGS:-}$args_list" \
