@@ -6,6 +6,9 @@ namespace Gateway.Proxy.Tests.Infrastructure;
 internal static class LoggedText
 {
     /// <summary>Every record collected so far, one per line.</summary>
-    public static string Of(FakeLogCollector logs) =>
-        string.Join('\n', logs.GetSnapshot().Select(static r => $"{r.Level}: {r.Message} {r.Exception}"));
+    public static string Of(FakeLogCollector logs) => Of(logs.GetSnapshot());
+
+    /// <summary><paramref name="records"/>, one per line.</summary>
+    public static string Of(IEnumerable<FakeLogRecord> records) =>
+        string.Join('\n', records.Select(static r => $"{r.Level}: {r.Message} {r.Exception}"));
 }

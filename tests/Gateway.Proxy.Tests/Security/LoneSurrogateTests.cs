@@ -132,6 +132,6 @@ public sealed class LoneSurrogateTests : IAsyncLifetime
     private static void AssertNoErrors(FakeLogCollector logs)
     {
         var errors = logs.GetSnapshot().Where(static r => r.Level >= LogLevel.Error || r.Exception is not null).ToList();
-        Assert.True(errors.Count == 0, string.Join("\n---\n", errors.Select(static r => $"{r.Level}: {r.Message}\n{r.Exception}")));
+        Assert.True(errors.Count == 0, LoggedText.Of(errors));
     }
 }
