@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace Gateway.Store.Tests;
 
 /// <summary>Batched admissions when the server fails or a caller cancels: the whole batch fails, no other caller is touched.</summary>
@@ -78,7 +80,12 @@ public sealed partial class RedisAdmissionBatchTests
             foreach (var admission in admissions)
             {
                 var refused = await Assert.ThrowsAsync<StateStoreUnavailableException>(() => admission);
-                Assert.IsAssignableFrom<TimeoutException>(refused.InnerException);
+
+                // The first batch's call times out; a later batch may find the client has given the connection up for
+                // that timeout already (a slow machine's heartbeat), and is refused for that instead: still no admission.
+                Assert.True(
+                    refused.InnerException is TimeoutException || (admission != admissions[0] && refused.InnerException is RedisConnectionException),
+                    $"refused for {refused.InnerException}");
             }
         }
         finally
