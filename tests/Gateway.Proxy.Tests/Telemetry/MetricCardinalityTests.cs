@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using Gateway.Proxy.Telemetry;
-using Gateway.Testing;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -47,7 +46,8 @@ public sealed class MetricCardinalityTests
     public async Task Metrics_PastAFixedSetInstrumentsLimit_CountInTheOverflowSeries_WhileTenantsKeepTheirOwn()
     {
         using var bundle = DemoBundle.Create();
-        await using var gateway = await StartAsync(bundle, limit: null, out var scrape);
+        using var scrape = new MetricsScrape();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, scrape.Settings());
         var metrics = gateway.Services.GetRequiredService<GatewayMetrics>();
         var mark = Mark();
 
@@ -59,7 +59,7 @@ public sealed class MetricCardinalityTests
 
         // Gateways of other tests in this process record on meters of the same names, which every meter provider here
         // hears: count this test's series by their mark, and the overflow series, which may hold others' too.
-        var samples = PrometheusText.Parse(await scrape.GetStringAsync("/metrics"));
+        var samples = await scrape.SamplesAsync();
         var refused = Series(samples, "gateway_requests_refused_total", mark);
         var refusedOverflow = Series(samples, "gateway_requests_refused_total", Overflow);
         var decisions = Series(samples, "gateway_decisions_total", mark);
@@ -75,7 +75,8 @@ public sealed class MetricCardinalityTests
     public async Task Metrics_WithALowerConfiguredLimit_OverflowTenantsPastIt()
     {
         using var bundle = DemoBundle.Create();
-        await using var gateway = await StartAsync(bundle, limit: 50, out var scrape);
+        using var scrape = new MetricsScrape();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, scrape.Settings((MetricCardinality.LimitKey, "50")));
         var metrics = gateway.Services.GetRequiredService<GatewayMetrics>();
         var mark = Mark();
 
@@ -84,7 +85,7 @@ public sealed class MetricCardinalityTests
             RecordDecision(metrics, "block", mark + i.ToString(CultureInfo.InvariantCulture));
         }
 
-        var samples = PrometheusText.Parse(await scrape.GetStringAsync("/metrics"));
+        var samples = await scrape.SamplesAsync();
         var decisions = Series(samples, "gateway_decisions_total", mark);
         var overflow = Series(samples, "gateway_decisions_total", Overflow);
 
@@ -106,18 +107,6 @@ public sealed class MetricCardinalityTests
 
     private static List<(string Name, string Labels, double Value)> Series(IReadOnlyList<(string Name, string Labels, double Value)> samples, string name, string labelText) =>
         [.. samples.Where(s => s.Name == name && s.Value > 0 && s.Labels.Contains(labelText, StringComparison.Ordinal))];
-
-    private static Task<GatewayHost> StartAsync(DemoBundle bundle, int? limit, out HttpClient scrape)
-    {
-        var port = FreePort.Next();
-        scrape = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        return GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?>
-        {
-            ["Gateway:Metrics:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Gateway:Metrics:Host"] = "127.0.0.1",
-            [MetricCardinality.LimitKey] = limit?.ToString(CultureInfo.InvariantCulture),
-        });
-    }
 
     /// <summary>The instrument table of docs/observability.md (its five columns; the span attributes' table has two): each row's name and tags.</summary>
     private static List<(string Name, string Tags)> DocumentedInstruments()

@@ -1,7 +1,5 @@
-using System.Globalization;
 using Gateway.Proxy.Telemetry;
 using Gateway.Proxy.Tests.Infrastructure;
-using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Proxy.Tests.Telemetry;
@@ -51,19 +49,14 @@ public sealed class PerRequestFrameworkInstrumentsTests
 
     private static async Task<HashSet<string>> ExportedAfterAnAllowedRequestAsync(string? allFrameworkInstruments)
     {
-        var port = FreePort.Next();
-        await using var gw = await GovernedGateway.StartAsync(configure: builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Gateway:Metrics:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Gateway:Metrics:Host"] = "127.0.0.1",
-            [PerRequestFrameworkInstruments.SettingKey] = allFrameworkInstruments,
-        }));
-        using var metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var metrics = new MetricsScrape();
+        await using var gw = await GovernedGateway.StartAsync(configure: builder => builder.Configuration.AddInMemoryCollection(
+            metrics.Settings((PerRequestFrameworkInstruments.SettingKey, allFrameworkInstruments))));
         using (var allowed = await gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-1"}}"""))
         {
             await DecisionJson.DecisionAsync(allowed, "allow");
         }
 
-        return PrometheusText.Parse(await metrics.GetStringAsync("/metrics")).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        return (await metrics.SamplesAsync()).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Gateway.Testing;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Telemetry;
@@ -25,9 +24,10 @@ public sealed partial class PrometheusMetricsTests
     public async Task Metrics_FromStartUp_HasEveryGatewayCounterAtZero()
     {
         using var bundle = DemoBundle.Create();
-        await using var gateway = await StartAsync(bundle, out var metrics);
+        using var metrics = new MetricsScrape();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, metrics.Settings());
 
-        var samples = PrometheusText.Parse(await metrics.GetStringAsync("/metrics"));
+        var samples = await metrics.SamplesAsync();
 
         var counters = GatewayCounterNames();
         Assert.NotEmpty(counters);
@@ -43,10 +43,11 @@ public sealed partial class PrometheusMetricsTests
     public async Task MetricsPort_ServesOnlyMetrics_AndTheGatewayPortServesNoMetrics()
     {
         using var bundle = DemoBundle.Create();
-        await using var gateway = await StartAsync(bundle, out var metrics);
+        using var metrics = new MetricsScrape();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, metrics.Settings());
 
-        using var healthOnMetricsPort = await metrics.GetAsync("/healthz");
-        using var adminOnMetricsPort = await metrics.GetAsync("/admin/v1/tokens");
+        using var healthOnMetricsPort = await metrics.Client.GetAsync("/healthz");
+        using var adminOnMetricsPort = await metrics.Client.GetAsync("/admin/v1/tokens");
         using var metricsOnGatewayPort = await gateway.Client.GetAsync("/metrics");
         using var health = await gateway.Client.GetAsync("/healthz");
 
@@ -60,30 +61,20 @@ public sealed partial class PrometheusMetricsTests
     public async Task Dashboard_EveryPanelQuery_NamesAMetricTheGatewayExports()
     {
         using var bundle = DemoBundle.Create();
-        await using var gateway = await StartAsync(bundle, out var metrics);
+        using var metrics = new MetricsScrape();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, metrics.Settings());
         var agent = new AgentClient(gateway.Client, bundle.AgentSecret);
         using (var response = await agent.PostJsonAsync("/v1/evaluate", EvaluateBody))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        var exported = PrometheusText.Parse(await metrics.GetStringAsync("/metrics")).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var exported = (await metrics.SamplesAsync()).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var queried = DashboardMetricNames(Path.Combine(RepositoryRoot.Path, "charts", "gateway", "dashboards"));
 
         Assert.NotEmpty(queried);
         var missing = queried.Where(name => !exported.Contains(name)).Order(StringComparer.Ordinal).ToList();
         Assert.True(missing.Count == 0, "Dashboard panels query metrics the gateway does not export: " + string.Join(", ", missing));
-    }
-
-    private static Task<GatewayHost> StartAsync(DemoBundle bundle, out HttpClient metrics)
-    {
-        var port = FreePort.Next();
-        metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        return GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?>
-        {
-            ["Gateway:Metrics:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Gateway:Metrics:Host"] = "127.0.0.1",
-        });
     }
 
     /// <summary>The Prometheus names of every counter on the gateway's meters, as the exporter writes them.</summary>

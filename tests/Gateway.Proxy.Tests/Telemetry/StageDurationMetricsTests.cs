@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using Gateway.Proxy.Tests.Infrastructure;
-using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Proxy.Tests.Telemetry;
@@ -20,13 +19,8 @@ public sealed class StageDurationMetricsTests
     [Fact]
     public async Task Metrics_AfterAnAllowedAndABlockedRequest_CountEachStageTheyWalked()
     {
-        var port = FreePort.Next();
-        await using var gw = await GovernedGateway.StartAsync(configure: builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Gateway:Metrics:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Gateway:Metrics:Host"] = "127.0.0.1",
-        }));
-        using var metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var metrics = new MetricsScrape();
+        await using var gw = await GovernedGateway.StartAsync(configure: builder => builder.Configuration.AddInMemoryCollection(metrics.Settings()));
 
         using (var allowed = await gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-1"}}"""))
         {
@@ -38,7 +32,7 @@ public sealed class StageDurationMetricsTests
             Assert.Equal(HttpStatusCode.Forbidden, blocked.StatusCode);
         }
 
-        var samples = PrometheusText.Parse(await metrics.GetStringAsync("/metrics"));
+        var samples = await metrics.SamplesAsync();
 
         var counts = samples.Where(s => s.Name == Histogram + "_count").ToDictionary(s => Stage(s.Labels), s => s.Value);
         var expected = new Dictionary<string, double>
