@@ -7,7 +7,7 @@ namespace Gateway.Store;
 /// reservation.
 /// </summary>
 /// <param name="NonceKey">Stored with <paramref name="NonceValue"/> for <paramref name="NonceLifetime"/> only when absent.</param>
-/// <param name="NonceValue">The value kept under the nonce key (the request's timestamp).</param>
+/// <param name="NonceValue">The value kept under the nonce key: the request's timestamp, or <see cref="TokenRecording.Issued"/> when the key is also its decision token's record (<see cref="TokenRecording.RecordKey"/>).</param>
 /// <param name="NonceLifetime">How long the nonce is remembered; at least the accepted timestamp window plus skew.</param>
 /// <param name="SwitchKeys">Kill-switch keys; a switch is on when its key exists. At most 32.</param>
 /// <param name="Windows">Rate-limit windows, acquired all-or-nothing and only when the nonce was fresh.</param>

@@ -69,7 +69,7 @@ public sealed partial class InMemoryStateStore
         {
             Counters = counted,
             Budget = reserved,
-            Token = admitted && reserved is not { Reserved: false } && request.Token is { } token ? RecordTokenLocked(token, now, ref sequence) : null,
+            Token = admitted && reserved is not { Reserved: false } && request.Token is { } token ? RecordTokenLocked(token, request.NonceKey, now, ref sequence) : null,
         };
     }
 
@@ -222,12 +222,16 @@ public sealed partial class InMemoryStateStore
     }
 
     // The admission's token step (TokenRecording): the record written, the generations read, a presented token used up.
-    private TokenRecordingOutcome RecordTokenLocked(TokenRecording token, DateTimeOffset now, ref long sequence)
+    // A record that is the nonce's (the gateway's) was just stored with it: nothing more to write.
+    private TokenRecordingOutcome RecordTokenLocked(TokenRecording token, string nonceKey, DateTimeOffset now, ref long sequence)
     {
-        var recorded = DigestRecords.Of(token.RecordKey);
-        if (!TryGetLiveOrDigest(token.RecordKey, recorded, now, out _, out _))
+        if (!string.Equals(token.RecordKey, nonceKey, StringComparison.Ordinal))
         {
-            sequence = PutAdmissionText(token.RecordKey, recorded, TokenRecording.Issued, now + token.Lifetime);
+            var recorded = DigestRecords.Of(token.RecordKey);
+            if (!TryGetLiveOrDigest(token.RecordKey, recorded, now, out _, out _))
+            {
+                sequence = PutAdmissionText(token.RecordKey, recorded, TokenRecording.Issued, now + token.Lifetime);
+            }
         }
 
         var generations = new long[token.GenerationKeys.Count];

@@ -13,7 +13,8 @@ internal static partial class RedisScripts
 {
     // A decision token's step: KEYS[tk] its record, KEYS[tk + 1 ...] its generation counters, then the presented
     // token's record when asked; ARGV[ta] the record's lifetime ms, ARGV[ta + 1] the counter count, ARGV[ta + 2] consume
-    // 0|1. Sets the record to 'issued' only when absent (SET NX: a record used before stays used, its expiry unchanged),
+    // 0|1. Sets the record to 'issued' only when absent (SET NX: a record used before stays used, its expiry unchanged;
+    // not sent for a key the run knows exists: the nonce's record, which the gateway makes the token's, just stored),
     // reads each counter (once per script run: nothing increments one during it) and sets a presented record from
     // 'issued' to 'used' keeping its expiry (read afresh each time, so that two requests of one run cannot both use it).
     // Writes into out[o] the consumption code (0 nothing asked, 1 consumed, 2 already used, 3 no record), then into
@@ -24,8 +25,10 @@ internal static partial class RedisScripts
 
         local function token_step(tk, ta, out, o)
           local counters = tonumber(ARGV[ta + 1])
-          redis.call('SET', KEYS[tk], 'issued', 'NX', 'PX', ARGV[ta])
-          exists[KEYS[tk]] = 1
+          if exists[KEYS[tk]] ~= 1 then
+            redis.call('SET', KEYS[tk], 'issued', 'NX', 'PX', ARGV[ta])
+            exists[KEYS[tk]] = 1
+          end
           local unread
           for i = 1, counters do
             if generations[KEYS[tk + i]] == nil then
@@ -206,7 +209,8 @@ internal static partial class RedisScripts
     /// What the script has read of a key (whether it exists, that its expiry is set, a generation) is asked of Redis once
     /// per batch, not once per request, and counts are added without being read first: requests of one agent or tenant
     /// share their switch, window, budget and generation keys, so an admitted request costs one <c>SET</c> for the nonce,
-    /// one <c>INCRBY</c> per window, counter and budget and one <c>SET</c> for the token's record, and a batch one
+    /// one <c>INCRBY</c> per window, counter and budget and one <c>SET</c> for the token's record unless it is the nonce's
+    /// (the gateway's: then none), and a batch one
     /// <c>TIME</c>, one <c>EXISTS</c> for its switch keys (each alone only when some but not all are set) and one
     /// <c>MGET</c> for its generation keys; a refused count costs a <c>DECRBY</c> per count taken back. A presented
     /// token's record is read afresh each time (one <c>GET</c>, and one <c>SET ... KEEPTTL</c> when used), so that two

@@ -12,6 +12,15 @@ public static class StoreKeys
 
     public static string Nonce(string tenant, string agent, string nonce) => $"{Prefix}{{{tenant}}}:nonce:{agent}:{nonce}";
 
+    /// <summary>A nonce's name in its tenant (<see cref="NonceRecord"/>): the agent that sent it, then the nonce.</summary>
+    public static string NonceName(string agent, string nonce) => $"{agent}:{nonce}";
+
+    /// <summary>
+    /// A nonce's record by its name (<see cref="NonceName"/>; the same key as <see cref="Nonce"/>): stored when its request
+    /// is admitted, and the record of the decision token the request may be issued (a token's <c>rec</c> claim names it).
+    /// </summary>
+    public static string NonceRecord(string tenant, string name) => $"{Prefix}{{{tenant}}}:nonce:{name}";
+
     public static string RateLimit(string tenant, string scope) => $"{Prefix}{{{tenant}}}:rl:{scope}";
 
     public static string Budget(string tenant, string scope) => $"{Prefix}{{{tenant}}}:budget:{scope}";
@@ -85,7 +94,7 @@ public static class StoreKeys
     /// </summary>
     public static string A2aTaskOwner(string tenant, string connector, string taskIdDigest) => $"{Prefix}{{{tenant}}}:a2a-task:{connector}:{taskIdDigest}";
 
-    /// <summary>The record of an issued decision token, by its id, until the token expires.</summary>
+    /// <summary>The record of a decision token by its id: a token with no <c>rec</c> claim, issued before its nonce's record held it (<see cref="NonceRecord"/>).</summary>
     public static string DecisionToken(string tenant, string tokenId) => $"{Prefix}{{{tenant}}}:decision-token:{tokenId}";
 
     /// <summary>Set (once, atomically) when an executor consumed the decision token <paramref name="tokenId"/> (<c>"consume": true</c>).</summary>

@@ -5,7 +5,7 @@ namespace Gateway.Store;
 /// (<see cref="AdmissionRequest.Token"/>), in the same atomic step and only when the nonce was fresh,
 /// every window admitted and the budget, when one was asked, was reserved (<see cref="AdmissionOutcome.Token"/>).
 /// </summary>
-/// <param name="RecordKey">Stored with the value <see cref="Issued"/> for <paramref name="Lifetime"/>: the token's record until it expires.</param>
+/// <param name="RecordKey">Stored with the value <see cref="Issued"/> for <paramref name="Lifetime"/> when absent: the token's record until it expires. The gateway gives the admission's nonce key (<see cref="AdmissionRequest.NonceKey"/>, stored as <see cref="Issued"/>), so that it is written once.</param>
 /// <param name="Lifetime">How long the record lives: the token's lifetime.</param>
 /// <param name="GenerationKeys">Counters read in the same step (an absent key reads 0); at most <see cref="MaxGenerationKeys"/>.</param>
 public sealed record TokenRecording(string RecordKey, TimeSpan Lifetime, IReadOnlyList<string> GenerationKeys)

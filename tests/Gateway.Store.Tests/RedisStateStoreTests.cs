@@ -235,6 +235,35 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Admit_TokenRecordIsTheNonce_OneSetForBoth()
+    {
+        string[] generations = [StoreKeys.TokenGeneration("t2"), StoreKeys.TokenGeneration("t2", "a")];
+        AdmissionRequest Request(string nonce)
+        {
+            var key = StoreKeys.NonceRecord("t2", StoreKeys.NonceName("a", nonce));
+            return new AdmissionRequest(key, TokenRecording.Issued, TimeSpan.FromMinutes(10), [StoreKeys.AgentStatus("t2", "a")], [])
+            {
+                Token = new TokenRecording(key, TimeSpan.FromMinutes(5), generations),
+            };
+        }
+
+        await _store.AdmitAsync(Request("one-key-warm-up"));
+        await _admin.ExecuteAsync("CONFIG", "RESETSTAT");
+
+        var outcome = await _store.AdmitAsync(Request("one-key"));
+
+        var calls = await _admin.CommandCallsAsync();
+        var key = Request("one-key").NonceKey;
+        Assert.NotNull(outcome.Token);
+        Assert.Equal(1, calls.GetValueOrDefault("set"));
+        Assert.Equal(TokenRecording.Issued, await _store.GetAsync(key));
+
+        // The nonce's lifetime (the longer), not the token's.
+        var ttl = (long)(await _admin.ExecuteAsync("PTTL", key));
+        Assert.InRange(ttl, (long)TimeSpan.FromMinutes(9).TotalMilliseconds, (long)TimeSpan.FromMinutes(10).TotalMilliseconds);
+    }
+
+    [Fact]
     public async Task Admit_RefusedOnKeysItCreated_CountsTakenBackAndEveryKeyExpires()
     {
         var tag = Guid.NewGuid().ToString("N");

@@ -76,6 +76,35 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
+    public async Task Admit_TokenRecordIsTheNonce_RecordedOnceReplayRefusedUsedOnce()
+    {
+        var nonce = Key("nonce-token-is-nonce");
+        var request = new AdmissionRequest(nonce, TokenRecording.Issued, TimeSpan.FromMinutes(10), [], [])
+        {
+            Token = new TokenRecording(nonce, TimeSpan.FromMinutes(5), [Key("gen")]),
+        };
+
+        var recorded = await Store.AdmitAsync(request);
+        var replayed = await Store.AdmitAsync(request);
+        var used = await Store.AdmitAsync(Admission("token-is-nonce-use", [], []) with
+        {
+            Token = new TokenRecording(Key("token:is-nonce-user"), TimeSpan.FromMinutes(5), []) { ConsumeKey = nonce },
+        });
+        var usedAgain = await Store.AdmitAsync(Admission("token-is-nonce-again", [], []) with
+        {
+            Token = new TokenRecording(Key("token:is-nonce-again"), TimeSpan.FromMinutes(5), []) { ConsumeKey = nonce },
+        });
+
+        Assert.True(recorded.NonceFresh);
+        Assert.Equal(TokenConsumption.NotAsked, recorded.Token!.Consumption);
+        Assert.False(replayed.NonceFresh);
+        Assert.Null(replayed.Token);
+        Assert.Equal(TokenConsumption.Consumed, used.Token!.Consumption);
+        Assert.Equal(TokenConsumption.AlreadyUsed, usedAgain.Token!.Consumption);
+        Assert.Equal(TokenRecording.Used, await Store.GetAsync(nonce));
+    }
+
+    [Fact]
     public async Task Admit_TooManyGenerationKeys_Rejected()
     {
         var token = new TokenRecording(Key("token:many"), TimeSpan.FromMinutes(5), [.. Enumerable.Range(0, TokenRecording.MaxGenerationKeys + 1).Select(i => Key("gen-" + i))]);

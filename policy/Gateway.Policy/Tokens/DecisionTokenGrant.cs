@@ -9,6 +9,12 @@ namespace Gateway.Policy.Tokens;
 /// <param name="AgentGeneration">The agent's token generation when the token was recorded.</param>
 public sealed record DecisionTokenGrant(string TokenId, long TenantGeneration, long AgentGeneration)
 {
+    /// <summary>
+    /// The name of the record the token's state lives in, when it is its request's nonce record (the agent, then the
+    /// nonce: one store key per admitted request, not two); null: the token's own record, by its id.
+    /// </summary>
+    public string? Record { get; init; }
+
     /// <summary>The id of the request the decision is made for.</summary>
     public string? RequestId { get; init; }
 

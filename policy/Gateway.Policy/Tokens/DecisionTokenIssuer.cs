@@ -104,6 +104,7 @@ public sealed class DecisionTokenIssuer
             IssuedAt = now,
             ExpiresAt = now + (long)_lifetime.TotalSeconds,
             TokenId = grant.TokenId,
+            Record = grant.Record,
             DegradeMode = decision == DecisionKind.Degrade ? degradeMode : null,
             TenantGeneration = grant.TenantGeneration,
             AgentGeneration = grant.AgentGeneration,

@@ -40,6 +40,14 @@ public sealed record DecisionTokenPayload
     [JsonPropertyName("jti")]
     public required string TokenId { get; init; }
 
+    /// <summary>
+    /// The name of the store record the token's state lives in: its request's nonce record (the agent, then the nonce);
+    /// absent in a token recorded by its id (<see cref="TokenId"/>).
+    /// </summary>
+    [JsonPropertyName("rec")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Record { get; init; }
+
     /// <summary>For degrade: the reduced form the token is scoped to.</summary>
     [JsonPropertyName("deg")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

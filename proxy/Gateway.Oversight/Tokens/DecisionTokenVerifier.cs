@@ -35,7 +35,7 @@ public sealed class DecisionTokenVerifier
             return new DecisionTokenStatus(DecisionTokenStatus.Invalid, read.Failure, null);
         }
 
-        if (!Identifiers.IsValidTenant(payload.Tenant) || !Identifiers.IsValidAgent(payload.Agent) || !Identifiers.IsValidAgent(payload.GenerationAgent) || string.IsNullOrEmpty(payload.TokenId))
+        if (!Identifiers.IsValidTenant(payload.Tenant) || !Identifiers.IsValidAgent(payload.Agent) || !Identifiers.IsValidAgent(payload.GenerationAgent) || string.IsNullOrEmpty(payload.TokenId) || payload.Record is { Length: 0 })
         {
             return new DecisionTokenStatus(DecisionTokenStatus.Invalid, DecisionTokenRead.MalformedReason, null);
         }
@@ -48,7 +48,7 @@ public sealed class DecisionTokenVerifier
         var generations = TokenGenerations.KeysOf(payload.Tenant, payload.GenerationAgent);
         var keys = new List<string>(6)
         {
-            StoreKeys.DecisionToken(payload.Tenant, payload.TokenId), generations[0], generations[1], StoreKeys.TokenPolicyDigest(payload.Tenant),
+            DecisionTokenRecords.KeyOf(payload), generations[0], generations[1], StoreKeys.TokenPolicyDigest(payload.Tenant),
             StoreKeys.DecisionTokenConsumed(payload.Tenant, payload.TokenId),
         };
         if (payload.ApprovalId is { } approval)

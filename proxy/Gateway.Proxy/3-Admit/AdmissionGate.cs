@@ -33,6 +33,7 @@ internal sealed class AdmissionGate
     private readonly GatewayMetrics _metrics;
     private readonly TimeSpan _nonceLifetime;
     private readonly TimeSpan _tokenRecordLifetime;
+    private readonly TimeSpan _recordLifetime;
     private readonly AdmissionKeys _keys = new();
     private readonly AdmissionView _view;
 
@@ -46,7 +47,9 @@ internal sealed class AdmissionGate
         _nonceLifetime = options.Value.Authentication.NonceLifetime;
 
         // The record outlives its token by a few seconds, so that a token is never "not recorded" before it is "expired".
+        // It is the nonce's record, which then lives as long as the longer of the two.
         _tokenRecordLifetime = tokens.Lifetime + TimeSpan.FromSeconds(5);
+        _recordLifetime = _tokenRecordLifetime > _nonceLifetime ? _tokenRecordLifetime : _nonceLifetime;
     }
 
     /// <summary>Admits a request that reserves no budget and is issued no decision token.</summary>
@@ -139,27 +142,30 @@ internal sealed class AdmissionGate
                 : AgentStatusService.SwitchKeys(identity.Tenant, identity.Agent, identity.SecretFingerprint);
         }
 
-        // The token step first, so that the request is made in one object, not copied with `with`.
+        // The token step first, so that the request is made in one object, not copied with `with`. The token's record is
+        // the nonce's: one key per admitted request, written once (its value "issued" in place of the timestamp).
         var tokenId = issuesToken ? DecisionTokenGrant.NewTokenId() : null;
+        var nonceName = StoreKeys.NonceName(identity.Agent, identity.Nonce);
+        var nonceKey = StoreKeys.NonceRecord(identity.Tenant, nonceName);
         var request = new AdmissionRequest(
-            StoreKeys.Nonce(identity.Tenant, identity.Agent, identity.Nonce),
-            identity.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            _nonceLifetime,
+            nonceKey,
+            tokenId is null ? identity.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture) : TokenRecording.Issued,
+            tokenId is null ? _nonceLifetime : _recordLifetime,
             switchKeys,
             windows)
         {
             Budget = budget,
             Counters = run?.Counters ?? [],
             Token = tokenId is null ? null : new TokenRecording(
-                StoreKeys.DecisionToken(identity.Tenant, tokenId),
+                nonceKey,
                 _tokenRecordLifetime,
                 generationKeys ?? TokenGenerations.KeysOf(identity.Tenant, identity.RegisteredAgent))
             {
-                ConsumeKey = evaluation is null ? null : StoreKeys.DecisionToken(identity.Tenant, evaluation.TokenId),
+                ConsumeKey = evaluation is null ? null : DecisionTokenRecords.KeyOf(evaluation),
             },
         };
 
-        return new AdmissionPlan(request, identity, tool, scopes, budget, run, evaluation, tokenId);
+        return new AdmissionPlan(request, identity, tool, scopes, budget, run, evaluation, tokenId, tokenId is null ? null : nonceName);
     }
 
     /// <summary>
@@ -174,7 +180,7 @@ internal sealed class AdmissionGate
         return plan.TokenId is { } tokenId && _view.Of(plan.ViewKey) is { SwitchesOn: 0 } seen
             ? new Admission(AdmissionVerdict.Admitted, plan.Identity, null, TimeSpan.Zero)
             {
-                TokenGrant = new DecisionTokenGrant(tokenId, seen.TenantGeneration, seen.AgentGeneration),
+                TokenGrant = new DecisionTokenGrant(tokenId, seen.TenantGeneration, seen.AgentGeneration) { Record = plan.TokenRecord },
                 Plan = plan,
             }
             : null;

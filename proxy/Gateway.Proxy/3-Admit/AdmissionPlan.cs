@@ -19,6 +19,7 @@ namespace Gateway.Proxy.Admit;
 /// <param name="Run">The run's part, when the request acts in a run with limits.</param>
 /// <param name="Evaluation">An evaluation's token presented on the action, used up with it.</param>
 /// <param name="TokenId">The id of the decision token the request may be issued, recorded with it.</param>
+/// <param name="TokenRecord">The name of that token's record: its request's nonce (<see cref="StoreKeys.NonceName"/>).</param>
 internal sealed record AdmissionPlan(
     AdmissionRequest Request,
     AgentIdentity Identity,
@@ -27,7 +28,8 @@ internal sealed record AdmissionPlan(
     BudgetReservation? Budget,
     RunAdmissionPlan? Run,
     DecisionTokenPayload? Evaluation,
-    string? TokenId)
+    string? TokenId,
+    string? TokenRecord)
 {
     /// <summary>The agent as <see cref="Reservations.AdmissionView"/> knows it; null for a delegated child.</summary>
     public (string Tenant, string Agent, string? Fingerprint)? ViewKey =>
@@ -66,7 +68,7 @@ internal sealed record AdmissionPlan(
             return new Admission(AdmissionVerdict.RunLimitExceeded, Identity, null, TimeSpan.Zero) { RunLimitRefusal = RunLimitGate.Refused(Run, counted) };
         }
 
-        var grant = outcome.Token is { } recorded ? new DecisionTokenGrant(TokenId!, recorded.Generations[0], recorded.Generations[1]) : null;
+        var grant = outcome.Token is { } recorded ? new DecisionTokenGrant(TokenId!, recorded.Generations[0], recorded.Generations[1]) { Record = TokenRecord } : null;
         if (Evaluation is not null && outcome.Token is { } used && EvaluationVerdict(Evaluation, used) is { } refusedEvaluation)
         {
             return new Admission(refusedEvaluation, Identity, null, TimeSpan.Zero) { Reservation = reservation, Run = spent };

@@ -3,6 +3,7 @@ using Gateway.Policy;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Proxy.Tests.Infrastructure.DecisionTokenCalls;
 using Gateway.Testing;
@@ -89,6 +90,34 @@ public sealed class DecisionTokenVerifyTests : IAsyncLifetime
         var unrecorded = new DecisionTokenIssuer(_gw.DecisionSigningKey, TimeProvider.System).Issue("demo", "demo-agent", "crm.read_contact", "sha256:" + new string('2', 64), DecisionKind.Allow);
 
         AssertStatus(await VerifyAsync(_executor, unrecorded), "revoked", "not_recorded");
+    }
+
+    [Fact]
+    public async Task Verify_TheRecordItsRequestsNonceHoldsLost_IsRevokedAsNotRecorded()
+    {
+        var (token, _, _) = await ForwardedTokenAsync(ReadContact);
+        var payload = new DecisionTokenReader(_gw.DecisionSigningKey).Read(token).Payload!;
+        var store = _gw.Host.Services.GetRequiredService<IStateStore>();
+        var record = StoreKeys.NonceRecord("demo", payload.Record!);
+        Assert.StartsWith("demo-agent:", payload.Record, StringComparison.Ordinal);
+        Assert.Equal(TokenRecording.Issued, await store.GetAsync(record));
+        Assert.Null(await store.GetAsync(StoreKeys.DecisionToken("demo", payload.TokenId)));
+
+        await store.DeleteAsync(record);
+
+        AssertStatus(await VerifyAsync(_executor, token), "revoked", "not_recorded");
+    }
+
+    [Fact]
+    public async Task Verify_ATokenRecordedByItsIdBeforeRec_IsLive()
+    {
+        // A token an earlier version issued: no rec claim, its record under its id.
+        var earlier = new DecisionTokenIssuer(_gw.DecisionSigningKey, TimeProvider.System).Issue("demo", "demo-agent", "crm.read_contact", "sha256:" + new string('3', 64), DecisionKind.Allow);
+        var payload = new DecisionTokenReader(_gw.DecisionSigningKey).Read(earlier).Payload!;
+        Assert.Null(payload.Record);
+        await _gw.Host.Services.GetRequiredService<IStateStore>().SetAsync(StoreKeys.DecisionToken("demo", payload.TokenId), TokenRecording.Issued, TimeSpan.FromMinutes(5));
+
+        AssertStatus(await VerifyAsync(_executor, earlier), "live");
     }
 
     [Fact]

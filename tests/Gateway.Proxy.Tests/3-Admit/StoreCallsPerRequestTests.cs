@@ -104,11 +104,11 @@ public sealed class StoreCallsPerRequestTests : IAsyncLifetime
         await store.SettleAsync(budget, 50000, 0, TimeSpan.FromHours(1));
     }
 
-    // The store key of a token's record: its tenant and id, read from its payload.
+    // The store key of a token's record: its request's nonce record, named by its payload's tenant and rec claim.
     private static string RecordKeyOf(string token)
     {
         var payload = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[1])).RootElement;
-        return StoreKeys.DecisionToken(payload.GetProperty("tid").GetString()!, payload.GetProperty("jti").GetString()!);
+        return StoreKeys.NonceRecord(payload.GetProperty("tid").GetString()!, payload.GetProperty("rec").GetString()!);
     }
 
     private static string ModelCall(string marker) =>
