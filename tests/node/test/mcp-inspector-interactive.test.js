@@ -78,7 +78,7 @@ describe('the MCP Inspector\'s web UI, interactive OAuth (chromium, oidc-provide
       assert.doesNotMatch(listed, /docs__delete_document/);
 
       // 5. One call allowed: the upstream's answer on the page.
-      await page.click('::-p-text(docs__search)');
+      await openTool(page, 'docs__search', 'query');
       await typeArgument(page, 'query', 'people');
       await page.click('::-p-text(Execute Tool)');
       await waitForText(page, 'documents match "people"');
@@ -86,7 +86,7 @@ describe('the MCP Inspector\'s web UI, interactive OAuth (chromium, oidc-provide
       assert.ok(allowed.result && !allowed.result.isError, JSON.stringify(allowed));
 
       // 6. One refused: a JSON-RPC error (not a tool result), which the Inspector shows as the call's failure.
-      await page.click('::-p-text(tickets_search)');
+      await openTool(page, 'tickets_search', 'q');
       await typeArgument(page, 'q', 'refund');
       await page.click('::-p-text(Execute Tool)');
       await waitForText(page, 'The action is blocked by policy.');
@@ -130,9 +130,30 @@ async function waitForText(page, text, timeout = 30_000) {
   await page.waitForFunction((t) => document.body?.innerText.includes(t), { timeout }, text);
 }
 
+/**
+ * Opens a listed tool's form until its argument `name` is labelled, clicking the tool again while it is not: once, in a
+ * loaded CI run, the form did not show in 30 s after one click (as openTab does for the tabs).
+ */
+async function openTool(page, tool, name) {
+  for (let attempt = 0; ; attempt++) {
+    await page.click(`::-p-text(${tool})`);
+    try {
+      await page.waitForFunction(hasLabel, { timeout: 5_000 }, name);
+      return;
+    } catch (error) {
+      if (attempt === 5) throw error;
+    }
+  }
+}
+
+/** True when the page has a label reading `name` (a required argument's ends in " *"). */
+function hasLabel(name) {
+  return [...document.querySelectorAll('label')].some((l) => l.textContent.trim().replace(/\s*\*$/, '') === name);
+}
+
 /** Types into the tool form's field labelled `name` (the Inspector labels each argument with its name). */
 async function typeArgument(page, name, value) {
-  await page.waitForFunction((n) => [...document.querySelectorAll('label')].some((l) => l.textContent.trim().replace(/\s*\*$/, '') === n), {}, name);
+  await page.waitForFunction(hasLabel, {}, name);
   const id = await page.evaluate((n) => [...document.querySelectorAll('label')].find((l) => l.textContent.trim().replace(/\s*\*$/, '') === n).htmlFor, name);
   await page.type(`[id="${id}"]`, value);
 }
