@@ -10,13 +10,13 @@ public static class StoreKeys
 {
     public const string Prefix = "gw:";
 
-    public static string Nonce(string tenant, string agent, string nonce) => $"{Prefix}{{{tenant}}}:nonce:{agent}:{nonce}";
+    public static string Nonce(string tenant, string agent, string nonce) => NonceRecord(tenant, NonceName(agent, nonce));
 
     /// <summary>A nonce's name in its tenant (<see cref="NonceRecord"/>): the agent that sent it, then the nonce.</summary>
     public static string NonceName(string agent, string nonce) => $"{agent}:{nonce}";
 
     /// <summary>
-    /// A nonce's record by its name (<see cref="NonceName"/>; the same key as <see cref="Nonce"/>): stored when its request
+    /// A nonce's record by its name (<see cref="NonceName"/>; <see cref="Nonce"/> names it from its parts): stored when its request
     /// is admitted, and the record of the decision token the request may be issued (a token's <c>rec</c> claim names it).
     /// </summary>
     public static string NonceRecord(string tenant, string name) => $"{Prefix}{{{tenant}}}:nonce:{name}";
