@@ -115,10 +115,23 @@ describe('the MCP Inspector\'s web UI, interactive OAuth (chromium, oidc-provide
 
 /** Opens one of the Inspector's top tabs (a segmented control of radio inputs) until `text` shows. */
 async function openTab(page, tab, text) {
+  await clickUntil(page, `label[for$="-${tab}"]`, (timeout) => waitForText(page, text, timeout));
+}
+
+/** Opens a listed tool's form until its argument `name` is labelled. */
+async function openTool(page, tool, name) {
+  await clickUntil(page, `::-p-text(${tool})`, (timeout) => page.waitForFunction(labelFor, { timeout }, name));
+}
+
+/**
+ * Clicks `selector` until `shown(timeout)` resolves, 5 s a try and six tries: once, in a loaded CI run, a tab and a tool's
+ * form each did not show in 30 s after one click.
+ */
+async function clickUntil(page, selector, shown) {
   for (let attempt = 0; ; attempt++) {
-    await page.click(`label[for$="-${tab}"]`);
+    await page.click(selector);
     try {
-      await waitForText(page, text, 5_000);
+      await shown(5_000);
       return;
     } catch (error) {
       if (attempt === 5) throw error;
@@ -130,31 +143,14 @@ async function waitForText(page, text, timeout = 30_000) {
   await page.waitForFunction((t) => document.body?.innerText.includes(t), { timeout }, text);
 }
 
-/**
- * Opens a listed tool's form until its argument `name` is labelled, clicking the tool again while it is not: once, in a
- * loaded CI run, the form did not show in 30 s after one click (as openTab does for the tabs).
- */
-async function openTool(page, tool, name) {
-  for (let attempt = 0; ; attempt++) {
-    await page.click(`::-p-text(${tool})`);
-    try {
-      await page.waitForFunction(hasLabel, { timeout: 5_000 }, name);
-      return;
-    } catch (error) {
-      if (attempt === 5) throw error;
-    }
-  }
-}
-
-/** True when the page has a label reading `name` (a required argument's ends in " *"). */
-function hasLabel(name) {
-  return [...document.querySelectorAll('label')].some((l) => l.textContent.trim().replace(/\s*\*$/, '') === name);
+/** The id of the field the page labels `name` (a required argument's label ends in " *"), or undefined. */
+function labelFor(name) {
+  return [...document.querySelectorAll('label')].find((l) => l.textContent.trim().replace(/\s*\*$/, '') === name)?.htmlFor;
 }
 
 /** Types into the tool form's field labelled `name` (the Inspector labels each argument with its name). */
 async function typeArgument(page, name, value) {
-  await page.waitForFunction(hasLabel, {}, name);
-  const id = await page.evaluate((n) => [...document.querySelectorAll('label')].find((l) => l.textContent.trim().replace(/\s*\*$/, '') === n).htmlFor, name);
+  const id = await (await page.waitForFunction(labelFor, {}, name)).jsonValue();
   await page.type(`[id="${id}"]`, value);
 }
 
