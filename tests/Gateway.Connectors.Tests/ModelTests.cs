@@ -83,24 +83,24 @@ public sealed class ModelTests
     [Fact]
     public void Rewrite_Route_CapsEveryCeilingAndAddsOneWhenMissing()
     {
-        using var capped = JsonDocument.Parse(ModelRequestRewriter.Rewrite("""{"model":"big","max_tokens":50,"max_completion_tokens":9000}"""u8,
+        using var capped = JsonDocument.Parse(ModelRequestRewriter.Rewrite("""{"model":"big","max_tokens":50,"max_completion_tokens":9000}"""u8, default,
             ModelApi.OpenAIChatCompletions, Model(), new DegradeSpec { Mode = DegradeMode.Route, Route = new DegradeRoute { Model = "small", MaxTokens = 100 } })!);
         Assert.Equal("small", capped.RootElement.GetProperty("model").GetString());
         Assert.Equal(50, capped.RootElement.GetProperty("max_tokens").GetInt32());
         Assert.Equal(100, capped.RootElement.GetProperty("max_completion_tokens").GetInt32());
 
         // The decision names no route: the entry's own applies.
-        using var added = JsonDocument.Parse(ModelRequestRewriter.Rewrite("""{"model":"big","input":"x"}"""u8, ModelApi.OpenAIResponses, Model(new DegradeRoute { MaxTokens = 64 }), RouteDegrade)!);
+        using var added = JsonDocument.Parse(ModelRequestRewriter.Rewrite("""{"model":"big","input":"x"}"""u8, default, ModelApi.OpenAIResponses, Model(new DegradeRoute { MaxTokens = 64 }), RouteDegrade)!);
         Assert.Equal("big", added.RootElement.GetProperty("model").GetString());
         Assert.Equal(64, added.RootElement.GetProperty("max_output_tokens").GetInt32());
 
-        Assert.Throws<JsonException>(() => ModelRequestRewriter.Rewrite("[1]"u8, ModelApi.AnthropicMessages, Model(new DegradeRoute { Model = "m" }), RouteDegrade));
+        Assert.Throws<JsonException>(() => ModelRequestRewriter.Rewrite("[1]"u8, default, ModelApi.AnthropicMessages, Model(new DegradeRoute { Model = "m" }), RouteDegrade));
     }
 
     [Fact]
     public void Rewrite_StreamedChatCompletion_AsksForUsageInTheSameWrite()
     {
-        using var both = JsonDocument.Parse(ModelRequestRewriter.Rewrite("""{"model":"big","stream":true}"""u8, ModelApi.OpenAIChatCompletions, Model(new DegradeRoute { Model = "small" }), RouteDegrade)!);
+        using var both = JsonDocument.Parse(ModelRequestRewriter.Rewrite("""{"model":"big","stream":true}"""u8, default, ModelApi.OpenAIChatCompletions, Model(new DegradeRoute { Model = "small" }), RouteDegrade)!);
 
         Assert.Equal("small", both.RootElement.GetProperty("model").GetString());
         Assert.True(both.RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
@@ -112,7 +112,31 @@ public sealed class ModelTests
     [InlineData("""{"model":"big","stream":true}""", ModelApi.AnthropicMessages)]
     [InlineData("not json", ModelApi.AnthropicMessages)]
     public void Rewrite_NothingToChange_Null(string body, ModelApi api) =>
-        Assert.Null(ModelRequestRewriter.Rewrite(Encoding.UTF8.GetBytes(body), api, Model(), degrade: null));
+        Assert.Null(ModelRequestRewriter.Rewrite(Encoding.UTF8.GetBytes(body), default, api, Model(), degrade: null));
+
+    [Theory]
+    [InlineData("""{"model":"big","stream":true,"stream_options":{"x":1}}""")]
+    [InlineData("""{"model":"big","stream":false}""")]
+    [InlineData("""{"model":"big"}""")]
+    public void Rewrite_ParsedByTheCaller_SameAsParsedHere(string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        using var parsed = JsonDocument.Parse(bytes);
+
+        var fromParse = ModelRequestRewriter.Rewrite(bytes, parsed.RootElement, ModelApi.OpenAIChatCompletions, Model(), degrade: null);
+        var fromBytes = ModelRequestRewriter.Rewrite(bytes, default, ModelApi.OpenAIChatCompletions, Model(), degrade: null);
+
+        Assert.Equal(fromBytes is null ? null : Encoding.UTF8.GetString(fromBytes), fromParse is null ? null : Encoding.UTF8.GetString(fromParse));
+        Assert.Equal(body.Contains("\"stream\":true", StringComparison.Ordinal), fromParse is not null);
+    }
+
+    [Fact]
+    public void Rewrite_ParsedNotAnObject_Throws()
+    {
+        using var parsed = JsonDocument.Parse("[1]");
+
+        Assert.Throws<JsonException>(() => ModelRequestRewriter.Rewrite("[1]"u8, parsed.RootElement, ModelApi.OpenAIChatCompletions, Model(), degrade: null));
+    }
 
     [Fact]
     public void Utf8Boundary_NeverSplitsACharacter()

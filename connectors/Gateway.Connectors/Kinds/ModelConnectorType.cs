@@ -88,7 +88,7 @@ public abstract class ModelConnectorType : ConnectorType
         }
 
         var body = JsonSerializer.SerializeToUtf8Bytes(args, ConnectorsJsonContext.Default.JsonElement);
-        body = ModelRequestRewriter.Rewrite(body, InferenceApi, entry, degrade) ?? body;
+        body = ModelRequestRewriter.Rewrite(body, args, InferenceApi, entry, degrade) ?? body;
         var streaming = ModelRequestRewriter.IsStreaming(args);
 
         return new UpstreamEnvelope

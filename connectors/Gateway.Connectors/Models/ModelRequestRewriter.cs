@@ -9,16 +9,18 @@ namespace Gateway.Connectors.Models;
 /// model call's envelope alike: under the <c>route</c> degrade form the model is replaced by the route model and every
 /// token ceiling (<c>max_tokens</c>, <c>max_completion_tokens</c>, <c>max_output_tokens</c>) capped (when the request names
 /// none, the API's own ceiling is added at the cap); a streamed OpenAI chat request is asked for usage in its final chunk
-/// (<c>stream_options.include_usage</c>). The body is parsed once and written once, and only when something may change.
+/// (<c>stream_options.include_usage</c>). The body is read as the caller parsed it, and written once, only when something
+/// changes.
 /// </summary>
 public static class ModelRequestRewriter
 {
     /// <summary>
     /// The body as sent upstream to <paramref name="entry"/> under <paramref name="degrade"/> (the decision's route, else
-    /// the entry's), or null when it goes as it is. Throws <see cref="JsonException"/> when a body that would be
-    /// rewritten is not a JSON object.
+    /// the entry's), or null when it goes as it is. <paramref name="parsed"/> is <paramref name="requestBody"/> as the
+    /// caller already parsed it, or Undefined (the body is parsed here). Throws <see cref="JsonException"/> when a body
+    /// that would be rewritten is not a JSON object.
     /// </summary>
-    public static byte[]? Rewrite(ReadOnlySpan<byte> requestBody, ModelApi api, CatalogEntry entry, DegradeSpec? degrade)
+    public static byte[]? Rewrite(ReadOnlySpan<byte> requestBody, JsonElement parsed, ModelApi api, CatalogEntry entry, DegradeSpec? degrade)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var routed = degrade?.Mode == DegradeMode.Route;
@@ -28,14 +30,23 @@ public static class ModelRequestRewriter
             return null;
         }
 
-        var root = JsonNode.Parse(requestBody) as JsonObject ?? throw new JsonException("A model request body must be a JSON object.");
-        var changed = false;
-        if (routed)
+        var request = parsed.ValueKind == JsonValueKind.Undefined ? JsonElement.Parse(requestBody) : parsed;
+        if (request.ValueKind != JsonValueKind.Object)
         {
-            changed = Route(root, degrade!.Route?.Model ?? entry.Degrade?.Route?.Model, degrade.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens, api);
+            throw new JsonException("A model request body must be a JSON object.");
         }
 
-        if (asksForUsage && root["stream"] is JsonValue stream && stream.TryGetValue<bool>(out var streaming) && streaming)
+        // A chat completion that does not stream, sent as it is (the most common call), builds no tree.
+        var streamed = asksForUsage && IsStreaming(request);
+        if (!routed && !streamed)
+        {
+            return null;
+        }
+
+        var root = JsonObject.Create(request)!;
+        var changed = routed && Route(root, degrade!.Route?.Model ?? entry.Degrade?.Route?.Model, degrade.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens, api);
+
+        if (streamed)
         {
             if (root["stream_options"] is not JsonObject options)
             {

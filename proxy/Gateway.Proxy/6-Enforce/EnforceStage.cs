@@ -222,7 +222,7 @@ internal sealed partial class EnforceStage
         {
             if (isModel)
             {
-                forwardBody = ModelBody(context, entry, degrade, body);
+                forwardBody = ModelBody(context, entry, degrade, body, described.Body);
             }
         }
         else
@@ -344,7 +344,7 @@ internal sealed partial class EnforceStage
     };
 
     /// <summary>The model body as sent: the one rewrite a governed model call's envelope gets too (route degrade, streamed usage).</summary>
-    private static ReadOnlyMemory<byte> ModelBody(HttpContext context, CatalogEntry entry, DegradeSpec? degrade, ReadOnlyMemory<byte> body)
+    private static ReadOnlyMemory<byte> ModelBody(HttpContext context, CatalogEntry entry, DegradeSpec? degrade, ReadOnlyMemory<byte> body, JsonElement parsed)
     {
         if (body.IsEmpty)
         {
@@ -358,7 +358,7 @@ internal sealed partial class EnforceStage
 
         try
         {
-            return ModelRequestRewriter.Rewrite(body.Span, api, entry, degrade) ?? body;
+            return ModelRequestRewriter.Rewrite(body.Span, parsed, api, entry, degrade) ?? body;
         }
         catch (JsonException)
         {
