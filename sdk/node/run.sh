@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # The Node SDK's suite: node:test against the REAL gateway (sdk/testing/gateway.sh) on loopback.
 #   sdk/node/run.sh [RESULTS_DIR]   writes RESULTS_DIR/sdk-node.count: "sdk-node: N passed, M failed"
+#   sdk/node/run.sh --install       installs the packages only (make test, beside the build)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+install_only=0
+[[ "${1:-}" == --install ]] && { install_only=1; shift; }
 source "$here/../testing/suite.sh"
-suite_results sdk-node "${1:-}"
+(( install_only )) || suite_results sdk-node "${1:-}"
 cd "$here"
 stamp="node_modules/.gamut-lock.sha256"
 lock_sum="$(sha256sum package-lock.json | awk '{print $1}')"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
   if ! "$here/../../build/retry.sh" npm ci --no-audit --no-fund --loglevel=error >&2; then
+    (( install_only )) && exit 1
     suite_count sdk-node 0 1; exit 1
   fi
   echo "$lock_sum" > "$stamp"
 fi
+(( install_only )) && exit 0
 # The package a user installs: artifacts/package/gamut-agent-sdk-<version>.tgz (ESM + types).
 : > "$log"
 mkdir -p "$here/../../artifacts/package"

@@ -4,11 +4,14 @@
 # OpenAI client against `make run` itself (examples/run-demo.sh with the demo upstreams, free ports).
 #
 #   tests/node/run.sh [RESULTS_DIR]      writes RESULTS_DIR/node.count: "node: N passed, M failed"
+#   tests/node/run.sh --install          installs the packages only (make test, beside the build)
 #
 # Installs the pinned packages (package-lock.json) into tests/node/node_modules (git-ignored) when the
 # lock changed; builds the gateway with `make build` when no build output is found (GATEWAY_DLL
 # overrides the dll). Exits non-zero when a test failed or the run crashed (counted as 1 failed).
 set -euo pipefail
+install_only=0
+[[ "${1:-}" == --install ]] && { install_only=1; shift; }
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 results="${1:-$root/artifacts/test-results}"
@@ -18,6 +21,7 @@ log="$results/node.log"
 
 fail_setup() {
   echo "node: setup failed: $*" >&2
+  (( install_only )) && exit 1
   echo "node: 0 passed, 1 failed" > "$results/node.count"
   exit 1
 }
@@ -35,6 +39,7 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
   "$root/build/retry.sh" npm ci --no-audit --no-fund --loglevel=error >&2 || fail_setup "npm ci failed"
   echo "$lock_sum" > "$stamp"
 fi
+(( install_only )) && exit 0
 
 # The gateway's build output (make build: Release, default artifacts dir).
 if { [[ -z "${GATEWAY_DLL:-}" ]] && ! compgen -G "$root/artifacts/bin/Gateway.Proxy/*/gateway.dll" >/dev/null; } \
