@@ -153,19 +153,21 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
-    public async Task AdmitCounters_Lifetime_SetWhenCreatedKeptAfterAndAdjustingDoesNotRevive()
-    {
-        var counter = new CounterReservation(Key("run:short"), 1, 10, ShortExpiry);
-        Assert.True((await Store.AdmitAsync(Admission("short-1", [], []) with { Counters = [counter] })).Counters!.Reserved);
+    public Task AdmitCounters_Lifetime_SetWhenCreatedKeptAfterAndAdjustingDoesNotRevive() => AcrossShortExpiryAsync(
+        before: async () =>
+        {
+            var counter = new CounterReservation(Key("run:short"), 1, 10, ShortExpiry);
+            Assert.True((await Store.AdmitAsync(Admission("short-1", [], []) with { Counters = [counter] })).Counters!.Reserved);
 
-        // Counted again with a long lifetime: the counter keeps the expiry it was created with.
-        Assert.Equal(2, (await Store.AdmitAsync(Admission("short-2", [], []) with { Counters = [counter with { Lifetime = RunLifetime }] })).Counters!.Values[0]);
-        await Task.Delay(PastShortExpiry);
-
-        Assert.Null(await Store.GetAsync(counter.Key));
-        Assert.Equal([null], await Store.AdjustCountersAsync([new CounterAdjustment(counter.Key, 3)]));
-        Assert.Null(await Store.GetAsync(counter.Key));
-    }
+            // Counted again with a long lifetime: the counter keeps the expiry it was created with.
+            Assert.Equal(2, (await Store.AdmitAsync(Admission("short-2", [], []) with { Counters = [counter with { Lifetime = RunLifetime }] })).Counters!.Values[0]);
+        },
+        expired: async () => await Store.GetAsync(Key("run:short")) is null,
+        after: async () =>
+        {
+            Assert.Equal([null], await Store.AdjustCountersAsync([new CounterAdjustment(Key("run:short"), 3)]));
+            Assert.Null(await Store.GetAsync(Key("run:short")));
+        });
 
     [Fact]
     public async Task AdmitCounters_TooManyOrNegative_RejectedBeforeTheNonceIsSpent()

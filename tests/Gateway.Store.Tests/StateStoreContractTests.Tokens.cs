@@ -60,20 +60,17 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
-    public async Task Admit_TokenRecord_ExpiresWithItsLifetimeAndKeepsItWhenUsed()
-    {
-        var token = new TokenRecording(Key("token:short"), ShortExpiry, []);
-        Assert.NotNull((await Store.AdmitAsync(Admission("token-short", [], []) with { Token = token })).Token);
-        Assert.Equal(TokenConsumption.Consumed, (await Store.AdmitAsync(Admission("token-short-use", [], []) with
+    public Task Admit_TokenRecord_ExpiresWithItsLifetimeAndKeepsItWhenUsed() => AcrossShortExpiryAsync(
+        before: async () =>
         {
-            Token = new TokenRecording(Key("token:other"), TimeSpan.FromMinutes(5), []) { ConsumeKey = token.RecordKey },
-        })).Token!.Consumption);
-
-        await Task.Delay(PastShortExpiry);
-
-        Assert.Null(await Store.GetAsync(token.RecordKey));
-        Assert.Equal(TokenRecording.Issued, await Store.GetAsync(Key("token:other")));
-    }
+            Assert.NotNull((await Store.AdmitAsync(Admission("token-short", [], []) with { Token = new TokenRecording(Key("token:short"), ShortExpiry, []) })).Token);
+            Assert.Equal(TokenConsumption.Consumed, (await Store.AdmitAsync(Admission("token-short-use", [], []) with
+            {
+                Token = new TokenRecording(Key("token:other"), TimeSpan.FromMinutes(5), []) { ConsumeKey = Key("token:short") },
+            })).Token!.Consumption);
+        },
+        expired: async () => await Store.GetAsync(Key("token:short")) is null,
+        after: async () => Assert.Equal(TokenRecording.Issued, await Store.GetAsync(Key("token:other"))));
 
     [Fact]
     public async Task Admit_TokenRecordIsTheNonce_RecordedOnceReplayRefusedUsedOnce()
@@ -113,23 +110,22 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
-    public async Task Admit_TokenRecordAlreadyStored_KeepsItsValueAndExpiry()
-    {
-        var record = Key("token:again");
-        Assert.NotNull((await Store.AdmitAsync(Admission("token-again-first", [], []) with { Token = new TokenRecording(record, ShortExpiry, []) })).Token);
-        Assert.Equal(TokenConsumption.Consumed, (await Store.AdmitAsync(Admission("token-again-use", [], []) with
+    public Task Admit_TokenRecordAlreadyStored_KeepsItsValueAndExpiry() => AcrossShortExpiryAsync(
+        before: async () =>
         {
-            Token = new TokenRecording(Key("token:again-user"), TimeSpan.FromMinutes(5), []) { ConsumeKey = record },
-        })).Token!.Consumption);
+            var record = Key("token:again");
+            Assert.NotNull((await Store.AdmitAsync(Admission("token-again-first", [], []) with { Token = new TokenRecording(record, ShortExpiry, []) })).Token);
+            Assert.Equal(TokenConsumption.Consumed, (await Store.AdmitAsync(Admission("token-again-use", [], []) with
+            {
+                Token = new TokenRecording(Key("token:again-user"), TimeSpan.FromMinutes(5), []) { ConsumeKey = record },
+            })).Token!.Consumption);
 
-        // Recorded again (SET NX): a used record is not made issued again, nor does it live longer.
-        Assert.NotNull((await Store.AdmitAsync(Admission("token-again-second", [], []) with { Token = new TokenRecording(record, TimeSpan.FromMinutes(5), []) })).Token);
-        Assert.Equal(TokenRecording.Used, await Store.GetAsync(record));
-
-        await Task.Delay(PastShortExpiry);
-
-        Assert.Null(await Store.GetAsync(record));
-    }
+            // Recorded again (SET NX): a used record is not made issued again, nor does it live longer.
+            Assert.NotNull((await Store.AdmitAsync(Admission("token-again-second", [], []) with { Token = new TokenRecording(record, TimeSpan.FromMinutes(5), []) })).Token);
+            Assert.Equal(TokenRecording.Used, await Store.GetAsync(record));
+        },
+        expired: async () => await Store.GetAsync(Key("token:again")) is null,
+        after: () => Task.CompletedTask);
 
     [Fact]
     public async Task Admit_WithTokenAndReservedBudget_RecordsReadsAndUsesInTheSameStep()

@@ -8,15 +8,14 @@ public abstract partial class StateStoreContractTests
 {
     private static readonly TimeSpan LongWindow = TimeSpan.FromHours(1);
 
-    // Long enough that the calls made before it passes finish first even on a loaded machine.
-    private static readonly TimeSpan ShortExpiry = TimeSpan.FromMilliseconds(1500);
-    private static readonly TimeSpan PastShortExpiry = TimeSpan.FromMilliseconds(2000);
     // One hash tag per test, as the gateway's {tenant}: the Redis store batches admissions per tag.
-    private readonly string _prefix = $"{{test-{Guid.NewGuid():N}}}:";
+    private string _prefix = NewPrefix();
 
     protected abstract IStateStore Store { get; }
 
     protected string Key(string name) => _prefix + name;
+
+    private static string NewPrefix() => $"{{test-{Guid.NewGuid():N}}}:";
 
     /// <summary>Acquires <paramref name="windows"/> through an admission with a fresh nonce and no kill switches (the only way the gateway acquires them).</summary>
     private async Task<RateLimitOutcome> AcquireAsync(IReadOnlyList<RateLimitWindow> windows) =>
@@ -35,18 +34,18 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
-    public async Task TrySetIfAbsent_AfterExpiry_StoresAgain()
-    {
-        var key = Key("expiring");
-        Assert.True(await Store.TrySetIfAbsentAsync(key, "first", ShortExpiry));
-        Assert.False(await Store.TrySetIfAbsentAsync(key, "second", ShortExpiry));
-
-        await Task.Delay(PastShortExpiry);
-
-        Assert.Null(await Store.GetAsync(key));
-        Assert.True(await Store.TrySetIfAbsentAsync(key, "third", TimeSpan.FromMinutes(1)));
-        Assert.Equal("third", await Store.GetAsync(key));
-    }
+    public Task TrySetIfAbsent_AfterExpiry_StoresAgain() => AcrossShortExpiryAsync(
+        before: async () =>
+        {
+            Assert.True(await Store.TrySetIfAbsentAsync(Key("expiring"), "first", ShortExpiry));
+            Assert.False(await Store.TrySetIfAbsentAsync(Key("expiring"), "second", ShortExpiry));
+        },
+        expired: async () => await Store.GetAsync(Key("expiring")) is null,
+        after: async () =>
+        {
+            Assert.True(await Store.TrySetIfAbsentAsync(Key("expiring"), "third", TimeSpan.FromMinutes(1)));
+            Assert.Equal("third", await Store.GetAsync(Key("expiring")));
+        });
 
     [Fact]
     public async Task Get_MissingKey_ReturnsNull()
@@ -65,16 +64,14 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
-    public async Task Set_WithExpiry_ExpiresWhileWithoutExpiryPersists()
-    {
-        await Store.SetAsync(Key("short"), "gone soon", ShortExpiry);
-        await Store.SetAsync(Key("forever"), "stays", null);
-
-        await Task.Delay(PastShortExpiry);
-
-        Assert.Null(await Store.GetAsync(Key("short")));
-        Assert.Equal("stays", await Store.GetAsync(Key("forever")));
-    }
+    public Task Set_WithExpiry_ExpiresWhileWithoutExpiryPersists() => AcrossShortExpiryAsync(
+        before: async () =>
+        {
+            await Store.SetAsync(Key("short"), "gone soon", ShortExpiry);
+            await Store.SetAsync(Key("forever"), "stays", null);
+        },
+        expired: async () => await Store.GetAsync(Key("short")) is null,
+        after: async () => Assert.Equal("stays", await Store.GetAsync(Key("forever"))));
 
     [Fact]
     public async Task Delete_ExistingThenMissing_ReportsWhetherItExisted()
@@ -122,16 +119,14 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
-    public async Task Increment_ExpirySetOnlyWhenCreated_CounterRestartsAfterIt()
-    {
-        var key = Key("expiring-counter");
-        Assert.Equal(1, await Store.IncrementAsync(key, 1, ShortExpiry));
-        Assert.Equal(2, await Store.IncrementAsync(key, 1, TimeSpan.FromMinutes(10)));
-
-        await Task.Delay(PastShortExpiry);
-
-        Assert.Equal(1, await Store.IncrementAsync(key, 1, TimeSpan.FromMinutes(10)));
-    }
+    public Task Increment_ExpirySetOnlyWhenCreated_CounterRestartsAfterIt() => AcrossShortExpiryAsync(
+        before: async () =>
+        {
+            Assert.Equal(1, await Store.IncrementAsync(Key("expiring-counter"), 1, ShortExpiry));
+            Assert.Equal(2, await Store.IncrementAsync(Key("expiring-counter"), 1, TimeSpan.FromMinutes(10)));
+        },
+        expired: async () => await Store.GetAsync(Key("expiring-counter")) is null,
+        after: async () => Assert.Equal(1, await Store.IncrementAsync(Key("expiring-counter"), 1, TimeSpan.FromMinutes(10))));
 
     [Fact]
     public async Task Ping_HealthyStore_Completes()
@@ -149,20 +144,19 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
-    public async Task GetMany_TextCountersAndAbsentKeys_ValuesInOrderWithNulls()
-    {
-        await Store.SetAsync(Key("many:text"), "nouvelle valeur ✓", null);
-        await Store.IncrementAsync(Key("many:counter"), 42, expiry: null);
-        await Store.SetAsync(Key("many:expired"), "gone", ShortExpiry);
+    public Task GetMany_TextCountersAndAbsentKeys_ValuesInOrderWithNulls() => AcrossShortExpiryAsync(
+        before: async () =>
+        {
+            await Store.SetAsync(Key("many:text"), "nouvelle valeur ✓", null);
+            await Store.IncrementAsync(Key("many:counter"), 42, expiry: null);
+            await Store.SetAsync(Key("many:expired"), "gone", ShortExpiry);
 
-        Assert.Empty(await Store.GetManyAsync([]));
-        Assert.Equal(["42", null, "nouvelle valeur ✓", "42", "gone"],
-            await Store.GetManyAsync([Key("many:counter"), Key("many:absent"), Key("many:text"), Key("many:counter"), Key("many:expired")]));
-
-        await Task.Delay(PastShortExpiry);
-
-        Assert.Equal([null, "nouvelle valeur ✓"], await Store.GetManyAsync([Key("many:expired"), Key("many:text")]));
-    }
+            Assert.Empty(await Store.GetManyAsync([]));
+            Assert.Equal(["42", null, "nouvelle valeur ✓", "42", "gone"],
+                await Store.GetManyAsync([Key("many:counter"), Key("many:absent"), Key("many:text"), Key("many:counter"), Key("many:expired")]));
+        },
+        expired: async () => (await Store.GetManyAsync([Key("many:expired")]))[0] is null,
+        after: async () => Assert.Equal([null, "nouvelle valeur ✓"], await Store.GetManyAsync([Key("many:expired"), Key("many:text")])));
 
     private AdmissionRequest Admission(string nonce, IReadOnlyList<string> switches, IReadOnlyList<RateLimitWindow> windows) =>
         new(Key("nonce-" + nonce), "ts-" + nonce, TimeSpan.FromMinutes(5), switches, windows);

@@ -50,10 +50,6 @@ public sealed partial class FixedWaitTests
         ["Gateway.Store.Tests/RedisAdmissionBatchTests.cs"] = "lets a Redis DEBUG SLEEP begin (Redis signals nothing for it)",
         ["Gateway.Store.Tests/RedisOutageTests.cs"] = "paces traffic through an outage, plus " + PollToMove,
         ["Gateway.Store.Tests/RedisStateStoreTests.cs"] = PollToMove,
-        ["Gateway.Store.Tests/StateStoreContractTests.cs"] = "a key's expiry in a real Redis (its own clock): to move to TimeProvider where the store allows it",
-        ["Gateway.Store.Tests/StateStoreContractTests.Counters.cs"] = "a key's expiry in a real Redis (its own clock): to move to TimeProvider where the store allows it",
-        ["Gateway.Store.Tests/StateStoreContractTests.Logs.cs"] = "a key's expiry in a real Redis (its own clock): to move to TimeProvider where the store allows it",
-        ["Gateway.Store.Tests/StateStoreContractTests.Tokens.cs"] = "a key's expiry in a real Redis (its own clock): to move to TimeProvider where the store allows it",
     };
 
     [Fact]
