@@ -323,20 +323,7 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
         Assert.InRange((long)await _admin.ExecuteAsync("PTTL", record), 190_000, 200_000);
     }
 
-    internal static async Task<T> EventuallyAsync<T>(Func<Task<T>> call)
-    {
-        // Generous: a loaded machine may take a while, and nothing here asserts speed.
-        var deadline = TimeProvider.System.GetTimestamp() + (30 * TimeProvider.System.TimestampFrequency);
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (StateStoreUnavailableException) when (TimeProvider.System.GetTimestamp() < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
-    }
+    /// <summary>The first answer of <paramref name="call"/> once the store is available again (generous: nothing here asserts speed).</summary>
+    internal static Task<T> EventuallyAsync<T>(Func<Task<T>> call) => Eventually.ReturnsAsync(
+        call, static _ => true, TimeSpan.FromSeconds(30), static _ => "the store did not become available within 30 s", static ex => ex is StateStoreUnavailableException);
 }

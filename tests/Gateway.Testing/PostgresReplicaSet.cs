@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace Gateway.Testing;
@@ -95,27 +94,17 @@ public sealed class PostgresReplicaSet : IAsyncDisposable
         }
 
         var wanted = synchronous ? "sync" : "async";
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            await using (var connection = new NpgsqlConnection(Primary.ConnectionString() + ";Pooling=false"))
+        await Eventually.HoldsAsync(
+            async () =>
             {
+                await using var connection = new NpgsqlConnection(Primary.ConnectionString() + ";Pooling=false");
                 await connection.OpenAsync().ConfigureAwait(false);
                 await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = $1", connection);
                 command.Parameters.Add(new NpgsqlParameter { Value = wanted });
-                if ((long)(await command.ExecuteScalarAsync().ConfigureAwait(false))! == 1)
-                {
-                    return;
-                }
-            }
-
-            if (clock.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new InvalidOperationException($"the standby did not stream as {wanted} within 30 s");
-            }
-
-            await Task.Delay(100).ConfigureAwait(false);
-        }
+                return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))! == 1;
+            },
+            TimeSpan.FromSeconds(30),
+            $"the standby did not stream as {wanted} within 30 s").ConfigureAwait(false);
     }
 
     private static async Task ExecuteAsync(PostgresServer server, string sql)

@@ -89,28 +89,26 @@ public sealed class RedisServer : IAsyncDisposable
         // A server a test forgets to dispose (a shared one, say) still dies with the test process.
         ProcessJanitor.KillAfterThisProcess(_process.Id, "redis-server");
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
+        // Not listening yet is asked again; a server that exited stops the wait.
+        await Eventually.HoldsAsync(
+            async () =>
             {
-                await _process.WaitForExitAsync().ConfigureAwait(false);
-                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} on port {Port}: {string.Join(" | ", _output)}");
-            }
+                if (_process.HasExited)
+                {
+                    return true;
+                }
 
-            try
-            {
                 using var client = new TcpClient();
                 await client.ConnectAsync("127.0.0.1", Port).ConfigureAwait(false);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(25).ConfigureAwait(false);
-            }
+                return true;
+            },
+            TimeSpan.FromSeconds(10),
+            $"redis-server did not listen on port {Port} within 10 s").ConfigureAwait(false);
+        if (_process.HasExited)
+        {
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} on port {Port}: {string.Join(" | ", _output)}");
         }
-
-        throw new TimeoutException($"redis-server did not listen on port {Port} within 10 s");
     }
 
     private void Keep(string? line)

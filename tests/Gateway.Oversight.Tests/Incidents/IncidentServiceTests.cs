@@ -3,6 +3,7 @@ using Gateway.Connectors.Signing;
 using Gateway.Oversight.Incidents;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;
+using Gateway.Testing;
 
 namespace Gateway.Oversight.Tests.Incidents;
 
@@ -106,20 +107,12 @@ public sealed class IncidentServiceTests
         Assert.Equal(1, await host.Store.LogLengthAsync(StoreKeys.Incidents(tenant)));
     }
 
-    private static async Task<IncidentDelivery> WaitForDeliveryAsync(IncidentService incidents, string tenant, Func<IncidentDelivery, bool> settled)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var delivery = (await incidents.ListAsync(tenant)).Single().Delivery;
-            if (delivery is not null && settled(delivery))
-            {
-                return delivery;
-            }
-
-            await Task.Delay(20, deadline.Token);
-        }
-    }
+    private static async Task<IncidentDelivery> WaitForDeliveryAsync(IncidentService incidents, string tenant, Func<IncidentDelivery, bool> settled) =>
+        (await Eventually.ReturnsAsync(
+            async () => (await incidents.ListAsync(tenant)).Single().Delivery,
+            delivery => delivery is not null && settled(delivery),
+            TimeSpan.FromSeconds(30),
+            delivery => $"the incident's delivery did not settle within 30 s (last: {delivery?.State ?? "none"})"))!;
 
     private static Task<OversightTestHost> StartHostAsync(Uri webhook) => OversightTestHost.StartAsync(configuration: new Dictionary<string, string?>
     {

@@ -110,35 +110,17 @@ public sealed class MakeRunDemo : IAsyncLifetime
         }
     }
 
-    private async Task WaitUntilReadyAsync(HttpClient http)
-    {
-        // Readiness, not speed: the deadline only stops a hung start from hanging the suite.
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (DateTime.UtcNow < deadline)
+    // Readiness, not speed: the deadline only stops a hung start from hanging the suite (not listening yet, or still
+    // starting, is asked again).
+    private Task WaitUntilReadyAsync(HttpClient http) => Eventually.HoldsAsync(
+        async () =>
         {
             Assert.False(_process!.HasExited, "make run's demo stopped before it was ready:\n" + Output());
-            try
-            {
-                using var ready = await http.GetAsync("/readyz");
-                if (ready.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Still starting.
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail("make run's demo did not become ready:\n" + Output());
-    }
+            using var ready = await http.GetAsync("/readyz");
+            return ready.StatusCode == HttpStatusCode.OK;
+        },
+        TimeSpan.FromMinutes(3),
+        () => "make run's demo did not become ready:\n" + Output());
 
     private void Append(string? line)
     {

@@ -98,24 +98,6 @@ public sealed class DecisionTokenStoreOutageTests
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the gateway did not recover within 20 s");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) =>
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(20), "the gateway did not recover within 20 s");
 }

@@ -169,13 +169,6 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
 
     private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(45), "timed out waiting for " + what);
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) =>
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(45), "timed out waiting for " + what);
 }

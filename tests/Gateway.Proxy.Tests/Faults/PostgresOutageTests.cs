@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
@@ -86,24 +85,6 @@ public sealed class PostgresOutageTests : IAsyncLifetime
     }
 
     // Recovery is awaited by outcome (the pool and the backlog flusher reconnect on their own), bounded generously.
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is NpgsqlException or HttpRequestException && clock.Elapsed < TimeSpan.FromSeconds(60))
-            {
-            }
-
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the gateway did not recover within 60 s");
-            await Task.Delay(200);
-        }
-    }
+    private static Task EventuallyAsync(Func<Task<bool>> condition) =>
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(60), "the gateway did not recover within 60 s");
 }

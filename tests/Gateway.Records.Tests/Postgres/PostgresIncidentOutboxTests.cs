@@ -88,18 +88,9 @@ public sealed class PostgresIncidentOutboxTests
         return new IncidentNotifier(store, httpClients, TimeProvider.System, TestOversight.Metrics, MsOptions.Create(options), NullLogger<IncidentNotifier>.Instance, TestOversight.Keys);
     }
 
-    private static async Task<IReadOnlyList<Incident>> WaitUntilSettledAsync(IIncidentStore store, string tenant, int count)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var listed = await store.ListAsync(tenant, 100, deadline.Token);
-            if (listed.Count == count && listed.All(i => i.Delivery?.State is IncidentDelivery.Delivered or IncidentDelivery.Failed))
-            {
-                return listed;
-            }
-
-            await Task.Delay(25, deadline.Token);
-        }
-    }
+    private static Task<IReadOnlyList<Incident>> WaitUntilSettledAsync(IIncidentStore store, string tenant, int count) => Eventually.ReturnsAsync(
+        () => store.ListAsync(tenant, 100).AsTask(),
+        listed => listed.Count == count && listed.All(i => i.Delivery?.State is IncidentDelivery.Delivered or IncidentDelivery.Failed),
+        TimeSpan.FromSeconds(60),
+        listed => $"{listed?.Count ?? 0} incidents listed, not {count} all delivered or failed, within 60 s");
 }
