@@ -1,3 +1,5 @@
+using Gateway.Testing;
+
 namespace Gateway.Store.Tests;
 
 /// <summary>
@@ -164,12 +166,7 @@ public sealed class GroupCommitWaiterTests
     // then a little longer, so that a second reuse would show too.
     private static async Task<int> ReusedOnceSettled(TestWaiter waiter)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (waiter.Reused == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(5);
-        }
-
+        await Eventually.HoldsAsync(() => Task.FromResult(waiter.Reused > 0), TimeSpan.FromSeconds(10), "the waiter was never reused");
         await Task.Delay(50);
         return waiter.Reused;
     }

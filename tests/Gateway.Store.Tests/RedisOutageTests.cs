@@ -105,13 +105,6 @@ public sealed class RedisOutageTests
         Assert.False(store.IsConnected);
     }
 
-    private static async Task EventuallyAsync(Func<bool> condition)
-    {
-        var deadline = TimeProvider.System.GetTimestamp() + (60 * TimeProvider.System.TimestampFrequency);
-        while (!condition())
-        {
-            Assert.True(TimeProvider.System.GetTimestamp() < deadline, "The condition never held.");
-            await Task.Delay(20);
-        }
-    }
+    private static Task EventuallyAsync(Func<bool> condition) =>
+        Eventually.HoldsAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(60), "The condition never held.");
 }

@@ -8,13 +8,12 @@ namespace Gateway.Proxy.Tests.Architecture;
 /// <c>Task.Delay</c> or <c>Thread.Sleep</c>: a fixed wait is too short on a loaded machine and too long everywhere else.
 /// No test source under tests/ names either in its code, except the files listed here, each with its reason: the poll of
 /// <c>Eventually</c> itself, simulated slow peers (a slow client, an upstream that paces its stream: what is under test,
-/// not a wait for it; cancelled with the request), and the hand-made waits not yet moved to an awaited condition (to be
-/// moved, and then removed from the list: a listed file that no longer waits fails the list).
+/// not a wait for it; cancelled with the request), paced traffic and observation windows, and the waits not yet moved to
+/// <c>TimeProvider</c> (to be moved, and then removed from the list: a listed file that no longer waits fails the list).
 /// </summary>
 public sealed partial class FixedWaitTests
 {
     private const string SlowPeer = "a simulated slow peer (what the test exercises), cancelled with its request";
-    private const string PollToMove = "a hand-made poll of a condition, to be moved to Eventually";
 
     /// <summary>Paths under tests/ (with '/') that may name a fixed wait, and why.</summary>
     private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
@@ -29,16 +28,14 @@ public sealed partial class FixedWaitTests
         ["Gateway.Proxy.Tests/4-Decide/DecisionFreshnessTests.cs"] = "lets the file watcher's own reload attempt pass: to be awaited on the watcher",
         ["Gateway.Proxy.Tests/Replicas/RateLimitTests.cs"] = "waits for the next minute's window (the store's clock is real) and holds Redis frozen: to move to TimeProvider",
         ["Gateway.Proxy.Tests/Interactive/InteractiveRateLimitTests.cs"] = "waits for the next minute's window (the store's clock is real): to move to TimeProvider",
-        ["Gateway.Proxy.Tests/Faults/GatewayKillTests.cs"] = PollToMove,
-        ["Gateway.Proxy.Tests/Faults/RecordsKillTests.cs"] = PollToMove,
         ["Gateway.Proxy.Tests/Faults/RedisClusterFailoverTests.cs"] = "paces the traffic of a fault drill",
-        ["Gateway.Proxy.Tests/Faults/StoreOutageTests.cs"] = "paces the traffic of a fault drill, plus " + PollToMove,
+        ["Gateway.Proxy.Tests/Faults/StoreOutageTests.cs"] = "paces the traffic of a fault drill",
         ["Gateway.Oversight.Tests/Notifications/ApprovalNotifierTests.cs"] = "lets the notifier fail against an absent mail server first: to be awaited on its attempts",
         ["Gateway.Store.Tests/AdmissionTraffic.cs"] = "paces generated traffic",
         ["Gateway.Store.Tests/CommandDeadlinesTests.cs"] = "a command deadline against a real Redis: to move to TimeProvider",
-        ["Gateway.Store.Tests/GroupCommitWaiterTests.cs"] = "paces writers of a group commit, plus " + PollToMove,
+        ["Gateway.Store.Tests/GroupCommitWaiterTests.cs"] = "paces writers of a group commit, and a window in which a second reuse would show",
         ["Gateway.Store.Tests/RedisAdmissionBatchTests.cs"] = "lets a Redis DEBUG SLEEP begin (Redis signals nothing for it)",
-        ["Gateway.Store.Tests/RedisOutageTests.cs"] = "paces traffic through an outage, plus " + PollToMove,
+        ["Gateway.Store.Tests/RedisOutageTests.cs"] = "paces traffic through an outage",
     };
 
     [Fact]

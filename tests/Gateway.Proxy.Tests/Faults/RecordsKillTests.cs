@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -115,13 +114,14 @@ public sealed class RecordsKillTests
                 }
             })).ToArray();
 
-            var clock = Stopwatch.StartNew();
-            while (consumed.Count < 12 || votes.Count < 30)
-            {
-                Assert.False(doomed.HasExited, "the gateway exited under load");
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(180), $"only {votes.Count} votes and {consumed.Count} warrant uses acknowledged");
-                await Task.Delay(10);
-            }
+            await Eventually.HoldsAsync(
+                () =>
+                {
+                    Assert.False(doomed.HasExited, "the gateway exited under load");
+                    return Task.FromResult(consumed.Count >= 12 && votes.Count >= 30);
+                },
+                TimeSpan.FromSeconds(180),
+                () => $"only {votes.Count} votes and {consumed.Count} warrant uses acknowledged");
 
             await doomed.KillAsync();
             await Task.WhenAll(workers);

@@ -76,19 +76,12 @@ public sealed class StoreOutageTests : IAsyncLifetime
 
         // Back on the same port: the same gateway process serves again within seconds.
         await _cluster.Redis.StartAsync();
-        var recovered = Stopwatch.StartNew();
         var attempt = 0;
-        while (true)
-        {
-            var probe = await SendAsync(agent, $"recover-{attempt++}");
-            if (probe.Status == HttpStatusCode.OK)
-            {
-                break;
-            }
-
-            Assert.True(recovered.Elapsed < RecoveryDeadline, $"no success {RecoveryDeadline.TotalSeconds} s after Redis came back; last: {(int)probe.Status} {probe.Body}");
-            await Task.Delay(50);
-        }
+        await Gateway.Testing.Eventually.ReturnsAsync(
+            () => SendAsync(agent, $"recover-{attempt++}"),
+            static probe => probe.Status == HttpStatusCode.OK,
+            RecoveryDeadline,
+            probe => $"no success {RecoveryDeadline.TotalSeconds} s after Redis came back; last: {(int)probe!.Status} {probe.Body}");
 
         var after = await FireAsync(agent, "again", tasks: 4, perTask: 5);
         Assert.All(after, r => Assert.True(r.Status == HttpStatusCode.OK, $"after recovery: {(int)r.Status} {r.Body}"));
@@ -138,24 +131,16 @@ public sealed class StoreOutageTests : IAsyncLifetime
         var killed = clock.Elapsed;
 
         // Keep Redis down until at least 8 requests ran entirely inside the outage (counted, not timed).
-        var outageDeadline = killed + RecoveryDeadline;
-        while (results.Count(r => r.Started >= killed) < 8)
-        {
-            Assert.True(clock.Elapsed < outageDeadline, "the traffic stalled during the outage");
-            await Task.Delay(50);
-        }
+        await Gateway.Testing.Eventually.HoldsAsync(
+            () => Task.FromResult(results.Count(r => r.Started >= killed) >= 8), RecoveryDeadline, "the traffic stalled during the outage");
 
         var restarting = clock.Elapsed;
         await _cluster.Redis.StartAsync();
         var restarted = clock.Elapsed;
 
         // Keep the traffic going until it has succeeded for a while after the restart.
-        var deadline = restarted + RecoveryDeadline;
-        while (clock.Elapsed < deadline && !results.Any(r => r.Started > restarted && r.Status == HttpStatusCode.OK))
-        {
-            await Task.Delay(50);
-        }
-
+        await Gateway.Testing.Eventually.HoldsAsync(
+            () => Task.FromResult(results.Any(r => r.Started > restarted && r.Status == HttpStatusCode.OK)), RecoveryDeadline, "no success after Redis came back");
         await Task.Delay(300);
         await stop.CancelAsync();
         await Task.WhenAll(traffic);
