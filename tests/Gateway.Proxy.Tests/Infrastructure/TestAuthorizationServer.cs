@@ -22,7 +22,7 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, (string Challenge, string RedirectUri, string User, string Nonce, string ClientId)> _codes = new();
     private readonly ConcurrentDictionary<string, (string User, string ClientId)> _refreshTokens = new();
-    private readonly RsaSecurityKey _key = new(RSA.Create(2048)) { KeyId = "as-key" };
+    private readonly RsaSecurityKey _key = TestRsaKeys.Next("as-key", []);
     private int _issued;
     private int _refreshes;
 

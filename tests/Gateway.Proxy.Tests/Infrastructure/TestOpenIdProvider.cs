@@ -235,6 +235,12 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         }
     }
 
-    private static RsaSecurityKey NewRsaKey() =>
-        new(RSA.Create(2048)) { KeyId = "rsa-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) };
+    /// <summary>A signing key none of the published keys shares its material with.</summary>
+    private RsaSecurityKey NewRsaKey()
+    {
+        lock (_gate)
+        {
+            return TestRsaKeys.Next("rsa-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), _published);
+        }
+    }
 }
