@@ -49,11 +49,25 @@ public sealed class RedisServer : IAsyncDisposable
     /// Starts a server; <paramref name="password"/> enables AUTH via <c>requirepass</c>. A <paramref name="configFile"/>
     /// is read first (a sentinel needs one it can rewrite: <c>--sentinel</c> in <paramref name="extraArgs"/>).
     /// </summary>
+    /// <remarks>
+    /// A port free when chosen can be bound by another test process before the server binds it (each process keeps only
+    /// its own ports apart): a server that exits for that starts again on another port, three tries in all.
+    /// </remarks>
     public static async Task<RedisServer> StartAsync(string? password = null, string extraArgs = "", string? configFile = null)
     {
-        var server = new RedisServer(FreePort.Next(), password, extraArgs, configFile);
-        await server.StartAsync().ConfigureAwait(false);
-        return server;
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = new RedisServer(FreePort.Next(), password, extraArgs, configFile);
+            try
+            {
+                await server.StartAsync().ConfigureAwait(false);
+                return server;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && server._output.Any(static line => line.Contains("Address already in use", StringComparison.Ordinal)))
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     public async Task StartAsync()
