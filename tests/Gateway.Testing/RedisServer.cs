@@ -49,24 +49,18 @@ public sealed class RedisServer : IAsyncDisposable
     /// Starts a server; <paramref name="password"/> enables AUTH via <c>requirepass</c>. A <paramref name="configFile"/>
     /// is read first (a sentinel needs one it can rewrite: <c>--sentinel</c> in <paramref name="extraArgs"/>).
     /// </summary>
-    /// <remarks>
-    /// A port free when chosen can be bound by another test process before the server binds it (each process keeps only
-    /// its own ports apart): a server that exits for that starts again on another port, three tries in all.
-    /// </remarks>
     public static async Task<RedisServer> StartAsync(string? password = null, string extraArgs = "", string? configFile = null)
     {
-        for (var attempt = 1; ; attempt++)
+        var server = new RedisServer(FreePort.Next(), password, extraArgs, configFile);
+        try
         {
-            var server = new RedisServer(FreePort.Next(), password, extraArgs, configFile);
-            try
-            {
-                await server.StartAsync().ConfigureAwait(false);
-                return server;
-            }
-            catch (InvalidOperationException) when (attempt < 3 && server._output.Any(static line => line.Contains("Address already in use", StringComparison.Ordinal)))
-            {
-                await server.DisposeAsync().ConfigureAwait(false);
-            }
+            await server.StartAsync().ConfigureAwait(false);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -105,17 +99,7 @@ public sealed class RedisServer : IAsyncDisposable
 
         // Not listening yet is asked again; a server that exited stops the wait.
         await Eventually.HoldsAsync(
-            async () =>
-            {
-                if (_process.HasExited)
-                {
-                    return true;
-                }
-
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", Port).ConfigureAwait(false);
-                return true;
-            },
+            async () => _process.HasExited || await ConnectsAsync(Port).ConfigureAwait(false),
             TimeSpan.FromSeconds(10),
             $"redis-server did not listen on port {Port} within 10 s").ConfigureAwait(false);
         if (_process.HasExited)
@@ -123,6 +107,14 @@ public sealed class RedisServer : IAsyncDisposable
             await _process.WaitForExitAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} on port {Port}: {string.Join(" | ", _output)}");
         }
+    }
+
+    // Refused (SocketException) until the server listens: Eventually asks again.
+    private static async Task<bool> ConnectsAsync(int port)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port).ConfigureAwait(false);
+        return true;
     }
 
     private void Keep(string? line)
