@@ -159,7 +159,7 @@ public sealed partial class DurableInMemoryStateStoreTests
     {
         using var store = InMemoryStateStore.OpenDurable(_directory.FullName, _time, sealThresholdChars: 1000);
         await AppendAsync(store, "log:s", 0, 300);
-        await Eventually.HoldsAsync(() => Task.FromResult(store.UnsealedBytes < 1000), TimeSpan.FromSeconds(30), () => $"{store.UnsealedBytes} characters stayed unsealed");
+        await Eventually.HoldsAsync(() => store.UnsealedBytes < 1000, TimeSpan.FromSeconds(30), () => $"{store.UnsealedBytes} characters stayed unsealed");
         Assert.Equal(Entries(0, 300), await store.ReadLogAsync("log:s", 0, 1000));
     }
 

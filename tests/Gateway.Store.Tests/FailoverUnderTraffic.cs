@@ -90,10 +90,10 @@ internal static class FailoverUnderTraffic
     }
 
     public static Task WhenAsync(Func<bool> condition, string failure) =>
-        Eventually.HoldsAsync(() => Task.FromResult(condition()), Deadline, failure);
+        Eventually.HoldsAsync(condition, Deadline, failure);
 
     private static Task WhenAsync(Func<bool> condition, string failure, AdmissionTraffic waited, AdmissionTraffic unwaited) =>
-        Eventually.HoldsAsync(() => Task.FromResult(condition()), Deadline, () => $"{failure}; {Counts(waited, unwaited)}");
+        Eventually.HoldsAsync(condition, Deadline, () => $"{failure}; {Counts(waited, unwaited)}");
 
     // The traffic's counts so far, for a failure message.
     private static string Counts(AdmissionTraffic waited, AdmissionTraffic unwaited) =>

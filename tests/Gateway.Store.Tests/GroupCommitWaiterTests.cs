@@ -166,7 +166,7 @@ public sealed class GroupCommitWaiterTests
     // then a little longer, so that a second reuse would show too.
     private static async Task<int> ReusedOnceSettled(TestWaiter waiter)
     {
-        await Eventually.HoldsAsync(() => Task.FromResult(waiter.Reused > 0), TimeSpan.FromSeconds(10), "the waiter was never reused");
+        await Eventually.HoldsAsync(() => waiter.Reused > 0, TimeSpan.FromSeconds(10), "the waiter was never reused");
         await Task.Delay(50);
         return waiter.Reused;
     }

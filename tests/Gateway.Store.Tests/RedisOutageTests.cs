@@ -106,5 +106,5 @@ public sealed class RedisOutageTests
     }
 
     private static Task EventuallyAsync(Func<bool> condition) =>
-        Eventually.HoldsAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(60), "The condition never held.");
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(60), "The condition never held.");
 }

@@ -121,7 +121,7 @@ public sealed class RedisScriptChannelReplyTests
 
         await server.CloseAsync();
 
-        await Eventually.HoldsAsync(() => Task.FromResult(!channel.IsUsable), Within, "the closed connection still read as open");
+        await Eventually.HoldsAsync(() => !channel.IsUsable, Within, "the closed connection still read as open");
     }
 
     private static CancellationToken Deadline() => new CancellationTokenSource(Within).Token;
@@ -170,7 +170,7 @@ public sealed class RedisScriptChannelReplyTests
         }
 
         public Task WaitForCommandsAsync(int count) =>
-            Eventually.HoldsAsync(() => Task.FromResult(Commands.Count >= count), Within, $"the server never read {count} commands");
+            Eventually.HoldsAsync(() => Commands.Count >= count, Within, $"the server never read {count} commands");
 
         public async Task CloseAsync()
         {

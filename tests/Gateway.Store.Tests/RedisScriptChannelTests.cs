@@ -109,7 +109,7 @@ public sealed class RedisScriptChannelTests
         // The restarted server has no data (no persistence in the test): the idle connection it closed is dropped before
         // anything is sent on it, and the call made on a new one, not refused.
         await server.StartAsync();
-        await Eventually.HoldsAsync(() => Task.FromResult(store.IsConnected), Within, "the client never reconnected");
+        await Eventually.HoldsAsync(() => store.IsConnected, Within, "the client never reconnected");
         await AppendAsync(store, "restart", 0);
         await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
         Assert.Equal(1, await ScriptConnectionsAsync(admin));

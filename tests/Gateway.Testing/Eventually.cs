@@ -17,6 +17,16 @@ public static class Eventually
         return ReturnsAsync(condition, static held => held, within, _ => failure());
     }
 
+    /// <summary>Polls a condition read from memory (a counter, a collection) as above.</summary>
+    public static Task HoldsAsync(Func<bool> condition, TimeSpan within, string failure) => HoldsAsync(condition, within, () => failure);
+
+    /// <summary>As above, the failure described when it happens.</summary>
+    public static Task HoldsAsync(Func<bool> condition, TimeSpan within, Func<string> failure)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        return HoldsAsync(() => Task.FromResult(condition()), within, failure);
+    }
+
     /// <summary>
     /// Polls <paramref name="read"/> every 50 ms until <paramref name="holds"/> accepts what it read, and returns that; throws
     /// <see cref="TimeoutException"/> with <paramref name="failure"/> of the last value read after <paramref name="within"/>.

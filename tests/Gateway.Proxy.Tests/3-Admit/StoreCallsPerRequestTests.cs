@@ -127,7 +127,7 @@ public sealed class StoreCallsPerRequestTests : IAsyncLifetime
         string[] Calls() => [.. _calls.Where(c => c.Request == requestId).Select(c => c.Call)];
         if (settles)
         {
-            await Eventually.HoldsAsync(() => Task.FromResult(Calls().Contains("settle")), TimeSpan.FromSeconds(5), () => "the request's reservation did not settle within 5 s: " + string.Join(", ", Calls()));
+            await Eventually.HoldsAsync(() => Calls().Contains("settle"), TimeSpan.FromSeconds(5), () => "the request's reservation did not settle within 5 s: " + string.Join(", ", Calls()));
         }
 
         return Calls();

@@ -120,7 +120,7 @@ public sealed class ReceiptAndProofTests : IClassFixture<EvidenceGateway>
         {
         }
 
-        await Eventually.HoldsAsync(() => Task.FromResult(!_evidence.Received.IsEmpty), TimeSpan.FromSeconds(20), "no checkpoint was pushed within 20 s");
+        await Eventually.HoldsAsync(() => !_evidence.Received.IsEmpty, TimeSpan.FromSeconds(20), "no checkpoint was pushed within 20 s");
 
         var pushed = Assert.IsType<JsonElement>(_evidence.Received.FirstOrDefault());
         Assert.Equal("gamut.checkpoint", pushed.GetProperty("type").GetString());

@@ -133,7 +133,7 @@ public sealed class EmbeddedRestartTests : IDisposable
             records = verified.GetProperty("records").GetInt64();
             Assert.True(records >= 20, verified.ToString());
             await Eventually.HoldsAsync(
-                () => Task.FromResult(Directory.Exists(logs) && Directory.EnumerateFiles(logs, "*.log").Any(path => new FileInfo(path).Length > 0)),
+                () => Directory.Exists(logs) && Directory.EnumerateFiles(logs, "*.log").Any(path => new FileInfo(path).Length > 0),
                 TimeSpan.FromSeconds(30), "no log was sealed into a file");
             await gateway.KillAsync();
         }
@@ -161,7 +161,7 @@ public sealed class EmbeddedRestartTests : IDisposable
             }
 
             await Eventually.HoldsAsync(
-                () => Task.FromResult(Directory.Exists(exports) && Directory.EnumerateFiles(exports, "*.jsonl").Any()),
+                () => Directory.Exists(exports) && Directory.EnumerateFiles(exports, "*.jsonl").Any(),
                 TimeSpan.FromSeconds(60), () => "retention exported nothing: " + string.Join(", ", Directory.GetFiles(_dataDirectory, "*", SearchOption.AllDirectories)));
             var onFile = Path.Combine(_dataDirectory, "audit");
             Assert.False(Directory.Exists(onFile) && Directory.EnumerateFiles(onFile, "*", SearchOption.AllDirectories).Any(), "the default kept the journal on file");

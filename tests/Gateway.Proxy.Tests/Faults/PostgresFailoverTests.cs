@@ -167,7 +167,8 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
         return ids;
     }
 
-    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+    private static Task WaitUntilAsync(Func<bool> condition, string what) =>
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(45), "timed out waiting for " + what);
 
     private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) =>
         Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(45), "timed out waiting for " + what);

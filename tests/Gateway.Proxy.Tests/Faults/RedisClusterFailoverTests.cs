@@ -175,7 +175,7 @@ public sealed class RedisClusterFailoverTests : IAsyncLifetime
     }
 
     private static Task WhenAsync(Func<bool> condition, string failure) =>
-        Eventually.HoldsAsync(() => Task.FromResult(condition()), Deadline, failure);
+        Eventually.HoldsAsync(condition, Deadline, failure);
 
     private sealed record Outcome(string Id, HttpStatusCode Status, string? MediaType, string? Code, string Body, string? RequestId, HttpRequestMessage Request, long At);
 }

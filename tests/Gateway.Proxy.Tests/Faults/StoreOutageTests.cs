@@ -132,7 +132,7 @@ public sealed class StoreOutageTests : IAsyncLifetime
 
         // Keep Redis down until at least 8 requests ran entirely inside the outage (counted, not timed).
         await Gateway.Testing.Eventually.HoldsAsync(
-            () => Task.FromResult(results.Count(r => r.Started >= killed) >= 8), RecoveryDeadline, "the traffic stalled during the outage");
+            () => results.Count(r => r.Started >= killed) >= 8, RecoveryDeadline, "the traffic stalled during the outage");
 
         var restarting = clock.Elapsed;
         await _cluster.Redis.StartAsync();
@@ -140,7 +140,7 @@ public sealed class StoreOutageTests : IAsyncLifetime
 
         // Keep the traffic going until it has succeeded for a while after the restart.
         await Gateway.Testing.Eventually.HoldsAsync(
-            () => Task.FromResult(results.Any(r => r.Started > restarted && r.Status == HttpStatusCode.OK)), RecoveryDeadline, "no success after Redis came back");
+            () => results.Any(r => r.Started > restarted && r.Status == HttpStatusCode.OK), RecoveryDeadline, "no success after Redis came back");
         await Task.Delay(300);
         await stop.CancelAsync();
         await Task.WhenAll(traffic);

@@ -134,12 +134,12 @@ public sealed class NativeHeapTrimmerTests
         await first.StartAsync(CancellationToken.None);
         await second.StartAsync(CancellationToken.None);
 
-        await Eventually.HoldsAsync(() => Task.FromResult(Skips() >= 10), TimeSpan.FromSeconds(30), "the trimmers did not tick");
+        await Eventually.HoldsAsync(() => Skips() >= 10, TimeSpan.FromSeconds(30), "the trimmers did not tick");
         Assert.Equal(1, Volatile.Read(ref trims));
 
         clock.Advance(TimeSpan.FromMilliseconds(10));
         var skipped = Skips();
-        await Eventually.HoldsAsync(() => Task.FromResult(Skips() >= skipped + 10), TimeSpan.FromSeconds(30), "the trimmers did not tick again");
+        await Eventually.HoldsAsync(() => Skips() >= skipped + 10, TimeSpan.FromSeconds(30), "the trimmers did not tick again");
         await first.StopAsync(CancellationToken.None);
         await second.StopAsync(CancellationToken.None);
 

@@ -210,7 +210,7 @@ public sealed class McpLimitsTests : IAsyncLifetime
 
     // Waits on the condition itself; the bound is only liveness (a loaded machine may take seconds), never a speed requirement.
     private static Task WaitUntilAsync(Func<bool> condition) =>
-        Eventually.HoldsAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(60), "the condition did not hold within 60 s");
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(60), "the condition did not hold within 60 s");
 
     // A call's answer reaches its client just before the gateway counts the call ended (the count drops in the call's
     // finally): what comes next waits until the demo agent has no call in flight, so it meets the limits with none.
@@ -218,7 +218,7 @@ public sealed class McpLimitsTests : IAsyncLifetime
     {
         var sessions = _mcp.Gateway.Host.Services.GetRequiredService<McpSessions>();
         return Eventually.HoldsAsync(
-            () => Task.FromResult(sessions.CallsInFlight("demo", DemoBundle.Agent) == 0),
+            () => sessions.CallsInFlight("demo", DemoBundle.Agent) == 0,
             TimeSpan.FromSeconds(60),
             () => $"the demo agent still has {sessions.CallsInFlight("demo", DemoBundle.Agent)} call(s) in flight on /mcp after 60 s");
     }

@@ -176,7 +176,7 @@ public sealed class McpLiveTests : IAsyncLifetime
     {
         _mcp.Notes.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var held = _mcp.PostRawAsync("""{"jsonrpc":"2.0","id":41,"method":"tools/call","params":{"name":"notes__find","arguments":{"text":"long"}}}""");
-        await Gateway.Testing.Eventually.HoldsAsync(() => Task.FromResult(!_mcp.Notes.Calls.IsEmpty), TimeSpan.FromSeconds(5), "the call did not reach the server within 5 s");
+        await Gateway.Testing.Eventually.HoldsAsync(() => !_mcp.Notes.Calls.IsEmpty, TimeSpan.FromSeconds(5), "the call did not reach the server within 5 s");
 
         await _mcp.PostRawAsync("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":41,"reason":"the user changed their mind"}}""");
 

@@ -214,7 +214,7 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
     }
 
     private static Task WaitForAsync(Func<bool> condition) =>
-        Eventually.HoldsAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(10), "the condition did not hold within 10 s");
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(10), "the condition did not hold within 10 s");
 
     [Fact]
     public async Task ReadResource_PermittedServer_ReachesItWithItsOwnUriAndIsRedacted()

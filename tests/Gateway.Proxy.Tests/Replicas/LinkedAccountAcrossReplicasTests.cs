@@ -79,7 +79,7 @@ public sealed class LinkedAccountAcrossReplicasTests : IAsyncLifetime
         _server.RefreshGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var calls = Enumerable.Range(0, 50).Select(i => CallAsync(i % 2, "c-" + i)).ToList();
-        await Gateway.Testing.Eventually.HoldsAsync(() => Task.FromResult(_server.Refreshes >= 1), TimeSpan.FromSeconds(30), "no refresh arrived");
+        await Gateway.Testing.Eventually.HoldsAsync(() => _server.Refreshes >= 1, TimeSpan.FromSeconds(30), "no refresh arrived");
         _server.RefreshGate.SetResult();
         var responses = await Task.WhenAll(calls);
 
@@ -140,7 +140,7 @@ public sealed class LinkedAccountAcrossReplicasTests : IAsyncLifetime
         await SeedAsync(accessToken, _server.IssueRefreshToken("upstream-erin"), TimeSpan.FromSeconds(20));
         _server.RefreshGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var refreshing = CallAsync(1, "c-1");
-        await Gateway.Testing.Eventually.HoldsAsync(() => Task.FromResult(_server.Refreshes >= 1), TimeSpan.FromSeconds(30), "no refresh arrived");
+        await Gateway.Testing.Eventually.HoldsAsync(() => _server.Refreshes >= 1, TimeSpan.FromSeconds(30), "no refresh arrived");
         return refreshing;
     }
 

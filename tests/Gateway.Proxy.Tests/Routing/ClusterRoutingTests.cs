@@ -131,5 +131,5 @@ public sealed class ClusterRoutingTests
     });
 
     private static Task EventuallyAsync(Func<bool> condition, string what) =>
-        Gateway.Testing.Eventually.HoldsAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(60), "timed out waiting until " + what);
+        Gateway.Testing.Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(60), "timed out waiting until " + what);
 }

@@ -31,7 +31,7 @@ public sealed class DataFileModeTests
 
         // The store sink's records reach their log file once a background sealing has moved them there.
         await Gateway.Testing.Eventually.HoldsAsync(
-            () => Task.FromResult(Files().Any(f => f.Contains(auditFiles, StringComparison.Ordinal))), TimeSpan.FromSeconds(30), "no audit file under " + auditFiles);
+            () => Files().Any(f => f.Contains(auditFiles, StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "no audit file under " + auditFiles);
         var files = Files();
         var directories = Directory.GetDirectories(dataDirectory, "*", SearchOption.AllDirectories);
 

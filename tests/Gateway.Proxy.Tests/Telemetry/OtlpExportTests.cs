@@ -118,8 +118,7 @@ public sealed class OtlpExportTests
     private static async Task<T> EventuallyAsync<T>(Func<T?> probe, string what, OtlpReceiver receiver)
         where T : class
     {
-        T? found = null;
-        await Eventually.HoldsAsync(() => Task.FromResult((found = probe()) is not null), Patience, () =>
+        var found = await Eventually.ReturnsAsync(() => Task.FromResult(probe()), static found => found is not null, Patience, _ =>
         {
             var spans = string.Join(", ", receiver.Spans.Select(s => s.Name).Distinct());
             var metrics = string.Join(", ", receiver.Metrics.Select(m => m.Name).Distinct());

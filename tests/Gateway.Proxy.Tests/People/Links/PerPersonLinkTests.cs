@@ -206,7 +206,7 @@ public sealed class PerPersonLinkTests
         gw.Server.AccessTokenLifetime = 3600;
         gw.Server.RefreshGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var calls = Enumerable.Range(0, 50).Select(i => gw.CallAsync("erin", "c-" + i)).ToList();
-        await Eventually.HoldsAsync(() => Task.FromResult(gw.Server.Refreshes >= 1), TimeSpan.FromSeconds(30), "no refresh arrived");
+        await Eventually.HoldsAsync(() => gw.Server.Refreshes >= 1, TimeSpan.FromSeconds(30), "no refresh arrived");
         gw.Server.RefreshGate.SetResult();
         var responses = await Task.WhenAll(calls);
 
