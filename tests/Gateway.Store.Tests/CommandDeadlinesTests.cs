@@ -1,16 +1,23 @@
-using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Store.Tests;
 
 /// <summary>Redis calls share one cancellation source per slice of the command timeout instead of a timer each.</summary>
 public sealed class CommandDeadlinesTests
 {
+    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(400);
+    private static readonly TimeSpan Slice = Timeout / CommandDeadlines.SliceDivisor;
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
+
+    private readonly FakeTimeProvider _clock = new();
+
     [Fact]
     public void Next_CallsInOneSlice_ShareOneToken()
     {
-        var deadlines = new CommandDeadlines(TimeSpan.FromMinutes(8), TimeProvider.System);
+        var deadlines = new CommandDeadlines(Timeout, _clock);
 
         var first = deadlines.Next();
+        _clock.Advance(Slice - Tick);
         var second = deadlines.Next();
 
         Assert.Equal(first, second);
@@ -19,28 +26,37 @@ public sealed class CommandDeadlinesTests
     }
 
     [Fact]
-    public async Task Next_AfterItsSlice_OpensAnotherToken()
+    public void Next_AfterItsSlice_OpensAnotherToken()
     {
-        var deadlines = new CommandDeadlines(TimeSpan.FromMilliseconds(400), TimeProvider.System);
+        var deadlines = new CommandDeadlines(Timeout, _clock);
         var first = deadlines.Next();
 
-        await Task.Delay(TimeSpan.FromMilliseconds(400 / CommandDeadlines.SliceDivisor + 20));
+        _clock.Advance(Slice);
 
         Assert.NotEqual(first, deadlines.Next());
     }
 
     [Fact]
-    public async Task Next_Token_CancelledNoSoonerThanTheTimeoutAndThenCancelled()
+    public void Next_Token_CancelledNoSoonerThanTheTimeout()
     {
-        var timeout = TimeSpan.FromMilliseconds(300);
-        var deadlines = new CommandDeadlines(timeout, TimeProvider.System);
-        var clock = Stopwatch.StartNew();
+        var deadlines = new CommandDeadlines(Timeout, _clock);
+        _clock.Advance(Slice - Tick);
+
+        // The last call of the slice gets the least time: still the whole timeout.
         var token = deadlines.Next();
-        var cancelled = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var registration = token.Register(() => cancelled.TrySetResult(clock.Elapsed));
+        _clock.Advance(Timeout - Tick);
 
-        var after = await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(token.IsCancellationRequested);
+    }
 
-        Assert.True(after >= timeout, $"cancelled after {after.TotalMilliseconds} ms, before the {timeout.TotalMilliseconds} ms timeout");
+    [Fact]
+    public void Next_Token_CancelledNoLaterThanTheTimeoutAndOneSlice()
+    {
+        var deadlines = new CommandDeadlines(Timeout, _clock);
+        var token = deadlines.Next();
+
+        _clock.Advance(Timeout + Slice);
+
+        Assert.True(token.IsCancellationRequested);
     }
 }

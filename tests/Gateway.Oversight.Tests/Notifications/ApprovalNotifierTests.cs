@@ -8,7 +8,9 @@ using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace Gateway.Oversight.Tests.Notifications;
@@ -42,7 +44,7 @@ public sealed class ApprovalNotifierTests
             var request = await CreateAsync(service);
 
             var link = "https://gateway.example.com/console/demo/approvals/" + request.Id;
-            await Eventually.HoldsAsync(() => Task.FromResult(bodies.Count >= 2), TimeSpan.FromSeconds(20), () => "webhook calls: " + bodies.Count);
+            await Eventually.HoldsAsync(() => bodies.Count >= 2, TimeSpan.FromSeconds(20), () => "webhook calls: " + bodies.Count);
             Assert.All(bodies, body =>
             {
                 Assert.StartsWith("{\"text\":", body, StringComparison.Ordinal);
@@ -50,7 +52,7 @@ public sealed class ApprovalNotifierTests
                 Assert.Contains("demo-agent asks to refund 25.00 (currency not given) on order A-1", body, StringComparison.Ordinal);
                 Assert.DoesNotContain("[REDACTED", body, StringComparison.Ordinal);
             });
-            await Eventually.HoldsAsync(() => Task.FromResult(smtp.Received.Contains(link, StringComparison.Ordinal)), TimeSpan.FromSeconds(20), () => "SMTP received: " + smtp.Received);
+            await Eventually.HoldsAsync(() => smtp.Received.Contains(link, StringComparison.Ordinal), TimeSpan.FromSeconds(20), () => "SMTP received: " + smtp.Received);
             Assert.Contains("bob@example.com", smtp.Received, StringComparison.Ordinal);
             Assert.DoesNotContain("carol@example.com", smtp.Received, StringComparison.Ordinal);
             // A long subject is folded (RFC 5322 §2.2.3): unfolded, it is the sentence.
@@ -67,7 +69,8 @@ public sealed class ApprovalNotifierTests
     public async Task CreateAsync_RelayDownAtFirst_ApprovalOpensAtOnceAndMailArrivesWhenRelayStarts()
     {
         var port = FreePort.Next();
-        var (service, notifier) = Build(Options(null, port));
+        var logs = new FakeLogger<ApprovalNotifier>();
+        var (service, notifier) = Build(Options(null, port), logger: logs);
         await notifier.StartAsync(CancellationToken.None);
         try
         {
@@ -76,9 +79,11 @@ public sealed class ApprovalNotifierTests
             Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(2), "creating the approval waited for the channel");
             Assert.Equal(ApprovalStatus.Pending, (await service.GetAsync(Tenant, request.Id))!.Status);
 
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            // The notifier fails against the absent relay first (attempt 1 logged as failed, the entry due again).
+            await Eventually.HoldsAsync(() => logs.Collector.GetSnapshot().Any(static r => r.Id.Id == 4901), TimeSpan.FromSeconds(20),
+                "no failed attempt against the absent relay");
             await using var smtp = await AiosmtpdServer.StartAsync(port);
-            await Eventually.HoldsAsync(() => Task.FromResult(smtp.Received.Contains("/console/demo/approvals/" + request.Id, StringComparison.Ordinal)),
+            await Eventually.HoldsAsync(() => smtp.Received.Contains("/console/demo/approvals/" + request.Id, StringComparison.Ordinal),
                 TimeSpan.FromSeconds(20), () => "SMTP received: " + smtp.Received);
         }
         finally
@@ -115,12 +120,13 @@ public sealed class ApprovalNotifierTests
         },
     };
 
-    private static (ApprovalService Service, ApprovalNotifier Notifier) Build(ApprovalNotificationOptions options, ApprovalNotificationOutbox? outbox = null)
+    private static (ApprovalService Service, ApprovalNotifier Notifier) Build(ApprovalNotificationOptions options, ApprovalNotificationOutbox? outbox = null,
+        ILogger<ApprovalNotifier>? logger = null)
     {
         var wrapped = MsOptions.Create(options);
         var http = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
         var notifier = new ApprovalNotifier(outbox ?? new ApprovalNotificationOutbox(options.OutboxCapacity),
-            [new WebhookApprovalChannel(http), new EmailApprovalChannel(wrapped)], wrapped, TimeProvider.System, NullLogger<ApprovalNotifier>.Instance);
+            [new WebhookApprovalChannel(http), new EmailApprovalChannel(wrapped)], wrapped, TimeProvider.System, logger ?? NullLogger<ApprovalNotifier>.Instance);
         var state = new InMemoryStateStore(TimeProvider.System);
         var store = new NotifyingApprovalStore(new StateStoreApprovalStore(state), notifier);
         var service = new ApprovalService(store, state, new WarrantSigner(TestKeys.Keys), new EqualPolicyDigestsOnly(), TimeProvider.System,

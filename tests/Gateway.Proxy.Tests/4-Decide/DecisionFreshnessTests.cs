@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Telemetry;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
 
@@ -70,9 +72,13 @@ public sealed class DecisionFreshnessTests : IAsyncLifetime
         var before = await EvaluateAsync(body);
         var digest = DecisionJson.PolicyDigest(before);
 
+        using var reloads = new MetricCollector<long>(_gw.Host.Services.GetRequiredService<GatewayMetrics>().PolicyReloads);
+
         _gw.Bundle.Rewrite(text => text.Replace("environment: dev", "environment: dev\nenvironmnet: prod", StringComparison.Ordinal));
+        // The gateway's own watcher sees the change and refuses it; reloading by hand then names the errors.
+        await Eventually.HoldsAsync(() => reloads.GetMeasurementSnapshot().Any(static m => Equals(m.Tags["result"], "refused")),
+            TimeSpan.FromSeconds(60), "the watcher did not refuse the invalid bundle within 60 s");
         var errors = await _gw.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1)); // let the watcher's own reload attempt pass too
 
         Assert.Contains(errors, e => e.Code == "unknown_key");
         var after = await EvaluateAsync(body);

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Gateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Interactive;
 
@@ -16,11 +18,15 @@ public sealed class InteractiveRateLimitTests : IAsyncLifetime
 
     private InteractiveGateway _gw = null!;
 
+    // The limiter's windows are whole minutes of the gateway's clock: held in the middle of one, every request of a test
+    // falls in the same window however long the machine takes.
+    private readonly ManualTimeProvider _clock = new(MiddleOfThisMinute());
+
     public async Task InitializeAsync() => _gw = await InteractiveGateway.StartAsync(dynamicRegistration: true, [], settings: new Dictionary<string, string?>
     {
         ["Gateway:AccessTokens:AuthorizationsPerMinute"] = Authorizations.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Gateway:AccessTokens:RegistrationsPerMinute"] = Registrations.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    });
+    }, configure: builder => builder.Services.AddSingleton<TimeProvider>(_clock));
 
     public async Task DisposeAsync() => await _gw.DisposeAsync();
 
@@ -48,31 +54,23 @@ public sealed class InteractiveRateLimitTests : IAsyncLifetime
         await AssertLimitedAsync(over);
     }
 
-    /// <summary>
-    /// <paramref name="limit"/> requests and one more, all in one minute window (the limiter's: whole UTC minutes; tried
-    /// again once when a minute turned while they ran): the first ones' statuses, and the last answer.
-    /// </summary>
+    /// <summary><paramref name="limit"/> requests and one more, in one window: the first ones' statuses, and the last answer.</summary>
     private static async Task<(List<HttpStatusCode> Within, HttpResponseMessage Over)> WithinOneWindowAsync(int limit, Func<Task<HttpResponseMessage>> send)
     {
-        for (var attempt = 0; ; attempt++)
+        var within = new List<HttpStatusCode>();
+        for (var i = 0; i < limit; i++)
         {
-            var minute = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60;
-            var within = new List<HttpStatusCode>();
-            for (var i = 0; i < limit; i++)
-            {
-                using var response = await send();
-                within.Add(response.StatusCode);
-            }
-
-            var over = await send();
-            if (DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 == minute || attempt == 1)
-            {
-                return (within, over);
-            }
-
-            over.Dispose();
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            using var response = await send();
+            within.Add(response.StatusCode);
         }
+
+        return (within, await send());
+    }
+
+    private static DateTimeOffset MiddleOfThisMinute()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 30, TimeSpan.Zero);
     }
 
     private static async Task AssertLimitedAsync(HttpResponseMessage over)
@@ -82,8 +80,8 @@ public sealed class InteractiveRateLimitTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.TooManyRequests, over.StatusCode);
             var error = JsonDocument.Parse(await over.Content.ReadAsStringAsync()).RootElement;
             Assert.Equal("temporarily_unavailable", error.GetProperty("error").GetString());
-            var retryAfter = over.Headers.RetryAfter!.Delta!.Value;
-            Assert.InRange(retryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+            // The window's end: half a minute after the clock held at its middle.
+            Assert.Equal(TimeSpan.FromSeconds(30), over.Headers.RetryAfter!.Delta);
         }
     }
 }
