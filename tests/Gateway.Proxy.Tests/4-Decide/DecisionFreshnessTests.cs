@@ -76,8 +76,9 @@ public sealed class DecisionFreshnessTests : IAsyncLifetime
 
         _gw.Bundle.Rewrite(text => text.Replace("environment: dev", "environment: dev\nenvironmnet: prod", StringComparison.Ordinal));
         // The gateway's own watcher sees the change and refuses it; reloading by hand then names the errors.
-        await Eventually.HoldsAsync(() => reloads.GetMeasurementSnapshot().Any(static m => Equals(m.Tags["result"], "refused")),
-            TimeSpan.FromSeconds(60), "the watcher did not refuse the invalid bundle within 60 s");
+        await Eventually.HoldsAsync(() => reloads.GetMeasurementSnapshot().Any(static m => m.Tags.TryGetValue("result", out var result) && Equals(result, "refused")),
+            TimeSpan.FromSeconds(60), () => "the watcher did not refuse the invalid bundle within 60 s; reloads counted: "
+                + string.Join(", ", reloads.GetMeasurementSnapshot().Select(static m => string.Join(' ', m.Tags.Select(static t => t.Key + "=" + t.Value)))));
         var errors = await _gw.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync();
 
         Assert.Contains(errors, e => e.Code == "unknown_key");
