@@ -24,12 +24,12 @@ public static class FreePort
     private static readonly Dictionary<int, FileStream> Reserved = [];
 
     /// <summary>Where the reservations of every test process on this machine are kept.</summary>
-    public static string ReservationDirectory { get; } = Path.Combine(Path.GetTempPath(), "gw-ports-" + Environment.UserName);
+    public static string ReservationDirectory { get; } =
+        Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "gw-ports-" + Environment.UserName)).FullName;
 
     /// <summary>A port nothing listens on and no test process holds; this process holds it from now on.</summary>
     public static int Next()
     {
-        Directory.CreateDirectory(ReservationDirectory);
         for (var attempt = 0; attempt < 1_000; attempt++)
         {
             var port = Random.Shared.Next(Lowest, EphemeralLow);
@@ -52,6 +52,21 @@ public static class FreePort
         }
 
         throw new InvalidOperationException($"No free loopback port between {Lowest} and {EphemeralLow} in 1000 tries.");
+    }
+
+    /// <summary>Whether a server accepts connections on loopback <paramref name="port"/> (refused: not yet, or no more).</summary>
+    public static async Task<bool> ListensAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     private static bool TryReserve(int port, [NotNullWhen(true)] out FileStream? reservation)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace Gateway.Testing;
 
@@ -99,7 +98,7 @@ public sealed class RedisServer : IAsyncDisposable
 
         // Not listening yet is asked again; a server that exited stops the wait.
         await Eventually.HoldsAsync(
-            async () => _process.HasExited || await ConnectsAsync(Port).ConfigureAwait(false),
+            async () => _process.HasExited || await FreePort.ListensAsync(Port).ConfigureAwait(false),
             TimeSpan.FromSeconds(10),
             $"redis-server did not listen on port {Port} within 10 s").ConfigureAwait(false);
         if (_process.HasExited)
@@ -107,14 +106,6 @@ public sealed class RedisServer : IAsyncDisposable
             await _process.WaitForExitAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} on port {Port}: {string.Join(" | ", _output)}");
         }
-    }
-
-    // Refused (SocketException) until the server listens: Eventually asks again.
-    private static async Task<bool> ConnectsAsync(int port)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", port).ConfigureAwait(false);
-        return true;
     }
 
     private void Keep(string? line)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using Gateway.Testing;
 
@@ -58,16 +57,7 @@ internal sealed class AiosmtpdServer : IAsyncDisposable
                 throw new InvalidOperationException("aiosmtpd exited: " + server.Received);
             }
 
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync("127.0.0.1", chosen);
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
+            return await FreePort.ListensAsync(chosen);
         }, TimeSpan.FromSeconds(20), () => "aiosmtpd did not listen on 127.0.0.1:" + chosen + ": " + server.Received);
         return server;
     }
