@@ -8,8 +8,8 @@ namespace Gateway.Proxy.Tests.Architecture;
 /// <c>Task.Delay</c> or <c>Thread.Sleep</c>: a fixed wait is too short on a loaded machine and too long everywhere else.
 /// No test source under tests/ names either in its code, except the files listed here, each with its reason: the poll of
 /// <c>Eventually</c> itself, simulated slow peers (a slow client, an upstream that paces its stream: what is under test,
-/// not a wait for it; cancelled with the request), paced traffic and observation windows, and the waits not yet moved to
-/// <c>TimeProvider</c> (to be moved, and then removed from the list: a listed file that no longer waits fails the list).
+/// not a wait for it; cancelled with the request), paced traffic, observation windows, and a wait on a clock no test
+/// moves (Redis's own). A listed file that no longer waits fails the list.
 /// </summary>
 public sealed partial class FixedWaitTests
 {

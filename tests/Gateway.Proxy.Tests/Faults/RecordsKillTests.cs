@@ -118,7 +118,7 @@ public sealed class RecordsKillTests
                 () =>
                 {
                     Assert.False(doomed.HasExited, "the gateway exited under load");
-                    return Task.FromResult(consumed.Count >= 12 && votes.Count >= 30);
+                    return consumed.Count >= 12 && votes.Count >= 30;
                 },
                 TimeSpan.FromSeconds(180),
                 () => $"only {votes.Count} votes and {consumed.Count} warrant uses acknowledged");
