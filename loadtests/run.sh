@@ -633,10 +633,12 @@ run() {
     # workload (a sleep) lives, and that sleep is ended once wrk is done; perf then writes its counts and exits. A window
     # of the run's length would not do: wrk loads its corpus before its clock starts, so such a window ends before the
     # run does (it undercounted by up to half). No signal goes to perf itself.
+    # perf runs its sleep only once every counter is open and enabled (for each thread of the process: seconds on a busy
+    # machine), so wrk starts when the sleep does: a row that ended before the sleep existed left perf nothing to end but a
+    # kill, and no counts (one row of a loaded CI run on 2026-12-02 had none).
     perf stat -x, -e "$syscall_events" -p "$target_pid" -o "$syscalls_csv" -- sleep 86400 >/dev/null 2>&1 &
     syscalls_pid="$!"
-    for _ in $(seq 1 100); do [[ -s "$syscalls_csv" ]] && break; sleep 0.02; done
-    sleep 0.1
+    for _ in $(seq 1 1500); do pgrep -P "$syscalls_pid" -x sleep >/dev/null && break; kill -0 "$syscalls_pid" 2>/dev/null || break; sleep 0.02; done
   fi
   local header=""
   [[ "$target" == gateway ]] && header="$(allow_header "$kind")"
