@@ -101,7 +101,7 @@ public sealed class RedisConnection : IAsyncDisposable
     /// <summary>Wraps a client-side failure as the store's one exception type, naming the last connection failure.</summary>
     internal StateStoreUnavailableException Unavailable(Exception error)
     {
-        var reason = RefusalReason(_authenticationFailure, _lastFailure, _firstConnect) is { } failure ? $" (last connection failure: {failure})" : string.Empty;
+        var reason = RefusalReason(_authenticationFailure ?? AuthenticationFailureIn(error), _lastFailure, _firstConnect) is { } failure ? $" (last connection failure: {failure})" : string.Empty;
         return new StateStoreUnavailableException($"Redis at {Endpoint} is unavailable: {error.Message}{reason}", error);
     }
 
@@ -182,6 +182,21 @@ public sealed class RedisConnection : IAsyncDisposable
 
         // Behind Sentinel a primary that fails may have been replaced: ask the sentinels now rather than within a second.
         _sentinelPrimary?.Nudge();
+    }
+
+    // A command refused for want of a connection may carry the endpoint's last failure, an authentication failure among
+    // them, before any event or connect log line has reported it.
+    private static string? AuthenticationFailureIn(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            if (current is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } failure)
+            {
+                return $"{failure.FailureType}: {Innermost(failure).Message}";
+            }
+        }
+
+        return null;
     }
 
     // The client's summary names the connection; the innermost error is the server's or the socket's reason.
