@@ -30,13 +30,12 @@ public sealed class ExchangedTokenCacheTests
         var deadPort = FreePort.Next();
         var logs = new FakeLogCollector();
         // HybridCache's own log too, so that a failure says what the cache did with the unreachable Redis.
-        using var services = HybridCaches.Services(new RedisCache(Options.Create(new RedisCacheOptions
+        using var services = Services(new RedisCache(Options.Create(new RedisCacheOptions
         {
             Configuration = $"127.0.0.1:{deadPort},abortConnect=false,connectTimeout=200,asyncTimeout=200,syncTimeout=200,connectRetry=0",
         })), new FakeLoggerProvider(logs));
         var time = new ManualTimeProvider(Now);
-        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(new FakeLoggerProvider(logs)));
-        var cache = new ExchangedTokenCache(services.GetRequiredService<HybridCache>(), DataKeys(), time, loggers.CreateLogger<ExchangedTokenCache>());
+        var cache = new ExchangedTokenCache(services.GetRequiredService<HybridCache>(), DataKeys(), time, services.GetRequiredService<ILogger<ExchangedTokenCache>>());
         var key = ExchangedTokenCache.Key("demo", "https://idp.example", "erin", "crm-api");
 
         var started = Stopwatch.GetTimestamp();
@@ -86,7 +85,8 @@ public sealed class ExchangedTokenCacheTests
         Assert.NotEqual(key, ExchangedTokenCache.Key("demo", "https://idp.example", "carl@example.com", "crm-api"));
     }
 
-    private static ServiceProvider Services(Microsoft.Extensions.Caching.Distributed.IDistributedCache? distributed) => HybridCaches.Services(distributed);
+    private static ServiceProvider Services(Microsoft.Extensions.Caching.Distributed.IDistributedCache? distributed, ILoggerProvider? logs = null) =>
+        HybridCaches.Services(distributed, logs);
 
     private static EncryptionKeyRing DataKeys() => new(DataEncryptionKey.Generate());
 }
