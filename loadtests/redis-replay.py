@@ -8,8 +8,9 @@ CAPTURE is the `MONITOR` output of a run (`LOADTEST_REDIS_MONITOR=1` writes it t
 moment its redis-server is up, so that the gateway's `SCRIPT LOAD`s are in it). The top-level commands the gateway sent
 (not those its scripts ran) are sent again, in order, to a fresh redis-server on a free loopback port (or to --port),
 one at a time. The audit group's scripts (`AppendAdmit`, `Append`) are told by the bodies of the capture's `SCRIPT LOAD`s
-and `EVAL`s; before each call of one the chain's expected length is set to the stream's length on this server, so that
-every call appends as it did in the run. `--script FILE` runs that script in place of `AppendAdmit` (a cut-down variant, to
+and `EVAL`s; before each call of one the chain's expected length is set to the stream's length on this server when the
+call appended in the run (the capture shows its script's `XADD`s after it), and to -1 when it did not (a writer that
+lost a race for the chain's next index), so that every call appends, or not, as it did in the run. `--script FILE` runs that script in place of `AppendAdmit` (a cut-down variant, to
 see what a part costs), `--append-script FILE` in place of `Append`: every call of the script it stands in for, the
 `EVAL`s a client sent after a `NOSCRIPT` included, so that a variant that keeps state of its own for the next call (a key
 both scripts write) sees every append; `--pace` sleeps before each counted call (a fixed rate's gaps).
@@ -63,15 +64,25 @@ def unescape(text):
 
 
 def commands(path):
-    """The top-level commands of a MONITOR capture, each a list of bytes."""
+    """The top-level commands of a MONITOR capture, each a list of bytes, with the names of the commands its script ran
+    (the `lua` lines after it, upper case)."""
+    pending, ran = None, []
     with open(path, encoding="utf-8", errors="surrogateescape") as handle:
         for line in handle:
             head, _, rest = line.partition("]")
-            if not rest or " lua" in head:
+            if not rest:
                 continue
             args = [unescape(m) for m in ARGUMENT.findall(rest)]
-            if args:
-                yield args
+            if not args:
+                continue
+            if " lua" in head:
+                ran.append(args[0].upper())
+                continue
+            if pending is not None:
+                yield pending, ran
+            pending, ran = args, []
+    if pending is not None:
+        yield pending, ran
 
 
 def script_figures(redis):
@@ -90,11 +101,15 @@ def kind_of(body):
     return next((kind for kind, marker in KIND_MARKERS if marker in body), None)
 
 
-def fix_expected_length(redis, args, kind):
-    """Sets an audit group call's expected length to its stream's (KEYS[1]) length on this server."""
+def fix_expected_length(redis, args, kind, appended_in_run):
+    """Sets an audit group call's expected length to its stream's (KEYS[1]) length on this server when it appended in the
+    run, else to -1, which no stream's length matches."""
     keys = int(args[2])
     at = 3 + keys + EXPECTED_LENGTH_AT[kind]
     if keys == 0 or at >= len(args):
+        return
+    if not appended_in_run:
+        args[at] = b"-1"
         return
     length = redis.call("XLEN", args[3])
     if isinstance(length, bytes):
@@ -115,8 +130,9 @@ def replay_on(redis, capture, first, last, scripts, pace):
     variants = {kind: redis.call("SCRIPT", "LOAD", open(path, "rb").read()) for kind, path in scripts.items() if path}
     kinds = {}
     seen, counted, appended, missing = 0, 0, 0, 0
-    for args in commands(capture):
+    for args, ran in commands(capture):
         name = args[0].upper()
+        appended_in_run = b"XADD" in ran
         if name not in REPLAYED:
             continue
         if name == b"SCRIPT" and len(args) == 3 and args[1].upper() == b"LOAD":
@@ -124,7 +140,7 @@ def replay_on(redis, capture, first, last, scripts, pace):
         if name == b"EVAL" and len(args) > 2:
             kinds[hashlib.sha1(args[1]).hexdigest().encode()] = kind = kind_of(args[1])
             if kind:
-                fix_expected_length(redis, args, kind)
+                fix_expected_length(redis, args, kind, appended_in_run)
             if kind in variants:
                 args = [b"EVALSHA", variants[kind]] + args[2:]
         if name == b"EVALSHA":
@@ -137,7 +153,7 @@ def replay_on(redis, capture, first, last, scripts, pace):
             if kind in variants:
                 args[1] = variants[kind]
             if kind:
-                fix_expected_length(redis, args, kind)
+                fix_expected_length(redis, args, kind, appended_in_run)
             if seen >= first and pace:
                 time.sleep(pace)
         reply = redis.send(*args)

@@ -78,6 +78,18 @@ class RedisReplayTests(unittest.TestCase):
         self.assertIn('{"seq":1,"q":"a\\"b"}', entry, "an argument reads back as the client sent it")
         self.assertGreater(out["usec_per_call"], 0)
 
+    def test_replay_callThatDidNotAppendInTheRunDoesNotAppend(self):
+        # The run's second call lost the race for the chain's next index: its script ran no XADD.
+        lost = line(b"EVALSHA", self.sha, b"1", b"gw:{demo}:audit:vm", b"7", b'{"seq":"lost"}')
+        calls = self.calls(2)
+        path = self.capture([line(b"SCRIPT", b"LOAD", APPEND), calls[0], calls[1], lost, line(b"XLEN", b"gw:{demo}:audit:vm", client="lua"), calls[2], calls[3]])
+
+        out = replay.replay(path, self.redis)
+
+        self.assertEqual((out["calls"], out["appended"]), (3, 2))
+        self.assertEqual(redis_cli(self.redis, "XLEN", "gw:{demo}:audit:vm").strip(), "2")
+        self.assertNotIn("lost", redis_cli(self.redis, "XRANGE", "gw:{demo}:audit:vm", "-", "+"))
+
     def test_replay_fromAndToCountTheirWindowOnly(self):
         path = self.capture([line(b"SCRIPT", b"LOAD", APPEND)] + self.calls(5))
 
@@ -97,8 +109,9 @@ class RedisReplayTests(unittest.TestCase):
             handle.write(APPEND.replace(b"return append(", b"redis.call('INCR', 'variant-runs')\nreturn append("))
         # The run's first call sent the script itself (EVAL, after a NOSCRIPT), the next two its SHA.
         first = line(b"EVAL", APPEND, b"1", b"gw:{demo}:audit:vm", b"100", b'{"seq":0}')
+        ran = line(b"XADD", b"gw:{demo}:audit:vm", b"1-0", b"e", b"x", client="lua")
 
-        out = replay.replay(self.capture([first] + self.calls(3)[2:]), self.redis, append_script=variant)
+        out = replay.replay(self.capture([first, ran] + self.calls(3)[2:]), self.redis, append_script=variant)
 
         self.assertEqual((out["calls"], out["appended"]), (2, 2))
         self.assertEqual(redis_cli(self.redis, "GET", "variant-runs").strip(), "3", "the variant ran for the EVAL too")
