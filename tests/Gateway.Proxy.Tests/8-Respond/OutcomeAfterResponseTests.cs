@@ -115,10 +115,12 @@ public sealed class OutcomeAfterResponseTests
 
         private sealed class Sink(FileAuditStore inner, OutcomeGate gate) : DelegatingAuditStore(inner), IDisposable
         {
+            private readonly FileAuditStore _file = inner;
+
             public override ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default) =>
                 gate.PassAsync(() => base.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken), lines);
 
-            public void Dispose() => ((FileAuditStore)Inner).Dispose();
+            public void Dispose() => _file.Dispose();
         }
     }
 }
