@@ -4,16 +4,17 @@
 Usage: loadtests/redis-replay.py CAPTURE [--from N] [--to M] [--script FILE] [--append-script FILE] [--port PORT]
        [--pace SECONDS]
 
-CAPTURE is the `MONITOR` output of a run (`LOADTEST_REDIS_MONITOR=1` writes it to runs/redis-monitor.txt from the
+CAPTURE is the `MONITOR` output of a run (`LOADTEST_REDIS_MONITOR=1` writes it to runs/redis-monitor-PORT.txt from the
 moment its redis-server is up, so that the gateway's `SCRIPT LOAD`s are in it). The top-level commands the gateway sent
 (not those its scripts ran) are sent again, in order, to a fresh redis-server on a free loopback port (or to --port),
-one at a time. The audit group's scripts (`AppendAdmit`, `Append`) are told by the bodies of the capture's `SCRIPT LOAD`s
-and `EVAL`s; before each call of one the chain's expected length is set to the stream's length on this server when the
-call appended in the run (the capture shows its script's `XADD`s after it), and to -1 when it did not (a writer that
-lost a race for the chain's next index), so that every call appends, or not, as it did in the run. `--script FILE` runs that script in place of `AppendAdmit` (a cut-down variant, to
-see what a part costs), `--append-script FILE` in place of `Append`: every call of the script it stands in for, the
-`EVAL`s a client sent after a `NOSCRIPT` included, so that a variant that keeps state of its own for the next call (a key
-both scripts write) sees every append; `--pace` sleeps before each counted call (a fixed rate's gaps).
+one at a time. The audit group's scripts (`AppendAdmit`, `Append`) are told by the bodies of the capture's `SCRIPT
+LOAD`s and `EVAL`s; before each call of one the chain's expected length is set to the stream's length on this server
+when the call appended in the run (the capture shows its script's `XADD`s after it), and to -1 when it did not (a writer
+that lost a race for the chain's next index), so that every call appends, or not, as it did in the run. `--script FILE`
+runs that script in place of `AppendAdmit` (a cut-down variant, to see what a part costs), `--append-script FILE` in
+place of `Append`: every call of the script it stands in for, the `EVAL`s a client sent after a `NOSCRIPT` included, so
+that a variant that keeps state of its own for the next call (a key both scripts write) sees every append; `--pace`
+sleeps before each counted call (a fixed rate's gaps).
 
 Prints one JSON object: the `EVALSHA` calls counted (the --from-th to the --to-th, 1-based; all by default), how many
 answered as appended (a reply that starts with 1; a variant may say so without appending), how many named a script not
