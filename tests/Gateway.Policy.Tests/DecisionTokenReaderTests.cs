@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Policy.Tokens;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Policy.Tests;
 
@@ -14,7 +15,7 @@ public sealed class DecisionTokenReaderTests
 {
     private static readonly byte[] Key = Encoding.UTF8.GetBytes("decision-signing-key-for-tests-0123456789");
     private static readonly string Digest = new('a', 64);
-    private static readonly ManualTime Time = new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+    private static readonly FakeTimeProvider Time = new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
 
     [Fact]
     public void Read_AnIssuedToken_ReturnsEveryClaim()

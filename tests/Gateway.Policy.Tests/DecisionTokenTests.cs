@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Policy.Tokens;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Policy.Tests;
 
@@ -16,7 +17,7 @@ public sealed class DecisionTokenTests
     [Fact]
     public void Issue_Allow_IsAV1TokenOfThreePartsForThreeHundredSeconds()
     {
-        var time = new ManualTime(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
         var token = new DecisionTokenIssuer(Key, time).Issue("demo", "demo-agent", "crm.read_contact", Digest, DecisionKind.Allow);
 
         using var payload = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[1]));
@@ -30,7 +31,7 @@ public sealed class DecisionTokenTests
     [Fact]
     public void Issue_Degrade_MarksDegradedMode()
     {
-        var time = new ManualTime(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
         var token = new DecisionTokenIssuer(Key, time).Issue("demo", "a", "t", Digest, DecisionKind.Degrade, DegradeMode.Redact);
 
         var payloadJson = Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[1]));

@@ -1,12 +1,13 @@
 using Gateway.Proxy.Reservations;
 using Gateway.Store;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Reservations;
 
 public sealed class AdmissionViewTests
 {
     private static readonly (string, string, string?) Agent = ("acme", "agent-1", "fp");
-    private readonly ManualClock _time = new();
+    private readonly ManualTimeProvider _time = new();
 
     [Fact]
     public void Of_NothingSeen_IsNull() => Assert.Null(new AdmissionView(_time).Of(Agent));
@@ -79,13 +80,4 @@ public sealed class AdmissionViewTests
 
     private static AdmissionOutcome Admitted(uint switchesOn, long[] generations) =>
         new(NonceFresh: true, switchesOn, RateLimitOutcome.Admit) { Token = new TokenRecordingOutcome(generations, TokenConsumption.NotAsked) };
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }
