@@ -57,6 +57,9 @@ public sealed partial class PolicyProvider : IDisposable
     /// </summary>
     public event Action<PolicySnapshot>? Applying;
 
+    /// <summary>Raised with a new snapshot once it is <see cref="Current"/> (what tells clients about it: the MCP sessions' list changes).</summary>
+    public event Action<PolicySnapshot>? Applied;
+
     /// <summary>
     /// Loads the bundle for the first time and starts watching it. Throws with every validation
     /// error when the bundle is invalid: the gateway does not start without a valid policy.
@@ -175,6 +178,7 @@ public sealed partial class PolicyProvider : IDisposable
             _fingerprint = fingerprint;
             _metrics.PolicyReloads.Add(1, new KeyValuePair<string, object?>("result", "applied"));
             LogApplied(_logger, result.Set.Tenants.Count);
+            Applied?.Invoke(snapshot);
             return result;
         }
         finally

@@ -56,6 +56,7 @@ internal sealed partial class McpSessions : IDisposable
         _idle = options.Value.IdleTimeout;
         _logger = logger;
         _policy.Applying += OnPolicyApplying;
+        _policy.Applied += OnPolicyApplied;
         _servers.Changed += OnServerChanged;
         _switches.Switched += OnSwitched;
         _delegations.Revoked += OnDelegationRevoked;
@@ -298,6 +299,7 @@ internal sealed partial class McpSessions : IDisposable
     public void Dispose()
     {
         _policy.Applying -= OnPolicyApplying;
+        _policy.Applied -= OnPolicyApplied;
         _servers.Changed -= OnServerChanged;
         _switches.Switched -= OnSwitched;
         _delegations.Revoked -= OnDelegationRevoked;
@@ -321,22 +323,11 @@ internal sealed partial class McpSessions : IDisposable
         }
     }
 
-    private void OnPolicyApplying(PolicySnapshot snapshot)
-    {
-        _servers.Invalidate();
-        _ = NotifyWhenInForceAsync(snapshot);
-    }
+    // Before the new policy is in force: the servers' listings it may change are read again.
+    private void OnPolicyApplying(PolicySnapshot snapshot) => _servers.Invalidate();
 
-    /// <summary>The new policy is raised just before it is in force: the sessions are told once it is, so their next listing reads it.</summary>
-    private async Task NotifyWhenInForceAsync(PolicySnapshot snapshot)
-    {
-        for (var i = 0; i < 100 && !ReferenceEquals(_policy.Current, snapshot); i++)
-        {
-            await Task.Delay(10).ConfigureAwait(false);
-        }
-
-        await NotifyToolsChangedAsync(null).ConfigureAwait(false);
-    }
+    // Once it is in force: the sessions are told, so that their next listing reads it.
+    private void OnPolicyApplied(PolicySnapshot snapshot) => _ = NotifyToolsChangedAsync(null);
 
     private void OnServerChanged(string tenant, string server) => _ = NotifyToolsChangedAsync(tenant);
 
