@@ -13,6 +13,10 @@ public sealed partial class StateJournal
     private int _carryFrom;
     private long _rewriteFrom;
 
+    // The replacement a rewrite left for the leader while a group was in flight: the new file, its snapshot's bytes, and
+    // what the rewrite waits on.
+    private (string Temporary, long SnapshotBytes, TaskCompletionSource Replaced)? _replace;
+
     /// <summary>
     /// Starts a rewrite (under the store's lock, as its snapshot is taken): every record appended from now on is carried
     /// into the new journal by <see cref="CompleteRewrite"/>.
@@ -70,19 +74,42 @@ public sealed partial class StateJournal
             snapshot.Dispose();
         }
 
-        // A group being fsynced by its leader is waited out first; no group starts while the lock is held.
-        while (true)
+        // Between groups: now when none is being written (none starts while the lock is held), else by the leader writing
+        // one, as it ends and before the next starts (groups back to back would otherwise never leave a gap to take).
+        TaskCompletionSource replaced;
+        lock (_lock)
         {
-            lock (_lock)
+            if (_inFlight is null)
             {
-                if (_inFlight is null)
-                {
-                    ReplaceLocked(temporary, snapshot.Length);
-                    return;
-                }
+                ReplaceLocked(temporary, snapshot.Length);
+                return;
             }
 
-            Thread.Sleep(1);
+            replaced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _replace = (temporary, snapshot.Length, replaced);
+        }
+
+        replaced.Task.GetAwaiter().GetResult();
+    }
+
+    // Under the lock, as the group in flight ends: the replacement a rewrite left for it (CompleteRewrite), its outcome
+    // handed back to that rewrite.
+    private void ReplaceAsGroupEndsLocked()
+    {
+        if (_replace is not { } replace)
+        {
+            return;
+        }
+
+        _replace = null;
+        try
+        {
+            ReplaceLocked(replace.Temporary, replace.SnapshotBytes);
+            replace.Replaced.TrySetResult();
+        }
+        catch (Exception exception)
+        {
+            replace.Replaced.TrySetException(exception);
         }
     }
 

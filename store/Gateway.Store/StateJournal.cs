@@ -281,6 +281,7 @@ public sealed partial class StateJournal : IDisposable
 
                 _inFlight = null;
                 group.ResetWrittenCount();
+                ReplaceAsGroupEndsLocked();
             }
 
             if (failure is null)
