@@ -1,3 +1,5 @@
+using Gateway.Testing;
+
 namespace Gateway.Store.Tests;
 
 /// <summary>
@@ -78,6 +80,55 @@ public sealed class StateJournalRewriteTests : IDisposable
         }
 
         Assert.Equal([.. keys, "during"], Replayed());
+    }
+
+    [Fact]
+    public async Task CompleteRewrite_GroupsWrittenBackToBack_EndsWhileTheyGoOnAndCarriesEachRecordAfterItsStartOnce()
+    {
+        var gate = new Lock();
+        var begun = false;
+        var rewritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var acknowledged = 0;
+        var written = new List<(string Key, bool AfterBegin)>[2];
+        using (var journal = StateJournal.Open(_directory.FullName, static _ => { }))
+        {
+            // Two writers, each waiting for its record to be durable before the next: groups follow one another.
+            var writers = Enumerable.Range(0, written.Length).Select(w => Task.Run(async () =>
+            {
+                var own = written[w] = [];
+                for (var i = 0; !rewritten.Task.IsCompleted || i % 200 != 0; i++)
+                {
+                    var key = $"w{w}-{i}";
+                    long sequence;
+                    lock (gate)
+                    {
+                        sequence = Put(journal, key);
+                        own.Add((key, begun));
+                    }
+
+                    await journal.WaitDurableAsync(sequence);
+                    Interlocked.Increment(ref acknowledged);
+                }
+            })).ToArray();
+
+            await Eventually.HoldsAsync(() => Volatile.Read(ref acknowledged) >= 100, TimeSpan.FromSeconds(30), () => "the writers wrote nothing");
+            lock (gate)
+            {
+                journal.BeginRewrite();
+                begun = true;
+            }
+
+            var before = Volatile.Read(ref acknowledged);
+            await Eventually.HoldsAsync(() => Volatile.Read(ref acknowledged) >= before + 100, TimeSpan.FromSeconds(30), () => "the writers stopped");
+            await Task.Run(() => journal.CompleteRewrite(Snapshot(journal, "snapshot"))).WaitAsync(TimeSpan.FromSeconds(60));
+            rewritten.SetResult();
+            await Task.WhenAll(writers);
+        }
+
+        var replayed = Replayed();
+        Assert.Equal("snapshot", replayed[0]);
+        var carried = written.SelectMany(static own => own).Where(static write => write.AfterBegin).Select(static write => write.Key);
+        Assert.Equal(carried.Order(StringComparer.Ordinal), replayed.Skip(1).Order(StringComparer.Ordinal));
     }
 
     [Fact]
