@@ -32,20 +32,11 @@ public sealed class PolicyProviderEventsTests : IAsyncLifetime
         var policy = _gateway.Services.GetRequiredService<PolicyProvider>();
         var before = policy.Current;
         var seen = new List<(string Event, PolicySnapshot Raised, PolicySnapshot? InForce)>();
-        void OnApplying(PolicySnapshot snapshot) => seen.Add(("applying", snapshot, policy.Current));
-        void OnApplied(PolicySnapshot snapshot) => seen.Add(("applied", snapshot, policy.Current));
-        policy.Applying += OnApplying;
-        policy.Applied += OnApplied;
-        try
-        {
-            _bundle.Rewrite(static text => text + "\n# changed\n");
+        _bundle.Rewrite(static text => text + "\n# changed\n");
 
-            Assert.Empty(await policy.ReloadAsync());
-        }
-        finally
+        using (new Listener(policy, (name, snapshot) => seen.Add((name, snapshot, policy.Current))))
         {
-            policy.Applying -= OnApplying;
-            policy.Applied -= OnApplied;
+            Assert.Empty(await policy.ReloadAsync());
         }
 
         var applied = policy.Current;
@@ -61,21 +52,36 @@ public sealed class PolicyProviderEventsTests : IAsyncLifetime
     {
         var policy = _gateway.Services.GetRequiredService<PolicyProvider>();
         var raised = 0;
-        void OnEvent(PolicySnapshot snapshot) => raised++;
-        policy.Applying += OnEvent;
-        policy.Applied += OnEvent;
-        try
-        {
-            _bundle.Rewrite(static text => text + "\n  : not yaml [\n");
+        _bundle.Rewrite(static text => text + "\n  : not yaml [\n");
 
-            Assert.NotEmpty(await policy.ReloadAsync());
-        }
-        finally
+        using (new Listener(policy, (_, _) => raised++))
         {
-            policy.Applying -= OnEvent;
-            policy.Applied -= OnEvent;
+            Assert.NotEmpty(await policy.ReloadAsync());
         }
 
         Assert.Equal(0, raised);
+    }
+
+    /// <summary>Calls its handler with "applying" or "applied" and the snapshot raised, until disposed.</summary>
+    private sealed class Listener : IDisposable
+    {
+        private readonly PolicyProvider _policy;
+        private readonly Action<PolicySnapshot> _applying;
+        private readonly Action<PolicySnapshot> _applied;
+
+        public Listener(PolicyProvider policy, Action<string, PolicySnapshot> onEvent)
+        {
+            _policy = policy;
+            _applying = snapshot => onEvent("applying", snapshot);
+            _applied = snapshot => onEvent("applied", snapshot);
+            policy.Applying += _applying;
+            policy.Applied += _applied;
+        }
+
+        public void Dispose()
+        {
+            _policy.Applying -= _applying;
+            _policy.Applied -= _applied;
+        }
     }
 }
