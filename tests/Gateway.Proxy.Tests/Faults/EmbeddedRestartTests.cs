@@ -209,9 +209,9 @@ public sealed class EmbeddedRestartTests : IDisposable
         return verified;
     }
 
-    // Each chain's tip as "replica tipHash".
+    // Each chain's tip as "replica tip_hash", from verify's partitions.
     private static HashSet<string> ChainTips(JsonElement verified) =>
-        [.. verified.GetProperty("partitions").EnumerateArray().Select(chain => chain.GetProperty("replica").GetString() + " " + chain.GetProperty("tip_hash").GetString())];
+        [.. verified.GetProperty("partitions").EnumerateArray().Select(static chain => chain.GetProperty("replica").GetString() + " " + chain.GetProperty("tip_hash").GetString())];
 
     private static async Task<JsonElement> VerifyAsync(HttpClient admin)
     {
