@@ -78,17 +78,31 @@ internal sealed partial class AgentAuthenticator
 
     /// <summary>
     /// <c>@target-uri</c>: the gateway's <see cref="PublicOrigin"/> (<c>Gateway:AccessTokens:PublicBaseUrl</c>; in
-    /// Development without it, a listed or listening host, never any <c>Host</c> received) followed by the request target
-    /// exactly as sent. Without the service the signature cannot match: it fails closed.
+    /// Development without it, a listed or listening host, never any <c>Host</c> received) followed by the request target's
+    /// path and query exactly as sent. Without the service the signature cannot match: it fails closed.
     /// </summary>
     private static string TargetUri(HttpContext context, string target)
     {
-        if (!target.StartsWith('/'))
+        var origin = context.RequestServices.GetService<PublicOrigin>()?.For(context.Request) ?? "unconfigured:";
+        return origin + PathAndQuery(target);
+    }
+
+    /// <summary>
+    /// The path and query of a request target as sent: an absolute-form target (<c>POST https://host/path HTTP/1.1</c>, RFC
+    /// 9112 §3.2.2) counts by them alone, so that the origin signed over is always the gateway's own and a request signed
+    /// for another gateway never verifies here; any other form that does not start with <c>/</c> is kept whole (it
+    /// matches no target an agent signs).
+    /// </summary>
+    private static string PathAndQuery(string target)
+    {
+        var scheme = target.IndexOf("://", StringComparison.Ordinal);
+        if (target.StartsWith('/') || scheme < 0)
         {
             return target;
         }
 
-        var origin = context.RequestServices.GetService<PublicOrigin>()?.For(context.Request) ?? "unconfigured:";
-        return origin + target;
+        var authority = target.AsSpan(scheme + 3);
+        var end = authority.IndexOfAny('/', '?');
+        return end < 0 ? "/" : authority[end] == '?' ? "/" + authority[end..].ToString() : authority[end..].ToString();
     }
 }

@@ -7,8 +7,9 @@ namespace Gateway.Proxy.Tests.Authenticate;
 /// <summary>
 /// The RFC 9421 profile end to end on the real gateway: the demo agent registered with a public key (Ed25519, or P-256
 /// for <see cref="Evaluate_SignedWithEachAlgorithm_IsAnswered"/>) signs with it; each covered component altered after
-/// signing, a component left uncovered, a replayed nonce, a stale <c>created</c>, another key id or algorithm, and the
-/// other scheme are each refused with their own stable code, and nothing reaches an upstream.
+/// signing, a component left uncovered, a replayed nonce, a stale <c>created</c>, another key id or algorithm, the
+/// other scheme and a request signed for another gateway's origin are each refused with their own stable code, and nothing
+/// reaches an upstream.
 /// </summary>
 public sealed class MessageSignatureTests
 {
@@ -69,6 +70,38 @@ public sealed class MessageSignatureTests
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "signature_mismatch");
         Assert.Empty(gw.Upstream.Received);
+    }
+
+    [Fact]
+    public async Task Evaluate_AbsoluteFormTargetSignedForAnotherGateway_IsRefused()
+    {
+        await using var gw = await GovernedGateway.StartAsync(WithKey(VectorKeyPair.Ed25519));
+        var agent = new MessageSigningClient(gw.Host.Client, VectorKeyPair.Ed25519);
+        using var request = agent.Create(HttpMethod.Post, "/v1/evaluate", Evaluate, signedOver: p => p with { TargetUri = "https://a.example/v1/evaluate" });
+        await using var connection = await RawHttpConnection.OpenAsync(gw.Host.BaseAddress);
+
+        // Sent as the other gateway's request was signed: its origin in the request line (and Host, as Kestrel requires).
+        await connection.WriteAsync(request, "https://a.example/v1/evaluate", "a.example");
+        var answer = await connection.ReadAnswerAsync();
+
+        Assert.StartsWith("HTTP/1.1 401", answer, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"signature_mismatch\"", answer, StringComparison.Ordinal);
+        Assert.Empty(gw.Upstream.Received);
+    }
+
+    [Fact]
+    public async Task Evaluate_AbsoluteFormTargetOnTheGatewaysOwnOrigin_IsAnswered()
+    {
+        await using var gw = await GovernedGateway.StartAsync(WithKey(VectorKeyPair.Ed25519));
+        var agent = new MessageSigningClient(gw.Host.Client, VectorKeyPair.Ed25519);
+        using var request = agent.Create(HttpMethod.Post, "/v1/evaluate?view=full", Evaluate);
+        await using var connection = await RawHttpConnection.OpenAsync(gw.Host.BaseAddress);
+
+        await connection.WriteAsync(request, request.RequestUri!.AbsoluteUri, gw.Host.BaseAddress.Authority);
+        var answer = await connection.ReadAnswerAsync();
+
+        Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        Assert.Contains("\"decision\":\"allow\"", answer, StringComparison.Ordinal);
     }
 
     [Fact]
