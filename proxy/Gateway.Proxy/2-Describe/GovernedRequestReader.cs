@@ -361,7 +361,7 @@ internal static class GovernedRequestReader
         {
             if (Array.IndexOf(allowed, member.Name) < 0)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"Unknown member '{Truncate(member.Name)}'.");
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"Unknown member '{RefusalText.Truncate(member.Name)}'.");
             }
         }
 
@@ -378,6 +378,4 @@ internal static class GovernedRequestReader
         contentType is not null
         && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
             || (contentType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && contentType.Contains("+json", StringComparison.OrdinalIgnoreCase)));
-
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Gateway.Policy.Serialization;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Describe;
 
@@ -21,7 +22,7 @@ internal static class JsonErrorText
     public static string Describe(JsonException ex, ReadOnlySpan<byte> body = default)
     {
         ArgumentNullException.ThrowIfNull(ex);
-        var path = Truncate(ex.Path is { Length: > 0 } p ? p : PathWhereReadingStops(body));
+        var path = RefusalText.Truncate(ex.Path is { Length: > 0 } p ? p : PathWhereReadingStops(body));
         var where = ex.LineNumber is { } line && ex.BytePositionInLine is { } position
             ? string.Create(CultureInfo.InvariantCulture, $" (line {line + 1}, byte {position + 1})")
             : string.Empty;
@@ -34,12 +35,12 @@ internal static class JsonErrorText
         if (message.IndexOf(MissingRequired, StringComparison.Ordinal) is var missing and >= 0)
         {
             var names = message[(missing + MissingRequired.Length)..].Split(['.', ' '], 2)[0].TrimEnd(',');
-            return $"the required member {Truncate(names)} is missing.";
+            return $"the required member {RefusalText.Truncate(names)} is missing.";
         }
 
         if (message.StartsWith(Unmapped, StringComparison.Ordinal) && message.IndexOf('\'', Unmapped.Length) is var end and > 0)
         {
-            return $"unknown member '{Truncate(message[Unmapped.Length..end])}'.";
+            return $"unknown member '{RefusalText.Truncate(message[Unmapped.Length..end])}'.";
         }
 
         if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
@@ -57,7 +58,7 @@ internal static class JsonErrorText
         }
 
         var reason = message[..cut].Trim();
-        return reason.Length == 0 ? "not JSON." : Truncate(char.ToLowerInvariant(reason[0]) + reason[1..], 160);
+        return reason.Length == 0 ? "not JSON." : RefusalText.Truncate(char.ToLowerInvariant(reason[0]) + reason[1..], 160);
     }
 
     // The JSON path of the last member or item a strict reader reached before the body stopped being JSON.
@@ -118,6 +119,4 @@ internal static class JsonErrorText
 
         return path.ToString();
     }
-
-    private static string Truncate(string value, int length = 64) => value.Length <= length ? value : value[..length] + "…";
 }

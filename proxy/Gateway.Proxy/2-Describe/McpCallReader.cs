@@ -20,7 +20,7 @@ namespace Gateway.Proxy.Describe;
 internal static class McpCallReader
 {
     /// <summary>JSON-RPC's invalid params, which the MCP specification uses for an unknown tool, prompt or resource.</summary>
-    private const int InvalidParams = -32602;
+    public const int InvalidParams = -32602;
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
@@ -72,7 +72,7 @@ internal static class McpCallReader
         var name = nameElement.GetString()!;
         if (!names.TryResolve(name, out var entry))
         {
-            return Unknown(id, $"No tool '{Truncate(name)}' is served on /mcp to this agent; list the tools to see what it may use.");
+            return Unknown(id, $"No tool '{RefusalText.Truncate(name)}' is served on /mcp to this agent; list the tools to see what it may use.");
         }
 
         if (!TryArguments(parameters, out var arguments))
@@ -202,6 +202,4 @@ internal static class McpCallReader
 
     private static Result Refuse(string? id, string code, string detail) =>
         new(null, new Refusal(StatusCodes.Status400BadRequest, code, detail), id, default);
-
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }

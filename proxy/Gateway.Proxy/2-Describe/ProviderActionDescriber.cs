@@ -38,8 +38,9 @@ internal static class ProviderActionDescriber
     /// <param name="mcpError">Why it could not be.</param>
     public static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, string? contentType, McpRequest? mcp, string? mcpError)
     {
+        // An MCP server's body was read as JSON-RPC whatever its declared type (mcp): its arguments are read from it alike.
         var parsed = default(JsonElement);
-        if (!body.IsEmpty && IsJson(contentType))
+        if (!body.IsEmpty && (IsJson(contentType) || mcp is not null))
         {
             try
             {
@@ -88,7 +89,13 @@ internal static class ProviderActionDescriber
             return new Result(new ActionRequest { Tool = connector.Name }, mcp, null);
         }
 
-        var tool = tenant.FindMcpTool(connector.Name, toolNames[0]) ?? connector.Name + "." + toolNames[0];
+        // A tool no mcp_tool entry serves is unknown, never decided as an entry whose name happens to read like it.
+        if (tenant.FindMcpTool(connector.Name, toolNames[0]) is not { } tool)
+        {
+            return new Result(null, mcp, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.UnknownTool,
+                $"No mcp_tool entry of this tenant's catalog serves the tool '{RefusalText.Truncate(toolNames[0])}' of '{connector.Name}'.") { AuditTool = connector.Name, JsonRpcCode = McpCallReader.InvalidParams });
+        }
+
         var callArgs = args.ValueKind == JsonValueKind.Object && args.TryGetProperty("params", out var parameters)
             && parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("arguments", out var arguments)
             && arguments.ValueKind == JsonValueKind.Object

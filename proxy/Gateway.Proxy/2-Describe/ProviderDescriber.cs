@@ -44,7 +44,7 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
         if (!tenant.TryGetCatalogEntry(target.Connector, out var named) || named is null || !named.Type().HasOwnUpstream || named.Upstream is null)
         {
             feature.Dialect = ProviderDialect.Presume(context.Request.Method, target.Segments);
-            return (null, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector, $"No connector '{Truncate(target.Connector)}' is in this tenant's catalog."));
+            return (null, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector, $"No connector '{RefusalText.Truncate(target.Connector)}' is in this tenant's catalog."));
         }
 
         var kind = named.Type();
@@ -87,7 +87,7 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
         if (kind.MatchOperation(tenant, named, context.Request.Method, target.Segments) is not { } operation)
         {
             return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
-                $"{context.Request.Method} /{Truncate(target.CanonicalPath)} is not an operation connector '{named.Name}' declares; nothing was forwarded.")
+                $"{context.Request.Method} /{RefusalText.Truncate(target.CanonicalPath)} is not an operation connector '{named.Name}' declares; nothing was forwarded.")
             {
                 AuditTool = named.Name,
             });
@@ -114,6 +114,4 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
 
         return null;
     }
-
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }

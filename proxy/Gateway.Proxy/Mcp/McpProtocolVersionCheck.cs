@@ -35,7 +35,7 @@ internal static class McpProtocolVersionCheck
         }
 
         return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.McpUnsupportedProtocolVersion,
-            $"This gateway does not implement MCP protocol version '{Truncate(requested)}'; retry with one in data.supported.")
+            $"This gateway does not implement MCP protocol version '{RefusalText.Truncate(requested)}'; retry with one in data.supported.")
         {
             JsonRpcCode = UnsupportedCode,
             JsonRpcKeepsStatus = true,
@@ -48,6 +48,4 @@ internal static class McpProtocolVersionCheck
             },
         };
     }
-
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }

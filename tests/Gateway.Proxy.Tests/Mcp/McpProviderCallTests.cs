@@ -1,0 +1,60 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Proxy.Tests.Mcp;
+
+/// <summary>
+/// A <c>tools/call</c> on an MCP server's per-server route <c>/providers/&lt;server&gt;</c> is decided as the catalog's
+/// <c>mcp_tool</c> entry serving that tool, with the call's arguments, whatever the body's declared content type: a tool no
+/// entry serves is unknown (never decided as an entry whose name reads like it), and arguments sent as <c>text/plain</c>
+/// meet the argument rules as they would as <c>application/json</c>.
+/// </summary>
+public sealed class McpProviderCallTests : IAsyncLifetime
+{
+    private McpGateway _mcp = null!;
+
+    // The files server's per-server route, and a rule on files.write's argument (the server's write_file).
+    public async Task InitializeAsync() => _mcp = await McpGateway.StartAsync(text => text
+        .Replace("      - { tool: files.write }\n", "      - { tool: files.write }\n      - { tool: files }\n", StringComparison.Ordinal)
+        .Replace("rules:\n", "rules:\n  - id: no-secret-files\n    match:\n      tools: [files.write]\n      args: [{ path: $.text, glob: \"*secret*\" }]\n    effect: block\n    reason: secret_file\n", StringComparison.Ordinal));
+
+    public async Task DisposeAsync() => await _mcp.DisposeAsync();
+
+    [Fact]
+    public async Task ProvidersCall_ToolNoEntryServesNamedLikeAnEntry_IsRefusedUnknownAndNeverReachesTheServer()
+    {
+        // "write" is no tool of the files server in the catalog; "files.write" is an entry (serving write_file).
+        var (_, body, requestId) = await PostAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"write","arguments":{"text":"x"}}}""");
+
+        var error = JsonDocument.Parse(body).RootElement.GetProperty("error");
+        Assert.Equal(-32602, error.GetProperty("code").GetInt32());
+        Assert.Equal("unknown_tool", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Empty(_mcp.Files.Calls);
+        Assert.Contains("unknown_tool", Assert.Single(await _mcp.Gateway.AuditRecordsAsync(requestId)).ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("text/plain")]
+    [InlineData("text/plain, application/json")]
+    public async Task ProvidersCall_ArgumentsARuleBlocks_IsBlockedWhateverTheDeclaredContentType(string contentType)
+    {
+        var (_, body, requestId) = await PostAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"write_file","arguments":{"text":"top secret"}}}""", contentType);
+
+        Assert.Equal("blocked", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Contains(await _mcp.Gateway.AuditRecordsAsync(requestId), r => r.GetProperty("decision").GetString() == "block");
+        Assert.Empty(_mcp.Files.Calls);
+    }
+
+    private async Task<(HttpStatusCode Status, string Body, string RequestId)> PostAsync(string json, string contentType = "application/json")
+    {
+        using var http = _mcp.SignedHttp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/providers/files") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(json)) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        using var response = await http.SendAsync(request);
+        var requestId = response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.Single() : string.Empty;
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), requestId);
+    }
+}
