@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Gateway.Audit;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Cli.Tests;
 
@@ -21,19 +19,7 @@ public sealed class AuditOutcomeUnknownCommandsTests : IAsyncLifetime
         _directory = Directory.CreateTempSubdirectory("gatewayctl-outcome-").FullName;
 
         // The decision record the Record stage writes before forwarding; the gateway died before the outcome's append.
-        await _gw.Services.GetRequiredService<AuditJournal>().AppendAsync(new AuditEntry
-        {
-            Tenant = DemoGateway.Tenant,
-            Workspace = "ws-demo",
-            Agent = "demo-agent",
-            Tool = "crm.read_contact",
-            Connector = "crm.read_contact",
-            RequestId = Lost,
-            Decision = "allow",
-            PolicyDigest = "policy",
-            IntentDigest = "intent",
-            Fold = AuditFold.Decision,
-        });
+        await _gw.AppendDecisionWithoutOutcomeAsync(Lost);
     }
 
     public async Task DisposeAsync()

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Audit;
 using Gateway.Connectors.Signing;
 using Gateway.Proxy;
 using Microsoft.AspNetCore.Builder;
@@ -124,6 +125,25 @@ internal sealed class DemoGateway : IAsyncDisposable
         using var answer = await ReadAsync(await SendAsync(HttpMethod.Post, "/v1/evaluate", action), HttpStatusCode.OK);
         return answer.RootElement.GetProperty("decision_token").GetString()!;
     }
+
+    /// <summary>
+    /// Appends the decision record of <paramref name="requestId"/> (a read of the demo agent, to be forwarded) with no outcome
+    /// after it, as a gateway killed right after answering leaves it: "outcome unknown".
+    /// </summary>
+    public async Task AppendDecisionWithoutOutcomeAsync(string requestId) =>
+        await _app.Services.GetRequiredService<AuditJournal>().AppendAsync(new AuditEntry
+        {
+            Tenant = Tenant,
+            Workspace = "ws-demo",
+            Agent = "demo-agent",
+            Tool = "crm.read_contact",
+            Connector = "crm.read_contact",
+            RequestId = requestId,
+            Decision = "allow",
+            PolicyDigest = "policy",
+            IntentDigest = "intent",
+            Fold = AuditFold.Decision,
+        });
 
     /// <summary>The demo agent delegates <paramref name="grant"/> (<c>POST /v1/delegations</c>, 201); returns the child's id.</summary>
     public async Task<string> DelegateAsync(string grant)

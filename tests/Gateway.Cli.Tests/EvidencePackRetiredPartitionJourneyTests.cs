@@ -1,9 +1,5 @@
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Gateway.Testing;
 using Npgsql;
 
@@ -121,31 +117,10 @@ public sealed class EvidencePackRetiredPartitionJourneyTests : IAsyncLifetime
         var lie = Path.Combine(_work, "lie.zip");
         File.Copy(pack, lie);
         PackZip.Rewrite(lie, "retired.json", text => text.Replace($"\"retired_through_seq\": {retired}", $"\"retired_through_seq\": {seqs.Max()}", StringComparison.Ordinal));
-        await ResignAsync(lie, "retired.json", auditor);
+        await PackZip.ResignAsync(_gw, lie, auditor, "retired.json");
         var inconsistent = await CliRun.RunAsync("evidence", "verify", lie);
         Assert.True(inconsistent.ExitCode == 2 && inconsistent.Out.Contains("retired_inconsistent", StringComparison.Ordinal), inconsistent.Out + inconsistent.Error);
         Assert.DoesNotContain("manifest_", inconsistent.Out, StringComparison.Ordinal);
-    }
-
-    // Puts the SHA-256 of the edited `file` into the pack's manifest and has the gateway sign the new manifest's digest.
-    private async Task ResignAsync(string pack, string file, string token)
-    {
-        var edited = Encoding.UTF8.GetBytes(PackZip.Read(pack, file));
-        PackZip.Rewrite(pack, "manifest.json", text =>
-        {
-            var manifest = JsonNode.Parse(text)!;
-            manifest["files"]![file] = Convert.ToHexStringLower(SHA256.HashData(edited));
-            return manifest.ToJsonString();
-        });
-        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(PackZip.Read(pack, "manifest.json"))));
-        using var http = new HttpClient { BaseAddress = _gw.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var answer = await http.PostAsync(
-            $"admin/v1/tenants/{DemoGateway.Tenant}/audit/evidence-manifest",
-            new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["manifest_sha256"] = digest }), Encoding.UTF8, "application/json"));
-        var body = await answer.Content.ReadAsStringAsync();
-        Assert.True(answer.IsSuccessStatusCode, body);
-        PackZip.Rewrite(pack, "manifest.sig", _ => JsonDocument.Parse(body).RootElement.GetProperty("signature").GetString()!);
     }
 
     // Runs `write` with the database's storage clock set back to noon two days ago (UTC), so its records land in that day's partition.

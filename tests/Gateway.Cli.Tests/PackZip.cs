@@ -1,4 +1,9 @@
 using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Gateway.Cli.Tests;
 
@@ -34,5 +39,32 @@ internal static class PackZip
         zip.GetEntry(name)!.Delete();
         using var writer = new StreamWriter(zip.CreateEntry(name).Open());
         writer.Write(text);
+    }
+
+    /// <summary>
+    /// Puts the SHA-256 of each edited file of <paramref name="files"/> into the pack's manifest and has the gateway sign the
+    /// new manifest's digest (it signs any digest an auditor sends it): a pack edited by someone holding an auditor token.
+    /// </summary>
+    public static async Task ResignAsync(DemoGateway gateway, string pack, string token, params string[] files)
+    {
+        Rewrite(pack, "manifest.json", text =>
+        {
+            var manifest = JsonNode.Parse(text)!;
+            foreach (var file in files)
+            {
+                manifest["files"]![file] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Read(pack, file))));
+            }
+
+            return manifest.ToJsonString();
+        });
+        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Read(pack, "manifest.json"))));
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var answer = await http.PostAsync(
+            $"admin/v1/tenants/{DemoGateway.Tenant}/audit/evidence-manifest",
+            new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["manifest_sha256"] = digest }), Encoding.UTF8, "application/json"));
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.IsSuccessStatusCode, body);
+        Rewrite(pack, "manifest.sig", _ => JsonDocument.Parse(body).RootElement.GetProperty("signature").GetString()!);
     }
 }

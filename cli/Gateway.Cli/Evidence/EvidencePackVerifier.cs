@@ -10,19 +10,16 @@ namespace Gateway.Cli.Evidence;
 /// the manifest's hashes (<c>file_altered</c>, <c>file_missing</c>, <c>file_unlisted</c>), the manifest's signature
 /// (<c>manifest_signature_&lt;code&gt;</c>, <c>manifest_altered</c>, <c>tenant_mismatch</c>), each checkpoint
 /// (<c>checkpoint_&lt;code&gt;</c>), each inclusion proof against its partition's checkpoint (<c>proof_checkpoint_mismatch</c>, <c>checkpoint_rolled_back</c>,
-/// <c>record_altered</c>, <c>inclusion_failed</c>), each record against its proven line (<c>record_unproven</c>,
-/// <c>record_altered</c>, <c>record_duplicated</c>), against the manifest's selection (<c>record_outside_selection</c>), each explanation
+/// <c>record_altered</c>, <c>inclusion_failed</c>), each record against its proven line member for member
+/// (<see cref="EvidenceRecordBinding"/>; <c>record_unproven</c>, <c>record_altered</c>, <c>record_duplicated</c>), against the
+/// manifest's selection (<c>record_outside_selection</c>), each explanation the pack added beside a line's digest
 /// (<c>explanation_altered</c>), each receipt (<c>receipt_&lt;code&gt;</c>, <c>receipt_unbound</c>), the checkpoints
 /// against those the auditor already holds (<see cref="EvidencePackRollback"/>) and what the pack says was retired before
 /// the export (<see cref="EvidencePackRetired"/>: reported, not a failure; <c>retired_inconsistent</c> when it does not hold),
-/// and the decisions whose outcome is not in the pack (<see cref="AuditOutcomeTally"/>: "outcome unknown", reported, not a failure).
+/// and the decisions whose outcome is not in the pack (<see cref="AuditOutcomeTally"/> over the proven lines: "outcome unknown", reported, not a failure).
 /// </summary>
 internal static class EvidencePackVerifier
 {
-    // The members a query record shares with its stored line; any difference means the record was edited.
-    private static readonly string[] BoundMembers =
-        ["hash", "seq", "time", "tenant", "agent", "tool", "decision", "request_id", "intent_digest", "policy_digest", "approval_id", "run_id", "explanation_digest"];
-
     public sealed record Result(int Records, IReadOnlyList<AuditCheckpoint> Checkpoints, string? ManifestSha256, IReadOnlyList<string> Problems)
     {
         /// <summary>The chains whose oldest records were retired before the export (none of them can be in the pack).</summary>
@@ -209,7 +206,6 @@ internal static class EvidencePackVerifier
                 continue;
             }
 
-            pack.Outcomes.Observe(record);
             if (EvidencePackSelection.Outside(pack.Selection, record) is { } why)
             {
                 problems.Add($"record_outside_selection: records.jsonl line {number} (replica {replica} seq {seq}) {why}");
@@ -222,36 +218,16 @@ internal static class EvidencePackVerifier
                 continue;
             }
 
-            foreach (var member in BoundMembers)
+            // Counted from the proven line, never from what records.jsonl says of it.
+            pack.Outcomes.Observe(line);
+            foreach (var difference in EvidenceRecordBinding.Differences(record, line))
             {
-                var inRecord = record.TryGetProperty(member, out var a) ? Comparable(a) : null;
-                var inLine = line.TryGetProperty(member, out var b) ? Comparable(b) : null;
-                if (inLine is not null && (inRecord ?? (member is "hash" or "decision" ? string.Empty : inLine)) != inLine)
-                {
-                    problems.Add($"record_altered: records.jsonl line {number} (replica {replica} seq {seq}): {member} differs from the proven record");
-                }
+                problems.Add($"record_altered: records.jsonl line {number} (replica {replica} seq {seq}): {difference}");
             }
 
-            if (line.TryGetProperty("explanation_digest", out var digest) && record.TryGetProperty("explanation", out var explanation))
+            if (EvidenceRecordBinding.AddedExplanation(record, line) is { } explanation)
             {
-                var name = EvidencePack.ExplanationsFolder + digest.GetString() + ".json";
-                if (!files.TryGetValue(name, out var stored))
-                {
-                    problems.Add($"file_missing: {name} (the explanation records.jsonl line {number} refers to)");
-                }
-                else
-                {
-                    using var file = JsonDocument.Parse(stored);
-                    if (hashed.Add(name) && !EvidenceExplanation.HashesTo(file.RootElement, digest.GetString()!))
-                    {
-                        problems.Add($"explanation_altered: {name} does not hash to its name, the explanation_digest of the proven record");
-                    }
-
-                    if (!EvidenceExplanation.Matches(record, explanation, file.RootElement))
-                    {
-                        problems.Add($"explanation_altered: records.jsonl line {number} and {name} differ (beyond the record's own intent_digest)");
-                    }
-                }
+                CheckExplanation(files, (record, explanation, EvidenceRecordBinding.Digest(line)!), $"records.jsonl line {number} (replica {replica} seq {seq})", hashed, problems);
             }
         }
 
@@ -263,11 +239,34 @@ internal static class EvidencePackVerifier
         return count;
     }
 
-    // A time is compared as an instant (the query writes it in its own format); anything else as JSON text.
-    private static string Comparable(JsonElement value) =>
-        value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var time)
-            ? time.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : value.GetRawText();
+    // The explanation the pack put beside a line's explanation_digest: it hashes to that digest, and so does the pack's
+    // explanations/<digest>.json it was resolved from.
+    private static void CheckExplanation(
+        IReadOnlyDictionary<string, byte[]> files, (JsonElement Record, JsonElement Explanation, string Digest) added, string where, HashSet<string> hashed, List<string> problems)
+    {
+        if (!EvidenceRecordBinding.HashesTo(added.Record, added.Explanation, added.Digest))
+        {
+            problems.Add($"explanation_altered: {where}: its explanation does not hash to the proven record's explanation_digest");
+        }
+
+        var name = EvidencePack.ExplanationsFolder + added.Digest + ".json";
+        if (!files.TryGetValue(name, out var stored))
+        {
+            problems.Add($"file_missing: {name} (the explanation {where} refers to)");
+            return;
+        }
+
+        using var file = JsonDocument.Parse(stored);
+        if (hashed.Add(name) && !EvidenceExplanation.HashesTo(file.RootElement, added.Digest))
+        {
+            problems.Add($"explanation_altered: {name} does not hash to its name, the explanation_digest of the proven record");
+        }
+
+        if (!EvidenceExplanation.Matches(added.Record, added.Explanation, file.RootElement))
+        {
+            problems.Add($"explanation_altered: {where} and {name} differ (beyond the record's own intent_digest)");
+        }
+    }
 
     private static void CheckReceipts(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, HashSet<string> leaves, List<string> problems)
     {
