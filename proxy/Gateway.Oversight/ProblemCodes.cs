@@ -67,6 +67,7 @@ public static class ProblemCodes
     // A2A (docs/a2a.md): a remote agent's card, skills, tasks and push-notification webhooks.
     public const string A2aUnknownSkill = "a2a_unknown_skill";
     public const string A2aMetadataConflict = "a2a_metadata_conflict";
+    public const string A2aTaskConflict = "a2a_task_conflict";
     public const string A2aUnsupportedOperation = "a2a_unsupported_operation";
     public const string A2aTaskNotFound = "a2a_task_not_found";
     public const string A2aPushUrlRefused = "a2a_push_url_refused";

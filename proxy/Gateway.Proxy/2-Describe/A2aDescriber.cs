@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Describe;
 /// from here on are JSON-RPC errors, under the request's id once it was read and under <c>null</c> before or when it
 /// cannot be (a body that is not JSON: -32700; a batch, or no request: -32600); the request is read by
 /// <see cref="A2aRequestReader"/>, and the host of every push-notification webhook it names resolved (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>) before anything
-/// is decided. A request naming a task (a read, a cancel, a message continuing it) states whether the task is the caller's:
+/// is decided. A request naming a task (a read, a cancel, a push configuration, a message continuing it: <see cref="A2aTaskNames"/>) states whether the task is the caller's:
 /// one that is not is refused once its decision is recorded (<see cref="DescribedAction.RefusedAtExecution"/>).
 /// </summary>
 internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver resolver, A2aTaskOwners owners) : IRouteDescriber
@@ -72,8 +72,14 @@ internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver r
             return (null, read.Refusal);
         }
 
+        var (taskId, taskRefused) = TaskIdOf(name, request.Args);
+        if (taskRefused is not null)
+        {
+            return (null, taskRefused);
+        }
+
         var identity = authenticated.Identity;
-        var foreignTask = TaskIdOf(request.Args) is { } taskId
+        var foreignTask = taskId is not null
             && !await owners.IsOwnerAsync(identity.Tenant, name, taskId, identity.Agent, context.RequestAborted).ConfigureAwait(false);
         return (new DescribedAction(tenant, request)
         {
@@ -83,24 +89,26 @@ internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver r
         }, null);
     }
 
-    /// <summary>The task a request names: a task operation's <c>task_id</c>, or the <c>taskId</c> of the message it sends.</summary>
-    private static string? TaskIdOf(JsonElement args)
+    /// <summary>
+    /// The task a request names: a task operation's <c>task_id</c> (as the reader read it), or the task the message it
+    /// sends continues, read as the reader checked it (<see cref="A2aTaskNames"/>: <c>taskId</c>, <c>task_id</c>, … alike).
+    /// </summary>
+    private static (string? TaskId, Refusal? Refused) TaskIdOf(string agent, JsonElement args)
     {
         if (args.ValueKind != JsonValueKind.Object)
         {
-            return null;
+            return (null, null);
         }
 
         if (args.TryGetProperty("task_id", out var taskId) && taskId.ValueKind == JsonValueKind.String)
         {
-            return taskId.GetString();
+            return (taskId.GetString(), null);
         }
 
         return args.TryGetProperty(A2aSkillConnectorType.ParamsMember, out var parameters) && parameters.ValueKind == JsonValueKind.Object
-            && parameters.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object
-            && message.TryGetProperty("taskId", out var continued) && continued.ValueKind == JsonValueKind.String
-                ? continued.GetString()
-                : null;
+            && parameters.TryGetProperty("message", out var message)
+                ? A2aTaskNames.Of(agent, message, "params.message", A2aTaskNames.TaskId)
+                : (null, null);
     }
 
     /// <summary>A refusal before the request is read: answered under its id when the body has one to read, else under null.</summary>

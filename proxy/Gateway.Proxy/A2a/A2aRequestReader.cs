@@ -22,7 +22,9 @@ namespace Gateway.Proxy.A2a;
 /// (<see cref="A2aPushConfigs"/>: a message's configuration, a configuration set, camelCase or snake_case, nested or a
 /// list), is checked by one rule (<see cref="A2aWebhookAddress"/>): one on an address that is not globally reachable, or
 /// a configuration that cannot be read, is refused here unless the connector allows internal push; their host names are
-/// resolved by Describe afterwards. Conflicting skill or warrant labels (params' and the message's metadata) are refused.
+/// resolved by Describe afterwards. Conflicting skill or warrant labels (params' and the message's metadata) are refused,
+/// and so are members that name different tasks (<see cref="A2aTaskNames"/>: <c>taskId</c> and <c>task_id</c>, 0.3's
+/// <c>id</c> and <c>taskId</c>, <c>id</c> and <c>name</c>): the task checked is the one the remote agent acts on.
 /// The extended card is refused as unsupported (A2A's -32004).
 /// </summary>
 internal static class A2aRequestReader
@@ -171,6 +173,12 @@ internal static class A2aRequestReader
             return new Result(null, metaRefused, id, default);
         }
 
+        // The task it continues: Describe checks it is the caller's (with this helper); spellings that differ are refused.
+        if (A2aTaskNames.Of(agent.Name, message, "params.message", A2aTaskNames.TaskId).Refused is { } taskRefused)
+        {
+            return new Result(null, taskRefused, id, default);
+        }
+
         var skills = tenant.Catalog.Where(e => e.Kind == ConnectorKind.A2aSkill && e.Connector == agent.Name).ToList();
         var skill = skillName is null
             ? skills.Count == 1 ? skills[0] : null
@@ -212,12 +220,18 @@ internal static class A2aRequestReader
         return new Result(new ActionRequest { Tool = skill.Name, Args = ToElement(args), Warrant = warrant }, null, id, default);
     }
 
-    /// <summary>A task read or cancel: an action on the agent's entry, the task's id its argument <c>task_id</c>.</summary>
+    /// <summary>
+    /// A task read, cancel or subscription: an action on the agent's entry, the task's id its argument <c>task_id</c>:
+    /// <c>params.id</c>, or the name <c>tasks/{id}</c>; given both (or a <c>taskId</c> too), they must agree.
+    /// </summary>
     private static Result ReadTaskOperation(CatalogEntry agent, string id, string method, JsonElement parameters)
     {
-        var taskId = parameters.TryGetProperty("id", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()
-            : parameters.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String && n.GetString()!.StartsWith("tasks/", StringComparison.Ordinal) ? n.GetString()![6..]
-            : null;
+        var (taskId, refused) = A2aTaskNames.Of(agent.Name, parameters, "params", A2aTaskNames.Id, A2aTaskNames.Name, A2aTaskNames.TaskId);
+        if (refused is not null)
+        {
+            return new Result(null, refused, id, default);
+        }
+
         if (string.IsNullOrEmpty(taskId))
         {
             return Refuse(id, ProblemCodes.MalformedBody, "A task operation needs params.id.", InvalidParams);
@@ -233,15 +247,21 @@ internal static class A2aRequestReader
     }
 
     /// <summary>
-    /// A task's push-notification configuration: an action on the agent's entry naming the task (<c>task_id</c>: 1.0's and
-    /// 0.3 set's <c>taskId</c>, 0.3's <c>id</c> otherwise), whose ownership Enforce checks like a read's; the webhooks of a
-    /// configuration set checked as every request's are (<see cref="WithPushUrls"/>).
+    /// A task's push-notification configuration: an action on the agent's entry naming the task (<c>task_id</c>: 1.0's
+    /// <c>taskId</c>, whose <c>id</c> is the configuration's; 0.3's <c>id</c>, or set's <c>taskId</c>, which must agree
+    /// when both are given), whose ownership Enforce checks like a read's; the webhooks of a configuration set checked
+    /// as every request's are (<see cref="WithPushUrls"/>).
     /// </summary>
     private static Result ReadPushConfig(CatalogEntry agent, string id, string method, JsonElement parameters)
     {
-        var taskId = parameters.TryGetProperty("taskId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()
-            : A2aMethods.IsVersion03(method) && parameters.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString()
-            : null;
+        var (taskId, refused) = A2aMethods.IsVersion03(method)
+            ? A2aTaskNames.Of(agent.Name, parameters, "params", A2aTaskNames.Id, A2aTaskNames.TaskId)
+            : A2aTaskNames.Of(agent.Name, parameters, "params", A2aTaskNames.TaskId);
+        if (refused is not null)
+        {
+            return new Result(null, refused, id, default);
+        }
+
         if (string.IsNullOrEmpty(taskId))
         {
             return Refuse(id, ProblemCodes.MalformedBody, "A push-notification configuration names its task (params.taskId, or 0.3's params.id).", InvalidParams);

@@ -18,7 +18,9 @@ namespace Gateway.Proxy.Tests.A2a;
 /// large artifact; "breaks" drops the connection after the first event; <see cref="ReflectCredential"/> answers with the
 /// credential the agent was sent, as a remote agent that reflects it would), streams a subscribed task's updates (working,
 /// input-required, each after a comment), reads and cancels its tasks, and sets, reads,
-/// lists and deletes a task's push-notification configuration.
+/// lists and deletes a task's push-notification configuration. It reads a request's task as a lenient SDK does: a
+/// message continues the task its <c>taskId</c> or <c>task_id</c> names; a configuration set names it by <c>taskId</c> or
+/// <c>task_id</c>; 0.3's get, list and delete by <c>id</c>, 1.0's by <c>taskId</c>.
 /// </summary>
 internal sealed class A2aTestAgent
 {
@@ -71,7 +73,7 @@ internal sealed class A2aTestAgent
             {
                 case "SendMessage" or "message/send":
                     var text = Reflected(context, parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString());
-                    var taskId = "task-" + Interlocked.Increment(ref _tasks);
+                    var taskId = Named(parameters.GetProperty("message"), "taskId", "task_id") ?? "task-" + Interlocked.Increment(ref _tasks);
                     var state = text == "needs login" ? "TASK_STATE_AUTH_REQUIRED" : "TASK_STATE_COMPLETED";
                     TaskStates[taskId] = text == "needs login" ? "auth-required" : "completed";
                     var task = new JsonObject
@@ -141,7 +143,7 @@ internal sealed class A2aTestAgent
                     result = new JsonObject { ["tasks"] = all, ["totalSize"] = all.Count, ["nextPageToken"] = "" }.ToJsonString();
                     break;
                 case "CreateTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set":
-                    var configured = parameters.GetProperty("taskId").GetString()!;
+                    var configured = Named(parameters, "taskId", "task_id")!;
                     var config = JsonNode.Parse(parameters.GetRawText())!.AsObject();
                     config["id"] = "cfg-" + configured;
                     PushConfigs[configured] = config.ToJsonString();
@@ -149,7 +151,8 @@ internal sealed class A2aTestAgent
                     break;
                 case "GetTaskPushNotificationConfig" or "tasks/pushNotificationConfig/get" or "ListTaskPushNotificationConfigs" or "tasks/pushNotificationConfig/list"
                     or "DeleteTaskPushNotificationConfig" or "tasks/pushNotificationConfig/delete":
-                    var of = (parameters.TryGetProperty("taskId", out var named) ? named : parameters.GetProperty("id")).GetString()!;
+                    // As the SDKs read it: 0.3 names the task by params.id, 1.0 by params.taskId (its id is the configuration's).
+                    var of = parameters.GetProperty(method.Contains('/', StringComparison.Ordinal) ? "id" : "taskId").GetString()!;
                     var kept = PushConfigs.GetValueOrDefault(of, "null");
                     if (method is "DeleteTaskPushNotificationConfig" or "tasks/pushNotificationConfig/delete")
                     {
@@ -174,6 +177,10 @@ internal sealed class A2aTestAgent
             return Results.Text("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}", "application/json");
         });
     }
+
+    /// <summary>The first of <paramref name="names"/> <paramref name="holder"/> has, as a pydantic model reads its alias or field name (<c>taskId</c>, <c>task_id</c>).</summary>
+    private static string? Named(JsonElement holder, params string[] names) =>
+        names.Select(n => holder.TryGetProperty(n, out var value) ? value.GetString() : null).FirstOrDefault(v => v is not null);
 
     /// <summary>A message's text that makes the agent answer with the credential it was sent, without its scheme.</summary>
     public const string ReflectCredential = "reflect the credential";

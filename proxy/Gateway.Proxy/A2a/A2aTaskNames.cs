@@ -1,0 +1,110 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Oversight;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.A2a;
+
+/// <summary>
+/// The task a request names, read the way any A2A version or a lenient SDK could read it (docs/a2a.md): every member of
+/// the object whose name, compared without case (as Go's <c>encoding/json</c> folds case: <c>ſ</c> is an s),
+/// <c>_</c> or <c>-</c>, is one of the names given (<see cref="TaskId"/>: <c>taskId</c>, <c>task_id</c>, …; <see cref="Id"/>
+/// where the method names its task by <c>id</c>; <see cref="Name"/>: a resource name <c>tasks/{id}</c>). A non-null
+/// value that is not a string (or a name not of the form <c>tasks/…</c>) is malformed; two that differ are refused
+/// (<c>a2a_task_conflict</c>, recorded under the agent's entry): the gateway checks the task the remote acts on, never
+/// another.
+/// </summary>
+internal static class A2aTaskNames
+{
+    /// <summary>A member naming the task by its id: <c>taskId</c>, <c>task_id</c>, <c>TaskID</c>, <c>task-id</c>, ….</summary>
+    public const string TaskId = "TASKID";
+
+    /// <summary>A member <c>id</c>: the task's id where the method names its task by <c>id</c> (a task operation, 0.3's push configuration).</summary>
+    public const string Id = "ID";
+
+    /// <summary>A member <c>name</c>: the task's resource name, <c>tasks/{id}</c>.</summary>
+    public const string Name = "NAME";
+
+    private const string ResourcePrefix = "tasks/";
+
+    /// <summary>
+    /// The task the members <paramref name="names"/> of <paramref name="holder"/> (<paramref name="where"/>, for the
+    /// detail) name: null when none does; or the refusal, recorded under <paramref name="auditTool"/> when they differ.
+    /// </summary>
+    public static (string? Task, Refusal? Refused) Of(string auditTool, JsonElement holder, string where, params ReadOnlySpan<string> names)
+    {
+        if (holder.ValueKind != JsonValueKind.Object)
+        {
+            return (null, null);
+        }
+
+        string? task = null;
+        string? first = null;
+        foreach (var member in holder.EnumerateObject())
+        {
+            var folded = Fold(member.Name);
+            if (!names.Contains(folded) || member.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            var value = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : null;
+            if (folded == Name && value is not null)
+            {
+                value = value.StartsWith(ResourcePrefix, StringComparison.Ordinal) ? value[ResourcePrefix.Length..] : null;
+            }
+
+            if (value is null)
+            {
+                return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, folded == Name
+                    ? $"{where}.{Truncate(member.Name)} must be a task's name (\"tasks/{{id}}\")."
+                    : $"{where}.{Truncate(member.Name)} must be a string (a task's id).") { JsonRpcCode = A2aRequestReader.InvalidParams });
+            }
+
+            if (task is not null && !string.Equals(task, value, StringComparison.Ordinal))
+            {
+                return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.A2aTaskConflict,
+                    $"{where}.{Truncate(first!)} and {where}.{Truncate(member.Name)} name different tasks; name the task once, or the same in each. Nothing was forwarded.")
+                {
+                    AuditTool = auditTool,
+                    JsonRpcCode = A2aRequestReader.InvalidParams,
+                });
+            }
+
+            task = value;
+            first ??= member.Name;
+        }
+
+        return (task, null);
+    }
+
+    /// <summary>
+    /// <paramref name="name"/> without <c>_</c> or <c>-</c>, in upper case as a lenient reader matches it: ASCII letters,
+    /// and the four characters whose case maps onto one (<c>ſ</c> and <c>ı</c> upper to S and I, the Kelvin sign and
+    /// <c>İ</c> lower to k and i, as Go's <c>encoding/json</c> folds them); any other character is kept as it is.
+    /// </summary>
+    private static string Fold(string name)
+    {
+        var folded = new StringBuilder(name.Length);
+        foreach (var c in name)
+        {
+            if (c is '_' or '-')
+            {
+                continue;
+            }
+
+            folded.Append(c switch
+            {
+                >= 'a' and <= 'z' => (char)(c - ('a' - 'A')),
+                '\u017F' => 'S',
+                '\u212A' => 'K',
+                '\u0130' or '\u0131' => 'I',
+                _ => c,
+            });
+        }
+
+        return folded.ToString();
+    }
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+}
