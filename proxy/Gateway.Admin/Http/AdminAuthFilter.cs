@@ -1,6 +1,7 @@
 using Gateway.Audit;
 using Gateway.Admin.Tokens;
 using Gateway.Oversight;
+using Gateway.Oversight.Register;
 using Gateway.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,8 +13,8 @@ namespace Gateway.Admin.Http;
 /// Runs before every admin endpoint: refuses a source that failed authentication too often (429 with
 /// <c>Retry-After</c>), authenticates the bearer token and checks the endpoint's roles server-side,
 /// validates tenant and agent route values, refuses a token confined to another tenant (403, written to
-/// the targeted tenant's audit chain), and turns store and audit outages into 503 problems. An endpoint
-/// without <see cref="AdminRolesMetadata"/> is refused.
+/// the targeted tenant's audit chain when the register has that tenant, else to the caller's own), and turns store
+/// and audit outages into 503 problems. An endpoint without <see cref="AdminRolesMetadata"/> is refused.
 /// </summary>
 internal sealed class AdminAuthFilter : IEndpointFilter
 {
@@ -83,7 +84,13 @@ internal sealed class AdminAuthFilter : IEndpointFilter
             if (tenant is string scoped && !result.Principal!.MayActIn(scoped))
             {
                 AdminLog.AdminCrossTenantRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, result.Principal.Name);
-                await AdminActionAudit.RecordRefusalAsync(http, scoped, "cross_tenant", StatusCodes.Status403Forbidden);
+                // The target tenant's chain when the register has it; a made-up tenant gets the same answer but no chain of its own
+                // (the refusal goes to the caller's own tenant), so no token can create chains at will.
+                if ((http.RequestServices.GetRequiredService<IRegisterDirectory>().HasTenant(scoped) ? scoped : result.Principal.Tenant) is { } chain)
+                {
+                    await AdminActionAudit.RecordRefusalAsync(http, chain, "cross_tenant", StatusCodes.Status403Forbidden);
+                }
+
                 return Refuse(http, logger, StatusCodes.Status403Forbidden, ProblemCodes.TenantForbidden, "Your token is confined to another tenant");
             }
 

@@ -12,6 +12,9 @@ internal static class AdminQuery
     /// <summary>The largest page of any listing.</summary>
     public const int MaxLimit = 1000;
 
+    /// <summary>The largest position a listing starts at: 2^53 - 1, the largest integer every JSON client reads exactly (no chain is longer).</summary>
+    public const long MaxStart = 9_007_199_254_740_991;
+
     /// <summary>One value of 1 to 256 characters, or null when absent.</summary>
     public static string? Text(StringValues raw, string name, List<string> errors)
     {

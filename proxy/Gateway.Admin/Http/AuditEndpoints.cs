@@ -114,10 +114,10 @@ internal static class AuditEndpoints
 
     private static async Task<IResult> ListAsync(HttpContext context, string tenant, AuditJournal journal)
     {
-        if (!TryReadLong(context, "start", 0, out var start) || start < 0
+        if (!TryReadLong(context, "start", 0, out var start) || start is < 0 or > AdminQuery.MaxStart
             || !TryReadLong(context, "limit", 100, out var limit) || limit is < 1 or > AdminQuery.MaxLimit)
         {
-            return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidQuery, "start must be >= 0 and limit 1..1000");
+            return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidQuery, "start must be 0..9007199254740991 and limit 1..1000");
         }
 
         var replica = context.Request.Query["replica"];

@@ -12,8 +12,19 @@ public sealed record AdminPrincipal(string Name, IReadOnlyList<string> Roles)
     /// <summary>The person of the tenant's register this token speaks for (required for approvers).</summary>
     public string? Person { get; init; }
 
-    /// <summary>The accountable identity of whoever minted this token (<see cref="AccountableAs"/> of the issuer); null for configured or seeded tokens.</summary>
+    /// <summary>The minter that counts in approvals (<see cref="MintsAs"/> of the issuer); null for configured or seeded tokens.</summary>
     public string? IssuedBy { get; init; }
+
+    /// <summary>
+    /// Whom the tokens this token mints record as their minter: the accountable root of its minting chain. A token an
+    /// operator token minted (or a seeded one, or an operator token) mints as its own name; a token a tenant-confined token
+    /// minted mints as that token did, so every token minted under one tenant admin counts as that admin. A bound person
+    /// never changes it.
+    /// </summary>
+    public string MintsAs => InheritedMinter ?? Name;
+
+    /// <summary>The minter this token inherited from the tenant-confined token that minted it (<see cref="AdminTokenRecord.InheritedMinter"/>).</summary>
+    public string? InheritedMinter { get; init; }
 
     /// <summary>The identity an action is attributed to: the bound person, else the token's name.</summary>
     public string AccountableAs => Person ?? Name;

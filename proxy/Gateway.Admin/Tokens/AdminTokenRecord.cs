@@ -15,8 +15,15 @@ public sealed record AdminTokenRecord
     /// <summary>The register person the token is bound to.</summary>
     public string? Person { get; init; }
 
-    /// <summary>The accountable identity of the token's minter.</summary>
+    /// <summary>The minter that counts in approvals: the accountable root of the chain that minted the token (<see cref="AdminPrincipal.MintsAs"/> of its issuer).</summary>
     public string? IssuedBy { get; init; }
+
+    /// <summary>
+    /// The minter this token inherited: on a token a tenant-confined token minted, its issuer's
+    /// <see cref="AdminPrincipal.MintsAs"/>, which the tokens this one mints record in turn; null on every other token
+    /// (and on those issued before it was kept), which mints as its own name.
+    /// </summary>
+    public string? InheritedMinter { get; init; }
 
     public bool Revoked { get; init; }
 

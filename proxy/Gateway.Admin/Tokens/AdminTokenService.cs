@@ -15,8 +15,9 @@ namespace Gateway.Admin.Tokens;
 /// Tokens are never logged. A token is confined to one tenant (or, for an operator, none) and may be
 /// bound to one person of that tenant's register; an approver token must be both, naming a person the
 /// register lists as an approver. A tenant-confined admin mints tokens for its own tenant only. Each
-/// token remembers who minted it (<see cref="AdminPrincipal.IssuedBy"/>), so that approvals can count
-/// the tokens one minter holds as at most one person.
+/// token remembers its minter (<see cref="AdminPrincipal.IssuedBy"/>): the accountable root of the chain that minted it
+/// (<see cref="AdminPrincipal.MintsAs"/>), never a bound person, so that approvals count every token minted under one
+/// operator-minted tenant admin as at most one person.
 /// </summary>
 public sealed class AdminTokenService
 {
@@ -74,7 +75,8 @@ public sealed class AdminTokenService
         }
 
         var token = NewToken();
-        var record = NewRecord(spec, issuer.AccountableAs);
+        // A token a tenant-confined token mints inherits that token's minter: no chain of tenant tokens adds a minter.
+        var record = NewRecord(spec, issuer.MintsAs) with { InheritedMinter = issuer.Tenant is null ? null : issuer.MintsAs };
         if ((spec.Tenant is not null && await FindAsync(spec.Tenant, spec.Name, cancellationToken) is { Record.Revoked: false })
             || !await _store.TryAddAsync(HashToken(token), record, cancellationToken))
         {
@@ -206,6 +208,7 @@ public sealed class AdminTokenService
                 Tenant = record.Tenant,
                 Person = record.Person,
                 IssuedBy = record.IssuedBy,
+                InheritedMinter = record.InheritedMinter,
             });
     }
 

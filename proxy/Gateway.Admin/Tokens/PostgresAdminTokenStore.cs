@@ -4,14 +4,15 @@ using Npgsql;
 namespace Gateway.Admin.Tokens;
 
 /// <summary>
-/// Admin tokens in PostgreSQL (migration 0013): <c>admin_tokens</c> by SHA-256, <c>admin_token_names</c> binding
+/// Admin tokens in PostgreSQL (migration 0013; 0035 adds <c>inherited_minter</c>): <c>admin_tokens</c> by SHA-256,
+/// <c>admin_token_names</c> binding
 /// each scoped name (<see cref="AdminTokenNames.Scoped"/>: names are per tenant) to its latest token. A name is taken over only from a revoked token, decided by the database
 /// (<c>INSERT … ON CONFLICT DO UPDATE … WHERE</c> the bound token is revoked), so two concurrent issues of one
 /// name leave exactly one live token. Not tenant-scoped rows: authentication finds a hash before any tenant is known.
 /// </summary>
 public sealed class PostgresAdminTokenStore : IAdminTokenStore
 {
-    private const string Columns = "name, roles, tenant, person, issued_by, created_at, revoked, revoked_at";
+    private const string Columns = "name, roles, tenant, person, issued_by, created_at, revoked, revoked_at, inherited_minter";
     private readonly PostgresDatabase _database;
 
     public PostgresAdminTokenStore(PostgresDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
@@ -82,7 +83,7 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
         PostgresRecordCalls.InTransactionAsync<IReadOnlyList<AdminTokenRecord>>(_database, tenant: null, async scope =>
         {
             await using var select = scope.Command(
-                "SELECT t.name, t.roles, t.tenant, t.person, t.issued_by, t.created_at, t.revoked, t.revoked_at " +
+                "SELECT t.name, t.roles, t.tenant, t.person, t.issued_by, t.created_at, t.revoked, t.revoked_at, t.inherited_minter " +
                 "FROM admin_token_names n JOIN admin_tokens t ON t.hash = n.hash ORDER BY n.name");
             var records = new List<AdminTokenRecord>();
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -97,9 +98,10 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
     private static async ValueTask UpsertAsync(PostgresScope scope, string hash, AdminTokenRecord record, CancellationToken cancellationToken)
     {
         await using var upsert = scope.Command(
-            $"INSERT INTO admin_tokens (hash, {Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) " +
+            $"INSERT INTO admin_tokens (hash, {Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) " +
             "ON CONFLICT (hash) DO UPDATE SET name = EXCLUDED.name, roles = EXCLUDED.roles, tenant = EXCLUDED.tenant, person = EXCLUDED.person, " +
-            "issued_by = EXCLUDED.issued_by, created_at = EXCLUDED.created_at, revoked = EXCLUDED.revoked, revoked_at = EXCLUDED.revoked_at",
+            "issued_by = EXCLUDED.issued_by, created_at = EXCLUDED.created_at, revoked = EXCLUDED.revoked, revoked_at = EXCLUDED.revoked_at, " +
+            "inherited_minter = EXCLUDED.inherited_minter",
             hash,
             record.Name,
             record.Roles.ToArray(),
@@ -108,7 +110,8 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
             record.IssuedBy,
             record.CreatedAt.ToUniversalTime(),
             record.Revoked,
-            record.RevokedAt?.ToUniversalTime());
+            record.RevokedAt?.ToUniversalTime(),
+            record.InheritedMinter);
         await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -122,5 +125,6 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(5),
         Revoked = reader.GetBoolean(6),
         RevokedAt = reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+        InheritedMinter = reader.IsDBNull(8) ? null : reader.GetString(8),
     };
 }

@@ -185,7 +185,14 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
     public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Records retired since the read was placed are skipped: a reader that needs the chain whole sees the gap (AuditStoredChain).
-        var position = start + (await GetAnchorAsync(partition, cancellationToken)).Length;
+        var anchor = (await GetAnchorAsync(partition, cancellationToken)).Length;
+        if (start >= long.MaxValue - anchor)
+        {
+            // No log reaches that far; and a store may seek one past a position (Redis: stream ids are index + 1).
+            yield break;
+        }
+
+        var position = start + anchor;
         await foreach (var line in ReadLogAsync(_store, StoreKeys.AuditLog(partition.Tenant, partition.Replica), position, cancellationToken, keptOnly: true))
         {
             yield return line;

@@ -53,6 +53,31 @@ public sealed partial class AdminApiTests
         await AssertProblemAsync(await admin.GetAsync($"/admin/v1/tenants/{_tenant}/audit/query?{parameters}"), HttpStatusCode.BadRequest, "invalid_query");
     }
 
+    [Theory]
+    [InlineData("start=9223372036854775807")]
+    [InlineData("start=9007199254740992")]
+    [InlineData("start=-1")]
+    [InlineData("start=99999999999999999999")]
+    public async Task AuditList_StartOutOfRange_Is400InvalidQuery(string parameters)
+    {
+        await _host.Get<AuditJournal>().AppendAsync(new AuditEntry { Tenant = _tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
+        using var admin = _host.Client(AdminTestServices.BootstrapToken);
+
+        await AssertProblemAsync(await admin.GetAsync($"/admin/v1/tenants/{_tenant}/audit?{parameters}"), HttpStatusCode.BadRequest, "invalid_query");
+    }
+
+    [Fact]
+    public async Task AuditList_LargestStart_IsAnEmptyPage()
+    {
+        await _host.Get<AuditJournal>().AppendAsync(new AuditEntry { Tenant = _tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
+        using var admin = _host.Client(AdminTestServices.BootstrapToken);
+
+        var page = await admin.GetFromJsonAsync<JsonElement>($"/admin/v1/tenants/{_tenant}/audit?start=9007199254740991&limit=1000");
+
+        Assert.Empty(page.GetProperty("records").EnumerateArray());
+        Assert.False(page.TryGetProperty("next_start", out var next) && next.ValueKind != JsonValueKind.Null);
+    }
+
     [Fact]
     public async Task AuditReceipts_ByRequestIdAndBySeqRange_GiveTheExactReceiptsTheAppendsGot()
     {

@@ -126,7 +126,34 @@ public abstract class AdminTokenServiceTests
 
         Assert.Equal(_tenant, principal.Tenant);
         Assert.Equal("alice", principal.Person);
-        Assert.Equal("bob", principal.IssuedBy);
+        Assert.Equal("acme-admin", principal.IssuedBy);
+    }
+
+    [Fact]
+    public async Task IssueAsync_TokensMintedUnderOneTenantAdmin_AllRecordThatAdminAsMinter()
+    {
+        var admin = await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Admin]) { Tenant = _tenant }, AdminTestServices.Operator);
+        var otherAdmin = await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Admin]) { Tenant = _tenant }, AdminTestServices.Operator);
+        var second = await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Admin]) { Tenant = _tenant }, admin);
+        var zed = await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Admin]) { Tenant = _tenant, Person = "zed" }, admin);
+        var third = await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Admin]) { Tenant = _tenant }, second);
+
+        // Each read back by a fresh service from the store: what a restarted gateway sees.
+        var minted = new[]
+        {
+            await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant, Person = "alice" }, admin),
+            await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant, Person = "bob" }, second),
+            await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant, Person = "bob" }, zed),
+            await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant, Person = "alice" }, third),
+            second, zed, third,
+        };
+        var another = await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant, Person = "bob" }, otherAdmin);
+
+        Assert.Equal(AdminTestServices.Operator.Name, admin.IssuedBy);
+        Assert.Equal(admin.Name, admin.MintsAs);
+        Assert.All(minted, p => Assert.Equal(admin.Name, p.IssuedBy));
+        Assert.All([second, zed, third], p => Assert.Equal(admin.Name, p.MintsAs));
+        Assert.Equal(otherAdmin.Name, another.IssuedBy);
     }
 
     [Fact]
@@ -184,6 +211,12 @@ public abstract class AdminTokenServiceTests
         var result = await Tokens.AuthenticateAsync("demo-approver-token-123456");
 
         Assert.Equal(name, result.Principal!.Name);
+    }
+
+    private async Task<AdminPrincipal> MintAsync(AdminTokenSpec spec, AdminPrincipal issuer)
+    {
+        var issued = await Tokens.IssueAsync(spec, issuer);
+        return (await Tokens.AuthenticateAsync(issued.Issued?.Token ?? throw new InvalidOperationException(issued.Code))).Principal!;
     }
 }
 

@@ -17,14 +17,15 @@ public abstract class AdminTokenStoreContract
         var name = UniqueName();
         var hash = AdminTokenService.HashToken(AdminTokenService.NewToken());
 
-        Assert.True(await store.TryAddAsync(hash, Record(name) with { Tenant = "acme", Person = "alice", IssuedBy = "bootstrap" }));
+        Assert.True(await store.TryAddAsync(hash, Record(name) with { Tenant = "acme", Person = "alice", IssuedBy = "acme-admin", InheritedMinter = "acme-admin" }));
 
         var read = await store.GetAsync(hash);
         Assert.Equal(name, read!.Name);
         Assert.Equal(["admin", "auditor"], read.Roles);
         Assert.Equal("acme", read.Tenant);
         Assert.Equal("alice", read.Person);
-        Assert.Equal("bootstrap", read.IssuedBy);
+        Assert.Equal("acme-admin", read.IssuedBy);
+        Assert.Equal("acme-admin", read.InheritedMinter);
         Assert.Equal(Created, read.CreatedAt);
         Assert.False(read.Revoked);
         Assert.Equal(hash, await store.FindHashAsync(AdminTokenNames.Scoped("acme", name)));
