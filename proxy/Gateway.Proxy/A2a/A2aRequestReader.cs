@@ -105,8 +105,8 @@ internal static class A2aRequestReader
                 }),
             }, null, id, default),
             A2aOperation.Unsupported => Refuse(id, ProblemCodes.A2aUnsupportedOperation,
-                $"'{Truncate(method)}' is not governed by this gateway yet; only messages (sent or streamed), task reads, cancels, subscriptions and listings, and push-notification configurations are.", UnsupportedOperation),
-            _ => Refuse(id, ProblemCodes.MalformedBody, $"'{Truncate(method)}' is not an A2A method.", -32601),
+                $"'{RefusalText.Truncate(method)}' is not governed by this gateway yet; only messages (sent or streamed), task reads, cancels, subscriptions and listings, and push-notification configurations are.", UnsupportedOperation),
+            _ => Refuse(id, ProblemCodes.MalformedBody, $"'{RefusalText.Truncate(method)}' is not an A2A method.", -32601),
         };
         return read.Request is null ? read with { Body = root } : WithPushUrls(agent, read, method, parameters) with { Body = root };
     }
@@ -187,7 +187,7 @@ internal static class A2aRequestReader
         {
             return new Result(null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.A2aUnknownSkill, skillName is null
                 ? $"Name the skill of '{agent.Name}' the message is for in metadata[\"{SkillMetaKey}\"]; the agent has {skills.Count} skills in the catalog."
-                : $"'{Truncate(skillName)}' is not a skill of '{agent.Name}' in this tenant's catalog.") { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
+                : $"'{RefusalText.Truncate(skillName)}' is not a skill of '{agent.Name}' in this tenant's catalog.") { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
         }
 
         var text = new StringBuilder();
@@ -331,6 +331,4 @@ internal static class A2aRequestReader
 
     private static Result Refuse(string? id, string code, string detail, int jsonRpcCode) =>
         new(null, new Refusal(StatusCodes.Status400BadRequest, code, detail) { JsonRpcCode = jsonRpcCode }, id, default);
-
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }

@@ -57,14 +57,14 @@ internal static class A2aTaskNames
             if (value is null)
             {
                 return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, folded == Name
-                    ? $"{where}.{Truncate(member.Name)} must be a task's name (\"tasks/{{id}}\")."
-                    : $"{where}.{Truncate(member.Name)} must be a string (a task's id).") { JsonRpcCode = A2aRequestReader.InvalidParams });
+                    ? $"{where}.{RefusalText.Truncate(member.Name)} must be a task's name (\"tasks/{{id}}\")."
+                    : $"{where}.{RefusalText.Truncate(member.Name)} must be a string (a task's id).") { JsonRpcCode = A2aRequestReader.InvalidParams });
             }
 
             if (task is not null && !string.Equals(task, value, StringComparison.Ordinal))
             {
                 return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.A2aTaskConflict,
-                    $"{where}.{Truncate(first!)} and {where}.{Truncate(member.Name)} name different tasks; name the task once, or the same in each. Nothing was forwarded.")
+                    $"{where}.{RefusalText.Truncate(first!)} and {where}.{RefusalText.Truncate(member.Name)} name different tasks; name the task once, or the same in each. Nothing was forwarded.")
                 {
                     AuditTool = auditTool,
                     JsonRpcCode = A2aRequestReader.InvalidParams,
@@ -105,6 +105,4 @@ internal static class A2aTaskNames
 
         return folded.ToString();
     }
-
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }
