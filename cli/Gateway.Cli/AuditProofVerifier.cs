@@ -7,7 +7,8 @@ namespace Gateway.Cli;
 /// <summary>
 /// Checks a proof file (<c>gatewayctl audit prove -o</c>, the admin API's JSON) offline with public keys only: each
 /// checkpoint's ES256 signature against the JWKS, an inclusion proof's leaf (SHA-256(0x00 ‖ record)) and path against its
-/// checkpoint's root, a consistency proof's path between its two checkpoints (RFC 9162), and, given an earlier checkpoint
+/// checkpoint's root and the record at its place (its <c>seq</c> the leaf index + 1, its tenant and replica the
+/// checkpoint's), a consistency proof's path between its two checkpoints (RFC 9162), and, given an earlier checkpoint
 /// exported before, that the proof starts from exactly it (a log rewritten since cannot produce one that does).
 /// </summary>
 internal static class AuditProofVerifier
@@ -37,10 +38,40 @@ internal static class AuditProofVerifier
             return "record_altered: the record does not hash to the proof's leaf";
         }
 
-        return MerkleProof.VerifyInclusion(leaf, proof.GetProperty("leaf_index").GetInt64(), checkpoint!.TreeSize, Path(proof), Convert.FromHexString(checkpoint.RootHash))
-            ? null
+        var index = proof.GetProperty("leaf_index").GetInt64();
+        return MerkleProof.VerifyInclusion(leaf, index, checkpoint!.TreeSize, Path(proof), Convert.FromHexString(checkpoint.RootHash))
+            ? Placed(proof.GetProperty("record").GetString() ?? string.Empty, index, checkpoint)
             : "inclusion_failed: the path does not lead from the record to the checkpoint's root";
     }
+
+    // The record proven must be the one its place holds: its seq leaf_index + 1, its tenant and replica the checkpoint's
+    // (a leaf proves a line is in the tree, not which record the line is).
+    private static string? Placed(string line, long index, AuditCheckpoint checkpoint)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var record = document.RootElement;
+            var seq = record.ValueKind == JsonValueKind.Object && record.TryGetProperty("seq", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var n) ? n : (long?)null;
+            if (seq != index + 1)
+            {
+                return $"record_misplaced: the record has seq {seq?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}, the proof places it at leaf_index {index} (seq {index + 1})";
+            }
+
+            var tenant = Text(record, "tenant");
+            var replica = Text(record, "replica");
+            return tenant == checkpoint.Tenant && replica == checkpoint.Replica
+                ? null
+                : $"partition_mismatch: the record is of tenant {tenant} replica {replica}, the checkpoint of tenant {checkpoint.Tenant} replica {checkpoint.Replica}";
+        }
+        catch (JsonException)
+        {
+            return "record_misplaced: the record is not JSON";
+        }
+    }
+
+    private static string? Text(JsonElement record, string name) =>
+        record.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static string? VerifyConsistency(JsonElement proof, EvidenceKeySet keys, JsonElement? earlier)
     {

@@ -86,13 +86,19 @@ internal sealed class DemoGateway : IAsyncDisposable
 
     /// <summary>
     /// Stops this gateway and starts it again, as a new process on the same bundle, data directory (receipt keys, tokens)
-    /// and settings, on a new port: a gateway that has read nothing of its journal yet. Use the returned one from then on.
+    /// and settings, on a new port: a gateway that has read nothing of its journal yet (<paramref name="whileStopped"/> runs
+    /// in between, e.g. to edit its files). Use the returned one from then on.
     /// </summary>
-    public async Task<DemoGateway> RestartAsync()
+    public async Task<DemoGateway> RestartAsync(Func<Task>? whileStopped = null)
     {
         _http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (whileStopped is not null)
+        {
+            await whileStopped();
+        }
+
         return await StartOnAsync(_bundle, _data, _settings);
     }
 

@@ -72,7 +72,7 @@ public sealed class EvidenceCommandsTests
     public async Task ProveVerify_InclusionOfAnAlteredRecord_Fails()
     {
         var (dir, ring) = Setup();
-        var lines = Enumerable.Range(1, 7).Select(static i => $"{{\"seq\":{i}}}").ToList();
+        var lines = Enumerable.Range(1, 7).Select(static i => $"{{\"replica\":\"gw-0\",\"seq\":{i},\"tenant\":\"acme\"}}").ToList();
         var leaves = lines.Select(static l => MerkleTree.LeafHash(Encoding.UTF8.GetBytes(l))).ToList();
         string Proof(string record) => JsonSerializer.Serialize(new Dictionary<string, object>
         {
@@ -84,7 +84,7 @@ public sealed class EvidenceCommandsTests
             ["checkpoint"] = JsonDocument.Parse(Checkpoint(ring, leaves, 7)).RootElement,
         });
         Write(dir, "good.json", Proof(lines[3]));
-        Write(dir, "bad.json", Proof("{\"seq\":4,\"x\":1}"));
+        Write(dir, "bad.json", Proof("{\"replica\":\"gw-0\",\"seq\":4,\"tenant\":\"acme\",\"x\":1}"));
 
         var good = await CliRun.RunAsync("audit", "prove", "--verify", Path.Combine(dir, "good.json"), "--jwks", Path.Combine(dir, "jwks.json"));
         var bad = await CliRun.RunAsync("audit", "prove", "--verify", Path.Combine(dir, "bad.json"), "--jwks", Path.Combine(dir, "jwks.json"));

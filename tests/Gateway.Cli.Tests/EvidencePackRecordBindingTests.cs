@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Policy.Evidence;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Cli.Tests;
 
@@ -158,6 +160,43 @@ public sealed class EvidencePackRecordBindingTests : IAsyncLifetime
         Assert.Equal(0, body.RootElement.GetProperty("outcome_unknown").GetInt64());
     }
 
+    [Theory]
+    [InlineData(1, null)]
+    [InlineData(0, "other-replica")]
+    public async Task EvidenceVerify_ReceiptSignedForAProvenLeafAtAnotherPlace_IsRefusedAsUnbound(long indexOffset, string? otherReplica)
+    {
+        var run = await RunAsync();
+        var first = await ExportAsync("--run-id", run);
+        using var proof = JsonDocument.Parse(PackZip.Read(first, PackZip.FirstEntry(first, "proofs/")));
+        var (leafHash, leafIndex) = (proof.RootElement.GetProperty("leaf_hash").GetString()!, proof.RootElement.GetProperty("leaf_index").GetInt64());
+        var replica = proof.RootElement.GetProperty("checkpoint").GetProperty("replica").GetString()!;
+
+        // A receipt the gateway's own key signed, naming a leaf the pack proves but another place for it.
+        var forged = new DecisionReceipt
+        {
+            Tenant = DemoGateway.Tenant,
+            Replica = otherReplica ?? replica,
+            RequestId = "req-forged",
+            Agent = "demo-agent",
+            Decision = "allow",
+            LeafIndex = leafIndex + indexOffset,
+            LeafHash = leafHash,
+            RecordHash = new string('0', 64),
+            IssuedAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        }.Sign(_gw.Services.GetRequiredService<ReceiptKeyRing>().Active);
+        var receipts = Path.Combine(Path.GetDirectoryName(first)!, "receipts.txt");
+        await File.WriteAllTextAsync(receipts, forged + "\n");
+        var pack = await ExportAsync("--run-id", run, "--receipts", receipts);
+
+        var result = await VerifyAsync(pack);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains(
+            $"places leaf {leafHash} at tenant {DemoGateway.Tenant} replica {otherReplica ?? replica} leaf_index {leafIndex + indexOffset}; the pack proves it at tenant {DemoGateway.Tenant} replica {replica} leaf_index {leafIndex}",
+            StringComparison.Ordinal), result.Out);
+        Assert.Single(result.Out.Split('\n'), static l => l.Contains("receipt_", StringComparison.Ordinal));
+    }
+
     private static void AssertAltered(CliResult result, int line, string difference)
     {
         Assert.Equal(2, result.ExitCode);
@@ -182,14 +221,16 @@ public sealed class EvidencePackRecordBindingTests : IAsyncLifetime
         return index + 1;
     }
 
-    // A run's records: its start, two reads (one forwarded, with its outcome) and a blocked shell command.
-    private async Task<string> ExportRunAsync()
+    // The pack of a run's records: its start, two reads (one forwarded, with its outcome) and a blocked shell command.
+    private async Task<string> ExportRunAsync() => await ExportAsync("--run-id", await RunAsync());
+
+    private async Task<string> RunAsync()
     {
         var run = await _gw.StartRunAsync();
         Assert.Equal(HttpStatusCode.OK, await _gw.EvaluateInRunAsync(run, ReadContact));
         Assert.Equal(HttpStatusCode.OK, await _gw.EvaluateInRunAsync(run, Shell));
         await _gw.InvokeInRunAsync(run, ReadContact);
-        return await ExportAsync("--run-id", run);
+        return run;
     }
 
     private async Task<string> ExportAsync(params string[] selection)

@@ -13,7 +13,7 @@ namespace Gateway.Cli.Evidence;
 /// <c>record_altered</c>, <c>inclusion_failed</c>), each record against its proven line member for member
 /// (<see cref="EvidenceRecordBinding"/>; <c>record_unproven</c>, <c>record_altered</c>, <c>record_duplicated</c>), against the
 /// manifest's selection (<c>record_outside_selection</c>), each explanation the pack added beside a line's digest
-/// (<c>explanation_altered</c>), each receipt (<c>receipt_&lt;code&gt;</c>, <c>receipt_unbound</c>), the checkpoints
+/// (<c>explanation_altered</c>), each receipt (<c>receipt_&lt;code&gt;</c>, <c>receipt_unbound</c>: its leaf proven, at its replica and leaf_index), the checkpoints
 /// against those the auditor already holds (<see cref="EvidencePackRollback"/>) and what the pack says was retired before
 /// the export (<see cref="EvidencePackRetired"/>: reported, not a failure; <c>retired_inconsistent</c> when it does not hold),
 /// and the decisions whose outcome is not in the pack (<see cref="AuditOutcomeTally"/> over the proven lines: "outcome unknown", reported, not a failure).
@@ -89,7 +89,7 @@ internal static class EvidencePackVerifier
         }
 
         var proven = new Dictionary<(string Replica, long Seq), JsonElement>();
-        var leaves = new HashSet<string>(StringComparer.Ordinal);
+        var leaves = new Dictionary<string, (string Replica, long Index)>(StringComparer.Ordinal);
         foreach (var (name, bytes) in files.Where(static f => f.Key.StartsWith(EvidencePack.ProofsFolder, StringComparison.Ordinal)))
         {
             reading(name);
@@ -118,7 +118,7 @@ internal static class EvidencePackVerifier
 
             using var line = JsonDocument.Parse(proof.GetProperty("record").GetString()!);
             proven[(replica, line.RootElement.GetProperty("seq").GetInt64())] = line.RootElement.Clone();
-            leaves.Add(proof.GetProperty("leaf_hash").GetString()!);
+            leaves.TryAdd(proof.GetProperty("leaf_hash").GetString()!, (replica, proof.GetProperty("leaf_index").GetInt64()));
         }
 
         var heads = checkpoints.ToDictionary(static c => c.Key, static c => c.Value.Claims, StringComparer.Ordinal);
@@ -127,7 +127,7 @@ internal static class EvidencePackVerifier
         var outcomes = new AuditOutcomeTally();
         var records = CheckRecords(files, proven, heads, (pack.Selection, outcomes), problems);
         reading(EvidencePack.Receipts);
-        CheckReceipts(files, keys, leaves, problems);
+        CheckReceipts(files, keys, (tenant, leaves), problems);
         reading(EvidencePack.Retired);
         var retired = EvidencePackRetired.Check(files, heads, proven.Keys, problems);
         return new Result(records, [.. checkpoints.Values.Select(static c => c.Claims)], manifestSha, problems)
@@ -268,7 +268,9 @@ internal static class EvidencePackVerifier
         }
     }
 
-    private static void CheckReceipts(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, HashSet<string> leaves, List<string> problems)
+    // Each receipt verifies and names a leaf the pack proves, at that proof's place: its replica and leaf_index (and the pack's tenant).
+    private static void CheckReceipts(
+        IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, (string? Tenant, Dictionary<string, (string Replica, long Index)> Leaves) proven, List<string> problems)
     {
         if (!files.TryGetValue(EvidencePack.Receipts, out var bytes))
         {
@@ -281,9 +283,13 @@ internal static class EvidencePackVerifier
             {
                 problems.Add($"receipt_{error}: receipts.jsonl line {number} does not verify with the JWKS");
             }
-            else if (!leaves.Contains(claims!.LeafHash))
+            else if (!proven.Leaves.TryGetValue(claims!.LeafHash, out var place))
             {
                 problems.Add($"receipt_unbound: receipts.jsonl line {number} names leaf {claims.LeafHash}, which no proof of the pack proves");
+            }
+            else if (claims.LeafIndex != place.Index || claims.Replica != place.Replica || claims.Tenant != proven.Tenant)
+            {
+                problems.Add($"receipt_unbound: receipts.jsonl line {number} places leaf {claims.LeafHash} at tenant {claims.Tenant} replica {claims.Replica} leaf_index {claims.LeafIndex}; the pack proves it at tenant {proven.Tenant} replica {place.Replica} leaf_index {place.Index}");
             }
         }
     }

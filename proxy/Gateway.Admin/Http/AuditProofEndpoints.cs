@@ -14,7 +14,8 @@ namespace Gateway.Admin.Http;
 /// <c>/admin/v1/tenants/{tenant}/audit/…</c> of the Merkle audit log (auditor or admin, like the other audit routes):
 /// a signed checkpoint now (<c>checkpoint</c>), the checkpoints published at each interval (<c>checkpoints</c>), a
 /// record's inclusion proof by seq or request id (<c>proof/inclusion</c>) and the consistency proof between two tree
-/// sizes (<c>proof/consistency</c>). <c>?replica=</c> names the chain (default: the answering replica's).
+/// sizes (<c>proof/consistency</c>). <c>?replica=</c> names the chain (default: the answering replica's). A chain whose
+/// stored lines are not whole where a proof or checkpoint needs them answers 409 <c>audit_chain_broken</c>.
 /// </summary>
 internal static class AuditProofEndpoints
 {
@@ -114,6 +115,7 @@ internal static class AuditProofEndpoints
             {
                 "record_not_found" => StatusCodes.Status404NotFound,
                 "record_retired" => StatusCodes.Status410Gone,
+                AuditProofs.ChainBroken => StatusCodes.Status409Conflict,
                 _ => StatusCodes.Status400BadRequest,
             };
             return AdminProblem.Create(context, status, ex.Code, ex.Message);

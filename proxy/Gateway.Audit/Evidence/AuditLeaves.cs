@@ -8,7 +8,8 @@ namespace Gateway.Audit.Evidence;
 /// Each chain partition's Merkle tree as this replica has read it, in memory that grows by one hash per
 /// <see cref="BlockSize"/> records: leaf <c>i</c> is SHA-256(0x00 ‖ the line of the record with seq <c>i + 1</c>), the
 /// line exactly as the sink stores it (the record's canonical JSON with its <c>hash</c>). The leaves are derived from the
-/// sink's lines, which are the log. This replica keeps, per partition, the head of every complete block of
+/// sink's lines, which are the log; never by position alone: a line whose seq is not the next stops the read there
+/// (<see cref="AuditTreeView.Break"/>), so a hole in the chain is not hashed over. This replica keeps, per partition, the head of every complete block of
 /// <see cref="BlockSize"/> leaves and the leaves after the last complete block; the journal tells it the leaves of the
 /// records this process appends (<see cref="Appended"/>), and each read hashes only the lines appended since that it was
 /// not told of (<see cref="IAuditStore.ReadAsync"/> from the count it holds: another process's, or after a restart). A checkpoint of the whole tree is computed from
@@ -66,7 +67,7 @@ public sealed class AuditLeaves
                 }
             }
 
-            return new AuditTreeView(BlockSize, state.Count, [.. state.BlockRoots], [.. state.Tail], blocks);
+            return new AuditTreeView(BlockSize, state.Count, [.. state.BlockRoots], [.. state.Tail], blocks) { Break = state.Break };
         }
         finally
         {
@@ -153,8 +154,10 @@ public sealed class AuditLeaves
     }
 
     // Hashes what was appended since the last read (and, first, what was retired before this replica read it); returns the
-    // number of retired records it read the lines after. A damaged chain's lines (the first not the record that comes next)
-    // are not hashed: the tree stays where it was.
+    // number of retired records it read the lines after. Each line must be the record that comes next (its seq the tree's
+    // count plus one): the first that is not (a hole in the chain, or not a record) is not hashed, nor any after it, and the
+    // state says where it stopped (Break), so that a proof past it is refused rather than given for the wrong record. A
+    // retirement that moved the lines under the read is told apart (ask again).
     private async ValueTask<long> CatchUpAsync(AuditPartition partition, AuditTreeState state, CancellationToken cancellationToken)
     {
         await using var stored = await AuditStoredChain.OpenAsync(_store, partition, state.Count + 1, cancellationToken).ConfigureAwait(false);
@@ -168,28 +171,41 @@ public sealed class AuditLeaves
             }
         }
 
-        if (stored.Aligned)
+        // Hashed whole before any is kept: a read a retirement took records from under throws at its end.
+        var read = new List<byte[]>();
+        string? broken = null;
+        try
         {
-            // Hashed whole before any is kept: a read a retirement took records from under throws at its end.
-            var read = new List<byte[]>();
-            try
+            await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
             {
-                await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
+                var next = state.Count + read.Count + 1;
+                if (AuditStoredLine.Seq(line) is var seq && seq != next)
                 {
-                    read.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
-                }
-            }
-            catch (AuditChainMovedException ex)
-            {
-                throw new AuditProofException("record_not_found", ex.Message);
-            }
+                    if (await stored.MovedAsync().ConfigureAwait(false))
+                    {
+                        throw new AuditChainMovedException(partition);
+                    }
 
-            foreach (var leaf in read)
-            {
-                state.Add(leaf);
+                    broken = seq is { } found
+                        ? $"the stored line after record {next - 1} of {partition} is record {found}, not {next}"
+                        : $"the stored line after record {next - 1} of {partition} is not a record";
+                    break;
+                }
+
+                read.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
             }
         }
+        catch (AuditChainMovedException ex)
+        {
+            throw new AuditProofException("record_not_found", ex.Message);
+        }
 
+        foreach (var leaf in read)
+        {
+            state.Add(leaf);
+        }
+
+        state.Break = broken;
         return anchor;
     }
 

@@ -7,11 +7,19 @@ namespace Gateway.Audit.Evidence;
 /// The audit log's proofs, per chain partition (a tenant's records written by one replica), RFC 6962 / RFC 9162 style:
 /// a signed checkpoint of the tree as it is (<see cref="AuditCheckpoint"/>, signed with the receipt key), a record's
 /// inclusion proof (by seq or request id) against the tree of a given size with that size's signed checkpoint, and the
-/// consistency proof between two sizes. Everything needed to check them offline travels with them: the record's line
-/// (whose leaf hash the verifier computes), the path, the tree heads; with the JWKS, nothing else.
+/// consistency proof between two sizes; none for a record, or of a tree, past a hole in the stored chain
+/// (<see cref="ChainBroken"/>), nor with a line whose seq is not the one asked. Everything needed to check them offline
+/// travels with them: the record's line (whose leaf hash the verifier computes), the path, the tree heads; with the JWKS,
+/// nothing else.
 /// </summary>
 public sealed class AuditProofs
 {
+    /// <summary>
+    /// The stable code of a proof refused because the stored chain is not whole where it is asked for (a line removed, or
+    /// one not the record its place holds): the tree stops before it, and no line is given for a seq it does not carry.
+    /// </summary>
+    public const string ChainBroken = "audit_chain_broken";
+
     private readonly AuditJournal _journal;
     private readonly AuditLeaves _leaves;
     private readonly ReceiptKeyRing _keys;
@@ -30,6 +38,7 @@ public sealed class AuditProofs
     {
         var tree = await _leaves.ReadAsync(partition, size is { } last ? [last - 1] : [], cancellationToken).ConfigureAwait(false);
         var treeSize = size ?? tree.Count;
+        ThrowIfBroken(partition, tree, size is null ? long.MaxValue : treeSize);
         if (treeSize < 0 || treeSize > tree.Count)
         {
             throw new AuditProofException("tree_size_unknown", $"The chain {partition} holds {tree.Count} records.");
@@ -49,6 +58,7 @@ public sealed class AuditProofs
     public async ValueTask<InclusionProof> InclusionAsync(AuditPartition partition, long seq, long? size, CancellationToken cancellationToken)
     {
         var tree = await _leaves.ReadAsync(partition, size is { } last ? [seq - 1, last - 1] : [seq - 1], cancellationToken).ConfigureAwait(false);
+        ThrowIfBroken(partition, tree, Math.Max(seq, size ?? 0));
         var treeSize = size ?? tree.Count;
         if (treeSize > tree.Count || treeSize < 1)
         {
@@ -74,9 +84,18 @@ public sealed class AuditProofs
             break;
         }
 
+        if (line is not null && AuditStoredLine.Seq(line) is var found && found != seq)
+        {
+            // Never the proof of another record in its place: a retirement moved the lines (ask again), or the chain has a hole.
+            throw (await _journal.Store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length != anchor
+                ? Moved(partition, seq)
+                : new AuditProofException(ChainBroken,
+                    $"The stored line at the place of record {seq} of {partition} is {(found is { } other ? $"record {other}" : "not a record")}: the chain is not whole there (`audit verify` names where).");
+        }
+
         if (line is not null && MerkleTree.LeafHash(System.Text.Encoding.UTF8.GetBytes(line)) is var hash && !hash.AsSpan().SequenceEqual(tree.Leaf(seq - 1)))
         {
-            throw new AuditProofException("record_not_found", $"The record at seq {seq} of {partition} moved while it was read (a retirement): ask again.");
+            throw Moved(partition, seq);
         }
 
         var path = MerkleTree.InclusionPath(tree, seq - 1, treeSize);
@@ -106,6 +125,7 @@ public sealed class AuditProofs
     public async ValueTask<ConsistencyProof> ConsistencyAsync(AuditPartition partition, long first, long? second, CancellationToken cancellationToken)
     {
         var tree = await _leaves.ReadAsync(partition, second is { } last ? [first - 1, last - 1] : [first - 1], cancellationToken).ConfigureAwait(false);
+        ThrowIfBroken(partition, tree, second ?? long.MaxValue);
         var secondSize = second ?? tree.Count;
         if (first < 0 || first > secondSize || secondSize > tree.Count)
         {
@@ -114,6 +134,19 @@ public sealed class AuditProofs
 
         var path = MerkleTree.ConsistencyPath(tree, first, secondSize);
         return new ConsistencyProof(Sign(partition, tree, first), Sign(partition, tree, secondSize), [.. path.Select(Convert.ToHexStringLower)]);
+    }
+
+    private static AuditProofException Moved(AuditPartition partition, long seq) =>
+        new("record_not_found", $"The record at seq {seq} of {partition} moved while it was read (a retirement): ask again.");
+
+    // A tree that stopped before a hole in the chain cannot speak for records at or past it (up to `needed`).
+    private static void ThrowIfBroken(AuditPartition partition, AuditTreeView tree, long needed)
+    {
+        if (tree.Break is { } where && needed > tree.Count)
+        {
+            throw new AuditProofException(ChainBroken,
+                $"The Merkle tree of {partition} stops after record {tree.Count}: {where} (`audit verify` names the break). No checkpoint or proof past it is given.");
+        }
     }
 
     private SignedCheckpoint Sign(AuditPartition partition, AuditTreeView tree, long size)

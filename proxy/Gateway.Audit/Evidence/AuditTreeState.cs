@@ -27,6 +27,12 @@ internal sealed class AuditTreeState(int blockSize)
 
     public int WaitingLeaves;
 
+    /// <summary>
+    /// Where the last read of the sink stopped because a stored line was not the record that comes next (a hole in the
+    /// chain: a line removed, or one not a record), said in words; null when it read to the end.
+    /// </summary>
+    public string? Break { get; set; }
+
     /// <summary>The read started to fill a gap in the leaves the journal told of (one at a time), or null.</summary>
     public Task? CatchingUp { get; set; }
 

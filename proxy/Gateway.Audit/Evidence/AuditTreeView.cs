@@ -26,6 +26,12 @@ public sealed class AuditTreeView : IMerkleSubtrees
 
     public long Count { get; }
 
+    /// <summary>
+    /// The stored line the tree stops before because it is not the record that comes next (a hole in the chain), said in
+    /// words; null when the tree holds every stored record.
+    /// </summary>
+    public string? Break { get; init; }
+
     /// <summary>The hash of the leaf at zero-based <paramref name="index"/> (in the last, incomplete block or a block opened).</summary>
     public byte[] Leaf(long index) => LeavesOf(index / _blockSize)[(int)(index % _blockSize)];
 
