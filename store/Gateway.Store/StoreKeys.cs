@@ -94,6 +94,12 @@ public static class StoreKeys
     /// </summary>
     public static string A2aTaskOwner(string tenant, string connector, string taskIdDigest) => $"{Prefix}{{{tenant}}}:a2a-task:{connector}:{taskIdDigest}";
 
+    /// <summary>
+    /// The agent that first held a context (A2A's <c>contextId</c>) on a remote A2A agent, by the connector and the SHA-256
+    /// (hex) of the context's id, so that no other agent's message joins it.
+    /// </summary>
+    public static string A2aContextOwner(string tenant, string connector, string contextIdDigest) => $"{Prefix}{{{tenant}}}:a2a-context:{connector}:{contextIdDigest}";
+
     /// <summary>The record of a decision token by its id: a token with no <c>rec</c> claim, issued before its nonce's record held it (<see cref="NonceRecord"/>).</summary>
     public static string DecisionToken(string tenant, string tokenId) => $"{Prefix}{{{tenant}}}:decision-token:{tokenId}";
 

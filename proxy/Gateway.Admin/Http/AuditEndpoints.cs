@@ -40,9 +40,9 @@ internal static class AuditEndpoints
 
         long fromSeq = 0, toSeq = 0;
         if (requestId is null && (!TryReadLong(context, "from_seq", 0, out fromSeq) || !TryReadLong(context, "to_seq", 0, out toSeq)
-            || fromSeq < 1 || toSeq < fromSeq || toSeq - fromSeq >= AdminQuery.MaxLimit))
+            || fromSeq < 1 || toSeq < fromSeq || toSeq > AdminQuery.MaxStart || toSeq - fromSeq >= AdminQuery.MaxLimit))
         {
-            errors.Add("from_seq and to_seq must be 1 <= from_seq <= to_seq, at most 1000 records");
+            errors.Add("from_seq and to_seq must be 1 <= from_seq <= to_seq <= 9007199254740991, at most 1000 records");
         }
 
         if (errors.Count > 0)

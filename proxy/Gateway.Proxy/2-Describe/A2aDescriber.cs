@@ -78,9 +78,28 @@ internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver r
             return (null, taskRefused);
         }
 
+        var message = MessageOf(request.Args);
+        var (referenced, referenceRefused) = A2aTaskNames.ReferencedBy(message);
+        var (contextId, contextRefused) = A2aTaskNames.Of(name, message, "params.message", A2aTaskNames.ContextId);
+        if ((referenceRefused ?? contextRefused) is { } messageRefused)
+        {
+            return (null, messageRefused);
+        }
+
+        // The task it acts on and every task it refers to must be the caller's, and its context no other agent's: another's
+        // is not found.
         var identity = authenticated.Identity;
-        var foreignTask = taskId is not null
-            && !await owners.IsOwnerAsync(identity.Tenant, name, taskId, identity.Agent, context.RequestAborted).ConfigureAwait(false);
+        var foreignTask = contextId is not null
+            && !await owners.IsContextOpenToAsync(identity.Tenant, name, contextId, identity.Agent, context.RequestAborted).ConfigureAwait(false);
+        foreach (var task in taskId is null ? referenced : referenced.Prepend(taskId))
+        {
+            if (foreignTask || !await owners.IsOwnerAsync(identity.Tenant, name, task, identity.Agent, context.RequestAborted).ConfigureAwait(false))
+            {
+                foreignTask = true;
+                break;
+            }
+        }
+
         return (new DescribedAction(tenant, request)
         {
             Body = read.Body,
@@ -110,6 +129,13 @@ internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver r
                 ? A2aTaskNames.Of(agent, message, "params.message", A2aTaskNames.TaskId)
                 : (null, null);
     }
+
+    /// <summary>The message a request sends (<c>params.message</c>); undefined for a task operation.</summary>
+    private static JsonElement MessageOf(JsonElement args) =>
+        args.ValueKind == JsonValueKind.Object && args.TryGetProperty(A2aSkillConnectorType.ParamsMember, out var parameters)
+            && parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("message", out var message)
+                ? message
+                : default;
 
     /// <summary>A refusal before the request is read: answered under its id when the body has one to read, else under null.</summary>
     private static (DescribedAction? Action, Refusal? Refusal) BeforeReading(GatewayRequestFeature feature, AuthenticatedRequest authenticated, Refusal refusal)

@@ -61,6 +61,11 @@ internal static class A2aStreamRelay
 
                 foreach (var reply in Read(framer, chunk.AsSpan(0, read), redactor, gatewayId))
                 {
+                    if (reply.IsResult && A2aTaskEvents.ContextIdOf(reply.Payload) is { } contextId)
+                    {
+                        await plan.A2aTasks!.RecordContextAsync(contextId).ConfigureAwait(false);
+                    }
+
                     if (reply.IsResult && A2aTaskEvents.TaskIdOf(reply.Payload) is { } taskId)
                     {
                         // Durable before the event naming it is passed on: the exception ForwardPlan states.

@@ -45,6 +45,10 @@ internal static class A2aReplyWriter
     public static IReadOnlyList<string> TaskIdsOf(JsonElement request, ConnectorResult result) =>
         [.. Results(request, result).Select(A2aTaskEvents.TaskIdOf).OfType<string>()];
 
+    /// <summary>The contexts a carried-out call's answer names (none for a task listing, whose tasks are not all the caller's).</summary>
+    public static IReadOnlyList<string> ContextIdsOf(JsonElement request, ConnectorResult result) =>
+        [.. Results(request, result).Select(A2aTaskEvents.ContextIdOf).OfType<string>().Distinct(StringComparer.Ordinal)];
+
     /// <summary>
     /// The task states a carried-out call's answer shows (a task, or the status updates of a stream read whole), in order;
     /// none for a task listing, whose tasks are not all the caller's, and for an answer that is not a result.

@@ -44,6 +44,11 @@ internal sealed class A2aResponder(OutcomeRecorder outcomes) : GovernedResponder
             await plan.A2aTasks!.RecordAsync(taskId).ConfigureAwait(false);
         }
 
+        foreach (var contextId in A2aReplyWriter.ContextIdsOf(request, result))
+        {
+            await plan.A2aTasks!.RecordContextAsync(contextId).ConfigureAwait(false);
+        }
+
         await A2aReplyWriter.WriteResultAsync(context, id, request, result, plan.A2aTasks!).ConfigureAwait(false);
     }
 

@@ -1,9 +1,9 @@
 namespace Gateway.Proxy.A2a;
 
 /// <summary>
-/// The tasks one A2A call's caller holds on its remote agent (<see cref="A2aTaskOwners"/>, bound to the call's tenant,
-/// connector and agent), carried on the call's forward plan: Respond records the tasks an answer names and keeps a task
-/// listing to the caller's. A remote agent's event stream also records through it, before the event naming the task is
+/// The tasks and contexts one A2A call's caller holds on its remote agent (<see cref="A2aTaskOwners"/>, bound to the
+/// call's tenant, connector and agent), carried on the call's forward plan: Respond records the tasks and contexts an
+/// answer names and keeps a task listing to the caller's. A remote agent's event stream also records through it, before the event naming the task is
 /// passed on (<c>7-Forward/A2aStreamRelay</c>): the exception <c>6-Enforce/ForwardPlan.cs</c> states.
 /// </summary>
 internal sealed class A2aCallerTasks(A2aTaskOwners owners, string tenant, string connector, string agent)
@@ -16,6 +16,15 @@ internal sealed class A2aCallerTasks(A2aTaskOwners owners, string tenant, string
         if (_recorded.Add(taskId))
         {
             await owners.RecordAsync(tenant, connector, taskId, agent, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Records <paramref name="contextId"/> as the caller's when no other agent holds it (once per call).</summary>
+    public async ValueTask RecordContextAsync(string contextId)
+    {
+        if (_recorded.Add("context\n" + contextId))
+        {
+            await owners.RecordContextAsync(tenant, connector, contextId, agent, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -27,6 +27,12 @@ internal static class A2aTaskEvents
         return inner.TryGetProperty("taskId", out var taskId) && taskId.ValueKind == JsonValueKind.String ? taskId.GetString() : null;
     }
 
+    /// <summary>The context (<c>contextId</c>) of the task, message or update <paramref name="result"/> is, or null.</summary>
+    public static string? ContextIdOf(JsonElement result) =>
+        Unwrap(result) is { ValueKind: JsonValueKind.Object } inner && inner.TryGetProperty("contextId", out var contextId) && contextId.ValueKind == JsonValueKind.String
+            ? contextId.GetString()
+            : null;
+
     /// <summary>The task's state <paramref name="result"/> shows (a task, or a status update), or null.</summary>
     public static A2aTaskState? StateOf(JsonElement result)
     {

@@ -22,10 +22,16 @@ internal static class A2aTaskNames
     /// <summary>A member <c>id</c>: the task's id where the method names its task by <c>id</c> (a task operation, 0.3's push configuration).</summary>
     public const string Id = "ID";
 
+    /// <summary>A message's member naming its context: <c>contextId</c>, <c>context_id</c>, ….</summary>
+    public const string ContextId = "CONTEXTID";
+
     /// <summary>A member <c>name</c>: the task's resource name, <c>tasks/{id}</c>.</summary>
     public const string Name = "NAME";
 
     private const string ResourcePrefix = "tasks/";
+
+    // A message's tasks referred to for context: referenceTaskIds, reference_task_ids, ….
+    private const string ReferenceTaskIds = "REFERENCETASKIDS";
 
     /// <summary>
     /// The task the members <paramref name="names"/> of <paramref name="holder"/> (<paramref name="where"/>, for the
@@ -58,13 +64,13 @@ internal static class A2aTaskNames
             {
                 return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, folded == Name
                     ? $"{where}.{RefusalText.Truncate(member.Name)} must be a task's name (\"tasks/{{id}}\")."
-                    : $"{where}.{RefusalText.Truncate(member.Name)} must be a string (a task's id).") { JsonRpcCode = A2aRequestReader.InvalidParams });
+                    : $"{where}.{RefusalText.Truncate(member.Name)} must be a string (an id).") { JsonRpcCode = A2aRequestReader.InvalidParams });
             }
 
             if (task is not null && !string.Equals(task, value, StringComparison.Ordinal))
             {
                 return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.A2aTaskConflict,
-                    $"{where}.{RefusalText.Truncate(first!)} and {where}.{RefusalText.Truncate(member.Name)} name different tasks; name the task once, or the same in each. Nothing was forwarded.")
+                    $"{where}.{RefusalText.Truncate(first!)} and {where}.{RefusalText.Truncate(member.Name)} differ; name it once, or the same in each. Nothing was forwarded.")
                 {
                     AuditTool = auditTool,
                     JsonRpcCode = A2aRequestReader.InvalidParams,
@@ -76,6 +82,37 @@ internal static class A2aTaskNames
         }
 
         return (task, null);
+    }
+
+    /// <summary>
+    /// The tasks a message refers to for context (<c>referenceTaskIds</c>, in any spelling <see cref="Of"/> folds), each of
+    /// which the caller must own as it must a task it continues; or why they cannot be read (a list of strings, or null).
+    /// </summary>
+    public static (IReadOnlyList<string> Tasks, Refusal? Refused) ReferencedBy(JsonElement message)
+    {
+        List<string> tasks = [];
+        if (message.ValueKind != JsonValueKind.Object)
+        {
+            return (tasks, null);
+        }
+
+        foreach (var member in message.EnumerateObject())
+        {
+            if (Fold(member.Name) != ReferenceTaskIds || member.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            if (member.Value.ValueKind != JsonValueKind.Array || member.Value.EnumerateArray().Any(static t => t.ValueKind != JsonValueKind.String))
+            {
+                return (tasks, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                    $"params.message.{RefusalText.Truncate(member.Name)} must be a list of task ids (strings).") { JsonRpcCode = A2aRequestReader.InvalidParams });
+            }
+
+            tasks.AddRange(member.Value.EnumerateArray().Select(static t => t.GetString()!));
+        }
+
+        return (tasks, null);
     }
 
     /// <summary>

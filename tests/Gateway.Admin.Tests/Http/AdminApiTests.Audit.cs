@@ -109,6 +109,7 @@ public sealed partial class AdminApiTests
     [InlineData("replica=Not_A_Replica&from_seq=1&to_seq=2")]
     [InlineData("replica=replica-a&from_seq=3&to_seq=2")]
     [InlineData("replica=replica-a&from_seq=1&to_seq=1001")]
+    [InlineData("replica=replica-a&from_seq=9223372036854775000&to_seq=9223372036854775807")]
     [InlineData("request_id=a&request_id=b")]
     public async Task AuditReceipts_BadParameter_Is400InvalidQuery(string parameters)
     {

@@ -138,6 +138,98 @@ public sealed class A2aTaskNamesTests
     }
 
     /// <summary>A task the agent opens, then one the rogue agent opens, each with a message.</summary>
+    [Theory]
+    [InlineData("referenceTaskIds")]
+    [InlineData("reference_task_ids")]
+    public async Task SendMessage_ReferringToAnothersTaskForContext_IsNotFound_NothingSent(string spelling)
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        var (victims, rogues) = await OpenTasksAsync(setup);
+        var body = JsonNode.Parse(Message("SendMessage", "summarize", "what did they ask?"))!;
+        body["params"]!["message"]![spelling] = new JsonArray(rogues, victims);
+
+        var reply = await SendAsync(gw.Rogue, body.ToJsonString());
+
+        Assert.Equal(-32001, reply.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("a2a_task_not_found", reply.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Equal(2, setup.Agent.Received.Count);
+    }
+
+    [Fact]
+    public async Task SendMessage_ReferringToItsOwnTaskForContext_IsForwarded()
+    {
+        await using var setup = await StartAsync();
+        var (_, rogues) = await OpenTasksAsync(setup);
+        var body = JsonNode.Parse(Message("SendMessage", "summarize", "and then?"))!;
+        body["params"]!["message"]!["referenceTaskIds"] = new JsonArray(rogues);
+
+        var reply = await SendAsync(setup.Gateway.Rogue, body.ToJsonString());
+
+        Assert.True(reply.TryGetProperty("result", out _), reply.ToString());
+        Assert.Equal(3, setup.Agent.Received.Count);
+    }
+
+    [Fact]
+    public async Task SendMessage_ReferenceTaskIdsNotAListOfStrings_IsMalformed_NothingSent()
+    {
+        await using var setup = await StartAsync();
+        var body = JsonNode.Parse(Message("SendMessage", "summarize", "more"))!;
+        body["params"]!["message"]!["referenceTaskIds"] = "task-1";
+
+        var reply = await SendAsync(setup.Gateway.Agent, body.ToJsonString());
+
+        Assert.Equal(-32602, reply.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("malformed_body", reply.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Empty(setup.Agent.Received);
+    }
+
+    [Theory]
+    [InlineData("contextId")]
+    [InlineData("context_id")]
+    public async Task SendMessage_InAnotherAgentsContext_IsNotFound_NothingSent(string spelling)
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        var victims = await SendAsync(gw.Agent, Message("SendMessage", "summarize", "my plans"));
+        var context = victims.GetProperty("result").GetProperty("task").GetProperty("contextId").GetString()!;
+
+        var reply = await SendAsync(gw.Rogue, MessageNaming("SendMessage", (spelling, context)));
+
+        Assert.Equal(-32001, reply.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("a2a_task_not_found", reply.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Single(setup.Agent.Received);
+    }
+
+    [Fact]
+    public async Task SendMessage_InItsOwnContextOrANewOne_IsForwarded()
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        var first = await SendAsync(gw.Rogue, Message("SendMessage", "summarize", "first"));
+        var own = first.GetProperty("result").GetProperty("task").GetProperty("contextId").GetString()!;
+
+        var again = await SendAsync(gw.Rogue, MessageNaming("SendMessage", ("contextId", own)));
+        var fresh = await SendAsync(gw.Rogue, MessageNaming("SendMessage", ("contextId", "ctx-of-its-own-choosing")));
+        var victims = await SendAsync(gw.Agent, MessageNaming("SendMessage", ("contextId", "ctx-of-its-own-choosing")));
+
+        Assert.Equal(own, again.GetProperty("result").GetProperty("task").GetProperty("contextId").GetString());
+        Assert.Equal("ctx-of-its-own-choosing", fresh.GetProperty("result").GetProperty("task").GetProperty("contextId").GetString());
+        Assert.Equal("a2a_task_not_found", victims.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Equal(3, setup.Agent.Received.Count);
+    }
+
+    [Fact]
+    public async Task SendMessage_ContextIdSpellingsThatDiffer_IsRefusedAsTaskConflict_NothingSent()
+    {
+        await using var setup = await StartAsync();
+
+        var reply = await SendAsync(setup.Gateway.Agent, MessageNaming("SendMessage", ("contextId", "ctx-a"), ("context_id", "ctx-b")));
+
+        AssertRefused(reply, "a2a_task_conflict");
+        Assert.Empty(setup.Agent.Received);
+    }
+
     private static async Task<(string Agents, string Rogues)> OpenTasksAsync(Setup setup)
     {
         var agents = await OpenTaskAsync(setup);

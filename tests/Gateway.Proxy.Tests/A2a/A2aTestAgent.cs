@@ -79,7 +79,8 @@ internal sealed class A2aTestAgent
                     var task = new JsonObject
                     {
                         ["id"] = taskId,
-                        ["contextId"] = "ctx-1",
+                        // The context the message names (as a lenient SDK reads it), else a new one for the new task.
+                        ["contextId"] = Named(parameters.GetProperty("message"), "contextId", "context_id") ?? "ctx-" + taskId,
                         ["status"] = new JsonObject { ["state"] = state },
                         ["artifacts"] = new JsonArray(new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = $"done: {text}; contact ops@example.com" }) }),
                     };
