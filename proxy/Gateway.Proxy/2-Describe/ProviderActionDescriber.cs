@@ -55,7 +55,46 @@ internal static class ProviderActionDescriber
         }
 
         var args = parsed.ValueKind == JsonValueKind.Object ? parsed : default;
+        if (!body.IsEmpty && parsed.ValueKind == JsonValueKind.Undefined)
+        {
+            (args, var ambiguous) = UndeclaredJson(body);
+            if (ambiguous is not null)
+            {
+                return new Result(null, null, ambiguous);
+            }
+        }
+
         return Describe(tenant, operation, rawQuery, body, args, mcp, mcpError) with { Body = parsed };
+    }
+
+    /// <summary>
+    /// The arguments of a body not declared JSON that is a JSON object all the same: an upstream that reads JSON whatever the
+    /// header says reads them, so the policy decides on them too (the body itself stays what its type says). One that only
+    /// a lenient reader takes (a repeated member, a lone surrogate) is refused, as it is when declared; anything else that
+    /// is not JSON carries no arguments.
+    /// </summary>
+    private static (JsonElement Args, Refusal? Ambiguous) UndeclaredJson(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            JsonText.ThrowIfNotText(body.Span);
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+            return (document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : default, null);
+        }
+        catch (JsonException)
+        {
+        }
+
+        try
+        {
+            using var lenient = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            return (default, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                "The body is JSON that readers could take two ways (a repeated member or a lone surrogate), whatever its declared content type."));
+        }
+        catch (JsonException)
+        {
+            return (default, null);
+        }
     }
 
     private static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, JsonElement args, McpRequest? mcp, string? mcpError)

@@ -53,6 +53,37 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task Providers_ArgumentsARuleBlocksWhateverTheDeclaredContentType_AreBlockedAndNothingForwarded(string contentType)
+    {
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", """{"to":"someone@gmail.com","body":"hi"}""");
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        // The demo's rule no-mail-to-personal-domains reads $.to: an upstream that reads JSON whatever the header says would.
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "blocked");
+        Assert.Contains("personal_mail_domain", problem.ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_UndeclaredJsonWithARepeatedMember_IsRefusedMalformedAndNothingForwarded()
+    {
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", """{"to":"a@corp.example","to":"someone@gmail.com","body":"hi"}""");
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
     [Fact]
     public async Task Providers_WritePathNoConnectorDeclares_IsRefusedAsNotMapped()
     {
