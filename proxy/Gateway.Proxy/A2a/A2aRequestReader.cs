@@ -249,14 +249,15 @@ internal static class A2aRequestReader
     /// <summary>
     /// A task's push-notification configuration: an action on the agent's entry naming the task (<c>task_id</c>: 1.0's
     /// <c>taskId</c>, whose <c>id</c> is the configuration's; 0.3's <c>id</c>, or set's <c>taskId</c>, which must agree
-    /// when both are given), whose ownership Enforce checks like a read's; the webhooks of a configuration set checked
+    /// when both are given, as must a gRPC-form <c>name</c> (<c>tasks/{id}/…</c>) or <c>parent</c> (<c>tasks/{id}</c>)),
+    /// whose ownership Enforce checks like a read's; the webhooks of a configuration set checked
     /// as every request's are (<see cref="WithPushUrls"/>).
     /// </summary>
     private static Result ReadPushConfig(CatalogEntry agent, string id, string method, JsonElement parameters)
     {
         var (taskId, refused) = A2aMethods.IsVersion03(method)
-            ? A2aTaskNames.Of(agent.Name, parameters, "params", A2aTaskNames.Id, A2aTaskNames.TaskId)
-            : A2aTaskNames.Of(agent.Name, parameters, "params", A2aTaskNames.TaskId);
+            ? A2aTaskNames.Of(agent.Name, parameters, "params", A2aTaskNames.Id, A2aTaskNames.TaskId, A2aTaskNames.NameOfTaskResource, A2aTaskNames.ParentTask)
+            : A2aTaskNames.Of(agent.Name, parameters, "params", A2aTaskNames.TaskId, A2aTaskNames.NameOfTaskResource, A2aTaskNames.ParentTask);
         if (refused is not null)
         {
             return new Result(null, refused, id, default);

@@ -25,6 +25,12 @@ internal static class A2aTaskNames
     /// <summary>A message's member naming its context: <c>contextId</c>, <c>context_id</c>, ….</summary>
     public const string ContextId = "CONTEXTID";
 
+    /// <summary>A member <c>name</c> naming a resource of the task, <c>tasks/{id}/…</c> (a push configuration's, in its gRPC form): the task is its first segment.</summary>
+    public const string NameOfTaskResource = "NAME/";
+
+    /// <summary>A member <c>parent</c> naming the task a resource belongs to, <c>tasks/{id}</c> (a push configuration's listing or creation, in its gRPC form).</summary>
+    public const string ParentTask = "PARENT/";
+
     /// <summary>A member <c>name</c>: the task's resource name, <c>tasks/{id}</c>.</summary>
     public const string Name = "NAME";
 
@@ -49,20 +55,25 @@ internal static class A2aTaskNames
         foreach (var member in holder.EnumerateObject())
         {
             var folded = Fold(member.Name);
-            if (!names.Contains(folded) || member.Value.ValueKind == JsonValueKind.Null)
+            var ofResource = names.Contains(folded + "/");
+            if ((!ofResource && !names.Contains(folded)) || member.Value.ValueKind == JsonValueKind.Null)
             {
                 continue;
             }
 
             var value = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : null;
-            if (folded == Name && value is not null)
+            if ((folded == Name || ofResource) && value is not null)
             {
                 value = value.StartsWith(ResourcePrefix, StringComparison.Ordinal) ? value[ResourcePrefix.Length..] : null;
+                if (ofResource && value?.IndexOf('/', StringComparison.Ordinal) is { } slash and >= 0)
+                {
+                    value = value[..slash];
+                }
             }
 
             if (value is null)
             {
-                return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, folded == Name
+                return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, folded == Name || ofResource
                     ? $"{where}.{RefusalText.Truncate(member.Name)} must be a task's name (\"tasks/{{id}}\")."
                     : $"{where}.{RefusalText.Truncate(member.Name)} must be a string (an id).") { JsonRpcCode = A2aRequestReader.InvalidParams });
             }

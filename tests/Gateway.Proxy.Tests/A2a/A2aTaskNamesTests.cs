@@ -36,6 +36,25 @@ public sealed class A2aTaskNamesTests
         await AssertRecordedAsync(gw, "refused:a2a_task_conflict");
     }
 
+    [Theory]
+    [InlineData("GetTaskPushNotificationConfig", "name", "/pushNotificationConfigs/cfg-1")]
+    [InlineData("DeleteTaskPushNotificationConfig", "name", "/pushNotificationConfigs/cfg-1")]
+    [InlineData("ListTaskPushNotificationConfigs", "parent", "")]
+    public async Task PushConfig_TaskIdOwnResourceNameAnothers_IsRefusedAsTaskConflict_NothingSent(string method, string member, string rest)
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        var (victims, rogues) = await OpenTasksAsync(setup);
+        var parameters = new JsonObject { ["taskId"] = rogues, [member] = "tasks/" + victims + rest };
+
+        var reply = await SendAsync(gw.Rogue, Call(method, parameters));
+        var own = await SendAsync(gw.Rogue, Call(method, new JsonObject { ["taskId"] = rogues, [member] = "tasks/" + rogues + rest }));
+
+        AssertRefused(reply, "a2a_task_conflict");
+        Assert.True(own.TryGetProperty("result", out _), own.ToString());
+        Assert.Single(setup.Agent.Received, r => r.Method == method);
+    }
+
     [Fact]
     public async Task PushConfigSet03_IdOwnSnakeCaseTaskIdAnothers_IsRefusedAsTaskConflict_NothingSent()
     {
