@@ -72,18 +72,13 @@ internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver r
             return (null, read.Refusal);
         }
 
-        var (taskId, taskRefused) = TaskIdOf(name, request.Args);
-        if (taskRefused is not null)
-        {
-            return (null, taskRefused);
-        }
-
         var message = MessageOf(request.Args);
+        var (taskId, taskRefused) = TaskIdOf(name, request.Args, message);
         var (referenced, referenceRefused) = A2aTaskNames.ReferencedBy(message);
         var (contextId, contextRefused) = A2aTaskNames.Of(name, message, "params.message", A2aTaskNames.ContextId);
-        if ((referenceRefused ?? contextRefused) is { } messageRefused)
+        if ((taskRefused ?? referenceRefused ?? contextRefused) is { } refused)
         {
-            return (null, messageRefused);
+            return (null, refused);
         }
 
         // The task it acts on and every task it refers to must be the caller's, and its context no other agent's: another's
@@ -93,11 +88,12 @@ internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver r
             && !await owners.IsContextOpenToAsync(identity.Tenant, name, contextId, identity.Agent, context.RequestAborted).ConfigureAwait(false);
         foreach (var task in taskId is null ? referenced : referenced.Prepend(taskId))
         {
-            if (foreignTask || !await owners.IsOwnerAsync(identity.Tenant, name, task, identity.Agent, context.RequestAborted).ConfigureAwait(false))
+            if (foreignTask)
             {
-                foreignTask = true;
                 break;
             }
+
+            foreignTask = !await owners.IsOwnerAsync(identity.Tenant, name, task, identity.Agent, context.RequestAborted).ConfigureAwait(false);
         }
 
         return (new DescribedAction(tenant, request)
@@ -112,23 +108,10 @@ internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver r
     /// The task a request names: a task operation's <c>task_id</c> (as the reader read it), or the task the message it
     /// sends continues, read as the reader checked it (<see cref="A2aTaskNames"/>: <c>taskId</c>, <c>task_id</c>, … alike).
     /// </summary>
-    private static (string? TaskId, Refusal? Refused) TaskIdOf(string agent, JsonElement args)
-    {
-        if (args.ValueKind != JsonValueKind.Object)
-        {
-            return (null, null);
-        }
-
-        if (args.TryGetProperty("task_id", out var taskId) && taskId.ValueKind == JsonValueKind.String)
-        {
-            return (taskId.GetString(), null);
-        }
-
-        return args.TryGetProperty(A2aSkillConnectorType.ParamsMember, out var parameters) && parameters.ValueKind == JsonValueKind.Object
-            && parameters.TryGetProperty("message", out var message)
-                ? A2aTaskNames.Of(agent, message, "params.message", A2aTaskNames.TaskId)
-                : (null, null);
-    }
+    private static (string? TaskId, Refusal? Refused) TaskIdOf(string agent, JsonElement args, JsonElement message) =>
+        args.ValueKind == JsonValueKind.Object && args.TryGetProperty("task_id", out var taskId) && taskId.ValueKind == JsonValueKind.String
+            ? (taskId.GetString(), null)
+            : A2aTaskNames.Of(agent, message, "params.message", A2aTaskNames.TaskId);
 
     /// <summary>The message a request sends (<c>params.message</c>); undefined for a task operation.</summary>
     private static JsonElement MessageOf(JsonElement args) =>

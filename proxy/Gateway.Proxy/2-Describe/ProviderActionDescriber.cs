@@ -38,62 +38,62 @@ internal static class ProviderActionDescriber
     /// <param name="mcpError">Why it could not be.</param>
     public static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, string? contentType, McpRequest? mcp, string? mcpError)
     {
-        // An MCP server's body was read as JSON-RPC whatever its declared type (mcp): its arguments are read from it alike.
+        // Read strictly whatever its declared type: a body declared JSON (or an MCP server's, read as JSON-RPC) must be JSON;
+        // one declared otherwise that is a JSON object all the same gives its arguments (an upstream that reads JSON whatever
+        // the header says reads them), and one that only a lenient reader takes (a repeated member, a lone surrogate) is
+        // refused under any type. Anything else that is not JSON carries no arguments.
         var parsed = default(JsonElement);
-        if (!body.IsEmpty && (IsJson(contentType) || mcp is not null))
+        var args = default(JsonElement);
+        if (!body.IsEmpty)
         {
-            try
+            var declared = IsJson(contentType) || mcp is not null;
+            if (TryReadStrictly(body, out var read))
             {
-                JsonText.ThrowIfNotText(body.Span);
-                using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-                parsed = document.RootElement.Clone();
+                parsed = declared ? read : default;
+                args = read.ValueKind == JsonValueKind.Object ? read : default;
             }
-            catch (JsonException)
+            else if (declared)
             {
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body is not valid JSON.");
             }
-        }
-
-        var args = parsed.ValueKind == JsonValueKind.Object ? parsed : default;
-        if (!body.IsEmpty && parsed.ValueKind == JsonValueKind.Undefined)
-        {
-            (args, var ambiguous) = UndeclaredJson(body);
-            if (ambiguous is not null)
+            else if (IsLenientJson(body))
             {
-                return new Result(null, null, ambiguous);
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                    "The body is JSON that readers could take two ways (a repeated member or a lone surrogate), whatever its declared content type.");
             }
         }
 
         return Describe(tenant, operation, rawQuery, body, args, mcp, mcpError) with { Body = parsed };
     }
 
-    /// <summary>
-    /// The arguments of a body not declared JSON that is a JSON object all the same: an upstream that reads JSON whatever the
-    /// header says reads them, so the policy decides on them too (the body itself stays what its type says). One that only
-    /// a lenient reader takes (a repeated member, a lone surrogate) is refused, as it is when declared; anything else that
-    /// is not JSON carries no arguments.
-    /// </summary>
-    private static (JsonElement Args, Refusal? Ambiguous) UndeclaredJson(ReadOnlyMemory<byte> body)
+    /// <summary>The body as JSON read strictly (no repeated member, no lone surrogate), when it is.</summary>
+    private static bool TryReadStrictly(ReadOnlyMemory<byte> body, out JsonElement read)
     {
         try
         {
             JsonText.ThrowIfNotText(body.Span);
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-            return (document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : default, null);
+            read = document.RootElement.Clone();
+            return true;
         }
         catch (JsonException)
         {
+            read = default;
+            return false;
         }
+    }
 
+    /// <summary>True when a lenient reader takes the body as JSON (repeated members and lone surrogates allowed).</summary>
+    private static bool IsLenientJson(ReadOnlyMemory<byte> body)
+    {
         try
         {
             using var lenient = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
-            return (default, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
-                "The body is JSON that readers could take two ways (a repeated member or a lone surrogate), whatever its declared content type."));
+            return true;
         }
         catch (JsonException)
         {
-            return (default, null);
+            return false;
         }
     }
 
