@@ -8,8 +8,9 @@ namespace Gateway.Cli;
 /// Checks a proof file (<c>gatewayctl audit prove -o</c>, the admin API's JSON) offline with public keys only: each
 /// checkpoint's ES256 signature against the JWKS, an inclusion proof's leaf (SHA-256(0x00 ‖ record)) and path against its
 /// checkpoint's root and the record at its place (its <c>seq</c> the leaf index + 1, its tenant and replica the
-/// checkpoint's), a consistency proof's path between its two checkpoints (RFC 9162), and, given an earlier checkpoint
-/// exported before, that the proof starts from exactly it (a log rewritten since cannot produce one that does).
+/// checkpoint's), a consistency proof's path between its two checkpoints (RFC 9162), and, given a checkpoint exported
+/// before, that the proof is made against exactly it: an inclusion proof in its tree, a consistency proof starting from
+/// it (a log rewritten since cannot produce either).
 /// </summary>
 internal static class AuditProofVerifier
 {
@@ -19,17 +20,22 @@ internal static class AuditProofVerifier
         var kind = proof.TryGetProperty("kind", out var k) ? k.GetString() : null;
         return kind switch
         {
-            "inclusion" => VerifyInclusion(proof, keys),
+            "inclusion" => VerifyInclusion(proof, keys, earlier),
             "consistency" => VerifyConsistency(proof, keys, earlier),
             _ => "not_a_proof: the file has no kind 'inclusion' or 'consistency'",
         };
     }
 
-    private static string? VerifyInclusion(JsonElement proof, EvidenceKeySet keys)
+    private static string? VerifyInclusion(JsonElement proof, EvidenceKeySet keys, JsonElement? earlier)
     {
         if (Checkpoint(proof.GetProperty("checkpoint"), keys, out var checkpoint) is { } bad)
         {
             return bad;
+        }
+
+        if (earlier is { } known && Held(known, keys, checkpoint!) is { } notHeld)
+        {
+            return notHeld;
         }
 
         var leaf = MerkleTree.LeafHash(Encoding.UTF8.GetBytes(proof.GetProperty("record").GetString() ?? string.Empty));
@@ -90,22 +96,37 @@ internal static class AuditProofVerifier
             return "partition_mismatch: the checkpoints are of different chains";
         }
 
-        if (earlier is { } known)
+        if (earlier is { } known && Held(known, keys, first) is { } notHeld)
         {
-            if (Checkpoint(known, keys, out var held) is { } badHeld)
-            {
-                return badHeld;
-            }
-
-            if (held!.Tenant != first.Tenant || held.Replica != first.Replica || held.TreeSize != first.TreeSize || held.RootHash != first.RootHash)
-            {
-                return $"history_rewritten: the log's tree of {held.TreeSize} records now has root {first.RootHash}, the earlier checkpoint says {held.RootHash}";
-            }
+            return notHeld;
         }
 
         return MerkleProof.VerifyConsistency(first.TreeSize, second.TreeSize, Convert.FromHexString(first.RootHash), Convert.FromHexString(second.RootHash), Path(proof))
             ? null
             : "consistency_failed: the later tree does not extend the earlier one";
+    }
+
+    // The proof's checkpoint must be the one the auditor holds: same chain, same tree, same root.
+    private static string? Held(JsonElement known, EvidenceKeySet keys, AuditCheckpoint proven)
+    {
+        if (Checkpoint(known, keys, out var held) is { } badHeld)
+        {
+            return badHeld;
+        }
+
+        if (held!.Tenant != proven.Tenant || held.Replica != proven.Replica)
+        {
+            return $"partition_mismatch: the checkpoint given is of tenant {held.Tenant} replica {held.Replica}, the proof's of tenant {proven.Tenant} replica {proven.Replica}";
+        }
+
+        if (held.TreeSize != proven.TreeSize)
+        {
+            return $"checkpoint_not_held: the proof is made against the tree of {proven.TreeSize} records, the checkpoint given holds {held.TreeSize} (fetch it with --tree-size {held.TreeSize} or --first {held.TreeSize})";
+        }
+
+        return held.RootHash == proven.RootHash
+            ? null
+            : $"history_rewritten: the log's tree of {held.TreeSize} records now has root {proven.RootHash}, the earlier checkpoint says {held.RootHash}";
     }
 
     private static string? Checkpoint(JsonElement element, EvidenceKeySet keys, out AuditCheckpoint? checkpoint)

@@ -56,21 +56,72 @@ public sealed class AuditProofVerifierTests
         Assert.Equal("record_misplaced: the record is not JSON", AuditProofVerifier.Verify(proof.RootElement, Keys, earlier: null));
     }
 
+    [Fact]
+    public void Verify_InclusionInTheTreeOfTheCheckpointHeld_Verifies()
+    {
+        string[] lines = [Line(1), Line(2), Line(3)];
+        using var proof = Inclusion(lines, index: 1);
+        using var held = Held(lines);
+
+        Assert.Null(AuditProofVerifier.Verify(proof.RootElement, Keys, held.RootElement));
+    }
+
+    [Fact]
+    public void Verify_InclusionAgainstAnotherRootOfTheTreeHeld_IsRefusedAsHistoryRewritten()
+    {
+        using var proof = Inclusion([Line(1), Line(2), Line(3)], index: 1);
+        using var held = Held([Line(1), Line(2), Line(4)]);
+
+        var reason = AuditProofVerifier.Verify(proof.RootElement, Keys, held.RootElement);
+
+        Assert.StartsWith("history_rewritten: the log's tree of 3 records now has root ", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_InclusionInAnotherTreeThanTheOneHeld_IsRefusedNamingTheTreeSizeToAsk()
+    {
+        using var proof = Inclusion([Line(1), Line(2), Line(3)], index: 1);
+        using var held = Held([Line(1), Line(2)]);
+
+        var reason = AuditProofVerifier.Verify(proof.RootElement, Keys, held.RootElement);
+
+        Assert.Equal("checkpoint_not_held: the proof is made against the tree of 3 records, the checkpoint given holds 2 (fetch it with --tree-size 2 or --first 2)", reason);
+    }
+
+    [Fact]
+    public void Verify_InclusionWithTheCheckpointOfAnotherChainHeld_IsRefusedAsPartitionMismatch()
+    {
+        string[] lines = [Line(1), Line(2), Line(3)];
+        using var proof = Inclusion(lines, index: 1);
+        using var held = Held(lines, replica: "gw-1");
+
+        var reason = AuditProofVerifier.Verify(proof.RootElement, Keys, held.RootElement);
+
+        Assert.Equal($"partition_mismatch: the checkpoint given is of tenant {Tenant} replica gw-1, the proof's of tenant {Tenant} replica {Replica}", reason);
+    }
+
     private static string Line(long seq, string tenant = Tenant, string replica = Replica) =>
         $$"""{"agent":"a","decision":"allow","hash":"{{new string('a', 64)}}","replica":"{{replica}}","seq":{{seq}},"tenant":"{{tenant}}"}""";
+
+    // The checkpoint an auditor kept (as `audit checkpoint -o` writes it) of the tree of the lines.
+    private static JsonDocument Held(string[] lines, string replica = Replica) =>
+        JsonDocument.Parse(JsonSerializer.Serialize(new Dictionary<string, object> { ["checkpoint"] = Signed(Leaves(lines), replica) }));
+
+    private static List<byte[]> Leaves(string[] lines) => [.. lines.Select(static l => MerkleTree.LeafHash(Encoding.UTF8.GetBytes(l)))];
+
+    private static string Signed(List<byte[]> leaves, string replica = Replica) => new AuditCheckpoint
+    {
+        Tenant = Tenant,
+        Replica = replica,
+        TreeSize = leaves.Count,
+        RootHash = Convert.ToHexStringLower(MerkleTree.Root(leaves, leaves.Count)),
+        Time = DateTimeOffset.UnixEpoch,
+    }.Sign(Ring.Active);
 
     // The inclusion proof of lines[index] in the tree of the lines, with the checkpoint of Tenant/Replica signed over it.
     private static JsonDocument Inclusion(string[] lines, long index)
     {
-        var leaves = lines.Select(static l => MerkleTree.LeafHash(Encoding.UTF8.GetBytes(l))).ToList();
-        var checkpoint = new AuditCheckpoint
-        {
-            Tenant = Tenant,
-            Replica = Replica,
-            TreeSize = leaves.Count,
-            RootHash = Convert.ToHexStringLower(MerkleTree.Root(leaves, leaves.Count)),
-            Time = DateTimeOffset.UnixEpoch,
-        };
+        var leaves = Leaves(lines);
         return JsonDocument.Parse(JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["kind"] = "inclusion",
@@ -78,7 +129,7 @@ public sealed class AuditProofVerifierTests
             ["leaf_hash"] = Convert.ToHexStringLower(leaves[(int)index]),
             ["path"] = MerkleTree.InclusionPath(leaves, index, leaves.Count).Select(Convert.ToHexStringLower).ToList(),
             ["record"] = lines[index],
-            ["checkpoint"] = new Dictionary<string, object> { ["checkpoint"] = checkpoint.Sign(Ring.Active), ["tenant"] = Tenant, ["replica"] = Replica },
+            ["checkpoint"] = new Dictionary<string, object> { ["checkpoint"] = Signed(leaves), ["tenant"] = Tenant, ["replica"] = Replica },
         }));
     }
 }

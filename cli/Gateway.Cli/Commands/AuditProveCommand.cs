@@ -7,8 +7,8 @@ namespace Gateway.Cli.Commands;
 
 /// <summary>
 /// <c>audit prove</c>: fetch a record's inclusion proof (<c>--request-id</c> or <c>--seq</c>) or a consistency proof
-/// (<c>--first</c>) into a file, or <c>--verify</c> one offline with only the JWKS (and, for consistency, an earlier
-/// exported checkpoint: <c>--checkpoint</c>). <c>audit checkpoint</c>: export a signed checkpoint now.
+/// (<c>--first</c>) into a file, or <c>--verify</c> one offline with only the JWKS (and, against it, a
+/// checkpoint kept: <c>--checkpoint</c>). <c>audit checkpoint</c>: export a signed checkpoint now.
 /// </summary>
 internal static class AuditProveCommand
 {
@@ -24,7 +24,7 @@ internal static class AuditProveCommand
         var output = new Option<string?>("--output", "-o") { Description = "Write the proof (JSON) to this file" };
         var verify = new Option<string?>("--verify") { Description = "A proof file to check offline instead (exit 2 when it does not verify)" };
         var jwks = new Option<string?>("--jwks") { Description = "The receipt keys' JWKS file (with --verify)" };
-        var earlier = new Option<string?>("--checkpoint") { Description = "An earlier exported checkpoint the consistency proof must start from (with --verify)" };
+        var earlier = new Option<string?>("--checkpoint") { Description = "A checkpoint you kept: the proof must be made against it, an inclusion proof in its tree, a consistency proof from it (with --verify)" };
         var prove = new Command("prove", "Inclusion and consistency proofs of the Merkle audit log (RFC 9162), fetched or verified offline")
         {
             tenant, requestId, seq, first, second, treeSize, replica, output, verify, jwks, earlier,
