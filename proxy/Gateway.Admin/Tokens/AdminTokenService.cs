@@ -173,6 +173,18 @@ public sealed class AdminTokenService
         return null;
     }
 
+    /// <summary>
+    /// Whether the token whose <see cref="HashToken"/> is <paramref name="hash"/> still authenticates (not revoked), for a
+    /// session started with it that must end when it is revoked.
+    /// </summary>
+    public async ValueTask<bool> IsLiveAsync(string hash, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        return await _store.GetAsync(hash, cancellationToken) is { } record
+            ? !record.Revoked
+            : _bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(Convert.FromHexString(hash), _bootstrapHash);
+    }
+
     /// <summary>Authenticates a bearer token presented to the admin API.</summary>
     public async ValueTask<AdminAuthResult> AuthenticateAsync(string? bearer, CancellationToken cancellationToken = default)
     {

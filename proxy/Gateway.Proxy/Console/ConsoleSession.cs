@@ -36,6 +36,12 @@ internal sealed record ConsoleSession
     /// </summary>
     public string? IssuedBy { get; init; }
 
+    /// <summary>
+    /// For a session started with an admin token: the token's SHA-256 (as the admin token store keys it), so that revoking
+    /// the token ends the session on its next request; null for a person signed in at the provider.
+    /// </summary>
+    public string? AdminToken { get; init; }
+
     public bool Has(string role) => Roles.Contains(role, StringComparer.Ordinal);
 
     public bool HasAny(IReadOnlyList<string> roles) => roles.Any(Has);

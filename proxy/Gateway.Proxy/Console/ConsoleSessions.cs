@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Admin.Tokens;
 using Gateway.Store;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,8 @@ namespace Gateway.Proxy.Console;
 /// a replica still finds, so a session ends even if it was created while the suspension was being written. A session
 /// with the provider's session id (<c>sid</c>) is also listed under it, so a back-channel logout ends the sessions of one
 /// provider session (<see cref="EndProviderSessionsAsync"/>); an ended <c>sid</c> is marked, as a suspension is. The roles
-/// of a session signed in at the provider are computed from its groups on every read (<see cref="ConsoleRoleMap"/>). The
+/// of a session signed in at the provider are computed from its groups on every read (<see cref="ConsoleRoleMap"/>); a
+/// session started with an admin token ends on the first read after the token is revoked. The
 /// tenant's people who signed in or were suspended are listed under the tenant (their subjects), for <see cref="ListAsync"/>.
 /// </summary>
 internal sealed class ConsoleSessions
@@ -24,11 +26,13 @@ internal sealed class ConsoleSessions
     private readonly IStateStore _store;
     private readonly ConsoleOptions _options;
     private readonly ConsoleRoleMap _roles;
+    private readonly AdminTokenService _tokens;
     private readonly TimeProvider _time;
 
-    public ConsoleSessions(IStateStore store, IOptions<ConsoleOptions> options, ConsoleRoleMap roles, TimeProvider time)
+    public ConsoleSessions(IStateStore store, IOptions<ConsoleOptions> options, ConsoleRoleMap roles, AdminTokenService tokens, TimeProvider time)
     {
         _store = store;
+        _tokens = tokens;
         _options = options.Value;
         _roles = roles;
         _time = time;
@@ -37,7 +41,7 @@ internal sealed class ConsoleSessions
     /// <summary>Creates a session and sets its cookie.</summary>
     public async ValueTask<ConsoleSession> StartAsync(
         HttpContext context, string tenant, string subject, string issuer, string person, IReadOnlyList<string> roles,
-        string? issuedBy = null, IReadOnlyList<string>? groups = null, string? sid = null)
+        string? issuedBy = null, IReadOnlyList<string>? groups = null, string? sid = null, string? adminToken = null)
     {
         var id = RandomToken();
         var session = new ConsoleSession
@@ -50,6 +54,7 @@ internal sealed class ConsoleSessions
             Groups = groups,
             Sid = sid,
             IssuedBy = issuedBy,
+            AdminToken = adminToken,
             Csrf = RandomToken(),
             ExpiresAt = _time.GetUtcNow() + _options.SessionLifetime,
         };
@@ -94,7 +99,8 @@ internal sealed class ConsoleSessions
         var marks = await _store.GetManyAsync(
             session.Sid is null ? [SuspendedKey(session.Tenant, session.Subject)] : [SuspendedKey(session.Tenant, session.Subject), EndedSidKey(session.Tenant, session.Sid)],
             context.RequestAborted);
-        if (marks.Any(static mark => mark is not null))
+        if (marks.Any(static mark => mark is not null)
+            || (session.AdminToken is { } token && !await _tokens.IsLiveAsync(token, context.RequestAborted)))
         {
             await _store.DeleteAsync(key, context.RequestAborted);
             return null;

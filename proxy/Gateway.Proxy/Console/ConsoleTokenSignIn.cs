@@ -12,8 +12,8 @@ namespace Gateway.Proxy.Console;
 /// environment and nowhere else (its routes answer 404 outside it). The token is checked by the admin API's own
 /// <see cref="AdminTokenService"/> (hash lookup, bootstrap compared in constant time, revocation) behind the admin API's
 /// failure throttle; the session gets the token's roles in the route's tenant (approver only for a token bound to a
-/// person of that tenant, as on the admin API), its person, and who minted it (so one minter's tokens count as one
-/// approval). The form carries a random value that must equal a short-lived HttpOnly cookie's (login CSRF: a page on
+/// person of that tenant, as on the admin API), its person, who minted it (so one minter's tokens count as one
+/// approval), and the token's hash (revoking the token ends the session). The form carries a random value that must equal a short-lived HttpOnly cookie's (login CSRF: a page on
 /// another site cannot sign this browser in as someone else). A person sent here by an interactive client's
 /// authorization (<c>return</c>: the tenant's consent page, nothing else) goes back there signed in, no console role
 /// needed, as a person signed in at the provider does; the <c>interactive:</c> block decides (its
@@ -99,7 +99,8 @@ internal static partial class ConsoleTokenSignIn
             return Refusal(StatusCodes.Status429TooManyRequests, "auth_throttled", "Too many failed sign-ins from this address; wait and try again.");
         }
 
-        var result = await tokens.AuthenticateAsync(form!["token"].Count == 1 ? form["token"][0]?.Trim() : null, context.RequestAborted);
+        var token = form!["token"].Count == 1 ? form["token"][0]?.Trim() : null;
+        var result = await tokens.AuthenticateAsync(token, context.RequestAborted);
         if (result.Status != AdminAuthStatus.Authenticated || result.Principal is not { } principal)
         {
             if (result.Status is AdminAuthStatus.Invalid or AdminAuthStatus.Revoked)
@@ -130,7 +131,7 @@ internal static partial class ConsoleTokenSignIn
             return Refusal(StatusCodes.Status403Forbidden, "console_person_suspended", "Your console access is suspended.");
         }
 
-        var session = await sessions.StartAsync(context, tenant, subject, InteractiveAccess.AdminTokenIssuer, principal.AccountableAs, roles, principal.IssuedBy ?? principal.AccountableAs);
+        var session = await sessions.StartAsync(context, tenant, subject, InteractiveAccess.AdminTokenIssuer, principal.AccountableAs, roles, principal.IssuedBy ?? principal.AccountableAs, adminToken: AdminTokenService.HashToken(token!));
         LogSignedIn(logger, tenant, session.Person, string.Join(',', roles));
         var home = session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit";
         return Results.Redirect(returnTo ?? "/console/" + Uri.EscapeDataString(tenant) + home);

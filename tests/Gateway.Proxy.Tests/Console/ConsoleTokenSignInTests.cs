@@ -8,7 +8,8 @@ namespace Gateway.Proxy.Tests.Console;
 /// <summary>
 /// Admin-token sign-in, for <c>make run</c> (Development) only: bob's approver token signs him in and approves a refund a
 /// real signed agent request left pending, and the agent's retry with the warrant is forwarded; an unknown token, a form
-/// not opened in this browser and a token of another tenant are refused; outside Development the routes do not exist.
+/// not opened in this browser and a token of another tenant are refused; revoking the token ends its session; outside
+/// Development the routes do not exist.
 /// </summary>
 public sealed class ConsoleTokenSignInTests
 {
@@ -52,6 +53,23 @@ public sealed class ConsoleTokenSignInTests
         Assert.Equal(HttpStatusCode.OK, audit.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, queue.StatusCode);
         Assert.Contains("console_role_required", await queue.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TokenSignIn_TokenRevokedAfterSignIn_TheSessionEndsOnItsNextRequest()
+    {
+        await using var gw = await GovernedGateway.StartAsync();
+        using var client = Browser(gw.Host.BaseAddress);
+        var session = await TokenSignInAsync(client, await gw.IssueTokenAsync("carol", "auditor"));
+        using var before = await client.SendAsync(Get("/console/demo/audit", session));
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+
+        using var revoke = await gw.Admin().DeleteAsync("/admin/v1/tokens/carol");
+        using var after = await client.SendAsync(Get("/console/demo/audit", session));
+
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Equal("/console/demo/sign-in", after.Headers.Location?.OriginalString);
     }
 
     [Fact]
