@@ -44,8 +44,17 @@ public sealed record AdmissionRequest(
     /// </summary>
     public TokenRecording? Token { get; init; }
 
-    /// <summary>Refuses counters no store can reserve (too many, a negative amount, no lifetime), before they join a batch.</summary>
-    internal void ThrowIfInvalidCounters()
+    /// <summary>
+    /// The largest amount a counter or budget reservation may carry (2^53: a Redis script's number holds it exactly, and a
+    /// counter's sum of such amounts stays far from overflowing).
+    /// </summary>
+    public const long MaxAmount = 1L << 53;
+
+    /// <summary>
+    /// Refuses counters and a budget reservation no store can reserve (too many counters, an amount that is negative or above
+    /// <see cref="MaxAmount"/>, no lifetime), before they join a batch.
+    /// </summary>
+    internal void ThrowIfInvalidReservations()
     {
         if (Counters.Count > MaxCounters)
         {
@@ -54,8 +63,20 @@ public sealed record AdmissionRequest(
 
         foreach (var counter in Counters)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(counter.Amount, nameof(Counters));
+            ThrowIfInvalidAmount(counter.Amount, nameof(Counters));
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(counter.Lifetime, TimeSpan.Zero, nameof(Counters));
         }
+
+        if (Budget is { } budget)
+        {
+            ThrowIfInvalidAmount(budget.Amount, nameof(Budget));
+        }
+    }
+
+    /// <summary>Refuses an amount to reserve that is negative or above <see cref="MaxAmount"/>.</summary>
+    internal static void ThrowIfInvalidAmount(long amount, string paramName)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(amount, paramName);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(amount, MaxAmount, paramName);
     }
 }

@@ -12,7 +12,8 @@ public interface IAdmissionStore
 {
     /// <summary>
     /// Reserves <paramref name="amount"/> from a budget of <paramref name="limit"/> per
-    /// <paramref name="window"/>, atomically: either the whole amount is reserved or nothing is.
+    /// <paramref name="window"/>, atomically: either the whole amount is reserved or nothing is. An amount that is
+    /// negative or above <see cref="AdmissionRequest.MaxAmount"/> throws <see cref="ArgumentOutOfRangeException"/>.
     /// </summary>
     ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default);
 

@@ -36,7 +36,7 @@ public sealed partial class InMemoryStateStore
         }
 
         request.Token?.ThrowIfInvalid();
-        request.ThrowIfInvalidCounters();
+        request.ThrowIfInvalidReservations();
     }
 
     // The admission's one step (under the lock): a replay changes nothing (sequence unchanged then).
@@ -129,6 +129,7 @@ public sealed partial class InMemoryStateStore
 
     public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
+        AdmissionRequest.ThrowIfInvalidAmount(amount, nameof(amount));
         cancellationToken.ThrowIfCancellationRequested();
         BudgetOutcome outcome;
         long sequence = 0;

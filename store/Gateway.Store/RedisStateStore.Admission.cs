@@ -57,7 +57,7 @@ public sealed partial class RedisStateStore
         }
 
         request.Token?.ThrowIfInvalid();
-        request.ThrowIfInvalidCounters();
+        request.ThrowIfInvalidReservations();
     }
 
     // Whether a budget's reservation or settle rides a script run whose keys carry the hash tag (an admission's nonce, an

@@ -12,6 +12,7 @@ public sealed partial class RedisStateStore
 
     public async ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
+        AdmissionRequest.ThrowIfInvalidAmount(amount, nameof(amount));
         var reply = (RedisResult[])(await EvaluateAsync("reserve", RedisScripts.Reserve, [key], [amount, limit, WindowMilliseconds(window)], cancellationToken).ConfigureAwait(false))!;
         return new BudgetOutcome((long)reply[0] == 1, (long)reply[1], limit, TimeSpan.FromMilliseconds((long)reply[2]));
     }

@@ -62,11 +62,45 @@ public sealed class ModelTests
     }
 
     [Theory]
+    [InlineData(false, """{"type":"message_stop"}""")]
+    [InlineData(false, "[DONE]")]
+    [InlineData(false, """{"type":"response.completed","response":{"usage":{"input_tokens":25,"output_tokens":15}}}""")]
+    [InlineData(false, """{"type":"message\u005fstop"}""")]
+    [InlineData(true, """{"type":"content_block_delta","delta":{"text":"message_stop"}}""")]
+    [InlineData(true, """{"type":"content_block_stop"}""")]
+    public void UsageAccumulator_AnthropicStreamEndingWith_CutUnlessItsTerminalEventCame(bool cut, string last)
+    {
+        var accumulator = new ModelUsageAccumulator();
+
+        accumulator.ObserveStreamEvent("""{"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}}"""u8);
+        accumulator.ObserveStreamEvent(Encoding.UTF8.GetBytes(last));
+
+        Assert.Equal(cut, accumulator.StreamCut);
+        Assert.NotNull(accumulator.Usage);
+    }
+
+    [Fact]
+    public void UsageAccumulator_WholeJsonBody_NeverCut()
+    {
+        var accumulator = new ModelUsageAccumulator();
+
+        accumulator.ObserveJson("""{"usage":{"prompt_tokens":5}}"""u8);
+
+        Assert.False(accumulator.StreamCut);
+        Assert.Equal(new ModelUsage(5, 0), accumulator.Usage);
+    }
+
+    [Fact]
+    public void UsageReader_NegativeCount_ReadAsNoCount() =>
+        Assert.Equal(new ModelUsage(5, 0), ModelUsageReader.FromJson("""{"usage":{"prompt_tokens":5,"completion_tokens":-1000000}}"""u8));
+
+    [Theory]
     [InlineData("""{"max_tokens":300}""", 300)]
     [InlineData("""{"max_completion_tokens":200}""", 200)]
     [InlineData("""{"max_output_tokens":100}""", 100)]
     [InlineData("""{"messages":[]}""", 1234)]
     [InlineData("not json", 1234)]
+    [InlineData("""{"max_tokens":9223372036854775807}""", MaxTokensEstimator.MaxCeiling)]
     public void MaxTokensEstimator_ReadsCeilingOrDefault(string body, long expected) =>
         Assert.Equal(expected, new MaxTokensEstimator(1234).Estimate(Encoding.UTF8.GetBytes(body)));
 

@@ -184,4 +184,41 @@ public abstract partial class StateStoreContractTests
         Assert.True(await Store.TrySetIfAbsentAsync(many.NonceKey, "0", TimeSpan.FromMinutes(1)));
         Assert.True(await Store.TrySetIfAbsentAsync(negative.NonceKey, "0", TimeSpan.FromMinutes(1)));
     }
+
+    [Fact]
+    public async Task AdmitBudget_NegativeOrAboveMaxAmount_RejectedBeforeTheNonceIsSpentAndTheBudgetUntouched()
+    {
+        var budget = new BudgetReservation(Key("budget:bounds"), 60, 100, LongWindow);
+        Assert.True((await Store.AdmitAsync(Admission("bounds-1", [], []) with { Budget = budget })).Budget!.Value.Reserved);
+        var negative = Admission("bounds-negative", [], []) with { Budget = budget with { Amount = -1_000_000 } };
+        var huge = Admission("bounds-huge", [], []) with { Budget = budget with { Amount = long.MaxValue } };
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Store.AdmitAsync(negative));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Store.AdmitAsync(huge));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Store.TryReserveAsync(budget.Key, -1_000_000, 100, LongWindow));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Store.TryReserveAsync(budget.Key, AdmissionRequest.MaxAmount + 1, 100, LongWindow));
+
+        // Nothing spent: the nonces are free, and the budget holds what the first admission reserved, no more room than before.
+        Assert.True(await Store.TrySetIfAbsentAsync(negative.NonceKey, "0", TimeSpan.FromMinutes(1)));
+        Assert.True(await Store.TrySetIfAbsentAsync(huge.NonceKey, "0", TimeSpan.FromMinutes(1)));
+        var next = await Store.AdmitAsync(Admission("bounds-2", [], []) with { Budget = budget });
+        Assert.False(next.Budget!.Value.Reserved);
+        Assert.Equal(60, next.Budget.Value.Used);
+    }
+
+    [Fact]
+    public async Task AdmitBudget_MaxAmountOverAUsedBudget_RefusedNotWrapped()
+    {
+        var budget = new BudgetReservation(Key("budget:max"), 60, 100, LongWindow);
+        Assert.True((await Store.AdmitAsync(Admission("max-1", [], []) with { Budget = budget })).Budget!.Value.Reserved);
+
+        var refused = await Store.AdmitAsync(Admission("max-2", [], []) with { Budget = budget with { Amount = AdmissionRequest.MaxAmount } });
+        var counted = await Store.AdmitAsync(Admission("max-3", [], []) with { Counters = [new CounterReservation(Key("run:max"), AdmissionRequest.MaxAmount, 100, RunLifetime)] });
+
+        Assert.False(refused.Budget!.Value.Reserved);
+        Assert.Equal(60, refused.Budget.Value.Used);
+        Assert.False(counted.Counters!.Reserved);
+        Assert.False((await Store.TryReserveAsync(budget.Key, 41, 100, LongWindow)).Reserved);
+        Assert.True((await Store.TryReserveAsync(budget.Key, 40, 100, LongWindow)).Reserved);
+    }
 }

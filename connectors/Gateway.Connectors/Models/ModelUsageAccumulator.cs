@@ -3,16 +3,34 @@ using System.Text.Json;
 namespace Gateway.Connectors.Models;
 
 /// <summary>
-/// Collects usage while a model response streams: feed each SSE event's <c>data</c> (or a whole JSON body).
-/// Streamed counts are cumulative, so the largest input and output seen are kept.
+/// Collects usage while a model response streams: feed each SSE event's <c>data</c> (<see cref="ObserveStreamEvent"/>)
+/// or a whole JSON body (<see cref="ObserveJson"/>). Streamed counts are cumulative, so the largest input and output seen
+/// are kept; a stream's are final only once its terminal event came (<see cref="StreamCut"/>).
 /// </summary>
 public sealed class ModelUsageAccumulator
 {
     private long? _input;
     private long? _output;
+    private bool _streamed;
+    private bool _streamEnded;
 
     /// <summary>The usage seen so far, or null when none was reported.</summary>
     public ModelUsage? Usage => _input is null && _output is null ? null : new ModelUsage(_input ?? 0, _output ?? 0);
+
+    /// <summary>
+    /// Whether a stream was observed that ended before its terminal event (<c>[DONE]</c>, <c>message_stop</c>,
+    /// <c>response.completed</c>, <c>response.incomplete</c> or <c>response.failed</c>): its usage so far is not what the
+    /// call used (Anthropic reports the input and one output token at the start, the rest at the end).
+    /// </summary>
+    public bool StreamCut => _streamed && !_streamEnded;
+
+    /// <summary>Observes one SSE event's <c>data</c>: its usage (<see cref="ObserveJson"/>), and whether it ends the stream.</summary>
+    public void ObserveStreamEvent(ReadOnlySpan<byte> data)
+    {
+        _streamed = true;
+        ObserveJson(data);
+        _streamEnded |= ModelStreamEnd.Is(data);
+    }
 
     /// <summary>
     /// Observes one JSON document (an SSE event's data, or a whole body). Non-JSON input (<c>[DONE]</c>) is

@@ -19,7 +19,7 @@ public static class ModelUsageReader
         return accumulator.Usage;
     }
 
-    /// <summary>Usage of a complete SSE body (every event's data is observed).</summary>
+    /// <summary>Usage of a complete SSE body (every event's data is observed), final or not.</summary>
     public static ModelUsage? FromSse(ReadOnlySpan<byte> sseBody)
     {
         var accumulator = new ModelUsageAccumulator();
@@ -56,12 +56,13 @@ public static class ModelUsageReader
         return input is not null || output is not null;
     }
 
+    // A negative count is no count: it would give tokens back to a budget.
     private static long? Sum(JsonElement usage, params ReadOnlySpan<string> names)
     {
         long? total = null;
         foreach (var name in names)
         {
-            if (usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n))
+            if (usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n >= 0)
             {
                 total = (total ?? 0) + n;
             }

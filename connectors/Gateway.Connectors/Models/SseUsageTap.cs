@@ -5,7 +5,7 @@ namespace Gateway.Connectors.Models;
 
 /// <summary>
 /// Passes a streamed model response through event by event, as its bytes, reading token usage from
-/// each event's <c>data</c> (<see cref="ModelUsageAccumulator.ObserveJson"/>).
+/// each event's <c>data</c> (<see cref="ModelUsageAccumulator.ObserveStreamEvent"/>).
 /// </summary>
 internal sealed class SseUsageTap : SseEventTransform
 {
@@ -19,7 +19,7 @@ internal sealed class SseUsageTap : SseEventTransform
     {
         if (sseEvent.HasData)
         {
-            _usage.ObserveJson(sseEvent.Data);
+            _usage.ObserveStreamEvent(sseEvent.Data);
         }
 
         sseEvent.WriteTo(output);

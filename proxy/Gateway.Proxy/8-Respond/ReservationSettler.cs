@@ -26,7 +26,7 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
     /// </summary>
     public BudgetSettle? RidingSettle(GatewayRequestFeature feature) =>
         _settleWithOutcome && Reservation(feature) is { } reservation
-            ? new BudgetSettle(reservation.Key, reservation.Reserved, Used(feature, reservation), reservation.Window)
+            ? new BudgetSettle(reservation.Key, reservation.Reserved, budgets.Settled(reservation, Used(feature, reservation)), reservation.Window)
             : null;
 
     /// <summary>
@@ -41,7 +41,7 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
             ? budgets.SettleAsync(reservation, Used(feature, reservation), CancellationToken.None).AsTask()
             : null;
         var run = RecordedDecision.AdmissionOf(feature)?.Run is { HoldsSpend: true } held
-            ? runs.SettleAsync(held, Usage(feature), forwarded: feature.Find<UpstreamResponse>() is not null).AsTask()
+            ? runs.SettleAsync(held, StreamCut(feature) ? null : Usage(feature), forwarded: feature.Find<UpstreamResponse>() is not null).AsTask()
             : null;
         return budget is not null && run is not null ? Task.WhenAll(budget, run) : budget ?? run;
     }
@@ -50,9 +50,18 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
     private static TokenReservation? Reservation(GatewayRequestFeature feature) =>
         (feature.Find<TokenReservation>() ?? RecordedDecision.AdmissionOf(feature)?.Reservation) is { Granted: true } reservation ? reservation : null;
 
-    // The tokens the call used: the provider's report, else all it reserved when forwarded, else none.
-    private static long Used(GatewayRequestFeature feature, TokenReservation reservation) =>
-        Usage(feature)?.TotalTokens ?? (feature.Find<UpstreamResponse>() is null ? 0 : reservation.Reserved);
+    // The tokens the call used: the provider's report, else all it reserved when forwarded, else none. A stream cut before
+    // its end reported only part of it: at least all it reserved then.
+    private static long Used(GatewayRequestFeature feature, TokenReservation reservation)
+    {
+        var reported = Usage(feature)?.TotalTokens;
+        return feature.Find<UpstreamResponse>() is null ? reported ?? 0
+            : StreamCut(feature) ? Math.Max(reported ?? 0, reservation.Reserved)
+            : reported ?? reservation.Reserved;
+    }
+
+    // Whether the call's streamed response ended before its terminal event (the agent went away, or the provider did).
+    private static bool StreamCut(GatewayRequestFeature feature) => feature.Find<ForwardPlan>()?.Usage is { StreamCut: true };
 
     /// <summary>The tokens the provider reported for the call (a streamed body's, else the result's); null when it reported none.</summary>
     private static ModelUsage? Usage(GatewayRequestFeature feature) =>

@@ -17,13 +17,21 @@ internal sealed class TokenBudgets
     /// <summary>A model request's output-token ceiling (the largest it names, else the default).</summary>
     public static MaxTokensEstimator TokenEstimator { get; } = new();
 
+    /// <summary>
+    /// How long before its window's end, as this replica reckons it, a reservation's refund is no longer given back: the
+    /// reckoning (the store's answer time plus its reset time) runs late by up to a store round trip.
+    /// </summary>
+    public static readonly TimeSpan RefundMargin = TimeSpan.FromSeconds(1);
+
     private readonly IStateStore _store;
     private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
 
-    public TokenBudgets(IStateStore store, GatewayMetrics metrics)
+    public TokenBudgets(IStateStore store, GatewayMetrics metrics, TimeProvider time)
     {
         _store = store;
         _metrics = metrics;
+        _time = time;
     }
 
     /// <summary>
@@ -79,7 +87,7 @@ internal sealed class TokenBudgets
                 await ReleaseAsync(held).ConfigureAwait(false);
             }
 
-            reservation = more.Reserved ? held with { Reserved = tokens } : new TokenReservation(key!, tokens, budget.Window, false, more.ResetsIn);
+            reservation = more.Reserved ? held with { Reserved = tokens } : new TokenReservation(key!, tokens, budget.Window, false, more.ResetsIn, _time.GetUtcNow() + more.ResetsIn);
         }
         else if (admitted is { } refused && tokens >= refused.Reserved)
         {
@@ -88,7 +96,7 @@ internal sealed class TokenBudgets
         else
         {
             var outcome = await _store.TryReserveAsync(key!, tokens, budget.Tokens, budget.Window, cancellationToken).ConfigureAwait(false);
-            reservation = new TokenReservation(key!, tokens, budget.Window, outcome.Reserved, outcome.ResetsIn);
+            reservation = new TokenReservation(key!, tokens, budget.Window, outcome.Reserved, outcome.ResetsIn, _time.GetUtcNow() + outcome.ResetsIn);
         }
 
         if (!reservation.Granted)
@@ -99,12 +107,20 @@ internal sealed class TokenBudgets
         return reservation;
     }
 
-    /// <summary>Settles the reservation against <paramref name="actual"/> use; a store that fails leaves the reservation standing.</summary>
+    /// <summary>
+    /// What <paramref name="reservation"/> settles at for <paramref name="actual"/> use: the use, except that a refund (use
+    /// below the reservation) is not given once the window it was reserved in has ended (less <see cref="RefundMargin"/>):
+    /// a store settles in the current window, and a refund there would be budget the next window never had.
+    /// </summary>
+    public long Settled(TokenReservation reservation, long actual) =>
+        actual < reservation.Reserved && _time.GetUtcNow() >= reservation.WindowEnds - RefundMargin ? reservation.Reserved : actual;
+
+    /// <summary>Settles the reservation against <paramref name="actual"/> use (<see cref="Settled"/>); a store that fails leaves the reservation standing.</summary>
     public async ValueTask SettleAsync(TokenReservation reservation, long actual, CancellationToken cancellationToken)
     {
         try
         {
-            await _store.SettleAsync(reservation.Key, reservation.Reserved, actual, reservation.Window, cancellationToken).ConfigureAwait(false);
+            await _store.SettleAsync(reservation.Key, reservation.Reserved, Settled(reservation, actual), reservation.Window, cancellationToken).ConfigureAwait(false);
         }
         catch (StateStoreUnavailableException)
         {

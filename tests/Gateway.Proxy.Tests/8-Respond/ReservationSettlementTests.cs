@@ -77,6 +77,34 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamedCall_CutBeforeItsEnd_SettlesAllItReservedNotTheUsageReportedAtItsStart()
+    {
+        var calls = new SettleCalls();
+        await using var gw = await StartAsync(settleWithOutcome: true, (_, store) => calls.Wrap(store));
+        using var warm = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        await calls.Carried.Task.WaitAsync(GiveUp);
+
+        calls.Arm();
+        var cut = $$"""{"model":"gpt-4o","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"Say hello, {{TestUpstream.CutShort}}."}]}""";
+        using (var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", cut), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            while (await reader.ReadLineAsync() is { } line && !line.Contains("Hello", StringComparison.Ordinal))
+            {
+            }
+        }
+
+        // The agent went away after the first piece: the usage seen (6 tokens) is not what the call used. Its settle rides
+        // the outcome's append or, the answer cut, is made alone.
+        var carried = calls.Carried.Task.ContinueWith(t => Assert.Single(t.Result.Settles), TaskScheduler.Default);
+        var settle = await (await Task.WhenAny(carried, calls.Alone.Task).WaitAsync(GiveUp));
+        Assert.True(settle.Reserved > 100, $"reserved {settle.Reserved}");
+        Assert.Equal(settle.Reserved, settle.Actual);
+    }
+
+    [Fact]
     public async Task ProviderCall_SettleWithOutcomeOff_SettlesItsReservationWhileItsOutcomeIsRecorded()
     {
         var gate = new AppendGate();
@@ -124,11 +152,15 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
 
         public int Apart => Volatile.Read(ref _apart);
 
+        /// <summary>The first settle made alone after <see cref="Arm"/>.</summary>
+        public TaskCompletionSource<BudgetSettle> Alone { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         /// <summary>From now on: settles made alone are counted, and <see cref="Carried"/> waits for the next append that
         /// carries settles (with <paramref name="ridingADecision"/>, the next that also carries an admission).</summary>
         public void Arm(bool ridingADecision = false)
         {
             Carried = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            Alone = new(TaskCreationOptions.RunContinuationsAsynchronously);
             _ridingADecision = ridingADecision;
             Volatile.Write(ref _armed, 1);
         }
@@ -138,6 +170,7 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
             if (method.Name == nameof(IStateStore.SettleAsync) && Volatile.Read(ref _armed) == 1)
             {
                 Interlocked.Increment(ref _apart);
+                Alone.TrySetResult(new BudgetSettle((string)args![0]!, (long)args[1]!, (long)args[2]!, (TimeSpan)args[3]!));
             }
 
             return method.Name == nameof(IStateStore.TryAppendAdmittingAsync) && args![8] is IReadOnlyList<BudgetSettle> { Count: > 0 } settles

@@ -183,7 +183,25 @@ public sealed class TestUpstream : IAsyncDisposable
             {
                 using var request = await JsonDocument.ParseAsync(context.Request.Body).ConfigureAwait(false);
                 var model = request.RootElement.TryGetProperty("model", out var m) ? m.GetString() : null;
-                if (request.RootElement.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True)
+                if (request.RootElement.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True
+                    && request.RootElement.GetRawText().Contains(CutShort, StringComparison.Ordinal))
+                {
+                    // Usage reported first (as Anthropic reports input and one output token at the start), then two pieces, then
+                    // nothing until the caller goes away: the stream never reaches its end.
+                    return Results.Stream(async body =>
+                    {
+                        await body.WriteAsync(Encoding.UTF8.GetBytes("data: {\"id\":\"chatcmpl-cut\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1}}\n\n")).ConfigureAwait(false);
+                        foreach (var piece in (string[])["Hello", ", and more"])
+                        {
+                            await body.WriteAsync(Encoding.UTF8.GetBytes("data: {\"id\":\"chatcmpl-cut\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + piece + "\"}}]}\n\n")).ConfigureAwait(false);
+                        }
+
+                        await body.FlushAsync().ConfigureAwait(false);
+                        await Task.Delay(Timeout.Infinite, context.RequestAborted).ConfigureAwait(false);
+                    }, "text/event-stream");
+                }
+
+                if (request.RootElement.TryGetProperty("stream", out stream) && stream.ValueKind == JsonValueKind.True)
                 {
                     return Results.Stream(async body =>
                     {
@@ -216,6 +234,9 @@ public sealed class TestUpstream : IAsyncDisposable
         self = new TestUpstream(server);
         return self;
     }
+
+    /// <summary>A streamed chat completion whose request holds this is cut short (<c>/v1/chat/completions</c>).</summary>
+    public const string CutShort = "cut-short";
 
     /// <summary>A tools/list result naming every tool of the docs server.</summary>
     public static string McpToolsListAnswer(JsonElement id) =>

@@ -95,4 +95,27 @@ public sealed class TokenBudgetTests : IAsyncLifetime
         Assert.True(missing == 0, $"{missing} of {retryAfters.Count} 429 budget_exhausted responses carry no Retry-After header");
         Assert.All(retryAfters, retryAfter => Assert.InRange(retryAfter!.Value.TotalSeconds, 1, 3600));
     }
+
+    [Fact]
+    public async Task ModelAction_OutputCeilingOfLongMaxValue_RefusedAndTheBudgetStillHolds()
+    {
+        const string Huge = """{"connector":"openai","request":{"model":"gpt-4o","max_tokens":9223372036854775807,"messages":[{"role":"user","content":"Say hello."}]}}""";
+        var agent = _cluster.Agent(0);
+        using (var response = await agent.SendAsync(agent.Create(HttpMethod.Post, "/v1/actions/model", Huge)))
+        {
+            var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.TooManyRequests, "budget_exhausted");
+            Assert.False(problem.GetProperty("invoked").GetBoolean());
+        }
+
+        // The refused ceiling left the budget as it was: ordinary calls, one after another, stop at the budget.
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await agent.SendAsync(agent.Create(HttpMethod.Post, "/v1/actions/model", ModelCall));
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"call {i + 1}: {(int)response.StatusCode}");
+        }
+
+        var spent = _openai.ReportedTotals.Sum();
+        Assert.True(spent <= Budget, $"the provider reported {spent} tokens for admitted calls; the budget is {Budget}");
+        Assert.InRange(_openai.ReportedTotals.Count, 1, Budget / (PromptTokens + CompletionTokens));
+    }
 }

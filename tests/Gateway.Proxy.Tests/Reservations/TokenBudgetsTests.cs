@@ -5,6 +5,7 @@ using Gateway.Proxy.Reservations;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Proxy.Tests.Reservations;
 
@@ -30,12 +31,15 @@ public sealed class TokenBudgetsTests : IDisposable
     private readonly TenantPolicy _tenant;
     private readonly TokenBudgets _budgets;
 
+    // Ten seconds before an hour ends: the 1h window's slot ends with it.
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 3, 9, 59, 50, TimeSpan.Zero));
+
     public TokenBudgetsTests()
     {
         var loaded = PolicyBundleLoader.LoadTenantText("t1.yaml", Tenant, Path.GetTempPath());
         Assert.Empty(loaded.Errors);
         _tenant = loaded.Tenant!;
-        _budgets = new TokenBudgets(new InMemoryStateStore(TimeProvider.System), new GatewayMetrics(_services.GetRequiredService<IMeterFactory>()));
+        _budgets = new TokenBudgets(new InMemoryStateStore(_time), new GatewayMetrics(_services.GetRequiredService<IMeterFactory>()), _time);
     }
 
     public void Dispose() => _services.Dispose();
@@ -87,5 +91,31 @@ public sealed class TokenBudgetsTests : IDisposable
         await _budgets.ReleaseAsync(held!);
 
         Assert.True((await _budgets.TryReserveAsync(_tenant, Caller, "openai", 1000, admitted: null, CancellationToken.None))!.Granted);
+    }
+
+    [Fact]
+    public async Task SettleAsync_RefundAfterItsWindowEnded_NotGivenToTheNextWindow()
+    {
+        var held = await _budgets.TryReserveAsync(_tenant, Caller, "openai", 900, admitted: null, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(11));
+        Assert.True((await _budgets.TryReserveAsync(_tenant, Caller, "openai", 500, admitted: null, CancellationToken.None))!.Granted);
+
+        await _budgets.SettleAsync(held!, 100, CancellationToken.None);
+
+        // The next window holds its own 500: the old reservation's 800 unused tokens were not taken off it.
+        Assert.False((await _budgets.TryReserveAsync(_tenant, Caller, "openai", 501, admitted: null, CancellationToken.None))!.Granted);
+        Assert.True((await _budgets.TryReserveAsync(_tenant, Caller, "openai", 500, admitted: null, CancellationToken.None))!.Granted);
+    }
+
+    [Fact]
+    public async Task Settled_RefundWithinTheMarginOfItsWindowsEnd_KeepsTheReservationWhole()
+    {
+        var held = await _budgets.TryReserveAsync(_tenant, Caller, "openai", 900, admitted: null, CancellationToken.None);
+
+        Assert.Equal(100, _budgets.Settled(held!, 100));
+        Assert.Equal(950, _budgets.Settled(held!, 950));
+        _time.Advance(TimeSpan.FromSeconds(10) - TokenBudgets.RefundMargin);
+        Assert.Equal(900, _budgets.Settled(held!, 100));
+        Assert.Equal(950, _budgets.Settled(held!, 950));
     }
 }
