@@ -300,6 +300,35 @@ public sealed class RedactionTests
         Assert.IsType<UninspectableBodyRedactor>(BodyRedactors.For("application/x-protobuf"));
     }
 
+    [Theory]
+    [InlineData("application/json; charset=utf-16")]
+    [InlineData("text/plain; charset=UTF-16LE")]
+    [InlineData("text/event-stream; charset=\"utf-32\"")]
+    [InlineData("text/html; charset=utf-7")]
+    public void BodyRedactors_CharsetNoPatternCanBeReadIn_RefusesTheBody(string contentType)
+    {
+        var redactor = BodyRedactors.For(contentType);
+        var body = Encoding.Unicode.GetBytes("contact " + Samples.Email);
+
+        Assert.IsType<UninspectableBodyRedactor>(redactor);
+        Assert.Throws<InvalidDataException>(() => redactor.Write(body, new ArrayBufferWriter<byte>()));
+    }
+
+    [Theory]
+    [InlineData("text/plain; charset=UTF-8")]
+    [InlineData("text/plain; charset=\"us-ascii\"")]
+    [InlineData("text/plain; charset=ISO-8859-1")]
+    public void BodyRedactors_AsciiCompatibleCharset_Redacted(string contentType)
+    {
+        var redactor = BodyRedactors.For(contentType);
+        var output = new ArrayBufferWriter<byte>();
+
+        redactor.Write(Encoding.ASCII.GetBytes("contact " + Samples.Email), output);
+        redactor.Complete(output);
+
+        Assert.Equal("contact [REDACTED:email]", Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
     [Fact]
     public async Task BodyTransformStream_WritesRedactedAndFlushesTailOnComplete()
     {

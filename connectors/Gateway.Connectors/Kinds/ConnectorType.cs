@@ -143,6 +143,26 @@ public abstract class ConnectorType
     private protected virtual UpstreamEnvelope WritebackEnvelopeFor(CatalogEntry entry, WorkspaceItem item, DegradeSpec? degrade, RedactionCounts redactions) =>
         throw new ConnectorArgumentException($"connector '{entry.Name}' is not a workspace store; nothing can be written back to it.");
 
+    /// <summary>
+    /// dry_run refuses a call whose arguments name a dry run themselves (<c>dry_run</c>, <c>dryRun</c>, <c>dry-run</c>, in
+    /// any case): sent beside the gateway's <c>dry_run=true</c>, an upstream that reads the last or the body's would act.
+    /// </summary>
+    private protected static void RefuseDryRunArgument(CatalogEntry entry, JsonElement args, DegradeMode? mode)
+    {
+        if (mode != DegradeMode.DryRun || args.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        foreach (var property in args.EnumerateObject())
+        {
+            if (string.Equals(property.Name.Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal), "dryrun", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new DegradeRefusedException($"connector '{entry.Name}' is degraded to dry_run; the argument '{property.Name}' would set the dry run itself.");
+            }
+        }
+    }
+
     /// <summary>read_only lets through only a call whose catalog action type reads (read or context).</summary>
     private protected static void RefuseWriteUnderReadOnly(CatalogEntry entry, DegradeMode? mode)
     {

@@ -52,7 +52,7 @@ public sealed class HttpConnectorType : ConnectorType
 
     /// <summary>
     /// The binding's method to its path template filled from <paramref name="args"/>; read_only refuses
-    /// a write verb, dry_run adds <c>dry_run=true</c>.
+    /// a write verb, dry_run adds <c>dry_run=true</c> (and refuses arguments that name a dry run).
     /// </summary>
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
@@ -63,6 +63,8 @@ public sealed class HttpConnectorType : ConnectorType
         {
             throw new DegradeRefusedException($"connector '{entry.Name}' is degraded to read_only; this call would write.");
         }
+
+        RefuseDryRunArgument(entry, args, mode);
 
         string filled;
         try

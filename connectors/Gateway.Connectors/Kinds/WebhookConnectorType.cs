@@ -23,11 +23,12 @@ public sealed class WebhookConnectorType : ConnectorType
     private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments) =>
         segments.Count == 0 && HttpMethods.IsPost(method) ? new ProviderOperation(connector, Writes: true, []) : null;
 
-    /// <summary>The arguments POSTed as JSON and signed; read_only refuses unless the action type reads, dry_run adds <c>dry_run=true</c>.</summary>
+    /// <summary>The arguments POSTed as JSON and signed; read_only refuses unless the action type reads, dry_run adds <c>dry_run=true</c> (and refuses arguments that name a dry run).</summary>
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
         var mode = degrade?.Mode;
         RefuseWriteUnderReadOnly(entry, mode);
+        RefuseDryRunArgument(entry, args, mode);
         return new UpstreamEnvelope
         {
             Method = "POST",

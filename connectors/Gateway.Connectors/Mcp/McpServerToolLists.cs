@@ -223,7 +223,10 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
     private async Task<McpClient> ConnectAsync(Upstream upstream, CatalogEntry server, CancellationToken cancellationToken)
     {
-        var stream = new McpServerStreamHandler { InnerHandler = new ConnectorCredentialHandler(_credentials, upstream.Tenant, server) { InnerHandler = new SocketsHttpHandler() } };
+        // Sent as the gateway forwards to the server: the credential to its endpoint alone (no redirect followed, no proxy
+        // between), no cookies kept.
+        var sockets = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false };
+        var stream = new McpServerStreamHandler { InnerHandler = new ConnectorCredentialHandler(_credentials, upstream.Tenant, server) { InnerHandler = sockets } };
         var http = new HttpClient(stream)
         {
             Timeout = TimeSpan.FromSeconds(30),

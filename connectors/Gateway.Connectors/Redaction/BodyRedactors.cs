@@ -1,3 +1,5 @@
+using System.Net.Http.Headers;
+
 namespace Gateway.Connectors.Redaction;
 
 /// <summary>
@@ -16,6 +18,14 @@ public static class BodyRedactors
     ];
 
     /// <summary>
+    /// The charsets a body may declare and still be redacted: UTF-8, and those that spell every ASCII character as UTF-8
+    /// does (a pattern's bytes are the same). Any other (UTF-16, UTF-32, UTF-7, EBCDIC…) is refused: read as UTF-8, no pattern
+    /// would match it.
+    /// </summary>
+    public static IReadOnlyList<string> ReadableCharsets { get; } = ["utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1", "windows-1252"];
+
+    /// <summary>
+    /// A body that declares a charset not in <see cref="ReadableCharsets"/> → refused;
     /// <c>text/event-stream</c> → <see cref="SseBodyRedactor"/>; <c>application/json</c>, <c>*+json</c> →
     /// <see cref="JsonBodyRedactor"/>; <c>text/*</c>, <c>*+xml</c> and <see cref="TextMediaTypes"/> →
     /// <see cref="Utf8TextBodyRedactor"/>; <c>application/octet-stream</c> or no content type → redacted as
@@ -34,6 +44,12 @@ public static class BodyRedactors
     {
         var mediaType = (contentType ?? string.Empty).Split(';', 2)[0].Trim().ToLowerInvariant();
         counts ??= new RedactionCounts();
+        if (contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.CharSet is { } charset
+            && !ReadableCharsets.Contains(charset.Trim('"').ToLowerInvariant(), StringComparer.Ordinal))
+        {
+            return new UninspectableBodyRedactor(counts, $"{mediaType}; charset={charset}");
+        }
+
         if (mediaType == "text/event-stream")
         {
             return new SseBodyRedactor(counts, holdSplitValues: holdSplitValues);

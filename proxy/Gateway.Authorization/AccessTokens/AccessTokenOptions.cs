@@ -38,7 +38,8 @@ public sealed class AccessTokenOptions
     /// Whether a client ID metadata document may be fetched from an address that is not globally reachable (loopback,
     /// private, link-local, metadata: <c>Gateway.Connectors.Egress.InternalAddresses</c>). Default false: such a
     /// <c>client_id</c> is refused with <c>invalid_client</c> and nothing is fetched (server-side request forgery). True
-    /// only where the clients' documents are served on an internal network (or a test's loopback server).
+    /// only where the clients' documents are served on an internal network (or a test's loopback server). While false the
+    /// documents are fetched directly, never through a configured HTTP proxy (whose address the guard would check instead).
     /// </summary>
     public bool AllowInternalClientMetadataDocuments { get; set; }
 }

@@ -37,6 +37,10 @@ public sealed partial class ClientMetadataDocuments : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectCallback = options.Value.AllowInternalClientMetadataDocuments ? null : InternalAddresses.ConnectAsync,
+
+            // Guarded, the connection is made to the document's own host, never through a proxy: the guard would check the
+            // proxy's address, and the proxy would reach whatever the document's host names.
+            UseProxy = options.Value.AllowInternalClientMetadataDocuments,
         })
         {
             Timeout = TimeSpan.FromSeconds(5),

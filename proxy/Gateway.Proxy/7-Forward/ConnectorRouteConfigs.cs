@@ -2,6 +2,7 @@ using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Kinds;
 using Gateway.Policy;
 using Gateway.Proxy.Routing;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
@@ -19,12 +20,13 @@ internal static class ConnectorRouteConfigs
     /// <summary>
     /// The agent's headers that go upstream: content negotiation, conditional, tracing, the providers' own protocol
     /// headers, and (by prefix) the OpenAI SDKs' <c>X-Stainless-*</c> metadata and the tool arguments MCP 2026-07-28
-    /// mirrors as <c>Mcp-Param-*</c> (which the MCP server checks against the body). No credential header is on it.
+    /// mirrors as <c>Mcp-Param-*</c> (which the MCP server checks against the body). No credential header is on it, and no
+    /// <c>Range</c> or <c>If-Range</c>: a slice of an answer could cut a value that redaction would have matched whole.
     /// </summary>
     public static readonly IReadOnlyList<string> AgentHeadersAllowed =
     [
         "Accept", "Accept-Language", "Content-Type", "Content-Language", "Content-Length", "User-Agent",
-        "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Range", "Cache-Control",
+        "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Cache-Control",
         "Idempotency-Key", "traceparent", "tracestate", "baggage",
         "OpenAI-Beta", "anthropic-version", "anthropic-beta",
         "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID", "Mcp-Method", "Mcp-Name",
@@ -56,9 +58,14 @@ internal static class ConnectorRouteConfigs
         return routes;
     }
 
-    /// <summary>The provider route: the agent's request as signed, its answer streamed back.</summary>
+    /// <summary>
+    /// The provider route: the agent's request as signed, its answer streamed back with the upstream's headers but its
+    /// cookies: a session the upstream opens is opened for the gateway's credential, not the agent's to hold.
+    /// </summary>
     public static RouteConfig Provider(string clusterId, CatalogEntry entry) =>
         Sending(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: true), clusterId, entry)
+            .WithTransformResponseHeaderRemove(HeaderNames.SetCookie, ResponseCondition.Always)
+            .WithTransformResponseHeaderRemove("Set-Cookie2", ResponseCondition.Always)
             .WithTransformProviderBody(entry.Type().IsMcpServer ? SplitValueRedaction.PerEvent : SplitValueRedaction.HoldBack);
 
     /// <summary>The native route: the connector's envelope sent, its answer read whole into a result.</summary>

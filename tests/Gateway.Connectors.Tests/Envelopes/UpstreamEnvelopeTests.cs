@@ -101,6 +101,19 @@ public sealed class UpstreamEnvelopeTests
         Assert.Equal("""{"sku":"A1"}""", BodyOf(body));
     }
 
+    [Theory]
+    [InlineData("""{"sku":"A1","dry_run":false}""", ArgumentLocation.Query)]
+    [InlineData("""{"sku":"A1","DryRun":"false"}""", ArgumentLocation.Body)]
+    [InlineData("""{"sku":"A1","dry-run":0}""", ArgumentLocation.Body)]
+    public void Http_DryRunWithAnArgumentNamingADryRun_Refused(string args, ArgumentLocation location)
+    {
+        Assert.Throws<DegradeRefusedException>(() => UpstreamEnvelopes.Build(HttpEntry("POST", "/orders", location), Args(args), Degrade(DegradeMode.DryRun)));
+        Assert.Throws<DegradeRefusedException>(() => UpstreamEnvelopes.Build(Webhook(), Args(args), Degrade(DegradeMode.DryRun)));
+
+        // Not degraded, the argument is the agent's to send.
+        Assert.Contains("A1", BodyOf(UpstreamEnvelopes.Build(Webhook(), Args(args), null)), StringComparison.Ordinal);
+    }
+
     private static CatalogEntry Webhook(ActionType actionType = ActionType.Write) => new()
     {
         Name = "hook",

@@ -48,10 +48,17 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
     [InlineData("sse")]
     public async Task Providers_UpstreamReflectsTheCredential_BodyAndHeadersHoldNoSpellingOfIt(string mode)
     {
-        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Get, "/providers/echo/" + mode));
+        var request = Gw.Agent.Create(HttpMethod.Get, "/providers/echo/" + mode);
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 5);
+        request.Headers.IfRange = new System.Net.Http.Headers.RangeConditionHeaderValue("\"v1\"");
+        using var response = await Gw.Agent.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // The whole answer, never a slice of it, and none of the upstream's cookies.
+        Assert.Equal("range:", Assert.Single(response.Headers.GetValues("X-Echo-Range")));
+        Assert.False(response.Headers.Contains("Set-Cookie"));
         CredentialEcho.AssertAbsent(Secret, body);
         Assert.Contains("[REDACTED:credential]", body, StringComparison.Ordinal);
         Assert.Contains("still here", body, StringComparison.Ordinal);
@@ -142,6 +149,8 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
                 var bare = Bare(context);
                 context.Response.Headers["X-Echo"] = bare;
                 context.Response.Headers["X-Echo-Authorization"] = context.Request.Headers.Authorization.ToString();
+                context.Response.Headers["X-Echo-Range"] = "range:" + context.Request.Headers.Range + context.Request.Headers.IfRange;
+                context.Response.Headers.SetCookie = "upstream-session=" + bare + "; Path=/";
                 switch (mode)
                 {
                     case "text":
