@@ -40,7 +40,9 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IStateStore>(sp => new InMemoryStateStore(sp.GetRequiredService<TimeProvider>()));
         services.AddMetrics();
-        services.AddHttpClient(IncidentNotifier.HttpClientName);
+        // A receiver's redirect is not followed: the post (and its signature) goes to the URL the operator configured only.
+        services.AddHttpClient(IncidentNotifier.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         if (keys is not null)
         {
             services.AddSingleton(keys);

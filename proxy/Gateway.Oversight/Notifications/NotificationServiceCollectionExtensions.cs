@@ -35,7 +35,9 @@ public static class NotificationServiceCollectionExtensions
                     && o.AttemptTimeout > TimeSpan.Zero && o.OutboxCapacity >= 1,
                 "Gateway:Notifications: MaxAttempts 1..100, InitialBackoff > 0, MaxBackoff >= InitialBackoff, AttemptTimeout > 0, OutboxCapacity >= 1")
             .ValidateOnStart();
-        services.AddHttpClient(WebhookApprovalChannel.HttpClientName);
+        // A receiver's redirect is not followed: the post (and its signature) goes to the URL the operator configured only.
+        services.AddHttpClient(WebhookApprovalChannel.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         services.AddSingleton(static sp => new ApprovalNotificationOutbox(sp.GetRequiredService<IOptions<ApprovalNotificationOptions>>().Value.OutboxCapacity));
         services.AddSingleton<IApprovalNotificationChannel, WebhookApprovalChannel>();
         services.AddSingleton<IApprovalNotificationChannel, EmailApprovalChannel>();
