@@ -139,5 +139,6 @@ public sealed record Explanation
         || (left is not null && right is not null
             && string.Equals(left.Subject, right.Subject, StringComparison.Ordinal)
             && string.Equals(left.Issuer, right.Issuer, StringComparison.Ordinal)
+            && string.Equals(left.RegisterId, right.RegisterId, StringComparison.Ordinal)
             && SameItems(left.Groups, right.Groups));
 }

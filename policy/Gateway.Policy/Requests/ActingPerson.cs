@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Gateway.Policy;
 
 /// <summary>
@@ -6,6 +8,13 @@ namespace Gateway.Policy;
 /// </summary>
 public sealed record ActingPerson(string Subject, string Issuer, IReadOnlyList<string> Groups)
 {
+    /// <summary>
+    /// The person's id in the tenant's register (the ids under <c>approvers:</c> and <c>security_owner</c>), when the tenant
+    /// names people by another claim than <c>sub</c> (the console's <c>PersonClaim</c>); null when it is their <c>sub</c>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RegisterId { get; init; }
+
     /// <summary>True when the person is in <paramref name="group"/> (ordinal: a group name is an identifier).</summary>
     public bool IsInGroup(string group)
     {

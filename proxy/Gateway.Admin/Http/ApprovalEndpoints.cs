@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Gateway.Admin.Http;
 
 /// <summary>
-/// <c>/admin/v1/tenants/{tenant}/approvals</c>: list pending, get one, approve, deny (role
+/// <c>/admin/v1/tenants/{tenant}/approvals</c>: list pending, get one (an approver sees only the requests that name them), approve, deny (role
 /// <c>approver</c>; getting one also <c>auditor</c> or <c>admin</c>, for an evidence pack of it; approve and deny also need the token bound to a person whom the tenant's register
 /// still lists as an approver, who is named on the request, does not own the registered agent at the root of its actor chain and is not the person it
 /// acts for: <see cref="ApprovalConflicts"/>).
@@ -60,17 +60,24 @@ internal static class ApprovalEndpoints
 
     private static async Task<IResult> ListAsync(HttpContext context, string tenant, ApprovalService approvals)
     {
+        var principal = AdminAuthFilter.Principal(context);
         var pending = await approvals.ListPendingAsync(tenant, context.RequestAborted);
-        return Results.Json(new ApprovalListResponse(pending), AdminJsonContext.Default.ApprovalListResponse);
+        return Results.Json(new ApprovalListResponse([.. pending.Where(request => MaySee(principal, request))]), AdminJsonContext.Default.ApprovalListResponse);
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, string tenant, string id, ApprovalService approvals)
     {
         var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
-        return request is null
+        return request is null || !MaySee(AdminAuthFilter.Principal(context), request)
             ? AdminProblem.ForApproval(context, ApprovalErrorCodes.NotFound)
             : Results.Json(request, AdminJsonContext.Default.ApprovalRequest);
     }
+
+    // An admin or auditor sees every request of the tenant; an approver only those that name them, as the console shows
+    // them (another's request is not found: its existence is not told).
+    private static bool MaySee(AdminPrincipal principal, ApprovalRequest request) =>
+        principal.IsInAnyRole([AdminRoles.Admin, AdminRoles.Auditor])
+        || (principal.Person is { } person && request.Approvers.Contains(person, StringComparer.Ordinal));
 
     private static async Task<IResult> ActAsync(
         HttpContext context,

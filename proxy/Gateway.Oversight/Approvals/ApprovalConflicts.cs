@@ -7,7 +7,8 @@ namespace Gateway.Oversight.Approvals;
 /// <summary>
 /// Who may not decide an approval request, whoever asks through whichever identity: the <c>human_owner</c> of the
 /// registered agent at the root of the request's actor chain (for a delegated child or grandchild, the agent that
-/// issued the chain, not the child whose id the request carries) and the person the chain acts for. The chain is the one
+/// issued the chain, not the child whose id the request carries) and the person the chain acts for (by their provider
+/// <c>sub</c>, or by their register id where the tenant names people by another claim). The chain is the one
 /// the decision that opened the request carried (its explanation's <c>actor_chain</c>, written by the gateway); a request
 /// without one is its registered agent's own. A request whose root cannot be established (no chain, and an agent the
 /// register does not list) is refused: fail closed. The admin API and the console ask the same question here.
@@ -37,11 +38,21 @@ public static class ApprovalConflicts
         }
 
         var actedFor = chain.Person?.Id;
-        return actedFor is not null && (string.Equals(actedFor, person, StringComparison.Ordinal) || string.Equals(actedFor, subject, StringComparison.Ordinal))
+        return actedFor is not null && (string.Equals(actedFor, person, StringComparison.Ordinal) || string.Equals(actedFor, subject, StringComparison.Ordinal)
+                || string.Equals(RegisterIdActedFor(request), person, StringComparison.Ordinal))
             || register.OwnsAgent(request.Tenant, chain.Agent, person)
             ? ApprovalErrorCodes.OwnRequest
             : null;
     }
+
+    // The register id of the person acted for (the explanation's person.register_id), written when the tenant names people
+    // by another claim than their sub: the id an approver token or a console session names them by.
+    private static string? RegisterIdActedFor(ApprovalRequest request) =>
+        request.Explanation is { ValueKind: JsonValueKind.Object } explanation
+        && explanation.TryGetProperty("person", out var acted) && acted.ValueKind == JsonValueKind.Object
+        && acted.TryGetProperty("register_id", out var id) && id.ValueKind == JsonValueKind.String
+            ? id.GetString()
+            : null;
 
     /// <summary>
     /// The actor chain the decision that opened <paramref name="request"/> carried, its last link the request's agent;

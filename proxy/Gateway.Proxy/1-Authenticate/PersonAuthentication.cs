@@ -1,5 +1,6 @@
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Console;
 using Gateway.Proxy.People;
 using Microsoft.Extensions.Options;
 
@@ -15,9 +16,11 @@ internal sealed class PersonAuthentication
 {
     private readonly PolicyProvider _policy;
     private readonly PersonTokenVerifier _verifier;
+    private readonly ConsoleOptions _console;
 
-    public PersonAuthentication(PolicyProvider policy, PersonTokenVerifier verifier, IOptions<PersonOptions> options)
+    public PersonAuthentication(PolicyProvider policy, PersonTokenVerifier verifier, IOptions<PersonOptions> options, IOptions<ConsoleOptions> console)
     {
+        _console = console.Value;
         _policy = policy;
         _verifier = verifier;
         MaxTokenLength = options.Value.MaxTokenLength;
@@ -30,7 +33,9 @@ internal sealed class PersonAuthentication
     public async ValueTask<PersonTokenCheck> AuthenticateAsync(HttpContext context, AgentIdentity agent, string token)
     {
         var provider = _policy.Current?.Set is { } set && set.TryGetTenant(agent.Tenant, out var tenant) ? tenant?.Register.OpenIdProvider : null;
-        return await _verifier.VerifyAsync(provider, token, context.RequestAborted).ConfigureAwait(false);
+        // The claim the tenant names people by in its register (the console's), so that an approval can tell them apart.
+        var personClaim = _console.Tenants.TryGetValue(agent.Tenant, out var console) ? console.PersonClaim : "sub";
+        return await _verifier.VerifyAsync(provider, token, personClaim, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>

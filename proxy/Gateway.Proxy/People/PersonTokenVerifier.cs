@@ -27,7 +27,7 @@ internal sealed partial class PersonTokenVerifier
         _logger = logger;
     }
 
-    public async ValueTask<PersonTokenCheck> VerifyAsync(OpenIdProvider? provider, string token, CancellationToken cancellationToken)
+    public async ValueTask<PersonTokenCheck> VerifyAsync(OpenIdProvider? provider, string token, string personClaim, CancellationToken cancellationToken)
     {
         if (provider is null)
         {
@@ -42,7 +42,7 @@ internal sealed partial class PersonTokenVerifier
         try
         {
             var result = await _validator.ValidateAsync(provider, token, provider.Audiences, cancellationToken).ConfigureAwait(false);
-            return result.IsValid ? Person(provider, (JsonWebToken)result.SecurityToken) : Refusal(result.Exception);
+            return result.IsValid ? Person(provider, (JsonWebToken)result.SecurityToken, personClaim) : Refusal(result.Exception);
         }
         catch (OpenIdProviderUnavailableException)
         {
@@ -51,14 +51,17 @@ internal sealed partial class PersonTokenVerifier
         }
     }
 
-    private PersonTokenCheck Person(OpenIdProvider provider, JsonWebToken token)
+    // The person, with their register id when the tenant names people by another claim than sub (personClaim).
+    private PersonTokenCheck Person(OpenIdProvider provider, JsonWebToken token, string personClaim)
     {
         if (string.IsNullOrEmpty(token.Subject) || token.Subject.Length > 255)
         {
             return Invalid("The person's token has no usable sub.");
         }
 
-        return PersonTokenCheck.Verified(new ActingPerson(token.Subject, token.Issuer, OpenIdTokenValidator.Groups(token, provider.GroupsClaim)), new DateTimeOffset(token.ValidTo, TimeSpan.Zero));
+        var registerId = personClaim != "sub" && token.TryGetPayloadValue<string>(personClaim, out var named) && named is { Length: > 0 and <= 255 } ? named : null;
+        var person = new ActingPerson(token.Subject, token.Issuer, OpenIdTokenValidator.Groups(token, provider.GroupsClaim)) { RegisterId = registerId };
+        return PersonTokenCheck.Verified(person, new DateTimeOffset(token.ValidTo, TimeSpan.Zero));
     }
 
     private PersonTokenCheck Refusal(Exception? exception)

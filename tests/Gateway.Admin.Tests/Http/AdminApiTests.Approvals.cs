@@ -30,6 +30,22 @@ public sealed partial class AdminApiTests
     }
 
     [Fact]
+    public async Task ListAndGet_ApproverNotNamedOnTheRequest_NeitherListedNorFound()
+    {
+        var request = await CreateApprovalAsync(required: 1);
+        using var dave = _host.Client(await _host.IssueApproverAsync(_tenant, "dave"));
+        using var alice = _host.Client(await _host.IssueApproverAsync(_tenant, "alice"));
+
+        var listedForDave = await dave.GetFromJsonAsync<JsonElement>($"/admin/v1/tenants/{_tenant}/approvals");
+        var listedForAlice = await alice.GetFromJsonAsync<JsonElement>($"/admin/v1/tenants/{_tenant}/approvals");
+
+        Assert.Equal(0, listedForDave.GetProperty("approvals").GetArrayLength());
+        Assert.Equal(request.Id, listedForAlice.GetProperty("approvals")[0].GetProperty("id").GetString());
+        await AssertProblemAsync(await dave.GetAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}"), HttpStatusCode.NotFound, "approval_not_found");
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}")).StatusCode);
+    }
+
+    [Fact]
     public async Task Approve_TwoOfThreeApprovers_ApprovesAndJournalsEachAction()
     {
         var request = await CreateApprovalAsync(required: 2);
@@ -122,6 +138,8 @@ public sealed partial class AdminApiTests
     [InlineData("alice", Child, """{"actor_chain":[{"kind":"agent","id":"agent-1"},{"kind":"delegate","id":"dlg-cccccccccccccccccccccccccc"}]}""", "approval_requester_unknown")]
     [InlineData("alice", Grandchild, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", null)]
     [InlineData("alice", "agent-2", """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"}]}""", null)]
+    [InlineData("dave", "agent-2", """{"actor_chain":[{"kind":"person","id":"00u1dave"},{"kind":"agent","id":"agent-2"}],"person":{"subject":"00u1dave","issuer":"https://idp.example","groups":[],"register_id":"dave"}}""", "approval_own_request")]
+    [InlineData("alice", "agent-2", """{"actor_chain":[{"kind":"person","id":"00u1dave"},{"kind":"agent","id":"agent-2"}],"person":{"subject":"00u1dave","issuer":"https://idp.example","groups":[],"register_id":"dave"}}""", null)]
     public async Task Approve_OwnerOfTheChainsRootOrThePersonActedFor_Is403OwnRequest(string approver, string agent, string? explanation, string? refused)
     {
         // carol owns agent-2: its children and grandchildren ask under their own ids, their chain names agent-2 at its root.

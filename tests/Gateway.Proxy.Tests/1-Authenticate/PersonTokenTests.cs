@@ -30,12 +30,29 @@ public sealed class PersonTokenTests
         Assert.Equal("erin@example.com", person.GetProperty("subject").GetString());
         Assert.Equal(gw.Provider.Issuer, person.GetProperty("issuer").GetString());
         Assert.Equal(["staff", "sales"], person.GetProperty("groups").EnumerateArray().Select(g => g.GetString()));
+        Assert.False(person.TryGetProperty("register_id", out _));
         var record = await RecordAsync(gw, response);
         Assert.Equal("erin@example.com", record.GetProperty("person").GetString());
         Assert.Equal(gw.Provider.Issuer, record.GetProperty("person_issuer").GetString());
         Assert.Equal(["person:erin@example.com", "agent:demo-agent"],
             record.GetProperty("actor_chain").EnumerateArray().Select(l => l.GetProperty("kind").GetString() + ":" + l.GetProperty("id").GetString()));
         Assert.DoesNotContain(token, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Evaluate_TenantNamingPeopleByEmail_TheExplanationCarriesTheRegisterIdAnApprovalIsCheckedAgainst()
+    {
+        await using var gw = await PersonGateway.StartAsync(settings: new Dictionary<string, string> { ["Gateway:Console:Tenants:demo:PersonClaim"] = "email" });
+        var token = gw.Provider.Issue("00u1erin", ["staff"], more: new Dictionary<string, object> { ["email"] = "erin@example.com" });
+
+        using var response = await gw.PostAsPersonAsync("/v1/evaluate", Evaluate, token);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        using var body = JsonDocument.Parse(text);
+        var person = body.RootElement.GetProperty("explanation").GetProperty("person");
+        Assert.Equal("00u1erin", person.GetProperty("subject").GetString());
+        Assert.Equal("erin@example.com", person.GetProperty("register_id").GetString());
     }
 
     [Fact]

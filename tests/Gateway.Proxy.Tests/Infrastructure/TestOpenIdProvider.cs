@@ -96,10 +96,11 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         DateTime? notBefore = null,
         SigningCredentials? credentials = null,
         string? nonce = null,
-        string? sid = null)
+        string? sid = null,
+        IReadOnlyDictionary<string, object>? more = null)
     {
         var now = DateTime.UtcNow;
-        var claims = new Dictionary<string, object> { ["sub"] = subject };
+        var claims = new Dictionary<string, object>(more ?? new Dictionary<string, object>()) { ["sub"] = subject };
         if (nonce is not null)
         {
             claims["nonce"] = nonce;
