@@ -101,6 +101,14 @@ public sealed class ModelTests
     [InlineData("""{"messages":[]}""", 1234)]
     [InlineData("not json", 1234)]
     [InlineData("""{"max_tokens":9223372036854775807}""", MaxTokensEstimator.MaxCeiling)]
+    [InlineData("""{"max_tokens":1e5}""", 100000)]
+    [InlineData("""{"max_completion_tokens":100000.5}""", 100001)]
+    [InlineData("""{"max_tokens":1e300}""", MaxTokensEstimator.MaxCeiling)]
+    [InlineData("""{"max_tokens":-5e3}""", 1234)]
+    [InlineData("""{"max_tokens":4096,"n":128}""", 524288)]
+    [InlineData("""{"max_tokens":10,"n":2,"best_of":5}""", 50)]
+    [InlineData("""{"n":3}""", 3702)]
+    [InlineData("""{"max_tokens":1099511627776,"n":1000000}""", MaxTokensEstimator.MaxCeiling)]
     public void MaxTokensEstimator_ReadsCeilingOrDefault(string body, long expected) =>
         Assert.Equal(expected, new MaxTokensEstimator(1234).Estimate(Encoding.UTF8.GetBytes(body)));
 

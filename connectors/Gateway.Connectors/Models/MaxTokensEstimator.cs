@@ -4,7 +4,8 @@ namespace Gateway.Connectors.Models;
 
 /// <summary>
 /// The output-token ceiling of a model request for budget reservation: its <c>max_tokens</c>,
-/// <c>max_completion_tokens</c> or <c>max_output_tokens</c>, else the configured default; never above <see cref="MaxCeiling"/>.
+/// <c>max_completion_tokens</c> or <c>max_output_tokens</c>, else the configured default, times the answers it asks for
+/// (<c>n</c>, <c>best_of</c>); never above <see cref="MaxCeiling"/>.
 /// </summary>
 public sealed class MaxTokensEstimator
 {
@@ -40,21 +41,42 @@ public sealed class MaxTokensEstimator
         }
     }
 
-    /// <summary>The request's ceiling, or <see cref="DefaultMaxTokens"/>.</summary>
+    /// <summary>
+    /// The request's ceiling, or <see cref="DefaultMaxTokens"/>, times the answers it asks for (<c>n</c> or <c>best_of</c>,
+    /// the larger): a number written <c>1e5</c> or <c>100000.0</c> counts as the integer it rounds up to, as a provider
+    /// reads it.
+    /// </summary>
     public long Estimate(JsonElement request)
     {
         long? found = null;
+        long answers = 1;
         if (request.ValueKind == JsonValueKind.Object)
         {
             foreach (var name in MemberNames)
             {
-                if (request.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n > 0)
+                if (request.TryGetProperty(name, out var value) && PositiveCount(value) is { } n)
                 {
-                    found = Math.Max(found ?? 0, Math.Min(n, MaxCeiling));
+                    found = Math.Max(found ?? 0, n);
+                }
+            }
+
+            foreach (var name in (ReadOnlySpan<string>)["n", "best_of"])
+            {
+                if (request.TryGetProperty(name, out var value) && PositiveCount(value) is { } n)
+                {
+                    answers = Math.Max(answers, n);
                 }
             }
         }
 
-        return found ?? DefaultMaxTokens;
+        var ceiling = found ?? DefaultMaxTokens;
+        return answers > MaxCeiling / ceiling ? MaxCeiling : ceiling * answers;
     }
+
+    // A positive number, rounded up, at most MaxCeiling; null for anything else.
+    private static long? PositiveCount(JsonElement value) =>
+        value.ValueKind != JsonValueKind.Number ? null
+        : value.TryGetInt64(out var whole) ? (whole > 0 ? Math.Min(whole, MaxCeiling) : null)
+        : value.TryGetDouble(out var real) && real > 0 && double.IsFinite(real) ? (long)Math.Min(Math.Ceiling(real), MaxCeiling)
+        : null;
 }

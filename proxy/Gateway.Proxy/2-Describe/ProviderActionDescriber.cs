@@ -41,7 +41,8 @@ internal static class ProviderActionDescriber
         // Read strictly whatever its declared type: a body declared JSON (or an MCP server's, read as JSON-RPC) must be JSON;
         // one declared otherwise that is a JSON object all the same gives its arguments (an upstream that reads JSON whatever
         // the header says reads them), and one that only a lenient reader takes (a repeated member, a lone surrogate) is
-        // refused under any type. Anything else that is not JSON carries no arguments.
+        // refused under any type, as is one that opens as JSON but is JSON only to a lenient reader (LooksLikeJson). Anything
+        // else that is not JSON carries no arguments.
         var parsed = default(JsonElement);
         var args = default(JsonElement);
         if (!body.IsEmpty)
@@ -56,10 +57,10 @@ internal static class ProviderActionDescriber
             {
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body is not valid JSON.");
             }
-            else if (IsLenientJson(body))
+            else if (IsLenientJson(body) || LooksLikeJson(body.Span))
             {
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
-                    "The body is JSON that readers could take two ways (a repeated member or a lone surrogate), whatever its declared content type.");
+                    "The body is JSON only to a lenient reader (a repeated member, a lone surrogate, a byte-order mark, NaN, another encoding), whatever its declared content type.");
             }
         }
 
@@ -82,6 +83,20 @@ internal static class ProviderActionDescriber
             return false;
         }
     }
+
+    /// <summary>
+    /// True when a body that is not JSON to a strict reader opens as JSON would to a lenient one: its first byte past
+    /// whitespace, byte-order marks and NULs (UTF-16 and UTF-32 spell <c>{</c> with them) is <c>{</c> or <c>[</c>. Python's and
+    /// Jackson's readers take a byte-order mark, <c>NaN</c> or UTF-16, which would carry arguments the decision never saw.
+    /// </summary>
+    private static bool LooksLikeJson(ReadOnlySpan<byte> body)
+    {
+        var start = body.IndexOfAnyExcept(BeforeJson);
+        return start >= 0 && body[start] is (byte)'{' or (byte)'[';
+    }
+
+    // Whitespace, NUL and the bytes of the UTF-8, UTF-16 and UTF-32 byte-order marks.
+    private static ReadOnlySpan<byte> BeforeJson => [(byte)' ', (byte)'\t', (byte)'\r', (byte)'\n', 0x00, 0xEF, 0xBB, 0xBF, 0xFE, 0xFF];
 
     /// <summary>True when a lenient reader takes the body as JSON (repeated members and lone surrogates allowed).</summary>
     private static bool IsLenientJson(ReadOnlyMemory<byte> body)

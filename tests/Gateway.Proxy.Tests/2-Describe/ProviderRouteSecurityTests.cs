@@ -84,6 +84,41 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
+    [Theory]
+    [InlineData("bom", "text/plain")]
+    [InlineData("bom", null)]
+    [InlineData("nan", "text/plain")]
+    [InlineData("utf-16", null)]
+    public async Task Providers_UndeclaredBodyJsonOnlyToALenientReader_IsRefusedMalformedAndNothingForwarded(string form, string? contentType)
+    {
+        const string Json = """{"to":"someone@gmail.com","body":"hi"}""";
+        var body = form switch
+        {
+            "bom" => "\uFEFF" + Json,
+            "nan" => """{"to":"someone@gmail.com","body":"hi","n":NaN}""",
+            _ => string.Concat(Json.Select(c => c + "\0")),
+        };
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", body);
+        request.Content!.Headers.ContentType = contentType is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_UndeclaredPlainText_IsDecidedWithoutArgumentsAsBefore()
+    {
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", "hello, not JSON { at all");
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        Assert.NotEqual(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     [Fact]
     public async Task Providers_WritePathNoConnectorDeclares_IsRefusedAsNotMapped()
     {

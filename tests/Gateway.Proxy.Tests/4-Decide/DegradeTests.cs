@@ -71,6 +71,24 @@ public sealed class DegradeTests : IClassFixture<DegradeTests.Fixture>
         Assert.Equal(256, sent.Body.GetProperty("max_tokens").GetInt32());
     }
 
+    [Theory]
+    [InlineData("\uFEFF{\"model\":\"gpt-4o\",\"max_tokens\":9000,\"messages\":[{\"role\":\"user\",\"content\":\"M\"}]}", "malformed_body")]
+    [InlineData("{\"model\":\"gpt-4o\",\"max_tokens\":9000,\"messages\":[{\"role\":\"user\",\"content\":\"M\"}],\"t\":NaN}", "malformed_body")]
+    public async Task Providers_RouteDegradeOnABodyItCannotRewrite_RefusedNeverSentUnrouted(string body, string code)
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", body.Replace("M", marker, StringComparison.Ordinal));
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden, $"{(int)response.StatusCode} {text}");
+        Assert.Contains(code, text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Providers_ReadOnlyDegrade_RefusesAWriteVerb()
     {
