@@ -33,10 +33,13 @@ public sealed class OpenAIConnectorType : ModelConnectorType
     /// <inheritdoc/>
     private protected override IReadOnlyList<(string Method, string[] Path)> Operations => OpenAIOperations;
 
-    /// <summary><see cref="ModelApi.OpenAIResponses"/> for a path ending in <c>/responses</c>, else chat completions.</summary>
+    /// <summary>
+    /// <see cref="ModelApi.OpenAIResponses"/> for a path ending in <c>/responses</c> (in any case, with or without a trailing
+    /// <c>/</c>, as a lenient server routes it), else chat completions.
+    /// </summary>
     public override ModelApi? ModelApiFor(string requestPath)
     {
         ArgumentNullException.ThrowIfNull(requestPath);
-        return requestPath.EndsWith("/responses", StringComparison.Ordinal) ? ModelApi.OpenAIResponses : ModelApi.OpenAIChatCompletions;
+        return requestPath.TrimEnd('/').EndsWith("/responses", StringComparison.OrdinalIgnoreCase) ? ModelApi.OpenAIResponses : ModelApi.OpenAIChatCompletions;
     }
 }

@@ -81,6 +81,8 @@ public sealed class ConnectorTypesTests
     [Theory]
     [InlineData(ConnectorKind.OpenAI, "/providers/openai/chat/completions", ModelApi.OpenAIChatCompletions)]
     [InlineData(ConnectorKind.OpenAI, "/providers/openai/v1/responses", ModelApi.OpenAIResponses)]
+    [InlineData(ConnectorKind.OpenAI, "/providers/openai/responses/", ModelApi.OpenAIResponses)]
+    [InlineData(ConnectorKind.OpenAI, "/providers/openai/v1/Responses//", ModelApi.OpenAIResponses)]
     [InlineData(ConnectorKind.OpenAI, "/providers/openai/embeddings", ModelApi.OpenAIChatCompletions)]
     [InlineData(ConnectorKind.Anthropic, "/providers/claude/messages", ModelApi.AnthropicMessages)]
     [InlineData(ConnectorKind.Anthropic, "/providers/claude/responses", ModelApi.AnthropicMessages)]
