@@ -118,6 +118,19 @@ public sealed class CredentialResolverTests : IDisposable
         Assert.DoesNotContain(text, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("env:DATA_ENCRYPTION_KEY")]
+    [InlineData("env:data_encryption_keys_retired")]
+    [InlineData("env:DECISION_SIGNING_KEY")]
+    [InlineData("env:GATEWAY_SERVICE_KEY")]
+    [InlineData("env:Gateway__Store__Redis__Password")]
+    [InlineData("env:ConnectionStrings__Records")]
+    public void Reference_EnvNamingTheGatewaysOwnKeysOrSettings_Rejected(string text)
+    {
+        Assert.False(CredentialReference.TryParse(text, out _, out var error));
+        Assert.Contains("gateway's own", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SecretValue_ToString_HidesValue() => Assert.Equal("[secret]", new SecretValue("sk-123").ToString());
 }

@@ -29,6 +29,9 @@ public sealed record CredentialReference(CredentialSource Source, string Target)
             case "vault":
                 error = "vault credential name must be 1-128 characters of [A-Za-z0-9._-].";
                 return false;
+            case "env" when IsGatewaysOwn(target):
+                error = "env credential may not name one of the gateway's own keys or settings (DATA_ENCRYPTION_KEY, DECISION_SIGNING_KEY, GATEWAY_SERVICE_KEY, Gateway__*, ConnectionStrings__*).";
+                return false;
             case "env" when target.Length > 0 && target.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'):
                 reference = new CredentialReference(CredentialSource.Environment, target);
                 return true;
@@ -46,6 +49,19 @@ public sealed record CredentialReference(CredentialSource Source, string Target)
                 return false;
         }
     }
+
+    /// <summary>
+    /// The variables that hold the gateway's own keys: a connector naming one would send a key of the gateway's upstream.
+    /// So would any of its settings given as variables (<c>Gateway__…</c>, <c>ConnectionStrings__…</c>), which hold the
+    /// store's and the database's passwords.
+    /// </summary>
+    public static IReadOnlyList<string> GatewaysOwnVariables { get; } =
+        [Vault.DataEncryptionKey.EnvironmentVariable, Vault.DataEncryptionKey.RetiredEnvironmentVariable, "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"];
+
+    private static bool IsGatewaysOwn(string variable) =>
+        GatewaysOwnVariables.Contains(variable, StringComparer.OrdinalIgnoreCase)
+        || variable.StartsWith("Gateway__", StringComparison.OrdinalIgnoreCase)
+        || variable.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses or throws <see cref="FormatException"/>.</summary>
     public static CredentialReference Parse(string text) =>
