@@ -17,6 +17,9 @@ internal static class GovernedRequestReader
     /// <summary>The longest name a written item may have.</summary>
     public const int MaxItemNameLength = 256;
 
+    /// <summary>The longest <c>tool</c> an action may name (a catalog name is shorter).</summary>
+    public const int MaxToolLength = 256;
+
     private static readonly JsonDocumentOptions StrictDocument = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     /// <summary>The result: a request and the body it was read from (parsed once, here), or the refusal.</summary>
@@ -40,7 +43,7 @@ internal static class GovernedRequestReader
 
         if (ReadPlainAction(root) is { } plain)
         {
-            return Result.Ok(plain) with { Body = root };
+            return CheckArgs(plain) with { Body = root };
         }
 
         try
@@ -351,7 +354,9 @@ internal static class GovernedRequestReader
     }
 
     private static Result CheckArgs(ActionRequest request) =>
-        request.Args.ValueKind is JsonValueKind.Undefined or JsonValueKind.Object
+        request.Tool.Length > MaxToolLength
+            ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"The member 'tool' is longer than {MaxToolLength} characters: no catalog name is.")
+            : request.Args.ValueKind is JsonValueKind.Undefined or JsonValueKind.Object
             ? Result.Ok(request)
             : Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'args' must be a JSON object.");
 

@@ -20,9 +20,21 @@ internal sealed class AdmissionKeys
 
     private readonly ConcurrentDictionary<Key, KeySet> _sets = new();
 
+    /// <summary>
+    /// The name every tool the catalog does not hold is counted under by a limit on every tool: one key, however many names
+    /// an agent makes up (the call is refused as an unknown tool, and still counted).
+    /// </summary>
+    public const string UnknownTool = "?";
+
     /// <summary>The key set of <paramref name="agent"/> calling <paramref name="tool"/> under <paramref name="tenant"/>.</summary>
     public KeySet For(TenantPolicy tenant, string tenantId, string agent, string tool, string? secretFingerprint)
     {
+        if (!tenant.TryGetCatalogEntry(tool, out _))
+        {
+            // A name the catalog does not hold is not kept: an agent makes up as many as it likes.
+            return Make(tenant, tenantId, agent, tool, secretFingerprint);
+        }
+
         var key = new Key(tenant, tenantId, agent, tool, secretFingerprint);
         if (_sets.TryGetValue(key, out var known))
         {
@@ -41,6 +53,7 @@ internal sealed class AdmissionKeys
     /// <summary>The windows (and each one's scope) of the bundle's rate limits that apply to <paramref name="agent"/> calling <paramref name="tool"/>.</summary>
     public static (List<RateLimitWindow> Windows, List<string> Scopes) Windows(TenantPolicy tenant, string tenantId, string agent, string tool)
     {
+        var counted = CountedAs(tenant, tool);
         var windows = new List<RateLimitWindow>();
         var scopes = new List<string>();
         foreach (var limit in tenant.RateLimitsFor(agent, tool))
@@ -49,7 +62,8 @@ internal sealed class AdmissionKeys
             {
                 RateLimitScope.Tenant => ("tenant", "tenant"),
                 RateLimitScope.Agent => ("agent", "agent:" + agent),
-                _ => ("tool", "tool:" + (limit.Agent is null ? "*" : agent) + ":" + (limit.Tool ?? tool)),
+                // The agent's id length-prefixed: an id may hold ':' (team, team:ci), a tool name too.
+                _ => ("tool", "tool:" + (limit.Agent is null ? "*" : agent.Length + ":" + agent) + ":" + (limit.Tool ?? counted)),
             };
             windows.Add(new RateLimitWindow(StoreKeys.RateLimit(tenantId, key + ":" + (long)limit.Window.TotalMilliseconds + ":" + limit.Limit), limit.Limit, limit.Window));
             scopes.Add(scope);
@@ -57,6 +71,9 @@ internal sealed class AdmissionKeys
 
         return (windows, scopes);
     }
+
+    // The tool as its rate limits count it: its catalog name, or UnknownTool.
+    private static string CountedAs(TenantPolicy tenant, string tool) => tenant.TryGetCatalogEntry(tool, out _) ? tool : UnknownTool;
 
     private static KeySet Make(TenantPolicy tenant, string tenantId, string agent, string tool, string? secretFingerprint)
     {

@@ -43,6 +43,24 @@ public sealed class DescribeStageTests
         Assert.False(wentOn);
     }
 
+    [Theory]
+    [InlineData(257, true)]
+    [InlineData(4_000_000, true)]
+    [InlineData(256, false)]
+    public async Task InvokeAsync_ToolLongerThanAnyCatalogName_Refuses400(int length, bool refused)
+    {
+        await using var harness = await StartAsync();
+
+        var (context, wentOn) = await harness.RunAsync(GatewayStage.Describe, "{\"tool\":\"" + new string('t', length) + "\"}");
+
+        if (refused)
+        {
+            AssertRefused<DescribedAction>(context, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody);
+        }
+
+        Assert.Equal(!refused, wentOn);
+    }
+
     [Fact]
     public async Task InvokeAsync_BodyNotJson_Refuses415AndDescribesNothing()
     {

@@ -61,6 +61,55 @@ public sealed class AdmissionKeysTests
         Assert.Equal(one.SwitchKeys.Length - 1, unknown.SwitchKeys.Length);
     }
 
+    private const string ToolLimits = """
+        tenant: t1
+        workspaces: [w]
+        approvers: [{ id: alice }]
+        catalog:
+          - { name: deploy, kind: context, action_type: context, data_classes: [internal], upstream: "http://h/deploy" }
+        agents:
+          - { id: team, human_owner: hugo, security_owner: alice, atf_level: L3, permissions: [{ tool: deploy }] }
+          - { id: "team:ci", human_owner: hugo, security_owner: alice, atf_level: L3, permissions: [{ tool: deploy }] }
+        rate_limits:
+          - { scope: tool, agent: team, limit: 10, window: 1m }
+          - { scope: tool, agent: "team:ci", limit: 10, window: 1m }
+          - { scope: tool, limit: 50, window: 1m }
+        """;
+
+    [Fact]
+    public void Windows_AgentIdAndToolNameSplittingTheSameText_GiveOtherKeys()
+    {
+        var policy = LoadText(ToolLimits);
+
+        var team = AdmissionKeys.Windows(policy, "t1", "team", "ci:deploy").Windows.Select(w => w.Key);
+        var teamCi = AdmissionKeys.Windows(policy, "t1", "team:ci", "deploy").Windows.Select(w => w.Key);
+
+        Assert.NotEmpty(teamCi);
+        Assert.Empty(team.Intersect(teamCi));
+    }
+
+    [Fact]
+    public void WindowsAndFor_ToolsTheCatalogDoesNotHold_CountedUnderOneKeyAndNotKept()
+    {
+        var policy = LoadText(ToolLimits);
+        var keys = new AdmissionKeys();
+
+        var first = keys.For(policy, "t1", "team", new string('x', 10_000), "fp1");
+        var second = keys.For(policy, "t1", "team", "made-up", "fp1");
+
+        Assert.Equal(first.Windows.Select(w => w.Key), second.Windows.Select(w => w.Key));
+        Assert.All(first.Windows, w => Assert.DoesNotContain("xxxx", w.Key, StringComparison.Ordinal));
+        Assert.NotSame(second, keys.For(policy, "t1", "team", "made-up", "fp1"));
+        Assert.Same(keys.For(policy, "t1", "team", "deploy", "fp1"), keys.For(policy, "t1", "team", "deploy", "fp1"));
+    }
+
+    private static TenantPolicy LoadText(string text)
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", text, Path.GetTempPath());
+        Assert.Empty(result.Errors);
+        return result.Tenant!;
+    }
+
     private static TenantPolicy Load(int agentLimit)
     {
         var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Tenant.Replace("#AGENT#", agentLimit.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), Path.GetTempPath());
