@@ -211,6 +211,18 @@ public sealed class VaultTests
     }
 
     [Fact]
+    public void KeySeparation_RetiredDataKeyEqualToTheSigningKey_Refused()
+    {
+        var signing = RandomNumberGenerator.GetBytes(32);
+        var ring = new EncryptionKeyRing(DataEncryptionKey.FromBytes(RandomNumberGenerator.GetBytes(32), "k2"), [DataEncryptionKey.FromBytes(signing, "k1")]);
+
+        var ex = Assert.Throws<InvalidOperationException>(() => KeySeparationCheck.Ensure(ring, signing.ToArray(), RandomNumberGenerator.GetBytes(32)));
+
+        Assert.Contains("the decision signing key and the retired data key 'k1'", ex.Message, StringComparison.Ordinal);
+        KeySeparationCheck.Ensure(ring, RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(32));
+    }
+
+    [Fact]
     public void KeySeparation_EqualKeys_Refused()
     {
         var bytes = RandomNumberGenerator.GetBytes(32);

@@ -31,6 +31,9 @@ public sealed class EncryptionKeyRing
     /// <summary>Every key id that can decrypt.</summary>
     public IReadOnlyCollection<string> KeyIds => _keys.Keys;
 
+    /// <summary>Every key that can decrypt, the active one among them.</summary>
+    internal IEnumerable<DataEncryptionKey> Keys => _keys.Values;
+
     /// <summary>
     /// Reads <c>DATA_ENCRYPTION_KEY</c> (required) and <c>DATA_ENCRYPTION_KEYS_RETIRED</c> (optional,
     /// comma-separated). Throws <see cref="FormatException"/> or <see cref="InvalidOperationException"/> with a clear message.

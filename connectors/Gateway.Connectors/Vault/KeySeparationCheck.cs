@@ -39,6 +39,22 @@ public static class KeySeparationCheck
         }
     }
 
+    /// <summary>
+    /// Every data-encryption key of <paramref name="ring"/>, the retired ones too (a retired key still decrypts), against the
+    /// decision-signing key and the gateway service key.
+    /// </summary>
+    public static void Ensure(EncryptionKeyRing ring, ReadOnlyMemory<byte> decisionSigningKey, ReadOnlyMemory<byte> serviceKey)
+    {
+        ArgumentNullException.ThrowIfNull(ring);
+        var keys = new List<(string Role, ReadOnlyMemory<byte> Key)> { ("the decision signing key", decisionSigningKey), ("the gateway service key", serviceKey) };
+        foreach (var key in ring.Keys)
+        {
+            keys.Add((ReferenceEquals(key, ring.Active) ? "DATA_ENCRYPTION_KEY" : $"the retired data key '{key.KeyId}'", key.Key.ToArray()));
+        }
+
+        Ensure(keys);
+    }
+
     /// <summary>The usual three: data-encryption key, decision-signing key, gateway service key.</summary>
     public static void Ensure(DataEncryptionKey dataKey, ReadOnlyMemory<byte> decisionSigningKey, ReadOnlyMemory<byte> serviceKey)
     {

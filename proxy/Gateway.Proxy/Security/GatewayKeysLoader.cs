@@ -58,7 +58,7 @@ internal static class GatewayKeysLoader
             throw new InvalidOperationException("The gateway's keys are not usable:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
         }
 
-        KeySeparationCheck.Ensure(ring.Active, signing, service);
+        KeySeparationCheck.Ensure(ring, signing, service);
         EncryptionSelfTest.Run(ring);
         return new GatewayKeys(ring, signing, service, generated);
     }
