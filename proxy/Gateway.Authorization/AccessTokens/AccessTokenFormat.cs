@@ -62,6 +62,11 @@ public sealed class AccessTokenFormat
                 json.WriteEndArray();
                 json.WriteString("client_id", person.ClientId);
                 json.WriteString("fam", person.Family);
+                if (person.RegisterId is { } registerId)
+                {
+                    json.WriteString("rid", registerId);
+                }
+
                 json.WriteEndObject();
                 if (person.Scopes.Count > 0)
                 {
@@ -161,7 +166,7 @@ public sealed class AccessTokenFormat
             list.Add(group.GetString()!);
         }
 
-        return new TokenPerson(sub, iss, list, clientId, family);
+        return new TokenPerson(sub, iss, list, clientId, family) { RegisterId = Text(claim, "rid") };
     }
 
     private static string? Text(JsonElement element, string name) =>

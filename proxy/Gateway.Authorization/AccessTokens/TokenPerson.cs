@@ -9,4 +9,7 @@ namespace Gateway.Authorization.AccessTokens;
 public sealed record TokenPerson(string Subject, string Issuer, IReadOnlyList<string> Groups, string ClientId, string Family)
 {
     public IReadOnlyList<string> Scopes { get; init; } = [];
+
+    /// <summary>The person's id in the tenant's register (the token's <c>person.rid</c>), when it is not their subject.</summary>
+    public string? RegisterId { get; init; }
 }

@@ -31,4 +31,7 @@ public sealed record InteractiveGrant(
 
     /// <summary>The scopes the person consented to (the agent's declared scopes the client asked for); empty for none.</summary>
     public IReadOnlyList<string> Scopes { get; init; } = [];
+
+    /// <summary>The person's id in the tenant's register, when the tenant names people by another claim than their subject.</summary>
+    public string? RegisterId { get; init; }
 }

@@ -128,7 +128,7 @@ internal sealed partial class InteractiveTokenGrant
         }
 
         var lifetime = _options.Lifetime < grant.FamilyEnds - now ? _options.Lifetime : grant.FamilyEnds - now;
-        var person = new TokenPerson(grant.Subject, grant.Issuer, grant.Groups, grant.ClientId, grant.Family) { Scopes = grant.Scopes };
+        var person = new TokenPerson(grant.Subject, grant.Issuer, grant.Groups, grant.ClientId, grant.Family) { Scopes = grant.Scopes, RegisterId = grant.RegisterId };
         var token = _format.Issue(_urls.Issuer(context.Request), grant.Resource, caller, thumbprint, null, now, lifetime, person);
         var refresh = await _grants.IssueRefreshTokenAsync(grant with { Jkt = thumbprint }, ct).ConfigureAwait(false);
         LogIssued(_logger, grant.Tenant, grant.Agent, grantType);

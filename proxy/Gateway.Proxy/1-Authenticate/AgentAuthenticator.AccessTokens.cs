@@ -62,7 +62,7 @@ internal sealed partial class AgentAuthenticator
     {
         var host = context.RequestServices.GetService<IInteractiveHost>();
         var grants = context.RequestServices.GetService<InteractiveGrants>();
-        var person = new ActingPerson(token.Subject, token.Issuer, token.Groups);
+        var person = new ActingPerson(token.Subject, token.Issuer, token.Groups) { RegisterId = token.RegisterId };
         if (host is null || grants is null || host.Find(subject.Tenant, subject.Agent, token.ClientId) is not { } agent
             || agent.Workspace != subject.Workspace || !agent.Access.Allows(person))
         {

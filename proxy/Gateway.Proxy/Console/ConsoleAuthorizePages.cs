@@ -156,6 +156,10 @@ internal static class ConsoleAuthorizePages
             RedirectUri = pending.RedirectUri,
             CodeChallenge = pending.CodeChallenge,
             Scopes = pending.Scopes,
+
+            // The register's id for the person (the tenant's PersonClaim), when it is not their subject: an approval of
+            // what the token's calls ask tells them apart by it.
+            RegisterId = session.IssuedBy is null && session.Person != session.Subject ? session.Person : null,
         };
         var code = await grants.IssueCodeAsync(grant, ct);
         return AuthorizationResponse.Code(pending.RedirectUri, code, pending.State, pending.Issuer);

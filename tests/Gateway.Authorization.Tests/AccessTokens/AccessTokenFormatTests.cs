@@ -32,6 +32,19 @@ public sealed class AccessTokenFormatTests
         Assert.Equal("fp-1", read.SecretFingerprint);
     }
 
+    [Theory]
+    [InlineData("alice@corp.example")]
+    [InlineData(null)]
+    public void Read_IssuedForAPerson_GivesTheirRegisterIdWhenTheTokenCarriesOne(string? registerId)
+    {
+        var person = new TokenPerson("00u1alice", "https://idp.example", ["staff"], "client-1", "fam-1") { RegisterId = registerId };
+        var token = _format.Issue(Issuer, Resource, Subject, "thumb", "fp-1", Now, TimeSpan.FromMinutes(5), person);
+
+        var read = _format.Read(token, Issuer, Resource, Now.AddMinutes(4));
+
+        Assert.Equal(("00u1alice", registerId), (read.Person!.Subject, read.Person.RegisterId));
+    }
+
     [Fact]
     public void Read_OtherAudienceIssuerKeyOrExpired_IsRefused()
     {
