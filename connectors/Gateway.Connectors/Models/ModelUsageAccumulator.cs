@@ -24,12 +24,25 @@ public sealed class ModelUsageAccumulator
     /// </summary>
     public bool StreamCut => _streamed && !_streamEnded;
 
-    /// <summary>Observes one SSE event's <c>data</c>: its usage (<see cref="ObserveJson"/>), and whether it ends the stream.</summary>
+    /// <summary>
+    /// Observes one SSE event's <c>data</c>: its usage (<see cref="ObserveJson"/>), and whether it ends the stream, read from
+    /// one parse. Only an event whose bytes could name usage or a terminal type is parsed.
+    /// </summary>
     public void ObserveStreamEvent(ReadOnlySpan<byte> data)
     {
         _streamed = true;
-        ObserveJson(data);
-        _streamEnded |= ModelStreamEnd.Is(data);
+        var trimmed = data.Trim(" \t\r\n"u8);
+        if (trimmed.SequenceEqual(ModelStreamEnd.Done))
+        {
+            _streamEnded = true;
+            return;
+        }
+
+        // The terminal types (ModelStreamEnd) hold "message_stop" or "response.".
+        if (MayName(trimmed, "usage"u8) || MayName(trimmed, "message_stop"u8) || MayName(trimmed, "response."u8))
+        {
+            Observe(trimmed, streamed: true);
+        }
     }
 
     /// <summary>
@@ -41,20 +54,30 @@ public sealed class ModelUsageAccumulator
     public void ObserveJson(ReadOnlySpan<byte> utf8Json)
     {
         var trimmed = utf8Json.TrimStart(" \t\r\n"u8);
-        if (trimmed.IsEmpty || trimmed[0] != (byte)'{' || (trimmed.IndexOf("usage"u8) < 0 && trimmed.IndexOf("\\u"u8) < 0))
+        if (MayName(trimmed, "usage"u8))
         {
-            return;
+            Observe(trimmed, streamed: false);
         }
+    }
 
+    // Whether a JSON object's bytes can name the member or value: they hold it, or a \u escape (the only other spelling).
+    private static bool MayName(ReadOnlySpan<byte> json, ReadOnlySpan<byte> text) =>
+        !json.IsEmpty && json[0] == (byte)'{' && (json.IndexOf(text) >= 0 || json.IndexOf("\\u"u8) >= 0);
+
+    // One parse: the usage the document reports and, for a stream's event, whether its type ends the stream.
+    private void Observe(ReadOnlySpan<byte> json, bool streamed)
+    {
         try
         {
-            var reader = new Utf8JsonReader(trimmed);
+            var reader = new Utf8JsonReader(json);
             using var document = JsonDocument.ParseValue(ref reader);
             if (ModelUsageReader.TryReadUsage(document.RootElement, out var input, out var output))
             {
                 _input = Max(_input, input);
                 _output = Max(_output, output);
             }
+
+            _streamEnded |= streamed && ModelStreamEnd.IsTerminal(document.RootElement);
         }
         catch (JsonException)
         {
