@@ -195,7 +195,7 @@ internal sealed partial class ConsoleSignIn
         }
 
         var tenantOptions = _options.Tenants[tenant];
-        var person = tenantOptions.PersonClaim == "sub" ? token.Subject : token.TryGetPayloadValue<string>(tenantOptions.PersonClaim, out var named) ? named : null;
+        var person = OpenIdTokenValidator.Person(token, tenantOptions.PersonClaim);
         if (string.IsNullOrEmpty(token.Subject) || string.IsNullOrEmpty(person) || person.Length > 255)
         {
             return Invalid(tenant, "no subject or person claim");

@@ -56,6 +56,10 @@ internal sealed class OpenIdTokenValidator
         return result;
     }
 
+    /// <summary>The person's register id in <paramref name="token"/>: its <paramref name="claim"/> (its subject for <c>sub</c>); null when it has none.</summary>
+    public static string? Person(JsonWebToken token, string claim) =>
+        claim == "sub" ? token.Subject : token.TryGetPayloadValue<string>(claim, out var named) ? named : null;
+
     /// <summary>The groups claim: an array of strings, or one string; anything else (or none) is no groups.</summary>
     public static string[] Groups(JsonWebToken token, string claim)
     {

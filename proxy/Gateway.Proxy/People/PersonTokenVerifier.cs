@@ -59,7 +59,7 @@ internal sealed partial class PersonTokenVerifier
             return Invalid("The person's token has no usable sub.");
         }
 
-        var registerId = personClaim != "sub" && token.TryGetPayloadValue<string>(personClaim, out var named) && named is { Length: > 0 and <= 255 } ? named : null;
+        var registerId = personClaim != "sub" && OpenIdTokenValidator.Person(token, personClaim) is { Length: > 0 and <= 255 } named ? named : null;
         var person = new ActingPerson(token.Subject, token.Issuer, OpenIdTokenValidator.Groups(token, provider.GroupsClaim)) { RegisterId = registerId };
         return PersonTokenCheck.Verified(person, new DateTimeOffset(token.ValidTo, TimeSpan.Zero));
     }
