@@ -40,9 +40,7 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IStateStore>(sp => new InMemoryStateStore(sp.GetRequiredService<TimeProvider>()));
         services.AddMetrics();
-        // A receiver's redirect is not followed: the post (and its signature) goes to the URL the operator configured only.
-        services.AddHttpClient(IncidentNotifier.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+        services.AddHttpClient(IncidentNotifier.HttpClientName).ConfigurePrimaryHttpMessageHandler(WebhookHttpHandler.Create);
         if (keys is not null)
         {
             services.AddSingleton(keys);

@@ -1,4 +1,5 @@
 using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -35,9 +36,7 @@ public static class NotificationServiceCollectionExtensions
                     && o.AttemptTimeout > TimeSpan.Zero && o.OutboxCapacity >= 1,
                 "Gateway:Notifications: MaxAttempts 1..100, InitialBackoff > 0, MaxBackoff >= InitialBackoff, AttemptTimeout > 0, OutboxCapacity >= 1")
             .ValidateOnStart();
-        // A receiver's redirect is not followed: the post (and its signature) goes to the URL the operator configured only.
-        services.AddHttpClient(WebhookApprovalChannel.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+        services.AddHttpClient(WebhookApprovalChannel.HttpClientName).ConfigurePrimaryHttpMessageHandler(WebhookHttpHandler.Create);
         services.AddSingleton(static sp => new ApprovalNotificationOutbox(sp.GetRequiredService<IOptions<ApprovalNotificationOptions>>().Value.OutboxCapacity));
         services.AddSingleton<IApprovalNotificationChannel, WebhookApprovalChannel>();
         services.AddSingleton<IApprovalNotificationChannel, EmailApprovalChannel>();
