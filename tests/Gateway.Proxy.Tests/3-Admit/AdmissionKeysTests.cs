@@ -110,10 +110,6 @@ public sealed class AdmissionKeysTests
         return result.Tenant!;
     }
 
-    private static TenantPolicy Load(int agentLimit)
-    {
-        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Tenant.Replace("#AGENT#", agentLimit.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), Path.GetTempPath());
-        Assert.Empty(result.Errors);
-        return result.Tenant!;
-    }
+    private static TenantPolicy Load(int agentLimit) =>
+        LoadText(Tenant.Replace("#AGENT#", agentLimit.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
 }
