@@ -139,6 +139,25 @@ public sealed class ModelTests
         Assert.Throws<JsonException>(() => ModelRequestRewriter.Rewrite("[1]"u8, default, ModelApi.AnthropicMessages, Model(new DegradeRoute { Model = "m" }), RouteDegrade));
     }
 
+    [Theory]
+    [InlineData("""{"model":"big","n":128,"max_tokens":5000}""")]
+    [InlineData("""{"model":"big","best_of":20,"n":"4"}""")]
+    public void Rewrite_RouteWithACap_AsksForOneAnswerNotManyAtTheCap(string body)
+    {
+        using var routed = JsonDocument.Parse(ModelRequestRewriter.Rewrite(Encoding.UTF8.GetBytes(body), default, ModelApi.OpenAIChatCompletions,
+            Model(new DegradeRoute { MaxTokens = 100 }), RouteDegrade)!);
+
+        foreach (var name in (string[])["n", "best_of"])
+        {
+            if (routed.RootElement.TryGetProperty(name, out var answers))
+            {
+                Assert.Equal(1, answers.GetInt32());
+            }
+        }
+
+        Assert.Equal(100, new MaxTokensEstimator().Estimate(routed.RootElement));
+    }
+
     [Fact]
     public void Rewrite_StreamedChatCompletion_AsksForUsageInTheSameWrite()
     {
