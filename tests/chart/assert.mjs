@@ -448,6 +448,16 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   });
 }
 {
+  const f = "defaults-required.yaml --set metrics.enabled=false";
+  attempt(`${f}: metrics off closes the image's 9464 listener: the port set empty, no container or Service port`, () => {
+    const objs = render(values("defaults-required.yaml"), ["--set", "metrics.enabled=false"]);
+    const d = gw(objs);
+    const svc = find(objs, "Service", `${release}-gateway`);
+    return "Gateway__Metrics__Port" in envOf(d) && envValue(d, "Gateway__Metrics__Port") === "" &&
+      !container(d).ports.some((p) => p.name === "metrics") && !svc.spec.ports.some((p) => p.name === "metrics");
+  });
+}
+{
   const f = "memory-single.yaml";
   const objs = rendered[f] ?? [];
   const d = gw(objs);

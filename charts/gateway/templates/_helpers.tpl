@@ -186,6 +186,9 @@ app.kubernetes.io/part-of: gateway
 {{- if or $keySecret $v.keys.dataEncryptionKeySecret $v.keys.decisionSigningKeySecret $v.keys.serviceKeySecret }}
 {{- fail "gateway: keys.generate is for evaluation and cannot be combined with keys.existingSecret or a per-key Secret; choose one" }}
 {{- end }}
+{{- if $v.keys.dataEncryptionKeysRetiredKey }}
+{{- fail "gateway: keys.generate makes no retired data keys; keys.dataEncryptionKeysRetiredKey needs keys.existingSecret (or keys.dataEncryptionKeySecret)" }}
+{{- end }}
 {{- else }}
 {{- range $name := list "dataEncryptionKeySecret" "decisionSigningKeySecret" "serviceKeySecret" }}
 {{- if not (or $keySecret (get $v.keys $name)) }}
