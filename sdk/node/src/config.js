@@ -109,5 +109,8 @@ function checkBaseUrl(text) {
   if (PROVIDER_HOSTS.some((host) => host.test(url.hostname)) || /\/providers(\/|$)/.test(path) || /\/v\d+$/.test(path)) {
     throw new GamutConfigurationError(`${ENV_NAMES.baseUrl} looks like a provider or model endpoint; it must be the gateway's one base URL.`);
   }
-  return url.origin + path;
+  if (path) {
+    throw new GamutConfigurationError(`${ENV_NAMES.baseUrl} must be the gateway's origin (scheme, host, port) without a path: the gateway serves at its root, and a request is signed for the path the gateway reads.`);
+  }
+  return url.origin;
 }

@@ -29,7 +29,7 @@ describe('configuration', () => {
     test(`option '${name}' is refused`, () => assert.throws(() => new GamutClient({ ...OPTIONS, [name]: value }), GamutConfigurationError));
   }
 
-  for (const url of ['https://api.openai.com', 'http://127.0.0.1:8080/providers/openai', 'http://127.0.0.1:8080/v1', 'http://user:pw@127.0.0.1:8080', 'ftp://127.0.0.1']) {
+  for (const url of ['https://api.openai.com', 'http://127.0.0.1:8080/providers/openai', 'http://127.0.0.1:8080/v1', 'http://user:pw@127.0.0.1:8080', 'ftp://127.0.0.1', 'http://127.0.0.1:8080/gateway']) {
     test(`base URL ${url} is refused`, () => assert.throws(() => new GamutClient({ ...OPTIONS, baseUrl: url }), GamutConfigurationError));
   }
 

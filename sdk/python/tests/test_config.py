@@ -32,9 +32,9 @@ class ConfigurationTests(unittest.TestCase):
             with self.subTest(name), self.assertRaises(GamutConfigurationError):
                 GamutClient(**OPTIONS, **{name: value})
 
-    def test_provider_like_base_urls_are_refused(self):
+    def test_base_urls_other_than_the_gateway_origin_are_refused(self):
         for url in ("https://api.openai.com", "http://127.0.0.1:8080/providers/openai", "http://127.0.0.1:8080/v1",
-                    "http://user:pw@127.0.0.1:8080", "ftp://127.0.0.1"):
+                    "http://user:pw@127.0.0.1:8080", "ftp://127.0.0.1", "http://127.0.0.1:8080/gateway"):
             with self.subTest(url), self.assertRaises(GamutConfigurationError):
                 GamutClient(**{**OPTIONS, "base_url": url})
 

@@ -107,6 +107,10 @@ public sealed partial record GamutOptions
             {
                 errors.Add($"{BaseUrlVariable} looks like a provider or model endpoint; it must be the gateway's one base URL.");
             }
+            else if (baseUri.AbsolutePath.TrimEnd('/').Length > 0)
+            {
+                errors.Add($"{BaseUrlVariable} must be the gateway's origin (scheme, host, port) without a path: the gateway serves at its root, and a request is signed for the path the gateway reads.");
+            }
         }
 
         if (!string.IsNullOrWhiteSpace(Secret) && SecretMaterial.SecretKindsIn(Secret).Count > 0)

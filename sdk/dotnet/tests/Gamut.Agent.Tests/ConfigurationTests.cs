@@ -36,7 +36,8 @@ public sealed class ConfigurationTests
     [InlineData("http://127.0.0.1:8080/v1")]
     [InlineData("http://user:pw@127.0.0.1:8080")]
     [InlineData("ftp://127.0.0.1")]
-    public void Construction_RefusesAProviderLikeBaseUrl(string url)
+    [InlineData("http://127.0.0.1:8080/gateway")]
+    public void Construction_RefusesABaseUrlOtherThanTheGatewaysOrigin(string url)
     {
         var options = GamutOptions.FromEnvironment(Five()) with { BaseUrl = url };
         Assert.Throws<GamutConfigurationException>(() => new GamutClient(options));

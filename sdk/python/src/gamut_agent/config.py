@@ -106,4 +106,6 @@ def _check_base_url(text: str) -> str:
     path = url.path.rstrip("/")
     if _PROVIDER_HOSTS.search(url.hostname) or re.search(r"/providers(/|$)", path) or re.search(r"/v\d+$", path):
         raise GamutConfigurationError(f"{ENV_NAMES['base_url']} looks like a provider or model endpoint; it must be the gateway's one base URL.")
-    return f"{url.scheme}://{url.netloc}{path}"
+    if path:
+        raise GamutConfigurationError(f"{ENV_NAMES['base_url']} must be the gateway's origin (scheme, host, port) without a path: the gateway serves at its root, and a request is signed for the path the gateway reads.")
+    return f"{url.scheme}://{url.netloc}"
