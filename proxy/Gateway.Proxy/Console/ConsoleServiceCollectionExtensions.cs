@@ -25,5 +25,5 @@ internal static class ConsoleServiceCollectionExtensions
 
     /// <summary>The hardening headers on every <c>/console</c> answer.</summary>
     public static IApplicationBuilder UseGatewayConsoleHeaders(this IApplicationBuilder app) =>
-        app.UseWhen(static c => c.Request.Path.StartsWithSegments(ConsoleEndpoints.Prefix, StringComparison.Ordinal), static b => b.UseMiddleware<ConsoleSecurityHeaders>());
+        app.UseWhen(static c => c.Request.Path.StartsWithSegments(ConsoleEndpoints.Prefix, StringComparison.OrdinalIgnoreCase), static b => b.UseMiddleware<ConsoleSecurityHeaders>());
 }

@@ -87,15 +87,19 @@ public sealed class ConsoleSignInTests
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }
 
-    [Fact]
-    public async Task ConsolePages_CarryTheHardeningHeaders()
+    [Theory]
+    [InlineData("/console")]
+    [InlineData("/Console")]
+    [InlineData("/CONSOLE/demo/approvals")]
+    public async Task ConsolePages_CarryTheHardeningHeadersHoweverThePathIsCased(string path)
     {
         await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
 
-        using var response = await client.SendAsync(Get("/console", cookie: null));
+        using var response = await client.SendAsync(Get(path, cookie: null));
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Found, $"{path}: {response.StatusCode}");
+        Assert.True(response.Headers.CacheControl?.NoStore, path);
         var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains("default-src 'none'", csp, StringComparison.Ordinal);
         Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
