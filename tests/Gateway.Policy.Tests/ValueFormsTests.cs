@@ -204,6 +204,10 @@ public sealed class ValueFormsTests
     [InlineData("https://trusted.example*", "https://trusted.example@evil.test/", false)]
     [InlineData("https://evil.example.com/x*", "HTTPS://Evil.Example.com.:443/a/../x", true)]
     [InlineData("*salary*", "SALARY.", true)]
+    [InlineData("*@gmail.com", "x@gmail.com (Xavier)", true)]
+    [InlineData("*@gmail.com", "x(c)@(c)gmail.com", true)]
+    [InlineData("*@gmail.com", "x@gmail.com (unclosed", true)]
+    [InlineData("*@gmail.com", "\"(x)\"@example.com", false)]
     public void GlobMatches_Spelling_MatchesAsTheCanonicalName(string pattern, string value, bool expected)
     {
         Assert.Equal(expected, ValueForms.GlobMatches(pattern, value));
@@ -222,5 +226,35 @@ public sealed class ValueFormsTests
     public void OutsideAll_RecipientAllowlist_TriggersWhenAnyAddressIsOutside(string value, bool expected)
     {
         Assert.Equal(expected, ValueForms.OutsideAll(["*@example.com", "*.internal"], value));
+    }
+
+    [Theory]
+    [InlineData("https://api.example.com/x", false)]
+    [InlineData("https://api.example.com", false)]
+    [InlineData("https://evil.com/.example.com/", true)]
+    [InlineData("https://evil.com/?.example.com/", true)]
+    [InlineData("https://evil.com\\.example.com/", true)]
+    [InlineData("https://evil.com%2F.example.com/", true)]
+    public void OutsideAll_UrlAllowlistHostNamedInThePathOrQuery_Triggers(string url, bool expected)
+    {
+        Assert.Equal(expected, ValueForms.OutsideAll(["https://*.example.com/*"], url));
+    }
+
+    [Theory]
+    [InlineData("*.example.com", "api.example.com", true)]
+    [InlineData("*.example.com", "https://api.example.com/x", true)]
+    [InlineData("*.example.com", "user@api.example.com:8443", true)]
+    [InlineData("*.example.com", "https://evil.com/.example.com", false)]
+    [InlineData("*.example.com", "evil.com/.example.com", false)]
+    [InlineData("*.example.com", "evil.com?.example.com", false)]
+    [InlineData("*.example.com", "evil.com%2F.example.com", false)]
+    [InlineData("*.evil.com", "https://x.evil.com/path", true)]
+    [InlineData("https://trusted.example*", "https://trusted.example:8443/a", true)]
+    [InlineData("https://*", "https://any.example/a?b", true)]
+    [InlineData("https://*.example.com", "https://api.example.com/", true)]
+    [InlineData("https://*.example.com", "https://api.example.com/x", false)]
+    public void GlobMatches_HostOrUrlGlob_NeverRunsFromTheHostIntoThePath(string pattern, string value, bool expected)
+    {
+        Assert.Equal(expected, ValueForms.GlobMatches(pattern, value));
     }
 }

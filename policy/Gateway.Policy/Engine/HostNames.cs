@@ -59,6 +59,35 @@ internal static class HostNames
     }
 
     /// <summary>
+    /// The host a value names when it is written with more around it: of a URL (or a host followed by a path, query or
+    /// fragment) the host, after any userinfo, without its port; a bare host is returned as it is.
+    /// </summary>
+    public static string Named(string text)
+    {
+        if (text.AsSpan().IndexOfAny("/\\?#@:") < 0)
+        {
+            return text;
+        }
+
+        var host = text.AsSpan().Trim();
+        var scheme = host.IndexOf("://", StringComparison.Ordinal);
+        host = scheme >= 0 ? host[(scheme + 3)..] : host.StartsWith("//", StringComparison.Ordinal) ? host[2..] : host;
+        if (host.IndexOfAny("/\\?#") is var end and >= 0)
+        {
+            host = host[..end];
+        }
+
+        host = host[(host.LastIndexOf('@') + 1)..];
+        if (host.StartsWith('['))
+        {
+            return (host.IndexOf(']') is var close and > 0 ? host[..(close + 1)] : host).ToString();
+        }
+
+        var colon = host.IndexOf(':');
+        return (colon >= 0 && colon == host.LastIndexOf(':') ? host[..colon] : host).ToString();
+    }
+
+    /// <summary>
     /// The Unicode label a valid <c>xn--</c> label encodes, when that label is itself canonical (its encoding
     /// round-trips and it is lower case): <c>xn--bcher-2pa</c> (an upper-case <c>Ü</c>) names no registrable domain
     /// and stays as written rather than being read as <c>bücher</c>.

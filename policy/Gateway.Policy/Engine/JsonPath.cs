@@ -1,27 +1,74 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace Gateway.Policy;
 
 /// <summary>
 /// The JSON path subset rules use: <c>$</c>, then any of <c>.name</c> and <c>[index]</c>
-/// (e.g. <c>$.to</c>, <c>$.items[0].sku</c>). Resolution does not allocate.
+/// (e.g. <c>$.to</c>, <c>$.items[0].sku</c>). Resolution does not allocate for ASCII member names.
 /// </summary>
 internal static class JsonPath
 {
     /// <summary>True when <paramref name="path"/> is in the supported syntax.</summary>
-    public static bool IsValid(string path) => Walk(path, default, resolve: false, out _);
-
-    public static bool TryResolve(JsonElement root, string path, out JsonElement value) => Walk(path, root, resolve: true, out value);
-
-    private static bool Walk(string path, JsonElement current, bool resolve, out JsonElement value)
+    public static bool IsValid(string path)
     {
-        value = default;
         if (path.Length == 0 || path[0] != '$')
         {
             return false;
         }
 
         var i = 1;
+        while (i < path.Length)
+        {
+            var step = path[i];
+            var start = ++i;
+            if (step == '.')
+            {
+                while (i < path.Length && path[i] != '.' && path[i] != '[')
+                {
+                    i++;
+                }
+
+                if (i == start)
+                {
+                    return false;
+                }
+            }
+            else if (step == '[')
+            {
+                while (i < path.Length && char.IsAsciiDigit(path[i]))
+                {
+                    i++;
+                }
+
+                if (i == start || i >= path.Length || path[i] != ']' || !int.TryParse(path.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                {
+                    return false;
+                }
+
+                i++;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether any value <paramref name="path"/> names in <paramref name="root"/> passes <paramref name="test"/>. A
+    /// member is found by its name in any case, every such member when there are several: an upstream that binds names
+    /// case-insensitively (ASP.NET Core's web defaults, Go's <c>encoding/json</c>) reads <c>To</c> as <c>to</c>.
+    /// </summary>
+    public static bool AnyResolved<TState>(JsonElement root, string path, TState state, Func<TState, JsonElement, bool> test) =>
+        path.Length > 0 && path[0] == '$' && Any(path, 1, root, state, test);
+
+    private static bool Any<TState>(string path, int i, JsonElement current, TState state, Func<TState, JsonElement, bool> test)
+    {
         while (i < path.Length)
         {
             if (path[i] == '.')
@@ -32,48 +79,74 @@ internal static class JsonPath
                     i++;
                 }
 
-                if (i == start)
+                if (i == start || current.ValueKind != JsonValueKind.Object)
                 {
                     return false;
                 }
 
-                if (resolve && (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(path.AsSpan(start, i - start), out current)))
+                foreach (var member in current.EnumerateObject())
                 {
-                    return false;
-                }
-            }
-            else if (path[i] == '[')
-            {
-                var start = ++i;
-                while (i < path.Length && char.IsAsciiDigit(path[i]))
-                {
-                    i++;
-                }
-
-                if (i == start || i >= path.Length || path[i] != ']')
-                {
-                    return false;
-                }
-
-                var index = int.Parse(path.AsSpan(start, i - start), System.Globalization.CultureInfo.InvariantCulture);
-                i++;
-                if (resolve)
-                {
-                    if (current.ValueKind != JsonValueKind.Array || index >= current.GetArrayLength())
+                    if (NameMatches(member, path.AsSpan(start, i - start)) && Any(path, i, member.Value, state, test))
                     {
-                        return false;
+                        return true;
                     }
-
-                    current = current[index];
                 }
+
+                return false;
             }
-            else
+
+            if (path[i] != '[')
+            {
+                return false;
+            }
+
+            var digits = ++i;
+            while (i < path.Length && char.IsAsciiDigit(path[i]))
+            {
+                i++;
+            }
+
+            if (i == digits || i >= path.Length || path[i] != ']' || current.ValueKind != JsonValueKind.Array
+                || !int.TryParse(path.AsSpan(digits, i - digits), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                || index >= current.GetArrayLength())
+            {
+                return false;
+            }
+
+            current = current[index];
+            i++;
+        }
+
+        return current.ValueKind != JsonValueKind.Undefined && test(state, current);
+    }
+
+    // A member's name against a path's, in any case: ASCII compared on the raw bytes; anything else (an escape, a
+    // non-ASCII letter) on the decoded name, each character upper-cased with the Kelvin sign read as K (Go's folding
+    // also reads it, and the long s, which upper-cases to S, as those letters).
+    private static bool NameMatches(JsonProperty member, ReadOnlySpan<char> name)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(member);
+        if (raw.IndexOf((byte)'\\') < 0 && Ascii.IsValid(raw) && Ascii.IsValid(name))
+        {
+            return Ascii.EqualsIgnoreCase(raw, name);
+        }
+
+        var decoded = member.Name;
+        if (decoded.Length != name.Length)
+        {
+            return false;
+        }
+
+        for (var k = 0; k < name.Length; k++)
+        {
+            if (Folded(decoded[k]) != Folded(name[k]))
             {
                 return false;
             }
         }
 
-        value = current;
-        return !resolve || current.ValueKind != JsonValueKind.Undefined;
+        return true;
     }
+
+    private static char Folded(char c) => c == '\u212A' ? 'K' : char.ToUpperInvariant(c);
 }

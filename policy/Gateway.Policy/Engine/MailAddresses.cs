@@ -121,10 +121,13 @@ internal static class MailAddresses
 
     private static bool IsMailto(string text) => text.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>One address: trimmed, its domain (after the last <c>@</c>) a canonical host; the local part as written.</summary>
+    /// <summary>
+    /// One address: its comments (<c>(…)</c> outside quotes, RFC 5322) dropped, trimmed, its domain (after the last
+    /// <c>@</c>) a canonical host; the local part as written. A pattern keeps its parentheses.
+    /// </summary>
     public static string Canonical(string address, bool isPattern)
     {
-        var text = address.Trim();
+        var text = (isPattern ? address : WithoutComments(address)).Trim();
         var at = text.LastIndexOf('@');
         if (at < 0)
         {
@@ -134,5 +137,43 @@ internal static class MailAddresses
         var domain = text[(at + 1)..];
         var host = HostNames.Canonical(domain, isPattern);
         return ReferenceEquals(host, domain) && text.Length == address.Length ? address : string.Concat(text.AsSpan(0, at + 1), host);
+    }
+
+    // An address without its comments, as a mail library reads `x@gmail.com (Me)` or `x(c)@(c)gmail.com`: nested ones,
+    // quoted-pairs inside them; one left open runs to the end.
+    private static string WithoutComments(string address)
+    {
+        if (!address.Contains('(', StringComparison.Ordinal))
+        {
+            return address;
+        }
+
+        var kept = new System.Text.StringBuilder(address.Length);
+        var depth = 0;
+        var quoted = false;
+        for (var i = 0; i < address.Length; i++)
+        {
+            var c = address[i];
+            if (depth > 0)
+            {
+                i += c == '\\' ? 1 : 0;
+                depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+                continue;
+            }
+
+            if (c == '"' && (i == 0 || address[i - 1] != '\\'))
+            {
+                quoted = !quoted;
+            }
+            else if (c == '(' && !quoted)
+            {
+                depth = 1;
+                continue;
+            }
+
+            kept.Append(c);
+        }
+
+        return kept.ToString();
     }
 }

@@ -271,11 +271,14 @@ internal static class RuleMatcher
         return false;
     }
 
-    internal static bool ArgumentMatches(ArgumentCondition condition, JsonElement args)
+    internal static bool ArgumentMatches(ArgumentCondition condition, JsonElement args) =>
+        args.ValueKind == JsonValueKind.Object && JsonPath.AnyResolved(args, condition.Path, condition, static (c, value) => ResolvedMatches(c, value));
+
+    private static bool ResolvedMatches(ArgumentCondition condition, JsonElement value)
     {
-        if (args.ValueKind != JsonValueKind.Object || !JsonPath.TryResolve(args, condition.Path, out var value))
+        if (condition.Glob is { } glob && value.ValueKind is JsonValueKind.Array or JsonValueKind.Object)
         {
-            return false;
+            return GlobMatchesWithin(glob, value);
         }
 
         if (value.ValueKind != JsonValueKind.Array)
@@ -292,6 +295,39 @@ internal static class RuleMatcher
         }
 
         return false;
+    }
+
+    // A glob matches a container as written, or any member name or value inside it at any depth: a mail library reads
+    // `{"address": "x@gmail.com"}` and `[["x@gmail.com"]]` as the address they hold.
+    private static bool GlobMatchesWithin(string glob, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Array:
+                foreach (var element in value.EnumerateArray())
+                {
+                    if (GlobMatchesWithin(glob, element))
+                    {
+                        return true;
+                    }
+                }
+
+                return ValueForms.GlobMatches(glob, value.GetRawText());
+            case JsonValueKind.Object:
+                foreach (var member in value.EnumerateObject())
+                {
+                    if (ValueForms.GlobMatches(glob, member.Name) || GlobMatchesWithin(glob, member.Value))
+                    {
+                        return true;
+                    }
+                }
+
+                return ValueForms.GlobMatches(glob, value.GetRawText());
+            case JsonValueKind.String:
+                return ValueForms.GlobMatches(glob, value.GetString() ?? string.Empty);
+            default:
+                return ValueForms.GlobMatches(glob, value.GetRawText());
+        }
     }
 
     private static bool ValueMatches(ArgumentCondition condition, JsonElement value)

@@ -66,7 +66,7 @@ internal static class ValueForms
     /// </summary>
     public static string Normalize(string text, ValueForm form, bool isPattern = false) => form switch
     {
-        ValueForm.Host => HostNames.Canonical(text, isPattern),
+        ValueForm.Host => isPattern ? HostNames.Canonical(text, isPattern: true) : HostOf(text),
         ValueForm.Email => MailAddresses.Canonical(text, isPattern),
         ValueForm.Url => Urls.Canonical(text, isPattern),
         ValueForm.Path => PathSegments.Resolve(text, collapse: true),
@@ -75,7 +75,7 @@ internal static class ValueForms
 
     /// <summary>Whether <paramref name="pattern"/> matches <paramref name="value"/>, both normalised in <paramref name="form"/>.</summary>
     public static bool IsMatch(string pattern, string value, ValueForm form) =>
-        Glob.IsMatch(Normalize(pattern, form, isPattern: true), Normalize(value, form), ignoreCase: true);
+        Matches(Normalize(pattern, form, isPattern: true), Normalize(value, form), form);
 
     /// <summary>An argument glob: its shape picks the form; a mail pattern matches when any address of the value does.</summary>
     public static bool GlobMatches(string pattern, string value)
@@ -84,7 +84,7 @@ internal static class ValueForms
         var canonical = Normalize(pattern, form, isPattern: true);
         foreach (var part in form == ValueForm.Email ? MailAddresses.Split(value) : [value])
         {
-            if (Glob.IsMatch(canonical, Normalize(part, form), ignoreCase: true))
+            if (Matches(canonical, Normalize(part, form), form))
             {
                 return true;
             }
@@ -114,7 +114,7 @@ internal static class ValueForms
             var inside = false;
             foreach (var (form, canonical) in patterns)
             {
-                if (Glob.IsMatch(canonical, Normalize(part, form), ignoreCase: true))
+                if (Matches(canonical, Normalize(part, form), form))
                 {
                     inside = true;
                     break;
@@ -128,5 +128,39 @@ internal static class ValueForms
         }
 
         return false;
+    }
+
+    // A canonical pattern against a canonical value. A URL's scheme and host, and its path and query, are matched apart:
+    // a `*` in the host never runs on into the path (`https://*.example.com/*` is not `https://evil.com/.example.com/`);
+    // a pattern that ends in its host with a `*` (`https://trusted.example*`) leaves the path open.
+    private static bool Matches(string pattern, string value, ValueForm form)
+    {
+        if (form != ValueForm.Url || !SplitAtPath(pattern, out var patternHost, out var patternPath) || !SplitAtPath(value, out var valueHost, out var valuePath))
+        {
+            return Glob.IsMatch(pattern, value, ignoreCase: true);
+        }
+
+        return Glob.IsMatch(patternHost, valueHost, ignoreCase: true)
+            && (patternPath.IsEmpty ? patternHost.EndsWith('*') || valuePath.IsEmpty : Glob.IsMatch(patternPath, valuePath, ignoreCase: true));
+    }
+
+    // A canonical URL as its scheme and authority, and the rest from the first `/` after them.
+    private static bool SplitAtPath(string url, out ReadOnlySpan<char> authority, out ReadOnlySpan<char> path)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var start = scheme >= 0 ? scheme + 3 : url.StartsWith("//", StringComparison.Ordinal) ? 2 : -1;
+        var slash = start < 0 ? -1 : url.IndexOf('/', start);
+        authority = start < 0 ? default : slash < 0 ? url : url.AsSpan(0, slash);
+        path = slash < 0 ? default : url.AsSpan(slash);
+        return start >= 0;
+    }
+
+    // A host value's canonical name; written with more around it (a URL, a path, a port, userinfo), the host it names,
+    // so that `*.example.com` never matches `evil.com/.example.com` (read after percent-decoding too).
+    private static string HostOf(string text)
+    {
+        var canonical = HostNames.Canonical(text, isPattern: false);
+        var named = HostNames.Named(canonical);
+        return ReferenceEquals(named, canonical) ? canonical : HostNames.Canonical(named, isPattern: false);
     }
 }

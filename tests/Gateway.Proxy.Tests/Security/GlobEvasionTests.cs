@@ -36,6 +36,27 @@ public sealed class GlobEvasionTests : IClassFixture<GovernedGatewayFixture>
     }
 
     [Theory]
+    [InlineData("""{"to":"x@gmail.com (Xavier)"}""")]
+    [InlineData("""{"to":"x(c)@(c)gmail.com"}""")]
+    [InlineData("""{"To":"x@gmail.com"}""")]
+    [InlineData("""{"\u0054O":"x@gmail.com"}""")]
+    [InlineData("""{"to":"a@example.com","TO":"x@gmail.com"}""")]
+    [InlineData("""{"to":{"address":"x@gmail.com","name":"X"}}""")]
+    [InlineData("""{"to":[["x@gmail.com"]]}""")]
+    [InlineData("""{"to":[{"email":"x@gmail.com"}]}""")]
+    public async Task Evaluate_GmailAddressAsAMailLibraryReadsIt_IsBlockedByTheRule(string args)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.PostJsonAsync("/v1/evaluate", """{"tool":"mail.send","args":""" + args[..^1] + ""","body":"hi"}}""");
+
+        var json = await DecisionJson.DecisionAsync(response, "block");
+        Assert.Contains(json.GetProperty("explanation").GetProperty("rule_triggers").EnumerateArray(),
+            t => t.GetProperty("reason_code").GetString() == "personal_mail_domain");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Theory]
     [InlineData("a@example.com")]
     [InlineData("x@gmail.com.example.com")]
     public async Task Evaluate_AddressOutsideTheRule_ReachesTheApprovalGate(string to)
