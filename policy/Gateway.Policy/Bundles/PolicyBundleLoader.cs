@@ -92,6 +92,14 @@ public static class PolicyBundleLoader
         }
 
         var root = stream.Documents[0].RootNode;
+        if (FirstAnchored(root) is { } anchored)
+        {
+            // An alias is one node reached twice: every reader after this one (JSON conversion, the digest) writes it out
+            // in full, so a few hundred bytes of aliases to aliases would grow to gigabytes.
+            errors.Add(new BundleError(fileName, (int)anchored.Start.Line, (int)anchored.Start.Column, BundleErrorCodes.YamlSyntax, "anchors and aliases are not allowed in a tenant file; write each value out"));
+            return null;
+        }
+
         var before = errors.Count;
         var register = new TenantFileParser(new YamlNodeReader(fileName, errors), baseDirectory, fileExists).Parse(root);
         if (register is null || errors.Count > before)
@@ -100,6 +108,33 @@ public static class PolicyBundleLoader
         }
 
         return TenantPolicy.Create(register, PolicyDigest.Compute(root), sourceFile);
+    }
+
+    // The first node in document order that carries an anchor (an alias can only follow its anchor), or null.
+    private static YamlNode? FirstAnchored(YamlNode root)
+    {
+        var pending = new Stack<YamlNode>();
+        pending.Push(root);
+        while (pending.TryPop(out var node))
+        {
+            if (!node.Anchor.IsEmpty)
+            {
+                return node;
+            }
+
+            var children = node switch
+            {
+                YamlMappingNode mapping => mapping.Children.SelectMany(static c => (YamlNode[])[c.Key, c.Value]),
+                YamlSequenceNode sequence => sequence.Children,
+                _ => [],
+            };
+            foreach (var child in children.Reverse())
+            {
+                pending.Push(child);
+            }
+        }
+
+        return null;
     }
 
     // file: references resolve against the bundle's directory, never against the process's current one.

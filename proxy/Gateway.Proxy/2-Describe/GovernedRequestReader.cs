@@ -20,6 +20,10 @@ internal static class GovernedRequestReader
     /// <summary>The longest <c>tool</c> an action may name (a catalog name is shorter).</summary>
     public const int MaxToolLength = 256;
 
+    // C0, DEL and C1: a tool name is written into plain-text log lines, where a CR or an escape sequence forges others.
+    private static readonly System.Buffers.SearchValues<char> ControlCharacters = System.Buffers.SearchValues.Create(
+        Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(static c => (char)c).ToArray());
+
     private static readonly JsonDocumentOptions StrictDocument = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     /// <summary>The result: a request and the body it was read from (parsed once, here), or the refusal.</summary>
@@ -356,6 +360,8 @@ internal static class GovernedRequestReader
     private static Result CheckArgs(ActionRequest request) =>
         request.Tool.Length > MaxToolLength
             ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"The member 'tool' is longer than {MaxToolLength} characters: no catalog name is.")
+            : request.Tool.AsSpan().ContainsAny(ControlCharacters)
+            ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'tool' holds a control character: no catalog name does.")
             : request.Args.ValueKind is JsonValueKind.Undefined or JsonValueKind.Object
             ? Result.Ok(request)
             : Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'args' must be a JSON object.");

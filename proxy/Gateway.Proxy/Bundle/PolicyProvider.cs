@@ -118,8 +118,10 @@ public sealed partial class PolicyProvider : IDisposable
                 await TryLoadAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
+            // Whatever a reload meets, the policy in force stays and the alert on refused reloads fires.
+            _metrics.PolicyReloads.Add(1, new KeyValuePair<string, object?>("result", "refused"));
             LogReloadFailed(_logger, ex);
         }
     }

@@ -61,6 +61,20 @@ public sealed class DescribeStageTests
         Assert.Equal(!refused, wentOn);
     }
 
+    [Theory]
+    [InlineData("x\\r\\u001b[2Kaudit demo tool=refund decision=allow")]
+    [InlineData("read\\n")]
+    [InlineData("read\\u0085")]
+    public async Task InvokeAsync_ToolWithAControlCharacter_Refuses400(string tool)
+    {
+        await using var harness = await StartAsync();
+
+        var (context, wentOn) = await harness.RunAsync(GatewayStage.Describe, "{\"tool\":\"" + tool + "\"}");
+
+        AssertRefused<DescribedAction>(context, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody);
+        Assert.False(wentOn);
+    }
+
     [Fact]
     public async Task InvokeAsync_BodyNotJson_Refuses415AndDescribesNothing()
     {
