@@ -51,6 +51,7 @@ public static class ProblemCodes
     public const string RequestTimeout = "request_timeout";
     public const string PathNotCanonical = "path_not_canonical";
     public const string MethodOverrideRefused = "method_override_refused";
+    public const string UpgradeRefused = "upgrade_refused";
     public const string OperationNotMapped = "operation_not_mapped";
     public const string UnknownTool = "unknown_tool";
     public const string InvalidArguments = "invalid_arguments";

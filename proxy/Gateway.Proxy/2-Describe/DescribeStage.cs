@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using Gateway.Oversight;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Proxy.Describe;
 
@@ -10,10 +12,14 @@ namespace Gateway.Proxy.Describe;
 /// Describe: turns the authenticated request into the action policy decides (<see cref="DescribedAction"/>), through the
 /// describer its route kind registered (<see cref="IRouteDescriber"/>, keyed by the kind's name in the route's metadata):
 /// the stage never reads the kind itself. A described payload that carries secret material is refused and recorded
-/// (<see cref="SecretMaterialInPayload"/>).
+/// (<see cref="SecretMaterialInPayload"/>), as is a request asking to upgrade its connection (a WebSocket, HTTP/2's
+/// extended CONNECT): once switched, the forwarder relays raw frames that no stage decides or redacts.
 /// </summary>
 internal sealed class DescribeStage
 {
+    private static readonly Refusal UpgradeRefused = new(StatusCodes.Status400BadRequest, ProblemCodes.UpgradeRefused,
+        "The gateway decides and redacts each request and answer: a connection upgrade (WebSocket) is not forwarded. Nothing was forwarded.");
+
     private readonly RequestDelegate _next;
     private readonly GatewayMetrics _metrics;
     private readonly IServiceProvider _services;
@@ -87,6 +93,12 @@ internal sealed class DescribeStage
 
         feature.Add(action);
         GatewayTelemetry.SetTool(context, action.Request.Tool);
+        if (context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true || context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true)
+        {
+            feature.Add(UpgradeRefused);
+            return false;
+        }
+
         if (SecretMaterialInPayload.RefusalOf(authenticated!.Body, action) is { } carriesSecrets)
         {
             feature.Add(carriesSecrets);

@@ -161,6 +161,22 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
     }
 
     [Fact]
+    public async Task Providers_WebSocketUpgrade_IsRefusedAndNothingForwarded()
+    {
+        var id = "c-" + Guid.NewGuid().ToString("N");
+        using var request = _gw.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/" + id);
+        request.Headers.Connection.Add("Upgrade");
+        request.Headers.Upgrade.Add(new System.Net.Http.Headers.ProductHeaderValue("websocket"));
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", Convert.ToBase64String(new byte[16]));
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "upgrade_refused");
+        Assert.Empty(_gw.Upstream.To("/crm/contacts/" + id));
+    }
+
+    [Fact]
     public async Task Providers_ForwardingAndAgentAuthHeaders_AreNotForwardedAndHostIsTheDestinations()
     {
         var id = "c-" + Guid.NewGuid().ToString("N");
