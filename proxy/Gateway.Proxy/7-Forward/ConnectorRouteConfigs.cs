@@ -90,6 +90,10 @@ internal static class ConnectorRouteConfigs
             Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],
         }
             .WithTransformRequestHeadersAllowed(AgentHeadersAllowed)
+
+            // Trailers come after the body its redaction read: none are passed on (an echo of the credential among them
+            // would reach the agent as the upstream wrote it).
+            .WithTransformCopyResponseTrailers(copy: false)
             .WithTransformCredentialInjection(entry.Auth, ConnectorCredentials.ReferenceOf(entry))
             .WithTransformUpstreamEnvelope(envelope);
     }

@@ -7,6 +7,8 @@ using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Routing;
 using Gateway.Proxy.Security;
 using Gateway.Store;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
@@ -105,6 +107,24 @@ public sealed class ConnectorRouteConfigsTests : IDisposable
         Assert.Equal("acme/crm.read_contact", Route(routes, Crm, provider: false).ClusterId);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Build_EitherRoute_PassesNoUpstreamTrailer(bool provider)
+    {
+        var transformer = _services.GetRequiredService<ITransformBuilder>().Build(Route(Routes(), Crm, provider), cluster: null);
+        var trailers = new ResponseTrailers();
+        var context = new DefaultHttpContext();
+        context.Features.Set<IHttpResponseTrailersFeature>(trailers);
+        using var upstream = new HttpResponseMessage(System.Net.HttpStatusCode.OK);
+        upstream.TrailingHeaders.TryAddWithoutValidation("X-Echo", "Bearer crm-secret");
+        upstream.TrailingHeaders.TryAddWithoutValidation("grpc-status", "0");
+
+        await transformer.TransformResponseTrailersAsync(context, upstream, CancellationToken.None);
+
+        Assert.Empty(trailers.Trailers);
+    }
+
     [Fact]
     public void Build_HttpConnector_CredentialAndHeaderAllowlistComeFromTheRouteValues()
     {
@@ -159,5 +179,11 @@ public sealed class ConnectorRouteConfigsTests : IDisposable
         var errors = _services.GetRequiredService<ITransformBuilder>().ValidateRoute(broken);
 
         Assert.Equal(2, errors.Count);
+    }
+
+    // The trailers of the answer to the agent, as Kestrel holds them on an HTTP/2 connection.
+    private sealed class ResponseTrailers : IHttpResponseTrailersFeature
+    {
+        public IHeaderDictionary Trailers { get; set; } = new HeaderDictionary();
     }
 }
