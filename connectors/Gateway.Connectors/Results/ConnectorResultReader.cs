@@ -18,8 +18,12 @@ namespace Gateway.Connectors.Results;
 /// </summary>
 public static class ConnectorResultReader
 {
-    /// <summary>Reads <paramref name="body"/> (already decoded and within the connector's limit).</summary>
-    public static ConnectorResult Read(ConnectorKind kind, int statusCode, string? contentType, ReadOnlySpan<byte> body, string? jsonRpcId, bool truncated, RedactionCounts counts)
+    /// <summary>
+    /// Reads <paramref name="body"/> (already decoded and within the connector's limit). <paramref name="maxBytes"/> is the
+    /// most the agent asked for (a context pack's <c>max_bytes</c>): the text is cut to it after it is redacted, so that
+    /// no cut can split a value redaction would have matched whole.
+    /// </summary>
+    public static ConnectorResult Read(ConnectorKind kind, int statusCode, string? contentType, ReadOnlySpan<byte> body, string? jsonRpcId, bool truncated, RedactionCounts counts, long? maxBytes = null)
     {
         ArgumentNullException.ThrowIfNull(counts);
         var mediaType = MediaTypeOf(contentType);
@@ -38,7 +42,8 @@ public static class ConnectorResultReader
         ModelUsage? usage = type.IsModel
             ? eventStream ? ModelUsageReader.FromSse(body) : ModelUsageReader.FromJson(body)
             : null;
-        var isJson = !truncated && mediaType is not null && (mediaType == "application/json" || mediaType.EndsWith("+json", StringComparison.Ordinal));
+        var cut = maxBytes is { } most && body.Length > most;
+        var isJson = !truncated && !cut && mediaType is not null && (mediaType == "application/json" || mediaType.EndsWith("+json", StringComparison.Ordinal));
         if (isJson && !body.IsEmpty)
         {
             try
@@ -65,6 +70,13 @@ public static class ConnectorResultReader
         else
         {
             text = TextRedactor.Redact(Encoding.UTF8.GetString(body), counts);
+        }
+
+        if (cut && Encoding.UTF8.GetByteCount(text) > maxBytes!.Value)
+        {
+            var redacted = Encoding.UTF8.GetBytes(text).AsSpan(0, (int)maxBytes.Value);
+            text = Encoding.UTF8.GetString(redacted[..Utf8Boundary.LastCompleteLength(redacted)]);
+            truncated = true;
         }
 
         return new ConnectorResult

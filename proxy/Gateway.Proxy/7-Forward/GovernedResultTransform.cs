@@ -74,12 +74,13 @@ internal sealed class GovernedResultTransform : ResponseTransform
             return;
         }
 
-        // A context pack, on the context route or read as a resource on /mcp, is cut to the agent's max_bytes; a workspace
-        // store's pack is read whole (within the connector's limit) and its items checked against policy before it is cut.
+        // A context pack, on the context route or read as a resource on /mcp, is read within the connector's limit (a
+        // workspace store's pack whole, its items checked against policy), redacted, and only then cut to the agent's
+        // max_bytes: a cut the agent places cannot split a value redaction would have matched whole.
         var isContext = Shape == ConnectorKind.Context;
         var clearance = plan.Clearance;
         var requested = isContext ? plan.Envelope?.ResultLimit : null;
-        var limit = clearance is null && requested is { } cut ? Math.Min(cut, plan.MaxResponseBytes) : plan.MaxResponseBytes;
+        var limit = plan.MaxResponseBytes;
         byte[] bytes;
         bool more;
         if (plan.RelaysToMcpClient && _serverRequests is { } requests
@@ -133,11 +134,6 @@ internal sealed class GovernedResultTransform : ResponseTransform
             }
 
             bytes = pack.Json;
-            if (requested is { } maxBytes && bytes.Length > maxBytes)
-            {
-                bytes = bytes[..(int)maxBytes];
-                more = true;
-            }
         }
 
         if (more)
@@ -155,7 +151,8 @@ internal sealed class GovernedResultTransform : ResponseTransform
                 bytes,
                 plan.Envelope?.JsonRpcId,
                 truncated: more,
-                plan.Redactions),
+                plan.Redactions,
+                requested),
         });
     }
 

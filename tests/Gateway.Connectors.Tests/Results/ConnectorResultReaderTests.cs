@@ -204,4 +204,23 @@ public sealed class ConnectorResultReaderTests
         Assert.False(whole.Truncated);
         Assert.EndsWith("éé", Text(whole), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(8)]
+    public void Context_MaxBytesCutInsideAValueRedactionMatches_NoPrefixOfItIsReturned(int shortOfTheEnd)
+    {
+        const string body = "owner: customer@example.com; due friday";
+        var end = body.IndexOf(';', StringComparison.Ordinal);
+
+        var result = ConnectorResultReader.Read(ConnectorKind.Context, 200, "text/plain", Encoding.UTF8.GetBytes(body), null, truncated: false, _counts, maxBytes: end - shortOfTheEnd);
+
+        var text = Text(result);
+        Assert.DoesNotContain("customer@", text, StringComparison.Ordinal);
+        Assert.StartsWith("owner: [REDACTED", text, StringComparison.Ordinal);
+        Assert.True(Encoding.UTF8.GetByteCount(text) <= end - shortOfTheEnd);
+        Assert.True(result.Truncated);
+        Assert.Equal(1, _counts[RedactionKind.Email]);
+    }
 }
