@@ -27,6 +27,9 @@ public sealed class CredentialEchoRedactionTests
     [InlineData("echo\\u002Bcred/Secret=42\\u0026x\\u003Cy\\u003E")]
     [InlineData("echo%2Bcred%2FSecret%3D42%26x%3Cy%3E")]
     [InlineData("echo%2bcred%2fSecret%3d42%26x%3cy%3e")]
+    [InlineData("echo\\u002Bcred\\/Secret=42\\u0026x\\u003Cy\\u003E")]
+    [InlineData("echo\\u002bcred/Secret=42\\u0026x\\u003cy\\u003e")]
+    [InlineData("echo+cred\\/Secret=42&x<y>")]
     public void Redact_TextHoldingASpelling_IsReplacedAndCounted(string spelling)
     {
         var counts = Counts();

@@ -115,12 +115,43 @@ internal sealed class CredentialSpellings
     private static IEnumerable<string> Spell(string secret)
     {
         yield return secret;
-        yield return JsonEncodedText.Encode(secret, JavaScriptEncoder.Default).Value;
-        yield return JsonEncodedText.Encode(secret, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value;
+        foreach (var json in (string[])[JsonEncodedText.Encode(secret, JavaScriptEncoder.Default).Value, JsonEncodedText.Encode(secret, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value])
+        {
+            // As .NET writes it, with `/` escaped as PHP's json_encode and others write it, and with lower-case hex digits.
+            yield return json;
+            yield return json.Replace("/", "\\/", StringComparison.Ordinal);
+            yield return LowerHexEscapes(json);
+            yield return LowerHexEscapes(json).Replace("/", "\\/", StringComparison.Ordinal);
+        }
+
         var percent = Uri.EscapeDataString(secret);
         yield return percent;
         yield return LowerHex(percent);
         yield return WebUtility.UrlEncode(secret);
+    }
+
+    // \u002B → \u002b: the same character, its JSON escape spelled with lower-case hex digits.
+    private static string LowerHexEscapes(string json)
+    {
+        var chars = json.ToCharArray();
+        for (var i = 0; i + 5 < chars.Length; i++)
+        {
+            if (chars[i] == '\\' && chars[i + 1] == 'u')
+            {
+                for (var k = i + 2; k < i + 6; k++)
+                {
+                    chars[k] = char.ToLowerInvariant(chars[k]);
+                }
+
+                i += 5;
+            }
+            else if (chars[i] == '\\')
+            {
+                i++;
+            }
+        }
+
+        return new string(chars);
     }
 
     // %2B → %2b: the same bytes, spelled with lower-case hex digits.
