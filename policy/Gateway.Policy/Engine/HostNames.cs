@@ -40,6 +40,11 @@ internal static class HostNames
             return address;
         }
 
+        if (text.StartsWith('[') && Ipv6(text) is { } literal)
+        {
+            return literal;
+        }
+
         if (!text.Contains("xn--", StringComparison.Ordinal))
         {
             return text;
@@ -112,7 +117,7 @@ internal static class HostNames
             return true;
         }
 
-        if (host[^1] == '.' || char.IsAsciiDigit(host[^1]) || host.Contains("xn--", StringComparison.Ordinal) || host.Contains("0x", StringComparison.Ordinal))
+        if (host[^1] == '.' || host[0] == '[' || char.IsAsciiDigit(host[^1]) || host.Contains("xn--", StringComparison.Ordinal) || host.Contains("0x", StringComparison.Ordinal))
         {
             return false;
         }
@@ -134,6 +139,52 @@ internal static class HostNames
     /// last filling the remaining bytes (<c>2852039166</c>, <c>0xa9fea9fe</c> and <c>169.254.43518</c> are all
     /// <c>169.254.169.254</c>). Null when the host is not such a number or a part is out of range.
     /// </summary>
+    // An IPv4 address mapped into IPv6 (`[::ffff:169.254.169.254]`, `[0:0:0:0:0:ffff:a9fe:a9fe]`) as that IPv4 address,
+    // the host a client connects to; any other literal stays as written (lower-cased). Parsed here: the policy library
+    // names no network type.
+    private static string? Ipv6(string bracketed)
+    {
+        if (!bracketed.EndsWith(']'))
+        {
+            return null;
+        }
+
+        var text = bracketed[1..^1];
+        var tail = text.LastIndexOf(':');
+        if (tail < 0)
+        {
+            return null;
+        }
+
+        // The last 32 bits: dotted IPv4, or two hex groups.
+        string? ipv4 = null;
+        var head = text[..(tail + 1)];
+        if (text[(tail + 1)..].Contains('.', StringComparison.Ordinal))
+        {
+            ipv4 = Ipv4(text[(tail + 1)..]) is { } dotted && text[(tail + 1)..].Split('.').Length == 4 ? dotted : null;
+        }
+        else if (head.Length > 1 && head[..^1].LastIndexOf(':') is var second and >= 0 && Group(text[(second + 1)..tail]) is { } high && Group(text[(tail + 1)..]) is { } low)
+        {
+            ipv4 = $"{high >> 8}.{high & 0xFF}.{low >> 8}.{low & 0xFF}";
+            head = text[..(second + 1)];
+        }
+
+        // What comes before: ::ffff: in any spelling of five zero groups and ffff.
+        if (ipv4 is null || !head.EndsWith(':') || head.Length < 2 || head[..^1].LastIndexOf(':') is not (var cut and >= 0) || Group(head[(cut + 1)..^1]) != 0xFFFF)
+        {
+            return null;
+        }
+
+        // Five zero groups before it, written out or compressed (`::`, `0::`, `0:0:0:0:0:`).
+        var zeros = head[..(cut + 1)];
+        var groups = zeros[..^1].Split(':');
+        var compressed = zeros.Contains("::", StringComparison.Ordinal);
+        return groups.All(g => g.Length == 0 || Group(g) == 0) && (compressed ? groups.Count(g => g.Length > 0) < 5 : groups.Length == 5) ? ipv4 : null;
+    }
+
+    private static int? Group(string hex) =>
+        hex.Length is > 0 and <= 4 && int.TryParse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
+
     private static string? Ipv4(string host)
     {
         var parts = host.Split('.');

@@ -49,7 +49,7 @@ internal static class Urls
 
         var host = portAt < 0 ? authority : authority[..portAt];
         var port = portAt < 0 ? string.Empty : Port(authority[(portAt + 1)..], scheme);
-        host = host.StartsWith('[') ? host.ToLowerInvariant() : HostNames.Canonical(host, isPattern);
+        host = host.StartsWith('[') && isPattern ? host.ToLowerInvariant() : HostNames.Canonical(host, isPattern);
 
         var rest = text[authorityEnd..];
         var pathEnd = isPattern ? rest.Length : rest.IndexOfAny(['?', '#']);
