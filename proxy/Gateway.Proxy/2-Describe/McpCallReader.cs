@@ -112,7 +112,7 @@ internal static class McpCallReader
             return NotAnObject(id);
         }
 
-        var args = new JsonObject { ["prompt"] = prompt, ["arguments"] = arguments.ValueKind == JsonValueKind.Object ? JsonNode.Parse(arguments.GetRawText()) : new JsonObject() };
+        var args = PromptArgs(prompt, arguments);
         var call = new JsonObject { ["name"] = prompt, ["arguments"] = args["arguments"]!.DeepClone() };
         return ServerAction(server, "prompts/get", args, call, warrant, id, root);
     }
@@ -145,8 +145,45 @@ internal static class McpCallReader
             return UnknownResource(id, requested, "No such resource is served on /mcp to this agent; list the resources to see what it may read.");
         }
 
-        return ServerAction(server, "resources/read", new JsonObject { ["uri"] = uri }, new JsonObject { ["uri"] = uri }, warrant, id, root);
+        return ServerAction(server, "resources/read", ResourceArgs(uri), ResourceArgs(uri), warrant, id, root);
     }
+
+    /// <summary>
+    /// A <c>prompts/get</c> or <c>resources/read</c> sent in the server's own names to its per-server route
+    /// (<c>/providers/&lt;server&gt;</c>): false when its params are not what the method takes; else the arguments <c>/mcp</c>
+    /// decides the same read with, so that a rule on <c>$.prompt</c> or <c>$.uri</c> meets it on either route.
+    /// </summary>
+    public static bool TryServerReadArgs(string method, JsonElement root, out JsonElement args)
+    {
+        args = default;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        var read = method switch
+        {
+            "prompts/get" => parameters.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String && TryArguments(parameters, out var arguments)
+                ? PromptArgs(name.GetString()!, arguments)
+                : null,
+            "resources/read" => parameters.TryGetProperty("uri", out var uri) && uri.ValueKind == JsonValueKind.String ? ResourceArgs(uri.GetString()!) : null,
+            _ => null,
+        };
+        if (read is null)
+        {
+            return false;
+        }
+
+        args = JsonSerializer.SerializeToElement(read, McpCallJsonContext.Default.JsonObject);
+        return true;
+    }
+
+    /// <summary>What a <c>prompts/get</c> is decided with: the prompt and its arguments (an empty object when it has none).</summary>
+    private static JsonObject PromptArgs(string prompt, JsonElement arguments) =>
+        new() { ["prompt"] = prompt, ["arguments"] = arguments.ValueKind == JsonValueKind.Object ? JsonNode.Parse(arguments.GetRawText()) : new JsonObject() };
+
+    /// <summary>What a <c>resources/read</c> of a server's own URI is decided with.</summary>
+    private static JsonObject ResourceArgs(string uri) => new() { ["uri"] = uri };
 
     private static Result ServerAction(CatalogEntry server, string method, JsonObject args, JsonObject call, string? warrant, string id, JsonElement root) =>
         new(new ActionRequest { Tool = server.Name, Args = JsonSerializer.SerializeToElement(args, McpCallJsonContext.Default.JsonObject), Warrant = warrant }, null, id, root)

@@ -132,10 +132,20 @@ internal static class ProviderActionDescriber
         }
 
         var toolNames = mcp.ToolNames.Distinct(StringComparer.Ordinal).ToArray();
-        if (toolNames.Length > 1 || (toolNames.Length == 1 && mcp.Messages.Count > 1))
+        var read = mcp.Messages.FirstOrDefault(m => m.Method is "prompts/get" or "resources/read");
+        if (toolNames.Length > 1 || ((toolNames.Length == 1 || read is not null) && (mcp.IsBatch || mcp.Messages.Count > 1)))
         {
             return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
-                "A tools/call must be sent on its own, one tool per request, so that each call is decided.");
+                "A tools/call, prompts/get or resources/read must be sent on its own, one per request and not in a batch, so that each is decided.");
+        }
+
+        if (read is not null)
+        {
+            // Decided with the arguments /mcp decides the same read with: a rule on $.uri or $.prompt holds on both routes.
+            return McpCallReader.TryServerReadArgs(read.Method!, args, out var readArgs)
+                ? new Result(new ActionRequest { Tool = connector.Name, Args = readArgs }, mcp, null)
+                : new Result(null, mcp, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                    $"{read.Method} needs params with {(read.Method == "prompts/get" ? "a string name and, if any, an object of arguments" : "a string uri")}.") { AuditTool = connector.Name, JsonRpcCode = McpCallReader.InvalidParams });
         }
 
         if (toolNames.Length == 0)

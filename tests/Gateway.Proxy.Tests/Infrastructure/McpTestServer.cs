@@ -38,6 +38,9 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>Each resources/read: the URI asked for.</summary>
     public ConcurrentQueue<string> Reads { get; } = new();
 
+    /// <summary>Each prompts/get: the prompt asked for.</summary>
+    public ConcurrentQueue<string> Prompts { get; } = new();
+
     /// <summary>Each resources/unsubscribe: the URI.</summary>
     public ConcurrentQueue<string> Unsubscribed { get; } = new();
 
@@ -156,10 +159,14 @@ public sealed class McpTestServer : IAsyncDisposable
             {
                 Prompts = [new Prompt { Name = "summarize", Description = "Summarizes a topic.", Arguments = [new PromptArgument { Name = "topic", Required = true }] }],
             }))
-            .WithGetPromptHandler((request, _) => ValueTask.FromResult(new GetPromptResult
+            .WithGetPromptHandler((request, _) =>
             {
-                Messages = [new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = $"Summarize {request.Params!.Arguments?["topic"]} ({request.Params.Name})." } }],
-            }))
+                Prompts.Enqueue(request.Params!.Name);
+                return ValueTask.FromResult(new GetPromptResult
+                {
+                    Messages = [new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = $"Summarize {request.Params.Arguments?["topic"]} ({request.Params.Name})." } }],
+                });
+            })
             .WithListResourcesHandler((_, _) => ValueTask.FromResult(new ListResourcesResult
             {
                 Resources = [new Resource { Uri = "note://q3-plan", Name = "q3-plan", MimeType = "text/plain" }],

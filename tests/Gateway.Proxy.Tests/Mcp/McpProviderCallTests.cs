@@ -8,16 +8,21 @@ namespace Gateway.Proxy.Tests.Mcp;
 /// A <c>tools/call</c> on an MCP server's per-server route <c>/providers/&lt;server&gt;</c> is decided as the catalog's
 /// <c>mcp_tool</c> entry serving that tool, with the call's arguments, whatever the body's declared content type: a tool no
 /// entry serves is unknown (never decided as an entry whose name reads like it), and arguments sent as <c>text/plain</c>
-/// meet the argument rules as they would as <c>application/json</c>.
+/// meet the argument rules as they would as <c>application/json</c>. A <c>resources/read</c> or <c>prompts/get</c> there is
+/// decided with the arguments <c>/mcp</c> decides it with, and none of the three is decided inside a batch.
 /// </summary>
 public sealed class McpProviderCallTests : IAsyncLifetime
 {
     private McpGateway _mcp = null!;
 
-    // The files server's per-server route, and a rule on files.write's argument (the server's write_file).
+    // The files server's per-server route, a rule on files.write's argument (the server's write_file), and rules on the
+    // arguments /mcp decides a resource read ($.uri) and a prompt ($.prompt, $.arguments) of the files server with.
     public async Task InitializeAsync() => _mcp = await McpGateway.StartAsync(text => text
         .Replace("      - { tool: files.write }\n", "      - { tool: files.write }\n      - { tool: files }\n", StringComparison.Ordinal)
-        .Replace("rules:\n", "rules:\n  - id: no-secret-files\n    match:\n      tools: [files.write]\n      args: [{ path: $.text, glob: \"*secret*\" }]\n    effect: block\n    reason: secret_file\n", StringComparison.Ordinal));
+        .Replace("rules:\n", "rules:\n  - id: no-secret-files\n    match:\n      tools: [files.write]\n      args: [{ path: $.text, glob: \"*secret*\" }]\n    effect: block\n    reason: secret_file\n"
+            + "  - id: no-hr-notes\n    match:\n      tools: [files]\n      args: [{ path: $.uri, glob: \"note://hr/*\" }]\n    effect: block\n    reason: hr_note\n"
+            + "  - id: no-salary-summaries\n    match:\n      tools: [files]\n      args: [{ path: $.prompt, glob: \"summarize\" }, { path: $.arguments.topic, glob: \"*salary*\" }]\n    effect: block\n    reason: salary_prompt\n",
+            StringComparison.Ordinal));
 
     public async Task DisposeAsync() => await _mcp.DisposeAsync();
 
@@ -45,6 +50,61 @@ public sealed class McpProviderCallTests : IAsyncLifetime
         Assert.Equal("blocked", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
         Assert.Contains(await _mcp.Gateway.AuditRecordsAsync(requestId), r => r.GetProperty("decision").GetString() == "block");
         Assert.Empty(_mcp.Files.Calls);
+    }
+
+    [Fact]
+    public async Task ProvidersReadResource_RuleOnUriBlocksIt_IsRefusedAsOnMcp()
+    {
+        await AssertBlockedOnBothRoutesAsync(
+            """{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"note://hr/pay"}}""",
+            """{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"gamut-mcp://files/note%3A%2F%2Fhr%2Fpay"}}""");
+
+        Assert.Empty(_mcp.Files.Reads);
+    }
+
+    [Fact]
+    public async Task ProvidersGetPrompt_RuleOnPromptArgumentsBlocksIt_IsRefusedAsOnMcp()
+    {
+        await AssertBlockedOnBothRoutesAsync(
+            """{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"summarize","arguments":{"topic":"salary bands"}}}""",
+            """{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"files__summarize","arguments":{"topic":"salary bands"}}}""");
+
+        Assert.Empty(_mcp.Files.Prompts);
+    }
+
+    [Fact]
+    public async Task ProvidersReadResource_UriNoRuleMatches_ReachesTheServer()
+    {
+        await using var client = await _mcp.ConnectProviderAsync("files");
+
+        var read = await client.ReadResourceAsync("note://q3-plan");
+
+        Assert.Contains("The Q3 plan", JsonSerializer.Serialize(read), StringComparison.Ordinal);
+        Assert.Equal("note://q3-plan", Assert.Single(_mcp.Files.Reads));
+    }
+
+    [Theory]
+    [InlineData("""[{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"note://hr/pay"}}]""")]
+    [InlineData("""[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"write_file","arguments":{"text":"top secret"}}}]""")]
+    public async Task ProvidersCall_GovernedMessageInABatchOfOne_IsRefusedAndNeverReachesTheServer(string json)
+    {
+        var (status, body, _) = await PostAsync(json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("on its own", body, StringComparison.Ordinal);
+        Assert.Empty(_mcp.Files.Reads);
+        Assert.Empty(_mcp.Files.Calls);
+    }
+
+    /// <summary>Sends the same read on /providers/files and on /mcp: both are blocked, and the per-server one is recorded so.</summary>
+    private async Task AssertBlockedOnBothRoutesAsync(string onProvider, string onMcp)
+    {
+        var (_, body, requestId) = await PostAsync(onProvider);
+        var (_, mcpAnswer) = await _mcp.PostAsync(onMcp);
+
+        Assert.Equal("blocked", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Equal("blocked", mcpAnswer.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Contains(await _mcp.Gateway.AuditRecordsAsync(requestId), r => r.GetProperty("decision").GetString() == "block");
     }
 
     private async Task<(HttpStatusCode Status, string Body, string RequestId)> PostAsync(string json, string contentType = "application/json")
