@@ -83,7 +83,7 @@ internal sealed class AdminAuthFilter : IEndpointFilter
             http.Items[PrincipalKey] = result.Principal;
             if (tenant is string scoped && !result.Principal!.MayActIn(scoped))
             {
-                AdminLog.AdminCrossTenantRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, result.Principal.Name);
+                AdminLog.AdminCrossTenantRefused(logger, http.Request.Method, http.Request.Path.ToUriComponent(), result.Principal.Name);
                 // The target tenant's chain when the register has it; a made-up tenant gets the same answer but no chain of its own
                 // (the refusal goes to the caller's own tenant), so no token can create chains at will.
                 if ((http.RequestServices.GetRequiredService<IRegisterDirectory>().HasTenant(scoped) ? scoped : result.Principal.Tenant) is { } chain)
@@ -108,7 +108,7 @@ internal sealed class AdminAuthFilter : IEndpointFilter
 
     private static IResult Refuse(HttpContext http, ILogger logger, int status, string code, string title, string? detail = null)
     {
-        AdminLog.AdminRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, code);
+        AdminLog.AdminRefused(logger, http.Request.Method, http.Request.Path.ToUriComponent(), code);
         return AdminProblem.Create(http, status, code, title, detail);
     }
 
