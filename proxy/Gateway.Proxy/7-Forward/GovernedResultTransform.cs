@@ -22,25 +22,29 @@ namespace Gateway.Proxy.Forward;
 /// reader may receive (<see cref="WorkspaceItemClearance"/>, <see cref="WorkspacePack"/>): a pack that is too large or not
 /// a pack is refused, never passed unchecked. A writeback the store did not take (not 2xx) is refused: the item is not
 /// confirmed written. An MCP server's event stream on <c>/mcp</c> is relayed as it comes (<see cref="McpProgressRelay"/>,
-/// given the <see cref="McpServerRequests"/> it keeps the server's requests to the client in when the route was built), and
+/// given the <see cref="McpServerRequests"/> it keeps the server's requests to the client in, and the
+/// <see cref="McpAnswerRelay"/> that answers the others, when the route was built), and
 /// a remote agent's event stream on <c>/a2a/{connector}</c> likewise, event by event (<see cref="A2aStreamRelay"/>).
 /// The Respond stage records the outcome and answers with the decision and the result.
 /// </summary>
 internal sealed class GovernedResultTransform : ResponseTransform
 {
     private readonly McpServerRequests? _serverRequests;
+    private readonly McpAnswerRelay? _answers;
 
     /// <param name="shape">The kind of the route's connector, whose result shape the answer is read in.</param>
     /// <param name="serverRequests">For an MCP server's route: where its requests to the client are kept while it streams.</param>
-    public GovernedResultTransform(ConnectorKind shape, McpServerRequests? serverRequests)
+    /// <param name="answers">For an MCP server's route: what answers the server's requests the client is not asked.</param>
+    public GovernedResultTransform(ConnectorKind shape, McpServerRequests? serverRequests, McpAnswerRelay? answers)
     {
-        if (ConnectorTypes.Of(shape).IsMcpServer && serverRequests is null)
+        if (ConnectorTypes.Of(shape).IsMcpServer && (serverRequests is null || answers is null))
         {
-            throw new ArgumentException("An MCP server's result transform needs the store of its requests to the client.", nameof(serverRequests));
+            throw new ArgumentException("An MCP server's result transform needs the store of its requests to the client and what answers the others.", nameof(serverRequests));
         }
 
         Shape = shape;
         _serverRequests = serverRequests;
+        _answers = answers;
     }
 
     /// <summary>The kind whose result shape the answer is read in.</summary>
@@ -83,7 +87,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
         var limit = plan.MaxResponseBytes;
         byte[] bytes;
         bool more;
-        if (plan.RelaysToMcpClient && _serverRequests is { } requests
+        if (plan.RelaysToMcpClient && _serverRequests is { } requests && _answers is { } answers
             && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
             var request = proxyResponse.RequestMessage;
@@ -91,7 +95,8 @@ internal sealed class GovernedResultTransform : ResponseTransform
                 request?.Headers.TryGetValues(McpSessionHandler.SessionHeader, out var sessions) == true ? sessions.FirstOrDefault() : null);
             try
             {
-                (bytes, more) = await McpProgressRelay.ReadAsync(httpContext, proxyResponse.Content, limit, plan.Redactions, requests, origin, context.CancellationToken).ConfigureAwait(false);
+                (bytes, more) = await McpProgressRelay.ReadAsync(httpContext, proxyResponse.Content, limit, plan.Redactions, requests, origin,
+                    (id, cancellationToken) => answers.RefuseAsync(plan.Upstream, origin, id, cancellationToken), context.CancellationToken).ConfigureAwait(false);
             }
             catch (StateStoreUnavailableException)
             {

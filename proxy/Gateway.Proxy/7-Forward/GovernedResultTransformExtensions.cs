@@ -14,11 +14,13 @@ internal static class GovernedResultTransformExtensions
     public static RouteConfig WithTransformGovernedResult(this RouteConfig route, ConnectorKind shape) =>
         route.WithTransform(transform => transform[GovernedResultTransformFactory.Key] = shape.ToString());
 
-    /// <summary>Code config: an MCP server's transform is given the store of its requests to the client, once, when the route is built.</summary>
+    /// <summary>Code config: an MCP server's transform is given the store of its requests to the client and their answerer, once, when the route is built.</summary>
     public static TransformBuilderContext AddGovernedResult(this TransformBuilderContext context, ConnectorKind shape)
     {
-        var requests = ConnectorTypes.Of(shape).IsMcpServer ? context.Services.GetRequiredService<McpServerRequests>() : null;
-        context.ResponseTransforms.Add(new GovernedResultTransform(shape, requests));
+        var mcp = ConnectorTypes.Of(shape).IsMcpServer;
+        var requests = mcp ? context.Services.GetRequiredService<McpServerRequests>() : null;
+        var answers = mcp ? context.Services.GetRequiredService<McpAnswerRelay>() : null;
+        context.ResponseTransforms.Add(new GovernedResultTransform(shape, requests, answers));
         return context;
     }
 }

@@ -11,10 +11,11 @@ namespace Gateway.Proxy.Forward;
 /// A governed call on <c>/mcp</c> whose MCP server answers with an event stream: what the server sends the client before
 /// its answer is passed on as it arrives, the response becoming an event stream at the first message. Its
 /// notifications (<c>notifications/progress</c>, <c>notifications/message</c>) go as they are; its requests to the client
-/// (<c>sampling/createMessage</c>, <c>elicitation/create</c>) go under an id of the gateway's own, kept with where the
+/// (<c>sampling/createMessage</c>, <c>elicitation/create</c>, and no other) go under an id of the gateway's own, kept with where the
 /// answer goes (<see cref="McpServerRequests"/>, before the request is passed on: the exception <see cref="Enforce.ForwardPlan"/> states), so that the client's answer, posted to <c>/mcp</c>, reaches the server on
 /// the session that asked. Each is an event of the call's stream (<see cref="McpCallStream"/>: numbered and kept, so
-/// that a client whose connection is cut resumes it). Nothing else is passed on. Each event passed on is redacted by the
+/// that a client whose connection is cut resumes it). Any other request of the server (<c>roots/list</c>) is answered to
+/// it, never the client, as method-not-found (<see cref="McpAnswerRelay.RefuseAsync"/>). Nothing else is passed on. Each event passed on is redacted by the
 /// provider route's streamed redactor of an MCP server's stream (<see cref="SseBodyRedactor"/> without hold-back: each
 /// event whole, at once), the one streamed redaction of the gateway; it is read for its method and the server's id before
 /// redaction, so that an id never changes on its way back. The whole body is kept as it came (within the connector's
@@ -27,10 +28,11 @@ internal static class McpProgressRelay
 
     /// <summary>
     /// Reads <paramref name="content"/> up to <paramref name="limit"/> bytes, relaying what the server sends the client
-    /// meanwhile; returns the body and whether more was left.
+    /// meanwhile; returns the body and whether more was left. <paramref name="refuse"/> answers the server's request
+    /// whose raw id it is given, one the client is not asked.
     /// </summary>
     public static async Task<(byte[] Body, bool More)> ReadAsync(HttpContext context, HttpContent content, long limit, RedactionCounts counts,
-        McpServerRequests requests, McpCallOrigin origin, CancellationToken cancellationToken)
+        McpServerRequests requests, McpCallOrigin origin, Func<string, CancellationToken, ValueTask> refuse, CancellationToken cancellationToken)
     {
         var events = context.GatewayRequest().Get<McpCallStream>();
         var body = new ArrayBufferWriter<byte>(ChunkBytes);
@@ -57,6 +59,12 @@ internal static class McpProgressRelay
                 body.Write(chunk.AsSpan(0, read));
                 foreach (var message in Read(framer, chunk.AsSpan(0, read), redactor))
                 {
+                    if (message.RequestId is { } asked && !IsRelayedRequest(message.Method))
+                    {
+                        await refuse(asked, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
                     var relayed = message.RequestId is { } id
                         ? await requests.HoldAsync(origin, id, message.Method, message.Json, cancellationToken).ConfigureAwait(false)
                         : message.Json;
@@ -137,6 +145,9 @@ internal static class McpProgressRelay
             return (null, null);
         }
     }
+
+    /// <summary>The requests of a server the client is asked: its model (sampling) and its person (elicitation).</summary>
+    private static bool IsRelayedRequest(string method) => method is "sampling/createMessage" or "elicitation/create";
 
     private sealed record ClientMessage(string Method, string? RequestId, byte[] Json);
 }

@@ -9,7 +9,8 @@ namespace Gateway.Proxy.Mcp;
 
 /// <summary>
 /// Sends the client's answer to a request an MCP server sent it mid-call (relayed to the client under a relay id,
-/// <see cref="McpServerRequests"/>) to that server, on the session that asked and under the server's own id, once.
+/// <see cref="McpServerRequests"/>) to that server, on the session that asked and under the server's own id, once; and
+/// answers for the client, as method-not-found, a request the client is not asked (<see cref="RefuseAsync"/>).
 /// </summary>
 internal sealed class McpAnswerRelay
 {
@@ -53,4 +54,26 @@ internal sealed class McpAnswerRelay
                 $"The MCP server '{server.Name}' did not take the answer to its '{asked.Method}' request (it said {status}).")
             : null;
     }
+
+    /// <summary>
+    /// Answers, for the client, a request <paramref name="server"/> sent mid-call that is not relayed to it (any but
+    /// <c>sampling/createMessage</c> and <c>elicitation/create</c>: a <c>roots/list</c> answered by one agent would reach a
+    /// session every agent of the tenant shares) with JSON-RPC -32601 (method not found), under the server's own
+    /// <paramref name="id"/>, on the session that asked. A server that does not take it is left to its own timeout.
+    /// </summary>
+    public async ValueTask RefuseAsync(CatalogEntry server, McpCallOrigin origin, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        try
+        {
+            await _servers.AnswerAsync(origin.Tenant, server, new Uri(origin.Upstream), origin.Session, McpServerRequests.WithRawId(MethodNotFound, id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or CredentialUnavailableException && !cancellationToken.IsCancellationRequested)
+        {
+            // Not taken: the server's request goes unanswered, as it would had the gateway dropped it.
+        }
+    }
+
+    private static ReadOnlySpan<byte> MethodNotFound =>
+        """{"jsonrpc":"2.0","id":null,"error":{"code":-32601,"message":"Method not found: the gateway relays only sampling/createMessage and elicitation/create to its client."}}"""u8;
 }

@@ -1,4 +1,5 @@
 using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Vault;
 using Gateway.Oversight.Credentials;
 using Gateway.Policy;
@@ -21,7 +22,7 @@ namespace Gateway.Proxy.Tests.Forward;
 /// builder accepts every one, and the transforms built from them are configured by the connector (its credential, what
 /// its envelope adds, how its answer is read).
 /// </summary>
-public sealed class ConnectorRouteConfigsTests : IDisposable
+public sealed class ConnectorRouteConfigsTests : IAsyncDisposable
 {
     private static readonly CatalogEntry Crm = new()
     {
@@ -54,13 +55,15 @@ public sealed class ConnectorRouteConfigsTests : IDisposable
         services.AddSingleton(new CredentialResolver(new CredentialVault(new StateStoreCredentialStore(_store), ring)));
         services.AddSingleton(new GatewayKeys(ring, new byte[32], new byte[32], ephemeral: true));
         services.AddSingleton(new McpServerRequests(_store, Options.Create(new McpEndpointOptions())));
+        services.AddSingleton<McpServerToolLists>();
+        services.AddSingleton<McpAnswerRelay>();
         services.AddReverseProxy().AddGatewayTransforms();
         _services = services.BuildServiceProvider();
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _services.Dispose();
+        await _services.DisposeAsync();
         _store.Dispose();
     }
 

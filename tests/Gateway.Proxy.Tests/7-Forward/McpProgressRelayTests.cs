@@ -20,6 +20,15 @@ public sealed class McpProgressRelayTests : IDisposable
 
     public void Dispose() => _store.Dispose();
 
+    // The raw ids of the server's requests answered to it rather than relayed.
+    private readonly List<string> _refused = [];
+
+    private ValueTask Refuse(string id, CancellationToken cancellationToken)
+    {
+        _refused.Add(id);
+        return ValueTask.CompletedTask;
+    }
+
     private const string Progress = """{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p","progress":1,"message":"for ada.lovelace@example.com"}}""";
     private const string Log = """{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"working"}}""";
     private const string Sampling = """{"jsonrpc":"2.0","id":"s1","method":"sampling/createMessage","params":{"messages":[]}}""";
@@ -31,7 +40,7 @@ public sealed class McpProgressRelayTests : IDisposable
         var (context, relayed) = Context();
         var body = Events(Progress, Log, Result);
 
-        var (read, more) = await McpProgressRelay.ReadAsync(context, new StringContent(body), 1 << 20, new RedactionCounts(), _requests, Origin, CancellationToken.None);
+        var (read, more) = await McpProgressRelay.ReadAsync(context, new StringContent(body), 1 << 20, new RedactionCounts(), _requests, Origin, Refuse, CancellationToken.None);
 
         Assert.Equal(body, Encoding.UTF8.GetString(read));
         Assert.False(more);
@@ -48,7 +57,7 @@ public sealed class McpProgressRelayTests : IDisposable
     {
         var (context, relayed) = Context();
 
-        var (read, _) = await McpProgressRelay.ReadAsync(context, new StringContent(Events(Progress, Sampling, Result)), 1 << 20, new RedactionCounts(), _requests, Origin, CancellationToken.None);
+        var (read, _) = await McpProgressRelay.ReadAsync(context, new StringContent(Events(Progress, Sampling, Result)), 1 << 20, new RedactionCounts(), _requests, Origin, Refuse, CancellationToken.None);
 
         var sent = Encoding.UTF8.GetString(relayed.ToArray()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, sent.Length);
@@ -63,12 +72,25 @@ public sealed class McpProgressRelayTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadAsync_ServerAsksTheClientForItsRoots_AnswersTheServerAndRelaysNothing()
+    {
+        var (context, relayed) = Context();
+        const string Roots = """{"jsonrpc":"2.0","id":"r1","method":"roots/list","params":{}}""";
+
+        var (read, _) = await McpProgressRelay.ReadAsync(context, new StringContent(Events(Roots, Result)), 1 << 20, new RedactionCounts(), _requests, Origin, Refuse, CancellationToken.None);
+
+        Assert.Equal(0, relayed.Length);
+        Assert.Equal("\"r1\"", Assert.Single(_refused));
+        Assert.Contains("\"result\"", Encoding.UTF8.GetString(read), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReadAsync_ServerRequestWhoseIdLooksLikeACardNumber_KeepsTheServersIdAndRedactsWhatIsRelayed()
     {
         var (context, relayed) = Context();
         const string Elicitation = """{"jsonrpc":"2.0","id":4111111111111111,"method":"elicitation/create","params":{"message":"confirm for ada.lovelace@example.com"}}""";
 
-        await McpProgressRelay.ReadAsync(context, new StringContent(Events(Elicitation)), 1 << 20, new RedactionCounts(), _requests, Origin, CancellationToken.None);
+        await McpProgressRelay.ReadAsync(context, new StringContent(Events(Elicitation)), 1 << 20, new RedactionCounts(), _requests, Origin, Refuse, CancellationToken.None);
 
         var sent = Encoding.UTF8.GetString(relayed.ToArray());
         Assert.DoesNotContain("ada.lovelace@example.com", sent, StringComparison.Ordinal);
@@ -82,7 +104,7 @@ public sealed class McpProgressRelayTests : IDisposable
     public async Task TakeAsync_AnotherAgent_FindsNothingAndLeavesItForItsOwn()
     {
         var (context, relayed) = Context();
-        await McpProgressRelay.ReadAsync(context, new StringContent(Events(Sampling)), 1 << 20, new RedactionCounts(), _requests, Origin, CancellationToken.None);
+        await McpProgressRelay.ReadAsync(context, new StringContent(Events(Sampling)), 1 << 20, new RedactionCounts(), _requests, Origin, Refuse, CancellationToken.None);
         var sent = Encoding.UTF8.GetString(relayed.ToArray());
         var relayId = JsonDocument.Parse(sent[(sent.IndexOf("data: ", StringComparison.Ordinal) + 6)..]).RootElement.GetProperty("id").GetRawText();
 
@@ -96,7 +118,7 @@ public sealed class McpProgressRelayTests : IDisposable
     {
         var (context, _) = Context();
 
-        var (_, more) = await McpProgressRelay.ReadAsync(context, new StringContent(Events(Result)), 10, new RedactionCounts(), _requests, Origin, CancellationToken.None);
+        var (_, more) = await McpProgressRelay.ReadAsync(context, new StringContent(Events(Result)), 10, new RedactionCounts(), _requests, Origin, Refuse, CancellationToken.None);
 
         Assert.True(more);
     }

@@ -67,6 +67,9 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>A tool, when served, that asks the person at the client mid-call (<c>elicitation/create</c>) and returns the choice.</summary>
     public const string AskPersonTool = "ask_person";
 
+    /// <summary>A tool, when served, that asks the client for its roots mid-call (<c>roots/list</c>) and returns what it was answered.</summary>
+    public const string AskRootsTool = "ask_roots";
+
     /// <summary>A call's <c>text</c> argument that makes any tool reflect the credential it arrived with (and a progress event carry it).</summary>
     public const string ReflectCredential = "reflect the credential";
 
@@ -241,6 +244,20 @@ public sealed class McpTestServer : IAsyncDisposable
                     }, cancellationToken);
                     var folder = elicited.Content?.TryGetValue("folder", out var value) == true ? value.GetString() : null;
                     return new CallToolResult { Content = [new TextContentBlock { Text = $"the person chose {elicited.Action}: {folder}" }] };
+                }
+
+                if (name == AskRootsTool)
+                {
+                    // A tool that asks the client for its roots mid-call, whatever the client declared (the gateway declares none).
+                    try
+                    {
+                        var roots = await request.Server.SendRequestAsync(new JsonRpcRequest { Method = "roots/list" }, cancellationToken);
+                        return new CallToolResult { Content = [new TextContentBlock { Text = $"the client's roots: {roots.Result}" }] };
+                    }
+                    catch (McpProtocolException ex)
+                    {
+                        return new CallToolResult { Content = [new TextContentBlock { Text = $"roots/list refused: {(int)ex.ErrorCode}" }] };
+                    }
                 }
 
                 if (request.Params.Arguments?.TryGetValue("text", out var asked) == true && asked.ValueKind == JsonValueKind.String && asked.GetString() == ReflectCredential)

@@ -11,7 +11,7 @@ namespace Gateway.Proxy.Tests.Mcp;
 /// A real MCP server (the official .NET SDK) whose tools ask the client mid-call, for its model's answer (sampling) or the
 /// person's choice (elicitation), behind <c>/mcp</c>: the request reaches the agent's client on the call's stream,
 /// redacted and under an id of the gateway's own; the client's answer reaches the server on the session that asked, once,
-/// and only from the agent whose call it was.
+/// and only from the agent whose call it was. A request for the client's roots never reaches it.
 /// </summary>
 public sealed class McpServerRequestsTests : IAsyncLifetime
 {
@@ -20,16 +20,18 @@ public sealed class McpServerRequestsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _asking = await McpTestServer.StartAsync((McpTestServer.AskModelTool, "Asks the client's model."), (McpTestServer.AskPersonTool, "Asks the person."));
+        _asking = await McpTestServer.StartAsync((McpTestServer.AskModelTool, "Asks the client's model."), (McpTestServer.AskPersonTool, "Asks the person."),
+            (McpTestServer.AskRootsTool, "Asks the client's roots."));
         _mcp = await McpGateway.StartAsync(text => text
             .Replace("catalog:\n", $$"""
                 catalog:
                   - { name: asking, kind: mcp, action_type: read, target_system: asking, upstream: "{{_asking.Url}}", credential: none }
                   - { name: asking.model, kind: mcp_tool, action_type: read, target_system: asking, connector: asking, mcp_tool: {{McpTestServer.AskModelTool}} }
                   - { name: asking.person, kind: mcp_tool, action_type: read, target_system: asking, connector: asking, mcp_tool: {{McpTestServer.AskPersonTool}} }
+                  - { name: asking.roots, kind: mcp_tool, action_type: read, target_system: asking, connector: asking, mcp_tool: {{McpTestServer.AskRootsTool}} }
 
                 """.Replace("\r", string.Empty), StringComparison.Ordinal)
-            .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: asking.model }\n      - { tool: asking.person }\n", StringComparison.Ordinal));
+            .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: asking.model }\n      - { tool: asking.person }\n      - { tool: asking.roots }\n", StringComparison.Ordinal));
     }
 
     public async Task DisposeAsync()
@@ -80,6 +82,27 @@ public sealed class McpServerRequestsTests : IAsyncLifetime
         var result = await client.CallToolAsync("asking__ask_person");
 
         Assert.Equal("the person chose accept: reports", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+    }
+
+    [Fact]
+    public async Task CallTool_ServerSendsRootsListMidCall_IsNotRelayedToTheClient()
+    {
+        var asked = 0;
+        await using var client = await _mcp.ConnectAsync(handlers: new McpClientHandlers
+        {
+#pragma warning disable MCP9005 // the roots handler: deprecated from 2026-07-28 on, still what a 2025-06-18 server asks for
+            RootsHandler = (_, _) =>
+            {
+                Interlocked.Increment(ref asked);
+                return ValueTask.FromResult(new ListRootsResult { Roots = [new Root { Uri = "file:///home/agent/private", Name = "private" }] });
+            },
+#pragma warning restore MCP9005
+        });
+
+        var result = await client.CallToolAsync("asking__" + McpTestServer.AskRootsTool);
+
+        Assert.Equal("roots/list refused: -32601", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+        Assert.Equal(0, asked);
     }
 
     [Fact]
