@@ -64,6 +64,7 @@ public static class ProblemCodes
     public const string McpServerRequestNotRelayed = "mcp_server_request_not_relayed";
     public const string McpAnswerUnknown = "mcp_answer_unknown";
     public const string McpStreamUnknown = "mcp_stream_unknown";
+    public const string McpSessionNotFound = "mcp_session_not_found";
 
     // A2A (docs/a2a.md): a remote agent's card, skills, tasks and push-notification webhooks.
     public const string A2aUnknownSkill = "a2a_unknown_skill";

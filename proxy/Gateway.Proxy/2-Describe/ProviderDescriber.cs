@@ -12,14 +12,17 @@ namespace Gateway.Proxy.Describe;
 
 /// <summary>
 /// Describe for the provider route (<c>ANY /providers/{connector}/{**path}</c>): reads the raw target strictly
-/// (<see cref="ProviderTarget"/>), refuses method overrides and compressed bodies, and maps the request to its connector
+/// (<see cref="ProviderTarget"/>), refuses method overrides, compressed bodies and, on an MCP server, a session id
+/// not bound to the caller (<see cref="McpSessionBinding"/>), and maps the request to its connector
 /// kind's operation (<see cref="ConnectorType.MatchOperation"/>): a request no operation maps is refused (and recorded),
 /// never forwarded as something else. Its body passes through as the client sent it (<see cref="DescribedAction.PassesBodyThrough"/>).
 /// </summary>
-internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origins) : IRouteDescriber
+internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origins, McpSessionBinding sessions) : IRouteDescriber
 {
     /// <summary>The route kind's name.</summary>
     public const string Kind = ProviderDialect.RouteKind;
+
+    private const string SessionHeader = "Mcp-Session-Id";
 
     private static readonly string[] MethodOverrideHeaders = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"];
 
@@ -74,6 +77,11 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
             return (null, mismatch);
         }
 
+        if (kind.IsMcpServer && SessionRefusal(context.Request.Headers, feature, authenticated.Identity, named.Name) is { } unknownSession)
+        {
+            return (null, unknownSession);
+        }
+
         if (MethodOverrideHeader(context.Request.Headers) is { } overrideHeader)
         {
             return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MethodOverrideRefused, $"Method override headers ({overrideHeader}) are refused; send the real method."));
@@ -100,6 +108,33 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
         }
 
         return (new DescribedAction(tenant, request) { Target = target, Operation = operation, Mcp = described.Mcp, Body = described.Body, CarriesModelRequest = true }, null);
+    }
+
+    /// <summary>
+    /// Null when the request names no session or one bound to this agent at this server (<see cref="McpSessionBinding"/>),
+    /// noted for the forward transforms; otherwise 404 (recorded), what the MCP specification answers for an unknown session.
+    /// </summary>
+    private Refusal? SessionRefusal(IHeaderDictionary headers, GatewayRequestFeature feature, AgentIdentity identity, string connector)
+    {
+        var owner = new McpSessionOwner(identity.Tenant, identity.Agent, connector);
+        string? upstream = null;
+        if (headers[SessionHeader] is { Count: > 0 } presented)
+        {
+            if (presented.Count > 1 || !sessions.TryUnbind(owner, presented[0], out var unbound))
+            {
+                return new Refusal(StatusCodes.Status404NotFound, ProblemCodes.McpSessionNotFound,
+                    $"No such MCP session of this agent at server '{connector}': it was opened for another agent or never given; initialize a new one. Nothing was forwarded.")
+                {
+                    AuditTool = connector,
+                    JsonRpcKeepsStatus = true,
+                };
+            }
+
+            upstream = unbound;
+        }
+
+        feature.Add(new ProviderMcpSession(owner, upstream));
+        return null;
     }
 
     private static string? MethodOverrideHeader(IHeaderDictionary headers)

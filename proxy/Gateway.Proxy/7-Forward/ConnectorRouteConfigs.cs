@@ -60,13 +60,19 @@ internal static class ConnectorRouteConfigs
 
     /// <summary>
     /// The provider route: the agent's request as signed, its answer streamed back with the upstream's headers but its
-    /// cookies: a session the upstream opens is opened for the gateway's credential, not the agent's to hold.
+    /// cookies: a session the upstream opens is opened for the gateway's credential, not the agent's to hold. An MCP
+    /// server's session id is the agent's to hold only bound to it (<see cref="McpSessionTransformExtensions"/>): the
+    /// server sees the connector's credential alone, so it cannot tell one agent's session from another's.
     /// </summary>
-    public static RouteConfig Provider(string clusterId, CatalogEntry entry) =>
-        Sending(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: true), clusterId, entry)
+    public static RouteConfig Provider(string clusterId, CatalogEntry entry)
+    {
+        var mcp = entry.Type().IsMcpServer;
+        var route = Sending(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: true), clusterId, entry)
             .WithTransformResponseHeaderRemove(HeaderNames.SetCookie, ResponseCondition.Always)
-            .WithTransformResponseHeaderRemove("Set-Cookie2", ResponseCondition.Always)
-            .WithTransformProviderBody(entry.Type().IsMcpServer ? SplitValueRedaction.PerEvent : SplitValueRedaction.HoldBack);
+            .WithTransformResponseHeaderRemove("Set-Cookie2", ResponseCondition.Always);
+        return (mcp ? route.WithTransformMcpSessionBinding() : route)
+            .WithTransformProviderBody(mcp ? SplitValueRedaction.PerEvent : SplitValueRedaction.HoldBack);
+    }
 
     /// <summary>The native route: the connector's envelope sent, its answer read whole into a result.</summary>
     public static RouteConfig Native(string clusterId, CatalogEntry entry) =>

@@ -9,5 +9,6 @@ internal static class GatewayTransformFactories
         .AddTransformFactory<CredentialInjectionTransformFactory>()
         .AddTransformFactory<UpstreamEnvelopeTransformFactory>()
         .AddTransformFactory<ProviderBodyTransformFactory>()
+        .AddTransformFactory<McpSessionTransformFactory>()
         .AddTransformFactory<GovernedResultTransformFactory>();
 }

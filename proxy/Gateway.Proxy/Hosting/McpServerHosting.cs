@@ -36,6 +36,7 @@ internal static class McpServerHosting
         services.AddSingleton<McpServerListing>();
         services.AddSingleton<McpSessions>();
         services.AddSingleton<McpOrigins>();
+        services.AddSingleton<McpSessionBinding>();
         services.AddSingleton<McpServerSessionCloser>();
         services.AddSingleton<McpServerRequests>();
         services.AddSingleton<McpCallStreams>();

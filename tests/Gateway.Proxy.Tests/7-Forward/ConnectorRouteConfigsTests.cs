@@ -57,6 +57,7 @@ public sealed class ConnectorRouteConfigsTests : IAsyncDisposable
         services.AddSingleton(new McpServerRequests(_store, Options.Create(new McpEndpointOptions())));
         services.AddSingleton<McpServerToolLists>();
         services.AddSingleton<McpAnswerRelay>();
+        services.AddSingleton<McpSessionBinding>();
         services.AddReverseProxy().AddGatewayTransforms();
         _services = services.BuildServiceProvider();
     }
@@ -164,6 +165,10 @@ public sealed class ConnectorRouteConfigsTests : IAsyncDisposable
         Assert.Equal(SplitValueRedaction.PerEvent, Assert.Single(serverProvider.ResponseTransforms.OfType<ProviderBodyTransform>()).SplitValues);
         Assert.Equal(SplitValueRedaction.HoldBack, Assert.Single(crmProvider.ResponseTransforms.OfType<ProviderBodyTransform>()).SplitValues);
         Assert.Empty(serverProvider.ResponseTransforms.OfType<GovernedResultTransform>());
+        Assert.Single(serverProvider.RequestTransforms.OfType<McpSessionRequestTransform>());
+        Assert.Single(serverProvider.ResponseTransforms.OfType<McpSessionResponseTransform>());
+        Assert.Empty(crmProvider.ResponseTransforms.OfType<McpSessionResponseTransform>());
+        Assert.Empty(server.ResponseTransforms.OfType<McpSessionResponseTransform>());
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Forward;
 
@@ -48,11 +50,13 @@ public sealed class McpToolsListFilterTests : IClassFixture<GovernedGatewayFixtu
     [Fact]
     public async Task Providers_McpResumedStreamReplayingToolsList_ListsOnlyPermittedTools()
     {
-        // GET with the session and Last-Event-ID: the server replays a tools/list answer the POST that asked for it
-        // no longer accompanies; it is filtered exactly as the original was.
+        // GET with the session (the server's "session-1" as the gateway gave it to the demo agent) and Last-Event-ID: the
+        // server replays a tools/list answer the POST that asked for it no longer accompanies; it is filtered exactly as the
+        // original was.
+        var session = _gw.Host.Services.GetRequiredService<McpSessionBinding>().Bind(new McpSessionOwner("demo", "demo-agent", "docs"), "session-1");
         var request = _gw.Agent.Create(HttpMethod.Get, "/providers/docs");
         request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
-        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", "session-1");
+        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", session);
         request.Headers.TryAddWithoutValidation("Last-Event-ID", "3");
         using var response = await _gw.Agent.SendAsync(request);
 

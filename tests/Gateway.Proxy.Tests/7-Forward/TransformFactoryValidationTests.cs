@@ -23,7 +23,7 @@ public sealed class TransformFactoryValidationTests
         ITransformFactory[] factories =
         [
             new HeaderAllowlistTransformFactory(), new CredentialInjectionTransformFactory(), new UpstreamEnvelopeTransformFactory(),
-            new ProviderBodyTransformFactory(), new GovernedResultTransformFactory(),
+            new ProviderBodyTransformFactory(), new GovernedResultTransformFactory(), new McpSessionTransformFactory(),
         ];
 
         foreach (var factory in factories)

@@ -35,6 +35,9 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>Each tools/call: the tool, its arguments, the Authorization header it carried.</summary>
     public ConcurrentQueue<(string Tool, string Arguments, string? Authorization)> Calls { get; } = new();
 
+    /// <summary>Each HTTP request the server received: its method and the <c>Mcp-Session-Id</c> and <c>Last-Event-ID</c> it carried.</summary>
+    public ConcurrentQueue<(string Method, string? SessionId, string? LastEventId)> Requests { get; } = new();
+
     /// <summary>Each resources/read: the URI asked for.</summary>
     public ConcurrentQueue<string> Reads { get; } = new();
 
@@ -307,6 +310,7 @@ public sealed class McpTestServer : IAsyncDisposable
         var app = builder.Build();
         app.Use(async (context, next) =>
         {
+            Requests.Enqueue((context.Request.Method, context.Request.Headers["Mcp-Session-Id"].FirstOrDefault(), context.Request.Headers["Last-Event-ID"].FirstOrDefault()));
             if (HttpMethods.IsPost(context.Request.Method) && !context.Request.Headers.ContainsKey("Mcp-Session-Id"))
             {
                 Interlocked.Increment(ref _initializations);
