@@ -6,7 +6,8 @@ namespace Gateway.Proxy.Describe;
 /// The strict reading of a <c>/providers/{connector}/{rest}</c> request target, taken from the raw
 /// target the agent signed (never from Kestrel's normalised path). Anything that another parser could
 /// read as a different path is refused, not normalised: percent-encoded <c>/</c>, <c>\</c>, <c>.</c> or
-/// <c>%</c> (which covers every deeper encoding), raw <c>\</c>, control characters and NUL, dot segments
+/// <c>%</c> (which covers every deeper encoding), raw <c>\</c> and <c>#</c> (many upstreams end the path there),
+/// control characters and NUL, dot segments
 /// (also <c>..;</c>), empty segments (<c>//</c>), invalid or overlong UTF-8, and over-long targets.
 /// </summary>
 internal sealed class ProviderTarget
@@ -135,9 +136,9 @@ internal sealed class ProviderTarget
                 continue;
             }
 
-            if (c == '\\' || c < 0x20 || c >= 0x7f)
+            if (c is '\\' or '#' || c < 0x20 || c >= 0x7f)
             {
-                problem = "Backslashes, control characters and raw non-ASCII are not accepted in the path.";
+                problem = "Backslashes, '#', control characters and raw non-ASCII are not accepted in the path.";
                 return false;
             }
 

@@ -1,3 +1,4 @@
+using Gateway.Authorization.AccessTokens;
 using Gateway.Policy.Evidence;
 using Gateway.Proxy.A2a;
 using Gateway.Proxy.Describe;
@@ -13,13 +14,19 @@ namespace Gateway.Proxy.Forward;
 internal sealed class A2aCardDestination : ILocalDestination
 {
     private readonly ReceiptKeyRing _keys;
+    private readonly PublicOrigin _origin;
 
-    public A2aCardDestination(ReceiptKeyRing keys) => _keys = keys;
+    public A2aCardDestination(ReceiptKeyRing keys, PublicOrigin origin)
+    {
+        _keys = keys;
+        _origin = origin;
+    }
 
     public Task ServeAsync(HttpContext context, GatewayRequestFeature feature)
     {
         var read = feature.Get<A2aCardRead>();
-        var gatewayUrl = $"{context.Request.Scheme}://{context.Request.Host}/a2a/{Uri.EscapeDataString(read.Agent)}";
+        // The gateway's public origin, never the caller's Host: the card is signed, and a client follows its url.
+        var gatewayUrl = $"{_origin.For(context.Request)}/a2a/{Uri.EscapeDataString(read.Agent)}";
         var served = AgentCardRewriter.Rewrite(read.Card, gatewayUrl, read.AllowedSkills);
         AgentCardSignatures.Sign(served, _keys.Active);
         feature.Add(new LocalAnswer(Results.Text(served.ToJsonString(), "application/json")) { NoStore = true });

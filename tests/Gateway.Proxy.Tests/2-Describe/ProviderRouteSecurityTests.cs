@@ -28,6 +28,8 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
     [InlineData("/providers/crm.read_contact//payments/refunds")]
     [InlineData("/providers/crm.read_contact/%c0%ae%c0%ae/payments/refunds")]
     [InlineData("/providers/crm.read_contact/contacts\\..\\..\\payments\\refunds")]
+    [InlineData("/providers/crm.read_contact/contacts/42#/refunds")]
+    [InlineData("/providers/crm.read_contact/contacts/42#")]
     public async Task Providers_EncodedTraversalWithForgedHost_IsRefusedAndNothingReachesAnUpstream(string rawTarget)
     {
         var before = _gw.Upstream.Received.Count;

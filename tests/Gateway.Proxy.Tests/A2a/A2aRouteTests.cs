@@ -236,6 +236,23 @@ public sealed class A2aRouteTests
     }
 
     [Fact]
+    public async Task AgentCard_ForgedHost_PointsAtTheGatewaysOwnOrigin()
+    {
+        await using var setup = await StartAsync(signed: true);
+        using var plain = await setup.Gateway.Agent.SendAsync(setup.Gateway.Agent.Create(HttpMethod.Get, "/a2a/helper/.well-known/agent-card.json"));
+        var plainUrl = JsonDocument.Parse(await plain.Content.ReadAsStringAsync()).RootElement.GetProperty("url").GetString();
+        using var request = setup.Gateway.Agent.Create(HttpMethod.Get, "/a2a/helper/.well-known/agent-card.json");
+        request.Headers.Host = "evil.example";
+
+        using var response = await setup.Gateway.Agent.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        Assert.DoesNotContain("evil.example", body, StringComparison.Ordinal);
+        Assert.Equal(plainUrl, JsonDocument.Parse(body).RootElement.GetProperty("url").GetString());
+    }
+
+    [Fact]
     public async Task AgentCard_BrokenRemoteSignature_IsRefused()
     {
         await using var setup = await StartAsync(signed: true);
