@@ -37,10 +37,12 @@ internal sealed class TokenBudgets
     /// <summary>
     /// The store key of <paramref name="budget"/> for <paramref name="registeredAgent"/>'s calls of
     /// <paramref name="connector"/>: a budget written for "*" is shared by everyone it covers; one for an agent or
-    /// connector is its own.
+    /// connector is its own. The agent and the connector are length-prefixed: neither id may split the other's text.
     /// </summary>
     public static string KeyFor(TokenBudget budget, string tenant, string registeredAgent, string connector) =>
-        StoreKeys.Budget(tenant, $"{(budget.Agent == "*" ? "*" : registeredAgent)}:{(budget.Connector == "*" ? "*" : connector)}");
+        StoreKeys.Budget(tenant, $"{(budget.Agent == "*" ? "*" : Prefixed(registeredAgent))}:{(budget.Connector == "*" ? "*" : Prefixed(connector))}");
+
+    private static string Prefixed(string id) => id.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + id;
 
     /// <summary>
     /// The reservation of <paramref name="tokens"/> for a call about to be forwarded, or null when no

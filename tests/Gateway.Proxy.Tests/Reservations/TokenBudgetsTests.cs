@@ -27,6 +27,18 @@ public sealed class TokenBudgetsTests : IDisposable
 
     private static readonly (string Tenant, string RegisteredAgent) Caller = ("t1", "agent-a");
 
+    [Fact]
+    public void KeyFor_AgentIdAndConnectorSplittingTheSameText_GiveOtherKeys()
+    {
+        var teamCi = new TokenBudget { Agent = "team:ci", Connector = "openai", Tokens = 100, Window = TimeSpan.FromHours(1) };
+        var team = new TokenBudget { Agent = "team", Connector = "ci:openai", Tokens = 100, Window = TimeSpan.FromHours(1) };
+        var everyone = new TokenBudget { Agent = "*", Connector = "*", Tokens = 100, Window = TimeSpan.FromHours(1) };
+
+        Assert.NotEqual(TokenBudgets.KeyFor(teamCi, "t1", "team:ci", "openai"), TokenBudgets.KeyFor(team, "t1", "team", "ci:openai"));
+        Assert.NotEqual(TokenBudgets.KeyFor(everyone, "t1", "a", "b"), TokenBudgets.KeyFor(teamCi, "t1", "*", "*"));
+        Assert.Equal(TokenBudgets.KeyFor(everyone, "t1", "a", "b"), TokenBudgets.KeyFor(everyone, "t1", "c", "d"));
+    }
+
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly TenantPolicy _tenant;
     private readonly TokenBudgets _budgets;
