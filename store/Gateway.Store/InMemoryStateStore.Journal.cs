@@ -28,7 +28,7 @@ public sealed partial class InMemoryStateStore
         SealWhenGrown();
     }
 
-    /// <summary>Starts a compaction in the background when the journal has grown and none is running.</summary>
+    /// <summary>Starts a compaction in the background when the journal has grown (once the one running ends, if one is).</summary>
     private void CompactWhenGrown()
     {
         if (_journal!.NeedsCompaction)

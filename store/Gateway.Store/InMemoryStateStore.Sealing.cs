@@ -25,7 +25,7 @@ public sealed partial class InMemoryStateStore
     /// <summary>The UTF-8 bytes of log entries held in memory, not yet sealed in their files.</summary>
     internal long UnsealedBytes => Interlocked.Read(ref _tailBytes);
 
-    /// <summary>Starts a sealing in the background when the unsealed entries have grown and none is running.</summary>
+    /// <summary>Starts a sealing in the background when the unsealed entries have grown (once the one running ends, if one is).</summary>
     private void SealWhenGrown()
     {
         if (_logsDirectory is not null && Interlocked.Read(ref _tailBytes) >= _sealThresholdChars)
