@@ -2,7 +2,6 @@
 fail-closed case with its typed error, and waiting on an approval."""
 
 import threading
-import time
 import unittest
 
 from gamut_agent import (
@@ -91,10 +90,12 @@ class GovernedActionTests(unittest.TestCase):
 
     def test_timeout_raises_and_is_not_retried(self):
         before = self.env.count("/crm/contacts/slow")
+        answered = self.env.upstream.slow_answered
         with self.assertRaises(GamutTimeoutError):
             self.gamut.invoke_tool("crm.read_contact", {"id": "slow"}, timeout=0.3)
         eventually(lambda: self.env.count("/crm/contacts/slow") == before + 1, "the one slow call")
-        time.sleep(3.5)  # the slow upstream has answered by now: nothing else came
+        # Once the slow upstream has answered its one call, a retry would have come long before: none did.
+        eventually(lambda: self.env.upstream.slow_answered == answered + 1, "the slow call answered")
         self.assertEqual(self.env.count("/crm/contacts/slow"), before + 1)
 
     def test_stale_credential_raises_authentication_error(self):

@@ -19,6 +19,7 @@ class Upstream:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self._lock = threading.Lock()
+        self.slow_answered = 0
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,6 +39,8 @@ class Upstream:
                     contact = path.rsplit("/", 1)[1]
                     if contact == "slow":
                         time.sleep(3)
+                        with upstream._lock:
+                            upstream.slow_answered += 1
                     self._json(200, {"id": contact, "name": "Dana Example", "order": "A-1001"})
                 elif path == "/payments/refunds":
                     self._json(200, {"refund": "rf_1", "status": "accepted"})

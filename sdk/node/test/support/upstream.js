@@ -47,7 +47,10 @@ export async function startUpstream() {
     requests.push(record);
     if (path.startsWith('/crm/contacts/')) {
       const id = decodeURIComponent(path.split('/').at(-1));
-      if (id === 'slow') await new Promise((r) => setTimeout(r, 3_000));
+      if (id === 'slow') {
+        await new Promise((r) => setTimeout(r, 3_000));
+        record.answered = true;
+      }
       json(res, 200, { id, name: 'Dana Example', order: 'A-1001' });
     } else if (path === '/payments/refunds') {
       json(res, 200, { refund: 'rf_1', status: 'accepted' });

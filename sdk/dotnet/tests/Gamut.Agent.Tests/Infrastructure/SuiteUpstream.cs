@@ -25,6 +25,7 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
 
     private readonly ConcurrentQueue<UpstreamRequest> _requests = new();
     private KestrelUpstream _server = null!;
+    private int _slowAnswered;
 
     public string BaseUrl => _server.BaseUri.AbsoluteUri.TrimEnd('/');
 
@@ -34,6 +35,9 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
     public UpstreamVerifiers? Verifiers { get; set; }
 
     public int Count(string path) => _requests.Count(r => r.Path == path);
+
+    /// <summary>How many calls for the slow contact the upstream has answered (each after 3 s).</summary>
+    public int SlowAnswered => Volatile.Read(ref _slowAnswered);
 
     public static async Task<SuiteUpstream> StartAsync()
     {
@@ -58,6 +62,7 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
             if (id == "slow")
             {
                 await Task.Delay(TimeSpan.FromSeconds(3));
+                Interlocked.Increment(ref _slowAnswered);
             }
 
             await response.WriteAsJsonAsync(new { id, name = "Dana Example", order = "A-1001" });
