@@ -81,4 +81,24 @@ public sealed class JsonTextTests
 
         Assert.Throws<InvalidOperationException>(() => document.RootElement.EnumerateObject().Select(static p => p.Name + p.Value.GetString()).ToList());
     }
+
+    [Theory]
+    [InlineData("""{"a":1,"a":2}""")]
+    [InlineData("""{"a":{"b":1,"b":1}}""")]
+    [InlineData("""{"a":"\ud800"}""")]
+    [InlineData("""[[[1]]]""")]
+    [InlineData("""{"a":""")]
+    public void ParseStrict_RepeatedMemberNotTextTooDeepOrBroken_ThrowsJsonException(string json) =>
+        Assert.ThrowsAny<JsonException>(() => JsonText.ParseStrict(Encoding.UTF8.GetBytes(json), maxDepth: 2));
+
+    [Fact]
+    public void ParseStrict_StrictJson_IsReadableAfterTheBytesAreGone()
+    {
+        var bytes = Encoding.UTF8.GetBytes("""{"a":[1,"\ud83d\ude00"],"b":{"c":null}}""");
+
+        var root = JsonText.ParseStrict(bytes, maxDepth: 3);
+        Array.Clear(bytes);
+
+        Assert.Equal("\U0001F600", root.GetProperty("a")[1].GetString());
+    }
 }

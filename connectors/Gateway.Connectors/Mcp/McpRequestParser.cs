@@ -7,8 +7,8 @@ namespace Gateway.Connectors.Mcp;
 /// <summary>Parses an MCP request body for the transparent route: method, id and tool name of each message (batches too).</summary>
 public static class McpRequestParser
 {
-    /// <summary>The options a body is parsed with: no repeated member (two <c>params.name</c> could be read differently upstream).</summary>
-    public static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+    /// <summary>How deep a message may nest (parsed strictly: no repeated member, as two <c>params.name</c> could be read differently upstream).</summary>
+    public const int MaxDepth = 64;
 
     /// <summary>False (with a reason) when the body is not a JSON-RPC 2.0 message or a non-empty batch of them.</summary>
     public static bool TryParse(ReadOnlySpan<byte> body, [NotNullWhen(true)] out McpRequest? request, [NotNullWhen(false)] out string? error)
@@ -18,9 +18,7 @@ public static class McpRequestParser
         {
             // Whatever the declared content type: a repeated member (two params.name) could be read differently upstream,
             // and a string that is not text (JsonText) cannot be read at all.
-            JsonText.ThrowIfNotText(body);
-            using var document = JsonDocument.Parse(body.ToArray(), Strict);
-            return TryParse(document.RootElement, out request, out error);
+            return TryParse(JsonText.ParseStrict(body, MaxDepth), out request, out error);
         }
         catch (JsonException)
         {
@@ -31,7 +29,7 @@ public static class McpRequestParser
 
     /// <summary>
     /// As <see cref="TryParse(ReadOnlySpan{byte}, out McpRequest?, out string?)"/>, of a body already parsed with
-    /// <see cref="Strict"/> (by a caller that reads more of it than the messages' method, id and tool).
+    /// <see cref="JsonText.ParseStrict"/> (by a caller that reads more of it than the messages' method, id and tool).
     /// </summary>
     public static bool TryParse(JsonElement root, [NotNullWhen(true)] out McpRequest? request, [NotNullWhen(false)] out string? error)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gateway.Policy;
+using Gateway.Policy.Serialization;
 
 namespace Gateway.Connectors.Workspace;
 
@@ -14,87 +15,84 @@ namespace Gateway.Connectors.Workspace;
 /// </summary>
 public static class WorkspacePack
 {
-    private static readonly JsonDocumentOptions Strict = new() { MaxDepth = 64, AllowDuplicateProperties = false };
+    private const int MaxDepth = 64;
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
     /// The pack with only the items <paramref name="clear"/> returns (asked once per distinct set of item classes), and
     /// what was withheld; null when <paramref name="utf8Json"/> is not a workspace pack (not JSON, duplicate member
-    /// names, or no <c>items</c> array), which the caller refuses rather than passes.
+    /// names, a string that is not text, or no <c>items</c> array), which the caller refuses rather than passes.
     /// </summary>
     public static WorkspacePackResult? Filter(ReadOnlyMemory<byte> utf8Json, Func<DataClassSet, WorkspaceItemVerdict> clear)
     {
         ArgumentNullException.ThrowIfNull(clear);
-        JsonDocument document;
+        JsonElement root;
         try
         {
-            // Duplicate member names are refused: two parsers could read two different packs from one body.
-            document = JsonDocument.Parse(utf8Json, Strict);
+            // Duplicate member names are refused (two parsers could read two different packs from one body), and so is a
+            // string that is not text (JsonText), which no item's classes could be read from.
+            root = JsonText.ParseStrict(utf8Json.Span, MaxDepth);
         }
         catch (JsonException)
         {
             return null;
         }
 
-        using (document)
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("items"u8, out var items) || items.ValueKind != JsonValueKind.Array)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("items"u8, out var items) || items.ValueKind != JsonValueKind.Array)
-            {
-                return null;
-            }
+            return null;
+        }
 
-            var verdicts = new Dictionary<DataClassSet, WorkspaceItemVerdict>();
-            var withheld = new Dictionary<(string Reason, DataClassSet Classes), (int Count, WorkspaceItemVerdict? Verdict)>();
-            var buffer = new ArrayBufferWriter<byte>(utf8Json.Length);
-            var returned = 0;
-            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        var verdicts = new Dictionary<DataClassSet, WorkspaceItemVerdict>();
+        var withheld = new Dictionary<(string Reason, DataClassSet Classes), (int Count, WorkspaceItemVerdict? Verdict)>();
+        var buffer = new ArrayBufferWriter<byte>(utf8Json.Length);
+        var returned = 0;
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            foreach (var member in root.EnumerateObject())
             {
-                writer.WriteStartObject();
-                foreach (var member in root.EnumerateObject())
+                if (!member.NameEquals("items"u8))
                 {
-                    if (!member.NameEquals("items"u8))
+                    member.WriteTo(writer);
+                    continue;
+                }
+
+                writer.WriteStartArray("items"u8);
+                foreach (var item in items.EnumerateArray())
+                {
+                    if (LabelsOf(item) is not { } labels)
                     {
-                        member.WriteTo(writer);
+                        Count(withheld, (WithheldItems.UnreadableDataClasses, DataClassSet.None), null);
                         continue;
                     }
 
-                    writer.WriteStartArray("items"u8);
-                    foreach (var item in items.EnumerateArray())
+                    if (!verdicts.TryGetValue(labels, out var verdict))
                     {
-                        if (LabelsOf(item) is not { } labels)
-                        {
-                            Count(withheld, (WithheldItems.UnreadableDataClasses, DataClassSet.None), null);
-                            continue;
-                        }
-
-                        if (!verdicts.TryGetValue(labels, out var verdict))
-                        {
-                            verdict = clear(labels);
-                            verdicts.Add(labels, verdict);
-                        }
-
-                        if (!verdict.Returned)
-                        {
-                            Count(withheld, (WithheldItems.Policy, labels), verdict);
-                            continue;
-                        }
-
-                        item.WriteTo(writer);
-                        returned++;
+                        verdict = clear(labels);
+                        verdicts.Add(labels, verdict);
                     }
 
-                    writer.WriteEndArray();
+                    if (!verdict.Returned)
+                    {
+                        Count(withheld, (WithheldItems.Policy, labels), verdict);
+                        continue;
+                    }
+
+                    item.WriteTo(writer);
+                    returned++;
                 }
 
-                writer.WriteEndObject();
+                writer.WriteEndArray();
             }
 
-            return new WorkspacePackResult(
-                buffer.WrittenSpan.ToArray(),
-                returned,
-                [.. withheld.Select(static w => new WithheldItems(w.Key.Reason, w.Key.Classes, w.Value.Count, w.Value.Verdict?.Decision, w.Value.Verdict?.WhatWouldChange ?? []))]);
+            writer.WriteEndObject();
         }
+
+        return new WorkspacePackResult(
+            buffer.WrittenSpan.ToArray(),
+            returned,
+            [.. withheld.Select(static w => new WithheldItems(w.Key.Reason, w.Key.Classes, w.Value.Count, w.Value.Verdict?.Decision, w.Value.Verdict?.WhatWouldChange ?? []))]);
     }
 
     /// <summary>The classes an item was labelled with: none when it carries no <c>data_classes</c>; null when they cannot be read.</summary>

@@ -37,6 +37,17 @@ public static class JsonText
             path: null, line, position);
     }
 
+    /// <summary>
+    /// The one strict parse of a request body: text (<see cref="ThrowIfNotText"/>), no member repeated (two readers could
+    /// each take another of them), nested at most <paramref name="maxDepth"/> deep. Throws a <see cref="JsonException"/>
+    /// for anything else, which each reader answers as its malformed body.
+    /// </summary>
+    public static JsonElement ParseStrict(ReadOnlySpan<byte> json, int maxDepth)
+    {
+        ThrowIfNotText(json);
+        return JsonElement.Parse(json, new JsonDocumentOptions { MaxDepth = maxDepth, AllowDuplicateProperties = false });
+    }
+
     // The offset of the first byte that is not UTF-8, or of the first escape of a lone surrogate; -1 when there is none.
     // Outside strings a backslash is no JSON at all (the parser refuses it), so every backslash here starts an escape.
     private static int FirstFault(ReadOnlySpan<byte> json, out bool surrogate)

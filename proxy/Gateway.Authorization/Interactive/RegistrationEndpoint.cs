@@ -55,15 +55,14 @@ internal sealed partial class RegistrationEndpoint
         JsonElement metadata;
         try
         {
-            // The body whole (its Content-Length is at most MaxBodyBytes), text (JsonText) and then JSON.
+            // The body whole (its Content-Length is at most MaxBodyBytes), parsed strictly (JsonText): text, no member repeated.
             var body = new byte[(int)context.Request.ContentLength.Value];
             await context.Request.Body.ReadExactlyAsync(body, context.RequestAborted).ConfigureAwait(false);
-            JsonText.ThrowIfNotText(body);
-            metadata = JsonElement.Parse(body);
+            metadata = JsonText.ParseStrict(body, maxDepth: 64);
         }
         catch (Exception ex) when (ex is JsonException or EndOfStreamException)
         {
-            return Refuse("invalid_client_metadata", "The body is not JSON.");
+            return Refuse("invalid_client_metadata", "The body is not JSON, or repeats a member.");
         }
 
         if (metadata.ValueKind != JsonValueKind.Object)

@@ -21,13 +21,11 @@ internal static partial class DelegationRequestReader
     {
         try
         {
-            JsonText.ThrowIfNotText(body);
-            using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
-            return Read(document.RootElement);
+            return Read(JsonText.ParseStrict(body, maxDepth: 16));
         }
         catch (JsonException)
         {
-            return (null, "The body is not JSON.");
+            return (null, "The body is not JSON, or repeats a member.");
         }
     }
 

@@ -7,7 +7,7 @@ using Gateway.Proxy.Refusals;
 namespace Gateway.Proxy.Describe;
 
 /// <summary>
-/// Reads the body of a <c>POST /mcp</c> once, strictly (no repeated member, <see cref="McpRequestParser.Strict"/>), into its
+/// Reads the body of a <c>POST /mcp</c> once, strictly (no repeated member, <see cref="JsonText.ParseStrict"/>), into its
 /// <see cref="McpMessage"/>: one JSON-RPC 2.0 message. Not JSON-RPC is 400 <c>malformed_body</c>, and so is a batch (the MCP
 /// specification removed them). Any other method has no body to read.
 /// </summary>
@@ -23,9 +23,7 @@ internal static class McpMessageReader
         JsonElement root;
         try
         {
-            JsonText.ThrowIfNotText(body.Span);
-            using var document = JsonDocument.Parse(body, McpRequestParser.Strict);
-            root = document.RootElement.Clone();
+            root = JsonText.ParseStrict(body.Span, McpRequestParser.MaxDepth);
         }
         catch (JsonException)
         {

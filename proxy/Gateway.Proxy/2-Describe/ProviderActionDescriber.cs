@@ -72,9 +72,7 @@ internal static class ProviderActionDescriber
     {
         try
         {
-            JsonText.ThrowIfNotText(body.Span);
-            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-            read = document.RootElement.Clone();
+            read = JsonText.ParseStrict(body.Span, maxDepth: 64);
             return true;
         }
         catch (JsonException)

@@ -32,88 +32,80 @@ internal static class RunRequestReader
             return (new RunStartRequest(null, null, null), null);
         }
 
-        if (Parse(body, out var error) is not { } document)
+        if (Parse(body, out var error) is not { } root)
         {
             return (null, error);
         }
 
-        using (document)
+        string? framework = null, purpose = null, parent = null;
+        foreach (var member in root.EnumerateObject())
         {
-            string? framework = null, purpose = null, parent = null;
-            foreach (var member in document.RootElement.EnumerateObject())
+            error = member.Name switch
             {
-                error = member.Name switch
-                {
-                    "framework" => Text(member.Value, "framework", MaxFrameworkLength, out framework),
-                    "purpose" => Text(member.Value, "purpose", MaxPurposeLength, out purpose),
-                    "parent_run" => member.Value.ValueKind == JsonValueKind.String && RunIds.IsValid(member.Value.GetString())
-                        ? Set(out parent, member.Value.GetString())
-                        : $"parent_run must be a run id ({RunIds.Prefix} followed by 32 lowercase hex characters).",
-                    _ => $"Unknown member '{member.Name}'.",
-                };
-                if (error is not null)
-                {
-                    return (null, error);
-                }
+                "framework" => Text(member.Value, "framework", MaxFrameworkLength, out framework),
+                "purpose" => Text(member.Value, "purpose", MaxPurposeLength, out purpose),
+                "parent_run" => member.Value.ValueKind == JsonValueKind.String && RunIds.IsValid(member.Value.GetString())
+                    ? Set(out parent, member.Value.GetString())
+                    : $"parent_run must be a run id ({RunIds.Prefix} followed by 32 lowercase hex characters).",
+                _ => $"Unknown member '{member.Name}'.",
+            };
+            if (error is not null)
+            {
+                return (null, error);
             }
-
-            return (new RunStartRequest(framework, purpose, parent), null);
         }
+
+        return (new RunStartRequest(framework, purpose, parent), null);
     }
 
     /// <summary><c>{"type", "name"?, "detail"?}</c>: type one of <see cref="EventTypes"/>, detail a JSON object.</summary>
     public static (RunEventRequest? Request, string? Error) ReadEvent(ReadOnlySpan<byte> body)
     {
-        if (Parse(body, out var error) is not { } document)
+        if (Parse(body, out var error) is not { } root)
         {
             return (null, error);
         }
 
-        using (document)
+        string? type = null, name = null;
+        JsonElement? detail = null;
+        foreach (var member in root.EnumerateObject())
         {
-            string? type = null, name = null;
-            JsonElement? detail = null;
-            foreach (var member in document.RootElement.EnumerateObject())
+            error = member.Name switch
             {
-                error = member.Name switch
-                {
-                    "type" => member.Value.ValueKind == JsonValueKind.String && EventTypes.Contains(member.Value.GetString())
-                        ? Set(out type, member.Value.GetString())
-                        : "type must be one of: " + string.Join(", ", EventTypes) + ".",
-                    "name" => Text(member.Value, "name", MaxNameLength, out name),
-                    "detail" => member.Value.ValueKind == JsonValueKind.Object
-                        ? Set(out detail, member.Value.Clone())
-                        : "detail must be a JSON object.",
-                    _ => $"Unknown member '{member.Name}'.",
-                };
-                if (error is not null)
-                {
-                    return (null, error);
-                }
+                "type" => member.Value.ValueKind == JsonValueKind.String && EventTypes.Contains(member.Value.GetString())
+                    ? Set(out type, member.Value.GetString())
+                    : "type must be one of: " + string.Join(", ", EventTypes) + ".",
+                "name" => Text(member.Value, "name", MaxNameLength, out name),
+                "detail" => member.Value.ValueKind == JsonValueKind.Object
+                    ? Set(out detail, member.Value.Clone())
+                    : "detail must be a JSON object.",
+                _ => $"Unknown member '{member.Name}'.",
+            };
+            if (error is not null)
+            {
+                return (null, error);
             }
-
-            return type is null ? (null, "type is required.") : (new RunEventRequest(type, name, detail), null);
         }
+
+        return type is null ? (null, "type is required.") : (new RunEventRequest(type, name, detail), null);
     }
 
-    private static JsonDocument? Parse(ReadOnlySpan<byte> body, out string? error)
+    private static JsonElement? Parse(ReadOnlySpan<byte> body, out string? error)
     {
         try
         {
-            JsonText.ThrowIfNotText(body);
-            var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            var root = JsonText.ParseStrict(body, maxDepth: 32);
+            if (root.ValueKind == JsonValueKind.Object)
             {
                 error = null;
-                return document;
+                return root;
             }
 
-            document.Dispose();
             error = "The body must be a JSON object.";
         }
         catch (JsonException)
         {
-            error = "The body is not JSON.";
+            error = "The body is not JSON, or repeats a member.";
         }
 
         return null;

@@ -64,9 +64,7 @@ internal static class A2aRequestReader
         JsonElement root;
         try
         {
-            JsonText.ThrowIfNotText(body.Span);
-            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-            root = document.RootElement.Clone();
+            root = JsonText.ParseStrict(body.Span, maxDepth: 64);
         }
         catch (JsonException)
         {

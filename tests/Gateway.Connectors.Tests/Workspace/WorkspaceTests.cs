@@ -150,6 +150,7 @@ public sealed class WorkspaceTests
     [InlineData("""{"items":{"a":1}}""")]
     [InlineData("""{"items":[],"items":[{"name":"hidden","data_classes":["top_secret"]}]}""")]
     [InlineData("""{"items":[{"name":"x","data_classes":["pii"],"data_classes":[]}]}""")]
+    [InlineData("""{"items":[{"name":"x","data_classes":["\ud800"]}]}""")]
     public void Filter_NotAPack_IsNull(string body) =>
         Assert.Null(WorkspacePack.Filter(Encoding.UTF8.GetBytes(body), _ => new WorkspaceItemVerdict(true, DecisionKind.Allow, [])));
 }

@@ -188,6 +188,8 @@ public sealed class DelegationTests : IAsyncLifetime
     [InlineData("""{"name":"x","permissions":[{"tool":"crm.read_contact"}],"ttl_seconds":0}""", "ttl_seconds")]
     [InlineData("""{"name":"x","permissions":[{"tool":"crm.read_contact"}],"atf_level":"L9"}""", "atf_level must be one of")]
     [InlineData("""{"name":"x","permissions":[{"tool":"crm.read_contact"}],"extra":1}""", "Unknown member 'extra'")]
+    [InlineData("""{"name":"x","permissions":[{"tool":"crm.read_contact"}],"permissions":[{"tool":"shell.exec"}]}""", "repeats a member")]
+    [InlineData("""{"name":"x","permissions":[{"tool":"crm.read_contact","tool":"shell.exec"}]}""", "repeats a member")]
     public async Task Delegate_MalformedGrant_Is400SayingWhat(string grant, string detail)
     {
         using var response = await DelegationCalls.RequestAsync(_gw.Agent, grant);

@@ -165,6 +165,7 @@ public sealed partial class RunTests : IAsyncLifetime
     [InlineData("""{"framework":"x","color":"red"}""")]
     [InlineData("""{"parent_run":"run-42"}""")]
     [InlineData("""{"purpose":""}""")]
+    [InlineData("""{"purpose":"a","purpose":"b"}""")]
     public async Task StartRun_MalformedBody_IsRefused(string body)
     {
         using var response = await _gw.Agent.PostJsonAsync("/v1/runs", body);

@@ -47,6 +47,7 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
     [InlineData("""{"redirect_uris":["http://ide.example/cb"]}""", "invalid_redirect_uri")]
     [InlineData("""{"redirect_uris":[]}""", "invalid_redirect_uri")]
     [InlineData("""{"redirect_uris":["http://127.0.0.1/cb"],"grant_types":["client_credentials"]}""", "invalid_client_metadata")]
+    [InlineData("""{"redirect_uris":["http://127.0.0.1/cb"],"redirect_uris":["http://127.0.0.1/other"]}""", "invalid_client_metadata")]
     public async Task Register_MetadataTheGatewayDoesNotServe_IsRefused(string body, string error)
     {
         var (status, json) = await RegisterAsync(body);
