@@ -89,9 +89,16 @@ public static class McpRequestParser
             method = m.GetString();
         }
 
+        // MCP's ids are strings or integers: any other (1.5, 1e400, an object) is no id a server or the gateway can answer.
         string? id = null;
-        if (element.TryGetProperty("id", out var i) && i.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+        if (element.TryGetProperty("id", out var i) && i.ValueKind != JsonValueKind.Null)
         {
+            if (i.ValueKind != JsonValueKind.String && !(i.ValueKind == JsonValueKind.Number && i.TryGetInt64(out _)))
+            {
+                error = "id must be a string or an integer.";
+                return false;
+            }
+
             id = i.GetRawText();
         }
 

@@ -50,6 +50,10 @@ public sealed class McpMessageReaderTests
     [InlineData("""{"jsonrpc":"1.0","id":1,"method":"ping"}""", "The body is not a JSON-RPC message: not a JSON-RPC 2.0 message.")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"\ud800"}}""", "The body is not a JSON-RPC message: the body is not JSON, or repeats a member.")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"\udc00"}""", "The body is not a JSON-RPC message: the body is not JSON, or repeats a member.")]
+    [InlineData("""{"jsonrpc":"2.0","id":1e400,"method":"ping"}""", "The body is not a JSON-RPC message: id must be a string or an integer.")]
+    [InlineData("""{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"notes__find"}}""", "The body is not a JSON-RPC message: id must be a string or an integer.")]
+    [InlineData("""{"jsonrpc":"2.0","id":{"a":1},"method":"tools/call","params":{"name":"notes__find"}}""", "The body is not a JSON-RPC message: id must be a string or an integer.")]
+    [InlineData("""{"jsonrpc":"2.0","id":true,"result":{}}""", "The body is not a JSON-RPC message: id must be a string or an integer.")]
     [InlineData("""[{"jsonrpc":"2.0","id":1,"method":"ping"}]""", "JSON-RPC batches are not accepted on /mcp (the MCP specification removed them); send one message per request.")]
     public void Read_NotOneJsonRpcMessage_IsMalformedBody(string body, string detail)
     {
