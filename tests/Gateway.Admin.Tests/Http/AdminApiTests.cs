@@ -140,12 +140,14 @@ public sealed partial class AdminApiTests : IAsyncLifetime
         await AssertProblemAsync(await admin.GetAsync($"/admin/v1/tenants/{_tenant}/credentials"), HttpStatusCode.NotImplemented, "credentials_not_configured");
     }
 
-    [Fact]
-    public async Task IssueToken_MalformedBody_Is400InvalidBody()
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("""{"name":"ci","roles":["auditor"],"roles":["admin"]}""")]
+    public async Task IssueToken_MalformedBody_Is400InvalidBody(string body)
     {
         using var admin = _host.Client(AdminTestServices.BootstrapToken);
 
-        using var content = new StringContent("{not json", System.Text.Encoding.UTF8, "application/json");
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         await AssertProblemAsync(await admin.PostAsync("/admin/v1/tokens", content), HttpStatusCode.BadRequest, "invalid_body");
     }
 
