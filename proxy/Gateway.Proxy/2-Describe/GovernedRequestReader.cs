@@ -357,16 +357,24 @@ internal static class GovernedRequestReader
     }
 
     private static Result CheckArgs(ActionRequest request) =>
-        request.Tool.Length > MaxToolLength
-            ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"The member 'tool' is longer than {MaxToolLength} characters: no catalog name is.")
-            : request.Tool.AsSpan().ContainsAny(ControlCharacters)
-            ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'tool' holds a control character: no catalog name does.")
+        CheckName(request, "tool") is { Refusal: not null } refused
+            ? refused
             : request.Args.ValueKind is JsonValueKind.Undefined or JsonValueKind.Object
             ? Result.Ok(request)
             : Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'args' must be a JSON object.");
 
+    // The catalog name an action is decided and recorded under (a tool, a model connector, a context scope): no longer
+    // than any catalog name and free of control characters, so that nothing written where it is recorded can forge a line.
+    private static Result CheckName(ActionRequest request, string member) =>
+        request.Tool.Length > MaxToolLength
+            ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"The member '{member}' is longer than {MaxToolLength} characters: no catalog name is.")
+            : request.Tool.AsSpan().ContainsAny(ControlCharacters)
+            ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"The member '{member}' holds a control character: no catalog name does.")
+            : Result.Ok(request);
+
     private static Result ReadEnvelope(JsonElement root, string[] allowed, Func<JsonElement, Result> read)
     {
+        // The member that names the catalog entry: the first allowed one (connector or scope).
         foreach (var member in root.EnumerateObject())
         {
             if (Array.IndexOf(allowed, member.Name) < 0)
@@ -375,7 +383,8 @@ internal static class GovernedRequestReader
             }
         }
 
-        return read(root) with { Body = root };
+        var result = read(root);
+        return (result.Request is { } request ? CheckName(request, allowed[0]) : result) with { Body = root };
     }
 
     private static string? OptionalString(JsonElement root, string name) =>

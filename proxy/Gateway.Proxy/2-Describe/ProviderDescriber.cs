@@ -77,6 +77,17 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
             return (null, mismatch);
         }
 
+        if (rpc is { IsBatch: true } && McpMirroredHeaders.CheckBatch(context.Request.Headers, named.Name) is { } batchMismatch)
+        {
+            return (null, batchMismatch);
+        }
+
+        if (kind.IsMcpServer && body.IsEmpty && HttpMethods.IsPost(context.Request.Method))
+        {
+            // A POST carries one JSON-RPC message; only the GET of the event stream and the DELETE of a session have no body.
+            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "A POST to an MCP server carries a JSON-RPC message; this one has no body."));
+        }
+
         if (kind.IsMcpServer && SessionRefusal(context.Request.Headers, feature, authenticated.Identity, named.Name) is { } unknownSession)
         {
             return (null, unknownSession);

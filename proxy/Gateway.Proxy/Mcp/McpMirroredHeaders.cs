@@ -54,6 +54,19 @@ internal static class McpMirroredHeaders
             : Mismatch($"The {NameHeader} header does not name the body's target (params.name, or params.uri of resources/read).", auditTool);
     }
 
+    /// <summary>
+    /// A refusal for a JSON-RPC batch (which older revisions allow on the per-server route) sent with a mirrored header, or
+    /// at a revision that requires them: a batch has no one method or target for a header to mirror, so a router reading
+    /// the headers would be shown another action than the ones decided. Null when neither.
+    /// </summary>
+    public static Refusal? CheckBatch(IHeaderDictionary headers, string auditTool)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        return headers.ContainsKey(MethodHeader) || headers.ContainsKey(NameHeader) || RequiresName(headers)
+            ? Mismatch($"A JSON-RPC batch has no one method or target for the {MethodHeader} and {NameHeader} headers to mirror; send one message per request.", auditTool)
+            : null;
+    }
+
     /// <summary>Whether the request speaks a revision that requires <c>Mcp-Name</c>: its <c>MCP-Protocol-Version</c> is a date from <see cref="McpProtocolVersions.PerRequest"/> on.</summary>
     private static bool RequiresName(IHeaderDictionary headers) =>
         headers[McpProtocolVersions.Header] is { Count: 1 } version && Trim(version[0]) is { Length: 10 } date && date[4] == '-' && date[7] == '-'

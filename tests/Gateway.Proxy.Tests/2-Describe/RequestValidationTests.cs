@@ -119,6 +119,21 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
         Assert.Single(_gw.Upstream.To("/crm/contacts/" + id));
     }
 
+    [Theory]
+    [InlineData("/v1/actions/model", """{"connector":"openai\r\u001b[2Kaudit tool=refund decision=allow","request":{"model":"gpt-4o-mini"}}""")]
+    [InlineData("/v1/actions/context", """{"scope":"docs\naudit forged line","query":"q","max_bytes":100}""")]
+    [InlineData("/v1/actions/writeback", """{"scope":"ws\u0000","name":"n","content":"c"}""")]
+    public async Task NativeAction_CatalogNameWithAControlCharacter_Returns400AndTheUpstreamReceivesNothing(string route, string body)
+    {
+        await AssertRefusedAsync(route, body, HttpStatusCode.BadRequest, "malformed_body");
+    }
+
+    [Fact]
+    public async Task ModelAction_ConnectorLongerThanAnyCatalogName_Returns400()
+    {
+        await AssertRefusedAsync("/v1/actions/model", "{\"connector\":\"" + new string('m', 257) + "\",\"request\":{}}", HttpStatusCode.BadRequest, "malformed_body");
+    }
+
     [Fact]
     public async Task InvokeTool_MissingPathArgument_Returns400AndTheUpstreamReceivesNothing()
     {

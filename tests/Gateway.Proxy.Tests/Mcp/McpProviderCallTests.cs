@@ -96,6 +96,28 @@ public sealed class McpProviderCallTests : IAsyncLifetime
         Assert.Empty(_mcp.Files.Calls);
     }
 
+    [Theory]
+    [InlineData("Mcp-Method", "tools/call")]
+    [InlineData("Mcp-Name", "delete_repo")]
+    [InlineData("MCP-Protocol-Version", "2026-07-28")]
+    public async Task ProvidersCall_BatchWithAMirroredHeaderOrAtTheRevisionThatNeedsThem_IsRefusedAsAHeaderMismatch(string header, string value)
+    {
+        var (status, body, _) = await PostAsync("""[{"jsonrpc":"2.0","id":1,"method":"tools/list"}]""", headers: [new(header, value)]);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("mcp_header_mismatch", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProvidersCall_PostWithoutABody_IsRefusedAsMalformed()
+    {
+        var (status, body, _) = await PostAsync(string.Empty);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("malformed_body", body, StringComparison.Ordinal);
+        Assert.Empty(_mcp.Files.Calls);
+    }
+
     /// <summary>Sends the same read on /providers/files and on /mcp: both are blocked, and the per-server one is recorded so.</summary>
     private async Task AssertBlockedOnBothRoutesAsync(string onProvider, string onMcp)
     {
@@ -107,12 +129,17 @@ public sealed class McpProviderCallTests : IAsyncLifetime
         Assert.Contains(await _mcp.Gateway.AuditRecordsAsync(requestId), r => r.GetProperty("decision").GetString() == "block");
     }
 
-    private async Task<(HttpStatusCode Status, string Body, string RequestId)> PostAsync(string json, string contentType = "application/json")
+    private async Task<(HttpStatusCode Status, string Body, string RequestId)> PostAsync(string json, string contentType = "application/json", KeyValuePair<string, string>[]? headers = null)
     {
         using var http = _mcp.SignedHttp();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/providers/files") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(json)) };
         request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        foreach (var (name, value) in headers ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
         using var response = await http.SendAsync(request);
         var requestId = response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.Single() : string.Empty;
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), requestId);
