@@ -34,6 +34,12 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.PathBase + context.Request.Path + context.Request.QueryString).ToString();
         if (!ProviderTarget.TryParse(rawTarget, out var target, out var notCanonical))
         {
+            // Said in the dialect the decoded path presumes: an OpenAI client sending a doubled slash reads an OpenAI error.
+            if (ProviderDialect.TryPresumeFromPath(context.Request, out var presumed))
+            {
+                feature.Dialect = presumed;
+            }
+
             return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.PathNotCanonical, notCanonical + " Send the path exactly as the provider documents it."));
         }
 

@@ -5,6 +5,9 @@ namespace Gateway.Proxy.Configuration;
 /// <summary>Collects every problem with <see cref="GatewayOptions"/> so one start-up failure names them all.</summary>
 internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
+    /// <summary>Kestrel's default limit on a request body (30,000,000 bytes), which the gateway does not raise.</summary>
+    public const long KestrelMaxRequestBodyBytes = 30_000_000;
+
     /// <summary>What a nonce must outlive beyond the timestamp window (clock reads and store expiry are not instantaneous).</summary>
     public static readonly TimeSpan NonceLifetimeMargin = TimeSpan.FromSeconds(5);
 
@@ -44,9 +47,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 + $"{NonceLifetimeMargin.TotalSeconds:0} s, or a nonce could be forgotten while its timestamp is still accepted.");
         }
 
-        if (options.Limits.MaxRequestBodyBytes is <= 0 or > 64 * 1024 * 1024)
+        if (options.Limits.MaxRequestBodyBytes is <= 0 or > KestrelMaxRequestBodyBytes)
         {
-            errors.Add("Gateway:Limits:MaxRequestBodyBytes must be between 1 byte and 64 MiB.");
+            // Above Kestrel's own limit a body would be cut off by Kestrel, and refused naming a limit it did not exceed.
+            errors.Add($"Gateway:Limits:MaxRequestBodyBytes must be between 1 byte and {KestrelMaxRequestBodyBytes:N0} bytes (Kestrel's own limit).");
         }
 
         if (options.Limits.BodyReadTimeout <= TimeSpan.Zero)

@@ -42,13 +42,28 @@ internal static class ProviderDialect
             return;
         }
 
-        // The segments after the connector's name, as routing decoded them: enough to tell an OpenAI operation's path.
-        var path = context.Request.Path.Value ?? string.Empty;
+        if (TryPresumeFromPath(context.Request, out var dialect))
+        {
+            feature.Dialect = dialect;
+        }
+    }
+
+    /// <summary>
+    /// The dialect of a provider-route request from its path as routing decoded it (the segments after the connector's
+    /// name: enough to tell an OpenAI operation's path), for a request whose raw target could not be read strictly.
+    /// </summary>
+    public static bool TryPresumeFromPath(HttpRequest request, out RefusalDialect dialect)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var path = request.Path.Value ?? string.Empty;
         if (path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
             && path.IndexOf('/', Prefix.Length) is var afterConnector and > 0)
         {
-            var segments = path[(afterConnector + 1)..].Split('/', StringSplitOptions.RemoveEmptyEntries);
-            feature.Dialect = Presume(context.Request.Method, segments);
+            dialect = Presume(request.Method, path[(afterConnector + 1)..].Split('/', StringSplitOptions.RemoveEmptyEntries));
+            return true;
         }
+
+        dialect = RefusalDialect.Problem;
+        return false;
     }
 }

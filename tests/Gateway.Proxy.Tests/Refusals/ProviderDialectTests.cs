@@ -44,6 +44,19 @@ public sealed class ProviderDialectTests : IClassFixture<GovernedGatewayFixture>
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "missing_header");
     }
 
+    [Theory]
+    [InlineData("/providers/openai//chat/completions")]
+    [InlineData("/providers/openai/v1/../chat/completions")]
+    public async Task Providers_OpenAIOperationPathNotCanonical_IsRefusedAsAnOpenAIError(string rawTarget)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.CreateRaw(HttpMethod.Post, rawTarget, Chat));
+
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.BadRequest, "path_not_canonical");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
     [Fact]
     public async Task Providers_BodyOverTheGatewaysLimit_Is413AsAnOpenAIError()
     {
