@@ -10,6 +10,9 @@ public static class StoreKeys
 {
     public const string Prefix = "gw:";
 
+    /// <summary>A part of a key (or of an envelope's associated data) as its length, a colon, then itself: no part can split another.</summary>
+    public static string LengthPrefixed(string part) => string.Create(CultureInfo.InvariantCulture, $"{part.Length}:{part}");
+
     public static string Nonce(string tenant, string agent, string nonce) => NonceRecord(tenant, NonceName(agent, nonce));
 
     /// <summary>A nonce's name in its tenant (<see cref="NonceRecord"/>): the agent that sent it, then the nonce.</summary>

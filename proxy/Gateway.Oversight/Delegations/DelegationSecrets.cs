@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Gateway.Connectors.Vault;
+using Gateway.Store;
 
 namespace Gateway.Oversight.Delegations;
 
@@ -42,5 +43,5 @@ public static class DelegationSecrets
         }
     }
 
-    private static string Context(string tenant, string child) => $"delegation:{tenant.Length}:{tenant}:{child.Length}:{child}";
+    private static string Context(string tenant, string child) => "delegation:" + StoreKeys.LengthPrefixed(tenant) + ":" + StoreKeys.LengthPrefixed(child);
 }

@@ -63,7 +63,7 @@ internal sealed class AdmissionKeys
                 RateLimitScope.Tenant => ("tenant", "tenant"),
                 RateLimitScope.Agent => ("agent", "agent:" + agent),
                 // The agent's id length-prefixed: an id may hold ':' (team, team:ci), a tool name too.
-                _ => ("tool", "tool:" + (limit.Agent is null ? "*" : agent.Length + ":" + agent) + ":" + (limit.Tool ?? counted)),
+                _ => ("tool", "tool:" + (limit.Agent is null ? "*" : StoreKeys.LengthPrefixed(agent)) + ":" + (limit.Tool ?? counted)),
             };
             windows.Add(new RateLimitWindow(StoreKeys.RateLimit(tenantId, key + ":" + (long)limit.Window.TotalMilliseconds + ":" + limit.Limit), limit.Limit, limit.Window));
             scopes.Add(scope);

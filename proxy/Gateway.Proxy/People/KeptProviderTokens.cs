@@ -196,7 +196,7 @@ internal sealed partial class KeptProviderTokens
 
     /// <summary>The envelope's associated data: the ciphertext decrypts only for its own tenant, person issuer and subject.</summary>
     private static string Context(string tenant, string issuer, string subject) =>
-        "provider-token:" + tenant.Length + ":" + tenant + issuer.Length + ":" + issuer + subject.Length + ":" + subject;
+        "provider-token:" + StoreKeys.LengthPrefixed(tenant) + StoreKeys.LengthPrefixed(issuer) + StoreKeys.LengthPrefixed(subject);
 
     [LoggerMessage(EventId = 3331, Level = LogLevel.Warning, Message = "A person's kept provider token for tenant {Tenant} cannot be read ({Reason}); the person is asked to link")]
     private static partial void LogUnreadable(ILogger logger, string tenant, string reason);

@@ -40,9 +40,7 @@ internal sealed class TokenBudgets
     /// connector is its own. The agent and the connector are length-prefixed: neither id may split the other's text.
     /// </summary>
     public static string KeyFor(TokenBudget budget, string tenant, string registeredAgent, string connector) =>
-        StoreKeys.Budget(tenant, $"{(budget.Agent == "*" ? "*" : Prefixed(registeredAgent))}:{(budget.Connector == "*" ? "*" : Prefixed(connector))}");
-
-    private static string Prefixed(string id) => id.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + id;
+        StoreKeys.Budget(tenant, $"{(budget.Agent == "*" ? "*" : StoreKeys.LengthPrefixed(registeredAgent))}:{(budget.Connector == "*" ? "*" : StoreKeys.LengthPrefixed(connector))}");
 
     /// <summary>
     /// The reservation of <paramref name="tokens"/> for a call about to be forwarded, or null when no

@@ -14,13 +14,13 @@ internal sealed record LinkedAccountKey(string Tenant, string PersonIssuer, stri
     public string RefreshLeaseKey => $"{StoreKeys.Prefix}{{{Tenant}}}:linked-refresh:{Digest}";
 
     /// <summary>The envelope's associated data: a link's ciphertext decrypts only under its own tenant, person and connector.</summary>
-    public string EnvelopeContext => "linked-account:" + Length(Tenant) + Length(PersonIssuer) + Length(PersonSubject) + Length(Connector);
+    public string EnvelopeContext => "linked-account:" + StoreKeys.LengthPrefixed(Tenant) + IndexMember;
 
     /// <summary>The index of the tenant's links: a set of <see cref="IndexMember"/>s.</summary>
     public static string IndexKey(string tenant) => $"{StoreKeys.Prefix}{{{tenant}}}:linked-index";
 
     /// <summary>This key as a member of <see cref="IndexKey"/> (length-prefixed, so unambiguous).</summary>
-    public string IndexMember => Length(PersonIssuer) + Length(PersonSubject) + Length(Connector);
+    public string IndexMember => StoreKeys.LengthPrefixed(PersonIssuer) + StoreKeys.LengthPrefixed(PersonSubject) + StoreKeys.LengthPrefixed(Connector);
 
     /// <summary>The key an index member names, or null when it is not one.</summary>
     public static LinkedAccountKey? FromIndexMember(string tenant, string member)
@@ -43,6 +43,4 @@ internal sealed record LinkedAccountKey(string Tenant, string PersonIssuer, stri
     }
 
     private string Digest => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(IndexMember)));
-
-    private static string Length(string value) => value.Length + ":" + value;
 }
