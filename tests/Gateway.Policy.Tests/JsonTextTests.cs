@@ -101,4 +101,13 @@ public sealed class JsonTextTests
 
         Assert.Equal("\U0001F600", root.GetProperty("a")[1].GetString());
     }
+
+    [Fact]
+    public void ParseStrict_NoDepthNamed_TakesRequestBodyDepthAndNoMore()
+    {
+        static byte[] Nested(int depth) => Encoding.UTF8.GetBytes(new string('[', depth) + new string(']', depth));
+
+        Assert.Equal(JsonValueKind.Array, JsonText.ParseStrict(Nested(JsonText.RequestBodyDepth)).ValueKind);
+        Assert.ThrowsAny<JsonException>(() => JsonText.ParseStrict(Nested(JsonText.RequestBodyDepth + 1)));
+    }
 }

@@ -7,9 +7,6 @@ namespace Gateway.Connectors.Mcp;
 /// <summary>Parses an MCP request body for the transparent route: method, id and tool name of each message (batches too).</summary>
 public static class McpRequestParser
 {
-    /// <summary>How deep a message may nest (parsed strictly: no repeated member, as two <c>params.name</c> could be read differently upstream).</summary>
-    public const int MaxDepth = 64;
-
     /// <summary>False (with a reason) when the body is not a JSON-RPC 2.0 message or a non-empty batch of them.</summary>
     public static bool TryParse(ReadOnlySpan<byte> body, [NotNullWhen(true)] out McpRequest? request, [NotNullWhen(false)] out string? error)
     {
@@ -18,7 +15,7 @@ public static class McpRequestParser
         {
             // Whatever the declared content type: a repeated member (two params.name) could be read differently upstream,
             // and a string that is not text (JsonText) cannot be read at all.
-            return TryParse(JsonText.ParseStrict(body, MaxDepth), out request, out error);
+            return TryParse(JsonText.ParseStrict(body), out request, out error);
         }
         catch (JsonException)
         {

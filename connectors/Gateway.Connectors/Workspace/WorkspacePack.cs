@@ -15,7 +15,6 @@ namespace Gateway.Connectors.Workspace;
 /// </summary>
 public static class WorkspacePack
 {
-    private const int MaxDepth = 64;
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
@@ -31,7 +30,7 @@ public static class WorkspacePack
         {
             // Duplicate member names are refused (two parsers could read two different packs from one body), and so is a
             // string that is not text (JsonText), which no item's classes could be read from.
-            root = JsonText.ParseStrict(utf8Json.Span, MaxDepth);
+            root = JsonText.ParseStrict(utf8Json.Span);
         }
         catch (JsonException)
         {

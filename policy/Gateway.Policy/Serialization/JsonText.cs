@@ -37,12 +37,15 @@ public static class JsonText
             path: null, line, position);
     }
 
+    /// <summary>How deep a request body may nest where its reader names no shallower bound.</summary>
+    public const int RequestBodyDepth = 64;
+
     /// <summary>
     /// The one strict parse of a request body: text (<see cref="ThrowIfNotText"/>), no member repeated (two readers could
     /// each take another of them), nested at most <paramref name="maxDepth"/> deep. Throws a <see cref="JsonException"/>
     /// for anything else, which each reader answers as its malformed body.
     /// </summary>
-    public static JsonElement ParseStrict(ReadOnlySpan<byte> json, int maxDepth)
+    public static JsonElement ParseStrict(ReadOnlySpan<byte> json, int maxDepth = RequestBodyDepth)
     {
         ThrowIfNotText(json);
         return JsonElement.Parse(json, new JsonDocumentOptions { MaxDepth = maxDepth, AllowDuplicateProperties = false });

@@ -10,7 +10,6 @@ namespace Gateway.Admin.Http;
 internal static class AdminBody
 {
     private const int MaxBytes = 64 * 1024;
-    private const int MaxDepth = 64;
 
     public static async ValueTask<(T? Value, IResult? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
         where T : class
@@ -36,7 +35,7 @@ internal static class AdminBody
 
             // Strictly, as every body the gateway reads: a repeated member ({"roles":["auditor"],"roles":["admin"]}) is refused,
             // never read as its last copy.
-            var value = JsonText.ParseStrict(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), MaxDepth).Deserialize(typeInfo);
+            var value = JsonText.ParseStrict(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)).Deserialize(typeInfo);
             return value is null
                 ? (null, AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "A JSON object is required"))
                 : (value, null);

@@ -58,7 +58,7 @@ internal sealed partial class RegistrationEndpoint
             // The body whole (its Content-Length is at most MaxBodyBytes), parsed strictly (JsonText): text, no member repeated.
             var body = new byte[(int)context.Request.ContentLength.Value];
             await context.Request.Body.ReadExactlyAsync(body, context.RequestAborted).ConfigureAwait(false);
-            metadata = JsonText.ParseStrict(body, maxDepth: 64);
+            metadata = JsonText.ParseStrict(body);
         }
         catch (Exception ex) when (ex is JsonException or EndOfStreamException)
         {

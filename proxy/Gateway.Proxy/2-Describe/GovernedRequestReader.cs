@@ -24,7 +24,6 @@ internal static class GovernedRequestReader
     private static readonly System.Buffers.SearchValues<char> ControlCharacters = System.Buffers.SearchValues.Create(
         Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(static c => (char)c).ToArray());
 
-    private const int MaxDepth = 64;
 
     /// <summary>The result: a request and the body it was read from (parsed once, here), or the refusal.</summary>
     public readonly record struct Result(ActionRequest? Request, Refusal? Refusal)
@@ -338,7 +337,7 @@ internal static class GovernedRequestReader
         {
             // One strict parse, into a document of its own (nothing pooled to return, nothing to clone): broken JSON or
             // text (JsonText), excessive depth and duplicate member names are refused here.
-            var parsed = JsonText.ParseStrict(body.Span, MaxDepth);
+            var parsed = JsonText.ParseStrict(body.Span);
             if (parsed.ValueKind != JsonValueKind.Object)
             {
                 refusal = Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body must be a JSON object.");

@@ -65,7 +65,7 @@ internal static class JsonErrorText
     private static string PathWhereReadingStops(ReadOnlySpan<byte> body)
     {
         var frames = new List<(bool Array, int Index, string? Name)>();
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = JsonText.RequestBodyDepth });
         try
         {
             while (reader.Read())

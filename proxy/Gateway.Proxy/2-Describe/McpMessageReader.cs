@@ -23,7 +23,7 @@ internal static class McpMessageReader
         JsonElement root;
         try
         {
-            root = JsonText.ParseStrict(body.Span, McpRequestParser.MaxDepth);
+            root = JsonText.ParseStrict(body.Span);
         }
         catch (JsonException)
         {

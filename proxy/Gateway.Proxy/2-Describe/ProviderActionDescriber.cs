@@ -72,7 +72,7 @@ internal static class ProviderActionDescriber
     {
         try
         {
-            read = JsonText.ParseStrict(body.Span, maxDepth: 64);
+            read = JsonText.ParseStrict(body.Span);
             return true;
         }
         catch (JsonException)
@@ -101,7 +101,7 @@ internal static class ProviderActionDescriber
     {
         try
         {
-            using var lenient = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            using var lenient = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = JsonText.RequestBodyDepth });
             return true;
         }
         catch (JsonException)

@@ -64,7 +64,7 @@ internal static class A2aRequestReader
         JsonElement root;
         try
         {
-            root = JsonText.ParseStrict(body.Span, maxDepth: 64);
+            root = JsonText.ParseStrict(body.Span);
         }
         catch (JsonException)
         {
@@ -144,7 +144,7 @@ internal static class A2aRequestReader
     {
         try
         {
-            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = JsonText.RequestBodyDepth });
             return IdOf(document.RootElement);
         }
         catch (JsonException)
