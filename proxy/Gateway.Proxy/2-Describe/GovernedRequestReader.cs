@@ -129,7 +129,7 @@ internal static class GovernedRequestReader
             return refusal;
         }
 
-        return ReadEnvelope(parsed, ["connector", "request", "warrant", "simulate"], root =>
+        return ReadEnvelope(parsed, "connector", ["request", "warrant", "simulate"], root =>
         {
             if (!root.TryGetProperty("connector", out var connector) || connector.ValueKind != JsonValueKind.String || connector.GetString() is not { Length: > 0 } name)
             {
@@ -162,7 +162,7 @@ internal static class GovernedRequestReader
             return refusal;
         }
 
-        return ReadEnvelope(parsed, ["scope", "query", "max_bytes", "data_classes", "warrant", "simulate"], root =>
+        return ReadEnvelope(parsed, "scope", ["query", "max_bytes", "data_classes", "warrant", "simulate"], root =>
         {
             if (!root.TryGetProperty("scope", out var scope) || scope.ValueKind != JsonValueKind.String || scope.GetString() is not { Length: > 0 } name)
             {
@@ -228,7 +228,7 @@ internal static class GovernedRequestReader
             return refusal;
         }
 
-        return ReadEnvelope(parsed, ["scope", "name", "content", "data_classes", "provenance", "warrant", "simulate"], root =>
+        return ReadEnvelope(parsed, "scope", ["name", "content", "data_classes", "provenance", "warrant", "simulate"], root =>
         {
             if (!root.TryGetProperty("scope", out var scope) || scope.ValueKind != JsonValueKind.String || scope.GetString() is not { Length: > 0 } connector)
             {
@@ -371,19 +371,19 @@ internal static class GovernedRequestReader
             ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"The member '{member}' holds a control character: no catalog name does.")
             : Result.Ok(request);
 
-    private static Result ReadEnvelope(JsonElement root, string[] allowed, Func<JsonElement, Result> read)
+    // An envelope of the members named, nameMember naming the catalog entry the action is decided under (connector or scope).
+    private static Result ReadEnvelope(JsonElement root, string nameMember, string[] otherMembers, Func<JsonElement, Result> read)
     {
-        // The member that names the catalog entry: the first allowed one (connector or scope).
         foreach (var member in root.EnumerateObject())
         {
-            if (Array.IndexOf(allowed, member.Name) < 0)
+            if (member.Name != nameMember && Array.IndexOf(otherMembers, member.Name) < 0)
             {
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"Unknown member '{RefusalText.Truncate(member.Name)}'.");
             }
         }
 
         var result = read(root);
-        return (result.Request is { } request ? CheckName(request, allowed[0]) : result) with { Body = root };
+        return (result.Request is { } request ? CheckName(request, nameMember) : result) with { Body = root };
     }
 
     private static string? OptionalString(JsonElement root, string name) =>
