@@ -32,6 +32,13 @@ public sealed class A2aSkillConnectorType : ConnectorType
     /// <inheritdoc/>
     public override ErrorFormat ErrorFormat => ErrorFormat.JsonRpc;
 
+    /// <summary>Always: only <c>/a2a/{connector}</c> reads a message's task, context and webhooks before it is sent.</summary>
+    public override string? NotInvocableReason(CatalogEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return $"'{entry.Name}' is a skill of remote agent '{entry.Connector}'; send it a message on /a2a/{entry.Connector}.";
+    }
+
     /// <summary>The remote agent's name (the entry's <c>connector</c>).</summary>
     public override string? ForwardedConnectorName(CatalogEntry entry)
     {

@@ -106,11 +106,11 @@ public sealed class ConnectorTypesTests
     }
 
     [Fact]
-    public void OnlyAnMcpServerAndARemoteAgent_CannotBeInvoked()
+    public void OnlyAnMcpServerARemoteAgentAndItsSkills_CannotBeInvoked()
     {
         foreach (var type in ConnectorTypes.All)
         {
-            var entry = new CatalogEntry { Name = "svc", Kind = type.Kind, ActionType = ActionType.Read };
+            var entry = new CatalogEntry { Name = "svc", Kind = type.Kind, ActionType = ActionType.Read, Connector = "agent" };
             var reason = type.NotInvocableReason(entry);
             if (type.Kind == ConnectorKind.Mcp)
             {
@@ -119,6 +119,10 @@ public sealed class ConnectorTypesTests
             else if (type.Kind == ConnectorKind.A2a)
             {
                 Assert.Equal("'svc' is a remote agent; send it a message on /a2a/svc naming one of its skills (kind a2a_skill).", reason);
+            }
+            else if (type.Kind == ConnectorKind.A2aSkill)
+            {
+                Assert.Equal("'svc' is a skill of remote agent 'agent'; send it a message on /a2a/agent.", reason);
             }
             else
             {

@@ -8,7 +8,8 @@ namespace Gateway.Proxy.Tests.A2a;
 /// The A2A route's rules on the request as a whole, through the gateway (docs/a2a.md): a body that is not one JSON-RPC
 /// request answered with JSON-RPC's own errors (-32700, -32600, under id null, the gateway's code in <c>data</c>), a
 /// refusal before the request is read under the request's id; a message whose two skill labels differ refused, not
-/// decided as either; the <c>a2a</c> agent's <c>limits</c> held by each of its skills.
+/// decided as either; the <c>a2a</c> agent's <c>limits</c> held by each of its skills; neither the agent nor a skill
+/// invoked as a tool.
 /// </summary>
 public sealed class A2aRequestRulesTests
 {
@@ -118,6 +119,28 @@ public sealed class A2aRequestRulesTests
 
         Assert.True(reply.TryGetProperty("error", out var error), reply.ToString());
         Assert.Equal("response_too_large", error.GetProperty("data").GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData("helper.summarize", "GetTask", "{\"id\":\"another-agents-task\"}")]
+    [InlineData("helper.summarize", "CancelTask", "{\"id\":\"another-agents-task\"}")]
+    [InlineData("helper.summarize", "tasks/pushNotificationConfig/set", "{\"taskId\":\"t\",\"pushNotificationConfig\":{\"url\":\"http://169.254.169.254/\"}}")]
+    [InlineData("helper.summarize", "SendMessage", "{\"message\":{\"messageId\":\"m\",\"role\":\"ROLE_USER\",\"parts\":[{\"text\":\"wire it\"}]}}")]
+    [InlineData("helper", "GetTask", "{\"id\":\"another-agents-task\"}")]
+    public async Task InvokeTool_RemoteAgentOrItsSkill_IsRefusedAndNothingReachesTheAgent(string tool, string method, string parameters)
+    {
+        // Only /a2a/{connector} reads a message's task, context and webhooks; invoke-tool would send its a2a members unread.
+        await using var setup = await StartAsync();
+        var agent = setup.Gateway.Agent;
+        var body = $"{{\"tool\":\"{tool}\",\"args\":{{\"text\":\"summarize\",\"task_id\":\"another-agents-task\",\"a2a_method\":\"{method}\",\"a2a\":{parameters}}}}}";
+
+        using var response = await agent.SendAsync(agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool", body));
+
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("malformed_body", problem.GetProperty("code").GetString());
+        Assert.Contains("/a2a/helper", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(setup.Agent.Received);
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Reply)> PostAsync(Setup setup, string target, string body)
