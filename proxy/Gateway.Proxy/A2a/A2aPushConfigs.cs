@@ -5,10 +5,11 @@ namespace Gateway.Proxy.A2a;
 /// <summary>
 /// Finds every push-notification webhook URL a request's params carry, in any shape either A2A version (or an SDK that
 /// reads it leniently) could take one from, so that each is checked by <see cref="A2aWebhookAddress"/>: a member anywhere
-/// in params (a message's parts and metadata included) whose name, read without case, underscores or hyphens, contains
+/// in params (a message's parts and metadata included) whose name, read as a lenient reader reads it (<see cref="A2aMemberNames.Fold"/>: without
+/// case, underscores or hyphens, <c>ſ</c> an s), contains
 /// <c>pushnotification</c> and does not end in <c>id</c> (0.3's and 1.0's <c>pushNotificationConfig</c>, 1.0's <c>taskPushNotificationConfig</c>,
 /// snake_case <c>push_notification_config</c>, …) is a configuration, as are a configuration set's params themselves
-/// (1.0's top-level <c>url</c>) and their <c>config</c>. A configuration is null, a list of configurations, or an object
+/// (1.0's top-level <c>url</c>) and their <c>config</c> (any case). A configuration is null, a list of configurations, or an object
 /// whose <c>url</c> members (any case) are each a webhook and must be strings, and which names at least one webhook
 /// itself or through a configuration nested in it. Anything else there (a configuration that is a string or a number, a
 /// <c>url</c> that is not a string, a configuration or a configuration set naming no webhook) is unreadable and refused,
@@ -23,7 +24,7 @@ internal static class A2aPushConfigs
     public static (List<string> Urls, string? Unreadable) Read(JsonElement parameters, bool isSet)
     {
         var urls = new List<string>();
-        var unreadable = isSet ? Configuration(parameters, urls, "config") : Walk(parameters, urls);
+        var unreadable = isSet ? Configuration(parameters, urls, "CONFIG") : Walk(parameters, urls);
         return (urls, unreadable);
     }
 
@@ -85,7 +86,7 @@ internal static class A2aPushConfigs
         foreach (var member in value.EnumerateObject())
         {
             string? unreadable;
-            if (Normalized(member.Name) == "url")
+            if (A2aMemberNames.Fold(member.Name) == "URL")
             {
                 if (member.Value.ValueKind != JsonValueKind.String)
                 {
@@ -97,7 +98,8 @@ internal static class A2aPushConfigs
             }
             else
             {
-                unreadable = IsConfigurationName(member.Name) || member.Name == alsoConfiguration ? Configuration(member.Value, urls) : Walk(member.Value, urls);
+                unreadable = IsConfigurationName(member.Name) || (alsoConfiguration is not null && A2aMemberNames.Fold(member.Name) == alsoConfiguration)
+                    ? Configuration(member.Value, urls) : Walk(member.Value, urls);
             }
 
             if (unreadable is not null)
@@ -111,10 +113,6 @@ internal static class A2aPushConfigs
 
     /// <summary>A name holding <c>pushnotification</c> but not one naming a configuration's id (0.3's <c>pushNotificationConfigId</c>).</summary>
     private static bool IsConfigurationName(string name) =>
-        name.Length >= 16 && Normalized(name) is var normalized && normalized.Contains("pushnotification", StringComparison.Ordinal)
-        && !normalized.EndsWith("id", StringComparison.Ordinal) && !normalized.EndsWith("ids", StringComparison.Ordinal);
-
-    /// <summary>A member's name as lenient readers match it: lower case, without <c>_</c> and <c>-</c>.</summary>
-    private static string Normalized(string name) =>
-        name.Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
+        name.Length >= 16 && A2aMemberNames.Fold(name) is var folded && folded.Contains("PUSHNOTIFICATION", StringComparison.Ordinal)
+        && !folded.EndsWith("ID", StringComparison.Ordinal) && !folded.EndsWith("IDS", StringComparison.Ordinal);
 }

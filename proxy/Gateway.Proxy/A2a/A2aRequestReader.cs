@@ -158,6 +158,11 @@ internal static class A2aRequestReader
 
     private static Result ReadMessage(TenantPolicy tenant, CatalogEntry agent, string id, string method, JsonElement parameters)
     {
+        if (A2aMemberNames.MisspelledInMessage(parameters) is { } misspelled)
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, misspelled, InvalidParams);
+        }
+
         if (!parameters.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object
             || !message.TryGetProperty("parts", out var parts) || parts.ValueKind != JsonValueKind.Array)
         {

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Gateway.Oversight;
 using Gateway.Proxy.Refusals;
@@ -8,7 +7,7 @@ namespace Gateway.Proxy.A2a;
 /// <summary>
 /// The task a request names, read the way any A2A version or a lenient SDK could read it (docs/a2a.md): every member of
 /// the object whose name, compared without case (as Go's <c>encoding/json</c> folds case: <c>ſ</c> is an s),
-/// <c>_</c> or <c>-</c>, is one of the names given (<see cref="TaskId"/>: <c>taskId</c>, <c>task_id</c>, …; <see cref="Id"/>
+/// <c>_</c> or <c>-</c> (<see cref="A2aMemberNames.Fold"/>), is one of the names given (<see cref="TaskId"/>: <c>taskId</c>, <c>task_id</c>, …; <see cref="Id"/>
 /// where the method names its task by <c>id</c>; <see cref="Name"/>: a resource name <c>tasks/{id}</c>). A non-null
 /// value that is not a string (or a name not of the form <c>tasks/…</c>) is malformed; two that differ are refused
 /// (<c>a2a_task_conflict</c>, recorded under the agent's entry): the gateway checks the task the remote acts on, never
@@ -54,7 +53,7 @@ internal static class A2aTaskNames
         string? first = null;
         foreach (var member in holder.EnumerateObject())
         {
-            var folded = Fold(member.Name);
+            var folded = A2aMemberNames.Fold(member.Name);
             var ofResource = names.Contains(folded + "/");
             if ((!ofResource && !names.Contains(folded)) || member.Value.ValueKind == JsonValueKind.Null)
             {
@@ -109,7 +108,7 @@ internal static class A2aTaskNames
 
         foreach (var member in message.EnumerateObject())
         {
-            if (Fold(member.Name) != ReferenceTaskIds || member.Value.ValueKind == JsonValueKind.Null)
+            if (A2aMemberNames.Fold(member.Name) != ReferenceTaskIds || member.Value.ValueKind == JsonValueKind.Null)
             {
                 continue;
             }
@@ -124,33 +123,5 @@ internal static class A2aTaskNames
         }
 
         return (tasks, null);
-    }
-
-    /// <summary>
-    /// <paramref name="name"/> without <c>_</c> or <c>-</c>, in upper case as a lenient reader matches it: ASCII letters,
-    /// and the four characters whose case maps onto one (<c>ſ</c> and <c>ı</c> upper to S and I, the Kelvin sign and
-    /// <c>İ</c> lower to k and i, as Go's <c>encoding/json</c> folds them); any other character is kept as it is.
-    /// </summary>
-    private static string Fold(string name)
-    {
-        var folded = new StringBuilder(name.Length);
-        foreach (var c in name)
-        {
-            if (c is '_' or '-')
-            {
-                continue;
-            }
-
-            folded.Append(c switch
-            {
-                >= 'a' and <= 'z' => (char)(c - ('a' - 'A')),
-                '\u017F' => 'S',
-                '\u212A' => 'K',
-                '\u0130' or '\u0131' => 'I',
-                _ => c,
-            });
-        }
-
-        return folded.ToString();
     }
 }

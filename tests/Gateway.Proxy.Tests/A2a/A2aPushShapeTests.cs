@@ -18,6 +18,8 @@ public sealed class A2aPushShapeTests
     [InlineData("""{"push_notification_config":{"url":"http://169.254.169.254/latest"}}""")]
     [InlineData("""{"pushNotificationConfig":[{"url":"https://hooks.example.com/a2a"},{"url":"http://10.0.0.7/hook"}]}""")]
     [InlineData("""{"URL":"http://169.254.169.254/latest"}""")]
+    [InlineData("""{"pushNotificationConfig":{"url":"https://hooks.example.com/a2a"},"CONFIG":{"url":"http://10.0.0.7/hook"}}""")]
+    [InlineData("""{"puſhNotificationConfig":{"url":"http://169.254.169.254/latest"}}""")]
     public async Task PushConfigSet_InternalWebhookInAnyShape_IsRefusedAndRecorded_NothingSent(string config)
     {
         await using var setup = await StartAsync();
@@ -36,6 +38,7 @@ public sealed class A2aPushShapeTests
     [InlineData("""{"taskPushNotificationConfig":{"url":"https://hooks.example.com/a2a","pushNotificationConfig":{"url":"http://127.0.0.1/hook"}}}""", "internal or reserved")]
     [InlineData("""{"pushNotificationConfig":[{"url":"https://hooks.example.com/a2a"},{"url":"http://[64:ff9b::a9fe:a9fe]/"}]}""", "internal or reserved")]
     [InlineData("""{"PushNotificationConfig":{"Url":"http://198.18.0.1/hook"}}""", "internal or reserved")]
+    [InlineData("""{"puſh_notification_config":{"url":"http://169.254.169.254/latest"}}""", "internal or reserved")]
     [InlineData("""{"pushNotificationConfig":"http://169.254.169.254/latest"}""", "must be an object")]
     [InlineData("""{"pushNotificationConfig":{"url":["http://169.254.169.254/latest"]}}""", "url must be a string")]
     [InlineData("""{"pushNotificationConfig":{"webhook":"http://169.254.169.254/latest"}}""", "names no webhook")]

@@ -1,0 +1,81 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.A2a;
+
+/// <summary>
+/// A member's name as a lenient A2A reader matches it (<see cref="Fold"/>), and the rule that a message's members the
+/// gateway reads (<c>params.message</c>, its <c>parts</c>, each part's <c>text</c> and <c>data</c>) are spelled exactly:
+/// a <c>Message</c> or <c>meſſage</c> beside (or instead of) <c>message</c> would be the message a lenient remote acts on
+/// while the gateway decided and checked another, so it is refused, never forwarded.
+/// </summary>
+internal static class A2aMemberNames
+{
+    /// <summary>
+    /// <paramref name="name"/> without <c>_</c> or <c>-</c>, in upper case as a lenient reader matches it: ASCII letters,
+    /// and the four characters whose case maps onto one (<c>ſ</c> and <c>ı</c> upper to S and I, the Kelvin sign and
+    /// <c>İ</c> lower to k and i, as Go's <c>encoding/json</c> folds them); any other character is kept as it is.
+    /// </summary>
+    public static string Fold(string name)
+    {
+        var folded = new StringBuilder(name.Length);
+        foreach (var c in name)
+        {
+            if (c is '_' or '-')
+            {
+                continue;
+            }
+
+            folded.Append(c switch
+            {
+                >= 'a' and <= 'z' => (char)(c - ('a' - 'A')),
+                '\u017F' => 'S',
+                '\u212A' => 'K',
+                '\u0130' or '\u0131' => 'I',
+                _ => c,
+            });
+        }
+
+        return folded.ToString();
+    }
+
+    /// <summary>Why the message of <paramref name="parameters"/> is refused: a member the gateway reads spelled so that only a lenient reader takes it; null when none is.</summary>
+    public static string? MisspelledInMessage(JsonElement parameters)
+    {
+        var misspelled = Misspelled(parameters, "params", "message");
+        if (misspelled is null && parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("message", out var message))
+        {
+            misspelled = Misspelled(message, "params.message", "parts");
+            if (misspelled is null && message.ValueKind == JsonValueKind.Object && message.TryGetProperty("parts", out var parts) && parts.ValueKind == JsonValueKind.Array)
+            {
+                misspelled = parts.EnumerateArray().Select(static part => Misspelled(part, "params.message.parts[]", "text", "data")).FirstOrDefault(static m => m is not null);
+            }
+        }
+
+        return misspelled;
+    }
+
+    // The first member of holder that folds like one of names but is not spelled as it, described.
+    private static string? Misspelled(JsonElement holder, string where, params ReadOnlySpan<string> names)
+    {
+        if (holder.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var member in holder.EnumerateObject())
+        {
+            var folded = Fold(member.Name);
+            foreach (var name in names)
+            {
+                if (!string.Equals(member.Name, name, StringComparison.Ordinal) && folded == Fold(name))
+                {
+                    return $"{where}.{RefusalText.Truncate(member.Name)} is not spelled '{name}', though a lenient reader takes it as '{name}'; spell it '{name}'. Nothing was forwarded.";
+                }
+            }
+        }
+
+        return null;
+    }
+}
