@@ -150,21 +150,25 @@ internal static class A2aReplyWriter
 
     /// <summary>
     /// A task listing's answer with only the caller's tasks (1.0's <c>{"tasks":[…]}</c>, or a bare list), and without the
-    /// remote agent's <c>totalSize</c>, which would count other agents' tasks.
+    /// remote agent's <c>totalSize</c>, which would count other agents' tasks; an answer in any other shape lists nothing
+    /// (<c>{"tasks":[]}</c>), since the tasks in it could not be told apart.
     /// </summary>
     private static async Task<JsonElement> OwnTasksAsync(JsonElement listing, A2aCallerTasks caller)
     {
         var node = System.Text.Json.Nodes.JsonNode.Parse(listing.GetRawText());
         var tasks = node as System.Text.Json.Nodes.JsonArray ?? (node as System.Text.Json.Nodes.JsonObject)?["tasks"] as System.Text.Json.Nodes.JsonArray;
-        if (tasks is not null)
+        if (tasks is null)
         {
-            for (var i = tasks.Count - 1; i >= 0; i--)
+            tasks = [];
+            node = new System.Text.Json.Nodes.JsonObject { ["tasks"] = tasks };
+        }
+
+        for (var i = tasks.Count - 1; i >= 0; i--)
+        {
+            var id = tasks[i] is System.Text.Json.Nodes.JsonObject task && task["id"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+            if (id is null || !await caller.OwnsAsync(id).ConfigureAwait(false))
             {
-                var id = tasks[i] is System.Text.Json.Nodes.JsonObject task && task["id"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
-                if (id is null || !await caller.OwnsAsync(id).ConfigureAwait(false))
-                {
-                    tasks.RemoveAt(i);
-                }
+                tasks.RemoveAt(i);
             }
         }
 

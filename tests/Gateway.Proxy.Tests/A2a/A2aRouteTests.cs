@@ -128,6 +128,19 @@ public sealed class A2aRouteTests
     }
 
     [Fact]
+    public async Task ListTasks_AnswerInAShapeNotRead_ListsNothing()
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        await SendAsync(gw.Rogue, Message("SendMessage", "summarize", "theirs"));
+        setup.Agent.ListingMember = "Tasks";
+
+        var listed = (await SendAsync(gw.Agent, TaskCall("ListTasks", "x"))).GetProperty("result");
+
+        Assert.Equal("""{"tasks":[]}""", listed.GetRawText());
+    }
+
+    [Fact]
     public async Task ExtendedCardMethod_NotGovernedYet_IsUnsupportedOperation()
     {
         await using var setup = await StartAsync();

@@ -35,6 +35,9 @@ internal sealed class A2aTestAgent
     /// <summary>What the agent received: method and params.</summary>
     public ConcurrentQueue<(string Method, JsonElement Params)> Received { get; } = new();
 
+    /// <summary>The member a task listing is answered under (<c>tasks</c>, as A2A 1.0 names it).</summary>
+    public string ListingMember { get; set; } = "tasks";
+
     public ConcurrentDictionary<string, string> TaskStates { get; } = new();
 
     /// <summary>Completed by a test once it read the first event of a stream of the message "slowly", whose last event waits for it.</summary>
@@ -141,7 +144,7 @@ internal sealed class A2aTestAgent
                     break;
                 case "ListTasks" or "tasks/list":
                     var all = new JsonArray([.. TaskStates.Keys.Order(StringComparer.Ordinal).Select(t => (JsonNode)new JsonObject { ["id"] = t, ["status"] = new JsonObject { ["state"] = TaskStates[t] } })]);
-                    result = new JsonObject { ["tasks"] = all, ["totalSize"] = all.Count, ["nextPageToken"] = "" }.ToJsonString();
+                    result = new JsonObject { [ListingMember] = all, ["totalSize"] = all.Count, ["nextPageToken"] = "" }.ToJsonString();
                     break;
                 case "CreateTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set":
                     var configured = Named(parameters, "taskId", "task_id")!;
