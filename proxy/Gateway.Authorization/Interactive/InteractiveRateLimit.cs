@@ -11,7 +11,7 @@ namespace Gateway.Authorization.Interactive;
 
 /// <summary>
 /// Rate limits on the endpoints anyone may call before signing in, per client address (the connection's, after the
-/// trusted proxies' forwarding): <c>GET /oauth/authorize</c> (each keeps a pending request in the store) and
+/// trusted proxies' forwarding; an IPv6 client's /64): <c>GET /oauth/authorize</c> (each keeps a pending request in the store) and
 /// <c>POST /oauth/register</c> (each keeps a client for 30 days). A fixed one-minute window counted in the state store,
 /// so every replica counts the same; over the limit, 429 <c>temporarily_unavailable</c> with <c>Retry-After</c> (the
 /// window's end); the store unreachable, 503 <c>temporarily_unavailable</c>: fail closed, nothing kept.
@@ -42,7 +42,7 @@ public sealed partial class InteractiveRateLimit
         var limit = endpoint == Register ? _options.RegistrationsPerMinute : _options.AuthorizationsPerMinute;
         var now = _time.GetUtcNow();
         var window = now.ToUnixTimeSeconds() / (long)Window.TotalSeconds;
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = Counted(context.Connection.RemoteIpAddress);
         var key = "oauth:rate:" + endpoint + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(address))) + ":" + window.ToString(CultureInfo.InvariantCulture);
         long count;
         try
@@ -63,6 +63,30 @@ public sealed partial class InteractiveRateLimit
         var retry = (long)Math.Ceiling(((window + 1) * (long)Window.TotalSeconds) - (now.ToUnixTimeMilliseconds() / 1000.0));
         return Refused(context, StatusCodes.Status429TooManyRequests, Math.Max(1, retry),
             $"Too many requests from this address ({limit} a minute); try again after Retry-After seconds.");
+    }
+
+    // The address counted: an IPv6 client's /64 (one host is usually given a whole /64, and could send from each of its
+    // addresses), any other its own address.
+    private static string Counted(System.Net.IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
     }
 
     private static IResult Refused(HttpContext context, int status, long retryAfter, string description)

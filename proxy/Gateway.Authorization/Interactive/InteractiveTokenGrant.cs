@@ -25,6 +25,7 @@ internal sealed partial class InteractiveTokenGrant
     public const string RefreshToken = "refresh_token";
 
     private readonly IInteractiveHost _host;
+    private readonly RegisteredClients _registered;
     private readonly IAccessTokenHost _tokens;
     private readonly InteractiveGrants _grants;
     private readonly AccessTokenFormat _format;
@@ -34,9 +35,10 @@ internal sealed partial class InteractiveTokenGrant
     private readonly AccessTokenOptions _options;
     private readonly ILogger<InteractiveTokenGrant> _logger;
 
-    public InteractiveTokenGrant(IInteractiveHost host, IAccessTokenHost tokens, InteractiveGrants grants, AccessTokenFormat format, AccessTokenUrls urls, IStateStore store, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<InteractiveTokenGrant> logger)
+    public InteractiveTokenGrant(IInteractiveHost host, RegisteredClients registered, IAccessTokenHost tokens, InteractiveGrants grants, AccessTokenFormat format, AccessTokenUrls urls, IStateStore store, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<InteractiveTokenGrant> logger)
     {
         _host = host;
+        _registered = registered;
         _tokens = tokens;
         _grants = grants;
         _format = format;
@@ -103,6 +105,13 @@ internal sealed partial class InteractiveTokenGrant
         if (Single(form, "resource") is { } resource && resource != grant.Resource)
         {
             return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidTarget, "The grant is for another resource.");
+        }
+
+        if (_host.Find(grant.Tenant, grant.Agent, grant.ClientId) is { Client.Registered: true } && !await _registered.RenewAsync(grant.ClientId, ct).ConfigureAwait(false))
+        {
+            // RFC 6749 §5.2: the client is no longer known; a client that registered itself registers again.
+            await _grants.RevokeFamilyAsync(grant.Family, ct).ConfigureAwait(false);
+            return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The client's registration has expired; register it again.");
         }
 
         if (await StillAllowedAsync(grant, ct).ConfigureAwait(false) is { } refused)

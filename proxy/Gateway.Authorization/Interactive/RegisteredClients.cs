@@ -8,7 +8,8 @@ namespace Gateway.Authorization.Interactive;
 
 /// <summary>
 /// Clients that registered themselves (RFC 7591): each a random <c>client_id</c> (<c>dyn_…</c>) and its redirect URIs,
-/// kept in the state store for <see cref="Lifetime"/> (every replica sees them).
+/// kept in the state store for <see cref="Lifetime"/> (every replica sees them) from its registration or its last grant
+/// (<see cref="RenewAsync"/>), so a registration outlives every token family it started.
 /// </summary>
 public sealed class RegisteredClients
 {
@@ -37,5 +38,14 @@ public sealed class RegisteredClients
             ? JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.IReadOnlyListString)
             : null;
 
-    private static string Key(string clientId) => "oauth:registered-client:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(clientId)));
+    /// <summary>
+    /// Keeps the registered client for another <see cref="Lifetime"/> (at each code or refresh token it redeems); false
+    /// when it is unknown or expired, and then nothing is kept.
+    /// </summary>
+    public async ValueTask<bool> RenewAsync(string clientId, CancellationToken cancellationToken) =>
+        IsRegisteredId(clientId) && await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is { } json
+        && await _store.ReplaceIfEqualAsync(Key(clientId), json, json, Lifetime, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The store key of a registered client's redirect URIs: a digest of its id.</summary>
+    public static string Key(string clientId) => "oauth:registered-client:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(clientId)));
 }

@@ -1,13 +1,16 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Gateway.Authorization.Interactive;
+using Gateway.Store;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Interactive;
 
 /// <summary>
 /// Dynamic client registration (RFC 7591) with the demo agent's <c>interactive.dynamic_registration: true</c>: the
 /// metadata names the endpoint; a public client with a loopback redirect registers, and the person's flow with the id it
-/// got gives a token that acts on <c>/mcp</c>; a confidential client, a plain-http redirect off loopback, and another
+/// got gives a token that acts on <c>/mcp</c>, and its refresh token stops with its registration; a confidential client, a plain-http redirect off loopback, and another
 /// grant type are refused with their RFC 7591 errors. Without the setting there is no endpoint (<see cref="AuthorizeEndpointTests"/>'
 /// gateway: 404, and no <c>registration_endpoint</c> in the metadata).
 /// </summary>
@@ -40,6 +43,27 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, tokenStatus);
         using var mcp = await _gw.InitializeAsync(tokens.GetProperty("access_token").GetString()!);
         Assert.Equal(HttpStatusCode.OK, mcp.StatusCode);
+    }
+
+    [Fact]
+    public async Task Refresh_RegistrationExpired_IsInvalidClientAndTheFamilyIsRevoked()
+    {
+        var (_, registered) = await RegisterAsync("""{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
+        var clientId = registered.GetProperty("client_id").GetString()!;
+        using var browser = _gw.Browser();
+        var (verifier, challenge) = InteractiveGateway.NewPkce();
+        var (redirect, _) = await _gw.AuthorizeAsync(browser, "alice", [], challenge, redirectUri: "http://127.0.0.1:40001/callback", clientId: clientId);
+        var (_, tokens) = await _gw.TokenAsync(("grant_type", "authorization_code"), ("client_id", clientId), ("code", InteractiveGateway.CodeOf(redirect)),
+            ("redirect_uri", "http://127.0.0.1:40001/callback"), ("code_verifier", verifier));
+        var refreshToken = tokens.GetProperty("refresh_token").GetString()!;
+        var store = _gw.Gateway.Host.Services.GetRequiredService<IStateStore>();
+        Assert.True(await store.DeleteAsync(RegisteredClients.Key(clientId)));
+
+        var (status, refused) = await _gw.TokenAsync(("grant_type", "refresh_token"), ("client_id", clientId), ("refresh_token", refreshToken));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("invalid_client", refused.GetProperty("error").GetString());
+        Assert.Null(await store.GetAsync(RegisteredClients.Key(clientId)));
     }
 
     [Theory]

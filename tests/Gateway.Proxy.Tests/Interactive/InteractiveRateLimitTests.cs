@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Proxy.Tests.Interactive;
 
 /// <summary>
-/// The endpoints anyone may call before signing in are rate limited per client address, against a real Kestrel gateway
-/// configured with small limits: past them, <c>GET /oauth/authorize</c> and <c>POST /oauth/register</c> answer 429
+/// The endpoints anyone may call before signing in are rate limited per client address (an IPv6 client's /64), against a
+/// real Kestrel gateway configured with small limits: past them, <c>GET /oauth/authorize</c> and <c>POST /oauth/register</c> answer 429
 /// <c>temporarily_unavailable</c> with <c>Retry-After</c>, and keep nothing.
 /// </summary>
 public sealed class InteractiveRateLimitTests : IAsyncLifetime
@@ -26,6 +26,7 @@ public sealed class InteractiveRateLimitTests : IAsyncLifetime
     {
         ["Gateway:AccessTokens:AuthorizationsPerMinute"] = Authorizations.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Gateway:AccessTokens:RegistrationsPerMinute"] = Registrations.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Gateway:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
     }, configure: builder => builder.Services.AddSingleton<TimeProvider>(_clock));
 
     public async Task DisposeAsync() => await _gw.DisposeAsync();
@@ -52,6 +53,26 @@ public sealed class InteractiveRateLimitTests : IAsyncLifetime
 
         Assert.All(within, status => Assert.Equal(HttpStatusCode.Created, status));
         await AssertLimitedAsync(over);
+    }
+
+    [Fact]
+    public async Task Register_FromAddressesOfOneIpv6Slash64_CountAsOneAddress()
+    {
+        const string Metadata = """{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""";
+        var next = 0;
+        Task<HttpResponseMessage> RegisterFrom(string address)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/register") { Content = new StringContent(Metadata, Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Forwarded-For", address);
+            return _gw.Gateway.Host.Client.SendAsync(request);
+        }
+
+        var (within, over) = await WithinOneWindowAsync(Registrations, () => RegisterFrom("2001:db8:7:9::" + (++next).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using var otherNetwork = await RegisterFrom("2001:db8:7:a::1");
+
+        Assert.All(within, status => Assert.Equal(HttpStatusCode.Created, status));
+        await AssertLimitedAsync(over);
+        Assert.Equal(HttpStatusCode.Created, otherNetwork.StatusCode);
     }
 
     /// <summary><paramref name="limit"/> requests and one more, in one window: the first ones' statuses, and the last answer.</summary>
