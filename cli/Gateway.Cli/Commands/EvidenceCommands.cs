@@ -29,7 +29,7 @@ internal static class EvidenceCommands
         var approvalId = new Option<string?>("--approval-id") { Description = "The records of this approval (its request and the actions that used it)" };
         var incidentId = new Option<string?>("--incident-id") { Description = "The records of this incident (its agent, tool and intent)" };
         var output = new Option<string>("--output", "-o") { Description = "The pack (zip) to write", Required = true };
-        var withBundle = new Option<string?>("--with-bundle") { Description = "Also put this bundle directory (the one in force) into the pack under bundle/" };
+        var withBundle = new Option<string?>("--with-bundle") { Description = "Also put the tenant's policy file of this bundle directory (the one in force) into the pack under bundle/" };
         var receipts = new Option<string?>("--receipts") { Description = "A file of receipts (one a line, from Gamut-Receipt headers) to include beside the stored receipts of the exported records" };
         var exportAfter = AfterCheckpoint("Also put the consistency proof from this checkpoint (the auditor's or witness's last, as `audit checkpoint -o` writes it) to the pack's into the pack; once per chain");
         var export = new Command("export", "Write an evidence pack (zip) of the selected records and print its ticket footer")
@@ -60,11 +60,10 @@ internal static class EvidenceCommands
                 after = await ReadCheckpointsAsync(runtime.Console, parse.GetValue(exportAfter));
                 if (parse.GetValue(withBundle) is { } bundle)
                 {
-                    var root = Resolve(runtime.Console, bundle);
-                    foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-                    {
-                        extra[EvidencePack.BundleFolder + Path.GetRelativePath(root, file).Replace('\\', '/')] = await File.ReadAllBytesAsync(file, ct);
-                    }
+                    // The tenant's own file only: never another tenant's policy, nor the secrets a bundle keeps beside it.
+                    var file = EvidencePackBundle.TenantFile(Resolve(runtime.Console, bundle), parse.GetValue(tenant)!)
+                        ?? throw new IOException($"{bundle} holds no {parse.GetValue(tenant)}.yaml (a bundle holds one policy file per tenant)");
+                    extra[EvidencePackBundle.EntryName(file)] = await File.ReadAllBytesAsync(file, ct);
                 }
 
                 if (parse.GetValue(receipts) is { } receiptFile)
@@ -81,6 +80,12 @@ internal static class EvidenceCommands
             var path = Resolve(runtime.Console, parse.GetValue(output)!);
             return await runtime.ExchangeAsync(parse, send => ExportAsync(send, slug, selection, extra, after, path), (summary, text) =>
             {
+                if (summary.TryGetProperty("error", out var error))
+                {
+                    runtime.Console.Error.WriteLine("error: " + error.GetString());
+                    return ExitCodes.InvalidInput;
+                }
+
                 text?.WriteLine(summary.GetProperty("footer").GetString());
                 return null;
             }, ct);
@@ -123,15 +128,15 @@ internal static class EvidenceCommands
         var receipts = new List<string>();
         var byReplica = records.GroupBy(static r => r.GetProperty("replica").GetString()!).ToList();
         var lines = new StringBuilder();
-        var digests = new SortedSet<string>(StringComparer.Ordinal);
+        var digests = EvidencePackBundle.DigestsOf(records);
+        if (EvidencePackBundle.Mismatch(files, tenant, digests) is { } mismatch)
+        {
+            return JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = mismatch + "; export with the bundle that was in force", ["footer"] = string.Empty });
+        }
+
         foreach (var record in records)
         {
             lines.Append(JsonSerializer.Serialize(record)).Append('\n');
-            if (record.TryGetProperty("policy_digest", out var policy) && policy.GetString() is { } digest)
-            {
-                digests.Add(digest);
-            }
-
             if (record.TryGetProperty("explanation_digest", out var e) && record.TryGetProperty("explanation", out var explanation))
             {
                 // The explanation as the gateway stored it (less the record's own intent digest): shared by every record naming it.

@@ -126,6 +126,8 @@ internal static class EvidencePackVerifier
         reading(EvidencePack.Records);
         var outcomes = new AuditOutcomeTally();
         var records = CheckRecords(files, proven, heads, (pack.Selection, outcomes), problems);
+        reading(EvidencePack.BundleDigest);
+        EvidencePackBundle.Check(files, tenant, proven.Values, problems);
         reading(EvidencePack.Receipts);
         CheckReceipts(files, keys, (tenant, leaves), problems);
         reading(EvidencePack.Retired);
