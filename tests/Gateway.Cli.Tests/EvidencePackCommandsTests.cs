@@ -357,6 +357,23 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(pack)!, "never.yaml")));
     }
 
+    [Fact]
+    public async Task RegressInit_FromAPackTheGivenKeysDidNotSign_RefusesWithExit2()
+    {
+        var (pack, _) = await ExportRunAsync();
+        var keys = Path.Combine(Path.GetDirectoryName(pack)!, "other-keys.json");
+        File.WriteAllText(keys, """{"keys":[]}""");
+
+        var trusted = await CliRun.RunAsync("regress", "init", "--from", pack, "--jwks", keys, "-o", Path.Combine(Path.GetDirectoryName(pack)!, "never.yaml"));
+        var own = await CliRun.RunAsync("regress", "init", "--from", pack, "-o", Path.Combine(Path.GetDirectoryName(pack)!, "own.yaml"));
+
+        Assert.Equal(2, trusted.ExitCode);
+        Assert.Contains("pack_not_verified", trusted.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(pack)!, "never.yaml")));
+        Assert.True(own.ExitCode == 0, own.Out + own.Error);
+        Assert.Contains("warning: verifying with the pack's own jwks.json", own.Error, StringComparison.Ordinal);
+    }
+
     private async Task<(string Pack, CliResult Export)> ExportRunAsync(params string[] options)
     {
         var run = await _gw.StartRunAsync();

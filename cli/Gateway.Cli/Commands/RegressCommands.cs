@@ -23,14 +23,15 @@ internal static class RegressCommands
         var command = new Command("regress", "Regression fixtures from what agents did");
         var tenant = new Option<string?>("--tenant") { Description = "Tenant slug (with --from-run)" };
         var run = new Option<string?>("--from-run") { Description = "The run whose decisions become fixtures" };
-        var pack = new Option<string?>("--from") { Description = "An evidence pack (gatewayctl evidence export) whose decisions become fixtures; it must verify with its JWKS first" };
+        var pack = new Option<string?>("--from") { Description = "An evidence pack (gatewayctl evidence export) whose decisions become fixtures; it must verify first" };
+        var jwks = new Option<string?>("--jwks") { Description = "With --from: the JWKS to verify the pack with (default: the pack's own jwks.json, which proves only self-consistency)" };
         var output = new Option<string?>("--output", "-o") { Description = "The fixtures file to write (default: regress/<run or pack name>.yaml)" };
         var force = new Option<bool>("--force") { Description = "Overwrite the file when it exists" };
         var init = new Command("init", """
             Write one policy-test fixture per recorded decision of a run (--from-run, --tenant) or an evidence pack (--from):
             its tool, expecting the same decision, failing controls and reason codes; then: gatewayctl regress run <bundle>.
             The journal holds no payloads: add the arguments a decision depends on.
-            """) { run, tenant, pack, output, force };
+            """) { run, tenant, pack, jwks, output, force };
         init.SetAction(async (parse, ct) =>
         {
             var (id, packFile, slug) = (parse.GetValue(run), parse.GetValue(pack), parse.GetValue(tenant));
@@ -49,7 +50,7 @@ internal static class RegressCommands
 
             if (packFile is not null)
             {
-                return await FromPackAsync(runtime.Console, packFile, path);
+                return await FromPackAsync(runtime.Console, packFile, parse.GetValue(jwks), path);
             }
 
             return await runtime.FetchAsync(parse, get => RunStory.GatherAsync(get, slug!, id!), (document, text) =>
@@ -74,14 +75,21 @@ internal static class RegressCommands
         return command;
     }
 
-    private static async Task<int> FromPackAsync(CliConsole console, string packFile, string path)
+    private static async Task<int> FromPackAsync(CliConsole console, string packFile, string? jwksFile, string path)
     {
         Dictionary<string, byte[]> files;
         EvidencePackVerifier.Result verified;
         try
         {
-            files = EvidencePack.Read(Path.GetFullPath(packFile, console.WorkingDirectory ?? Environment.CurrentDirectory));
-            verified = EvidencePackVerifier.Verify(files, EvidenceKeySet.Parse(Encoding.UTF8.GetString(files.GetValueOrDefault(EvidencePack.Jwks) ?? [])));
+            var directory = console.WorkingDirectory ?? Environment.CurrentDirectory;
+            files = EvidencePack.Read(Path.GetFullPath(packFile, directory));
+            var jwks = jwksFile is not null ? await File.ReadAllTextAsync(Path.GetFullPath(jwksFile, directory)) : Encoding.UTF8.GetString(files.GetValueOrDefault(EvidencePack.Jwks) ?? []);
+            if (jwksFile is null)
+            {
+                await console.Error.WriteLineAsync("warning: verifying with the pack's own jwks.json; pass --jwks with keys obtained independently to prove who signed it");
+            }
+
+            verified = EvidencePackVerifier.Verify(files, EvidenceKeySet.Parse(jwks));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
