@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Gateway.Policy;
 using Gateway.Policy.Bundles;
 using Gateway.Policy.Serialization;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Describe;
 
@@ -59,7 +60,7 @@ internal static partial class DelegationRequestReader
                     ? Set(out mayDelegate, member.Value.GetBoolean())
                     : "may_delegate must be true or false.",
                 "public_key" => PublicKey(member.Value, out publicKey),
-                _ => $"Unknown member '{member.Name}'.",
+                _ => $"Unknown member '{RefusalText.Truncate(member.Name)}'.",
             };
             if (error is not null)
             {
@@ -110,7 +111,7 @@ internal static partial class DelegationRequestReader
                     ? Set(out text, written)
                     : "public_key.key must be the public key: PEM, base64 of its DER SubjectPublicKeyInfo, or base64 of the raw key.",
                 "key_id" => "public_key.key_id is not taken: a child's keyid is its own id (dlg-…), given in the answer.",
-                _ => $"Unknown member '{member.Name}' in public_key.",
+                _ => $"Unknown member '{RefusalText.Truncate(member.Name)}' in public_key.",
             };
             if (error is not null)
             {
@@ -158,7 +159,7 @@ internal static partial class DelegationRequestReader
                         ? Set(out tool, text)
                         : "permissions[].tool must be a catalog name.",
                     "action_types" => ActionTypes(member.Value, out types),
-                    _ => $"Unknown member '{member.Name}' in a permission.",
+                    _ => $"Unknown member '{RefusalText.Truncate(member.Name)}' in a permission.",
                 };
                 if (error is not null)
                 {

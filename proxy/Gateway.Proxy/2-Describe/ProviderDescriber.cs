@@ -78,14 +78,9 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
             return (null, originRefused);
         }
 
-        if (rpc is { IsBatch: false } && McpMirroredHeaders.Check(context.Request.Headers, rpc.Messages[0], body.Span, named.Name) is { } mismatch)
+        if (rpc is not null && McpMirroredHeaders.Check(context.Request.Headers, rpc, body.Span, named.Name) is { } mismatch)
         {
             return (null, mismatch);
-        }
-
-        if (rpc is { IsBatch: true } && McpMirroredHeaders.CheckBatch(context.Request.Headers, named.Name) is { } batchMismatch)
-        {
-            return (null, batchMismatch);
         }
 
         if (kind.IsMcpServer && body.IsEmpty && HttpMethods.IsPost(context.Request.Method))

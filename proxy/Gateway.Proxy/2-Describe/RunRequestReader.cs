@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Oversight.Runs;
 using Gateway.Policy.Serialization;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Describe;
 
@@ -47,7 +48,7 @@ internal static class RunRequestReader
                 "parent_run" => member.Value.ValueKind == JsonValueKind.String && RunIds.IsValid(member.Value.GetString())
                     ? Set(out parent, member.Value.GetString())
                     : $"parent_run must be a run id ({RunIds.Prefix} followed by 32 lowercase hex characters).",
-                _ => $"Unknown member '{member.Name}'.",
+                _ => $"Unknown member '{RefusalText.Truncate(member.Name)}'.",
             };
             if (error is not null)
             {
@@ -79,7 +80,7 @@ internal static class RunRequestReader
                 "detail" => member.Value.ValueKind == JsonValueKind.Object
                     ? Set(out detail, member.Value.Clone())
                     : "detail must be a JSON object.",
-                _ => $"Unknown member '{member.Name}'.",
+                _ => $"Unknown member '{RefusalText.Truncate(member.Name)}'.",
             };
             if (error is not null)
             {

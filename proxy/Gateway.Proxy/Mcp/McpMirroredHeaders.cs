@@ -30,6 +30,13 @@ internal static class McpMirroredHeaders
     private const string Base64Prefix = "=?base64?";
     private const string Base64Suffix = "?=";
 
+    /// <summary>A refusal when a mirrored header disagrees with <paramref name="request"/> (one message, or a batch: <see cref="CheckBatch"/>); null when none does.</summary>
+    public static Refusal? Check(IHeaderDictionary headers, McpRequest request, ReadOnlySpan<byte> body, string auditTool)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.IsBatch ? CheckBatch(headers, auditTool) : Check(headers, request.Messages[0], body, auditTool);
+    }
+
     /// <summary>A refusal when a mirrored header disagrees with <paramref name="message"/> (its body <paramref name="body"/>); null when none does.</summary>
     public static Refusal? Check(IHeaderDictionary headers, JsonRpcMessageInfo message, ReadOnlySpan<byte> body, string auditTool)
     {
@@ -59,7 +66,7 @@ internal static class McpMirroredHeaders
     /// at a revision that requires them: a batch has no one method or target for a header to mirror, so a router reading
     /// the headers would be shown another action than the ones decided. Null when neither.
     /// </summary>
-    public static Refusal? CheckBatch(IHeaderDictionary headers, string auditTool)
+    private static Refusal? CheckBatch(IHeaderDictionary headers, string auditTool)
     {
         ArgumentNullException.ThrowIfNull(headers);
         return headers.ContainsKey(MethodHeader) || headers.ContainsKey(NameHeader) || RequiresName(headers)
