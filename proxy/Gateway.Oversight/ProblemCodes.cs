@@ -31,6 +31,8 @@ public static class ProblemCodes
     public const string PersonTokenExpired = "person_token_expired";
     public const string PersonTokenUnbound = "person_token_unbound";
     public const string PersonProviderUnavailable = "person_provider_unavailable";
+    /// <summary>403: the person is suspended by an administrator of the tenant (the console's suspension).</summary>
+    public const string PersonSuspended = "person_suspended";
     // 401: the RFC 9421 profile (agents registered with a public key)
     public const string SignatureSchemeMismatch = "signature_scheme_mismatch";
     public const string SignatureComponentMissing = "signature_component_missing";

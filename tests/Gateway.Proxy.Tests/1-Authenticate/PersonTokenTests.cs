@@ -8,8 +8,8 @@ namespace Gateway.Proxy.Tests.Authenticate;
 /// <summary>
 /// A request acting for a person (<c>X-Gamut-Person</c>): the person's identity token is verified against the tenant's
 /// OpenID provider (a real one on loopback: discovery document and JWKS) — issuer, audience, expiry, signature, algorithm —
-/// and bound to the request by its signature; every refusal is a 401 (503 when the provider cannot be read) with a stable
-/// code, recorded, and nothing is forwarded.
+/// and bound to the request by its signature, and the person must not be suspended; every refusal is a 401 (403 for a
+/// suspended person, 503 when the provider cannot be read) with a stable code, recorded, and nothing is forwarded.
 /// </summary>
 public sealed class PersonTokenTests
 {
@@ -72,6 +72,29 @@ public sealed class PersonTokenTests
         var record = await RecordAsync(gw, forMallory);
         Assert.Equal("refused:person_token_invalid", record.GetProperty("decision").GetString());
         Assert.Equal(child.Agent, record.GetProperty("agent").GetString());
+    }
+
+    [Fact]
+    public async Task Evaluate_PersonSuspendedByAnAdministrator_Is403AndRecordedUntilResumed()
+    {
+        await using var gw = await PersonGateway.StartAsync();
+        var token = gw.Provider.Issue("erin@example.com");
+        using (var suspend = await gw.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/console-users/erin@example.com/suspend", null))
+        {
+            suspend.EnsureSuccessStatusCode();
+        }
+
+        using var refused = await gw.PostAsPersonAsync("/v1/evaluate", Evaluate, token);
+        using (var resume = await gw.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/console-users/erin@example.com/resume", null))
+        {
+            resume.EnsureSuccessStatusCode();
+        }
+
+        using var resumed = await gw.PostAsPersonAsync("/v1/evaluate", Evaluate, token);
+
+        await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Forbidden, "person_suspended");
+        Assert.Equal("refused:person_suspended", (await RecordAsync(gw, refused)).GetProperty("decision").GetString());
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
     }
 
     [Fact]
