@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Gateway.Oversight;
 using Gateway.Policy.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Admin.Http;
 
@@ -24,18 +25,30 @@ internal static class AdminBody
             return (null, AdminProblem.Create(context, StatusCodes.Status415UnsupportedMediaType, ProblemCodes.InvalidBody, "Expected application/json"));
         }
 
+        // A body without a length (chunked) is cut off by the server past the bound, never read in full first.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBytes;
+        }
+
         try
         {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            if (buffer.Length > MaxBytes)
+            var buffer = new byte[MaxBytes + 1];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0)
+            {
+                length += read;
+            }
+
+            if (length > MaxBytes)
             {
                 return (null, AdminProblem.Create(context, StatusCodes.Status413PayloadTooLarge, ProblemCodes.InvalidBody, "Body too large"));
             }
 
             // Strictly, as every body the gateway reads: a repeated member ({"roles":["auditor"],"roles":["admin"]}) is refused,
             // never read as its last copy.
-            var value = JsonText.ParseStrict(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)).Deserialize(typeInfo);
+            var value = JsonText.ParseStrict(buffer.AsSpan(0, length)).Deserialize(typeInfo);
             return value is null
                 ? (null, AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "A JSON object is required"))
                 : (value, null);
@@ -43,6 +56,10 @@ internal static class AdminBody
         catch (JsonException ex)
         {
             return (null, AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "Malformed JSON body", ex.Message));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, AdminProblem.Create(context, StatusCodes.Status413PayloadTooLarge, ProblemCodes.InvalidBody, "Body too large"));
         }
     }
 }
