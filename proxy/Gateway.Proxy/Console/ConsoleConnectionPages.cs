@@ -79,7 +79,7 @@ internal static class ConsoleConnectionPages
         return Results.Redirect(LinkGrants.LinkPath(tenant, connector!, grant));
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, LinkedAccounts links, ConsoleSessions sessions)
+    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, LinkedAccounts links, ConsoleSessions sessions, Bundle.PolicyProvider policy)
     {
         var (session, connector, refused) = await ReadFormAsync(context, tenant, sessions);
         if (session is null)
@@ -95,7 +95,10 @@ internal static class ConsoleConnectionPages
         }
 
         return Page("Your connections", session, revoked
-            ? "<p>Revoked: the connector no longer acts with your account; its next call asks you to link it again.</p><p><a href=\"" + ConsoleEndpoints.Prefix + "/" + E(U(tenant)) + "/connections\">Your connections</a></p>"
+            ? (Exchanges(policy, tenant, connector!)
+                ? "<p>Revoked the link. This connector first exchanges your sign-in for its access, which your provider grants: it goes on acting with your account while the provider allows it (ask an administrator to stop it).</p>"
+                : "<p>Revoked: the connector no longer acts with your account; its next call asks you to link it again.</p>")
+                + "<p><a href=\"" + ConsoleEndpoints.Prefix + "/" + E(U(tenant)) + "/connections\">Your connections</a></p>"
             : "<p>There was no such link.</p>");
     }
 
@@ -117,6 +120,10 @@ internal static class ConsoleConnectionPages
     private static string Form(string tenant, ConsoleSession session, string action, string connector, string label) =>
         "<form method=\"post\" action=\"" + ConsoleEndpoints.Prefix + "/" + E(U(tenant)) + "/connections/" + action + "\">" + Csrf(session)
         + "<input type=\"hidden\" name=\"connector\" value=\"" + E(connector) + "\"><button type=\"submit\" aria-label=\"" + E(label + " " + connector) + "\">" + E(label) + "</button></form>";
+
+    /// <summary>Whether <paramref name="connector"/> exchanges the person's identity token before it asks for their link (<c>token_exchange: true</c>).</summary>
+    private static bool Exchanges(Bundle.PolicyProvider policy, string tenant, string connector) =>
+        ConsoleApprovalRead.TenantOf(policy, tenant) is { } found && found.TryGetCatalogEntry(connector, out var entry) && entry?.Person?.TokenExchange == true;
 
     /// <summary>The tenant's connectors that act with a person's own upstream account.</summary>
     private static IEnumerable<string> PerPersonConnectors(Bundle.PolicyProvider policy, string tenant) =>

@@ -76,10 +76,29 @@ public sealed class ConsoleConnectionPagesTests : IAsyncLifetime
         using var revoked = await client.SendAsync(PostForm("/console/demo/connections/revoke", session, new Dictionary<string, string> { ["csrf"] = csrf, ["connector"] = "docs" }));
 
         Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
-        Assert.Contains("Revoked", await revoked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Revoked: the connector no longer acts with your account", await revoked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Null(await Links.GetAsync(Key(Alice), CancellationToken.None));
         var records = await ReadAuditAsync();
         Assert.Contains(records, r => r.GetProperty("tool").GetString() == "console.connection.revoke" && r.GetProperty("person").GetString() == Alice);
+    }
+
+    [Fact]
+    public async Task Revoke_ConnectorThatExchangesTheSignInFirst_SaysTheExchangeGoesOn()
+    {
+        await using var gw = await GovernedGateway.StartAsync(text => PerPersonDocs(text).Replace("      scopes: [openid]\n", "      scopes: [openid]\n      token_exchange: true\n", StringComparison.Ordinal));
+        await gw.Host.Services.GetRequiredService<LinkedAccounts>().StoreAsync(Key(Alice), new LinkedAccount
+        {
+            LinkId = Guid.NewGuid().ToString("N"), AccessToken = AccessToken, UpstreamSubject = "upstream-alice", LinkedAt = DateTimeOffset.UtcNow,
+        }, CancellationToken.None);
+        using var client = Browser(gw.Host.BaseAddress);
+        var session = await TokenSignInAsync(client, await gw.IssueTokenAsync("alice", "auditor"));
+        var csrf = await CsrfAsync(client, session);
+
+        using var revoked = await client.SendAsync(PostForm("/console/demo/connections/revoke", session, new Dictionary<string, string> { ["csrf"] = csrf, ["connector"] = "docs" }));
+
+        var html = await revoked.Content.ReadAsStringAsync();
+        Assert.Contains("Revoked the link. This connector first exchanges your sign-in", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("no longer acts with your account", html, StringComparison.Ordinal);
     }
 
     [Fact]
