@@ -29,6 +29,17 @@ public sealed partial class McpTests
     }
 
     [Fact]
+    public void Parser_BatchPastItsBound_IsRefused()
+    {
+        static byte[] Pings(int count) => Encoding.UTF8.GetBytes("[" + string.Join(',', Enumerable.Range(1, count).Select(i => $$"""{"jsonrpc":"2.0","id":{{i}},"method":"ping"}""")) + "]");
+
+        Assert.True(McpRequestParser.TryParse(Pings(McpRequestParser.MaxBatchLength), out var bounded, out _));
+        Assert.Equal(McpRequestParser.MaxBatchLength, bounded.Messages.Count);
+        Assert.False(McpRequestParser.TryParse(Pings(McpRequestParser.MaxBatchLength + 1), out _, out var error));
+        Assert.Equal("a JSON-RPC batch of more than 32 messages.", error);
+    }
+
+    [Fact]
     public void ReadOnlyGuard_McpToolCallsNeedReadTools()
     {
         McpRequestParser.TryParse("""[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search"}}]"""u8, out var reads, out _);

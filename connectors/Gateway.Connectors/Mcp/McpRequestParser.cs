@@ -7,6 +7,9 @@ namespace Gateway.Connectors.Mcp;
 /// <summary>Parses an MCP request body for the transparent route: method, id and tool name of each message (batches too).</summary>
 public static class McpRequestParser
 {
+    /// <summary>The most messages a batch may hold: it is decided, counted and recorded as one request.</summary>
+    public const int MaxBatchLength = 32;
+
     /// <summary>False (with a reason) when the body is not a JSON-RPC 2.0 message or a non-empty batch of them.</summary>
     public static bool TryParse(ReadOnlySpan<byte> body, [NotNullWhen(true)] out McpRequest? request, [NotNullWhen(false)] out string? error)
     {
@@ -34,6 +37,12 @@ public static class McpRequestParser
         var messages = new List<JsonRpcMessageInfo>();
         if (root.ValueKind == JsonValueKind.Array)
         {
+            if (root.GetArrayLength() > MaxBatchLength)
+            {
+                error = $"a JSON-RPC batch of more than {MaxBatchLength} messages.";
+                return false;
+            }
+
             foreach (var item in root.EnumerateArray())
             {
                 if (!TryParseMessage(item, out var message, out error))

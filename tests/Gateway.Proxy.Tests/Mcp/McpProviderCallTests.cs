@@ -96,6 +96,17 @@ public sealed class McpProviderCallTests : IAsyncLifetime
         Assert.Empty(_mcp.Files.Calls);
     }
 
+    [Fact]
+    public async Task ProvidersCall_BatchPastItsBound_IsRefusedAsMalformed()
+    {
+        var pings = "[" + string.Join(',', Enumerable.Range(1, 33).Select(i => $$"""{"jsonrpc":"2.0","id":{{i}},"method":"ping"}""")) + "]";
+
+        var (status, body, _) = await PostAsync(pings);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("a JSON-RPC batch of more than 32 messages", body, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Mcp-Method", "tools/call")]
     [InlineData("Mcp-Name", "delete_repo")]
