@@ -22,6 +22,13 @@ public abstract class ModelConnectorType : ConnectorType
     /// <inheritdoc/>
     public sealed override bool IsModel => true;
 
+    /// <summary>Always: only the model routes estimate a call's tokens, which its budget and its run's limits reserve.</summary>
+    public sealed override string? NotInvocableReason(CatalogEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return $"'{entry.Name}' is a model connector; use /v1/actions/model (or /providers/{entry.Name}/…).";
+    }
+
     /// <summary>The endpoint a governed call is POSTed to, relative to the upstream (e.g. <c>chat/completions</c>).</summary>
     public abstract string InferencePath { get; }
 

@@ -106,7 +106,7 @@ public sealed class ConnectorTypesTests
     }
 
     [Fact]
-    public void OnlyAnMcpServerARemoteAgentAndItsSkills_CannotBeInvoked()
+    public void OnlyAnMcpServerARemoteAgentItsSkillsAndAModel_CannotBeInvoked()
     {
         foreach (var type in ConnectorTypes.All)
         {
@@ -123,6 +123,10 @@ public sealed class ConnectorTypesTests
             else if (type.Kind == ConnectorKind.A2aSkill)
             {
                 Assert.Equal("'svc' is a skill of remote agent 'agent'; send it a message on /a2a/agent.", reason);
+            }
+            else if (type.IsModel)
+            {
+                Assert.Equal("'svc' is a model connector; use /v1/actions/model (or /providers/svc/…).", reason);
             }
             else
             {

@@ -63,6 +63,19 @@ public sealed class RunLimitTests
     }
 
     [Fact]
+    public async Task InvokeTool_ModelConnector_IsRefusedSoNoCallEscapesTheRunsTokenLimit()
+    {
+        await using var gw = await GovernedGateway.StartAsync(RunLimitBundles.With("""{ agent: "*", tokens: 10 }"""));
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+
+        using var response = await RunCalls.InRunAsync(gw.Agent, run, "/v1/actions/invoke-tool",
+            """{"tool":"openai","args":{"model":"gpt-4o","max_tokens":100000,"n":8,"messages":[{"role":"user","content":"hi"}]}}""");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Empty(gw.Upstream.To("/v1/chat/completions"));
+    }
+
+    [Fact]
     public async Task ModelAction_TokensSettledAgainstUsage_TheUnusedReservationIsGivenBack()
     {
         // Two whole reservations do not fit; one reservation and what a call really used (12 tokens) do.
