@@ -76,6 +76,9 @@ public abstract class ConnectorType
     /// </summary>
     public virtual bool QueryCarriesArguments(CatalogEntry entry) => false;
 
+    /// <summary>Why <paramref name="args"/> cannot be sent for <paramref name="entry"/> as they are (an argument only the entry itself may fix), or null.</summary>
+    public virtual string? ArgumentsRefusal(CatalogEntry entry, JsonElement args) => null;
+
     /// <summary>The catalog name of the entry <paramref name="entry"/>'s calls are forwarded to: its own, or an <c>mcp_tool</c>'s MCP server.</summary>
     public virtual string? ForwardedConnectorName(CatalogEntry entry)
     {

@@ -32,6 +32,19 @@ public sealed class ContextConnectorType : ConnectorType
         return entry.Writeback is not null;
     }
 
+    /// <summary>The query of a read on the transparent route (<c>?scope=&amp;query=</c>) is its arguments, so rules read them there too.</summary>
+    public override bool QueryCarriesArguments(CatalogEntry entry) => !AcceptsWriteback(entry);
+
+    /// <summary>A <c>scope</c> other than the entry's own name: a context read is decided, and sent, as its own scope only.</summary>
+    public override string? ArgumentsRefusal(CatalogEntry entry, JsonElement args)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return args.ValueKind == JsonValueKind.Object && args.TryGetProperty("scope", out var scope) && scope.ValueKind != JsonValueKind.Null
+            && !(scope.ValueKind == JsonValueKind.String && scope.GetString() == entry.Name)
+            ? $"a read of context '{entry.Name}' is of its own scope; scope names another."
+            : null;
+    }
+
     /// <summary>
     /// GET or HEAD of the upstream itself; neither writes. None for a workspace store: its items are checked against the
     /// reader's policy on the governed route only, which the transparent route (the store's bytes as they stream) cannot do.
@@ -42,8 +55,8 @@ public sealed class ContextConnectorType : ConnectorType
             : null;
 
     /// <summary>
-    /// <c>GET ?scope=&amp;query=</c> from the request <c>{"scope", "query", "max_bytes"}</c> (the scope is the entry's name
-    /// when the arguments name none: a context action's scope is its connector), <c>max_bytes</c> as the result's limit.
+    /// <c>GET ?scope=&amp;query=</c> from the request <c>{"scope", "query", "max_bytes"}</c> (the scope is always the entry's
+    /// name: a context action's scope is its connector; another is refused), <c>max_bytes</c> as the result's limit.
     /// </summary>
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
@@ -52,7 +65,12 @@ public sealed class ContextConnectorType : ConnectorType
             throw new ConnectorArgumentException("a context request is a JSON object {\"scope\", \"query\", \"max_bytes\"}.");
         }
 
-        var scope = args.TryGetProperty("scope", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : entry.Name;
+        if (ArgumentsRefusal(entry, args) is { } refused)
+        {
+            throw new ConnectorArgumentException(refused);
+        }
+
+        var scope = entry.Name;
         var query = args.TryGetProperty("query", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString()! : string.Empty;
         long? limit = null;
         if (args.TryGetProperty("max_bytes", out var m) && m.ValueKind != JsonValueKind.Null)

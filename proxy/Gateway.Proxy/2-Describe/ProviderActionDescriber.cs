@@ -115,7 +115,10 @@ internal static class ProviderActionDescriber
         var connector = operation.Entry;
         if (!connector.Type().IsMcpServer)
         {
-            return new Result(new ActionRequest { Tool = connector.Name, Args = WithPathAndQuery(connector, operation, rawQuery, args) }, null, null);
+            var withQuery = WithPathAndQuery(connector, operation, rawQuery, args);
+            return connector.Type().ArgumentsRefusal(connector, withQuery) is { } refused
+                ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, char.ToUpperInvariant(refused[0]) + refused[1..])
+                : new Result(new ActionRequest { Tool = connector.Name, Args = withQuery }, null, null);
         }
 
         if (body.IsEmpty)

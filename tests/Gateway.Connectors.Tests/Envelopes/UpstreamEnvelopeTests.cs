@@ -279,25 +279,31 @@ public sealed class UpstreamEnvelopeTests
     };
 
     [Fact]
-    public void Context_GetWithEncodedScopeAndQuery()
+    public void Context_GetOfItsOwnScopeWithEncodedQuery()
     {
-        var limited = UpstreamEnvelopes.Build(Docs, Args("""{"scope":"hr docs","query":"a&b","max_bytes":30}"""), null);
-        var whole = UpstreamEnvelopes.Build(Docs, Args("""{"scope":"s","query":"q","max_bytes":null}"""), null);
+        var limited = UpstreamEnvelopes.Build(Docs, Args("""{"scope":"docs","query":"a&b c","max_bytes":30}"""), null);
+        var whole = UpstreamEnvelopes.Build(Docs, Args("""{"query":"q","max_bytes":null}"""), null);
 
         Assert.Equal("GET", limited.Method);
         Assert.Equal(string.Empty, limited.RelativePath);
-        Assert.Equal("scope=hr%20docs&query=a%26b", limited.Query);
+        Assert.Equal("scope=docs&query=a%26b%20c", limited.Query);
         Assert.Null(limited.Body);
         Assert.Equal(30, limited.ResultLimit);
-        Assert.Equal("scope=s&query=q", whole.Query);
+        Assert.Equal("scope=docs&query=q", whole.Query);
         Assert.Null(whole.ResultLimit);
     }
 
     [Theory]
-    [InlineData("""{"scope":"s","query":"q","max_bytes":0}""")]
-    [InlineData("""{"scope":"s","query":"q","max_bytes":-5}""")]
-    [InlineData("""{"scope":"s","query":"q","max_bytes":1.5}""")]
-    [InlineData("""{"scope":"s","query":"q","max_bytes":"30"}""")]
+    [InlineData("""{"scope":"hr docs","query":"q"}""")]
+    [InlineData("""{"scope":7,"query":"q"}""")]
+    public void Context_ScopeNamingAnother_IsRefused(string args) =>
+        Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(Docs, Args(args), null));
+
+    [Theory]
+    [InlineData("""{"scope":"docs","query":"q","max_bytes":0}""")]
+    [InlineData("""{"scope":"docs","query":"q","max_bytes":-5}""")]
+    [InlineData("""{"scope":"docs","query":"q","max_bytes":1.5}""")]
+    [InlineData("""{"scope":"docs","query":"q","max_bytes":"30"}""")]
     [InlineData("""["s","q"]""")]
     public void Context_BadMaxBytesOrShape_ArgumentError(string args) =>
         Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(Docs, Args(args), null));
