@@ -53,6 +53,6 @@ internal sealed class RunAuthentication
             chain = Policy.ActorChain.From([.. chain.Links.Take(chain.Links.Count - 1), chain.Actor with { RunId = id }]);
         }
 
-        return (identity with { Run = new RunBinding(state.Record, state.End) { FromGrant = presented is null }, Chain = chain }, null);
+        return (identity with { Run = new RunBinding(state.Record, state.End) { FromGrant = bound is not null }, Chain = chain }, null);
     }
 }

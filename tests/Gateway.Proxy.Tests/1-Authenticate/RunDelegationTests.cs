@@ -41,9 +41,11 @@ public sealed class RunDelegationTests : IAsyncLifetime
 
         using var response = await RunCalls.InRunAsync(child, other);
         using var start = await child.PostJsonAsync("/v1/runs", "{}");
+        using var startNamingItsRun = await RunCalls.InRunAsync(child, run, "/v1/runs", "{}");
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "run_foreign");
         await ProblemAssert.IsProblemAsync(start, HttpStatusCode.Forbidden, "run_foreign");
+        await ProblemAssert.IsProblemAsync(startNamingItsRun, HttpStatusCode.Forbidden, "run_foreign");
         Assert.Empty(_gw.Upstream.Received);
     }
 
