@@ -29,6 +29,9 @@ namespace Gateway.Proxy.Forward;
 /// </summary>
 internal sealed class GovernedResultTransform : ResponseTransform
 {
+    /// <summary>How far past the limit a plain context answer is read, so the cut at the limit falls after redaction.</summary>
+    private const int RedactionMargin = 4096;
+
     private readonly McpServerRequests? _serverRequests;
     private readonly McpAnswerRelay? _answers;
 
@@ -111,7 +114,15 @@ internal sealed class GovernedResultTransform : ResponseTransform
         }
         else
         {
-            (bytes, more) = await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit, context.CancellationToken).ConfigureAwait(false);
+            // A plain context answer past the limit is cut, but only after it was redacted: it is read a margin past the
+            // limit, so that a value redaction matches whole is redacted before the cut at the limit can split it.
+            var margin = isContext && clearance is null ? RedactionMargin : 0;
+            (bytes, more) = await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit + margin, context.CancellationToken).ConfigureAwait(false);
+            if (bytes.Length > limit)
+            {
+                requested = Math.Min(requested ?? limit, limit);
+                more = true;
+            }
         }
         if (more && (!isContext || clearance is not null))
         {
