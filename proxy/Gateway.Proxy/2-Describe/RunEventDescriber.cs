@@ -18,8 +18,8 @@ internal sealed class RunEventDescriber : RunRouteDescriber
 {
     private readonly TimeProvider _time;
 
-    public RunEventDescriber(RunStore runs, TimeProvider time, Microsoft.Extensions.Options.IOptions<Oversight.Options.OversightOptions> options)
-        : base(runs, options) => _time = time;
+    public RunEventDescriber(RunStore runs, TimeProvider time, Microsoft.Extensions.Options.IOptions<Oversight.Options.OversightOptions> options, Bundle.PolicyProvider policy)
+        : base(runs, options, policy) => _time = time;
 
     protected override async ValueTask<Refusal?> DescribeRunAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, ReadOnlyMemory<byte> body)
     {
@@ -34,7 +34,11 @@ internal sealed class RunEventDescriber : RunRouteDescriber
         var run = identity.Run is { } carried
             ? carried.Id == id ? carried : null
             : RunIds.IsValid(id) ? await FindAsync(identity, id!, context.RequestAborted).ConfigureAwait(false) : null;
-        var action = new LocalAction(RunStartDescriber.Tool, LocalAdmission.Request);
+        if (RateLimitedAction(identity) is not { } action)
+        {
+            return Refusal.PolicyUnavailable();
+        }
+
         if (run is null)
         {
             feature.Add(action with { Refused = RunStartDescriber.Refused(identity, null, RunRefusals.Foreign()) });

@@ -27,8 +27,8 @@ internal sealed class RunStartDescriber : RunRouteDescriber
 
     private readonly TimeProvider _time;
 
-    public RunStartDescriber(RunStore runs, TimeProvider time, IOptions<OversightOptions> options)
-        : base(runs, options) => _time = time;
+    public RunStartDescriber(RunStore runs, TimeProvider time, IOptions<OversightOptions> options, Bundle.PolicyProvider policy)
+        : base(runs, options, policy) => _time = time;
 
     protected override async ValueTask<Refusal?> DescribeRunAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, ReadOnlyMemory<byte> body)
     {
@@ -43,7 +43,12 @@ internal sealed class RunStartDescriber : RunRouteDescriber
             return RunBody.Malformed(error);
         }
 
-        var action = new LocalAction(Tool, LocalAdmission.Request)
+        if (RateLimitedAction(identity) is not { } admitted)
+        {
+            return Refusal.PolicyUnavailable();
+        }
+
+        var action = admitted with
         {
             WhenSuspended = Refused(identity, null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked,
                 "The agent (or its agent, or its tenant) is suspended by an operator: it may not start a run.")),

@@ -2,33 +2,44 @@ using System.Text;
 using Gateway.Oversight.Options;
 using Gateway.Oversight.Runs;
 using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace Gateway.Proxy.Tests.Describe;
 
 /// <summary>
 /// The describers of the run routes, constructed over a real (embedded) run store: the <see cref="LocalAction"/> each adds
-/// (what Record appends, what a suspension or the run found refuses) or the refusal of a body that cannot be read.
+/// (what Record appends, what a suspension or the run found refuses, admitted with the tenant's rate limits) or the
+/// refusal of a body that cannot be read.
 /// </summary>
-public sealed class RunDescriberTests
+public sealed class RunDescriberTests : IAsyncLifetime
 {
     private static readonly AgentIdentity Agent = StoredRuns.Agent;
 
     private readonly StoredRuns _stored = new();
+    private StageHarness _harness = null!;
+
+    public async Task InitializeAsync() => _harness = await StageHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    private PolicyProvider Policy => _harness.Services.GetRequiredService<PolicyProvider>();
 
     [Fact]
     public async Task DescribeAsync_StartOfARun_AddsTheRunToStoreAndTheRecordToAppendFirst()
     {
-        var (feature, refusal) = await DescribeAsync(new RunStartDescriber(_stored.Runs, _stored.Time, MsOptions.Create(new OversightOptions())), Agent, """{"purpose":"triage"}""");
+        var (feature, refusal) = await DescribeAsync(new RunStartDescriber(_stored.Runs, _stored.Time, MsOptions.Create(new OversightOptions()), Policy), Agent, """{"purpose":"triage"}""");
 
         Assert.Null(refusal);
         var action = feature.Get<LocalAction>();
         var run = feature.Get<RunStart>().Record;
-        Assert.Equal(("run", LocalAdmission.Request, "triage"), (action.Tool, action.Admission, run.Purpose));
+        Assert.Equal(("run", LocalAdmission.RateLimited, "triage"), (action.Tool, action.Admission, run.Purpose));
+        Assert.Equal("t1", action.Tenant!.Slug);
         Assert.Equal(("run_started", StatusCodes.Status201Created, run.Id), (action.Entry!.Decision, action.Entry.Status, action.Entry.RunId));
         Assert.Equal("blocked", action.WhenSuspended!.Refusal.Code);
         Assert.Null(action.Refused);
@@ -40,7 +51,7 @@ public sealed class RunDescriberTests
     {
         var bound = Agent with { Run = new RunBinding(Run(RunIds.New()), null) { FromGrant = true } };
 
-        var (feature, _) = await DescribeAsync(new RunStartDescriber(_stored.Runs, _stored.Time, MsOptions.Create(new OversightOptions())), bound, "");
+        var (feature, _) = await DescribeAsync(new RunStartDescriber(_stored.Runs, _stored.Time, MsOptions.Create(new OversightOptions()), Policy), bound, "");
 
         var refused = feature.Get<LocalAction>().Refused!;
         Assert.Equal("run_foreign", refused.Refusal.Code);
@@ -52,7 +63,7 @@ public sealed class RunDescriberTests
     {
         var options = MsOptions.Create(new OversightOptions { Runs = new RunOptions { MaxEventBytes = 16 } });
 
-        var (feature, refusal) = await DescribeAsync(new RunStartDescriber(_stored.Runs, _stored.Time, options), Agent, """{"purpose":"a purpose longer than sixteen bytes"}""");
+        var (feature, refusal) = await DescribeAsync(new RunStartDescriber(_stored.Runs, _stored.Time, options, Policy), Agent, """{"purpose":"a purpose longer than sixteen bytes"}""");
 
         Assert.Equal(StatusCodes.Status413PayloadTooLarge, refusal!.Status);
         Assert.Null(feature.Find<LocalAction>());
@@ -65,7 +76,7 @@ public sealed class RunDescriberTests
         await _stored.Runs.CreateAsync(run);
         await _stored.Runs.EndAsync(run, new RunEnd(RunStatuses.Completed, RunEnd.ByAdmin("ops"), _stored.Time.GetUtcNow()));
 
-        var (feature, _) = await DescribeAsync(new RunEventDescriber(_stored.Runs, _stored.Time, MsOptions.Create(new OversightOptions())), Agent, """{"type":"step"}""", run.Id);
+        var (feature, _) = await DescribeAsync(new RunEventDescriber(_stored.Runs, _stored.Time, MsOptions.Create(new OversightOptions()), Policy), Agent, """{"type":"step"}""", run.Id);
 
         var refused = feature.Get<LocalAction>().Refused!;
         Assert.Equal("run_ended", refused.Refusal.Code);
@@ -78,7 +89,7 @@ public sealed class RunDescriberTests
         var run = Run(RunIds.New());
         await _stored.Runs.CreateAsync(run);
 
-        var (feature, _) = await DescribeAsync(new RunEventDescriber(_stored.Runs, _stored.Time, MsOptions.Create(new OversightOptions())), Agent, """{"type":"completed"}""", run.Id);
+        var (feature, _) = await DescribeAsync(new RunEventDescriber(_stored.Runs, _stored.Time, MsOptions.Create(new OversightOptions()), Policy), Agent, """{"type":"completed"}""", run.Id);
 
         var action = feature.Get<LocalAction>();
         Assert.Equal(("run_event", "agent:agent-a"), (action.Entry!.Decision, action.Entry.RunEvent!.By));

@@ -208,4 +208,21 @@ public sealed partial class RunTests : IAsyncLifetime
 
     [GeneratedRegex("^run-[0-9a-f]{32}$")]
     private static partial Regex RunIdPattern();
+
+    [Fact]
+    public async Task StartAndEvents_PastTheAgentsRateLimit_AreRefused429AndRecorded()
+    {
+        const string Limit = "{ scope: agent, agent: demo-agent, limit: 120, window: 1m }";
+        await using var gw = await GovernedGateway.StartAsync(static text => text.Replace(Limit, "{ scope: agent, agent: demo-agent, limit: 2, window: 1m }", StringComparison.Ordinal));
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+        using var step = await RunCalls.InRunAsync(gw.Agent, run, $"/v1/runs/{run}/events", """{"type":"step"}""");
+
+        using var start = await gw.Agent.PostJsonAsync("/v1/runs", "{}");
+        using var another = await RunCalls.InRunAsync(gw.Agent, run, $"/v1/runs/{run}/events", """{"type":"step"}""");
+
+        Assert.True(step.IsSuccessStatusCode, await step.Content.ReadAsStringAsync());
+        await ProblemAssert.IsProblemAsync(start, HttpStatusCode.TooManyRequests, "rate_limited");
+        await ProblemAssert.IsProblemAsync(another, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.Contains(await RunCalls.RecordsAsync(gw.Admin(), run), static r => r.GetProperty("decision").GetString() == "refused:rate_limited");
+    }
 }
