@@ -33,7 +33,9 @@ public sealed class ContextCutTests
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
-        var result = JsonDocument.Parse(text).RootElement.GetProperty("result").GetString()!;
+        var answer = JsonDocument.Parse(text).RootElement;
+        Assert.True(answer.GetProperty("truncated").GetBoolean());
+        var result = answer.GetProperty("result").GetString()!;
         Assert.DoesNotContain("customer@", result, StringComparison.Ordinal);
         Assert.StartsWith("owner: [REDACTED", result, StringComparison.Ordinal);
         Assert.True(System.Text.Encoding.UTF8.GetByteCount(result) <= limit, result);
