@@ -36,6 +36,21 @@ public sealed class EvidencePackBundleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Export_WithBundleWhoseFileIsNamedOtherwise_CarriesTheFileItsTenantLineNames()
+    {
+        var renamed = Directory.CreateTempSubdirectory("gatewayctl-renamed-").FullName;
+        File.Copy(Path.Combine(_gw.BundleDirectory, "demo.yaml"), Path.Combine(renamed, "prod.YAML"));
+        File.WriteAllText(Path.Combine(renamed, "demo.yml"), "tenant: other\n");
+
+        var pack = await ExportAsync(renamed);
+
+        Assert.Equal(["bundle/demo.yaml"], PackZip.Entries(pack, "bundle/"));
+        Assert.Equal(File.ReadAllText(Path.Combine(renamed, "prod.YAML")), PackZip.Read(pack, "bundle/demo.yaml"));
+        var verified = await CliRun.RunAsync("evidence", "verify", pack);
+        Assert.True(verified.ExitCode == 0, verified.Out + verified.Error);
+    }
+
+    [Fact]
     public async Task Export_WithABundleNotInForce_IsRefusedAndWritesNoPack()
     {
         var other = CliRun.CopyBundle(static yaml => yaml.Replace("limit: 120", "limit: 121", StringComparison.Ordinal));

@@ -62,8 +62,8 @@ internal static class EvidenceCommands
                 {
                     // The tenant's own file only: never another tenant's policy, nor the secrets a bundle keeps beside it.
                     var file = EvidencePackBundle.TenantFile(Resolve(runtime.Console, bundle), parse.GetValue(tenant)!)
-                        ?? throw new IOException($"{bundle} holds no {parse.GetValue(tenant)}.yaml (a bundle holds one policy file per tenant)");
-                    extra[EvidencePackBundle.EntryName(file)] = await File.ReadAllBytesAsync(file, ct);
+                        ?? throw new IOException($"{bundle} holds no policy file of tenant {parse.GetValue(tenant)} (a bundle holds one file per tenant, named by its tenant: line)");
+                    extra[EvidencePackBundle.EntryName(parse.GetValue(tenant)!)] = await File.ReadAllBytesAsync(file, ct);
                 }
 
                 if (parse.GetValue(receipts) is { } receiptFile)

@@ -14,12 +14,18 @@ internal static class EvidencePackBundle
 {
     private static readonly string[] Extensions = [".yaml", ".yml"];
 
-    /// <summary>The tenant's own policy file at the top of <paramref name="directory"/> (a bundle: one file per tenant), or null.</summary>
+    /// <summary>
+    /// The tenant's own policy file at the top of <paramref name="directory"/> (a bundle: one file per tenant, which its
+    /// <c>tenant:</c> names, whatever the file is called), or null.
+    /// </summary>
     public static string? TenantFile(string directory, string tenant) =>
-        Extensions.Select(e => Path.Combine(directory, tenant + e)).FirstOrDefault(File.Exists);
+        Directory.EnumerateFiles(directory, "*", SearchOption.TopDirectoryOnly)
+            .Where(static f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal)
+            .FirstOrDefault(f => Load(Path.GetFileName(f), File.ReadAllBytes(f))?.Slug == tenant);
 
-    /// <summary>The pack's name for the tenant's file <paramref name="path"/>.</summary>
-    public static string EntryName(string path) => EvidencePack.BundleFolder + Path.GetFileName(path);
+    /// <summary>The pack's name for the tenant's policy file.</summary>
+    public static string EntryName(string tenant) => EvidencePack.BundleFolder + tenant + ".yaml";
 
     /// <summary>
     /// Why the bundle files of <paramref name="files"/> are not the policy records of <paramref name="digests"/> were
@@ -30,14 +36,14 @@ internal static class EvidencePackBundle
         foreach (var (name, bytes) in files.Where(static f => f.Key.StartsWith(EvidencePack.BundleFolder, StringComparison.Ordinal)))
         {
             var fileName = name[EvidencePack.BundleFolder.Length..];
-            if (tenant is null || !Extensions.Any(e => fileName == tenant + e))
+            var named = tenant is not null && Extensions.Any(e => fileName == tenant + e);
+            var loaded = named ? Load(fileName, bytes) : null;
+            if (!named || (loaded is not null && loaded.Slug != tenant))
             {
                 return $"bundle_mismatch: {name} is not the tenant's own policy file ({EvidencePack.BundleFolder}{tenant}.yaml)";
             }
 
-            // Whatever files it names (secrets, templates) are not in the pack: only its text is digested.
-            var loaded = PolicyBundleLoader.LoadTenantText(fileName, Encoding.UTF8.GetString(bytes), Path.GetTempPath(), static _ => true);
-            var digest = loaded.Tenant?.Digest;
+            var digest = loaded?.Digest;
             if (digest is null || !digests.Contains(digest))
             {
                 return $"bundle_mismatch: {name} is not the policy any record of the pack was decided under"
@@ -47,6 +53,10 @@ internal static class EvidencePackBundle
 
         return null;
     }
+
+    // A tenant file's policy, loaded from its text alone: whatever files it names (secrets, templates) are not read; null when it does not load.
+    private static Gateway.Policy.TenantPolicy? Load(string fileName, byte[] bytes) =>
+        PolicyBundleLoader.LoadTenantText(fileName, Encoding.UTF8.GetString(bytes), Path.GetTempPath(), static _ => true).Tenant;
 
     /// <summary>Adds to <paramref name="problems"/> what ties the pack's bundle files to <paramref name="proven"/> (the proven lines) no longer.</summary>
     public static void Check(IReadOnlyDictionary<string, byte[]> files, string? tenant, IEnumerable<JsonElement> proven, List<string> problems)

@@ -17,6 +17,9 @@ namespace Gateway.Connectors.Kinds;
 /// </summary>
 public sealed class ContextConnectorType : ConnectorType
 {
+    /// <summary>The arguments a read takes: each named once, spelled so.</summary>
+    private static readonly string[] ReadArguments = ["scope", "query", "max_bytes"];
+
     internal ContextConnectorType()
         : base(ConnectorKind.Context)
     {
@@ -35,11 +38,29 @@ public sealed class ContextConnectorType : ConnectorType
     /// <summary>The query of a read on the transparent route (<c>?scope=&amp;query=</c>) is its arguments, so rules read them there too.</summary>
     public override bool QueryCarriesArguments(CatalogEntry entry) => !AcceptsWriteback(entry);
 
-    /// <summary>A <c>scope</c> other than the entry's own name: a context read is decided, and sent, as its own scope only.</summary>
+    /// <summary>
+    /// A <c>scope</c> other than the entry's own name (a context read is decided, and sent, as its own scope only), or a
+    /// read's argument named in another case or given twice (<c>?SCOPE=</c>, <c>?query=a&amp;query=b</c>), which an
+    /// upstream could read otherwise than the rules did.
+    /// </summary>
     public override string? ArgumentsRefusal(CatalogEntry entry, JsonElement args)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return args.ValueKind == JsonValueKind.Object && args.TryGetProperty("scope", out var scope) && scope.ValueKind != JsonValueKind.Null
+        if (args.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var member in args.EnumerateObject())
+        {
+            if (ReadArguments.FirstOrDefault(a => string.Equals(a, member.Name, StringComparison.OrdinalIgnoreCase)) is { } argument
+                && (argument != member.Name || member.Value.ValueKind == JsonValueKind.Array))
+            {
+                return $"a read of context '{entry.Name}' names '{argument}' once, spelled so.";
+            }
+        }
+
+        return args.TryGetProperty("scope", out var scope) && scope.ValueKind != JsonValueKind.Null
             && !(scope.ValueKind == JsonValueKind.String && scope.GetString() == entry.Name)
             ? $"a read of context '{entry.Name}' is of its own scope; scope names another."
             : null;

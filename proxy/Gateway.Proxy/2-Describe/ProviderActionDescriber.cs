@@ -117,7 +117,7 @@ internal static class ProviderActionDescriber
         {
             var withQuery = WithPathAndQuery(connector, operation, rawQuery, args);
             return connector.Type().ArgumentsRefusal(connector, withQuery) is { } refused
-                ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, char.ToUpperInvariant(refused[0]) + refused[1..])
+                ? new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, char.ToUpperInvariant(refused[0]) + refused[1..]) { AuditTool = connector.Name })
                 : new Result(new ActionRequest { Tool = connector.Name, Args = withQuery }, null, null);
         }
 

@@ -120,8 +120,8 @@ internal sealed class GovernedResultTransform : ResponseTransform
             (bytes, more) = await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit + margin, context.CancellationToken).ConfigureAwait(false);
             if (bytes.Length > limit)
             {
+                // Cut at the limit after redaction (and said to be cut only when it is).
                 requested = Math.Min(requested ?? limit, limit);
-                more = true;
             }
         }
         if (more && (!isContext || clearance is not null))

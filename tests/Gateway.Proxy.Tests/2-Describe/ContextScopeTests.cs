@@ -34,13 +34,21 @@ public sealed class ContextScopeTests : IAsyncLifetime
         Assert.Empty(_gw.Upstream.To("/context"));
     }
 
-    [Fact]
-    public async Task ProviderRoute_ContextNamingAnotherScope_IsRefusedAndNothingIsSent()
+    [Theory]
+    [InlineData("?scope=hr-restricted&query=q")]
+    [InlineData("?SCOPE=workspace&scope=hr-restricted&query=q")]
+    [InlineData("?Scope=hr-restricted&query=q")]
+    [InlineData("?scope=workspace&QUERY=ok&query=salaries")]
+    [InlineData("?scope=workspace&query=ok&query=salaries")]
+    public async Task ProviderRoute_ContextNamingAnotherScopeOrAnArgumentTwice_IsRefusedRecordedAndNothingIsSent(string query)
     {
-        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/workspace?scope=hr-restricted&query=q"));
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/workspace" + query));
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
         Assert.Empty(_gw.Upstream.To("/context"));
+        var audit = await _gw.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000");
+        Assert.Contains("\"tool\":\"workspace\"", audit, StringComparison.Ordinal);
+        Assert.Contains("refused:malformed_body", audit, StringComparison.Ordinal);
     }
 
     [Fact]
