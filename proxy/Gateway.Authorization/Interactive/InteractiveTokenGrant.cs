@@ -107,14 +107,15 @@ internal sealed partial class InteractiveTokenGrant
             return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidTarget, "The grant is for another resource.");
         }
 
-        if (_host.Find(grant.Tenant, grant.Agent, grant.ClientId) is { Client.Registered: true } && !await _registered.RenewAsync(grant.ClientId, ct).ConfigureAwait(false))
+        var agent = _host.Find(grant.Tenant, grant.Agent, grant.ClientId);
+        if (agent is { Client.Registered: true } && !await _registered.RenewAsync(grant.ClientId, ct).ConfigureAwait(false))
         {
             // RFC 6749 §5.2: the client is no longer known; a client that registered itself registers again.
             await _grants.RevokeFamilyAsync(grant.Family, ct).ConfigureAwait(false);
             return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The client's registration has expired; register it again.");
         }
 
-        if (await StillAllowedAsync(grant, ct).ConfigureAwait(false) is { } refused)
+        if (await StillAllowedAsync(grant, agent, ct).ConfigureAwait(false) is { } refused)
         {
             await _grants.RevokeFamilyAsync(grant.Family, ct).ConfigureAwait(false);
             return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, refused);
@@ -174,10 +175,10 @@ internal sealed partial class InteractiveTokenGrant
         return proof is null ? (null, Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidDpopProof, problem)) : (proof, null);
     }
 
-    /// <summary>Why the grant may no longer be used (the bundle, the person's or agent's suspension), or null.</summary>
-    private async ValueTask<string?> StillAllowedAsync(InteractiveGrant grant, CancellationToken ct)
+    /// <summary>Why the grant may no longer be used (the bundle, as <paramref name="agent"/> reads it now; the person's or agent's suspension), or null.</summary>
+    private async ValueTask<string?> StillAllowedAsync(InteractiveGrant grant, InteractiveAgent? agent, CancellationToken ct)
     {
-        if (_host.Find(grant.Tenant, grant.Agent, grant.ClientId) is not { } agent || agent.Workspace != grant.Workspace
+        if (agent is null || agent.Workspace != grant.Workspace
             || !agent.Access.Allows(new ActingPerson(grant.Subject, grant.Issuer, grant.Groups)))
         {
             return "The bundle no longer lets this person use this client as this agent.";

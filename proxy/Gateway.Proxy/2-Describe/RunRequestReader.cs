@@ -78,7 +78,7 @@ internal static class RunRequestReader
                     : "type must be one of: " + string.Join(", ", EventTypes) + ".",
                 "name" => Text(member.Value, "name", MaxNameLength, out name),
                 "detail" => member.Value.ValueKind == JsonValueKind.Object
-                    ? Set(out detail, member.Value.Clone())
+                    ? Set(out detail, member.Value)
                     : "detail must be a JSON object.",
                 _ => $"Unknown member '{RefusalText.Truncate(member.Name)}'.",
             };

@@ -157,8 +157,8 @@ internal sealed class ConsoleSessions
         ConsoleCookies.Delete(context, CookieName);
     }
 
-    public async ValueTask<bool> IsSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
-        await _store.GetAsync(SuspendedKey(tenant, subject), cancellationToken) is not null;
+    public ValueTask<bool> IsSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
+        Gateway.Proxy.People.PersonSuspensions.IsSuspendedAsync(_store, tenant, subject, cancellationToken);
 
     /// <summary>Suspends a person of the tenant: their sessions end now and they cannot sign in until resumed. Returns how many sessions ended.</summary>
     public async ValueTask<int> SuspendAsync(string tenant, string subject, CancellationToken cancellationToken)
