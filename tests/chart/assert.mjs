@@ -45,8 +45,8 @@ function render(valuesFile, extra = []) {
   if (r.code !== 0) throw new Error(`helm template ${valuesFile} failed: ${r.err}`);
   return YAML.parseAllDocuments(r.out).map((d) => d.toJS()).filter((d) => d);
 }
-function notes(valuesFile) {
-  const r = run(["install", release, chart, "-n", namespace, "--dry-run=client", "-f", valuesFile, ...IMAGE]);
+function notes(valuesFile, extra = []) {
+  const r = run(["install", release, chart, "-n", namespace, "--dry-run=client", "-f", valuesFile, ...IMAGE, ...extra]);
   const at = r.out.indexOf("NOTES:");
   return at < 0 ? "" : r.out.slice(at);
 }
@@ -369,6 +369,19 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     volume(d, mount(d, "/var/run/gateway/postgres").name).secret.secretName === `${release}-gateway-postgres` &&
     find(objs, "Secret", `${release}-gateway-postgres`).stringData["connection-string"].startsWith(`Host=${release}-gateway-postgres;`));
   attempt(`${f}: PostgreSQL runs non-root`, () => p.spec.template.spec.securityContext.runAsNonRoot === true);
+  attempt(`${f}: PostgreSQL NetworkPolicy admits only the gateway's pods, on 5432, and no egress`, () => {
+    const n = find(objs, "NetworkPolicy", `${release}-gateway-postgres`);
+    const gwLabels = d.spec.template.metadata.labels;
+    const from = n.spec.ingress[0].from;
+    return JSON.stringify(n.spec.podSelector.matchLabels) === JSON.stringify(p.spec.selector.matchLabels) &&
+      n.spec.ingress.length === 1 && from.length === 1 && Object.keys(from[0]).join() === "podSelector" &&
+      Object.entries(from[0].podSelector.matchLabels).every(([k, v]) => gwLabels[k] === v) &&
+      from[0].podSelector.matchLabels["app.kubernetes.io/component"] === "gateway" &&
+      JSON.stringify(n.spec.ingress[0].ports) === '[{"port":5432,"protocol":"TCP"}]' &&
+      JSON.stringify(n.spec.policyTypes) === '["Ingress","Egress"]' && JSON.stringify(n.spec.egress) === "[]";
+  });
+  attempt(`${f} --set networkPolicy.enabled=false: no PostgreSQL NetworkPolicy`, () =>
+    !find(render(values(f), ["--set", "networkPolicy.enabled=false"]), "NetworkPolicy", `${release}-gateway-postgres`));
 }
 {
   const f = "external-postgres.yaml";
@@ -475,6 +488,40 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     container(d).volumeMounts.some((m) => m.name === "data" && m.mountPath === "/var/lib/gateway") &&
     d.spec.template.spec.volumes.some((v) => v.name === "data" && v.emptyDir));
   attempt(`${f}: NOTES warn about the memory store`, () => notes(values(f)).includes("store.kind=memory"));
+  attempt(`${f}: Recreate, never a rolling update (one replica's state: no second pod beside it)`, () =>
+    d.spec.strategy.type === "Recreate" && !("rollingUpdate" in d.spec.strategy));
+  attempt(`${f} --set updateStrategy.type=RollingUpdate: still Recreate`, () => {
+    const s = gw(render(values(f), ["--set", "updateStrategy.type=RollingUpdate"])).spec.strategy;
+    return s.type === "Recreate" && !("rollingUpdate" in s);
+  });
+}
+{
+  const f = "defaults-required.yaml";
+  attempt(`${f}: RollingUpdate, maxUnavailable 0, maxSurge 1 by default`, () => {
+    const s = gw(rendered[f] ?? []).spec.strategy;
+    return s.type === "RollingUpdate" && s.rollingUpdate.maxUnavailable === 0 && s.rollingUpdate.maxSurge === 1 &&
+      Object.keys(s).length === 2 && Object.keys(s.rollingUpdate).length === 2;
+  });
+  attempt(`${f} --set updateStrategy.type=Recreate: no rollingUpdate block (the API server refuses one with Recreate)`, () => {
+    const s = gw(render(values(f), ["--set", "updateStrategy.type=Recreate"])).spec.strategy;
+    return s.type === "Recreate" && !("rollingUpdate" in s);
+  });
+  attempt(`${f}: rollingUpdate overrides still reach the Deployment`, () =>
+    gw(render(values(f), ["--set", "updateStrategy.rollingUpdate.maxSurge=25%"])).spec.strategy.rollingUpdate.maxSurge === "25%");
+  const insecure = "publicBaseUrl is http://";
+  attempt(`${f}: NOTES do not warn about an https publicBaseUrl`, () => !notes(values(f)).includes(insecure));
+  for (const url of ["http://gateway.internal:8080", "http://gateway.example.com", "http://10.0.0.5"]) {
+    attempt(`${f} --set publicBaseUrl=${url}: NOTES warn that cookies are not Secure and no HSTS is sent`, () => {
+      const n = notes(values(f), ["--set", `publicBaseUrl=${url}`]);
+      return n.includes(insecure) && n.includes("not Secure") && n.includes("HSTS");
+    });
+  }
+  for (const url of ["http://localhost:8080", "http://127.0.0.1", "http://[::1]:8080"]) {
+    attempt(`${f} --set publicBaseUrl=${url}: no warning for a loopback host`, () => {
+      const n = notes(values(f), ["--set", `publicBaseUrl=${url}`]);
+      return n.includes("NOTES:") && !n.includes(insecure);
+    });
+  }
 }
 
 {
@@ -499,6 +546,10 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   attempt(`${f}: NOTES warn that the generated keys are for evaluation, and show /metrics`, () => {
     const n = notes(values(f));
     return n.includes("keys.generate is for EVALUATION") && n.includes(`${release}-gateway-keys`) && n.includes("curl -fsS http://127.0.0.1:9464/metrics");
+  });
+  attempt(`${f}: NOTES do not warn about its loopback http publicBaseUrl`, () => {
+    const n = notes(values(f));
+    return n.includes("NOTES:") && !n.includes("publicBaseUrl is http://");
   });
   attempt(`${f}: the demo policy ConfigMap holds a tenant`, () =>
     YAML.parse(find(objs, "ConfigMap", `${release}-gateway-policy`).data["demo.yaml"]).tenant === "demo");

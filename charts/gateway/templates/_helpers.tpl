@@ -237,6 +237,20 @@ app.kubernetes.io/part-of: gateway
 {{- if and (ne $v.environment "Development") (not (include "gateway.publicBaseUrl" .)) }}
 {{- fail "gateway: publicBaseUrl is required outside Development: the gateway's public origin as clients reach it, e.g. https://gateway.example.com (the OAuth issuer, token audiences and the console's redirect URI are spelled under it, never under a request's Host header)" }}
 {{- end }}
+{{- /* The pods' hardening: an override may add to podSecurityContext / securityContext, never weaken or drop these. */}}
+{{- $psc := default dict $v.podSecurityContext }}
+{{- $sc := default dict $v.securityContext }}
+{{- if ne (toString (get $psc "runAsNonRoot")) "true" }}
+{{- fail "gateway: podSecurityContext.runAsNonRoot must be true: the gateway runs as its image's non-root user (UID 1654); an override may change the UID, never drop or disable runAsNonRoot" }}
+{{- end }}
+{{- range $key, $want := dict "runAsNonRoot" "true" "readOnlyRootFilesystem" "true" "allowPrivilegeEscalation" "false" }}
+{{- if ne (toString (get $sc $key)) $want }}
+{{- fail (printf "gateway: securityContext.%s must be %s (got %s): the chart's hardening (non-root, read-only root filesystem, no privilege escalation, not privileged) cannot be weakened or dropped by an override" $key $want (get $sc $key | toString | default "unset")) }}
+{{- end }}
+{{- end }}
+{{- if eq (toString (get $sc "privileged")) "true" }}
+{{- fail "gateway: securityContext.privileged must not be true: the chart's hardening (non-root, read-only root filesystem, no privilege escalation, not privileged) cannot be weakened by an override" }}
+{{- end }}
 {{- if not $v.image.repository }}
 {{- fail "gateway: image.repository is not set, and no public image is published: build the image with 'make image' (artifacts/image/gateway-<appVersion>.oci.tar), push it to a registry your cluster pulls from (e.g. skopeo copy oci-archive:artifacts/image/gateway-<appVersion>.oci.tar docker://registry.example.com/gateway:<appVersion>) and set image.repository=registry.example.com/gateway (image.tag defaults to the chart's appVersion; docs/operations.md, section 1)" }}
 {{- end }}
