@@ -234,6 +234,20 @@ public sealed class ActingPersonTests
     }
 
     [Fact]
+    public void WithWarrant_ApprovedForOnePerson_DoesNotLiftAnotherPersonsSameRequest()
+    {
+        var tenant = Load(Tenant);
+        var otherAdmin = new ActingPerson("ops@admin.acme.example", Admin.Issuer, []);
+        var approved = Evaluate(tenant, "files.read", Admin);
+
+        var other = Evaluate(tenant, "files.read", otherAdmin).WithWarrant(approved.IntentDigest);
+
+        Assert.NotEqual(approved.IntentDigest, other.IntentDigest);
+        Assert.Equal(DecisionKind.RequireApproval, other.Kind);
+        Assert.Equal(DecisionKind.AllowAndLog, approved.WithWarrant(approved.IntentDigest).Kind);
+    }
+
+    [Fact]
     public void Evaluate_WithoutAPerson_ExplanationHasNoPersonMember()
     {
         var decision = Evaluate(Load(Tenant), "crm.read", person: null);

@@ -208,23 +208,31 @@ internal sealed partial class YamlNodeReader
         var matches = DurationPart().Matches(text);
         var consumed = 0;
         var total = TimeSpan.Zero;
-        foreach (Match match in matches)
+        try
         {
-            if (match.Index != consumed)
+            foreach (Match match in matches)
             {
-                break;
-            }
+                if (match.Index != consumed)
+                {
+                    break;
+                }
 
-            consumed += match.Length;
-            var amount = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-            total += match.Groups[2].Value switch
-            {
-                "ms" => TimeSpan.FromMilliseconds(amount),
-                "s" => TimeSpan.FromSeconds(amount),
-                "m" => TimeSpan.FromMinutes(amount),
-                "h" => TimeSpan.FromHours(amount),
-                _ => TimeSpan.FromDays(amount),
-            };
+                consumed += match.Length;
+                var amount = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+                total += match.Groups[2].Value switch
+                {
+                    "ms" => TimeSpan.FromMilliseconds(amount),
+                    "s" => TimeSpan.FromSeconds(amount),
+                    "m" => TimeSpan.FromMinutes(amount),
+                    "h" => TimeSpan.FromHours(amount),
+                    _ => TimeSpan.FromDays(amount),
+                };
+            }
+        }
+        catch (OverflowException)
+        {
+            // Longer than a TimeSpan holds (about 29,000 years): an error at its position, not an exception.
+            total = TimeSpan.Zero;
         }
 
         if (matches.Count == 0 || consumed != text.Length || total <= TimeSpan.Zero)

@@ -2,8 +2,9 @@ namespace Gateway.Policy.Canonical;
 
 /// <summary>
 /// The intent digest: lowercase hex SHA-256 of the canonical JSON object with the members
-/// <c>action_type, agent, args, data_classes, environment, external, impact, target_system, targets, tenant, tool, workspace</c>
-/// (<c>args</c> is null when absent; <c>data_classes</c> in declaration order; <c>targets</c> in request order).
+/// <c>action_type, agent, args, data_classes, environment, external, impact, person, target_system, targets, tenant, tool, workspace</c>
+/// (<c>args</c> is null when absent; <c>data_classes</c> in declaration order; <c>person</c>, the acting person's
+/// <c>{issuer, subject}</c>, only when the agent acts for one, so an intent with no person keeps its digest; <c>targets</c> in request order).
 /// </summary>
 public static class IntentDigest
 {
@@ -52,6 +53,19 @@ public static class IntentDigest
         writer.WritePropertyName("impact");
         writer.WriteString(WireNames.Of(fields.Impact));
         writer.WriteRaw(","u8);
+        if (fields.Person is { } person)
+        {
+            // An approval is of one person's action: another person's same request is another intent.
+            writer.WritePropertyName("person");
+            writer.WriteRaw("{"u8);
+            writer.WritePropertyName("issuer");
+            writer.WriteString(person.Issuer);
+            writer.WriteRaw(","u8);
+            writer.WritePropertyName("subject");
+            writer.WriteString(person.Subject);
+            writer.WriteRaw("},"u8);
+        }
+
         writer.WritePropertyName("target_system");
         writer.WriteString(fields.TargetSystem);
         writer.WriteRaw(","u8);

@@ -15,4 +15,5 @@ public readonly record struct IntentFields(
     bool External,
     ActionImpact Impact,
     JsonElement Args,
-    IReadOnlyList<ActionTarget>? Targets);
+    IReadOnlyList<ActionTarget>? Targets,
+    ActingPerson? Person = null);

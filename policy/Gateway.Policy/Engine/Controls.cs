@@ -301,8 +301,10 @@ internal static class Controls
             "no_passed_red_team");
     }
 
+    /// <summary>The most demanding active gate that matches: most approvals, then the shortest warrant; file order breaks a tie.</summary>
     private static ApprovalGate? FindGate(TenantPolicy tenant, ActionDescriptor d)
     {
+        ApprovalGate? found = null;
         foreach (var gate in tenant.GatesArray(d.ActionType))
         {
             if (gate.Tools is not null && !Glob.AnyMatch(gate.Tools, d.Tool))
@@ -325,9 +327,13 @@ internal static class Controls
                 continue;
             }
 
-            return gate;
+            if (found is null || gate.ApprovalsRequired > found.ApprovalsRequired
+                || (gate.ApprovalsRequired == found.ApprovalsRequired && gate.WarrantTtl < found.WarrantTtl))
+            {
+                found = gate;
+            }
         }
 
-        return null;
+        return found;
     }
 }

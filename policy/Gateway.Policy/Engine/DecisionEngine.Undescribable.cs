@@ -52,7 +52,7 @@ public sealed partial class DecisionEngine
             }
         }
 
-        return IntentDigest.Compute(new IntentFields(caller.Tenant, caller.Workspace, caller.Agent, request.Tool ?? string.Empty, ActionType.External, null, classes, tenant.Environment, true, ActionImpact.High, request.Args, request.Targets));
+        return IntentDigest.Compute(new IntentFields(caller.Tenant, caller.Workspace, caller.Agent, request.Tool ?? string.Empty, ActionType.External, null, classes, tenant.Environment, true, ActionImpact.High, request.Args, request.Targets, caller.Person));
     }
 
     /// <summary>

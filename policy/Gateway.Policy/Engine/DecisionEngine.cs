@@ -57,7 +57,7 @@ public sealed partial class DecisionEngine
         // The route's action on the entry (a writeback writes to a context entry), else the entry's own.
         var actionType = request.RouteActionType() ?? entry.ActionType;
         var impact = entry.ImpactOf(actionType);
-        var fields = new IntentFields(caller.Tenant, caller.Workspace, caller.Agent, entry.Name, actionType, entry.TargetSystem, classes, tenant.Environment, entry.External, impact, request.Args, request.Targets);
+        var fields = new IntentFields(caller.Tenant, caller.Workspace, caller.Agent, entry.Name, actionType, entry.TargetSystem, classes, tenant.Environment, entry.External, impact, request.Args, request.Targets, caller.Person);
         return new DescribeResult(
             new ActionDescriptor
             {
@@ -152,8 +152,14 @@ public sealed partial class DecisionEngine
         RunActivity? run)
     {
         CustomRule? approvalRule = null;
-        DegradeMode? ruleDegrade = null;
-        var warranted = DecisionKind.AllowAndLog;
+        var entryDegrade = descriptor.Entry.Degrade ?? DegradeSpec.DefaultReadOnly;
+
+        // The reduced form in force: the catalog's when the controls degrade, and each degrading rule's (its mode, or the
+        // catalog's). One action runs in one form, so two different forms cannot both be honoured: that blocks.
+        DegradeMode? degradeForm = kind == DecisionKind.Degrade ? entryDegrade.Mode : null;
+
+        // What a warrant leaves standing: a warrant lifts a require_approval, never a control's or a rule's degrade.
+        var warranted = kind == DecisionKind.Degrade ? DecisionKind.Degrade : DecisionKind.AllowAndLog;
         if (agent is not null)
         {
             var explicitlyAllowed = false;
@@ -184,9 +190,19 @@ public sealed partial class DecisionEngine
                 var effect = EffectOf(rule.Effect);
                 state.Trigger(rule.Id, rule.Reason, effect);
                 state.Remedy($"change the request so that rule '{rule.Id}' ({rule.Reason}) no longer matches");
-                if (effect == DecisionKind.Degrade && ruleDegrade is null)
+                if (effect == DecisionKind.Degrade && (rule.DegradeMode ?? entryDegrade.Mode) is var form && form != degradeForm)
                 {
-                    ruleDegrade = rule.DegradeMode;
+                    if (degradeForm is { } inForce)
+                    {
+                        state.Trigger(rule.Id, "degrade_forms_conflict", DecisionKind.Block,
+                            $"rule '{rule.Id}' degrades to {WireNames.Of(form)} where {WireNames.Of(inForce)} is already in force; one action runs in one reduced form (fail closed)");
+                        state.Remedy($"make rule '{rule.Id}' name the degrade form already in force ({WireNames.Of(inForce)}), or narrow its match");
+                        kind = Tighten(kind, DecisionKind.Block);
+                        warranted = Tighten(warranted, DecisionKind.Block);
+                        continue;
+                    }
+
+                    degradeForm = form;
                 }
 
                 if (effect == DecisionKind.RequireApproval && (approvalRule is null || rule.ApprovalsRequired > approvalRule.ApprovalsRequired))
@@ -250,7 +266,7 @@ public sealed partial class DecisionEngine
             }
         }
 
-        var degradeSpec = ruleDegrade is { } chosen ? new DegradeSpec { Mode = chosen } : descriptor.Entry.Degrade ?? DegradeSpec.DefaultReadOnly;
+        var degradeSpec = degradeForm is { } chosen && chosen != entryDegrade.Mode ? new DegradeSpec { Mode = chosen } : entryDegrade;
         var degrade = kind == DecisionKind.Degrade ? degradeSpec : null;
         var tenantShadow = tenant.Simulate;
         var simulated = tenantShadow || request.Simulate;

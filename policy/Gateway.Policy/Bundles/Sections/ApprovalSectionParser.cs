@@ -42,7 +42,7 @@ internal sealed class ApprovalSectionParser(YamlNodeReader reader, CrossReferenc
         {
             actionTypes = m["action_types"] is { } at ? reader.EnumList<ActionType>(at, "action type") : null;
             tools = m["tools"] is { } t ? references.ReferencedList(t, "tool-glob", "approval gate match.tools") : null;
-            targets = m["target_systems"] is { } ts ? [.. reader.StringList(ts, "target system").Select(x => x.Value)] : null;
+            targets = m["target_systems"] is { } ts ? references.ReferencedList(ts, "target-system", $"approval gate '{id}' match.target_systems") : null;
             classes = m["data_classes"] is { } dc ? reader.DataClasses(dc, "data class") : null;
             environments = m["environments"] is { } en ? reader.EnumList<DeploymentEnvironment>(en, "environment") : null;
         }

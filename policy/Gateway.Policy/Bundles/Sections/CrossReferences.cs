@@ -22,7 +22,7 @@ internal sealed class CrossReferences(YamlNodeReader reader)
     /// <summary>The <c>mcp_tool</c> and <c>a2a_skill</c> catalog entries, whose connector must be an <c>mcp</c> (an <c>a2a</c>) entry.</summary>
     public List<(YamlNode Node, CatalogEntry Entry)> McpTools { get; } = [];
 
-    /// <summary>Records a reference to check later: <paramref name="kind"/> is agent, agent-glob, tool, tool-glob or approver.</summary>
+    /// <summary>Records a reference to check later: <paramref name="kind"/> is agent, agent-glob, tool, tool-glob, approver or target-system.</summary>
     public void Reference(YamlNode node, string kind, string name, string what) => _references.Add((node, kind, name, what));
 
     /// <summary>The strings of a list, each recorded as a reference of <paramref name="kind"/>.</summary>
@@ -72,11 +72,19 @@ internal sealed class CrossReferences(YamlNodeReader reader)
                 "tool" => name == "*" || Catalog.ContainsKey(name),
                 "tool-glob" => name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal) || Catalog.ContainsKey(name),
                 "approver" => ApproverIds.Contains(name),
+                // A gate matches target systems exactly: one no catalog entry declares would silently match nothing.
+                "target-system" => Catalog.Values.Any(entry => string.Equals(entry.TargetSystem, name, StringComparison.Ordinal)),
                 _ => false,
             };
             if (!known)
             {
-                var noun = kind.StartsWith("agent", StringComparison.Ordinal) ? "agent" : kind.StartsWith("tool", StringComparison.Ordinal) ? "catalog entry" : "approver";
+                var noun = kind switch
+                {
+                    "agent" or "agent-glob" => "agent",
+                    "tool" or "tool-glob" => "catalog entry",
+                    "target-system" => "target system",
+                    _ => "approver",
+                };
                 reader.Error(node, BundleErrorCodes.DanglingReference, $"{what} names unknown {noun} '{name}'");
             }
         }
