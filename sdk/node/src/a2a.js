@@ -144,7 +144,7 @@ function versionOf({ version = '1.0' } = {}) {
 }
 
 function route(connector) {
-  if (typeof connector !== 'string' || !/^[A-Za-z0-9._-]+$/.test(connector)) throw new GamutConfigurationError(`'${connector}' is not a connector name.`);
+  if (typeof connector !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(connector)) throw new GamutConfigurationError(`'${connector}' is not a connector name.`);
   return `/a2a/${connector}`;
 }
 

@@ -160,7 +160,7 @@ export class GamutClient {
 
   /** The provider-native base URL of a connector, e.g. `<base>/providers/openai`. */
   providerUrl(connector) {
-    if (!/^[A-Za-z0-9._-]+$/.test(connector)) throw new GamutConfigurationError(`'${connector}' is not a connector name.`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(connector)) throw new GamutConfigurationError(`'${connector}' is not a connector name.`);
     return `${this.#config.baseUrl}/providers/${connector}`;
   }
 

@@ -41,6 +41,18 @@ describe('configuration', () => {
     assert.throws(() => GamutClient.fromEnv({ ...FIVE, GAMUT_OPENAI_API_KEY: 'x' }), GamutConfigurationError);
   });
 
+  for (const name of ['.', '..', '-openai', '_x', '']) {
+    test(`connector name '${name}' is refused: a name starts with a letter or digit`, async () => {
+      const client = new GamutClient(OPTIONS);
+      assert.throws(() => client.providerUrl(name), GamutConfigurationError);
+      await assert.rejects(client.agentCard(name), GamutConfigurationError);
+    });
+  }
+
+  test('a connector name may hold dots, dashes and underscores after its first character', () => {
+    assert.equal(new GamutClient(OPTIONS).providerUrl('9open.ai_x-y'), 'http://127.0.0.1:8080/providers/9open.ai_x-y');
+  });
+
   test('the signing fetch refuses any origin but the gateway', async () => {
     const client = new GamutClient(OPTIONS);
     await assert.rejects(client.fetch('https://api.openai.com/v1/chat/completions', { method: 'POST', body: '{}' }), GamutConfigurationError);

@@ -42,6 +42,23 @@ class ConfigurationTests(unittest.TestCase):
         with self.assertRaises(GamutConfigurationError):
             GamutClient(**{**OPTIONS, "secret": "sk-test0000000000000000000000fake"})
 
+    def test_the_base_url_is_the_origin_as_node_and_dotnet_write_it(self):
+        for typed, origin in (("HTTPS://Gateway.Example.COM:443", "https://gateway.example.com"), ("http://GW.example:80", "http://gw.example"),
+                              ("http://GW.example:8080/", "http://gw.example:8080"), ("https://gw.example:80", "https://gw.example:80"),
+                              ("http://[::1]:80", "http://[::1]"), ("http://[::1]:9", "http://[::1]:9")):
+            with self.subTest(typed):
+                self.assertEqual(GamutClient(**{**OPTIONS, "base_url": typed}).base_url, origin)
+
+    def test_connector_names_start_with_a_letter_or_digit(self):
+        client = GamutClient(**OPTIONS)
+        for name in (".", "..", "-openai", "_x", ""):
+            with self.subTest(name):
+                with self.assertRaises(GamutConfigurationError):
+                    client.provider_url(name)
+                with self.assertRaises(GamutConfigurationError):
+                    client.agent_card(name)
+        self.assertEqual(client.provider_url("9open.ai_x-y"), "http://127.0.0.1:8080/providers/9open.ai_x-y")
+
     def test_provider_setting_among_gamut_variables_is_refused(self):
         with self.assertRaises(GamutConfigurationError):
             GamutClient.from_env({**FIVE, "GAMUT_OPENAI_API_KEY": "x"})

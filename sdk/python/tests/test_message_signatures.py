@@ -109,6 +109,17 @@ class SharedMessageSignatureVectorTests(unittest.TestCase):
         self.assertTrue(base.endswith(f'"x-gamut-person": a.b.c\n"x-gamut-run": {run}\n"@signature-params": ' + headers["Signature-Input"][len("sig1="):]))
         self.assertTrue(verifies(KEYS["ed25519-demo"], base, base64.b64decode(headers["Signature"][len("sig1=:"):-1])))
 
+    def test_the_target_uri_is_the_normalized_origin_as_node_and_dotnet_sign_it(self):
+        key = KEYS["ed25519-demo"]
+        client = GamutClient(base_url="HTTPS://GW.Example:443", tenant="demo", workspace="ws-demo", agent_id="key-agent",
+                             private_key=key["private_key_pem"], key_id=key["key_id"])
+        headers = client.signature_headers("GET", "/v1/approvals/apr_1")
+        created = int(headers["Signature-Input"].split(";created=")[1].split(";")[0])
+        nonce = headers["Signature-Input"].split('nonce="')[1].split('"')[0]
+        base = signature_base(method="GET", target_uri="https://gw.example/v1/approvals/apr_1", content_digest=headers["Content-Digest"],
+                              tenant="demo", workspace="ws-demo", agent="key-agent", created=created, nonce=nonce, key_id=key["key_id"], alg=key["alg"])
+        self.assertTrue(verifies(key, base, base64.b64decode(headers["Signature"][len("sig1=:"):-1])))
+
     def test_the_same_key_as_base64_pkcs8_der_signs_as_the_pem_does(self):
         key = KEYS["ed25519-demo"]
         self.assertEqual(AgentKey(key["private_key_pkcs8"]).sign(b"x"), AgentKey(key["private_key_pem"]).sign(b"x"))

@@ -175,7 +175,7 @@ public sealed partial class GamutClient
 
         if (rpcCode == -31000 && (code.Contains("rate_limit", StringComparison.Ordinal) || code.Contains("budget", StringComparison.Ordinal)))
         {
-            return new GamutRateLimitedException(message, code, requestId, data, null) { RpcCode = rpcCode };
+            return new GamutRateLimitedException(message, code, requestId, data, null, decision, explanation) { RpcCode = rpcCode };
         }
 
         return new GamutA2aException(message, code, decision, explanation, requestId, data) { RpcCode = rpcCode };

@@ -80,7 +80,14 @@ public sealed partial class GamutClient
 
         using (response)
         {
-            return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, text, response.Headers.RetryAfter);
+            var status = (int)response.StatusCode;
+            if (status is >= 300 and <= 399)
+            {
+                // The transport never follows a redirect (GamutSigningHandler): the signed request stays with the gateway, and a 3xx is its error.
+                throw ErrorFor(status, ParseJson(text), response.Headers.RetryAfter);
+            }
+
+            return (status, response.Content.Headers.ContentType?.MediaType, text, response.Headers.RetryAfter);
         }
     }
 
@@ -113,13 +120,14 @@ public sealed partial class GamutClient
         var explanation = Member("explanation");
         return status switch
         {
-            401 => new GamutAuthenticationException(message, code, status, requestId, problem),
+            401 => new GamutAuthenticationException(message, code, status, requestId, problem, decision, explanation),
             403 => new GamutDeniedException(message, code, status, decision, explanation, requestId, problem),
-            409 when Member("approval") is { ValueKind: JsonValueKind.Object } approval && approval.TryGetProperty("id", out var id) && id.GetString() is { } approvalId =>
+            409 when Member("approval") is { ValueKind: JsonValueKind.Object } approval && approval.TryGetProperty("id", out var id)
+                && id.ValueKind == JsonValueKind.String && id.GetString() is { } approvalId =>
                 new GamutApprovalRequiredException(message, code, decision, explanation, requestId, problem, approvalId),
-            409 when code == "run_cancelled" => new GamutRunCancelledException(message, code, requestId, problem),
-            409 when code == "run_ended" => new GamutRunEndedException(message, code, requestId, problem),
-            429 => new GamutRateLimitedException(message, code, requestId, problem, retryAfter?.Delta),
+            409 when code == "run_cancelled" => new GamutRunCancelledException(message, code, requestId, problem, decision, explanation),
+            409 when code == "run_ended" => new GamutRunEndedException(message, code, requestId, problem, decision, explanation),
+            429 => new GamutRateLimitedException(message, code, requestId, problem, retryAfter?.Delta, decision, explanation),
             _ => new GamutHttpException(message, code, status, decision, explanation, requestId, problem),
         };
     }

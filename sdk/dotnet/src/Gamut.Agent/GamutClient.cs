@@ -19,7 +19,8 @@ public sealed partial class GamutClient : IDisposable
     private readonly string? _run;
 
     /// <param name="options">Exactly the five GAMUT_* values (validated here).</param>
-    /// <param name="innerHandler">The transport under the signing handler (default: a SocketsHttpHandler without redirects).</param>
+    /// <param name="innerHandler">The transport under the signing handler (default: a SocketsHttpHandler without redirects); a supplied
+    /// HttpClientHandler or SocketsHttpHandler (or one under DelegatingHandlers) has its AllowAutoRedirect turned off, and is refused once it has sent with it on.</param>
     /// <param name="timeProvider">The clock for signatures and approval deadlines.</param>
     public GamutClient(GamutOptions options, HttpMessageHandler? innerHandler = null, TimeProvider? timeProvider = null)
     {
@@ -108,7 +109,7 @@ public sealed partial class GamutClient : IDisposable
     public Task<GamutDecision> ModelAsync(string connector, JsonNode request, ApprovalWait? waitForApproval = null, CancellationToken cancellationToken = default) =>
         GovernedAsync("/v1/actions/model", new JsonObject { ["connector"] = connector, ["request"] = request.DeepClone() }, connector, waitForApproval, null, PersonToken, cancellationToken);
 
-    /// <summary>GET /v1/approvals/{id}.</summary>
+    /// <summary>GET /v1/approvals/{id}, for this client's person (<see cref="PersonToken"/>) when it acts for one.</summary>
     public async Task<ApprovalState> GetApprovalAsync(string approvalId, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(approvalId) || !SafeId().IsMatch(approvalId))
@@ -116,7 +117,7 @@ public sealed partial class GamutClient : IDisposable
             throw new GamutConfigurationException("An approval id is required.");
         }
 
-        var answer = await SendAsync(HttpMethod.Get, $"/v1/approvals/{approvalId}", null, null, null, cancellationToken).ConfigureAwait(false);
+        var answer = await SendAsync(HttpMethod.Get, $"/v1/approvals/{approvalId}", null, null, PersonToken, cancellationToken).ConfigureAwait(false);
         var state = answer.Deserialize<ApprovalState>() ?? throw new GamutProtocolException("The approval answer is empty.");
         return state.Id == approvalId ? state : throw new GamutIdentityMismatchException($"The gateway answered for approval '{state.Id}', not '{approvalId}'.");
     }
@@ -313,7 +314,8 @@ public sealed partial class GamutClient : IDisposable
         return converted.PadRight(converted.Length + ((4 - (converted.Length % 4)) % 4), '=');
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]+$", RegexOptions.CultureInvariant)]
+    // A letter or digit first: '.' and '..' are path segments, never a connector.
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
     private static partial Regex ConnectorName();
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$", RegexOptions.CultureInvariant)]

@@ -52,14 +52,18 @@ public sealed class GamutSecretMaterialException(IReadOnlyList<SecretFinding> fi
     public IReadOnlyList<SecretFinding> Findings { get; } = findings;
 }
 
-/// <summary>The gateway answered with a non-2xx status (the subclasses name the common cases).</summary>
+/// <summary>
+/// The gateway answered with a non-2xx status (the subclasses name the common cases); every one carries the answer's
+/// <c>decision</c> and <c>explanation</c> when it has them. A redirect (3xx) is one too: a signed request is never followed to another URL.
+/// </summary>
 public class GamutHttpException(string message, string code, int? status, string? decision = null, JsonElement? explanation = null,
     string? requestId = null, JsonElement? problem = null, Exception? innerException = null)
     : GamutException(message, code, status, decision, explanation, requestId, problem, innerException);
 
 /// <summary>401: a stale, wrong or revoked credential, or a replayed or expired signature.</summary>
-public sealed class GamutAuthenticationException(string message, string code, int status, string? requestId, JsonElement? problem)
-    : GamutHttpException(message, code, status, requestId: requestId, problem: problem);
+public sealed class GamutAuthenticationException(string message, string code, int status, string? requestId, JsonElement? problem,
+    string? decision = null, JsonElement? explanation = null)
+    : GamutHttpException(message, code, status, decision, explanation, requestId, problem);
 
 /// <summary>A denial: block or block_and_open_incident (403), or any decision that does not allow.</summary>
 public sealed class GamutDeniedException(string message, string code, int status, string? decision, JsonElement? explanation, string? requestId = null, JsonElement? problem = null)
@@ -76,8 +80,9 @@ public sealed class GamutApprovalRequiredException(string message, string code, 
 }
 
 /// <summary>429: a rate limit or budget is exhausted.</summary>
-public sealed class GamutRateLimitedException(string message, string code, string? requestId, JsonElement? problem, TimeSpan? retryAfter)
-    : GamutHttpException(message, code, 429, requestId: requestId, problem: problem)
+public sealed class GamutRateLimitedException(string message, string code, string? requestId, JsonElement? problem, TimeSpan? retryAfter,
+    string? decision = null, JsonElement? explanation = null)
+    : GamutHttpException(message, code, 429, decision, explanation, requestId, problem)
 {
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }
@@ -117,8 +122,9 @@ public sealed class GamutApprovalTimeoutException(string message) : GamutExcepti
 /// 409 <c>run_ended</c>: the run the request belongs to has ended (completed or failed); nothing more may be done in it.
 /// <see cref="RunId"/> names the run, <see cref="RunStatus"/> how it ended, <see cref="EndedBy"/> who ended it when the problem names it (this gateway records that in the run's story and never answers it).
 /// </summary>
-public class GamutRunEndedException(string message, string code, string? requestId, JsonElement? problem)
-    : GamutHttpException(message, code, 409, requestId: requestId, problem: problem)
+public class GamutRunEndedException(string message, string code, string? requestId, JsonElement? problem,
+    string? decision = null, JsonElement? explanation = null)
+    : GamutHttpException(message, code, 409, decision, explanation, requestId, problem)
 {
     public string? RunId => ProblemText("run_id");
 
@@ -135,8 +141,9 @@ public class GamutRunEndedException(string message, string code, string? request
 /// done in it. <see cref="GamutRunEndedException.RunId"/> names the run; <see cref="CancelledBy"/> who cancelled it
 /// (<c>admin:&lt;name&gt;</c>, <c>agent:&lt;id&gt;</c>) when the problem names it.
 /// </summary>
-public sealed class GamutRunCancelledException(string message, string code, string? requestId, JsonElement? problem)
-    : GamutRunEndedException(message, code, requestId, problem)
+public sealed class GamutRunCancelledException(string message, string code, string? requestId, JsonElement? problem,
+    string? decision = null, JsonElement? explanation = null)
+    : GamutRunEndedException(message, code, requestId, problem, decision, explanation)
 {
     public string? CancelledBy => EndedBy;
 }

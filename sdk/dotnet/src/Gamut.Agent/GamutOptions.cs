@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 namespace Gamut.Agent;
 
 /// <summary>
-/// Exactly the five values of the agent protocol (and a timeout); an agent registered with a public key gives
+/// Exactly the five values of the agent protocol (and a timeout), each trimmed of surrounding whitespace as it is set (as
+/// the Python and Node SDKs do: a secret read from a file with a trailing newline signs as the secret); an agent registered with a public key gives
 /// <see cref="PrivateKey"/> and <see cref="KeyId"/> instead of <see cref="Secret"/>. Nothing here can carry a provider
 /// key, a tool credential or an upstream URL; <see cref="Validate"/> refuses a base URL that is a provider or model
 /// endpoint, a secret shaped like a provider key, and a secret and a key together.
@@ -20,19 +21,19 @@ public sealed partial record GamutOptions
     public const string KeyIdVariable = "GAMUT_AGENT_KEY_ID";
 
     /// <summary>GAMUT_BASE_URL: the gateway's one base URL.</summary>
-    public required string BaseUrl { get; init; }
+    public required string BaseUrl { get; init => field = Trimmed(value); }
 
     /// <summary>GAMUT_TENANT_SLUG.</summary>
-    public required string Tenant { get; init; }
+    public required string Tenant { get; init => field = Trimmed(value); }
 
     /// <summary>GAMUT_WORKSPACE_ID.</summary>
-    public required string Workspace { get; init; }
+    public required string Workspace { get; init => field = Trimmed(value); }
 
     /// <summary>GAMUT_AGENT_ID.</summary>
-    public required string AgentId { get; init; }
+    public required string AgentId { get; init => field = Trimmed(value); }
 
     /// <summary>GAMUT_BYO_AGENT_SECRET: the agent's runtime secret (never printed by <see cref="ToString"/>); empty for an agent that signs with a key pair.</summary>
-    public string Secret { get; init; } = string.Empty;
+    public string Secret { get; init => field = Trimmed(value); } = string.Empty;
 
     /// <summary>
     /// GAMUT_AGENT_PRIVATE_KEY: the agent's Ed25519 or ECDSA P-256 private key (PEM or base64 PKCS#8), instead of
@@ -41,7 +42,7 @@ public sealed partial record GamutOptions
     public string? PrivateKey { get; init; }
 
     /// <summary>GAMUT_AGENT_KEY_ID: the <c>key_id</c> the agent's public key is registered under in the bundle.</summary>
-    public string? KeyId { get; init; }
+    public string? KeyId { get; init => field = value?.Trim(); }
 
     /// <summary>The parsed <see cref="PrivateKey"/>, read once; null for an agent that signs with a secret.</summary>
     internal AgentKeyPair? KeyPair => string.IsNullOrWhiteSpace(PrivateKey) ? null : field ??= AgentKeyPair.Parse(PrivateKey);
@@ -161,6 +162,8 @@ public sealed partial record GamutOptions
             errors.Add(ex.Message);
         }
     }
+
+    private static string Trimmed(string? value) => value?.Trim() ?? string.Empty;
 
     /// <inheritdoc/>
     public override string ToString() => $"GamutOptions {{ BaseUrl = {BaseUrl}, Tenant = {Tenant}, Workspace = {Workspace}, AgentId = {AgentId} }}";

@@ -5,7 +5,10 @@ namespace Gamut.Agent;
 /// refuses any other origin, refuses secret material in a JSON body, and drops an <c>Authorization</c>
 /// header (the gateway injects the provider credential). Responses are not buffered: streams stream. A request that names
 /// no run (<c>X-Gamut-Run</c>) carries the one of its client (<see cref="GamutClient.CreateSigningHandler"/>) or of the
-/// enclosing <see cref="GamutClient.RunAsync{T}"/> scope of this agent.
+/// enclosing <see cref="GamutClient.RunAsync{T}"/> scope of this agent. A signed request is never redirected: the default
+/// transport does not follow redirects, and a supplied <see cref="HttpClientHandler"/> or <see cref="SocketsHttpHandler"/>
+/// (itself or under <see cref="DelegatingHandler"/>s) has <c>AllowAutoRedirect</c> turned off here, or is refused when it
+/// has already sent with it on; a 3xx answer reaches the caller as the gateway's answer (<see cref="GamutHttpException"/> from <see cref="GamutClient"/>).
 /// </summary>
 public sealed class GamutSigningHandler : DelegatingHandler
 {
@@ -14,12 +17,41 @@ public sealed class GamutSigningHandler : DelegatingHandler
     private readonly TimeProvider _time;
 
     public GamutSigningHandler(GamutOptions options, HttpMessageHandler? innerHandler = null, TimeProvider? timeProvider = null)
-        : base(innerHandler ?? new SocketsHttpHandler { AllowAutoRedirect = false })
+        : base(WithoutRedirects(innerHandler) ?? new SocketsHttpHandler { AllowAutoRedirect = false })
     {
         ArgumentNullException.ThrowIfNull(options);
         _gateway = options.Validate();
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// Turns off automatic redirects on a supplied transport (and those under its delegating handlers): a followed redirect
+    /// would carry the signed headers to whatever URL the answer names.
+    /// </summary>
+    private static HttpMessageHandler? WithoutRedirects(HttpMessageHandler? handler)
+    {
+        for (var current = handler; current is not null; current = (current as DelegatingHandler)?.InnerHandler)
+        {
+            try
+            {
+                switch (current)
+                {
+                    case SocketsHttpHandler { AllowAutoRedirect: true } sockets:
+                        sockets.AllowAutoRedirect = false;
+                        break;
+                    case HttpClientHandler { AllowAutoRedirect: true } client:
+                        client.AllowAutoRedirect = false;
+                        break;
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                throw new GamutConfigurationException("The supplied handler follows redirects and has already sent requests: a signed request is never redirected; give a handler with AllowAutoRedirect = false.");
+            }
+        }
+
+        return handler;
     }
 
     /// <summary>The run of the client this handler signs for, read as each request is sent; null for none.</summary>

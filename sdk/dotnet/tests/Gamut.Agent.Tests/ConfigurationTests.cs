@@ -23,6 +23,51 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void FromEnvironment_TrimsEachValue_AsThePythonAndNodeSdksDo()
+    {
+        var env = Five();
+        foreach (var name in env.Keys.Cast<string>().ToList())
+        {
+            env[name] = $"  {env[name]}\n";
+        }
+
+        var options = GamutOptions.FromEnvironment(env);
+
+        Assert.Equal(
+            ("http://127.0.0.1:8080", "demo", "ws-demo", "demo-agent", "demo-secret-do-not-use-in-production-0123456789"),
+            (options.BaseUrl, options.Tenant, options.Workspace, options.AgentId, options.Secret));
+        using var client = new GamutClient(options);
+        Assert.Equal("http://127.0.0.1:8080/", client.BaseUri.AbsoluteUri);
+    }
+
+    [Fact]
+    public void FromEnvironment_TrimsTheKeyId()
+    {
+        var env = Five();
+        env.Remove("GAMUT_BYO_AGENT_SECRET");
+        env["GAMUT_AGENT_KEY_ID"] = " agent-key-1\n";
+
+        Assert.Equal("agent-key-1", GamutOptions.FromEnvironment(env).KeyId);
+    }
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("-openai")]
+    [InlineData("_x")]
+    [InlineData("")]
+    public async Task ConnectorNames_StartWithALetterOrDigit(string name)
+    {
+        using var client = new GamutClient(GamutOptions.FromEnvironment(Five()));
+        Assert.Throws<GamutConfigurationException>(() => client.ProviderUri(name));
+        await Assert.ThrowsAsync<GamutConfigurationException>(() => client.GetAgentCardAsync(name));
+    }
+
+    [Fact]
+    public void ConnectorNames_MayHoldDotsDashesAndUnderscoresAfterTheFirstCharacter() =>
+        Assert.Equal("http://127.0.0.1:8080/providers/9open.ai_x-y/", new GamutClient(GamutOptions.FromEnvironment(Five())).ProviderUri("9open.ai_x-y").AbsoluteUri);
+
+    [Fact]
     public void Construction_RefusesAMissingValue()
     {
         var four = Five();

@@ -26,7 +26,8 @@ _METHODS = {
 }
 _HELD_STATES = {"TASK_STATE_INPUT_REQUIRED", "input-required"}
 _BLOCKING = {"block", "block_and_open_incident"}
-_CONNECTOR = re.compile(r"[A-Za-z0-9._-]+")
+# A letter or digit first: '.' and '..' are path segments, never a connector.
+_CONNECTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _ids = itertools.count(1)
 
 

@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .a2a import A2aCalls
+from .a2a import _CONNECTOR, A2aCalls
 from .config import GamutConfig, refuse_unknown_options
 from .detector import find_secret_material
 from .errors import (
@@ -206,7 +206,7 @@ class GamutClient(A2aCalls):
 
     def provider_url(self, connector: str) -> str:
         """The provider-native base URL of a connector, e.g. ``<base>/providers/openai``."""
-        if not re.fullmatch(r"[A-Za-z0-9._-]+", connector or ""):
+        if not _CONNECTOR.fullmatch(connector or ""):
             raise GamutConfigurationError(f"'{connector}' is not a connector name.")
         return f"{self._config.base_url}/providers/{connector}"
 

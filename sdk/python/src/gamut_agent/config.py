@@ -108,4 +108,19 @@ def _check_base_url(text: str) -> str:
         raise GamutConfigurationError(f"{ENV_NAMES['base_url']} looks like a provider or model endpoint; it must be the gateway's one base URL.")
     if path:
         raise GamutConfigurationError(f"{ENV_NAMES['base_url']} must be the gateway's origin (scheme, host, port) without a path: the gateway serves at its root, and a request is signed for the path the gateway reads.")
-    return f"{url.scheme}://{url.netloc}"
+    return _origin(url)
+
+
+def _origin(url) -> str:
+    """The URL's origin as Node's ``url.origin`` and .NET's ``GetLeftPart(Authority)`` write it, so an RFC 9421 ``@target-uri``
+    is the same in the three SDKs: scheme and host lowercased, the scheme's default port (443, 80) dropped."""
+    try:
+        port = url.port
+    except ValueError as error:
+        raise GamutConfigurationError(f"{ENV_NAMES['base_url']} must be an http or https URL.") from error
+    host = url.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != {"https": 443, "http": 80}[url.scheme]:
+        host = f"{host}:{port}"
+    return f"{url.scheme}://{host}"

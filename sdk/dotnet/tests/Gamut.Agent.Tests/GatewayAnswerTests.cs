@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Gateway.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Gamut.Agent.Tests;
+
+/// <summary>
+/// How the client reads the gateway's answers, against a stand-in gateway (a real Kestrel server on loopback) that
+/// answers what the real one rarely does on demand: a redirect, each error status with a decision and explanation,
+/// a malformed approval; and what it sends while polling an approval.
+/// </summary>
+public sealed class GatewayAnswerTests
+{
+    private const string Problem = """{"code":"CODE","detail":"refused","request_id":"req-1","decision":"block","explanation":{"what_would_change":["ask bob"]}}""";
+
+    private static GamutOptions OptionsFor(Uri gateway) => new()
+    {
+        BaseUrl = gateway.GetLeftPart(UriPartial.Authority),
+        Tenant = "demo",
+        Workspace = "ws-demo",
+        AgentId = "demo-agent",
+        Secret = "demo-secret-do-not-use-in-production-0123456789",
+    };
+
+    /// <summary>A gateway that answers every request with <paramref name="status"/>, <paramref name="body"/> and <paramref name="headers"/>.</summary>
+    private static Task<KestrelUpstream> GatewayAnsweringAsync(int status, string? body, Action<HttpResponse>? headers = null) =>
+        KestrelUpstream.StartAsync(app => app.Run(async context =>
+        {
+            context.Response.StatusCode = status;
+            headers?.Invoke(context.Response);
+            if (body is not null)
+            {
+                context.Response.ContentType = "application/problem+json";
+                await context.Response.WriteAsync(body);
+            }
+        }));
+
+    /// <summary>Another host, counting what reaches it (and the signature headers it was sent).</summary>
+    private sealed class Elsewhere : IAsyncDisposable
+    {
+        public ConcurrentQueue<string?> Signatures { get; } = new();
+
+        public KestrelUpstream Server { get; private set; } = null!;
+
+        public static async Task<Elsewhere> StartAsync()
+        {
+            var elsewhere = new Elsewhere();
+            elsewhere.Server = await KestrelUpstream.StartAsync(app => app.Run(async context =>
+            {
+                elsewhere.Signatures.Enqueue(context.Request.Headers["X-Gamut-Signature"].ToString());
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("""{"decision":"allow","invoked":false}""");
+            }));
+            return elsewhere;
+        }
+
+        public ValueTask DisposeAsync() => Server.DisposeAsync();
+    }
+
+    public static TheoryData<string> RedirectingHandlers => ["sockets", "client", "delegating"];
+
+    private static HttpMessageHandler Handler(string kind) => kind switch
+    {
+        "sockets" => new SocketsHttpHandler(),
+        "client" => new HttpClientHandler(),
+        _ => new PassThrough { InnerHandler = new SocketsHttpHandler() },
+    };
+
+    private sealed class PassThrough : DelegatingHandler;
+
+    [Theory]
+    [MemberData(nameof(RedirectingHandlers))]
+    public async Task ARedirect_WithACallersHandler_IsATypedErrorAndTheSignedRequestStaysWithTheGateway(string kind)
+    {
+        await using var elsewhere = await Elsewhere.StartAsync();
+        await using var gateway = await GatewayAnsweringAsync(307, null, r => r.Headers.Location = elsewhere.Server.At("/v1/evaluate").AbsoluteUri);
+        using var client = new GamutClient(OptionsFor(gateway.BaseUri), Handler(kind));
+
+        var error = await Assert.ThrowsAsync<GamutHttpException>(() => client.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "7" }));
+
+        Assert.Equal(307, error.Status);
+        Assert.Equal("http_307", error.Code);
+        Assert.Empty(elsewhere.Signatures);
+    }
+
+    [Fact]
+    public async Task ARedirect_ThroughASigningHandlerOverACallersHandler_IsAnsweredNotFollowed()
+    {
+        await using var elsewhere = await Elsewhere.StartAsync();
+        await using var gateway = await GatewayAnsweringAsync(302, null, r => r.Headers.Location = elsewhere.Server.At("/v1/chat/completions").AbsoluteUri);
+        using var client = new GamutClient(OptionsFor(gateway.BaseUri));
+        using var http = new HttpClient(client.CreateSigningHandler(new SocketsHttpHandler()));
+
+        using var answer = await http.PostAsync(client.ProviderUri("openai") + "v1/chat/completions", new StringContent("{}"));
+
+        Assert.Equal(302, (int)answer.StatusCode);
+        Assert.Empty(elsewhere.Signatures);
+    }
+
+    [Fact]
+    public async Task AHandlerThatHasAlreadySentWithRedirectsOn_IsRefused()
+    {
+        await using var gateway = await GatewayAnsweringAsync(204, null);
+        var used = new SocketsHttpHandler();
+        using (var plain = new HttpClient(used, disposeHandler: false))
+        {
+            using var _ = await plain.GetAsync(gateway.BaseUri);
+        }
+
+        Assert.Throws<GamutConfigurationException>(() => new GamutClient(OptionsFor(gateway.BaseUri), used));
+        used.Dispose();
+    }
+
+    public static TheoryData<int, string, Type> ErrorStatuses => new()
+    {
+        { 401, "agent_signature_invalid", typeof(GamutAuthenticationException) },
+        { 403, "policy_denied", typeof(GamutDeniedException) },
+        { 409, "run_cancelled", typeof(GamutRunCancelledException) },
+        { 409, "run_ended", typeof(GamutRunEndedException) },
+        { 409, "conflict", typeof(GamutHttpException) },
+        { 429, "rate_limited", typeof(GamutRateLimitedException) },
+        { 500, "internal", typeof(GamutHttpException) },
+    };
+
+    [Theory]
+    [MemberData(nameof(ErrorStatuses))]
+    public async Task EveryErrorStatus_CarriesTheGatewaysDecisionAndExplanation(int status, string code, Type expected)
+    {
+        await using var gateway = await GatewayAnsweringAsync(status, Problem.Replace("CODE", code, StringComparison.Ordinal));
+        using var client = new GamutClient(OptionsFor(gateway.BaseUri));
+
+        var error = await Assert.ThrowsAnyAsync<GamutHttpException>(() => client.EvaluateAsync("crm.read_contact"));
+
+        Assert.IsType(expected, error);
+        Assert.Equal((status, code, "req-1"), (error.Status, error.Code, error.RequestId));
+        Assert.Equal("block", error.Decision);
+        Assert.Equal(["ask bob"], error.Remedies);
+    }
+
+    [Theory]
+    [InlineData("7")]
+    [InlineData("null")]
+    [InlineData("{\"n\":1}")]
+    public async Task A409WhoseApprovalIdIsNotAString_IsTheGenericHttpError(string id)
+    {
+        await using var gateway = await GatewayAnsweringAsync(409, $$$"""{"code":"approval_required","decision":"require_approval","approval":{"id":{{{id}}}}}""");
+        using var client = new GamutClient(OptionsFor(gateway.BaseUri));
+
+        var error = await Assert.ThrowsAnyAsync<GamutException>(() => client.InvokeToolAsync("crm.read_contact"));
+
+        Assert.IsType<GamutHttpException>(error);
+        Assert.Equal(("approval_required", "require_approval"), (error.Code, error.Decision));
+    }
+
+    [Fact]
+    public async Task WaitForApprovalAsync_ForAPerson_PollsWithThePersonsToken()
+    {
+        const string person = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcmluIn0.c2lnbmF0dXJl";
+        var seen = new ConcurrentQueue<string>();
+        await using var gateway = await KestrelUpstream.StartAsync(app => app.MapGet("/v1/approvals/{id}", (HttpContext context, string id) =>
+        {
+            seen.Enqueue(context.Request.Headers["X-Gamut-Person"].ToString());
+            return Results.Json(new { id, status = "denied" });
+        }));
+        using var agent = new GamutClient(OptionsFor(gateway.BaseUri));
+        using var erin = agent.ForPerson(person);
+
+        await Assert.ThrowsAsync<GamutApprovalDeniedException>(() => erin.WaitForApprovalAsync("apr_1"));
+        await Assert.ThrowsAsync<GamutApprovalDeniedException>(() => agent.WaitForApprovalAsync("apr_1"));
+
+        Assert.Equal([person, string.Empty], seen);
+    }
+}
