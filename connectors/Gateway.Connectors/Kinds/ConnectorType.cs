@@ -166,6 +166,26 @@ public abstract class ConnectorType
         }
     }
 
+    /// <summary>
+    /// Refuses a <c>_method</c> argument (in any case): Laravel, Symfony and Rails route on it, so an upstream would run
+    /// another operation than the one decided.
+    /// </summary>
+    private protected static void RefuseMethodOverrideArgument(CatalogEntry entry, JsonElement args)
+    {
+        if (args.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        foreach (var property in args.EnumerateObject())
+        {
+            if (property.Name.Equals("_method", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ConnectorArgumentException($"connector '{entry.Name}': the argument '{property.Name}' would override the method of the operation decided; it is refused.");
+            }
+        }
+    }
+
     /// <summary>read_only lets through only a call whose catalog action type reads (read or context).</summary>
     private protected static void RefuseWriteUnderReadOnly(CatalogEntry entry, DegradeMode? mode)
     {

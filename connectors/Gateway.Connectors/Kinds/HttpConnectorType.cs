@@ -28,26 +28,59 @@ public sealed class HttpConnectorType : ConnectorType
     }
 
     /// <summary>
-    /// <paramref name="connector"/>'s own binding, else that of another HTTP entry on the same upstream;
-    /// HEAD matches a GET binding, and anything but GET, HEAD and OPTIONS writes.
+    /// The most specific binding of <paramref name="connector"/> and the other HTTP entries on its upstream that matches
+    /// (the fewest captures, as routers prefer literal segments; the connector's own, then catalog order, on a tie); HEAD
+    /// matches a GET binding, and anything but GET, HEAD and OPTIONS writes. A capture that spells another binding's
+    /// literal segment in another case, or holds a raw <c>;</c> (a matrix parameter some servers strip), maps nothing: a
+    /// case-insensitive router, or one that strips it, would run that other operation.
     /// </summary>
     private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments)
     {
-        if (TryMatchBinding(connector, method, segments) is { } own)
-        {
-            return own;
-        }
-
+        var best = TryMatchBinding(connector, method, segments);
         foreach (var entry in tenant.Catalog)
         {
             if (entry.Kind == Kind && !ReferenceEquals(entry, connector) && entry.Upstream == connector.Upstream
-                && TryMatchBinding(entry, method, segments) is { } sibling)
+                && TryMatchBinding(entry, method, segments) is { } sibling && (best is null || sibling.PathArgs.Count < best.PathArgs.Count))
             {
-                return sibling;
+                best = sibling;
             }
         }
 
-        return null;
+        return best is not null && !CaptureIsAmbiguous(tenant, connector, best, method, segments) ? best : null;
+    }
+
+    private bool CaptureIsAmbiguous(TenantPolicy tenant, CatalogEntry connector, ProviderOperation operation, string method, IReadOnlyList<string> segments)
+    {
+        if (operation.PathArgs.Count == 0)
+        {
+            return false;
+        }
+
+        var template = Template(operation.Entry);
+        for (var i = 0; i < segments.Count; i++)
+        {
+            if (!IsCapture(template[i]))
+            {
+                continue;
+            }
+
+            if (segments[i].Contains(';', StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            foreach (var entry in tenant.Catalog)
+            {
+                if (entry.Kind == Kind && entry.Upstream == connector.Upstream && MatchesMethod(entry, method)
+                    && Template(entry) is { } other && other.Length == segments.Count && !IsCapture(other[i])
+                    && string.Equals(other[i], segments[i], StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -65,6 +98,7 @@ public sealed class HttpConnectorType : ConnectorType
         }
 
         RefuseDryRunArgument(entry, args, mode);
+        RefuseMethodOverrideArgument(entry, args);
 
         string filled;
         try
@@ -115,16 +149,12 @@ public sealed class HttpConnectorType : ConnectorType
 
     private static ProviderOperation? TryMatchBinding(CatalogEntry entry, string method, IReadOnlyList<string> segments)
     {
-        var binding = entry.Http ?? new HttpBinding();
-        var declared = binding.Method.ToUpperInvariant();
-        var matchesMethod = string.Equals(declared, method, StringComparison.Ordinal)
-            || (HttpMethods.IsHead(method) && declared == HttpMethods.Get);
-        if (!matchesMethod)
+        if (!MatchesMethod(entry, method))
         {
             return null;
         }
 
-        var template = binding.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var template = Template(entry);
         if (template.Length != segments.Count)
         {
             return null;
@@ -134,7 +164,7 @@ public sealed class HttpConnectorType : ConnectorType
         for (var i = 0; i < template.Length; i++)
         {
             var part = template[i];
-            if (part.Length > 2 && part[0] == '{' && part[^1] == '}' && part.IndexOf('{', 1) < 0)
+            if (IsCapture(part))
             {
                 captured.Add(new(part[1..^1], segments[i]));
             }
@@ -146,6 +176,16 @@ public sealed class HttpConnectorType : ConnectorType
 
         return new ProviderOperation(entry, Writes: ReadOnlyGuard.IsWriteVerb(method), captured);
     }
+
+    private static bool MatchesMethod(CatalogEntry entry, string method)
+    {
+        var declared = (entry.Http ?? new HttpBinding()).Method.ToUpperInvariant();
+        return string.Equals(declared, method, StringComparison.Ordinal) || (HttpMethods.IsHead(method) && declared == HttpMethods.Get);
+    }
+
+    private static string[] Template(CatalogEntry entry) => (entry.Http ?? new HttpBinding()).Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+
+    private static bool IsCapture(string part) => part.Length > 2 && part[0] == '{' && part[^1] == '}' && part.IndexOf('{', 1) < 0;
 
     private static void AppendQuery(List<string> query, string name, JsonElement value)
     {

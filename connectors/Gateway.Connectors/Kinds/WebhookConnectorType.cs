@@ -29,6 +29,7 @@ public sealed class WebhookConnectorType : ConnectorType
         var mode = degrade?.Mode;
         RefuseWriteUnderReadOnly(entry, mode);
         RefuseDryRunArgument(entry, args, mode);
+        RefuseMethodOverrideArgument(entry, args);
         return new UpstreamEnvelope
         {
             Method = "POST",

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using System.Text.Json;
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
@@ -6,7 +5,6 @@ using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Policy.Serialization;
 using Gateway.Proxy.Refusals;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Proxy.Describe;
 
@@ -45,6 +43,13 @@ internal static class ProviderActionDescriber
         // else that is not JSON carries no arguments.
         var parsed = default(JsonElement);
         var args = default(JsonElement);
+        if (!body.IsEmpty && operation.Entry.Kind is ConnectorKind.Http or ConnectorKind.Webhook && IsForm(contentType))
+        {
+            // A form's fields are arguments to the upstream (express, Flask, Rails, Spring read them) that no rule would see.
+            return new Result(null, null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType,
+                "A form body (application/x-www-form-urlencoded, multipart/form-data) is not decided on; send the arguments as JSON.") { AuditTool = operation.Entry.Name });
+        }
+
         if (!body.IsEmpty)
         {
             var declared = IsJson(contentType) || mcp is not null;
@@ -115,7 +120,12 @@ internal static class ProviderActionDescriber
         var connector = operation.Entry;
         if (!connector.Type().IsMcpServer)
         {
-            var withQuery = WithPathAndQuery(connector, operation, rawQuery, args);
+            var (withQuery, conflict) = TransparentArguments.Merge(connector, operation, rawQuery, args);
+            if (conflict is not null)
+            {
+                return new Result(null, null, conflict);
+            }
+
             return connector.Type().ArgumentsRefusal(connector, withQuery) is { } refused
                 ? new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, char.ToUpperInvariant(refused[0]) + refused[1..]) { AuditTool = connector.Name })
                 : new Result(new ActionRequest { Tool = connector.Name, Args = withQuery }, null, null);
@@ -169,32 +179,9 @@ internal static class ProviderActionDescriber
         return new Result(new ActionRequest { Tool = tool, Args = callArgs }, mcp, null);
     }
 
-    /// <summary>The body's members, then the query's (query-bound HTTP tools), then the path captures: what the tool call would have carried.</summary>
-    private static JsonElement WithPathAndQuery(CatalogEntry connector, ProviderOperation operation, string rawQuery, JsonElement body)
-    {
-        var queryBound = connector.Type().QueryCarriesArguments(connector) && rawQuery.Length > 1;
-        if (operation.PathArgs.Count == 0 && !queryBound)
-        {
-            return body;
-        }
-
-        var merged = body.ValueKind == JsonValueKind.Object ? JsonObject.Create(body)!.DeepClone().AsObject() : new JsonObject();
-        if (queryBound)
-        {
-            foreach (var pair in QueryHelpers.ParseQuery(rawQuery))
-            {
-                merged[pair.Key] = pair.Value.Count == 1 ? pair.Value[0] : new JsonArray([.. pair.Value.Select(static v => (JsonNode?)v)]);
-            }
-        }
-
-        foreach (var (name, value) in operation.PathArgs)
-        {
-            merged[name] = value;
-        }
-
-        using var document = JsonDocument.Parse(merged.ToJsonString());
-        return document.RootElement.Clone();
-    }
+    private static bool IsForm(string? contentType) =>
+        contentType is not null && (contentType.TrimStart().StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            || contentType.TrimStart().StartsWith("multipart/", StringComparison.OrdinalIgnoreCase));
 
     private static bool IsJson(string? contentType) =>
         contentType is not null && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase));

@@ -188,9 +188,9 @@ internal sealed partial class EnforceStage
         }
 
         var degrade = governed.Degrade;
-        if (degrade?.Mode == DegradeMode.ReadOnly && described.Operation is { Writes: true })
+        if (ReadOnlyDegrade.Refuse(described, entry, degrade) is { } readOnly)
         {
-            return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: only GET, HEAD and OPTIONS are let through."));
+            return (null, readOnly);
         }
 
         // A connector that acts for a person: refused without one; their own credential replaces the connector's.

@@ -139,6 +139,14 @@ internal sealed class GovernedResultTransform : ResponseTransform
             return;
         }
 
+        if (plan.WritesItem)
+        {
+            // The store's answer is no item the agent was cleared to read (a store may answer with the version it replaced
+            // or its scope's pack): only its status comes back, beside `written`, what the gateway wrote.
+            bytes = [];
+            more = false;
+        }
+
         WorkspacePackResult? pack = null;
         if (clearance is not null && status is >= 200 and < 300)
         {

@@ -114,6 +114,15 @@ public sealed class UpstreamEnvelopeTests
         Assert.Contains("A1", BodyOf(UpstreamEnvelopes.Build(Webhook(), Args(args), null)), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"sku":"A1","_method":"DELETE"}""", ArgumentLocation.Query)]
+    [InlineData("""{"sku":"A1","_METHOD":"DELETE"}""", ArgumentLocation.Body)]
+    public void Http_MethodOverrideArgument_Refused(string args, ArgumentLocation location)
+    {
+        Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(HttpEntry("POST", "/orders", location), Args(args), null));
+        Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(Webhook(), Args(args), null));
+    }
+
     private static CatalogEntry Webhook(ActionType actionType = ActionType.Write) => new()
     {
         Name = "hook",

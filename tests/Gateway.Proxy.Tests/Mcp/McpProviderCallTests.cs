@@ -21,6 +21,7 @@ public sealed class McpProviderCallTests : IAsyncLifetime
         .Replace("      - { tool: files.write }\n", "      - { tool: files.write }\n      - { tool: files }\n", StringComparison.Ordinal)
         .Replace("rules:\n", "rules:\n  - id: no-secret-files\n    match:\n      tools: [files.write]\n      args: [{ path: $.text, glob: \"*secret*\" }]\n    effect: block\n    reason: secret_file\n"
             + "  - id: no-hr-notes\n    match:\n      tools: [files]\n      args: [{ path: $.uri, glob: \"note://hr/*\" }]\n    effect: block\n    reason: hr_note\n"
+            + "  - id: drafts-read-only\n    match:\n      tools: [files.write]\n      args: [{ path: $.text, glob: \"*draft*\" }]\n    effect: degrade\n    degrade: read_only\n    reason: drafts_read_only\n"
             + "  - id: no-salary-summaries\n    match:\n      tools: [files]\n      args: [{ path: $.prompt, glob: \"summarize\" }, { path: $.arguments.topic, glob: \"*salary*\" }]\n    effect: block\n    reason: salary_prompt\n",
             StringComparison.Ordinal));
 
@@ -49,6 +50,18 @@ public sealed class McpProviderCallTests : IAsyncLifetime
 
         Assert.Equal("blocked", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
         Assert.Contains(await _mcp.Gateway.AuditRecordsAsync(requestId), r => r.GetProperty("decision").GetString() == "block");
+        Assert.Empty(_mcp.Files.Calls);
+    }
+
+    [Fact]
+    public async Task ProvidersCall_WriteToolDegradedToReadOnly_IsRefusedAndNeverReachesTheServer()
+    {
+        var (_, body, requestId) = await PostAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"write_file","arguments":{"text":"draft one"}}}""");
+        var (_, mcpAnswer) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"files__write_file","arguments":{"text":"draft one"}}}""");
+
+        Assert.Equal("degrade_refused", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Contains("degrade_refused", mcpAnswer.ToString(), StringComparison.Ordinal);
+        Assert.Contains(await _mcp.Gateway.AuditRecordsAsync(requestId), r => r.GetProperty("decision").GetString() == "degrade");
         Assert.Empty(_mcp.Files.Calls);
     }
 

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Text;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.Describe;
+
+/// <summary>
+/// On <c>/providers/&lt;connector&gt;/…</c> the arguments decided are the ones the upstream reads: a GET tool's query is
+/// decided, a name sent in two places (or twice in the query in two cases) is refused, as are a raw <c>;</c> in the
+/// query, a <c>_method</c> override and a form body; and a captured path segment never reaches an operation another
+/// entry declares with a literal segment.
+/// </summary>
+public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumentsTests.Fixture>
+{
+    private readonly GovernedGateway _gw;
+
+    public TransparentArgumentsTests(Fixture fixture) => _gw = fixture.Gateway;
+
+    [Fact]
+    public async Task Providers_GetToolQueryARuleBlocks_IsBlockedAndNeverForwarded()
+    {
+        var before = _gw.Upstream.To("/crm/search").Count;
+
+        using var blocked = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/crm.search/search?q=salary+bands"));
+        using var allowed = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/crm.search/search?q=weather"));
+
+        await ProblemAssert.IsProblemAsync(blocked, HttpStatusCode.Forbidden, "blocked");
+        Assert.Equal("/crm/search?q=weather", Assert.Single(_gw.Upstream.To("/crm/search").Skip(before)).Target);
+    }
+
+    [Theory]
+    [InlineData("/providers/crm.update_contact/contacts/42", """{"id":"99","name":"Ada"}""", "malformed_body")]
+    [InlineData("/providers/crm.update_contact/contacts/42?name=Grace", """{"name":"Ada"}""", "malformed_body")]
+    [InlineData("/providers/crm.update_contact/contacts/42?Name=Grace&name=Ada", "{}", "malformed_body")]
+    [InlineData("/providers/crm.update_contact/contacts/42?_method=DELETE", """{"name":"Ada"}""", "method_override_refused")]
+    [InlineData("/providers/crm.update_contact/contacts/42?_Method=DELETE", """{"name":"Ada"}""", "method_override_refused")]
+    [InlineData("/providers/crm.update_contact/contacts/42", """{"name":"Ada","_METHOD":"DELETE"}""", "method_override_refused")]
+    public async Task Providers_ArgumentsReadTwoWays_AreRefusedAndNeverForwarded(string target, string body, string code)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Patch, target, body));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, code);
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_PathCaptureRepeatedWithTheSameValue_IsForwarded()
+    {
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Patch, "/providers/crm.update_contact/contacts/42", """{"id":"42","name":"Ada"}"""));
+
+        Assert.NotEqual(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Providers_WebhookQueryARuleBlocks_IsBlockedAsTheBodyWouldBe()
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/mail.send?to=someone@gmail.com", """{"body":"hi"}"""));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "blocked");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Theory]
+    [InlineData("/providers/crm.search/search?q=a;to=b")]
+    [InlineData("/providers/crm.search/search?q=a&Q=salary")]
+    public async Task Providers_QueryReadTwoWays_IsRefused(string target)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.CreateRaw(HttpMethod.Get, target));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded", "to=someone%40gmail.com&body=hi")]
+    [InlineData("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\nsomeone@gmail.com\r\n--b--\r\n")]
+    public async Task Providers_FormBody_IsRefusedNotDecidedWithoutArguments(string contentType, string body)
+    {
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", body);
+        request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_CaptureSpellingASiblingsLiteral_IsDecidedAsThatSiblingOrNotMapped()
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        // crm.export (GET /contacts/export) is not the agent's; the capture of crm.read_contact never stands in for it.
+        using var literal = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/export"));
+        using var otherCase = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/EXPORT"));
+        using var matrix = await _gw.Agent.SendAsync(_gw.Agent.CreateRaw(HttpMethod.Get, "/providers/crm.read_contact/contacts/export;x"));
+
+        await ProblemAssert.IsProblemAsync(literal, HttpStatusCode.Forbidden, "blocked");
+        await ProblemAssert.IsProblemAsync(otherCase, HttpStatusCode.Forbidden, "operation_not_mapped");
+        await ProblemAssert.IsProblemAsync(matrix, HttpStatusCode.Forbidden, "operation_not_mapped");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    public sealed class Fixture : IAsyncLifetime
+    {
+        private const string Entries = """
+              - name: crm.search
+                kind: http
+                action_type: read
+                target_system: crm
+                data_classes: [internal]
+                upstream: http://127.0.0.1:9110/crm
+                credential: vault:crm-token
+                http: { method: GET, path: "/search" }
+
+              - name: crm.export
+                kind: http
+                action_type: read
+                target_system: crm
+                data_classes: [internal]
+                upstream: http://127.0.0.1:9110/crm
+                credential: vault:crm-token
+                http: { method: GET, path: "/contacts/export" }
+
+              - name: crm.update_contact
+
+            """;
+
+        private const string Rules = """
+            rules:
+              - id: no-salary-search
+                match:
+                  tools: [crm.search]
+                  args: [{ path: $.q, glob: "*salary*" }]
+                effect: block
+                reason: salary_search
+
+            """;
+
+        public GovernedGateway Gateway { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Gateway = await GovernedGateway.StartAsync(static text => text
+            .Replace("  - name: crm.update_contact\n", Entries.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal)
+            .Replace("      - { tool: crm.update_contact }\n", "      - { tool: crm.update_contact }\n      - { tool: crm.search }\n", StringComparison.Ordinal)
+            .Replace("rules:\n", Rules.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal));
+
+        public async Task DisposeAsync() => await Gateway.DisposeAsync();
+    }
+}
