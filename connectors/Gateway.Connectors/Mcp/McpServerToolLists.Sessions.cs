@@ -18,14 +18,22 @@ public sealed partial class McpServerToolLists
     /// <paramref name="endpoint"/> (the destination the call goes to: the connector's upstream or another of its
     /// destinations), opened by the SDK's <c>initialize</c> when there is none; null for a server that keeps no sessions. When <paramref name="replacing"/>
     /// names the session the server no longer knows, that session is closed and a new one opened (once, however many
-    /// calls found it gone at the same time). Throws <see cref="HttpRequestException"/> when the server cannot be reached
-    /// or refuses <c>initialize</c>, so that the forwarder reports the upstream unavailable.
+    /// calls found it gone at the same time). A call made with <paramref name="person"/>'s own credential goes on that
+    /// person's own session (at most <see cref="MaxPersonSessions"/> per server, the least recently used closed first).
+    /// Throws <see cref="HttpRequestException"/> when the server cannot be reached or refuses <c>initialize</c>, so that the
+    /// forwarder reports the upstream unavailable.
     /// </summary>
-    public async ValueTask<string?> SessionAsync(string tenant, CatalogEntry server, Uri endpoint, string? replacing, CancellationToken cancellationToken)
+    public async ValueTask<string?> SessionAsync(string tenant, CatalogEntry server, Uri endpoint, string? person, string? replacing, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(endpoint);
-        var upstream = UpstreamOf(tenant, server, EndpointOf(endpoint));
+        var upstream = UpstreamOf(tenant, server, EndpointOf(endpoint), person);
+        Volatile.Write(ref upstream.LastUsed, _time.GetTimestamp());
+        if (person is not null && upstream.Client is null)
+        {
+            await CloseLeastRecentPersonSessionAsync(upstream).ConfigureAwait(false);
+        }
+
         if (upstream.Client is { } open && (replacing is null || open.SessionId != replacing))
         {
             return open.SessionId;
@@ -79,7 +87,10 @@ public sealed partial class McpServerToolLists
             return (int)HttpStatusCode.BadRequest;
         }
 
-        if (!_upstreams.TryGetValue((tenant, server.Name, EndpointOf(endpoint)), out var upstream) || upstream.Client is not { } client || client.SessionId != session)
+        // The session that asked: the connector's, or one person's (found by its id, which the server gave that session alone).
+        var at = EndpointOf(endpoint);
+        var upstream = _upstreams.Values.FirstOrDefault(u => u.Tenant == tenant && u.Server == server.Name && u.Endpoint == at && u.Client is { } c && c.SessionId == session);
+        if (session is null || upstream?.Client is not { } client)
         {
             return (int)HttpStatusCode.NotFound;
         }
@@ -99,6 +110,27 @@ public sealed partial class McpServerToolLists
         {
             // The session was closed meanwhile (a listing found it failed): the server's request went with it.
             return (int)HttpStatusCode.NotFound;
+        }
+    }
+
+    /// <summary>How many people's own sessions one server keeps open for a tenant at one endpoint.</summary>
+    public const int MaxPersonSessions = 64;
+
+    /// <summary>Past <see cref="MaxPersonSessions"/> people's sessions beside <paramref name="opening"/>, closes the least recently used.</summary>
+    private async ValueTask CloseLeastRecentPersonSessionAsync(Upstream opening)
+    {
+        var people = _upstreams
+            .Where(pair => pair.Value.Person is not null && pair.Value != opening && pair.Key.Tenant == opening.Tenant && pair.Key.Server == opening.Server && pair.Key.Endpoint == opening.Endpoint)
+            .ToList();
+        if (people.Count < MaxPersonSessions)
+        {
+            return;
+        }
+
+        var oldest = people.MinBy(static pair => Volatile.Read(ref pair.Value.LastUsed));
+        if (_upstreams.TryRemove(oldest))
+        {
+            await oldest.Value.CloseAsync().ConfigureAwait(false);
         }
     }
 

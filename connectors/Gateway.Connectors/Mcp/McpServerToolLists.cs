@@ -33,8 +33,9 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 
     // One session per tenant, server and endpoint: the connector's upstream, and each of its other destinations a governed
-    // call is forwarded to (a server's replicas need not share their sessions).
-    private readonly ConcurrentDictionary<(string Tenant, string Server, Uri Endpoint), Upstream> _upstreams = new();
+    // call is forwarded to (a server's replicas need not share their sessions); and one per person whose own credential a
+    // call carries (Person: issuer and subject), so that no person's call goes on a session another person's opened.
+    private readonly ConcurrentDictionary<(string Tenant, string Server, Uri Endpoint, string? Person), Upstream> _upstreams = new();
     private readonly CredentialResolver _credentials;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -211,8 +212,8 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
     private Upstream UpstreamOf(string tenant, CatalogEntry server) => UpstreamOf(tenant, server, server.Upstream!);
 
-    private Upstream UpstreamOf(string tenant, CatalogEntry server, Uri endpoint) =>
-        _upstreams.GetOrAdd((tenant, server.Name, endpoint), static key => new Upstream(key.Tenant, key.Server, key.Endpoint));
+    private Upstream UpstreamOf(string tenant, CatalogEntry server, Uri endpoint, string? person = null) =>
+        _upstreams.GetOrAdd((tenant, server.Name, endpoint, person), static key => new Upstream(key.Tenant, key.Server, key.Endpoint, key.Person));
 
     /// <summary>The server's listing while it is fresh: for <see cref="RefreshInterval"/>, a failed one for <see cref="RetryInterval"/>, until the server says it changed.</summary>
     private McpServerTools? Fresh(Upstream upstream) =>
@@ -308,13 +309,18 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     private static partial void LogStreamNotOpen(ILogger logger, string server, string tenant, double seconds);
 
     /// <summary>One server of one tenant at one endpoint: its session and (at the connector's upstream) last listing.</summary>
-    private sealed class Upstream(string tenant, string server, Uri endpoint)
+    private sealed class Upstream(string tenant, string server, Uri endpoint, string? person)
     {
         public string Tenant { get; } = tenant;
 
         public string Server { get; } = server;
 
         public Uri Endpoint { get; } = endpoint;
+
+        public string? Person { get; } = person;
+
+        /// <summary>When a call last asked for this session (a person's sessions beyond the bound close least recently used first).</summary>
+        public long LastUsed;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 

@@ -9,6 +9,12 @@ namespace Gateway.Connectors.Mcp;
 /// </summary>
 public sealed record McpSession(string Tenant, CatalogEntry Server, ReadOnlyMemory<byte> Body)
 {
+    /// <summary>
+    /// The person a call acts for with their own credential (issuer and subject), whose calls go on a session of their
+    /// own: never on another person's, whose identity or state a server may keep on its session. Null for the connector's.
+    /// </summary>
+    public string? Person { get; init; }
+
     /// <summary>The request option carrying the marker.</summary>
     public static readonly HttpRequestOptionsKey<McpSession> OptionKey = new("Gamut.McpSession");
 }

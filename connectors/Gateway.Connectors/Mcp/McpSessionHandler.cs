@@ -7,7 +7,8 @@ namespace Gateway.Connectors.Mcp;
 /// Puts a governed <c>tools/call</c>, forwarded in the cluster's client, on the gateway's session with its MCP server: the
 /// session of the gateway's one MCP client (<see cref="McpServerToolLists"/>, the official SDK, which sends
 /// <c>initialize</c>, declares the client capabilities whose requests are relayed to the calling agent within a call, and
-/// keeps one session per tenant, server and destination), whose <c>Mcp-Session-Id</c> goes with the call. A call answered 404 (the
+/// keeps one session per tenant, server and destination, and one per person for a call made with a person's own
+/// credential), whose <c>Mcp-Session-Id</c> goes with the call. A call answered 404 (the
 /// server forgot the session) is sent once more on a new one. Requests without an <see cref="McpSession"/> marker pass
 /// through untouched.
 /// </summary>
@@ -27,7 +28,7 @@ public sealed class McpSessionHandler(McpServerToolLists sessions) : DelegatingH
 
         // The session at the destination the forwarder chose (a server's replicas need not share sessions).
         var endpoint = request.RequestUri;
-        var session = await sessions.SessionAsync(marker.Tenant, marker.Server, endpoint, replacing: null, cancellationToken).ConfigureAwait(false);
+        var session = await sessions.SessionAsync(marker.Tenant, marker.Server, endpoint, marker.Person, replacing: null, cancellationToken).ConfigureAwait(false);
         SetSession(request, session);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.NotFound || session is null)
@@ -37,7 +38,7 @@ public sealed class McpSessionHandler(McpServerToolLists sessions) : DelegatingH
 
         // The server no longer knows the session: a new one, and the call sent once more.
         response.Dispose();
-        session = await sessions.SessionAsync(marker.Tenant, marker.Server, endpoint, replacing: session, cancellationToken).ConfigureAwait(false);
+        session = await sessions.SessionAsync(marker.Tenant, marker.Server, endpoint, marker.Person, replacing: session, cancellationToken).ConfigureAwait(false);
         using var retry = Copy(request, marker.Body);
         SetSession(retry, session);
         return await base.SendAsync(retry, cancellationToken).ConfigureAwait(false);

@@ -72,7 +72,9 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
         request.Headers.TryAddWithoutValidation(GatewayHeaders.AgentId, plan.Identity.Agent);
         if (Form == UpstreamEnvelopeForm.McpSession && envelope.JsonRpcId is not null)
         {
-            request.Options.Set(McpSession.OptionKey, new McpSession(plan.Tenant.Slug, plan.Upstream, body));
+            // A call with a person's own credential goes on that person's session, never on the connector's or another's.
+            var person = plan.PersonCredential is not null && plan.Identity.Person is { } acting ? acting.Issuer + "\n" + acting.Subject : null;
+            request.Options.Set(McpSession.OptionKey, new McpSession(plan.Tenant.Slug, plan.Upstream, body) { Person = person });
         }
 
         if (Form == UpstreamEnvelopeForm.GatewaySigned)

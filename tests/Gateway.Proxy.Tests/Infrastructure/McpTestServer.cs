@@ -35,6 +35,9 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>Each tools/call: the tool, its arguments, the Authorization header it carried.</summary>
     public ConcurrentQueue<(string Tool, string Arguments, string? Authorization)> Calls { get; } = new();
 
+    /// <summary>Each tools/call's session, in the order of <see cref="Calls"/>.</summary>
+    public ConcurrentQueue<string?> CallSessions { get; } = new();
+
     /// <summary>Each HTTP request the server received: its method and the <c>Mcp-Session-Id</c> and <c>Last-Event-ID</c> it carried.</summary>
     public ConcurrentQueue<(string Method, string? SessionId, string? LastEventId)> Requests { get; } = new();
 
@@ -215,6 +218,7 @@ public sealed class McpTestServer : IAsyncDisposable
                 var arguments = JsonSerializer.Serialize(request.Params.Arguments ?? new Dictionary<string, JsonElement>());
                 var http = request.Services!.GetRequiredService<IHttpContextAccessor>().HttpContext;
                 Calls.Enqueue((name, arguments, http?.Request.Headers.Authorization.ToString()));
+                CallSessions.Enqueue(request.Server.SessionId);
                 if (!_descriptions.ContainsKey(name))
                 {
                     throw new McpProtocolException($"Unknown tool '{name}'.", McpErrorCode.InvalidParams);
