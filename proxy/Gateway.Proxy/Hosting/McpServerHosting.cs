@@ -134,7 +134,7 @@ internal static class McpServerHosting
 
     private static async ValueTask<CompleteResult> CompleteAsync(RequestContext<CompleteRequestParams> request, CancellationToken cancellationToken) =>
         Admitted(request) is { } caller && request.Params is { } asked
-            ? new CompleteResult { Completion = await caller.Services.GetRequiredService<McpServerListing>().CompleteAsync(caller.Tenant, caller.Mcp, asked, cancellationToken).ConfigureAwait(false) }
+            ? new CompleteResult { Completion = await caller.Services.GetRequiredService<McpServerListing>().CompleteAsync(caller.Tenant, caller.Mcp, caller.Identity.Caller, asked, cancellationToken).ConfigureAwait(false) }
             : new CompleteResult();
 
     private static async ValueTask<EmptyResult> SubscribeAsync(RequestContext<SubscribeRequestParams> request, CancellationToken cancellationToken)
@@ -145,7 +145,7 @@ internal static class McpServerHosting
         }
 
         if (Admitted(request) is not { } caller || request.Params?.Uri is not { } uri
-            || !await caller.Services.GetRequiredService<McpResourceSubscriptions>().SubscribeAsync(caller.Tenant, caller.Mcp, request.Server, uri, cancellationToken).ConfigureAwait(false))
+            || !await caller.Services.GetRequiredService<McpResourceSubscriptions>().SubscribeAsync(caller.Tenant, caller.Mcp, caller.Identity.Caller, request.Server, uri, cancellationToken).ConfigureAwait(false))
         {
             throw new McpProtocolException("No resource of an MCP server this agent may use has that URI, or its server would not subscribe.", McpErrorCode.InvalidParams);
         }

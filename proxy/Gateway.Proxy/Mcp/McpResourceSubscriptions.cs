@@ -35,14 +35,15 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
 
     /// <summary>
     /// Subscribes <paramref name="session"/> (of <paramref name="caller"/>) to <paramref name="clientUri"/>; false when the URI
-    /// names no server's resource the caller may use, or the server would not subscribe.
+    /// names no server's resource the caller may use or read (<see cref="McpReadClearance"/>), or the server would not subscribe.
     /// </summary>
-    public async ValueTask<bool> SubscribeAsync(TenantPolicy tenant, McpCaller caller, McpServer session, string clientUri, CancellationToken cancellationToken)
+    public async ValueTask<bool> SubscribeAsync(TenantPolicy tenant, McpCaller caller, AuthenticatedCaller who, McpServer session, string clientUri, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(caller);
         if (!McpResourceUris.TryParse(clientUri, out var serverName, out var uri)
-            || !McpToolNames.For(tenant).TryResolveServer(serverName, out var server) || !caller.MayUse(tenant, server.Name))
+            || !McpToolNames.For(tenant).TryResolveServer(serverName, out var server) || !caller.MayUse(tenant, server.Name)
+            || !McpReadClearance.PermitsSubscription(tenant, who, server, uri))
         {
             return false;
         }

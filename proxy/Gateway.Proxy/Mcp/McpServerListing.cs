@@ -1,4 +1,5 @@
 using Gateway.Connectors.Mcp;
+using Gateway.Connectors.Redaction;
 using Gateway.Policy;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -67,10 +68,11 @@ internal sealed class McpServerListing
 
     /// <summary>
     /// <c>completion/complete</c> for a prompt (<c>server__prompt</c>) or a resource template (<c>gamut-mcp://server/…</c>)
-    /// of a server the agent may use: asked of that server under its own names; nothing for anything else (a context pack,
-    /// a server the agent may not use, a server that cannot be reached or does not complete).
+    /// of a server the agent may use, whose read the policy would let it make (<see cref="McpReadClearance"/>): asked
+    /// of that server under its own names, the values redacted; nothing for anything else (a context pack, a server the
+    /// agent may not use, a read it may not make, a server that cannot be reached or does not complete).
     /// </summary>
-    public async ValueTask<Completion> CompleteAsync(TenantPolicy tenant, McpCaller caller, CompleteRequestParams request, CancellationToken cancellationToken)
+    public async ValueTask<Completion> CompleteAsync(TenantPolicy tenant, McpCaller caller, AuthenticatedCaller who, CompleteRequestParams request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var names = McpToolNames.For(tenant);
@@ -81,7 +83,7 @@ internal sealed class McpServerListing
                 (server, new ResourceTemplateReference { Uri = uri }),
             _ => null,
         };
-        if (target is not { } found || !caller.MayUse(tenant, found.Server.Name))
+        if (target is not { } found || !caller.MayUse(tenant, found.Server.Name) || !McpReadClearance.PermitsCompletion(tenant, who, found.Server, found.Reference, request))
         {
             return new Completion { Values = [] };
         }
@@ -89,7 +91,14 @@ internal sealed class McpServerListing
         var asked = new CompleteRequestParams { Ref = found.Reference, Argument = request.Argument, Context = request.Context };
         var answer = await _servers.WithServerAsync(tenant.Slug, found.Server, (client, ct) =>
             client.ServerCapabilities.Completions is null ? ValueTask.FromResult(new CompleteResult()) : client.CompleteAsync(asked, ct), cancellationToken).ConfigureAwait(false);
-        return answer?.Completion ?? new Completion { Values = [] };
+        if (answer?.Completion is not { } completion)
+        {
+            return new Completion { Values = [] };
+        }
+
+        // The values are the server's data, redacted as any answer that reaches an agent.
+        var redactions = new RedactionCounts();
+        return new Completion { Values = [.. completion.Values.Select(v => TextRedactor.Redact(v, redactions))], Total = completion.Total, HasMore = completion.HasMore };
     }
 
     /// <summary>

@@ -189,7 +189,7 @@ public sealed class McpTestServer : IAsyncDisposable
                 // The topics a prompt's argument (or a note's id) can take, that begin with what the client typed so far.
                 Completion = new Completion
                 {
-                    Values = [.. (request.Params!.Ref is PromptReference { Name: "summarize" } ? new[] { "gateway", "governance", "roadmap" } : ["q3-plan", "q4-plan"])
+                    Values = [.. (request.Params!.Ref is PromptReference { Name: "summarize" } ? new[] { "gateway", "governance", "roadmap", "owner ada.lovelace@example.com" } : ["q3-plan", "q4-plan"])
                         .Where(v => v.StartsWith(request.Params.Argument.Value, StringComparison.Ordinal))],
                 },
             }))

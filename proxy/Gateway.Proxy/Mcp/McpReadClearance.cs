@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Policy;
+using Gateway.Proxy.Describe;
+using ModelContextProtocol.Protocol;
+
+namespace Gateway.Proxy.Mcp;
+
+/// <summary>
+/// Whether a caller may be told what a server holds beyond a governed read: the values <c>completion/complete</c> asks for a
+/// prompt's argument or a resource template, or the updates <c>resources/subscribe</c> asks for a resource. Only where the
+/// policy, asked as it would be of the read they are about (the <c>prompts/get</c> with the arguments so far, the
+/// <c>resources/read</c> of the template or the resource), lets the caller read it now (the allow family or a degrade; never
+/// what needs an approval, which neither can wait for); and never at a server that acts for a person, which would answer
+/// under the connector's own identity, not the person's.
+/// </summary>
+internal static class McpReadClearance
+{
+    /// <summary>True when <paramref name="caller"/> may be told the completions <paramref name="request"/> asks of <paramref name="server"/>.</summary>
+    public static bool PermitsCompletion(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, Reference reference, CompleteRequestParams request)
+    {
+        if (request.Argument is not { Name: { } argument })
+        {
+            return false;
+        }
+
+        JsonObject args;
+        if (reference is PromptReference prompt)
+        {
+            var arguments = new JsonObject();
+            foreach (var (name, value) in request.Context?.Arguments ?? new Dictionary<string, string>())
+            {
+                arguments[name] = value;
+            }
+
+            arguments[argument] = request.Argument.Value;
+            args = new JsonObject { ["prompt"] = prompt.Name, ["arguments"] = arguments };
+        }
+        else if (reference is ResourceTemplateReference { Uri: { } uri })
+        {
+            args = new JsonObject { ["uri"] = uri };
+        }
+        else
+        {
+            return false;
+        }
+
+        return Reads(tenant, caller, server, args);
+    }
+
+    /// <summary>True when <paramref name="caller"/> may follow the updates of <paramref name="uri"/> (the server's own) at <paramref name="server"/>.</summary>
+    public static bool PermitsSubscription(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, string uri) =>
+        Reads(tenant, caller, server, new JsonObject { ["uri"] = uri });
+
+    private static bool Reads(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, JsonObject args)
+    {
+        if (server.Person is not null)
+        {
+            return false;
+        }
+
+        var decision = DecisionEngine.Instance.Evaluate(tenant, caller, new ActionRequest
+        {
+            Tool = server.Name,
+            Args = JsonSerializer.SerializeToElement(args, McpCallJsonContext.Default.JsonObject),
+        });
+        return decision.IsAllowFamily || decision.Kind == DecisionKind.Degrade;
+    }
+}
