@@ -188,9 +188,9 @@ internal sealed partial class EnforceStage
         }
 
         var degrade = governed.Degrade;
-        if (ReadOnlyDegrade.Refuse(described, entry, degrade) is { } readOnly)
+        if (TransparentDegrade.Refuse(described, entry, degrade) is { } reduced)
         {
-            return (null, readOnly);
+            return (null, reduced);
         }
 
         // A connector that acts for a person: refused without one; their own credential replaces the connector's.

@@ -7,8 +7,8 @@ namespace Gateway.Proxy.Tests.Describe;
 /// <summary>
 /// On <c>/providers/&lt;connector&gt;/…</c> the arguments decided are the ones the upstream reads: a GET tool's query is
 /// decided, a name sent in two places (or twice in the query in two cases) is refused, as are a raw <c>;</c> in the
-/// query, a <c>_method</c> override and a form body; and a captured path segment never reaches an operation another
-/// entry declares with a literal segment.
+/// query, a <c>_method</c> override, a form body, and under a <c>dry_run</c> degrade the agent's own dry-run argument; and a
+/// captured path segment never reaches an operation another entry declares with a literal segment.
 /// </summary>
 public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumentsTests.Fixture>
 {
@@ -109,6 +109,28 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
+    [Theory]
+    [InlineData("/providers/crm.search/search?q=rehearse&dry_run=false")]
+    [InlineData("/providers/crm.search/search?q=rehearse&DryRun=0")]
+    public async Task Providers_DryRunDegradeWithTheAgentsOwnDryRunArgument_IsRefused(string target)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, target));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "degrade_refused");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_DryRunDegrade_IsForwardedSaidToBeADryRun()
+    {
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/crm.search/search?q=rehearse-2"));
+
+        var forwarded = Assert.Single(_gw.Upstream.To("/crm/search?q=rehearse-2"));
+        Assert.Equal("true", forwarded.Headers["X-Gamut-Dry-Run"]);
+    }
+
     public sealed class Fixture : IAsyncLifetime
     {
         private const string Entries = """
@@ -142,6 +164,13 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
                   args: [{ path: $.q, glob: "*salary*" }]
                 effect: block
                 reason: salary_search
+              - id: rehearsed-search
+                match:
+                  tools: [crm.search]
+                  args: [{ path: $.q, glob: "rehearse*" }]
+                effect: degrade
+                degrade: dry_run
+                reason: rehearsed_search
 
             """;
 

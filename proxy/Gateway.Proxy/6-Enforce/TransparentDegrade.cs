@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Gateway.Oversight;
+using Gateway.Policy;
+using Gateway.Proxy.Describe;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.Enforce;
+
+/// <summary>
+/// A degrade on the transparent route, where the agent's own request is forwarded: under <c>read_only</c> a write verb is
+/// refused, and so is a <c>tools/call</c> of an <c>mcp_tool</c> whose action type does not read (sent through its server's
+/// route it writes as much as the governed envelope, which refuses it too); under <c>dry_run</c> an argument that names a
+/// dry run itself (<c>dry_run=false</c> in the query or the body, in any spelling) is refused, since an upstream that
+/// reads it rather than the gateway's <c>X-Gamut-Dry-Run</c> would act. The governed envelopes check both when their
+/// kind builds them.
+/// </summary>
+internal static class TransparentDegrade
+{
+    /// <summary>The refusal, or null when the call may go in this form.</summary>
+    public static Refusal? Refuse(DescribedAction described, CatalogEntry entry, DegradeSpec? degrade)
+    {
+        if (described.Operation is not { } operation)
+        {
+            return null;
+        }
+
+        if (degrade?.Mode == DegradeMode.DryRun && NamesADryRun(described.Request.Args) is { } named)
+        {
+            return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused,
+                $"The action is degraded to dry_run; the argument '{RefusalText.Truncate(named)}' would set the dry run itself.");
+        }
+
+        if (degrade?.Mode != DegradeMode.ReadOnly)
+        {
+            return null;
+        }
+
+        if (operation.Writes)
+        {
+            return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: only GET, HEAD and OPTIONS are let through.");
+        }
+
+        return entry is { Kind: ConnectorKind.McpTool, ActionType: not (ActionType.Read or ActionType.Context) }
+            ? new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused,
+                $"The action is degraded to read-only: '{entry.Name}' is a {WireNames.Of(entry.ActionType)} tool, and only tools that read are called.")
+            : null;
+    }
+
+    // dry_run, dryRun, dry-run, DRY_RUN...: the names upstreams read a dry run under.
+    private static string? NamesADryRun(JsonElement args)
+    {
+        if (args.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var property in args.EnumerateObject())
+        {
+            if (string.Equals(property.Name.Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal), "dryrun", StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Name;
+            }
+        }
+
+        return null;
+    }
+}
