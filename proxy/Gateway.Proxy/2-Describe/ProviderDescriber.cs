@@ -128,7 +128,7 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
     /// </summary>
     private Refusal? SessionRefusal(IHeaderDictionary headers, GatewayRequestFeature feature, AgentIdentity identity, string connector)
     {
-        var owner = new McpSessionOwner(identity.Tenant, identity.Agent, connector);
+        var owner = new McpSessionOwner(identity.Tenant, identity.Agent, connector, identity.Person);
         string? upstream = null;
         if (headers[SessionHeader] is { Count: > 0 } presented)
         {

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Policy.Tokens;
@@ -70,7 +71,16 @@ internal sealed class McpSessionBinding
         return true;
     }
 
-    // HMAC over "tenant \n agent \n connector \n S": ids and names are identifiers, and a header value holds no line break.
-    private void Compute(McpSessionOwner owner, string upstreamSessionId, Span<byte> mac) =>
-        _key.Compute(Encoding.UTF8.GetBytes(string.Join('\n', owner.Tenant, owner.Agent, owner.Connector, upstreamSessionId)), mac);
+    // HMAC over "tenant \n agent \n connector \n S": ids and names are identifiers, and a header value holds no line break;
+    // with the acting person, "\n person \n <length>:issuer <length>:subject" after it (a subject is the provider's to spell).
+    private void Compute(McpSessionOwner owner, string upstreamSessionId, Span<byte> mac)
+    {
+        var bound = string.Join('\n', owner.Tenant, owner.Agent, owner.Connector, upstreamSessionId);
+        if (owner.Person is { } person)
+        {
+            bound = string.Create(CultureInfo.InvariantCulture, $"{bound}\nperson\n{person.Issuer.Length}:{person.Issuer}{person.Subject.Length}:{person.Subject}");
+        }
+
+        _key.Compute(Encoding.UTF8.GetBytes(bound), mac);
+    }
 }
