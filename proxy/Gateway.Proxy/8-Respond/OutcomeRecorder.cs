@@ -39,8 +39,8 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, ReservationSe
     public async ValueTask RecordAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome)
     {
         CountUsageAndRedactions(plan, response);
-        var settledWithOutcome = await audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), outcome, settler.RidingSettle(feature)).ConfigureAwait(false);
-        feature.Add(new ReservationSettlement(settler.Start(feature, budgetRidesOutcome: settledWithOutcome is not null)));
+        var settledWithOutcome = await audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), outcome, settler.RidingSettle(context, feature)).ConfigureAwait(false);
+        feature.Add(new ReservationSettlement(settler.Start(context, feature, budgetRidesOutcome: settledWithOutcome is not null)));
     }
 
     /// <summary>

@@ -7,12 +7,14 @@ using Gateway.Proxy.Record;
 using Gateway.Proxy.Reservations;
 using Gateway.Store;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy.Respond;
 
 /// <summary>
 /// Settles what a request holds: what Enforce took up of its token budget (settled against use), else the admission's own
-/// (not forwarded: released), and what its run's counters hold for the call (given back when nothing was forwarded). With
+/// (not forwarded: released), and what its run's counters hold for the call (given back when nothing was forwarded). A call
+/// that went out and got no answer (a timeout, the agent gone) is settled as spending all it reserved. With
 /// <c>Gateway:Admission:SettleWithOutcome</c> a forwarded call's budget settle may ride its outcome's append instead
 /// (<see cref="RidingSettle"/>).
 /// </summary>
@@ -24,9 +26,9 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
     /// The budget's settle to hand to the outcome's append (<see cref="OutcomeRecorder.RecordAsync"/>); null when
     /// the request holds no granted reservation or settles do not ride outcomes.
     /// </summary>
-    public BudgetSettle? RidingSettle(GatewayRequestFeature feature) =>
+    public BudgetSettle? RidingSettle(HttpContext context, GatewayRequestFeature feature) =>
         _settleWithOutcome && Reservation(feature) is { } reservation
-            ? new BudgetSettle(reservation.Key, reservation.Reserved, budgets.Settled(reservation, Used(feature, reservation)), reservation.Window)
+            ? new BudgetSettle(reservation.Key, reservation.Reserved, budgets.Settled(reservation, Used(context, feature, reservation)), reservation.Window)
             : null;
 
     /// <summary>
@@ -35,13 +37,13 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
     /// waited for: the chain's appends are made in order, and in one store call settles come before admissions, so the
     /// chain's next admission sees it settled.
     /// </summary>
-    public Task? Start(GatewayRequestFeature feature, bool budgetRidesOutcome = false)
+    public Task? Start(HttpContext context, GatewayRequestFeature feature, bool budgetRidesOutcome = false)
     {
         var budget = !budgetRidesOutcome && Reservation(feature) is { } reservation
-            ? budgets.SettleAsync(reservation, Used(feature, reservation), CancellationToken.None).AsTask()
+            ? budgets.SettleAsync(reservation, Used(context, feature, reservation), CancellationToken.None).AsTask()
             : null;
         var run = RecordedDecision.AdmissionOf(feature)?.Run is { HoldsSpend: true } held
-            ? runs.SettleAsync(held, StreamCut(feature) ? null : Usage(feature), forwarded: feature.Find<UpstreamResponse>() is not null).AsTask()
+            ? runs.SettleAsync(held, StreamCut(feature) ? null : Usage(feature), forwarded: MayHaveSpent(context, feature)).AsTask()
             : null;
         return budget is not null && run is not null ? Task.WhenAll(budget, run) : budget ?? run;
     }
@@ -50,15 +52,25 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
     private static TokenReservation? Reservation(GatewayRequestFeature feature) =>
         (feature.Find<TokenReservation>() ?? RecordedDecision.AdmissionOf(feature)?.Reservation) is { Granted: true } reservation ? reservation : null;
 
-    // The tokens the call used: the provider's report, else all it reserved when forwarded, else none. A stream cut before
-    // its end reported only part of it: at least all it reserved then.
-    private static long Used(GatewayRequestFeature feature, TokenReservation reservation)
+    // The tokens the call used: the provider's report, else all it reserved when it may have spent, else none. A stream cut
+    // before its end reported only part of it: at least all it reserved then.
+    private static long Used(HttpContext context, GatewayRequestFeature feature, TokenReservation reservation)
     {
         var reported = Usage(feature)?.TotalTokens;
-        return feature.Find<UpstreamResponse>() is null ? reported ?? 0
+        return !MayHaveSpent(context, feature) ? reported ?? 0
             : StreamCut(feature) ? Math.Max(reported ?? 0, reservation.Reserved)
             : reported ?? reservation.Reserved;
     }
+
+    /// <summary>
+    /// Whether the upstream may have carried the call out, and billed it: it answered; or the request went out and
+    /// forwarding then failed before an answer was read (it timed out, the agent went away, a body failed midway). Not when
+    /// nothing could have left: the request was never built, no destination was available, or it could not be sent.
+    /// </summary>
+    private static bool MayHaveSpent(HttpContext context, GatewayRequestFeature feature) =>
+        feature.Find<UpstreamResponse>() is not null
+        || (feature.Find<ForwardPlan>() is not null && context.GetForwarderErrorFeature()?.Error is { } error
+            && error is not (ForwarderError.None or ForwarderError.RequestCreation or ForwarderError.NoAvailableDestinations or ForwarderError.Request));
 
     // Whether the call's streamed response ended before its terminal event (the agent went away, or the provider did).
     private static bool StreamCut(GatewayRequestFeature feature) => feature.Find<ForwardPlan>()?.Usage is { StreamCut: true };

@@ -86,7 +86,7 @@ internal sealed partial class RespondStage
             // complete first (a streamed one's last chunk sent): the client has it while the settle lands, and the next
             // request on an HTTP/1.1 connection is read only once it has, so an agent's next call there sees its budget
             // settled (a settle in the outcome's append is ordered before the chain's next admission: not waited for).
-            var settling = feature.Find<ReservationSettlement>() is { } started ? started.Settled : _settler.Start(feature);
+            var settling = feature.Find<ReservationSettlement>() is { } started ? started.Settled : _settler.Start(context, feature);
             if (settling is not null)
             {
                 if (context.Response.HasStarted)

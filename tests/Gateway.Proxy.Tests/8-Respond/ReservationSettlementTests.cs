@@ -104,6 +104,33 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
         Assert.Equal(settle.Reserved, settle.Actual);
     }
 
+    [Theory]
+    [InlineData("/providers/openai/chat/completions", $$"""{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"{{TestUpstream.HoldUntilGone}}"}]}""")]
+    [InlineData("/v1/actions/model", $$$"""{"connector":"openai","request":{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"{{{TestUpstream.HoldUntilGone}}}"}]}}""")]
+    public async Task ModelCall_AgentGoneBeforeTheAnswer_SettlesAllItReservedNotNothing(string path, string body)
+    {
+        var calls = new SettleCalls();
+        await using var gw = await StartAsync(settleWithOutcome: true, (_, store) => calls.Wrap(store));
+        using var warm = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, path, path.StartsWith("/v1", StringComparison.Ordinal) ? $$"""{"connector":"openai","request":{{Body}}}""" : Body));
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        await calls.Carried.Task.WaitAsync(GiveUp);
+
+        // The call goes out and the provider takes it up; the agent goes away before any answer: the provider may bill it.
+        calls.Arm();
+        var before = gw.Upstream.To("/v1/chat/completions").Count;
+        using var leave = new CancellationTokenSource();
+        var sending = gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, path, body), leave.Token);
+        await Eventually.HoldsAsync(() => gw.Upstream.To("/v1/chat/completions").Count > before, GiveUp, "the call never reached the provider");
+
+        await leave.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
+
+        var carried = calls.Carried.Task.ContinueWith(t => Assert.Single(t.Result.Settles), TaskScheduler.Default);
+        var settle = await (await Task.WhenAny(carried, calls.Alone.Task).WaitAsync(GiveUp));
+        Assert.True(settle.Reserved > 100, $"reserved {settle.Reserved}");
+        Assert.Equal(settle.Reserved, settle.Actual);
+    }
+
     [Fact]
     public async Task ProviderCall_SettleWithOutcomeOff_SettlesItsReservationWhileItsOutcomeIsRecorded()
     {

@@ -74,6 +74,8 @@ public sealed class AgentClient
     /// <summary>Sends <paramref name="request"/>, returning as soon as <paramref name="completion"/> says (the headers, for a stream read as it comes).</summary>
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion) => _http.SendAsync(request, completion);
 
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => _http.SendAsync(request, cancellationToken);
+
     public Task<HttpResponseMessage> PostJsonAsync(string target, string json) => _http.SendAsync(Create(HttpMethod.Post, target, json));
 
     /// <summary>A copy of a signed request, byte for byte, for replay tests.</summary>

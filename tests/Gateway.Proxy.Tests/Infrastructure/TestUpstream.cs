@@ -183,6 +183,12 @@ public sealed class TestUpstream : IAsyncDisposable
             {
                 using var request = await JsonDocument.ParseAsync(context.Request.Body).ConfigureAwait(false);
                 var model = request.RootElement.TryGetProperty("model", out var m) ? m.GetString() : null;
+                if (request.RootElement.GetRawText().Contains(HoldUntilGone, StringComparison.Ordinal))
+                {
+                    // Taken up, and nothing answered (not even headers) until the caller goes away, as a long generation.
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted).ConfigureAwait(false);
+                }
+
                 if (request.RootElement.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True
                     && request.RootElement.GetRawText().Contains(CutShort, StringComparison.Ordinal))
                 {
@@ -237,6 +243,9 @@ public sealed class TestUpstream : IAsyncDisposable
 
     /// <summary>A streamed chat completion whose request holds this is cut short (<c>/v1/chat/completions</c>).</summary>
     public const string CutShort = "cut-short";
+
+    /// <summary>A chat completion whose request holds this is never answered: the upstream holds it until the caller goes away.</summary>
+    public const string HoldUntilGone = "hold-until-gone";
 
     /// <summary>A tools/list result naming every tool of the docs server.</summary>
     public static string McpToolsListAnswer(JsonElement id) =>
