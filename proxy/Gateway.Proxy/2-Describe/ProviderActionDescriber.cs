@@ -126,6 +126,11 @@ internal static class ProviderActionDescriber
                 return new Result(null, null, conflict);
             }
 
+            if (connector.Type().IsModel && ModelRequestMembers.Refusal(args) is { } misspelled)
+            {
+                return new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, misspelled) { AuditTool = connector.Name });
+            }
+
             return connector.Type().ArgumentsRefusal(connector, withQuery) is { } refused
                 ? new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, char.ToUpperInvariant(refused[0]) + refused[1..]) { AuditTool = connector.Name })
                 : new Result(new ActionRequest { Tool = connector.Name, Args = withQuery }, null, null);
