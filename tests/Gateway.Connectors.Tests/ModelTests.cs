@@ -91,6 +91,15 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void UsageReader_HugeCounts_NeverWrapNegative()
+    {
+        var usage = ModelUsageReader.FromJson("""{"usage":{"prompt_tokens":9223372036854775807,"cache_read_input_tokens":9223372036854775807,"completion_tokens":9223372036854775807}}"""u8)!;
+
+        Assert.Equal(2 * MaxTokensEstimator.MaxCeiling, usage.InputTokens);
+        Assert.True(usage.TotalTokens > 0);
+    }
+
+    [Fact]
     public void UsageReader_NegativeCount_ReadAsNoCount() =>
         Assert.Equal(new ModelUsage(5, 0), ModelUsageReader.FromJson("""{"usage":{"prompt_tokens":5,"completion_tokens":-1000000}}"""u8));
 

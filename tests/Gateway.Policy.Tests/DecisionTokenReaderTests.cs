@@ -63,6 +63,24 @@ public sealed class DecisionTokenReaderTests
     }
 
     [Fact]
+    public void Read_AnIssuedTokenSpelledAnotherWay_IsMalformed()
+    {
+        var token = new DecisionTokenIssuer(Key, Time).Issue("demo", "demo-agent", "crm.read_contact", Digest, DecisionKind.Allow);
+        var dot = token.LastIndexOf('.');
+        var last = token[^1];
+
+        // The MAC's last character carries two unused bits: another character with the same six-bit prefix decodes alike.
+        var alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        var sameBits = alphabet[(alphabet.IndexOf(last, StringComparison.Ordinal) & ~3) | ((alphabet.IndexOf(last, StringComparison.Ordinal) + 1) & 3)];
+        var reader = new DecisionTokenReader(Key);
+
+        Assert.Null(reader.Read(token).Failure);
+        Assert.Equal(DecisionTokenRead.MalformedReason, reader.Read(token[..^1] + sameBits).Failure);
+        Assert.Equal(DecisionTokenRead.MalformedReason, reader.Read(token[..(dot + 1)] + " " + token[(dot + 1)..]).Failure);
+        Assert.Equal(DecisionTokenRead.MalformedReason, reader.Read(token[..(dot - 1)] + "\n" + token[(dot - 1)..]).Failure);
+    }
+
+    [Fact]
     public void Read_AnOversizedToken_IsMalformedWithoutComputingAnything()
     {
         var huge = "v1." + new string('A', DecisionTokenReader.MaxTokenLength) + ".AAAA";

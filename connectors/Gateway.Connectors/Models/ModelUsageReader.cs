@@ -64,7 +64,9 @@ public static class ModelUsageReader
         {
             if (usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n >= 0)
             {
-                total = (total ?? 0) + n;
+                // Each count at most the largest ceiling a reservation holds: a report of 2^62 tokens (a broken or hostile
+                // server's) neither wraps the sum negative, which a settle would read as a refund, nor overflows a total.
+                total = (total ?? 0) + Math.Min(n, MaxTokensEstimator.MaxCeiling);
             }
         }
 

@@ -12,6 +12,10 @@ namespace Gateway.Policy.Tokens;
 /// </summary>
 public static class MacToken
 {
+    // The base64url alphabet: the decoder would skip whitespace, so that one signature had many spellings.
+    private static readonly System.Buffers.SearchValues<byte> Base64UrlAlphabet =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"u8);
+
     /// <summary>Signs <paramref name="claimsJson"/> under <paramref name="prefix"/> (the version and its dot, ASCII: <c>"v1."u8</c>).</summary>
     public static string Sign(HmacKey key, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> claimsJson)
     {
@@ -53,9 +57,13 @@ public static class MacToken
         var signingInput = ascii[..dot];
         var signaturePart = ascii[(dot + 1)..];
         Span<byte> presented = stackalloc byte[HmacKey.MacSize];
-        if (!Base64Url.IsValid(signaturePart, out var signatureLength) || signatureLength != HmacKey.MacSize
-            || Base64Url.DecodeFromUtf8(signaturePart, presented) != HmacKey.MacSize)
+        Span<byte> canonical = stackalloc byte[Base64Url.GetEncodedLength(HmacKey.MacSize)];
+        if (signaturePart.ContainsAnyExcept(Base64UrlAlphabet) || ascii[prefix.Length..dot].ContainsAnyExcept(Base64UrlAlphabet)
+            || !Base64Url.IsValid(signaturePart, out var signatureLength) || signatureLength != HmacKey.MacSize
+            || Base64Url.DecodeFromUtf8(signaturePart, presented) != HmacKey.MacSize
+            || Base64Url.EncodeToUtf8(presented, canonical) != canonical.Length || !canonical.SequenceEqual(signaturePart))
         {
+            // One signature, one spelling: whitespace, padding or unused trailing bits would let a token be presented anew.
             return MacTokenCheck.Malformed;
         }
 
