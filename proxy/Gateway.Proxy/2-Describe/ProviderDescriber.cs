@@ -119,7 +119,10 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
             return (null, described.Refusal);
         }
 
-        return (new DescribedAction(tenant, request) { Target = target, Operation = operation, Mcp = described.Mcp, Body = described.Body, CarriesModelRequest = true }, null);
+        // A model listing or a token count runs no model: nothing to estimate, reserve or count.
+        var runsAModel = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
+            && (target.Segments.Count == 0 || !string.Equals(target.Segments[^1], "count_tokens", StringComparison.Ordinal));
+        return (new DescribedAction(tenant, request) { Target = target, Operation = operation, Mcp = described.Mcp, Body = described.Body, CarriesModelRequest = runsAModel }, null);
     }
 
     /// <summary>

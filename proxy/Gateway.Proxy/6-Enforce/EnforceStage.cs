@@ -261,7 +261,7 @@ internal sealed partial class EnforceStage
 
         TokenReservation? reservation = null;
         string? requestedModel = null;
-        if (isModel)
+        if (isModel && described.CarriesModelRequest)
         {
             // The model and the output ceiling of the request as sent (only a route degrade changes them, in
             // the body it rewrote); the body's length bounds its input tokens.
