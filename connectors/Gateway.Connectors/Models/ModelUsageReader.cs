@@ -20,17 +20,24 @@ public static class ModelUsageReader
     }
 
     /// <summary>Usage of a complete SSE body (every event's data is observed), final or not.</summary>
-    public static ModelUsage? FromSse(ReadOnlySpan<byte> sseBody)
+    public static ModelUsage? FromSse(ReadOnlySpan<byte> sseBody) => FromSse(sseBody, out _);
+
+    /// <summary>
+    /// As <see cref="FromSse(ReadOnlySpan{byte})"/>, and whether the stream ended before its terminal event
+    /// (<paramref name="cut"/>): its usage is then not what the call used.
+    /// </summary>
+    public static ModelUsage? FromSse(ReadOnlySpan<byte> sseBody, out bool cut)
     {
         var accumulator = new ModelUsageAccumulator();
         foreach (var sseEvent in SseFramer.Enumerate(sseBody))
         {
             if (sseEvent.HasData)
             {
-                accumulator.ObserveJson(sseEvent.Data);
+                accumulator.ObserveStreamEvent(sseEvent.Data);
             }
         }
 
+        cut = accumulator.StreamCut;
         return accumulator.Usage;
     }
 

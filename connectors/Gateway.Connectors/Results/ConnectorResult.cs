@@ -16,4 +16,7 @@ public sealed record ConnectorResult
 
     /// <summary>True when a context pack was cut to the requested size.</summary>
     public bool Truncated { get; init; }
+
+    /// <summary>True when a model's streamed answer ended before its terminal event: <see cref="Usage"/> is then only part of what the call used.</summary>
+    public bool UsageCut { get; init; }
 }

@@ -39,9 +39,15 @@ public static class ConnectorResultReader
             return McpReply(statusCode, eventStream, body, jsonRpcId, counts);
         }
 
-        ModelUsage? usage = type.IsModel
-            ? eventStream ? ModelUsageReader.FromSse(body) : ModelUsageReader.FromJson(body)
-            : null;
+        var usageCut = false;
+        ModelUsage? usage = null;
+        if (type.IsModel)
+        {
+            // A stream read only in part (cut at the limit) or that ended before its terminal event reported part of its use.
+            usage = eventStream ? ModelUsageReader.FromSse(body, out usageCut) : ModelUsageReader.FromJson(body);
+            usageCut |= eventStream && truncated;
+        }
+
         var cut = maxBytes is { } most && body.Length > most;
         var isJson = !truncated && !cut && mediaType is not null && (mediaType == "application/json" || mediaType.EndsWith("+json", StringComparison.Ordinal));
         if (isJson && !body.IsEmpty)
@@ -50,7 +56,7 @@ public static class ConnectorResultReader
             {
                 // The redactor reads the whole document and throws where it is not one JSON value.
                 var redacted = JsonRedactor.Redact(body, counts);
-                return new ConnectorResult { StatusCode = statusCode, Json = redacted, Usage = usage };
+                return new ConnectorResult { StatusCode = statusCode, Json = redacted, Usage = usage, UsageCut = usageCut };
             }
             catch (JsonException)
             {
@@ -85,6 +91,7 @@ public static class ConnectorResultReader
             Json = body.IsEmpty && !truncated ? "null"u8.ToArray() : JsonSerializer.SerializeToUtf8Bytes(text, ConnectorsJsonContext.Default.String),
             Usage = usage,
             Truncated = truncated,
+            UsageCut = usageCut,
         };
     }
 

@@ -72,8 +72,10 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
         || (feature.Find<ForwardPlan>() is not null && context.GetForwarderErrorFeature()?.Error is { } error
             && error is not (ForwarderError.None or ForwarderError.RequestCreation or ForwarderError.NoAvailableDestinations or ForwarderError.Request));
 
-    // Whether the call's streamed response ended before its terminal event (the agent went away, or the provider did).
-    private static bool StreamCut(GatewayRequestFeature feature) => feature.Find<ForwardPlan>()?.Usage is { StreamCut: true };
+    // Whether the call's streamed response ended before its terminal event (the agent went away, or the provider did): on
+    // the provider route as it streamed, on the model route as its answer was read.
+    private static bool StreamCut(GatewayRequestFeature feature) =>
+        feature.Find<ForwardPlan>()?.Usage is { StreamCut: true } || feature.Find<UpstreamResponse>()?.Result is { UsageCut: true };
 
     /// <summary>The tokens the provider reported for the call (a streamed body's, else the result's); null when it reported none.</summary>
     private static ModelUsage? Usage(GatewayRequestFeature feature) =>

@@ -132,6 +132,26 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ModelAction_StreamEndingBeforeItsTerminalEvent_SettlesAllItReservedNotTheUsageReportedAtItsStart()
+    {
+        var calls = new SettleCalls();
+        await using var gw = await StartAsync(settleWithOutcome: true, (_, store) => calls.Wrap(store));
+        using var warm = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/v1/actions/model", $$"""{"connector":"openai","request":{{Body}}}"""));
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        await calls.Carried.Task.WaitAsync(GiveUp);
+
+        calls.Arm();
+        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/v1/actions/model",
+            $$$"""{"connector":"openai","request":{"model":"gpt-4o","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"{{{TestUpstream.EndsEarly}}}"}]}}"""));
+        await response.Content.ReadAsStringAsync();
+
+        // The stream reported 6 tokens at its start and closed without [DONE]: its final use was never reported.
+        var settle = Assert.Single((await calls.Carried.Task.WaitAsync(GiveUp)).Settles);
+        Assert.True(settle.Reserved > 100, $"reserved {settle.Reserved}");
+        Assert.Equal(settle.Reserved, settle.Actual);
+    }
+
+    [Fact]
     public async Task ProviderCall_SettleWithOutcomeOff_SettlesItsReservationWhileItsOutcomeIsRecorded()
     {
         var gate = new AppendGate();

@@ -190,6 +190,16 @@ public sealed class TestUpstream : IAsyncDisposable
                 }
 
                 if (request.RootElement.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True
+                    && request.RootElement.GetRawText().Contains(EndsEarly, StringComparison.Ordinal))
+                {
+                    // Usage reported first, one piece, then the stream closes cleanly without its terminal event ([DONE]).
+                    return Results.Text(
+                        "data: {\"id\":\"chatcmpl-early\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1}}\n\n"
+                        + "data: {\"id\":\"chatcmpl-early\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"}}]}\n\n",
+                        "text/event-stream");
+                }
+
+                if (request.RootElement.TryGetProperty("stream", out stream) && stream.ValueKind == JsonValueKind.True
                     && request.RootElement.GetRawText().Contains(CutShort, StringComparison.Ordinal))
                 {
                     // Usage reported first (as Anthropic reports input and one output token at the start), then two pieces, then
@@ -243,6 +253,9 @@ public sealed class TestUpstream : IAsyncDisposable
 
     /// <summary>A streamed chat completion whose request holds this is cut short (<c>/v1/chat/completions</c>).</summary>
     public const string CutShort = "cut-short";
+
+    /// <summary>A streamed chat completion whose request holds this ends cleanly before its terminal event (<c>[DONE]</c>).</summary>
+    public const string EndsEarly = "ends-early";
 
     /// <summary>A chat completion whose request holds this is never answered: the upstream holds it until the caller goes away.</summary>
     public const string HoldUntilGone = "hold-until-gone";
