@@ -121,6 +121,29 @@ public sealed class ModelTests
     public void MaxTokensEstimator_ReadsCeilingOrDefault(string body, long expected) =>
         Assert.Equal(expected, new MaxTokensEstimator(1234).Estimate(Encoding.UTF8.GetBytes(body)));
 
+    [Theory]
+    [InlineData("""{"max_tokens":1}""", ModelApi.OpenAIResponses, 1234)]
+    [InlineData("""{"max_output_tokens":1}""", ModelApi.OpenAIChatCompletions, 1234)]
+    [InlineData("""{"max_completion_tokens":1}""", ModelApi.AnthropicMessages, 1234)]
+    [InlineData("""{"max_output_tokens":100}""", ModelApi.OpenAIResponses, 100)]
+    [InlineData("""{"max_tokens":5,"max_completion_tokens":300}""", ModelApi.OpenAIChatCompletions, 300)]
+    public void MaxTokensEstimator_ACeilingTheApiDoesNotRead_IsNoCeiling(string body, ModelApi api, long expected)
+    {
+        using var document = JsonDocument.Parse(body);
+
+        Assert.Equal(expected, new MaxTokensEstimator(1234).Estimate(document.RootElement, api));
+    }
+
+    [Fact]
+    public void Rewrite_RouteOverACeilingTheApiDoesNotRead_AddsTheApisOwn()
+    {
+        using var routed = JsonDocument.Parse(ModelRequestRewriter.Rewrite("""{"model":"big","input":"x","max_tokens":1}"""u8, default,
+            ModelApi.OpenAIResponses, Model(new DegradeRoute { MaxTokens = 64 }), RouteDegrade)!);
+
+        Assert.Equal(64, routed.RootElement.GetProperty("max_output_tokens").GetInt32());
+        Assert.Equal(1, routed.RootElement.GetProperty("max_tokens").GetInt32());
+    }
+
     private static CatalogEntry Model(DegradeRoute? route = null) => new()
     {
         Name = "llm",

@@ -13,6 +13,23 @@ public sealed class MaxTokensEstimator
     public static IReadOnlyList<string> MemberNames { get; } = ["max_tokens", "max_completion_tokens", "max_output_tokens"];
 
     /// <summary>
+    /// The ceilings <paramref name="api"/> itself reads (chat completions: <c>max_tokens</c>, <c>max_completion_tokens</c>;
+    /// responses: <c>max_output_tokens</c>; Anthropic messages: <c>max_tokens</c>); every one of <see cref="MemberNames"/>
+    /// when the API is not known. A ceiling the API does not read holds nothing back: it is no ceiling.
+    /// </summary>
+    public static IReadOnlyList<string> MemberNamesFor(ModelApi? api) => api switch
+    {
+        ModelApi.OpenAIChatCompletions => ChatCompletionsNames,
+        ModelApi.OpenAIResponses => ResponsesNames,
+        ModelApi.AnthropicMessages => AnthropicNames,
+        _ => MemberNames,
+    };
+
+    private static readonly string[] ChatCompletionsNames = ["max_tokens", "max_completion_tokens"];
+    private static readonly string[] ResponsesNames = ["max_output_tokens"];
+    private static readonly string[] AnthropicNames = ["max_tokens"];
+
+    /// <summary>
     /// The largest ceiling an estimate gives (2^40 tokens, beyond any model's output): a request naming more is reserved at
     /// this, so that a ceiling plus a body's length never overflows and stays within what a store reserves.
     /// </summary>
@@ -46,13 +63,16 @@ public sealed class MaxTokensEstimator
     /// the larger): a number written <c>1e5</c> or <c>100000.0</c> counts as the integer it rounds up to, as a provider
     /// reads it.
     /// </summary>
-    public long Estimate(JsonElement request)
+    public long Estimate(JsonElement request) => Estimate(request, null);
+
+    /// <summary>As <see cref="Estimate(JsonElement)"/>, reading only the ceilings <paramref name="api"/> reads (<see cref="MemberNamesFor"/>).</summary>
+    public long Estimate(JsonElement request, ModelApi? api)
     {
         long? found = null;
         long answers = 1;
         if (request.ValueKind == JsonValueKind.Object)
         {
-            foreach (var name in MemberNames)
+            foreach (var name in MemberNamesFor(api))
             {
                 if (request.TryGetProperty(name, out var value) && PositiveCount(value) is { } n)
                 {

@@ -79,19 +79,19 @@ public static class ModelRequestRewriter
             return changed;
         }
 
+        // Every ceiling the request names is capped; the call is capped once one the API itself reads is (a ceiling only
+        // another API reads would leave it uncapped, so the API's own is then added).
         var any = false;
+        var read = MaxTokensEstimator.MemberNamesFor(api);
         foreach (var name in MaxTokensEstimator.MemberNames)
         {
-            if (root[name] is JsonValue value && value.TryGetValue<long>(out var current))
+            if (root[name] is null)
             {
-                root[name] = Math.Min(current, cap);
-                any = true;
+                continue;
             }
-            else if (root[name] is not null)
-            {
-                root[name] = cap;
-                any = true;
-            }
+
+            root[name] = root[name] is JsonValue value && value.TryGetValue<long>(out var current) ? Math.Min(current, cap) : cap;
+            any |= read.Contains(name);
         }
 
         // The cap is the call's whole output: one answer, not n answers each at the cap.

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
+using Gateway.Connectors.Models;
 using Gateway.Policy;
 using Gateway.Proxy.Refusals;
 
@@ -78,4 +79,13 @@ internal sealed record DescribedAction(TenantPolicy Tenant, ActionRequest Reques
     /// <c>request</c> member, which the action's arguments are (Undefined for any other route).
     /// </summary>
     public JsonElement ModelRequest => CarriesModelRequest ? Request.Args : default;
+
+    /// <summary>
+    /// The provider API <paramref name="entry"/> (a model connector) is asked in: the provider route's by its path, the
+    /// model route's the kind's inference API; null for any other connector.
+    /// </summary>
+    public ModelApi? ModelApiOf(CatalogEntry entry) =>
+        entry.Type() is not ModelConnectorType model ? null
+        : Target is { } target ? model.ModelApiFor("/" + target.CanonicalPath)
+        : model.InferenceApi;
 }

@@ -38,7 +38,7 @@ internal static class TokenBudgetGate
             return null;
         }
 
-        return new ModelCallEstimate(entry, bodyLength + (described.PassesBodyThrough ? ForwardedBodyAllowance : 0), TokenBudgets.TokenEstimator.Estimate(described.ModelRequest));
+        return new ModelCallEstimate(entry, bodyLength + (described.PassesBodyThrough ? ForwardedBodyAllowance : 0), TokenBudgets.TokenEstimator.Estimate(described.ModelRequest, described.ModelApiOf(entry)));
     }
 
     /// <summary>The reservation to ask with the admission of <paramref name="call"/>, or null when it is no model call or no budget applies.</summary>

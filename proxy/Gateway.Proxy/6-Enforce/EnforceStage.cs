@@ -265,9 +265,10 @@ internal sealed partial class EnforceStage
         {
             // The model and the output ceiling of the request as sent (only a route degrade changes them, in
             // the body it rewrote); the body's length bounds its input tokens.
+            var api = described.ModelApiOf(entry);
             (requestedModel, var ceiling) = degrade?.Mode == DegradeMode.Route
-                ? ModelFacts(forwardBody)
-                : ModelFacts(described.ModelRequest);
+                ? ModelFacts(forwardBody, api)
+                : ModelFacts(described.ModelRequest, api);
             // The admission's reservation taken up (or, when it does not cover this, the budget asked here).
             reservation = await _budgets.TryReserveAsync(tenant, (identity.Tenant, identity.RegisteredAgent), entry.Name, ceiling + (envelope is null ? forwardBody.Length : body.Length), admission.Reservation, context.RequestAborted).ConfigureAwait(false);
             if (reservation is not null)
@@ -367,12 +368,12 @@ internal sealed partial class EnforceStage
     }
 
     /// <summary>The model a request names and its output-token ceiling.</summary>
-    private static (string? Model, long Ceiling) ModelFacts(JsonElement request) =>
+    private static (string? Model, long Ceiling) ModelFacts(JsonElement request, ModelApi? api) =>
         (request.ValueKind == JsonValueKind.Object && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null,
-            TokenBudgets.TokenEstimator.Estimate(request));
+            TokenBudgets.TokenEstimator.Estimate(request, api));
 
     /// <summary>The same, for a body a route degrade rewrote (parsed here once).</summary>
-    private static (string? Model, long Ceiling) ModelFacts(ReadOnlyMemory<byte> body)
+    private static (string? Model, long Ceiling) ModelFacts(ReadOnlyMemory<byte> body, ModelApi? api)
     {
         if (body.IsEmpty)
         {
@@ -382,7 +383,7 @@ internal sealed partial class EnforceStage
         try
         {
             using var document = JsonDocument.Parse(body);
-            return ModelFacts(document.RootElement);
+            return ModelFacts(document.RootElement, api);
         }
         catch (JsonException)
         {
