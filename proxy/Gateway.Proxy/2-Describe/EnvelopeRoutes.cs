@@ -16,9 +16,14 @@ internal static class EnvelopeRoutes
     public static EnvelopeDescriber InvokeTool(PolicyProvider policy) =>
         new(policy, GovernedRequestReader.ReadAction, static action => (action with { EntryMismatch = EntryRequirements.Invocable }, null));
 
-    /// <summary><c>POST /v1/actions/model</c>: a model call, whose <c>request</c> member is the model request.</summary>
+    /// <summary>
+    /// <c>POST /v1/actions/model</c>: a model call, whose <c>request</c> member is the model request, its members spelled as
+    /// the provider's API spells them (<see cref="ModelRequestMembers"/>).
+    /// </summary>
     public static EnvelopeDescriber Model(PolicyProvider policy) =>
-        new(policy, GovernedRequestReader.ReadModel, static action => (action with { EntryMismatch = EntryRequirements.Model, CarriesModelRequest = true }, null));
+        new(policy, GovernedRequestReader.ReadModel, static action => ModelRequestMembers.Refusal(action.Request.Args) is { } misspelled
+            ? (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, misspelled))
+            : (action with { EntryMismatch = EntryRequirements.Model, CarriesModelRequest = true }, null));
 
     /// <summary><c>POST /v1/actions/context</c>: a read of a context scope.</summary>
     public static EnvelopeDescriber Context(PolicyProvider policy) =>

@@ -141,11 +141,6 @@ internal static class GovernedRequestReader
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'request' (the provider-native request object) is required at $.");
             }
 
-            if (ModelRequestMembers.Refusal(providerRequest) is { } misspelled)
-            {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, misspelled);
-            }
-
             return Result.Ok(new ActionRequest
             {
                 Tool = name,

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Policy;
-using Gateway.Proxy.Describe;
 using ModelContextProtocol.Protocol;
 
 namespace Gateway.Proxy.Mcp;
@@ -62,7 +61,7 @@ internal static class McpReadClearance
         var decision = DecisionEngine.Instance.Evaluate(tenant, caller, new ActionRequest
         {
             Tool = server.Name,
-            Args = JsonSerializer.SerializeToElement(args, McpCallJsonContext.Default.JsonObject),
+            Args = JsonElement.Parse(args.ToJsonString()),
         });
         return decision.IsAllowFamily || decision.Kind == DecisionKind.Degrade;
     }
