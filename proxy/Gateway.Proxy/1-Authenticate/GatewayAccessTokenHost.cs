@@ -68,6 +68,12 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
         }
 
         var identity = authenticated.Identity;
+        if (identity.Delegation is not null)
+        {
+            // A child signs each of its requests and lives only as long as its ancestors; a token would outlive both checks.
+            return SignedClient.Refused("a delegated child signs each request and takes no access token");
+        }
+
         return new SignedClient(new AuthenticatedCaller(identity.Tenant, identity.Workspace, identity.Agent), identity.Nonce, string.Empty)
         {
             SecretFingerprint = identity.SecretFingerprint,

@@ -121,6 +121,20 @@ public sealed class AccessTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Token_SignedByADelegatedChild_IsInvalidClient()
+    {
+        var (child, _) = await DelegationCalls.DelegateAsync(new AgentClient(_host.Client, _bundle.AgentSecret), _host.Client);
+        var body = Encoding.UTF8.GetBytes("grant_type=client_credentials&resource=" + Uri.EscapeDataString(Origin + ProbePath));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        child.Signer.Sign(request, body);
+
+        using var response = await _host.Client.SendAsync(request);
+
+        await AssertOAuthErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    [Fact]
     public async Task Token_AssertionSignedWithAnotherSecret_IsInvalidClient()
     {
         using var response = await _oauth.RequestTokenAsync(_oauth.TokenForm(ProbePath, _oauth.Assertion(secret: "not-the-agents-secret-0123456789abcdef")));
