@@ -41,6 +41,19 @@ public sealed class DegradeFormTests
     }
 
     [Fact]
+    public void WithWarrant_ControlsGapAndAGateRequireApproval_KeepsTheControlsDegrade()
+    {
+        var tenant = Load(Tenant.Replace("rules:", "approval_gates:\n  - { id: tickets-gate, match: { tools: [tickets.search] }, approvers: [bob] }\nrules:", StringComparison.Ordinal));
+
+        var decision = Evaluate(tenant, "tickets.search");
+        Assert.Equal(DecisionKind.RequireApproval, decision.Kind);
+
+        var warranted = decision.WithWarrant(decision.IntentDigest);
+        Assert.Equal(DecisionKind.Degrade, warranted.Kind);
+        Assert.Equal(DegradeMode.Redact, warranted.Degrade!.Mode);
+    }
+
+    [Fact]
     public void WithWarrant_NoControlGapAndRuleRequiresApproval_AllowsAndLogs()
     {
         var tenant = Load(Tenant.Replace("security_owner: bob", "security_owner: bob\n    human_owner: hugo", StringComparison.Ordinal) + "\n" + """

@@ -49,6 +49,10 @@ public sealed class HttpConnectorType : ConnectorType
         return best is not null && !CaptureIsAmbiguous(tenant, connector, best, method, segments) ? best : null;
     }
 
+    // Whether a lenient router could take the request for another binding: one whose literals match it only in another
+    // case (or with a Kelvin sign, a long s, a dotless i, as Go's EqualFold does), where the chosen one captures; a binding
+    // that matches exactly is less specific and yields to the chosen one. A capture holding a ';' counts too: a server
+    // that strips matrix parameters would read another segment.
     private bool CaptureIsAmbiguous(TenantPolicy tenant, CatalogEntry connector, ProviderOperation operation, string method, IReadOnlyList<string> segments)
     {
         if (operation.PathArgs.Count == 0)
@@ -56,32 +60,39 @@ public sealed class HttpConnectorType : ConnectorType
             return false;
         }
 
-        var template = Template(operation.Entry);
-        for (var i = 0; i < segments.Count; i++)
+        if (operation.PathArgs.Any(static capture => capture.Value.Contains(';', StringComparison.Ordinal)))
         {
-            if (!IsCapture(template[i]))
-            {
-                continue;
-            }
+            return true;
+        }
 
-            if (segments[i].Contains(';', StringComparison.Ordinal))
+        foreach (var entry in tenant.Catalog)
+        {
+            if (entry.Kind == Kind && !ReferenceEquals(entry, operation.Entry) && entry.Upstream == connector.Upstream && MatchesMethod(entry, method)
+                && Template(entry) is { } other && other.Length == segments.Count && MatchesLeniently(other, segments)
+                && TryMatchBinding(entry, method, segments) is null)
             {
                 return true;
-            }
-
-            foreach (var entry in tenant.Catalog)
-            {
-                if (entry.Kind == Kind && entry.Upstream == connector.Upstream && MatchesMethod(entry, method)
-                    && Template(entry) is { } other && other.Length == segments.Count && !IsCapture(other[i])
-                    && string.Equals(other[i], segments[i], StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
             }
         }
 
         return false;
     }
+
+    private static bool MatchesLeniently(string[] template, IReadOnlyList<string> segments)
+    {
+        for (var i = 0; i < template.Length; i++)
+        {
+            if (!IsCapture(template[i]) && !string.Equals(Lenient(template[i]), Lenient(segments[i]), StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string Lenient(string segment) =>
+        segment.Replace('\u212A', 'K').Replace('\u017F', 's').Replace('\u0131', 'i').Replace('\u0130', 'i');
 
     /// <summary>
     /// The binding's method to its path template filled from <paramref name="args"/>; read_only refuses

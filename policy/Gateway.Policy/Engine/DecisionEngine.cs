@@ -154,12 +154,17 @@ public sealed partial class DecisionEngine
         CustomRule? approvalRule = null;
         var entryDegrade = descriptor.Entry.Degrade ?? DegradeSpec.DefaultReadOnly;
 
+        // The controls' degrade: gaps on a low-impact action, in force now or (where an obligation or an escalation asked
+        // for approval as well) once a warrant lifts that approval.
+        var controlsDegrade = kind == DecisionKind.Degrade
+            || (kind == DecisionKind.RequireApproval && state.AnyGap && !state.AnyCritical && descriptor.Impact != ActionImpact.High);
+
         // The reduced form in force: the catalog's when the controls degrade, and each degrading rule's (its mode, or the
         // catalog's). One action runs in one form, so two different forms cannot both be honoured: that blocks.
-        DegradeMode? degradeForm = kind == DecisionKind.Degrade ? entryDegrade.Mode : null;
+        DegradeMode? degradeForm = controlsDegrade ? entryDegrade.Mode : null;
 
         // What a warrant leaves standing: a warrant lifts a require_approval, never a control's or a rule's degrade.
-        var warranted = kind == DecisionKind.Degrade ? DecisionKind.Degrade : DecisionKind.AllowAndLog;
+        var warranted = controlsDegrade ? DecisionKind.Degrade : DecisionKind.AllowAndLog;
         if (agent is not null)
         {
             var explicitlyAllowed = false;

@@ -32,17 +32,17 @@ public sealed record ApprovalNotification
         var action = request.Tool[(request.Tool.LastIndexOf('.') + 1)..].Replace('_', ' ');
         if (key.AmountWords is { } amount)
         {
-            action += " " + amount;
+            action += " " + AgentText(amount);
         }
 
         if (key.Target is { } target)
         {
-            action += (key.Amount is null ? " " : " on ") + key.TargetName!.Replace('_', ' ') + " " + target;
+            action += (key.Amount is null ? " " : " on ") + key.TargetName!.Replace('_', ' ') + " \"" + AgentText(target) + "\"";
         }
 
         if (key.Recipient is { } recipient)
         {
-            action += " to " + recipient;
+            action += " to \"" + AgentText(recipient) + "\"";
         }
 
         var link = new Uri(publicOrigin, "/console/" + Uri.EscapeDataString(request.Tenant) + "/approvals/" + Uri.EscapeDataString(request.Id));
@@ -55,8 +55,42 @@ public sealed record ApprovalNotification
             Subject = "Approval needed: " + request.Agent + " asks to " + action,
             Text = request.Agent + " asks to " + action + " (" + request.Tool + ", tenant " + request.Tenant + "). "
                 + request.ApprovalsRequired.ToString(CultureInfo.InvariantCulture) + " approval" + (request.ApprovalsRequired == 1 ? string.Empty : "s")
-                + " needed from " + string.Join(", ", request.Approvers) + "; expires " + expires + ". Decide: " + link.AbsoluteUri,
+                + " needed from " + string.Join(", ", request.Approvers) + "; expires " + expires + ".\nDecide: " + link.AbsoluteUri,
             Link = link,
         };
+    }
+
+    /// <summary>The longest piece of an agent's argument a notification quotes.</summary>
+    public const int MaxQuoted = 100;
+
+    /// <summary>
+    /// An agent's argument as a notification quotes it: no control or format characters (a line break would forge a line,
+    /// and cannot stand in a mail subject; a bidirectional override would reorder what is read), no <c>&lt;</c> or
+    /// <c>&gt;</c> (Slack and Mattermost read <c>&lt;url|text&gt;</c> as a link and <c>&lt;!channel&gt;</c> as a mention),
+    /// at most <see cref="MaxQuoted"/> characters.
+    /// </summary>
+    public static string AgentText(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var text = new System.Text.StringBuilder(Math.Min(value.Length, MaxQuoted + 1));
+        foreach (var c in value)
+        {
+            if (text.Length == MaxQuoted)
+            {
+                text.Append('…');
+                break;
+            }
+
+            var category = char.GetUnicodeCategory(c);
+            text.Append(c switch
+            {
+                '<' => '‹',
+                '>' => '›',
+                _ when category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => ' ',
+                _ => c,
+            });
+        }
+
+        return text.ToString();
     }
 }

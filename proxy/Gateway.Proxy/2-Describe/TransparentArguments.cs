@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Gateway.Connectors.Kinds;
 using Gateway.Oversight;
 using Gateway.Policy;
+using Gateway.Proxy.A2a;
 using Gateway.Proxy.Refusals;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -26,13 +27,21 @@ internal static class TransparentArguments
     {
         var webLike = connector.Kind is ConnectorKind.Http or ConnectorKind.Webhook;
         var queryDecided = rawQuery.Length > 1 && (webLike || connector.Type().QueryCarriesArguments(connector));
-        if (webLike && body.ValueKind == JsonValueKind.Object)
+
+        // The body's names as a lenient server matches them (A2aMemberNames.Fold: no case, no _ or -): one spelling each.
+        var bodyNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (body.ValueKind == JsonValueKind.Object)
         {
             foreach (var property in body.EnumerateObject())
             {
-                if (property.Name.Equals(MethodOverride, StringComparison.OrdinalIgnoreCase))
+                if (webLike && IsMethodOverride(property.Name))
                 {
-                    return (default, MethodOverrideRefusal(connector, $"the body's '{property.Name}'"));
+                    return (default, MethodOverrideRefusal(connector, $"the body's '{RefusalText.Truncate(property.Name)}'"));
+                }
+
+                if (!bodyNames.TryAdd(A2aMemberNames.Fold(property.Name), property.Name) && webLike)
+                {
+                    return (default, Conflict(connector, $"The body spells '{RefusalText.Truncate(property.Name)}' two ways; a server that matches names without case would read the other. Send it once."));
                 }
             }
         }
@@ -48,52 +57,92 @@ internal static class TransparentArguments
         }
 
         var merged = body.ValueKind == JsonValueKind.Object ? JsonObject.Create(body)!.DeepClone().AsObject() : new JsonObject();
-        var bodyNames = new HashSet<string>(merged.Select(static p => p.Key), StringComparer.OrdinalIgnoreCase);
         if (queryDecided)
         {
-            // Pair by pair, names as spelt: ParseQuery would fold to=a&TO=b into one name the rules read as 'to' or 'TO'.
-            var query = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
-            foreach (var pair in new QueryStringEnumerable(rawQuery))
+            if (QueryArguments(connector, rawQuery, webLike, out var refusal) is not { } query)
             {
-                var name = pair.DecodeName().ToString();
-                if (webLike && name.Equals(MethodOverride, StringComparison.OrdinalIgnoreCase))
-                {
-                    return (default, MethodOverrideRefusal(connector, $"the query's '{RefusalText.Truncate(name)}'"));
-                }
-
-                if (bodyNames.Contains(name) || (query.TryGetValue(name, out var values) && !query.Keys.Contains(name, StringComparer.Ordinal)))
-                {
-                    return (default, Conflict(connector, $"The argument '{RefusalText.Truncate(name)}' is sent in more than one place or spelling (body, query); send each argument once."));
-                }
-
-                if (values is null)
-                {
-                    query[name] = values = [];
-                }
-
-                values.Add(pair.DecodeValue().ToString());
+                return (default, refusal);
             }
 
-            foreach (var (name, values) in query)
+            foreach (var (folded, (name, values)) in query)
             {
+                // A name the body gives too is refused unless both say the same, spelled alike.
+                if (bodyNames.TryGetValue(folded, out var spelled))
+                {
+                    if (!string.Equals(spelled, name, StringComparison.Ordinal) || values.Count != 1 || !SameText(merged[spelled], values[0]))
+                    {
+                        return (default, Conflict(connector, $"The argument '{RefusalText.Truncate(name)}' is sent in the body and the query with different values or spellings; send it once."));
+                    }
+
+                    continue;
+                }
+
                 merged[name] = values.Count == 1 ? values[0] : new JsonArray([.. values.Select(static v => (JsonNode?)v)]);
             }
         }
 
         foreach (var (name, value) in operation.PathArgs)
         {
-            if (merged.FirstOrDefault(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)) is { Key: not null } other && !SameText(other.Value, value))
+            // Every spelling a lenient server would take for the capture must say what the path says.
+            var folded = A2aMemberNames.Fold(name);
+            var others = merged.Where(p => A2aMemberNames.Fold(p.Key) == folded).ToList();
+            if (others.Any(other => !SameText(other.Value, value)))
             {
                 return (default, Conflict(connector, $"The argument '{name}' is the path's '{RefusalText.Truncate(value)}' and, in the body or query, another value; send it once."));
             }
 
-            merged.Remove(name);
+            foreach (var other in others)
+            {
+                merged.Remove(other.Key);
+            }
+
             merged[name] = value;
         }
 
         using var document = JsonDocument.Parse(merged.ToJsonString());
         return (document.RootElement.Clone(), null);
     }
+
+    /// <summary>
+    /// The query's arguments by folded name, each with its one spelling and its values; null with the refusal when a name
+    /// is spelled two ways (<c>to=a&amp;TO=b</c>) or overrides the method.
+    /// </summary>
+    private static Dictionary<string, (string Name, List<string> Values)>? QueryArguments(CatalogEntry connector, string rawQuery, bool webLike, out Refusal? refusal)
+    {
+        refusal = null;
+        var query = new Dictionary<string, (string Name, List<string> Values)>(StringComparer.Ordinal);
+        foreach (var pair in new QueryStringEnumerable(rawQuery))
+        {
+            var name = pair.DecodeName().ToString();
+            if (webLike && IsMethodOverride(name))
+            {
+                refusal = MethodOverrideRefusal(connector, $"the query's '{RefusalText.Truncate(name)}'");
+                return null;
+            }
+
+            var folded = A2aMemberNames.Fold(name);
+            if (!query.TryGetValue(folded, out var argument))
+            {
+                query[folded] = argument = (name, []);
+            }
+            else if (!string.Equals(argument.Name, name, StringComparison.Ordinal))
+            {
+                refusal = Conflict(connector, $"The argument '{RefusalText.Truncate(name)}' is spelled two ways in the query; a server that matches names without case would read the other. Send it once.");
+                return null;
+            }
+
+            argument.Values.Add(pair.DecodeValue().ToString());
+        }
+
+        return query;
+    }
+
+    /// <summary>
+    /// <c>_method</c> in any case, and as PHP spells a query or form name it was sent as (<c>.method</c>, <c> method</c>,
+    /// <c>[method</c> all reach Symfony and Laravel as <c>_method</c>).
+    /// </summary>
+    private static bool IsMethodOverride(string name) =>
+        name.Length == MethodOverride.Length && name[0] is '_' or '.' or ' ' or '[' && name.AsSpan(1).Equals(MethodOverride.AsSpan(1), StringComparison.OrdinalIgnoreCase);
 
     // A body's or query's value that spells the path's capture (a string, or a number written so) says the same thing.
     private static bool SameText(JsonNode? node, string value) => node switch

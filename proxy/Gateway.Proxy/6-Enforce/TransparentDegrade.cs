@@ -46,7 +46,7 @@ internal static class TransparentDegrade
             : null;
     }
 
-    // dry_run, dryRun, dry-run, DRY_RUN...: the names upstreams read a dry run under.
+    // dry_run, dryRun, dry-run, DRY_RUN, dry.run...: the names upstreams read a dry run under.
     private static string? NamesADryRun(JsonElement args)
     {
         if (args.ValueKind != JsonValueKind.Object)
@@ -56,7 +56,9 @@ internal static class TransparentDegrade
 
         foreach (var property in args.EnumerateObject())
         {
-            if (string.Equals(property.Name.Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal), "dryrun", StringComparison.OrdinalIgnoreCase))
+            // Without the separators upstreams spell it with, PHP's renamed ones (. space [) included.
+            var bare = string.Concat(property.Name.Where(static c => c is not ('_' or '-' or '.' or ' ' or '[')));
+            if (string.Equals(bare, "dryrun", StringComparison.OrdinalIgnoreCase))
             {
                 return property.Name;
             }

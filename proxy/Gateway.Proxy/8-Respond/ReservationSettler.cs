@@ -64,13 +64,33 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
 
     /// <summary>
     /// Whether the upstream may have carried the call out, and billed it: it answered; or the request went out and
-    /// forwarding then failed before an answer was read (it timed out, the agent went away, a body failed midway). Not when
-    /// nothing could have left: the request was never built, no destination was available, or it could not be sent.
+    /// forwarding then failed before an answer was read (it timed out, the agent went away, a body failed midway, the
+    /// connection was reset while the answer was awaited). Not when nothing could have left: the request was never built,
+    /// no destination was available, or no connection was made (refused, unresolved, its TLS failed).
     /// </summary>
-    private static bool MayHaveSpent(HttpContext context, GatewayRequestFeature feature) =>
-        feature.Find<UpstreamResponse>() is not null
-        || (feature.Find<ForwardPlan>() is not null && context.GetForwarderErrorFeature()?.Error is { } error
-            && error is not (ForwarderError.None or ForwarderError.RequestCreation or ForwarderError.NoAvailableDestinations or ForwarderError.Request));
+    private static bool MayHaveSpent(HttpContext context, GatewayRequestFeature feature)
+    {
+        if (feature.Find<UpstreamResponse>() is not null)
+        {
+            return true;
+        }
+
+        if (feature.Find<ForwardPlan>() is null || context.GetForwarderErrorFeature() is not { Error: not ForwarderError.None } failure)
+        {
+            return false;
+        }
+
+        return failure.Error switch
+        {
+            ForwarderError.RequestCreation or ForwarderError.NoAvailableDestinations => false,
+            ForwarderError.Request => !NeverConnected(failure.Exception),
+            _ => true,
+        };
+    }
+
+    private static bool NeverConnected(Exception? exception) =>
+        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
+        || exception?.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError };
 
     // Whether the call's streamed response ended before its terminal event (the agent went away, or the provider did): on
     // the provider route as it streamed, on the model route as its answer was read.

@@ -35,6 +35,9 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
     [InlineData("/providers/crm.update_contact/contacts/42?_method=DELETE", """{"name":"Ada"}""", "method_override_refused")]
     [InlineData("/providers/crm.update_contact/contacts/42?_Method=DELETE", """{"name":"Ada"}""", "method_override_refused")]
     [InlineData("/providers/crm.update_contact/contacts/42", """{"name":"Ada","_METHOD":"DELETE"}""", "method_override_refused")]
+    [InlineData("/providers/crm.update_contact/contacts/42?.method=DELETE", """{"name":"Ada"}""", "method_override_refused")]
+    [InlineData("/providers/crm.update_contact/contacts/42", """{"id":"42","ID":"99"}""", "malformed_body")]
+    [InlineData("/providers/crm.update_contact/contacts/42", """{"name":"Ada","NAME":"Grace"}""", "malformed_body")]
     public async Task Providers_ArgumentsReadTwoWays_AreRefusedAndNeverForwarded(string target, string body, string code)
     {
         var before = _gw.Upstream.Received.Count;
@@ -45,12 +48,27 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
-    [Fact]
-    public async Task Providers_PathCaptureRepeatedWithTheSameValue_IsForwarded()
+    [Theory]
+    [InlineData("/providers/crm.update_contact/contacts/42", """{"id":"42","name":"Ada"}""")]
+    [InlineData("/providers/crm.update_contact/contacts/42?name=Ada", """{"name":"Ada"}""")]
+    public async Task Providers_ArgumentRepeatedWithTheSameValue_IsForwarded(string target, string body)
     {
-        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Patch, "/providers/crm.update_contact/contacts/42", """{"id":"42","name":"Ada"}"""));
+        var before = _gw.Upstream.To("/crm/contacts/42").Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Patch, target, body));
 
         Assert.NotEqual(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(before + 1, _gw.Upstream.To("/crm/contacts/42").Count);
+    }
+
+    [Fact]
+    public async Task Providers_CaptureSpellingALiteralOfABindingWithAnotherPath_IsDecidedAsTheCapture()
+    {
+        // crm.team_members (GET /teams/members) shares no prefix with /contacts/{id}: no router would take one for the other.
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/members"));
+
+        Assert.NotEqual(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Single(_gw.Upstream.To("/crm/contacts/members"));
     }
 
     [Fact]
@@ -112,6 +130,7 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
     [Theory]
     [InlineData("/providers/crm.search/search?q=rehearse&dry_run=false")]
     [InlineData("/providers/crm.search/search?q=rehearse&DryRun=0")]
+    [InlineData("/providers/crm.search/search?q=rehearse&dry.run=false")]
     public async Task Providers_DryRunDegradeWithTheAgentsOwnDryRunArgument_IsRefused(string target)
     {
         var before = _gw.Upstream.Received.Count;
@@ -151,6 +170,15 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
                 upstream: http://127.0.0.1:9110/crm
                 credential: vault:crm-token
                 http: { method: GET, path: "/contacts/export" }
+
+              - name: crm.team_members
+                kind: http
+                action_type: read
+                target_system: crm
+                data_classes: [internal]
+                upstream: http://127.0.0.1:9110/crm
+                credential: vault:crm-token
+                http: { method: GET, path: "/teams/members" }
 
               - name: crm.update_contact
 
