@@ -1,4 +1,5 @@
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Policy.Bundles;
@@ -68,6 +69,14 @@ public static class PolicyBundleLoader
 
     private static TenantPolicy? LoadTenant(string fileName, string yaml, string baseDirectory, Func<string, bool>? fileExists, List<BundleError> errors, string? sourceFile)
     {
+        if (TooDeep(yaml) is { } deep)
+        {
+            // YamlStream reads nesting by recursion: a file of a hundred thousand '[' would end the process (a stack
+            // overflow cannot be caught), on every replica that reads the bundle, at every start.
+            errors.Add(new BundleError(fileName, (int)deep.Line, (int)deep.Column, BundleErrorCodes.YamlSyntax, $"the file nests deeper than {MaxNesting} levels"));
+            return null;
+        }
+
         var stream = new YamlStream();
         try
         {
@@ -145,5 +154,36 @@ public static class PolicyBundleLoader
         {
             throw new ArgumentException($"The bundle directory '{directory}' is not an absolute path: the host resolves it.", nameof(directory));
         }
+    }
+
+    /// <summary>The deepest nesting of mappings and sequences a tenant file may have (a schema in a catalog entry nests a few levels).</summary>
+    public const int MaxNesting = 64;
+
+    // Where the file first nests past MaxNesting, read event by event (the parser keeps its own stack, never the thread's);
+    // null when it does not, or when it is malformed before then (the loader reports that).
+    private static Mark? TooDeep(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case MappingStart or SequenceStart when ++depth > MaxNesting:
+                        return parser.Current.Start;
+                    case MappingEnd or SequenceEnd:
+                        depth--;
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
+        {
+            return null;
+        }
+
+        return null;
     }
 }
