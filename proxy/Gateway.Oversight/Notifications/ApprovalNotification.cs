@@ -37,12 +37,12 @@ public sealed record ApprovalNotification
 
         if (key.Target is { } target)
         {
-            action += (key.Amount is null ? " " : " on ") + key.TargetName!.Replace('_', ' ') + " \"" + AgentText(target) + "\"";
+            action += (key.Amount is null ? " " : " on ") + key.TargetName!.Replace('_', ' ') + " " + AgentText(target);
         }
 
         if (key.Recipient is { } recipient)
         {
-            action += " to \"" + AgentText(recipient) + "\"";
+            action += " to " + AgentText(recipient);
         }
 
         var link = new Uri(publicOrigin, "/console/" + Uri.EscapeDataString(request.Tenant) + "/approvals/" + Uri.EscapeDataString(request.Id));

@@ -103,6 +103,17 @@ public sealed class ApprovalNotifierTests
         Assert.Equal(0, outbox.Count);
     }
 
+    [Theory]
+    [InlineData("<https://sso-corp.evil/login|Decide here> <!channel>", "‹https://sso-corp.evil/login|Decide here› ‹!channel›")]
+    [InlineData("a@example.com\r\nBcc: all@example.com", "a@example.com  Bcc: all@example.com")]
+    [InlineData("pay\u202Emoc.live", "pay moc.live")]
+    public void AgentText_MarkupLineBreaksAndOverrides_AreNeutralised(string value, string quoted) =>
+        Assert.Equal(quoted, ApprovalNotification.AgentText(value));
+
+    [Fact]
+    public void AgentText_LongValue_IsCutWithAnEllipsis() =>
+        Assert.Equal(new string('x', ApprovalNotification.MaxQuoted) + "…", ApprovalNotification.AgentText(new string('x', 500)));
+
     private static ApprovalNotificationOptions Options(Uri? webhook, int smtpPort) => new()
     {
         PublicOrigin = Origin,
