@@ -34,12 +34,19 @@ public sealed partial class McpServerToolLists
             await CloseLeastRecentPersonSessionAsync(upstream).ConfigureAwait(false);
         }
 
-        if (upstream.Client is { } open && (replacing is null || open.SessionId != replacing))
+        if (upstream.Client is { } open && !upstream.Evicted && (replacing is null || open.SessionId != replacing))
         {
             return open.SessionId;
         }
 
         await upstream.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (upstream.Evicted)
+        {
+            // Closed to make room while this call waited: the person's next session is a new entry.
+            upstream.Gate.Release();
+            return await SessionAsync(tenant, server, endpoint, person, replacing: null, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             if (replacing is not null && upstream.Client?.SessionId == replacing)
@@ -116,23 +123,46 @@ public sealed partial class McpServerToolLists
     /// <summary>How many people's own sessions one server keeps open for a tenant at one endpoint.</summary>
     public const int MaxPersonSessions = 64;
 
-    /// <summary>Past <see cref="MaxPersonSessions"/> people's sessions beside <paramref name="opening"/>, closes the least recently used.</summary>
+    /// <summary>
+    /// Past <see cref="MaxPersonSessions"/> people's sessions beside <paramref name="opening"/>, closes the least recently used
+    /// ones: chosen and removed under one lock (so that callers opening at once do not all pick the same one), each closed
+    /// under its own gate and marked, so that a caller that held it looks its person's session up anew.
+    /// </summary>
     private async ValueTask CloseLeastRecentPersonSessionAsync(Upstream opening)
     {
-        var people = _upstreams
-            .Where(pair => pair.Value.Person is not null && pair.Value != opening && pair.Key.Tenant == opening.Tenant && pair.Key.Server == opening.Server && pair.Key.Endpoint == opening.Endpoint)
-            .ToList();
-        if (people.Count < MaxPersonSessions)
+        List<Upstream> evicted;
+        lock (_evictions)
         {
-            return;
+            var people = _upstreams
+                .Where(pair => pair.Value.Person is not null && pair.Value != opening && pair.Key.Tenant == opening.Tenant && pair.Key.Server == opening.Server && pair.Key.Endpoint == opening.Endpoint)
+                .OrderBy(static pair => Volatile.Read(ref pair.Value.LastUsed))
+                .ToList();
+            evicted = [];
+            for (var i = 0; i <= people.Count - MaxPersonSessions; i++)
+            {
+                if (_upstreams.TryRemove(people[i]))
+                {
+                    evicted.Add(people[i].Value);
+                }
+            }
         }
 
-        var oldest = people.MinBy(static pair => Volatile.Read(ref pair.Value.LastUsed));
-        if (_upstreams.TryRemove(oldest))
+        foreach (var upstream in evicted)
         {
-            await oldest.Value.CloseAsync().ConfigureAwait(false);
+            await upstream.Gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                upstream.Evicted = true;
+                await upstream.CloseAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                upstream.Gate.Release();
+            }
         }
     }
+
+    private readonly Lock _evictions = new();
 
     /// <summary>The endpoint a request was sent to: its address without query or fragment.</summary>
     private static Uri EndpointOf(Uri requestUri) =>

@@ -213,7 +213,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     private Upstream UpstreamOf(string tenant, CatalogEntry server) => UpstreamOf(tenant, server, server.Upstream!);
 
     private Upstream UpstreamOf(string tenant, CatalogEntry server, Uri endpoint, string? person = null) =>
-        _upstreams.GetOrAdd((tenant, server.Name, endpoint, person), static key => new Upstream(key.Tenant, key.Server, key.Endpoint, key.Person));
+        _upstreams.GetOrAdd((tenant, server.Name, endpoint, person), static (key, now) => new Upstream(key.Tenant, key.Server, key.Endpoint, key.Person) { LastUsed = now }, _time.GetTimestamp());
 
     /// <summary>The server's listing while it is fresh: for <see cref="RefreshInterval"/>, a failed one for <see cref="RetryInterval"/>, until the server says it changed.</summary>
     private McpServerTools? Fresh(Upstream upstream) =>
@@ -321,6 +321,9 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
         /// <summary>When a call last asked for this session (a person's sessions beyond the bound close least recently used first).</summary>
         public long LastUsed;
+
+        /// <summary>Set (under <see cref="Gate"/>) when the session was closed to make room: a caller holding it looks it up anew.</summary>
+        public bool Evicted;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
