@@ -87,7 +87,7 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, ReservationSe
     {
         if ((plan.Usage?.Usage ?? response?.Result?.Usage) is { } usage)
         {
-            var model = plan.RequestedModel ?? plan.Entry.Name;
+            var model = plan.RequestedModel is { } requested ? metrics.ModelTags.For(plan.Identity.Tenant, requested) : plan.Entry.Name;
             metrics.Tokens.Add(usage.InputTokens, new("model", model), new("tenant", plan.Identity.Tenant), new("direction", "input"));
             metrics.Tokens.Add(usage.OutputTokens, new("model", model), new("tenant", plan.Identity.Tenant), new("direction", "output"));
         }

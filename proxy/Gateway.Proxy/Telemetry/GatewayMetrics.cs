@@ -92,6 +92,9 @@ public sealed class GatewayMetrics
 
     public Counter<long> Tokens { get; }
 
+    /// <summary>The <c>model</c> tags of <see cref="Tokens"/>, bounded per tenant.</summary>
+    public ModelTags ModelTags { get; } = new();
+
     public Counter<long> Redactions { get; }
 
     public Histogram<double> AuditAppendDuration { get; }

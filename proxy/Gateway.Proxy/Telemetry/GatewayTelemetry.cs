@@ -144,7 +144,7 @@ public static class GatewayTelemetry
             activity.SetTag(GatewaySpanAttributes.GenAiOperationName, "chat");
             if (!string.IsNullOrEmpty(model))
             {
-                activity.SetTag(GatewaySpanAttributes.GenAiRequestModel, model);
+                activity.SetTag(GatewaySpanAttributes.GenAiRequestModel, model.Length <= ModelTags.MaxLength ? model : model[..ModelTags.MaxLength]);
             }
         }
 
