@@ -28,8 +28,8 @@ public static class NotificationServiceCollectionExtensions
             })
             .Validate(static o => !o.AnyChannel || o.PublicOrigin is { IsAbsoluteUri: true, Scheme: "https" or "http" },
                 "Gateway:Notifications needs PublicOrigin (or Gateway:Console:PublicOrigin) for the approval's link")
-            .Validate(static o => o.Tenants.Values.All(t => t.WebhookUrl is null || t.WebhookUrl is { IsAbsoluteUri: true, Scheme: "https" or "http" }),
-                "Gateway:Notifications:Tenants:<tenant>:WebhookUrl must be an absolute http(s) URL")
+            .Validate(static o => o.Tenants.Values.All(t => t.WebhookUrl is null || t.WebhookUrl is { IsAbsoluteUri: true, Scheme: "https" } or { IsAbsoluteUri: true, Scheme: "http", IsLoopback: true }),
+                "Gateway:Notifications:Tenants:<tenant>:WebhookUrl must be an absolute https URL (http only to loopback): the URL is the chat tool's credential")
             .Validate(static o => o.Tenants.Values.All(t => t.Email.Count == 0) || o.Smtp is { Host.Length: > 0, From.Length: > 0, Port: > 0 and < 65536 },
                 "Gateway:Notifications:Smtp (Host, Port, From) is required when a tenant names e-mail addresses")
             .Validate(static o => o.MaxAttempts is >= 1 and <= 100 && o.InitialBackoff > TimeSpan.Zero && o.MaxBackoff >= o.InitialBackoff

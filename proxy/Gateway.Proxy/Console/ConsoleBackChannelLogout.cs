@@ -170,5 +170,8 @@ internal sealed partial class ConsoleBackChannelLogout
     private static partial void LogLoggedOut(ILogger logger, string tenant, int ended);
 
     [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Console: a back-channel logout for tenant {Tenant} was refused: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string tenant, string reason);
+    private static partial void LogRefusedEncoded(ILogger logger, string tenant, string reason);
+
+    // The tenant as the path spelled it, percent-encoded: an unauthenticated path's CR or escape sequence forges no log line.
+    private static void LogRefused(ILogger logger, string tenant, string reason) => LogRefusedEncoded(logger, Uri.EscapeDataString(tenant), reason);
 }

@@ -281,5 +281,8 @@ internal sealed partial class ConsoleSignIn
     private static partial void LogSignedIn(ILogger logger, string tenant, string person, string roles);
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Console: a sign-in to tenant {Tenant} was refused: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string tenant, string reason);
+    private static partial void LogRefusedEncoded(ILogger logger, string tenant, string reason);
+
+    // The tenant as the path spelled it, percent-encoded: an unauthenticated path's CR or escape sequence forges no log line.
+    private static void LogRefused(ILogger logger, string tenant, string reason) => LogRefusedEncoded(logger, Uri.EscapeDataString(tenant), reason);
 }

@@ -6,7 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Oversight.Tests.Notifications;
 
-/// <summary>The approval's link starts with the notifications' own origin, else the console's (<c>Gateway:Console:PublicOrigin</c>).</summary>
+/// <summary>
+/// The approval's link starts with the notifications' own origin, else the console's (<c>Gateway:Console:PublicOrigin</c>);
+/// a chat webhook, whose URL is its credential, is https (http only to loopback).
+/// </summary>
 public sealed class ApprovalNotificationOptionsTests
 {
     [Fact]
@@ -31,6 +34,24 @@ public sealed class ApprovalNotificationOptionsTests
         var options = Bound(("Gateway:Console:PublicOrigin", "console"));
 
         Assert.Null(options.PublicOrigin);
+    }
+
+    [Theory]
+    [InlineData("http://chat.example.com/hooks/x", false)]
+    [InlineData("https://chat.example.com/hooks/x", true)]
+    [InlineData("http://127.0.0.1:9000/hooks/x", true)]
+    public void AddApprovalNotifications_WebhookUrl_MustBeHttpsUnlessLoopback(string url, bool valid)
+    {
+        var bind = () => Bound(("Gateway:Notifications:PublicOrigin", "https://links.example.com"), ("Gateway:Notifications:Tenants:demo:WebhookUrl", url));
+
+        if (valid)
+        {
+            Assert.Equal(new Uri(url), bind().Tenants["demo"].WebhookUrl);
+        }
+        else
+        {
+            Assert.Contains("https", Assert.Throws<OptionsValidationException>(bind).Message, StringComparison.Ordinal);
+        }
     }
 
     private static ApprovalNotificationOptions Bound(params (string Key, string? Value)[] settings)
