@@ -50,18 +50,8 @@ public sealed record CredentialReference(CredentialSource Source, string Target)
         }
     }
 
-    /// <summary>
-    /// The variables that hold the gateway's own keys: a connector naming one would send a key of the gateway's upstream.
-    /// So would any of its settings given as variables (<c>Gateway__…</c>, <c>ConnectionStrings__…</c>), which hold the
-    /// store's and the database's passwords.
-    /// </summary>
-    public static IReadOnlyList<string> GatewaysOwnVariables { get; } =
-        [Vault.DataEncryptionKey.EnvironmentVariable, Vault.DataEncryptionKey.RetiredEnvironmentVariable, "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"];
-
-    private static bool IsGatewaysOwn(string variable) =>
-        GatewaysOwnVariables.Contains(variable, StringComparer.OrdinalIgnoreCase)
-        || variable.StartsWith("Gateway__", StringComparison.OrdinalIgnoreCase)
-        || variable.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase);
+    // A connector naming one of the gateway's own variables would send a key of the gateway's upstream.
+    private static bool IsGatewaysOwn(string variable) => Gateway.Policy.SecretReference.IsGatewaysOwnVariable(variable);
 
     /// <summary>Parses or throws <see cref="FormatException"/>.</summary>
     public static CredentialReference Parse(string text) =>

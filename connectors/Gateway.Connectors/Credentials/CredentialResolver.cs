@@ -156,6 +156,12 @@ public sealed partial class CredentialResolver
                 throw new CredentialUnavailableException($"credential file '{path}' does not exist.");
             }
 
+            if (info.Length == 0)
+            {
+                // Before any read: a pipe, a device or /proc has no length, and reading one would block or never end.
+                throw new CredentialUnavailableException($"credential file '{path}' is empty, or no regular file.");
+            }
+
             if (info.Length > _options.MaxFileBytes)
             {
                 throw new CredentialUnavailableException($"credential file '{path}' is larger than {_options.MaxFileBytes} bytes.");

@@ -12,6 +12,20 @@ public sealed record SecretReference
     /// <summary>For <see cref="SecretSource.File"/>: the absolute path, resolved against the bundle directory.</summary>
     public string? ResolvedPath { get; init; }
 
+    /// <summary>
+    /// The variables that hold the gateway's own keys (the data-encryption keys, the decision-signing and service keys) or
+    /// settings given as variables (<c>Gateway__…</c>, <c>ConnectionStrings__…</c>, which hold the store's and the
+    /// database's passwords): no <c>env:</c> reference of a bundle may name one.
+    /// </summary>
+    public static IReadOnlyList<string> GatewaysOwnVariables { get; } =
+        ["DATA_ENCRYPTION_KEY", "DATA_ENCRYPTION_KEYS_RETIRED", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"];
+
+    /// <summary>True when <paramref name="variable"/> is one of <see cref="GatewaysOwnVariables"/> or a setting of the gateway's.</summary>
+    public static bool IsGatewaysOwnVariable(string variable) =>
+        GatewaysOwnVariables.Contains(variable, StringComparer.OrdinalIgnoreCase)
+        || variable.StartsWith("Gateway__", StringComparison.OrdinalIgnoreCase)
+        || variable.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The reference as written in the bundle.</summary>
     public override string ToString() => Source switch
     {

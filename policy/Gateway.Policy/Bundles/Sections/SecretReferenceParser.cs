@@ -22,6 +22,10 @@ internal sealed partial class SecretReferenceParser(YamlNodeReader reader, strin
         {
             reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} '{text}' does not name a valid environment variable");
         }
+        else if (reference.Source == SecretSource.Environment && SecretReference.IsGatewaysOwnVariable(reference.Name))
+        {
+            reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} '{text}' names one of the gateway's own keys or settings (DATA_ENCRYPTION_KEY, DECISION_SIGNING_KEY, GATEWAY_SERVICE_KEY, Gateway__*, ConnectionStrings__*)");
+        }
 
         if (reference.Source == SecretSource.File && fileExists is not null && !fileExists(reference.ResolvedPath!))
         {
