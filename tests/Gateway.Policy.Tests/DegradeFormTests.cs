@@ -25,25 +25,13 @@ public sealed class DegradeFormTests
         rules:
         """;
 
-    [Fact]
-    public void WithWarrant_ControlsDegradeAndRuleRequiresApproval_KeepsTheControlsDegrade()
+    /// <summary>The approval comes from a rule, or from a gate beside the gaps (the controls then ask for it themselves).</summary>
+    [Theory]
+    [InlineData("rules:\n  - { id: tickets-approval, match: { tools: [tickets.search] }, effect: require_approval, reason: tickets_need_approval }")]
+    [InlineData("approval_gates:\n  - { id: tickets-gate, match: { tools: [tickets.search] }, approvers: [bob] }\nrules:")]
+    public void WithWarrant_ControlsGapAndAnApprovalAsked_KeepsTheControlsDegrade(string withApproval)
     {
-        var tenant = Load(Tenant + "\n" + """
-              - { id: tickets-approval, match: { tools: [tickets.search] }, effect: require_approval, reason: tickets_need_approval }
-            """);
-
-        var decision = Evaluate(tenant, "tickets.search");
-        Assert.Equal(DecisionKind.RequireApproval, decision.Kind);
-
-        var warranted = decision.WithWarrant(decision.IntentDigest);
-        Assert.Equal(DecisionKind.Degrade, warranted.Kind);
-        Assert.Equal(DegradeMode.Redact, warranted.Degrade!.Mode);
-    }
-
-    [Fact]
-    public void WithWarrant_ControlsGapAndAGateRequireApproval_KeepsTheControlsDegrade()
-    {
-        var tenant = Load(Tenant.Replace("rules:", "approval_gates:\n  - { id: tickets-gate, match: { tools: [tickets.search] }, approvers: [bob] }\nrules:", StringComparison.Ordinal));
+        var tenant = Load(Tenant.Replace("rules:", withApproval, StringComparison.Ordinal));
 
         var decision = Evaluate(tenant, "tickets.search");
         Assert.Equal(DecisionKind.RequireApproval, decision.Kind);

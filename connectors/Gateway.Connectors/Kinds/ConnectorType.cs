@@ -147,8 +147,8 @@ public abstract class ConnectorType
         throw new ConnectorArgumentException($"connector '{entry.Name}' is not a workspace store; nothing can be written back to it.");
 
     /// <summary>
-    /// dry_run refuses a call whose arguments name a dry run themselves (<c>dry_run</c>, <c>dryRun</c>, <c>dry-run</c>, in
-    /// any case): sent beside the gateway's <c>dry_run=true</c>, an upstream that reads the last or the body's would act.
+    /// dry_run refuses a call whose arguments name a dry run themselves (<see cref="OverridingArgumentNames.NamesADryRun"/>):
+    /// sent beside the gateway's <c>dry_run=true</c>, an upstream that reads the last or the body's would act.
     /// </summary>
     private protected static void RefuseDryRunArgument(CatalogEntry entry, JsonElement args, DegradeMode? mode)
     {
@@ -159,7 +159,7 @@ public abstract class ConnectorType
 
         foreach (var property in args.EnumerateObject())
         {
-            if (string.Equals(property.Name.Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal), "dryrun", StringComparison.OrdinalIgnoreCase))
+            if (OverridingArgumentNames.NamesADryRun(property.Name))
             {
                 throw new DegradeRefusedException($"connector '{entry.Name}' is degraded to dry_run; the argument '{property.Name}' would set the dry run itself.");
             }
@@ -167,8 +167,8 @@ public abstract class ConnectorType
     }
 
     /// <summary>
-    /// Refuses a <c>_method</c> argument (in any case): Laravel, Symfony and Rails route on it, so an upstream would run
-    /// another operation than the one decided.
+    /// Refuses a method override argument (<see cref="OverridingArgumentNames.OverridesTheMethod"/>): an upstream that routes
+    /// on it would run another operation than the one decided.
     /// </summary>
     private protected static void RefuseMethodOverrideArgument(CatalogEntry entry, JsonElement args)
     {
@@ -179,7 +179,7 @@ public abstract class ConnectorType
 
         foreach (var property in args.EnumerateObject())
         {
-            if (property.Name.Equals("_method", StringComparison.OrdinalIgnoreCase))
+            if (OverridingArgumentNames.OverridesTheMethod(property.Name))
             {
                 throw new ConnectorArgumentException($"connector '{entry.Name}': the argument '{property.Name}' would override the method of the operation decided; it is refused.");
             }

@@ -19,9 +19,6 @@ namespace Gateway.Proxy.Describe;
 /// </summary>
 internal static class TransparentArguments
 {
-    /// <summary>The method override parameter frameworks route on.</summary>
-    private const string MethodOverride = "_method";
-
     /// <summary>The merged arguments, or the refusal when the request's places disagree.</summary>
     public static (JsonElement Args, Refusal? Refusal) Merge(CatalogEntry connector, ProviderOperation operation, string rawQuery, JsonElement body)
     {
@@ -34,7 +31,7 @@ internal static class TransparentArguments
         {
             foreach (var property in body.EnumerateObject())
             {
-                if (webLike && IsMethodOverride(property.Name))
+                if (webLike && OverridingArgumentNames.OverridesTheMethod(property.Name))
                 {
                     return (default, MethodOverrideRefusal(connector, $"the body's '{RefusalText.Truncate(property.Name)}'"));
                 }
@@ -114,7 +111,7 @@ internal static class TransparentArguments
         foreach (var pair in new QueryStringEnumerable(rawQuery))
         {
             var name = pair.DecodeName().ToString();
-            if (webLike && IsMethodOverride(name))
+            if (webLike && OverridingArgumentNames.OverridesTheMethod(name))
             {
                 refusal = MethodOverrideRefusal(connector, $"the query's '{RefusalText.Truncate(name)}'");
                 return null;
@@ -136,13 +133,6 @@ internal static class TransparentArguments
 
         return query;
     }
-
-    /// <summary>
-    /// <c>_method</c> in any case, and as PHP spells a query or form name it was sent as (<c>.method</c>, <c> method</c>,
-    /// <c>[method</c> all reach Symfony and Laravel as <c>_method</c>).
-    /// </summary>
-    private static bool IsMethodOverride(string name) =>
-        name.Length == MethodOverride.Length && name[0] is '_' or '.' or ' ' or '[' && name.AsSpan(1).Equals(MethodOverride.AsSpan(1), StringComparison.OrdinalIgnoreCase);
 
     // A body's or query's value that spells the path's capture (a string, or a number written so) says the same thing.
     private static bool SameText(JsonNode? node, string value) => node switch

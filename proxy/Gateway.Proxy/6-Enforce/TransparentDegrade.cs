@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Connectors.Kinds;
 using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Describe;
@@ -46,24 +47,9 @@ internal static class TransparentDegrade
             : null;
     }
 
-    // dry_run, dryRun, dry-run, DRY_RUN, dry.run...: the names upstreams read a dry run under.
-    private static string? NamesADryRun(JsonElement args)
-    {
-        if (args.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        foreach (var property in args.EnumerateObject())
-        {
-            // Without the separators upstreams spell it with, PHP's renamed ones (. space [) included.
-            var bare = string.Concat(property.Name.Where(static c => c is not ('_' or '-' or '.' or ' ' or '[')));
-            if (string.Equals(bare, "dryrun", StringComparison.OrdinalIgnoreCase))
-            {
-                return property.Name;
-            }
-        }
-
-        return null;
-    }
+    // The first argument that names a dry run (OverridingArgumentNames), as the envelopes read it.
+    private static string? NamesADryRun(JsonElement args) =>
+        args.ValueKind == JsonValueKind.Object
+            ? args.EnumerateObject().Select(static p => p.Name).FirstOrDefault(OverridingArgumentNames.NamesADryRun)
+            : null;
 }

@@ -105,6 +105,7 @@ public sealed class UpstreamEnvelopeTests
     [InlineData("""{"sku":"A1","dry_run":false}""", ArgumentLocation.Query)]
     [InlineData("""{"sku":"A1","DryRun":"false"}""", ArgumentLocation.Body)]
     [InlineData("""{"sku":"A1","dry-run":0}""", ArgumentLocation.Body)]
+    [InlineData("""{"sku":"A1","dry.run":false}""", ArgumentLocation.Query)]
     public void Http_DryRunWithAnArgumentNamingADryRun_Refused(string args, ArgumentLocation location)
     {
         Assert.Throws<DegradeRefusedException>(() => UpstreamEnvelopes.Build(HttpEntry("POST", "/orders", location), Args(args), Degrade(DegradeMode.DryRun)));
@@ -117,6 +118,7 @@ public sealed class UpstreamEnvelopeTests
     [Theory]
     [InlineData("""{"sku":"A1","_method":"DELETE"}""", ArgumentLocation.Query)]
     [InlineData("""{"sku":"A1","_METHOD":"DELETE"}""", ArgumentLocation.Body)]
+    [InlineData("""{"sku":"A1",".method":"DELETE"}""", ArgumentLocation.Query)]
     public void Http_MethodOverrideArgument_Refused(string args, ArgumentLocation location)
     {
         Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(HttpEntry("POST", "/orders", location), Args(args), null));
