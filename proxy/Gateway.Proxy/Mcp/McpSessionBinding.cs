@@ -1,9 +1,9 @@
 using System.Buffers.Text;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Security;
+using Gateway.Store;
 
 namespace Gateway.Proxy.Mcp;
 
@@ -78,7 +78,7 @@ internal sealed class McpSessionBinding
         var bound = string.Join('\n', owner.Tenant, owner.Agent, owner.Connector, upstreamSessionId);
         if (owner.Person is { } person)
         {
-            bound = string.Create(CultureInfo.InvariantCulture, $"{bound}\nperson\n{person.Issuer.Length}:{person.Issuer}{person.Subject.Length}:{person.Subject}");
+            bound = string.Concat(bound, "\nperson\n", StoreKeys.LengthPrefixed(person.Issuer), StoreKeys.LengthPrefixed(person.Subject));
         }
 
         _key.Compute(Encoding.UTF8.GetBytes(bound), mac);

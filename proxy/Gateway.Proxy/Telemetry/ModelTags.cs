@@ -40,6 +40,11 @@ public sealed class ModelTags
         }
 
         // Two models first seen at once may both pass the bound by one: a bound on growth, not an exact count.
-        return seen.Count < MaxPerTenant && seen.TryAdd(model, 0) ? model : seen.ContainsKey(model) ? model : Other;
+        if (seen.Count < MaxPerTenant)
+        {
+            seen.TryAdd(model, 0);
+        }
+
+        return seen.ContainsKey(model) ? model : Other;
     }
 }
