@@ -53,12 +53,7 @@ public static class GatewayApplication
             kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
         });
-        // A measurement switch (docs/performance.md, "Runtime settings"): with the runtime's
-        // DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, a connection's reads and its requests run on the socket's event thread.
-        if (builder.Configuration.GetValue<bool>("Gateway:Server:InlineScheduling"))
-        {
-            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
-        }
+        InlineIo.Apply(builder, Gateway.Store.StateStoreOptions.Read(builder.Configuration).IsRedis);
         configure?.Invoke(builder);
         builder.Services.AddGatewayCore(builder.Configuration, builder.Environment);
 
