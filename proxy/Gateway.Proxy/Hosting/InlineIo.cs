@@ -22,7 +22,7 @@ public static class InlineIo
 
     /// <summary>Whether inline I/O is on: the setting, else the default for this machine's cores and <paramref name="redisStore"/>.</summary>
     public static bool IsOn(IConfiguration configuration, bool redisStore) =>
-        configuration.GetValue<bool?>(SettingKey) ?? DefaultFor(Environment.ProcessorCount, redisStore);
+        configuration.GetSection(ServerOptions.SectionName).Get<ServerOptions>()?.InlineScheduling ?? DefaultFor(Environment.ProcessorCount, redisStore);
 
     /// <summary>
     /// Turns inline I/O on for the host when <see cref="IsOn"/>: Kestrel's half, and the runtime's unless

@@ -29,6 +29,14 @@ public sealed class InlineIoTests
     }
 
     [Fact]
+    public void IsOn_NotABoolean_FailsNamingTheKey()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(InlineIo.SettingKey, "sometimes")]).Build();
+        var failure = Assert.Throws<InvalidOperationException>(() => InlineIo.IsOn(configuration, redisStore: true));
+        Assert.Contains(InlineIo.SettingKey, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void IsOn_Unset_IsTheDefaultForThisMachine()
     {
         var configuration = new ConfigurationBuilder().Build();
