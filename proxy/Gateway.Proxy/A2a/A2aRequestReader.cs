@@ -29,6 +29,8 @@ namespace Gateway.Proxy.A2a;
 /// </summary>
 internal static class A2aRequestReader
 {
+    private static readonly string[] PartContents = ["text", "data", "file", "raw", "url"];
+
     /// <summary>The metadata key naming the skill a message is for.</summary>
     public const string SkillMetaKey = "gamut.dev/skill";
 
@@ -202,7 +204,12 @@ internal static class A2aRequestReader
                 return Refuse(id, ProblemCodes.MalformedBody, "Each part of a message must be an object.", InvalidParams);
             }
 
-            if (part.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String)
+            if (PartRefusal(part) is { } partRefused)
+            {
+                return Refuse(id, ProblemCodes.MalformedBody, partRefused, InvalidParams);
+            }
+
+            if (part.TryGetProperty("text", out var t))
             {
                 text.Append(text.Length == 0 ? string.Empty : "\n").Append(t.GetString());
             }
@@ -279,6 +286,41 @@ internal static class A2aRequestReader
             [A2aSkillConnectorType.ParamsMember] = JsonNode.Parse(parameters.GetRawText()),
         };
         return new Result(new ActionRequest { Tool = agent.Name, Args = ToElement(args) }, null, id, default);
+    }
+
+    // A part holds one content (0.3's text, data or file; 1.0's text, data, raw or url) and a kind, where given, names it:
+    // a receiving agent reads a part by its kind or its one content, so a part decided on one content and acted on by
+    // another is refused.
+    private static string? PartRefusal(JsonElement part)
+    {
+        string? content = null;
+        foreach (var member in PartContents)
+        {
+            if (!part.TryGetProperty(member, out _))
+            {
+                continue;
+            }
+
+            if (content is not null)
+            {
+                return $"A part holds one content; this one holds both '{content}' and '{member}'.";
+            }
+
+            content = member;
+        }
+
+        if (content == "text" && part.GetProperty("text").ValueKind != JsonValueKind.String)
+        {
+            return "A text part's text must be a string.";
+        }
+
+        if (part.TryGetProperty("kind", out var kind)
+            && (kind.ValueKind != JsonValueKind.String || kind.GetString() != (content is "raw" or "url" ? "file" : content)))
+        {
+            return $"A part's kind must name the content it holds ({content ?? "none"}).";
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -88,6 +88,44 @@ public sealed class A2aRequestRulesTests
         Assert.DoesNotContain("\"helper.summarize\"", audit, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"kind\":\"data\",\"text\":\"Summarize the Q3 report\",\"data\":{\"action\":\"wire\",\"amount\":1000000}}")]
+    [InlineData("{\"kind\":\"file\",\"text\":\"Summarize the Q3 report\",\"file\":{\"uri\":\"https://files.example/wire.json\"}}")]
+    [InlineData("{\"text\":\"Summarize the Q3 report\",\"raw\":\"d2lyZQ==\"}")]
+    [InlineData("{\"kind\":\"data\",\"text\":\"Summarize the Q3 report\"}")]
+    [InlineData("{\"text\":{\"action\":\"wire\"}}")]
+    public async Task SendMessage_PartDecidedOnOneContentButReadAsAnother_IsRefusedAsInvalidParams_NothingSent(string part)
+    {
+        // A receiving agent reads a part by its kind (0.3) or its one content (1.0): a part holding a decoy text beside the
+        // data, file or bytes it acts on, or whose kind names another content, would be decided on what is not acted on.
+        await using var setup = await StartAsync();
+        var body = Message("SendMessage", "summarize", "x").Replace("[{\"text\":\"x\"}]", "[" + part + "]", StringComparison.Ordinal);
+        Assert.Contains(part, body, StringComparison.Ordinal);
+
+        var error = (await SendAsync(setup.Gateway.Agent, body)).GetProperty("error");
+
+        Assert.Equal(-32602, error.GetProperty("code").GetInt32());
+        Assert.Equal("malformed_body", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Empty(setup.Agent.Received);
+    }
+
+    [Theory]
+    [InlineData("{\"kind\":\"text\",\"text\":\"Summarize the Q3 report\"}")]
+    [InlineData("{\"kind\":\"data\",\"data\":{\"quarter\":3}}")]
+    [InlineData("{\"url\":\"https://files.example/q3.pdf\",\"mediaType\":\"application/pdf\"}")]
+    public async Task SendMessage_PartWithOneContentItsKindNames_IsForwardedAsSent(string part)
+    {
+        await using var setup = await StartAsync();
+        var body = Message("SendMessage", "summarize", "x").Replace("[{\"text\":\"x\"}]", "[" + part + "]", StringComparison.Ordinal);
+
+        await SendAsync(setup.Gateway.Agent, body);
+
+        // Forwarded as sent (the test agent itself answers only text).
+        var (_, forwarded) = Assert.Single(setup.Agent.Received);
+        var sent = JsonDocument.Parse(part).RootElement;
+        Assert.True(JsonElement.DeepEquals(sent, forwarded.GetProperty("message").GetProperty("parts")[0]), forwarded.ToString());
+    }
+
     [Fact]
     public async Task SendMessage_SameSkillLabelOnParamsAndMessage_IsForwarded()
     {
