@@ -133,6 +133,20 @@ public sealed class InteractiveGrants
         return existed;
     }
 
+    /// <summary>Revokes every consent of the person and every token family they started (signed out or removed at the provider).</summary>
+    public async ValueTask<int> RevokeConsentsAsync(string tenant, string subject, CancellationToken cancellationToken)
+    {
+        var revoked = 0;
+        var index = ConsentIndexKey(tenant, subject);
+        foreach (var clientId in await _store.SetMembersAsync(index, cancellationToken).ConfigureAwait(false))
+        {
+            revoked += await RevokeConsentAsync(tenant, subject, clientId, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        await _store.DeleteAsync(index, cancellationToken).ConfigureAwait(false);
+        return revoked;
+    }
+
     private async ValueTask<InteractiveGrant?> RedeemAsync(string? secret, Func<string, string> key, Func<string, string> usedKey, CancellationToken cancellationToken)
     {
         if (secret is null || !IsToken(secret))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Authorization.Interactive;
 using Gateway.Proxy.People;
 using Gateway.Store;
 using Microsoft.Extensions.Options;
@@ -109,8 +110,13 @@ internal sealed partial class ConsoleBackChannelLogout
         var ended = await _sessions.EndProviderSessionsAsync(tenant, token.Issuer, subject, sid, context.RequestAborted);
         if (subject is not null)
         {
-            // The provider ended the person's session: the provider token kept for a per_person connector's exchange goes too.
+            // The provider ended the person's session: the provider token kept for a per_person connector's exchange goes too,
+            // and so do their clients' consents and tokens, which would otherwise go on acting for them until they end.
             await _store.DeleteAsync(KeptProviderTokens.StoreKey(tenant, subject), context.RequestAborted);
+            if (context.RequestServices.GetService<InteractiveGrants>() is { } grants)
+            {
+                await grants.RevokeConsentsAsync(tenant, subject, context.RequestAborted);
+            }
         }
 
         await ConsoleAudit.RecordLogoutAsync(context, tenant, provider, subject, sid is not null, ended);

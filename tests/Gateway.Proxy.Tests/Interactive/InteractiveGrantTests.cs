@@ -217,6 +217,31 @@ public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : I
     }
 
     [Fact]
+    public async Task Mcp_PersonSignedOutAtTheProvider_IsRefusedAtOnceAndCannotRefresh()
+    {
+        // The provider's back-channel logout naming the person ends their clients' tokens, not only their console session.
+        var tokens = await Gw.SignInAndExchangeAsync("gina", ["engineers"]);
+        var access = tokens.GetProperty("access_token").GetString()!;
+        using (var before = await Gw.InitializeAsync(access))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        using var browser = Gw.Browser();
+        using var logout = await browser.SendAsync(PostForm("/console/demo/backchannel-logout", null,
+            new Dictionary<string, string> { ["logout_token"] = Gw.Provider.LogoutToken("gina") }));
+
+        Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        using var after = await Gw.InitializeAsync(access);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        var (status, json) = await RefreshAsync(tokens.GetProperty("refresh_token").GetString()!);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_grant", json.GetProperty("error").GetString());
+        var listed = JsonDocument.Parse(await Gw.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/console-users/gina/consents")).RootElement;
+        Assert.Equal(0, listed.GetProperty("consents").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Mcp_PersonSuspendedMidSession_IsRefusedAtOnceAndCannotRefresh()
     {
         var tokens = await Gw.SignInAndExchangeAsync("carol", ["engineers"]);
