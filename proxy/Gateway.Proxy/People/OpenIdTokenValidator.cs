@@ -56,9 +56,21 @@ internal sealed class OpenIdTokenValidator
         return result;
     }
 
-    /// <summary>The person's register id in <paramref name="token"/>: its <paramref name="claim"/> (its subject for <c>sub</c>); null when it has none.</summary>
-    public static string? Person(JsonWebToken token, string claim) =>
-        claim == "sub" ? token.Subject : token.TryGetPayloadValue<string>(claim, out var named) ? named : null;
+    /// <summary>
+    /// The person's register id in <paramref name="token"/>: its <paramref name="claim"/> (its subject for <c>sub</c>); null
+    /// when it has none, and for <c>email</c> unless the token says <c>email_verified: true</c> (a person whose provider
+    /// lets them set their address could otherwise name themselves as another).
+    /// </summary>
+    public static string? Person(JsonWebToken token, string claim) => claim switch
+    {
+        "sub" => token.Subject,
+        "email" when !EmailVerified(token) => null,
+        _ => token.TryGetPayloadValue<string>(claim, out var named) ? named : null,
+    };
+
+    private static bool EmailVerified(JsonWebToken token) =>
+        (token.TryGetPayloadValue<bool>("email_verified", out var verified) && verified)
+        || (token.TryGetPayloadValue<string>("email_verified", out var text) && text == "true");
 
     /// <summary>The groups claim: an array of strings, or one string; anything else (or none) is no groups.</summary>
     public static string[] Groups(JsonWebToken token, string claim)

@@ -43,7 +43,7 @@ public sealed class PersonTokenTests
     public async Task Evaluate_TenantNamingPeopleByEmail_TheExplanationCarriesTheRegisterIdAnApprovalIsCheckedAgainst()
     {
         await using var gw = await PersonGateway.StartAsync(settings: new Dictionary<string, string> { ["Gateway:Console:Tenants:demo:PersonClaim"] = "email" });
-        var token = gw.Provider.Issue("00u1erin", ["staff"], more: new Dictionary<string, object> { ["email"] = "erin@example.com" });
+        var token = gw.Provider.Issue("00u1erin", ["staff"], more: new Dictionary<string, object> { ["email"] = "erin@example.com", ["email_verified"] = true });
 
         using var response = await gw.PostAsPersonAsync("/v1/evaluate", Evaluate, token);
 
@@ -53,6 +53,30 @@ public sealed class PersonTokenTests
         var person = body.RootElement.GetProperty("explanation").GetProperty("person");
         Assert.Equal("00u1erin", person.GetProperty("subject").GetString());
         Assert.Equal("erin@example.com", person.GetProperty("register_id").GetString());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(false)]
+    public async Task Evaluate_TenantNamingPeopleByEmail_AnAddressNotVerifiedIsNoRegisterId(bool? verified)
+    {
+        // A provider that lets a person set their own address: "cfo@example.com" unverified must not make them the CFO.
+        await using var gw = await PersonGateway.StartAsync(settings: new Dictionary<string, string> { ["Gateway:Console:Tenants:demo:PersonClaim"] = "email" });
+        var claims = new Dictionary<string, object> { ["email"] = "cfo@example.com" };
+        if (verified is { } v)
+        {
+            claims["email_verified"] = v;
+        }
+
+        using var response = await gw.PostAsPersonAsync("/v1/evaluate", Evaluate, gw.Provider.Issue("00u1erin", ["staff"], more: claims));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        using var body = JsonDocument.Parse(text);
+        var person = body.RootElement.GetProperty("explanation").GetProperty("person");
+        Assert.Equal("00u1erin", person.GetProperty("subject").GetString());
+        Assert.False(person.TryGetProperty("register_id", out var registerId) && registerId.ValueKind == JsonValueKind.String, text);
+        Assert.DoesNotContain("cfo@example.com", text, StringComparison.Ordinal);
     }
 
     [Fact]
