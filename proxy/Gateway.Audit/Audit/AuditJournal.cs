@@ -347,20 +347,32 @@ public sealed partial class AuditJournal
             return await source.QueryAsync(tenant, query, cancellationToken).ConfigureAwait(false);
         }
 
-        var matches = new List<(AuditCursor Key, JsonElement Record)>();
+        // Only the page's limit + 1 first matches are held (a heap topped by the last of them), not the tenant's whole log.
+        var kept = new PriorityQueue<JsonElement, AuditCursor>(query.NewestFirst
+            ? Comparer<AuditCursor>.Default
+            : Comparer<AuditCursor>.Create(static (a, b) => b.CompareTo(a)));
         foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
         {
             await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica), 0, cancellationToken).ConfigureAwait(false))
             {
                 if (AuditQueryMatch.TryMatch(line, replica, query, out var key, out var record))
                 {
-                    matches.Add((key!, record));
+                    kept.Enqueue(record, key!);
+                    if (kept.Count > query.Limit + 1)
+                    {
+                        kept.Dequeue();
+                    }
                 }
             }
         }
 
-        matches.Sort(query.NewestFirst ? static (a, b) => b.Key.CompareTo(a.Key) : static (a, b) => a.Key.CompareTo(b.Key));
-        var matched = matches.Take(query.Limit + 1).ToList();
+        var matched = new List<(AuditCursor Key, JsonElement Record)>(kept.Count);
+        while (kept.TryDequeue(out var record, out var key))
+        {
+            matched.Add((key, record));
+        }
+
+        matched.Reverse();
         return new AuditQueryPage(
             [.. matched.Take(query.Limit).Select(static m => m.Record)],
             matched.Count > query.Limit ? matched[query.Limit - 1].Key : null)
