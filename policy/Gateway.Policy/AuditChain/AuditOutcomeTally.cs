@@ -43,7 +43,7 @@ public sealed class AuditOutcomeTally
             return;
         }
 
-        var answered = record.TryGetProperty("status_code", out var status) && status.ValueKind == JsonValueKind.Number && status.GetInt32() != 0
+        var answered = record.TryGetProperty("status_code", out var status) && status.ValueKind == JsonValueKind.Number && (!status.TryGetInt32(out var code) || code != 0)
             || record.TryGetProperty("invoked", out var invoked) && invoked.ValueKind == JsonValueKind.True;
         if (!answered)
         {

@@ -37,6 +37,19 @@ public sealed class AuditOutcomeTallyTests
         Assert.Equal(["r1"], tally.UnknownRequestIds);
     }
 
+    [Theory]
+    [InlineData("3.5")]
+    [InlineData("1e20")]
+    public void Observe_StatusCodeNoInteger_IsTalliedNotThrown(string status)
+    {
+        // An edited export read by `audit verify --file`: the verifier names what is wrong, it does not crash.
+        var tally = Tally(
+            """{"request_id":"r1","decision":"allow"}""",
+            "{\"request_id\":\"r1\",\"decision\":\"allow\",\"status_code\":" + status + "}");
+
+        Assert.Equal(0, tally.Unknown);
+    }
+
     private static AuditOutcomeTally Tally(params string[] records)
     {
         var tally = new AuditOutcomeTally();
