@@ -47,6 +47,20 @@ internal static class EvidenceCommands
                 }
             }
 
+            foreach (var bound in (ReadOnlySpan<string>)["from", "to"])
+            {
+                // Written into the signed manifest in one form (UTC, round-trip), the one the verifier reads back.
+                if (selection.TryGetValue(bound, out var given))
+                {
+                    if (!DateTimeOffset.TryParse(given, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+                    {
+                        return await UsageAsync(runtime.Console, $"--{bound} must be a time (2026-12-01T09:00:00Z; a time without an offset is UTC)");
+                    }
+
+                    selection[bound] = time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+                }
+            }
+
             var timeRange = selection.ContainsKey("from") && selection.ContainsKey("to");
             if (!(timeRange ? selection.Count == 2 : selection.Count == 1 && !selection.ContainsKey("from") && !selection.ContainsKey("to")))
             {

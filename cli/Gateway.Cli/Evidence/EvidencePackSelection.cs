@@ -27,10 +27,18 @@ internal static class EvidencePackSelection
             }
         }
 
-        if (Time(selection, "from") is { } from && Time(selection, "to") is { } to
-            && (Time(record, "time") is not { } time || time < from || time >= to))
+        if (Text(selection, "from") is not null || Text(selection, "to") is not null)
         {
-            return $"has time {Text(record, "time") ?? "none"}, outside the pack's selection [{Text(selection, "from")}, {Text(selection, "to")})";
+            // A selection whose times cannot be read is no selection to check against: the pack is not verified.
+            if (Time(selection, "from") is not { } from || Time(selection, "to") is not { } to)
+            {
+                return $"cannot be checked against the pack's selection [{Text(selection, "from")}, {Text(selection, "to")}), which is no time range";
+            }
+
+            if (Time(record, "time") is not { } time || time < from || time >= to)
+            {
+                return $"has time {Text(record, "time") ?? "none"}, outside the pack's selection [{Text(selection, "from")}, {Text(selection, "to")})";
+            }
         }
 
         return null;
