@@ -54,7 +54,7 @@ internal static class AuditProofEndpoints
     private static Task<IResult> CheckpointAsync(HttpContext context, string tenant, AuditJournal journal, AuditProofs proofs) =>
         AnswerAsync(context, async () =>
         {
-            var partition = Partition(context, tenant, journal);
+            var partition = await ChainAsync(context, tenant, journal).ConfigureAwait(false);
             var size = OptionalSize(context, "tree_size");
             return EvidenceJson.Checkpoint(await proofs.CheckpointAsync(partition, size, context.RequestAborted).ConfigureAwait(false));
         });
@@ -76,7 +76,7 @@ internal static class AuditProofEndpoints
 
             if (seq is { } given)
             {
-                partition = Partition(context, tenant, journal);
+                partition = await ChainAsync(context, tenant, journal).ConfigureAwait(false);
             }
             else if (requestId[0] is not { Length: > 0 and <= 256 } id)
             {
@@ -97,7 +97,7 @@ internal static class AuditProofEndpoints
     private static Task<IResult> ConsistencyAsync(HttpContext context, string tenant, AuditJournal journal, AuditProofs proofs) =>
         AnswerAsync(context, async () =>
         {
-            var partition = Partition(context, tenant, journal);
+            var partition = await ChainAsync(context, tenant, journal).ConfigureAwait(false);
             var first = OptionalSize(context, "first") ?? throw new AuditProofException(ProblemCodes.InvalidQuery, "first (a tree size) is required.");
             var second = OptionalSize(context, "second");
             return EvidenceJson.Consistency(await proofs.ConsistencyAsync(partition, first, second, context.RequestAborted).ConfigureAwait(false));
@@ -124,6 +124,20 @@ internal static class AuditProofEndpoints
         {
             return AdminProblem.Create(context, StatusCodes.Status409Conflict, "audit_tree_incomplete", ex.Message);
         }
+    }
+
+    // The chain a proof is asked of: another replica's must be one the tenant has, since a proof keeps what it reads of a
+    // chain's tree, and never for an id a caller made up.
+    private static async ValueTask<AuditPartition> ChainAsync(HttpContext context, string tenant, AuditJournal journal)
+    {
+        var partition = Partition(context, tenant, journal);
+        if (partition.Replica != journal.Replica
+            && !(await journal.ListChainsAsync(tenant, context.RequestAborted).ConfigureAwait(false)).Contains(partition.Replica, StringComparer.Ordinal))
+        {
+            throw new AuditProofException("record_not_found", "This tenant has no audit chain of that replica id.");
+        }
+
+        return partition;
     }
 
     private static AuditPartition Partition(HttpContext context, string tenant, AuditJournal journal)

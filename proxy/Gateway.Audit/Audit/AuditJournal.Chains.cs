@@ -11,6 +11,10 @@ public sealed partial class AuditJournal
     /// <summary>The chains this replica writes per tenant (<c>Gateway:Audit:ChainsPerReplica</c>).</summary>
     public int Chains { get; }
 
+    /// <summary>The replica ids of every chain of <paramref name="tenant"/> the sink holds, this replica's and others'.</summary>
+    public ValueTask<IReadOnlyList<string>> ListChainsAsync(string tenant, CancellationToken cancellationToken = default) =>
+        _store.ListReplicasAsync(tenant, cancellationToken);
+
     /// <summary>The chains this replica has appended to since it started, every chain of every tenant (the partitions it checkpoints).</summary>
     public IReadOnlyList<AuditPartition> WrittenChains =>
         [.. _writers.SelectMany(static tenant => tenant.Value.OfType<AuditChainWriter>().Select(static writer => writer.Partition))];

@@ -146,6 +146,22 @@ public sealed class ReceiptAndProofTests : IClassFixture<EvidenceGateway>
     }
 
     [Fact]
+    public async Task Proofs_ReplicaTheTenantHasNoChainOf_Are404()
+    {
+        // A proof keeps what it reads of a chain's tree: never for a replica id a caller made up.
+        using var admin = Gw.Admin();
+
+        using var checkpoint = await admin.GetAsync("/admin/v1/tenants/demo/audit/checkpoint?replica=invented-1");
+        using var consistency = await admin.GetAsync("/admin/v1/tenants/demo/audit/proof/consistency?replica=invented-2&first=1");
+        using var inclusion = await admin.GetAsync("/admin/v1/tenants/demo/audit/proof/inclusion?replica=invented-3&seq=1");
+        using var own = await admin.GetAsync("/admin/v1/tenants/demo/audit/checkpoint");
+
+        Assert.All([checkpoint, consistency, inclusion], r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
+        Assert.Contains("record_not_found", await checkpoint.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+    }
+
+    [Fact]
     public async Task EvidenceManifest_Digest_IsSignedForTheTenantAndABadDigestIs400()
     {
         using var admin = Gw.Admin();
