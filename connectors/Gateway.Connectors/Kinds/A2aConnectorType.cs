@@ -38,10 +38,6 @@ public sealed class A2aConnectorType : ConnectorType
     /// agent's entry): the A2A request the agent sent, under a fresh id; read_only refuses a cancel and a configuration
     /// set or deleted. A message is its skill's envelope, never this one's.
     /// </summary>
-    /// <summary>Whether <paramref name="method"/> changes a task (a cancel, a push-notification configuration set or deleted): a write.</summary>
-    public static bool ChangesTask(string? method) => method is "CancelTask" or "tasks/cancel" or "CreateTaskPushNotificationConfig"
-        or "DeleteTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set" or "tasks/pushNotificationConfig/delete";
-
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
         if (args.ValueKind != JsonValueKind.Object || !(args.TryGetProperty("task_id", out _) || args.TryGetProperty("list_tasks", out _)))
@@ -50,7 +46,8 @@ public sealed class A2aConnectorType : ConnectorType
         }
 
         if (degrade?.Mode == DegradeMode.ReadOnly && args.TryGetProperty(A2aSkillConnectorType.MethodMember, out var method)
-            && ChangesTask(method.GetString()))
+            && method.GetString() is "CancelTask" or "tasks/cancel" or "CreateTaskPushNotificationConfig" or "DeleteTaskPushNotificationConfig"
+                or "tasks/pushNotificationConfig/set" or "tasks/pushNotificationConfig/delete")
         {
             throw new DegradeRefusedException($"connector '{entry.Name}' is degraded to read_only; a task cannot be cancelled nor its push-notification configuration changed.");
         }
