@@ -43,7 +43,7 @@ public sealed class ConsoleApprovalEvidenceTests : IAsyncLifetime
         Assert.Equal(25, arguments.GetProperty("amount").GetInt32());
         Assert.Equal("[REDACTED:card_number]", arguments.GetProperty("card").GetString());
         Assert.Equal("refund for [REDACTED:email]", arguments.GetProperty("note").GetString());
-        Assert.DoesNotContain("4111", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111", WithoutOpaqueValues(raw), StringComparison.Ordinal);
         Assert.DoesNotContain("jane.doe", raw, StringComparison.Ordinal);
     }
 
@@ -61,7 +61,7 @@ public sealed class ConsoleApprovalEvidenceTests : IAsyncLifetime
         Assert.Contains("<h3>Arguments (redacted)</h3>", html, StringComparison.Ordinal);
         Assert.Contains("[REDACTED:card_number]", html, StringComparison.Ordinal);
         Assert.Contains("refund for [REDACTED:email]", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("4111", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111", WithoutOpaqueValues(html), StringComparison.Ordinal);
         Assert.DoesNotContain("jane.doe", html, StringComparison.Ordinal);
         Assert.Contains(receipt, html, StringComparison.Ordinal);
         var proofLink = System.Text.RegularExpressions.Regex.Match(html, "href=\"(/console/demo/audit/proof\\?replica=[^&\"]+&amp;seq=(\\d+))\"");
@@ -119,4 +119,9 @@ public sealed class ConsoleApprovalEvidenceTests : IAsyncLifetime
         return (problem.GetProperty("approval").GetProperty("id").GetString()!, response.Headers.GetValues("Gamut-Receipt").Single(),
             response.Headers.GetValues("X-Request-Id").Single());
     }
+
+    // Digests, receipts and ids (runs of 40 or more letters, digits, '-' or '_') hold "4111" by chance now and then; the card
+    // number, in any spelling with or without spaces, is shorter than that and stays in the text.
+    private static string WithoutOpaqueValues(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, "[A-Za-z0-9_-]{40,}", string.Empty);
 }
