@@ -132,6 +132,13 @@ internal sealed class DemoGateway : IAsyncDisposable
         return answer.RootElement.GetProperty("decision_token").GetString()!;
     }
 
+    /// <summary>The demo agent's <c>/v1/evaluate</c> of <paramref name="action"/>; returns the intent digest its record carries.</summary>
+    public async Task<string> EvaluateForIntentAsync(string action)
+    {
+        using var answer = await ReadAsync(await SendAsync(HttpMethod.Post, "/v1/evaluate", action), HttpStatusCode.OK);
+        return answer.RootElement.GetProperty("explanation").GetProperty("intent_digest").GetString()!;
+    }
+
     /// <summary>
     /// Appends the decision record of <paramref name="requestId"/> (a read of the demo agent, to be forwarded) with no outcome
     /// after it, as a gateway killed right after answering leaves it: "outcome unknown".

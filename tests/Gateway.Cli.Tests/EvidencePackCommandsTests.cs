@@ -36,6 +36,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
         Assert.Contains("verified: 4 records, 1 checkpoint(s)", verified.Out, StringComparison.Ordinal);
         using var body = JsonDocument.Parse(json.Out);
         Assert.True(body.RootElement.GetProperty("verified").GetBoolean());
+        Assert.Equal("pack", body.RootElement.GetProperty("keys").GetString());
         using (var zip = ZipFile.OpenRead(pack))
         {
             Assert.Equal(4, zip.Entries.Count(static e => e.FullName.StartsWith("proofs/", StringComparison.Ordinal)));

@@ -17,6 +17,9 @@ internal static class EvidenceCommands
 {
     private const int PageSize = 1000;
 
+    // How many of the tenant's most recent incidents --incident-id looks through (the admin API's most).
+    private const int MostRecentIncidents = 1000;
+
     public static Command Build(CliRuntime runtime)
     {
         var command = new Command("evidence", "Evidence packs: records with their proofs, verifiable offline with only public keys");
@@ -285,11 +288,12 @@ internal static class EvidenceCommands
         }
         else if (selection.TryGetValue("incident_id", out var incidentId))
         {
-            var incidents = await send(HttpMethod.Get, prefix + "incidents", null);
+            // The admin API lists incidents newest last, at most its 1,000 most recent: an older one is exported by its time range.
+            var incidents = await send(HttpMethod.Get, prefix + "incidents?limit=" + MostRecentIncidents.ToString(CultureInfo.InvariantCulture), null);
             var incident = incidents.GetProperty("incidents").EnumerateArray().FirstOrDefault(i => Text(i, "id") == incidentId);
             if (incident.ValueKind != JsonValueKind.Object)
             {
-                throw new CliRuntime.RefusedCallException(new AdminResponse(System.Net.HttpStatusCode.NotFound, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["code"] = "incident_not_found", ["title"] = "No incident " + incidentId })));
+                throw new CliRuntime.RefusedCallException(new AdminResponse(System.Net.HttpStatusCode.NotFound, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["code"] = "incident_not_found", ["title"] = $"No incident {incidentId} among the tenant's {MostRecentIncidents} most recent: export an older one by --from/--to" })));
             }
 
             var intent = Text(incident, "intent_digest");
@@ -344,6 +348,7 @@ internal static class EvidenceCommands
             await runtime.Console.Out.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["verified"] = result.Problems.Count == 0,
+                ["keys"] = jwksFile is null ? "pack" : "given",
                 ["records"] = result.Records,
                 ["manifest_sha256"] = result.ManifestSha256,
                 ["problems"] = result.Problems,

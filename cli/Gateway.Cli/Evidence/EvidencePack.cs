@@ -58,11 +58,26 @@ internal static class EvidencePack
         File.Move(partial, path, overwrite: true);
     }
 
-    /// <summary>Every entry of the zip at <paramref name="path"/> by name; a name twice is refused.</summary>
-    public static Dictionary<string, byte[]> Read(string path)
+    /// <summary>The most bytes a pack unpacks to, every entry together: a pack is read into memory to be verified.</summary>
+    public const long MaxUnpackedBytes = 2L << 30;
+
+    /// <summary>The most entries a pack holds (one proof file per record, and the rest).</summary>
+    public const int MaxEntries = 2_000_000;
+
+    /// <summary>
+    /// Every entry of the zip at <paramref name="path"/> by name; a name twice, more than <paramref name="maxEntries"/>
+    /// entries, or more than <paramref name="maxBytes"/> unpacked is refused.
+    /// </summary>
+    public static Dictionary<string, byte[]> Read(string path, long maxBytes = MaxUnpackedBytes, int maxEntries = MaxEntries)
     {
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         using var zip = ZipFile.OpenRead(path);
+        if (zip.Entries.Count > maxEntries)
+        {
+            throw new InvalidDataException($"the pack holds {zip.Entries.Count} entries, more than the {maxEntries} a pack may");
+        }
+
+        var left = maxBytes;
         foreach (var entry in zip.Entries)
         {
             if (entry.FullName.EndsWith('/'))
@@ -70,10 +85,18 @@ internal static class EvidencePack
                 continue;
             }
 
+            // The runtime reads an entry no further than the size its headers give (EvidencePackReadTests), so that size is the bound.
+            if (entry.Length > left)
+            {
+                throw new InvalidDataException($"the pack unpacks to more than {maxBytes} bytes, more than a pack may");
+            }
+
             using var source = entry.Open();
             using var buffer = new MemoryStream();
             source.CopyTo(buffer);
-            if (!files.TryAdd(entry.FullName, buffer.ToArray()))
+            var bytes = buffer.ToArray();
+            left -= bytes.Length;
+            if (!files.TryAdd(entry.FullName, bytes))
             {
                 throw new InvalidDataException($"the pack holds {entry.FullName} twice");
             }

@@ -34,17 +34,19 @@ public sealed class ApprovalLookback(IApprovalStore store, ApprovalService appro
     }
 
     /// <summary>
-    /// The requests created before <paramref name="request"/> that look like the same action, newest first, each with
-    /// whether its warrant was used (the action was carried out) and why it matched.
+    /// The requests created before <paramref name="request"/> that look like the same action and name
+    /// <paramref name="viewer"/> among their approvers (a request that does not is not told to them), newest first, each
+    /// with whether its warrant was used (the action was carried out) and why it matched.
     /// </summary>
-    public async ValueTask<IReadOnlyList<ApprovalPrecedent>> EarlierAsync(ApprovalRequest request, string? inputSchemaJson, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<ApprovalPrecedent>> EarlierAsync(ApprovalRequest request, string? inputSchemaJson, string viewer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(viewer);
         var key = ApprovalKeyArguments.Of(request.Arguments, inputSchemaJson);
         var found = new List<ApprovalPrecedent>();
         foreach (var earlier in await RecentAsync(request.Tenant, cancellationToken))
         {
-            if (earlier.Id == request.Id || earlier.CreatedAt > request.CreatedAt)
+            if (earlier.Id == request.Id || earlier.CreatedAt > request.CreatedAt || !earlier.Approvers.Contains(viewer, StringComparer.Ordinal))
             {
                 continue;
             }

@@ -40,7 +40,7 @@ internal static class ConsoleApprovalPages
         }
 
         var request = view!.Request;
-        var earlier = await lookback.EarlierAsync(request, view.InputSchema, context.RequestAborted);
+        var earlier = await lookback.EarlierAsync(request, view.InputSchema, session!.Person, context.RequestAborted);
         var now = time.GetUtcNow();
         var body = new StringBuilder("<p id=\"summary\" class=\"summary\">").Append(E(view.Sentence())).Append("</p>")
             .Append(ConsoleApprovalSections.Duplicates(tenant, earlier))

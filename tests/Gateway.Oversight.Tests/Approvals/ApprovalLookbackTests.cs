@@ -33,7 +33,7 @@ public sealed class ApprovalLookbackTests
         _time.Advance(TimeSpan.FromSeconds(5));
         var again = await OpenAsync("intent-2", """{"order":"A-1","amount":30}""");
 
-        var precedent = Assert.Single(await _lookback.EarlierAsync(again, inputSchemaJson: null));
+        var precedent = Assert.Single(await _lookback.EarlierAsync(again, inputSchemaJson: null, "alice"));
 
         Assert.Equal(first.Id, precedent.Request.Id);
         Assert.Equal("the same order A-1", precedent.Match);
@@ -49,7 +49,7 @@ public sealed class ApprovalLookbackTests
         _time.Advance(TimeSpan.FromSeconds(5));
         var again = await OpenAsync("intent-1", """{"order":"A-1","amount":25}""");
 
-        var precedent = Assert.Single(await _lookback.EarlierAsync(again, inputSchemaJson: null));
+        var precedent = Assert.Single(await _lookback.EarlierAsync(again, inputSchemaJson: null, "alice"));
 
         Assert.Equal("the same intent", precedent.Match);
         Assert.Equal(ApprovalStatus.Denied, precedent.Request.Status);
@@ -63,10 +63,21 @@ public sealed class ApprovalLookbackTests
         _time.Advance(TimeSpan.FromSeconds(5));
         await OpenAsync("intent-2", """{"order":"A-1","amount":30}""");
 
-        Assert.Empty(await _lookback.EarlierAsync(first, inputSchemaJson: null));
+        Assert.Empty(await _lookback.EarlierAsync(first, inputSchemaJson: null, "alice"));
     }
 
-    private ValueTask<ApprovalRequest> OpenAsync(string intent, string arguments) =>
-        _service.CreateAsync(Tenant, "demo-agent", "payments.refund", intent, "policy-1", null, null, ["alice", "bob"], 1,
+    [Fact]
+    public async Task EarlierAsync_SameOrderHeldForOtherApprovers_IsNotToldToTheViewer()
+    {
+        var forCarol = await OpenAsync("intent-1", """{"order":"A-1","amount":25}""", "carol");
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var again = await OpenAsync("intent-1", """{"order":"A-1","amount":25}""");
+
+        Assert.Empty(await _lookback.EarlierAsync(again, inputSchemaJson: null, "alice"));
+        Assert.Equal(forCarol.Id, Assert.Single(await _lookback.EarlierAsync(again, inputSchemaJson: null, "carol")).Request.Id);
+    }
+
+    private ValueTask<ApprovalRequest> OpenAsync(string intent, string arguments, params string[] approvers) =>
+        _service.CreateAsync(Tenant, "demo-agent", "payments.refund", intent, "policy-1", null, null, approvers is [] ? ["alice", "bob"] : approvers, 1,
             TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5), arguments: ApprovalArguments.Of(JsonDocument.Parse(arguments).RootElement));
 }
