@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Gateway.Policy.Evidence;
+using Gateway.Policy.Tokens;
 using Gateway.Store;
 
 namespace Gateway.Cli.Commands;
@@ -8,13 +9,16 @@ namespace Gateway.Cli.Commands;
 /// <summary>
 /// <c>keys init|rotate|list --file</c>: the receipt signing key ring (ES256 keys that sign decision receipts and audit
 /// checkpoints), a local file the gateway reads at start-up (<c>Gateway:Receipts:KeyRingFile</c>). Rotation adds a new
-/// active key and keeps the old ones' public keys, so what they signed still verifies. No gateway needed.
+/// active key and keeps the old ones' public keys, so what they signed still verifies; and <c>keys webhook --tenant</c>,
+/// a tenant's webhook key (docs/connectors.md, "webhook"). No gateway needed.
 /// </summary>
 internal static class KeysCommands
 {
+    private const string ServiceKeyVariable = "GATEWAY_SERVICE_KEY";
+
     public static Command Build(CliRuntime runtime)
     {
-        var command = new Command("keys", "The receipt signing key ring (docs/evidence.md)");
+        var command = new Command("keys", "The receipt signing key ring (docs/evidence.md) and tenants' webhook keys");
 
         var initFile = RingFile();
         var init = new Command("init", "Write a new ring with one active key (mode 0600); refuses to overwrite a ring") { initFile };
@@ -75,7 +79,26 @@ internal static class KeysCommands
             return ExitCodes.Success;
         });
         command.Subcommands.Add(list);
+        command.Subcommands.Add(Webhook(runtime));
         return command;
+    }
+
+    // keys webhook --tenant T: the key a tenant's webhook receivers verify the gateway's calls with, from GATEWAY_SERVICE_KEY.
+    private static Command Webhook(CliRuntime runtime)
+    {
+        var tenant = GlobalOptions.Tenant();
+        var webhook = new Command("webhook", $"Print (base64) the key a tenant's webhook receivers verify the gateway's calls with, derived from env {ServiceKeyVariable}") { tenant };
+        webhook.SetAction(async (parse, _) =>
+        {
+            if (KeyText.Parse(runtime.Console.GetEnvironmentVariable(ServiceKeyVariable)) is not { } serviceKey)
+            {
+                return await FailAsync(runtime, $"{ServiceKeyVariable} must hold the gateway's service key (base64 or hex of at least {KeyText.MinimumBytes} bytes)");
+            }
+
+            await runtime.Console.Out.WriteLineAsync(Convert.ToBase64String(WebhookKey.ForTenant(serviceKey, parse.GetValue(tenant)!)));
+            return ExitCodes.Success;
+        });
+        return webhook;
     }
 
     private static Option<string> RingFile() => new("--file") { Description = "The ring file (a secret: mode 0600)", Required = true };

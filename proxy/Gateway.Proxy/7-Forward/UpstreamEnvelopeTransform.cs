@@ -4,6 +4,7 @@ using Gateway.Connectors.Signing;
 using Gateway.Connectors;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Security;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Forward;
@@ -14,18 +15,18 @@ namespace Gateway.Proxy.Forward;
 /// base path. A native governed action sends its envelope instead (<see cref="ForwardPlan.Envelope"/>,
 /// built by the Enforce stage, which also set its body): method, path, query, JSON body and protocol
 /// headers. The route's connector decides the rest (<see cref="UpstreamEnvelopeForm"/>, the route's value):
-/// a webhook's envelope is signed gateway→upstream, an MCP server's JSON-RPC call is marked for its
-/// session (<see cref="McpSessionHandler"/>).
+/// a webhook's envelope is signed gateway→upstream with its tenant's webhook key (<see cref="WebhookSigningKeys"/>),
+/// an MCP server's JSON-RPC call is marked for its session (<see cref="McpSessionHandler"/>).
 /// </summary>
 internal sealed class UpstreamEnvelopeTransform : RequestTransform
 {
-    private readonly ReadOnlyMemory<byte> _serviceKey;
+    private readonly WebhookSigningKeys _webhookKeys;
     private readonly TimeProvider _time;
 
-    public UpstreamEnvelopeTransform(UpstreamEnvelopeForm form, ReadOnlyMemory<byte> serviceKey, TimeProvider time)
+    public UpstreamEnvelopeTransform(UpstreamEnvelopeForm form, WebhookSigningKeys webhookKeys, TimeProvider time)
     {
         Form = form;
-        _serviceKey = serviceKey;
+        _webhookKeys = webhookKeys;
         _time = time;
     }
 
@@ -79,12 +80,13 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
 
         if (Form == UpstreamEnvelopeForm.GatewaySigned)
         {
-            if (_serviceKey.IsEmpty)
+            var key = _webhookKeys.For(plan.Tenant.Slug);
+            if (key.IsEmpty)
             {
                 throw new InvalidOperationException("Webhook connectors need the gateway service key; none is configured.");
             }
 
-            new RequestSigner(_serviceKey.Span, plan.Tenant.Slug, plan.Identity.Workspace, SignatureHeaders.GatewayAgent, _time)
+            new RequestSigner(key.Span, plan.Tenant.Slug, plan.Identity.Workspace, SignatureHeaders.GatewayAgent, _time)
                 .Sign(request, envelope.Body ?? []);
         }
 

@@ -12,13 +12,13 @@ internal static class UpstreamEnvelopeTransformExtensions
     public static RouteConfig WithTransformUpstreamEnvelope(this RouteConfig route, UpstreamEnvelopeForm form) =>
         route.WithTransform(transform => transform[UpstreamEnvelopeTransformFactory.Key] = form.ToString());
 
-    /// <summary>Code config: the service key and clock come from the builder's services, once, when the route is built.</summary>
+    /// <summary>Code config: the webhook keys and clock come from the builder's services, once, when the route is built.</summary>
     public static TransformBuilderContext AddUpstreamEnvelope(this TransformBuilderContext context, UpstreamEnvelopeForm form)
     {
         var services = context.Services;
         context.RequestTransforms.Add(new UpstreamEnvelopeTransform(
             form,
-            services.GetRequiredService<GatewayKeys>().ServiceKey,
+            services.GetRequiredService<WebhookSigningKeys>(),
             services.GetRequiredService<TimeProvider>()));
         return context;
     }

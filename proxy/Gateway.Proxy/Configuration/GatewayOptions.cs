@@ -20,6 +20,9 @@ public sealed class GatewayOptions
     /// <summary><c>Gateway:NativeHeap</c>.</summary>
     public NativeHeapSettings NativeHeap { get; set; } = new();
 
+    /// <summary><c>Gateway:Webhooks</c>.</summary>
+    public WebhookSettings Webhooks { get; set; } = new();
+
     /// <summary>Where the policy bundle lives and how it is watched.</summary>
     public sealed class PolicySettings
     {
@@ -91,5 +94,16 @@ public sealed class GatewayOptions
         /// <c>malloc_trim</c>); zero: never. Measured: 13 MiB of a replica's RSS were such pages (docs/performance.md, "Memory").
         /// </summary>
         public TimeSpan TrimInterval { get; set; } = TimeSpan.FromMinutes(1);
+    }
+
+    /// <summary>How the gateway signs its calls to webhook connectors.</summary>
+    public sealed class WebhookSettings
+    {
+        /// <summary>
+        /// <c>Tenant</c> (the default): with each tenant's own key (<see cref="Gateway.Policy.Tokens.WebhookKey"/>), so that one
+        /// tenant's receivers cannot sign calls another's accept; <c>Shared</c>: with the service key itself, as receivers set
+        /// up with it verify.
+        /// </summary>
+        public WebhookKeyScope Keys { get; set; } = WebhookKeyScope.Tenant;
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Gateway.Connectors.Vault;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Proxy.Security;
 
@@ -71,22 +72,7 @@ internal static class GatewayKeysLoader
             return [];
         }
 
-        text = text.Trim();
-        byte[]? key = null;
-        if (text.Length % 2 == 0 && text.All(char.IsAsciiHexDigit))
-        {
-            key = Convert.FromHexString(text);
-        }
-        else
-        {
-            var buffer = new byte[text.Length];
-            if (Convert.TryFromBase64String(text, buffer, out var written))
-            {
-                key = buffer[..written];
-            }
-        }
-
-        if (key is null || key.Length < 32)
+        if (KeyText.Parse(text) is not { } key)
         {
             errors.Add($"{name} must be base64 or hex of at least 32 bytes.");
             return [];

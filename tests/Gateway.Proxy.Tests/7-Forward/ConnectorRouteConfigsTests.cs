@@ -54,6 +54,7 @@ public sealed class ConnectorRouteConfigsTests : IAsyncDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new CredentialResolver(new CredentialVault(new StateStoreCredentialStore(_store), ring)));
         services.AddSingleton(new GatewayKeys(ring, new byte[32], new byte[32], ephemeral: true));
+        services.AddSingleton<WebhookSigningKeys>();
         services.AddSingleton(new McpServerRequests(_store, Options.Create(new McpEndpointOptions())));
         services.AddSingleton<McpServerToolLists>();
         services.AddSingleton<McpAnswerRelay>();

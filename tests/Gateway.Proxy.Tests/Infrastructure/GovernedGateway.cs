@@ -55,6 +55,9 @@ public sealed class GovernedGateway : IAsyncDisposable
     /// <summary>The gateway's decision-signing key, as configured (DECISION_SIGNING_KEY).</summary>
     public byte[] DecisionSigningKey { get; }
 
+    /// <summary>The gateway's service key, as configured (GATEWAY_SERVICE_KEY).</summary>
+    public byte[] ServiceKey { get; } = RandomNumberGenerator.GetBytes(32);
+
     /// <summary>The rogue agent's runtime secret (the copy stores it in a file instead of the environment).</summary>
     public string RogueSecret { get; } = "rogue-agent-test-secret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
@@ -97,7 +100,7 @@ public sealed class GovernedGateway : IAsyncDisposable
                 ["Gateway:Admin:BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken))),
                 ["DATA_ENCRYPTION_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                 ["DECISION_SIGNING_KEY"] = Convert.ToBase64String(decisionKey),
-                ["GATEWAY_SERVICE_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                ["GATEWAY_SERVICE_KEY"] = Convert.ToBase64String(gateway.ServiceKey),
             };
             gateway.Host = await GatewayHost.StartAsync(bundle.Directory, settings, configure, environment: environment).ConfigureAwait(false);
             var admin = gateway.Admin();

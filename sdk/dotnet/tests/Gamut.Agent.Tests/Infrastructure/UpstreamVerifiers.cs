@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Gamut.Agent.Upstream;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -9,12 +11,15 @@ internal sealed record UpstreamChecks(string Target, IReadOnlyDictionary<string,
 
 /// <summary>
 /// The SDK's upstream verifiers, holding the keys the launcher gave the real gateway: every forwarded request's
-/// decision token is verified (tenant <c>demo</c>), and a gateway-signed (webhook) call's signature too.
+/// decision token is verified (tenant <c>demo</c>), and a gateway-signed (webhook) call's signature too, with tenant
+/// <c>demo</c>'s webhook key, derived here from the service key as docs/connectors.md says (what <c>gatewayctl keys
+/// webhook --tenant demo</c> prints for a receiver).
 /// </summary>
 internal sealed class UpstreamVerifiers(byte[] decisionSigningKey, byte[] serviceKey)
 {
     private readonly DecisionTokenVerifier _tokens = new(decisionSigningKey, TimeProvider.System);
-    private readonly WebhookSignatureVerifier _signatures = new(serviceKey, new InMemoryNonceStore());
+    private readonly WebhookSignatureVerifier _signatures = new(
+        HMACSHA256.HashData(serviceKey, Encoding.UTF8.GetBytes("gamut-webhook-key/v1\ndemo")), new InMemoryNonceStore());
 
     public async Task<UpstreamChecks> CheckAsync(HttpContext context)
     {
