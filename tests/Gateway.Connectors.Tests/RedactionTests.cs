@@ -315,6 +315,33 @@ public sealed class RedactionTests
     }
 
     [Theory]
+    [InlineData("application/json", true)]
+    [InlineData("application/json", false)]
+    [InlineData("text/plain", true)]
+    [InlineData("text/xml", false)]
+    [InlineData("application/x-ndjson", false)]
+    [InlineData("application/octet-stream", false)]
+    [InlineData(null, true)]
+    public void BodyRedactors_Utf16TextWithNoCharsetDeclared_RefusesTheBody(string? contentType, bool byteOrderMark)
+    {
+        var text = Encoding.Unicode.GetBytes("Authorization: " + Samples.Bearer + ", contact " + Samples.Email);
+        var body = byteOrderMark ? [.. Encoding.Unicode.GetPreamble(), .. text] : text;
+
+        // Whole, and split one byte in (the mark itself across two chunks).
+        Assert.Throws<InvalidDataException>(() => RunChunks(BodyRedactors.For(contentType), body));
+        Assert.Throws<InvalidDataException>(() => RunChunks(BodyRedactors.For(contentType), body[..1], body[1..]));
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/json")]
+    public void BodyRedactors_Utf16ByteOrderMarkAlone_RefusesTheBody(string contentType)
+    {
+        Assert.Throws<InvalidDataException>(() => RunChunks(BodyRedactors.For(contentType), [0xFF], [0xFE, (byte)'h', (byte)'i']));
+        Assert.Throws<InvalidDataException>(() => RunChunks(BodyRedactors.For(contentType), [0xFE, 0xFF, (byte)'h', (byte)'i']));
+    }
+
+    [Theory]
     [InlineData("text/plain; charset=UTF-8")]
     [InlineData("text/plain; charset=\"us-ascii\"")]
     [InlineData("text/plain; charset=ISO-8859-1")]

@@ -30,7 +30,9 @@ public static class BodyRedactors
     /// <see cref="JsonBodyRedactor"/>; <c>text/*</c>, <c>*+xml</c> and <see cref="TextMediaTypes"/> →
     /// <see cref="Utf8TextBodyRedactor"/>; <c>application/octet-stream</c> or no content type → redacted as
     /// text when the bytes are UTF-8 text (no NUL, valid UTF-8), refused otherwise; anything else (images,
-    /// audio, video, PDF, archives, unknown types) → refused.
+    /// audio, video, PDF, archives, unknown types) → refused. Whatever is read as text (JSON that is not JSON included) is
+    /// refused where it holds a NUL byte or starts with a UTF-16/UTF-32 byte-order mark (<see cref="UnreadableText"/>):
+    /// UTF-16 with no charset declared.
     /// </summary>
     /// <param name="contentType">The body's content type.</param>
     /// <param name="counts">Where the redactions are counted.</param>
@@ -44,8 +46,7 @@ public static class BodyRedactors
     {
         var mediaType = (contentType ?? string.Empty).Split(';', 2)[0].Trim().ToLowerInvariant();
         counts ??= new RedactionCounts();
-        if (contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.CharSet is { } charset
-            && !ReadableCharsets.Contains(charset.Trim('"').ToLowerInvariant(), StringComparer.Ordinal))
+        if (UnreadableCharsetOf(contentType) is { } charset)
         {
             return new UninspectableBodyRedactor(counts, $"{mediaType}; charset={charset}");
         }
@@ -69,6 +70,13 @@ public static class BodyRedactors
             ? new SniffedTextBodyRedactor(counts)
             : new UninspectableBodyRedactor(counts, mediaType);
     }
+
+    /// <summary>The charset <paramref name="contentType"/> declares when it is not one of <see cref="ReadableCharsets"/>; else null.</summary>
+    public static string? UnreadableCharsetOf(string? contentType) =>
+        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.CharSet is { } charset
+            && !ReadableCharsets.Contains(charset.Trim('"').ToLowerInvariant(), StringComparer.Ordinal)
+            ? charset
+            : null;
 
     /// <summary>True for media types redacted as UTF-8 text.</summary>
     public static bool IsText(string mediaType)

@@ -8,7 +8,8 @@ namespace Gateway.Connectors.Redaction;
 /// <summary>
 /// Redaction of an <c>application/json</c> body: buffered up to a limit and redacted as a document
 /// (string values only, JSON kept valid). Past the limit, or when the body is not JSON, it falls back to
-/// streaming text redaction, which never matches across a JSON string's quotes.
+/// streaming text redaction, which never matches across a JSON string's quotes and refuses what is not text
+/// (UTF-16 or UTF-32 JSON, a NUL byte: <see cref="UnreadableText"/>).
 /// </summary>
 public sealed class JsonBodyRedactor : IBodyRedactor
 {

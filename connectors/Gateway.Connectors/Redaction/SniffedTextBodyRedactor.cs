@@ -5,7 +5,8 @@ namespace Gateway.Connectors.Redaction;
 
 /// <summary>
 /// The redactor for <c>application/octet-stream</c> or untyped bodies: they are redacted as UTF-8 text
-/// as long as they are text (valid UTF-8 without NUL bytes, checked across chunk boundaries); the first
+/// as long as they are text (valid UTF-8, checked across chunk boundaries, and without NUL bytes, the rule every body
+/// read as text is held to: <see cref="UnreadableText"/>, applied by <see cref="Utf8TextBodyRedactor"/>); the first
 /// byte that shows the body is binary refuses it with <see cref="InvalidDataException"/> (fail closed:
 /// what cannot be inspected is not forwarded).
 /// </summary>
@@ -40,11 +41,6 @@ public sealed class SniffedTextBodyRedactor : IBodyRedactor
 
     private void Validate(ReadOnlySpan<byte> input, bool flush)
     {
-        if (input.IndexOf((byte)0) >= 0)
-        {
-            throw new InvalidDataException("An octet-stream body holds binary data; it cannot be inspected for redaction and is refused.");
-        }
-
         try
         {
             var needed = _validator.GetCharCount(input, flush);

@@ -5,13 +5,19 @@ namespace Gateway.Connectors.Redaction;
 
 /// <summary>
 /// Streaming redaction of a UTF-8 text body (chunked plain text, NDJSON, JSON too large to buffer):
-/// multi-byte characters split across chunks are decoded correctly, and only a bounded tail is held back.
+/// multi-byte characters split across chunks are decoded correctly, and only a bounded tail is held back. A body that
+/// is not text a pattern can be matched in (a NUL byte, a UTF-16/UTF-32 byte-order mark: <see cref="UnreadableText"/>)
+/// is refused with <see cref="InvalidDataException"/>, across chunk boundaries too.
 /// </summary>
 public sealed class Utf8TextBodyRedactor : IBodyRedactor
 {
     private readonly Decoder _decoder = new UTF8Encoding(false, throwOnInvalidBytes: false).GetDecoder();
     private readonly StreamingTextRedactor _redactor;
     private readonly StringBuilder _output = new();
+
+    // The body's first two bytes (fewer while fewer have come): where a UTF-16 byte-order mark would stand.
+    private readonly byte[] _start = new byte[2];
+    private int _startLength;
     private char[] _chars = new char[4096];
 
     public Utf8TextBodyRedactor(RedactionCounts? counts = null)
@@ -26,6 +32,10 @@ public sealed class Utf8TextBodyRedactor : IBodyRedactor
     /// <inheritdoc/>
     public void Write(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
     {
+        var taken = Math.Min(_start.Length - _startLength, input.Length);
+        input[..taken].CopyTo(_start.AsSpan(_startLength));
+        _startLength += taken;
+        UnreadableText.Refuse(input, _start.AsSpan(0, _startLength));
         var needed = _decoder.GetCharCount(input, flush: false);
         if (needed > _chars.Length)
         {

@@ -20,9 +20,10 @@ namespace Gateway.Proxy.Forward;
 /// (<see cref="ConnectorResultReader"/>; the route's value), added as the <see cref="UpstreamResponse"/>; nothing of the
 /// upstream's response (headers included) is passed on as such. A read of a workspace store keeps only the items the
 /// reader may receive (<see cref="WorkspaceItemClearance"/>, <see cref="WorkspacePack"/>): a pack that is too large or not
-/// a pack is refused, never passed unchecked. A writeback the store did not take (not 2xx) is refused: the item is not
-/// confirmed written. An MCP server's event stream on <c>/mcp</c> is relayed as it comes (<see cref="McpProgressRelay"/>,
-/// given the <see cref="McpServerRequests"/> it keeps the server's requests to the client in, and the
+/// a pack is refused, never passed unchecked, and an answer redaction cannot read (<see cref="ConnectorResultReader"/> refuses
+/// it: an unreadable charset, UTF-16 or UTF-32 text, a NUL byte) likewise, 502 <c>upstream_unavailable</c>. A writeback the
+/// store did not take (not 2xx) is refused: the item is not confirmed written. An MCP server's event stream on <c>/mcp</c>
+/// is relayed as it comes (<see cref="McpProgressRelay"/>, given the <see cref="McpServerRequests"/> it keeps the server's requests to the client in, and the
 /// <see cref="McpAnswerRelay"/> that answers the others, when the route was built), and
 /// a remote agent's event stream on <c>/a2a/{connector}</c> likewise, event by event (<see cref="A2aStreamRelay"/>).
 /// The Respond stage records the outcome and answers with the decision and the result.
@@ -165,10 +166,10 @@ internal sealed class GovernedResultTransform : ResponseTransform
             bytes = bytes[..Utf8Boundary.LastCompleteLength(bytes)];
         }
 
-        feature.Add(new UpstreamResponse(status)
+        ConnectorResult result;
+        try
         {
-            Withheld = pack?.Withheld,
-            Result = ConnectorResultReader.Read(
+            result = ConnectorResultReader.Read(
                 Shape,
                 status,
                 proxyResponse.Content.Headers.ContentType?.ToString(),
@@ -176,8 +177,15 @@ internal sealed class GovernedResultTransform : ResponseTransform
                 plan.Envelope?.JsonRpcId,
                 truncated: more,
                 plan.Redactions,
-                requested),
-        });
+                requested);
+        }
+        catch (InvalidDataException)
+        {
+            feature.Add(new UpstreamResponse(status) { Refusal = UpstreamResponse.Uninspectable });
+            return;
+        }
+
+        feature.Add(new UpstreamResponse(status) { Withheld = pack?.Withheld, Result = result });
     }
 
     /// <summary>A workspace store's answer that is not a pack: its items cannot be checked, so none of it is passed on.</summary>

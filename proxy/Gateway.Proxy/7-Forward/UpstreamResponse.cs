@@ -10,7 +10,7 @@ namespace Gateway.Proxy.Forward;
 /// The forward stage's record, added by the route's response transform once the upstream has
 /// answered: its status, and either the redacted result (native routes), the streams the answer is
 /// passing through (provider route; completed by the Respond stage), or the refusal when the answer
-/// cannot be passed on (too large, undecodable, an unreadable tools/list) — nothing of it was sent.
+/// cannot be passed on (too large, undecodable, not text redaction can read, an unreadable tools/list) — nothing of it was sent.
 /// </summary>
 /// <param name="Status">The status the upstream answered with.</param>
 internal sealed record UpstreamResponse(int Status)
@@ -41,6 +41,13 @@ internal sealed record UpstreamResponse(int Status)
     /// aborted), or null while it stayed within it.
     /// </summary>
     public Refusal? LimitCrossed => SizeLimit is { Exceeded: true } limit ? TooLarge(limit.Limit) : null;
+
+    /// <summary>
+    /// The refusal for an answer redaction cannot read (a charset other than UTF-8's kin, UTF-16 or UTF-32 text, a NUL byte),
+    /// found before anything of it was sent.
+    /// </summary>
+    public static readonly Refusal Uninspectable = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+        "The upstream's answer is not text the gateway can inspect for redaction (a charset other than UTF-8 or one that spells ASCII as UTF-8 does, UTF-16 or UTF-32 text, a NUL byte); nothing of it was passed on.");
 
     /// <summary>The refusal for an answer beyond the connector's <c>max_response_bytes</c>.</summary>
     public static Refusal TooLarge(long maxResponseBytes) =>

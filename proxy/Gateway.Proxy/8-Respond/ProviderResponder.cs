@@ -12,7 +12,8 @@ namespace Gateway.Proxy.Respond;
 /// <summary>
 /// Respond for the provider route: the upstream's response has streamed to the client as it came; it is flushed, counted
 /// and recorded, the incidents of the pinned tools its answer hid for drift opened, and what could not be passed on refused
-/// (before the response started, a clear refusal; after, the connection is aborted, never a cut body taken for whole).
+/// (before the response started, a clear refusal; after, the connection is aborted, never a cut body taken for whole): a
+/// body the redactor refuses only at its end (JSON read whole that is not text it can read) is refused like the others.
 /// </summary>
 internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pins) : GovernedResponder(outcomes)
 {
@@ -20,12 +21,21 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
     {
         var plan = feature.Get<ForwardPlan>();
         var response = feature.Find<UpstreamResponse>();
+        Refusal? unreadable = null;
         if (response is { Stream: { } stream, Refusal: null } && response.SizeLimit?.Exceeded != true)
         {
-            await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (InvalidDataException)
+            {
+                // What the redactor held until the end (a JSON body read whole) is not text it can read: refused, not sent.
+                unreadable = UpstreamResponse.Uninspectable;
+            }
         }
 
-        var refusal = response?.Refusal ?? response?.LimitCrossed ?? OutcomeRecorder.ForwardingFailure(context);
+        var refusal = response?.Refusal ?? response?.LimitCrossed ?? unreadable ?? OutcomeRecorder.ForwardingFailure(context);
         foreach (var (tool, pin) in plan.McpToolDrifts?.Seen() ?? [])
         {
             // Hidden from the answer by the transform; its incident is opened here, after the answer (never cancelled by it).

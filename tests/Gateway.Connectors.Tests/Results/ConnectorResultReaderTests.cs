@@ -44,6 +44,30 @@ public sealed class ConnectorResultReaderTests
         Assert.Equal(1, _counts.Total);
     }
 
+    [Theory]
+    [InlineData(ConnectorKind.Http, "text/xml; charset=utf-16", true)]
+    [InlineData(ConnectorKind.Http, "application/json; charset=UTF-16LE", false)]
+    [InlineData(ConnectorKind.Http, "application/json", false)]
+    [InlineData(ConnectorKind.Http, "text/plain", true)]
+    [InlineData(ConnectorKind.Context, null, false)]
+    [InlineData(ConnectorKind.Webhook, "application/octet-stream", true)]
+    public void Utf16Text_CharsetDeclaredOrNot_RefusedNotReturned(ConnectorKind kind, string? contentType, bool byteOrderMark)
+    {
+        var text = Encoding.Unicode.GetBytes("Authorization: " + Samples.Bearer + ", contact jane@example.com");
+        var body = byteOrderMark ? [.. Encoding.Unicode.GetPreamble(), .. text] : text;
+
+        Assert.Throws<InvalidDataException>(() => ConnectorResultReader.Read(kind, 200, contentType, body, null, truncated: false, _counts));
+        Assert.Equal(0, _counts.Total);
+    }
+
+    [Fact]
+    public void DeclaredUnreadableCharset_EmptyBody_IsNull()
+    {
+        var result = ConnectorResultReader.Read(ConnectorKind.Http, 204, "application/json; charset=utf-16", [], null, truncated: false, _counts);
+
+        Assert.Equal("null", Encoding.UTF8.GetString(result.Json.Span));
+    }
+
     [Fact]
     public void PlainText_RedactedAsJsonString_EmptyBodyNull()
     {

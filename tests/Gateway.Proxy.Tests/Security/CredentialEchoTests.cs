@@ -15,7 +15,8 @@ namespace Gateway.Proxy.Tests.Security;
 /// without the <c>Bearer </c> prefix, JSON-escaped, percent-encoded, split across the events of a stream, in a response
 /// header. Whatever the route (the governed invoke-tool, the transparent provider route, the model route, streamed or
 /// not, an A2A reply or its event stream), the agent never receives it in any spelling, and the audit record counts the
-/// echo as a <c>credential</c> redaction.
+/// echo as a <c>credential</c> redaction. An answer in UTF-16 (its charset declared or not), which no pattern can be matched
+/// in, is refused on the governed and the provider route alike.
 /// </summary>
 public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixture>
 {
@@ -71,6 +72,41 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
     }
 
     [Theory]
+    [InlineData("utf16-xml")]
+    [InlineData("utf16-json")]
+    [InlineData("utf16-as-utf8")]
+    public async Task InvokeTool_UpstreamReflectsTheCredentialAsUtf16_IsRefusedAndNothingOfItReturned(string mode)
+    {
+        using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", $$$"""{"tool":"echo","args":{"mode":"{{{mode}}}"}}""");
+        var body = await response.Content.ReadAsStringAsync();
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "upstream_unavailable");
+        CredentialEcho.AssertAbsent(Secret, Narrowed(body));
+    }
+
+    [Theory]
+    [InlineData("utf16-xml", true)]
+    [InlineData("utf16-json", false)]
+    [InlineData("utf16-as-utf8", true)]
+    public async Task Providers_UpstreamReflectsTheCredentialAsUtf16_IsRefusedAndNothingOfItReturned(string mode, bool aborted)
+    {
+        // Refused where the redactor sees it: text as it streams (the answer has begun: the connection is ended), JSON read
+        // whole at its end (nothing sent yet: 502).
+        using var request = Gw.Agent.Create(HttpMethod.Get, "/providers/echo/" + mode);
+        if (aborted)
+        {
+            await Assert.ThrowsAsync<HttpRequestException>(async () => (await Gw.Agent.SendAsync(request)).Dispose());
+            return;
+        }
+
+        using var response = await Gw.Agent.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "upstream_unavailable");
+        CredentialEcho.AssertAbsent(Secret, Narrowed(body));
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task ModelRoute_ModelReflectsTheCredential_AnswerHoldsNoSpellingOfIt(bool stream)
@@ -102,6 +138,9 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
         CredentialEcho.AssertAbsent(Secret, body);
         Assert.Contains("Bearer " + Secret, _fixture.Agent.Authorizations);
     }
+
+    // UTF-16 text as an agent that drops its NULs (raw or JSON-escaped) would read it.
+    private static string Narrowed(string body) => body.Replace("\0", string.Empty, StringComparison.Ordinal).Replace("\\u0000", string.Empty, StringComparison.Ordinal);
 
     /// <summary>The gateway with the reflecting upstream's three connectors, the demo agent allowed them.</summary>
     public sealed class Fixture : IAsyncLifetime
@@ -155,6 +194,22 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
                 {
                     case "text":
                         await context.Response.WriteAsync(string.Join('\n', CredentialEcho.Spellings(bare).Select(s => "you sent " + s)) + "\nstill here\n");
+                        return;
+                    case "utf16-xml":
+                        // What a .NET XmlWriter over UTF-16 writes: a byte-order mark, the charset declared.
+                        context.Response.ContentType = "text/xml; charset=utf-16";
+                        await context.Response.Body.WriteAsync(Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes(
+                            "<echo><authorization>" + context.Request.Headers.Authorization + "</authorization><note>still here</note></echo>")).ToArray());
+                        return;
+                    case "utf16-as-utf8":
+                        // UTF-16 (with its byte-order mark) under a charset it is not.
+                        context.Response.ContentType = "text/plain; charset=utf-8";
+                        await context.Response.Body.WriteAsync(Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("you sent " + context.Request.Headers.Authorization)).ToArray());
+                        return;
+                    case "utf16-json":
+                        // JSON with no charset declared, its bytes UTF-16 with no byte-order mark.
+                        context.Response.ContentType = "application/json";
+                        await context.Response.Body.WriteAsync(Encoding.Unicode.GetBytes(JsonSerializer.Serialize(new { authorization = context.Request.Headers.Authorization.ToString(), bare })));
                         return;
                     case "sse":
                         // The credential split across events, as text data and inside a streamed JSON member.
