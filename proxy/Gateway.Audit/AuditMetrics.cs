@@ -14,6 +14,9 @@ public sealed class AuditMetrics
     /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: an entry's wait from enqueue until its group starts sealing.</summary>
     public const string PhaseQueued = "queued";
 
+    /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: an answered request's outcome's wait until its group starts sealing (its linger).</summary>
+    public const string PhaseLingered = "lingered";
+
     /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: sealing the entry's group.</summary>
     public const string PhaseSeal = "seal";
 
@@ -43,7 +46,7 @@ public sealed class AuditMetrics
         _auditAppendPhase = meter.CreateHistogram(
             "gateway.audit.append.phase",
             "s",
-            "Each audit record's time in one phase of its append (tag phase): queued (from enqueue until its group starts sealing), seal (sealing its group), write (its group's store call).",
+            "Each audit record's time in one phase of its append (tag phase): queued (from enqueue until its group starts sealing), lingered (the same for an answered request's outcome, which waits for the chain's next append), seal (sealing its group), write (its group's store call).",
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AppendPhaseBuckets });
         _witnessPushes = meter.CreateCounter<long>("gateway.evidence.witness_pushes", "{checkpoint}", "Checkpoint pushes to the witness by outcome (delivered, retried, dropped).");
@@ -77,7 +80,7 @@ public sealed class AuditMetrics
     internal void AuditConflict(string tenant, string replica) =>
         _auditConflicts.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("replica", replica));
 
-    /// <summary>One entry's time in one phase of its append (<see cref="PhaseQueued"/>, <see cref="PhaseSeal"/>, <see cref="PhaseWrite"/>).</summary>
+    /// <summary>One entry's time in one phase of its append (<see cref="PhaseQueued"/>, <see cref="PhaseLingered"/>, <see cref="PhaseSeal"/>, <see cref="PhaseWrite"/>).</summary>
     internal void AuditAppendPhase(string phase, TimeSpan elapsed) =>
         _auditAppendPhase.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("phase", phase));
 

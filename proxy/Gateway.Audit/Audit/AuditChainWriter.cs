@@ -19,7 +19,8 @@ namespace Gateway.Audit;
 /// explanation this writer has not stored yet, and the writer remembers (up to <see cref="MaxRememberedDigests"/>)
 /// the digests its acknowledged groups stored, forgetting them all after any failed or conflicted group (the store
 /// keeps the first copy of a digest, so sending one again is harmless). Each entry's time is measured by phase
-/// (<c>gateway.audit.append.phase</c>): queued until its group starts sealing, sealing its group, its group's store call.
+/// (<c>gateway.audit.append.phase</c>): queued (lingered, for an outcome) until its group starts sealing, sealing its
+/// group, its group's store call.
 /// Once a group is sealed, the receipts its appends asked for (claims made of each sealed record and the entry's request
 /// id alone: <see cref="ReceiptClaims"/>) are signed together, with one signature (<see cref="ReceiptBatch"/>), and the
 /// batch (signed root, iat, members as seq and request id: <see cref="AuditReceiptBatch"/>) goes into the group's one
@@ -233,7 +234,7 @@ internal sealed partial class AuditChainWriter
             var started = _time.GetTimestamp();
             foreach (var pending in group.Pendings)
             {
-                _metrics.AuditAppendPhase(AuditMetrics.PhaseQueued, _time.GetElapsedTime(pending.Enqueued, started));
+                _metrics.AuditAppendPhase(pending.Lingers ? AuditMetrics.PhaseLingered : AuditMetrics.PhaseQueued, _time.GetElapsedTime(pending.Enqueued, started));
             }
 
             ValueTask<bool> call;
