@@ -64,7 +64,7 @@ internal static class ConsoleApprovalPages
 
         body.Append(view.A2a?.Section()).Append("<h2>Arguments</h2>").Append(ConsoleApprovalSections.ArgumentsTable(request, view.Key))
             .Append("<h2>Why it was held</h2>").Append(ConsoleApprovalSections.Why(request.Explanation))
-            .Append("<h2>The run up to this request</h2>").Append(await ConsoleApprovalSections.TimelineAsync(tenant, view, journal, context.RequestAborted))
+            .Append("<h2>The run up to this request</h2>").Append(await ConsoleApprovalSections.TimelineAsync(tenant, view, journal, session!.HasAny(ConsoleRoles.Readers), context.RequestAborted))
             .Append("<h2>Decisions so far</h2>").Append(await ConsoleApprovalSections.HistoryAsync(tenant, request, journal, context.RequestAborted))
             .Append("<dl class=\"facts\"><dt>Action</dt><dd><code>").Append(E(request.Tool)).Append("</code></dd><dt>Who may approve</dt><dd>").Append(E(string.Join(", ", request.Approvers)))
             .Append("</dd><dt>Approved by</dt><dd>").Append(request.Approvals.Count > 0 ? E(string.Join(", ", request.Approvals)) : "nobody yet")

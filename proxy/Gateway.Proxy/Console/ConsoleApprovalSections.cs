@@ -137,8 +137,11 @@ internal static class ConsoleApprovalSections
         return html.ToString();
     }
 
-    /// <summary>The run's records in the journal up to the request (its start, the actions before, this decision).</summary>
-    public static async Task<string> TimelineAsync(string tenant, ConsoleApprovalView view, AuditJournal journal, CancellationToken cancellationToken)
+    /// <summary>
+    /// The run's records in the journal up to the request (its start, the actions before, this decision): each whole for a
+    /// viewer who reads the journal (<paramref name="wholeRecords"/>), else one line each (time, agent, action, decision).
+    /// </summary>
+    public static async Task<string> TimelineAsync(string tenant, ConsoleApprovalView view, AuditJournal journal, bool wholeRecords, CancellationToken cancellationToken)
     {
         if (view.Run is not { } run)
         {
@@ -154,7 +157,7 @@ internal static class ConsoleApprovalSections
         var html = new StringBuilder("<ol id=\"timeline\">");
         foreach (var record in page.Records)
         {
-            html.Append(AuditRecord(record));
+            html.Append(AuditRecord(record, wholeRecords));
         }
 
         return html.Append("</ol>").ToString();

@@ -61,9 +61,9 @@ internal static class ConsoleHtml
     /// <summary>
     /// One audit record as a list item: time, agent (and the person it acted for, with their upstream account where the
     /// connector used their own), tool or run event (or a remote agent's task, with its state in place of the decision:
-    /// docs/a2a.md), decision; the whole record unfolds (a keyboard-reachable <c>details</c>).
+    /// docs/a2a.md), decision; the whole record unfolds (a keyboard-reachable <c>details</c>) when <paramref name="whole"/>.
     /// </summary>
-    public static string AuditRecord(JsonElement record)
+    public static string AuditRecord(JsonElement record, bool whole = true)
     {
         string Text(string name) => record.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v.ToString() : string.Empty;
         var task = record.TryGetProperty("a2a_task", out var t) && t.ValueKind == JsonValueKind.Object ? t : default;
@@ -75,8 +75,8 @@ internal static class ConsoleHtml
         var person = Text("person") is { Length: > 0 } subject
             ? " for " + E(subject) + (Text("upstream_account") is { Length: > 0 } upstream ? " (upstream account " + E(upstream) + ")" : string.Empty)
             : string.Empty;
-        return "<li><details><summary>" + RecordTime(Text("time")) + " · " + E(Text("agent")) + person + " · " + E(what) + " · <strong>" + E(decision)
-            + "</strong></summary>" + Json(record) + "</details></li>";
+        var line = RecordTime(Text("time")) + " · " + E(Text("agent")) + person + " · " + E(what) + " · <strong>" + E(decision) + "</strong>";
+        return whole ? "<li><details><summary>" + line + "</summary>" + Json(record) + "</details></li>" : "<li>" + line + "</li>";
     }
 
     /// <summary>A whole page: the navigation for the session's roles, the sign-out form, the body.</summary>
