@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Connectors.Mcp;
+using Gateway.Oversight.Agents;
 using Gateway.Oversight.Delegations;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
@@ -13,8 +14,9 @@ namespace Gateway.Proxy.Mcp;
 /// with that server subscribes once per resource, however many client sessions subscribe, and each
 /// <c>notifications/resources/updated</c> it sends is passed, under the <c>/mcp</c> URI, to the subscribed sessions whose
 /// caller may still use the server under the policy in force at that moment: an agent by its permissions, a delegated
-/// child by its agent's and its grant's, and only while the child is live (its grant, and every grant above it, neither
-/// revoked nor expired: read from the shared store, a failure to read it ending the subscription). The last subscriber
+/// child by its agent's and its grant's, and only while no kill switch stops the caller (its tenant or agent suspended, its
+/// secret revoked; a child's registered agent likewise) and a child is live (its grant, and every grant above it, neither
+/// revoked nor expired): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
 /// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica.
 /// </summary>
 internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
@@ -23,13 +25,15 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     private readonly McpServerToolLists _servers;
     private readonly PolicyProvider _policy;
     private readonly DelegationStore _delegations;
+    private readonly AgentStatusService _agents;
     private readonly ILogger<McpResourceSubscriptions> _logger;
 
-    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, DelegationStore delegations, ILogger<McpResourceSubscriptions> logger)
+    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, DelegationStore delegations, AgentStatusService agents, ILogger<McpResourceSubscriptions> logger)
     {
         _servers = servers;
         _policy = policy;
         _delegations = delegations;
+        _agents = agents;
         _logger = logger;
     }
 
@@ -119,7 +123,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
         {
             if (tenant is null || !subscriber.Caller.MayUse(tenant, key.Server) || !await IsLiveAsync(key.Tenant, subscriber.Caller, cancellationToken).ConfigureAwait(false))
             {
-                // The caller may no longer use the server (or, a child, is no more): its session hears nothing more of it.
+                // The caller may no longer use the server (a kill switch stops it, or a child is no more): its session hears nothing more of it.
                 upstream.Subscribers.TryRemove(sessionId, out _);
                 continue;
             }
@@ -143,24 +147,37 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
         }
     }
 
-    /// <summary>True for an agent; for a delegated child, while its record is live in the shared store (fail closed: false when it cannot be read).</summary>
+    /// <summary>
+    /// True while no kill switch stops the caller: its tenant and its agent neither suspended nor (the agent) its secret
+    /// revoked, and a delegated child's record live in the shared store with its registered agent's switches off too. Fail
+    /// closed: false when they cannot be read.
+    /// </summary>
     private async ValueTask<bool> IsLiveAsync(string tenant, McpCaller caller, CancellationToken cancellationToken)
     {
-        if (caller.Grant is null)
-        {
-            return true;
-        }
-
         try
         {
-            return await _delegations.FindLiveAsync(tenant, caller.Agent, cancellationToken).ConfigureAwait(false) is not null;
+            if (await _agents.IsTenantSuspendedAsync(tenant, cancellationToken).ConfigureAwait(false) || await IsStoppedAsync(tenant, caller.Agent, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            if (caller.Grant is null)
+            {
+                return true;
+            }
+
+            return await _delegations.FindLiveAsync(tenant, caller.Agent, cancellationToken).ConfigureAwait(false) is { Chain: [var registered, ..] }
+                && !await IsStoppedAsync(tenant, registered.Id, cancellationToken).ConfigureAwait(false);
         }
         catch (Gateway.Store.StateStoreUnavailableException ex)
         {
-            LogChildUnchecked(_logger, caller.Agent, tenant, ex.GetType().Name);
+            LogUnchecked(_logger, caller.Agent, tenant, ex.GetType().Name);
             return false;
         }
     }
+
+    private async ValueTask<bool> IsStoppedAsync(string tenant, string agent, CancellationToken cancellationToken) =>
+        await _agents.GetAsync(tenant, agent, cancellationToken).ConfigureAwait(false) is { Suspended: true } or { SecretRevoked: true };
 
     private async ValueTask ReleaseIfUnusedAsync((string Tenant, string Server, string Uri) key, Upstream upstream)
     {
@@ -196,8 +213,8 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     [LoggerMessage(EventId = 4331, Level = LogLevel.Information, Message = "Unsubscribing from a resource of MCP server {Server} (tenant {Tenant}) failed: {Error}")]
     private static partial void LogUnsubscribeFailed(ILogger logger, string server, string tenant, string error);
 
-    [LoggerMessage(EventId = 4332, Level = LogLevel.Warning, Message = "The subscription of delegated child {Child} (tenant {Tenant}) ended: whether it is live could not be read ({Error})")]
-    private static partial void LogChildUnchecked(ILogger logger, string child, string tenant, string error);
+    [LoggerMessage(EventId = 4332, Level = LogLevel.Warning, Message = "The resource subscription of agent {Agent} (tenant {Tenant}) ended: whether a kill switch stops it could not be read ({Error})")]
+    private static partial void LogUnchecked(ILogger logger, string agent, string tenant, string error);
 
     private sealed record Subscriber(McpCaller Caller, string ClientUri, McpServer Session);
 

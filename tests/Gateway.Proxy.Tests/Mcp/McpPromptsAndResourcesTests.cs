@@ -193,6 +193,34 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
         Assert.False(updates.Reader.TryRead(out _));
     }
 
+    [Theory]
+    [InlineData("agents/demo-agent/suspend")]
+    [InlineData("agents/demo-agent/revoke-secret")]
+    [InlineData("suspend")]
+    public async Task Subscribe_AgentAKillSwitchThenStops_HearsNoUpdateAfterIt(string killSwitch)
+    {
+        const string Uri = "gamut-mcp://notes/note%3A%2F%2Fq3-plan";
+        await using var client = await _mcp.ConnectAsync("2025-11-25");
+        var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        // Not disposed: once the switch is on, the agent's unsubscribe is refused like its every request.
+        _ = await client.SubscribeToResourceAsync(Uri, (updated, _) => updates.Writer.WriteAsync(updated.Uri));
+        await _mcp.Notes.UpdatedAsync("note://q3-plan");
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            Assert.Equal(Uri, await updates.Reader.ReadAsync(wait.Token));
+        }
+
+        using (var thrown = await _mcp.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/" + killSwitch, content: null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, thrown.StatusCode);
+        }
+
+        // The next update finds the switch on: the session hears nothing, and with no subscriber left the server is unsubscribed.
+        await _mcp.Notes.UpdatedAsync("note://q3-plan");
+        await WaitForAsync(() => _mcp.Notes.Unsubscribed.Contains("note://q3-plan"));
+        Assert.False(updates.Reader.TryRead(out _));
+    }
+
     [Fact]
     public async Task Subscribe_DelegatedChildWhoseGrantLacksTheServer_IsRefused()
     {
