@@ -322,6 +322,8 @@ public sealed class RedactionTests
     [InlineData("application/x-ndjson", false)]
     [InlineData("application/octet-stream", false)]
     [InlineData(null, true)]
+    [InlineData("text/event-stream", true)]
+    [InlineData("text/event-stream", false)]
     public void BodyRedactors_Utf16TextWithNoCharsetDeclared_RefusesTheBody(string? contentType, bool byteOrderMark)
     {
         var text = Encoding.Unicode.GetBytes("Authorization: " + Samples.Bearer + ", contact " + Samples.Email);
@@ -335,6 +337,7 @@ public sealed class RedactionTests
     [Theory]
     [InlineData("text/plain")]
     [InlineData("application/json")]
+    [InlineData("text/event-stream")]
     public void BodyRedactors_Utf16ByteOrderMarkAlone_RefusesTheBody(string contentType)
     {
         Assert.Throws<InvalidDataException>(() => RunChunks(BodyRedactors.For(contentType), [0xFF], [0xFE, (byte)'h', (byte)'i']));

@@ -15,8 +15,8 @@ namespace Gateway.Connectors.Redaction;
 /// stream (a model's tokens, an HTTP connector's text) but an MCP server's: there each event is one whole JSON-RPC
 /// message, and a server-to-client request waits for the client's answer before anything else is sent, so each
 /// event is redacted whole and written at once. JSON data is read and
-/// written on its UTF-8 bytes (<see cref="SseJsonData"/>). Events larger than the limit fail the stream
-/// (fail closed) with <see cref="InvalidDataException"/>.
+/// written on its UTF-8 bytes (<see cref="SseJsonData"/>). Events larger than the limit, and a stream that is not text a
+/// pattern can be matched in (<see cref="UnreadableText"/>), fail the stream (fail closed) with <see cref="InvalidDataException"/>.
 /// </summary>
 public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
 {
@@ -25,6 +25,7 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     private readonly SseJsonData _json;
     private readonly List<HeldEvent> _released = [];
     private ArrayBufferWriter<byte>? _replacedData;
+    private bool _started;
 
     /// <param name="counts">Where the redactions are counted.</param>
     /// <param name="maxEventBytes">The largest event; a larger one fails the stream.</param>
@@ -47,6 +48,14 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     /// <inheritdoc/>
     protected override void WriteEvent(in SseEvent sseEvent, IBufferWriter<byte> output)
     {
+        // Text no pattern can be matched in (UTF-16 or UTF-32: a NUL byte, a byte-order mark first) is refused, as every body read as text is.
+        for (var i = 0; i < sseEvent.LineCount; i++)
+        {
+            var line = sseEvent.Line(i);
+            UnreadableText.Refuse(line, _started ? default : line);
+            _started = true;
+        }
+
         _holdback.Add(Parse(sseEvent), _released);
         if (!_holdSplitValues)
         {
