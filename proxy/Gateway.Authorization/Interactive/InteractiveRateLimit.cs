@@ -12,8 +12,8 @@ namespace Gateway.Authorization.Interactive;
 /// <summary>
 /// Rate limits on the endpoints anyone may call before signing in, per client address (the connection's, after the
 /// trusted proxies' forwarding; an IPv6 client's /64): <c>GET /oauth/authorize</c> (each keeps a pending request in the store) and
-/// <c>POST /oauth/register</c> (each keeps a client for 30 days). A fixed one-minute window counted in the state store,
-/// so every replica counts the same; over the limit, 429 <c>temporarily_unavailable</c> with <c>Retry-After</c> (the
+/// <c>POST /oauth/register</c> (each keeps a client for 30 days). A fixed one-minute window counted in the state store on
+/// its clock, so every replica counts the same whatever its own clock says; over the limit, 429 <c>temporarily_unavailable</c> with <c>Retry-After</c> (the
 /// window's end); the store unreachable, 503 <c>temporarily_unavailable</c>: fail closed, nothing kept.
 /// </summary>
 public sealed partial class InteractiveRateLimit
@@ -24,14 +24,12 @@ public sealed partial class InteractiveRateLimit
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     private readonly IStateStore _store;
-    private readonly TimeProvider _time;
     private readonly AccessTokenOptions _options;
     private readonly ILogger<InteractiveRateLimit> _logger;
 
-    public InteractiveRateLimit(IStateStore store, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<InteractiveRateLimit> logger)
+    public InteractiveRateLimit(IStateStore store, IOptions<AccessTokenOptions> options, ILogger<InteractiveRateLimit> logger)
     {
         _store = store;
-        _time = time;
         _options = options.Value;
         _logger = logger;
     }
@@ -40,27 +38,26 @@ public sealed partial class InteractiveRateLimit
     public async ValueTask<IResult?> RefuseAsync(HttpContext context, string endpoint)
     {
         var limit = endpoint == Register ? _options.RegistrationsPerMinute : _options.AuthorizationsPerMinute;
-        var now = _time.GetUtcNow();
-        var window = now.ToUnixTimeSeconds() / (long)Window.TotalSeconds;
         var address = Counted(context.Connection.RemoteIpAddress);
-        var key = "oauth:rate:" + endpoint + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(address))) + ":" + window.ToString(CultureInfo.InvariantCulture);
-        long count;
+        var key = "oauth:rate:" + endpoint + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(address)));
+        BudgetOutcome counted;
         try
         {
-            count = await _store.IncrementAsync(key, 1, Window + Window, context.RequestAborted).ConfigureAwait(false);
+            // The window is the store's (its clock, one for every replica), as an agent's rate limits are.
+            counted = await _store.TryReserveAsync(key, 1, limit, Window, context.RequestAborted).ConfigureAwait(false);
         }
         catch (StateStoreUnavailableException)
         {
             return Refused(context, StatusCodes.Status503ServiceUnavailable, 1, "The state store cannot be reached; try again.");
         }
 
-        if (count <= limit)
+        if (counted.Reserved)
         {
             return null;
         }
 
         LogLimited(_logger, endpoint, limit);
-        var retry = (long)Math.Ceiling(((window + 1) * (long)Window.TotalSeconds) - (now.ToUnixTimeMilliseconds() / 1000.0));
+        var retry = (long)Math.Ceiling(counted.ResetsIn.TotalSeconds);
         return Refused(context, StatusCodes.Status429TooManyRequests, Math.Max(1, retry),
             $"Too many requests from this address ({limit} a minute); try again after Retry-After seconds.");
     }
