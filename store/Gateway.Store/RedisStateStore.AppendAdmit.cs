@@ -14,8 +14,8 @@ public sealed partial class RedisStateStore
     /// log key's hash tag (one Redis Cluster slot; the gateway's keys all carry <c>{tenant}</c>) and its budget, when
     /// asked, rides too (<see cref="RedisStoreOptions.BatchBudgets"/> on, the same tag). Each other admission is admitted
     /// with <see cref="AdmitAsync"/> right after the append succeeded, in order, never cancelled (the append it follows is
-    /// made), each other settle with <see cref="SettleAsync"/> before them. A script that did not append settled and
-    /// admitted nothing.
+    /// made), each other settle with <see cref="SettleAsync"/> before them (one that fails leaves its reservation standing).
+    /// A script that did not append settled and admitted nothing.
     /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default)
@@ -89,7 +89,15 @@ public sealed partial class RedisStateStore
         AdmissionOutcome[] rode = riding.Count == 0 ? [] : ToAdmissions(operation, text[2..], riding);
         foreach (var settle in apart ?? [])
         {
-            await SettleAsync(settle.Key, settle.Reserved, settle.Actual, settle.Window, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await SettleAsync(settle.Key, settle.Reserved, settle.Actual, settle.Window, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (StateStoreUnavailableException)
+            {
+                // The append is made: a settle that fails here leaves its reservation standing (counted as spent, as a settle
+                // that fails alone does; the error is counted against its operation), never the group failed after the fact.
+            }
         }
 
         var outcomes = new AdmissionOutcome[admissions.Count];
