@@ -125,6 +125,10 @@ public sealed class CredentialResolverTests : IDisposable
     [InlineData("env:GATEWAY_SERVICE_KEY")]
     [InlineData("env:Gateway__Store__Redis__Password")]
     [InlineData("env:ConnectionStrings__Records")]
+    [InlineData("env:Kestrel__Certificates__Default__Password")]
+    [InlineData("env:OTEL_EXPORTER_OTLP_HEADERS")]
+    [InlineData("env:ASPNETCORE_Kestrel__Certificates__Default__Password")]
+    [InlineData("env:DOTNET_gcServer")]
     public void Reference_EnvNamingTheGatewaysOwnKeysOrSettings_Rejected(string text)
     {
         Assert.False(CredentialReference.TryParse(text, out _, out var error));

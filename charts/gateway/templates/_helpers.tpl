@@ -209,6 +209,9 @@ app.kubernetes.io/part-of: gateway
 {{- if and $v.networkPolicy.enabled (or $v.ingress.enabled $v.httpRoute.enabled) (not (or $npIn.namespaceSelector $npIn.podSelector $npIn.from)) }}
 {{- fail "gateway: ingress.enabled or httpRoute.enabled sends traffic through a controller, which the NetworkPolicy (on by default: port 8080 from the release namespace only) would drop; name the controller's pods in networkPolicy.ingress.from (or namespaceSelector / podSelector), or set networkPolicy.enabled=false" }}
 {{- end }}
+{{- if and (or $v.ingress.enabled $v.httpRoute.enabled) (not (or $v.forwardedHeaders.knownNetworks $v.forwardedHeaders.knownProxies)) }}
+{{- fail "gateway: ingress.enabled or httpRoute.enabled puts a controller in front of the gateway, which then sees every client at the controller's address: the per-address limits (ten failed admin tokens a minute, the OAuth sign-up and authorization limits) would throttle every client together. Name the controller's pods in forwardedHeaders.knownNetworks (or its addresses in knownProxies): only those, never a range agents' pods are in" }}
+{{- end }}
 {{- if and $v.monitoring.serviceMonitor.enabled (not $v.metrics.enabled) (not $v.monitoring.serviceMonitor.selector) }}
 {{- fail "gateway: monitoring.serviceMonitor scrapes the gateway's metrics port, but metrics.enabled is false; enable metrics or set monitoring.serviceMonitor.selector to a collector Service" }}
 {{- end }}

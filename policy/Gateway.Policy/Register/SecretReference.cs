@@ -13,18 +13,23 @@ public sealed record SecretReference
     public string? ResolvedPath { get; init; }
 
     /// <summary>
-    /// The variables that hold the gateway's own keys (the data-encryption keys, the decision-signing and service keys) or
-    /// settings given as variables (<c>Gateway__…</c>, <c>ConnectionStrings__…</c>, which hold the store's and the
-    /// database's passwords): no <c>env:</c> reference of a bundle may name one.
+    /// The variables that hold the gateway's own keys (the data-encryption keys, the decision-signing and service keys):
+    /// no <c>env:</c> reference of a bundle may name one, nor one of <see cref="GatewaysOwnPrefixes"/>.
     /// </summary>
     public static IReadOnlyList<string> GatewaysOwnVariables { get; } =
         ["DATA_ENCRYPTION_KEY", "DATA_ENCRYPTION_KEYS_RETIRED", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"];
 
-    /// <summary>True when <paramref name="variable"/> is one of <see cref="GatewaysOwnVariables"/> or a setting of the gateway's.</summary>
+    /// <summary>
+    /// The beginnings of the variables that are the gateway's settings, its server's, its runtime's and its telemetry's:
+    /// <c>Gateway__…</c> and <c>ConnectionStrings__…</c> (the store's and the database's passwords), <c>Kestrel__…</c> (a
+    /// certificate's password), <c>ASPNETCORE_…</c>, <c>DOTNET_…</c> and <c>OTEL_…</c> (an exporter's headers: a collector's key).
+    /// </summary>
+    public static IReadOnlyList<string> GatewaysOwnPrefixes { get; } = ["Gateway__", "ConnectionStrings__", "Kestrel__", "ASPNETCORE_", "DOTNET_", "OTEL_"];
+
+    /// <summary>True when <paramref name="variable"/> is one of <see cref="GatewaysOwnVariables"/> or begins with one of <see cref="GatewaysOwnPrefixes"/>.</summary>
     public static bool IsGatewaysOwnVariable(string variable) =>
         GatewaysOwnVariables.Contains(variable, StringComparer.OrdinalIgnoreCase)
-        || variable.StartsWith("Gateway__", StringComparison.OrdinalIgnoreCase)
-        || variable.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase);
+        || GatewaysOwnPrefixes.Any(prefix => variable.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The reference as written in the bundle.</summary>
     public override string ToString() => Source switch
