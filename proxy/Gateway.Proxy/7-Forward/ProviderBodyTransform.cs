@@ -43,6 +43,12 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             return;
         }
 
+        if (status is >= 300 and < 400 && proxyResponse.Headers.Location is not null)
+        {
+            feature.Add(Refuse(context, status, UpstreamResponse.Redirected));
+            return;
+        }
+
         RedactCredentialEchoes(httpContext.Response.Headers, plan.Redactions);
         if (proxyResponse.Content.Headers.ContentLength is { } length && length > plan.MaxResponseBytes)
         {

@@ -106,6 +106,17 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
         CredentialEcho.AssertAbsent(Secret, Narrowed(body));
     }
 
+    [Fact]
+    public async Task Providers_UpstreamRedirects_IsRefusedWithNoLocation()
+    {
+        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Get, "/providers/echo/redirect"));
+        var body = await response.Content.ReadAsStringAsync();
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "upstream_unavailable");
+        Assert.Null(response.Headers.Location);
+        Assert.DoesNotContain("elsewhere.example", body, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -192,6 +203,11 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
                 context.Response.Headers.SetCookie = "upstream-session=" + bare + "; Path=/";
                 switch (mode)
                 {
+                    case "redirect":
+                        // Elsewhere, where a client following it would take the agent's request and its person token.
+                        context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+                        context.Response.Headers.Location = "https://elsewhere.example/take?k=" + bare;
+                        return;
                     case "text":
                         await context.Response.WriteAsync(string.Join('\n', CredentialEcho.Spellings(bare).Select(s => "you sent " + s)) + "\nstill here\n");
                         return;
