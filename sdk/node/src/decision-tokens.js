@@ -184,10 +184,12 @@ export class GatewayDecisionTokenVerifier {
    * `{status, reason, claims}` for the action the executor is about to carry out: `tool` in `tenant` (both required;
    * `intentDigest` when given). Act only when `status === 'live'`. With `consume: true` the token is used up: the
    * gateway answers live to one consuming call only, across its replicas, and `revoked`/`used` to every later one (a
-   * live answer is then neither taken from nor put in the cache). Rejects only when `signal` aborts; throws TypeError
-   * when the tenant or the tool is not named.
+   * live answer is then neither taken from nor put in the cache). Rejects only when `signal` aborts; rejects with a
+   * TypeError when the tenant or the tool is not named, or `consume` is not a boolean (`'true'` read from a setting would
+   * otherwise ask a plain verify and take its live answer as the token used up).
    */
   async verify(token, { tenant, tool, intentDigest, consume = false, signal } = {}) {
+    if (typeof consume !== 'boolean') throw new TypeError('consume is true or false.');
     const offline = this.#offline.verify(token, { tenant, tool, intentDigest });
     if (!offline.valid) {
       return Object.freeze({ status: offline.reason === 'expired' ? DecisionTokenStatus.EXPIRED : DecisionTokenStatus.INVALID, reason: offline.reason, claims: null });
@@ -195,7 +197,7 @@ export class GatewayDecisionTokenVerifier {
     const { claims } = offline;
     const cached = this.#answers.get(claims.tokenId);
     if (cached && this.#now() < cached.until && !(consume && cached.answer.status === DecisionTokenStatus.LIVE)) return cached.answer;
-    const answer = await this.#ask(token, claims, consume === true, signal);
+    const answer = await this.#ask(token, claims, consume, signal);
     if (!(consume && answer.status === DecisionTokenStatus.LIVE)) this.#remember(claims, answer);
     return answer;
   }

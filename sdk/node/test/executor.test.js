@@ -32,6 +32,15 @@ describe('GatewayDecisionTokenVerifier against the real gateway', () => {
     assert.ok(Number.isSafeInteger(c.tenantGeneration) && Number.isSafeInteger(c.agentGeneration));
   });
 
+  test('consume that is not a boolean is refused, never taken as a plain verify', async () => {
+    const token = (await evaluate('executor-consume')).decisionToken;
+    const v = await verifier();
+    await assert.rejects(v.verify(token, { tenant: 'demo', tool: TOOL, consume: 'true' }), TypeError);
+    await assert.rejects(v.verify(token, { tenant: 'demo', tool: TOOL, consume: 1 }), TypeError);
+    assert.equal((await v.consume(token, { tenant: 'demo', tool: TOOL })).status, 'live');
+    assert.notEqual((await v.consume(token, { tenant: 'demo', tool: TOOL })).status, 'live');
+  });
+
   test('a tampered token is invalid', async () => {
     const [version, part, mac] = (await evaluate('executor-2')).decisionToken.split('.');
     const renamed = Buffer.from(Buffer.from(part, 'base64url').toString().replace('"demo-agent"', '"rogue-agent"')).toString('base64url');
