@@ -403,7 +403,8 @@ export class GamutClient {
     headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
     const person = headers.get('x-gamut-person') ?? this.#person;
     const run = headers.get('x-gamut-run') ?? this.runId;
-    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.href, body, headers, person ?? undefined, run ?? undefined))) headers.set(name, value);
+    // @target-uri is what the gateway rebuilds from the request as sent: no fragment (HTTP never sends one), no user info.
+    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.origin + target, body, headers, person ?? undefined, run ?? undefined))) headers.set(name, value);
     const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
     return this.#config.fetch(url, {
       method: request.method,

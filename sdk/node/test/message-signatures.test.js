@@ -172,4 +172,22 @@ describe('key-agent against the real gateway', () => {
     const error = await rejection(hmac.evaluate('crm.read_contact', { id: '11' }), GamutAuthenticationError);
     assert.equal(error.code, 'signature_scheme_mismatch');
   });
+
+  test('gamut.fetch signs the target as sent: a #fragment is not part of @target-uri', async () => {
+    const key = keys['ed25519-demo'];
+    let sent;
+    const gamut = new GamutClient({
+      baseUrl: 'https://gw.example', tenant: 'demo', workspace: 'ws-demo', agentId: 'key-agent', privateKey: key.private_key_pem, keyId: key.key_id,
+      fetch: async (url, init) => { sent = { url, headers: init.headers }; return new Response('{}', { status: 200 }); },
+    });
+
+    await gamut.fetch('https://gw.example/providers/docs/mcp?x=1#section', { method: 'GET' });
+
+    const input = sent.headers.get('signature-input');
+    const [, created] = input.match(/;created=(\d+);/);
+    const [, nonce] = input.match(/;nonce="([^"]+)"/);
+    const base = signatureBase({ method: 'GET', targetUri: 'https://gw.example/providers/docs/mcp?x=1', contentDigest: sent.headers.get('content-digest'), tenant: 'demo',
+      workspace: 'ws-demo', agent: 'key-agent', created: Number(created), nonce, keyId: key.key_id, alg: key.alg });
+    assert.ok(verifies(key, base, Buffer.from(sent.headers.get('signature').slice('sig1=:'.length, -1), 'base64')));
+  });
 });

@@ -120,6 +120,17 @@ class SharedMessageSignatureVectorTests(unittest.TestCase):
                               tenant="demo", workspace="ws-demo", agent="key-agent", created=created, nonce=nonce, key_id=key["key_id"], alg=key["alg"])
         self.assertTrue(verifies(key, base, base64.b64decode(headers["Signature"][len("sig1=:"):-1])))
 
+    def test_a_fragment_is_not_part_of_the_target_uri(self):
+        key = KEYS["ed25519-demo"]
+        client = GamutClient(base_url="https://gw.example", tenant="demo", workspace="ws-demo", agent_id="key-agent",
+                             private_key=key["private_key_pem"], key_id=key["key_id"])
+        headers = client.signature_headers("GET", "/providers/docs/mcp?x=1", target_uri="https://gw.example/providers/docs/mcp?x=1#section")
+        created = int(headers["Signature-Input"].split(";created=")[1].split(";")[0])
+        nonce = headers["Signature-Input"].split('nonce="')[1].split('"')[0]
+        base = signature_base(method="GET", target_uri="https://gw.example/providers/docs/mcp?x=1", content_digest=headers["Content-Digest"],
+                              tenant="demo", workspace="ws-demo", agent="key-agent", created=created, nonce=nonce, key_id=key["key_id"], alg=key["alg"])
+        self.assertTrue(verifies(key, base, base64.b64decode(headers["Signature"][len("sig1=:"):-1])))
+
     def test_the_same_key_as_base64_pkcs8_der_signs_as_the_pem_does(self):
         key = KEYS["ed25519-demo"]
         self.assertEqual(AgentKey(key["private_key_pkcs8"]).sign(b"x"), AgentKey(key["private_key_pem"]).sign(b"x"))

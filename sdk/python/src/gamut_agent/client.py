@@ -224,9 +224,10 @@ class GamutClient(A2aCalls):
         run = run_id or _header(headers, RUN_HEADER) or self.run_id
         if c.agent_key is not None:
             parts = urllib.parse.urlsplit(c.base_url)
+            # @target-uri is what the gateway rebuilds from the request as sent: never a fragment (HTTP does not send one).
             return message_signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, agent_key=c.agent_key,
                                              key_id=c.key_id, method=method, body=body, person_token=person, run_id=run,
-                                             target_uri=target_uri or f"{parts.scheme}://{parts.netloc}{target}")
+                                             target_uri=(target_uri or f"{parts.scheme}://{parts.netloc}{target}").split("#", 1)[0])
         return signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, secret=c.secret,
                                  method=method, target=target, body=body, headers=headers, person_token=person, run_id=run)
 
