@@ -49,7 +49,6 @@ internal sealed record UpstreamResponse(int Status)
     public static readonly Refusal Uninspectable = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
         "The upstream's answer is not text the gateway can inspect for redaction (a charset other than UTF-8 or one that spells ASCII as UTF-8 does, UTF-16 or UTF-32 text, a NUL byte); nothing of it was passed on.");
 
-    /// <summary>The refusal for an answer beyond the connector's <c>max_response_bytes</c>.</summary>
     /// <summary>
     /// The refusal for an upstream's redirect on the provider route: followed, it would take the agent's request (its body,
     /// its person token) where the gateway governs nothing, or fetch what it never inspects.
@@ -57,6 +56,7 @@ internal sealed record UpstreamResponse(int Status)
     public static readonly Refusal Redirected = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
         "The upstream answered with a redirect, which the gateway does not pass on: following it would send the request where the gateway governs nothing, or fetch what it does not inspect.");
 
+    /// <summary>The refusal for an answer beyond the connector's <c>max_response_bytes</c>.</summary>
     public static Refusal TooLarge(long maxResponseBytes) =>
         new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge,
             $"The upstream's response exceeds the connector's limit of {maxResponseBytes} bytes (max_response_bytes).");
