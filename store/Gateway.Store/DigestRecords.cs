@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 
 namespace Gateway.Store;
 
@@ -38,8 +39,12 @@ internal sealed class DigestRecords
     private readonly Dictionary<long, List<int>> _slices = [];
     private readonly PriorityQueue<long, long> _sliceOrder = new();
 
-    // Open addressing with linear probing, at most half full: a record's position + 1 by its digest's low bits; 0 is empty.
+    // Open addressing with linear probing, at most half full: a record's position + 1 by its home (Home); 0 is empty.
     private int[] _slots = new int[MinimumSlots];
+
+    // The key of this table's slots: a digest is public (an agent chooses its nonces and knows its key's text), so its
+    // slot is a keyed mix of it, or an agent could pick nonces that share a slot and make every probe under the lock long.
+    private readonly ulong _slotKey = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong)));
     private int _used;
     private int _firstFree = -1;
 
@@ -209,7 +214,7 @@ internal sealed class DigestRecords
     private bool Find(UInt128 digest, out int slot)
     {
         var mask = _slots.Length - 1;
-        slot = (int)(ulong)digest & mask;
+        slot = Home(digest, mask);
         while (_slots[slot] is var held and not 0)
         {
             if (At(held - 1).Digest == digest)
@@ -221,6 +226,29 @@ internal sealed class DigestRecords
         }
 
         return false;
+    }
+
+    /// <summary>How many slots <see cref="Find"/> looks at for <paramref name="digest"/> (the length of its probe).</summary>
+    internal int Probes(UInt128 digest)
+    {
+        var mask = _slots.Length - 1;
+        var probes = 1;
+        for (var slot = Home(digest, mask); _slots[slot] is var held and not 0 && At(held - 1).Digest != digest; slot = (slot + 1) & mask)
+        {
+            probes++;
+        }
+
+        return probes;
+    }
+
+    // The slot a digest's probe starts from: both halves mixed under the table's key (splitmix64's finaliser).
+    private int Home(UInt128 digest, int mask) => (int)(Mix((ulong)(digest >> 64) ^ Mix((ulong)digest ^ _slotKey)) & (ulong)mask);
+
+    private static ulong Mix(ulong x)
+    {
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9UL;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebUL;
+        return x ^ (x >> 31);
     }
 
     // A free position, else the next one past those handed out (a chunk added, or the first one grown, when needed).
@@ -264,7 +292,7 @@ internal sealed class DigestRecords
         for (var next = (slot + 1) & mask; _slots[next] is var held and not 0; next = (next + 1) & mask)
         {
             // A slot may move back to the hole unless the hole lies before the slot its digest starts probing from.
-            var home = (int)(ulong)At(held - 1).Digest & mask;
+            var home = Home(At(held - 1).Digest, mask);
             if (((next - home) & mask) >= ((next - hole) & mask))
             {
                 _slots[hole] = held;

@@ -201,4 +201,32 @@ public sealed class DigestRecordsTests
         records.EndCopy();
         return copied;
     }
+
+    [Fact]
+    public void Put_NoncesAnAgentChoseToShareTheirDigestsLowBits_DoNotShareOneProbe()
+    {
+        // What an agent can do offline: keep the nonces whose public digests agree in their low 12 bits (every slot of a
+        // table up to 4,096 slots, were the slot those bits).
+        var chosen = new List<UInt128>();
+        var wanted = (ulong)DigestRecords.Of("gw:{t}:nonce:a:0") & 0xFFF;
+        for (var i = 0; chosen.Count < 200; i++)
+        {
+            var digest = DigestRecords.Of("gw:{t}:nonce:a:" + i);
+            if (((ulong)digest & 0xFFF) == wanted)
+            {
+                chosen.Add(digest);
+            }
+        }
+
+        var records = new DigestRecords();
+        var expiry = DateTimeOffset.UnixEpoch.AddDays(20_000);
+        foreach (var digest in chosen)
+        {
+            records.Put(digest, 1, expiry);
+        }
+
+        // One shared slot would make the last of them probe past the other 199.
+        Assert.True(chosen.Max(records.Probes) < 40, $"longest probe {chosen.Max(records.Probes)}");
+        Assert.All(chosen, digest => Assert.True(records.TryGetLive(digest, expiry.AddSeconds(-1), out _, out _)));
+    }
 }
