@@ -82,6 +82,7 @@ public static class GatewayApplication
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(keys);
+        services.AddSingleton(Options.Create(credentials));
         services.AddSingleton<WebhookSigningKeys>();
         services.AddSingleton(receiptKeys);
         if (ephemeralReceiptKeys)

@@ -285,7 +285,8 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     mount(d, "/var/run/gateway/credentials/acme")?.readOnly &&
     volume(d, mount(d, "/var/run/gateway/credentials/acme").name).secret.secretName === "openai-credentials" &&
     volume(d, mount(d, "/var/run/gateway/credentials/globex").name).secret.secretName === "github-app" &&
-    envValue(d, "Gateway__Credentials__Root") === "/var/run/gateway/credentials");
+    envValue(d, "Gateway__Credentials__Root") === "/var/run/gateway/credentials" &&
+    envValue(d, "Gateway__Credentials__EnvironmentPerTenant") === "true");
   attempt(`${f}: OTLP endpoint, protocol and extra resource attributes`, () =>
     envValue(d, "OTEL_EXPORTER_OTLP_ENDPOINT") === "http://otel-collector.observability:4318" &&
     envValue(d, "OTEL_EXPORTER_OTLP_PROTOCOL") === "http/protobuf" &&

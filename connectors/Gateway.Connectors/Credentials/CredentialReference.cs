@@ -30,7 +30,7 @@ public sealed record CredentialReference(CredentialSource Source, string Target)
                 error = "vault credential name must be 1-128 characters of [A-Za-z0-9._-].";
                 return false;
             case "env" when IsGatewaysOwn(target):
-                error = "env credential may not name one of the gateway's own keys or settings (DATA_ENCRYPTION_KEY, DECISION_SIGNING_KEY, GATEWAY_SERVICE_KEY, Gateway__*, ConnectionStrings__*).";
+                error = $"env credential may not name one of the gateway's own keys or settings ({Gateway.Policy.SecretReference.GatewaysOwnVariablesText}).";
                 return false;
             case "env" when target.Length > 0 && target.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'):
                 reference = new CredentialReference(CredentialSource.Environment, target);

@@ -31,6 +31,10 @@ public sealed record SecretReference
         GatewaysOwnVariables.Contains(variable, StringComparer.OrdinalIgnoreCase)
         || GatewaysOwnPrefixes.Any(prefix => variable.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The gateway's own variables and settings as an error names them: "DATA_ENCRYPTION_KEY, …, Gateway__*, …, OTEL_*".</summary>
+    public static string GatewaysOwnVariablesText { get; } =
+        string.Join(", ", GatewaysOwnVariables.Concat(GatewaysOwnPrefixes.Select(prefix => prefix + "*")));
+
     /// <summary>The reference as written in the bundle.</summary>
     public override string ToString() => Source switch
     {

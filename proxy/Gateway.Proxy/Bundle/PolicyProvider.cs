@@ -22,6 +22,7 @@ public sealed partial class PolicyProvider : IDisposable
     private readonly GatewayOptions.PolicySettings _settings;
     private readonly IAgentSecretResolver _secrets;
     private readonly CredentialFileConfinement _confinement;
+    private readonly bool _environmentPerTenant;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<PolicyProvider> _logger;
@@ -36,6 +37,7 @@ public sealed partial class PolicyProvider : IDisposable
         IOptions<GatewayOptions> options,
         IAgentSecretResolver secrets,
         CredentialFileConfinement confinement,
+        IOptions<GatewayCredentialsOptions> credentials,
         GatewayMetrics metrics,
         TimeProvider time,
         ILogger<PolicyProvider> logger)
@@ -43,6 +45,7 @@ public sealed partial class PolicyProvider : IDisposable
         _settings = options.Value.Policy;
         _secrets = secrets;
         _confinement = confinement;
+        _environmentPerTenant = credentials.Value.EnvironmentPerTenant;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -132,7 +135,7 @@ public sealed partial class PolicyProvider : IDisposable
         try
         {
             var fingerprint = BundleFingerprint.Compute(_settings.BundlePath);
-            var result = ConfineFileCredentials(PolicyBundleDirectory.Load(_settings.BundlePath, _time));
+            var result = ConfineEnvironmentReferences(ConfineFileCredentials(PolicyBundleDirectory.Load(_settings.BundlePath, _time)));
             if (result.Errors.Count > 0 || result.Set is null)
             {
                 _fingerprint = fingerprint;
@@ -219,6 +222,27 @@ public sealed partial class PolicyProvider : IDisposable
                       let refusal = _confinement.Check(tenant.Slug, entry.Credential!.Name, entry.Credential.ResolvedPath ?? entry.Credential.Name)
                       where refusal is not null
                       select new BundleError(tenant.SourceFile ?? tenant.Slug, 0, 0, "credential_file_confined", $"catalog entry '{entry.Name}': {refusal}")).ToArray();
+        return errors.Length == 0 ? result : result with { Set = null, Errors = [.. result.Errors, .. errors] };
+    }
+
+    /// <summary>
+    /// Where variables are the tenants' (<see cref="GatewayCredentialsOptions.EnvironmentPerTenant"/>), refuses a bundle whose
+    /// <c>env:</c> references name a variable that is not their tenant's own.
+    /// </summary>
+    private BundleLoadResult ConfineEnvironmentReferences(BundleLoadResult result)
+    {
+        if (!_environmentPerTenant || result.Set is not { } set)
+        {
+            return result;
+        }
+
+        var slugs = set.Tenants.Keys.ToArray();
+        var errors = (from tenant in set.Tenants.Values
+                      from written in TenantSecretReferences.Of(tenant.Register)
+                      where written.Reference.Source == SecretSource.Environment
+                            && TenantSecretReferences.EnvironmentOwner(slugs, written.Reference.Name) != tenant.Slug
+                      select new BundleError(tenant.SourceFile ?? tenant.Slug, 0, 0, "credential_env_confined",
+                          $"{written.Where} 'env:{written.Reference.Name}' is not one of tenant '{tenant.Slug}''s variables: they begin {TenantSecretReferences.EnvironmentPrefix(tenant.Slug)} (Gateway:Credentials:EnvironmentPerTenant)")).ToArray();
         return errors.Length == 0 ? result : result with { Set = null, Errors = [.. result.Errors, .. errors] };
     }
 

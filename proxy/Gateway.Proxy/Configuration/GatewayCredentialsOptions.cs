@@ -1,7 +1,7 @@
 namespace Gateway.Proxy.Configuration;
 
 /// <summary>
-/// Where the tenants' <c>file:</c> credentials lie (section <c>Gateway:Credentials</c>, docs/connectors.md): read before
+/// Where the tenants' <c>file:</c> credentials lie and whose <c>env:</c> variables are whose (section <c>Gateway:Credentials</c>, docs/connectors.md): read before
 /// the container exists (the connectors' registration takes it), validated by <see cref="GatewayCredentialsOptionsValidator"/>.
 /// </summary>
 public sealed class GatewayCredentialsOptions
@@ -10,4 +10,10 @@ public sealed class GatewayCredentialsOptions
 
     /// <summary><c>Gateway:Credentials:Root</c>: an absolute path; unset, <c>file:</c> credentials are refused.</summary>
     public string? Root { get; set; }
+
+    /// <summary>
+    /// <c>Gateway:Credentials:EnvironmentPerTenant</c>: a tenant's <c>env:</c> references must name its own variables,
+    /// <c>&lt;TENANT&gt;__…</c> (<see cref="Gateway.Policy.TenantSecretReferences.EnvironmentPrefix"/>); off, any variable but the gateway's own.
+    /// </summary>
+    public bool EnvironmentPerTenant { get; set; }
 }

@@ -24,7 +24,7 @@ internal sealed partial class SecretReferenceParser(YamlNodeReader reader, strin
         }
         else if (reference.Source == SecretSource.Environment && SecretReference.IsGatewaysOwnVariable(reference.Name))
         {
-            reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} '{text}' names one of the gateway's own keys or settings (DATA_ENCRYPTION_KEY, DECISION_SIGNING_KEY, GATEWAY_SERVICE_KEY, Gateway__*, ConnectionStrings__*)");
+            reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} '{text}' names one of the gateway's own keys or settings ({SecretReference.GatewaysOwnVariablesText})");
         }
 
         if (reference.Source == SecretSource.File && fileExists is not null && !fileExists(reference.ResolvedPath!))
