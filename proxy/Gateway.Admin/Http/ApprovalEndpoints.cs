@@ -101,7 +101,7 @@ internal static class ApprovalEndpoints
             return AdminProblem.ForApproval(context, conflict);
         }
 
-        var result = await act(tenant, id, new ApprovalVoter(person, principal.IssuedBy ?? person), context.RequestAborted);
+        var result = await act(tenant, id, new ApprovalVoter(person, principal.VotesAs), context.RequestAborted);
         if (!result.Succeeded)
         {
             return AdminProblem.ForApproval(context, result.Code!);

@@ -23,6 +23,13 @@ public sealed record AdminPrincipal(string Name, IReadOnlyList<string> Roles)
     /// </summary>
     public string MintsAs => InheritedMinter ?? Name;
 
+    /// <summary>
+    /// The minter this token's approvals count under: for a token that may mint (<see cref="AdminRoles.Admin"/>),
+    /// <see cref="MintsAs"/>, so that its vote and those of the tokens it mints count as one; else who minted it, or the
+    /// token's own accountable identity when it was configured or seeded.
+    /// </summary>
+    public string VotesAs => Roles.Contains(AdminRoles.Admin, StringComparer.Ordinal) ? MintsAs : IssuedBy ?? AccountableAs;
+
     /// <summary>The minter this token inherited from the tenant-confined token that minted it (<see cref="AdminTokenRecord.InheritedMinter"/>).</summary>
     public string? InheritedMinter { get; init; }
 

@@ -131,7 +131,7 @@ internal static partial class ConsoleTokenSignIn
             return Refusal(StatusCodes.Status403Forbidden, "console_person_suspended", "Your console access is suspended.");
         }
 
-        var session = await sessions.StartAsync(context, tenant, subject, InteractiveAccess.AdminTokenIssuer, principal.AccountableAs, roles, principal.IssuedBy ?? principal.AccountableAs, adminToken: AdminTokenService.HashToken(token!));
+        var session = await sessions.StartAsync(context, tenant, subject, InteractiveAccess.AdminTokenIssuer, principal.AccountableAs, roles, principal.VotesAs, adminToken: AdminTokenService.HashToken(token!));
         LogSignedIn(logger, tenant, session.Person, string.Join(',', roles));
         var home = session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit";
         return Results.Redirect(returnTo ?? "/console/" + Uri.EscapeDataString(tenant) + home);

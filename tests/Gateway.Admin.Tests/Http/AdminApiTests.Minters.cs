@@ -57,6 +57,25 @@ public sealed partial class AdminApiTests
     }
 
     [Fact]
+    public async Task Approve_TenantAdminWhoApprovesAndAnApproverItMinted_StayPending()
+    {
+        var request = await CreateApprovalAsync(required: 2);
+        using var bootstrap = _host.Client(AdminTestServices.BootstrapToken);
+        using var admin = _host.Client(await MintAsync(bootstrap, new { name = "a", roles = new[] { "admin", "approver" }, tenant = _tenant, person = "alice" }));
+        using var bob = _host.Client(await MintAsync(admin, new { name = "bob", roles = new[] { "approver" }, tenant = _tenant, person = "bob" }));
+
+        await ApproveAsync(admin, request.Id);
+        var afterBoth = await ApproveAsync(bob, request.Id);
+
+        Assert.Equal("pending", afterBoth.GetProperty("status").GetString());
+        Assert.Null((await _host.Get<ApprovalService>().PollAsync(_tenant, "agent-1", request.Id))!.Warrant);
+        // Another operator-minted tenant admin's approver is another minter: its vote settles the request.
+        using var otherAdmin = _host.Client(await MintAsync(bootstrap, new { name = "b", roles = new[] { "admin" }, tenant = _tenant }));
+        using var carol = _host.Client(await MintAsync(otherAdmin, new { name = "carol", roles = new[] { "approver" }, tenant = _tenant, person = "carol" }));
+        Assert.Equal("approved", (await ApproveAsync(carol, request.Id)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task ListApprovals_TenantConfinedTokenOnAMadeUpTenant_Is403AndAuditedInItsOwnTenantOnly()
     {
         var madeUp = TestServices.NewTenant();
