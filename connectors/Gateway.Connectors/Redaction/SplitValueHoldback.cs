@@ -5,7 +5,7 @@ namespace Gateway.Connectors.Redaction;
 /// The values of a streamed-text member (<see cref="StreamedTextMembers"/>: <c>choices[].delta.content</c>,
 /// Anthropic's <c>delta.text</c>, the Responses API's <c>delta</c>…) at one JSON path, or the text data,
 /// of consecutive events are read as one text; other string values are complete in their event and
-/// redacted there without holding anything back;
+/// redacted there without holding anything back; the text is matched as a JSON parser reads it (<see cref="EscapedText"/>);
 /// an event is released once everything it holds lies before the point where that text could still
 /// grow into a match (the start of an unfinished match, or of a trailing word, card-digit run with its
 /// separator runs, or <c>Bearer</c> credential, or the start of the injected credential). A match spanning events is replaced in the first event
@@ -68,25 +68,28 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
                 text = segments.Count == 1 ? segments[0].Value : string.Concat(segments.Select(s => s.Value));
             }
 
-            var cut = complete ? text.Length : TrailingRunStart(text);
+            // Matched as a JSON parser reads it (positions in the copy, mapped back to text's); an escape still arriving waits.
+            var escaped = EscapedText.Of(complete ? text : text[..EscapedText.CompleteLength(text)]);
+            var decoded = escaped.Decoded;
+            var cut = complete ? text.Length : escaped.Original(TrailingRunStart(decoded));
             if (!complete && counts.Credential is { } partial)
             {
                 cut = Math.Min(cut, partial.PartialStart(text));
             }
 
-            for (var match = SensitivePatterns.For(text).Match(text); match.Success; match = match.NextMatch())
+            for (var match = SensitivePatterns.For(decoded).Match(decoded); match.Success; match = match.NextMatch())
             {
-                var end = match.Index + match.Length;
-                if (!complete && (match.Index >= cut || end + LookaheadSlack > text.Length))
+                var index = escaped.Original(match.Index);
+                if (!complete && (index >= cut || match.Index + match.Length + LookaheadSlack > decoded.Length))
                 {
-                    cut = Math.Min(cut, match.Index);
+                    cut = Math.Min(cut, index);
                     break;
                 }
 
                 var kind = SensitivePatterns.KindOf(match);
                 if (SensitivePatterns.IsReal(match, kind))
                 {
-                    _found.Add(new Found(segments, match.Index, end, kind));
+                    _found.Add(new Found(segments, index, escaped.Original(match.Index + match.Length), kind));
                 }
             }
 

@@ -181,7 +181,7 @@ internal sealed class SseJsonData : IJsonTokenHandler
             return true;
         }
 
-        if (SensitivePatterns.For(value).IsMatch(value) || _counts.Credential?.Occurs(value) == true)
+        if (TextRedactor.MayRedact(value, _counts))
         {
             return false;
         }

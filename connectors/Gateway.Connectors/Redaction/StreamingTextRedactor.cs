@@ -8,7 +8,9 @@ namespace Gateway.Connectors.Redaction;
 /// (or extend) a match. A token longer than that which reaches the end of the buffer is replaced at once
 /// and the rest of it is dropped as it arrives. For matches shorter than the hold-back the result is
 /// identical for every way of splitting the input. The injected credential (<see cref="RedactionCounts.RedactCredential"/>)
-/// is replaced first, and an ending that could still grow into it is held back, however long it is.
+/// is replaced first, and an ending that could still grow into it is held back, however long it is. The patterns are
+/// matched in the text as a JSON parser reads it (<see cref="EscapedText"/>), an escape split across chunks read whole:
+/// the hold-back counts characters of that reading, so it holds up to six times as many of an escaped text.
 /// </summary>
 public sealed class StreamingTextRedactor
 {
@@ -56,34 +58,40 @@ public sealed class StreamingTextRedactor
             text = credential.Redact(text, start, _counts);
         }
 
-        var safe = final ? text.Length : Math.Max(start, text.Length - SensitivePatterns.MaxBoundedMatchLength);
+        // Matched as a JSON parser reads it (positions in the copy, mapped back to text's); an escape still arriving waits.
+        var available = final ? text.Length : Math.Max(start, EscapedText.CompleteLength(text));
+        var escaped = EscapedText.Of(available == text.Length ? text : text[..available]);
+        var decoded = escaped.Decoded;
+        var decodedStart = escaped.DecodedIndex(start);
+        var safe = final ? decoded.Length : Math.Max(decodedStart, decoded.Length - SensitivePatterns.MaxBoundedMatchLength);
         if (!final && credential is not null)
         {
-            safe = Math.Max(start, Math.Min(safe, credential.PartialStart(text)));
+            safe = Math.Max(decodedStart, Math.Min(safe, escaped.DecodedIndex(Math.Min(available, credential.PartialStart(text)))));
         }
 
-        var cut = safe;
+        var cut = escaped.Original(safe);
         var emitted = start;
-        for (var match = SensitivePatterns.For(text).Match(text, start); match.Success; match = match.NextMatch())
+        for (var match = SensitivePatterns.For(decoded).Match(decoded, decodedStart); match.Success; match = match.NextMatch())
         {
             if (match.Index >= safe && !final)
             {
                 break;
             }
 
-            var end = match.Index + match.Length;
+            var index = escaped.Original(match.Index);
+            var end = escaped.Original(match.Index + match.Length);
             var kind = SensitivePatterns.KindOf(match);
-            if (!final && end + LookaheadSlack > text.Length)
+            if (!final && match.Index + match.Length + LookaheadSlack > decoded.Length)
             {
                 if (match.Length < SensitivePatterns.MaxBoundedMatchLength)
                 {
                     // Could still grow with the next chunk: hold it back from its start.
-                    cut = match.Index;
+                    cut = index;
                     break;
                 }
 
                 // A long token reaching the end: replace it now and drop its continuation as it arrives.
-                output.Append(text, emitted, match.Index - emitted).Append(kind.Replacement());
+                output.Append(text, emitted, index - emitted).Append(kind.Replacement());
                 _counts.Add(kind);
                 _swallowing = kind;
                 emitted = end;
@@ -93,7 +101,7 @@ public sealed class StreamingTextRedactor
 
             if (SensitivePatterns.IsReal(match, kind))
             {
-                output.Append(text, emitted, match.Index - emitted).Append(kind.Replacement());
+                output.Append(text, emitted, index - emitted).Append(kind.Replacement());
                 _counts.Add(kind);
                 emitted = end;
             }
@@ -107,21 +115,30 @@ public sealed class StreamingTextRedactor
         }
 
         var consumed = Math.Max(cut, emitted);
-        var contextStart = Math.Max(0, consumed - ContextLength);
-        _context = text[contextStart..consumed];
+        SetContext(text, escaped.DecodedIndex(consumed), escaped, consumed);
         _pending.Clear().Append(text, consumed, text.Length - consumed);
+    }
+
+    // The context: the last ContextLength characters of the copy before consumed, as the text spells them (whole escapes).
+    private void SetContext(string text, int decodedEnd, EscapedText escaped, int consumed)
+    {
+        var contextStart = EscapedText.UnitStart(text, escaped.Original(Math.Max(0, decodedEnd - ContextLength)));
+        _context = text[contextStart..consumed];
     }
 
     // Drops the continuation of a token already replaced. True when the token has ended.
     private bool Swallow(RedactionKind kind, bool final)
     {
         var text = _pending.ToString();
-        var length = SensitivePatterns.Continuation(kind).Match(text).Length;
-        if (length < text.Length || final)
+        var available = final ? text.Length : EscapedText.CompleteLength(text);
+        var escaped = EscapedText.Of(available == text.Length ? text : text[..available]);
+        var decodedLength = SensitivePatterns.Continuation(kind).Match(escaped.Decoded).Length;
+        if (decodedLength < escaped.Decoded.Length || final)
         {
+            var length = escaped.Original(decodedLength);
             if (length > 0)
             {
-                _context = text[Math.Max(0, length - ContextLength)..length];
+                SetContext(text, decodedLength, escaped, length);
             }
 
             _pending.Remove(0, length);
@@ -129,9 +146,11 @@ public sealed class StreamingTextRedactor
             return true;
         }
 
-        // Still inside the token: drop it, keeping a short tail for a PEM END line split across chunks.
-        var keep = kind == RedactionKind.PrivateKey ? Math.Min(PrivateKeyTail, text.Length) : 0;
-        _pending.Remove(0, text.Length - keep);
+        // Still inside the token: drop it, keeping a short tail for a PEM END line split across chunks (and an escape still arriving).
+        var drop = kind == RedactionKind.PrivateKey
+            ? EscapedText.UnitStart(text, escaped.Original(Math.Max(0, escaped.Decoded.Length - PrivateKeyTail)))
+            : available;
+        _pending.Remove(0, drop);
         return false;
     }
 }

@@ -6,7 +6,8 @@ namespace Gateway.Connectors.Redaction;
 /// Replaces e-mail addresses, bearer tokens, JWTs, API-key shapes, PEM private keys and Luhn-valid card
 /// numbers in a complete text with <c>[REDACTED:&lt;kind&gt;]</c>, counting each kind; and, first, every spelling of
 /// the credential the gateway injected into the request (<see cref="RedactionCounts.RedactCredential"/>), as
-/// <c>[REDACTED:credential]</c>.
+/// <c>[REDACTED:credential]</c>. The patterns are matched in the text as a JSON parser reads it (<see cref="EscapedText"/>:
+/// <c>ada\u0040example.com</c> is an address), the replacement made where the escaped spelling stands.
 /// </summary>
 public static class TextRedactor
 {
@@ -14,7 +15,21 @@ public static class TextRedactor
     /// False when nothing in <paramref name="text"/> can be redacted (no allocation): a caller that holds the text
     /// as characters writes it as it is and makes a string only when this is true.
     /// </summary>
-    public static bool MayRedact(ReadOnlySpan<char> text) => SensitivePatterns.For(text).IsMatch(text);
+    public static bool MayRedact(ReadOnlySpan<char> text)
+    {
+        if (SensitivePatterns.For(text).IsMatch(text))
+        {
+            return true;
+        }
+
+        if (!EscapedText.MayHoldEscape(text))
+        {
+            return false;
+        }
+
+        var decoded = EscapedText.Of(text.ToString()).Decoded;
+        return SensitivePatterns.For(decoded).IsMatch(decoded);
+    }
 
     /// <summary><see cref="MayRedact(ReadOnlySpan{char})"/>, or the text holds the credential <paramref name="counts"/> redact.</summary>
     public static bool MayRedact(ReadOnlySpan<char> text, RedactionCounts counts)
@@ -26,13 +41,14 @@ public static class TextRedactor
     /// <summary>
     /// Redacts <paramref name="text"/> into <paramref name="destination"/> as <see cref="Redact"/> does, with no
     /// allocation: the length written, or -1 (nothing counted) when the result does not fit or has more than
-    /// <see cref="MaxSpanMatches"/> redactions, or holds the credential <paramref name="counts"/> redact; the caller then
+    /// <see cref="MaxSpanMatches"/> redactions, or holds the credential <paramref name="counts"/> redact or a JSON escape
+    /// (<see cref="EscapedText.MayHoldEscape"/>); the caller then
     /// makes the string and calls <see cref="Redact"/>.
     /// </summary>
     public static int TryRedact(ReadOnlySpan<char> text, Span<char> destination, RedactionCounts counts)
     {
         ArgumentNullException.ThrowIfNull(counts);
-        if (counts.Credential?.Occurs(text) == true)
+        if (counts.Credential?.Occurs(text) == true || EscapedText.MayHoldEscape(text))
         {
             return -1;
         }
@@ -109,7 +125,9 @@ public static class TextRedactor
             text = credential.Redact(text, 0, counts);
         }
 
-        var match = SensitivePatterns.For(text).Match(text);
+        var escaped = EscapedText.Of(text);
+        var decoded = escaped.Decoded;
+        var match = SensitivePatterns.For(decoded).Match(decoded);
         StringBuilder? builder = null;
         var last = 0;
         while (match.Success)
@@ -117,9 +135,10 @@ public static class TextRedactor
             var kind = SensitivePatterns.KindOf(match);
             if (SensitivePatterns.IsReal(match, kind))
             {
+                var start = escaped.Original(match.Index);
                 builder ??= new StringBuilder(text.Length);
-                builder.Append(text, last, match.Index - last).Append(kind.Replacement());
-                last = match.Index + match.Length;
+                builder.Append(text, last, start - last).Append(kind.Replacement());
+                last = escaped.Original(match.Index + match.Length);
                 counts.Add(kind);
             }
 
