@@ -47,7 +47,7 @@ internal sealed partial class AuditPartitionRetirement(PostgresAuditPartitions p
     internal async Task<(List<AuditRetiredChain> Chains, List<string> Files)> ExportAsync(AuditJournalPartition partition, string directory, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(directory, partition.Name);
-        Directory.CreateDirectory(folder);
+        ExportFiles.CreateDirectory(folder);
         var chains = new List<AuditRetiredChain>();
         var files = new List<string>();
         TenantExport? export = null;
@@ -129,7 +129,7 @@ internal sealed partial class AuditPartitionRetirement(PostgresAuditPartitions p
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex TenantSlug();
 
-    /// <summary>One tenant's export file being written: to <c>.partial</c>, fsynced and renamed into place on completion.</summary>
+    /// <summary>One tenant's export file being written: to a new <c>.partial</c> (0600), fsynced and renamed into place on completion.</summary>
     private sealed class TenantExport
     {
         private readonly FileStream _stream;
@@ -139,7 +139,7 @@ internal sealed partial class AuditPartitionRetirement(PostgresAuditPartitions p
         {
             Tenant = tenant;
             _path = path;
-            _stream = new FileStream(path + ".partial", FileMode.Create, FileAccess.Write, FileShare.None);
+            _stream = ExportFiles.CreatePartial(path);
         }
 
         public string Tenant { get; }

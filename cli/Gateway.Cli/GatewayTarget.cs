@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Gateway.Cli;
 
 /// <summary>
@@ -7,6 +9,8 @@ namespace Gateway.Cli;
 /// There is no built-in default: a command with none of the three stops instead of guessing.
 /// </summary>
 /// <remarks>
+/// The demo file lies in the working tree, which may be a cloned repository nobody vetted: a URL from it is used only
+/// when it names this machine (<see cref="IsLoopback"/>), so that the admin token is never sent where a file chose.
 /// An environment value outlives the gateway it was set for (another terminal, yesterday's demo on
 /// another port). So when the target comes from <c>GATEWAY_URL</c> and the demo file names a different
 /// gateway, the command is refused: the operator chooses with <c>--url</c>, the only source that is
@@ -50,7 +54,11 @@ internal sealed record GatewayTarget(Uri BaseUrl, string Source)
 
         if (demoUrl is not null)
         {
-            return Parse(demoUrl, demoFile!);
+            var (demo, error) = Parse(demoUrl, demoFile!);
+            return demo is null || IsLoopback(demo.BaseUrl)
+                ? (demo, error)
+                : (null, $"error: invalid_input: {demoFile} names {demo.BaseUrl}, which is not a loopback address (make run writes only 127.0.0.1 there); "
+                    + $"a file in the working tree is not trusted with the admin token. Pass --url or set {UrlVariable} to talk to that gateway.");
         }
 
         return (null, $"error: invalid_input: no gateway to talk to; pass --url, set {UrlVariable}, or run 'make run' (it writes {DemoEnvRelativePath}).");
@@ -114,6 +122,11 @@ internal sealed record GatewayTarget(Uri BaseUrl, string Source)
         && a.Port == b.Port
         && string.Equals(Loopback(a.Host), Loopback(b.Host), StringComparison.OrdinalIgnoreCase)
         && string.Equals(a.AbsolutePath, b.AbsolutePath, StringComparison.Ordinal);
+
+    /// <summary>Whether <paramref name="url"/> names this machine: <c>localhost</c>, 127.0.0.0/8 or <c>::1</c>.</summary>
+    internal static bool IsLoopback(Uri url) =>
+        string.Equals(url.IdnHost, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 && IPAddress.TryParse(url.IdnHost, out var address) && IPAddress.IsLoopback(address));
 
     private static string Loopback(string host) => host is "localhost" or "127.0.0.1" or "[::1]" or "::1" ? "loopback" : host;
 }

@@ -102,9 +102,19 @@ internal static class AuditCommands
         }
 
         var full = Resolve(runtime.Console, output);
-        var partial = full + ".partial";
+        var partial = full + ExportFiles.PartialSuffix;
+        FileStream created;
+        try
+        {
+            created = ExportFiles.CreatePartial(full);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return await UsageAsync(runtime.Console, ex.Message);
+        }
+
         int code;
-        await using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+        await using (var stream = created)
         {
             code = await runtime.DownloadAsync(parse, path, stream, cancellationToken);
             if (code == ExitCodes.Success)

@@ -102,18 +102,31 @@ internal static class AuditProveCommand
             }, cancellationToken);
         }
 
-        var full = Path.GetFullPath(output, runtime.Console.WorkingDirectory ?? Environment.CurrentDirectory);
+        // Owner-only, to a new .partial renamed into place: an existing file is replaced only by a whole answer.
+        var full = Resolve(runtime, output);
+        FileStream created;
+        try
+        {
+            created = ExportFiles.CreatePartial(full);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return await UsageAsync(runtime, ex.Message);
+        }
+
         int code;
-        await using (var stream = new FileStream(full, FileMode.Create, FileAccess.Write, FileShare.None))
+        await using (var stream = created)
         {
             code = await runtime.DownloadAsync(parse, path, stream, cancellationToken);
         }
 
         if (code != ExitCodes.Success)
         {
-            File.Delete(full);
+            File.Delete(full + ExportFiles.PartialSuffix);
             return code;
         }
+
+        File.Move(full + ExportFiles.PartialSuffix, full, overwrite: true);
 
         await runtime.Console.Error.WriteLineAsync($"wrote {full}");
         return ExitCodes.Success;

@@ -31,11 +31,12 @@ internal static class DoctorCommand
             var env = console.GetEnvironmentVariable;
             var demoFile = GatewayTarget.FindDemoFile(console);
             string? Demo(string name) => demoFile is null ? null : GatewayTarget.ReadValue(demoFile, name);
+            string? DemoUrl() => Demo(GatewayTarget.UrlVariable) is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && GatewayTarget.IsLoopback(uri) ? url : null;
             var development = CheckEnvironment(findings, env, demoFile);
             CheckConfiguration(findings, parse.GetValue(policy) ?? env("Gateway__Policy__BundlePath") ?? Demo("GATEWAY_DEMO_BUNDLE"));
             CheckKeys(findings, env);
             await CheckStoreAsync(findings, env, cancellationToken);
-            await CheckClockAsync(findings, parse.GetValue(options.Url) ?? env(GatewayTarget.UrlVariable) ?? Demo(GatewayTarget.UrlVariable), console.Handler, cancellationToken);
+            await CheckClockAsync(findings, parse.GetValue(options.Url) ?? env(GatewayTarget.UrlVariable) ?? DemoUrl(), console.Handler, cancellationToken);
             await CheckOtlpAsync(findings, env("OTEL_EXPORTER_OTLP_ENDPOINT"), cancellationToken);
             if (development)
             {

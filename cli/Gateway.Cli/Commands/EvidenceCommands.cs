@@ -74,6 +74,7 @@ internal static class EvidenceCommands
             List<JsonElement> after;
             try
             {
+                ExportFiles.RefuseExistingPartial(Resolve(runtime.Console, parse.GetValue(output)!));
                 after = await ReadCheckpointsAsync(runtime.Console, parse.GetValue(exportAfter));
                 if (parse.GetValue(withBundle) is { } bundle)
                 {

@@ -40,11 +40,11 @@ internal static class EvidencePack
         return JsonSerializer.SerializeToUtf8Bytes(manifest, CliRuntime.Indented);
     }
 
-    /// <summary>Writes the zip (files in name order, then the manifest and its signature) atomically to <paramref name="path"/>.</summary>
+    /// <summary>Writes the zip (files in name order, then the manifest and its signature) atomically to <paramref name="path"/>, 0600.</summary>
     public static void Write(string path, IReadOnlyDictionary<string, byte[]> files, byte[] manifest, string signature)
     {
-        var partial = path + ".partial";
-        using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+        var partial = path + ExportFiles.PartialSuffix;
+        using (var stream = ExportFiles.CreatePartial(path))
         using (var zip = new ZipArchive(stream, ZipArchiveMode.Create))
         {
             foreach (var (name, bytes) in files.OrderBy(static f => f.Key, StringComparer.Ordinal).Append(new(Manifest, manifest)).Append(new(Signature, Encoding.ASCII.GetBytes(signature))))
