@@ -118,7 +118,13 @@ public static class TelemetryServiceCollectionExtensions
         var spans = settings.Spans;
         tracing.SetResourceBuilder(CreateResource(settings))
             .SetSampler(settings.Sampler)
-            .AddAspNetCoreInstrumentation(options => options.Filter = context => !GatewayMetricsEndpoint.IsScrape(context, settings.MetricsEndpoint))
+            .AddAspNetCoreInstrumentation(options =>
+            {
+                options.Filter = context => !GatewayMetricsEndpoint.IsScrape(context, settings.MetricsEndpoint);
+                // The path as sent may carry what must not leave the gateway (a secret an agent put in it, which the gateway
+                // refuses, a link's grant): the span names the route it matched instead, or no path.
+                options.EnrichWithHttpResponse = static (activity, _) => activity.SetTag("url.path", activity.GetTagItem("http.route"));
+            })
             .AddHttpClientInstrumentation()
             .AddNpgsql()
             .AddProcessor(new BatchActivityExportProcessor(

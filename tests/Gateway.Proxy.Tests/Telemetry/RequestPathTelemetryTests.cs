@@ -1,0 +1,57 @@
+using System.Net;
+using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace Gateway.Proxy.Tests.Telemetry;
+
+/// <summary>
+/// What a caller puts in a path or a query (a secret the gateway refuses, control characters) reaches neither the log,
+/// at the gateway's production level, nor the exported spans: the framework's per-request lines default to Warning and
+/// ASP.NET Core's span names the route it matched.
+/// </summary>
+[Collection(ProcessMetersCollection.Name)]
+public sealed class RequestPathTelemetryTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Request_SecretInPathAndQueryAtInformation_ReachesNoLogLine()
+    {
+        var marker = "planted-" + Guid.NewGuid().ToString("N");
+        var logs = new FakeLogCollector();
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Information" },
+            configure: builder => builder.Logging.AddProvider(new FakeLoggerProvider(logs)));
+
+        using var provider = await gateway.Client.GetAsync($"/providers/crm/r/{marker}?k={marker}");
+        using var admin = await gateway.Client.GetAsync($"/admin/v1/tenants/x%0D%1B%5B2Kforged/approvals?token={marker}");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, admin.StatusCode);
+        Assert.NotEmpty(logs.GetSnapshot());
+        Assert.DoesNotContain(logs.GetSnapshot(), r => r.Message.Contains(marker, StringComparison.Ordinal) || r.Message.AsSpan().ContainsAny('\r', '\u001b'));
+    }
+
+    [Fact]
+    public async Task Request_SecretInPath_ReachesNoExportedSpan()
+    {
+        var marker = "planted-" + Guid.NewGuid().ToString("N");
+        await using var receiver = await OtlpReceiver.StartAsync();
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.GetLeftPart(UriPartial.Authority),
+            ["OTEL_SERVICE_NAME"] = "gateway-path-test",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+        });
+
+        using var response = await gateway.Client.GetAsync($"/providers/crm/r/{marker}");
+
+        var span = await Eventually.ReturnsAsync(
+            () => Task.FromResult(receiver.Spans.FirstOrDefault(s => s.Scope == "Microsoft.AspNetCore" && s.Name.StartsWith("GET", StringComparison.Ordinal))),
+            static found => found is not null, Patience, _ => $"no ASP.NET Core span within {Patience.TotalSeconds} s");
+        Assert.DoesNotContain(span!.Attributes.Values, v => v.Contains(marker, StringComparison.Ordinal));
+        Assert.Equal(span.Attributes.GetValueOrDefault("http.route"), span.Attributes.GetValueOrDefault("url.path"));
+    }
+}
