@@ -7,9 +7,10 @@ namespace Gateway.Policy;
 /// target and argument globs compare case-insensitively the canonical spellings <see cref="ValueForms"/> gives
 /// (a target's by its kind, an argument's by its glob's shape), and array-valued arguments and recipient lists
 /// are matched element-wise, so neither <c>GMAIL.com.</c>, <c>Name &lt;x@gmail.com&gt;</c> nor
-/// <c>["x@gmail.com"]</c> evades a rule.
+/// <c>["x@gmail.com"]</c> evades a rule. An <c>allow</c> rule reads its request conditions the other way round
+/// (<see cref="RuleMatcher"/>'s every-value half): every value they name must be one it allows.
 /// </summary>
-internal static class RuleMatcher
+internal static partial class RuleMatcher
 {
     public static bool Matches(CustomRule rule, ActionDescriptor descriptor, ActionRequest request)
     {
@@ -18,7 +19,9 @@ internal static class RuleMatcher
             return false;
         }
 
-        return Holds(rule.Match, descriptor, request);
+        // An allow rule lifts default_verdict only when every value it names is one it allows: an allowed recipient, target
+        // or source beside another must not let the other through.
+        return Holds(rule.Match, descriptor, request, every: rule.Effect == RuleEffect.Allow);
     }
 
     /// <summary>The rule's scope: its agent, tool, action type, data class and external conditions (request content ignored).</summary>
@@ -51,25 +54,29 @@ internal static class RuleMatcher
         return missing;
     }
 
-    /// <summary>Every condition of <paramref name="match"/> holds for this action.</summary>
-    public static bool Holds(RuleMatch match, ActionDescriptor descriptor, ActionRequest request)
+    /// <summary>
+    /// Every condition of <paramref name="match"/> holds for this action: inside a request condition, some value matching
+    /// (<paramref name="every"/> false) or every value, and at least one (true; <c>not</c> turns it back).
+    /// </summary>
+    private static bool Holds(RuleMatch match, ActionDescriptor descriptor, ActionRequest request, bool every)
     {
         if (!ScopeHolds(match, descriptor))
         {
             return false;
         }
 
-        if (match.Targets is not null && !AnyTarget(match.Targets, request.Targets, matched: true))
+        if (match.Targets is not null && !(every ? EveryTarget(match.Targets, request.Targets, matched: true) : AnyTarget(match.Targets, request.Targets, matched: true)))
         {
             return false;
         }
 
-        if (match.AllowedTargets is not null && !AnyTarget(match.AllowedTargets, request.Targets, matched: false))
+        if (match.AllowedTargets is not null
+            && !(every ? EveryTarget(match.AllowedTargets, request.Targets, matched: false) : AnyTarget(match.AllowedTargets, request.Targets, matched: false)))
         {
             return false;
         }
 
-        if (match.Provenance is not null && !AnyProvenanceMatches(match.Provenance, request.Provenance))
+        if (match.Provenance is not null && !(every ? EveryProvenanceMatches(match.Provenance, request.Provenance) : AnyProvenanceMatches(match.Provenance, request.Provenance)))
         {
             return false;
         }
@@ -78,14 +85,14 @@ internal static class RuleMatcher
         {
             foreach (var condition in match.Args)
             {
-                if (!ArgumentMatches(condition, request.Args))
+                if (!(every ? ArgumentMatchesEvery(condition, request.Args) : ArgumentMatches(condition, request.Args)))
                 {
                     return false;
                 }
             }
         }
 
-        if (match.Not is { } not && Holds(not, descriptor, request))
+        if (match.Not is { } not && Holds(not, descriptor, request, !every))
         {
             return false;
         }
@@ -94,7 +101,7 @@ internal static class RuleMatcher
         {
             foreach (var inner in all)
             {
-                if (!Holds(inner, descriptor, request))
+                if (!Holds(inner, descriptor, request, every))
                 {
                     return false;
                 }
@@ -106,7 +113,7 @@ internal static class RuleMatcher
             var found = false;
             foreach (var inner in any)
             {
-                if (Holds(inner, descriptor, request))
+                if (Holds(inner, descriptor, request, every))
                 {
                     found = true;
                     break;
@@ -237,7 +244,7 @@ internal static class RuleMatcher
         return false;
     }
 
-    private static bool TargetAllowedBy(IReadOnlyList<TargetCondition> conditions, ActionTarget target)
+    internal static bool TargetAllowedBy(IReadOnlyList<TargetCondition> conditions, ActionTarget target)
     {
         foreach (var condition in conditions)
         {
@@ -330,7 +337,7 @@ internal static class RuleMatcher
         }
     }
 
-    private static bool ValueMatches(ArgumentCondition condition, JsonElement value)
+    internal static bool ValueMatches(ArgumentCondition condition, JsonElement value)
     {
         if (condition.EqualsValue is { } expected)
         {

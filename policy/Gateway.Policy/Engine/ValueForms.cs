@@ -77,27 +77,33 @@ internal static class ValueForms
     public static bool IsMatch(string pattern, string value, ValueForm form) =>
         Matches(Normalize(pattern, form, isPattern: true), Normalize(value, form), form);
 
-    /// <summary>An argument glob: its shape picks the form; a mail pattern matches when any address of the value does.</summary>
-    public static bool GlobMatches(string pattern, string value)
+    /// <summary>
+    /// An argument glob: its shape picks the form; a mail pattern matches when any address of the value does (or, with
+    /// <paramref name="every"/>, when every address does, and there is one).
+    /// </summary>
+    public static bool GlobMatches(string pattern, string value, bool every = false)
     {
         var form = OfPattern(pattern);
         var canonical = Normalize(pattern, form, isPattern: true);
+        var parts = 0;
         foreach (var part in form == ValueForm.Email ? MailAddresses.Split(value) : [value])
         {
-            if (Matches(canonical, Normalize(part, form), form))
+            parts++;
+            if (Matches(canonical, Normalize(part, form), form) != every)
             {
-                return true;
+                return !every;
             }
         }
 
-        return false;
+        return every && parts > 0;
     }
 
     /// <summary>
-    /// A <c>not_in</c> allowlist: whether the value (or, when the list holds a mail pattern, any address of it)
-    /// matches none of the globs, each comparing in the form its own shape declares.
+    /// A <c>not_in</c> allowlist: whether the value (or, when the list holds a mail pattern, any address of it; with
+    /// <paramref name="every"/>, every address, and there is one) matches none of the globs, each comparing in the form
+    /// its own shape declares.
     /// </summary>
-    public static bool OutsideAll(IReadOnlyList<string> allowlist, string value)
+    public static bool OutsideAll(IReadOnlyList<string> allowlist, string value, bool every = false)
     {
         // Each pattern's form and canonical spelling, once for all the parts of the value.
         var patterns = new (ValueForm Form, string Canonical)[allowlist.Count];
@@ -109,8 +115,10 @@ internal static class ValueForms
             split |= form == ValueForm.Email;
         }
 
+        var parts = 0;
         foreach (var part in split ? MailAddresses.Split(value) : [value])
         {
+            parts++;
             var inside = false;
             foreach (var (form, canonical) in patterns)
             {
@@ -121,13 +129,13 @@ internal static class ValueForms
                 }
             }
 
-            if (!inside)
+            if (inside == every)
             {
-                return true;
+                return !every;
             }
         }
 
-        return false;
+        return every && parts > 0;
     }
 
     // A canonical pattern against a canonical value. A URL's scheme and host, and its path and query, are matched apart:
