@@ -23,28 +23,48 @@ internal static class McpReadClearance
             return false;
         }
 
-        JsonObject args;
-        if (reference is PromptReference prompt)
+        return reference switch
         {
-            var arguments = new JsonObject();
-            foreach (var (name, value) in request.Context?.Arguments ?? new Dictionary<string, string>())
-            {
-                arguments[name] = value;
-            }
+            PromptReference prompt => Reads(tenant, caller, server, PromptArgs(prompt, request, argument, request.Argument.Value)),
+            ResourceTemplateReference { Uri: { } uri } => Reads(tenant, caller, server, new JsonObject { ["uri"] = uri }),
+            _ => false,
+        };
+    }
 
-            arguments[argument] = request.Argument.Value;
-            args = new JsonObject { ["prompt"] = prompt.Name, ["arguments"] = arguments };
-        }
-        else if (reference is ResourceTemplateReference { Uri: { } uri })
-        {
-            args = new JsonObject { ["uri"] = uri };
-        }
-        else
+    /// <summary>
+    /// True when <paramref name="caller"/> may be told <paramref name="value"/>, one of the server's completions of
+    /// <paramref name="request"/>: the read it names (the prompt with it as the argument, the template expanded with it) is
+    /// one the caller may make, so that a completion lists no more than the policy lets the caller read.
+    /// </summary>
+    public static bool PermitsCompletedValue(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, Reference reference, CompleteRequestParams request, string value)
+    {
+        if (request.Argument is not { Name: { } argument })
         {
             return false;
         }
 
-        return Reads(tenant, caller, server, args);
+        switch (reference)
+        {
+            case PromptReference prompt:
+                return Reads(tenant, caller, server, PromptArgs(prompt, request, argument, value));
+            case ResourceTemplateReference { Uri: { } uri }:
+                var values = new Dictionary<string, string>(request.Context?.Arguments ?? new Dictionary<string, string>(), StringComparer.Ordinal) { [argument] = value };
+                return Reads(tenant, caller, server, new JsonObject { ["uri"] = McpUriTemplate.Expand(uri, values) });
+            default:
+                return false;
+        }
+    }
+
+    private static JsonObject PromptArgs(PromptReference prompt, CompleteRequestParams request, string argument, string value)
+    {
+        var arguments = new JsonObject();
+        foreach (var (name, given) in request.Context?.Arguments ?? new Dictionary<string, string>())
+        {
+            arguments[name] = given;
+        }
+
+        arguments[argument] = value;
+        return new JsonObject { ["prompt"] = prompt.Name, ["arguments"] = arguments };
     }
 
     /// <summary>True when <paramref name="caller"/> may follow the updates of <paramref name="uri"/> (the server's own) at <paramref name="server"/>.</summary>

@@ -96,9 +96,15 @@ internal sealed class McpServerListing
             return new Completion { Values = [] };
         }
 
-        // The values are the server's data, redacted as any answer that reaches an agent.
+        // The values are the server's data: only those whose read the caller may make, redacted as any answer that reaches an agent.
         var redactions = new RedactionCounts();
-        return new Completion { Values = [.. completion.Values.Select(v => TextRedactor.Redact(v, redactions))], Total = completion.Total, HasMore = completion.HasMore };
+        var values = completion.Values.Where(v => McpReadClearance.PermitsCompletedValue(tenant, who, found.Server, found.Reference, request, v)).ToList();
+        return new Completion
+        {
+            Values = [.. values.Select(v => TextRedactor.Redact(v, redactions))],
+            Total = values.Count == completion.Values.Count ? completion.Total : null,
+            HasMore = completion.HasMore,
+        };
     }
 
     /// <summary>

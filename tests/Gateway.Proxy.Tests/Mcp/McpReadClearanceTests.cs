@@ -42,6 +42,17 @@ public sealed class McpReadClearanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Complete_ValuesWhoseReadARuleBlocks_AreLeftOut()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        // Typed nothing yet: the server offers every topic, "gateway" and "governance" among them, which no-g-topics blocks.
+        var completed = await client.CompleteAsync(new PromptReference { Name = "notes__summarize" }, "topic", string.Empty);
+
+        Assert.Equal(["roadmap", "owner [REDACTED:email]"], completed.Completion.Values);
+    }
+
+    [Fact]
     public async Task Complete_ResourceTemplateARuleBlocks_CompletesNothing()
     {
         await using var client = await _mcp.ConnectAsync();
