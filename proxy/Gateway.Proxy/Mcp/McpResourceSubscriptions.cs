@@ -13,8 +13,8 @@ namespace Gateway.Proxy.Mcp;
 /// <c>resources/subscribe</c> on <c>/mcp</c> for a server's resource (<c>gamut-mcp://server/…</c>): the gateway's session
 /// with that server subscribes once per resource, however many client sessions subscribe, and each
 /// <c>notifications/resources/updated</c> it sends is passed, under the <c>/mcp</c> URI, to the subscribed sessions whose
-/// caller may still use the server under the policy in force at that moment: an agent by its permissions, a delegated
-/// child by its agent's and its grant's, and only while no kill switch stops the caller (its tenant or agent suspended, its
+/// caller may still use the server, and read the resource (<see cref="McpReadClearance"/>), under the policy in force at
+/// that moment: an agent by its permissions, a delegated child by its agent's and its grant's, and only while no kill switch stops the caller (its tenant or agent suspended, its
 /// secret revoked; a child's registered agent likewise) and a child is live (its grant, and every grant above it, neither
 /// revoked nor expired): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
 /// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica.
@@ -58,7 +58,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
         try
         {
             var sessionId = session.SessionId ?? throw new ArgumentException("A subscription needs a session.", nameof(session));
-            upstream.Subscribers[sessionId] = new Subscriber(caller, clientUri, session);
+            upstream.Subscribers[sessionId] = new Subscriber(caller, who, clientUri, session);
             upstream.Subscription ??= await _servers.WithServerAsync<IAsyncDisposable>(tenant.Slug, server,
                 async (client, ct) => await client.SubscribeToResourceAsync(uri, (_, token) => OnUpdatedAsync(key, token), cancellationToken: ct).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
@@ -121,9 +121,12 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
         var tenant = _policy.Current?.Set is { } set && set.TryGetTenant(key.Tenant, out var t) ? t : null;
         foreach (var (sessionId, subscriber) in upstream.Subscribers)
         {
-            if (tenant is null || !subscriber.Caller.MayUse(tenant, key.Server) || !await IsLiveAsync(key.Tenant, subscriber.Caller, cancellationToken).ConfigureAwait(false))
+            if (tenant is null || !subscriber.Caller.MayUse(tenant, key.Server)
+                || !tenant.TryGetCatalogEntry(key.Server, out var server) || !McpReadClearance.PermitsSubscription(tenant, subscriber.Who, server!, key.Uri)
+                || !await IsLiveAsync(key.Tenant, subscriber.Caller, cancellationToken).ConfigureAwait(false))
             {
-                // The caller may no longer use the server (a kill switch stops it, or a child is no more): its session hears nothing more of it.
+                // The caller may no longer use the server or read the resource under the policy in force (a rule added since
+                // blocks it), a kill switch stops it, or a child is no more: its session hears nothing more of it.
                 upstream.Subscribers.TryRemove(sessionId, out _);
                 continue;
             }
@@ -216,7 +219,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     [LoggerMessage(EventId = 4332, Level = LogLevel.Warning, Message = "The resource subscription of agent {Agent} (tenant {Tenant}) ended: whether a kill switch stops it could not be read ({Error})")]
     private static partial void LogUnchecked(ILogger logger, string agent, string tenant, string error);
 
-    private sealed record Subscriber(McpCaller Caller, string ClientUri, McpServer Session);
+    private sealed record Subscriber(McpCaller Caller, AuthenticatedCaller Who, string ClientUri, McpServer Session);
 
     /// <summary>One resource of one server of one tenant: the sessions subscribed to it, and the gateway's subscription.</summary>
     private sealed class Upstream

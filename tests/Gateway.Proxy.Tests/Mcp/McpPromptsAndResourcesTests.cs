@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Gateway.Proxy.Tests.Infrastructure;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -127,7 +128,7 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
         var sessions = _mcp.Notes.Initializations;
         await using var client = await _mcp.ConnectAsync("2025-11-25");
         var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        await using var subscription = await client.SubscribeToResourceAsync(Uri, (updated, _) => updates.Writer.WriteAsync(updated.Uri));
+        _ = await client.SubscribeToResourceAsync(Uri, (updated, _) => updates.Writer.WriteAsync(updated.Uri));
 
         // The gateway opened its session with the server for this subscription, and the update follows at once.
         Assert.True(_mcp.Notes.Initializations > sessions);
@@ -216,6 +217,30 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
         }
 
         // The next update finds the switch on: the session hears nothing, and with no subscriber left the server is unsubscribed.
+        await _mcp.Notes.UpdatedAsync("note://q3-plan");
+        await WaitForAsync(() => _mcp.Notes.Unsubscribed.Contains("note://q3-plan"));
+        Assert.False(updates.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Subscribe_RuleAddedSinceBlocksTheResource_HearsNoUpdateAfterIt()
+    {
+        const string Uri = "gamut-mcp://notes/note%3A%2F%2Fq3-plan";
+        await using var client = await _mcp.ConnectAsync("2025-11-25");
+        var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        _ = await client.SubscribeToResourceAsync(Uri, (updated, _) => updates.Writer.WriteAsync(updated.Uri));
+        await _mcp.Notes.UpdatedAsync("note://q3-plan");
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            Assert.Equal(Uri, await updates.Reader.ReadAsync(wait.Token));
+        }
+
+        _mcp.Gateway.Bundle.Rewrite(text => text.Replace("rules:\n",
+            "rules:\n  - id: no-q3-notes\n    match:\n      tools: [notes]\n      args: [{ path: $.uri, glob: \"note://q3*\" }]\n    effect: block\n    reason: q3_note\n",
+            StringComparison.Ordinal));
+        Assert.Empty(await _mcp.Gateway.Host.Services.GetRequiredService<Gateway.Proxy.Bundle.PolicyProvider>().ReloadAsync());
+
+        // The next update is decided under the new policy, which blocks the read: the session hears nothing more of it.
         await _mcp.Notes.UpdatedAsync("note://q3-plan");
         await WaitForAsync(() => _mcp.Notes.Unsubscribed.Contains("note://q3-plan"));
         Assert.False(updates.Reader.TryRead(out _));
