@@ -1,19 +1,23 @@
 using System.Buffers;
 using System.Globalization;
+using System.Net;
 using System.Text;
 
 namespace Gateway.Policy;
 
 /// <summary>
-/// A host name's canonical spelling for <see cref="ValueForms"/> (the remarks there say which): percent-decoded, IDNA
-/// full stops and fullwidth forms mapped, lower-cased, trailing dots dropped, canonical <c>xn--</c> labels read as
-/// Unicode, and a numeric host read as the dotted-decimal IPv4 address it denotes.
+/// A host name's canonical spelling for <see cref="ValueForms"/> (the remarks there say which): tabs and line breaks
+/// removed, percent-decoded, IDNA full stops and fullwidth forms mapped, lower-cased, trailing dots dropped, canonical
+/// <c>xn--</c> labels read as Unicode, a numeric host read as the dotted-decimal IPv4 address it denotes, and an IPv6
+/// literal written in its RFC 5952 form, without a zone.
 /// </summary>
 internal static class HostNames
 {
     private static readonly IdnMapping Idn = new();
 
     private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdef");
+
+    private static readonly SearchValues<char> Ipv6Characters = SearchValues.Create("0123456789abcdefABCDEF:.");
 
     public static string Canonical(string host, bool isPattern)
     {
@@ -22,7 +26,12 @@ internal static class HostNames
             return host;
         }
 
-        var text = host.Trim();
+        var text = UrlSyntax.Strip(host);
+        if (text.StartsWith('[') && Ipv6(text) is { } literal)
+        {
+            return literal;
+        }
+
         if (text.Contains('%', StringComparison.Ordinal))
         {
             text = PercentDecoding.Decode(text, unreservedOnly: false);
@@ -40,9 +49,9 @@ internal static class HostNames
             return address;
         }
 
-        if (text.StartsWith('[') && Ipv6(text) is { } literal)
+        if (text.StartsWith('[') && Ipv6(text) is { } decoded)
         {
-            return literal;
+            return decoded;
         }
 
         if (!text.Contains("xn--", StringComparison.Ordinal))
@@ -65,7 +74,9 @@ internal static class HostNames
 
     /// <summary>
     /// The host a value names when it is written with more around it: of a URL (or a host followed by a path, query or
-    /// fragment) the host, after any userinfo, without its port; a bare host is returned as it is.
+    /// fragment) the host, after any userinfo, without its port; a bare host is returned as it is. After a special scheme
+    /// (<see cref="UrlSyntax.IsSpecialScheme"/>) and <c>:</c>, and after a leading <c>//</c>, any run of slashes and
+    /// backslashes leads into the host, as WHATWG reads them.
     /// </summary>
     public static string Named(string text)
     {
@@ -76,7 +87,19 @@ internal static class HostNames
 
         var host = text.AsSpan().Trim();
         var scheme = host.IndexOf("://", StringComparison.Ordinal);
-        host = scheme >= 0 ? host[(scheme + 3)..] : host.StartsWith("//", StringComparison.Ordinal) ? host[2..] : host;
+        if (UrlSyntax.SpecialAuthorityStart(host) is var special and > 0)
+        {
+            host = host[special..];
+        }
+        else if (scheme >= 0)
+        {
+            host = host[(scheme + 3)..];
+        }
+        else if (host.StartsWith("//", StringComparison.Ordinal) || host.StartsWith("\\\\", StringComparison.Ordinal))
+        {
+            host = host.TrimStart("/\\");
+        }
+
         if (host.IndexOfAny("/\\?#") is var end and >= 0)
         {
             host = host[..end];
@@ -124,7 +147,7 @@ internal static class HostNames
 
         foreach (var c in host)
         {
-            if (c > '\x7F' || c is >= 'A' and <= 'Z' or '%' || char.IsWhiteSpace(c))
+            if (c > '\x7F' || c is >= 'A' and <= 'Z' or '%' || c < ' ' || char.IsWhiteSpace(c))
             {
                 return false;
             }
@@ -134,57 +157,40 @@ internal static class HostNames
     }
 
     /// <summary>
+    /// An IPv6 literal (<c>[…]</c>) in its RFC 5952 form (<c>[0:0:0:0:0:0:0:1]</c>, <c>[0::1]</c> and <c>[::0001]</c> are
+    /// all <c>[::1]</c>), its zone (<c>%eth0</c>, <c>%25eth0</c>) dropped, and an IPv4 address mapped into IPv6
+    /// (<c>[::ffff:169.254.169.254]</c>, <c>[0:0:0:0:0:ffff:a9fe:a9fe]</c>) as that IPv4 address, the host a client
+    /// connects to. Null when it is not a valid literal (a pattern's wildcard included).
+    /// </summary>
+    private static string? Ipv6(string bracketed)
+    {
+        if (bracketed.Length < 4 || !bracketed.EndsWith(']'))
+        {
+            return null;
+        }
+
+        // The zone is cut before parsing (IPAddress would look an interface name up on the machine); with a colon only an
+        // IPv6 address parses.
+        var text = bracketed.AsSpan(1, bracketed.Length - 2);
+        if (text.IndexOf('%') is var zone and >= 0)
+        {
+            text = text[..zone];
+        }
+
+        if (text.IndexOf(':') < 0 || text.ContainsAnyExcept(Ipv6Characters) || !IPAddress.TryParse(text, out var address))
+        {
+            return null;
+        }
+
+        return address.IsIPv4MappedToIPv6 ? address.MapToIPv4().ToString() : $"[{address}]";
+    }
+
+    /// <summary>
     /// The dotted-decimal spelling of a host whose last label is a number, read as the WHATWG URL standard and
     /// <c>inet_aton</c> read it: one to four parts, each decimal, <c>0x</c> hexadecimal or <c>0</c>-led octal, the
     /// last filling the remaining bytes (<c>2852039166</c>, <c>0xa9fea9fe</c> and <c>169.254.43518</c> are all
     /// <c>169.254.169.254</c>). Null when the host is not such a number or a part is out of range.
     /// </summary>
-    // An IPv4 address mapped into IPv6 (`[::ffff:169.254.169.254]`, `[0:0:0:0:0:ffff:a9fe:a9fe]`) as that IPv4 address,
-    // the host a client connects to; any other literal stays as written (lower-cased). Parsed here: the policy library
-    // names no network type.
-    private static string? Ipv6(string bracketed)
-    {
-        if (!bracketed.EndsWith(']'))
-        {
-            return null;
-        }
-
-        var text = bracketed[1..^1];
-        var tail = text.LastIndexOf(':');
-        if (tail < 0)
-        {
-            return null;
-        }
-
-        // The last 32 bits: dotted IPv4, or two hex groups.
-        string? ipv4 = null;
-        var head = text[..(tail + 1)];
-        if (text[(tail + 1)..].Contains('.', StringComparison.Ordinal))
-        {
-            ipv4 = Ipv4(text[(tail + 1)..]) is { } dotted && text[(tail + 1)..].Split('.').Length == 4 ? dotted : null;
-        }
-        else if (head.Length > 1 && head[..^1].LastIndexOf(':') is var second and >= 0 && Group(text[(second + 1)..tail]) is { } high && Group(text[(tail + 1)..]) is { } low)
-        {
-            ipv4 = $"{high >> 8}.{high & 0xFF}.{low >> 8}.{low & 0xFF}";
-            head = text[..(second + 1)];
-        }
-
-        // What comes before: ::ffff: in any spelling of five zero groups and ffff.
-        if (ipv4 is null || !head.EndsWith(':') || head.Length < 2 || head[..^1].LastIndexOf(':') is not (var cut and >= 0) || Group(head[(cut + 1)..^1]) != 0xFFFF)
-        {
-            return null;
-        }
-
-        // Five zero groups before it, written out or compressed (`::`, `0::`, `0:0:0:0:0:`).
-        var zeros = head[..(cut + 1)];
-        var groups = zeros[..^1].Split(':');
-        var compressed = zeros.Contains("::", StringComparison.Ordinal);
-        return groups.All(g => g.Length == 0 || Group(g) == 0) && (compressed ? groups.Count(g => g.Length > 0) < 5 : groups.Length == 5) ? ipv4 : null;
-    }
-
-    private static int? Group(string hex) =>
-        hex.Length is > 0 and <= 4 && int.TryParse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
-
     private static string? Ipv4(string host)
     {
         var parts = host.Split('.');

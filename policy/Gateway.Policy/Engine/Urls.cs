@@ -4,21 +4,30 @@ namespace Gateway.Policy;
 internal static class Urls
 {
     /// <summary>
-    /// A URL's canonical spelling: backslashes (before any query) read as <c>/</c>; scheme lower-cased; userinfo
-    /// dropped; the host canonical; a default port (http 80, https 443, ws 80, wss 443, ftp 21) dropped; the path's
-    /// percent-encoded unreserved characters decoded and dot segments removed (RFC 3986 5.2.4), an empty one <c>/</c>;
-    /// the fragment dropped. Text that is not <c>scheme://…</c> or <c>//…</c> is returned as written.
+    /// A URL's canonical spelling: tabs and line breaks removed and C0 controls and spaces around it trimmed (as WHATWG
+    /// does); backslashes (before any query) read as <c>/</c>; scheme lower-cased; after a special scheme (http, https,
+    /// ws, wss, ftp) and <c>:</c> any run of slashes, none included, read as <c>//</c>, and after <c>//</c> any further
+    /// ones; userinfo dropped; the host canonical; a default port (http 80, https 443, ws 80, wss 443, ftp 21) dropped;
+    /// the path's percent-encoded unreserved characters decoded and dot segments removed (RFC 3986 5.2.4), an empty one
+    /// <c>/</c>; the fragment dropped. Text that is not <c>scheme://…</c>, <c>special-scheme:…</c> or <c>//…</c> is
+    /// returned as written.
     /// </summary>
     public static string Canonical(string url, bool isPattern)
     {
-        var text = url.Trim();
+        var text = UrlSyntax.Strip(url);
         var queryAt = isPattern ? -1 : text.IndexOfAny(['?', '#']);
         text = queryAt < 0 ? text.Replace('\\', '/') : string.Concat(text[..queryAt].Replace('\\', '/'), text.AsSpan(queryAt));
 
         var separator = text.IndexOf("://", StringComparison.Ordinal);
         string scheme;
         int authorityAt;
-        if (separator > 0 && IsScheme(text.AsSpan(0, separator), isPattern))
+        if (UrlSyntax.SpecialAuthorityStart(text) is var special and > 0)
+        {
+            // WHATWG: `https:evil.com`, `https:/evil.com` and `https:///evil.com` all name the host evil.com.
+            scheme = text[..text.IndexOf(':')].ToLowerInvariant();
+            authorityAt = special;
+        }
+        else if (separator > 0 && IsScheme(text.AsSpan(0, separator), isPattern))
         {
             scheme = text[..separator].ToLowerInvariant();
             authorityAt = separator + 3;
@@ -26,7 +35,7 @@ internal static class Urls
         else if (text.StartsWith("//", StringComparison.Ordinal))
         {
             scheme = string.Empty;
-            authorityAt = 2;
+            authorityAt = text.AsSpan().IndexOfAnyExcept('/') is var first and >= 0 ? first : text.Length;
         }
         else
         {
@@ -49,7 +58,7 @@ internal static class Urls
 
         var host = portAt < 0 ? authority : authority[..portAt];
         var port = portAt < 0 ? string.Empty : Port(authority[(portAt + 1)..], scheme);
-        host = host.StartsWith('[') && isPattern ? host.ToLowerInvariant() : HostNames.Canonical(host, isPattern);
+        host = HostNames.Canonical(host, isPattern);
 
         var rest = text[authorityEnd..];
         var pathEnd = isPattern ? rest.Length : rest.IndexOfAny(['?', '#']);
