@@ -73,6 +73,15 @@ public static class McpRequestParser
         return true;
     }
 
+    /// <summary>
+    /// The first member of <paramref name="root"/>'s messages (a batch's each) or of their params that a server matching
+    /// names without case reads as one the gateway reads, spelled otherwise (<see cref="McpMemberNames"/>); null when none
+    /// is. The gateway decides on exact spellings, so a route forwarding the body as sent refuses such a message.
+    /// </summary>
+    public static McpMisspelledMember? MisspelledMember(JsonElement root) => root.ValueKind == JsonValueKind.Array
+        ? root.EnumerateArray().Select(McpMemberNames.Misspelled).FirstOrDefault(static m => m is not null)
+        : McpMemberNames.Misspelled(root);
+
     private static bool TryParseMessage(JsonElement element, [NotNullWhen(true)] out JsonRpcMessageInfo? message, [NotNullWhen(false)] out string? error)
     {
         message = null;

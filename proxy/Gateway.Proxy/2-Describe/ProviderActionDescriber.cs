@@ -13,10 +13,18 @@ namespace Gateway.Proxy.Describe;
 /// decides: the operation the kind's table maps the request to (<see cref="ConnectorType.MatchOperation"/>),
 /// with the path template's captures (and, for a query-bound HTTP tool, the query) among its
 /// arguments; for an MCP server, each <c>tools/call</c> names the catalog's <c>mcp_tool</c> entry for
-/// that tool, so tool permissions scope MCP tools one by one.
+/// that tool, so tool permissions scope MCP tools one by one; a <c>prompts/get</c>, <c>resources/read</c> or
+/// <c>resources/subscribe</c> is decided with the arguments <c>/mcp</c> decides it with, <c>completion/complete</c> is refused,
+/// and a member the gateway reads spelled in another case is refused (the body is forwarded as sent).
 /// </summary>
 internal static class ProviderActionDescriber
 {
+    /// <summary>JSON-RPC's invalid request: a message whose own members are not what the gateway reads.</summary>
+    private const int InvalidRequest = -32600;
+
+    /// <summary>JSON-RPC's method not found: a method this route does not serve.</summary>
+    private const int MethodNotFound = -32601;
+
     /// <summary>The action, or the refusal when the request cannot be described.</summary>
     public readonly record struct Result(ActionRequest? Request, McpRequest? Mcp, Refusal? Refusal)
     {
@@ -69,7 +77,7 @@ internal static class ProviderActionDescriber
             }
         }
 
-        return Describe(tenant, operation, rawQuery, body, args, mcp, mcpError) with { Body = parsed };
+        return Describe(tenant, operation, rawQuery, body, parsed, args, mcp, mcpError) with { Body = parsed };
     }
 
     /// <summary>The body as JSON read strictly (no repeated member, no lone surrogate), when it is.</summary>
@@ -115,7 +123,7 @@ internal static class ProviderActionDescriber
         }
     }
 
-    private static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, JsonElement args, McpRequest? mcp, string? mcpError)
+    private static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, JsonElement root, JsonElement args, McpRequest? mcp, string? mcpError)
     {
         var connector = operation.Entry;
         if (!connector.Type().IsMcpServer)
@@ -147,18 +155,43 @@ internal static class ProviderActionDescriber
             return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, mcpError ?? "The body is not a JSON-RPC request.");
         }
 
+        // The body is forwarded as sent: a member the gateway reads spelled in another case would be the one a server
+        // binding names without case acts on, while the gateway decided the exact spelling.
+        if (McpRequestParser.MisspelledMember(root) is { } spelledOtherwise)
+        {
+            return new Result(null, mcp, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, spelledOtherwise.Detail)
+            {
+                AuditTool = connector.Name,
+                JsonRpcCode = spelledOtherwise.InParams ? McpCallReader.InvalidParams : InvalidRequest,
+            });
+        }
+
+        // /mcp tells a caller a completion's values one by one, each only if the read it names may be made
+        // (McpReadClearance.PermitsCompletedValue); the server's answer here goes to the agent as it is, so it is not asked.
+        if (mcp.Messages.Any(static m => m.Method == "completion/complete"))
+        {
+            return new Result(null, mcp, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
+                $"completion/complete is not served on '{connector.Name}''s own route, whose answers are forwarded as the server writes them: the values it completes are read one by one against the policy only on /mcp. Ask it there; nothing was forwarded.")
+            {
+                AuditTool = connector.Name,
+                JsonRpcCode = MethodNotFound,
+            });
+        }
+
         var toolNames = mcp.ToolNames.Distinct(StringComparer.Ordinal).ToArray();
-        var read = mcp.Messages.FirstOrDefault(m => m.Method is "prompts/get" or "resources/read");
+        var read = mcp.Messages.FirstOrDefault(static m => m.Method is "prompts/get" or "resources/read" or "resources/subscribe");
         if (toolNames.Length > 1 || ((toolNames.Length == 1 || read is not null) && (mcp.IsBatch || mcp.Messages.Count > 1)))
         {
             return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
-                "A tools/call, prompts/get or resources/read must be sent on its own, one per request and not in a batch, so that each is decided.");
+                "A tools/call, prompts/get, resources/read or resources/subscribe must be sent on its own, one per request and not in a batch, so that each is decided.");
         }
 
         if (read is not null)
         {
-            // Decided with the arguments /mcp decides the same read with: a rule on $.uri or $.prompt holds on both routes.
-            return McpCallReader.TryServerReadArgs(read.Method!, args, out var readArgs)
+            // Decided with the arguments /mcp decides the same read with: a rule on $.uri or $.prompt holds on both routes. A
+            // subscription is decided as the read of its resource ({uri}), as /mcp clears it (McpReadClearance.PermitsSubscription).
+            var decidedAs = read.Method == "resources/subscribe" ? "resources/read" : read.Method!;
+            return McpCallReader.TryServerReadArgs(decidedAs, args, out var readArgs)
                 ? new Result(new ActionRequest { Tool = connector.Name, Args = readArgs }, mcp, null)
                 : new Result(null, mcp, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
                     $"{read.Method} needs params with {(read.Method == "prompts/get" ? "a string name and, if any, an object of arguments" : "a string uri")}.") { AuditTool = connector.Name, JsonRpcCode = McpCallReader.InvalidParams });

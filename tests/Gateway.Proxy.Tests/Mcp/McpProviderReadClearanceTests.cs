@@ -1,0 +1,110 @@
+using System.Text;
+using System.Text.Json;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace Gateway.Proxy.Tests.Mcp;
+
+/// <summary>
+/// On an MCP server's own route <c>/providers/&lt;server&gt;</c>, <c>resources/subscribe</c> is decided as the read of its
+/// resource (<c>{uri}</c>, as <c>/mcp</c> clears it), so a rule on <c>$.uri</c> holds on both routes; <c>completion/complete</c>,
+/// whose values <c>/mcp</c> reads one by one against the policy and this route would forward as the server wrote them, is
+/// refused there and never reaches the server.
+/// </summary>
+public sealed class McpProviderReadClearanceTests : IAsyncLifetime
+{
+    private McpGateway _mcp = null!;
+
+    // The files server's own route, and a rule on the URI /mcp decides a read of the files server with.
+    public async Task InitializeAsync() => _mcp = await McpGateway.StartAsync(text => text
+        .Replace("      - { tool: files.write }\n", "      - { tool: files.write }\n      - { tool: files }\n", StringComparison.Ordinal)
+        .Replace("rules:\n", "rules:\n  - id: no-secret-notes\n    match:\n      tools: [files]\n      args: [{ path: $.uri, glob: \"note://secret*\" }]\n    effect: block\n    reason: secret_note\n",
+            StringComparison.Ordinal));
+
+    public async Task DisposeAsync() => await _mcp.DisposeAsync();
+
+    [Fact]
+    public async Task ProvidersSubscribe_UriARuleBlocks_IsBlockedAsOnMcpAndTheServerNeverSubscribes()
+    {
+        await using var client = await ConnectFilesAsync();
+        await using var onMcp = await _mcp.ConnectAsync("2025-11-25");
+
+        var (body, requestId) = await PostAsync("""{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"note://secret-1"}}""", client.SessionId!);
+        await Assert.ThrowsAsync<McpProtocolException>(async () => await client.SubscribeToResourceAsync("note://secret-1", (_, _) => ValueTask.CompletedTask));
+        await Assert.ThrowsAsync<McpProtocolException>(async () => await onMcp.SubscribeToResourceAsync("gamut-mcp://files/note%3A%2F%2Fsecret-1", (_, _) => ValueTask.CompletedTask));
+
+        Assert.Equal("blocked", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Contains(await _mcp.Gateway.AuditRecordsAsync(requestId), r => r.GetProperty("decision").GetString() == "block");
+        Assert.Equal(0, _mcp.Files.Subscribers);
+    }
+
+    [Fact]
+    public async Task ProvidersSubscribe_UriNoRuleMatches_ReachesTheServer()
+    {
+        await using var client = await ConnectFilesAsync();
+
+        await client.SubscribeToResourceAsync("note://q3-plan", (_, _) => ValueTask.CompletedTask);
+
+        Assert.Equal(1, _mcp.Files.Subscribers);
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"note://{id}"},"argument":{"name":"id","value":"secret"}}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"note://{id}"},"argument":{"name":"id","value":""}}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"summarize"},"argument":{"name":"topic","value":"g"}}}""")]
+    public async Task ProvidersComplete_AnyReference_IsRefusedRecordedAndNeverReachesTheServer(string json)
+    {
+        await using var client = await ConnectFilesAsync();
+        var upstream = UpstreamSession(client);
+        var before = PostsIn(upstream);
+
+        var (body, requestId) = await PostAsync(json, client.SessionId!);
+
+        var error = JsonDocument.Parse(body).RootElement.GetProperty("error");
+        Assert.Equal(-32601, error.GetProperty("code").GetInt32());
+        Assert.Equal("operation_not_mapped", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Contains("operation_not_mapped", Assert.Single(await _mcp.Gateway.AuditRecordsAsync(requestId)).ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, PostsIn(upstream));
+    }
+
+    [Fact]
+    public async Task ProvidersComplete_Refused_TheSessionStillServesWhatCarriesNothingToDecide()
+    {
+        await using var client = await ConnectFilesAsync();
+        var upstream = UpstreamSession(client);
+        await PostAsync("""{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"note://{id}"},"argument":{"name":"id","value":"q"}}}""", client.SessionId!);
+        var before = PostsIn(upstream);
+
+        await client.PingAsync();
+        var templates = await client.ListResourceTemplatesAsync();
+
+        Assert.Equal("note://{id}", Assert.Single(templates).UriTemplate);
+        Assert.Equal(before + 2, PostsIn(upstream));
+    }
+
+    /// <summary>A client of <c>/providers/files</c> at a revision that still has subscriptions, signed as the demo agent.</summary>
+    private Task<McpClient> ConnectFilesAsync() => McpClient.CreateAsync(
+        new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = new Uri(_mcp.Gateway.Host.BaseAddress, "/providers/files"), TransportMode = HttpTransportMode.StreamableHttp },
+            _mcp.SignedHttp(),
+            ownsHttpClient: true),
+        new McpClientOptions { ClientInfo = new Implementation { Name = "gateway-tests", Version = "1.0" }, ProtocolVersion = "2025-11-25" });
+
+    /// <summary>The server's own session id behind the one the gateway gave the client (<c>S.&lt;mac&gt;</c>).</summary>
+    private static string UpstreamSession(McpClient client) => client.SessionId![..client.SessionId!.LastIndexOf('.')];
+
+    private int PostsIn(string upstreamSession) => _mcp.Files.Requests.Count(r => r.Method == "POST" && r.SessionId == upstreamSession);
+
+    private async Task<(string Body, string RequestId)> PostAsync(string json, string session)
+    {
+        using var http = _mcp.SignedHttp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/providers/files") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", session);
+        request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-11-25");
+        using var response = await http.SendAsync(request);
+        var requestId = response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.Single() : string.Empty;
+        return (await response.Content.ReadAsStringAsync(), requestId);
+    }
+}
