@@ -22,6 +22,7 @@ namespace Gateway.Proxy.Describe;
 internal sealed class McpDescriber : IRouteDescriber
 {
     private const string SessionHeader = "Mcp-Session-Id";
+    private const string LastEventIdHeader = "Last-Event-ID";
 
     private readonly PolicyProvider _policy;
     private readonly McpOrigins _origins;
@@ -80,11 +81,13 @@ internal sealed class McpDescriber : IRouteDescriber
         if (!message.IsGovernedCall)
         {
             // Served by the gateway itself, admitted under the tool "mcp" (its rate limits counted); nothing is appended
-            // before it is served, and a suspended agent is listed nothing rather than refused.
+            // before it is served, and a suspended agent is listed nothing rather than refused. What carries a call on (its
+            // answer to its server's request, its stream resumed) is refused a suspended agent as its calls are.
             feature.Add(new LocalAction(McpEndpoint.AuditTool, LocalAdmission.RateLimited)
             {
                 Tenant = tenant,
                 State = new McpServedMessage(message, string.IsNullOrEmpty(sessionId) ? null : sessionId),
+                WhenSuspended = CarriesACallOn(context.Request, message) ? Suspended(identity) : null,
             });
             return (null, null);
         }
@@ -106,6 +109,19 @@ internal sealed class McpDescriber : IRouteDescriber
                 CallerSpeaksMcp = true,
             }, null)
             : (null, read.Refusal);
+    }
+
+    /// <summary>A client's answer to a request its call's server sent it, or the resumption of a call's event stream.</summary>
+    private static bool CarriesACallOn(HttpRequest request, McpMessage message) =>
+        (message is { Method: null, Id: { } answered } && McpServerRequests.IsRelayId(answered))
+        || (HttpMethods.IsGet(request.Method) && McpCallStream.TryParseEventId(request.Headers[LastEventIdHeader], out _, out _));
+
+    /// <summary>The refusal of a suspended agent's call (403 <c>blocked</c>, as its <c>tools/call</c> is), recorded under the tool <c>mcp</c>.</summary>
+    private static LocalRefusal Suspended(AgentIdentity identity)
+    {
+        var refusal = new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked,
+            "The agent, or its tenant, was suspended by an operator (kill switch). Nothing was forwarded.");
+        return new LocalRefusal(refusal, LocalEntry.Refusing(identity, refusal));
     }
 
     /// <summary>

@@ -54,7 +54,7 @@ internal sealed class McpAdmission : IRouteAdmission
     private Refusal? StartCall(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity)
     {
         string? sessionId = context.Request.Headers[SessionHeader];
-        var owner = new McpCallOwner(identity.Tenant, identity.Agent, identity.RegisteredAgent);
+        var owner = new McpCallOwner(identity.Tenant, identity.Agent, identity.RegisteredAgent) { Person = identity.Person };
         if (McpCallLifetime.TryStart(context, _sessions, _streams, _options, owner, feature.Get<McpMessage>().Id!, string.IsNullOrEmpty(sessionId) ? null : sessionId) is not { } call)
         {
             return new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.McpPendingLimit,

@@ -15,8 +15,9 @@ namespace Gateway.Proxy.Forward;
 /// it mid-call (sent to that server: <see cref="McpAnswerRelay"/>; 202), and everything else served by the MCP server's own
 /// endpoint (the official SDK's, which routing never matches), in process, as the admitted agent
 /// (<see cref="McpServedCaller"/>). A <c>notifications/cancelled</c> also cancels the agent's call it names when that call
-/// runs here, a session's <c>DELETE</c> ends it on every replica (its subscriptions with it), and the session an
-/// <c>initialize</c> opened is remembered under its agent.
+/// runs here and came on the same session for the same person, a session's <c>DELETE</c> ends it on every replica (its
+/// subscriptions with it), and the session an <c>initialize</c> opened is remembered under its agent. A suspended agent's
+/// answer and stream resumption never come here: Decide refuses them (the describer's <c>WhenSuspended</c>).
 /// </summary>
 internal sealed class McpServerDestination : ILocalDestination
 {
@@ -86,7 +87,8 @@ internal sealed class McpServerDestination : ILocalDestination
         if (message.CancelledRequestId is { } cancelled)
         {
             // Passed on to the MCP server too, which ignores a request it does not know.
-            _sessions.Cancel(identity.Tenant, identity.Agent, cancelled);
+            // Only a call of this session and this person: several people's clients may share the agent and number alike.
+            _sessions.Cancel(identity.Caller, served.SessionId, cancelled);
         }
 
         if (HttpMethods.IsDelete(context.Request.Method) && served.SessionId is { } ending)

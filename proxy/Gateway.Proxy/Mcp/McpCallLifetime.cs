@@ -1,3 +1,4 @@
+using Gateway.Policy;
 using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Mcp;
@@ -17,6 +18,7 @@ internal sealed class McpCallLifetime : IDisposable
     private readonly string _tenant;
     private readonly string _agent;
     private readonly string _registeredAgent;
+    private readonly McpCallOwner _owner;
     private readonly string _id;
     private readonly string? _sessionId;
     private readonly CancellationToken _clientGone;
@@ -34,7 +36,8 @@ internal sealed class McpCallLifetime : IDisposable
         _clientGone = context.RequestAborted;
         _lifetime = new CancellationTokenSource(idleTimeout);
         context.RequestAborted = _lifetime.Token;
-        _cancellable = sessions.TrackCall(_tenant, _agent, id, context, _lifetime);
+        _owner = owner;
+        _cancellable = sessions.TrackCall(owner, id, context, _lifetime);
         if (sessionId is not null)
         {
             sessions.SessionCallStarted(sessionId);
@@ -73,7 +76,7 @@ internal sealed class McpCallLifetime : IDisposable
         _context.RequestAborted = _clientGone;
         if (_cancellable)
         {
-            _sessions.UntrackCall(_tenant, _agent, _id, _context, _lifetime);
+            _sessions.UntrackCall(_owner, _id, _context, _lifetime);
         }
 
         if (_sessionId is not null)
@@ -87,4 +90,8 @@ internal sealed class McpCallLifetime : IDisposable
 }
 
 /// <summary>Whose call it is: the agent's tenant, the agent, and the registered agent its calls count against (a delegated child's are its agent's).</summary>
-internal sealed record McpCallOwner(string Tenant, string Agent, string RegisteredAgent);
+internal sealed record McpCallOwner(string Tenant, string Agent, string RegisteredAgent)
+{
+    /// <summary>The person the call acts for, when one: a cancel reaches only that person's call.</summary>
+    public ActingPerson? Person { get; init; }
+}

@@ -20,9 +20,10 @@ namespace Gateway.Proxy.Mcp;
 /// replica is unknown on every one;
 /// and the sessions that listed tools, which are told <c>notifications/tools/list_changed</c> when what their agent may
 /// use changes: a bundle reload, a kill switch or a suspension set through this replica's admin API (a delegated child's
-/// sessions too, when it is its registered agent's), a delegation revoked through it (the revoked children's sessions,
-/// and their subtree's), or an upstream server whose tools changed. A session not seen for the idle timeout is
-/// forgotten, as the MCP server forgets it.
+/// sessions too, when it is its registered agent's; a switch thrown also ends their calls in flight here), a delegation
+/// revoked through it (the revoked children's sessions, and their subtree's), or an upstream server whose tools changed.
+/// A session not seen for the idle timeout is forgotten, as the MCP server forgets it. Its calls in flight:
+/// <c>McpSessions.Calls.cs</c>.
 /// </summary>
 internal sealed partial class McpSessions : IDisposable
 {
@@ -34,7 +35,6 @@ internal sealed partial class McpSessions : IDisposable
 
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string Agent), StrongBox<int>> _pending = new();
-    private readonly ConcurrentDictionary<(string Tenant, string Agent, string Id), (HttpContext Call, CancellationTokenSource Lifetime)> _inFlight = new();
     private readonly PolicyProvider _policy;
     private readonly McpServerToolLists _servers;
     private readonly AgentStatusService _switches;
@@ -233,42 +233,6 @@ internal sealed partial class McpSessions : IDisposable
         }
     }
 
-    /// <summary>
-    /// Remembers the lifetime of the agent's call <paramref name="id"/> (raw JSON-RPC id), so that the agent can cancel it:
-    /// the call outlives its client's connection, and only this, or its time running out, ends it early.
-    /// </summary>
-    public bool TrackCall(string tenant, string agent, string id, HttpContext call, CancellationTokenSource lifetime) => _inFlight.TryAdd((tenant, agent, id), (call, lifetime));
-
-    /// <summary>Forgets a call <see cref="TrackCall"/> remembered.</summary>
-    public void UntrackCall(string tenant, string agent, string id, HttpContext call, CancellationTokenSource lifetime) =>
-        _inFlight.TryRemove(new KeyValuePair<(string, string, string), (HttpContext, CancellationTokenSource)>((tenant, agent, id), (call, lifetime)));
-
-    /// <summary>
-    /// The agent's <c>notifications/cancelled</c>: its call <paramref name="id"/> still in flight on this replica is
-    /// cancelled (the forwarder cancels the request to the server, and the outcome is recorded as such) and its response
-    /// aborted (no answer is sent to a cancelled request). False when there is no such call here (it ended, or runs on
-    /// another replica).
-    /// </summary>
-    public bool Cancel(string tenant, string agent, string id)
-    {
-        if (!_inFlight.TryRemove((tenant, agent, id), out var inFlight))
-        {
-            return false;
-        }
-
-        inFlight.Call.Abort();
-        try
-        {
-            inFlight.Lifetime.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The call ended meanwhile.
-        }
-
-        return true;
-    }
-
     /// <summary>Remembers the MCP server of a session that listed tools, to tell it when they change.</summary>
     public void Listens(string? sessionId, McpServer server, string tenant, string agent)
     {
@@ -331,9 +295,13 @@ internal sealed partial class McpSessions : IDisposable
 
     private void OnServerChanged(string tenant, string server) => _ = NotifyToolsChangedAsync(tenant);
 
-    // An agent's switch reaches its own sessions and those of every child it delegated (a child acts under its agent's).
-    private void OnSwitched(string tenant, string? agent) =>
+    // An agent's switch reaches its own sessions and those of every child it delegated (a child acts under its agent's);
+    // a switch thrown (not one released) also ends their calls in flight here.
+    private void OnSwitched(string tenant, string? agent)
+    {
         _ = NotifyToolsChangedAsync(tenant, agent is null ? null : session => session.Agent == agent || session.RegisteredAgent == agent);
+        _ = StopCallsAsync(tenant, agent);
+    }
 
     // A revoked child's sessions and its subtree's; for a registered agent's revocation of everything, its children's.
     private void OnDelegationRevoked(string tenant, string revoked) =>

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using Gateway.Policy;
+using Gateway.Store;
+
+namespace Gateway.Proxy.Mcp;
+
+/// <summary>
+/// The tool calls in flight on this replica, by whose they are: the tenant, the agent, the MCP session the call came on (none
+/// for a client of a revision without sessions), the person the agent acts for, and the call's raw JSON-RPC id. Several
+/// people's clients may share one agent and number their ids alike, so a <c>notifications/cancelled</c> reaches only a call
+/// of its own session and person; and a kill switch thrown through this replica's admin API ends its agent's calls here.
+/// </summary>
+internal sealed partial class McpSessions
+{
+    private const string SessionHeader = "Mcp-Session-Id";
+
+    private readonly ConcurrentDictionary<CallKey, InFlightCall> _inFlight = new();
+
+    /// <summary>
+    /// Remembers the lifetime of the agent's call <paramref name="id"/> (raw JSON-RPC id), so that the agent can cancel it
+    /// from the same session, as the same person: the call outlives its client's connection, and only this, a kill switch,
+    /// or its time running out, ends it early. The session and the person are the call's request's (<paramref name="call"/>).
+    /// </summary>
+    public bool TrackCall(McpCallOwner owner, string id, HttpContext call, CancellationTokenSource lifetime)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(call);
+        return _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(call, lifetime, owner.RegisteredAgent));
+    }
+
+    /// <summary>Forgets a call <see cref="TrackCall"/> remembered.</summary>
+    public void UntrackCall(McpCallOwner owner, string id, HttpContext call, CancellationTokenSource lifetime)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(call);
+        var key = KeyOf(owner, call, id);
+        if (_inFlight.TryGetValue(key, out var tracked) && ReferenceEquals(tracked.Call, call) && ReferenceEquals(tracked.Lifetime, lifetime))
+        {
+            _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, tracked));
+        }
+    }
+
+    /// <summary>
+    /// The agent's <c>notifications/cancelled</c> (<paramref name="identity"/>'s, on the session <paramref name="sessionId"/>,
+    /// null for none): its call <paramref name="id"/> of that session and person still in flight on this replica is cancelled
+    /// (the forwarder cancels the request to the server, and the outcome is recorded as such) and its response aborted (no
+    /// answer is sent to a cancelled request). False when there is no such call here (it ended, runs on another replica, or
+    /// is another session's or person's).
+    /// </summary>
+    public bool Cancel(AuthenticatedCaller identity, string? sessionId, string id)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        return _inFlight.TryRemove(new CallKey(identity.Tenant, identity.Agent, sessionId, identity.Person?.Issuer, identity.Person?.Subject, id), out var inFlight)
+            && End(inFlight);
+    }
+
+    /// <summary>
+    /// A kill switch of <paramref name="agent"/> (of the whole tenant when null) changed through this replica: when it is
+    /// thrown (the agent suspended or its secret revoked, or the tenant suspended), its calls in flight here and its delegated
+    /// children's end as a cancelled call does. A switch released ends nothing.
+    /// </summary>
+    private async Task StopCallsAsync(string tenant, string? agent)
+    {
+        try
+        {
+            var thrown = agent is null
+                ? await _switches.IsTenantSuspendedAsync(tenant).ConfigureAwait(false)
+                : await _switches.GetAsync(tenant, agent).ConfigureAwait(false) is { Suspended: true } or { SecretRevoked: true };
+            if (!thrown)
+            {
+                return;
+            }
+
+            foreach (var (key, call) in _inFlight)
+            {
+                if (key.Tenant == tenant && (agent is null || key.Agent == agent || call.RegisteredAgent == agent)
+                    && _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, call)))
+                {
+                    End(call);
+                }
+            }
+        }
+        catch (StateStoreUnavailableException ex)
+        {
+            // Every later request of the agent reads its switches; only the calls already running here go on.
+            LogStopFailed(_logger, tenant, agent ?? "*", ex.GetType().Name);
+        }
+    }
+
+    private static bool End(InFlightCall inFlight)
+    {
+        inFlight.Call.Abort();
+        try
+        {
+            inFlight.Lifetime.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The call ended meanwhile.
+        }
+
+        return true;
+    }
+
+    private static CallKey KeyOf(McpCallOwner owner, HttpContext call, string id)
+    {
+        string? sessionId = call.Request.Headers[SessionHeader];
+        return new CallKey(owner.Tenant, owner.Agent, string.IsNullOrEmpty(sessionId) ? null : sessionId, owner.Person?.Issuer, owner.Person?.Subject, id);
+    }
+
+    [LoggerMessage(EventId = 4324, Level = LogLevel.Warning, Message = "The kill switches of {Tenant}/{Agent} could not be read to end its MCP calls in flight ({Error}); they run on until they end")]
+    private static partial void LogStopFailed(ILogger logger, string tenant, string agent, string error);
+
+    /// <summary>Whose call it is: tenant, agent, session (null: none), the person's issuer and subject (null: none), and the raw JSON-RPC id.</summary>
+    private readonly record struct CallKey(string Tenant, string Agent, string? Session, string? PersonIssuer, string? PersonSubject, string Id);
+
+    /// <summary>A call in flight: its request, its lifetime, and the registered agent it acts under.</summary>
+    private sealed record InFlightCall(HttpContext Call, CancellationTokenSource Lifetime, string RegisteredAgent);
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Gateway.Oversight.Agents;
+using Gateway.Store;
+using Gateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Proxy.Tests.Mcp;
+
+/// <summary>
+/// A suspended agent carries none of its calls on through <c>/mcp</c>: its answer to a request its call's server sent it
+/// mid-call (a real MCP server of the official .NET SDK asking the person) and the resumption of its call's stream are
+/// refused as its calls are (403 <c>blocked</c>, recorded) and never reach the server; a kill switch thrown through the
+/// admin API ends its calls in flight at once.
+/// </summary>
+public sealed class McpSuspendedCallTests : IAsyncLifetime
+{
+    private Infrastructure.McpTestServer _asking = null!;
+    private McpGateway _mcp = null!;
+
+    public async Task InitializeAsync()
+    {
+        _asking = await Infrastructure.McpTestServer.StartAsync((Infrastructure.McpTestServer.AskPersonTool, "Asks the person."));
+        _mcp = await McpGateway.StartAsync(text => text
+            .Replace("catalog:\n", $$"""
+                catalog:
+                  - { name: asking, kind: mcp, action_type: read, target_system: asking, upstream: "{{_asking.Url}}", credential: none }
+                  - { name: asking.person, kind: mcp_tool, action_type: read, target_system: asking, connector: asking, mcp_tool: {{Infrastructure.McpTestServer.AskPersonTool}} }
+
+                """.Replace("\r", string.Empty), StringComparison.Ordinal)
+            .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: asking.person }\n", StringComparison.Ordinal));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _mcp.DisposeAsync();
+        await _asking.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Answer_AgentSuspendedMidCall_IsRefusedRecordedAndNeverReachesTheServer()
+    {
+        using var http = _mcp.SignedHttp();
+        using var call = await StartAskingCallAsync(http);
+        var (events, lastEventId, relayed) = await ReadUntilRequestAsync(call);
+        var id = relayed.GetProperty("id").GetString()!;
+
+        // Suspended by an operator on another replica: only the switch in the shared store says so.
+        var store = _mcp.Gateway.Host.Services.GetRequiredService<IStateStore>();
+        await store.SetAsync(AgentStatusService.SuspendedKey("demo", "demo-agent"), "operator", null);
+        using var refused = await http.PostAsync("/mcp", new StringContent(Answer(id, "while-suspended"), Encoding.UTF8, "application/json"));
+        using var resumed = await ResumeAsync(http, lastEventId);
+        await store.DeleteAsync(AgentStatusService.SuspendedKey("demo", "demo-agent"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("blocked", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+        var requestId = Assert.Single(refused.Headers.GetValues("X-Request-Id"));
+        Assert.Contains(await _mcp.Gateway.AuditRecordsAsync(requestId), r => r.GetProperty("decision").GetString() == "refused:blocked");
+        Assert.Equal(HttpStatusCode.Forbidden, resumed.StatusCode);
+        Assert.Equal("blocked", JsonDocument.Parse(await resumed.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+
+        // The server still waits for its answer: the refused one never reached it, the one sent once resumed does.
+        using var answered = await http.PostAsync("/mcp", new StringContent(Answer(id, "after-resume"), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, answered.StatusCode);
+        var rest = await events.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Contains("the person chose accept: after-resume", rest, StringComparison.Ordinal);
+        Assert.DoesNotContain("while-suspended", rest, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KillSwitch_ThrownWithACallInFlight_EndsTheCallAtOnce()
+    {
+        _mcp.Notes.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = _mcp.PostRawAsync("""{"jsonrpc":"2.0","id":51,"method":"tools/call","params":{"name":"notes__find","arguments":{"text":"long"}}}""");
+        await Eventually.HoldsAsync(() => !_mcp.Notes.Calls.IsEmpty, TimeSpan.FromSeconds(5), "the call did not reach the server within 5 s");
+
+        using (var suspend = await _mcp.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/agents/demo-agent/suspend", content: null))
+        {
+            suspend.EnsureSuccessStatusCode();
+        }
+
+        var ended = await Xunit.Record.ExceptionAsync(() => held.WaitAsync(TimeSpan.FromSeconds(10)));
+        _mcp.Notes.Hold.SetResult();
+        Assert.IsAssignableFrom<HttpRequestException>(ended);
+        Assert.Single(_mcp.Notes.Calls);
+    }
+
+    private static string Answer(string id, string folder) =>
+        JsonSerializer.Serialize(new { jsonrpc = "2.0", id, result = new { action = "accept", content = new { folder } } });
+
+    private static async Task<HttpResponseMessage> StartAskingCallAsync(HttpClient http)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"asking__ask_person","arguments":{}}}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return response;
+    }
+
+    private static async Task<HttpResponseMessage> ResumeAsync(HttpClient http, string lastEventId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/mcp");
+        request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+        request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var response = await http.SendAsync(request, limit.Token);
+        await response.Content.LoadIntoBufferAsync(limit.Token);
+        return response;
+    }
+
+    /// <summary>Reads the call's stream up to the server's request to the client (and the last event id seen); the reader goes on from there.</summary>
+    private static async Task<(StreamReader Events, string LastEventId, JsonElement Request)> ReadUntilRequestAsync(HttpResponseMessage call)
+    {
+        var events = new StreamReader(await call.Content.ReadAsStreamAsync());
+        var lastEventId = string.Empty;
+        while (await events.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                lastEventId = line[4..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && JsonDocument.Parse(line[6..]).RootElement is { } message && message.TryGetProperty("method", out _))
+            {
+                Assert.NotEmpty(lastEventId);
+                return (events, lastEventId, message.Clone());
+            }
+        }
+
+        throw new InvalidOperationException("The call's stream ended before the server's request.");
+    }
+}
