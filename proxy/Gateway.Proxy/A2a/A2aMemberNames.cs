@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Gateway.Proxy.Refusals;
 
@@ -12,33 +11,8 @@ namespace Gateway.Proxy.A2a;
 /// </summary>
 internal static class A2aMemberNames
 {
-    /// <summary>
-    /// <paramref name="name"/> without <c>_</c> or <c>-</c>, in upper case as a lenient reader matches it: ASCII letters,
-    /// and the four characters whose case maps onto one (<c>ſ</c> and <c>ı</c> upper to S and I, the Kelvin sign and
-    /// <c>İ</c> lower to k and i, as Go's <c>encoding/json</c> folds them); any other character is kept as it is.
-    /// </summary>
-    public static string Fold(string name)
-    {
-        var folded = new StringBuilder(name.Length);
-        foreach (var c in name)
-        {
-            if (c is '_' or '-')
-            {
-                continue;
-            }
-
-            folded.Append(c switch
-            {
-                >= 'a' and <= 'z' => (char)(c - ('a' - 'A')),
-                '\u017F' => 'S',
-                '\u212A' => 'K',
-                '\u0130' or '\u0131' => 'I',
-                _ => c,
-            });
-        }
-
-        return folded.ToString();
-    }
+    /// <summary><paramref name="name"/> as a lenient reader matches it (<see cref="Gateway.Connectors.Mcp.McpMemberNames.Fold"/>: one folding for both routes).</summary>
+    public static string Fold(string name) => Gateway.Connectors.Mcp.McpMemberNames.Fold(name);
 
     /// <summary>Why the message of <paramref name="parameters"/> is refused: a member the gateway reads spelled so that only a lenient reader takes it; null when none is.</summary>
     public static string? MisspelledInMessage(JsonElement parameters)
