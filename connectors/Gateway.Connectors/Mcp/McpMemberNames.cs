@@ -57,18 +57,18 @@ public static class McpMemberNames
             return null;
         }
 
-        if (Misspelled(message, string.Empty, TopLevel) is { } top)
+        if (FirstMisspelled(message, string.Empty, TopLevel) is { } top)
         {
             return new McpMisspelledMember(top, false);
         }
 
-        return message.TryGetProperty("params", out var parameters) && Misspelled(parameters, "params.", InParams) is { } inParams
+        return message.TryGetProperty("params", out var parameters) && FirstMisspelled(parameters, "params.", InParams) is { } inParams
             ? new McpMisspelledMember(inParams, true)
             : null;
     }
 
-    // The first member of holder that folds like one of names but is not spelled as it, described.
-    private static string? Misspelled(JsonElement holder, string where, string[] names)
+    /// <summary>Why <paramref name="holder"/> is refused: its first member that folds like one of <paramref name="names"/> but is not spelled as it, described under <paramref name="where"/> (a path prefix such as <c>params.</c>); null when none does.</summary>
+    public static string? FirstMisspelled(JsonElement holder, string where, params ReadOnlySpan<string> names)
     {
         if (holder.ValueKind != JsonValueKind.Object)
         {
@@ -83,7 +83,7 @@ public static class McpMemberNames
                 if (!string.Equals(member.Name, name, StringComparison.Ordinal) && folded == Fold(name))
                 {
                     var shown = member.Name.Length > 64 ? member.Name[..64] + "…" : member.Name;
-                    return $"{where}{shown} is not spelled '{name}', though a server that matches names without case takes it as '{name}'; spell it '{name}'. Nothing was forwarded.";
+                    return $"{where}{shown} is not spelled '{name}', though a reader that matches names without case takes it as '{name}'; spell it '{name}'. Nothing was forwarded.";
                 }
             }
         }

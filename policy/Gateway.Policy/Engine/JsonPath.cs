@@ -64,10 +64,22 @@ internal static class JsonPath
     /// member is found by its name in any case, every such member when there are several: an upstream that binds names
     /// case-insensitively (ASP.NET Core's web defaults, Go's <c>encoding/json</c>) reads <c>To</c> as <c>to</c>.
     /// </summary>
-    public static bool AnyResolved<TState>(JsonElement root, string path, TState state, Func<TState, JsonElement, bool> test) =>
-        path.Length > 0 && path[0] == '$' && Any(path, 1, root, state, test);
+    public static bool AnyResolved<TState>(JsonElement root, string path, TState state, Func<TState, JsonElement, bool> test)
+    {
+        var resolved = false;
+        return path.Length > 0 && path[0] == '$' && Any(path, 1, root, state, test, ref resolved);
+    }
 
-    private static bool Any<TState>(string path, int i, JsonElement current, TState state, Func<TState, JsonElement, bool> test)
+    /// <summary>Whether <paramref name="path"/> names at least one value in <paramref name="root"/> and every value it names passes <paramref name="test"/> (one walk; names matched as <see cref="AnyResolved"/> matches them).</summary>
+    public static bool EveryResolved<TState>(JsonElement root, string path, TState state, Func<TState, JsonElement, bool> test)
+    {
+        var resolved = false;
+        return path.Length > 0 && path[0] == '$'
+            && !Any(path, 1, root, (state, test), static (outer, value) => !outer.test(outer.state, value), ref resolved)
+            && resolved;
+    }
+
+    private static bool Any<TState>(string path, int i, JsonElement current, TState state, Func<TState, JsonElement, bool> test, ref bool resolved)
     {
         while (i < path.Length)
         {
@@ -86,7 +98,7 @@ internal static class JsonPath
 
                 foreach (var member in current.EnumerateObject())
                 {
-                    if (NameMatches(member, path.AsSpan(start, i - start)) && Any(path, i, member.Value, state, test))
+                    if (NameMatches(member, path.AsSpan(start, i - start)) && Any(path, i, member.Value, state, test, ref resolved))
                     {
                         return true;
                     }
@@ -117,7 +129,13 @@ internal static class JsonPath
             i++;
         }
 
-        return current.ValueKind != JsonValueKind.Undefined && test(state, current);
+        if (current.ValueKind == JsonValueKind.Undefined)
+        {
+            return false;
+        }
+
+        resolved = true;
+        return test(state, current);
     }
 
     // A member's name against a path's, in any case: ASCII compared on the raw bytes; anything else (an escape, a

@@ -39,7 +39,7 @@ internal static partial class RuleMatcher
 
         foreach (var entry in entries)
         {
-            if (!AnyProvenanceMatches(conditions, [entry]))
+            if (!ProvenanceEntryMatches(conditions, entry))
             {
                 return false;
             }
@@ -50,9 +50,7 @@ internal static partial class RuleMatcher
 
     /// <summary>The path resolves to a value, and every value it resolves to matches in full.</summary>
     internal static bool ArgumentMatchesEvery(ArgumentCondition condition, JsonElement args) =>
-        args.ValueKind == JsonValueKind.Object
-        && JsonPath.AnyResolved(args, condition.Path, condition, static (_, _) => true)
-        && !JsonPath.AnyResolved(args, condition.Path, condition, static (c, value) => !ResolvedMatchesEvery(c, value));
+        args.ValueKind == JsonValueKind.Object && JsonPath.EveryResolved(args, condition.Path, condition, ResolvedMatchesEvery);
 
     // A container: a glob over every member name and every value at any depth; another condition over every element. An
     // empty container holds nothing the rule allows.

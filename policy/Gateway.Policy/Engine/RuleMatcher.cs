@@ -266,12 +266,23 @@ internal static partial class RuleMatcher
 
         foreach (var entry in entries)
         {
-            foreach (var condition in conditions)
+            if (ProvenanceEntryMatches(conditions, entry))
             {
-                if ((condition.ArgPath is null || Glob.IsMatch(condition.ArgPath, entry.ArgPath)) && condition.Sources.Contains(entry.Source))
-                {
-                    return true;
-                }
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // One provenance entry against the conditions: any names its argument path (or every path) and its source.
+    private static bool ProvenanceEntryMatches(IReadOnlyList<ProvenanceCondition> conditions, ProvenanceEntry entry)
+    {
+        foreach (var condition in conditions)
+        {
+            if ((condition.ArgPath is null || Glob.IsMatch(condition.ArgPath, entry.ArgPath)) && condition.Sources.Contains(entry.Source))
+            {
+                return true;
             }
         }
 

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Gateway.Policy;
 
 /// <summary>What the WHATWG URL standard does to a URL's text before reading it, as <see cref="Urls"/> and <see cref="HostNames"/> follow it.</summary>
@@ -37,10 +35,14 @@ internal static class UrlSyntax
     /// Whether <paramref name="scheme"/> is one of WHATWG's special schemes with a host (http, https, ws, wss, ftp), in
     /// any case: after <c>scheme:</c> any run of <c>/</c> and <c>\</c>, none included, leads into the authority.
     /// </summary>
-    public static bool IsSpecialScheme(ReadOnlySpan<char> scheme) =>
-        scheme.Length is >= 2 and <= 5 && Ascii.IsValid(scheme) && (scheme.Equals("http", StringComparison.OrdinalIgnoreCase)
-            || scheme.Equals("https", StringComparison.OrdinalIgnoreCase) || scheme.Equals("ws", StringComparison.OrdinalIgnoreCase)
-            || scheme.Equals("wss", StringComparison.OrdinalIgnoreCase) || scheme.Equals("ftp", StringComparison.OrdinalIgnoreCase));
+    public static bool IsSpecialScheme(ReadOnlySpan<char> scheme) => DefaultPort(scheme) is not null;
+
+    /// <summary>The default port of a special scheme (<see cref="IsSpecialScheme"/>), in any case; null for any other scheme.</summary>
+    public static string? DefaultPort(ReadOnlySpan<char> scheme) =>
+        scheme.Equals("http", StringComparison.OrdinalIgnoreCase) || scheme.Equals("ws", StringComparison.OrdinalIgnoreCase) ? "80"
+        : scheme.Equals("https", StringComparison.OrdinalIgnoreCase) || scheme.Equals("wss", StringComparison.OrdinalIgnoreCase) ? "443"
+        : scheme.Equals("ftp", StringComparison.OrdinalIgnoreCase) ? "21"
+        : null;
 
     /// <summary>
     /// Where the authority of <paramref name="text"/> starts when it opens with a special scheme and <c>:</c> (after any

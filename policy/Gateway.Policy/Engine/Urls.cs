@@ -103,13 +103,6 @@ internal static class Urls
 
         var digits = port.TrimStart('0');
         var number = digits.Length == 0 ? "0" : digits;
-        var standard = scheme switch
-        {
-            "http" or "ws" => "80",
-            "https" or "wss" => "443",
-            "ftp" => "21",
-            _ => null,
-        };
-        return number == standard ? string.Empty : number;
+        return number == UrlSyntax.DefaultPort(scheme) ? string.Empty : number;
     }
 }

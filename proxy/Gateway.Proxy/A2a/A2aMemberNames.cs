@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gateway.Proxy.Refusals;
+using Gateway.Connectors.Mcp;
 
 namespace Gateway.Proxy.A2a;
 
@@ -11,45 +11,22 @@ namespace Gateway.Proxy.A2a;
 /// </summary>
 internal static class A2aMemberNames
 {
-    /// <summary><paramref name="name"/> as a lenient reader matches it (<see cref="Gateway.Connectors.Mcp.McpMemberNames.Fold"/>: one folding for both routes).</summary>
-    public static string Fold(string name) => Gateway.Connectors.Mcp.McpMemberNames.Fold(name);
+    /// <summary><paramref name="name"/> as a lenient reader matches it (<see cref="McpMemberNames.Fold"/>: one folding for both routes).</summary>
+    public static string Fold(string name) => McpMemberNames.Fold(name);
 
     /// <summary>Why the message of <paramref name="parameters"/> is refused: a member the gateway reads spelled so that only a lenient reader takes it; null when none is.</summary>
     public static string? MisspelledInMessage(JsonElement parameters)
     {
-        var misspelled = Misspelled(parameters, "params", "message");
+        var misspelled = McpMemberNames.FirstMisspelled(parameters, "params.", "message");
         if (misspelled is null && parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("message", out var message))
         {
-            misspelled = Misspelled(message, "params.message", "parts");
+            misspelled = McpMemberNames.FirstMisspelled(message, "params.message.", "parts");
             if (misspelled is null && message.ValueKind == JsonValueKind.Object && message.TryGetProperty("parts", out var parts) && parts.ValueKind == JsonValueKind.Array)
             {
-                misspelled = parts.EnumerateArray().Select(static part => Misspelled(part, "params.message.parts[]", "text", "data")).FirstOrDefault(static m => m is not null);
+                misspelled = parts.EnumerateArray().Select(static part => McpMemberNames.FirstMisspelled(part, "params.message.parts[].", "text", "data")).FirstOrDefault(static m => m is not null);
             }
         }
 
         return misspelled;
-    }
-
-    // The first member of holder that folds like one of names but is not spelled as it, described.
-    private static string? Misspelled(JsonElement holder, string where, params ReadOnlySpan<string> names)
-    {
-        if (holder.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        foreach (var member in holder.EnumerateObject())
-        {
-            var folded = Fold(member.Name);
-            foreach (var name in names)
-            {
-                if (!string.Equals(member.Name, name, StringComparison.Ordinal) && folded == Fold(name))
-                {
-                    return $"{where}.{RefusalText.Truncate(member.Name)} is not spelled '{name}', though a lenient reader takes it as '{name}'; spell it '{name}'. Nothing was forwarded.";
-                }
-            }
-        }
-
-        return null;
     }
 }

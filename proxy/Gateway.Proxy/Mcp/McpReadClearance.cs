@@ -16,42 +16,37 @@ namespace Gateway.Proxy.Mcp;
 internal static class McpReadClearance
 {
     /// <summary>True when <paramref name="caller"/> may be told the completions <paramref name="request"/> asks of <paramref name="server"/>.</summary>
-    public static bool PermitsCompletion(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, Reference reference, CompleteRequestParams request)
-    {
-        if (request.Argument is not { Name: { } argument })
-        {
-            return false;
-        }
-
-        return reference switch
-        {
-            PromptReference prompt => Reads(tenant, caller, server, PromptArgs(prompt, request, argument, request.Argument.Value)),
-            ResourceTemplateReference { Uri: { } uri } => Reads(tenant, caller, server, new JsonObject { ["uri"] = uri }),
-            _ => false,
-        };
-    }
+    public static bool PermitsCompletion(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, Reference reference, CompleteRequestParams request) =>
+        ReadOf(reference, request, completed: null) is { } args && Reads(tenant, caller, server, args);
 
     /// <summary>
     /// True when <paramref name="caller"/> may be told <paramref name="value"/>, one of the server's completions of
     /// <paramref name="request"/>: the read it names (the prompt with it as the argument, the template expanded with it) is
     /// one the caller may make, so that a completion lists no more than the policy lets the caller read.
     /// </summary>
-    public static bool PermitsCompletedValue(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, Reference reference, CompleteRequestParams request, string value)
+    public static bool PermitsCompletedValue(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, Reference reference, CompleteRequestParams request, string value) =>
+        ReadOf(reference, request, value) is { } args && Reads(tenant, caller, server, args);
+
+    // The read a completion is about: the prompt with the argument so far (or completed), the template as it is (or
+    // expanded with the completed value); null for a request without an argument's name or another kind of reference.
+    private static JsonObject? ReadOf(Reference reference, CompleteRequestParams request, string? completed)
     {
         if (request.Argument is not { Name: { } argument })
         {
-            return false;
+            return null;
         }
 
         switch (reference)
         {
             case PromptReference prompt:
-                return Reads(tenant, caller, server, PromptArgs(prompt, request, argument, value));
+                return PromptArgs(prompt, request, argument, completed ?? request.Argument.Value);
+            case ResourceTemplateReference { Uri: { } uri } when completed is null:
+                return new JsonObject { ["uri"] = uri };
             case ResourceTemplateReference { Uri: { } uri }:
-                var values = new Dictionary<string, string>(request.Context?.Arguments ?? new Dictionary<string, string>(), StringComparer.Ordinal) { [argument] = value };
-                return Reads(tenant, caller, server, new JsonObject { ["uri"] = McpUriTemplate.Expand(uri, values) });
+                var values = new Dictionary<string, string>(request.Context?.Arguments ?? new Dictionary<string, string>(), StringComparer.Ordinal) { [argument] = completed };
+                return new JsonObject { ["uri"] = McpUriTemplate.Expand(uri, values) };
             default:
-                return false;
+                return null;
         }
     }
 
