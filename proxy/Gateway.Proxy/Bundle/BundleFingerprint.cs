@@ -3,18 +3,28 @@ using System.Text;
 
 namespace Gateway.Proxy.Bundle;
 
-/// <summary>A cheap fingerprint of a bundle directory (names, sizes, write times) to notice changes without parsing.</summary>
+/// <summary>
+/// A fingerprint of a bundle directory (each file's name and content) to notice changes without parsing: a rewrite that
+/// keeps a file's size and write time (a copy that preserves times, a clock set back) is still a change.
+/// </summary>
 internal static class BundleFingerprint
 {
     public static string Compute(string directory)
     {
-        var builder = new StringBuilder();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[sizeof(long)];
         foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            var info = new FileInfo(file);
-            builder.Append(file).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks).Append('\n');
+            var name = Encoding.UTF8.GetBytes(file);
+            BitConverter.TryWriteBytes(length, (long)name.Length);
+            hash.AppendData(length);
+            hash.AppendData(name);
+            var content = File.ReadAllBytes(file);
+            BitConverter.TryWriteBytes(length, (long)content.Length);
+            hash.AppendData(length);
+            hash.AppendData(content);
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }
