@@ -28,7 +28,9 @@ internal sealed class GatewayTelemetryMiddleware
     {
         var started = Stopwatch.GetTimestamp();
         var feature = context.Features.Get<GatewayRequestFeature>();
-        using var scope = _logger.BeginScope(new RequestLogScope(feature?.RequestId ?? context.TraceIdentifier));
+        var requestId = feature?.RequestId ?? context.TraceIdentifier;
+        using var scope = _logger.BeginScope(new RequestLogScope(requestId));
+        RequestIdLogProcessor.RequestId = requestId;
         using var activity = GatewayTelemetry.StartRequest(context);
         try
         {

@@ -97,7 +97,7 @@ public static class TelemetryServiceCollectionExtensions
         if (settings.Logs is { } logs)
         {
             telemetry.WithLogging(
-                logging => logging.SetResourceBuilder(CreateResource(settings)).AddProcessor(new BatchLogRecordExportProcessor(
+                logging => logging.SetResourceBuilder(CreateResource(settings)).AddProcessor(new RequestIdLogProcessor()).AddProcessor(new BatchLogRecordExportProcessor(
                     new OtlpLogExporter(ExporterOptions(logs)),
                     settings.LogRecords.MaxQueueSize,
                     settings.LogRecords.ScheduleDelayMilliseconds,
@@ -105,7 +105,8 @@ public static class TelemetryServiceCollectionExtensions
                     settings.LogRecords.MaxExportBatchSize)),
                 static options =>
                 {
-                    options.IncludeScopes = true;
+                    // No scopes: ASP.NET Core's request scope holds the path as sent; RequestIdLogProcessor adds the request id.
+                    options.IncludeScopes = false;
                     options.IncludeFormattedMessage = true;
                 });
         }

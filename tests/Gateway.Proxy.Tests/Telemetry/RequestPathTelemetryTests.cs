@@ -54,4 +54,28 @@ public sealed class RequestPathTelemetryTests
         Assert.DoesNotContain(span!.Attributes.Values, v => v.Contains(marker, StringComparison.Ordinal));
         Assert.Equal(span.Attributes.GetValueOrDefault("http.route"), span.Attributes.GetValueOrDefault("url.path"));
     }
+
+    [Fact]
+    public async Task Request_SecretInPath_ReachesNoExportedLogRecordWhichStillNamesTheRequest()
+    {
+        var marker = "planted-" + Guid.NewGuid().ToString("N");
+        await using var receiver = await OtlpReceiver.StartAsync();
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.GetLeftPart(UriPartial.Authority),
+            ["OTEL_SERVICE_NAME"] = "gateway-path-log-test",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+            ["Logging:LogLevel:Default"] = "Information",
+        });
+
+        using var response = await gateway.Client.GetAsync($"/providers/crm/r/{marker}?k={marker}");
+        var requestId = response.Headers.GetValues("X-Request-Id").Single();
+
+        var named = await Eventually.ReturnsAsync(
+            () => Task.FromResult(receiver.Logs.FirstOrDefault(l => l.Attributes.GetValueOrDefault("gateway.request_id") == requestId)),
+            static found => found is not null, Patience, _ => $"no log record of the request within {Patience.TotalSeconds} s ({receiver.Logs.Count} records)");
+        Assert.False(named!.Attributes.ContainsKey("RequestPath"));
+        Assert.DoesNotContain(receiver.Logs, l => l.Body.Contains(marker, StringComparison.Ordinal) || l.Attributes.Values.Any(v => v.Contains(marker, StringComparison.Ordinal)));
+    }
 }
