@@ -11,7 +11,8 @@ namespace Gateway.Admin.Http;
 
 /// <summary>
 /// Runs before every admin endpoint: refuses a source that failed authentication too often (429 with
-/// <c>Retry-After</c>), authenticates the bearer token and checks the endpoint's roles server-side,
+/// <c>Retry-After</c>), authenticates the bearer token (403 <c>person_suspended</c> for a token bound to a person suspended as
+/// a console user) and checks the endpoint's roles server-side,
 /// validates tenant and agent route values, refuses a token confined to another tenant (403, written to
 /// the targeted tenant's audit chain when the register has that tenant, else to the caller's own), and turns store
 /// and audit outages into 503 problems. An endpoint without <see cref="AdminRolesMetadata"/> is refused.
@@ -45,6 +46,12 @@ internal sealed class AdminAuthFilter : IEndpointFilter
         {
             var tokens = http.RequestServices.GetRequiredService<AdminTokenService>();
             var result = await tokens.AuthenticateAsync(ReadBearer(http), http.RequestAborted);
+            if (result.Status == AdminAuthStatus.PersonSuspended)
+            {
+                // A genuine token of a person an administrator suspended: no failure counted, no vote or other act as them.
+                return Refuse(http, logger, StatusCodes.Status403Forbidden, ProblemCodes.PersonSuspended, "The person this token is bound to is suspended");
+            }
+
             if (result.Status != AdminAuthStatus.Authenticated)
             {
                 if (result.Status is AdminAuthStatus.Invalid or AdminAuthStatus.Revoked)

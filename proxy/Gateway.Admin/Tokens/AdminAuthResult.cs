@@ -8,6 +8,8 @@ public sealed record AdminAuthResult(AdminAuthStatus Status, AdminPrincipal? Pri
     internal static AdminAuthResult Invalid { get; } = new(AdminAuthStatus.Invalid, null);
 
     internal static AdminAuthResult Revoked { get; } = new(AdminAuthStatus.Revoked, null);
+
+    internal static AdminAuthResult PersonSuspended { get; } = new(AdminAuthStatus.PersonSuspended, null);
 }
 
 /// <summary>Why a bearer token was or was not accepted.</summary>
@@ -17,4 +19,7 @@ public enum AdminAuthStatus
     Missing,
     Invalid,
     Revoked,
+
+    /// <summary>A token bound to a person whom an administrator suspended as a console user (<see cref="ConsolePersonSuspensions"/>).</summary>
+    PersonSuspended,
 }

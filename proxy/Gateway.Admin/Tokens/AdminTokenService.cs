@@ -3,6 +3,7 @@ using System.Text;
 using Gateway.Audit;
 using Gateway.Admin.Options;
 using Gateway.Oversight.Register;
+using Gateway.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,14 +32,16 @@ public sealed class AdminTokenService
 
     private readonly IAdminTokenStore _store;
     private readonly IRegisterDirectory _register;
+    private readonly IKeyValueStore _state;
     private readonly TimeProvider _time;
     private readonly ILogger<AdminTokenService> _logger;
     private readonly byte[]? _bootstrapHash;
 
-    public AdminTokenService(IAdminTokenStore store, IRegisterDirectory register, TimeProvider time, IOptions<AdminOptions> options, ILogger<AdminTokenService> logger)
+    public AdminTokenService(IAdminTokenStore store, IRegisterDirectory register, IStateStore state, TimeProvider time, IOptions<AdminOptions> options, ILogger<AdminTokenService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _state = state;
         _register = register;
         _time = time;
         _logger = logger;
@@ -174,18 +177,18 @@ public sealed class AdminTokenService
     }
 
     /// <summary>
-    /// Whether the token whose <see cref="HashToken"/> is <paramref name="hash"/> still authenticates (not revoked), for a
+    /// Whether the token whose <see cref="HashToken"/> is <paramref name="hash"/> still authenticates (not revoked, its person not suspended), for a
     /// session started with it that must end when it is revoked.
     /// </summary>
     public async ValueTask<bool> IsLiveAsync(string hash, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hash);
         return await _store.GetAsync(hash, cancellationToken) is { } record
-            ? !record.Revoked
+            ? !record.Revoked && !await IsPersonSuspendedAsync(record, cancellationToken)
             : _bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(Convert.FromHexString(hash), _bootstrapHash);
     }
 
-    /// <summary>Authenticates a bearer token presented to the admin API.</summary>
+    /// <summary>Authenticates a bearer token presented to the admin API; a token bound to a suspended person is refused.</summary>
     public async ValueTask<AdminAuthResult> AuthenticateAsync(string? bearer, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(bearer))
@@ -213,8 +216,13 @@ public sealed class AdminTokenService
             return AdminAuthResult.Invalid;
         }
 
-        return record.Revoked
-            ? AdminAuthResult.Revoked
+        if (record.Revoked)
+        {
+            return AdminAuthResult.Revoked;
+        }
+
+        return await IsPersonSuspendedAsync(record, cancellationToken)
+            ? AdminAuthResult.PersonSuspended
             : new AdminAuthResult(AdminAuthStatus.Authenticated, new AdminPrincipal(record.Name, record.Roles)
             {
                 Tenant = record.Tenant,
@@ -223,6 +231,10 @@ public sealed class AdminTokenService
                 InheritedMinter = record.InheritedMinter,
             });
     }
+
+    // A token bound to a person acts as them: not while that person is suspended as a console user.
+    private async ValueTask<bool> IsPersonSuspendedAsync(AdminTokenRecord record, CancellationToken cancellationToken) =>
+        record is { Tenant: { } tenant, Person: { } person } && await ConsolePersonSuspensions.IsPersonSuspendedAsync(_state, tenant, person, cancellationToken);
 
     private AdminTokenRecord NewRecord(AdminTokenSpec spec, string? issuedBy) => new()
     {

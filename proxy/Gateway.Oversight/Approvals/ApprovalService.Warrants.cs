@@ -7,7 +7,7 @@ public sealed partial class ApprovalService
 {
     /// <summary>
     /// Verifies a warrant presented with a retried request and consumes it atomically: the signature,
-    /// expiry, tenant, agent, intent digest and policy digest (equal, or compatible per
+    /// expiry, tenant, agent, token generations (<see cref="WarrantPresentation.Generations"/>), intent digest and policy digest (equal, or compatible per
     /// <see cref="IWarrantCompatibility"/>) must all match, and a warrant is accepted once only.
     /// A refused warrant is not consumed.
     /// </summary>
@@ -81,6 +81,14 @@ public sealed partial class ApprovalService
             return WarrantRedemption.Refused(WarrantReasons.AgentMismatch, claims);
         }
 
+        // A suspension (or a revoked secret) since the warrant was issued revokes it, as it revokes decision tokens.
+        var (tenantGeneration, agentGeneration) = presentation.Generations
+            ?? await GenerationsAsync(presentation.Tenant, presentation.RegisteredAgent ?? presentation.Agent, cancellationToken);
+        if (tenantGeneration != claims.Tgn || agentGeneration != claims.Agn)
+        {
+            return WarrantRedemption.Refused(tenantGeneration != claims.Tgn ? WarrantReasons.TenantRevoked : WarrantReasons.AgentRevoked, claims);
+        }
+
         if (!string.Equals(claims.Act, presentation.IntentDigest, StringComparison.Ordinal))
         {
             return WarrantRedemption.Refused(WarrantReasons.IntentMismatch, claims);
@@ -112,5 +120,12 @@ public sealed partial class ApprovalService
         var markLifetime = DateTimeOffset.FromUnixTimeSeconds(claims.Exp) - now + TimeSpan.FromMinutes(1);
         var first = await _store.TryUseWarrantAsync(presentation.Tenant, claims.Apr, markLifetime, cancellationToken);
         return first ? new WarrantRedemption(true, null, claims) : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
+    }
+
+    /// <summary>The tenant's and the (registered) agent's token generations now current (<see cref="Tokens.TokenGenerations.KeysOf"/>).</summary>
+    private async ValueTask<(long Tenant, long Agent)> GenerationsAsync(string tenant, string agent, CancellationToken cancellationToken)
+    {
+        var values = await _state.GetManyAsync(Tokens.TokenGenerations.KeysOf(tenant, agent), cancellationToken);
+        return (Tokens.TokenGenerations.Generation(values[0]), Tokens.TokenGenerations.Generation(values[1]));
     }
 }

@@ -183,7 +183,14 @@ public sealed partial class ApprovalService
     /// The agent's poll (<c>GET /v1/approvals/{id}</c>, after the host authenticated the agent).
     /// Null when unknown or when the request belongs to another agent; the warrant only when approved.
     /// </summary>
-    public async ValueTask<ApprovalPollResult?> PollAsync(string tenant, string agent, string id, CancellationToken cancellationToken = default)
+    public ValueTask<ApprovalPollResult?> PollAsync(string tenant, string agent, string id, CancellationToken cancellationToken = default) =>
+        PollAsync(tenant, agent, id, registeredAgent: agent, cancellationToken);
+
+    /// <summary>
+    /// The poll of <paramref name="agent"/>, whose token generation is <paramref name="registeredAgent"/>'s (a delegated
+    /// child's agent): a warrant is issued under the tenant's and that agent's generations now current.
+    /// </summary>
+    public async ValueTask<ApprovalPollResult?> PollAsync(string tenant, string agent, string id, string registeredAgent, CancellationToken cancellationToken = default)
     {
         var stored = await LoadAsync(tenant, id, cancellationToken);
         if (stored is null || !string.Equals(stored.Agent, agent, StringComparison.Ordinal))
@@ -196,11 +203,11 @@ public sealed partial class ApprovalService
         DateTimeOffset? warrantExpiresAt = null;
         if (request.Status == ApprovalStatus.Approved && request.DecidedAt is { } approvedAt)
         {
-            var claims = ClaimsFor(stored, approvedAt);
-            warrantExpiresAt = DateTimeOffset.FromUnixTimeSeconds(claims.Exp);
+            var exp = approvedAt.ToUnixTimeSeconds() + stored.WarrantTtlSeconds;
+            warrantExpiresAt = DateTimeOffset.FromUnixTimeSeconds(exp);
             if (warrantExpiresAt > _time.GetUtcNow())
             {
-                warrant = _signer.Issue(claims);
+                warrant = _signer.Issue(ClaimsFor(stored, approvedAt, await GenerationsAsync(tenant, registeredAgent, cancellationToken)));
             }
         }
 
@@ -274,7 +281,7 @@ public sealed partial class ApprovalService
         return won;
     }
 
-    private WarrantClaims ClaimsFor(ApprovalRequest request, DateTimeOffset approvedAt)
+    private static WarrantClaims ClaimsFor(ApprovalRequest request, DateTimeOffset approvedAt, (long Tenant, long Agent) generations)
     {
         var iat = approvedAt.ToUnixTimeSeconds();
         return new WarrantClaims
@@ -285,6 +292,8 @@ public sealed partial class ApprovalService
             Act = request.IntentDigest,
             Apr = request.Id,
             Pol = request.PolicyDigest,
+            Tgn = generations.Tenant,
+            Agn = generations.Agent,
             Iat = iat,
             Exp = iat + request.WarrantTtlSeconds,
         };

@@ -4,4 +4,11 @@ namespace Gateway.Oversight.Approvals;
 /// A warrant presented with a retried request, and what the request is now: the caller's tenant and
 /// agent, the intent digest of the action, and the digest of the policy in force.
 /// </summary>
-public sealed record WarrantPresentation(string Tenant, string Agent, string IntentDigest, string PolicyDigest, string Warrant);
+public sealed record WarrantPresentation(string Tenant, string Agent, string IntentDigest, string PolicyDigest, string Warrant)
+{
+    /// <summary>The tenant's and agent's token generations the request's admission read (null: read from the store).</summary>
+    public (long Tenant, long Agent)? Generations { get; init; }
+
+    /// <summary>The registered agent whose token generation applies (a delegated child's agent); null: <see cref="Agent"/>.</summary>
+    public string? RegisteredAgent { get; init; }
+}

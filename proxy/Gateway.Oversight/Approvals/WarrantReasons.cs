@@ -14,4 +14,10 @@ public static class WarrantReasons
 
     /// <summary>The approval was revoked after it was granted.</summary>
     public const string Revoked = "warrant_revoked";
+
+    /// <summary>The tenant was suspended (its token generation raised) since the warrant was issued, as for a decision token.</summary>
+    public const string TenantRevoked = Tokens.DecisionTokenStatus.Reasons.TenantRevoked;
+
+    /// <summary>The agent was suspended, or its secret revoked, since the warrant was issued, as for a decision token.</summary>
+    public const string AgentRevoked = Tokens.DecisionTokenStatus.Reasons.AgentRevoked;
 }

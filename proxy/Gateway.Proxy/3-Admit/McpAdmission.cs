@@ -1,4 +1,5 @@
 using Gateway.Oversight;
+using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Mcp;
@@ -54,7 +55,11 @@ internal sealed class McpAdmission : IRouteAdmission
     private Refusal? StartCall(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity)
     {
         string? sessionId = context.Request.Headers[SessionHeader];
-        var owner = new McpCallOwner(identity.Tenant, identity.Agent, identity.RegisteredAgent) { Person = identity.Person };
+        var owner = new McpCallOwner(identity.Tenant, identity.Agent, identity.RegisteredAgent)
+        {
+            Person = identity.Person,
+            Delegates = identity.ChainLinks is { } chain ? [.. chain.Where(static l => l.Kind == ActorKind.Delegate).Select(static l => l.Id)] : [],
+        };
         if (McpCallLifetime.TryStart(context, _sessions, _streams, _options, owner, feature.Get<McpMessage>().Id!, string.IsNullOrEmpty(sessionId) ? null : sessionId) is not { } call)
         {
             return new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.McpPendingLimit,

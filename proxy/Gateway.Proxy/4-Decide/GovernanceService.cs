@@ -95,7 +95,12 @@ internal sealed partial class GovernanceService
         if (decision.Kind == DecisionKind.RequireApproval && request.Warrant is { Length: > 0 } warrant)
         {
             // Checked here (a read: signature, digests, revocation, not used yet); used up only once the decision is recorded.
-            var presented = new WarrantPresentation(identity.Tenant, identity.Agent, decision.IntentDigest, decision.PolicyDigest, warrant);
+            // Its token generations are those the admission read (its one store step): no read of them here.
+            var presented = new WarrantPresentation(identity.Tenant, identity.Agent, decision.IntentDigest, decision.PolicyDigest, warrant)
+            {
+                Generations = grant is null ? null : (grant.TenantGeneration, grant.AgentGeneration),
+                RegisteredAgent = identity.RegisteredAgent,
+            };
             var check = await (decision.EvaluateOnly ? _approvals.CheckWarrantAsync(presented, cancellationToken) : _approvals.CheckBeforeRedeemingAsync(presented, cancellationToken)).ConfigureAwait(false);
             if (check.Redeemed)
             {

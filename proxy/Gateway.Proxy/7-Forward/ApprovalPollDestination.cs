@@ -24,7 +24,7 @@ internal sealed class ApprovalPollDestination : ILocalDestination
         ApprovalPollResult? poll;
         try
         {
-            poll = await _approvals.PollAsync(identity.Tenant, identity.Agent, feature.Get<ApprovalPolled>().Id, context.RequestAborted).ConfigureAwait(false);
+            poll = await _approvals.PollAsync(identity.Tenant, identity.Agent, feature.Get<ApprovalPolled>().Id, identity.RegisteredAgent, context.RequestAborted).ConfigureAwait(false);
         }
         catch (ArgumentException)
         {

@@ -67,6 +67,8 @@ internal sealed class ConsoleSessions
         }
 
         await _store.SetAddAsync(PeopleKey(tenant), subject, expiry: null, context.RequestAborted);
+        // The person's tokens (an approver token bound to them) stop acting as them while this subject is suspended.
+        await ConsolePersonSuspensions.RememberAsync(_store, tenant, subject, person, context.RequestAborted);
         ConsoleCookies.Append(context, CookieName, id, _options.SessionLifetime);
         return session;
     }
@@ -160,7 +162,10 @@ internal sealed class ConsoleSessions
     public ValueTask<bool> IsSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
         Gateway.Proxy.People.PersonSuspensions.IsSuspendedAsync(_store, tenant, subject, cancellationToken);
 
-    /// <summary>Suspends a person of the tenant: their sessions end now and they cannot sign in until resumed. Returns how many sessions ended.</summary>
+    /// <summary>
+    /// Suspends a person of the tenant: their sessions end now, they cannot sign in until resumed, and the tokens bound to the
+    /// person they signed in as are refused (<see cref="ConsolePersonSuspensions"/>). Returns how many sessions ended.
+    /// </summary>
     public async ValueTask<int> SuspendAsync(string tenant, string subject, CancellationToken cancellationToken)
     {
         await _store.SetAsync(SuspendedKey(tenant, subject), "1", expiry: null, cancellationToken);
@@ -168,6 +173,12 @@ internal sealed class ConsoleSessions
         var ended = 0;
         foreach (var key in await _store.SetMembersAsync(PersonKey(tenant, subject), cancellationToken))
         {
+            // A session started before subjects were remembered under their person still names its person.
+            if (await _store.GetAsync(key, cancellationToken) is { } json && JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession) is { } session)
+            {
+                await ConsolePersonSuspensions.RememberAsync(_store, tenant, subject, session.Person, cancellationToken);
+            }
+
             if (await _store.DeleteAsync(key, cancellationToken))
             {
                 ended++;

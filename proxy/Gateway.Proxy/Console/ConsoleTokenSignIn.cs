@@ -101,6 +101,12 @@ internal static partial class ConsoleTokenSignIn
 
         var token = form!["token"].Count == 1 ? form["token"][0]?.Trim() : null;
         var result = await tokens.AuthenticateAsync(token, context.RequestAborted);
+        if (result.Status == AdminAuthStatus.PersonSuspended)
+        {
+            LogRefused(logger, tenant, "console_person_suspended");
+            return Refusal(StatusCodes.Status403Forbidden, "console_person_suspended", "Your console access is suspended.");
+        }
+
         if (result.Status != AdminAuthStatus.Authenticated || result.Principal is not { } principal)
         {
             if (result.Status is AdminAuthStatus.Invalid or AdminAuthStatus.Revoked)

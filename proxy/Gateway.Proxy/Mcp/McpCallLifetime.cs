@@ -94,4 +94,7 @@ internal sealed record McpCallOwner(string Tenant, string Agent, string Register
 {
     /// <summary>The person the call acts for, when one: a cancel reaches only that person's call.</summary>
     public ActingPerson? Person { get; init; }
+
+    /// <summary>For a delegated child, the children from its agent down to it (itself last): revoking any of them ends the call.</summary>
+    public IReadOnlyList<string> Delegates { get; init; } = [];
 }

@@ -8,7 +8,8 @@ namespace Gateway.Proxy.Mcp;
 /// The tool calls in flight on this replica, by whose they are: the tenant, the agent, the MCP session the call came on (none
 /// for a client of a revision without sessions), the person the agent acts for, and the call's raw JSON-RPC id. Several
 /// people's clients may share one agent and number their ids alike, so a <c>notifications/cancelled</c> reaches only a call
-/// of its own session and person; and a kill switch thrown through this replica's admin API ends its agent's calls here.
+/// of its own session and person; and a kill switch thrown, or a delegation revoked, through this replica's admin API ends
+/// its agent's (or the revoked children's) calls here.
 /// </summary>
 internal sealed partial class McpSessions
 {
@@ -25,7 +26,7 @@ internal sealed partial class McpSessions
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(call);
-        return _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(call, lifetime, owner.RegisteredAgent));
+        return _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(call, lifetime, owner.RegisteredAgent, owner.Delegates));
     }
 
     /// <summary>Forgets a call <see cref="TrackCall"/> remembered.</summary>
@@ -87,6 +88,23 @@ internal sealed partial class McpSessions
         }
     }
 
+    /// <summary>
+    /// A delegation revoked through this replica (<paramref name="revoked"/>: a child, or a registered agent that revoked
+    /// everything it delegated): the calls in flight here of the revoked children and their subtree end as a cancelled
+    /// call does, as a kill switch ends its agent's. A revocation is never taken back, so nothing is read first.
+    /// </summary>
+    private void StopDelegatedCalls(string tenant, string revoked)
+    {
+        foreach (var (key, call) in _inFlight)
+        {
+            if (key.Tenant == tenant && (call.Delegates.Contains(revoked, StringComparer.Ordinal) || (call.Delegates.Count > 0 && call.RegisteredAgent == revoked))
+                && _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, call)))
+            {
+                End(call);
+            }
+        }
+    }
+
     private static bool End(InFlightCall inFlight)
     {
         inFlight.Call.Abort();
@@ -114,6 +132,6 @@ internal sealed partial class McpSessions
     /// <summary>Whose call it is: tenant, agent, session (null: none), the person's issuer and subject (null: none), and the raw JSON-RPC id.</summary>
     private readonly record struct CallKey(string Tenant, string Agent, string? Session, string? PersonIssuer, string? PersonSubject, string Id);
 
-    /// <summary>A call in flight: its request, its lifetime, and the registered agent it acts under.</summary>
-    private sealed record InFlightCall(HttpContext Call, CancellationTokenSource Lifetime, string RegisteredAgent);
+    /// <summary>A call in flight: its request, its lifetime, the registered agent it acts under, and a delegated child's chain of children.</summary>
+    private sealed record InFlightCall(HttpContext Call, CancellationTokenSource Lifetime, string RegisteredAgent, IReadOnlyList<string> Delegates);
 }

@@ -21,7 +21,8 @@ namespace Gateway.Proxy.Mcp;
 /// and the sessions that listed tools, which are told <c>notifications/tools/list_changed</c> when what their agent may
 /// use changes: a bundle reload, a kill switch or a suspension set through this replica's admin API (a delegated child's
 /// sessions too, when it is its registered agent's; a switch thrown also ends their calls in flight here), a delegation
-/// revoked through it (the revoked children's sessions, and their subtree's), or an upstream server whose tools changed.
+/// revoked through it (the revoked children's sessions, and their subtree's; their calls in flight here end too), or an
+/// upstream server whose tools changed.
 /// A session not seen for the idle timeout is forgotten, as the MCP server forgets it. Its calls in flight:
 /// <c>McpSessions.Calls.cs</c>.
 /// </summary>
@@ -303,9 +304,13 @@ internal sealed partial class McpSessions : IDisposable
         _ = StopCallsAsync(tenant, agent);
     }
 
-    // A revoked child's sessions and its subtree's; for a registered agent's revocation of everything, its children's.
-    private void OnDelegationRevoked(string tenant, string revoked) =>
+    // A revoked child's sessions and its subtree's; for a registered agent's revocation of everything, its children's. Their
+    // calls in flight here end too, as a kill switch ends its agent's.
+    private void OnDelegationRevoked(string tenant, string revoked)
+    {
         _ = NotifyToolsChangedAsync(tenant, session => session.Delegates.Contains(revoked) || (session.Delegates.Count > 0 && session.RegisteredAgent == revoked));
+        StopDelegatedCalls(tenant, revoked);
+    }
 
     [LoggerMessage(EventId = 4321, Level = LogLevel.Information, Message = "MCP session {Session} of {Tenant}/{Agent} ended to make room for a new one: the agent was at its session limit and this session was its least recently used (idle {Idle}) with no call in flight")]
     private static partial void LogEvicted(ILogger logger, string tenant, string agent, string session, TimeSpan idle);

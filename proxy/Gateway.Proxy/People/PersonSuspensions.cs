@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Gateway.Store;
 
 namespace Gateway.Proxy.People;
@@ -11,8 +9,7 @@ namespace Gateway.Proxy.People;
 /// </summary>
 internal static class PersonSuspensions
 {
-    public static string Key(string tenant, string subject) =>
-        "console:suspended:" + tenant + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subject)));
+    public static string Key(string tenant, string subject) => Gateway.Admin.Tokens.ConsolePersonSuspensions.SuspendedKey(tenant, subject);
 
     public static async ValueTask<bool> IsSuspendedAsync(IKeyValueStore store, string tenant, string subject, CancellationToken cancellationToken) =>
         await store.GetAsync(Key(tenant, subject), cancellationToken).ConfigureAwait(false) is not null;

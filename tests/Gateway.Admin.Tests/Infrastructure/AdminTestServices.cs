@@ -19,5 +19,5 @@ internal static class AdminTestServices
     public static AdminPrincipal Operator { get; } = new(AdminTokenService.BootstrapName, [AdminRoles.Admin]);
 
     public static AdminTokenService Tokens(IStateStore store, TimeProvider time, IRegisterDirectory? register = null) =>
-        new(new StateStoreAdminTokenStore(store), register ?? new TestRegister(), time, MsOptions.Create(DefaultOptions), NullLogger<AdminTokenService>.Instance);
+        new(new StateStoreAdminTokenStore(store), register ?? new TestRegister(), store, time, MsOptions.Create(DefaultOptions), NullLogger<AdminTokenService>.Instance);
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Options;
+using Gateway.Oversight.Tokens;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing;
@@ -26,6 +27,8 @@ public abstract class ApprovalServiceTests
     protected abstract IStateStore SecondStore { get; }
 
     private ApprovalService Service => TestServices.Approvals(Store, Time);
+
+    private TokenGenerations Generations => new(Store, Microsoft.Extensions.Logging.Abstractions.NullLogger<TokenGenerations>.Instance);
 
     [Fact]
     public async Task CreateAsync_NewRequest_IsPendingWithUnguessableId()
@@ -227,7 +230,7 @@ public abstract class ApprovalServiceTests
         var otherKey = new OversightKeys(Encoding.UTF8.GetBytes("another-decision-key-entirely-0123456789"), TestKeys.ServiceKey);
         var foreign = new WarrantSigner(otherKey).Issue(new WarrantClaims
         {
-            Tid = Tenant, Aid = Agent, Tool = Tool, Act = Digest, Apr = "apr_AAAAAAAAAAAAAAAAAAAAAA", Pol = PolicyDigest,
+            Tid = Tenant, Aid = Agent, Tool = Tool, Act = Digest, Apr = "apr_AAAAAAAAAAAAAAAAAAAAAA", Pol = PolicyDigest, Tgn = 0, Agn = 0,
             Iat = Time.GetUtcNow().ToUnixTimeSeconds(), Exp = Time.GetUtcNow().ToUnixTimeSeconds() + 60,
         });
 
@@ -235,6 +238,54 @@ public abstract class ApprovalServiceTests
         Assert.Equal(WarrantReasons.BadSignature, (await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, foreign))).Reason);
         Assert.Equal(WarrantReasons.Malformed, (await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, "not-a-warrant"))).Reason);
         Assert.True((await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant))).Redeemed);
+    }
+
+    [Fact]
+    public async Task RedeemWarrantAsync_AgentSuspendedAndResumedSinceIssued_IsRefusedAgentRevokedAndNotConsumed()
+    {
+        var request = await CreateAsync(Service);
+        await Service.ApproveAsync(Tenant, request.Id, Voter("bob"));
+        var before = (await Service.PollAsync(Tenant, Agent, request.Id))!.Warrant!;
+        await Generations.RevokeAgentAsync(Tenant, Agent, "suspended");
+
+        // Read from the store, and as an admission read them (its one store step): refused either way.
+        var read = await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, before));
+        var admitted = await Service.CheckWarrantAsync(Presented(Tenant, Agent, Digest, before) with { Generations = (0, 1) });
+        var polledAgain = (await Service.PollAsync(Tenant, Agent, request.Id))!.Warrant!;
+
+        Assert.Equal(WarrantReasons.AgentRevoked, read.Reason);
+        Assert.Equal("agent_revoked", admitted.Reason);
+        Assert.True((await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, polledAgain))).Redeemed);
+    }
+
+    [Fact]
+    public async Task RedeemWarrantAsync_TenantSuspendedSinceIssued_IsRefusedTenantRevoked()
+    {
+        var warrant = await ApprovedWarrantAsync();
+        await Generations.RevokeTenantAsync(Tenant, "suspended");
+
+        var refused = await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant));
+        // Generations the admission read are used as read, with no store read of them here (the Record stage refuses a
+        // decision whose admission then reads others).
+        var stale = await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant) with { Generations = (0, 0) });
+
+        Assert.Equal(WarrantReasons.TenantRevoked, refused.Reason);
+        Assert.Equal("tenant_revoked", refused.Reason);
+        Assert.True(stale.Redeemed);
+    }
+
+    [Fact]
+    public async Task PollAsync_DelegatedChild_IssuesUnderItsRegisteredAgentsGeneration()
+    {
+        await Generations.RevokeAgentAsync(Tenant, "registered-agent", "suspended");
+        var request = await CreateAsync(Service);
+        await Service.ApproveAsync(Tenant, request.Id, Voter("bob"));
+
+        var warrant = (await Service.PollAsync(Tenant, Agent, request.Id, registeredAgent: "registered-agent"))!.Warrant!;
+        Assert.True(new WarrantSigner(TestKeys.Keys).TryVerify(warrant, out var claims, out _));
+
+        Assert.Equal(1, claims!.Agn);
+        Assert.True((await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant) with { RegisteredAgent = "registered-agent" })).Redeemed);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace Gateway.Oversight.Tests.Approvals;
 /// </summary>
 public sealed class WarrantSignerTests
 {
-    private const string ClaimsJson = """{"tid":"acme","aid":"support-bot","tool":"crm.update","act":"sha256:abc","apr":"apr_0123456789abcdef","pol":"sha256:pol","iat":1700000000,"exp":1700000600}""";
+    private const string ClaimsJson = """{"tid":"acme","aid":"support-bot","tool":"crm.update","act":"sha256:abc","apr":"apr_0123456789abcdef","pol":"sha256:pol","tgn":0,"agn":3,"iat":1700000000,"exp":1700000600}""";
 
     private readonly WarrantSigner _signer = new(TestKeys.Keys);
 
@@ -24,6 +24,18 @@ public sealed class WarrantSignerTests
     {
         Assert.True(_signer.TryVerify(HandBuilt(ClaimsJson), out var claims, out var reason), reason);
         Assert.Equal(("acme", "support-bot", "apr_0123456789abcdef", 1700000600L), (claims!.Tid, claims.Aid, claims.Apr, claims.Exp));
+    }
+
+    [Fact]
+    public void TryVerify_WarrantWithoutTokenGenerations_IsRefusedAsMalformed()
+    {
+        // A warrant issued before warrants carried the token generations: genuine, but it cannot say what it was issued
+        // under, so it is refused (fail closed; it lived minutes at most, and a new poll issues one that carries them).
+        var before = HandBuilt(ClaimsJson.Replace("\"tgn\":0,\"agn\":3,", string.Empty, StringComparison.Ordinal));
+
+        Assert.False(_signer.TryVerify(before, out var claims, out var reason));
+        Assert.Null(claims);
+        Assert.Equal(WarrantReasons.Malformed, reason);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Agents;
+using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ namespace Gateway.Proxy.Tests.Mcp;
 /// A suspended agent carries none of its calls on through <c>/mcp</c>: its answer to a request its call's server sent it
 /// mid-call (a real MCP server of the official .NET SDK asking the person) and the resumption of its call's stream are
 /// refused as its calls are (403 <c>blocked</c>, recorded) and never reach the server; a kill switch thrown through the
-/// admin API ends its calls in flight at once.
+/// admin API ends its calls in flight at once, as revoking a delegated child's grant ends the child's.
 /// </summary>
 public sealed class McpSuspendedCallTests : IAsyncLifetime
 {
@@ -84,6 +85,36 @@ public sealed class McpSuspendedCallTests : IAsyncLifetime
         _mcp.Notes.Hold.SetResult();
         Assert.IsAssignableFrom<HttpRequestException>(ended);
         Assert.Single(_mcp.Notes.Calls);
+    }
+
+    [Fact]
+    public async Task RevokeDelegation_WithTheChildsCallInFlight_EndsTheCallAtOnce()
+    {
+        var parent = new AgentClient(_mcp.Gateway.Host.Client, _mcp.Gateway.Bundle.AgentSecret);
+        var (child, _) = await DelegationCalls.DelegateAsync(parent, _mcp.Gateway.Host.Client,
+            """{"name":"notes-reader","permissions":[{"tool":"notes","action_types":["read"]},{"tool":"notes.find","action_types":["read"]}],"data_class_ceiling":"internal"}""");
+        _mcp.Notes.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = PostAsAsync(child, """{"jsonrpc":"2.0","id":52,"method":"tools/call","params":{"name":"notes__find","arguments":{"text":"long"}}}""");
+        await Eventually.HoldsAsync(() => !_mcp.Notes.Calls.IsEmpty, TimeSpan.FromSeconds(5), "the child's call did not reach the server within 5 s");
+
+        using (var revoke = await _mcp.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/agents/" + child.Agent + "/revoke-delegation", content: null))
+        {
+            revoke.EnsureSuccessStatusCode();
+        }
+
+        var ended = await Xunit.Record.ExceptionAsync(() => held.WaitAsync(TimeSpan.FromSeconds(10)));
+        _mcp.Notes.Hold.SetResult();
+        Assert.IsAssignableFrom<HttpRequestException>(ended);
+        Assert.Single(_mcp.Notes.Calls);
+    }
+
+    private async Task<string> PostAsAsync(AgentClient signer, string json)
+    {
+        using var http = _mcp.SignedHttp(signer.Agent, signer.Secret);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        using var response = await http.SendAsync(request);
+        return await response.Content.ReadAsStringAsync();
     }
 
     private static string Answer(string id, string folder) =>
