@@ -30,7 +30,11 @@ internal sealed class GatewayTelemetryMiddleware
         var feature = context.Features.Get<GatewayRequestFeature>();
         var requestId = feature?.RequestId ?? context.TraceIdentifier;
         using var scope = _logger.BeginScope(new RequestLogScope(requestId));
-        RequestIdLogProcessor.RequestId = requestId;
+        if (RequestIdLogProcessor.Exporting)
+        {
+            RequestIdLogProcessor.RequestId = requestId;
+        }
+
         using var activity = GatewayTelemetry.StartRequest(context);
         try
         {

@@ -12,6 +12,14 @@ internal sealed class RequestIdLogProcessor : BaseProcessor<LogRecord>
 {
     private static readonly AsyncLocal<string?> Current = new();
 
+    private static volatile bool s_exporting;
+
+    /// <summary>Starts adding request ids: from now on the request flows carry theirs (<see cref="Exporting"/>).</summary>
+    public RequestIdLogProcessor() => s_exporting = true;
+
+    /// <summary>Whether any log export in this process reads the request id: until one does, requests do not set it.</summary>
+    public static bool Exporting => s_exporting;
+
     /// <summary>The request id of the request being handled on this flow, set by <see cref="GatewayTelemetryMiddleware"/>.</summary>
     public static string? RequestId
     {
