@@ -1,9 +1,10 @@
 // Assertions over charts/gateway, run by tests/chart/run.sh (which provides helm and the `yaml`
 // package). Every check is one counted test; the count line goes to the file named by argv[2].
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
 import { createRequire } from "node:module";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -62,6 +63,80 @@ const secretRef = (d, name) => envOf(d)[name]?.valueFrom?.secretKeyRef;
 const mount = (d, path) => container(d).volumeMounts.find((m) => m.mountPath === path);
 const volume = (d, name) => d.spec.template.spec.volumes.find((v) => v.name === name);
 
+// The embedded Redis: its container, its env by name, a Secret's value as the kubelet hands it over.
+const redisContainer = (dep) => dep.spec.template.spec.containers.find((c) => c.name === "redis");
+const envOfContainer = (c) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e]));
+function secretString(secret, key) {
+  if (secret?.stringData?.[key] !== undefined) return String(secret.stringData[key]);
+  if (secret?.data?.[key] !== undefined) return Buffer.from(secret.data[key], "base64").toString();
+  throw new Error(`Secret ${secret?.metadata?.name} has no key ${key}`);
+}
+const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+// Starts redis-server as the rendered Deployment would (its env resolved from the rendered Secrets, $(VAR) in args
+// expanded as the kubelet does, only the port moved to a free loopback one), then asks it over redis-cli.
+function runRenderedRedis(dep, objs) {
+  const server = spawnSync("sh", ["-c", "command -v redis-server && command -v redis-cli"], { encoding: "utf8" });
+  if (server.status !== 0) throw new Error("redis-server / redis-cli not found (build/install-test-deps.sh installs them)");
+  const c = redisContainer(dep);
+  const env = {};
+  for (const e of c.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    env[e.name] = ref ? secretString(find(objs, "Secret", ref.name), ref.key) : String(e.value ?? "");
+  }
+  const expand = (s) => s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n) => (m === "$$" ? "$" : n in env ? env[n] : m));
+  const dir = mkdtempSync(join(tmpdir(), "chart-redis-"));
+  let proc;
+  try {
+    let port;
+    for (;;) {
+      port = 20000 + Math.floor(Math.random() * 12000);
+      if (spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).status !== 0) break;
+    }
+    const args = c.args.map(expand);
+    args[args.indexOf("--port") + 1] = String(port);
+    proc = spawn("redis-server", [...args, "--bind", "127.0.0.1", "--dir", dir], { cwd: dir, stdio: "ignore" });
+    const cli = (auth, ...a) => {
+      const e = { PATH: process.env.PATH };
+      if (auth !== undefined) e.REDISCLI_AUTH = auth;
+      return spawnSync("redis-cli", ["-p", String(port), ...a], { encoding: "utf8", env: e });
+    };
+    let up = false;
+    for (let i = 0; i < 100 && !up; i++) {
+      up = cli(undefined, "ping").status === 0;
+      if (!up) pause(50);
+    }
+    if (!up) throw new Error(`redis-server did not start on ${port}`);
+    const password = env.REDIS_PASSWORD;
+    const anonymous = cli(undefined, "ping").stdout.trim();
+    const anonymousWrite = cli(undefined, "set", "gateway:nonce:x", "1").stdout.trim();
+    const wrong = cli("not-the-password", "ping");
+    const authed = cli(password, "ping").stdout.trim();
+    // The liveness probe exactly as rendered, but for the port: with the container's env, without REDISCLI_AUTH, with a wrong one.
+    // Its port moved: "-p 6379" in any word, or "-p PORT" added to a bare redis-cli.
+    const rendered = c.livenessProbe.exec.command;
+    const probe = rendered.some((w) => w.includes("-p 6379")) ? rendered.map((w) => w.replace("-p 6379", `-p ${port}`))
+      : rendered[0] === "redis-cli" ? ["redis-cli", "-p", String(port), ...rendered.slice(1)] : null;
+    if (!probe) throw new Error(`the liveness probe names no redis-cli port to move: ${JSON.stringify(rendered)}`);
+    const runProbe = (auth) => {
+      const e = { PATH: process.env.PATH };
+      if (auth !== undefined) e.REDISCLI_AUTH = auth;
+      return spawnSync(probe[0], probe.slice(1), { encoding: "utf8", env: e }).status;
+    };
+    const detail = { anonymous, anonymousWrite, wrong: (wrong.stdout + wrong.stderr).trim(), authed,
+      probe: runProbe(env.REDISCLI_AUTH), probeNoAuth: runProbe(undefined), probeWrong: runProbe("not-the-password") };
+    const ok = typeof password === "string" && password.length >= 32 && anonymous.startsWith("NOAUTH") &&
+      anonymousWrite.startsWith("NOAUTH") && /WRONGPASS/.test(detail.wrong) && authed === "PONG" &&
+      detail.probe === 0 && detail.probeNoAuth !== 0 && detail.probeWrong !== 0;
+    if (!ok) throw new Error(JSON.stringify(detail));
+    return true;
+  } finally {
+    if (proc) {
+      proc.kill("SIGKILL");
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // Kubernetes schema validation, offline: the OpenAPI schemas as the kubernetes-models packages ship them.
 const modelModule = {
   "": "kubernetes-models",
@@ -117,7 +192,9 @@ for (const f of valueSets) {
   }
   const generated = /^\s*generate:\s*true/m.test(readFileSync(values(f), "utf8"));
   // The embedded PostgreSQL's own Secret (its generated password) and the receipt key's are not the keys Secret.
-  const keySecrets = all(objs, "Secret").filter((s) => !s.metadata.name.endsWith("-postgres") && !s.metadata.name.endsWith("-receipt-keys"));
+  // Nor is the embedded Redis's (its generated password).
+  const keySecrets = all(objs, "Secret").filter((s) => !s.metadata.name.endsWith("-postgres") && !s.metadata.name.endsWith("-receipt-keys") &&
+    !s.metadata.name.endsWith("-redis"));
   check(`${f}: a Secret only with keys.generate: the keys Secret, kept on uninstall`, generated
     ? keySecrets.length === 1 && keySecrets[0].metadata.annotations["helm.sh/resource-policy"] === "keep"
     : keySecrets.length === 0);
@@ -444,6 +521,47 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
       JSON.stringify(n.spec.ingress[0].from) === "[{\"podSelector\":{}}]";
   });
   attempt(`${f}: NOTES warn that embedded Redis is for trials only`, () => notes(values(f)).includes("TRIALS ONLY"));
+  // The embedded Redis requires a password: without one, any pod that reaches its Service (every pod in the cluster when
+  // networkPolicy is off, or one that slips past it) reads and writes every nonce, kill switch, approval and audit record.
+  const redisSecretName = `${release}-gateway-redis`;
+  attempt(`${f}: embedded Redis requires a password: --requirepass $(REDIS_PASSWORD), the variable from the generated Secret, no literal`, () => {
+    const c = redisContainer(r);
+    const at = c.args.indexOf("--requirepass");
+    const ref = envOfContainer(c).REDIS_PASSWORD.valueFrom.secretKeyRef;
+    return at >= 0 && c.args[at + 1] === "$(REDIS_PASSWORD)" && envOfContainer(c).REDIS_PASSWORD.value === undefined &&
+      ref.name === redisSecretName && ref.key === "redis-password";
+  });
+  attempt(`${f}: embedded Redis liveness probe authenticates (REDISCLI_AUTH from the same Secret key) and wants PONG`, () => {
+    const c = redisContainer(r);
+    const ref = envOfContainer(c).REDISCLI_AUTH.valueFrom.secretKeyRef;
+    const cmd = c.livenessProbe.exec.command;
+    return ref.name === redisSecretName && ref.key === "redis-password" && envOfContainer(c).REDISCLI_AUTH.value === undefined &&
+      cmd[0] === "sh" && cmd[1] === "-c" && /redis-cli -p 6379 ping/.test(cmd[2]) && /= PONG/.test(cmd[2]) && !!c.readinessProbe;
+  });
+  attempt(`${f}: the gateway connects to the embedded Redis with the same Secret and key (Gateway__Store__Redis__Password)`, () =>
+    secretRef(d, "Gateway__Store__Redis__Password").name === redisSecretName &&
+    secretRef(d, "Gateway__Store__Redis__Password").key === "redis-password" && envOf(d).Gateway__Store__Redis__Password.value === undefined);
+  attempt(`${f}: the generated Secret holds a random 32-character password, and a fresh render generates another`, () => {
+    const pw = secretString(find(objs, "Secret", redisSecretName), "redis-password");
+    const again = secretString(find(render(values(f)), "Secret", redisSecretName), "redis-password");
+    return /^[A-Za-z0-9]{32}$/.test(pw) && /^[A-Za-z0-9]{32}$/.test(again) && pw !== again;
+  });
+  attempt(`${f}: the password appears in no rendered object but its Secret`, () => {
+    const pw = secretString(find(objs, "Secret", redisSecretName), "redis-password");
+    return pw.length > 0 && objs.filter((o) => !(o.kind === "Secret" && o.metadata.name === redisSecretName)).every((o) => !JSON.stringify(o).includes(pw));
+  });
+  attempt(`${f} --set redis.embedded.existingSecret=my-redis,passwordKey=pw: no Secret generated; Redis, its probe and the gateway read my-redis/pw`, () => {
+    const o = render(values(f), ["--set", "redis.embedded.existingSecret=my-redis", "--set", "redis.embedded.passwordKey=pw"]);
+    const c = redisContainer(find(o, "Deployment", `${release}-gateway-redis`));
+    const refs = [envOfContainer(c).REDIS_PASSWORD, envOfContainer(c).REDISCLI_AUTH, envOf(gw(o)).Gateway__Store__Redis__Password]
+      .map((e) => e.valueFrom.secretKeyRef);
+    return !find(o, "Secret", redisSecretName) && refs.every((x) => x.name === "my-redis" && x.key === "pw") &&
+      c.args[c.args.indexOf("--requirepass") + 1] === "$(REDIS_PASSWORD)";
+  });
+  attempt(`${f}: NOTES name the embedded Redis's password Secret`, () =>
+    notes(values(f)).includes(`password (requirepass) is in Secret ${redisSecretName}, key redis-password`));
+  attempt(`${f}: a real redis-server started as rendered refuses an unauthenticated PING (NOAUTH), answers with the password, and the rendered liveness probe passes only with it`, () =>
+    runRenderedRedis(r, objs));
 }
 {
   const f = "servicemonitor.yaml";
@@ -622,8 +740,9 @@ function inSchema(path) {
 const unschemed = valueKeys.filter((k) => !inSchema(k));
 check("schema declares every value", unschemed.length === 0, unschemed.join(", "));
 const templates = readdirSync(join(chart, "templates"));
-check("only secret-keys.yaml creates key material, and only under keys.generate (the evaluation PostgreSQL its password, only when embedded; the receipt key only without receiptKeys.existingSecret)",
-  templates.every((t) => t === "secret-keys.yaml" || t === "postgres-embedded.yaml" || t === "secret-receipt-keys.yaml" || !/kind:\s*Secret|randAlpha|randAscii|genPrivateKey|randBytes/.test(readFileSync(join(chart, "templates", t), "utf8"))) &&
+check("only secret-keys.yaml creates key material, and only under keys.generate (the evaluation PostgreSQL its password, only when embedded; the embedded Redis its password, only without redis.embedded.existingSecret; the receipt key only without receiptKeys.existingSecret)",
+  templates.every((t) => t === "secret-keys.yaml" || t === "postgres-embedded.yaml" || t === "redis-embedded.yaml" || t === "secret-receipt-keys.yaml" || !/kind:\s*Secret|randAlpha|randAscii|genPrivateKey|randBytes/.test(readFileSync(join(chart, "templates", t), "utf8"))) &&
+  /^\{\{- if and \(eq \.Values\.store\.kind "redis"\) \.Values\.redis\.embedded\.enabled \}\}\n(.*\n)*\{\{- if not \$r\.existingSecret \}\}\n(.*\n)*kind: Secret\n/.test(readFileSync(join(chart, "templates", "redis-embedded.yaml"), "utf8")) &&
   /^\{\{- if and \.Values\.receiptKeys\.generate \(not \.Values\.receiptKeys\.existingSecret\) \}\}/.test(readFileSync(join(chart, "templates", "secret-receipt-keys.yaml"), "utf8")) &&
   /^\{\{- if \.Values\.keys\.generate \}\}/.test(readFileSync(join(chart, "templates", "secret-keys.yaml"), "utf8")) &&
   /^\{\{- if and \.Values\.postgres\.enabled \.Values\.postgres\.embedded\.enabled \}\}/.test(readFileSync(join(chart, "templates", "postgres-embedded.yaml"), "utf8")));

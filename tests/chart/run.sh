@@ -12,6 +12,8 @@
 #   - kubernetes-models (+ the Gateway API and prometheus-operator models): the Kubernetes OpenAPI
 #     schemas as validators, so every rendered object is checked offline (kubectl validates only
 #     against a live API server; kubeconform is not available here).
+# Also redis-server and redis-cli on PATH (build/install-test-deps.sh installs them): one check starts the embedded
+# Redis as its Deployment renders it and asks it without, with a wrong and with its password.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 results="${1:-$root/artifacts/test-results}"

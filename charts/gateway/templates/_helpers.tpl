@@ -78,6 +78,19 @@ app.kubernetes.io/part-of: gateway
 {{- end }}
 {{- end }}
 
+{{/* The Secret the embedded Redis's password is generated into (without redis.embedded.existingSecret). */}}
+{{- define "gateway.redis.generatedSecret" -}}
+{{- include "gateway.redis.fullname" . }}
+{{- end }}
+
+{{/* The Secret and key holding the embedded Redis's password: the given one, else the generated one. */}}
+{{- define "gateway.redis.embeddedSecret" -}}
+{{- default (include "gateway.redis.generatedSecret" .) .Values.redis.embedded.existingSecret }}
+{{- end }}
+{{- define "gateway.redis.embeddedSecretKey" -}}
+{{- if .Values.redis.embedded.existingSecret }}{{ .Values.redis.embedded.passwordKey }}{{ else }}redis-password{{ end }}
+{{- end }}
+
 {{/* The Redis endpoint the gateway connects to, host:port. */}}
 {{- define "gateway.redis.endpoint" -}}
 {{- if .Values.redis.embedded.enabled }}
