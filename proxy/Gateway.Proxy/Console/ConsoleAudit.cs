@@ -32,7 +32,7 @@ internal static class ConsoleAudit
 
     /// <summary>
     /// The tenant's provider ended a person's session (back-channel logout): tool <c>console.backchannel_logout</c>, actor
-    /// <c>openid:&lt;issuer&gt;</c>, the subject (when the token named one) as the person, and how many sessions ended.
+    /// <c>openid:&lt;issuer&gt;</c>, the subject (the token's, or the one person of the sessions its sid listed) as the person, and how many sessions ended.
     /// </summary>
     public static ValueTask<AuditRecord> RecordLogoutAsync(HttpContext context, string tenant, Gateway.Policy.OpenIdProvider provider, string? subject, bool bySid, int ended)
     {

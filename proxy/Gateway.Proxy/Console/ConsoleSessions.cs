@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Admin.Tokens;
+using Gateway.Policy;
+using Gateway.Proxy.Bundle;
 using Gateway.Store;
 using Microsoft.Extensions.Options;
 
@@ -15,8 +17,10 @@ namespace Gateway.Proxy.Console;
 /// with the provider's session id (<c>sid</c>) is also listed under it, so a back-channel logout ends the sessions of one
 /// provider session (<see cref="EndProviderSessionsAsync"/>); an ended <c>sid</c> is marked, as a suspension is. The roles
 /// of a session signed in at the provider are computed from its groups on every read (<see cref="ConsoleRoleMap"/>); a
-/// session started with an admin token ends on the first read after the token is revoked. The
-/// tenant's people who signed in or were suspended are listed under the tenant (their subjects), for <see cref="ListAsync"/>.
+/// session started with an admin token ends on the first read after the token is revoked, and one signed in at the provider
+/// ends on the first read after the tenant's provider is no longer the issuer that signed it in (the bundle moved the
+/// tenant to another provider, or took its console sign-in away). The tenant's people who signed in or were suspended
+/// are listed under the tenant (their subjects), for <see cref="ListAsync"/>.
 /// </summary>
 internal sealed class ConsoleSessions
 {
@@ -27,11 +31,13 @@ internal sealed class ConsoleSessions
     private readonly ConsoleOptions _options;
     private readonly ConsoleRoleMap _roles;
     private readonly AdminTokenService _tokens;
+    private readonly PolicyProvider _policy;
     private readonly TimeProvider _time;
 
-    public ConsoleSessions(IStateStore store, IOptions<ConsoleOptions> options, ConsoleRoleMap roles, AdminTokenService tokens, TimeProvider time)
+    public ConsoleSessions(IStateStore store, IOptions<ConsoleOptions> options, ConsoleRoleMap roles, AdminTokenService tokens, PolicyProvider policy, TimeProvider time)
     {
         _store = store;
+        _policy = policy;
         _tokens = tokens;
         _options = options.Value;
         _roles = roles;
@@ -75,7 +81,8 @@ internal sealed class ConsoleSessions
 
     /// <summary>
     /// The request's session, if it has a live one (null: sign in), with its roles as the current configuration gives
-    /// them (none left: the caller ends it); the session of a suspended person or of an ended provider session is deleted here.
+    /// them (none left: the caller ends it); the session of a suspended person, of an ended provider session or of a
+    /// provider the tenant no longer signs in with is deleted here.
     /// </summary>
     public async ValueTask<ConsoleSession?> CurrentAsync(HttpContext context)
     {
@@ -92,7 +99,7 @@ internal sealed class ConsoleSessions
         }
 
         var session = JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession);
-        if (session is null || session.ExpiresAt <= _time.GetUtcNow())
+        if (session is null || session.ExpiresAt <= _time.GetUtcNow() || !IsOfCurrentIssuer(session))
         {
             await _store.DeleteAsync(key, context.RequestAborted);
             return null;
@@ -115,9 +122,10 @@ internal sealed class ConsoleSessions
     /// A back-channel logout from the tenant's provider (<paramref name="issuer"/>): ends the sessions of the provider
     /// session <paramref name="sid"/> (of <paramref name="subject"/>, when both are given; the <c>sid</c> is also marked ended,
     /// so a session started from it in the meantime ends on its next request), or every session of <paramref name="subject"/>.
-    /// Returns how many sessions ended.
+    /// Returns how many sessions ended, and the subjects of the sessions found (a logout token may name only the <c>sid</c>:
+    /// these are the people whose provider session ended).
     /// </summary>
-    public async ValueTask<int> EndProviderSessionsAsync(string tenant, string issuer, string? subject, string? sid, CancellationToken cancellationToken)
+    public async ValueTask<(int Ended, IReadOnlyList<string> Subjects)> EndProviderSessionsAsync(string tenant, string issuer, string? subject, string? sid, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> keys;
         if (sid is not null)
@@ -131,21 +139,31 @@ internal sealed class ConsoleSessions
         }
 
         var ended = 0;
+        var subjects = new List<string>();
         var found = keys.Count == 0 ? [] : await _store.GetManyAsync(keys, cancellationToken);
         for (var i = 0; i < keys.Count; i++)
         {
             var session = found[i] is { } json ? JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession) : null;
-            if (session is not null
-                && string.Equals(session.Issuer, issuer, StringComparison.Ordinal)
-                && (subject is null || string.Equals(session.Subject, subject, StringComparison.Ordinal))
-                && (sid is null || string.Equals(session.Sid, sid, StringComparison.Ordinal))
-                && await _store.DeleteAsync(keys[i], cancellationToken))
+            if (session is null
+                || !string.Equals(session.Issuer, issuer, StringComparison.Ordinal)
+                || (subject is not null && !string.Equals(session.Subject, subject, StringComparison.Ordinal))
+                || (sid is not null && !string.Equals(session.Sid, sid, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            if (!subjects.Contains(session.Subject, StringComparer.Ordinal))
+            {
+                subjects.Add(session.Subject);
+            }
+
+            if (await _store.DeleteAsync(keys[i], cancellationToken))
             {
                 ended++;
             }
         }
 
-        return ended;
+        return (ended, subjects);
     }
 
     /// <summary>Ends the request's session (sign-out) and clears its cookie.</summary>
@@ -205,7 +223,7 @@ internal sealed class ConsoleSessions
             var live = keys.Count == 0 ? [] : (await _store.GetManyAsync(keys, cancellationToken))
                 .OfType<string>()
                 .Select(static json => JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession))
-                .Where(session => session is not null && session.ExpiresAt > _time.GetUtcNow())
+                .Where(session => session is not null && session.ExpiresAt > _time.GetUtcNow() && IsOfCurrentIssuer(session))
                 .ToList();
             var first = live.FirstOrDefault();
             var roles = first?.Groups is { } groups ? _roles.RolesOf(tenant, groups) : first?.Roles;
@@ -214,6 +232,16 @@ internal sealed class ConsoleSessions
 
         return users;
     }
+
+    /// <summary>
+    /// Whether the session was signed in at the tenant's current console provider: its issuer is that provider's (a bundle
+    /// that moves the tenant to another provider, or takes its console sign-in away, ends the sessions of the old one). A
+    /// session started with an admin token carries <see cref="InteractiveAccess.AdminTokenIssuer"/> and answers to its token instead.
+    /// </summary>
+    private bool IsOfCurrentIssuer(ConsoleSession session) =>
+        string.Equals(session.Issuer, InteractiveAccess.AdminTokenIssuer, StringComparison.Ordinal)
+        || (ConsoleSignIn.ProviderOf(_options, _policy, session.Tenant) is { } provider
+            && string.Equals(session.Issuer, provider.IssuerText, StringComparison.Ordinal));
 
     /// <summary>True when <paramref name="presented"/> is the session's CSRF token (constant time).</summary>
     public static bool CsrfMatches(ConsoleSession session, string? presented) =>

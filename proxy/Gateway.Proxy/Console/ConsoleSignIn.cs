@@ -63,10 +63,13 @@ internal sealed partial class ConsoleSignIn
     }
 
     /// <summary>The tenant's provider when the console may sign people in to it (a provider with a client, and roles configured).</summary>
-    public OpenIdProvider? ProviderOf(string tenant) =>
-        _options.Tenants.ContainsKey(tenant)
-        && _policy.Current is { } snapshot && snapshot.Set.TryGetTenant(tenant, out var policy)
-        && policy!.Register.OpenIdProvider is { ClientId: not null, ClientSecret: not null } provider
+    public OpenIdProvider? ProviderOf(string tenant) => ProviderOf(_options, _policy, tenant);
+
+    /// <summary>As <see cref="ProviderOf(string)"/>, for the sessions (which check a session's issuer against it on every read).</summary>
+    public static OpenIdProvider? ProviderOf(ConsoleOptions options, PolicyProvider policy, string tenant) =>
+        options.Tenants.ContainsKey(tenant)
+        && policy.Current is { } snapshot && snapshot.Set.TryGetTenant(tenant, out var tenantPolicy)
+        && tenantPolicy!.Register.OpenIdProvider is { ClientId: not null, ClientSecret: not null } provider
             ? provider
             : null;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
@@ -15,7 +16,8 @@ namespace Gateway.Proxy.Tests.Console;
 /// else's, answered 200 with <c>Cache-Control: no-store</c> and written to the audit chain; a token that is forged, for
 /// another audience, carries a nonce, lacks the logout event, a subject and sid or a jti, is issued in the future or too
 /// long ago, or is replayed, is answered 400 with a JSON error and ends nothing. And the roles of a session follow the
-/// current configuration: a role mapping removed ends the session with a clear refusal.
+/// current configuration: a role mapping removed ends the session with a clear refusal, and a bundle that moves the
+/// tenant to another provider issuer signs out who signed in at the old one (an admin-token session stays).
 /// </summary>
 public sealed class ConsoleBackChannelLogoutTests
 {
@@ -185,6 +187,43 @@ public sealed class ConsoleBackChannelLogoutTests
 
         using var after = await client.SendAsync(Get("/console/demo/approvals", ann));
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task Session_ProviderIssuerChangedByBundleReload_IsSignedOut()
+    {
+        // The tenant moves to another identity provider (the old one compromised): who signed in at the old one is signed out.
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
+        using var client = Browser(gw);
+        var bob = await SignInAsync(gw, client, "bob", ["approvers"]);
+        var admin = await TokenSignInAsync(client, await gw.Gateway.IssueTokenAsync("bob", "approver"));
+        await AssertSignedInAsync(client, bob);
+
+        await ReloadAsync(gw, text => text.Replace("issuer: \"" + gw.Provider.Issuer + "\"", "issuer: \"https://new-idp.example\"", StringComparison.Ordinal));
+
+        await AssertSignedOutAsync(client, bob);
+        await AssertSignedInAsync(client, admin);
+    }
+
+    [Fact]
+    public async Task Session_BundleReloadedWithTheSameProvider_StaysSignedIn()
+    {
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
+        using var client = Browser(gw);
+        var bob = await SignInAsync(gw, client, "bob", ["approvers"]);
+
+        await ReloadAsync(gw, text => text.Replace("{ scope: tenant, limit: 1000, window: 1m }", "{ scope: tenant, limit: 1001, window: 1m }", StringComparison.Ordinal));
+
+        await AssertSignedInAsync(client, bob);
+    }
+
+    /// <summary>Rewrites the bundle with <paramref name="change"/> (which must change it) and reloads it.</summary>
+    private static async Task ReloadAsync(PersonGateway gw, Func<string, string> change)
+    {
+        var before = await File.ReadAllTextAsync(gw.Gateway.Bundle.MainFile);
+        Assert.NotEqual(before, change(before));
+        gw.Gateway.Bundle.Rewrite(change);
+        Assert.Empty(await gw.Gateway.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
     }
 
     /// <summary>Reloads the gateway's configuration with the approver role given by <paramref name="group"/> instead.</summary>

@@ -48,6 +48,9 @@ public sealed class InteractiveGateway : IAsyncDisposable
     /// <summary>The lifetime of the ID token the provider issues at a sign-in (its default when null).</summary>
     public TimeSpan? IdTokenLifetime { get; set; }
 
+    /// <summary>The provider session (<c>sid</c>) the ID token carries at a sign-in (none when null).</summary>
+    public string? IdTokenSid { get; set; }
+
     /// <summary>The ID token the provider issued at the last sign-in.</summary>
     public string? LastIdToken { get; private set; }
 
@@ -158,7 +161,7 @@ public sealed class InteractiveGateway : IAsyncDisposable
         Assert.Equal(HttpStatusCode.Redirect, toProvider.StatusCode);
         var query = QueryHelpers.ParseQuery(toProvider.Headers.Location!.Query);
         var stateCookie = Cookie(toProvider, "gamut_console_state");
-        LastIdToken = Provider.Issue(subject, groups, audience: TestOpenIdProvider.ClientId, nonce: query["nonce"].ToString(), lifetime: IdTokenLifetime);
+        LastIdToken = Provider.Issue(subject, groups, audience: TestOpenIdProvider.ClientId, nonce: query["nonce"].ToString(), lifetime: IdTokenLifetime, sid: IdTokenSid);
         var answer = new Dictionary<string, string> { ["id_token"] = LastIdToken };
         if (ProviderRefreshToken is not null)
         {

@@ -16,7 +16,7 @@ namespace Gateway.Proxy.Tests.Interactive;
 /// demo agent with the person at the head of the actor chain. Refused with their OAuth errors: a code used twice (and
 /// the tokens it gave revoked), a wrong verifier, another resource, a rotated refresh token used again (its family
 /// revoked), a person the bundle does not allow; and at <c>/mcp</c>, at once: a revoked consent, a suspended person, a
-/// token for another resource.
+/// person signed out at the provider (a logout token naming them or only their provider session), a token for another resource.
 /// </summary>
 public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : IClassFixture<InteractiveGatewayFixture>
 {
@@ -238,6 +238,41 @@ public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : I
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("invalid_grant", json.GetProperty("error").GetString());
         var listed = JsonDocument.Parse(await Gw.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/console-users/gina/consents")).RootElement;
+        Assert.Equal(0, listed.GetProperty("consents").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Mcp_PersonSignedOutAtTheProviderBySidOnly_IsRefusedAtOnceAndCannotRefresh()
+    {
+        // A logout token may name only the provider session (sid): its person's clients' tokens end as they do for a sub.
+        Gw.IdTokenSid = "sid-hana-laptop";
+        JsonElement tokens;
+        try
+        {
+            tokens = await Gw.SignInAndExchangeAsync("hana", ["engineers"]);
+        }
+        finally
+        {
+            Gw.IdTokenSid = null;
+        }
+
+        var access = tokens.GetProperty("access_token").GetString()!;
+        using (var before = await Gw.InitializeAsync(access))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        using var browser = Gw.Browser();
+        using var logout = await browser.SendAsync(PostForm("/console/demo/backchannel-logout", null,
+            new Dictionary<string, string> { ["logout_token"] = Gw.Provider.LogoutToken(subject: null, sid: "sid-hana-laptop") }));
+
+        Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        using var after = await Gw.InitializeAsync(access);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        var (status, json) = await RefreshAsync(tokens.GetProperty("refresh_token").GetString()!);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_grant", json.GetProperty("error").GetString());
+        var listed = JsonDocument.Parse(await Gw.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/console-users/hana/consents")).RootElement;
         Assert.Equal(0, listed.GetProperty("consents").GetArrayLength());
     }
 
