@@ -96,7 +96,9 @@ public sealed class HttpConnectorType : ConnectorType
 
     /// <summary>
     /// The binding's method to its path template filled from <paramref name="args"/>; read_only refuses
-    /// a write verb, dry_run adds <c>dry_run=true</c> (and refuses arguments that name a dry run).
+    /// a write verb and, whatever the verb, an entry whose action type does not read (a <c>GET /purge</c> declared
+    /// <c>delete</c> acts as one), dry_run adds <c>dry_run=true</c> (and refuses arguments that name a dry run), and an
+    /// argument spelled two ways (<see cref="ArgumentsRefusal"/>) is refused.
     /// </summary>
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
@@ -108,8 +110,13 @@ public sealed class HttpConnectorType : ConnectorType
             throw new DegradeRefusedException($"connector '{entry.Name}' is degraded to read_only; this call would write.");
         }
 
+        RefuseWriteUnderReadOnly(entry, mode);
         RefuseDryRunArgument(entry, args, mode);
         RefuseMethodOverrideArgument(entry, args);
+        if (ArgumentsRefusal(entry, args) is { } spelledTwice)
+        {
+            throw new ConnectorArgumentException(spelledTwice);
+        }
 
         string filled;
         try
@@ -157,6 +164,33 @@ public sealed class HttpConnectorType : ConnectorType
             Body = !useQuery && remaining is not null ? JsonObjectOf(remaining) : null,
         };
     }
+
+    /// <summary>
+    /// Why <paramref name="args"/> cannot be sent: two of its names that a server matching names without case (or <c>_</c> and
+    /// <c>-</c>) reads as one (<see cref="Mcp.McpMemberNames.Fold"/>: <c>amount</c> and <c>AMOUNT</c>, or a path placeholder's
+    /// <c>account</c> and a body's <c>Account</c>): the decision reads one spelling, the upstream may bind the other.
+    /// </summary>
+    public override string? ArgumentsRefusal(CatalogEntry entry, JsonElement args)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (args.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in args.EnumerateObject())
+        {
+            if (!seen.TryAdd(Mcp.McpMemberNames.Fold(property.Name), property.Name))
+            {
+                return $"connector '{entry.Name}': the argument '{Shown(property.Name)}' is spelled two ways ('{Shown(seen[Mcp.McpMemberNames.Fold(property.Name)])}'); a server that matches names without case would read the other. Send it once.";
+            }
+        }
+
+        return null;
+    }
+
+    private static string Shown(string name) => name.Length > 64 ? name[..64] + "…" : name;
 
     private static ProviderOperation? TryMatchBinding(CatalogEntry entry, string method, IReadOnlyList<string> segments)
     {

@@ -9,8 +9,8 @@ namespace Gateway.Proxy.Enforce;
 
 /// <summary>
 /// A degrade on the transparent route, where the agent's own request is forwarded: under <c>read_only</c> a write verb is
-/// refused, and so is a <c>tools/call</c> of an <c>mcp_tool</c> whose action type does not read (sent through its server's
-/// route it writes as much as the governed envelope, which refuses it too); under <c>dry_run</c> an argument that names a
+/// refused, and so is a <c>tools/call</c> of an <c>mcp_tool</c>, or an <c>http</c> operation bound to a read verb, whose
+/// action type does not read (sent through its server's route it acts as much as the governed envelope, which refuses it too); under <c>dry_run</c> an argument that names a
 /// dry run itself (<c>dry_run=false</c> in the query or the body, in any spelling) is refused, since an upstream that
 /// reads it rather than the gateway's <c>X-Gamut-Dry-Run</c> would act. The governed envelopes check both when their
 /// kind builds them.
@@ -41,9 +41,10 @@ internal static class TransparentDegrade
             return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: only GET, HEAD and OPTIONS are let through.");
         }
 
-        return entry is { Kind: ConnectorKind.McpTool, ActionType: not (ActionType.Read or ActionType.Context) }
+        // Whatever its verb, an entry whose action type does not read acts as one (a GET that purges, an MCP tool that writes).
+        return entry is { Kind: ConnectorKind.McpTool or ConnectorKind.Http, ActionType: not (ActionType.Read or ActionType.Context) }
             ? new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused,
-                $"The action is degraded to read-only: '{entry.Name}' is a {WireNames.Of(entry.ActionType)} tool, and only tools that read are called.")
+                $"The action is degraded to read-only: '{entry.Name}' is a {WireNames.Of(entry.ActionType)} action, and only actions that read are carried out.")
             : null;
     }
 

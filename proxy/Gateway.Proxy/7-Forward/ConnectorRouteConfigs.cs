@@ -33,6 +33,14 @@ internal static class ConnectorRouteConfigs
         "X-Stainless-*", "Mcp-Param-*",
     ];
 
+    /// <summary>
+    /// <see cref="AgentHeadersAllowed"/> without the headers MCP mirrors from a JSON-RPC body (<c>Mcp-Method</c>, <c>Mcp-Name</c>,
+    /// <c>Mcp-Param-*</c>): where the gateway sends its own envelope (the native route) they would describe the agent's request,
+    /// not the call decided and sent, and no upstream but an MCP server's passthrough route reads them.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AgentHeadersAllowedWithoutMcpMirrors =
+        [.. AgentHeadersAllowed.Where(static name => name is not ("Mcp-Method" or "Mcp-Name" or "Mcp-Param-*"))];
+
     /// <summary>The routes of every connector cluster of a policy set.</summary>
     public static IReadOnlyList<RouteConfig> Build(PolicySet? set)
     {
@@ -67,20 +75,23 @@ internal static class ConnectorRouteConfigs
     public static RouteConfig Provider(string clusterId, CatalogEntry entry)
     {
         var mcp = entry.Type().IsMcpServer;
-        var route = Sending(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: true), clusterId, entry)
+        var route = Sending(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: true), clusterId, entry, mcp ? AgentHeadersAllowed : AgentHeadersAllowedWithoutMcpMirrors)
             .WithTransformResponseHeaderRemove(HeaderNames.SetCookie, ResponseCondition.Always)
             .WithTransformResponseHeaderRemove("Set-Cookie2", ResponseCondition.Always);
         return (mcp ? route.WithTransformMcpSessionBinding() : route)
             .WithTransformProviderBody(mcp ? SplitValueRedaction.PerEvent : SplitValueRedaction.HoldBack);
     }
 
-    /// <summary>The native route: the connector's envelope sent, its answer read whole into a result.</summary>
+    /// <summary>
+    /// The native route: the connector's envelope sent, its answer read whole into a result. The agent's MCP mirrored headers
+    /// are not sent beside it: the gateway's own JSON-RPC call is the one decided.
+    /// </summary>
     public static RouteConfig Native(string clusterId, CatalogEntry entry) =>
-        Sending(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: false), clusterId, entry)
+        Sending(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: false), clusterId, entry, AgentHeadersAllowedWithoutMcpMirrors)
             .WithTransformCopyResponseHeaders(copy: false)
             .WithTransformGovernedResult(entry.Kind);
 
-    private static RouteConfig Sending(string id, string clusterId, CatalogEntry entry)
+    private static RouteConfig Sending(string id, string clusterId, CatalogEntry entry, IReadOnlyList<string> agentHeadersAllowed)
     {
         var type = entry.Type();
         var envelope = type.SignsEnvelopes ? UpstreamEnvelopeForm.GatewaySigned
@@ -95,7 +106,7 @@ internal static class ConnectorRouteConfigs
             Metadata = new Dictionary<string, string> { [ConnectorRoutes.MetadataKey] = clusterId },
             Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],
         }
-            .WithTransformRequestHeadersAllowed(AgentHeadersAllowed)
+            .WithTransformRequestHeadersAllowed(agentHeadersAllowed)
 
             // Trailers come after the body its redaction read: none are passed on (an echo of the credential among them
             // would reach the agent as the upstream wrote it).

@@ -16,11 +16,18 @@ namespace Gateway.Proxy.Forward;
 /// (a JSON answer is filtered whole before anything is sent, an unreadable one refused), the usage tap
 /// (model connectors) and the redactor, and cut at the connector's <c>max_response_bytes</c>
 /// (<see cref="ResponseSizeLimitStream"/>, outermost). A response that cannot be passed on is
-/// suppressed; the <see cref="UpstreamResponse"/> it adds carries the refusal for the Respond stage. How a value split
+/// suppressed; the <see cref="UpstreamResponse"/> it adds carries the refusal for the Respond stage. The upstream's headers
+/// are redacted as the body is (but those that frame it, for the credential only). How a value split
 /// across events is redacted is the route's value (<see cref="SplitValueRedaction"/>, by the route's connector).
 /// </summary>
 internal sealed class ProviderBodyTransform : ResponseTransform
 {
+    /// <summary>The response headers whose values frame the body or bind the MCP session: redacted for the credential only.</summary>
+    private static readonly HashSet<string> FramingHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding", "Content-Range", "Mcp-Session-Id",
+    };
+
     public ProviderBodyTransform(SplitValueRedaction splitValues) => SplitValues = splitValues;
 
     /// <summary>How a value split across events is redacted.</summary>
@@ -49,7 +56,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             return;
         }
 
-        RedactCredentialEchoes(httpContext.Response.Headers, plan.Redactions);
+        RedactHeaders(httpContext.Response.Headers, plan.Redactions);
         if (proxyResponse.Content.Headers.ContentLength is { } length && length > plan.MaxResponseBytes)
         {
             feature.Add(Refuse(context, status, UpstreamResponse.TooLarge(plan.MaxResponseBytes)));
@@ -98,16 +105,22 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         feature.Add(new UpstreamResponse(status) { Stream = stream, SizeLimit = sizeLimit });
     }
 
-    /// <summary>The upstream's headers, as copied for the agent, with the injected credential replaced wherever one echoes it.</summary>
-    private static void RedactCredentialEchoes(IHeaderDictionary headers, RedactionCounts counts)
+    /// <summary>
+    /// The upstream's headers, as copied for the agent, redacted as its body is (<see cref="TextRedactor.Redact"/>: the injected
+    /// credential, e-mail addresses, card numbers, tokens, keys), a header's value as one text. The headers that frame the body
+    /// or bind the session (<see cref="FramingHeaders"/>) carry no text for the agent: only the credential is replaced there.
+    /// </summary>
+    private static void RedactHeaders(IHeaderDictionary headers, RedactionCounts counts)
     {
         List<KeyValuePair<string, StringValues>>? redacted = null;
         foreach (var header in headers)
         {
+            var framing = FramingHeaders.Contains(header.Key);
             string?[]? values = null;
             for (var i = 0; i < header.Value.Count; i++)
             {
-                if (header.Value[i] is { } value && TextRedactor.RedactCredential(value, counts) is var clean && !ReferenceEquals(clean, value))
+                if (header.Value[i] is { } value
+                    && (framing ? TextRedactor.RedactCredential(value, counts) : TextRedactor.Redact(value, counts)) is var clean && !ReferenceEquals(clean, value))
                 {
                     values ??= header.Value.ToArray();
                     values[i] = clean;

@@ -35,6 +35,9 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>Each tools/call: the tool, its arguments, the Authorization header it carried.</summary>
     public ConcurrentQueue<(string Tool, string Arguments, string? Authorization)> Calls { get; } = new();
 
+    /// <summary>The MCP mirrored headers (<c>Mcp-Method</c>, <c>Mcp-Name</c>, <c>Mcp-Param-*</c>) of each request that had any, as "name: value" lines.</summary>
+    public ConcurrentQueue<string> MirroredHeaders { get; } = new();
+
     /// <summary>Each tools/call's session, in the order of <see cref="Calls"/>.</summary>
     public ConcurrentQueue<string?> CallSessions { get; } = new();
 
@@ -315,6 +318,13 @@ public sealed class McpTestServer : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             Requests.Enqueue((context.Request.Method, context.Request.Headers["Mcp-Session-Id"].FirstOrDefault(), context.Request.Headers["Last-Event-ID"].FirstOrDefault()));
+            var mirrored = context.Request.Headers.Where(static h => h.Key.Equals("Mcp-Method", StringComparison.OrdinalIgnoreCase)
+                || h.Key.Equals("Mcp-Name", StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("Mcp-Param-", StringComparison.OrdinalIgnoreCase)).ToList();
+            if (mirrored.Count > 0)
+            {
+                MirroredHeaders.Enqueue(string.Join('\n', mirrored.Select(static h => h.Key + ": " + h.Value)));
+            }
+
             if (HttpMethods.IsPost(context.Request.Method) && !context.Request.Headers.ContainsKey("Mcp-Session-Id"))
             {
                 Interlocked.Increment(ref _initializations);
