@@ -305,6 +305,8 @@ public sealed class RedactionTests
     [InlineData("text/plain; charset=UTF-16LE")]
     [InlineData("text/event-stream; charset=\"utf-32\"")]
     [InlineData("text/html; charset=utf-7")]
+    [InlineData("text/plain; charset=ISO-8859-1")]
+    [InlineData("application/json; charset=windows-1252")]
     public void BodyRedactors_CharsetNoPatternCanBeReadIn_RefusesTheBody(string contentType)
     {
         var redactor = BodyRedactors.For(contentType);
@@ -347,7 +349,6 @@ public sealed class RedactionTests
     [Theory]
     [InlineData("text/plain; charset=UTF-8")]
     [InlineData("text/plain; charset=\"us-ascii\"")]
-    [InlineData("text/plain; charset=ISO-8859-1")]
     public void BodyRedactors_AsciiCompatibleCharset_Redacted(string contentType)
     {
         var redactor = BodyRedactors.For(contentType);

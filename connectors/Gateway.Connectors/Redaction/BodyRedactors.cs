@@ -18,11 +18,12 @@ public static class BodyRedactors
     ];
 
     /// <summary>
-    /// The charsets a body may declare and still be redacted: UTF-8, and those that spell every ASCII character as UTF-8
-    /// does (a pattern's bytes are the same). Any other (UTF-16, UTF-32, UTF-7, EBCDIC…) is refused: read as UTF-8, no pattern
-    /// would match it.
+    /// The charsets a body may declare and still be redacted: UTF-8, and ASCII (which is UTF-8). Any other is refused: read
+    /// as UTF-8, no pattern would match UTF-16, UTF-32, UTF-7 or EBCDIC, and in a single-byte charset (<c>iso-8859-1</c>,
+    /// <c>windows-1252</c>) a byte such as 0x96 (an en dash) or 0xA0 (a no-break space) that splits a card number is a
+    /// separator to the agent and none to a UTF-8 reader.
     /// </summary>
-    public static IReadOnlyList<string> ReadableCharsets { get; } = ["utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1", "windows-1252"];
+    public static IReadOnlyList<string> ReadableCharsets { get; } = ["utf-8", "utf8", "us-ascii", "ascii"];
 
     /// <summary>
     /// A body that declares a charset not in <see cref="ReadableCharsets"/> → refused;

@@ -75,6 +75,7 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
     [InlineData("utf16-xml")]
     [InlineData("utf16-json")]
     [InlineData("utf16-as-utf8")]
+    [InlineData("windows-1252")]
     public async Task InvokeTool_UpstreamReflectsTheCredentialAsUtf16_IsRefusedAndNothingOfItReturned(string mode)
     {
         using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", $$$"""{"tool":"echo","args":{"mode":"{{{mode}}}"}}""");
@@ -88,6 +89,7 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
     [InlineData("utf16-xml", true)]
     [InlineData("utf16-json", false)]
     [InlineData("utf16-as-utf8", true)]
+    [InlineData("windows-1252", true)]
     public async Task Providers_UpstreamReflectsTheCredentialAsUtf16_IsRefusedAndNothingOfItReturned(string mode, bool aborted)
     {
         // Refused where the redactor sees it: text as it streams (the answer has begun: the connection is ended), JSON read
@@ -221,6 +223,11 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
                         // UTF-16 (with its byte-order mark) under a charset it is not.
                         context.Response.ContentType = "text/plain; charset=utf-8";
                         await context.Response.Body.WriteAsync(Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("you sent " + context.Request.Headers.Authorization)).ToArray());
+                        return;
+                    case "windows-1252":
+                        // A card number split by 0x96, windows-1252's en dash: a dash to the agent, no separator to a UTF-8 reader.
+                        context.Response.ContentType = "text/plain; charset=windows-1252";
+                        await context.Response.Body.WriteAsync(Encoding.Latin1.GetBytes("card 4111\u00961111\u00961111\u00961111 you sent " + bare));
                         return;
                     case "utf16-json":
                         // JSON with no charset declared, its bytes UTF-16 with no byte-order mark.
