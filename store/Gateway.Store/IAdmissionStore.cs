@@ -18,10 +18,12 @@ public interface IAdmissionStore
     ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Settles a reservation against actual use: adds <c>actual - reserved</c> to the budget's
-    /// current window (a refund when negative), never below zero.
+    /// Settles a reservation made in window slot <paramref name="slot"/> (<see cref="BudgetOutcome.Slot"/>) against actual
+    /// use: adds <c>actual - reserved</c> to that slot (a refund when negative), never below zero, only while it is still
+    /// the window's current slot on the store's clock, checked in the same atomic step. A settle that arrives once that slot
+    /// has ended changes nothing (no refund, no charge to a later slot) and returns -1; otherwise the slot's used amount.
     /// </summary>
-    ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default);
+    ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, long slot, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Settles counters an admission reserved in (<see cref="AdmissionRequest.Counters"/>) against actual use, in one step

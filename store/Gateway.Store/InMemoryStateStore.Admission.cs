@@ -144,34 +144,41 @@ public sealed partial class InMemoryStateStore
     // The whole amount in the window's current slot, or nothing (sequence unchanged then).
     private BudgetOutcome TryReserveLocked(string key, long amount, long limit, TimeSpan window, DateTimeOffset now, ref long sequence)
     {
-        var (slotKey, resetsIn) = WindowSlot(key, window, now);
+        var (slotKey, resetsIn, slot) = WindowSlot(key, window, now);
         var used = TryGetLive(slotKey, now, out var entry) ? (long)entry.Value! : 0;
         if (used + amount > limit)
         {
-            return new BudgetOutcome(false, used, limit, resetsIn);
+            return new BudgetOutcome(false, used, limit, resetsIn, slot);
         }
 
         used = AddLocked(slotKey, amount, resetsIn, now, out sequence);
-        return new BudgetOutcome(true, used, limit, resetsIn);
+        return new BudgetOutcome(true, used, limit, resetsIn, slot);
     }
 
-    public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default)
+    public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, long slot, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         long used;
-        long sequence;
+        long sequence = 0;
         lock (_gate)
         {
-            used = SettleLocked(key, actual - reserved, window, Now, out sequence);
+            used = SettleLocked(key, actual - reserved, window, slot, Now, ref sequence);
         }
 
         return Durable(sequence, used);
     }
 
-    // Adds delta to the window's current slot, never below zero; returns the used amount.
-    private long SettleLocked(string key, long delta, TimeSpan window, DateTimeOffset now, out long sequence)
+    // Adds delta to the reservation's slot while it is the window's current one, never below zero; returns the used amount.
+    // Once that slot has ended (or, the clock set back, before it began) nothing changes, the current slot least of all:
+    // -1, sequence unchanged.
+    private long SettleLocked(string key, long delta, TimeSpan window, long reservedIn, DateTimeOffset now, ref long sequence)
     {
-        var (slotKey, resetsIn) = WindowSlot(key, window, now);
+        var (slotKey, resetsIn, slot) = WindowSlot(key, window, now);
+        if (slot != reservedIn)
+        {
+            return -1;
+        }
+
         var used = AddLocked(slotKey, delta, resetsIn, now, out sequence);
         if (used < 0)
         {
@@ -192,7 +199,7 @@ public sealed partial class InMemoryStateStore
         for (var i = 0; i < windows.Count; i++)
         {
             var w = windows[i];
-            var (slotKey, resetsIn) = WindowSlot(w.Key, w.Window, now);
+            var (slotKey, resetsIn, _) = WindowSlot(w.Key, w.Window, now);
             var used = TryGetLive(slotKey, now, out var entry) ? (long)entry.Value! : 0;
             if (used + w.Permits > w.Limit)
             {
@@ -212,14 +219,14 @@ public sealed partial class InMemoryStateStore
         return RateLimitOutcome.Admit;
     }
 
-    private static (string SlotKey, TimeSpan ResetsIn) WindowSlot(string key, TimeSpan window, DateTimeOffset now)
+    private static (string SlotKey, TimeSpan ResetsIn, long Slot) WindowSlot(string key, TimeSpan window, DateTimeOffset now)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         var windowMs = (long)window.TotalMilliseconds;
         var nowMs = now.ToUnixTimeMilliseconds();
         var slot = nowMs / windowMs;
         var resetsIn = TimeSpan.FromMilliseconds(((slot + 1) * windowMs) - nowMs);
-        return ($"{key}:{slot}", resetsIn);
+        return ($"{key}:{slot}", resetsIn, slot);
     }
 
     // The admission's token step (TokenRecording): the record written, the generations read, a presented token used up.

@@ -180,7 +180,7 @@ public sealed partial class InMemoryStateStore
                 sequence = AppendExtendingLocked(log, logKey, entries, hashKey, fields, companionLogKey, companionEntries);
                 foreach (var settle in settles)
                 {
-                    SettleLocked(settle.Key, settle.Actual - settle.Reserved, settle.Window, now, out sequence);
+                    SettleLocked(settle.Key, settle.Actual - settle.Reserved, settle.Window, settle.Slot, now, ref sequence);
                 }
 
                 for (var i = 0; i < outcomes.Length; i++)

@@ -26,9 +26,10 @@ internal static partial class RedisScripts
     // Windows: keys KEYS[k0 + i], arguments limit, window ms, permits at ARGV[a0 + 3i - 2 ...].
     // Counts in every window only when all admit; returns the refused index or -1, and the retry-after ms.
     // A budget: key KEYS[k], arguments amount, limit, window ms at ARGV[a ...]. Reserves the whole
-    // amount in the current window's slot or nothing; returns reserved 0|1, the used amount and the resets-in ms.
-    // A settle: key KEYS[k], delta (actual - reserved) and window ms at ARGV[a ...]. Adds the delta to
-    // the current window's slot, never below zero; returns the used amount.
+    // amount in the current window's slot or nothing; returns reserved 0|1, the used amount, the resets-in ms and the slot.
+    // A settle: key KEYS[k], delta (actual - reserved), window ms and the slot reserved in at ARGV[a ...]. Adds the delta
+    // to that slot, never below zero, only while it is the window's current slot (compared here, in the same run); once
+    // it has ended nothing changes and it returns -1, else the used amount.
     private const string Counters = Now + """
         local exists, expiring = {}, {}
 
@@ -62,12 +63,12 @@ internal static partial class RedisScripts
         local function slot_of(base, window, now)
           local known = slot_keys[base]
           if known and known[1] == window and known[2] == now then
-            return known[3], known[4]
+            return known[3], known[4], known[5]
           end
           local slot = math.floor(now / window)
           local key, resets = base .. ':' .. string.format('%d', slot), (slot + 1) * window - now
-          slot_keys[base] = {window, now, key, resets}
-          return key, resets
+          slot_keys[base] = {window, now, key, resets, slot}
+          return key, resets, slot
         end
 
         -- amount and lifetime as the client wrote them (ARGV text): Redis reads the integer it was sent, where a Lua number
@@ -99,15 +100,15 @@ internal static partial class RedisScripts
           return -1, 0
         end
 
-        -- Returns reserved 0|1, the used amount and the ms until the window resets.
+        -- Returns reserved 0|1, the used amount, the ms until the window resets and the window's slot.
         local function reserve(k, a, now)
           local amount = ARGV[a]
-          local key, resets = slot_of(KEYS[k], tonumber(ARGV[a + 2]), now)
+          local key, resets, slot = slot_of(KEYS[k], tonumber(ARGV[a + 2]), now)
           local used = add(key, amount, resets)
           if used > tonumber(ARGV[a + 1]) then
-            return 0, redis.call('DECRBY', key, amount), resets
+            return 0, redis.call('DECRBY', key, amount), resets, slot
           end
-          return 1, used, resets
+          return 1, used, resets, slot
         end
 
         -- Counters: keys KEYS[c0 + i], arguments amount, limit (-1: none), lifetime ms at ARGV[b0 + 3i - 2 ...]. Adds every
@@ -131,7 +132,10 @@ internal static partial class RedisScripts
         end
 
         local function settle(k, a, now)
-          local key, resets = slot_of(KEYS[k], tonumber(ARGV[a + 1]), now)
+          local key, resets, slot = slot_of(KEYS[k], tonumber(ARGV[a + 1]), now)
+          if slot ~= tonumber(ARGV[a + 2]) then
+            return -1
+          end
           local used = add(key, ARGV[a], resets)
           if used < 0 then
             redis.call('SET', key, '0', 'KEEPTTL')

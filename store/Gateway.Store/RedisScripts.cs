@@ -123,7 +123,7 @@ internal static partial class RedisScripts
           local gens = token == 1 and tonumber(ARGV[ta + 1]) or 0
           local consume = token == 1 and tonumber(ARGV[ta + 2]) or 0
           local fresh, mask, refused, retry, counted = 0, 0, -1, 0, -2
-          local reserved, used, resets = -1, 0, 0
+          local reserved, used, resets, slot = -1, 0, 0, 0
           local stored = exists[nonce] ~= 1 and redis.call('SET', nonce, ARGV[a + 1], 'NX', 'PX', ARGV[a + 2])
           exists[nonce] = 1
           if stored then
@@ -144,7 +144,7 @@ internal static partial class RedisScripts
               counted = reserve_counters(ck, ca, counters, counter_out, 0)
             end
             if budget == 1 and refused < 0 and counted < 0 then
-              reserved, used, resets = reserve(ck + counters + 1, ba, now)
+              reserved, used, resets, slot = reserve(ck + counters + 1, ba, now)
             end
           end
           put(fresh)
@@ -154,6 +154,7 @@ internal static partial class RedisScripts
           put(reserved)
           put(used)
           put(resets)
+          put(slot)
           if fresh == 1 and token == 1 and refused < 0 and counted < 0 and reserved ~= 0 then
             token_step(tk, ta, token_out, 1)
             for i = 1, 1 + token_slots do
@@ -200,7 +201,7 @@ internal static partial class RedisScripts
     /// Returns one bulk string of decimal integers separated by spaces (<see cref="RedisStateStore"/> reads it without an
     /// object per value), per request <see cref="ReplyLength"/> of them: {fresh 0|1, switches bit mask, refused index or
     /// -1, retry-after ms, budget -1 (not asked or not tried) | 0 (refused) | 1 (reserved), budget used, budget resets-in
-    /// ms, token -1 (not asked or not run) | 0 (recorded, nothing to consume) | 1 (consumed) | 2 (already used) | 3 (no
+    /// ms, budget slot, token -1 (not asked or not run) | 0 (recorded, nothing to consume) | 1 (consumed) | 2 (already used) | 3 (no
     /// record to consume), then <see cref="TokenRecording.MaxGenerationKeys"/> generations (0 beyond those asked), then
     /// counters -2 (not asked or not tried) | -1 (reserved) | the refused counter's index, then
     /// <see cref="AdmissionRequest.MaxCounters"/> counter values (0 beyond those asked)}.
@@ -221,30 +222,33 @@ internal static partial class RedisScripts
         """);
 
     /// <summary>The values <see cref="Admit"/> returns per request.</summary>
-    public const int ReplyLength = 9 + TokenRecording.MaxGenerationKeys + AdmissionRequest.MaxCounters;
+    public const int ReplyLength = 10 + TokenRecording.MaxGenerationKeys + AdmissionRequest.MaxCounters;
 
     /// <summary>Where a request's counter reply starts in its <see cref="Admit"/> reply (the code; the values follow).</summary>
-    public const int CounterReplyOffset = 8 + TokenRecording.MaxGenerationKeys;
+    public const int CounterReplyOffset = 9 + TokenRecording.MaxGenerationKeys;
 
-    /// <summary>KEYS[1]: budget; ARGV: amount, limit, window ms. Returns {reserved 0|1, used, resets-in ms}.</summary>
+    /// <summary>KEYS[1]: budget; ARGV: amount, limit, window ms. Returns {reserved 0|1, used, resets-in ms, slot}.</summary>
     public static LuaScript Reserve { get; } = LuaScript.Prepare(Counters + """
         return {reserve(1, 1, now_ms())}
         """);
 
-    /// <summary>KEYS[1]: budget; ARGV: delta (actual - reserved), window ms. Returns the used amount, clamped at 0.</summary>
+    /// <summary>
+    /// KEYS[1]: budget; ARGV: delta (actual - reserved), window ms, the slot reserved in. Returns the used amount, clamped
+    /// at 0, or -1 when that slot is no longer the current one (nothing settled).
+    /// </summary>
     public static LuaScript Settle { get; } = LuaScript.Prepare(Counters + """
         return settle(1, 1, now_ms())
         """);
 
     /// <summary>
     /// A batch of settles, each as <see cref="Settle"/> would make it, in order, at one instant. KEYS:
-    /// one budget per settle; ARGV: per settle its delta and window ms. Returns the used amounts, in order.
+    /// one budget per settle; ARGV: per settle its delta, window ms and slot. Returns the used amounts (or -1), in order.
     /// </summary>
     public static LuaScript SettleBatch { get; } = LuaScript.Prepare(Counters + """
         local now = now_ms()
         local results = {}
         for i = 1, #KEYS do
-          results[i] = settle(i, 2 * i - 1, now)
+          results[i] = settle(i, 3 * i - 2, now)
         end
         return results
         """);
@@ -336,7 +340,7 @@ internal static partial class RedisScripts
     /// batch, in one atomic run (the server's clock read first, before any write). KEYS: the log, the hash (the log when
     /// none), the companion log (the log when none), the settles' budgets, then the admissions' keys as <see cref="Admit"/>
     /// takes them. ARGV[1]: the index of the last append argument; ARGV[2 .. that]: <see cref="Append"/>'s arguments; then
-    /// the settle count and per settle its delta and window ms; then <see cref="Admit"/>'s (the request count first).
+    /// the settle count and per settle its delta, window ms and slot; then <see cref="Admit"/>'s (the request count first).
     /// Returns one bulk string: <c>0</c> when not appended (nothing settled or admitted), else <c>1</c> followed by
     /// <see cref="Admit"/>'s reply, each value after one space.
     /// </summary>
@@ -348,9 +352,9 @@ internal static partial class RedisScripts
         end
         local settles = tonumber(ARGV[last + 1])
         for i = 1, settles do
-          settle(3 + i, last + 2 * i, now)
+          settle(3 + i, last + 3 * i - 1, now)
         end
-        local a = last + 2 + 2 * settles
+        local a = last + 2 + 3 * settles
         if tonumber(ARGV[a]) == 0 then
           return '1'
         end

@@ -77,8 +77,8 @@ public sealed partial class RedisStateStore
         new(reply[0] == 1, (uint)reply[1], ToOutcome((int)reply[2], reply[3]))
         {
             Budget = reply[4] < 0 || request.Budget is not { } asked ? null
-                : new BudgetOutcome(reply[4] == 1, reply[5], asked.Limit, TimeSpan.FromMilliseconds(reply[6])),
-            Token = reply[7] < 0 || request.Token is not { } token ? null : ToToken(reply[7..], token),
+                : new BudgetOutcome(reply[4] == 1, reply[5], asked.Limit, TimeSpan.FromMilliseconds(reply[6]), reply[7]),
+            Token = reply[8] < 0 || request.Token is not { } token ? null : ToToken(reply[8..], token),
             Counters = ToCounters(reply[RedisScripts.CounterReplyOffset..], request.Counters.Count),
         };
 

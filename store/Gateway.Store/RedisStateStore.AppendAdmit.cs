@@ -57,7 +57,7 @@ public sealed partial class RedisStateStore
         keys[0] = logKey;
         keys[1] = fields.Count > 0 ? hashKey! : logKey;
         keys[2] = companionEntries.Count > 0 ? companionLogKey! : logKey;
-        var values = new RedisValue[1 + appendValues + 1 + (2 * settling.Count) + admissionValues];
+        var values = new RedisValue[1 + appendValues + 1 + (3 * settling.Count) + admissionValues];
         values[0] = appendValues + 1;
         WriteAppend(values, 1, expectedLength, entries, fields, companionEntries);
         var at = 1 + appendValues;
@@ -67,6 +67,7 @@ public sealed partial class RedisStateStore
             keys[3 + i] = settling[i].Key;
             values[at++] = settling[i].Actual - settling[i].Reserved;
             values[at++] = WindowMilliseconds(settling[i].Window);
+            values[at++] = settling[i].Slot;
         }
 
         WriteAdmissions(riding, keys, 3 + settling.Count, values, at);
@@ -91,7 +92,7 @@ public sealed partial class RedisStateStore
         {
             try
             {
-                await SettleAsync(settle.Key, settle.Reserved, settle.Actual, settle.Window, CancellationToken.None).ConfigureAwait(false);
+                await SettleAsync(settle.Key, settle.Reserved, settle.Actual, settle.Window, settle.Slot, CancellationToken.None).ConfigureAwait(false);
             }
             catch (StateStoreUnavailableException)
             {

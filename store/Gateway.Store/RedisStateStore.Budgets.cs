@@ -14,7 +14,7 @@ public sealed partial class RedisStateStore
     {
         AdmissionRequest.ThrowIfInvalidAmount(amount, nameof(amount));
         var reply = (RedisResult[])(await EvaluateAsync("reserve", RedisScripts.Reserve, [key], [amount, limit, WindowMilliseconds(window)], cancellationToken).ConfigureAwait(false))!;
-        return new BudgetOutcome((long)reply[0] == 1, (long)reply[1], limit, TimeSpan.FromMilliseconds((long)reply[2]));
+        return new BudgetOutcome((long)reply[0] == 1, (long)reply[1], limit, TimeSpan.FromMilliseconds((long)reply[2]), (long)reply[3]);
     }
 
     /// <remarks>
@@ -22,29 +22,30 @@ public sealed partial class RedisStateStore
     /// its key's hash tag (and shard) that arrived while the previous settle call of that tag and shard was in flight; a failed
     /// call fails every settle in it (the reservations stand).
     /// </remarks>
-    public async ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default)
+    public async ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, long slot, CancellationToken cancellationToken = default)
     {
-        var settle = new PendingSettle(key, actual - reserved, WindowMilliseconds(window));
+        var settle = new PendingSettle(key, actual - reserved, WindowMilliseconds(window), slot);
         var tag = HashTag(key);
         if (_batchBudgets && !tag.IsEmpty)
         {
             return await SettlesFor(tag).SendAsync(settle, cancellationToken).ConfigureAwait(false);
         }
 
-        var reply = await EvaluateAsync("settle", RedisScripts.Settle, [key], [settle.Delta, settle.WindowMs], cancellationToken).ConfigureAwait(false);
+        var reply = await EvaluateAsync("settle", RedisScripts.Settle, [key], [settle.Delta, settle.WindowMs, settle.Slot], cancellationToken).ConfigureAwait(false);
         return (long)reply;
     }
 
-    // The batch script: KEYS the budgets, ARGV per settle its delta and window ms. Never cancelled.
+    // The batch script: KEYS the budgets, ARGV per settle its delta, window ms and slot. Never cancelled.
     private async Task<long[]> SettleBatchAsync(IReadOnlyList<PendingSettle> batch)
     {
         var keys = new RedisKey[batch.Count];
-        var values = new RedisValue[2 * batch.Count];
+        var values = new RedisValue[3 * batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             keys[i] = batch[i].Key;
-            values[2 * i] = batch[i].Delta;
-            values[(2 * i) + 1] = batch[i].WindowMs;
+            values[3 * i] = batch[i].Delta;
+            values[(3 * i) + 1] = batch[i].WindowMs;
+            values[(3 * i) + 2] = batch[i].Slot;
         }
 
         var reply = (RedisResult[])(await EvaluateAsync("settle_batch", RedisScripts.SettleBatch, keys, values, CancellationToken.None).ConfigureAwait(false))!;
@@ -83,6 +84,6 @@ public sealed partial class RedisStateStore
         return adjusted;
     }
 
-    /// <summary>One settle of a batch: the budget, the amount to add (negative refunds) and the window.</summary>
-    private readonly record struct PendingSettle(string Key, long Delta, long WindowMs);
+    /// <summary>One settle of a batch: the budget, the amount to add (negative refunds), the window and the slot reserved in.</summary>
+    private readonly record struct PendingSettle(string Key, long Delta, long WindowMs, long Slot);
 }

@@ -20,9 +20,10 @@ public abstract partial class AuditJournalAdmissionTests
     {
         var (journal, sink, timers) = LingeringJournal(Linger);
         var budget = StoreKeys.Budget(Tenant, "agent-1:*");
-        Assert.True((await Store.TryReserveAsync(budget, 100, 100, LongWindow)).Reserved);
+        var reserved = await Store.TryReserveAsync(budget, 100, 100, LongWindow);
+        Assert.True(reserved.Reserved);
 
-        var outcome = journal.AppendUnawaited(Outcome(0), new BudgetSettle(budget, 100, 25, LongWindow));
+        var outcome = journal.AppendUnawaited(Outcome(0), new BudgetSettle(budget, 100, 25, LongWindow, reserved.Slot));
         Assert.Equal(0, sink.Calls);
         Assert.Equal(Linger, timers.Due);
 

@@ -133,9 +133,10 @@ public abstract partial class AuditJournalAdmissionTests
         var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
         var journal = TestServices.Journal(sink, Time);
         var budget = StoreKeys.Budget(Tenant, "agent-1:*");
-        Assert.True((await Store.TryReserveAsync(budget, 100, 100, LongWindow)).Reserved);
+        var reserved = await Store.TryReserveAsync(budget, 100, 100, LongWindow);
+        Assert.True(reserved.Reserved);
 
-        await journal.AppendUnawaited(Outcome(0), new BudgetSettle(budget, 100, 25, LongWindow));
+        await journal.AppendUnawaited(Outcome(0), new BudgetSettle(budget, 100, 25, LongWindow, reserved.Slot));
 
         Assert.True(journal.SettlesWithAppends);
         Assert.Equal(1, sink.Calls);
@@ -151,12 +152,13 @@ public abstract partial class AuditJournalAdmissionTests
         var first = TestServices.Journal(a, Time, "shared");
         var second = TestServices.Journal(new StoreAuditStore(Store), Time, "shared");
         var budget = StoreKeys.Budget(Tenant, "agent-1:*");
-        Assert.True((await Store.TryReserveAsync(budget, 100, 100, LongWindow)).Reserved);
+        var reserved = await Store.TryReserveAsync(budget, 100, 100, LongWindow);
+        Assert.True(reserved.Reserved);
 
         // The first writer's group conflicts once (the other extended the chain): it settles nothing then, and once when written.
         await first.AppendWithReceiptAsync(Decided(0), admission: null);
         await second.AppendAsync(Decided(1));
-        await first.AppendUnawaited(Outcome(0), new BudgetSettle(budget, 60, 10, LongWindow));
+        await first.AppendUnawaited(Outcome(0), new BudgetSettle(budget, 60, 10, LongWindow, reserved.Slot));
 
         Assert.Equal(1, a.Conflicts);
         Assert.Equal(50, (await Store.TryReserveAsync(budget, 0, 100, LongWindow)).Used);
@@ -173,7 +175,7 @@ public abstract partial class AuditJournalAdmissionTests
             var journal = TestServices.Journal(files, Time);
 
             Assert.False(journal.SettlesWithAppends);
-            var settle = new BudgetSettle(StoreKeys.Budget(Tenant, "agent-1:*"), 10, 5, LongWindow);
+            var settle = new BudgetSettle(StoreKeys.Budget(Tenant, "agent-1:*"), 10, 5, LongWindow, Slot: 0);
             Assert.Throws<InvalidOperationException>(() => { _ = journal.AppendUnawaited(Outcome(0), settle); });
         }
         finally

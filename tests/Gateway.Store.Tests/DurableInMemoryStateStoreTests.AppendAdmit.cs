@@ -34,8 +34,9 @@ public sealed partial class DurableInMemoryStateStoreTests
         var hour = TimeSpan.FromHours(1);
         using (var store = Open())
         {
-            Assert.True((await store.TryReserveAsync("budget", 80, 100, hour)).Reserved);
-            Assert.True((await store.TryAppendAdmittingAsync("log", 0, [Bytes("outcome")], null, [], null, [], [], [new BudgetSettle("budget", 80, 15, hour)])).Appended);
+            var reserved = await store.TryReserveAsync("budget", 80, 100, hour);
+            Assert.True(reserved.Reserved);
+            Assert.True((await store.TryAppendAdmittingAsync("log", 0, [Bytes("outcome")], null, [], null, [], [], [new BudgetSettle("budget", 80, 15, hour, reserved.Slot)])).Appended);
         }
 
         using var reopened = Open();

@@ -81,8 +81,9 @@ public sealed partial class DurableInMemoryStateStoreTests : IDisposable
     {
         using (var store = Open())
         {
-            Assert.True((await store.TryReserveAsync("budget:tokens", 600, 1000, TimeSpan.FromHours(1))).Reserved);
-            Assert.Equal(400, await store.SettleAsync("budget:tokens", 600, 400, TimeSpan.FromHours(1)));
+            var reserved = await store.TryReserveAsync("budget:tokens", 600, 1000, TimeSpan.FromHours(1));
+            Assert.True(reserved.Reserved);
+            Assert.Equal(400, await store.SettleAsync("budget:tokens", 600, 400, TimeSpan.FromHours(1), reserved.Slot));
         }
 
         using var reopened = Open();

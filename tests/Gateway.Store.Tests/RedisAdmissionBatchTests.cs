@@ -147,11 +147,12 @@ public sealed partial class RedisAdmissionBatchTests : IAsyncLifetime
     {
         await using var store = await StoreAsync(batch: true);
         var key = _prefix + "settle:budget";
-        Assert.True((await store.TryReserveAsync(key, 1000, 1000, Day)).Reserved);
+        var reserved = await store.TryReserveAsync(key, 1000, 1000, Day);
+        Assert.True(reserved.Reserved);
 
         await _admin.ExecuteAsync("CONFIG", "RESETSTAT");
         var sleep = await HoldServerAsync();
-        var settles = Enumerable.Range(0, 20).Select(_ => store.SettleAsync(key, reserved: 30, actual: 10, Day).AsTask()).ToArray();
+        var settles = Enumerable.Range(0, 20).Select(_ => store.SettleAsync(key, reserved: 30, actual: 10, Day, reserved.Slot).AsTask()).ToArray();
         var used = await Task.WhenAll(settles);
         await sleep;
         var calls = await _admin.CommandCallsAsync();

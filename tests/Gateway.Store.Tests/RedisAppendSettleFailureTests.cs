@@ -18,10 +18,10 @@ public sealed class RedisAppendSettleFailureTests(RedisStoreFixture fixture) : I
         var slot = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / (long)Year.TotalMilliseconds;
         await store.SetAddAsync(budget + ":" + slot, "not-a-counter", expiry: null);
 
-        var result = await store.TryAppendAdmittingAsync(log, 0, ["outcome"u8.ToArray()], null, [], null, [], [], [new BudgetSettle(budget, 60, 10, Year)]);
+        var result = await store.TryAppendAdmittingAsync(log, 0, ["outcome"u8.ToArray()], null, [], null, [], [], [new BudgetSettle(budget, 60, 10, Year, slot)]);
 
         Assert.True(result.Appended);
         Assert.Equal(["outcome"], await store.ReadLogAsync(log, 0, 10));
-        await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.SettleAsync(budget, 60, 10, Year));
+        await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.SettleAsync(budget, 60, 10, Year, slot));
     }
 }

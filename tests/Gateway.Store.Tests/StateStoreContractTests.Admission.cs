@@ -192,17 +192,18 @@ public abstract partial class StateStoreContractTests
         Assert.Equal([amount], outcome.Counters.Values);
         Assert.Equal(0, second.RateLimit.RefusedIndex);
         Assert.Equal(amount.ToString(System.Globalization.CultureInfo.InvariantCulture), await Store.GetAsync(counter.Key));
-        Assert.Equal(2 * amount, await Store.SettleAsync(budget.Key, reserved: 0, actual: amount, LongWindow));
+        Assert.Equal(2 * amount, await Store.SettleAsync(budget.Key, reserved: 0, actual: amount, LongWindow, outcome.Budget.Value.Slot));
     }
 
     [Fact]
     public async Task Admit_WithBudgetReleasedBySettlingToZero_BudgetWholeAgain()
     {
         var budget = new BudgetReservation(Key("adm-release"), 100, 100, LongWindow);
-        Assert.True((await Store.AdmitAsync(Admission("release-1", [], []) with { Budget = budget })).Budget!.Value.Reserved);
+        var admitted = (await Store.AdmitAsync(Admission("release-1", [], []) with { Budget = budget })).Budget!.Value;
+        Assert.True(admitted.Reserved);
         Assert.False((await Store.AdmitAsync(Admission("release-2", [], []) with { Budget = budget })).Budget!.Value.Reserved);
 
-        Assert.Equal(0, await Store.SettleAsync(budget.Key, reserved: 100, actual: 0, LongWindow));
+        Assert.Equal(0, await Store.SettleAsync(budget.Key, reserved: 100, actual: 0, LongWindow, admitted.Slot));
 
         Assert.True((await Store.AdmitAsync(Admission("release-3", [], []) with { Budget = budget })).Budget!.Value.Reserved);
     }
@@ -227,9 +228,10 @@ public abstract partial class StateStoreContractTests
     public async Task Settle_FiftyParallelSettles_EachCountedOnce()
     {
         var key = Key("par-settle");
-        Assert.True((await Store.TryReserveAsync(key, 1000, 1000, LongWindow)).Reserved);
+        var reserved = await Store.TryReserveAsync(key, 1000, 1000, LongWindow);
+        Assert.True(reserved.Reserved);
 
-        await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(async () => await Store.SettleAsync(key, reserved: 20, actual: 10, LongWindow))));
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(async () => await Store.SettleAsync(key, reserved: 20, actual: 10, LongWindow, reserved.Slot))));
 
         Assert.True((await Store.TryReserveAsync(key, 500, 1000, LongWindow)).Reserved);
         Assert.False((await Store.TryReserveAsync(key, 1, 1000, LongWindow)).Reserved);
@@ -258,15 +260,16 @@ public abstract partial class StateStoreContractTests
     public async Task Settle_RefundAndOverRefund_ReducesUseAndClampsAtZero()
     {
         var key = Key("settle");
-        Assert.True((await Store.TryReserveAsync(key, 100, 150, LongWindow)).Reserved);
+        var reserved = await Store.TryReserveAsync(key, 100, 150, LongWindow);
+        Assert.True(reserved.Reserved);
         Assert.False((await Store.TryReserveAsync(key, 100, 150, LongWindow)).Reserved);
 
-        Assert.Equal(40, await Store.SettleAsync(key, reserved: 100, actual: 40, LongWindow));
-        Assert.Equal(0, await Store.SettleAsync(key, reserved: 100, actual: 0, LongWindow));
+        Assert.Equal(40, await Store.SettleAsync(key, reserved: 100, actual: 40, LongWindow, reserved.Slot));
+        Assert.Equal(0, await Store.SettleAsync(key, reserved: 100, actual: 0, LongWindow, reserved.Slot));
 
         var after = await Store.TryReserveAsync(key, 150, 150, LongWindow);
         Assert.True(after.Reserved);
         Assert.Equal(150, after.Used);
-        Assert.Equal(170, await Store.SettleAsync(key, reserved: 10, actual: 30, LongWindow));
+        Assert.Equal(170, await Store.SettleAsync(key, reserved: 10, actual: 30, LongWindow, after.Slot));
     }
 }

@@ -58,10 +58,11 @@ public sealed class StateStoreMetricsTests(RedisStoreFixture fixture) : IClassFi
         listener.SetMeasurementEventCallback<double>((_, _, tags, _) => operations.Enqueue(Tag(tags, "operation")));
         var tag = $"{{metrics-{Guid.NewGuid():N}}}";
         var window = TimeSpan.FromHours(1);
-        Assert.True((await store.TryReserveAsync(tag + ":budget", 50, 100, window)).Reserved);
+        var reserved = await store.TryReserveAsync(tag + ":budget", 50, 100, window);
+        Assert.True(reserved.Reserved);
         listener.Start();
 
-        var result = await store.TryAppendAdmittingAsync(tag + ":log", 0, ["outcome"u8.ToArray()], null, [], null, [], [], [new BudgetSettle(tag + ":budget", 50, 20, window)]);
+        var result = await store.TryAppendAdmittingAsync(tag + ":log", 0, ["outcome"u8.ToArray()], null, [], null, [], [], [new BudgetSettle(tag + ":budget", 50, 20, window, reserved.Slot)]);
 
         listener.Dispose();
         Assert.True(result.Appended);

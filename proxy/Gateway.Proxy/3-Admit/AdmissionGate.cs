@@ -36,11 +36,9 @@ internal sealed class AdmissionGate
     private readonly TimeSpan _recordLifetime;
     private readonly AdmissionKeys _keys = new();
     private readonly AdmissionView _view;
-    private readonly TimeProvider _time;
 
-    public AdmissionGate(IStateStore store, TokenBudgets budgets, RunCounters runs, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options, AdmissionView view, TimeProvider time)
+    public AdmissionGate(IStateStore store, TokenBudgets budgets, RunCounters runs, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options, AdmissionView view)
     {
-        _time = time;
         _view = view;
         _store = store;
         _budgets = budgets;
@@ -196,7 +194,7 @@ internal sealed class AdmissionGate
     public async ValueTask<Admission> SettleAsync(AdmissionPlan plan, AdmissionOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var admission = plan.Read(outcome, _time.GetUtcNow());
+        var admission = plan.Read(outcome);
         _metrics.CountAdmissionRefusal(admission.Verdict == AdmissionVerdict.Replayed, admission.Verdict == AdmissionVerdict.RateLimited ? admission.Scope : null);
         _view.Observe(plan.ViewKey, outcome);
         if (admission.Verdict != AdmissionVerdict.Admitted && (admission.Reservation is not null || admission.Run is not null))

@@ -39,16 +39,15 @@ internal sealed record AdmissionPlan(
     /// The admission the store's answer makes: the refusal when the request may not go on, else the identity with the
     /// operator's (or the tenant's) suspension applied and what was reserved and recorded. A refusal still holds what the
     /// store reserved for it (<see cref="Admission.Reservation"/>, <see cref="Admission.Run"/>), to be given back.
-    /// <paramref name="answeredAt"/> is when the store answered.
     /// </summary>
-    public Admission Read(AdmissionOutcome outcome, DateTimeOffset answeredAt)
+    public Admission Read(AdmissionOutcome outcome)
     {
         if (!outcome.NonceFresh)
         {
             return Admission.Replayed;
         }
 
-        var reservation = TokenBudgetGate.Admitted(Budget, outcome.Budget, answeredAt);
+        var reservation = TokenBudgetGate.Admitted(Budget, outcome.Budget);
         var spent = Run is null || outcome.Counters is { Reserved: false } ? null : RunLimitGate.Admitted(Run, outcome.Counters);
         var isDelegate = Identity.Delegation is not null;
         var secretRevoked = outcome.IsSwitchOn(AgentStatusService.SecretRevokedSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.AgentSecretRevokedSwitch));

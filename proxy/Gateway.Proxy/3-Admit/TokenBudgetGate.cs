@@ -47,10 +47,10 @@ internal static class TokenBudgetGate
             ? new BudgetReservation(TokenBudgets.KeyFor(budget, identity.Tenant, identity.RegisteredAgent, model.Entry.Name), model.Tokens, budget.Tokens, budget.Window)
             : null;
 
-    /// <summary>What the admission, answered at <paramref name="answeredAt"/>, made of <paramref name="asked"/> (null when it made nothing).</summary>
-    public static TokenReservation? Admitted(BudgetReservation? asked, BudgetOutcome? outcome, DateTimeOffset answeredAt) =>
+    /// <summary>What the admission made of <paramref name="asked"/> (null when it made nothing).</summary>
+    public static TokenReservation? Admitted(BudgetReservation? asked, BudgetOutcome? outcome) =>
         asked is { } reservation && outcome is { } budget
-            ? new TokenReservation(reservation.Key, reservation.Amount, reservation.Window, budget.Reserved, budget.ResetsIn, answeredAt + budget.ResetsIn)
+            ? new TokenReservation(reservation.Key, reservation.Amount, reservation.Window, budget.Reserved, budget.ResetsIn, budget.Slot)
             : null;
 }
 

@@ -33,11 +33,9 @@ internal sealed class RecordStage
     private readonly AdmissionView _view;
     private readonly TokenBudgets _budgets;
     private readonly GatewayMetrics _metrics;
-    private readonly TimeProvider _time;
 
-    public RecordStage(RequestDelegate next, AuditRecorder audit, IStateStore store, AdmissionView view, TokenBudgets budgets, GatewayMetrics metrics, TimeProvider time)
+    public RecordStage(RequestDelegate next, AuditRecorder audit, IStateStore store, AdmissionView view, TokenBudgets budgets, GatewayMetrics metrics)
     {
-        _time = time;
         _budgets = budgets;
         _next = next;
         _store = store;
@@ -136,7 +134,7 @@ internal sealed class RecordStage
     // Read, counted, and remembered as this replica's view of the agent; a refused one still holds what Respond gives back.
     private Admission Settled(AdmissionPlan planned, AdmissionOutcome outcome)
     {
-        var admission = planned.Read(outcome, _time.GetUtcNow());
+        var admission = planned.Read(outcome);
         _metrics.CountAdmissionRefusal(admission.Verdict == AdmissionVerdict.Replayed, admission.Verdict == AdmissionVerdict.RateLimited ? admission.Scope : null);
         _view.Observe(planned.ViewKey, outcome);
         return admission;

@@ -28,7 +28,7 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
     /// </summary>
     public BudgetSettle? RidingSettle(HttpContext context, GatewayRequestFeature feature) =>
         _settleWithOutcome && Reservation(feature) is { } reservation
-            ? new BudgetSettle(reservation.Key, reservation.Reserved, budgets.Settled(reservation, Used(context, feature, reservation)), reservation.Window)
+            ? new BudgetSettle(reservation.Key, reservation.Reserved, Used(context, feature, reservation), reservation.Window, reservation.Slot)
             : null;
 
     /// <summary>

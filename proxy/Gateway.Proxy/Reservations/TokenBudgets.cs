@@ -10,28 +10,22 @@ namespace Gateway.Proxy.Reservations;
 /// every replica, so parallel calls can never overspend), then settled against the usage the provider reports. The
 /// admission asks the reservation in its own store call (the Admit stage's <c>TokenBudgetGate</c>, under
 /// <see cref="KeyFor"/>); Enforce takes it up (<see cref="TryReserveAsync"/>); Respond settles it, or a request that is
-/// not forwarded releases it (settled to 0). Shared by the stages that hold a reservation, so none calls another.
+/// not forwarded releases it (settled to 0), in the window slot it was reserved in: the store settles nothing once that
+/// slot has ended, by its own clock in the settle's own atomic step, however late the settle arrives. Shared by the stages
+/// that hold a reservation, so none calls another.
 /// </summary>
 internal sealed class TokenBudgets
 {
     /// <summary>A model request's output-token ceiling (the largest it names, else the default).</summary>
     public static MaxTokensEstimator TokenEstimator { get; } = new();
 
-    /// <summary>
-    /// How long before its window's end, as this replica reckons it, a reservation's refund is no longer given back: the
-    /// reckoning (the store's answer time plus its reset time) runs late by up to a store round trip.
-    /// </summary>
-    public static readonly TimeSpan RefundMargin = TimeSpan.FromSeconds(1);
-
     private readonly IStateStore _store;
     private readonly GatewayMetrics _metrics;
-    private readonly TimeProvider _time;
 
-    public TokenBudgets(IStateStore store, GatewayMetrics metrics, TimeProvider time)
+    public TokenBudgets(IStateStore store, GatewayMetrics metrics)
     {
         _store = store;
         _metrics = metrics;
-        _time = time;
     }
 
     /// <summary>
@@ -87,7 +81,9 @@ internal sealed class TokenBudgets
                 await ReleaseAsync(held).ConfigureAwait(false);
             }
 
-            reservation = more.Reserved ? held with { Reserved = tokens } : new TokenReservation(key!, tokens, budget.Window, false, more.ResetsIn, _time.GetUtcNow() + more.ResetsIn);
+            // Taken up in the admission's slot: where the rest went into a later one (the window ended in between), the settle
+            // finds the admission's slot ended and gives nothing back, never a refund the later slot was not charged.
+            reservation = more.Reserved ? held with { Reserved = tokens } : new TokenReservation(key!, tokens, budget.Window, false, more.ResetsIn, more.Slot);
         }
         else if (admitted is { } refused && tokens >= refused.Reserved)
         {
@@ -96,7 +92,7 @@ internal sealed class TokenBudgets
         else
         {
             var outcome = await _store.TryReserveAsync(key!, tokens, budget.Tokens, budget.Window, cancellationToken).ConfigureAwait(false);
-            reservation = new TokenReservation(key!, tokens, budget.Window, outcome.Reserved, outcome.ResetsIn, _time.GetUtcNow() + outcome.ResetsIn);
+            reservation = new TokenReservation(key!, tokens, budget.Window, outcome.Reserved, outcome.ResetsIn, outcome.Slot);
         }
 
         if (!reservation.Granted)
@@ -108,19 +104,14 @@ internal sealed class TokenBudgets
     }
 
     /// <summary>
-    /// What <paramref name="reservation"/> settles at for <paramref name="actual"/> use: the use, except that a refund (use
-    /// below the reservation) is not given once the window it was reserved in has ended (less <see cref="RefundMargin"/>):
-    /// a store settles in the current window, and a refund there would be budget the next window never had.
+    /// Settles the reservation against <paramref name="actual"/> use in its slot (nothing once that has ended: the
+    /// reservation stands in its window); a store that fails leaves the reservation standing.
     /// </summary>
-    public long Settled(TokenReservation reservation, long actual) =>
-        actual < reservation.Reserved && _time.GetUtcNow() >= reservation.WindowEnds - RefundMargin ? reservation.Reserved : actual;
-
-    /// <summary>Settles the reservation against <paramref name="actual"/> use (<see cref="Settled"/>); a store that fails leaves the reservation standing.</summary>
     public async ValueTask SettleAsync(TokenReservation reservation, long actual, CancellationToken cancellationToken)
     {
         try
         {
-            await _store.SettleAsync(reservation.Key, reservation.Reserved, Settled(reservation, actual), reservation.Window, cancellationToken).ConfigureAwait(false);
+            await _store.SettleAsync(reservation.Key, reservation.Reserved, actual, reservation.Window, reservation.Slot, cancellationToken).ConfigureAwait(false);
         }
         catch (StateStoreUnavailableException)
         {

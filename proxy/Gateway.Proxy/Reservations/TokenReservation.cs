@@ -2,8 +2,8 @@ namespace Gateway.Proxy.Reservations;
 
 /// <summary>
 /// A reservation against a token budget: <see cref="Reserved"/> tokens held under <see cref="Key"/> when
-/// <see cref="Granted"/>, else the refusal (the budget resets in <see cref="ResetsIn"/>). <see cref="WindowEnds"/> is when
-/// the window it was reserved in ends, as this replica's clock reads it: a refund settled after that would land in the
-/// next window (<see cref="TokenBudgets.Settled"/>).
+/// <see cref="Granted"/>, else the refusal (the budget resets in <see cref="ResetsIn"/>). <see cref="Slot"/> is the window
+/// slot the store reserved it in (<see cref="Gateway.Store.BudgetOutcome.Slot"/>): its settle names it, and the store settles
+/// nothing once that slot has ended, so that no refund lands in, and no charge is taken from, a later window.
 /// </summary>
-internal sealed record TokenReservation(string Key, long Reserved, TimeSpan Window, bool Granted, TimeSpan ResetsIn, DateTimeOffset WindowEnds);
+internal sealed record TokenReservation(string Key, long Reserved, TimeSpan Window, bool Granted, TimeSpan ResetsIn, long Slot);

@@ -68,8 +68,8 @@ internal sealed class TracingStateStore : IStateStore
     public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default) =>
         Run("reserve", (key, amount, limit, window), static (s, a, ct) => s.TryReserveAsync(a.key, a.amount, a.limit, a.window, ct), cancellationToken);
 
-    public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default) =>
-        Run("settle", (key, reserved, actual, window), static (s, a, ct) => s.SettleAsync(a.key, a.reserved, a.actual, a.window, ct), cancellationToken);
+    public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, long slot, CancellationToken cancellationToken = default) =>
+        Run("settle", (key, reserved, actual, window, slot), static (s, a, ct) => s.SettleAsync(a.key, a.reserved, a.actual, a.window, a.slot, ct), cancellationToken);
 
     public ValueTask<IReadOnlyList<long?>> AdjustCountersAsync(IReadOnlyList<CounterAdjustment> adjustments, CancellationToken cancellationToken = default) =>
         Run("adjust_counters", adjustments, static (s, a, ct) => s.AdjustCountersAsync(a, ct), cancellationToken);

@@ -101,7 +101,7 @@ public sealed class StoreCallsPerRequestTests : IAsyncLifetime
         Assert.Equal(["admit", "settle"], calls);
         var whole = await store.TryReserveAsync(budget, 50000, 50000, TimeSpan.FromHours(1));
         Assert.True(whole.Reserved, $"the budget holds {whole.Used} tokens after a blocked call");
-        await store.SettleAsync(budget, 50000, 0, TimeSpan.FromHours(1));
+        await store.SettleAsync(budget, 50000, 0, TimeSpan.FromHours(1), whole.Slot);
     }
 
     // The store key of a token's record: its request's nonce record, named by its payload's tenant and rec claim.

@@ -217,7 +217,7 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
             if (method.Name == nameof(IStateStore.SettleAsync) && Volatile.Read(ref _armed) == 1)
             {
                 Interlocked.Increment(ref _apart);
-                Alone.TrySetResult(new BudgetSettle((string)args![0]!, (long)args[1]!, (long)args[2]!, (TimeSpan)args[3]!));
+                Alone.TrySetResult(new BudgetSettle((string)args![0]!, (long)args[1]!, (long)args[2]!, (TimeSpan)args[3]!, (long)args[4]!));
             }
 
             return method.Name == nameof(IStateStore.TryAppendAdmittingAsync) && args![8] is IReadOnlyList<BudgetSettle> { Count: > 0 } settles

@@ -36,7 +36,7 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
 
     public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default) => Note(inner.TryReserveAsync(key, amount, limit, window, cancellationToken), "reserve");
 
-    public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default) => Note(inner.SettleAsync(key, reserved, actual, window, cancellationToken), "settle");
+    public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, long slot, CancellationToken cancellationToken = default) => Note(inner.SettleAsync(key, reserved, actual, window, slot, cancellationToken), "settle");
 
     public ValueTask<IReadOnlyList<long?>> AdjustCountersAsync(IReadOnlyList<CounterAdjustment> adjustments, CancellationToken cancellationToken = default) => Note(inner.AdjustCountersAsync(adjustments, cancellationToken), "adjust_counters");
 

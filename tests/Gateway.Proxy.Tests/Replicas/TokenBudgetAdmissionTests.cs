@@ -62,7 +62,7 @@ public sealed class TokenBudgetAdmissionTests : IAsyncLifetime
         BudgetOutcome whole = default;
         await Eventually.HoldsAsync(async () => (whole = await store.TryReserveAsync(key, Budget, Budget, Window)).Reserved,
             TimeSpan.FromSeconds(5), () => $"the budget still holds {whole.Used} of {Budget} tokens after a blocked call");
-        await store.SettleAsync(key, Budget, 0, Window);
+        await store.SettleAsync(key, Budget, 0, Window, whole.Slot);
         Assert.Empty(_openai.Server.Received);
     }
 

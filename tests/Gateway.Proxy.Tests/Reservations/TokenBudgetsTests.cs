@@ -1,8 +1,10 @@
 using System.Diagnostics.Metrics;
 using Gateway.Policy;
 using Gateway.Policy.Bundles;
+using Gateway.Proxy.Admit;
 using Gateway.Proxy.Reservations;
 using Gateway.Proxy.Telemetry;
+using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -45,13 +47,15 @@ public sealed class TokenBudgetsTests : IDisposable
 
     // Ten seconds before an hour ends: the 1h window's slot ends with it.
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 3, 9, 59, 50, TimeSpan.Zero));
+    private readonly InMemoryStateStore _store;
 
     public TokenBudgetsTests()
     {
         var loaded = PolicyBundleLoader.LoadTenantText("t1.yaml", Tenant, Path.GetTempPath());
         Assert.Empty(loaded.Errors);
         _tenant = loaded.Tenant!;
-        _budgets = new TokenBudgets(new InMemoryStateStore(_time), new GatewayMetrics(_services.GetRequiredService<IMeterFactory>()), _time);
+        _store = new InMemoryStateStore(_time);
+        _budgets = new TokenBudgets(_store, new GatewayMetrics(_services.GetRequiredService<IMeterFactory>()));
     }
 
     public void Dispose() => _services.Dispose();
@@ -120,14 +124,56 @@ public sealed class TokenBudgetsTests : IDisposable
     }
 
     [Fact]
-    public async Task Settled_RefundWithinTheMarginOfItsWindowsEnd_KeepsTheReservationWhole()
+    public async Task SettleAsync_RefundDelayedInFlightPastItsWindowsEnd_NotGivenToTheNextWindow()
+    {
+        // Settled nine seconds before the window ends, but the call reaches the store only after it ended, once another
+        // replica has reserved 500 in the next window.
+        var store = new InMemoryStateStore(_time);
+        var budgets = new TokenBudgets(InterceptedStateStore.Wrap(store, (method, args, call) =>
+            method.Name == nameof(IStateStore.SettleAsync) ? DelayedPastTheWindowsEndAsync(store, (string)args![0]!, () => (ValueTask<long>)call()!) : call()),
+            new GatewayMetrics(_services.GetRequiredService<IMeterFactory>()));
+        var held = await budgets.TryReserveAsync(_tenant, Caller, "openai", 900, admitted: null, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        await budgets.SettleAsync(held!, 100, CancellationToken.None);
+
+        // The next window holds its own 500: the old reservation's 800 unused tokens were not taken off it.
+        Assert.False((await budgets.TryReserveAsync(_tenant, Caller, "openai", 501, admitted: null, CancellationToken.None))!.Granted);
+        Assert.True((await budgets.TryReserveAsync(_tenant, Caller, "openai", 500, admitted: null, CancellationToken.None))!.Granted);
+    }
+
+    // A settle held in flight past its window's end: the clock passes it, another replica reserves 500 of the next window,
+    // then the settle reaches the store.
+    private async ValueTask<long> DelayedPastTheWindowsEndAsync(InMemoryStateStore store, string key, Func<ValueTask<long>> settle)
+    {
+        _time.Advance(TimeSpan.FromSeconds(11));
+        Assert.True((await store.TryReserveAsync(key, 500, 1000, TimeSpan.FromHours(1))).Reserved);
+        return await settle();
+    }
+
+    [Fact]
+    public async Task SettleAsync_RefundInItsWindowsLastMillisecond_GivenBack()
     {
         var held = await _budgets.TryReserveAsync(_tenant, Caller, "openai", 900, admitted: null, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(10) - TimeSpan.FromMilliseconds(1));
 
-        Assert.Equal(100, _budgets.Settled(held!, 100));
-        Assert.Equal(950, _budgets.Settled(held!, 950));
-        _time.Advance(TimeSpan.FromSeconds(10) - TokenBudgets.RefundMargin);
-        Assert.Equal(900, _budgets.Settled(held!, 100));
-        Assert.Equal(950, _budgets.Settled(held!, 950));
+        await _budgets.SettleAsync(held!, 100, CancellationToken.None);
+
+        // The store settles in the slot reserved in while it lasts: no margin of this replica's clock keeps the refund.
+        Assert.True((await _budgets.TryReserveAsync(_tenant, Caller, "openai", 900, admitted: null, CancellationToken.None))!.Granted);
+    }
+
+    [Fact]
+    public async Task SettleAsync_AdmissionsReservationAfterItsWindowEnded_NotGivenToTheNextWindow()
+    {
+        var asked = new BudgetReservation(TokenBudgets.KeyFor(_tenant.BudgetFor(Caller.RegisteredAgent, "openai")!, Caller.Tenant, Caller.RegisteredAgent, "openai"), 900, 1000, TimeSpan.FromHours(1));
+        var admitted = TokenBudgetGate.Admitted(asked, (await _store.AdmitAsync(new AdmissionRequest("t1:nonce", "n", TimeSpan.FromMinutes(5), [], []) with { Budget = asked })).Budget);
+        var held = await _budgets.TryReserveAsync(_tenant, Caller, "openai", 950, admitted, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(11));
+        Assert.True((await _budgets.TryReserveAsync(_tenant, Caller, "openai", 500, admitted: null, CancellationToken.None))!.Granted);
+
+        await _budgets.SettleAsync(held!, 100, CancellationToken.None);
+
+        Assert.False((await _budgets.TryReserveAsync(_tenant, Caller, "openai", 501, admitted: null, CancellationToken.None))!.Granted);
     }
 }
