@@ -12,6 +12,12 @@ public interface IInteractiveHost
     /// <summary>The agent's interactive block as the bundle says now, with <paramref name="clientId"/>'s entry; null when it no longer accepts that client.</summary>
     InteractiveAgent? Find(string tenant, string agent, string clientId);
 
+    /// <summary>
+    /// True when people of <paramref name="tenant"/> sign in at <paramref name="issuer"/> now (its console's OpenID provider, or
+    /// the Development admin-token page): a grant of a provider the tenant has moved away from no longer acts for anyone.
+    /// </summary>
+    bool SignsInAt(string tenant, string issuer);
+
     /// <summary>True when an administrator suspended the person (read from the store each time).</summary>
     ValueTask<bool> IsPersonSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken);
 

@@ -175,13 +175,18 @@ internal sealed partial class InteractiveTokenGrant
         return proof is null ? (null, Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidDpopProof, problem)) : (proof, null);
     }
 
-    /// <summary>Why the grant may no longer be used (the bundle, as <paramref name="agent"/> reads it now; the person's or agent's suspension), or null.</summary>
+    /// <summary>Why the grant may no longer be used (the bundle, as <paramref name="agent"/> reads it now; the tenant's provider; the person's or agent's suspension), or null.</summary>
     private async ValueTask<string?> StillAllowedAsync(InteractiveGrant grant, InteractiveAgent? agent, CancellationToken ct)
     {
         if (agent is null || agent.Workspace != grant.Workspace
             || !agent.Access.Allows(new ActingPerson(grant.Subject, grant.Issuer, grant.Groups)))
         {
             return "The bundle no longer lets this person use this client as this agent.";
+        }
+
+        if (!_host.SignsInAt(grant.Tenant, grant.Issuer))
+        {
+            return "The person signed in at a provider this tenant no longer uses.";
         }
 
         if (await _host.IsPersonSuspendedAsync(grant.Tenant, grant.Subject, ct).ConfigureAwait(false))

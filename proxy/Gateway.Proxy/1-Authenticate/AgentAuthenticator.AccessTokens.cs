@@ -55,7 +55,8 @@ internal sealed partial class AgentAuthenticator
 
     /// <summary>
     /// The person a token of the authorization-code grant acts for, or the refusal: the agent's <c>interactive:</c> block
-    /// no longer lists the client or the person, the consent (its token family) was revoked, or the person is suspended.
+    /// no longer lists the client or the person, the person signed in at a provider the tenant no longer uses, the consent
+    /// (its token family) was revoked, or the person is suspended.
     /// Read from the store on every request, so each takes effect at once, mid-session, on every replica.
     /// </summary>
     private static async ValueTask<(ActingPerson? Person, Refusal? Refusal)> PersonOfTokenAsync(HttpContext context, AuthenticatedCaller subject, TokenPerson token)
@@ -67,6 +68,11 @@ internal sealed partial class AgentAuthenticator
             || agent.Workspace != subject.Workspace || !agent.Access.Allows(person))
         {
             return (null, new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.AccessTokenInvalid, "The bundle no longer lets this person use this client as this agent."));
+        }
+
+        if (!host.SignsInAt(subject.Tenant, token.Issuer))
+        {
+            return (null, new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.AccessTokenInvalid, "The person signed in at a provider this tenant no longer uses."));
         }
 
         try

@@ -3,6 +3,7 @@ using Gateway.Policy;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.People;
 using Gateway.Store;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Console;
 
@@ -17,12 +18,14 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
 {
     private readonly PolicyProvider _policy;
     private readonly IStateStore _store;
+    private readonly ConsoleOptions _options;
     private readonly bool _development;
 
-    public ConsoleInteractiveHost(PolicyProvider policy, IStateStore store, IHostEnvironment environment)
+    public ConsoleInteractiveHost(PolicyProvider policy, IStateStore store, IOptions<ConsoleOptions> options, IHostEnvironment environment)
     {
         _policy = policy;
         _store = store;
+        _options = options.Value;
         _development = environment.IsDevelopment();
     }
 
@@ -75,6 +78,11 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
     public bool AcceptsMetadataDocuments =>
         _policy.Current?.Set is { } set
         && set.Tenants.Values.Any(t => t.Register.Agents.Any(a => Served(a.Interactive)?.Clients.Any(c => c.IsMetadataDocument) == true));
+
+    public bool SignsInAt(string tenant, string issuer) =>
+        string.Equals(issuer, InteractiveAccess.AdminTokenIssuer, StringComparison.Ordinal)
+            ? _development
+            : ConsoleSignIn.ProviderOf(_options, _policy, tenant) is { } provider && string.Equals(issuer, provider.IssuerText, StringComparison.Ordinal);
 
     public ValueTask<bool> IsPersonSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
         PersonSuspensions.IsSuspendedAsync(_store, tenant, subject, cancellationToken);
