@@ -181,9 +181,10 @@ public sealed class HttpConnectorType : ConnectorType
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var property in args.EnumerateObject())
         {
-            if (!seen.TryAdd(Mcp.McpMemberNames.Fold(property.Name), property.Name))
+            var folded = Mcp.McpMemberNames.Fold(property.Name);
+            if (!seen.TryAdd(folded, property.Name))
             {
-                return $"connector '{entry.Name}': the argument '{Shown(property.Name)}' is spelled two ways ('{Shown(seen[Mcp.McpMemberNames.Fold(property.Name)])}'); a server that matches names without case would read the other. Send it once.";
+                return $"connector '{entry.Name}': the argument '{Shown(property.Name)}' is spelled two ways ('{Shown(seen[folded])}'); a server that matches names without case would read the other. Send it once.";
             }
         }
 

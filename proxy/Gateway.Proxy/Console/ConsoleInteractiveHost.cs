@@ -82,7 +82,7 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
     public bool SignsInAt(string tenant, string issuer) =>
         string.Equals(issuer, InteractiveAccess.AdminTokenIssuer, StringComparison.Ordinal)
             ? _development
-            : ConsoleSignIn.ProviderOf(_options, _policy, tenant) is { } provider && string.Equals(issuer, provider.IssuerText, StringComparison.Ordinal);
+            : ConsoleSignIn.IsProviderOf(_options, _policy, tenant, issuer);
 
     public ValueTask<bool> IsPersonSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
         PersonSuspensions.IsSuspendedAsync(_store, tenant, subject, cancellationToken);

@@ -240,8 +240,7 @@ internal sealed class ConsoleSessions
     /// </summary>
     private bool IsOfCurrentIssuer(ConsoleSession session) =>
         string.Equals(session.Issuer, InteractiveAccess.AdminTokenIssuer, StringComparison.Ordinal)
-        || (ConsoleSignIn.ProviderOf(_options, _policy, session.Tenant) is { } provider
-            && string.Equals(session.Issuer, provider.IssuerText, StringComparison.Ordinal));
+        || ConsoleSignIn.IsProviderOf(_options, _policy, session.Tenant, session.Issuer);
 
     /// <summary>True when <paramref name="presented"/> is the session's CSRF token (constant time).</summary>
     public static bool CsrfMatches(ConsoleSession session, string? presented) =>

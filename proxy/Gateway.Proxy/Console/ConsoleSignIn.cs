@@ -73,6 +73,10 @@ internal sealed partial class ConsoleSignIn
             ? provider
             : null;
 
+    /// <summary>Whether <paramref name="issuer"/> is the OpenID provider <paramref name="tenant"/>'s people sign in at now (<see cref="ProviderOf(ConsoleOptions, PolicyProvider, string)"/>).</summary>
+    public static bool IsProviderOf(ConsoleOptions options, PolicyProvider policy, string tenant, string issuer) =>
+        ProviderOf(options, policy, tenant) is { } provider && string.Equals(issuer, provider.IssuerText, StringComparison.Ordinal);
+
     /// <summary>The tenants people can sign in to.</summary>
     public IEnumerable<string> Tenants => _options.Tenants.Keys.Where(t => ProviderOf(t) is not null).Order(StringComparer.Ordinal);
 

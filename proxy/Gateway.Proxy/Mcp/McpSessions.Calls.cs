@@ -72,14 +72,7 @@ internal sealed partial class McpSessions
                 return;
             }
 
-            foreach (var (key, call) in _inFlight)
-            {
-                if (key.Tenant == tenant && (agent is null || key.Agent == agent || call.RegisteredAgent == agent)
-                    && _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, call)))
-                {
-                    End(call);
-                }
-            }
+            EndCallsWhere((key, call) => key.Tenant == tenant && (agent is null || key.Agent == agent || call.RegisteredAgent == agent));
         }
         catch (StateStoreUnavailableException ex)
         {
@@ -93,17 +86,24 @@ internal sealed partial class McpSessions
     /// everything it delegated): the calls in flight here of the revoked children and their subtree end as a cancelled
     /// call does, as a kill switch ends its agent's. A revocation is never taken back, so nothing is read first.
     /// </summary>
-    private void StopDelegatedCalls(string tenant, string revoked)
+    private void StopDelegatedCalls(string tenant, string revoked) =>
+        EndCallsWhere((key, call) => key.Tenant == tenant && IsRevokedBy(call.Delegates, call.RegisteredAgent, revoked));
+
+    // Ends, as a cancelled call ends, each call in flight here that matches (each once, whoever else ends it meanwhile).
+    private void EndCallsWhere(Func<CallKey, InFlightCall, bool> matches)
     {
         foreach (var (key, call) in _inFlight)
         {
-            if (key.Tenant == tenant && (call.Delegates.Contains(revoked, StringComparer.Ordinal) || (call.Delegates.Count > 0 && call.RegisteredAgent == revoked))
-                && _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, call)))
+            if (matches(key, call) && _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, call)))
             {
                 End(call);
             }
         }
     }
+
+    /// <summary>Whether revoking <paramref name="revoked"/> reaches a delegated child with <paramref name="delegates"/> under <paramref name="registeredAgent"/>: one of its chain, or its registered agent revoking everything it delegated.</summary>
+    private static bool IsRevokedBy(IReadOnlyList<string> delegates, string registeredAgent, string revoked) =>
+        delegates.Contains(revoked, StringComparer.Ordinal) || (delegates.Count > 0 && registeredAgent == revoked);
 
     private static bool End(InFlightCall inFlight)
     {

@@ -308,7 +308,7 @@ internal sealed partial class McpSessions : IDisposable
     // calls in flight here end too, as a kill switch ends its agent's.
     private void OnDelegationRevoked(string tenant, string revoked)
     {
-        _ = NotifyToolsChangedAsync(tenant, session => session.Delegates.Contains(revoked) || (session.Delegates.Count > 0 && session.RegisteredAgent == revoked));
+        _ = NotifyToolsChangedAsync(tenant, session => IsRevokedBy(session.Delegates, session.RegisteredAgent, revoked));
         StopDelegatedCalls(tenant, revoked);
     }
 
