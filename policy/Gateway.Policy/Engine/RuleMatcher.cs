@@ -352,7 +352,12 @@ internal static partial class RuleMatcher
     {
         if (condition.EqualsValue is { } expected)
         {
-            return value.ValueKind == JsonValueKind.String ? value.ValueEquals(expected) : value.GetRawText() == expected;
+            return value.ValueKind switch
+            {
+                JsonValueKind.String => value.ValueEquals(expected),
+                JsonValueKind.Number => JsonNumbers.SameNumber(value.GetRawText(), expected),
+                _ => value.GetRawText() == expected,
+            };
         }
 
         var text = value.ValueKind == JsonValueKind.String ? value.GetString() ?? string.Empty : value.GetRawText();
