@@ -36,7 +36,8 @@ export class GamutClient {
   /**
    * `options`: exactly baseUrl, tenant, workspace, agentId and secret — or, for an agent registered with a public key,
    * privateKey (a KeyObject, PEM or base64 PKCS#8; Ed25519 or P-256) and keyId instead of secret — (+ timeoutMs,
-   * fetch). Anything else is refused.
+   * fetch, allowInsecureHttp). Anything else is refused. A plain-http baseUrl is refused unless its host is loopback
+   * or `allowInsecureHttp` is true.
    */
   constructor(options) {
     this.#config = resolveConfig(options);
@@ -46,7 +47,10 @@ export class GamutClient {
     Object.freeze(this);
   }
 
-  /** A client from GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET. */
+  /**
+   * A client from GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET (and
+   * GAMUT_ALLOW_INSECURE_HTTP).
+   */
   static fromEnv(env = process.env, settings = {}) {
     return new GamutClient({ ...configFromEnv(env), ...settings });
   }
@@ -148,9 +152,9 @@ export class GamutClient {
     if (answer.tenant !== this.#config.tenant || issued.parent !== this.#config.agentId) {
       throw new GamutIdentityMismatchError(`The delegation names tenant '${answer.tenant}' and parent '${issued.parent}', not this agent.`, { code: 'identity_mismatch' });
     }
-    const { baseUrl, tenant, workspace, timeoutMs, fetch } = this.#config;
+    const { baseUrl, tenant, workspace, timeoutMs, fetch, allowInsecureHttp } = this.#config;
     const signing = childKey ? { privateKey: childKey.key, keyId: answer.agent } : { secret: answer.secret };
-    const child = new GamutClient({ baseUrl, tenant, workspace, agentId: answer.agent, ...signing, timeoutMs, fetch });
+    const child = new GamutClient({ baseUrl, tenant, workspace, agentId: answer.agent, ...signing, timeoutMs, fetch, allowInsecureHttp });
     DELEGATIONS.set(child, Object.freeze({
       agentId: answer.agent, name: issued.name, parent: issued.parent, depth: issued.depth, expiresAt: new Date(issued.expires_at),
       ...(childKey ? { keyFingerprint: issued.public_key.fingerprint } : {}),
@@ -406,13 +410,28 @@ export class GamutClient {
     // @target-uri is what the gateway rebuilds from the request as sent: no fragment (HTTP never sends one), no user info.
     for (const [name, value] of Object.entries(this.#sign(request.method, target, url.origin + target, body, headers, person ?? undefined, run ?? undefined))) headers.set(name, value);
     const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
-    return this.#config.fetch(url, {
-      method: request.method,
-      headers,
-      body: hasBody ? body : undefined,
-      signal: init.signal ?? request.signal,
-      redirect: 'error',
-    });
+    // The client's timeout bounds the wait for the answer (its status and headers), as it bounds every other call; a
+    // streamed body then flows for as long as it lasts, under the caller's own signal.
+    const { timeoutMs } = this.#config;
+    const callerSignal = init.signal ?? request.signal; // a Request always has one
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(new DOMException(`No answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    try {
+      return await this.#config.fetch(url, {
+        method: request.method,
+        headers,
+        body: hasBody ? body : undefined,
+        signal: AbortSignal.any([callerSignal, timer.signal]),
+        redirect: 'error',
+      });
+    } catch (error) {
+      if (timer.signal.aborted && !callerSignal.aborted) {
+        throw new GamutTimeoutError(`No answer from the gateway within ${timeoutMs} ms; the call is not retried.`, { code: 'timeout', cause: timer.signal.reason });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timeout);
+    }
   }
 }
 

@@ -18,7 +18,10 @@ export const KEY_ENV_NAMES = Object.freeze({
   keyId: 'GAMUT_AGENT_KEY_ID',
 });
 
-const SETTINGS = new Set(['timeoutMs', 'fetch']);
+/** `true` lets a plain-http base URL reach a host other than loopback (the option `allowInsecureHttp`). */
+export const INSECURE_HTTP_ENV_NAME = 'GAMUT_ALLOW_INSECURE_HTTP';
+
+const SETTINGS = new Set(['timeoutMs', 'fetch', 'allowInsecureHttp']);
 
 const PROVIDER_HOSTS = [
   /(^|\.)openai\.com$/i, /(^|\.)openai\.azure\.com$/i, /(^|\.)anthropic\.com$/i, /(^|\.)googleapis\.com$/i,
@@ -47,7 +50,11 @@ export function resolveConfig(options) {
     if (typeof value !== 'string' || value.trim() === '') throw new GamutConfigurationError(`${envName} (${name}) is required.`);
     config[name] = value.trim();
   }
-  config.baseUrl = checkBaseUrl(config.baseUrl);
+  if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
+    throw new GamutConfigurationError('allowInsecureHttp must be true or false.');
+  }
+  config.allowInsecureHttp = options.allowInsecureHttp === true;
+  config.baseUrl = checkBaseUrl(config.baseUrl, config.allowInsecureHttp);
   if (keyPair) {
     Object.assign(config, resolveKeyPair(options));
   } else if (secretKindsIn(config.secret).length > 0) {
@@ -63,11 +70,12 @@ export function resolveConfig(options) {
 
 /**
  * The five values from the environment (GAMUT_AGENT_PRIVATE_KEY and GAMUT_AGENT_KEY_ID instead of the secret, when
- * set). Another GAMUT_* variable naming a provider setting or credential is refused.
+ * set), and GAMUT_ALLOW_INSECURE_HTTP (`true` or `false`). Another GAMUT_* variable naming a provider setting or
+ * credential is refused.
  */
 export function configFromEnv(env = process.env) {
   for (const name of Object.keys(env)) {
-    if (!name.startsWith('GAMUT_') || Object.values(ENV_NAMES).includes(name) || Object.values(KEY_ENV_NAMES).includes(name)) continue;
+    if (!name.startsWith('GAMUT_') || name === INSECURE_HTTP_ENV_NAME || Object.values(ENV_NAMES).includes(name) || Object.values(KEY_ENV_NAMES).includes(name)) continue;
     if (sensitiveMemberKind(name.slice('GAMUT_'.length)) || /(_API_KEY|_BASE_URL|_ENDPOINT|_TOKEN)$/.test(name)) {
       throw new GamutConfigurationError(`${name} is provider configuration or a credential: an agent receives only the five GAMUT_* values.`);
     }
@@ -76,7 +84,22 @@ export function configFromEnv(env = process.env) {
   const keyPair = Object.values(KEY_ENV_NAMES).some((name) => env[name] !== undefined);
   for (const [name, envName] of Object.entries(ENV_NAMES)) if (!(keyPair && name === 'secret')) options[name] = env[envName];
   if (keyPair) for (const [name, envName] of Object.entries(KEY_ENV_NAMES)) options[name] = env[envName];
+  const insecure = (env[INSECURE_HTTP_ENV_NAME] ?? '').trim().toLowerCase();
+  if (insecure !== '') {
+    if (insecure !== 'true' && insecure !== 'false') throw new GamutConfigurationError(`${INSECURE_HTTP_ENV_NAME} must be true or false.`);
+    options.allowInsecureHttp = insecure === 'true';
+  }
   return options;
+}
+
+/** Loopback: `localhost`, 127.0.0.0/8 and ::1 (as the WHATWG URL parser writes a host). */
+export function isLoopbackHost(hostname) {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** Plain http to a host other than loopback, not allowed: what is sent would cross the network in clear. */
+export function isInsecureHttp(url, allowed) {
+  return url.protocol === 'http:' && !allowed && !isLoopbackHost(url.hostname);
 }
 
 function resolveKeyPair({ privateKey, keyId }) {
@@ -94,7 +117,7 @@ function resolveKeyPair({ privateKey, keyId }) {
   }
 }
 
-function checkBaseUrl(text) {
+function checkBaseUrl(text, allowInsecureHttp) {
   let url;
   try {
     url = new URL(text);
@@ -111,6 +134,11 @@ function checkBaseUrl(text) {
   }
   if (path) {
     throw new GamutConfigurationError(`${ENV_NAMES.baseUrl} must be the gateway's origin (scheme, host, port) without a path: the gateway serves at its root, and a request is signed for the path the gateway reads.`);
+  }
+  if (isInsecureHttp(url, allowInsecureHttp)) {
+    throw new GamutConfigurationError(`${ENV_NAMES.baseUrl} is plain http:// to ${url.hostname}, a host other than loopback: signed requests, `
+      + `a person's identity token and the gateway's answers would cross the network in clear. Use https://, or set allowInsecureHttp: true `
+      + `(${INSECURE_HTTP_ENV_NAME}=true) only where that network is trusted (e.g. a cluster-internal Service).`);
   }
   return url.origin;
 }

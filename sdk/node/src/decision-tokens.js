@@ -1,6 +1,7 @@
 // For executors (services that act on the gateway's decisions): verify a decision token offline with the
 // gateway's decision signing key, then ask the gateway whether it has been revoked since.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isInsecureHttp } from './config.js';
 
 const PREFIX = 'v1.';
 const MAX_LIFETIME_SECONDS = 300;
@@ -154,8 +155,11 @@ export class GatewayDecisionTokenVerifier {
   #now;
   #answers = new Map();
 
-  /** Options: gatewayUrl, executorToken, decisionSigningKey (required); liveCacheMs, timeoutMs (default 2000), clockSkewMs, fetch, now. */
-  constructor({ gatewayUrl, executorToken, decisionSigningKey, liveCacheMs = 2000, timeoutMs = 2000, clockSkewMs = 5000, fetch = globalThis.fetch, now = Date.now, ...other } = {}) {
+  /**
+   * Options: gatewayUrl, executorToken, decisionSigningKey (required); liveCacheMs, timeoutMs (default 2000), clockSkewMs,
+   * fetch, now, allowInsecureHttp (a plain-http gatewayUrl is refused unless its host is loopback or this is true).
+   */
+  constructor({ gatewayUrl, executorToken, decisionSigningKey, liveCacheMs = 2000, timeoutMs = 2000, clockSkewMs = 5000, fetch = globalThis.fetch, now = Date.now, allowInsecureHttp = false, ...other } = {}) {
     const unknown = Object.keys(other);
     if (unknown.length > 0) throw new TypeError(`Unknown GatewayDecisionTokenVerifier options: ${unknown.join(', ')}.`);
     let url;
@@ -165,6 +169,11 @@ export class GatewayDecisionTokenVerifier {
       throw new TypeError('gatewayUrl must be an absolute http(s) URL.');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('gatewayUrl must be an absolute http(s) URL.');
+    if (typeof allowInsecureHttp !== 'boolean') throw new TypeError('allowInsecureHttp must be true or false.');
+    if (isInsecureHttp(url, allowInsecureHttp)) {
+      throw new TypeError(`gatewayUrl is plain http:// to ${url.hostname}, a host other than loopback: the executor token and the tokens verified `
+        + 'would cross the network in clear. Use https://, or set allowInsecureHttp: true only where that network is trusted (e.g. a cluster-internal Service).');
+    }
     if (typeof executorToken !== 'string' || executorToken.trim() === '') throw new TypeError('executorToken is required.');
     if (!Number.isFinite(liveCacheMs) || liveCacheMs < 0 || liveCacheMs > MAX_LIVE_CACHE_MS) throw new RangeError('liveCacheMs must be between 0 and 5000.');
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError('timeoutMs must be positive.');

@@ -1,6 +1,6 @@
 // @gamut/agent-sdk: the agent's side of the Gamut agent protocol.
 export { GamutClient } from './client.js';
-export { ENV_NAMES, KEY_ENV_NAMES } from './config.js';
+export { ENV_NAMES, INSECURE_HTTP_ENV_NAME, KEY_ENV_NAMES } from './config.js';
 export { findSecretMaterial } from './detector.js';
 export { explainRefusal, isRefusal } from './refusal.js';
 export { GamutRun, RUN_EVENTS, RUN_ID } from './runs.js';

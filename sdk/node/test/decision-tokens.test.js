@@ -184,6 +184,15 @@ describe('GatewayDecisionTokenVerifier when the gateway cannot answer', () => {
     assert.equal(calls, before);
   });
 
+  test('a plain-http gateway URL on a host other than loopback is refused unless allowInsecureHttp', () => {
+    for (const gatewayUrl of ['http://gw.example:8080', 'http://10.0.0.5']) {
+      assert.throws(() => verifier({ gatewayUrl }), (error) => error instanceof TypeError && /plain http/.test(error.message) && error.message.includes('allowInsecureHttp'));
+      assert.ok(verifier({ gatewayUrl, allowInsecureHttp: true }));
+    }
+    for (const gatewayUrl of ['http://localhost:8080', 'http://127.0.0.2', 'http://[::1]', 'https://gw.example']) assert.ok(verifier({ gatewayUrl }));
+    assert.throws(() => verifier({ gatewayUrl: 'http://gw.example', allowInsecureHttp: 'true' }), TypeError);
+  });
+
   test('invalid options are refused without echoing the credential', () => {
     const secret = 'executor-token-for-tests-0123456789';
     for (const options of [{ liveCacheMs: 5001 }, { executorToken: ' ' }, { timeoutMs: 0 }, { gatewayUrl: '/relative' }, { retries: 1 }]) {

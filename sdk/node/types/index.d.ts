@@ -1,7 +1,7 @@
 // Types of @gamut/agent-sdk (the implementation is plain ESM JavaScript in src/).
 
 /**
- * Exactly the five values of the agent protocol, plus two settings. Anything else is refused. An agent registered with
+ * Exactly the five values of the agent protocol, plus three settings. Anything else is refused. An agent registered with
  * a public key gives `privateKey` and `keyId` instead of `secret` (never both).
  */
 export interface GamutClientOptions {
@@ -19,10 +19,18 @@ export interface GamutClientOptions {
   privateKey?: import('node:crypto').KeyObject | string;
   /** GAMUT_AGENT_KEY_ID: the key_id its public key is registered under in the bundle. */
   keyId?: string;
-  /** Per-request timeout (default 30 000 ms). A timed-out call is never retried. */
+  /**
+   * Per-request timeout (default 30 000 ms), for `fetch` and `openAIOptions()` too (until the answer's headers). A
+   * timed-out call is never retried.
+   */
   timeoutMs?: number;
   /** The fetch to send with (default globalThis.fetch). */
   fetch?: typeof fetch;
+  /**
+   * GAMUT_ALLOW_INSECURE_HTTP: lets a plain-http baseUrl name a host other than loopback (refused otherwise: signed
+   * requests and a person's token would cross the network in clear). Only where that network is trusted.
+   */
+  allowInsecureHttp?: boolean;
 }
 
 export interface Target { kind: 'url' | 'host' | 'path' | 'repo' | 'table' | 'bucket' | 'queue' | 'topic' | 'other'; value: string }
@@ -130,8 +138,8 @@ export interface ApprovalState {
 
 export declare class GamutClient {
   constructor(options: GamutClientOptions);
-  /** From GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET. */
-  static fromEnv(env?: Record<string, string | undefined>, settings?: Pick<GamutClientOptions, 'timeoutMs' | 'fetch'>): GamutClient;
+  /** From GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET (and GAMUT_ALLOW_INSECURE_HTTP). */
+  static fromEnv(env?: Record<string, string | undefined>, settings?: Pick<GamutClientOptions, 'timeoutMs' | 'fetch' | 'allowInsecureHttp'>): GamutClient;
   readonly baseUrl: string;
   readonly tenant: string;
   readonly workspace: string;
@@ -149,7 +157,10 @@ export declare class GamutClient {
   /** Starts a run, calls `body` with every call of this client in its async context carrying it, and ends the run completed (or failed when `body` throws). */
   withRun<T>(options: RunOptions, body: (run: GamutRun) => Promise<T> | T): Promise<T>;
   withRun<T>(body: (run: GamutRun) => Promise<T> | T): Promise<T>;
-  /** A fetch that signs every request to the gateway and refuses any other origin. */
+  /**
+   * A fetch that signs every request to the gateway and refuses any other origin; no answer (status and headers)
+   * within `timeoutMs` rejects with GamutTimeoutError.
+   */
   readonly fetch: typeof fetch;
   providerUrl(connector: string): string;
   /** GET /a2a/{connector}/.well-known/agent-card.json: the remote card rewritten to name the gateway, filtered, signed by it (the signature verified with the gateway's receipt keys: GamutCardSignatureError). */
@@ -245,6 +256,8 @@ export interface SecretFinding { path: string; kind: 'provider_configuration' | 
 
 export declare const ENV_NAMES: Readonly<{ baseUrl: 'GAMUT_BASE_URL'; tenant: 'GAMUT_TENANT_SLUG'; workspace: 'GAMUT_WORKSPACE_ID'; agentId: 'GAMUT_AGENT_ID'; secret: 'GAMUT_BYO_AGENT_SECRET' }>;
 export declare const KEY_ENV_NAMES: Readonly<{ privateKey: 'GAMUT_AGENT_PRIVATE_KEY'; keyId: 'GAMUT_AGENT_KEY_ID' }>;
+/** `true` lets a plain-http GAMUT_BASE_URL name a host other than loopback (the option `allowInsecureHttp`). */
+export declare const INSECURE_HTTP_ENV_NAME: 'GAMUT_ALLOW_INSECURE_HTTP';
 export declare function findSecretMaterial(value: unknown): SecretFinding[];
 export declare function isRefusal(error: unknown): boolean;
 export declare function explainRefusal(error: GamutError): string;
@@ -394,6 +407,8 @@ export interface GatewayDecisionTokenVerifierOptions {
   clockSkewMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Lets a plain-http gatewayUrl name a host other than loopback (refused otherwise). Only where that network is trusted. */
+  allowInsecureHttp?: boolean;
 }
 
 /** The offline check, then the gateway's verify endpoint; live cached briefly, revoked until exp, unavailable never cached. */

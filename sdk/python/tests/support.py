@@ -129,6 +129,20 @@ class ManualClock:
         return self.now
 
 
+def local_server(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    """A real http.server on a free loopback port, serving ``handler`` in daemon threads: the server (end it with
+    :func:`stop_server`) and its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def stop_server(server: ThreadingHTTPServer) -> None:
+    server.shutdown()
+    server.server_close()
+
+
 def eventually(predicate, what: str, timeout: float = 20.0):
     """Polls until ``predicate()`` is truthy (no wall-clock assertion)."""
     deadline = time.monotonic() + timeout

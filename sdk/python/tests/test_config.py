@@ -1,8 +1,14 @@
 """Configuration is exactly the five GAMUT_* values; provider configuration is refused at construction."""
 
+import json
+import os
 import unittest
+from http.server import BaseHTTPRequestHandler
+from unittest import mock
 
 from gamut_agent import GamutClient, GamutConfigurationError
+
+from .support import local_server, stop_server
 
 FIVE = {
     "GAMUT_BASE_URL": "http://127.0.0.1:8080",
@@ -47,7 +53,38 @@ class ConfigurationTests(unittest.TestCase):
                               ("http://GW.example:8080/", "http://gw.example:8080"), ("https://gw.example:80", "https://gw.example:80"),
                               ("http://[::1]:80", "http://[::1]"), ("http://[::1]:9", "http://[::1]:9")):
             with self.subTest(typed):
-                self.assertEqual(GamutClient(**{**OPTIONS, "base_url": typed}).base_url, origin)
+                # Plain http to gw.example needs the opt-in (test_plain_http_to_a_host_other_than_loopback_is_refused).
+                self.assertEqual(GamutClient(**{**OPTIONS, "base_url": typed, "allow_insecure_http": True}).base_url, origin)
+
+    def test_plain_http_to_a_host_other_than_loopback_is_refused_naming_the_opt_in(self):
+        for url in ("http://gw.example:8080", "http://10.0.0.5", "http://[fd00::1]:8080", "http://localhost.example", "http://127.0.0.1.nip.io",
+                    "http://127.1", "http://[::ffff:127.0.0.1]"):
+            for attempt in (lambda: GamutClient(**{**OPTIONS, "base_url": url}), lambda: GamutClient.from_env({**FIVE, "GAMUT_BASE_URL": url}),
+                            lambda: GamutClient.from_env({**FIVE, "GAMUT_BASE_URL": url, "GAMUT_ALLOW_INSECURE_HTTP": "false"})):
+                with self.subTest(url), self.assertRaises(GamutConfigurationError) as caught:
+                    attempt()
+                self.assertIn("GAMUT_BASE_URL is plain http", str(caught.exception))
+                self.assertIn("allow_insecure_http=True", str(caught.exception))
+                self.assertIn("GAMUT_ALLOW_INSECURE_HTTP=true", str(caught.exception))
+
+    def test_loopback_or_https_needs_no_opt_in(self):
+        for url, origin in (("http://localhost:8080", "http://localhost:8080"), ("http://LOCALHOST", "http://localhost"),
+                            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"), ("http://127.8.9.10", "http://127.8.9.10"),
+                            ("http://[::1]:8080", "http://[::1]:8080"), ("https://gw.example", "https://gw.example")):
+            with self.subTest(url):
+                self.assertEqual(GamutClient(**{**OPTIONS, "base_url": url}).base_url, origin)
+
+    def test_the_opt_in_accepts_plain_http_to_another_host(self):
+        url = "http://gw.example:8080"
+        self.assertEqual(GamutClient(**{**OPTIONS, "base_url": url, "allow_insecure_http": True}).base_url, url)
+        self.assertEqual(GamutClient.from_env({**FIVE, "GAMUT_BASE_URL": url, "GAMUT_ALLOW_INSECURE_HTTP": "True"}).base_url, url)
+        self.assertEqual(GamutClient.from_env({**FIVE, "GAMUT_BASE_URL": url}, allow_insecure_http=True).base_url, url)
+
+    def test_an_opt_in_that_is_not_true_or_false_is_refused(self):
+        with self.assertRaises(GamutConfigurationError):
+            GamutClient(**{**OPTIONS, "allow_insecure_http": "true"})
+        with self.assertRaisesRegex(GamutConfigurationError, "GAMUT_ALLOW_INSECURE_HTTP must be true or false"):
+            GamutClient.from_env({**FIVE, "GAMUT_ALLOW_INSECURE_HTTP": "yes"})
 
     def test_connector_names_start_with_a_letter_or_digit(self):
         client = GamutClient(**OPTIONS)
@@ -62,6 +99,36 @@ class ConfigurationTests(unittest.TestCase):
     def test_provider_setting_among_gamut_variables_is_refused(self):
         with self.assertRaises(GamutConfigurationError):
             GamutClient.from_env({**FIVE, "GAMUT_OPENAI_API_KEY": "x"})
+
+
+class DelegatedChildTests(unittest.TestCase):
+    """A gateway at a host other than loopback, reached through a real local HTTP proxy (urllib's own ProxyHandler)."""
+
+    def test_a_delegated_child_keeps_the_parents_opt_in_to_plain_http(self):
+        answer = json.dumps({"agent": "child-1", "secret": "child-secret-0123456789abcdefghij", "tenant": "demo",
+                             "delegation": {"name": "researcher", "parent": "demo-agent", "depth": 1, "expires_at": "2099-01-01T00:00:00Z"}}).encode()
+        seen = []
+
+        class Proxy(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                seen.append(self.path)
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        server, proxy = local_server(Proxy)
+        self.addCleanup(stop_server, server)
+        with mock.patch.dict(os.environ, {"http_proxy": proxy, "HTTP_PROXY": proxy, "no_proxy": "", "NO_PROXY": ""}):
+            parent = GamutClient(base_url="http://gw.example:8080", allow_insecure_http=True, **{k: v for k, v in OPTIONS.items() if k != "base_url"})
+            child = parent.delegate("researcher", ["crm.read_contact"])
+        self.assertEqual(seen, ["http://gw.example:8080/v1/delegations"])
+        self.assertEqual((child.config.agent_id, child.base_url, child.config.allow_insecure_http), ("child-1", "http://gw.example:8080", True))
 
 
 if __name__ == "__main__":

@@ -8,14 +8,13 @@ import hashlib
 import hmac
 import json
 import socket
-import threading
 import time
 import unittest
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from gamut_agent import DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier, gateway_key
 
-from .support import ManualClock
+from .support import ManualClock, local_server, stop_server
 
 KEY = b"decision-signing-key-for-tests-0123456789"
 NOW = 1_800_000_000
@@ -129,15 +128,11 @@ class FailingGatewayTests(unittest.TestCase):
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 owner.answer(self)
 
-        cls.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        cls.server.daemon_threads = True
-        cls.base_url = f"http://127.0.0.1:{cls.server.server_address[1]}"
-        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.server, cls.base_url = local_server(Handler)
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.shutdown()
-        cls.server.server_close()
+        stop_server(cls.server)
 
     def respond(self, status: int, content_type: str, body: str) -> None:
         def answer(handler):
@@ -216,6 +211,18 @@ class FailingGatewayTests(unittest.TestCase):
         self.assertEqual((other_key.status, other_key.reason), (DecisionTokenStatus.INVALID, "bad_signature"))
         self.assertEqual((expired.status, expired.reason), (DecisionTokenStatus.EXPIRED, "expired"))
         self.assertEqual(self.calls, before)
+
+    def test_a_plain_http_gateway_url_on_a_host_other_than_loopback_is_refused_unless_allowed(self):
+        for url in ("http://gw.example:8080", "http://10.0.0.5"):
+            with self.subTest(url), self.assertRaisesRegex(ValueError, "plain http.*allow_insecure_http=True") as caught:
+                self.verifier(gateway_url=url)
+            self.assertNotIn(EXECUTOR, str(caught.exception))
+            self.assertIsNotNone(self.verifier(gateway_url=url, allow_insecure_http=True))
+        for url in ("http://localhost:8080", "http://127.0.0.2", "http://[::1]", "https://gw.example"):
+            with self.subTest(url):
+                self.assertIsNotNone(self.verifier(gateway_url=url))
+        with self.assertRaises(ValueError):
+            self.verifier(gateway_url="http://gw.example", allow_insecure_http="true")
 
     def test_invalid_options_are_refused_without_echoing_the_credential(self):
         for options in ({"live_cache": 5.1}, {"executor_token": " "}, {"timeout": 0}, {"gateway_url": "/relative"}):

@@ -79,6 +79,7 @@ public sealed partial class GamutClient
             PrivateKey = grant.PrivateKey,
             KeyId = grant.PrivateKey is null ? null : agent,
             Timeout = Options.Timeout,
+            AllowInsecureHttp = Options.AllowInsecureHttp,
         };
         return new GamutClient(options, innerHandler, _time) { Delegation = delegation };
     }

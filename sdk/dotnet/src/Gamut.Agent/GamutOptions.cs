@@ -1,4 +1,6 @@
 using System.Collections;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace Gamut.Agent;
@@ -8,7 +10,8 @@ namespace Gamut.Agent;
 /// the Python and Node SDKs do: a secret read from a file with a trailing newline signs as the secret); an agent registered with a public key gives
 /// <see cref="PrivateKey"/> and <see cref="KeyId"/> instead of <see cref="Secret"/>. Nothing here can carry a provider
 /// key, a tool credential or an upstream URL; <see cref="Validate"/> refuses a base URL that is a provider or model
-/// endpoint, a secret shaped like a provider key, and a secret and a key together.
+/// endpoint, a plain-http base URL on a host other than loopback (unless <see cref="AllowInsecureHttp"/>), a secret shaped
+/// like a provider key, and a secret and a key together.
 /// </summary>
 public sealed partial record GamutOptions
 {
@@ -19,6 +22,7 @@ public sealed partial record GamutOptions
     public const string SecretVariable = "GAMUT_BYO_AGENT_SECRET";
     public const string PrivateKeyVariable = "GAMUT_AGENT_PRIVATE_KEY";
     public const string KeyIdVariable = "GAMUT_AGENT_KEY_ID";
+    public const string AllowInsecureHttpVariable = "GAMUT_ALLOW_INSECURE_HTTP";
 
     /// <summary>GAMUT_BASE_URL: the gateway's one base URL.</summary>
     public required string BaseUrl { get; init => field = Trimmed(value); }
@@ -50,14 +54,24 @@ public sealed partial record GamutOptions
     /// <summary>Per-request timeout; a timed-out call is never retried.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The five values from the environment (or <paramref name="environment"/>); another GAMUT_* variable naming a provider setting or credential is refused.</summary>
+    /// <summary>
+    /// GAMUT_ALLOW_INSECURE_HTTP: lets a plain-http <see cref="BaseUrl"/> name a host other than loopback (refused
+    /// otherwise: signed requests and a person's identity token would cross the network in clear). Only where that
+    /// network is trusted, e.g. a cluster-internal Service.
+    /// </summary>
+    public bool AllowInsecureHttp { get; init; }
+
+    /// <summary>
+    /// The five values from the environment (or <paramref name="environment"/>) and GAMUT_ALLOW_INSECURE_HTTP (<c>true</c>
+    /// or <c>false</c>); another GAMUT_* variable naming a provider setting or credential is refused.
+    /// </summary>
     public static GamutOptions FromEnvironment(IDictionary? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariables();
         foreach (DictionaryEntry entry in environment)
         {
             var name = (string)entry.Key;
-            if (!name.StartsWith("GAMUT_", StringComparison.Ordinal) || name is BaseUrlVariable or TenantVariable or WorkspaceVariable or AgentIdVariable or SecretVariable or PrivateKeyVariable or KeyIdVariable)
+            if (!name.StartsWith("GAMUT_", StringComparison.Ordinal) || name is BaseUrlVariable or TenantVariable or WorkspaceVariable or AgentIdVariable or SecretVariable or PrivateKeyVariable or KeyIdVariable or AllowInsecureHttpVariable)
             {
                 continue;
             }
@@ -77,6 +91,12 @@ public sealed partial record GamutOptions
             Secret = environment[SecretVariable] as string ?? string.Empty,
             PrivateKey = environment[PrivateKeyVariable] as string,
             KeyId = environment[KeyIdVariable] as string,
+            AllowInsecureHttp = (environment[AllowInsecureHttpVariable] as string)?.Trim().ToUpperInvariant() switch
+            {
+                null or "" or "FALSE" => false,
+                "TRUE" => true,
+                _ => throw new GamutConfigurationException($"{AllowInsecureHttpVariable} must be true or false."),
+            },
         };
     }
 
@@ -111,6 +131,11 @@ public sealed partial record GamutOptions
             else if (baseUri.AbsolutePath.TrimEnd('/').Length > 0)
             {
                 errors.Add($"{BaseUrlVariable} must be the gateway's origin (scheme, host, port) without a path: the gateway serves at its root, and a request is signed for the path the gateway reads.");
+            }
+            else if (IsInsecureHttp(baseUri, AllowInsecureHttp))
+            {
+                errors.Add($"{BaseUrlVariable} is plain http:// to {baseUri.Host}, a host other than loopback: signed requests, a person's identity token and the gateway's answers would cross the network in clear. " +
+                    $"Use https://, or set AllowInsecureHttp = true ({AllowInsecureHttpVariable}=true) only where that network is trusted (e.g. a cluster-internal Service).");
             }
         }
 
@@ -162,6 +187,17 @@ public sealed partial record GamutOptions
             errors.Add(ex.Message);
         }
     }
+
+    /// <summary>Plain http to a host other than loopback (<c>localhost</c>, 127.0.0.0/8, ::1), not <paramref name="allowed"/>.</summary>
+    internal static bool IsInsecureHttp(Uri uri, bool allowed) => uri.Scheme == Uri.UriSchemeHttp && !allowed && !IsLoopbackHost(uri);
+
+    private static bool IsLoopbackHost(Uri uri) => uri.HostNameType switch
+    {
+        UriHostNameType.Dns => string.Equals(uri.IdnHost, "localhost", StringComparison.OrdinalIgnoreCase),
+        UriHostNameType.IPv4 or UriHostNameType.IPv6 when IPAddress.TryParse(uri.IdnHost, out var address) =>
+            address.AddressFamily == AddressFamily.InterNetwork ? address.GetAddressBytes()[0] == 127 : address.Equals(IPAddress.IPv6Loopback),
+        _ => false,
+    };
 
     private static string Trimmed(string? value) => value?.Trim() ?? string.Empty;
 

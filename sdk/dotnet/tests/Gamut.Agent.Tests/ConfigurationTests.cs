@@ -1,4 +1,8 @@
 using System.Collections;
+using System.Net.Sockets;
+using Gateway.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace Gamut.Agent.Tests;
 
@@ -86,6 +90,92 @@ public sealed class ConfigurationTests
     {
         var options = GamutOptions.FromEnvironment(Five()) with { BaseUrl = url };
         Assert.Throws<GamutConfigurationException>(() => new GamutClient(options));
+    }
+
+    [Theory]
+    [InlineData("http://gw.example:8080")]
+    [InlineData("http://10.0.0.5")]
+    [InlineData("http://[fd00::1]:8080")]
+    [InlineData("http://localhost.example")]
+    [InlineData("http://127.0.0.1.nip.io")]
+    [InlineData("http://[::ffff:127.0.0.1]")]
+    public void Construction_RefusesPlainHttpToAHostOtherThanLoopback_NamingTheOptIn(string url)
+    {
+        var env = Five();
+        env["GAMUT_BASE_URL"] = url;
+        var fromCode = GamutOptions.FromEnvironment(Five()) with { BaseUrl = url };
+        var explicitlyOff = (Hashtable)env.Clone();
+        explicitlyOff["GAMUT_ALLOW_INSECURE_HTTP"] = "false";
+
+        foreach (var options in new[] { fromCode, GamutOptions.FromEnvironment(env), GamutOptions.FromEnvironment(explicitlyOff) })
+        {
+            var refused = Assert.Throws<GamutConfigurationException>(() => new GamutClient(options));
+            Assert.Contains("GAMUT_BASE_URL is plain http://", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("AllowInsecureHttp = true (GAMUT_ALLOW_INSECURE_HTTP=true)", refused.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("http://localhost:8080", "http://localhost:8080/")]
+    [InlineData("http://LOCALHOST", "http://localhost/")]
+    [InlineData("http://127.0.0.1:8080", "http://127.0.0.1:8080/")]
+    [InlineData("http://127.8.9.10", "http://127.8.9.10/")]
+    [InlineData("http://[::1]:8080", "http://[::1]:8080/")]
+    [InlineData("https://gw.example", "https://gw.example/")]
+    public void Construction_LoopbackOrHttps_NeedsNoOptIn(string url, string baseUri)
+    {
+        using var client = new GamutClient(GamutOptions.FromEnvironment(Five()) with { BaseUrl = url });
+        Assert.Equal(baseUri, client.BaseUri.AbsoluteUri);
+    }
+
+    [Fact]
+    public void Construction_WithTheOptIn_AcceptsPlainHttpToAnotherHost()
+    {
+        var env = Five();
+        env["GAMUT_BASE_URL"] = "http://gw.example:8080";
+        env["GAMUT_ALLOW_INSECURE_HTTP"] = " True\n";
+
+        using var fromEnvironment = new GamutClient(GamutOptions.FromEnvironment(env));
+        using var fromCode = new GamutClient(GamutOptions.FromEnvironment(Five()) with { BaseUrl = "http://gw.example:8080", AllowInsecureHttp = true });
+
+        Assert.Equal("http://gw.example:8080/", fromEnvironment.BaseUri.AbsoluteUri);
+        Assert.Equal("http://gw.example:8080/", fromCode.BaseUri.AbsoluteUri);
+    }
+
+    [Fact]
+    public void FromEnvironment_RefusesAnOptInThatIsNotTrueOrFalse()
+    {
+        var env = Five();
+        env["GAMUT_ALLOW_INSECURE_HTTP"] = "yes";
+        var refused = Assert.Throws<GamutConfigurationException>(() => GamutOptions.FromEnvironment(env));
+        Assert.Equal("GAMUT_ALLOW_INSECURE_HTTP must be true or false.", refused.Message);
+    }
+
+    [Fact]
+    public async Task DelegateAsync_ParentOptedInToPlainHttp_ChildKeepsTheOptIn()
+    {
+        // The gateway is named gw.example; every connection reaches a real Kestrel server on loopback answering the delegation.
+        await using var gateway = await KestrelUpstream.StartAsync(app => app.MapPost("/v1/delegations", () => Results.Json(new
+        {
+            agent = "child-1",
+            secret = "child-secret-0123456789abcdefghij",
+            tenant = "demo",
+            delegation = new { name = "researcher", parent = "demo-agent", depth = 1, expires_at = "2099-01-01T00:00:00Z" },
+        })));
+        using var transport = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(gateway.BaseUri.Host, gateway.BaseUri.Port, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var parent = new GamutClient(GamutOptions.FromEnvironment(Five()) with { BaseUrl = "http://gw.example:8080", AllowInsecureHttp = true }, transport);
+
+        using var child = await parent.DelegateAsync(new DelegationGrant { Name = "researcher", Permissions = [new DelegatedPermission("crm.read_contact")] });
+
+        Assert.Equal(("child-1", "http://gw.example:8080/", true), (child.Options.AgentId, child.BaseUri.AbsoluteUri, child.Options.AllowInsecureHttp));
     }
 
     [Fact]

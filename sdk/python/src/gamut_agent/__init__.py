@@ -3,7 +3,7 @@
 from .a2a import A2A_WARRANT_METADATA_KEY, APPROVAL_METADATA_KEY, SKILL_METADATA_KEY
 from .agent_card import CARD_SIGNATURE_TYPE, card_payload, verify_agent_card
 from .client import Decision, DelegatedPermission, Delegation, GamutClient, WaitForApproval
-from .config import ENV_NAMES, KEY_ENV_NAMES, GamutConfig
+from .config import ENV_NAMES, INSECURE_HTTP_ENV_NAME, KEY_ENV_NAMES, GamutConfig
 from .decision_tokens import (
     DecisionTokenCheck, DecisionTokenClaims, DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier,
     OfflineVerification, gateway_key,
@@ -30,7 +30,7 @@ __all__ = [
     "signature_base", "signature_params", "GamutRun", "GamutRunCancelledError", "GamutRunEndedError", "RUN_COMPONENT", "RUN_EVENTS",
     "RUN_HEADER", "RUN_ID", "governed_run",
     "Decision", "DecisionTokenCheck", "DelegatedPermission", "Delegation", "DecisionTokenClaims", "DecisionTokenStatus", "DecisionTokenVerifier",
-    "ENV_NAMES", "PERSON_HEADER", "GamutApprovalDeniedError", "GamutApprovalExpiredError", "GamutApprovalRequiredError",
+    "ENV_NAMES", "INSECURE_HTTP_ENV_NAME", "PERSON_HEADER", "GamutApprovalDeniedError", "GamutApprovalExpiredError", "GamutApprovalRequiredError",
     "GamutApprovalTimeoutError", "GamutAuthenticationError", "GamutClient", "GamutConfig", "GamutConfigurationError",
     "GamutDeniedError", "GamutError", "GamutHttpError", "GamutIdentityMismatchError", "GamutNotInvokedError",
     "GamutProtocolError", "GamutRateLimitedError", "GamutSecretMaterialError", "GamutTimeoutError",

@@ -85,13 +85,16 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 class GamutClient(A2aCalls):
     """Signed, fail-closed calls to the gateway. Configured with exactly the five GAMUT_* values (an agent registered
-    with a public key gives ``private_key`` and ``key_id`` instead of ``secret``)."""
+    with a public key gives ``private_key`` and ``key_id`` instead of ``secret``). ``timeout`` (seconds) bounds every
+    call, the provider-native :meth:`opener` included. A plain-http ``base_url`` is refused unless its host is loopback
+    or ``allow_insecure_http`` is True (GAMUT_ALLOW_INSECURE_HTTP=true)."""
 
     def __init__(self, *, base_url: str, tenant: str, workspace: str, agent_id: str, secret: str | None = None,
-                 private_key: object = None, key_id: str | None = None, timeout: float = 30.0, **other: Any) -> None:
+                 private_key: object = None, key_id: str | None = None, timeout: float = 30.0,
+                 allow_insecure_http: bool = False, **other: Any) -> None:
         refuse_unknown_options(other, "GamutClient")
         self._config = GamutConfig.create(base_url=base_url, tenant=tenant, workspace=workspace, agent_id=agent_id, secret=secret,
-                                          private_key=private_key, key_id=key_id)
+                                          private_key=private_key, key_id=key_id, allow_insecure_http=allow_insecure_http)
         if not timeout or timeout <= 0:
             raise GamutConfigurationError("timeout must be a positive number of seconds.")
         self._timeout = float(timeout)
@@ -101,12 +104,13 @@ class GamutClient(A2aCalls):
         self._delegation: Delegation | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, timeout: float = 30.0) -> "GamutClient":
+    def from_env(cls, env: Mapping[str, str] | None = None, *, timeout: float = 30.0, allow_insecure_http: bool = False) -> "GamutClient":
         """GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET (or
-        GAMUT_AGENT_PRIVATE_KEY and GAMUT_AGENT_KEY_ID instead of the secret)."""
-        config = GamutConfig.from_env(env)
+        GAMUT_AGENT_PRIVATE_KEY and GAMUT_AGENT_KEY_ID instead of the secret), and GAMUT_ALLOW_INSECURE_HTTP."""
+        config = GamutConfig.from_env(env, allow_insecure_http=allow_insecure_http)
         return cls(base_url=config.base_url, tenant=config.tenant, workspace=config.workspace, agent_id=config.agent_id,
-                   secret=config.secret, private_key=config.agent_key, key_id=config.key_id, timeout=timeout)
+                   secret=config.secret, private_key=config.agent_key, key_id=config.key_id, timeout=timeout,
+                   allow_insecure_http=config.allow_insecure_http)
 
     def __repr__(self) -> str:
         return f"GamutClient({self._config!r})"
@@ -199,7 +203,7 @@ class GamutClient(A2aCalls):
                 f"The delegation names tenant '{answer.get('tenant')}' and parent '{issued.get('parent')}', not this agent.", code="identity_mismatch")
         signing: dict[str, Any] = {"secret": answer["secret"]} if child_key is None else {"private_key": child_key, "key_id": answer["agent"]}
         child = GamutClient(base_url=c.base_url, tenant=c.tenant, workspace=c.workspace, agent_id=answer["agent"],
-                            timeout=self._timeout, **signing)
+                            timeout=self._timeout, allow_insecure_http=c.allow_insecure_http, **signing)
         child._delegation = Delegation(answer["agent"], issued.get("name", name), issued["parent"], int(issued.get("depth", 1)), issued.get("expires_at", ""),
                                        registered.get("fingerprint") if child_key is not None else None)
         return child
@@ -303,9 +307,10 @@ class GamutClient(A2aCalls):
     # Provider-native clients.
 
     def opener(self) -> urllib.request.OpenerDirector:
-        """A urllib opener that signs every request to this gateway and refuses any other URL (streaming included)."""
-        from .providers import SigningHandler
-        return urllib.request.build_opener(_NoRedirect, SigningHandler(self))
+        """A urllib opener that signs every request to this gateway and refuses any other URL (streaming included).
+        ``open`` without a ``timeout`` uses this client's; no answer within it raises GamutTimeoutError."""
+        from .providers import GatewayOpener, SigningHandler
+        return GatewayOpener(self._timeout, urllib.request.build_opener(_NoRedirect, SigningHandler(self)).handlers)
 
     def httpx_auth(self):
         """An ``httpx.Auth`` that signs each request (imports httpx only when called)."""

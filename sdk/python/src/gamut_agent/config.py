@@ -3,6 +3,7 @@ the secret); anything that looks like provider configuration is refused."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ KEY_ENV_NAMES = {
     "key_id": "GAMUT_AGENT_KEY_ID",
 }
 
+#: ``true`` lets a plain-http base URL name a host other than loopback (the option ``allow_insecure_http``).
+INSECURE_HTTP_ENV_NAME = "GAMUT_ALLOW_INSECURE_HTTP"
+
 _PROVIDER_HOSTS = re.compile(
     r"(^|\.)(openai\.com|openai\.azure\.com|anthropic\.com|googleapis\.com|mistral\.ai|groq\.com|cohere\.(ai|com)"
     r"|together\.xyz|openrouter\.ai|amazonaws\.com|huggingface\.co)$", re.IGNORECASE)
@@ -35,7 +39,8 @@ _PROVIDER_HOSTS = re.compile(
 @dataclass(frozen=True)
 class GamutConfig:
     """The five values of the agent protocol (the secret is never shown in ``repr``); for an agent registered with a
-    public key, ``agent_key`` and ``key_id`` instead of ``secret``."""
+    public key, ``agent_key`` and ``key_id`` instead of ``secret``. ``allow_insecure_http``: a plain-http base URL may
+    name a host other than loopback."""
 
     base_url: str
     tenant: str
@@ -44,6 +49,7 @@ class GamutConfig:
     secret: str | None
     agent_key: AgentKey | None = None
     key_id: str | None = None
+    allow_insecure_http: bool = False
 
     def __repr__(self) -> str:
         return f"GamutConfig(base_url={self.base_url!r}, tenant={self.tenant!r}, workspace={self.workspace!r}, agent_id={self.agent_id!r})"
@@ -54,7 +60,10 @@ class GamutConfig:
         if key_pair and values.get("secret") is not None:
             raise GamutConfigurationError(f"An agent signs with {ENV_NAMES['secret']} or with {KEY_ENV_NAMES['private_key']} and "
                                           f"{KEY_ENV_NAMES['key_id']}, never both.")
-        checked: dict[str, object] = {"secret": None}
+        allow_insecure_http = values.get("allow_insecure_http", False)
+        if not isinstance(allow_insecure_http, bool):
+            raise GamutConfigurationError("allow_insecure_http must be True or False.")
+        checked: dict[str, object] = {"secret": None, "allow_insecure_http": allow_insecure_http}
         for name, env_name in ENV_NAMES.items():
             if key_pair and name == "secret":
                 continue
@@ -62,7 +71,7 @@ class GamutConfig:
             if not isinstance(value, str) or not value.strip():
                 raise GamutConfigurationError(f"{env_name} ({name}) is required.")
             checked[name] = value.strip()
-        checked["base_url"] = _check_base_url(checked["base_url"])
+        checked["base_url"] = _check_base_url(checked["base_url"], allow_insecure_http)
         if key_pair:
             key_id = values.get("key_id")
             if not isinstance(key_id, str) or not re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", key_id.strip()):
@@ -75,14 +84,23 @@ class GamutConfig:
         return cls(**checked)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "GamutConfig":
+    def from_env(cls, env: Mapping[str, str] | None = None, *, allow_insecure_http: bool = False) -> "GamutConfig":
+        """The five values (the key pair instead of the secret, when set) and GAMUT_ALLOW_INSECURE_HTTP (``true`` or
+        ``false``; ``allow_insecure_http=True`` allows it as well); another GAMUT_* variable naming a provider setting
+        or credential is refused."""
         env = os.environ if env is None else env
         for name in env:
-            if not name.startswith("GAMUT_") or name in ENV_NAMES.values() or name in KEY_ENV_NAMES.values():
+            if not name.startswith("GAMUT_") or name == INSECURE_HTTP_ENV_NAME or name in ENV_NAMES.values() or name in KEY_ENV_NAMES.values():
                 continue
             if sensitive_member_kind(name[len("GAMUT_"):]) or re.search(r"(_API_KEY|_BASE_URL|_ENDPOINT|_TOKEN)$", name):
                 raise GamutConfigurationError(f"{name} is provider configuration or a credential: an agent receives only the five GAMUT_* values.")
-        return cls.create(**{name: env.get(env_name) for name, env_name in {**ENV_NAMES, **KEY_ENV_NAMES}.items()})
+        insecure = (env.get(INSECURE_HTTP_ENV_NAME) or "").strip().lower()
+        if insecure not in ("", "true", "false"):
+            raise GamutConfigurationError(f"{INSECURE_HTTP_ENV_NAME} must be true or false.")
+        if not isinstance(allow_insecure_http, bool):
+            raise GamutConfigurationError("allow_insecure_http must be True or False.")
+        return cls.create(**{name: env.get(env_name) for name, env_name in {**ENV_NAMES, **KEY_ENV_NAMES}.items()},
+                          allow_insecure_http=allow_insecure_http or insecure == "true")
 
 
 def _agent_key(private_key: object) -> AgentKey:
@@ -97,7 +115,23 @@ def refuse_unknown_options(options: Mapping[str, object], what: str) -> None:
         raise GamutConfigurationError(f"{what}: unknown option '{name}'; an agent is configured with exactly the five GAMUT_* values.")
 
 
-def _check_base_url(text: str) -> str:
+def is_loopback_host(host: str) -> bool:
+    """Loopback: ``localhost``, 127.0.0.0/8 and ::1 (``host`` as ``urlsplit(...).hostname`` gives it)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address in ipaddress.ip_network("127.0.0.0/8") if address.version == 4 else address == ipaddress.IPv6Address("::1")
+
+
+def is_insecure_http(scheme: str, host: str, allowed: bool) -> bool:
+    """Plain http to a host other than loopback, not allowed: what is sent would cross the network in clear."""
+    return scheme == "http" and not allowed and not is_loopback_host(host)
+
+
+def _check_base_url(text: str, allow_insecure_http: bool = False) -> str:
     url = urlsplit(text)
     if url.scheme not in ("http", "https") or not url.hostname:
         raise GamutConfigurationError(f"{ENV_NAMES['base_url']} must be an http or https URL.")
@@ -108,6 +142,11 @@ def _check_base_url(text: str) -> str:
         raise GamutConfigurationError(f"{ENV_NAMES['base_url']} looks like a provider or model endpoint; it must be the gateway's one base URL.")
     if path:
         raise GamutConfigurationError(f"{ENV_NAMES['base_url']} must be the gateway's origin (scheme, host, port) without a path: the gateway serves at its root, and a request is signed for the path the gateway reads.")
+    if is_insecure_http(url.scheme, url.hostname, allow_insecure_http):
+        raise GamutConfigurationError(
+            f"{ENV_NAMES['base_url']} is plain http:// to {url.hostname}, a host other than loopback: signed requests, a person's identity "
+            f"token and the gateway's answers would cross the network in clear. Use https://, or set allow_insecure_http=True "
+            f"({INSECURE_HTTP_ENV_NAME}=true) only where that network is trusted (e.g. a cluster-internal Service).")
     return _origin(url)
 
 

@@ -14,9 +14,12 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from .config import is_insecure_http
 
 __all__ = [
     "DecisionTokenCheck", "DecisionTokenClaims", "DecisionTokenStatus", "DecisionTokenVerifier",
@@ -247,13 +250,21 @@ class GatewayDecisionTokenVerifier:
     answer is reused for the same token id for at most ``live_cache`` seconds (default 2, at most 5, 0 = never), a
     revoked one until the token expires. When the gateway cannot answer (connection error, timeout, 5xx, a refused
     credential, an unexpected answer) the result is unavailable (never live, not cached). Results, errors and the
-    repr never hold the token or the credential. Thread-safe; share one instance."""
+    repr never hold the token or the credential. Thread-safe; share one instance. A plain-http ``gateway_url`` is
+    refused unless its host is loopback or ``allow_insecure_http`` is True."""
 
     def __init__(self, *, gateway_url: str, executor_token: str, decision_signing_key: bytes | str,
                  live_cache: float = 2.0, timeout: float = 2.0, clock_skew: float = 5.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, allow_insecure_http: bool = False) -> None:
         if not isinstance(gateway_url, str) or not re.match(r"https?://[^/]", gateway_url):
             raise ValueError("gateway_url must be an absolute http(s) URL.")
+        if not isinstance(allow_insecure_http, bool):
+            raise ValueError("allow_insecure_http must be True or False.")
+        url = urllib.parse.urlsplit(gateway_url)
+        if is_insecure_http(url.scheme.lower(), url.hostname or "", allow_insecure_http):
+            raise ValueError(f"gateway_url is plain http:// to {url.hostname}, a host other than loopback: the executor token and the "
+                             "tokens verified would cross the network in clear. Use https://, or set allow_insecure_http=True only where "
+                             "that network is trusted (e.g. a cluster-internal Service).")
         if not isinstance(executor_token, str) or not executor_token.strip():
             raise ValueError("executor_token is required.")
         if not 0 <= live_cache <= _MAX_LIVE_CACHE:

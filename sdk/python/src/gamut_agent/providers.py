@@ -6,12 +6,14 @@ injects the provider credential. Responses are not buffered, so streams stream."
 from __future__ import annotations
 
 import json
+import socket
+import urllib.error
 import urllib.request
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 from urllib.parse import urlsplit
 
 from .detector import find_secret_material
-from .errors import GamutConfigurationError, GamutSecretMaterialError
+from .errors import GamutConfigurationError, GamutSecretMaterialError, GamutTimeoutError
 
 if TYPE_CHECKING:
     from .client import GamutClient
@@ -61,6 +63,29 @@ class SigningHandler(urllib.request.BaseHandler):
 
     http_request = _sign
     https_request = _sign
+
+
+class GatewayOpener(urllib.request.OpenerDirector):
+    """The opener of :meth:`GamutClient.opener`: ``open`` without a ``timeout`` waits the client's; a connection or an
+    answer (status and headers) that does not come within it raises GamutTimeoutError, and the request is not retried.
+    The timeout then bounds each read of the body, so a stream flows as long as it keeps sending."""
+
+    def __init__(self, timeout: float, handlers: Iterable[urllib.request.BaseHandler]) -> None:
+        super().__init__()
+        self._timeout = timeout
+        for handler in handlers:
+            self.add_handler(handler)
+
+    def open(self, fullurl, data=None, timeout=socket._GLOBAL_DEFAULT_TIMEOUT):  # noqa: D102 - as OpenerDirector.open
+        limit = self._timeout if timeout is socket._GLOBAL_DEFAULT_TIMEOUT else timeout
+        try:
+            return super().open(fullurl, data, limit)
+        except (TimeoutError, socket.timeout) as error:
+            raise GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout") from error
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, (TimeoutError, socket.timeout)):
+                raise GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout") from error
+            raise
 
 
 def httpx_auth(client: "GamutClient"):

@@ -23,6 +23,9 @@ public sealed record GatewayDecisionTokenVerifierOptions
     /// <summary>The offline check's tolerance for clock differences (default 5 s, at most 60 s).</summary>
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Lets a plain-http <see cref="GatewayUrl"/> name a host other than loopback (refused otherwise). Only where that network is trusted.</summary>
+    public bool AllowInsecureHttp { get; init; }
+
     /// <summary>Every problem (empty when valid); the messages never contain the token.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -30,6 +33,11 @@ public sealed record GatewayDecisionTokenVerifierOptions
         if (GatewayUrl is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
         {
             errors.Add("the gateway URL must be an absolute http(s) URL.");
+        }
+        else if (GamutOptions.IsInsecureHttp(url, AllowInsecureHttp))
+        {
+            errors.Add($"the gateway URL is plain http:// to {url.Host}, a host other than loopback: the executor token and the tokens verified would cross the network in clear. " +
+                "Use https://, or set AllowInsecureHttp = true only where that network is trusted (e.g. a cluster-internal Service).");
         }
 
         if (string.IsNullOrWhiteSpace(ExecutorToken))
@@ -57,5 +65,5 @@ public sealed record GatewayDecisionTokenVerifierOptions
 
     /// <summary>The settings without the credential.</summary>
     public override string ToString() =>
-        $"{nameof(GatewayDecisionTokenVerifierOptions)} {{ GatewayUrl = {GatewayUrl}, LiveCacheDuration = {LiveCacheDuration}, Timeout = {Timeout}, ClockSkew = {ClockSkew} }}";
+        $"{nameof(GatewayDecisionTokenVerifierOptions)} {{ GatewayUrl = {GatewayUrl}, LiveCacheDuration = {LiveCacheDuration}, Timeout = {Timeout}, ClockSkew = {ClockSkew}, AllowInsecureHttp = {AllowInsecureHttp} }}";
 }

@@ -153,6 +153,29 @@ public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
         Assert.DoesNotContain(options.ExecutorToken, options.ToString()!, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://gw.example:8080")]
+    [InlineData("http://10.0.0.5")]
+    public void Constructor_PlainHttpGatewayUrlOnAnotherHost_IsRefusedUnlessAllowed(string url)
+    {
+        var options = Options(new Uri(url));
+
+        var refused = Assert.Throws<ArgumentException>(() => new GatewayDecisionTokenVerifier(_http, Key, options));
+
+        Assert.Contains("plain http://", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("AllowInsecureHttp = true", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(options.ExecutorToken, refused.Message, StringComparison.Ordinal);
+        Assert.NotNull(new GatewayDecisionTokenVerifier(_http, Key, options with { AllowInsecureHttp = true }));
+    }
+
+    [Theory]
+    [InlineData("http://localhost:8080")]
+    [InlineData("http://127.0.0.2")]
+    [InlineData("http://[::1]")]
+    [InlineData("https://gw.example")]
+    public void Constructor_LoopbackOrHttpsGatewayUrl_NeedsNoOptIn(string url) =>
+        Assert.NotNull(new GatewayDecisionTokenVerifier(_http, Key, Options(new Uri(url))));
+
     private GatewayDecisionTokenVerifier Verifier(TimeProvider time, TimeSpan? liveCache = null) =>
         new(_http, Key, Options(_gateway.BaseUri) with { LiveCacheDuration = liveCache ?? TimeSpan.FromSeconds(2) }, time);
 
