@@ -17,12 +17,16 @@ internal static class EnvelopeRoutes
         new(policy, GovernedRequestReader.ReadAction, static action => (action with { EntryMismatch = EntryRequirements.Invocable }, null));
 
     /// <summary>
-    /// <c>POST /v1/actions/model</c>: a model call, whose <c>request</c> member is the model request, its members spelled as
-    /// the provider's API spells them (<see cref="ModelRequestMembers"/>).
+    /// <c>POST /v1/actions/model</c>: a model call, whose <c>request</c> member is the model request, its members spelled and
+    /// typed as the provider's API has them (<see cref="ModelRequestMembers"/>); one that is not is refused, and recorded
+    /// under the catalog entry it names.
     /// </summary>
     public static EnvelopeDescriber Model(PolicyProvider policy) =>
         new(policy, GovernedRequestReader.ReadModel, static action => ModelRequestMembers.Refusal(action.Request.Args) is { } misspelled
-            ? (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, misspelled))
+            ? (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, misspelled)
+            {
+                AuditTool = action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) ? entry?.Name : null,
+            })
             : (action with { EntryMismatch = EntryRequirements.Model, CarriesModelRequest = true }, null));
 
     /// <summary><c>POST /v1/actions/context</c>: a read of a context scope.</summary>

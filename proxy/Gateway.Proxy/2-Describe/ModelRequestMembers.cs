@@ -8,7 +8,8 @@ namespace Gateway.Proxy.Describe;
 /// A model request's top-level members are each spelled once and as the provider's API spells the ones the gateway reads
 /// (<c>model</c>, the output ceilings, <c>n</c>, <c>best_of</c>, <c>stream</c>, <c>stream_options</c>): an OpenAI-compatible
 /// server that matches names without case (Go's <c>encoding/json</c>, as Ollama does) takes the last of <c>model</c> and
-/// <c>Model</c>, so a request carrying both would be decided, reserved and routed on one and run on the other.
+/// <c>Model</c>, so a request carrying both would be decided, reserved and routed on one and run on the other. Each of
+/// those members is of the JSON type the API gives it (<see cref="TypeRefusal"/>).
 /// </summary>
 internal static class ModelRequestMembers
 {
@@ -16,7 +17,10 @@ internal static class ModelRequestMembers
 
     private static readonly Dictionary<string, string> ReadByFold = Read.ToDictionary(A2aMemberNames.Fold, static name => name, StringComparer.Ordinal);
 
-    /// <summary>Why <paramref name="request"/> is refused (two spellings of one member, or one the gateway reads spelled otherwise); null when it is not.</summary>
+    /// <summary>
+    /// Why <paramref name="request"/> is refused (two spellings of one member, one the gateway reads spelled otherwise, or
+    /// one the gateway reads of another JSON type); null when it is not.
+    /// </summary>
     public static string? Refusal(JsonElement request)
     {
         if (request.ValueKind != JsonValueKind.Object)
@@ -38,8 +42,47 @@ internal static class ModelRequestMembers
             {
                 return $"The member '{RefusalText.Truncate(property.Name)}' is read as '{spelled}' by a server that matches names without case, and the gateway reads only '{spelled}'; spell it so.";
             }
+
+            if (spelled is not null && TypeRefusal(spelled, property.Value) is { } mistyped)
+            {
+                return mistyped;
+            }
         }
 
         return null;
     }
+
+    /// <summary>
+    /// Why the member <paramref name="name"/> is refused with <paramref name="value"/>: <c>model</c> is a string; the
+    /// ceilings, <c>n</c> and <c>best_of</c> are whole JSON numbers (<c>100</c>, <c>1e2</c>), <c>stream</c> is true or false,
+    /// <c>stream_options</c> is an object, each but <c>model</c> or null (as the OpenAI API takes it: none given). A server that reads
+    /// types leniently (pydantic's lax mode, in vLLM, SGLang, LiteLLM) reads <c>"100000"</c> as a number and <c>"true"</c>
+    /// as true, which the gateway, reading JSON types, would neither reserve nor ask usage for.
+    /// </summary>
+    private static string? TypeRefusal(string name, JsonElement value)
+    {
+        var expected = name switch
+        {
+            "model" => value.ValueKind == JsonValueKind.String ? null : "a string",
+            "stream" => value.ValueKind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null ? null : "true, false or null",
+            "stream_options" => value.ValueKind is JsonValueKind.Object or JsonValueKind.Null ? null : "an object or null",
+            _ => value.ValueKind == JsonValueKind.Null || IsWholeNumber(value) ? null : "a whole number (a JSON number) or null",
+        };
+        return expected is null ? null
+            : $"The member '{name}' must be {expected}, not {Described(value)}: a server that reads types leniently would read it as a value the gateway never decided or reserved.";
+    }
+
+    private static bool IsWholeNumber(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number
+        && (value.TryGetInt64(out _) || (value.TryGetDouble(out var real) && double.IsFinite(real) && real == Math.Floor(real)));
+
+    private static string Described(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number that is not whole",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        _ => "null",
+    };
 }

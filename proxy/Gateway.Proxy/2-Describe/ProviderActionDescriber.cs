@@ -51,9 +51,10 @@ internal static class ProviderActionDescriber
         // else that is not JSON carries no arguments.
         var parsed = default(JsonElement);
         var args = default(JsonElement);
-        if (!body.IsEmpty && operation.Entry.Kind is ConnectorKind.Http or ConnectorKind.Webhook && IsForm(contentType))
+        if (!body.IsEmpty && !operation.Entry.Type().IsMcpServer && IsForm(contentType))
         {
-            // A form's fields are arguments to the upstream (express, Flask, Rails, Spring read them) that no rule would see.
+            // A form's fields are arguments to the upstream (express, Flask, Rails, Spring read them; a LiteLLM proxy reads a
+            // model request's) that no rule would see. An MCP server's body is JSON-RPC, whatever its declared type.
             return new Result(null, null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType,
                 "A form body (application/x-www-form-urlencoded, multipart/form-data) is not decided on; send the arguments as JSON.") { AuditTool = operation.Entry.Name });
         }

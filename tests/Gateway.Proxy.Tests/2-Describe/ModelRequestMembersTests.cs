@@ -1,12 +1,15 @@
 using System.Net;
+using System.Text.Json;
+using Gateway.Proxy.Describe;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Describe;
 
 /// <summary>
 /// A model request carrying a member the gateway reads (<c>model</c>, an output ceiling, <c>n</c>, <c>stream</c>…) in a
-/// second spelling, or only in another case, is refused on both model routes: a server that matches names without case
-/// would run the model, or the ceiling, the gateway never decided or reserved.
+/// second spelling, or only in another case, or of another JSON type (<c>"max_tokens":"100000"</c>, <c>"stream":"true"</c>),
+/// is refused on both model routes and recorded: a server that matches names without case, or reads types leniently, would
+/// run the model, the ceiling or the stream the gateway never decided, reserved or asked usage for.
 /// </summary>
 public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixture>
 {
@@ -40,6 +43,69 @@ public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixt
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
+    [Theory]
+    [InlineData("""{"max_tokens":"100000"}""", "max_tokens")]
+    [InlineData("""{"max_completion_tokens":"100000"}""", "max_completion_tokens")]
+    [InlineData("""{"max_output_tokens":"100000"}""", "max_output_tokens")]
+    [InlineData("""{"max_tokens":100.5}""", "max_tokens")]
+    [InlineData("""{"max_tokens":true}""", "max_tokens")]
+    [InlineData("""{"n":"8"}""", "n")]
+    [InlineData("""{"n":[8]}""", "n")]
+    [InlineData("""{"best_of":"8"}""", "best_of")]
+    [InlineData("""{"stream":"true"}""", "stream")]
+    [InlineData("""{"stream":1}""", "stream")]
+    [InlineData("""{"stream_options":"include_usage"}""", "stream_options")]
+    [InlineData("""{"model":["gpt-4o"]}""", "model")]
+    [InlineData("""{"model":null}""", "model")]
+    public void Refusal_MemberOfAnotherType_NamesTheMember(string body, string member) =>
+        Assert.Contains($"'{member}' must be", ModelRequestMembers.Refusal(JsonElement.Parse(body)), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("""{"model":"gpt-4o","max_tokens":100,"max_completion_tokens":1e2,"max_output_tokens":100.0,"n":1,"best_of":2,"stream":true,"stream_options":{"include_usage":true}}""")]
+    [InlineData("""{"model":"gpt-4o","max_tokens":null,"max_completion_tokens":null,"max_output_tokens":null,"n":null,"best_of":null,"stream":null,"stream_options":null}""")]
+    [InlineData("""{"model":"gpt-4o","stream":false,"temperature":"0.5","metadata":{"n":"8"}}""")]
+    public void Refusal_MembersOfTheirTypesOrNull_IsNull(string body) =>
+        Assert.Null(ModelRequestMembers.Refusal(JsonElement.Parse(body)));
+
+    [Theory]
+    [InlineData("/providers/openai/chat/completions", """{"model":"gpt-4o","max_tokens":"100000","n":"8","stream":"true","messages":[{"role":"user","content":"Say hello."}]}""")]
+    [InlineData("/providers/openai/chat/completions", """{"model":"gpt-4o","max_completion_tokens":100,"best_of":"8","messages":[]}""")]
+    [InlineData("/providers/openai/chat/completions", """{"model":"gpt-4o","max_tokens":100,"stream":"true","messages":[]}""")]
+    [InlineData("/providers/openai/responses", """{"model":"gpt-4o","max_output_tokens":"100000","input":"Say hello."}""")]
+    public async Task Providers_ModelMemberOfAnotherType_IsRefusedAsAnOpenAIErrorAndRecorded(string path, string body)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, path, body));
+
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        await AssertRefusalRecordedAsync(response);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"gpt-4o","max_tokens":"100000","n":"8","stream":"true","messages":[]}""")]
+    [InlineData("""{"model":"gpt-4o","max_tokens":100,"stream_options":"include_usage","messages":[]}""")]
+    public async Task ModelAction_ModelMemberOfAnotherType_IsRefusedAndRecorded(string request)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.PostJsonAsync("/v1/actions/model", $$"""{"connector":"openai","request":{{request}}}""");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        await AssertRefusalRecordedAsync(response);
+    }
+
+    [Fact]
+    public async Task Providers_ModelMembersOfTheirTypesOrNull_AreForwarded()
+    {
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions",
+            """{"model":"gpt-4o","max_tokens":1e2,"max_completion_tokens":null,"n":1,"stream":false,"stream_options":null,"messages":[{"role":"user","content":"Say hello."}]}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task Providers_ModelMembersSpelledOnce_AreForwarded()
     {
@@ -47,5 +113,12 @@ public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixt
             """{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"Say hello."}]}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task AssertRefusalRecordedAsync(HttpResponseMessage response)
+    {
+        var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
+        Assert.Equal("openai", record.GetProperty("tool").GetString());
+        Assert.Contains("malformed_body", record.GetProperty("decision").GetString(), StringComparison.Ordinal);
     }
 }

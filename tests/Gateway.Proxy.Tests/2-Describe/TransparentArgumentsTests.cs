@@ -7,8 +7,9 @@ namespace Gateway.Proxy.Tests.Describe;
 /// <summary>
 /// On <c>/providers/&lt;connector&gt;/…</c> the arguments decided are the ones the upstream reads: a GET tool's query is
 /// decided, a name sent in two places (or twice in the query in two cases) is refused, as are a raw <c>;</c> in the
-/// query, a <c>_method</c> override, a form body, and under a <c>dry_run</c> degrade the agent's own dry-run argument; and a
-/// captured path segment never reaches an operation another entry declares with a literal segment.
+/// query, a <c>_method</c> override, a form body (to any connector but an MCP server, a model's included), and under a
+/// <c>dry_run</c> degrade the agent's own dry-run argument; and a captured path segment never reaches an operation another
+/// entry declares with a literal segment.
 /// </summary>
 public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumentsTests.Fixture>
 {
@@ -108,6 +109,22 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
         using var response = await _gw.Agent.SendAsync(request);
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Theory]
+    [InlineData("/providers/openai/responses", "application/x-www-form-urlencoded", "model=expensive-model&max_output_tokens=100000")]
+    [InlineData("/providers/openai/chat/completions", "multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nexpensive-model\r\n--b--\r\n")]
+    public async Task Providers_FormBodyToAModelConnector_IsRefusedAsAnOpenAIErrorNotDecidedWithoutArguments(string target, string contentType, string body)
+    {
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, target, body);
+        request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
