@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Redaction;
@@ -59,6 +60,15 @@ public sealed class RedactionVariantTests
     }
 
     [Fact]
+    public void Sse_UnknownFieldAndRetryLines_AreRedactedWhole()
+    {
+        var output = Run(new SseBodyRedactor(), Encoding.UTF8.GetBytes(
+            $"Card {Samples.Card}: on file\n{Samples.Email}: primary\nretry: {Samples.Email}\nretry: 3000\ndata: {{\"a\":1}}\n\n"));
+
+        Assert.Equal("Card [REDACTED:card_number]: on file\n[REDACTED:email]: primary\nretry: [REDACTED:email]\nretry: 3000\ndata: {\"a\":1}\n\n", output);
+    }
+
+    [Fact]
     public void Sse_ValueSplitAcrossEvents_IsHeldBackUntilCompleteThenRedacted()
     {
         var redactor = new SseBodyRedactor();
@@ -73,6 +83,78 @@ public sealed class RedactionVariantTests
         Assert.DoesNotContain("jane.doe", text, StringComparison.Ordinal);
         Assert.DoesNotContain("ple.com", text, StringComparison.Ordinal);
         Assert.Equal("write to [REDACTED:email] today", string.Concat(SseRedaction.Contents(text)));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Sse_CardSplitAcrossOneOfInterleavedChoices_IsRedacted(bool indexFirst)
+    {
+        // n=2 as OpenAI and vLLM stream it: one choice per chunk, told apart by its index (before or after the delta), both at choices[0].
+        string Chunk(int index, string content) => "data: " + (indexFirst
+            ? JsonSerializer.Serialize(new { id = "chatcmpl-1", choices = new[] { new { index, delta = new { content } } } })
+            : JsonSerializer.Serialize(new { id = "chatcmpl-1", choices = new[] { new { delta = new { content }, index } } })) + "\n\n";
+
+        var output = Run(new SseBodyRedactor(), Encoding.UTF8.GetBytes(
+            Chunk(0, "card 4111 ") + Chunk(1, "one ") + Chunk(0, "1111 1111 ") + Chunk(1, "two ") + Chunk(0, "1111 ok") + Chunk(1, "three")));
+
+        var choices = output.Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l[6..]).RootElement.GetProperty("choices")[0])
+            .GroupBy(c => c.GetProperty("index").GetInt32(), c => c.GetProperty("delta").GetProperty("content").GetString())
+            .ToDictionary(g => g.Key, string.Concat);
+        Assert.Equal("card [REDACTED:card_number] ok", choices[0]);
+        Assert.Equal("one two three", choices[1]);
+    }
+
+    [Fact]
+    public void Sse_CardSplitAcrossOneOfInterleavedResponsesItems_IsRedacted()
+    {
+        string Delta(int item, string delta) =>
+            "data: " + JsonSerializer.Serialize(new { type = "response.output_text.delta", item_id = $"msg_{item}", output_index = item, content_index = 0, delta }) + "\n\n";
+
+        var output = Run(new SseBodyRedactor(), Encoding.UTF8.GetBytes(
+            Delta(0, "card 4111 1111 ") + Delta(1, "one ") + Delta(0, "1111 1111 ok") + Delta(1, "two")));
+
+        var items = output.Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l[6..]).RootElement)
+            .GroupBy(e => e.GetProperty("output_index").GetInt32(), e => e.GetProperty("delta").GetString())
+            .ToDictionary(g => g.Key, string.Concat);
+        Assert.Equal("card [REDACTED:card_number] ok", items[0]);
+        Assert.Equal("one two", items[1]);
+    }
+
+    [Theory]
+    [InlineData("""{"choices":[{"index":0,"delta":{"content":"Hello world"}}]}""", """{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}""")]
+    [InlineData(
+        """{"type":"response.output_text.delta","item_id":"msg_0","output_index":0,"content_index":0,"delta":"Hello world"}""",
+        """{"type":"response.output_text.done","item_id":"msg_0","output_index":0,"content_index":0,"text":"Hello world"}""")]
+    public void Sse_ChoiceOrItemFinished_ItsHeldTextIsWrittenAtOnce(string delta, string finished)
+    {
+        var redactor = new SseBodyRedactor();
+        var output = new ArrayBufferWriter<byte>();
+
+        redactor.Write(Encoding.UTF8.GetBytes($"data: {delta}\n\n"), output);
+        Assert.Equal(0, output.WrittenCount);
+        redactor.Write(Encoding.UTF8.GetBytes($"data: {finished}\n\n"), output);
+
+        Assert.Equal($"data: {delta}\n\ndata: {finished}\n\n", Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    [Theory]
+    [InlineData("text/plain", "card {0} ok")]
+    [InlineData("application/x-ndjson", "card {0} ok")]
+    [InlineData("application/json", "{{\"card\":\"{0}\"}}")]
+    [InlineData("text/event-stream", "data: card {0}\n\n")]
+    [InlineData("text/event-stream", "data: {{\"card\":\"{0}\"}}\n\n")]
+    [InlineData("text/event-stream", "id: {0}\ndata: x\n\n")]
+    public void BodyRedactors_InvalidUtf8WithNoCharsetDeclared_RefusesTheBody(string contentType, string format)
+    {
+        // Latin-1 no-break spaces: a separator to a reader of Latin-1, an invalid byte (U+FFFD, no separator) to a UTF-8 decoder.
+        var body = Encoding.Latin1.GetBytes(string.Format(CultureInfo.InvariantCulture, format, "4111\u00A01111\u00A01111\u00A01111"));
+
+        Assert.Throws<InvalidDataException>(() => Run(BodyRedactors.For(contentType), body));
+        Assert.Throws<InvalidDataException>(() => Run(BodyRedactors.For(contentType), body[..12], body[12..]));
+        Assert.Throws<InvalidDataException>(() => Run(BodyRedactors.For(contentType + "; charset=utf-8"), body));
     }
 
     [Fact]

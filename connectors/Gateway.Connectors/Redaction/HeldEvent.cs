@@ -28,4 +28,10 @@ internal sealed class HeldEvent(IReadOnlyList<string> fields, int dataIndex, boo
 
     /// <summary>Characters of string values that were complete and clean when read, so not among <see cref="Values"/>.</summary>
     public int OtherChars { get; init; }
+
+    /// <summary>
+    /// Stream keys of the elements or items this event says are finished (a choice's <c>finish_reason</c>, a Responses
+    /// <c>*.done</c> event): no more text comes at a key they prefix, so those streams are complete.
+    /// </summary>
+    public IReadOnlyList<string> Completed { get; init; } = [];
 }

@@ -9,7 +9,7 @@ namespace Gateway.Connectors.Redaction;
 /// Redaction of an <c>application/json</c> body: buffered up to a limit and redacted as a document
 /// (string values only, JSON kept valid). Past the limit, or when the body is not JSON, it falls back to
 /// streaming text redaction, which never matches across a JSON string's quotes and refuses what is not text
-/// (UTF-16 or UTF-32 JSON, a NUL byte: <see cref="UnreadableText"/>).
+/// (UTF-16 or UTF-32 JSON, a NUL byte, bytes that are not UTF-8: <see cref="UnreadableText"/>).
 /// </summary>
 public sealed class JsonBodyRedactor : IBodyRedactor
 {
@@ -57,6 +57,8 @@ public sealed class JsonBodyRedactor : IBodyRedactor
             var counts = Counts.Fresh();
             try
             {
+                // Checked first: the JSON reader would stop on it with another exception than JsonException.
+                UnreadableText.RefuseInvalidUtf8(_buffer.WrittenSpan);
                 JsonRedactor.Redact(_buffer.WrittenSpan, output, counts);
                 Counts.Add(counts);
                 return;

@@ -3,8 +3,10 @@ namespace Gateway.Connectors.Redaction;
 /// <summary>
 /// Holds server-sent events back while a value streamed across them might still turn out sensitive.
 /// The values of a streamed-text member (<see cref="StreamedTextMembers"/>: <c>choices[].delta.content</c>,
-/// Anthropic's <c>delta.text</c>, the Responses API's <c>delta</c>…) at one JSON path, or the text data,
-/// of consecutive events are read as one text; other string values are complete in their event and
+/// Anthropic's <c>delta.text</c>, the Responses API's <c>delta</c>…) at one stream key (the JSON path, with a choice's
+/// <c>index</c> or a Responses item's identity: <see cref="SseJsonFrame"/>), or the text data, of consecutive events
+/// are read as one text, so that interleaved choices or items are each read on their own; a stream whose element or
+/// item a later event says is finished (<see cref="HeldEvent.Completed"/>) is complete; other string values are complete in their event and
 /// redacted there without holding anything back; the text is matched as a JSON parser reads it (<see cref="EscapedText"/>);
 /// an event is released once everything it holds lies before the point where that text could still
 /// grow into a match (the start of an unfinished match, or of a trailing word, card-digit run with its
@@ -60,7 +62,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         foreach (var segments in _streams)
         {
             var text = segments.Count == 1 ? segments[0].Value : string.Concat(segments.Select(s => s.Value));
-            var complete = final || !segments[0].Streamed;
+            var complete = final || !segments[0].Streamed || IsFinished(segments);
             if (counts.Credential is { } credential && credential.Occurs(text))
             {
                 // The injected credential first, replaced where it stands (in its first event, removed from the others).
@@ -173,6 +175,24 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         }
 
         return heldChars;
+    }
+
+    // Whether an event from the stream's last on says its element or item is finished (a key that prefixes the stream's).
+    private bool IsFinished(List<HeldValue> segments)
+    {
+        var key = segments[0].Path;
+        for (var index = segments[^1].Event; index < _held.Count; index++)
+        {
+            foreach (var prefix in _held[index].Completed)
+            {
+                if (key.StartsWith(prefix, StringComparison.Ordinal) && (key.Length == prefix.Length || key[prefix.Length] is '.' or '[' or '{'))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     // Every occurrence of the credential in the stream's text, replaced from the last one back (earlier offsets hold).

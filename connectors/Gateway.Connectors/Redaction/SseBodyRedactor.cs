@@ -1,22 +1,24 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Unicode;
 using Gateway.Connectors.Streaming;
 
 namespace Gateway.Connectors.Redaction;
 
 /// <summary>
 /// Redaction of a <c>text/event-stream</c> body. Every field is redacted: <c>data:</c> as JSON (member
-/// names, string values and card numbers written as numbers, the event staying valid JSON) or as text,
-/// <c>id:</c>, <c>event:</c> and unknown fields as text. A value a model streams piece by piece across
-/// events (the same JSON path in consecutive events, e.g. <c>choices[0].delta.content</c>) is redacted
+/// names, string values and card numbers written as numbers, the event staying valid JSON) or as text;
+/// every other line (<c>id:</c>, <c>event:</c>, <c>retry:</c>, comments, unknown fields) as text, whole: an unknown
+/// field's name is as much the upstream's text as its value, and a <c>retry:</c> that is not all digits, which a client
+/// ignores, is redacted as any other. A value a model streams piece by piece across
+/// events (the same JSON path in consecutive events, e.g. <c>choices[0].delta.content</c>, for one choice or item) is redacted
 /// as one text: an event whose value might still be continued into something sensitive is held back
 /// until the next event shows it complete (see <see cref="SplitValueHoldback"/>). That hold-back applies to every
 /// stream (a model's tokens, an HTTP connector's text) but an MCP server's: there each event is one whole JSON-RPC
 /// message, and a server-to-client request waits for the client's answer before anything else is sent, so each
 /// event is redacted whole and written at once. JSON data is read and
 /// written on its UTF-8 bytes (<see cref="SseJsonData"/>). Events larger than the limit, and a stream that is not text a
-/// pattern can be matched in (<see cref="UnreadableText"/>), fail the stream (fail closed) with <see cref="InvalidDataException"/>.
+/// pattern can be matched in (<see cref="UnreadableText"/>: a NUL byte, a UTF-16/UTF-32 byte-order mark, a line that is
+/// not UTF-8), fail the stream (fail closed) with <see cref="InvalidDataException"/>.
 /// </summary>
 public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
 {
@@ -24,7 +26,6 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     private readonly bool _holdSplitValues;
     private readonly SseJsonData _json;
     private readonly List<HeldEvent> _released = [];
-    private ArrayBufferWriter<byte>? _replacedData;
     private bool _started;
 
     /// <param name="counts">Where the redactions are counted.</param>
@@ -48,11 +49,13 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     /// <inheritdoc/>
     protected override void WriteEvent(in SseEvent sseEvent, IBufferWriter<byte> output)
     {
-        // Text no pattern can be matched in (UTF-16 or UTF-32: a NUL byte, a byte-order mark first) is refused, as every body read as text is.
+        // Text no pattern can be matched in (UTF-16 or UTF-32: a NUL byte, a byte-order mark first; bytes that are not UTF-8)
+        // is refused, as every body read as text is. A line holds whole characters: no UTF-8 sequence holds a line break.
         for (var i = 0; i < sseEvent.LineCount; i++)
         {
             var line = sseEvent.Line(i);
             UnreadableText.Refuse(line, _started ? default : line);
+            UnreadableText.RefuseInvalidUtf8(line);
             _started = true;
         }
 
@@ -85,18 +88,9 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
                 continue;
             }
 
+            // The whole line: no pattern reaches into the names id, event and retry, and an unknown field's name is text like its value.
             fields ??= [];
-            var line = Encoding.UTF8.GetString(bytes);
-            var retry = SseField.Is(bytes, "retry"u8);
-            if (retry || SseField.IsComment(bytes))
-            {
-                fields.Add(retry ? line : TextRedactor.Redact(line, Counts));
-                continue;
-            }
-
-            // id:, event: and anything unknown: the field name is kept, its value redacted.
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            fields.Add(colon < 0 ? TextRedactor.Redact(line, Counts) : line[..(colon + 1)] + TextRedactor.Redact(line[(colon + 1)..], Counts));
+            fields.Add(TextRedactor.Redact(Encoding.UTF8.GetString(bytes), Counts));
         }
 
         IReadOnlyList<string> kept = fields ?? (IReadOnlyList<string>)[];
@@ -107,17 +101,9 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
             return new HeldEvent(kept, -1, terminated);
         }
 
-        // The data as UTF-8 (invalid sequences replaced, as decoding does). Member names and numbers now;
-        // string values in the hold-back, which reads them across events.
+        // The data (valid UTF-8, checked above): member names and numbers now; string values in the hold-back, which reads
+        // them across events.
         var data = sseEvent.Data;
-        if (!Utf8.IsValid(data))
-        {
-            _replacedData ??= new ArrayBufferWriter<byte>(data.Length);
-            _replacedData.ResetWrittenCount();
-            Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(data), _replacedData);
-            data = _replacedData.WrittenSpan;
-        }
-
         if (SseJsonData.LooksLikeJson(data) && _json.Read(data, kept, dataIndex, terminated) is { } json)
         {
             return json;

@@ -8,8 +8,14 @@ namespace Gateway.Connectors.Redaction;
 /// <summary>
 /// The JSON of SSE <c>data:</c> fields, read once on its UTF-8 bytes: member names and card numbers are
 /// redacted as <see cref="JsonRedactor"/> redacts them, everything is written compactly, and each string
-/// value is found with its JSON path (<c>$.choices[0].delta.content</c>) and the place of its token in
-/// the written bytes. Values that stream across events, or that could hold something sensitive, go to
+/// value is found with its stream key and the place of its token in the written bytes. The key is its JSON
+/// path (<c>$.choices[0].delta.content</c>) with the identity of the element or item it belongs to in place of
+/// position: an array element's <c>index</c> member (a chat or completions choice, a tool call) stands for its
+/// position, and the Responses API's <c>item_id</c>, <c>output_index</c>, <c>content_index</c> and
+/// <c>summary_index</c> follow the object that holds them (<c>${output_index=1}{content_index=0}.delta</c>), so
+/// that choices or items streamed interleaved at one path are each read as a text of their own. An element or
+/// item that says it is finished (a <c>finish_reason</c>, a <c>type</c> ending in <c>.done</c>) is recorded in
+/// <see cref="HeldEvent.Completed"/>. Values that stream across events, or that could hold something sensitive, go to
 /// <see cref="SplitValueHoldback"/>; a released event is written back with the values it changed
 /// spliced in, the rest of its bytes copied. One per stream (it keeps its buffers and the member names
 /// and paths seen so far, bounded); not thread-safe.
@@ -27,8 +33,9 @@ internal sealed class SseJsonData : IJsonTokenHandler
     private readonly RedactionCounts _counts;
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _writer;
-    private readonly Frame[] _frames = new Frame[MaxDepth + 2];
+    private readonly SseJsonFrame[] _frames = new SseJsonFrame[MaxDepth + 2];
     private readonly List<Found> _found = [];
+    private readonly List<string> _completed = [];
 
     // Paths seen (with whether they stream), and member names and complete values that needed no
     // redaction (the id, model and object every chunk repeats): neither a string nor a match per token.
@@ -64,6 +71,7 @@ internal sealed class SseJsonData : IJsonTokenHandler
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
         _found.Clear();
+        _completed.Clear();
         _path[0] = '$';
         _pathLength = 1;
         _depth = 0;
@@ -89,7 +97,11 @@ internal sealed class SseJsonData : IJsonTokenHandler
             values[i] = new HeldValue(path, streamed, value, start, end - start);
         }
 
-        return new HeldEvent(fields, dataIndex, terminated) { Json = json, JsonLength = _buffer.WrittenCount, Values = values, OtherChars = _otherChars };
+        return new HeldEvent(fields, dataIndex, terminated)
+        {
+            Json = json, JsonLength = _buffer.WrittenCount, Values = values, OtherChars = _otherChars,
+            Completed = _completed.Count == 0 ? [] : [.. _completed],
+        };
     }
 
     /// <summary>Writes the event's JSON with the values the hold-back changed, and returns its buffer to the pool.</summary>
@@ -118,10 +130,44 @@ internal sealed class SseJsonData : IJsonTokenHandler
     }
 
     /// <inheritdoc/>
-    void IJsonTokenHandler.BeginContainer(bool isArray) => _frames[_depth++] = new Frame(isArray, _pathLength);
+    void IJsonTokenHandler.BeginContainer(bool isArray)
+    {
+        var element = _depth > 0 && _frames[_depth - 1].IsArray ? _frames[_depth - 1].PathLength : -1;
+        _frames[_depth++] = new SseJsonFrame(isArray, _pathLength) { ArrayPathLength = element, FoundStart = _found.Count, CompletedStart = _completed.Count };
+    }
 
     /// <inheritdoc/>
-    void IJsonTokenHandler.EndContainer() => _depth--;
+    void IJsonTokenHandler.EndContainer()
+    {
+        ref var frame = ref _frames[--_depth];
+        if (frame.HasIdentity)
+        {
+            Identify(ref frame);
+        }
+    }
+
+    // The values (and finished prefixes) found in an object with an identity get its key in place of its path.
+    private void Identify(ref SseJsonFrame frame)
+    {
+        var key = frame.Key(_path);
+        if (!key.AsSpan().SequenceEqual(_path.AsSpan(0, frame.PathLength)))
+        {
+            for (var i = frame.FoundStart; i < _found.Count; i++)
+            {
+                _found[i] = _found[i] with { Path = key + _found[i].Path[frame.PathLength..] };
+            }
+
+            for (var i = frame.CompletedStart; i < _completed.Count; i++)
+            {
+                _completed[i] = key + _completed[i][frame.PathLength..];
+            }
+        }
+
+        if (frame.Done)
+        {
+            _completed.Add(key);
+        }
+    }
 
     /// <inheritdoc/>
     void IJsonTokenHandler.WritePropertyName(ref Utf8JsonReader reader, Utf8JsonWriter writer)
@@ -131,6 +177,10 @@ internal sealed class SseJsonData : IJsonTokenHandler
         Append(".");
         Append(name);
         writer.WritePropertyName(name);
+        if (!_frames[_depth - 1].IsArray && SseJsonFrame.IsIdentityMember(name))
+        {
+            _frames[_depth - 1].Note(name, reader);
+        }
     }
 
     /// <inheritdoc/>
@@ -226,9 +276,9 @@ internal sealed class SseJsonData : IJsonTokenHandler
         _pathLength = frame.PathLength;
         Append("[");
         EnsurePath(11);
-        frame.Index.TryFormat(_path.AsSpan(_pathLength), out var written, provider: CultureInfo.InvariantCulture);
+        frame.Count.TryFormat(_path.AsSpan(_pathLength), out var written, provider: CultureInfo.InvariantCulture);
         _pathLength += written;
-        frame.Index++;
+        frame.Count++;
         Append("]");
     }
 
@@ -256,16 +306,6 @@ internal sealed class SseJsonData : IJsonTokenHandler
         }
 
         return _chars;
-    }
-
-    private struct Frame(bool isArray, int pathLength)
-    {
-        public bool IsArray { get; } = isArray;
-
-        /// <summary>The length of the container's own path; its members and elements extend it.</summary>
-        public int PathLength { get; } = pathLength;
-
-        public int Index { get; set; }
     }
 
     private readonly record struct Found(string Path, bool Streamed, string Value, int Start, int End);

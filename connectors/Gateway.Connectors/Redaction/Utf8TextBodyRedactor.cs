@@ -6,12 +6,12 @@ namespace Gateway.Connectors.Redaction;
 /// <summary>
 /// Streaming redaction of a UTF-8 text body (chunked plain text, NDJSON, JSON too large to buffer):
 /// multi-byte characters split across chunks are decoded correctly, and only a bounded tail is held back. A body that
-/// is not text a pattern can be matched in (a NUL byte, a UTF-16/UTF-32 byte-order mark: <see cref="UnreadableText"/>)
-/// is refused with <see cref="InvalidDataException"/>, across chunk boundaries too.
+/// is not text a pattern can be matched in (a NUL byte, a UTF-16/UTF-32 byte-order mark, a byte sequence that is not
+/// UTF-8: <see cref="UnreadableText"/>) is refused with <see cref="InvalidDataException"/>, across chunk boundaries too.
 /// </summary>
 public sealed class Utf8TextBodyRedactor : IBodyRedactor
 {
-    private readonly Decoder _decoder = new UTF8Encoding(false, throwOnInvalidBytes: false).GetDecoder();
+    private readonly Decoder _decoder = new UTF8Encoding(false, throwOnInvalidBytes: true).GetDecoder();
     private readonly StreamingTextRedactor _redactor;
     private readonly StringBuilder _output = new();
 
@@ -36,24 +36,35 @@ public sealed class Utf8TextBodyRedactor : IBodyRedactor
         input[..taken].CopyTo(_start.AsSpan(_startLength));
         _startLength += taken;
         UnreadableText.Refuse(input, _start.AsSpan(0, _startLength));
-        var needed = _decoder.GetCharCount(input, flush: false);
-        if (needed > _chars.Length)
-        {
-            _chars = new char[Math.Max(needed, _chars.Length * 2)];
-        }
-
-        var count = _decoder.GetChars(input, _chars, flush: false);
-        _redactor.Write(_chars.AsSpan(0, count), _output);
+        _redactor.Write(Decode(input, flush: false), _output);
         Emit(output);
     }
 
     /// <inheritdoc/>
     public void Complete(IBufferWriter<byte> output)
     {
-        var count = _decoder.GetChars(ReadOnlySpan<byte>.Empty, _chars, flush: true);
-        _redactor.Write(_chars.AsSpan(0, count), _output);
+        _redactor.Write(Decode([], flush: true), _output);
         _redactor.Complete(_output);
         Emit(output);
+    }
+
+    // Bytes that are not UTF-8 (a sequence cut short at the end included) refuse the body: see UnreadableText.RefuseInvalidUtf8.
+    private ReadOnlySpan<char> Decode(ReadOnlySpan<byte> input, bool flush)
+    {
+        try
+        {
+            var needed = _decoder.GetCharCount(input, flush);
+            if (needed > _chars.Length)
+            {
+                _chars = new char[Math.Max(needed, _chars.Length * 2)];
+            }
+
+            return _chars.AsSpan(0, _decoder.GetChars(input, _chars, flush));
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new InvalidDataException(UnreadableText.InvalidUtf8Message, ex);
+        }
     }
 
     private void Emit(IBufferWriter<byte> output)
