@@ -18,15 +18,22 @@ public static class BodyRedactors
     ];
 
     /// <summary>
-    /// The charsets a body may declare and still be redacted: UTF-8, and ASCII (which is UTF-8). Any other is refused: read
-    /// as UTF-8, no pattern would match UTF-16, UTF-32, UTF-7 or EBCDIC, and in a single-byte charset (<c>iso-8859-1</c>,
-    /// <c>windows-1252</c>) a byte such as 0x96 (an en dash) or 0xA0 (a no-break space) that splits a card number is a
-    /// separator to the agent and none to a UTF-8 reader.
+    /// The charsets a body may declare and still be redacted: UTF-8, and ASCII (which is UTF-8 while every byte is below 0x80:
+    /// <see cref="AsciiCharsets"/>). Any other is refused: read as UTF-8, no pattern would match UTF-16, UTF-32, UTF-7 or
+    /// EBCDIC, and in a single-byte charset (<c>iso-8859-1</c>, <c>windows-1252</c>) a byte such as 0x96 (an en dash) or 0xA0
+    /// (a no-break space) that splits a card number is a separator to the agent and none to a UTF-8 reader.
     /// </summary>
     public static IReadOnlyList<string> ReadableCharsets { get; } = ["utf-8", "utf8", "us-ascii", "ascii"];
 
     /// <summary>
-    /// A body that declares a charset not in <see cref="ReadableCharsets"/> → refused;
+    /// The charsets of <see cref="ReadableCharsets"/> that are ASCII: a body that declares one is refused at its first byte
+    /// above 0x7F (<see cref="AsciiDeclaredBodyRedactor"/>), which browsers and many clients read as windows-1252.
+    /// </summary>
+    public static IReadOnlyList<string> AsciiCharsets { get; } = ["us-ascii", "ascii"];
+
+    /// <summary>
+    /// A body that declares a charset not in <see cref="ReadableCharsets"/> → refused; one that declares ASCII → the redactor
+    /// its media type gets below, refusing the first byte above 0x7F (<see cref="AsciiDeclaredBodyRedactor"/>);
     /// <c>text/event-stream</c> → <see cref="SseBodyRedactor"/>; <c>application/json</c>, <c>*+json</c> →
     /// <see cref="JsonBodyRedactor"/>; <c>text/*</c>, <c>*+xml</c> and <see cref="TextMediaTypes"/> →
     /// <see cref="Utf8TextBodyRedactor"/>; <c>application/octet-stream</c> or no content type → redacted as
@@ -47,11 +54,43 @@ public static class BodyRedactors
     {
         var mediaType = (contentType ?? string.Empty).Split(';', 2)[0].Trim().ToLowerInvariant();
         counts ??= new RedactionCounts();
-        if (UnreadableCharsetOf(contentType) is { } charset)
+        var charset = CharsetOf(contentType);
+        if (charset is not null && !ReadableCharsets.Contains(Normalized(charset), StringComparer.Ordinal))
         {
             return new UninspectableBodyRedactor(counts, $"{mediaType}; charset={charset}");
         }
 
+        var redactor = ForMediaType(mediaType, counts, maxBufferedJsonBytes, holdSplitValues);
+        return charset is not null && AsciiCharsets.Contains(Normalized(charset), StringComparer.Ordinal) ? new AsciiDeclaredBodyRedactor(redactor) : redactor;
+    }
+
+    /// <summary>
+    /// True when a whole body of <paramref name="contentType"/> cannot be read by the redactors: it declares a charset not in
+    /// <see cref="ReadableCharsets"/>, or declares ASCII and holds a byte above 0x7F (one pass over the bytes, no copy).
+    /// </summary>
+    public static bool IsUnreadable(string? contentType, ReadOnlySpan<byte> body)
+    {
+        if (body.IsEmpty || CharsetOf(contentType) is not { } declared)
+        {
+            return false;
+        }
+
+        var charset = Normalized(declared);
+        return !ReadableCharsets.Contains(charset, StringComparer.Ordinal)
+            || (AsciiCharsets.Contains(charset, StringComparer.Ordinal) && !System.Text.Ascii.IsValid(body));
+    }
+
+    /// <summary>True for media types redacted as UTF-8 text.</summary>
+    public static bool IsText(string mediaType)
+    {
+        ArgumentNullException.ThrowIfNull(mediaType);
+        return mediaType.StartsWith("text/", StringComparison.Ordinal)
+            || mediaType.EndsWith("+xml", StringComparison.Ordinal)
+            || TextMediaTypes.Contains(mediaType, StringComparer.Ordinal);
+    }
+
+    private static IBodyRedactor ForMediaType(string mediaType, RedactionCounts counts, int maxBufferedJsonBytes, bool holdSplitValues)
+    {
         if (mediaType == "text/event-stream")
         {
             return new SseBodyRedactor(counts, holdSplitValues: holdSplitValues);
@@ -72,19 +111,9 @@ public static class BodyRedactors
             : new UninspectableBodyRedactor(counts, mediaType);
     }
 
-    /// <summary>The charset <paramref name="contentType"/> declares when it is not one of <see cref="ReadableCharsets"/>; else null.</summary>
-    public static string? UnreadableCharsetOf(string? contentType) =>
-        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.CharSet is { } charset
-            && !ReadableCharsets.Contains(charset.Trim('"').ToLowerInvariant(), StringComparer.Ordinal)
-            ? charset
-            : null;
+    /// <summary>The charset <paramref name="contentType"/> declares, as written; null when it declares none or does not parse.</summary>
+    private static string? CharsetOf(string? contentType) =>
+        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.CharSet : null;
 
-    /// <summary>True for media types redacted as UTF-8 text.</summary>
-    public static bool IsText(string mediaType)
-    {
-        ArgumentNullException.ThrowIfNull(mediaType);
-        return mediaType.StartsWith("text/", StringComparison.Ordinal)
-            || mediaType.EndsWith("+xml", StringComparison.Ordinal)
-            || TextMediaTypes.Contains(mediaType, StringComparer.Ordinal);
-    }
+    private static string Normalized(string charset) => charset.Trim('"').ToLowerInvariant();
 }

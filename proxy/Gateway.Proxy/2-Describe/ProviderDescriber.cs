@@ -1,6 +1,7 @@
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight;
+using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Mcp;
@@ -13,11 +14,12 @@ namespace Gateway.Proxy.Describe;
 /// <summary>
 /// Describe for the provider route (<c>ANY /providers/{connector}/{**path}</c>): reads the raw target strictly
 /// (<see cref="ProviderTarget"/>), refuses method overrides, compressed bodies and, on an MCP server, a session id
-/// not bound to the caller (<see cref="McpSessionBinding"/>), and maps the request to its connector
+/// not bound to the caller (<see cref="McpSessionBinding"/>) or a mirrored header that disagrees with the body
+/// (<see cref="McpMirroredHeaders"/>, <see cref="McpParamHeaders"/> by the served tool's definition), and maps the request to its connector
 /// kind's operation (<see cref="ConnectorType.MatchOperation"/>): a request no operation maps is refused (and recorded),
 /// never forwarded as something else. Its body passes through as the client sent it (<see cref="DescribedAction.PassesBodyThrough"/>).
 /// </summary>
-internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origins, McpSessionBinding sessions) : IRouteDescriber
+internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origins, McpSessionBinding sessions, McpServerToolLists servers) : IRouteDescriber
 {
     /// <summary>The route kind's name.</summary>
     public const string Kind = ProviderDialect.RouteKind;
@@ -26,10 +28,7 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
 
     private static readonly string[] MethodOverrideHeaders = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"];
 
-    public ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated) =>
-        new(Describe(context, feature, authenticated));
-
-    private (DescribedAction? Action, Refusal? Refusal) Describe(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
+    public async ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.PathBase + context.Request.Path + context.Request.QueryString).ToString();
         if (!ProviderTarget.TryParse(rawTarget, out var target, out var notCanonical))
@@ -83,13 +82,23 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
             return (null, mismatch);
         }
 
+        IReadOnlySet<string> paramHeaders = ProviderMcpSession.NoParamHeaders;
+        if (kind.IsMcpServer && McpParamHeaders.AnyIn(context.Request.Headers))
+        {
+            (var paramMismatch, paramHeaders) = await ParamHeadersAsync(context, tenant, named, rpc, body).ConfigureAwait(false);
+            if (paramMismatch is not null)
+            {
+                return (null, paramMismatch);
+            }
+        }
+
         if (kind.IsMcpServer && body.IsEmpty && HttpMethods.IsPost(context.Request.Method))
         {
             // A POST carries one JSON-RPC message; only the GET of the event stream and the DELETE of a session have no body.
             return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "A POST to an MCP server carries a JSON-RPC message; this one has no body."));
         }
 
-        if (kind.IsMcpServer && SessionRefusal(context.Request.Headers, feature, authenticated.Identity, named.Name) is { } unknownSession)
+        if (kind.IsMcpServer && SessionRefusal(context.Request.Headers, feature, authenticated.Identity, named.Name, paramHeaders) is { } unknownSession)
         {
             return (null, unknownSession);
         }
@@ -135,10 +144,30 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
     }
 
     /// <summary>
-    /// Null when the request names no session or one bound to this agent at this server (<see cref="McpSessionBinding"/>),
-    /// noted for the forward transforms; otherwise 404 (recorded), what the MCP specification answers for an unknown session.
+    /// The <c>Mcp-Param-*</c> headers of a <c>tools/call</c> checked against its arguments by the tool's definition as the
+    /// server serves it to the gateway's own client (<see cref="McpServerToolLists"/>, a listing at most 30 s old): a refusal
+    /// when one disagrees, else those that agree. Any other request's, or where the server or the tool is not known, none:
+    /// a header the gateway cannot tie to an argument is not forwarded.
     /// </summary>
-    private Refusal? SessionRefusal(IHeaderDictionary headers, GatewayRequestFeature feature, AgentIdentity identity, string connector)
+    private async ValueTask<(Refusal? Refusal, IReadOnlySet<string> Agreeing)> ParamHeadersAsync(HttpContext context, TenantPolicy tenant, CatalogEntry server, McpRequest? rpc, ReadOnlyMemory<byte> body)
+    {
+        if (rpc is not { IsBatch: false, Messages: [{ IsToolCall: true, ToolName: { } toolName }] })
+        {
+            return (null, ProviderMcpSession.NoParamHeaders);
+        }
+
+        var served = await servers.GetAsync(tenant.Slug, server, context.RequestAborted).ConfigureAwait(false);
+        return served.Find(toolName) is { } tool
+            ? McpParamHeaders.Check(context.Request.Headers, tool.InputSchema, body.Span, server.Name)
+            : (null, ProviderMcpSession.NoParamHeaders);
+    }
+
+    /// <summary>
+    /// Null when the request names no session or one bound to this agent at this server (<see cref="McpSessionBinding"/>),
+    /// noted for the forward transforms with the <c>Mcp-Param-*</c> headers that go on; otherwise 404 (recorded), what the
+    /// MCP specification answers for an unknown session.
+    /// </summary>
+    private Refusal? SessionRefusal(IHeaderDictionary headers, GatewayRequestFeature feature, AgentIdentity identity, string connector, IReadOnlySet<string> paramHeaders)
     {
         var owner = new McpSessionOwner(identity.Tenant, identity.Agent, connector, identity.Person);
         string? upstream = null;
@@ -157,7 +186,7 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
             upstream = unbound;
         }
 
-        feature.Add(new ProviderMcpSession(owner, upstream));
+        feature.Add(new ProviderMcpSession(owner, upstream) { ParamHeaders = paramHeaders });
         return null;
     }
 

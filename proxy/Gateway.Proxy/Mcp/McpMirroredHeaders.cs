@@ -16,8 +16,9 @@ namespace Gateway.Proxy.Mcp;
 /// forwarded (HTTP 400, JSON-RPC <c>-32020</c>, the code the specification names for a header mismatch), so that a server
 /// or a router behind the gateway can never be shown an action other than the one decided. An <c>Mcp-Name</c> that is
 /// absent is refused the same way when the request speaks 2026-07-28 or later (its <c>MCP-Protocol-Version</c> header),
-/// where the header is required; older revisions send none. One rule for <c>/mcp</c> and the per-server route.
-/// <c>Mcp-Param-*</c> headers are forwarded and checked by the server against the arguments, as the specification asks.
+/// where the header is required; older revisions send none. One rule for <c>/mcp</c> and the per-server route. The
+/// per-server route decides the <c>Mcp-Param-*</c> headers of a tool's arguments too (<see cref="McpParamHeaders"/>); on
+/// <c>/mcp</c> the agent's never go upstream.
 /// </summary>
 internal static class McpMirroredHeaders
 {
@@ -80,13 +81,14 @@ internal static class McpMirroredHeaders
         && string.CompareOrdinal(date, McpProtocolVersions.PerRequest) >= 0;
 
     /// <summary>A field value without the optional whitespace around it (RFC 9110 §5.5).</summary>
-    private static string? Trim(string? value) => value?.Trim(' ', '\t');
+    public static string? Trim(string? value) => value?.Trim(' ', '\t');
 
-    private static Refusal Mismatch(string detail, string auditTool) =>
+    /// <summary>The refusal of a mirrored header that disagrees with the body: 400, JSON-RPC -32020, <c>mcp_header_mismatch</c>, recorded.</summary>
+    public static Refusal Mismatch(string detail, string auditTool) =>
         new(StatusCodes.Status400BadRequest, ProblemCodes.McpHeaderMismatch, detail + " Nothing was forwarded.") { JsonRpcCode = HeaderMismatchCode, AuditTool = auditTool, JsonRpcKeepsStatus = true };
 
     /// <summary>The header's value, its <c>=?base64?…?=</c> form decoded; null when that form is not valid base64 of UTF-8.</summary>
-    private static string? Decode(string? value)
+    public static string? Decode(string? value)
     {
         if (value is null || !value.StartsWith(Base64Prefix, StringComparison.Ordinal) || !value.EndsWith(Base64Suffix, StringComparison.Ordinal)
             || value.Length < Base64Prefix.Length + Base64Suffix.Length)

@@ -60,6 +60,26 @@ public sealed class ConnectorResultReaderTests
         Assert.Equal(0, _counts.Total);
     }
 
+    [Theory]
+    [InlineData(ConnectorKind.Http, "text/plain; charset=us-ascii")]
+    [InlineData(ConnectorKind.Http, "application/json; charset=ascii")]
+    [InlineData(ConnectorKind.McpTool, "text/event-stream; charset=US-ASCII")]
+    public void AsciiDeclaredBodyWithAByteAbove7F_RefusedNotReturned(ConnectorKind kind, string contentType)
+    {
+        // Valid UTF-8, yet bytes above 0x7F, which a reader of the declared charset takes for other characters.
+        var body = Encoding.UTF8.GetBytes("card 4111\u00961111\u00961111\u00961111");
+
+        Assert.Throws<InvalidDataException>(() => ConnectorResultReader.Read(kind, 200, contentType, body, null, truncated: false, _counts));
+    }
+
+    [Fact]
+    public void AsciiDeclaredBody_AllBytesAscii_IsRedacted()
+    {
+        var text = Read(ConnectorKind.Http, "text/plain; charset=us-ascii", "call jane@example.com");
+
+        Assert.Equal("call [REDACTED:email]", Text(text));
+    }
+
     [Fact]
     public void DeclaredUnreadableCharset_EmptyBody_IsNull()
     {

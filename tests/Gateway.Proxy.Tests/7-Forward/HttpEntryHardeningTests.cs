@@ -108,6 +108,7 @@ public sealed class HttpEntryHardeningTests : IClassFixture<HttpEntryHardeningTe
     [InlineData("text/plain; charset=latin1")]
     [InlineData("application/json; charset=iso-8859-1")]
     [InlineData("text/plain; charset=us-ascii")]
+    [InlineData("application/json; charset=ascii")]
     [InlineData("text/plain; charset=utf-8; charset=windows-1252")]
     public async Task Providers_BodyDeclaredInACharsetOtherThanUtf8_IsRefused415AndNeverSent(string contentType)
     {

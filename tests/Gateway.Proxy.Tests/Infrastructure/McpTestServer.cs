@@ -128,6 +128,11 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>Serves <paramref name="tool"/> with a new description from now on.</summary>
     public void Describe(string tool, string description) => _descriptions[tool] = description;
 
+    /// <summary>Serves <paramref name="tool"/> with <paramref name="inputSchema"/> (JSON) from now on, in place of its one <c>text</c> string.</summary>
+    public void DeclareInput(string tool, string inputSchema) => _schemas[tool] = inputSchema;
+
+    private readonly ConcurrentDictionary<string, string> _schemas = new(StringComparer.Ordinal);
+
     /// <summary>Stops serving (the port refuses connections).</summary>
     public async Task StopAsync()
     {
@@ -163,7 +168,7 @@ public sealed class McpTestServer : IAsyncDisposable
                         Name = t.Key,
                         Description = t.Value.Replace(CredentialPlaceholder, (request.Services?.GetRequiredService<IHttpContextAccessor>().HttpContext?.Request.Headers.Authorization.ToString() ?? string.Empty)
                             .Replace("Bearer ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal),
-                        InputSchema = JsonDocument.Parse("""{"type":"object","properties":{"text":{"type":"string"}}}""").RootElement.Clone(),
+                        InputSchema = JsonDocument.Parse(_schemas.GetValueOrDefault(t.Key, """{"type":"object","properties":{"text":{"type":"string"}}}""")).RootElement.Clone(),
                     })],
                 });
             })

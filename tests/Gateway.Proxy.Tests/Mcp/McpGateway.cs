@@ -134,6 +134,22 @@ public sealed class McpGateway : IAsyncDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>Posts one JSON-RPC message to <c>/providers/&lt;server&gt;</c> with <paramref name="headers"/>, signed; returns the status, the body as text and the request id.</summary>
+    public async Task<(System.Net.HttpStatusCode Status, string Body, string RequestId)> PostProviderAsync(string server, string json, params (string Name, string Value)[] headers)
+    {
+        using var http = SignedHttp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/providers/" + server) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await http.SendAsync(request);
+        var requestId = response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.Single() : string.Empty;
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), requestId);
+    }
+
     /// <summary>An MCP client of <c>/mcp</c> (the official .NET SDK), every request signed as the demo agent.</summary>
     public Task<McpClient> ConnectAsync(string? protocolVersion = null, McpClientHandlers? handlers = null, ClientCapabilities? capabilities = null) =>
         ConnectAsync(SignedHttp(), protocolVersion, handlers, capabilities);

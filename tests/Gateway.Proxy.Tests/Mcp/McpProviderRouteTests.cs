@@ -93,18 +93,6 @@ public sealed class McpProviderRouteTests : IAsyncLifetime
         Assert.DoesNotContain("origin_not_allowed", body, StringComparison.Ordinal);
     }
 
-    private async Task<(HttpStatusCode Status, string Body, string RequestId)> PostAsync(string json, params (string Name, string Value)[] headers)
-    {
-        using var http = _mcp.SignedHttp();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/providers/files") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        using var response = await http.SendAsync(request);
-        var requestId = response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.Single() : string.Empty;
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(), requestId);
-    }
+    private Task<(HttpStatusCode Status, string Body, string RequestId)> PostAsync(string json, params (string Name, string Value)[] headers) =>
+        _mcp.PostProviderAsync("files", json, headers);
 }

@@ -76,6 +76,7 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
     [InlineData("utf16-json")]
     [InlineData("utf16-as-utf8")]
     [InlineData("windows-1252")]
+    [InlineData("us-ascii")]
     public async Task InvokeTool_UpstreamReflectsTheCredentialAsUtf16_IsRefusedAndNothingOfItReturned(string mode)
     {
         using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", $$$"""{"tool":"echo","args":{"mode":"{{{mode}}}"}}""");
@@ -90,6 +91,7 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
     [InlineData("utf16-json", false)]
     [InlineData("utf16-as-utf8", true)]
     [InlineData("windows-1252", true)]
+    [InlineData("us-ascii", true)]
     public async Task Providers_UpstreamReflectsTheCredentialAsUtf16_IsRefusedAndNothingOfItReturned(string mode, bool aborted)
     {
         // Refused where the redactor sees it: text as it streams (the answer has begun: the connection is ended), JSON read
@@ -228,6 +230,12 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
                         // A card number split by 0x96, windows-1252's en dash: a dash to the agent, no separator to a UTF-8 reader.
                         context.Response.ContentType = "text/plain; charset=windows-1252";
                         await context.Response.Body.WriteAsync(Encoding.Latin1.GetBytes("card 4111\u00961111\u00961111\u00961111 you sent " + bare));
+                        return;
+                    case "us-ascii":
+                        // Declared ASCII, the groups split by C2 96: valid UTF-8 (the control U+0096, no separator to the redactor),
+                        // "Â–" to an agent that reads US-ASCII as windows-1252, as browsers do.
+                        context.Response.ContentType = "text/plain; charset=us-ascii";
+                        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("card 4111\u00961111\u00961111\u00961111 you sent " + bare));
                         return;
                     case "utf16-json":
                         // JSON with no charset declared, its bytes UTF-16 with no byte-order mark.
