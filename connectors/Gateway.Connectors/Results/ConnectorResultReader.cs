@@ -23,8 +23,8 @@ public static class ConnectorResultReader
     /// most the agent asked for (a context pack's <c>max_bytes</c>): the text is cut to it after it is redacted, so that
     /// no cut can split a value redaction would have matched whole. Throws <see cref="InvalidDataException"/> for a body no
     /// pattern can be matched in, as the provider route's redactors refuse it: one that declares a charset not in
-    /// <see cref="BodyRedactors.ReadableCharsets"/>, or declares ASCII and holds a byte above 0x7F, or, read as text, one that <see cref="UnreadableText"/> refuses (UTF-16
-    /// or UTF-32 text, a NUL byte); nothing of it is returned.
+    /// <see cref="BodyRedactors.ReadableCharsets"/>, or declares ASCII and holds a byte above 0x7F, or one that <see cref="UnreadableText"/> refuses (bytes that are not
+    /// valid UTF-8, UTF-16 or UTF-32 text, a NUL byte); nothing of it is returned.
     /// </summary>
     public static ConnectorResult Read(ConnectorKind kind, int statusCode, string? contentType, ReadOnlySpan<byte> body, string? jsonRpcId, bool truncated, RedactionCounts counts, long? maxBytes = null)
     {
@@ -33,6 +33,15 @@ public static class ConnectorResultReader
         {
             throw new InvalidDataException("The body declares a charset no pattern can be matched in (or US-ASCII, and holds a byte above 0x7F); it cannot be inspected for redaction and is refused.");
         }
+
+        // Bytes that are not UTF-8 would be U+FFFD to the redactor and a separator to the agent's reader. A body cut at the
+        // connector's limit may end inside a character: that tail is dropped, not refused.
+        if (truncated)
+        {
+            body = body[..Utf8Boundary.LastCompleteLength(body)];
+        }
+
+        UnreadableText.RefuseInvalidUtf8(body);
 
         var mediaType = MediaTypeOf(contentType);
         var eventStream = mediaType == "text/event-stream";

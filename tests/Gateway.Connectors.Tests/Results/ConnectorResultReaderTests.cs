@@ -72,6 +72,36 @@ public sealed class ConnectorResultReaderTests
         Assert.Throws<InvalidDataException>(() => ConnectorResultReader.Read(kind, 200, contentType, body, null, truncated: false, _counts));
     }
 
+    [Theory]
+    [InlineData(ConnectorKind.Http, "text/plain")]
+    [InlineData(ConnectorKind.Http, "application/json")]
+    [InlineData(ConnectorKind.Http, "text/event-stream")]
+    [InlineData(ConnectorKind.McpTool, "application/json")]
+    public void InvalidUtf8_CardSplitByLatin1Spaces_RefusedNotReturned(ConnectorKind kind, string contentType)
+    {
+        // Latin-1 no-break spaces: U+FFFD to a UTF-8 decoder, no separator to the card pattern, a space to the agent's reader.
+        byte[] card = [.. "4111"u8, 0xA0, .. "1111"u8, 0xA0, .. "1111"u8, 0xA0, .. "1111"u8];
+        byte[] body = contentType switch
+        {
+            "text/event-stream" => [.. "data: "u8, .. card, .. "\n\n"u8],
+            _ when kind == ConnectorKind.McpTool => [.. "{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":{\"text\":\""u8, .. card, .. "\"}}"u8],
+            "application/json" => [.. "{\"card\":\""u8, .. card, .. "\"}"u8],
+            _ => card,
+        };
+
+        Assert.Throws<InvalidDataException>(() => ConnectorResultReader.Read(kind, 200, contentType, body, kind == ConnectorKind.McpTool ? "1" : null, truncated: false, _counts));
+    }
+
+    [Fact]
+    public void TruncatedBody_CutInsideACharacter_IsReturnedWithoutIt()
+    {
+        byte[] body = [.. "caf\u00e9 "u8, 0xC3];
+
+        var result = ConnectorResultReader.Read(ConnectorKind.Http, 200, "text/plain", body, null, truncated: true, _counts);
+
+        Assert.Equal("caf\u00e9 ", Text(result));
+    }
+
     [Fact]
     public void AsciiDeclaredBody_AllBytesAscii_IsRedacted()
     {
