@@ -32,9 +32,11 @@ public static class PrivateFiles
     }
 
     /// <summary>
-    /// Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/> atomically: into a temporary file beside it, made
-    /// <c>0600</c> before anything is in it, fsynced and renamed over it (<see cref="DurableRename"/>); its directory is
-    /// created <c>0700</c> when missing. For secrets such as the receipt key ring.
+    /// Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/> atomically: into a new temporary file beside it,
+    /// created <c>0600</c> before anything is in it, fsynced and renamed over it (<see cref="DurableRename"/>); its
+    /// directory is created <c>0700</c> when missing. A temporary file left by an earlier attempt is removed, never
+    /// written into: whoever still has it open, or linked elsewhere, gets nothing of the new text. For secrets such as the
+    /// receipt key ring.
     /// </summary>
     public static void WriteAllText(string path, string text)
     {
@@ -43,11 +45,13 @@ public static class PrivateFiles
         var full = Path.GetFullPath(path);
         CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = full + ".tmp";
-        using (var file = Open(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        // Removed (a link: the link itself), then created anew: one that reappears in between fails the write.
+        File.Delete(temporary);
+        using (var file = Open(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
             if (!OperatingSystem.IsWindows())
             {
-                // A temporary file left by an earlier attempt keeps its mode when opened again.
+                // Exactly 0600 whatever the umask took away.
                 File.SetUnixFileMode(file.SafeFileHandle, OwnerOnlyFile);
             }
 

@@ -43,6 +43,29 @@ public sealed class PrivateFilesTests : IDisposable
         }
     }
 
+    [Fact]
+    public void WriteAllText_StaleTemporaryLinkedToAnotherFile_LeavesThatFileUntouched()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // a symbolic link needs a privilege there
+        }
+
+        Directory.CreateDirectory(_root);
+        var file = Path.Combine(_root, "ring.json");
+        var elsewhere = Path.Combine(_root, "world-readable.txt");
+        File.WriteAllText(elsewhere, "left as it was");
+        File.SetUnixFileMode(elsewhere, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.CreateSymbolicLink(file + ".tmp", elsewhere);
+
+        PrivateFiles.WriteAllText(file, "secret");
+
+        Assert.Equal("left as it was", File.ReadAllText(elsewhere));
+        Assert.Null(new FileInfo(file).LinkTarget);
+        Assert.Equal("secret", File.ReadAllText(file));
+        Assert.Equal(PrivateFiles.OwnerOnlyFile, File.GetUnixFileMode(file));
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_root))

@@ -7,10 +7,11 @@ using Gateway.Store;
 namespace Gateway.Cli.Commands;
 
 /// <summary>
-/// <c>keys init|rotate|list --file</c>: the receipt signing key ring (ES256 keys that sign decision receipts and audit
-/// checkpoints), a local file the gateway reads at start-up (<c>Gateway:Receipts:KeyRingFile</c>). Rotation adds a new
-/// active key and keeps the old ones' public keys, so what they signed still verifies; and <c>keys webhook --tenant</c>,
-/// a tenant's webhook key (docs/connectors.md, "webhook"). No gateway needed.
+/// <c>keys init|rotate|revoke|list --file</c>: the receipt signing key ring (ES256 keys that sign decision receipts and
+/// audit checkpoints), a local file the gateway reads at start-up (<c>Gateway:Receipts:KeyRingFile</c>). Rotation adds a
+/// new active key and keeps the old ones' public keys only, so what they signed still verifies; revocation removes a
+/// retired key (one that leaked), so nothing it signed verifies any more; and <c>keys webhook --tenant</c>, a tenant's
+/// webhook key (docs/connectors.md, "webhook"). No gateway needed.
 /// </summary>
 internal static class KeysCommands
 {
@@ -38,7 +39,7 @@ internal static class KeysCommands
         command.Subcommands.Add(init);
 
         var rotateFile = RingFile();
-        var rotate = new Command("rotate", "Add a new active key; the previous one is retired (its public key stays in the JWKS). Restart or roll the gateways to sign with it") { rotateFile };
+        var rotate = new Command("rotate", "Add a new active key; the previous one is retired (its public key stays in the JWKS, its private key is dropped). Restart or roll the gateways to sign with it") { rotateFile };
         rotate.SetAction(async (parse, _) =>
         {
             var path = Resolve(runtime, parse.GetValue(rotateFile)!);
@@ -53,6 +54,7 @@ internal static class KeysCommands
             return ExitCodes.Success;
         });
         command.Subcommands.Add(rotate);
+        command.Subcommands.Add(Revoke(runtime));
 
         var listFile = RingFile();
         var jwks = new Option<bool>("--jwks") { Description = "Print the public JWKS (what /.well-known/gamut-receipt-keys.json serves) instead" };
@@ -81,6 +83,38 @@ internal static class KeysCommands
         command.Subcommands.Add(list);
         command.Subcommands.Add(Webhook(runtime));
         return command;
+    }
+
+    // keys revoke --file RING --kid KID: removes a retired key (one that leaked) from the ring, so it leaves the JWKS.
+    private static Command Revoke(CliRuntime runtime)
+    {
+        var file = RingFile();
+        var kid = new Option<string>("--kid") { Description = "The retired key to remove (its kid, as 'keys list' prints it)", Required = true };
+        var revoke = new Command("revoke", "Remove a retired key (one that leaked) from the ring: it leaves the JWKS and nothing it signed verifies any more. Refuses the active key (rotate first). Roll the gateways afterwards") { file, kid };
+        revoke.SetAction(async (parse, _) =>
+        {
+            var path = Resolve(runtime, parse.GetValue(file)!);
+            var keyId = parse.GetValue(kid)!;
+            if (await ReadAsync(runtime, path) is not { } ring)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            ReceiptKeyRing revoked;
+            try
+            {
+                revoked = ring.Revoke(keyId);
+            }
+            catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException)
+            {
+                return await FailAsync(runtime, $"{path}: {ex.Message}");
+            }
+
+            PrivateFiles.WriteAllText(path, revoked.ToPrivateJson());
+            await runtime.Console.Out.WriteLineAsync($"Receipt key ring {path}: revoked {keyId}; roll the gateways: their JWKS then no longer lists it, and nothing it signed verifies");
+            return ExitCodes.Success;
+        });
+        return revoke;
     }
 
     // keys webhook --tenant T: the key a tenant's webhook receivers verify the gateway's calls with, from GATEWAY_SERVICE_KEY.

@@ -8,7 +8,8 @@ namespace Gateway.Policy.Evidence;
 /// <summary>
 /// One receipt signing key: an ECDSA P-256 key (ES256) with its <c>kid</c>, the RFC 7638 JWK thumbprint of its public
 /// key (base64url SHA-256 of <c>{"crv","kty","x","y"}</c>), so anyone holding the public key can recompute the id. A
-/// retired key signs nothing more; its public key stays published so what it signed still verifies.
+/// retired key holds its public key only and signs nothing more; that key stays published so what it signed still
+/// verifies, until it is revoked (<see cref="ReceiptKeyRing.Revoke"/>).
 /// </summary>
 public sealed class ReceiptKey
 {
@@ -110,7 +111,8 @@ public sealed class ReceiptKey
 
     private sealed record TypedHeader(string Type, string Encoded);
 
-    internal ReceiptKey AsRetired() => new(Key, Created, retired: true);
+    /// <summary>This key retired: its public key only, so a retired key can sign nothing and no ring written from it holds its private key.</summary>
+    internal ReceiptKey AsRetired() => new(ECDsa.Create(Key.ExportParameters(includePrivateParameters: false)), Created, retired: true);
 
     /// <summary>RFC 7638: base64url(SHA-256 of the required members of the EC JWK in lexicographic order, no whitespace).</summary>
     internal static string Thumbprint(string x, string y) =>

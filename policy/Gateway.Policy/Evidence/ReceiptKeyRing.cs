@@ -7,11 +7,12 @@ using System.Text.Json;
 namespace Gateway.Policy.Evidence;
 
 /// <summary>
-/// The gateway's receipt signing keys: one active key that signs receipts and checkpoints, and the retired ones whose
-/// public keys stay in the JWKS so that everything they signed still verifies. Kept as a JSON file
-/// (<c>{"keys":[{"kid","alg":"ES256","crv":"P-256","created","status":"active"|"retired","x","y","d"}]}</c>, a
-/// secret: mode 0600) written by <c>gatewayctl keys init|rotate</c> and read by the gateway at start-up. The hosts read
-/// and write that file (<c>Gateway.Store.PrivateFiles.WriteAllText</c>); this type only parses and produces its text.
+/// The gateway's receipt signing keys: one active key that signs receipts and checkpoints, and the retired ones, public
+/// keys only, that stay in the JWKS so that everything they signed still verifies until they are revoked (removed). Kept
+/// as a JSON file (<c>{"keys":[{"kid","alg":"ES256","crv":"P-256","created","status":"active"|"retired","x","y","d"}]}</c>,
+/// <c>d</c> on the active key only; a secret: mode 0600) written by <c>gatewayctl keys init|rotate|revoke</c> and read by
+/// the gateway at start-up. The hosts read and write that file (<c>Gateway.Store.PrivateFiles.WriteAllText</c>); this
+/// type only parses and produces its text.
 /// </summary>
 public sealed class ReceiptKeyRing
 {
@@ -30,11 +31,25 @@ public sealed class ReceiptKeyRing
     /// <summary>A ring with one new active key.</summary>
     public static ReceiptKeyRing Generate(DateTimeOffset now) => new([NewKey(now)]);
 
-    /// <summary>This ring with a new active key; the previous active key is retired (its public key kept).</summary>
+    /// <summary>This ring with a new active key; the previous active key is retired: its public key kept, its private key dropped.</summary>
     public ReceiptKeyRing Rotate(DateTimeOffset now) => new([.. Keys.Select(static k => k.Retired ? k : k.AsRetired()), NewKey(now)]);
 
+    /// <summary>
+    /// This ring without the retired key <paramref name="keyId"/> (a key that leaked): it leaves the JWKS, so nothing it
+    /// signed verifies any more, what it signed before the leak included.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No key of the ring has that <c>kid</c>.</exception>
+    /// <exception cref="InvalidOperationException">It is the active key: rotate first, then revoke it.</exception>
+    public ReceiptKeyRing Revoke(string keyId)
+    {
+        var key = Keys.SingleOrDefault(k => k.KeyId == keyId) ?? throw new KeyNotFoundException($"The ring has no key '{keyId}'.");
+        return key.Retired
+            ? new ReceiptKeyRing([.. Keys.Where(k => !ReferenceEquals(k, key))])
+            : throw new InvalidOperationException($"'{keyId}' is the active key: rotate first ('keys rotate'), then revoke it.");
+    }
+
     /// <summary>Reads a ring file's text.</summary>
-    /// <exception cref="FormatException">Not a ring: not JSON, no key, not exactly one active key, a key that is not P-256 or whose <c>kid</c> is not its thumbprint.</exception>
+    /// <exception cref="FormatException">Not a ring: not JSON, no key, not exactly one active key, an active key without its <c>d</c>, a key that is not P-256 or whose <c>kid</c> is not its thumbprint. A retired key's <c>d</c> is ignored.</exception>
     public static ReceiptKeyRing Parse(string json)
     {
         try
@@ -101,7 +116,7 @@ public sealed class ReceiptKeyRing
         return new ReceiptKeyRing([new ReceiptKey(key, DateTimeOffset.FromUnixTimeSeconds(created.ToUnixTimeSeconds()), retired: false)]);
     }
 
-    /// <summary>The ring file's text, private keys included: write it only to a file of mode 0600 (<c>PrivateFiles.WriteAllText</c>).</summary>
+    /// <summary>The ring file's text, the active key's private key included (a retired key's never): write it only to a file of mode 0600 (<c>PrivateFiles.WriteAllText</c>).</summary>
     public string ToPrivateJson()
     {
         using var stream = new MemoryStream();
@@ -111,7 +126,6 @@ public sealed class ReceiptKeyRing
             json.WriteStartArray("keys");
             foreach (var key in Keys)
             {
-                var parameters = key.Key.ExportParameters(includePrivateParameters: true);
                 json.WriteStartObject();
                 json.WriteString("kid", key.KeyId);
                 json.WriteString("alg", "ES256");
@@ -120,7 +134,11 @@ public sealed class ReceiptKeyRing
                 json.WriteString("status", key.Retired ? "retired" : "active");
                 json.WriteString("x", key.X);
                 json.WriteString("y", key.Y);
-                json.WriteString("d", Base64Url.EncodeToString(parameters.D));
+                if (!key.Retired)
+                {
+                    json.WriteString("d", Base64Url.EncodeToString(key.Key.ExportParameters(includePrivateParameters: true).D));
+                }
+
                 json.WriteEndObject();
             }
 
@@ -178,14 +196,17 @@ public sealed class ReceiptKeyRing
             throw new FormatException("A receipt key's status is neither 'active' nor 'retired'.");
         }
 
+        // Only the active key's private key is read: a retired key signs nothing, and the d a ring written before retired
+        // keys lost theirs still holds is dropped here, so the next write leaves it out.
+        var retired = status == "retired";
         var key = ECDsa.Create(new ECParameters
         {
             Curve = ECCurve.NamedCurves.nistP256,
             Q = new ECPoint { X = Base64Url.DecodeFromChars(Text("x")), Y = Base64Url.DecodeFromChars(Text("y")) },
-            D = Base64Url.DecodeFromChars(Text("d")),
+            D = retired ? null : Base64Url.DecodeFromChars(Text("d")),
         });
         var created = DateTimeOffset.Parse(Text("created"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-        var parsed = new ReceiptKey(key, created, status == "retired");
+        var parsed = new ReceiptKey(key, created, retired);
         return parsed.KeyId == Text("kid") ? parsed : throw new FormatException($"The receipt key '{Text("kid")}' is not its public key's thumbprint.");
     }
 }

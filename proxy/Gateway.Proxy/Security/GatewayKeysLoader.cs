@@ -94,21 +94,14 @@ internal static class GatewayKeysLoader
             }
         }
 
-        Gateway.Store.PrivateFiles.CreateDirectory(dataDirectory);
         var keys = new Dictionary<string, string>
         {
             [DataEncryptionKey.EnvironmentVariable] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             [GatewayKeys.DecisionSigningKeyVariable] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             [GatewayKeys.ServiceKeyVariable] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(keys));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        // A new temporary file created 0600 before the keys are in it, renamed over dev-keys.json (its directory 0700).
+        Gateway.Store.PrivateFiles.WriteAllText(path, JsonSerializer.Serialize(keys));
         return keys;
     }
 }

@@ -80,6 +80,31 @@ public sealed class GatewayKeysLoaderTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Load_DevelopmentWithAWorldReadableTemporaryLeftOpen_WritesTheKeysIntoANewFile0600Only()
+    {
+        Directory.CreateDirectory(_dataDirectory);
+        var temporary = Path.Combine(_dataDirectory, "dev-keys.json.tmp");
+        using var stale = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        stale.Write("stale"u8);
+        stale.Flush();
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        var keys = GatewayKeysLoader.Load(Config(), new Environment("Development"), _dataDirectory);
+
+        stale.Position = 0;
+        Assert.Equal("stale", new StreamReader(stale).ReadToEnd());
+        Assert.Contains(Convert.ToBase64String(keys.ServiceKey.Span), File.ReadAllText(Path.Combine(_dataDirectory, "dev-keys.json")), StringComparison.Ordinal);
+        Assert.False(File.Exists(temporary));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dataDirectory, "dev-keys.json")));
+        }
+    }
+
     private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private static IConfiguration Config(params (string Key, string Value)[] values) =>

@@ -6,7 +6,8 @@ namespace Gateway.Policy.Bundles;
 /// <summary>
 /// Reads a secret reference (<c>vault:</c>, <c>env:</c>, <c>file:</c> or <c>none</c>) of an agent or a catalog entry;
 /// a <c>file:</c> reference resolves against the bundle directory and must exist (fileExists: the host's
-/// check, as this library reads no file; without one it is not checked).
+/// check, as this library reads no file; without one it is not checked). An error never quotes a value that is no
+/// reference: it may be the secret itself, pasted where its reference belongs, and errors are logged and printed.
 /// </summary>
 internal sealed partial class SecretReferenceParser(YamlNodeReader reader, string baseDirectory, Func<string, bool>? fileExists)
 {
@@ -14,13 +15,13 @@ internal sealed partial class SecretReferenceParser(YamlNodeReader reader, strin
     {
         if (!SecretReference.TryParse(text, baseDirectory, out var reference))
         {
-            reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} '{text}' must be vault:<name>, env:<VAR>, file:<path> or none");
+            reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} must be a secret reference: vault:<name>, env:<VAR>, file:<path> or none (its value is not shown: it may be a secret)");
             return null;
         }
 
         if (reference!.Source == SecretSource.Environment && !EnvName().IsMatch(reference.Name))
         {
-            reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} '{text}' does not name a valid environment variable");
+            reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} must name an environment variable after env: (letters, digits and _, not starting with a digit; its value is not shown: it may be a secret)");
         }
         else if (reference.Source == SecretSource.Environment && SecretReference.IsGatewaysOwnVariable(reference.Name))
         {
