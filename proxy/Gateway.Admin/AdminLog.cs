@@ -5,11 +5,11 @@ namespace Gateway.Admin;
 /// <summary>Every log message of the admin API. No token, secret or credential value is ever a parameter.</summary>
 internal static partial class AdminLog
 {
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Admin token {Name} issued with roles {Roles}")]
-    public static partial void AdminTokenIssued(ILogger logger, string name, string roles);
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Admin token {Name} of tenant {Tenant} issued with roles {Roles} by {Caller}")]
+    public static partial void AdminTokenIssued(ILogger logger, string name, string tenant, string roles, string caller);
 
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Admin token {Name} revoked")]
-    public static partial void AdminTokenRevoked(ILogger logger, string name);
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Admin token {Name} of tenant {Tenant} revoked by {Caller}")]
+    public static partial void AdminTokenRevoked(ILogger logger, string name, string tenant, string caller);
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "Admin API refused {Method} {Path}: {Code}")]
     public static partial void AdminRefused(ILogger logger, string method, string path, string code);

@@ -46,7 +46,6 @@ public sealed class EvidencePackRetiredPartitionJourneyTests : IAsyncLifetime
     [Fact]
     public async Task EvidenceExportThenVerify_WindowSpanningARetiredPartition_KeptRecordsVerifyAndThePackNamesTheRetired()
     {
-        var auditor = await _gw.IssueTokenAsync("--name", "audrey", "--role", "auditor", "--tenant", DemoGateway.Tenant);
         var from = DateTimeOffset.UtcNow.AddMinutes(-1);
         await StoredTwoDaysAgoAsync(async () =>
         {
@@ -55,6 +54,9 @@ public sealed class EvidencePackRetiredPartitionJourneyTests : IAsyncLifetime
                 await _gw.EvaluateAsync($$$"""{"tool":"crm.read_contact","args":{"id":"{{{id}}}"}}""");
             }
         });
+
+        // Issued after the old day's records: its issue is itself a record of the tenant's chain, stored today.
+        var auditor = await _gw.IssueTokenAsync("--name", "audrey", "--role", "auditor", "--tenant", DemoGateway.Tenant);
 
         // The auditor keeps a checkpoint (as a witness would), then the gateway goes on recording.
         var held = Path.Combine(_work, "cp-before.json");

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>tokens issue --name --role [--tenant --person]</c>, <c>tokens list</c> and <c>tokens revoke &lt;name&gt; [--tenant]</c> (names are per tenant).</summary>
+/// <summary><c>tokens issue --name --role [--tenant --person]</c>, <c>tokens list</c> and <c>tokens revoke &lt;name&gt; [--tenant --keep-minted]</c> (names are per tenant).</summary>
 internal static class TokensCommands
 {
     public static Command Build(CliRuntime runtime)
@@ -37,16 +37,23 @@ internal static class TokensCommands
 
         var revokeName = new Argument<string>("name") { Description = "The token's name" };
         var revokeTenant = new Option<string?>("--tenant") { Description = "The tenant whose token it is (names are per tenant; omit for an operator token, or with a token confined to a tenant)" };
-        var revoke = new Command("revoke", "Revoke a token at once") { revokeName, revokeTenant };
+        var keepMinted = new Option<bool>("--keep-minted") { Description = "Revoke this token only, not the tokens it minted (by default those are revoked with it, transitively)" };
+        var revoke = new Command("revoke", "Revoke a token at once, and the tokens it minted") { revokeName, revokeTenant, keepMinted };
         revoke.SetAction((parse, ct) => runtime.CallAsync(
             parse,
             HttpMethod.Delete,
             "tokens/" + CliRuntime.Segment(parse.GetValue(revokeName)!)
-                + (parse.GetValue(revokeTenant) is { } scope ? "?tenant=" + Uri.EscapeDataString(scope) : string.Empty),
+                + (parse.GetValue(revokeTenant) is { } scope ? "?tenant=" + Uri.EscapeDataString(scope) + "&" : "?")
+                + (parse.GetValue(keepMinted) ? "cascade=false" : "cascade=true"),
             null,
-            (_, output) =>
+            (body, output) =>
             {
                 output?.WriteLine($"Token {parse.GetValue(revokeName)} revoked.");
+                foreach (var minted in Json.Array(body, "also_revoked"))
+                {
+                    output?.WriteLine($"Also revoked (minted by it): {minted.GetString()}");
+                }
+
                 return null;
             },
             ct));
@@ -68,7 +75,7 @@ internal static class TokensCommands
             {
                 foreach (var token in Json.Array(body, "tokens"))
                 {
-                    output?.WriteLine($"{Json.Str(token, "name")}\ttenant={Json.Str(token, "tenant")}\troles={Json.List(token, "roles")}\tcreated={Json.Str(token, "created_at")}\trevoked={Json.YesNo(Json.Bool(token, "revoked"))}");
+                    output?.WriteLine($"{Json.Str(token, "name")}\ttenant={Json.Str(token, "tenant")}\troles={Json.List(token, "roles")}\tminted_by={Json.Str(token, "minted_by")}\tcreated={Json.Str(token, "created_at")}\trevoked={Json.YesNo(Json.Bool(token, "revoked"))}");
                 }
 
                 return null;

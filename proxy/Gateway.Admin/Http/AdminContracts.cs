@@ -85,7 +85,11 @@ public sealed record IncidentListResponse(IReadOnlyList<Incident> Incidents);
 public sealed record CredentialListResponse(IReadOnlyList<CredentialInfo> Credentials);
 
 /// <summary>Response of token revocation.</summary>
-public sealed record TokenRevokedResponse(string Name, bool Revoked);
+public sealed record TokenRevokedResponse(string Name, bool Revoked)
+{
+    /// <summary>The tokens revoked with it because it minted them, transitively (<c>&lt;tenant&gt;/&lt;name&gt;</c> for a tenant's).</summary>
+    public IReadOnlyList<string> AlsoRevoked { get; init; } = [];
+}
 
 public sealed record TokenListResponse(IReadOnlyList<AdminTokenSummary> Tokens);
 

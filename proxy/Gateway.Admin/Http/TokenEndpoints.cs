@@ -36,6 +36,11 @@ internal static class TokenEndpoints
         switch (outcome.Code)
         {
             case null:
+                if (outcome.Issued!.Tenant is { } issuedIn)
+                {
+                    await AdminActionAudit.RecordAsync(context, issuedIn, "token.issue", subject: outcome.Issued.Name);
+                }
+
                 context.Response.Headers.CacheControl = "no-store";
                 return Results.Json(outcome.Issued, AdminJsonContext.Default.IssuedAdminToken, statusCode: StatusCodes.Status201Created);
             case AdminTokenIssueOutcome.NameTaken:
@@ -66,11 +71,37 @@ internal static class TokenEndpoints
         return Results.Json(new TokenListResponse(rows), AdminJsonContext.Default.TokenListResponse);
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, string name, string? tenant, AdminTokenService tokens)
+    private static async Task<IResult> RevokeAsync(HttpContext context, string name, string? tenant, string? cascade, AdminTokenService tokens)
     {
         // Names are per tenant: ?tenant= names the tenant (an operator's caller); a caller confined to one revokes in its own.
-        return await tokens.RevokeAsync(name, tenant, AdminAuthFilter.Principal(context), context.RequestAborted)
-            ? Results.Json(new TokenRevokedResponse(name, true), AdminJsonContext.Default.TokenRevokedResponse)
-            : AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.TokenNotFound, "No token with this name");
+        // What the token minted is revoked with it, transitively, unless ?cascade=false.
+        if (cascade is not (null or "true" or "false"))
+        {
+            return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidQuery, "cascade is true or false");
+        }
+
+        var revoked = await tokens.RevokeWithMintedAsync(name, tenant, AdminAuthFilter.Principal(context), cascade != "false", context.RequestAborted);
+        if (revoked is null)
+        {
+            return AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.TokenNotFound, "No token with this name");
+        }
+
+        var minted = new List<string>();
+        foreach (var (record, index) in revoked.Select((r, i) => (r, i)))
+        {
+            // The named token comes first when this call revoked it; every later one was revoked because its minter was.
+            var named = index == 0 && record.Name == name && string.Equals(record.Tenant, tenant ?? AdminAuthFilter.Principal(context).Tenant, StringComparison.Ordinal);
+            if (!named)
+            {
+                minted.Add(AdminTokenNames.Scoped(record.Tenant, record.Name));
+            }
+
+            if (record.Tenant is { } revokedIn)
+            {
+                await AdminActionAudit.RecordAsync(context, revokedIn, named ? "token.revoke" : "token.revoke_minted", subject: record.Name);
+            }
+        }
+
+        return Results.Json(new TokenRevokedResponse(name, true) { AlsoRevoked = minted }, AdminJsonContext.Default.TokenRevokedResponse);
     }
 }

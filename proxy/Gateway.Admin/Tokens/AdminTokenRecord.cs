@@ -25,6 +25,12 @@ public sealed record AdminTokenRecord
     /// </summary>
     public string? InheritedMinter { get; init; }
 
+    /// <summary>
+    /// The name of the token that minted this one (its immediate minter, whatever <see cref="IssuedBy"/> counts); null on
+    /// seeded tokens and on those issued before it was kept. Revoking a token revokes the tokens it minted, by this name.
+    /// </summary>
+    public string? MintedBy { get; init; }
+
     public bool Revoked { get; init; }
 
     public DateTimeOffset? RevokedAt { get; init; }

@@ -79,7 +79,7 @@ public sealed class AdminTokenService
 
         var token = NewToken();
         // A token a tenant-confined token mints inherits that token's minter: no chain of tenant tokens adds a minter.
-        var record = NewRecord(spec, issuer.MintsAs) with { InheritedMinter = issuer.Tenant is null ? null : issuer.MintsAs };
+        var record = NewRecord(spec, issuer.MintsAs) with { InheritedMinter = issuer.Tenant is null ? null : issuer.MintsAs, MintedBy = issuer.Name };
         if ((spec.Tenant is not null && await FindAsync(spec.Tenant, spec.Name, cancellationToken) is { Record.Revoked: false })
             || !await _store.TryAddAsync(HashToken(token), record, cancellationToken))
         {
@@ -87,7 +87,7 @@ public sealed class AdminTokenService
         }
 
         var issued = Issued(record);
-        AdminLog.AdminTokenIssued(_logger, spec.Name, string.Join(',', issued.Roles));
+        AdminLog.AdminTokenIssued(_logger, spec.Name, spec.Tenant ?? "-", string.Join(',', issued.Roles), issuer.Name);
         return new AdminTokenIssueOutcome(issued with { Token = token }, null);
     }
 
@@ -106,21 +106,31 @@ public sealed class AdminTokenService
         }
 
         await _store.PutAsync(HashToken(token), NewRecord(spec, issuedBy: null), bindName: true, cancellationToken);
-        AdminLog.AdminTokenIssued(_logger, spec.Name, string.Join(',', spec.Roles));
+        AdminLog.AdminTokenIssued(_logger, spec.Name, spec.Tenant ?? "-", string.Join(',', spec.Roles), "seed");
     }
 
     /// <summary>
-    /// Revokes the token named <paramref name="name"/> in <paramref name="tenant"/> (names are per tenant; null: the
-    /// operator's tokens, or for a caller confined to a tenant its own); false when there is none, or when it lies
-    /// outside the tenant <paramref name="caller"/> is confined to (which is not told apart from none).
+    /// Revokes the token named <paramref name="name"/> in <paramref name="tenant"/> and every token it minted, transitively
+    /// (<see cref="RevokeWithMintedAsync"/>); false when there is none, or when it lies outside the tenant
+    /// <paramref name="caller"/> is confined to (which is not told apart from none).
     /// </summary>
-    public async ValueTask<bool> RevokeAsync(string name, string? tenant, AdminPrincipal caller, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> RevokeAsync(string name, string? tenant, AdminPrincipal caller, CancellationToken cancellationToken = default) =>
+        await RevokeWithMintedAsync(name, tenant, caller, cascade: true, cancellationToken) is not null;
+
+    /// <summary>
+    /// Revokes the token named <paramref name="name"/> in <paramref name="tenant"/> (names are per tenant; null: the
+    /// operator's tokens, or for a caller confined to a tenant its own) and, with <paramref name="cascade"/>, every live token
+    /// it minted, transitively, found by <see cref="AdminTokenRecord.MintedBy"/> (tokens issued before that was kept are
+    /// not found). Null when there is no such token, or when it lies outside the tenant <paramref name="caller"/> is
+    /// confined to (which is not told apart from none); else the tokens this call revoked, the named one first when it was live.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<AdminTokenRecord>?> RevokeWithMintedAsync(string name, string? tenant, AdminPrincipal caller, bool cascade, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
         tenant ??= caller.Tenant;
         if (!Identifiers.IsValidName(name) || (tenant is not null && !Identifiers.IsValidTenant(tenant)))
         {
-            return false;
+            return null;
         }
 
         string? hash;
@@ -139,17 +149,56 @@ public sealed class AdminTokenService
 
         if (hash is null || record is null || (caller.Tenant is not null && !string.Equals(record.Tenant, caller.Tenant, StringComparison.Ordinal)))
         {
-            return false;
+            return null;
         }
 
-        if (!record.Revoked)
+        var revoked = new List<AdminTokenRecord>();
+        await RevokeOneAsync(hash, record, caller, revoked, cancellationToken);
+        if (cascade)
         {
-            var revoked = record with { Revoked = true, RevokedAt = _time.GetUtcNow() };
-            await _store.PutAsync(hash, revoked, bindName: false, cancellationToken);
-            AdminLog.AdminTokenRevoked(_logger, name);
+            await RevokeMintedAsync(record, caller, revoked, cancellationToken);
         }
 
-        return true;
+        return revoked;
+    }
+
+    // Every live token the minter minted, and theirs in turn. A tenant-confined token mints in its own tenant only, and what
+    // it mints inherits a minter; what an operator token mints does not: so one name never finds another scope's tokens.
+    private async ValueTask RevokeMintedAsync(AdminTokenRecord minter, AdminPrincipal caller, List<AdminTokenRecord> revoked, CancellationToken cancellationToken)
+    {
+        var all = await _store.ListAsync(cancellationToken);
+        var minters = new Queue<AdminTokenRecord>([minter]);
+        var seen = new HashSet<string>(StringComparer.Ordinal) { AdminTokenNames.Scoped(minter.Tenant, minter.Name) };
+        while (minters.TryDequeue(out var parent))
+        {
+            foreach (var child in all.Where(c => !c.Revoked && IsMintedBy(c, parent) && seen.Add(AdminTokenNames.Scoped(c.Tenant, c.Name))))
+            {
+                if (await FindAsync(child.Tenant, child.Name, cancellationToken) is { Record: { Revoked: false } current } found && IsMintedBy(current, parent))
+                {
+                    await RevokeOneAsync(found.Hash, current, caller, revoked, cancellationToken);
+                    minters.Enqueue(current);
+                }
+            }
+        }
+    }
+
+    private static bool IsMintedBy(AdminTokenRecord child, AdminTokenRecord parent) =>
+        string.Equals(child.MintedBy, parent.Name, StringComparison.Ordinal)
+        && (parent.Tenant is null
+            ? child.InheritedMinter is null
+            : child.InheritedMinter is not null && string.Equals(child.Tenant, parent.Tenant, StringComparison.Ordinal));
+
+    private async ValueTask RevokeOneAsync(string hash, AdminTokenRecord record, AdminPrincipal caller, List<AdminTokenRecord> revoked, CancellationToken cancellationToken)
+    {
+        if (record.Revoked)
+        {
+            return;
+        }
+
+        var now = record with { Revoked = true, RevokedAt = _time.GetUtcNow() };
+        await _store.PutAsync(hash, now, bindName: false, cancellationToken);
+        AdminLog.AdminTokenRevoked(_logger, record.Name, record.Tenant ?? "-", caller.Name);
+        revoked.Add(now);
     }
 
     /// <summary>
@@ -251,6 +300,7 @@ public sealed class AdminTokenService
         Tenant = record.Tenant,
         Person = record.Person,
         IssuedBy = record.IssuedBy,
+        MintedBy = record.MintedBy,
     };
 
     private string? Check(AdminTokenSpec spec)
@@ -309,6 +359,7 @@ public sealed class AdminTokenService
                 Tenant = record.Tenant,
                 Person = record.Person,
                 IssuedBy = record.IssuedBy,
+                MintedBy = record.MintedBy,
                 RevokedAt = record.RevokedAt,
             });
         }

@@ -9,5 +9,8 @@ public sealed record AdminTokenSummary(string Name, IReadOnlyList<string> Roles,
 
     public string? IssuedBy { get; init; }
 
+    /// <summary>The name of the token that minted this one (<see cref="AdminTokenRecord.MintedBy"/>); null when not known.</summary>
+    public string? MintedBy { get; init; }
+
     public DateTimeOffset? RevokedAt { get; init; }
 }

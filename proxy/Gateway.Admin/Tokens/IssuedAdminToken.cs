@@ -8,4 +8,7 @@ public sealed record IssuedAdminToken(string Name, IReadOnlyList<string> Roles, 
     public string? Person { get; init; }
 
     public string? IssuedBy { get; init; }
+
+    /// <summary>The name of the token that minted it (<see cref="AdminTokenRecord.MintedBy"/>).</summary>
+    public string? MintedBy { get; init; }
 }

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Gateway.Admin.Tokens;
 
 /// <summary>
-/// Admin tokens in PostgreSQL (migration 0013; 0035 adds <c>inherited_minter</c>): <c>admin_tokens</c> by SHA-256,
+/// Admin tokens in PostgreSQL (migration 0013; 0035 adds <c>inherited_minter</c>, 0036 <c>minted_by</c>): <c>admin_tokens</c> by SHA-256,
 /// <c>admin_token_names</c> binding
 /// each scoped name (<see cref="AdminTokenNames.Scoped"/>: names are per tenant) to its latest token. A name is taken over only from a revoked token, decided by the database
 /// (<c>INSERT … ON CONFLICT DO UPDATE … WHERE</c> the bound token is revoked), so two concurrent issues of one
@@ -12,7 +12,7 @@ namespace Gateway.Admin.Tokens;
 /// </summary>
 public sealed class PostgresAdminTokenStore : IAdminTokenStore
 {
-    private const string Columns = "name, roles, tenant, person, issued_by, created_at, revoked, revoked_at, inherited_minter";
+    private const string Columns = "name, roles, tenant, person, issued_by, created_at, revoked, revoked_at, inherited_minter, minted_by";
     private readonly PostgresDatabase _database;
 
     public PostgresAdminTokenStore(PostgresDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
@@ -83,7 +83,7 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
         PostgresRecordCalls.InTransactionAsync<IReadOnlyList<AdminTokenRecord>>(_database, tenant: null, async scope =>
         {
             await using var select = scope.Command(
-                "SELECT t.name, t.roles, t.tenant, t.person, t.issued_by, t.created_at, t.revoked, t.revoked_at, t.inherited_minter " +
+                "SELECT t.name, t.roles, t.tenant, t.person, t.issued_by, t.created_at, t.revoked, t.revoked_at, t.inherited_minter, t.minted_by " +
                 "FROM admin_token_names n JOIN admin_tokens t ON t.hash = n.hash ORDER BY n.name");
             var records = new List<AdminTokenRecord>();
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -98,10 +98,10 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
     private static async ValueTask UpsertAsync(PostgresScope scope, string hash, AdminTokenRecord record, CancellationToken cancellationToken)
     {
         await using var upsert = scope.Command(
-            $"INSERT INTO admin_tokens (hash, {Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) " +
+            $"INSERT INTO admin_tokens (hash, {Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) " +
             "ON CONFLICT (hash) DO UPDATE SET name = EXCLUDED.name, roles = EXCLUDED.roles, tenant = EXCLUDED.tenant, person = EXCLUDED.person, " +
             "issued_by = EXCLUDED.issued_by, created_at = EXCLUDED.created_at, revoked = EXCLUDED.revoked, revoked_at = EXCLUDED.revoked_at, " +
-            "inherited_minter = EXCLUDED.inherited_minter",
+            "inherited_minter = EXCLUDED.inherited_minter, minted_by = EXCLUDED.minted_by",
             hash,
             record.Name,
             record.Roles.ToArray(),
@@ -111,7 +111,8 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
             record.CreatedAt.ToUniversalTime(),
             record.Revoked,
             record.RevokedAt?.ToUniversalTime(),
-            record.InheritedMinter);
+            record.InheritedMinter,
+            record.MintedBy);
         await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -126,5 +127,6 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
         Revoked = reader.GetBoolean(6),
         RevokedAt = reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
         InheritedMinter = reader.IsDBNull(8) ? null : reader.GetString(8),
+        MintedBy = reader.IsDBNull(9) ? null : reader.GetString(9),
     };
 }

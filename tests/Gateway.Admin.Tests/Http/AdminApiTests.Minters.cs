@@ -91,6 +91,48 @@ public sealed partial class AdminApiTests
         Assert.Equal(403, refusal.GetProperty("status_code").GetInt32());
     }
 
+    [Fact]
+    public async Task RevokeToken_LeakedTenantAdminToken_TokensMintedWithItAreRevokedListedByMinterAndAudited()
+    {
+        using var operatorClient = _host.Client(AdminTestServices.BootstrapToken);
+        using var acmeAdmin = _host.Client(await MintAsync(operatorClient, new { name = "acme-admin", roles = new[] { "admin" }, tenant = _tenant }));
+        using var acmeOps = _host.Client(await MintAsync(acmeAdmin, new { name = "acme-ops", roles = new[] { "admin" }, tenant = _tenant }));
+        using var ciSync = _host.Client(await MintAsync(acmeOps, new { name = "ci-sync", roles = new[] { "admin" }, tenant = _tenant }));
+        using var keep = _host.Client(await MintAsync(acmeAdmin, new { name = "keep", roles = new[] { "admin" }, tenant = _tenant }));
+        var listed = (await acmeAdmin.GetFromJsonAsync<JsonElement>("/admin/v1/tokens")).GetProperty("tokens").EnumerateArray().ToArray();
+        var ciSyncRow = listed.Single(t => t.GetProperty("name").GetString() == "ci-sync");
+
+        using var revoke = await operatorClient.DeleteAsync($"/admin/v1/tokens/acme-ops?tenant={_tenant}");
+
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        Assert.Equal([$"{_tenant}/ci-sync"], (await revoke.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("also_revoked").EnumerateArray().Select(n => n.GetString()));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ciSync.GetAsync("/admin/v1/tokens")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await keep.GetAsync("/admin/v1/tokens")).StatusCode);
+        Assert.Equal("acme-admin", ciSyncRow.GetProperty("issued_by").GetString());
+        Assert.Equal("acme-ops", ciSyncRow.GetProperty("minted_by").GetString());
+        var audited = (await _host.Get<AuditJournal>().ReadAsync(_tenant, 0, 50))
+            .Where(r => r.GetProperty("tool").GetString()!.StartsWith("admin.token.", StringComparison.Ordinal))
+            .Select(r => $"{r.GetProperty("tool").GetString()} {r.GetProperty("connector").GetString()} by {r.GetProperty("actor").GetString()}");
+        Assert.Equal(
+            ["admin.token.issue acme-admin by bootstrap", "admin.token.issue acme-ops by acme-admin", "admin.token.issue ci-sync by acme-ops", "admin.token.issue keep by acme-admin",
+             "admin.token.revoke acme-ops by bootstrap", "admin.token.revoke_minted ci-sync by bootstrap"],
+            audited);
+    }
+
+    [Fact]
+    public async Task RevokeToken_CascadeFalse_RevokesOnlyTheNamedToken()
+    {
+        using var operatorClient = _host.Client(AdminTestServices.BootstrapToken);
+        using var acmeAdmin = _host.Client(await MintAsync(operatorClient, new { name = "acme-admin", roles = new[] { "admin" }, tenant = _tenant }));
+        using var ciSync = _host.Client(await MintAsync(acmeAdmin, new { name = "ci-sync", roles = new[] { "auditor" }, tenant = _tenant }));
+
+        using var revoke = await operatorClient.DeleteAsync($"/admin/v1/tokens/acme-admin?tenant={_tenant}&cascade=false");
+
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await acmeAdmin.GetAsync("/admin/v1/tokens")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ciSync.GetAsync($"/admin/v1/tenants/{_tenant}/audit/verify")).StatusCode);
+    }
+
     private static async Task<string> MintAsync(HttpClient minter, object token)
     {
         using var response = await minter.PostAsJsonAsync("/admin/v1/tokens", token);

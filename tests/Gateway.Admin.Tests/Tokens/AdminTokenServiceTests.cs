@@ -157,6 +157,22 @@ public abstract class AdminTokenServiceTests
     }
 
     [Fact]
+    public async Task RevokeAsync_TenantTokenNamedLikeAnOperatorToken_RevokesWhatItMintedOnly()
+    {
+        var name = NewName();
+        var operatorOps = await MintAsync(new AdminTokenSpec(name, [AdminRoles.Admin]), AdminTestServices.Operator);
+        var tenantAdmin = await MintAsync(new AdminTokenSpec(NewName(), [AdminRoles.Admin]) { Tenant = _tenant }, AdminTestServices.Operator);
+        var tenantOps = await MintAsync(new AdminTokenSpec(name, [AdminRoles.Admin]) { Tenant = _tenant }, tenantAdmin);
+        var byOperatorOps = (await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Auditor]) { Tenant = _tenant }, operatorOps)).Issued!;
+        var byTenantOps = (await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Auditor]) { Tenant = _tenant }, tenantOps)).Issued!;
+
+        Assert.True(await Tokens.RevokeAsync(name, _tenant, AdminTestServices.Operator));
+
+        Assert.Equal(AdminAuthStatus.Revoked, (await Tokens.AuthenticateAsync(byTenantOps.Token)).Status);
+        Assert.Equal(AdminAuthStatus.Authenticated, (await Tokens.AuthenticateAsync(byOperatorOps.Token)).Status);
+    }
+
+    [Fact]
     public async Task IssueAsync_TenantAdminForAnotherTenantOrOperatorWide_IsForbidden()
     {
         var other = TestServices.NewTenant();

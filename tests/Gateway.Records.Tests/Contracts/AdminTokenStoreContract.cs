@@ -114,5 +114,22 @@ public abstract class AdminTokenStoreContract
 
     private static string UniqueName() => "tok-" + Guid.NewGuid().ToString("N")[..10];
 
+    [Fact]
+    public async Task PutAsync_RecordWithAndWithoutMintedBy_ReadsAndListsEachAsStored()
+    {
+        var store = await StoreAsync();
+        var (minted, older) = (UniqueName(), UniqueName());
+        var (mintedHash, olderHash) = (AdminTokenService.HashToken(AdminTokenService.NewToken()), AdminTokenService.HashToken(AdminTokenService.NewToken()));
+
+        await store.PutAsync(mintedHash, Record(minted) with { Tenant = "acme", IssuedBy = "acme-admin", InheritedMinter = "acme-admin", MintedBy = "acme-ops" }, bindName: true);
+        await store.PutAsync(olderHash, Record(older) with { Tenant = "acme", IssuedBy = "acme-admin" }, bindName: true);
+
+        Assert.Equal("acme-ops", (await store.GetAsync(mintedHash))!.MintedBy);
+        Assert.Null((await store.GetAsync(olderHash))!.MintedBy);
+        var listed = await store.ListAsync();
+        Assert.Equal("acme-ops", listed.Single(r => r.Name == minted).MintedBy);
+        Assert.Null(listed.Single(r => r.Name == older).MintedBy);
+    }
+
     private static AdminTokenRecord Record(string name) => new() { Name = name, Roles = ["admin", "auditor"], CreatedAt = Created };
 }
