@@ -29,7 +29,7 @@ public sealed partial class ConsoleCommandsTests : IAsyncLifetime
         var page = await browser.GetAsync("/console/demo/audit");
 
         Assert.True(before.ExitCode == 0, before.Error);
-        Assert.Contains("admin-token:ana\tperson=ana\troles=auditor\tsessions=1\tsuspended=no", before.Out, StringComparison.Ordinal);
+        Assert.Contains("admin-token:ana\tperson=ana\troles=auditor\tsessions=1\tsuspended=no\tissuer=admin-token", before.Out, StringComparison.Ordinal);
         Assert.True(suspended.ExitCode == 0, suspended.Error);
         Assert.Contains("admin-token:ana is suspended in demo; 1 console session(s) ended.", suspended.Out, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
@@ -37,6 +37,7 @@ public sealed partial class ConsoleCommandsTests : IAsyncLifetime
         using var listed = JsonDocument.Parse(after.Out);
         var user = Assert.Single(listed.RootElement.GetProperty("users").EnumerateArray());
         Assert.Equal("admin-token:ana", user.GetProperty("subject").GetString());
+        Assert.Equal("admin-token", user.GetProperty("issuer").GetString());
         Assert.True(user.GetProperty("suspended").GetBoolean());
         Assert.Equal(0, user.GetProperty("sessions").GetInt32());
     }

@@ -6,8 +6,9 @@ namespace Gateway.Cli.Commands;
 /// <summary>
 /// <c>console users list --tenant</c>, <c>console users suspend &lt;person&gt; --tenant</c> and
 /// <c>console users resume &lt;person&gt; --tenant</c>: the approvals console's users, by their identity provider's subject
-/// (<c>sub</c>; <c>admin-token:&lt;name&gt;</c> for a Development admin-token sign-in). Suspending ends every session of the
-/// person at once and refuses their sign-in until resumed.
+/// (<c>sub</c>; <c>admin-token:&lt;name&gt;</c> for a Development admin-token sign-in) and the issuer that signed them in
+/// (<c>--issuer</c>; by default the tenant's provider). Suspending ends every session of the person at once and refuses
+/// their sign-in until resumed.
 /// </summary>
 internal static class ConsoleCommands
 {
@@ -23,7 +24,7 @@ internal static class ConsoleCommands
     private static Command List(CliRuntime runtime)
     {
         var tenant = GlobalOptions.Tenant();
-        var list = new Command("list", "List who signed in to the tenant's console or was suspended: subject, person, roles, live sessions, suspended") { tenant };
+        var list = new Command("list", "List who signed in to the tenant's console or was suspended: subject, person, roles, live sessions, suspended, issuer") { tenant };
         list.SetAction((parse, ct) => runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(parse.GetValue(tenant)!)}/console-users", null, PrintUsers, ct));
         return list;
     }
@@ -32,11 +33,13 @@ internal static class ConsoleCommands
     {
         var tenant = GlobalOptions.Tenant();
         var person = new Argument<string>("person") { Description = "The person's subject at the identity provider (sub), as `console users list` shows it" };
-        var command = new Command(verb, description) { person, tenant };
+        var issuer = new Option<string?>("--issuer") { Description = "The issuer the person signed in at, as `console users list` shows it (default: the tenant's OpenID provider)" };
+        var command = new Command(verb, description) { person, tenant, issuer };
         command.SetAction((parse, ct) => runtime.CallAsync(
             parse,
             HttpMethod.Post,
-            $"tenants/{CliRuntime.Segment(parse.GetValue(tenant)!)}/console-users/{CliRuntime.Segment(parse.GetValue(person)!)}/{verb}",
+            $"tenants/{CliRuntime.Segment(parse.GetValue(tenant)!)}/console-users/{CliRuntime.Segment(parse.GetValue(person)!)}/{verb}"
+                + (parse.GetValue(issuer) is { } named ? "?issuer=" + Uri.EscapeDataString(named) : string.Empty),
             null,
             (body, output) =>
             {
@@ -64,7 +67,7 @@ internal static class ConsoleCommands
 
         foreach (var user in users)
         {
-            output.WriteLine($"{Json.Str(user, "subject")}\tperson={Json.Str(user, "person")}\troles={Json.List(user, "roles")}\tsessions={Json.Str(user, "sessions")}\tsuspended={Json.YesNo(Json.Bool(user, "suspended"))}");
+            output.WriteLine($"{Json.Str(user, "subject")}\tperson={Json.Str(user, "person")}\troles={Json.List(user, "roles")}\tsessions={Json.Str(user, "sessions")}\tsuspended={Json.YesNo(Json.Bool(user, "suspended"))}\tissuer={Json.Str(user, "issuer")}");
         }
 
         return null;

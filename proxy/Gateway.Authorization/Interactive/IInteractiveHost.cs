@@ -18,8 +18,8 @@ public interface IInteractiveHost
     /// </summary>
     bool SignsInAt(string tenant, string issuer);
 
-    /// <summary>True when an administrator suspended the person (read from the store each time).</summary>
-    ValueTask<bool> IsPersonSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken);
+    /// <summary>True when an administrator suspended the person who signed in at <paramref name="issuer"/> as <paramref name="subject"/> (read from the store each time).</summary>
+    ValueTask<bool> IsPersonSuspendedAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken);
 
     /// <summary>The agents whose <c>interactive:</c> block accepts clients that registered themselves (RFC 7591).</summary>
     IReadOnlyList<InteractiveAgent> FindForRegisteredClient(string clientId);

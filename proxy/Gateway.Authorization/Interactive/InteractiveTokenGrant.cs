@@ -189,7 +189,7 @@ internal sealed partial class InteractiveTokenGrant
             return "The person signed in at a provider this tenant no longer uses.";
         }
 
-        if (await _host.IsPersonSuspendedAsync(grant.Tenant, grant.Subject, ct).ConfigureAwait(false))
+        if (await _host.IsPersonSuspendedAsync(grant.Tenant, grant.Issuer, grant.Subject, ct).ConfigureAwait(false))
         {
             return "The person is suspended.";
         }

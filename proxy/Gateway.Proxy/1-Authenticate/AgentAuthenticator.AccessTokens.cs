@@ -82,7 +82,7 @@ internal sealed partial class AgentAuthenticator
                 return (null, new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.AccessTokenInvalid, "The person's consent for this client was revoked, or its tokens were."));
             }
 
-            if (await host.IsPersonSuspendedAsync(subject.Tenant, token.Subject, context.RequestAborted).ConfigureAwait(false))
+            if (await host.IsPersonSuspendedAsync(subject.Tenant, token.Issuer, token.Subject, context.RequestAborted).ConfigureAwait(false))
             {
                 return (null, new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.AccessTokenInvalid, "The person this token acts for is suspended."));
             }

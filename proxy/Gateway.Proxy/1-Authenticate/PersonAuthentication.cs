@@ -48,7 +48,7 @@ internal sealed class PersonAuthentication
 
         try
         {
-            return await PersonSuspensions.IsSuspendedAsync(_store, agent.Tenant, person.Subject, context.RequestAborted).ConfigureAwait(false)
+            return await PersonSuspensions.IsSuspendedAsync(_store, agent.Tenant, person.Issuer, person.Subject, context.RequestAborted).ConfigureAwait(false)
                 ? PersonTokenCheck.Refused(StatusCodes.Status403Forbidden, ProblemCodes.PersonSuspended,
                     "The person this request acts for is suspended by an administrator of the tenant. Nothing was forwarded.")
                 : check;

@@ -15,9 +15,10 @@ namespace Gateway.Proxy.Console;
 /// neither in the future nor older than <see cref="MaxAge"/>, the back-channel logout event in <c>events</c>, a <c>sub</c>
 /// or a <c>sid</c>, no <c>nonce</c> (an ID token is not a logout token), and a <c>jti</c> not seen before (single use,
 /// in the shared state store). Then every console session of that provider session (<c>sid</c>) or, without one, of
-/// that subject ends on every replica (<see cref="ConsoleSessions.EndProviderSessionsAsync"/>), the person's kept provider
-/// tokens and their clients' consents and token families go (the person the <c>sub</c> names or, for a token with only a
-/// <c>sid</c>, the person of each session that <c>sid</c> lists), the logout is written to
+/// that subject at the provider ends on every replica (<see cref="ConsoleSessions.EndProviderSessionsAsync"/>), the person's
+/// kept provider tokens and their clients' consents and token families go (the person the <c>sub</c> names or, for a token
+/// with only a <c>sid</c>, each person that <c>sid</c> signed in, kept from their sign-in even after their console sessions
+/// ended), the logout is written to
 /// the tenant's audit chain, and the answer is 200 (<c>Cache-Control: no-store</c>); a token that fails any check ends
 /// nothing and is answered 400 with <c>{"error":"invalid_request","error_description":…}</c>.
 /// </summary>
@@ -112,7 +113,7 @@ internal sealed partial class ConsoleBackChannelLogout
         var (ended, found) = await _sessions.EndProviderSessionsAsync(tenant, token.Issuer, subject, sid, context.RequestAborted);
         // The provider ended the person's session: the provider token kept for a per_person connector's exchange goes too,
         // and so do their clients' consents and tokens, which would otherwise go on acting for them until they end. A token
-        // naming only the sid names its person through the sessions it ended.
+        // naming only the sid names its people through what that sid signed in (kept past the sessions' end).
         IReadOnlyList<string> people = subject is not null ? [subject] : found;
         foreach (var person in people)
         {

@@ -84,8 +84,8 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
             ? _development
             : ConsoleSignIn.IsProviderOf(_options, _policy, tenant, issuer);
 
-    public ValueTask<bool> IsPersonSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
-        PersonSuspensions.IsSuspendedAsync(_store, tenant, subject, cancellationToken);
+    public ValueTask<bool> IsPersonSuspendedAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken) =>
+        PersonSuspensions.IsSuspendedAsync(_store, tenant, issuer, subject, cancellationToken);
 
     public string ConsentPath(string tenant, string requestId) =>
         ConsoleEndpoints.Prefix + "/" + Uri.EscapeDataString(tenant) + "/authorize?request=" + Uri.EscapeDataString(requestId);

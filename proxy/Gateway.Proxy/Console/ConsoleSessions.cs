@@ -11,16 +11,20 @@ namespace Gateway.Proxy.Console;
 
 /// <summary>
 /// The console's server-side sessions in the shared state store, so any replica serves them. The cookie holds a random
-/// 256-bit id; the store keys hold only its SHA-256. Every session of a person is listed under the tenant and subject,
-/// so suspending the person deletes them all at once; a suspended person's mark also refuses sign-in and any session
-/// a replica still finds, so a session ends even if it was created while the suspension was being written. A session
-/// with the provider's session id (<c>sid</c>) is also listed under it, so a back-channel logout ends the sessions of one
-/// provider session (<see cref="EndProviderSessionsAsync"/>); an ended <c>sid</c> is marked, as a suspension is. The roles
-/// of a session signed in at the provider are computed from its groups on every read (<see cref="ConsoleRoleMap"/>); a
-/// session started with an admin token ends on the first read after the token is revoked, and one signed in at the provider
-/// ends on the first read after the tenant's provider is no longer the issuer that signed it in (the bundle moved the
-/// tenant to another provider, or took its console sign-in away). The tenant's people who signed in or were suspended
-/// are listed under the tenant (their subjects), for <see cref="ListAsync"/>.
+/// 256-bit id; the store keys hold only its SHA-256 (<see cref="ConsoleSessionKeys"/>). A console user is the issuer that
+/// signed them in and their subject there (a Development admin-token sign-in is issuer <c>admin-token</c>): every session
+/// of a user is listed under the tenant, issuer and subject, so suspending the user deletes them all at once; a suspended
+/// user's mark (<see cref="ConsolePersonSuspensions"/>) also refuses sign-in and any session a replica still finds, so a
+/// session ends even if it was created while the suspension was being written. A session with the provider's session id
+/// (<c>sid</c>) is also listed under the issuer and <c>sid</c>, so a back-channel logout ends the sessions of one provider
+/// session (<see cref="EndProviderSessionsAsync"/>); an ended <c>sid</c> is marked, as a suspension is; and the subjects a
+/// <c>sid</c> signed in are kept for as long as anything started from it can act (<see cref="InteractiveAccess.MaxMaxSession"/>,
+/// or the session lifetime if longer), so a logout naming only the <c>sid</c> finds its people after their sessions ended.
+/// The roles of a session signed in at the provider are computed from its groups on every read (<see cref="ConsoleRoleMap"/>);
+/// a session started with an admin token ends on the first read after the token is revoked, and one signed in at the
+/// provider ends on the first read after the tenant's provider is no longer the issuer that signed it in. The tenant's
+/// users who signed in or were suspended are listed under the tenant, for <see cref="ListAsync"/>. What an earlier version
+/// indexed by subject or <c>sid</c> alone is still read, in the fail-closed direction.
 /// </summary>
 internal sealed class ConsoleSessions
 {
@@ -44,6 +48,9 @@ internal sealed class ConsoleSessions
         _time = time;
     }
 
+    /// <summary>How long the subjects of a <c>sid</c> are kept: the longest a session or a client's consent started from it lasts.</summary>
+    private TimeSpan SidSubjectsLifetime => _options.SessionLifetime > InteractiveAccess.MaxMaxSession ? _options.SessionLifetime : InteractiveAccess.MaxMaxSession;
+
     /// <summary>Creates a session and sets its cookie.</summary>
     public async ValueTask<ConsoleSession> StartAsync(
         HttpContext context, string tenant, string subject, string issuer, string person, IReadOnlyList<string> roles,
@@ -64,24 +71,26 @@ internal sealed class ConsoleSessions
             Csrf = RandomToken(),
             ExpiresAt = _time.GetUtcNow() + _options.SessionLifetime,
         };
-        var key = SessionKey(id);
-        await _store.SetAsync(key, JsonSerializer.Serialize(session, ConsoleJsonContext.Default.ConsoleSession), _options.SessionLifetime, context.RequestAborted);
-        await _store.SetAddAsync(PersonKey(tenant, subject), key, _options.SessionLifetime, context.RequestAborted);
+        var key = ConsoleSessionKeys.Session(id);
+        var cancellationToken = context.RequestAborted;
+        await _store.SetAsync(key, JsonSerializer.Serialize(session, ConsoleJsonContext.Default.ConsoleSession), _options.SessionLifetime, cancellationToken);
+        await _store.SetAddAsync(ConsoleSessionKeys.UserSessions(tenant, issuer, subject), key, _options.SessionLifetime, cancellationToken);
         if (sid is not null)
         {
-            await _store.SetAddAsync(SidKey(tenant, sid), key, _options.SessionLifetime, context.RequestAborted);
+            await _store.SetAddAsync(ConsoleSessionKeys.SidSessions(tenant, issuer, sid), key, _options.SessionLifetime, cancellationToken);
+            await _store.SetAddAsync(ConsoleSessionKeys.SidSubjects(tenant, issuer, sid), subject, SidSubjectsLifetime, cancellationToken);
         }
 
-        await _store.SetAddAsync(PeopleKey(tenant), subject, expiry: null, context.RequestAborted);
-        // The person's tokens (an approver token bound to them) stop acting as them while this subject is suspended.
-        await ConsolePersonSuspensions.RememberAsync(_store, tenant, subject, person, context.RequestAborted);
+        await _store.SetAddAsync(ConsoleSessionKeys.Users(tenant), ConsolePersonSuspensions.Member(issuer, subject), expiry: null, cancellationToken);
+        // The person's tokens (an approver token bound to them) stop acting as them while this user is suspended.
+        await ConsolePersonSuspensions.RememberAsync(_store, tenant, issuer, subject, person, cancellationToken);
         ConsoleCookies.Append(context, CookieName, id, _options.SessionLifetime);
         return session;
     }
 
     /// <summary>
     /// The request's session, if it has a live one (null: sign in), with its roles as the current configuration gives
-    /// them (none left: the caller ends it); the session of a suspended person, of an ended provider session or of a
+    /// them (none left: the caller ends it); the session of a suspended user, of an ended provider session or of a
     /// provider the tenant no longer signs in with is deleted here.
     /// </summary>
     public async ValueTask<ConsoleSession?> CurrentAsync(HttpContext context)
@@ -91,7 +100,7 @@ internal sealed class ConsoleSessions
             return null;
         }
 
-        var key = SessionKey(id);
+        var key = ConsoleSessionKeys.Session(id);
         var json = await _store.GetAsync(key, context.RequestAborted);
         if (json is null)
         {
@@ -105,8 +114,12 @@ internal sealed class ConsoleSessions
             return null;
         }
 
+        var (tenant, issuer) = (session.Tenant, session.Issuer);
         var marks = await _store.GetManyAsync(
-            session.Sid is null ? [SuspendedKey(session.Tenant, session.Subject)] : [SuspendedKey(session.Tenant, session.Subject), EndedSidKey(session.Tenant, session.Sid)],
+            session.Sid is not { } sid
+                ? [ConsolePersonSuspensions.SuspendedKey(tenant, issuer, session.Subject), ConsolePersonSuspensions.SubjectOnlyKey(tenant, session.Subject)]
+                : [ConsolePersonSuspensions.SuspendedKey(tenant, issuer, session.Subject), ConsolePersonSuspensions.SubjectOnlyKey(tenant, session.Subject),
+                    ConsoleSessionKeys.EndedSid(tenant, issuer, sid), ConsoleSessionKeys.SidOnlyEnded(tenant, sid)],
             context.RequestAborted);
         if (marks.Any(static mark => mark is not null)
             || (session.AdminToken is { } token && !await _tokens.IsLiveAsync(token, context.RequestAborted)))
@@ -121,31 +134,32 @@ internal sealed class ConsoleSessions
     /// <summary>
     /// A back-channel logout from the tenant's provider (<paramref name="issuer"/>): ends the sessions of the provider
     /// session <paramref name="sid"/> (of <paramref name="subject"/>, when both are given; the <c>sid</c> is also marked ended,
-    /// so a session started from it in the meantime ends on its next request), or every session of <paramref name="subject"/>.
-    /// Returns how many sessions ended, and the subjects of the sessions found (a logout token may name only the <c>sid</c>:
-    /// these are the people whose provider session ended).
+    /// so a session started from it in the meantime ends on its next request), or every session of <paramref name="subject"/>
+    /// at that issuer. Returns how many sessions ended, and the subjects the <c>sid</c> signed in (a logout token may name
+    /// only the <c>sid</c>: these are the people whose provider session ended, found even when their sessions already ended).
     /// </summary>
     public async ValueTask<(int Ended, IReadOnlyList<string> Subjects)> EndProviderSessionsAsync(string tenant, string issuer, string? subject, string? sid, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> keys;
+        var subjects = new List<string>();
+        IEnumerable<string> keys;
         if (sid is not null)
         {
-            await _store.SetAsync(EndedSidKey(tenant, sid), "1", _options.SessionLifetime, cancellationToken);
-            keys = await _store.SetMembersAsync(SidKey(tenant, sid), cancellationToken);
+            await _store.SetAsync(ConsoleSessionKeys.EndedSid(tenant, issuer, sid), "1", _options.SessionLifetime, cancellationToken);
+            keys = (await _store.SetMembersAsync(ConsoleSessionKeys.SidSessions(tenant, issuer, sid), cancellationToken))
+                .Union(await _store.SetMembersAsync(ConsoleSessionKeys.SidOnlySessions(tenant, sid), cancellationToken), StringComparer.Ordinal);
+            subjects.AddRange((await _store.SetMembersAsync(ConsoleSessionKeys.SidSubjects(tenant, issuer, sid), cancellationToken))
+                .Where(found => subject is null || string.Equals(found, subject, StringComparison.Ordinal)));
         }
         else
         {
-            keys = await _store.SetMembersAsync(PersonKey(tenant, subject!), cancellationToken);
+            keys = (await _store.SetMembersAsync(ConsoleSessionKeys.UserSessions(tenant, issuer, subject!), cancellationToken))
+                .Union(await _store.SetMembersAsync(ConsoleSessionKeys.SubjectOnlySessions(tenant, subject!), cancellationToken), StringComparer.Ordinal);
         }
 
         var ended = 0;
-        var subjects = new List<string>();
-        var found = keys.Count == 0 ? [] : await _store.GetManyAsync(keys, cancellationToken);
-        for (var i = 0; i < keys.Count; i++)
+        foreach (var (key, session) in await ReadAsync([.. keys], cancellationToken))
         {
-            var session = found[i] is { } json ? JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession) : null;
-            if (session is null
-                || !string.Equals(session.Issuer, issuer, StringComparison.Ordinal)
+            if (!string.Equals(session.Issuer, issuer, StringComparison.Ordinal)
                 || (subject is not null && !string.Equals(session.Subject, subject, StringComparison.Ordinal))
                 || (sid is not null && !string.Equals(session.Sid, sid, StringComparison.Ordinal)))
             {
@@ -157,7 +171,7 @@ internal sealed class ConsoleSessions
                 subjects.Add(session.Subject);
             }
 
-            if (await _store.DeleteAsync(keys[i], cancellationToken))
+            if (await _store.DeleteAsync(key, cancellationToken))
             {
                 ended++;
             }
@@ -171,66 +185,100 @@ internal sealed class ConsoleSessions
     {
         if (ConsoleCookies.Read(context, CookieName) is { Length: > 0 and <= 128 } id)
         {
-            await _store.DeleteAsync(SessionKey(id), context.RequestAborted);
+            await _store.DeleteAsync(ConsoleSessionKeys.Session(id), context.RequestAborted);
         }
 
         ConsoleCookies.Delete(context, CookieName);
     }
 
-    public ValueTask<bool> IsSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
-        Gateway.Proxy.People.PersonSuspensions.IsSuspendedAsync(_store, tenant, subject, cancellationToken);
+    public ValueTask<bool> IsSuspendedAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken) =>
+        ConsolePersonSuspensions.IsSuspendedAsync(_store, tenant, issuer, subject, cancellationToken);
 
     /// <summary>
-    /// Suspends a person of the tenant: their sessions end now, they cannot sign in until resumed, and the tokens bound to the
-    /// person they signed in as are refused (<see cref="ConsolePersonSuspensions"/>). Returns how many sessions ended.
+    /// Suspends a user of the tenant (<paramref name="issuer"/>, <paramref name="subject"/>): their sessions end now, they
+    /// cannot sign in until resumed, and the tokens bound to the person they signed in as are refused
+    /// (<see cref="ConsolePersonSuspensions"/>). The same subject at another issuer is another user. Returns how many sessions ended.
     /// </summary>
-    public async ValueTask<int> SuspendAsync(string tenant, string subject, CancellationToken cancellationToken)
+    public async ValueTask<int> SuspendAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken)
     {
-        await _store.SetAsync(SuspendedKey(tenant, subject), "1", expiry: null, cancellationToken);
-        await _store.SetAddAsync(PeopleKey(tenant), subject, expiry: null, cancellationToken);
+        await ConsolePersonSuspensions.SuspendAsync(_store, tenant, issuer, subject, cancellationToken);
+        await _store.SetAddAsync(ConsoleSessionKeys.Users(tenant), ConsolePersonSuspensions.Member(issuer, subject), expiry: null, cancellationToken);
         var ended = 0;
-        foreach (var key in await _store.SetMembersAsync(PersonKey(tenant, subject), cancellationToken))
+        var userSessions = ConsoleSessionKeys.UserSessions(tenant, issuer, subject);
+        var keys = (await _store.SetMembersAsync(userSessions, cancellationToken))
+            .Union(await _store.SetMembersAsync(ConsoleSessionKeys.SubjectOnlySessions(tenant, subject), cancellationToken), StringComparer.Ordinal);
+        foreach (var (key, session) in await ReadAsync([.. keys], cancellationToken))
         {
-            // A session started before subjects were remembered under their person still names its person.
-            if (await _store.GetAsync(key, cancellationToken) is { } json && JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession) is { } session)
+            if (!string.Equals(session.Issuer, issuer, StringComparison.Ordinal) || !string.Equals(session.Subject, subject, StringComparison.Ordinal))
             {
-                await ConsolePersonSuspensions.RememberAsync(_store, tenant, subject, session.Person, cancellationToken);
+                continue;
             }
 
+            // A session started before this user was remembered under their person still names its person.
+            await ConsolePersonSuspensions.RememberAsync(_store, tenant, issuer, subject, session.Person, cancellationToken);
             if (await _store.DeleteAsync(key, cancellationToken))
             {
                 ended++;
             }
         }
 
-        await _store.DeleteAsync(PersonKey(tenant, subject), cancellationToken);
+        await _store.DeleteAsync(userSessions, cancellationToken);
         return ended;
     }
 
-    public async ValueTask ResumeAsync(string tenant, string subject, CancellationToken cancellationToken) =>
-        await _store.DeleteAsync(SuspendedKey(tenant, subject), cancellationToken);
+    /// <summary>Resumes the user (and lifts a suspension of its subject written before suspensions named the issuer).</summary>
+    public ValueTask ResumeAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken) =>
+        ConsolePersonSuspensions.ResumeAsync(_store, tenant, issuer, subject, cancellationToken);
 
     /// <summary>
-    /// The tenant's console users (everyone who signed in or was suspended), by subject: the person and roles of a live
-    /// session when one exists, whether suspended, and how many sessions are live. Never a session id or a CSRF token.
+    /// The tenant's console users (everyone who signed in or was suspended), by issuer and subject: the person and roles of
+    /// a live session when one exists, whether suspended, and how many sessions are live. A subject an earlier version
+    /// listed alone, and no user names now, is listed without an issuer. Never a session id or a CSRF token.
     /// </summary>
     public async ValueTask<IReadOnlyList<ConsoleUserInfo>> ListAsync(string tenant, CancellationToken cancellationToken)
     {
+        var members = (await _store.SetMembersAsync(ConsoleSessionKeys.Users(tenant), cancellationToken))
+            .Select(static member => ConsolePersonSuspensions.ParseMember(member))
+            .Select(static user => (Issuer: (string?)user.Issuer, user.Subject))
+            .ToList();
+        var subjectsOnly = (await _store.SetMembersAsync(ConsoleSessionKeys.SubjectOnlyUsers(tenant), cancellationToken))
+            .Where(subject => !members.Any(member => string.Equals(member.Subject, subject, StringComparison.Ordinal)))
+            .Select(static subject => (Issuer: (string?)null, Subject: subject));
         var users = new List<ConsoleUserInfo>();
-        foreach (var subject in (await _store.SetMembersAsync(PeopleKey(tenant), cancellationToken)).Order(StringComparer.Ordinal))
+        foreach (var (issuer, subject) in members.Concat(subjectsOnly)
+            .OrderBy(static user => user.Subject, StringComparer.Ordinal).ThenBy(static user => user.Issuer, StringComparer.Ordinal))
         {
-            var keys = await _store.SetMembersAsync(PersonKey(tenant, subject), cancellationToken);
-            var live = keys.Count == 0 ? [] : (await _store.GetManyAsync(keys, cancellationToken))
-                .OfType<string>()
-                .Select(static json => JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession))
-                .Where(session => session is not null && session.ExpiresAt > _time.GetUtcNow() && IsOfCurrentIssuer(session))
+            var keys = (issuer is null ? [] : await _store.SetMembersAsync(ConsoleSessionKeys.UserSessions(tenant, issuer, subject), cancellationToken))
+                .Union(await _store.SetMembersAsync(ConsoleSessionKeys.SubjectOnlySessions(tenant, subject), cancellationToken), StringComparer.Ordinal);
+            var live = (await ReadAsync([.. keys], cancellationToken)).Select(static found => found.Session)
+                .Where(session => (issuer is null || string.Equals(session.Issuer, issuer, StringComparison.Ordinal))
+                    && string.Equals(session.Subject, subject, StringComparison.Ordinal) && session.ExpiresAt > _time.GetUtcNow() && IsOfCurrentIssuer(session))
                 .ToList();
             var first = live.FirstOrDefault();
             var roles = first?.Groups is { } groups ? _roles.RolesOf(tenant, groups) : first?.Roles;
-            users.Add(new ConsoleUserInfo(subject, first?.Person, roles, await IsSuspendedAsync(tenant, subject, cancellationToken), live.Count));
+            var suspended = issuer is null
+                ? await _store.GetAsync(ConsolePersonSuspensions.SubjectOnlyKey(tenant, subject), cancellationToken) is not null
+                : await IsSuspendedAsync(tenant, issuer, subject, cancellationToken);
+            users.Add(new ConsoleUserInfo(subject, issuer, first?.Person, roles, suspended, live.Count));
         }
 
         return users;
+    }
+
+    /// <summary>The sessions stored under <paramref name="keys"/> that are still there, with their keys.</summary>
+    private async ValueTask<List<(string Key, ConsoleSession Session)>> ReadAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var found = new List<(string, ConsoleSession)>(keys.Count);
+        var values = keys.Count == 0 ? [] : await _store.GetManyAsync(keys, cancellationToken);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (values[i] is { } json && JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession) is { } session)
+            {
+                found.Add((keys[i], session));
+            }
+        }
+
+        return found;
     }
 
     /// <summary>
@@ -254,16 +302,4 @@ internal sealed class ConsoleSessions
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     public static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
-
-    private static string SessionKey(string id) => "console:session:" + Hash(id);
-
-    private static string PersonKey(string tenant, string subject) => "console:person:" + tenant + ":" + Hash(subject);
-
-    private static string PeopleKey(string tenant) => "console:people:" + tenant;
-
-    private static string SidKey(string tenant, string sid) => "console:sid:" + tenant + ":" + Hash(sid);
-
-    private static string EndedSidKey(string tenant, string sid) => "console:sid-ended:" + tenant + ":" + Hash(sid);
-
-    private static string SuspendedKey(string tenant, string subject) => Gateway.Proxy.People.PersonSuspensions.Key(tenant, subject);
 }

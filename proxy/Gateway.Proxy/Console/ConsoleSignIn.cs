@@ -208,7 +208,7 @@ internal sealed partial class ConsoleSignIn
             return Invalid(tenant, "no subject or person claim");
         }
 
-        if (await _sessions.IsSuspendedAsync(tenant, token.Subject, context.RequestAborted))
+        if (await _sessions.IsSuspendedAsync(tenant, token.Issuer, token.Subject, context.RequestAborted))
         {
             LogRefused(_logger, tenant, "console_person_suspended");
             return ConsoleOutcome.Refused(StatusCodes.Status403Forbidden, "console_person_suspended", "Your console access is suspended.");

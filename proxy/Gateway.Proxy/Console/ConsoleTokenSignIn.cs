@@ -132,7 +132,7 @@ internal static partial class ConsoleTokenSignIn
         }
 
         var subject = InteractiveAccess.AdminTokenIssuer + ":" + principal.Name;
-        if (await sessions.IsSuspendedAsync(tenant, subject, context.RequestAborted))
+        if (await sessions.IsSuspendedAsync(tenant, InteractiveAccess.AdminTokenIssuer, subject, context.RequestAborted))
         {
             return Refusal(StatusCodes.Status403Forbidden, "console_person_suspended", "Your console access is suspended.");
         }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
@@ -217,15 +216,6 @@ public sealed class ConsoleBackChannelLogoutTests
         await AssertSignedInAsync(client, bob);
     }
 
-    /// <summary>Rewrites the bundle with <paramref name="change"/> (which must change it) and reloads it.</summary>
-    private static async Task ReloadAsync(PersonGateway gw, Func<string, string> change)
-    {
-        var before = await File.ReadAllTextAsync(gw.Gateway.Bundle.MainFile);
-        Assert.NotEqual(before, change(before));
-        gw.Gateway.Bundle.Rewrite(change);
-        Assert.Empty(await gw.Gateway.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
-    }
-
     /// <summary>Reloads the gateway's configuration with the approver role given by <paramref name="group"/> instead.</summary>
     private static void MapApproverRole(PersonGateway gw, string group) =>
         ((IConfigurationBuilder)gw.Gateway.Host.Services.GetRequiredService<IConfiguration>())
@@ -233,17 +223,4 @@ public sealed class ConsoleBackChannelLogoutTests
 
     private static Task<HttpResponseMessage> PostLogoutAsync(HttpClient client, string token) =>
         client.SendAsync(PostForm(LogoutPath, cookie: null, new Dictionary<string, string> { ["logout_token"] = token }));
-
-    private static async Task AssertSignedOutAsync(HttpClient client, string session)
-    {
-        using var page = await client.SendAsync(Get("/console/demo/approvals", session));
-        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
-        Assert.Equal("/console/demo/sign-in", page.Headers.Location?.OriginalString);
-    }
-
-    private static async Task AssertSignedInAsync(HttpClient client, string session)
-    {
-        using var page = await client.SendAsync(Get("/console/demo/approvals", session));
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-    }
 }

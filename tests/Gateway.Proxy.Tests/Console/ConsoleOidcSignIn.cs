@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Console;
 
@@ -28,12 +30,40 @@ internal static class ConsoleOidcSignIn
     }
 
     /// <summary>Signs <paramref name="subject"/> in (their ID token carries <paramref name="groups"/> and <paramref name="sid"/>); the session cookie.</summary>
-    public static async Task<string> SignInAsync(PersonGateway gw, HttpClient client, string subject, string[] groups, string? sid = null)
+    public static Task<string> SignInAsync(PersonGateway gw, HttpClient client, string subject, string[] groups, string? sid = null) =>
+        SignInAtAsync(gw.Provider, client, subject, groups, sid);
+
+    /// <summary>As <see cref="SignInAsync"/>, at <paramref name="provider"/> (the one the tenant's bundle names now).</summary>
+    public static async Task<string> SignInAtAsync(TestOpenIdProvider provider, HttpClient client, string subject, string[] groups, string? sid = null)
     {
         var (state, nonce, cookie) = await StartAsync(client);
-        gw.Provider.TokenAnswer = (200, JsonSerializer.Serialize(new { id_token = gw.Provider.Issue(subject, groups, audience: TestOpenIdProvider.ClientId, nonce: nonce, sid: sid) }));
+        provider.TokenAnswer = (200, JsonSerializer.Serialize(new { id_token = provider.Issue(subject, groups, audience: TestOpenIdProvider.ClientId, nonce: nonce, sid: sid) }));
         using var response = await client.SendAsync(ConsoleHttp.Get($"/console/demo/callback?state={state}&code=the-code", cookie));
         Assert.True(response.StatusCode == HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
         return ConsoleHttp.Cookie(response, "gamut_console");
+    }
+
+    /// <summary>Rewrites the bundle with <paramref name="change"/> (which must change it) and reloads it.</summary>
+    public static async Task ReloadAsync(PersonGateway gw, Func<string, string> change)
+    {
+        var before = await File.ReadAllTextAsync(gw.Gateway.Bundle.MainFile);
+        Assert.NotEqual(before, change(before));
+        gw.Gateway.Bundle.Rewrite(change);
+        Assert.Empty(await gw.Gateway.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
+    }
+
+    /// <summary>The session is gone: its page sends the browser to sign in.</summary>
+    public static async Task AssertSignedOutAsync(HttpClient client, string session)
+    {
+        using var page = await client.SendAsync(ConsoleHttp.Get("/console/demo/approvals", session));
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Equal("/console/demo/sign-in", page.Headers.Location?.OriginalString);
+    }
+
+    /// <summary>The session is live: its approvals page answers.</summary>
+    public static async Task AssertSignedInAsync(HttpClient client, string session)
+    {
+        using var page = await client.SendAsync(ConsoleHttp.Get("/console/demo/approvals", session));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }
 }

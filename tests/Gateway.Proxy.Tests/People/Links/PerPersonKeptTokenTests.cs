@@ -20,7 +20,8 @@ namespace Gateway.Proxy.Tests.People.Links;
 /// the provider's ID token kept at sign-in (encrypted, never logged) is exchanged there and the upstream sees the person's
 /// own token, no link asked; an expired kept ID token is renewed with the provider's refresh token first; a renewal the
 /// provider refuses forgets it and asks for the link; nothing is kept without such a connector; revoking the person's
-/// consent forgets it, and so does the provider's back-channel logout naming the person or only their provider session.
+/// consent forgets it, and so does the provider's back-channel logout naming the person or only their provider session
+/// (after the console session has ended too).
 /// </summary>
 public sealed class PerPersonKeptTokenTests
 {
@@ -159,6 +160,23 @@ public sealed class PerPersonKeptTokenTests
 
         using var logout = await browser.SendAsync(ConsoleHttp.PostForm("/console/demo/backchannel-logout", null,
             new Dictionary<string, string> { ["logout_token"] = gw.Interactive.Provider.LogoutToken(subject: null, sid: "sid-alice-laptop") }));
+
+        Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        Assert.Null(await gw.KeptValueAsync("alice"));
+    }
+
+    [Fact]
+    public async Task BackChannelLogout_NamingOnlyTheSidAfterTheConsoleSessionEnded_ForgetsTheKeptProviderToken()
+    {
+        await using var gw = await KeptTokenGateway.StartAsync();
+        gw.Interactive.IdTokenSid = "sid-alice-phone";
+        using var browser = gw.Interactive.Browser();
+        var (_, session) = await gw.Interactive.AuthorizeAsync(browser, "alice", [], InteractiveGateway.NewPkce().Challenge);
+        Assert.NotNull(await gw.KeptValueAsync("alice"));
+        await InteractiveSidLogoutTests.SignOutAsync(browser, session);
+
+        using var logout = await browser.SendAsync(ConsoleHttp.PostForm("/console/demo/backchannel-logout", null,
+            new Dictionary<string, string> { ["logout_token"] = gw.Interactive.Provider.LogoutToken(subject: null, sid: "sid-alice-phone") }));
 
         Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
         Assert.Null(await gw.KeptValueAsync("alice"));
