@@ -115,8 +115,9 @@ public static class GatewayApplication
             options.Resolver = options.Resolver with { CredentialsRoot = credentials.Root };
         });
 
-        // Oversight: approvals, kill switches, audit journal, incidents; the admin API's tokens.
-        services.AddGatewayOversight(configuration, _ => new OversightKeys(keys.DecisionSigningKey, keys.ServiceKey));
+        // Oversight: approvals, kill switches, audit journal, incidents; the admin API's tokens. Warrants are signed under a
+        // key derived from the active data key, which only the gateway holds (verifiers of decision tokens hold the other).
+        services.AddGatewayOversight(configuration, _ => new OversightKeys(keys.DecisionSigningKey, keys.ServiceKey, keys.DataKeys.Active.Key.ToArray()));
         services.AddGatewayAdmin(configuration);
         services.AddSingleton<ICredentialAdmin, VaultCredentialAdmin>();
         services.AddSingleton<IAuditExporter, LoggingAuditExporter>();

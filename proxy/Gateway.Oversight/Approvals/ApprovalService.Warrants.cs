@@ -5,11 +5,14 @@ namespace Gateway.Oversight.Approvals;
 /// <summary>The warrant half of <see cref="ApprovalService"/>: checking a presented warrant, and redeeming it once.</summary>
 public sealed partial class ApprovalService
 {
+    /// <summary>Seconds a warrant's lifetime may exceed its TTL by (rounding of the approval time to whole seconds).</summary>
+    private const long WarrantLifetimeSlackSeconds = 5;
+
     /// <summary>
     /// Verifies a warrant presented with a retried request and consumes it atomically: the signature,
-    /// expiry, tenant, agent, token generations (<see cref="WarrantPresentation.Generations"/>), intent digest and policy digest (equal, or compatible per
-    /// <see cref="IWarrantCompatibility"/>) must all match, and a warrant is accepted once only.
-    /// A refused warrant is not consumed.
+    /// lifetime, expiry, tenant, agent, token generations (<see cref="WarrantPresentation.Generations"/>), intent digest and policy digest (equal, or compatible per
+    /// <see cref="IWarrantCompatibility"/>) must all match, the approval it names must be this tenant's, approved, for this
+    /// agent, tool, intent and policy, and not revoked, and a warrant is accepted once only. A refused warrant is not consumed.
     /// </summary>
     public async ValueTask<WarrantRedemption> RedeemWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
     {
@@ -65,8 +68,14 @@ public sealed partial class ApprovalService
             return WarrantRedemption.Refused(reason!);
         }
 
+        // No warrant outlives the longest warrant TTL a gate may ask for (checked before any read).
+        if (claims!.Exp - claims.Iat > (long)Math.Ceiling(_options.MaxWarrantTtl.TotalSeconds) + WarrantLifetimeSlackSeconds)
+        {
+            return WarrantRedemption.Refused(WarrantReasons.LifetimeExceeded, claims);
+        }
+
         var now = _time.GetUtcNow();
-        if (now.ToUnixTimeSeconds() >= claims!.Exp)
+        if (now.ToUnixTimeSeconds() >= claims.Exp)
         {
             return WarrantRedemption.Refused(WarrantReasons.Expired, claims);
         }
@@ -104,7 +113,24 @@ public sealed partial class ApprovalService
             return WarrantRedemption.Refused(WarrantReasons.Malformed, claims);
         }
 
-        if (await _state.GetAsync(StoreKeys.ApprovalRevoked(presentation.Tenant, claims.Apr), cancellationToken) is not null)
+        // The approval the warrant names, its outcome and its revocation mark, read at once (only when a warrant is presented).
+        var approvalRead = LoadAsync(presentation.Tenant, claims.Apr, cancellationToken).AsTask();
+        var outcomeRead = _store.GetOutcomeAsync(presentation.Tenant, claims.Apr, cancellationToken).AsTask();
+        var revokedRead = _state.GetAsync(StoreKeys.ApprovalRevoked(presentation.Tenant, claims.Apr), cancellationToken).AsTask();
+        await Task.WhenAll(approvalRead, outcomeRead, revokedRead);
+        var (approval, outcome) = (await approvalRead, await outcomeRead);
+        if (!IsApprovalOf(approval, outcome, claims))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.UnknownApproval, claims);
+        }
+
+        // A warrant expires when its approval's warrant TTL, counted from the approval, ends: never later.
+        if (claims.Exp > outcome!.At.ToUnixTimeSeconds() + approval!.WarrantTtlSeconds + WarrantLifetimeSlackSeconds)
+        {
+            return WarrantRedemption.Refused(WarrantReasons.LifetimeExceeded, claims);
+        }
+
+        if (await revokedRead is not null)
         {
             return WarrantRedemption.Refused(WarrantReasons.Revoked, claims);
         }
@@ -121,6 +147,15 @@ public sealed partial class ApprovalService
         var first = await _store.TryUseWarrantAsync(presentation.Tenant, claims.Apr, markLifetime, cancellationToken);
         return first ? new WarrantRedemption(true, null, claims) : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
     }
+
+    /// <summary>True when <paramref name="approval"/> is an approved request for the warrant's agent, tool, intent and policy.</summary>
+    private static bool IsApprovalOf(ApprovalRequest? approval, ApprovalOutcomeDocument? outcome, WarrantClaims claims) =>
+        approval is not null
+        && outcome?.Status == ApprovalStatus.Approved
+        && string.Equals(approval.Agent, claims.Aid, StringComparison.Ordinal)
+        && string.Equals(approval.Tool, claims.Tool, StringComparison.Ordinal)
+        && string.Equals(approval.IntentDigest, claims.Act, StringComparison.Ordinal)
+        && string.Equals(approval.PolicyDigest, claims.Pol, StringComparison.Ordinal);
 
     /// <summary>The tenant's and the (registered) agent's token generations now current (<see cref="Tokens.TokenGenerations.KeysOf"/>).</summary>
     private async ValueTask<(long Tenant, long Agent)> GenerationsAsync(string tenant, string agent, CancellationToken cancellationToken)

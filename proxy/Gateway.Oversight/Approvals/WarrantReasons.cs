@@ -15,6 +15,12 @@ public static class WarrantReasons
     /// <summary>The approval was revoked after it was granted.</summary>
     public const string Revoked = "warrant_revoked";
 
+    /// <summary>No approved request of this tenant, for this agent, tool, intent and policy, is the warrant's <c>apr</c>.</summary>
+    public const string UnknownApproval = "warrant_unknown_approval";
+
+    /// <summary>The warrant outlives what its approval allows: <c>exp</c> past the approval time plus the gate's warrant TTL.</summary>
+    public const string LifetimeExceeded = "warrant_lifetime_exceeded";
+
     /// <summary>The tenant was suspended (its token generation raised) since the warrant was issued, as for a decision token.</summary>
     public const string TenantRevoked = Tokens.DecisionTokenStatus.Reasons.TenantRevoked;
 

@@ -8,8 +8,10 @@ namespace Gateway.Oversight.Approvals;
 /// <summary>
 /// Issues and verifies warrants in the gateway's one HMAC token format (<see cref="MacToken"/>, version <c>w1</c>):
 /// <c>w1.&lt;base64url(claims JSON)&gt;.&lt;base64url(HMAC-SHA256(k, "w1." + claims part))&gt;</c>
-/// where k = HKDF-SHA256(decision signing key, info <c>gamut-warrant-v1</c>), so a warrant can never
-/// be confused with a decision token signed by the same root key.
+/// where k = HKDF-SHA256(<see cref="OversightKeys.WarrantRootKey"/>, the active data-encryption key, info
+/// <c>gamut gateway approval warrant v2</c>): a key only the gateway holds (executors and webhook receivers hold the
+/// decision signing key, so a key derived from it would let them mint warrants), and no token of another purpose
+/// verifies as a warrant. Rotating the data key ends every outstanding warrant (a new poll issues one under the new key).
 /// </summary>
 public sealed class WarrantSigner
 {
@@ -18,18 +20,26 @@ public sealed class WarrantSigner
 
     private const int MaxWarrantLength = 4096;
     private static ReadOnlySpan<byte> PrefixUtf8 => "w1."u8;
-    private static readonly byte[] DerivationInfo = "gamut-warrant-v1"u8.ToArray();
+    private static readonly byte[] DerivationInfo = "gamut gateway approval warrant v2"u8.ToArray();
     private readonly HmacKey _key;
 
     public WarrantSigner(OversightKeys keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        if (keys.DecisionSigningKey.Length < OversightKeys.MinimumKeyBytes)
+        if (keys.WarrantRootKey.Length < OversightKeys.MinimumKeyBytes)
         {
-            throw new ArgumentException($"The decision signing key must be at least {OversightKeys.MinimumKeyBytes} bytes.", nameof(keys));
+            throw new ArgumentException($"The warrant root key must be at least {OversightKeys.MinimumKeyBytes} bytes.", nameof(keys));
         }
 
-        _key = new HmacKey(HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.DecisionSigningKey.Span.ToArray(), 32, salt: [], info: DerivationInfo));
+        if (!keys.WarrantRootKeyIsSeparate)
+        {
+            throw new ArgumentException("The warrant root key must be a key only the gateway holds, not the decision signing or service key.", nameof(keys));
+        }
+
+        var key = new byte[32];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.WarrantRootKey.Span, key, salt: [], DerivationInfo);
+        _key = new HmacKey(key);
+        CryptographicOperations.ZeroMemory(key);
     }
 
     /// <summary>Signs the claims.</summary>

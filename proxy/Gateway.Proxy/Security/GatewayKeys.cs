@@ -4,7 +4,8 @@ namespace Gateway.Proxy.Security;
 
 /// <summary>
 /// The gateway's three keys, separated by purpose: the data-encryption key ring (the credential
-/// vault), the decision-signing key (decision tokens, warrants) and the service key (the gateway's own
+/// vault, and the keys derived from it for what only the gateway reads: approval warrants, access tokens, MCP session
+/// bindings), the decision-signing key (decision tokens) and the service key (the gateway's own
 /// signed calls to executors and webhooks). No two are equal; none is ever logged.
 /// </summary>
 public sealed class GatewayKeys

@@ -10,7 +10,7 @@ using Gateway.Testing.Stores;
 namespace Gateway.Oversight.Tests.Approvals;
 
 /// <summary>The approval and warrant contract, run against every store (subclasses below).</summary>
-public abstract class ApprovalServiceTests
+public abstract partial class ApprovalServiceTests
 {
     private const string Agent = "agent-1";
     private const string Tool = "payments.transfer";
@@ -227,7 +227,7 @@ public abstract class ApprovalServiceTests
         var parts = warrant.Split('.');
         var forgedPayload = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
             Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1])).Replace(Agent, "agent-9", StringComparison.Ordinal)));
-        var otherKey = new OversightKeys(Encoding.UTF8.GetBytes("another-decision-key-entirely-0123456789"), TestKeys.ServiceKey);
+        var otherKey = new OversightKeys(TestKeys.DecisionKey, TestKeys.ServiceKey, Encoding.UTF8.GetBytes("another-data-key-entirely-0123456789abcd"));
         var foreign = new WarrantSigner(otherKey).Issue(new WarrantClaims
         {
             Tid = Tenant, Aid = Agent, Tool = Tool, Act = Digest, Apr = "apr_AAAAAAAAAAAAAAAAAAAAAA", Pol = PolicyDigest, Tgn = 0, Agn = 0,
@@ -358,8 +358,8 @@ public abstract class ApprovalServiceTests
     private static WarrantPresentation Presented(string tenant, string agent, string intentDigest, string warrant, string policyDigest = PolicyDigest) =>
         new(tenant, agent, intentDigest, policyDigest, warrant);
 
-    private ValueTask<ApprovalRequest> CreateAsync(ApprovalService service, int required = 1) =>
-        service.CreateAsync(Tenant, Agent, Tool, Digest, PolicyDigest, """{"policy":"allow"}""", "gate-payments",
+    private ValueTask<ApprovalRequest> CreateAsync(ApprovalService service, int required = 1, string agent = Agent) =>
+        service.CreateAsync(Tenant, agent, Tool, Digest, PolicyDigest, """{"policy":"allow"}""", "gate-payments",
             ["alice", "bob", "carol"], required, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5));
 }
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Options;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Policy.Tokens;
 
@@ -10,8 +11,9 @@ namespace Gateway.Oversight.Tests.Approvals;
 
 /// <summary>
 /// Warrants in the gateway's one HMAC token format (<see cref="MacToken"/>, version <c>w1</c>) keep their wire format:
-/// a warrant built by hand as the format says (HKDF-derived key, MAC over <c>"w1." + claims part</c>) verifies, and
-/// one issued now is exactly that.
+/// a warrant built by hand as the format says (key HKDF-derived from the data-encryption key, MAC over <c>"w1." + claims
+/// part</c>) verifies, and one issued now is exactly that; one built from the decision signing key, which executors and
+/// webhook receivers hold, never does.
 /// </summary>
 public sealed class WarrantSignerTests
 {
@@ -62,17 +64,42 @@ public sealed class WarrantSignerTests
         Assert.False(_signer.TryVerify(decisionToken, out _, out reason));
         Assert.Equal(WarrantReasons.Malformed, reason);
 
-        // The w1 prefix with the root key itself (not the derived one) is not a warrant either.
+        // The w1 prefix with a root key itself (not the derived one) is not a warrant either.
         Assert.False(_signer.TryVerify(MacToken.Sign(new HmacKey(TestKeys.DecisionKey), "w1."u8, Encoding.UTF8.GetBytes(ClaimsJson)), out _, out reason));
+        Assert.Equal(WarrantReasons.BadSignature, reason);
+        Assert.False(_signer.TryVerify(MacToken.Sign(new HmacKey(TestKeys.DataKey), "w1."u8, Encoding.UTF8.GetBytes(ClaimsJson)), out _, out reason));
         Assert.Equal(WarrantReasons.BadSignature, reason);
 
         Assert.False(_signer.TryVerify(genuine + ".x", out _, out reason));
         Assert.Equal(WarrantReasons.Malformed, reason);
     }
 
-    private static string HandBuilt(string claimsJson)
+    [Theory]
+    [InlineData("gamut-warrant-v1")]
+    [InlineData("gamut gateway approval warrant v2")]
+    public void TryVerify_WarrantHandBuiltFromTheDecisionSigningKey_IsRefusedAsBadSignature(string label)
     {
-        var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, TestKeys.DecisionKey, 32, salt: [], info: "gamut-warrant-v1"u8.ToArray());
+        // What anyone holding the decision signing key (an executor, a webhook receiver) could build: never a warrant.
+        var forged = HandBuilt(ClaimsJson, TestKeys.DecisionKey, label);
+
+        Assert.False(_signer.TryVerify(forged, out var claims, out var reason));
+        Assert.Null(claims);
+        Assert.Equal(WarrantReasons.BadSignature, reason);
+    }
+
+    [Fact]
+    public void Constructor_WarrantRootKeyThatOthersHold_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => new WarrantSigner(new OversightKeys(TestKeys.DecisionKey, TestKeys.ServiceKey, TestKeys.DecisionKey)));
+        Assert.Throws<ArgumentException>(() => new WarrantSigner(new OversightKeys(TestKeys.DecisionKey, TestKeys.ServiceKey, TestKeys.ServiceKey)));
+        Assert.Throws<ArgumentException>(() => new WarrantSigner(new OversightKeys(TestKeys.DecisionKey, TestKeys.ServiceKey, new byte[16])));
+    }
+
+    private static string HandBuilt(string claimsJson) => HandBuilt(claimsJson, TestKeys.DataKey, "gamut gateway approval warrant v2");
+
+    private static string HandBuilt(string claimsJson, byte[] rootKey, string label)
+    {
+        var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, rootKey, 32, salt: [], info: Encoding.ASCII.GetBytes(label));
         var signed = "w1." + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(claimsJson));
         return signed + "." + Base64Url.EncodeToString(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(signed)));
     }

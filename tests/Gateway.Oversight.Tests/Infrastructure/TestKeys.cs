@@ -9,5 +9,8 @@ internal static class TestKeys
 
     public static readonly byte[] ServiceKey = Encoding.UTF8.GetBytes("gateway-service-key-for-tests-abcdefghijkl");
 
-    public static OversightKeys Keys { get; } = new(DecisionKey, ServiceKey);
+    /// <summary>The data-encryption key the warrant key is derived from (only the gateway holds it).</summary>
+    public static readonly byte[] DataKey = Encoding.UTF8.GetBytes("data-encryption-key-for-tests-mnopqrstuvwx");
+
+    public static OversightKeys Keys { get; } = new(DecisionKey, ServiceKey, DataKey);
 }

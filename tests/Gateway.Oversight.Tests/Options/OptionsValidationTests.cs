@@ -134,7 +134,7 @@ public sealed class OptionsValidationTests
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddGatewayOversight(builder.Configuration, _ => new OversightKeys(new byte[8], new byte[8]));
+        builder.Services.AddGatewayOversight(builder.Configuration, _ => new OversightKeys(new byte[8], new byte[8], new byte[8]));
         await using var app = builder.Build();
 
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());

@@ -1,4 +1,7 @@
+using System.Buffers.Text;
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Gamut.Agent.Upstream;
 using Microsoft.Extensions.DependencyInjection;
@@ -134,6 +137,36 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
         var refused = await ProblemAssert.IsProblemAsync(forged, HttpStatusCode.Conflict, "warrant_rejected");
         Assert.Equal("require_approval", refused.GetProperty("decision").GetString());
         Assert.Empty(_gw.Upstream.To("/payments"));
+    }
+
+    [Theory]
+    [InlineData("gamut-warrant-v1")]
+    [InlineData("gamut gateway approval warrant v2")]
+    public async Task Refund_WarrantForgedWithTheDecisionSigningKey_IsRefusedRecordedAndNeverForwarded(string label)
+    {
+        // What an executor or webhook receiver holding the decision signing key knows: the require_approval answer's
+        // digests; the approval id is made up (none was approved), and the warrant would live a day.
+        using var first = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", Refund);
+        var asked = await ProblemAssert.IsProblemAsync(first, HttpStatusCode.Conflict, "approval_required");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var claims = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            tid = "demo", aid = "demo-agent", tool = "payments.refund", act = DecisionJson.IntentDigest(asked),
+            apr = "apr_" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)), pol = DecisionJson.PolicyDigest(asked),
+            tgn = 0, agn = 0, iat = now, exp = now + 86400,
+        });
+        var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, _gw.DecisionSigningKey, 32, salt: [], info: Encoding.ASCII.GetBytes(label));
+        var signed = "w1." + Base64Url.EncodeToString(claims);
+        var forged = signed + "." + Base64Url.EncodeToString(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(signed)));
+
+        using var retry = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", WithWarrant(Refund, forged));
+
+        var refused = await ProblemAssert.IsProblemAsync(retry, HttpStatusCode.Conflict, "warrant_rejected");
+        Assert.Contains("warrant_bad_signature", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.False(refused.GetProperty("invoked").GetBoolean());
+        Assert.Empty(_gw.Upstream.To("/payments"));
+        var records = await _gw.AuditRecordsAsync(Assert.Single(retry.Headers.GetValues("X-Request-Id")));
+        Assert.Equal("require_approval", Assert.Single(records).GetProperty("decision").GetString());
     }
 
     [Fact]

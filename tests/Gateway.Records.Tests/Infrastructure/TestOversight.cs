@@ -16,7 +16,8 @@ internal static class TestOversight
 
     public static OversightKeys Keys { get; } = new(
         Encoding.UTF8.GetBytes("decision-signing-key-for-tests-0123456789"),
-        Encoding.UTF8.GetBytes("gateway-service-key-for-tests-abcdefghijkl"));
+        Encoding.UTF8.GetBytes("gateway-service-key-for-tests-abcdefghijkl"),
+        Encoding.UTF8.GetBytes("data-encryption-key-for-tests-mnopqrstuvwx"));
 
     public static OversightMetrics Metrics { get; } = new(Meters);
 
