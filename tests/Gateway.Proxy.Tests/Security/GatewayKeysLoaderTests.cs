@@ -97,7 +97,8 @@ public sealed class GatewayKeysLoaderTests : IDisposable
 
         stale.Position = 0;
         Assert.Equal("stale", new StreamReader(stale).ReadToEnd());
-        Assert.Contains(Convert.ToBase64String(keys.ServiceKey.Span), File.ReadAllText(Path.Combine(_dataDirectory, "dev-keys.json")), StringComparison.Ordinal);
+        var written = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(_dataDirectory, "dev-keys.json")))!;
+        Assert.Equal(Convert.ToBase64String(keys.ServiceKey.Span), written["GATEWAY_SERVICE_KEY"]);
         Assert.False(File.Exists(temporary));
         if (!OperatingSystem.IsWindows())
         {
