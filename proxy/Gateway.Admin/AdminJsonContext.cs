@@ -36,6 +36,7 @@ namespace Gateway.Admin;
 [JsonSerializable(typeof(AuditReceiptsResponse))]
 [JsonSerializable(typeof(IncidentListResponse))]
 [JsonSerializable(typeof(CredentialListResponse))]
+[JsonSerializable(typeof(CredentialsReencryptedResponse))]
 [JsonSerializable(typeof(TokenRevokedResponse))]
 [JsonSerializable(typeof(TokenListResponse))]
 [JsonSerializable(typeof(DelegationListResponse))]

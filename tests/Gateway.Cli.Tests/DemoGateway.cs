@@ -87,10 +87,23 @@ internal sealed class DemoGateway : IAsyncDisposable
     /// <summary>
     /// Stops this gateway and starts it again, as a new process on the same bundle, data directory (receipt keys, tokens)
     /// and settings, on a new port: a gateway that has read nothing of its journal yet (<paramref name="whileStopped"/> runs
-    /// in between, e.g. to edit its files). Use the returned one from then on.
+    /// in between, e.g. to edit its files), with <paramref name="configuration"/> changed in its settings (a value of null
+    /// removes the setting). Use the returned one from then on.
     /// </summary>
-    public async Task<DemoGateway> RestartAsync(Func<Task>? whileStopped = null)
+    public async Task<DemoGateway> RestartAsync(Func<Task>? whileStopped = null, IReadOnlyDictionary<string, string?>? configuration = null)
     {
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                _settings.Remove(key);
+            }
+            else
+            {
+                _settings[key] = value;
+            }
+        }
+
         _http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();

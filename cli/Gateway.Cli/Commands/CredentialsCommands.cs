@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>credentials put|rotate|revoke|list</c>; values come from stdin or <c>--from-file</c> only.</summary>
+/// <summary><c>credentials put|rotate|revoke|list|reencrypt</c>; values come from stdin or <c>--from-file</c> only.</summary>
 internal static class CredentialsCommands
 {
     public static Command Build(CliRuntime runtime)
@@ -32,6 +32,21 @@ internal static class CredentialsCommands
         var list = new Command("list", "List credentials (names and versions, never values)") { listTenant };
         list.SetAction((parse, ct) => runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(parse.GetValue(listTenant)!)}/credentials", null, PrintList, ct));
         command.Subcommands.Add(list);
+
+        var reencryptTenant = GlobalOptions.Tenant();
+        var reencrypt = new Command("reencrypt", "Seal again under the active data key every credential sealed under a retired one (after a data-key rotation)") { reencryptTenant };
+        reencrypt.SetAction((parse, ct) => runtime.CallAsync(
+            parse,
+            HttpMethod.Post,
+            $"tenants/{CliRuntime.Segment(parse.GetValue(reencryptTenant)!)}/credentials/reencrypt",
+            null,
+            (body, output) =>
+            {
+                output?.WriteLine($"Credentials re-encrypted under the active key: {body.GetProperty("reencrypted").GetInt32()}.");
+                return null;
+            },
+            ct));
+        command.Subcommands.Add(reencrypt);
         return command;
     }
 

@@ -84,6 +84,9 @@ public sealed record IncidentListResponse(IReadOnlyList<Incident> Incidents);
 /// <summary>Response of the credential listing.</summary>
 public sealed record CredentialListResponse(IReadOnlyList<CredentialInfo> Credentials);
 
+/// <summary>Response of re-encryption: how many of the tenant's credentials were sealed again under the active data key.</summary>
+public sealed record CredentialsReencryptedResponse(int Reencrypted);
+
 /// <summary>Response of token revocation.</summary>
 public sealed record TokenRevokedResponse(string Name, bool Revoked)
 {

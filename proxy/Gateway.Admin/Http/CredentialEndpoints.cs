@@ -11,7 +11,8 @@ namespace Gateway.Admin.Http;
 
 /// <summary>
 /// <c>/admin/v1/tenants/{tenant}/credentials</c> over the host's <see cref="ICredentialAdmin"/>:
-/// list (no values), put, rotate, revoke (role <c>admin</c>). 501 when the host registered none.
+/// list (no values), put, rotate, revoke, and re-encrypt after a data-key rotation (role <c>admin</c>). 501 when the host
+/// registered none.
 /// </summary>
 internal static class CredentialEndpoints
 {
@@ -22,6 +23,19 @@ internal static class CredentialEndpoints
         group.MapPut("/{name}", PutAsync);
         group.MapPost("/{name}/rotate", RotateAsync);
         group.MapDelete("/{name}", RevokeAsync);
+        group.MapPost("/reencrypt", ReencryptAsync);
+    }
+
+    private static async Task<IResult> ReencryptAsync(HttpContext context, string tenant)
+    {
+        if (Vault(context) is not { } vault)
+        {
+            return NotConfigured(context);
+        }
+
+        var count = await vault.ReencryptAsync(tenant, context.RequestAborted);
+        await AdminActionAudit.RecordAsync(context, tenant, "credential.reencrypt", subject: null);
+        return Results.Json(new CredentialsReencryptedResponse(count), AdminJsonContext.Default.CredentialsReencryptedResponse);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, string tenant)

@@ -15,6 +15,9 @@ public interface ICredentialAdmin
     /// <summary>Revokes the credential; false when there is none.</summary>
     ValueTask<bool> RevokeAsync(string tenant, string name, CancellationToken cancellationToken = default);
 
+    /// <summary>Seals again under the active data key every credential of the tenant sealed under a retired one; how many.</summary>
+    ValueTask<int> ReencryptAsync(string tenant, CancellationToken cancellationToken = default);
+
     /// <summary>The tenant's credentials, without values.</summary>
     ValueTask<IReadOnlyList<CredentialInfo>> ListAsync(string tenant, CancellationToken cancellationToken = default);
 }

@@ -30,6 +30,9 @@ internal sealed class VaultCredentialAdmin : ICredentialAdmin
     public ValueTask<bool> RevokeAsync(string tenant, string name, CancellationToken cancellationToken = default) =>
         _vault.RevokeAsync(tenant, name, cancellationToken);
 
+    public ValueTask<int> ReencryptAsync(string tenant, CancellationToken cancellationToken = default) =>
+        _vault.ReencryptAsync(tenant, cancellationToken);
+
     public async ValueTask<IReadOnlyList<CredentialInfo>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
         [.. (await _vault.ListAsync(tenant, cancellationToken).ConfigureAwait(false)).Select(Map)];
 

@@ -132,6 +132,21 @@ public sealed partial class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Credentials_Reencrypt_SealsTheTenantsCredentialsAgainAndIsAudited()
+    {
+        using var admin = _host.Client(AdminTestServices.BootstrapToken);
+        using var put = await admin.PutAsJsonAsync($"/admin/v1/tenants/{_tenant}/credentials/crm-key", new { value = "s3cr3t-value" });
+
+        using var reencrypt = await admin.PostAsync($"/admin/v1/tenants/{_tenant}/credentials/reencrypt", null);
+
+        Assert.Equal(HttpStatusCode.OK, reencrypt.StatusCode);
+        Assert.Equal(1, (await reencrypt.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reencrypted").GetInt32());
+        Assert.Equal([_tenant], ((FakeCredentialAdmin)_host.Get<ICredentialAdmin>()).Reencrypted);
+        var journal = await _host.Get<AuditJournal>().ReadAsync(_tenant, 0, 10);
+        Assert.Contains(journal, r => r.GetProperty("tool").GetString() == "admin.credential.reencrypt");
+    }
+
+    [Fact]
     public async Task Credentials_NoVaultWired_Is501()
     {
         await using var host = await AdminTestHost.StartAsync();

@@ -29,6 +29,15 @@ internal sealed class FakeCredentialAdmin : ICredentialAdmin
     public ValueTask<bool> RevokeAsync(string tenant, string name, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(_items.Remove((tenant, name)));
 
+    /// <summary>The tenants whose credentials were sealed again, in order.</summary>
+    public List<string> Reencrypted { get; } = [];
+
+    public ValueTask<int> ReencryptAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        Reencrypted.Add(tenant);
+        return ValueTask.FromResult(_items.Keys.Count(key => key.Item1 == tenant));
+    }
+
     public ValueTask<IReadOnlyList<CredentialInfo>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IReadOnlyList<CredentialInfo>>([.. _items.Where(p => p.Key.Item1 == tenant).Select(p => p.Value.Info)]);
 
