@@ -3,10 +3,11 @@
 // typed error with the gateway's stable code. A2A 1.0 method names by default, 0.3's with `{version: '0.3'}`.
 import { randomUUID } from 'node:crypto';
 import { checkCardSignature } from './agent-card.js';
-import { errorFor, exchangeAs } from './client.js';
+import { exchangeAs } from './client.js';
 import {
   GamutA2aError, GamutApprovalRequiredError, GamutConfigurationError, GamutDeniedError, GamutProtocolError, GamutRateLimitedError,
 } from './errors.js';
+import { errorFor } from './http.js';
 
 export const SKILL_METADATA_KEY = 'gamut.dev/skill';
 export const A2A_WARRANT_METADATA_KEY = 'gamut.dev/warrant';

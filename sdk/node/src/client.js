@@ -1,18 +1,15 @@
 // The agent's client: signed, fail-closed calls to the gateway's governed actions.
 import { createPublicKey } from 'node:crypto';
 import { configFromEnv, resolveConfig } from './config.js';
-import { findSecretMaterial } from './detector.js';
+import { checkDecision, checkIdentity, toolBody } from './decisions.js';
 import {
   GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
-  GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutHttpError,
-  GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
-  GamutRunCancelledError, GamutRunEndedError, GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
+  GamutConfigurationError, GamutIdentityMismatchError, GamutProtocolError, GamutSecretMaterialError,
 } from './errors.js';
 import { a2aCall, a2aCard, a2aStream } from './a2a.js';
+import { exchange, localRefusal, requestJson, signingFetch } from './http.js';
 import { ambientRun, checkRunId, startRun } from './runs.js';
-import { agentPrivateKey, messageSignatureHeaders, signatureHeaders } from './signing.js';
-
-const ALLOW_FAMILY = new Set(['allow', 'allow_and_log', 'degrade']);
+import { agentPrivateKey } from './signing.js';
 
 // The delegation a child's client was issued under (its clients are frozen, so it is kept beside them).
 const DELEGATIONS = new WeakMap();
@@ -182,7 +179,7 @@ export class GamutClient {
   async evaluate(tool, args = {}, options = {}) {
     const body = toolBody(tool, args, options);
     const decision = await this.#request('POST', '/v1/evaluate', body, options);
-    return this.#checkDecision(decision, { tool, requireInvoked: false, simulate: body.simulate === true });
+    return checkDecision(this.#config, decision, { tool, requireInvoked: false, simulate: body.simulate === true });
   }
 
   /** POST /v1/actions/invoke-tool. With `waitForApproval`, waits on a required approval and retries once with its warrant. */
@@ -202,27 +199,28 @@ export class GamutClient {
     return this.#governed('/v1/actions/model', { connector, request }, connector, options);
   }
 
-  /** GET /v1/approvals/{id}: `{id, status, approvers, approvals, expires_at, warrant?}`. */
-  async getApproval(id) {
+  /** GET /v1/approvals/{id}: `{id, status, approvers, approvals, expires_at, warrant?}`. `options`: `{timeoutMs?, signal?}`. */
+  async getApproval(id, { timeoutMs, signal } = {}) {
     if (typeof id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(id)) throw new GamutConfigurationError('An approval id is required.');
-    const approval = await this.#request('GET', `/v1/approvals/${id}`, undefined, {});
+    const approval = await this.#request('GET', `/v1/approvals/${id}`, undefined, { timeoutMs, signal });
     if (approval?.id !== id) throw new GamutIdentityMismatchError(`The gateway answered for approval '${approval?.id}', not '${id}'.`);
     return approval;
   }
 
   /**
    * Polls an approval with backoff until approved (returns the warrant), denied, expired, or the deadline
-   * (each a typed error). Polling is read-only: nothing is executed while waiting.
+   * (each a typed error). Polling is read-only: nothing is executed while waiting. `signal` aborts the wait at once,
+   * a poll in flight included.
    */
   async waitForApproval(id, { deadlineMs = 15 * 60_000, initialIntervalMs = 500, maxIntervalMs = 10_000, signal, tool, onPending } = {}) {
     const deadline = Date.now() + deadlineMs;
     let interval = initialIntervalMs;
     for (;;) {
-      const approval = await this.getApproval(id);
+      const approval = await this.getApproval(id, { signal });
       switch (approval.status) {
         case 'approved': {
           if (typeof approval.warrant !== 'string') throw new GamutProtocolError(`Approval ${id} is approved but carries no warrant.`);
-          this.#checkIdentity(approval.warrant, 'w1.', tool, `the warrant of approval ${id}`);
+          checkIdentity(this.#config, approval.warrant, 'w1.', tool, `the warrant of approval ${id}`);
           return approval.warrant;
         }
         case 'denied':
@@ -274,109 +272,15 @@ export class GamutClient {
       const warrant = await this.waitForApproval(error.approval.id, { ...wait, tool });
       answer = await this.#request('POST', target, { ...body, warrant }, options);
     }
-    return this.#checkDecision(answer, { tool, requireInvoked: true });
-  }
-
-  #checkDecision(answer, { tool, requireInvoked, simulate = false }) {
-    if (answer === null || typeof answer !== 'object' || typeof answer.decision !== 'string' || typeof answer.invoked !== 'boolean') {
-      throw new GamutProtocolError('The gateway answered without a decision.');
-    }
-    const details = { code: answer.decision, decision: answer.decision, explanation: answer.explanation };
-    if (!ALLOW_FAMILY.has(answer.decision)) {
-      throw new GamutDeniedError(`The gateway decided ${answer.decision}.`, { ...details, status: 200 });
-    }
-    if (requireInvoked && !answer.invoked) {
-      throw new GamutNotInvokedError(`The gateway decided ${answer.decision} but did not invoke the connector${answer.simulated ? ' (simulation)' : ''}.`, { ...details, code: 'not_invoked' });
-    }
-    // A simulation may execute nothing, so it carries no token; any token present is still checked.
-    if (answer.decision_token !== undefined || (answer.decision !== 'degrade' && !simulate)) {
-      if (typeof answer.decision_token !== 'string') throw new GamutIdentityMismatchError('The decision carries no decision token to check the identity against.', details);
-      this.#checkIdentity(answer.decision_token, 'v1.', tool, 'the decision token');
-    }
-    if (answer.upstream_status !== undefined && (answer.upstream_status < 200 || answer.upstream_status > 299)) {
-      throw new GamutUpstreamError(`The connector's upstream answered ${answer.upstream_status}.`, { ...details, code: 'upstream_error' }, answer.upstream_status, answer.result);
-    }
-    return {
-      invoked: answer.invoked,
-      decision: answer.decision,
-      explanation: answer.explanation,
-      decisionToken: answer.decision_token,
-      result: answer.result,
-      upstreamStatus: answer.upstream_status,
-      simulated: answer.simulated ?? false,
-      // The decision's signed receipt (docs/evidence.md), verifiable offline with verifyReceipt; absent from older gateways.
-      receipt: answer.receipt,
-    };
-  }
-
-  /** The token's payload must name this tenant and agent (and the tool, when known). */
-  #checkIdentity(token, prefix, tool, what) {
-    const parts = token.split('.');
-    let payload;
-    try {
-      if (!token.startsWith(prefix) || parts.length !== 3) throw new Error('shape');
-      payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    } catch {
-      throw new GamutIdentityMismatchError(`${what} is not a readable token.`);
-    }
-    const mismatches = [];
-    if (payload.tid !== this.#config.tenant) mismatches.push(`tenant '${payload.tid}'`);
-    if (payload.aid !== this.#config.agentId) mismatches.push(`agent '${payload.aid}'`);
-    if (tool !== undefined && payload.tool !== undefined && payload.tool !== tool) mismatches.push(`tool '${payload.tool}'`);
-    if (mismatches.length > 0) {
-      throw new GamutIdentityMismatchError(`${what} names ${mismatches.join(', ')}, not this agent's request.`, { code: 'identity_mismatch' });
-    }
+    return checkDecision(this.#config, answer, { tool, requireInvoked: true });
   }
 
   async #request(method, target, body, options) {
-    const { response, text } = await this.#exchange(method, target, body, options, 'application/json, application/problem+json');
-    let json;
-    try {
-      json = text.length > 0 ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (response.status < 200 || response.status > 299) throw errorFor(response, json);
-    if (json === undefined) throw new GamutProtocolError(`The gateway answered ${response.status} without a JSON body.`);
-    return json;
+    return requestJson(this.#config, method, target, body, options, this.#person, this.runId);
   }
 
-  async #exchange(method, target, body, options, accept) {
-    let bytes;
-    if (body !== undefined) {
-      const findings = findSecretMaterial(body);
-      if (findings.length > 0) throw new GamutSecretMaterialError(findings);
-      bytes = Buffer.from(JSON.stringify(body), 'utf8');
-    }
-    // A person's token (per call, else the client's) rides in X-Gamut-Person, the run in X-Gamut-Run, both covered by the signature.
-    const headers = this.#sign(method, target, this.#config.baseUrl + target, bytes ?? new Uint8Array(0), undefined, options.personToken ?? this.#person, this.runId);
-    headers.Accept = accept;
-    if (bytes) headers['Content-Type'] = 'application/json';
-    const timeoutMs = options.timeoutMs ?? this.#config.timeoutMs;
-    const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-    let response;
-    let text;
-    try {
-      response = await this.#config.fetch(this.#config.baseUrl + target, { method, headers, body: bytes, signal, redirect: 'error' });
-      text = await response.text();
-    } catch (error) {
-      if (error?.name === 'TimeoutError' || (error?.name === 'AbortError' && !options.signal?.aborted)) {
-        throw new GamutTimeoutError(`No answer from the gateway within ${timeoutMs} ms; the call is not retried.`, { code: 'timeout', cause: error });
-      }
-      if (error?.name === 'AbortError') throw error;
-      throw new GamutHttpError(`The gateway could not be reached: ${error?.cause?.code ?? error?.message}.`, { code: 'gateway_unreachable', cause: error });
-    }
-    return { response, text };
-  }
-
-  /**
-   * The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key; either
-   * covers `personToken` (X-Gamut-Person) and `runId` (X-Gamut-Run) when there are.
-   */
-  #sign(method, target, targetUri, body, headers, personToken, runId) {
-    return this.#config.agentKey
-      ? messageSignatureHeaders(this.#config, method, targetUri, body, Date.now(), personToken, runId)
-      : signatureHeaders(this.#config, method, target, body, Date.now(), headers, personToken, runId);
+  #exchange(method, target, body, options, accept) {
+    return exchange(this.#config, method, target, body, options, accept, this.#person, this.runId);
   }
 
   async #openAIFetch(input, init = {}) {
@@ -388,98 +292,8 @@ export class GamutClient {
     }
   }
 
-  async #signingFetch(input, init = {}) {
-    const request = new Request(input, init);
-    const url = new URL(request.url);
-    const base = new URL(this.#config.baseUrl);
-    if (url.origin !== base.origin) {
-      throw new GamutConfigurationError(`Refused a request to ${url.origin}: a Gamut agent sends requests to its gateway only.`);
-    }
-    const body = new Uint8Array(await request.arrayBuffer());
-    if (body.length > 0 && /json/i.test(request.headers.get('content-type') ?? 'application/json')) {
-      let parsed;
-      try { parsed = JSON.parse(Buffer.from(body).toString('utf8')); } catch { parsed = undefined; }
-      const findings = parsed === undefined ? [] : findSecretMaterial(parsed);
-      if (findings.length > 0) throw new GamutSecretMaterialError(findings);
-    }
-    const target = url.pathname + url.search;
-    const headers = new Headers(request.headers);
-    headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
-    const person = headers.get('x-gamut-person') ?? this.#person;
-    const run = headers.get('x-gamut-run') ?? this.runId;
-    // @target-uri is what the gateway rebuilds from the request as sent: no fragment (HTTP never sends one), no user info.
-    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.origin + target, body, headers, person ?? undefined, run ?? undefined))) headers.set(name, value);
-    const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
-    // The client's timeout bounds the wait for the answer (its status and headers), as it bounds every other call; a
-    // streamed body then flows for as long as it lasts, under the caller's own signal.
-    const { timeoutMs } = this.#config;
-    const callerSignal = init.signal ?? request.signal; // a Request always has one
-    const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(new DOMException(`No answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
-    try {
-      return await this.#config.fetch(url, {
-        method: request.method,
-        headers,
-        body: hasBody ? body : undefined,
-        signal: AbortSignal.any([callerSignal, timer.signal]),
-        redirect: 'error',
-      });
-    } catch (error) {
-      if (timer.signal.aborted && !callerSignal.aborted) {
-        throw new GamutTimeoutError(`No answer from the gateway within ${timeoutMs} ms; the call is not retried.`, { code: 'timeout', cause: timer.signal.reason });
-      }
-      throw error;
-    } finally {
-      clearTimeout(timeout);
-    }
-  }
-}
-
-function toolBody(tool, args, { targets, dataClasses, provenance, warrant, simulate } = {}) {
-  if (typeof tool !== 'string' || tool.length === 0) throw new GamutConfigurationError('A tool name is required.');
-  const body = { tool, args: args ?? {} };
-  if (targets !== undefined) body.targets = targets;
-  if (dataClasses !== undefined) body.data_classes = dataClasses;
-  if (provenance !== undefined) body.provenance = provenance;
-  if (warrant !== undefined) body.warrant = warrant;
-  if (simulate !== undefined) body.simulate = simulate;
-  return body;
-}
-
-/** The typed error of a non-2xx answer (a problem+json body, or none). */
-/**
- * The answer a provider client gets for a request the SDK refused before sending: 400 with an OpenAI error object
- * (`code` the refusal's, `findings` where it was, `sent: false`), `x-should-retry: false` and `x-gamut-refused-by: sdk`.
- */
-function localRefusal(error) {
-  const body = { error: { message: error.message, type: 'invalid_request_error', param: null, code: error.code, sent: false } };
-  if (error.findings) body.error.findings = error.findings;
-  return new Response(JSON.stringify(body), {
-    status: 400,
-    headers: { 'content-type': 'application/json', 'x-should-retry': 'false', 'x-gamut-refused-by': 'sdk' },
-  });
-}
-
-export function errorFor(response, problem) {
-  const details = {
-    status: response.status,
-    code: problem?.code ?? `http_${response.status}`,
-    decision: problem?.decision,
-    explanation: problem?.explanation,
-    requestId: problem?.request_id,
-    problem,
-  };
-  const message = `${problem?.detail ?? `The gateway answered ${response.status}.`} (${details.code}, HTTP ${response.status})`;
-  switch (response.status) {
-    case 401: return new GamutAuthenticationError(message, details);
-    case 403: return new GamutDeniedError(message, details);
-    case 409:
-      if (problem?.approval) return new GamutApprovalRequiredError(message, details);
-      if (details.code === 'run_cancelled') return new GamutRunCancelledError(message, details);
-      if (details.code === 'run_ended') return new GamutRunEndedError(message, details);
-      return new GamutHttpError(message, details);
-    case 429: return new GamutRateLimitedError(message, details, Number(response.headers.get('retry-after')) || undefined);
-    default: return new GamutHttpError(message, details);
+  #signingFetch(input, init = {}) {
+    return signingFetch(this.#config, this.#person, this.runId, input, init);
   }
 }
 

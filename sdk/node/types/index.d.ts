@@ -181,7 +181,7 @@ export declare class GamutClient {
   invokeTool<TResult = unknown>(tool: string, args?: Record<string, unknown>, options?: ToolCallOptions): Promise<Decision<TResult>>;
   context(request: { scope: string; query?: string; maxBytes?: number }, options?: CallOptions & { waitForApproval?: boolean | WaitForApprovalOptions }): Promise<Decision<unknown>>;
   model<TResult = unknown>(connector: string, request: Record<string, unknown>, options?: CallOptions & { waitForApproval?: boolean | WaitForApprovalOptions }): Promise<Decision<TResult>>;
-  getApproval(id: string): Promise<ApprovalState>;
+  getApproval(id: string, options?: Pick<CallOptions, 'timeoutMs' | 'signal'>): Promise<ApprovalState>;
   /** Polls until approved (returns the warrant), denied, expired or the deadline. */
   waitForApproval(id: string, options?: WaitForApprovalOptions & { tool?: string }): Promise<string>;
   /** POST /v1/delegations: a client signed as a short-lived child that only narrows this agent. */

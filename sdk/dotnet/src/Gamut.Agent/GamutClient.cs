@@ -57,6 +57,9 @@ public sealed partial class GamutClient : IDisposable
 
     public GamutOptions Options { get; }
 
+    /// <summary>The clock this client's signatures, deadlines and timeouts run on.</summary>
+    internal TimeProvider Time => _time;
+
     /// <summary>The gateway's base URL (validated).</summary>
     public Uri BaseUri { get; }
 

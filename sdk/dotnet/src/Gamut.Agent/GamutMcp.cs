@@ -7,7 +7,8 @@ namespace Gamut.Agent;
 /// <summary>
 /// MCP client transports through the gateway, every request signed: <c>await McpClient.CreateAsync(gamut.CreateMcpTransport())</c>
 /// for <c>/mcp</c> (every governed tool the agent may use, one endpoint), or <c>gamut.CreateMcpTransport("docs")</c> for one
-/// connector's server on <c>/providers/docs</c>.
+/// connector's server on <c>/providers/docs</c>. Each request waits for its answer (status and headers) at most the
+/// client's <see cref="GamutOptions.Timeout"/> (else <see cref="GamutTimeoutException"/>); the caller's token cancels it.
 /// </summary>
 public static class GamutMcp
 {
@@ -41,7 +42,8 @@ public static class GamutMcp
 
     private static HttpClientTransport Transport(GamutClient gamut, Uri endpoint, string name) => new(
         new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = HttpTransportMode.StreamableHttp, Name = name },
-        new HttpClient(gamut.CreateSigningHandler()),
+        // The client's timeout bounds each MCP request as it bounds every other call (not HttpClient's 100 s default).
+        new HttpClient(new GamutTimeoutHandler(gamut.Options.Timeout, gamut.Time, gamut.CreateSigningHandler())) { Timeout = Timeout.InfiniteTimeSpan },
         loggerFactory: null,
         ownsHttpClient: true);
 }

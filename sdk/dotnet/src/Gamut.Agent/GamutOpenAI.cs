@@ -7,7 +7,7 @@ namespace Gamut.Agent;
 /// <summary>One line of setup for the .NET <c>OpenAI</c> client through the gateway: <c>gamut.CreateOpenAIClient()</c>.</summary>
 public static class GamutOpenAI
 {
-    /// <summary>Options on <c>&lt;GAMUT_BASE_URL&gt;/providers/&lt;connector&gt;</c> with the signing policy (carrying <paramref name="gamut"/>'s run) and no client retries.</summary>
+    /// <summary>Options on <c>&lt;GAMUT_BASE_URL&gt;/providers/&lt;connector&gt;</c> with the signing policy (carrying <paramref name="gamut"/>'s run), no client retries, and the client's <see cref="GamutOptions.Timeout"/> as network timeout.</summary>
     public static OpenAIClientOptions CreateOpenAIClientOptions(this GamutClient gamut, string connector = "openai")
     {
         ArgumentNullException.ThrowIfNull(gamut);
@@ -16,6 +16,8 @@ public static class GamutOpenAI
             Endpoint = gamut.ProviderUri(connector),
             // Never retried by the client: a retried model call could be billed or act twice.
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            // The client's timeout bounds each model call as it bounds every other call (not the pipeline's 100 s default).
+            NetworkTimeout = gamut.Options.Timeout,
         };
         options.AddPolicy(new GamutPipelinePolicy(gamut.Options) { Run = () => gamut.RunId }, PipelinePosition.BeforeTransport);
         return options;

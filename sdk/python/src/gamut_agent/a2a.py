@@ -37,7 +37,7 @@ class A2aCalls:
     def agent_card(self, connector: str, *, timeout: float | None = None) -> dict:
         """GET /a2a/{connector}/.well-known/agent-card.json: the card rewritten to name the gateway, filtered, signed by it;
         its signature verified with the gateway's receipt keys (GamutCardSignatureError when it does not)."""
-        from .client import _error_for
+        from .transport import _error_for
         status, _, text, retry_after = self._exchange("GET", f"{_route(connector)}/.well-known/agent-card.json", None, timeout)
         card = _parse(text)
         if not 200 <= status <= 299:
@@ -116,7 +116,7 @@ def _request(method: str, params: dict) -> dict:
 
 
 def _outcome(status: int, reply: Any, version: str, params: dict, is_message: bool) -> Any:
-    from .client import _error_for
+    from .transport import _error_for
     if not isinstance(reply, dict) or reply.get("jsonrpc") != "2.0":
         if not 200 <= status <= 299:
             raise _error_for(status, reply if isinstance(reply, dict) else None, None)

@@ -6,9 +6,7 @@ import base64
 import copy
 import json
 import re
-import socket
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -16,16 +14,15 @@ from typing import Any, Callable, Mapping
 
 from .a2a import _CONNECTOR, A2aCalls
 from .config import GamutConfig, refuse_unknown_options
-from .detector import find_secret_material
 from .errors import (
     GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
-    GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutHttpError, GamutIdentityMismatchError,
-    GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutRunCancelledError, GamutRunEndedError,
-    GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
+    GamutConfigurationError, GamutDeniedError, GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError,
+    GamutUpstreamError,
 )
 from .keys import AgentKey
 from .runs import GamutRun, ambient_run, check_run_id, run_owner
 from .signing import PERSON_HEADER, RUN_HEADER, message_signature_headers, signature_headers
+from .transport import GatewayCalls, NoRedirect, gateway_opener
 
 _ALLOW_FAMILY = frozenset({"allow", "allow_and_log", "degrade"})
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -78,12 +75,7 @@ class WaitForApproval:
     on_pending: Callable[[dict], None] | None = field(default=None, compare=False)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - a signed call is never redirected
-        return None
-
-
-class GamutClient(A2aCalls):
+class GamutClient(A2aCalls, GatewayCalls):
     """Signed, fail-closed calls to the gateway. Configured with exactly the five GAMUT_* values (an agent registered
     with a public key gives ``private_key`` and ``key_id`` instead of ``secret``). ``timeout`` (seconds) bounds every
     call, the provider-native :meth:`opener` included. A plain-http ``base_url`` is refused unless its host is loopback
@@ -98,7 +90,7 @@ class GamutClient(A2aCalls):
         if not timeout or timeout <= 0:
             raise GamutConfigurationError("timeout must be a positive number of seconds.")
         self._timeout = float(timeout)
-        self._http = urllib.request.build_opener(_NoRedirect)
+        self._http = gateway_opener()
         self._person: str | None = None
         self._run: str | None = None
         self._delegation: Delegation | None = None
@@ -310,7 +302,7 @@ class GamutClient(A2aCalls):
         """A urllib opener that signs every request to this gateway and refuses any other URL (streaming included).
         ``open`` without a ``timeout`` uses this client's; no answer within it raises GamutTimeoutError."""
         from .providers import GatewayOpener, SigningHandler
-        return GatewayOpener(self._timeout, urllib.request.build_opener(_NoRedirect, SigningHandler(self)).handlers)
+        return GatewayOpener(self._timeout, urllib.request.build_opener(NoRedirect, SigningHandler(self)).handlers)
 
     def httpx_auth(self):
         """An ``httpx.Auth`` that signs each request (imports httpx only when called)."""
@@ -376,57 +368,9 @@ class GamutClient(A2aCalls):
         if mismatches:
             raise GamutIdentityMismatchError(f"{what} names {', '.join(mismatches)}, not this agent's request.", code="identity_mismatch")
 
-    def _request(self, method: str, target: str, body: dict | None, timeout: float | None, person: str | None = None) -> dict:
-        status, _, text, retry_after = self._exchange(method, target, body, timeout, person)
-        try:
-            parsed = json.loads(text) if text else None
-        except ValueError:
-            parsed = None
-        if not 200 <= status <= 299:
-            raise _error_for(status, parsed if isinstance(parsed, dict) else None, retry_after)
-        if not isinstance(parsed, dict):
-            raise GamutProtocolError(f"The gateway answered {status} without a JSON object.")
-        return parsed
-
-    def _exchange(self, method: str, target: str, body: dict | None, timeout: float | None, person: str | None = None,
-                  accept: str = "application/json, application/problem+json") -> tuple[int, str, bytes, str | None]:
-        """Sends one signed request: ``(status, content type, body, Retry-After)`` whatever the status."""
-        data = None
-        if body is not None:
-            findings = find_secret_material(body)
-            if findings:
-                raise GamutSecretMaterialError(findings)
-            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        # A person's token (per call, else the client's) rides in X-Gamut-Person, covered by the signature.
-        headers = self.signature_headers(method, target, data or b"", person_token=person, target_uri=self._config.base_url + target)
-        headers["Accept"] = accept
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self._config.base_url + target, data=data, headers=headers, method=method)
-        limit = timeout or self._timeout
-        try:
-            with self._http.open(request, timeout=limit) as response:
-                status, kind, text, retry_after = response.status, response.headers.get("Content-Type", ""), response.read(), None
-        except urllib.error.HTTPError as error:
-            status, kind, text, retry_after = error.code, error.headers.get("Content-Type", ""), _read(error), error.headers.get("Retry-After")
-        except (TimeoutError, socket.timeout) as error:
-            raise GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout") from error
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, (TimeoutError, socket.timeout)):
-                raise GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout") from error
-            raise GamutHttpError(f"The gateway could not be reached: {error.reason}.", code="gateway_unreachable") from error
-        return status, kind, text, retry_after
-
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return next((v for k, v in (headers or {}).items() if k.lower() == name.lower()), None)
-
-
-def _read(error: urllib.error.HTTPError) -> bytes:
-    try:
-        return error.read()
-    except (OSError, ValueError):
-        return b""
 
 
 def _tool_body(tool: str, args: Mapping[str, Any] | None, options: dict[str, Any]) -> dict:
@@ -440,29 +384,3 @@ def _tool_body(tool: str, args: Mapping[str, Any] | None, options: dict[str, Any
     if options:
         raise GamutConfigurationError(f"Unknown option(s) {sorted(options)}: a tool call takes targets, data_classes, provenance, warrant, simulate.")
     return body
-
-
-def _error_for(status: int, problem: dict | None, retry_after: str | None) -> GamutHttpError:
-    problem = problem or {}
-    code = problem.get("code") or f"http_{status}"
-    message = f"{problem.get('detail') or f'The gateway answered {status}.'} ({code}, HTTP {status})"
-    details = {"status": status, "code": code, "decision": problem.get("decision"), "explanation": problem.get("explanation"),
-               "request_id": problem.get("request_id"), "problem": problem}
-    if status == 401:
-        return GamutAuthenticationError(message, **details)
-    if status == 403:
-        return GamutDeniedError(message, **details)
-    if status == 409 and problem.get("approval"):
-        return GamutApprovalRequiredError(message, **details)
-    if status == 409 and code == "run_cancelled":
-        return GamutRunCancelledError(message, **details)
-    if status == 409 and code == "run_ended":
-        return GamutRunEndedError(message, **details)
-    if status == 429:
-        error = GamutRateLimitedError(message, **details)
-        try:
-            error.retry_after_seconds = float(retry_after) if retry_after else None
-        except ValueError:
-            error.retry_after_seconds = None
-        return error
-    return GamutHttpError(message, **details)
