@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using Gateway.Connectors.Vault;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,7 +7,8 @@ namespace Gateway.Cli.Tests;
 
 /// <summary>
 /// A data-key rotation carried through with <c>gatewayctl credentials reencrypt</c> against the real gateway and its vault:
-/// a credential sealed under the old key is sealed under the new one, and opens under the new key alone.
+/// a credential and a delegated child's secret sealed under the old key are sealed under the new one, and open under the new
+/// key alone (the child still authenticates once the old key is removed from the ring).
 /// </summary>
 public sealed class CredentialsReencryptJourneyTests
 {
@@ -21,6 +23,7 @@ public sealed class CredentialsReencryptJourneyTests
         {
             var put = await gw.RunWithStdinAsync(DemoGateway.AdminToken, "s3cr3t-value\n", "credentials", "put", "crm-key", "--tenant", DemoGateway.Tenant);
             Assert.True(put.ExitCode == 0, put.Error);
+            var (child, secret) = await gw.DelegateWithSecretAsync("""{"name":"researcher","permissions":[{"tool":"crm.read_contact"}]}""");
 
             gw = await gw.RestartAsync(configuration: new Dictionary<string, string?> { ["DATA_ENCRYPTION_KEY"] = NewKey, ["DATA_ENCRYPTION_KEYS_RETIRED"] = OldKey });
             Assert.Equal("old", await KeyIdAsync(gw));
@@ -29,14 +32,19 @@ public sealed class CredentialsReencryptJourneyTests
             var again = await gw.RunAsync(DemoGateway.AdminToken, "credentials", "reencrypt", "--tenant", DemoGateway.Tenant);
 
             Assert.True(reencrypt.ExitCode == 0, reencrypt.Error);
-            Assert.Contains("re-encrypted under the active key: 1", reencrypt.Out, StringComparison.Ordinal);
-            Assert.Contains("re-encrypted under the active key: 0", again.Out, StringComparison.Ordinal);
+            Assert.Contains("re-encrypted under the active key: 2 (already current: 0, unreadable: 0, changed meanwhile: 0)", reencrypt.Out, StringComparison.Ordinal);
+            Assert.Contains("credentials: re-encrypted 1,", reencrypt.Out, StringComparison.Ordinal);
+            Assert.Contains("delegation_secrets: re-encrypted 1,", reencrypt.Out, StringComparison.Ordinal);
+            Assert.Contains("No record is sealed under a retired key", reencrypt.Out, StringComparison.Ordinal);
+            Assert.Contains("re-encrypted under the active key: 0 (already current: 2,", again.Out, StringComparison.Ordinal);
             Assert.Equal("new", await KeyIdAsync(gw));
 
-            // The old key can go: what the store holds opens under the new key alone.
+            // The old key can go: what the store holds opens under the new key alone, and the child still authenticates.
+            gw = await gw.RestartAsync(configuration: new Dictionary<string, string?> { ["DATA_ENCRYPTION_KEYS_RETIRED"] = null });
             var record = await gw.Services.GetRequiredService<ICredentialRecordStore>().GetAsync(DemoGateway.Tenant, "crm-key");
             var newOnly = new EncryptionKeyRing(DataEncryptionKey.Parse(NewKey));
             Assert.Equal("s3cr3t-value", CredentialEnvelope.DecryptString(newOnly, record!.Envelope!, CredentialEnvelope.CredentialContext(DemoGateway.Tenant, "crm-key")));
+            Assert.Equal(HttpStatusCode.OK, await gw.EvaluateAsChildAsync(child, secret, """{"tool":"crm.read_contact","args":{"id":"c-1"}}"""));
         }
         finally
         {

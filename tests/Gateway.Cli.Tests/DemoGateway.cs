@@ -178,6 +178,20 @@ internal sealed class DemoGateway : IAsyncDisposable
         return issued.RootElement.GetProperty("agent").GetString()!;
     }
 
+    /// <summary>The demo agent delegates <paramref name="grant"/> (201); returns the child's id and its secret, shown this once.</summary>
+    public async Task<(string Child, string Secret)> DelegateWithSecretAsync(string grant)
+    {
+        using var issued = await ReadAsync(await SendAsync(HttpMethod.Post, "/v1/delegations", grant), HttpStatusCode.Created);
+        return (issued.RootElement.GetProperty("agent").GetString()!, issued.RootElement.GetProperty("secret").GetString()!);
+    }
+
+    /// <summary>The delegated <paramref name="child"/>'s <c>/v1/evaluate</c> of <paramref name="action"/>, signed with its <paramref name="secret"/>; the status.</summary>
+    public async Task<HttpStatusCode> EvaluateAsChildAsync(string child, string secret, string action)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/v1/evaluate", action, signer: RequestSigner.FromSecret(secret, Tenant, "ws-demo", child));
+        return response.StatusCode;
+    }
+
     /// <summary>The demo agent asks for <paramref name="action"/>, which needs approval (409); returns the approval request's id.</summary>
     public async Task<string> RequestApprovalAsync(string action)
     {
@@ -242,7 +256,7 @@ internal sealed class DemoGateway : IAsyncDisposable
         Directory.Delete(_data, recursive: true);
     }
 
-    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string target, string? json, string? run = null)
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string target, string? json, string? run = null, RequestSigner? signer = null)
     {
         var request = new HttpRequestMessage(method, target);
         if (run is not null)
@@ -258,7 +272,7 @@ internal sealed class DemoGateway : IAsyncDisposable
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
 
-        _agent.Sign(request, body);
+        (signer ?? _agent).Sign(request, body);
         return _http.SendAsync(request);
     }
 

@@ -154,6 +154,23 @@ public sealed class VaultTests
     }
 
     [Fact]
+    public async Task ReencryptAsync_ACredentialThatDoesNotOpen_IsLeftAsItIsAndTheOthersAreSealedAgain()
+    {
+        var oldKey = DataEncryptionKey.Generate("old");
+        var store = new MemoryCredentialRecords();
+        await new CredentialVault(store, new EncryptionKeyRing(DataEncryptionKey.Generate("lost"))).PutAsync("acme", "github", "secret-lost");
+        await new CredentialVault(store, new EncryptionKeyRing(oldKey)).PutAsync("acme", "openai", "secret-1");
+        var lost = (await store.GetAsync("acme", "github"))!.Envelope;
+
+        var vault = new CredentialVault(store, new EncryptionKeyRing(DataEncryptionKey.Generate("new"), [oldKey]));
+        var reencrypted = await vault.ReencryptAsync("acme");
+
+        Assert.Equal(1, reencrypted);
+        Assert.Equal(["lost", "new"], (await vault.ListAsync("acme")).Select(i => i.KeyId));
+        Assert.Equal(lost, (await store.GetAsync("acme", "github"))!.Envelope);
+    }
+
+    [Fact]
     public void SelfTest_GoodKey_Passes() => EncryptionSelfTest.Run(Ring());
 
     [Theory]

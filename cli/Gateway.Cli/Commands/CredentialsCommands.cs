@@ -34,21 +34,42 @@ internal static class CredentialsCommands
         command.Subcommands.Add(list);
 
         var reencryptTenant = GlobalOptions.Tenant();
-        var reencrypt = new Command("reencrypt", "Seal again under the active data key every credential sealed under a retired one (after a data-key rotation)") { reencryptTenant };
+        var reencrypt = new Command("reencrypt", "Seal again under the active data key every sealed record of the tenant (credentials, linked accounts, delegation secrets) under a retired one, after a data-key rotation") { reencryptTenant };
         reencrypt.SetAction((parse, ct) => runtime.CallAsync(
             parse,
             HttpMethod.Post,
             $"tenants/{CliRuntime.Segment(parse.GetValue(reencryptTenant)!)}/credentials/reencrypt",
             null,
-            (body, output) =>
-            {
-                output?.WriteLine($"Credentials re-encrypted under the active key: {body.GetProperty("reencrypted").GetInt32()}.");
-                return null;
-            },
+            PrintReencrypted,
             ct));
         command.Subcommands.Add(reencrypt);
         return command;
     }
+
+    // Totals, each kind, and the retired keys some record still names (a retired key may be removed once none does).
+    private static int? PrintReencrypted(JsonElement body, TextWriter? output)
+    {
+        output?.WriteLine($"Sealed records re-encrypted under the active key: {Count(body, "reencrypted")} (already current: {Count(body, "already_current")}, "
+            + $"unreadable: {Count(body, "unreadable")}, changed meanwhile: {Count(body, "changed")}).");
+        if (body.TryGetProperty("kinds", out var kinds) && kinds.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var kind in kinds.EnumerateArray())
+            {
+                output?.WriteLine($"  {kind.GetProperty("kind").GetString()}: re-encrypted {Count(kind, "reencrypted")}, already current {Count(kind, "already_current")}, "
+                    + $"unreadable {Count(kind, "unreadable")}, changed {Count(kind, "changed")}");
+            }
+        }
+
+        var retired = body.TryGetProperty("retired_keys_in_use", out var keys) && keys.ValueKind == JsonValueKind.Array
+            ? [.. keys.EnumerateArray().Select(static k => k.GetString())]
+            : new List<string?>();
+        output?.WriteLine(retired.Count == 0
+            ? "No record is sealed under a retired key: the retired keys may be removed from DATA_ENCRYPTION_KEYS_RETIRED."
+            : $"Retired keys still in use (keep them): {string.Join(", ", retired)}.");
+        return null;
+    }
+
+    private static int Count(JsonElement body, string name) => body.TryGetProperty(name, out var value) && value.TryGetInt32(out var count) ? count : 0;
 
     private static Command WithValue(CliRuntime runtime, string name, string description, HttpMethod method, string suffix)
     {

@@ -84,7 +84,8 @@ public sealed partial class CredentialVault
 
     /// <summary>
     /// Re-encrypts every active credential of the tenant that is not under the active key (after a
-    /// data-key rotation). Versions are unchanged. Returns how many were re-encrypted.
+    /// data-key rotation). Versions are unchanged. One that does not open is left as it is (its key id still listed).
+    /// Returns how many were re-encrypted.
     /// </summary>
     public async ValueTask<int> ReencryptAsync(string tenant, CancellationToken cancellationToken = default)
     {
@@ -98,7 +99,18 @@ public sealed partial class CredentialVault
             }
 
             var context = CredentialEnvelope.CredentialContext(tenant, record.Name);
-            var plaintext = CredentialEnvelope.Decrypt(_ring, record.Envelope, context);
+            byte[] plaintext;
+            try
+            {
+                plaintext = CredentialEnvelope.Decrypt(_ring, record.Envelope, context);
+            }
+            catch (CryptographicException)
+            {
+                // Left as it is (never deleted): it still names its key in the listing, so the key is not dropped unseen.
+                Log.DecryptFailed(_logger, tenant, record.Name, record.Version);
+                continue;
+            }
+
             try
             {
                 var envelope = CredentialEnvelope.Encrypt(_ring, plaintext, context);

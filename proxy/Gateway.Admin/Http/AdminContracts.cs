@@ -84,8 +84,12 @@ public sealed record IncidentListResponse(IReadOnlyList<Incident> Incidents);
 /// <summary>Response of the credential listing.</summary>
 public sealed record CredentialListResponse(IReadOnlyList<CredentialInfo> Credentials);
 
-/// <summary>Response of re-encryption: how many of the tenant's credentials were sealed again under the active data key.</summary>
-public sealed record CredentialsReencryptedResponse(int Reencrypted);
+/// <summary>
+/// Response of re-encryption: the tenant's sealed records sealed again under the active data key, already under it, that
+/// did not open (left as they are), changed meanwhile; the retired key ids some record still names; the same kind by kind.
+/// </summary>
+public sealed record CredentialsReencryptedResponse(int Reencrypted, int AlreadyCurrent, int Unreadable, int Changed,
+    IReadOnlyList<string> RetiredKeysInUse, IReadOnlyList<SealedKindReencryption> Kinds);
 
 /// <summary>Response of token revocation.</summary>
 public sealed record TokenRevokedResponse(string Name, bool Revoked)

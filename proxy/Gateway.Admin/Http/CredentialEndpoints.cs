@@ -33,9 +33,10 @@ internal static class CredentialEndpoints
             return NotConfigured(context);
         }
 
-        var count = await vault.ReencryptAsync(tenant, context.RequestAborted);
+        var done = await vault.ReencryptAsync(tenant, context.RequestAborted);
         await AdminActionAudit.RecordAsync(context, tenant, "credential.reencrypt", subject: null);
-        return Results.Json(new CredentialsReencryptedResponse(count), AdminJsonContext.Default.CredentialsReencryptedResponse);
+        return Results.Json(new CredentialsReencryptedResponse(done.Reencrypted, done.AlreadyCurrent, done.Unreadable, done.Changed, done.RetiredKeysInUse, done.Kinds),
+            AdminJsonContext.Default.CredentialsReencryptedResponse);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, string tenant)

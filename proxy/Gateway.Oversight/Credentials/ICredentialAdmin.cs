@@ -15,8 +15,11 @@ public interface ICredentialAdmin
     /// <summary>Revokes the credential; false when there is none.</summary>
     ValueTask<bool> RevokeAsync(string tenant, string name, CancellationToken cancellationToken = default);
 
-    /// <summary>Seals again under the active data key every credential of the tenant sealed under a retired one; how many.</summary>
-    ValueTask<int> ReencryptAsync(string tenant, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Seals again under the active data key every sealed record of the tenant (credentials and the host's other kinds) that
+    /// is under a retired one; what it did, kind by kind.
+    /// </summary>
+    ValueTask<SealedReencryption> ReencryptAsync(string tenant, CancellationToken cancellationToken = default);
 
     /// <summary>The tenant's credentials, without values.</summary>
     ValueTask<IReadOnlyList<CredentialInfo>> ListAsync(string tenant, CancellationToken cancellationToken = default);

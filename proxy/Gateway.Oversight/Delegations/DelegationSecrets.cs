@@ -43,5 +43,6 @@ public static class DelegationSecrets
         }
     }
 
-    private static string Context(string tenant, string child) => "delegation:" + StoreKeys.LengthPrefixed(tenant) + ":" + StoreKeys.LengthPrefixed(child);
+    /// <summary>The envelope's associated data: it opens only for its own tenant and child.</summary>
+    public static string Context(string tenant, string child) => "delegation:" + StoreKeys.LengthPrefixed(tenant) + ":" + StoreKeys.LengthPrefixed(child);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Oversight.Credentials;
 using Gateway.Store;
 
 namespace Gateway.Oversight.Delegations;
@@ -118,6 +119,36 @@ public sealed class DelegationStore
         var found = new List<DelegationRecord>();
         await CollectAsync(tenant, parent, found, cancellationToken).ConfigureAwait(false);
         return found;
+    }
+
+    /// <summary>
+    /// After a data-key rotation: seals again under the active key the secret of every live child the tenant's registered
+    /// <paramref name="agents"/> issued and theirs, each record replaced by compare-and-set (a revocation made meanwhile stays).
+    /// </summary>
+    public async ValueTask ResealSecretsAsync(string tenant, IEnumerable<string> agents, SealedKindTally tally, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agents);
+        ArgumentNullException.ThrowIfNull(tally);
+        var found = new List<DelegationRecord>();
+        foreach (var agent in agents)
+        {
+            await CollectAsync(tenant, agent, found, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var child in found)
+        {
+            var key = StoreKeys.Delegation(tenant, child.Id);
+            if (await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } stored || Parse(stored) is not { SecretEnvelope: { } envelope } record
+                || !tally.NeedsResealing(envelope) || tally.Reseal(envelope, DelegationSecrets.Context(tenant, record.Id)) is not { } resealed)
+            {
+                continue;
+            }
+
+            var ttl = record.ExpiresAt - _time.GetUtcNow();
+            var replaced = ttl > TimeSpan.Zero && await _store.ReplaceIfEqualAsync(key, stored,
+                JsonSerializer.Serialize(record with { SecretEnvelope = resealed }, OversightJsonContext.Default.DelegationRecord), ttl, cancellationToken).ConfigureAwait(false);
+            tally.Written(replaced);
+        }
     }
 
     /// <summary>

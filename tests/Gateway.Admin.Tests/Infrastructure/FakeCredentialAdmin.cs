@@ -32,10 +32,10 @@ internal sealed class FakeCredentialAdmin : ICredentialAdmin
     /// <summary>The tenants whose credentials were sealed again, in order.</summary>
     public List<string> Reencrypted { get; } = [];
 
-    public ValueTask<int> ReencryptAsync(string tenant, CancellationToken cancellationToken = default)
+    public ValueTask<SealedReencryption> ReencryptAsync(string tenant, CancellationToken cancellationToken = default)
     {
         Reencrypted.Add(tenant);
-        return ValueTask.FromResult(_items.Keys.Count(key => key.Item1 == tenant));
+        return ValueTask.FromResult(new SealedReencryption([new SealedKindReencryption("credentials", _items.Keys.Count(key => key.Item1 == tenant), 0, 0, 0, [])]));
     }
 
     public ValueTask<IReadOnlyList<CredentialInfo>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>

@@ -18,7 +18,7 @@ namespace Gateway.Proxy.Tests.People;
 /// <summary>
 /// The exchanged-token cache over the real HybridCache: a replica whose Redis cannot be reached fails over to its
 /// in-process tier (the token it exchanged is still reused, nothing throws), an expired token is a miss, and an envelope
-/// sealed under another deployment's data key is not used.
+/// sealed under another deployment's data key, or under a retired key since removed from the ring, is not used.
 /// </summary>
 public sealed class ExchangedTokenCacheTests
 {
@@ -84,6 +84,24 @@ public sealed class ExchangedTokenCacheTests
         var ours = new ExchangedTokenCache(hybrid, DataKeys(), time, NullLogger<ExchangedTokenCache>.Instance);
 
         Assert.Null(await ours.GetAsync(key, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GetAsync_SealedUnderAKeyRemovedFromTheRing_IsAMiss()
+    {
+        using var services = Services(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
+        var hybrid = services.GetRequiredService<HybridCache>();
+        var time = new ManualTimeProvider(Now);
+        var key = ExchangedTokenCache.Key("demo", "https://idp.example", "erin", "crm-api");
+        var (old, current) = (DataEncryptionKey.Generate("old"), DataEncryptionKey.Generate("new"));
+        ExchangedTokenCache Under(EncryptionKeyRing ring) => new(hybrid, ring, time, NullLogger<ExchangedTokenCache>.Instance);
+        await Under(new EncryptionKeyRing(old)).SetAsync(key, "sealed-under-old", Now.AddMinutes(5), CancellationToken.None);
+
+        var whileRetired = await Under(new EncryptionKeyRing(current, [old])).GetAsync(key, CancellationToken.None);
+        var afterRemoval = await Under(new EncryptionKeyRing(current)).GetAsync(key, CancellationToken.None);
+
+        Assert.NotNull(whileRetired);
+        Assert.Null(afterRemoval);
     }
 
     [Fact]

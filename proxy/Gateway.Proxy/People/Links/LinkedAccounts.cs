@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Gateway.Connectors.Vault;
+using Gateway.Oversight.Credentials;
 using Gateway.Store;
 
 namespace Gateway.Proxy.People.Links;
@@ -123,6 +124,15 @@ internal sealed partial class LinkedAccounts
         }
 
         return links;
+    }
+
+    /// <summary>After a data-key rotation: seals again under the active key every link of the tenant under a retired one (compare-and-set).</summary>
+    public async ValueTask ResealAsync(string tenant, SealedKindTally tally, CancellationToken cancellationToken)
+    {
+        foreach (var key in await KeysAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            await tally.ResealStoredAsync(_store, key.StoreKey, key.EnvelopeContext, expiry: null, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async ValueTask<IEnumerable<LinkedAccountKey>> KeysAsync(string tenant, CancellationToken cancellationToken) =>
