@@ -10,8 +10,8 @@ namespace Gateway.Store;
 /// </remarks>
 public interface IKeyValueStore
 {
-    /// <summary>Atomically stores <paramref name="key"/> only when absent. True when this call stored it.</summary>
-    ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default);
+    /// <summary>Atomically stores <paramref name="key"/> only when absent (null expiry: kept until deleted). True when this call stored it.</summary>
+    ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default);
 
     /// <summary>Returns the value, or null when absent or expired.</summary>
     ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default);

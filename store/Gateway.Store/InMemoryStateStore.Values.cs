@@ -3,7 +3,7 @@ namespace Gateway.Store;
 // The embedded store's keys, values, counters and sets (IKeyValueStore).
 public sealed partial class InMemoryStateStore
 {
-    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         long sequence;
@@ -16,8 +16,9 @@ public sealed partial class InMemoryStateStore
                 return ValueTask.FromResult(false);
             }
 
-            Put(key, new Entry(value, now + expiry));
-            sequence = Journal(StateJournalOperation.PutText, key, now + expiry, text: value);
+            var expiresAt = expiry is { } e ? now + e : (DateTimeOffset?)null;
+            Put(key, new Entry(value, expiresAt));
+            sequence = Journal(StateJournalOperation.PutText, key, expiresAt, text: value);
         }
 
         return Durable(sequence, true);

@@ -5,8 +5,8 @@ namespace Gateway.Store;
 // The Redis store's keys, values, counters and sets (IKeyValueStore): single commands or one script each.
 public sealed partial class RedisStateStore
 {
-    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default) =>
-        RunAsync("set_if_absent", (key, value, expiry), static (db, s, f) => db.StringSetAsync(s.key, s.value, Milliseconds(s.expiry), When.NotExists, f), cancellationToken, written: key);
+    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) =>
+        RunAsync("set_if_absent", (key, value, expiry), static (db, s, f) => db.StringSetAsync(s.key, s.value, s.expiry is { } e ? Milliseconds(e) : null, When.NotExists, f), cancellationToken, written: key);
 
     public async ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) =>
         await RunAsync("get", key, static (db, k, f) => db.StringGetAsync(k, f), cancellationToken).ConfigureAwait(false);

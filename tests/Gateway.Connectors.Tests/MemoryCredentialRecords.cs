@@ -14,11 +14,14 @@ internal sealed class MemoryCredentialRecords : ICredentialRecordStore
     public ValueTask<CredentialRecord?> GetAsync(string tenant, string name, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(_records.GetValueOrDefault((tenant, name)));
 
-    public ValueTask PutAsync(string tenant, CredentialRecord record, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReplaceAsync(string tenant, CredentialRecord? expected, CredentialRecord replacement, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        _records[(tenant, record.Name)] = record;
-        return ValueTask.CompletedTask;
+        ArgumentNullException.ThrowIfNull(replacement);
+        var key = (tenant, replacement.Name);
+        var written = expected is null
+            ? _records.TryAdd(key, replacement)
+            : _records.TryGetValue(key, out var stored) && expected.IsSameWrite(stored) && _records.TryUpdate(key, replacement, stored);
+        return ValueTask.FromResult(written);
     }
 
     public ValueTask<IReadOnlyList<CredentialRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>

@@ -79,7 +79,7 @@ public sealed class VaultTests
         await vault.PutAsync("acme", "other", "placeholder");
         var record = await store.GetAsync("acme", "openai");
         var other = await store.GetAsync("acme", "other");
-        await store.PutAsync("acme", other! with { Envelope = record!.Envelope });
+        Assert.True(await store.ReplaceAsync("acme", other, other! with { Envelope = record!.Envelope }));
 
         await Assert.ThrowsAsync<Credentials.CredentialUnavailableException>(async () => await vault.ResolveAsync("acme", "other"));
         await Assert.ThrowsAsync<Credentials.CredentialUnavailableException>(async () => await vault.ResolveAsync("globex", "openai"));

@@ -27,6 +27,10 @@ public sealed record CredentialRecord
     [JsonPropertyName("envelope")]
     public string? Envelope { get; init; }
 
+    /// <summary>True when <paramref name="other"/> is this same write: same name, version, envelope and revocation.</summary>
+    public bool IsSameWrite(CredentialRecord? other) =>
+        other is not null && other.Name == Name && other.Version == Version && other.Envelope == Envelope && other.RevokedAt == RevokedAt;
+
     /// <inheritdoc/>
     public override string ToString() => $"CredentialRecord({Name} v{Version})";
 }

@@ -16,6 +16,9 @@ public sealed partial class CredentialVault
     /// <summary>Largest credential accepted, in characters.</summary>
     public const int MaxValueLength = 16 * 1024;
 
+    /// <summary>How many times a write reads the record again when another write landed first.</summary>
+    private const int MaxWriteAttempts = 16;
+
     private readonly ICredentialRecordStore _store;
     private readonly EncryptionKeyRing _ring;
     private readonly TimeProvider _time;
@@ -39,21 +42,37 @@ public sealed partial class CredentialVault
     public async ValueTask<CredentialInfo> PutAsync(string tenant, string name, string plaintext, CancellationToken cancellationToken = default)
     {
         Validate(tenant, name, plaintext);
-        var existing = await _store.GetAsync(tenant, name, cancellationToken).ConfigureAwait(false);
-        return await WriteAsync(tenant, name, plaintext, existing, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            var existing = await _store.GetAsync(tenant, name, cancellationToken).ConfigureAwait(false);
+            if (await WriteAsync(tenant, name, plaintext, existing, cancellationToken).ConfigureAwait(false) is { } written)
+            {
+                return written;
+            }
+
+            EnsureAnotherAttempt(attempt, tenant, name);
+        }
     }
 
     /// <summary>Replaces an active credential's value with a new version; throws <see cref="CredentialNotFoundException"/> when there is none.</summary>
     public async ValueTask<CredentialInfo> RotateAsync(string tenant, string name, string newPlaintext, CancellationToken cancellationToken = default)
     {
         Validate(tenant, name, newPlaintext);
-        var existing = await _store.GetAsync(tenant, name, cancellationToken).ConfigureAwait(false);
-        if (existing is null || existing.RevokedAt is not null)
+        for (var attempt = 1; ; attempt++)
         {
-            throw new CredentialNotFoundException($"Tenant '{tenant}' has no active credential '{name}'.");
-        }
+            var existing = await _store.GetAsync(tenant, name, cancellationToken).ConfigureAwait(false);
+            if (existing is null || existing.RevokedAt is not null)
+            {
+                throw new CredentialNotFoundException($"Tenant '{tenant}' has no active credential '{name}'.");
+            }
 
-        return await WriteAsync(tenant, name, newPlaintext, existing, cancellationToken).ConfigureAwait(false);
+            if (await WriteAsync(tenant, name, newPlaintext, existing, cancellationToken).ConfigureAwait(false) is { } written)
+            {
+                return written;
+            }
+
+            EnsureAnotherAttempt(attempt, tenant, name);
+        }
     }
 
     /// <summary>Revokes a credential: its envelope is deleted, its metadata kept. False when there was no active credential.</summary>
@@ -61,17 +80,24 @@ public sealed partial class CredentialVault
     {
         CredentialName.EnsureTenant(tenant, nameof(tenant));
         CredentialName.Ensure(name, nameof(name));
-        var existing = await _store.GetAsync(tenant, name, cancellationToken).ConfigureAwait(false);
-        if (existing is null || existing.RevokedAt is not null)
+        for (var attempt = 1; ; attempt++)
         {
-            return false;
-        }
+            var existing = await _store.GetAsync(tenant, name, cancellationToken).ConfigureAwait(false);
+            if (existing is null || existing.RevokedAt is not null)
+            {
+                return false;
+            }
 
-        var now = _time.GetUtcNow();
-        await _store.PutAsync(tenant, existing with { Envelope = null, RevokedAt = now, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
-        Changed?.Invoke(tenant, name);
-        Log.Revoked(_logger, tenant, name, existing.Version);
-        return true;
+            var now = _time.GetUtcNow();
+            if (await _store.ReplaceAsync(tenant, existing, existing with { Envelope = null, RevokedAt = now, UpdatedAt = now }, cancellationToken).ConfigureAwait(false))
+            {
+                Changed?.Invoke(tenant, name);
+                Log.Revoked(_logger, tenant, name, existing.Version);
+                return true;
+            }
+
+            EnsureAnotherAttempt(attempt, tenant, name);
+        }
     }
 
     /// <summary>The tenant's credentials: names, versions, timestamps and key ids, never values.</summary>
@@ -113,9 +139,12 @@ public sealed partial class CredentialVault
 
             try
             {
+                // Only over the record as listed: a rotation or revocation made meanwhile is already current and stays.
                 var envelope = CredentialEnvelope.Encrypt(_ring, plaintext, context);
-                await _store.PutAsync(tenant, record with { Envelope = envelope }, cancellationToken).ConfigureAwait(false);
-                count++;
+                if (await _store.ReplaceAsync(tenant, record, record with { Envelope = envelope }, cancellationToken).ConfigureAwait(false))
+                {
+                    count++;
+                }
             }
             finally
             {
@@ -161,7 +190,17 @@ public sealed partial class CredentialVault
     private static CredentialInfo ToInfo(CredentialRecord record) =>
         new(record.Name, record.Version, record.CreatedAt, record.UpdatedAt, record.RevokedAt, record.Envelope is null ? null : CredentialEnvelope.GetKeyId(record.Envelope));
 
-    private async ValueTask<CredentialInfo> WriteAsync(string tenant, string name, string plaintext, CredentialRecord? existing, CancellationToken cancellationToken)
+    /// <summary>Another write landed between this one's read and its write: read again, up to <see cref="MaxWriteAttempts"/> times.</summary>
+    private static void EnsureAnotherAttempt(int attempt, string tenant, string name)
+    {
+        if (attempt >= MaxWriteAttempts)
+        {
+            throw new InvalidOperationException($"Credential '{name}' of tenant '{tenant}' kept changing during {MaxWriteAttempts} attempts to write it.");
+        }
+    }
+
+    /// <summary>The new version over <paramref name="existing"/>, or null when another write came first.</summary>
+    private async ValueTask<CredentialInfo?> WriteAsync(string tenant, string name, string plaintext, CredentialRecord? existing, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var envelope = CredentialEnvelope.Encrypt(_ring, plaintext, CredentialEnvelope.CredentialContext(tenant, name));
@@ -173,7 +212,11 @@ public sealed partial class CredentialVault
             UpdatedAt = now,
             Envelope = envelope,
         };
-        await _store.PutAsync(tenant, record, cancellationToken).ConfigureAwait(false);
+        if (!await _store.ReplaceAsync(tenant, existing, record, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
         Changed?.Invoke(tenant, name);
         Log.Stored(_logger, tenant, name, record.Version, _ring.ActiveKeyId);
         return ToInfo(record);

@@ -10,8 +10,11 @@ public interface ICredentialRecordStore
     /// <summary>The record, or null when there never was one.</summary>
     ValueTask<CredentialRecord?> GetAsync(string tenant, string name, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores (replaces) the record.</summary>
-    ValueTask PutAsync(string tenant, CredentialRecord record, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Stores <paramref name="replacement"/> only while the stored record is still <paramref name="expected"/>
+    /// (<see cref="CredentialRecord.IsSameWrite"/>; null: none stored), in one atomic step. False when another write came first.
+    /// </summary>
+    ValueTask<bool> ReplaceAsync(string tenant, CredentialRecord? expected, CredentialRecord replacement, CancellationToken cancellationToken = default);
 
     /// <summary>Every record of the tenant.</summary>
     ValueTask<IReadOnlyList<CredentialRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default);

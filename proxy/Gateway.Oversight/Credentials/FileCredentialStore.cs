@@ -40,9 +40,9 @@ public sealed class FileCredentialStore : ICredentialRecordStore, IDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask PutAsync(string tenant, CredentialRecord record, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> ReplaceAsync(string tenant, CredentialRecord? expected, CredentialRecord replacement, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(replacement);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -53,8 +53,15 @@ public sealed class FileCredentialStore : ICredentialRecordStore, IDisposable
                 document.Tenants[tenant] = records;
             }
 
-            records[record.Name] = record;
+            var stored = records.GetValueOrDefault(replacement.Name);
+            if (expected is null ? stored is not null : !expected.IsSameWrite(stored))
+            {
+                return false;
+            }
+
+            records[replacement.Name] = replacement;
             await WriteAtomicallyAsync(document, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         finally
         {

@@ -32,25 +32,26 @@ public sealed class PostgresCredentialStore : ICredentialRecordStore
         }, cancellationToken);
 
     /// <inheritdoc/>
-    public async ValueTask PutAsync(string tenant, CredentialRecord record, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> ReplaceAsync(string tenant, CredentialRecord? expected, CredentialRecord replacement, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        await PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        ArgumentNullException.ThrowIfNull(replacement);
+        var written = await PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
         {
-            await using var upsert = scope.Command(
-                $"INSERT INTO credentials (tenant, {Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7) " +
-                "ON CONFLICT (tenant, name) DO UPDATE SET version = EXCLUDED.version, created_at = EXCLUDED.created_at, " +
-                "updated_at = EXCLUDED.updated_at, revoked_at = EXCLUDED.revoked_at, envelope = EXCLUDED.envelope",
-                tenant,
-                record.Name,
-                record.Version,
-                record.CreatedAt.ToUniversalTime(),
-                record.UpdatedAt.ToUniversalTime(),
-                record.RevokedAt?.ToUniversalTime(),
-                record.Envelope);
-            return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using var write = expected is null
+                ? scope.Command(
+                    $"INSERT INTO credentials (tenant, {Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant, name) DO NOTHING",
+                    Values(tenant, replacement))
+                : scope.Command(
+                    "UPDATE credentials SET version = $3, created_at = $4, updated_at = $5, revoked_at = $6, envelope = $7 " +
+                    "WHERE tenant = $1 AND name = $2 AND version = $8 AND envelope IS NOT DISTINCT FROM $9 AND revoked_at IS NOT DISTINCT FROM $10",
+                    [.. Values(tenant, replacement), expected.Version, expected.Envelope, expected.RevokedAt?.ToUniversalTime()]);
+            return await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+        return written == 1;
     }
+
+    private static object?[] Values(string tenant, CredentialRecord record) =>
+        [tenant, record.Name, record.Version, record.CreatedAt.ToUniversalTime(), record.UpdatedAt.ToUniversalTime(), record.RevokedAt?.ToUniversalTime(), record.Envelope];
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<CredentialRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>

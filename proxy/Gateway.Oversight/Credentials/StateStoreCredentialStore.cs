@@ -23,12 +23,31 @@ public sealed class StateStoreCredentialStore : ICredentialRecordStore
     }
 
     /// <inheritdoc/>
-    public async ValueTask PutAsync(string tenant, CredentialRecord record, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> ReplaceAsync(string tenant, CredentialRecord? expected, CredentialRecord replacement, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        var json = JsonSerializer.Serialize(record, CredentialRecordJson.Default.CredentialRecord);
-        await _store.SetAsync(StoreKeys.Credential(tenant, record.Name), json, expiry: null, cancellationToken).ConfigureAwait(false);
-        await _store.SetAddAsync(StoreKeys.Credential(tenant, IndexName), record.Name, expiry: null, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(replacement);
+        var key = StoreKeys.Credential(tenant, replacement.Name);
+        var json = JsonSerializer.Serialize(replacement, CredentialRecordJson.Default.CredentialRecord);
+        bool written;
+        if (expected is null)
+        {
+            written = await _store.TrySetIfAbsentAsync(key, json, expiry: null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // Compared as the stored text, so the replacement lands only over exactly what was read.
+            var stored = await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            written = stored is not null
+                && expected.IsSameWrite(JsonSerializer.Deserialize(stored, CredentialRecordJson.Default.CredentialRecord))
+                && await _store.ReplaceIfEqualAsync(key, stored, json, expiry: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (written)
+        {
+            await _store.SetAddAsync(StoreKeys.Credential(tenant, IndexName), replacement.Name, expiry: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return written;
     }
 
     /// <inheritdoc/>

@@ -35,7 +35,7 @@ internal sealed class TracingStateStore : IStateStore
     /// <summary>The decorated store.</summary>
     public IStateStore Inner => _inner;
 
-    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default) =>
+    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) =>
         Run("set_if_absent", (key, value, expiry), static (s, a, ct) => s.TrySetIfAbsentAsync(a.key, a.value, a.expiry, ct), cancellationToken);
 
     public ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) =>

@@ -16,7 +16,7 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
             new CountingStateStore(store, calls, sp.GetRequiredService<IHttpContextAccessor>())));
     }
 
-    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default) => Note(inner.TrySetIfAbsentAsync(key, value, expiry, cancellationToken), "set_if_absent");
+    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) => Note(inner.TrySetIfAbsentAsync(key, value, expiry, cancellationToken), "set_if_absent");
 
     public ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) => Note(inner.GetAsync(key, cancellationToken), "get");
 

@@ -44,7 +44,7 @@ public sealed class PostgresOutageTests
         Assert.False((await approvals.RedeemWarrantAsync(presentation)).Redeemed);
         await incidents.AppendAsync(TestIncidents.New(tenant), notify: true);
         Assert.Single(await incidents.ListAsync(tenant, 10));
-        await credentials.PutAsync(tenant, new CredentialRecord { Name = "stripe", Version = 1, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow, Envelope = "c" });
+        Assert.True(await credentials.ReplaceAsync(tenant, null, new CredentialRecord { Name = "stripe", Version = 1, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow, Envelope = "c" }));
         Assert.NotNull(await credentials.GetAsync(tenant, "stripe"));
     }
 }

@@ -91,6 +91,6 @@ public sealed class PostgresRecordIsolationTests
         await new PostgresIncidentStore(database).AppendAsync(
             TestIncidents.New(tenant),
             notify: true);
-        await new PostgresCredentialStore(database).PutAsync(tenant, new CredentialRecord { Name = "stripe", Version = 1, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow, Envelope = "ciphertext" });
+        await new PostgresCredentialStore(database).ReplaceAsync(tenant, null, new CredentialRecord { Name = "stripe", Version = 1, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow, Envelope = "ciphertext" });
     }
 }
