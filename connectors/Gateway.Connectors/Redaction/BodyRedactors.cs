@@ -31,6 +31,9 @@ public static class BodyRedactors
     /// </summary>
     public static IReadOnlyList<string> AsciiCharsets { get; } = ["us-ascii", "ascii"];
 
+    /// <summary>What a content type naming two different charsets (or one in a header that does not parse) declares.</summary>
+    private const string ConflictingCharsets = "(conflicting)";
+
     /// <summary>
     /// A body that declares a charset not in <see cref="ReadableCharsets"/> → refused; one that declares ASCII → the redactor
     /// its media type gets below, refusing the first byte above 0x7F (<see cref="AsciiDeclaredBodyRedactor"/>);
@@ -111,9 +114,42 @@ public static class BodyRedactors
             : new UninspectableBodyRedactor(counts, mediaType);
     }
 
-    /// <summary>The charset <paramref name="contentType"/> declares, as written; null when it declares none or does not parse.</summary>
-    private static string? CharsetOf(string? contentType) =>
-        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.CharSet : null;
+    /// <summary>
+    /// The charset <paramref name="contentType"/> declares, as written; null when it declares none.
+    /// <see cref="ConflictingCharsets"/> (readable by no redactor) when it names two that differ, or names one in a header
+    /// that does not parse: a client may read the last or a loosely parsed one where the redactor would read the first.
+    /// </summary>
+    private static string? CharsetOf(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return null;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed))
+        {
+            return contentType.Contains("charset", StringComparison.OrdinalIgnoreCase) ? ConflictingCharsets : null;
+        }
+
+        string? charset = null;
+        foreach (var parameter in parsed.Parameters)
+        {
+            if (!parameter.Name.Equals("charset", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var value = parameter.Value ?? string.Empty;
+            if (charset is not null && Normalized(charset) != Normalized(value))
+            {
+                return ConflictingCharsets;
+            }
+
+            charset ??= value;
+        }
+
+        return charset;
+    }
 
     private static string Normalized(string charset) => charset.Trim('"').ToLowerInvariant();
 }

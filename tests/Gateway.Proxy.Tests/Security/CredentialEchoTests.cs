@@ -77,6 +77,7 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
     [InlineData("utf16-as-utf8")]
     [InlineData("windows-1252")]
     [InlineData("us-ascii")]
+    [InlineData("two-charsets")]
     public async Task InvokeTool_UpstreamReflectsTheCredentialAsUtf16_IsRefusedAndNothingOfItReturned(string mode)
     {
         using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", $$$"""{"tool":"echo","args":{"mode":"{{{mode}}}"}}""");
@@ -92,6 +93,7 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
     [InlineData("utf16-as-utf8", true)]
     [InlineData("windows-1252", true)]
     [InlineData("us-ascii", true)]
+    [InlineData("two-charsets", true)]
     public async Task Providers_UpstreamReflectsTheCredentialAsUtf16_IsRefusedAndNothingOfItReturned(string mode, bool aborted)
     {
         // Refused where the redactor sees it: text as it streams (the answer has begun: the connection is ended), JSON read
@@ -235,6 +237,11 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
                         // Declared ASCII, the groups split by C2 96: valid UTF-8 (the control U+0096, no separator to the redactor),
                         // "Â–" to an agent that reads US-ASCII as windows-1252, as browsers do.
                         context.Response.ContentType = "text/plain; charset=us-ascii";
+                        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("card 4111\u00961111\u00961111\u00961111 you sent " + bare));
+                        return;
+                    case "two-charsets":
+                        // UTF-8 to a reader of the first charset (U+0096, no separator), "Â–" to one of the last, as some clients read.
+                        context.Response.ContentType = "text/plain; charset=utf-8; charset=windows-1252";
                         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("card 4111\u00961111\u00961111\u00961111 you sent " + bare));
                         return;
                     case "utf16-json":
