@@ -10,7 +10,7 @@ namespace Gateway.Proxy.Forward;
 /// destination's; whatever the list leaves out (forwarding headers, method overrides, every credential header in any
 /// spelling) is simply not sent. <c>Accept-Encoding</c> is set to <c>identity</c> so the response can be inspected and
 /// redacted (an upstream that compresses anyway is decoded before redaction), and the gateway's request id is sent as
-/// <c>X-Request-Id</c>. Credentials and the decision token are added afterwards by <see cref="CredentialInjectionTransform"/>.
+/// <c>X-Request-Id</c>. A <c>text/*</c> body that names no charset is sent as <c>charset=utf-8</c>, as it was read. Credentials and the decision token are added afterwards by <see cref="CredentialInjectionTransform"/>.
 /// </summary>
 internal sealed class HeaderAllowlistTransform : RequestTransform
 {
@@ -70,12 +70,26 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
         if (request.Content is { } content)
         {
             RemoveDisallowed(content.Headers);
+            DeclareUtf8(content.Headers);
         }
 
         request.Headers.Host = null;
         request.Headers.TryAddWithoutValidation("Accept-Encoding", "identity");
         request.Headers.TryAddWithoutValidation(GatewayHeaders.RequestId, context.HttpContext.TraceIdentifier);
         return ValueTask.CompletedTask;
+    }
+
+    // A text body that names no charset was read as UTF-8 by the rules and redaction (one naming another is refused at
+    // Describe): the upstream is told so, where it would otherwise read ISO-8859-1 (HTTP/1.1's old default, a Java servlet's).
+    private static void DeclareUtf8(HttpContentHeaders headers)
+    {
+        if (headers.NonValidated.TryGetValues("Content-Type", out var values) && values.Count == 1
+            && values.ToString() is var type && type.StartsWith("text/", StringComparison.OrdinalIgnoreCase)
+            && !type.Contains("charset", StringComparison.OrdinalIgnoreCase))
+        {
+            headers.Remove("Content-Type");
+            headers.TryAddWithoutValidation("Content-Type", type + "; charset=utf-8");
+        }
     }
 
     // The names to remove, read without parsing the values (HttpHeaders' own enumerator parses each one), gathered in the

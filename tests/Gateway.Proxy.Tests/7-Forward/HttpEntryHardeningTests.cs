@@ -139,6 +139,27 @@ public sealed class HttpEntryHardeningTests : IClassFixture<HttpEntryHardeningTe
         Assert.Contains(_fixture.Upstream.Received, r => r.Target == "/pay/charge/a-10");
     }
 
+    [Theory]
+    [InlineData("text/plain", "text/plain; charset=utf-8")]
+    [InlineData("text/csv; header=present", "text/csv; header=present; charset=utf-8")]
+    [InlineData("text/plain; charset=UTF-8", "text/plain; charset=UTF-8")]
+    [InlineData("application/json", "application/json")]
+    public async Task Providers_BodyWithNoCharset_ReachesTheUpstreamDeclaredAsTheUtf8ItWasReadAs(string sent, string received)
+    {
+        // "café" in UTF-8: "cafÃ©" to an upstream that takes text with no charset for ISO-8859-1, as a Java servlet does.
+        var target = "/pay/charge/a-" + Guid.NewGuid().ToString("N");
+        var body = Encoding.UTF8.GetBytes(sent.StartsWith("text/", StringComparison.Ordinal) ? "note: café" : """{"note":"café"}""");
+        using var request = Gw.Agent.Create(HttpMethod.Post, "/providers" + target);
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", sent);
+        Gw.Agent.Signer.Sign(request, body);
+
+        using var response = await Gw.Agent.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(received, Assert.Single(_fixture.Upstream.Received, r => r.Target == target).Headers["Content-Type"]);
+    }
+
     [Fact]
     public async Task Providers_AgentSendsMcpMirroredHeadersToAnHttpEntry_TheUpstreamReceivesNone()
     {
