@@ -89,6 +89,23 @@ public static class CredentialEnvelope
         }
     }
 
+    /// <summary>
+    /// The envelope opened and sealed again under the ring's active key, bound to the same context; throws as
+    /// <see cref="Decrypt"/> does. The plaintext is wiped before this returns.
+    /// </summary>
+    public static string Reseal(EncryptionKeyRing ring, string envelope, string context)
+    {
+        var plaintext = Decrypt(ring, envelope, context);
+        try
+        {
+            return Encrypt(ring, plaintext, context);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
     /// <summary>Decrypts to a UTF-8 string.</summary>
     public static string DecryptString(EncryptionKeyRing ring, string envelope, string context)
     {

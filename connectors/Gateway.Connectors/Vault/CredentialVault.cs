@@ -124,11 +124,10 @@ public sealed partial class CredentialVault
                 continue;
             }
 
-            var context = CredentialEnvelope.CredentialContext(tenant, record.Name);
-            byte[] plaintext;
+            string envelope;
             try
             {
-                plaintext = CredentialEnvelope.Decrypt(_ring, record.Envelope, context);
+                envelope = CredentialEnvelope.Reseal(_ring, record.Envelope, CredentialEnvelope.CredentialContext(tenant, record.Name));
             }
             catch (CryptographicException)
             {
@@ -137,18 +136,10 @@ public sealed partial class CredentialVault
                 continue;
             }
 
-            try
+            // Only over the record as listed: a rotation or revocation made meanwhile is already current and stays.
+            if (await _store.ReplaceAsync(tenant, record, record with { Envelope = envelope }, cancellationToken).ConfigureAwait(false))
             {
-                // Only over the record as listed: a rotation or revocation made meanwhile is already current and stays.
-                var envelope = CredentialEnvelope.Encrypt(_ring, plaintext, context);
-                if (await _store.ReplaceAsync(tenant, record, record with { Envelope = envelope }, cancellationToken).ConfigureAwait(false))
-                {
-                    count++;
-                }
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(plaintext);
+                count++;
             }
         }
 

@@ -65,25 +65,15 @@ public sealed class SealedKindTally
     /// </summary>
     public string? Reseal(string envelope, string context)
     {
-        byte[] plaintext;
         try
         {
-            plaintext = CredentialEnvelope.Decrypt(_ring, envelope, context);
+            return CredentialEnvelope.Reseal(_ring, envelope, context);
         }
         catch (CryptographicException)
         {
             _unreadable++;
             _retired.Add(CredentialEnvelope.GetKeyId(envelope) ?? "(malformed)");
             return null;
-        }
-
-        try
-        {
-            return CredentialEnvelope.Encrypt(_ring, plaintext, context);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plaintext);
         }
     }
 
