@@ -171,6 +171,51 @@ public sealed class AuditRetentionPostgresTests(PostgresFixture postgres) : ICla
         Assert.Equal(1, (await journal.VerifyAsync(other)).Records);
     }
 
+    [Fact]
+    public async Task RetireAsync_TwoReplicasRetireOneChainTogether_AnchorNeverMovesBack()
+    {
+        var store = new PostgresAuditStore(postgres.Database);
+        var journal = TestServices.Journal(store, _time);
+        await AppendAsync(journal, 5);
+        var partition = new AuditPartition(_tenant, TestServices.Replica);
+
+        // One replica retires through 4 and has not committed; the other, still seeing record 2, retires through 2.
+        await using (var first = await postgres.Database.OpenTenantAsync(_tenant))
+        {
+            await using (var command = first.CreateCommand("SELECT audit_retire($1, $2, 4)"))
+            {
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _tenant });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = TestServices.Replica });
+                Assert.Equal(4L, await command.ExecuteScalarAsync());
+            }
+
+            var second = store.RetireAsync(partition, 2).AsTask();
+            await WaitForALockWaitAsync();
+            await first.CommitAsync();
+            Assert.Equal(0, await second);
+        }
+
+        Assert.Equal(4, (await store.GetAnchorAsync(partition)).Length);
+        var verification = await journal.VerifyAsync(_tenant);
+        Assert.True(verification.Intact, verification.Reason + ": " + verification.Detail);
+        Assert.Equal(1, verification.Records);
+        Assert.Equal(0, await store.RetireAsync(partition, 3));
+    }
+
+    /// <summary>Waits until a session of this test's database waits on a lock (a retirement held off by another).</summary>
+    private async Task WaitForALockWaitAsync()
+    {
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((long)(await command.ExecuteScalarAsync(deadline.Token))! == 0)
+        {
+            await Task.Yield();
+        }
+    }
+
     private AuditRetentionJob Job(AuditJournal journal, AuditRetentionOptions retention) => new(
         new AuditRetention(journal, NullLogger<AuditRetention>.Instance),
         journal,
