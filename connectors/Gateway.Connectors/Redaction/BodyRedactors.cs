@@ -32,7 +32,7 @@ public static class BodyRedactors
     public static IReadOnlyList<string> AsciiCharsets { get; } = ["us-ascii", "ascii"];
 
     /// <summary>What a content type naming two different charsets (or one in a header that does not parse) declares.</summary>
-    private const string ConflictingCharsets = "(conflicting)";
+    public const string ConflictingCharsets = "(conflicting)";
 
     /// <summary>
     /// A body that declares a charset not in <see cref="ReadableCharsets"/> → refused; one that declares ASCII → the redactor
@@ -57,7 +57,7 @@ public static class BodyRedactors
     {
         var mediaType = (contentType ?? string.Empty).Split(';', 2)[0].Trim().ToLowerInvariant();
         counts ??= new RedactionCounts();
-        var charset = CharsetOf(contentType);
+        var charset = DeclaredCharset(contentType);
         if (charset is not null && !ReadableCharsets.Contains(Normalized(charset), StringComparer.Ordinal))
         {
             return new UninspectableBodyRedactor(counts, $"{mediaType}; charset={charset}");
@@ -73,7 +73,7 @@ public static class BodyRedactors
     /// </summary>
     public static bool IsUnreadable(string? contentType, ReadOnlySpan<byte> body)
     {
-        if (body.IsEmpty || CharsetOf(contentType) is not { } declared)
+        if (body.IsEmpty || DeclaredCharset(contentType) is not { } declared)
         {
             return false;
         }
@@ -119,7 +119,7 @@ public static class BodyRedactors
     /// <see cref="ConflictingCharsets"/> (readable by no redactor) when it names two that differ, or names one in a header
     /// that does not parse: a client may read the last or a loosely parsed one where the redactor would read the first.
     /// </summary>
-    private static string? CharsetOf(string? contentType)
+    public static string? DeclaredCharset(string? contentType)
     {
         if (contentType is null)
         {
@@ -150,6 +150,9 @@ public static class BodyRedactors
 
         return charset;
     }
+
+    /// <summary>True when <paramref name="charset"/> (as <see cref="DeclaredCharset"/> gives it) is UTF-8.</summary>
+    public static bool IsUtf8(string charset) => Normalized(charset) is "utf-8" or "utf8";
 
     private static string Normalized(string charset) => charset.Trim('"').ToLowerInvariant();
 }

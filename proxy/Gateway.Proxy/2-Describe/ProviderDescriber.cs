@@ -1,5 +1,6 @@
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
+using Gateway.Connectors.Redaction;
 using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
@@ -113,10 +114,12 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
             return (null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "A compressed request body cannot be inspected; send it uncompressed."));
         }
 
-        if (!body.IsEmpty && NotUtf8Charset(context.Request.ContentType) is { } charset)
+        // A charset other than UTF-8 (windows-1252, latin1, even us-ascii, which many servers decode as windows-1252), or two that
+        // differ: the upstream would read a byte such as 0x96 as a dash where the rules, reading UTF-8, see none.
+        if (!body.IsEmpty && BodyRedactors.DeclaredCharset(context.Request.ContentType) is { } charset && !BodyRedactors.IsUtf8(charset))
         {
             return (null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType,
-                $"The body declares charset={RefusalText.Truncate(charset)}; bodies on this route are read as UTF-8 by the rules and redaction, so one the upstream decodes otherwise is refused. Send it as UTF-8. Nothing was forwarded.")
+                $"The body's content type ({RefusalText.Truncate(context.Request.ContentType!)}) declares a charset other than UTF-8; bodies on this route are read as UTF-8 by the rules and redaction, so one the upstream decodes otherwise is refused. Send it as UTF-8. Nothing was forwarded.")
             {
                 AuditTool = named.Name,
             });
@@ -188,36 +191,6 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
 
         feature.Add(new ProviderMcpSession(owner, upstream) { ParamHeaders = paramHeaders });
         return null;
-    }
-
-    /// <summary>
-    /// The charset a body's content type declares when it is not UTF-8 (<c>windows-1252</c>, <c>latin1</c>, even <c>us-ascii</c>,
-    /// which browsers and many servers decode as windows-1252): the upstream would read a byte such as 0x96 or 0xA0 as a dash or
-    /// a space where the gateway, reading UTF-8, sees none, and a card number split by it would pass unmatched. Null when none
-    /// is declared or it is UTF-8; a content type that does not parse, or declares two, is answered with its whole text.
-    /// </summary>
-    private static string? NotUtf8Charset(string? contentType)
-    {
-        if (string.IsNullOrEmpty(contentType))
-        {
-            return null;
-        }
-
-        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed))
-        {
-            return contentType.Contains("charset", StringComparison.OrdinalIgnoreCase) ? contentType : null;
-        }
-
-        if (parsed.Parameters.Count(static p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)) > 1)
-        {
-            // Declared twice: one reader takes the first, another the last.
-            return contentType;
-        }
-
-        var charset = parsed.Charset.Value?.Trim('"');
-        return string.IsNullOrEmpty(charset) || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
-            ? null
-            : charset;
     }
 
     private static string? MethodOverrideHeader(IHeaderDictionary headers)
