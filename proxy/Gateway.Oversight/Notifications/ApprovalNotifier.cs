@@ -106,7 +106,10 @@ public sealed class ApprovalNotifier(
         else
         {
             NotificationLog.Failed(logger, notification.Tenant, notification.ApprovalId, entry.Channel, attempt, error);
-            outbox.TryAdd(entry with { Attempts = attempt, DueAt = time.GetUtcNow() + Backoff(settings, attempt) });
+            if (!outbox.TryAdd(entry with { Attempts = attempt, DueAt = time.GetUtcNow() + Backoff(settings, attempt) }))
+            {
+                NotificationLog.OutboxFull(logger, notification.Tenant, notification.ApprovalId, entry.Channel, outbox.Capacity);
+            }
         }
     }
 

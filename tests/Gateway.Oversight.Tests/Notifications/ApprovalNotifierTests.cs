@@ -103,6 +103,24 @@ public sealed class ApprovalNotifierTests
         Assert.Equal(0, outbox.Count);
     }
 
+    [Fact]
+    public async Task AttemptAsync_FailedAndTheOutboxFilledMeanwhile_LogsTheRetryDroppedAsOutboxFull()
+    {
+        var outbox = new ApprovalNotificationOutbox(1);
+        var logs = new FakeLogger<ApprovalNotifier>();
+        var (service, notifier) = Build(Options(null, FreePort.Next()), outbox, logs);
+        await CreateAsync(service);
+        var claimed = Assert.Single(outbox.ClaimDue(DateTimeOffset.MaxValue, 1));
+        var later = await CreateAsync(service);
+
+        await notifier.AttemptAsync(claimed, CancellationToken.None);
+
+        Assert.Equal(1, outbox.Count);
+        var full = Assert.Single(logs.Collector.GetSnapshot(), static r => r.Id.Id == 4903);
+        Assert.Contains(claimed.Notification.ApprovalId, full.Message, StringComparison.Ordinal);
+        Assert.Equal(later.Id, Assert.Single(outbox.ClaimDue(DateTimeOffset.MaxValue, 1)).Notification.ApprovalId);
+    }
+
     [Theory]
     [InlineData("<https://sso-corp.evil/login|Decide here> <!channel>", "‹https://sso-corp.evil/login|Decide here› ‹!channel›")]
     [InlineData("a@example.com\r\nBcc: all@example.com", "a@example.com  Bcc: all@example.com")]
