@@ -163,4 +163,7 @@ public static class ProblemCodes
     public const string TokenNotFound = "token_not_found";
     public const string CredentialNotFound = "credential_not_found";
     public const string CredentialsNotConfigured = "credentials_not_configured";
+
+    /// <summary>409: another write to the credential landed first on every attempt; nothing was written, retry.</summary>
+    public const string CredentialWriteConflict = "credential_write_conflict";
 }

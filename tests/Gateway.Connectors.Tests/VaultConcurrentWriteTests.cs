@@ -2,7 +2,7 @@ using Gateway.Connectors.Vault;
 
 namespace Gateway.Connectors.Tests;
 
-/// <summary>Two vault writes that overlap: the one that lands second reads again, so neither is lost.</summary>
+/// <summary>Two vault writes that overlap: the one that lands second reads again, so neither is lost (until another keeps landing first).</summary>
 public sealed class VaultConcurrentWriteTests
 {
     [Fact]
@@ -36,6 +36,53 @@ public sealed class VaultConcurrentWriteTests
         Assert.Equal(2, other!.Version);
         Assert.Equal(3, mine.Version);
         Assert.Equal("sk-3", (await vault.ResolveAsync("acme", "stripe")).Value);
+    }
+
+    [Theory]
+    [InlineData("put")]
+    [InlineData("rotate")]
+    [InlineData("revoke")]
+    public async Task Write_AnotherRotationLandsFirstEveryTime_ThrowsCredentialWriteConflict(string write)
+    {
+        var shared = new MemoryCredentialRecords();
+        var ring = new EncryptionKeyRing(DataEncryptionKey.Generate());
+        var other = new CredentialVault(shared, ring);
+        await other.PutAsync("acme", "stripe", "sk-1");
+        var rotations = 0;
+        var vault = new CredentialVault(new RivalWriterRecords(shared, async () => await other.RotateAsync("acme", "stripe", $"sk-other-{++rotations}")), ring);
+
+        var error = await Assert.ThrowsAsync<CredentialWriteConflictException>(() => WriteAsync(vault, write));
+
+        Assert.True(rotations > 1, $"{rotations} writes of the other writer");
+        Assert.DoesNotContain("sk-", error.Message, StringComparison.Ordinal);
+        var info = Assert.Single(await vault.ListAsync("acme"));
+        Assert.True(info.IsActive);
+        Assert.Equal(1 + rotations, info.Version);
+        Assert.Equal($"sk-other-{rotations}", (await vault.ResolveAsync("acme", "stripe")).Value);
+    }
+
+    private static Task WriteAsync(CredentialVault vault, string write) => write switch
+    {
+        "put" => vault.PutAsync("acme", "stripe", "sk-mine").AsTask(),
+        "rotate" => vault.RotateAsync("acme", "stripe", "sk-mine").AsTask(),
+        _ => vault.RevokeAsync("acme", "stripe").AsTask(),
+    };
+
+    /// <summary>Records shared with another writer whose real write lands right after every read, before the reader's own write.</summary>
+    private sealed class RivalWriterRecords(ICredentialRecordStore shared, Func<Task> otherWrite) : ICredentialRecordStore
+    {
+        public async ValueTask<CredentialRecord?> GetAsync(string tenant, string name, CancellationToken cancellationToken = default)
+        {
+            var record = await shared.GetAsync(tenant, name, cancellationToken);
+            await otherWrite();
+            return record;
+        }
+
+        public ValueTask<bool> ReplaceAsync(string tenant, CredentialRecord? expected, CredentialRecord replacement, CancellationToken cancellationToken = default) =>
+            shared.ReplaceAsync(tenant, expected, replacement, cancellationToken);
+
+        public ValueTask<IReadOnlyList<CredentialRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
+            shared.ListAsync(tenant, cancellationToken);
     }
 
     /// <summary>Records in memory that run another write once, right after a read, as a concurrent caller would.</summary>

@@ -181,12 +181,17 @@ public sealed partial class CredentialVault
     private static CredentialInfo ToInfo(CredentialRecord record) =>
         new(record.Name, record.Version, record.CreatedAt, record.UpdatedAt, record.RevokedAt, record.Envelope is null ? null : CredentialEnvelope.GetKeyId(record.Envelope));
 
-    /// <summary>Another write landed between this one's read and its write: read again, up to <see cref="MaxWriteAttempts"/> times.</summary>
-    private static void EnsureAnotherAttempt(int attempt, string tenant, string name)
+    /// <summary>
+    /// Another write landed between this one's read and its write: read again, up to <see cref="MaxWriteAttempts"/> times,
+    /// then give up with <see cref="CredentialWriteConflictException"/> (nothing of this write stored).
+    /// </summary>
+    private void EnsureAnotherAttempt(int attempt, string tenant, string name)
     {
         if (attempt >= MaxWriteAttempts)
         {
-            throw new InvalidOperationException($"Credential '{name}' of tenant '{tenant}' kept changing during {MaxWriteAttempts} attempts to write it.");
+            Log.WriteConflict(_logger, tenant, name, MaxWriteAttempts);
+            throw new CredentialWriteConflictException(
+                $"Another write to credential '{name}' of tenant '{tenant}' landed first in each of {MaxWriteAttempts} attempts; this write stored nothing.");
         }
     }
 
@@ -226,5 +231,8 @@ public sealed partial class CredentialVault
 
         [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "Credential {Name} of tenant {Tenant} (version {Version}) failed to decrypt")]
         public static partial void DecryptFailed(ILogger logger, string tenant, string name, int version);
+
+        [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Credential {Name} of tenant {Tenant} not written: another write landed first in each of {Attempts} attempts")]
+        public static partial void WriteConflict(ILogger logger, string tenant, string name, int attempts);
     }
 }

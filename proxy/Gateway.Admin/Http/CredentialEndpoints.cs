@@ -6,13 +6,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using CredentialWriteConflictException = Gateway.Connectors.Vault.CredentialWriteConflictException;
 
 namespace Gateway.Admin.Http;
 
 /// <summary>
 /// <c>/admin/v1/tenants/{tenant}/credentials</c> over the host's <see cref="ICredentialAdmin"/>:
 /// list (no values), put, rotate, revoke, and re-encrypt after a data-key rotation (role <c>admin</c>). 501 when the host
-/// registered none.
+/// registered none; 409 <c>credential_write_conflict</c> when a put, rotation or revocation kept losing to other writes.
 /// </summary>
 internal static class CredentialEndpoints
 {
@@ -58,7 +59,16 @@ internal static class CredentialEndpoints
             return error;
         }
 
-        var info = await vault!.PutAsync(tenant, name, value!, context.RequestAborted);
+        CredentialInfo info;
+        try
+        {
+            info = await vault!.PutAsync(tenant, name, value!, context.RequestAborted);
+        }
+        catch (CredentialWriteConflictException)
+        {
+            return WriteConflict(context);
+        }
+
         await AdminActionAudit.RecordAsync(context, tenant, "credential.put", subject: name);
         return Results.Json(info, AdminJsonContext.Default.CredentialInfo);
     }
@@ -71,7 +81,16 @@ internal static class CredentialEndpoints
             return error;
         }
 
-        var info = await vault!.RotateAsync(tenant, name, value!, context.RequestAborted);
+        CredentialInfo? info;
+        try
+        {
+            info = await vault!.RotateAsync(tenant, name, value!, context.RequestAborted);
+        }
+        catch (CredentialWriteConflictException)
+        {
+            return WriteConflict(context);
+        }
+
         if (info is null)
         {
             return AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.CredentialNotFound, "No such credential");
@@ -89,7 +108,17 @@ internal static class CredentialEndpoints
             return error;
         }
 
-        if (!await vault!.RevokeAsync(tenant, name, context.RequestAborted))
+        bool revoked;
+        try
+        {
+            revoked = await vault!.RevokeAsync(tenant, name, context.RequestAborted);
+        }
+        catch (CredentialWriteConflictException)
+        {
+            return WriteConflict(context);
+        }
+
+        if (!revoked)
         {
             return AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.CredentialNotFound, "No such credential");
         }
@@ -127,6 +156,11 @@ internal static class CredentialEndpoints
     }
 
     private static ICredentialAdmin? Vault(HttpContext context) => context.RequestServices.GetService<ICredentialAdmin>();
+
+    // The vault gave up after its last attempt lost to another write: nothing of this request was stored (nor audited).
+    private static IResult WriteConflict(HttpContext context) =>
+        AdminProblem.Create(context, StatusCodes.Status409Conflict, ProblemCodes.CredentialWriteConflict, "Credential write conflict",
+            "Another write to this credential kept landing first, so this one stored nothing; read the credential again and retry.");
 
     private static IResult NotConfigured(HttpContext context) =>
         AdminProblem.Create(context, StatusCodes.Status501NotImplemented, ProblemCodes.CredentialsNotConfigured, "This gateway has no credential vault wired to the admin API");
