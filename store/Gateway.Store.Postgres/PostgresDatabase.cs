@@ -67,6 +67,13 @@ public sealed class PostgresDatabase : IAsyncDisposable
             connection.ApplicationName = "gateway";
         }
 
+        // One host leaves nothing to choose between, and Npgsql refuses a target on a single host: the validated primary or
+        // read-write is dropped (a standby there refuses the gateway's writes, which fail closed).
+        if (connection.Host?.Contains(',', StringComparison.Ordinal) == false)
+        {
+            connection.TargetSessionAttributes = null;
+        }
+
         // Npgsql's builder claims every keyword it knows; its canonical string names only those set.
         var configured = new DbConnectionStringBuilder { ConnectionString = connection.ConnectionString };
         if (!configured.ContainsKey("Max Auto Prepare"))
