@@ -493,6 +493,139 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   const egress = (find(objs, "NetworkPolicy", `${release}-gateway`)?.spec?.egress ?? []).flatMap((e) => (e.ports ?? []).map((p) => p.port));
   attempt(`${f}: egress open to each PostgreSQL port the hosts name`, () => egress.includes(5432) && egress.includes(6432));
 }
+// postgres.migrations.mode: by default a pre-install,pre-upgrade hook Job migrates the schema before the pods start, so a
+// long migration is never inside the start-up probe's window (killed halfway, restarted, killed again); the pods do not.
+const migrateName = `${release}-gateway-migrate`;
+const migrateJob = (objs) => find(objs, "Job", migrateName);
+const migrateObjects = (objs) => objs.filter((o) => o.metadata?.labels?.["app.kubernetes.io/component"] === "migrate");
+const migrateContainer = (j) => j.spec.template.spec.containers.find((c) => c.name === "migrate");
+const hookOf = (o) => o?.metadata?.annotations ?? {};
+const isMigrateHook = (o, weight) => hookOf(o)["helm.sh/hook"] === "pre-install,pre-upgrade" &&
+  hookOf(o)["helm.sh/hook-delete-policy"] === "before-hook-creation,hook-succeeded" && hookOf(o)["helm.sh/hook-weight"] === weight;
+const migrateOnStart = (objs) => envValue(gw(objs), "Gateway__Store__Postgres__MigrateOnStart");
+// What the Job's container gets of the PostgreSQL connection: its env and, for each mount, the Secret and items behind it.
+function connectionOf(pod, c) {
+  const env = (c.env ?? []).filter((e) => e.name.startsWith("Gateway__Store__Postgres__") && e.name !== "Gateway__Store__Postgres__MigrateOnStart" &&
+    e.name !== "Gateway__Store__Postgres__AuditPartitionDaysAhead");
+  const mounts = c.volumeMounts.filter((m) => m.mountPath.startsWith("/var/run/gateway/postgres"))
+    .map((m) => ({ path: m.mountPath, readOnly: m.readOnly, secret: pod.volumes.find((v) => v.name === m.name).secret }));
+  return JSON.stringify({ env, mounts });
+}
+{
+  const f = "postgres-migrate-job.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  const j = migrateJob(objs);
+  attempt(`${f}: by default a pre-install,pre-upgrade hook Job migrates (deleted before the next and once it succeeds)`, () =>
+    j.apiVersion === "batch/v1" && isMigrateHook(j, "0") && j.spec.template.spec.restartPolicy === "Never");
+  attempt(`${f}: the Job's retries and deadline from values: backoffLimit 2, activeDeadlineSeconds 3600 by default`, () =>
+    j.spec.backoffLimit === 2 && j.spec.activeDeadlineSeconds === 3600);
+  attempt(`${f}: the gateway's pods do not migrate at start-up (Gateway__Store__Postgres__MigrateOnStart=false)`, () =>
+    migrateOnStart(objs) === "false");
+  attempt(`${f}: the Job runs the gateway's image, its entrypoint with the migrate argument`, () => {
+    const c = migrateContainer(j);
+    return c.image === container(d).image && c.imagePullPolicy === container(d).imagePullPolicy &&
+      c.command === undefined && JSON.stringify(c.args) === '["migrate"]';
+  });
+  attempt(`${f}: the Job reaches PostgreSQL as the gateway does: the same env and the same Secret, key and file`, () => {
+    const conn = connectionOf(j.spec.template.spec, migrateContainer(j));
+    return conn === connectionOf(d.spec.template.spec, container(d)) && conn.includes('"secretName":"gateway-postgres"') &&
+      conn.includes('"key":"dsn"') && conn.includes("Gateway__Store__Postgres__ConnectionStringFile");
+  });
+  attempt(`${f}: the Job's pod has the gateway's hardening, pull secrets and node selector, and no service account token`, () => {
+    const pod = j.spec.template.spec;
+    const gp = d.spec.template.spec;
+    return JSON.stringify(pod.securityContext) === JSON.stringify(gp.securityContext) &&
+      JSON.stringify(migrateContainer(j).securityContext) === JSON.stringify(container(d).securityContext) &&
+      JSON.stringify(pod.imagePullSecrets) === JSON.stringify(gp.imagePullSecrets) && pod.imagePullSecrets?.[0]?.name === "registry-credentials" &&
+      JSON.stringify(pod.nodeSelector) === JSON.stringify(gp.nodeSelector) && pod.automountServiceAccountToken === false &&
+      pod.volumes.some((v) => v.name === "tmp" && v.emptyDir) && migrateContainer(j).volumeMounts.some((m) => m.mountPath === "/tmp");
+  });
+  attempt(`${f}: the Job gets none of the gateway's keys: no Secret in its env, only the PostgreSQL connection mounted`, () => {
+    const c = migrateContainer(j);
+    return c.env.every((e) => e.valueFrom === undefined) &&
+      j.spec.template.spec.volumes.every((v) => v.name === "tmp" || v.secret?.secretName === "gateway-postgres");
+  });
+  attempt(`${f}: the Job's pod is its own component: not behind the gateway's Service, NetworkPolicy or PodDisruptionBudget`, () => {
+    const labels = j.spec.template.metadata.labels;
+    const selects = (sel) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+    return labels["app.kubernetes.io/component"] === "migrate" && !selects(find(objs, "Service", `${release}-gateway`).spec.selector) &&
+      !selects(find(objs, "NetworkPolicy", `${release}-gateway`).spec.podSelector.matchLabels) &&
+      !selects(find(objs, "PodDisruptionBudget").spec.selector.matchLabels);
+  });
+  attempt(`${f}: its own ServiceAccount, a hook created before the Job (the release's is not there yet on install), no token`, () => {
+    const sa = find(objs, "ServiceAccount", migrateName);
+    return isMigrateHook(sa, "-10") && sa.automountServiceAccountToken === false && j.spec.template.spec.serviceAccountName === migrateName;
+  });
+  attempt(`${f}: its own NetworkPolicy, a hook created before the Job: egress to DNS and PostgreSQL (5432) only, no ingress`, () => {
+    const n = find(objs, "NetworkPolicy", migrateName);
+    const ports = n.spec.egress.map((e) => e.ports.map((p) => `${p.port}/${p.protocol}`).join());
+    return isMigrateHook(n, "-10") && JSON.stringify(n.spec.podSelector.matchLabels) === JSON.stringify(j.spec.template.metadata.labels) &&
+      JSON.stringify(n.spec.policyTypes) === '["Ingress","Egress"]' && JSON.stringify(n.spec.ingress) === "[]" &&
+      JSON.stringify(ports) === '["53/UDP,53/TCP","5432/TCP"]' && n.spec.egress[1].to === undefined;
+  });
+  attempt(`${f} --set serviceAccount.create=false,serviceAccount.name=gw-sa: the Job runs as that existing account, none is made`, () => {
+    const o = render(values(f), ["--set", "serviceAccount.create=false", "--set", "serviceAccount.name=gw-sa"]);
+    return migrateJob(o).spec.template.spec.serviceAccountName === "gw-sa" && !find(o, "ServiceAccount", migrateName);
+  });
+  attempt(`${f} --set networkPolicy.enabled=false: no NetworkPolicy for the Job either`, () => {
+    const o = render(values(f), ["--set", "networkPolicy.enabled=false"]);
+    return !!migrateJob(o) && !find(o, "NetworkPolicy");
+  });
+  attempt(`${f} --set postgres.migrations.job.backoffLimit=0,activeDeadlineSeconds=7200: reach the Job`, () => {
+    const o = migrateJob(render(values(f), ["--set", "postgres.migrations.job.backoffLimit=0", "--set", "postgres.migrations.job.activeDeadlineSeconds=7200"]));
+    return o.spec.backoffLimit === 0 && o.spec.activeDeadlineSeconds === 7200;
+  });
+  for (const [set, want] of [["postgres.migrations.mode=onStart", "true"], ["postgres.migrations.mode=off", "false"],
+    ["postgres.migrations.mode=false", "false"], ["postgres.migrateOnStart=true", "true"], ["postgres.migrateOnStart=false", "false"]]) {
+    attempt(`${f} --set ${set}: no migration Job, ServiceAccount or NetworkPolicy; MigrateOnStart=${want}`, () => {
+      const o = render(values(f), ["--set", set]);
+      return migrateObjects(o).length === 0 && migrateOnStart(o) === want;
+    });
+  }
+  attempt(`${f} --set postgres.migrations.mode=job,postgres.migrateOnStart=true: the deprecated setting, when given, is honoured`, () => {
+    const o = render(values(f), ["--set", "postgres.migrations.mode=job", "--set", "postgres.migrateOnStart=true"]);
+    return !migrateJob(o) && migrateOnStart(o) === "true";
+  });
+  attempt(`${f} --set postgres.enabled=false: no migration Job`, () => migrateObjects(render(values(f), ["--set", "postgres.enabled=false"])).length === 0);
+  attempt(`${f}: NOTES name the migration Job and the --timeout it needs; the deprecated migrateOnStart is called out`, () => {
+    const n = notes(values(f));
+    const legacy = notes(values(f), ["--set", "postgres.migrateOnStart=false"]);
+    return n.includes(`logs job/${migrateName}`) && n.includes("--timeout") && !n.includes("deprecated") &&
+      legacy.includes("postgres.migrateOnStart is deprecated: set postgres.migrations.mode");
+  });
+}
+{
+  const f = "postgres-migrate-onstart.yaml";
+  const objs = rendered[f] ?? [];
+  attempt(`${f}: mode onStart: no hook Job, each pod migrates at start-up (MigrateOnStart=true)`, () =>
+    migrateObjects(objs).length === 0 && migrateOnStart(objs) === "true");
+}
+{
+  const f = "embedded-postgres.yaml";
+  const objs = rendered[f] ?? [];
+  attempt(`${f}: the embedded PostgreSQL (made by the same release, not there when a pre-install hook runs) migrates on start, no Job`, () =>
+    migrateObjects(objs).length === 0 && migrateOnStart(objs) === "true");
+}
+{
+  const f = "external-postgres.yaml";
+  const objs = rendered[f] ?? [];
+  attempt(`${f}: the deprecated migrateOnStart: false is honoured as mode off: no Job, the pods do not migrate`, () =>
+    migrateObjects(objs).length === 0 && migrateOnStart(objs) === "false");
+}
+{
+  const f = "external-postgres-hosts.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  const j = migrateJob(objs);
+  attempt(`${f}: the Job gets the chart's connection string, the password file, the CA and the client certificate as the gateway does`, () => {
+    const conn = connectionOf(j.spec.template.spec, migrateContainer(j));
+    return conn === connectionOf(d.spec.template.spec, container(d)) && conn.includes("Gateway__Store__Postgres__PasswordFile") &&
+      conn.includes('"secretName":"postgres-ca"') && conn.includes('"secretName":"gateway-postgres-client"') && migrateOnStart(objs) === "false";
+  });
+  attempt(`${f}: the Job's NetworkPolicy opens each PostgreSQL port the hosts name`, () =>
+    JSON.stringify(find(objs, "NetworkPolicy", migrateName).spec.egress[1].ports.map((p) => p.port)) === "[5432,6432]");
+}
 {
   const f = "embedded-redis.yaml";
   const objs = rendered[f] ?? [];

@@ -134,6 +134,18 @@ else
   not_ok "/metrics on 9464:"; head -c 600 "$run/metrics.txt"; echo
 fi
 
+# The chart's migrate hook Job: the image's entrypoint with args ["migrate"] migrates and exits, never serving; with no
+# PostgreSQL configured it exits 6 naming the missing setting.
+if [[ "$store" == memory ]]; then
+  migrate_out="$(env -i "${image_env[@]}" unshare --root="$mnt" --wd="$(cat "$work/workdir")" --setuid "$uid" --setgid "$gid" -- "${argv[@]}" migrate 2>&1)"
+  migrate_code=$?
+  if [[ $migrate_code -eq 6 ]] && grep -q "no ConnectionString or ConnectionStringFile" <<<"$migrate_out"; then
+    ok "the image's entrypoint with args [migrate] (the chart's hook Job) exits 6 without PostgreSQL settings"
+  else
+    not_ok "the image's entrypoint with args [migrate]: exit $migrate_code: $(head -c 400 <<<"$migrate_out")"
+  fi
+fi
+
 # SIGTERM (what the kubelet sends after preStop): the host stops cleanly.
 kill -TERM "$gateway"
 for _ in $(seq 1 300); do kill -0 "$gateway" 2>/dev/null || break; sleep 0.1; done

@@ -194,6 +194,14 @@ app.kubernetes.io/part-of: gateway
 {{- fail "gateway: postgres.external.hosts needs a credential: postgres.external.passwordSecret, or a client certificate in postgres.external.tls.clientSecret" }}
 {{- end }}
 {{- end }}
+{{- /* The migration mode: a clear message rather than the schema's (mode is a plain string there for this reason). */}}
+{{- $mode := include "gateway.postgres.migrationModeSetting" . }}
+{{- if not (has $mode (list "job" "onStart" "off")) }}
+{{- fail (printf "gateway: postgres.migrations.mode must be job (a pre-install,pre-upgrade hook Job migrates before the pods start; the default), onStart (each pod migrates at start-up, inside the start-up probe's window: small databases only) or off (you run 'gatewayctl db migrate' first); got %q" $mode) }}
+{{- end }}
+{{- if and (not (kindIs "invalid" $v.postgres.migrateOnStart)) (ne $mode "job") (ne $mode (ternary "onStart" "off" (eq (toString $v.postgres.migrateOnStart) "true"))) }}
+{{- fail (printf "gateway: postgres.migrateOnStart=%v (deprecated) disagrees with postgres.migrations.mode=%s; remove postgres.migrateOnStart and keep postgres.migrations.mode" $v.postgres.migrateOnStart $mode) }}
+{{- end }}
 {{- $keySecret := $v.keys.existingSecret }}
 {{- if $v.keys.generate }}
 {{- if or $keySecret $v.keys.dataEncryptionKeySecret $v.keys.decisionSigningKeySecret $v.keys.serviceKeySecret }}
@@ -322,4 +330,141 @@ Host={{ join "," $pe.hosts }};Database={{ $pe.database }};Username={{ $pe.userna
 
 {{- define "gateway.postgres.secretKey" -}}
 {{- if .Values.postgres.embedded.enabled }}connection-string{{ else }}{{ .Values.postgres.external.connectionStringKey }}{{ end }}
+{{- end }}
+
+{{/*
+How pending schema migrations are applied: job, onStart or off. postgres.migrations.mode, except that the deprecated
+postgres.migrateOnStart, when set, still decides beside the default mode job (true: onStart, false: off), and that the
+embedded PostgreSQL (created by the same release, so not there yet when a pre-install hook runs) migrates on start.
+*/}}
+{{- define "gateway.postgres.migrationMode" -}}
+{{- $p := .Values.postgres }}
+{{- $mode := include "gateway.postgres.migrationModeSetting" . }}
+{{- if and (eq $mode "job") (not (kindIs "invalid" $p.migrateOnStart)) }}
+{{- $mode = ternary "onStart" "off" (eq (toString $p.migrateOnStart) "true") }}
+{{- end }}
+{{- if and (eq $mode "job") $p.embedded.enabled }}onStart{{ else }}{{ $mode }}{{ end }}
+{{- end }}
+
+{{/* postgres.migrations.mode as written: YAML reads an unquoted `mode: off` as false, which means off too. */}}
+{{- define "gateway.postgres.migrationModeSetting" -}}
+{{- $m := .Values.postgres.migrations.mode }}
+{{- if and (kindIs "bool" $m) (not $m) }}off{{ else }}{{ toString $m }}{{ end }}
+{{- end }}
+
+{{/* The migration Job's names and labels (its own component: the gateway's Service and policies never select it). */}}
+{{- define "gateway.migrate.fullname" -}}
+{{- printf "%s-migrate" (include "gateway.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gateway.migrate.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gateway.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: migrate
+{{- end }}
+
+{{- define "gateway.migrate.labels" -}}
+helm.sh/chart: {{ include "gateway.chart" . }}
+{{ include "gateway.migrate.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gateway
+{{- end }}
+
+{{/* The TCP ports PostgreSQL is reached on: each port postgres.external.hosts names, else 5432; one per line. */}}
+{{- define "gateway.postgres.ports" -}}
+{{- $ports := list }}
+{{- range .Values.postgres.external.hosts }}
+{{- $parts := splitList ":" . }}
+{{- $ports = append $ports (ternary (last $parts) "5432" (eq (len $parts) 2)) }}
+{{- end }}
+{{- range (default (list "5432") ($ports | uniq)) }}
+{{ int . }}
+{{- end }}
+{{- end }}
+
+{{/* The PostgreSQL connection as env entries (the gateway's and the migration Job's): no secret in a value. */}}
+{{- define "gateway.postgres.connectionEnv" -}}
+{{- if .Values.postgres.external.hosts }}
+- name: Gateway__Store__Postgres__ConnectionString
+  value: {{ include "gateway.postgres.connectionString" . | quote }}
+{{- if .Values.postgres.external.passwordSecret }}
+- name: Gateway__Store__Postgres__PasswordFile
+  value: /var/run/gateway/postgres-password/password
+{{- end }}
+{{- else }}
+- name: Gateway__Store__Postgres__ConnectionStringFile
+  value: /var/run/gateway/postgres/connection-string
+{{- end }}
+{{- end }}
+
+{{/* The PostgreSQL connection's files: the container's volumeMounts entries, then the pod's volumes entries. */}}
+{{- define "gateway.postgres.volumeMounts" -}}
+{{- with .Values.postgres.external }}
+{{- if .hosts }}
+{{- if .passwordSecret }}
+- name: postgres-password
+  mountPath: /var/run/gateway/postgres-password
+  readOnly: true
+{{- end }}
+{{- if .tls.caSecret }}
+- name: postgres-ca
+  mountPath: /var/run/gateway/postgres-tls/ca
+  readOnly: true
+{{- end }}
+{{- if .tls.clientSecret }}
+- name: postgres-client-certificate
+  mountPath: /var/run/gateway/postgres-tls/client
+  readOnly: true
+{{- end }}
+{{- else }}
+- name: postgres-connection
+  mountPath: /var/run/gateway/postgres
+  readOnly: true
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "gateway.postgres.volumes" -}}
+{{- with .Values.postgres.external }}
+{{- if .hosts }}
+{{- if .passwordSecret }}
+- name: postgres-password
+  secret:
+    secretName: {{ .passwordSecret }}
+    defaultMode: 0440
+    items:
+      - key: {{ .passwordKey }}
+        path: password
+{{- end }}
+{{- if .tls.caSecret }}
+- name: postgres-ca
+  secret:
+    secretName: {{ .tls.caSecret }}
+    defaultMode: 0444
+    items:
+      - key: {{ .tls.caKey }}
+        path: {{ .tls.caKey }}
+{{- end }}
+{{- if .tls.clientSecret }}
+- name: postgres-client-certificate
+  secret:
+    secretName: {{ .tls.clientSecret }}
+    defaultMode: 0440
+    items:
+      - key: tls.crt
+        path: tls.crt
+      - key: tls.key
+        path: tls.key
+{{- end }}
+{{- else }}
+- name: postgres-connection
+  secret:
+    secretName: {{ include "gateway.postgres.secret" $ }}
+    defaultMode: 0440
+    items:
+      - key: {{ include "gateway.postgres.secretKey" $ }}
+        path: connection-string
+{{- end }}
+{{- end }}
 {{- end }}
