@@ -17,9 +17,8 @@ internal sealed class AdminClient : IDisposable
 
     public AdminClient(Uri baseUrl, string token, HttpMessageHandler? handler)
     {
-        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http = CliHttp.Create(handler, TimeSpan.FromSeconds(30));
         _http.BaseAddress = baseUrl;
-        _http.Timeout = TimeSpan.FromSeconds(30);
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
     }

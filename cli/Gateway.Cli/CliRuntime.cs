@@ -82,6 +82,11 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
             using var client = new AdminClient(baseUrl, token, console.Handler);
             response = await call(client);
         }
+        catch (RedirectRefusedException ex)
+        {
+            await console.Error.WriteLineAsync($"error: redirected: {ex.Message}");
+            return ExitCodes.Redirected;
+        }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             await console.Error.WriteLineAsync($"error: unreachable: cannot reach {baseUrl}: {ex.Message}");
@@ -128,6 +133,11 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
         {
             using var client = new AdminClient(target.BaseUrl, token, console.Handler);
             response = await client.DownloadAsync(path, destination, cancellationToken);
+        }
+        catch (RedirectRefusedException ex)
+        {
+            await console.Error.WriteLineAsync($"error: redirected: {ex.Message}");
+            return ExitCodes.Redirected;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {

@@ -32,6 +32,12 @@ internal static class ExitCodes
     /// </summary>
     public const int Unreachable = 7;
 
+    /// <summary>
+    /// The URL answered with a redirect (3xx), which gatewayctl never follows: the gateway or server was not reached at
+    /// that address, and nothing went on to where it pointed.
+    /// </summary>
+    public const int Redirected = Unreachable;
+
     /// <summary><c>audit verify</c> found the chain broken.</summary>
     public const int ChainBroken = VerificationFailed;
 

@@ -90,7 +90,8 @@ internal static class CatalogCommands
             Ask an MCP server for its tools and write one mcp_tool entry per tool, pinned to the digest of its definition as
             served now (name, title, description, input and output schema, annotations). Review each definition before you
             trust it: the gateway hides and refuses a pinned tool whose definition changes until the pin is renewed.
-            Exit 0, 7 when the server could not be reached.
+            Redirects are never followed (the headers stay with --url). Exit 0, 7 when the server could not be reached or
+            answered with a redirect.
             Example:
               gatewayctl catalog pin-mcp --url https://mcp.example.com/mcp --connector docs --header 'Authorization: Bearer …' --out docs.pins.yaml
             """) { url, connector, headers, actionType, output };
@@ -117,11 +118,18 @@ internal static class CatalogCommands
             IList<McpClientTool> tools;
             try
             {
+                // Never redirected: the --header credentials go to --url and nowhere else.
+                using var http = CliHttp.Create(console.Handler);
                 await using var client = await McpClient.CreateAsync(
-                    new HttpClientTransport(new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = HttpTransportMode.StreamableHttp, AdditionalHeaders = extra }),
+                    new HttpClientTransport(new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = HttpTransportMode.StreamableHttp, AdditionalHeaders = extra }, http),
                     new McpClientOptions { ClientInfo = new Implementation { Name = "gatewayctl", Version = "1.0" } },
                     cancellationToken: ct);
                 tools = await client.ListToolsAsync(cancellationToken: ct);
+            }
+            catch (Exception ex) when (CliHttp.FindRedirect(ex) is { } refused)
+            {
+                console.Error.WriteLine($"error: redirected: {refused.Message}");
+                return ExitCodes.Redirected;
             }
             catch (Exception ex) when (ex is HttpRequestException or McpException or IOException or TaskCanceledException)
             {

@@ -113,14 +113,18 @@ internal static class McpCommands
             new("resource", resource),
         ]);
 
-        using var http = console.Handler is null ? new HttpClient() : new HttpClient(console.Handler, disposeHandler: false);
-        http.Timeout = TimeSpan.FromSeconds(30);
+        using var http = CliHttp.Create(console.Handler, TimeSpan.FromSeconds(30));
         HttpResponseMessage response;
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseUrl, "oauth/token")) { Content = form };
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (RedirectRefusedException ex)
+        {
+            console.Error.WriteLine($"error: redirected: {ex.Message}");
+            return ExitCodes.Redirected;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -76,8 +76,7 @@ internal static class McpLogin
             return ExitCodes.ApiError;
         }
 
-        using var http = console.Handler is null ? new HttpClient() : new HttpClient(console.Handler, disposeHandler: false);
-        http.Timeout = TimeSpan.FromSeconds(30);
+        using var http = CliHttp.Create(console.Handler, TimeSpan.FromSeconds(30));
         HttpResponseMessage response;
         try
         {
@@ -90,6 +89,11 @@ internal static class McpLogin
                 new("code_verifier", verifier),
                 new("resource", resource),
             ]), cancellationToken);
+        }
+        catch (RedirectRefusedException ex)
+        {
+            console.Error.WriteLine($"error: redirected: {ex.Message}");
+            return ExitCodes.Redirected;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
