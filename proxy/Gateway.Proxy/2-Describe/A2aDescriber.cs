@@ -100,6 +100,7 @@ internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver r
         {
             Body = read.Body,
             RemoteAgent = name,
+            NamesPushWebhook = read.NamesPushWebhook,
             RefusedAtExecution = foreignTask ? TaskNotFound : null,
         }, null);
     }

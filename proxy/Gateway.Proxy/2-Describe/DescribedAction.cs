@@ -52,6 +52,9 @@ internal sealed record DescribedAction(TenantPolicy Tenant, ActionRequest Reques
     /// <summary>An A2A call: the remote agent (its catalog name) whose tasks the caller holds and opens.</summary>
     public string? RemoteAgent { get; init; }
 
+    /// <summary>An A2A call naming a push-notification webhook: the remote agent sends the task there itself, past the gateway's redaction.</summary>
+    public bool NamesPushWebhook { get; init; }
+
     /// <summary>
     /// A refusal the describer found that is the decision's outcome, not a refusal before it (an A2A task that is not the
     /// caller's, answered as not found): the Enforce stage refuses with it once the decision to carry the request out is

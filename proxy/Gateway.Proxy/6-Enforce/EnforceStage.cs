@@ -188,7 +188,7 @@ internal sealed partial class EnforceStage
         }
 
         var degrade = governed.Degrade;
-        if (TransparentDegrade.Refuse(described, entry, degrade) is { } reduced)
+        if ((TransparentDegrade.Refuse(described, entry, degrade) ?? PushDegrade.Refuse(described, degrade)) is { } reduced)
         {
             return (null, reduced);
         }

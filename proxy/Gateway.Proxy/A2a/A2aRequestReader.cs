@@ -58,6 +58,9 @@ internal static class A2aRequestReader
     public readonly record struct Result(ActionRequest? Request, Refusal? Refusal, string? Id, JsonElement Body)
     {
         public IReadOnlyList<string> PushUrls { get; init; } = [];
+
+        /// <summary>The request names a push-notification webhook (checked or not): the remote agent sends the task there itself.</summary>
+        public bool NamesPushWebhook { get; init; }
     }
 
     /// <summary>Reads <paramref name="body"/> for the remote agent <paramref name="agent"/> of <paramref name="tenant"/>.</summary>
@@ -138,7 +141,7 @@ internal static class A2aRequestReader
             }
         }
 
-        return agent.AllowInternalPush ? read : read with { PushUrls = distinct };
+        return (agent.AllowInternalPush ? read : read with { PushUrls = distinct }) with { NamesPushWebhook = distinct.Count > 0 };
     }
 
     /// <summary>The JSON-RPC id (raw JSON) of <paramref name="body"/>, when it is a JSON object with a string or number id.</summary>

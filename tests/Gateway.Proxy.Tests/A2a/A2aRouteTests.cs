@@ -332,8 +332,10 @@ public sealed class A2aRouteTests
     internal static string TaskCall(string method, string taskId) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 9, method, @params = new { id = taskId } });
 
-    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null)
+    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null, bool redacted = false)
     {
+        // Personal data with no data flow documented for the agent: every call on the agent and its summarize skill is degraded to redact.
+        var redact = redacted ? ", data_classes: [pii], degrade: { mode: redact }" : string.Empty;
         var agent = new A2aTestAgent { SignCard = signed };
         var hosts = new NamedWebhookHosts();
         var upstream = await KestrelUpstream.StartAsync(agent.Map);
@@ -342,8 +344,8 @@ public sealed class A2aRouteTests
             + (agentMaxResponseBytes is { } agentMax ? ", limits: { max_response_bytes: " + agentMax + " }" : string.Empty);
         var gateway = await GovernedGateway.StartAsync(text => text
             .Replace("  - name: workspace\n", $"""
-                  - {"{"} name: helper, kind: a2a, action_type: read, target_system: helper, upstream: {upstream.Origin}/a2a, credential: none{cardKey} {"}"}
-                  - {"{"} name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize{limits} {"}"}
+                  - {"{"} name: helper, kind: a2a, action_type: read, target_system: helper, upstream: {upstream.Origin}/a2a, credential: none{cardKey}{redact} {"}"}
+                  - {"{"} name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize{limits}{redact} {"}"}
                   - {"{"} name: helper.translate, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: translate {"}"}
                   - {"{"} name: helper.wire, kind: a2a_skill, action_type: external, target_system: helper, connector: helper, a2a_skill: wire {"}"}
 
