@@ -54,7 +54,10 @@ public static class OversightServiceCollectionExtensions
             : new StateStoreApprovalStore(sp.GetRequiredService<IStateStore>()));
         services.TryAddSingleton<IIncidentStore>(static sp => sp.GetService<PostgresDatabase>() is { } database
             ? new PostgresIncidentStore(database)
-            : new StateStoreIncidentStore(sp.GetRequiredService<IStateStore>()));
+            : new StateStoreIncidentStore(
+                sp.GetRequiredService<IStateStore>(),
+                sp.GetRequiredService<IOptions<OversightOptions>>().Value.Incidents.OutboxCapacity,
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StateStoreIncidentStore>>()));
         services.TryAddSingleton<ApprovalService>();
         services.TryAddSingleton<AgentStatusService>();
         services.TryAddSingleton<Delegations.DelegationStore>();

@@ -24,6 +24,9 @@ public interface IIncidentStore
     /// </summary>
     ValueTask<IReadOnlyList<IncidentOutboxEntry>> ClaimDueAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken = default);
 
-    /// <summary>Records the outcome of an attempt: delivered, pending again (with its next due time), or failed.</summary>
+    /// <summary>
+    /// Records the outcome of attempt <c>delivery.Attempts</c>: delivered, pending again (with its next due time), or failed.
+    /// Ignored unless that attempt holds the latest claim of a pending notification (an attempt whose lease ran out and was claimed again records nothing).
+    /// </summary>
     ValueTask RecordDeliveryAsync(string tenant, string incidentId, IncidentDelivery delivery, CancellationToken cancellationToken = default);
 }

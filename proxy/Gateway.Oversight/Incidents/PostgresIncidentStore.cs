@@ -7,7 +7,8 @@ namespace Gateway.Oversight.Incidents;
 /// Incidents and their webhook outbox in PostgreSQL (migration 0011). An incident and its outbox row are
 /// inserted in one tenant-scoped transaction; <see cref="ClaimDueAsync"/> calls <c>incident_outbox_claim</c>,
 /// which claims due rows of every tenant with <c>FOR UPDATE SKIP LOCKED</c> and leases them, so that
-/// replicas share the outbox without sending one attempt twice, and a crashed attempt is claimed again.
+/// replicas share the outbox without sending one attempt twice, and a crashed attempt is claimed again. Each claim
+/// counts <c>attempts</c>, so an outcome is recorded only by the attempt that holds the latest claim of a pending row.
 /// </summary>
 public sealed class PostgresIncidentStore : IIncidentStore
 {
@@ -116,13 +117,14 @@ public sealed class PostgresIncidentStore : IIncidentStore
         {
             await using var update = scope.Command(
                 "UPDATE incident_outbox SET state = $3, next_attempt_at = coalesce($4, next_attempt_at), delivered_at = $5, last_error = $6 " +
-                "WHERE tenant = $1 AND incident_id = $2",
+                "WHERE tenant = $1 AND incident_id = $2 AND attempts = $7 AND state = 'pending'",
                 tenant,
                 incidentId,
                 delivery.State,
                 delivery.NextAttemptAt?.ToUniversalTime(),
                 delivery.DeliveredAt?.ToUniversalTime(),
-                delivery.LastError);
+                delivery.LastError,
+                delivery.Attempts);
             return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }

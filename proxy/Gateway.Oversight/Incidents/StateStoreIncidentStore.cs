@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Gateway.Oversight.Options;
 using Gateway.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gateway.Oversight.Incidents;
 
@@ -7,17 +10,32 @@ namespace Gateway.Oversight.Incidents;
 /// Incidents appended to the tenant's log <c>StoreKeys.Incidents</c> of an <see cref="IStateStore"/>, each
 /// notification's state under <c>StoreKeys.Incidents(tenant) + ":delivery:" + id</c>. The outbox itself is
 /// this process's memory: the replica that opened an incident delivers its notification, and a
-/// notification still pending when the process stops is not sent (PostgreSQL keeps a durable outbox).
+/// notification still pending when the process stops is not sent (PostgreSQL keeps a durable outbox). The outbox
+/// holds at most <c>Gateway:Incidents:OutboxCapacity</c> notifications: beyond it the incident is still recorded,
+/// its notification marked failed (<c>outbox_full</c>) and logged. Only the attempt that holds the claim records its outcome.
 /// </summary>
 public sealed class StateStoreIncidentStore : IIncidentStore
 {
     private const int AppendAttempts = 64;
     private const string DeliverySuffix = ":delivery:";
+
+    /// <summary>What a notification dropped for want of outbox room records as its last error.</summary>
+    public const string OutboxFullError = "outbox_full";
+
     private readonly IStateStore _store;
+    private readonly int _capacity;
+    private readonly ILogger _logger;
     private readonly Lock _outboxLock = new();
     private readonly Dictionary<(string Tenant, string Id), Pending> _outbox = [];
+    private int _reserved;
 
-    public StateStoreIncidentStore(IStateStore store) => _store = store ?? throw new ArgumentNullException(nameof(store));
+    public StateStoreIncidentStore(IStateStore store, int outboxCapacity = IncidentOptions.DefaultOutboxCapacity, ILogger<StateStoreIncidentStore>? logger = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(outboxCapacity, 1);
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _capacity = outboxCapacity;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
 
     /// <inheritdoc/>
     public async ValueTask AppendAsync(Incident incident, bool notify, CancellationToken cancellationToken = default)
@@ -39,11 +57,7 @@ public sealed class StateStoreIncidentStore : IIncidentStore
 
         if (notify)
         {
-            await RecordDeliveryAsync(incident.Tenant, incident.Id, new IncidentDelivery { State = IncidentDelivery.Pending, Attempts = 0, NextAttemptAt = incident.OpenedAt }, cancellationToken);
-            lock (_outboxLock)
-            {
-                _outbox[(incident.Tenant, incident.Id)] = new Pending(incident with { Delivery = null }, 0, incident.OpenedAt);
-            }
+            await EnqueueAsync(incident, cancellationToken);
         }
     }
 
@@ -87,19 +101,73 @@ public sealed class StateStoreIncidentStore : IIncidentStore
     public async ValueTask RecordDeliveryAsync(string tenant, string incidentId, IncidentDelivery delivery, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        await _store.SetAsync(DeliveryKey(tenant, incidentId), JsonSerializer.Serialize(delivery, OversightJsonContext.Default.IncidentDelivery), null, cancellationToken);
         lock (_outboxLock)
         {
+            if (!HoldsClaim(tenant, incidentId, delivery.Attempts))
+            {
+                return;
+            }
+        }
+
+        await WriteDeliveryAsync(tenant, incidentId, delivery, cancellationToken);
+        lock (_outboxLock)
+        {
+            if (!HoldsClaim(tenant, incidentId, delivery.Attempts))
+            {
+                return;
+            }
+
             if (delivery.State != IncidentDelivery.Pending)
             {
                 _outbox.Remove((tenant, incidentId));
             }
-            else if (_outbox.TryGetValue((tenant, incidentId), out var pending) && delivery.NextAttemptAt is { } next)
+            else if (delivery.NextAttemptAt is { } next)
             {
-                _outbox[(tenant, incidentId)] = pending with { DueAt = next };
+                _outbox[(tenant, incidentId)] = _outbox[(tenant, incidentId)] with { DueAt = next };
             }
         }
     }
+
+    /// <summary>Queues the incident's notification, or, when the outbox is full, records it failed (<see cref="OutboxFullError"/>) and logs it.</summary>
+    private async ValueTask EnqueueAsync(Incident incident, CancellationToken cancellationToken)
+    {
+        bool room;
+        lock (_outboxLock)
+        {
+            room = _outbox.Count + _reserved < _capacity;
+            _reserved += room ? 1 : 0;
+        }
+
+        if (!room)
+        {
+            IncidentOutboxLog.OutboxFull(_logger, incident.Tenant, incident.Id, _capacity);
+            await WriteDeliveryAsync(incident.Tenant, incident.Id, new IncidentDelivery { State = IncidentDelivery.Failed, Attempts = 0, LastError = OutboxFullError }, cancellationToken);
+            return;
+        }
+
+        try
+        {
+            await WriteDeliveryAsync(incident.Tenant, incident.Id, new IncidentDelivery { State = IncidentDelivery.Pending, Attempts = 0, NextAttemptAt = incident.OpenedAt }, cancellationToken);
+            lock (_outboxLock)
+            {
+                _outbox[(incident.Tenant, incident.Id)] = new Pending(incident with { Delivery = null }, 0, incident.OpenedAt);
+            }
+        }
+        finally
+        {
+            lock (_outboxLock)
+            {
+                _reserved--;
+            }
+        }
+    }
+
+    /// <summary>Whether attempt <paramref name="attempt"/> is the notification's latest claim, still pending (call under the outbox lock).</summary>
+    private bool HoldsClaim(string tenant, string incidentId, int attempt) =>
+        _outbox.TryGetValue((tenant, incidentId), out var pending) && pending.Attempts == attempt;
+
+    private async ValueTask WriteDeliveryAsync(string tenant, string incidentId, IncidentDelivery delivery, CancellationToken cancellationToken) =>
+        await _store.SetAsync(DeliveryKey(tenant, incidentId), JsonSerializer.Serialize(delivery, OversightJsonContext.Default.IncidentDelivery), null, cancellationToken);
 
     private static string DeliveryKey(string tenant, string incidentId) => StoreKeys.Incidents(tenant) + DeliverySuffix + incidentId;
 

@@ -20,4 +20,13 @@ public sealed record IncidentOptions
 
     /// <summary>Timeout of one delivery attempt.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How many notifications the embedded and Redis stores' in-process outbox holds; beyond it an incident is still
+    /// recorded but its notification is marked failed (<c>outbox_full</c>) and logged. PostgreSQL's outbox is a table and ignores it.
+    /// </summary>
+    public int OutboxCapacity { get; init; } = DefaultOutboxCapacity;
+
+    /// <summary>The default of <see cref="OutboxCapacity"/>.</summary>
+    public const int DefaultOutboxCapacity = 10_000;
 }

@@ -123,6 +123,11 @@ internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) :
             errors.Add("Gateway:Incidents:AttemptTimeout must be positive.");
         }
 
+        if (incidents.OutboxCapacity < 1)
+        {
+            errors.Add("Gateway:Incidents:OutboxCapacity must be at least 1.");
+        }
+
         var records = options.Records.Retention;
         if (records.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero)
         {

@@ -74,6 +74,32 @@ public abstract class IncidentStoreContract
         Assert.Equal(Opened.AddSeconds(11), delivery.DeliveredAt);
     }
 
+    [Fact]
+    public async Task RecordDeliveryAsync_StaleAttemptAfterReclaim_DoesNotOverwrite()
+    {
+        var store = await StoreAsync();
+        var incident = TestIncidents.New(Backends.NewTenant(), Opened);
+        await store.AppendAsync(incident, notify: true);
+        await ClaimOwnAsync(store, incident, Opened, Opened.AddMinutes(1));
+        var reclaimed = await ClaimOwnAsync(store, incident, Opened.AddMinutes(1), Opened.AddMinutes(2));
+
+        // Attempt 1 outlived its lease: its outcome must neither reschedule attempt 2's claim nor overwrite its result.
+        await store.RecordDeliveryAsync(incident.Tenant, incident.Id, new IncidentDelivery { State = IncidentDelivery.Pending, Attempts = 1, NextAttemptAt = Opened.AddSeconds(70), LastError = "timeout" });
+        var duringSecondLease = await ClaimOwnAsync(store, incident, Opened.AddSeconds(80), Opened.AddMinutes(3));
+        await store.RecordDeliveryAsync(incident.Tenant, incident.Id, new IncidentDelivery { State = IncidentDelivery.Delivered, Attempts = 2, DeliveredAt = Opened.AddSeconds(90) });
+        await store.RecordDeliveryAsync(incident.Tenant, incident.Id, new IncidentDelivery { State = IncidentDelivery.Pending, Attempts = 1, NextAttemptAt = Opened.AddSeconds(100), LastError = "timeout" });
+        var later = await ClaimOwnAsync(store, incident, Opened.AddHours(1), Opened.AddHours(2));
+
+        Assert.Equal(2, Assert.Single(reclaimed).Attempt);
+        Assert.Empty(duringSecondLease);
+        Assert.Empty(later);
+        var delivery = Assert.Single(await store.ListAsync(incident.Tenant, 10)).Delivery!;
+        Assert.Equal(IncidentDelivery.Delivered, delivery.State);
+        Assert.Equal(2, delivery.Attempts);
+        Assert.Equal(Opened.AddSeconds(90), delivery.DeliveredAt);
+        Assert.Null(delivery.LastError);
+    }
+
     /// <summary>Claims what is due, keeping only this test's incident.</summary>
     private static async Task<IReadOnlyList<IncidentOutboxEntry>> ClaimOwnAsync(IIncidentStore store, Incident incident, DateTimeOffset now, DateTimeOffset leaseUntil) =>
         (await store.ClaimDueAsync(now, leaseUntil, 1000)).Where(e => e.Incident.Id == incident.Id).ToArray();

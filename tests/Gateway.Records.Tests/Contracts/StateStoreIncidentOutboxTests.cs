@@ -1,0 +1,44 @@
+using Gateway.Oversight.Incidents;
+using Gateway.Records.Tests.Infrastructure;
+using Gateway.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace Gateway.Records.Tests.Contracts;
+
+/// <summary>The bound on the in-process outbox of <see cref="StateStoreIncidentStore"/> (PostgreSQL's outbox is a table), on the embedded store and real Redis.</summary>
+public sealed class StateStoreIncidentOutboxTests
+{
+    private static readonly DateTimeOffset Opened = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AppendAsync_OutboxAtCapacity_StoresIncidentAndRecordsDeliveryDropped(bool redis)
+    {
+        IStateStore backend = redis ? await Backends.RedisAsync() : new InMemoryStateStore();
+        var logger = new FakeLogger<StateStoreIncidentStore>();
+        var store = new StateStoreIncidentStore(backend, outboxCapacity: 2, logger);
+        var tenant = Backends.NewTenant();
+        var incidents = Enumerable.Range(0, 3).Select(_ => TestIncidents.New(tenant, Opened)).ToArray();
+
+        foreach (var incident in incidents)
+        {
+            await store.AppendAsync(incident, notify: true);
+        }
+
+        var claimed = (await store.ClaimDueAsync(Opened, Opened.AddMinutes(1), 1000)).Where(e => e.Incident.Tenant == tenant).Select(e => e.Incident.Id);
+        var listed = await store.ListAsync(tenant, 10);
+
+        Assert.Equal(incidents.Select(i => i.Id), listed.Select(i => i.Id));
+        Assert.All(listed.Take(2), i => Assert.Equal(IncidentDelivery.Pending, i.Delivery!.State));
+        var dropped = listed[2].Delivery!;
+        Assert.Equal(IncidentDelivery.Failed, dropped.State);
+        Assert.Equal(StateStoreIncidentStore.OutboxFullError, dropped.LastError);
+        Assert.Equal(0, dropped.Attempts);
+        Assert.Equal(incidents.Take(2).Select(i => i.Id).Order(), claimed.Order());
+        var log = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 4046);
+        Assert.Equal(LogLevel.Error, log.Level);
+        Assert.Contains(incidents[2].Id, log.Message, StringComparison.Ordinal);
+    }
+}
