@@ -41,6 +41,19 @@ public sealed class OptionsValidationTests
         Assert.True(new OversightOptionsValidator().Validate(null, new OversightOptions()).Succeeded);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Validate_IncidentOutboxCapacityBelowOne_IsNamed(int capacity)
+    {
+        var options = new OversightOptions { Incidents = new IncidentOptions { OutboxCapacity = capacity } };
+
+        var result = new OversightOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.StartsWith("Gateway:Incidents:OutboxCapacity", Assert.Single(result.Failures!), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_RetentionWithoutExportDirectoryOnTheStoreSink_ReportsEveryError()
     {
