@@ -51,6 +51,26 @@ public sealed partial class AuditJournalPostgresTests(PostgresFixture postgres) 
     }
 
     [Fact]
+    public async Task VerifyAsync_NewestRowsDeletedInSqlByTheOwner_IsNamedAsTipMismatch()
+    {
+        await AppendAsync(5);
+        await postgres.ExecuteAsOwnerAsync($"""
+            BEGIN;
+            ALTER TABLE audit_records DISABLE TRIGGER audit_records_immutable;
+            DELETE FROM audit_records WHERE tenant = '{Tenant}' AND seq >= 4;
+            ALTER TABLE audit_records ENABLE TRIGGER audit_records_immutable;
+            COMMIT;
+            """);
+
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+
+        Assert.False(result.Intact);
+        Assert.Equal(3, result.BrokenAtIndex);
+        Assert.Equal(AuditBreakReasons.TipMismatch, result.Reason);
+        Assert.Contains("seq 5", result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task VerifyAsync_RowInsertedInSqlByTheOwner_IsNamed()
     {
         var records = await AppendAsync(5);
@@ -179,6 +199,16 @@ public sealed partial class AuditJournalPostgresTests(PostgresFixture postgres) 
             command.Parameters.Add(new NpgsqlParameter { Value = TestServices.Replica });
             command.Parameters.Add(new NpgsqlParameter { Value = (long)(i + 1) });
             command.Parameters.Add(new NpgsqlParameter { Value = lines[i] });
+            await command.ExecuteNonQueryAsync();
+        }
+
+        // The chain's tip, as the journal that wrote these lines would have left it.
+        await using (var command = new NpgsqlCommand("UPDATE audit_chains SET length = $3, last_hash = $4 WHERE tenant = $1 AND replica = $2", connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = Tenant });
+            command.Parameters.Add(new NpgsqlParameter { Value = TestServices.Replica });
+            command.Parameters.Add(new NpgsqlParameter { Value = (long)lines.Count });
+            command.Parameters.Add(new NpgsqlParameter { Value = JsonNode.Parse(lines[^1])!["hash"]!.GetValue<string>() });
             await command.ExecuteNonQueryAsync();
         }
 

@@ -26,4 +26,7 @@ public static class AuditBreakReasons
 
     /// <summary>The explanation the record refers to does not hash to its <c>explanation_digest</c> (edited).</summary>
     public const string ExplanationAltered = "explanation_altered";
+
+    /// <summary>The stored chain ends before the tip its store records, or its record there has another hash (the newest records deleted or replaced).</summary>
+    public const string TipMismatch = "tip_mismatch";
 }

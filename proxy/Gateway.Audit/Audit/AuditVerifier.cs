@@ -44,8 +44,10 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
     {
         for (var attempt = 1; ; attempt++)
         {
+            // The tip first: every record up to it is stored by the time the chain is read (those appended since are not a failure).
+            var tip = await store.GetTipAsync(partition, cancellationToken).ConfigureAwait(false);
             await using var stored = await AuditStoredChain.OpenAsync(store, partition, 1, cancellationToken).ConfigureAwait(false);
-            var verification = await VerifyFromAsync(partition, stored, explanations, cancellationToken).ConfigureAwait(false);
+            var verification = await VerifyFromAsync(partition, tip, stored, explanations, cancellationToken).ConfigureAwait(false);
             if (!verification.Intact && attempt < AuditStoredChain.MaxAttempts && await stored.MovedAsync().ConfigureAwait(false))
             {
                 // A broken link read while a retirement took records from under the read: the chain again, from its new anchor.
@@ -61,11 +63,17 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
         }
     }
 
-    // The chain from its anchor, record by record: the first broken link, or the chain intact.
-    private static async ValueTask<AuditChainVerification> VerifyFromAsync(AuditPartition partition, AuditStoredChain stored, AuditExplanationReader explanations, CancellationToken cancellationToken)
+    // The chain from its anchor, record by record: the first broken link, a chain that does not reach the store's tip (or
+    // reaches it with another hash), or the chain intact.
+    private static async ValueTask<AuditChainVerification> VerifyFromAsync(AuditPartition partition, AuditTip tip, AuditStoredChain stored, AuditExplanationReader explanations, CancellationToken cancellationToken)
     {
         var chains = AuditTenantChains.ForStoredChain(partition.Tenant, partition.Replica, stored.Anchor.Length, stored.Anchor.LastHash);
         var chain = chains.Chains[partition.Replica];
+        if (TipRefusal(partition, tip, chain, chains, ended: false) is { } atTheAnchor)
+        {
+            return atTheAnchor;
+        }
+
         await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
         {
             // The explanation the record refers to, from the sink, before the record is checked against it.
@@ -90,14 +98,40 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
                     OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
                 };
             }
+
+            if (TipRefusal(partition, tip, chain, chains, ended: false) is { } atTheTip)
+            {
+                return atTheTip;
+            }
         }
 
-        return new AuditChainVerification
+        return TipRefusal(partition, tip, chain, chains, ended: true) ?? new AuditChainVerification
         {
             Replica = partition.Replica,
             Intact = true,
             Records = chain.Records,
             TipHash = chain.Previous,
+            OutcomeUnknown = chains.Outcomes.Unknown,
+            OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
+        };
+    }
+
+    // Where the walk stands against the tip read before it: at the tip with another hash, or ended short of it, is broken.
+    private static AuditChainVerification? TipRefusal(AuditPartition partition, AuditTip tip, AuditChainLink chain, AuditTenantChains chains, bool ended)
+    {
+        var last = chain.NextSeq - 1;
+        var detail = last == tip.Length && !string.Equals(chain.Previous, tip.LastHash, StringComparison.Ordinal)
+            ? $"the store records the chain's tip at seq {tip.Length} with another hash than its record there"
+            : ended && last < tip.Length ? $"the store records the chain's tip at seq {tip.Length}; its records end at seq {last}" : null;
+        return detail is null ? null : new AuditChainVerification
+        {
+            Replica = partition.Replica,
+            Intact = false,
+            Records = chain.Records,
+            TipHash = chain.Previous,
+            BrokenAtIndex = chain.Records,
+            Reason = AuditBreakReasons.TipMismatch,
+            Detail = detail,
             OutcomeUnknown = chains.Outcomes.Unknown,
             OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
         };
