@@ -7,7 +7,9 @@ using Gateway.Oversight.Runs;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Reservations;
 using Gateway.Proxy.Telemetry;
+using Gateway.Store;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Describe;
@@ -17,7 +19,8 @@ namespace Gateway.Proxy.Describe;
 /// material, <see cref="RunRequestReader.ReadStart"/>) and the parent run it names or acts in (read from the run store:
 /// the agent's own, still active). A suspended agent starts none (<c>403 blocked</c>), a child bound to a run starts no
 /// other and a parent run not the agent's is <c>403 run_foreign</c> (recorded without its id), an ended parent <c>409</c>
-/// (recorded with who ended it). Allowed, the run (<see cref="RunStart"/>, its id and trace made here) is recorded
+/// (recorded with who ended it), a parent past a limit <c>429 run_limit_exceeded</c> naming it
+/// (<see cref="RunLimitUsage.ParentExhaustedAsync"/>, recorded in the parent's story). Allowed, the run (<see cref="RunStart"/>, its id and trace made here) is recorded
 /// (<c>run_started</c>) before its local destination stores it.
 /// </summary>
 internal sealed class RunStartDescriber : RunRouteDescriber
@@ -27,8 +30,10 @@ internal sealed class RunStartDescriber : RunRouteDescriber
 
     private readonly TimeProvider _time;
 
-    public RunStartDescriber(RunStore runs, TimeProvider time, IOptions<OversightOptions> options, Bundle.PolicyProvider policy)
-        : base(runs, options, policy) => _time = time;
+    private readonly IStateStore _store;
+
+    public RunStartDescriber(RunStore runs, TimeProvider time, IOptions<OversightOptions> options, Bundle.PolicyProvider policy, IStateStore store)
+        : base(runs, options, policy) => (_time, _store) = (time, store);
 
     protected override async ValueTask<Refusal?> DescribeRunAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, ReadOnlyMemory<byte> body)
     {
@@ -60,13 +65,16 @@ internal sealed class RunStartDescriber : RunRouteDescriber
             return null;
         }
 
-        // A sub-run: of the agent's own runs (the one the request carries, else read now), and one still active.
+        // A sub-run: of the agent's own runs (the one the request carries, else read now), one still active, and one
+        // whose limits are not used up (a sub-run's fresh counters are no way round its parent's).
         var parentId = request.ParentRun ?? identity.Run?.Id;
         if (parentId is not null)
         {
             var parent = identity.Run is { } run && run.Id == parentId ? run : await FindAsync(identity, parentId, context.RequestAborted).ConfigureAwait(false);
             if ((parent is null ? Refused(identity, null, RunRefusals.Foreign())
-                : RunRefusals.Ended(parent.Id, parent.End, Tool) is { } ended ? Refused(identity, parent, ended) : null) is { } refused)
+                : RunRefusals.Ended(parent.Id, parent.End, Tool) is { } ended ? Refused(identity, parent, ended)
+                : await RunLimitUsage.ParentExhaustedAsync(_store, _time, admitted.Tenant!, identity.RegisteredAgent, parent.Agent, parent.Id, parent.Record.CreatedAt, context.RequestAborted).ConfigureAwait(false) is { } exhausted ? Refused(identity, parent, exhausted)
+                : null) is { } refused)
             {
                 feature.Add(action with { Refused = refused });
                 return null;

@@ -1,7 +1,4 @@
-using System.Text.Json;
-using Gateway.Oversight;
 using Gateway.Policy;
-using Gateway.Policy.Serialization;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Refusals;
@@ -49,7 +46,7 @@ internal sealed class RunLimitGate
         var age = now - run.Record.CreatedAt;
         if (executes && limits.Duration is { } duration && age >= duration)
         {
-            return (null, Exceeded(tenant, limits, RunLimitKind.Duration, run, Describe(tenant, caller, described.Request)?.Descriptor?.IntentDigest, (long)age.TotalSeconds, 0, tool));
+            return (null, RunLimitUsage.Exceeded(tenant, limits, RunLimitKind.Duration, run.Id, Describe(tenant, caller, described.Request)?.Descriptor?.IntentDigest, (long)age.TotalSeconds, 0, tool));
         }
 
         var lifetime = run.Record.ExpiresAt - now;
@@ -67,18 +64,18 @@ internal sealed class RunLimitGate
         {
             if (limits.Actions is { } actions)
             {
-                Count(UsageKey(identity, run, RunLimitKind.Actions), 1, actions, RunLimitKind.Actions);
+                Count(RunLimitUsage.UsageKey(identity.Tenant, run.Agent, run.Id, RunLimitKind.Actions), 1, actions, RunLimitKind.Actions);
             }
 
             if (call is { } model && limits.Tokens is { } tokens)
             {
-                Count(UsageKey(identity, run, RunLimitKind.Tokens), model.Tokens, tokens, RunLimitKind.Tokens);
+                Count(RunLimitUsage.UsageKey(identity.Tenant, run.Agent, run.Id, RunLimitKind.Tokens), model.Tokens, tokens, RunLimitKind.Tokens);
             }
 
             if (call is { Entry.Pricing: { } priced } costed && limits.Cost is { } cost)
             {
                 pricing = priced;
-                Count(UsageKey(identity, run, RunLimitKind.Cost), priced.CostMicros(costed.InputTokens, costed.OutputTokens), ModelPricing.ToMicros(cost, MidpointRounding.ToZero), RunLimitKind.Cost);
+                Count(RunLimitUsage.UsageKey(identity.Tenant, run.Agent, run.Id, RunLimitKind.Cost), priced.CostMicros(costed.InputTokens, costed.OutputTokens), ModelPricing.ToMicros(cost, MidpointRounding.ToZero), RunLimitKind.Cost);
             }
         }
 
@@ -123,29 +120,8 @@ internal sealed class RunLimitGate
     {
         var index = counted.RefusedIndex;
         var intentDigest = (plan.Described ?? Describe(plan.Tenant, plan.Caller, plan.Request))?.Descriptor?.IntentDigest;
-        return Exceeded(plan.Tenant, plan.Limits, plan.Limited[index]!.Value, plan.Run, intentDigest, counted.Values[index], plan.Counters[index].Amount, plan.Tool);
+        return RunLimitUsage.Exceeded(plan.Tenant, plan.Limits, plan.Limited[index]!.Value, plan.Run.Id, intentDigest, counted.Values[index], plan.Counters[index].Amount, plan.Tool);
     }
-
-    /// <summary>The refusal of a request over <paramref name="kind"/>: 429 <c>run_limit_exceeded</c>, the explanation naming the limit, recorded under the tool.</summary>
-    private static Refusal Exceeded(TenantPolicy tenant, RunLimits limits, RunLimitKind kind, RunBinding run, string? intentDigest, long used, long requested, string? tool)
-    {
-        var explanation = RunLimitExplanations.Exceeded(tenant, limits, kind, run.Id, intentDigest, used, requested);
-        var limit = WireNames.Of(kind);
-        return new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.RunLimitExceeded,
-            $"The run's {limit} limit is used up: {explanation.RuleTriggers[0].Message}. Nothing was forwarded; start a new run.")
-        {
-            AuditTool = tool ?? "run",
-            ExplanationJson = JsonSerializer.SerializeToUtf8Bytes(explanation, PolicyJsonContext.Default.Explanation),
-            Members = writer =>
-            {
-                writer.WriteString("run_id"u8, run.Id);
-                writer.WriteString("limit"u8, limit);
-            },
-        };
-    }
-
-    private static string UsageKey(AgentIdentity identity, RunBinding run, RunLimitKind kind) =>
-        StoreKeys.RunUsage(identity.Tenant, run.Agent, run.Id, WireNames.Of(kind));
 
     private static DescribeResult? Describe(TenantPolicy tenant, AuthenticatedCaller caller, ActionRequest request)
     {

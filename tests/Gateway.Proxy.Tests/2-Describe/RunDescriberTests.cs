@@ -30,10 +30,13 @@ public sealed class RunDescriberTests : IAsyncLifetime
 
     private PolicyProvider Policy => _harness.Services.GetRequiredService<PolicyProvider>();
 
+    private RunStartDescriber StartDescriber(Microsoft.Extensions.Options.IOptions<OversightOptions> options) =>
+        new(_stored.Runs, _stored.Time, options, Policy, new Gateway.Store.InMemoryStateStore(_stored.Time));
+
     [Fact]
     public async Task DescribeAsync_StartOfARun_AddsTheRunToStoreAndTheRecordToAppendFirst()
     {
-        var (feature, refusal) = await DescribeAsync(new RunStartDescriber(_stored.Runs, _stored.Time, MsOptions.Create(new OversightOptions()), Policy), Agent, """{"purpose":"triage"}""");
+        var (feature, refusal) = await DescribeAsync(StartDescriber(MsOptions.Create(new OversightOptions())), Agent, """{"purpose":"triage"}""");
 
         Assert.Null(refusal);
         var action = feature.Get<LocalAction>();
@@ -51,7 +54,7 @@ public sealed class RunDescriberTests : IAsyncLifetime
     {
         var bound = Agent with { Run = new RunBinding(Run(RunIds.New()), null) { FromGrant = true } };
 
-        var (feature, _) = await DescribeAsync(new RunStartDescriber(_stored.Runs, _stored.Time, MsOptions.Create(new OversightOptions()), Policy), bound, "");
+        var (feature, _) = await DescribeAsync(StartDescriber(MsOptions.Create(new OversightOptions())), bound, "");
 
         var refused = feature.Get<LocalAction>().Refused!;
         Assert.Equal("run_foreign", refused.Refusal.Code);
@@ -63,7 +66,7 @@ public sealed class RunDescriberTests : IAsyncLifetime
     {
         var options = MsOptions.Create(new OversightOptions { Runs = new RunOptions { MaxEventBytes = 16 } });
 
-        var (feature, refusal) = await DescribeAsync(new RunStartDescriber(_stored.Runs, _stored.Time, options, Policy), Agent, """{"purpose":"a purpose longer than sixteen bytes"}""");
+        var (feature, refusal) = await DescribeAsync(StartDescriber(options), Agent, """{"purpose":"a purpose longer than sixteen bytes"}""");
 
         Assert.Equal(StatusCodes.Status413PayloadTooLarge, refusal!.Status);
         Assert.Null(feature.Find<LocalAction>());
