@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Admin.Tests.Infrastructure;
 using Gateway.Audit;
+using Gateway.Connectors.Tests;
 using Gateway.Connectors.Vault;
 using Gateway.Oversight.Credentials;
 using Gateway.Store;
@@ -55,23 +56,6 @@ public sealed partial class AdminApiTests
         Assert.True(otherWrite!.IsSameWrite(stored), $"stored {stored}, the other writer's last {otherWrite}");
         Assert.Null(stored!.RevokedAt);
         Assert.Empty(await host.Get<AuditJournal>().ReadAsync(_tenant, 0, 10));
-    }
-
-    /// <summary>Records shared with another writer whose real write lands right after every read, before the reader's own write.</summary>
-    private sealed class RivalWriterRecords(ICredentialRecordStore shared, Func<Task> otherWrite) : ICredentialRecordStore
-    {
-        public async ValueTask<CredentialRecord?> GetAsync(string tenant, string name, CancellationToken cancellationToken = default)
-        {
-            var record = await shared.GetAsync(tenant, name, cancellationToken);
-            await otherWrite();
-            return record;
-        }
-
-        public ValueTask<bool> ReplaceAsync(string tenant, CredentialRecord? expected, CredentialRecord replacement, CancellationToken cancellationToken = default) =>
-            shared.ReplaceAsync(tenant, expected, replacement, cancellationToken);
-
-        public ValueTask<IReadOnlyList<CredentialRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
-            shared.ListAsync(tenant, cancellationToken);
     }
 
     /// <summary>The admin API's credential operations over a real vault, adapted as the gateway's host adapts it.</summary>
