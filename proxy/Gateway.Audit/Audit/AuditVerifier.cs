@@ -69,9 +69,9 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
     {
         var chains = AuditTenantChains.ForStoredChain(partition.Tenant, partition.Replica, stored.Anchor.Length, stored.Anchor.LastHash);
         var chain = chains.Chains[partition.Replica];
-        if (TipRefusal(partition, tip, chain, chains, ended: false) is { } atTheAnchor)
+        if (TipBreak(tip, chain, ended: false) is { } atTheAnchor)
         {
-            return atTheAnchor;
+            return Verification(partition, chains, chain, atTheAnchor);
         }
 
         await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
@@ -83,57 +83,35 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
                 chains.AddExplanation(digest, explanation);
             }
 
-            if (chains.Check(line) is { } broken)
+            if ((chains.Check(line) ?? TipBreak(tip, chain, ended: false)) is { } broken)
             {
-                return new AuditChainVerification
-                {
-                    Replica = partition.Replica,
-                    Intact = false,
-                    Records = chain.Records,
-                    TipHash = chain.Previous,
-                    BrokenAtIndex = chain.Records,
-                    Reason = broken.Reason,
-                    Detail = broken.Detail,
-                    OutcomeUnknown = chains.Outcomes.Unknown,
-                    OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
-                };
-            }
-
-            if (TipRefusal(partition, tip, chain, chains, ended: false) is { } atTheTip)
-            {
-                return atTheTip;
+                return Verification(partition, chains, chain, broken);
             }
         }
 
-        return TipRefusal(partition, tip, chain, chains, ended: true) ?? new AuditChainVerification
-        {
-            Replica = partition.Replica,
-            Intact = true,
-            Records = chain.Records,
-            TipHash = chain.Previous,
-            OutcomeUnknown = chains.Outcomes.Unknown,
-            OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
-        };
+        return Verification(partition, chains, chain, TipBreak(tip, chain, ended: true));
     }
 
     // Where the walk stands against the tip read before it: at the tip with another hash, or ended short of it, is broken.
-    private static AuditChainVerification? TipRefusal(AuditPartition partition, AuditTip tip, AuditChainLink chain, AuditTenantChains chains, bool ended)
+    private static (string Reason, string Detail)? TipBreak(AuditTip tip, AuditChainLink chain, bool ended)
     {
         var last = chain.NextSeq - 1;
-        var detail = last == tip.Length && !string.Equals(chain.Previous, tip.LastHash, StringComparison.Ordinal)
-            ? $"the store records the chain's tip at seq {tip.Length} with another hash than its record there"
-            : ended && last < tip.Length ? $"the store records the chain's tip at seq {tip.Length}; its records end at seq {last}" : null;
-        return detail is null ? null : new AuditChainVerification
-        {
-            Replica = partition.Replica,
-            Intact = false,
-            Records = chain.Records,
-            TipHash = chain.Previous,
-            BrokenAtIndex = chain.Records,
-            Reason = AuditBreakReasons.TipMismatch,
-            Detail = detail,
-            OutcomeUnknown = chains.Outcomes.Unknown,
-            OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
-        };
+        return last == tip.Length && !string.Equals(chain.Previous, tip.LastHash, StringComparison.Ordinal)
+            ? (AuditBreakReasons.TipMismatch, $"the store records the chain's tip at seq {tip.Length} with another hash than its record there")
+            : ended && last < tip.Length ? (AuditBreakReasons.TipMismatch, $"the store records the chain's tip at seq {tip.Length}; its records end at seq {last}") : null;
     }
+
+    // The chain as walked so far: broken at its next record (with why), or intact.
+    private static AuditChainVerification Verification(AuditPartition partition, AuditTenantChains chains, AuditChainLink chain, (string Reason, string Detail)? broken) => new()
+    {
+        Replica = partition.Replica,
+        Intact = broken is null,
+        Records = chain.Records,
+        TipHash = chain.Previous,
+        BrokenAtIndex = broken is null ? null : chain.Records,
+        Reason = broken?.Reason,
+        Detail = broken?.Detail,
+        OutcomeUnknown = chains.Outcomes.Unknown,
+        OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
+    };
 }
