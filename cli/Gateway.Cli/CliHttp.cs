@@ -23,6 +23,13 @@ internal static class CliHttp
         return client;
     }
 
+    /// <summary>Says on <paramref name="error"/> where the command was redirected and answers its exit code (<see cref="ExitCodes.Redirected"/>).</summary>
+    public static int Refused(TextWriter error, RedirectRefusedException refused)
+    {
+        error.WriteLine($"error: redirected: {refused.Message}");
+        return ExitCodes.Redirected;
+    }
+
     /// <summary>The redirect refusal in <paramref name="exception"/> or among its inner exceptions (an SDK may wrap it), or null.</summary>
     public static RedirectRefusedException? FindRedirect(Exception? exception)
     {

@@ -84,8 +84,7 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
         }
         catch (RedirectRefusedException ex)
         {
-            await console.Error.WriteLineAsync($"error: redirected: {ex.Message}");
-            return ExitCodes.Redirected;
+            return CliHttp.Refused(console.Error, ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
@@ -136,8 +135,7 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
         }
         catch (RedirectRefusedException ex)
         {
-            await console.Error.WriteLineAsync($"error: redirected: {ex.Message}");
-            return ExitCodes.Redirected;
+            return CliHttp.Refused(console.Error, ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {

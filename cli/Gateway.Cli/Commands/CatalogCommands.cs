@@ -128,8 +128,7 @@ internal static class CatalogCommands
             }
             catch (Exception ex) when (CliHttp.FindRedirect(ex) is { } refused)
             {
-                console.Error.WriteLine($"error: redirected: {refused.Message}");
-                return ExitCodes.Redirected;
+                return CliHttp.Refused(console.Error, refused);
             }
             catch (Exception ex) when (ex is HttpRequestException or McpException or IOException or TaskCanceledException)
             {

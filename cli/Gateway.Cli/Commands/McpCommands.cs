@@ -123,8 +123,7 @@ internal static class McpCommands
         }
         catch (RedirectRefusedException ex)
         {
-            console.Error.WriteLine($"error: redirected: {ex.Message}");
-            return ExitCodes.Redirected;
+            return CliHttp.Refused(console.Error, ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -92,8 +92,7 @@ internal static class McpLogin
         }
         catch (RedirectRefusedException ex)
         {
-            console.Error.WriteLine($"error: redirected: {ex.Message}");
-            return ExitCodes.Redirected;
+            return CliHttp.Refused(console.Error, ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
