@@ -115,8 +115,9 @@ public static class GatewayApplication
             options.Resolver = options.Resolver with { CredentialsRoot = credentials.Root };
         });
 
-        // Oversight: approvals, kill switches, audit journal, incidents; the admin API's tokens. Warrants are signed under a
-        // key derived from the active data key, which only the gateway holds (verifiers of decision tokens hold the other).
+        // Oversight: approvals, kill switches, audit journal, incidents; the admin API's tokens. Warrants and decision tokens'
+        // bindings are signed under keys derived from the active data key, which only the gateway holds (verifiers of
+        // decision tokens hold the decision signing key).
         services.AddGatewayOversight(configuration, _ => new OversightKeys(keys.DecisionSigningKey, keys.ServiceKey, keys.DataKeys.Active.Key.ToArray()));
         services.AddGatewayAdmin(configuration);
         services.AddSingleton<ICredentialAdmin, VaultCredentialAdmin>();
@@ -162,7 +163,8 @@ public static class GatewayApplication
         services.AddSingleton(sp => new DecisionTokenIssuer(
             keys.DecisionSigningKey.Span,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DecisionTokens.Lifetime));
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DecisionTokens.Lifetime,
+            sp.GetRequiredService<DecisionTokenBinding>()));
         services.AddSingleton<GovernanceService>();
 
         // 5-Record: the audit journal's writer for decisions and outcomes.

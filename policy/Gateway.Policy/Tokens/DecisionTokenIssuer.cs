@@ -16,11 +16,13 @@ public sealed class DecisionTokenIssuer
     private readonly HmacKey _key;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
+    private readonly DecisionTokenBinding? _binding;
 
     /// <param name="key">The decision signing key (at least 32 bytes; distinct from every other secret).</param>
     /// <param name="time">The clock.</param>
     /// <param name="lifetime">Token lifetime, at most <see cref="MaxLifetime"/> (the default).</param>
-    public DecisionTokenIssuer(ReadOnlySpan<byte> key, TimeProvider time, TimeSpan? lifetime = null)
+    /// <param name="binding">The binding every token carries as its last claim (the gateway always gives one); null for none.</param>
+    public DecisionTokenIssuer(ReadOnlySpan<byte> key, TimeProvider time, TimeSpan? lifetime = null, DecisionTokenBinding? binding = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         if (key.Length < 32)
@@ -37,6 +39,7 @@ public sealed class DecisionTokenIssuer
         _key = new HmacKey(key);
         _time = time;
         _lifetime = effective;
+        _binding = binding;
     }
 
     /// <summary>The lifetime of every token this issuer signs.</summary>
@@ -116,7 +119,17 @@ public sealed class DecisionTokenIssuer
             Run = grant.Run,
         };
 
-        // The payload is signed and encoded at once: serialised into the thread's buffer, not an array of its own.
-        return MacToken.Sign(_key, PrefixUtf8, ThreadJson.Serialize(payload, PolicyJsonContext.Default.DecisionTokenPayload));
+        // The payload is signed and encoded at once: serialised into the thread's buffer, not an array of its own, and
+        // bound (its last claim) on the stack.
+        var json = ThreadJson.Serialize(payload, PolicyJsonContext.Default.DecisionTokenPayload);
+        if (_binding is null)
+        {
+            return MacToken.Sign(_key, PrefixUtf8, json);
+        }
+
+        var length = DecisionTokenBinding.BoundLength(json.Length);
+        var bound = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        _binding.Bind(json, bound);
+        return MacToken.Sign(_key, PrefixUtf8, bound);
     }
 }

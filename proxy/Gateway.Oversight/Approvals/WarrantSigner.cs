@@ -8,7 +8,7 @@ namespace Gateway.Oversight.Approvals;
 /// <summary>
 /// Issues and verifies warrants in the gateway's one HMAC token format (<see cref="MacToken"/>, version <c>w1</c>):
 /// <c>w1.&lt;base64url(claims JSON)&gt;.&lt;base64url(HMAC-SHA256(k, "w1." + claims part))&gt;</c>
-/// where k = HKDF-SHA256(<see cref="OversightKeys.WarrantRootKey"/>, the active data-encryption key, info
+/// where k = HKDF-SHA256(<see cref="OversightKeys.GatewayRootKey"/>, the active data-encryption key, info
 /// <c>gamut gateway approval warrant v2</c>): a key only the gateway holds (executors and webhook receivers hold the
 /// decision signing key, so a key derived from it would let them mint warrants), and no token of another purpose
 /// verifies as a warrant. Rotating the data key ends every outstanding warrant (a new poll issues one under the new key).
@@ -26,18 +26,18 @@ public sealed class WarrantSigner
     public WarrantSigner(OversightKeys keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        if (keys.WarrantRootKey.Length < OversightKeys.MinimumKeyBytes)
+        if (keys.GatewayRootKey.Length < OversightKeys.MinimumKeyBytes)
         {
-            throw new ArgumentException($"The warrant root key must be at least {OversightKeys.MinimumKeyBytes} bytes.", nameof(keys));
+            throw new ArgumentException($"The gateway root key must be at least {OversightKeys.MinimumKeyBytes} bytes.", nameof(keys));
         }
 
-        if (!keys.WarrantRootKeyIsSeparate)
+        if (!keys.GatewayRootKeyIsSeparate)
         {
-            throw new ArgumentException("The warrant root key must be a key only the gateway holds, not the decision signing or service key.", nameof(keys));
+            throw new ArgumentException("The gateway root key must be a key only the gateway holds, not the decision signing or service key.", nameof(keys));
         }
 
         var key = new byte[32];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.WarrantRootKey.Span, key, salt: [], DerivationInfo);
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.GatewayRootKey.Span, key, salt: [], DerivationInfo);
         _key = new HmacKey(key);
         CryptographicOperations.ZeroMemory(key);
     }

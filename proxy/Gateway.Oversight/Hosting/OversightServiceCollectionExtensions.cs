@@ -22,7 +22,7 @@ public static class OversightServiceCollectionExtensions
     /// <c>Gateway:Audit:Sink</c>; <c>postgres</c> needs <c>AddGatewayPostgres</c> first) with its readiness check (health check <c>audit</c>, tag <c>ready</c>),
     /// incidents and their notifier. Options bind from <c>Gateway</c> and are
     /// validated at start-up, all errors at once. <paramref name="keys"/> supplies the decision signing
-    /// key, the service key and the warrant root key (a key only the gateway holds); when null the host must register an <see cref="OversightKeys"/> singleton.
+    /// key, the service key and the gateway root key (a key only the gateway holds); when null the host must register an <see cref="OversightKeys"/> singleton.
     /// An <see cref="IStateStore"/> registered by the host wins over the in-memory fallback; approvals and incidents
     /// live in it, or in PostgreSQL when the host registered a <see cref="PostgresDatabase"/>
     /// (<c>AddGatewayPostgres</c>, <c>Gateway:Store:Postgres</c>), unless it registered stores of its own. The host must
@@ -63,7 +63,9 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<Delegations.DelegationStore>();
         services.TryAddSingleton<Runs.RunStore>();
         services.TryAddSingleton<Tokens.TokenGenerations>();
-        services.TryAddSingleton(static sp => new Gateway.Policy.Tokens.DecisionTokenReader(sp.GetRequiredService<OversightKeys>().DecisionSigningKey.Span));
+        services.TryAddSingleton(static sp => new Gateway.Policy.Tokens.DecisionTokenBinding(sp.GetRequiredService<OversightKeys>().GatewayRootKey.Span));
+        services.TryAddSingleton(static sp => new Gateway.Policy.Tokens.DecisionTokenReader(
+            sp.GetRequiredService<OversightKeys>().DecisionSigningKey.Span, sp.GetRequiredService<Gateway.Policy.Tokens.DecisionTokenBinding>()));
         services.TryAddSingleton<Tokens.DecisionTokenVerifier>();
         services.TryAddSingleton<IncidentNotifier>();
         services.TryAddSingleton<IncidentService>();

@@ -2,20 +2,21 @@ namespace Gateway.Oversight.Options;
 
 /// <summary>
 /// Key material the host passes in (never read from this library's configuration): the decision signing key (decision
-/// tokens), the gateway's service key, which signs incident webhooks like every gateway→upstream call, and the warrant
-/// root key, from which the warrant key is derived (<see cref="Approvals.WarrantSigner"/>): a key only the gateway holds,
-/// the active data-encryption key, never the decision signing key that executors and webhook receivers hold.
+/// tokens), the gateway's service key, which signs incident webhooks like every gateway→upstream call, and the gateway
+/// root key, a key only the gateway holds (its active data-encryption key, never the decision signing key that executors
+/// and webhook receivers hold), from which the warrant key (<see cref="Approvals.WarrantSigner"/>) and the decision token
+/// binding (<see cref="Gateway.Policy.Tokens.DecisionTokenBinding"/>) are derived.
 /// </summary>
 public sealed class OversightKeys
 {
     /// <summary>Minimum key length in bytes.</summary>
     public const int MinimumKeyBytes = 32;
 
-    public OversightKeys(ReadOnlyMemory<byte> decisionSigningKey, ReadOnlyMemory<byte> serviceKey, ReadOnlyMemory<byte> warrantRootKey)
+    public OversightKeys(ReadOnlyMemory<byte> decisionSigningKey, ReadOnlyMemory<byte> serviceKey, ReadOnlyMemory<byte> gatewayRootKey)
     {
         DecisionSigningKey = decisionSigningKey.ToArray();
         ServiceKey = serviceKey.ToArray();
-        WarrantRootKey = warrantRootKey.ToArray();
+        GatewayRootKey = gatewayRootKey.ToArray();
     }
 
     /// <summary>The decision signing key (decision tokens; shared with the verifiers of decision tokens).</summary>
@@ -24,12 +25,12 @@ public sealed class OversightKeys
     /// <summary>The gateway's service key for signed outgoing calls (agent line <c>gateway</c>).</summary>
     public ReadOnlyMemory<byte> ServiceKey { get; }
 
-    /// <summary>The key the warrant key is derived from (never used directly): the gateway's active data-encryption key.</summary>
-    public ReadOnlyMemory<byte> WarrantRootKey { get; }
+    /// <summary>The key the warrant key and the decision token binding are derived from (never used directly): the gateway's active data-encryption key.</summary>
+    public ReadOnlyMemory<byte> GatewayRootKey { get; }
 
-    /// <summary>True when the warrant root key is none of the keys others hold (the decision signing key, the service key).</summary>
-    internal bool WarrantRootKeyIsSeparate =>
-        !WarrantRootKey.Span.SequenceEqual(DecisionSigningKey.Span) && !WarrantRootKey.Span.SequenceEqual(ServiceKey.Span);
+    /// <summary>True when the gateway root key is none of the keys others hold (the decision signing key, the service key).</summary>
+    internal bool GatewayRootKeyIsSeparate =>
+        !GatewayRootKey.Span.SequenceEqual(DecisionSigningKey.Span) && !GatewayRootKey.Span.SequenceEqual(ServiceKey.Span);
 
     internal IEnumerable<string> Validate(bool webhookConfigured)
     {
@@ -38,13 +39,13 @@ public sealed class OversightKeys
             yield return $"The decision signing key passed to AddGatewayOversight must be at least {MinimumKeyBytes} bytes.";
         }
 
-        if (WarrantRootKey.Length < MinimumKeyBytes)
+        if (GatewayRootKey.Length < MinimumKeyBytes)
         {
-            yield return $"The warrant root key passed to AddGatewayOversight must be at least {MinimumKeyBytes} bytes.";
+            yield return $"The gateway root key passed to AddGatewayOversight must be at least {MinimumKeyBytes} bytes.";
         }
-        else if (!WarrantRootKeyIsSeparate)
+        else if (!GatewayRootKeyIsSeparate)
         {
-            yield return "The warrant root key passed to AddGatewayOversight must be a key only the gateway holds, not the decision signing or service key.";
+            yield return "The gateway root key passed to AddGatewayOversight must be a key only the gateway holds, not the decision signing or service key.";
         }
 
         if (webhookConfigured && ServiceKey.Length < MinimumKeyBytes)

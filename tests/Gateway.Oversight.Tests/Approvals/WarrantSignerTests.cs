@@ -88,7 +88,7 @@ public sealed class WarrantSignerTests
     }
 
     [Fact]
-    public void Constructor_WarrantRootKeyThatOthersHold_Throws()
+    public void Constructor_GatewayRootKeyThatOthersHold_Throws()
     {
         Assert.Throws<ArgumentException>(() => new WarrantSigner(new OversightKeys(TestKeys.DecisionKey, TestKeys.ServiceKey, TestKeys.DecisionKey)));
         Assert.Throws<ArgumentException>(() => new WarrantSigner(new OversightKeys(TestKeys.DecisionKey, TestKeys.ServiceKey, TestKeys.ServiceKey)));

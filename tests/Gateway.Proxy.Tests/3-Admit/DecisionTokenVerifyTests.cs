@@ -72,10 +72,31 @@ public sealed class DecisionTokenVerifyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Verify_TokenReSignedWithTheDecisionKeyOverALiveRecord_IsInvalid()
+    {
+        // An executor holds the decision signing key to check tokens offline; with one live token it writes the same
+        // record, id and binding under another tool, or the same claims without the binding, and signs them.
+        var (token, _, _) = await ForwardedTokenAsync(ReadContact);
+        var payload = PayloadOf(token);
+        Assert.Contains("\"tool\":\"crm.read_contact\"", payload, StringComparison.Ordinal);
+        var otherTool = Sign(_gw.DecisionSigningKey, payload.Replace("\"tool\":\"crm.read_contact\"", "\"tool\":\"payments.refund\"", StringComparison.Ordinal));
+        var unbound = Sign(_gw.DecisionSigningKey, payload[..payload.LastIndexOf(",\"bnd\":", StringComparison.Ordinal)] + "}");
+
+        foreach (var forged in new[] { otherTool, unbound })
+        {
+            var verified = await VerifyAsync(_executor, forged);
+            AssertStatus(verified, "invalid", "signature_invalid");
+            Assert.False(verified.TryGetProperty("tool", out _));
+        }
+
+        AssertStatus(await VerifyAsync(_executor, token), "live");
+    }
+
+    [Fact]
     public async Task Verify_AnExpiredToken_IsExpiredWithItsClaims()
     {
         var past = new OffsetTimeProvider(TimeSpan.FromMinutes(-10));
-        var expired = new DecisionTokenIssuer(_gw.DecisionSigningKey, past).Issue("demo", "demo-agent", "crm.read_contact", "sha256:" + new string('1', 64), DecisionKind.Allow);
+        var expired = _gw.TokenIssuer(past).Issue("demo", "demo-agent", "crm.read_contact", "sha256:" + new string('1', 64), DecisionKind.Allow);
 
         var verified = await VerifyAsync(_executor, expired);
 
@@ -87,7 +108,7 @@ public sealed class DecisionTokenVerifyTests : IAsyncLifetime
     public async Task Verify_ATokenTheGatewayNeverRecorded_IsRevokedAsNotRecorded()
     {
         // Signed with the gateway's key, but never issued by it: no record in the store.
-        var unrecorded = new DecisionTokenIssuer(_gw.DecisionSigningKey, TimeProvider.System).Issue("demo", "demo-agent", "crm.read_contact", "sha256:" + new string('2', 64), DecisionKind.Allow);
+        var unrecorded = _gw.TokenIssuer().Issue("demo", "demo-agent", "crm.read_contact", "sha256:" + new string('2', 64), DecisionKind.Allow);
 
         AssertStatus(await VerifyAsync(_executor, unrecorded), "revoked", "not_recorded");
     }
@@ -96,7 +117,7 @@ public sealed class DecisionTokenVerifyTests : IAsyncLifetime
     public async Task Verify_TheRecordItsRequestsNonceHoldsLost_IsRevokedAsNotRecorded()
     {
         var (token, _, _) = await ForwardedTokenAsync(ReadContact);
-        var payload = new DecisionTokenReader(_gw.DecisionSigningKey).Read(token).Payload!;
+        var payload = new DecisionTokenReader(_gw.DecisionSigningKey, _gw.TokenBinding).Read(token).Payload!;
         var store = _gw.Host.Services.GetRequiredService<IStateStore>();
         var record = StoreKeys.NonceRecord("demo", payload.Record!);
         Assert.StartsWith("demo-agent:", payload.Record, StringComparison.Ordinal);
@@ -111,9 +132,9 @@ public sealed class DecisionTokenVerifyTests : IAsyncLifetime
     [Fact]
     public async Task Verify_ATokenRecordedByItsIdBeforeRec_IsLive()
     {
-        // A token an earlier version issued: no rec claim, its record under its id.
-        var earlier = new DecisionTokenIssuer(_gw.DecisionSigningKey, TimeProvider.System).Issue("demo", "demo-agent", "crm.read_contact", "sha256:" + new string('3', 64), DecisionKind.Allow);
-        var payload = new DecisionTokenReader(_gw.DecisionSigningKey).Read(earlier).Payload!;
+        // A token with no rec claim (as versions before it issued): its record under its id.
+        var earlier = _gw.TokenIssuer().Issue("demo", "demo-agent", "crm.read_contact", "sha256:" + new string('3', 64), DecisionKind.Allow);
+        var payload = new DecisionTokenReader(_gw.DecisionSigningKey, _gw.TokenBinding).Read(earlier).Payload!;
         Assert.Null(payload.Record);
         await _gw.Host.Services.GetRequiredService<IStateStore>().SetAsync(StoreKeys.DecisionToken("demo", payload.TokenId), TokenRecording.Issued, TimeSpan.FromMinutes(5));
 
@@ -172,7 +193,7 @@ public sealed class DecisionTokenVerifyTests : IAsyncLifetime
     public async Task Verify_AnExecutorConfinedToAnotherTenant_IsForbidden()
     {
         var confined = Bearer(_gw.Host.BaseAddress, await IssueExecutorTokenAsync(_gw.Admin(), "demo-only-executor", tenant: "demo"));
-        var otherTenant = new DecisionTokenIssuer(_gw.DecisionSigningKey, TimeProvider.System).Issue("other", "some-agent", "crm.read_contact", "sha256:" + new string('3', 64), DecisionKind.Allow);
+        var otherTenant = _gw.TokenIssuer().Issue("other", "some-agent", "crm.read_contact", "sha256:" + new string('3', 64), DecisionKind.Allow);
         var (ownTenant, _, _) = await ForwardedTokenAsync(ReadContact);
 
         using (var refused = await PostVerifyAsync(confined, otherTenant))

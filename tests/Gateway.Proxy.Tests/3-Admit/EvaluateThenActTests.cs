@@ -92,7 +92,7 @@ public sealed class EvaluateThenActTests : IAsyncLifetime
         await DecisionJson.DecisionAsync(first, "allow");
         var actionToken = _gw.Upstream.To("/crm/contacts/").Single().Headers[Header];
         var issued = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var rogueEvaluation = Sign(_gw.DecisionSigningKey, $$"""{"tid":"demo","aid":"rogue-agent","tool":"crm.read_contact","act":"sha256:{{new string('5', 64)}}","dec":"allow","iat":{{issued}},"exp":{{issued + 300}},"jti":"{{DecisionTokenGrant.NewTokenId()}}","tgn":0,"agn":0,"evl":true}""");
+        var rogueEvaluation = Sign(_gw.DecisionSigningKey, $$"""{"tid":"demo","aid":"rogue-agent","tool":"crm.read_contact","act":"sha256:{{new string('5', 64)}}","dec":"allow","iat":{{issued}},"exp":{{issued + 300}},"jti":"{{DecisionTokenGrant.NewTokenId()}}","tgn":0,"agn":0,"evl":true}""", _gw.TokenBinding);
         var foreign = new DecisionTokenIssuer(new byte[32], TimeProvider.System).Issue("demo", "demo-agent", "crm.read_contact", "sha256:" + new string('0', 64), DecisionKind.Allow);
 
         foreach (var presented in new[] { actionToken, rogueEvaluation, foreign, "v1.garbage" })
@@ -101,6 +101,23 @@ public sealed class EvaluateThenActTests : IAsyncLifetime
             await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Forbidden, "decision_token_invalid");
         }
 
+        Assert.Single(_gw.Upstream.To("/crm/contacts/"));
+    }
+
+    [Fact]
+    public async Task Act_WithItsEvaluationTokenReSignedWithoutTheGatewaysBinding_IsRefusedAsInvalidAndStaysUsable()
+    {
+        // A holder of the decision signing key re-signs a live evaluation's claims without the gateway's binding.
+        var token = TokenOf(await EvaluateAsync(_gw.Agent, ReadContact));
+        var payload = PayloadOf(token);
+        var unbound = Sign(_gw.DecisionSigningKey, payload[..payload.LastIndexOf(",\"bnd\":", StringComparison.Ordinal)] + "}");
+
+        using var refused = await ActAsync(_gw.Agent, ReadContact, unbound);
+
+        await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Forbidden, "decision_token_invalid");
+        Assert.Empty(_gw.Upstream.To("/crm/"));
+        using var acted = await ActAsync(_gw.Agent, ReadContact, token);
+        await DecisionJson.DecisionAsync(acted, "allow");
         Assert.Single(_gw.Upstream.To("/crm/contacts/"));
     }
 
@@ -140,7 +157,7 @@ public sealed class EvaluateThenActTests : IAsyncLifetime
     public async Task Act_WithAnExpiredEvaluationToken_IsRefusedAsExpired()
     {
         var issued = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds();
-        var expired = Sign(_gw.DecisionSigningKey, $$"""{"tid":"demo","aid":"demo-agent","tool":"crm.read_contact","act":"sha256:{{new string('4', 64)}}","dec":"allow","iat":{{issued}},"exp":{{issued + 300}},"jti":"{{DecisionTokenGrant.NewTokenId()}}","tgn":0,"agn":0,"evl":true}""");
+        var expired = Sign(_gw.DecisionSigningKey, $$"""{"tid":"demo","aid":"demo-agent","tool":"crm.read_contact","act":"sha256:{{new string('4', 64)}}","dec":"allow","iat":{{issued}},"exp":{{issued + 300}},"jti":"{{DecisionTokenGrant.NewTokenId()}}","tgn":0,"agn":0,"evl":true}""", _gw.TokenBinding);
 
         using var refused = await ActAsync(_gw.Agent, ReadContact, expired);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Proxy.Tests.Infrastructure;
 
@@ -71,12 +72,24 @@ public static class DecisionTokenCalls
         return JsonDocument.Parse(text).RootElement.GetProperty("token").GetString()!;
     }
 
-    /// <summary>A token signed like the gateway's (<c>v1.payload.HMAC</c>) around <paramref name="payloadJson"/>, for shapes the issuer never makes.</summary>
-    public static string Sign(byte[] key, string payloadJson)
+    /// <summary>A token signed like the gateway's (<c>v1.payload.HMAC</c>) around <paramref name="payloadJson"/>, for shapes the issuer never makes; bound as the gateway binds when given <paramref name="binding"/>.</summary>
+    public static string Sign(byte[] key, string payloadJson, DecisionTokenBinding? binding = null)
     {
-        var signingInput = "v1." + System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payloadJson));
+        var payload = Encoding.UTF8.GetBytes(payloadJson);
+        if (binding is not null)
+        {
+            var bound = new byte[DecisionTokenBinding.BoundLength(payload.Length)];
+            binding.Bind(payload, bound);
+            payload = bound;
+        }
+
+        var signingInput = "v1." + System.Buffers.Text.Base64Url.EncodeToString(payload);
         return signingInput + "." + System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(signingInput)));
     }
+
+    /// <summary>The payload JSON of <paramref name="token"/>, as signed (not checked).</summary>
+    public static string PayloadOf(string token) =>
+        Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[1]));
 
     /// <summary>A client of <paramref name="baseAddress"/> that presents <paramref name="bearer"/>.</summary>
     public static HttpClient Bearer(Uri baseAddress, string bearer)

@@ -179,6 +179,12 @@ public sealed class GovernedGateway : IAsyncDisposable
         return found;
     }
 
+    /// <summary>The gateway's decision token binding (under a key derived from its data key, which only the gateway holds).</summary>
+    public Gateway.Policy.Tokens.DecisionTokenBinding TokenBinding => Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Gateway.Policy.Tokens.DecisionTokenBinding>(Host.Services);
+
+    /// <summary>An issuer that signs and binds as the gateway does, on the given clock, for tokens the gateway never recorded.</summary>
+    public Gateway.Policy.Tokens.DecisionTokenIssuer TokenIssuer(TimeProvider? time = null) => new(DecisionSigningKey, time ?? TimeProvider.System, binding: TokenBinding);
+
     /// <summary>A verifier holding the gateway's decision-signing key, on the given clock.</summary>
     public DecisionTokenVerifier Verifier(TimeProvider? time = null) => new(DecisionSigningKey, time ?? TimeProvider.System);
 
