@@ -21,6 +21,7 @@ public sealed class RedisConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Task<ConnectionMultiplexer>? _connecting;
     private readonly SentinelPrimaryFollower? _sentinelPrimary;
+    private readonly RedisEvictionCheck _eviction;
     private volatile string? _lastFailure;
 
     // An authentication failure is the reason until a connection is restored: the socket teardown that
@@ -32,7 +33,7 @@ public sealed class RedisConnection : IAsyncDisposable
     private volatile RedisConnectFailureWriter? _firstConnect;
     private int _disposed;
 
-    public RedisConnection(RedisStoreOptions options, ILoggerFactory? loggerFactory = null)
+    public RedisConnection(RedisStoreOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
@@ -43,6 +44,7 @@ public sealed class RedisConnection : IAsyncDisposable
 
         _options = options;
         _logger = loggerFactory?.CreateLogger<RedisConnection>() ?? NullLogger<RedisConnection>.Instance;
+        _eviction = new RedisEvictionCheck(options, _logger, timeProvider ?? TimeProvider.System);
         if (options.Topology == RedisTopology.Sentinel)
         {
             _sentinelPrimary = new SentinelPrimaryFollower(options, ConnectAsync, _logger);
@@ -62,18 +64,37 @@ public sealed class RedisConnection : IAsyncDisposable
     /// <summary>The options this connection was made with.</summary>
     public RedisStoreOptions Options => _options;
 
-    /// <summary>True while the connection to Redis is up.</summary>
+    /// <summary>True while the connection to Redis is up and its servers were found to keep every key (<see cref="RedisEvictionCheck"/>).</summary>
     public bool IsConnected => _sentinelPrimary is not null
-        ? _sentinelPrimary.Current is { IsConnected: true }
-        : _connecting!.IsCompletedSuccessfully && _connecting.Result.IsConnected;
+        ? _sentinelPrimary.Current is { IsConnected: true } primary && _eviction.IsVerified(primary)
+        : _connecting!.IsCompletedSuccessfully && _connecting.Result.IsConnected && _eviction.IsVerified(_connecting.Result);
 
     /// <summary>
     /// The multiplexer once the first connection attempt has finished (connected or not); at most the
-    /// connect timeout. Throws <see cref="StateStoreUnavailableException"/> when it could not be created.
+    /// connect timeout. Throws <see cref="StateStoreUnavailableException"/> when it could not be created, or when its
+    /// servers may evict keys (<see cref="RedisEvictionCheck"/>: asked once per connection).
     /// </summary>
     public async ValueTask<IConnectionMultiplexer> GetMultiplexerAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_connecting is { IsCompletedSuccessfully: true } && _eviction.IsVerified(_connecting.Result))
+        {
+            return _connecting.Result;
+        }
+
+        var multiplexer = await ConnectedAsync(cancellationToken).ConfigureAwait(false);
+        if (!_eviction.IsVerified(multiplexer) && !multiplexer.IsConnected)
+        {
+            // Checked once connected; until then the failure a command meets, naming the last connection failure.
+            throw Unavailable(new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "No connection to Redis is active.", null, CommandStatus.WaitingToBeSent));
+        }
+
+        await _eviction.EnsureAsync(multiplexer, cancellationToken).ConfigureAwait(false);
+        return multiplexer;
+    }
+
+    private async ValueTask<IConnectionMultiplexer> ConnectedAsync(CancellationToken cancellationToken)
+    {
         if (_sentinelPrimary is not null)
         {
             return await _sentinelPrimary.GetPrimaryAsync(_options.ConnectTimeout + _options.CommandTimeout, cancellationToken).ConfigureAwait(false);

@@ -13,4 +13,7 @@ internal static partial class RedisConnectionLog
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "The connection to Redis at {Endpoint} is restored.")]
     public static partial void ConnectionRestored(ILogger logger, string endpoint);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Every call to Redis at {Endpoint} is refused: {Refusal}")]
+    public static partial void EvictionRefused(ILogger logger, string endpoint, string refusal);
 }

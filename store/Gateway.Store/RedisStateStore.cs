@@ -47,7 +47,7 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
 
     /// <summary>A store with a connection of its own (closed on dispose).</summary>
     public RedisStateStore(RedisStoreOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
-        : this(new RedisConnection(options, loggerFactory), ownsConnection: true, meterFactory, timeProvider)
+        : this(new RedisConnection(options, loggerFactory, timeProvider), ownsConnection: true, meterFactory, timeProvider)
     {
     }
 

@@ -84,6 +84,13 @@ public sealed record RedisStoreOptions
     /// <summary>How long a write waits for <see cref="ReplicaAcknowledgements"/> (at most <see cref="CommandTimeout"/>).</summary>
     public TimeSpan ReplicaAcknowledgementTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Serve on a Redis that may evict keys (a <c>maxmemory</c> limit with a <c>maxmemory-policy</c> other than
+    /// <c>noeviction</c>). False (the default) refuses every call on such a server as unavailable: evicting a nonce
+    /// accepts a replay, evicting a window, a kill switch or a revocation mark lifts it.
+    /// </summary>
+    public bool AllowEviction { get; init; }
+
     /// <summary>The replicas every write waits for: <see cref="ReplicaAcknowledgements"/>, or the topology's default.</summary>
     public int RequiredReplicaAcknowledgements => ReplicaAcknowledgements ?? (Topology == RedisTopology.Standalone ? 0 : 1);
 
@@ -375,7 +382,8 @@ public sealed record RedisStoreOptions
             .Append(", MaxAdmissionBatch = ").Append(MaxAdmissionBatch)
             .Append(", AdmissionShards = ").Append(EffectiveAdmissionShards)
             .Append(", ReplicaAcknowledgements = ").Append(RequiredReplicaAcknowledgements)
-            .Append(", ReplicaAcknowledgementTimeout = ").Append(ReplicaAcknowledgementTimeout);
+            .Append(", ReplicaAcknowledgementTimeout = ").Append(ReplicaAcknowledgementTimeout)
+            .Append(", AllowEviction = ").Append(AllowEviction);
         return true;
     }
 }

@@ -53,7 +53,8 @@ public static class StateStoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Gateway.Store.RedisStoreOptions>, Gateway.Store.RedisStoreOptionsValidator>());
         services.AddSingleton(static sp => new Gateway.Store.RedisConnection(
             sp.GetRequiredService<IOptions<Gateway.Store.RedisStoreOptions>>().Value,
-            sp.GetService<ILoggerFactory>()));
+            sp.GetService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Gateway.Store.IStateStore>(static sp => new Gateway.Store.RedisStateStore(
             sp.GetRequiredService<Gateway.Store.RedisConnection>(),
             sp.GetService<IMeterFactory>(),

@@ -62,8 +62,11 @@ public sealed class GatewayProcess : IDisposable
         return environment;
     }
 
-    /// <summary>Starts the gateway with <paramref name="environment"/> and waits until <c>/readyz</c> answers 2xx.</summary>
-    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// Starts the gateway with <paramref name="environment"/> and waits until <c>/readyz</c> answers 2xx, or, with
+    /// <paramref name="untilReady"/> false, until <c>/healthz</c> does (a gateway its store refuses).
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string> environment, bool untilReady = true)
     {
         var port = FreePort.Next();
         var start = new ProcessStartInfo("dotnet")
@@ -96,7 +99,7 @@ public sealed class GatewayProcess : IDisposable
         var gateway = new GatewayProcess(process, port);
         try
         {
-            await gateway.WaitReadyAsync();
+            await gateway.WaitAsync(untilReady ? "/readyz" : "/healthz");
             return gateway;
         }
         catch
@@ -141,14 +144,14 @@ public sealed class GatewayProcess : IDisposable
         Http.Dispose();
     }
 
-    private async Task WaitReadyAsync()
+    private async Task WaitAsync(string probe)
     {
         await Gateway.Testing.Eventually.HoldsAsync(async () =>
         {
             Assert.False(_process.HasExited, "the gateway exited during start-up");
             try
             {
-                using var ready = await Http.GetAsync("/readyz");
+                using var ready = await Http.GetAsync(probe);
                 return ready.IsSuccessStatusCode;
             }
             catch (HttpRequestException)
@@ -156,6 +159,6 @@ public sealed class GatewayProcess : IDisposable
                 // Not listening yet.
                 return false;
             }
-        }, TimeSpan.FromSeconds(120), "the gateway did not become ready");
+        }, TimeSpan.FromSeconds(120), $"the gateway did not answer {probe}");
     }
 }
