@@ -57,7 +57,8 @@ public static class OversightServiceCollectionExtensions
             : new StateStoreIncidentStore(
                 sp.GetRequiredService<IStateStore>(),
                 sp.GetRequiredService<IOptions<OversightOptions>>().Value.Incidents.OutboxCapacity,
-                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StateStoreIncidentStore>>()));
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StateStoreIncidentStore>>(),
+                sp.GetRequiredService<OversightMetrics>()));
         services.TryAddSingleton<ApprovalService>();
         services.TryAddSingleton<AgentStatusService>();
         services.TryAddSingleton<Delegations.DelegationStore>();

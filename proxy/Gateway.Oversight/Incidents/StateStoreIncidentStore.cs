@@ -25,16 +25,18 @@ public sealed class StateStoreIncidentStore : IIncidentStore
     private readonly IStateStore _store;
     private readonly int _capacity;
     private readonly ILogger _logger;
+    private readonly OversightMetrics? _metrics;
     private readonly Lock _outboxLock = new();
     private readonly Dictionary<(string Tenant, string Id), Pending> _outbox = [];
     private int _reserved;
 
-    public StateStoreIncidentStore(IStateStore store, int outboxCapacity = IncidentOptions.DefaultOutboxCapacity, ILogger<StateStoreIncidentStore>? logger = null)
+    public StateStoreIncidentStore(IStateStore store, int outboxCapacity = IncidentOptions.DefaultOutboxCapacity, ILogger<StateStoreIncidentStore>? logger = null, OversightMetrics? metrics = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(outboxCapacity, 1);
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _capacity = outboxCapacity;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _metrics = metrics;
     }
 
     /// <inheritdoc/>
@@ -141,6 +143,7 @@ public sealed class StateStoreIncidentStore : IIncidentStore
         if (!room)
         {
             IncidentOutboxLog.OutboxFull(_logger, incident.Tenant, incident.Id, _capacity);
+            _metrics?.IncidentNotificationDropped(incident.Tenant);
             await WriteDeliveryAsync(incident.Tenant, incident.Id, new IncidentDelivery { State = IncidentDelivery.Failed, Attempts = 0, LastError = OutboxFullError }, cancellationToken);
             return;
         }

@@ -1,6 +1,10 @@
+using System.Diagnostics.Metrics;
+using Gateway.Oversight;
 using Gateway.Oversight.Incidents;
 using Gateway.Records.Tests.Infrastructure;
 using Gateway.Store;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
@@ -14,11 +18,13 @@ public sealed class StateStoreIncidentOutboxTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task AppendAsync_OutboxAtCapacity_StoresIncidentAndRecordsDeliveryDropped(bool redis)
+    public async Task AppendAsync_OutboxAtCapacity_StoresIncidentAndRecordsAndCountsDeliveryDropped(bool redis)
     {
         IStateStore backend = redis ? await Backends.RedisAsync() : new InMemoryStateStore();
         var logger = new FakeLogger<StateStoreIncidentStore>();
-        var store = new StateStoreIncidentStore(backend, outboxCapacity: 2, logger);
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        using var notifications = new MetricCollector<long>(meters, OversightMetrics.MeterName, "gateway.incidents.notifications");
+        var store = new StateStoreIncidentStore(backend, outboxCapacity: 2, logger, new OversightMetrics(meters));
         var tenant = Backends.NewTenant();
         var incidents = Enumerable.Range(0, 3).Select(_ => TestIncidents.New(tenant, Opened)).ToArray();
 
@@ -40,5 +46,9 @@ public sealed class StateStoreIncidentOutboxTests
         var log = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 4046);
         Assert.Equal(LogLevel.Error, log.Level);
         Assert.Contains(incidents[2].Id, log.Message, StringComparison.Ordinal);
+        var counted = Assert.Single(notifications.GetMeasurementSnapshot());
+        Assert.Equal(1, counted.Value);
+        Assert.Equal("dropped", counted.Tags["outcome"]);
+        Assert.Equal(tenant, counted.Tags["tenant"]);
     }
 }
