@@ -41,4 +41,11 @@ public interface IAdmissionStore
     /// (see <see cref="AdmissionRequest"/>). A replay counts nothing.
     /// </summary>
     ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Uses up a decision token's record outside an admission (an executor's verification that consumes): sets it from
+    /// <see cref="TokenRecording.Issued"/> to <see cref="TokenRecording.Used"/>, keeping its expiry, in one atomic step,
+    /// exactly as an admission's <see cref="TokenRecording.ConsumeKey"/> does, so that of both ways one use only succeeds.
+    /// </summary>
+    ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, CancellationToken cancellationToken = default);
 }

@@ -248,26 +248,43 @@ public sealed partial class InMemoryStateStore
             generations[i] = TryGetLive(token.GenerationKeys[i], now, out var counter) && counter.Value is long value ? value : 0;
         }
 
-        var consumption = TokenConsumption.NotAsked;
-        if (token.ConsumeKey is { } consume)
+        var consumption = token.ConsumeKey is { } consume ? ConsumeTokenLocked(consume, now, ref sequence) : TokenConsumption.NotAsked;
+        return new TokenRecordingOutcome(generations, consumption);
+    }
+
+    public ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(recordKey);
+        cancellationToken.ThrowIfCancellationRequested();
+        long sequence = 0;
+        TokenConsumption consumption;
+        lock (_gate)
         {
-            var consumed = DigestRecords.Of(consume);
-            var held = TryGetLiveOrDigest(consume, consumed, now, out var record, out var asEntry);
-            consumption = !held ? TokenConsumption.NotRecorded
-                : record.Value is TokenRecording.Used ? TokenConsumption.AlreadyUsed
-                : record.Value is TokenRecording.Issued ? TokenConsumption.Consumed
-                : TokenConsumption.NotRecorded;
-            if (consumption == TokenConsumption.Consumed && asEntry)
-            {
-                Put(consume, record with { Value = TokenRecording.Used });
-                sequence = Journal(StateJournalOperation.PutText, consume, record.ExpiresAt, text: TokenRecording.Used);
-            }
-            else if (consumption == TokenConsumption.Consumed)
-            {
-                sequence = PutAdmissionText(consume, consumed, TokenRecording.Used, record.ExpiresAt!.Value);
-            }
+            consumption = ConsumeTokenLocked(recordKey, Now, ref sequence);
         }
 
-        return new TokenRecordingOutcome(generations, consumption);
+        return Durable(sequence, consumption);
+    }
+
+    // A token's record set from issued to used, keeping its expiry (TokenRecording.ConsumeKey, ConsumeTokenAsync).
+    private TokenConsumption ConsumeTokenLocked(string consume, DateTimeOffset now, ref long sequence)
+    {
+        var consumed = DigestRecords.Of(consume);
+        var held = TryGetLiveOrDigest(consume, consumed, now, out var record, out var asEntry);
+        var consumption = !held ? TokenConsumption.NotRecorded
+            : record.Value is TokenRecording.Used ? TokenConsumption.AlreadyUsed
+            : record.Value is TokenRecording.Issued ? TokenConsumption.Consumed
+            : TokenConsumption.NotRecorded;
+        if (consumption == TokenConsumption.Consumed && asEntry)
+        {
+            Put(consume, record with { Value = TokenRecording.Used });
+            sequence = Journal(StateJournalOperation.PutText, consume, record.ExpiresAt, text: TokenRecording.Used);
+        }
+        else if (consumption == TokenConsumption.Consumed)
+        {
+            sequence = PutAdmissionText(consume, consumed, TokenRecording.Used, record.ExpiresAt!.Value);
+        }
+
+        return consumption;
     }
 }

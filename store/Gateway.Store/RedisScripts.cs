@@ -386,6 +386,9 @@ internal static partial class RedisScripts
         return redis.call('DEL', KEYS[1])
         """);
 
+    /// <summary>KEYS[1]: a decision token's record, used up (<see cref="ConsumeTokenScript"/>); returns 1, 2 or 3 as <see cref="TokenStep"/>'s code.</summary>
+    public static LuaScript ConsumeToken { get; } = LuaScript.Prepare(ConsumeTokenScript);
+
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, RecordToken, Reserve, Settle, SettleBatch, AdjustCounters, SetAdd, Append, AppendAdmit, ReplaceIfEqual, DeleteIfEqual];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, RecordToken, ConsumeToken, Reserve, Settle, SettleBatch, AdjustCounters, SetAdd, Append, AppendAdmit, ReplaceIfEqual, DeleteIfEqual];
 }

@@ -93,6 +93,18 @@ public sealed partial class RedisStateStore
         return ToToken(reply, token);
     }
 
+    public async ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(recordKey);
+        var reply = await EvaluateAsync("consume_token", RedisScripts.ConsumeToken, [recordKey], [], cancellationToken).ConfigureAwait(false);
+        return (long)reply switch
+        {
+            1 => TokenConsumption.Consumed,
+            2 => TokenConsumption.AlreadyUsed,
+            _ => TokenConsumption.NotRecorded,
+        };
+    }
+
     private static TokenRecordingOutcome ToToken(RedisResult[] reply, TokenRecording token)
     {
         Span<long> numbers = stackalloc long[reply.Length];

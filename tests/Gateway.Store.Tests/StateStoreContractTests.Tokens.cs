@@ -102,6 +102,29 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
+    public async Task ConsumeToken_TheRecordAnAdmissionAlsoConsumes_IsUsedOnceEitherWay()
+    {
+        // The token's record is its request's nonce, as the gateway makes it (held by digest in the embedded store).
+        var nonce = Key("nonce-consumed-apart");
+        Assert.NotNull((await Store.AdmitAsync(new AdmissionRequest(nonce, TokenRecording.Issued, TimeSpan.FromMinutes(10), [], [])
+        {
+            Token = new TokenRecording(nonce, TimeSpan.FromMinutes(5), []),
+        })).Token);
+
+        Assert.Equal(TokenConsumption.Consumed, await Store.ConsumeTokenAsync(nonce));
+        Assert.Equal(TokenConsumption.AlreadyUsed, await Store.ConsumeTokenAsync(nonce));
+        var presented = await Store.AdmitAsync(Admission("consume-after-apart", [], []) with
+        {
+            Token = new TokenRecording(Key("token:after-apart"), TimeSpan.FromMinutes(5), []) { ConsumeKey = nonce },
+        });
+
+        Assert.Equal(TokenConsumption.AlreadyUsed, presented.Token!.Consumption);
+        Assert.Equal(TokenRecording.Used, await Store.GetAsync(nonce));
+        Assert.Equal(TokenConsumption.NotRecorded, await Store.ConsumeTokenAsync(Key("token:never-apart")));
+        Assert.Null(await Store.GetAsync(Key("token:never-apart")));
+    }
+
+    [Fact]
     public async Task Admit_TooManyGenerationKeys_Rejected()
     {
         var token = new TokenRecording(Key("token:many"), TimeSpan.FromMinutes(5), [.. Enumerable.Range(0, TokenRecording.MaxGenerationKeys + 1).Select(i => Key("gen-" + i))]);

@@ -73,11 +73,11 @@ public sealed class DecisionTokenVerifier
     }
 
     /// <summary>
-    /// Uses up a token <see cref="VerifyAsync"/> just found live, for an executor that asked to consume it: one atomic
-    /// set-if-absent in the shared store (<see cref="StoreKeys.DecisionTokenConsumed"/>, kept until the token expires),
-    /// so of any number of calls on any replicas exactly one answers live; every other answers <c>revoked</c>,
-    /// <c>used</c>. A status that is not live is returned as it is. A store failure throws
-    /// <see cref="StateStoreUnavailableException"/>, never live.
+    /// Uses up a token <see cref="VerifyAsync"/> just found live, for an executor that asked to consume it: its record set
+    /// from issued to used in one atomic step (<see cref="IAdmissionStore.ConsumeTokenAsync"/>), the same step with which
+    /// an action presenting an evaluation's token uses it, so that of any number of calls and actions on any replicas
+    /// exactly one succeeds; every other call answers <c>revoked</c>, <c>used</c>. A status that is not live is returned
+    /// as it is. A store failure throws <see cref="StateStoreUnavailableException"/>, never live.
     /// </summary>
     public async ValueTask<DecisionTokenStatus> ConsumeAsync(DecisionTokenStatus verified, CancellationToken cancellationToken = default)
     {
@@ -87,14 +87,13 @@ public sealed class DecisionTokenVerifier
             return verified;
         }
 
-        var remaining = DateTimeOffset.FromUnixTimeSeconds(payload.ExpiresAt) - _time.GetUtcNow() + ConsumedMarkSlack;
-        return await _store.TrySetIfAbsentAsync(StoreKeys.DecisionTokenConsumed(payload.Tenant, payload.TokenId), "consumed", remaining, cancellationToken).ConfigureAwait(false)
-            ? verified
-            : new DecisionTokenStatus(DecisionTokenStatus.Revoked, DecisionTokenStatus.Reasons.Used, payload);
+        return await _store.ConsumeTokenAsync(DecisionTokenRecords.KeyOf(payload), cancellationToken).ConfigureAwait(false) switch
+        {
+            TokenConsumption.Consumed => verified,
+            TokenConsumption.AlreadyUsed => new DecisionTokenStatus(DecisionTokenStatus.Revoked, DecisionTokenStatus.Reasons.Used, payload),
+            _ => new DecisionTokenStatus(DecisionTokenStatus.Revoked, DecisionTokenStatus.Reasons.NotRecorded, payload),
+        };
     }
-
-    // The consumed mark outlives the token by as much as its record does.
-    private static readonly TimeSpan ConsumedMarkSlack = TimeSpan.FromSeconds(5);
 
     // Why the token is no longer live, from what the store holds: its record, the tenant's and the agent's generations,
     // the delegated chain's liveness (from chainAt, when the token names children), the policy in force, and the
@@ -123,7 +122,7 @@ public sealed class DecisionTokenVerifier
 
         if (values[4] is not null)
         {
-            // An executor consumed it.
+            // An executor consumed it through a replica of a version that marked it apart from its record.
             return DecisionTokenStatus.Reasons.Used;
         }
 

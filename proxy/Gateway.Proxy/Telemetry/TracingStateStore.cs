@@ -65,6 +65,9 @@ internal sealed class TracingStateStore : IStateStore
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default) =>
         Run("admit", request, static (s, r, ct) => s.AdmitAsync(r, ct), cancellationToken);
 
+    public ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, CancellationToken cancellationToken = default) =>
+        Run("consume_token", recordKey, static (s, k, ct) => s.ConsumeTokenAsync(k, ct), cancellationToken);
+
     public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default) =>
         Run("reserve", (key, amount, limit, window), static (s, a, ct) => s.TryReserveAsync(a.key, a.amount, a.limit, a.window, ct), cancellationToken);
 

@@ -122,6 +122,21 @@ public sealed class EvaluateThenActTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Act_AfterAnExecutorConsumedItsEvaluationToken_IsRefusedAsUsedAndNothingIsForwarded()
+    {
+        var token = TokenOf(await EvaluateAsync(_gw.Agent, ReadContact));
+        using var executor = Bearer(_gw.Host.BaseAddress, await IssueExecutorTokenAsync(_gw.Admin(), "runtime-executor"));
+        var consumed = await ConsumeAsync(executor, token);
+        AssertStatus(consumed, "live");
+        Assert.True(consumed.GetProperty("consumed").GetBoolean());
+
+        using var refused = await ActAsync(_gw.Agent, ReadContact, token);
+
+        await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Forbidden, "decision_token_used");
+        Assert.Empty(_gw.Upstream.To("/crm/"));
+    }
+
+    [Fact]
     public async Task Act_AfterTheAgentWasSuspendedAndResumed_IsRefusedAsRevoked()
     {
         var token = TokenOf(await EvaluateAsync(_gw.Agent, ReadContact));

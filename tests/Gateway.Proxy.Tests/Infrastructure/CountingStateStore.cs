@@ -61,6 +61,8 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
 
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default) => Note(inner.AdmitAsync(NoteAdmissions([request], "admit")[0], cancellationToken), "admit");
 
+    public ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, CancellationToken cancellationToken = default) => Note(inner.ConsumeTokenAsync(recordKey, cancellationToken), "consume_token");
+
     public ValueTask PingAsync(CancellationToken cancellationToken = default) => Note(inner.PingAsync(cancellationToken), "ping");
 
     /// <summary>The key an admission's call is noted under besides its request's: <c>"nonce "</c> and its nonce key, whichever request's call carried it.</summary>
