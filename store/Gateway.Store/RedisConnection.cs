@@ -85,8 +85,15 @@ public sealed class RedisConnection : IAsyncDisposable
         var multiplexer = await ConnectedAsync(cancellationToken).ConfigureAwait(false);
         if (!_eviction.IsVerified(multiplexer) && !multiplexer.IsConnected)
         {
-            // Checked once connected; until then the failure a command meets, naming the last connection failure.
-            throw Unavailable(new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "No connection to Redis is active.", null, CommandStatus.WaitingToBeSent));
+            // Checked once connected; until then a ping meets the failure any command would (the server's NOAUTH...).
+            try
+            {
+                await multiplexer.GetDatabase().PingAsync(CommandFlags.DemandMaster).WaitAsync(_options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                throw Unavailable(ex);
+            }
         }
 
         await _eviction.EnsureAsync(multiplexer, cancellationToken).ConfigureAwait(false);
