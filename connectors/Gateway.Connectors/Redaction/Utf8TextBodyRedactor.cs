@@ -20,6 +20,9 @@ public sealed class Utf8TextBodyRedactor : IBodyRedactor
     private int _startLength;
     private char[] _chars = new char[4096];
 
+    // The most of one write redacted at once.
+    private const int SliceBytes = 64 * 1024;
+
     public Utf8TextBodyRedactor(RedactionCounts? counts = null)
     {
         Counts = counts ?? new RedactionCounts();
@@ -36,8 +39,18 @@ public sealed class Utf8TextBodyRedactor : IBodyRedactor
         input[..taken].CopyTo(_start.AsSpan(_startLength));
         _startLength += taken;
         UnreadableText.Refuse(input, _start.AsSpan(0, _startLength));
-        _redactor.Write(Decode(input, flush: false), _output);
-        Emit(output);
+
+        // In slices, as the network gives a body: each match scans a slice and what was held back, never megabytes (a JSON
+        // body past its buffer, handed over at once) within one match's timeout.
+        var at = 0;
+        do
+        {
+            var slice = input.Slice(at, Math.Min(SliceBytes, input.Length - at));
+            _redactor.Write(Decode(slice, flush: false), _output);
+            Emit(output);
+            at += slice.Length;
+        }
+        while (at < input.Length);
     }
 
     /// <inheritdoc/>
