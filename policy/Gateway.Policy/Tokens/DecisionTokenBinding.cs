@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Security.Cryptography;
 
 namespace Gateway.Policy.Tokens;
 
@@ -28,10 +27,7 @@ public sealed class DecisionTokenBinding
             throw new ArgumentException("The decision token binding's root key must be at least 32 bytes.", nameof(rootKey));
         }
 
-        Span<byte> key = stackalloc byte[32];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, rootKey, key, salt: [], DerivationInfo);
-        _key = new HmacKey(key);
-        CryptographicOperations.ZeroMemory(key);
+        _key = HmacKey.Derive(rootKey, DerivationInfo);
     }
 
     /// <summary>The length of <paramref name="payloadLength"/> bytes of payload JSON once bound.</summary>

@@ -22,6 +22,16 @@ public sealed class HmacKey
     /// <summary>A key of <paramref name="key"/>'s bytes (copied).</summary>
     public HmacKey(ReadOnlySpan<byte> key) => _key = key.ToArray();
 
+    /// <summary>A 32-byte key of its own purpose: HKDF-SHA256(<paramref name="rootKey"/>, no salt, <paramref name="info"/>), the root key never used directly.</summary>
+    public static HmacKey Derive(ReadOnlySpan<byte> rootKey, ReadOnlySpan<byte> info)
+    {
+        Span<byte> key = stackalloc byte[32];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, rootKey, key, salt: [], info);
+        var derived = new HmacKey(key);
+        CryptographicOperations.ZeroMemory(key);
+        return derived;
+    }
+
     /// <summary>Writes HMAC-SHA256(key, <paramref name="data"/>) into <paramref name="mac"/> (<see cref="MacSize"/> bytes).</summary>
     public void Compute(ReadOnlySpan<byte> data, Span<byte> mac)
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Gateway.Policy.Tokens;
 
@@ -14,7 +13,7 @@ public sealed class AccessTokenSigningKey
 {
     private static readonly byte[] Label = Encoding.ASCII.GetBytes("gamut gateway oauth access token signing v1");
 
-    private AccessTokenSigningKey(byte[] key) => Key = new HmacKey(key);
+    private AccessTokenSigningKey(HmacKey key) => Key = key;
 
     internal HmacKey Key { get; }
 
@@ -26,9 +25,7 @@ public sealed class AccessTokenSigningKey
             throw new ArgumentException("The root key must be at least 32 bytes.", nameof(rootKey));
         }
 
-        var key = new byte[32];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, rootKey, key, salt: [], Label);
-        return new AccessTokenSigningKey(key);
+        return new AccessTokenSigningKey(HmacKey.Derive(rootKey, Label));
     }
 
     public override string ToString() => "[access token signing key]";

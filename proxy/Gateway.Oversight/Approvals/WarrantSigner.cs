@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Gateway.Oversight.Options;
 using Gateway.Policy.Tokens;
@@ -36,10 +35,7 @@ public sealed class WarrantSigner
             throw new ArgumentException("The gateway root key must be a key only the gateway holds, not the decision signing or service key.", nameof(keys));
         }
 
-        var key = new byte[32];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.GatewayRootKey.Span, key, salt: [], DerivationInfo);
-        _key = new HmacKey(key);
-        CryptographicOperations.ZeroMemory(key);
+        _key = HmacKey.Derive(keys.GatewayRootKey.Span, DerivationInfo);
     }
 
     /// <summary>Signs the claims.</summary>

@@ -28,10 +28,7 @@ internal sealed class McpSessionBinding
     public McpSessionBinding(GatewayKeys keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var key = new byte[32];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.DataKeys.Active.Key, key, salt: [], DerivationInfo);
-        _key = new HmacKey(key);
-        CryptographicOperations.ZeroMemory(key);
+        _key = HmacKey.Derive(keys.DataKeys.Active.Key, DerivationInfo);
     }
 
     /// <summary>The id the agent is given for the upstream's session <paramref name="upstreamSessionId"/>.</summary>
