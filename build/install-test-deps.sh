@@ -17,6 +17,8 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 # The Python SDK's key-pair signing (RFC 9421): Ed25519 and P-256 through 'cryptography'.
 python3 -c 'import cryptography' >/dev/null 2>&1 || need+=(python3-cryptography)
+# Its httpx.Auth, under the real httpx (sdk/python/tests/test_providers.py): Debian's, PyPI being out of reach.
+python3 -c 'import httpx' >/dev/null 2>&1 || /usr/bin/python3 -c 'import httpx' >/dev/null 2>&1 || need+=(python3-httpx)
 # The image suite (tests/image): `make image` packs the OCI image with umoci; skopeo inspects it.
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
