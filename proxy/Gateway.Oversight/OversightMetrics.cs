@@ -51,4 +51,7 @@ public sealed class OversightMetrics
 
     internal void IncidentNotificationDropped(string tenant) =>
         _incidentNotifications.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("outcome", "dropped"));
+
+    internal void IncidentNotificationCoalesced(string tenant) =>
+        _incidentNotifications.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("outcome", "coalesced"));
 }

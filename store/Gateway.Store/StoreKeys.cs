@@ -65,6 +65,9 @@ public static class StoreKeys
 
     public static string Incidents(string tenant) => $"{Prefix}{{{tenant}}}:incidents";
 
+    /// <summary>The id of the incident whose notification covers one intent's incidents for a while; <paramref name="intentHash"/> is the hex SHA-256 of its workspace, agent, tool and intent digest.</summary>
+    public static string IncidentNotified(string tenant, string intentHash) => $"{Prefix}{{{tenant}}}:incident-notified:{intentHash}";
+
     public static string Credential(string tenant, string name) => $"{Prefix}{{{tenant}}}:credential:{name}";
 
     public static string AgentStatus(string tenant, string agent) => $"{Prefix}{{{tenant}}}:agent-status:{agent}";

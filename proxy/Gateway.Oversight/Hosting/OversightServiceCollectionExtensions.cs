@@ -69,6 +69,7 @@ public static class OversightServiceCollectionExtensions
             sp.GetRequiredService<OversightKeys>().DecisionSigningKey.Span, sp.GetRequiredService<Gateway.Policy.Tokens.DecisionTokenBinding>()));
         services.TryAddSingleton<Tokens.DecisionTokenVerifier>();
         services.TryAddSingleton<IncidentNotifier>();
+        services.TryAddSingleton<IncidentNotificationWindow>();
         services.TryAddSingleton<IncidentService>();
         services.AddHostedService<OversightStartup>();
 

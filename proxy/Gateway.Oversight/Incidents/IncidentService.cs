@@ -14,14 +14,16 @@ public sealed class IncidentService
 {
     private readonly IIncidentStore _store;
     private readonly IncidentNotifier _notifier;
+    private readonly IncidentNotificationWindow _window;
     private readonly TimeProvider _time;
     private readonly OversightMetrics _metrics;
     private readonly ILogger<IncidentService> _logger;
 
-    public IncidentService(IIncidentStore store, IncidentNotifier notifier, TimeProvider time, OversightMetrics metrics, ILogger<IncidentService> logger)
+    public IncidentService(IIncidentStore store, IncidentNotifier notifier, IncidentNotificationWindow window, TimeProvider time, OversightMetrics metrics, ILogger<IncidentService> logger)
     {
         _store = store;
         _notifier = notifier;
+        _window = window;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -77,14 +79,32 @@ public sealed class IncidentService
         };
     }
 
-    /// <summary>Records an incident <see cref="Prepare"/> built, and its signed notification in the outbox (the same write).</summary>
+    /// <summary>
+    /// Records an incident <see cref="Prepare"/> built, and its signed notification in the outbox (the same write), unless an
+    /// incident of the same intent was notified within <c>Gateway:Incidents:NotificationWindow</c> (<see cref="IncidentNotificationWindow"/>).
+    /// </summary>
     public async ValueTask<Incident> OpenAsync(Incident incident, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(incident);
-        await _store.AppendAsync(incident, _notifier.IsEnabled, cancellationToken);
+        var coalescedInto = _notifier.IsEnabled ? await _window.CoalesceAsync(incident, cancellationToken) : null;
+        var notify = _notifier.IsEnabled && coalescedInto is null;
+        try
+        {
+            await _store.AppendAsync(incident, notify, cancellationToken);
+        }
+        catch when (notify)
+        {
+            await _window.ReleaseAsync(incident);
+            throw;
+        }
+
         _metrics.IncidentOpened(incident.Tenant);
         OversightLog.IncidentOpened(_logger, incident.Tenant, incident.Id, incident.Agent, incident.Tool);
-        if (_notifier.IsEnabled)
+        if (coalescedInto is not null)
+        {
+            _metrics.IncidentNotificationCoalesced(incident.Tenant);
+        }
+        else if (notify)
         {
             _notifier.Wake();
         }
@@ -97,6 +117,6 @@ public sealed class IncidentService
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        return await _store.ListAsync(tenant, limit, cancellationToken);
+        return await _window.AnnotateAsync(tenant, await _store.ListAsync(tenant, limit, cancellationToken), cancellationToken);
     }
 }

@@ -27,6 +27,15 @@ public sealed record IncidentOptions
     /// </summary>
     public int OutboxCapacity { get; init; } = DefaultOutboxCapacity;
 
+    /// <summary>
+    /// How long after an incident's notification another incident of the same tenant, workspace, agent, tool and intent
+    /// is recorded without a notification of its own (listed <c>coalesced</c>); zero notifies every incident.
+    /// </summary>
+    public TimeSpan NotificationWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest <see cref="NotificationWindow"/> accepted.</summary>
+    public static readonly TimeSpan MaxNotificationWindow = TimeSpan.FromHours(24);
+
     /// <summary>The default of <see cref="OutboxCapacity"/>.</summary>
     public const int DefaultOutboxCapacity = 10_000;
 }

@@ -128,6 +128,11 @@ internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) :
             errors.Add("Gateway:Incidents:OutboxCapacity must be at least 1.");
         }
 
+        if (incidents.NotificationWindow < TimeSpan.Zero || incidents.NotificationWindow > IncidentOptions.MaxNotificationWindow)
+        {
+            errors.Add("Gateway:Incidents:NotificationWindow must be between 00:00:00 and 24:00:00.");
+        }
+
         var records = options.Records.Retention;
         if (records.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero)
         {
