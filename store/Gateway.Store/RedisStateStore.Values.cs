@@ -25,11 +25,37 @@ public sealed partial class RedisStateStore
             redisKeys[i] = keys[i];
         }
 
-        var reply = await RunAsync("get_many", redisKeys, static (db, k, f) => db.StringGetAsync(k, f), cancellationToken).ConfigureAwait(false);
+        // A cluster serves one MGET per hash slot: keys no tenant tags (the console's) are read slot by slot.
+        var reply = _topology == RedisTopology.Cluster
+            ? await RunAsync("get_many", redisKeys, static (db, k, f) => GetBySlotAsync(db, k, f), cancellationToken).ConfigureAwait(false)
+            : await RunAsync("get_many", redisKeys, static (db, k, f) => db.StringGetAsync(k, f), cancellationToken).ConfigureAwait(false);
         var values = new string?[reply.Length];
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = reply[i];
+        }
+
+        return values;
+    }
+
+    /// <summary>The values of <paramref name="keys"/>, in order, read with one MGET per hash slot they lie in (all at once).</summary>
+    private static async Task<RedisValue[]> GetBySlotAsync(IDatabaseAsync db, RedisKey[] keys, CommandFlags flags)
+    {
+        var slots = keys.Select((key, index) => (Slot: db.Multiplexer.HashSlot(key), Index: index)).GroupBy(static k => k.Slot).ToArray();
+        if (slots.Length == 1)
+        {
+            return await db.StringGetAsync(keys, flags).ConfigureAwait(false);
+        }
+
+        var replies = await Task.WhenAll(slots.Select(slot => db.StringGetAsync([.. slot.Select(k => keys[k.Index])], flags))).ConfigureAwait(false);
+        var values = new RedisValue[keys.Length];
+        for (var s = 0; s < slots.Length; s++)
+        {
+            var indexes = slots[s].Select(static k => k.Index).ToArray();
+            for (var i = 0; i < indexes.Length; i++)
+            {
+                values[indexes[i]] = replies[s][i];
+            }
         }
 
         return values;

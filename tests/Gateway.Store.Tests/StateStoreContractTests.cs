@@ -54,6 +54,21 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
+    public async Task GetMany_KeysWithoutACommonHashTag_ReadsEachInOrder()
+    {
+        // Keys no tenant tags (the console's sessions and marks): on Redis Cluster they lie in different hash slots.
+        var untagged = Enumerable.Range(0, 8).Select(i => $"untagged-{Guid.NewGuid():N}-{i}").ToArray();
+        for (var i = 0; i < untagged.Length; i += 2)
+        {
+            await Store.SetAsync(untagged[i], "value-" + i, TimeSpan.FromMinutes(1));
+        }
+
+        var read = await Store.GetManyAsync([.. untagged, Key("tagged-missing")]);
+
+        Assert.Equal([.. untagged.Select((_, i) => i % 2 == 0 ? "value-" + i : null), null], read);
+    }
+
+    [Fact]
     public async Task Set_ExistingKey_ReplacesValueAndKeepsUnicode()
     {
         var key = Key("value");
