@@ -58,7 +58,8 @@ public static class OversightServiceCollectionExtensions
                 sp.GetRequiredService<IStateStore>(),
                 sp.GetRequiredService<IOptions<OversightOptions>>().Value.Incidents.OutboxCapacity,
                 sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StateStoreIncidentStore>>(),
-                sp.GetRequiredService<OversightMetrics>()));
+                sp.GetRequiredService<OversightMetrics>(),
+                sp.GetRequiredService<IOptions<OversightOptions>>().Value.Incidents.OutboxCapacityPerTenant));
         services.TryAddSingleton<ApprovalService>();
         services.TryAddSingleton<AgentStatusService>();
         services.TryAddSingleton<Delegations.DelegationStore>();

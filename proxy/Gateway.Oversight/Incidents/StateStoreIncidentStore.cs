@@ -11,7 +11,7 @@ namespace Gateway.Oversight.Incidents;
 /// notification's state under <c>StoreKeys.Incidents(tenant) + ":delivery:" + id</c>. The outbox itself is
 /// this process's memory: the replica that opened an incident delivers its notification, and a
 /// notification still pending when the process stops is not sent (PostgreSQL keeps a durable outbox). The outbox
-/// holds at most <c>Gateway:Incidents:OutboxCapacity</c> notifications: beyond it the incident is still recorded,
+/// holds at most <c>Gateway:Incidents:OutboxCapacity</c> notifications, at most <c>OutboxCapacityPerTenant</c> of one tenant: beyond either the incident is still recorded,
 /// its notification marked failed (<c>outbox_full</c>) and logged. Only the attempt that holds the claim records its outcome.
 /// </summary>
 public sealed class StateStoreIncidentStore : IIncidentStore
@@ -28,13 +28,22 @@ public sealed class StateStoreIncidentStore : IIncidentStore
     private readonly OversightMetrics? _metrics;
     private readonly Lock _outboxLock = new();
     private readonly Dictionary<(string Tenant, string Id), Pending> _outbox = [];
+    private readonly Dictionary<string, int> _heldByTenant = new(StringComparer.Ordinal);
+    private readonly int _capacityPerTenant;
     private int _reserved;
 
-    public StateStoreIncidentStore(IStateStore store, int outboxCapacity = IncidentOptions.DefaultOutboxCapacity, ILogger<StateStoreIncidentStore>? logger = null, OversightMetrics? metrics = null)
+    public StateStoreIncidentStore(
+        IStateStore store,
+        int outboxCapacity = IncidentOptions.DefaultOutboxCapacity,
+        ILogger<StateStoreIncidentStore>? logger = null,
+        OversightMetrics? metrics = null,
+        int outboxCapacityPerTenant = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(outboxCapacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outboxCapacityPerTenant, 1);
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _capacity = outboxCapacity;
+        _capacityPerTenant = outboxCapacityPerTenant;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _metrics = metrics;
     }
@@ -119,9 +128,9 @@ public sealed class StateStoreIncidentStore : IIncidentStore
                 return;
             }
 
-            if (delivery.State != IncidentDelivery.Pending)
+            if (delivery.State != IncidentDelivery.Pending && _outbox.Remove((tenant, incidentId)))
             {
-                _outbox.Remove((tenant, incidentId));
+                Release(tenant);
             }
             else if (delivery.NextAttemptAt is { } next)
             {
@@ -136,24 +145,31 @@ public sealed class StateStoreIncidentStore : IIncidentStore
         bool room;
         lock (_outboxLock)
         {
-            room = _outbox.Count + _reserved < _capacity;
-            _reserved += room ? 1 : 0;
+            var held = _heldByTenant.GetValueOrDefault(incident.Tenant);
+            room = _outbox.Count + _reserved < _capacity && held < _capacityPerTenant;
+            if (room)
+            {
+                _reserved++;
+                _heldByTenant[incident.Tenant] = held + 1;
+            }
         }
 
         if (!room)
         {
-            IncidentOutboxLog.OutboxFull(_logger, incident.Tenant, incident.Id, _capacity);
+            IncidentOutboxLog.OutboxFull(_logger, incident.Tenant, incident.Id, _capacity, _capacityPerTenant);
             _metrics?.IncidentNotificationDropped(incident.Tenant);
             await WriteDeliveryAsync(incident.Tenant, incident.Id, new IncidentDelivery { State = IncidentDelivery.Failed, Attempts = 0, LastError = OutboxFullError }, cancellationToken);
             return;
         }
 
+        var queued = false;
         try
         {
             await WriteDeliveryAsync(incident.Tenant, incident.Id, new IncidentDelivery { State = IncidentDelivery.Pending, Attempts = 0, NextAttemptAt = incident.OpenedAt }, cancellationToken);
             lock (_outboxLock)
             {
                 _outbox[(incident.Tenant, incident.Id)] = new Pending(incident with { Delivery = null }, 0, incident.OpenedAt);
+                queued = true;
             }
         }
         finally
@@ -161,7 +177,25 @@ public sealed class StateStoreIncidentStore : IIncidentStore
             lock (_outboxLock)
             {
                 _reserved--;
+                if (!queued)
+                {
+                    Release(incident.Tenant);
+                }
             }
+        }
+    }
+
+    /// <summary>One notification of <paramref name="tenant"/> fewer held (call under the outbox lock).</summary>
+    private void Release(string tenant)
+    {
+        var held = _heldByTenant.GetValueOrDefault(tenant) - 1;
+        if (held > 0)
+        {
+            _heldByTenant[tenant] = held;
+        }
+        else
+        {
+            _heldByTenant.Remove(tenant);
         }
     }
 

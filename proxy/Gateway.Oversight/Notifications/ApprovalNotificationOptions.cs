@@ -32,6 +32,9 @@ public sealed record ApprovalNotificationOptions
     /// <summary>How many notifications may wait in the outbox; beyond it a new one is dropped and logged (the approval still opens).</summary>
     public int OutboxCapacity { get; init; } = 10_000;
 
+    /// <summary>How many of <see cref="OutboxCapacity"/>'s notifications one tenant's approvals may hold, so that one tenant's flood never leaves another's approvers unnotified.</summary>
+    public int OutboxCapacityPerTenant { get; init; } = 1_000;
+
     /// <summary>Whether any tenant has a channel.</summary>
     public bool AnyChannel => Tenants.Values.Any(t => t.WebhookUrl is not null || t.Email.Count > 0);
 }

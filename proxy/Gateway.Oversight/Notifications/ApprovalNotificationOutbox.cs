@@ -6,13 +6,17 @@ namespace Gateway.Oversight.Notifications;
 /// the process that opened the approval, like the embedded and Redis stores' incident outbox: a restart loses what had not
 /// been delivered (logged as it is queued and as it is delivered). Queuing never blocks and never throws at the caller.
 /// </summary>
-public sealed class ApprovalNotificationOutbox(int capacity)
+public sealed class ApprovalNotificationOutbox(int capacity, int capacityPerTenant = int.MaxValue)
 {
     private readonly object _gate = new();
     private readonly List<ApprovalOutboxEntry> _entries = [];
+    private readonly Dictionary<string, int> _heldByTenant = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     public int Capacity { get; } = capacity;
+
+    /// <summary>How many entries one tenant's approvals may hold.</summary>
+    public int CapacityPerTenant { get; } = capacityPerTenant;
 
     /// <summary>How many entries wait.</summary>
     public int Count
@@ -26,17 +30,21 @@ public sealed class ApprovalNotificationOutbox(int capacity)
         }
     }
 
-    /// <summary>Queues <paramref name="entry"/>; false when the outbox is full (nothing queued).</summary>
+    /// <summary>Queues <paramref name="entry"/>; false when the outbox is full or holds its tenant's share (nothing queued).</summary>
     public bool TryAdd(ApprovalOutboxEntry entry)
     {
+        ArgumentNullException.ThrowIfNull(entry);
+        var tenant = entry.Notification.Tenant;
         lock (_gate)
         {
-            if (_entries.Count >= Capacity)
+            var held = _heldByTenant.GetValueOrDefault(tenant);
+            if (_entries.Count >= Capacity || held >= CapacityPerTenant)
             {
                 return false;
             }
 
             _entries.Add(entry);
+            _heldByTenant[tenant] = held + 1;
         }
 
         Wake();
@@ -52,6 +60,15 @@ public sealed class ApprovalNotificationOutbox(int capacity)
             foreach (var entry in due)
             {
                 _entries.Remove(entry);
+                var held = _heldByTenant[entry.Notification.Tenant] - 1;
+                if (held > 0)
+                {
+                    _heldByTenant[entry.Notification.Tenant] = held;
+                }
+                else
+                {
+                    _heldByTenant.Remove(entry.Notification.Tenant);
+                }
             }
 
             return due;

@@ -33,11 +33,15 @@ public static class NotificationServiceCollectionExtensions
             .Validate(static o => o.Tenants.Values.All(t => t.Email.Count == 0) || o.Smtp is { Host.Length: > 0, From.Length: > 0, Port: > 0 and < 65536 },
                 "Gateway:Notifications:Smtp (Host, Port, From) is required when a tenant names e-mail addresses")
             .Validate(static o => o.MaxAttempts is >= 1 and <= 100 && o.InitialBackoff > TimeSpan.Zero && o.MaxBackoff >= o.InitialBackoff
-                    && o.AttemptTimeout > TimeSpan.Zero && o.OutboxCapacity >= 1,
-                "Gateway:Notifications: MaxAttempts 1..100, InitialBackoff > 0, MaxBackoff >= InitialBackoff, AttemptTimeout > 0, OutboxCapacity >= 1")
+                    && o.AttemptTimeout > TimeSpan.Zero && o.OutboxCapacity >= 1 && o.OutboxCapacityPerTenant >= 1 && o.OutboxCapacityPerTenant <= o.OutboxCapacity,
+                "Gateway:Notifications: MaxAttempts 1..100, InitialBackoff > 0, MaxBackoff >= InitialBackoff, AttemptTimeout > 0, OutboxCapacity >= 1, OutboxCapacityPerTenant 1..OutboxCapacity")
             .ValidateOnStart();
         services.AddHttpClient(WebhookApprovalChannel.HttpClientName).ConfigurePrimaryHttpMessageHandler(WebhookHttpHandler.Create);
-        services.AddSingleton(static sp => new ApprovalNotificationOutbox(sp.GetRequiredService<IOptions<ApprovalNotificationOptions>>().Value.OutboxCapacity));
+        services.AddSingleton(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ApprovalNotificationOptions>>().Value;
+            return new ApprovalNotificationOutbox(options.OutboxCapacity, options.OutboxCapacityPerTenant);
+        });
         services.AddSingleton<IApprovalNotificationChannel, WebhookApprovalChannel>();
         services.AddSingleton<IApprovalNotificationChannel, EmailApprovalChannel>();
         services.AddSingleton<ApprovalNotifier>();

@@ -28,6 +28,12 @@ public sealed record IncidentOptions
     public int OutboxCapacity { get; init; } = DefaultOutboxCapacity;
 
     /// <summary>
+    /// How many of <see cref="OutboxCapacity"/>'s notifications one tenant may hold, so that one tenant's flood of incidents
+    /// never leaves another's unsent; beyond it that tenant's notification is marked failed (<c>outbox_full</c>) as beyond the capacity.
+    /// </summary>
+    public int OutboxCapacityPerTenant { get; init; } = DefaultOutboxCapacityPerTenant;
+
+    /// <summary>
     /// How long after an incident's notification another incident of the same tenant, workspace, agent, tool and intent
     /// is recorded without a notification of its own (listed <c>coalesced</c>); zero notifies every incident.
     /// </summary>
@@ -38,4 +44,7 @@ public sealed record IncidentOptions
 
     /// <summary>The default of <see cref="OutboxCapacity"/>.</summary>
     public const int DefaultOutboxCapacity = 10_000;
+
+    /// <summary>The default of <see cref="OutboxCapacityPerTenant"/>: a tenth of the default capacity.</summary>
+    public const int DefaultOutboxCapacityPerTenant = 1_000;
 }

@@ -128,6 +128,11 @@ internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) :
             errors.Add("Gateway:Incidents:OutboxCapacity must be at least 1.");
         }
 
+        if (incidents.OutboxCapacityPerTenant < 1 || (incidents.OutboxCapacity >= 1 && incidents.OutboxCapacityPerTenant > incidents.OutboxCapacity))
+        {
+            errors.Add("Gateway:Incidents:OutboxCapacityPerTenant must be at least 1 and at most Gateway:Incidents:OutboxCapacity.");
+        }
+
         if (incidents.NotificationWindow < TimeSpan.Zero || incidents.NotificationWindow > IncidentOptions.MaxNotificationWindow)
         {
             errors.Add("Gateway:Incidents:NotificationWindow must be between 00:00:00 and 24:00:00.");

@@ -51,4 +51,45 @@ public sealed class StateStoreIncidentOutboxTests
         Assert.Equal("dropped", counted.Tags["outcome"]);
         Assert.Equal(tenant, counted.Tags["tenant"]);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AppendAsync_OneTenantAtItsShare_AnotherTenantsNotificationIsStillQueued(bool redis)
+    {
+        IStateStore backend = redis ? await Backends.RedisAsync() : new InMemoryStateStore();
+        var store = new StateStoreIncidentStore(backend, outboxCapacity: 10, outboxCapacityPerTenant: 2);
+        var (flooding, other) = (Backends.NewTenant(), Backends.NewTenant());
+        var flood = Enumerable.Range(0, 12).Select(_ => TestIncidents.New(flooding, Opened)).ToArray();
+        var others = TestIncidents.New(other, Opened);
+
+        foreach (var incident in flood)
+        {
+            await store.AppendAsync(incident, notify: true);
+        }
+
+        await store.AppendAsync(others, notify: true);
+        var claimed = (await store.ClaimDueAsync(Opened, Opened.AddMinutes(1), 1000)).Select(e => e.Incident.Id).ToHashSet();
+        var listed = await store.ListAsync(flooding, 20);
+
+        Assert.Contains(others.Id, claimed);
+        Assert.Equal(flood.Take(2).Select(i => i.Id).Order(), claimed.Where(id => id != others.Id).Order());
+        Assert.All(listed.Skip(2), i => Assert.Equal(StateStoreIncidentStore.OutboxFullError, i.Delivery!.LastError));
+        Assert.Equal(IncidentDelivery.Pending, (await store.ListAsync(other, 1)).Single().Delivery!.State);
+    }
+
+    [Fact]
+    public async Task AppendAsync_TenantsNotificationDelivered_ItsShareIsFreedAgain()
+    {
+        var store = new StateStoreIncidentStore(new InMemoryStateStore(), outboxCapacity: 10, outboxCapacityPerTenant: 1);
+        var tenant = Backends.NewTenant();
+        var (first, second) = (TestIncidents.New(tenant, Opened), TestIncidents.New(tenant, Opened));
+
+        await store.AppendAsync(first, notify: true);
+        var claim = Assert.Single(await store.ClaimDueAsync(Opened, Opened.AddMinutes(1), 10));
+        await store.RecordDeliveryAsync(tenant, first.Id, new IncidentDelivery { State = IncidentDelivery.Delivered, Attempts = claim.Attempt, DeliveredAt = Opened });
+        await store.AppendAsync(second, notify: true);
+
+        Assert.Equal(second.Id, Assert.Single(await store.ClaimDueAsync(Opened, Opened.AddMinutes(1), 10)).Incident.Id);
+    }
 }
