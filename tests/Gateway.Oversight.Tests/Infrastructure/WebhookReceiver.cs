@@ -17,6 +17,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Channel<Delivery> _deliveries = Channel.CreateUnbounded<Delivery>();
     private int _remainingFailures;
+    private int _attempts;
 
     private WebhookReceiver(WebApplication app, int failFirst)
     {
@@ -26,7 +27,8 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public Uri Url => new(new Uri(_app.Urls.First()), "/hooks/incidents?source=gateway");
 
-    public int Attempts { get; private set; }
+    /// <summary>Calls received (counted atomically: a deliverer sends several at once).</summary>
+    public int Attempts => Volatile.Read(ref _attempts);
 
     public static async Task<WebhookReceiver> StartAsync(byte[] key, int failFirst = 0)
     {
@@ -37,7 +39,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         var receiver = new WebhookReceiver(app, failFirst);
         app.MapPost("/hooks/incidents", async (HttpContext context) =>
         {
-            receiver.Attempts++;
+            Interlocked.Increment(ref receiver._attempts);
             if (Interlocked.Decrement(ref receiver._remainingFailures) >= 0)
             {
                 return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
