@@ -1,21 +1,17 @@
 using System.Reflection;
 using Gateway.Oversight.Incidents;
-using Gateway.Oversight.Register;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Oversight.Tests.Incidents;
 
 /// <summary>A started oversight host whose clock a test moves, notifying a webhook, over an in-memory store that can refuse the notification window's claims.</summary>
 internal sealed class CoalescingTestHost : IAsyncDisposable
 {
-    private readonly IHost _host;
+    private readonly OversightTestHost _host;
 
-    private CoalescingTestHost(IHost host, MovableClock clock)
+    private CoalescingTestHost(OversightTestHost host, MovableClock clock)
     {
         _host = host;
         Clock = clock;
@@ -34,7 +30,6 @@ internal sealed class CoalescingTestHost : IAsyncDisposable
 
         var settings = new Dictionary<string, string?>
         {
-            ["Gateway:Audit:Sink"] = "store",
             ["Gateway:Incidents:WebhookUrl"] = webhook.ToString(),
             ["Gateway:Incidents:InitialBackoff"] = "00:00:00.050",
             ["Gateway:Incidents:MaxBackoff"] = "00:00:00.200",
@@ -44,31 +39,20 @@ internal sealed class CoalescingTestHost : IAsyncDisposable
             settings["Gateway:Incidents:NotificationWindow"] = window;
         }
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton<IRegisterDirectory>(new TestRegister());
-        if (firstAppendFails)
+        var host = await OversightTestHost.StartAsync(settings, store, clock, services =>
         {
-            builder.Services.AddSingleton<IIncidentStore>(new FailFirstAppendIncidentStore(new StateStoreIncidentStore(store)));
-        }
-
-        builder.Services.AddGatewayOversight(builder.Configuration, _ => TestKeys.Keys);
-        var host = builder.Build();
-        await host.StartAsync();
+            if (firstAppendFails)
+            {
+                services.AddSingleton<IIncidentStore>(new FailFirstAppendIncidentStore(new StateStoreIncidentStore(store)));
+            }
+        });
         return new CoalescingTestHost(host, clock);
     }
 
     public T Get<T>()
-        where T : notnull => _host.Services.GetRequiredService<T>();
+        where T : notnull => _host.Get<T>();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _host.StopAsync();
-        _host.Dispose();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 
     /// <summary>The real clock plus <see cref="Offset"/>: store expiry follows it, the notifier's timers stay real.</summary>
     internal sealed class MovableClock : TimeProvider

@@ -20,14 +20,25 @@ internal sealed class OversightTestHost : IAsyncDisposable
 
     public IStateStore Store { get; }
 
-    public static async Task<OversightTestHost> StartAsync(IDictionary<string, string?>? configuration = null)
+    /// <summary>Starts the host over <paramref name="store"/> (else a new in-memory one), with <paramref name="time"/> and <paramref name="services"/> registered before the oversight's own.</summary>
+    public static async Task<OversightTestHost> StartAsync(
+        IDictionary<string, string?>? configuration = null,
+        IStateStore? store = null,
+        TimeProvider? time = null,
+        Action<IServiceCollection>? services = null)
     {
-        var store = new InMemoryStateStore();
+        store ??= new InMemoryStateStore();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(configuration ?? new Dictionary<string, string?>()) { ["Gateway:Audit:Sink"] = "store" });
-        builder.Services.AddSingleton<IStateStore>(store);
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
+        builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<IRegisterDirectory>(new TestRegister());
+        services?.Invoke(builder.Services);
         builder.Services.AddGatewayOversight(builder.Configuration, _ => TestKeys.Keys);
         var host = builder.Build();
         await host.StartAsync();
