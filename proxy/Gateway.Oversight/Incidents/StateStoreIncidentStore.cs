@@ -28,8 +28,7 @@ public sealed class StateStoreIncidentStore : IIncidentStore
     private readonly OversightMetrics? _metrics;
     private readonly Lock _outboxLock = new();
     private readonly Dictionary<(string Tenant, string Id), Pending> _outbox = [];
-    private readonly Dictionary<string, int> _heldByTenant = new(StringComparer.Ordinal);
-    private readonly int _capacityPerTenant;
+    private readonly TenantShares _shares;
     private int _reserved;
 
     public StateStoreIncidentStore(
@@ -43,7 +42,7 @@ public sealed class StateStoreIncidentStore : IIncidentStore
         ArgumentOutOfRangeException.ThrowIfLessThan(outboxCapacityPerTenant, 1);
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _capacity = outboxCapacity;
-        _capacityPerTenant = outboxCapacityPerTenant;
+        _shares = new TenantShares(outboxCapacityPerTenant);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _metrics = metrics;
     }
@@ -130,7 +129,7 @@ public sealed class StateStoreIncidentStore : IIncidentStore
 
             if (delivery.State != IncidentDelivery.Pending && _outbox.Remove((tenant, incidentId)))
             {
-                Release(tenant);
+                _shares.Release(tenant);
             }
             else if (delivery.NextAttemptAt is { } next)
             {
@@ -145,18 +144,17 @@ public sealed class StateStoreIncidentStore : IIncidentStore
         bool room;
         lock (_outboxLock)
         {
-            var held = _heldByTenant.GetValueOrDefault(incident.Tenant);
-            room = _outbox.Count + _reserved < _capacity && held < _capacityPerTenant;
+            room = _outbox.Count + _reserved < _capacity && _shares.HasRoom(incident.Tenant);
             if (room)
             {
                 _reserved++;
-                _heldByTenant[incident.Tenant] = held + 1;
+                _shares.Take(incident.Tenant);
             }
         }
 
         if (!room)
         {
-            IncidentOutboxLog.OutboxFull(_logger, incident.Tenant, incident.Id, _capacity, _capacityPerTenant);
+            IncidentOutboxLog.OutboxFull(_logger, incident.Tenant, incident.Id, _capacity, _shares.Limit);
             _metrics?.IncidentNotificationDropped(incident.Tenant);
             await WriteDeliveryAsync(incident.Tenant, incident.Id, new IncidentDelivery { State = IncidentDelivery.Failed, Attempts = 0, LastError = OutboxFullError }, cancellationToken);
             return;
@@ -179,23 +177,9 @@ public sealed class StateStoreIncidentStore : IIncidentStore
                 _reserved--;
                 if (!queued)
                 {
-                    Release(incident.Tenant);
+                    _shares.Release(incident.Tenant);
                 }
             }
-        }
-    }
-
-    /// <summary>One notification of <paramref name="tenant"/> fewer held (call under the outbox lock).</summary>
-    private void Release(string tenant)
-    {
-        var held = _heldByTenant.GetValueOrDefault(tenant) - 1;
-        if (held > 0)
-        {
-            _heldByTenant[tenant] = held;
-        }
-        else
-        {
-            _heldByTenant.Remove(tenant);
         }
     }
 

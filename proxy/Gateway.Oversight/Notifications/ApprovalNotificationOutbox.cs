@@ -10,13 +10,13 @@ public sealed class ApprovalNotificationOutbox(int capacity, int capacityPerTena
 {
     private readonly object _gate = new();
     private readonly List<ApprovalOutboxEntry> _entries = [];
-    private readonly Dictionary<string, int> _heldByTenant = new(StringComparer.Ordinal);
+    private readonly TenantShares _shares = new(capacityPerTenant);
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     public int Capacity { get; } = capacity;
 
     /// <summary>How many entries one tenant's approvals may hold.</summary>
-    public int CapacityPerTenant { get; } = capacityPerTenant;
+    public int CapacityPerTenant => _shares.Limit;
 
     /// <summary>How many entries wait.</summary>
     public int Count
@@ -37,14 +37,13 @@ public sealed class ApprovalNotificationOutbox(int capacity, int capacityPerTena
         var tenant = entry.Notification.Tenant;
         lock (_gate)
         {
-            var held = _heldByTenant.GetValueOrDefault(tenant);
-            if (_entries.Count >= Capacity || held >= CapacityPerTenant)
+            if (_entries.Count >= Capacity || !_shares.HasRoom(tenant))
             {
                 return false;
             }
 
             _entries.Add(entry);
-            _heldByTenant[tenant] = held + 1;
+            _shares.Take(tenant);
         }
 
         Wake();
@@ -60,15 +59,7 @@ public sealed class ApprovalNotificationOutbox(int capacity, int capacityPerTena
             foreach (var entry in due)
             {
                 _entries.Remove(entry);
-                var held = _heldByTenant[entry.Notification.Tenant] - 1;
-                if (held > 0)
-                {
-                    _heldByTenant[entry.Notification.Tenant] = held;
-                }
-                else
-                {
-                    _heldByTenant.Remove(entry.Notification.Tenant);
-                }
+                _shares.Release(entry.Notification.Tenant);
             }
 
             return due;
