@@ -71,6 +71,12 @@ public sealed record CatalogEntry
     /// </summary>
     public bool AllowInternalPush { get; init; }
 
+    /// <summary>
+    /// For <see cref="ConnectorKind.A2a"/>: the only hosts a push-notification webhook may be on (<c>push_hosts:</c>,
+    /// <see cref="A2aPushHosts"/>); null when any host passes that the address checks let through, empty when none does.
+    /// </summary>
+    public IReadOnlyList<string>? PushHosts { get; init; }
+
     /// <summary>What the entry does, for people and for agents (a tool's description on <c>/mcp</c>).</summary>
     public string? Description { get; init; }
 

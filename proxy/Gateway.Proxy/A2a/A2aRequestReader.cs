@@ -135,7 +135,7 @@ internal static class A2aRequestReader
 
         foreach (var url in distinct)
         {
-            if (A2aWebhookAddress.RefusalOf(url, agent.AllowInternalPush) is { } refused)
+            if (A2aWebhookAddress.RefusalOf(url, agent.AllowInternalPush, agent.PushHosts) is { } refused)
             {
                 return PushRefused(agent, read.Id, refused);
             }

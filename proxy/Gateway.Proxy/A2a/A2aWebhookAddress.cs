@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Gateway.Connectors.Egress;
 using Gateway.Oversight;
+using Gateway.Policy;
 
 namespace Gateway.Proxy.A2a;
 
@@ -14,17 +15,19 @@ namespace Gateway.Proxy.A2a;
 /// <c>localhost</c> or a metadata host name (<see cref="RefusalOf"/>, the URL as written); and whose host name resolves,
 /// within <see cref="ResolveTimeout"/>, only to addresses that are none of these (<see cref="ResolvedRefusalOfAsync"/>).
 /// The remote agent resolves the name again when it calls the webhook, out of the gateway's sight: a name that points
-/// elsewhere by then (DNS rebinding) is not caught (docs/a2a.md).
+/// elsewhere by then (DNS rebinding) is not caught (docs/a2a.md). A connector with <c>push_hosts</c> narrows it to
+/// those hosts.
 /// </summary>
 internal static class A2aWebhookAddress
 {
     private static readonly string[] RefusedHosts = ["localhost", "metadata.google.internal", "metadata", "instance-data"];
 
     /// <summary>
-    /// Why <paramref name="url"/> is refused, or null when it may be used; with <paramref name="allowInternal"/> (the
-    /// connector's <c>allow_internal_push</c>) only a malformed URL is refused.
+    /// Why <paramref name="url"/> is refused, or null when it may be used: a host not among <paramref name="pushHosts"/>
+    /// (the connector's <c>push_hosts</c>, when it has them) is refused; with <paramref name="allowInternal"/> (its
+    /// <c>allow_internal_push</c>) an internal address is not.
     /// </summary>
-    public static string? RefusalOf(string url, bool allowInternal = false)
+    public static string? RefusalOf(string url, bool allowInternal = false, IReadOnlyList<string>? pushHosts = null)
     {
         ArgumentNullException.ThrowIfNull(url);
         if (!IsPlain(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
@@ -33,12 +36,17 @@ internal static class A2aWebhookAddress
             return "A push-notification URL must be an absolute http(s) URL in printable ASCII (a host name in its ASCII form), without user information, backslashes or escapes in its host.";
         }
 
+        var host = uri.IdnHost.TrimEnd('.').ToLowerInvariant();
+        if (pushHosts is not null && !A2aPushHosts.Allows(pushHosts, host))
+        {
+            return $"The push-notification host '{host}' is not one of the hosts this remote agent may push to (its connector's push_hosts); a webhook to it is refused.";
+        }
+
         if (allowInternal)
         {
             return null;
         }
 
-        var host = uri.IdnHost.TrimEnd('.').ToLowerInvariant();
         if (RefusedHosts.Contains(host) || host.EndsWith(".localhost", StringComparison.Ordinal))
         {
             return $"The push-notification host '{host}' is local; a webhook to it is refused (server-side request forgery).";

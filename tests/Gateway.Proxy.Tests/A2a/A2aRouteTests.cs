@@ -332,7 +332,7 @@ public sealed class A2aRouteTests
     internal static string TaskCall(string method, string taskId) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 9, method, @params = new { id = taskId } });
 
-    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null, bool redacted = false)
+    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null, bool redacted = false, string? pushHosts = null)
     {
         // Personal data with no data flow documented for the agent: every call on the agent and its summarize skill is degraded to redact.
         var redact = redacted ? ", data_classes: [pii], degrade: { mode: redact }" : string.Empty;
@@ -341,6 +341,7 @@ public sealed class A2aRouteTests
         var upstream = await KestrelUpstream.StartAsync(agent.Map);
         var limits = maxResponseBytes is { } max ? ", limits: { max_response_bytes: " + max + " }" : string.Empty;
         var cardKey = (signed ? ", card_key: " + agent.PinnedJwk() : string.Empty) + (allowInternalPush ? ", allow_internal_push: true" : string.Empty)
+            + (pushHosts is not null ? ", push_hosts: " + pushHosts : string.Empty)
             + (agentMaxResponseBytes is { } agentMax ? ", limits: { max_response_bytes: " + agentMax + " }" : string.Empty);
         var gateway = await GovernedGateway.StartAsync(text => text
             .Replace("  - name: workspace\n", $"""

@@ -100,4 +100,18 @@ public sealed class A2aWebhookAddressTests
     [Fact]
     public void RefusalOf_MalformedUrlTheConnectorAllowsInternal_IsStillRefused() =>
         Assert.NotNull(A2aWebhookAddress.RefusalOf("file:///etc/passwd", allowInternal: true));
+
+    [Theory]
+    [InlineData("https://other.example.com/hook")]
+    [InlineData("https://8.8.8.8/hook")]
+    [InlineData("https://10.0.0.8/hook")]
+    [InlineData("https://example.net/hook")]
+    public void RefusalOf_HostOffTheConnectorsPushHosts_IsRefusedEvenWhereInternalIsAllowed(string url) =>
+        Assert.Contains("push_hosts", A2aWebhookAddress.RefusalOf(url, allowInternal: true, pushHosts: ["hooks.example.com", "*.example.net"]), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("https://hooks.example.com/hook")]
+    [InlineData("https://a.example.net:8443/hook")]
+    public void RefusalOf_HostOnTheConnectorsPushHosts_IsAllowed(string url) =>
+        Assert.Null(A2aWebhookAddress.RefusalOf(url, pushHosts: ["hooks.example.com", "*.example.net"]));
 }

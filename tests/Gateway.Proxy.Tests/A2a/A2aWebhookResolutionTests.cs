@@ -107,6 +107,6 @@ public sealed class A2aWebhookResolutionTests
         Assert.False(InternalAddresses.IsInternal(IPAddress.Parse("2606:4700:4700::1111")));
     }
 
-    private static string WithPushUrl(string url) =>
+    internal static string WithPushUrl(string url) =>
         Message("SendMessage", "summarize", "x")[..^2] + ",\"configuration\":{\"taskPushNotificationConfig\":{\"url\":" + JsonSerializer.Serialize(url) + "}}}}";
 }

@@ -6,7 +6,7 @@ namespace Gateway.Proxy.Tests.A2a;
 
 /// <summary>
 /// The A2A tests' resolver for push webhooks' host names (the gateway's <see cref="IWebhookHostResolver"/>, given in
-/// place of the system's): a public name, names pointing at the metadata address, loopback, or a public and a private
+/// place of the system's): public names, names pointing at the metadata address, loopback, or a public and a private
 /// address at once, a name that never answers (the resolution's timeout), and every other name not found.
 /// </summary>
 internal sealed class NamedWebhookHosts : IWebhookHostResolver
@@ -16,10 +16,12 @@ internal sealed class NamedWebhookHosts : IWebhookHostResolver
     public const string Loopback = "loop.example.com";
     public const string PublicAndPrivate = "split.example.com";
     public const string NeverAnswers = "slow.example.com";
+    public const string UnderPushDomain = "a.push.example.net";
 
     private static readonly Dictionary<string, IPAddress[]> Names = new(StringComparer.Ordinal)
     {
         [Public] = [IPAddress.Parse("8.8.4.4")],
+        [UnderPushDomain] = [IPAddress.Parse("8.8.4.4")],
         [Metadata] = [IPAddress.Parse("169.254.169.254")],
         [Loopback] = [IPAddress.Parse("127.0.0.1")],
         [PublicAndPrivate] = [IPAddress.Parse("8.8.8.8"), IPAddress.Parse("10.0.0.5")],

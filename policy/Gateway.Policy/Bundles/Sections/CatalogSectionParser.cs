@@ -16,7 +16,7 @@ internal sealed partial class CatalogSectionParser(
     public CatalogEntry? Parse(YamlNode node)
     {
         var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "a2a_skill", "card_key", "allow_internal_push", "pin", "description", "input_schema", "person", "writeback", "pricing", "audit");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "a2a_skill", "card_key", "allow_internal_push", "push_hosts", "pin", "description", "input_schema", "person", "writeback", "pricing", "audit");
         if (f is null)
         {
             return null;
@@ -130,6 +130,7 @@ internal sealed partial class CatalogSectionParser(
             A2aSkill = a2aSkill,
             CardKey = cardKey,
             AllowInternalPush = f.OptionalBool("allow_internal_push", false),
+            PushHosts = f["push_hosts"] is { } ph ? ParsePushHosts(ph, kind) : null,
             Pin = pin,
             Description = description,
             InputSchema = inputSchema,
@@ -194,6 +195,34 @@ internal sealed partial class CatalogSectionParser(
         }
 
         return (skill, cardKey);
+    }
+
+    /// <summary>An <c>a2a</c> entry's <c>push_hosts</c>, each canonical (<see cref="A2aPushHosts.Canonical"/>), once; refused on any other kind.</summary>
+    private List<string> ParsePushHosts(YamlNode node, ConnectorKind? kind)
+    {
+        if (kind is not null && kind != ConnectorKind.A2a)
+        {
+            reader.Error(node, BundleErrorCodes.InvalidValue, "'push_hosts' applies only to kind a2a");
+        }
+
+        var hosts = new List<string>();
+        foreach (var (text, item) in reader.StringList(node, "push_hosts"))
+        {
+            if (A2aPushHosts.Canonical(text, out var why) is not { } host)
+            {
+                reader.Error(item, BundleErrorCodes.InvalidValue, "push_hosts: " + why);
+            }
+            else if (hosts.Contains(host))
+            {
+                reader.Error(item, BundleErrorCodes.DuplicateId, $"push_hosts: '{text}' is listed twice");
+            }
+            else
+            {
+                hosts.Add(host);
+            }
+        }
+
+        return hosts;
     }
 
     /// <summary>
