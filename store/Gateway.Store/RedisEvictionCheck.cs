@@ -7,13 +7,18 @@ namespace Gateway.Store;
 /// Refuses a Redis that may evict the gateway's keys: with a memory limit (<c>maxmemory</c>) and any
 /// <c>maxmemory-policy</c> but <c>noeviction</c>, Redis drops keys under memory pressure (nonces, so a replay is
 /// accepted; rate-limit windows; kill switches; revocation marks) where the gateway must be refused a write instead.
-/// Read with <c>INFO memory</c> from every primary of a connection before its first call is served, and again after a
-/// refusal at most every <see cref="RecheckAfter"/>; <see cref="RedisStoreOptions.AllowEviction"/> turns it off.
+/// Read with <c>INFO memory</c> from every primary of a connection before its first call is served, again after a
+/// refusal at most every <see cref="RecheckAfter"/>, and, while calls are served, every <see cref="RecheckServedEvery"/>
+/// off their path (a policy changed later, a primary that joined a cluster since); <see cref="RedisStoreOptions.AllowEviction"/>
+/// turns it off.
 /// </summary>
 internal sealed class RedisEvictionCheck
 {
     /// <summary>How long a refusal stands before a call asks the servers again (an operator may have fixed the policy).</summary>
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a served connection's check stands before a call starts another in the background.</summary>
+    public static readonly TimeSpan RecheckServedEvery = TimeSpan.FromSeconds(30);
 
     private const string SafePolicy = "noeviction";
     private const string InfoScript = "return redis.call('INFO', 'memory')";
@@ -25,6 +30,8 @@ internal sealed class RedisEvictionCheck
     private readonly TimeProvider _time;
     private volatile IConnectionMultiplexer? _verified;
     private volatile Refusal? _refusal;
+    private long _verifiedAt;
+    private int _rechecking;
 
     public RedisEvictionCheck(RedisStoreOptions options, ILogger logger, TimeProvider time)
     {
@@ -35,8 +42,29 @@ internal sealed class RedisEvictionCheck
         _time = time;
     }
 
-    /// <summary>True when calls may be served on <paramref name="multiplexer"/>: checked, or the check is off.</summary>
-    public bool IsVerified(IConnectionMultiplexer multiplexer) => _allowed || ReferenceEquals(_verified, multiplexer);
+    /// <summary>
+    /// True when calls may be served on <paramref name="multiplexer"/>: checked, or the check is off; a check older than
+    /// <see cref="RecheckServedEvery"/> starts another in the background and stands until it finds a primary that may evict.
+    /// </summary>
+    public bool IsVerified(IConnectionMultiplexer multiplexer)
+    {
+        if (_allowed)
+        {
+            return true;
+        }
+
+        if (!ReferenceEquals(_verified, multiplexer))
+        {
+            return false;
+        }
+
+        if (_time.GetElapsedTime(Volatile.Read(ref _verifiedAt)) >= RecheckServedEvery && Interlocked.Exchange(ref _rechecking, 1) == 0)
+        {
+            _ = RecheckAsync(multiplexer);
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Completes when <paramref name="multiplexer"/>'s primaries keep every key; throws
@@ -94,7 +122,36 @@ internal sealed class RedisEvictionCheck
         }
 
         _refusal = null;
+        Volatile.Write(ref _verifiedAt, _time.GetTimestamp());
         _verified = multiplexer;
+    }
+
+    /// <summary>
+    /// The background check of a served connection: a primary that may evict refuses every call from then on, as at the
+    /// first check; one that cannot be asked now leaves the connection served (its calls fail on their own while Redis
+    /// is down) and is asked again after <see cref="RecheckServedEvery"/>.
+    /// </summary>
+    private async Task RecheckAsync(IConnectionMultiplexer multiplexer)
+    {
+        try
+        {
+            await CheckAsync(multiplexer, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException) when (_refusal is { } refusal && ReferenceEquals(refusal.Multiplexer, multiplexer))
+        {
+            if (ReferenceEquals(_verified, multiplexer))
+            {
+                _verified = null;
+            }
+        }
+        catch (StateStoreUnavailableException)
+        {
+            Volatile.Write(ref _verifiedAt, _time.GetTimestamp());
+        }
+        finally
+        {
+            Volatile.Write(ref _rechecking, 0);
+        }
     }
 
     // "name:value" lines, skipping "# Memory" headers and blank lines.

@@ -6,7 +6,8 @@ namespace Gateway.Store.Tests;
 /// <summary>
 /// A Redis with a memory limit and a policy that evicts (a nonce evicted accepts its replay; a kill switch or revocation
 /// mark evicted lifts it) is refused: every call fails as unavailable, naming the policy, and nothing is written, until
-/// the policy is <c>noeviction</c> or <see cref="RedisStoreOptions.AllowEviction"/> accepts the risk.
+/// the policy is <c>noeviction</c> or <see cref="RedisStoreOptions.AllowEviction"/> accepts the risk; a policy set to
+/// evict while the store serves is refused from the next check on.
 /// </summary>
 public sealed class RedisEvictionPolicyTests : IAsyncLifetime
 {
@@ -53,6 +54,41 @@ public sealed class RedisEvictionPolicyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Store_PolicySetToEvictWhileServing_IsRefusedAfterTheNextCheck_AndServedAgainWhenFixed()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await SetPolicyAsync("noeviction");
+        await using var store = new RedisStateStore(Options(), timeProvider: time);
+        await store.SetAsync("gw:{t}:k", "v", null);
+
+        await SetPolicyAsync("allkeys-lru");
+        Assert.Equal("v", await store.GetAsync("gw:{t}:k")); // the check stands until it is due
+        time.Advance(RedisEvictionCheck.RecheckServedEvery);
+        var refused = await Eventually.ReturnsAsync<StateStoreUnavailableException?>(
+            async () =>
+            {
+                try
+                {
+                    await store.GetAsync("gw:{t}:k");
+                    return null;
+                }
+                catch (StateStoreUnavailableException ex)
+                {
+                    return ex;
+                }
+            },
+            static ex => ex is not null,
+            TimeSpan.FromSeconds(30),
+            _ => "a call was still served after the policy was set to allkeys-lru and the check was due");
+
+        Assert.Contains("maxmemory-policy allkeys-lru", refused!.Message, StringComparison.Ordinal);
+        Assert.False(store.IsConnected);
+        await SetPolicyAsync("noeviction");
+        time.Advance(RedisEvictionCheck.RecheckAfter);
+        Assert.Equal("v", await store.GetAsync("gw:{t}:k"));
+    }
+
+    [Fact]
     public async Task Store_WithAllowEviction_ServesOnARedisThatEvicts()
     {
         await using var store = new RedisStateStore(Options() with { AllowEviction = true });
@@ -75,6 +111,12 @@ public sealed class RedisEvictionPolicyTests : IAsyncLifetime
 
         await store.SetAsync("gw:{t}:k", "v", null);
         Assert.Equal("v", await store.GetAsync("gw:{t}:k"));
+    }
+
+    private async Task SetPolicyAsync(string policy)
+    {
+        await using var admin = await RedisAdmin.ConnectAsync(_server.Endpoint);
+        await admin.ExecuteAsync("CONFIG", "SET", "maxmemory-policy", policy);
     }
 
     private RedisStoreOptions Options() => new()
