@@ -64,24 +64,9 @@ public sealed class RedisEvictionPolicyTests : IAsyncLifetime
         await SetPolicyAsync("allkeys-lru");
         Assert.Equal("v", await store.GetAsync("gw:{t}:k")); // the check stands until it is due
         time.Advance(RedisEvictionCheck.RecheckServedEvery);
-        var refused = await Eventually.ReturnsAsync<StateStoreUnavailableException?>(
-            async () =>
-            {
-                try
-                {
-                    await store.GetAsync("gw:{t}:k");
-                    return null;
-                }
-                catch (StateStoreUnavailableException ex)
-                {
-                    return ex;
-                }
-            },
-            static ex => ex is not null,
-            TimeSpan.FromSeconds(30),
-            _ => "a call was still served after the policy was set to allkeys-lru and the check was due");
+        var refused = await RefusedAsync(store, "after the policy was set to allkeys-lru and the check was due");
 
-        Assert.Contains("maxmemory-policy allkeys-lru", refused!.Message, StringComparison.Ordinal);
+        Assert.Contains("maxmemory-policy allkeys-lru", refused.Message, StringComparison.Ordinal);
         Assert.False(store.IsConnected);
         await SetPolicyAsync("noeviction");
         time.Advance(RedisEvictionCheck.RecheckAfter);
@@ -112,6 +97,25 @@ public sealed class RedisEvictionPolicyTests : IAsyncLifetime
         await store.SetAsync("gw:{t}:k", "v", null);
         Assert.Equal("v", await store.GetAsync("gw:{t}:k"));
     }
+
+    /// <summary>The refusal a call on <paramref name="store"/> meets once its eviction check has run (polled for up to 30 s).</summary>
+    internal static async Task<StateStoreUnavailableException> RefusedAsync(RedisStateStore store, string when) =>
+        (await Eventually.ReturnsAsync<StateStoreUnavailableException?>(
+            async () =>
+            {
+                try
+                {
+                    await store.GetAsync("gw:{t}:k");
+                    return null;
+                }
+                catch (StateStoreUnavailableException ex)
+                {
+                    return ex;
+                }
+            },
+            static ex => ex is not null,
+            TimeSpan.FromSeconds(30),
+            _ => "a call was still served " + when))!;
 
     private async Task SetPolicyAsync(string policy)
     {
