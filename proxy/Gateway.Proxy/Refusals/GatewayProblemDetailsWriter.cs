@@ -25,10 +25,11 @@ internal sealed class GatewayProblemDetailsWriter : IProblemDetailsWriter
         var status = details.Status ?? http.Response.StatusCode;
         if (context.Exception is not null)
         {
-            // The exception handler: nothing of the exception is said, whatever the framework filled in. On a provider
-            // route that failed before Describe, in the dialect its target presumes.
+            // The exception handler: nothing of the exception is said, whatever the framework filled in, but a
+            // dependency's failure is named as the stages name it. On a provider route that failed before Describe, in
+            // the dialect its target presumes.
             ProviderDialect.PresumeFor(http);
-            return new ValueTask(RefusalResponse.WriteFrameworkProblemAsync(http, Refusal.Internal() with { Status = status }));
+            return new ValueTask(RefusalResponse.WriteFrameworkProblemAsync(http, DependencyFailures.RefusalFor(context.Exception) ?? Refusal.Internal() with { Status = status }));
         }
 
         var code = details.Extensions.TryGetValue(CodeMember, out var given) && given is string named ? named : CodeFor(status);

@@ -2,7 +2,8 @@ namespace Gateway.Proxy.Refusals;
 
 /// <summary>
 /// Registers <c>AddProblemDetails</c> with the gateway's one writer first, so the framework's problems
-/// (status-code pages, the exception handler, endpoint results) come out in the gateway's shape.
+/// (status-code pages, the exception handler, endpoint results) come out in the gateway's shape; a dependency's
+/// failure escaping an endpoint is its 503.
 /// </summary>
 internal static class ProblemDetailsServiceCollectionExtensions
 {
@@ -11,6 +12,9 @@ internal static class ProblemDetailsServiceCollectionExtensions
         // Before AddProblemDetails: the problem details service asks its writers in registration order.
         services.AddSingleton<IProblemDetailsWriter, GatewayProblemDetailsWriter>();
         services.AddProblemDetails();
+
+        // A dependency's failure that escapes an endpoint is a 503, as the stages answer it (DependencyFailures).
+        services.Configure<ExceptionHandlerOptions>(static options => options.StatusCodeSelector = DependencyFailures.StatusOf);
 
         // A parameter that cannot be bound is a 400 problem in every environment, never an exception.
         services.Configure<RouteHandlerOptions>(static options => options.ThrowOnBadRequest = false);
