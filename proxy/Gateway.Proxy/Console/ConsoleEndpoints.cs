@@ -20,7 +20,7 @@ internal static class ConsoleEndpoints
             return app;
         }
 
-        var console = app.MapGroup(Prefix).ExcludeFromDescription();
+        var console = app.MapGroup(Prefix).ExcludeFromDescription().AddEndpointFilter(ConsoleDependencyFailures.InvokeAsync);
         var environment = app.ServiceProvider.GetRequiredService<IHostEnvironment>();
         console.MapGet("/", (ConsoleSignIn signIn, Gateway.Proxy.Bundle.PolicyProvider policy) => Home(signIn, policy, environment));
         console.MapGet("/console.css", static () => Results.Text(Stylesheet, "text/css; charset=utf-8"));
