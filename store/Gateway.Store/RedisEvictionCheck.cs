@@ -144,7 +144,7 @@ internal sealed class RedisEvictionCheck
                 _verified = null;
             }
         }
-        catch (StateStoreUnavailableException)
+        catch (Exception ex) when (ex is StateStoreUnavailableException or RedisException or ObjectDisposedException)
         {
             Volatile.Write(ref _verifiedAt, _time.GetTimestamp());
         }
