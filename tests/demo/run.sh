@@ -25,11 +25,17 @@ passed=0
 failed=0
 demo_pid=""
 
-# make's process group (it runs under setsid): stopping it stops run-demo.sh, the gateway and the upstreams.
+# make's process group (it runs under setsid): stopping it stops run-demo.sh, the gateway and the upstreams. make itself
+# exits on the signal at once, so the group is awaited until empty (the gateway's graceful shutdown still answers
+# /readyz meanwhile), for up to 30 s.
 stop_demo() {
   [[ -n "$demo_pid" ]] || return 0
   kill -TERM -- "-$demo_pid" 2>/dev/null || true
   wait "$demo_pid" 2>/dev/null || true
+  for _ in $(seq 1 300); do
+    kill -0 -- "-$demo_pid" 2>/dev/null || break
+    sleep 0.1
+  done
   demo_pid=""
 }
 finish() {
