@@ -41,20 +41,20 @@ public sealed partial class RedisStateStore
     /// <summary>The values of <paramref name="keys"/>, in order, read with one MGET per hash slot they lie in (all at once).</summary>
     private static async Task<RedisValue[]> GetBySlotAsync(IDatabaseAsync db, RedisKey[] keys, CommandFlags flags)
     {
-        var slots = keys.Select((key, index) => (Slot: db.Multiplexer.HashSlot(key), Index: index)).GroupBy(static k => k.Slot).ToArray();
+        // Each slot's key indexes, in the order given.
+        var slots = Enumerable.Range(0, keys.Length).GroupBy(i => db.Multiplexer.HashSlot(keys[i])).Select(static slot => slot.ToArray()).ToArray();
         if (slots.Length == 1)
         {
             return await db.StringGetAsync(keys, flags).ConfigureAwait(false);
         }
 
-        var replies = await Task.WhenAll(slots.Select(slot => db.StringGetAsync([.. slot.Select(k => keys[k.Index])], flags))).ConfigureAwait(false);
+        var replies = await Task.WhenAll(slots.Select(slot => db.StringGetAsync([.. slot.Select(i => keys[i])], flags))).ConfigureAwait(false);
         var values = new RedisValue[keys.Length];
         for (var s = 0; s < slots.Length; s++)
         {
-            var indexes = slots[s].Select(static k => k.Index).ToArray();
-            for (var i = 0; i < indexes.Length; i++)
+            for (var i = 0; i < slots[s].Length; i++)
             {
-                values[indexes[i]] = replies[s][i];
+                values[slots[s][i]] = replies[s][i];
             }
         }
 
