@@ -52,7 +52,9 @@ public interface IAuditLogStore
     /// after the append succeeded (two calls for it). Each admission is validated as <see cref="IAdmissionStore.AdmitAsync"/>
     /// does, before anything is written. <paramref name="settles"/> are made in the same step too, only when appended and
     /// before the admissions, each as <see cref="IAdmissionStore.SettleAsync"/> would make it (one whose key cannot share
-    /// the log's hash slot: settled alone right after the append).
+    /// the log's hash slot: settled alone right after the append). On Redis, no entries and companion entries alone: at
+    /// <paramref name="expectedLength"/>, the companion entries appended (a group's receipt batches stored in a call of their
+    /// own, <c>Gateway:Evidence:SignInFlight</c>).
     /// </summary>
     ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default);
 

@@ -287,7 +287,7 @@ internal static partial class RedisScripts
     // The append step of Append and AppendAdmit: append(a, last) appends, only when the log KEYS[1] holds exactly ARGV[a]
     // entries and, when the first entry names a "prev_hash", its last entry carries that "hash" (LogLink), with ARGV[a + 1]
     // fields (KEYS[2]) and ARGV[a + 2] companion entries (KEYS[3]), then the (field, value) pairs, the companion entries and
-    // the entries up to ARGV[last]; true when appended.
+    // the entries up to ARGV[last] (none: the companion entries alone); true when appended.
     private const string AppendStep = """
         local function append(a, last)
           local length = redis.call('XLEN', KEYS[1])
@@ -298,7 +298,7 @@ internal static partial class RedisScripts
           local companions = tonumber(ARGV[a + 2])
           local at = a + 3 + 2 * fields
           local first = at + companions
-          if length > 0 then
+          if length > 0 and first <= last then
             -- A plain find, then the hex digits anchored where it ends: a pattern scanning the whole entry cost more
             -- than the rest of the append (LogLink reads it the same way).
             local _, named = string.find(ARGV[first], '"prev_hash":"', 1, true)

@@ -24,7 +24,7 @@ public sealed partial class RedisStateStore
         ArgumentNullException.ThrowIfNull(companionEntries);
         ArgumentNullException.ThrowIfNull(admissions);
         ArgumentNullException.ThrowIfNull(settles);
-        ThrowIfInvalidAppend(expectedLength, entries, hashKey, fields);
+        ThrowIfInvalidAppend(expectedLength, entries, hashKey, fields, companionEntries.Count);
         if (companionEntries.Count > 0)
         {
             ArgumentNullException.ThrowIfNull(companionLogKey);

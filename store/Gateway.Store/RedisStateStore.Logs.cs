@@ -48,7 +48,8 @@ public sealed partial class RedisStateStore
         return (long)reply == 1;
     }
 
-    private static void ThrowIfInvalidAppend(long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields)
+    // Entries; or (the admitting append's alone: a group's receipt batches stored apart) companion entries only.
+    private static void ThrowIfInvalidAppend(long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, int companions = 0)
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(fields);
@@ -58,7 +59,7 @@ public sealed partial class RedisStateStore
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
-        ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Count + companions, nameof(entries));
     }
 
     private static int AppendValueCount(IReadOnlyList<byte[]> entries, IReadOnlyList<KeyValuePair<string, byte[]>> fields, IReadOnlyList<byte[]> companionEntries) =>

@@ -41,7 +41,8 @@ internal sealed partial class AuditChainWriter
             }
 
             var expectedLength = group.Tip.Length;
-            if ((admissions.Count == 0 && settles.Count == 0) || _store is not IAdmittingAuditStore admitting)
+            // Signed in flight, every group takes the admitting way, the way its batches' call takes right after it.
+            if ((admissions.Count == 0 && settles.Count == 0 && !_signInFlight) || _store is not IAdmittingAuditStore admitting)
             {
                 return await _store.TryAppendAsync(_partition, expectedLength, group.Lines, group.LastHash, explanations, group.Batches).ConfigureAwait(false);
             }

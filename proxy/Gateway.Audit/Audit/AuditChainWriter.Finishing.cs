@@ -43,6 +43,7 @@ internal sealed partial class AuditChainWriter
         catch (Exception ex)
         {
             _durableTip = null;
+            Volatile.Write(ref _signingInFlight, false);
             Drain();
             AuditLog.AuditAppendFailed(_logger, ex, _partition.Tenant);
             Fail(group.Pendings, new AuditWriteException("The audit record could not be written.", ex));
@@ -66,6 +67,7 @@ internal sealed partial class AuditChainWriter
     private void Appended(Group group)
     {
         _durableTip = group.End;
+        Volatile.Write(ref _signingInFlight, _signInFlight);
         Remember(group.Unstored);
         foreach (var (pendings, record, _) in group.Records)
         {

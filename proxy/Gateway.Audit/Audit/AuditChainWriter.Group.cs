@@ -24,6 +24,9 @@ internal sealed partial class AuditChainWriter
 
         public List<AuditReceiptBatch> Batches { get; } = new(1);
 
+        /// <summary>The batches signed while the group's call was in flight, stored by a call of their own (<c>SignInFlight</c>).</summary>
+        public List<AuditReceiptBatch> Apart { get; } = new(1);
+
         public List<AuditExplanation> Unstored { get; } = new(4);
 
         public List<(AuditEntry Entry, List<Pending> Pendings)> Folded { get; } = new(16);
@@ -58,6 +61,7 @@ internal sealed partial class AuditChainWriter
             Records.Clear();
             Asked.Clear();
             Batches.Clear();
+            Apart.Clear();
             Unstored.Clear();
             Folded.Clear();
             FoldKinds.Clear();

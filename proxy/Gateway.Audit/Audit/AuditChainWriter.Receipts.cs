@@ -5,13 +5,13 @@ namespace Gateway.Audit;
 internal sealed partial class AuditChainWriter
 {
     // The receipts the group's appends asked for, their claims made of each sealed record (ReceiptClaims), signed in one
-    // batch (or one batch each when batching is off, to measure it), the batches to store in the group's Batches; an error when they
-    // could not be: then nothing of the group is written.
-    private ReceiptSigningException? SignReceipts(Group group)
+    // batch (or one batch each when batching is off, to measure it), the batches to store in <batches> (the group's
+    // Batches, or its Apart when signed in flight); an error when they could not be: then nothing of the group is written
+    // (signed in flight: its appends that asked for one fail).
+    private ReceiptSigningException? SignReceipts(Group group, List<AuditReceiptBatch> batches)
     {
         var records = group.Records;
         var asked = group.Asked;
-        var batches = group.Batches;
         asked.Clear();
         batches.Clear();
         try

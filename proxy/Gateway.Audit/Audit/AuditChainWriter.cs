@@ -25,7 +25,8 @@ namespace Gateway.Audit;
 /// id alone: <see cref="ReceiptClaims"/>) are signed together, with one signature (<see cref="ReceiptBatch"/>), and the
 /// batch (signed root, iat, members as seq and request id: <see cref="AuditReceiptBatch"/>) goes into the group's one
 /// store call: off each request's own path, one signing per group. A group whose receipts cannot be signed is written
-/// not at all: its appends fail.
+/// not at all: its appends fail. With <c>Gateway:Evidence:SignInFlight</c> the receipts are signed while the group's call
+/// is in flight and their batch stored by a call of its own (AuditChainWriter.InFlight.cs).
 /// </summary>
 internal sealed partial class AuditChainWriter
 {
@@ -85,7 +86,8 @@ internal sealed partial class AuditChainWriter
         bool batchReceipts,
         Evidence.AuditLeaves? leaves = null,
         int groupsInFlight = 1,
-        TimeSpan outcomeLinger = default)
+        TimeSpan outcomeLinger = default,
+        bool signInFlight = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(groupsInFlight, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(groupsInFlight, Options.AuditOptions.MaxGroupsInFlight);
@@ -102,6 +104,7 @@ internal sealed partial class AuditChainWriter
         _leaves = leaves;
         _groupsInFlight = store.KeepsAppendOrder ? groupsInFlight : 1;
         _linger = outcomeLinger;
+        _signInFlight = signInFlight && store is IAdmittingAuditStore;
     }
 
     /// <summary>The chain this writer appends to.</summary>
@@ -266,7 +269,12 @@ internal sealed partial class AuditChainWriter
         var sealStarted = _time.GetTimestamp();
         Seal(group, tip);
         group.Sealing += _time.GetElapsedTime(sealStarted);
-        if (group.Lines.Count > 0 && SignReceipts(group) is { } signingFailed)
+        if (_signInFlight && Volatile.Read(ref _signingInFlight) && group.Lines.Count > 0)
+        {
+            return SendSigningInFlight(group);
+        }
+
+        if (group.Lines.Count > 0 && SignReceipts(group, group.Batches) is { } signingFailed)
         {
             FailUnsigned(group.Pendings, signingFailed);
             group.ClearAttempt();

@@ -41,7 +41,7 @@ public sealed partial class AuditJournal
 
         var made = new AuditChainWriter(
             new AuditPartition(entry.Tenant, AuditPartition.ChainOf(Replica, index)), _store, _time, _metrics, _logger, _maxAttempts, _explanations,
-            _receiptKeys, _batchReceipts, _leaves, _groupsInFlight, _outcomeLinger);
+            _receiptKeys, _evidence.BatchReceipts, _leaves, _groupsInFlight, _outcomeLinger, _evidence.SignInFlight);
         return Interlocked.CompareExchange(ref chains[index], made, null) ?? made;
     }
 }

@@ -33,7 +33,7 @@ public sealed partial class AuditJournal
     private readonly int _groupsInFlight;
     private readonly TimeSpan _outcomeLinger;
     private readonly ReceiptKeyRing _receiptKeys;
-    private readonly bool _batchReceipts;
+    private readonly EvidenceOptions _evidence;
     // Per tenant, this replica's chains (Chains of them), each made when it is first written to.
     private readonly ConcurrentDictionary<string, AuditChainWriter?[]> _writers = new(StringComparer.Ordinal);
     private readonly AuditBacklog _backlog = new();
@@ -66,7 +66,7 @@ public sealed partial class AuditJournal
         _groupsInFlight = options.Value.EffectiveGroupsInFlight;
         _outcomeLinger = options.Value.OutcomeLinger;
         _receiptKeys = receiptKeys;
-        _batchReceipts = evidence.Value.BatchReceipts;
+        _evidence = evidence.Value;
         _leaves = leaves;
         _admissions = admissions;
         Replica = options.Value.ReplicaId ?? AuditPartition.DefaultReplica();

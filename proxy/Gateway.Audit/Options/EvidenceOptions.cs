@@ -23,4 +23,11 @@ public sealed record EvidenceOptions
     /// false signs each alone, as the load test's comparison row does. Either way every receipt verifies the same way.
     /// </summary>
     public bool BatchReceipts { get; init; } = true;
+
+    /// <summary>
+    /// Sign a group's receipts while its store call is in flight and store their batch in a call of its own sent right
+    /// after (true), instead of before the call and in it (false, the default). Only for the state-store sink on Redis.
+    /// An agent is given its receipt only once both calls are answered.
+    /// </summary>
+    public bool SignInFlight { get; init; }
 }

@@ -103,6 +103,12 @@ internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) :
         }
 
         CollectEvidence(options.Evidence, errors);
+        if (options.Evidence.SignInFlight && (audit.Sink != AuditOptions.StoreSink || storeRetiresLogs))
+        {
+            // Elsewhere the batch's own call is a second fsync, or a second transaction, after the group's.
+            errors.Add("Gateway:Evidence:SignInFlight needs the audit journal in Redis (Gateway:Audit:Sink=store on the Redis store).");
+        }
+
         if (incidents.MaxAttempts is < 1 or > 100)
         {
             errors.Add("Gateway:Incidents:MaxAttempts must be between 1 and 100.");
