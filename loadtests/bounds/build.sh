@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the gateway at HEAD with one bound patch applied, in a worktree of its own, and prints the binary's path:
-#   loadtests/bounds/build.sh loadtests/bounds/sign-in-flight.patch
+#   loadtests/bounds/build.sh loadtests/bounds/no-signature.patch
 # The patch is a measurement (what a design could save at most), never merged; README.md here says how to run it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

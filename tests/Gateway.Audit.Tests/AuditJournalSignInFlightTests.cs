@@ -88,6 +88,26 @@ public sealed class AuditJournalSignInFlightTests
         Assert.True((await journal.VerifyAsync(tenant)).Intact);
     }
 
+    [Fact]
+    public async Task AppendWithReceiptAsync_SignedInFlight_BatchThatRedisRefuses_RefusesTheAppendThatAskedAndKeepsTheRecords()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var store = Store(server);
+        var journal = TestServices.Journal(new StoreAuditStore(store), _time, TestServices.Metrics, new EvidenceOptions { SignInFlight = true });
+        var tenant = TestServices.NewTenant();
+        await journal.AppendAsync(Entry(tenant, "req-1"));
+
+        // The chain's receipts log is a plain value now: Redis refuses the batch's call (WRONGTYPE), not the group's.
+        await store.SetAsync(StoreKeys.AuditReceipts(tenant, TestServices.Replica), "not-a-log", null);
+        var refused = await Assert.ThrowsAsync<AuditWriteException>(async () => await journal.AppendWithReceiptAsync(Entry(tenant, "req-2")));
+        var unasked = await journal.AppendAsync(Entry(tenant, "req-3"));
+
+        Assert.Contains("receipt could not be stored", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(3, unasked.Seq);
+        Assert.Equal(["req-1", "req-2", "req-3"], (await journal.ReadAsync(tenant, 0, 10)).Select(static r => r.GetProperty("request_id").GetString()));
+        Assert.True((await journal.VerifyAsync(tenant)).Intact);
+    }
+
     // The scripts Redis ran (EVALSHA and EVAL: every store call of the journal is one).
     private static async Task<long> ScriptRunsAsync(ConnectionMultiplexer redis)
     {
