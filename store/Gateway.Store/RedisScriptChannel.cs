@@ -11,17 +11,20 @@ namespace Gateway.Store;
 /// send on its caller's thread, in the order the calls are made (Redis runs one connection's commands in that order), and
 /// one reader takes the replies in turn and completes each call where the socket's receive completed, where the caller
 /// goes on. A call costs the thread pool the receive's one work item; StackExchange.Redis queues its writer and the
-/// caller's continuation beside it (<see cref="RedisStoreOptions.DirectScriptCalls"/>). Any failure but a server's error
+/// caller's continuation beside it (<see cref="RedisStoreOptions.DirectScriptCalls"/>). With
+/// <see cref="RedisStoreOptions.ReplyThread"/> the reader is a thread of its own blocked in the kernel's receive, and a call
+/// costs the thread pool nothing. Any failure but a server's error
 /// reply (a deadline, a broken reply, the socket) closes the connection and fails every call on it, so no late reply is
 /// ever read as another's.
 /// </summary>
-internal sealed class RedisScriptChannel : IDisposable
+internal sealed partial class RedisScriptChannel : IDisposable
 {
     /// <summary>The connection's name in <c>CLIENT LIST</c>.</summary>
     public const string ClientName = "gateway-scripts";
 
     private const int MaxReplyLength = 1 << 20;
     private readonly Socket _socket;
+    private readonly bool _blocking;
     private readonly object _gate = new();
     private readonly Queue<TaskCompletionSource<byte[]>> _pending = new();
     private byte[] _output = new byte[4096];
@@ -30,7 +33,11 @@ internal sealed class RedisScriptChannel : IDisposable
     private int _end;
     private Exception? _failure;
 
-    private RedisScriptChannel(Socket socket) => _socket = socket;
+    private RedisScriptChannel(Socket socket, bool blocking)
+    {
+        _socket = socket;
+        _blocking = blocking;
+    }
 
     /// <summary>False once the connection failed or was closed, or when, idle, it has something to read (the server closed it).</summary>
     public bool IsUsable
@@ -60,13 +67,21 @@ internal sealed class RedisScriptChannel : IDisposable
     {
         // A command is sent from the caller's thread: a server that stops reading fails it within the command timeout.
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = (int)Math.Min(int.MaxValue, Math.Ceiling(options.CommandTimeout.TotalMilliseconds)) };
-        var channel = new RedisScriptChannel(socket);
+        var channel = new RedisScriptChannel(socket, options.ReplyThread);
         try
         {
-            await (IPAddress.TryParse(endpoint.Host, out var address)
-                ? socket.ConnectAsync(address, endpoint.Port, deadline)
-                : socket.ConnectAsync(endpoint.Host, endpoint.Port, deadline)).ConfigureAwait(false);
-            _ = channel.ReadRepliesAsync();
+            if (options.ReplyThread)
+            {
+                await channel.StartReplyThreadAsync(endpoint, deadline).ConfigureAwait(false);
+            }
+            else
+            {
+                await (IPAddress.TryParse(endpoint.Host, out var address)
+                    ? socket.ConnectAsync(address, endpoint.Port, deadline)
+                    : socket.ConnectAsync(endpoint.Host, endpoint.Port, deadline)).ConfigureAwait(false);
+                _ = channel.ReadRepliesAsync();
+            }
+
             if (!string.IsNullOrEmpty(options.Password))
             {
                 string[] auth = string.IsNullOrEmpty(options.User) ? ["AUTH", options.Password] : ["AUTH", options.User, options.Password];
@@ -146,6 +161,41 @@ internal sealed class RedisScriptChannel : IDisposable
 
     public void Dispose() => Fail(new ObjectDisposedException(nameof(RedisScriptChannel)));
 
+    // Connects with a blocking call on the reply thread, which then reads the replies until the connection fails; a deadline
+    // missed disposes the socket (OpenAsync), which unblocks the connect.
+    private async Task StartReplyThreadAsync(RedisEndpoint endpoint, CancellationToken deadline)
+    {
+        var addresses = IPAddress.TryParse(endpoint.Host, out var address)
+            ? [address]
+            : await Dns.GetHostAddressesAsync(endpoint.Host, deadline).ConfigureAwait(false);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                _socket.Connect(addresses, endpoint.Port);
+            }
+            catch (Exception ex)
+            {
+                connected.TrySetException(ex);
+                return;
+            }
+
+            connected.TrySetResult();
+
+            // Every receive here blocks and completes at once: the loop runs on this thread until the connection fails.
+            _ = ReadRepliesAsync();
+        })
+        {
+            IsBackground = true,
+            Name = "Redis replies",
+        };
+
+        // No request's context (its activity, its AsyncLocals) goes with the thread.
+        thread.UnsafeStart();
+        await connected.Task.WaitAsync(deadline).ConfigureAwait(false);
+    }
+
     // The one reader: each reply completes the oldest call waiting, on this thread, until the connection fails.
     private async Task ReadRepliesAsync()
     {
@@ -155,9 +205,11 @@ internal sealed class RedisScriptChannel : IDisposable
             {
                 var (reply, error) = await ReadReplyAsync().ConfigureAwait(false);
                 TaskCompletionSource<byte[]>? call;
+                bool more;
                 lock (_gate)
                 {
                     _pending.TryDequeue(out call);
+                    more = _pending.Count > 0;
                 }
 
                 if (call is null)
@@ -165,7 +217,13 @@ internal sealed class RedisScriptChannel : IDisposable
                     throw new InvalidDataException("Redis sent a reply no call asked for.");
                 }
 
-                if (error is null)
+                if (error is null && _blocking && more)
+                {
+                    // Another reply is due: this call's caller goes on in the thread pool while this thread reads on (busy,
+                    // the pool's workers are awake; idle, a call completes here without waking one).
+                    ThreadPool.UnsafeQueueUserWorkItem(static completed => completed.Call.TrySetResult(completed.Reply), (Call: call, Reply: reply), preferLocal: false);
+                }
+                else if (error is null)
                 {
                     call.TrySetResult(reply);
                 }
@@ -197,43 +255,6 @@ internal sealed class RedisScriptChannel : IDisposable
         foreach (var call in failed)
         {
             call.TrySetException(closed);
-        }
-    }
-
-    // The next reply: a string's bytes, or an error reply's text.
-    private async ValueTask<(byte[] Reply, string? Error)> ReadReplyAsync()
-    {
-        var line = await ReadLineAsync().ConfigureAwait(false);
-        var kind = _input[line.Start];
-        var text = _input.AsSpan(line.Start + 1, line.Length - 1);
-        switch (kind)
-        {
-            case (byte)'+' or (byte)':':
-                return (text.ToArray(), null);
-            case (byte)'-':
-                return ([], Encoding.UTF8.GetString(text));
-            case (byte)'$':
-                if (!Utf8Parser.TryParse(text, out int length, out var used) || used != text.Length || length < -1 || length > MaxReplyLength)
-                {
-                    throw new InvalidDataException("Redis answered with a bulk string of no valid length.");
-                }
-
-                if (length == -1)
-                {
-                    return ([], null);
-                }
-
-                await FillAsync(length + 2).ConfigureAwait(false);
-                if (_input[_start + length] != (byte)'\r' || _input[_start + length + 1] != (byte)'\n')
-                {
-                    throw new InvalidDataException("Redis answered with a bulk string that does not end its line.");
-                }
-
-                var bulk = _input.AsSpan(_start, length).ToArray();
-                _start += length + 2;
-                return (bulk, null);
-            default:
-                throw new InvalidDataException("Redis answered with a reply of another kind than a string or an integer.");
         }
     }
 
@@ -307,61 +328,5 @@ internal sealed class RedisScriptChannel : IDisposable
         destination[at] = (byte)'\r';
         destination[at + 1] = (byte)'\n';
         return at + 2;
-    }
-
-    // The next line of the reply without its CRLF (Start, Length), consumed.
-    private async ValueTask<(int Start, int Length)> ReadLineAsync()
-    {
-        var searched = 0;
-        while (true)
-        {
-            var end = _input.AsSpan(_start + searched, _end - _start - searched).IndexOf("\r\n"u8);
-            if (end >= 0)
-            {
-                var line = (_start, searched + end);
-                _start += searched + end + 2;
-                return line.Item2 == 0 ? throw new InvalidDataException("Redis answered with an empty line.") : line;
-            }
-
-            searched = Math.Max(0, _end - _start - 1);
-            if (_end - _start >= MaxReplyLength)
-            {
-                throw new InvalidDataException("Redis answered with a line too long for a reply of this store.");
-            }
-
-            await ReceiveAsync(_end - _start + 1).ConfigureAwait(false);
-        }
-    }
-
-    // At least count unread bytes in the buffer.
-    private async ValueTask FillAsync(int count)
-    {
-        while (_end - _start < count)
-        {
-            await ReceiveAsync(count).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask ReceiveAsync(int wanted)
-    {
-        if (_start > 0)
-        {
-            _input.AsSpan(_start, _end - _start).CopyTo(_input);
-            _end -= _start;
-            _start = 0;
-        }
-
-        if (_input.Length < wanted || _end == _input.Length)
-        {
-            Array.Resize(ref _input, Math.Max(wanted, _input.Length * 2));
-        }
-
-        var received = await _socket.ReceiveAsync(_input.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
-        if (received == 0)
-        {
-            throw new IOException("Redis closed the connection.");
-        }
-
-        _end += received;
     }
 }

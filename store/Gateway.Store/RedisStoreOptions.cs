@@ -138,6 +138,13 @@ public sealed record RedisStoreOptions
     /// </summary>
     public bool DirectScriptCalls { get; init; } = true;
 
+    /// <summary>
+    /// The store's own connection (<see cref="DirectScriptCalls"/>) is read by a thread of its own, blocked in the kernel's
+    /// receive, which completes each call where its reply arrived: no thread-pool work item per call. Its connection is
+    /// opened and read with blocking calls only (a socket once used asynchronously is read through the runtime's event loop).
+    /// </summary>
+    public bool ReplyThread { get; init; }
+
     /// <summary>The most admissions (or settles) one batched call carries (1 to <see cref="MaxAdmissionBatchLimit"/>).</summary>
     public int MaxAdmissionBatch { get; init; } = 64;
 

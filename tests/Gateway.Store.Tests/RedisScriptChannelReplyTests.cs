@@ -15,11 +15,13 @@ public sealed class RedisScriptChannelReplyTests
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task CallAsync_Command_SentAsOneRespArrayOfBulkStrings()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CallAsync_Command_SentAsOneRespArrayOfBulkStrings(bool replyThread)
     {
         await using var server = new ScriptedServer("+OK\r\n");
-        using var channel = await server.OpenAsync();
+        using var channel = await server.OpenAsync(replyThread);
 
         var reply = await channel.CallAsync(["EVALSHA", "ab", "1", "{t}:k"], [42L, new byte[] { 0x0D, 0x0A, 0xFF }, "é"], Deadline());
 
@@ -29,12 +31,43 @@ public sealed class RedisScriptChannelReplyTests
         Assert.Equal(new byte[] { 0x0D, 0x0A, 0xFF }, sent[5]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CallAsync_Reply_CompletesTheCallOnTheReaderItsOptionNames(bool replyThread)
+    {
+        await using var server = new ScriptedServer("+OK\r\n");
+        using var channel = await server.OpenAsync(replyThread);
+
+        var completedOn = await CompletedOnAsync(channel.CallAsync(["PING"], [], Deadline()));
+
+        Assert.Equal(!replyThread, completedOn.OnThePool);
+        Assert.Equal(replyThread, completedOn.Thread == "Redis replies");
+    }
+
     [Fact]
-    public async Task CallAsync_BulkReplyLongerThanTheBuffer_ReadAcrossReceives()
+    public async Task CallAsync_ReplyThreadWithAnotherReplyDue_CompletesTheCallOnThePoolAndReadsOn()
+    {
+        // Both replies come once both commands were read: the first arrives while the second call still waits.
+        await using var server = new ScriptedServer(ScriptedServer.Held, "+A\r\n+B\r\n");
+        using var channel = await server.OpenAsync(replyThread: true);
+
+        var first = CompletedOnAsync(channel.CallAsync(["PING"], [], Deadline()));
+        var second = CompletedOnAsync(channel.CallAsync(["PING"], [], Deadline()));
+
+        var (reply, onThePool, _) = await first;
+        Assert.Equal(("A", true), (reply, onThePool));
+        Assert.Equal(("B", false, "Redis replies"), await second);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CallAsync_BulkReplyLongerThanTheBuffer_ReadAcrossReceives(bool replyThread)
     {
         var text = new string('x', 300_000);
         await using var server = new ScriptedServer($"${text.Length}\r\n{text}\r\n", "$0\r\n\r\n", "$-1\r\n", ":17\r\n");
-        using var channel = await server.OpenAsync();
+        using var channel = await server.OpenAsync(replyThread);
 
         Assert.Equal(text, Encoding.ASCII.GetString(await channel.CallAsync(["GET", "a"], [], Deadline())));
         Assert.Empty(await channel.CallAsync(["GET", "b"], [], Deadline()));
@@ -43,11 +76,13 @@ public sealed class RedisScriptChannelReplyTests
         Assert.True(channel.IsUsable);
     }
 
-    [Fact]
-    public async Task CallAsync_CallsSentBeforeAnyReply_EachGetsItsOwnReplyInOrder()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CallAsync_CallsSentBeforeAnyReply_EachGetsItsOwnReplyInOrder(bool replyThread)
     {
         await using var server = new ScriptedServer("+first\r\n", "+second\r\n", "-ERR third\r\n", "+fourth\r\n");
-        using var channel = await server.OpenAsync();
+        using var channel = await server.OpenAsync(replyThread);
 
         var calls = Enumerable.Range(1, 4).Select(i => channel.CallAsync(["ECHO"], [i], Deadline())).ToArray();
 
@@ -58,11 +93,13 @@ public sealed class RedisScriptChannelReplyTests
         Assert.Equal(["1", "2", "3", "4"], server.Commands.Skip(1).Select(command => Encoding.ASCII.GetString(command[1])));
     }
 
-    [Fact]
-    public async Task CallAsync_ErrorReply_ThrowsTheServersTextAndTheConnectionStaysInStep()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CallAsync_ErrorReply_ThrowsTheServersTextAndTheConnectionStaysInStep(bool replyThread)
     {
         await using var server = new ScriptedServer("-NOSCRIPT No matching script.\r\n", "+OK\r\n");
-        using var channel = await server.OpenAsync();
+        using var channel = await server.OpenAsync(replyThread);
 
         var refused = await Assert.ThrowsAsync<RedisServerException>(async () => await channel.CallAsync(["EVALSHA", "ab", "0"], [], Deadline()));
         var next = await channel.CallAsync(["PING"], [], Deadline());
@@ -72,16 +109,22 @@ public sealed class RedisScriptChannelReplyTests
     }
 
     [Theory]
-    [InlineData("*1\r\n$1\r\nx\r\n", "of another kind")]
-    [InlineData("$2000000\r\n", "no valid length")]
-    [InlineData("$-2\r\n", "no valid length")]
-    [InlineData("$abc\r\n", "no valid length")]
-    [InlineData("$3\r\nabcd\r\n", "does not end its line")]
-    [InlineData("\r\n", "an empty line")]
-    public async Task CallAsync_MalformedReply_FailsTheCallAndClosesTheConnection(string reply, string named)
+    [InlineData("*1\r\n$1\r\nx\r\n", "of another kind", false)]
+    [InlineData("*1\r\n$1\r\nx\r\n", "of another kind", true)]
+    [InlineData("$2000000\r\n", "no valid length", false)]
+    [InlineData("$2000000\r\n", "no valid length", true)]
+    [InlineData("$-2\r\n", "no valid length", false)]
+    [InlineData("$-2\r\n", "no valid length", true)]
+    [InlineData("$abc\r\n", "no valid length", false)]
+    [InlineData("$abc\r\n", "no valid length", true)]
+    [InlineData("$3\r\nabcd\r\n", "does not end its line", false)]
+    [InlineData("$3\r\nabcd\r\n", "does not end its line", true)]
+    [InlineData("\r\n", "an empty line", false)]
+    [InlineData("\r\n", "an empty line", true)]
+    public async Task CallAsync_MalformedReply_FailsTheCallAndClosesTheConnection(string reply, string named, bool replyThread)
     {
         await using var server = new ScriptedServer(reply);
-        using var channel = await server.OpenAsync();
+        using var channel = await server.OpenAsync(replyThread);
 
         var refused = await Assert.ThrowsAsync<IOException>(async () => await channel.CallAsync(["PING"], [], Deadline()));
 
@@ -89,20 +132,24 @@ public sealed class RedisScriptChannelReplyTests
         Assert.False(channel.IsUsable);
     }
 
-    [Fact]
-    public async Task CallAsync_ServerClosesMidReply_ThrowsIOException()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CallAsync_ServerClosesMidReply_ThrowsIOException(bool replyThread)
     {
         await using var server = new ScriptedServer(closeAfterLast: true, "$10\r\nhalf");
-        using var channel = await server.OpenAsync();
+        using var channel = await server.OpenAsync(replyThread);
 
         await Assert.ThrowsAsync<IOException>(async () => await channel.CallAsync(["PING"], [], Deadline()));
     }
 
-    [Fact]
-    public async Task CallAsync_NoReplyWithinTheDeadline_Cancelled()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CallAsync_NoReplyWithinTheDeadline_Cancelled(bool replyThread)
     {
         await using var server = new ScriptedServer(ScriptedServer.Silence);
-        using var channel = await server.OpenAsync();
+        using var channel = await server.OpenAsync(replyThread);
         using var deadline = new CancellationTokenSource();
 
         var call = channel.CallAsync(["PING"], [], deadline.Token);
@@ -112,11 +159,13 @@ public sealed class RedisScriptChannelReplyTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
     }
 
-    [Fact]
-    public async Task IsUsable_ServerClosedTheIdleConnection_False()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task IsUsable_ServerClosedTheIdleConnection_False(bool replyThread)
     {
         await using var server = new ScriptedServer();
-        using var channel = await server.OpenAsync();
+        using var channel = await server.OpenAsync(replyThread);
         Assert.True(channel.IsUsable);
 
         await server.CloseAsync();
@@ -126,14 +175,24 @@ public sealed class RedisScriptChannelReplyTests
 
     private static CancellationToken Deadline() => new CancellationTokenSource(Within).Token;
 
+    // Where the reply completed the call, which is where its caller's continuation runs when it asks to run there.
+    private static Task<(string Reply, bool OnThePool, string? Thread)> CompletedOnAsync(Task<byte[]> call) => call.ContinueWith(
+        done => (Encoding.ASCII.GetString(done.Result), Thread.CurrentThread.IsThreadPoolThread, Thread.CurrentThread.Name),
+        CancellationToken.None,
+        TaskContinuationOptions.ExecuteSynchronously,
+        TaskScheduler.Default);
+
     /// <summary>
     /// One loopback connection's server: answers <c>CLIENT SETNAME</c> with <c>+OK</c>, then each further command with the
-    /// next reply given (sent as is; <see cref="Silence"/> sends nothing); after the last it keeps the connection open
+    /// next reply given (sent as is; <see cref="Silence"/> sends nothing and waits, <see cref="Held"/> nothing and reads on); after the last it keeps the connection open
     /// until stopped, or closes it at once.
     /// </summary>
     private sealed class ScriptedServer : IAsyncDisposable
     {
         public const string Silence = "";
+
+        /// <summary>No reply to this command: the next command's reply goes on (it may answer both).</summary>
+        public const string Held = "(held)";
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly Task _serving;
         private readonly CancellationTokenSource _stop = new();
@@ -161,10 +220,10 @@ public sealed class RedisScriptChannelReplyTests
             }
         }
 
-        public async Task<RedisScriptChannel> OpenAsync()
+        public async Task<RedisScriptChannel> OpenAsync(bool replyThread)
         {
             var port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            var options = new RedisStoreOptions { Endpoint = $"127.0.0.1:{port}", CommandTimeout = Within };
+            var options = new RedisStoreOptions { Endpoint = $"127.0.0.1:{port}", CommandTimeout = Within, ReplyThread = replyThread };
             Assert.True(RedisEndpoint.TryParse(options.Endpoint, out var endpoint));
             return await RedisScriptChannel.OpenAsync(options, endpoint.Value, Deadline());
         }
@@ -198,6 +257,11 @@ public sealed class RedisScriptChannelReplyTests
                     lock (_commands)
                     {
                         _commands.Add(command);
+                    }
+
+                    if (reply == Held)
+                    {
+                        continue;
                     }
 
                     if (reply.Length == 0)

@@ -12,12 +12,14 @@ public sealed class RedisScriptChannelTests
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task TryAppendAdmitting_DirectScriptCalls_RunsOnTheStoresOwnConnection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryAppendAdmitting_DirectScriptCalls_RunsOnTheStoresOwnConnection(bool replyThread)
     {
         await using var server = await RedisServer.StartAsync();
         await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
-        await using var store = await StoreAsync(server);
+        await using var store = await StoreAsync(server, replyThread);
 
         await AppendAsync(store, "own", 0);
         await AppendAsync(store, "own", 1);
@@ -26,11 +28,13 @@ public sealed class RedisScriptChannelTests
         Assert.Equal(2, (await admin.CommandCallsAsync()).GetValueOrDefault("evalsha"));
     }
 
-    [Fact]
-    public async Task TryAppendAdmitting_NextGroupsSentBeforeTheFirstIsAnswered_RunInTheOrderSent()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryAppendAdmitting_NextGroupsSentBeforeTheFirstIsAnswered_RunInTheOrderSent(bool replyThread)
     {
         await using var server = await RedisServer.StartAsync();
-        await using var store = await StoreAsync(server);
+        await using var store = await StoreAsync(server, replyThread);
         await AppendAsync(store, "order", 0);
 
         // An audit chain with groups in flight sends each at the length the one before it will leave: only one connection
@@ -40,24 +44,28 @@ public sealed class RedisScriptChannelTests
         Assert.Equal(Enumerable.Range(0, 17).Select(i => $"line-{i}"), await store.ReadLogAsync(Key("order", "log"), 0, 20));
     }
 
-    [Fact]
-    public async Task TryAppendAdmitting_DirectScriptCallsOff_RunsOnStackExchangeRedis()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryAppendAdmitting_DirectScriptCallsOff_RunsOnStackExchangeRedis(bool replyThread)
     {
         await using var server = await RedisServer.StartAsync();
         await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
-        await using var store = await StoreAsync(server, direct: false);
+        await using var store = await StoreAsync(server, replyThread, direct: false);
 
         await AppendAsync(store, "off", 0);
 
         Assert.Equal(0, await ScriptConnectionsAsync(admin));
     }
 
-    [Fact]
-    public async Task TryAppendAdmitting_ScriptCacheFlushed_RunsTheScriptAgainWithEval()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryAppendAdmitting_ScriptCacheFlushed_RunsTheScriptAgainWithEval(bool replyThread)
     {
         await using var server = await RedisServer.StartAsync();
         await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
-        await using var store = await StoreAsync(server);
+        await using var store = await StoreAsync(server, replyThread);
         await AppendAsync(store, "flush", 0);
 
         await admin.ExecuteAsync("SCRIPT", "FLUSH");
@@ -71,12 +79,14 @@ public sealed class RedisScriptChannelTests
         Assert.Equal(1, await ScriptConnectionsAsync(admin));
     }
 
-    [Fact]
-    public async Task TryAppendAdmitting_ServerStalledPastTheTimeout_RefusedAndTheConnectionDropped()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryAppendAdmitting_ServerStalledPastTheTimeout_RefusedAndTheConnectionDropped(bool replyThread)
     {
         await using var server = await RedisServer.StartAsync();
         await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
-        await using var store = await StoreAsync(server, commandTimeout: TimeSpan.FromMilliseconds(300));
+        await using var store = await StoreAsync(server, replyThread, commandTimeout: TimeSpan.FromMilliseconds(300));
         await AppendAsync(store, "stall", 0);
 
         // Every client's commands wait for 3 s: the append's reply cannot come within its 300 ms.
@@ -96,11 +106,13 @@ public sealed class RedisScriptChannelTests
         Assert.Equal(1, await ScriptConnectionsAsync(admin));
     }
 
-    [Fact]
-    public async Task TryAppendAdmitting_ServerKilledThenRestarted_RefusedThenCarriedOnANewConnection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryAppendAdmitting_ServerKilledThenRestarted_RefusedThenCarriedOnANewConnection(bool replyThread)
     {
         await using var server = await RedisServer.StartAsync();
-        await using var store = await StoreAsync(server);
+        await using var store = await StoreAsync(server, replyThread);
         await AppendAsync(store, "restart", 0);
 
         await server.KillAsync();
@@ -115,12 +127,14 @@ public sealed class RedisScriptChannelTests
         Assert.Equal(1, await ScriptConnectionsAsync(admin));
     }
 
-    [Fact]
-    public async Task TryAppendAdmitting_IdleConnectionClosedByTheServer_CarriedOnANewConnectionNotRefused()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryAppendAdmitting_IdleConnectionClosedByTheServer_CarriedOnANewConnectionNotRefused(bool replyThread)
     {
         await using var server = await RedisServer.StartAsync();
         await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
-        await using var store = await StoreAsync(server);
+        await using var store = await StoreAsync(server, replyThread);
         await AppendAsync(store, "idle", 0);
 
         // The server closes the store's own connection while it is idle (an operator's CLIENT KILL, or redis.conf's timeout).
@@ -136,8 +150,10 @@ public sealed class RedisScriptChannelTests
         Assert.Equal(1, await ScriptConnectionsAsync(admin));
     }
 
-    [Fact]
-    public async Task TryAppendAdmitting_PasswordProtectedServer_AuthenticatesItsOwnConnection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryAppendAdmitting_PasswordProtectedServer_AuthenticatesItsOwnConnection(bool replyThread)
     {
         await using var server = await RedisServer.StartAsync(password: "s3cret-scripts");
         await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint, "s3cret-scripts");
@@ -146,6 +162,7 @@ public sealed class RedisScriptChannelTests
             Endpoint = server.Endpoint,
             Password = "s3cret-scripts",
             Database = 3,
+            ReplyThread = replyThread,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             CommandTimeout = TimeSpan.FromSeconds(10),
         });
@@ -158,12 +175,14 @@ public sealed class RedisScriptChannelTests
         Assert.Contains("db3:keys=", (string)(await admin.ExecuteAsync("INFO", "keyspace"))!, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task DisposeAsync_IdleScriptConnections_Closed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task DisposeAsync_IdleScriptConnections_Closed(bool replyThread)
     {
         await using var server = await RedisServer.StartAsync();
         await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
-        var store = await StoreAsync(server);
+        var store = await StoreAsync(server, replyThread);
         await AppendAsync(store, "dispose", 0);
         Assert.Equal(1, await ScriptConnectionsAsync(admin));
 
@@ -173,12 +192,13 @@ public sealed class RedisScriptChannelTests
     }
 
     // A store whose client is connected: until it is, the script runs on StackExchange.Redis' connection.
-    private static async Task<RedisStateStore> StoreAsync(RedisServer server, bool direct = true, TimeSpan? commandTimeout = null)
+    private static async Task<RedisStateStore> StoreAsync(RedisServer server, bool replyThread, bool direct = true, TimeSpan? commandTimeout = null)
     {
         var store = new RedisStateStore(new RedisStoreOptions
         {
             Endpoint = server.Endpoint,
             DirectScriptCalls = direct,
+            ReplyThread = replyThread,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             CommandTimeout = commandTimeout ?? TimeSpan.FromSeconds(10),
         });
