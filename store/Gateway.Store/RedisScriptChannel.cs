@@ -12,8 +12,8 @@ namespace Gateway.Store;
 /// one reader takes the replies in turn and completes each call where the socket's receive completed, where the caller
 /// goes on. A call costs the thread pool the receive's one work item; StackExchange.Redis queues its writer and the
 /// caller's continuation beside it (<see cref="RedisStoreOptions.DirectScriptCalls"/>). With
-/// <see cref="RedisStoreOptions.ReplyThread"/> the reader is a thread of its own blocked in the kernel's receive, and a call
-/// costs the thread pool nothing. Any failure but a server's error
+/// <see cref="RedisStoreOptions.ReplyThread"/> the reader is a thread of its own blocked in the kernel's receive, which
+/// completes a call where its reply arrived, or in the thread pool when another reply is due. Any failure but a server's error
 /// reply (a deadline, a broken reply, the socket) closes the connection and fails every call on it, so no late reply is
 /// ever read as another's.
 /// </summary>

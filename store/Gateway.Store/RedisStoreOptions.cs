@@ -140,7 +140,8 @@ public sealed record RedisStoreOptions
 
     /// <summary>
     /// The store's own connection (<see cref="DirectScriptCalls"/>) is read by a thread of its own, blocked in the kernel's
-    /// receive, which completes each call where its reply arrived: no thread-pool work item per call. Its connection is
+    /// receive, which completes each call where its reply arrived (in the thread pool when another reply is due, so that it
+    /// reads on): no thread-pool work item for a call made alone. Its connection is
     /// opened and read with blocking calls only (a socket once used asynchronously is read through the runtime's event loop).
     /// </summary>
     public bool ReplyThread { get; init; }
