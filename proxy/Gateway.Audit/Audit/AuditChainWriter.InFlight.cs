@@ -13,7 +13,7 @@ internal sealed partial class AuditChainWriter
 {
     private readonly bool _signInFlight;
 
-    // The finishes': whether the groups sealed now are signed in flight.
+    // The finishes': whether the groups sealed now are signed in flight (set only where _signInFlight is).
     private bool _signingInFlight;
 
     // The group's call, its receipts signed while it is in flight, then their batches' call; a group whose receipts cannot

@@ -269,7 +269,7 @@ internal sealed partial class AuditChainWriter
         var sealStarted = _time.GetTimestamp();
         Seal(group, tip);
         group.Sealing += _time.GetElapsedTime(sealStarted);
-        if (_signInFlight && Volatile.Read(ref _signingInFlight) && group.Lines.Count > 0)
+        if (Volatile.Read(ref _signingInFlight) && group.Lines.Count > 0)
         {
             return SendSigningInFlight(group);
         }
