@@ -217,25 +217,34 @@ internal sealed partial class RedisScriptChannel : IDisposable
                     throw new InvalidDataException("Redis sent a reply no call asked for.");
                 }
 
-                if (error is null && _blocking && more)
+                if (_blocking && more)
                 {
                     // Another reply is due: this call's caller goes on in the thread pool while this thread reads on (busy,
                     // the pool's workers are awake; idle, a call completes here without waking one).
-                    ThreadPool.UnsafeQueueUserWorkItem(static completed => completed.Call.TrySetResult(completed.Reply), (Call: call, Reply: reply), preferLocal: false);
-                }
-                else if (error is null)
-                {
-                    call.TrySetResult(reply);
+                    ThreadPool.UnsafeQueueUserWorkItem(static answered => Complete(answered.Call, answered.Reply, answered.Error), (Call: call, Reply: reply, Error: error), preferLocal: false);
                 }
                 else
                 {
-                    call.TrySetException(new RedisServerException(RedisErrorKind.Unknown, CommandFlags.None, error));
+                    Complete(call, reply, error);
                 }
             }
         }
         catch (Exception ex)
         {
             Fail(ex);
+        }
+    }
+
+    // Gives a call its reply, or the server's error reply as RedisServerException.
+    private static void Complete(TaskCompletionSource<byte[]> call, byte[] reply, string? error)
+    {
+        if (error is null)
+        {
+            call.TrySetResult(reply);
+        }
+        else
+        {
+            call.TrySetException(new RedisServerException(RedisErrorKind.Unknown, CommandFlags.None, error));
         }
     }
 

@@ -36,10 +36,13 @@ public sealed class RedisScriptChannelReplyTests
     [InlineData(true)]
     public async Task CallAsync_Reply_CompletesTheCallOnTheReaderItsOptionNames(bool replyThread)
     {
-        await using var server = new ScriptedServer("+OK\r\n");
+        // The reply waits until the continuation is registered: one that came first would run on the test's own thread.
+        await using var server = new ScriptedServer(ScriptedServer.OnRelease + "+OK\r\n");
         using var channel = await server.OpenAsync(replyThread);
 
-        var completedOn = await CompletedOnAsync(channel.CallAsync(["PING"], [], Deadline()));
+        var completed = CompletedOnAsync(channel.CallAsync(["PING"], [], Deadline()));
+        server.Release();
+        var completedOn = await completed;
 
         Assert.Equal(!replyThread, completedOn.OnThePool);
         Assert.Equal(replyThread, completedOn.Thread == "Redis replies");
@@ -48,15 +51,35 @@ public sealed class RedisScriptChannelReplyTests
     [Fact]
     public async Task CallAsync_ReplyThreadWithAnotherReplyDue_CompletesTheCallOnThePoolAndReadsOn()
     {
-        // Both replies come once both commands were read: the first arrives while the second call still waits.
-        await using var server = new ScriptedServer(ScriptedServer.Held, "+A\r\n+B\r\n");
+        // Both replies come once both commands were read and both continuations registered: the first arrives while the
+        // second call still waits.
+        await using var server = new ScriptedServer(ScriptedServer.Held, ScriptedServer.OnRelease + "+A\r\n+B\r\n");
         using var channel = await server.OpenAsync(replyThread: true);
 
         var first = CompletedOnAsync(channel.CallAsync(["PING"], [], Deadline()));
         var second = CompletedOnAsync(channel.CallAsync(["PING"], [], Deadline()));
+        server.Release();
 
         var (reply, onThePool, _) = await first;
         Assert.Equal(("A", true), (reply, onThePool));
+        Assert.Equal(("B", false, "Redis replies"), await second);
+    }
+
+    [Fact]
+    public async Task CallAsync_ReplyThreadErrorWithAnotherReplyDue_FailsTheCallOnThePoolAndReadsOn()
+    {
+        await using var server = new ScriptedServer(ScriptedServer.Held, ScriptedServer.OnRelease + "-BUSY A script is running.\r\n+B\r\n");
+        using var channel = await server.OpenAsync(replyThread: true);
+
+        var first = channel.CallAsync(["PING"], [], Deadline()).ContinueWith(
+            done => (done.Exception?.InnerException?.Message, Thread.CurrentThread.IsThreadPoolThread),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        var second = CompletedOnAsync(channel.CallAsync(["PING"], [], Deadline()));
+        server.Release();
+
+        Assert.Equal(("BUSY A script is running.", true), await first);
         Assert.Equal(("B", false, "Redis replies"), await second);
     }
 
@@ -193,10 +216,14 @@ public sealed class RedisScriptChannelReplyTests
 
         /// <summary>No reply to this command: the next command's reply goes on (it may answer both).</summary>
         public const string Held = "(held)";
+
+        /// <summary>Before a reply: it is sent once the test calls <see cref="Release"/>.</summary>
+        public const string OnRelease = "(on release)";
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly Task _serving;
         private readonly CancellationTokenSource _stop = new();
         private readonly List<List<byte[]>> _commands = [];
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public ScriptedServer(params string[] replies)
             : this(closeAfterLast: false, replies)
@@ -227,6 +254,8 @@ public sealed class RedisScriptChannelReplyTests
             Assert.True(RedisEndpoint.TryParse(options.Endpoint, out var endpoint));
             return await RedisScriptChannel.OpenAsync(options, endpoint.Value, Deadline());
         }
+
+        public void Release() => _released.TrySetResult();
 
         public Task WaitForCommandsAsync(int count) =>
             Eventually.HoldsAsync(() => Commands.Count >= count, Within, $"the server never read {count} commands");
@@ -269,8 +298,15 @@ public sealed class RedisScriptChannelReplyTests
                         await StoppedAsync(_stop.Token);
                     }
 
+                    var text = reply;
+                    if (reply.StartsWith(OnRelease, StringComparison.Ordinal))
+                    {
+                        await _released.Task.WaitAsync(_stop.Token);
+                        text = reply[OnRelease.Length..];
+                    }
+
                     // Latin-1: each char of the reply is one byte on the wire, so a test writes what it means byte for byte.
-                    await stream.WriteAsync(Encoding.Latin1.GetBytes(reply), _stop.Token);
+                    await stream.WriteAsync(Encoding.Latin1.GetBytes(text), _stop.Token);
                 }
 
                 if (!closeAfterLast)
