@@ -576,6 +576,15 @@ function connectionOf(pod, c) {
     const o = migrateJob(render(values(f), ["--set", "postgres.migrations.job.backoffLimit=0", "--set", "postgres.migrations.job.activeDeadlineSeconds=7200"]));
     return o.spec.backoffLimit === 0 && o.spec.activeDeadlineSeconds === 7200;
   });
+  attempt(`${f} --set postgres.migrations.job.podAnnotations: laid over podAnnotations on the Job's pod only (a mesh's sidecar kept out)`, () => {
+    const o = render(values(f), ["--set-string", "podAnnotations.team=payments", "--set-string", "podAnnotations.sidecar\\.istio\\.io/inject=true",
+      "--set-string", "postgres.migrations.job.podAnnotations.sidecar\\.istio\\.io/inject=false"]);
+    const job = migrateJob(o).spec.template.metadata.annotations ?? {};
+    const pod = gw(o).spec.template.metadata.annotations ?? {};
+    return job["sidecar.istio.io/inject"] === "false" && job.team === "payments" &&
+      pod["sidecar.istio.io/inject"] === "true" && pod.team === "payments";
+  });
+  attempt(`${f}: without either, the Job's pod has no annotations`, () => !(migrateJob(objs).spec.template.metadata.annotations));
   for (const [set, want] of [["postgres.migrations.mode=onStart", "true"], ["postgres.migrations.mode=off", "false"],
     ["postgres.migrations.mode=false", "false"], ["postgres.migrateOnStart=true", "true"], ["postgres.migrateOnStart=false", "false"]]) {
     attempt(`${f} --set ${set}: no migration Job, ServiceAccount or NetworkPolicy; MigrateOnStart=${want}`, () => {
