@@ -95,7 +95,7 @@ public static class GatewayApplication
         services.AddHostedService<NativeHeapTrimmer>();
         services.AddSingleton<GatewayMetrics>();
 
-        // State: nonces, limits, budgets, approvals, the decision cache (and in Redis mode, audit and vault).
+        // State: nonces, limits, budgets, approvals (and in Redis mode, audit and vault).
         services.AddGatewayStateStore(configuration);
 
         // What replicas may share and rebuild (person tokens, OpenID documents, MCP tool lists): HybridCache, over Redis on the Redis store.

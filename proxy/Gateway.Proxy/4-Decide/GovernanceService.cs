@@ -12,7 +12,7 @@ namespace Gateway.Proxy.Decide;
 
 /// <summary>
 /// Decides one governed request: describe, decide (locally, every time: no decision cache, see
-/// docs/performance.md "Decision cache"), check a presented warrant, then attach what the decision needs: a token for
+/// docs/design-notes.md "Decision cache"), check a presented warrant, then attach what the decision needs: a token for
 /// the allow family, and as data (<see cref="DecisionEffects"/>) the approval request a require_approval asks for, the
 /// incident a block_and_open_incident asks for, the warrant a satisfied require_approval redeems. It writes nothing:
 /// the effects are carried out after the decision is recorded (the Enforce stage). Any exception while deciding is a
