@@ -3,7 +3,6 @@ using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
-using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Respond;
 
@@ -31,7 +30,7 @@ internal sealed partial class RespondStage
     /// it), then written in the route's dialect (presumed from a provider route's target: an unsigned OpenAI client reads
     /// an OpenAI error) with its <c>WWW-Authenticate</c> headers.
     /// </summary>
-    public static async Task RefuseUnauthenticatedAsync(HttpContext context, AuthenticationChallenge challenge, AuditRecorder audit, GatewayMetrics metrics, ILogger logger)
+    public static async Task RefuseUnauthenticatedAsync(HttpContext context, AuthenticationChallenge challenge, AuditRecorder audit, ILogger logger)
     {
         var refusal = challenge.WwwAuthenticate.Count > 0 ? challenge.Refusal with { Challenges = challenge.WwwAuthenticate } : challenge.Refusal;
         if (challenge.RecordedUnder is { } identity)
@@ -46,7 +45,6 @@ internal sealed partial class RespondStage
             }
         }
 
-        metrics.Refusals.Add(1, new KeyValuePair<string, object?>("code", refusal.Code));
         LogUnauthenticated(logger, refusal.Status, refusal.Code);
         ProviderDialect.PresumeFor(context);
         await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);

@@ -106,7 +106,7 @@ internal sealed partial class RespondStage
     {
         if (feature.Find<AuthenticationChallenge>() is { } challenge)
         {
-            return new ValueTask(RefuseUnauthenticatedAsync(context, challenge, _audit, _metrics, _logger));
+            return new ValueTask(RefuseUnauthenticatedAsync(context, challenge, _audit, _logger));
         }
 
         if (feature.Find<Refusal>() is { } refusal)

@@ -9,7 +9,7 @@ namespace Gateway.Proxy.Telemetry;
 /// gateway's request id (<c>gateway.request_id</c>), so every log line of the request, exported or
 /// written to the console, leads to the request and its trace. Place it right after the request-id
 /// middleware: <c>app.UseGatewayTelemetry()</c>. A signed request's whole time is the <c>total</c> of
-/// <c>gateway.request.stage.duration</c>.
+/// <c>gateway.request.stage.duration</c>; a request answered with a refusal counts once in <c>gateway.requests.refused</c>.
 /// </summary>
 internal sealed class GatewayTelemetryMiddleware
 {
@@ -56,6 +56,12 @@ internal sealed class GatewayTelemetryMiddleware
             if (feature is { Signed: true })
             {
                 _metrics.RecordStage(GatewayStage.Total, started);
+            }
+
+            // Whichever stage, responder or writer refused the request, the refusal it answered with (the last one written).
+            if (feature?.RefusalCode is { } code)
+            {
+                _metrics.Refusals.Add(1, new KeyValuePair<string, object?>("code", code));
             }
         }
     }

@@ -1,7 +1,6 @@
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Respond;
-using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +25,7 @@ internal static class AgentRouteEndpointConventionBuilderExtensions
             if (await services.GetRequiredService<AgentAuthenticator>().AuthenticateAsync(context) is { } challenge)
             {
                 await RespondStage.RefuseUnauthenticatedAsync(context, challenge, services.GetRequiredService<AuditRecorder>(),
-                    services.GetRequiredService<GatewayMetrics>(), services.GetRequiredService<ILogger<RespondStage>>());
+                    services.GetRequiredService<ILogger<RespondStage>>());
                 return Results.Empty;
             }
 

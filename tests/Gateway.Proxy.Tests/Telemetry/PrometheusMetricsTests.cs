@@ -8,8 +8,9 @@ namespace Gateway.Proxy.Tests.Telemetry;
 
 /// <summary>
 /// The real gateway serves Prometheus /metrics on a port of its own (and only there), every counter is
-/// present from start-up at 0, and every metric the chart's Grafana dashboard queries is one it exports. Alone, after the
-/// parallel tests: another test's gateway counting a replay meanwhile showed in this one's start-up counts.
+/// present from start-up at 0, every refusal counts once under its code whichever stage refused it, and every metric the
+/// chart's Grafana dashboard queries is one it exports. Alone, after the parallel tests: another test's gateway counting
+/// a replay meanwhile showed in this one's start-up counts.
 /// </summary>
 [Collection(ProcessMetersCollection.Name)]
 public sealed partial class PrometheusMetricsTests
@@ -77,6 +78,45 @@ public sealed partial class PrometheusMetricsTests
         Assert.NotEmpty(queried);
         var missing = queried.Where(name => !exported.Contains(name)).Order(StringComparer.Ordinal).ToList();
         Assert.True(missing.Count == 0, "Dashboard panels query metrics the gateway does not export: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public async Task Refusals_AtEachStage_CountedOnceUnderTheirCode()
+    {
+        using var bundle = DemoBundle.Create();
+        using var metrics = new MetricsScrape();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, metrics.Settings());
+        var agent = new AgentClient(gateway.Client, bundle.AgentSecret);
+
+        using (var unsigned = await gateway.Client.PostAsync("/v1/evaluate", new StringContent("""{"tool":"crm.read_contact"}""")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+        }
+
+        using var first = agent.Create(HttpMethod.Post, "/v1/evaluate", """{"tool":"crm.read_contact","args":{"id":"42"}}""");
+        using var replay = await AgentClient.CloneAsync(first);
+        using (var answered = await agent.SendAsync(first))
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+
+        using (var replayed = await agent.SendAsync(replay))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
+        }
+
+        using (var blocked = await agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"shell.exec","args":{"cmd":"ls"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, blocked.StatusCode);
+        }
+
+        var refused = (await metrics.SamplesAsync())
+            .Where(static s => s.Name == "gateway_requests_refused_total" && s.Value > 0)
+            .ToDictionary(static s => s.Labels, static s => s.Value, StringComparer.Ordinal);
+        Assert.Equal(1, Count(refused, "missing_header"));
+        Assert.Equal(1, Count(refused, "replayed_nonce"));
+        Assert.Equal(1, Count(refused, "blocked"));
+        Assert.Equal(3, refused.Values.Sum());
     }
 
     /// <summary>The Prometheus names of every counter on the gateway's meters, as the exporter writes them.</summary>
@@ -178,4 +218,7 @@ public sealed partial class PrometheusMetricsTests
 
     [GeneratedRegex(@"(?<![\w$.])(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?<call>\s*\()?")]
     private static partial Regex Identifier();
+
+    private static double Count(Dictionary<string, double> refused, string code) =>
+        refused.Where(s => s.Key.Contains($"code=\"{code}\"", StringComparison.Ordinal)).Sum(static s => s.Value);
 }
