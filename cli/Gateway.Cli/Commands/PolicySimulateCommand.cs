@@ -13,7 +13,7 @@ internal static class PolicySimulateCommand
         var candidate = new Option<string>("--policy") { Description = "The candidate bundle", Required = true };
         var baseline = new Option<string?>("--baseline") { Description = "The baseline bundle (default for traffic: the decision the journal recorded)" };
         var fixtures = new Option<string?>("--fixtures") { Description = "A fixtures folder or file" };
-        var traffic = new Option<string?>("--traffic") { Description = "Audit records exported as JSON Lines (gatewayctl audit list --json, or the file sink's {tenant}.audit.jsonl)" };
+        var traffic = new Option<string?>("--traffic") { Description = "Audit records exported as JSON Lines (gatewayctl audit list --json, or the file sink's {tenant}@{replica}.audit.jsonl)" };
         var failOnChange = new Option<bool>("--fail-on-change") { Description = "Exit 5 when any decision would change" };
         var command = new Command("simulate", """
             Evaluate a candidate bundle against a baseline over fixtures or traffic exported from the audit journal, offline,
