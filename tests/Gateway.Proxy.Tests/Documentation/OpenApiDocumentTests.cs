@@ -1,5 +1,7 @@
 using System.Net;
+using System.Reflection;
 using Gateway.Admin.Http;
+using Gateway.Oversight;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
@@ -9,7 +11,8 @@ namespace Gateway.Proxy.Tests.Documentation;
 
 /// <summary>
 /// The OpenAPI document the gateway serves at <c>/openapi.yaml</c> describes exactly the admin routes
-/// the gateway maps (method, path and the roles each accepts), so the document cannot drift from the code.
+/// the gateway maps (method, path and the roles each accepts), and its problem schemas list every problem code the
+/// gateway sends, so the document cannot drift from the code.
 /// </summary>
 public sealed class OpenApiDocumentTests : IAsyncLifetime
 {
@@ -51,14 +54,38 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         }
     }
 
-    private async Task<YamlMappingNode> ServedPathsAsync()
+    [Fact]
+    public async Task ServedDocument_ProblemCodeEnums_ListEveryProblemCode()
+    {
+        var schemas = (YamlMappingNode)((YamlMappingNode)(await ServedRootAsync()).Children[new YamlScalarNode("components")]).Children[new YamlScalarNode("schemas")];
+        var documented = new[] { "Problem", "AdminProblem" }.SelectMany(schema => CodeEnum(schemas, schema)).ToHashSet(StringComparer.Ordinal);
+        var codes = typeof(ProblemCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(static f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(static f => (string)f.GetRawConstantValue()!)
+            .ToList();
+
+        Assert.NotEmpty(codes);
+        var missing = codes.Where(code => !documented.Contains(code)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "Problem codes the gateway sends that no code enum lists: " + string.Join(", ", missing));
+    }
+
+    private async Task<YamlMappingNode> ServedPathsAsync() => (YamlMappingNode)(await ServedRootAsync()).Children[new YamlScalarNode("paths")];
+
+    private async Task<YamlMappingNode> ServedRootAsync()
     {
         using var response = await _gw.Host.Client.GetAsync("/openapi.yaml");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var stream = new YamlStream();
         stream.Load(new StringReader(await response.Content.ReadAsStringAsync()));
-        var root = (YamlMappingNode)stream.Documents[0].RootNode;
-        return (YamlMappingNode)root.Children[new YamlScalarNode("paths")];
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    // The values of a problem schema's code enum.
+    private static IEnumerable<string> CodeEnum(YamlMappingNode schemas, string schema)
+    {
+        var properties = (YamlMappingNode)((YamlMappingNode)schemas.Children[new YamlScalarNode(schema)]).Children[new YamlScalarNode("properties")];
+        var code = (YamlMappingNode)properties.Children[new YamlScalarNode("code")];
+        return ((YamlSequenceNode)code.Children[new YamlScalarNode("enum")]).Children.Select(static v => ((YamlScalarNode)v).Value!);
     }
 
     private Dictionary<string, IReadOnlyList<string>> MappedAdminOperations()
