@@ -19,7 +19,7 @@
 #   gen0-64m         DOTNET_GCgen0size=0x4000000   a 64 MiB gen0 budget: fewer gen0 collections
 #   inline-sockets   DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1   socket continuations on the event thread; the
 #                                             runtime's half only: Kestrel still hands each read to the pool (both
-#                                             halves: loadtests/bounds/inline-io.patch with BOUND_INLINE_IO=1)
+#                                             halves: --Gateway:Server:InlineScheduling=true)
 #   no-spin          DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0   idle pool threads sleep at once instead of spinning
 #   no-tiered-pgo    DOTNET_TieredPGO=0       no instrumented tier before the optimised one
 # Another worth a run: max-conn-256:--Kestrel:Limits:MaxConcurrentConnections=256.
