@@ -24,7 +24,7 @@
 #                               half load, variants, replicas and scale-out, the soak), e.g. return=minimal (the compact
 #                               answer, docs/agent-protocol.md); the equal-terms baseline is sized to that answer
 #   LOADTEST_REPORTS=artifacts/loadtests/reports   where <timestamp>/ goes (git-ignored); LOADTEST_REPORTS=loadtests/reports
-#                               keeps a report in the tree, for a document to cite (docs/performance.md, "Where reports go")
+#                               keeps a report in the tree, for a document to cite (docs/performance.md, "Reproducing the figures")
 #   LOADTEST_REFERENCE=1        reference rows: the upstream called directly and Debian nginx as a plain reverse proxy
 #   LOADTEST_REPLICAS=1         two gateway replicas on one Redis (aggregate allow throughput, audit chains verified)
 #   LOADTEST_SCALEOUT=1         one, two and three gateway replicas over a three-primary Redis Cluster (three replicas,
