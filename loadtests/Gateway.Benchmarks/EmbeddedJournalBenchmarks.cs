@@ -13,7 +13,7 @@ namespace Gateway.Benchmarks;
 /// (Microsoft.Data.Sqlite, WAL, <c>synchronous=FULL</c>, one transaction per group that moves the tip
 /// only from the expected length and inserts the group's rows). Sealed records of about 1 KB, groups of
 /// 1, 16 and 64, files in a fresh directory under the temp path (a real disk, real fsyncs).
-/// docs/performance.md, "Embedded journal: file vs SQLite", has a run and the decision.
+/// docs/design-notes.md, "Embedded journal: file vs SQLite", has a run and the decision.
 /// </summary>
 [MemoryDiagnoser]
 public class EmbeddedJournalBenchmarks

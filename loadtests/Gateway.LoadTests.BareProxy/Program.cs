@@ -3,7 +3,7 @@
 //   --ReverseProxy:Clusters:upstream:Destinations:upstream:Address=http://127.0.0.1:PORT/
 // appsettings.json is read from the binaries' folder, whatever the working directory.
 //
-// Equal terms with the gateway (issue #52, docs/performance.md "How the comparison is made"): the same
+// Equal terms with the gateway (issue #52, docs/performance.md "What is measured"): the same
 // hosting settings as the gateway in the load test — the default logging providers at Warning, the same
 // GC setting (the project file), and OpenTelemetry metrics (ASP.NET Core and HttpClient instruments)
 // served to Prometheus on a port of their own when --Metrics:Port is given (that port must also be one of

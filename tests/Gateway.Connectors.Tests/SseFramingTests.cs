@@ -6,7 +6,7 @@ namespace Gateway.Connectors.Tests;
 /// What the gateway's own SSE framing keeps that a parser yielding only <c>data</c>, <c>event</c>,
 /// <c>id</c> and <c>retry</c> (System.Net.ServerSentEvents' <c>SseParser</c>) would drop: comment
 /// keep-alives, unknown fields, the order of fields and an unterminated last event, each redacted in
-/// place (see docs/architecture.md, "Why SSE framing is not System.Net.ServerSentEvents").
+/// place (see docs/design-notes.md, "Why SSE framing is not System.Net.ServerSentEvents").
 /// </summary>
 public sealed class SseFramingTests
 {

@@ -72,7 +72,7 @@ public static class TelemetryServiceCollectionExtensions
         settings.AddErrors(errors);
         services.AddSingleton(settings);
 
-        // A request naming a run and no traceparent is in the run's own trace (docs/observability.md, "Runs").
+        // A request naming a run and no traceparent is in the run's own trace (docs/observability.md, "Traces").
         services.AddSingleton<RunTraceSampling>();
         services.AddSingleton<System.Diagnostics.DistributedContextPropagator>(static sp =>
             new RunTracePropagator(System.Diagnostics.DistributedContextPropagator.Current, sp.GetRequiredService<RunTraceSampling>()));
