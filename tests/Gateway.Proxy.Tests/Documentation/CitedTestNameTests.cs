@@ -63,23 +63,13 @@ public sealed partial class CitedTestNameTests
 
     private static HashSet<string> ReadTestIdentifiers()
     {
-        string[] extensions = [".cs", ".py", ".mjs", ".js", ".ts", ".sh"];
-        string[] skipped = ["node_modules", "bin", "obj", ".venv", "__pycache__"];
         var identifiers = new HashSet<string>(StringComparer.Ordinal);
-        var folders = new Stack<string>([Path.Combine(RepositoryRoot.Path, "tests"), Path.Combine(RepositoryRoot.Path, "sdk")]);
-        while (folders.TryPop(out var folder))
+        var folders = new[] { "tests", "sdk" }.Select(static folder => Path.Combine(RepositoryRoot.Path, folder));
+        foreach (var file in SourceFiles.Under(folders, [".cs", ".py", ".mjs", ".js", ".ts", ".sh"]))
         {
-            foreach (var child in Directory.EnumerateDirectories(folder).Where(d => !skipped.Contains(Path.GetFileName(d), StringComparer.Ordinal)))
+            foreach (Match identifier in Identifier().Matches(File.ReadAllText(file)))
             {
-                folders.Push(child);
-            }
-
-            foreach (var file in Directory.EnumerateFiles(folder).Where(f => extensions.Contains(Path.GetExtension(f), StringComparer.Ordinal)))
-            {
-                foreach (Match identifier in Identifier().Matches(File.ReadAllText(file)))
-                {
-                    identifiers.Add(identifier.Value);
-                }
+                identifiers.Add(identifier.Value);
             }
         }
 

@@ -11,7 +11,6 @@ namespace Gateway.Proxy.Tests.Documentation;
 public sealed partial class DocumentSectionReferenceTests
 {
     private static readonly string[] Extensions = [".cs", ".md", ".sh", ".py", ".mjs", ".js", ".yaml", ".tpl", ".txt"];
-    private static readonly string[] Skipped = ["node_modules", "bin", "obj", "artifacts", ".git", "reports"];
 
     [Fact]
     public void Sources_EveryNamedDocumentSection_Exists()
@@ -23,7 +22,7 @@ public sealed partial class DocumentSectionReferenceTests
             StringComparer.Ordinal);
         var broken = new List<string>();
         var references = 0;
-        foreach (var file in SourceFiles(root))
+        foreach (var file in SourceFiles.Under([root], Extensions))
         {
             foreach (Match reference in SectionReference().Matches(File.ReadAllText(file)))
             {
@@ -45,23 +44,6 @@ public sealed partial class DocumentSectionReferenceTests
 
         Assert.True(references > 0, "no section references found: the pattern no longer matches how sources cite docs");
         Assert.True(broken.Count == 0, string.Join('\n', broken));
-    }
-
-    private static IEnumerable<string> SourceFiles(string root)
-    {
-        var folders = new Stack<string>([root]);
-        while (folders.TryPop(out var folder))
-        {
-            foreach (var child in Directory.EnumerateDirectories(folder).Where(static d => !Skipped.Contains(Path.GetFileName(d), StringComparer.Ordinal)))
-            {
-                folders.Push(child);
-            }
-
-            foreach (var file in Directory.EnumerateFiles(folder).Where(static f => Extensions.Contains(Path.GetExtension(f), StringComparer.Ordinal)))
-            {
-                yield return file;
-            }
-        }
     }
 
     // Lower case, one space between words, comment markers of continued lines removed.
