@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
@@ -74,7 +77,7 @@ internal static class ProviderActionDescriber
             else if (IsLenientJson(body) || LooksLikeJson(body.Span))
             {
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
-                    "The body is JSON only to a lenient reader (a repeated member, a lone surrogate, a byte-order mark, NaN, another encoding), whatever its declared content type.");
+                    "The body is JSON only to a lenient reader (a repeated member, a lone surrogate, a byte-order mark, NaN, a comment, another encoding), whatever its declared content type.");
             }
         }
 
@@ -97,18 +100,59 @@ internal static class ProviderActionDescriber
     }
 
     /// <summary>
-    /// True when a body that is not JSON to a strict reader opens as JSON would to a lenient one: its first byte past
-    /// whitespace, byte-order marks and NULs (UTF-16 and UTF-32 spell <c>{</c> with them) is <c>{</c> or <c>[</c>. Python's and
-    /// Jackson's readers take a byte-order mark, <c>NaN</c> or UTF-16, which would carry arguments the decision never saw.
+    /// True when a body that is not JSON to a strict reader opens as JSON would to a lenient one: its first character past
+    /// whitespace (any Unicode whitespace, control or format character), byte-order marks, NULs (UTF-16 and UTF-32 spell
+    /// <c>{</c> with them) and comments (<c>/* */</c>, <c>//</c>, <c>#</c>) is <c>{</c> or <c>[</c>. Python's, Jackson's,
+    /// Json.NET's and Gson's readers take a byte-order mark, <c>NaN</c>, UTF-16, comments or other whitespace, which would
+    /// carry arguments the decision never saw.
     /// </summary>
     private static bool LooksLikeJson(ReadOnlySpan<byte> body)
     {
-        var start = body.IndexOfAnyExcept(BeforeJson);
-        return start >= 0 && body[start] is (byte)'{' or (byte)'[';
-    }
+        while (!body.IsEmpty)
+        {
+            if (body[0] is 0xFE or 0xFF)
+            {
+                body = body[1..];
+                continue;
+            }
 
-    // Whitespace, NUL and the bytes of the UTF-8, UTF-16 and UTF-32 byte-order marks.
-    private static ReadOnlySpan<byte> BeforeJson => [(byte)' ', (byte)'\t', (byte)'\r', (byte)'\n', 0x00, 0xEF, 0xBB, 0xBF, 0xFE, 0xFF];
+            if (Rune.DecodeFromUtf8(body, out var rune, out var length) != OperationStatus.Done)
+            {
+                return false;
+            }
+
+            if (Rune.IsWhiteSpace(rune) || Rune.IsControl(rune) || Rune.GetUnicodeCategory(rune) == UnicodeCategory.Format)
+            {
+                body = body[length..];
+            }
+            else if (body.StartsWith("/*"u8))
+            {
+                var end = body[2..].IndexOf("*/"u8);
+                if (end < 0)
+                {
+                    return false;
+                }
+
+                body = body[(end + 4)..];
+            }
+            else if (body.StartsWith("//"u8) || body[0] == (byte)'#')
+            {
+                var end = body.IndexOfAny((byte)'\n', (byte)'\r');
+                if (end < 0)
+                {
+                    return false;
+                }
+
+                body = body[end..];
+            }
+            else
+            {
+                return rune.Value is '{' or '[';
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>True when a lenient reader takes the body as JSON (repeated members and lone surrogates allowed).</summary>
     private static bool IsLenientJson(ReadOnlyMemory<byte> body)

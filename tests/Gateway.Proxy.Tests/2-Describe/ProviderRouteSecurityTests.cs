@@ -91,6 +91,11 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
     [InlineData("bom", null)]
     [InlineData("nan", "text/plain")]
     [InlineData("utf-16", null)]
+    [InlineData("block-comment", "text/plain")]
+    [InlineData("line-comment", "text/plain")]
+    [InlineData("hash-comment", null)]
+    [InlineData("form-feed", "text/plain")]
+    [InlineData("no-break-space", "text/plain")]
     public async Task Providers_UndeclaredBodyJsonOnlyToALenientReader_IsRefusedMalformedAndNothingForwarded(string form, string? contentType)
     {
         const string Json = """{"to":"someone@gmail.com","body":"hi"}""";
@@ -98,6 +103,11 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
         {
             "bom" => "\uFEFF" + Json,
             "nan" => """{"to":"someone@gmail.com","body":"hi","n":NaN}""",
+            "block-comment" => "/**/" + Json,
+            "line-comment" => "// a comment Json.NET and Gson skip\n" + Json,
+            "hash-comment" => "# Gson's lenient reader skips this\n" + Json,
+            "form-feed" => "\f\v" + Json,
+            "no-break-space" => "\u00A0\u2028" + Json,
             _ => string.Concat(Json.Select(c => c + "\0")),
         };
         var before = _gw.Upstream.Received.Count;
