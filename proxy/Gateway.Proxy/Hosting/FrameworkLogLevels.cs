@@ -5,8 +5,9 @@ namespace Gateway.Proxy.Hosting;
 /// <summary>
 /// The levels the gateway gives the framework's per-request log lines unless configuration sets them: ASP.NET Core's
 /// "Request starting/finished" (the path decoded, control characters and all, and the query whole: a secret an agent
-/// sent there, a sign-in's code) and YARP's "Proxying to" (the upstream URL with the agent's arguments) are written at
-/// <c>Information</c>, so they default to <c>Warning</c>.
+/// sent there, a sign-in's code), its redirect result's "redirecting to" (an authorization code, a state, a link grant)
+/// and YARP's "Proxying to" (the upstream URL with the agent's arguments) are written at <c>Information</c>, so they
+/// default to <c>Warning</c>.
 /// </summary>
 internal static class FrameworkLogLevels
 {
@@ -14,6 +15,7 @@ internal static class FrameworkLogLevels
     public static IReadOnlyDictionary<string, string?> Defaults { get; } = new Dictionary<string, string?>
     {
         ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Warning",
+        ["Logging:LogLevel:Microsoft.AspNetCore.Http.Result.RedirectResult"] = "Warning",
         ["Logging:LogLevel:Yarp.ReverseProxy.Forwarder"] = "Warning",
     };
 

@@ -34,6 +34,27 @@ public sealed class RequestPathTelemetryTests
     }
 
     [Fact]
+    public async Task Redirect_CodeStateAndGrantInItsLocationAtInformation_ReachNoLogLine()
+    {
+        var marker = "planted-" + Guid.NewGuid().ToString("N");
+        var logs = new FakeLogCollector();
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Information" },
+            configure: builder => builder.Logging.AddProvider(new FakeLoggerProvider(logs)));
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = gateway.BaseAddress };
+
+        // An upstream's authorization code and state, and a link grant, passed on to the console by redirects.
+        using var callback = await client.GetAsync($"/connections/{DemoBundle.Tenant}/callback?code={marker}&state={marker}");
+        using var link = await client.GetAsync($"/connections/{DemoBundle.Tenant}/crm/link?grant={marker}");
+
+        Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
+        Assert.Contains(marker, callback.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, link.StatusCode);
+        Assert.NotEmpty(logs.GetSnapshot());
+        Assert.DoesNotContain(logs.GetSnapshot(), r => r.Message.Contains(marker, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Request_SecretInPath_ReachesNoExportedSpan()
     {
         var marker = "planted-" + Guid.NewGuid().ToString("N");
