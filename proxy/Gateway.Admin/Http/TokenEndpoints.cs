@@ -1,9 +1,10 @@
-using Gateway.Audit;
 using Gateway.Admin.Tokens;
 using Gateway.Oversight;
+using Gateway.Oversight.Register;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Admin.Http;
 
@@ -46,9 +47,11 @@ internal static class TokenEndpoints
             case AdminTokenIssueOutcome.NameTaken:
                 return AdminProblem.Create(context, StatusCodes.Status409Conflict, outcome.Code, "A live token with this name exists; revoke it first");
             case AdminTokenIssueOutcome.ScopeForbidden:
-                if (spec.Tenant is { } target && Identifiers.IsValidTenant(target))
+                // Recorded in the named tenant's chain when the register has it, else in the issuer's own (a made-up name
+                // starts no chain).
+                if ((spec.Tenant is { } named && context.RequestServices.GetRequiredService<IRegisterDirectory>().HasTenant(named) ? named : issuer.Tenant) is { } chain)
                 {
-                    await AdminActionAudit.RecordRefusalAsync(context, target, "cross_tenant", StatusCodes.Status403Forbidden);
+                    await AdminActionAudit.RecordRefusalAsync(context, chain, "cross_tenant", StatusCodes.Status403Forbidden);
                 }
 
                 return AdminProblem.Create(context, StatusCodes.Status403Forbidden, outcome.Code, "Your token may issue tokens for its own tenant only");

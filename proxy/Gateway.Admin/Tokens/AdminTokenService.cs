@@ -71,7 +71,9 @@ public sealed class AdminTokenService
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(issuer);
-        var check = Check(spec) ?? CheckIssuer(spec, issuer);
+        // The issuer's scope before the register: a tenant-confined issuer learns nothing about another tenant (whether it
+        // exists, who its approvers are) from the answer.
+        var check = CheckSyntax(spec) ?? CheckIssuer(spec, issuer) ?? CheckRegister(spec);
         if (check is not null)
         {
             return new AdminTokenIssueOutcome(null, check);
@@ -99,7 +101,7 @@ public sealed class AdminTokenService
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
         ArgumentNullException.ThrowIfNull(spec);
-        var check = Check(spec);
+        var check = CheckSyntax(spec) ?? CheckRegister(spec);
         if (check is not null)
         {
             throw new ArgumentException($"Cannot seed the token: {check}.", nameof(spec));
@@ -303,7 +305,7 @@ public sealed class AdminTokenService
         MintedBy = record.MintedBy,
     };
 
-    private string? Check(AdminTokenSpec spec)
+    private static string? CheckSyntax(AdminTokenSpec spec)
     {
         if (!Identifiers.IsValidName(spec.Name) || spec.Name == BootstrapName)
         {
@@ -323,6 +325,11 @@ public sealed class AdminTokenService
             return AdminTokenIssueOutcome.InvalidScope;
         }
 
+        return null;
+    }
+
+    private string? CheckRegister(AdminTokenSpec spec)
+    {
         if (spec.Tenant is not null && !_register.HasTenant(spec.Tenant))
         {
             return AdminTokenIssueOutcome.UnknownPerson;

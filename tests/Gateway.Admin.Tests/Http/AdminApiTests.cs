@@ -218,6 +218,20 @@ public sealed partial class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IssueToken_TenantAdminNamingAnotherTenant_SameRefusalWhetherItExistsAndWhoeverItsApproversAre()
+    {
+        var otherTenant = TestServices.NewTenant();
+        _host.Register.Add(otherTenant, approvers: ["alice"]);
+        using var tenantAdmin = _host.Client(await _host.IssueTokenAsync(new AdminTokenSpec("probe-admin-" + _tenant, [AdminRoles.Admin]) { Tenant = _tenant }, AdminTestServices.Operator));
+
+        // Neither a made-up tenant nor another tenant's non-approver may be told apart from a real one.
+        await AssertProblemAsync(await tenantAdmin.PostAsJsonAsync("/admin/v1/tokens", new { name = "p1", roles = new[] { "auditor" }, tenant = TestServices.NewTenant() }), HttpStatusCode.Forbidden, "token_scope_forbidden");
+        await AssertProblemAsync(await tenantAdmin.PostAsJsonAsync("/admin/v1/tokens", new { name = "p2", roles = new[] { "auditor" }, tenant = otherTenant }), HttpStatusCode.Forbidden, "token_scope_forbidden");
+        await AssertProblemAsync(await tenantAdmin.PostAsJsonAsync("/admin/v1/tokens", new { name = "p3", roles = new[] { "approver" }, tenant = otherTenant, person = "mallory" }), HttpStatusCode.Forbidden, "token_scope_forbidden");
+        await AssertProblemAsync(await tenantAdmin.PostAsJsonAsync("/admin/v1/tokens", new { name = "p4", roles = new[] { "approver" }, tenant = otherTenant, person = "alice" }), HttpStatusCode.Forbidden, "token_scope_forbidden");
+    }
+
+    [Fact]
     public async Task ListTokens_ShowsNamesNeverSecrets_AndATenantAdminOnlyItsTenant()
     {
         var otherTenant = TestServices.NewTenant();
