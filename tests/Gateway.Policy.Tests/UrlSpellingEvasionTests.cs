@@ -73,6 +73,13 @@ public sealed class UrlSpellingEvasionTests
     [InlineData("http://[::1%25eth0]:8080/x", "http://[::1]:8080/x")]
     [InlineData("http://[2001:DB8:0:0:0:0:0:1]/", "http://[2001:db8::1]/")]
     [InlineData("http://[::ffff:1.2.3]/", "http://[::ffff:1.2.3]/")]
+    [InlineData("https://ev\u00ADil.com/x", "https://evil.com/x")]
+    [InlineData("https://ev%C2%ADil.com/x", "https://evil.com/x")]
+    [InlineData("https://\u200Bevil\u2060.\u2064com\uFEFF/x", "https://evil.com/x")]
+    [InlineData("https://e\u034Fv\u180Bi\u180El\u180F.com\uFE00\uFE0F/x", "https://evil.com/x")]
+    [InlineData("https://ev\U0001BCA0il\U0001BCA3.com/x", "https://evil.com/x")]
+    [InlineData("https://ev\U000E0100il.c\U000E01EFom/x", "https://evil.com/x")]
+    [InlineData("http://169.254.169.2\u00AD54/x", "http://169.254.169.254/x")]
     public void Normalize_EvasiveUrlSpelling_IsTheCanonicalUrl(string url, string expected)
     {
         Assert.Equal(expected, ValueForms.Normalize(url, ValueForm.Url));
@@ -106,6 +113,16 @@ public sealed class UrlSpellingEvasionTests
     [InlineData("http://[0::1]:8080/x", "[::1]")]
     [InlineData("[FE80::A%1]", "[fe80::a]")]
     [InlineData("[::1:2::3]", "[::1:2::3]")]
+    [InlineData("ev\u00ADil.com", "evil.com")]
+    [InlineData("ev%C2%ADil.com", "evil.com")]
+    [InlineData("\uFEFFev\u200Bil.com\U000E0100", "evil.com")]
+    [InlineData("https://ev\U0001BCA1il.com/x", "evil.com")]
+    [InlineData("169.254.169.2\u206054", "169.254.169.254")]
+    [InlineData("https://api.example.com%2F@evil.com/x", "evil.com")]
+    [InlineData("https://api.example.com%3F@evil.com/x", "evil.com")]
+    [InlineData("https://api.example.com%23@evil.com/x", "evil.com")]
+    [InlineData("https://api.example.com%5C@evil.com/x", "evil.com")]
+    [InlineData("https://api.example.com\uFF0F@evil.com/x", "evil.com")]
     public void Normalize_EvasiveHostSpelling_IsTheCanonicalHost(string host, string expected)
     {
         Assert.Equal(expected, ValueForms.Normalize(host, ValueForm.Host));
@@ -135,6 +152,10 @@ public sealed class UrlSpellingEvasionTests
     [InlineData("http://[0::1]/x", "loopback_url")]
     [InlineData("http://[::0001]/x", "loopback_url")]
     [InlineData("http://[::1%eth0]/x", "loopback_url")]
+    [InlineData("https://ev\u00ADil.com/x", "evil_url")]
+    [InlineData("https://ev%C2%ADil.com/x", "evil_url")]
+    [InlineData("https://evil\u200B.com/x", "evil_url")]
+    [InlineData("https://ev\U000E0100il.com/x", "evil_url")]
     public void Evaluate_BlockRuleOnUrlArgument_BlocksTheEvasiveSpelling(string url, string reason)
     {
         var decision = Evaluate(Request(url));
@@ -158,6 +179,10 @@ public sealed class UrlSpellingEvasionTests
     [InlineData(TargetKind.Host, "[0::1]", "loopback_target")]
     [InlineData(TargetKind.Host, "[::0001]", "loopback_target")]
     [InlineData(TargetKind.Host, "[::1%eth0]", "loopback_target")]
+    [InlineData(TargetKind.Url, "https://ev\u00ADil.com/x", "evil_target")]
+    [InlineData(TargetKind.Host, "ev\u2060il.com", "evil_target")]
+    [InlineData(TargetKind.Host, "http://trusted.example%2F@169.254.169.254/latest/meta-data", "metadata_target")]
+    [InlineData(TargetKind.Host, "https://api.example.com%5C@evil.com/x", "evil_target")]
     public void Evaluate_BlockRuleOnTarget_BlocksTheEvasiveSpelling(TargetKind kind, string value, string reason)
     {
         var decision = Evaluate(Request("https://fetch.example.com/ok", new ActionTarget { Kind = kind, Value = value }));

@@ -265,4 +265,31 @@ public sealed class ValueFormsTests
     {
         Assert.Equal(expected, ValueForms.GlobMatches(pattern, value));
     }
+
+    [Theory]
+    [InlineData("*.example.com", "https://api.example.com%2F@evil.com/", false)]
+    [InlineData("*.example.com", "https://api.example.com%2f@evil.com/", false)]
+    [InlineData("*.example.com", "https://api.example.com%3F@evil.com/", false)]
+    [InlineData("*.example.com", "https://api.example.com%23@evil.com/", false)]
+    [InlineData("*.example.com", "https://api.example.com%5C@evil.com/", false)]
+    [InlineData("*.example.com", "//api.example.com%2F@evil.com/", false)]
+    [InlineData("*.example.com", "api.example.com%2F@evil.com", false)]
+    [InlineData("evil.com", "https://api.example.com%2F@evil.com/x", true)]
+    [InlineData("169.254.169.254", "http://trusted.example%2F@169.254.169.254/latest/meta-data", true)]
+    [InlineData("169.254.169.254", "http://trusted.example%3F@169.254.169.254/latest/meta-data", true)]
+    [InlineData("*.example.com", "https://evil.com%2F@api.example.com/", true)]
+    public void GlobMatches_HostGlobEncodedDelimiterInUserinfo_ReadsTheHostAfterTheUserinfo(string pattern, string value, bool expected)
+    {
+        Assert.Equal(expected, ValueForms.GlobMatches(pattern, value));
+    }
+
+    [Theory]
+    [InlineData("https://api.example.com%2F@evil.com/")]
+    [InlineData("https://api.example.com%3F@evil.com/")]
+    [InlineData("https://api.example.com%23@evil.com/")]
+    [InlineData("https://api.example.com%5C@evil.com/")]
+    public void OutsideAll_HostAllowlistEncodedDelimiterInUserinfo_Triggers(string value)
+    {
+        Assert.True(ValueForms.OutsideAll(["*.example.com"], value));
+    }
 }

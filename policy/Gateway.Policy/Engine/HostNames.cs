@@ -7,9 +7,9 @@ namespace Gateway.Policy;
 
 /// <summary>
 /// A host name's canonical spelling for <see cref="ValueForms"/> (the remarks there say which): tabs and line breaks
-/// removed, percent-decoded, IDNA full stops and fullwidth forms mapped, lower-cased, trailing dots dropped, canonical
-/// <c>xn--</c> labels read as Unicode, a numeric host read as the dotted-decimal IPv4 address it denotes, and an IPv6
-/// literal written in its RFC 5952 form, without a zone.
+/// removed, percent-decoded, the invisible code points IDNA ignores removed, IDNA full stops and fullwidth forms mapped,
+/// lower-cased, trailing dots dropped, canonical <c>xn--</c> labels read as Unicode, a numeric host read as the
+/// dotted-decimal IPv4 address it denotes, and an IPv6 literal written in its RFC 5952 form, without a zone.
 /// </summary>
 internal static class HostNames
 {
@@ -38,8 +38,20 @@ internal static class HostNames
         }
 
         var mapped = new StringBuilder(text.Length);
-        foreach (var c in text)
+        foreach (var rune in text.EnumerateRunes())
         {
+            if (IsIgnored(rune.Value))
+            {
+                continue;
+            }
+
+            if (!rune.IsBmp)
+            {
+                mapped.Append(rune.ToString());
+                continue;
+            }
+
+            var c = (char)rune.Value;
             mapped.Append(IsFullStop(c) ? '.' : c is >= '\uFF01' and <= '\uFF5E' ? (char)(c - 0xFEE0) : c);
         }
 
@@ -237,6 +249,16 @@ internal static class HostNames
 
         return value;
     }
+
+    /// <summary>
+    /// Whether a code point is one UTS #46 maps to nothing (status <c>ignored</c>), so that WHATWG URL parsers, Go's
+    /// <c>idna.Lookup</c> and Python's <c>idna</c> drop it from a host: soft hyphen, combining grapheme joiner, Mongolian
+    /// free variation selectors (and the vowel separator, which Python's <c>idna</c> drops too), zero width space, word
+    /// joiner, invisible plus, variation selectors, zero width no-break space and the shorthand format controls.
+    /// </summary>
+    private static bool IsIgnored(int codePoint) => codePoint
+        is 0x00AD or 0x034F or (>= 0x180B and <= 0x180F) or 0x200B or 0x2060 or 0x2064
+        or (>= 0xFE00 and <= 0xFE0F) or 0xFEFF or (>= 0x1BCA0 and <= 0x1BCA3) or (>= 0xE0100 and <= 0xE01EF);
 
     /// <summary>A full stop: <c>.</c> or one of the IDNA full stops (U+3002, U+FF0E, U+FF61).</summary>
     public static bool IsFullStop(char c) => c is '.' or '\u3002' or '\uFF0E' or '\uFF61';

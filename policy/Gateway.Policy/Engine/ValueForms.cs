@@ -10,7 +10,8 @@ namespace Gateway.Policy;
 /// already canonical the same instance is returned.
 /// </summary>
 /// <remarks>
-/// A host's canonical spelling: percent-decoded, the IDNA full stops (U+3002, U+FF0E, U+FF61) read as <c>.</c>, the
+/// A host's canonical spelling: percent-decoded, the invisible code points UTS #46 ignores (soft hyphen, zero width
+/// space, variation selectors and the like) removed, the IDNA full stops (U+3002, U+FF0E, U+FF61) read as <c>.</c>, the
 /// fullwidth forms U+FF01..U+FF5E read as their ASCII letters, lower-cased, trailing dots dropped, and each valid
 /// <c>xn--</c> label read as the Unicode label it encodes (so the Unicode, punycode and fullwidth spellings of one
 /// name compare equal, also under a wildcard inside a label). The process runs with invariant globalization, where
@@ -164,10 +165,12 @@ internal static class ValueForms
     }
 
     // A host value's canonical name; written with more around it (a URL, a path, a port, userinfo), the host it names,
-    // so that `*.example.com` never matches `evil.com/.example.com` (read after percent-decoding too).
+    // so that `*.example.com` never matches `evil.com/.example.com`. The host is found at the delimiters as written, before
+    // percent-decoding, as a client finds it (`https://api.example.com%2F@evil.com/` names evil.com); a host that holds a
+    // delimiter once decoded or mapped (`evil.com%2F.example.com`) is read up to it again.
     private static string HostOf(string text)
     {
-        var canonical = HostNames.Canonical(text, isPattern: false);
+        var canonical = HostNames.Canonical(HostNames.Named(UrlSyntax.Strip(text)), isPattern: false);
         var named = HostNames.Named(canonical);
         return ReferenceEquals(named, canonical) ? canonical : HostNames.Canonical(named, isPattern: false);
     }
