@@ -33,6 +33,11 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
                 // What the redactor held until the end (a JSON body read whole) is not text it can read: refused, not sent.
                 unreadable = UpstreamResponse.Uninspectable;
             }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+            {
+                // The agent went away before the answer's end: nothing more can reach it, and the call was made all the
+                // same, so its outcome is recorded below (not completed), never left out.
+            }
         }
 
         var refusal = response?.Refusal ?? response?.LimitCrossed ?? unreadable ?? OutcomeRecorder.ForwardingFailure(context);
