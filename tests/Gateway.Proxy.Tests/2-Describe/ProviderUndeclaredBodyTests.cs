@@ -1,0 +1,92 @@
+using System.Net;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.Describe;
+
+/// <summary>
+/// A body on the transparent route whose declared content type is not JSON: a JSON object all the same gives its
+/// arguments (an upstream that reads JSON whatever the header says reads them), one that only a lenient reader takes
+/// is refused under any type, and anything else that is not JSON carries no arguments.
+/// </summary>
+public sealed class ProviderUndeclaredBodyTests : IClassFixture<GovernedGatewayFixture>
+{
+    private readonly GovernedGateway _gw;
+
+    public ProviderUndeclaredBodyTests(GovernedGatewayFixture fixture) => _gw = fixture.Gateway;
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("text/plain")]
+    [InlineData("application/octet-stream")]
+    public async Task Providers_ArgumentsARuleBlocksWhateverTheDeclaredContentType_AreBlockedAndNothingForwarded(string contentType)
+    {
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", """{"to":"someone@gmail.com","body":"hi"}""");
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        // The demo's rule no-mail-to-personal-domains reads $.to: an upstream that reads JSON whatever the header says would.
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "blocked");
+        Assert.Contains("personal_mail_domain", problem.ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_UndeclaredJsonWithARepeatedMember_IsRefusedMalformedAndNothingForwarded()
+    {
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", """{"to":"a@corp.example","to":"someone@gmail.com","body":"hi"}""");
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Theory]
+    [InlineData("bom", "text/plain")]
+    [InlineData("bom", null)]
+    [InlineData("nan", "text/plain")]
+    [InlineData("utf-16", null)]
+    [InlineData("block-comment", "text/plain")]
+    [InlineData("line-comment", "text/plain")]
+    [InlineData("hash-comment", null)]
+    [InlineData("form-feed", "text/plain")]
+    [InlineData("no-break-space", "text/plain")]
+    public async Task Providers_UndeclaredBodyJsonOnlyToALenientReader_IsRefusedMalformedAndNothingForwarded(string form, string? contentType)
+    {
+        const string Json = """{"to":"someone@gmail.com","body":"hi"}""";
+        var body = form switch
+        {
+            "bom" => "\uFEFF" + Json,
+            "nan" => """{"to":"someone@gmail.com","body":"hi","n":NaN}""",
+            "block-comment" => "/**/" + Json,
+            "line-comment" => "// a comment Json.NET and Gson skip\n" + Json,
+            "hash-comment" => "# Gson's lenient reader skips this\n" + Json,
+            "form-feed" => "\f\v" + Json,
+            "no-break-space" => "\u00A0\u2028" + Json,
+            _ => string.Concat(Json.Select(c => c + "\0")),
+        };
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", body);
+        request.Content!.Headers.ContentType = contentType is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_UndeclaredPlainText_IsDecidedWithoutArgumentsAsBefore()
+    {
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", "hello, not JSON { at all");
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        Assert.NotEqual(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+}
