@@ -7,7 +7,10 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Admin.Http;
 
-/// <summary>Reads a small JSON body after authentication (so a bad body never precedes a 401).</summary>
+/// <summary>
+/// Reads a small JSON body after authentication (so a bad body never precedes a 401); a body that cannot be read is
+/// <c>invalid_body</c>: 413 past the bound, 408 too slow, 400 broken (JSON or framing), never a 500.
+/// </summary>
 internal static class AdminBody
 {
     private const int MaxBytes = 64 * 1024;
@@ -57,9 +60,15 @@ internal static class AdminBody
         {
             return (null, AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "Malformed JSON body", ex.Message));
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException ex)
         {
-            return (null, AdminProblem.Create(context, StatusCodes.Status413PayloadTooLarge, ProblemCodes.InvalidBody, "Body too large"));
+            // The server refused the body while it was read: past the bound, too slow, or its framing broken (bad chunking).
+            return (null, ex.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => AdminProblem.Create(context, StatusCodes.Status413PayloadTooLarge, ProblemCodes.InvalidBody, "Body too large"),
+                StatusCodes.Status408RequestTimeout => AdminProblem.Create(context, StatusCodes.Status408RequestTimeout, ProblemCodes.InvalidBody, "Body did not arrive in time"),
+                _ => AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "Malformed body"),
+            });
         }
     }
 }

@@ -13,8 +13,8 @@ namespace Gateway.Authorization.Interactive;
 /// <c>interactive:</c> block says <c>dynamic_registration: true</c> (else 404). A public client only
 /// (<c>token_endpoint_auth_method</c> <c>none</c>), the authorization-code grant only, 1 to 10 redirect URIs, each
 /// absolute without a fragment, https or http on a loopback host (<c>invalid_redirect_uri</c>); anything else is
-/// <c>invalid_client_metadata</c>. The answer (201) is the client's id and its metadata; nothing secret. Rate limited per
-/// client address (<see cref="InteractiveRateLimit"/>).
+/// <c>invalid_client_metadata</c>, as is a body that is not JSON or does not arrive whole in time. The answer (201) is
+/// the client's id and its metadata; nothing secret. Rate limited per client address (<see cref="InteractiveRateLimit"/>).
 /// </summary>
 internal sealed partial class RegistrationEndpoint
 {
@@ -63,6 +63,11 @@ internal sealed partial class RegistrationEndpoint
         catch (Exception ex) when (ex is JsonException or EndOfStreamException)
         {
             return Refuse("invalid_client_metadata", "The body is not JSON, or repeats a member.");
+        }
+        catch (BadHttpRequestException)
+        {
+            // The server refused the body while it was read (it stopped arriving, or ended early): the client's, never a 500.
+            return Refuse("invalid_client_metadata", "The body did not arrive whole in time.");
         }
 
         if (metadata.ValueKind != JsonValueKind.Object)

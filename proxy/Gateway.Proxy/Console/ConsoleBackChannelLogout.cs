@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gateway.Authorization.Interactive;
 using Gateway.Proxy.People;
 using Gateway.Store;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -19,8 +20,9 @@ namespace Gateway.Proxy.Console;
 /// kept provider tokens and their clients' consents and token families go (the person the <c>sub</c> names or, for a token
 /// with only a <c>sid</c>, each person that <c>sid</c> signed in, kept from their sign-in even after their console sessions
 /// ended), the logout is written to
-/// the tenant's audit chain, and the answer is 200 (<c>Cache-Control: no-store</c>); a token that fails any check ends
-/// nothing and is answered 400 with <c>{"error":"invalid_request","error_description":…}</c>.
+/// the tenant's audit chain, and the answer is 200 (<c>Cache-Control: no-store</c>); a token that fails any check, or a
+/// body that is not a form within its bounds (32 KiB, chunked too; the form reader's limits), ends nothing and is answered
+/// 400 with <c>{"error":"invalid_request","error_description":…}</c>.
 /// </summary>
 internal sealed partial class ConsoleBackChannelLogout
 {
@@ -70,7 +72,23 @@ internal sealed partial class ConsoleBackChannelLogout
             return Refused(tenant, "form", "Send logout_token as application/x-www-form-urlencoded.");
         }
 
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        // A body without a length (chunked) is cut off by the server past the same bound, never read in full first.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = 2 * MaxTokenLength;
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException)
+        {
+            // Past the bound or the form reader's limits (1024 fields, a key over 2048 characters), broken, or too slow.
+            return Refused(tenant, "form unreadable", "Send logout_token as application/x-www-form-urlencoded, within the form's limits.");
+        }
+
         var logoutToken = form["logout_token"].Count == 1 ? form["logout_token"][0] : null;
         if (string.IsNullOrEmpty(logoutToken) || !_validator.CanRead(logoutToken, MaxTokenLength))
         {

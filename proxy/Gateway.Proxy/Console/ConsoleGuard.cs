@@ -51,6 +51,24 @@ internal static class ConsoleGuard
         return (session, form, null);
     }
 
-    public static async ValueTask<IFormCollection?> ReadFormAsync(HttpContext context) =>
-        context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+    /// <summary>
+    /// The request's form, or null when it is not one; a form past the form reader's limits (more than 1024 fields, a
+    /// key over 2048 characters) is the server's refusal of a malformed body (400, <c>DependencyFailures</c>), never a 500.
+    /// </summary>
+    public static async ValueTask<IFormCollection?> ReadFormAsync(HttpContext context)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await context.Request.ReadFormAsync(context.RequestAborted);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new BadHttpRequestException("The form exceeds the limits of the form reader.", StatusCodes.Status400BadRequest, ex);
+        }
+    }
 }

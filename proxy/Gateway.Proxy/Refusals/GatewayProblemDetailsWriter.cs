@@ -9,11 +9,16 @@ namespace Gateway.Proxy.Refusals;
 /// 404 and 405 through the status-code pages, a binding 400, the exception handler's 500) and every
 /// endpoint's <c>TypedResults.Problem</c> (the admin API) is written by <see cref="RefusalResponse"/>,
 /// the one writer, with a stable <c>code</c> and the request id. Framework extensions (<c>traceId</c>,
-/// exception details) are never written.
+/// exception details) are never written. A body the server refused while an endpoint read it is the client's fault: its
+/// 4xx (<see cref="DependencyFailures"/>), logged at Information, never as an error.
 /// </summary>
-internal sealed class GatewayProblemDetailsWriter : IProblemDetailsWriter
+internal sealed partial class GatewayProblemDetailsWriter : IProblemDetailsWriter
 {
     private const string CodeMember = "code";
+
+    private readonly ILogger<GatewayProblemDetailsWriter> _logger;
+
+    public GatewayProblemDetailsWriter(ILogger<GatewayProblemDetailsWriter> logger) => _logger = logger;
 
     public bool CanWrite(ProblemDetailsContext context) => true;
 
@@ -29,7 +34,13 @@ internal sealed class GatewayProblemDetailsWriter : IProblemDetailsWriter
             // dependency's failure is named as the stages name it. On a provider route that failed before Describe, in
             // the dialect its target presumes.
             ProviderDialect.PresumeFor(http);
-            return new ValueTask(RefusalResponse.WriteFrameworkProblemAsync(http, DependencyFailures.RefusalFor(context.Exception) ?? Refusal.Internal() with { Status = status }));
+            var failure = DependencyFailures.RefusalFor(context.Exception) ?? Refusal.Internal() with { Status = status };
+            if (DependencyFailures.IsClientFault(context.Exception))
+            {
+                LogBodyRefused(_logger, failure.Status, failure.Code);
+            }
+
+            return new ValueTask(RefusalResponse.WriteFrameworkProblemAsync(http, failure));
         }
 
         var code = details.Extensions.TryGetValue(CodeMember, out var given) && given is string named ? named : CodeFor(status);
@@ -111,4 +122,7 @@ internal sealed class GatewayProblemDetailsWriter : IProblemDetailsWriter
         StatusCodes.Status415UnsupportedMediaType => "The request's content type is not accepted here.",
         _ => "The gateway failed to handle the request; nothing was forwarded.",
     };
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "A request body was refused while an endpoint read it: {Status} {Code}")]
+    private static partial void LogBodyRefused(ILogger logger, int status, string code);
 }
