@@ -190,17 +190,26 @@ internal sealed partial class AgentAuthenticator
 
             var lookup = _agents.Find(caller.Tenant, caller.Workspace, caller.Agent);
             DelegatedAgent? delegated = null;
+            var issuerRetired = false;
             if (lookup.Status == AgentLookupStatus.UnknownAgent && DelegationIds.IsDelegate(caller.Agent))
             {
                 // A delegated child: its grant and secret live in the shared store, as every replica sees them now.
                 try
                 {
-                    (lookup, delegated) = await _delegates.FindAsync(caller.Tenant, caller.Workspace, caller.Agent, context.RequestAborted).ConfigureAwait(false);
+                    (lookup, delegated, issuerRetired) = await _delegates.FindAsync(caller.Tenant, caller.Workspace, caller.Agent, context.RequestAborted).ConfigureAwait(false);
                 }
                 catch (StateStoreUnavailableException)
                 {
                     return Refuse(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store cannot be reached.");
                 }
+            }
+
+            // A child issued, or an access token obtained, with a secret or key the agent no longer accepts (its rotation
+            // ended, or the bundle dropped it) ends with it, as an operator's retirement of it ends them at Admit.
+            if (issuerRetired || (lookup.Status == AgentLookupStatus.Found && byToken?.SecretFingerprint is { } obtainedWith && !DelegateDirectory.Accepts(lookup, obtainedWith)))
+            {
+                return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRetired,
+                    "The secret or key this credential was obtained with is no longer accepted; obtain it again with the agent's secret or key in effect.");
             }
 
             if (lookup.Status != AgentLookupStatus.Found || (lookup.Secret is null && lookup.Key is null))

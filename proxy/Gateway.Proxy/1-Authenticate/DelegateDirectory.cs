@@ -8,8 +8,9 @@ namespace Gateway.Proxy.Authenticate;
 /// <summary>
 /// Finds a delegated child for the signature check: its record live in the shared store (not expired, not revoked, no
 /// ancestor revoked, its agent's delegation generation unchanged), in the workspace it was issued for, its registered agent
-/// still in the policy in force, and its secret opened from its envelope (or, for a child registered with a public key, that
-/// key, named by the child's id). Asked only for an id of the child form
+/// still in the policy in force and still accepting the secret or key that issued it (a child never outlives the end of its
+/// issuer's rotation), and its secret opened from its envelope (or, for a child registered with a public key, that key,
+/// named by the child's id). Asked only for an id of the child form
 /// (<see cref="DelegationIds.IsDelegate"/>) that the bundle does not register: one store read before the signature is
 /// proven, a read only (nothing is written for unauthenticated traffic). A store failure throws (the caller answers 503).
 /// </summary>
@@ -26,32 +27,50 @@ internal sealed class DelegateDirectory
         _keys = keys;
     }
 
-    public async ValueTask<(AgentLookup Lookup, DelegatedAgent? Delegate)> FindAsync(string tenant, string workspace, string child, CancellationToken cancellationToken)
+    /// <summary>
+    /// The child's lookup and grant; <c>IssuerRetired</c> true (with an unknown lookup) when its registered agent no longer
+    /// accepts the secret or key that issued it, which the caller refuses as a retired secret.
+    /// </summary>
+    public async ValueTask<(AgentLookup Lookup, DelegatedAgent? Delegate, bool IssuerRetired)> FindAsync(string tenant, string workspace, string child, CancellationToken cancellationToken)
     {
         if (await _delegations.FindLiveAsync(tenant, child, cancellationToken).ConfigureAwait(false) is not { } record
             || !string.Equals(record.Workspace, workspace, StringComparison.Ordinal))
         {
-            return (AgentLookup.Unknown(AgentLookupStatus.UnknownAgent), null);
+            return (AgentLookup.Unknown(AgentLookupStatus.UnknownAgent), null, false);
         }
 
         var agent = _agents.Find(tenant, workspace, record.Agent);
         if (agent.Status != AgentLookupStatus.Found)
         {
             // Its agent left the register (or no policy is loaded): the child goes with it.
-            return (AgentLookup.Unknown(agent.Status == AgentLookupStatus.SecretUnavailable ? AgentLookupStatus.SecretUnavailable : AgentLookupStatus.UnknownAgent), null);
+            return (AgentLookup.Unknown(agent.Status == AgentLookupStatus.SecretUnavailable ? AgentLookupStatus.SecretUnavailable : AgentLookupStatus.UnknownAgent), null, false);
+        }
+
+        if (record.IssuerSecretFingerprint is { } issuer && !Accepts(agent, issuer))
+        {
+            // The secret or key that issued it is no longer one its agent signs with (its rotation ended, or the bundle
+            // dropped it): the child goes with it, as a request signed with it would.
+            return (AgentLookup.Unknown(AgentLookupStatus.UnknownAgent), null, true);
         }
 
         if (record.PublicKey is { } publicKey)
         {
             return KeyOf(record, publicKey) is { } key
-                ? (AgentLookup.Found(key, next: null), new DelegatedAgent(record, record.Scope()))
-                : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null);
+                ? (AgentLookup.Found(key, next: null), new DelegatedAgent(record, record.Scope()), false)
+                : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null, false);
         }
 
         return DelegationSecrets.Open(_keys, record) is { } secret
-            ? (AgentLookup.Found(new AgentSecret(secret)), new DelegatedAgent(record, record.Scope()))
-            : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null);
+            ? (AgentLookup.Found(new AgentSecret(secret)), new DelegatedAgent(record, record.Scope()), false)
+            : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null, false);
     }
+
+    /// <summary>True when <paramref name="fingerprint"/> names a secret or key <paramref name="lookup"/> accepts now (either one during a rotation's window).</summary>
+    public static bool Accepts(AgentLookup lookup, string fingerprint) =>
+        string.Equals(fingerprint, lookup.Secret?.Fingerprint, StringComparison.Ordinal)
+        || string.Equals(fingerprint, lookup.Next?.Fingerprint, StringComparison.Ordinal)
+        || string.Equals(fingerprint, lookup.Key?.Fingerprint, StringComparison.Ordinal)
+        || string.Equals(fingerprint, lookup.NextKey?.Fingerprint, StringComparison.Ordinal);
 
     /// <summary>A key child's key, its <c>keyid</c> the child's id; null when the stored key is no key of its algorithm (refused like an unresolved secret).</summary>
     private static AgentKey? KeyOf(DelegationRecord record, DelegatedPublicKey publicKey)

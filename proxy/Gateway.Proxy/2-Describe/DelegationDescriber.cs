@@ -13,7 +13,8 @@ namespace Gateway.Proxy.Describe;
 /// Describes <c>POST /v1/delegations</c>, signed by the parent (a registered agent, or a child allowed to delegate): a
 /// short-lived child identity that only narrows the parent. Admitted against the registered agent's rate limits and its
 /// delegation issuance window (every descendant's issuance counts against it); a suspended parent issues nothing
-/// (<c>403 delegator_suspended</c>); nothing is issued in a run that has ended, nor bound to a run not the parent's own
+/// (<c>403 delegator_suspended</c>), nor one whose registered agent the bundle marks suspended or retired (<c>403 blocked</c>,
+/// the lifecycle control's); nothing is issued in a run that has ended, nor bound to a run not the parent's own
 /// and active; the grant is checked against the parent's authority now and the tenant's delegation settings
 /// (<see cref="DelegationCheck"/>: every widening named in one 403). Each of those refusals is recorded with the parent's
 /// chain and the run it names. Allowed, the child (<see cref="DelegationIssue"/>) is recorded (<c>delegation_issued</c>)
@@ -57,7 +58,9 @@ internal sealed class DelegationDescriber : IRouteDescriber
             WhenSuspended = Refused(identity, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DelegatorSuspended,
                 "The agent (or its agent, or its tenant) is suspended by an operator: it may not delegate.")),
         };
-        var (request, refused) = RunRefusals.Ended(identity.Run?.Id, identity.Run?.End, Tool) is { } ended
+        var (request, refused) = Inactive(tenant, identity, "issue a delegated child") is { } inactive
+            ? (null, Refused(identity, inactive)) // The parent's authority is its registered agent's, which the bundle has stopped.
+            : RunRefusals.Ended(identity.Run?.Id, identity.Run?.End, Tool) is { } ended
             ? (null, Refused(identity, ended)) // Nothing more is done in a run that has ended: no child is issued in it either.
             : await BindRunAsync(context, identity, asked.Grant).ConfigureAwait(false);
         if (refused is not null || request is null)
@@ -144,6 +147,16 @@ internal sealed class DelegationDescriber : IRouteDescriber
         var refusal = run is null ? RunRefusals.Foreign() : RunRefusals.Ended(run.Id, run.End, Tool);
         return refusal is not null ? (null, Refused(identity, refusal, run)) : (request, null);
     }
+
+    /// <summary>
+    /// The 403 <c>blocked</c> of the lifecycle control when the bundle marks the caller's registered agent suspended or
+    /// retired: such an agent may not <paramref name="doing"/>. Null while it is active.
+    /// </summary>
+    internal static Refusal? Inactive(TenantPolicy tenant, AgentIdentity identity, string doing) =>
+        tenant.TryGetAgent(identity.RegisteredAgent, out var agent) && agent is { Lifecycle: not AgentLifecycle.Active }
+            ? new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked,
+                $"The agent '{agent.Id}' is {WireNames.Of(agent.Lifecycle)} in the policy bundle (lifecycle control): it may not {doing}.")
+            : null;
 
     /// <summary>The 403 naming every way the grant asked beyond the parent, each also as a <c>widenings</c> member.</summary>
     private static Refusal Widened(IReadOnlyList<DelegationWidening> widenings) =>

@@ -17,7 +17,8 @@ namespace Gateway.Proxy.Describe;
 /// <summary>
 /// Describes <c>POST /v1/runs</c>, the start of a run of the caller's registered agent: its body (bounded, no secret
 /// material, <see cref="RunRequestReader.ReadStart"/>) and the parent run it names or acts in (read from the run store:
-/// the agent's own, still active). A suspended agent starts none (<c>403 blocked</c>), a child bound to a run starts no
+/// the agent's own, still active). A suspended agent starts none (<c>403 blocked</c>; so too one the bundle marks suspended
+/// or retired, the lifecycle control's), a child bound to a run starts no
 /// other and a parent run not the agent's is <c>403 run_foreign</c> (recorded without its id), an ended parent <c>409</c>
 /// (recorded with who ended it), a parent past a limit <c>429 run_limit_exceeded</c> naming it
 /// (<see cref="RunLimitUsage.ParentExhaustedAsync"/>, recorded in the parent's story). Allowed, the run (<see cref="RunStart"/>, its id and trace made here) is recorded
@@ -58,6 +59,12 @@ internal sealed class RunStartDescriber : RunRouteDescriber
             WhenSuspended = Refused(identity, null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked,
                 "The agent (or its agent, or its tenant) is suspended by an operator: it may not start a run.")),
         };
+        if (DelegationDescriber.Inactive(admitted.Tenant!, identity, "start a run") is { } inactive)
+        {
+            feature.Add(action with { Refused = Refused(identity, null, inactive) });
+            return null;
+        }
+
         if (identity.Run is { FromGrant: true })
         {
             // A child bound to its run acts in that run only: it starts no other.

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Authenticate;
 
@@ -138,6 +140,58 @@ public sealed class SecretRotationTests : IDisposable
         using var stillValid = await InitializeMcpAsync(gw, after);
         Assert.Contains("secret_retired", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
+    }
+
+    [Fact]
+    public async Task ChildRequest_IssuedWithTheCurrentSecretAfterRotationEnds_IsRefusedSecretRetiredAndOneIssuedWithTheNextIsServed()
+    {
+        var clock = new MovableClock();
+        await using var gw = await StartEndingSoonAsync(clock);
+        var underCurrent = await DelegateAsync(gw, new AgentClient(gw.Host.Client, gw.Bundle.AgentSecret, time: clock), clock);
+        var underNext = await DelegateAsync(gw, new AgentClient(gw.Host.Client, _rotation.NextSecret, time: clock), clock);
+        using (var before = await underCurrent.PostJsonAsync("/v1/evaluate", Evaluate))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        clock.Offset = TimeSpan.FromMinutes(3);
+        using var refused = await underCurrent.PostJsonAsync("/v1/evaluate", Evaluate);
+        using var served = await underNext.PostJsonAsync("/v1/evaluate", Evaluate);
+
+        await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Unauthorized, "secret_retired");
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+    }
+
+    [Fact]
+    public async Task Token_ObtainedWithTheCurrentSecretAfterRotationEnds_IsRefusedSecretRetiredAndOneOfTheNextStillWorks()
+    {
+        var clock = new MovableClock();
+        await using var gw = await StartEndingSoonAsync(clock);
+        using var current = new OAuthClient(gw.Host.Client, gw.Bundle.AgentSecret);
+        using var next = new OAuthClient(gw.Host.Client, _rotation.NextSecret);
+        var before = await current.TokenAsync("/mcp");
+        var after = await next.TokenAsync("/mcp");
+
+        clock.Offset = TimeSpan.FromMinutes(3);
+        using var refused = await InitializeMcpAsync(gw, before);
+        using var stillValid = await InitializeMcpAsync(gw, after);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("secret_retired", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
+    }
+
+    /// <summary>The gateway on <paramref name="clock"/>, the demo agent's rotation ending two minutes from now (before its tokens and children expire).</summary>
+    private Task<GovernedGateway> StartEndingSoonAsync(MovableClock clock) =>
+        GovernedGateway.StartAsync(
+            _rotation.Rewrite(DateTimeOffset.UtcNow.AddMinutes(2).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)),
+            builder => builder.Services.AddSingleton<TimeProvider>(clock));
+
+    /// <summary>A child issued by <paramref name="parent"/> (201 asserted), signing on <paramref name="clock"/>.</summary>
+    private static async Task<AgentClient> DelegateAsync(GovernedGateway gw, AgentClient parent, TimeProvider clock)
+    {
+        var (child, _) = await DelegationCalls.DelegateAsync(parent, gw.Host.Client);
+        return new AgentClient(gw.Host.Client, child.Secret, child.Tenant, child.Workspace, child.Agent, clock);
     }
 
     /// <summary>An MCP initialize on <c>/mcp</c> with a bearer access token instead of a signature.</summary>
