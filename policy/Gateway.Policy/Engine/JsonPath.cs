@@ -138,32 +138,69 @@ internal static class JsonPath
         return test(state, current);
     }
 
-    // A member's name against a path's, in any case: ASCII compared on the raw bytes; anything else (an escape, a
-    // non-ASCII letter) on the decoded name, each character upper-cased with the Kelvin sign read as K (Go's folding
-    // also reads it, and the long s, which upper-cases to S, as those letters).
+    // A member's name against a path's as a lenient binder matches them: in any case, and without the `_` and `-` that
+    // proto3 JSON readers and case-folding binders skip (`$.account_id` reads `accountId`). ASCII compared on the raw
+    // bytes; anything else (an escape, a non-ASCII letter) on the decoded name, each character upper-cased with the Kelvin
+    // sign read as K (Go's folding also reads it, and the long s, which upper-cases to S, as those letters).
     private static bool NameMatches(JsonProperty member, ReadOnlySpan<char> name)
     {
         var raw = JsonMarshal.GetRawUtf8PropertyName(member);
         if (raw.IndexOf((byte)'\\') < 0 && Ascii.IsValid(raw) && Ascii.IsValid(name))
         {
-            return Ascii.EqualsIgnoreCase(raw, name);
+            return Ascii.EqualsIgnoreCase(raw, name)
+                || ((raw.IndexOfAny((byte)'_', (byte)'-') >= 0 || name.IndexOfAny('_', '-') >= 0) && SeparatorsSkippedEqual(raw, name));
         }
 
-        var decoded = member.Name;
-        if (decoded.Length != name.Length)
+        var decoded = member.Name.AsSpan();
+        int i = 0, k = 0;
+        while (true)
         {
-            return false;
-        }
+            i = Skip(decoded, i);
+            k = Skip(name, k);
+            if (i == decoded.Length || k == name.Length)
+            {
+                return i == decoded.Length && k == name.Length;
+            }
 
-        for (var k = 0; k < name.Length; k++)
-        {
-            if (Folded(decoded[k]) != Folded(name[k]))
+            if (Folded(decoded[i++]) != Folded(name[k++]))
             {
                 return false;
             }
         }
+    }
 
-        return true;
+    // ASCII bytes against ASCII characters, in any case, `_` and `-` skipped on both sides.
+    private static bool SeparatorsSkippedEqual(ReadOnlySpan<byte> raw, ReadOnlySpan<char> name)
+    {
+        int i = 0, k = 0;
+        while (true)
+        {
+            while (i < raw.Length && raw[i] is (byte)'_' or (byte)'-')
+            {
+                i++;
+            }
+
+            k = Skip(name, k);
+            if (i == raw.Length || k == name.Length)
+            {
+                return i == raw.Length && k == name.Length;
+            }
+
+            if (char.ToUpperInvariant((char)raw[i++]) != char.ToUpperInvariant(name[k++]))
+            {
+                return false;
+            }
+        }
+    }
+
+    private static int Skip(ReadOnlySpan<char> text, int at)
+    {
+        while (at < text.Length && text[at] is '_' or '-')
+        {
+            at++;
+        }
+
+        return at;
     }
 
     private static char Folded(char c) => c == '\u212A' ? 'K' : char.ToUpperInvariant(c);

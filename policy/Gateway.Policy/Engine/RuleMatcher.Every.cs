@@ -3,10 +3,12 @@ using System.Text.Json;
 namespace Gateway.Policy;
 
 /// <summary>
-/// The every-value half of <see cref="RuleMatcher"/>, which an <c>allow</c> rule reads its request conditions with: every
-/// declared target, every provenance entry, every value an argument path resolves to, every element of an array and every
-/// address of a recipient list must match, and there must be at least one. Under <c>any</c> one allowed value beside
-/// another would lift <c>default_verdict</c> for both (<c>"ok@example.com, x@evil.com"</c>).
+/// The every-value half of <see cref="RuleMatcher"/>, which an <c>allow</c> rule reads its request conditions and its
+/// <c>data_classes</c> with: every declared target, every provenance entry, every value an argument path resolves to, every
+/// element of an array, every address of a recipient list and every class of the action must match, and there must be at
+/// least one; <c>equals</c> holds for a number of the same decimal value only. Under <c>any</c> one allowed value beside
+/// another would lift <c>default_verdict</c> for both (<c>"ok@example.com, x@evil.com"</c>, a declared <c>public</c> beside
+/// the catalog's <c>confidential</c>).
 /// </summary>
 internal static partial class RuleMatcher
 {
@@ -28,6 +30,10 @@ internal static partial class RuleMatcher
 
         return true;
     }
+
+    /// <summary>The action has a data class and each of its classes (the catalog's and the request's) is in <paramref name="classes"/>.</summary>
+    internal static bool EveryClassIn(DataClassSet classes, DataClassSet actionClasses) =>
+        actionClasses != DataClassSet.None && (actionClasses & ~classes) == 0;
 
     /// <summary>Provenance is declared and each entry matches a condition.</summary>
     internal static bool EveryProvenanceMatches(IReadOnlyList<ProvenanceCondition> conditions, IReadOnlyList<ProvenanceEntry>? entries)
@@ -113,7 +119,7 @@ internal static partial class RuleMatcher
         }
     }
 
-    // A recipient list: every address; equals and regex see the one value as they do under any.
+    // A recipient list: every address; regex sees the one value as under any, and equals a number's exact value.
     private static bool ValueMatchesEvery(ArgumentCondition condition, JsonElement value)
     {
         if (condition.EqualsValue is null && condition.Regex is null)
@@ -130,6 +136,6 @@ internal static partial class RuleMatcher
             }
         }
 
-        return ValueMatches(condition, value);
+        return ValueMatches(condition, value, exact: true);
     }
 }

@@ -24,8 +24,8 @@ internal static partial class RuleMatcher
         return Holds(rule.Match, descriptor, request, every: rule.Effect == RuleEffect.Allow);
     }
 
-    /// <summary>The rule's scope: its agent, tool, action type, data class and external conditions (request content ignored).</summary>
-    public static bool InScope(CustomRule rule, ActionDescriptor descriptor) => ScopeHolds(rule.Match, descriptor);
+    /// <summary>The rule's scope: its agent, tool, action type, data class (any class) and external conditions (request content ignored).</summary>
+    public static bool InScope(CustomRule rule, ActionDescriptor descriptor) => ScopeHolds(rule.Match, descriptor, every: false);
 
     /// <summary>The fields <paramref name="rule"/> requires that <paramref name="request"/> omits.</summary>
     public static RequiredFields Missing(CustomRule rule, ActionRequest request)
@@ -55,12 +55,13 @@ internal static partial class RuleMatcher
     }
 
     /// <summary>
-    /// Every condition of <paramref name="match"/> holds for this action: inside a request condition, some value matching
-    /// (<paramref name="every"/> false) or every value, and at least one (true; <c>not</c> turns it back).
+    /// Every condition of <paramref name="match"/> holds for this action: inside a request condition and among the action's
+    /// data classes, some value matching (<paramref name="every"/> false) or every value, and at least one (true; <c>not</c>
+    /// turns it back).
     /// </summary>
     private static bool Holds(RuleMatch match, ActionDescriptor descriptor, ActionRequest request, bool every)
     {
-        if (!ScopeHolds(match, descriptor))
+        if (!ScopeHolds(match, descriptor, every))
         {
             return false;
         }
@@ -129,7 +130,7 @@ internal static partial class RuleMatcher
         return true;
     }
 
-    private static bool ScopeHolds(RuleMatch match, ActionDescriptor descriptor)
+    private static bool ScopeHolds(RuleMatch match, ActionDescriptor descriptor, bool every)
     {
         // A rule naming a registered agent binds its delegated children too: a child is never less governed.
         if (match.Agents is not null && !Glob.AnyMatch(match.Agents, descriptor.Agent)
@@ -148,7 +149,7 @@ internal static partial class RuleMatcher
             return false;
         }
 
-        if (match.DataClasses is { } classes && (descriptor.DataClasses & classes) == 0)
+        if (match.DataClasses is { } classes && !(every ? EveryClassIn(classes, descriptor.DataClasses) : (descriptor.DataClasses & classes) != 0))
         {
             return false;
         }
@@ -348,14 +349,15 @@ internal static partial class RuleMatcher
         }
     }
 
-    internal static bool ValueMatches(ArgumentCondition condition, JsonElement value)
+    // With exact, a number equals only the same decimal value (a condition that admits); else also the same double.
+    internal static bool ValueMatches(ArgumentCondition condition, JsonElement value, bool exact = false)
     {
         if (condition.EqualsValue is { } expected)
         {
             return value.ValueKind switch
             {
                 JsonValueKind.String => value.ValueEquals(expected),
-                JsonValueKind.Number => JsonNumbers.SameNumber(value.GetRawText(), expected),
+                JsonValueKind.Number => JsonNumbers.SameNumber(value.GetRawText(), expected, exact),
                 _ => value.GetRawText() == expected,
             };
         }
