@@ -12,9 +12,15 @@ internal static class EnvelopeRoutes
     public static EnvelopeDescriber Evaluate(PolicyProvider policy) =>
         new(policy, GovernedRequestReader.ReadAction, static action => (action with { DecideOnly = true }, null));
 
-    /// <summary><c>POST /v1/actions/invoke-tool</c>: a tool the agent may invoke, sent as its entry's envelope.</summary>
+    /// <summary>
+    /// <c>POST /v1/actions/invoke-tool</c>: a tool the agent may invoke, sent as its entry's envelope; arguments that do not
+    /// fit the entry's input schema are refused (<see cref="ToolInputCheck"/>), recorded under the entry, before any decision.
+    /// </summary>
     public static EnvelopeDescriber InvokeTool(PolicyProvider policy) =>
-        new(policy, GovernedRequestReader.ReadAction, static action => (action with { EntryMismatch = EntryRequirements.Invocable }, null));
+        new(policy, GovernedRequestReader.ReadAction, static action =>
+            action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) && entry is not null && ToolInputCheck.Refuse(entry, action.Request.Args) is { } invalid
+                ? (null, invalid)
+                : (action with { EntryMismatch = EntryRequirements.Invocable }, null));
 
     /// <summary>
     /// <c>POST /v1/actions/model</c>: a model call, whose <c>request</c> member is the model request, its members spelled and

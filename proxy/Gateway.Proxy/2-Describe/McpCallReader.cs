@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Oversight;
 using Gateway.Policy;
-using Gateway.Policy.Tools;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Refusals;
 
@@ -21,8 +20,6 @@ internal static class McpCallReader
 {
     /// <summary>JSON-RPC's invalid params, which the MCP specification uses for an unknown tool, prompt or resource.</summary>
     public const int InvalidParams = -32602;
-
-    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>The action, its JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).</summary>
     public readonly record struct Result(ActionRequest? Request, Refusal? Refusal, string? Id, JsonElement Body)
@@ -80,22 +77,14 @@ internal static class McpCallReader
             return NotAnObject(id);
         }
 
-        if (entry.InputSchema is { } inputSchema && InvalidArguments(inputSchema, arguments) is { } invalid)
+        if (ToolInputCheck.Refuse(entry, arguments) is { } invalid)
         {
             // A tool execution error, as the MCP specification (2025-11-25, SEP-1303) says of input validation: the model
             // reads what is wrong and corrects its call. Nothing is decided or forwarded.
-            return new Result(null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments, invalid) { AuditTool = entry.Name, AsToolError = true }, id, default);
+            return new Result(null, invalid with { AsToolError = true }, id, default);
         }
 
         return new Result(new ActionRequest { Tool = entry.Name, Args = arguments, Warrant = warrant }, null, id, root);
-    }
-
-    /// <summary>What is wrong with a call's arguments under the tool's input schema (the one <c>/mcp</c> listed), or null.</summary>
-    private static string? InvalidArguments(string inputSchema, JsonElement arguments)
-    {
-        using var schema = JsonDocument.Parse(inputSchema);
-        var errors = ToolInputSchema.Validate(schema.RootElement, arguments.ValueKind == JsonValueKind.Undefined ? EmptyObject : arguments);
-        return errors.Count == 0 ? null : "The arguments do not fit the tool's input schema: " + string.Join("; ", errors.Take(5)) + (errors.Count > 5 ? "; …" : ".");
     }
 
     /// <summary>A server's prompt (<c>server__prompt</c>): an action on the server's entry, with the prompt and its arguments.</summary>

@@ -184,8 +184,16 @@ internal static class ProviderActionDescriber
                 return new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, misspelled) { AuditTool = connector.Name });
             }
 
-            return connector.Type().ArgumentsRefusal(connector, withQuery) is { } refused
-                ? new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, char.ToUpperInvariant(refused[0]) + refused[1..]) { AuditTool = connector.Name })
+            if (connector.Type().ArgumentsRefusal(connector, withQuery) is { } refused)
+            {
+                return new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, char.ToUpperInvariant(refused[0]) + refused[1..]) { AuditTool = connector.Name });
+            }
+
+            // An http or webhook entry's input schema holds for the arguments decided: the body's, the query's and the path's.
+            // A body that is not a JSON object, with no query or path arguments, gives none to check: decided without arguments.
+            var nothingRead = !body.IsEmpty && withQuery.ValueKind != JsonValueKind.Object;
+            return !nothingRead && ToolInputCheck.RefuseProviderArguments(connector, withQuery, args, operation.PathArgs) is { } invalid
+                ? new Result(null, null, invalid)
                 : new Result(new ActionRequest { Tool = connector.Name, Args = withQuery }, null, null);
         }
 

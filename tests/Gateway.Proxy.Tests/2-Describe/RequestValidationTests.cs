@@ -60,21 +60,35 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
     }
 
     [Theory]
-    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","api_key":"abc123"}}""")]
-    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","apiKey":"abc123"}}""")]
-    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","base_url":"https://evil.example"}}""")]
-    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","note":"Bearer 4f2b9c1d8e7a6b5c4d3e2f1a0b9c8d7e"}}""")]
-    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","note":"sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD"}}""")]
-    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","nested":{"list":[{"authorization":"x"}]}}}""")]
+    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","name":"Bearer 4f2b9c1d8e7a6b5c4d3e2f1a0b9c8d7e"}}""")]
+    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","name":"sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD"}}""")]
     public async Task InvokeTool_SecretMaterialInPayload_Returns400AndTheUpstreamReceivesNothing(string body)
     {
         await AssertRefusedAsync("/v1/actions/invoke-tool", body, HttpStatusCode.BadRequest, "secret_material_in_payload");
     }
 
+    [Theory]
+    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","api_key":"abc123"}}""")]
+    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","apiKey":"abc123"}}""")]
+    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","base_url":"https://evil.example"}}""")]
+    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","nested":{"list":[{"authorization":"x"}]}}}""")]
+    public async Task Evaluate_SecretNamedMemberInPayload_Returns400(string body)
+    {
+        await AssertRefusedAsync("/v1/evaluate", body, HttpStatusCode.BadRequest, "secret_material_in_payload");
+    }
+
+    [Theory]
+    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","api_key":"abc123"}}""")]
+    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","nested":{"list":[{"authorization":"x"}]}}}""")]
+    public async Task InvokeTool_SecretNamedMemberTheInputSchemaLacks_Returns400InvalidArgumentsAndTheUpstreamReceivesNothing(string body)
+    {
+        await AssertRefusedAsync("/v1/actions/invoke-tool", body, HttpStatusCode.BadRequest, "invalid_arguments");
+    }
+
     [Fact]
     public async Task InvokeTool_SecretMaterialInPayload_IsRecordedWithoutTheSecret()
     {
-        using var response = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.update_contact","args":{"id":"c-1","api_key":"abc123-do-not-keep"}}""");
+        using var response = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.update_contact","args":{"id":"c-1","name":"Bearer 4f2b9c1d8e7a6b5c4d3e2f1a0b9c8d7e"}}""");
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "secret_material_in_payload");
         var requestId = response.Headers.GetValues("X-Request-Id").Single();
 
@@ -82,7 +96,7 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
 
         Assert.Equal("crm.update_contact", record.GetProperty("tool").GetString());
         Assert.Contains("secret_material_in_payload", record.GetProperty("decision").GetString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("abc123-do-not-keep", record.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("4f2b9c1d8e7a6b5c4d3e2f1a0b9c8d7e", record.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -97,7 +111,7 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
     {
         // crm.read_contact allows 65536 request bytes.
         var padding = string.Concat(Enumerable.Repeat("lorem ipsum dolor ", 70_000 / 18));
-        var body = "{\"tool\":\"crm.read_contact\",\"args\":{\"id\":\"c-big\",\"note\":\"" + padding + "\"}}";
+        var body = "{\"tool\":\"crm.read_contact\",\"args\":{\"id\":\"c-big-" + padding + "\"}}";
         Assert.True(Encoding.UTF8.GetByteCount(body) > 65536);
 
         var problem = await AssertRefusedAsync("/v1/actions/invoke-tool", body, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
@@ -110,8 +124,8 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
     {
         // Small enough to fit in the upstream's request line: GET puts the arguments in the query.
         var padding = string.Concat(Enumerable.Repeat("lorem-ipsum-dolor-", 4_000 / 18));
-        var id = "c-" + Guid.NewGuid().ToString("N");
-        var body = "{\"tool\":\"crm.read_contact\",\"args\":{\"id\":\"" + id + "\",\"note\":\"" + padding + "\"}}";
+        var id = "c-" + Guid.NewGuid().ToString("N") + "-" + padding;
+        var body = "{\"tool\":\"crm.read_contact\",\"args\":{\"id\":\"" + id + "\"}}";
 
         using var response = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", body);
 
@@ -135,9 +149,10 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
     }
 
     [Fact]
-    public async Task InvokeTool_MissingPathArgument_Returns400AndTheUpstreamReceivesNothing()
+    public async Task InvokeTool_MissingPathArgument_Returns400InvalidArgumentsAndTheUpstreamReceivesNothing()
     {
-        await AssertRefusedAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{}}""", HttpStatusCode.BadRequest, "malformed_body");
+        // crm.read_contact's input schema requires the id its path takes.
+        await AssertRefusedAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{}}""", HttpStatusCode.BadRequest, "invalid_arguments");
     }
 
     [Theory]

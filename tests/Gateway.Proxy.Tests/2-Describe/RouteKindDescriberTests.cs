@@ -44,7 +44,7 @@ public sealed class RouteKindDescriberTests(GovernedGatewayFixture fixture) : IC
     [Fact]
     public async Task InvokeTool_Action_AsksAnInvocableEntryAndCarriesNoModelRequest()
     {
-        var (action, _) = await DescribeAsync("InvokeTool", """{"tool":"crm.read_contact","args":{"contact_id":"c-1"}}""");
+        var (action, _) = await DescribeAsync("InvokeTool", """{"tool":"crm.read_contact","args":{"id":"c-1"}}""");
 
         Assert.False(action!.CarriesModelRequest);
         Assert.False(action.WritesItem);

@@ -168,7 +168,7 @@ public sealed class GatewayKillTests
     private static async Task SendOneAsync(AgentClient agent, string id, bool blocked, Answers answers)
     {
         var body = blocked
-            ? """{"tool":"shell.exec","args":{"command":""" + JsonSerializer.Serialize("echo " + id) + "}}"
+            ? """{"tool":"shell.exec","args":{"cmd":""" + JsonSerializer.Serialize("echo " + id) + "}}"
             : ReplicaUpstreams.ReadContact(id);
         using var response = await agent.PostJsonAsync("/v1/actions/invoke-tool", body);
         switch (response.StatusCode)

@@ -53,7 +53,7 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
   }
 
   test('bob signs in, sees the held refund, approves it with a reason; the agent\'s retry with the warrant is forwarded', async () => {
-    const refund = { tool: 'payments.refund', args: { order: `A-${Date.now()}`, amount: 25, card: '4111 1111 1111 1111', note: 'refund for jane.doe@example.com' } };
+    const refund = { tool: 'payments.refund', args: { order: `A-${Date.now()}`, amount: 25, reason: 'card 4111 1111 1111 1111, asked by jane.doe@example.com' } };
     const held = await signed('POST', '/v1/actions/invoke-tool', refund);
     assert.equal(held.status, 409, held.text);
     const approvalId = held.body.approval.id;
@@ -86,8 +86,7 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
 
       // The arguments as redacted before they were stored: the card number and the e-mail address never reach the page.
       const args = await page.$eval('#arguments', (pre) => pre.textContent);
-      assert.match(args, /"card": "\[REDACTED:card_number\]"/);
-      assert.match(args, /"note": "refund for \[REDACTED:email\]"/);
+      assert.match(args, /"reason": "card \[REDACTED:card_number\], asked by \[REDACTED:email\]"/);
       assert.match(args, /"amount": 25/);
       // The card number itself, not any "4111": the order id is a timestamp, which can hold those digits.
       assert.doesNotMatch(detail, /4111[ -]?1111[ -]?1111[ -]?1111|jane\.doe/);

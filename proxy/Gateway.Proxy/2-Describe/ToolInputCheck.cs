@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Oversight;
+using Gateway.Policy;
+using Gateway.Policy.Tools;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.Describe;
+
+/// <summary>
+/// A call's arguments checked against its catalog entry's <c>input_schema</c> (<see cref="ToolInputSchema.Validate"/>) on
+/// every route that invokes the entry (<c>/mcp</c>, <c>/v1/actions/invoke-tool</c>, <c>/providers/&lt;connector&gt;</c>),
+/// before anything is decided or forwarded: arguments that do not fit are refused <c>invalid_arguments</c> (400).
+/// </summary>
+internal static class ToolInputCheck
+{
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    /// <summary>The refusal of <paramref name="arguments"/> (absent: an empty object) that do not fit the entry's input schema; null when they fit or it has none.</summary>
+    public static Refusal? Refuse(CatalogEntry entry, JsonElement arguments)
+    {
+        if (entry.InputSchema is not { } inputSchema)
+        {
+            return null;
+        }
+
+        using var schema = JsonDocument.Parse(inputSchema);
+        var errors = ToolInputSchema.Validate(schema.RootElement, arguments.ValueKind == JsonValueKind.Undefined ? EmptyObject : arguments);
+        return errors.Count == 0
+            ? null
+            : new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments,
+                "The arguments do not fit the tool's input schema: " + string.Join("; ", errors.Take(5)) + (errors.Count > 5 ? "; …" : "."))
+            {
+                AuditTool = entry.Name,
+            };
+    }
+
+    /// <summary>
+    /// <see cref="Refuse"/> for a request on <c>/providers/&lt;connector&gt;</c>, whose arguments are the body's members, the
+    /// query's and the path's captures (<see cref="TransparentArguments"/>). A query or path value is text: where the schema
+    /// types that top-level argument as a number, integer or boolean (and not as a string), text that is one is read as
+    /// one (<c>?amount=5</c> is 5), as a server binding the parameter reads it; any other text is checked as text.
+    /// </summary>
+    /// <param name="entry">The connector's entry.</param>
+    /// <param name="arguments">The merged arguments the action is decided with.</param>
+    /// <param name="body">The body's JSON object (Undefined for none).</param>
+    /// <param name="pathArgs">The path template's captures.</param>
+    public static Refusal? RefuseProviderArguments(CatalogEntry entry, JsonElement arguments, JsonElement body, IReadOnlyList<KeyValuePair<string, string>> pathArgs)
+    {
+        if (entry.InputSchema is not { } inputSchema || arguments.ValueKind != JsonValueKind.Object)
+        {
+            return Refuse(entry, arguments);
+        }
+
+        using var schema = JsonDocument.Parse(inputSchema);
+        var properties = schema.RootElement.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+        var view = JsonNode.Parse(arguments.GetRawText())!.AsObject();
+        foreach (var (name, value) in view.ToList())
+        {
+            var fromText = body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out _) || pathArgs.Any(a => a.Key == name);
+            if (fromText && value is not null && properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var property))
+            {
+                view[name] = Typed(property, value.DeepClone());
+            }
+        }
+
+        using var typed = JsonDocument.Parse(view.ToJsonString());
+        return Refuse(entry, typed.RootElement);
+    }
+
+    /// <summary>Text read as the number or boolean its schema types it as (an array's items each so); anything else as it is.</summary>
+    private static JsonNode Typed(JsonElement schema, JsonNode value)
+    {
+        if (schema.ValueKind != JsonValueKind.Object)
+        {
+            return value;
+        }
+
+        if (value is JsonArray array && Allows(schema, "array") && schema.TryGetProperty("items", out var items))
+        {
+            return new JsonArray([.. array.Select(item => item is null ? null : Typed(items, item.DeepClone()))]);
+        }
+
+        if (value is not JsonValue scalar || !scalar.TryGetValue<string>(out var text) || Allows(schema, "string"))
+        {
+            return value;
+        }
+
+        if ((Allows(schema, "number") || Allows(schema, "integer")) && IsJsonNumber(text))
+        {
+            return JsonNode.Parse(text)!;
+        }
+
+        return Allows(schema, "boolean") && text is "true" or "false" ? JsonValue.Create(text == "true") : value;
+    }
+
+    /// <summary>True when the schema's <c>type</c> (a name or a list of names) names the type.</summary>
+    private static bool Allows(JsonElement schema, string type) =>
+        schema.TryGetProperty("type", out var t)
+        && (t.ValueKind == JsonValueKind.String ? t.ValueEquals(type)
+            : t.ValueKind == JsonValueKind.Array && t.EnumerateArray().Any(n => n.ValueKind == JsonValueKind.String && n.ValueEquals(type)));
+
+    private static bool IsJsonNumber(string text)
+    {
+        try
+        {
+            using var number = JsonDocument.Parse(text);
+            return number.RootElement.ValueKind == JsonValueKind.Number;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}
