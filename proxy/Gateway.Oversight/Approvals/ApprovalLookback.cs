@@ -8,8 +8,9 @@ namespace Gateway.Oversight.Approvals;
 /// The tenant's recent approvals in every state (the console's duplicate warning and its "next pending" link), and the
 /// earlier ones that look like the same action: the same intent (the same intent digest: the same agent, tool and
 /// arguments) or the same tool with the same key argument (the same order refunded, the same recipient paid; see
-/// <see cref="ApprovalKeyArguments"/>). Read from the <see cref="IApprovalStore"/> through <see cref="ApprovalService"/>, at most
-/// <see cref="Window"/> requests back (and never beyond <c>Gateway:Approvals:ListWindow</c>).
+/// <see cref="ApprovalKeyArguments"/>), compared as a person reads them (<see cref="InvisibleCharacters.ReadAlike"/>).
+/// Read from the <see cref="IApprovalStore"/> through <see cref="ApprovalService"/>, at most <see cref="Window"/> requests
+/// back (and never beyond <c>Gateway:Approvals:ListWindow</c>).
 /// </summary>
 public sealed class ApprovalLookback(IApprovalStore store, ApprovalService approvals, IOptions<OversightOptions> options)
 {
@@ -75,13 +76,13 @@ public sealed class ApprovalLookback(IApprovalStore store, ApprovalService appro
         }
 
         var other = ApprovalKeyArguments.Of(earlier.Arguments, inputSchemaJson);
-        if (key.Target is not null && key.TargetName == other.TargetName && string.Equals(key.Target, other.Target, StringComparison.Ordinal))
+        if (key.Target is not null && key.TargetName == other.TargetName && InvisibleCharacters.ReadAlike(key.Target, other.Target))
         {
             return "the same " + key.TargetName + " " + key.Target;
         }
 
         return key.Recipient is not null && key.Amount is not null && key.RecipientName == other.RecipientName
-            && string.Equals(key.Recipient, other.Recipient, StringComparison.Ordinal) && key.Amount == other.Amount
+            && InvisibleCharacters.ReadAlike(key.Recipient, other.Recipient) && key.Amount == other.Amount
             ? "the same amount to the same " + key.RecipientName
             : null;
     }

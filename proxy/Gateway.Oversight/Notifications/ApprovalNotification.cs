@@ -64,30 +64,31 @@ public sealed record ApprovalNotification
     public const int MaxQuoted = 100;
 
     /// <summary>
-    /// An agent's argument as a notification quotes it: no control or format characters (a line break would forge a line,
-    /// and cannot stand in a mail subject; a bidirectional override would reorder what is read), no <c>&lt;</c> or
-    /// <c>&gt;</c> (Slack and Mattermost read <c>&lt;url|text&gt;</c> as a link and <c>&lt;!channel&gt;</c> as a mention),
-    /// at most <see cref="MaxQuoted"/> characters.
+    /// An agent's argument as a notification quotes it: no control or format characters, supplementary ones included (a
+    /// line break would forge a line, and cannot stand in a mail subject; a bidirectional override would reorder what is
+    /// read; Unicode tag characters would carry hidden text: <see cref="InvisibleCharacters"/>), no <c>&lt;</c> or <c>&gt;</c>
+    /// (Slack and Mattermost read <c>&lt;url|text&gt;</c> as a link and <c>&lt;!channel&gt;</c> as a mention), at most
+    /// <see cref="MaxQuoted"/> characters.
     /// </summary>
     public static string AgentText(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
         var text = new System.Text.StringBuilder(Math.Min(value.Length, MaxQuoted + 1));
-        foreach (var c in value)
+        foreach (var rune in value.EnumerateRunes())
         {
-            if (text.Length == MaxQuoted)
+            if (text.Length >= MaxQuoted)
             {
                 text.Append('…');
                 break;
             }
 
-            var category = char.GetUnicodeCategory(c);
-            text.Append(c switch
+            text.Append(rune.Value switch
             {
-                '<' => '‹',
-                '>' => '›',
-                _ when category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => ' ',
-                _ => c,
+                '<' => "‹",
+                '>' => "›",
+                '\t' or '\n' or '\r' => " ",
+                _ when InvisibleCharacters.IsInvisible(rune) => " ",
+                _ => rune.ToString(),
             });
         }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Gateway.Oversight.Approvals;
 
 namespace Gateway.Proxy.Console;
 
@@ -38,8 +39,11 @@ internal static class ConsoleHtml
         #inbox td[data-label]::before{content:attr(data-label) ": ";font-weight:bold}}
         """;
 
-    /// <summary>HTML-encodes <paramref name="value"/>.</summary>
-    public static string E(string? value) => HtmlEncoder.Default.Encode(value ?? string.Empty);
+    /// <summary>
+    /// HTML-encodes <paramref name="value"/>, each invisible character (a bidirectional override, a zero-width space…)
+    /// first written out as <c>⟨U+202E⟩</c> (<see cref="InvisibleCharacters"/>), so that a page shows what will be sent.
+    /// </summary>
+    public static string E(string? value) => HtmlEncoder.Default.Encode(InvisibleCharacters.Shown(value ?? string.Empty));
 
     /// <summary>A path segment, URL-encoded (then HTML-encoded where it lands in an attribute).</summary>
     public static string U(string value) => Uri.EscapeDataString(value);

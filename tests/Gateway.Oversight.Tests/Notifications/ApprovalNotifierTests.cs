@@ -129,6 +129,10 @@ public sealed class ApprovalNotifierTests
         Assert.Equal(quoted, ApprovalNotification.AgentText(value));
 
     [Fact]
+    public void AgentText_UnicodeTagCharacters_AreNeutralised() =>
+        Assert.Equal("A-1795  ", ApprovalNotification.AgentText("A-1795\U000E0041\U000E0042"));
+
+    [Fact]
     public void AgentText_LongValue_IsCutWithAnEllipsis() =>
         Assert.Equal(new string('x', ApprovalNotification.MaxQuoted) + "…", ApprovalNotification.AgentText(new string('x', 500)));
 

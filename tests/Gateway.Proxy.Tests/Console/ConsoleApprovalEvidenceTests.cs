@@ -20,7 +20,10 @@ public sealed class ConsoleApprovalEvidenceTests : IAsyncLifetime
 
     private GovernedGateway _gw = null!;
 
-    public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync();
+    // The refund's schema here takes members besides order, amount and reason (a card, a note, a currency), so that the
+    // redaction and display of what an agent sends can be shown; the example bundle's takes none.
+    public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync(rewrite: static text => text.Replace(
+        "      required: [order, amount]\n      additionalProperties: false", "      required: [order, amount]\n      additionalProperties: true", StringComparison.Ordinal));
 
     public async Task DisposeAsync() => await _gw.DisposeAsync();
 
@@ -109,6 +112,50 @@ public sealed class ConsoleApprovalEvidenceTests : IAsyncLifetime
 
         Assert.DoesNotContain("/console/demo/audit/proof", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, proof.StatusCode);
+    }
+
+    [Fact]
+    public async Task ApprovalPage_OrderWithABidiOverride_ShowsTheOverrideVisibly()
+    {
+        var id = await HoldRefundAsync("B-22\u202E10\u202C");
+
+        var html = await ApprovalPageAsync(id);
+
+        Assert.DoesNotContain("&#x202E;", html, StringComparison.OrdinalIgnoreCase);
+        var text = WebUtility.HtmlDecode(html);
+        Assert.DoesNotContain("\u202E", text, StringComparison.Ordinal);
+        Assert.Contains("B-22⟨U+202E⟩10⟨U+202C⟩", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApprovalPage_SameOrderWithAZeroWidthSpace_IsFlaggedAsAPossibleDuplicate()
+    {
+        await HoldRefundAsync("A-1795");
+        var again = await HoldRefundAsync("A-1795\u200B");
+
+        var html = await ApprovalPageAsync(again);
+
+        Assert.Contains("<section id=\"duplicates\"", html, StringComparison.Ordinal);
+        Assert.Contains("the same order A-1795⟨U+200B⟩", WebUtility.HtmlDecode(html), StringComparison.Ordinal);
+    }
+
+    /// <summary>The agent's refund of <paramref name="order"/>, held for approval: the approval's id.</summary>
+    private async Task<string> HoldRefundAsync(string order)
+    {
+        var body = JsonSerializer.Serialize(new { tool = "payments.refund", args = new { amount = 480.5, currency = "EUR", order } });
+        using var response = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", body);
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Conflict, "approval_required");
+        return problem.GetProperty("approval").GetProperty("id").GetString()!;
+    }
+
+    /// <summary>The approval page of <paramref name="id"/> as alice, an approver, reads it.</summary>
+    private async Task<string> ApprovalPageAsync(string id)
+    {
+        using var client = Browser(_gw.Host.BaseAddress);
+        var session = await TokenSignInAsync(client, await _gw.IssueTokenAsync("alice", "approver"));
+        using var page = await client.SendAsync(Get("/console/demo/approvals/" + id, session));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        return await page.Content.ReadAsStringAsync();
     }
 
     /// <summary>The agent's refund, answered 409 with an approval: its id, the receipt the agent got and the request's id.</summary>
