@@ -1,5 +1,6 @@
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight;
+using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Mcp;
@@ -18,6 +19,8 @@ namespace Gateway.Proxy.Describe;
 /// (HTTP 404, so that the client initializes a new one). A <c>tools/call</c>, a <c>prompts/get</c> and a <c>resources/read</c>
 /// are governed calls, described as the action policy decides (<see cref="McpCallReader"/>) and forwarded to their server;
 /// every other message is one the gateway serves itself (a <see cref="LocalAction"/>, its state a <see cref="McpServedMessage"/>).
+/// A client's answer to a server's request, relayed to that server as written, is first scanned for secret material
+/// (<see cref="SecretMaterialInPayload"/>, as the server's own route scans it).
 /// </summary>
 internal sealed class McpDescriber : IRouteDescriber
 {
@@ -78,6 +81,13 @@ internal sealed class McpDescriber : IRouteDescriber
         }
 
         var tenant = _policy.TenantOf(identity);
+        if (AnswersAServer(message) && tenant is not null && SecretMaterialInPayload.RefusalOf(body, AsScanned(tenant, message)) is { } carriesSecrets)
+        {
+            // The answer reaches its server as the client wrote it: scanned as the server's own route scans it, refused and
+            // recorded, nothing relayed. Without the tenant's policy no answer is relayed at all (McpAnswerRelay).
+            return (null, carriesSecrets);
+        }
+
         if (!message.IsGovernedCall)
         {
             // Served by the gateway itself, admitted under the tool "mcp" (its rate limits counted); nothing is appended
@@ -113,8 +123,14 @@ internal sealed class McpDescriber : IRouteDescriber
 
     /// <summary>A client's answer to a request its call's server sent it, or the resumption of a call's event stream.</summary>
     private static bool CarriesACallOn(HttpRequest request, McpMessage message) =>
-        (message is { Method: null, Id: { } answered } && McpServerRequests.IsRelayId(answered))
-        || (HttpMethods.IsGet(request.Method) && McpCallStream.TryParseEventId(request.Headers[LastEventIdHeader], out _, out _));
+        AnswersAServer(message) || (HttpMethods.IsGet(request.Method) && McpCallStream.TryParseEventId(request.Headers[LastEventIdHeader], out _, out _));
+
+    /// <summary>A client's answer to a request an MCP server sent it mid-call (under an id of the gateway's own), relayed to that server.</summary>
+    private static bool AnswersAServer(McpMessage message) => message is { Method: null, Id: { } answered } && McpServerRequests.IsRelayId(answered);
+
+    /// <summary>The client's answer as <see cref="SecretMaterialInPayload"/> scans a payload: its body, refused under the tool <c>mcp</c>.</summary>
+    private static DescribedAction AsScanned(TenantPolicy tenant, McpMessage answer) =>
+        new(tenant, new ActionRequest { Tool = McpEndpoint.AuditTool }) { Body = answer.Body };
 
     /// <summary>The refusal of a suspended agent's call (403 <c>blocked</c>, as its <c>tools/call</c> is), recorded under the tool <c>mcp</c>.</summary>
     private static LocalRefusal Suspended(AgentIdentity identity)

@@ -112,6 +112,12 @@ internal sealed class GovernedResultTransform : ResponseTransform
                 });
                 return;
             }
+            catch (Exception ex) when (McpProgressRelay.Ended(ex, httpContext) is { } ended)
+            {
+                // The call ended without its answer, its stream perhaps begun: the Respond stage records the outcome and ends the stream.
+                feature.Add(new UpstreamResponse(status) { Refusal = ended });
+                return;
+            }
         }
         else
         {

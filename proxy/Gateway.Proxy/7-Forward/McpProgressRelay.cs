@@ -2,8 +2,10 @@ using System.Buffers;
 using System.Text.Json;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
+using Gateway.Oversight;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Forward;
 
@@ -11,8 +13,8 @@ namespace Gateway.Proxy.Forward;
 /// A governed call on <c>/mcp</c> whose MCP server answers with an event stream: what the server sends the client before
 /// its answer is passed on as it arrives, the response becoming an event stream at the first message. Its
 /// notifications (<c>notifications/progress</c>, <c>notifications/message</c>) go as they are; its requests to the client
-/// (<c>sampling/createMessage</c>, <c>elicitation/create</c>, and no other) go under an id of the gateway's own, kept with where the
-/// answer goes (<see cref="McpServerRequests"/>, before the request is passed on: the exception <see cref="Enforce.ForwardPlan"/> states), so that the client's answer, posted to <c>/mcp</c>, reaches the server on
+/// (<c>sampling/createMessage</c>, <c>elicitation/create</c>, and no other) go under an id of the gateway's own (a sampling request asking for no
+/// context), kept with where the answer goes (<see cref="McpServerRequests"/>, before the request is passed on: the exception <see cref="Enforce.ForwardPlan"/> states), so that the client's answer, posted to <c>/mcp</c>, reaches the server on
 /// the session that asked. Each is an event of the call's stream (<see cref="McpCallStream"/>: numbered and kept, so
 /// that a client whose connection is cut resumes it). Any other request of the server (<c>roots/list</c>) is answered to
 /// it, never the client, as method-not-found (<see cref="McpAnswerRelay.RefuseAsync"/>). Nothing else is passed on. Each event passed on is redacted by the
@@ -20,7 +22,10 @@ namespace Gateway.Proxy.Forward;
 /// event whole, at once), the one streamed redaction of the gateway; it is read for its method and the server's id before
 /// redaction, so that an id never changes on its way back. The whole body is kept as it came (within the connector's
 /// limit) for the reply, which <c>ConnectorResultReader</c> redacts as it redacts every JSON-RPC reply and the Respond
-/// stage writes as the stream's last event once the outcome is on record.
+/// stage writes as the stream's last event once the outcome is on record. A read that fails (the call cancelled or out of
+/// the session's time, the server's stream stalled or broken, an event redaction cannot read) is the refusal
+/// <see cref="Ended"/> says, which the Respond stage records as the outcome (invoked, not completed) and writes as the
+/// stream's last event.
 /// </summary>
 internal static class McpProgressRelay
 {
@@ -77,6 +82,31 @@ internal static class McpProgressRelay
             ArrayPool<byte>.Shared.Return(chunk);
         }
     }
+
+    /// <summary>
+    /// The refusal a failed <see cref="ReadAsync"/> is, for the outcome (invoked, not completed) and the stream's last event,
+    /// or null for an exception that is no such failure.
+    /// </summary>
+    internal static Refusal? Ended(Exception exception, HttpContext context) => exception switch
+    {
+        // An event redaction cannot read (or one beyond the limit): nothing unredacted is passed on.
+        InvalidDataException => UpstreamResponse.Uninspectable,
+
+        // The request's lifetime is the call's (McpCallLifetime): a client's notifications/cancelled or the session idle timeout.
+        OperationCanceledException when context.RequestAborted.IsCancellationRequested => Cancelled,
+        OperationCanceledException => TimedOut,
+        IOException or HttpRequestException => Broke,
+        _ => null,
+    };
+
+    private static readonly Refusal Cancelled = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+        "The call was cancelled, or outlived the session idle timeout, before its MCP server answered; it was cut.");
+
+    private static readonly Refusal TimedOut = new(StatusCodes.Status504GatewayTimeout, ProblemCodes.UpstreamTimeout,
+        "The MCP server's stream went quiet for too long before it answered; it was cut.");
+
+    private static readonly Refusal Broke = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+        "The MCP server's stream broke before it answered.");
 
     /// <summary>The messages for the client that the chunk completes, each redacted as it stands.</summary>
     private static List<ClientMessage> Read(SseFramer framer, ReadOnlySpan<byte> input, SseBodyRedactor redactor)

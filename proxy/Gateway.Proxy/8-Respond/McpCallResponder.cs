@@ -1,6 +1,7 @@
 using Gateway.Connectors.Results;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
+using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
@@ -11,6 +12,8 @@ namespace Gateway.Proxy.Respond;
 /// <summary>
 /// Respond for a governed call on <c>/mcp</c>: answered in JSON-RPC under the client's id (<see cref="McpToolResultWriter"/>),
 /// a call held for approval offered as a URL elicitation where the client accepts one (<see cref="McpApprovalElicitation"/>).
+/// A call whose event stream began and that ended without its answer (cancelled, out of time, its server failing mid-call)
+/// has its outcome recorded (invoked, not completed) and its refusal written as the stream's last event.
 /// </summary>
 internal sealed class McpCallResponder(OutcomeRecorder outcomes, McpApprovalElicitation approvalElicitation) : GovernedResponder(outcomes)
 {
@@ -29,6 +32,26 @@ internal sealed class McpCallResponder(OutcomeRecorder outcomes, McpApprovalElic
 
         var refusal = DecisionResponseWriter.RefusalFor(governed, RecordedDecision.ReceiptOf(context));
         await RefusalResponse.WriteAsync(context, await approvalElicitation.OfferAsync(context, feature.Get<DescribedAction>().Body, refusal, governed).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    protected override ValueTask CompleteAsync(HttpContext context, GatewayRequestFeature feature) =>
+        context.Response.HasStarted && feature.Find<UpstreamResponse>() is { } response && (response.Refusal ?? OutcomeRecorder.ForwardingFailure(context)) is { } refusal
+            ? new ValueTask(EndStreamAsync(context, feature, response, refusal))
+            : base.CompleteAsync(context, feature);
+
+    /// <summary>The outcome of a call whose stream began and ended unanswered, recorded (a record that cannot be written is logged: the events have gone out), then the refusal as its last event.</summary>
+    private async Task EndStreamAsync(HttpContext context, GatewayRequestFeature feature, UpstreamResponse response, Refusal refusal)
+    {
+        var plan = feature.Get<ForwardPlan>();
+        await Outcomes.RecordStreamedAsync(context, feature, plan, response, new ActionOutcome
+        {
+            Invoked = true,
+            UpstreamStatus = response.Status,
+            Redactions = plan.Redactions.ToDictionary(),
+            Latency = OutcomeRecorder.Latency(feature),
+            Refusal = refusal,
+        }).ConfigureAwait(false);
+        await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
     }
 
     protected override Task WriteResultAsync(HttpContext context, GatewayRequestFeature feature, GovernedDecision governed, UpstreamResponse response, ConnectorResult result) =>

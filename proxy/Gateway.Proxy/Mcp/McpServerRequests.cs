@@ -32,7 +32,7 @@ internal sealed class McpServerRequests
 
     /// <summary>
     /// Keeps where the answer to <paramref name="request"/> (a JSON-RPC request object whose raw id is
-    /// <paramref name="id"/>) goes, and returns the request under the id the client is to answer.
+    /// <paramref name="id"/>) goes, and returns the request under the id the client is to answer (<see cref="ForClient"/>).
     /// </summary>
     public async ValueTask<byte[]> HoldAsync(McpCallOrigin origin, string id, string method, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
@@ -40,7 +40,19 @@ internal sealed class McpServerRequests
         var relayId = IdPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var record = new ServerRequestRecord(origin.Agent, origin.Server, origin.Upstream, origin.Session, id, method);
         await _store.SetAsync(StoreKeys.McpServerRequest(origin.Tenant, relayId), JsonSerializer.Serialize(record, McpSessionJsonContext.Default.ServerRequestRecord), _lifetime, cancellationToken).ConfigureAwait(false);
-        return WithRawId(request.Span, JsonSerializer.Serialize(relayId, McpSessionJsonContext.Default.String));
+        return ForClient(request.Span, JsonSerializer.Serialize(relayId, McpSessionJsonContext.Default.String), method);
+    }
+
+    /// <summary>
+    /// The server's request as the client receives it: under <paramref name="id"/> (raw JSON), and a <c>sampling/createMessage</c>
+    /// asking for no context (<c>params.includeContext</c>, its members' names read without case, is <c>"none"</c>): the client's
+    /// one session with the gateway holds every server's calls, so "thisServer" or "allServers" would hand this server what
+    /// policy gave others.
+    /// </summary>
+    private static byte[] ForClient(ReadOnlySpan<byte> request, string id, string method)
+    {
+        using var document = JsonDocument.Parse(request.ToArray());
+        return Rewritten(document.RootElement, id, request.Length + 16, withoutContext: method == "sampling/createMessage");
     }
 
     /// <summary>
@@ -74,7 +86,10 @@ internal sealed class McpServerRequests
     }
 
     /// <summary>As <see cref="WithRawId(ReadOnlySpan{byte}, string)"/>, of a message already parsed (the client's answer on <c>/mcp</c>).</summary>
-    public static byte[] WithRawId(JsonElement message, string id, int sizeHint = 256)
+    public static byte[] WithRawId(JsonElement message, string id, int sizeHint = 256) => Rewritten(message, id, sizeHint, withoutContext: false);
+
+    /// <summary><paramref name="message"/> under <paramref name="id"/>; with <paramref name="withoutContext"/>, its <c>params</c> asking for no context.</summary>
+    private static byte[] Rewritten(JsonElement message, string id, int sizeHint, bool withoutContext)
     {
         var buffer = new ArrayBufferWriter<byte>(sizeHint);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -84,7 +99,12 @@ internal sealed class McpServerRequests
             writer.WriteRawValue(id);
             foreach (var property in message.EnumerateObject())
             {
-                if (!property.NameEquals("id"u8))
+                if (withoutContext && property.Value.ValueKind == JsonValueKind.Object && string.Equals(property.Name, "params", StringComparison.OrdinalIgnoreCase))
+                {
+                    writer.WritePropertyName(property.Name);
+                    WriteWithoutContext(property.Value, writer);
+                }
+                else if (!property.NameEquals("id"u8))
                 {
                     property.WriteTo(writer);
                 }
@@ -94,5 +114,24 @@ internal sealed class McpServerRequests
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes a sampling request's <paramref name="parameters"/> with any <c>includeContext</c> as <c>"none"</c>.</summary>
+    private static void WriteWithoutContext(JsonElement parameters, Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        foreach (var member in parameters.EnumerateObject())
+        {
+            if (string.Equals(member.Name, "includeContext", StringComparison.OrdinalIgnoreCase))
+            {
+                writer.WriteString(member.Name, "none");
+            }
+            else
+            {
+                member.WriteTo(writer);
+            }
+        }
+
+        writer.WriteEndObject();
     }
 }

@@ -70,6 +70,11 @@ public sealed class McpTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The context <see cref="AskModelTool"/>'s sampling request asks the client to include (unset when null).</summary>
+#pragma warning disable MCP9005 // the sampling request's context: deprecated from 2026-07-28 on, still what a 2025-06-18 server may ask
+    public ContextInclusion? SamplingIncludeContext { get; set; }
+#pragma warning restore MCP9005
+
     /// <summary>A tool, when served, that asks the client's model mid-call (<c>sampling/createMessage</c>) and returns its answer.</summary>
     public const string AskModelTool = "ask_model";
 
@@ -124,6 +129,9 @@ public sealed class McpTestServer : IAsyncDisposable
 
     /// <summary>While set, a call that reports progress waits for it after its first step (a tool cut off mid-call).</summary>
     public TaskCompletionSource? HoldAfterFirstStep { get; set; }
+
+    /// <summary>When true, a call that reports progress drops its connection after its first step (once <see cref="HoldAfterFirstStep"/> is let go, when set): a server failing mid-call.</summary>
+    public bool DropAfterFirstStep { get; set; }
 
     /// <summary>Serves <paramref name="tool"/> with a new description from now on.</summary>
     public void Describe(string tool, string description) => _descriptions[tool] = description;
@@ -240,6 +248,7 @@ public sealed class McpTestServer : IAsyncDisposable
                     {
                         Messages = [new SamplingMessage { Role = Role.User, Content = [new TextContentBlock { Text = "Summarize the notes of ada.lovelace@example.com." }] }],
                         MaxTokens = 50,
+                        IncludeContext = SamplingIncludeContext,
                     }, cancellationToken);
 #pragma warning restore MCP9005
                     var answer = string.Concat(sampled.Content.OfType<TextContentBlock>().Select(b => b.Text));
@@ -309,6 +318,12 @@ public sealed class McpTestServer : IAsyncDisposable
                         if (step == 1 && HoldAfterFirstStep is { } afterFirst)
                         {
                             await afterFirst.Task.WaitAsync(cancellationToken);
+                        }
+
+                        if (step == 1 && DropAfterFirstStep)
+                        {
+                            http?.Abort();
+                            throw new OperationCanceledException("The server dropped its connection mid-call.");
                         }
                     }
                 }

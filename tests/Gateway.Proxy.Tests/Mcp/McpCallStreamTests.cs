@@ -2,13 +2,18 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Gateway.Proxy.Tests.Mcp;
 
 /// <summary>
 /// A governed call's event stream on <c>/mcp</c> is resumable: every event has an id, a client whose connection is cut
 /// mid-call reconnects with <c>GET /mcp</c> and <c>Last-Event-ID</c> and gets what it missed and the answer, and the call
-/// itself goes on at the server meanwhile.
+/// itself goes on at the server meanwhile. A call that ends without its answer after its stream began (cancelled, its
+/// server gone) ends the stream with an error and has its outcome recorded.
 /// </summary>
 public sealed class McpCallStreamTests : IAsyncLifetime
 {
@@ -37,7 +42,7 @@ public sealed class McpCallStreamTests : IAsyncLifetime
     public async Task Resume_StreamCutMidCall_ReplaysWhatWasMissedThenFollowsTheCallToItsAnswer()
     {
         _mcp.Notes.HoldAfterFirstStep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = await CutAfterFirstEventAsync(LongCall);
+        var (first, _) = await CutAfterFirstEventAsync(LongCall);
 
         // The client is gone; the call goes on at the server.
         _mcp.Notes.HoldAfterFirstStep.SetResult();
@@ -105,10 +110,10 @@ public sealed class McpCallStreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Cancelled_ACallWhoseClientIsGone_EndsAtTheServer()
+    public async Task Cancelled_ACallWhoseClientIsGone_EndsAtTheServerAndItsOutcomeIsRecorded()
     {
         _mcp.Notes.HoldAfterFirstStep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = await CutAfterFirstEventAsync(LongCall);
+        var (first, requestId) = await CutAfterFirstEventAsync(LongCall);
 
         await _mcp.PostRawAsync("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"gone for good"}}""");
         using var resumed = await ResumeAsync(_mcp.SignedHttp(), first.Id!);
@@ -118,16 +123,75 @@ public sealed class McpCallStreamTests : IAsyncLifetime
         var answer = Assert.Single(rest).Json;
         Assert.Equal(7, answer.GetProperty("id").GetInt32());
         Assert.True(answer.TryGetProperty("error", out _), answer.GetRawText());
+        var outcome = await OutcomeAsync(requestId);
+        Assert.Equal(502, outcome.GetProperty("status_code").GetInt32());
     }
 
-    /// <summary>Posts <paramref name="call"/>, reads its stream's first event and cuts the connection.</summary>
-    private async Task<SseEvent> CutAfterFirstEventAsync(string call)
+    [Fact]
+    public async Task ServerDropsMidCall_AfterAProgressEvent_EndsTheStreamWithAnErrorAndRecordsTheOutcome()
+    {
+        var logs = new FakeLogCollector();
+        _mcp.Gateway.Host.Services.GetRequiredService<ILoggerFactory>().AddProvider(new FakeLoggerProvider(logs));
+        _mcp.Notes.HoldAfterFirstStep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _mcp.Notes.DropAfterFirstStep = true;
+
+        var (requestId, events) = await ReadAcrossFirstEventAsync(LongCall, _mcp.Notes.HoldAfterFirstStep);
+
+        Assert.Equal(2, events.Count);
+        Assert.Equal(1, events[0].Json.GetProperty("params").GetProperty("progress").GetInt32());
+        var answer = events[1].Json;
+        Assert.Equal(7, answer.GetProperty("id").GetInt32());
+        Assert.Equal("upstream_unavailable", answer.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        var outcome = await OutcomeAsync(requestId);
+        Assert.Equal(502, outcome.GetProperty("status_code").GetInt32());
+        var errors = logs.GetSnapshot().Where(static r => r.Level >= LogLevel.Error).ToList();
+        Assert.True(errors.Count == 0, LoggedText.Of(errors));
+    }
+
+    /// <summary>The outcome record (invoked) of the request <paramref name="requestId"/>, once the journal has it.</summary>
+    private async Task<JsonElement> OutcomeAsync(string requestId)
+    {
+        var records = await Eventually.ReturnsAsync(() => _mcp.Gateway.AuditRecordsAsync(requestId), static found => found.Any(IsOutcome), TimeSpan.FromSeconds(10),
+            found => $"no outcome record for {requestId}: {string.Join('\n', found?.Select(static r => r.GetRawText()) ?? [])}");
+        return Assert.Single(records, IsOutcome);
+
+        static bool IsOutcome(JsonElement record) => record.TryGetProperty("invoked", out var invoked) && invoked.GetBoolean();
+    }
+
+    /// <summary>Posts <paramref name="call"/>, reads its stream's first event and cuts the connection; returns it and the request's id.</summary>
+    private async Task<(SseEvent First, string RequestId)> CutAfterFirstEventAsync(string call)
     {
         using var http = _mcp.SignedHttp();
+        using var response = await SendStreamedAsync(http, call);
+        return (await SseEvents.ReadFirstAsync(await response.Content.ReadAsStreamAsync()), Assert.Single(response.Headers.GetValues("X-Request-Id")));
+    }
+
+    /// <summary>Posts <paramref name="call"/>, reads its stream's first event, lets <paramref name="afterFirst"/> go and reads the stream to its end.</summary>
+    private async Task<(string RequestId, IReadOnlyList<SseEvent> Events)> ReadAcrossFirstEventAsync(string call, TaskCompletionSource afterFirst)
+    {
+        using var http = _mcp.SignedHttp();
+        using var response = await SendStreamedAsync(http, call);
+        using var body = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var seen = new StringBuilder();
+        var buffer = new char[1024];
+        while (!seen.ToString().Contains("\n\n", StringComparison.Ordinal))
+        {
+            var read = await body.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(read > 0, $"the stream ended before its first event: {seen}");
+            seen.Append(buffer, 0, read);
+        }
+
+        afterFirst.SetResult();
+        seen.Append(await body.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        return (Assert.Single(response.Headers.GetValues("X-Request-Id")), SseEvents.Parse(seen.ToString()));
+    }
+
+    /// <summary>Posts <paramref name="call"/> accepting an event stream, and returns once the response's headers are in.</summary>
+    private static async Task<HttpResponseMessage> SendStreamedAsync(HttpClient http, string call)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(call, Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        return await SseEvents.ReadFirstAsync(await response.Content.ReadAsStreamAsync());
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 
     private static async Task<HttpResponseMessage> ResumeAsync(HttpClient http, string lastEventId)

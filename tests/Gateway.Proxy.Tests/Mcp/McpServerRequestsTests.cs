@@ -143,6 +143,57 @@ public sealed class McpServerRequestsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Answer_CarryingSecretMaterial_IsRefusedRecordedAndNeverReachesTheServer()
+    {
+        using var http = _mcp.SignedHttp();
+        using var call = await StartCallAsync(http, McpTestServer.AskPersonTool);
+        var (events, relayed) = await ReadUntilRequestAsync(call);
+        var id = relayed.GetProperty("id").GetString()!;
+
+        // Signed without the agent SDK, which refuses to send secret material itself.
+        using var answer = _mcp.Gateway.Agent.Create(HttpMethod.Post, "/mcp", Answer(id, "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD"));
+        answer.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        using var refused = await _mcp.Gateway.Host.Client.SendAsync(answer);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("secret_material_in_payload", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+        var requestId = Assert.Single(refused.Headers.GetValues("X-Request-Id"));
+        Assert.Contains("secret_material_in_payload", Assert.Single(await _mcp.Gateway.AuditRecordsAsync(requestId)).ToString(), StringComparison.Ordinal);
+
+        // The request still awaits an answer: the server never took the refused one.
+        Assert.Equal(HttpStatusCode.Accepted, (await _mcp.PostRawAsync(Answer(id, "inbox"))).Status);
+        var rest = await events.ReadToEndAsync();
+        Assert.Contains("the person chose accept: inbox", rest, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-proj-", rest, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("thisServer")]
+    [InlineData("allServers")]
+    public async Task CallTool_ServerAsksForContextOfServers_TheRelayedRequestAsksForNone(string asked)
+    {
+#pragma warning disable MCP9005 // the sampling request's context: deprecated from 2026-07-28 on, still what a 2025-06-18 server may ask
+        _asking.SamplingIncludeContext = asked == "thisServer" ? ContextInclusion.ThisServer : ContextInclusion.AllServers;
+#pragma warning restore MCP9005
+        var relayed = new List<string>();
+        await using var client = await _mcp.ConnectAsync(handlers: new McpClientHandlers
+        {
+#pragma warning disable MCP9005 // the sampling handler: deprecated from 2026-07-28 on, still what a 2025-06-18 server asks for
+            SamplingHandler = (request, _, _) =>
+            {
+                relayed.Add(JsonSerializer.Serialize(request));
+                return ValueTask.FromResult(new CreateMessageResult { Model = "stand-in", Role = Role.Assistant, Content = [new TextContentBlock { Text = "three notes" }] });
+            },
+#pragma warning restore MCP9005
+        });
+
+        var result = await client.CallToolAsync("asking__" + McpTestServer.AskModelTool);
+
+        Assert.Equal("the model said: three notes", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+        Assert.Equal("none", JsonDocument.Parse(Assert.Single(relayed)).RootElement.GetProperty("includeContext").GetString());
+    }
+
+    [Fact]
     public async Task Answer_ToNoRequest_IsRefusedInHttp()
     {
         var (status, body) = await _mcp.PostRawAsync("""{"jsonrpc":"2.0","id":"gamut-ask-00000000000000000000000000000000","result":{}}""");
