@@ -9,7 +9,8 @@ namespace Gateway.Authorization.Interactive;
 /// <summary>
 /// The authorization-code grant's state, all in the gateway's state store (the embedded store or Redis: every replica
 /// sees it, nothing lives in one process): pending authorization requests, one-time codes, rotating refresh tokens, token
-/// families and people's consents. Codes and refresh tokens are kept under their SHA-256 only and taken atomically
+/// families and people's consents (each kept per person: issuer and subject, so the same <c>sub</c> at another issuer is
+/// another person, who never reuses it). Codes and refresh tokens are kept under their SHA-256 only and taken atomically
 /// (<see cref="IKeyValueStore.TakeAsync"/>), so each is redeemed once across replicas; one presented again after that
 /// revokes its whole family (RFC 9700 §2.2.2, §4.14), which ends every refresh token and access token it gave.
 /// </summary>
@@ -51,11 +52,11 @@ public sealed class InteractiveGrants
             : null;
 
     /// <summary>Starts a token family for a consent: live until <paramref name="ends"/>, or until revoked.</summary>
-    public async ValueTask<string> StartFamilyAsync(string tenant, string subject, string clientId, DateTimeOffset ends, CancellationToken cancellationToken)
+    public async ValueTask<string> StartFamilyAsync(string tenant, string issuer, string subject, string clientId, DateTimeOffset ends, CancellationToken cancellationToken)
     {
         var family = NewSecret();
         await _store.SetAsync(FamilyKey(family), "1", Remaining(ends), cancellationToken).ConfigureAwait(false);
-        await _store.SetAddAsync(ConsentFamiliesKey(tenant, subject, clientId), family, IndexLifetime, cancellationToken).ConfigureAwait(false);
+        await _store.SetAddAsync(ConsentFamiliesKey(tenant, issuer, subject, clientId), family, IndexLifetime, cancellationToken).ConfigureAwait(false);
         return family;
     }
 
@@ -92,25 +93,96 @@ public sealed class InteractiveGrants
     public ValueTask<InteractiveGrant?> RedeemRefreshTokenAsync(string? token, CancellationToken cancellationToken) =>
         RedeemAsync(token, RefreshKey, UsedRefreshKey, cancellationToken);
 
-    public async ValueTask<PersonConsent?> GetConsentAsync(string tenant, string subject, string clientId, CancellationToken cancellationToken) =>
-        await _store.GetAsync(ConsentKey(tenant, subject, clientId), cancellationToken).ConfigureAwait(false) is { } json
-            ? JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.PersonConsent)
-            : null;
+    /// <summary>The consent the person (<paramref name="issuer"/> and <paramref name="subject"/>) gave the client, or null.</summary>
+    public async ValueTask<PersonConsent?> GetConsentAsync(string tenant, string issuer, string subject, string clientId, CancellationToken cancellationToken) =>
+        await ReadConsentAsync(ConsentKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask SaveConsentAsync(string tenant, string subject, PersonConsent consent, CancellationToken cancellationToken)
+    public async ValueTask SaveConsentAsync(string tenant, string issuer, string subject, PersonConsent consent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consent);
-        await _store.SetAsync(ConsentKey(tenant, subject, consent.ClientId), JsonSerializer.Serialize(consent, InteractiveJsonContext.Default.PersonConsent), Remaining(consent.Ends), cancellationToken).ConfigureAwait(false);
-        await _store.SetAddAsync(ConsentIndexKey(tenant, subject), consent.ClientId, IndexLifetime, cancellationToken).ConfigureAwait(false);
+        await _store.SetAsync(ConsentKey(tenant, issuer, subject, consent.ClientId), JsonSerializer.Serialize(consent, InteractiveJsonContext.Default.PersonConsent), Remaining(consent.Ends), cancellationToken).ConfigureAwait(false);
+        await _store.SetAddAsync(ConsentIndexKey(tenant, issuer, subject), consent.ClientId, IndexLifetime, cancellationToken).ConfigureAwait(false);
+        await _store.SetAddAsync(SubjectIssuersKey(tenant, subject), issuer, IndexLifetime, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The person's live consents, by client id.</summary>
-    public async ValueTask<IReadOnlyList<PersonConsent>> ListConsentsAsync(string tenant, string subject, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<PersonConsent>> ListConsentsAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken) =>
+        await ListAsync(ConsentIndexKey(tenant, issuer, subject), c => ConsentKey(tenant, issuer, subject, c), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The live consents of <paramref name="subject"/> at every issuer, and those kept under the subject alone before
+    /// consents were kept per issuer (the admin API names a subject only).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<PersonConsent>> ListSubjectConsentsAsync(string tenant, string subject, CancellationToken cancellationToken)
     {
         var consents = new List<PersonConsent>();
-        foreach (var clientId in (await _store.SetMembersAsync(ConsentIndexKey(tenant, subject), cancellationToken).ConfigureAwait(false)).Order(StringComparer.Ordinal))
+        foreach (var issuer in await IssuersAsync(tenant, subject, cancellationToken).ConfigureAwait(false))
         {
-            if (await GetConsentAsync(tenant, subject, clientId, cancellationToken).ConfigureAwait(false) is { } consent)
+            consents.AddRange(await ListConsentsAsync(tenant, issuer, subject, cancellationToken).ConfigureAwait(false));
+        }
+
+        consents.AddRange(await ListAsync(LegacyConsentIndexKey(tenant, subject), c => LegacyConsentKey(tenant, subject, c), cancellationToken).ConfigureAwait(false));
+        return consents;
+    }
+
+    /// <summary>
+    /// Revokes the person's consent and every token family it started, and the subject's consent to the client kept
+    /// before consents were kept per issuer (never used again, but its tokens live until revoked). True when there was one.
+    /// </summary>
+    public async ValueTask<bool> RevokeConsentAsync(string tenant, string issuer, string subject, string clientId, CancellationToken cancellationToken) =>
+        await RevokeAsync(ConsentKey(tenant, issuer, subject, clientId), ConsentFamiliesKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false)
+        | await RevokeAsync(LegacyConsentKey(tenant, subject, clientId), LegacyConsentFamiliesKey(tenant, subject, clientId), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Revokes the client's consent of <paramref name="subject"/> at every issuer (the admin API names a subject only). True when there was one.</summary>
+    public async ValueTask<bool> RevokeSubjectConsentAsync(string tenant, string subject, string clientId, CancellationToken cancellationToken)
+    {
+        var existed = await RevokeAsync(LegacyConsentKey(tenant, subject, clientId), LegacyConsentFamiliesKey(tenant, subject, clientId), cancellationToken).ConfigureAwait(false);
+        foreach (var issuer in await IssuersAsync(tenant, subject, cancellationToken).ConfigureAwait(false))
+        {
+            existed |= await RevokeConsentAsync(tenant, issuer, subject, clientId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return existed;
+    }
+
+    /// <summary>Revokes every consent of <paramref name="subject"/>, at every issuer, and every token family they started (signed out or removed at the provider).</summary>
+    public async ValueTask<int> RevokeConsentsAsync(string tenant, string subject, CancellationToken cancellationToken)
+    {
+        var revoked = 0;
+        var issuers = SubjectIssuersKey(tenant, subject);
+        foreach (var issuer in await _store.SetMembersAsync(issuers, cancellationToken).ConfigureAwait(false))
+        {
+            var index = ConsentIndexKey(tenant, issuer, subject);
+            foreach (var clientId in await _store.SetMembersAsync(index, cancellationToken).ConfigureAwait(false))
+            {
+                revoked += await RevokeAsync(ConsentKey(tenant, issuer, subject, clientId), ConsentFamiliesKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            }
+
+            await _store.DeleteAsync(index, cancellationToken).ConfigureAwait(false);
+        }
+
+        var legacy = LegacyConsentIndexKey(tenant, subject);
+        foreach (var clientId in await _store.SetMembersAsync(legacy, cancellationToken).ConfigureAwait(false))
+        {
+            revoked += await RevokeAsync(LegacyConsentKey(tenant, subject, clientId), LegacyConsentFamiliesKey(tenant, subject, clientId), cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        await _store.DeleteAsync(legacy, cancellationToken).ConfigureAwait(false);
+        await _store.DeleteAsync(issuers, cancellationToken).ConfigureAwait(false);
+        return revoked;
+    }
+
+    private async ValueTask<PersonConsent?> ReadConsentAsync(string key, CancellationToken cancellationToken) =>
+        await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } json
+            ? JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.PersonConsent)
+            : null;
+
+    private async ValueTask<IReadOnlyList<PersonConsent>> ListAsync(string index, Func<string, string> consentKey, CancellationToken cancellationToken)
+    {
+        var consents = new List<PersonConsent>();
+        foreach (var clientId in (await _store.SetMembersAsync(index, cancellationToken).ConfigureAwait(false)).Order(StringComparer.Ordinal))
+        {
+            if (await ReadConsentAsync(consentKey(clientId), cancellationToken).ConfigureAwait(false) is { } consent)
             {
                 consents.Add(consent);
             }
@@ -119,11 +191,13 @@ public sealed class InteractiveGrants
         return consents;
     }
 
-    /// <summary>Revokes the consent and every token family it started. True when there was a consent.</summary>
-    public async ValueTask<bool> RevokeConsentAsync(string tenant, string subject, string clientId, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<string>> IssuersAsync(string tenant, string subject, CancellationToken cancellationToken) =>
+        [.. (await _store.SetMembersAsync(SubjectIssuersKey(tenant, subject), cancellationToken).ConfigureAwait(false)).Order(StringComparer.Ordinal)];
+
+    /// <summary>Deletes a consent and every token family it started. True when there was either.</summary>
+    private async ValueTask<bool> RevokeAsync(string consentKey, string familiesKey, CancellationToken cancellationToken)
     {
-        var existed = await _store.DeleteAsync(ConsentKey(tenant, subject, clientId), cancellationToken).ConfigureAwait(false);
-        var familiesKey = ConsentFamiliesKey(tenant, subject, clientId);
+        var existed = await _store.DeleteAsync(consentKey, cancellationToken).ConfigureAwait(false);
         foreach (var family in await _store.SetMembersAsync(familiesKey, cancellationToken).ConfigureAwait(false))
         {
             existed |= await _store.DeleteAsync(FamilyKey(family), cancellationToken).ConfigureAwait(false);
@@ -133,20 +207,6 @@ public sealed class InteractiveGrants
         return existed;
     }
 
-    /// <summary>Revokes every consent of the person and every token family they started (signed out or removed at the provider).</summary>
-    public async ValueTask<int> RevokeConsentsAsync(string tenant, string subject, CancellationToken cancellationToken)
-    {
-        var revoked = 0;
-        var index = ConsentIndexKey(tenant, subject);
-        foreach (var clientId in await _store.SetMembersAsync(index, cancellationToken).ConfigureAwait(false))
-        {
-            revoked += await RevokeConsentAsync(tenant, subject, clientId, cancellationToken).ConfigureAwait(false) ? 1 : 0;
-        }
-
-        await _store.DeleteAsync(index, cancellationToken).ConfigureAwait(false);
-        return revoked;
-    }
-
     private async ValueTask<InteractiveGrant?> RedeemAsync(string? secret, Func<string, string> key, Func<string, string> usedKey, CancellationToken cancellationToken)
     {
         if (secret is null || !IsToken(secret))
@@ -154,7 +214,9 @@ public sealed class InteractiveGrants
             return null;
         }
 
-        if (await _store.TakeAsync(key(secret), cancellationToken).ConfigureAwait(false) is not { } json)
+        // The used marker is written before the take, so it stands whenever the live key is gone: a replay landing
+        // between the two still learns the family and revokes it.
+        if (await _store.GetAsync(key(secret), cancellationToken).ConfigureAwait(false) is not { } json)
         {
             // Used before (or never issued, or expired): a replay revokes the family the first use belongs to.
             if (await _store.GetAsync(usedKey(secret), cancellationToken).ConfigureAwait(false) is { } family)
@@ -167,6 +229,13 @@ public sealed class InteractiveGrants
 
         var grant = JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.InteractiveGrant)!;
         await _store.SetAsync(usedKey(secret), grant.Family, Remaining(grant.FamilyEnds), cancellationToken).ConfigureAwait(false);
+        if (await _store.TakeAsync(key(secret), cancellationToken).ConfigureAwait(false) is null)
+        {
+            // Another redemption took it since the read: two presentations at once, one of them a replay.
+            await RevokeFamilyAsync(grant.Family, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
         return await IsFamilyLiveAsync(grant.Family, cancellationToken).ConfigureAwait(false) && grant.FamilyEnds > _time.GetUtcNow() ? grant : null;
     }
 
@@ -196,9 +265,21 @@ public sealed class InteractiveGrants
 
     private static string FamilyKey(string family) => "oauth:family:" + Hash(family);
 
-    private static string ConsentKey(string tenant, string subject, string clientId) => "oauth:consent:{" + tenant + "}:" + Hash(subject) + ":" + Hash(clientId);
+    private static string Person(string issuer, string subject) => Hash(issuer) + ":" + Hash(subject);
 
-    private static string ConsentFamiliesKey(string tenant, string subject, string clientId) => "oauth:consent-families:{" + tenant + "}:" + Hash(subject) + ":" + Hash(clientId);
+    private static string ConsentKey(string tenant, string issuer, string subject, string clientId) => "oauth:consent:{" + tenant + "}:" + Person(issuer, subject) + ":" + Hash(clientId);
 
-    private static string ConsentIndexKey(string tenant, string subject) => "oauth:consents:{" + tenant + "}:" + Hash(subject);
+    private static string ConsentFamiliesKey(string tenant, string issuer, string subject, string clientId) => "oauth:consent-families:{" + tenant + "}:" + Person(issuer, subject) + ":" + Hash(clientId);
+
+    private static string ConsentIndexKey(string tenant, string issuer, string subject) => "oauth:consents:{" + tenant + "}:" + Person(issuer, subject);
+
+    /// <summary>The issuers at which the subject gave a consent (the admin API and a logout name a subject only).</summary>
+    private static string SubjectIssuersKey(string tenant, string subject) => "oauth:consent-issuers:{" + tenant + "}:" + Hash(subject);
+
+    // Consents kept before they were kept per issuer, under the subject alone: never read to skip the consent page, only revoked.
+    private static string LegacyConsentKey(string tenant, string subject, string clientId) => "oauth:consent:{" + tenant + "}:" + Hash(subject) + ":" + Hash(clientId);
+
+    private static string LegacyConsentFamiliesKey(string tenant, string subject, string clientId) => "oauth:consent-families:{" + tenant + "}:" + Hash(subject) + ":" + Hash(clientId);
+
+    private static string LegacyConsentIndexKey(string tenant, string subject) => "oauth:consents:{" + tenant + "}:" + Hash(subject);
 }

@@ -47,7 +47,7 @@ internal static class ConsoleAuthorizePages
             return Results.Redirect(AuthorizationResponse.Error(pending.RedirectUri, "access_denied", "This person may not use this client as this agent.", pending.State, pending.Issuer));
         }
 
-        if (await grants.GetConsentAsync(tenant, session.Subject, pending.ClientId, context.RequestAborted) is { } consent
+        if (await grants.GetConsentAsync(tenant, session.Issuer, session.Subject, pending.ClientId, context.RequestAborted) is { } consent
             && consent.Agent == agent.Agent && consent.Workspace == agent.Workspace && consent.Covers(pending.Scopes)
             && await grants.TakeRequestAsync(id, context.RequestAborted) is { } taken)
         {
@@ -125,13 +125,13 @@ internal static class ConsoleAuthorizePages
 
         var now = time.GetUtcNow();
         // The scopes allowed before (a live consent to the same agent) stay allowed; those asked for now join them.
-        var before = await grants.GetConsentAsync(tenant, session.Subject, pending.ClientId, context.RequestAborted) is { } earlier
+        var before = await grants.GetConsentAsync(tenant, session.Issuer, session.Subject, pending.ClientId, context.RequestAborted) is { } earlier
             && earlier.Agent == agent.Agent && earlier.Workspace == agent.Workspace ? earlier.Scopes : [];
         var consent = new PersonConsent(pending.ClientId, agent.Workspace, agent.Agent, now, now + agent.Access.MaxSession)
         {
             Scopes = [.. before.Union(pending.Scopes, StringComparer.Ordinal)],
         };
-        await grants.SaveConsentAsync(tenant, session.Subject, consent, context.RequestAborted);
+        await grants.SaveConsentAsync(tenant, session.Issuer, session.Subject, consent, context.RequestAborted);
         await ConsoleAudit.RecordAsync(context, session, "consent.grant", agent.Agent,
             reason: "allowed client " + pending.ClientId + (consent.Scopes.Count > 0 ? " with scopes " + string.Join(' ', consent.Scopes) : string.Empty) + " until " + consent.Ends.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         return Results.Redirect(await IssueCodeAsync(grants, pending, agent, session, consent, context.RequestAborted));
@@ -149,7 +149,7 @@ internal static class ConsoleAuthorizePages
 
     private static async Task<string> IssueCodeAsync(InteractiveGrants grants, PendingAuthorization pending, InteractiveAgent agent, ConsoleSession session, PersonConsent consent, CancellationToken ct)
     {
-        var family = await grants.StartFamilyAsync(pending.Tenant, session.Subject, pending.ClientId, consent.Ends, ct);
+        var family = await grants.StartFamilyAsync(pending.Tenant, session.Issuer, session.Subject, pending.ClientId, consent.Ends, ct);
         var grant = new InteractiveGrant(pending.Tenant, agent.Workspace, agent.Agent, pending.ClientId, session.Subject, session.Issuer, session.Groups ?? [],
             pending.Resource, family, consent.Ends)
         {

@@ -27,7 +27,7 @@ internal static class ConsoleClientPages
             return Results.Redirect(ConsoleEndpoints.Prefix + "/" + U(tenant) + "/sign-in");
         }
 
-        var consents = await grants.ListConsentsAsync(tenant, session.Subject, context.RequestAborted);
+        var consents = await grants.ListConsentsAsync(tenant, session.Issuer, session.Subject, context.RequestAborted);
         var body = new StringBuilder();
         if (consents.Count == 0)
         {
@@ -65,8 +65,8 @@ internal static class ConsoleClientPages
         }
 
         var clientId = form["client_id"][0]!;
-        var consent = await grants.GetConsentAsync(tenant, session.Subject, clientId, context.RequestAborted);
-        var revoked = await grants.RevokeConsentAsync(tenant, session.Subject, clientId, context.RequestAborted);
+        var consent = await grants.GetConsentAsync(tenant, session.Issuer, session.Subject, clientId, context.RequestAborted);
+        var revoked = await grants.RevokeConsentAsync(tenant, session.Issuer, session.Subject, clientId, context.RequestAborted);
         if (revoked)
         {
             // The provider token kept for a per_person connector's exchange goes with the grant.

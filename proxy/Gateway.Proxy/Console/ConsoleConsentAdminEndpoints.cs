@@ -8,7 +8,8 @@ namespace Gateway.Proxy.Console;
 /// <summary>
 /// <c>GET /admin/v1/tenants/{tenant}/console-users/{subject}/consents</c> lists the interactive clients a person allowed
 /// to act for them; <c>DELETE …/consents?client_id=…</c> revokes one: the consent and every token it gave end at once
-/// (role <c>admin</c>; written to the tenant's audit chain). <c>{subject}</c> is the provider's <c>sub</c>.
+/// (role <c>admin</c>; written to the tenant's audit chain). <c>{subject}</c> is the provider's <c>sub</c>, taken at
+/// every issuer at which it consented.
 /// </summary>
 internal static class ConsoleConsentAdminEndpoints
 {
@@ -18,7 +19,7 @@ internal static class ConsoleConsentAdminEndpoints
         consents.MapGet(string.Empty, static async (HttpContext c, string tenant, string subject, InteractiveGrants grants) =>
             subject.Length is 0 or > 255
                 ? InvalidSubject()
-                : Results.Json(new ConsoleConsentList(tenant, subject, await grants.ListConsentsAsync(tenant, subject, c.RequestAborted)), ConsoleJsonContext.Default.ConsoleConsentList));
+                : Results.Json(new ConsoleConsentList(tenant, subject, await grants.ListSubjectConsentsAsync(tenant, subject, c.RequestAborted)), ConsoleJsonContext.Default.ConsoleConsentList));
         consents.MapDelete(string.Empty, RevokeAsync);
         return admin;
     }
@@ -35,7 +36,7 @@ internal static class ConsoleConsentAdminEndpoints
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "client_id (1..255 characters) is required once", extensions: new Dictionary<string, object?> { ["code"] = "invalid_client_id" });
         }
 
-        if (!await grants.RevokeConsentAsync(tenant, subject, clientId, context.RequestAborted))
+        if (!await grants.RevokeSubjectConsentAsync(tenant, subject, clientId, context.RequestAborted))
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "This person has no consent for this client", extensions: new Dictionary<string, object?> { ["code"] = "consent_not_found" });
         }

@@ -2,7 +2,9 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Authorization.Interactive;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Proxy.Tests.Interactive;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Sessions = Gateway.Proxy.Console;
@@ -16,7 +18,7 @@ namespace Gateway.Proxy.Tests.Console;
 /// <c>sub</c> reads <c>admin-token:bob</c> and the Development admin-token sign-in of bob are two users (suspending one leaves
 /// the other), a person of the provider the tenant moved to is not held by a suspension of the same <c>sub</c> at the old
 /// one, and a suspension written before marks named the issuer still suspends the subject, as sessions listed by subject
-/// or sid alone are still ended.
+/// or sid alone are still ended; a consent the same <c>sub</c> gave at another issuer is not the person's.
 /// </summary>
 public sealed class ConsoleUserIssuerTests
 {
@@ -109,6 +111,28 @@ public sealed class ConsoleUserIssuerTests
         Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
         await AssertSignedOutAsync(client, bob);
         await AssertSignedOutAsync(client, carol);
+    }
+
+    [Fact]
+    public async Task Authorize_ConsentGivenForTheSameSubjectAtAnotherIssuer_ShowsTheConsentPageAndListsNoClient()
+    {
+        await using var gw = await InteractiveGateway.StartAsync();
+        using var browser = gw.Browser();
+        var grants = gw.Gateway.Host.Services.GetRequiredService<InteractiveGrants>();
+        var now = DateTimeOffset.UtcNow;
+        // The same sub at another issuer (say the provider the tenant left) allowed this client as this agent.
+        await grants.SaveConsentAsync("demo", "https://old-idp.example", "alice",
+            new PersonConsent(InteractiveGateway.ClientId, "ws-demo", "demo-agent", now, now.AddHours(8)), CancellationToken.None);
+        using var start = await browser.GetAsync(gw.AuthorizeUrl(InteractiveGateway.NewPkce().Challenge));
+        var consentPath = start.Headers.Location!.OriginalString;
+        var session = await gw.SignInAsync(browser, consentPath, "alice", []);
+
+        using var page = await browser.SendAsync(Get(consentPath, session));
+        using var clients = await browser.SendAsync(Get("/console/demo/clients", session));
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("name=\"decision\" value=\"approve\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("You have not allowed any client to act for you.", await clients.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     /// <summary>Stores a session of <paramref name="subject"/> at the provider as an earlier version did (listed under the subject and the sid alone): its cookie.</summary>
