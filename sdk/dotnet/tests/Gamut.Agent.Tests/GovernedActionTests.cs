@@ -109,7 +109,9 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
     {
         var before = env.Upstream.Count("/crm/contacts/slow");
         var answered = env.Upstream.SlowAnswered;
-        await Assert.ThrowsAsync<GamutTimeoutException>(() => _gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "slow" }, new ToolCallOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
+        // The upstream answers after 3 s; the call's timeout leaves the gateway time to forward it on a loaded machine
+        // (at 300 ms the call sometimes ended before the gateway forwarded it, and the upstream never saw it).
+        await Assert.ThrowsAsync<GamutTimeoutException>(() => _gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "slow" }, new ToolCallOptions { Timeout = TimeSpan.FromMilliseconds(1500) }));
         await Eventually(() => env.Upstream.Count("/crm/contacts/slow") == before + 1);
         // Once the slow upstream has answered its one call, a retry would have come long before: none did.
         await Eventually(() => env.Upstream.SlowAnswered == answered + 1);
