@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Oversight;
@@ -16,16 +17,16 @@ internal static class ToolInputCheck
 {
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
-    /// <summary>The refusal of <paramref name="arguments"/> (absent: an empty object) that do not fit the entry's input schema; null when they fit or it has none.</summary>
-    public static Refusal? Refuse(CatalogEntry entry, JsonElement arguments)
-    {
-        if (entry.InputSchema is not { } inputSchema)
-        {
-            return null;
-        }
+    // Each entry's schema parsed once (keyed by its text, which lives as long as the entry), not on every call.
+    private static readonly ConditionalWeakTable<string, StrongBox<JsonElement>> Schemas = new();
 
-        using var schema = JsonDocument.Parse(inputSchema);
-        var errors = ToolInputSchema.Validate(schema.RootElement, arguments.ValueKind == JsonValueKind.Undefined ? EmptyObject : arguments);
+    /// <summary>The refusal of <paramref name="arguments"/> (absent: an empty object) that do not fit the entry's input schema; null when they fit or it has none.</summary>
+    public static Refusal? Refuse(CatalogEntry entry, JsonElement arguments) =>
+        SchemaOf(entry) is { } schema ? Refuse(entry, schema, arguments) : null;
+
+    private static Refusal? Refuse(CatalogEntry entry, JsonElement schema, JsonElement arguments)
+    {
+        var errors = ToolInputSchema.Validate(schema, arguments.ValueKind == JsonValueKind.Undefined ? EmptyObject : arguments);
         return errors.Count == 0
             ? null
             : new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments,
@@ -35,8 +36,11 @@ internal static class ToolInputCheck
             };
     }
 
+    private static JsonElement? SchemaOf(CatalogEntry entry) =>
+        entry.InputSchema is { } text ? Schemas.GetValue(text, static t => new StrongBox<JsonElement>(JsonDocument.Parse(t).RootElement.Clone())).Value : null;
+
     /// <summary>
-    /// <see cref="Refuse"/> for a request on <c>/providers/&lt;connector&gt;</c>, whose arguments are the body's members, the
+    /// <see cref="Refuse(CatalogEntry, JsonElement)"/> for a request on <c>/providers/&lt;connector&gt;</c>, whose arguments are the body's members, the
     /// query's and the path's captures (<see cref="TransparentArguments"/>). A query or path value is text: where the schema
     /// types that top-level argument as a number, integer or boolean (and not as a string), text that is one is read as
     /// one (<c>?amount=5</c> is 5), as a server binding the parameter reads it; any other text is checked as text.
@@ -47,13 +51,17 @@ internal static class ToolInputCheck
     /// <param name="pathArgs">The path template's captures.</param>
     public static Refusal? RefuseProviderArguments(CatalogEntry entry, JsonElement arguments, JsonElement body, IReadOnlyList<KeyValuePair<string, string>> pathArgs)
     {
-        if (entry.InputSchema is not { } inputSchema || arguments.ValueKind != JsonValueKind.Object)
+        if (SchemaOf(entry) is not { } schema)
         {
-            return Refuse(entry, arguments);
+            return null;
         }
 
-        using var schema = JsonDocument.Parse(inputSchema);
-        var properties = schema.RootElement.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+        if (arguments.ValueKind != JsonValueKind.Object)
+        {
+            return Refuse(entry, schema, arguments);
+        }
+
+        var properties = schema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
         var view = JsonNode.Parse(arguments.GetRawText())!.AsObject();
         foreach (var (name, value) in view.ToList())
         {
@@ -65,7 +73,7 @@ internal static class ToolInputCheck
         }
 
         using var typed = JsonDocument.Parse(view.ToJsonString());
-        return Refuse(entry, typed.RootElement);
+        return Refuse(entry, schema, typed.RootElement);
     }
 
     /// <summary>Text read as the number or boolean its schema types it as (an array's items each so); anything else as it is.</summary>

@@ -4,7 +4,6 @@ using Gateway.Proxy.Describe;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
-using Gateway.Proxy.Record;
 
 namespace Gateway.Proxy.Respond;
 
@@ -62,14 +61,7 @@ internal sealed class A2aResponder(OutcomeRecorder outcomes) : GovernedResponder
         var plan = feature.Get<ForwardPlan>();
         var refusal = response.Refusal ?? OutcomeRecorder.ForwardingFailure(context);
         var governed = feature.Get<GovernedDecision>();
-        await Outcomes.RecordStreamedAsync(context, feature, plan, response, new ActionOutcome
-        {
-            Invoked = true,
-            UpstreamStatus = response.Status,
-            Redactions = plan.Redactions.ToDictionary(),
-            Latency = OutcomeRecorder.Latency(feature),
-            Refusal = refusal,
-        }, () => Outcomes.Audit.RecordA2aTaskStatesAsync(context, plan.Identity, governed, response.A2aStream!.States)).ConfigureAwait(false);
+        await Outcomes.RecordStreamedAsync(context, feature, plan, response, OutcomeRecorder.Streamed(feature, plan, response, refusal), () => Outcomes.Audit.RecordA2aTaskStatesAsync(context, plan.Identity, governed, response.A2aStream!.States)).ConfigureAwait(false);
 
         if (refusal is not null)
         {

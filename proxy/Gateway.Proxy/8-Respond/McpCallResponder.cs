@@ -43,14 +43,7 @@ internal sealed class McpCallResponder(OutcomeRecorder outcomes, McpApprovalElic
     private async Task EndStreamAsync(HttpContext context, GatewayRequestFeature feature, UpstreamResponse response, Refusal refusal)
     {
         var plan = feature.Get<ForwardPlan>();
-        await Outcomes.RecordStreamedAsync(context, feature, plan, response, new ActionOutcome
-        {
-            Invoked = true,
-            UpstreamStatus = response.Status,
-            Redactions = plan.Redactions.ToDictionary(),
-            Latency = OutcomeRecorder.Latency(feature),
-            Refusal = refusal,
-        }).ConfigureAwait(false);
+        await Outcomes.RecordStreamedAsync(context, feature, plan, response, OutcomeRecorder.Streamed(feature, plan, response, refusal)).ConfigureAwait(false);
         await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
     }
 

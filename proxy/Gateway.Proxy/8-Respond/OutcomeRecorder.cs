@@ -64,6 +64,19 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, ReservationSe
         }
     }
 
+    /// <summary>
+    /// The outcome of a call whose answer streamed to its caller (an MCP server's or a remote agent's events): invoked, as far
+    /// as the stream came, with <paramref name="refusal"/> when it ended without its answer.
+    /// </summary>
+    public static ActionOutcome Streamed(GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse response, Refusal? refusal) => new()
+    {
+        Invoked = true,
+        UpstreamStatus = response.Status,
+        Redactions = plan.Redactions.ToDictionary(),
+        Latency = Latency(feature),
+        Refusal = refusal,
+    };
+
     /// <summary>How long the forwarded call took (zero when nothing was forwarded).</summary>
     public static TimeSpan Latency(GatewayRequestFeature feature) =>
         feature.Find<ForwardPlan>() is { } plan ? Stopwatch.GetElapsedTime(plan.StartedTimestamp) : TimeSpan.Zero;

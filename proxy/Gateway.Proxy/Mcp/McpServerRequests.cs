@@ -49,11 +49,8 @@ internal sealed class McpServerRequests
     /// one session with the gateway holds every server's calls, so "thisServer" or "allServers" would hand this server what
     /// policy gave others.
     /// </summary>
-    private static byte[] ForClient(ReadOnlySpan<byte> request, string id, string method)
-    {
-        using var document = JsonDocument.Parse(request.ToArray());
-        return Rewritten(document.RootElement, id, request.Length + 16, withoutContext: method == "sampling/createMessage");
-    }
+    private static byte[] ForClient(ReadOnlySpan<byte> request, string id, string method) =>
+        Rewritten(request, id, withoutContext: method == "sampling/createMessage");
 
     /// <summary>
     /// The request the client answers under <paramref name="id"/> (raw JSON), taken so that it is answered once: null when
@@ -79,14 +76,17 @@ internal sealed class McpServerRequests
     }
 
     /// <summary><paramref name="message"/> (a JSON-RPC object) with its <c>id</c> replaced by <paramref name="id"/>, raw JSON.</summary>
-    public static byte[] WithRawId(ReadOnlySpan<byte> message, string id)
-    {
-        using var document = JsonDocument.Parse(message.ToArray());
-        return WithRawId(document.RootElement, id, message.Length + 16);
-    }
+    public static byte[] WithRawId(ReadOnlySpan<byte> message, string id) => Rewritten(message, id, withoutContext: false);
 
     /// <summary>As <see cref="WithRawId(ReadOnlySpan{byte}, string)"/>, of a message already parsed (the client's answer on <c>/mcp</c>).</summary>
     public static byte[] WithRawId(JsonElement message, string id, int sizeHint = 256) => Rewritten(message, id, sizeHint, withoutContext: false);
+
+    /// <summary>As <see cref="Rewritten(JsonElement, string, int, bool)"/>, of a message not parsed yet.</summary>
+    private static byte[] Rewritten(ReadOnlySpan<byte> message, string id, bool withoutContext)
+    {
+        using var document = JsonDocument.Parse(message.ToArray());
+        return Rewritten(document.RootElement, id, message.Length + 16, withoutContext);
+    }
 
     /// <summary><paramref name="message"/> under <paramref name="id"/>; with <paramref name="withoutContext"/>, its <c>params</c> asking for no context.</summary>
     private static byte[] Rewritten(JsonElement message, string id, int sizeHint, bool withoutContext)
