@@ -275,6 +275,18 @@ app.kubernetes.io/part-of: gateway
 {{- if eq (toString (get $sc "privileged")) "true" }}
 {{- fail "gateway: securityContext.privileged must not be true: the chart's hardening (non-root, read-only root filesystem, no privilege escalation, not privileged) cannot be weakened by an override" }}
 {{- end }}
+{{- $caps := default dict (get $sc "capabilities") }}
+{{- if or (not (has "ALL" (default list (get $caps "drop")))) (get $caps "add") }}
+{{- fail "gateway: securityContext.capabilities must drop ALL and add none: the gateway needs no Linux capability (it listens on an unprivileged port), and an override cannot give it one" }}
+{{- end }}
+{{- $podSeccomp := toString (get (default dict (get $psc "seccompProfile")) "type") }}
+{{- if not (has $podSeccomp (list "RuntimeDefault" "Localhost")) }}
+{{- fail (printf "gateway: podSecurityContext.seccompProfile.type must be RuntimeDefault or Localhost (got %s): the runtime's syscall filter cannot be turned off by an override" ($podSeccomp | default "unset")) }}
+{{- end }}
+{{- $containerSeccomp := toString (get (default dict (get $sc "seccompProfile")) "type") }}
+{{- if and $containerSeccomp (not (has $containerSeccomp (list "RuntimeDefault" "Localhost"))) }}
+{{- fail (printf "gateway: securityContext.seccompProfile.type must be RuntimeDefault or Localhost (got %s): the runtime's syscall filter cannot be turned off by an override" $containerSeccomp) }}
+{{- end }}
 {{- if not $v.image.repository }}
 {{- fail "gateway: image.repository is not set, and no public image is published: build the image with 'make image' (artifacts/image/gateway-<appVersion>.oci.tar), push it to a registry your cluster pulls from (e.g. skopeo copy oci-archive:artifacts/image/gateway-<appVersion>.oci.tar docker://registry.example.com/gateway:<appVersion>) and set image.repository=registry.example.com/gateway (image.tag defaults to the chart's appVersion; docs/operations.md, section 1)" }}
 {{- end }}
