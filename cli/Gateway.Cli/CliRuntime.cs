@@ -155,7 +155,7 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
     /// <summary>The gateway and the admin token of the call; when either is missing, says why on the error stream.</summary>
     private async Task<(GatewayTarget? Target, string? Token)> ResolveAsync(ParseResult parse)
     {
-        var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), console);
+        var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), parse.GetValue(options.AllowInsecureHttp), console);
         if (target is null)
         {
             await console.Error.WriteLineAsync(targetError);

@@ -13,6 +13,7 @@ internal static class GatewayCli
         var root = new RootCommand("gatewayctl: operate the gateway's approvals, credentials, audit journal, kill switches, runs and admin tokens over its admin API, and verify its decision tokens.");
         root.Options.Add(options.Url);
         root.Options.Add(options.Token);
+        root.Options.Add(options.AllowInsecureHttp);
         root.Options.Add(options.Json);
         root.Subcommands.Add(ApprovalsCommands.Build(runtime));
         root.Subcommands.Add(CredentialsCommands.Build(runtime));

@@ -22,10 +22,27 @@ internal sealed record GatewayTarget(Uri BaseUrl, string Source)
     public const string DemoEnvVariable = "GATEWAY_DEMO_ENV";
     public const string DemoEnvRelativePath = ".gateway-data/demo.env";
 
-    /// <summary>Resolves the target, or returns the error line to print (exit code: invalid input).</summary>
-    public static (GatewayTarget? Target, string? Error) Resolve(string? urlOption, CliConsole console)
+    public const string AllowInsecureHttpVariable = "GATEWAY_ALLOW_INSECURE_HTTP";
+
+    /// <summary>
+    /// Resolves the target, or returns the error line to print (exit code: invalid input). Plain http to another machine is
+    /// refused unless <paramref name="allowInsecureHttp"/> (or <c>GATEWAY_ALLOW_INSECURE_HTTP=1</c>) says the network is trusted:
+    /// the admin token and any credential a command uploads would cross it in clear.
+    /// </summary>
+    public static (GatewayTarget? Target, string? Error) Resolve(string? urlOption, bool allowInsecureHttp, CliConsole console)
     {
         ArgumentNullException.ThrowIfNull(console);
+        var (target, error) = Find(urlOption, console);
+        return target is not null && target.BaseUrl.Scheme == Uri.UriSchemeHttp && !IsLoopback(target.BaseUrl)
+            && !allowInsecureHttp && console.GetEnvironmentVariable(AllowInsecureHttpVariable) is not ("1" or "true")
+            ? (null, $"error: insecure_transport: {target.BaseUrl} (from {target.Source}) is plain http to another machine: the admin token "
+                + $"and any credential would cross the network in clear. Use https, or pass --allow-insecure-http (or set {AllowInsecureHttpVariable}=1) "
+                + "where that network is trusted.")
+            : (target, error);
+    }
+
+    private static (GatewayTarget? Target, string? Error) Find(string? urlOption, CliConsole console)
+    {
         if (!string.IsNullOrWhiteSpace(urlOption))
         {
             return Parse(urlOption, "--url");

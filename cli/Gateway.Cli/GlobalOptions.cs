@@ -19,6 +19,12 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<bool> AllowInsecureHttp { get; } = new("--allow-insecure-http")
+    {
+        Description = $"Talk to a gateway on another machine over plain http (env {GatewayTarget.AllowInsecureHttpVariable}=1): only where the network is trusted",
+        Recursive = true,
+    };
+
     public Option<bool> Json { get; } = new("--json")
     {
         Description = "Print the API's JSON answer instead of text",

@@ -68,7 +68,9 @@ public sealed class CatalogCommandsTests
     {
         await using var server = await StartServerAsync();
 
-        var result = await CliRun.RunAsync("catalog", "pin-mcp", "--url", server.Url, "--connector", "docs", "--header", "Authorization: Bearer upstream-token", "--json");
+        var headers = WriteHeaderFile("Authorization: Bearer upstream-token");
+
+        var result = await CliRun.RunAsync("catalog", "pin-mcp", "--url", server.Url, "--connector", "docs", "--header-file", headers, "--json");
 
         Assert.Equal(0, result.ExitCode);
         var tool = Assert.Single(JsonDocument.Parse(result.Out).RootElement.GetProperty("tools").EnumerateArray());
@@ -77,12 +79,47 @@ public sealed class CatalogCommandsTests
         Assert.Equal("Bearer upstream-token", server.Authorization);
     }
 
+    [Theory]
+    [InlineData("Authorization: Bearer upstream-token")]
+    [InlineData("X-Api-Key: upstream-key")]
+    [InlineData("Cookie: session=upstream")]
+    public async Task PinMcp_CredentialHeaderAsArgument_IsRefusedBeforeAnyRequest(string header)
+    {
+        await using var server = await StartServerAsync();
+
+        var result = await CliRun.RunAsync("catalog", "pin-mcp", "--url", server.Url, "--connector", "docs", "--header", header);
+
+        Assert.Equal(6, result.ExitCode);
+        Assert.Contains("--header-file", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("upstream", result.Error, StringComparison.Ordinal);
+        Assert.Null(server.Authorization);
+    }
+
+    [Fact]
+    public async Task PinMcp_HeadersOverPlainHttpToAnotherHost_IsRefused()
+    {
+        var headers = WriteHeaderFile("Authorization: Bearer upstream-token");
+
+        var result = await CliRun.RunAsync("catalog", "pin-mcp", "--url", "http://mcp.example.com/mcp", "--connector", "docs", "--header-file", headers);
+
+        Assert.Equal(6, result.ExitCode);
+        Assert.Contains("insecure_transport", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task PinMcp_ServerDown_IsUnreachable()
     {
         var result = await CliRun.RunAsync("catalog", "pin-mcp", "--url", "http://127.0.0.1:9/mcp", "--connector", "docs");
 
         Assert.Equal(7, result.ExitCode);
+    }
+
+    // A --header-file holding the lines given (deleted with the temp folder).
+    private static string WriteHeaderFile(params string[] lines)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("pin-mcp-").FullName, "headers");
+        File.WriteAllLines(file, lines);
+        return file;
     }
 
     private static async Task<TestMcpServer> StartServerAsync()

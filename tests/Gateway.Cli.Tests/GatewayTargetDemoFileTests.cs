@@ -1,4 +1,3 @@
-using System.Net;
 using Gateway.Admin.Tests.Infrastructure;
 
 namespace Gateway.Cli.Tests;
@@ -117,17 +116,5 @@ public sealed class GatewayTargetDemoFileTests : IAsyncLifetime, IDisposable
         var console = new CliConsole(output, error, new StringReader(string.Empty), false, name => environment.GetValueOrDefault(name), handler, working);
         var code = await GatewayCli.RunAsync(args, console);
         return new CliResult(code, output.ToString(), error.ToString());
-    }
-
-    /// <summary>Records every request instead of sending it.</summary>
-    private sealed class RecordingHandler : HttpMessageHandler
-    {
-        public List<Uri?> Requests { get; } = [];
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Requests.Add(request.RequestUri);
-            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
-        }
     }
 }

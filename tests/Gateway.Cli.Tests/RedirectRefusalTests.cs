@@ -65,7 +65,10 @@ public sealed class RedirectRefusalTests
             return Task.CompletedTask;
         }));
 
-        var result = await CliRun.RunAsync("catalog", "pin-mcp", "--url", server.At("mcp").ToString(), "--connector", "docs", "--header", "Authorization: Bearer secret", "--header", "X-Api-Key: api-key-secret");
+        var headers = Path.Combine(Directory.CreateTempSubdirectory("pin-mcp-").FullName, "headers");
+        File.WriteAllLines(headers, ["Authorization: Bearer secret", "X-Api-Key: api-key-secret"]);
+
+        var result = await CliRun.RunAsync("catalog", "pin-mcp", "--url", server.At("mcp").ToString(), "--connector", "docs", "--header-file", headers);
 
         Assert.Empty(received);
         Assert.Equal(7, result.ExitCode);

@@ -83,18 +83,20 @@ internal static class CatalogCommands
     {
         var url = new Option<string>("--url") { Description = "The MCP server's streamable-HTTP URL (as the catalog's upstream)", Required = true };
         var connector = new Option<string>("--connector") { Description = "The name of the server's mcp entry in the catalog", Required = true };
-        var headers = new Option<string[]>("--header") { Description = "A header the server needs ('Name: value'), repeatable", AllowMultipleArgumentsPerToken = false };
+        var headers = new Option<string[]>("--header") { Description = "A header the server needs that is no credential ('Name: value'), repeatable", AllowMultipleArgumentsPerToken = false };
+        var headerFile = new Option<FileInfo?>("--header-file") { Description = "A file of headers the server needs, one 'Name: value' a line ('#' comments): where credentials go" };
         var actionType = new Option<string>("--action-type") { Description = "The entries' action_type (review each one)", DefaultValueFactory = _ => "read" };
         var output = new Option<string?>("--out") { Description = "Write the entries here instead of stdout" };
         var command = new Command("pin-mcp", """
             Ask an MCP server for its tools and write one mcp_tool entry per tool, pinned to the digest of its definition as
             served now (name, title, description, input and output schema, annotations). Review each definition before you
             trust it: the gateway hides and refuses a pinned tool whose definition changes until the pin is renewed.
-            Redirects are never followed (the headers stay with --url). Exit 0, 7 when the server could not be reached or
-            answered with a redirect.
+            Redirects are never followed (the headers stay with --url), and headers go over plain http only to this machine
+            (or with --allow-insecure-http). A credential header is taken from --header-file, never from --header. Exit 0, 6 on
+            bad input, 7 when the server could not be reached or answered with a redirect.
             Example:
-              gatewayctl catalog pin-mcp --url https://mcp.example.com/mcp --connector docs --header 'Authorization: Bearer …' --out docs.pins.yaml
-            """) { url, connector, headers, actionType, output };
+              gatewayctl catalog pin-mcp --url https://mcp.example.com/mcp --connector docs --header-file docs.headers --out docs.pins.yaml
+            """) { url, connector, headers, headerFile, actionType, output };
         command.SetAction(async (parse, ct) =>
         {
             var context = new PolicyCommandContext(options, console, parse);
@@ -103,16 +105,15 @@ internal static class CatalogCommands
                 return context.Invalid("--url must be an absolute http(s) URL");
             }
 
-            var extra = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var header in parse.GetValue(headers) ?? [])
+            var (extra, headerError) = PinMcpHeaders.Read(parse.GetValue(headers) ?? [], parse.GetValue(headerFile));
+            if (extra is null)
             {
-                var colon = header.IndexOf(':', StringComparison.Ordinal);
-                if (colon <= 0)
-                {
-                    return context.Invalid($"--header '{header.Split(':')[0]}…' is not 'Name: value'");
-                }
+                return context.Invalid(headerError!);
+            }
 
-                extra[header[..colon].Trim()] = header[(colon + 1)..].Trim();
+            if (extra.Count > 0 && endpoint.Scheme == Uri.UriSchemeHttp && !GatewayTarget.IsLoopback(endpoint) && !parse.GetValue(options.AllowInsecureHttp))
+            {
+                return context.Invalid("--url is plain http to another machine (insecure_transport): the headers would cross the network in clear; use https, or pass --allow-insecure-http where that network is trusted");
             }
 
             IList<McpClientTool> tools;

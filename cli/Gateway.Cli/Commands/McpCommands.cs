@@ -47,7 +47,7 @@ internal static class McpCommands
             """) { clientId, noBrowser, wait };
         login.SetAction(async (parse, ct) =>
         {
-            var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), console);
+            var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), parse.GetValue(options.AllowInsecureHttp), console);
             if (target is null || parse.GetValue(clientId) is not { Length: > 0 } id || parse.GetValue(wait) is < 1 or > 3600)
             {
                 console.Error.WriteLine(targetError ?? "error: invalid_input: --client-id is required; --timeout is 1 to 3600 seconds.");
@@ -62,7 +62,7 @@ internal static class McpCommands
 
     private static async Task<int> TokenAsync(GlobalOptions options, CliConsole console, ParseResult parse, string? tenant, string? workspace, string? agent, FileInfo? secretFile, CancellationToken cancellationToken)
     {
-        var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), console);
+        var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), parse.GetValue(options.AllowInsecureHttp), console);
         if (target is null)
         {
             console.Error.WriteLine(targetError);
