@@ -145,22 +145,22 @@ public sealed class InteractiveGrants
         return existed;
     }
 
-    /// <summary>Revokes every consent of <paramref name="subject"/>, at every issuer, and every token family they started (signed out or removed at the provider).</summary>
-    public async ValueTask<int> RevokeConsentsAsync(string tenant, string subject, CancellationToken cancellationToken)
+    /// <summary>
+    /// Revokes every consent of the person (<paramref name="issuer"/> and <paramref name="subject"/>: signed out or removed
+    /// at that provider) and every token family they started, and those kept under the subject alone before consents were
+    /// kept per issuer (whose they were is not known: revoked, the fail-closed reading). The same subject at another issuer
+    /// is another person, whose consents stay.
+    /// </summary>
+    public async ValueTask<int> RevokeConsentsAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken)
     {
         var revoked = 0;
-        var issuers = SubjectIssuersKey(tenant, subject);
-        foreach (var issuer in await _store.SetMembersAsync(issuers, cancellationToken).ConfigureAwait(false))
+        var index = ConsentIndexKey(tenant, issuer, subject);
+        foreach (var clientId in await _store.SetMembersAsync(index, cancellationToken).ConfigureAwait(false))
         {
-            var index = ConsentIndexKey(tenant, issuer, subject);
-            foreach (var clientId in await _store.SetMembersAsync(index, cancellationToken).ConfigureAwait(false))
-            {
-                revoked += await RevokeAsync(ConsentKey(tenant, issuer, subject, clientId), ConsentFamiliesKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false) ? 1 : 0;
-            }
-
-            await _store.DeleteAsync(index, cancellationToken).ConfigureAwait(false);
+            revoked += await RevokeAsync(ConsentKey(tenant, issuer, subject, clientId), ConsentFamiliesKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
 
+        await _store.DeleteAsync(index, cancellationToken).ConfigureAwait(false);
         var legacy = LegacyConsentIndexKey(tenant, subject);
         foreach (var clientId in await _store.SetMembersAsync(legacy, cancellationToken).ConfigureAwait(false))
         {
@@ -168,7 +168,6 @@ public sealed class InteractiveGrants
         }
 
         await _store.DeleteAsync(legacy, cancellationToken).ConfigureAwait(false);
-        await _store.DeleteAsync(issuers, cancellationToken).ConfigureAwait(false);
         return revoked;
     }
 

@@ -19,7 +19,7 @@ namespace Gateway.Proxy.Console;
 /// that subject at the provider ends on every replica (<see cref="ConsoleSessions.EndProviderSessionsAsync"/>), the person's
 /// kept provider tokens and their clients' consents and token families go (the person the <c>sub</c> names or, for a token
 /// with only a <c>sid</c>, each person that <c>sid</c> signed in, kept from their sign-in even after their console sessions
-/// ended), the logout is written to
+/// ended; always the person at the token's issuer: the same <c>sub</c> at another issuer keeps all of it), the logout is written to
 /// the tenant's audit chain, and the answer is 200 (<c>Cache-Control: no-store</c>); a token that fails any check, or a
 /// body that is not a form within its bounds (32 KiB, chunked too; the form reader's limits), ends nothing and is answered
 /// 400 with <c>{"error":"invalid_request","error_description":…}</c>.
@@ -38,6 +38,7 @@ internal sealed partial class ConsoleBackChannelLogout
     private readonly OpenIdTokenValidator _validator;
     private readonly IStateStore _store;
     private readonly ConsoleSessions _sessions;
+    private readonly KeptProviderTokens _kept;
     private readonly PersonOptions _person;
     private readonly TimeProvider _time;
     private readonly ILogger<ConsoleBackChannelLogout> _logger;
@@ -47,6 +48,7 @@ internal sealed partial class ConsoleBackChannelLogout
         OpenIdTokenValidator validator,
         IStateStore store,
         ConsoleSessions sessions,
+        KeptProviderTokens kept,
         IOptions<PersonOptions> person,
         TimeProvider time,
         ILogger<ConsoleBackChannelLogout> logger)
@@ -55,6 +57,7 @@ internal sealed partial class ConsoleBackChannelLogout
         _validator = validator;
         _store = store;
         _sessions = sessions;
+        _kept = kept;
         _person = person.Value;
         _time = time;
         _logger = logger;
@@ -131,14 +134,15 @@ internal sealed partial class ConsoleBackChannelLogout
         var (ended, found) = await _sessions.EndProviderSessionsAsync(tenant, token.Issuer, subject, sid, context.RequestAborted);
         // The provider ended the person's session: the provider token kept for a per_person connector's exchange goes too,
         // and so do their clients' consents and tokens, which would otherwise go on acting for them until they end. A token
-        // naming only the sid names its people through what that sid signed in (kept past the sessions' end).
+        // naming only the sid names its people through what that sid signed in (kept past the sessions' end). Each is the
+        // person of this issuer only: the same sub at another issuer is another person, whose are kept.
         IReadOnlyList<string> people = subject is not null ? [subject] : found;
         foreach (var person in people)
         {
-            await _store.DeleteAsync(KeptProviderTokens.StoreKey(tenant, person), context.RequestAborted);
+            await _kept.ForgetAsync(tenant, token.Issuer, person, context.RequestAborted);
             if (context.RequestServices.GetService<InteractiveGrants>() is { } grants)
             {
-                await grants.RevokeConsentsAsync(tenant, person, context.RequestAborted);
+                await grants.RevokeConsentsAsync(tenant, token.Issuer, person, context.RequestAborted);
             }
         }
 

@@ -21,7 +21,8 @@ namespace Gateway.Proxy.People;
 /// <see cref="PersonOptions.ProviderRefreshTokenLifetime"/>) or, without one, with the ID token. An ID token that expires
 /// within <see cref="PersonOptions.ExchangedTokenMargin"/> is renewed with the refresh token at the tenant's provider
 /// (one renewal per person in a process); a renewal the provider refuses forgets the tokens. Forgotten too when the
-/// person's consent to a client is revoked or the provider logs the person out.
+/// person's consent to a client is revoked or the provider logs the person out (a logout forgets only the tokens of its
+/// issuer's person, never those kept for the same subject at another issuer).
 /// </summary>
 internal sealed partial class KeptProviderTokens
 {
@@ -108,6 +109,23 @@ internal sealed partial class KeptProviderTokens
     public ValueTask<bool> ForgetAsync(string tenant, string subject, CancellationToken cancellationToken) =>
         _store.DeleteAsync(StoreKey(tenant, subject), cancellationToken);
 
+    /// <summary>
+    /// Forgets the kept tokens of the person <paramref name="issuer"/> and <paramref name="subject"/> (their provider logged
+    /// them out) and no one else's: tokens kept for the same subject at another issuer, which do not decrypt as this
+    /// person's, stay. True when there were some.
+    /// </summary>
+    public async ValueTask<bool> ForgetAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken)
+    {
+        var key = StoreKey(tenant, subject);
+        if (await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } envelope || !IsOf(envelope, tenant, issuer, subject))
+        {
+            return false;
+        }
+
+        // Only the value read and checked: one written since (the other issuer's person signing in, say) stays.
+        return await _store.DeleteIfEqualAsync(key, envelope, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<string?> RenewAsync(string tenant, OpenIdProvider provider, ActingPerson person, KeptProviderToken kept)
     {
         try
@@ -191,6 +209,20 @@ internal sealed partial class KeptProviderTokens
             // Another deployment's data key, another issuer's person, or tampered with: not a token this gateway may use.
             LogUnreadable(_logger, tenant, ex.GetType().Name);
             return null;
+        }
+    }
+
+    /// <summary>True when <paramref name="envelope"/> decrypts as the tokens of this tenant's person (issuer and subject).</summary>
+    private bool IsOf(string envelope, string tenant, string issuer, string subject)
+    {
+        try
+        {
+            CryptographicOperations.ZeroMemory(CredentialEnvelope.Decrypt(_keys, envelope, Context(tenant, issuer, subject)));
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Gateway.Proxy.Bundle;
 using Gateway.Proxy.People;
 using Gateway.Proxy.Tests.Console;
 using Gateway.Proxy.Tests.Infrastructure;
@@ -21,7 +22,7 @@ namespace Gateway.Proxy.Tests.People.Links;
 /// own token, no link asked; an expired kept ID token is renewed with the provider's refresh token first; a renewal the
 /// provider refuses forgets it and asks for the link; nothing is kept without such a connector; revoking the person's
 /// consent forgets it, and so does the provider's back-channel logout naming the person or only their provider session
-/// (after the console session has ended too).
+/// (after the console session has ended too), but never the token of the same <c>sub</c> at another issuer.
 /// </summary>
 public sealed class PerPersonKeptTokenTests
 {
@@ -182,6 +183,32 @@ public sealed class PerPersonKeptTokenTests
         Assert.Null(await gw.KeptValueAsync("alice"));
     }
 
+    [Fact]
+    public async Task BackChannelLogout_SameSubjectAtAnotherIssuer_KeepsThatPersonsProviderToken()
+    {
+        // alice at the tenant's provider (B) keeps her provider token; the tenant moves to A, whose alice (another person
+        // with the same sub) is logged out there: B's alice's token stays, and is exchanged again once the tenant is back at B.
+        await using var gw = await KeptTokenGateway.StartAsync();
+        await using var next = await TestOpenIdProvider.StartAsync();
+        var (old, renamed) = (gw.Interactive.Provider.Issuer, next.Issuer);
+        var accessToken = await gw.SignInAsync();
+        var kept = await gw.KeptValueAsync("alice");
+        Assert.NotNull(kept);
+        await gw.ReloadAsync(text => text.Replace("issuer: \"" + old + "\"", "issuer: \"" + renamed + "\"", StringComparison.Ordinal));
+        using var browser = gw.Interactive.Browser();
+
+        using var logout = await browser.SendAsync(ConsoleHttp.PostForm("/console/demo/backchannel-logout", null,
+            new Dictionary<string, string> { ["logout_token"] = next.LogoutToken("alice") }));
+
+        Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        Assert.Equal(kept, await gw.KeptValueAsync("alice"));
+        await gw.ReloadAsync(text => text.Replace("issuer: \"" + renamed + "\"", "issuer: \"" + old + "\"", StringComparison.Ordinal));
+        using var answer = await gw.Interactive.CallToolAsync(accessToken, "files__read_file", ReadFile);
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.StatusCode == HttpStatusCode.OK && !body.Contains("\"error\"", StringComparison.Ordinal), body);
+        Assert.Equal(gw.Interactive.LastIdToken, Assert.Single(gw.Server.ExchangedSubjectTokens));
+    }
+
     /// <summary>
     /// The interactive MCP gateway (<see cref="InteractiveGateway"/>) with its files server acting as the person's own
     /// account at a <see cref="TestAuthorizationServer"/> that accepts token exchange (for <c>upstream-alice</c>), the
@@ -232,6 +259,15 @@ public sealed class PerPersonKeptTokenTests
             Interactive.IdTokenLifetime = TimeSpan.FromSeconds(30);
             Interactive.ProviderRefreshToken = refreshToken;
             return SignInAsync();
+        }
+
+        /// <summary>Rewrites the bundle with <paramref name="change"/> (which must change it) and reloads it.</summary>
+        public async Task ReloadAsync(Func<string, string> change)
+        {
+            var before = await File.ReadAllTextAsync(Interactive.Gateway.Bundle.MainFile);
+            Assert.NotEqual(before, change(before));
+            Interactive.Gateway.Bundle.Rewrite(change);
+            Assert.Empty(await Interactive.Gateway.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
         }
 
         /// <summary>The raw store value of the person's kept provider tokens, or null.</summary>
