@@ -138,6 +138,9 @@ public static class ProblemCodes
     public const string UpstreamTimeout = "upstream_timeout";
     public const string CredentialUnavailable = "credential_unavailable";
     public const string ResponseTooLarge = "response_too_large";
+
+    /// <summary>502: the upstream's answer is not something redaction can inspect (its media type, charset or encoding, bytes that are not text); nothing of it was passed on.</summary>
+    public const string ResponseUninspectable = "response_uninspectable";
     public const string InternalError = "internal_error";
 
     // The admin API

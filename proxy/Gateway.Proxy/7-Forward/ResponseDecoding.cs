@@ -11,7 +11,7 @@ namespace Gateway.Proxy.Forward;
 internal static class ResponseDecoding
 {
     /// <summary>The refusal when the upstream's encoding cannot be decoded: nothing of the body is passed on.</summary>
-    public static readonly Refusal Undecodable = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+    public static readonly Refusal Undecodable = new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseUninspectable,
         "The upstream answered in a content encoding the gateway cannot decode for redaction; nothing of it was passed on.");
 
     private const string ContentEncodingHeader = "Content-Encoding";

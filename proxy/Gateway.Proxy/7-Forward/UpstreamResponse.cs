@@ -43,11 +43,12 @@ internal sealed record UpstreamResponse(int Status)
     public Refusal? LimitCrossed => SizeLimit is { Exceeded: true } limit ? TooLarge(limit.Limit) : null;
 
     /// <summary>
-    /// The refusal for an answer redaction cannot read (a charset other than UTF-8's kin, bytes that are not UTF-8, UTF-16 or UTF-32 text, a NUL byte),
-    /// found before anything of it was sent.
+    /// The refusal for an answer redaction cannot read (a media type or charset it does not read, bytes that are not UTF-8,
+    /// UTF-16 or UTF-32 text, a NUL byte): a clean 502 <c>response_uninspectable</c> when it is found before anything of the
+    /// answer was sent, the connection aborted when found after (the outcome records it either way).
     /// </summary>
-    public static readonly Refusal Uninspectable = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
-        "The upstream's answer is not text the gateway can inspect for redaction (a charset other than UTF-8 or one that spells ASCII as UTF-8 does, bytes that are not valid UTF-8, UTF-16 or UTF-32 text, a NUL byte); nothing of it was passed on.");
+    public static readonly Refusal Uninspectable = new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseUninspectable,
+        "The upstream's answer is not text the gateway can inspect for redaction (a media type it does not read, a charset other than UTF-8 or one that spells ASCII as UTF-8 does, bytes that are not valid UTF-8, UTF-16 or UTF-32 text, a NUL byte); nothing of it was passed on.");
 
     /// <summary>
     /// The refusal for an upstream's redirect on the provider route: followed, it would take the agent's request (its body,

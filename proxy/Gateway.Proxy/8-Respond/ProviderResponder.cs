@@ -6,6 +6,7 @@ using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy.Respond;
 
@@ -13,7 +14,9 @@ namespace Gateway.Proxy.Respond;
 /// Respond for the provider route: the upstream's response has streamed to the client as it came; it is flushed, counted
 /// and recorded, the incidents of the pinned tools its answer hid for drift opened, and what could not be passed on refused
 /// (before the response started, a clear refusal; after, the connection is aborted, never a cut body taken for whole): a
-/// body the redactor refuses only at its end (JSON read whole that is not text it can read) is refused like the others.
+/// body the redactor refuses as it streams (<see cref="RedactorRefusal"/>) or only at its end (JSON read whole that is not
+/// text it can read) is refused like the others, under the redactor's refusal, never an upstream failure's. A body whose
+/// forwarding failed is not completed: what the redactor held back of it is never sent.
 /// </summary>
 internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pins) : GovernedResponder(outcomes)
 {
@@ -21,8 +24,9 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
     {
         var plan = feature.Get<ForwardPlan>();
         var response = feature.Find<UpstreamResponse>();
+        var failure = RedactorRefusal(context) ?? OutcomeRecorder.ForwardingFailure(context);
         Refusal? unreadable = null;
-        if (response is { Stream: { } stream, Refusal: null } && response.SizeLimit?.Exceeded != true)
+        if (response is { Stream: { } stream, Refusal: null } && response.SizeLimit?.Exceeded != true && failure is null)
         {
             try
             {
@@ -40,7 +44,7 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
             }
         }
 
-        var refusal = response?.Refusal ?? response?.LimitCrossed ?? unreadable ?? OutcomeRecorder.ForwardingFailure(context);
+        var refusal = response?.Refusal ?? response?.LimitCrossed ?? unreadable ?? failure;
         foreach (var (tool, pin) in plan.McpToolDrifts?.Seen() ?? [])
         {
             // Hidden from the answer by the transform; its incident is opened here, after the answer (never cancelled by it).
@@ -60,9 +64,23 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
 
         if (refusal is not null)
         {
+            if (context.Response.HasStarted)
+            {
+                // The answer has begun: the refusal is an aborted connection (RefusalResponse), counted under its code all the same.
+                feature.MarkRefused(refusal.Status, refusal.Code);
+            }
+
             await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The redactor's refusal of a body it could not read as it streamed (its media type, charset, bytes that are not text): the
+    /// copy to the agent failed on it (<see cref="InvalidDataException"/>, which nothing but a body transform throws there), or
+    /// null. YARP leaves a response that had not started unsent, so the refusal is a clean 502; one that had is aborted.
+    /// </summary>
+    private static Refusal? RedactorRefusal(HttpContext context) =>
+        context.GetForwarderErrorFeature() is { Error: ForwarderError.ResponseBodyClient, Exception: InvalidDataException } ? UpstreamResponse.Uninspectable : null;
 
     protected override Task WriteResultAsync(HttpContext context, GatewayRequestFeature feature, GovernedDecision governed, UpstreamResponse response, ConnectorResult result) =>
         throw new InvalidOperationException("The provider route's answer streams; it has no result to write.");

@@ -83,32 +83,24 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
         using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", $$$"""{"tool":"echo","args":{"mode":"{{{mode}}}"}}""");
         var body = await response.Content.ReadAsStringAsync();
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "upstream_unavailable");
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "response_uninspectable");
         CredentialEcho.AssertAbsent(Secret, Narrowed(body));
     }
 
     [Theory]
-    [InlineData("utf16-xml", true)]
-    [InlineData("utf16-json", false)]
-    [InlineData("utf16-as-utf8", true)]
-    [InlineData("windows-1252", true)]
-    [InlineData("us-ascii", true)]
-    [InlineData("two-charsets", true)]
-    public async Task Providers_UpstreamReflectsTheCredentialAsUtf16_IsRefusedAndNothingOfItReturned(string mode, bool aborted)
+    [InlineData("utf16-xml")]
+    [InlineData("utf16-json")]
+    [InlineData("utf16-as-utf8")]
+    [InlineData("windows-1252")]
+    [InlineData("us-ascii")]
+    [InlineData("two-charsets")]
+    public async Task Providers_UpstreamReflectsTheCredentialAsUtf16_IsRefusedAndNothingOfItReturned(string mode)
     {
-        // Refused where the redactor sees it: text as it streams (the answer has begun: the connection is ended), JSON read
-        // whole at its end (nothing sent yet: 502).
-        using var request = Gw.Agent.Create(HttpMethod.Get, "/providers/echo/" + mode);
-        if (aborted)
-        {
-            await Assert.ThrowsAsync<HttpRequestException>(async () => (await Gw.Agent.SendAsync(request)).Dispose());
-            return;
-        }
-
-        using var response = await Gw.Agent.SendAsync(request);
+        // Refused where the redactor sees it, text as it streams or JSON read whole at its end: nothing was sent yet, so a 502.
+        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Get, "/providers/echo/" + mode));
         var body = await response.Content.ReadAsStringAsync();
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "upstream_unavailable");
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "response_uninspectable");
         CredentialEcho.AssertAbsent(Secret, Narrowed(body));
     }
 
