@@ -40,7 +40,8 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IStateStore>(sp => new InMemoryStateStore(sp.GetRequiredService<TimeProvider>()));
         services.AddMetrics();
-        services.AddHttpClient(IncidentNotifier.HttpClientName).ConfigurePrimaryHttpMessageHandler(WebhookHttpHandler.Create);
+        // The webhook's URL may be its credential (a chat tool's path token): the client's default handlers would log it with every request.
+        services.AddHttpClient(IncidentNotifier.HttpClientName).ConfigurePrimaryHttpMessageHandler(WebhookHttpHandler.Create).RemoveAllLoggers();
         if (keys is not null)
         {
             services.AddSingleton(keys);

@@ -36,7 +36,8 @@ public static class NotificationServiceCollectionExtensions
                     && o.AttemptTimeout > TimeSpan.Zero && o.OutboxCapacity >= 1 && o.OutboxCapacityPerTenant >= 1 && o.OutboxCapacityPerTenant <= o.OutboxCapacity,
                 "Gateway:Notifications: MaxAttempts 1..100, InitialBackoff > 0, MaxBackoff >= InitialBackoff, AttemptTimeout > 0, OutboxCapacity >= 1, OutboxCapacityPerTenant 1..OutboxCapacity")
             .ValidateOnStart();
-        services.AddHttpClient(WebhookApprovalChannel.HttpClientName).ConfigurePrimaryHttpMessageHandler(WebhookHttpHandler.Create);
+        // The webhook's URL is the chat tool's credential: the client's default handlers would log it with every request.
+        services.AddHttpClient(WebhookApprovalChannel.HttpClientName).ConfigurePrimaryHttpMessageHandler(WebhookHttpHandler.Create).RemoveAllLoggers();
         services.AddSingleton(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<ApprovalNotificationOptions>>().Value;

@@ -12,7 +12,10 @@ using OpenTelemetry;
 
 namespace Gateway.Proxy.Telemetry;
 
-/// <summary>Registers the gateway's OpenTelemetry: <c>AddOpenTelemetry()</c> with the ASP.NET Core and HttpClient instrumentations.</summary>
+/// <summary>
+/// Registers the gateway's OpenTelemetry: <c>AddOpenTelemetry()</c> with the ASP.NET Core and HttpClient instrumentations
+/// (client spans cut to the URL's origin), and HTTP client factory clients without logging handlers.
+/// </summary>
 public static class TelemetryServiceCollectionExtensions
 {
     /// <summary>The key under which the undecorated store stays registered (the container still owns and disposes it).</summary>
@@ -65,6 +68,10 @@ public static class TelemetryServiceCollectionExtensions
         {
             return services;
         }
+
+        // The client factory's handlers log each request's URL: its path may carry a credential (a chat webhook's token) or
+        // an agent's arguments. No client of the gateway's container has them (FrameworkLogLevels lowers the category too).
+        services.ConfigureHttpClientDefaults(static client => client.RemoveAllLoggers());
 
         var settings = TelemetrySettings.Read(configuration, environment.EnvironmentName);
         var errors = new List<string>();
@@ -128,6 +135,9 @@ public static class TelemetryServiceCollectionExtensions
             })
             .AddHttpClientInstrumentation()
             .AddNpgsql()
+
+            // The client spans' URL names the origin alone (the path may hold an agent's arguments or a webhook's credential).
+            .AddProcessor(new HttpClientSpanUrlProcessor())
             .AddProcessor(new BatchActivityExportProcessor(
                 new OtlpTraceExporter(ExporterOptions(traces)),
                 spans.MaxQueueSize,

@@ -20,12 +20,16 @@ internal sealed class OversightTestHost : IAsyncDisposable
 
     public IStateStore Store { get; }
 
-    /// <summary>Starts the host over <paramref name="store"/> (else a new in-memory one), with <paramref name="time"/> and <paramref name="services"/> registered before the oversight's own.</summary>
+    /// <summary>
+    /// Starts the host over <paramref name="store"/> (else a new in-memory one), with <paramref name="time"/> and <paramref name="services"/>
+    /// registered before the oversight's own and <paramref name="after"/> after them (the approval notifications).
+    /// </summary>
     public static async Task<OversightTestHost> StartAsync(
         IDictionary<string, string?>? configuration = null,
         IStateStore? store = null,
         TimeProvider? time = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Action<IServiceCollection, IConfiguration>? after = null)
     {
         store ??= new InMemoryStateStore();
         var builder = Host.CreateApplicationBuilder();
@@ -40,6 +44,7 @@ internal sealed class OversightTestHost : IAsyncDisposable
         builder.Services.AddSingleton<IRegisterDirectory>(new TestRegister());
         services?.Invoke(builder.Services);
         builder.Services.AddGatewayOversight(builder.Configuration, _ => TestKeys.Keys);
+        after?.Invoke(builder.Services, builder.Configuration);
         var host = builder.Build();
         await host.StartAsync();
         return new OversightTestHost(host, store);
