@@ -35,7 +35,7 @@ public sealed class CredentialsReencryptJourneyTests
             Assert.Contains("re-encrypted under the active key: 2 (already current: 0, unreadable: 0, changed meanwhile: 0)", reencrypt.Out, StringComparison.Ordinal);
             Assert.Contains("credentials: re-encrypted 1,", reencrypt.Out, StringComparison.Ordinal);
             Assert.Contains("delegation_secrets: re-encrypted 1,", reencrypt.Out, StringComparison.Ordinal);
-            Assert.Contains("No record is sealed under a retired key", reencrypt.Out, StringComparison.Ordinal);
+            Assert.Contains($"No record of tenant {DemoGateway.Tenant} is sealed under a retired key.", reencrypt.Out, StringComparison.Ordinal);
             Assert.Contains("re-encrypted under the active key: 0 (already current: 2,", again.Out, StringComparison.Ordinal);
             Assert.Equal("new", await KeyIdAsync(gw));
 

@@ -40,14 +40,15 @@ internal static class CredentialsCommands
             HttpMethod.Post,
             $"tenants/{CliRuntime.Segment(parse.GetValue(reencryptTenant)!)}/credentials/reencrypt",
             null,
-            PrintReencrypted,
+            (body, output) => PrintReencrypted(parse.GetValue(reencryptTenant)!, body, output),
             ct));
         command.Subcommands.Add(reencrypt);
         return command;
     }
 
-    // Totals, each kind, and the retired keys some record still names (a retired key may be removed once none does).
-    private static int? PrintReencrypted(JsonElement body, TextWriter? output)
+    // Totals, each kind, and the retired keys some record of this one tenant still names. A retired key may be removed once
+    // no record of any tenant names it and the kept provider tokens sealed under it have expired (docs/operations.md).
+    private static int? PrintReencrypted(string tenant, JsonElement body, TextWriter? output)
     {
         output?.WriteLine($"Sealed records re-encrypted under the active key: {Count(body, "reencrypted")} (already current: {Count(body, "already_current")}, "
             + $"unreadable: {Count(body, "unreadable")}, changed meanwhile: {Count(body, "changed")}).");
@@ -64,8 +65,10 @@ internal static class CredentialsCommands
             ? [.. keys.EnumerateArray().Select(static k => k.GetString())]
             : new List<string?>();
         output?.WriteLine(retired.Count == 0
-            ? "No record is sealed under a retired key: the retired keys may be removed from DATA_ENCRYPTION_KEYS_RETIRED."
-            : $"Retired keys still in use (keep them): {string.Join(", ", retired)}.");
+            ? $"No record of tenant {tenant} is sealed under a retired key. Before removing a key from DATA_ENCRYPTION_KEYS_RETIRED, run this for every tenant "
+                + "(each answers for its own records only), and wait until the people's kept provider tokens sealed under it have expired "
+                + "(Gateway:Person:ProviderRefreshTokenLifetime, 12 hours by default; docs/operations.md, \"Rotating the data-encryption key\")."
+            : $"Retired keys still in use by tenant {tenant} (keep them): {string.Join(", ", retired)}.");
         return null;
     }
 

@@ -79,6 +79,9 @@ internal sealed partial class PersonCredentials
 
     private async ValueTask<(SecretValue?, Refusal?)> FromVaultAsync(TenantPolicy tenant, CatalogEntry connector, PersonRequirement needs, PresentedPerson person, CancellationToken cancellationToken)
     {
+        // The subject may hold dots (first.last): the bundle's load refuses a vault_prefix that is, or nests at a '.' with,
+        // any other vault name of the tenant or another entry's vault_prefix, so no subject names a credential outside the
+        // prefix's own (docs/identity.md).
         var name = needs.VaultPrefix + "." + person.Person.Subject;
         try
         {

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.People;
 
@@ -114,6 +116,30 @@ public sealed class PersonCredentialTests
         Assert.Equal(HttpStatusCode.OK, erin.StatusCode);
         Assert.Equal("Bearer erins-own-crm-credential", Assert.Single(gw.Gateway.Upstream.To("/crm")).Headers["Authorization"]);
         await ProblemAssert.IsProblemAsync(carl, HttpStatusCode.ServiceUnavailable, "person_credential_unavailable");
+    }
+
+    [Fact]
+    public async Task Reload_VaultPrefixOverAnotherConnectorsCredential_IsRefusedAndThatCredentialIsNeverSentForAPerson()
+    {
+        // payments.refund's own credential is vault:crm.svc; crm.read_contact's people's, vault:crm-people.<sub>.
+        await using var gw = await PersonGateway.StartAsync(text => text
+            .Replace("credential: vault:payments-key", "credential: vault:crm.svc", StringComparison.Ordinal)
+            .Replace(ContactsBinding, "    person: { credential: vault, vault_prefix: crm-people }\n" + ContactsBinding, StringComparison.Ordinal));
+        using (var put = await gw.Gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/crm.svc",
+            new StringContent("""{"value":"svc-key"}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        // With vault_prefix crm, a person whose sub is svc would name vault:crm.svc, payments' own credential.
+        gw.Gateway.Bundle.Rewrite(text => text.Replace("vault_prefix: crm-people", "vault_prefix: crm", StringComparison.Ordinal));
+        var errors = await gw.Gateway.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync();
+        using var svc = await gw.PostAsPersonAsync("/v1/actions/invoke-tool", ReadContact, gw.Provider.Issue("svc"));
+
+        Assert.DoesNotContain(gw.Gateway.Upstream.To("/crm"), r => r.Headers.GetValueOrDefault("Authorization") == "Bearer svc-key");
+        await ProblemAssert.IsProblemAsync(svc, HttpStatusCode.ServiceUnavailable, "person_credential_unavailable");
+        Assert.Contains(errors, e => e.Code == "invalid_value" && e.Message.Contains(
+            "catalog entry 'crm.read_contact' person vault_prefix 'crm' overlaps catalog entry 'payments.refund' credential 'vault:crm.svc'", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -195,9 +195,13 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
         Uri.TryCreate(text, UriKind.Absolute, out url) && string.IsNullOrEmpty(url.Query) && string.IsNullOrEmpty(url.Fragment)
         && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && IsLoopback(url)));
 
-    /// <summary>Every entry that needs the person has a provider to verify them with, and one that exchanges tokens a client to do it as.</summary>
-    public void CheckRequirements(OpenIdProvider? provider, IEnumerable<(CatalogEntry Entry, YamlNode Node)> catalog)
+    /// <summary>
+    /// Every entry that needs the person has a provider to verify them with, and one that exchanges tokens a client to do it
+    /// as; no vault person credential's name space overlaps another credential's (<see cref="CheckVaultPrefixes"/>).
+    /// </summary>
+    public void CheckRequirements(OpenIdProvider? provider, IReadOnlyList<(CatalogEntry Entry, YamlNode Node)> catalog)
     {
+        CheckVaultPrefixes(catalog);
         foreach (var (entry, node) in catalog)
         {
             if (entry.Person is not { } person)
@@ -214,6 +218,71 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
                 reader.Error(node, BundleErrorCodes.DanglingReference, $"catalog entry '{entry.Name}' exchanges the person's token, but openid_provider names no client_id and client_secret to do it as");
             }
         }
+    }
+
+    /// <summary>
+    /// A vault person credential is <c>vault:&lt;vault_prefix&gt;.&lt;sub&gt;</c>, the sub chosen by whoever controls the
+    /// person's account: a vault_prefix may therefore not be, contain as a dot-prefix, or be a dot-prefix of, the name of any
+    /// <c>vault:</c> reference of the tenant (prefix <c>crm</c> and another connector's <c>vault:crm.svc</c>: the sub
+    /// <c>svc</c> would be sent crm's own credential), nor of another entry's vault_prefix (<c>gh</c> and <c>gh.work</c>:
+    /// the sub <c>work.alice</c> would be sent alice's <c>gh.work</c> credential). Entries with the very same vault_prefix
+    /// share its name space on purpose (an MCP server and its tools, operations on one upstream). Compared ignoring case,
+    /// so a vault that does not tell case apart is covered too.
+    /// </summary>
+    private void CheckVaultPrefixes(IReadOnlyList<(CatalogEntry Entry, YamlNode Node)> catalog)
+    {
+        var prefixed = catalog.Where(static c => c.Entry.Person is { Credential: PersonCredential.Vault, VaultPrefix: { } p } && VaultPrefix().IsMatch(p)).ToList();
+        for (var i = 0; i < prefixed.Count; i++)
+        {
+            var (entry, node) = prefixed[i];
+            var prefix = entry.Person!.VaultPrefix!;
+            foreach (var (reference, referenceNode, what) in secrets.VaultReferences)
+            {
+                if (Overlaps(prefix, reference.Name))
+                {
+                    reader.Error(node, BundleErrorCodes.InvalidValue,
+                        $"catalog entry '{entry.Name}' person vault_prefix '{prefix}' overlaps {Owner(catalog, reference, referenceNode, what)}: a person's credential is vault:{prefix}.<sub>, "
+                        + "so a person with a chosen sub could be sent that credential; choose a vault_prefix that is not that name, nor its part before a '.', nor starts with it and a '.'");
+                }
+            }
+
+            for (var j = i + 1; j < prefixed.Count; j++)
+            {
+                var (other, _) = prefixed[j];
+                var otherPrefix = other.Person!.VaultPrefix!;
+                if (!string.Equals(prefix, otherPrefix, StringComparison.Ordinal) && Overlaps(prefix, otherPrefix))
+                {
+                    reader.Error(node, BundleErrorCodes.InvalidValue,
+                        $"catalog entry '{entry.Name}' person vault_prefix '{prefix}' overlaps catalog entry '{other.Name}' person vault_prefix '{otherPrefix}': "
+                        + "one person's credential under the one could be named by another person's sub under the other; give them the same vault_prefix or ones that do not nest");
+                }
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="a"/> and <paramref name="b"/> are equal or one is a dot-prefix of the other (ignoring case).</summary>
+    private static bool Overlaps(string a, string b) =>
+        string.Equals(a, b, StringComparison.OrdinalIgnoreCase)
+        || (b.Length > a.Length && b[a.Length] == '.' && b.StartsWith(a, StringComparison.OrdinalIgnoreCase))
+        || (a.Length > b.Length && a[b.Length] == '.' && a.StartsWith(b, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Where a vault reference was written, for an error: its catalog entry when it is one's, else what it is and its line.</summary>
+    private static string Owner(IReadOnlyList<(CatalogEntry Entry, YamlNode Node)> catalog, SecretReference reference, YamlNode node, string what)
+    {
+        foreach (var (entry, _) in catalog)
+        {
+            if (ReferenceEquals(entry.Credential, reference))
+            {
+                return $"catalog entry '{entry.Name}' credential '{reference}'";
+            }
+
+            if (ReferenceEquals(entry.Person?.Client?.Secret, reference))
+            {
+                return $"catalog entry '{entry.Name}' person client secret '{reference}'";
+            }
+        }
+
+        return $"{what} '{reference}' (line {node.Start.Line})";
     }
 
     private static bool IsLoopback(Uri uri) =>

@@ -11,6 +11,11 @@ namespace Gateway.Policy.Bundles;
 /// </summary>
 internal sealed partial class SecretReferenceParser(YamlNodeReader reader, string baseDirectory, Func<string, bool>? fileExists)
 {
+    private readonly List<(SecretReference Reference, YamlNode Node, string What)> _vault = [];
+
+    /// <summary>Every <c>vault:</c> reference read so far in the tenant file, with where it was written and what it is for.</summary>
+    public IReadOnlyList<(SecretReference Reference, YamlNode Node, string What)> VaultReferences => _vault;
+
     public SecretReference? Parse(YamlNode node, string text, string what)
     {
         if (!SecretReference.TryParse(text, baseDirectory, out var reference))
@@ -19,7 +24,12 @@ internal sealed partial class SecretReferenceParser(YamlNodeReader reader, strin
             return null;
         }
 
-        if (reference!.Source == SecretSource.Environment && !EnvName().IsMatch(reference.Name))
+        if (reference!.Source == SecretSource.Vault)
+        {
+            _vault.Add((reference, node, what));
+        }
+
+        if (reference.Source == SecretSource.Environment && !EnvName().IsMatch(reference.Name))
         {
             reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} must name an environment variable after env: (letters, digits and _, not starting with a digit; its value is not shown: it may be a secret)");
         }

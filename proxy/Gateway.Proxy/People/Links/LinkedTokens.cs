@@ -21,13 +21,15 @@ internal enum LinkState
 /// the replicas: one in-process flight per link, and a lease in the store (<see cref="LinkedAccountKey.RefreshLeaseKey"/>)
 /// that one replica holds while it refreshes (released by its holder only); the others read the refreshed link from the
 /// store. A refresh writes only over the very link it read (<see cref="LinkedAccounts.ReplaceAsync"/>): a revocation made
-/// while it ran stands. A refresh the server refuses (the person revoked the grant upstream, or the refresh token expired)
-/// removes the link it read: the person is asked again.
+/// while it ran stands; the same link, only sealed again meanwhile (a re-encrypt), is written over. A refresh the server
+/// refuses (the person revoked the grant upstream, or the refresh token expired) removes the link it read: the person is
+/// asked again.
 /// </summary>
 internal sealed partial class LinkedTokens
 {
     private static readonly TimeSpan LeaseLifetime = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LeasePoll = TimeSpan.FromMilliseconds(25);
+    private const int ResealRetries = 3;
 
     private readonly ConcurrentDictionary<string, Lazy<Task<(LinkedAccount?, LinkState)>>> _flights = new(StringComparer.Ordinal);
     private readonly LinkedAccounts _accounts;
@@ -144,7 +146,7 @@ internal sealed partial class LinkedTokens
                 Scope = issued.Scope ?? current.Scope,
                 UpstreamSubject = UpstreamAuthorization.SubjectOf(needs, client.ClientId, issued, nonce: null) ?? current.UpstreamSubject,
             };
-            if (await _accounts.ReplaceAsync(key, current, refreshed, cancellationToken).ConfigureAwait(false) is not { } written)
+            if (await ReplaceAsync(key, current, refreshed, cancellationToken).ConfigureAwait(false) is not { } written)
             {
                 // Revoked, linked anew or refreshed elsewhere while this refresh ran: what the store holds now stands (a
                 // revocation is never undone), and this refresh's tokens are dropped.
@@ -162,6 +164,32 @@ internal sealed partial class LinkedTokens
             return StillValid(current);
         }
     }
+
+    /// <summary>
+    /// The refresh's write over <paramref name="read"/> (<see cref="LinkedAccounts.ReplaceAsync"/>). When the store no longer
+    /// holds what was read but the very same link, only sealed again (a re-encrypt after a data-key rotation, which takes no
+    /// lease), it is written over that, at most <see cref="ResealRetries"/> more times; anything else that changed stands.
+    /// </summary>
+    private async ValueTask<LinkedAccount?> ReplaceAsync(LinkedAccountKey key, LinkedAccount read, LinkedAccount refreshed, CancellationToken cancellationToken)
+    {
+        for (var retry = 0; ; retry++)
+        {
+            if (await _accounts.ReplaceAsync(key, read, refreshed, cancellationToken).ConfigureAwait(false) is { } written)
+            {
+                return written;
+            }
+
+            if (retry == ResealRetries || await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } now || !SameLink(now, read))
+            {
+                return null;
+            }
+
+            read = now;
+        }
+    }
+
+    /// <summary>True when <paramref name="a"/> and <paramref name="b"/> hold the same link, tokens and all, whatever their ciphertexts.</summary>
+    private static bool SameLink(LinkedAccount a, LinkedAccount b) => (a with { Stored = null }) == (b with { Stored = null });
 
     private async Task<(LinkedAccount?, LinkState)> UnlinkAsync(LinkedAccountKey key, LinkedAccount current, string reason, CancellationToken cancellationToken)
     {
