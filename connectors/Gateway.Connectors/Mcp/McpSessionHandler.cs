@@ -52,6 +52,12 @@ public sealed class McpSessionHandler(McpServerToolLists sessions) : DelegatingH
             copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
         }
 
+        // The marker and what else the host set go with it: the handlers inside see the call sent again as the call.
+        foreach (var option in original.Options)
+        {
+            ((IDictionary<string, object?>)copy.Options)[option.Key] = option.Value;
+        }
+
         copy.Content = new ReadOnlyMemoryContent(body);
         copy.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         return copy;

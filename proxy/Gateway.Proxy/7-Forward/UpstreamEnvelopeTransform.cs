@@ -3,6 +3,7 @@ using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Signing;
 using Gateway.Connectors;
 using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Security;
 using Yarp.ReverseProxy.Transforms;
@@ -16,7 +17,8 @@ namespace Gateway.Proxy.Forward;
 /// built by the Enforce stage, which also set its body): method, path, query, JSON body and protocol
 /// headers. The route's connector decides the rest (<see cref="UpstreamEnvelopeForm"/>, the route's value):
 /// a webhook's envelope is signed gateway→upstream with its tenant's webhook key (<see cref="WebhookSigningKeys"/>),
-/// an MCP server's JSON-RPC call is marked for its session (<see cref="McpSessionHandler"/>).
+/// an MCP server's JSON-RPC call is marked for its session (<see cref="McpSessionHandler"/>), with why it was ended early,
+/// when it is a call on <c>/mcp</c> (<see cref="McpCallCancellation"/>, for <see cref="McpCancelledNotifier"/>).
 /// </summary>
 internal sealed class UpstreamEnvelopeTransform : RequestTransform
 {
@@ -37,7 +39,8 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
     public override ValueTask ApplyAsync(RequestTransformContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var plan = context.HttpContext.GatewayRequest().Get<ForwardPlan>();
+        var feature = context.HttpContext.GatewayRequest();
+        var plan = feature.Get<ForwardPlan>();
         var prefix = context.DestinationPrefix.TrimEnd('/');
         if (plan.Target is { } target)
         {
@@ -76,6 +79,10 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
             // A call with a person's own credential goes on that person's session, never on the connector's or another's.
             var person = plan.PersonCredential is not null && plan.Identity.Person is { } acting ? acting.Issuer + "\n" + acting.Subject : null;
             request.Options.Set(McpSession.OptionKey, new McpSession(plan.Tenant.Slug, plan.Upstream, body) { Person = person });
+            if (feature.Find<McpCallCancellation>() is { } cancellation)
+            {
+                request.Options.Set(McpCallCancellation.OptionKey, cancellation);
+            }
         }
 
         if (Form == UpstreamEnvelopeForm.GatewaySigned)

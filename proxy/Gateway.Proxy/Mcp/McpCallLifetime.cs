@@ -8,8 +8,9 @@ namespace Gateway.Proxy.Mcp;
 /// flight (<see cref="McpSessions.TryStartCall"/>), its event stream (<see cref="McpCallStream"/>), and its lifetime. The call
 /// outlives its client's connection (the agent resumes its event stream on reconnecting) until it ends, is cancelled
 /// (<c>notifications/cancelled</c>: <see cref="McpSessions.Cancel"/>) or runs out of the session idle timeout: the request's
-/// <see cref="HttpContext.RequestAborted"/> is the call's lifetime meanwhile. Disposing it (once the call is answered) gives
-/// all of it back.
+/// <see cref="HttpContext.RequestAborted"/> is the call's lifetime meanwhile, and what ended it early says why
+/// (<see cref="McpCallCancellation"/>, added to the request) for the server the call went to. Disposing it (once the call is
+/// answered) gives all of it back.
 /// </summary>
 internal sealed class McpCallLifetime : IDisposable
 {
@@ -26,7 +27,7 @@ internal sealed class McpCallLifetime : IDisposable
     private readonly bool _cancellable;
     private int _ended;
 
-    private McpCallLifetime(HttpContext context, McpSessions sessions, McpCallOwner owner, string id, string? sessionId, TimeSpan idleTimeout)
+    private McpCallLifetime(HttpContext context, McpSessions sessions, McpCallOwner owner, string id, string? sessionId, TimeSpan idleTimeout, McpCallCancellation cancellation)
     {
         _context = context;
         _sessions = sessions;
@@ -37,7 +38,7 @@ internal sealed class McpCallLifetime : IDisposable
         _lifetime = new CancellationTokenSource(idleTimeout);
         context.RequestAborted = _lifetime.Token;
         _owner = owner;
-        _cancellable = sessions.TrackCall(owner, id, context, _lifetime);
+        _cancellable = sessions.TrackCall(owner, id, context, _lifetime, cancellation);
         if (sessionId is not null)
         {
             sessions.SessionCallStarted(sessionId);
@@ -46,7 +47,7 @@ internal sealed class McpCallLifetime : IDisposable
 
     /// <summary>
     /// Starts the call <paramref name="id"/> (raw JSON-RPC id) of <paramref name="owner"/>, unless its registered agent has
-    /// <paramref name="options"/>' calls in flight already (null then). Its event stream is added to the request.
+    /// <paramref name="options"/>' calls in flight already (null then). Its event stream and its <see cref="McpCallCancellation"/> are added to the request.
     /// </summary>
     public static McpCallLifetime? TryStart(HttpContext context, McpSessions sessions, McpCallStreams streams, McpEndpointOptions options,
         McpCallOwner owner, string id, string? sessionId)
@@ -61,8 +62,11 @@ internal sealed class McpCallLifetime : IDisposable
             return null;
         }
 
-        context.GatewayRequest().Add(streams.Open(owner.Tenant, owner.Agent, context.RequestAborted));
-        return new McpCallLifetime(context, sessions, owner, id, sessionId, options.IdleTimeout);
+        var feature = context.GatewayRequest();
+        feature.Add(streams.Open(owner.Tenant, owner.Agent, context.RequestAborted));
+        var cancellation = new McpCallCancellation();
+        feature.Add(cancellation);
+        return new McpCallLifetime(context, sessions, owner, id, sessionId, options.IdleTimeout, cancellation);
     }
 
     /// <summary>The call ended: its lifetime, its tracking and its place among the calls in flight are given back.</summary>

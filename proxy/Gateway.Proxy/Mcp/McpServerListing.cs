@@ -1,6 +1,7 @@
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Redaction;
 using Gateway.Policy;
+using Gateway.Proxy.Telemetry;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -12,23 +13,29 @@ namespace Gateway.Proxy.Mcp;
 /// holds a permission for (the server's own catalog entry, as on <c>/providers/{server}</c>), asked on the gateway's
 /// session with each server that offers them, renamed so that a get or a read names its server: a prompt
 /// <c>server__prompt</c> (<see cref="McpToolNames"/>), a resource <c>gamut-mcp://server/…</c> (<see cref="McpResourceUris"/>).
-/// A server that cannot be reached is left out; the others are listed.
+/// A server that cannot be reached is left out; the others are listed. What a server lists is redacted as its own route
+/// redacts it (<see cref="McpListingRedaction"/>), before it is renamed: a listing that cannot be is refused whole.
 /// </summary>
 internal sealed class McpServerListing
 {
     private readonly McpServerToolLists _servers;
+    private readonly GatewayMetrics _metrics;
 
-    public McpServerListing(McpServerToolLists servers) => _servers = servers;
+    public McpServerListing(McpServerToolLists servers, GatewayMetrics metrics)
+    {
+        _servers = servers;
+        _metrics = metrics;
+    }
 
     public async ValueTask<IList<Prompt>> PromptsAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken) =>
-        await AskAsync(tenant, caller, static (client, ct) =>
-            client.ServerCapabilities.Prompts is null ? ValueTask.FromResult<IList<McpClientPrompt>>([]) : client.ListPromptsAsync(cancellationToken: ct),
+        await AskAsync(tenant, caller, static async ValueTask<List<Prompt>> (client, ct) =>
+            client.ServerCapabilities.Prompts is null ? [] : [.. (await client.ListPromptsAsync(cancellationToken: ct).ConfigureAwait(false)).Select(static p => p.ProtocolPrompt)],
             static (serverName, p) => new Prompt
             {
-                Name = McpToolNames.ItemName(serverName, p.ProtocolPrompt.Name),
-                Title = p.ProtocolPrompt.Title,
-                Description = p.ProtocolPrompt.Description,
-                Arguments = p.ProtocolPrompt.Arguments,
+                Name = McpToolNames.ItemName(serverName, p.Name),
+                Title = p.Title,
+                Description = p.Description,
+                Arguments = p.Arguments,
             }, cancellationToken).ConfigureAwait(false);
 
     public async ValueTask<IList<Resource>> ResourcesAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken)
@@ -40,30 +47,30 @@ internal sealed class McpServerListing
             Description = p.Entry.Description ?? $"The context pack '{p.Entry.Name}'; read it with ?query=… (and max_bytes=…) for what you need.",
             MimeType = "text/plain",
         }).ToList();
-        resources.AddRange(await AskAsync(tenant, caller, static (client, ct) =>
-            client.ServerCapabilities.Resources is null ? ValueTask.FromResult<IList<McpClientResource>>([]) : client.ListResourcesAsync(cancellationToken: ct),
+        resources.AddRange(await AskAsync(tenant, caller, static async ValueTask<List<Resource>> (client, ct) =>
+            client.ServerCapabilities.Resources is null ? [] : [.. (await client.ListResourcesAsync(cancellationToken: ct).ConfigureAwait(false)).Select(static r => r.ProtocolResource)],
             static (serverName, r) => new Resource
             {
-                Uri = McpResourceUris.Of(serverName, r.ProtocolResource.Uri),
-                Name = r.ProtocolResource.Name,
-                Title = r.ProtocolResource.Title,
-                Description = r.ProtocolResource.Description,
-                MimeType = r.ProtocolResource.MimeType,
-                Size = r.ProtocolResource.Size,
+                Uri = McpResourceUris.Of(serverName, r.Uri),
+                Name = r.Name,
+                Title = r.Title,
+                Description = r.Description,
+                MimeType = r.MimeType,
+                Size = r.Size,
             }, cancellationToken).ConfigureAwait(false));
         return resources;
     }
 
     public async ValueTask<IList<ResourceTemplate>> ResourceTemplatesAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken) =>
-        await AskAsync(tenant, caller, static (client, ct) =>
-            client.ServerCapabilities.Resources is null ? ValueTask.FromResult<IList<McpClientResourceTemplate>>([]) : client.ListResourceTemplatesAsync(cancellationToken: ct),
+        await AskAsync(tenant, caller, static async ValueTask<List<ResourceTemplate>> (client, ct) =>
+            client.ServerCapabilities.Resources is null ? [] : [.. (await client.ListResourceTemplatesAsync(cancellationToken: ct).ConfigureAwait(false)).Select(static t => t.ProtocolResourceTemplate)],
             static (serverName, t) => new ResourceTemplate
             {
-                UriTemplate = McpResourceUris.OfTemplate(serverName, t.ProtocolResourceTemplate.UriTemplate),
-                Name = t.ProtocolResourceTemplate.Name,
-                Title = t.ProtocolResourceTemplate.Title,
-                Description = t.ProtocolResourceTemplate.Description,
-                MimeType = t.ProtocolResourceTemplate.MimeType,
+                UriTemplate = McpResourceUris.OfTemplate(serverName, t.UriTemplate),
+                Name = t.Name,
+                Title = t.Title,
+                Description = t.Description,
+                MimeType = t.MimeType,
             }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
@@ -99,34 +106,43 @@ internal sealed class McpServerListing
         // The values are the server's data: only those whose read the caller may make, redacted as any answer that reaches an agent.
         var redactions = new RedactionCounts();
         var values = completion.Values.Where(v => McpReadClearance.PermitsCompletedValue(tenant, who, found.Server, found.Reference, request, v)).ToList();
-        return new Completion
+        var completed = new Completion
         {
             Values = [.. values.Select(v => TextRedactor.Redact(v, redactions))],
             Total = values.Count == completion.Values.Count ? completion.Total : null,
             HasMore = completion.HasMore,
         };
+        McpListingRedaction.Count(_metrics, redactions);
+        return completed;
     }
 
     /// <summary>
-    /// Asks every server the agent may use, all at once, and names what each served under the server's name on
-    /// <c>/mcp</c> (<paramref name="rename"/>); the servers that answered, in catalog order.
+    /// Asks every server the agent may use, all at once, and names what each served, redacted, under the server's name on
+    /// <c>/mcp</c> (<paramref name="rename"/>); the servers that answered, in catalog order. Throws the listing's refusal
+    /// when an item cannot be redacted (<see cref="McpListingRedaction"/>).
     /// </summary>
     private async Task<List<TListed>> AskAsync<TServed, TListed>(TenantPolicy tenant, McpCaller caller,
-        Func<McpClient, CancellationToken, ValueTask<IList<TServed>>> ask, Func<string, TServed, TListed> rename, CancellationToken cancellationToken)
+        Func<McpClient, CancellationToken, ValueTask<List<TServed>>> ask, Func<string, TServed, TListed> rename, CancellationToken cancellationToken)
+        where TServed : class
     {
         var names = McpToolNames.For(tenant);
         var servers = tenant.Catalog.Where(e => e.Kind == ConnectorKind.Mcp && caller.MayUse(tenant, e.Name)).ToList();
         var answers = await Task.WhenAll(servers.Select(s => _servers.WithServerAsync(tenant.Slug, s, ask, cancellationToken).AsTask())).ConfigureAwait(false);
         var listed = new List<TListed>();
+        var redactions = new RedactionCounts();
         for (var i = 0; i < servers.Count; i++)
         {
             if (answers[i] is { } served)
             {
                 var serverName = names.ServerNameOf(servers[i].Name)!;
-                listed.AddRange(served.Select(item => rename(serverName, item)));
+                foreach (var item in served)
+                {
+                    listed.Add(rename(serverName, McpListingRedaction.Redact(item, servers[i].Name, redactions)));
+                }
             }
         }
 
+        McpListingRedaction.Count(_metrics, redactions);
         return listed;
     }
 }

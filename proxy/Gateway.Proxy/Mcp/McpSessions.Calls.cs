@@ -20,13 +20,14 @@ internal sealed partial class McpSessions
     /// <summary>
     /// Remembers the lifetime of the agent's call <paramref name="id"/> (raw JSON-RPC id), so that the agent can cancel it
     /// from the same session, as the same person: the call outlives its client's connection, and only this, a kill switch,
-    /// or its time running out, ends it early. The session and the person are the call's request's (<paramref name="call"/>).
+    /// or its time running out, ends it early. The session and the person are the call's request's (<paramref name="call"/>);
+    /// whatever ends it says why in <paramref name="cancellation"/>, for its server.
     /// </summary>
-    public bool TrackCall(McpCallOwner owner, string id, HttpContext call, CancellationTokenSource lifetime)
+    public bool TrackCall(McpCallOwner owner, string id, HttpContext call, CancellationTokenSource lifetime, McpCallCancellation cancellation)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(call);
-        return _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(call, lifetime, owner.RegisteredAgent, owner.Delegates));
+        return _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(call, lifetime, cancellation, owner.RegisteredAgent, owner.Delegates));
     }
 
     /// <summary>Forgets a call <see cref="TrackCall"/> remembered.</summary>
@@ -44,15 +45,15 @@ internal sealed partial class McpSessions
     /// <summary>
     /// The agent's <c>notifications/cancelled</c> (<paramref name="identity"/>'s, on the session <paramref name="sessionId"/>,
     /// null for none): its call <paramref name="id"/> of that session and person still in flight on this replica is cancelled
-    /// (the forwarder cancels the request to the server, and the outcome is recorded as such) and its response aborted (no
-    /// answer is sent to a cancelled request). False when there is no such call here (it ended, runs on another replica, or
-    /// is another session's or person's).
+    /// (the forwarder cancels the request to the server and tells the server so, and the outcome is recorded as such) and
+    /// its response aborted (no answer is sent to a cancelled request). False when there is no such call here (it ended,
+    /// runs on another replica, or is another session's or person's).
     /// </summary>
     public bool Cancel(AuthenticatedCaller identity, string? sessionId, string id)
     {
         ArgumentNullException.ThrowIfNull(identity);
         return _inFlight.TryRemove(new CallKey(identity.Tenant, identity.Agent, sessionId, identity.Person?.Issuer, identity.Person?.Subject, id), out var inFlight)
-            && End(inFlight);
+            && End(inFlight, McpCallCancellation.ByClient);
     }
 
     /// <summary>
@@ -72,7 +73,7 @@ internal sealed partial class McpSessions
                 return;
             }
 
-            EndCallsWhere((key, call) => key.Tenant == tenant && (agent is null || key.Agent == agent || call.RegisteredAgent == agent));
+            EndCallsWhere((key, call) => key.Tenant == tenant && (agent is null || key.Agent == agent || call.RegisteredAgent == agent), McpCallCancellation.ByKillSwitch);
         }
         catch (StateStoreUnavailableException ex)
         {
@@ -87,16 +88,16 @@ internal sealed partial class McpSessions
     /// call does, as a kill switch ends its agent's. A revocation is never taken back, so nothing is read first.
     /// </summary>
     private void StopDelegatedCalls(string tenant, string revoked) =>
-        EndCallsWhere((key, call) => key.Tenant == tenant && IsRevokedBy(call.Delegates, call.RegisteredAgent, revoked));
+        EndCallsWhere((key, call) => key.Tenant == tenant && IsRevokedBy(call.Delegates, call.RegisteredAgent, revoked), McpCallCancellation.ByRevocation);
 
     // Ends, as a cancelled call ends, each call in flight here that matches (each once, whoever else ends it meanwhile).
-    private void EndCallsWhere(Func<CallKey, InFlightCall, bool> matches)
+    private void EndCallsWhere(Func<CallKey, InFlightCall, bool> matches, string reason)
     {
         foreach (var (key, call) in _inFlight)
         {
             if (matches(key, call) && _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, call)))
             {
-                End(call);
+                End(call, reason);
             }
         }
     }
@@ -105,8 +106,9 @@ internal sealed partial class McpSessions
     private static bool IsRevokedBy(IReadOnlyList<string> delegates, string registeredAgent, string revoked) =>
         delegates.Contains(revoked, StringComparer.Ordinal) || (delegates.Count > 0 && registeredAgent == revoked);
 
-    private static bool End(InFlightCall inFlight)
+    private static bool End(InFlightCall inFlight, string reason)
     {
+        inFlight.Cancellation.Because(reason);
         inFlight.Call.Abort();
         try
         {
@@ -132,6 +134,6 @@ internal sealed partial class McpSessions
     /// <summary>Whose call it is: tenant, agent, session (null: none), the person's issuer and subject (null: none), and the raw JSON-RPC id.</summary>
     private readonly record struct CallKey(string Tenant, string Agent, string? Session, string? PersonIssuer, string? PersonSubject, string Id);
 
-    /// <summary>A call in flight: its request, its lifetime, the registered agent it acts under, and a delegated child's chain of children.</summary>
-    private sealed record InFlightCall(HttpContext Call, CancellationTokenSource Lifetime, string RegisteredAgent, IReadOnlyList<string> Delegates);
+    /// <summary>A call in flight: its request, its lifetime, why it ended, the registered agent it acts under, and a delegated child's chain of children.</summary>
+    private sealed record InFlightCall(HttpContext Call, CancellationTokenSource Lifetime, McpCallCancellation Cancellation, string RegisteredAgent, IReadOnlyList<string> Delegates);
 }

@@ -21,7 +21,7 @@ namespace Gateway.Proxy.Tests.Infrastructure;
 /// tool's description (as a compromised server would), and can be stopped and started again on the same port, which
 /// forgets every session (an upstream session expired mid-use).
 /// </summary>
-public sealed class McpTestServer : IAsyncDisposable
+public sealed partial class McpTestServer : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, string> _descriptions;
     private WebApplication? _app;
@@ -133,6 +133,12 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>When true, a call that reports progress drops its connection after its first step (once <see cref="HoldAfterFirstStep"/> is let go, when set): a server failing mid-call.</summary>
     public bool DropAfterFirstStep { get; set; }
 
+    /// <summary>When set, the description of the prompt, its argument, the resource and the resource template the server lists.</summary>
+    public string? ListedDescription { get; set; }
+
+    /// <summary>The size the server lists its resource with.</summary>
+    public long? ListedSize { get; set; }
+
     /// <summary>Serves <paramref name="tool"/> with a new description from now on.</summary>
     public void Describe(string tool, string description) => _descriptions[tool] = description;
 
@@ -182,7 +188,7 @@ public sealed class McpTestServer : IAsyncDisposable
             })
             .WithListPromptsHandler((_, _) => ValueTask.FromResult(new ListPromptsResult
             {
-                Prompts = [new Prompt { Name = "summarize", Description = "Summarizes a topic.", Arguments = [new PromptArgument { Name = "topic", Required = true }] }],
+                Prompts = [new Prompt { Name = "summarize", Description = ListedDescription ?? "Summarizes a topic.", Arguments = [new PromptArgument { Name = "topic", Required = true, Description = ListedDescription }] }],
             }))
             .WithGetPromptHandler((request, _) =>
             {
@@ -194,11 +200,11 @@ public sealed class McpTestServer : IAsyncDisposable
             })
             .WithListResourcesHandler((_, _) => ValueTask.FromResult(new ListResourcesResult
             {
-                Resources = [new Resource { Uri = "note://q3-plan", Name = "q3-plan", MimeType = "text/plain" }],
+                Resources = [new Resource { Uri = "note://q3-plan", Name = "q3-plan", MimeType = "text/plain", Description = ListedDescription, Size = ListedSize }],
             }))
             .WithListResourceTemplatesHandler((_, _) => ValueTask.FromResult(new ListResourceTemplatesResult
             {
-                ResourceTemplates = [new ResourceTemplate { UriTemplate = "note://{id}", Name = "note", MimeType = "text/plain" }],
+                ResourceTemplates = [new ResourceTemplate { UriTemplate = "note://{id}", Name = "note", MimeType = "text/plain", Description = ListedDescription }],
             }))
             .WithCompleteHandler((request, _) => ValueTask.FromResult(new CompleteResult
             {
@@ -233,6 +239,7 @@ public sealed class McpTestServer : IAsyncDisposable
                 var name = request.Params!.Name;
                 var arguments = JsonSerializer.Serialize(request.Params.Arguments ?? new Dictionary<string, JsonElement>());
                 var http = request.Services!.GetRequiredService<IHttpContextAccessor>().HttpContext;
+                CallIds.Enqueue(request.JsonRpcRequest.Id.ToString());
                 Calls.Enqueue((name, arguments, http?.Request.Headers.Authorization.ToString()));
                 CallSessions.Enqueue(request.Server.SessionId);
                 if (!_descriptions.ContainsKey(name))
@@ -348,6 +355,11 @@ public sealed class McpTestServer : IAsyncDisposable
             if (HttpMethods.IsPost(context.Request.Method) && !context.Request.Headers.ContainsKey("Mcp-Session-Id"))
             {
                 Interlocked.Increment(ref _initializations);
+            }
+
+            if (HttpMethods.IsPost(context.Request.Method))
+            {
+                await RecordCancellationAsync(context.Request);
             }
 
             if (HttpMethods.IsGet(context.Request.Method) && StreamDelay > TimeSpan.Zero)

@@ -1,0 +1,128 @@
+using System.Net;
+
+namespace Gateway.Proxy.Forward;
+
+/// <summary>
+/// An MCP server's event stream answering a governed call, read through as it came: read to its end, the call was answered
+/// (its answer is the stream's last event); let go before (the stream or the content disposed), the call was ended before
+/// its answer, and <see cref="McpCancelledNotifier"/> tells the server.
+/// </summary>
+internal sealed class McpAnswerContent : HttpContent
+{
+    private readonly HttpContent _inner;
+    private readonly McpCancelledNotifier.ForwardedCall _call;
+
+    private McpAnswerContent(HttpContent inner, McpCancelledNotifier.ForwardedCall call)
+    {
+        _inner = inner;
+        _call = call;
+    }
+
+    /// <summary><paramref name="content"/>, under its own headers, its end watched for <paramref name="call"/>.</summary>
+    public static McpAnswerContent Of(HttpContent content, McpCancelledNotifier.ForwardedCall call)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var watched = new McpAnswerContent(content, call);
+        foreach (var header in content.Headers.NonValidated)
+        {
+            watched.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        return watched;
+    }
+
+    /// <inheritdoc/>
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    /// <inheritdoc/>
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        await using var read = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
+        await read.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    protected override async Task<Stream> CreateContentReadStreamAsync() => new AnswerStream(await _inner.ReadAsStreamAsync().ConfigureAwait(false), _call);
+
+    /// <inheritdoc/>
+    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
+        new AnswerStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _call);
+
+    /// <inheritdoc/>
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _call.Ended();
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>The server's stream, read as it is: its end (a read of nothing) is the answer's arrival; disposed before, the call's end.</summary>
+    private sealed class AnswerStream(Stream inner, McpCancelledNotifier.ForwardedCall call) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Seen(inner.Read(buffer, offset, count), count);
+
+        public override int Read(Span<byte> buffer) => Seen(inner.Read(buffer), buffer.Length);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Seen(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                call.Ended();
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private int Seen(int read, int asked)
+        {
+            if (read == 0 && asked > 0)
+            {
+                call.Answered();
+            }
+
+            return read;
+        }
+    }
+}
