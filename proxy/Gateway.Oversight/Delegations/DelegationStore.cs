@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Oversight.Credentials;
+using Gateway.Policy;
 using Gateway.Store;
 
 namespace Gateway.Oversight.Delegations;
@@ -10,7 +11,7 @@ namespace Gateway.Oversight.Delegations;
 /// by UTC day (<c>StoreKeys.DelegationChildren</c>, kept two days: a child lives at most 24 h), to list and revoke a
 /// subtree; and each registered agent's delegation generation, raised to revoke everything it ever delegated. A child is
 /// live only while its own record, every ancestor's record and its agent's generation are as they were at issue
-/// (<see cref="FindLiveAsync"/>): revoking a child removes its subtree at once, even a grandchild not yet found.
+/// (<see cref="FindLiveAsync(string, string, CancellationToken)"/>): revoking a child removes its subtree at once, even a grandchild not yet found.
 /// </summary>
 public sealed class DelegationStore
 {
@@ -58,7 +59,15 @@ public sealed class DelegationStore
     /// The child's record when it is live: stored, every ancestor child still stored and its registered agent's delegation
     /// generation unchanged since issue. Null otherwise (expired, revoked, or a parent revoked). Store failure throws.
     /// </summary>
-    public async ValueTask<DelegationRecord?> FindLiveAsync(string tenant, string child, CancellationToken cancellationToken = default)
+    public ValueTask<DelegationRecord?> FindLiveAsync(string tenant, string child, CancellationToken cancellationToken = default) =>
+        FindLiveAsync(tenant, child, within: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FindLiveAsync(string, string, CancellationToken)"/>, and, given the tenant's delegation settings in
+    /// force (<paramref name="within"/>), the child and every child above it still within them (<see cref="IsWithin"/>):
+    /// settings tightened after issue bind the children already issued.
+    /// </summary>
+    public async ValueTask<DelegationRecord?> FindLiveAsync(string tenant, string child, DelegationSettings? within, CancellationToken cancellationToken = default)
     {
         if (await FindAsync(tenant, child, cancellationToken).ConfigureAwait(false) is not { } record || record.Tenant != tenant)
         {
@@ -66,7 +75,33 @@ public sealed class DelegationStore
         }
 
         var values = await _store.GetManyAsync(LivenessKeys(tenant, record.Agent, record.AncestorDelegates), cancellationToken).ConfigureAwait(false);
-        return IsLive(values, record.Generation) ? record : null;
+        if (!IsLive(values, record.Generation))
+        {
+            return null;
+        }
+
+        if (within is not null)
+        {
+            var now = _time.GetUtcNow();
+            if (!IsWithin(record, within, now) || values.Skip(1).Any(v => Parse(v) is not { } ancestor || !IsWithin(ancestor, within, now)))
+            {
+                return null;
+            }
+        }
+
+        return record;
+    }
+
+    /// <summary>
+    /// True when <paramref name="record"/> is within the tenant's delegation <paramref name="settings"/> as they are now: no
+    /// deeper than <see cref="DelegationSettings.MaxDepth"/> (none is, at 0) and younger than <see cref="DelegationSettings.MaxTtl"/>
+    /// at <paramref name="now"/>.
+    /// </summary>
+    public static bool IsWithin(DelegationRecord record, DelegationSettings settings, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(settings);
+        return record.Depth <= settings.MaxDepth && now < record.CreatedAt + settings.MaxTtl;
     }
 
     /// <summary>

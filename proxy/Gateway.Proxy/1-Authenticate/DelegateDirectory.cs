@@ -7,7 +7,8 @@ namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
 /// Finds a delegated child for the signature check: its record live in the shared store (not expired, not revoked, no
-/// ancestor revoked, its agent's delegation generation unchanged), in the workspace it was issued for, its registered agent
+/// ancestor revoked, its agent's delegation generation unchanged), it and its ancestors within the tenant's delegation
+/// settings in force (<c>max_depth</c>, <c>max_ttl</c> from issue), in the workspace it was issued for, its registered agent
 /// still in the policy in force and still accepting the secret or key that issued it (a child never outlives the end of its
 /// issuer's rotation), and its secret opened from its envelope (or, for a child registered with a public key, that key,
 /// named by the child's id). Asked only for an id of the child form
@@ -33,7 +34,10 @@ internal sealed class DelegateDirectory
     /// </summary>
     public async ValueTask<(AgentLookup Lookup, DelegatedAgent? Delegate, bool IssuerRetired)> FindAsync(string tenant, string workspace, string child, CancellationToken cancellationToken)
     {
-        if (await _delegations.FindLiveAsync(tenant, child, cancellationToken).ConfigureAwait(false) is not { } record
+        // The tenant's delegation settings as they are now bind the children already issued: one deeper than max_depth now
+        // allows (any, at 0), or older than max_ttl now allows, is refused as an expired one is.
+        var settings = _agents.DelegationOf(tenant);
+        if (await _delegations.FindLiveAsync(tenant, child, settings, cancellationToken).ConfigureAwait(false) is not { } record
             || !string.Equals(record.Workspace, workspace, StringComparison.Ordinal))
         {
             return (AgentLookup.Unknown(AgentLookupStatus.UnknownAgent), null, false);
@@ -44,6 +48,12 @@ internal sealed class DelegateDirectory
         {
             // Its agent left the register (or no policy is loaded): the child goes with it.
             return (AgentLookup.Unknown(agent.Status == AgentLookupStatus.SecretUnavailable ? AgentLookupStatus.SecretUnavailable : AgentLookupStatus.UnknownAgent), null, false);
+        }
+
+        if (settings is null)
+        {
+            // No policy named the tenant when its settings were read (a reload in between): not checked, so not found.
+            return (AgentLookup.Unknown(AgentLookupStatus.UnknownAgent), null, false);
         }
 
         if (record.IssuerSecretFingerprint is { } issuer && !Accepts(agent, issuer))

@@ -1,3 +1,5 @@
+using Gateway.Policy;
+
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
@@ -7,4 +9,7 @@ namespace Gateway.Proxy.Authenticate;
 public interface IAgentDirectory
 {
     AgentLookup Find(string tenant, string workspace, string agent);
+
+    /// <summary>The tenant's delegation settings in the policy in force (which bind the children already issued); null when no policy names the tenant.</summary>
+    DelegationSettings? DelegationOf(string tenant);
 }

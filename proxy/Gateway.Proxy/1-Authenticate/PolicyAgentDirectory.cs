@@ -1,3 +1,4 @@
+using Gateway.Policy;
 using Gateway.Proxy.Bundle;
 
 namespace Gateway.Proxy.Authenticate;
@@ -54,4 +55,9 @@ internal sealed class PolicyAgentDirectory : IAgentDirectory
 
         return AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved);
     }
+
+    public DelegationSettings? DelegationOf(string tenant) =>
+        _policy.Current is { } snapshot && snapshot.Set.TryGetTenant(tenant, out var tenantPolicy) && tenantPolicy is not null
+            ? tenantPolicy.Register.Delegation
+            : null;
 }

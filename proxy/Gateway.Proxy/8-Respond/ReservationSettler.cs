@@ -14,7 +14,8 @@ namespace Gateway.Proxy.Respond;
 /// <summary>
 /// Settles what a request holds: what Enforce took up of its token budget (settled against use), else the admission's own
 /// (not forwarded: released), and what its run's counters hold for the call (given back when nothing was forwarded). A call
-/// that went out and got no answer (a timeout, the agent gone) is settled as spending all it reserved. With
+/// that went out and got no answer (a timeout, the agent gone) is settled as spending all it reserved; one whose stream was
+/// cut, as spending the more of what the provider reported and what it reserved, in the budget and the run alike. With
 /// <c>Gateway:Admission:SettleWithOutcome</c> a forwarded call's budget settle may ride its outcome's append instead
 /// (<see cref="RidingSettle"/>).
 /// </summary>
@@ -43,7 +44,7 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
             ? budgets.SettleAsync(reservation, Used(context, feature, reservation), CancellationToken.None).AsTask()
             : null;
         var run = RecordedDecision.AdmissionOf(feature)?.Run is { HoldsSpend: true } held
-            ? runs.SettleAsync(held, StreamCut(feature) ? null : Usage(feature), forwarded: MayHaveSpent(context, feature)).AsTask()
+            ? runs.SettleAsync(held, Usage(feature), forwarded: MayHaveSpent(context, feature), cut: StreamCut(feature)).AsTask()
             : null;
         return budget is not null && run is not null ? Task.WhenAll(budget, run) : budget ?? run;
     }

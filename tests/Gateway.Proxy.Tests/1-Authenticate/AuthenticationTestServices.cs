@@ -35,5 +35,7 @@ internal static class AuthenticationTestServices
             tenant == DemoBundle.Tenant && workspace == DemoBundle.Workspace && agent == DemoBundle.Agent
                 ? AgentLookup.Found(secret)
                 : AgentLookup.Unknown(AgentLookupStatus.UnknownAgent);
+
+        public Gateway.Policy.DelegationSettings? DelegationOf(string tenant) => tenant == DemoBundle.Tenant ? Gateway.Policy.DelegationSettings.Default : null;
     }
 }

@@ -1,7 +1,12 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
+using Gateway.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using KestrelUpstream = Gateway.Proxy.Tests.Infrastructure.KestrelUpstream;
 
 namespace Gateway.Proxy.Tests.Admit;
 
@@ -9,13 +14,17 @@ namespace Gateway.Proxy.Tests.Admit;
 /// A run's limits on the real gateway (embedded store): each of actions, tokens, cost and duration, once used up, refuses
 /// the run's next action with 429 <c>run_limit_exceeded</c> naming the limit (problem member, explanation trigger and
 /// remedy), forwards nothing, and records the refusal with its explanation in the run's story; the tokens and cost a call
-/// reserved are settled against what the provider reported, or given back when it was not forwarded; and the loop
+/// reserved are settled against what the provider reported (a stream cut before its end: at least what it reserved), or
+/// given back when it was not forwarded; and the loop
 /// detection decides the same intent's Nth time in a run as the bundle chose (require_approval, block, or
 /// block_and_open_incident), an evaluation reading the count without adding to it.
 /// </summary>
 public sealed class RunLimitTests
 {
     private const string Model = "/v1/actions/model";
+
+    /// <summary>The example's model connector as the bundle declares it, up to its upstream.</summary>
+    private const string OpenAIConnector = "    kind: openai\n    action_type: model_inference\n    risk_tier: medium\n    target_system: openai\n    upstream: http://127.0.0.1:9100/v1\n";
 
     [Fact]
     public async Task InvokeTool_RunActionsUsedUp_RefusedNamingTheLimitAndRecorded()
@@ -139,6 +148,39 @@ public sealed class RunLimitTests
         Assert.Equal("rate_limit_error", error.GetProperty("type").GetString());
         Assert.Equal("run_limits.cost", error.GetProperty("explanation").GetProperty("rule_triggers")[0].GetProperty("rule").GetString());
         Assert.Empty(gw.Upstream.To("/v1/chat/completions"));
+    }
+
+    [Fact]
+    public async Task StreamedCall_CutAfterUsageReported_ChargesTheRunTheReportedUsage()
+    {
+        // An Anthropic provider that reports the call's input (a document it fetched) at the stream's start, then text, then
+        // nothing until the agent goes away: the run is charged what was reported, not the small body's reservation.
+        await using var provider = await KestrelUpstream.StartAsync(app => app.MapPost("/v1/messages", CutAnthropicStreamAsync));
+        await using var gw = await GovernedGateway.StartAsync(text =>
+        {
+            Assert.Contains(OpenAIConnector, text, StringComparison.Ordinal);
+            return RunLimitBundles.With("""{ agent: "*", tokens: 10000 }""")(text).Replace(OpenAIConnector,
+                $"    kind: anthropic\n    action_type: model_inference\n    risk_tier: medium\n    target_system: openai\n    upstream: {provider.Origin}/v1\n", StringComparison.Ordinal);
+        });
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+        using (var cut = await gw.Agent.SendAsync(gw.Agent.CreateInRun(HttpMethod.Post, "/providers/openai/messages", AnthropicCall(stream: true), run), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, cut.StatusCode);
+            using var reader = new StreamReader(await cut.Content.ReadAsStreamAsync());
+            while (await reader.ReadLineAsync() is { } line && !line.Contains("Hello", StringComparison.Ordinal))
+            {
+            }
+        }
+
+        var store = gw.Host.Services.GetRequiredService<IStateStore>();
+        var key = StoreKeys.RunUsage(DemoBundle.Tenant, DemoBundle.Agent, run, "tokens");
+        await Eventually.ReturnsAsync(async () => long.TryParse(await store.GetAsync(key), out var used) ? used : 0, used => used >= 20_000,
+            TimeSpan.FromSeconds(10), used => $"the run's tokens counter stayed at {used}, not the 20000 input tokens reported");
+
+        using var next = await gw.Agent.SendAsync(gw.Agent.CreateInRun(HttpMethod.Post, "/providers/openai/messages", AnthropicCall(stream: false), run));
+        var problem = await ProblemAssert.IsProblemAsync(next, HttpStatusCode.TooManyRequests, "run_limit_exceeded");
+        Assert.Equal(("tokens", run), (problem.GetProperty("limit").GetString(), problem.GetProperty("run_id").GetString()));
+        Assert.Single(provider.Received);
     }
 
     [Fact]
@@ -270,6 +312,25 @@ public sealed class RunLimitTests
         var problem = await ProblemAssert.IsProblemAsync(second, HttpStatusCode.TooManyRequests, "run_limit_exceeded");
         Assert.Equal(limit, problem.GetProperty("limit").GetString());
         return (run, AssertLimitExplained(problem, run, "run_limits." + limit));
+    }
+
+    private static string AnthropicCall(bool stream) =>
+        $$"""{"model":"claude-sonnet-4-5","max_tokens":20,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"Summarise the fetched document."}]}""";
+
+    // message_start reporting 20000 input tokens, two pieces of text, then held open until the caller goes away.
+    private static async Task CutAnthropicStreamAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/event-stream";
+        await context.Response.WriteAsync(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_cut\",\"type\":\"message\",\"role\":\"assistant\",\"usage\":{\"input_tokens\":20000,\"output_tokens\":1}}}\n\n"
+            + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n"
+            + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\", and more\"}}\n\n");
+        await context.Response.Body.FlushAsync();
+
+        // Until the agent goes away: the stream never reaches message_stop.
+        var gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = context.RequestAborted.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), gone);
+        await gone.Task;
     }
 
     private static string Contact(int i) => """{"tool":"crm.read_contact","args":{"id":"c-""" + i + "\"}}";
