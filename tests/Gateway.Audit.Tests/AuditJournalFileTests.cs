@@ -12,6 +12,8 @@ public sealed class AuditJournalFileTests : AuditJournalTests, IDisposable
 
     private string ExplanationsPath => Path.Combine(_directory, Tenant + FileAuditStore.ExplanationsSuffix);
 
+    protected override bool StoresReceiptsApart => true;
+
     [Fact]
     public async Task RecoverAllAsync_TornLastLine_IsCutAndTheChainContinues()
     {

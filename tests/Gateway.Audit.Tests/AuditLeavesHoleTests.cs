@@ -71,6 +71,30 @@ public sealed class AuditLeavesHoleTests : IDisposable
         Assert.Contains("is record 7", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Checkpoint_AfterARestartOverALineEditedWithoutItsHash_RefusesPastTheEditAndProvesBeforeIt()
+    {
+        var sink = await WriteAsync();
+
+        // Record 3's status_code rewritten in the file, its hash left as it was: `audit verify` says hash_mismatch there.
+        var path = sink.PathOf(Partition);
+        var lines = await File.ReadAllLinesAsync(path);
+        var index = Array.FindIndex(lines, static l => l.Contains("\"seq\":3,", StringComparison.Ordinal));
+        lines[index] = lines[index].Replace("\"status_code\":200", "\"status_code\":500", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(path, lines);
+        sink.Dispose();
+        var proofs = Proofs(Sink());
+
+        var head = await Assert.ThrowsAsync<AuditProofException>(async () => await proofs.CheckpointAsync(Partition, null, CancellationToken.None));
+        var edited = await Assert.ThrowsAsync<AuditProofException>(async () => await proofs.InclusionAsync(Partition, 3, null, CancellationToken.None));
+        var before = await proofs.InclusionAsync(Partition, 2, null, CancellationToken.None);
+
+        Assert.Equal(AuditProofs.ChainBroken, head.Code);
+        Assert.Contains("does not hash to its hash", head.Message, StringComparison.Ordinal);
+        Assert.Equal(AuditProofs.ChainBroken, edited.Code);
+        Assert.Equal(2, before.Checkpoint.Claims.TreeSize);
+    }
+
     private AuditProofs Proofs(FileAuditStore sink) => new(TestServices.Journal(sink, _time), new AuditLeaves(sink), _keys, _time);
 
     private async Task<FileAuditStore> WriteAsync()

@@ -16,6 +16,8 @@ public abstract class DelegatingAuditStore(IAuditStore inner) : IAuditStore
 
     public bool ChainsAppendSideBySide => Inner.ChainsAppendSideBySide;
 
+    public bool StoresReceiptsApart => Inner.StoresReceiptsApart;
+
     public virtual ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
         Inner.GetTipAsync(partition, cancellationToken);
 

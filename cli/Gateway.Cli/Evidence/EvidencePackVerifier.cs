@@ -12,7 +12,8 @@ namespace Gateway.Cli.Evidence;
 /// (<c>checkpoint_&lt;code&gt;</c>), each inclusion proof against its partition's checkpoint (<c>proof_checkpoint_mismatch</c>, <c>checkpoint_rolled_back</c>,
 /// <c>record_altered</c>, <c>inclusion_failed</c>), each record against its proven line member for member
 /// (<see cref="EvidenceRecordBinding"/>; <c>record_unproven</c>, <c>record_altered</c>, <c>record_duplicated</c>), against the
-/// manifest's selection (<c>record_outside_selection</c>), each explanation the pack added beside a line's digest
+/// manifest's selection (<c>record_outside_selection</c>), each proven line against its own seal and the proven line before
+/// it in its chain (<c>record_altered</c>: a line proven though its hash chain does not hold it), each explanation the pack added beside a line's digest
 /// (<c>explanation_altered</c>), each receipt (<c>receipt_&lt;code&gt;</c>, <c>receipt_unbound</c>: its leaf proven, at its replica and leaf_index), the checkpoints
 /// against those the auditor already holds (<see cref="EvidencePackRollback"/>) and what the pack says was retired before
 /// the export (<see cref="EvidencePackRetired"/>: reported, not a failure; <c>retired_inconsistent</c> when it does not hold),
@@ -116,10 +117,21 @@ internal static class EvidencePackVerifier
                 continue;
             }
 
-            using var line = JsonDocument.Parse(proof.GetProperty("record").GetString()!);
+            // A leaf proves the line is in the tree the gateway signed, not that the line is the record it sealed: the line
+            // must hash to its own hash (a journal edited without re-sealing, then proven, is caught here).
+            var text = proof.GetProperty("record").GetString()!;
+            if (EvidenceRecordBinding.Unsealed(text) is { } unsealed)
+            {
+                problems.Add($"record_altered: {name}: the proven line is not sealed into its chain ({unsealed})");
+                continue;
+            }
+
+            using var line = JsonDocument.Parse(text);
             proven[(replica, line.RootElement.GetProperty("seq").GetInt64())] = line.RootElement.Clone();
             leaves.TryAdd(proof.GetProperty("leaf_hash").GetString()!, (replica, proof.GetProperty("leaf_index").GetInt64()));
         }
+
+        CheckLinks(proven, problems);
 
         var heads = checkpoints.ToDictionary(static c => c.Key, static c => c.Value.Claims, StringComparer.Ordinal);
         EvidencePackRollback.Check(files, keys, tenant, heads, pack.Held, problems, reading);
@@ -220,8 +232,6 @@ internal static class EvidencePackVerifier
                 continue;
             }
 
-            // Counted from the proven line, never from what records.jsonl says of it.
-            pack.Outcomes.Observe(line);
             foreach (var difference in EvidenceRecordBinding.Differences(record, line))
             {
                 problems.Add($"record_altered: records.jsonl line {number} (replica {replica} seq {seq}): {difference}");
@@ -238,7 +248,28 @@ internal static class EvidencePackVerifier
             problems.Add($"record_missing: the pack proves {proven.Count} records, records.jsonl holds {seen.Count}");
         }
 
+        // Counted from the proven lines, never from what records.jsonl says of them, and in chain order (replica, seq): an
+        // outcome follows its decision in the chain whatever the order of records.jsonl.
+        foreach (var line in proven.OrderBy(static p => p.Key.Replica, StringComparer.Ordinal).ThenBy(static p => p.Key.Seq).Select(static p => p.Value))
+        {
+            pack.Outcomes.Observe(line);
+        }
+
         return count;
+    }
+
+    // Two proven lines of one chain, one right after the other: the later one's prev_hash must be the earlier one's hash
+    // (a record edited and sealed again breaks the link after it).
+    private static void CheckLinks(Dictionary<(string Replica, long Seq), JsonElement> proven, List<string> problems)
+    {
+        foreach (var ((replica, seq), line) in proven.OrderBy(static p => p.Key.Replica, StringComparer.Ordinal).ThenBy(static p => p.Key.Seq))
+        {
+            if (proven.TryGetValue((replica, seq - 1), out var previous)
+                && !(line.TryGetProperty("prev_hash", out var link) && previous.TryGetProperty("hash", out var hash) && link.ValueKind == JsonValueKind.String && link.ValueEquals(hash.GetString())))
+            {
+                problems.Add($"record_altered: replica {replica} seq {seq}: the proven line's prev_hash is not the hash of the proven record {seq - 1} (a record edited and sealed again)");
+            }
+        }
     }
 
     // The explanation the pack put beside a line's explanation_digest: it hashes to that digest, and so does the pack's

@@ -15,6 +15,35 @@ internal static class EvidenceRecordBinding
     /// <summary>The member the query adds beside a line's <c>explanation_digest</c>: the explanation stored under it.</summary>
     public const string ExplanationMember = "explanation";
 
+    /// <summary>
+    /// Null when the stored <paramref name="line"/> is sealed: a record whose content (its canonical form less
+    /// <c>hash</c>, every member once) hashes to its <c>hash</c>, as the journal wrote it and <c>audit verify</c> checks it;
+    /// otherwise why not.
+    /// </summary>
+    public static string? Unsealed(string line)
+    {
+        if (!AuditChainLink.TryParse(line, out var document, out var seq, out _, out var replica, out var hash, out var malformed))
+        {
+            return $"{malformed.Reason}: {malformed.Detail}";
+        }
+
+        using (document)
+        {
+            if (seq < 1)
+            {
+                return $"{AuditBreakReasons.MalformedRecord}: seq {seq}";
+            }
+
+            // The line's own prev_hash as the link before it: what is checked here is its seal (the links, where the pack
+            // holds both records, apart).
+            var root = document.RootElement;
+            var previous = root.TryGetProperty("prev_hash", out var link) && link.ValueKind == JsonValueKind.String && link.GetString() is { Length: > 0 } named
+                ? named
+                : AuditChainLink.GenesisHash;
+            return new AuditChainLink(replica, seq - 1, previous).Follow(root, seq, hash) is { } broken ? $"{broken.Reason}: {broken.Detail}" : null;
+        }
+    }
+
     /// <summary>How <paramref name="record"/> differs from its proven <paramref name="line"/>, one phrase a member (none when it is the line).</summary>
     public static List<string> Differences(JsonElement record, JsonElement line)
     {

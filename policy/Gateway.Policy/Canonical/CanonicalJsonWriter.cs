@@ -135,7 +135,7 @@ public readonly partial struct CanonicalJsonWriter
     }
 
     /// <summary>Writes an object canonically, leaving out its member <paramref name="omittedMember"/> (UTF-8 name).</summary>
-    /// <exception cref="FormatException">An object repeats a member name, or a string escapes a lone surrogate.</exception>
+    /// <exception cref="FormatException">An object repeats a member name (<paramref name="omittedMember"/> included), or a string escapes a lone surrogate.</exception>
     public void WriteObjectWithout(JsonElement element, ReadOnlySpan<byte> omittedMember)
     {
         if (element.ValueKind != JsonValueKind.Object)
@@ -190,11 +190,22 @@ public readonly partial struct CanonicalJsonWriter
     private void WriteMembers(JsonElement element, ReadOnlySpan<byte> omittedMember, Span<JsonProperty> members)
     {
         var index = 0;
+        var omitted = false;
         foreach (var property in element.EnumerateObject())
         {
             if (omittedMember.IsEmpty || !property.NameEquals(omittedMember))
             {
                 members[index++] = property;
+            }
+            else if (omitted)
+            {
+                // The member left out is refused twice like any other: a reader that takes one of them (last one wins)
+                // must never read a value the digest did not see beside one it did.
+                throw Duplicate(property);
+            }
+            else
+            {
+                omitted = true;
             }
         }
 

@@ -32,7 +32,10 @@ internal static class AuditProofEndpoints
     /// <summary>
     /// Signs an evidence pack's manifest digest with the receipt key (<c>gatewayctl evidence export</c> has no key of its
     /// own): <c>{"signature":"&lt;JWS gamut-evidence-manifest+jws&gt;"}</c>. The gateway signs only a digest for the
-    /// caller's tenant; what the pack holds is proven by its checkpoint, proofs and receipts, not by this signature.
+    /// caller's tenant; what the pack holds is proven by its checkpoint, proofs and receipts, not by this signature. Each
+    /// signing is written to the tenant's audit chain first (<c>admin.evidence.sign_manifest</c>, the digest in
+    /// <c>connector</c>, the token's name as <c>actor</c>): a journal that cannot record it signs nothing (503
+    /// <c>audit_unavailable</c>).
     /// </summary>
     private static async Task<IResult> SignManifestAsync(HttpContext context, string tenant, ReceiptKeyRing keys, TimeProvider time)
     {
@@ -47,6 +50,7 @@ internal static class AuditProofEndpoints
             return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "manifest_sha256 must be 64 lowercase hex digits.");
         }
 
+        await AdminActionAudit.RecordAsync(context, tenant, "evidence.sign_manifest", subject: body.ManifestSha256).ConfigureAwait(false);
         var signature = new EvidenceManifestSignature { Tenant = tenant, ManifestSha256 = body.ManifestSha256!, Time = time.GetUtcNow() }.Sign(keys.Active);
         return Results.Json(new Dictionary<string, string> { ["signature"] = signature }, AdminJsonContext.Default.DictionaryStringString);
     }

@@ -124,7 +124,7 @@ internal sealed partial class AuditChainWriter
 
         try
         {
-            _leaves.Appended(_partition, firstSeq, hashes);
+            _leaves.Appended(_partition, firstSeq, hashes, records.Count > 0 ? records[^1].Record.Hash : null);
         }
         finally
         {

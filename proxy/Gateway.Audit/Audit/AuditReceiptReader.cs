@@ -9,10 +9,12 @@ namespace Gateway.Audit;
 /// records (<see cref="ReceiptClaims"/>), the batch's tree recomputed and checked against the root it signs
 /// (<see cref="ReceiptBatch.TryRebuild"/>), and the exact receipt strings given back, as the agents were given them.
 /// A batch whose records are missing or whose rebuilt root differs is an error naming the batch
-/// (<see cref="AuditReceiptMismatchException"/>), never a silently wrong receipt; except a batch stored for lines that
-/// were never appended (a crash between a sink's two writes), whose receipts no one was given: it is skipped when it
+/// (<see cref="AuditReceiptMismatchException"/>), never a silently wrong receipt; except, on a sink that writes batches
+/// apart from their lines (<see cref="IAuditStore.StoresReceiptsApart"/>: the file journal), a batch stored for lines that
+/// were never appended (a crash between the sink's two writes), whose receipts no one was given: it is skipped when it
 /// names seqs past the chain's tip, or a request its record does not decide (the group written in its place after
-/// recovery holds other requests), or when a later batch names its seqs again. A retirement that takes records from under
+/// recovery holds other requests), or when a later batch names its seqs again. A sink that stores batches with their
+/// lines in one atomic step never holds such a batch: there each of these is the error. A retirement that takes records from under
 /// the read is read again after it (up to <see cref="AuditStoredChain.MaxAttempts"/> times), then
 /// <see cref="AuditChainMovedException"/>: the records it took are never read as a batch that does not rebuild.
 /// </summary>
@@ -49,19 +51,28 @@ internal static class AuditReceiptReader
             var batch = batches[b];
             if (batch.LastSeq > tip.Length)
             {
-                continue;
+                // Read before the tip: on an atomic sink its lines were appended by then, so past the tip it is no batch of theirs.
+                if (store.StoresReceiptsApart)
+                {
+                    continue;
+                }
+
+                throw Mismatch(partition, batch, $"it names record {batch.LastSeq}, past the chain's {tip.Length} records");
             }
 
             if (Rebuild(batch, records) is not { } issued)
             {
-                if (IsRewritten(batches, b) || batch.Members.Any(m => records.TryGetValue(m.Seq, out var r) && !Decides(r, m.RequestId)))
+                if (store.StoresReceiptsApart
+                    && (IsRewritten(batches, b) || batch.Members.Any(m => records.TryGetValue(m.Seq, out var r) && !Decides(r, m.RequestId))))
                 {
                     continue;
                 }
 
                 throw Mismatch(partition, batch, batch.Members.FirstOrDefault(m => !records.ContainsKey(m.Seq)) is { RequestId: not null } missing
                     ? $"its record {missing.Seq} is not stored"
-                    : "the claims rebuilt from its records do not lead to the root it signs");
+                    : batch.Members.FirstOrDefault(m => records.TryGetValue(m.Seq, out var r) && !Decides(r, m.RequestId)) is { RequestId: not null } other
+                        ? $"its record {other.Seq} does not decide request {other.RequestId}"
+                        : "the claims rebuilt from its records do not lead to the root it signs");
             }
 
             for (var i = 0; i < issued.Length; i++)

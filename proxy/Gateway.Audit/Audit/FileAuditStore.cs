@@ -52,6 +52,9 @@ public sealed partial class FileAuditStore : IAuditStore, IAuditRetirement, IDis
         _space = new AuditFileSpaceProbe(_directory);
     }
 
+    /// <summary>True: a group's receipt batches go to their own file before its lines, so a crash may keep a batch without them.</summary>
+    public bool StoresReceiptsApart => true;
+
     /// <summary>The directory holding the journal files.</summary>
     public string DirectoryPath => _directory;
 

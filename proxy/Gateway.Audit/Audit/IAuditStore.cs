@@ -60,6 +60,15 @@ public interface IAuditStore
     /// </summary>
     bool ChainsAppendSideBySide => false;
 
+    /// <summary>
+    /// Whether the sink writes a group's receipt batches apart from its lines, so that a crash between the two may keep a
+    /// batch for lines that were never appended, whose seqs the group written after recovery fills with other records (the
+    /// file journal: <see cref="FileAuditStore"/>). Only then does <see cref="AuditReceiptReader"/> skip a batch that does
+    /// not rebuild because it is such a batch; a sink that stores batches in the lines' own atomic step (PostgreSQL, the
+    /// state store) never holds one, and a batch of it that does not rebuild is an error (409 <c>audit_receipts_mismatch</c>).
+    /// </summary>
+    bool StoresReceiptsApart => false;
+
     /// <summary>Throws when the sink cannot take appends now (directory gone, store unreachable): the readiness probe.</summary>
     ValueTask ProbeAsync(CancellationToken cancellationToken = default);
 }

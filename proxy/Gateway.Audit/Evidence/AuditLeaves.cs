@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Json;
+using Gateway.Policy.AuditChain;
 using Gateway.Policy.Evidence;
 
 namespace Gateway.Audit.Evidence;
@@ -8,8 +10,9 @@ namespace Gateway.Audit.Evidence;
 /// Each chain partition's Merkle tree as this replica has read it, in memory that grows by one hash per
 /// <see cref="BlockSize"/> records: leaf <c>i</c> is SHA-256(0x00 ‖ the line of the record with seq <c>i + 1</c>), the
 /// line exactly as the sink stores it (the record's canonical JSON with its <c>hash</c>). The leaves are derived from the
-/// sink's lines, which are the log; never by position alone: a line whose seq is not the next stops the read there
-/// (<see cref="AuditTreeView.Break"/>), so a hole in the chain is not hashed over. This replica keeps, per partition, the head of every complete block of
+/// sink's lines, which are the log; never by position alone, nor over a line the hash chain does not hold: a line that is
+/// not the next link (its seq, its <c>prev_hash</c>, its own <c>hash</c>: <see cref="AuditChainLink"/>) stops the read
+/// there (<see cref="AuditTreeView.Break"/>), so a hole in the chain or an edited line is not hashed over. This replica keeps, per partition, the head of every complete block of
 /// <see cref="BlockSize"/> leaves and the leaves after the last complete block; the journal tells it the leaves of the
 /// records this process appends (<see cref="Appended"/>), and each read hashes only the lines appended since that it was
 /// not told of (<see cref="IAuditStore.ReadAsync"/> from the count it holds: another process's, or after a restart). A checkpoint of the whole tree is computed from
@@ -76,14 +79,15 @@ public sealed class AuditLeaves
     }
 
     /// <summary>
-    /// Leaves this process has just appended to the partition (hex, in chain order, from seq <paramref name="firstSeq"/>),
+    /// Leaves this process has just appended to the partition (hex, in chain order, from seq <paramref name="firstSeq"/>; the
+    /// last one's record hashing to <paramref name="lastHash"/>, which the next line read from the sink must link to),
     /// told by the journal once they are durable: taken as the tree's next leaves without reading their lines back. While a
     /// read holds the tree they wait for it (at most <see cref="MaxWaitingLeaves"/>; more are left to the sink). Leaves that
     /// do not follow the tree's last one (a gap: leaves past that bound) start one read of the sink for the gap at once, so
     /// that the tree is not left behind until the next checkpoint reads everything appended since. Never waits: the
     /// journal's writer calls it.
     /// </summary>
-    public void Appended(AuditPartition partition, long firstSeq, IReadOnlyList<string> leafHashes)
+    public void Appended(AuditPartition partition, long firstSeq, IReadOnlyList<string> leafHashes, string? lastHash = null)
     {
         ArgumentNullException.ThrowIfNull(leafHashes);
         var state = State(partition);
@@ -98,7 +102,7 @@ public sealed class AuditLeaves
             // A read holds the tree: these wait for it (the read, or the next append, takes them).
             if (Interlocked.Add(ref state.WaitingLeaves, leaves.Length) <= MaxWaitingLeaves)
             {
-                state.Waiting.Enqueue((firstSeq, leaves));
+                state.Waiting.Enqueue((firstSeq, leaves, lastHash));
             }
             else
             {
@@ -112,7 +116,7 @@ public sealed class AuditLeaves
         try
         {
             state.TakeWaiting();
-            gap = state.Take(firstSeq, leaves) ? 0 : firstSeq - 1 - state.Count;
+            gap = state.Take(firstSeq, leaves, lastHash) ? 0 : firstSeq - 1 - state.Count;
         }
         finally
         {
@@ -154,10 +158,12 @@ public sealed class AuditLeaves
     }
 
     // Hashes what was appended since the last read (and, first, what was retired before this replica read it); returns the
-    // number of retired records it read the lines after. Each line must be the record that comes next (its seq the tree's
-    // count plus one): the first that is not (a hole in the chain, or not a record) is not hashed, nor any after it, and the
-    // state says where it stopped (Break), so that a proof past it is refused rather than given for the wrong record. A
-    // retirement that moved the lines under the read is told apart (ask again).
+    // number of retired records it read the lines after. Each line must be the record that comes next, checked as `audit
+    // verify` checks it (AuditChainLink): its seq the tree's count plus one, its prev_hash the previous record's hash (the
+    // anchor's after retention, genesis at first) and its content hashing to its own hash. The first that is not (a hole in
+    // the chain, a line not a record, a line edited since it was sealed) is not hashed, nor any after it, and the state says
+    // where it stopped (Break), so that no checkpoint or proof is signed over it. A retirement that moved the lines under
+    // the read is told apart (ask again).
     private async ValueTask<long> CatchUpAsync(AuditPartition partition, AuditTreeState state, CancellationToken cancellationToken)
     {
         await using var stored = await AuditStoredChain.OpenAsync(_store, partition, state.Count + 1, cancellationToken).ConfigureAwait(false);
@@ -171,6 +177,11 @@ public sealed class AuditLeaves
             }
         }
 
+        // The hash the next line must link to: the anchor's (genesis) when the tree holds no stored record yet, else the last
+        // one's; unknown only for leaves told without it, and then the first line is checked for all but its link.
+        var previous = state.Count == anchor ? stored.Anchor.LastHash : state.LastHash;
+        var link = previous is null ? null : new AuditChainLink(partition.Replica, state.Count, previous);
+
         // Hashed whole before any is kept: a read a retirement took records from under throws at its end.
         var read = new List<byte[]>();
         string? broken = null;
@@ -179,16 +190,14 @@ public sealed class AuditLeaves
             await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
             {
                 var next = state.Count + read.Count + 1;
-                if (AuditStoredLine.Seq(line) is var seq && seq != next)
+                if (Follow(partition, line, next, ref link) is { } why)
                 {
                     if (await stored.MovedAsync().ConfigureAwait(false))
                     {
                         throw new AuditChainMovedException(partition);
                     }
 
-                    broken = seq is { } found
-                        ? $"the stored line after record {next - 1} of {partition} is record {found}, not {next}"
-                        : $"the stored line after record {next - 1} of {partition} is not a record";
+                    broken = why;
                     break;
                 }
 
@@ -205,8 +214,40 @@ public sealed class AuditLeaves
             state.Add(leaf);
         }
 
+        state.LastHash = link is { Records: > 0 } ? link.Previous : previous ?? state.LastHash;
         state.Break = broken;
         return anchor;
+    }
+
+    // Null when the stored line is record `next` of the partition and the next link of its chain; else where and why not.
+    private static string? Follow(AuditPartition partition, string line, long next, ref AuditChainLink? link)
+    {
+        if (!AuditChainLink.TryParse(line, out var document, out var seq, out var tenant, out var replica, out var hash, out _))
+        {
+            return $"the stored line after record {next - 1} of {partition} is not a record";
+        }
+
+        using (document)
+        {
+            if (seq != next)
+            {
+                return $"the stored line after record {next - 1} of {partition} is record {seq}, not {next}";
+            }
+
+            if (!string.Equals(tenant, partition.Tenant, StringComparison.Ordinal) || !string.Equals(replica, partition.Replica, StringComparison.Ordinal))
+            {
+                return $"the stored line of record {next} of {partition} names tenant {tenant} replica {replica}";
+            }
+
+            // Leaves told without their last record's hash: this line's own prev_hash stands for it (its seal is still checked).
+            link ??= new AuditChainLink(partition.Replica, next - 1,
+                document.RootElement.TryGetProperty("prev_hash", out var prev) && prev.ValueKind == JsonValueKind.String && prev.GetString() is { Length: > 0 } claimed
+                    ? claimed
+                    : AuditChainLink.GenesisHash);
+            return link.Follow(document.RootElement, seq, hash) is { } why
+                ? $"the stored line of record {next} of {partition} is not the chain's next link ({why.Reason}: {why.Detail})"
+                : null;
+        }
     }
 
     // The leaves of a complete block, read again from the sink (and the retired leaves it kept) at the positions the catch-up's

@@ -23,7 +23,7 @@ internal sealed class AuditTreeState(int blockSize)
     /// Leaves the journal appended while a read held <see cref="Gate"/> (their first seq, in chain order), taken by whoever
     /// holds it next; <see cref="WaitingLeaves"/> counts them, to bound them.
     /// </summary>
-    public ConcurrentQueue<(long FirstSeq, byte[][] Leaves)> Waiting { get; } = new();
+    public ConcurrentQueue<(long FirstSeq, byte[][] Leaves, string? LastHash)> Waiting { get; } = new();
 
     public int WaitingLeaves;
 
@@ -33,14 +33,21 @@ internal sealed class AuditTreeState(int blockSize)
     /// </summary>
     public string? Break { get; set; }
 
+    /// <summary>
+    /// The hash-chain <c>hash</c> of the record the last leaf is of, which the next stored line must name as its
+    /// <c>prev_hash</c>; null when not known (leaves told without it).
+    /// </summary>
+    public string? LastHash { get; set; }
+
     /// <summary>The read started to fill a gap in the leaves the journal told of (one at a time), or null.</summary>
     public Task? CatchingUp { get; set; }
 
     /// <summary>
     /// Takes <paramref name="leaves"/>, the leaves from seq <paramref name="firstSeq"/> on, past those it holds already (read
-    /// from the sink meanwhile); false, taking none, when they do not follow its last leaf (a gap: the sink has the records between).
+    /// from the sink meanwhile), the last one's record hashing to <paramref name="lastHash"/> (null: not known); false,
+    /// taking none, when they do not follow its last leaf (a gap: the sink has the records between).
     /// </summary>
-    public bool Take(long firstSeq, byte[][] leaves)
+    public bool Take(long firstSeq, byte[][] leaves, string? lastHash)
     {
         var held = Count - (firstSeq - 1);
         if (held < 0)
@@ -53,6 +60,11 @@ internal sealed class AuditTreeState(int blockSize)
             Add(leaves[i]);
         }
 
+        if (held < leaves.Length)
+        {
+            LastHash = lastHash;
+        }
+
         return true;
     }
 
@@ -62,7 +74,7 @@ internal sealed class AuditTreeState(int blockSize)
         while (Waiting.TryDequeue(out var run))
         {
             Interlocked.Add(ref WaitingLeaves, -run.Leaves.Length);
-            Take(run.FirstSeq, run.Leaves);
+            Take(run.FirstSeq, run.Leaves, run.LastHash);
         }
     }
 

@@ -125,4 +125,20 @@ public sealed partial class AdminApiTests
 
         await AssertProblemAsync(await approver.GetAsync($"/admin/v1/tenants/{_tenant}/audit/receipts?request_id=r1"), HttpStatusCode.Forbidden, "admin_role_required");
     }
+
+    [Fact]
+    public async Task EvidenceManifest_Signed_IsRecordedAsAnAdminActionNamingTheDigestAndTheToken()
+    {
+        using var auditor = _host.Client(await _host.IssueTokenAsync("audrey", AdminRoles.Auditor));
+        var digest = new string('b', 64);
+
+        using var signed = await auditor.PostAsJsonAsync($"/admin/v1/tenants/{_tenant}/audit/evidence-manifest", new Dictionary<string, string> { ["manifest_sha256"] = digest });
+
+        Assert.Equal(HttpStatusCode.OK, signed.StatusCode);
+        var recorded = Assert.Single((await _host.Get<AuditJournal>().ReadAsync(_tenant, 0, 50)),
+            static r => r.TryGetProperty("tool", out var tool) && tool.GetString() == "admin.evidence.sign_manifest");
+        Assert.Equal("admin_action", recorded.GetProperty("decision").GetString());
+        Assert.Equal(digest, recorded.GetProperty("connector").GetString());
+        Assert.Equal("audrey", recorded.GetProperty("actor").GetString());
+    }
 }
