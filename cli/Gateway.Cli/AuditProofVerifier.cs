@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Cli.Evidence;
 using Gateway.Policy.Evidence;
 
 namespace Gateway.Cli;
@@ -45,9 +46,15 @@ internal static class AuditProofVerifier
         }
 
         var index = proof.GetProperty("leaf_index").GetInt64();
-        return MerkleProof.VerifyInclusion(leaf, index, checkpoint!.TreeSize, Path(proof), Convert.FromHexString(checkpoint.RootHash))
-            ? Placed(proof.GetProperty("record").GetString() ?? string.Empty, index, checkpoint)
-            : "inclusion_failed: the path does not lead from the record to the checkpoint's root";
+        var line = proof.GetProperty("record").GetString() ?? string.Empty;
+        if (!MerkleProof.VerifyInclusion(leaf, index, checkpoint!.TreeSize, Path(proof), Convert.FromHexString(checkpoint.RootHash)))
+        {
+            return "inclusion_failed: the path does not lead from the record to the checkpoint's root";
+        }
+
+        // In the tree is not sealed: a line edited without its hash, proven by a gateway that did not check it, is altered.
+        return Placed(line, index, checkpoint)
+            ?? (EvidenceRecordBinding.Unsealed(line) is { } unsealed ? $"record_altered: the record is not sealed as its hash says ({unsealed})" : null);
     }
 
     // The record proven must be the one its place holds: its seq leaf_index + 1, its tenant and replica the checkpoint's

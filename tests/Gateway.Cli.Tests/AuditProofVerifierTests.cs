@@ -26,6 +26,17 @@ public sealed class AuditProofVerifierTests
     }
 
     [Fact]
+    public void Verify_RecordEditedWithoutItsHash_IsRefusedAsAltered()
+    {
+        var edited = Line(2).Replace("\"decision\":\"allow\"", "\"decision\":\"block\"", StringComparison.Ordinal);
+        using var proof = Inclusion([Line(1), edited, Line(3)], index: 1);
+
+        var reason = AuditProofVerifier.Verify(proof.RootElement, Keys, earlier: null);
+
+        Assert.StartsWith("record_altered:", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Verify_RecordSeqNotLeafIndexPlusOne_IsRefusedAsMisplaced()
     {
         // Record 2's line gone, the chain hashed by position: record 3's line at leaf 1, where record 2 belongs.
@@ -100,8 +111,9 @@ public sealed class AuditProofVerifierTests
         Assert.Equal($"partition_mismatch: the checkpoint given is of tenant {Tenant} replica gw-1, the proof's of tenant {Tenant} replica {Replica}", reason);
     }
 
+    // A sealed line: its hash over its other members, its prev_hash the genesis link (what is checked here is the seal).
     private static string Line(long seq, string tenant = Tenant, string replica = Replica) =>
-        $$"""{"agent":"a","decision":"allow","hash":"{{new string('a', 64)}}","replica":"{{replica}}","seq":{{seq}},"tenant":"{{tenant}}"}""";
+        SealedLines.Seal($$"""{"agent":"a","decision":"allow","prev_hash":"{{new string('0', 64)}}","replica":"{{replica}}","seq":{{seq}},"tenant":"{{tenant}}"}""");
 
     // The checkpoint an auditor kept (as `audit checkpoint -o` writes it) of the tree of the lines.
     private static JsonDocument Held(string[] lines, string replica = Replica) =>

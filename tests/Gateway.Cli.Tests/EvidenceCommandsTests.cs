@@ -72,7 +72,7 @@ public sealed class EvidenceCommandsTests
     public async Task ProveVerify_InclusionOfAnAlteredRecord_Fails()
     {
         var (dir, ring) = Setup();
-        var lines = Enumerable.Range(1, 7).Select(static i => $"{{\"replica\":\"gw-0\",\"seq\":{i},\"tenant\":\"acme\"}}").ToList();
+        var lines = Enumerable.Range(1, 7).Select(static i => SealedLines.Seal($"{{\"prev_hash\":\"{new string('0', 64)}\",\"replica\":\"gw-0\",\"seq\":{i},\"tenant\":\"acme\"}}")).ToList();
         var leaves = lines.Select(static l => MerkleTree.LeafHash(Encoding.UTF8.GetBytes(l))).ToList();
         string Proof(string record) => JsonSerializer.Serialize(new Dictionary<string, object>
         {
