@@ -1,5 +1,5 @@
-using System.Net;
 using System.Text;
+using Gateway.Connectors.Streaming;
 
 namespace Gateway.Connectors.Redaction;
 
@@ -9,56 +9,13 @@ namespace Gateway.Connectors.Redaction;
 /// replaced by <c>[REDACTED:credential]</c> as it streams: what the server lists or says reaches agents, and must not carry
 /// the credential back to them. Its length is no longer known (the replacement differs in length).
 /// </summary>
-internal sealed class CredentialEchoContent(HttpContent inner, CredentialSpellings credential) : HttpContent
+internal sealed class CredentialEchoContent(HttpContent inner, CredentialSpellings credential) : ReadThroughContent(inner, keepsLength: false)
 {
     /// <summary><paramref name="content"/> read with <paramref name="spellings"/> redacted, under its headers but its length.</summary>
-    public static CredentialEchoContent Of(HttpContent content, CredentialSpellings spellings)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        var redacted = new CredentialEchoContent(content, spellings);
-        foreach (var header in content.Headers)
-        {
-            if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-            {
-                redacted.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-        }
-
-        return redacted;
-    }
+    public static CredentialEchoContent Of(HttpContent content, CredentialSpellings spellings) => new(content, spellings);
 
     /// <inheritdoc/>
-    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-    {
-        using var read = await CreateContentReadStreamAsync().ConfigureAwait(false);
-        await read.CopyToAsync(stream).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    protected override async Task<Stream> CreateContentReadStreamAsync() =>
-        new EchoStream(await inner.ReadAsStreamAsync().ConfigureAwait(false), credential);
-
-    /// <inheritdoc/>
-    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-        new EchoStream(await inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), credential);
-
-    /// <inheritdoc/>
-    protected override bool TryComputeLength(out long length)
-    {
-        length = 0;
-        return false;
-    }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
+    protected override Stream ReadThrough(Stream read) => new EchoStream(read, credential);
 
     // The body as UTF-8 text, each piece redacted as it is read; an ending that could still grow into a spelling is held
     // back until the next piece (or the end) shows it.

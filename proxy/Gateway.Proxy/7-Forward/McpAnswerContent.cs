@@ -1,4 +1,4 @@
-using System.Net;
+using Gateway.Connectors.Streaming;
 
 namespace Gateway.Proxy.Forward;
 
@@ -7,61 +7,20 @@ namespace Gateway.Proxy.Forward;
 /// (its answer is the stream's last event); let go before (the stream or the content disposed), the call was ended before
 /// its answer, and <see cref="McpCancelledNotifier"/> tells the server.
 /// </summary>
-internal sealed class McpAnswerContent : HttpContent
+internal sealed class McpAnswerContent(HttpContent inner, McpCancelledNotifier.ForwardedCall call) : ReadThroughContent(inner, keepsLength: true)
 {
-    private readonly HttpContent _inner;
-    private readonly McpCancelledNotifier.ForwardedCall _call;
-
-    private McpAnswerContent(HttpContent inner, McpCancelledNotifier.ForwardedCall call)
-    {
-        _inner = inner;
-        _call = call;
-    }
-
     /// <summary><paramref name="content"/>, under its own headers, its end watched for <paramref name="call"/>.</summary>
-    public static McpAnswerContent Of(HttpContent content, McpCancelledNotifier.ForwardedCall call)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        var watched = new McpAnswerContent(content, call);
-        foreach (var header in content.Headers.NonValidated)
-        {
-            watched.Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
-
-        return watched;
-    }
+    public static McpAnswerContent Of(HttpContent content, McpCancelledNotifier.ForwardedCall call) => new(content, call);
 
     /// <inheritdoc/>
-    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-    /// <inheritdoc/>
-    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-    {
-        await using var read = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
-        await read.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    protected override async Task<Stream> CreateContentReadStreamAsync() => new AnswerStream(await _inner.ReadAsStreamAsync().ConfigureAwait(false), _call);
-
-    /// <inheritdoc/>
-    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-        new AnswerStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _call);
-
-    /// <inheritdoc/>
-    protected override bool TryComputeLength(out long length)
-    {
-        length = 0;
-        return false;
-    }
+    protected override Stream ReadThrough(Stream read) => new AnswerStream(read, call);
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _call.Ended();
-            _inner.Dispose();
+            call.Ended();
         }
 
         base.Dispose(disposing);
