@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Gateway.Audit;
 using Gateway.Connectors.Credentials;
-using Gateway.Connectors.Redaction;
 using Gateway.Oversight;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Enforce;
@@ -106,14 +105,7 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, ReservationSe
         }
 
         // Each kind's count as it stands, without the sorted dictionary the records are given.
-        for (var i = 0; i < RedactionKindNames.All.Count; i++)
-        {
-            var kind = RedactionKindNames.All[i];
-            if (plan.Redactions[kind] is > 0 and var count)
-            {
-                metrics.Redactions.Add(count, new KeyValuePair<string, object?>("kind", kind.ToWireName()));
-            }
-        }
+        metrics.CountRedactions(plan.Redactions);
     }
 
     [LoggerMessage(EventId = 3303, Level = LogLevel.Error, Message = "The outcome of a streamed request (a provider's, a remote agent's) could not be recorded")]

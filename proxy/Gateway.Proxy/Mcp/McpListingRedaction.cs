@@ -14,7 +14,7 @@ namespace Gateway.Proxy.Mcp;
 /// it, written as JSON and passed through that route's redactor of a JSON answer (<see cref="JsonRedactor"/>: every
 /// string value and member name, a card number written as a number), then read back; the credential the gateway sent
 /// the server is redacted before, as its answer is read (<see cref="Gateway.Connectors.Credentials.ConnectorCredentialHandler"/>). The redactions are
-/// counted per kind in <c>gateway.redactions</c> (<see cref="Count"/>), as the provider route's are. An item whose
+/// counted per kind in <c>gateway.redactions</c> (<see cref="GatewayMetrics.CountRedactions"/>), as the provider route's are. An item whose
 /// redacted form is no longer an item of its kind (a card number listed as a resource's size) cannot be passed on
 /// inspected: the listing is refused, JSON-RPC <c>-31000</c> with <c>data.code</c> <c>response_uninspectable</c>, as the
 /// provider route refuses an answer it cannot redact.
@@ -54,20 +54,6 @@ internal static class McpListingRedaction
 
         counts.Add(found);
         return clean;
-    }
-
-    /// <summary>Adds each kind's count of <paramref name="counts"/> to <c>gateway.redactions</c>.</summary>
-    public static void Count(GatewayMetrics metrics, RedactionCounts counts)
-    {
-        ArgumentNullException.ThrowIfNull(metrics);
-        ArgumentNullException.ThrowIfNull(counts);
-        foreach (var kind in RedactionKindNames.All)
-        {
-            if (counts[kind] is > 0 and var count)
-            {
-                metrics.Redactions.Add(count, new KeyValuePair<string, object?>("kind", kind.ToWireName()));
-            }
-        }
     }
 
     /// <summary>The listing's refusal: nothing of it is passed on.</summary>

@@ -112,7 +112,7 @@ internal sealed class McpServerListing
             Total = values.Count == completion.Values.Count ? completion.Total : null,
             HasMore = completion.HasMore,
         };
-        McpListingRedaction.Count(_metrics, redactions);
+        _metrics.CountRedactions(redactions);
         return completed;
     }
 
@@ -142,7 +142,7 @@ internal sealed class McpServerListing
             }
         }
 
-        McpListingRedaction.Count(_metrics, redactions);
+        _metrics.CountRedactions(redactions);
         return listed;
     }
 }

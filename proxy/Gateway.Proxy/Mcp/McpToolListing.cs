@@ -97,7 +97,7 @@ internal sealed class McpToolListing
             });
         }
 
-        McpListingRedaction.Count(_metrics, redactions);
+        _metrics.CountRedactions(redactions);
         return tools;
     }
 

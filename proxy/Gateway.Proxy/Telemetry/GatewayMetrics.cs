@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Gateway.Connectors.Redaction;
 using Gateway.Proxy.Security;
 
 namespace Gateway.Proxy.Telemetry;
@@ -102,6 +103,20 @@ public sealed class GatewayMetrics
     public Counter<long> PolicyReloads { get; }
 
     public Histogram<double> StageDuration { get; }
+
+    /// <summary>Adds each kind's count of <paramref name="counts"/> to <see cref="Redactions"/> (by index: no sorted copy, no enumerator).</summary>
+    public void CountRedactions(RedactionCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        for (var i = 0; i < RedactionKindNames.All.Count; i++)
+        {
+            var kind = RedactionKindNames.All[i];
+            if (counts[kind] is > 0 and var count)
+            {
+                Redactions.Add(count, new KeyValuePair<string, object?>("kind", kind.ToWireName()));
+            }
+        }
+    }
 
     /// <summary>Counts a signed request whose signature <paramref name="slot"/>'s secret verified.</summary>
     public void RecordAuthenticated(SecretSlot slot) => Authenticated.Add(1, SecretSlotTags[(int)slot]);
