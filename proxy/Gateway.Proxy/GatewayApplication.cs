@@ -135,6 +135,7 @@ public static class GatewayApplication
         services.AddHostedService<PolicyInForcePublisher>();
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
+        services.AddSingleton<Oversight.Delegations.IDelegationSettingsSource>(static sp => sp.GetRequiredService<IAgentDirectory>());
         services.AddSingleton<DelegateDirectory>();
         services.AddAgentAuthentication();
         services.AddActingForPerson(configuration);

@@ -251,7 +251,7 @@ public sealed class DelegationStore
         }
     }
 
-    private static DelegationRecord? Parse(string? json) =>
+    internal static DelegationRecord? Parse(string? json) =>
         json is null ? null : JsonSerializer.Deserialize(json, OversightJsonContext.Default.DelegationRecord);
 
     private static long Generation(string? value) =>

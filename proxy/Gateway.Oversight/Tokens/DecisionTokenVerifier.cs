@@ -10,7 +10,7 @@ namespace Gateway.Oversight.Tokens;
 /// Says whether a decision token is live, for executors (<c>POST /v1/decision-tokens/verify</c>): signed by this
 /// gateway, not expired, issued under the tenant's and the agent's current token generations and under the policy now
 /// in force (<see cref="TokenGenerations.PolicyInForceAsync"/>), its approval (when it names one) not revoked, the
-/// delegated children its chain names (when it names any) still live, and its record in the shared store still unused. One store call (<see cref="IKeyValueStore.GetManyAsync"/>);
+/// delegated children its chain names (when it names any) still live and within the tenant's delegation settings in force, and its record in the shared store still unused. One store call (<see cref="IKeyValueStore.GetManyAsync"/>);
 /// nothing is cached, so a revocation is seen by the next verification on any replica. A store failure throws
 /// <see cref="StateStoreUnavailableException"/>: a token is never live because it could not be checked.
 /// </summary>
@@ -19,12 +19,14 @@ public sealed class DecisionTokenVerifier
     private readonly DecisionTokenReader _reader;
     private readonly IStateStore _store;
     private readonly TimeProvider _time;
+    private readonly IDelegationSettingsSource? _delegation;
 
-    public DecisionTokenVerifier(DecisionTokenReader reader, IStateStore store, TimeProvider time)
+    public DecisionTokenVerifier(DecisionTokenReader reader, IStateStore store, TimeProvider time, IDelegationSettingsSource? delegation = null)
     {
         _reader = reader;
         _store = store;
         _time = time;
+        _delegation = delegation;
     }
 
     public async ValueTask<DecisionTokenStatus> VerifyAsync(string? token, CancellationToken cancellationToken = default)
@@ -66,7 +68,7 @@ public sealed class DecisionTokenVerifier
         }
 
         var values = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
-        var reason = RevocationOf(payload, values, chainAt);
+        var reason = RevocationOf(payload, values, chainAt) ?? BeyondDelegationSettings(payload.Tenant, values, chainAt);
         return reason is null
             ? new DecisionTokenStatus(DecisionTokenStatus.Live, null, payload)
             : new DecisionTokenStatus(DecisionTokenStatus.Revoked, reason, payload);
@@ -132,6 +134,27 @@ public sealed class DecisionTokenVerifier
             TokenRecording.Used => DecisionTokenStatus.Reasons.Used,
             _ => DecisionTokenStatus.Reasons.NotRecorded,
         };
+    }
+
+    // Settings tightened after the children were issued bind their tokens as they bind the children's own requests: a
+    // child now deeper than max_depth, or older than max_ttl on the gateway's clock, holds no authority.
+    private string? BeyondDelegationSettings(string tenant, IReadOnlyList<string?> values, int chainAt)
+    {
+        if (values.Count <= chainAt + 1 || _delegation?.DelegationOf(tenant) is not { } settings)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        for (var i = chainAt + 1; i < values.Count; i++)
+        {
+            if (DelegationStore.Parse(values[i]) is not { } child || !DelegationStore.IsWithin(child, settings, now))
+            {
+                return DecisionTokenStatus.Reasons.DelegationRevoked;
+            }
+        }
+
+        return null;
     }
 
     // The delegated children the token's chain names, from its registered agent down to the child that acted.

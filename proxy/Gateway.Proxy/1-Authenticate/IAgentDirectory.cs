@@ -1,4 +1,4 @@
-using Gateway.Policy;
+using Gateway.Oversight.Delegations;
 
 namespace Gateway.Proxy.Authenticate;
 
@@ -6,10 +6,7 @@ namespace Gateway.Proxy.Authenticate;
 /// Finds the runtime secret of a registered agent. Synchronous and allocation-free on a hit: secrets
 /// are resolved when the policy is loaded, not per request.
 /// </summary>
-public interface IAgentDirectory
+public interface IAgentDirectory : IDelegationSettingsSource
 {
     AgentLookup Find(string tenant, string workspace, string agent);
-
-    /// <summary>The tenant's delegation settings in the policy in force (which bind the children already issued); null when no policy names the tenant.</summary>
-    DelegationSettings? DelegationOf(string tenant);
 }

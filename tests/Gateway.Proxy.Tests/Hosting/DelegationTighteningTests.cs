@@ -59,11 +59,7 @@ public sealed class DelegationTighteningTests
     {
         var clock = new MovableClock();
         await using var gw = await GovernedGateway.StartAsync(DelegationCalls.TwoLevels, builder => builder.Services.AddSingleton<TimeProvider>(clock));
-        var parent = new AgentClient(gw.Host.Client, gw.Bundle.AgentSecret, time: clock);
-        var (_, issued) = await DelegationCalls.DelegateAsync(parent, gw.Host.Client);
-        var child = new AgentClient(gw.Host.Client, issued.GetProperty("secret").GetString()!, agent: issued.GetProperty("agent").GetString()!, time: clock);
-
-        await ReloadAsync(gw, "delegation: { max_ttl: 5m, max_depth: 2 }");
+        var child = await ChildUnderLoweredMaxTtlAsync(gw, clock);
 
         // Issued for 15 minutes: within the new 5 it still acts; past them it is refused, though its record lives on.
         using (var young = await child.PostJsonAsync("/v1/evaluate", ReadContact))
@@ -74,6 +70,33 @@ public sealed class DelegationTighteningTests
         clock.Offset = TimeSpan.FromMinutes(6);
         using var old = await child.PostJsonAsync("/v1/evaluate", ReadContact);
         await ProblemAssert.IsProblemAsync(old, HttpStatusCode.Unauthorized, "unknown_agent");
+    }
+
+    [Fact]
+    public async Task ChildToken_IssuedBeforeTheChildPassesALoweredMaxTtl_VerifiesDelegationRevokedAfter()
+    {
+        var clock = new MovableClock();
+        await using var gw = await GovernedGateway.StartAsync(DelegationCalls.TwoLevels, builder => builder.Services.AddSingleton<TimeProvider>(clock));
+        var child = await ChildUnderLoweredMaxTtlAsync(gw, clock);
+
+        // Given at minute 4 under the policy now in force, the token would live to minute 9; the child's life ends at 5.
+        clock.Offset = TimeSpan.FromMinutes(4);
+        var token = DecisionTokenCalls.TokenOf(await DecisionTokenCalls.EvaluateAsync(child, ReadContact));
+        var executor = gw.Admin(await DecisionTokenCalls.IssueExecutorTokenAsync(gw.Admin(), "executor"));
+        DecisionTokenCalls.AssertStatus(await DecisionTokenCalls.VerifyAsync(executor, token), "live");
+
+        clock.Offset = TimeSpan.FromMinutes(6);
+        DecisionTokenCalls.AssertStatus(await DecisionTokenCalls.VerifyAsync(executor, token), "revoked", "delegation_revoked");
+    }
+
+    // A child issued for 15 minutes on clock, then max_ttl lowered to 5 by a reload.
+    private static async Task<AgentClient> ChildUnderLoweredMaxTtlAsync(GovernedGateway gw, MovableClock clock)
+    {
+        var parent = new AgentClient(gw.Host.Client, gw.Bundle.AgentSecret, time: clock);
+        var (_, issued) = await DelegationCalls.DelegateAsync(parent, gw.Host.Client);
+        var child = new AgentClient(gw.Host.Client, issued.GetProperty("secret").GetString()!, agent: issued.GetProperty("agent").GetString()!, time: clock);
+        await ReloadAsync(gw, "delegation: { max_ttl: 5m, max_depth: 2 }");
+        return child;
     }
 
     // Rewrites the tenant's delegation settings (TwoLevels' line) to settings and reloads the bundle.
