@@ -21,7 +21,7 @@ from .errors import (
 )
 from .keys import AgentKey
 from .runs import GamutRun, ambient_run, check_run_id, run_owner
-from .signing import PERSON_HEADER, RUN_HEADER, message_signature_headers, signature_headers
+from .signing import PERSON_HEADER, RUN_HEADER, check_person_token, message_signature_headers, signature_headers
 from .transport import GatewayCalls, NoRedirect, gateway_opener
 
 _ALLOW_FAMILY = frozenset({"allow", "allow_and_log", "degrade"})
@@ -122,11 +122,10 @@ class GamutClient(A2aCalls, GatewayCalls):
 
     def for_person(self, person_token: str) -> "GamutClient":
         """A client whose calls (and provider-native signing) act for the person ``person_token`` names: their identity
-        token from the tenant's OpenID provider, sent as ``X-Gamut-Person`` and covered by each request's signature."""
-        if not isinstance(person_token, str) or not person_token.strip():
-            raise GamutConfigurationError("A person's identity token is required.")
+        token from the tenant's OpenID provider, sent as ``X-Gamut-Person`` and covered by each request's signature. A
+        token that is not a compact JWS (three base64url parts) raises GamutConfigurationError, which does not repeat it."""
         client = copy.copy(self)
-        client._person = person_token
+        client._person = check_person_token(person_token)
         return client
 
     @property
@@ -216,7 +215,8 @@ class GamutClient(A2aCalls, GatewayCalls):
         signature: the v1 tenth line, or the RFC 9421 component ``x-gamut-person``. So is the run (``run_id``, else an
         ``X-Gamut-Run`` in ``headers``, else this client's :attr:`run_id`): the v1 last line, or ``x-gamut-run``."""
         c = self._config
-        person = person_token or _header(headers, PERSON_HEADER) or self._person
+        # A token given (per call, or as a header) is checked even when empty: it never silently falls back to another.
+        person = next((p for p in (person_token, _header(headers, PERSON_HEADER), self._person) if p is not None), None)
         run = run_id or _header(headers, RUN_HEADER) or self.run_id
         if c.agent_key is not None:
             parts = urllib.parse.urlsplit(c.base_url)
@@ -305,9 +305,22 @@ class GamutClient(A2aCalls, GatewayCalls):
         return GatewayOpener(self._timeout, urllib.request.build_opener(NoRedirect, SigningHandler(self)).handlers)
 
     def httpx_auth(self):
-        """An ``httpx.Auth`` that signs each request (imports httpx only when called)."""
+        """An ``httpx.Auth`` that signs each request (imports httpx only when called), for a client that does not follow
+        redirects (httpx's default); else use :meth:`httpx_client` (see :func:`gamut_agent.providers.httpx_auth`)."""
         from .providers import httpx_auth
         return httpx_auth(self)
+
+    def httpx_client(self, **options: Any):
+        """An ``httpx.Client`` that signs every request and never follows a redirect (:func:`gamut_agent.providers.httpx_client`),
+        e.g. ``OpenAI(base_url=gamut.provider_url("openai"), api_key="x", max_retries=0, http_client=gamut.httpx_client())``.
+        ``options`` go to httpx (``timeout`` defaults to this client's). Imports httpx only when called."""
+        from .providers import httpx_client
+        return httpx_client(self, **{"timeout": self._timeout, **options})
+
+    def httpx_async_client(self, **options: Any):
+        """:meth:`httpx_client` as an ``httpx.AsyncClient`` (for ``AsyncOpenAI(..., http_client=...)``)."""
+        from .providers import httpx_client
+        return httpx_client(self, asynchronous=True, **{"timeout": self._timeout, **options})
 
     # Internals.
 

@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Mapping
 
-from .errors import GamutSecretMaterialError
+from .errors import GamutConfigurationError, GamutSecretMaterialError
 
 SCHEME = "GAMUT-HMAC-SHA256-V1"
 
@@ -26,6 +26,20 @@ PERSON_HEADER = "X-Gamut-Person"
 
 #: The header carrying the id of the run a request belongs to (a protocol extension; docs/runs.md).
 RUN_HEADER = "X-Gamut-Run"
+
+#: The longest person's token the SDK sends (the gateway's own limit, Gateway:People:MaxTokenLength, is 16384 by default).
+MAX_PERSON_TOKEN_LENGTH = 65_536
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def check_person_token(person_token: object) -> str:
+    """``person_token`` when it is a compact JWS (three base64url parts, the only shape the gateway accepts) of at most
+    MAX_PERSON_TOKEN_LENGTH characters; else GamutConfigurationError, whose message does not repeat the value (it is
+    an identity token, and a CR/LF in it would otherwise become header lines of its own)."""
+    if not isinstance(person_token, str) or len(person_token) > MAX_PERSON_TOKEN_LENGTH or not _COMPACT_JWS.fullmatch(person_token):
+        raise GamutConfigurationError(f"A person's identity token must be a compact JWS (three base64url parts) of at most "
+                                      f"{MAX_PERSON_TOKEN_LENGTH} characters; the one given is not (it is not repeated here).")
+    return person_token
 
 
 def _identity_extensions(person_token: str | None, run_id: str | None) -> dict[str, str]:
@@ -72,7 +86,10 @@ def signature_headers(*, tenant: str, workspace: str, agent_id: str, secret: str
     "agent_secret"}``, never the value), before anything is signed, when the agent's own secret appears in the
     request: in ``target`` verbatim or after percent-decoding repeatedly until nothing changes (in the query also with
     ``+`` read as a space), in ``body`` as UTF-8 bytes or, for a JSON body, in a string once its escapes are undone, or
-    in the value of one of ``headers`` (the other headers to be sent, when the caller has them)."""
+    in the value of one of ``headers`` (the other headers to be sent, when the caller has them). A ``person_token`` that
+    is not a compact JWS raises GamutConfigurationError (:func:`check_person_token`)."""
+    if person_token is not None:
+        check_person_token(person_token)
     findings = agent_secret_findings(secret, target, body, headers)
     if findings:
         raise GamutSecretMaterialError(findings)
@@ -181,7 +198,9 @@ def message_signature_headers(*, tenant: str, workspace: str, agent_id: str, age
     """The six headers of an RFC 9421 request (label ``sig1``): X-Gamut-Tenant, -Workspace, -Agent, Content-Digest,
     Signature-Input and Signature. ``agent_key`` is a :class:`gamut_agent.keys.AgentKey`; ``target_uri`` the absolute
     URL the request is sent to. With ``person_token``, ``X-Gamut-Person`` too, with ``run_id`` ``X-Gamut-Run``, each
-    covered by the signature."""
+    covered by the signature. A ``person_token`` that is not a compact JWS raises GamutConfigurationError."""
+    if person_token is not None:
+        check_person_token(person_token)
     digest = content_digest(body)
     params = {"created": int(time.time() if now is None else now), "nonce": fresh_nonce(), "key_id": key_id,
               "alg": agent_key.alg, "person_token": person_token, "run_id": run_id}
