@@ -284,6 +284,30 @@ public sealed class ValueFormsTests
     }
 
     [Theory]
+    [InlineData("*", "*abc")]
+    [InlineData("*@gmail.com", "*x@gmail.com")]
+    [InlineData("*@gmail.com", "**@gmail.com")]
+    [InlineData("https://paste.evil.test/*", "https://paste.evil.test/*abc")]
+    [InlineData("*drop table*", "*/ drop table users")]
+    [InlineData("/etc/*", "/etc/*x")]
+    [InlineData("a*b*c", "aXb*Yc")]
+    [InlineData("a?c", "a*c")]
+    public void GlobMatches_ValueHasALiteralStarWhereThePatternHasAWildcard_StillMatches(string pattern, string value)
+    {
+        Assert.True(ValueForms.GlobMatches(pattern, value));
+    }
+
+    [Theory]
+    [InlineData("abc", "*")]
+    [InlineData("a*c", "a*d")]
+    [InlineData("*@gmail.com", "*@evil.com")]
+    [InlineData("https://paste.evil.test/*", "https://other.test/*")]
+    public void GlobMatches_ValueHasALiteralStar_MatchesNoMoreThanAnyOtherCharacter(string pattern, string value)
+    {
+        Assert.False(ValueForms.GlobMatches(pattern, value));
+    }
+
+    [Theory]
     [InlineData("https://api.example.com%2F@evil.com/")]
     [InlineData("https://api.example.com%3F@evil.com/")]
     [InlineData("https://api.example.com%23@evil.com/")]

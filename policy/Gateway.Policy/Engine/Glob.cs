@@ -2,7 +2,8 @@ namespace Gateway.Policy;
 
 /// <summary>
 /// Glob matching with <c>*</c> (any run, including empty) and <c>?</c> (one character): ordinal, or
-/// ordinal-ignore-case for values such as domains and mail addresses. No allocation.
+/// ordinal-ignore-case for values such as domains and mail addresses. A <c>*</c> or <c>?</c> in the text is an ordinary
+/// character (there is no escape). No allocation.
 /// </summary>
 internal static class Glob
 {
@@ -11,15 +12,17 @@ internal static class Glob
         int p = 0, t = 0, star = -1, mark = 0;
         while (t < text.Length)
         {
-            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t] || (ignoreCase && char.ToUpperInvariant(pattern[p]) == char.ToUpperInvariant(text[t]))))
-            {
-                p++;
-                t++;
-            }
-            else if (p < pattern.Length && pattern[p] == '*')
+            // A `*` in the pattern is always the wildcard, tested first: compared as a character against a `*` in the
+            // text, it would record no backtrack point, and `*` would not match `*abc`.
+            if (p < pattern.Length && pattern[p] == '*')
             {
                 star = p++;
                 mark = t;
+            }
+            else if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t] || (ignoreCase && char.ToUpperInvariant(pattern[p]) == char.ToUpperInvariant(text[t]))))
+            {
+                p++;
+                t++;
             }
             else if (star >= 0)
             {

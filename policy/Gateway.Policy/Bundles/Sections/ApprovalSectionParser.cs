@@ -40,6 +40,7 @@ internal sealed class ApprovalSectionParser(YamlNodeReader reader, CrossReferenc
         List<DeploymentEnvironment>? environments = null;
         if (f["match"] is { } matchNode && reader.Mapping(matchNode, "approval gate match", "action_types", "tools", "target_systems", "data_classes", "environments") is { } m)
         {
+            MatchFields.RefuseEmpty(reader, m, $"approval gate '{id}' match", "action_types", "tools", "target_systems", "data_classes", "environments");
             actionTypes = m["action_types"] is { } at ? reader.EnumList<ActionType>(at, "action type") : null;
             tools = m["tools"] is { } t ? references.ReferencedList(t, "tool-glob", "approval gate match.tools") : null;
             targets = m["target_systems"] is { } ts ? references.ReferencedList(ts, "target-system", $"approval gate '{id}' match.target_systems") : null;

@@ -18,6 +18,8 @@ internal sealed class RuleMatchParser(YamlNodeReader reader, CrossReferences ref
             return null;
         }
 
+        // `person`, `person_groups`, `any` and `all` refuse an empty list themselves; `not` and `external` take no list.
+        MatchFields.RefuseEmpty(reader, f, what, "agents", "tools", "action_types", "targets", "allowed_targets", "data_classes", "args", "provenance");
         var targets = f["targets"] is { } tn ? ParseTargetConditions(tn, "targets") : null;
         var allowedTargets = f["allowed_targets"] is { } atn ? ParseTargetConditions(atn, "allowed_targets") : null;
         var not = f["not"] is { } notNode ? Parse(notNode, ruleId) : null;
@@ -47,6 +49,11 @@ internal sealed class RuleMatchParser(YamlNodeReader reader, CrossReferences ref
                 if (pf?.Required("source") is { } sourceNode)
                 {
                     var sources = sourceNode is YamlSequenceNode ? reader.EnumList<ProvenanceSource>(sourceNode, "provenance source") ?? [] : reader.Enum<ProvenanceSource>(sourceNode, "provenance source") is { } one ? [one] : [];
+                    if (sourceNode is YamlSequenceNode { Children.Count: 0 })
+                    {
+                        reader.Error(sourceNode, BundleErrorCodes.MissingRequired, $"{what}.provenance source needs at least one value");
+                    }
+
                     provenance.Add(new ProvenanceCondition { ArgPath = pf.OptionalString("arg_path"), Sources = sources });
                 }
             }
