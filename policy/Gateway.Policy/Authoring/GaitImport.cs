@@ -238,11 +238,14 @@ public static partial class GaitImport
             var list = (value as YamlSequenceNode)?.Children.Select(Scalar).OfType<string>().ToList() ?? [];
             switch (key)
             {
-                case "tool_names":
+                // An empty list places no condition in Gait; here an empty match list is refused, so the key is left out.
+                case "tool_names" when list.Count > 0:
                     yield return $"tools: [{Join(list)}]";
                     break;
-                case "identities":
+                case "identities" when list.Count > 0:
                     yield return $"agents: [{Join(list)}]";
+                    break;
+                case "tool_names" or "identities":
                     break;
                 case "provenance_sources":
                     var sources = list.Where(s => WireNames.TryParse<ProvenanceSource>(s, out _)).ToList();

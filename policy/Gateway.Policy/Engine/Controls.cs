@@ -1,7 +1,7 @@
 namespace Gateway.Policy;
 
 /// <summary>The eleven controls of decision-model §3. Each returns one result; strings are built only on failure.</summary>
-internal static class Controls
+internal static partial class Controls
 {
     private static readonly string PlaybookNames = "prompt_injection, unauthorised_external_action, rogue_agent";
 
@@ -42,19 +42,7 @@ internal static class Controls
                 "atf_level_missing");
         }
 
-        var toolRiskHigh = d.Entry.RiskTier is RiskTier.High or RiskTier.Critical;
-        string? obligation = level switch
-        {
-            AtfLevel.L1 when d.ActionType is not (ActionType.Read or ActionType.Context or ActionType.ModelInference) => null,
-            // The hard ceiling (decision-model §3): no level lifts it.
-            _ when (d.DataClasses & DataClassSet.TopSecret) != 0 => $"ATF {WireNames.Of(level)}: top_secret data needs documented approval at every level",
-            _ when d.Entry.RiskTier == RiskTier.Critical => $"ATF {WireNames.Of(level)}: critical-risk tools need documented approval at every level",
-            AtfLevel.L2 when d.IsExternalAction || d.ActionType == ActionType.Financial => "ATF L2 (Junior): external and financial actions need approval",
-            AtfLevel.L3 when d.ActionType == ActionType.Financial => "ATF L3 (Senior): financial actions need approval",
-            AtfLevel.L3 when d.IsExternalAction && toolRiskHigh => "ATF L3 (Senior): external actions on high/critical-risk tools need approval",
-            _ => string.Empty,
-        };
-
+        var obligation = AtfObligation(level, d, d.DataClasses);
         if (obligation is null)
         {
             return state.Record(
@@ -83,6 +71,23 @@ internal static class Controls
                 Remedy = "present an approval warrant for this intent",
             },
             null);
+    }
+
+    /// <summary>The ATF evidence for an action on <paramref name="classes"/>: null outside L1's action types, empty when none is owed.</summary>
+    private static string? AtfObligation(AtfLevel level, ActionDescriptor d, DataClassSet classes)
+    {
+        var toolRiskHigh = d.Entry.RiskTier is RiskTier.High or RiskTier.Critical;
+        return level switch
+        {
+            AtfLevel.L1 when d.ActionType is not (ActionType.Read or ActionType.Context or ActionType.ModelInference) => null,
+            // The hard ceiling (decision-model §3): no level lifts it.
+            _ when (classes & DataClassSet.TopSecret) != 0 => $"ATF {WireNames.Of(level)}: top_secret data needs documented approval at every level",
+            _ when d.Entry.RiskTier == RiskTier.Critical => $"ATF {WireNames.Of(level)}: critical-risk tools need documented approval at every level",
+            AtfLevel.L2 when d.IsExternalAction || d.ActionType == ActionType.Financial => "ATF L2 (Junior): external and financial actions need approval",
+            AtfLevel.L3 when d.ActionType == ActionType.Financial => "ATF L3 (Senior): financial actions need approval",
+            AtfLevel.L3 when d.IsExternalAction && toolRiskHigh => "ATF L3 (Senior): external actions on high/critical-risk tools need approval",
+            _ => string.Empty,
+        };
     }
 
     public static ControlResult ToolPermission(ref EvaluationState state, AgentIndex agent, ActionDescriptor d)
@@ -160,43 +165,6 @@ internal static class Controls
                 Remedy = string.Join("; ", remedies),
             },
             auditOff ? "audit_logging_disabled" : "critical_tool_without_human_approval");
-    }
-
-    public static ControlResult ApprovalGate(ref EvaluationState state, TenantPolicy tenant, ActionDescriptor d)
-    {
-        var gate = FindGate(tenant, d);
-        if (gate is not null)
-        {
-            state.Gate = gate;
-            state.Trigger(EvaluationState.ControlRuleName(ControlId.ApprovalGate), "approval_gate", DecisionKind.RequireApproval, $"gate '{gate.Id}' covers this action");
-            return state.Record(
-                new ControlResult
-                {
-                    Control = ControlId.ApprovalGate,
-                    Outcome = ControlOutcome.Pass,
-                    Severity = Severity.None,
-                    ApprovalRequired = true,
-                    MissingEvidence = $"approval by {gate.ApprovalsRequired} of {string.Join(", ", gate.Approvers)} (gate '{gate.Id}')",
-                    Remedy = $"obtain an approval warrant from {gate.ApprovalsRequired} of {string.Join(", ", gate.Approvers)} (gate '{gate.Id}') for this intent",
-                },
-                null);
-        }
-
-        var required = d.ActionType is ActionType.External or ActionType.Financial or ActionType.CodeModification
-            || d.IsExternalAction
-            || state.ApprovalObligation;
-        if (!required)
-        {
-            return ControlResult.NotApplicable(ControlId.ApprovalGate);
-        }
-
-        return state.Record(
-            ControlResult.Failed(
-                ControlId.ApprovalGate,
-                Severity.Critical,
-                $"no active approval gate covers a {WireNames.Of(d.ActionType)} action on '{d.Tool}' (target {d.TargetSystem ?? "none"}, environment {WireNames.Of(d.Environment)})",
-                $"add an active approval gate matching action type '{WireNames.Of(d.ActionType)}', tool '{d.Tool}', its target system, data classes and environment '{WireNames.Of(d.Environment)}'"),
-            "no_approval_gate");
     }
 
     public static ControlResult DataMovement(ref EvaluationState state, TenantPolicy tenant, AgentIndex agent, ActionDescriptor d)
@@ -299,41 +267,5 @@ internal static class Controls
         return state.Record(
             ControlResult.Failed(ControlId.RedTeam, Severity.High, $"no passed red-team test on record for agent '{agent.Record.Id}'", $"record a passed red-team test for agent '{agent.Record.Id}'"),
             "no_passed_red_team");
-    }
-
-    /// <summary>The most demanding active gate that matches: most approvals, then the shortest warrant; file order breaks a tie.</summary>
-    private static ApprovalGate? FindGate(TenantPolicy tenant, ActionDescriptor d)
-    {
-        ApprovalGate? found = null;
-        foreach (var gate in tenant.GatesArray(d.ActionType))
-        {
-            if (gate.Tools is not null && !Glob.AnyMatch(gate.Tools, d.Tool))
-            {
-                continue;
-            }
-
-            if (gate.TargetSystems is not null && (d.TargetSystem is null || !gate.TargetSystems.Contains(d.TargetSystem)))
-            {
-                continue;
-            }
-
-            if (gate.DataClasses is { } classes && (classes & d.DataClasses) == 0)
-            {
-                continue;
-            }
-
-            if (gate.Environments is not null && !gate.Environments.Contains(d.Environment))
-            {
-                continue;
-            }
-
-            if (found is null || gate.ApprovalsRequired > found.ApprovalsRequired
-                || (gate.ApprovalsRequired == found.ApprovalsRequired && gate.WarrantTtl < found.WarrantTtl))
-            {
-                found = gate;
-            }
-        }
-
-        return found;
     }
 }

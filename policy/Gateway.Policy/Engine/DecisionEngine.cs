@@ -114,7 +114,7 @@ public sealed partial class DecisionEngine
         path[3] = Controls.SecurityOwner(ref state, record);
         path[4] = Controls.AtfBoundary(ref state, record, descriptor);
         path[5] = Controls.ToolPermission(ref state, agent, descriptor);
-        path[6] = Controls.ApprovalGate(ref state, tenant, descriptor);
+        path[6] = Controls.ApprovalGate(ref state, tenant, agent, descriptor);
         path[7] = Controls.DataMovement(ref state, tenant, agent, descriptor);
         path[8] = Controls.IncidentPlaybooks(ref state, record);
         path[9] = Controls.RisksFindings(ref state, agent);
@@ -152,6 +152,8 @@ public sealed partial class DecisionEngine
         RunActivity? run)
     {
         CustomRule? approvalRule = null;
+        CustomRule? declaredApprovalRule = null;
+        ActionDescriptor? onCatalogClasses = null;
         var entryDegrade = descriptor.Entry.Degrade ?? DegradeSpec.DefaultReadOnly;
 
         // The controls' degrade: gaps on a low-impact action, in force now or (where an obligation or an escalation asked
@@ -210,9 +212,15 @@ public sealed partial class DecisionEngine
                     degradeForm = form;
                 }
 
-                if (effect == DecisionKind.RequireApproval && (approvalRule is null || rule.ApprovalsRequired > approvalRule.ApprovalsRequired))
+                if (effect == DecisionKind.RequireApproval)
                 {
-                    approvalRule = rule;
+                    // A rule matched only through the request's declared classes is kept apart: it never picks who approves over
+                    // a gate or rule that matches without them.
+                    ref var slot = ref MatchesOnlyThroughDeclaredClasses(rule, descriptor, request, ref onCatalogClasses) ? ref declaredApprovalRule : ref approvalRule;
+                    if (slot is null || rule.ApprovalsRequired > slot.ApprovalsRequired)
+                    {
+                        slot = rule;
+                    }
                 }
 
                 if (effect != DecisionKind.RequireApproval)
@@ -253,23 +261,9 @@ public sealed partial class DecisionEngine
             }
         }
 
-        IReadOnlyList<string> approvers = [];
-        var approvalsRequired = 0;
-        TimeSpan? warrantTtl = null;
-        if (kind == DecisionKind.RequireApproval)
-        {
-            if (state.Gate is { } gate && (approvalRule is null || gate.ApprovalsRequired >= approvalRule.ApprovalsRequired))
-            {
-                approvers = gate.Approvers;
-                approvalsRequired = gate.ApprovalsRequired;
-                warrantTtl = gate.WarrantTtl;
-            }
-            else
-            {
-                approvers = approvalRule?.Approvers ?? FallbackApprovers(tenant, agent);
-                approvalsRequired = approvalRule?.ApprovalsRequired ?? 1;
-            }
-        }
+        var (approvers, approvalsRequired, warrantTtl) = kind == DecisionKind.RequireApproval
+            ? Approval(tenant, agent, descriptor, state.Gate, approvalRule, declaredApprovalRule)
+            : ([], 0, null);
 
         var degradeSpec = degradeForm is { } chosen && chosen != entryDegrade.Mode ? new DegradeSpec { Mode = chosen } : entryDegrade;
         var degrade = kind == DecisionKind.Degrade ? degradeSpec : null;
@@ -333,16 +327,6 @@ public sealed partial class DecisionEngine
                 yield return WireNames.Of(field);
             }
         }
-    }
-
-    private static IReadOnlyList<string> FallbackApprovers(TenantPolicy tenant, AgentIndex? agent)
-    {
-        if (agent?.Record.SecurityOwner is { Length: > 0 } owner)
-        {
-            return [owner];
-        }
-
-        return [.. tenant.Register.Approvers.Select(a => a.Id)];
     }
 
     /// <summary>Strictness order: allow = allow_and_log &lt; degrade &lt; require_approval &lt; block &lt; block_and_open_incident.</summary>

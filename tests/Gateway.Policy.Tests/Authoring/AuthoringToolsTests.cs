@@ -172,6 +172,37 @@ public sealed class AuthoringToolsTests
         }
     }
 
+    [Fact]
+    public void Convert_GaitRuleWithEmptyLists_PlacesNoConditionAsGaitDoes()
+    {
+        var result = GaitImport.Convert("""
+            schema_id: gait.gate.policy
+            schema_version: 1.0.0
+            default_verdict: allow
+            rules:
+              - name: block-all
+                effect: block
+                match:
+                  tool_names: []
+                  identities: []
+            """);
+        var tenant = $"""
+            tenant: imported
+            workspaces: [ws]
+            catalog:
+              - {"{"} name: tool.read, kind: http, action_type: read, upstream: "http://127.0.0.1:1/r" {"}"}
+            {result.Yaml}
+            """;
+
+        var loaded = PolicyBundleLoader.LoadTenantText("imported.yaml", tenant, Path.GetTempPath());
+
+        Assert.True(loaded.Tenant is not null, string.Join("\n", loaded.Errors) + "\n" + result.Yaml);
+        var rule = loaded.Tenant!.Register.Rules.Single(r => r.Id == "block-all");
+        Assert.Equal(RuleEffect.Block, rule.Effect);
+        Assert.DoesNotContain("tools:", result.Yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("agents:", result.Yaml, StringComparison.Ordinal);
+    }
+
     private static string Digest(string text)
         => PolicyBundleLoader.LoadTenantText("x.yaml", text, Path.Combine(AppContext.BaseDirectory, "ExampleBundle")).Tenant?.Digest
             ?? throw new InvalidOperationException("does not load");
