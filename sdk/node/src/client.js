@@ -9,7 +9,7 @@ import {
 import { a2aCall, a2aCard, a2aStream } from './a2a.js';
 import { exchange, localRefusal, requestJson, signingFetch } from './http.js';
 import { ambientRun, checkRunId, startRun } from './runs.js';
-import { agentPrivateKey } from './signing.js';
+import { agentPrivateKey, checkPersonToken } from './signing.js';
 
 // The delegation a child's client was issued under (its clients are frozen, so it is kept beside them).
 const DELEGATIONS = new WeakMap();
@@ -62,11 +62,11 @@ export class GamutClient {
 
   /**
    * A client whose calls act for the person `personToken` names: their identity token from the tenant's OpenID provider,
-   * sent as X-Gamut-Person and covered by each request's signature (also by `fetch`, for provider-native clients).
+   * sent as X-Gamut-Person and covered by each request's signature (also by `fetch`, for provider-native clients). A
+   * token that is not a compact JWS (three base64url parts) throws GamutConfigurationError, which does not repeat it.
    */
   forPerson(personToken) {
-    if (typeof personToken !== 'string' || personToken.trim() === '') throw new GamutConfigurationError('A person\'s identity token is required.');
-    return this.#view(personToken, this.#run);
+    return this.#view(checkPersonToken(personToken), this.#run);
   }
 
   /**

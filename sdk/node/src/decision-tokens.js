@@ -227,8 +227,11 @@ export class GatewayDecisionTokenVerifier {
         headers: { Authorization: `Bearer ${this.#executorToken}`, 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(consume ? { token, consume: true } : { token }),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        redirect: 'error',
+        redirect: 'manual',
       });
+      // A redirect is never the gateway's answer (nor followed: the token is not re-posted elsewhere); a `fetch` option
+      // that followed one anyway is refused too, since another origin could answer live for a revoked or used token.
+      if ((response.status >= 300 && response.status <= 399) || response.type === 'opaqueredirect' || response.redirected) return UNEXPECTED;
       if (response.status === 401 || response.status === 403) return unavailable('credential_refused');
       if (response.status >= 500) return unavailable('gateway_error');
       const mediaType = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();

@@ -5,7 +5,7 @@ import {
   GamutApprovalRequiredError, GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutHttpError,
   GamutProtocolError, GamutRateLimitedError, GamutRunCancelledError, GamutRunEndedError, GamutSecretMaterialError, GamutTimeoutError,
 } from './errors.js';
-import { messageSignatureHeaders, signatureHeaders } from './signing.js';
+import { PERSON_HEADER, checkPersonToken, messageSignatureHeaders, signatureHeaders } from './signing.js';
 
 /**
  * The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key; either
@@ -31,7 +31,11 @@ export async function requestJson(config, method, target, body, options, personT
   return json;
 }
 
-/** A signed request answered `{response, text}` whatever its status; `options`: `{timeoutMs?, signal?, personToken?}`. */
+/**
+ * A signed request answered `{response, text}` whatever its status but a redirect; `options`: `{timeoutMs?, signal?,
+ * personToken?}`. A 3xx is never followed (the signed request stays with the gateway): it throws its typed error, code
+ * `http_<status>` (or the problem's) with the status, as in the other SDKs.
+ */
 export async function exchange(config, method, target, body, options, accept, personToken, runId) {
   let bytes;
   if (body !== undefined) {
@@ -48,7 +52,7 @@ export async function exchange(config, method, target, body, options, accept, pe
   let response;
   let text;
   try {
-    response = await config.fetch(config.baseUrl + target, { method, headers, body: bytes, signal, redirect: 'error' });
+    response = await config.fetch(config.baseUrl + target, { method, headers, body: bytes, signal, redirect: 'manual' });
     text = await response.text();
   } catch (error) {
     if (error?.name === 'TimeoutError' || (error?.name === 'AbortError' && !options.signal?.aborted)) {
@@ -56,6 +60,11 @@ export async function exchange(config, method, target, body, options, accept, pe
     }
     if (error?.name === 'AbortError') throw error;
     throw new GamutHttpError(`The gateway could not be reached: ${error?.cause?.code ?? error?.message}.`, { code: 'gateway_unreachable', cause: error });
+  }
+  if ((response.status >= 300 && response.status <= 399) || response.type === 'opaqueredirect') {
+    let problem;
+    try { problem = text.length > 0 ? JSON.parse(text) : undefined; } catch { problem = undefined; }
+    throw errorFor(response, problem);
   }
   return { response, text };
 }
@@ -65,6 +74,9 @@ export async function exchange(config, method, target, body, options, accept, pe
  * its own), refuses any other origin and secret material in a JSON body, and drops `authorization`.
  */
 export async function signingFetch(config, personToken, runId, input, init = {}) {
+  // A caller-set X-Gamut-Person is checked before fetch's own Headers reads it (whose error would repeat the value).
+  const callerPerson = rawHeader(init.headers, PERSON_HEADER);
+  if (callerPerson !== undefined) checkPersonToken(callerPerson);
   const request = new Request(input, init);
   const url = new URL(request.url);
   const base = new URL(config.baseUrl);
@@ -108,6 +120,14 @@ export async function signingFetch(config, personToken, runId, input, init = {})
   } finally {
     clearTimeout(timeout);
   }
+}
+
+/** The value of the header `name` in a caller's `init.headers` (a plain object or `[name, value]` pairs); a `Headers` is read later. */
+function rawHeader(headers, name) {
+  if (headers === undefined || headers === null || headers instanceof Headers || typeof headers !== 'object') return undefined;
+  const entries = Array.isArray(headers) ? headers : Object.entries(headers);
+  const found = entries.find((entry) => Array.isArray(entry) && String(entry[0]).toLowerCase() === name.toLowerCase());
+  return found === undefined ? undefined : found[1];
 }
 
 /**

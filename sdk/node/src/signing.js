@@ -4,7 +4,7 @@
 // RFC 9421 component x-gamut-person. A request that belongs to a run carries its id in X-Gamut-Run, covered too: the v1
 // canonical string's last line (after the person's), or the RFC 9421 component x-gamut-run (after the person's).
 import { KeyObject, createHash, createHmac, createPrivateKey, randomBytes, sign as cryptoSign } from 'node:crypto';
-import { GamutSecretMaterialError } from './errors.js';
+import { GamutConfigurationError, GamutSecretMaterialError } from './errors.js';
 
 export const SCHEME = 'GAMUT-HMAC-SHA256-V1';
 
@@ -15,6 +15,22 @@ export const PERSON_HEADER = 'X-Gamut-Person';
 export const RUN_HEADER = 'X-Gamut-Run';
 
 const present = (value) => value !== undefined && value !== null;
+
+/** The longest person's token sent (the gateway's own limit, MaxTokenLength of its person options, is 16384 by default). */
+export const MAX_PERSON_TOKEN_LENGTH = 65_536;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * `personToken` when it is a compact JWS (three base64url parts, the only shape the gateway accepts) of at most
+ * MAX_PERSON_TOKEN_LENGTH characters; else GamutConfigurationError (code configuration_refused), whose message does not
+ * repeat the value: it is an identity token, and a CR/LF in it would otherwise reach the request's headers.
+ */
+export function checkPersonToken(personToken) {
+  if (typeof personToken !== 'string' || personToken.length > MAX_PERSON_TOKEN_LENGTH || !COMPACT_JWS.test(personToken)) {
+    throw new GamutConfigurationError(`A person's identity token must be a compact JWS (three base64url parts) of at most ${MAX_PERSON_TOKEN_LENGTH} characters; the one given is not (it is not repeated here). Nothing was sent.`);
+  }
+  return personToken;
+}
 
 /** The extension headers a signature covers: the person's token and the run, when there are. */
 function identityExtensions(personToken, runId) {
@@ -56,9 +72,11 @@ export function freshNonce() {
  * query also with '+' read as a space), in `body` as UTF-8 bytes or, for a JSON body, in a string once its escapes
  * are undone, or in the value of one of `headers` (the other headers to be sent, a `Headers` or plain object, when
  * the caller has them). With `personToken`, the person's identity token is sent in X-Gamut-Person and covered by
- * the signature (a tenth canonical line); with `runId`, the run in X-Gamut-Run (the last canonical line).
+ * the signature (a tenth canonical line); one that is not a compact JWS throws GamutConfigurationError (`checkPersonToken`).
+ * With `runId`, the run in X-Gamut-Run (the last canonical line).
  */
 export function signatureHeaders({ tenant, workspace, agentId, secret }, method, target, body, now = Date.now(), headers = undefined, personToken = undefined, runId = undefined) {
+  if (present(personToken)) checkPersonToken(personToken);
   const findings = agentSecretFindings(secret, target, body, headers);
   if (findings.length > 0) throw new GamutSecretMaterialError(findings);
   const timestamp = Math.floor(now / 1000);
@@ -178,10 +196,11 @@ export function signMessage({ key, alg }, base) {
 /**
  * The six headers of an RFC 9421 request for an agent registered with a public key: X-Gamut-Tenant, -Workspace,
  * -Agent, Content-Digest, Signature-Input and Signature (label sig1). `targetUri` is the absolute URL sent to. With
- * `personToken`, the person's identity token is sent in X-Gamut-Person and covered by the signature (x-gamut-person);
- * with `runId`, the run in X-Gamut-Run (x-gamut-run).
+ * `personToken`, the person's identity token is sent in X-Gamut-Person and covered by the signature (x-gamut-person;
+ * one that is not a compact JWS throws GamutConfigurationError); with `runId`, the run in X-Gamut-Run (x-gamut-run).
  */
 export function messageSignatureHeaders({ tenant, workspace, agentId, agentKey, keyId }, method, targetUri, body, now = Date.now(), personToken = undefined, runId = undefined) {
+  if (present(personToken)) checkPersonToken(personToken);
   const digest = contentDigest(body);
   const params = { created: Math.floor(now / 1000), nonce: freshNonce(), keyId, alg: agentKey.alg, personToken, runId };
   const base = signatureBase({ method: method.toUpperCase(), targetUri, contentDigest: digest, tenant, workspace, agent: agentId, ...params });

@@ -143,6 +143,29 @@ describe('GatewayDecisionTokenVerifier when the gateway cannot answer', () => {
     }
   });
 
+  test('a redirect is unexpected_answer, as in .NET and Python, and is never followed to a server answering live', async () => {
+    let reachedElsewhere = 0;
+    const elsewhere = createServer((req, res) => {
+      reachedElsewhere += 1;
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"live","token_id":"jti-1","consumed":true}');
+    });
+    await new Promise((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    try {
+      for (const status of [301, 302, 307, 308]) {
+        answer = (req, res) => res.writeHead(status, { location: `http://127.0.0.1:${elsewhere.address().port}${req.url}` }).end();
+        for (const consume of [false, true]) {
+          const result = await verifier().verify(sign(claims()), { tenant: 'demo', tool: 't', consume });
+          assert.deepEqual([result.status, result.reason, result.claims], ['unavailable', 'unexpected_answer', null], `${status}`);
+        }
+      }
+      assert.equal(reachedElsewhere, 0);
+    } finally {
+      elsewhere.closeAllConnections();
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
+  });
+
   test('a revoked answer is kept until the token expires; the request carries the executor credential', async () => {
     let seen;
     answer = (req, res) => {

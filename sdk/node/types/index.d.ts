@@ -83,7 +83,7 @@ export interface WaitForApprovalOptions {
 export interface CallOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** The identity token of the person this call acts for (X-Gamut-Person, covered by the signature); overrides `forPerson`'s. */
+  /** The identity token of the person this call acts for (X-Gamut-Person, covered by the signature); overrides `forPerson`'s. Not a compact JWS: GamutConfigurationError, nothing sent. */
   personToken?: string;
 }
 
@@ -146,7 +146,7 @@ export declare class GamutClient {
   readonly agentId: string;
   /** The identity token of the person every call acts for (`forPerson`), or undefined. */
   readonly personToken: string | undefined;
-  /** A client whose calls (and `fetch`) act for the person this identity token names. */
+  /** A client whose calls (and `fetch`) act for the person this identity token names; one that is not a compact JWS throws GamutConfigurationError. */
   forPerson(personToken: string): GamutClient;
   /** The run every call carries: the one bound by `inRun`, else the enclosing `withRun` callback's (of this agent), else undefined. */
   readonly runId: string | undefined;

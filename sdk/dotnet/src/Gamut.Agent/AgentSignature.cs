@@ -61,7 +61,8 @@ public static partial class AgentSignature
     /// <c>agent_secret</c>, never the value), before anything is signed, when the agent's own secret appears in the request:
     /// in the target verbatim or after percent-decoding repeatedly until nothing changes (in the query also with <c>+</c>
     /// read as a space), in the body as UTF-8 bytes or, for a JSON body, in a string once its escapes are undone, or in the
-    /// value of a request or content header.
+    /// value of a request or content header; and <see cref="GamutConfigurationException"/> (the value not repeated) when
+    /// <see cref="PersonHeader"/> is not a compact JWS (three base64url parts), e.g. a token carrying a CR or LF.
     /// </remarks>
     public static void Apply(HttpRequestMessage request, GamutOptions options, ReadOnlySpan<byte> body, TimeProvider? time = null)
     {
@@ -80,7 +81,7 @@ public static partial class AgentSignature
         var timestamp = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var nonce = FreshNonce();
         var canonical = CanonicalString(request.Method.Method, uri.PathAndQuery, options.Tenant, options.Workspace, options.AgentId, timestamp, nonce, body,
-            SingleHeader(request, PersonHeader), SingleHeader(request, RunHeader));
+            PersonOf(request), SingleHeader(request, RunHeader));
         Set(request, "X-Gamut-Tenant", options.Tenant);
         Set(request, "X-Gamut-Workspace", options.Workspace);
         Set(request, "X-Gamut-Agent", options.AgentId);
@@ -157,6 +158,10 @@ public static partial class AgentSignature
 
     [GeneratedRegex("(?:%[0-9A-Fa-f]{2})+", RegexOptions.CultureInvariant)]
     private static partial Regex PercentEscapes();
+
+    /// <summary>The person's token on <paramref name="request"/> (null for none), refused unless it is a compact JWS (<see cref="PersonTokenShape"/>).</summary>
+    internal static string? PersonOf(HttpRequestMessage request) =>
+        SingleHeader(request, PersonHeader) is { } person ? PersonTokenShape.Check(person) : null;
 
     /// <summary>The one value of <paramref name="name"/> on <paramref name="request"/>, or null when it is not sent.</summary>
     internal static string? SingleHeader(HttpRequestMessage request, string name) =>

@@ -25,6 +25,12 @@ public sealed partial class GamutClient
     internal async Task<(int Status, string? MediaType, byte[] Body, RetryConditionHeaderValue? RetryAfter)> ExchangeAsync(HttpMethod method, string target, JsonObject? body,
         TimeSpan? timeout, string? person, string[] accept, CancellationToken cancellationToken)
     {
+        if (person is not null)
+        {
+            // An untrusted value (a person's session) never writes header lines of its own: refused before anything is built or sent.
+            PersonTokenShape.Check(person);
+        }
+
         byte[]? bytes = null;
         if (body is not null)
         {

@@ -44,13 +44,10 @@ public sealed partial class GamutClient : IDisposable
     /// <summary>
     /// A client whose calls act for the person <paramref name="personToken"/> names (their identity token from the tenant's
     /// OpenID provider, sent as <c>X-Gamut-Person</c> and covered by each request's signature). It shares this client's
-    /// connection; disposing it does not close this one.
+    /// connection; disposing it does not close this one. A token that is not a compact JWS (three base64url parts, as the
+    /// gateway requires) is refused here with <see cref="GamutConfigurationException"/>, without repeating it.
     /// </summary>
-    public GamutClient ForPerson(string personToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(personToken);
-        return new GamutClient(this, personToken, _run);
-    }
+    public GamutClient ForPerson(string personToken) => new(this, PersonTokenShape.Check(personToken), _run);
 
     /// <summary>A client from GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET.</summary>
     public static GamutClient FromEnvironment() => new(GamutOptions.FromEnvironment());

@@ -64,7 +64,7 @@ public static class MessageSignature
     /// Sets X-Gamut-Tenant, -Workspace, -Agent, Content-Digest, Signature-Input and Signature on a request whose body is
     /// <paramref name="body"/> (the exact bytes sent), signed with <paramref name="key"/> registered under <paramref name="keyId"/>;
     /// a person's token (<see cref="AgentSignature.PersonHeader"/>) and a run (<see cref="AgentSignature.RunHeader"/>) already on
-    /// the request are covered by the signature.
+    /// the request are covered by the signature; a person's token that is not a compact JWS is refused (<see cref="GamutConfigurationException"/>).
     /// </summary>
     public static void Apply(HttpRequestMessage request, GamutOptions options, AgentKeyPair key, string keyId, ReadOnlySpan<byte> body, TimeProvider? time = null)
     {
@@ -73,7 +73,7 @@ public static class MessageSignature
         ArgumentNullException.ThrowIfNull(key);
         var uri = request.RequestUri ?? throw new ArgumentException("The request has no URI.", nameof(request));
         var digest = ContentDigest(body);
-        var person = AgentSignature.SingleHeader(request, AgentSignature.PersonHeader);
+        var person = AgentSignature.PersonOf(request);
         var run = AgentSignature.SingleHeader(request, AgentSignature.RunHeader);
         var parameters = SignatureParameters((time ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds(), AgentSignature.FreshNonce(), keyId, key.Algorithm, person is not null, run is not null);
         var signatureBase = SignatureBase(request.Method.Method.ToUpperInvariant(), uri.GetLeftPart(UriPartial.Authority) + uri.PathAndQuery, digest,

@@ -24,7 +24,8 @@ public sealed record ToolCallOptions
 
     /// <summary>
     /// The identity token of the person this call acts for (sent as <c>X-Gamut-Person</c>, covered by the signature);
-    /// overrides <see cref="GamutClient.ForPerson"/>'s.
+    /// overrides <see cref="GamutClient.ForPerson"/>'s. Refused before sending (<see cref="GamutConfigurationException"/>) unless
+    /// it is a compact JWS (three base64url parts).
     /// </summary>
     public string? PersonToken { get; init; }
 

@@ -56,5 +56,5 @@ public sealed class PersonTests(GatewayEnvironment env) : IDisposable
 
     [Fact]
     public void ForPerson_EmptyToken_IsRefused() =>
-        Assert.Throws<ArgumentException>(() => _gamut.ForPerson(" "));
+        Assert.Throws<GamutConfigurationException>(() => _gamut.ForPerson(" "));
 }

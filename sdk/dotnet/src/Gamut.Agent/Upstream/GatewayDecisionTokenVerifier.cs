@@ -13,13 +13,16 @@ namespace Gamut.Agent.Upstream;
 /// since. A token that fails offline is answered without a call. A live answer is reused for the same token id for at
 /// most <see cref="GatewayDecisionTokenVerifierOptions.LiveCacheDuration"/>, a revoked one until the token expires;
 /// anything else is asked again. When the gateway cannot answer (connection error, timeout, 5xx, a refused credential,
-/// an unexpected answer) the result is <see cref="DecisionTokenStatus.Unavailable"/>, never live, and is not cached.
+/// an unexpected answer, a redirect) the result is <see cref="DecisionTokenStatus.Unavailable"/>, never live, and is not cached.
 /// Nothing it returns or throws contains the token or the credential.
 /// </summary>
 /// <remarks>
 /// The <see cref="HttpClient"/> is the caller's (e.g. a typed or named client of <c>IHttpClientFactory</c>) and is not
-/// disposed here; the verifier's own <see cref="GatewayDecisionTokenVerifierOptions.Timeout"/> bounds each call. One
-/// instance is meant to be shared: it is thread-safe and its cache is per instance.
+/// disposed here; the verifier's own <see cref="GatewayDecisionTokenVerifierOptions.Timeout"/> bounds each call. A 3xx, or
+/// an answer from any URL other than the verify endpoint (a client that followed a redirect), is <c>unexpected_answer</c>:
+/// give a client whose handler does not follow redirects (<c>AllowAutoRedirect = false</c>), or the token is re-posted to
+/// the redirect's target before its answer is refused. One instance is meant to be shared: it is thread-safe and its
+/// cache is per instance.
 /// </remarks>
 public sealed class GatewayDecisionTokenVerifier
 {
@@ -115,6 +118,13 @@ public sealed class GatewayDecisionTokenVerifier
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            if ((int)response.StatusCode is >= 300 and <= 399 || (response.RequestMessage?.RequestUri is { } answered && answered != _endpoint))
+            {
+                // A redirect, or the answer of wherever a client that follows redirects was sent: not the gateway's answer at
+                // the endpoint, so never live (another origin could answer live for a revoked or used token).
+                return DecisionTokenVerifyAnswer.Unexpected;
+            }
+
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
                 return Unavailable("credential_refused");

@@ -72,6 +72,34 @@ public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
         Assert.Equal(2, _calls);
     }
 
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    public async Task VerifyAsync_GatewayRedirectsToAServerAnsweringLive_IsUnavailable(bool consume, bool clientFollowsRedirects)
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var token = DecisionTokens.Issue(Key, time, "demo", "a", "t", Digest, "allow");
+        var live = $$"""{"status":"live","token_id":"{{ReadJti(token)}}","consumed":true}""";
+        var elsewhereCalls = 0;
+        await using var elsewhere = await KestrelUpstream.StartAsync(app => app.Run(context =>
+        {
+            Interlocked.Increment(ref elsewhereCalls);
+            return Results.Text(live, "application/json").ExecuteAsync(context);
+        }));
+        _answer = context => Results.Redirect(elsewhere.At(GatewayDecisionTokenVerifier.VerifyPath).AbsoluteUri, permanent: false, preserveMethod: true).ExecuteAsync(context);
+        using var http = clientFollowsRedirects ? new HttpClient() : new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+        var verifier = new GatewayDecisionTokenVerifier(http, Key, Options(_gateway.BaseUri), time);
+
+        var result = consume ? await verifier.ConsumeAsync(token, "demo", "t") : await verifier.VerifyAsync(token, "demo", "t");
+
+        Assert.Equal((DecisionTokenStatus.Unavailable, "unexpected_answer", null), (result.Status, result.Reason, result.Claims));
+        Assert.False(result.IsLive);
+        Assert.Equal(1, _calls);
+        Assert.Equal(clientFollowsRedirects ? 1 : 0, elsewhereCalls); // a client that follows redirects re-posts; its answer is never trusted
+    }
+
     [Fact]
     public async Task VerifyAsync_DocumentedAnswers_AreReadAndTheRevokedOneIsCachedUntilExpiry()
     {
