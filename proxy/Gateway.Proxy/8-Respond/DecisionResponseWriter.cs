@@ -136,18 +136,19 @@ internal static class DecisionResponseWriter
     }
 
     /// <summary>
-    /// A refusal after the decision: the decision and its explanation go with it, and <c>invoked: false</c> (with the
-    /// approval or incident, when there is one, and the decision's signed receipt: in problem+json and in the provider's
-    /// own error object alike). The refusal's own members (a per_person connector's <c>link_url</c>) follow.
+    /// A refusal after the decision: the decision and its explanation go with it, and <c>invoked</c> (false, unless the
+    /// call was forwarded and the upstream may have received it: <paramref name="invoked"/>, <see cref="UpstreamReach"/>),
+    /// with the approval or incident, when there is one, and the decision's signed receipt: in problem+json and in the
+    /// provider's own error object alike. The refusal's own members (a per_person connector's <c>link_url</c>) follow.
     /// </summary>
-    public static Refusal WithDecision(Refusal refusal, GovernedDecision governed, string? receipt) => refusal with
+    public static Refusal WithDecision(Refusal refusal, GovernedDecision governed, string? receipt, bool invoked = false) => refusal with
     {
         // A refusal that carries its own decision keeps it (a kill switch the store read with the decision record).
         Decision = refusal.Decision ?? WireNames.Of(governed.Kind),
         ExplanationJson = refusal.Decision is null ? governed.ExplanationJson : refusal.ExplanationJson,
         Members = writer =>
         {
-            writer.WriteBoolean("invoked"u8, false);
+            writer.WriteBoolean("invoked"u8, invoked);
             WriteApproval(writer, governed);
             if (governed.IncidentId is not null)
             {

@@ -52,9 +52,10 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
         }
 
         // What the call used is known now: its outcome is recorded and its reservations start settling (Respond awaits them last).
+        // Invoked when the provider may have received the call, answered or not (a timeout after it was sent).
         await Outcomes.RecordStreamedAsync(context, feature, plan, response, new ActionOutcome
         {
-            Invoked = response is not null,
+            Invoked = UpstreamReach.MayHaveReached(context, feature),
             UpstreamStatus = response?.Status,
             ClientStatus = context.Response.StatusCode,
             Redactions = plan.Redactions.ToDictionary(),

@@ -7,7 +7,6 @@ using Gateway.Proxy.Record;
 using Gateway.Proxy.Reservations;
 using Gateway.Store;
 using Microsoft.Extensions.Options;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy.Respond;
 
@@ -44,7 +43,7 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
             ? budgets.SettleAsync(reservation, Used(context, feature, reservation), CancellationToken.None).AsTask()
             : null;
         var run = RecordedDecision.AdmissionOf(feature)?.Run is { HoldsSpend: true } held
-            ? runs.SettleAsync(held, Usage(feature), forwarded: MayHaveSpent(context, feature), cut: StreamCut(feature)).AsTask()
+            ? runs.SettleAsync(held, Usage(feature), forwarded: UpstreamReach.MayHaveReached(context, feature), cut: StreamCut(feature)).AsTask()
             : null;
         return budget is not null && run is not null ? Task.WhenAll(budget, run) : budget ?? run;
     }
@@ -53,45 +52,15 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
     private static TokenReservation? Reservation(GatewayRequestFeature feature) =>
         (feature.Find<TokenReservation>() ?? RecordedDecision.AdmissionOf(feature)?.Reservation) is { Granted: true } reservation ? reservation : null;
 
-    // The tokens the call used: the provider's report, else all it reserved when it may have spent, else none. A stream cut
-    // before its end reported only part of it: at least all it reserved then.
+    // The tokens the call used: the provider's report, else all it reserved when it may have spent (the upstream may have
+    // received it: UpstreamReach), else none. A stream cut before its end reported only part of it: at least all it reserved then.
     private static long Used(HttpContext context, GatewayRequestFeature feature, TokenReservation reservation)
     {
         var reported = Usage(feature)?.TotalTokens;
-        return !MayHaveSpent(context, feature) ? reported ?? 0
+        return !UpstreamReach.MayHaveReached(context, feature) ? reported ?? 0
             : StreamCut(feature) ? Math.Max(reported ?? 0, reservation.Reserved)
             : reported ?? reservation.Reserved;
     }
-
-    /// <summary>
-    /// Whether the upstream may have carried the call out, and billed it: it answered; or the request went out and
-    /// forwarding then failed before an answer was read (it timed out, the agent went away, a body failed midway, the
-    /// connection was reset while the answer was awaited). Not when nothing could have left: the request was never built,
-    /// no destination was available, or no connection was made (refused, unresolved, its TLS failed).
-    /// </summary>
-    private static bool MayHaveSpent(HttpContext context, GatewayRequestFeature feature)
-    {
-        if (feature.Find<UpstreamResponse>() is not null)
-        {
-            return true;
-        }
-
-        if (feature.Find<ForwardPlan>() is null || context.GetForwarderErrorFeature() is not { Error: not ForwarderError.None } failure)
-        {
-            return false;
-        }
-
-        return failure.Error switch
-        {
-            ForwarderError.RequestCreation or ForwarderError.NoAvailableDestinations => false,
-            ForwarderError.Request => !NeverConnected(failure.Exception),
-            _ => true,
-        };
-    }
-
-    private static bool NeverConnected(Exception? exception) =>
-        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
-        || exception?.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError };
 
     // Whether the call's streamed response ended before its terminal event (the agent went away, or the provider did): on
     // the provider route as it streamed, on the model route as its answer was read.

@@ -150,17 +150,20 @@ internal sealed partial class RespondStage
         {
             var governed = feature.Get<GovernedDecision>();
             var response = feature.Find<UpstreamResponse>();
+
+            // Invoked when the upstream may have received the call (a timeout after it was sent), in the record and the answer alike.
+            var invoked = UpstreamReach.MayHaveReached(context, feature);
             LogRefusedAtExecution(_logger, governed.Entry?.Name ?? "(none)", refusal.Code);
             await _audit.RecordOutcomeAsync(context, feature.Get<Admission>().Identity!, governed, new ActionOutcome
             {
-                Invoked = response is not null,
+                Invoked = invoked,
                 UpstreamStatus = response?.Status,
                 Latency = OutcomeRecorder.Latency(feature),
                 Refusal = refusal,
             }).ConfigureAwait(false);
             if (recordedDecision.Disposition == DecisionDisposition.Execute)
             {
-                refusal = DecisionResponseWriter.WithDecision(refusal, governed, RecordedDecision.ReceiptOf(context));
+                refusal = DecisionResponseWriter.WithDecision(refusal, governed, RecordedDecision.ReceiptOf(context), invoked);
             }
         }
         else if (refusal.AuditTool is { } tool && (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is { } identity)
