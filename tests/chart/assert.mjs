@@ -210,8 +210,9 @@ for (const f of valueSets) {
     c.readinessProbe?.httpGet?.path === "/readyz" &&
     c.ports.some((p) => p.name === c.readinessProbe.httpGet.port && p.containerPort === 8080));
   const sleep = c.lifecycle?.preStop?.sleep?.seconds ?? Number(c.lifecycle?.preStop?.exec?.command?.[1]);
-  check(`${f}: preStop sleep shorter than the termination grace period`,
-    sleep > 0 && pod.terminationGracePeriodSeconds > sleep + 20);
+  const shutdownTimeout = Number(envValue(d, "shutdownTimeoutSeconds"));
+  check(`${f}: the termination grace period exceeds the preStop sleep plus the host's shutdown timeout (env shutdownTimeoutSeconds)`,
+    sleep > 0 && shutdownTimeout > 0 && pod.terminationGracePeriodSeconds > sleep + shutdownTimeout);
   check(`${f}: listens on 8080 in Production-style config`, envValue(d, "ASPNETCORE_URLS") === "http://+:8080");
   check(`${f}: the three keys come from Secrets`, ["DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"]
     .every((k) => secretRef(d, k)?.name && secretRef(d, k)?.key && envOf(d)[k].value === undefined));
@@ -814,6 +815,9 @@ function connectionOf(pod, c) {
   });
   attempt(`${f}: the demo policy ConfigMap holds a tenant`, () =>
     YAML.parse(find(objs, "ConfigMap", `${release}-gateway-policy`).data["demo.yaml"]).tenant === "demo");
+  attempt(`${f}: examples/chart/demo.yaml, the tenant file the README's Install command --set-files, is this demo policy`, () =>
+    JSON.stringify(YAML.parse(readFileSync(join(root, "examples/chart/demo.yaml"), "utf8"))) ===
+      JSON.stringify(YAML.parse(find(objs, "ConfigMap", `${release}-gateway-policy`).data["demo.yaml"])));
 }
 {
   const f = "ingress-httproute.yaml";
@@ -841,6 +845,48 @@ function connectionOf(pod, c) {
     const svc = find(objs, "Service", `${release}-gateway`);
     return s.spec.endpoints[0].port === "metrics" && s.spec.namespaceSelector.matchNames[0] === namespace &&
       Object.entries(s.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v);
+  });
+}
+
+{
+  // The README's "Install" command as written (its --set and --set-file arguments, run from the repository root): it
+  // renders, and the tenant files it puts in the policy ConfigMap load under the credential settings it renders
+  // (Gateway:Credentials:EnvironmentPerTenant: each env: name begins <TENANT>__; nothing read beside the files, which
+  // the ConfigMap does not hold). tests/Gateway.Proxy.Tests ChartSetFileBundleTests loads the same files in the gateway.
+  const name = "README Install command";
+  attempt(`${name}: renders, and its bundle's env: and file: references load under the rendered credential settings`, () => {
+    const command = readFileSync(join(chart, "README.md"), "utf8").split("```").find((b) => b.includes("helm install gateway charts/gateway"));
+    if (!command) throw new Error("no `helm install gateway charts/gateway` block in charts/gateway/README.md");
+    const words = command.slice(command.indexOf("helm install gateway charts/gateway")).split("\n")
+      .map((l) => l.replace(/\s+#.*$/, "").replace(/\\$/, "")).join(" ").split(/\s+/).filter((w) => w)
+      .map((w) => w.replace(/^'(.*)'$/, "$1").replace(/\\\\/g, "\\"));
+    const args = [];
+    for (let i = 0; i < words.length; i++) {
+      if (words[i] === "--set" || words[i] === "--set-file") args.push(words[i], words[++i]);
+    }
+    const files = args.filter((a, i) => args[i - 1] === "--set-file" && a.startsWith("policy.bundle."));
+    if (files.length === 0) throw new Error("the Install command --set-files no policy.bundle file");
+    const r = spawnSync(helm, ["template", "gateway", chart, "-n", "agents-gateway", ...IMAGE, ...args], { encoding: "utf8", cwd: root, maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr}`);
+    const objs = YAML.parseAllDocuments(r.stdout).map((d) => d.toJS()).filter((d) => d);
+    const d = find(objs, "Deployment", "gateway");
+    const perTenant = envValue(d, "Gateway__Credentials__EnvironmentPerTenant") === "true";
+    const credentialsRoot = envValue(d, "Gateway__Credentials__Root");
+    const data = find(objs, "ConfigMap", "gateway-policy").data;
+    const refused = [];
+    for (const set of files) {
+      const key = set.slice("policy.bundle.".length, set.indexOf("=")).replace(/\\\./g, ".");
+      const text = data[key];
+      if (text !== readFileSync(join(root, set.slice(set.indexOf("=") + 1)), "utf8")) refused.push(`${key}: not the file as written`);
+      const tenant = String(YAML.parse(text).tenant);
+      const prefix = `${tenant.toUpperCase().replace(/-/g, "_")}__`;
+      for (const [, source, ref] of text.matchAll(/^[^#\n]*?\b(?:credential|secret|next_secret|client_secret):\s*(env|file):(\S+)/gm)) {
+        if (source === "env" && perTenant && !ref.startsWith(prefix)) refused.push(`${key}: env:${ref} does not begin ${prefix}`);
+        if (source === "file" && !ref.startsWith(`${credentialsRoot}/${tenant}/`)) refused.push(`${key}: file:${ref} is not under ${credentialsRoot}/${tenant}/`);
+      }
+    }
+    if (refused.length) throw new Error(refused.join("; "));
+    return true;
   });
 }
 

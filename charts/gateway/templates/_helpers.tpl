@@ -287,6 +287,10 @@ app.kubernetes.io/part-of: gateway
 {{- if and $containerSeccomp (not (has $containerSeccomp (list "RuntimeDefault" "Localhost"))) }}
 {{- fail (printf "gateway: securityContext.seccompProfile.type must be RuntimeDefault or Localhost (got %s): the runtime's syscall filter cannot be turned off by an override" $containerSeccomp) }}
 {{- end }}
+{{- $drain := add (int $v.lifecycle.preStopSleepSeconds) (int $v.lifecycle.shutdownTimeoutSeconds) }}
+{{- if le (int $v.terminationGracePeriodSeconds) $drain }}
+{{- fail (printf "gateway: terminationGracePeriodSeconds (%d) must exceed lifecycle.preStopSleepSeconds (%d) plus lifecycle.shutdownTimeoutSeconds (%d) = %d, or the kubelet kills the pod (SIGKILL) while it still drains its requests and audit outcomes; raise terminationGracePeriodSeconds above %d or lower the other two" (int $v.terminationGracePeriodSeconds) (int $v.lifecycle.preStopSleepSeconds) (int $v.lifecycle.shutdownTimeoutSeconds) $drain $drain) }}
+{{- end }}
 {{- if not $v.image.repository }}
 {{- fail "gateway: image.repository is not set, and no public image is published: build the image with 'make image' (artifacts/image/gateway-<appVersion>.oci.tar), push it to a registry your cluster pulls from (e.g. skopeo copy oci-archive:artifacts/image/gateway-<appVersion>.oci.tar docker://registry.example.com/gateway:<appVersion>) and set image.repository=registry.example.com/gateway (image.tag defaults to the chart's appVersion; docs/operations.md, section 1)" }}
 {{- end }}

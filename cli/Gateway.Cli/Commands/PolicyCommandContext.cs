@@ -69,14 +69,20 @@ internal sealed class PolicyCommandContext(GlobalOptions options, CliConsole con
             return set;
         }
 
+        exitCode = ReportInvalid(errors);
+        return null;
+    }
+
+    /// <summary>Reports a bundle's errors (stderr, and as JSON with <c>--json</c>); returns exit 6.</summary>
+    public int ReportInvalid(IReadOnlyList<BundleError> errors)
+    {
         Document(new JsonObject { ["ok"] = false, ["error"] = "invalid_bundle", ["errors"] = ErrorsJson(errors) });
         foreach (var error in errors)
         {
             console.Error.WriteLine(Format(error));
         }
 
-        exitCode = ExitCodes.InvalidInput;
-        return null;
+        return ExitCodes.InvalidInput;
     }
 
     /// <summary>The one tenant of <paramref name="set"/>, or the one named; null with an error otherwise.</summary>

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Gateway.Policy;
+using Gateway.Policy.Bundles;
 
 namespace Gateway.Cli.Commands;
 
@@ -9,13 +11,18 @@ internal static class PolicyValidateCommand
     public static Command Build(GlobalOptions options, CliConsole console)
     {
         var bundle = new Argument<string>("bundle") { Description = "A bundle directory (one YAML file per tenant) or one tenant file" };
+        var envPerTenant = new Option<bool>("--env-per-tenant")
+        {
+            Description = "Also apply Gateway:Credentials:EnvironmentPerTenant (on in the Helm chart): a tenant's env: references must begin <TENANT>__",
+        };
         var command = new Command("validate", """
             Validate a bundle strictly (schema docs/schema/bundle.schema.json): every error with file:line:col.
             Exit 0 valid, 6 invalid.
             Examples:
               gatewayctl policy validate examples/bundle
               gatewayctl policy validate examples/bundle/demo.yaml --json
-            """) { bundle };
+              gatewayctl policy validate examples/chart --env-per-tenant   # as the Helm chart's gateway loads it
+            """) { bundle, envPerTenant };
         command.SetAction(parse =>
         {
             var context = new PolicyCommandContext(options, console, parse);
@@ -23,6 +30,11 @@ internal static class PolicyValidateCommand
             if (set is null)
             {
                 return exit;
+            }
+
+            if (parse.GetValue(envPerTenant) && EnvironmentConfinementErrors(set) is { Count: > 0 } confined)
+            {
+                return context.ReportInvalid(confined);
             }
 
             var tenants = new JsonArray();
@@ -36,5 +48,20 @@ internal static class PolicyValidateCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The gateway's refusals under <c>Gateway:Credentials:EnvironmentPerTenant</c>, as it words them (<c>credential_env_confined</c>):
+    /// each <c>env:</c> reference whose variable is not its own tenant's.
+    /// </summary>
+    private static List<BundleError> EnvironmentConfinementErrors(PolicySet set)
+    {
+        var slugs = set.Tenants.Keys.ToArray();
+        return [.. from tenant in set.Tenants.Values
+                   from written in TenantSecretReferences.Of(tenant.Register)
+                   where written.Reference.Source == SecretSource.Environment
+                         && TenantSecretReferences.EnvironmentOwner(slugs, written.Reference.Name) != tenant.Slug
+                   select new BundleError(tenant.SourceFile ?? tenant.Slug, 0, 0, "credential_env_confined",
+                       $"{written.Where} 'env:{written.Reference.Name}' is not one of tenant '{tenant.Slug}''s variables: they begin {TenantSecretReferences.EnvironmentPrefix(tenant.Slug)} (Gateway:Credentials:EnvironmentPerTenant)")];
     }
 }
