@@ -134,6 +134,7 @@ public static class GatewayApplication
         services.AddSingleton<PolicyProvider>();
         services.AddHostedService<PolicyInForcePublisher>();
         services.AddHostedService<PolicyStartupService>();
+        services.AddHostedService<PolicyReloadOnHangup>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
         services.AddSingleton<Oversight.Delegations.IDelegationSettingsSource>(static sp => sp.GetRequiredService<IAgentDirectory>());
         services.AddSingleton<DelegateDirectory>();

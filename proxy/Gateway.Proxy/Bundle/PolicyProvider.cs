@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Proxy.Bundle;
 
 /// <summary>
-/// Holds the current <see cref="PolicySnapshot"/> and replaces it when the bundle directory changes.
+/// Holds the current <see cref="PolicySnapshot"/> and replaces it when the bundle directory changes, or a file an agent's
+/// <c>file:</c> secret names outside it (a mounted Secret's, re-read on the poll).
 /// A changed bundle is validated in full first: an invalid one is refused (logged with every error,
 /// counted), and the running policy stays. Readers never lock: the snapshot is swapped atomically.
 /// </summary>
@@ -31,6 +32,7 @@ public sealed partial class PolicyProvider : IDisposable
     private ITimer? _debounce;
     private ITimer? _poll;
     private string _fingerprint = string.Empty;
+    private IReadOnlyList<string> _secretFiles = [];
     private volatile PolicySnapshot? _current;
 
     public PolicyProvider(
@@ -112,11 +114,19 @@ public sealed partial class PolicyProvider : IDisposable
         _debounce = _time.CreateTimer(_ => _ = ReloadIfChangedAsync(), null, _settings.ReloadDebounce, Timeout.InfiniteTimeSpan);
     }
 
-    private async Task ReloadIfChangedAsync()
+    /// <summary>
+    /// Reloads now whether or not anything changed (what SIGHUP asks for), as the watcher reloads: applied or refused, logged
+    /// and counted; a failure leaves the running policy in force and is never thrown.
+    /// </summary>
+    public Task ReloadRequestedAsync() => ReloadGuardedAsync(force: true);
+
+    private Task ReloadIfChangedAsync() => ReloadGuardedAsync(force: false);
+
+    private async Task ReloadGuardedAsync(bool force)
     {
         try
         {
-            if (BundleFingerprint.Compute(_settings.BundlePath) != _fingerprint)
+            if (force || Fingerprint(BundleFingerprint.Compute(_settings.BundlePath), BundleFingerprint.OfFiles(_secretFiles)) != _fingerprint)
             {
                 await TryLoadAsync(CancellationToken.None).ConfigureAwait(false);
             }
@@ -134,11 +144,12 @@ public sealed partial class PolicyProvider : IDisposable
         await _reloadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var fingerprint = BundleFingerprint.Compute(_settings.BundlePath);
+            var bundle = BundleFingerprint.Compute(_settings.BundlePath);
             var result = ConfineEnvironmentReferences(ConfineFileCredentials(PolicyBundleDirectory.Load(_settings.BundlePath, _time)));
             if (result.Errors.Count > 0 || result.Set is null)
             {
-                _fingerprint = fingerprint;
+                // The running policy's secret files are still watched.
+                _fingerprint = Fingerprint(bundle, BundleFingerprint.OfFiles(_secretFiles));
                 _metrics.PolicyReloads.Add(1, new KeyValuePair<string, object?>("result", "refused"));
                 foreach (var error in result.Errors)
                 {
@@ -149,6 +160,9 @@ public sealed partial class PolicyProvider : IDisposable
                 return result;
             }
 
+            // Taken before the secrets are read: a file replaced while they are is read again on the next poll.
+            var secretFiles = AgentSecretFiles(result.Set);
+            var fingerprint = Fingerprint(bundle, BundleFingerprint.OfFiles(secretFiles));
             var secrets = new Dictionary<(string, string), AgentSecrets>();
             var keys = new Dictionary<(string, string), AgentKeys>();
             foreach (var tenant in result.Set.Tenants.Values)
@@ -180,6 +194,7 @@ public sealed partial class PolicyProvider : IDisposable
             var snapshot = new PolicySnapshot(result.Set, secrets.ToFrozenDictionary(), keys.ToFrozenDictionary(), _time.GetUtcNow());
             Applying?.Invoke(snapshot);
             _current = snapshot;
+            _secretFiles = secretFiles;
             _fingerprint = fingerprint;
             _metrics.PolicyReloads.Add(1, new KeyValuePair<string, object?>("result", "applied"));
             LogApplied(_logger, result.Set.Tenants.Count);
@@ -212,6 +227,17 @@ public sealed partial class PolicyProvider : IDisposable
 
         return new AgentSecret(next);
     }
+
+    private static string Fingerprint(string bundle, string secretFiles) => bundle + ":" + secretFiles;
+
+    /// <summary>The full paths of the files that the agents' <c>file:</c> secrets (current and next) name, in order.</summary>
+    private static IReadOnlyList<string> AgentSecretFiles(PolicySet set) =>
+        (from tenant in set.Tenants.Values
+         from agent in tenant.Register.Agents
+         where agent.PublicKey is null
+         from reference in new[] { agent.Secret, agent.NextSecret }
+         where reference is { Source: SecretSource.File }
+         select Path.GetFullPath(reference.ResolvedPath ?? reference.Name)).Distinct().Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>Refuses a bundle whose <c>file:</c> credentials leave their tenant's credentials directory.</summary>
     private BundleLoadResult ConfineFileCredentials(BundleLoadResult result)

@@ -44,4 +44,30 @@ public sealed class BundleFingerprintTests : IDisposable
 
         Assert.NotEqual(before, BundleFingerprint.Compute(_directory));
     }
+
+    [Fact]
+    public void OfFiles_LinkRetargeted_IsAChange()
+    {
+        File.WriteAllText(Path.Combine(_directory, "old"), "old-secret");
+        File.WriteAllText(Path.Combine(_directory, "new"), "new-secret");
+        var link = Path.Combine(_directory, "agent.secret");
+        File.CreateSymbolicLink(link, "old");
+        var before = BundleFingerprint.OfFiles([link]);
+
+        File.Delete(link);
+        File.CreateSymbolicLink(link, "new");
+
+        Assert.NotEqual(before, BundleFingerprint.OfFiles([link]));
+    }
+
+    [Fact]
+    public void OfFiles_MissingThenWritten_IsAChangeAndNeverThrows()
+    {
+        var file = Path.Combine(_directory, "agent.secret");
+        var missing = BundleFingerprint.OfFiles([file, "/proc/self/status"]);
+
+        File.WriteAllText(file, "s");
+
+        Assert.NotEqual(missing, BundleFingerprint.OfFiles([file, "/proc/self/status"]));
+    }
 }

@@ -123,14 +123,19 @@ public sealed class GatewayProcess : IDisposable
     /// <summary>SIGTERM: a graceful stop (the host's shutdown runs), awaited.</summary>
     public async Task StopAsync()
     {
+        await SignalAsync("TERM");
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Sends the signal <paramref name="name"/> (TERM, HUP, …) to the process, unless it has exited; does not wait for its effect.</summary>
+    public async Task SignalAsync(string name)
+    {
         if (!_process.HasExited)
         {
-            using var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
                 ?? throw new InvalidOperationException("kill did not start");
-            await term.WaitForExitAsync();
+            await kill.WaitForExitAsync();
         }
-
-        await _process.WaitForExitAsync();
     }
 
     public void Dispose()
