@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Gateway.Policy;
-using Gateway.Policy.Bundles;
 
 namespace Gateway.Cli.Commands;
 
@@ -32,7 +31,7 @@ internal static class PolicyValidateCommand
                 return exit;
             }
 
-            if (parse.GetValue(envPerTenant) && EnvironmentConfinementErrors(set) is { Count: > 0 } confined)
+            if (parse.GetValue(envPerTenant) && TenantSecretReferences.EnvironmentConfinementErrors(set) is { Count: > 0 } confined)
             {
                 return context.ReportInvalid(confined);
             }
@@ -48,20 +47,5 @@ internal static class PolicyValidateCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>
-    /// The gateway's refusals under <c>Gateway:Credentials:EnvironmentPerTenant</c>, as it words them (<c>credential_env_confined</c>):
-    /// each <c>env:</c> reference whose variable is not its own tenant's.
-    /// </summary>
-    private static List<BundleError> EnvironmentConfinementErrors(PolicySet set)
-    {
-        var slugs = set.Tenants.Keys.ToArray();
-        return [.. from tenant in set.Tenants.Values
-                   from written in TenantSecretReferences.Of(tenant.Register)
-                   where written.Reference.Source == SecretSource.Environment
-                         && TenantSecretReferences.EnvironmentOwner(slugs, written.Reference.Name) != tenant.Slug
-                   select new BundleError(tenant.SourceFile ?? tenant.Slug, 0, 0, "credential_env_confined",
-                       $"{written.Where} 'env:{written.Reference.Name}' is not one of tenant '{tenant.Slug}''s variables: they begin {TenantSecretReferences.EnvironmentPrefix(tenant.Slug)} (Gateway:Credentials:EnvironmentPerTenant)")];
     }
 }

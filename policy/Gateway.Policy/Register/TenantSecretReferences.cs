@@ -1,3 +1,5 @@
+using Gateway.Policy.Bundles;
+
 namespace Gateway.Policy;
 
 /// <summary>Every secret reference one tenant's register names, each with where it is written.</summary>
@@ -63,5 +65,20 @@ public static class TenantSecretReferences
         return tenants
             .Where(tenant => variable.StartsWith(EnvironmentPrefix(tenant), StringComparison.Ordinal))
             .MaxBy(tenant => tenant.Length);
+    }
+
+    /// <summary>
+    /// Where variables are the tenants' (<c>Gateway:Credentials:EnvironmentPerTenant</c>), the refusals of <paramref name="set"/>
+    /// (<c>credential_env_confined</c>): each <c>env:</c> reference whose variable is not its own tenant's.
+    /// </summary>
+    public static List<BundleError> EnvironmentConfinementErrors(PolicySet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var slugs = set.Tenants.Keys.ToArray();
+        return [.. from tenant in set.Tenants.Values
+                   from written in Of(tenant.Register)
+                   where written.Reference.Source == SecretSource.Environment && EnvironmentOwner(slugs, written.Reference.Name) != tenant.Slug
+                   select new BundleError(tenant.SourceFile ?? tenant.Slug, 0, 0, "credential_env_confined",
+                       $"{written.Where} 'env:{written.Reference.Name}' is not one of tenant '{tenant.Slug}''s variables: they begin {EnvironmentPrefix(tenant.Slug)} (Gateway:Credentials:EnvironmentPerTenant)")];
     }
 }

@@ -262,14 +262,8 @@ public sealed partial class PolicyProvider : IDisposable
             return result;
         }
 
-        var slugs = set.Tenants.Keys.ToArray();
-        var errors = (from tenant in set.Tenants.Values
-                      from written in TenantSecretReferences.Of(tenant.Register)
-                      where written.Reference.Source == SecretSource.Environment
-                            && TenantSecretReferences.EnvironmentOwner(slugs, written.Reference.Name) != tenant.Slug
-                      select new BundleError(tenant.SourceFile ?? tenant.Slug, 0, 0, "credential_env_confined",
-                          $"{written.Where} 'env:{written.Reference.Name}' is not one of tenant '{tenant.Slug}''s variables: they begin {TenantSecretReferences.EnvironmentPrefix(tenant.Slug)} (Gateway:Credentials:EnvironmentPerTenant)")).ToArray();
-        return errors.Length == 0 ? result : result with { Set = null, Errors = [.. result.Errors, .. errors] };
+        var errors = TenantSecretReferences.EnvironmentConfinementErrors(set);
+        return errors.Count == 0 ? result : result with { Set = null, Errors = [.. result.Errors, .. errors] };
     }
 
     private static string Format(BundleError error) => $"{error.File}:{error.Line}:{error.Column}: {error.Code}: {error.Message}";
