@@ -7,8 +7,10 @@
 # A test that fails and then passes when run again on its own is counted as passed and listed as flaky
 # (RESULTS_DIR/dotnet-flaky.txt and the log's last lines): a flaky test is a bug to fix, not a result to
 # hide, and the list says which. A test that fails twice is a failure; a test host that crashed (no
-# summary) is a failure too.
+# summary) is a failure too. A skipped test is named with why (RESULTS_DIR/dotnet-skipped.tsv and the log's last lines)
+# and, under CI=true, counted as failed (build/skipped-tests.sh); elsewhere the count line ends with "(N skipped)".
 set -uo pipefail
+source "$(dirname "$0")/skipped-tests.sh"
 results="$1"
 dotnet="${DOTNET:-dotnet}"
 trx="$results/trx"
@@ -25,6 +27,9 @@ status="${PIPESTATUS[0]}"
 # Passed and failed over every assembly's summary line.
 read -r passed failed < <(sed -nE 's/.*(Passed|Failed)!.*Failed: *([0-9]+), Passed: *([0-9]+),.*/\3 \2/p' "$results/dotnet.log" \
   | awk '{p += $1; f += $2} END {print p + 0, f + 0}')
+# Skipped over every assembly's summary line ("Skipped!" where an assembly skipped all it had; a trx's notExecuted
+# counter stays 0 for a skip).
+skipped="$(sed -nE 's/.*(Passed|Failed|Skipped)!.*Skipped: *([0-9]+),.*/\2/p' "$results/dotnet.log" | awk '{s += $1} END {print s + 0}')"
 aborted=0
 grep -qE "Test Run Aborted|The active test run was aborted" "$results/dotnet.log" && aborted=1
 
@@ -79,6 +84,9 @@ if [[ "$status" != 0 && "$aborted" == 0 && -s "$failures" ]] && (( $(wc -l <"$fa
   fi
 fi
 (( aborted )) && failed=$((failed + 1))
-echo "dotnet: $passed passed, $failed failed" >"$results/dotnet.count"
+trx_skipped "$trx" >"$results/dotnet-skipped.tsv"
+skipped_tests dotnet "$skipped" "$results/dotnet-skipped.tsv"
+if (( skips_failed > 0 )); then failed=$((failed + skips_failed)); status=1; fi
+echo "dotnet: $passed passed, $failed failed$skips_note" >"$results/dotnet.count"
 (( flaky > 0 )) && echo "dotnet: $flaky flaky test(s), listed in $results/dotnet-flaky.txt"
 exit "$status"

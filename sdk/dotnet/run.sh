@@ -15,11 +15,19 @@ if ! dotnet pack src/Gamut.Agent/Gamut.Agent.csproj -c Release --no-build -nolog
   echo "sdk-dotnet: dotnet pack failed" >&2; tail -n 30 "$log" >&2; suite_count sdk-dotnet 0 1; exit 1
 fi
 status=0
-timeout --kill-after=10 400 dotnet test tests/Gamut.Agent.Tests/Gamut.Agent.Tests.csproj -c Release --no-build -nologo -v:q 2>&1 | tee -a "$log" || status=$?
-line="$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -n1 || true)"
+# The trx names each skipped test with why (the console's minimal lines give no reason).
+trx="$results/sdk-dotnet-trx"
+rm -rf "$trx"
+timeout --kill-after=10 400 dotnet test tests/Gamut.Agent.Tests/Gamut.Agent.Tests.csproj -c Release --no-build -nologo -v:q \
+  --logger "console;verbosity=minimal" --logger trx --results-directory "$trx" 2>&1 | tee -a "$log" || status=$?
+line="$(grep -E '(Passed|Failed|Skipped)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -n1 || true)"
 failed="$(sed -nE 's/.*Failed: +([0-9]+), Passed.*/\1/p' <<< "$line")"
 passed="$(sed -nE 's/.*Passed: +([0-9]+),.*/\1/p' <<< "$line")"
+skipped="$(sed -nE 's/.*Skipped: +([0-9]+),.*/\1/p' <<< "$line")"
 if [[ -z "$passed" || -z "$failed" ]]; then passed="${passed:-0}"; failed=1; fi
 if (( status != 0 && failed == 0 )); then failed=1; fi
-suite_count sdk-dotnet "$passed" "$failed"
+trx_skipped "$trx" > "$results/sdk-dotnet-skipped.tsv" || true
+skipped_tests sdk-dotnet "${skipped:-0}" "$results/sdk-dotnet-skipped.tsv"
+failed=$((failed + skips_failed))
+suite_count sdk-dotnet "$passed" "$failed" "$skips_note"
 (( failed == 0 ))

@@ -22,5 +22,8 @@ failed=$(( ${failures:-0} + ${errors:-0} ))
 if [[ -z "$ran" ]]; then ran=0; failed=1; fi
 passed=$(( ran - failed - ${skipped:-0} ))
 if (( status != 0 && failed == 0 )); then failed=1; fi
-suite_count sdk-python "$passed" "$failed"
+unittest_skipped "$log" > "$results/sdk-python-skipped.tsv"
+skipped_tests sdk-python "${skipped:-0}" "$results/sdk-python-skipped.tsv"
+failed=$((failed + skips_failed))
+suite_count sdk-python "$passed" "$failed" "$skips_note"
 (( failed == 0 ))

@@ -6,7 +6,11 @@ another folder when one is given after it: test_suite.py's).
 As build/test-dotnet.sh does for the .NET suites, a test that fails runs once more on its own (when at most ten failed):
 one that passes then is counted as passed and listed as flaky (loadtests-flaky.txt beside the count file, and the log's
 last lines); one that fails again is a failure. Either way the log's last lines name each failure and say why, since
-they are often all a CI report keeps."""
+they are often all a CI report keeps.
+
+A skipped test is named with why in the log's last lines. Outside CI it stays a skip and the count line ends with
+"(N skipped)"; under CI=true (or 1) it counts as failed, as build/skipped-tests.sh has the other suites do: in CI a test
+that did not run (perf missing, say) is a failure, not a pass."""
 import io
 import os
 import re
@@ -33,6 +37,29 @@ def rerun_name(test):
         return test.test_case.id()
     holder = re.fullmatch(r"\w+ \(([\w.]+)\)", test.id())
     return holder.group(1) if holder else test.id()
+
+
+def in_ci():
+    """True under CI=true (or 1), as CI runners set it and .ci/run exports it: there a skipped test counts as failed."""
+    return os.environ.get("CI", "") in ("true", "1")
+
+
+def skips(result):
+    """Prints the skipped tests and why; returns how many to count as failed (all of them in CI, else none) and the count
+    line's ending ("" when none was skipped)."""
+    if not result.skipped:
+        return 0, ""
+    count = len(result.skipped)
+    if in_ci():
+        print(f"\nloadtests: {count} test(s) skipped, each counted as failed (CI={os.environ['CI']}: in CI a test that did "
+              "not run is a failure):")
+    else:
+        print(f"\nloadtests: {count} test(s) skipped (not failures outside CI; with CI=true each counts as failed):")
+    for test, reason in result.skipped:
+        print(f"  skipped: {test.id()}: {reason or '(no reason given)'}")
+    if in_ci():
+        return count, f" ({count} skipped, counted as failed: CI={os.environ['CI']})"
+    return 0, f" ({count} skipped)"
 
 
 def failures_of(result):
@@ -70,14 +97,16 @@ def main():
                 del failed[name]
             else:
                 print(f"  failed again: {name}: {why(second[0][1]) if second else 'did not run'}")
+    skipped_failed, note = skips(result)
+    failed_count = len(failed) + skipped_failed
     with open(flaky_file, "w", encoding="utf-8") as handle:
         handle.writelines(f"{name}\n" for name in flaky)
     with open(count_file, "w", encoding="utf-8") as handle:
-        handle.write(f"loadtests: {passed} passed, {len(failed)} failed\n")
+        handle.write(f"loadtests: {passed} passed, {failed_count} failed{note}\n")
     if flaky:
         print(f"loadtests: {len(flaky)} flaky test(s), listed in {flaky_file}")
-    print(f"loadtests: {passed} passed, {len(failed)} failed")
-    return 0 if not failed else 1
+    print(f"loadtests: {passed} passed, {failed_count} failed{note}")
+    return 0 if not failed_count else 1
 
 
 if __name__ == "__main__":

@@ -8,8 +8,11 @@
 #
 # Installs the pinned packages (package-lock.json) into tests/node/node_modules (git-ignored) when the
 # lock changed; builds the gateway with `make build` when no build output is found (GATEWAY_DLL
-# overrides the dll). Exits non-zero when a test failed or the run crashed (counted as 1 failed).
+# overrides the dll). Exits non-zero when a test failed or the run crashed (counted as 1 failed). A skipped test or
+# describe block (chromium missing) is named with why in the log's last lines and counted as failed under CI=true
+# (build/skipped-tests.sh); elsewhere the count line ends with "(N skipped)".
 set -euo pipefail
+source "$(dirname "$0")/../../build/skipped-tests.sh"
 # The gateways these tests start live seconds to a minute: profile-guided tiering would JIT their hot methods a third time
 # for speed they never reach (off: this suite took 241 and 260 s of CPU against 273 on; the .NET suites, build/test-dotnet.sh).
 export DOTNET_TieredPGO="${DOTNET_TieredPGO:-0}"
@@ -71,5 +74,9 @@ failed=$((failed + ${cancelled:-0}))
 if (( status != 0 && failed == 0 )); then
   failed=1
 fi
-echo "node: ${passed} passed, ${failed} failed" | tee "$results/node.count"
+# Skipped tests and describe blocks, with why (node's own "# skipped" total leaves a skipped describe out).
+tap_skipped "$log" > "$results/node-skipped.tsv"
+skipped_tests node "$(wc -l < "$results/node-skipped.tsv")" "$results/node-skipped.tsv"
+failed=$((failed + skips_failed))
+echo "node: ${passed} passed, ${failed} failed${skips_note}" | tee "$results/node.count"
 (( failed == 0 ))

@@ -9,6 +9,7 @@ import os
 import sys
 import unittest
 import urllib.request
+from unittest import mock
 
 from gamut_agent import GamutClient, GamutConfigurationError, GamutSecretMaterialError
 
@@ -83,11 +84,14 @@ class HttpxAuthTests(unittest.TestCase):
         cls.gamut = GamutClient(**cls.env.demo)
         cls.url = cls.gamut.provider_url("openai") + "/chat/completions"
 
-    @unittest.skipIf(httpx is not None, "httpx is installed")
     def test_httpx_auth_without_httpx_says_to_use_the_opener(self):
-        with self.assertRaises(ImportError) as caught:
+        # httpx made absent for this call whether or not it is installed: None in sys.modules makes `import httpx` raise
+        # ImportError. The SDK's providers module is imported first, so that only httpx's entry is swapped and restored.
+        importlib.import_module("gamut_agent.providers")
+        with mock.patch.dict(sys.modules, {"httpx": None}), self.assertRaises(ImportError) as caught:
             self.gamut.httpx_auth()
         self.assertIn("opener()", str(caught.exception))
+        self.assertIs(sys.modules.get("httpx"), httpx)
 
     @unittest.skipIf(httpx is None, "httpx is not installed")
     def test_httpx_chat_completion_is_signed_and_the_gateway_injects_the_key(self):
