@@ -3,6 +3,8 @@ using Gateway.Policy.Canonical;
 namespace Gateway.Policy;
 
 // Requests that could not be described (a tool the catalog lacks, among others): blocked, with the decision path that says why.
+// Shadow mode as on every other path: a request's simulate reports the decision the real call gets; a shadow tenant opens
+// no incident and says what would have happened, but the block stands (with no descriptor there is nothing to forward).
 public sealed partial class DecisionEngine
 {
     private Decision Undescribable(TenantPolicy tenant, AuthenticatedCaller caller, string errorCode, ActionRequest request)
@@ -15,12 +17,15 @@ public sealed partial class DecisionEngine
         var path = agent is null ? [] : UnknownToolPath(agent, request.Tool);
         var escalate = agent is { HasOpenCriticalFinding: true } && path.Length == ControlCount;
         var remedy = errorCode == "unknown_tool" ? $"add '{request.Tool}' to the catalog of tenant '{tenant.Slug}'" : "call with a tenant and workspace of this policy";
-        var kind = escalate && !request.Simulate ? DecisionKind.BlockAndOpenIncident : DecisionKind.Block;
+        var kind = escalate ? DecisionKind.BlockAndOpenIncident : DecisionKind.Block;
+        var tenantShadow = tenant.Simulate;
+        var simulated = tenantShadow || request.Simulate;
         var intentDigest = errorCode == "unknown_tool" ? UnknownToolDigest(tenant, caller, request) : string.Empty;
         return new Decision
         {
-            Kind = kind,
+            Kind = tenantShadow ? DecisionKind.Block : kind,
             WouldBe = kind,
+            Simulated = tenantShadow,
             EvaluateOnly = request.Simulate,
             Explanation = new Explanation
             {
@@ -30,6 +35,8 @@ public sealed partial class DecisionEngine
                 RuleTriggers = [new RuleTrigger { Rule = "descriptor", ReasonCode = errorCode, Effect = DecisionKind.Block, Message = $"the request could not be described: {errorCode}" }],
                 OpenRisks = agent?.OpenRisks ?? [],
                 WhatWouldChange = [remedy],
+                Simulated = simulated,
+                WouldBe = simulated ? kind : null,
                 Person = caller.Person,
                 Error = errorCode,
             },

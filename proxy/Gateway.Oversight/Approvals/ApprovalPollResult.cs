@@ -8,6 +8,10 @@ public sealed record ApprovalPollResult
 {
     public required string Id { get; init; }
 
+    /// <summary>
+    /// pending, approved (then always with <see cref="Warrant"/>), denied, or expired: the request TTL passed while
+    /// pending, or it was approved and its warrant TTL has passed since.
+    /// </summary>
     public required string Status { get; init; }
 
     public required IReadOnlyList<string> Approvers { get; init; }

@@ -181,7 +181,9 @@ public sealed partial class ApprovalService
 
     /// <summary>
     /// The agent's poll (<c>GET /v1/approvals/{id}</c>, after the host authenticated the agent).
-    /// Null when unknown or when the request belongs to another agent; the warrant only when approved.
+    /// Null when unknown or when the request belongs to another agent; the warrant only when approved. An approval whose
+    /// warrant TTL has passed is <c>expired</c> here (the protocol's four states: approved always carries a warrant),
+    /// while <see cref="GetAsync"/>, the approvers' and the audit's view, keeps it approved.
     /// </summary>
     public ValueTask<ApprovalPollResult?> PollAsync(string tenant, string agent, string id, CancellationToken cancellationToken = default) =>
         PollAsync(tenant, agent, id, registeredAgent: agent, cancellationToken);
@@ -199,22 +201,27 @@ public sealed partial class ApprovalService
         }
 
         var request = await CurrentAsync(stored, cancellationToken);
+        var status = request.Status;
         string? warrant = null;
         DateTimeOffset? warrantExpiresAt = null;
-        if (request.Status == ApprovalStatus.Approved && request.DecidedAt is { } approvedAt)
+        if (status == ApprovalStatus.Approved && request.DecidedAt is { } approvedAt)
         {
-            var exp = approvedAt.ToUnixTimeSeconds() + stored.WarrantTtlSeconds;
-            warrantExpiresAt = DateTimeOffset.FromUnixTimeSeconds(exp);
+            warrantExpiresAt = DateTimeOffset.FromUnixTimeSeconds(approvedAt.ToUnixTimeSeconds() + stored.WarrantTtlSeconds);
             if (warrantExpiresAt > _time.GetUtcNow())
             {
                 warrant = _signer.Issue(ClaimsFor(stored, approvedAt, await GenerationsAsync(tenant, registeredAgent, cancellationToken)));
+            }
+            else
+            {
+                // Approved, but the warrant lapsed unused: nothing the agent can still present, so expired to it.
+                status = ApprovalStatus.Expired;
             }
         }
 
         return new ApprovalPollResult
         {
             Id = request.Id,
-            Status = request.Status,
+            Status = status,
             Approvers = request.Approvers,
             Approvals = request.Approvals,
             ApprovalsRequired = request.ApprovalsRequired,

@@ -12,7 +12,7 @@ namespace Gateway.Proxy.Describe;
 /// members refused, duplicate member names refused so that no two parsers can read two different
 /// requests from one body), <c>application/json</c> only.
 /// </summary>
-internal static class GovernedRequestReader
+internal static partial class GovernedRequestReader
 {
     /// <summary>The longest name a written item may have.</summary>
     public const int MaxItemNameLength = 256;
@@ -121,7 +121,7 @@ internal static class GovernedRequestReader
         }
     }
 
-    /// <summary><c>/v1/actions/model</c>: <c>{"connector": "...", "request": {...}, "warrant": "..."}</c>.</summary>
+    /// <summary><c>/v1/actions/model</c>: <c>{"connector": "...", "request": {...}, "warrant"?: "...", "simulate"?: bool}</c>.</summary>
     public static Result ReadModel(HttpRequest http, ReadOnlyMemory<byte> body)
     {
         if (Precheck(http, body, out var parsed, out var refusal) is false)
@@ -141,18 +141,18 @@ internal static class GovernedRequestReader
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'request' (the provider-native request object) is required at $.");
             }
 
-            return Result.Ok(new ActionRequest
+            return ReadOptions(root, out var warrant, out var simulate) ?? Result.Ok(new ActionRequest
             {
                 Tool = name,
                 Args = providerRequest,
-                Warrant = OptionalString(root, "warrant"),
-                Simulate = root.TryGetProperty("simulate", out var simulate) && simulate.ValueKind == JsonValueKind.True,
+                Warrant = warrant,
+                Simulate = simulate,
             });
         });
     }
 
     /// <summary>
-    /// <c>/v1/actions/context</c>: <c>{"scope": "...", "query": "...", "max_bytes": N, "data_classes"?: [...]}</c>; the classes
+    /// <c>/v1/actions/context</c>: <c>{"scope": "...", "query": "...", "max_bytes": N, "data_classes"?: [...], "warrant"?, "simulate"?}</c>; the classes
     /// widen the read (so that a workspace store's items of those classes are decided with it, approval included).
     /// </summary>
     public static Result ReadContext(HttpRequest http, ReadOnlyMemory<byte> body)
@@ -203,14 +203,19 @@ internal static class GovernedRequestReader
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'data_classes' must be a list of data classes (public, internal, confidential, pii, restricted, top_secret).");
             }
 
+            if (ReadOptions(root, out var warrant, out var simulate) is { } wrongType)
+            {
+                return wrongType;
+            }
+
             using var args = JsonDocument.Parse(buffer.WrittenMemory);
             return Result.Ok(new ActionRequest
             {
                 Tool = name,
                 Args = args.RootElement.Clone(),
                 DataClasses = dataClasses,
-                Warrant = OptionalString(root, "warrant"),
-                Simulate = root.TryGetProperty("simulate", out var simulate) && simulate.ValueKind == JsonValueKind.True,
+                Warrant = warrant,
+                Simulate = simulate,
             });
         });
     }
@@ -370,24 +375,6 @@ internal static class GovernedRequestReader
             : request.Tool.AsSpan().ContainsAny(ControlCharacters)
             ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"The member '{member}' holds a control character: no catalog name does.")
             : Result.Ok(request);
-
-    // An envelope of the members named, nameMember naming the catalog entry the action is decided under (connector or scope).
-    private static Result ReadEnvelope(JsonElement root, string nameMember, string[] otherMembers, Func<JsonElement, Result> read)
-    {
-        foreach (var member in root.EnumerateObject())
-        {
-            if (member.Name != nameMember && Array.IndexOf(otherMembers, member.Name) < 0)
-            {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"Unknown member '{RefusalText.Truncate(member.Name)}'.");
-            }
-        }
-
-        var result = read(root);
-        return (result.Request is { } request ? CheckName(request, nameMember) : result) with { Body = root };
-    }
-
-    private static string? OptionalString(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static Result Malformed(JsonException ex, ReadOnlySpan<byte> body = default) =>
         Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, JsonErrorText.Describe(ex, body));

@@ -167,6 +167,19 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
     }
 
     [Theory]
+    [InlineData("/v1/actions/model", """{"connector":"openai","request":{"model":"gpt-4o-mini","messages":[]},"simulate":"yes"}""", "simulate")]
+    [InlineData("/v1/actions/model", """{"connector":"openai","request":{"model":"gpt-4o-mini","messages":[]},"simulate":null}""", "simulate")]
+    [InlineData("/v1/actions/model", """{"connector":"openai","request":{"model":"gpt-4o-mini","messages":[]},"warrant":7}""", "warrant")]
+    [InlineData("/v1/actions/context", """{"scope":"workspace","query":"q","max_bytes":100,"simulate":1}""", "simulate")]
+    [InlineData("/v1/actions/context", """{"scope":"workspace","query":"q","max_bytes":100,"warrant":{"w":1}}""", "warrant")]
+    public async Task EnvelopeAction_SimulateOrWarrantOfTheWrongType_Returns400LikeInvokeTool(string route, string body, string member)
+    {
+        var problem = await AssertRefusedAsync(route, body, HttpStatusCode.BadRequest, "malformed_body");
+
+        Assert.Contains($"$.{member}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("{\"tool\":\"crm.read_contact\",\n\"args\":{\"id\":\"c-1\"},}", @"at \$\.args \(line 2, byte \d+\): the JSON object contains a trailing comma")]
     [InlineData("{\"tool\":\"crm.read_contact\",\"args\":{\"id\":\"c-1\"}", @"at \$\.args \(line 1, byte \d+\): ")]
     [InlineData("{\"tool\":\"crm.read_contact\",\"args\":{\"id\":c-1}}", @"at \$\.args\.id \(line 1, byte 41\): ")]

@@ -50,6 +50,22 @@ public sealed class SimulateRequestTests : IClassFixture<GovernedGatewayFixture>
         var incidents = (await DecisionJson.ReadAsync(list, HttpStatusCode.OK)).GetProperty("incidents").EnumerateArray();
         Assert.DoesNotContain(incidents, i => i.GetProperty("intent_digest").GetString() == DecisionJson.IntentDigest(json));
     }
+
+    [Theory]
+    [InlineData("/v1/actions/model", """{"connector":"openai","request":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]},"simulate":true}""")]
+    [InlineData("/v1/actions/context", """{"scope":"workspace","query":"q","max_bytes":100,"simulate":true}""")]
+    public async Task EnvelopeAction_SimulateTrue_IsDecidedAndForwardsNothing(string route, string body)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.PostJsonAsync(route, body);
+
+        var json = await DecisionJson.ReadAsync(response, HttpStatusCode.OK);
+        Assert.False(json.GetProperty("invoked").GetBoolean());
+        Assert.True(json.GetProperty("explanation").GetProperty("simulated").GetBoolean());
+        Assert.False(DecisionJson.Has(json, "decision_token"));
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
 }
 
 /// <summary>A tenant in shadow mode (simulate: true in a copy of the example) enforces nothing and says what would have happened.</summary>
@@ -87,6 +103,20 @@ public sealed class SimulateTenantTests : IClassFixture<SimulateTenantTests.Fixt
         Assert.True(json.GetProperty("invoked").GetBoolean());
         Assert.Equal("allow", json.GetProperty("would_be").GetString());
         Assert.Single(_gw.Upstream.To("/crm/contacts/" + id));
+    }
+
+    [Fact]
+    public async Task InvokeTool_UnknownToolOfAnAgentWithACriticalFinding_StaysBlockedAndOpensNoIncident()
+    {
+        using var response = await _gw.Rogue.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"shell.not_in_catalog","args":{}}""");
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "blocked");
+        var explanation = problem.GetProperty("explanation");
+        Assert.True(explanation.GetProperty("simulated").GetBoolean());
+        Assert.Equal("block_and_open_incident", explanation.GetProperty("would_be").GetString());
+        using var list = await _gw.Admin().GetAsync("/admin/v1/tenants/demo/incidents");
+        var incidents = (await DecisionJson.ReadAsync(list, HttpStatusCode.OK)).GetProperty("incidents").EnumerateArray();
+        Assert.DoesNotContain(incidents, i => i.GetProperty("intent_digest").GetString() == explanation.GetProperty("intent_digest").GetString());
     }
 
     public sealed class Fixture : IAsyncLifetime
