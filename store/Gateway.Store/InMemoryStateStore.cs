@@ -25,6 +25,7 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private StateJournal? _journal;
+    private DataDirectoryLock? _held;
     private int _disposed;
 
     public InMemoryStateStore(TimeProvider? timeProvider = null)
@@ -38,30 +39,41 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     /// their entries not yet sealed in their files (<c>logs/</c>, sealed once they pass
     /// <paramref name="sealThresholdChars"/> characters in all, counted as their UTF-8 bytes).
     /// </summary>
-    /// <exception cref="StateStoreUnavailableException">The journal or a log file it names cannot be opened (or another process holds it).</exception>
+    /// <remarks>
+    /// The directory is held (<see cref="DataDirectoryLock"/> on <see cref="LockFileName"/>) from before the replay until
+    /// <see cref="Dispose"/>: a second open while it is held, from another process or this one, is refused before it reads,
+    /// rewrites or deletes anything.
+    /// </remarks>
+    /// <exception cref="StateStoreUnavailableException">The journal or a log file it names cannot be opened, or another process holds the directory.</exception>
     public static InMemoryStateStore OpenDurable(string directory, TimeProvider? timeProvider = null, long compactionThresholdBytes = 64L * 1024 * 1024, long sealThresholdChars = DefaultSealThresholdChars)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sealThresholdChars);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
         var store = new InMemoryStateStore(timeProvider);
-        store._journal = StateJournal.Open(directory, store.Replay, compactionThresholdBytes);
         try
         {
+            store._held = DataDirectoryLock.Acquire(directory, LockFileName);
+            store._journal = StateJournal.Open(directory, store.Replay, compactionThresholdBytes);
             store.OpenLogFiles(directory, sealThresholdChars);
             store.RewriteBeside(force: true);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception)
         {
+            // Whatever failed, the directory is let go (a later open in this process must not find it held).
             store.Dispose();
-            throw new StateStoreUnavailableException($"The embedded store in {directory} cannot be opened: {exception.Message}", exception);
-        }
-        catch (StateStoreUnavailableException)
-        {
-            store.Dispose();
+            if (exception is IOException or UnauthorizedAccessException)
+            {
+                throw new StateStoreUnavailableException($"The embedded store in {directory} cannot be opened: {exception.Message}", exception);
+            }
+
             throw;
         }
 
         return store;
     }
+
+    /// <summary>The lock file that holds a durable store's directory for one process (<see cref="DataDirectoryLock"/>).</summary>
+    public const string LockFileName = "state.lock";
 
     /// <summary>How many keys are held, expired ones not yet swept included (for tests).</summary>
     internal int KeyCount => _entries.Count + _digests.Count;
@@ -72,7 +84,7 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     /// <summary>The bytes of the journal's records (its file runs on in zeros while open), or 0 when nothing is persisted (for tests).</summary>
     internal long JournalLength => _journal?.Length ?? 0;
 
-    /// <summary>Closes the log files and the journal (once: a container that hands the store out under two services disposes it twice).</summary>
+    /// <summary>Closes the log files and the journal, then lets the directory go (once: a container that hands the store out under two services disposes it twice).</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -82,6 +94,9 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
 
         CloseLogFiles();
         _journal?.Dispose();
+
+        // Last: the directory is let go once nothing more is written to it.
+        _held?.Dispose();
     }
 
     public ValueTask PingAsync(CancellationToken cancellationToken = default)

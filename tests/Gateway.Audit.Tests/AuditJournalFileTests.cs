@@ -54,6 +54,47 @@ public sealed class AuditJournalFileTests : AuditJournalTests, IDisposable
     }
 
     [Fact]
+    public async Task RecoverAllAsync_DirectoryAnotherSinkHolds_IsRefused()
+    {
+        var first = (FileAuditStore)CreateSink();
+        await first.RecoverAllAsync();
+        await TestServices.Journal(first, Time).AppendAsync(Entry(0));
+
+        // A second gateway starting on the same directory (its own lock on the lock file, as another process takes).
+        var refused = await Assert.ThrowsAsync<IOException>(() => ((FileAuditStore)CreateSink()).RecoverAllAsync().AsTask());
+
+        Assert.Contains(_directory, refused.Message, StringComparison.Ordinal);
+        Assert.Contains("another process", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(2, (await TestServices.Journal(first, Time).AppendAsync(Entry(1))).Seq);
+    }
+
+    [Fact]
+    public async Task RecoverAllAsync_AfterTheHolderIsDisposed_RecoversAndTheChainContinues()
+    {
+        var sink = (FileAuditStore)CreateSink();
+        await sink.RecoverAllAsync();
+        var first = await TestServices.Journal(sink, Time).AppendAsync(Entry(0));
+        DisposeSinks();
+
+        var restarted = (FileAuditStore)CreateSink();
+        await restarted.RecoverAllAsync();
+        var next = await TestServices.Journal(restarted, Time).AppendAsync(Entry(1));
+
+        Assert.Equal(first.Hash, next.PrevHash);
+    }
+
+    [Fact]
+    public async Task RecoverAllAsync_DirectoryTheEmbeddedStoreAlsoHolds_IsNotRefused()
+    {
+        // One process, both in one directory (Gateway:Audit:Directory set to the store's): each has a lock file of its own.
+        using var store = Gateway.Store.InMemoryStateStore.OpenDurable(_directory);
+        var sink = (FileAuditStore)CreateSink();
+        await sink.RecoverAllAsync();
+
+        Assert.Equal(1, (await TestServices.Journal(sink, Time).AppendAsync(Entry(0))).Seq);
+    }
+
+    [Fact]
     public async Task AppendAsync_InvalidTenant_IsRefusedBeforeTouchingTheDisk()
     {
         var journal = TestServices.Journal(CreateSink(), Time);

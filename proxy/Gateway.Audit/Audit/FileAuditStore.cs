@@ -8,7 +8,8 @@ namespace Gateway.Audit;
 
 /// <summary>
 /// The embedded journal: one append-only JSON-lines file per partition
-/// (<c>{tenant}@{replica}.audit.jsonl</c>, <see cref="AuditFileNames"/>) for a single gateway process. A group
+/// (<c>{tenant}@{replica}.audit.jsonl</c>, <see cref="AuditFileNames"/>) for a single gateway process, which holds the
+/// directory from its start (<see cref="RecoverAllAsync"/>: a second process there is refused) until it is disposed. A group
 /// of lines is written and flushed to disk with one fsync before the append returns (<see cref="AuditJournalFile"/>).
 /// At start the tip of every file is recovered; a torn last line (a crash mid-write, never acknowledged) is cut off
 /// and logged (<see cref="AuditFileRecovery"/>). Once the directory or a chain's file has existed, it is never
@@ -43,6 +44,7 @@ public sealed partial class FileAuditStore : IAuditStore, IAuditRetirement, IDis
     private readonly ConcurrentDictionary<string, AuditExplanationFile> _explanations = new(StringComparer.Ordinal);
     private readonly AuditFileSpaceProbe _space;
     private volatile bool _directoryExisted;
+    private Gateway.Store.DataDirectoryLock? _held;
 
     public FileAuditStore(IOptions<AuditOptions> options, ILogger<FileAuditStore> logger)
     {
@@ -64,10 +66,18 @@ public sealed partial class FileAuditStore : IAuditStore, IAuditRetirement, IDis
     /// <summary>The file of a tenant's stored explanations.</summary>
     public string ExplanationsPathOf(string tenant) => Path.Combine(_directory, tenant + ExplanationsSuffix);
 
-    /// <summary>Creates the directory when missing and recovers the tip of every partition file present (called at start-up).</summary>
+    /// <summary>The lock file that holds the directory for one process from <see cref="RecoverAllAsync"/> (<see cref="Gateway.Store.DataDirectoryLock"/>).</summary>
+    public const string LockFileName = "audit.lock";
+
+    /// <summary>
+    /// Creates the directory when missing, holds it for this process until <see cref="Dispose"/> (<see cref="LockFileName"/>)
+    /// and recovers the tip of every partition file present (called at start-up).
+    /// </summary>
+    /// <exception cref="IOException">Another process holds the directory: nothing in it was touched.</exception>
     public async ValueTask RecoverAllAsync(CancellationToken cancellationToken = default)
     {
-        Gateway.Store.PrivateFiles.CreateDirectory(_directory);
+        // Before anything is cut, deleted or appended: a second gateway on the directory would fork its chains.
+        _held ??= Gateway.Store.DataDirectoryLock.Acquire(_directory, LockFileName);
         _directoryExisted = true;
         AuditFileRetirement.DeleteLeftovers(_directory);
         foreach (var partition in AuditFileNames.Partitions(_directory))
@@ -223,6 +233,8 @@ public sealed partial class FileAuditStore : IAuditStore, IAuditRetirement, IDis
         }
 
         _explanations.Clear();
+        _held?.Dispose();
+        _held = null;
     }
 
     /// <summary>
