@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Cli.Commands;
 
@@ -172,12 +173,14 @@ internal static class McpCommands
         }
     }
 
-    /// <summary>The client_secret_jwt assertion (RFC 7523): HS256 under the agent's secret, for the gateway as audience.</summary>
+    /// <summary>
+    /// The client_secret_jwt assertion (RFC 7523): HS256 under the agent's secret, for the gateway as audience, written by
+    /// the gateway's own JWS writer (<see cref="CompactJws.SignHs256"/>), the format its token endpoint reads.
+    /// </summary>
     private static string Assertion(string clientId, string audience, string secret)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var header = Base64Url("""{"alg":"HS256","typ":"JWT"}"""u8.ToArray());
-        var claims = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        var claims = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
             ["iss"] = clientId,
             ["sub"] = clientId,
@@ -185,10 +188,7 @@ internal static class McpCommands
             ["jti"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
             ["iat"] = now,
             ["exp"] = now + (long)AssertionLifetime.TotalSeconds,
-        }));
-        var signature = Base64Url(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes(header + "." + claims)));
-        return header + "." + claims + "." + signature;
+        });
+        return CompactJws.SignHs256(new HmacKey(Encoding.UTF8.GetBytes(secret)), """{"alg":"HS256","typ":"JWT"}"""u8, claims);
     }
-
-    private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 }

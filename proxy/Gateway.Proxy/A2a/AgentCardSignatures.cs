@@ -14,10 +14,13 @@ namespace Gateway.Proxy.A2a;
 /// card is checked against the key its connector pins (<c>card_key</c>): it verifies when one of its signatures is ES256
 /// or RS256 under that key; a signed card whose connector pins no key, an unsigned card whose connector pins one, and a
 /// signature that does not verify are all refused. The card the gateway serves is signed with the gateway's active
-/// receipt key (ES256, its <c>kid</c> in <c>/.well-known/gamut-receipt-keys.json</c>).
+/// receipt key (ES256, its <c>kid</c> in <c>/.well-known/gamut-receipt-keys.json</c>). No header extension is understood:
+/// a signature whose header carries <c>crit</c> (RFC 7515 §4.1.11) or repeats a member does not verify (as in CompactJws).
 /// </summary>
 internal static class AgentCardSignatures
 {
+    private static readonly JsonDocumentOptions StrictHeader = new() { AllowDuplicateProperties = false, MaxDepth = 16 };
+
     /// <summary>Why <paramref name="card"/> is refused under the pinned key <paramref name="pinnedJwk"/> (null: none pinned), or null when it may be served.</summary>
     public static string? RefusalOf(JsonObject card, string? pinnedJwk)
     {
@@ -38,6 +41,7 @@ internal static class AgentCardSignatures
         foreach (var signature in signatures!)
         {
             if (signature is JsonObject s && s["protected"]?.GetValue<string>() is { } header && s["signature"]?.GetValue<string>() is { } value
+                && !(s["header"] is JsonObject unprotected && unprotected.ContainsKey("crit"))
                 && Verifies(key.RootElement, header, value, payload))
             {
                 return null;
@@ -119,7 +123,12 @@ internal static class AgentCardSignatures
     {
         try
         {
-            using var header = JsonDocument.Parse(Base64Url.DecodeFromChars(protectedHeader));
+            using var header = JsonDocument.Parse(Base64Url.DecodeFromChars(protectedHeader), StrictHeader);
+            if (header.RootElement.ValueKind != JsonValueKind.Object || header.RootElement.TryGetProperty("crit", out _))
+            {
+                return false;
+            }
+
             var alg = header.RootElement.TryGetProperty("alg", out var a) ? a.GetString() : null;
             var input = Encoding.ASCII.GetBytes(protectedHeader + "." + Base64Url.EncodeToString(payload));
             var signatureBytes = Base64Url.DecodeFromChars(signature);

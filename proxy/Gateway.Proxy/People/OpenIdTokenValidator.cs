@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Text.Json;
 using Gateway.Policy;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace Gateway.Proxy.People;
 /// <c>none</c>, never HMAC: the provider's keys are public) by a key of the provider's JWKS (<see cref="OpenIdConfigurations"/>,
 /// fetched again once when the token names a key not in them), issued by the configured issuer, for one of
 /// <c>audiences</c>, with <c>exp</c> required and <c>exp</c>/<c>nbf</c> checked within <see cref="PersonOptions.ClockSkew"/>
-/// against the gateway's clock.
+/// against the gateway's clock, and no <c>crit</c> header (RFC 7515 §4.1.11: no extension is understood).
 /// </summary>
 internal sealed class OpenIdTokenValidator
 {
@@ -53,7 +54,16 @@ internal sealed class OpenIdTokenValidator
             result = await _handler.ValidateTokenAsync(token, Parameters(provider, audiences, configuration.SigningKeys)).ConfigureAwait(false);
         }
 
-        return result;
+        // RFC 7515 §4.1.11: the handler does not read crit, and no header extension is understood here.
+        return result.IsValid && result.SecurityToken is JsonWebToken valid && HasCriticalHeader(valid)
+            ? new TokenValidationResult { IsValid = false, Exception = new SecurityTokenValidationException("The token's header names critical extensions (crit).") }
+            : result;
+    }
+
+    private static bool HasCriticalHeader(JsonWebToken token)
+    {
+        using var header = JsonDocument.Parse(Base64Url.DecodeFromChars(token.EncodedHeader));
+        return header.RootElement.TryGetProperty("crit", out _);
     }
 
     /// <summary>

@@ -32,6 +32,9 @@ internal sealed class A2aTestAgent
 
     public bool BreakSignature { get; set; }
 
+    /// <summary>The JWS protected header the card is signed under (JSON).</summary>
+    public string CardHeader { get; set; } = """{"alg":"ES256","kid":"helper-1"}""";
+
     /// <summary>What the agent received: method and params.</summary>
     public ConcurrentQueue<(string Method, JsonElement Params)> Received { get; } = new();
 
@@ -211,7 +214,7 @@ internal sealed class A2aTestAgent
         };
         if (SignCard)
         {
-            var header = Base64Url.EncodeToString("{\"alg\":\"ES256\",\"kid\":\"helper-1\"}"u8);
+            var header = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(CardHeader));
             // A2A 1.0 §8.4.1: what the signature covers leaves out the members outside the 1.0 card (0.3's url and
             // protocolVersion); this card has no default-valued member to leave out.
             var signed = card.DeepClone().AsObject();
