@@ -128,34 +128,62 @@ public sealed partial class AdminApiTests
     }
 
     [Theory]
-    [InlineData("carol", Child, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa","name":"payer"}]}""", "approval_own_request")]
-    [InlineData("carol", Grandchild, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", "approval_own_request")]
-    [InlineData("carol", Grandchild, """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", "approval_own_request")]
-    [InlineData("dave", Grandchild, """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", "approval_own_request")]
-    [InlineData("alice", "agent-1", """{"actor_chain":[{"kind":"person","id":"alice"},{"kind":"agent","id":"agent-1"}]}""", "approval_own_request")]
-    [InlineData("alice", Child, """{"actor_chain":[{"kind":"person","id":"alice"},{"kind":"agent","id":"agent-1"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"}]}""", "approval_own_request")]
-    [InlineData("carol", Child, null, "approval_requester_unknown")]
-    [InlineData("alice", Child, """{"actor_chain":[{"kind":"agent","id":"agent-1"},{"kind":"delegate","id":"dlg-cccccccccccccccccccccccccc"}]}""", "approval_requester_unknown")]
-    [InlineData("alice", Grandchild, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", null)]
-    [InlineData("alice", "agent-2", """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"}]}""", null)]
-    [InlineData("dave", "agent-2", """{"actor_chain":[{"kind":"person","id":"00u1dave"},{"kind":"agent","id":"agent-2"}],"person":{"subject":"00u1dave","issuer":"https://idp.example","groups":[],"register_id":"dave"}}""", "approval_own_request")]
-    [InlineData("alice", "agent-2", """{"actor_chain":[{"kind":"person","id":"00u1dave"},{"kind":"agent","id":"agent-2"}],"person":{"subject":"00u1dave","issuer":"https://idp.example","groups":[],"register_id":"dave"}}""", null)]
-    public async Task Approve_OwnerOfTheChainsRootOrThePersonActedFor_Is403OwnRequest(string approver, string agent, string? explanation, string? refused)
+    [InlineData("carol", Child, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa","name":"payer"}]}""")]
+    [InlineData("carol", Grandchild, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""")]
+    [InlineData("carol", Grandchild, """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""")]
+    [InlineData("dave", Grandchild, """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""")]
+    [InlineData("alice", "agent-1", """{"actor_chain":[{"kind":"person","id":"alice"},{"kind":"agent","id":"agent-1"}]}""")]
+    [InlineData("alice", Child, """{"actor_chain":[{"kind":"person","id":"alice"},{"kind":"agent","id":"agent-1"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"}]}""")]
+    [InlineData("dave", "agent-2", """{"actor_chain":[{"kind":"person","id":"00u1dave"},{"kind":"agent","id":"agent-2"}],"person":{"subject":"00u1dave","issuer":"https://idp.example","groups":[],"register_id":"dave"}}""")]
+    public async Task Approve_OwnerOfTheChainsRootOrThePersonActedFor_Is403OwnRequest(string approver, string agent, string? explanation)
     {
         // carol owns agent-2: its children and grandchildren ask under their own ids, their chain names agent-2 at its root.
+        var (request, response) = await ApproveAsync(approver, agent, explanation);
+        using (response)
+        {
+            await AssertRefusedAndPendingAsync(request, response, "approval_own_request");
+        }
+    }
+
+    [Theory]
+    [InlineData("carol", Child, null)]
+    [InlineData("alice", Child, """{"actor_chain":[{"kind":"agent","id":"agent-1"},{"kind":"delegate","id":"dlg-cccccccccccccccccccccccccc"}]}""")]
+    public async Task Approve_RequestWhoseChainRootIsUnknown_Is403RequesterUnknown(string approver, string agent, string? explanation)
+    {
+        // No chain, or a chain whose root is an actor the register does not list: whose request it is cannot be established.
+        var (request, response) = await ApproveAsync(approver, agent, explanation);
+        using (response)
+        {
+            await AssertRefusedAndPendingAsync(request, response, "approval_requester_unknown");
+        }
+    }
+
+    [Theory]
+    [InlineData("alice", Grandchild, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""")]
+    [InlineData("alice", "agent-2", """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"}]}""")]
+    [InlineData("alice", "agent-2", """{"actor_chain":[{"kind":"person","id":"00u1dave"},{"kind":"agent","id":"agent-2"}],"person":{"subject":"00u1dave","issuer":"https://idp.example","groups":[],"register_id":"dave"}}""")]
+    public async Task Approve_ApproverNeitherOwningTheChainsRootNorActedFor_Is200(string approver, string agent, string? explanation)
+    {
+        var (_, response) = await ApproveAsync(approver, agent, explanation);
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    /// <summary>A request of <paramref name="agent"/> carrying <paramref name="explanation"/>, named for alice, carol and dave, approved by <paramref name="approver"/>.</summary>
+    private async Task<(ApprovalRequest Request, HttpResponseMessage Response)> ApproveAsync(string approver, string agent, string? explanation)
+    {
         var request = await _host.Get<ApprovalService>().CreateAsync(_tenant, agent, "payments.transfer", "digest", "policy", explanation, "gate-1",
             ["alice", "carol", "dave"], 1, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
         using var client = _host.Client(await _host.IssueApproverAsync(_tenant, approver));
+        return (request, await client.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null));
+    }
 
-        using var response = await client.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
-
-        if (refused is null)
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            return;
-        }
-
-        await AssertProblemAsync(response, HttpStatusCode.Forbidden, refused);
+    /// <summary>The approval was refused 403 with <paramref name="code"/>, and the request stays pending.</summary>
+    private async Task AssertRefusedAndPendingAsync(ApprovalRequest request, HttpResponseMessage response, string code)
+    {
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden, code);
         Assert.Equal(ApprovalStatus.Pending, (await _host.Get<ApprovalService>().GetAsync(_tenant, request.Id))!.Status);
     }
 

@@ -17,8 +17,8 @@ namespace Gateway.Oversight.Tests.Notifications;
 
 /// <summary>
 /// A new approval tells its approvers through a chat webhook (a real Kestrel server) and e-mail (a real SMTP server,
-/// Debian's aiosmtpd), both with the deep link and no secret; a failing channel is retried through the outbox and
-/// never blocks or fails the approval's creation.
+/// Debian's aiosmtpd), both with the deep link and no secret; a failing channel is retried through the outbox, and a
+/// hanging one (<see cref="HoldingRelay"/>) never holds up or fails the approval's creation.
 /// </summary>
 public sealed class ApprovalNotifierTests
 {
@@ -66,22 +66,33 @@ public sealed class ApprovalNotifierTests
     }
 
     [Fact]
-    public async Task CreateAsync_RelayDownAtFirst_ApprovalOpensAtOnceAndMailArrivesWhenRelayStarts()
+    public async Task CreateAsync_RelayHoldsTheFirstSend_ApprovalOpensWhileItIsHeldAndMailArrivesOnceARelayAnswers()
     {
         var port = FreePort.Next();
         var logs = new FakeLogger<ApprovalNotifier>();
-        var (service, notifier) = Build(Options(null, port), logger: logs);
+        // An attempt may last longer than the test: only the relay's release ends the held one.
+        var (service, notifier) = Build(Options(null, port) with { AttemptTimeout = TimeSpan.FromMinutes(10) }, logger: logs);
+        await using var relay = HoldingRelay.Start(port);
         await notifier.StartAsync(CancellationToken.None);
         try
         {
-            var started = TimeProvider.System.GetTimestamp();
-            var request = await CreateAsync(service);
-            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(2), "creating the approval waited for the channel");
+            // The relay accepts the notifier's connection and never greets it: a creation that waited for its mail (however:
+            // awaited, or blocking its thread, hence on the pool) would not return before the release below.
+            var creating = Task.Run(async () => await CreateAsync(service));
+            var waited = await Xunit.Record.ExceptionAsync(() => creating.WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.True(waited is null, "creating the approval waited for the held mail relay: " + waited?.GetType().Name);
+            var request = await creating;
             Assert.Equal(ApprovalStatus.Pending, (await service.GetAsync(Tenant, request.Id))!.Status);
 
-            // The notifier fails against the absent relay first (attempt 1 logged as failed, the entry due again).
+            // The mail was being sent all along: its connection is held at the relay, its attempt not yet ended.
+            await Eventually.HoldsAsync(() => relay.Held == 1, TimeSpan.FromSeconds(20),
+                () => $"the notifier's connection is not held at the relay (accepted {relay.Accepted}, held {relay.Held})");
+            Assert.DoesNotContain(logs.Collector.GetSnapshot(), static r => r.Id.Id == 4901);
+
+            // Released, the relay drops the connection and is down: the attempt fails (logged), the entry is due again.
+            await relay.ReleaseAsync();
             await Eventually.HoldsAsync(() => logs.Collector.GetSnapshot().Any(static r => r.Id.Id == 4901), TimeSpan.FromSeconds(20),
-                "no failed attempt against the absent relay");
+                "no failed attempt against the dropped connection");
             await using var smtp = await AiosmtpdServer.StartAsync(port);
             await Eventually.HoldsAsync(() => smtp.Received.Contains("/console/demo/approvals/" + request.Id, StringComparison.Ordinal),
                 TimeSpan.FromSeconds(20), () => "SMTP received: " + smtp.Received);

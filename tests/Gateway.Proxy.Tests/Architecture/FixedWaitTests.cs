@@ -6,32 +6,37 @@ namespace Gateway.Proxy.Tests.Architecture;
 /// <summary>
 /// Tests wait through <c>TimeProvider</c> or an awaited condition (<c>Gateway.Testing/Eventually</c>), never a fixed
 /// <c>Task.Delay</c> or <c>Thread.Sleep</c>: a fixed wait is too short on a loaded machine and too long everywhere else.
-/// No test source under tests/ names either in its code, except the files listed here, each with its reason: the poll of
-/// <c>Eventually</c> itself, simulated slow peers (a slow client, an upstream that paces its stream: what is under test,
-/// not a wait for it; cancelled with the request), paced traffic, observation windows, and a wait on a clock no test
-/// moves (Redis's own). A listed file that no longer waits fails the list.
+/// No test source under tests/ or sdk/dotnet/tests/ names either in its code, except the files listed here, each with its
+/// reason: the poll of <c>Eventually</c> itself, simulated slow peers (a slow client, an upstream that paces its stream:
+/// what is under test, not a wait for it; cancelled with the request), paced traffic, and a wait on a clock no test moves
+/// (Redis's own). A listed file that no longer waits fails the list.
 /// </summary>
 public sealed partial class FixedWaitTests
 {
     private const string SlowPeer = "a simulated slow peer (what the test exercises), cancelled with its request";
 
-    /// <summary>Paths under tests/ (with '/') that may name a fixed wait, and why.</summary>
+    /// <summary>The folders of test sources scanned, from the repository's root.</summary>
+    private static readonly string[] Roots = ["tests", "sdk/dotnet/tests"];
+
+    /// <summary>Paths from the repository's root (with '/') that may name a fixed wait, and why.</summary>
     private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
     {
-        ["Gateway.Testing/Eventually.cs"] = "the poll interval of the awaited condition itself",
-        ["Gateway.Proxy.Tests/1-Authenticate/SlowBodyTests.cs"] = "a client that sends its body in two parts: the slow client is the test",
-        ["Gateway.Proxy.Tests/A2a/A2aTestAgent.cs"] = SlowPeer,
-        ["Gateway.Proxy.Tests/A2a/NamedWebhookHosts.cs"] = "waits for cancellation (Timeout.Infinite), never for a time",
-        ["Gateway.Proxy.Tests/Infrastructure/TestUpstream.cs"] = SlowPeer,
-        ["Gateway.Proxy.Tests/Infrastructure/McpTestServer.cs"] = SlowPeer,
-        ["Gateway.Proxy.Tests/Mcp/McpLiveTests.cs"] = "asserts that nothing arrives: an observation window",
-        ["Gateway.Proxy.Tests/Replicas/RateLimitTests.cs"] = "waits for the next minute's window of Redis's own clock (TIME, which no test clock moves), and holds Redis frozen",
-        ["Gateway.Proxy.Tests/Faults/RedisClusterFailoverTests.cs"] = "paces the traffic of a fault drill",
-        ["Gateway.Proxy.Tests/Faults/StoreOutageTests.cs"] = "paces the traffic of a fault drill",
-        ["Gateway.Store.Tests/AdmissionTraffic.cs"] = "paces generated traffic",
-        ["Gateway.Store.Tests/GroupCommitWaiterTests.cs"] = "paces writers of a group commit, and a window in which a second reuse would show",
-        ["Gateway.Store.Tests/RedisAdmissionBatchTests.cs"] = "lets a Redis DEBUG SLEEP begin (Redis signals nothing for it)",
-        ["Gateway.Store.Tests/RedisOutageTests.cs"] = "paces traffic through an outage",
+        ["tests/Gateway.Testing/Eventually.cs"] = "the poll interval of the awaited condition itself",
+        ["tests/Gateway.Proxy.Tests/1-Authenticate/SlowBodyTests.cs"] = "a client that sends its body in two parts: the slow client is the test",
+        ["tests/Gateway.Proxy.Tests/A2a/A2aTestAgent.cs"] = SlowPeer,
+        ["tests/Gateway.Proxy.Tests/A2a/NamedWebhookHosts.cs"] = "waits for cancellation (Timeout.Infinite), never for a time",
+        ["tests/Gateway.Proxy.Tests/Infrastructure/TestUpstream.cs"] = SlowPeer,
+        ["tests/Gateway.Proxy.Tests/Infrastructure/McpTestServer.cs"] = SlowPeer,
+        ["tests/Gateway.Proxy.Tests/Replicas/RateLimitTests.cs"] = "waits for the next minute's window of Redis's own clock (TIME, which no test clock moves)",
+        ["tests/Gateway.Proxy.Tests/Faults/RedisClusterFailoverTests.cs"] = "paces the traffic of a fault drill",
+        ["tests/Gateway.Proxy.Tests/Faults/StoreOutageTests.cs"] = "paces the traffic of a fault drill",
+        ["tests/Gateway.Store.Tests/AdmissionTraffic.cs"] = "paces generated traffic",
+        ["tests/Gateway.Store.Tests/GroupCommitWaiterTests.cs"] = "paces writers of a group commit, and a window in which a second reuse would show",
+        ["tests/Gateway.Store.Tests/RedisAdmissionBatchTests.cs"] = "lets a Redis DEBUG SLEEP begin (Redis signals nothing for it)",
+        ["tests/Gateway.Store.Tests/RedisOutageTests.cs"] = "paces traffic through an outage",
+        ["sdk/dotnet/tests/Gamut.Agent.Tests/Infrastructure/SuiteUpstream.cs"] = SlowPeer,
+        ["sdk/dotnet/tests/Gamut.Agent.Tests/ProviderTimeoutTests.cs"] = SlowPeer,
+        ["sdk/dotnet/tests/Gamut.Agent.Tests/Upstream/GatewayDecisionTokenVerifierFailureTests.cs"] = SlowPeer,
     };
 
     [Fact]
@@ -62,15 +67,13 @@ public sealed partial class FixedWaitTests
         Assert.False(WaitsFixedly("await Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(5), \"never\");"));
     }
 
-    private static IEnumerable<string> FilesWithFixedWaits()
-    {
-        var tests = Path.Combine(RepositoryRoot.Path, "tests");
-        return Directory.EnumerateFiles(tests, "*.cs", SearchOption.AllDirectories)
-            .Select(file => Path.GetRelativePath(tests, file).Replace('\\', '/'))
+    private static IEnumerable<string> FilesWithFixedWaits() =>
+        Roots.SelectMany(static root => Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Path, root), "*.cs", SearchOption.AllDirectories))
+            .Select(static file => Path.GetRelativePath(RepositoryRoot.Path, file).Replace('\\', '/'))
             .Where(static path => !path.Split('/').Any(static segment => segment is "bin" or "obj" or "node_modules"))
-            .Where(path => WaitsFixedly(File.ReadAllText(Path.Combine(tests, path))))
+            .Where(static path => WaitsFixedly(File.ReadAllText(Path.Combine(RepositoryRoot.Path, path))))
+            .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
-    }
 
     private static bool WaitsFixedly(string source) => FixedWait().IsMatch(ProxyFolders.CodeOf(source));
 

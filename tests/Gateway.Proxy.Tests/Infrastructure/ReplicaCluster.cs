@@ -58,13 +58,15 @@ public sealed class ReplicaCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts Redis, copies the demo bundle (upstream URL prefixes rewritten, then
-    /// <paramref name="rewrite"/> applied before any replica reads it) and starts <paramref name="replicas"/> gateways.
+    /// <paramref name="rewrite"/> applied before any replica reads it) and starts <paramref name="replicas"/> gateways, each
+    /// builder given to <paramref name="configure"/> with the replica's index first.
     /// </summary>
     public static async Task<ReplicaCluster> StartAsync(
         int replicas,
         IReadOnlyDictionary<string, string>? upstreams = null,
         Func<string, string>? rewrite = null,
-        TimeSpan? storeTimeout = null)
+        TimeSpan? storeTimeout = null,
+        Action<int, Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
         // The bundle first: if it cannot be copied, no redis-server has been started to leak.
         var bundle = DemoBundle.Create(upstreams);
@@ -117,7 +119,8 @@ public sealed class ReplicaCluster : IAsyncDisposable
                     settings[key.Key] = key.Value;
                 }
 
-                var gateway = await GatewayHost.StartAsync(bundle.Directory, settings).ConfigureAwait(false);
+                var index = i;
+                var gateway = await GatewayHost.StartAsync(bundle.Directory, settings, configure is null ? null : builder => configure(index, builder)).ConfigureAwait(false);
                 cluster.Gateways.Add(gateway);
 
                 await WaitUntilReadyAsync(gateway, i).ConfigureAwait(false);

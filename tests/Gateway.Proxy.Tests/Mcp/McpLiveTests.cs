@@ -160,14 +160,23 @@ public sealed class McpLiveTests : IAsyncLifetime
             })],
         });
         Assert.NotEmpty(await client.ListToolsAsync());
+        var updated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var subscription = await client.SubscribeToResourceAsync("gamut-mcp://notes/note%3A%2F%2Fq3-plan", (_, _) =>
+        {
+            updated.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
 
         using (var revoke = await _mcp.Gateway.Admin().PostAsync($"/admin/v1/tenants/demo/agents/{child.Agent}/revoke-delegation", content: null))
         {
             revoke.EnsureSuccessStatusCode();
         }
 
+        // A barrier, not a wait: an update of a resource the parent's session subscribed to comes on that session's one
+        // stream after anything the revocation sent it; the ping's round trip lets a notification read before it be handled.
+        await _mcp.Notes.UpdatedAsync("note://q3-plan");
+        await updated.Task.WaitAsync(TimeSpan.FromSeconds(20));
         await client.PingAsync();
-        await Task.Delay(500);
         Assert.Equal(0, Volatile.Read(ref told));
     }
 

@@ -32,9 +32,11 @@ public sealed class McpUpstreamCancelTests : IAsyncLifetime
         await _mcp.PostRawAsync(Cancel("\"call-41\""));
 
         var cancelled = await CancelledAtServerAsync();
-        _ = await Xunit.Record.ExceptionAsync(() => held.WaitAsync(TimeSpan.FromSeconds(10)));
+        var ended = await Xunit.Record.ExceptionAsync(() => held.WaitAsync(TimeSpan.FromSeconds(10)));
         _mcp.Notes.Hold.SetResult();
 
+        // The cancelled call's own request is cut, not answered (MCP: no answer to a cancelled request).
+        Assert.IsAssignableFrom<HttpRequestException>(ended);
         Assert.Equal(_mcp.Notes.CallIds.Last(), cancelled.RequestId);
         Assert.NotEqual("\"call-41\"", cancelled.RequestId);
         Assert.Equal(_mcp.Notes.CallSessions.Last(), cancelled.SessionId);
@@ -78,9 +80,10 @@ public sealed class McpUpstreamCancelTests : IAsyncLifetime
         }
 
         var cancelled = await CancelledAtServerAsync();
-        _ = await Xunit.Record.ExceptionAsync(() => held.WaitAsync(TimeSpan.FromSeconds(10)));
+        var ended = await Xunit.Record.ExceptionAsync(() => held.WaitAsync(TimeSpan.FromSeconds(10)));
         _mcp.Notes.Hold.SetResult();
 
+        Assert.IsAssignableFrom<HttpRequestException>(ended);
         Assert.Equal(Assert.Single(_mcp.Notes.CallIds), cancelled.RequestId);
         Assert.Equal("A kill switch stopped the agent.", cancelled.Reason);
     }
@@ -97,9 +100,11 @@ public sealed class McpUpstreamCancelTests : IAsyncLifetime
 
         await gone.CancelAsync();
         var cancelled = await CancelledAtServerAsync();
-        _ = await Xunit.Record.ExceptionAsync(() => sent);
+        var ended = await Xunit.Record.ExceptionAsync(() => sent.WaitAsync(TimeSpan.FromSeconds(10)));
         _mcp.Notes.Hold.SetResult();
 
+        // The client's own cancellation ended its wait (not an answer, nor the give-up above).
+        Assert.IsAssignableFrom<OperationCanceledException>(ended);
         Assert.Equal(Assert.Single(_mcp.Notes.CallIds), cancelled.RequestId);
         Assert.Equal(Assert.Single(_mcp.Notes.CallSessions), cancelled.SessionId);
         Assert.Equal("Bearer " + McpGateway.NotesCredential, cancelled.Authorization);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
@@ -17,6 +18,7 @@ namespace Gateway.Proxy.Tests.Replicas;
 public sealed class RateLimitTests : IAsyncLifetime
 {
     private const int Limit = 5;
+    private readonly ConcurrentQueue<(string Request, string Call)> _calls = new();
     private KestrelUpstream _crm = null!;
     private ReplicaCluster _cluster = null!;
 
@@ -37,7 +39,15 @@ public sealed class RateLimitTests : IAsyncLifetime
             text => ReplicaUpstreams.WithoutCrmCredential(text).Replace(
                 "- { scope: agent, agent: demo-agent, limit: 120, window: 1m }",
                 $"- {{ scope: agent, agent: demo-agent, limit: {Limit}, window: 1m }}",
-                StringComparison.Ordinal));
+                StringComparison.Ordinal),
+            configure: (index, builder) =>
+            {
+                // Replica 0's store calls are noted as they are made: how many admissions have begun (and queued) is seen.
+                if (index == 0)
+                {
+                    CountingStateStore.CountInto(builder, _calls);
+                }
+            });
     }
 
     public async Task DisposeAsync()
@@ -167,19 +177,22 @@ public sealed class RateLimitTests : IAsyncLifetime
         using var batches = new AdmissionBatchListener(_cluster[0].Services.GetRequiredService<IMeterFactory>());
 
         // Redis is frozen while the burst arrives, so that the first admission is in flight and the
-        // others queue behind it: the batching under test, made certain rather than left to timing.
+        // others queue behind it: the batching under test, made certain rather than left to timing. Redis
+        // is thawed once every request's admission has begun (the counting store saw each admit call).
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sends = requests.Select(request => Task.Run(async () =>
         {
             await gate.Task;
             return await agent.SendAsync(request);
         })).ToArray();
+        var admitsBefore = Admits();
         await _cluster.Redis.SignalAsync(freeze: true);
         HttpResponseMessage[] responses;
         try
         {
             gate.SetResult();
-            await Task.Delay(TimeSpan.FromMilliseconds(700));
+            await Gateway.Testing.Eventually.HoldsAsync(() => Admits() - admitsBefore >= requests.Count, TimeSpan.FromSeconds(10),
+                () => $"{Admits() - admitsBefore} of {requests.Count} admissions began while Redis was frozen");
         }
         finally
         {
@@ -222,6 +235,9 @@ public sealed class RateLimitTests : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>Admission calls replica 0 made so far (each request's, whether it went alone or queued for a batch).</summary>
+    private int Admits() => _calls.Count(static c => c.Call == "admit" && !c.Request.StartsWith("nonce ", StringComparison.Ordinal));
 
     /// <summary>
     /// Every request id the tenant's records name (every chain), with the record's decision: a record's own

@@ -32,13 +32,31 @@ async function startAgent() {
     skills: [skill('summarize'), skill('translate'), skill('wire')], signatures: [],
   };
   const received = [];
-  const published = [];
+  // A streamed task's events: each one after the first is published only once the test has read the one before it
+  // through the gateway (read(i)). A gateway that held events back would keep that read from happening: the agent gives up
+  // waiting after 20 s, says so in `stalls`, and publishes the rest at once.
+  let reads = [];
+  const stalls = [];
+  const readOf = (i) => {
+    reads[i] ??= (() => { let done; const promise = new Promise((r) => { done = r; }); return { promise, done }; })();
+    return reads[i];
+  };
+  const readWithin = async (i, ms) => {
+    let timer;
+    const gaveUp = new Promise((r) => { timer = setTimeout(() => r(false), ms); });
+    try {
+      return await Promise.race([readOf(i).promise.then(() => true), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const executor = {
     async execute(context, bus) {
       const text = context.userMessage.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
       received.push(text);
       if (text === 'stream it') {
-        // The task, then a status update, an artifact and the completion, 300 ms apart: the gateway must pass each on as it comes.
+        // The task, then a status update, an artifact and the completion, each once the client has read the one before: the
+        // gateway must pass each on as it comes.
         const status = (state) => ({ state, message: undefined, timestamp: undefined });
         const events = [
           AgentEvent.task({ id: context.taskId, contextId: context.contextId, history: [], metadata: undefined, status: status(TaskState.TASK_STATE_SUBMITTED), artifacts: [] }),
@@ -48,9 +66,13 @@ async function startAgent() {
               parts: [{ content: { $case: 'text', value: `done: ${text}; contact ops@example.com` }, metadata: undefined, filename: '', mediaType: 'text/plain' }] } }),
           AgentEvent.statusUpdate({ taskId: context.taskId, contextId: context.contextId, status: status(TaskState.TASK_STATE_COMPLETED), metadata: undefined }),
         ];
-        for (const event of events) {
-          await new Promise((resolve) => setTimeout(resolve, 300));
-          published.push(Date.now());
+        reads = [];
+        let stalled = false;
+        for (const [i, event] of events.entries()) {
+          if (i > 0 && !stalled && !(await readWithin(i - 1, 20_000))) {
+            stalled = true;
+            stalls.push(`event ${i - 1} of ${events.length} did not reach the client through the gateway within 20 s, so the agent could not publish the next`);
+          }
           bus.publish(event);
         }
         bus.finished();
@@ -71,7 +93,7 @@ async function startAgent() {
     new InMemoryPushNotificationStore(), { async send() {} });
   app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: { getAgentCard: async () => card } }));
   app.use('/a2a', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
-  return { origin, received, published, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { origin, received, stalls, read: (i) => readOf(i).done(), close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 // A remote agent whose card carries a signature that does not verify (random bytes under an ES256 header).
@@ -196,18 +218,18 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
 
   test('a streamed message to a permitted skill comes back as the agent\'s events, each as the agent sends it, redacted', async () => {
     const events = [];
-    const at = [];
     for await (const event of client.sendMessageStream(message('summarize', 'stream it'))) {
-      at.push(Date.now());
       events.push(event);
+      agent.read(events.length - 1);
     }
+    // The agent publishes each event only after the client has read the one before: a gateway that buffered would stall it.
+    assert.deepEqual(agent.stalls, [], 'each event reached the client before the agent sent the next');
     const text = JSON.stringify(events);
     assert.ok(text.includes('done: stream it'), text);
     assert.ok(!text.includes('ops@example.com'), 'the e-mail address in the artifact is redacted');
     assert.deepEqual(events.map((e) => e.payload.$case), ['task', 'statusUpdate', 'artifactUpdate', 'statusUpdate'], text);
     assert.equal(events[1].payload.value.status.state, TaskState.TASK_STATE_WORKING, text);
     assert.equal(events[3].payload.value.status.state, TaskState.TASK_STATE_COMPLETED, text);
-    assert.ok(at[0] < agent.published.at(-1), `the first event (${at[0]}) reached the client before the agent published its last (${agent.published.at(-1)})`);
   });
 
   test('a task\'s push-notification webhook on the metadata address, a private one or a name that does not resolve is refused; a public one is set on the agent', async () => {

@@ -108,13 +108,13 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
     public async Task Timeout_ThrowsAndIsNotRetried()
     {
         var before = env.Upstream.Count("/crm/contacts/slow");
-        var answered = env.Upstream.SlowAnswered;
+        var ended = env.Upstream.SlowEnded;
         // The upstream answers after 3 s; the call's timeout leaves the gateway time to forward it on a loaded machine
         // (at 300 ms the call sometimes ended before the gateway forwarded it, and the upstream never saw it).
         await Assert.ThrowsAsync<GamutTimeoutException>(() => _gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "slow" }, new ToolCallOptions { Timeout = TimeSpan.FromMilliseconds(1500) }));
-        await Eventually(() => env.Upstream.Count("/crm/contacts/slow") == before + 1);
-        // Once the slow upstream has answered its one call, a retry would have come long before: none did.
-        await Eventually(() => env.Upstream.SlowAnswered == answered + 1);
+        await Eventually(() => env.Upstream.Count("/crm/contacts/slow") == before + 1, "the one slow call did not reach the upstream");
+        // Once the slow upstream's one call has ended (answered, or aborted with its client), a retry would have come before: none did.
+        await Eventually(() => env.Upstream.SlowEnded == ended + 1, "the slow call did not end at the upstream");
         Assert.Equal(before + 1, env.Upstream.Count("/crm/contacts/slow"));
     }
 
@@ -169,7 +169,7 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
         ApprovalState? pending = null;
         var wait = new ApprovalWait { InitialInterval = TimeSpan.FromMilliseconds(50), MaxInterval = TimeSpan.FromMilliseconds(200), Deadline = TimeSpan.FromMinutes(1), OnPending = s => pending ??= s };
         var action = _gamut.InvokeToolAsync("payments.refund", new JsonObject { ["order"] = "A-2", ["amount"] = 7 }, new ToolCallOptions { WaitForApproval = wait });
-        await Eventually(() => pending is not null);
+        await Eventually(() => pending is not null, "the approval never became pending");
         Assert.Equal(["alice", "bob"], pending!.Approvers);
         await env.ApproveAsync(pending.Id);
         var result = await action;
@@ -185,7 +185,7 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
         ApprovalState? pending = null;
         var wait = new ApprovalWait { InitialInterval = TimeSpan.FromMilliseconds(50), MaxInterval = TimeSpan.FromMilliseconds(200), OnPending = s => pending ??= s };
         var action = _gamut.InvokeToolAsync("payments.refund", new JsonObject { ["order"] = "A-3", ["amount"] = 9 }, new ToolCallOptions { WaitForApproval = wait });
-        await Eventually(() => pending is not null);
+        await Eventually(() => pending is not null, "the approval never became pending");
         await env.DenyAsync(pending!.Id);
         await Assert.ThrowsAsync<GamutApprovalDeniedException>(() => action);
         Assert.Equal(before, env.Upstream.Count("/payments/refunds"));
@@ -200,12 +200,6 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
         Assert.Equal(before, env.Upstream.Count("/payments/refunds"));
     }
 
-    private static async Task Eventually(Func<bool> condition)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            await Task.Delay(50, limit.Token);
-        }
-    }
+    private static Task Eventually(Func<bool> condition, string failure) =>
+        Gateway.Testing.Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(30), failure);
 }

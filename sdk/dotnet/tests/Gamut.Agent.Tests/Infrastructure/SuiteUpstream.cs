@@ -25,7 +25,7 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
 
     private readonly ConcurrentQueue<UpstreamRequest> _requests = new();
     private KestrelUpstream _server = null!;
-    private int _slowAnswered;
+    private int _slowEnded;
 
     public string BaseUrl => _server.BaseUri.AbsoluteUri.TrimEnd('/');
 
@@ -36,8 +36,8 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
 
     public int Count(string path) => _requests.Count(r => r.Path == path);
 
-    /// <summary>How many calls for the slow contact the upstream has answered (each after 3 s).</summary>
-    public int SlowAnswered => Volatile.Read(ref _slowAnswered);
+    /// <summary>How many calls for the slow contact have ended at the upstream: answered after 3 s, or aborted before by the gateway.</summary>
+    public int SlowEnded => Volatile.Read(ref _slowEnded);
 
     public static async Task<SuiteUpstream> StartAsync()
     {
@@ -61,8 +61,14 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
             var id = path["/crm/contacts/".Length..];
             if (id == "slow")
             {
-                await Task.Delay(TimeSpan.FromSeconds(3));
-                Interlocked.Increment(ref _slowAnswered);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(3), context.RequestAborted);
+                }
+                finally
+                {
+                    Interlocked.Increment(ref _slowEnded);
+                }
             }
 
             await response.WriteAsJsonAsync(new { id, name = "Dana Example", order = "A-1001" });
