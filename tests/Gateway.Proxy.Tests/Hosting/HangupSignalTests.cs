@@ -38,7 +38,7 @@ public sealed class HangupSignalTests : IDisposable
         }
 
         GatewayProcess.AddFreshKeys(environment);
-        using var gateway = await GatewayProcess.StartAsync(environment);
+        using var gateway = await GatewayProcess.StartAsync(environment, hangupAsDefault: true);
         var before = await Eventually.ReturnsAsync(AppliedReloadsAsync, static n => n >= 1, TimeSpan.FromSeconds(30), n => $"{n} applied reloads after start");
 
         // The bundle is unchanged, so neither the watcher nor the poll reloads it: only the signal can.

@@ -64,19 +64,22 @@ public sealed class GatewayProcess : IDisposable
 
     /// <summary>
     /// Starts the gateway with <paramref name="environment"/> and waits until <c>/readyz</c> answers 2xx, or, with
-    /// <paramref name="untilReady"/> false, until <c>/healthz</c> does (a gateway its store refuses).
+    /// <paramref name="untilReady"/> false, until <c>/healthz</c> does (a gateway its store refuses). With
+    /// <paramref name="hangupAsDefault"/>, SIGHUP is reset to its default disposition for the gateway (coreutils'
+    /// <c>env --default-signal</c>): a test run under <c>nohup</c> would otherwise hand the gateway SIGHUP ignored.
     /// </summary>
-    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string> environment, bool untilReady = true)
+    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string> environment, bool untilReady = true, bool hangupAsDefault = false)
     {
         var port = FreePort.Next();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(hangupAsDefault ? "env" : "dotnet")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "gateway.dll"), "--urls", $"http://127.0.0.1:{port}" })
+        var launcher = hangupAsDefault ? new[] { "--default-signal=HUP", "dotnet" } : [];
+        foreach (var arg in launcher.Concat([Path.Combine(AppContext.BaseDirectory, "gateway.dll"), "--urls", $"http://127.0.0.1:{port}"]))
         {
             start.ArgumentList.Add(arg);
         }
