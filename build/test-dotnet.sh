@@ -5,9 +5,9 @@
 #   build/test-dotnet.sh RESULTS_DIR
 #
 # A test that fails and then passes when run again on its own is counted as passed and listed as flaky
-# (RESULTS_DIR/dotnet-flaky.txt and the log's last lines): a flaky test is a bug to fix, not a result to
-# hide, and the list says which. A test that fails twice is a failure; a test host that crashed (no
-# summary) is a failure too. A skipped test is named with why (RESULTS_DIR/dotnet-skipped.tsv and the log's last lines)
+# (RESULTS_DIR/dotnet-flaky.txt and the log's last lines; build/rerun-failed.py): a flaky test is a bug to fix, not a
+# result to hide, and the list says which. A test that fails twice is a failure, named with why in
+# RESULTS_DIR/dotnet-failed.txt; a test host that crashed (no summary) is a failure too. A skipped test is named with why (RESULTS_DIR/dotnet-skipped.tsv and the log's last lines)
 # and, under CI=true, counted as failed (build/skipped-tests.sh); elsewhere the count line ends with "(N skipped)".
 set -uo pipefail
 source "$(dirname "$0")/skipped-tests.sh"
@@ -33,60 +33,17 @@ skipped="$(sed -nE 's/.*(Passed|Failed|Skipped)!.*Skipped: *([0-9]+),.*/\2/p' "$
 aborted=0
 grep -qE "Test Run Aborted|The active test run was aborted" "$results/dotnet.log" && aborted=1
 
-# The failed tests, by assembly: "dll<TAB>Namespace.Class.Method" (a theory's cases run again together).
-failures="$results/dotnet-failed.tsv"
-python3 - "$trx" >"$failures" <<'PY'
-import glob, sys, xml.etree.ElementTree as ET
-ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-seen = set()
-for path in glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True):
-    root = ET.parse(path).getroot()
-    tests = {}
-    for test in root.iterfind(".//t:UnitTest", ns):
-        method = test.find("t:TestMethod", ns)
-        if method is not None:  # storage is lower-cased; the method's codeBase keeps the path's case
-            tests[test.get("id")] = (method.get("codeBase") or test.get("storage"), method.get("className") + "." + method.get("name"))
-    for result in root.iterfind(".//t:UnitTestResult", ns):
-        if result.get("outcome") == "Failed" and result.get("testId") in tests:
-            dll, name = tests[result.get("testId")]
-            if (dll, name) not in seen:
-                seen.add((dll, name))
-                print(f"{dll}\t{name}")
-                # Why it failed, on stderr (the log's last lines are often all a CI report keeps).
-                message = result.find(".//t:ErrorInfo/t:Message", ns)
-                text = " ".join((message.text or "").split()) if message is not None else "(no message)"
-                print(f"  {name.rsplit('.', 1)[-1]}: {text[:600]}", file=sys.stderr)
-PY
-
-flaky=0
-still=0
-: >"$results/dotnet-flaky.txt"
-if [[ "$status" != 0 && "$aborted" == 0 && -s "$failures" ]] && (( $(wc -l <"$failures") <= 10 )); then
-  echo
-  echo "dotnet: $(wc -l <"$failures") test(s) failed; each runs once more on its own:"
-  while IFS=$'\t' read -r dll name; do
-    log="$results/dotnet-retry-${name##*.}.log"
-    if "$dotnet" test "$dll" --filter "FullyQualifiedName=$name" --logger "console;verbosity=minimal" >"$log" 2>&1 \
-        && grep -qE "Passed!.*Failed: *0," "$log"; then
-      echo "  flaky (failed, then passed): $name"
-      echo "$name" >>"$results/dotnet-flaky.txt"
-      flaky=$((flaky + 1))
-    else
-      echo "  failed again: $name (see $log)"
-      # The second failure's message, so that the run's last lines say why.
-      sed -n '/Error Message:/,/Stack Trace:/p' "$log" | head -n 12 | sed 's/^/    /'
-      still=$((still + 1))
-    fi
-  done <"$failures"
-  # A theory counts each case; its cases ran again together: count the flaky ones by the summary lines.
-  if (( still == 0 )); then
-    passed=$((passed + failed)); failed=0; status=0
-  fi
+# Each failed test named with why, then run once more on its own (build/rerun-failed.py): when every one passes then,
+# they count as passed and are listed as flaky.
+if [[ "$status" != 0 && "$aborted" == 0 ]] && DOTNET="$dotnet" python3 "$(dirname "$0")/rerun-failed.py" dotnet "$results" trx "$trx"; then
+  passed=$((passed + failed)); failed=0; status=0
 fi
-(( aborted )) && failed=$((failed + 1))
+if (( aborted )); then
+  failed=$((failed + 1))
+  echo "a test host crashed (Test Run Aborted): its tests have no result; see $results/dotnet.log" >>"$results/dotnet-failed.txt"
+fi
 trx_skipped "$trx" >"$results/dotnet-skipped.tsv"
 skipped_tests dotnet "$skipped" "$results/dotnet-skipped.tsv"
 if (( skips_failed > 0 )); then failed=$((failed + skips_failed)); status=1; fi
 echo "dotnet: $passed passed, $failed failed$skips_note" >"$results/dotnet.count"
-(( flaky > 0 )) && echo "dotnet: $flaky flaky test(s), listed in $results/dotnet-flaky.txt"
 exit "$status"

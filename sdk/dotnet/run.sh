@@ -26,6 +26,10 @@ passed="$(sed -nE 's/.*Passed: +([0-9]+),.*/\1/p' <<< "$line")"
 skipped="$(sed -nE 's/.*Skipped: +([0-9]+),.*/\1/p' <<< "$line")"
 if [[ -z "$passed" || -z "$failed" ]]; then passed="${passed:-0}"; failed=1; fi
 if (( status != 0 && failed == 0 )); then failed=1; fi
+# Each failed test named with why, then run once more on its own (build/rerun-failed.py, as for the gateway's suites).
+if (( failed > 0 )) && [[ -n "$line" ]] && python3 "$here/../../build/rerun-failed.py" sdk-dotnet "$results" trx "$trx"; then
+  passed=$((passed + failed)); failed=0
+fi
 trx_skipped "$trx" > "$results/sdk-dotnet-skipped.tsv" || true
 skipped_tests sdk-dotnet "${skipped:-0}" "$results/sdk-dotnet-skipped.tsv"
 failed=$((failed + skips_failed))

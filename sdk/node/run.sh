@@ -35,6 +35,11 @@ cancelled="$(sed -nE 's/^# cancelled ([0-9]+)$/\1/p' "$log" | tail -n1)"
 if [[ -z "$passed" || -z "$failed" ]]; then passed="${passed:-0}"; failed=1; fi
 failed=$((failed + ${cancelled:-0}))
 if (( status != 0 && failed == 0 )); then failed=1; fi
+# Each failed test named with why, then its file run once more on its own (build/rerun-failed.py, as for the .NET suites).
+if (( failed > 0 )) && [[ -n "$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log")" ]] \
+  && python3 "$here/../../build/rerun-failed.py" sdk-node "$results" tap "$log" -- --test-timeout=240000; then
+  passed=$((passed + failed)); failed=0
+fi
 # Skipped tests and describe blocks, with why (node's own "# skipped" total leaves a skipped describe out).
 tap_skipped "$log" > "$results/sdk-node-skipped.tsv"
 skipped_tests sdk-node "$(wc -l < "$results/sdk-node-skipped.tsv")" "$results/sdk-node-skipped.tsv"

@@ -22,6 +22,11 @@ failed=$(( ${failures:-0} + ${errors:-0} ))
 if [[ -z "$ran" ]]; then ran=0; failed=1; fi
 passed=$(( ran - failed - ${skipped:-0} ))
 if (( status != 0 && failed == 0 )); then failed=1; fi
+# Each failed test named with why, then run once more on its own (build/rerun-failed.py, as for the .NET suites).
+if (( failed > 0 )) && grep -q "^Ran " "$log" && PYTHONPATH="$here/src" PYTHONDONTWRITEBYTECODE=1 \
+  python3 "$here/../../build/rerun-failed.py" sdk-python "$results" unittest "$log"; then
+  passed=$((passed + failed)); failed=0
+fi
 unittest_skipped "$log" > "$results/sdk-python-skipped.tsv"
 skipped_tests sdk-python "${skipped:-0}" "$results/sdk-python-skipped.tsv"
 failed=$((failed + skips_failed))

@@ -101,6 +101,8 @@ def main():
     failed_count = len(failed) + skipped_failed
     with open(flaky_file, "w", encoding="utf-8") as handle:
         handle.writelines(f"{name}\n" for name in flaky)
+    with open(flaky_file.replace("-flaky.txt", "-failed.txt"), "w", encoding="utf-8") as handle:
+        handle.writelines(f"{name}: {why(text)}\n" for name, (_, text) in failed.items())
     with open(count_file, "w", encoding="utf-8") as handle:
         handle.write(f"loadtests: {passed} passed, {failed_count} failed{note}\n")
     if flaky:

@@ -74,6 +74,11 @@ failed=$((failed + ${cancelled:-0}))
 if (( status != 0 && failed == 0 )); then
   failed=1
 fi
+# Each failed test named with why, then its file run once more on its own (build/rerun-failed.py, as for the .NET suites).
+if (( failed > 0 )) && [[ -n "$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log")" ]] \
+  && python3 "$root/build/rerun-failed.py" node "$results" tap "$log" -- --test-timeout=150000; then
+  passed=$((passed + failed)); failed=0
+fi
 # Skipped tests and describe blocks, with why (node's own "# skipped" total leaves a skipped describe out).
 tap_skipped "$log" > "$results/node-skipped.tsv"
 skipped_tests node "$(wc -l < "$results/node-skipped.tsv")" "$results/node-skipped.tsv"
