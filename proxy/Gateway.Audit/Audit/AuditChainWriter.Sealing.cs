@@ -63,9 +63,13 @@ internal sealed partial class AuditChainWriter
         }
     }
 
+    // The latest time this writer sealed a record at (UTC ticks; the sealer's, and a finish's that seals a group again).
+    private long _sealedTicks;
+
     // Seals each record on the previous one (repeated refusals, outcomes and decisions of one kind folded into one: AuditGroupFold),
     // into the group's lines and records, on the chain's end <paramref name="tip"/>; sets the group's tip and last hash.
-    // An entry that cannot be sealed fails alone.
+    // A record's time is its own (TimeOf) or, when that is earlier, the time of the record before it, this group's or the
+    // last group this writer sealed: times never go back along the chain. An entry that cannot be sealed fails alone.
     private void Seal(Group group, AuditTip tip)
     {
         group.ClearAttempt();
@@ -74,6 +78,7 @@ internal sealed partial class AuditChainWriter
         var records = group.Records;
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
+        var last = new DateTimeOffset(Volatile.Read(ref _sealedTicks), TimeSpan.Zero);
         var waiting = group.Waiting;
         foreach (var pending in group.Pendings)
         {
@@ -90,10 +95,12 @@ internal sealed partial class AuditChainWriter
         {
             try
             {
-                var (record, line, explanation) = AuditSeal.Seal(entry, _partition.Replica, tip.Length + lines.Count + 1, now, previous, _explanations);
+                var time = TimeOf(pendings, now) is var own && own < last ? last : own;
+                var (record, line, explanation) = AuditSeal.Seal(entry, _partition.Replica, tip.Length + lines.Count + 1, time, previous, _explanations);
                 lines.Add(line);
                 records.Add((pendings, record, explanation));
                 previous = record.Hash!;
+                last = time;
             }
             catch (Exception ex) when (ex is ArgumentException or JsonException)
             {
@@ -105,6 +112,39 @@ internal sealed partial class AuditChainWriter
         }
 
         group.LastHash = previous;
+        RaiseSealedTime(last.UtcTicks);
+    }
+
+    // Keeps the latest sealed time (a group sealed again after a conflict may run beside the sealer).
+    private void RaiseSealedTime(long ticks)
+    {
+        var seen = Volatile.Read(ref _sealedTicks);
+        while (ticks > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _sealedTicks, ticks, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
+
+    // A record's own time: the earliest of its appends' (an answered request's outcome's when it was appended, any other's
+    // the group's seal, now).
+    private static DateTimeOffset TimeOf(List<Pending> pendings, DateTimeOffset now)
+    {
+        var time = now;
+        foreach (var pending in pendings)
+        {
+            if (pending.Answered is { } answered && answered < time)
+            {
+                time = answered;
+            }
+        }
+
+        return time;
     }
 
     // The group's leaf hashes in chain order (one per line written; the seal computed each).

@@ -15,6 +15,9 @@ namespace Gateway.Audit;
 /// than it was sealed for (another writer, or a group before it that was not appended) appends nothing and admits nothing:
 /// the writer then seals nothing new until every group in flight has finished, and each such group is sealed again on the
 /// chain's end read back, in order.
+/// A record's time is its group's seal, an answered request's outcome's the time it was appended (it lingers off the
+/// response path, and the agent's next request may be sealed first in another chain), and never earlier than the record
+/// before it in the chain (AuditChainWriter.Sealing.cs).
 /// A record refers to its explanation by digest (<see cref="AuditSeal"/>); the group's store call carries each
 /// explanation this writer has not stored yet, and the writer remembers (up to <see cref="MaxRememberedDigests"/>)
 /// the digests its acknowledged groups stored, forgetting them all after any failed or conflicted group (the store
@@ -123,7 +126,8 @@ internal sealed partial class AuditChainWriter
     /// store call (<see cref="IAdmittingAuditStore"/>): admitted only when the group is appended, its outcome on the
     /// returned <see cref="AuditAppended.Admission"/>; and <paramref name="settle"/>, a token budget's settle, made only when
     /// the group is appended. An append that <paramref name="lingers"/> (an answered request's outcome) waits up to the
-    /// writer's linger for the chain's next append that does not, and goes in its group (<see cref="ArmLingerLocked"/>).
+    /// writer's linger for the chain's next append that does not, and goes in its group (<see cref="ArmLingerLocked"/>);
+    /// its record's time is when it was appended (its answer came back), not when its group is sealed (<see cref="Seal"/>).
     /// </summary>
     public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt, AdmissionRequest? admission, BudgetSettle? settle, CancellationToken cancellationToken = default, bool lingers = false)
     {
@@ -133,7 +137,7 @@ internal sealed partial class AuditChainWriter
         }
 
         var pending = _free.TryTake() ?? new Pending(_free);
-        pending.Start(entry, _time.GetTimestamp(), receipt, admission, settle, lingers && _linger > TimeSpan.Zero, cancellationToken);
+        pending.Start(entry, _time.GetTimestamp(), lingers ? _time.GetUtcNow() : null, receipt, admission, settle, lingers && _linger > TimeSpan.Zero, cancellationToken);
         bool start;
         lock (_gate)
         {
@@ -310,6 +314,9 @@ internal sealed partial class AuditChainWriter
         /// <summary>When it was queued (<see cref="TimeProvider.GetTimestamp"/>).</summary>
         public long Enqueued { get; private set; }
 
+        /// <summary>When an append no caller awaits (an answered request's outcome) was made: its record's time; null: its group's seal.</summary>
+        public DateTimeOffset? Answered { get; private set; }
+
         /// <summary>Whether the append asked for the receipt of its request over its sealed record.</summary>
         public bool Receipt { get; private set; }
 
@@ -329,11 +336,12 @@ internal sealed partial class AuditChainWriter
         public bool Lingers { get; private set; }
 
         /// <summary>Makes it the append of <paramref name="entry"/> (new, or reset once reused).</summary>
-        public void Start(AuditEntry entry, long enqueued, bool receipt, AdmissionRequest? admission, BudgetSettle? settle, bool lingers, CancellationToken cancellationToken)
+        public void Start(AuditEntry entry, long enqueued, DateTimeOffset? answered, bool receipt, AdmissionRequest? admission, BudgetSettle? settle, bool lingers, CancellationToken cancellationToken)
         {
             Lingers = lingers;
             Entry = entry;
             Enqueued = enqueued;
+            Answered = answered;
             Receipt = receipt;
             Admission = admission;
             Settling = settle;
