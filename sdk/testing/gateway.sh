@@ -13,6 +13,9 @@
 #   GAMUT_TEST_DECISION_SIGNING_KEY, GAMUT_TEST_SERVICE_KEY   the gateway's two keys (hex), for an upstream
 #                            that verifies decision tokens and webhook signatures as a real one would
 # The bundle's upstream http://127.0.0.1:9110/crm becomes UPSTREAM_BASE/crm, and so on for every port.
+# demo-agent's rate limit becomes 1000 a minute (the tenant's own limit) instead of 120: every test of a suite shares
+# its one gateway, and a full .NET or Python run makes about 120 demo-agent requests, most in one clock minute (no SDK
+# test relies on that limit; the gateway's own tests cover rate limiting).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -44,6 +47,14 @@ add_a2a_helper() {
     "$file"
 }
 
+# demo-agent's limit (120 requests a minute in the bundle), which a whole suite's requests come near: 1000, the tenant's.
+raise_demo_rate_limit() {
+  local file="$1" line='^  - \{ scope: agent, agent: demo-agent, limit: [0-9]+, window: 1m \}$'
+  grep -qE "$line" "$file" \
+    || { echo "gateway.sh: examples/bundle/demo.yaml no longer has demo-agent's rate limit a minute" >&2; return 1; }
+  sed -i -E "s/${line}/  - { scope: agent, agent: demo-agent, limit: 1000, window: 1m }/" "$file"
+}
+
 start() {
   local work="$1" upstream="${2%/}"
   mkdir -p "$work"
@@ -53,6 +64,7 @@ start() {
   cp -r "$root/examples/bundle" "$work/bundle"
   sed -i -E "s#http://127\.0\.0\.1:(9[0-9]{3})#${upstream}#g" "$work/bundle"/*.yaml
   add_a2a_helper "$work/bundle/demo.yaml" "$upstream"
+  raise_demo_rate_limit "$work/bundle/demo.yaml"
 
   local admin_token rogue_secret decision_key service_key port
   admin_token="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"

@@ -90,13 +90,18 @@ describe('GamutClient against the real gateway', () => {
 
   test('a timeout throws GamutTimeoutError and the call is not retried', async () => {
     const before = count('/crm/contacts/slow');
-    // The upstream answers after 3 s; the call's timeout leaves the gateway time to forward it on a loaded machine (at
-    // 300 ms the call sometimes ended before the gateway forwarded it, and the upstream never saw it: the .NET twin's finding).
-    await rejection(suite.gamut.invokeTool('crm.read_contact', { id: 'slow' }, { timeoutMs: 1500 }), GamutTimeoutError);
-    await eventually(() => count('/crm/contacts/slow') === before + 1, 'the one slow call');
-    // Once the slow upstream has answered its one call, a retry would have come long before: none did.
-    const answered = () => suite.env.upstream.requests.filter((r) => r.path === '/crm/contacts/slow' && r.answered).length;
-    await eventually(() => answered() === before + 1, 'the slow call answered');
+    const held = suite.env.upstream.holdSlowCalls();
+    try {
+      // The upstream holds the call until the test opens its gate, so only the client's timeout can end it. 5 s leaves
+      // the gateway ample time to forward it on a loaded machine (a call that times out before the gateway forwards it
+      // never reaches the upstream: at 1.5 s that happened in CI) and ends well before the connector's own 10 s timeout.
+      await rejection(suite.gamut.invokeTool('crm.read_contact', { id: 'slow' }, { timeoutMs: 5_000 }), GamutTimeoutError);
+      await eventually(() => held.arrived > 0, 'the slow call reaching the upstream', 10_000);
+    } finally {
+      held.open();
+    }
+    // Once the one slow call has ended at the upstream (dropped with its client, or answered), a retry would have come before: none did.
+    await eventually(() => held.ended > 0, 'the slow call ending at the upstream');
     assert.equal(count('/crm/contacts/slow'), before + 1);
   });
 

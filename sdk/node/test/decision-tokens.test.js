@@ -1,10 +1,12 @@
 // The executor-side verifiers without the gateway: the offline check on tokens made by the protocol's wire format,
 // and GatewayDecisionTokenVerifier against a real Node http server standing in for a failing gateway (5xx, an
-// answer that is not the documented one, no answer in time) and a closed port. Tokens the real gateway issued,
-// its verify endpoint and revocation are in executor.test.js.
+// answer that is not the documented one, no answer in time) and a port nothing listens on. Tokens the real gateway
+// issued, its verify endpoint and revocation are in executor.test.js.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { connect, createServer as createTcpServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier, gatewayKey } from '../src/index.js';
 
@@ -190,12 +192,20 @@ describe('GatewayDecisionTokenVerifier when the gateway cannot answer', () => {
   });
 
   test('an unreachable gateway is unavailable', async () => {
-    const closed = createServer();
-    await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = closed.address().port;
-    await new Promise((resolve) => closed.close(resolve));
-    const result = await verifier({ gatewayUrl: `http://127.0.0.1:${port}` }).verify(sign(claims()), { tenant: 'demo', tool: 't' });
-    assert.deepEqual([result.status, result.reason, result.claims], ['unavailable', 'gateway_unreachable', null]);
+    // A loopback port that a connected socket holds and nothing listens on (node cannot bind a socket without listening or
+    // connecting): a connection to it is refused for the whole test, and no other process can take the port meanwhile, as
+    // it could one closed before the call.
+    const peer = createTcpServer();
+    await new Promise((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    const holder = connect(peer.address().port, '127.0.0.1');
+    try {
+      await once(holder, 'connect');
+      const result = await verifier({ gatewayUrl: `http://127.0.0.1:${holder.localPort}` }).verify(sign(claims()), { tenant: 'demo', tool: 't' });
+      assert.deepEqual([result.status, result.reason, result.claims], ['unavailable', 'gateway_unreachable', null]);
+    } finally {
+      holder.destroy();
+      await new Promise((resolve) => peer.close(resolve));
+    }
   });
 
   test('a token failing offline is answered without a call', async () => {

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { GamutClient, GamutTimeoutError } from '../src/index.js';
+import { eventually } from './support/gateway.js';
 
 const IDENTITY = { tenant: 'demo', workspace: 'ws-demo', agentId: 'demo-agent', secret: 'demo-secret-do-not-use-in-production-0123456789' };
 
@@ -14,9 +15,15 @@ describe('provider-native calls time out', () => {
   let received = 0;
 
   before(async () => {
-    server = createServer((req) => { received += 1; req.resume(); }); // takes the request, never answers
+    server = createServer((req, res) => {
+      if (req.url === '/warm-up') { res.end('ready'); return; }
+      received += 1; // takes the request, never answers
+      req.resume();
+    });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${server.address().port}`;
+    // fetch (undici) loads on its first use, which on a loaded machine can take longer than a call's whole timeout.
+    assert.equal(await (await fetch(`${baseUrl}/warm-up`)).text(), 'ready');
   });
   after(async () => {
     server.closeAllConnections();
@@ -25,12 +32,15 @@ describe('provider-native calls time out', () => {
 
   // Without a bound the call would wait for ever: the test's own limit turns that into a failure.
   test('gamut.fetch: no answer within timeoutMs rejects with GamutTimeoutError (code timeout)', { timeout: 20_000 }, async () => {
-    const gamut = new GamutClient({ baseUrl, ...IDENTITY, timeoutMs: 200 });
+    // 2 s: time enough to send the request on a loaded machine (one aborted before it was sent would never reach the server).
+    const gamut = new GamutClient({ baseUrl, ...IDENTITY, timeoutMs: 2_000 });
     const before = received;
-    await assert.rejects(
+    const timedOut = assert.rejects(
       gamut.fetch(`${gamut.providerUrl('openai')}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m"}' }),
-      (error) => error instanceof GamutTimeoutError && error.code === 'timeout' && /within 200 ms/.test(error.message),
+      (error) => error instanceof GamutTimeoutError && error.code === 'timeout' && /within 2000 ms/.test(error.message),
     );
+    await eventually(() => received > before, 'the request reaching the server', 10_000);
+    await timedOut;
     assert.equal(received, before + 1, 'the request was sent once, not retried');
   });
 

@@ -90,14 +90,18 @@ class GovernedActionTests(unittest.TestCase):
 
     def test_timeout_raises_and_is_not_retried(self):
         before = self.env.count("/crm/contacts/slow")
-        answered = self.env.upstream.slow_answered
-        # The upstream answers after 3 s; the call's timeout leaves the gateway time to forward it on a loaded machine (at
-        # 0.3 s the call sometimes ended before the gateway forwarded it, and the upstream never saw it: the .NET twin's finding).
-        with self.assertRaises(GamutTimeoutError):
-            self.gamut.invoke_tool("crm.read_contact", {"id": "slow"}, timeout=1.5)
-        eventually(lambda: self.env.count("/crm/contacts/slow") == before + 1, "the one slow call")
-        # Once the slow upstream has answered its one call, a retry would have come long before: none did.
-        eventually(lambda: self.env.upstream.slow_answered == answered + 1, "the slow call answered")
+        held = self.env.upstream.hold_slow_calls()
+        try:
+            # The upstream holds the call until the test opens its gate, so only the client's timeout can end it. 5 s leaves
+            # the gateway ample time to forward it on a loaded machine (a call that times out before the gateway forwards it
+            # never reaches the upstream: at 1.5 s that happened in CI) and ends well before the connector's own 10 s timeout.
+            with self.assertRaises(GamutTimeoutError):
+                self.gamut.invoke_tool("crm.read_contact", {"id": "slow"}, timeout=5)
+            eventually(lambda: held.arrived > 0, "the slow call reaching the upstream", timeout=10)
+        finally:
+            held.open()
+        # Once the one slow call has ended at the upstream, a retry would have come before: none did.
+        eventually(lambda: held.ended > 0, "the slow call ending at the upstream")
         self.assertEqual(self.env.count("/crm/contacts/slow"), before + 1)
 
     def test_stale_credential_raises_authentication_error(self):

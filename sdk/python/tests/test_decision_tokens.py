@@ -1,7 +1,7 @@
 """The executor-side verifiers without the gateway: the offline check on tokens made by the protocol's wire format,
 and GatewayDecisionTokenVerifier against a real http.server standing in for a failing gateway (5xx, an answer that is
-not the documented one, no answer in time) and a closed port. Tokens the real gateway issued, its verify endpoint and
-revocation are in test_executor.py."""
+not the documented one, no answer in time) and a port nothing listens on. Tokens the real gateway issued, its verify
+endpoint and revocation are in test_executor.py."""
 
 import base64
 import hashlib
@@ -195,10 +195,12 @@ class FailingGatewayTests(unittest.TestCase):
         self.assertEqual((result.status, result.reason), (DecisionTokenStatus.UNAVAILABLE, "timeout"))
 
     def test_an_unreachable_gateway_is_unavailable(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        result = self.verifier(gateway_url=f"http://127.0.0.1:{port}").verify(sign(claims()), tenant="demo", tool="t")
+        # A loopback port held by a socket that never listens: a connection to it is refused for as long as the socket is
+        # open, and no other process can take the port meanwhile (a port closed before the call could be reused).
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", 0))
+            port = holder.getsockname()[1]
+            result = self.verifier(gateway_url=f"http://127.0.0.1:{port}").verify(sign(claims()), tenant="demo", tool="t")
         self.assertEqual((result.status, result.reason, result.claims), (DecisionTokenStatus.UNAVAILABLE, "gateway_unreachable", None))
 
     def test_a_token_failing_offline_is_answered_without_a_call(self):

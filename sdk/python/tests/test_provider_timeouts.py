@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler
 
 from gamut_agent import GamutClient, GamutTimeoutError
 
-from .support import local_server, stop_server
+from .support import eventually, local_server, stop_server
 
 IDENTITY = {"tenant": "demo", "workspace": "ws-demo", "agent_id": "demo-agent", "secret": "demo-secret-do-not-use-in-production-0123456789"}
 # The most a silent request is held: it is released, unanswered, when the tests end, so only an opener without a bound
@@ -50,13 +50,15 @@ class SilentGatewayTests(unittest.TestCase):
                                       headers={"Content-Type": "application/json"}, method="POST")
 
     def test_opener_without_a_timeout_waits_the_clients_then_raises_gamut_timeout_error(self):
-        gamut = GamutClient(base_url=self.base_url, timeout=0.2, **IDENTITY)
+        # 2 s: time enough for the server to take the request on a loaded machine (the count is checked below).
+        gamut = GamutClient(base_url=self.base_url, timeout=2.0, **IDENTITY)
         before = self.received
         with self.assertRaises(GamutTimeoutError) as caught:
             gamut.opener().open(self._chat(gamut))
         self.assertEqual(caught.exception.code, "timeout")
-        self.assertIn("within 0.2 s", str(caught.exception))
+        self.assertIn("within 2.0 s", str(caught.exception))
         self.assertIsInstance(caught.exception, TimeoutError)
+        eventually(lambda: self.received > before, "the request reaching the server", timeout=10)
         self.assertEqual(self.received, before + 1, "sent once, not retried")
 
     def test_opener_with_its_own_timeout_uses_it(self):

@@ -13,13 +13,29 @@ from urllib.parse import urlsplit
 from . import a2a_agent
 
 STREAM_PIECES = ["The ", "gateway ", "streamed ", "this."]
+# The most a call for the slow contact is held (a handler here cannot see the gateway drop the call): the test that
+# holds it opens the gate long before.
+SLOW_HOLD_SECONDS = 30
+
+
+class SlowCalls:
+    """The calls for the slow contact a test holds: how many reached the upstream and ended there, and their gate."""
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self.ended = 0
+        self.opened = threading.Event()
+
+    def open(self) -> None:
+        """Lets every held call (and every later one) be answered."""
+        self.opened.set()
 
 
 class Upstream:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self._lock = threading.Lock()
-        self.slow_answered = 0
+        self.slow_calls: SlowCalls | None = None
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,9 +54,12 @@ class Upstream:
                 if path.startswith("/crm/contacts/"):
                     contact = path.rsplit("/", 1)[1]
                     if contact == "slow":
-                        time.sleep(3)
+                        held = upstream.slow_calls or SlowCalls()
                         with upstream._lock:
-                            upstream.slow_answered += 1
+                            held.arrived += 1
+                        held.opened.wait(SLOW_HOLD_SECONDS)  # until the test opens the gate
+                        with upstream._lock:
+                            held.ended += 1
                     self._json(200, {"id": contact, "name": "Dana Example", "order": "A-1001"})
                 elif path == "/payments/refunds":
                     self._json(200, {"refund": "rf_1", "status": "accepted"})
@@ -100,6 +119,11 @@ class Upstream:
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
+
+    def hold_slow_calls(self) -> SlowCalls:
+        """Holds the calls for the slow contact (/crm/contacts/slow) until the returned gate is opened."""
+        self.slow_calls = SlowCalls()
+        return self.slow_calls
 
     def paths(self) -> list[str]:
         with self._lock:

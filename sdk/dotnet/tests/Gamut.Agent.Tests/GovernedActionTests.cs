@@ -108,13 +108,22 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
     public async Task Timeout_ThrowsAndIsNotRetried()
     {
         var before = env.Upstream.Count("/crm/contacts/slow");
-        var ended = env.Upstream.SlowEnded;
-        // The upstream answers after 3 s; the call's timeout leaves the gateway time to forward it on a loaded machine
-        // (at 300 ms the call sometimes ended before the gateway forwarded it, and the upstream never saw it).
-        await Assert.ThrowsAsync<GamutTimeoutException>(() => _gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "slow" }, new ToolCallOptions { Timeout = TimeSpan.FromMilliseconds(1500) }));
-        await Eventually(() => env.Upstream.Count("/crm/contacts/slow") == before + 1, "the one slow call did not reach the upstream");
-        // Once the slow upstream's one call has ended (answered, or aborted with its client), a retry would have come before: none did.
-        await Eventually(() => env.Upstream.SlowEnded == ended + 1, "the slow call did not end at the upstream");
+        using var held = env.Upstream.HoldSlowCalls();
+        // The call's timeout starts counting only once the upstream holds the call (a call that timed out before the
+        // gateway forwarded it would never reach the upstream: at 1.5 s from its start, that happened in CI); the upstream
+        // holds it until the test lets it go, so only the client's timeout can end it.
+        var clock = new HeldTimers();
+        using var gamut = new GamutClient(env.Demo, timeProvider: clock);
+        var call = gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "slow" }, new ToolCallOptions { Timeout = TimeSpan.FromMilliseconds(1500) });
+        await Task.WhenAny(held.Arrived, call).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(held.Arrived.IsCompleted, $"the slow call did not reach the upstream; the call ended {call.Status}: {call.Exception?.InnerException?.Message}");
+
+        clock.Start();
+        await Assert.ThrowsAsync<GamutTimeoutException>(() => call);
+        held.Open();
+
+        // Once the one slow call has ended at the upstream (aborted with its client, or answered), a retry would have come before: none did.
+        await Eventually(() => held.Ended > 0, "the slow call did not end at the upstream");
         Assert.Equal(before + 1, env.Upstream.Count("/crm/contacts/slow"));
     }
 

@@ -38,8 +38,16 @@ function fakeModel(request) {
   return { role: 'assistant', content: STREAM_PIECES.join('') };
 }
 
+/** The calls for the slow contact a test holds: `arrived` (how many reached the upstream), `ended`, and `open()`, their gate. */
+function heldCalls() {
+  let open;
+  const opened = new Promise((resolve) => { open = resolve; });
+  return { arrived: 0, ended: 0, opened, open: () => open() };
+}
+
 export async function startUpstream() {
   const requests = [];
+  let slowCalls; // holdSlowCalls()
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
     const path = new URL(req.url, 'http://upstream').pathname;
@@ -48,8 +56,17 @@ export async function startUpstream() {
     if (path.startsWith('/crm/contacts/')) {
       const id = decodeURIComponent(path.split('/').at(-1));
       if (id === 'slow') {
-        await new Promise((r) => setTimeout(r, 3_000));
-        record.answered = true;
+        // Held until the test opens the gate, or the gateway drops the call (without a gate: until it drops it).
+        const held = slowCalls;
+        if (held) held.arrived += 1;
+        let dropped = false;
+        await new Promise((resolve) => {
+          held?.opened.then(resolve);
+          res.once('close', () => { dropped = true; resolve(); });
+          if (req.socket.destroyed) { dropped = true; resolve(); }
+        });
+        if (held) held.ended += 1;
+        if (dropped) return;
       }
       json(res, 200, { id, name: 'Dana Example', order: 'A-1001' });
     } else if (path === '/payments/refunds') {
@@ -100,6 +117,8 @@ export async function startUpstream() {
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
     paths: () => requests.map((r) => r.path),
+    /** Holds the calls for the slow contact (/crm/contacts/slow) until the returned gate's `open()`, or the gateway drops them. */
+    holdSlowCalls: () => { slowCalls = heldCalls(); return slowCalls; },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
 }

@@ -25,7 +25,7 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
 
     private readonly ConcurrentQueue<UpstreamRequest> _requests = new();
     private KestrelUpstream _server = null!;
-    private int _slowEnded;
+    private SlowCalls? _slowCalls;
 
     public string BaseUrl => _server.BaseUri.AbsoluteUri.TrimEnd('/');
 
@@ -36,8 +36,16 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
 
     public int Count(string path) => _requests.Count(r => r.Path == path);
 
-    /// <summary>How many calls for the slow contact have ended at the upstream: answered after 3 s, or aborted before by the gateway.</summary>
-    public int SlowEnded => Volatile.Read(ref _slowEnded);
+    /// <summary>
+    /// Holds the calls for the slow contact (<c>/crm/contacts/slow</c>) until the returned gate is opened or disposed, or
+    /// until the gateway aborts the call. Without a gate, such a call waits until the gateway aborts it.
+    /// </summary>
+    public SlowCalls HoldSlowCalls()
+    {
+        var held = new SlowCalls();
+        Volatile.Write(ref _slowCalls, held);
+        return held;
+    }
 
     public static async Task<SuiteUpstream> StartAsync()
     {
@@ -61,13 +69,23 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
             var id = path["/crm/contacts/".Length..];
             if (id == "slow")
             {
+                var held = Volatile.Read(ref _slowCalls);
+                held?.Arrive();
+                using var until = held is null
+                    ? CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted)
+                    : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, held.Opened);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(3), context.RequestAborted);
+                    // Waits for the gate or the gateway's abort, never for a time.
+                    await Task.Delay(Timeout.InfiniteTimeSpan, until.Token);
+                }
+                catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                {
+                    // The test opened the gate: answered below.
                 }
                 finally
                 {
-                    Interlocked.Increment(ref _slowEnded);
+                    held?.End();
                 }
             }
 

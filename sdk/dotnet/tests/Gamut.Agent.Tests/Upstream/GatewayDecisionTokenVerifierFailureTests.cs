@@ -11,8 +11,8 @@ namespace Gamut.Agent.Tests.Upstream;
 /// <summary>
 /// <see cref="GatewayDecisionTokenVerifier"/> when the gateway cannot give a usable answer: a real Kestrel server stands
 /// in for a failing gateway (5xx, a body that is not the documented answer, an answer about another token, no answer in
-/// time) and a closed port for an unreachable one. Each is unavailable (never live) and asked again next time. The
-/// answers of the real gateway are in <see cref="GatewayDecisionTokenVerifierTests"/>.
+/// time) and a port bound but never listening for an unreachable one. Each is unavailable (never live) and asked again
+/// next time. The answers of the real gateway are in <see cref="GatewayDecisionTokenVerifierTests"/>.
 /// </summary>
 public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
 {
@@ -144,7 +144,8 @@ public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
     public async Task VerifyAsync_GatewayUnreachable_IsUnavailable()
     {
         var token = DecisionTokens.Issue(Key, TimeProvider.System, "demo", "a", "t", Digest, "allow");
-        var verifier = new GatewayDecisionTokenVerifier(_http, Key, Options(new Uri($"http://127.0.0.1:{ClosedPort()}")));
+        using var closed = BoundNotListening();
+        var verifier = new GatewayDecisionTokenVerifier(_http, Key, Options(new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)closed.LocalEndPoint!).Port}")));
 
         var result = await verifier.VerifyAsync(token, "demo", "t");
 
@@ -212,10 +213,12 @@ public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
     private static string ReadJti(string token) =>
         System.Text.Json.JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[1])).RootElement.GetProperty("jti").GetString()!;
 
-    private static int ClosedPort()
+    // A loopback port held by a socket that never listens: a connection to it is refused for as long as the socket is
+    // open, and no other process can take the port meanwhile (a port closed before the test could be reused).
+    private static Socket BoundNotListening()
     {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return socket;
     }
 }
