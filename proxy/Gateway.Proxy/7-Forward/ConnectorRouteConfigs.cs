@@ -68,7 +68,9 @@ internal static class ConnectorRouteConfigs
 
     /// <summary>
     /// The provider route: the agent's request as signed, its answer streamed back with the upstream's headers but its
-    /// cookies: a session the upstream opens is opened for the gateway's credential, not the agent's to hold. An MCP
+    /// cookies (a session the upstream opens is opened for the gateway's credential, not the agent's to hold) and its
+    /// <c>Location</c> and <c>Content-Location</c> (the upstream's own URLs, which the agent never learns; a 3xx that has a
+    /// <c>Location</c> is refused, <see cref="ProviderBodyTransform"/>). An MCP
     /// server's session id is the agent's to hold only bound to it (<see cref="McpSessionTransformExtensions"/>): the
     /// server sees the connector's credential alone, so it cannot tell one agent's session from another's.
     /// </summary>
@@ -77,7 +79,9 @@ internal static class ConnectorRouteConfigs
         var mcp = entry.Type().IsMcpServer;
         var route = Sending(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: true), clusterId, entry, mcp ? AgentHeadersAllowed : AgentHeadersAllowedWithoutMcpMirrors)
             .WithTransformResponseHeaderRemove(HeaderNames.SetCookie, ResponseCondition.Always)
-            .WithTransformResponseHeaderRemove("Set-Cookie2", ResponseCondition.Always);
+            .WithTransformResponseHeaderRemove("Set-Cookie2", ResponseCondition.Always)
+            .WithTransformResponseHeaderRemove(HeaderNames.Location, ResponseCondition.Always)
+            .WithTransformResponseHeaderRemove(HeaderNames.ContentLocation, ResponseCondition.Always);
         return (mcp ? route.WithTransformMcpSessionBinding() : route)
             .WithTransformProviderBody(mcp ? SplitValueRedaction.PerEvent : SplitValueRedaction.HoldBack);
     }

@@ -6,6 +6,7 @@ using Gateway.Oversight;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Refusals;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Forward;
@@ -50,7 +51,9 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             return;
         }
 
-        if (status is >= 300 and < 400 && proxyResponse.Headers.Location is not null)
+        // The raw header, not the typed Location: that is null where .NET cannot parse the value (https:\\host\path, a
+        // percent-encoded host, a tab), yet the header would reach the agent, whose client (a WHATWG URL parser) follows it.
+        if (status is >= 300 and < 400 && proxyResponse.Headers.NonValidated.Contains(HeaderNames.Location))
         {
             feature.Add(Refuse(context, status, UpstreamResponse.Redirected));
             return;

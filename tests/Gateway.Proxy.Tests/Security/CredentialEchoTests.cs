@@ -6,6 +6,7 @@ using Gateway.Proxy.Tests.A2a;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Proxy.Tests.Security;
 
@@ -13,10 +14,11 @@ namespace Gateway.Proxy.Tests.Security;
 /// An upstream that reflects the credential the gateway injected (issue #68): a real Kestrel server, behind an HTTP tool,
 /// a model connector and an A2A remote agent that share one vault credential, answers with the credential it received —
 /// without the <c>Bearer </c> prefix, JSON-escaped, percent-encoded, split across the events of a stream, in a response
-/// header. Whatever the route (the governed invoke-tool, the transparent provider route, the model route, streamed or
+/// header, in its HTTP/1.1 reason phrase. Whatever the route (the governed invoke-tool, the transparent provider route, the model route, streamed or
 /// not, an A2A reply or its event stream), the agent never receives it in any spelling, and the audit record counts the
 /// echo as a <c>credential</c> redaction. An answer in UTF-16 (its charset declared or not), which no pattern can be matched
-/// in, is refused on the governed and the provider route alike.
+/// in, is refused on the governed and the provider route alike, and so is a redirect however its <c>Location</c> is spelled;
+/// no other answer's header names the upstream's URL.
 /// </summary>
 public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixture>
 {
@@ -104,15 +106,50 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
         CredentialEcho.AssertAbsent(Secret, Narrowed(body));
     }
 
-    [Fact]
-    public async Task Providers_UpstreamRedirects_IsRefusedWithNoLocation()
+    [Theory]
+    [InlineData("redirect")]
+    [InlineData("redirect-backslashes")]
+    [InlineData("redirect-percent")]
+    [InlineData("redirect-tab")]
+    public async Task Providers_UpstreamRedirects_IsRefusedWithNoLocation(string mode)
     {
-        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Get, "/providers/echo/redirect"));
+        // Spellings .NET cannot parse as a URI (its typed Location is null) but a WHATWG parser, as browsers and Node's fetch use, follows.
+        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Get, "/providers/echo/" + mode));
         var body = await response.Content.ReadAsStringAsync();
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "upstream_unavailable");
-        Assert.Null(response.Headers.Location);
-        Assert.DoesNotContain("elsewhere.example", body, StringComparison.Ordinal);
+        Assert.False(response.Headers.NonValidated.Contains("Location"));
+        Assert.DoesNotContain("elsewhere", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Providers_UpstreamNamesItsOwnUrlInA201_NoResponseHeaderHoldsTheUpstreamOrigin()
+    {
+        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Get, "/providers/echo/created"));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        foreach (var header in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
+        {
+            Assert.DoesNotContain(_fixture.UpstreamAuthority, header.Key + ": " + string.Join(", ", header.Value), StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
+    public async Task Providers_UpstreamReflectsTheCredentialInItsReasonPhrase_StatusLineHoldsNoSpellingOfIt()
+    {
+        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Get, "/providers/echo/reason"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        AssertStandardReason(response);
+    }
+
+    [Fact]
+    public async Task InvokeTool_UpstreamReflectsTheCredentialInItsReasonPhrase_StatusLineHoldsNoSpellingOfIt()
+    {
+        using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"echo","args":{"mode":"reason"}}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        AssertStandardReason(response);
     }
 
     [Theory]
@@ -148,6 +185,15 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
         Assert.Contains("Bearer " + Secret, _fixture.Agent.Authorizations);
     }
 
+    // An HTTP/1.1 status line, where the upstream's reason phrase would be read: the standard one, nothing of the upstream's.
+    private static void AssertStandardReason(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpVersion.Version11, response.Version);
+        CredentialEcho.AssertAbsent(Secret, response.ReasonPhrase ?? string.Empty);
+        Assert.DoesNotContain("ada@example.com", response.ReasonPhrase ?? string.Empty, StringComparison.Ordinal);
+        Assert.Equal("OK", response.ReasonPhrase);
+    }
+
     // UTF-16 text as an agent that drops its NULs (raw or JSON-escaped) would read it.
     private static string Narrowed(string body) => body.Replace("\0", string.Empty, StringComparison.Ordinal).Replace("\\u0000", string.Empty, StringComparison.Ordinal);
 
@@ -159,6 +205,9 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
         internal A2aTestAgent Agent { get; } = new();
 
         private KestrelUpstream _upstream = null!;
+
+        /// <summary>The reflecting upstream's host and port, which no answer to the agent names.</summary>
+        public string UpstreamAuthority => new Uri(_upstream.Origin).Authority;
 
         public async Task InitializeAsync()
         {
@@ -201,10 +250,28 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
                 context.Response.Headers.SetCookie = "upstream-session=" + bare + "; Path=/";
                 switch (mode)
                 {
-                    case "redirect":
+                    case "redirect" or "redirect-backslashes" or "redirect-percent" or "redirect-tab":
                         // Elsewhere, where a client following it would take the agent's request and its person token.
                         context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
-                        context.Response.Headers.Location = "https://elsewhere.example/take?k=" + bare;
+                        context.Response.Headers.Location = mode switch
+                        {
+                            "redirect-backslashes" => @"https:\\elsewhere.example\take",
+                            "redirect-percent" => "https://elsewhere%2Eexample/take",
+                            "redirect-tab" => "https://elsewhere.exam\tple/take",
+                            _ => "https://elsewhere.example/take?k=" + bare,
+                        };
+                        return;
+                    case "created":
+                        // The upstream's own URL for what it made, absolute and as the content's location.
+                        context.Response.StatusCode = StatusCodes.Status201Created;
+                        context.Response.Headers.Location = $"{context.Request.Scheme}://{context.Request.Host}/echo/items/1";
+                        context.Response.Headers.ContentLocation = $"http://{context.Request.Host}/echo/items/1";
+                        await context.Response.WriteAsJsonAsync(new { id = 1 });
+                        return;
+                    case "reason":
+                        // The status line's reason phrase (HTTP/1.x), which no header or body redaction reads.
+                        context.Features.GetRequiredFeature<IHttpResponseFeature>().ReasonPhrase = "you sent " + bare + " for ada@example.com";
+                        await context.Response.WriteAsync("still here\n");
                         return;
                     case "text":
                         await context.Response.WriteAsync(string.Join('\n', CredentialEcho.Spellings(bare).Select(s => "you sent " + s)) + "\nstill here\n");
