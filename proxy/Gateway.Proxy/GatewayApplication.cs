@@ -44,7 +44,7 @@ public static class GatewayApplication
         // Its configuration files are polled, not watched with the content root below them (ConfigurationFilePolling).
         var builder = WebApplication.CreateSlimBuilder(ConfigurationFilePolling.HostArguments(args));
         ConfigurationFilePolling.PollFiles(builder.Configuration, builder.Environment.ContentRootPath);
-        FrameworkLogLevels.Apply(builder.Configuration);
+        FrameworkLogLevels.Apply(builder);
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Services.AddRouting();
         builder.Logging.AddEventSourceLogger();

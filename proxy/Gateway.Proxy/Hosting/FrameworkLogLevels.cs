@@ -9,22 +9,57 @@ namespace Gateway.Proxy.Hosting;
 /// YARP's "Proxying to" (the upstream URL with the agent's arguments) and the HTTP client factory's "Start processing
 /// HTTP request" (the URL's path: a chat webhook's credential) are written at <c>Information</c>, so they default to
 /// <c>Warning</c>. The gateway's factory clients have no logging handlers at all besides (<c>AddGatewayTelemetry</c>).
+/// A provider's own rules beat the general ones whatever their category (<c>Logging:Console:LogLevel:Default</c> over
+/// <c>Logging:LogLevel:&lt;category&gt;</c>), so every provider that has rules of its own gets the general rules of
+/// these categories as its own too, beneath its own (<see cref="KeepForEveryProvider"/>).
 /// </summary>
 internal static class FrameworkLogLevels
 {
-    /// <summary>The categories and their default level.</summary>
-    public static IReadOnlyDictionary<string, string?> Defaults { get; } = new Dictionary<string, string?>
-    {
-        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Warning",
-        ["Logging:LogLevel:Microsoft.AspNetCore.Http.Result.RedirectResult"] = "Warning",
-        ["Logging:LogLevel:Yarp.ReverseProxy.Forwarder"] = "Warning",
-        ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
-    };
+    /// <summary>The categories whose lines may carry what must not leave the gateway.</summary>
+    public static IReadOnlyList<string> Categories { get; } =
+    [
+        "Microsoft.AspNetCore.Hosting.Diagnostics",
+        "Microsoft.AspNetCore.Http.Result.RedirectResult",
+        "Yarp.ReverseProxy.Forwarder",
+        "System.Net.Http.HttpClient",
+    ];
 
-    /// <summary>Adds <see cref="Defaults"/> beneath every other configuration source, so that any of them overrides it.</summary>
-    public static void Apply(IConfigurationBuilder configuration)
+    /// <summary>The categories and their default level.</summary>
+    public static IReadOnlyDictionary<string, string?> Defaults { get; } =
+        Categories.ToDictionary(static category => "Logging:LogLevel:" + category, static _ => (string?)"Warning");
+
+    /// <summary>
+    /// Adds <see cref="Defaults"/> beneath every other configuration source, so that any of them overrides it, and keeps
+    /// the general rules of <see cref="Categories"/> above a provider's own <c>Default</c> (<see cref="KeepForEveryProvider"/>).
+    /// </summary>
+    public static void Apply(IHostApplicationBuilder builder)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
+        builder.Services.PostConfigure<LoggerFilterOptions>(KeepForEveryProvider);
     }
+
+    /// <summary>
+    /// Copies every general rule of a category at or below one of <see cref="Categories"/> to each provider named by a rule
+    /// of its own, before all the other rules: the copy is as specific as the category, so it beats the provider's
+    /// <c>Default</c> and any shorter category of its own, and a rule of the provider's own for the same category, coming
+    /// later, still wins (the last of equals does). Runs each time the options are made (configuration reloads included).
+    /// </summary>
+    internal static void KeepForEveryProvider(LoggerFilterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var providers = options.Rules.Select(static rule => rule.ProviderName).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var general = options.Rules.Where(static rule => rule.ProviderName is null && rule.CategoryName is { } category && IsSensitive(category)).ToList();
+        var index = 0;
+        foreach (var provider in providers)
+        {
+            foreach (var rule in general)
+            {
+                options.Rules.Insert(index++, new LoggerFilterRule(provider, rule.CategoryName, rule.LogLevel, rule.Filter));
+            }
+        }
+    }
+
+    private static bool IsSensitive(string category) =>
+        Categories.Any(sensitive => category.StartsWith(sensitive, StringComparison.OrdinalIgnoreCase));
 }

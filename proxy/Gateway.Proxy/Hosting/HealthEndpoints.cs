@@ -8,7 +8,7 @@ namespace Gateway.Proxy.Hosting;
 /// <c>/healthz</c>: the process is up. <c>/readyz</c>: every ASP.NET Core health check tagged
 /// <see cref="ReadyTag"/> passes — the gateway's store and policy checks and any other registered
 /// with that tag (the audit sink's); a replica that is not ready gets no traffic from Kubernetes.
-/// The body names each check: <c>{"store":"ok","policy":"not_loaded",…}</c>.
+/// The body names each check: <c>{"store":"ok","policy":"not_loaded",…}</c>. Neither counts in the HTTP server metrics.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -25,7 +25,9 @@ internal static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapGatewayHealth(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/healthz", static () => Results.Text("ok\n", "text/plain")).ExcludeFromDescription();
+        // Probes are not traffic: they are left out of http.server.request.duration (docs/observability.md, "Metrics"), so an
+        // unready replica's probes neither keep the request rate up nor count as 5xx.
+        endpoints.MapGet("/healthz", static () => Results.Text("ok\n", "text/plain")).ExcludeFromDescription().DisableHttpMetrics();
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = static registration => registration.Tags.Contains(ReadyTag),
@@ -36,7 +38,7 @@ internal static class HealthEndpoints
                 [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
-        }).ExcludeFromDescription();
+        }).ExcludeFromDescription().DisableHttpMetrics();
         return endpoints;
     }
 

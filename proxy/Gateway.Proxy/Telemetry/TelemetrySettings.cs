@@ -44,7 +44,7 @@ internal sealed class TelemetrySettings
 
     public IReadOnlyList<string> Errors { get; private set; } = [];
 
-    public Sampler Sampler { get; private set; } = new ParentBasedSampler(new AlwaysOnSampler());
+    public Sampler Sampler { get; private set; } = AtTheEdge(new AlwaysOnSampler());
 
     public string SamplerName { get; private set; } = "parentbased_always_on";
 
@@ -215,7 +215,7 @@ internal sealed class TelemetrySettings
         switch (name)
         {
             case null or "" or "parentbased_always_on":
-                return (new ParentBasedSampler(new AlwaysOnSampler()), "parentbased_always_on");
+                return (AtTheEdge(new AlwaysOnSampler()), "parentbased_always_on");
             case "always_on":
                 return (new AlwaysOnSampler(), name);
             case "always_off":
@@ -223,14 +223,24 @@ internal sealed class TelemetrySettings
             case "traceidratio":
                 return (new TraceIdRatioBasedSampler(ratio), name);
             case "parentbased_always_off":
+                // The one sampler that leaves the decision to the caller, as its operator chose: nothing is hidden by it
+                // (a root is never sampled) and any caller can ask for its request to be traced (a sampled traceparent).
                 return (new ParentBasedSampler(new AlwaysOffSampler()), name);
             case "parentbased_traceidratio":
-                return (new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio)), name);
+                return (AtTheEdge(new TraceIdRatioBasedSampler(ratio)), name);
             default:
                 errors.Add("OTEL_TRACES_SAMPLER must be one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio.");
-                return (new ParentBasedSampler(new AlwaysOnSampler()), "parentbased_always_on");
+                return (AtTheEdge(new AlwaysOnSampler()), "parentbased_always_on");
         }
     }
+
+    /// <summary>
+    /// Follows a parent made in the gateway; decides with <paramref name="root"/> for a parent a caller sent (its
+    /// <c>traceparent</c>'s flags), which any caller, signed or not, chooses: "not sampled" would hide its requests from
+    /// tracing, "sampled" would force them into a ratio's sample. The caller's trace id is still the trace's.
+    /// </summary>
+    private static ParentBasedSampler AtTheEdge(Sampler root) =>
+        new(root, remoteParentSampled: root, remoteParentNotSampled: root);
 
     private static Dictionary<string, object> ReadResource(OtelOptions variables, string environmentName, List<string> errors)
     {

@@ -55,6 +55,52 @@ public sealed class RequestPathTelemetryTests
     }
 
     [Fact]
+    public async Task Redirect_CodeStateAndGrantWithTheProvidersOwnDefaultAtInformation_ReachNoLogLine()
+    {
+        var marker = "planted-" + Guid.NewGuid().ToString("N");
+        var logs = new FakeLogCollector();
+        using var bundle = DemoBundle.Create();
+
+        // A provider's own Default (Logging:Console:LogLevel:Default, here the capturing provider's alias) beats general rules.
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?> { ["Logging:Fake:LogLevel:Default"] = "Information" },
+            configure: builder => builder.Logging.AddProvider(new FakeLoggerProvider(logs)));
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = gateway.BaseAddress };
+
+        using var callback = await client.GetAsync($"/connections/{DemoBundle.Tenant}/callback?code={marker}&state={marker}");
+        using var link = await client.GetAsync($"/connections/{DemoBundle.Tenant}/crm/link?grant={marker}");
+        using var provider = await client.GetAsync($"/providers/crm/r/{marker}?k={marker}");
+
+        Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, link.StatusCode);
+        Assert.NotEmpty(logs.GetSnapshot());
+        Assert.DoesNotContain(logs.GetSnapshot(), r => r.Message.Contains(marker, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Request_SecretInQueryWithTheExportersOwnDefaultAtInformation_ReachesNoExportedLogRecord()
+    {
+        var marker = "planted-" + Guid.NewGuid().ToString("N");
+        await using var receiver = await OtlpReceiver.StartAsync();
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.GetLeftPart(UriPartial.Authority),
+            ["OTEL_SERVICE_NAME"] = "gateway-path-otel-level-test",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:OpenTelemetry:LogLevel:Default"] = "Information",
+        });
+
+        using var response = await gateway.Client.GetAsync($"/providers/crm/r/{marker}?k={marker}");
+        var requestId = response.Headers.GetValues("X-Request-Id").Single();
+
+        await Eventually.ReturnsAsync(
+            () => Task.FromResult(receiver.Logs.FirstOrDefault(l => l.Attributes.GetValueOrDefault("gateway.request_id") == requestId)),
+            static found => found is not null, Patience, _ => $"no log record of the request within {Patience.TotalSeconds} s ({receiver.Logs.Count} records)");
+        Assert.DoesNotContain(receiver.Logs, l => l.Body.Contains(marker, StringComparison.Ordinal) || l.Attributes.Values.Any(v => v.Contains(marker, StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Request_SecretInPath_ReachesNoExportedSpan()
     {
         var marker = "planted-" + Guid.NewGuid().ToString("N");

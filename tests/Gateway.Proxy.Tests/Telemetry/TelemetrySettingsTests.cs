@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
@@ -144,6 +145,25 @@ public sealed class TelemetrySettingsTests
         Assert.Equal(500, settings.MetricExportIntervalMilliseconds);
         Assert.Equal(2500, settings.Traces!.TimeoutMilliseconds);
         Assert.Empty(settings.Errors);
+    }
+
+    [Theory]
+    [InlineData(null, null, true, false, SamplingDecision.RecordAndSample)]
+    [InlineData("parentbased_traceidratio", "0", true, true, SamplingDecision.Drop)]
+    [InlineData("parentbased_traceidratio", "1", true, false, SamplingDecision.RecordAndSample)]
+    [InlineData("parentbased_traceidratio", "0", false, true, SamplingDecision.RecordAndSample)]
+    [InlineData(null, null, false, false, SamplingDecision.Drop)]
+    [InlineData("parentbased_always_off", null, true, true, SamplingDecision.RecordAndSample)]
+    public void Sampler_RemoteParentsFlagsDecideNothingLocalParentsAreFollowed(string? sampler, string? ratio, bool remote, bool sampled, SamplingDecision expected)
+    {
+        var settings = Read(new() { ["OTEL_TRACES_SAMPLER"] = sampler, ["OTEL_TRACES_SAMPLER_ARG"] = ratio });
+        var parent = new ActivityContext(
+            ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(),
+            sampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None, isRemote: remote);
+
+        var decision = settings.Sampler.ShouldSample(new SamplingParameters(parent, parent.TraceId, "GET /", ActivityKind.Server)).Decision;
+
+        Assert.Equal(expected, decision);
     }
 
     [Fact]
