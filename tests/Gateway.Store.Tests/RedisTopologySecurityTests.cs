@@ -5,7 +5,7 @@ namespace Gateway.Store.Tests;
 
 /// <summary>
 /// TLS and an ACL user on a Redis Cluster and behind Sentinel: the store reaches every primary over TLS (cluster bus and
-/// replication over TLS too), authenticates as a user whose keys are limited to the gateway's prefix, and behind
+/// replication over TLS too), authenticates as a user whose keys are limited to the gateway's prefixes, and behind
 /// Sentinel presents the sentinels' own password to them. Skipped, with the reason, where redis-server lacks TLS.
 /// </summary>
 public sealed class RedisTopologySecurityTests : IDisposable
@@ -19,7 +19,7 @@ public sealed class RedisTopologySecurityTests : IDisposable
         Tls = _tls,
         User = User,
         UserPassword = UserPassword,
-        UserRules = "~gw:* &* +@all -@dangerous +info +cluster|nodes +cluster|slots +cluster|shards",
+        UserRules = "~gw:* ~oauth:* ~console:* &* +@all -@dangerous +info +cluster|nodes +cluster|slots +cluster|shards",
         SentinelPassword = "sentinel-secret",
     };
 

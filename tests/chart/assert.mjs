@@ -289,10 +289,11 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   // Issue #68: the NetworkPolicy is on by default, ingress and egress both restricted.
   const defaultNp = find(objs, "NetworkPolicy", `${release}-gateway`);
   const releaseOnly = "[{\"podSelector\":{}}]";
-  attempt(`${f}: NetworkPolicy by default: 8080 and the metrics port, from the release namespace only`, () =>
+  const monitoringOnly = "[{\"namespaceSelector\":{\"matchLabels\":{\"kubernetes.io/metadata.name\":\"monitoring\"}}}]";
+  attempt(`${f}: NetworkPolicy by default: 8080 from the release namespace only, the metrics port from the named scraper only`, () =>
     JSON.stringify(defaultNp.spec.policyTypes) === "[\"Ingress\",\"Egress\"]" && defaultNp.spec.ingress.length === 2 &&
     JSON.stringify(defaultNp.spec.ingress.map((i) => i.ports.map((p) => p.port))) === "[[8080],[9464]]" &&
-    defaultNp.spec.ingress.every((i) => JSON.stringify(i.from) === releaseOnly));
+    JSON.stringify(defaultNp.spec.ingress[0].from) === releaseOnly && JSON.stringify(defaultNp.spec.ingress[1].from) === monitoringOnly);
   const defaultEgress = defaultNp?.spec?.egress ?? [];
   const https = (cidr, excepted) => defaultEgress.some((e) => e.to?.[0]?.ipBlock?.cidr === cidr &&
     e.to[0].ipBlock.except.includes(excepted) && JSON.stringify(e.ports) === "[{\"port\":443,\"protocol\":\"TCP\"}]");
@@ -376,8 +377,9 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   attempt(`${f}: native preStop sleep`, () => container(d).lifecycle.preStop.sleep.seconds === 15 &&
     d.spec.template.spec.terminationGracePeriodSeconds === 60);
   const np = find(objs, "NetworkPolicy", `${release}-gateway`);
-  attempt(`${f}: NetworkPolicy metrics port open to the release namespace only`, () =>
-    np.spec.ingress.length === 2 && np.spec.ingress[1].ports[0].port === 9464 && JSON.stringify(np.spec.ingress[1].from) === "[{\"podSelector\":{}}]");
+  attempt(`${f}: NetworkPolicy metrics port open to the named scraper only`, () =>
+    np.spec.ingress.length === 2 && np.spec.ingress[1].ports[0].port === 9464 &&
+    JSON.stringify(np.spec.ingress[1].from) === "[{\"namespaceSelector\":{\"matchLabels\":{\"kubernetes.io/metadata.name\":\"monitoring\"}}}]");
   attempt(`${f}: NetworkPolicy ingress on 8080 from the agents' namespaces only`, () =>
     np.spec.ingress[0].ports[0].port === 8080 &&
     np.spec.ingress[0].from[0].namespaceSelector.matchLabels["gateway.example/agents"] === "true");
@@ -888,6 +890,17 @@ function connectionOf(pod, c) {
     if (refused.length) throw new Error(refused.join("; "));
     return true;
   });
+}
+
+{
+  // The metrics port's refusal (invalid/networkpolicy-metrics-no-source.yaml) is only for metrics and the NetworkPolicy
+  // both on with no scraper named: either one off renders, and with metrics off no rule opens the port.
+  const f = "invalid/networkpolicy-metrics-no-source.yaml";
+  const file = join(root, "tests/chart", f);
+  attempt(`${f} --set metrics.enabled=false: renders, and the NetworkPolicy opens 8080 only`, () =>
+    JSON.stringify(find(render(file, ["--set", "metrics.enabled=false"]), "NetworkPolicy", `${release}-gateway`).spec.ingress.map((i) => i.ports.map((p) => p.port))) === "[[8080]]");
+  attempt(`${f} --set networkPolicy.enabled=false: renders, with no NetworkPolicy`, () =>
+    !find(render(file, ["--set", "networkPolicy.enabled=false"]), "NetworkPolicy"));
 }
 
 // 4. Invalid value sets must fail, with the expected message ----------------------------------

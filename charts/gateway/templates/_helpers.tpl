@@ -294,6 +294,9 @@ app.kubernetes.io/part-of: gateway
 {{- if not $v.image.repository }}
 {{- fail "gateway: image.repository is not set, and no public image is published: build the image with 'make image' (artifacts/image/gateway-<appVersion>.oci.tar), push it to a registry your cluster pulls from (e.g. skopeo copy oci-archive:artifacts/image/gateway-<appVersion>.oci.tar docker://registry.example.com/gateway:<appVersion>) and set image.repository=registry.example.com/gateway (image.tag defaults to the chart's appVersion; docs/operations.md, section 1)" }}
 {{- end }}
+{{- if and $v.networkPolicy.enabled $v.metrics.enabled (not $v.networkPolicy.ingress.metricsFrom) }}
+{{- fail (printf "gateway: metrics.enabled serves /metrics on port %d without authentication (every tenant's slugs, decision rates and pending approvals), and the NetworkPolicy has no scraper to admit there: name the metrics scraper in networkPolicy.ingress.metricsFrom (NetworkPolicyPeer entries, e.g. [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]), or set metrics.enabled=false. The chart no longer opens the port to every pod of the release namespace (the agents, by default) on its own; [{podSelector: {}}] does so explicitly" (int $v.metrics.port)) }}
+{{- end }}
 {{- end }}
 
 {{/* The public origin: publicBaseUrl, else the deprecated mcp.publicBaseUrl. */}}

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Delegations;
@@ -112,14 +113,15 @@ internal sealed partial class McpSessions : IDisposable
     /// <summary>
     /// Whether the session <paramref name="sessionId"/> of <paramref name="agent"/> is live: its record is in the state
     /// store (it was not ended, evicted or expired on any replica). A live one is remembered here (<see cref="Seen"/>) and
-    /// its record's lifetime renewed now and then while it is used; one that is not is forgotten here.
+    /// its record's lifetime renewed now and then while it is used, only while it is still the record just read (a
+    /// compare-and-set: a session ended on another replica meanwhile stays ended, and is reported ended); one that is not
+    /// is forgotten here.
     /// </summary>
     public async ValueTask<bool> IsLiveAsync(string sessionId, string tenant, string agent, IReadOnlyList<ActorLink>? chain, CancellationToken cancellationToken)
     {
-        var record = sessionId.Length <= MaxSessionIdLength
-            ? await SessionRecord.FindAsync(_store, tenant, agent, sessionId, cancellationToken).ConfigureAwait(false)
-            : null;
-        if (record is null)
+        var key = StoreKeys.McpSession(tenant, sessionId);
+        var stored = sessionId.Length <= MaxSessionIdLength ? await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) : null;
+        if (stored is null || !IsAgents(stored, agent))
         {
             _sessions.TryRemove(sessionId, out _);
             return false;
@@ -130,11 +132,20 @@ internal sealed partial class McpSessions : IDisposable
         {
             // The record lives for the idle timeout from its last renewal: renewed well within it while the session is used.
             session.StoredAt = _time.GetUtcNow();
-            await record.StoreAsync(_store, tenant, sessionId, _idle, cancellationToken).ConfigureAwait(false);
+            if (!await _store.ReplaceIfEqualAsync(key, stored, stored, _idle, cancellationToken).ConfigureAwait(false))
+            {
+                // Ended (or replaced) on another replica since it was read: never written back.
+                _sessions.TryRemove(sessionId, out _);
+                return false;
+            }
         }
 
         return true;
     }
+
+    /// <summary>Whether a stored session record is <paramref name="agent"/>'s (as <see cref="SessionRecord.FindAsync"/> reads it).</summary>
+    private static bool IsAgents(string stored, string agent) =>
+        JsonSerializer.Deserialize(stored, McpSessionJsonContext.Default.SessionRecord) is { } record && string.Equals(record.Agent, agent, StringComparison.Ordinal);
 
     /// <summary>A session opened here: remembered, its record (just stored) fresh.</summary>
     public void Opened(string sessionId, string tenant, string agent, IReadOnlyList<ActorLink>? chain)
