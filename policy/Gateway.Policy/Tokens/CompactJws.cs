@@ -2,12 +2,14 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy.Serialization;
 
 namespace Gateway.Policy.Tokens;
 
 /// <summary>
 /// One JSON Web Signature in compact serialisation (RFC 7515), parsed strictly: three base64url parts, a JSON object
-/// header and payload (duplicate member names refused), no <c>crit</c> header. Verification is the caller's choice of
+/// header and payload (text only, as <see cref="JsonText"/> says: an escaped lone surrogate is no character and makes
+/// the JWS malformed; duplicate member names refused), no <c>crit</c> header. Verification is the caller's choice of
 /// algorithm and key, never the token's: a token only ever says which algorithm it claims, and each caller accepts one.
 /// The gateway's one JWS reader: access tokens, client assertions and DPoP proofs (Gateway.Oversight), and receipts,
 /// checkpoints and manifest signatures (<see cref="Evidence.EvidenceToken"/>). People's identity tokens are an OpenID
@@ -153,12 +155,14 @@ public sealed class CompactJws
         return TryDecode(part, out var bytes) && TryParseObject(bytes, out element);
     }
 
-    /// <summary>A JSON object parsed as a JWS header or payload is (no duplicate members, depth 16), or false.</summary>
+    /// <summary>A JSON object parsed as a JWS header or payload is (text, no duplicate members, depth 16), or false.</summary>
     public static bool TryParseObject(byte[] bytes, out JsonElement element)
     {
         element = default;
         try
         {
+            // A lone surrogate escape parses, then throws InvalidOperationException wherever a string of it is read.
+            JsonText.ThrowIfNotText(bytes);
             using var document = JsonDocument.Parse(bytes, Strict);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {

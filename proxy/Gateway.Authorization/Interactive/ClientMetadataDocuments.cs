@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Gateway.Authorization.AccessTokens;
 using Gateway.Connectors.Egress;
+using Gateway.Policy.Serialization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -68,6 +69,7 @@ public sealed partial class ClientMetadataDocuments : IDisposable
             }
 
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            JsonText.ThrowIfNotText(body);
             document = JsonDocument.Parse(body).RootElement.Clone();
         }
         catch (HttpRequestException ex) when (ex.InnerException is InternalAddressException refused)

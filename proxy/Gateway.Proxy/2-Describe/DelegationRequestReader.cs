@@ -238,9 +238,9 @@ internal static partial class DelegationRequestReader
         return null;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:@ -]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:@ -]{0,127}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex RunIdPattern();
 }

@@ -156,6 +156,17 @@ public sealed class AccessTokenTests : IAsyncLifetime
         await AssertOAuthErrorAsync(unknownAgent, HttpStatusCode.Unauthorized, "invalid_client");
     }
 
+    [Theory]
+    [InlineData("eyJhbGciOiJcdWQ4MDAifQ.e30.AAAA")]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJcdWRjMDAifQ.AAAA")]
+    public async Task Token_ClientAssertionEscapingALoneSurrogate_IsInvalidClient(string assertion)
+    {
+        // The header {"alg":"\ud800"} or the payload {"sub":"\udc00"}: a malformed assertion, never a 500.
+        using var response = await _oauth.RequestTokenAsync(_oauth.TokenForm(ProbePath, assertion));
+
+        await AssertOAuthErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
     [Fact]
     public async Task Token_ReplayedAssertion_IsInvalidGrant()
     {

@@ -7,7 +7,7 @@ namespace Gateway.Proxy.Tests.Describe;
 /// <summary>
 /// On <c>/providers/&lt;connector&gt;/…</c> the arguments decided are the ones the upstream reads: a GET tool's query is
 /// decided, a name sent in two places (or twice in the query in two cases) is refused, as are a raw <c>;</c> in the
-/// query, a <c>_method</c> override, a form body (to any connector but an MCP server, a model's included), and under a
+/// query, a query name another server reads as another (<c>to[]</c>, <c>t.o</c>, <c>t o</c>), a <c>_method</c> override, a form body (to any connector but an MCP server, a model's included), and under a
 /// <c>dry_run</c> degrade the agent's own dry-run argument; and a captured path segment never reaches an operation another
 /// entry declares with a literal segment.
 /// </summary>
@@ -83,9 +83,50 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
+    [Fact]
+    public async Task Providers_SchemalessWebhookQueryARuleBlocks_IsBlocked()
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/mail.relay?to=someone@gmail.com", """{"body":"hi"}"""));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "blocked");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Theory]
+    [InlineData("/providers/mail.send?to%5B%5D=someone@gmail.com")]
+    [InlineData("/providers/mail.relay?to%5B%5D=someone@gmail.com")]
+    [InlineData("/providers/mail.relay?to[]=someone@gmail.com")]
+    [InlineData("/providers/mail.relay?to[x]=someone@gmail.com")]
+    [InlineData("/providers/mail.relay?t.o=someone@gmail.com")]
+    [InlineData("/providers/mail.relay?t+o=someone@gmail.com")]
+    public async Task Providers_WebhookQueryInBracketForm_IsRefused(string target)
+    {
+        // PHP, Rails and Express (qs) read to[] as to, and PHP reads t.o and "t o" as t_o: decided as written, $.to would
+        // never match them (mail.send's schema refuses to[] too; mail.relay has none).
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.CreateRaw(HttpMethod.Post, target, """{"body":"hi"}"""));
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Contains("query", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
+        Assert.Equal(target["/providers/".Length..target.IndexOf('?', StringComparison.Ordinal)], record.GetProperty("tool").GetString());
+        Assert.Contains("malformed_body", record.GetProperty("decision").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("/providers/crm.search/search?q=a;to=b")]
     [InlineData("/providers/crm.search/search?q=a&Q=salary")]
+    [InlineData("/providers/crm.search/search?q%5B%5D=salary")]
+    [InlineData("/providers/crm.search/search?q[]=salary")]
+    [InlineData("/providers/crm.search/search?q[0]=salary")]
+    [InlineData("/providers/crm.search/search?q%5D=salary")]
+    [InlineData("/providers/crm.search/search?q.=salary")]
+    [InlineData("/providers/crm.search/search?q+=salary")]
+    [InlineData("/providers/crm.search/search?q%20=salary")]
     public async Task Providers_QueryReadTwoWays_IsRefused(string target)
     {
         var before = _gw.Upstream.Received.Count;
@@ -147,7 +188,7 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
     [Theory]
     [InlineData("/providers/crm.search/search?q=rehearse&dry_run=false")]
     [InlineData("/providers/crm.search/search?q=rehearse&DryRun=0")]
-    [InlineData("/providers/crm.search/search?q=rehearse&dry.run=false")]
+    [InlineData("/providers/crm.search/search?q=rehearse&DRY-RUN=false")]
     public async Task Providers_DryRunDegradeWithTheAgentsOwnDryRunArgument_IsRefused(string target)
     {
         var before = _gw.Upstream.Received.Count;
@@ -197,6 +238,14 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
                 credential: vault:crm-token
                 http: { method: GET, path: "/teams/members" }
 
+              - name: mail.relay
+                kind: webhook
+                action_type: write
+                target_system: mail
+                data_classes: [internal]
+                upstream: http://127.0.0.1:9140/relay
+                credential: vault:mail-hook
+
               - name: crm.update_contact
 
             """;
@@ -216,6 +265,12 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
                 effect: degrade
                 degrade: dry_run
                 reason: rehearsed_search
+              - id: no-gmail-relay
+                match:
+                  tools: [mail.relay]
+                  args: [{ path: $.to, glob: "*@gmail.com" }]
+                effect: block
+                reason: personal_mail_domain
 
             """;
 
@@ -223,7 +278,7 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
 
         public async Task InitializeAsync() => Gateway = await GovernedGateway.StartAsync(static text => text
             .Replace("  - name: crm.update_contact\n", Entries.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal)
-            .Replace("      - { tool: crm.update_contact }\n", "      - { tool: crm.update_contact }\n      - { tool: crm.search }\n", StringComparison.Ordinal)
+            .Replace("      - { tool: crm.update_contact }\n", "      - { tool: crm.update_contact }\n      - { tool: crm.search }\n      - { tool: mail.relay }\n", StringComparison.Ordinal)
             .Replace("rules:\n", Rules.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal));
 
         public async Task DisposeAsync() => await Gateway.DisposeAsync();

@@ -198,6 +198,18 @@ public sealed class DelegationTests : IAsyncLifetime
         Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"name":"helper\n","permissions":[{"tool":"crm.read_contact"}]}""", "name must be")]
+    [InlineData("""{"name":"helper","run_id":"run-1\n","permissions":[{"tool":"crm.read_contact"}]}""", "run_id must be")]
+    public async Task Delegate_NameOrRunIdWithTrailingNewline_Is400(string grant, string detail)
+    {
+        // A regex's $ matches before a final newline; the name and run_id are whole-string patterns.
+        using var response = await DelegationCalls.RequestAsync(_gw.Agent, grant);
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ChildRequest_AfterExpiry_IsRefusedAsUnknownAgent()
     {

@@ -12,7 +12,8 @@ namespace Gateway.Proxy.Tests.Interactive;
 /// <c>Gateway:AccessTokens:AllowInternalClientMetadataDocuments</c>) and listed by URL in the demo agent's
 /// <c>interactive.clients</c>: a good document's redirect URI is accepted and the whole flow gives a token; a document
 /// whose <c>client_id</c> differs from its URL, one naming a redirect URI on another host, one that is not there, and a
-/// redirect URI the document does not name are refused with 400 and nothing redirected.
+/// redirect URI the document does not name are refused with 400 and nothing redirected; so is a document escaping a lone
+/// surrogate.
 /// </summary>
 public sealed class ClientMetadataDocumentTests : IAsyncLifetime
 {
@@ -28,6 +29,10 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             app.MapGet("/good.json", (HttpContext c) => Results.Json(new { client_id = Origin(c) + "/good.json", client_name = "Good IDE", redirect_uris = new[] { InteractiveGateway.LoopbackRedirect } }));
             app.MapGet("/mismatch.json", (HttpContext c) => Results.Json(new { client_id = Origin(c) + "/good.json", redirect_uris = new[] { InteractiveGateway.LoopbackRedirect } }));
             app.MapGet("/foreign.json", (HttpContext c) => Results.Json(new { client_id = Origin(c) + "/foreign.json", redirect_uris = new[] { "https://attacker.example/cb" } }));
+            // A client_name escaping a lone surrogate: no text, so no document (never a 500).
+            app.MapGet("/surrogate.json", (HttpContext c) => Results.Text(
+                $"{{\"client_id\":\"{Origin(c)}/surrogate.json\",\"client_name\":\"\\ud800\",\"redirect_uris\":[\"{InteractiveGateway.LoopbackRedirect}\"]}}",
+                "application/json"));
             app.MapGet("/confidential.json", (HttpContext c) => Results.Json(new { client_id = Origin(c) + "/confidential.json", token_endpoint_auth_method = "client_secret_basic", redirect_uris = new[] { InteractiveGateway.LoopbackRedirect } }));
         });
         var origin = _documents.Origin;
@@ -40,6 +45,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
                 $"{{ client_id: \"{origin}/foreign.json\" }}",
                 $"{{ client_id: \"{origin}/confidential.json\" }}",
                 $"{{ client_id: \"{origin}/missing.json\" }}",
+                $"{{ client_id: \"{origin}/surrogate.json\" }}",
             ],
             settings: new Dictionary<string, string?> { ["Gateway:AccessTokens:AllowInternalClientMetadataDocuments"] = "true" });
     }
@@ -72,6 +78,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
     [InlineData("/foreign.json", "https://attacker.example/cb")]
     [InlineData("/confidential.json", InteractiveGateway.LoopbackRedirect)]
     [InlineData("/missing.json", InteractiveGateway.LoopbackRedirect)]
+    [InlineData("/surrogate.json", InteractiveGateway.LoopbackRedirect)]
     public async Task Authorize_DocumentThatDoesNotHold_IsRefusedWithoutRedirect(string path, string redirectUri)
     {
         using var browser = _gw.Browser();

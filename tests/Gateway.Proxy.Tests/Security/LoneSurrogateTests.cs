@@ -13,7 +13,8 @@ namespace Gateway.Proxy.Tests.Security;
 /// <summary>
 /// A body whose JSON escapes a lone UTF-16 surrogate (<c>"\ud800"</c>), on every route that reads one (issue #68): signed, it
 /// is that route's malformed body (problem+json <c>malformed_body</c>, OAuth's <c>invalid_client_metadata</c>, the A2A
-/// route's own answer to broken JSON); wrongly signed, the signature's 401. Never a 500, never an error logged, nothing
+/// route's own answer to broken JSON); wrongly signed, the signature's 401. A bearer token whose JWS header or payload
+/// escapes one is a malformed token (401 <c>access_token_invalid</c>). Never a 500, never an error logged, nothing
 /// forwarded.
 /// </summary>
 public sealed class LoneSurrogateTests : IAsyncLifetime
@@ -85,6 +86,28 @@ public sealed class LoneSurrogateTests : IAsyncLifetime
         using var response = await wrong.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(_gw.Mcp.Notes.Calls);
+        AssertNoErrors(_errors);
+    }
+
+    [Theory]
+    [InlineData("eyJhbGciOiJIUzI1NiIsInR5cCI6Ilx1ZDgwMCJ9.e30.AAAA")]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJcdWRjMDAifQ.AAAA")]
+    public async Task Mcp_BearerTokenEscapingALoneSurrogate_Is401AccessTokenInvalidWithChallenge(string token)
+    {
+        // The header {"alg":"HS256","typ":"\ud800"} or the payload {"sub":"\udc00"}: a malformed JWS like any other.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+
+        using var response = await _gw.Gateway.Host.Client.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "access_token_invalid");
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate, static h => h.Scheme == "Bearer");
+        Assert.Contains("error=\"invalid_token\"", challenge.Parameter, StringComparison.Ordinal);
         Assert.Empty(_gw.Mcp.Notes.Calls);
         AssertNoErrors(_errors);
     }
