@@ -1,6 +1,7 @@
 using Gateway.Audit;
 using Gateway.Admin.Tokens;
 using Gateway.Oversight;
+using Gateway.Oversight.Hosting;
 using Gateway.Oversight.Register;
 using Gateway.Store;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Admin.Http;
 
 /// <summary>
-/// Runs before every admin endpoint: refuses a source that failed authentication too often (429 with
-/// <c>Retry-After</c>), authenticates the bearer token (403 <c>person_suspended</c> for a token bound to a person suspended as
+/// Runs before every admin endpoint: refuses a source (an address, an IPv6 client's /64) that failed authentication too
+/// often (429 with <c>Retry-After</c>), authenticates the bearer token (403 <c>person_suspended</c> for a token bound to a person suspended as
 /// a console user) and checks the endpoint's roles server-side,
 /// validates tenant and agent route values, refuses a token confined to another tenant (403, written to
 /// the targeted tenant's audit chain when the register has that tenant, else to the caller's own), and turns store
@@ -33,7 +34,7 @@ internal sealed class AdminAuthFilter : IEndpointFilter
         var http = context.HttpContext;
         var logger = http.RequestServices.GetRequiredService<ILogger<AdminAuthFilter>>();
         var throttle = http.RequestServices.GetRequiredService<AdminAuthThrottle>();
-        var source = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var source = ClientSource.Of(http.Connection.RemoteIpAddress);
         if (throttle.RetryAfter(source) is { } wait)
         {
             var seconds = (long)Math.Ceiling(wait.TotalSeconds);

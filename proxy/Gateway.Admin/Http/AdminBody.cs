@@ -9,7 +9,8 @@ namespace Gateway.Admin.Http;
 
 /// <summary>
 /// Reads a small JSON body after authentication (so a bad body never precedes a 401); a body that cannot be read is
-/// <c>invalid_body</c>: 413 past the bound, 408 too slow, 400 broken (JSON or framing), never a 500.
+/// <c>invalid_body</c>: 413 past the bound, 408 too slow, 400 broken (JSON or framing) or naming a member the body does not
+/// have (names are case-sensitive: a <c>"Tenant"</c> read as absent would widen what a token may do), never a 500.
 /// </summary>
 internal static class AdminBody
 {
@@ -51,7 +52,14 @@ internal static class AdminBody
 
             // Strictly, as every body the gateway reads: a repeated member ({"roles":["auditor"],"roles":["admin"]}) is refused,
             // never read as its last copy.
-            var value = JsonText.ParseStrict(buffer.AsSpan(0, length)).Deserialize(typeInfo);
+            var json = JsonText.ParseStrict(buffer.AsSpan(0, length));
+            if (UnknownMember(json, typeInfo) is { } unknown)
+            {
+                return (null, AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "Unknown member in the body",
+                    $"'{Printable(unknown)}' is not one of its members (case-sensitive): {string.Join(", ", typeInfo.Properties.Select(static p => p.Name))}"));
+            }
+
+            var value = json.Deserialize(typeInfo);
             return value is null
                 ? (null, AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "A JSON object is required"))
                 : (value, null);
@@ -71,4 +79,33 @@ internal static class AdminBody
             });
         }
     }
+
+    // The first member of an object body that is none of the type's (exactly as spelled); null when there is none.
+    private static string? UnknownMember(JsonElement json, JsonTypeInfo typeInfo)
+    {
+        if (json.ValueKind != JsonValueKind.Object || typeInfo.Kind != JsonTypeInfoKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var member in json.EnumerateObject())
+        {
+            if (!typeInfo.Properties.Any(p => string.Equals(p.Name, member.Name, StringComparison.Ordinal)))
+            {
+                return member.Name;
+            }
+        }
+
+        return null;
+    }
+
+    // A member name as the problem may repeat it: its first 64 characters, each outside printable ASCII as '?'.
+    private static string Printable(string name) =>
+        string.Create(Math.Min(name.Length, 64), name, static (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = source[i] is >= ' ' and <= '~' ? source[i] : '?';
+            }
+        });
 }

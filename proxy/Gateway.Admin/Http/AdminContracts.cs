@@ -6,7 +6,11 @@ using Gateway.Oversight.Incidents;
 
 namespace Gateway.Admin.Http;
 
-/// <summary>Body of <c>POST /admin/v1/tokens</c>.</summary>
+/// <summary>
+/// Body of <c>POST /admin/v1/tokens</c>. Unknown members are refused (<see cref="AdminBody"/>): a miscased <c>"Tenant"</c>
+/// read as absent would issue a token confined to no tenant.
+/// </summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record IssueTokenRequest
 {
     public string? Name { get; init; }
@@ -20,13 +24,15 @@ public sealed record IssueTokenRequest
     public string? Person { get; init; }
 }
 
-/// <summary>Body of credential put and rotate: the value, sent once and never returned.</summary>
+/// <summary>Body of credential put and rotate: the value, sent once and never returned. Unknown members are refused.</summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record CredentialValueRequest
 {
     public string? Value { get; init; }
 }
 
-/// <summary>Body of <c>POST …/audit/evidence-manifest</c>: the SHA-256 (lowercase hex) of an evidence pack's manifest to sign.</summary>
+/// <summary>Body of <c>POST …/audit/evidence-manifest</c>: the SHA-256 (lowercase hex) of an evidence pack's manifest to sign. Unknown members are refused.</summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record EvidenceManifestRequest
 {
     public string? ManifestSha256 { get; init; }
@@ -54,7 +60,8 @@ public sealed record DelegationListResponse(string Tenant, string Agent, IReadOn
 /// <summary>Response of a delegation's revocation: the children revoked (the one named and its subtree).</summary>
 public sealed record DelegationRevokedResponse(string Tenant, string Agent, IReadOnlyList<string> Revoked);
 
-/// <summary>Body of <c>POST /admin/v1/tenants/{tenant}/runs/{run}/cancel</c> (optional): why.</summary>
+/// <summary>Body of <c>POST /admin/v1/tenants/{tenant}/runs/{run}/cancel</c> (optional): why. Unknown members are refused.</summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record RunCancelRequest
 {
     public string? Reason { get; init; }
@@ -149,6 +156,9 @@ public sealed record VerifyDecisionTokenResponse
     public bool? Consumed { get; init; }
 
     public bool? Evaluation { get; init; }
+
+    /// <summary>Claim <c>chn</c>: who acted, when more than the agent alone (a delegated child's token); absent otherwise.</summary>
+    public IReadOnlyList<Gateway.Policy.ActorLink>? ActorChain { get; init; }
 }
 
 /// <summary>Response of the tenant kill-switch calls.</summary>

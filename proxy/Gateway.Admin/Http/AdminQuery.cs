@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
 
@@ -15,17 +16,27 @@ internal static class AdminQuery
     /// <summary>The largest position a listing starts at: 2^53 - 1, the largest integer every JSON client reads exactly (no chain is longer).</summary>
     public const long MaxStart = 9_007_199_254_740_991;
 
-    /// <summary>One value of 1 to 256 characters, or null when absent.</summary>
+    private static readonly SearchValues<char> ControlCharacters = SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0xA0).Where(static c => char.IsControl((char)c)).Select(static c => (char)c)));
+
+    /// <summary>
+    /// One value of 1 to 256 characters without control characters (PostgreSQL holds no NUL in text: a store would fail
+    /// on it, never answer), or null when absent.
+    /// </summary>
     public static string? Text(StringValues raw, string name, List<string> errors)
     {
-        if (raw.Count > 1 || (raw.Count == 1 && (string.IsNullOrEmpty(raw[0]) || raw[0]!.Length > 256)))
+        if (raw.Count > 1 || (raw.Count == 1 && !IsText(raw[0])))
         {
-            errors.Add(name + " must be one value of 1..256 characters");
+            errors.Add(name + " must be one value of 1..256 characters, no control characters");
             return null;
         }
 
         return raw.Count == 1 ? raw[0] : null;
     }
+
+    /// <summary>True for 1 to 256 characters without a control character (C0, DEL, C1).</summary>
+    public static bool IsText(string? value) =>
+        value is { Length: > 0 and <= 256 } && !value.AsSpan().ContainsAny(ControlCharacters);
 
     /// <summary>One ISO 8601 time (UTC when it names no offset), or null when absent.</summary>
     public static DateTimeOffset? Time(StringValues raw, string name, List<string> errors)

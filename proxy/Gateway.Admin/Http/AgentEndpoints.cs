@@ -14,7 +14,8 @@ namespace Gateway.Admin.Http;
 /// <c>/admin/v1/tenants/{tenant}/agents/{agent}</c>: the kill switches (role <c>admin</c>) and their
 /// state (admin or auditor): the switches, the agent's secrets or keys by fingerprint (which are accepted and retired
 /// now) and its live delegations. A switch for a tenant or agent that is not in the policy in force is
-/// refused with 404, so that a typo cannot leave the real agent running while the operator believes it stopped.
+/// refused with 404, so that a typo cannot leave the real agent running while the operator believes it stopped; so is
+/// the state of one that is neither in it nor a live delegated child, so that a typo never reads as "not suspended".
 /// </summary>
 internal static class AgentEndpoints
 {
@@ -34,7 +35,20 @@ internal static class AgentEndpoints
             FlipAsync(c, tenant, agent, "agent.restore_secret", p => s.RestoreSecretAsync(tenant, agent, p, c.RequestAborted), s));
     }
 
+    /// <summary>The agent's state: 404 unless it is in the policy in force or a live delegated child of the tenant (a typo never reads as running).</summary>
     private static async Task<IResult> GetAsync(HttpContext context, string tenant, string agent, AgentStatusService statuses)
+    {
+        if (NotInRegister(context, tenant, agent) is { } notFound
+            && !(DelegationIds.IsDelegate(agent) && context.RequestServices.GetRequiredService<IRegisterDirectory>().HasTenant(tenant)
+                 && await context.RequestServices.GetRequiredService<DelegationStore>().FindLiveAsync(tenant, agent, context.RequestAborted) is not null))
+        {
+            return notFound;
+        }
+
+        return await StatusAsync(context, tenant, agent, statuses);
+    }
+
+    private static async Task<IResult> StatusAsync(HttpContext context, string tenant, string agent, AgentStatusService statuses)
     {
         var status = await statuses.GetAsync(tenant, agent, context.RequestAborted);
         var credentials = context.RequestServices.GetService<IAgentSecretRotation>()?.CredentialsOf(tenant, agent);
@@ -62,7 +76,7 @@ internal static class AgentEndpoints
 
         await flip(AdminAuthFilter.Principal(context).Name);
         await AdminActionAudit.RecordAsync(context, tenant, action, agent);
-        return await GetAsync(context, tenant, agent, statuses);
+        return await StatusAsync(context, tenant, agent, statuses);
     }
 
     /// <summary>
@@ -85,7 +99,7 @@ internal static class AgentEndpoints
 
         await statuses.RetireSecretAsync(tenant, agent, fingerprint, AdminAuthFilter.Principal(context).Name, context.RequestAborted);
         await AdminActionAudit.RecordAsync(context, tenant, "agent.retire_secret", agent);
-        return await GetAsync(context, tenant, agent, statuses);
+        return await StatusAsync(context, tenant, agent, statuses);
     }
 
     /// <summary>The 404 for a tenant or agent that is not in the policy in force; null when both are.</summary>

@@ -82,9 +82,9 @@ internal static class AuditProofEndpoints
             {
                 partition = await ChainAsync(context, tenant, journal).ConfigureAwait(false);
             }
-            else if (requestId[0] is not { Length: > 0 and <= 256 } id)
+            else if (requestId[0] is not { } id || !AdminQuery.IsText(id))
             {
-                throw new AuditProofException(ProblemCodes.InvalidQuery, "request_id must be 1..256 characters.");
+                throw new AuditProofException(ProblemCodes.InvalidQuery, "request_id must be 1..256 characters, no control characters.");
             }
             else if (await proofs.FindAsync(tenant, id, context.RequestAborted).ConfigureAwait(false) is { } found)
             {

@@ -86,6 +86,7 @@ internal static class DecisionTokenEndpoints
                 RequestId = payload?.RequestId,
                 ApprovalId = payload?.ApprovalId,
                 Evaluation = payload?.Evaluation,
+                ActorChain = payload?.ActorChain,
                 Consumed = consume ? status.IsLive : null,
             },
             AdminJsonContext.Default.VerifyDecisionTokenResponse);

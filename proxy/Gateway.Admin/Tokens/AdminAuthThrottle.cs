@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Admin.Tokens;
 
 /// <summary>
-/// Counts failed admin authentications per source address in fixed windows
+/// Counts failed admin authentications per source (an address, an IPv6 client's /64: <c>AdminAuthFilter</c>) in fixed windows
 /// (<c>Gateway:Admin:MaxFailedAuthPerWindow</c> per <c>Gateway:Admin:FailedAuthWindow</c>). Once a
 /// source is over the limit every admin call from it is refused until its window ends, whatever token
 /// it presents, so guessing costs a window per batch. Per replica, in memory: a guesser spread over N

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Authorization.AccessTokens;
+using Gateway.Oversight.Hosting;
 using Gateway.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -38,7 +39,7 @@ public sealed partial class InteractiveRateLimit
     public async ValueTask<IResult?> RefuseAsync(HttpContext context, string endpoint)
     {
         var limit = endpoint == Register ? _options.RegistrationsPerMinute : _options.AuthorizationsPerMinute;
-        var address = Counted(context.Connection.RemoteIpAddress);
+        var address = ClientSource.Of(context.Connection.RemoteIpAddress);
         var key = "oauth:rate:" + endpoint + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(address)));
         BudgetOutcome counted;
         try
@@ -60,30 +61,6 @@ public sealed partial class InteractiveRateLimit
         var retry = (long)Math.Ceiling(counted.ResetsIn.TotalSeconds);
         return Refused(context, StatusCodes.Status429TooManyRequests, Math.Max(1, retry),
             $"Too many requests from this address ({limit} a minute); try again after Retry-After seconds.");
-    }
-
-    // The address counted: an IPv6 client's /64 (one host is usually given a whole /64, and could send from each of its
-    // addresses), any other its own address.
-    private static string Counted(System.Net.IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "unknown";
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4().ToString();
-        }
-
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new System.Net.IPAddress(bytes) + "/64";
     }
 
     private static IResult Refused(HttpContext context, int status, long retryAfter, string description)

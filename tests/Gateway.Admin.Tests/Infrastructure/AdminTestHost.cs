@@ -12,7 +12,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Gateway.Admin.Tests.Infrastructure;
 
-/// <summary>A real Kestrel host on 127.0.0.1:0 with the oversight and admin services and <c>MapGatewayAdmin()</c>.</summary>
+/// <summary>
+/// A real Kestrel host on 127.0.0.1:0 with the oversight and admin services, <c>MapGatewayAdmin()</c> and
+/// <c>MapDecisionTokenVerification()</c>.
+/// </summary>
 internal sealed class AdminTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -63,6 +66,7 @@ internal sealed class AdminTestHost : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapGatewayAdmin();
+        app.MapDecisionTokenVerification();
         await app.StartAsync();
         return new AdminTestHost(app, store, register);
     }
