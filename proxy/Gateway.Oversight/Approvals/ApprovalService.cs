@@ -182,8 +182,8 @@ public sealed partial class ApprovalService
     /// <summary>
     /// The agent's poll (<c>GET /v1/approvals/{id}</c>, after the host authenticated the agent).
     /// Null when unknown or when the request belongs to another agent; the warrant only when approved. An approval whose
-    /// warrant TTL has passed is <c>expired</c> here (the protocol's four states: approved always carries a warrant),
-    /// while <see cref="GetAsync"/>, the approvers' and the audit's view, keeps it approved.
+    /// warrant TTL has passed is <c>expired</c> here, one revoked before then <c>denied</c> (the protocol's four states:
+    /// approved always carries a warrant), while <see cref="GetAsync"/>, the approvers' and the audit's view, keeps it approved.
     /// </summary>
     public ValueTask<ApprovalPollResult?> PollAsync(string tenant, string agent, string id, CancellationToken cancellationToken = default) =>
         PollAsync(tenant, agent, id, registeredAgent: agent, cancellationToken);
@@ -207,14 +207,26 @@ public sealed partial class ApprovalService
         if (status == ApprovalStatus.Approved && request.DecidedAt is { } approvedAt)
         {
             warrantExpiresAt = DateTimeOffset.FromUnixTimeSeconds(approvedAt.ToUnixTimeSeconds() + stored.WarrantTtlSeconds);
-            if (warrantExpiresAt > _time.GetUtcNow())
-            {
-                warrant = _signer.Issue(ClaimsFor(stored, approvedAt, await GenerationsAsync(tenant, registeredAgent, cancellationToken)));
-            }
-            else
+            if (warrantExpiresAt <= _time.GetUtcNow())
             {
                 // Approved, but the warrant lapsed unused: nothing the agent can still present, so expired to it.
                 status = ApprovalStatus.Expired;
+            }
+            else
+            {
+                // The revocation mark (kept past the warrant TTL) and the generations a warrant is issued under, read at once.
+                var revokedRead = _state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id), cancellationToken).AsTask();
+                var generationsRead = GenerationsAsync(tenant, registeredAgent, cancellationToken).AsTask();
+                await Task.WhenAll(revokedRead, generationsRead);
+                if (await revokedRead is not null)
+                {
+                    // Approved, then taken back by a person: a warrant would be refused (warrant_revoked), so denied to it.
+                    status = ApprovalStatus.Denied;
+                }
+                else
+                {
+                    warrant = _signer.Issue(ClaimsFor(stored, approvedAt, await generationsRead));
+                }
             }
         }
 
