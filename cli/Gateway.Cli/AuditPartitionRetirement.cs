@@ -126,7 +126,7 @@ internal sealed partial class AuditPartitionRetirement(PostgresAuditPartitions p
     }
 
     // Tenant slugs as the gateway accepts them: safe as file names.
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\z")]
     private static partial Regex TenantSlug();
 
     /// <summary>One tenant's export file being written: to a new <c>.partial</c> (0600), fsynced and renamed into place on completion.</summary>

@@ -104,6 +104,6 @@ public sealed partial class PostgresAuditPartitions(PostgresDatabase database)
     }
 
     // What audit_partition_create and the conversion name partitions (0030): nothing else is read by name.
-    [GeneratedRegex("^audit_records_(p[0-9]{8}|before_[0-9]{8})$")]
+    [GeneratedRegex("^audit_records_(p[0-9]{8}|before_[0-9]{8})\\z")]
     private static partial Regex PartitionName();
 }

@@ -318,7 +318,7 @@ public static partial class GaitImport
     [GeneratedRegex("[^a-z0-9_]+")]
     private static partial Regex NonSlug();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    [GeneratedRegex("^[A-Za-z0-9_.-]+\\z")]
     private static partial Regex PlainSafe();
 }
 

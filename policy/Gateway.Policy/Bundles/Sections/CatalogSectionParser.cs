@@ -346,12 +346,12 @@ internal sealed partial class CatalogSectionParser(
         return result;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex HeaderName();
 
-    [GeneratedRegex("^sha256:[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^sha256:[0-9a-f]{64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex PinFormat();
 
-    [GeneratedRegex("^[A-Z]{3}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Z]{3}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Currency();
 }

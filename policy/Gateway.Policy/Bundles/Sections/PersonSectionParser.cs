@@ -288,13 +288,13 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
     private static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
-    [GeneratedRegex("^[A-Za-z0-9_:.-]{1,128}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9_:.-]{1,128}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ClaimName();
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex VaultPrefix();
 
     // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E.
-    [GeneratedRegex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ScopeToken();
 }

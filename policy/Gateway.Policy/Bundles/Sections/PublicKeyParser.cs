@@ -45,6 +45,6 @@ internal sealed partial class PublicKeyParser(YamlNodeReader reader)
 
     private static bool IsKeyId(string value) => KeyIdPattern().IsMatch(value);
 
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex KeyIdPattern();
 }

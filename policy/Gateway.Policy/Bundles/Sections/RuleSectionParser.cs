@@ -90,6 +90,6 @@ internal sealed partial class RuleSectionParser(YamlNodeReader reader, CrossRefe
         };
     }
 
-    [GeneratedRegex("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z][a-z0-9_]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ReasonCode();
 }

@@ -46,6 +46,6 @@ internal sealed partial class SecretReferenceParser(YamlNodeReader reader, strin
         return reference;
     }
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex EnvName();
 }

@@ -315,9 +315,9 @@ public sealed partial class GamutClient : IDisposable
     }
 
     // A letter or digit first: '.' and '..' are path segments, never a connector.
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ConnectorName();
 
-    [GeneratedRegex("^[A-Za-z0-9_-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9_-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex SafeId();
 }

@@ -210,7 +210,7 @@ public sealed partial record GamutOptions
     [GeneratedRegex(@"/providers(/|$)|/v\d+$", RegexOptions.CultureInvariant)]
     private static partial Regex ProviderPath();
 
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex KeyIdPattern();
 
     [GeneratedRegex("(_API_KEY|_BASE_URL|_ENDPOINT|_TOKEN)$", RegexOptions.CultureInvariant)]

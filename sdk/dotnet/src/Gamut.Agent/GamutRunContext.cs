@@ -28,7 +28,7 @@ internal static partial class GamutRunContext
 
     private static (string BaseUrl, string Tenant, string Agent) Owner(GamutOptions options) => (options.BaseUrl.TrimEnd('/'), options.Tenant, options.AgentId);
 
-    [GeneratedRegex("^run-[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^run-[0-9a-f]{32}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex RunIdPattern();
 
     private sealed record Scope((string BaseUrl, string Tenant, string Agent) Owner, string RunId);
