@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Delegations;
@@ -121,7 +120,7 @@ internal sealed partial class McpSessions : IDisposable
     {
         var key = StoreKeys.McpSession(tenant, sessionId);
         var stored = sessionId.Length <= MaxSessionIdLength ? await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) : null;
-        if (stored is null || !IsAgents(stored, agent))
+        if (stored is null || SessionRecord.Of(stored, agent) is null)
         {
             _sessions.TryRemove(sessionId, out _);
             return false;
@@ -142,10 +141,6 @@ internal sealed partial class McpSessions : IDisposable
 
         return true;
     }
-
-    /// <summary>Whether a stored session record is <paramref name="agent"/>'s (as <see cref="SessionRecord.FindAsync"/> reads it).</summary>
-    private static bool IsAgents(string stored, string agent) =>
-        JsonSerializer.Deserialize(stored, McpSessionJsonContext.Default.SessionRecord) is { } record && string.Equals(record.Agent, agent, StringComparison.Ordinal);
 
     /// <summary>A session opened here: remembered, its record (just stored) fresh.</summary>
     public void Opened(string sessionId, string tenant, string agent, IReadOnlyList<ActorLink>? chain)

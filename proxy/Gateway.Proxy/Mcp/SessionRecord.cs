@@ -11,11 +11,15 @@ internal sealed record SessionRecord(string Agent, JsonElement Initialize)
     {
         ArgumentNullException.ThrowIfNull(store);
         var stored = await store.GetAsync(StoreKeys.McpSession(tenant, sessionId), cancellationToken).ConfigureAwait(false);
-        return stored is not null && JsonSerializer.Deserialize(stored, McpSessionJsonContext.Default.SessionRecord) is { } record
+        return Of(stored, agent);
+    }
+
+    /// <summary>The session record <paramref name="stored"/> holds when it is <paramref name="agent"/>'s, else null.</summary>
+    public static SessionRecord? Of(string? stored, string agent) =>
+        stored is not null && JsonSerializer.Deserialize(stored, McpSessionJsonContext.Default.SessionRecord) is { } record
             && string.Equals(record.Agent, agent, StringComparison.Ordinal)
                 ? record
                 : null;
-    }
 
     /// <summary>Stores (or renews) the record of the session <paramref name="sessionId"/> of <paramref name="tenant"/> for <paramref name="lifetime"/>.</summary>
     public ValueTask StoreAsync(IStateStore store, string tenant, string sessionId, TimeSpan lifetime, CancellationToken cancellationToken)
