@@ -10,7 +10,9 @@ namespace Gateway.Admin.Http;
 /// <summary>
 /// Reads a small JSON body after authentication (so a bad body never precedes a 401); a body that cannot be read is
 /// <c>invalid_body</c>: 413 past the bound, 408 too slow, 400 broken (JSON or framing) or naming a member the body does not
-/// have (names are case-sensitive: a <c>"Tenant"</c> read as absent would widen what a token may do), never a 500.
+/// have (names are case-sensitive: a <c>"Tenant"</c> read as absent would widen what a token may do), never a 500. The one
+/// place unknown members are refused (its problem names the member and the accepted ones): the request types carry no check of
+/// their own, so every admin body is read here (<c>AdminBodyReadersTests</c>).
 /// </summary>
 internal static class AdminBody
 {

@@ -10,7 +10,6 @@ namespace Gateway.Admin.Http;
 /// Body of <c>POST /admin/v1/tokens</c>. Unknown members are refused (<see cref="AdminBody"/>): a miscased <c>"Tenant"</c>
 /// read as absent would issue a token confined to no tenant.
 /// </summary>
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record IssueTokenRequest
 {
     public string? Name { get; init; }
@@ -24,15 +23,13 @@ public sealed record IssueTokenRequest
     public string? Person { get; init; }
 }
 
-/// <summary>Body of credential put and rotate: the value, sent once and never returned. Unknown members are refused.</summary>
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+/// <summary>Body of credential put and rotate: the value, sent once and never returned. Unknown members are refused (<see cref="AdminBody"/>).</summary>
 public sealed record CredentialValueRequest
 {
     public string? Value { get; init; }
 }
 
-/// <summary>Body of <c>POST …/audit/evidence-manifest</c>: the SHA-256 (lowercase hex) of an evidence pack's manifest to sign. Unknown members are refused.</summary>
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+/// <summary>Body of <c>POST …/audit/evidence-manifest</c>: the SHA-256 (lowercase hex) of an evidence pack's manifest to sign. Unknown members are refused (<see cref="AdminBody"/>).</summary>
 public sealed record EvidenceManifestRequest
 {
     public string? ManifestSha256 { get; init; }
@@ -60,8 +57,7 @@ public sealed record DelegationListResponse(string Tenant, string Agent, IReadOn
 /// <summary>Response of a delegation's revocation: the children revoked (the one named and its subtree).</summary>
 public sealed record DelegationRevokedResponse(string Tenant, string Agent, IReadOnlyList<string> Revoked);
 
-/// <summary>Body of <c>POST /admin/v1/tenants/{tenant}/runs/{run}/cancel</c> (optional): why. Unknown members are refused.</summary>
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+/// <summary>Body of <c>POST /admin/v1/tenants/{tenant}/runs/{run}/cancel</c> (optional): why. Unknown members are refused (<see cref="AdminBody"/>).</summary>
 public sealed record RunCancelRequest
 {
     public string? Reason { get; init; }
@@ -109,9 +105,8 @@ public sealed record TokenListResponse(IReadOnlyList<AdminTokenSummary> Tokens);
 
 /// <summary>
 /// Body of <c>POST /v1/decision-tokens/verify</c>: the token an executor was handed, and (an extension) whether to
-/// consume it: a live token is answered live to one consuming call only, across replicas. Unknown members are refused.
+/// consume it: a live token is answered live to one consuming call only, across replicas. Unknown members are refused (<see cref="AdminBody"/>).
 /// </summary>
-[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record VerifyDecisionTokenRequest
 {
     public string? Token { get; init; }

@@ -1,3 +1,4 @@
+using Gateway.Admin.Options;
 using Gateway.Admin.Tokens;
 using Gateway.Oversight;
 using Gateway.Oversight.Register;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Admin.Http;
 
@@ -46,6 +48,10 @@ internal static class TokenEndpoints
                 return Results.Json(outcome.Issued, AdminJsonContext.Default.IssuedAdminToken, statusCode: StatusCodes.Status201Created);
             case AdminTokenIssueOutcome.NameTaken:
                 return AdminProblem.Create(context, StatusCodes.Status409Conflict, outcome.Code, "A live token with this name exists; revoke it first");
+            case AdminTokenIssueOutcome.LimitReached:
+                // 409, not 429: the tenant's live tokens never expire, so waiting frees nothing; revoking one does.
+                return AdminProblem.Create(context, StatusCodes.Status409Conflict, outcome.Code, "The tenant holds its limit of live tokens; revoke one first",
+                    $"A tenant may hold {context.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.MaxLiveTokensPerTenant} live tokens (Gateway:Admin:MaxLiveTokensPerTenant).");
             case AdminTokenIssueOutcome.ScopeForbidden:
                 // Recorded in the named tenant's chain when the register has it, else in the issuer's own (a made-up name
                 // starts no chain).

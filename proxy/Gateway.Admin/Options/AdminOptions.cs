@@ -21,4 +21,10 @@ public sealed record AdminOptions
 
     /// <summary>The window of <see cref="MaxFailedAuthPerWindow"/>. Default one minute.</summary>
     public TimeSpan FailedAuthWindow { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Live (not revoked) admin tokens one tenant may hold, whoever issues them; an issue past it is refused with 409
+    /// <c>token_limit_reached</c> until one is revoked. Operator tokens (no tenant) and seeded tokens do not count. Default 100.
+    /// </summary>
+    public int MaxLiveTokensPerTenant { get; init; } = 100;
 }

@@ -25,6 +25,11 @@ internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
             errors.Add("Gateway:Admin:FailedAuthWindow must be between 1 second and 1 hour.");
         }
 
+        if (options.MaxLiveTokensPerTenant is < 1 or > 100_000)
+        {
+            errors.Add("Gateway:Admin:MaxLiveTokensPerTenant must be between 1 and 100000.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -15,4 +15,7 @@ public sealed record AdminTokenIssueOutcome(IssuedAdminToken? Issued, string? Co
 
     /// <summary>A tenant-confined admin tried to mint a token outside its tenant (403).</summary>
     public const string ScopeForbidden = "token_scope_forbidden";
+
+    /// <summary>The tenant already holds its limit of live tokens (<c>Gateway:Admin:MaxLiveTokensPerTenant</c>): revoke one first (409).</summary>
+    public const string LimitReached = "token_limit_reached";
 }

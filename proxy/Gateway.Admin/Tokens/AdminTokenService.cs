@@ -36,6 +36,7 @@ public sealed class AdminTokenService
     private readonly TimeProvider _time;
     private readonly ILogger<AdminTokenService> _logger;
     private readonly byte[]? _bootstrapHash;
+    private readonly int _maxLivePerTenant;
 
     public AdminTokenService(IAdminTokenStore store, IRegisterDirectory register, IStateStore state, TimeProvider time, IOptions<AdminOptions> options, ILogger<AdminTokenService> logger)
     {
@@ -45,6 +46,7 @@ public sealed class AdminTokenService
         _register = register;
         _time = time;
         _logger = logger;
+        _maxLivePerTenant = options.Value.MaxLiveTokensPerTenant;
         if (options.Value.BootstrapTokenSha256 is { Length: 64 } hex)
         {
             _bootstrapHash = Convert.FromHexString(hex);
@@ -65,7 +67,9 @@ public sealed class AdminTokenService
     /// <summary>
     /// Issues a token as <paramref name="spec"/> says, minted by <paramref name="issuer"/>; the plaintext
     /// is in the result only. Names are per tenant: a name can be reused in its tenant (or among the operator's tokens)
-    /// only after its previous token there was revoked, and is free in every other tenant.
+    /// only after its previous token there was revoked, and is free in every other tenant. A tenant holds at most
+    /// <c>Gateway:Admin:MaxLiveTokensPerTenant</c> live tokens (<see cref="AdminTokenIssueOutcome.LimitReached"/>), counted
+    /// from its own tokens only; two issues at once may both pass the count, so it may be passed by the issues in flight.
     /// </summary>
     public async ValueTask<AdminTokenIssueOutcome> IssueAsync(AdminTokenSpec spec, AdminPrincipal issuer, CancellationToken cancellationToken = default)
     {
@@ -82,8 +86,17 @@ public sealed class AdminTokenService
         var token = NewToken();
         // A token a tenant-confined token mints inherits that token's minter: no chain of tenant tokens adds a minter.
         var record = NewRecord(spec, issuer.MintsAs) with { InheritedMinter = issuer.Tenant is null ? null : issuer.MintsAs, MintedBy = issuer.Name };
-        if ((spec.Tenant is not null && await FindAsync(spec.Tenant, spec.Name, cancellationToken) is { Record.Revoked: false })
-            || !await _store.TryAddAsync(HashToken(token), record, cancellationToken))
+        if (spec.Tenant is not null && await FindAsync(spec.Tenant, spec.Name, cancellationToken) is { Record.Revoked: false })
+        {
+            return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.NameTaken);
+        }
+
+        if (spec.Tenant is not null && (await _store.ListTenantAsync(spec.Tenant, cancellationToken)).Count(static r => !r.Revoked) >= _maxLivePerTenant)
+        {
+            return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.LimitReached);
+        }
+
+        if (!await _store.TryAddAsync(HashToken(token), record, cancellationToken))
         {
             return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.NameTaken);
         }
@@ -165,10 +178,11 @@ public sealed class AdminTokenService
     }
 
     // Every live token the minter minted, and theirs in turn. A tenant-confined token mints in its own tenant only, and what
-    // it mints inherits a minter; what an operator token mints does not: so one name never finds another scope's tokens.
+    // it mints inherits a minter; what an operator token mints does not: so one name never finds another scope's tokens, and
+    // a tenant's token is looked for among its tenant's tokens only (an operator token's among every tenant's).
     private async ValueTask RevokeMintedAsync(AdminTokenRecord minter, AdminPrincipal caller, List<AdminTokenRecord> revoked, CancellationToken cancellationToken)
     {
-        var all = await _store.ListAsync(cancellationToken);
+        var all = minter.Tenant is { } tenant ? await _store.ListTenantAsync(tenant, cancellationToken) : await _store.ListAsync(cancellationToken);
         var minters = new Queue<AdminTokenRecord>([minter]);
         var seen = new HashSet<string>(StringComparer.Ordinal) { AdminTokenNames.Scoped(minter.Tenant, minter.Name) };
         while (minters.TryDequeue(out var parent))
@@ -347,12 +361,12 @@ public sealed class AdminTokenService
 
     /// <summary>
     /// Every token ever issued or seeded under a name (the latest token of each name), sorted by name;
-    /// a caller confined to a tenant sees that tenant's tokens only.
+    /// a caller confined to a tenant sees, and the store reads, that tenant's tokens only.
     /// </summary>
     public async ValueTask<IReadOnlyList<AdminTokenSummary>> ListAsync(AdminPrincipal caller, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var records = await _store.ListAsync(cancellationToken);
+        var records = caller.Tenant is { } tenant ? await _store.ListTenantAsync(tenant, cancellationToken) : await _store.ListAsync(cancellationToken);
         var rows = new List<AdminTokenSummary>(records.Count);
         foreach (var record in records.OrderBy(static r => r.Name, StringComparer.Ordinal).ThenBy(static r => r.Tenant, StringComparer.Ordinal))
         {

@@ -22,6 +22,12 @@ public interface IAdminTokenStore
     /// <summary>Stores (replaces) the token with this hash; with <paramref name="bindName"/> its scoped name is bound to it too.</summary>
     ValueTask PutAsync(string hash, AdminTokenRecord record, bool bindName, CancellationToken cancellationToken = default);
 
-    /// <summary>The latest token of every scoped name.</summary>
+    /// <summary>The latest token of every scoped name, of every tenant and the operator's.</summary>
     ValueTask<IReadOnlyList<AdminTokenRecord>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The latest token of every name of <paramref name="tenant"/> (its scoped names, and the plain names its tokens issued
+    /// before names were per tenant are bound to), read without reading another tenant's tokens.
+    /// </summary>
+    ValueTask<IReadOnlyList<AdminTokenRecord>> ListTenantAsync(string tenant, CancellationToken cancellationToken = default);
 }

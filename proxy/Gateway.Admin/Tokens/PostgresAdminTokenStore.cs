@@ -80,11 +80,21 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<AdminTokenRecord>> ListAsync(CancellationToken cancellationToken = default) =>
+        ListWhereAsync(string.Empty, tenant: null, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<AdminTokenRecord>> ListTenantAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        return ListWhereAsync("WHERE t.tenant = $1 ", tenant, cancellationToken);
+    }
+
+    private ValueTask<IReadOnlyList<AdminTokenRecord>> ListWhereAsync(string where, string? tenant, CancellationToken cancellationToken) =>
         PostgresRecordCalls.InTransactionAsync<IReadOnlyList<AdminTokenRecord>>(_database, tenant: null, async scope =>
         {
-            await using var select = scope.Command(
-                "SELECT t.name, t.roles, t.tenant, t.person, t.issued_by, t.created_at, t.revoked, t.revoked_at, t.inherited_minter, t.minted_by " +
-                "FROM admin_token_names n JOIN admin_tokens t ON t.hash = n.hash ORDER BY n.name");
+            var sql = "SELECT t.name, t.roles, t.tenant, t.person, t.issued_by, t.created_at, t.revoked, t.revoked_at, t.inherited_minter, t.minted_by " +
+                "FROM admin_token_names n JOIN admin_tokens t ON t.hash = n.hash " + where + "ORDER BY n.name";
+            await using var select = tenant is null ? scope.Command(sql) : scope.Command(sql, tenant);
             var records = new List<AdminTokenRecord>();
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

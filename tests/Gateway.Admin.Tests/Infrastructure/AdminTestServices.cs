@@ -20,4 +20,8 @@ internal static class AdminTestServices
 
     public static AdminTokenService Tokens(IStateStore store, TimeProvider time, IRegisterDirectory? register = null) =>
         new(new StateStoreAdminTokenStore(store), register ?? new TestRegister(), store, time, MsOptions.Create(DefaultOptions), NullLogger<AdminTokenService>.Instance);
+
+    /// <summary>The service over <paramref name="tokens"/> (any backend) with at most <paramref name="maxLivePerTenant"/> live tokens a tenant.</summary>
+    public static AdminTokenService Tokens(IAdminTokenStore tokens, IStateStore store, TimeProvider time, IRegisterDirectory register, int maxLivePerTenant) =>
+        new(tokens, register, store, time, MsOptions.Create(DefaultOptions with { MaxLiveTokensPerTenant = maxLivePerTenant }), NullLogger<AdminTokenService>.Instance);
 }

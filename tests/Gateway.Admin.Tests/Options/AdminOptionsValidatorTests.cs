@@ -13,13 +13,13 @@ public sealed class AdminOptionsValidatorTests
     [Fact]
     public void Validate_SeveralBadSettings_ReportsEveryError()
     {
-        var options = new AdminOptions { BootstrapTokenSha256 = "xyz", MaxFailedAuthPerWindow = 0, FailedAuthWindow = TimeSpan.FromHours(2) };
+        var options = new AdminOptions { BootstrapTokenSha256 = "xyz", MaxFailedAuthPerWindow = 0, FailedAuthWindow = TimeSpan.FromHours(2), MaxLiveTokensPerTenant = 0 };
 
         var result = new AdminOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
         Assert.Equal(
-            ["Gateway:Admin:BootstrapTokenSha256", "Gateway:Admin:MaxFailedAuthPerWindow", "Gateway:Admin:FailedAuthWindow"],
+            ["Gateway:Admin:BootstrapTokenSha256", "Gateway:Admin:MaxFailedAuthPerWindow", "Gateway:Admin:FailedAuthWindow", "Gateway:Admin:MaxLiveTokensPerTenant"],
             result.Failures!.Select(static failure => failure.Split(' ')[0]));
         Assert.True(new AdminOptionsValidator().Validate(null, AdminTestServices.DefaultOptions).Succeeded);
     }
