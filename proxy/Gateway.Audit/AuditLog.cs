@@ -26,6 +26,9 @@ internal static partial class AuditLog
     [LoggerMessage(EventId = 4035, Level = LogLevel.Information, Message = "Audit file of tenant {Tenant} recovered with {Records} records")]
     public static partial void AuditRecovered(ILogger logger, string tenant, long records);
 
+    [LoggerMessage(EventId = 4036, Level = LogLevel.Critical, Message = "Audit file of tenant {Tenant} is damaged and left as it is: {Damage}")]
+    public static partial void AuditFileDamaged(ILogger logger, string tenant, string damage);
+
     [LoggerMessage(EventId = 4060, Level = LogLevel.Error, Message = "Audit backlog full ({Capacity} entries) while the sink is down: a refusal of tenant {Tenant} will not be recorded")]
     public static partial void AuditBacklogFull(ILogger logger, string tenant, int capacity);
 

@@ -8,9 +8,12 @@ namespace Gateway.Store;
 // The journal's records (see the remarks on StateJournal): replayed at open, written for each change and snapshot.
 public sealed partial class StateJournal
 {
+    // Replays every whole record in order; returns where they end: the file's end, or a torn tail to cut off there. A record
+    // that does not read whole with a whole record after it is damage, not a torn write: ThrowIfRecordsFollow refuses it.
     private static long ReplayInto(FileStream file, Action<StateJournalReader> replay)
     {
         file.Seek(0, SeekOrigin.Begin);
+        var end = file.Length;
         var header = new byte[HeaderBytes];
         var payload = new byte[4096];
         long good = 0;
@@ -23,8 +26,9 @@ public sealed partial class StateJournal
 
             var length = BinaryPrimitives.ReadInt32LittleEndian(header);
             var crc = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
-            if (length <= 0 || length > MaxRecordBytes)
+            if (length <= 0 || length > MaxRecordBytes || good + HeaderBytes + length > end)
             {
+                ThrowIfRecordsFollow(file, good);
                 return good;
             }
 
@@ -36,6 +40,7 @@ public sealed partial class StateJournal
             if (file.ReadAtLeast(payload.AsSpan(0, length), length, throwOnEndOfStream: false) < length
                 || Crc32.HashToUInt32(payload.AsSpan(0, length)) != crc)
             {
+                ThrowIfRecordsFollow(file, good);
                 return good;
             }
 

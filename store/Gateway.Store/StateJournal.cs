@@ -15,7 +15,8 @@ namespace Gateway.Store;
 /// <remarks>
 /// A record is <c>[length:int32][crc32 of payload:uint32][payload]</c>, little-endian; the payload is an
 /// operation byte and its fields (<see cref="StateJournalOperation"/>). A torn or corrupt tail (a crash
-/// mid-write) is cut off at the last whole record when the journal is opened. A failed write or fsync fails
+/// mid-write) is cut off at the last whole record when the journal is opened; a record that does not read whole with a
+/// whole record after it is damage, and the journal is then not opened (StateJournal.Damage.cs). A failed write or fsync fails
 /// the waiting calls with <see cref="StateStoreUnavailableException"/> and every later one too (the store
 /// fails closed) until the process restarts. While open, the file runs up to <see cref="PreallocationBytes"/> of zeros
 /// past its last record (a record's length is never 0, so a replay stops there; they are cut off when it closes).
@@ -79,7 +80,10 @@ public sealed partial class StateJournal : IDisposable
     /// Opens (creating when absent) the journal in <paramref name="directory"/>, hands every whole record to
     /// <paramref name="replay"/> in order, and cuts off a torn tail.
     /// </summary>
-    /// <exception cref="StateStoreUnavailableException">The directory or file cannot be used.</exception>
+    /// <exception cref="StateStoreUnavailableException">
+    /// The directory or file cannot be used, or a record that does not read whole has a whole record after it (damage, not
+    /// a torn tail: StateJournal.Damage.cs), which leaves the file as it is.
+    /// </exception>
     public static StateJournal Open(string directory, Action<StateJournalReader> replay, long compactionThresholdBytes = 64L * 1024 * 1024)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(compactionThresholdBytes);
@@ -90,14 +94,22 @@ public sealed partial class StateJournal : IDisposable
             PrivateFiles.CreateDirectory(directory);
             var path = System.IO.Path.Combine(directory, FileName);
             var file = PrivateFiles.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.None);
-            var good = ReplayInto(file, replay);
-            if (good != file.Length)
+            try
             {
-                file.SetLength(good);
-                file.Flush(flushToDisk: true);
-            }
+                var good = ReplayInto(file, replay);
+                if (good != file.Length)
+                {
+                    file.SetLength(good);
+                    file.Flush(flushToDisk: true);
+                }
 
-            return new StateJournal(path, file) { _fileBytes = good, _allocatedBytes = good, CompactionThresholdBytes = compactionThresholdBytes };
+                return new StateJournal(path, file) { _fileBytes = good, _allocatedBytes = good, CompactionThresholdBytes = compactionThresholdBytes };
+            }
+            catch
+            {
+                file.Dispose();
+                throw;
+            }
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

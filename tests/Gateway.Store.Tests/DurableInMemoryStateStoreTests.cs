@@ -193,7 +193,8 @@ public sealed partial class DurableInMemoryStateStoreTests : IDisposable
             Assert.True(await store.TrySetIfAbsentAsync("nonce:b", "1", TimeSpan.FromMinutes(10)));
         }
 
-        // Flip one byte of the second record's payload: its checksum no longer holds.
+        // Flip one byte of the second (last) record's payload: its checksum no longer holds, and no record follows it, so it
+        // reads as a torn tail (DurableInMemoryStateStoreTests.Damage.cs: with a whole record after it, the open is refused).
         await using (var file = new FileStream(path, FileMode.Open))
         {
             file.Position = firstEnd + 12;

@@ -68,8 +68,9 @@ internal sealed partial class AuditChainWriter
 
     // Seals each record on the previous one (repeated refusals, outcomes and decisions of one kind folded into one: AuditGroupFold),
     // into the group's lines and records, on the chain's end <paramref name="tip"/>; sets the group's tip and last hash.
-    // A record's time is its own (TimeOf) or, when that is earlier, the time of the record before it, this group's or the
-    // last group this writer sealed: times never go back along the chain. An entry that cannot be sealed fails alone.
+    // A record's time is its own (TimeOf) or, when that is earlier, the time of the record before it, this group's, the
+    // last group this writer sealed or the chain's last stored record (the tip's LastTime): times never go back along the
+    // chain. An entry that cannot be sealed fails alone.
     private void Seal(Group group, AuditTip tip)
     {
         group.ClearAttempt();
@@ -78,7 +79,10 @@ internal sealed partial class AuditChainWriter
         var records = group.Records;
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
-        var last = new DateTimeOffset(Volatile.Read(ref _sealedTicks), TimeSpan.Zero);
+
+        // Not before the chain's last stored record either (read with the tip from the sink): after a restart this writer
+        // has sealed nothing yet, and the clock may have stepped back since that record was sealed (NTP, another node).
+        var last = new DateTimeOffset(Math.Max(Volatile.Read(ref _sealedTicks), tip.LastTime?.UtcTicks ?? 0), TimeSpan.Zero);
         var waiting = group.Waiting;
         foreach (var pending in group.Pendings)
         {

@@ -25,6 +25,15 @@ internal sealed class AuditJournalFile(string path)
     public string LastHash { get; set; } = AuditCanonicalJson.GenesisHash;
 
     /// <summary>
+    /// The last record's time as recovery read it (null: none); appends after it leave it as it was, a lower bound the
+    /// writer keeps its own later times above (<see cref="AuditTip.LastTime"/>).
+    /// </summary>
+    public DateTimeOffset? LastTime { get; set; }
+
+    /// <summary>Set by recovery when the file is damaged (<see cref="AuditFileDamage"/>): it is then never appended to.</summary>
+    public AuditFileDamage? Damage { get; set; }
+
+    /// <summary>
     /// Writes a group of <paramref name="records"/> lines (<paramref name="bytes"/>, each line ending in a newline)
     /// at the end with one fsync and moves the tip to <paramref name="lastHash"/>. When the write fails, the
     /// group is cut off again (never part of a group behind an acknowledged chain), the file is closed, and an

@@ -48,6 +48,27 @@ internal static class AuditStoredLine
     }
 
     /// <summary>
+    /// The end of a chain of <paramref name="length"/> records whose last stored line is <paramref name="line"/>: that
+    /// record's hash and its time (<see cref="AuditTip.LastTime"/>, null when it has none).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The line has no hash: the chain cannot be extended.</exception>
+    /// <exception cref="JsonException">The line is not JSON.</exception>
+    public static AuditTip TipAt(long length, string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty(AuditCanonicalJson.HashMember, out var hash) || hash.ValueKind != JsonValueKind.String)
+        {
+            throw new InvalidDataException("The last audit record has no hash; the chain cannot be extended.");
+        }
+
+        DateTimeOffset? time = root.TryGetProperty("time", out var member) && member.ValueKind == JsonValueKind.String
+            && member.TryGetDateTimeOffset(out var value) ? value : null;
+        return new AuditTip(length, hash.GetString()!) { LastTime = time };
+    }
+
+    /// <summary>
     /// The hash of record <paramref name="seq"/>, the last a retirement retires (the anchor); throws when
     /// <paramref name="line"/> is not that record (a damaged chain is never anchored over). <paramref name="source"/> names where it was read.
     /// </summary>

@@ -16,6 +16,11 @@ public sealed partial class FileAuditStore
         var file = await EnterAsync(partition, cancellationToken);
         try
         {
+            if (file.Damage is { } damage)
+            {
+                throw damage.Exception();
+            }
+
             if (throughSeq <= file.Anchor.Length)
             {
                 return 0;

@@ -12,7 +12,8 @@ namespace Gateway.Audit;
 /// directory from its start (<see cref="RecoverAllAsync"/>: a second process there is refused) until it is disposed. A group
 /// of lines is written and flushed to disk with one fsync before the append returns (<see cref="AuditJournalFile"/>).
 /// At start the tip of every file is recovered; a torn last line (a crash mid-write, never acknowledged) is cut off
-/// and logged (<see cref="AuditFileRecovery"/>). Once the directory or a chain's file has existed, it is never
+/// and logged; a damaged file is left as it is and never appended to, and one with a line that is no record refuses the
+/// start (<see cref="AuditFileRecovery"/>, <see cref="AuditFileDamage"/>). Once the directory or a chain's file has existed, it is never
 /// silently recreated: if it vanishes, appends fail (and the readiness probe fails) until it is restored, with no
 /// restart. A group that cannot be written (a full file system, an I/O error) is cut off again, its append fails,
 /// and the readiness probe stays unready until a probe write of the same size with fsync succeeds in the directory
@@ -74,6 +75,10 @@ public sealed partial class FileAuditStore : IAuditStore, IAuditRetirement, IDis
     /// and recovers the tip of every partition file present (called at start-up).
     /// </summary>
     /// <exception cref="IOException">Another process holds the directory: nothing in it was touched.</exception>
+    /// <exception cref="InvalidDataException">
+    /// A partition's file is corrupt (<see cref="AuditFileDamage.Corrupt"/>: a line that is no record, with whole lines after
+    /// it or last): it is left as it is; the message names it and the byte offset.
+    /// </exception>
     public async ValueTask RecoverAllAsync(CancellationToken cancellationToken = default)
     {
         // Before anything is cut, deleted or appended: a second gateway on the directory would fork its chains.
@@ -82,16 +87,23 @@ public sealed partial class FileAuditStore : IAuditStore, IAuditRetirement, IDis
         AuditFileRetirement.DeleteLeftovers(_directory);
         foreach (var partition in AuditFileNames.Partitions(_directory))
         {
-            await GetTipAsync(partition, cancellationToken);
+            var file = await EnterAsync(partition, cancellationToken);
+            file.Gate.Release();
+            if (file.Damage is { Corrupt: true } damage)
+            {
+                // Left as it is: the records after a line that is no record may be acknowledged (AuditFileDamage).
+                throw damage.Exception();
+            }
         }
     }
 
+    /// <summary>The chain's end; its last record's time as recovery read it (<see cref="AuditJournalFile.LastTime"/>).</summary>
     public async ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default)
     {
         var file = await EnterAsync(partition, cancellationToken);
         try
         {
-            return new AuditTip(file.Length, file.LastHash);
+            return new AuditTip(file.Length, file.LastHash) { LastTime = file.LastTime };
         }
         finally
         {
@@ -119,6 +131,11 @@ public sealed partial class FileAuditStore : IAuditStore, IAuditRetirement, IDis
         var file = await EnterAsync(partition, cancellationToken);
         try
         {
+            if (file.Damage is { } damage)
+            {
+                throw damage.Exception();
+            }
+
             if (file.Length != expectedLength)
             {
                 return false;

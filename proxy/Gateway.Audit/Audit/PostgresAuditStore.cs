@@ -64,8 +64,16 @@ public sealed partial class PostgresAuditStore : IAuditStore, IAuditQuerySource,
         _database = database;
     }
 
+    /// <summary>The chain's row in <c>audit_chains</c>, with its last record's line for that record's time (none once it is retired).</summary>
     public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
-        ReadTipAsync("SELECT length, last_hash FROM audit_chains WHERE tenant = $1 AND replica = $2", partition, cancellationToken);
+        ReadTipAsync(
+            """
+            SELECT c.length, c.last_hash, r.line FROM audit_chains AS c
+            LEFT JOIN audit_records AS r ON r.tenant = c.tenant AND r.replica = c.replica AND r.seq = c.length
+            WHERE c.tenant = $1 AND c.replica = $2
+            """,
+            partition,
+            cancellationToken);
 
     public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
     {
@@ -265,16 +273,25 @@ public sealed partial class PostgresAuditStore : IAuditStore, IAuditQuerySource,
 
     public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => _database.PingAsync(cancellationToken);
 
-    /// <summary>A (seq, hash) row of the partition by <paramref name="sql"/>, or genesis when there is none.</summary>
+    /// <summary>
+    /// A (seq, hash) row of the partition by <paramref name="sql"/>, or genesis when there is none; a third column, when
+    /// the row has one, is the record's line, whose time is the tip's <see cref="AuditTip.LastTime"/>.
+    /// </summary>
     private async ValueTask<AuditTip> ReadTipAsync(string sql, AuditPartition partition, CancellationToken cancellationToken)
     {
         await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
         await using var command = scope.CreateCommand(sql);
         AddPartition(command, partition);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new AuditTip(reader.GetInt64(0), reader.GetString(1))
-            : AuditTip.Genesis;
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return AuditTip.Genesis;
+        }
+
+        return new AuditTip(reader.GetInt64(0), reader.GetString(1))
+        {
+            LastTime = reader.FieldCount > 2 && !reader.IsDBNull(2) ? AuditStoredLine.Time(reader.GetString(2)) : null,
+        };
     }
 
     private static NpgsqlBatchCommand ReceiptBatchInsert(AuditPartition partition, AuditReceiptBatch batch, int index)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Gateway.Store;
 
 namespace Gateway.Audit;
@@ -50,7 +49,7 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
             throw new InvalidDataException("The audit log shrank while its tip was read.");
         }
 
-        return new AuditTip(length, ReadHash(last[0]));
+        return AuditStoredLine.TipAt(length, last[0]);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -250,12 +249,4 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
         await _store.SetMembersAsync(StoreKeys.AuditReplicas(tenant), cancellationToken);
 
     public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => _store.PingAsync(cancellationToken);
-
-    internal static string ReadHash(string line)
-    {
-        using var document = JsonDocument.Parse(line);
-        return document.RootElement.TryGetProperty(AuditCanonicalJson.HashMember, out var hash) && hash.ValueKind == JsonValueKind.String
-            ? hash.GetString()!
-            : throw new InvalidDataException("The last audit record has no hash; the chain cannot be extended.");
-    }
 }
