@@ -24,11 +24,14 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
 
     /// <summary>
     /// The budget's settle to hand to the outcome's append (<see cref="OutcomeRecorder.RecordAsync"/>); null when
-    /// the request holds no granted reservation or settles do not ride outcomes.
+    /// the request holds no granted reservation or settles do not ride outcomes, and when the call used more than it
+    /// reserved: an append the store fails goes to the audit backlog without its settle, which leaves the reservation
+    /// standing, so only a settle that gives back (or leaves the budget as it is) may ride; one that charges more is made
+    /// apart, where a failure is retried (<see cref="TokenBudgets.SettleAsync"/>).
     /// </summary>
     public BudgetSettle? RidingSettle(HttpContext context, GatewayRequestFeature feature) =>
-        _settleWithOutcome && Reservation(feature) is { } reservation
-            ? new BudgetSettle(reservation.Key, reservation.Reserved, Used(context, feature, reservation), reservation.Window, reservation.Slot)
+        _settleWithOutcome && Reservation(feature) is { } reservation && Used(context, feature, reservation) is var used && used <= reservation.Reserved
+            ? new BudgetSettle(reservation.Key, reservation.Reserved, used, reservation.Window, reservation.Slot)
             : null;
 
     /// <summary>

@@ -44,6 +44,18 @@ public sealed class GatewayOptions
         /// timestamp is accepted in (twice <see cref="MaxClockSkew"/>) plus a margin, so 605 s by default.
         /// </summary>
         public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromSeconds(605);
+
+        /// <summary>
+        /// On the Redis store, a replica whose clock is further than this from Redis's (<c>TIME</c> on each primary) is not
+        /// ready. Replicas share nonces: two whose clocks are further apart than the nonce lifetime's margin over the
+        /// timestamp window (<see cref="NonceLifetime"/> less twice <see cref="MaxClockSkew"/>, 5 s by default) could take
+        /// a request replayed after its nonce expired. At most half that margin, so that any two ready replicas agree within
+        /// it; 2.5 s by default.
+        /// </summary>
+        public TimeSpan MaxStoreClockSkew { get; set; } = TimeSpan.FromSeconds(2.5);
+
+        /// <summary>How often a replica's clock is compared with the Redis store's (and at start-up).</summary>
+        public TimeSpan StoreClockCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
     }
 
     /// <summary>Bounds on what a client may send.</summary>

@@ -47,6 +47,19 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 + $"{NonceLifetimeMargin.TotalSeconds:0} s, or a nonce could be forgotten while its timestamp is still accepted.");
         }
 
+        var margin = options.Authentication.NonceLifetime - (2 * options.Authentication.MaxClockSkew);
+        // Measured against the margin only once that is valid (the nonce lifetime's own error says what is wrong otherwise).
+        if (options.Authentication.MaxStoreClockSkew <= TimeSpan.Zero || (margin >= NonceLifetimeMargin && options.Authentication.MaxStoreClockSkew > margin / 2))
+        {
+            errors.Add("Gateway:Authentication:MaxStoreClockSkew must be positive and at most half the nonce lifetime's margin over the "
+                + $"timestamp window (NonceLifetime - 2 x MaxClockSkew = {margin.TotalSeconds:0.###} s), or two ready replicas could disagree on the time by more than it.");
+        }
+
+        if (options.Authentication.StoreClockCheckInterval <= TimeSpan.Zero || options.Authentication.StoreClockCheckInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add("Gateway:Authentication:StoreClockCheckInterval must be positive and at most 1 hour.");
+        }
+
         if (options.Limits.MaxRequestBodyBytes is <= 0 or > KestrelMaxRequestBodyBytes)
         {
             // Above Kestrel's own limit a body would be cut off by Kestrel, and refused naming a limit it did not exceed.

@@ -12,21 +12,29 @@ namespace Gateway.Proxy.Reservations;
 /// <see cref="KeyFor"/>); Enforce takes it up (<see cref="TryReserveAsync"/>); Respond settles it, or a request that is
 /// not forwarded releases it (settled to 0), in the window slot it was reserved in: the store settles nothing once that
 /// slot has ended, by its own clock in the settle's own atomic step, however late the settle arrives. Shared by the stages
-/// that hold a reservation, so none calls another.
+/// that hold a reservation, so none calls another. A settle the store fails never leaves the budget counting less than
+/// was spent (<see cref="SettleAsync"/>).
 /// </summary>
-internal sealed class TokenBudgets
+internal sealed partial class TokenBudgets : IAsyncDisposable, IDisposable
 {
     /// <summary>A model request's output-token ceiling (the largest it names, else the default).</summary>
     public static MaxTokensEstimator TokenEstimator { get; } = new();
 
     private readonly IStateStore _store;
     private readonly GatewayMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly BudgetSettleRetries _retries;
 
-    public TokenBudgets(IStateStore store, GatewayMetrics metrics)
+    public TokenBudgets(IStateStore store, GatewayMetrics metrics, TimeProvider? time = null, ILogger<TokenBudgets>? logger = null)
     {
         _store = store;
         _metrics = metrics;
+        _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        _retries = new BudgetSettleRetries(store, metrics, time ?? TimeProvider.System, _logger);
     }
+
+    /// <summary>The tokens used beyond their reservations whose settle failed, held for retry (<see cref="BudgetSettleRetries"/>).</summary>
+    public long HeldForRetry => _retries.HeldTokens;
 
     /// <summary>
     /// The store key of <paramref name="budget"/> for <paramref name="registeredAgent"/>'s calls of
@@ -105,7 +113,10 @@ internal sealed class TokenBudgets
 
     /// <summary>
     /// Settles the reservation against <paramref name="actual"/> use in its slot (nothing once that has ended: the
-    /// reservation stands in its window); a store that fails leaves the reservation standing.
+    /// reservation stands in its window). A settle the store fails never leaves the budget counting less than was spent:
+    /// a refund (use at most what was reserved) is not sent again, since a refund whose reply was lost may have been made
+    /// and a second would under-count, so the reservation stands whole; use beyond the reservation is held and retried
+    /// off the response path (<see cref="BudgetSettleRetries"/>) until the store takes it or the slot ends.
     /// </summary>
     public async ValueTask SettleAsync(TokenReservation reservation, long actual, CancellationToken cancellationToken)
     {
@@ -113,12 +124,33 @@ internal sealed class TokenBudgets
         {
             await _store.SettleAsync(reservation.Key, reservation.Reserved, actual, reservation.Window, reservation.Slot, cancellationToken).ConfigureAwait(false);
         }
-        catch (StateStoreUnavailableException)
+        catch (StateStoreUnavailableException ex)
         {
-            // The reservation stands: the budget errs on the side of having spent more, never less.
+            var excess = actual - reservation.Reserved;
+            _metrics.BudgetSettleFailures.Add(1, new KeyValuePair<string, object?>("held", excess > 0 ? "excess" : "reservation"));
+            if (excess > 0)
+            {
+                LogExcessHeld(_logger, ex, reservation.Key, reservation.Reserved, excess);
+                _retries.Add(reservation, excess);
+            }
+            else
+            {
+                LogReservationStands(_logger, ex, reservation.Key, reservation.Reserved, actual);
+            }
         }
     }
 
     /// <summary>Gives a reservation back whole (settled to 0): the request it was made for is not forwarded.</summary>
     public ValueTask ReleaseAsync(TokenReservation reservation) => SettleAsync(reservation, 0, CancellationToken.None);
+
+    /// <summary>Stops retrying and sends what is held once more (the host's shutdown).</summary>
+    public ValueTask DisposeAsync() => _retries.DisposeAsync();
+
+    public void Dispose() => _retries.Dispose();
+
+    [LoggerMessage(EventId = 3340, Level = LogLevel.Warning, Message = "The settle of budget {Budget} failed: {Excess} tokens used beyond the {Reserved} reserved are held and retried.")]
+    private static partial void LogExcessHeld(ILogger logger, Exception exception, string budget, long reserved, long excess);
+
+    [LoggerMessage(EventId = 3341, Level = LogLevel.Warning, Message = "The settle of budget {Budget} failed: the {Reserved} tokens reserved stay counted, though {Used} were used.")]
+    private static partial void LogReservationStands(ILogger logger, Exception exception, string budget, long reserved, long used);
 }

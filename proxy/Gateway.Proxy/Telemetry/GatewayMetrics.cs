@@ -52,6 +52,9 @@ public sealed class GatewayMetrics
         Replays = meter.CreateCounter<long>("gateway.auth.replays", "{request}", "Requests refused because their nonce was already seen.");
         RateLimitRefusals = meter.CreateCounter<long>("gateway.ratelimit.refusals", "{request}", "Requests refused by a rate limit, by scope.");
         BudgetRefusals = meter.CreateCounter<long>("gateway.budget.refusals", "{request}", "Model calls refused because the token budget could not cover them.");
+        BudgetSettleFailures = meter.CreateCounter<long>("gateway.budget.settle.failures", "{settle}", "Token-budget settles the store failed, by what was held (held: reservation, the reservation stays counted whole; excess, the use beyond it is retried).");
+        BudgetSettleRetries = meter.CreateCounter<long>("gateway.budget.settle.retries", "{settle}", "Retries of the use beyond a reservation whose settle failed, by result (settled, failed, expired, lost).");
+        StoreClockOffset = meter.CreateGauge<double>("gateway.store.clock.offset", "s", "The shared store's clock minus this replica's at the last check, the largest over the store's primaries.");
         Tokens = meter.CreateCounter<long>("gateway.tokens", "{token}", "Model tokens used, by model, tenant and direction.");
         Redactions = meter.CreateCounter<long>("gateway.redactions", "{redaction}", "Values redacted from responses, by kind.");
         AuditAppendDuration = meter.CreateHistogram<double>("gateway.audit.append.duration", "s", "Time to append one audit record.");
@@ -90,6 +93,15 @@ public sealed class GatewayMetrics
     }
 
     public Counter<long> BudgetRefusals { get; }
+
+    /// <summary>Token-budget settles the store failed (<c>held</c>: <c>reservation</c> or <c>excess</c>).</summary>
+    public Counter<long> BudgetSettleFailures { get; }
+
+    /// <summary>Retries of use beyond a reservation (<c>result</c>: <c>settled</c>, <c>failed</c>, <c>expired</c>, <c>lost</c>).</summary>
+    public Counter<long> BudgetSettleRetries { get; }
+
+    /// <summary>The shared store's clock minus this replica's, in seconds, at the last check (<c>Gateway:Authentication:MaxStoreClockSkew</c>).</summary>
+    public Gauge<double> StoreClockOffset { get; }
 
     public Counter<long> Tokens { get; }
 
