@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Policy.Tokens;
@@ -31,7 +32,7 @@ public sealed class RequestSigner
         new(Encoding.UTF8.GetBytes(secret), tenant, workspace, agent, timeProvider);
 
     /// <summary>A fresh nonce: 32 URL-safe characters from 24 random bytes.</summary>
-    public static string NewNonce() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+    public static string NewNonce() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
 
     /// <summary>
     /// Adds the six signature headers for <paramref name="body"/> (which must be the exact bytes sent); an

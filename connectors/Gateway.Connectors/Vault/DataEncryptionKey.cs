@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Connectors.Vault;
 
@@ -77,7 +78,7 @@ public sealed class DataEncryptionKey
             }
         }
 
-        var bytes = TryHex(text) ?? TryBase64(text);
+        var bytes = TryHex(text) ?? Base64Text.TryDecode(text);
         if (bytes is null || bytes.Length != KeySizeInBytes)
         {
             var length = bytes?.Length;
@@ -119,33 +120,5 @@ public sealed class DataEncryptionKey
         }
 
         return Convert.FromHexString(text);
-    }
-
-    private static byte[]? TryBase64(string text)
-    {
-        var normalized = text.Replace('-', '+').Replace('_', '/');
-        switch (normalized.Length % 4)
-        {
-            case 2:
-                normalized += "==";
-                break;
-            case 3:
-                normalized += "=";
-                break;
-            case 1:
-                return null;
-            default:
-                break;
-        }
-
-        var buffer = new byte[normalized.Length];
-        if (!Convert.TryFromBase64String(normalized, buffer, out var written))
-        {
-            return null;
-        }
-
-        var result = buffer[..written];
-        CryptographicOperations.ZeroMemory(buffer);
-        return result;
     }
 }

@@ -1,9 +1,10 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using System.Text.Json;
 
 namespace Gateway.Policy.Canonical;
 
-/// <summary>SHA-256 digests over canonical JSON (see <see cref="CanonicalJsonWriter"/>).</summary>
+/// <summary>SHA-256 digests over canonical JSON (see <see cref="CanonicalJsonWriter"/>), and a value's RFC 8785 bytes.</summary>
 public static class CanonicalJson
 {
     private const int MaxRetainedBufferBytes = 256 * 1024;
@@ -34,5 +35,14 @@ public static class CanonicalJson
                 t_buffer = null;
             }
         }
+    }
+
+    /// <summary>The RFC 8785 (JCS) canonical UTF-8 bytes of <paramref name="value"/> (see <see cref="CanonicalJsonWriter.Rfc8785"/>).</summary>
+    /// <exception cref="FormatException">The value is not I-JSON: an object repeats a member name, a string holds a lone surrogate, or a number is beyond a double's range.</exception>
+    public static byte[] Rfc8785(JsonElement value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        CanonicalJsonWriter.Rfc8785(buffer).WriteElement(value);
+        return buffer.WrittenSpan.ToArray();
     }
 }

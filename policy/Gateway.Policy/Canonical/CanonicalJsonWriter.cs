@@ -16,17 +16,26 @@ namespace Gateway.Policy.Canonical;
 /// everything else literal UTF-8; text that does not survive UTF-8 (a lone surrogate) is refused.
 /// Escaped strings in a <see cref="JsonElement"/> are unescaped straight into the output, without
 /// a string in between. The caller writes separators; <see cref="WriteElement"/> writes a whole value.
+/// <see cref="Rfc8785"/> makes the writer that writes a parsed value as RFC 8785 (JCS) has it instead: members sorted
+/// by the UTF-16 code units of their names, numbers in ECMAScript's shortest form.
 /// </summary>
 public readonly partial struct CanonicalJsonWriter
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly byte[] HexDigits = "0123456789abcdef"u8.ToArray();
     private readonly IBufferWriter<byte> _output;
+    private readonly bool _rfc8785;
 
     public CanonicalJsonWriter(IBufferWriter<byte> output)
+        : this(output, rfc8785: false)
+    {
+    }
+
+    private CanonicalJsonWriter(IBufferWriter<byte> output, bool rfc8785)
     {
         ArgumentNullException.ThrowIfNull(output);
         _output = output;
+        _rfc8785 = rfc8785;
     }
 
     /// <summary>Writes raw bytes (punctuation, literals).</summary>
@@ -102,7 +111,7 @@ public readonly partial struct CanonicalJsonWriter
     }
 
     /// <summary>Writes any JSON value canonically.</summary>
-    /// <exception cref="FormatException">An object repeats a member name, or a string escapes a lone surrogate.</exception>
+    /// <exception cref="FormatException">An object repeats a member name, or a string escapes a lone surrogate (or, written as RFC 8785, a number is beyond a double's range).</exception>
     public void WriteElement(JsonElement element)
     {
         switch (element.ValueKind)
@@ -116,6 +125,9 @@ public readonly partial struct CanonicalJsonWriter
                 break;
             case JsonValueKind.False:
                 WriteBoolean(false);
+                break;
+            case JsonValueKind.Number when _rfc8785:
+                WriteEcmaScriptNumber(element);
                 break;
             case JsonValueKind.Number:
                 WriteRaw(JsonMarshal.GetRawUtf8Value(element));
@@ -210,7 +222,7 @@ public readonly partial struct CanonicalJsonWriter
         }
 
         members = members[..index];
-        SortRefusingDuplicates(members);
+        SortRefusingDuplicates(members, _rfc8785);
         WriteRaw("{"u8);
         for (var i = 0; i < members.Length; i++)
         {
@@ -227,18 +239,27 @@ public readonly partial struct CanonicalJsonWriter
     }
 
     /// <summary>
-    /// Sorts members by name and refuses a repeated name: an insertion sort for the small objects that
-    /// are the rule (every adjacent pair is compared on the way, so a duplicate shows as a tie), a
-    /// general sort and one pass over neighbours for larger ones.
+    /// Sorts members by name (by the UTF-16 code units of their names when <paramref name="utf16"/>, else by their UTF-8
+    /// bytes) and refuses a repeated name: an insertion sort for the small objects that are the rule (every adjacent
+    /// pair is compared on the way, so a duplicate shows as a tie), a general sort and one pass over neighbours for
+    /// larger ones.
     /// </summary>
-    private static void SortRefusingDuplicates(Span<JsonProperty> members)
+    private static void SortRefusingDuplicates(Span<JsonProperty> members, bool utf16)
     {
         if (members.Length > 16)
         {
-            members.Sort(static (a, b) => CompareNames(a, b));
+            if (utf16)
+            {
+                members.Sort(static (a, b) => CompareUtf16Names(a, b));
+            }
+            else
+            {
+                members.Sort(static (a, b) => CompareNames(a, b));
+            }
+
             for (var i = 1; i < members.Length; i++)
             {
-                if (CompareNames(members[i - 1], members[i]) == 0)
+                if (CompareNames(members[i - 1], members[i], utf16) == 0)
                 {
                     throw Duplicate(members[i]);
                 }
@@ -252,7 +273,7 @@ public readonly partial struct CanonicalJsonWriter
             var current = members[i];
             var j = i - 1;
             int order;
-            while ((order = CompareNames(members[j], current)) > 0)
+            while ((order = CompareNames(members[j], current, utf16)) > 0)
             {
                 members[j + 1] = members[j];
                 if (--j < 0)
@@ -282,6 +303,8 @@ public readonly partial struct CanonicalJsonWriter
 
     private static ReadOnlySpan<byte> Unquoted(ReadOnlySpan<byte> raw) =>
         raw.Length >= 2 && raw[0] == (byte)'"' ? raw[1..^1] : raw;
+
+    private static int CompareNames(JsonProperty a, JsonProperty b, bool utf16) => utf16 ? CompareUtf16Names(a, b) : CompareNames(a, b);
 
     private static int CompareNames(JsonProperty a, JsonProperty b)
     {

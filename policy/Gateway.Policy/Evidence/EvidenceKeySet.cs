@@ -1,6 +1,6 @@
-using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Policy.Evidence;
 
@@ -32,27 +32,22 @@ public sealed class EvidenceKeySet
             var keys = new Dictionary<string, ECDsa>(StringComparer.Ordinal);
             foreach (var jwk in array.EnumerateArray())
             {
-                if (Text(jwk, "kty") != "EC" || Text(jwk, "crv") != "P-256" || Text(jwk, "kid") is not { } kid
-                    || Text(jwk, "x") is not { } x || Text(jwk, "y") is not { } y)
+                if (!P256Jwk.TryRead(jwk, out var x, out var y) || Text(jwk, "kid") is not { } kid)
                 {
                     continue; // not a receipt key: ignored, as RFC 7517 lets a JWKS hold keys a reader does not use
                 }
 
-                if (ReceiptKey.Thumbprint(x, y) != kid)
+                if (P256Jwk.Thumbprint(x, y) != kid)
                 {
                     throw new FormatException($"The JWKS key '{kid}' is not its public key's thumbprint.");
                 }
 
-                keys[kid] = ECDsa.Create(new ECParameters
-                {
-                    Curve = ECCurve.NamedCurves.nistP256,
-                    Q = new ECPoint { X = Base64Url.DecodeFromChars(x), Y = Base64Url.DecodeFromChars(y) },
-                });
+                keys[kid] = P256Jwk.Import(x, y);
             }
 
             return new EvidenceKeySet(keys);
         }
-        catch (Exception ex) when (ex is JsonException or CryptographicException)
+        catch (JsonException ex)
         {
             throw new FormatException("The JWKS is not valid: " + ex.Message, ex);
         }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Policy.Evidence;
 
@@ -25,7 +26,7 @@ public sealed class ReceiptKey
         var parameters = key.ExportParameters(includePrivateParameters: false);
         X = Base64Url.EncodeToString(parameters.Q.X);
         Y = Base64Url.EncodeToString(parameters.Q.Y);
-        KeyId = Thumbprint(X, Y);
+        KeyId = P256Jwk.Thumbprint(X, Y);
         _protectedHeaderPrefix = "{\"alg\":\"ES256\",\"kid\":\"" + KeyId + "\",\"typ\":\"";
     }
 
@@ -113,8 +114,4 @@ public sealed class ReceiptKey
 
     /// <summary>This key retired: its public key only, so a retired key can sign nothing and no ring written from it holds its private key.</summary>
     internal ReceiptKey AsRetired() => new(ECDsa.Create(Key.ExportParameters(includePrivateParameters: false)), Created, retired: true);
-
-    /// <summary>RFC 7638: base64url(SHA-256 of the required members of the EC JWK in lexicographic order, no whitespace).</summary>
-    internal static string Thumbprint(string x, string y) =>
-        Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes("{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" + x + "\",\"y\":\"" + y + "\"}")));
 }

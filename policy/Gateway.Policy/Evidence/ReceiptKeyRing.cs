@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Policy.Evidence;
 
@@ -185,7 +186,7 @@ public sealed class ReceiptKeyRing
         string Text(string name) =>
             item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new FormatException($"A receipt key has no '{name}'.");
 
-        if (Text("alg") != "ES256" || Text("crv") != "P-256")
+        if (Text("alg") != "ES256" || Text("crv") != P256Jwk.Curve)
         {
             throw new FormatException("A receipt key is not ES256 on P-256.");
         }
@@ -199,12 +200,7 @@ public sealed class ReceiptKeyRing
         // Only the active key's private key is read: a retired key signs nothing, and the d a ring written before retired
         // keys lost theirs still holds is dropped here, so the next write leaves it out.
         var retired = status == "retired";
-        var key = ECDsa.Create(new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            Q = new ECPoint { X = Base64Url.DecodeFromChars(Text("x")), Y = Base64Url.DecodeFromChars(Text("y")) },
-            D = retired ? null : Base64Url.DecodeFromChars(Text("d")),
-        });
+        var key = P256Jwk.Import(Text("x"), Text("y"), retired ? null : Text("d"));
         var created = DateTimeOffset.Parse(Text("created"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
         var parsed = new ReceiptKey(key, created, retired);
         return parsed.KeyId == Text("kid") ? parsed : throw new FormatException($"The receipt key '{Text("kid")}' is not its public key's thumbprint.");

@@ -112,39 +112,19 @@ public sealed class DpopProof
 
     private static (ECDsa Key, string Thumbprint)? PublicKey(JsonElement jwk)
     {
-        if (jwk.ValueKind != JsonValueKind.Object || jwk.TryGetProperty("d", out _)
-            || !Member(jwk, "kty", out var kty) || kty != "EC" || !Member(jwk, "crv", out var crv) || crv != "P-256"
-            || !Member(jwk, "x", out var x) || !Member(jwk, "y", out var y)
-            || !Coordinate(x, out var xBytes) || !Coordinate(y, out var yBytes))
+        if (!P256Jwk.TryRead(jwk, out var x, out var y) || jwk.TryGetProperty("d", out _))
         {
             return null;
         }
 
-        ECDsa key;
         try
         {
-            key = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = xBytes, Y = yBytes } });
+            return (P256Jwk.Import(x, y), P256Jwk.Thumbprint(x, y));
         }
-        catch (CryptographicException)
+        catch (FormatException)
         {
-            // Not a point on the curve.
+            // A coordinate that is not the base64url of 32 bytes, or not a point on the curve.
             return null;
         }
-
-        // RFC 7638: the required members in lexicographic order, no whitespace.
-        var canonical = $$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""";
-        return (key, Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(canonical))));
-    }
-
-    private static bool Member(JsonElement jwk, string name, out string value)
-    {
-        value = jwk.TryGetProperty(name, out var member) && member.ValueKind == JsonValueKind.String ? member.GetString()! : string.Empty;
-        return value.Length > 0;
-    }
-
-    private static bool Coordinate(string text, out byte[] bytes)
-    {
-        bytes = new byte[32];
-        return text.Length == 43 && Base64Url.TryDecodeFromChars(text, bytes, out var written) && written == 32;
     }
 }

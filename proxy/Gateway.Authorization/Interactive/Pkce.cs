@@ -12,6 +12,9 @@ public static partial class Pkce
 
     public static bool IsChallenge(string? challenge) => challenge is { Length: 43 } && Base64UrlText().IsMatch(challenge);
 
+    /// <summary>The <c>S256</c> challenge of <paramref name="verifier"/>: base64url of the SHA-256 of its ASCII.</summary>
+    public static string ChallengeOf(string verifier) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+
     /// <summary>True when <paramref name="verifier"/> is well formed and its SHA-256 is <paramref name="challenge"/> (compared in constant time).</summary>
     public static bool Verifies(string? verifier, string challenge)
     {
@@ -20,8 +23,7 @@ public static partial class Pkce
             return false;
         }
 
-        var computed = Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(computed), Encoding.ASCII.GetBytes(challenge));
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(ChallengeOf(verifier)), Encoding.ASCII.GetBytes(challenge));
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]+\\z", RegexOptions.CultureInvariant)]

@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Policy.Canonical;
 using Gateway.Policy.Evidence;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Proxy.A2a;
 
@@ -36,7 +38,16 @@ internal static class AgentCardSignatures
             return "The remote agent's card is signed with a key its connector does not pin (card_key); it is refused.";
         }
 
-        var payload = Payload(card);
+        byte[] payload;
+        try
+        {
+            payload = Payload(card);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException)
+        {
+            return "The remote agent's card is not I-JSON (a lone surrogate, a repeated member or a number beyond a double), so no signature can cover it; it is refused.";
+        }
+
         using var key = JsonDocument.Parse(pinnedJwk);
         foreach (var signature in signatures!)
         {
@@ -85,7 +96,7 @@ internal static class AgentCardSignatures
         }
 
         using var document = JsonDocument.Parse(copy.ToJsonString());
-        return CanonicalJson.Serialize(document.RootElement);
+        return CanonicalJson.Rfc8785(document.RootElement);
     }
 
     /// <summary>A copy of <paramref name="value"/> without its protobuf-default members; null when it is a default itself.</summary>
@@ -133,13 +144,9 @@ internal static class AgentCardSignatures
             var input = Encoding.ASCII.GetBytes(protectedHeader + "." + Base64Url.EncodeToString(payload));
             var signatureBytes = Base64Url.DecodeFromChars(signature);
             var kty = jwk.GetProperty("kty").GetString();
-            if (alg == "ES256" && kty == "EC")
+            if (alg == "ES256" && P256Jwk.TryRead(jwk, out var x, out var y))
             {
-                using var ec = ECDsa.Create(new ECParameters
-                {
-                    Curve = ECCurve.NamedCurves.nistP256,
-                    Q = new ECPoint { X = Base64Url.DecodeFromChars(jwk.GetProperty("x").GetString()), Y = Base64Url.DecodeFromChars(jwk.GetProperty("y").GetString()) },
-                });
+                using var ec = P256Jwk.Import(x, y);
                 return ec.VerifyData(input, signatureBytes, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
             }
 

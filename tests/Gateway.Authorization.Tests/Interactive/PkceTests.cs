@@ -22,4 +22,11 @@ public sealed class PkceTests
 
         Assert.False(Pkce.Verifies(verifier, challenge));
     }
+
+    [Fact]
+    public void ChallengeOf_Rfc7636AppendixBVerifier_IsItsChallengeAndVerifies()
+    {
+        Assert.Equal("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", Pkce.ChallengeOf(Verifier));
+        Assert.True(Pkce.Verifies(Verifier, Pkce.ChallengeOf(Verifier)));
+    }
 }

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Gateway.Policy.Evidence;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Policy.Tests.Evidence;
 
@@ -64,7 +65,7 @@ public sealed class ReceiptKeyRingTests
         var y = Base64Url.EncodeToString(parameters.Q.Y);
         return new Dictionary<string, string>
         {
-            ["kid"] = ReceiptKey.Thumbprint(x, y),
+            ["kid"] = P256Jwk.Thumbprint(x, y),
             ["alg"] = "ES256",
             ["crv"] = "P-256",
             ["created"] = Now.ToString("O", System.Globalization.CultureInfo.InvariantCulture),

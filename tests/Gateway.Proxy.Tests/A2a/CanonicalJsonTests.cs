@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Policy.Canonical;
 using Gateway.Policy.Evidence;
 using Gateway.Proxy.A2a;
 
@@ -14,7 +15,7 @@ public sealed class CanonicalJsonTests
     {
         using var document = JsonDocument.Parse("{ \"b\": [1, true, null], \"a\": { \"z\": \"x\", \"\u00e9\": 1, \"A\": 2 } }");
 
-        Assert.Equal("{\"a\":{\"A\":2,\"z\":\"x\",\"\u00e9\":1},\"b\":[1,true,null]}", Encoding.UTF8.GetString(CanonicalJson.Serialize(document.RootElement)));
+        Assert.Equal("{\"a\":{\"A\":2,\"z\":\"x\",\"\u00e9\":1},\"b\":[1,true,null]}", Encoding.UTF8.GetString(CanonicalJson.Rfc8785(document.RootElement)));
     }
 
     [Theory]
@@ -30,7 +31,7 @@ public sealed class CanonicalJsonTests
     {
         using var document = JsonDocument.Parse(json);
 
-        Assert.Equal(canonical, Encoding.UTF8.GetString(CanonicalJson.Serialize(document.RootElement)));
+        Assert.Equal(canonical, Encoding.UTF8.GetString(CanonicalJson.Rfc8785(document.RootElement)));
     }
 
     [Fact]
@@ -38,7 +39,7 @@ public sealed class CanonicalJsonTests
     {
         using var document = JsonDocument.Parse("\"a\\u0001\\n\\\"\\\\/\\u20ac\"");
 
-        Assert.Equal("\"a\\u0001\\n\\\"\\\\/\u20ac\"", Encoding.UTF8.GetString(CanonicalJson.Serialize(document.RootElement)));
+        Assert.Equal("\"a\\u0001\\n\\\"\\\\/\u20ac\"", Encoding.UTF8.GetString(CanonicalJson.Rfc8785(document.RootElement)));
     }
 
     [Fact]
@@ -70,5 +71,17 @@ public sealed class CanonicalJsonTests
         card["name"] = "Helper (changed)";
         Assert.NotNull(AgentCardSignatures.RefusalOf(card, jwk));
         Assert.NotNull(AgentCardSignatures.RefusalOf(card, pinnedJwk: null));
+    }
+
+    [Theory]
+    [InlineData("\"name\":\"\\ud800 alone\"")]
+    [InlineData("\"version\":1e400")]
+    public void RefusalOf_ASignedCardThatIsNotIJson_IsRefusedNotThrown(string member)
+    {
+        var ring = ReceiptKeyRing.Generate(DateTimeOffset.UtcNow);
+        var card = (JsonObject)JsonNode.Parse("{" + member + ",\"signatures\":[{\"protected\":\"e30\",\"signature\":\"AA\"}]}")!;
+        var jwk = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" + ring.Active.X + "\",\"y\":\"" + ring.Active.Y + "\"}";
+
+        Assert.Contains("I-JSON", AgentCardSignatures.RefusalOf(card, jwk), StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Policy.Bundles;
 
@@ -48,10 +49,7 @@ public static class SubjectPublicKeyInfos
                 : null;
         }
 
-        var standard = text.Replace('-', '+').Replace('_', '/');
-        standard = standard.PadRight(standard.Length + ((4 - (standard.Length % 4)) % 4), '=');
-        var buffer = new byte[standard.Length];
-        return Convert.TryFromBase64String(standard, buffer, out var written) ? buffer[..written] : null;
+        return Base64Text.TryDecode(text);
     }
 
     private static byte[]? Ed25519(byte[] bytes)
