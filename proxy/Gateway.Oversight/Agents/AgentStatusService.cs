@@ -156,6 +156,59 @@ public sealed class AgentStatusService
     }
 
     /// <summary>
+    /// The kill switches that stop <paramref name="caller"/>, read together in one store call: a delegated child's (its
+    /// fingerprint known) at the indexes of <see cref="DelegateSwitchKeys"/>, anyone else's at those of <see cref="SwitchKeys"/>.
+    /// </summary>
+    public static string[] CallerSwitchKeys(KillSwitchCaller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.RegisteredAgent is { } agent && caller.SecretFingerprint is { } fingerprint
+            ? DelegateSwitchKeys(caller.Tenant, caller.Agent, fingerprint, agent, caller.IssuerSecretFingerprint)
+            : SwitchKeys(caller.Tenant, caller.Agent, caller.SecretFingerprint);
+    }
+
+    /// <summary>
+    /// The one reading of a caller's kill switches, <paramref name="switchesOn"/> with bit <c>i</c> set when the switch at
+    /// index <c>i</c> of the keys read (<see cref="CallerSwitchKeys"/>) is on: a revoked secret first, then a retired one, then
+    /// a suspension; a delegated child (<paramref name="delegated"/>) is stopped by what stops its registered agent too. The
+    /// Admit stage reads its admission's switches with it, and the MCP session's paths theirs (<see cref="IsStoppedAsync"/>).
+    /// </summary>
+    public static KillSwitchStop StopOf(uint switchesOn, bool delegated)
+    {
+        bool On(int index) => (switchesOn & (1u << index)) != 0;
+        if (On(SecretRevokedSwitch) || (delegated && On(AgentSecretRevokedSwitch)))
+        {
+            return KillSwitchStop.SecretRevoked;
+        }
+
+        if (On(SecretRetiredSwitch) || (delegated && On(IssuerSecretRetiredSwitch)))
+        {
+            return KillSwitchStop.SecretRetired;
+        }
+
+        return On(SuspendedSwitch) || On(TenantSuspendedSwitch) || (delegated && On(AgentSuspendedSwitch))
+            ? KillSwitchStop.Suspended
+            : KillSwitchStop.None;
+    }
+
+    /// <summary>What stops <paramref name="caller"/> now, read from the store in one call (<see cref="StopOf"/>). Store failure throws (fail closed).</summary>
+    public async ValueTask<KillSwitchStop> StopOfAsync(KillSwitchCaller caller, CancellationToken cancellationToken = default)
+    {
+        var values = await _store.GetManyAsync(CallerSwitchKeys(caller), cancellationToken);
+        var on = 0u;
+        for (var i = 0; i < values.Count; i++)
+        {
+            on |= values[i] is null ? 0u : 1u << i;
+        }
+
+        return StopOf(on, caller.RegisteredAgent is not null);
+    }
+
+    /// <summary>Whether a kill switch stops <paramref name="caller"/> now (<see cref="StopOfAsync"/>). Store failure throws (fail closed).</summary>
+    public async ValueTask<bool> IsStoppedAsync(KillSwitchCaller caller, CancellationToken cancellationToken = default) =>
+        await StopOfAsync(caller, cancellationToken) != KillSwitchStop.None;
+
+    /// <summary>
     /// The key whose existence means "the secret with this fingerprint is retired": a request it signs is refused
     /// (401), whichever slot the bundle now gives it, while the agent's other secret goes on working.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 
 namespace Gateway.Oversight.Approvals;
@@ -10,7 +11,7 @@ internal static class ApprovalIds
     public static string New() => NewId(Prefix);
 
     public static string NewId(string prefix) =>
-        prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>True for an id this library could have issued (so a crafted id never reaches a store key).</summary>
     public static bool IsWellFormed(string? id) => IsWellFormed(id, Prefix);

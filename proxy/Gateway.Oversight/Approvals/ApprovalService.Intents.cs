@@ -34,7 +34,7 @@ public sealed partial class ApprovalService
 
         var warrantGood = existing.Status == ApprovalStatus.Approved && existing.DecidedAt is { } approvedAt
             && approvedAt + TimeSpan.FromSeconds(existing.WarrantTtlSeconds) > _time.GetUtcNow()
-            && await _state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id), cancellationToken) is null
+            && !await IsRevokedAsync(tenant, id, cancellationToken)
             && !await _store.IsWarrantUsedAsync(tenant, id, cancellationToken);
         return warrantGood ? existing : null;
     }

@@ -84,6 +84,10 @@ public sealed partial class ApprovalService
         return ApprovalActionResult.Ok(current);
     }
 
+    /// <summary>True while the mark <see cref="RevokeAsync"/> leaves on approval <paramref name="id"/> is kept: what polls, warrants and intents read.</summary>
+    internal async Task<bool> IsRevokedAsync(string tenant, string id, CancellationToken cancellationToken) =>
+        await _state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id), cancellationToken) is not null;
+
     private async ValueTask<(ApprovalRequest? Stored, ApprovalRequest? Current, ApprovalActionResult? Refusal)> PrepareActionAsync(
         string tenant, string id, string approverName, CancellationToken cancellationToken)
     {

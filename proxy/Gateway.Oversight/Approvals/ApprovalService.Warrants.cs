@@ -1,5 +1,3 @@
-using Gateway.Store;
-
 namespace Gateway.Oversight.Approvals;
 
 /// <summary>The warrant half of <see cref="ApprovalService"/>: checking a presented warrant, and redeeming it once.</summary>
@@ -116,7 +114,7 @@ public sealed partial class ApprovalService
         // The approval the warrant names, its outcome and its revocation mark, read at once (only when a warrant is presented).
         var approvalRead = LoadAsync(presentation.Tenant, claims.Apr, cancellationToken).AsTask();
         var outcomeRead = _store.GetOutcomeAsync(presentation.Tenant, claims.Apr, cancellationToken).AsTask();
-        var revokedRead = _state.GetAsync(StoreKeys.ApprovalRevoked(presentation.Tenant, claims.Apr), cancellationToken).AsTask();
+        var revokedRead = IsRevokedAsync(presentation.Tenant, claims.Apr, cancellationToken);
         await Task.WhenAll(approvalRead, outcomeRead, revokedRead);
         var (approval, outcome) = (await approvalRead, await outcomeRead);
         if (!IsApprovalOf(approval, outcome, claims))
@@ -130,7 +128,7 @@ public sealed partial class ApprovalService
             return WarrantRedemption.Refused(WarrantReasons.LifetimeExceeded, claims);
         }
 
-        if (await revokedRead is not null)
+        if (await revokedRead)
         {
             return WarrantRedemption.Refused(WarrantReasons.Revoked, claims);
         }

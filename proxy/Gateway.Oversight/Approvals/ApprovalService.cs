@@ -215,10 +215,10 @@ public sealed partial class ApprovalService
             else
             {
                 // The revocation mark (kept past the warrant TTL) and the generations a warrant is issued under, read at once.
-                var revokedRead = _state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id), cancellationToken).AsTask();
+                var revokedRead = IsRevokedAsync(tenant, id, cancellationToken);
                 var generationsRead = GenerationsAsync(tenant, registeredAgent, cancellationToken).AsTask();
                 await Task.WhenAll(revokedRead, generationsRead);
-                if (await revokedRead is not null)
+                if (await revokedRead)
                 {
                     // Approved, then taken back by a person: a warrant would be refused (warrant_revoked), so denied to it.
                     status = ApprovalStatus.Denied;

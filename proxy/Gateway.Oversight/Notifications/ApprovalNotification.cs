@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using Gateway.Oversight.Approvals;
 
 namespace Gateway.Oversight.Notifications;
@@ -9,7 +11,7 @@ namespace Gateway.Oversight.Notifications;
 /// ones (which were redacted before the approval stored them), never a warrant, token or credential: the page asks the
 /// reader to sign in.
 /// </summary>
-public sealed record ApprovalNotification
+public sealed partial record ApprovalNotification
 {
     public required string Tenant { get; init; }
 
@@ -67,18 +69,20 @@ public sealed record ApprovalNotification
     /// An agent's argument as a notification quotes it: no control or format characters, supplementary ones included (a
     /// line break would forge a line, and cannot stand in a mail subject; a bidirectional override would reorder what is
     /// read; Unicode tag characters would carry hidden text: <see cref="InvisibleCharacters"/>), no <c>&lt;</c> or <c>&gt;</c>
-    /// (Slack and Mattermost read <c>&lt;url|text&gt;</c> as a link and <c>&lt;!channel&gt;</c> as a mention), at most
-    /// <see cref="MaxQuoted"/> characters.
+    /// (Slack and Mattermost read <c>&lt;url|text&gt;</c> as a link and <c>&lt;!channel&gt;</c> as a mention), nothing a
+    /// chat or mail client would turn into a link (defanged: <c>https://a.example</c> reads <c>hxxps[:]//a[.]example</c>),
+    /// at most <see cref="MaxQuoted"/> characters.
     /// </summary>
     public static string AgentText(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var text = new System.Text.StringBuilder(Math.Min(value.Length, MaxQuoted + 1));
+        var text = new StringBuilder(Math.Min(value.Length, MaxQuoted + 1));
+        var runes = 0;
         foreach (var rune in value.EnumerateRunes())
         {
-            if (text.Length >= MaxQuoted)
+            // Defanging only lengthens the text: what lies past this is cut anyway.
+            if (++runes > MaxQuoted + 1)
             {
-                text.Append('…');
                 break;
             }
 
@@ -92,6 +96,32 @@ public sealed record ApprovalNotification
             });
         }
 
-        return text.ToString();
+        var defanged = Defang(text.ToString());
+        if (defanged.Length <= MaxQuoted && runes <= MaxQuoted)
+        {
+            return defanged;
+        }
+
+        var cut = char.IsHighSurrogate(defanged[MaxQuoted - 1]) ? MaxQuoted - 1 : MaxQuoted;
+        return defanged[..cut] + "…";
     }
+
+    /// <summary>
+    /// <paramref name="text"/> with what a client would link written so that none does: <c>http</c> as <c>hxxp</c> before
+    /// <c>://</c>, every <c>://</c> as <c>[:]//</c>, <c>mailto:</c> as <c>mailto[:]</c>, and a dot between a letter or digit
+    /// and a letter (a host name's) as <c>[.]</c>; an amount's decimal point stays.
+    /// </summary>
+    private static string Defang(string text) => HostDot().Replace(Mailto().Replace(Scheme().Replace(Http().Replace(text, "hxxp$1://"), "[:]//"), "mailto[:]"), "[.]");
+
+    [GeneratedRegex(@"(?i)\bhttp(s?)://", RegexOptions.CultureInvariant)]
+    private static partial Regex Http();
+
+    [GeneratedRegex("://", RegexOptions.CultureInvariant)]
+    private static partial Regex Scheme();
+
+    [GeneratedRegex(@"(?i)\bmailto:", RegexOptions.CultureInvariant)]
+    private static partial Regex Mailto();
+
+    [GeneratedRegex(@"(?<=[\p{L}\p{N}])\.(?=\p{L})", RegexOptions.CultureInvariant)]
+    private static partial Regex HostDot();
 }

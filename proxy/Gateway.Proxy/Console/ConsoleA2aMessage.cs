@@ -83,6 +83,22 @@ internal sealed record ConsoleA2aMessage
         return action.Append(TaskId is null ? string.Empty : " on its task " + TaskId).ToString();
     }
 
+    /// <summary><see cref="Action"/> as HTML: the message's text and the task the agent sent each their own element (<see cref="ConsoleHtml.AgentValue"/>).</summary>
+    public string ActionHtml()
+    {
+        var action = new StringBuilder(E("send remote agent " + RemoteAgent + " (skill " + Skill + ") "));
+        if (Text is { Length: > 0 } text)
+        {
+            action.Append("the message ").Append(E("“")).Append(AgentValue(text, QuotedChars)).Append(E("”"));
+        }
+        else
+        {
+            action.Append(DataParts > 0 ? "a message of data parts" : "a message");
+        }
+
+        return action.Append(TaskId is null ? string.Empty : " on its task " + AgentValue(TaskId, QuotedChars)).ToString();
+    }
+
     /// <summary>The page's section: who the message goes to, through which skill, and the message itself.</summary>
     public string Section()
     {

@@ -24,7 +24,7 @@ internal static class ConsoleApprovalConfirmation
         var tenantPolicy = ConsoleApprovalRead.TenantOf(policy, tenant);
         var t = "/console/" + E(U(tenant));
         var body = new StringBuilder("<section id=\"confirmation\" class=\"done\" role=\"status\" aria-labelledby=\"confirmation-h\"><h2 id=\"confirmation-h\">")
-            .Append(E(Headline(request, session!.Person))).Append("</h2><p>").Append(E(view.Sentence())).Append("</p><p><strong>What happens next:</strong> ")
+            .Append(E(Headline(request, session!.Person))).Append("</h2><p>").Append(view.SentenceHtml()).Append("</p><p><strong>What happens next:</strong> ")
             .Append(E(Next(request))).Append("</p></section>");
 
         var next = (await approvals.ListPendingAsync(tenant, context.RequestAborted))
@@ -34,7 +34,7 @@ internal static class ConsoleApprovalConfirmation
         if (next.Count > 0)
         {
             body.Append("<p><a id=\"next-approval\" class=\"next\" href=\"").Append(t).Append("/approvals/").Append(E(U(next[0].Id))).Append("\">Next pending approval: ")
-                .Append(E(ConsoleApprovalView.Of(next[0], tenantPolicy).Action())).Append(" (").Append(E(next[0].Agent)).Append(")</a> · ")
+                .Append(ConsoleApprovalView.Of(next[0], tenantPolicy).ActionHtml()).Append(" (").Append(E(next[0].Agent)).Append(")</a> · ")
                 .Append(next.Count).Append(next.Count == 1 ? " waits" : " wait").Append(" for you · <a href=\"").Append(t).Append("/approvals\">Inbox</a></p>");
         }
         else

@@ -81,7 +81,7 @@ internal static class ConsoleApprovalInbox
             {
                 var request = view.Request;
                 body.Append("<tr><td><a href=\"/console/").Append(E(U(tenant))).Append("/approvals/").Append(E(U(request.Id))).Append("\">")
-                    .Append(E(view.Action())).Append("</a><br><small>").Append(E(request.Tool)).Append("</small></td><td data-label=\"Agent, for\">").Append(E(request.Agent))
+                    .Append(view.ActionHtml()).Append("</a><br><small>").Append(E(request.Tool)).Append("</small></td><td data-label=\"Agent, for\">").Append(E(request.Agent))
                     .Append(view.Person is null ? string.Empty : "<br><small>for " + E(view.Person) + "</small>").Append("</td><td data-label=\"Run\">")
                     .Append(view.Run is null ? "—" : "<code>" + E(view.Run) + "</code>").Append("</td><td data-label=\"Waiting\">").Append(E(Span(now - request.CreatedAt)))
                     .Append("</td><td data-label=\"Expires in\">").Append(E(Span(request.ExpiresAt - now))).Append("</td><td data-label=\"Still needed\">").Append(view.StillNeeded).Append(" of ").Append(request.ApprovalsRequired)

@@ -42,7 +42,7 @@ internal static class ConsoleApprovalPages
         var request = view!.Request;
         var earlier = await lookback.EarlierAsync(request, view.InputSchema, session!.Person, context.RequestAborted);
         var now = time.GetUtcNow();
-        var body = new StringBuilder("<p id=\"summary\" class=\"summary\">").Append(E(view.Sentence())).Append("</p>")
+        var body = new StringBuilder("<p id=\"summary\" class=\"summary\">").Append(view.SentenceHtml()).Append("</p>")
             .Append(ConsoleApprovalSections.Duplicates(tenant, earlier))
             .Append("<p class=\"facts\"><strong>").Append(E(request.Status)).Append("</strong> · ").Append(request.Approvals.Count).Append(" of ").Append(request.ApprovalsRequired)
             .Append(" approvals, ").Append(view.StillNeeded).Append(" still needed · waiting ").Append(E(ConsoleApprovalInbox.Span(now - request.CreatedAt)))
@@ -75,7 +75,8 @@ internal static class ConsoleApprovalPages
             .Append("<h3>Explanation</h3>").Append(Explanation(request.Explanation))
             .Append("<h3>Decision record</h3>").Append(await DecisionRecordAsync(tenant, request, proofs, session!, context.RequestAborted))
             .Append("</details>");
-        return Page("Approval: " + view.Action(), session, body.ToString());
+        // The heading quotes less of an agent's value than the sentence under it, which the decision follows on the first screen.
+        return Page("Approval: " + view.Action(ConsoleApprovalView.Quoted / 2), session, body.ToString(), headingHtml: "Approval: " + view.ActionHtml(ConsoleApprovalView.Quoted / 2));
     }
 
     /// <summary>The action's arguments as the approval keeps them (redacted before they were stored), indented when whole.</summary>
@@ -88,7 +89,7 @@ internal static class ConsoleApprovalPages
 
         if (request.ArgumentsTruncated)
         {
-            return "<p>Truncated: only the first " + ApprovalArguments.MaxBytes / 1024 + " KiB are kept.</p><pre id=\"arguments\">" + E(text) + "</pre>";
+            return "<p>Truncated: only the first " + ApprovalArguments.MaxBytes / 1024 + " KiB are kept.</p>" + Pre(text, "arguments");
         }
 
         using var parsed = JsonDocument.Parse(text);

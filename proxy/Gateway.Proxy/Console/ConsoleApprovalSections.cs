@@ -29,15 +29,17 @@ internal static class ConsoleApprovalSections
         using var parsed = JsonDocument.Parse(text);
         if (parsed.RootElement.ValueKind != JsonValueKind.Object)
         {
-            return "<pre>" + E(text) + "</pre>";
+            return Pre(text);
         }
 
         var html = new StringBuilder("<table id=\"arguments-table\" class=\"args\"><caption>Arguments (redacted before they were stored)</caption><tbody>");
         foreach (var member in parsed.RootElement.EnumerateObject())
         {
-            var value = member.Name == key.AmountName ? key.AmountWords
-                : member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString() : member.Value.GetRawText();
-            html.Append("<tr><th scope=\"row\">").Append(E(member.Name)).Append("</th><td>").Append(E(value)).Append("</td></tr>");
+            // Each value the agent sent its own element, isolated and left to right in the order sent (ConsoleHtml.AgentValue).
+            var value = member.Name == key.AmountName && key.Amount is { } amount
+                ? E(amount) + (key.Currency is { } currency ? " " + AgentValue(currency) : " (currency not given)")
+                : AgentValue(member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString() : member.Value.GetRawText());
+            html.Append("<tr><th scope=\"row\">").Append(E(member.Name)).Append("</th><td>").Append(value).Append("</td></tr>");
         }
 
         return html.Append("</tbody></table>").ToString();
@@ -57,8 +59,11 @@ internal static class ConsoleApprovalSections
         {
             var r = precedent.Request;
             var outcome = precedent.WarrantUsed ? "approved and carried out" : r.Status;
-            html.Append("<li><a href=\"/console/").Append(E(U(tenant))).Append("/approvals/").Append(E(U(r.Id))).Append("\">").Append(E(precedent.Match))
-                .Append("</a>: <strong>").Append(E(outcome)).Append("</strong>, requested ").Append(Time(r.CreatedAt))
+            // The match quotes the agent's value: cut, so that the decision stays on the first screen (the earlier request's page has it whole).
+            var match = precedent.Match.Length <= ConsoleApprovalView.Quoted * 2 ? precedent.Match
+                : precedent.Match[..(char.IsHighSurrogate(precedent.Match[(ConsoleApprovalView.Quoted * 2) - 1]) ? (ConsoleApprovalView.Quoted * 2) - 1 : ConsoleApprovalView.Quoted * 2)] + "…";
+            html.Append("<li><a href=\"/console/").Append(E(U(tenant))).Append("/approvals/").Append(E(U(r.Id))).Append("\"><span class=\"ltr\">").Append(E(match))
+                .Append("</span></a>").Append(HasRightToLeft(match) ? RightToLeftNote : string.Empty).Append(": <strong>").Append(E(outcome)).Append("</strong>, requested ").Append(Time(r.CreatedAt))
                 .Append(r.DecidedBy is { } by ? " (decided by " + E(by) + ")" : r.Approvals.Count > 0 ? " (approved by " + E(string.Join(", ", r.Approvals)) + ")" : string.Empty)
                 .Append("</li>");
         }

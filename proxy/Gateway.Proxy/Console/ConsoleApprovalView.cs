@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Approvals;
 using Gateway.Policy;
+using static Gateway.Proxy.Console.ConsoleHtml;
 
 namespace Gateway.Proxy.Console;
 
@@ -98,37 +99,79 @@ internal sealed record ConsoleApprovalView
         };
     }
 
-    /// <summary>The action and its key arguments in words: "refund 25.00 EUR on order A-1795 to …" (or "25.00 (currency not given)").</summary>
-    public string Action()
+    /// <summary>How many characters of an agent's value the page's sentence, its heading and the inbox quote (the whole value is in the arguments table).</summary>
+    public const int Quoted = 80;
+
+    /// <summary>
+    /// The action and its key arguments in words: "refund 25.00 EUR on order A-1795 to …" (or "25.00 (currency not
+    /// given)"); each agent's value cut at <paramref name="max"/> characters (with <c>…</c>).
+    /// </summary>
+    public string Action(int max = int.MaxValue)
     {
         if (A2a is { } message)
         {
             return message.Action();
         }
 
+        static string Cut(string value, int max) => value.Length > max ? value[..(char.IsHighSurrogate(value[max - 1]) ? max - 1 : max)] + "…" : value;
         var text = new StringBuilder(Verb);
-        if (Key.AmountWords is { } amount)
+        if (Key.Amount is { } amount)
         {
-            text.Append(' ').Append(amount);
+            text.Append(' ').Append(amount).Append(Key.Currency is { } currency ? " " + Cut(currency, max) : " (currency not given)");
         }
 
         if (Key.Target is { } target)
         {
-            text.Append(Key.Amount is null ? " " : " on ").Append(Words(Key.TargetName!)).Append(' ').Append(target);
+            text.Append(Key.Amount is null ? " " : " on ").Append(Words(Key.TargetName!)).Append(' ').Append(Cut(target, max));
         }
 
         if (Key.Recipient is { } recipient)
         {
-            text.Append(" to ").Append(recipient);
+            text.Append(" to ").Append(Cut(recipient, max));
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// <see cref="Action"/> as HTML: the gateway's words encoded, each agent's value its own element
+    /// (<see cref="ConsoleHtml.AgentValue"/>: set apart, isolated, left to right, cut at <paramref name="max"/> characters).
+    /// </summary>
+    public string ActionHtml(int max = Quoted)
+    {
+        if (A2a is { } message)
+        {
+            return message.ActionHtml();
+        }
+
+        var html = new StringBuilder(E(Verb));
+        if (Key.Amount is { } amount)
+        {
+            html.Append(' ').Append(E(amount)).Append(Key.Currency is { } currency ? " " + AgentValue(currency, max) : " (currency not given)");
+        }
+
+        if (Key.Target is { } target)
+        {
+            html.Append(Key.Amount is null ? " " : " on ").Append(E(Words(Key.TargetName!))).Append(' ').Append(AgentValue(target, max));
+        }
+
+        if (Key.Recipient is { } recipient)
+        {
+            html.Append(" to ").Append(AgentValue(recipient, max));
+        }
+
+        return html.ToString();
     }
 
     /// <summary>The page's one sentence: who asks for what, for whom, in which run, and why it was held.</summary>
     public string Sentence() =>
         Request.Agent + " asks to " + Action() + (Person is null ? string.Empty : ", acting for " + Person)
         + (Run is null ? string.Empty : ", for run " + Run) + "; held because " + HeldBecause + ".";
+
+    /// <summary><see cref="Sentence"/> as HTML, each value an agent sent (<see cref="ActionHtml"/>, the run) its own element, cut at <see cref="Quoted"/> characters.</summary>
+    public string SentenceHtml() =>
+        E(Request.Agent) + " asks to " + ActionHtml() + (Person is null ? string.Empty : ", acting for " + E(Person))
+        + (Run is null ? string.Empty : ", for run " + AgentValue(Run, Quoted)) + "; held because " + E(HeldBecause) + ".";
 
     public static string Words(string name) => name.Replace('_', ' ');
 

@@ -35,13 +35,13 @@ internal static class ConsoleClientPages
         }
         else
         {
-            body.Append("<table><caption>Clients you allowed to act for you</caption><thead><tr><th scope=\"col\">Client</th><th scope=\"col\">As agent</th><th scope=\"col\">Since</th><th scope=\"col\">Until</th><th scope=\"col\"></th></tr></thead><tbody>");
+            body.Append("<table><caption>Clients you allowed to act for you</caption><thead><tr><th scope=\"col\">Client</th><th scope=\"col\">As agent</th><th scope=\"col\">Since</th><th scope=\"col\">Until</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>");
             foreach (var consent in consents)
             {
                 body.Append("<tr><td>").Append(E(consent.ClientId)).Append("</td><td>").Append(E(consent.Agent)).Append("</td><td>").Append(Time(consent.Granted))
                     .Append("</td><td>").Append(Time(consent.Ends)).Append("</td><td><form method=\"post\" action=\"").Append(ConsoleEndpoints.Prefix).Append('/')
                     .Append(E(U(tenant))).Append("/clients/revoke\">").Append(Csrf(session)).Append("<input type=\"hidden\" name=\"client_id\" value=\"")
-                    .Append(E(consent.ClientId)).Append("\"><button type=\"submit\">Revoke</button></form></td></tr>");
+                    .Append(E(consent.ClientId)).Append("\"><button type=\"submit\" aria-label=\"").Append(E("Revoke " + consent.ClientId)).Append("\">Revoke</button></form></td></tr>");
             }
 
             body.Append("</tbody></table>");

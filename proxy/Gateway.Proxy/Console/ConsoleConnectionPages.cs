@@ -42,7 +42,7 @@ internal static class ConsoleConnectionPages
         }
 
         body.Append("<p>These connectors act with your own account at their upstream: the upstream sees you, not the gateway. Link one once; revoke it here at any time.</p>")
-            .Append("<table><caption>Your upstream accounts</caption><thead><tr><th scope=\"col\">Connector</th><th scope=\"col\">Upstream account</th><th scope=\"col\">Linked at</th><th scope=\"col\"></th></tr></thead><tbody>");
+            .Append("<table><caption>Your upstream accounts</caption><thead><tr><th scope=\"col\">Connector</th><th scope=\"col\">Upstream account</th><th scope=\"col\">Linked at</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>");
         foreach (var connector in connectors)
         {
             var link = linked.GetValueOrDefault(connector);

@@ -15,8 +15,8 @@ internal static class ConsoleCookies
     /// <summary>The name <paramref name="baseName"/> goes by on this request.</summary>
     public static string Name(HttpContext context, string baseName) => Secure(context) ? HostPrefix + baseName : baseName;
 
-    /// <summary>Sets <paramref name="baseName"/> to <paramref name="value"/> for <paramref name="lifetime"/>.</summary>
-    public static void Append(HttpContext context, string baseName, string value, TimeSpan lifetime) =>
+    /// <summary>Sets <paramref name="baseName"/> to <paramref name="value"/> for <paramref name="lifetime"/> (null: until the browser closes, no Max-Age or Expires).</summary>
+    public static void Append(HttpContext context, string baseName, string value, TimeSpan? lifetime) =>
         context.Response.Cookies.Append(Name(context, baseName), value, Options(context, lifetime));
 
     /// <summary>The cookie's value as presented, or null.</summary>
@@ -27,7 +27,7 @@ internal static class ConsoleCookies
     public static void Delete(HttpContext context, string baseName) =>
         context.Response.Cookies.Delete(Name(context, baseName), Options(context, TimeSpan.Zero));
 
-    private static CookieOptions Options(HttpContext context, TimeSpan lifetime)
+    private static CookieOptions Options(HttpContext context, TimeSpan? lifetime)
     {
         var secure = Secure(context);
         return new CookieOptions

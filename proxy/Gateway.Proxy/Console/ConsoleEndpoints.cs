@@ -87,8 +87,12 @@ internal static class ConsoleEndpoints
         return Page("Sign in", null, body.ToString());
     }
 
-    /// <summary>Sign-out is a POST with the session's CSRF token (a cross-site page cannot sign a person out either).</summary>
-    private static async Task<IResult> SignOutAsync(HttpContext context, ConsoleSessions sessions)
+    /// <summary>
+    /// Sign-out is a POST with the session's CSRF token (a cross-site page cannot sign a person out either); it ends the
+    /// session here, then sends the browser to the provider's <c>end_session_endpoint</c> when its discovery names one
+    /// (<see cref="ConsoleSignIn.EndSessionUrlAsync"/>).
+    /// </summary>
+    private static async Task<IResult> SignOutAsync(HttpContext context, ConsoleSessions sessions, ConsoleSignIn signIn)
     {
         var session = await sessions.CurrentAsync(context);
         if (session is not null)
@@ -100,7 +104,16 @@ internal static class ConsoleEndpoints
             }
         }
 
+        var idToken = session is null ? null : ConsoleSessions.IdTokenOf(context, session);
         await sessions.EndAsync(context);
+        if (session is not null && await signIn.EndSessionUrlAsync(context, session, idToken) is { } endSession)
+        {
+            // Not a 302: the pages' CSP (form-action 'self') forbids a form's redirect to another origin; a declarative refresh, with a link.
+            context.Response.Headers["Refresh"] = "0;url=" + endSession;
+            return Page("Signed out", null, "<p>You are signed out here. <a href=\"" + E(endSession)
+                + "\">Continue to sign out at your identity provider</a> (your browser goes there by itself).</p>");
+        }
+
         return Page("Signed out", null, "<p>You are signed out. <a href=\"/console\">Sign in again</a></p>");
     }
 

@@ -3,7 +3,7 @@ namespace Gateway.Proxy.Console;
 /// <summary>
 /// Who may see a console page: a live session of the route's tenant (else: sign in to that tenant; a session of another
 /// tenant never shows this one's data) with one of the page's roles, as the current configuration gives them (a session
-/// left with no role at all ends, refused with <c>console_no_role</c>); for a state-changing POST, also the session's CSRF
+/// with no role at all is refused with <c>console_no_role</c>, and stays: it still shows the person their own clients and connections); for a state-changing POST, also the session's CSRF
 /// token in the form's <c>csrf</c> field.
 /// </summary>
 internal static class ConsoleGuard
@@ -20,9 +20,10 @@ internal static class ConsoleGuard
 
         if (session.Roles.Count == 0)
         {
-            // The configuration no longer maps any of the person's groups to a console role: the session ends now.
-            await sessions.EndAsync(context);
-            return (null, ConsoleHtml.Refusal(StatusCodes.Status403Forbidden, "console_no_role", "Your groups no longer give a console role in this tenant; you are signed out."));
+            // No group of the person's gives a console role (they signed in only to consent for a client, or the mapping was
+            // removed): refused, and the session stays. A GET, which any site can make with a link, never ends a session.
+            return (null, ConsoleHtml.Refusal(StatusCodes.Status403Forbidden, "console_no_role",
+                "Your groups give no console role in this tenant, so this page is not open to you; your own clients and connections are.", session));
         }
 
         return session.HasAny(roles)

@@ -34,6 +34,9 @@ internal static class ConsoleHtml
         .done{border-left:6px solid #0a6b2d;background:#e8f5ec;padding:.3rem .8rem;margin:.4rem 0;max-width:48rem}.done h2{margin:.2rem 0}
         ul.checklist{list-style:none;padding-left:0}ul.checklist li{margin:.2rem 0}.checklist .fail,.checklist .hold{color:#7d1014}.checklist .pass{color:#0a5a26}
         a.next{font-weight:bold}details{margin:1rem 0}summary{cursor:pointer;font-weight:bold}
+        code.agent,.ltr,pre{unicode-bidi:isolate-override;direction:ltr}code.agent{font-family:ui-monospace,monospace;font-size:.92em;background:#eef2f7;border:1px solid #c3cedb;border-radius:3px;padding:0 .2em;overflow-wrap:anywhere}
+        .visually-hidden{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
+        .rtl-note,.cut-note{font-size:.85em;color:#7d1014;font-style:italic}.summary .cut-note{color:#333}
         @media (max-width:40rem){main{padding:.4rem .6rem}header{padding:.3rem .6rem}header form{margin-left:0}h1{font-size:1.15rem}.summary{font-size:1rem}
         #inbox thead{display:none}#inbox tr{display:block;border:1px solid #ccc;margin:.5rem 0;background:#fff}#inbox td{display:block;border:0;padding:.15rem .5rem}
         #inbox td[data-label]::before{content:attr(data-label) ": ";font-weight:bold}}
@@ -44,6 +47,42 @@ internal static class ConsoleHtml
     /// first written out as <c>⟨U+202E⟩</c> (<see cref="InvisibleCharacters"/>), so that a page shows what will be sent.
     /// </summary>
     public static string E(string? value) => HtmlEncoder.Default.Encode(InvisibleCharacters.Shown(value ?? string.Empty));
+
+    /// <summary>The note after an agent's value that holds right-to-left letters (Hebrew, Arabic…), shown left to right in the order sent.</summary>
+    public const string RightToLeftNote = "<span class=\"rtl-note\"> ⟨right-to-left letters, shown in the order sent⟩</span>";
+
+    /// <summary>
+    /// An agent's value as its own element, set apart from the gateway's words (a <c>code</c> in another face and frame),
+    /// isolated and shown left to right in the order it will be sent whatever letters it holds (the stylesheet's
+    /// <c>unicode-bidi: isolate-override</c>), followed by <see cref="RightToLeftNote"/> when it holds right-to-left
+    /// letters; past <paramref name="max"/> characters it is cut (with <c>…</c> and a note), its whole shown elsewhere.
+    /// </summary>
+    public static string AgentValue(string? value, int max = int.MaxValue)
+    {
+        value ??= string.Empty;
+        var cut = value.Length > max ? value[..(char.IsHighSurrogate(value[max - 1]) ? max - 1 : max)] : value;
+        return "<code class=\"agent\" dir=\"ltr\">" + E(cut) + (cut.Length < value.Length ? "…" : string.Empty) + "</code>"
+            + (HasRightToLeft(value) ? RightToLeftNote : string.Empty)
+            + (cut.Length < value.Length ? "<span class=\"cut-note\"> (" + cut.Length.ToString(CultureInfo.InvariantCulture) + " of " + value.Length.ToString(CultureInfo.InvariantCulture) + " characters; all in Arguments below)</span>" : string.Empty);
+    }
+
+    /// <summary>
+    /// True when <paramref name="value"/> holds a letter of a right-to-left script (the blocks of Hebrew, Arabic, Syriac,
+    /// Thaana, N'Ko, Samaritan, Mandaic and their presentation forms, and the supplementary right-to-left blocks), which a
+    /// browser would otherwise reorder with the digits and spaces beside it.
+    /// </summary>
+    public static bool HasRightToLeft(string value)
+    {
+        foreach (var rune in value.EnumerateRunes())
+        {
+            if (rune.Value is (>= 0x0590 and <= 0x08FF) or (>= 0xFB1D and <= 0xFDFF) or (>= 0xFE70 and <= 0xFEFE) or (>= 0x10800 and <= 0x10FFF) or (>= 0x1E800 and <= 0x1EFFF))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>A path segment, URL-encoded (then HTML-encoded where it lands in an attribute).</summary>
     public static string U(string value) => Uri.EscapeDataString(value);
@@ -59,8 +98,15 @@ internal static class ConsoleHtml
             ? "<time datetime=\"" + E(stored) + "\" title=\"" + E(stored) + "\">" + Time(time) + "</time>"
             : E(stored);
 
-    public static string Json(JsonElement? value) =>
-        value is { } element ? "<pre>" + E(JsonSerializer.Serialize(element, Indented)) + "</pre>" : "<p>(none)</p>";
+    /// <summary>
+    /// <paramref name="value"/> as indented JSON in a <c>pre</c> (shown left to right in the order sent, the stylesheet's
+    /// <c>unicode-bidi: isolate-override</c>), after <see cref="RightToLeftNote"/> when it holds right-to-left letters.
+    /// </summary>
+    public static string Json(JsonElement? value) => value is { } element ? Pre(JsonSerializer.Serialize(element, Indented)) : "<p>(none)</p>";
+
+    /// <summary><paramref name="text"/> in a <c>pre</c> (the stylesheet shows every <c>pre</c> left to right in the order sent), after <see cref="RightToLeftNote"/> when it holds right-to-left letters.</summary>
+    public static string Pre(string text, string? id = null) =>
+        (HasRightToLeft(text) ? "<p>" + RightToLeftNote + "</p>" : string.Empty) + "<pre" + (id is null ? string.Empty : " id=\"" + id + "\"") + ">" + E(text) + "</pre>";
 
     /// <summary>
     /// One audit record as a list item: time, agent (and the person it acted for, with their upstream account where the
@@ -83,8 +129,8 @@ internal static class ConsoleHtml
         return whole ? "<li><details><summary>" + line + "</summary>" + Json(record) + "</details></li>" : "<li>" + line + "</li>";
     }
 
-    /// <summary>A whole page: the navigation for the session's roles, the sign-out form, the body.</summary>
-    public static IResult Page(string title, ConsoleSession? session, string body, int status = StatusCodes.Status200OK)
+    /// <summary>A whole page: the navigation for the session's roles, the sign-out form, the body; the heading <paramref name="headingHtml"/> when given, else the title.</summary>
+    public static IResult Page(string title, ConsoleSession? session, string body, int status = StatusCodes.Status200OK, string? headingHtml = null)
     {
         var html = new StringBuilder(4096);
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>").Append(E(title))
@@ -110,7 +156,7 @@ internal static class ConsoleHtml
                 .Append("<button type=\"submit\">Sign out</button></form>");
         }
 
-        html.Append("</header><main><h1>").Append(E(title)).Append("</h1>").Append(body).Append("</main></body></html>");
+        html.Append("</header><main><h1>").Append(headingHtml ?? E(title)).Append("</h1>").Append(body).Append("</main></body></html>");
         return Results.Content(html.ToString(), "text/html; charset=utf-8", Encoding.UTF8, status);
     }
 

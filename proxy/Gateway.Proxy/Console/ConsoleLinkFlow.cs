@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Gateway.Authorization.AccessTokens;
+using Gateway.Authorization.Interactive;
 using Gateway.Connectors.Credentials;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
@@ -92,8 +91,8 @@ internal sealed partial class ConsoleLinkFlow
                 ["redirect_uri"] = flow.RedirectUri,
                 ["state"] = state,
                 ["nonce"] = flow.Nonce,
-                ["code_challenge"] = ConsoleSessions.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(flow.CodeVerifier))),
-                ["code_challenge_method"] = "S256",
+                ["code_challenge"] = Pkce.ChallengeOf(flow.CodeVerifier),
+                ["code_challenge_method"] = Pkce.Method,
             };
             if (needs.Scopes.Count > 0)
             {

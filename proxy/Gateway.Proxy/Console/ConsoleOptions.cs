@@ -7,7 +7,7 @@ namespace Gateway.Proxy.Console;
 /// <c>openid_provider</c> with a <c>client_id</c> and <c>client_secret</c> (the gateway's client at the provider, which
 /// signs people in with the authorization-code flow) and this section maps the provider's groups to console roles.
 /// </summary>
-internal sealed class ConsoleOptions
+internal sealed class ConsoleOptions : IValidatableObject
 {
     public const string Section = "Gateway:Console";
 
@@ -17,6 +17,13 @@ internal sealed class ConsoleOptions
     /// <summary>How long a signed-in session lasts (it ends sooner on sign-out or when the person is suspended).</summary>
     [Range(typeof(TimeSpan), "00:05:00", "1.00:00:00")]
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>
+    /// How long a session lasts without a request (sliding; the absolute <see cref="SessionLifetime"/> still ends it):
+    /// an unattended browser is signed out. Positive and at most <see cref="SessionLifetime"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>How long a person has to finish signing in at the provider.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "00:30:00")]
@@ -31,4 +38,13 @@ internal sealed class ConsoleOptions
 
     /// <summary>Per tenant: which claim names the person and which groups give which role.</summary>
     public Dictionary<string, ConsoleTenantOptions> Tenants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The idle timeout never outlasts the session itself.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (IdleTimeout > SessionLifetime)
+        {
+            yield return new ValidationResult("Gateway:Console:IdleTimeout must not exceed Gateway:Console:SessionLifetime.", [nameof(IdleTimeout)]);
+        }
+    }
 }

@@ -31,6 +31,18 @@ internal sealed record ConsoleSession
     public required DateTimeOffset ExpiresAt { get; init; }
 
     /// <summary>
+    /// When the session last answered a request (written at most once a minute): it ends <see cref="ConsoleOptions.IdleTimeout"/>
+    /// after this; null in a session an earlier version started (its idle clock starts at its first read, which writes it).
+    /// </summary>
+    public DateTimeOffset? LastSeenAt { get; init; }
+
+    /// <summary>
+    /// The provider's ID token, sealed under the session's cookie (<see cref="ConsoleIdTokenHint"/>), for the
+    /// <c>id_token_hint</c> of sign-out at the provider; null for a session started with an admin token.
+    /// </summary>
+    public string? IdTokenHint { get; init; }
+
+    /// <summary>
     /// For a session started with an admin token (Development only): who minted that token, so that the tokens one
     /// admin minted still count as one approval; null for a person signed in at the provider (they count as themselves).
     /// </summary>

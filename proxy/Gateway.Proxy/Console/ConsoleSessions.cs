@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -48,15 +49,19 @@ internal sealed class ConsoleSessions
         _time = time;
     }
 
+    /// <summary>How often a live session's last request is written back (the idle expiry's resolution).</summary>
+    private static readonly TimeSpan SeenRefresh = TimeSpan.FromMinutes(1);
+
     /// <summary>How long the subjects of a <c>sid</c> are kept: the longest a session or a client's consent started from it lasts.</summary>
     private TimeSpan SidSubjectsLifetime => _options.SessionLifetime > InteractiveAccess.MaxMaxSession ? _options.SessionLifetime : InteractiveAccess.MaxMaxSession;
 
     /// <summary>Creates a session and sets its cookie.</summary>
     public async ValueTask<ConsoleSession> StartAsync(
         HttpContext context, string tenant, string subject, string issuer, string person, IReadOnlyList<string> roles,
-        string? issuedBy = null, IReadOnlyList<string>? groups = null, string? sid = null, string? adminToken = null)
+        string? issuedBy = null, IReadOnlyList<string>? groups = null, string? sid = null, string? adminToken = null, string? idToken = null)
     {
         var id = RandomToken();
+        var now = _time.GetUtcNow();
         var session = new ConsoleSession
         {
             Tenant = tenant,
@@ -69,7 +74,9 @@ internal sealed class ConsoleSessions
             IssuedBy = issuedBy,
             AdminToken = adminToken,
             Csrf = RandomToken(),
-            ExpiresAt = _time.GetUtcNow() + _options.SessionLifetime,
+            ExpiresAt = now + _options.SessionLifetime,
+            LastSeenAt = now,
+            IdTokenHint = idToken is null ? null : ConsoleIdTokenHint.Seal(id, idToken),
         };
         var key = ConsoleSessionKeys.Session(id);
         var cancellationToken = context.RequestAborted;
@@ -84,14 +91,16 @@ internal sealed class ConsoleSessions
         await _store.SetAddAsync(ConsoleSessionKeys.Users(tenant), ConsolePersonSuspensions.Member(issuer, subject), expiry: null, cancellationToken);
         // The person's tokens (an approver token bound to them) stop acting as them while this user is suspended.
         await ConsolePersonSuspensions.RememberAsync(_store, tenant, issuer, subject, person, cancellationToken);
-        ConsoleCookies.Append(context, CookieName, id, _options.SessionLifetime);
+        // A browser-session cookie (no Max-Age): it does not outlive the browser; the store's session ends it sooner.
+        ConsoleCookies.Append(context, CookieName, id, lifetime: null);
         return session;
     }
 
     /// <summary>
     /// The request's session, if it has a live one (null: sign in), with its roles as the current configuration gives
-    /// them (none left: the caller ends it); the session of a suspended user, of an ended provider session or of a
-    /// provider the tenant no longer signs in with is deleted here.
+    /// them (none left: the caller ends it); the session of a suspended user, of an ended provider session, of a
+    /// provider the tenant no longer signs in with, past its lifetime or idle for <see cref="ConsoleOptions.IdleTimeout"/>
+    /// is deleted here. A live session's last request is written back at most once a minute (not on every page).
     /// </summary>
     public async ValueTask<ConsoleSession?> CurrentAsync(HttpContext context)
     {
@@ -108,7 +117,8 @@ internal sealed class ConsoleSessions
         }
 
         var session = JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession);
-        if (session is null || session.ExpiresAt <= _time.GetUtcNow() || !IsOfCurrentIssuer(session))
+        var now = _time.GetUtcNow();
+        if (session is null || !IsLive(session, now) || !IsOfCurrentIssuer(session))
         {
             await _store.DeleteAsync(key, context.RequestAborted);
             return null;
@@ -126,6 +136,13 @@ internal sealed class ConsoleSessions
         {
             await _store.DeleteAsync(key, context.RequestAborted);
             return null;
+        }
+
+        if (now - LastSeen(session, now) >= SeenRefresh || session.LastSeenAt is null)
+        {
+            // Only if unchanged since read: a session deleted meanwhile (sign-out, suspension) is not written back.
+            var seen = JsonSerializer.Serialize(session with { LastSeenAt = now }, ConsoleJsonContext.Default.ConsoleSession);
+            await _store.ReplaceIfEqualAsync(key, json, seen, session.ExpiresAt - now, context.RequestAborted);
         }
 
         return session.Groups is { } groups ? session with { Roles = _roles.RolesOf(session.Tenant, groups) } : session;
@@ -179,6 +196,12 @@ internal sealed class ConsoleSessions
 
         return (ended, subjects);
     }
+
+    /// <summary>The provider's ID token the session keeps for sign-out at the provider, opened with the request's cookie; or null.</summary>
+    public static string? IdTokenOf(HttpContext context, ConsoleSession session) =>
+        session.IdTokenHint is { } hint && ConsoleCookies.Read(context, CookieName) is { Length: > 0 and <= 128 } id
+            ? ConsoleIdTokenHint.Open(id, hint)
+            : null;
 
     /// <summary>Ends the request's session (sign-out) and clears its cookie.</summary>
     public async ValueTask EndAsync(HttpContext context)
@@ -252,7 +275,7 @@ internal sealed class ConsoleSessions
                 .Union(await _store.SetMembersAsync(ConsoleSessionKeys.SubjectOnlySessions(tenant, subject), cancellationToken), StringComparer.Ordinal);
             var live = (await ReadAsync([.. keys], cancellationToken)).Select(static found => found.Session)
                 .Where(session => (issuer is null || string.Equals(session.Issuer, issuer, StringComparison.Ordinal))
-                    && string.Equals(session.Subject, subject, StringComparison.Ordinal) && session.ExpiresAt > _time.GetUtcNow() && IsOfCurrentIssuer(session))
+                    && string.Equals(session.Subject, subject, StringComparison.Ordinal) && IsLive(session, _time.GetUtcNow()) && IsOfCurrentIssuer(session))
                 .ToList();
             var first = live.FirstOrDefault();
             var roles = first?.Groups is { } groups ? _roles.RolesOf(tenant, groups) : first?.Roles;
@@ -290,16 +313,19 @@ internal sealed class ConsoleSessions
         string.Equals(session.Issuer, InteractiveAccess.AdminTokenIssuer, StringComparison.Ordinal)
         || ConsoleSignIn.IsProviderOf(_options, _policy, session.Tenant, session.Issuer);
 
+    /// <summary>Within its absolute lifetime and not idle for <see cref="ConsoleOptions.IdleTimeout"/>.</summary>
+    private bool IsLive(ConsoleSession session, DateTimeOffset now) => session.ExpiresAt > now && now - LastSeen(session, now) < _options.IdleTimeout;
+
+    /// <summary>The session's last request as written; a session an earlier version started, now (its idle clock starts at its first read).</summary>
+    private static DateTimeOffset LastSeen(ConsoleSession session, DateTimeOffset now) => session.LastSeenAt ?? now;
+
     /// <summary>True when <paramref name="presented"/> is the session's CSRF token (constant time).</summary>
     public static bool CsrfMatches(ConsoleSession session, string? presented) =>
         presented is not null
         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(session.Csrf), Encoding.UTF8.GetBytes(presented));
 
     /// <summary>32 random bytes, base64url.</summary>
-    public static string RandomToken() => Base64Url(RandomNumberGenerator.GetBytes(32));
-
-    public static string Base64Url(ReadOnlySpan<byte> bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string RandomToken() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     public static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
 using Gateway.Authorization.AccessTokens;
+using Gateway.Authorization.Interactive;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.People;
@@ -105,7 +106,6 @@ internal sealed partial class ConsoleSignIn
             var flow = new ConsoleSignInFlow(tenant, ConsoleSessions.RandomToken(), ConsoleSessions.RandomToken(), RedirectUri(context, tenant), returnTo);
             await _store.SetAsync(FlowKey(state), JsonSerializer.Serialize(flow, ConsoleJsonContext.Default.ConsoleSignInFlow), _options.SignInTimeout, context.RequestAborted);
             ConsoleCookies.Append(context, StateCookie, state, _options.SignInTimeout);
-            var challenge = ConsoleSessions.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(flow.CodeVerifier)));
             var query = QueryString.Create(new Dictionary<string, string?>
             {
                 ["response_type"] = "code",
@@ -114,8 +114,8 @@ internal sealed partial class ConsoleSignIn
                 ["scope"] = "openid " + provider.GroupsClaim,
                 ["state"] = state,
                 ["nonce"] = flow.Nonce,
-                ["code_challenge"] = challenge,
-                ["code_challenge_method"] = "S256",
+                ["code_challenge"] = Pkce.ChallengeOf(flow.CodeVerifier),
+                ["code_challenge_method"] = Pkce.Method,
             });
             return ConsoleOutcome.Redirect(authorize!.AbsoluteUri + (string.IsNullOrEmpty(authorize.Query) ? query.Value : "&" + query.Value![1..]));
         }
@@ -224,7 +224,7 @@ internal sealed partial class ConsoleSignIn
         }
 
         var sid = token.TryGetPayloadValue<string>("sid", out var presentedSid) && presentedSid is { Length: > 0 and <= 255 } ? presentedSid : null;
-        var session = await _sessions.StartAsync(context, tenant, token.Subject, token.Issuer, person, roles, groups: groups, sid: sid);
+        var session = await _sessions.StartAsync(context, tenant, token.Subject, token.Issuer, person, roles, groups: groups, sid: sid, idToken: idToken);
         if (answer is not null && _policy.Current is { } snapshot && snapshot.Set.TryGetTenant(tenant, out var policy))
         {
             await _kept.KeepAsync(policy!, token, idToken, answer, context.RequestAborted);
@@ -274,13 +274,11 @@ internal sealed partial class ConsoleSignIn
     }
 
     /// <summary>Under <c>Gateway:Console:PublicOrigin</c>, else the gateway's <see cref="PublicOrigin"/>; never an unlisted <c>Host</c>.</summary>
-    private string RedirectUri(HttpContext context, string tenant)
-    {
-        var origin = string.IsNullOrEmpty(_options.PublicOrigin)
-            ? _origin.For(context.Request)
-            : _options.PublicOrigin.TrimEnd('/');
-        return origin + "/console/" + Uri.EscapeDataString(tenant) + "/callback";
-    }
+    private string RedirectUri(HttpContext context, string tenant) => ConsoleOrigin(context) + "/console/" + Uri.EscapeDataString(tenant) + "/callback";
+
+    /// <summary><c>Gateway:Console:PublicOrigin</c>, else the gateway's <see cref="PublicOrigin"/> (no trailing slash).</summary>
+    private string ConsoleOrigin(HttpContext context) =>
+        string.IsNullOrEmpty(_options.PublicOrigin) ? _origin.For(context.Request) : _options.PublicOrigin.TrimEnd('/');
 
     private static string FlowKey(string state) => "console:flow:" + ConsoleSessions.Hash(state);
 

@@ -77,6 +77,22 @@ public sealed class ApprovalLookbackTests
         Assert.Equal(forCarol.Id, Assert.Single(await _lookback.EarlierAsync(again, inputSchemaJson: null, "carol")).Request.Id);
     }
 
+    [Theory]
+    [InlineData("\uFF24-\uFF11")] // fullwidth D and 1
+    [InlineData("d-1\u034F")] // another case and a combining grapheme joiner
+    [InlineData("D-1\uFE0F")] // a variation selector
+    public async Task EarlierAsync_SameOrderAsALookalike_IsFlagged(string lookalike)
+    {
+        var first = await OpenAsync("intent-1", """{"order":"D-1","amount":40}""");
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var again = await OpenAsync("intent-2", JsonSerializer.Serialize(new { order = lookalike, amount = 45 }));
+
+        var precedent = Assert.Single(await _lookback.EarlierAsync(again, inputSchemaJson: null, "alice"));
+
+        Assert.Equal(first.Id, precedent.Request.Id);
+        Assert.Equal("the same order " + lookalike, precedent.Match);
+    }
+
     private ValueTask<ApprovalRequest> OpenAsync(string intent, string arguments, params string[] approvers) =>
         _service.CreateAsync(Tenant, "demo-agent", "payments.refund", intent, "policy-1", null, null, approvers is [] ? ["alice", "bob"] : approvers, 1,
             TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5), arguments: ApprovalArguments.Of(JsonDocument.Parse(arguments).RootElement));

@@ -133,11 +133,26 @@ public sealed class ApprovalNotifierTests
     }
 
     [Theory]
-    [InlineData("<https://sso-corp.evil/login|Decide here> <!channel>", "‹https://sso-corp.evil/login|Decide here› ‹!channel›")]
-    [InlineData("a@example.com\r\nBcc: all@example.com", "a@example.com  Bcc: all@example.com")]
-    [InlineData("pay\u202Emoc.live", "pay moc.live")]
+    [InlineData("<https://sso-corp.evil/login|Decide here> <!channel>", "‹hxxps[:]//sso-corp[.]evil/login|Decide here› ‹!channel›")]
+    [InlineData("a@example.com\r\nBcc: all@example.com", "a@example[.]com  Bcc: all@example[.]com")]
+    [InlineData("pay\u202Emoc.live", "pay moc[.]live")]
     public void AgentText_MarkupLineBreaksAndOverrides_AreNeutralised(string value, string quoted) =>
         Assert.Equal(quoted, ApprovalNotification.AgentText(value));
+
+    [Theory]
+    [InlineData("see https://pay.evil.example/approve", "see hxxps[:]//pay[.]evil[.]example/approve")]
+    [InlineData("HTTP://evil.example", "hxxp[:]//evil[.]example")]
+    [InlineData("ftp://files.evil/x", "ftp[:]//files[.]evil/x")]
+    [InlineData("www.evil.example/login", "www[.]evil[.]example/login")]
+    [InlineData("mailto:ceo@corp.example", "mailto[:]ceo@corp[.]example")]
+    [InlineData("refund 25.00 on v1.2", "refund 25.00 on v1.2")]
+    [InlineData("A-1795", "A-1795")]
+    public void AgentText_UrlLikeText_IsDefangedSoNoClientLinksIt(string value, string quoted) =>
+        Assert.Equal(quoted, ApprovalNotification.AgentText(value));
+
+    [Fact]
+    public void AgentText_DefaultIgnorableCharacters_AreNeutralised() =>
+        Assert.Equal("D-1  ", ApprovalNotification.AgentText("D-1\u034F\uFE0F"));
 
     [Fact]
     public void AgentText_UnicodeTagCharacters_AreNeutralised() =>

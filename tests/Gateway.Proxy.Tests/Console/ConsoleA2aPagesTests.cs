@@ -30,7 +30,7 @@ public sealed class ConsoleA2aPagesTests
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("send remote agent helper (skill wire) the message", listed, StringComparison.Ordinal);
-        Assert.Contains("demo-agent asks to send remote agent helper (skill wire) the message &#x201C;Pay invoice 7; receipt to [REDACTED:email]&#x201D;", html, StringComparison.Ordinal);
+        Assert.Contains("demo-agent asks to send remote agent helper (skill wire) the message &#x201C;<code class=\"agent\" dir=\"ltr\">Pay invoice 7; receipt to [REDACTED:email]</code>&#x201D;", html, StringComparison.Ordinal);
         var section = html[html.IndexOf("id=\"a2a-message\"", StringComparison.Ordinal)..];
         Assert.Contains("<dt>Remote agent</dt><dd><code>helper</code> (<code>" + setup.Upstream.Origin, section, StringComparison.Ordinal);
         Assert.Contains("<dt>Skill</dt><dd><code>wire</code></dd>", section, StringComparison.Ordinal);

@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Tests.Console;
 /// else's, answered 200 with <c>Cache-Control: no-store</c> and written to the audit chain; a token that is forged, for
 /// another audience, carries a nonce, lacks the logout event, a subject and sid or a jti, is issued in the future or too
 /// long ago, or is replayed, is answered 400 with a JSON error and ends nothing. And the roles of a session follow the
-/// current configuration: a role mapping removed ends the session with a clear refusal, and a bundle that moves the
+/// current configuration: a role mapping removed refuses the role pages (the session stays), and a bundle that moves the
 /// tenant to another provider issuer signs out who signed in at the old one (an admin-token session stays).
 /// </summary>
 public sealed class ConsoleBackChannelLogoutTests
@@ -168,7 +168,9 @@ public sealed class ConsoleBackChannelLogoutTests
         using var refused = await client.SendAsync(Get("/console/demo/approvals", bob));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Contains("console_no_role", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        await AssertSignedOutAsync(client, bob);
+        // Refused, not signed out: a GET never ends a session (ConsoleClientPagesTests).
+        using var clients = await client.SendAsync(Get("/console/demo/clients", bob));
+        Assert.Equal(HttpStatusCode.OK, clients.StatusCode);
         using var audit = await client.SendAsync(Get("/console/demo/audit", auditor));
         Assert.Equal(HttpStatusCode.OK, audit.StatusCode);
     }

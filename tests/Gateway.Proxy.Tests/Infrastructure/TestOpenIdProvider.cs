@@ -59,14 +59,7 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         {
             app.MapGet("/.well-known/openid-configuration", (HttpContext context) => provider!.Down
                 ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
-                : Results.Json(new Dictionary<string, object>
-                {
-                    ["issuer"] = provider.Issuer,
-                    ["jwks_uri"] = provider.Issuer + "/jwks",
-                    ["token_endpoint"] = provider.Issuer + "/token",
-                    ["authorization_endpoint"] = provider.Issuer + "/authorize",
-                    ["id_token_signing_alg_values_supported"] = new[] { "RS256", "ES256" },
-                }));
+                : Results.Json(provider.Discovery()));
             app.MapGet("/jwks", () => provider!.Down ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.Text(provider.Jwks(), "application/json"));
             app.MapPost("/token", async (HttpContext context) =>
             {
@@ -80,6 +73,27 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         }).ConfigureAwait(false);
         provider = new TestOpenIdProvider(server);
         return provider;
+    }
+
+    /// <summary>When set, the discovery document names <c>end_session_endpoint</c> (<c>/logout</c>, RP-Initiated Logout).</summary>
+    public bool EndSession { get; set; }
+
+    private Dictionary<string, object> Discovery()
+    {
+        var document = new Dictionary<string, object>
+        {
+            ["issuer"] = Issuer,
+            ["jwks_uri"] = Issuer + "/jwks",
+            ["token_endpoint"] = Issuer + "/token",
+            ["authorization_endpoint"] = Issuer + "/authorize",
+            ["id_token_signing_alg_values_supported"] = new[] { "RS256", "ES256" },
+        };
+        if (EndSession)
+        {
+            document["end_session_endpoint"] = Issuer + "/logout";
+        }
+
+        return document;
     }
 
     /// <summary>The tenant file's <c>openid_provider</c> for this provider (the client secret in the vault as <c>oidc-client</c>).</summary>

@@ -5,7 +5,11 @@
 // on the first screen at 1280×800 and at 390×844; he approves one and sees the confirmation (the agent's warrant, its
 // expiry) with a link to the next pending approval and his decision in the history. A refund of an order that was
 // already refunded (its warrant used) is flagged as a possible duplicate at the top of its page. axe-core finds no
-// serious or critical violation on the inbox, an approval page and the confirmation. A new approval is announced to its
+// serious or critical violation on the inbox, an approval page and the confirmation. The same order with a combining
+// grapheme joiner (U+034F, written out) or in fullwidth letters and digits is flagged as a possible duplicate too. An order
+// in right-to-left letters reads in the order it will be sent (measured with document.createRange in the sentence, the
+// arguments table and the raw JSON), marked as right-to-left; the agent's values in the sentence are their own elements,
+// and a 2800-character order keeps Approve on the first screen. A new approval is announced to its
 // approvers by a chat webhook (a loopback receiver that fails the first delivery: it is retried) and by e-mail through
 // a real SMTP server (Debian's aiosmtpd, which build/install-test-deps.sh installs), both with the deep link to the
 // approval's page and no secret, while the agent is answered with the webhook's first delivery still held open.
@@ -291,6 +295,75 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
       assert.match(warning, new RegExp(`the same order ${order}: approved and carried out`));
       assert.ok(await page.$(`#duplicates a[href="/console/demo/approvals/${firstId}"]`), 'a link to the earlier request');
       await assertOnFirstScreen(page, 'button.approve', 'with the duplicate warning');
+
+      // The same order with a combining grapheme joiner (invisible, not a format character), and in fullwidth letters and
+      // digits: each reads as the same order, is flagged, and the joiner is written out where it stands.
+      const joinedId = await hold(`${order}\u034F`, 46);
+      await page.goto(`${gateway.baseUrl}/console/demo/approvals/${joinedId}`);
+      assert.match(await page.$eval('#duplicates', (s) => s.textContent), /Possible duplicate/, 'the order with U+034F is flagged');
+      assert.ok((await page.$eval('#summary', (p) => p.textContent)).includes(`${order}⟨U+034F⟩`), 'the joiner is shown in the summary');
+      const fullwidth = [...order].map((c) => (c === '-' ? '\uFF0D' : String.fromCodePoint(c.codePointAt(0) + 0xFEE0))).join('');
+      const fullwidthId = await hold(fullwidth, 47);
+      await page.goto(`${gateway.baseUrl}/console/demo/approvals/${fullwidthId}`);
+      assert.match(await page.$eval('#duplicates', (s) => s.textContent), /Possible duplicate/, `the fullwidth order ${fullwidth} is flagged`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  /** The left edge of the first occurrence of `text` in the text under `selector`, as laid out (document.createRange). */
+  async function leftOf(page, selector, text) {
+    const left = await page.$eval(selector, (root, wanted) => {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.data.indexOf(wanted);
+        if (at >= 0) {
+          const range = document.createRange();
+          range.setStart(node, at);
+          range.setEnd(node, at + wanted.length);
+          return range.getBoundingClientRect().left;
+        }
+      }
+      return null;
+    }, text);
+    assert.notEqual(left, null, `${text} under ${selector}`);
+    return left;
+  }
+
+  test('an order in right-to-left letters reads in the order it will be sent, marked as right-to-left', async () => {
+    const id = await hold('\u05D0 4000 1234', 50);
+    const { context, page } = await signInBob();
+    try {
+      await page.setViewport({ width: 1280, height: 800 });
+      await page.goto(`${gateway.baseUrl}/console/demo/approvals/${id}`);
+      await page.$eval('#raw', (d) => { d.open = true; });
+      for (const where of ['#summary', '#arguments-table', '#arguments']) {
+        const [first, second] = [await leftOf(page, where, '4000'), await leftOf(page, where, '1234')];
+        assert.ok(first < second, `in ${where}, 4000 (at ${first}) is left of 1234 (at ${second}), as sent`);
+      }
+      assert.match(await page.$eval('#summary', (p) => p.textContent), /right-to-left/, 'the summary marks the value as right-to-left');
+      assert.match(await page.$eval('#arguments-table', (t) => t.textContent), /right-to-left/, 'the table marks the value as right-to-left');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('agent text in the summary is set apart from the gateway\'s words, and a long value keeps Approve on the first screen', async () => {
+    const order = 'A-1 '.repeat(700);
+    const id = await hold(order, 60);
+    const { context, page } = await signInBob();
+    try {
+      for (const [width, height] of [[1280, 800], [390, 844]]) {
+        await page.setViewport({ width, height });
+        await page.goto(`${gateway.baseUrl}/console/demo/approvals/${id}`);
+        await assertOnFirstScreen(page, 'button.approve', `a 2800-character order at ${width}×${height}`);
+        await assertOnFirstScreen(page, '#approve-reason', `a 2800-character order at ${width}×${height}`);
+      }
+      const quoted = await page.$$eval('#summary code.agent', (codes) => codes.map((c) => c.textContent));
+      assert.ok(quoted.some((q) => q.startsWith('A-1 A-1') && q.endsWith('…') && q.length < 200), `the order is its own element, cut short: ${JSON.stringify(quoted)}`);
+      const style = await page.$eval('#summary code.agent', (c) => { const s = getComputedStyle(c); return `${s.unicodeBidi} ${s.direction} ${s.fontFamily}`; });
+      assert.match(style, /^isolate-override ltr .*mono/, 'isolated, forced left-to-right and set in another face');
+      assert.ok((await page.$eval('#arguments-table', (t) => t.textContent)).includes(order.trimEnd()), 'the whole value is in the arguments table');
     } finally {
       await context.close();
     }

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Text.Json;
 using System.Security.Cryptography;
 using System.Text;
@@ -26,7 +27,7 @@ internal sealed class LinkGrants
     /// <summary>Makes a grant for the person to link their account to the connector; its id.</summary>
     public async ValueTask<string> IssueAsync(LinkedAccountKey key, CancellationToken cancellationToken)
     {
-        var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var id = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var grant = new LinkGrant(key.Tenant, key.PersonIssuer, key.PersonSubject, key.Connector, _time.GetUtcNow() + Lifetime);
         await _store.SetAsync(GrantKey(key.Tenant, id), JsonSerializer.Serialize(grant, LinksJsonContext.Default.LinkGrant), Lifetime, cancellationToken).ConfigureAwait(false);
         return id;
