@@ -12,7 +12,10 @@ namespace Gateway.Proxy.Describe;
 /// entry its name names (<see cref="McpToolNames"/>), <c>params.arguments</c> its arguments. A <c>prompts/get</c>
 /// (<c>server__prompt</c>) or a <c>resources/read</c> (<c>gamut-mcp://server/…</c>, <see cref="McpResourceUris"/>) is an
 /// action on the MCP server's entry, with the prompt or the server's own URI as its arguments and the request the server
-/// receives (<see cref="McpServerCall"/>). <c>params._meta["gamut.dev/warrant"]</c> is an approval's warrant. Strict like
+/// receives (<see cref="McpServerCall"/>). A <c>resources/subscribe</c> of a server's resource is decided as its read; a
+/// <c>completion/complete</c> as the read it completes: the <c>prompts/get</c> with the arguments so far (the one being
+/// completed as typed), or the <c>resources/read</c> of the template as written. <c>params._meta["gamut.dev/warrant"]</c>
+/// is an approval's warrant. Strict like
 /// every governed body: one JSON-RPC 2.0 request (no batch, no notification; the body read once, strictly, by
 /// <see cref="McpMessageReader"/>), an object of arguments.
 /// </summary>
@@ -55,7 +58,9 @@ internal static class McpCallReader
             "tools/call" => ReadToolCall(names, id, root, parameters, warrant),
             "prompts/get" => ReadPromptGet(names, id, root, parameters, warrant),
             "resources/read" => ReadResourceRead(names, id, root, parameters, warrant),
-            _ => Refuse(id, ProblemCodes.MalformedBody, "Only tools/call, prompts/get and resources/read are governed calls."),
+            "resources/subscribe" => ReadSubscribe(names, id, root, parameters, warrant),
+            "completion/complete" => ReadCompletion(names, id, root, parameters, warrant),
+            _ => Refuse(id, ProblemCodes.MalformedBody, "Only tools/call, prompts/get, resources/read, resources/subscribe and completion/complete are governed calls."),
         };
     }
 
@@ -135,6 +140,106 @@ internal static class McpCallReader
         }
 
         return ServerAction(server, "resources/read", ResourceArgs(uri), ResourceArgs(uri), warrant, id, root);
+    }
+
+    /// <summary>
+    /// A server's resource (<c>gamut-mcp://server/…</c>) to follow: decided as its read, the server asked to subscribe on the
+    /// gateway's session with it. Not a context pack (it has no updates), nor a server that acts for a person (its updates
+    /// would come on that person's own session, which nothing listens on).
+    /// </summary>
+    private static Result ReadSubscribe(McpToolNames names, string id, JsonElement root, JsonElement parameters, string? warrant)
+    {
+        var requested = parameters.TryGetProperty("uri", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : string.Empty;
+        if (!McpResourceUris.TryParse(requested, out var serverName, out var uri) || !names.TryResolveServer(serverName, out var server))
+        {
+            return UnknownResource(id, requested, "No such resource of an MCP server is served on /mcp to this agent; list the resources to see what it may subscribe to.");
+        }
+
+        if (server.Person is not null)
+        {
+            return new Result(null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
+                $"resources/subscribe is not offered for '{server.Name}', which acts for a person; read the resource instead.")
+                {
+                    AuditTool = server.Name,
+                    JsonRpcCode = InvalidParams,
+                }, id, default);
+        }
+
+        return ServerAction(server, "resources/subscribe", ResourceArgs(uri), ResourceArgs(uri), warrant, id, root);
+    }
+
+    /// <summary>
+    /// The values a server's prompt argument (<c>ref/prompt</c>, <c>server__prompt</c>) or resource template argument
+    /// (<c>ref/resource</c>, <c>gamut-mcp://server/…</c>) may take: decided as the read it completes, asked of the server
+    /// under its own names.
+    /// </summary>
+    private static Result ReadCompletion(McpToolNames names, string id, JsonElement root, JsonElement parameters, string? warrant)
+    {
+        if (!parameters.TryGetProperty("ref", out var reference) || reference.ValueKind != JsonValueKind.Object
+            || !reference.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
+            || !parameters.TryGetProperty("argument", out var argument) || argument.ValueKind != JsonValueKind.Object
+            || !argument.TryGetProperty("name", out var argumentName) || argumentName.ValueKind != JsonValueKind.String
+            || !argument.TryGetProperty("value", out var argumentValue) || argumentValue.ValueKind != JsonValueKind.String
+            || !TryCompletionContext(parameters, out var context))
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, "completion/complete needs params.ref (with its type), params.argument (a string name and value) and, if any, params.context.arguments (an object of strings).");
+        }
+
+        var call = new JsonObject { ["argument"] = JsonNode.Parse(argument.GetRawText()) };
+        if (context is not null)
+        {
+            call["context"] = new JsonObject { ["arguments"] = context.DeepClone() };
+        }
+
+        var named = reference.TryGetProperty(type.ValueEquals("ref/prompt") ? "name" : "uri", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : string.Empty;
+        if (type.ValueEquals("ref/prompt"))
+        {
+            if (!names.TryResolveItem(named, out var server, out var prompt))
+            {
+                return Unknown(id, "No such prompt is served on /mcp to this agent; list the prompts to see what it may complete.");
+            }
+
+            var arguments = context?.DeepClone().AsObject() ?? new JsonObject();
+            arguments[argumentName.GetString()!] = argumentValue.GetString();
+            call["ref"] = new JsonObject { ["type"] = "ref/prompt", ["name"] = prompt };
+            return ServerAction(server, "completion/complete", new JsonObject { ["prompt"] = prompt, ["arguments"] = arguments }, call, warrant, id, root);
+        }
+
+        if (type.ValueEquals("ref/resource") && McpResourceUris.TryParse(named, out var serverName, out var template) && names.TryResolveServer(serverName, out var templated))
+        {
+            call["ref"] = new JsonObject { ["type"] = "ref/resource", ["uri"] = template };
+            return ServerAction(templated, "completion/complete", ResourceArgs(template), call, warrant, id, root);
+        }
+
+        return UnknownResource(id, named, "No such resource template of an MCP server is served on /mcp to this agent; list the resource templates to see what it may complete.");
+    }
+
+    /// <summary><c>params.context.arguments</c> of a completion (an object of strings), null when it has none; false when it is something else.</summary>
+    private static bool TryCompletionContext(JsonElement parameters, out JsonObject? arguments)
+    {
+        arguments = null;
+        if (!parameters.TryGetProperty("context", out var context) || context.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (context.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        if (!context.TryGetProperty("arguments", out var given) || given.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (given.ValueKind != JsonValueKind.Object || given.EnumerateObject().Any(static a => a.Value.ValueKind != JsonValueKind.String))
+        {
+            return false;
+        }
+
+        arguments = JsonNode.Parse(given.GetRawText())!.AsObject();
+        return true;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight;
 using Gateway.Policy;
@@ -16,8 +17,10 @@ namespace Gateway.Proxy.Describe;
 /// MCP specification removed them). An <c>Origin</c> that is not allowed is refused (<see cref="McpOrigins"/>), as is a message
 /// whose mirrored headers disagree with its body (<see cref="McpMirroredHeaders"/>), one naming a protocol version the
 /// gateway does not implement (<see cref="McpProtocolVersionCheck"/>) and a session of another agent or one no longer live
-/// (HTTP 404, so that the client initializes a new one). A <c>tools/call</c>, a <c>prompts/get</c> and a <c>resources/read</c>
-/// are governed calls, described as the action policy decides (<see cref="McpCallReader"/>) and forwarded to their server;
+/// (HTTP 404, so that the client initializes a new one). A <c>tools/call</c>, a <c>prompts/get</c>, a <c>resources/read</c>, a
+/// <c>resources/subscribe</c> and a <c>completion/complete</c> are governed calls, described as the action policy decides
+/// (<see cref="McpCallReader"/>) and forwarded to their server, what is done with a subscription's or a completion's answer
+/// said with it (<see cref="McpServerCallAnswers"/>);
 /// every other message is one the gateway serves itself (a <see cref="LocalAction"/>, its state a <see cref="McpServedMessage"/>).
 /// A client's answer to a server's request, relayed to that server as written, is first scanned for secret material
 /// (<see cref="SecretMaterialInPayload"/>, as the server's own route scans it).
@@ -27,15 +30,23 @@ internal sealed class McpDescriber : IRouteDescriber
     private const string SessionHeader = "Mcp-Session-Id";
     private const string LastEventIdHeader = "Last-Event-ID";
 
+    /// <summary>JSON-RPC's invalid request.</summary>
+    private const int InvalidRequest = -32600;
+
+    /// <summary>The decision an <c>initialize</c> that makes an idle session of its agent give way is recorded with (tool <c>mcp</c>).</summary>
+    private const string SessionGaveWay = "mcp_session_gave_way";
+
     private readonly PolicyProvider _policy;
     private readonly McpOrigins _origins;
     private readonly McpSessions _sessions;
+    private readonly McpServerCallAnswers _answers;
 
-    public McpDescriber(PolicyProvider policy, McpOrigins origins, McpSessions sessions)
+    public McpDescriber(PolicyProvider policy, McpOrigins origins, McpSessions sessions, McpServerCallAnswers answers)
     {
         _policy = policy;
         _origins = origins;
         _sessions = sessions;
+        _answers = answers;
     }
 
     public async ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
@@ -92,12 +103,15 @@ internal sealed class McpDescriber : IRouteDescriber
         {
             // Served by the gateway itself, admitted under the tool "mcp" (its rate limits counted); nothing is appended
             // before it is served, and a suspended agent is listed nothing rather than refused. What carries a call on (its
-            // answer to its server's request, its stream resumed) is refused a suspended agent as its calls are.
+            // answer to its server's request, its stream resumed) is refused a suspended agent as its calls are. An
+            // initialize of an agent at its session limit is recorded first: an idle session of its gives way to it.
+            var makesRoom = message.Method == "initialize" && _sessions.AtSessionLimit(identity.Tenant, identity.RegisteredAgent);
             feature.Add(new LocalAction(McpEndpoint.AuditTool, LocalAdmission.RateLimited)
             {
                 Tenant = tenant,
-                State = new McpServedMessage(message, string.IsNullOrEmpty(sessionId) ? null : sessionId),
+                State = new McpServedMessage(message, string.IsNullOrEmpty(sessionId) ? null : sessionId) { MakesRoom = makesRoom },
                 WhenSuspended = CarriesACallOn(context.Request, message) ? Suspended(identity) : null,
+                Entry = makesRoom ? LocalEntry.Of(identity, SessionGaveWay, StatusCodes.Status200OK) : null,
             });
             return (null, null);
         }
@@ -109,17 +123,36 @@ internal sealed class McpDescriber : IRouteDescriber
 
         var read = McpCallReader.Read(tenant, message.Body);
         feature.JsonRpcId = read.Id;
+        if (read.ServerCall is { Method: "resources/subscribe" } && string.IsNullOrEmpty(sessionId))
+        {
+            // Updates go to a session's stream: a client served per request (no session) has none to hear them on.
+            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                "resources/subscribe needs a session (the initialize handshake): its updates are sent on the session's stream.") { JsonRpcCode = InvalidRequest });
+        }
+
         return read.Request is { } request
             ? (new DescribedAction(tenant, request)
             {
                 Body = read.Body,
-                McpServerCall = read.ServerCall,
+                McpServerCall = AnsweredAs(read.ServerCall, tenant, identity, sessionId, request.Tool, read.Body),
                 EntryMismatch = read.ServerCall is null ? EntryRequirements.Invocable : null,
                 ProgressToken = McpProgressToken.Of(read.Body),
                 CallerSpeaksMcp = true,
             }, null)
             : (null, read.Refusal);
     }
+
+    /// <summary>
+    /// <paramref name="call"/> with what is done with its server's answer once it was decided, recorded and carried out (a
+    /// completion's values narrowed, a subscription relayed to <paramref name="sessionId"/>: <see cref="McpServerCallAnswers"/>).
+    /// </summary>
+    private McpServerCall? AnsweredAs(McpServerCall? call, TenantPolicy tenant, AgentIdentity identity, string? sessionId, string server, JsonElement body) =>
+        call is null ? null : call with
+        {
+            Answered = _answers.For(tenant, new McpCaller(identity.Agent, identity.Workspace, identity.Delegation?.Scope), identity.Caller, identity.KillSwitches,
+                string.IsNullOrEmpty(sessionId) ? null : sessionId, server, call.Method, call.Params,
+                body.TryGetProperty("params"u8, out var parameters) ? parameters : default),
+        };
 
     /// <summary>A client's answer to a request its call's server sent it, or the resumption of a call's event stream.</summary>
     private static bool CarriesACallOn(HttpRequest request, McpMessage message) =>

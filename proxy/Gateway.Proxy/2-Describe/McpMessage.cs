@@ -21,8 +21,11 @@ internal sealed record McpMessage(JsonRpcMessageInfo? Info, JsonElement Body)
     /// <summary>The message's id (raw JSON); null for a notification.</summary>
     public string? Id => Info?.Id;
 
-    /// <summary>A governed call: a <c>tools/call</c>, a <c>prompts/get</c> or a <c>resources/read</c> with an id, which walks the stages.</summary>
-    public bool IsGovernedCall => Info is { Method: "tools/call" or "prompts/get" or "resources/read", Id: not null };
+    /// <summary>
+    /// A governed call, which walks the stages: a <c>tools/call</c>, a <c>prompts/get</c>, a <c>resources/read</c>, a
+    /// <c>resources/subscribe</c> or a <c>completion/complete</c> with an id.
+    /// </summary>
+    public bool IsGovernedCall => Info is { Method: "tools/call" or "prompts/get" or "resources/read" or "resources/subscribe" or "completion/complete", Id: not null };
 
     /// <summary>The id the gateway answers in JSON-RPC: a request's; null for a notification and for a client's answer to a server's request.</summary>
     public string? AnsweredId => Method is null ? null : Id;

@@ -7,4 +7,11 @@ namespace Gateway.Proxy.Describe;
 /// </summary>
 /// <param name="Message">The message, as read once.</param>
 /// <param name="SessionId">The session it names (<c>Mcp-Session-Id</c>), live and the agent's; null for none.</param>
-internal sealed record McpServedMessage(McpMessage Message, string? SessionId);
+internal sealed record McpServedMessage(McpMessage Message, string? SessionId)
+{
+    /// <summary>
+    /// An <c>initialize</c> of an agent at its session limit: recorded as making its least recently used idle session give
+    /// way, which the destination ends before it opens the new one.
+    /// </summary>
+    public bool MakesRoom { get; init; }
+}

@@ -23,7 +23,7 @@ namespace Gateway.Proxy.Describe;
 internal static class ProviderActionDescriber
 {
     /// <summary>JSON-RPC's invalid request: a message whose own members are not what the gateway reads.</summary>
-    private const int InvalidRequest = -32600;
+    internal const int InvalidRequest = -32600;
 
     /// <summary>JSON-RPC's method not found: a method this route does not serve.</summary>
     private const int MethodNotFound = -32601;

@@ -16,7 +16,8 @@ namespace Gateway.Proxy.Describe;
 /// Describe for the provider route (<c>ANY /providers/{connector}/{**path}</c>): reads the raw target strictly
 /// (<see cref="ProviderTarget"/>), refuses method overrides, compressed bodies and, on an MCP server, a session id
 /// not bound to the caller (<see cref="McpSessionBinding"/>) or a mirrored header that disagrees with the body
-/// (<see cref="McpMirroredHeaders"/>, <see cref="McpParamHeaders"/> by the served tool's definition), and maps the request to its connector
+/// (<see cref="McpMirroredHeaders"/>, <see cref="McpParamHeaders"/> by the served tool's definition) or a batch at a revision without
+/// batches (<see cref="McpBatchRevision"/>), and maps the request to its connector
 /// kind's operation (<see cref="ConnectorType.MatchOperation"/>): a request no operation maps is refused (and recorded),
 /// never forwarded as something else. Its body passes through as the client sent it (<see cref="DescribedAction.PassesBodyThrough"/>).
 /// </summary>
@@ -81,6 +82,13 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
         if (rpc is not null && McpMirroredHeaders.Check(context.Request.Headers, rpc, body.Span, named.Name) is { } mismatch)
         {
             return (null, mismatch);
+        }
+
+        if (rpc is not null && McpBatchRevision.Refuse(context.Request.Headers, rpc, named.Name) is { } batchRefused)
+        {
+            // A batch has no one id to answer: a JSON-RPC error with id null.
+            feature.JsonRpcId = "null";
+            return (null, batchRefused);
         }
 
         IReadOnlySet<string> paramHeaders = ProviderMcpSession.NoParamHeaders;

@@ -5,7 +5,6 @@ using Gateway.Proxy.Describe;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
-using Gateway.Store;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Admit;
@@ -14,9 +13,10 @@ namespace Gateway.Proxy.Admit;
 /// Admit's limits on <c>/mcp</c> (route kind <see cref="McpEndpoint.RouteKind"/>): a governed call takes a place among its
 /// registered agent's calls in flight (<see cref="McpEndpointOptions.MaxPendingCallsPerAgent"/>; one too many is 429
 /// <c>mcp_pending_limit</c>) and starts its lifetime (<see cref="McpCallLifetime"/>, held until it is answered); an
-/// <c>initialize</c> of an agent at its session limit makes room: its least recently used session with no call in flight
-/// here gives way (ended on every replica, its subscriptions with it), and only when every one has a call in flight is the
-/// new one refused (429 <c>mcp_session_limit</c>). Sessions and calls are counted per registered agent: a delegated child's
+/// <c>initialize</c> of an agent at its session limit is refused (429 <c>mcp_session_limit</c>) only when every one of its
+/// sessions here has a call in flight. It ends nothing: the session that gives way to the new one (its least recently used
+/// with no call in flight) is ended by the destination, after Record appended the entry that says so
+/// (<c>7-Forward/McpServerDestination.cs</c>). Sessions and calls are counted per registered agent: a delegated child's
 /// and grandchild's are their agent's.
 /// </summary>
 internal sealed class McpAdmission : IRouteAdmission
@@ -25,16 +25,12 @@ internal sealed class McpAdmission : IRouteAdmission
 
     private readonly McpSessions _sessions;
     private readonly McpCallStreams _streams;
-    private readonly McpResourceSubscriptions _subscriptions;
-    private readonly McpServerSessionCloser _closer;
     private readonly McpEndpointOptions _options;
 
-    public McpAdmission(McpSessions sessions, McpCallStreams streams, McpResourceSubscriptions subscriptions, McpServerSessionCloser closer, IOptions<McpEndpointOptions> options)
+    public McpAdmission(McpSessions sessions, McpCallStreams streams, IOptions<McpEndpointOptions> options)
     {
         _sessions = sessions;
         _streams = streams;
-        _subscriptions = subscriptions;
-        _closer = closer;
         _options = options.Value;
     }
 
@@ -48,7 +44,7 @@ internal sealed class McpAdmission : IRouteAdmission
             return ValueTask.FromResult(StartCall(context, feature, identity));
         }
 
-        return feature.Find<McpMessage>()?.Method == "initialize" ? MakeRoomForSessionAsync(context, identity) : ValueTask.FromResult<Refusal?>(null);
+        return ValueTask.FromResult(feature.Find<McpMessage>()?.Method == "initialize" ? RoomForSession(identity) : null);
     }
 
     /// <summary>A governed call: its place among the calls in flight and its lifetime, held until it is answered.</summary>
@@ -59,6 +55,7 @@ internal sealed class McpAdmission : IRouteAdmission
         {
             Person = identity.Person,
             Delegates = identity.ChainLinks is { } chain ? [.. chain.Where(static l => l.Kind == ActorKind.Delegate).Select(static l => l.Id)] : [],
+            Switches = identity.KillSwitches,
         };
         if (McpCallLifetime.TryStart(context, _sessions, _streams, _options, owner, feature.Get<McpMessage>().Id!, string.IsNullOrEmpty(sessionId) ? null : sessionId) is not { } call)
         {
@@ -70,29 +67,9 @@ internal sealed class McpAdmission : IRouteAdmission
         return null;
     }
 
-    /// <summary>An <c>initialize</c>: room for one more session of the registered agent, an idle one giving way when it is at its limit.</summary>
-    private async ValueTask<Refusal?> MakeRoomForSessionAsync(HttpContext context, AgentIdentity identity)
-    {
-        try
-        {
-            while (_sessions.CountFor(identity.Tenant, identity.RegisteredAgent) >= _options.MaxSessionsPerAgent)
-            {
-                if (await _sessions.TryEvictAsync(identity.Tenant, identity.RegisteredAgent, context.RequestAborted).ConfigureAwait(false) is not { } evicted)
-                {
-                    return new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.McpSessionLimit,
-                        $"This agent holds {_options.MaxSessionsPerAgent} MCP sessions, each with a call in flight; wait for one to end, or end one (DELETE /mcp).")
-                    { RetryAfter = TimeSpan.FromSeconds(1) };
-                }
-
-                await _subscriptions.EndedAsync(evicted).ConfigureAwait(false);
-                await _closer.CloseAsync(context, evicted).ConfigureAwait(false);
-            }
-        }
-        catch (StateStoreUnavailableException)
-        {
-            return Refusal.StoreUnavailable();
-        }
-
-        return null;
-    }
+    /// <summary>An <c>initialize</c>: refused when the registered agent is at its session limit and none of its sessions could give way.</summary>
+    private Refusal? RoomForSession(AgentIdentity identity) =>
+        _sessions.AtSessionLimit(identity.Tenant, identity.RegisteredAgent) && !_sessions.HasIdleSession(identity.Tenant, identity.RegisteredAgent)
+            ? McpSessionLimit.Reached(_sessions.MaxSessionsPerAgent)
+            : null;
 }

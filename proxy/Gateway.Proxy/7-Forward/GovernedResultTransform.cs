@@ -4,6 +4,7 @@ using Gateway.Connectors.Results;
 using Gateway.Connectors.Workspace;
 using Gateway.Policy;
 using Gateway.Proxy.Decide;
+using Gateway.Proxy.Describe;
 using Gateway.Oversight;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Refusals;
@@ -26,6 +27,8 @@ namespace Gateway.Proxy.Forward;
 /// is relayed as it comes (<see cref="McpProgressRelay"/>, given the <see cref="McpServerRequests"/> it keeps the server's requests to the client in, and the
 /// <see cref="McpAnswerRelay"/> that answers the others, when the route was built), and
 /// a remote agent's event stream on <c>/a2a/{connector}</c> likewise, event by event (<see cref="A2aStreamRelay"/>).
+/// A request on <c>/mcp</c> to a server's prompt or resource whose answer the describer said what is done with
+/// (<see cref="McpServerCall.Answered"/>: a completion's values narrowed, a subscription relayed) has it done here.
 /// The Respond stage records the outcome and answers with the decision and the result.
 /// </summary>
 internal sealed class GovernedResultTransform : ResponseTransform
@@ -189,6 +192,12 @@ internal sealed class GovernedResultTransform : ResponseTransform
         {
             feature.Add(new UpstreamResponse(status) { Refusal = UpstreamResponse.Uninspectable });
             return;
+        }
+
+        if (feature.Find<DescribedAction>()?.McpServerCall?.Answered is { } answered)
+        {
+            // What the route kind does with its server's answer (a completion's values narrowed, a subscription relayed).
+            result = await answered(result, context.CancellationToken).ConfigureAwait(false);
         }
 
         feature.Add(new UpstreamResponse(status) { Withheld = pack?.Withheld, Result = result });

@@ -1,10 +1,12 @@
 using Gateway.Oversight;
 using Gateway.Proxy.Admit;
+using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Routing;
+using Gateway.Store;
 
 namespace Gateway.Proxy.Forward;
 
@@ -16,7 +18,10 @@ namespace Gateway.Proxy.Forward;
 /// endpoint (the official SDK's, which routing never matches), in process, as the admitted agent
 /// (<see cref="McpServedCaller"/>). A <c>notifications/cancelled</c> also cancels the agent's call it names when that call
 /// runs here and came on the same session for the same person, a session's <c>DELETE</c> ends it on every replica (its
-/// subscriptions with it), and the session an <c>initialize</c> opened is remembered under its agent. A suspended agent's
+/// subscriptions with it), and the session an <c>initialize</c> opened is remembered under its agent. An <c>initialize</c> of
+/// an agent at its session limit first ends the session that gives way to it (its least recently used with no call in flight
+/// here: on every replica, its subscriptions with it), which Record has just recorded (<see cref="McpServedMessage.MakesRoom"/>);
+/// one that finds no room it may make is refused (429 <c>mcp_session_limit</c>, recorded). A suspended agent's
 /// answer and stream resumption never come here: Decide refuses them (the describer's <c>WhenSuspended</c>).
 /// </summary>
 internal sealed class McpServerDestination : ILocalDestination
@@ -37,9 +42,12 @@ internal sealed class McpServerDestination : ILocalDestination
     private readonly McpCallStreams _streams;
     private readonly McpAnswerRelay _answers;
     private readonly McpResourceSubscriptions _subscriptions;
+    private readonly McpServerSessionCloser _closer;
 
-    public McpServerDestination(EndpointDataSource endpoints, McpSessions sessions, McpCallStreams streams, McpAnswerRelay answers, McpResourceSubscriptions subscriptions)
+    public McpServerDestination(EndpointDataSource endpoints, McpSessions sessions, McpCallStreams streams, McpAnswerRelay answers, McpResourceSubscriptions subscriptions,
+        McpServerSessionCloser closer)
     {
+        _closer = closer;
         _post = McpServerEndpointMetadata.Find(endpoints, HttpMethods.Post);
         _get = McpServerEndpointMetadata.Find(endpoints, HttpMethods.Get);
         _delete = McpServerEndpointMetadata.Find(endpoints, HttpMethods.Delete);
@@ -91,6 +99,12 @@ internal sealed class McpServerDestination : ILocalDestination
             _sessions.Cancel(identity.Caller, served.SessionId, cancelled);
         }
 
+        if (message.Method == "initialize" && await MakeRoomAsync(context, identity, served.MakesRoom).ConfigureAwait(false) is { } full)
+        {
+            feature.Add(full);
+            return;
+        }
+
         if (HttpMethods.IsDelete(context.Request.Method) && served.SessionId is { } ending)
         {
             await _sessions.EndAsync(identity.Tenant, ending, context.RequestAborted).ConfigureAwait(false);
@@ -105,6 +119,34 @@ internal sealed class McpServerDestination : ILocalDestination
         {
             _sessions.Opened(opened, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain);
         }
+    }
+
+    /// <summary>
+    /// Room for the session an <c>initialize</c> opens: at the agent's limit, its least recently used session with no call
+    /// in flight here gives way, only when Record recorded that it would (<paramref name="makesRoom"/>); null when there is
+    /// room, else the refusal.
+    /// </summary>
+    private async ValueTask<Refusal?> MakeRoomAsync(HttpContext context, AgentIdentity identity, bool makesRoom)
+    {
+        try
+        {
+            while (_sessions.AtSessionLimit(identity.Tenant, identity.RegisteredAgent))
+            {
+                if (!makesRoom || await _sessions.TryEvictAsync(identity.Tenant, identity.RegisteredAgent, context.RequestAborted).ConfigureAwait(false) is not { } evicted)
+                {
+                    return McpSessionLimit.Reached(_sessions.MaxSessionsPerAgent) with { AuditTool = McpEndpoint.AuditTool };
+                }
+
+                await _subscriptions.EndedAsync(evicted).ConfigureAwait(false);
+                await _closer.CloseAsync(context, evicted).ConfigureAwait(false);
+            }
+        }
+        catch (StateStoreUnavailableException)
+        {
+            return Refusal.StoreUnavailable();
+        }
+
+        return null;
     }
 
     private Endpoint? EndpointFor(string method) =>

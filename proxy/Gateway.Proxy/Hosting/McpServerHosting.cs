@@ -17,9 +17,11 @@ namespace Gateway.Proxy.Hosting;
 /// <summary>
 /// The gateway's own MCP server on <c>/mcp</c>, hosted with the official .NET SDK (streamable HTTP, stateful sessions
 /// that any replica continues through <see cref="McpSessionMigration"/>). It serves <c>initialize</c>, <c>ping</c>,
-/// <c>tools/list</c> (<see cref="McpToolListing"/>), <c>prompts/list</c>, <c>resources/list</c>,
-/// <c>resources/templates/list</c> and <c>completion/complete</c> (<see cref="McpServerListing"/>) and the notification stream; a tool call, a prompt or a resource read never reaches
-/// it (each is a governed call, forwarded to its server). Routing never matches its endpoints: <c>/mcp</c> is the route of
+/// <c>tools/list</c> (<see cref="McpToolListing"/>), <c>prompts/list</c>, <c>resources/list</c> and
+/// <c>resources/templates/list</c> (<see cref="McpServerListing"/>), <c>resources/unsubscribe</c> and the notification stream
+/// (a subscribed resource's updates among them: <see cref="McpResourceSubscriptions"/>, to the sessions it runs here,
+/// <see cref="McpServedSessions"/>); a tool call, a prompt, a resource read, a subscription or a completion never reaches it
+/// (each is a governed call, forwarded to its server). Routing never matches its endpoints: <c>/mcp</c> is the route of
 /// kind <see cref="McpEndpoint.RouteKind"/>, walked by the stages (<see cref="McpDescriber"/>, <see cref="McpAdmission"/>,
 /// <see cref="McpServerDestination"/>, <see cref="McpResponder"/>), whose local destination invokes them as the admitted
 /// agent (<see cref="McpServedCaller"/>, the user the SDK hands each message).
@@ -42,6 +44,8 @@ internal static class McpServerHosting
         services.AddSingleton<McpCallStreams>();
         services.AddSingleton<McpAnswerRelay>();
         services.AddSingleton<McpResourceSubscriptions>();
+        services.AddSingleton<McpServedSessions>();
+        services.AddSingleton<McpServerCallAnswers>();
         services.AddSingleton<McpUrlElicitationSupport>();
         services.AddSingleton<McpApprovalElicitation>();
         services.AddSingleton<McpLinkElicitation>();
@@ -50,7 +54,7 @@ internal static class McpServerHosting
         services.AddRouteKind<McpDescriber, McpResponder>(GatewayRoutes.Route(McpEndpoint.RouteId, McpEndpoint.Path, ["GET", "POST", "DELETE"], McpEndpoint.RouteKind))
             .AddRouteAdmission<McpAdmission>(McpEndpoint.RouteKind)
             .AddLocalDestination<McpServerDestination>(McpEndpoint.RouteKind);
-        services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<McpEndpointOptions>>(static (transport, endpoint) =>
+        services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<McpEndpointOptions>, McpServedSessions>(static (transport, endpoint, served) =>
         {
             // Clients of the 2026-07-28 revision are served per request, with no session at all; clients of the
             // initialize handshake (2025-11-25 and earlier: the TypeScript SDK, most desktop clients) get a session,
@@ -61,6 +65,10 @@ internal static class McpServerHosting
             transport.IdleTimeout = endpoint.Value.IdleTimeout;
             transport.MaxIdleSessionCount = endpoint.Value.MaxIdleSessions;
 #pragma warning restore MCP9006
+#pragma warning disable MCPEXP002
+            // Each session the SDK runs here is known by its id while it runs: where its subscribed resources' updates go.
+            transport.RunSessionHandler = (_, server, cancellationToken) => served.RunAsync(server, cancellationToken);
+#pragma warning restore MCPEXP002
         });
         services.AddMcpServer(static options =>
             {
@@ -86,8 +94,8 @@ internal static class McpServerHosting
             .WithListPromptsHandler(ListPromptsAsync)
             .WithListResourcesHandler(ListResourcesAsync)
             .WithListResourceTemplatesHandler(ListResourceTemplatesAsync)
-            .WithCompleteHandler(CompleteAsync)
-            .WithSubscribeToResourcesHandler(SubscribeAsync)
+            .WithCompleteHandler(static (_, _) => throw NotHere())
+            .WithSubscribeToResourcesHandler(static (_, _) => throw NotHere())
             .WithUnsubscribeFromResourcesHandler(UnsubscribeAsync)
             .WithCallToolHandler(static (_, _) => throw NotHere())
             .WithGetPromptHandler(static (_, _) => throw NotHere())
@@ -131,27 +139,6 @@ internal static class McpServerHosting
         Admitted(request) is { } caller
             ? new ListResourceTemplatesResult { ResourceTemplates = await caller.Services.GetRequiredService<McpServerListing>().ResourceTemplatesAsync(caller.Tenant, caller.Mcp, cancellationToken).ConfigureAwait(false) }
             : new ListResourceTemplatesResult { ResourceTemplates = [] };
-
-    private static async ValueTask<CompleteResult> CompleteAsync(RequestContext<CompleteRequestParams> request, CancellationToken cancellationToken) =>
-        Admitted(request) is { } caller && request.Params is { } asked
-            ? new CompleteResult { Completion = await caller.Services.GetRequiredService<McpServerListing>().CompleteAsync(caller.Tenant, caller.Mcp, caller.Identity.Caller, asked, cancellationToken).ConfigureAwait(false) }
-            : new CompleteResult();
-
-    private static async ValueTask<EmptyResult> SubscribeAsync(RequestContext<SubscribeRequestParams> request, CancellationToken cancellationToken)
-    {
-        if (request.Server.SessionId is null)
-        {
-            throw new McpProtocolException("resources/subscribe needs a session (the initialize handshake).", McpErrorCode.InvalidRequest);
-        }
-
-        if (Admitted(request) is not { } caller || request.Params?.Uri is not { } uri
-            || !await caller.Services.GetRequiredService<McpResourceSubscriptions>().SubscribeAsync(caller.Tenant, caller.Mcp, caller.Identity.Caller, request.Server, uri, cancellationToken).ConfigureAwait(false))
-        {
-            throw new McpProtocolException("No resource of an MCP server this agent may use has that URI, or its server would not subscribe.", McpErrorCode.InvalidParams);
-        }
-
-        return new EmptyResult();
-    }
 
     private static async ValueTask<EmptyResult> UnsubscribeAsync(RequestContext<UnsubscribeRequestParams> request, CancellationToken cancellationToken)
     {

@@ -101,4 +101,7 @@ internal sealed record McpCallOwner(string Tenant, string Agent, string Register
 
     /// <summary>For a delegated child, the children from its agent down to it (itself last): revoking any of them ends the call.</summary>
     public IReadOnlyList<string> Delegates { get; init; } = [];
+
+    /// <summary>Whose kill switches stop the call (a switch thrown through this replica ends it when they do); null: the agent's alone.</summary>
+    public Oversight.Agents.KillSwitchCaller? Switches { get; init; }
 }

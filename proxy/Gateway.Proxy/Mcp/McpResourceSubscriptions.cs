@@ -1,21 +1,26 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Delegations;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
+using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
-using ModelContextProtocol.Server;
 
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// <c>resources/subscribe</c> on <c>/mcp</c> for a server's resource (<c>gamut-mcp://server/…</c>): the gateway's session
-/// with that server subscribes once per resource, however many client sessions subscribe, and each
-/// <c>notifications/resources/updated</c> it sends is passed, under the <c>/mcp</c> URI, to the subscribed sessions whose
+/// <c>resources/subscribe</c> on <c>/mcp</c> for a server's resource (<c>gamut-mcp://server/…</c>): a governed call, decided
+/// by the Decide stage as the read of that resource, recorded, and sent to the server on the gateway's session with it by
+/// the walk; once the server took it (<see cref="SubscribedAsync"/>), the gateway listens on that session for the resource's
+/// <c>notifications/resources/updated</c>, once per resource however many client sessions subscribed, and passes each, under
+/// the <c>/mcp</c> URI, to the subscribed sessions running here (<see cref="McpServedSessions"/>). That recorded decision
+/// governs the subscription; each update is only narrowed further (it can withhold, never grant): it reaches a session whose
 /// caller may still use the server, and read the resource (<see cref="McpReadClearance"/>), under the policy in force at
 /// that moment: an agent by its permissions, a delegated child by its agent's and its grant's, and only while no kill switch stops the caller (its tenant or agent suspended, its
-/// secret revoked; a child's registered agent likewise) and a child is live (its grant, and every grant above it, neither
+/// secret revoked, the secret it signed with retired; a child's registered agent likewise, and the secret that issued it;
+/// the Admit stage's one reading, <see cref="AgentStatusService.IsStoppedAsync"/>) and a child is live (its grant, and every grant above it, neither
 /// revoked nor expired): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
 /// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica.
 /// </summary>
@@ -26,11 +31,14 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     private readonly PolicyProvider _policy;
     private readonly DelegationStore _delegations;
     private readonly AgentStatusService _agents;
+    private readonly McpServedSessions _served;
     private readonly ILogger<McpResourceSubscriptions> _logger;
 
-    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, DelegationStore delegations, AgentStatusService agents, ILogger<McpResourceSubscriptions> logger)
+    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, DelegationStore delegations, AgentStatusService agents, McpServedSessions served,
+        ILogger<McpResourceSubscriptions> logger)
     {
         _servers = servers;
+        _served = served;
         _policy = policy;
         _delegations = delegations;
         _agents = agents;
@@ -38,41 +46,46 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     }
 
     /// <summary>
-    /// Subscribes <paramref name="session"/> (of <paramref name="caller"/>) to <paramref name="clientUri"/>; false when the URI
-    /// names no server's resource the caller may use or read (<see cref="McpReadClearance"/>), or the server would not subscribe.
+    /// The session <paramref name="sessionId"/> (of <paramref name="caller"/>, stopped by <paramref name="switches"/>' kill
+    /// switches) subscribed to <paramref name="clientUri"/>, the resource <paramref name="uri"/> of <paramref name="server"/>:
+    /// its governed <c>resources/subscribe</c> was decided, recorded and taken by the server. From now on it hears the
+    /// resource's updates; false when the gateway cannot listen to the server (it cannot be reached), the session then
+    /// subscribed to nothing.
     /// </summary>
-    public async ValueTask<bool> SubscribeAsync(TenantPolicy tenant, McpCaller caller, AuthenticatedCaller who, McpServer session, string clientUri, CancellationToken cancellationToken)
+    public async ValueTask<bool> SubscribedAsync(TenantPolicy tenant, McpCaller caller, AuthenticatedCaller who, KillSwitchCaller switches, string sessionId,
+        CatalogEntry server, string uri, string clientUri, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        ArgumentNullException.ThrowIfNull(caller);
-        if (!McpResourceUris.TryParse(clientUri, out var serverName, out var uri)
-            || !McpToolNames.For(tenant).TryResolveServer(serverName, out var server) || !caller.MayUse(tenant, server.Name)
-            || !McpReadClearance.PermitsSubscription(tenant, who, server, uri))
-        {
-            return false;
-        }
-
+        ArgumentNullException.ThrowIfNull(server);
         var key = (tenant.Slug, server.Name, uri);
-        var upstream = _upstreams.GetOrAdd(key, static _ => new Upstream());
-        await upstream.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        while (true)
         {
-            var sessionId = session.SessionId ?? throw new ArgumentException("A subscription needs a session.", nameof(session));
-            upstream.Subscribers[sessionId] = new Subscriber(caller, who, clientUri, session);
-            upstream.Subscription ??= await _servers.WithServerAsync<IAsyncDisposable>(tenant.Slug, server,
-                async (client, ct) => await client.SubscribeToResourceAsync(uri, (_, token) => OnUpdatedAsync(key, token), cancellationToken: ct).ConfigureAwait(false),
-                cancellationToken).ConfigureAwait(false);
-            if (upstream.Subscription is null)
+            var upstream = _upstreams.GetOrAdd(key, static _ => new Upstream());
+            await upstream.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                upstream.Subscribers.TryRemove(sessionId, out _);
-                return false;
-            }
+                if (!_upstreams.TryGetValue(key, out var current) || current != upstream)
+                {
+                    // Released (its last subscriber gone) while this waited: subscribe on the resource's next entry.
+                    continue;
+                }
 
-            return true;
-        }
-        finally
-        {
-            upstream.Gate.Release();
+                upstream.Subscribers[sessionId] = new Subscriber(caller, who, switches, clientUri);
+                upstream.Subscription ??= await _servers.WithServerAsync<IAsyncDisposable>(tenant.Slug, server,
+                    (client, _) => ValueTask.FromResult<IAsyncDisposable>(new Listening(client, uri, (_, token) => OnUpdatedAsync(key, token))),
+                    cancellationToken).ConfigureAwait(false);
+                if (upstream.Subscription is null)
+                {
+                    upstream.Subscribers.TryRemove(sessionId, out _);
+                    return false;
+                }
+
+                return true;
+            }
+            finally
+            {
+                upstream.Gate.Release();
+            }
         }
     }
 
@@ -121,19 +134,20 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
         var tenant = _policy.Current?.Set is { } set && set.TryGetTenant(key.Tenant, out var t) ? t : null;
         foreach (var (sessionId, subscriber) in upstream.Subscribers)
         {
-            if (tenant is null || !subscriber.Caller.MayUse(tenant, key.Server)
+            if (!_served.TryGet(sessionId, out var session) || tenant is null || !subscriber.Caller.MayUse(tenant, key.Server)
                 || !tenant.TryGetCatalogEntry(key.Server, out var server) || !McpReadClearance.PermitsSubscription(tenant, subscriber.Who, server!, key.Uri)
-                || !await IsLiveAsync(key.Tenant, subscriber.Caller, cancellationToken).ConfigureAwait(false))
+                || !await IsLiveAsync(key.Tenant, subscriber, cancellationToken).ConfigureAwait(false))
             {
-                // The caller may no longer use the server or read the resource under the policy in force (a rule added since
-                // blocks it), a kill switch stops it, or a child is no more: its session hears nothing more of it.
+                // The session no longer runs here, the caller may no longer use the server or read the resource under the
+                // policy in force (a rule added since blocks it), a kill switch stops it, or a child is no more: its session
+                // hears nothing more of it.
                 upstream.Subscribers.TryRemove(sessionId, out _);
                 continue;
             }
 
             try
             {
-                await subscriber.Session.SendNotificationAsync(NotificationMethods.ResourceUpdatedNotification,
+                await session.SendNotificationAsync(NotificationMethods.ResourceUpdatedNotification,
                     new ResourceUpdatedNotificationParams { Uri = subscriber.ClientUri }, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -151,36 +165,29 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     }
 
     /// <summary>
-    /// True while no kill switch stops the caller: its tenant and its agent neither suspended nor (the agent) its secret
-    /// revoked, and a delegated child's record live in the shared store with its registered agent's switches off too. Fail
-    /// closed: false when they cannot be read.
+    /// True while no kill switch stops the subscriber's caller, read as the Admit stage reads it
+    /// (<see cref="AgentStatusService.IsStoppedAsync"/>: its tenant, its agent or a child's agent suspended, a secret revoked,
+    /// the secret that proved it or issued a child retired), and a delegated child's record is live in the shared store.
+    /// Fail closed: false when they cannot be read.
     /// </summary>
-    private async ValueTask<bool> IsLiveAsync(string tenant, McpCaller caller, CancellationToken cancellationToken)
+    private async ValueTask<bool> IsLiveAsync(string tenant, Subscriber subscriber, CancellationToken cancellationToken)
     {
         try
         {
-            if (await _agents.IsTenantSuspendedAsync(tenant, cancellationToken).ConfigureAwait(false) || await IsStoppedAsync(tenant, caller.Agent, cancellationToken).ConfigureAwait(false))
+            if (await _agents.IsStoppedAsync(subscriber.Switches, cancellationToken).ConfigureAwait(false))
             {
                 return false;
             }
 
-            if (caller.Grant is null)
-            {
-                return true;
-            }
-
-            return await _delegations.FindLiveAsync(tenant, caller.Agent, cancellationToken).ConfigureAwait(false) is { Chain: [var registered, ..] }
-                && !await IsStoppedAsync(tenant, registered.Id, cancellationToken).ConfigureAwait(false);
+            return subscriber.Caller.Grant is null
+                || await _delegations.FindLiveAsync(tenant, subscriber.Caller.Agent, cancellationToken).ConfigureAwait(false) is not null;
         }
         catch (Gateway.Store.StateStoreUnavailableException ex)
         {
-            LogUnchecked(_logger, caller.Agent, tenant, ex.GetType().Name);
+            LogUnchecked(_logger, subscriber.Caller.Agent, tenant, ex.GetType().Name);
             return false;
         }
     }
-
-    private async ValueTask<bool> IsStoppedAsync(string tenant, string agent, CancellationToken cancellationToken) =>
-        await _agents.GetAsync(tenant, agent, cancellationToken).ConfigureAwait(false) is { Suspended: true } or { SecretRevoked: true };
 
     private async ValueTask ReleaseIfUnusedAsync((string Tenant, string Server, string Uri) key, Upstream upstream)
     {
@@ -219,7 +226,26 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     [LoggerMessage(EventId = 4332, Level = LogLevel.Warning, Message = "The resource subscription of agent {Agent} (tenant {Tenant}) ended: whether a kill switch stops it could not be read ({Error})")]
     private static partial void LogUnchecked(ILogger logger, string agent, string tenant, string error);
 
-    private sealed record Subscriber(McpCaller Caller, AuthenticatedCaller Who, string ClientUri, McpServer Session);
+    private sealed record Subscriber(McpCaller Caller, AuthenticatedCaller Who, KillSwitchCaller Switches, string ClientUri);
+
+    /// <summary>
+    /// The gateway listening on its session with a server for one resource's updates; ended, it stops listening and
+    /// unsubscribes the server from the resource (what the server took from the clients' governed subscriptions).
+    /// </summary>
+    private sealed class Listening(McpClient client, string uri, Func<JsonRpcNotification, CancellationToken, ValueTask> updated) : IAsyncDisposable
+    {
+        private readonly IAsyncDisposable _handler = client.RegisterNotificationHandler(NotificationMethods.ResourceUpdatedNotification,
+            (notification, cancellationToken) => notification.Params is JsonObject parameters && parameters["uri"] is JsonValue named
+                && named.TryGetValue<string>(out var updatedUri) && updatedUri == uri
+                    ? updated(notification, cancellationToken)
+                    : ValueTask.CompletedTask);
+
+        public async ValueTask DisposeAsync()
+        {
+            await _handler.DisposeAsync().ConfigureAwait(false);
+            await client.UnsubscribeFromResourceAsync(uri).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>One resource of one server of one tenant: the sessions subscribed to it, and the gateway's subscription.</summary>
     private sealed class Upstream

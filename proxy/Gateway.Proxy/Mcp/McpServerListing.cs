@@ -8,7 +8,7 @@ using ModelContextProtocol.Protocol;
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// <c>prompts/list</c>, <c>resources/list</c>, <c>resources/templates/list</c> and <c>completion/complete</c> on <c>/mcp</c>: the context packs the agent may read, as resources
+/// <c>prompts/list</c>, <c>resources/list</c> and <c>resources/templates/list</c> on <c>/mcp</c>: the context packs the agent may read, as resources
 /// (<c>gamut-context://pack</c>), then the prompts and resources of every MCP server the agent
 /// holds a permission for (the server's own catalog entry, as on <c>/providers/{server}</c>), asked on the gateway's
 /// session with each server that offers them, renamed so that a get or a read names its server: a prompt
@@ -72,49 +72,6 @@ internal sealed class McpServerListing
                 Description = t.Description,
                 MimeType = t.MimeType,
             }, cancellationToken).ConfigureAwait(false);
-
-    /// <summary>
-    /// <c>completion/complete</c> for a prompt (<c>server__prompt</c>) or a resource template (<c>gamut-mcp://server/…</c>)
-    /// of a server the agent may use, whose read the policy would let it make (<see cref="McpReadClearance"/>): asked
-    /// of that server under its own names, the values redacted; nothing for anything else (a context pack, a server the
-    /// agent may not use, a read it may not make, a server that cannot be reached or does not complete).
-    /// </summary>
-    public async ValueTask<Completion> CompleteAsync(TenantPolicy tenant, McpCaller caller, AuthenticatedCaller who, CompleteRequestParams request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var names = McpToolNames.For(tenant);
-        (CatalogEntry Server, Reference Reference)? target = request.Ref switch
-        {
-            PromptReference prompt when names.TryResolveItem(prompt.Name, out var server, out var item) => (server, new PromptReference { Name = item }),
-            ResourceTemplateReference { Uri: { } templateUri } when McpResourceUris.TryParse(templateUri, out var serverName, out var uri) && names.TryResolveServer(serverName, out var server) =>
-                (server, new ResourceTemplateReference { Uri = uri }),
-            _ => null,
-        };
-        if (target is not { } found || !caller.MayUse(tenant, found.Server.Name) || !McpReadClearance.PermitsCompletion(tenant, who, found.Server, found.Reference, request))
-        {
-            return new Completion { Values = [] };
-        }
-
-        var asked = new CompleteRequestParams { Ref = found.Reference, Argument = request.Argument, Context = request.Context };
-        var answer = await _servers.WithServerAsync(tenant.Slug, found.Server, (client, ct) =>
-            client.ServerCapabilities.Completions is null ? ValueTask.FromResult(new CompleteResult()) : client.CompleteAsync(asked, ct), cancellationToken).ConfigureAwait(false);
-        if (answer?.Completion is not { } completion)
-        {
-            return new Completion { Values = [] };
-        }
-
-        // The values are the server's data: only those whose read the caller may make, redacted as any answer that reaches an agent.
-        var redactions = new RedactionCounts();
-        var values = completion.Values.Where(v => McpReadClearance.PermitsCompletedValue(tenant, who, found.Server, found.Reference, request, v)).ToList();
-        var completed = new Completion
-        {
-            Values = [.. values.Select(v => TextRedactor.Redact(v, redactions))],
-            Total = values.Count == completion.Values.Count ? completion.Total : null,
-            HasMore = completion.HasMore,
-        };
-        _metrics.CountRedactions(redactions);
-        return completed;
-    }
 
     /// <summary>
     /// Asks every server the agent may use, all at once, and names what each served, redacted, under the server's name on

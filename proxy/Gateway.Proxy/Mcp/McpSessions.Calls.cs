@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gateway.Oversight.Agents;
 using Gateway.Policy;
 using Gateway.Store;
 
@@ -27,7 +28,7 @@ internal sealed partial class McpSessions
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(call);
-        return _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(call, lifetime, cancellation, owner.RegisteredAgent, owner.Delegates));
+        return _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(call, lifetime, cancellation, owner.RegisteredAgent, owner.Delegates, owner.Switches ?? new KillSwitchCaller(owner.Tenant, owner.Agent, null)));
     }
 
     /// <summary>Forgets a call <see cref="TrackCall"/> remembered.</summary>
@@ -57,23 +58,36 @@ internal sealed partial class McpSessions
     }
 
     /// <summary>
-    /// A kill switch of <paramref name="agent"/> (of the whole tenant when null) changed through this replica: when it is
-    /// thrown (the agent suspended or its secret revoked, or the tenant suspended), its calls in flight here and its delegated
-    /// children's end as a cancelled call does. A switch released ends nothing.
+    /// A kill switch of <paramref name="agent"/> (of the whole tenant when null) changed through this replica: each of its
+    /// calls in flight here (its delegated children's too; every call of the tenant for the tenant's switch) whose caller a
+    /// switch now stops, read as the Admit stage reads it (<see cref="AgentStatusService.IsStoppedAsync"/>: the agent, a
+    /// child's agent or the tenant suspended, a secret revoked, the secret that signed the call or issued the child retired),
+    /// ends as a cancelled call does. A switch released ends nothing another switch does not.
     /// </summary>
     private async Task StopCallsAsync(string tenant, string? agent)
     {
         try
         {
-            var thrown = agent is null
-                ? await _switches.IsTenantSuspendedAsync(tenant).ConfigureAwait(false)
-                : await _switches.GetAsync(tenant, agent).ConfigureAwait(false) is { Suspended: true } or { SecretRevoked: true };
-            if (!thrown)
+            // Each caller's switches read once, however many of its calls are in flight.
+            var stopped = new Dictionary<KillSwitchCaller, bool>();
+            foreach (var (key, call) in _inFlight)
             {
-                return;
-            }
+                if (key.Tenant != tenant || (agent is not null && key.Agent != agent && call.RegisteredAgent != agent))
+                {
+                    continue;
+                }
 
-            EndCallsWhere((key, call) => key.Tenant == tenant && (agent is null || key.Agent == agent || call.RegisteredAgent == agent), McpCallCancellation.ByKillSwitch);
+                if (!stopped.TryGetValue(call.Switches, out var isStopped))
+                {
+                    isStopped = await _switches.IsStoppedAsync(call.Switches).ConfigureAwait(false);
+                    stopped[call.Switches] = isStopped;
+                }
+
+                if (isStopped && _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, call)))
+                {
+                    End(call, McpCallCancellation.ByKillSwitch);
+                }
+            }
         }
         catch (StateStoreUnavailableException ex)
         {
@@ -134,6 +148,6 @@ internal sealed partial class McpSessions
     /// <summary>Whose call it is: tenant, agent, session (null: none), the person's issuer and subject (null: none), and the raw JSON-RPC id.</summary>
     private readonly record struct CallKey(string Tenant, string Agent, string? Session, string? PersonIssuer, string? PersonSubject, string Id);
 
-    /// <summary>A call in flight: its request, its lifetime, why it ended, the registered agent it acts under, and a delegated child's chain of children.</summary>
-    private sealed record InFlightCall(HttpContext Call, CancellationTokenSource Lifetime, McpCallCancellation Cancellation, string RegisteredAgent, IReadOnlyList<string> Delegates);
+    /// <summary>A call in flight: its request, its lifetime, why it ended, the registered agent it acts under, a delegated child's chain of children, and whose kill switches stop it.</summary>
+    private sealed record InFlightCall(HttpContext Call, CancellationTokenSource Lifetime, McpCallCancellation Cancellation, string RegisteredAgent, IReadOnlyList<string> Delegates, KillSwitchCaller Switches);
 }

@@ -43,6 +43,7 @@ internal sealed partial class McpSessions : IDisposable
     private readonly IStateStore _store;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idle;
+    private readonly int _maxSessions;
     private readonly ILogger<McpSessions> _logger;
 
     public McpSessions(PolicyProvider policy, McpServerToolLists servers, AgentStatusService switches, DelegationStore delegations,
@@ -55,6 +56,7 @@ internal sealed partial class McpSessions : IDisposable
         _delegations = delegations;
         _time = time;
         _idle = options.Value.IdleTimeout;
+        _maxSessions = options.Value.MaxSessionsPerAgent;
         _logger = logger;
         _policy.Applying += OnPolicyApplying;
         _policy.Applied += OnPolicyApplied;
@@ -151,6 +153,16 @@ internal sealed partial class McpSessions : IDisposable
             session.StoredAt = _time.GetUtcNow();
         }
     }
+
+    /// <summary>How many sessions a registered agent, its descendants' included, holds at most (<see cref="McpEndpointOptions.MaxSessionsPerAgent"/>).</summary>
+    public int MaxSessionsPerAgent => _maxSessions;
+
+    /// <summary>True when the registered agent <paramref name="agent"/> holds <see cref="MaxSessionsPerAgent"/> sessions here: a new one needs one to give way.</summary>
+    public bool AtSessionLimit(string tenant, string agent) => CountFor(tenant, agent) >= _maxSessions;
+
+    /// <summary>True when one of the sessions <paramref name="agent"/> holds here has no call in flight: it could give way (<see cref="TryEvictAsync"/>).</summary>
+    public bool HasIdleSession(string tenant, string agent) =>
+        _sessions.Values.Any(session => CountsAgainst(session, tenant, agent) && Volatile.Read(ref session.CallsInFlight) == 0);
 
     /// <summary>
     /// Makes room for one more session of <paramref name="agent"/>, at its limit: its least recently used session with no

@@ -105,7 +105,8 @@ public sealed class McpDescriberTests(GovernedGatewayFixture fixture) : IClassFi
     internal static async Task<(HttpContext Context, GatewayRequestFeature Feature, DescribedAction? Action, Refusal? Refusal)> DescribeAsync(
         IServiceProvider services, string body, Action<HttpRequest>? shape = null)
     {
-        var describer = new McpDescriber(services.GetRequiredService<PolicyProvider>(), services.GetRequiredService<McpOrigins>(), services.GetRequiredService<McpSessions>());
+        var describer = new McpDescriber(services.GetRequiredService<PolicyProvider>(), services.GetRequiredService<McpOrigins>(), services.GetRequiredService<McpSessions>(),
+            services.GetRequiredService<McpServerCallAnswers>());
         var context = new DefaultHttpContext();
         context.Request.Method = HttpMethods.Post;
         context.Request.Scheme = "http";

@@ -83,5 +83,5 @@ public sealed class McpAdmissionTests(GovernedGatewayFixture fixture) : IClassFi
     }
 
     private static McpAdmission Admission(IServiceProvider services) => new(services.GetRequiredService<McpSessions>(), services.GetRequiredService<McpCallStreams>(),
-        services.GetRequiredService<McpResourceSubscriptions>(), services.GetRequiredService<McpServerSessionCloser>(), services.GetRequiredService<IOptions<McpEndpointOptions>>());
+        services.GetRequiredService<IOptions<McpEndpointOptions>>());
 }

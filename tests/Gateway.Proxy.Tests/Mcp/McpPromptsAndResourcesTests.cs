@@ -92,13 +92,13 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Complete_ServerTheAgentMayNotUse_CompletesNothing()
+    public async Task Complete_ServerTheAgentMayNotUse_IsRefusedByPolicy()
     {
         await using var client = await _mcp.ConnectAsync();
 
-        var completed = await client.CompleteAsync(new PromptReference { Name = "files__summarize" }, "topic", "g");
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CompleteAsync(new PromptReference { Name = "files__summarize" }, "topic", "g").AsTask());
 
-        Assert.Empty(completed.Completion.Values);
+        Assert.Equal(-31000, (int)refused.ErrorCode);
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
 
         var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.SubscribeToResourceAsync("gamut-mcp://files/note%3A%2F%2Fq3-plan"));
 
-        Assert.Equal(McpErrorCode.InvalidParams, refused.ErrorCode);
+        Assert.Equal(-31000, (int)refused.ErrorCode);
         Assert.Equal(0, _mcp.Files.Subscribers);
     }
 
@@ -254,7 +254,7 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
 
         var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.SubscribeToResourceAsync("gamut-mcp://notes/note%3A%2F%2Fq3-plan"));
 
-        Assert.Equal(McpErrorCode.InvalidParams, refused.ErrorCode);
+        Assert.Equal(-31000, (int)refused.ErrorCode);
         Assert.Equal(0, _mcp.Notes.Subscribers);
     }
 

@@ -5,8 +5,9 @@ namespace Gateway.Proxy.Tests.Mcp;
 
 /// <summary>
 /// <c>completion/complete</c> and <c>resources/subscribe</c> on <c>/mcp</c> tell a caller what a server holds only where the
-/// policy lets it make the read they are about: a rule that blocks the prompt or the resource blocks its completions and
-/// its updates too, and completed values come back redacted as any answer.
+/// policy lets it make the read they are about: a rule that blocks the prompt or the resource blocks the completion or the
+/// subscription (decided as that read, refused as any governed call), completed values whose read a rule blocks are left
+/// out, and they come back redacted as any answer.
 /// </summary>
 public sealed class McpReadClearanceTests : IAsyncLifetime
 {
@@ -32,13 +33,13 @@ public sealed class McpReadClearanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Complete_ArgumentsARuleBlocks_CompletesNothing()
+    public async Task Complete_ArgumentsARuleBlocks_IsRefusedByPolicy()
     {
         await using var client = await _mcp.ConnectAsync();
 
-        var completed = await client.CompleteAsync(new PromptReference { Name = "notes__summarize" }, "topic", "g");
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CompleteAsync(new PromptReference { Name = "notes__summarize" }, "topic", "g").AsTask());
 
-        Assert.Empty(completed.Completion.Values);
+        Assert.Equal(-31000, (int)refused.ErrorCode);
     }
 
     [Fact]
@@ -53,13 +54,13 @@ public sealed class McpReadClearanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Complete_ResourceTemplateARuleBlocks_CompletesNothing()
+    public async Task Complete_ResourceTemplateARuleBlocks_IsRefusedByPolicy()
     {
         await using var client = await _mcp.ConnectAsync();
 
-        var completed = await client.CompleteAsync(new ResourceTemplateReference { Uri = "gamut-mcp://notes/note%3A%2F%2F{id}" }, "id", "q4");
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CompleteAsync(new ResourceTemplateReference { Uri = "gamut-mcp://notes/note%3A%2F%2F{id}" }, "id", "q4").AsTask());
 
-        Assert.Empty(completed.Completion.Values);
+        Assert.Equal(-31000, (int)refused.ErrorCode);
     }
 
     [Fact]
