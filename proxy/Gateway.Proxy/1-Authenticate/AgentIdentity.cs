@@ -69,4 +69,11 @@ public sealed record AgentIdentity(AuthenticatedCaller Caller, string Nonce, lon
 
     /// <summary>The chain's links when they say more than the signing agent alone (what decisions, tokens and records carry); else null.</summary>
     public IReadOnlyList<ActorLink>? ChainLinks => Chain.IsDelegatedOrForPerson ? Chain.Links : null;
+
+    /// <summary>Whose kill switches stop the caller, as the Admit stage reads them (for the MCP session's own paths).</summary>
+    public Oversight.Agents.KillSwitchCaller KillSwitches => new(Tenant, Agent, SecretFingerprint)
+    {
+        RegisteredAgent = Delegation?.Scope.Agent,
+        IssuerSecretFingerprint = Delegation?.Record.IssuerSecretFingerprint,
+    };
 }

@@ -15,5 +15,9 @@ internal sealed record DelegationIssue(Oversight.Delegations.DelegationRecord Re
 /// <summary>The approval request an agent polls (<see cref="ApprovalPollDescriber"/>), by the id its path names.</summary>
 internal sealed record ApprovalPolled(string Id);
 
-/// <summary>A remote agent's card as read and verified (<see cref="A2aCardDescriber"/>), with the remote agent's name and the skills the caller may use.</summary>
-internal sealed record A2aCardRead(System.Text.Json.Nodes.JsonObject Card, string Agent, IReadOnlySet<string> AllowedSkills);
+/// <summary>
+/// A remote agent's card to serve, as described (<see cref="A2aCardDescriber"/>): the remote agent's name, where its card
+/// is read (once admitted and decided, by the destination), the key its signature is pinned to (null: none), and the
+/// skills the caller may use.
+/// </summary>
+internal sealed record A2aCardAsked(string Agent, Uri CardUrl, string? CardKey, IReadOnlySet<string> AllowedSkills);

@@ -49,12 +49,11 @@ internal sealed record AdmissionPlan(
 
         var reservation = TokenBudgetGate.Admitted(Budget, outcome.Budget);
         var spent = Run is null || outcome.Counters is { Reserved: false } ? null : RunLimitGate.Admitted(Run, outcome.Counters);
-        var isDelegate = Identity.Delegation is not null;
-        var secretRevoked = outcome.IsSwitchOn(AgentStatusService.SecretRevokedSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.AgentSecretRevokedSwitch));
-        var secretRetired = outcome.IsSwitchOn(AgentStatusService.SecretRetiredSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.IssuerSecretRetiredSwitch));
-        if (secretRevoked || secretRetired)
+        // The one reading of a caller's kill switches, the MCP session's paths' too (AgentStatusService.IsStoppedAsync).
+        var stop = AgentStatusService.StopOf(outcome.SwitchesOn, delegated: Identity.Delegation is not null);
+        if (stop is KillSwitchStop.SecretRevoked or KillSwitchStop.SecretRetired)
         {
-            return (secretRevoked ? Admission.SecretRevoked : Admission.SecretRetired) with { Reservation = reservation, Run = spent };
+            return (stop == KillSwitchStop.SecretRevoked ? Admission.SecretRevoked : Admission.SecretRetired) with { Reservation = reservation, Run = spent };
         }
 
         if (!outcome.RateLimit.Admitted)
@@ -74,8 +73,7 @@ internal sealed record AdmissionPlan(
             return new Admission(refusedEvaluation, Identity, null, TimeSpan.Zero) { Reservation = reservation, Run = spent };
         }
 
-        var suspended = outcome.IsSwitchOn(AgentStatusService.SuspendedSwitch) || outcome.IsSwitchOn(AgentStatusService.TenantSuspendedSwitch)
-            || (isDelegate && outcome.IsSwitchOn(AgentStatusService.AgentSuspendedSwitch));
+        var suspended = stop == KillSwitchStop.Suspended;
         return new Admission(AdmissionVerdict.Admitted, suspended ? Identity with { Suspended = true } : Identity, null, TimeSpan.Zero)
         {
             Reservation = reservation,

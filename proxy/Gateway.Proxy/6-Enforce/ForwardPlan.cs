@@ -13,9 +13,12 @@ namespace Gateway.Proxy.Enforce;
 
 /// <summary>
 /// The Enforce stage's record: everything the forward stage and YARP's transforms need to send the
-/// decided request upstream, and nothing else. The transforms are functions of this plan and their
-/// route values; they read it and never change it. <see cref="Usage"/> and <see cref="Redactions"/> are
-/// the sinks the response transforms count into while the answer streams. What a relay learns is a fact it leaves here
+/// decided request upstream, and nothing else. The plan itself is immutable: the transforms are functions of it and their
+/// route values and never replace a member. It carries four mutable sinks, written while the request is in flight and read
+/// by Respond once it is answered: <see cref="Usage"/> (the usage a model's answer reports) and <see cref="Redactions"/>
+/// (counts by kind), counted into by the response transforms and relays as the answer streams; <see cref="McpToolDrifts"/>,
+/// noted by <see cref="McpToolAllowed"/> as a <c>tools/list</c> answer is filtered; and <see cref="A2aTasks"/> (its set of
+/// tasks recorded), written by the A2A stream relay and by Respond. What a relay learns is a fact it leaves here
 /// or on the <c>UpstreamResponse</c> for Record, Enforce and Respond to act on, with one exception, stated here only: a fact
 /// that must be durable before the client sees the streamed event that names it is written by the relay, before that
 /// event is passed on. There are two: an A2A task a remote agent's stream names is the caller's (<see cref="A2aTasks"/>),

@@ -9,7 +9,9 @@ namespace Gateway.Proxy.Forward;
 /// <summary>
 /// Where <c>POST /v1/delegations</c> is served, once its <c>delegation_issued</c> record is durable (a child no record names
 /// is never issued): the child's secret is minted (unless it registered a public key), the child stored in the shared
-/// store, and answered 201 with its id and secret, shown this once, or the key's fingerprint (no-store, its Location).
+/// store, and answered 201 with its id and secret, shown this once, or the key's fingerprint (no-store, its Location). A
+/// store that fails to keep the child ends the request in a refusal Respond records right after that record (503
+/// <c>store_unavailable</c>; any other failure 500 <c>internal_error</c>): the chain says the child was never issued.
 /// </summary>
 internal sealed class DelegationDestination : ILocalDestination
 {

@@ -10,7 +10,8 @@ namespace Gateway.Proxy.Forward;
 /// Where <c>POST /v1/runs/{id}/events</c> is served, once its <c>run_event</c> record is durable: an event that ends the
 /// run (completed, failed, cancelled) ends it on every replica (<see cref="RunStore.EndAsync"/>: the first ending wins; one
 /// that lost to another, an operator's cancel say, is refused <c>409</c> and that refusal recorded too), and the event is
-/// answered with the run's status.
+/// answered with the run's status. A store that fails meanwhile ends the request in a refusal Respond records right after
+/// that record (503 <c>store_unavailable</c>; any other failure 500 <c>internal_error</c>).
 /// </summary>
 internal sealed class RunEventDestination : ILocalDestination
 {

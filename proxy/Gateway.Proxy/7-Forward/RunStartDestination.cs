@@ -11,6 +11,8 @@ namespace Gateway.Proxy.Forward;
 /// Where <c>POST /v1/runs</c> is served, once its <c>run_started</c> record is durable (a run no record names is never
 /// started): the run is stored (<see cref="RunStore"/>), its start traced as a span of the run's own trace when the agent
 /// sent none (<c>gateway.run</c>, linked to the request), and answered 201 with its id and trace (no-store, its Location).
+/// A store that fails to keep the run ends the request in a refusal Respond records right after that record (503
+/// <c>store_unavailable</c>; any other failure 500 <c>internal_error</c>): the chain says the run never started.
 /// </summary>
 internal sealed class RunStartDestination : ILocalDestination
 {

@@ -3,7 +3,6 @@ using Gateway.Audit;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
-using Gateway.Proxy.Describe;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
@@ -20,9 +19,10 @@ namespace Gateway.Proxy.Respond;
 /// refuses is written with its explanation; a forwarded request's outcome is handed to the journal, which appends it
 /// right after the answer without the response waiting (unless its catalog entry asks for it before the response), and
 /// the agent is answered (the upstream's own stream, or the decision with its result). This is the one place
-/// refusals are recorded and written. A state store or audit journal that fails anywhere in the walk
-/// ends the request in a refusal (503), never in a forwarded request (an outcome appended after the answer that the
-/// journal cannot take waits in its backlog). Its time runs from the upstream's
+/// refusals are written, and where they are recorded but for a local kind's refusal that Record appended as its entry. A
+/// state store or audit journal that fails anywhere in the walk ends the request in a refusal (503), never in a forwarded
+/// request (an outcome appended after the answer that the journal cannot take waits in its backlog); any other exception
+/// ends it in a recorded refusal, 500 <c>internal_error</c> (<c>RespondStage.Unexpected.cs</c>). Its time runs from the upstream's
 /// answer (the response transforms and body included) or, when nothing was forwarded, from the end of
 /// the walk, until the request is answered and its token reservation settled.
 /// </summary>
@@ -76,6 +76,11 @@ internal sealed partial class RespondStage
         {
             LogDependencyUnavailable(_logger, "audit", ex);
             await RefusalResponse.WriteAsync(context, Refusal.AuditUnavailable()).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && IsUnexpected(context, ex))
+        {
+            LogUnexpectedFailure(_logger, ex);
+            await RefuseUnexpectedAsync(context, feature).ConfigureAwait(false);
         }
         finally
         {
@@ -136,6 +141,22 @@ internal sealed partial class RespondStage
     /// </summary>
     private async Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal, IRouteResponder? responder)
     {
+        refusal = await RecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
+        if (responder is not null)
+        {
+            refusal = await responder.OfferAsync(context, feature, refusal).ConfigureAwait(false);
+        }
+
+        await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records <paramref name="refusal"/> as <see cref="RefuseAsync"/> says, once per request (<see cref="MarkRecorded"/>),
+    /// and returns it as it is answered (with the decision attached when the decision was to be carried out).
+    /// </summary>
+    private async Task<Refusal> RecordRefusalAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
+    {
+        MarkRecorded(context);
         if (RecordedDecision.RefusedAfterDecision(feature) && refusal.AuditTool is { } refusedTool)
         {
             // The admission made with the decision record refused it (a replay, a limit, a kill switch flipped since this
@@ -171,23 +192,20 @@ internal sealed partial class RespondStage
             await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status, refusal.ExplanationJson).ConfigureAwait(false);
         }
 
-        if (responder is not null)
-        {
-            refusal = await responder.OfferAsync(context, feature, refusal).ConfigureAwait(false);
-        }
-
-        await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+        return refusal;
     }
 
     /// <summary>
-    /// Records a request the state store's outage refused, under the tool it named, when the journal can take it
-    /// (a journal on file or PostgreSQL is up while Redis is down). When it cannot, the refusal is answered all the
-    /// same and the failure logged: nothing was forwarded either way.
+    /// Records a request the state store's outage refused, under the tool it named (a governed action's, or the tool a
+    /// request the gateway serves itself is recorded as: after its entry, a delegation issued or a run started that its
+    /// destination could not store, the refusal says so), when the journal can take it (a journal on file or PostgreSQL
+    /// is up while Redis is down). When it cannot, the refusal is answered all the same and the failure logged: nothing
+    /// was forwarded either way.
     /// </summary>
     private async Task RecordStoreOutageAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
     {
         if ((feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is not { } identity
-            || feature.Find<DescribedAction>()?.Request.Tool is not { } tool)
+            || ToolOf(feature) is not { } tool)
         {
             return;
         }

@@ -14,7 +14,7 @@ internal static class A2aHosting
     {
         services.AddSingleton<A2aTaskOwners>();
         services.TryAddSingleton<IWebhookHostResolver, SystemWebhookHostResolver>();
-        services.AddHttpClient(Describe.A2aCardDescriber.CardClient, static client => client.Timeout = TimeSpan.FromSeconds(10))
+        services.AddHttpClient(Forward.A2aCardDestination.CardClient, static client => client.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         return services;
     }

@@ -25,6 +25,7 @@ namespace Gateway.Proxy.Tests.A2a;
 internal sealed class A2aTestAgent
 {
     private int _tasks;
+    private int _cardReads;
 
     public ECDsa CardKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
@@ -55,6 +56,9 @@ internal sealed class A2aTestAgent
     /// <summary>The Authorization header of each JSON-RPC request (empty when none).</summary>
     public ConcurrentQueue<string> Authorizations { get; } = new();
 
+    /// <summary>How many times its card was read.</summary>
+    public int CardReads => Volatile.Read(ref _cardReads);
+
     /// <summary>The card key as the bundle pins it (a public JWK).</summary>
     public string PinnedJwk()
     {
@@ -64,7 +68,11 @@ internal sealed class A2aTestAgent
 
     public void Map(WebApplication app)
     {
-        app.MapGet("/.well-known/agent-card.json", (HttpContext context) => Results.Text(Card(context).ToJsonString(), "application/json"));
+        app.MapGet("/.well-known/agent-card.json", (HttpContext context) =>
+        {
+            Interlocked.Increment(ref _cardReads);
+            return Results.Text(Card(context).ToJsonString(), "application/json");
+        });
         app.MapPost("/a2a", async (HttpContext context) =>
         {
             using var request = await JsonDocument.ParseAsync(context.Request.Body);

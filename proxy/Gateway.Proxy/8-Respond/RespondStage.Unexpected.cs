@@ -1,0 +1,68 @@
+using Gateway.Audit;
+using Gateway.Proxy.Describe;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Gateway.Store;
+
+namespace Gateway.Proxy.Respond;
+
+/// <summary>
+/// Respond's last resort: an exception no stage turned into a refusal (a bug, a library's failure), from anywhere in the
+/// walk or its answer, ends the request in a refusal Respond records and writes, as every other: 500
+/// <c>internal_error</c> in the caller's format, recorded under the tool the request names (after a recorded decision to
+/// be carried out, as its outcome; after a local kind's entry, right after it), never a request forwarded on and never an
+/// answer left to the host's exception handler, which would record nothing.
+/// </summary>
+internal sealed partial class RespondStage
+{
+    /// <summary>The <see cref="HttpContext.Items"/> key set once Respond recorded the request's refusal (or outcome).</summary>
+    private static readonly object RefusalRecorded = new();
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is Respond's to answer: not a client gone (its own cancellation), and not a body
+    /// the server refused while it was read (the host's handler answers that 400, 408 or 413, the client's fault).
+    /// </summary>
+    private static bool IsUnexpected(HttpContext context, Exception exception) =>
+        exception is not BadHttpRequestException && !(exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested);
+
+    /// <summary>The tool a refusal of the request is recorded under: the governed action's, or the local action's; null for none.</summary>
+    private static string? ToolOf(GatewayRequestFeature feature) =>
+        feature.Find<DescribedAction>()?.Request.Tool ?? feature.Find<LocalAction>()?.Tool;
+
+    private static void MarkRecorded(HttpContext context) => context.Items[RefusalRecorded] = true;
+
+    // Recorded already: a refusal Respond recorded (then failed to write), or a forwarded request's outcome (which starts its
+    // reservations' settlement, OutcomeRecorder).
+    private static bool Recorded(HttpContext context, GatewayRequestFeature feature) =>
+        context.Items.ContainsKey(RefusalRecorded) || feature.Find<ReservationSettlement>() is not null;
+
+    /// <summary>
+    /// Answers an unexpected failure: <see cref="Refusal.Internal"/> (saying whether the upstream may have received the
+    /// request), recorded as <see cref="RefuseAsync"/> records a refusal unless the request's refusal or outcome already is,
+    /// then written in the caller's format. A journal that cannot take it leaves the 500 answered and the failure logged.
+    /// </summary>
+    private async Task RefuseUnexpectedAsync(HttpContext context, GatewayRequestFeature feature)
+    {
+        var refusal = (UpstreamReach.MayHaveReached(context, feature)
+            ? Refusal.Internal() with { Detail = "The gateway failed to complete the request after it was forwarded." }
+            : Refusal.Internal()) with { AuditTool = ToolOf(feature) };
+        if (!Recorded(context, feature))
+        {
+            try
+            {
+                refusal = await RecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException or StateStoreUnavailableException)
+            {
+                LogRefusalNotRecorded(_logger, refusal.Code, ex);
+            }
+        }
+
+        // On the provider route, a failure before Describe is answered in the dialect its target presumes.
+        ProviderDialect.PresumeFor(context);
+        await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Error, Message = "The request failed unexpectedly; it was refused (500 internal_error) and the refusal recorded")]
+    private static partial void LogUnexpectedFailure(ILogger logger, Exception exception);
+}
