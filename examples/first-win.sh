@@ -116,9 +116,9 @@ expect "$limited" '"retry_after_seconds":' "when the window resets"
 
 step "Replays are refused"
 nonce="first-win-$(date +%s%N)-$RANDOM"
-answer="$(GAMUT_NONCE="$nonce" sign POST /v1/evaluate '{"tool":"crm.read_contact"}')"
+answer="$(GAMUT_NONCE="$nonce" sign POST /v1/evaluate '{"tool":"crm.read_contact","args":{"id":"42"}}')"
 expect "$answer" 'HTTP 200' "the first use of a nonce accepted"
-answer="$(GAMUT_NONCE="$nonce" sign POST /v1/evaluate '{"tool":"crm.read_contact"}')"
+answer="$(GAMUT_NONCE="$nonce" sign POST /v1/evaluate '{"tool":"crm.read_contact","args":{"id":"42"}}')"
 expect "$answer" 'replayed_nonce' "the second use refused"
 
 step "A model call through the provider route, with the credential the first win stored"

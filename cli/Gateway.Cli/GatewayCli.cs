@@ -55,23 +55,38 @@ internal static class GatewayCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
-            {
-                await console.Error.WriteLineAsync("error: invalid_input: " + error.Message);
-            }
-
-            foreach (var token in parse.UnmatchedTokens)
-            {
-                if (TypoSuggestions.For(token, parse.CommandResult.Command, root) is { Count: > 0 } names)
-                {
-                    await console.Error.WriteLineAsync($"  '{token}': did you mean {string.Join(" or ", names.Select(static n => $"'{n}'"))}?");
-                }
-            }
-
+            await WriteParseErrorsAsync(console, parse, root);
             return ExitCodes.InvalidInput;
         }
 
         var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         return await parse.InvokeAsync(configuration, cancellationToken);
+    }
+
+    /// <summary>
+    /// A word the parser did not know is one error and the closest names to it: the first such word only, since the errors
+    /// after it (the words that follow, a command left unchosen, an option then missing) follow from it. Without one, every
+    /// error the parser found.
+    /// </summary>
+    private static async Task WriteParseErrorsAsync(CliConsole console, ParseResult parse, RootCommand root)
+    {
+        if (parse.UnmatchedTokens is not [var token, ..])
+        {
+            foreach (var error in parse.Errors)
+            {
+                await console.Error.WriteLineAsync("error: invalid_input: " + error.Message);
+            }
+
+            return;
+        }
+
+        var quoted = $"'{token}'";
+        var unrecognized = parse.Errors.FirstOrDefault(e => e.Message.Contains(quoted, StringComparison.Ordinal))?.Message
+            ?? $"Unrecognized command or argument {quoted}.";
+        await console.Error.WriteLineAsync("error: invalid_input: " + unrecognized);
+        if (TypoSuggestions.For(token, parse.CommandResult.Command, root) is { Count: > 0 } names)
+        {
+            await console.Error.WriteLineAsync($"  {quoted}: did you mean {string.Join(" or ", names.Select(static n => $"'{n}'"))}?");
+        }
     }
 }

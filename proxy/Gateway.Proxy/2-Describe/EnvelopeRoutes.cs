@@ -8,19 +8,24 @@ namespace Gateway.Proxy.Describe;
 /// <summary>The describers of the agent protocol's envelope routes, each reading its envelope and stating its facts.</summary>
 internal static class EnvelopeRoutes
 {
-    /// <summary><c>POST /v1/evaluate</c>: an action decided and answered with its decision, never carried out.</summary>
+    /// <summary>
+    /// <c>POST /v1/evaluate</c>: an action decided and answered with its decision, never carried out. Arguments that do not
+    /// fit the named entry's input schema are refused as on <c>/v1/actions/invoke-tool</c>, so that an executor asking is
+    /// never told to carry out what the entry does not take.
+    /// </summary>
     public static EnvelopeDescriber Evaluate(PolicyProvider policy) =>
-        new(policy, GovernedRequestReader.ReadAction, static action => (action with { DecideOnly = true }, null));
+        new(policy, GovernedRequestReader.ReadAction, static action => InputRefusal(action) is { } invalid
+            ? (null, invalid)
+            : (action with { DecideOnly = true }, null));
 
     /// <summary>
     /// <c>POST /v1/actions/invoke-tool</c>: a tool the agent may invoke, sent as its entry's envelope; arguments that do not
     /// fit the entry's input schema are refused (<see cref="ToolInputCheck"/>), recorded under the entry, before any decision.
     /// </summary>
     public static EnvelopeDescriber InvokeTool(PolicyProvider policy) =>
-        new(policy, GovernedRequestReader.ReadAction, static action =>
-            action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) && entry is not null && ToolInputCheck.Refuse(entry, action.Request.Args) is { } invalid
-                ? (null, invalid)
-                : (action with { EntryMismatch = EntryRequirements.Invocable }, null));
+        new(policy, GovernedRequestReader.ReadAction, static action => InputRefusal(action) is { } invalid
+            ? (null, invalid)
+            : (action with { EntryMismatch = EntryRequirements.Invocable }, null));
 
     /// <summary>
     /// <c>POST /v1/actions/model</c>: a model call, whose <c>request</c> member is the model request, its members spelled and
@@ -53,4 +58,8 @@ internal static class EnvelopeRoutes
                     AuditTool = entry.Name,
                 })
                 : (action with { EntryMismatch = EntryRequirements.Upstream, WritesItem = true }, null));
+
+    /// <summary>The refusal of arguments that do not fit the input schema of the catalog entry the action names (<see cref="ToolInputCheck"/>); null when they fit, or it has none.</summary>
+    private static Refusal? InputRefusal(DescribedAction action) =>
+        action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) && entry is not null ? ToolInputCheck.Refuse(entry, action.Request.Args) : null;
 }

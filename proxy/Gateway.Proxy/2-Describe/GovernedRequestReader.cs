@@ -46,15 +46,15 @@ internal static partial class GovernedRequestReader
 
         if (ReadPlainAction(root) is { } plain)
         {
-            return CheckArgs(plain) with { Body = root };
+            return CheckArgs(plain, body.Span) with { Body = root };
         }
 
         try
         {
             var request = root.Deserialize(PolicyJsonContext.Default.ActionRequest);
             return (request is null || string.IsNullOrEmpty(request.Tool)
-                ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'tool' (a non-empty string, the catalog name of the action) is required at $.")
-                : CheckArgs(request)) with { Body = root };
+                ? Required(body.Span, root, "tool", "a non-empty string, the catalog name of the action")
+                : CheckArgs(request, body.Span)) with { Body = root };
         }
         catch (JsonException ex)
         {
@@ -129,19 +129,19 @@ internal static partial class GovernedRequestReader
             return refusal;
         }
 
-        return ReadEnvelope(parsed, "connector", ["request", "warrant", "simulate"], root =>
+        return ReadEnvelope(body, parsed, "connector", ["request", "warrant", "simulate"], root =>
         {
             if (!root.TryGetProperty("connector", out var connector) || connector.ValueKind != JsonValueKind.String || connector.GetString() is not { Length: > 0 } name)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'connector' (a string) is required at $.");
+                return Required(body.Span, root, "connector", "a non-empty string, the model connector");
             }
 
             if (!root.TryGetProperty("request", out var providerRequest) || providerRequest.ValueKind != JsonValueKind.Object)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'request' (the provider-native request object) is required at $.");
+                return Required(body.Span, root, "request", "the provider-native request object");
             }
 
-            return ReadOptions(root, out var warrant, out var simulate) ?? Result.Ok(new ActionRequest
+            return ReadOptions(body.Span, root, out var warrant, out var simulate) ?? Result.Ok(new ActionRequest
             {
                 Tool = name,
                 Args = providerRequest,
@@ -162,21 +162,21 @@ internal static partial class GovernedRequestReader
             return refusal;
         }
 
-        return ReadEnvelope(parsed, "scope", ["query", "max_bytes", "data_classes", "warrant", "simulate"], root =>
+        return ReadEnvelope(body, parsed, "scope", ["query", "max_bytes", "data_classes", "warrant", "simulate"], root =>
         {
             if (!root.TryGetProperty("scope", out var scope) || scope.ValueKind != JsonValueKind.String || scope.GetString() is not { Length: > 0 } name)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'scope' (a string) is required at $.");
+                return Required(body.Span, root, "scope", "a non-empty string, the context connector");
             }
 
             if (root.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.String)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'query' must be a string.");
+                return Refuse(body.Span, "the member 'query' must be a string.", "query");
             }
 
             if (root.TryGetProperty("max_bytes", out var max) && (max.ValueKind != JsonValueKind.Number || !max.TryGetInt32(out var maxBytes) || maxBytes < 1))
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'max_bytes' must be a positive integer.");
+                return Refuse(body.Span, "the member 'max_bytes' must be a positive integer.", "max_bytes");
             }
 
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -200,10 +200,10 @@ internal static partial class GovernedRequestReader
 
             if (!TryReadDataClasses(root, out var dataClasses))
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'data_classes' must be a list of data classes (public, internal, confidential, pii, restricted, top_secret).");
+                return Refuse(body.Span, "the member 'data_classes' must be a list of data classes (public, internal, confidential, pii, restricted, top_secret).", "data_classes");
             }
 
-            if (ReadOptions(root, out var warrant, out var simulate) is { } wrongType)
+            if (ReadOptions(body.Span, root, out var warrant, out var simulate) is { } wrongType)
             {
                 return wrongType;
             }
@@ -233,22 +233,21 @@ internal static partial class GovernedRequestReader
             return refusal;
         }
 
-        return ReadEnvelope(parsed, "scope", ["name", "content", "data_classes", "provenance", "warrant", "simulate"], root =>
+        return ReadEnvelope(body, parsed, "scope", ["name", "content", "data_classes", "provenance", "warrant", "simulate"], root =>
         {
             if (!root.TryGetProperty("scope", out var scope) || scope.ValueKind != JsonValueKind.String || scope.GetString() is not { Length: > 0 } connector)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'scope' (the context connector written to, a string) is required at $.");
+                return Required(body.Span, root, "scope", "a non-empty string, the context connector written to");
             }
 
             if (!root.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString() is not { } itemName || !IsItemName(itemName))
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
-                    $"The member 'name' (the item's name: 1 to {MaxItemNameLength} characters, no control characters) is required at $.");
+                return Required(body.Span, root, "name", $"the item's name, 1 to {MaxItemNameLength} characters, no control characters");
             }
 
             if (!root.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'content' (a string or any JSON value) is required at $.");
+                return Required(body.Span, root, "content", "a string or any JSON value but null");
             }
 
             // The action's own members are read as every action's are (strictly, unknown classes refused).
@@ -280,7 +279,8 @@ internal static partial class GovernedRequestReader
             }
             catch (JsonException ex)
             {
-                return Malformed(ex);
+                // Its members are the body's own, at the same paths: said where they are in the body.
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, JsonBodyLocation.Relocated(body.Span, ex));
             }
 
             var classes = DataClassSets.ToSet(request!.DataClasses) | DataClassDetector.Detect(content);
@@ -345,7 +345,7 @@ internal static partial class GovernedRequestReader
             var parsed = JsonText.ParseStrict(body.Span);
             if (parsed.ValueKind != JsonValueKind.Object)
             {
-                refusal = Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body must be a JSON object.");
+                refusal = Refuse(body.Span, "the body must be a JSON object.");
                 return false;
             }
 
@@ -360,20 +360,20 @@ internal static partial class GovernedRequestReader
         return true;
     }
 
-    private static Result CheckArgs(ActionRequest request) =>
-        CheckName(request, "tool") is { Refusal: not null } refused
+    private static Result CheckArgs(ActionRequest request, ReadOnlySpan<byte> body) =>
+        CheckName(request, "tool", body) is { Refusal: not null } refused
             ? refused
             : request.Args.ValueKind is JsonValueKind.Undefined or JsonValueKind.Object
             ? Result.Ok(request)
-            : Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'args' must be a JSON object.");
+            : WrongType(body, "args", "a JSON object");
 
     // The catalog name an action is decided and recorded under (a tool, a model connector, a context scope): no longer
     // than any catalog name and free of control characters, so that nothing written where it is recorded can forge a line.
-    private static Result CheckName(ActionRequest request, string member) =>
+    private static Result CheckName(ActionRequest request, string member, ReadOnlySpan<byte> body) =>
         request.Tool.Length > MaxToolLength
-            ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"The member '{member}' is longer than {MaxToolLength} characters: no catalog name is.")
+            ? Refuse(body, $"the member '{member}' is longer than {MaxToolLength} characters: no catalog name is.", member)
             : request.Tool.AsSpan().ContainsAny(ControlCharacters)
-            ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"The member '{member}' holds a control character: no catalog name does.")
+            ? Refuse(body, $"the member '{member}' holds a control character: no catalog name does.", member)
             : Result.Ok(request);
 
     private static Result Malformed(JsonException ex, ReadOnlySpan<byte> body = default) =>

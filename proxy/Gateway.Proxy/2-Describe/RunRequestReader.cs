@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Gateway.Oversight.Runs;
 using Gateway.Policy.Serialization;
-using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Describe;
 
@@ -13,8 +12,9 @@ internal sealed record RunEventRequest(string Type, string? Name, JsonElement? D
 
 /// <summary>
 /// Reads the bodies of the run routes, or says exactly what is wrong (400): a JSON object with only the members each
-/// route knows (any other is refused, as on every agent route), each within its bounds. The body's size is bounded before
-/// (<c>Gateway:Runs:MaxEventBytes</c>).
+/// route knows (any other is refused, as on every agent route), each within its bounds; what is wrong is said where it is,
+/// by JSON path, line and byte (<see cref="JsonBodyLocation"/>, <see cref="JsonErrorText"/>). The body's size is bounded
+/// before (<c>Gateway:Runs:MaxEventBytes</c>).
 /// </summary>
 internal static class RunRequestReader
 {
@@ -24,6 +24,9 @@ internal static class RunRequestReader
     private const int MaxFrameworkLength = 64;
     private const int MaxPurposeLength = 1024;
     private const int MaxNameLength = 256;
+
+    // The error of a member the route does not know: no error text begins with a NUL.
+    private const string UnknownMember = "\0unknown";
 
     /// <summary><c>{"framework"?, "purpose"?, "parent_run"?}</c>; an empty body asks for none of them.</summary>
     public static (RunStartRequest? Request, string? Error) ReadStart(ReadOnlySpan<byte> body)
@@ -48,11 +51,11 @@ internal static class RunRequestReader
                 "parent_run" => member.Value.ValueKind == JsonValueKind.String && RunIds.IsValid(member.Value.GetString())
                     ? Set(out parent, member.Value.GetString())
                     : $"parent_run must be a run id ({RunIds.Prefix} followed by 32 lowercase hex characters).",
-                _ => $"Unknown member '{RefusalText.Truncate(member.Name)}'.",
+                _ => UnknownMember,
             };
             if (error is not null)
             {
-                return (null, error);
+                return (null, Located(body, member.Name, error));
             }
         }
 
@@ -80,16 +83,20 @@ internal static class RunRequestReader
                 "detail" => member.Value.ValueKind == JsonValueKind.Object
                     ? Set(out detail, member.Value)
                     : "detail must be a JSON object.",
-                _ => $"Unknown member '{RefusalText.Truncate(member.Name)}'.",
+                _ => UnknownMember,
             };
             if (error is not null)
             {
-                return (null, error);
+                return (null, Located(body, member.Name, error));
             }
         }
 
-        return type is null ? (null, "type is required.") : (new RunEventRequest(type, name, detail), null);
+        return type is null ? (null, JsonBodyLocation.Missing(body, "type")) : (new RunEventRequest(type, name, detail), null);
     }
+
+    // What is wrong with the member named, said where it is in the body.
+    private static string Located(ReadOnlySpan<byte> body, string member, string error) =>
+        error == UnknownMember ? JsonBodyLocation.Unknown(body, member) : JsonBodyLocation.At(body, error, member);
 
     private static JsonElement? Parse(ReadOnlySpan<byte> body, out string? error)
     {
@@ -102,11 +109,11 @@ internal static class RunRequestReader
                 return root;
             }
 
-            error = "The body must be a JSON object.";
+            error = JsonBodyLocation.At(body, "the body must be a JSON object.");
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            error = "The body is not JSON, or repeats a member.";
+            error = JsonErrorText.Describe(ex, body);
         }
 
         return null;

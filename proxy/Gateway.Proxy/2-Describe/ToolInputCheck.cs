@@ -10,8 +10,9 @@ namespace Gateway.Proxy.Describe;
 
 /// <summary>
 /// A call's arguments checked against its catalog entry's <c>input_schema</c> (<see cref="ToolInputSchema.Validate"/>) on
-/// every route that invokes the entry (<c>/mcp</c>, <c>/v1/actions/invoke-tool</c>, <c>/providers/&lt;connector&gt;</c>),
-/// before anything is decided or forwarded: arguments that do not fit are refused <c>invalid_arguments</c> (400).
+/// every route that invokes the entry (<c>/mcp</c>, <c>/v1/actions/invoke-tool</c>, <c>/providers/&lt;connector&gt;</c>) and on
+/// <c>/v1/evaluate</c>, which an executor asks before invoking it, before anything is decided or forwarded: arguments that
+/// do not fit are refused <c>invalid_arguments</c> (400).
 /// </summary>
 internal static class ToolInputCheck
 {

@@ -69,8 +69,9 @@ internal static class ConnectorRouteConfigs
     /// <summary>
     /// The provider route: the agent's request as signed, its answer streamed back with the upstream's headers but its
     /// cookies (a session the upstream opens is opened for the gateway's credential, not the agent's to hold) and its
-    /// <c>Location</c> and <c>Content-Location</c> (the upstream's own URLs, which the agent never learns; a 3xx that has a
-    /// <c>Location</c> is refused, <see cref="ProviderBodyTransform"/>). An MCP
+    /// <c>Location</c>, <c>Content-Location</c>, <c>Refresh</c> and <c>Content-Base</c> (the upstream's own URLs, which the
+    /// agent never learns; a 3xx that has a <c>Location</c> is refused, <see cref="ProviderBodyTransform"/>); its <c>Link</c>
+    /// keeps only the links under the connector's base URL, rewritten under the gateway's route (<see cref="ProviderLinkTransform"/>). An MCP
     /// server's session id is the agent's to hold only bound to it (<see cref="McpSessionTransformExtensions"/>): the
     /// server sees the connector's credential alone, so it cannot tell one agent's session from another's.
     /// </summary>
@@ -81,7 +82,10 @@ internal static class ConnectorRouteConfigs
             .WithTransformResponseHeaderRemove(HeaderNames.SetCookie, ResponseCondition.Always)
             .WithTransformResponseHeaderRemove("Set-Cookie2", ResponseCondition.Always)
             .WithTransformResponseHeaderRemove(HeaderNames.Location, ResponseCondition.Always)
-            .WithTransformResponseHeaderRemove(HeaderNames.ContentLocation, ResponseCondition.Always);
+            .WithTransformResponseHeaderRemove(HeaderNames.ContentLocation, ResponseCondition.Always)
+            .WithTransformResponseHeaderRemove("Refresh", ResponseCondition.Always)
+            .WithTransformResponseHeaderRemove("Content-Base", ResponseCondition.Always)
+            .WithTransformProviderLinks();
         return (mcp ? route.WithTransformMcpSessionBinding() : route)
             .WithTransformProviderBody(mcp ? SplitValueRedaction.PerEvent : SplitValueRedaction.HoldBack);
     }

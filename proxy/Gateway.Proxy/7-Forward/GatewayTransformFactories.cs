@@ -10,5 +10,6 @@ internal static class GatewayTransformFactories
         .AddTransformFactory<UpstreamEnvelopeTransformFactory>()
         .AddTransformFactory<ProviderBodyTransformFactory>()
         .AddTransformFactory<McpSessionTransformFactory>()
+        .AddTransformFactory<ProviderLinkTransformFactory>()
         .AddTransformFactory<GovernedResultTransformFactory>();
 }

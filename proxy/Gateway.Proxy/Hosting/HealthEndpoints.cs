@@ -6,20 +6,28 @@ namespace Gateway.Proxy.Hosting;
 
 /// <summary>
 /// <c>/healthz</c>: the process is up. <c>/readyz</c>: every ASP.NET Core health check tagged
-/// <see cref="ReadyTag"/> passes — the gateway's store and policy checks and any other registered
+/// <see cref="ReadyTag"/> passes — the gateway's store, policy and store clock (<see cref="StoreClockCheck"/>) checks and any other registered
 /// with that tag (the audit sink's); a replica that is not ready gets no traffic from Kubernetes.
-/// The body names each check: <c>{"store":"ok","policy":"not_loaded",…}</c>. Neither counts in the HTTP server metrics.
+/// The body names each check: <c>{"store":"ok","policy":"not_loaded",…}</c>. Neither counts in the HTTP server metrics;
+/// both answer GET and HEAD only.
 /// </summary>
 internal static class HealthEndpoints
 {
     /// <summary>The tag of the checks readiness is made of.</summary>
     public const string ReadyTag = "ready";
 
+    // The methods a probe may use.
+    private static readonly string[] ProbeMethods = [HttpMethods.Get, HttpMethods.Head];
+
     public static IServiceCollection AddGatewayHealthChecks(this IServiceCollection services)
     {
+        // The store's clock is read at start-up and periodically, and by the probe when its last reading is out of bounds.
+        services.AddSingleton<StoreClockCheck>();
+        services.AddHostedService(static sp => sp.GetRequiredService<StoreClockCheck>());
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag])
-            .AddCheck<PolicyHealthCheck>("policy", tags: [ReadyTag]);
+            .AddCheck<PolicyHealthCheck>("policy", tags: [ReadyTag])
+            .AddCheck<StoreClockCheck>("store_clock", tags: [ReadyTag]);
         return services;
     }
 
@@ -27,7 +35,8 @@ internal static class HealthEndpoints
     {
         // Probes are not traffic: they are left out of http.server.request.duration (docs/observability.md, "Metrics"), so an
         // unready replica's probes neither keep the request rate up nor count as 5xx.
-        endpoints.MapGet("/healthz", static () => Results.Text("ok\n", "text/plain")).ExcludeFromDescription().DisableHttpMetrics();
+        // GET and HEAD only, as docs/openapi.yaml lists them: any other method is 405 (MapHealthChecks alone answers any).
+        endpoints.MapMethods("/healthz", ProbeMethods, static () => Results.Text("ok\n", "text/plain")).ExcludeFromDescription().DisableHttpMetrics();
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = static registration => registration.Tags.Contains(ReadyTag),
@@ -38,7 +47,7 @@ internal static class HealthEndpoints
                 [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
-        }).ExcludeFromDescription().DisableHttpMetrics();
+        }).WithMetadata(new HttpMethodMetadata(ProbeMethods)).ExcludeFromDescription().DisableHttpMetrics();
         return endpoints;
     }
 

@@ -161,7 +161,7 @@ internal static class RefusalResponse
     {
         writer.WriteStartObject();
         writer.WriteString("type"u8, refusal.Type ?? TypePrefix + refusal.Code);
-        writer.WriteString("title"u8, refusal.Title ?? TitleFor(refusal.Status));
+        writer.WriteString("title"u8, refusal.Title ?? TitleFor(refusal.Status, refusal.Code));
         writer.WriteNumber("status"u8, refusal.Status);
         if (refusal.Detail is not null)
         {
@@ -202,15 +202,18 @@ internal static class RefusalResponse
         response.Headers["x-should-retry"] = "false";
     }
 
-    private static string TitleFor(int status) => status switch
+    // The title of a status, and of a 409 by its code: only an action held for approval (or a warrant refused, which opens
+    // a new request) is "Approval Required"; any other conflict (a run that has ended, …) is "Conflict".
+    private static string TitleFor(int status, string code) => status switch
     {
+        409 when code is ProblemCodes.ApprovalRequired or ProblemCodes.WarrantRejected => "Approval Required",
+        409 => "Conflict",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         408 => "Request Timeout",
-        409 => "Approval Required",
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",
         429 => "Too Many Requests",

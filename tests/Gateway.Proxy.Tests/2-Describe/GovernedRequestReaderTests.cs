@@ -52,9 +52,9 @@ public sealed class GovernedRequestReaderTests
     }
 
     [Theory]
-    [InlineData("""{"tool":"","args":{"id":"42"}}""", "The member 'tool'")]
-    [InlineData("""{"tool":null,"args":{"id":"42"}}""", "The member 'tool'")]
-    [InlineData("""{"tool":"crm.read_contact","args":"42"}""", "The member 'args'")]
+    [InlineData("""{"tool":"","args":{"id":"42"}}""", "$.tool (line 1, byte 9): the member 'tool'")]
+    [InlineData("""{"tool":null,"args":{"id":"42"}}""", "$.tool (line 1, byte 9): the member 'tool'")]
+    [InlineData("""{"tool":"crm.read_contact","args":"42"}""", "$.args (line 1, byte 35): the value is not of the type")]
     [InlineData("""{"tool":"crm.read_contact","args":{"id":"42"},"simulate":null}""", "simulate")]
     [InlineData("""{"tool":"crm.read_contact","args":{"id":"42"},"warrant":7}""", "warrant")]
     [InlineData("""{"tool":"crm.read_contact","Args":{"id":"42"}}""", "Args")]

@@ -68,10 +68,11 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
     }
 
     [Theory]
-    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","api_key":"abc123"}}""")]
-    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","apiKey":"abc123"}}""")]
-    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","base_url":"https://evil.example"}}""")]
-    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","nested":{"list":[{"authorization":"x"}]}}}""")]
+    // An entry with no input_schema (an MCP server's tool): one with a schema that lacks the member refuses it first (invalid_arguments).
+    [InlineData("""{"tool":"docs.search","args":{"query":"refund","api_key":"abc123"}}""")]
+    [InlineData("""{"tool":"docs.search","args":{"query":"refund","apiKey":"abc123"}}""")]
+    [InlineData("""{"tool":"docs.search","args":{"query":"refund","base_url":"https://evil.example"}}""")]
+    [InlineData("""{"tool":"docs.search","args":{"query":"refund","nested":{"list":[{"authorization":"x"}]}}}""")]
     public async Task Evaluate_SecretNamedMemberInPayload_Returns400(string body)
     {
         await AssertRefusedAsync("/v1/evaluate", body, HttpStatusCode.BadRequest, "secret_material_in_payload");
@@ -83,6 +84,14 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
     public async Task InvokeTool_SecretNamedMemberTheInputSchemaLacks_Returns400InvalidArgumentsAndTheUpstreamReceivesNothing(string body)
     {
         await AssertRefusedAsync("/v1/actions/invoke-tool", body, HttpStatusCode.BadRequest, "invalid_arguments");
+    }
+
+    [Theory]
+    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","api_key":"abc123"}}""")]
+    [InlineData("""{"tool":"crm.update_contact","args":{"id":"c-1","nested":{"list":[{"authorization":"x"}]}}}""")]
+    public async Task Evaluate_SecretNamedMemberTheInputSchemaLacks_Returns400InvalidArguments(string body)
+    {
+        await AssertRefusedAsync("/v1/evaluate", body, HttpStatusCode.BadRequest, "invalid_arguments");
     }
 
     [Fact]

@@ -21,12 +21,21 @@ public sealed class RouteKindDescriberTests(GovernedGatewayFixture fixture) : IC
     [Fact]
     public async Task Evaluate_Action_IsDecideOnlyAndAsksNothingOfItsEntry()
     {
-        var (action, refusal) = await DescribeAsync("Evaluate", """{"tool":"crm.read_contact","args":{"contact_id":"c-1"}}""");
+        var (action, refusal) = await DescribeAsync("Evaluate", """{"tool":"crm.read_contact","args":{"id":"c-1"}}""");
 
         Assert.Null(refusal);
         Assert.True(action!.DecideOnly);
         Assert.Null(action.EntryMismatch);
         Assert.False(action.PassesBodyThrough);
+    }
+
+    [Fact]
+    public async Task Evaluate_ArgumentsOutsideItsEntrysInputSchema_IsRefusedInvalidArgumentsUnderTheEntry()
+    {
+        var (action, refusal) = await DescribeAsync("Evaluate", """{"tool":"crm.read_contact","args":{"contact_id":"c-1"}}""");
+
+        Assert.Null(action);
+        Assert.Equal((400, "invalid_arguments", "crm.read_contact"), (refusal!.Status, refusal.Code, refusal.AuditTool));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class RunRequestReaderTests
         var (request, error) = RunRequestReader.ReadStart(Encoding.UTF8.GetBytes($$"""{"purpose":"triage","{{LongName}}":1}"""));
 
         Assert.Null(request);
-        Assert.Equal($"Unknown member '{LongName[..64]}…'.", error);
+        Assert.Equal($"The body is not valid for this route at $.{LongName[..62]}… (line 1, byte 10024): unknown member '{LongName[..64]}…'.", error);
     }
 
     [Fact]
@@ -22,6 +22,6 @@ public sealed class RunRequestReaderTests
         var (request, error) = RunRequestReader.ReadEvent(Encoding.UTF8.GetBytes($$"""{"type":"step","{{LongName}}":1}"""));
 
         Assert.Null(request);
-        Assert.Equal($"Unknown member '{LongName[..64]}…'.", error);
+        Assert.Equal($"The body is not valid for this route at $.{LongName[..62]}… (line 1, byte 10019): unknown member '{LongName[..64]}…'.", error);
     }
 }

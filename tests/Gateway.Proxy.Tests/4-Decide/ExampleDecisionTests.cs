@@ -22,7 +22,7 @@ public sealed class ExampleDecisionTests : IClassFixture<GovernedGatewayFixture>
     [InlineData("demo-agent", """{"tool":"crm.read_contact","args":{"id":"c-1"}}""", "allow")]
     [InlineData("demo-agent", """{"tool":"crm.update_contact","args":{"id":"c-1","email":"n@example.com"}}""", "allow_and_log")]
     [InlineData("demo-agent", """{"tool":"tickets.search","args":{"q":"login"}}""", "degrade")]
-    [InlineData("demo-agent", """{"tool":"crm.read_contact","data_classes":["pii"]}""", "degrade")]
+    [InlineData("demo-agent", """{"tool":"crm.read_contact","args":{"id":"c-1"},"data_classes":["pii"]}""", "degrade")]
     [InlineData("demo-agent", """{"tool":"payments.refund","args":{"order":"o-1","amount":25}}""", "require_approval")]
     [InlineData("demo-agent", """{"tool":"shell.exec","args":{"cmd":"ls"}}""", "block")]
     [InlineData("demo-agent", """{"tool":"mail.send","args":{"to":"a@example.com","body":"x"},"provenance":[{"arg_path":"$.body","source":"external"}]}""", "block")]

@@ -6,13 +6,15 @@ namespace Gateway.Proxy.Tests.Security;
 /// <summary>
 /// A block rule cannot be evaded by spelling the value it names differently: through the running gateway,
 /// the example bundle's <c>*@gmail.com</c> rule on <c>mail.send</c> blocks every spelling of a Gmail address
-/// exactly as it blocks <c>x@gmail.com</c>, and an address elsewhere still reaches the approval gate.
+/// exactly as it blocks <c>x@gmail.com</c>, and an address elsewhere still reaches the approval gate. The entry's
+/// <c>input_schema</c> is taken out, so that the rule, not the schema (which refuses a member spelled <c>To</c> or an
+/// address as an object on every route, <see cref="Describe.EvaluateInputSchemaTests"/>), is what each shape meets.
 /// </summary>
-public sealed class GlobEvasionTests : IClassFixture<GovernedGatewayFixture>
+public sealed class GlobEvasionTests : IClassFixture<GlobEvasionTests.Fixture>
 {
     private readonly GovernedGateway _gw;
 
-    public GlobEvasionTests(GovernedGatewayFixture fixture) => _gw = fixture.Gateway;
+    public GlobEvasionTests(Fixture fixture) => _gw = fixture.Gateway;
 
     [Theory]
     [InlineData("x@gmail.com")]
@@ -70,4 +72,29 @@ public sealed class GlobEvasionTests : IClassFixture<GovernedGatewayFixture>
 
     private static string Body(string to) =>
         JsonSerializer.Serialize(new { tool = "mail.send", args = new { to, body = "hi" } });
+
+    /// <summary>The example bundle's gateway, <c>mail.send</c> without its <c>input_schema</c>.</summary>
+    public sealed class Fixture : IAsyncLifetime
+    {
+        private const string MailSchema = """
+                input_schema:
+                  type: object
+                  properties:
+                    to: { type: string, format: email, description: "The recipient's address." }
+                    subject: { type: string, minLength: 1, maxLength: 200 }
+                    body: { type: string, maxLength: 20000, description: "The message, in plain text." }
+                  required: [to, body]
+                  additionalProperties: false
+
+            """;
+
+        public GovernedGateway Gateway { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Gateway = await GovernedGateway.StartAsync(static text =>
+            text.Contains(MailSchema, StringComparison.Ordinal)
+                ? text.Replace(MailSchema, string.Empty, StringComparison.Ordinal)
+                : throw new InvalidOperationException("The example bundle's mail.send no longer has the input_schema this test takes out."));
+
+        public async Task DisposeAsync() => await Gateway.DisposeAsync();
+    }
 }

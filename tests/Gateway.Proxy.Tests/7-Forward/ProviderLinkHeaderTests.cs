@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Proxy.Tests.Forward;
+
+/// <summary>
+/// The URL-carrying answer headers on <c>/providers/&lt;connector&gt;</c>, from a real Kestrel upstream behind an HTTP tool
+/// <c>gh</c> (its base URL <c>&lt;origin&gt;/gh</c>): <c>Refresh</c> and <c>Content-Base</c> are removed, as <c>Location</c>
+/// is; a <c>Link</c> (GitHub-style pagination) keeps each link under the base, rewritten to the same path under
+/// <c>/providers/gh</c> so the agent's next page goes through the gateway, and drops every other; one that does not parse
+/// is removed. No answer header names the upstream's origin.
+/// </summary>
+public sealed class ProviderLinkHeaderTests : IClassFixture<ProviderLinkHeaderTests.Fixture>
+{
+    private readonly Fixture _fixture;
+
+    public ProviderLinkHeaderTests(Fixture fixture) => _fixture = fixture;
+
+    [Fact]
+    public async Task Providers_UpstreamPaginatesWithLink_LinksUnderTheBaseAreRewrittenToTheGatewayRouteAndOthersDropped()
+    {
+        using var response = await GetAsync("/providers/gh/links");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(
+            """</providers/gh/issues?page=2&per_page=5>; rel="next", </providers/gh/issues?page=9>; rel="last"; title="a, <b>", </providers/gh/issues?page=1>; rel="first", </providers/gh>; rel="index\"x\"" """.TrimEnd(),
+            Assert.Single(response.Headers.NonValidated["Link"]));
+        AssertNoHeaderNamesTheUpstream(response);
+    }
+
+    [Fact]
+    public async Task Providers_RewrittenNextLink_FollowedThroughTheGateway_ReturnsThatPage()
+    {
+        using var first = await GetAsync("/providers/gh/links");
+        var next = Assert.Single(first.Headers.NonValidated["Link"]).Split('>')[0].TrimStart('<');
+        Assert.StartsWith("/providers/gh/issues?", next, StringComparison.Ordinal);
+
+        using var page = await GetAsync(next);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        using var json = JsonDocument.Parse(await page.Content.ReadAsStringAsync());
+        Assert.Equal("2", json.RootElement.GetProperty("page").GetString());
+    }
+
+    [Fact]
+    public async Task Providers_UpstreamSendsRefreshAndContentBase_NeitherReachesTheAgent()
+    {
+        using var response = await GetAsync("/providers/gh/refresh");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.NonValidated.Contains("Refresh"));
+        Assert.False(response.Headers.NonValidated.Contains("Content-Base") || response.Content.Headers.NonValidated.Contains("Content-Base"));
+        AssertNoHeaderNamesTheUpstream(response);
+    }
+
+    [Theory]
+    [InlineData("link-unparsable")]
+    [InlineData("link-elsewhere")]
+    public async Task Providers_LinkThatDoesNotParseOrPointsOnlyElsewhere_IsRemoved(string mode)
+    {
+        using var response = await GetAsync("/providers/gh/" + mode);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.NonValidated.Contains("Link"));
+        AssertNoHeaderNamesTheUpstream(response);
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string target) =>
+        await _fixture.Gateway.Agent.SendAsync(_fixture.Gateway.Agent.Create(HttpMethod.Get, target));
+
+    private void AssertNoHeaderNamesTheUpstream(HttpResponseMessage response)
+    {
+        foreach (var header in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
+        {
+            var line = header.Key + ": " + string.Join(", ", header.Value);
+            Assert.DoesNotContain(_fixture.UpstreamAuthority, line, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("elsewhere.example", line, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    /// <summary>The gateway with the tool <c>gh</c> (GET <c>/{mode}</c>, arguments in the query) on a real Kestrel upstream.</summary>
+    public sealed class Fixture : IAsyncLifetime
+    {
+        private KestrelUpstream _upstream = null!;
+
+        public GovernedGateway Gateway { get; private set; } = null!;
+
+        /// <summary>The upstream's host and port, which no answer to the agent names.</summary>
+        public string UpstreamAuthority => new Uri(_upstream.Origin).Authority;
+
+        public async Task InitializeAsync()
+        {
+            _upstream = await KestrelUpstream.StartAsync(static app => app.MapGet("/gh/{mode}", static (HttpContext context, string mode) => Answer(context, mode)));
+            var origin = _upstream.Origin;
+            Gateway = await GovernedGateway.StartAsync(text => text
+                .Replace("catalog:\n", $$"""
+                    catalog:
+                      - { name: gh, kind: http, action_type: read, target_system: gh, upstream: "{{origin}}/gh", credential: none, http: { method: GET, path: "/{mode}", args: query } }
+
+                    """.Replace("\r", string.Empty), StringComparison.Ordinal)
+                .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: gh }\n", StringComparison.Ordinal));
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Gateway.DisposeAsync();
+            await _upstream.DisposeAsync();
+        }
+
+        // Each mode's answer names the upstream's own URLs as an API such as GitHub's does.
+        private static IResult Answer(HttpContext context, string mode)
+        {
+            var origin = $"{context.Request.Scheme}://{context.Request.Host}";
+            switch (mode)
+            {
+                case "links":
+                    // Absolute and relative links under the base (one to the base itself, one with a comma and a '<' in a
+                    // quoted title), one elsewhere, one on the upstream's host outside the base.
+                    context.Response.Headers["Link"] =
+                        $"""<{origin}/gh/issues?page=2&per_page=5>; rel="next", <{origin}/gh/issues?page=9> ;rel="last"; title="a, <b>", <https://elsewhere.example/gh/issues?page=3>; rel="prev", <{origin}/other/issues>; rel="related", </gh/issues?page=1>; rel="first", <{origin}/gh>; rel="index\"x\"" """.TrimEnd();
+                    break;
+                case "refresh":
+                    context.Response.Headers["Refresh"] = $"0; url={origin}/gh/elsewhere";
+                    context.Response.Headers["Content-Base"] = origin + "/gh/";
+                    break;
+                case "link-unparsable":
+                    context.Response.Headers["Link"] = $"""<{origin}/gh/issues?page=2; rel="next", ={origin}""";
+                    break;
+                case "link-elsewhere":
+                    context.Response.Headers["Link"] = $"""<https://elsewhere.example/x>; rel="help", <{origin}/ghost/x>; rel="next" """.TrimEnd();
+                    break;
+            }
+
+            return Results.Json(new { mode, page = context.Request.Query["page"].ToString() });
+        }
+    }
+}
