@@ -30,9 +30,6 @@ internal sealed class McpDescriber : IRouteDescriber
     private const string SessionHeader = "Mcp-Session-Id";
     private const string LastEventIdHeader = "Last-Event-ID";
 
-    /// <summary>JSON-RPC's invalid request.</summary>
-    private const int InvalidRequest = -32600;
-
     /// <summary>The decision an <c>initialize</c> that makes an idle session of its agent give way is recorded with (tool <c>mcp</c>).</summary>
     private const string SessionGaveWay = "mcp_session_gave_way";
 
@@ -99,21 +96,11 @@ internal sealed class McpDescriber : IRouteDescriber
             return (null, carriesSecrets);
         }
 
-        if (!message.IsGovernedCall)
+        if (!message.IsGovernedCall || (message.Method == "resources/subscribe" && string.IsNullOrEmpty(sessionId)))
         {
-            // Served by the gateway itself, admitted under the tool "mcp" (its rate limits counted); nothing is appended
-            // before it is served, and a suspended agent is listed nothing rather than refused. What carries a call on (its
-            // answer to its server's request, its stream resumed) is refused a suspended agent as its calls are. An
-            // initialize of an agent at its session limit is recorded first: an idle session of its gives way to it.
-            var makesRoom = message.Method == "initialize" && _sessions.AtSessionLimit(identity.Tenant, identity.RegisteredAgent);
-            feature.Add(new LocalAction(McpEndpoint.AuditTool, LocalAdmission.RateLimited)
-            {
-                Tenant = tenant,
-                State = new McpServedMessage(message, string.IsNullOrEmpty(sessionId) ? null : sessionId) { MakesRoom = makesRoom },
-                WhenSuspended = CarriesACallOn(context.Request, message) ? Suspended(identity) : null,
-                Entry = makesRoom ? LocalEntry.Of(identity, SessionGaveWay, StatusCodes.Status200OK) : null,
-            });
-            return (null, null);
+            // A subscribe without a session has no stream to hear updates on: the MCP SDK answers it (at the per-request
+            // revision, which removed the method, 404 and -32601), with nothing forwarded.
+            return ServedLocally(context, feature, identity, tenant, message, sessionId);
         }
 
         if (tenant is null)
@@ -123,11 +110,11 @@ internal sealed class McpDescriber : IRouteDescriber
 
         var read = McpCallReader.Read(tenant, message.Body);
         feature.JsonRpcId = read.Id;
-        if (read.ServerCall is { Method: "resources/subscribe" } && string.IsNullOrEmpty(sessionId))
+        if (message.Method == "completion/complete" && read.Refusal is { Code: ProblemCodes.UnknownTool })
         {
-            // Updates go to a session's stream: a client served per request (no session) has none to hear them on.
-            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
-                "resources/subscribe needs a session (the initialize handshake): its updates are sent on the session's stream.") { JsonRpcCode = InvalidRequest });
+            // A completion of a prompt or template no server of the agent's serves asks no server: the gateway answers it
+            // with no values, as a server with nothing to complete does.
+            return ServedLocally(context, feature, identity, tenant, message, sessionId);
         }
 
         return read.Request is { } request
@@ -140,6 +127,23 @@ internal sealed class McpDescriber : IRouteDescriber
                 CallerSpeaksMcp = true,
             }, null)
             : (null, read.Refusal);
+    }
+
+    // Served by the gateway itself, admitted under the tool "mcp" (its rate limits counted); nothing is appended before it
+    // is served, and a suspended agent is listed nothing rather than refused. What carries a call on (its answer to its
+    // server's request, its stream resumed) is refused a suspended agent as its calls are. An initialize of an agent at its
+    // session limit is recorded first: an idle session of its gives way to it.
+    private (DescribedAction? Action, Refusal? Refusal) ServedLocally(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, TenantPolicy? tenant, McpMessage message, string? sessionId)
+    {
+        var makesRoom = message.Method == "initialize" && _sessions.AtSessionLimit(identity.Tenant, identity.RegisteredAgent);
+        feature.Add(new LocalAction(McpEndpoint.AuditTool, LocalAdmission.RateLimited)
+        {
+            Tenant = tenant,
+            State = new McpServedMessage(message, string.IsNullOrEmpty(sessionId) ? null : sessionId) { MakesRoom = makesRoom },
+            WhenSuspended = CarriesACallOn(context.Request, message) ? Suspended(identity) : null,
+            Entry = makesRoom ? LocalEntry.Of(identity, SessionGaveWay, StatusCodes.Status200OK) : null,
+        });
+        return (null, null);
     }
 
     /// <summary>

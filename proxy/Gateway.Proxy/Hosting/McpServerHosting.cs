@@ -94,7 +94,8 @@ internal static class McpServerHosting
             .WithListPromptsHandler(ListPromptsAsync)
             .WithListResourcesHandler(ListResourcesAsync)
             .WithListResourceTemplatesHandler(ListResourceTemplatesAsync)
-            .WithCompleteHandler(static (_, _) => throw NotHere())
+            // A completion reaches here only when no server of the agent's serves its prompt or template (McpDescriber): no values.
+            .WithCompleteHandler(static (_, _) => ValueTask.FromResult(new CompleteResult { Completion = new Completion { Values = [] } }))
             .WithSubscribeToResourcesHandler(static (_, _) => throw NotHere())
             .WithUnsubscribeFromResourcesHandler(UnsubscribeAsync)
             .WithCallToolHandler(static (_, _) => throw NotHere())
