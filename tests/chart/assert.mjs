@@ -316,9 +316,9 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     "http_server_request_duration_seconds_bucket"]) {
     check(`dashboard queries ${m}`, dashText.includes(m));
   }
-  attempt(`${f}: NOTES point at the Service and readyz`, () => {
+  attempt(`${f}: NOTES check readyz through a port-forward to the Service`, () => {
     const n = notes(values(f));
-    return n.includes(`http://${release}-gateway.${namespace}.svc:8080`) && n.includes("/readyz") && n.includes("Redis TLS is off");
+    return n.includes(`port-forward svc/${release}-gateway 8080:8080`) && n.includes("/readyz") && n.includes("Redis TLS is off");
   });
 }
 {
@@ -326,8 +326,8 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   const objs = rendered[f] ?? [];
   const d = gw(objs);
   attempt(`${f}: trusted proxy networks and addresses, with the forward limit`, () =>
-    envValue(d, "Gateway__ForwardedHeaders__KnownNetworks__0") === "10.0.0.0/8" &&
-    envValue(d, "Gateway__ForwardedHeaders__KnownNetworks__1") === "fd00::/8" &&
+    envValue(d, "Gateway__ForwardedHeaders__KnownNetworks__0") === "10.244.250.0/28" &&
+    envValue(d, "Gateway__ForwardedHeaders__KnownNetworks__1") === "fd00:10:244:fa::/124" &&
     envValue(d, "Gateway__ForwardedHeaders__KnownProxies__0") === "192.0.2.10" &&
     envValue(d, "Gateway__ForwardedHeaders__ForwardLimit") === "1");
   attempt(`${f}: external Redis with TLS, SNI, ACL user, password from Secret, database`, () =>
@@ -901,6 +901,160 @@ function connectionOf(pod, c) {
     JSON.stringify(find(render(file, ["--set", "metrics.enabled=false"]), "NetworkPolicy", `${release}-gateway`).spec.ingress.map((i) => i.ports.map((p) => p.port))) === "[[8080]]");
   attempt(`${f} --set networkPolicy.enabled=false: renders, with no NetworkPolicy`, () =>
     !find(render(file, ["--set", "networkPolicy.enabled=false"]), "NetworkPolicy"));
+}
+
+// 3b. Operator docs and notes that must agree with what the chart renders ------------------------------------------
+// A fenced block of a Markdown file: the first ```lang block after the heading line that starts with `heading`.
+function docBlock(file, heading, lang = "yaml") {
+  const text = readFileSync(join(root, file), "utf8");
+  const at = text.split("\n").findIndex((l) => l.startsWith(heading));
+  if (at < 0) throw new Error(`no "${heading}" in ${file}`);
+  const rest = text.split("\n").slice(at).join("\n");
+  const open = rest.indexOf("```" + lang + "\n");
+  if (open < 0) throw new Error(`no \`\`\`${lang} block after "${heading}" in ${file}`);
+  const body = rest.slice(open + lang.length + 4);
+  return body.slice(0, body.indexOf("```"));
+}
+function renderText(valuesText, extra = [], name = release) {
+  const dir = mkdtempSync(join(tmpdir(), "chart-doc-"));
+  try {
+    const file = join(dir, "values.yaml");
+    writeFileSync(file, valuesText);
+    const r = run(["template", name, chart, "-n", namespace, "-f", file, ...extra]);
+    if (r.code !== 0) throw new Error(`helm template failed: ${r.err.trim()}`);
+    return YAML.parseAllDocuments(r.out).map((d) => d.toJS()).filter((d) => d);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+// How many addresses a CIDR (or a single address) spans, as its host bits: 0 for one address.
+function hostBits(cidr) {
+  const [addr, prefix] = String(cidr).split("/");
+  const width = addr.includes(":") ? 128 : 32;
+  return width - (prefix === undefined ? width : Number(prefix));
+}
+{
+  // Agents sign RFC 9421 @target-uri under the URL they call (GAMUT_BASE_URL) and the gateway verifies it under
+  // publicBaseUrl: the notes must give agents publicBaseUrl, never the Service's own address.
+  for (const [f, extra] of [["defaults-required.yaml", []], ["values-quickstart.yaml", []],
+    ["defaults-required.yaml", ["--set", "publicBaseUrl=http://gateway.internal:8080"]]]) {
+    const label = `${f}${extra.length ? ` ${extra.join(" ")}` : ""}`;
+    attempt(`${label}: NOTES give agents GAMUT_BASE_URL=publicBaseUrl (what the gateway verifies @target-uri under), not the Service's address`, () => {
+      const d = gw(render(values(f), extra));
+      const publicUrl = envValue(d, "Gateway__AccessTokens__PublicBaseUrl");
+      const n = notes(values(f), extra);
+      const given = [...n.matchAll(/GAMUT_BASE_URL=(\S+)/g)].map((m) => m[1]);
+      if (given.length === 0 || given.some((u) => u !== publicUrl)) throw new Error(`GAMUT_BASE_URL in NOTES: ${JSON.stringify(given)}, publicBaseUrl ${publicUrl}`);
+      const agentsPart = n.slice(n.indexOf("Agents"), n.indexOf("Check it:"));
+      if (agentsPart.includes(`http://${release}-gateway.${namespace}.svc`) && !/not the Service/.test(agentsPart)) throw new Error("NOTES offer agents the Service's address");
+      return true;
+    });
+  }
+}
+{
+  // docs/operations.md's production values, verbatim: they render, and trust no proxy range wider than the ingress
+  // controller's own addresses (a /24 at most: never the pod network agents are in, whose pods would then forge
+  // X-Forwarded-For and spend other clients' per-address limits).
+  const doc = "docs/operations.md";
+  const heading = "### A values file for production";
+  attempt(`${doc} "${heading}": renders as written`, () => renderText(docBlock(doc, heading)).length > 0);
+  attempt(`${doc} "${heading}": trusts no proxy range wider than a /24 (IPv6 /120)`, () => {
+    const fh = YAML.parse(docBlock(doc, heading)).forwardedHeaders ?? {};
+    const trusted = [...(fh.knownNetworks ?? []), ...(fh.knownProxies ?? [])];
+    const wide = trusted.filter((c) => hostBits(c) > 8);
+    if (trusted.length === 0 || wide.length) throw new Error(`trusted: ${JSON.stringify(trusted)}`);
+    return true;
+  });
+  attempt(`${doc}, charts/gateway/README.md and values.yaml: no knownNetworks example wider than a /24 (IPv6 /120)`, () => {
+    const wide = [];
+    for (const file of [doc, "charts/gateway/README.md", "charts/gateway/values.yaml"]) {
+      const text = readFileSync(join(root, file), "utf8");
+      for (const m of text.matchAll(/knownNetworks/g)) {
+        for (const c of text.slice(m.index, m.index + 160).matchAll(/[0-9a-f:.]+\/\d+/gi)) {
+          if (hostBits(c[0]) > 8) wide.push(`${file}: ${c[0]}`);
+        }
+      }
+    }
+    if (wide.length) throw new Error(wide.join("; "));
+    return true;
+  });
+}
+{
+  // The PostgreSQL port egress is open on when the chart cannot read it (postgres.external.existingSecret: a PgBouncer
+  // on 6432), for the migration Job's NetworkPolicy and the gateway's; extra egress rules (an SMTP relay).
+  const f = "postgres-migrate-job.yaml";
+  const set = ["--set", "networkPolicy.egress.postgres.ports={6432}", "--set", "networkPolicy.egress.postgres.cidrs={10.30.0.0/24}"];
+  const pgRule = (np) => np.spec.egress.find((e) => e.ports?.some((p) => p.port === 6432 || p.port === 5432) && !e.ports.some((p) => p.port === 53));
+  attempt(`${f} --set networkPolicy.egress.postgres.ports={6432},cidrs: the migration Job's egress is to 6432 on those CIDRs`, () => {
+    const rule = pgRule(find(render(values(f), set), "NetworkPolicy", migrateName));
+    return JSON.stringify(rule.ports) === '[{"port":6432,"protocol":"TCP"}]' && JSON.stringify(rule.to) === '[{"ipBlock":{"cidr":"10.30.0.0/24"}}]';
+  });
+  attempt(`${f} --set networkPolicy.egress.postgres.ports={6432},cidrs: so is the gateway's`, () => {
+    const rule = pgRule(find(render(values(f), set), "NetworkPolicy", `${release}-gateway`));
+    return JSON.stringify(rule.ports) === '[{"port":6432,"protocol":"TCP"}]' && JSON.stringify(rule.to) === '[{"ipBlock":{"cidr":"10.30.0.0/24"}}]';
+  });
+  attempt(`${f}: without them, 5432 to any address, as before`, () => {
+    const objs = rendered[f] ?? [];
+    return [migrateName, `${release}-gateway`].every((n) => {
+      const rule = pgRule(find(objs, "NetworkPolicy", n));
+      return JSON.stringify(rule.ports) === '[{"port":5432,"protocol":"TCP"}]' && rule.to === undefined;
+    });
+  });
+  attempt(`external-postgres-hosts.yaml --set networkPolicy.egress.postgres.ports={6433}: the ports named replace those the hosts name`, () => {
+    const o = render(values("external-postgres-hosts.yaml"), ["--set", "networkPolicy.egress.postgres.ports={6433}"]);
+    return JSON.stringify(find(o, "NetworkPolicy", migrateName).spec.egress[1].ports.map((p) => p.port)) === "[6433]";
+  });
+  const smtp = { to: [{ ipBlock: { cidr: "10.30.1.25/32" } }], ports: [{ port: 587, protocol: "TCP" }] };
+  attempt(`${f} networkPolicy.egress.extra: each rule is added to the gateway's egress as written, not to the Job's`, () => {
+    const objs = render(values(f), ["--set-json", `networkPolicy.egress.extra=${JSON.stringify([smtp])}`]);
+    const gwEgress = find(objs, "NetworkPolicy", `${release}-gateway`).spec.egress;
+    const jobEgress = find(objs, "NetworkPolicy", migrateName).spec.egress;
+    const same = (e) => Object.keys(e).sort().join() === "ports,to" &&
+      JSON.stringify(e.to) === JSON.stringify(smtp.to) && JSON.stringify(e.ports) === JSON.stringify(smtp.ports);
+    return gwEgress.some(same) && !jobEgress.some(same);
+  });
+  attempt(`values.yaml: the SMTP relay example names its port and the egress rule it needs`, () => {
+    const text = readFileSync(join(chart, "values.yaml"), "utf8");
+    const at = text.indexOf("Smtp__Host");
+    return at > 0 && /networkPolicy\.egress\.extra/.test(text.slice(at - 400, at + 600)) && /Smtp__Port/.test(text);
+  });
+  attempt(`docs/console.md: the notifications' SMTP relay names the chart's egress rule it needs`, () => {
+    const text = readFileSync(join(root, "docs/console.md"), "utf8");
+    const at = text.indexOf("Smtp: {");
+    return at > 0 && /networkPolicy\.egress\.extra/.test(text.slice(at, at + 1500));
+  });
+}
+{
+  // The ServiceMonitor's `job` is what docs/observability.md's alerts select: stable (the OTEL service name, as the
+  // collector path gives it), not the Service's name.
+  const f = "ingress-httproute.yaml";
+  for (const [name, extra] of [[release, []], ["gateway", []], [release, ["--set", "otel.serviceName=payments-gateway"]]]) {
+    attempt(`${f} (release ${name}${extra.length ? ` ${extra.join(" ")}` : ""}): the ServiceMonitor sets job to OTEL_SERVICE_NAME`, () => {
+      const objs = renderText(readFileSync(values(f), "utf8"), [...IMAGE, ...extra], name);
+      const s = find(objs, "ServiceMonitor");
+      const service = envValue(objs.find((o) => o.kind === "Deployment" && o.metadata.labels["app.kubernetes.io/component"] === "gateway"), "OTEL_SERVICE_NAME");
+      const relabel = (s.spec.endpoints[0].relabelings ?? []).filter((r) => r.targetLabel === "job");
+      return relabel.length === 1 && relabel[0].replacement === service && !relabel[0].sourceLabels &&
+        (relabel[0].action ?? "replace") === "replace";
+    });
+  }
+  attempt(`servicemonitor.yaml: with a collector selector, the collector's job (service.name) is kept: no job relabeling`, () =>
+    !((find(rendered["servicemonitor.yaml"] ?? [], "ServiceMonitor").spec.endpoints[0].relabelings ?? []).some((r) => r.targetLabel === "job")));
+  attempt(`docs/observability.md alerts: every gateway metric selects job="gateway", the job a release named gateway (operations.md's) gets`, () => {
+    const rules = YAML.parse(docBlock("docs/observability.md", "## Alerts")).groups.flatMap((g) => g.rules);
+    const objs = renderText(readFileSync(values("ingress-httproute.yaml"), "utf8"), IMAGE, "gateway");
+    const job = find(objs, "ServiceMonitor").spec.endpoints[0].relabelings.find((r) => r.targetLabel === "job").replacement;
+    const bad = [];
+    for (const r of rules) {
+      for (const m of String(r.expr).matchAll(/\b(gateway_[a-z_]+|http_client_[a-z_]+)(\{[^}]*\})?/g)) {
+        const sel = m[2] ?? "";
+        const j = /job\s*(=~?|!=)\s*"([^"]*)"/.exec(sel);
+        if (!j || j[1] !== "=" || j[2] !== job) bad.push(`${r.alert}: ${m[0]}`);
+      }
+    }
+    if (bad.length) throw new Error(bad.join("; "));
+    return true;
+  });
 }
 
 // 4. Invalid value sets must fail, with the expected message ----------------------------------

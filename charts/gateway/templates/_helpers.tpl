@@ -299,6 +299,13 @@ app.kubernetes.io/part-of: gateway
 {{- end }}
 {{- end }}
 
+{{/* OTEL_SERVICE_NAME (otel.serviceName, else the release name): service.name, and the `job` label of the gateway's
+metrics on either path (the ServiceMonitor sets it on a direct scrape; a collector's Prometheus exporter makes
+service.name the job). */}}
+{{- define "gateway.otelServiceName" -}}
+{{- default .Release.Name .Values.otel.serviceName }}
+{{- end }}
+
 {{/* The public origin: publicBaseUrl, else the deprecated mcp.publicBaseUrl. */}}
 {{- define "gateway.publicBaseUrl" -}}
 {{- default .Values.mcp.publicBaseUrl .Values.publicBaseUrl }}
@@ -390,12 +397,22 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: gateway
 {{- end }}
 
-{{/* The TCP ports PostgreSQL is reached on: each port postgres.external.hosts names, else 5432; one per line. */}}
+{{/* The TCP ports PostgreSQL is reached on (the gateway's and the migration Job's egress): an external one's
+networkPolicy.egress.postgres.ports when set (the port of postgres.external.existingSecret's connection string cannot be
+read), else each port postgres.external.hosts names, else 5432; one per line. */}}
 {{- define "gateway.postgres.ports" -}}
 {{- $ports := list }}
+{{- $named := .Values.networkPolicy.egress.postgres.ports }}
+{{- if and $named (not .Values.postgres.embedded.enabled) }}
+{{- range $named }}
+{{- $ports = append $ports (toString .) }}
+{{- end }}
+{{- end }}
+{{- if not $ports }}
 {{- range .Values.postgres.external.hosts }}
 {{- $parts := splitList ":" . }}
 {{- $ports = append $ports (ternary (last $parts) "5432" (eq (len $parts) 2)) }}
+{{- end }}
 {{- end }}
 {{- range (default (list "5432") ($ports | uniq)) }}
 {{ int . }}
