@@ -14,11 +14,12 @@ namespace Gateway.Proxy.Describe;
 /// Describe for <c>POST /a2a/{connector}</c>: the connector must be an <c>a2a</c> entry of the tenant's catalog; refusals
 /// from here on are JSON-RPC errors, under the request's id once it was read and under <c>null</c> before or when it
 /// cannot be (a body that is not JSON: -32700; a batch, or no request: -32600); the request is read by
-/// <see cref="A2aRequestReader"/>, and the host of every push-notification webhook it names resolved (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>) before anything
-/// is decided. A request naming a task (a read, a cancel, a push configuration, a message continuing it: <see cref="A2aTaskNames"/>) states whether the task is the caller's:
+/// <see cref="A2aRequestReader"/>, every push-notification webhook it names checked as written (no name is resolved here: the
+/// hosts it leaves to resolve, <see cref="DescribedAction.PushUrlsToResolve"/>, are resolved by Enforce once the request is
+/// admitted and its decision recorded). A request naming a task (a read, a cancel, a push configuration, a message continuing it: <see cref="A2aTaskNames"/>) states whether the task is the caller's:
 /// one that is not is refused once its decision is recorded (<see cref="DescribedAction.RefusedAtExecution"/>).
 /// </summary>
-internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver resolver, A2aTaskOwners owners) : IRouteDescriber
+internal sealed class A2aDescriber(PolicyProvider policy, A2aTaskOwners owners) : IRouteDescriber
 {
     /// <summary>The route kind's name.</summary>
     public const string Kind = "A2a";
@@ -58,15 +59,6 @@ internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver r
 
         var read = A2aRequestReader.Read(tenant, agent, authenticated.Body);
         feature.JsonRpcId = read.Id ?? NoId;
-        foreach (var pushUrl in read.PushUrls)
-        {
-            if (await A2aWebhookAddress.ResolvedRefusalOfAsync(pushUrl, resolver, context.RequestAborted).ConfigureAwait(false) is { } unsafeHost)
-            {
-                read = A2aRequestReader.PushRefused(agent, read.Id, unsafeHost.Detail, unsafeHost.Code);
-                break;
-            }
-        }
-
         if (read.Request is not { } request)
         {
             return (null, read.Refusal);
@@ -101,6 +93,7 @@ internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver r
             Body = read.Body,
             RemoteAgent = name,
             NamesPushWebhook = read.NamesPushWebhook,
+            PushUrlsToResolve = read.PushUrls,
             RefusedAtExecution = foreignTask ? TaskNotFound : null,
         }, null);
     }

@@ -56,6 +56,13 @@ internal sealed record DescribedAction(TenantPolicy Tenant, ActionRequest Reques
     public bool NamesPushWebhook { get; init; }
 
     /// <summary>
+    /// An A2A call's push-notification webhooks whose host names are resolved once the decision to carry it out is
+    /// recorded, before it is forwarded (never before it is admitted); empty when it names none or its connector allows
+    /// internal push.
+    /// </summary>
+    public IReadOnlyList<string> PushUrlsToResolve { get; init; } = [];
+
+    /// <summary>
     /// A refusal the describer found that is the decision's outcome, not a refusal before it (an A2A task that is not the
     /// caller's, answered as not found): the Enforce stage refuses with it once the decision to carry the request out is
     /// recorded, so that the decision stands on record with it as its outcome and nothing is forwarded.

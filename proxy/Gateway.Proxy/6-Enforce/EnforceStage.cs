@@ -35,7 +35,7 @@ namespace Gateway.Proxy.Enforce;
 /// Enforce: first, what the recorded decision asks to be written is carried out (<see cref="DecisionEffectWriter"/>: its
 /// warrant redeemed, its approval request opened with its receipt, its incident opened); a failure there is a
 /// <see cref="Refusal"/>, the decision's outcome, never a forwarded request. Then a decision that is carried out meets the connector's own limits here (request size,
-/// read-only degrade, its credential in the vault, the model-token budget); the request sent upstream
+/// read-only degrade, an A2A call's push webhooks' host names resolved, its credential in the vault, the model-token budget); the request sent upstream
 /// is settled (the envelope, or the model body as rewritten) and set as the request body, and the
 /// request is assigned its connector's YARP cluster. Its record is the <see cref="ForwardPlan"/>; a
 /// limit that stops it adds a <see cref="Refusal"/> instead. Decisions that answer or refuse pass
@@ -49,6 +49,7 @@ internal sealed partial class EnforceStage
     private readonly IProxyStateLookup _proxyState;
     private readonly McpToolPins _pins;
     private readonly A2aTaskOwners _tasks;
+    private readonly IWebhookHostResolver _webhookHosts;
     private readonly PersonCredentials _people;
     private readonly PublicOrigin _origin;
     private readonly DecisionEffectWriter _effects;
@@ -56,8 +57,9 @@ internal sealed partial class EnforceStage
     private readonly GatewayMetrics _metrics;
 
     public EnforceStage(RequestDelegate next, TokenBudgets budgets, CredentialResolver credentials, IProxyStateLookup proxyState, McpToolPins pins,
-        PersonCredentials people, DecisionEffectWriter effects, A2aTaskOwners tasks, ILogger<EnforceStage> logger, GatewayMetrics metrics, PublicOrigin origin)
+        PersonCredentials people, DecisionEffectWriter effects, A2aTaskOwners tasks, ILogger<EnforceStage> logger, GatewayMetrics metrics, PublicOrigin origin, IWebhookHostResolver webhookHosts)
     {
+        _webhookHosts = webhookHosts;
         _origin = origin;
         _tasks = tasks;
         _effects = effects;
@@ -188,7 +190,7 @@ internal sealed partial class EnforceStage
         }
 
         var degrade = governed.Degrade;
-        if ((TransparentDegrade.Refuse(described, entry, degrade) ?? PushDegrade.Refuse(described, degrade)) is { } reduced)
+        if ((TransparentDegrade.Refuse(described, entry, degrade) ?? PushDegrade.Refuse(described, degrade) ?? await PushWebhookResolution.RefuseAsync(described, _webhookHosts, context.RequestAborted).ConfigureAwait(false)) is { } reduced)
         {
             return (null, reduced);
         }

@@ -22,7 +22,7 @@ namespace Gateway.Proxy.A2a;
 /// (<see cref="A2aPushConfigs"/>: a message's configuration, a configuration set, camelCase or snake_case, nested or a
 /// list), is checked by one rule (<see cref="A2aWebhookAddress"/>): one on an address that is not globally reachable, or
 /// a configuration that cannot be read, is refused here unless the connector allows internal push; their host names are
-/// resolved by Describe afterwards. Conflicting skill or warrant labels (params' and the message's metadata) are refused,
+/// resolved by Enforce, once the request is admitted and its decision recorded. Conflicting skill or warrant labels (params' and the message's metadata) are refused,
 /// and so are members that name different tasks (<see cref="A2aTaskNames"/>: <c>taskId</c> and <c>task_id</c>, 0.3's
 /// <c>id</c> and <c>taskId</c>, <c>id</c> and <c>name</c>): the task checked is the one the remote agent acts on.
 /// The extended card is refused as unsupported (A2A's -32004).
@@ -46,13 +46,13 @@ internal static class A2aRequestReader
     /// <summary>A2A's UnsupportedOperationError.</summary>
     public const int UnsupportedOperation = -32004;
 
-    /// <summary>The most push-notification webhooks one request may name (each is resolved before deciding).</summary>
+    /// <summary>The most push-notification webhooks one request may name (each is resolved before it is forwarded).</summary>
     public const int MaxPushUrls = 4;
 
     /// <summary>
     /// The action, the JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).
-    /// <see cref="PushUrls"/>: the push-notification webhooks the request names, whose hosts Describe resolves before
-    /// deciding (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>); empty when there is none or the connector allows
+    /// <see cref="PushUrls"/>: the push-notification webhooks the request names, whose hosts Enforce resolves once the
+    /// request is admitted and decided, before it is forwarded (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>); empty when there is none or the connector allows
     /// internal push.
     /// </summary>
     public readonly record struct Result(ActionRequest? Request, Refusal? Refusal, string? Id, JsonElement Body)
@@ -129,7 +129,7 @@ internal static class A2aRequestReader
         List<string> distinct = [.. urls.Distinct(StringComparer.Ordinal)];
         if (distinct.Count > MaxPushUrls)
         {
-            // Each is resolved before deciding (within its own timeout): a request does not get to hold Describe for long.
+            // Each is resolved before forwarding (within its own timeout): a request does not get to hold Enforce for long.
             return PushRefused(agent, read.Id, $"A request names at most {MaxPushUrls} push-notification webhooks; this one names {distinct.Count}.");
         }
 
@@ -374,9 +374,9 @@ internal static class A2aRequestReader
         return document.RootElement.Clone();
     }
 
-    /// <summary>A push-notification webhook refused (<paramref name="code"/>: refused, or its host not resolved), recorded under the agent's entry.</summary>
-    public static Result PushRefused(CatalogEntry agent, string? id, string detail, string code = ProblemCodes.A2aPushUrlRefused) =>
-        new(null, new Refusal(StatusCodes.Status403Forbidden, code, detail) { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
+    /// <summary>A push-notification webhook refused as written (or unreadable), recorded under the agent's entry.</summary>
+    public static Result PushRefused(CatalogEntry agent, string? id, string detail) =>
+        new(null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.A2aPushUrlRefused, detail) { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
 
     private static Result Refuse(string? id, string code, string detail, int jsonRpcCode) =>
         new(null, new Refusal(StatusCodes.Status400BadRequest, code, detail) { JsonRpcCode = jsonRpcCode }, id, default);

@@ -9,10 +9,11 @@ using static Gateway.Proxy.Tests.A2a.A2aRouteTests;
 namespace Gateway.Proxy.Tests.A2a;
 
 /// <summary>
-/// A push-notification webhook's host name is resolved before the request is decided (docs/a2a.md): a name that resolves
-/// to a metadata, loopback or private address (any one of its addresses) is refused as an internal address is, a name
-/// that does not resolve or not in time is refused too (fail closed), each recorded with nothing sent; a public name
-/// passes, and a tenant that allows internal push has nothing resolved.
+/// A push-notification webhook's host name is resolved once the request is admitted and its decision recorded, before it
+/// is forwarded (docs/a2a.md): a name that resolves to a metadata, loopback or private address (any one of its addresses)
+/// is refused as an internal address is, a name that does not resolve or not in time is refused too (fail closed), each
+/// recorded as its decision's outcome with nothing sent; a public name passes, and a tenant that allows internal push has
+/// nothing resolved.
 /// </summary>
 public sealed class A2aWebhookResolutionTests
 {
@@ -37,8 +38,7 @@ public sealed class A2aWebhookResolutionTests
         Assert.Contains("resolves to", refused.GetProperty("error").GetProperty("message").GetString() + refused.GetProperty("error").GetProperty("data").ToString(), StringComparison.Ordinal);
         Assert.Equal([host, host], setup.WebhookHosts.Asked);
         Assert.Single(setup.Agent.Received); // the message that opened the task, nothing since
-        var audit = await setup.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000");
-        Assert.Contains("refused:a2a_push_url_refused", audit, StringComparison.Ordinal);
+        Assert.Equal(2, await RefusedOutcomesAsync(setup));
     }
 
     [Theory]
@@ -55,8 +55,7 @@ public sealed class A2aWebhookResolutionTests
         Assert.Equal("a2a_push_url_unresolved", reply.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
         Assert.True(Stopwatch.GetElapsedTime(started) < A2aWebhookAddress.ResolveTimeout + TimeSpan.FromSeconds(10));
         Assert.Empty(setup.Agent.Received);
-        var audit = await setup.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000");
-        Assert.Contains("refused:a2a_push_url_unresolved", audit, StringComparison.Ordinal);
+        Assert.Equal(1, await RefusedOutcomesAsync(setup));
     }
 
     [Fact]
@@ -105,6 +104,15 @@ public sealed class A2aWebhookResolutionTests
         Assert.True(InternalAddresses.IsInternal(IPAddress.Parse("224.0.0.251")));
         Assert.False(InternalAddresses.IsInternal(IPAddress.Parse("8.8.4.4")));
         Assert.False(InternalAddresses.IsInternal(IPAddress.Parse("2606:4700:4700::1111")));
+    }
+
+    /// <summary>The outcomes on record of the agent's allowed calls refused before anything was forwarded (not invoked, 403).</summary>
+    internal static async Task<int> RefusedOutcomesAsync(Setup setup)
+    {
+        using var page = JsonDocument.Parse(await setup.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000"));
+        return page.RootElement.GetProperty("records").EnumerateArray().Count(static r => r.GetProperty("agent").GetString() == "demo-agent"
+            && r.GetProperty("decision").GetString() == "allow" && r.TryGetProperty("invoked", out var invoked) && invoked.ValueKind == JsonValueKind.False
+            && r.TryGetProperty("status_code", out var status) && status.GetInt32() == 403);
     }
 
     internal static string WithPushUrl(string url) =>

@@ -242,7 +242,7 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
         return true;
       });
     }
-    // The host name is resolved before deciding (docs/a2a.md): a name that does not resolve (.invalid, RFC 6761) is refused.
+    // The host name is resolved after the decision is recorded, before forwarding (docs/a2a.md): a name that does not resolve (.invalid, RFC 6761) is refused.
     await assert.rejects(client.createTaskPushNotificationConfig(config('https://hooks.invalid/a2a')), (error) => {
       assert.match(String(error.message ?? error), /did not resolve|cannot be checked/i, String(error.message ?? error));
       return true;
