@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Audit;
@@ -62,7 +63,7 @@ public sealed class AdminTokenService
 
     /// <summary>A fresh token: <c>gwa_</c> and 256 random bits in URL-safe base64.</summary>
     public static string NewToken() =>
-        TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        TokenPrefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     /// <summary>
     /// Issues a token as <paramref name="spec"/> says, minted by <paramref name="issuer"/>; the plaintext

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 
@@ -59,9 +61,9 @@ public sealed record AuditCursor(DateTimeOffset Time, string Replica, long Seq) 
     }
 
     public string Encode() =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Time.UtcTicks}:{Seq}:{Replica}")))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Time.UtcTicks}:{Seq}:{Replica}")));
 
+    /// <summary>The cursor <paramref name="text"/> names (what <see cref="Encode"/> gave); false for anything else, never an exception.</summary>
     public static bool TryDecode(string? text, out AuditCursor? cursor)
     {
         cursor = null;
@@ -70,22 +72,21 @@ public sealed record AuditCursor(DateTimeOffset Time, string Replica, long Seq) 
             return false;
         }
 
-        try
+        // The status form of the decoder: a character outside the alphabet or a wrong length is InvalidData, not a FormatException.
+        Span<byte> bytes = stackalloc byte[Base64Url.GetMaxDecodedLength(text.Length)];
+        if (Base64Url.DecodeFromChars(text, bytes, out _, out var written) != OperationStatus.Done)
         {
-            var padded = text.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - (padded.Length % 4)) % 4);
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':', 3);
-            if (parts.Length == 3
-                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && ticks <= DateTimeOffset.MaxValue.UtcTicks
-                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
-                && AuditPartition.IsValidReplica(parts[2]))
-            {
-                cursor = new AuditCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[2], seq);
-                return true;
-            }
+            return false;
         }
-        catch (FormatException)
+
+        var parts = Encoding.UTF8.GetString(bytes[..written]).Split(':', 3);
+        if (parts.Length == 3
+            && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+            && AuditPartition.IsValidReplica(parts[2]))
         {
+            cursor = new AuditCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[2], seq);
+            return true;
         }
 
         return false;

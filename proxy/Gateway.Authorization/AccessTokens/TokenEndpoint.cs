@@ -30,16 +30,18 @@ internal sealed partial class TokenEndpoint
     private readonly AccessTokenFormat _format;
     private readonly AccessTokenUrls _urls;
     private readonly IStateStore _store;
+    private readonly AgentStatusService _switches;
     private readonly TimeProvider _time;
     private readonly AccessTokenOptions _options;
     private readonly ILogger<TokenEndpoint> _logger;
 
-    public TokenEndpoint(IAccessTokenHost host, AccessTokenFormat format, AccessTokenUrls urls, IStateStore store, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<TokenEndpoint> logger)
+    public TokenEndpoint(IAccessTokenHost host, AccessTokenFormat format, AccessTokenUrls urls, IStateStore store, AgentStatusService switches, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<TokenEndpoint> logger)
     {
         _host = host;
         _format = format;
         _urls = urls;
         _store = store;
+        _switches = switches;
         _time = time;
         _options = options.Value;
         _logger = logger;
@@ -198,26 +200,18 @@ internal sealed partial class TokenEndpoint
     }
 
     /// <summary>
-    /// The agent's kill switches, read from the store on every request (no cache): the refusal when one is on, or when
-    /// the secret that signed (<paramref name="fingerprint"/>, when known) was retired.
+    /// The agent's kill switches, read from the store on every request (no cache) as the admission reads them
+    /// (<see cref="AgentStatusService.StopOfAsync"/>): the refusal when one stops the agent, the secret that signed
+    /// (<paramref name="fingerprint"/>, when known) retired included.
     /// </summary>
-    private async Task<IResult?> KillSwitchAsync(AuthenticatedCaller subject, string? fingerprint)
-    {
-        var switches = await _store.GetManyAsync(AgentStatusService.SwitchKeys(subject.Tenant, subject.Agent, fingerprint)).ConfigureAwait(false);
-        if (switches[AgentStatusService.SecretRevokedSwitch] is not null)
+    private async Task<IResult?> KillSwitchAsync(AuthenticatedCaller subject, string? fingerprint) =>
+        await _switches.StopOfAsync(new KillSwitchCaller(subject.Tenant, subject.Agent, fingerprint)).ConfigureAwait(false) switch
         {
-            return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The agent's runtime secret is revoked.");
-        }
-
-        if (fingerprint is not null && switches[AgentStatusService.SecretRetiredSwitch] is not null)
-        {
-            return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The secret or key that signed the request has been retired; use the agent's next one.");
-        }
-
-        return switches[AgentStatusService.SuspendedSwitch] is not null || switches[AgentStatusService.TenantSuspendedSwitch] is not null
-            ? Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, "The agent (or its tenant) is suspended; no token is issued.")
-            : null;
-    }
+            KillSwitchStop.SecretRevoked => Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The agent's runtime secret is revoked."),
+            KillSwitchStop.SecretRetired => Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The secret or key that signed the request has been retired; use the agent's next one."),
+            KillSwitchStop.Suspended => Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, "The agent (or its tenant) is suspended; no token is issued."),
+            _ => null,
+        };
 
     private ValueTask<bool> UseOnceAsync(AuthenticatedCaller subject, string nonce, DateTimeOffset now) =>
         _store.TrySetIfAbsentAsync(_host.NonceKey(subject, nonce), now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), _host.NonceLifetime);

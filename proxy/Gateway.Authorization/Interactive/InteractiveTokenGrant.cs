@@ -15,9 +15,10 @@ namespace Gateway.Authorization.Interactive;
 /// same client and redirect URI, a verifier whose S256 is the challenge, the same resource when one is named) and
 /// <c>refresh_token</c> (rotating: each use gives a new one; an old one used again revokes the family). Each is refused
 /// with <c>invalid_grant</c> when the person is suspended, the bundle no longer lets them use this client as this agent,
-/// the agent or tenant is suspended, or the family was revoked. The access token names the agent (its policy governs)
-/// and carries the person (<see cref="TokenPerson"/>). A DPoP proof on the request (RFC 9449) binds the access token to
-/// its key and the refresh token too (a public client's: every refresh proves the same key).
+/// a kill switch stops the agent (it or its tenant suspended, its secret revoked), or the family was revoked. The access
+/// token names the agent (its policy governs) and carries the person (<see cref="TokenPerson"/>). A DPoP proof on the
+/// request (RFC 9449) binds the access token to its key and the refresh token too (a public client's: every refresh
+/// proves the same key).
 /// </summary>
 internal sealed partial class InteractiveTokenGrant
 {
@@ -31,11 +32,12 @@ internal sealed partial class InteractiveTokenGrant
     private readonly AccessTokenFormat _format;
     private readonly AccessTokenUrls _urls;
     private readonly IStateStore _store;
+    private readonly AgentStatusService _switches;
     private readonly TimeProvider _time;
     private readonly AccessTokenOptions _options;
     private readonly ILogger<InteractiveTokenGrant> _logger;
 
-    public InteractiveTokenGrant(IInteractiveHost host, RegisteredClients registered, IAccessTokenHost tokens, InteractiveGrants grants, AccessTokenFormat format, AccessTokenUrls urls, IStateStore store, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<InteractiveTokenGrant> logger)
+    public InteractiveTokenGrant(IInteractiveHost host, RegisteredClients registered, IAccessTokenHost tokens, InteractiveGrants grants, AccessTokenFormat format, AccessTokenUrls urls, IStateStore store, AgentStatusService switches, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<InteractiveTokenGrant> logger)
     {
         _host = host;
         _registered = registered;
@@ -44,6 +46,7 @@ internal sealed partial class InteractiveTokenGrant
         _format = format;
         _urls = urls;
         _store = store;
+        _switches = switches;
         _time = time;
         _options = options.Value;
         _logger = logger;
@@ -175,7 +178,7 @@ internal sealed partial class InteractiveTokenGrant
         return proof is null ? (null, Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidDpopProof, problem)) : (proof, null);
     }
 
-    /// <summary>Why the grant may no longer be used (the bundle, as <paramref name="agent"/> reads it now; the tenant's provider; the person's or agent's suspension), or null.</summary>
+    /// <summary>Why the grant may no longer be used (the bundle, as <paramref name="agent"/> reads it now; the tenant's provider; the person's suspension; the agent's kill switches), or null.</summary>
     private async ValueTask<string?> StillAllowedAsync(InteractiveGrant grant, InteractiveAgent? agent, CancellationToken ct)
     {
         if (agent is null || agent.Workspace != grant.Workspace
@@ -194,10 +197,13 @@ internal sealed partial class InteractiveTokenGrant
             return "The person is suspended.";
         }
 
-        var switches = await _store.GetManyAsync(AgentStatusService.SwitchKeys(grant.Tenant, grant.Agent, null), ct).ConfigureAwait(false);
-        return switches[AgentStatusService.SuspendedSwitch] is not null || switches[AgentStatusService.TenantSuspendedSwitch] is not null
-            ? "The agent (or its tenant) is suspended; no token is issued."
-            : null;
+        // The agent's kill switches as the admission reads them: whatever stops its requests stops the person's token too.
+        return await _switches.StopOfAsync(new KillSwitchCaller(grant.Tenant, grant.Agent, null), ct).ConfigureAwait(false) switch
+        {
+            KillSwitchStop.None => null,
+            KillSwitchStop.Suspended => "The agent (or its tenant) is suspended; no token is issued.",
+            _ => "The agent's runtime secret is revoked; no token is issued.",
+        };
     }
 
     private static string? Single(IFormCollection form, string name) =>
