@@ -57,8 +57,8 @@ public sealed partial class PolicyCommandsTests
         var result = await CliRun.RunAsync("policy", "test", CliRun.ExampleBundle, Path.Combine(CliRun.ExampleCi, "fixtures"), "--junit", junit);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("10 passed, 0 failed", result.Out, StringComparison.Ordinal);
-        Assert.Contains("<testsuite name=\"gatewayctl policy test\" tests=\"10\" failures=\"0\"", File.ReadAllText(junit), StringComparison.Ordinal);
+        Assert.Contains("11 passed, 0 failed", result.Out, StringComparison.Ordinal);
+        Assert.Contains("<testsuite name=\"gatewayctl policy test\" tests=\"11\" failures=\"0\"", File.ReadAllText(junit), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public sealed partial class PolicyCommandsTests
         var result = await CliRun.RunAsync("policy", "simulate", "--policy", CliRun.ExampleBundle, "--baseline", CliRun.ExampleBundle, "--fixtures", Path.Combine(CliRun.ExampleCi, "fixtures"), "--fail-on-change");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("10 cases, 0 decisions would change", result.Out, StringComparison.Ordinal);
+        Assert.Contains("11 cases, 0 decisions would change", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -230,12 +230,12 @@ public sealed partial class PolicyCommandsTests
     }
 
     [Theory]
-    [InlineData("crm.read_contact", 0, "decision: allow")]
-    [InlineData("payments.refund", 4, "decision: require_approval")]
-    [InlineData("shell.exec", 3, "decision: block")]
-    public async Task GateEval_OneRequest_ExitCodeFollowsTheDecision(string tool, int exit, string text)
+    [InlineData("crm.read_contact", """{"id":"c-1"}""", 0, "decision: allow")]
+    [InlineData("payments.refund", """{"order":"o-1","amount":25}""", 4, "decision: require_approval")]
+    [InlineData("shell.exec", """{"cmd":"ls"}""", 3, "decision: block")]
+    public async Task GateEval_OneRequest_ExitCodeFollowsTheDecision(string tool, string args, int exit, string text)
     {
-        var result = await CliRun.RunAsync("gate", "eval", "--policy", CliRun.ExampleBundle, "--agent", "demo-agent", "--tool", tool, "--args", """{"id":"c-1"}""");
+        var result = await CliRun.RunAsync("gate", "eval", "--policy", CliRun.ExampleBundle, "--agent", "demo-agent", "--tool", tool, "--args", args);
 
         Assert.Equal(exit, result.ExitCode);
         Assert.Contains(text, result.Out, StringComparison.Ordinal);
@@ -244,7 +244,7 @@ public sealed partial class PolicyCommandsTests
     [Fact]
     public async Task GateEval_Json_IsTheEvaluateBody()
     {
-        var result = await CliRun.RunAsync("gate", "eval", "--policy", CliRun.ExampleBundle, "--agent", "demo-agent", "--tool", "payments.refund", "--warrant", "--json");
+        var result = await CliRun.RunAsync("gate", "eval", "--policy", CliRun.ExampleBundle, "--agent", "demo-agent", "--tool", "payments.refund", "--args", """{"order":"o-1","amount":25}""", "--warrant", "--json");
 
         Assert.Equal(0, result.ExitCode);
         using var json = JsonDocument.Parse(result.Out);

@@ -183,9 +183,23 @@ public sealed class ValueFormsTests
     [InlineData("data/../../etc", "../etc")]
     [InlineData("../data/x", "../data/x")]
     [InlineData("C:\\Windows", "C:\\Windows")]
+    [InlineData("/%61dmin/x", "/admin/x")]
+    [InlineData("/srv/%2e%2E/etc/passwd", "/etc/passwd")]
+    [InlineData("/a%2Fb/%20c", "/a%2Fb/%20c")]
     public void Normalize_PathSpelling_ResolvesDotSegments(string path, string expected)
     {
         Assert.Equal(expected, ValueForms.Normalize(path, ValueForm.Path));
+    }
+
+    [Theory]
+    [InlineData("/admin/*", "/%61dmin/x", true)]
+    [InlineData("/%61dmin/*", "/admin/x", true)]
+    [InlineData("https://h/admin/*", "https://h/%61dmin/x", true)]
+    [InlineData("/admin/*", "/%2561dmin/x", false)]
+    public void GlobMatches_PercentEncodedUnreservedCharacterInAPath_MatchesAsInAUrl(string pattern, string value, bool expected)
+    {
+        Assert.Equal(expected, ValueForms.GlobMatches(pattern, value));
+        Assert.Equal(expected, ValueForms.IsMatch(pattern, value, ValueForms.OfPattern(pattern)));
     }
 
     [Fact]

@@ -57,7 +57,7 @@ internal static class DemoCommand
 
                     Next:
                       gatewayctl demo --keep ./my-bundle
-                      gatewayctl gate eval --policy ./my-bundle --agent demo-agent --tool payments.refund --args '{"amount":25}'
+                      gatewayctl gate eval --policy ./my-bundle --agent demo-agent --tool payments.refund --args '{"order":"o-1","amount":25}'
                       gatewayctl policy analyze ./my-bundle --max-level L2 --action-type financial --decision allow --expect none
                       make run   # the same bundle behind the real gateway (README, "First win")
                     """);

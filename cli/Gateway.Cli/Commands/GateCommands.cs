@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Policy;
 using Gateway.Policy.Authoring;
 using Gateway.Policy.Serialization;
@@ -9,6 +10,9 @@ namespace Gateway.Cli.Commands;
 /// <summary><c>gate eval</c>: one request, offline, through the gateway's decision engine.</summary>
 internal static class GateCommands
 {
+    /// <summary>The gateway's problem <c>type</c> prefix (its <c>RefusalResponse.TypePrefix</c>).</summary>
+    private const string ProblemTypePrefix = "https://gateway.local/problems/";
+
     public static Command Build(GlobalOptions options, CliConsole console)
     {
         var command = new Command("gate", "Evaluate requests offline against a bundle");
@@ -22,7 +26,8 @@ internal static class GateCommands
         var warrant = new Option<bool>("--warrant") { Description = "Assume a valid warrant for this request's intent (what approval would change)" };
         var eval = new Command("eval", """
             Evaluate one request offline and print the decision with its explanation (the /v1/evaluate body with --json).
-            Exit 0 allow, allow_and_log or degrade; 3 block; 4 require_approval; 6 invalid input.
+            Arguments outside the tool's input_schema are refused invalid_arguments (400) before any decision, as the gateway refuses them.
+            Exit 0 allow, allow_and_log or degrade; 1 refused (invalid_arguments); 3 block; 4 require_approval; 6 invalid input.
             Examples:
               gatewayctl gate eval --policy examples/bundle --agent demo-agent --tool payments.refund --args '{"order":"o-1","amount":25}'
               gatewayctl gate eval --policy examples/bundle --agent demo-agent --request body.json --json
@@ -56,7 +61,12 @@ internal static class GateCommands
             }
 
             var fixture = new PolicyFixture { Name = "gate eval", Source = "command line", Tenant = parse.GetValue(tenant), Workspace = parse.GetValue(workspace), Agent = parse.GetValue(agent)!, Request = body, Warrant = parse.GetValue(warrant) };
-            var decision = FixtureEvaluator.Evaluate(set, fixture, out var error);
+            var decision = FixtureEvaluator.Evaluate(set, fixture, out var refusal, out var error);
+            if (refusal is not null)
+            {
+                return Refused(context, refusal);
+            }
+
             if (decision is null)
             {
                 return context.Invalid(error!);
@@ -85,5 +95,21 @@ internal static class GateCommands
         });
         command.Subcommands.Add(eval);
         return command;
+    }
+
+    /// <summary>The gateway's refusal before any decision: its problem+json body with <c>--json</c> (as <c>/v1/evaluate</c> answers it), exit 1.</summary>
+    private static int Refused(PolicyCommandContext context, FixtureRefusal refusal)
+    {
+        context.Document(new JsonObject
+        {
+            ["type"] = ProblemTypePrefix + refusal.Code,
+            ["title"] = "Bad Request",
+            ["status"] = refusal.Status,
+            ["detail"] = refusal.Detail,
+            ["code"] = refusal.Code,
+        });
+        context.Line($"refused: {refusal.Code} ({refusal.Status}), before any decision");
+        context.Line($"why: {refusal.Detail}");
+        return ExitCodes.ApiError;
     }
 }

@@ -51,14 +51,15 @@ internal static class PolicyTestCommand
         var items = new JsonArray();
         foreach (var result in results)
         {
-            var decision = result.Decision is { } d ? WireNames.Of(d.Kind) : "error";
+            var decision = result.Decision is { } d ? WireNames.Of(d.Kind) : result.Refusal is { } r ? "refused " + r.Code : "error";
             context.Line($"{(result.Passed ? "PASS" : "FAIL")}  {result.Fixture.Name}  → {decision}{(result.Passed ? string.Empty : "\n      " + string.Join("\n      ", result.Failures))}");
             items.Add(new JsonObject
             {
                 ["name"] = result.Fixture.Name,
                 ["source"] = result.Fixture.Source,
                 ["passed"] = result.Passed,
-                ["decision"] = decision,
+                ["decision"] = result.Refusal is null ? decision : null,
+                ["refusal"] = result.Refusal?.Code,
                 ["failing_controls"] = result.Decision is { } dd ? new JsonArray([.. FixtureEvaluator.FailingControls(dd).Select(c => (JsonNode)c)]) : null,
                 ["failures"] = new JsonArray([.. result.Failures.Select(f => (JsonNode)f)]),
             });

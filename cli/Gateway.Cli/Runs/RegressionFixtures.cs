@@ -6,8 +6,8 @@ namespace Gateway.Cli.Runs;
 /// <summary>
 /// <c>regress init --from-run</c>'s file: one fixture of <c>gatewayctl policy test</c> (docs/policy-bundles.md) per decision
 /// the run was given, expecting that decision, its failing controls and its reason codes again. The audit journal never
-/// holds a payload, so each request names its tool only: the file says so at its top, for the author to add the
-/// arguments a decision depends on. A delegated child's steps are fixtures of its registered agent (its grant's narrowing
+/// holds a payload, so each request names its tool only, unchecked against its input schema (the gateway decided it after
+/// checking): the file says so at its top, for the author to add the arguments a decision depends on. A delegated child's steps are fixtures of its registered agent (its grant's narrowing
 /// is not replayed).
 /// </summary>
 internal static class RegressionFixtures
@@ -26,7 +26,8 @@ internal static class RegressionFixtures
         text.Append("# Regression fixtures from ").Append(origin ?? "run " + story.RunId).Append(" of tenant ").Append(tenant)
             .Append(", written by gatewayctl regress init: one per decision, in the recorded order.\n")
             .Append("# The audit journal never holds payloads: each request names its tool only. Add the args (and target, provenance)\n")
-            .Append("# a decision depends on, then: gatewayctl policy test <bundle> <this file>\n")
+            .Append("# a decision depends on (and drop check_input_schema: false, so that they are checked against the tool's input_schema\n")
+            .Append("# as the gateway checks them), then: gatewayctl policy test <bundle> <this file>\n")
             .Append("fixtures:\n");
         var index = 0;
         foreach (var step in decisions)
@@ -42,6 +43,7 @@ internal static class RegressionFixtures
             }
 
             text.Append("    agent: ").Append(Quote(agent)).Append('\n')
+                .Append("    check_input_schema: false\n")
                 .Append("    request: { tool: ").Append(Quote(step.What)).Append(", args: {} }\n")
                 .Append("    expect: { decision: ").Append(Quote(step.Decision))
                 .Append(", failing_controls: ").Append(List(step.FailingControls));

@@ -11,8 +11,8 @@ namespace Gateway.Policy.Authoring;
 /// </summary>
 public static class FixtureReader
 {
-    private static readonly string[] FixtureKeys = ["name", "tenant", "workspace", "agent", "request", "warrant", "expect"];
-    private static readonly string[] ExpectKeys = ["decision", "failing_controls", "reason_codes", "approvers", "degrade_mode"];
+    private static readonly string[] FixtureKeys = ["name", "tenant", "workspace", "agent", "request", "warrant", "check_input_schema", "expect"];
+    private static readonly string[] ExpectKeys = ["decision", "refusal", "failing_controls", "reason_codes", "approvers", "degrade_mode"];
 
     /// <summary>The fixtures of the file <paramref name="name"/> (as errors and sources give it) whose text is <paramref name="text"/>.</summary>
     public static IReadOnlyList<PolicyFixture> Read(string name, string text, List<string> errors)
@@ -78,6 +78,11 @@ public static class FixtureReader
             }
         }
 
+        if (Scalar(map, "check_input_schema") is { } check && check is not ("true" or "false"))
+        {
+            errors.Add($"{source}: check_input_schema is true or false, not '{check}'");
+        }
+
         var expect = map.Children.TryGetValue(new YamlScalarNode("expect"), out var expectNode) ? ReadExpectation(expectNode, source, errors) : null;
         if (errors.Count > before || request is null || agent is null)
         {
@@ -93,6 +98,7 @@ public static class FixtureReader
             Agent = agent,
             Request = request,
             Warrant = Scalar(map, "warrant") == "true",
+            CheckInputSchema = Scalar(map, "check_input_schema") != "false",
             Expect = expect,
         });
     }
@@ -110,9 +116,21 @@ public static class FixtureReader
             errors.Add($"{source}: unknown expectation '{key}' (allowed: {string.Join(", ", ExpectKeys)})");
         }
 
+        var refusal = Scalar(map, "refusal");
+        if (refusal is not null && !FixtureRefusal.Codes.Contains(refusal))
+        {
+            errors.Add($"{source}: '{refusal}' is not a valid refusal; expected one of: {string.Join(", ", FixtureRefusal.Codes)}");
+        }
+
+        if (refusal is not null && map.Children.ContainsKey(new YamlScalarNode("decision")))
+        {
+            errors.Add($"{source}: expect names a refusal and a decision; a refused request is never decided");
+        }
+
         return new FixtureExpectation
         {
             Decision = Enum<DecisionKind>(map, "decision", source, errors),
+            Refusal = refusal,
             FailingControls = List(map, "failing_controls"),
             ReasonCodes = List(map, "reason_codes"),
             Approvers = List(map, "approvers"),

@@ -24,6 +24,12 @@ public sealed record PolicyFixture
     /// <summary>Apply a warrant for the request's own intent digest after deciding.</summary>
     public bool Warrant { get; init; }
 
+    /// <summary>
+    /// Refuse arguments outside the entry's <c>input_schema</c> as the gateway does (<c>invalid_arguments</c>); false for
+    /// a request whose arguments were never recorded (<c>regress init</c>'s fixtures), which the gateway decided after it.
+    /// </summary>
+    public bool CheckInputSchema { get; init; } = true;
+
     public FixtureExpectation? Expect { get; init; }
 
     /// <summary>For traffic exported from the audit journal: the decision the gateway recorded.</summary>
@@ -34,6 +40,9 @@ public sealed record PolicyFixture
 public sealed record FixtureExpectation
 {
     public DecisionKind? Decision { get; init; }
+
+    /// <summary>The code of the refusal the gateway gives before any decision (<see cref="FixtureRefusal.Codes"/>).</summary>
+    public string? Refusal { get; init; }
 
     /// <summary>The exact set of failing control ids.</summary>
     public IReadOnlyList<string>? FailingControls { get; init; }

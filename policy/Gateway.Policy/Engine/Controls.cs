@@ -33,13 +33,19 @@ internal static partial class Controls
                 ControlResult.Failed(ControlId.SecurityOwner, Severity.High, $"agent '{agent.Id}' has no security owner", $"assign a security_owner to agent '{agent.Id}'"),
                 "no_security_owner");
 
-    public static ControlResult AtfBoundary(ref EvaluationState state, AgentRecord agent, ActionDescriptor d)
+    /// <summary>Control 5; with no descriptor (a tool the catalog lacks) only its tool-independent part, the level's presence.</summary>
+    public static ControlResult AtfBoundary(ref EvaluationState state, AgentRecord agent, ActionDescriptor? d)
     {
         if (agent.AtfLevel is not { } level)
         {
             return state.Record(
                 ControlResult.Failed(ControlId.AtfBoundary, Severity.Critical, $"agent '{agent.Id}' has no ATF level", $"assign an ATF level (L1..L4) to agent '{agent.Id}'"),
                 "atf_level_missing");
+        }
+
+        if (d is null)
+        {
+            return ControlResult.NotApplicable(ControlId.AtfBoundary);
         }
 
         var obligation = AtfObligation(level, d, d.DataClasses);
@@ -95,9 +101,7 @@ internal static partial class Controls
         var id = agent.Record.Id;
         if (!agent.Permissions.TryGetValue(d.Tool, out var permission))
         {
-            return state.Record(
-                ControlResult.Failed(ControlId.ToolPermission, Severity.Critical, $"tool '{d.Tool}' is not permitted for agent '{id}'", $"grant agent '{id}' a permission for tool '{d.Tool}'"),
-                "tool_not_permitted");
+            return NotPermitted(ref state, id, d.Tool, $"tool '{d.Tool}' is not permitted for agent '{id}'");
         }
 
         if (!permission.Permits(d.ActionType))
@@ -166,6 +170,13 @@ internal static partial class Controls
             },
             auditOff ? "audit_logging_disabled" : "critical_tool_without_human_approval");
     }
+
+    /// <summary>Control 6 for a tool the catalog lacks: no permission for it can exist (critical).</summary>
+    public static ControlResult ToolOutsideCatalog(ref EvaluationState state, AgentRecord agent, string? tool)
+        => NotPermitted(ref state, agent.Id, tool, $"tool '{tool}' is not in the catalog, so no permission for it can exist");
+
+    private static ControlResult NotPermitted(ref EvaluationState state, string id, string? tool, string missingEvidence)
+        => state.Record(ControlResult.Failed(ControlId.ToolPermission, Severity.Critical, missingEvidence, $"grant agent '{id}' a permission for tool '{tool}'"), "tool_not_permitted");
 
     public static ControlResult DataMovement(ref EvaluationState state, TenantPolicy tenant, AgentIndex agent, ActionDescriptor d)
     {
@@ -251,9 +262,10 @@ internal static partial class Controls
         };
     }
 
-    public static ControlResult RedTeam(ref EvaluationState state, AgentIndex agent, ActionDescriptor d)
+    /// <summary>Control 11; with no descriptor (a tool the catalog lacks) it applies by the agent's own risk tier alone.</summary>
+    public static ControlResult RedTeam(ref EvaluationState state, AgentIndex agent, ActionDescriptor? d)
     {
-        var applies = agent.Record.RiskTier is RiskTier.High or RiskTier.Critical || d.IsExternalAction;
+        var applies = agent.Record.RiskTier is RiskTier.High or RiskTier.Critical || d is { IsExternalAction: true };
         if (!applies)
         {
             return ControlResult.NotApplicable(ControlId.RedTeam);

@@ -14,9 +14,12 @@ public sealed partial class DecisionEngine
         var agent = errorCode != "unknown_tool" ? null
             : caller.Delegation is { } delegation ? tenant.FindDelegate(caller.Agent, delegation)
             : tenant.FindAgent(caller.Agent);
-        var path = agent is null ? [] : UnknownToolPath(agent, request.Tool);
-        var escalate = agent is { HasOpenCriticalFinding: true } && path.Length == ControlCount;
         var remedy = errorCode == "unknown_tool" ? $"add '{request.Tool}' to the catalog of tenant '{tenant.Slug}'" : "call with a tenant and workspace of this policy";
+        var state = default(EvaluationState);
+        state.Trigger("descriptor", errorCode, DecisionKind.Block, $"the request could not be described: {errorCode}");
+        state.Remedy(remedy);
+        var path = agent is null ? [] : UnknownToolPath(ref state, agent, request.Tool);
+        var escalate = agent is { HasOpenCriticalFinding: true } && path.Length == ControlCount;
         var kind = escalate ? DecisionKind.BlockAndOpenIncident : DecisionKind.Block;
         var tenantShadow = tenant.Simulate;
         var simulated = tenantShadow || request.Simulate;
@@ -32,9 +35,9 @@ public sealed partial class DecisionEngine
                 PolicyDigest = tenant.Digest,
                 IntentDigest = intentDigest,
                 DecisionPath = path,
-                RuleTriggers = [new RuleTrigger { Rule = "descriptor", ReasonCode = errorCode, Effect = DecisionKind.Block, Message = $"the request could not be described: {errorCode}" }],
+                RuleTriggers = [.. state.Triggers!],
                 OpenRisks = agent?.OpenRisks ?? [],
-                WhatWouldChange = [remedy],
+                WhatWouldChange = state.WhatWouldChange(kind),
                 Simulated = simulated,
                 WouldBe = simulated ? kind : null,
                 Person = caller.Person,
@@ -63,52 +66,31 @@ public sealed partial class DecisionEngine
     }
 
     /// <summary>
-    /// The decision path of a registered agent asking for a tool the catalog lacks: controls 1–4 as they
-    /// stand, tool permission failing critical, and the controls that need the tool's action type not applicable.
-    /// After a control 1 or 2 failure the path stops there, as in every other block.
+    /// The decision path of a registered agent asking for a tool the catalog lacks: the controls themselves, run as on
+    /// every other path with the tool's part unknown — tool permission failing critical, approval gate and data
+    /// movement (which need the tool's action type and classes) not applicable, the ATF boundary only its level, the
+    /// red team by the agent's own risk tier. After a lifecycle failure the path stops there, as in every other block.
     /// </summary>
-    private static ControlResult[] UnknownToolPath(AgentIndex agent, string? tool)
+    private static ControlResult[] UnknownToolPath(ref EvaluationState state, AgentIndex agent, string? tool)
     {
         var record = agent.Record;
-        var path = new List<ControlResult>(ControlCount) { ControlResult.Passed(ControlId.AgentRegistration) };
-        if (record.Lifecycle != AgentLifecycle.Active)
+        var path = new ControlResult[ControlCount];
+        path[0] = ControlResult.Passed(ControlId.AgentRegistration);
+        path[1] = Controls.Lifecycle(ref state, record);
+        if (state.AnyCritical)
         {
-            path.Add(new ControlResult
-            {
-                Control = ControlId.Lifecycle,
-                Outcome = ControlOutcome.Fail,
-                Severity = Severity.Critical,
-                MissingEvidence = $"agent '{record.Id}' is {WireNames.Of(record.Lifecycle)}",
-                Remedy = $"reactivate agent '{record.Id}'",
-            });
-            return [.. path];
+            return path[..2];
         }
 
-        path.Add(ControlResult.Passed(ControlId.Lifecycle));
-        path.Add(record.HumanOwner is null
-            ? new ControlResult { Control = ControlId.HumanOwner, Outcome = ControlOutcome.Fail, Severity = Severity.High, MissingEvidence = "no human owner", Remedy = $"assign a human owner to agent '{record.Id}'" }
-            : ControlResult.Passed(ControlId.HumanOwner));
-        path.Add(record.SecurityOwner is null
-            ? new ControlResult { Control = ControlId.SecurityOwner, Outcome = ControlOutcome.Fail, Severity = Severity.High, MissingEvidence = "no security owner", Remedy = $"assign a security owner to agent '{record.Id}'" }
-            : ControlResult.Passed(ControlId.SecurityOwner));
-        path.Add(record.AtfLevel is null
-            ? new ControlResult { Control = ControlId.AtfBoundary, Outcome = ControlOutcome.Fail, Severity = Severity.Critical, MissingEvidence = "no ATF level assigned", Remedy = $"assign an ATF level to agent '{record.Id}'" }
-            : ControlResult.NotApplicable(ControlId.AtfBoundary));
-        path.Add(new ControlResult
-        {
-            Control = ControlId.ToolPermission,
-            Outcome = ControlOutcome.Fail,
-            Severity = Severity.Critical,
-            MissingEvidence = $"tool '{tool}' is not in the catalog, so no permission for it can exist",
-            Remedy = $"add '{tool}' to the catalog and grant agent '{record.Id}' a permission for it",
-        });
-        path.Add(ControlResult.NotApplicable(ControlId.ApprovalGate));
-        path.Add(ControlResult.NotApplicable(ControlId.DataMovement));
-        path.Add(ControlResult.NotApplicable(ControlId.IncidentPlaybooks));
-        path.Add(agent.OpenRisks.Length > 0
-            ? new ControlResult { Control = ControlId.RisksFindings, Outcome = ControlOutcome.Pass, Severity = Severity.Info, MissingEvidence = $"{agent.OpenRisks.Length} open risk(s) or finding(s) linked to the agent" }
-            : ControlResult.Passed(ControlId.RisksFindings));
-        path.Add(ControlResult.NotApplicable(ControlId.RedTeam));
-        return [.. path];
+        path[2] = Controls.HumanOwner(ref state, record);
+        path[3] = Controls.SecurityOwner(ref state, record);
+        path[4] = Controls.AtfBoundary(ref state, record, null);
+        path[5] = Controls.ToolOutsideCatalog(ref state, record, tool);
+        path[6] = ControlResult.NotApplicable(ControlId.ApprovalGate);
+        path[7] = ControlResult.NotApplicable(ControlId.DataMovement);
+        path[8] = Controls.IncidentPlaybooks(ref state, record);
+        path[9] = Controls.RisksFindings(ref state, agent);
+        path[10] = Controls.RedTeam(ref state, agent, null);
+        return path;
     }
 }

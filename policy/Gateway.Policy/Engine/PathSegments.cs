@@ -1,8 +1,14 @@
 namespace Gateway.Policy;
 
-/// <summary>A slash-separated path's dot segments resolved, for <see cref="ValueForms"/> (paths and URL paths).</summary>
+/// <summary>A slash-separated path's canonical spelling, for <see cref="ValueForms"/> (paths and URL paths).</summary>
 internal static class PathSegments
 {
+    /// <summary>
+    /// A path's (or URL path's) canonical spelling, one for both forms: its percent-encoded unreserved characters decoded
+    /// (so <c>/%61dmin</c> is <c>/admin</c> and <c>/%2e%2e/</c> a dot segment), then its dot segments resolved.
+    /// </summary>
+    public static string Canonical(string path, bool collapse) => Resolve(PercentDecoding.Decode(path, unreservedOnly: true), collapse);
+
     /// <summary>
     /// A slash-separated path with its <c>.</c> and <c>..</c> segments resolved (<paramref name="collapse"/>: and empty
     /// segments dropped). A <c>..</c> above an absolute path's root is dropped; above a relative path's start it stays,

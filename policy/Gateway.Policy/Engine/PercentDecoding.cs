@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Gateway.Policy;
 
-/// <summary>Percent-decoding (RFC 3986) as <see cref="ValueForms"/> compares: hosts, URL paths and mail recipients.</summary>
+/// <summary>Percent-decoding (RFC 3986) as <see cref="ValueForms"/> compares: hosts, paths, URL paths and mail recipients.</summary>
 internal static class PercentDecoding
 {
     /// <summary>

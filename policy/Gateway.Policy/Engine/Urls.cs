@@ -70,7 +70,7 @@ internal static class Urls
             query = query[..fragment];
         }
 
-        path = PathSegments.Resolve(PercentDecoding.Decode(path, unreservedOnly: true), collapse: false);
+        path = PathSegments.Canonical(path, collapse: false);
         if (path.Length == 0 && !(isPattern && (authority.EndsWith('*') || authority.Length == 0)))
         {
             path = "/";

@@ -5,9 +5,9 @@ namespace Gateway.Policy;
 /// <summary>
 /// What a target or argument glob compares: both the pattern and the value are brought to one canonical spelling
 /// of the name they denote before <see cref="Glob.IsMatch"/> (case-insensitive) runs, so that a block rule cannot
-/// be evaded — nor an allowlist widened — by a trailing dot, case, an IDNA spelling, a default port, userinfo or a
-/// dot segment. Comparison only: the forwarded arguments are never changed. Pure (no I/O); when the value is
-/// already canonical the same instance is returned.
+/// be evaded — nor an allowlist widened — by a trailing dot, case, an IDNA spelling, a default port, userinfo, a
+/// percent-encoded unreserved character or a dot segment. Comparison only: the forwarded arguments are never changed.
+/// Pure (no I/O); when the value is already canonical the same instance is returned.
 /// </summary>
 /// <remarks>
 /// A host's canonical spelling: percent-decoded, the invisible code points UTS #46 ignores (soft hyphen, zero width
@@ -70,7 +70,7 @@ internal static class ValueForms
         ValueForm.Host => isPattern ? HostNames.Canonical(text, isPattern: true) : HostOf(text),
         ValueForm.Email => MailAddresses.Canonical(text, isPattern),
         ValueForm.Url => Urls.Canonical(text, isPattern),
-        ValueForm.Path => PathSegments.Resolve(text, collapse: true),
+        ValueForm.Path => PathSegments.Canonical(text, collapse: true),
         _ => text,
     };
 

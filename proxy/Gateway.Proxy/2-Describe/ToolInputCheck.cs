@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Oversight;
@@ -9,36 +8,22 @@ using Gateway.Proxy.Refusals;
 namespace Gateway.Proxy.Describe;
 
 /// <summary>
-/// A call's arguments checked against its catalog entry's <c>input_schema</c> (<see cref="ToolInputSchema.Validate"/>) on
+/// A call's arguments checked against its catalog entry's <c>input_schema</c> (<see cref="ToolInputRefusal"/>, the policy library's one check) on
 /// every route that invokes the entry (<c>/mcp</c>, <c>/v1/actions/invoke-tool</c>, <c>/providers/&lt;connector&gt;</c>) and on
 /// <c>/v1/evaluate</c>, which an executor asks before invoking it, before anything is decided or forwarded: arguments that
 /// do not fit are refused <c>invalid_arguments</c> (400).
 /// </summary>
 internal static class ToolInputCheck
 {
-    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
-
-    // Each entry's schema parsed once (keyed by its text, which lives as long as the entry), not on every call.
-    private static readonly ConditionalWeakTable<string, StrongBox<JsonElement>> Schemas = new();
-
     /// <summary>The refusal of <paramref name="arguments"/> (absent: an empty object) that do not fit the entry's input schema; null when they fit or it has none.</summary>
     public static Refusal? Refuse(CatalogEntry entry, JsonElement arguments) =>
-        SchemaOf(entry) is { } schema ? Refuse(entry, schema, arguments) : null;
+        ToolInputRefusal.SchemaOf(entry) is { } schema ? Refuse(entry, schema, arguments) : null;
 
-    private static Refusal? Refuse(CatalogEntry entry, JsonElement schema, JsonElement arguments)
-    {
-        var errors = ToolInputSchema.Validate(schema, arguments.ValueKind == JsonValueKind.Undefined ? EmptyObject : arguments);
-        return errors.Count == 0
-            ? null
-            : new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments,
-                "The arguments do not fit the tool's input schema: " + string.Join("; ", errors.Take(5)) + (errors.Count > 5 ? "; …" : "."))
-            {
-                AuditTool = entry.Name,
-            };
-    }
-
-    private static JsonElement? SchemaOf(CatalogEntry entry) =>
-        entry.InputSchema is { } text ? Schemas.GetValue(text, static t => new StrongBox<JsonElement>(JsonDocument.Parse(t).RootElement.Clone())).Value : null;
+    /// <summary>The gateway's refusal with <see cref="ToolInputRefusal.Explain(JsonElement, JsonElement)"/>'s detail (the one wording <c>gate eval</c> gives too).</summary>
+    private static Refusal? Refuse(CatalogEntry entry, JsonElement schema, JsonElement arguments) =>
+        ToolInputRefusal.Explain(schema, arguments) is { } detail
+            ? new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments, detail) { AuditTool = entry.Name }
+            : null;
 
     /// <summary>
     /// <see cref="Refuse(CatalogEntry, JsonElement)"/> for a request on <c>/providers/&lt;connector&gt;</c>, whose arguments are the body's members, the
@@ -52,7 +37,7 @@ internal static class ToolInputCheck
     /// <param name="pathArgs">The path template's captures.</param>
     public static Refusal? RefuseProviderArguments(CatalogEntry entry, JsonElement arguments, JsonElement body, IReadOnlyList<KeyValuePair<string, string>> pathArgs)
     {
-        if (SchemaOf(entry) is not { } schema)
+        if (ToolInputRefusal.SchemaOf(entry) is not { } schema)
         {
             return null;
         }

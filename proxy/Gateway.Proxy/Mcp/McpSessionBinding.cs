@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -51,7 +52,8 @@ internal sealed class McpSessionBinding
         }
 
         Span<byte> presented = stackalloc byte[MacBytes];
-        if (!Base64Url.TryDecodeFromChars(bound.AsSpan(dot + 1), presented, out var written) || written != MacBytes)
+        // The OperationStatus overload: TryDecodeFromChars throws on a character outside the alphabet, and this is the client's text.
+        if (Base64Url.DecodeFromChars(bound.AsSpan(dot + 1), presented, out _, out var written) != OperationStatus.Done || written != MacBytes)
         {
             return false;
         }

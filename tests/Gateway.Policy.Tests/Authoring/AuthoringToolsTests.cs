@@ -56,7 +56,7 @@ public sealed class AuthoringToolsTests
             fixtures:
               - name: wrong expectation
                 agent: demo-agent
-                request: { tool: shell.exec }
+                request: { tool: shell.exec, args: { cmd: ls } }
                 expect: { decision: allow, reason_codes: [nope] }
             """;
         var errors = new List<string>();

@@ -31,4 +31,13 @@ public sealed class McpSessionBindingTests
         Assert.False(_binding.TryUnbind(new McpSessionOwner("demo", "demo-agent", "docs"), bound, out _));
         Assert.False(_binding.TryUnbind(new McpSessionOwner("demo", "demo-agent", "docs", Erin), _binding.Bind(new McpSessionOwner("demo", "demo-agent", "docs"), "session-1"), out _));
     }
+
+    [Theory]
+    [InlineData("session-1.$$$$$$$$$$$$$$$$$$$$$$")]
+    [InlineData("session-1.AAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("session-1.AAAAAAAAAAAAAAAAAAAAA\u00e9")]
+    public void TryUnbind_MacNotBase64Url_IsRefusedWithoutThrowing(string presented)
+    {
+        Assert.False(_binding.TryUnbind(new McpSessionOwner("demo", "demo-agent", "docs", Erin), presented, out _));
+    }
 }
