@@ -35,6 +35,7 @@ internal sealed class AdminClient : IDisposable
         using var response = await _http.SendAsync(request, cancellationToken);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         JsonElement? body = null;
+        var notJson = false;
         if (bytes.Length > 0)
         {
             try
@@ -45,10 +46,11 @@ internal sealed class AdminClient : IDisposable
             catch (JsonException)
             {
                 body = null;
+                notJson = true;
             }
         }
 
-        return new AdminResponse(response.StatusCode, body);
+        return new AdminResponse(response.StatusCode, body) { NotJson = notJson };
     }
 
     /// <summary>

@@ -8,6 +8,9 @@ internal sealed record AdminResponse(HttpStatusCode Status, JsonElement? Body)
 {
     public bool IsSuccess => (int)Status is >= 200 and < 300;
 
+    /// <summary>The answer had a body that is not JSON (<see cref="Body"/> is then null).</summary>
+    public bool NotJson { get; init; }
+
     public string ProblemCode => Body is { ValueKind: JsonValueKind.Object } body && body.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
         ? code.GetString()!
         : "http_" + ((int)Status).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -51,12 +51,18 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
                 return new AdminResponse(System.Net.HttpStatusCode.OK, await gather(async (method, route, json) =>
                 {
                     var response = await client.SendAsync(method, route, json, cancellationToken);
-                    return response.IsSuccess && response.Body is { } body ? body : throw new RefusedCallException(response);
+                    return !response.IsSuccess ? throw new RefusedCallException(response)
+                        : response.Body ?? throw new UnexpectedAnswerException($"{route.Split('?')[0]} answered {(int)response.Status} {(response.NotJson ? "with a body that is not JSON" : "without a body")}");
                 }));
             }
             catch (RefusedCallException refused)
             {
                 return refused.Response;
+            }
+            catch (Exception ex) when (ex is not UnexpectedAnswerException && UnexpectedAnswerException.IsShapeError(ex))
+            {
+                // An answer of another shape than the command reads (a member missing or of another kind).
+                throw new UnexpectedAnswerException(ex.Message, ex);
             }
         }, print, ExitCodes.ApiError);
 
@@ -91,7 +97,35 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
             await console.Error.WriteLineAsync($"error: unreachable: cannot reach {baseUrl}: {ex.Message}");
             return ExitCodes.Unreachable;
         }
+        catch (UnexpectedAnswerException ex)
+        {
+            return await UnexpectedAsync(baseUrl, ex.Message);
+        }
 
+        if (response.IsSuccess && response.NotJson)
+        {
+            return await UnexpectedAsync(baseUrl, $"it answered {(int)response.Status} with a body that is not JSON");
+        }
+
+        try
+        {
+            return await PrintAsync(parse, response, print, unavailableExitCode);
+        }
+        catch (Exception ex) when (UnexpectedAnswerException.IsShapeError(ex))
+        {
+            return await UnexpectedAsync(baseUrl, ex.Message);
+        }
+    }
+
+    // A successful answer gatewayctl cannot read: named, exit 7 (the gateway it meant to reach did not answer as one).
+    private async Task<int> UnexpectedAsync(Uri baseUrl, string why)
+    {
+        await console.Error.WriteLineAsync($"error: unexpected_answer: {baseUrl} did not answer as a gateway of this gatewayctl's version: {why}");
+        return ExitCodes.Unreachable;
+    }
+
+    private async Task<int> PrintAsync(ParseResult parse, AdminResponse response, Func<JsonElement, TextWriter?, int?> print, int unavailableExitCode)
+    {
         var json = parse.GetValue(options.Json);
         if (!response.IsSuccess)
         {
@@ -166,6 +200,14 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
         if (string.IsNullOrEmpty(token))
         {
             await console.Error.WriteLineAsync($"error: invalid_input: no admin token; pass --token or set {GlobalOptions.TokenVariable}");
+            return (target, null);
+        }
+
+        if (token.Any(static c => c is < ' ' or > '~'))
+        {
+            // No header can carry it (a line break would end the header); never echoed, it is a secret.
+            var crlf = token.Contains('\r', StringComparison.Ordinal) ? " (it holds a carriage return: read from a file saved with CRLF line endings? strip it, e.g. tr -d '\\r')" : string.Empty;
+            await console.Error.WriteLineAsync($"error: invalid_input: the admin token (--token or {GlobalOptions.TokenVariable}) holds a control character or a non-ASCII character, which no request header can carry{crlf}");
             return (target, null);
         }
 

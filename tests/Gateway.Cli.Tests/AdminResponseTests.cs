@@ -24,4 +24,21 @@ public sealed class AdminResponseTests
 
         Assert.Equal("Not Found: No such approval.", new AdminResponse(HttpStatusCode.NotFound, problem.RootElement).ProblemText);
     }
+
+    [Theory]
+    [InlineData("text/html", "<html><body>ok</body></html>")]
+    [InlineData("application/json", "[]")]
+    public async Task AuditVerify_GatewayAnswers200OfAnotherShape_IsUnexpectedAnswerExit7(string contentType, string body)
+    {
+        // A 200 that is not JSON (a proxy's page) or not the verification: neither "BROKEN" (exit 2) nor a stack trace.
+        await using var server = await AnsweringServer.StartAsync(contentType, body);
+
+        var result = await CliRun.RunAsync(
+            new Dictionary<string, string?> { ["GATEWAY_ADMIN_TOKEN"] = "gatewayctl-tests-token" }, "audit", "verify", "--tenant", "x", "--url", server.BaseAddress.ToString());
+
+        Assert.True(result.ExitCode == 7, result.Out + result.Error);
+        Assert.Contains("error: unexpected_answer:", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("BROKEN", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Out + result.Error, StringComparison.Ordinal);
+    }
 }

@@ -67,4 +67,29 @@ public sealed class AuditOutcomeUnknownCommandsTests : IAsyncLifetime
         Assert.True(body.RootElement.GetProperty("verified").GetBoolean());
         Assert.Equal(1, body.RootElement.GetProperty("outcome_unknown").GetInt64());
     }
+
+    [Fact]
+    public async Task AuditVerifyFile_EmptyExport_IsNotIntact()
+    {
+        // An empty file proves no chain: "no records", exit 2, unless the caller says an empty export is expected.
+        var file = Path.Combine(_directory, "empty.jsonl");
+        await File.WriteAllTextAsync(file, string.Empty);
+
+        var offline = await CliRun.RunAsync("audit", "verify", "--file", file);
+        var json = await CliRun.RunAsync("audit", "verify", "--file", file, "--json");
+        var allowed = await CliRun.RunAsync("audit", "verify", "--file", file, "--allow-empty");
+
+        Assert.Equal(2, offline.ExitCode);
+        Assert.Contains("no records", offline.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("intact", offline.Out, StringComparison.Ordinal);
+        Assert.Equal(2, json.ExitCode);
+        using (var body = JsonDocument.Parse(json.Out))
+        {
+            Assert.False(body.RootElement.GetProperty("intact").GetBoolean());
+            Assert.Equal("no_records", body.RootElement.GetProperty("reason").GetString());
+        }
+
+        Assert.True(allowed.ExitCode == 0, allowed.Out + allowed.Error);
+        Assert.Contains("intact: 0 records", allowed.Out, StringComparison.Ordinal);
+    }
 }

@@ -94,6 +94,24 @@ public sealed class EvidenceCommandsTests
         Assert.Contains("record_altered", bad.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Export_GatewayAnswersRecordsWithoutReplica_IsUnexpectedAnswerExit7()
+    {
+        // A 200 answer of a shape gatewayctl does not know (an old or foreign server): named, never a stack trace.
+        await using var server = await AnsweringServer.StartAsync("application/json", """{"records":[{"seq":1}]}""");
+        var pack = Path.Combine(Directory.CreateTempSubdirectory("gatewayctl-odd-").FullName, "pack.zip");
+
+        var result = await CliRun.RunAsync(
+            new Dictionary<string, string?> { ["GATEWAY_ADMIN_TOKEN"] = "gatewayctl-tests-token" },
+            "evidence", "export", "--tenant", "acme", "--from", "2026-12-01T00:00:00Z", "--to", "2026-12-02T00:00:00Z", "-o", pack, "--url", server.BaseAddress.ToString());
+
+        Assert.True(result.ExitCode == 7, result.Out + result.Error);
+        Assert.Contains("error: unexpected_answer:", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Out + result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(pack));
+        Assert.False(File.Exists(pack + ".partial"));
+    }
+
     private static (string Dir, ReceiptKeyRing Ring) Setup()
     {
         var dir = Directory.CreateTempSubdirectory("gatewayctl-prove-").FullName;

@@ -44,4 +44,64 @@ public sealed class EvidenceExportTimeRangeTests : IAsyncLifetime
         Assert.Equal(6, unreadable.ExitCode);
         Assert.Contains("--from must be a time", unreadable.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Verify_MiddleRecordDroppedAndManifestSignedAgain_NamesTheGap()
+    {
+        // A chain's times never go back along its seqs, so a time range holds every record of a chain between two of its records.
+        var from = DateTimeOffset.UtcNow.AddMinutes(-1);
+        foreach (var id in new[] { "c-1", "c-2", "c-3" })
+        {
+            await _gw.EvaluateAsync(ReadContact.Replace("c-1", id, StringComparison.Ordinal));
+        }
+
+        var pack = await ExportAsync(from, DateTimeOffset.UtcNow.AddMinutes(5));
+        var lines = PackZip.Read(pack, "records.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length >= 3, string.Join('\n', lines));
+        using var dropped = JsonDocument.Parse(lines[1]);
+        var (replica, seq) = (dropped.RootElement.GetProperty("replica").GetString()!, dropped.RootElement.GetProperty("seq").GetInt64());
+        PackZip.Rewrite(pack, "records.jsonl", _ => string.Concat(lines.Where((_, i) => i != 1).Select(static l => l + "\n")));
+        PackZip.Remove(pack, $"proofs/{replica}-{seq}.json");
+        PackZip.Remove(pack, "receipts.jsonl");
+        await PackZip.ResignAsync(_gw, pack, DemoGateway.AdminToken, "records.jsonl");
+
+        var verified = await CliRun.RunAsync("evidence", "verify", pack);
+
+        Assert.Equal(2, verified.ExitCode);
+        Assert.True(verified.Out.Contains($"record_gap: replica {replica} seq {seq} ", StringComparison.Ordinal), verified.Out);
+        Assert.DoesNotContain("manifest_", verified.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("file_", verified.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_PackWithNoRecords_IsNotVerified()
+    {
+        // A range before anything was recorded: the export says 0 records; the pack proves nothing, so it is not "verified".
+        var pack = await ExportAsync(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2000, 1, 2, 0, 0, 0, TimeSpan.Zero));
+
+        var verified = await CliRun.RunAsync("evidence", "verify", pack);
+        var json = await CliRun.RunAsync("evidence", "verify", pack, "--json");
+        var allowed = await CliRun.RunAsync("evidence", "verify", pack, "--allow-empty");
+
+        Assert.Equal(2, verified.ExitCode);
+        Assert.Contains("no_records: the pack holds no record", verified.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(" verified:", verified.Out, StringComparison.Ordinal);
+        Assert.Equal(2, json.ExitCode);
+        using (var body = JsonDocument.Parse(json.Out))
+        {
+            Assert.False(body.RootElement.GetProperty("verified").GetBoolean());
+        }
+
+        Assert.True(allowed.ExitCode == 0, allowed.Out + allowed.Error);
+        Assert.Contains("verified: 0 records", allowed.Out, StringComparison.Ordinal);
+    }
+
+    private async Task<string> ExportAsync(DateTimeOffset from, DateTimeOffset to)
+    {
+        var pack = Path.Combine(Directory.CreateTempSubdirectory("gatewayctl-pack-").FullName, "pack.zip");
+        var export = await _gw.RunAsync(DemoGateway.AdminToken, "evidence", "export", "--tenant", DemoGateway.Tenant,
+            "--from", from.ToString("O", CultureInfo.InvariantCulture), "--to", to.ToString("O", CultureInfo.InvariantCulture), "-o", pack);
+        Assert.True(export.ExitCode == 0, export.Out + export.Error);
+        return pack;
+    }
 }

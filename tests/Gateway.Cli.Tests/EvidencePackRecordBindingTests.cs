@@ -197,6 +197,31 @@ public sealed class EvidencePackRecordBindingTests : IAsyncLifetime
         Assert.Single(result.Out.Split('\n'), static l => l.Contains("receipt_", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Records.jsonl")]
+    [InlineData("summary.md")]
+    [InlineData("explanations/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee.json")]
+    public async Task EvidenceVerify_EntryOutsideThePackLayoutAddedAndSignedAgain_IsFileUnexpected(string name)
+    {
+        // Listed in a manifest signed again, so its hash holds: a second, altered records file a reader may take for the
+        // pack's, a summary that contradicts it, an explanation no record names.
+        var pack = await ExportRunAsync();
+        PackZip.Add(pack, name, name switch
+        {
+            "Records.jsonl" => PackZip.Read(pack, "records.jsonl").Replace("\"decision\":\"block\"", "\"decision\":\"allow\"", StringComparison.Ordinal),
+            "summary.md" => "All actions were blocked.\n",
+            _ => """{"summary":"All actions were blocked."}""",
+        });
+        await PackZip.ResignAsync(_gw, pack, DemoGateway.AdminToken, name);
+
+        var result = await VerifyAsync(pack);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains($"file_unexpected: {name} ", StringComparison.Ordinal), result.Out);
+        Assert.DoesNotContain("manifest_", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("file_unlisted", result.Out, StringComparison.Ordinal);
+    }
+
     private static void AssertAltered(CliResult result, int line, string difference)
     {
         Assert.Equal(2, result.ExitCode);

@@ -100,6 +100,31 @@ public sealed class GatewayCliTargetTests : IAsyncLifetime, IDisposable
         Assert.Contains("[suggest:", result.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Call_TokenWithATrailingCarriageReturn_IsInvalidInputWithoutAStackTrace()
+    {
+        // A token read from a file saved with CRLF line endings: refused as input before any call, and an export leaves no
+        // .partial behind to block the next one.
+        var file = Path.Combine(_directory, "export.jsonl");
+        var environment = new Dictionary<string, string?> { ["GATEWAY_ADMIN_TOKEN"] = AdminTestServices.BootstrapToken + "\r" };
+
+        var verify = await RunAsync(new(environment), "audit", "verify", "--tenant", "demo", "--url", _host.BaseAddress.ToString());
+        var export = await RunAsync(new(environment), "audit", "export", "--tenant", "demo", "-o", file, "--url", _host.BaseAddress.ToString());
+        var again = await RunAsync(new(environment), "audit", "export", "--tenant", "demo", "-o", file, "--url", _host.BaseAddress.ToString());
+
+        foreach (var result in new[] { verify, export, again })
+        {
+            Assert.True(result.ExitCode == 6, result.Out + result.Error); // ExitCodes.InvalidInput
+            Assert.Contains("error: invalid_input:", result.Error, StringComparison.Ordinal);
+            Assert.Contains("CRLF", result.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.Out + result.Error, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("already exists", again.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(file + ".partial"));
+        Assert.False(File.Exists(file));
+    }
+
     private string WriteDemoEnv(string gatewayUrl)
     {
         var file = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".env");
@@ -111,7 +136,7 @@ public sealed class GatewayCliTargetTests : IAsyncLifetime, IDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        environment["GATEWAY_ADMIN_TOKEN"] = AdminTestServices.BootstrapToken;
+        environment.TryAdd("GATEWAY_ADMIN_TOKEN", AdminTestServices.BootstrapToken);
         var console = new CliConsole(output, error, new StringReader(string.Empty), false, name => environment.GetValueOrDefault(name));
         var code = await GatewayCli.RunAsync(args, console);
         return (code, output.ToString(), error.ToString());

@@ -41,6 +41,22 @@ internal static class PackZip
         writer.Write(text);
     }
 
+    /// <summary>Deletes <paramref name="name"/> from the pack and from its manifest's file list (the manifest is then to be signed again).</summary>
+    public static void Remove(string pack, string name)
+    {
+        using (var zip = ZipFile.Open(pack, ZipArchiveMode.Update))
+        {
+            zip.GetEntry(name)!.Delete();
+        }
+
+        Rewrite(pack, "manifest.json", text =>
+        {
+            var manifest = JsonNode.Parse(text)!;
+            manifest["files"]!.AsObject().Remove(name);
+            return manifest.ToJsonString();
+        });
+    }
+
     /// <summary>
     /// Puts the SHA-256 of each edited file of <paramref name="files"/> into the pack's manifest and has the gateway sign the
     /// new manifest's digest (it signs any digest an auditor sends it): a pack edited by someone holding an auditor token.

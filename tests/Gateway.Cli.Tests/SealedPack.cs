@@ -54,8 +54,11 @@ internal sealed class SealedPack
         Lines[(int)seq - 1] = record.ToJsonString();
     }
 
-    /// <summary>The pack's files, records.jsonl holding the records of <paramref name="order"/> (seqs; default: chain order).</summary>
-    public Dictionary<string, byte[]> Files(IReadOnlyList<long>? order = null)
+    /// <summary>
+    /// The pack's files, records.jsonl holding the records of <paramref name="order"/> (seqs; default: chain order), with
+    /// <paramref name="edit"/> applied before the manifest is made and signed (as by someone who can have any manifest signed).
+    /// </summary>
+    public Dictionary<string, byte[]> Files(IReadOnlyList<long>? order = null, Action<Dictionary<string, byte[]>>? edit = null)
     {
         var leaves = Lines.Select(static l => MerkleTree.LeafHash(Encoding.UTF8.GetBytes(l))).ToList();
         var checkpoint = new AuditCheckpoint
@@ -94,6 +97,7 @@ internal sealed class SealedPack
             files[$"{EvidencePack.ProofsFolder}{Replica}-{i + 1}.json"] = Encoding.UTF8.GetBytes(proof.ToJsonString());
         }
 
+        edit?.Invoke(files);
         var manifest = EvidencePack.ManifestOf(Tenant, new Dictionary<string, string>(), Created, files);
         files[EvidencePack.Manifest] = manifest;
         files[EvidencePack.Signature] = Encoding.ASCII.GetBytes(

@@ -14,13 +14,14 @@ internal static class AuditCommands
 
         var tenant = new Option<string?>("--tenant") { Description = "Tenant slug (verify through the gateway)" };
         var file = new Option<string?>("--file") { Description = "An export (JSON Lines) to verify offline, without a gateway" };
-        var verify = new Command("verify", "Walk every chain of the tenant (one per replica), or of an export file offline; exit 2 and name the first broken link when tampered") { tenant, file };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "With --file: accept an export of no records as intact (otherwise \"no records\", exit 2)" };
+        var verify = new Command("verify", "Walk every chain of the tenant (one per replica), or of an export file offline; exit 2 and name the first broken link when tampered") { tenant, file, allowEmpty };
         verify.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(file) is { } path)
             {
                 return parse.GetValue(tenant) is null
-                    ? await VerifyFileAsync(runtime.Console, path, parse.GetValue(runtime.Options.Json), ct)
+                    ? await VerifyFileAsync(runtime.Console, path, (parse.GetValue(runtime.Options.Json), parse.GetValue(allowEmpty)), ct)
                     : await UsageAsync(runtime.Console, "pass --tenant or --file, not both");
             }
 
@@ -113,29 +114,42 @@ internal static class AuditCommands
             return await UsageAsync(runtime.Console, ex.Message);
         }
 
-        int code;
-        await using (var stream = created)
+        var code = ExitCodes.InvalidInput;
+        var moved = false;
+        try
         {
-            code = await runtime.DownloadAsync(parse, path, stream, cancellationToken);
-            if (code == ExitCodes.Success)
+            await using (var stream = created)
             {
-                await stream.FlushAsync(cancellationToken);
-                stream.Flush(flushToDisk: true);
+                code = await runtime.DownloadAsync(parse, path, stream, cancellationToken);
+                if (code == ExitCodes.Success)
+                {
+                    await stream.FlushAsync(cancellationToken);
+                    stream.Flush(flushToDisk: true);
+                }
+            }
+
+            if (code != ExitCodes.Success)
+            {
+                return code;
+            }
+
+            DurableRename.Replace(partial, full);
+            moved = true;
+        }
+        finally
+        {
+            // Every way out but a whole export removes its .partial (created new above: ours), which would refuse the next export.
+            if (!moved)
+            {
+                File.Delete(partial);
             }
         }
 
-        if (code != ExitCodes.Success)
-        {
-            File.Delete(partial);
-            return code;
-        }
-
-        DurableRename.Replace(partial, full);
         await runtime.Console.Error.WriteLineAsync($"exported tenant {tenant} to {full}");
         return ExitCodes.Success;
     }
 
-    private static async Task<int> VerifyFileAsync(CliConsole console, string file, bool json, CancellationToken cancellationToken)
+    private static async Task<int> VerifyFileAsync(CliConsole console, string file, (bool Json, bool AllowEmpty) how, CancellationToken cancellationToken)
     {
         AuditExportResult result;
         try
@@ -149,14 +163,17 @@ internal static class AuditCommands
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (json)
+
+        // An export of no records (an empty file, /dev/null, anchors alone) proves no chain: not intact unless expected.
+        var empty = result.Intact && result.Chains.Values.Sum(static c => c.Records) == 0 && !how.AllowEmpty;
+        if (how.Json)
         {
             await console.Out.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
-                ["intact"] = result.Intact,
+                ["intact"] = result.Intact && !empty,
                 ["records"] = result.Chains.Values.Sum(static c => c.Records),
                 ["broken_at_line"] = result.BrokenAtLine,
-                ["reason"] = result.Reason,
+                ["reason"] = empty ? "no_records" : result.Reason,
                 ["detail"] = result.Detail,
                 ["outcome_unknown"] = result.OutcomeUnknown,
                 ["outcome_unknown_request_ids"] = result.OutcomeUnknownRequestIds,
@@ -177,16 +194,18 @@ internal static class AuditCommands
                 await console.Out.WriteLineAsync($"  replica {chain.Replica}: from {start}, {chain.Records} records verified, tip {chain.Previous}");
             }
 
-            await console.Out.WriteLineAsync(result.Intact
-                ? $"Export {file} intact: {result.Chains.Values.Sum(static c => c.Records)} records in {result.Chains.Count} chains"
-                : $"Export {file} BROKEN at line {result.BrokenAtLine}: {result.Reason} ({result.Detail})");
+            await console.Out.WriteLineAsync(empty
+                ? $"Export {file} holds no records: it proves no chain (pass --allow-empty when an empty export is what you expect)"
+                : result.Intact
+                    ? $"Export {file} intact: {result.Chains.Values.Sum(static c => c.Records)} records in {result.Chains.Count} chains"
+                    : $"Export {file} BROKEN at line {result.BrokenAtLine}: {result.Reason} ({result.Detail})");
             if (OutcomeUnknown(result.OutcomeUnknown, result.OutcomeUnknownRequestIds) is { } unknown)
             {
                 await console.Out.WriteLineAsync(unknown);
             }
         }
 
-        return result.Intact ? ExitCodes.Success : ExitCodes.VerificationFailed;
+        return result.Intact && !empty ? ExitCodes.Success : ExitCodes.VerificationFailed;
     }
 
     private static string Resolve(CliConsole console, string path) =>
@@ -200,6 +219,12 @@ internal static class AuditCommands
 
     private static int? PrintVerify(JsonElement body, TextWriter? output)
     {
+        // A verdict is read only from a verification: any other answer is unexpected_answer, never "BROKEN" nor "intact".
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("intact", out var intact) || intact.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            throw new UnexpectedAnswerException("the answer to audit/verify is not a verification (no intact true or false)");
+        }
+
         var tenant = Json.Str(body, "tenant");
         if (body.TryGetProperty("partitions", out var partitions) && partitions.ValueKind == JsonValueKind.Array)
         {

@@ -114,19 +114,31 @@ internal static class AuditProveCommand
             return await UsageAsync(runtime, ex.Message);
         }
 
-        int code;
-        await using (var stream = created)
+        var moved = false;
+        try
         {
-            code = await runtime.DownloadAsync(parse, path, stream, cancellationToken);
-        }
+            int code;
+            await using (var stream = created)
+            {
+                code = await runtime.DownloadAsync(parse, path, stream, cancellationToken);
+            }
 
-        if (code != ExitCodes.Success)
+            if (code != ExitCodes.Success)
+            {
+                return code;
+            }
+
+            File.Move(full + ExportFiles.PartialSuffix, full, overwrite: true);
+            moved = true;
+        }
+        finally
         {
-            File.Delete(full + ExportFiles.PartialSuffix);
-            return code;
+            // Every way out but a whole answer removes its .partial (created new above: ours), which would refuse the next call.
+            if (!moved)
+            {
+                File.Delete(full + ExportFiles.PartialSuffix);
+            }
         }
-
-        File.Move(full + ExportFiles.PartialSuffix, full, overwrite: true);
 
         await runtime.Console.Error.WriteLineAsync($"wrote {full}");
         return ExitCodes.Success;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Gateway.Cli.Evidence;
-using Gateway.Policy.Evidence;
 
 namespace Gateway.Cli.Commands;
 
@@ -110,20 +109,15 @@ internal static class EvidenceCommands
         });
         command.Subcommands.Add(export);
 
-        var pack = new Argument<string>("pack") { Description = "The evidence pack (zip)" };
-        var jwks = new Option<string?>("--jwks") { Description = "The JWKS to trust (default: the pack's own jwks.json, which proves only self-consistency)" };
-        var verifyAfter = AfterCheckpoint("A checkpoint you already hold (from `audit checkpoint -o`, a witness or an earlier pack): the pack's checkpoint of that chain must not be older and must come with a consistency proof from it; once per chain");
-        var verify = new Command("verify", "Check a pack offline with public keys only; exit 2 naming every problem") { pack, jwks, verifyAfter };
-        verify.SetAction((parse, _) => VerifyAsync(runtime, parse.GetValue(pack)!, parse.GetValue(jwks), parse.GetValue(verifyAfter), parse.GetValue(runtime.Options.Json)));
-        command.Subcommands.Add(verify);
+        command.Subcommands.Add(EvidenceVerifyCommand.Build(runtime));
         return command;
     }
 
-    private static Option<string[]> AfterCheckpoint(string description) =>
+    internal static Option<string[]> AfterCheckpoint(string description) =>
         new("--after-checkpoint") { Description = description, AllowMultipleArgumentsPerToken = false };
 
     /// <summary>The checkpoint files named by <c>--after-checkpoint</c>, parsed (each must name its chain and size).</summary>
-    private static async Task<List<JsonElement>> ReadCheckpointsAsync(CliConsole console, string[]? paths)
+    internal static async Task<List<JsonElement>> ReadCheckpointsAsync(CliConsole console, string[]? paths)
     {
         var checkpoints = new List<JsonElement>();
         foreach (var path in paths ?? [])
@@ -213,7 +207,15 @@ internal static class EvidenceCommands
         var manifest = EvidencePack.ManifestOf(tenant, selection, DateTimeOffset.UtcNow, files);
         var manifestSha = EvidencePack.Sha256(manifest);
         var signed = await send(HttpMethod.Post, audit + "evidence-manifest", JsonSerializer.Serialize(new Dictionary<string, string> { ["manifest_sha256"] = manifestSha }));
-        EvidencePack.Write(path, files, manifest, signed.GetProperty("signature").GetString()!);
+        try
+        {
+            EvidencePack.Write(path, files, manifest, signed.GetProperty("signature").GetString()!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = "invalid_input: cannot write the pack: " + ex.Message, ["footer"] = string.Empty });
+        }
+
         var heads = string.Join(", ", checkpoints.Select(static c => $"checkpoint {c.GetProperty("replica").GetString()} size {c.GetProperty("tree_size").GetInt64()} root {c.GetProperty("root_hash").GetString()![..12]}"));
         var gone = string.Concat(retired.Select(static r => $", {r} retired before the export"));
         var footer = $"gamut-evidence: {records.Count} records, tenant {tenant}, {(heads.Length == 0 ? "no checkpoint" : heads)}{gone}, manifest sha256 {manifestSha[..12]}";
@@ -323,76 +325,13 @@ internal static class EvidenceCommands
         return records;
     }
 
-    private static async Task<int> VerifyAsync(CliRuntime runtime, string packFile, string? jwksFile, string[]? afterFiles, bool json)
-    {
-        EvidencePackVerifier.Result result;
-        try
-        {
-            var files = EvidencePack.Read(Resolve(runtime.Console, packFile));
-            var jwks = jwksFile is not null
-                ? await File.ReadAllTextAsync(Resolve(runtime.Console, jwksFile))
-                : files.TryGetValue(EvidencePack.Jwks, out var own) ? Encoding.UTF8.GetString(own) : throw new InvalidDataException("the pack has no jwks.json; pass --jwks");
-            if (jwksFile is null)
-            {
-                await runtime.Console.Error.WriteLineAsync("warning: verifying with the pack's own jwks.json; pass --jwks with keys obtained independently to prove who signed it");
-            }
-
-            result = EvidencePackVerifier.Verify(files, EvidenceKeySet.Parse(jwks), await ReadCheckpointsAsync(runtime.Console, afterFiles));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return await UsageAsync(runtime.Console, $"cannot read the pack or the JWKS: {ex.Message}");
-        }
-
-        if (json)
-        {
-            await runtime.Console.Out.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
-            {
-                ["verified"] = result.Problems.Count == 0,
-                ["keys"] = jwksFile is null ? "pack" : "given",
-                ["records"] = result.Records,
-                ["manifest_sha256"] = result.ManifestSha256,
-                ["problems"] = result.Problems,
-                ["outcome_unknown"] = result.OutcomeUnknown,
-                ["outcome_unknown_request_ids"] = result.OutcomeUnknownRequestIds,
-                ["retired"] = result.Retired.Select(static r => new Dictionary<string, object> { ["replica"] = r.Replica, ["retired_through_seq"] = r.ThroughSeq }).ToList(),
-            }, CliRuntime.Indented));
-        }
-        else if (result.Problems.Count == 0)
-        {
-            await runtime.Console.Out.WriteLineAsync($"Pack {packFile} verified: {result.Records} records, {result.Checkpoints.Count} checkpoint(s), manifest sha256 {result.ManifestSha256}");
-            foreach (var chain in result.Retired)
-            {
-                // Not a failure: the pack cannot hold records that were no longer stored; the retention export holds them.
-                await runtime.Console.Out.WriteLineAsync($"  retired before the export: {chain} (not in this pack: in the retention export, `audit verify --file`)");
-            }
-
-            if (result.OutcomeUnknown > 0)
-            {
-                // Not a failure: the answer went out and its outcome's append was lost to a crash (or falls after the pack's range).
-                await runtime.Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"  outcome unknown: {result.OutcomeUnknown} decision(s) to be carried out have no outcome record in the pack (requests {string.Join(", ", result.OutcomeUnknownRequestIds)})"));
-            }
-        }
-        else
-        {
-            await runtime.Console.Out.WriteLineAsync($"Pack {packFile} does NOT verify ({result.Problems.Count} problem(s)):");
-            foreach (var problem in result.Problems)
-            {
-                await runtime.Console.Out.WriteLineAsync("  " + problem);
-            }
-        }
-
-        return result.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
-    }
-
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static string Resolve(CliConsole console, string path) =>
+    internal static string Resolve(CliConsole console, string path) =>
         Path.GetFullPath(path, console.WorkingDirectory ?? Environment.CurrentDirectory);
 
-    private static async Task<int> UsageAsync(CliConsole console, string message)
+    internal static async Task<int> UsageAsync(CliConsole console, string message)
     {
         await console.Error.WriteLineAsync("error: invalid_input: " + message);
         return ExitCodes.InvalidInput;

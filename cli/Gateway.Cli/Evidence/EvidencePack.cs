@@ -44,18 +44,32 @@ internal static class EvidencePack
     public static void Write(string path, IReadOnlyDictionary<string, byte[]> files, byte[] manifest, string signature)
     {
         var partial = path + ExportFiles.PartialSuffix;
-        using (var stream = ExportFiles.CreatePartial(path))
-        using (var zip = new ZipArchive(stream, ZipArchiveMode.Create))
+        var stream = ExportFiles.CreatePartial(path);
+        var moved = false;
+        try
         {
-            foreach (var (name, bytes) in files.OrderBy(static f => f.Key, StringComparer.Ordinal).Append(new(Manifest, manifest)).Append(new(Signature, Encoding.ASCII.GetBytes(signature))))
+            using (stream)
+            using (var zip = new ZipArchive(stream, ZipArchiveMode.Create))
             {
-                var entry = zip.CreateEntry(name, CompressionLevel.Optimal);
-                using var writer = entry.Open();
-                writer.Write(bytes);
+                foreach (var (name, bytes) in files.OrderBy(static f => f.Key, StringComparer.Ordinal).Append(new(Manifest, manifest)).Append(new(Signature, Encoding.ASCII.GetBytes(signature))))
+                {
+                    var entry = zip.CreateEntry(name, CompressionLevel.Optimal);
+                    using var writer = entry.Open();
+                    writer.Write(bytes);
+                }
+            }
+
+            File.Move(partial, path, overwrite: true);
+            moved = true;
+        }
+        finally
+        {
+            // A pack not written whole leaves no .partial (created new above: ours) to refuse the next export.
+            if (!moved)
+            {
+                File.Delete(partial);
             }
         }
-
-        File.Move(partial, path, overwrite: true);
     }
 
     /// <summary>The most bytes a pack unpacks to, every entry together: a pack is read into memory to be verified.</summary>

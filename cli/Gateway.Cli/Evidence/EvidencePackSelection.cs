@@ -44,6 +44,36 @@ internal static class EvidencePackSelection
         return null;
     }
 
+    /// <summary>
+    /// For a time-range selection, the records of a chain between two records the pack proves that the pack does not prove
+    /// (<c>record_gap</c>, naming the chain and the seqs): a chain's times never go back along its seqs (approvals-and-audit.md,
+    /// "The chains"), so every record between two of one chain in <c>[from, to)</c> is in the range too. Nothing for the other
+    /// selections, whose records sit among other records of the same chain.
+    /// </summary>
+    public static void CheckGaps(JsonElement selection, IEnumerable<(string Replica, long Seq)> proven, List<string> problems)
+    {
+        if (selection.ValueKind != JsonValueKind.Object || Time(selection, "from") is not { } from || Time(selection, "to") is not { } to)
+        {
+            return;
+        }
+
+        foreach (var chain in proven.GroupBy(static p => p.Replica, StringComparer.Ordinal).OrderBy(static c => c.Key, StringComparer.Ordinal))
+        {
+            long? previous = null;
+            foreach (var seq in chain.Select(static p => p.Seq).Order())
+            {
+                if (previous is { } before && seq > before + 1)
+                {
+                    var missing = seq == before + 2 ? $"seq {before + 1} is" : $"seq {before + 1}..{seq - 1} are";
+                    problems.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"record_gap: replica {chain.Key} {missing} not in the pack, between its records {before} and {seq} of the selection [{from:O}, {to:O}): a chain's times never go back, so they are in it too (a record left out)"));
+                }
+
+                previous = seq;
+            }
+        }
+    }
+
     // A record names a value as its own member, in the plural array (request_ids of folded refusals), or in one of its
     // folded outcomes or decisions (approvals-and-audit.md: a record standing for several requests names each of them).
     private static bool Names(JsonElement record, string member, string value) =>

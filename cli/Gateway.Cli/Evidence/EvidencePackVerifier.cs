@@ -7,7 +7,8 @@ namespace Gateway.Cli.Evidence;
 
 /// <summary>
 /// Checks an evidence pack offline with public keys only, and names every problem (a stable code, then where):
-/// the manifest's hashes (<c>file_altered</c>, <c>file_missing</c>, <c>file_unlisted</c>), the manifest's signature
+/// the manifest's hashes (<c>file_altered</c>, <c>file_missing</c>, <c>file_unlisted</c>), the files' names against the pack's
+/// layout (<see cref="EvidencePackLayout"/>: <c>file_unexpected</c>), the manifest's signature
 /// (<c>manifest_signature_&lt;code&gt;</c>, <c>manifest_altered</c>, <c>tenant_mismatch</c>), each checkpoint
 /// (<c>checkpoint_&lt;code&gt;</c>), each inclusion proof against its partition's checkpoint (<c>proof_checkpoint_mismatch</c>, <c>checkpoint_rolled_back</c>,
 /// <c>record_altered</c>, <c>inclusion_failed</c>), each record against its proven line member for member
@@ -15,7 +16,8 @@ namespace Gateway.Cli.Evidence;
 /// manifest's selection (<c>record_outside_selection</c>), each proven line against its own seal and the proven line before
 /// it in its chain (<c>record_altered</c>: a line proven though its hash chain does not hold it), each explanation the pack added beside a line's digest
 /// (<c>explanation_altered</c>), each receipt (<c>receipt_&lt;code&gt;</c>, <c>receipt_unbound</c>: its leaf proven, at its replica and leaf_index), the checkpoints
-/// against those the auditor already holds (<see cref="EvidencePackRollback"/>) and what the pack says was retired before
+/// against those the auditor already holds (<see cref="EvidencePackRollback"/>), the records of a time range's chains left out
+/// between two it proves (<see cref="EvidencePackSelection.CheckGaps"/>: <c>record_gap</c>) and what the pack says was retired before
 /// the export (<see cref="EvidencePackRetired"/>: reported, not a failure; <c>retired_inconsistent</c> when it does not hold),
 /// and the decisions whose outcome is not in the pack (<see cref="AuditOutcomeTally"/> over the proven lines: "outcome unknown", reported, not a failure).
 /// </summary>
@@ -52,6 +54,7 @@ internal static class EvidencePackVerifier
             using var manifest = JsonDocument.Parse(manifestBytes);
             var tenant = manifest.RootElement.GetProperty("tenant").GetString();
             CheckHashes(files, manifest.RootElement.GetProperty("files"), problems);
+            EvidencePackLayout.CheckNames(files.Keys, tenant, problems);
             CheckSignature(files, keys, manifestSha, tenant, problems);
             var selection = manifest.RootElement.TryGetProperty("selection", out var s) && s.ValueKind == JsonValueKind.Object ? s.Clone() : default;
             return Contents(files, keys, (tenant, selection, held ?? []), manifestSha, problems, name => current = name);
@@ -82,6 +85,10 @@ internal static class EvidencePackVerifier
             else if (claims!.Tenant != tenant)
             {
                 problems.Add($"tenant_mismatch: {name} is a checkpoint of tenant {claims.Tenant}");
+            }
+            else if (name != EvidencePackLayout.CheckpointName(claims.Replica))
+            {
+                problems.Add(EvidencePackLayout.Unexpected(name, $"holds the checkpoint of replica {claims.Replica}, which is {EvidencePackLayout.CheckpointName(claims.Replica)}"));
             }
             else
             {
@@ -120,17 +127,28 @@ internal static class EvidencePackVerifier
             // AuditProofVerifier checked the line's own seal too: a leaf proves a line is in the tree, not that it is sealed.
             var text = proof.GetProperty("record").GetString()!;
             using var line = JsonDocument.Parse(text);
-            proven[(replica, line.RootElement.GetProperty("seq").GetInt64())] = line.RootElement.Clone();
+            var seq = line.RootElement.GetProperty("seq").GetInt64();
+            if (name != EvidencePackLayout.ProofName(replica, seq))
+            {
+                // One proof per record, under its own name: never a second copy of a record's proof under another's.
+                problems.Add(EvidencePackLayout.Unexpected(name, $"holds the proof of replica {replica} seq {seq}, which is {EvidencePackLayout.ProofName(replica, seq)}"));
+                continue;
+            }
+
+            proven[(replica, seq)] = line.RootElement.Clone();
             leaves.TryAdd(proof.GetProperty("leaf_hash").GetString()!, (replica, proof.GetProperty("leaf_index").GetInt64()));
         }
 
         CheckLinks(proven, problems);
+        EvidencePackSelection.CheckGaps(pack.Selection, proven.Keys, problems);
 
         var heads = checkpoints.ToDictionary(static c => c.Key, static c => c.Value.Claims, StringComparer.Ordinal);
         EvidencePackRollback.Check(files, keys, tenant, heads, pack.Held, problems, reading);
         reading(EvidencePack.Records);
         var outcomes = new AuditOutcomeTally();
-        var records = CheckRecords(files, proven, heads, (pack.Selection, outcomes), problems);
+        var explained = new HashSet<string>(StringComparer.Ordinal);
+        var records = CheckRecords(files, proven, heads, (pack.Selection, outcomes, explained), problems);
+        EvidencePackLayout.CheckExplanations(files.Keys, explained, problems);
         reading(EvidencePack.BundleDigest);
         EvidencePackBundle.Check(files, tenant, proven.Values, problems);
         reading(EvidencePack.Receipts);
@@ -189,7 +207,7 @@ internal static class EvidencePackVerifier
 
     private static int CheckRecords(
         IReadOnlyDictionary<string, byte[]> files, Dictionary<(string Replica, long Seq), JsonElement> proven, Dictionary<string, AuditCheckpoint> heads,
-        (JsonElement Selection, AuditOutcomeTally Outcomes) pack, List<string> problems)
+        (JsonElement Selection, AuditOutcomeTally Outcomes, HashSet<string> Explained) pack, List<string> problems)
     {
         if (!files.TryGetValue(EvidencePack.Records, out var bytes))
         {
@@ -199,7 +217,7 @@ internal static class EvidencePackVerifier
 
         var count = 0;
         var seen = new Dictionary<(string Replica, long Seq), int>();
-        var hashed = new HashSet<string>(StringComparer.Ordinal);
+        var hashed = pack.Explained;
         foreach (var (text, number) in Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(static (l, i) => (l, i + 1)))
         {
             count++;

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Gateway.Cli.Evidence;
+using Gateway.Policy.Evidence;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary>
+/// <c>evidence verify</c>: checks a pack offline with public keys only (<see cref="EvidencePackVerifier"/>), exit 2 naming
+/// every problem; a pack of no records proves nothing and is not verified (<c>no_records</c>) unless <c>--allow-empty</c>.
+/// </summary>
+internal static class EvidenceVerifyCommand
+{
+    public static Command Build(CliRuntime runtime)
+    {
+        var pack = new Argument<string>("pack") { Description = "The evidence pack (zip)" };
+        var jwks = new Option<string?>("--jwks") { Description = "The JWKS to trust (default: the pack's own jwks.json, which proves only self-consistency)" };
+        var after = EvidenceCommands.AfterCheckpoint("A checkpoint you already hold (from `audit checkpoint -o`, a witness or an earlier pack): the pack's checkpoint of that chain must not be older and must come with a consistency proof from it; once per chain");
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "Accept a pack of no records (a selection that matched nothing) as verified" };
+        var verify = new Command("verify", "Check a pack offline with public keys only; exit 2 naming every problem") { pack, jwks, after, allowEmpty };
+        verify.SetAction((parse, _) => VerifyAsync(
+            runtime, parse.GetValue(pack)!, parse.GetValue(jwks), parse.GetValue(after), (parse.GetValue(runtime.Options.Json), parse.GetValue(allowEmpty))));
+        return verify;
+    }
+
+    private static async Task<int> VerifyAsync(CliRuntime runtime, string packFile, string? jwksFile, string[]? afterFiles, (bool Json, bool AllowEmpty) how)
+    {
+        EvidencePackVerifier.Result result;
+        try
+        {
+            var files = EvidencePack.Read(EvidenceCommands.Resolve(runtime.Console, packFile));
+            var jwks = jwksFile is not null
+                ? await File.ReadAllTextAsync(EvidenceCommands.Resolve(runtime.Console, jwksFile))
+                : files.TryGetValue(EvidencePack.Jwks, out var own) ? Encoding.UTF8.GetString(own) : throw new InvalidDataException("the pack has no jwks.json; pass --jwks");
+            if (jwksFile is null)
+            {
+                await runtime.Console.Error.WriteLineAsync("warning: verifying with the pack's own jwks.json; pass --jwks with keys obtained independently to prove who signed it");
+            }
+
+            result = EvidencePackVerifier.Verify(files, EvidenceKeySet.Parse(jwks), await EvidenceCommands.ReadCheckpointsAsync(runtime.Console, afterFiles));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return await EvidenceCommands.UsageAsync(runtime.Console, $"cannot read the pack or the JWKS: {ex.Message}");
+        }
+
+        if (result.Records == 0 && result.Problems.Count == 0 && !how.AllowEmpty)
+        {
+            // Nothing proven is nothing verified: a selection that matched nothing, or a pack emptied, says so and fails.
+            result = result with { Problems = ["no_records: the pack holds no record, so it proves nothing (pass --allow-empty when a pack of no records is what you expect)"] };
+        }
+
+        if (how.Json)
+        {
+            await runtime.Console.Out.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["verified"] = result.Problems.Count == 0,
+                ["keys"] = jwksFile is null ? "pack" : "given",
+                ["records"] = result.Records,
+                ["manifest_sha256"] = result.ManifestSha256,
+                ["problems"] = result.Problems,
+                ["outcome_unknown"] = result.OutcomeUnknown,
+                ["outcome_unknown_request_ids"] = result.OutcomeUnknownRequestIds,
+                ["retired"] = result.Retired.Select(static r => new Dictionary<string, object> { ["replica"] = r.Replica, ["retired_through_seq"] = r.ThroughSeq }).ToList(),
+            }, CliRuntime.Indented));
+        }
+        else if (result.Problems.Count == 0)
+        {
+            await runtime.Console.Out.WriteLineAsync($"Pack {packFile} verified: {result.Records} records, {result.Checkpoints.Count} checkpoint(s), manifest sha256 {result.ManifestSha256}");
+            foreach (var chain in result.Retired)
+            {
+                // Not a failure: the pack cannot hold records that were no longer stored; the retention export holds them.
+                await runtime.Console.Out.WriteLineAsync($"  retired before the export: {chain} (not in this pack: in the retention export, `audit verify --file`)");
+            }
+
+            if (result.OutcomeUnknown > 0)
+            {
+                // Not a failure: the answer went out and its outcome's append was lost to a crash (or falls after the pack's range).
+                await runtime.Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"  outcome unknown: {result.OutcomeUnknown} decision(s) to be carried out have no outcome record in the pack (requests {string.Join(", ", result.OutcomeUnknownRequestIds)})"));
+            }
+        }
+        else
+        {
+            await runtime.Console.Out.WriteLineAsync($"Pack {packFile} does NOT verify ({result.Problems.Count} problem(s)):");
+            foreach (var problem in result.Problems)
+            {
+                await runtime.Console.Out.WriteLineAsync("  " + problem);
+            }
+        }
+
+        return result.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
+    }
+}
