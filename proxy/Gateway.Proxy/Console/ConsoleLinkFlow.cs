@@ -16,7 +16,8 @@ namespace Gateway.Proxy.Console;
 /// authorization endpoint (authorization code, PKCE S256, a random <c>state</c>, a <c>nonce</c>, <c>resource</c> when set);
 /// the callback takes the flow (once) by its <c>state</c>, again only for the same person's session, checks the
 /// <c>iss</c> parameter (RFC 9207: required when the server says it sends it, and always equal to its issuer when present),
-/// exchanges the code, and stores the link (<see cref="LinkedAccounts"/>).
+/// checks the connector still names the authorization server, upstream and resource the link was started for, exchanges
+/// the code, and stores the link bound to them and the client (<see cref="LinkedAccounts"/>, <see cref="LinkBinding"/>).
 /// </summary>
 internal sealed partial class ConsoleLinkFlow
 {
@@ -45,10 +46,13 @@ internal sealed partial class ConsoleLinkFlow
     }
 
     /// <summary>The connector's <c>per_person</c> needs in the tenant's current policy, or null.</summary>
-    public PersonRequirement? NeedsOf(string tenant, string connector) =>
+    public PersonRequirement? NeedsOf(string tenant, string connector) => ConnectorOf(tenant, connector)?.Person;
+
+    /// <summary>The tenant's <c>per_person</c> connector of that name in the current policy, or null.</summary>
+    private CatalogEntry? ConnectorOf(string tenant, string connector) =>
         _policy.Current is { } snapshot && snapshot.Set.TryGetTenant(tenant, out var policy)
-        && policy!.TryGetCatalogEntry(connector, out var entry) && entry is { Person: { Credential: PersonCredential.PerPerson } needs }
-            ? needs
+        && policy!.TryGetCatalogEntry(connector, out var entry) && entry is { Person.Credential: PersonCredential.PerPerson }
+            ? entry
             : null;
 
     /// <summary>The link page: the person's session (the caller checked it is this tenant's) takes the grant and goes to the upstream.</summary>
@@ -65,7 +69,7 @@ internal sealed partial class ConsoleLinkFlow
             return Refused(tenant, StatusCodes.Status403Forbidden, "link_person_mismatch", "This link was made for another person; sign in as them, or call the tool again as yourself.");
         }
 
-        if (NeedsOf(tenant, connector) is not { } needs || await _grants.TakeAsync(tenant, grantId, context.RequestAborted) is null)
+        if (ConnectorOf(tenant, connector) is not { Person: { } needs } entry || await _grants.TakeAsync(tenant, grantId, context.RequestAborted) is null)
         {
             return Refused(tenant, StatusCodes.Status400BadRequest, "link_grant_invalid", "This link expired or was already used. Call the tool again for a new one.");
         }
@@ -82,7 +86,7 @@ internal sealed partial class ConsoleLinkFlow
 
             var state = ConsoleSessions.RandomToken();
             var flow = new LinkFlowState(tenant, grant.PersonIssuer, grant.PersonSubject, connector, ConsoleSessions.RandomToken(), ConsoleSessions.RandomToken(),
-                UpstreamAuthorization.RedirectUri(origin, tenant), client.ClientId);
+                UpstreamAuthorization.RedirectUri(origin, tenant), client.ClientId, LinkBinding.Made(entry, needs, client.ClientId));
             await _store.SetAsync(FlowKey(tenant, state), JsonSerializer.Serialize(flow, LinksJsonContext.Default.LinkFlowState), FlowLifetime, context.RequestAborted);
             var query = new Dictionary<string, string?>
             {
@@ -132,9 +136,17 @@ internal sealed partial class ConsoleLinkFlow
             return (Refused(tenant, StatusCodes.Status403Forbidden, "link_person_mismatch", "This link was started by another person; nothing was linked."), null);
         }
 
-        if (NeedsOf(tenant, flow.Connector) is not { } needs)
+        if (ConnectorOf(tenant, flow.Connector) is not { Person: { } needs } entry)
         {
             return (Refused(tenant, StatusCodes.Status404NotFound, "link_connector_unknown", "The connector no longer asks for a linked account."), null);
+        }
+
+        if (flow.Binding is not { } started || !started.Allows(LinkBinding.Expected(entry, needs) with { ClientId = null }))
+        {
+            // The bundle now points the connector at another authorization server, upstream or resource than the person
+            // was sent to consent for: that server's code is neither exchanged nor linked.
+            return (Refused(tenant, StatusCodes.Status409Conflict, "link_server_changed",
+                "The connector's authorization server or upstream changed while you were linking; nothing was linked. Call the tool again for a new link."), flow.Connector);
         }
 
         try
@@ -188,6 +200,7 @@ internal sealed partial class ConsoleLinkFlow
                 UpstreamSubject = UpstreamAuthorization.SubjectOf(needs, client.ClientId, issued, flow.Nonce),
                 Scope = issued.Scope,
                 LinkedAt = now,
+                Binding = LinkBinding.Made(entry, needs, client.ClientId),
             };
             await _accounts.StoreAsync(new LinkedAccountKey(tenant, flow.PersonIssuer, flow.PersonSubject, flow.Connector), account, context.RequestAborted);
             LogLinked(_logger, tenant, flow.Connector);

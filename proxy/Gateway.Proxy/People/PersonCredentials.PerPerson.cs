@@ -12,7 +12,8 @@ namespace Gateway.Proxy.People;
 /// exchange at the upstream's authorization server (cached as the tenant-provider exchange is) of the person's identity
 /// token: the one on the request, else the one kept at their sign-in (a person on <c>/mcp</c> with the gateway's access
 /// token: <see cref="KeptProviderTokens"/>); otherwise the person's linked account (<see cref="LinkedTokens"/>), refused with
-/// <c>upstream_account_not_linked</c> and a fresh link URL (<see cref="LinkGrants"/>) until they link it.
+/// <c>upstream_account_not_linked</c> and a fresh link URL (<see cref="LinkGrants"/>) until they link it (or again, once the
+/// connector points at another server than the link was made for: <see cref="LinkBinding"/>).
 /// </summary>
 internal sealed partial class PersonCredentials
 {
@@ -51,14 +52,15 @@ internal sealed partial class PersonCredentials
             return (exchanged, null, null);
         }
 
-        var (account, state) = await _linked.UsableAsync(key, needs, origin, cancellationToken).ConfigureAwait(false);
+        // The link is used only for the authorization server, client, upstream and resource it was made for.
+        var (account, state) = await _linked.UsableAsync(key, needs, LinkBinding.Expected(connector, needs), origin, cancellationToken).ConfigureAwait(false);
         switch (state)
         {
             case LinkState.Usable:
                 return (new SecretValue(account!.AccessToken), account.UpstreamSubject, null);
             case LinkState.Unavailable:
                 return (null, null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.PersonCredentialUnavailable,
-                    $"The person's linked account for connector '{connector.Name}' could not be refreshed: its authorization server cannot be reached. Nothing was forwarded."));
+                    $"The person's linked account for connector '{connector.Name}' could not be refreshed: its authorization server cannot be reached or did not issue a token. Nothing was forwarded."));
         }
 
         var grant = await _grants.IssueAsync(key, cancellationToken).ConfigureAwait(false);

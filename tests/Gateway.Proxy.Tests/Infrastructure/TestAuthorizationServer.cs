@@ -13,7 +13,8 @@ namespace Gateway.Proxy.Tests.Infrastructure;
 /// metadata (RFC 9207 <c>iss</c> in its answers), an authorization endpoint where <see cref="User"/> consents at once
 /// (PKCE S256 required), a token endpoint that checks the code's verifier, redirect URI and client, issues access tokens
 /// named after the user, refresh tokens and ID tokens, refreshes (held on <see cref="RefreshGate"/> when set, refused when
-/// <see cref="RefuseRefresh"/>), and dynamic registration (RFC 7591).
+/// <see cref="RefuseRefresh"/>, answered <see cref="RefreshAnswer"/> when set), and dynamic registration (RFC 7591; answered
+/// <see cref="RegistrationAnswer"/> when set).
 /// </summary>
 public sealed class TestAuthorizationServer : IAsyncDisposable
 {
@@ -42,6 +43,12 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
     public int AccessTokenLifetime { get; set; } = 3600;
 
     public bool RefuseRefresh { get; set; }
+
+    /// <summary>When set, a refresh is answered with this status and OAuth <c>error</c> (the refresh token stays valid).</summary>
+    public (int Status, string Error)? RefreshAnswer { get; set; }
+
+    /// <summary>When set, a dynamic registration is answered 201 with this body as <c>application/json</c>, whatever it is.</summary>
+    public string? RegistrationAnswer { get; set; }
 
     /// <summary>Whether the token endpoint accepts an RFC 8693 token exchange (of any subject token, for <see cref="User"/>).</summary>
     public bool AcceptsTokenExchange { get; set; }
@@ -101,6 +108,11 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
                 // RFC 7591: the client's metadata as sent, kept for the test to read.
                 using var reader = new StreamReader(context.Request.Body);
                 server!.Registrations.Enqueue(await reader.ReadToEndAsync().ConfigureAwait(false));
+                if (server.RegistrationAnswer is { } answer)
+                {
+                    return Results.Text(answer, "application/json", statusCode: StatusCodes.Status201Created);
+                }
+
                 return Results.Json(new { client_id = ClientId, client_secret = ClientSecret }, statusCode: StatusCodes.Status201Created);
             });
         }).ConfigureAwait(false);
@@ -160,6 +172,11 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
                 if (RefreshGate is { } gate)
                 {
                     await gate.Task.ConfigureAwait(false);
+                }
+
+                if (RefreshAnswer is { } refusal)
+                {
+                    return Results.Json(new { error = refusal.Error }, statusCode: refusal.Status);
                 }
 
                 return RefuseRefresh || !_refreshTokens.TryRemove(form["refresh_token"].ToString(), out var holder) || holder.ClientId != client

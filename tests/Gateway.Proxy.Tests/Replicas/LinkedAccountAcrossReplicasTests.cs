@@ -155,6 +155,7 @@ public sealed class LinkedAccountAcrossReplicasTests : IAsyncLifetime
             ExpiresAt = DateTimeOffset.UtcNow + lifetime,
             UpstreamSubject = "upstream-erin",
             LinkedAt = DateTimeOffset.UtcNow,
+            Binding = new LinkBinding(_server.Issuer, TestAuthorizationServer.ClientId, _crm.Origin, Resource: null),
         }, CancellationToken.None);
     }
 

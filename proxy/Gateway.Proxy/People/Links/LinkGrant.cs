@@ -6,7 +6,10 @@ namespace Gateway.Proxy.People.Links;
 /// </summary>
 internal sealed record LinkGrant(string Tenant, string PersonIssuer, string PersonSubject, string Connector, DateTimeOffset ExpiresAt);
 
-/// <summary>One link under way, kept in the state store under its <c>state</c>'s hash until the callback takes it (once).</summary>
+/// <summary>
+/// One link under way, kept in the state store under its <c>state</c>'s hash until the callback takes it (once), with the
+/// connector's settings it was started under (<see cref="Binding"/>: a callback under other settings links nothing).
+/// </summary>
 internal sealed record LinkFlowState(
     string Tenant,
     string PersonIssuer,
@@ -15,7 +18,8 @@ internal sealed record LinkFlowState(
     string CodeVerifier,
     string Nonce,
     string RedirectUri,
-    string ClientId);
+    string ClientId,
+    LinkBinding? Binding = null);
 
 /// <summary>An OAuth token endpoint's answer (RFC 6749 §5.1), with the OpenID Connect ID token when there is one.</summary>
 internal sealed record UpstreamTokenResponse

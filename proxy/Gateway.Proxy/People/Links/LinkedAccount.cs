@@ -5,7 +5,7 @@ namespace Gateway.Proxy.People.Links;
 /// <summary>
 /// A person's linked account at a <c>per_person</c> connector's upstream, as held (encrypted) in the state store: the
 /// tokens the upstream's authorization server issued, when the access token expires, the upstream account's subject and
-/// when it was linked. <see cref="LinkId"/> tells one link from a later one; <see cref="Stored"/> one state of a link from
+/// when it was linked, and what the person consented to (<see cref="Binding"/>). <see cref="LinkId"/> tells one link from a later one; <see cref="Stored"/> one state of a link from
 /// another (a refresh never writes over a revocation, a newer link or another refresh). The tokens are never logged,
 /// recorded or answered; <see cref="ToString"/> leaves them out.
 /// </summary>
@@ -27,6 +27,12 @@ internal sealed record LinkedAccount
     public string? Scope { get; init; }
 
     public required DateTimeOffset LinkedAt { get; init; }
+
+    /// <summary>
+    /// The authorization server, client, upstream and resource the link was made for; null in a link stored before the
+    /// binding was recorded, which cannot be checked and so is not used (the person links again).
+    /// </summary>
+    public LinkBinding? Binding { get; init; }
 
     /// <summary>
     /// The ciphertext this was read from (null when not read from the store): a refresh's write, and a refused refresh's

@@ -10,8 +10,12 @@ internal sealed record LinkedAccountKey(string Tenant, string PersonIssuer, stri
     /// <summary>The store key of the link: a digest of the person and connector under the tenant's hash tag.</summary>
     public string StoreKey => $"{StoreKeys.Prefix}{{{Tenant}}}:linked:{Digest}";
 
-    /// <summary>The store key of the one refresh of this link under way (a lease: one replica refreshes, the others wait).</summary>
-    public string RefreshLeaseKey => $"{StoreKeys.Prefix}{{{Tenant}}}:linked-refresh:{Digest}";
+    /// <summary>
+    /// The store key of the one refresh of this link at <paramref name="authorizationServer"/> under way (a lease: one replica
+    /// refreshes, the others wait); a refresh at another server is another lease.
+    /// </summary>
+    public string RefreshLeaseKey(string authorizationServer) =>
+        $"{StoreKeys.Prefix}{{{Tenant}}}:linked-refresh:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(IndexMember + StoreKeys.LengthPrefixed(authorizationServer))));
 
     /// <summary>The envelope's associated data: a link's ciphertext decrypts only under its own tenant, person and connector.</summary>
     public string EnvelopeContext => "linked-account:" + StoreKeys.LengthPrefixed(Tenant) + IndexMember;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Gateway.Connectors.Credentials;
 using Gateway.Policy;
 using Gateway.Store;
@@ -17,13 +18,16 @@ internal enum LinkState
 
 /// <summary>
 /// A person's linked access token, usable now: read from the store on every call (a revocation holds on the next call on
-/// every replica), and refreshed before it expires (<see cref="PersonOptions.ExchangedTokenMargin"/>) exactly once across
-/// the replicas: one in-process flight per link, and a lease in the store (<see cref="LinkedAccountKey.RefreshLeaseKey"/>)
-/// that one replica holds while it refreshes (released by its holder only); the others read the refreshed link from the
+/// every replica), used only while the connector's settings are still those it was linked for (<see cref="LinkBinding"/>:
+/// otherwise the link is removed and the person is not linked), and refreshed before it expires
+/// (<see cref="PersonOptions.ExchangedTokenMargin"/>) exactly once across the replicas: one in-process flight per link, and
+/// a lease per link and authorization server in the store (<see cref="LinkedAccountKey.RefreshLeaseKey"/>) that one replica
+/// holds while it refreshes (released by its holder only); the others read the refreshed link from the
 /// store. A refresh writes only over the very link it read (<see cref="LinkedAccounts.ReplaceAsync"/>): a revocation made
 /// while it ran stands; the same link, only sealed again meanwhile (a re-encrypt), is written over. A refresh the server
-/// refuses (the person revoked the grant upstream, or the refresh token expired) removes the link it read: the person is
-/// asked again.
+/// refuses with <c>invalid_grant</c> (the person revoked the grant upstream, or the refresh token expired) removes the link
+/// it read: the person is asked again; any other refusal (429, <c>invalid_client</c>, …) is the server's or the gateway's
+/// trouble, not the person's, and is treated as an unreachable server.
 /// </summary>
 internal sealed partial class LinkedTokens
 {
@@ -49,12 +53,22 @@ internal sealed partial class LinkedTokens
         _logger = logger;
     }
 
-    /// <summary>The person's link with a usable access token, or why there is none.</summary>
-    public async ValueTask<(LinkedAccount? Account, LinkState State)> UsableAsync(LinkedAccountKey key, PersonRequirement needs, string origin, CancellationToken cancellationToken)
+    /// <summary>
+    /// The person's link with a usable access token, or why there is none. <paramref name="expected"/> is the connector's
+    /// settings now (<see cref="LinkBinding.Expected"/>): a link made for other settings, or recording none, is removed
+    /// (only while the store still holds exactly it) and the person is not linked.
+    /// </summary>
+    public async ValueTask<(LinkedAccount? Account, LinkState State)> UsableAsync(
+        LinkedAccountKey key, PersonRequirement needs, LinkBinding expected, string origin, CancellationToken cancellationToken)
     {
         if (await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } account)
         {
             return (null, LinkState.NotLinked);
+        }
+
+        if (!Bound(account, expected))
+        {
+            return await UnboundAsync(key, account, account.Binding is null ? "it records no binding" : "the connector's settings changed", cancellationToken).ConfigureAwait(false);
         }
 
         if (Fresh(account))
@@ -62,9 +76,10 @@ internal sealed partial class LinkedTokens
             return (account, LinkState.Usable);
         }
 
-        // One flight per link in this process; its callers share it (and are not cancelled by one another).
-        var flight = _flights.GetOrAdd(key.StoreKey + "\n" + account.LinkId,
-            _ => new Lazy<Task<(LinkedAccount?, LinkState)>>(() => RefreshAcrossReplicasAsync(key, needs, origin, account)));
+        // One flight per link and server in this process; its callers share it (and are not cancelled by one another).
+        var flightKey = key.StoreKey + "\n" + account.LinkId + "\n" + expected.AuthorizationServer;
+        var flight = _flights.GetOrAdd(flightKey,
+            _ => new Lazy<Task<(LinkedAccount?, LinkState)>>(() => RefreshAcrossReplicasAsync(key, needs, expected, origin, account)));
         try
         {
             return await flight.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -73,39 +88,50 @@ internal sealed partial class LinkedTokens
         {
             if (flight.Value.IsCompleted)
             {
-                _flights.TryRemove(new(key.StoreKey + "\n" + account.LinkId, flight));
+                _flights.TryRemove(new(flightKey, flight));
             }
         }
     }
 
     private bool Fresh(LinkedAccount account) => account.ExpiresAt is not { } expires || expires - _options.ExchangedTokenMargin > _time.GetUtcNow();
 
-    private async Task<(LinkedAccount?, LinkState)> RefreshAcrossReplicasAsync(LinkedAccountKey key, PersonRequirement needs, string origin, LinkedAccount seen)
+    private static bool Bound(LinkedAccount account, LinkBinding expected) => account.Binding is { } binding && binding.Allows(expected);
+
+    /// <summary>A link made for other settings than the connector's now: removed (compare-and-delete), and the person is not linked.</summary>
+    private async Task<(LinkedAccount?, LinkState)> UnboundAsync(LinkedAccountKey key, LinkedAccount account, string reason, CancellationToken cancellationToken)
     {
+        LogUnbound(_logger, key.Tenant, key.Connector, reason);
+        await _accounts.RevokeAsync(key, account, cancellationToken).ConfigureAwait(false);
+        return (null, LinkState.NotLinked);
+    }
+
+    private async Task<(LinkedAccount?, LinkState)> RefreshAcrossReplicasAsync(LinkedAccountKey key, PersonRequirement needs, LinkBinding expected, string origin, LinkedAccount seen)
+    {
+        var lease = key.RefreshLeaseKey(expected.AuthorizationServer);
         using var timeout = new CancellationTokenSource(_options.ProviderTimeout * 2, _time);
         var cancellationToken = timeout.Token;
         try
         {
             while (true)
             {
-                if (Settled(await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false), seen) is { } settled)
+                if (Settled(await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false), seen, expected) is { } settled)
                 {
                     return settled;
                 }
 
                 var owner = Guid.NewGuid().ToString("N");
-                if (await _store.TrySetIfAbsentAsync(key.RefreshLeaseKey, owner, LeaseLifetime, cancellationToken).ConfigureAwait(false))
+                if (await _store.TrySetIfAbsentAsync(lease, owner, LeaseLifetime, cancellationToken).ConfigureAwait(false))
                 {
                     try
                     {
                         // Read again under the lease: another replica may have refreshed the link between the read and the lease.
                         var current = await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false);
-                        return Settled(current, seen) ?? await RefreshAsync(key, needs, origin, current!, cancellationToken).ConfigureAwait(false);
+                        return Settled(current, seen, expected) ?? await RefreshAsync(key, needs, origin, current!, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
                         // Only this refresh's own lease: one that outlived its lifetime may be another replica's by now.
-                        await _store.DeleteIfEqualAsync(key.RefreshLeaseKey, owner, CancellationToken.None).ConfigureAwait(false);
+                        await _store.DeleteIfEqualAsync(lease, owner, CancellationToken.None).ConfigureAwait(false);
                     }
                 }
 
@@ -130,12 +156,24 @@ internal sealed partial class LinkedTokens
         try
         {
             var client = await _upstream.ClientAsync(key.Tenant, key.Connector, needs, origin, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(current.Binding?.ClientId, client.ClientId, StringComparison.Ordinal))
+            {
+                // The gateway is another client at the server now: the refresh token is not sent as that client.
+                return await UnboundAsync(key, current, "the gateway's client at the server changed", cancellationToken).ConfigureAwait(false);
+            }
+
             var (issued, status, error) = await _upstream.TokenAsync(needs, client, Form(needs, refreshToken), cancellationToken).ConfigureAwait(false);
             if (issued is null)
             {
-                return status is >= 400 and < 500
-                    ? await UnlinkAsync(key, current, "refused: " + error, cancellationToken).ConfigureAwait(false)
-                    : StillValid(current);
+                // Only invalid_grant says the grant itself is gone (RFC 6749 §5.2); a 429, invalid_client (the gateway's own
+                // client secret), a 5xx or an unusable answer is no reason to unlink every person.
+                if (status == StatusCodes.Status400BadRequest && error == "invalid_grant")
+                {
+                    return await UnlinkAsync(key, current, "refused: invalid_grant", cancellationToken).ConfigureAwait(false);
+                }
+
+                LogRefreshFailed(_logger, key.Tenant, key.Connector, $"refused {status} {error ?? "unknown"}");
+                return StillValid(current);
             }
 
             var refreshed = current with
@@ -151,13 +189,13 @@ internal sealed partial class LinkedTokens
                 // Revoked, linked anew or refreshed elsewhere while this refresh ran: what the store holds now stands (a
                 // revocation is never undone), and this refresh's tokens are dropped.
                 LogRefreshDropped(_logger, key.Tenant, key.Connector);
-                return Settled(await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false), current) ?? (null, LinkState.Unavailable);
+                return Settled(await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false), current, current.Binding!) ?? (null, LinkState.Unavailable);
             }
 
             LogRefreshed(_logger, key.Tenant, key.Connector);
             return (written, LinkState.Usable);
         }
-        catch (Exception ex) when (ex is OpenIdProviderUnavailableException or CredentialUnavailableException or HttpRequestException
+        catch (Exception ex) when (ex is OpenIdProviderUnavailableException or CredentialUnavailableException or HttpRequestException or JsonException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             LogRefreshFailed(_logger, key.Tenant, key.Connector, ex.GetType().Name);
@@ -201,13 +239,16 @@ internal sealed partial class LinkedTokens
     /// <summary>
     /// What a call gets without refreshing <paramref name="seen"/> itself, given the link as stored now: none when it is
     /// gone (revoked, or unlinked by a refused refresh elsewhere) or linked anew and not fresh; the stored link when fresh
-    /// (refreshed elsewhere, or linked anew); null when it is still <paramref name="seen"/>'s link and needs its refresh.
+    /// (refreshed elsewhere, or linked anew); null when it is still <paramref name="seen"/>'s link and needs its refresh. A
+    /// link anew made for other settings than <paramref name="expected"/> is none here (the next call removes it).
     /// </summary>
-    private (LinkedAccount?, LinkState)? Settled(LinkedAccount? current, LinkedAccount seen)
+    private (LinkedAccount?, LinkState)? Settled(LinkedAccount? current, LinkedAccount seen, LinkBinding expected)
     {
         if (current is null || !string.Equals(current.LinkId, seen.LinkId, StringComparison.Ordinal))
         {
-            return current is not null && Fresh(current) ? (current, LinkState.Usable) : (null, LinkState.RelinkRequired);
+            return current is null ? (null, LinkState.RelinkRequired)
+                : !Bound(current, expected) ? (null, LinkState.NotLinked)
+                : Fresh(current) ? (current, LinkState.Usable) : (null, LinkState.RelinkRequired);
         }
 
         return Fresh(current) ? (current, LinkState.Usable) : null;
@@ -235,6 +276,9 @@ internal sealed partial class LinkedTokens
 
     [LoggerMessage(EventId = 3329, Level = LogLevel.Information, Message = "A refresh of a linked account for connector {Connector} of tenant {Tenant} was dropped: the link was revoked, linked anew or refreshed elsewhere meanwhile")]
     private static partial void LogRefreshDropped(ILogger logger, string tenant, string connector);
+
+    [LoggerMessage(EventId = 3330, Level = LogLevel.Warning, Message = "A linked account for connector {Connector} of tenant {Tenant} was removed unused: {Reason}; the person is asked to link again")]
+    private static partial void LogUnbound(ILogger logger, string tenant, string connector, string reason);
 
     [LoggerMessage(EventId = 3326, Level = LogLevel.Warning, Message = "A linked account for connector {Connector} of tenant {Tenant} was unlinked: its refresh failed ({Reason}); the person is asked to link again")]
     private static partial void LogUnlinked(ILogger logger, string tenant, string connector, string reason);

@@ -62,7 +62,7 @@ internal sealed partial class UpstreamAuthorization
         }
 
         var redirectUri = RedirectUri(origin, tenant);
-        var key = $"{StoreKeys.Prefix}{{{tenant}}}:linked-client:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(connector + "\n" + needs.AuthorizationServerText + "\n" + redirectUri)));
+        var key = RegistrationKey(tenant, connector, needs.AuthorizationServerText!, redirectUri);
         var context = "linked-client:" + tenant + ":" + connector;
         if (await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } stored)
         {
@@ -144,6 +144,10 @@ internal sealed partial class UpstreamAuthorization
     public static string MetadataDocumentUrl(string origin, string tenant, string connector) =>
         origin + "/connections/" + Uri.EscapeDataString(tenant) + "/" + Uri.EscapeDataString(connector) + "/client-metadata.json";
 
+    /// <summary>The store key of the gateway's dynamic registration for the connector at the server, with the redirect URI.</summary>
+    internal static string RegistrationKey(string tenant, string connector, string authorizationServer, string redirectUri) =>
+        $"{StoreKeys.Prefix}{{{tenant}}}:linked-client:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(connector + "\n" + authorizationServer + "\n" + redirectUri)));
+
     /// <summary>Where the server sends the person back after they consent.</summary>
     public static string RedirectUri(string origin, string tenant) => origin + "/connections/" + Uri.EscapeDataString(tenant) + "/callback";
 
@@ -169,16 +173,29 @@ internal sealed partial class UpstreamAuthorization
         });
         using var response = await _http.Client.PostAsync(endpoint, body, cancellationToken).ConfigureAwait(false);
         var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        using var document = response.IsSuccessStatusCode ? JsonDocument.Parse(answer) : null;
+        using var document = response.IsSuccessStatusCode ? Document(answer) : null;
         if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root
-            || !root.TryGetProperty("client_id", out var id) || id.GetString() is not { Length: > 0 } clientId)
+            || !root.TryGetProperty("client_id", out var id) || id.ValueKind != JsonValueKind.String || id.GetString() is not { Length: > 0 } clientId)
         {
-            LogRegistration(_logger, tenant, connector, "refused: " + (int)response.StatusCode);
+            // A refusal, or a success whose answer is no JSON object naming a client: the same, the server is unusable for now.
+            LogRegistration(_logger, tenant, connector, (response.IsSuccessStatusCode ? "unusable answer: " : "refused: ") + (int)response.StatusCode);
             throw new CredentialUnavailableException("the authorization server refused the gateway's dynamic registration");
         }
 
         LogRegistration(_logger, tenant, connector, "registered");
         return new RegisteredClient(clientId, root.TryGetProperty("client_secret", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null, redirectUri);
+    }
+
+    private static JsonDocument? Document(byte[] body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static UpstreamTokenResponse? Parse(byte[] body)

@@ -42,6 +42,7 @@ public sealed class LinkReencryptDuringRefreshTests
             ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(20),
             UpstreamSubject = "upstream-erin",
             LinkedAt = DateTimeOffset.UtcNow,
+            Binding = gw.Binding,
         }, CancellationToken.None);
         gw.Server.RefreshGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var refreshing = gw.CallAsync("erin");

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Proxy.People.Links;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.People.Links;
 
@@ -51,5 +54,29 @@ public sealed class PerPersonClientRegistrationTests
         Assert.Equal(clientId.ToString(), metadata.GetProperty("client_id").GetString());
         Assert.Contains(metadata.GetProperty("redirect_uris").EnumerateArray(), uri => uri.GetString()!.EndsWith("/connections/demo/callback", StringComparison.Ordinal));
         Assert.Equal("Bearer " + Assert.Single(gw.Server.AccessTokens), Assert.Single(gw.Gateway.Upstream.To("/crm")).Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task InvokeTool_RefreshReRegistersAndRegistrationAnswersNonJson_Is503NotInternalError()
+    {
+        await using var gw = await PerPersonGateway.StartAsync(Dynamic);
+        using var refused = await gw.CallAsync("erin");
+        using (await gw.FollowLinkAsync(await PerPersonGateway.LinkPathAsync(refused), "erin"))
+        {
+        }
+
+        // The registration is gone from the store (as after a lost data key), and the server now answers its 201 with HTML.
+        var origin = gw.Gateway.Host.BaseAddress.GetLeftPart(UriPartial.Authority);
+        var registration = UpstreamAuthorization.RegistrationKey("demo", "crm.read_contact", gw.Server.Issuer, UpstreamAuthorization.RedirectUri(origin, "demo"));
+        Assert.True(await gw.Gateway.Host.Services.GetRequiredService<IStateStore>().DeleteAsync(registration, CancellationToken.None));
+        await gw.ExpireLinkAsync("erin");
+        gw.Server.RegistrationAnswer = "<html>registered</html>";
+        using var refreshing = await gw.CallAsync("erin");
+
+        await ProblemAssert.IsProblemAsync(refreshing, HttpStatusCode.ServiceUnavailable, "person_credential_unavailable");
+        Assert.Equal(2, gw.Server.Registrations.Count);
+        Assert.Equal(0, gw.Server.Refreshes);
+        Assert.Empty(gw.Gateway.Upstream.To("/crm"));
+        Assert.NotNull(await gw.Gateway.Host.Services.GetRequiredService<LinkedAccounts>().GetAsync(gw.KeyOf("erin"), CancellationToken.None));
     }
 }

@@ -1,9 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.People.Links;
 using Gateway.Proxy.Tests.Console;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
@@ -70,11 +73,36 @@ internal sealed class PerPersonGateway : IAsyncDisposable
         return url.PathAndQuery;
     }
 
+    /// <summary>The key of <paramref name="subject"/>'s link to crm.read_contact.</summary>
+    public LinkedAccountKey KeyOf(string subject) => new("demo", People.Provider.Issuer, subject, "crm.read_contact");
+
+    /// <summary>What a link made now at the server as the pre-registered client is bound to (crm.read_contact's upstream, no resource).</summary>
+    public LinkBinding Binding => new(Server.Issuer, TestAuthorizationServer.ClientId, Gateway.Upstream.Origin, Resource: null);
+
+    /// <summary>Rewrites the bundle with <paramref name="change"/> (which must change it) and reloads it.</summary>
+    public async Task ReloadAsync(Func<string, string> change)
+    {
+        var before = await File.ReadAllTextAsync(Gateway.Bundle.MainFile);
+        Assert.NotEqual(before, change(before));
+        Gateway.Bundle.Rewrite(change);
+        Assert.Empty(await Gateway.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
+    }
+
+    /// <summary>Stores <paramref name="subject"/>'s link again with its access token expired a minute ago (the tokens and all else kept).</summary>
+    public async Task ExpireLinkAsync(string subject)
+    {
+        var links = Gateway.Host.Services.GetRequiredService<LinkedAccounts>();
+        var account = await links.GetAsync(KeyOf(subject), CancellationToken.None);
+        Assert.NotNull(account);
+        await links.StoreAsync(KeyOf(subject), account with { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) }, CancellationToken.None);
+    }
+
     /// <summary>
     /// Follows a link as <paramref name="subject"/>'s browser (signed in to the console): the link page, the console's link
     /// page, the server's authorization endpoint (consent at once) and back through the callback; the callback's answer.
+    /// <paramref name="beforeCallback"/>, when given, runs once the server has answered, before the browser goes back.
     /// </summary>
-    public async Task<HttpResponseMessage> FollowLinkAsync(string linkPath, string subject, string? cookie = null)
+    public async Task<HttpResponseMessage> FollowLinkAsync(string linkPath, string subject, string? cookie = null, Func<Task>? beforeCallback = null)
     {
         using var browser = ConsoleOidcSignIn.Browser(People);
         cookie ??= await ConsoleOidcSignIn.SignInAsync(People, browser, subject, ["approvers"]);
@@ -91,6 +119,11 @@ internal sealed class PerPersonGateway : IAsyncDisposable
         using var upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
         using var consent = await upstream.GetAsync(page.Headers.Location);
         Assert.Equal(HttpStatusCode.Redirect, consent.StatusCode);
+        if (beforeCallback is not null)
+        {
+            await beforeCallback();
+        }
+
         using var callback = await browser.SendAsync(ConsoleHttp.Get(consent.Headers.Location!.PathAndQuery, cookie));
         Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
         return await Detach(await browser.SendAsync(ConsoleHttp.Get(callback.Headers.Location!.OriginalString, cookie)));

@@ -1,8 +1,10 @@
 using System.Net;
+using Gateway.Proxy.People.Links;
 using Gateway.Proxy.Tests.Console;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.People.Links;
 
@@ -248,5 +250,121 @@ public sealed class PerPersonLinkTests
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "upstream_account_not_linked");
         Assert.Empty(gw.Gateway.Upstream.To("/crm"));
+    }
+
+    [Theory]
+    [InlineData("upstream", 3600)]
+    [InlineData("authorization_server", 30)]
+    public async Task InvokeTool_ConnectorRepointedAfterLinking_IsNotLinkedAndTheOldTokenNeverLeaves(string repointed, int accessTokenLifetime)
+    {
+        await using var gw = await PerPersonGateway.StartAsync();
+        await using var other = await TestAuthorizationServer.StartAsync();
+        gw.Server.AccessTokenLifetime = accessTokenLifetime; // 30 s: within the refresh margin, so a call refreshes first
+        using var refused = await gw.CallAsync("erin");
+        using (await gw.FollowLinkAsync(await PerPersonGateway.LinkPathAsync(refused), "erin"))
+        {
+        }
+
+        // The connector keeps its name; its upstream (or its authorization server) is now another real server.
+        await gw.ReloadAsync(repointed == "upstream"
+            ? text => text.Replace("upstream: " + gw.Gateway.Upstream.Origin + "/crm\n", "upstream: " + other.Issuer + "/crm\n", StringComparison.Ordinal)
+            : text => text.Replace("authorization_server: \"" + gw.Server.Issuer + "\"", "authorization_server: \"" + other.Issuer + "\"", StringComparison.Ordinal));
+        using var after = await gw.CallAsync("erin");
+        using var again = await gw.CallAsync("erin", "c-2");
+
+        await ProblemAssert.IsProblemAsync(after, HttpStatusCode.Forbidden, "upstream_account_not_linked");
+        Assert.Contains("link_url", await after.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await ProblemAssert.IsProblemAsync(again, HttpStatusCode.Forbidden, "upstream_account_not_linked");
+        Assert.DoesNotContain(other.Server.Received, r => r.Body.Contains("-upstream-erin-", StringComparison.Ordinal)
+            || r.Headers.Values.Any(v => v.Contains("-upstream-erin-", StringComparison.Ordinal)));
+        Assert.Equal(0, other.Refreshes);
+        Assert.Equal(0, gw.Server.Refreshes);
+        Assert.Empty(gw.Gateway.Upstream.To("/crm"));
+        Assert.Null(await gw.Gateway.Host.Services.GetRequiredService<LinkedAccounts>().GetAsync(gw.KeyOf("erin"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task InvokeTool_LinkStoredWithoutABinding_IsNotLinkedAndRemoved()
+    {
+        await using var gw = await PerPersonGateway.StartAsync();
+        var links = gw.Gateway.Host.Services.GetRequiredService<LinkedAccounts>();
+        // As an earlier version stored it: the tokens, and nothing saying which server and upstream they are for.
+        await links.StoreAsync(gw.KeyOf("erin"), new LinkedAccount
+        {
+            LinkId = Guid.NewGuid().ToString("N"), AccessToken = "at-upstream-erin-unbound-5e21", LinkedAt = DateTimeOffset.UtcNow,
+        }, CancellationToken.None);
+
+        using var response = await gw.CallAsync("erin");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "upstream_account_not_linked");
+        Assert.Empty(gw.Gateway.Upstream.To("/crm"));
+        Assert.Null(await links.GetAsync(gw.KeyOf("erin"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Link_AuthorizationServerRepointedBeforeTheCallback_IsRefusedAndNothingIsLinked()
+    {
+        await using var gw = await PerPersonGateway.StartAsync();
+        await using var other = await TestAuthorizationServer.StartAsync();
+        using var refused = await gw.CallAsync("erin");
+
+        using var callback = await gw.FollowLinkAsync(await PerPersonGateway.LinkPathAsync(refused), "erin", beforeCallback: () => gw.ReloadAsync(
+            text => text.Replace("authorization_server: \"" + gw.Server.Issuer + "\"", "authorization_server: \"" + other.Issuer + "\"", StringComparison.Ordinal)));
+
+        Assert.Equal(HttpStatusCode.Conflict, callback.StatusCode);
+        Assert.Contains("link_server_changed", await callback.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(other.Server.Received);
+        Assert.Empty(gw.Server.AccessTokens);
+        Assert.Null(await gw.Gateway.Host.Services.GetRequiredService<LinkedAccounts>().GetAsync(gw.KeyOf("erin"), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(429, "slow_down")]
+    [InlineData(401, "invalid_client")]
+    public async Task InvokeTool_RefreshAnswered429OrInvalidClient_KeepsTheLink(int status, string error)
+    {
+        await using var gw = await PerPersonGateway.StartAsync();
+        gw.Server.AccessTokenLifetime = 30; // within the refresh margin: every call refreshes first
+        using var refused = await gw.CallAsync("erin");
+        using (await gw.FollowLinkAsync(await PerPersonGateway.LinkPathAsync(refused), "erin"))
+        {
+        }
+
+        var linked = Assert.Single(gw.Server.AccessTokens);
+        gw.Server.RefreshAnswer = (status, error);
+        using var during = await gw.CallAsync("erin");
+        gw.Server.RefreshAnswer = null;
+        gw.Server.AccessTokenLifetime = 3600;
+        using var recovered = await gw.CallAsync("erin", "c-2");
+
+        Assert.True(during.StatusCode == HttpStatusCode.OK, await during.Content.ReadAsStringAsync());
+        Assert.True(recovered.StatusCode == HttpStatusCode.OK, await recovered.Content.ReadAsStringAsync());
+        Assert.Equal(2, gw.Server.Refreshes);
+        Assert.Single(gw.Server.AuthorizationRequests);
+        var sent = gw.Gateway.Upstream.To("/crm").Select(r => r.Headers["Authorization"]).ToList();
+        Assert.Equal(["Bearer " + linked, "Bearer " + gw.Server.AccessTokens.Last()], sent);
+        var logged = LoggedText.Of(gw.Logs);
+        Assert.Contains($"could not be refreshed: refused {status} {error}", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("t-upstream-erin-", logged, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeTool_RefreshAnswered429WithTheTokenExpired_Is503AndKeepsTheLink()
+    {
+        await using var gw = await PerPersonGateway.StartAsync();
+        using var refused = await gw.CallAsync("erin");
+        using (await gw.FollowLinkAsync(await PerPersonGateway.LinkPathAsync(refused), "erin"))
+        {
+        }
+
+        await gw.ExpireLinkAsync("erin");
+        gw.Server.RefreshAnswer = (429, "slow_down");
+        using var during = await gw.CallAsync("erin");
+        gw.Server.RefreshAnswer = null;
+        using var recovered = await gw.CallAsync("erin", "c-2");
+
+        await ProblemAssert.IsProblemAsync(during, HttpStatusCode.ServiceUnavailable, "person_credential_unavailable");
+        Assert.True(recovered.StatusCode == HttpStatusCode.OK, await recovered.Content.ReadAsStringAsync());
+        Assert.Equal("Bearer " + gw.Server.AccessTokens.Last(), Assert.Single(gw.Gateway.Upstream.To("/crm")).Headers["Authorization"]);
     }
 }
