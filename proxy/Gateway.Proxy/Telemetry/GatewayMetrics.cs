@@ -54,6 +54,8 @@ public sealed class GatewayMetrics
         BudgetRefusals = meter.CreateCounter<long>("gateway.budget.refusals", "{request}", "Model calls refused because the token budget could not cover them.");
         BudgetSettleFailures = meter.CreateCounter<long>("gateway.budget.settle.failures", "{settle}", "Token-budget settles the store failed, by what was held (held: reservation, the reservation stays counted whole; excess, the use beyond it is retried).");
         BudgetSettleRetries = meter.CreateCounter<long>("gateway.budget.settle.retries", "{settle}", "Retries of the use beyond a reservation whose settle failed, by result (settled, failed, expired, lost).");
+        RunSettleFailures = meter.CreateCounter<long>("gateway.run.settle.failures", "{settle}", "Settles of a run's token and cost counters the store failed, by what was held (held: reservation, the reservation stays counted; excess, the use beyond it is retried).");
+        RunSettleRetries = meter.CreateCounter<long>("gateway.run.settle.retries", "{settle}", "Retries of the use beyond a run's reservation whose settle failed, per counter, by result (settled, failed, expired, lost).");
         StoreClockOffset = meter.CreateGauge<double>("gateway.store.clock.offset", "s", "The shared store's clock minus this replica's at the last check, the largest over the store's primaries.");
         Tokens = meter.CreateCounter<long>("gateway.tokens", "{token}", "Model tokens used, by model, tenant and direction.");
         Redactions = meter.CreateCounter<long>("gateway.redactions", "{redaction}", "Values redacted from responses, by kind.");
@@ -99,6 +101,12 @@ public sealed class GatewayMetrics
 
     /// <summary>Retries of use beyond a reservation (<c>result</c>: <c>settled</c>, <c>failed</c>, <c>expired</c>, <c>lost</c>).</summary>
     public Counter<long> BudgetSettleRetries { get; }
+
+    /// <summary>Settles of a run's counters the store failed (<c>held</c>: <c>reservation</c> or <c>excess</c>).</summary>
+    public Counter<long> RunSettleFailures { get; }
+
+    /// <summary>Retries of use beyond a run's reservation, per counter (<c>result</c>: <c>settled</c>, <c>failed</c>, <c>expired</c>, <c>lost</c>).</summary>
+    public Counter<long> RunSettleRetries { get; }
 
     /// <summary>The shared store's clock minus this replica's, in seconds, at the last check (<c>Gateway:Authentication:MaxStoreClockSkew</c>).</summary>
     public Gauge<double> StoreClockOffset { get; }
