@@ -202,6 +202,17 @@ public sealed class ValueFormsTests
         Assert.Equal(expected, ValueForms.IsMatch(pattern, value, ValueForms.OfPattern(pattern)));
     }
 
+    [Theory]
+    [InlineData("/tmp/%61gent/x", true)]
+    [InlineData("/tmp/agent/%2e%2e/%2e%2e/etc/passwd", true)]
+    [InlineData("/tmp/agent/x", false)]
+    [InlineData("/tmp/agent/%78", false)]
+    public void OutsideAll_PathAllowlistEscapedValue_TriggersWhenEitherReadingIsOutside(string value, bool expected)
+    {
+        // On a file system `/tmp/%61gent` is a directory of its own: an allowlist must not take it for `/tmp/agent`.
+        Assert.Equal(expected, ValueForms.OutsideAll(["/tmp/agent/*"], value));
+    }
+
     [Fact]
     public void Normalize_Text_IsUnchanged()
     {

@@ -6,7 +6,7 @@ namespace Gateway.Policy;
 /// What a target or argument glob compares: both the pattern and the value are brought to one canonical spelling
 /// of the name they denote before <see cref="Glob.IsMatch"/> (case-insensitive) runs, so that a block rule cannot
 /// be evaded — nor an allowlist widened — by a trailing dot, case, an IDNA spelling, a default port, userinfo, a
-/// percent-encoded unreserved character or a dot segment. Comparison only: the forwarded arguments are never changed.
+/// percent-encoded unreserved character (a path is read both decoded and as written) or a dot segment. Comparison only: the forwarded arguments are never changed.
 /// Pure (no I/O); when the value is already canonical the same instance is returned.
 /// </summary>
 /// <remarks>
@@ -76,7 +76,9 @@ internal static class ValueForms
 
     /// <summary>Whether <paramref name="pattern"/> matches <paramref name="value"/>, both normalised in <paramref name="form"/>.</summary>
     public static bool IsMatch(string pattern, string value, ValueForm form) =>
-        Matches(Normalize(pattern, form, isPattern: true), Normalize(value, form), form);
+        Matches(Normalize(pattern, form, isPattern: true), Normalize(value, form), form)
+        || (form == ValueForm.Path && HasEscape(pattern, value)
+            && Matches(Spelling(pattern, form, isPattern: true, literal: true), Spelling(value, form, isPattern: false, literal: true), form));
 
     /// <summary>
     /// An argument glob: its shape picks the form; a mail pattern matches when any address of the value does (or, with
@@ -85,12 +87,18 @@ internal static class ValueForms
     public static bool GlobMatches(string pattern, string value, bool every = false)
     {
         var form = OfPattern(pattern);
-        var canonical = Normalize(pattern, form, isPattern: true);
+        return GlobMatches(pattern, value, form, every, literal: false)
+            || (form == ValueForm.Path && HasEscape(pattern, value) && GlobMatches(pattern, value, form, every, literal: true));
+    }
+
+    private static bool GlobMatches(string pattern, string value, ValueForm form, bool every, bool literal)
+    {
+        var canonical = Spelling(pattern, form, isPattern: true, literal);
         var parts = 0;
         foreach (var part in form == ValueForm.Email ? MailAddresses.Split(value) : [value])
         {
             parts++;
-            if (Matches(canonical, Normalize(part, form), form) != every)
+            if (Matches(canonical, Spelling(part, form, isPattern: false, literal), form) != every)
             {
                 return !every;
             }
@@ -106,13 +114,26 @@ internal static class ValueForms
     /// </summary>
     public static bool OutsideAll(IReadOnlyList<string> allowlist, string value, bool every = false)
     {
+        var escaped = value.Contains('%', StringComparison.Ordinal);
+        var paths = false;
+        foreach (var glob in allowlist)
+        {
+            escaped |= glob.Contains('%', StringComparison.Ordinal);
+            paths |= OfPattern(glob) == ValueForm.Path;
+        }
+
+        return OutsideAll(allowlist, value, every, literal: false) || (paths && escaped && OutsideAll(allowlist, value, every, literal: true));
+    }
+
+    private static bool OutsideAll(IReadOnlyList<string> allowlist, string value, bool every, bool literal)
+    {
         // Each pattern's form and canonical spelling, once for all the parts of the value.
         var patterns = new (ValueForm Form, string Canonical)[allowlist.Count];
         var split = false;
         for (var i = 0; i < patterns.Length; i++)
         {
             var form = OfPattern(allowlist[i]);
-            patterns[i] = (form, Normalize(allowlist[i], form, isPattern: true));
+            patterns[i] = (form, Spelling(allowlist[i], form, isPattern: true, literal));
             split |= form == ValueForm.Email;
         }
 
@@ -123,7 +144,7 @@ internal static class ValueForms
             var inside = false;
             foreach (var (form, canonical) in patterns)
             {
-                if (Matches(canonical, Normalize(part, form), form))
+                if (Matches(canonical, Spelling(part, form, isPattern: false, literal), form))
                 {
                     inside = true;
                     break;
@@ -138,6 +159,15 @@ internal static class ValueForms
 
         return every && parts > 0;
     }
+
+    // A path is read twice when it holds an escape: decoded as a URL's path is (Normalize), and as written, as a file
+    // system reads it (`/tmp/%61gent` is a directory of its own there). A rule fires when it fires under either reading,
+    // so neither spelling evades a block, nor widens an allowlist (`not_in`).
+    private static string Spelling(string text, ValueForm form, bool isPattern, bool literal) =>
+        literal && form == ValueForm.Path ? PathSegments.Resolve(text, collapse: true) : Normalize(text, form, isPattern);
+
+    private static bool HasEscape(string pattern, string value) =>
+        pattern.Contains('%', StringComparison.Ordinal) || value.Contains('%', StringComparison.Ordinal);
 
     // A canonical pattern against a canonical value. A URL's scheme and host, and its path and query, are matched apart:
     // a `*` in the host never runs on into the path (`https://*.example.com/*` is not `https://evil.com/.example.com/`);
