@@ -141,10 +141,11 @@ internal sealed partial class ConsoleLinkFlow
             return (Refused(tenant, StatusCodes.Status404NotFound, "link_connector_unknown", "The connector no longer asks for a linked account."), null);
         }
 
-        if (flow.Binding is not { } started || !started.Allows(LinkBinding.Expected(entry, needs) with { ClientId = null }))
+        if (flow.Binding is { } started && !started.Allows(LinkBinding.Expected(entry, needs) with { ClientId = null }))
         {
             // The bundle now points the connector at another authorization server, upstream or resource than the person
-            // was sent to consent for: that server's code is neither exchanged nor linked.
+            // was sent to consent for: that server's code is neither exchanged nor linked. (A flow started by an earlier
+            // version records no binding: the link is bound to the connector's settings now, as a stored unbound link is.)
             return (Refused(tenant, StatusCodes.Status409Conflict, "link_server_changed",
                 "The connector's authorization server or upstream changed while you were linking; nothing was linked. Call the tool again for a new link."), flow.Connector);
         }
@@ -220,7 +221,8 @@ internal sealed partial class ConsoleLinkFlow
         return ConsoleOutcome.Refused(status, code, message);
     }
 
-    private static string FlowKey(string tenant, string state) => $"{StoreKeys.Prefix}{{{tenant}}}:link-flow:{ConsoleSessions.Hash(state)}";
+    /// <summary>The store key of a link flow under way, by its <c>state</c>'s hash.</summary>
+    internal static string FlowKey(string tenant, string state) => $"{StoreKeys.Prefix}{{{tenant}}}:link-flow:{ConsoleSessions.Hash(state)}";
 
     [LoggerMessage(EventId = 3327, Level = LogLevel.Information, Message = "A person linked their account for connector {Connector} of tenant {Tenant}")]
     private static partial void LogLinked(ILogger logger, string tenant, string connector);

@@ -29,8 +29,8 @@ internal sealed record LinkedAccount
     public required DateTimeOffset LinkedAt { get; init; }
 
     /// <summary>
-    /// The authorization server, client, upstream and resource the link was made for; null in a link stored before the
-    /// binding was recorded, which cannot be checked and so is not used (the person links again).
+    /// The authorization server, client, upstream and resource the link was made for; null in a link stored (or refreshed)
+    /// by a version that did not record it, which is bound to the connector's settings at its next use (trust on first use).
     /// </summary>
     public LinkBinding? Binding { get; init; }
 

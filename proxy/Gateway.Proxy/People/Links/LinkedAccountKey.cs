@@ -11,11 +11,10 @@ internal sealed record LinkedAccountKey(string Tenant, string PersonIssuer, stri
     public string StoreKey => $"{StoreKeys.Prefix}{{{Tenant}}}:linked:{Digest}";
 
     /// <summary>
-    /// The store key of the one refresh of this link at <paramref name="authorizationServer"/> under way (a lease: one replica
-    /// refreshes, the others wait); a refresh at another server is another lease.
+    /// The store key of the one refresh of this link under way (a lease: one replica refreshes, the others wait); the same
+    /// key as earlier versions', so that replicas of both share it during a rolling upgrade.
     /// </summary>
-    public string RefreshLeaseKey(string authorizationServer) =>
-        $"{StoreKeys.Prefix}{{{Tenant}}}:linked-refresh:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(IndexMember + StoreKeys.LengthPrefixed(authorizationServer))));
+    public string RefreshLeaseKey => $"{StoreKeys.Prefix}{{{Tenant}}}:linked-refresh:{Digest}";
 
     /// <summary>The envelope's associated data: a link's ciphertext decrypts only under its own tenant, person and connector.</summary>
     public string EnvelopeContext => "linked-account:" + StoreKeys.LengthPrefixed(Tenant) + IndexMember;

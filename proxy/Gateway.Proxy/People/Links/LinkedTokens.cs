@@ -19,10 +19,11 @@ internal enum LinkState
 /// <summary>
 /// A person's linked access token, usable now: read from the store on every call (a revocation holds on the next call on
 /// every replica), used only while the connector's settings are still those it was linked for (<see cref="LinkBinding"/>:
-/// otherwise the link is removed and the person is not linked), and refreshed before it expires
-/// (<see cref="PersonOptions.ExchangedTokenMargin"/>) exactly once across the replicas: one in-process flight per link, and
-/// a lease per link and authorization server in the store (<see cref="LinkedAccountKey.RefreshLeaseKey"/>) that one replica
-/// holds while it refreshes (released by its holder only); the others read the refreshed link from the
+/// otherwise the link is removed and the person is not linked; a link that records no binding, stored or refreshed by an
+/// earlier version, is bound to the connector's settings at its first use: trust on first use), and refreshed before it
+/// expires (<see cref="PersonOptions.ExchangedTokenMargin"/>) exactly once across the replicas: one in-process flight per
+/// link, and a lease per link in the store (<see cref="LinkedAccountKey.RefreshLeaseKey"/>, the key earlier versions take
+/// too) that one replica holds while it refreshes (released by its holder only); the others read the refreshed link from the
 /// store. A refresh writes only over the very link it read (<see cref="LinkedAccounts.ReplaceAsync"/>): a revocation made
 /// while it ran stands; the same link, only sealed again meanwhile (a re-encrypt), is written over. A refresh the server
 /// refuses with <c>invalid_grant</c> (the person revoked the grant upstream, or the refresh token expired) removes the link
@@ -55,20 +56,21 @@ internal sealed partial class LinkedTokens
 
     /// <summary>
     /// The person's link with a usable access token, or why there is none. <paramref name="expected"/> is the connector's
-    /// settings now (<see cref="LinkBinding.Expected"/>): a link made for other settings, or recording none, is removed
-    /// (only while the store still holds exactly it) and the person is not linked.
+    /// settings now (<see cref="LinkBinding.Expected"/>): a link made for other settings is removed (only while the store
+    /// still holds exactly it) and the person is not linked; a link recording none is bound to them first (<see cref="AdoptAsync"/>).
     /// </summary>
     public async ValueTask<(LinkedAccount? Account, LinkState State)> UsableAsync(
         LinkedAccountKey key, PersonRequirement needs, LinkBinding expected, string origin, CancellationToken cancellationToken)
     {
-        if (await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } account)
+        if (await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } read
+            || await AdoptAsync(key, read, expected, cancellationToken).ConfigureAwait(false) is not { } account)
         {
             return (null, LinkState.NotLinked);
         }
 
         if (!Bound(account, expected))
         {
-            return await UnboundAsync(key, account, account.Binding is null ? "it records no binding" : "the connector's settings changed", cancellationToken).ConfigureAwait(false);
+            return await UnboundAsync(key, account, "the connector's settings changed", cancellationToken).ConfigureAwait(false);
         }
 
         if (Fresh(account))
@@ -95,7 +97,41 @@ internal sealed partial class LinkedTokens
 
     private bool Fresh(LinkedAccount account) => account.ExpiresAt is not { } expires || expires - _options.ExchangedTokenMargin > _time.GetUtcNow();
 
-    private static bool Bound(LinkedAccount account, LinkBinding expected) => account.Binding is { } binding && binding.Allows(expected);
+    /// <summary>True when <paramref name="account"/> may be used under <paramref name="expected"/>: bound to it, or recording no binding yet (adopted at its use).</summary>
+    private static bool Bound(LinkedAccount account, LinkBinding expected) => account.Binding is not { } binding || binding.Allows(expected);
+
+    /// <summary>
+    /// A link that records no binding (stored before bindings were recorded, or refreshed by a replica of such a version,
+    /// which drops it) is bound to the connector's settings now, <paramref name="expected"/> (trust on first use: a repointing
+    /// made before this moment cannot be told), with a compare-and-set; when the store changed meanwhile, what it holds now
+    /// is read again. The link to use (bound in memory when the store kept changing), or null when it is gone.
+    /// </summary>
+    private async ValueTask<LinkedAccount?> AdoptAsync(LinkedAccountKey key, LinkedAccount account, LinkBinding expected, CancellationToken cancellationToken)
+    {
+        for (var retry = 0; account.Binding is null; retry++)
+        {
+            var bound = account with { Binding = expected };
+            if (retry == ResealRetries)
+            {
+                return bound;
+            }
+
+            if (await _accounts.ReplaceAsync(key, account, bound, cancellationToken).ConfigureAwait(false) is { } written)
+            {
+                LogAdopted(_logger, key.Tenant, key.Connector);
+                return written;
+            }
+
+            if (await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } now)
+            {
+                return null;
+            }
+
+            account = now;
+        }
+
+        return account;
+    }
 
     /// <summary>A link made for other settings than the connector's now: removed (compare-and-delete), and the person is not linked.</summary>
     private async Task<(LinkedAccount?, LinkState)> UnboundAsync(LinkedAccountKey key, LinkedAccount account, string reason, CancellationToken cancellationToken)
@@ -107,7 +143,7 @@ internal sealed partial class LinkedTokens
 
     private async Task<(LinkedAccount?, LinkState)> RefreshAcrossReplicasAsync(LinkedAccountKey key, PersonRequirement needs, LinkBinding expected, string origin, LinkedAccount seen)
     {
-        var lease = key.RefreshLeaseKey(expected.AuthorizationServer);
+        var lease = key.RefreshLeaseKey;
         using var timeout = new CancellationTokenSource(_options.ProviderTimeout * 2, _time);
         var cancellationToken = timeout.Token;
         try
@@ -126,7 +162,7 @@ internal sealed partial class LinkedTokens
                     {
                         // Read again under the lease: another replica may have refreshed the link between the read and the lease.
                         var current = await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false);
-                        return Settled(current, seen, expected) ?? await RefreshAsync(key, needs, origin, current!, cancellationToken).ConfigureAwait(false);
+                        return Settled(current, seen, expected) ?? await RefreshAsync(key, needs, expected, origin, current!, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -146,8 +182,14 @@ internal sealed partial class LinkedTokens
         }
     }
 
-    private async Task<(LinkedAccount?, LinkState)> RefreshAsync(LinkedAccountKey key, PersonRequirement needs, string origin, LinkedAccount current, CancellationToken cancellationToken)
+    private async Task<(LinkedAccount?, LinkState)> RefreshAsync(
+        LinkedAccountKey key, PersonRequirement needs, LinkBinding expected, string origin, LinkedAccount current, CancellationToken cancellationToken)
     {
+        if (!Bound(current, expected))
+        {
+            return await UnboundAsync(key, current, "the connector's settings changed", cancellationToken).ConfigureAwait(false);
+        }
+
         if (current.RefreshToken is not { } refreshToken)
         {
             return await UnlinkAsync(key, current, "no refresh token", cancellationToken).ConfigureAwait(false);
@@ -156,9 +198,10 @@ internal sealed partial class LinkedTokens
         try
         {
             var client = await _upstream.ClientAsync(key.Tenant, key.Connector, needs, origin, cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(current.Binding?.ClientId, client.ClientId, StringComparison.Ordinal))
+            if (current.Binding?.ClientId is { } boundClient && !string.Equals(boundClient, client.ClientId, StringComparison.Ordinal))
             {
-                // The gateway is another client at the server now: the refresh token is not sent as that client.
+                // The gateway is another client at the server now: the refresh token is not sent as that client. (A link
+                // adopted without a known client, or stripped of its binding by an earlier version, is bound to this one.)
                 return await UnboundAsync(key, current, "the gateway's client at the server changed", cancellationToken).ConfigureAwait(false);
             }
 
@@ -183,13 +226,14 @@ internal sealed partial class LinkedTokens
                 ExpiresAt = issued.ExpiresIn is > 0 and var seconds ? _time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(seconds, 31_536_000)) : null,
                 Scope = issued.Scope ?? current.Scope,
                 UpstreamSubject = UpstreamAuthorization.SubjectOf(needs, client.ClientId, issued, nonce: null) ?? current.UpstreamSubject,
+                Binding = (current.Binding ?? expected) with { ClientId = client.ClientId },
             };
             if (await ReplaceAsync(key, current, refreshed, cancellationToken).ConfigureAwait(false) is not { } written)
             {
                 // Revoked, linked anew or refreshed elsewhere while this refresh ran: what the store holds now stands (a
                 // revocation is never undone), and this refresh's tokens are dropped.
                 LogRefreshDropped(_logger, key.Tenant, key.Connector);
-                return Settled(await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false), current, current.Binding!) ?? (null, LinkState.Unavailable);
+                return Settled(await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false), current, expected) ?? (null, LinkState.Unavailable);
             }
 
             LogRefreshed(_logger, key.Tenant, key.Connector);
@@ -240,7 +284,8 @@ internal sealed partial class LinkedTokens
     /// What a call gets without refreshing <paramref name="seen"/> itself, given the link as stored now: none when it is
     /// gone (revoked, or unlinked by a refused refresh elsewhere) or linked anew and not fresh; the stored link when fresh
     /// (refreshed elsewhere, or linked anew); null when it is still <paramref name="seen"/>'s link and needs its refresh. A
-    /// link anew made for other settings than <paramref name="expected"/> is none here (the next call removes it).
+    /// link anew made for other settings than <paramref name="expected"/> is none here (the next call removes it); one
+    /// recording no binding (made by an earlier version) is used, and the next call binds it.
     /// </summary>
     private (LinkedAccount?, LinkState)? Settled(LinkedAccount? current, LinkedAccount seen, LinkBinding expected)
     {
@@ -279,6 +324,9 @@ internal sealed partial class LinkedTokens
 
     [LoggerMessage(EventId = 3330, Level = LogLevel.Warning, Message = "A linked account for connector {Connector} of tenant {Tenant} was removed unused: {Reason}; the person is asked to link again")]
     private static partial void LogUnbound(ILogger logger, string tenant, string connector, string reason);
+
+    [LoggerMessage(EventId = 3339, Level = LogLevel.Information, Message = "A linked account for connector {Connector} of tenant {Tenant} that recorded no binding was bound to the connector's current settings")]
+    private static partial void LogAdopted(ILogger logger, string tenant, string connector);
 
     [LoggerMessage(EventId = 3326, Level = LogLevel.Warning, Message = "A linked account for connector {Connector} of tenant {Tenant} was unlinked: its refresh failed ({Reason}); the person is asked to link again")]
     private static partial void LogUnlinked(ILogger logger, string tenant, string connector, string reason);

@@ -6,6 +6,7 @@ using Gateway.Proxy.People.Links;
 using Gateway.Proxy.Tests.Console;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -100,9 +101,11 @@ internal sealed class PerPersonGateway : IAsyncDisposable
     /// <summary>
     /// Follows a link as <paramref name="subject"/>'s browser (signed in to the console): the link page, the console's link
     /// page, the server's authorization endpoint (consent at once) and back through the callback; the callback's answer.
-    /// <paramref name="beforeCallback"/>, when given, runs once the server has answered, before the browser goes back.
+    /// <paramref name="beforeCallback"/>, when given, runs once the server has answered, before the browser goes back;
+    /// <paramref name="beforeCallbackWithState"/> likewise, given the flow's <c>state</c>.
     /// </summary>
-    public async Task<HttpResponseMessage> FollowLinkAsync(string linkPath, string subject, string? cookie = null, Func<Task>? beforeCallback = null)
+    public async Task<HttpResponseMessage> FollowLinkAsync(
+        string linkPath, string subject, string? cookie = null, Func<Task>? beforeCallback = null, Func<string, Task>? beforeCallbackWithState = null)
     {
         using var browser = ConsoleOidcSignIn.Browser(People);
         cookie ??= await ConsoleOidcSignIn.SignInAsync(People, browser, subject, ["approvers"]);
@@ -122,6 +125,11 @@ internal sealed class PerPersonGateway : IAsyncDisposable
         if (beforeCallback is not null)
         {
             await beforeCallback();
+        }
+
+        if (beforeCallbackWithState is not null)
+        {
+            await beforeCallbackWithState(QueryHelpers.ParseQuery(consent.Headers.Location!.Query)["state"].ToString());
         }
 
         using var callback = await browser.SendAsync(ConsoleHttp.Get(consent.Headers.Location!.PathAndQuery, cookie));

@@ -284,11 +284,11 @@ public sealed class PerPersonLinkTests
     }
 
     [Fact]
-    public async Task InvokeTool_LinkStoredWithoutABinding_IsNotLinkedAndRemoved()
+    public async Task InvokeTool_LinkStoredWithoutABinding_IsBoundToTheConnectorAndUsed()
     {
         await using var gw = await PerPersonGateway.StartAsync();
         var links = gw.Gateway.Host.Services.GetRequiredService<LinkedAccounts>();
-        // As an earlier version stored it: the tokens, and nothing saying which server and upstream they are for.
+        // As an earlier version stored it (or stripped it, refreshing it during a rolling upgrade): no binding recorded.
         await links.StoreAsync(gw.KeyOf("erin"), new LinkedAccount
         {
             LinkId = Guid.NewGuid().ToString("N"), AccessToken = "at-upstream-erin-unbound-5e21", LinkedAt = DateTimeOffset.UtcNow,
@@ -296,9 +296,12 @@ public sealed class PerPersonLinkTests
 
         using var response = await gw.CallAsync("erin");
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "upstream_account_not_linked");
-        Assert.Empty(gw.Gateway.Upstream.To("/crm"));
-        Assert.Null(await links.GetAsync(gw.KeyOf("erin"), CancellationToken.None));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        Assert.Equal("Bearer at-upstream-erin-unbound-5e21", Assert.Single(gw.Gateway.Upstream.To("/crm")).Headers["Authorization"]);
+        var adopted = await links.GetAsync(gw.KeyOf("erin"), CancellationToken.None);
+        Assert.NotNull(adopted);
+        Assert.Equal(gw.Binding, adopted.Binding);
+        Assert.Equal("at-upstream-erin-unbound-5e21", adopted.AccessToken);
     }
 
     [Fact]
