@@ -103,6 +103,12 @@ internal static class EvidenceCommands
                     return ExitCodes.InvalidInput;
                 }
 
+                if (summary.TryGetProperty("record_gap", out var gap))
+                {
+                    runtime.Console.Error.WriteLine("error: " + gap.GetString());
+                    return ExitCodes.VerificationFailed;
+                }
+
                 text?.WriteLine(summary.GetProperty("footer").GetString());
                 return null;
             }, ct);
@@ -137,6 +143,14 @@ internal static class EvidenceCommands
     {
         var audit = AdminClient.AdminPrefix + "tenants/" + CliRuntime.Segment(tenant) + "/audit/";
         var records = await SelectAsync(send, tenant, selection);
+        if (selection.TryGetValue("from", out var from) && selection.TryGetValue("to", out var to)
+            && await EvidenceExportGaps.FillAsync(send, audit, DateTimeOffset.Parse(from, CultureInfo.InvariantCulture), DateTimeOffset.Parse(to, CultureInfo.InvariantCulture), records,
+                replica => RetiredThroughAsync(send, audit, replica)) is { } gap)
+        {
+            // Before anything is signed: a pack missing a record between two of a chain's would not verify.
+            return JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["record_gap"] = gap, ["footer"] = string.Empty });
+        }
+
         var receipts = new List<string>();
         var byReplica = records.GroupBy(static r => r.GetProperty("replica").GetString()!).ToList();
         var lines = new StringBuilder();
@@ -234,7 +248,7 @@ internal static class EvidenceCommands
     /// How many of the chain's oldest records retention retired (its anchor): its oldest stored record (<c>GET …/audit?replica=&amp;start=0&amp;limit=1</c>)
     /// has seq anchor + 1; 0 when nothing was retired.
     /// </summary>
-    private static async Task<long> RetiredThroughAsync(Func<HttpMethod, string, string?, Task<JsonElement>> send, string audit, string replica)
+    internal static async Task<long> RetiredThroughAsync(Func<HttpMethod, string, string?, Task<JsonElement>> send, string audit, string replica)
     {
         var oldest = await send(HttpMethod.Get, $"{audit.TrimEnd('/')}?replica={replica}&start=0&limit=1", null);
         return oldest.GetProperty("records").EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } first && first.TryGetProperty("seq", out var seq)

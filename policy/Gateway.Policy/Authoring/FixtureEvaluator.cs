@@ -65,7 +65,7 @@ public static class FixtureEvaluator
         {
             if (expect.Refusal != refusal.Code)
             {
-                failures.Add($"{(expect.Refusal is { } code ? $"refusal: expected {code}, got" : "refused before any decision:")} {refusal.Code} ({refusal.Status}): {refusal.Detail}");
+                failures.Add($"{(expect.Refusal is { } code ? $"refusal: expected {code}, got" : "refused before any decision:")} {refusal.Code} ({refusal.Status}): {refusal.Detail}{(HoldsNoArguments(fixture) ? RegressInitHint : string.Empty)}");
             }
         }
         else if (expect.Refusal is { } code)
@@ -79,6 +79,14 @@ public static class FixtureEvaluator
 
         return new FixtureResult(fixture, decision, failures) { Refusal = refusal };
     }
+
+    // regress init wrote `args: {}` without `check_input_schema: false` before the check applied to fixtures: say how to fix one.
+    private const string RegressInitHint =
+        " (a fixture written by `gatewayctl regress init` holds no arguments: add the arguments the decision depends on, or `check_input_schema: false`)";
+
+    private static bool HoldsNoArguments(PolicyFixture fixture) =>
+        fixture.Request.Args.ValueKind is System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null
+        || (fixture.Request.Args.ValueKind == System.Text.Json.JsonValueKind.Object && !fixture.Request.Args.EnumerateObject().Any());
 
     /// <summary>The ids of the controls that failed.</summary>
     public static IReadOnlyList<string> FailingControls(Decision decision)

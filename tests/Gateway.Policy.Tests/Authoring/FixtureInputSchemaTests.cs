@@ -24,6 +24,38 @@ public sealed class FixtureInputSchemaTests
     }
 
     [Fact]
+    public void Run_EmptyArgumentsOutsideInputSchema_SaysHowToFixARegressInitFixture()
+    {
+        var result = RunOne("""
+            name: a refund recorded by regress init before arguments were checked
+            agent: demo-agent
+            request: { tool: payments.refund, args: {} }
+            expect: { decision: allow }
+            """);
+
+        var failure = Assert.Single(result.Failures);
+        Assert.Contains("invalid_arguments", failure, StringComparison.Ordinal);
+        Assert.EndsWith(
+            "(a fixture written by `gatewayctl regress init` holds no arguments: add the arguments the decision depends on, or `check_input_schema: false`)",
+            failure,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_SomeArgumentsOutsideInputSchema_GivesNoRegressInitHint()
+    {
+        var result = RunOne("""
+            name: refund without its amount
+            agent: demo-agent
+            request: { tool: payments.refund, args: { order: o-1 } }
+            expect: { decision: allow }
+            """);
+
+        var failure = Assert.Single(result.Failures);
+        Assert.DoesNotContain("regress init", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_RefusalExpected_PassesWithTheGatewaysRefusal()
     {
         var result = RunOne("""
