@@ -24,7 +24,8 @@ internal static class ApprovalEndpoints
         // One request is read by those who audit it too: `evidence export --approval-id` (auditor or admin) starts here.
         group.MapGet("/{id}", GetAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Approver, AdminRoles.Auditor, AdminRoles.Admin));
         group.MapPost("/{id}/approve", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
-            ActAsync(c, tenant, id, a, r, "approval.approve", a.ApproveAsync));
+            // Only votes of persons the register still lists count towards the approval (one since removed does not).
+            ActAsync(c, tenant, id, a, r, "approval.approve", (t, i, v, ct) => a.ApproveAsync(t, i, v, p => r.IsApprover(t, p), ct)));
         group.MapPost("/{id}/deny", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
             ActAsync(c, tenant, id, a, r, "approval.deny", a.DenyAsync));
         admin.MapPost("/tenants/{tenant}/approvals/{id}/revoke", RevokeAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin, AdminRoles.Approver));

@@ -15,7 +15,16 @@ public sealed partial class ApprovalService
     /// good (not expired, revoked or used). Null when a new one is to be opened: none was, or the last was denied, expired,
     /// revoked or carried out.
     /// </summary>
-    public async ValueTask<ApprovalRequest?> FindOpenForIntentAsync(string tenant, string agent, string intentDigest, CancellationToken cancellationToken = default)
+    public ValueTask<ApprovalRequest?> FindOpenForIntentAsync(string tenant, string agent, string intentDigest, CancellationToken cancellationToken = default) =>
+        FindOpenForIntentAsync(tenant, agent, intentDigest, policyDigest: null, cancellationToken);
+
+    /// <summary>
+    /// The same, under the tenant's policy now (<paramref name="policyDigest"/>): an approval opened under another policy
+    /// folds the retry in only while <see cref="IWarrantCompatibility"/> accepts its warrant under this one; after an
+    /// incompatible change its warrant would be refused (<see cref="WarrantReasons.PolicyChanged"/>), so a new one is opened.
+    /// Null <paramref name="policyDigest"/>: any policy.
+    /// </summary>
+    public async ValueTask<ApprovalRequest?> FindOpenForIntentAsync(string tenant, string agent, string intentDigest, string? policyDigest, CancellationToken cancellationToken = default)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
         ArgumentException.ThrowIfNullOrEmpty(agent);
@@ -23,6 +32,11 @@ public sealed partial class ApprovalService
         var id = await _state.GetAsync(StoreKeys.ApprovalIntent(tenant, agent, intentDigest), cancellationToken);
         if (id is null || await GetAsync(tenant, id, cancellationToken) is not { } existing
             || !string.Equals(existing.Agent, agent, StringComparison.Ordinal) || !string.Equals(existing.IntentDigest, intentDigest, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (policyDigest is not null && !_compatibility.IsCompatible(tenant, existing.PolicyDigest, policyDigest))
         {
             return null;
         }

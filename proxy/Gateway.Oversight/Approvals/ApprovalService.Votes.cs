@@ -11,7 +11,15 @@ public sealed partial class ApprovalService
     /// on different replicas count correctly): the request is approved when both the distinct persons
     /// and the distinct minters reach the required number.
     /// </summary>
-    public async ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default)
+    public ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default) =>
+        ApproveAsync(tenant, id, voter, stillApprover: null, cancellationToken);
+
+    /// <summary>
+    /// The same, counting at settle time only the votes of persons <paramref name="stillApprover"/> still accepts (the
+    /// tenant's register now: a vote cast by an approver since removed from it no longer counts); null counts every vote
+    /// of a person the request names.
+    /// </summary>
+    public async ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, Func<string, bool>? stillApprover, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(voter);
         var (stored, current, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
@@ -22,7 +30,7 @@ public sealed partial class ApprovalService
 
         var now = _time.GetUtcNow();
         var tally = await _store.AddVoteAsync(tenant, stored!.Id, voter.Person, voter.IssuedBy, KeyLifetime(stored, now), cancellationToken);
-        var count = Math.Min(CountedPersons(stored, tally.Persons), tally.Issuers);
+        var count = Math.Min(CountedPersons(stored, tally.Persons, stillApprover), tally.Issuers);
         OversightLog.ApprovalVote(_logger, tenant, stored.Id, voter.Person, count, stored.ApprovalsRequired);
         if (count >= stored.ApprovalsRequired)
         {
@@ -111,6 +119,6 @@ public sealed partial class ApprovalService
         };
     }
 
-    private static int CountedPersons(ApprovalRequest request, IReadOnlyList<string> votes) =>
-        votes.Count(v => request.Approvers.Contains(v, StringComparer.Ordinal));
+    private static int CountedPersons(ApprovalRequest request, IReadOnlyList<string> votes, Func<string, bool>? stillApprover) =>
+        votes.Count(v => request.Approvers.Contains(v, StringComparer.Ordinal) && (stillApprover is null || stillApprover(v)));
 }

@@ -95,6 +95,7 @@ internal sealed class DecideStage
             admission.Described,
             admission.Run?.Activity,
             RequestIdMiddleware.GetRequestId(context),
+            described.DecideOnly,
             context.RequestAborted);
     }
 

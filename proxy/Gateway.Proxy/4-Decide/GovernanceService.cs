@@ -58,11 +58,12 @@ internal sealed partial class GovernanceService
     /// admission used up, blocks the action unless it is the action evaluated (<see cref="EvaluationMismatch"/>).
     /// <paramref name="described"/> is the action as the admission already described it (null: described here), and
     /// <paramref name="activity"/> what the admission counted of the run the request acts in (the run's loop detection reads
-    /// it). <paramref name="requestId"/> names the request in the token (its audit record).
+    /// it). <paramref name="requestId"/> names the request in the token (its audit record). <paramref name="decideOnly"/>: the
+    /// route only decides (<c>/v1/evaluate</c>): a warrant is checked, never redeemed, and no token rests on it.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, DecisionTokenGrant? grant, DecisionTokenPayload? evaluation,
-        DescribeResult? described, RunActivity? activity, string requestId, CancellationToken cancellationToken)
+        DescribeResult? described, RunActivity? activity, string requestId, bool decideOnly, CancellationToken cancellationToken)
     {
         var caller = identity.Caller;
         var started = Stopwatch.GetTimestamp();
@@ -92,6 +93,8 @@ internal sealed partial class GovernanceService
         string? redeemedApproval = null;
         string? spentApproval = null;
         WarrantPresentation? toRedeem = null;
+        // A decision that carries nothing out (simulate, /v1/evaluate) checks a warrant and leaves it for the action.
+        var checksOnly = decision.EvaluateOnly || decideOnly;
         if (decision.Kind == DecisionKind.RequireApproval && request.Warrant is { Length: > 0 } warrant)
         {
             // Checked here (a read: signature, digests, revocation, not used yet); used up only once the decision is recorded.
@@ -101,12 +104,12 @@ internal sealed partial class GovernanceService
                 Generations = grant is null ? null : (grant.TenantGeneration, grant.AgentGeneration),
                 RegisteredAgent = identity.RegisteredAgent,
             };
-            var check = await (decision.EvaluateOnly ? _approvals.CheckWarrantAsync(presented, cancellationToken) : _approvals.CheckBeforeRedeemingAsync(presented, cancellationToken)).ConfigureAwait(false);
+            var check = await (checksOnly ? _approvals.CheckWarrantAsync(presented, cancellationToken) : _approvals.CheckBeforeRedeemingAsync(presented, cancellationToken)).ConfigureAwait(false);
             if (check.Redeemed)
             {
                 decision = decision.WithWarrant(decision.IntentDigest);
                 redeemedApproval = check.Claims?.Apr;
-                toRedeem = decision.EvaluateOnly ? null : presented;
+                toRedeem = checksOnly ? null : presented;
             }
             else
             {
@@ -117,9 +120,10 @@ internal sealed partial class GovernanceService
         }
 
         // One approval at a time per agent and intent: a retry folds into the one still pending (or approved, its warrant
-        // unused), so that an agent in a retry loop cannot grow the inbox (docs/approvals-and-audit.md).
+        // unused) under a policy its warrant is good for, so that an agent in a retry loop cannot grow the inbox
+        // (docs/approvals-and-audit.md).
         var existingApproval = spentApproval is null && decision.Kind == DecisionKind.RequireApproval && !decision.EvaluateOnly
-            ? await _approvals.FindOpenForIntentAsync(identity.Tenant, identity.Agent, decision.IntentDigest, cancellationToken).ConfigureAwait(false)
+            ? await _approvals.FindOpenForIntentAsync(identity.Tenant, identity.Agent, decision.IntentDigest, decision.PolicyDigest, cancellationToken).ConfigureAwait(false)
             : null;
 
         var mismatch = evaluation is not null && EvaluationMismatch.Differs(decision, evaluation);
@@ -150,8 +154,10 @@ internal sealed partial class GovernanceService
         var effects = toRedeem is not null && !mismatch ? new DecisionEffects { RedeemWarrant = toRedeem } : DecisionEffects.None;
         switch (decision.Kind)
         {
-            case DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade when decision.MayExecute && decision.Descriptor is not null && grant is not null:
-                // An executable decision's token goes to the executor; an evaluation's back to the agent, for the action.
+            case DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade when decision.MayExecute && decision.Descriptor is not null && grant is not null
+                && !(decideOnly && redeemedApproval is not null):
+                // An executable decision's token goes to the executor; an evaluation's back to the agent, for the action. An
+                // evaluation allowed by a warrant gets none: only the warrant, redeemed once by the action, carries it out.
                 token = _tokens.Issue(decision, grant with { RequestId = requestId, ApprovalId = redeemedApproval });
 
                 break;

@@ -9,11 +9,12 @@ namespace Gateway.Proxy.Enforce;
 
 /// <summary>
 /// Carries out what a recorded decision asks for (<see cref="DecisionEffects"/>), before anything is forwarded or
-/// answered: the warrant is redeemed (used once; a concurrent request may have used it since Decide checked it), the
-/// approval request is opened with the decision's signed receipt in the same write, the incident is opened with its
-/// notification. Its result is null when all went through, else the <see cref="Refusal"/> the request ends in: the
-/// decision is already recorded, so the refusal is that decision's outcome (the Respond stage records it), never a
-/// forwarded request. Every failure but a cancelled request is a refusal (fail closed).
+/// answered: the approval request is opened with the decision's signed receipt in the same write, the incident is opened
+/// with its notification (<see cref="CarryOutAsync"/>); and, last, once every check that can still refuse the request has
+/// passed, the warrant is redeemed (<see cref="RedeemWarrantAsync"/>: used once; a concurrent request may have used it
+/// since Decide checked it). Each result is null when all went through, else the <see cref="Refusal"/> the request ends
+/// in: the decision is already recorded, so the refusal is that decision's outcome (the Respond stage records it), never
+/// a forwarded request. Every failure but a cancelled request is a refusal (fail closed).
 /// </summary>
 internal sealed partial class DecisionEffectWriter
 {
@@ -29,28 +30,18 @@ internal sealed partial class DecisionEffectWriter
     }
 
     /// <summary>
-    /// Carries out <paramref name="effects"/>; <paramref name="receipt"/> is the recorded decision's signed receipt
-    /// (null when none was signed). Null when done; the refusal otherwise.
+    /// Carries out <paramref name="effects"/> but the warrant; <paramref name="receipt"/> is the recorded decision's signed
+    /// receipt (null when none was signed). Null when done; the refusal otherwise.
     /// </summary>
     public async ValueTask<Refusal?> CarryOutAsync(DecisionEffects effects, string? receipt, CancellationToken cancellationToken)
     {
-        if (effects.IsNone)
+        if (effects.OpenApproval is null && effects.OpenIncident is null)
         {
             return null;
         }
 
         try
         {
-            if (effects.RedeemWarrant is { } warrant)
-            {
-                var redemption = await _approvals.RedeemWarrantAsync(warrant, cancellationToken).ConfigureAwait(false);
-                if (!redemption.Redeemed)
-                {
-                    return new Refusal(StatusCodes.Status409Conflict, ProblemCodes.WarrantRejected,
-                        $"The warrant was refused ({redemption.Reason}) when it was redeemed, after the decision was recorded; nothing was forwarded.");
-                }
-            }
-
             if (effects.OpenApproval is { } approval)
             {
                 await _approvals.OpenAsync(approval with { Receipt = receipt }, cancellationToken).ConfigureAwait(false);
@@ -63,16 +54,42 @@ internal sealed partial class DecisionEffectWriter
 
             return null;
         }
-        catch (StateStoreUnavailableException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogEffectFailed(_logger, ex);
-            return Refusal.StoreUnavailable();
+            return Failed(ex);
+        }
+    }
+
+    /// <summary>
+    /// Redeems the warrant <paramref name="effects"/> names, if any: called only once nothing but forwarding is left, so
+    /// that a refusal before it leaves the approval to be carried out on a retry. Null when redeemed (or none); the
+    /// refusal otherwise (a concurrent use won it: nothing is forwarded).
+    /// </summary>
+    public async ValueTask<Refusal?> RedeemWarrantAsync(DecisionEffects effects, CancellationToken cancellationToken)
+    {
+        if (effects.RedeemWarrant is not { } warrant)
+        {
+            return null;
+        }
+
+        try
+        {
+            var redemption = await _approvals.RedeemWarrantAsync(warrant, cancellationToken).ConfigureAwait(false);
+            return redemption.Redeemed
+                ? null
+                : new Refusal(StatusCodes.Status409Conflict, ProblemCodes.WarrantRejected,
+                    $"The warrant was refused ({redemption.Reason}) when it was redeemed, after the decision was recorded; nothing was forwarded.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogEffectFailed(_logger, ex);
-            return Refusal.Internal();
+            return Failed(ex);
         }
+    }
+
+    private Refusal Failed(Exception ex)
+    {
+        LogEffectFailed(_logger, ex);
+        return ex is StateStoreUnavailableException ? Refusal.StoreUnavailable() : Refusal.Internal();
     }
 
     [LoggerMessage(EventId = 3320, Level = LogLevel.Error, Message = "A recorded decision's effect (approval, incident or warrant) could not be carried out; the request is refused (fail closed)")]

@@ -33,8 +33,8 @@ namespace Gateway.Proxy.Enforce;
 
 /// <summary>
 /// Enforce: first, what the recorded decision asks to be written is carried out (<see cref="DecisionEffectWriter"/>: its
-/// warrant redeemed, its approval request opened with its receipt, its incident opened); a failure there is a
-/// <see cref="Refusal"/>, the decision's outcome, never a forwarded request. Then a decision that is carried out meets the connector's own limits here (request size,
+/// approval request opened with its receipt, its incident opened); a failure there is a <see cref="Refusal"/>, the
+/// decision's outcome, never a forwarded request. A warrant is redeemed last, after every check below that can refuse. Then a decision that is carried out meets the connector's own limits here (request size,
 /// read-only degrade, an A2A call's push webhooks' host names resolved, its credential in the vault, the model-token budget); the request sent upstream
 /// is settled (the envelope, or the model body as rewritten) and set as the request body, and the
 /// request is assigned its connector's YARP cluster. Its record is the <see cref="ForwardPlan"/>; a
@@ -128,6 +128,15 @@ internal sealed partial class EnforceStage
             if (plan is null)
             {
                 feature.Add(refusal!);
+                return false;
+            }
+
+            // The warrant is used up last, once nothing but forwarding is left: a refusal before (a credential missing, the
+            // budget spent) leaves the approval to be carried out on a retry. Lost to a concurrent use, nothing is
+            // forwarded and what was reserved is released by Respond (no plan: not forwarded).
+            if (await _effects.RedeemWarrantAsync(governed.Effects, context.RequestAborted).ConfigureAwait(false) is { } spent)
+            {
+                feature.Add(spent);
                 return false;
             }
 
@@ -345,53 +354,6 @@ internal sealed partial class EnforceStage
         DataClasses = governed.Decision.Descriptor!.DataClasses,
         WrittenBy = new WorkspaceWriter(identity.Agent, identity.Workspace, RequestIdMiddleware.GetRequestId(context)) { Person = identity.Person?.Subject, RunId = identity.Run?.Id },
     };
-
-    /// <summary>The model body as sent: the one rewrite a governed model call's envelope gets too (route degrade, streamed usage).</summary>
-    private static ReadOnlyMemory<byte> ModelBody(HttpContext context, CatalogEntry entry, DegradeSpec? degrade, ReadOnlyMemory<byte> body, JsonElement parsed)
-    {
-        if (body.IsEmpty)
-        {
-            return body;
-        }
-
-        if (entry.Type().ModelApiFor(context.Request.Path.Value ?? string.Empty) is not { } api)
-        {
-            return body;
-        }
-
-        try
-        {
-            return ModelRequestRewriter.Rewrite(body.Span, parsed, api, entry, degrade) ?? body;
-        }
-        catch (JsonException)
-        {
-            return body;
-        }
-    }
-
-    /// <summary>The model a request names and its output-token ceiling.</summary>
-    private static (string? Model, long Ceiling) ModelFacts(JsonElement request, ModelApi? api) =>
-        (request.ValueKind == JsonValueKind.Object && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null,
-            TokenBudgets.TokenEstimator.Estimate(request, api));
-
-    /// <summary>The same, for a body a route degrade rewrote (parsed here once).</summary>
-    private static (string? Model, long Ceiling) ModelFacts(ReadOnlyMemory<byte> body, ModelApi? api)
-    {
-        if (body.IsEmpty)
-        {
-            return (null, TokenBudgets.TokenEstimator.DefaultMaxTokens);
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return ModelFacts(document.RootElement, api);
-        }
-        catch (JsonException)
-        {
-            return (null, TokenBudgets.TokenEstimator.DefaultMaxTokens);
-        }
-    }
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 

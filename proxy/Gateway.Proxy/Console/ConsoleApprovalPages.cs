@@ -189,7 +189,7 @@ internal static class ConsoleApprovalPages
 
         var voter = new ApprovalVoter(session.Person, session.IssuedBy ?? session.Person);
         var result = approve
-            ? await approvals.ApproveAsync(tenant, id, voter, context.RequestAborted)
+            ? await approvals.ApproveAsync(tenant, id, voter, person => register.IsApprover(tenant, person), context.RequestAborted)
             : await approvals.DenyAsync(tenant, id, voter, context.RequestAborted);
         if (!result.Succeeded)
         {

@@ -68,6 +68,28 @@ public sealed partial class AdminApiTests
     }
 
     [Fact]
+    public async Task Approve_FirstApproverRemovedFromTheRegisterBeforeTheSecondVote_StaysPending()
+    {
+        var request = await CreateApprovalAsync(required: 2);
+        using var alice = _host.Client(await _host.IssueApproverAsync(_tenant, "alice"));
+        using var bob = _host.Client(await _host.IssueApproverAsync(_tenant, "bob"));
+        using (var first = await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null))
+        {
+            Assert.Equal("pending", (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        }
+
+        _host.Register.Add(_tenant, approvers: ["bob", "carol", "dave"], agents: ["agent-1", "agent-2"], owners: new Dictionary<string, string> { ["agent-2"] = "carol" });
+        using var second = await bob.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+
+        // Alice's vote no longer counts: the register does not list her any more.
+        Assert.Equal("pending", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Null((await _host.Get<ApprovalService>().PollAsync(_tenant, "agent-1", request.Id))!.Warrant);
+        using var carol = _host.Client(await _host.IssueApproverAsync(_tenant, "carol"));
+        using var third = await carol.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+        Assert.Equal("approved", (await third.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task GetApproval_Unknown_Is404()
     {
         using var client = _host.Client(await _host.IssueApproverAsync(_tenant, "alice"));

@@ -195,6 +195,30 @@ public sealed class EvaluateThenActTests : IAsyncLifetime
         await DecisionJson.DecisionAsync(acted, "allow");
     }
 
+    [Fact]
+    public async Task Evaluate_WithAWarrant_LeavesItForTheActionWhichRunsOnce()
+    {
+        const string refund = """{"tool":"payments.refund","args":{"order":"o-9","amount":25}}""";
+        var alice = _gw.Admin(await _gw.IssueTokenAsync("alice", "approver"));
+        var (_, warrant) = await ApprovalCalls.ApprovedWarrantAsync(_gw.Agent, alice, refund);
+
+        // Evaluating the approved action executes nothing, so it must not spend the warrant; nor does it hand out a token
+        // that could carry the approval out beside the warrant (an executor's consume): the action presents the warrant.
+        var evaluation = await EvaluateAsync(_gw.Agent, ApprovalCalls.WithWarrant(refund, warrant), "allow_and_log");
+        Assert.False(DecisionJson.Has(evaluation, "decision_token"));
+
+        using (var acted = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", ApprovalCalls.WithWarrant(refund, warrant)))
+        {
+            Assert.True((await DecisionJson.DecisionAsync(acted, "allow_and_log")).GetProperty("invoked").GetBoolean());
+        }
+
+        Assert.Single(_gw.Upstream.To("/payments/refunds"));
+        using var again = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", ApprovalCalls.WithWarrant(refund, warrant));
+        var refused = await ProblemAssert.IsProblemAsync(again, HttpStatusCode.Conflict, "warrant_rejected");
+        Assert.Contains("warrant_already_used", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Single(_gw.Upstream.To("/payments/refunds"));
+    }
+
     private async Task<List<JsonElement>> AuditRecordsAsync()
     {
         using var page = JsonDocument.Parse(await _gw.Admin().GetStringAsync("/admin/v1/tenants/demo/audit/query?limit=1000"));

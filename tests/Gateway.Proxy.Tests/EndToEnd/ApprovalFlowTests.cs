@@ -230,6 +230,35 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
         Assert.Equal("approved", (await DecisionJson.ReadAsync(approve, HttpStatusCode.OK)).GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task Refund_WarrantRedeemedThenCredentialUnavailable_WarrantStillGoodOnRetry()
+    {
+        var warrant = await ApprovedWarrantAsync();
+        var admin = _gw.Admin();
+        using (var revoked = await admin.DeleteAsync("/admin/v1/tenants/demo/credentials/payments-key"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        }
+
+        using (var refused = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", WithWarrant(Refund, warrant)))
+        {
+            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "credential_unavailable");
+        }
+
+        Assert.Empty(_gw.Upstream.To("/payments"));
+        using (var restored = await admin.PutAsync("/admin/v1/tenants/demo/credentials/payments-key",
+            new StringContent(JsonSerializer.Serialize(new { value = GovernedGateway.Credentials["payments-key"] }), Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
+        }
+
+        // Nothing was forwarded, so the approval was not carried out: the same warrant carries it out now, once.
+        using var retry = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", WithWarrant(Refund, warrant));
+
+        Assert.True((await DecisionJson.DecisionAsync(retry, "allow_and_log")).GetProperty("invoked").GetBoolean());
+        Assert.Single(_gw.Upstream.To("/payments/refunds"));
+    }
+
     private async Task<string> ApprovedWarrantAsync() =>
         (await ApprovalCalls.ApprovedWarrantAsync(_gw.Agent, _gw.Admin(await _gw.IssueTokenAsync("alice", "approver")), Refund)).Warrant;
 

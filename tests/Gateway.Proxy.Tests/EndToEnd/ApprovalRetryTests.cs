@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Oversight.Approvals;
+using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -90,6 +91,24 @@ public sealed class ApprovalRetryTests : IAsyncLifetime
         var problem = await ProblemAssert.IsProblemAsync(retry, HttpStatusCode.Conflict, "approval_required");
         Assert.Equal(again, problem.GetProperty("approval").GetProperty("id").GetString());
         Assert.Equal([again], await PendingAsync(alice));
+    }
+
+    [Fact]
+    public async Task InvokeTool_AfterAnIncompatiblePolicyChange_OpensANewApprovalUnderTheNewPolicy()
+    {
+        var alice = _gw.Admin(await _gw.IssueTokenAsync("alice", "approver"));
+        var (approvalId, _) = await ApprovalCalls.ApprovedWarrantAsync(_gw.Agent, alice, Refund);
+        _gw.Bundle.Rewrite(text => text.Replace("warrant_ttl: 15m", "warrant_ttl: 14m", StringComparison.Ordinal));
+        Assert.Empty(await _gw.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
+
+        // The old approval's warrant would be refused (warrant_policy_changed): the retry must not fold into it.
+        var renewed = await ApprovalCalls.RequestApprovalAsync(_gw.Agent, Refund);
+
+        Assert.NotEqual(approvalId, renewed);
+        using var retry = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", Refund);
+        var problem = await ProblemAssert.IsProblemAsync(retry, HttpStatusCode.Conflict, "approval_required");
+        Assert.Equal(renewed, problem.GetProperty("approval").GetProperty("id").GetString());
+        Assert.Empty(_gw.Upstream.To("/payments"));
     }
 
     /// <summary>Every approval the tenant has, in any state, from the approval store itself.</summary>
