@@ -114,7 +114,7 @@ public sealed class ContextConnectorType : ConnectorType
 
     /// <summary>
     /// <c>PUT</c> of the item the gateway built (<see cref="WorkspaceItem.ToJson"/>) to the store itself. read_only refuses
-    /// it (a writeback writes); redact and mask write the content redacted; dry_run adds <c>dry_run=true</c>.
+    /// it (a writeback writes); redact and mask write the name and the content redacted; dry_run adds <c>dry_run=true</c>.
     /// </summary>
     private protected override UpstreamEnvelope WritebackEnvelopeFor(CatalogEntry entry, WorkspaceItem item, DegradeSpec? degrade, RedactionCounts redactions)
     {
@@ -126,7 +126,7 @@ public sealed class ContextConnectorType : ConnectorType
 
         if (mode is DegradeMode.Redact or DegradeMode.Mask)
         {
-            item = item with { Content = JsonRedactor.Redact(item.Content, redactions) };
+            item = item with { Name = TextRedactor.Redact(item.Name, redactions), Content = JsonRedactor.Redact(item.Content, redactions) };
         }
 
         return new UpstreamEnvelope

@@ -283,7 +283,8 @@ internal static partial class GovernedRequestReader
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, JsonBodyLocation.Relocated(body.Span, ex));
             }
 
-            var classes = DataClassSets.ToSet(request!.DataClasses) | DataClassDetector.Detect(content);
+            // The name is stored and read back beside the content: what it shows labels the item as the content's does.
+            var classes = DataClassSets.ToSet(request!.DataClasses) | DataClassDetector.Detect(content) | DataClassDetector.Detect(name);
             return Result.Ok((request with { DataClasses = classes == DataClassSet.None ? null : DataClassSets.ToList(classes) }).WithActionType(ActionType.Write));
         });
     }

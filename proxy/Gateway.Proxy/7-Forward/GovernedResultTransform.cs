@@ -21,7 +21,7 @@ namespace Gateway.Proxy.Forward;
 /// (<see cref="ConnectorResultReader"/>; the route's value), added as the <see cref="UpstreamResponse"/>; nothing of the
 /// upstream's response (headers included) is passed on as such. A read of a workspace store keeps only the items the
 /// reader may receive (<see cref="WorkspaceItemClearance"/>, <see cref="WorkspacePack"/>): a pack that is too large or not
-/// a pack is refused, never passed unchecked, and an answer redaction cannot read (<see cref="ConnectorResultReader"/> refuses
+/// a pack is refused, never passed unchecked, as is a read's answer that is not 2xx (its body is not checked), and an answer redaction cannot read (<see cref="ConnectorResultReader"/> refuses
 /// it: an unreadable charset, UTF-16 or UTF-32 text, a NUL byte) likewise, 502 <c>upstream_unavailable</c>. A writeback the
 /// store did not take (not 2xx) is refused: the item is not confirmed written. An MCP server's event stream on <c>/mcp</c>
 /// is relayed as it comes (<see cref="McpProgressRelay"/>, given the <see cref="McpServerRequests"/> it keeps the server's requests to the client in, and the
@@ -157,8 +157,15 @@ internal sealed class GovernedResultTransform : ResponseTransform
             more = false;
         }
 
+        if (clearance is not null && status is < 200 or >= 300)
+        {
+            // A store's answer that is not 2xx is no pack checked against policy (its body may hold items all the same).
+            feature.Add(new UpstreamResponse(status) { Refusal = ReadFailed(status) });
+            return;
+        }
+
         WorkspacePackResult? pack = null;
-        if (clearance is not null && status is >= 200 and < 300)
+        if (clearance is not null)
         {
             pack = WorkspacePack.Filter(bytes, clearance.Clear);
             if (pack is null)
@@ -206,6 +213,10 @@ internal sealed class GovernedResultTransform : ResponseTransform
     /// <summary>A workspace store's answer that is not a pack: its items cannot be checked, so none of it is passed on.</summary>
     private static readonly Refusal NotAPack = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
         "The workspace's answer is not a workspace pack (a JSON object with an 'items' array), so its items cannot be checked against policy; nothing of it is returned.");
+
+    /// <summary>A read the store did not answer 2xx: its body is not checked as a pack, so none of it is passed on.</summary>
+    private static Refusal ReadFailed(int status) => new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+        $"The workspace answered {status}; its items cannot be checked against policy, so nothing of the answer is returned.");
 
     /// <summary>A writeback the store did not accept (any status but 2xx): the agent must not take the item as written.</summary>
     private static Refusal WritebackFailed(int status) => new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,

@@ -10,7 +10,7 @@ namespace Gateway.Proxy.Respond;
 /// The members a governed action's answer carries for a workspace (extensions an old client ignores): after a
 /// writeback, <c>written</c> (the scope, the item's name and the data classes the gateway labelled it with); after a read
 /// of a workspace store that withheld any, <c>withheld</c> (the items not returned, counted by their classes, with the decision reading
-/// them gets and what would change it). The outcome's audit record counts the withheld items as <c>withheld_item</c>.
+/// them gets and what would change it; items reading them is blocked are left out of it). The outcome's audit record counts the withheld items as <c>withheld_item</c>.
 /// </summary>
 internal static class WorkspaceResponseMembers
 {
@@ -33,7 +33,9 @@ internal static class WorkspaceResponseMembers
             };
         }
 
-        if (response.Withheld is not { Count: > 0 } withheld)
+        // Items reading them is blocked are not named to the reader at all (only the audit record counts them): their count,
+        // or a group of them, would say by query whether such an item's content matches what the reader cannot read.
+        if (response.Withheld?.Where(static w => w.Decision != DecisionKind.Block).ToArray() is not { Length: > 0 } withheld)
         {
             return null;
         }

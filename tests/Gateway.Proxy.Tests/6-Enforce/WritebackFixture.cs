@@ -6,7 +6,7 @@ namespace Gateway.Proxy.Tests.Enforce;
 /// The example bundle with its <c>workspace</c> context connector made a workspace store (<c>writeback</c>, 4 KiB items,
 /// upstream a real <see cref="WorkspaceStore"/>, a redact degrade), and the policy a writeback meets: the demo agent may read and write it
 /// and has a documented flow for pii and confidential data through it; a confidential write needs alice's approval; a
-/// restricted or top-secret write is blocked by a rule. <c>reader-agent</c> (signing with the rogue agent's secret) may only
+/// restricted or top-secret write is blocked by a rule, as are a pii write to <c>archive</c> and a read of restricted items. <c>reader-agent</c> (signing with the rogue agent's secret) may only
 /// read it, with no flow for regulated data. <c>archive</c> is a workspace store nobody listens on.
 /// </summary>
 public sealed class WritebackFixture : IAsyncLifetime
@@ -57,6 +57,14 @@ public sealed class WritebackFixture : IAsyncLifetime
                 match: { tools: [workspace], action_types: [write], data_classes: [restricted, top_secret] }
                 effect: block
                 reason: restricted_data_in_workspace
+              - id: no-pii-in-archive
+                match: { tools: [archive], action_types: [write], data_classes: [pii] }
+                effect: block
+                reason: pii_in_archive
+              - id: no-restricted-reads
+                match: { tools: [workspace], action_types: [context], data_classes: [restricted] }
+                effect: block
+                reason: restricted_read
 
             """)));
     }

@@ -11,7 +11,7 @@ namespace Gateway.Proxy.Tests.Enforce;
 /// warrant; a later read returning only the items policy lets its reader receive; oversized and secret-bearing content
 /// refused; a store that fails or cannot be reached refused and recorded, never taken as written.
 /// </summary>
-public sealed class WritebackTests : IClassFixture<WritebackFixture>
+public sealed partial class WritebackTests : IClassFixture<WritebackFixture>
 {
     private readonly WritebackFixture _fixture;
     private readonly GovernedGateway _gw;

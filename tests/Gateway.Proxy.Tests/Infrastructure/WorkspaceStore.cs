@@ -11,12 +11,18 @@ namespace Gateway.Proxy.Tests.Infrastructure;
 /// keeps the item the gateway built (by scope and name, in memory, exactly as received) and answers 201;
 /// <c>GET /workspace?scope=&amp;query=</c> answers the scope's items whose name or content contains the query, as a pack
 /// <c>{"scope", "items": [...]}</c>. An item named <c>fail-…</c> is answered 500 and not kept; the query <c>text-pack</c>
-/// is answered with plain text (not a pack). <see cref="Seed"/> puts an item in as another writer would.
+/// is answered with plain text (not a pack), and <see cref="NotFoundPack"/> 404 with a pack holding a pii item. <see cref="Seed"/> puts an item in as another writer would.
 /// </summary>
 public sealed class WorkspaceStore : IAsyncDisposable
 {
     /// <summary>The store's path below its origin.</summary>
     public const string Path = "/workspace";
+
+    /// <summary>The query answered 404 with a pack all the same, holding one pii item whose content is <see cref="NotFoundContent"/>.</summary>
+    public const string NotFoundPack = "not-found-pack";
+
+    /// <summary>The content of the pii item in the 404 answer to <see cref="NotFoundPack"/>.</summary>
+    public const string NotFoundContent = "home address of the launch lead";
 
     private readonly ConcurrentDictionary<(string Scope, string Name), JsonObject> _items = new();
 
@@ -54,6 +60,15 @@ public sealed class WorkspaceStore : IAsyncDisposable
                 if (query == "text-pack")
                 {
                     return Results.Text("every item, as text", "text/plain");
+                }
+
+                if (query == NotFoundPack)
+                {
+                    return Results.Json(new JsonObject
+                    {
+                        ["scope"] = scope,
+                        ["items"] = new JsonArray(new JsonObject { ["name"] = "stray", ["content"] = NotFoundContent, ["data_classes"] = new JsonArray("internal", "pii") }),
+                    }, statusCode: StatusCodes.Status404NotFound);
                 }
 
                 var items = store._items
