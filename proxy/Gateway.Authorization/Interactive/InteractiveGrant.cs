@@ -32,6 +32,12 @@ public sealed record InteractiveGrant(
     /// <summary>The scopes the person consented to (the agent's declared scopes the client asked for); empty for none.</summary>
     public IReadOnlyList<string> Scopes { get; init; } = [];
 
+    /// <summary>
+    /// When the person gave the consent that started the family (the agent's <c>max_session</c>, as the bundle says at
+    /// each refresh, counts from it). Null in grants kept by earlier versions: the consent's own time is read then.
+    /// </summary>
+    public DateTimeOffset? ConsentGranted { get; init; }
+
     /// <summary>The person's id in the tenant's register, when the tenant names people by another claim than their subject.</summary>
     public string? RegisterId { get; init; }
 }

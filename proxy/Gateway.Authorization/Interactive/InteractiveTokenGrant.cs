@@ -74,6 +74,13 @@ internal sealed partial class InteractiveTokenGrant
             return proofRefusal;
         }
 
+        if (Single(form, "resource") is { } named && !_tokens.ResourcePaths.Any(path => _urls.Resource(context.Request, path) == named))
+        {
+            // Also checked before the code or refresh token is spent: a resource the gateway does not serve (a typo, a
+            // trailing slash) costs the client nothing; one of its resources other than the grant's is refused below.
+            return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidTarget, "resource must name the gateway's protected resource, e.g. " + _urls.Resource(context.Request, _tokens.ResourcePaths.FirstOrDefault() ?? "/mcp") + ".");
+        }
+
         InteractiveGrant? grant;
         if (grantType == AuthorizationCode)
         {
@@ -124,6 +131,15 @@ internal sealed partial class InteractiveTokenGrant
             return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, refused);
         }
 
+        // The agent's max_session as the bundle says now, counted from the consent: a shortened one ends older families.
+        var consentGranted = grant.ConsentGranted ?? await ConsentGrantedAsync(grant, ct).ConfigureAwait(false);
+        var ends = consentGranted + agent!.Access.MaxSession is { } limit && limit < grant.FamilyEnds ? limit : grant.FamilyEnds;
+        if (ends <= now)
+        {
+            await _grants.RevokeFamilyAsync(grant.Family, ct).ConfigureAwait(false);
+            return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, "The agent's max_session, as the bundle says now, has passed since the person consented: authorize again.");
+        }
+
         var caller = new AuthenticatedCaller(grant.Tenant, grant.Workspace, grant.Agent);
         var thumbprint = proof?.Thumbprint;
         if (proof is not null && !await _store.TrySetIfAbsentAsync(_tokens.NonceKey(caller, AccessTokenNonces.Dpop(proof.Jti)),
@@ -140,10 +156,10 @@ internal sealed partial class InteractiveTokenGrant
             return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, "This refresh token is bound to a DPoP key: refresh with a proof signed by that key.");
         }
 
-        var lifetime = _options.Lifetime < grant.FamilyEnds - now ? _options.Lifetime : grant.FamilyEnds - now;
+        var lifetime = _options.Lifetime < ends - now ? _options.Lifetime : ends - now;
         var person = new TokenPerson(grant.Subject, grant.Issuer, grant.Groups, grant.ClientId, grant.Family) { Scopes = grant.Scopes, RegisterId = grant.RegisterId };
         var token = _format.Issue(_urls.Issuer(context.Request), grant.Resource, caller, thumbprint, null, now, lifetime, person);
-        var refresh = await _grants.IssueRefreshTokenAsync(grant with { Jkt = thumbprint }, ct).ConfigureAwait(false);
+        var refresh = await _grants.IssueRefreshTokenAsync(grant with { Jkt = thumbprint, ConsentGranted = consentGranted }, ct).ConfigureAwait(false);
         LogIssued(_logger, grant.Tenant, grant.Agent, grantType);
         return OAuthJson.Object(StatusCodes.Status200OK, json =>
         {
@@ -205,6 +221,16 @@ internal sealed partial class InteractiveTokenGrant
             _ => "The agent's runtime secret is revoked; no token is issued.",
         };
     }
+
+    /// <summary>
+    /// For a grant kept by an earlier version (no <see cref="InteractiveGrant.ConsentGranted"/>): when the person gave the
+    /// consent to this client as this agent that is kept now; null when there is none (the family's own end stays its limit).
+    /// </summary>
+    private async ValueTask<DateTimeOffset?> ConsentGrantedAsync(InteractiveGrant grant, CancellationToken ct) =>
+        await _grants.GetConsentAsync(grant.Tenant, grant.Issuer, grant.Subject, grant.ClientId, ct).ConfigureAwait(false) is { } consent
+            && consent.Agent == grant.Agent && consent.Workspace == grant.Workspace
+            ? consent.Granted
+            : null;
 
     private static string? Single(IFormCollection form, string name) =>
         form.TryGetValue(name, out StringValues values) && values.Count == 1 ? values[0] : null;

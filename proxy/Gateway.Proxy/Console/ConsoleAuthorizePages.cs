@@ -13,7 +13,7 @@ namespace Gateway.Proxy.Console;
 /// the client with <c>access_denied</c>; otherwise the consent page says which client, which agent of the tenant it will
 /// act as, which tools that agent may use, the declared scopes it asks for, and for how long. Consent is remembered per
 /// person and client with its scopes (a later authorization of the same client that asks for no other scope skips the
-/// page) until it ends or is revoked (<see cref="ConsoleClientPages"/>, or
+/// page) until it ends (the agent's <c>max_session</c> as the bundle says now, counted from the consent) or is revoked (<see cref="ConsoleClientPages"/>, or
 /// the admin API). The consent POST carries the session's CSRF token; the pending request is taken once; an allowed
 /// consent is written to the tenant's audit chain (<c>console.consent.grant</c>).
 /// </summary>
@@ -25,7 +25,7 @@ internal static class ConsoleAuthorizePages
         console.MapPost("/{tenant}/authorize", DecideAsync);
     }
 
-    private static async Task<IResult> ShowAsync(HttpContext context, string tenant, InteractiveGrants grants, IInteractiveHost host, ConsoleSessions sessions, PolicyProvider policy)
+    private static async Task<IResult> ShowAsync(HttpContext context, string tenant, InteractiveGrants grants, IInteractiveHost host, ConsoleSessions sessions, PolicyProvider policy, TimeProvider time)
     {
         var id = context.Request.Query["request"].Count == 1 ? context.Request.Query["request"][0]! : string.Empty;
         var pending = await grants.GetRequestAsync(id, context.RequestAborted);
@@ -49,9 +49,11 @@ internal static class ConsoleAuthorizePages
 
         if (await grants.GetConsentAsync(tenant, session.Issuer, session.Subject, pending.ClientId, context.RequestAborted) is { } consent
             && consent.Agent == agent.Agent && consent.Workspace == agent.Workspace && consent.Covers(pending.Scopes)
+            && consent.Granted + agent.Access.MaxSession > time.GetUtcNow()
             && await grants.TakeRequestAsync(id, context.RequestAborted) is { } taken)
         {
-            // Remembered (every scope asked for among those allowed before): no page, a code under the same consent.
+            // Remembered (every scope asked for among those allowed before, within the agent's max_session as the bundle
+            // says now): no page, a code under the same consent.
             return Results.Redirect(await IssueCodeAsync(grants, taken, agent, session, consent, context.RequestAborted));
         }
 
@@ -149,10 +151,13 @@ internal static class ConsoleAuthorizePages
 
     private static async Task<string> IssueCodeAsync(InteractiveGrants grants, PendingAuthorization pending, InteractiveAgent agent, ConsoleSession session, PersonConsent consent, CancellationToken ct)
     {
-        var family = await grants.StartFamilyAsync(pending.Tenant, session.Issuer, session.Subject, pending.ClientId, consent.Ends, ct);
+        // The consent's end, or its max_session as the bundle says now when that was shortened since.
+        var ends = consent.Granted + agent.Access.MaxSession < consent.Ends ? consent.Granted + agent.Access.MaxSession : consent.Ends;
+        var family = await grants.StartFamilyAsync(pending.Tenant, session.Issuer, session.Subject, pending.ClientId, ends, ct);
         var grant = new InteractiveGrant(pending.Tenant, agent.Workspace, agent.Agent, pending.ClientId, session.Subject, session.Issuer, session.Groups ?? [],
-            pending.Resource, family, consent.Ends)
+            pending.Resource, family, ends)
         {
+            ConsentGranted = consent.Granted,
             RedirectUri = pending.RedirectUri,
             CodeChallenge = pending.CodeChallenge,
             Scopes = pending.Scopes,

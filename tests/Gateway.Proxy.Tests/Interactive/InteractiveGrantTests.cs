@@ -120,6 +120,22 @@ public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : I
     }
 
     [Fact]
+    public async Task Refresh_WithAnotherResource_IsInvalidTargetAndTheRefreshTokenStillWorks()
+    {
+        var tokens = await Gw.SignInAndExchangeAsync("alice");
+        var refresh = tokens.GetProperty("refresh_token").GetString()!;
+
+        var (wrongStatus, wrong) = await Gw.TokenAsync(("grant_type", "refresh_token"), ("client_id", InteractiveGateway.ClientId), ("refresh_token", refresh), ("resource", Gw.Resource + "/"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, wrongStatus);
+        Assert.Equal("invalid_target", wrong.GetProperty("error").GetString());
+        var (retryStatus, retry) = await RefreshAsync(refresh);
+        Assert.True(retryStatus == HttpStatusCode.OK, retry.ToString());
+        using var mcp = await Gw.InitializeAsync(retry.GetProperty("access_token").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, mcp.StatusCode);
+    }
+
+    [Fact]
     public async Task Consent_PersonTheBundleDoesNotAllow_GoesBackWithAccessDenied()
     {
         using var browser = Gw.Browser();
