@@ -56,7 +56,7 @@ public static class ProblemCodes
     public const string UpgradeRefused = "upgrade_refused";
     public const string OperationNotMapped = "operation_not_mapped";
     public const string UnknownTool = "unknown_tool";
-    public const string InvalidArguments = "invalid_arguments";
+    public const string InvalidArguments = Gateway.Policy.Tools.ToolInputRefusal.Code;
     public const string ToolDefinitionChanged = "tool_definition_changed";
     public const string McpSessionLimit = "mcp_session_limit";
     public const string McpPendingLimit = "mcp_pending_limit";

@@ -11,7 +11,7 @@ namespace Gateway.Policy.Tools;
 /// </summary>
 public static class ToolInputRefusal
 {
-    /// <summary>The refusal's stable code (the gateway's <c>ProblemCodes.InvalidArguments</c>).</summary>
+    /// <summary>The refusal's stable code (the gateway's <c>ProblemCodes.InvalidArguments</c> is this one).</summary>
     public const string Code = "invalid_arguments";
 
     /// <summary>The refusal's HTTP status.</summary>
