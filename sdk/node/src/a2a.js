@@ -82,12 +82,13 @@ function outcome(response, reply, version, params, isMessage = true) {
     if (response.status < 200 || response.status > 299) throw errorFor(response, reply);
     throw new GamutProtocolError(`The gateway answered ${response.status} without a JSON-RPC reply.`);
   }
-  if (reply.error) throw rpcError(reply.error);
+  if (reply.error) throw rpcError(reply.error, response);
   if (!('result' in reply)) throw new GamutProtocolError('The JSON-RPC reply has neither result nor error.');
   const result = reply.result;
   const task = result?.task ?? (result?.kind === 'task' ? result : undefined);
   const approval = task?.metadata?.[APPROVAL_METADATA_KEY];
-  if (task && HELD_STATES.has(task.status?.state) && approval?.id) {
+  // Only the answer to a message sent is held for approval: a task read back (getTask) is returned as it is.
+  if (isMessage && task && HELD_STATES.has(task.status?.state) && approval?.id) {
     const error = new GamutApprovalRequiredError(`The message was held for approval ${approval.id}.`, {
       status: response.status, code: 'approval_required', decision: 'require_approval', problem: { code: 'approval_required', approval, task },
     });
@@ -98,7 +99,7 @@ function outcome(response, reply, version, params, isMessage = true) {
   return result.kind === 'task' ? { task: result } : result.kind === 'message' ? { message: result } : result;
 }
 
-function rpcError(error) {
+function rpcError(error, response) {
   const data = error.data !== null && typeof error.data === 'object' ? error.data : {};
   const code = typeof data.code === 'string' ? data.code : `jsonrpc_${error.code}`;
   const details = { code, decision: data.decision, explanation: data.explanation, requestId: data.request_id, problem: data };
@@ -106,7 +107,10 @@ function rpcError(error) {
   let typed;
   if (error.code === -31000 && BLOCKING.has(data.decision)) typed = new GamutDeniedError(message, details);
   else if (error.code === -31000 && data.approval?.id) typed = new GamutApprovalRequiredError(message, details);
-  else if (error.code === -31000 && /rate_limit|budget/.test(code)) typed = new GamutRateLimitedError(message, details, data.retry_after);
+  // A refusal's data carries its HTTP status (429: a rate, run or budget limit); the wait is the answer's Retry-After.
+  else if (error.code === -31000 && (data.status === 429 || /rate_limit|budget/.test(code))) {
+    typed = new GamutRateLimitedError(message, details, Number(response.headers.get('retry-after')) || undefined);
+  }
   else typed = new GamutA2aError(message, details, error.code, error.data);
   typed.rpcCode = error.code;
   return typed;

@@ -1,6 +1,6 @@
 // The agent's client: signed, fail-closed calls to the gateway's governed actions.
 import { createPublicKey } from 'node:crypto';
-import { configFromEnv, resolveConfig } from './config.js';
+import { GATEWAY_ISSUED_SECRET, configFromEnv, resolveConfig } from './config.js';
 import { checkDecision, checkIdentity, toolBody } from './decisions.js';
 import {
   GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
@@ -150,7 +150,7 @@ export class GamutClient {
       throw new GamutIdentityMismatchError(`The delegation names tenant '${answer.tenant}' and parent '${issued.parent}', not this agent.`, { code: 'identity_mismatch' });
     }
     const { baseUrl, tenant, workspace, timeoutMs, fetch, allowInsecureHttp } = this.#config;
-    const signing = childKey ? { privateKey: childKey.key, keyId: answer.agent } : { secret: answer.secret };
+    const signing = childKey ? { privateKey: childKey.key, keyId: answer.agent } : { secret: answer.secret, [GATEWAY_ISSUED_SECRET]: true };
     const child = new GamutClient({ baseUrl, tenant, workspace, agentId: answer.agent, ...signing, timeoutMs, fetch, allowInsecureHttp });
     DELEGATIONS.set(child, Object.freeze({
       agentId: answer.agent, name: issued.name, parent: issued.parent, depth: issued.depth, expiresAt: new Date(issued.expires_at),
@@ -179,7 +179,9 @@ export class GamutClient {
   async evaluate(tool, args = {}, options = {}) {
     const body = toolBody(tool, args, options);
     const decision = await this.#request('POST', '/v1/evaluate', body, options);
-    return checkDecision(this.#config, decision, { tool, requireInvoked: false, simulate: body.simulate === true });
+    return checkDecision(this.#config, decision, {
+      tool, requireInvoked: false, simulate: body.simulate === true, evaluatedWithWarrant: typeof body.warrant === 'string',
+    });
   }
 
   /** POST /v1/actions/invoke-tool. With `waitForApproval`, waits on a required approval and retries once with its warrant. */

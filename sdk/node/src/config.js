@@ -23,6 +23,13 @@ export const INSECURE_HTTP_ENV_NAME = 'GAMUT_ALLOW_INSECURE_HTTP';
 
 const SETTINGS = new Set(['timeoutMs', 'fetch', 'allowInsecureHttp']);
 
+/**
+ * Marks the options of a delegated child's client (a symbol key: not an option a caller can name, and not in
+ * `Object.keys`): its secret was minted by the gateway (random base64url), so it is not checked for a provider key's
+ * shape, which a few in a million minted secrets have.
+ */
+export const GATEWAY_ISSUED_SECRET = Symbol('gamut.gatewayIssuedSecret');
+
 const PROVIDER_HOSTS = [
   /(^|\.)openai\.com$/i, /(^|\.)openai\.azure\.com$/i, /(^|\.)anthropic\.com$/i, /(^|\.)googleapis\.com$/i,
   /(^|\.)mistral\.ai$/i, /(^|\.)groq\.com$/i, /(^|\.)cohere\.(ai|com)$/i, /(^|\.)together\.xyz$/i,
@@ -57,7 +64,7 @@ export function resolveConfig(options) {
   config.baseUrl = checkBaseUrl(config.baseUrl, config.allowInsecureHttp);
   if (keyPair) {
     Object.assign(config, resolveKeyPair(options));
-  } else if (secretKindsIn(config.secret).length > 0) {
+  } else if (options[GATEWAY_ISSUED_SECRET] !== true && secretKindsIn(config.secret).length > 0) {
     throw new GamutConfigurationError(`${ENV_NAMES.secret} looks like a provider key or token; it must be the agent's Gamut runtime secret.`);
   }
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -138,7 +145,7 @@ function checkBaseUrl(text, allowInsecureHttp) {
   if (isInsecureHttp(url, allowInsecureHttp)) {
     throw new GamutConfigurationError(`${ENV_NAMES.baseUrl} is plain http:// to ${url.hostname}, a host other than loopback: signed requests, `
       + `a person's identity token and the gateway's answers would cross the network in clear. Use https://, or set allowInsecureHttp: true `
-      + `(${INSECURE_HTTP_ENV_NAME}=true) only where that network is trusted (e.g. a cluster-internal Service).`);
+      + `(${INSECURE_HTTP_ENV_NAME}=true) only where that network is trusted (e.g. pod traffic encrypted by the CNI, or a service mesh with mTLS).`);
   }
   return url.origin;
 }

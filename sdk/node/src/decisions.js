@@ -17,7 +17,7 @@ export function toolBody(tool, args, { targets, dataClasses, provenance, warrant
 }
 
 /** The decision the agent gets from `answer`, or the typed error of any outcome outside the allow family. */
-export function checkDecision(config, answer, { tool, requireInvoked, simulate = false }) {
+export function checkDecision(config, answer, { tool, requireInvoked, simulate = false, evaluatedWithWarrant = false }) {
   if (answer === null || typeof answer !== 'object' || typeof answer.decision !== 'string' || typeof answer.invoked !== 'boolean') {
     throw new GamutProtocolError('The gateway answered without a decision.');
   }
@@ -28,8 +28,9 @@ export function checkDecision(config, answer, { tool, requireInvoked, simulate =
   if (requireInvoked && !answer.invoked) {
     throw new GamutNotInvokedError(`The gateway decided ${answer.decision} but did not invoke the connector${answer.simulated ? ' (simulation)' : ''}.`, { ...details, code: 'not_invoked' });
   }
-  // A simulation may execute nothing, so it carries no token; any token present is still checked.
-  if (answer.decision_token !== undefined || (answer.decision !== 'degrade' && !simulate)) {
+  // A simulation may execute nothing, so it carries no token, nor does an evaluation allowed by a warrant (only the
+  // warrant, spent by the action, carries it out: docs/agent-protocol.md); any token present is still checked.
+  if (answer.decision_token !== undefined || (answer.decision !== 'degrade' && !simulate && !evaluatedWithWarrant)) {
     if (typeof answer.decision_token !== 'string') throw new GamutIdentityMismatchError('The decision carries no decision token to check the identity against.', details);
     checkIdentity(config, answer.decision_token, 'v1.', tool, 'the decision token');
   }

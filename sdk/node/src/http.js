@@ -37,6 +37,7 @@ export async function requestJson(config, method, target, body, options, personT
  * `http_<status>` (or the problem's) with the status, as in the other SDKs.
  */
 export async function exchange(config, method, target, body, options, accept, personToken, runId) {
+  method = method.toUpperCase(); // sent as signed (the key-pair signature covers @method as sent)
   let bytes;
   if (body !== undefined) {
     const findings = findSecretMaterial(body);
@@ -95,9 +96,12 @@ export async function signingFetch(config, personToken, runId, input, init = {})
   headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
   const person = headers.get('x-gamut-person') ?? personToken;
   const run = headers.get('x-gamut-run') ?? runId;
+  // The method is sent upper-cased, as it is signed: fetch keeps a lower-case `patch` (it normalises only six methods), and
+  // the gateway reads @method as sent.
+  const method = request.method.toUpperCase();
   // @target-uri is what the gateway rebuilds from the request as sent: no fragment (HTTP never sends one), no user info.
-  for (const [name, value] of Object.entries(signedHeaders(config, request.method, target, url.origin + target, body, headers, person ?? undefined, run ?? undefined))) headers.set(name, value);
-  const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
+  for (const [name, value] of Object.entries(signedHeaders(config, method, target, url.origin + target, body, headers, person ?? undefined, run ?? undefined))) headers.set(name, value);
+  const hasBody = !['GET', 'HEAD'].includes(method) && body.length > 0;
   // The client's timeout bounds the wait for the answer (its status and headers), as it bounds every other call; a
   // streamed body then flows for as long as it lasts, under the caller's own signal.
   const { timeoutMs } = config;
@@ -106,7 +110,7 @@ export async function signingFetch(config, personToken, runId, input, init = {})
   const timeout = setTimeout(() => timer.abort(new DOMException(`No answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
   try {
     return await config.fetch(url, {
-      method: request.method,
+      method,
       headers,
       body: hasBody ? body : undefined,
       signal: AbortSignal.any([callerSignal, timer.signal]),

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  GamutA2aError, GamutApprovalRequiredError, GamutCardSignatureError, GamutClient, GamutDeniedError, verifyAgentCard,
+  GamutA2aError, GamutApprovalRequiredError, GamutCardSignatureError, GamutClient, GamutDeniedError, GamutRateLimitedError, verifyAgentCard,
 } from '../src/index.js';
 import { rejection, useGateway } from './support/gateway.js';
 
@@ -135,4 +135,32 @@ describe('A2A through the real gateway', () => {
     assert.equal(error.rpcCode, -32001);
     assert.equal(error.code, 'a2a_task_not_found');
   });
+});
+
+describe('A2A answers from a stubbed gateway', () => {
+  // A client whose fetch answers every call with `reply` (JSON-RPC, HTTP 200) and `headers`.
+  const stubbed = (reply, headers = {}) => new GamutClient({
+    baseUrl: 'https://gw.example', tenant: 'demo', workspace: 'ws-demo', agentId: 'demo-agent', secret: 'demo-secret-do-not-use-in-production-0123456789',
+    fetch: async (url, init) => new Response(JSON.stringify({ jsonrpc: '2.0', id: JSON.parse(init.body).id, ...reply }),
+      { status: 200, headers: { 'content-type': 'application/json', ...headers } }),
+  });
+
+  test('getTask of a task held for approval returns the task: only a message sent is approval-required', async () => {
+    // 0.3 marks a task with kind: 'task'; the held task carries the approval in its metadata (docs/a2a.md).
+    const task = { kind: 'task', id: 'apr_1', status: { state: 'input-required' }, metadata: { 'gamut.dev/approval': { id: 'apr_1', url: '/v1/approvals/apr_1' } } };
+    const got = await stubbed({ result: task }).getTask('helper', 'apr_1', { version: '0.3' });
+    assert.deepEqual(got, task);
+    const held = await rejection(stubbed({ result: task }).sendMessage('helper', { skill: 'wire', text: 'pay', messageId: 'm-1' }, { version: '0.3' }), GamutApprovalRequiredError);
+    assert.equal(held.messageId, 'm-1');
+  });
+
+  for (const code of ['rate_limited', 'run_limit_exceeded', 'budget_exhausted']) {
+    test(`an A2A refusal with status 429 (${code}) is GamutRateLimitedError with Retry-After's seconds`, async () => {
+      const refusal = { error: { code: -31000, message: 'Too many.', data: { code, status: 429, request_id: 'req_1' } } };
+      const error = await rejection(stubbed(refusal, { 'retry-after': '7' }).sendMessage('helper', { skill: 'summarize', text: 'hi' }), GamutRateLimitedError);
+      assert.equal(error.code, code);
+      assert.equal(error.retryAfterSeconds, 7);
+      assert.equal(error.rpcCode, -31000);
+    });
+  }
 });

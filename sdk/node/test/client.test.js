@@ -162,6 +162,24 @@ describe('GamutClient against the real gateway', () => {
     assert.equal(count('/payments/refunds'), before + 1);
   });
 
+  test('evaluate with an approved warrant answers without a decision token, and the warrant then runs the action once', async () => {
+    const args = { order: 'A-5', amount: 11 };
+    const before = count('/payments/refunds');
+    const held = await rejection(suite.gamut.invokeTool('payments.refund', args), GamutApprovalRequiredError);
+    await suite.env.approve(held.approval.id);
+    const warrant = await suite.gamut.waitForApproval(held.approval.id, { tool: 'payments.refund', initialIntervalMs: 50 });
+    // The gateway checks the warrant without spending it and issues no token (docs/agent-protocol.md, the evaluate departure).
+    const decision = await suite.gamut.evaluate('payments.refund', args, { warrant });
+    assert.equal(decision.decision, 'allow_and_log');
+    assert.equal(decision.invoked, false);
+    assert.equal(decision.decisionToken, undefined);
+    assert.equal(count('/payments/refunds'), before);
+    const action = await suite.gamut.invokeTool('payments.refund', args, { warrant });
+    assert.equal(action.invoked, true);
+    assert.match(action.decisionToken, /^v1\./);
+    assert.equal(count('/payments/refunds'), before + 1);
+  });
+
   test('waitForApproval: a denied approval throws GamutApprovalDeniedError and nothing runs', async () => {
     const before = count('/payments/refunds');
     let pendingSeen;

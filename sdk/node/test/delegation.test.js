@@ -81,3 +81,34 @@ describe('GamutClient.delegate against the real gateway', () => {
     assert.deepEqual(error.problem.widenings.map((w) => w.kind), ['tool', 'atf_level']);
   });
 });
+
+describe('GamutClient.delegate with a stubbed gateway answer', () => {
+  // A minted child secret is random base64url: a few in a million start like a provider key (sk-, hf_).
+  const providerShaped = `sk-${'a1'.repeat(20)}`;
+  const stubbedParent = (requests) => new GamutClient({
+    baseUrl: 'https://gw.example', tenant: 'demo', workspace: 'ws-demo', agentId: 'demo-agent', secret: 'demo-secret-do-not-use-in-production-0123456789',
+    fetch: async (url, init) => {
+      requests.push({ url: String(url), headers: init.headers });
+      const answer = url.endsWith('/v1/delegations')
+        ? { agent: 'dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa', tenant: 'demo', secret: providerShaped,
+          delegation: { name: 'researcher', parent: 'demo-agent', depth: 1, expires_at: '2030-01-01T00:00:00Z' } }
+        : { decision: 'allow', invoked: false, simulated: true };
+      return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } });
+    },
+  });
+
+  test('a gateway-minted child secret shaped like a provider key still yields the child client', async () => {
+    const requests = [];
+    const child = await stubbedParent(requests).delegate({ name: 'researcher', permissions: [{ tool: 'crm.read_contact' }] });
+    assert.equal(child.agentId, 'dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa');
+    assert.equal(child.delegation.parent, 'demo-agent');
+    // The child (and a view of it) signs as the child.
+    await child.forPerson('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcmluIn0.c2lnbmF0dXJl').evaluate('crm.read_contact', { id: '1' }, { simulate: true });
+    assert.equal(requests.at(-1).headers['X-Gamut-Agent'], 'dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa');
+  });
+
+  test('a provider-key-shaped secret given by the caller is still refused', () => {
+    assert.throws(() => new GamutClient({ baseUrl: 'https://gw.example', tenant: 'demo', workspace: 'ws-demo', agentId: 'a', secret: providerShaped }),
+      GamutConfigurationError);
+  });
+});

@@ -167,6 +167,35 @@ describe('key-agent against the real gateway', () => {
     assert.equal((await response.json()).code, 'person_token_invalid');
   });
 
+  test('the signing fetch of a key-pair client sends a lower-case patch upper-cased, as signed: not 401', async () => {
+    const gamut = keyAgent('ed25519-demo');
+    // fetch normalises only DELETE, GET, HEAD, OPTIONS, POST and PUT; the gateway reads @method as sent.
+    const response = await gamut.fetch(`${gamut.baseUrl}/providers/openai/v1/chat/completions`, {
+      method: 'patch', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm' }),
+    });
+    const text = await response.text();
+    assert.notEqual(response.status, 401, text);
+  });
+
+  test('gamut.fetch signs the method it sends: a lower-case patch goes out as PATCH, and PATCH is what is signed', async () => {
+    const key = keys['ed25519-demo'];
+    let sent;
+    const gamut = new GamutClient({
+      baseUrl: 'https://gw.example', tenant: 'demo', workspace: 'ws-demo', agentId: 'key-agent', privateKey: key.private_key_pem, keyId: key.key_id,
+      fetch: async (url, init) => { sent = { url, method: init.method, headers: init.headers }; return new Response('{}', { status: 200 }); },
+    });
+
+    await gamut.fetch('https://gw.example/providers/openai/v1/files/f1', { method: 'patch', body: '{}' });
+
+    assert.equal(sent.method, 'PATCH');
+    const input = sent.headers.get('signature-input');
+    const [, created] = input.match(/;created=(\d+);/);
+    const [, nonce] = input.match(/;nonce="([^"]+)"/);
+    const base = signatureBase({ method: sent.method, targetUri: 'https://gw.example/providers/openai/v1/files/f1', contentDigest: sent.headers.get('content-digest'),
+      tenant: 'demo', workspace: 'ws-demo', agent: 'key-agent', created: Number(created), nonce, keyId: key.key_id, alg: key.alg });
+    assert.ok(verifies(key, base, Buffer.from(sent.headers.get('signature').slice('sig1=:'.length, -1), 'base64')));
+  });
+
   test('the key-agent signing with a secret is refused: signature_scheme_mismatch', async () => {
     const hmac = new GamutClient({ baseUrl: suite.env.baseUrl, tenant: 'demo', workspace: 'ws-demo', agentId: 'key-agent', secret: 'not-the-agents-secret-0123456789' });
     const error = await rejection(hmac.evaluate('crm.read_contact', { id: '11' }), GamutAuthenticationError);

@@ -10,11 +10,44 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from gamut_agent import (
-    GamutA2aError, GamutApprovalRequiredError, GamutCardSignatureError, GamutClient, GamutDeniedError, WaitForApproval,
-    verify_agent_card,
+    GamutA2aError, GamutApprovalRequiredError, GamutCardSignatureError, GamutClient, GamutDeniedError, GamutRateLimitedError,
+    WaitForApproval, verify_agent_card,
 )
 
 from .support import environment
+
+
+def stubbed(reply: dict, retry_after: str | None = None) -> GamutClient:
+    """A client whose every A2A call is answered ``reply`` (JSON-RPC, HTTP 200) with ``Retry-After: retry_after``."""
+    client = GamutClient(base_url="https://gw.example", tenant="demo", workspace="ws-demo", agent_id="demo-agent",
+                         secret="demo-secret-do-not-use-in-production-0123456789")
+
+    def exchange(method, target, body, timeout, person=None, accept=None):
+        return 200, "application/json", json.dumps({"jsonrpc": "2.0", "id": body["id"], **reply}).encode(), retry_after
+
+    client._exchange = exchange
+    return client
+
+
+class StubbedA2aTests(unittest.TestCase):
+    def test_get_task_of_a_task_held_for_approval_returns_the_task_only_a_message_sent_is_approval_required(self):
+        # 0.3 marks a task with kind "task"; the held task carries the approval in its metadata (docs/a2a.md).
+        task = {"kind": "task", "id": "apr_1", "status": {"state": "input-required"},
+                "metadata": {"gamut.dev/approval": {"id": "apr_1", "url": "/v1/approvals/apr_1"}}}
+        self.assertEqual(stubbed({"result": task}).get_task("helper", "apr_1", version="0.3"), task)
+        with self.assertRaises(GamutApprovalRequiredError) as held:
+            stubbed({"result": task}).send_message("helper", "pay", skill="wire", message_id="m-1", version="0.3")
+        self.assertEqual(held.exception.message_id, "m-1")
+
+    def test_an_a2a_refusal_with_status_429_is_rate_limited_with_retry_afters_seconds(self):
+        for code in ("rate_limited", "run_limit_exceeded", "budget_exhausted"):
+            with self.subTest(code):
+                refusal = {"error": {"code": -31000, "message": "Too many.", "data": {"code": code, "status": 429, "request_id": "req_1"}}}
+                with self.assertRaises(GamutRateLimitedError) as refused:
+                    stubbed(refusal, retry_after="7").send_message("helper", "hi", skill="summarize")
+                self.assertEqual(refused.exception.code, code)
+                self.assertEqual(refused.exception.retry_after_seconds, 7.0)
+                self.assertEqual(refused.exception.rpc_code, -31000)
 
 
 class A2aTests(unittest.TestCase):

@@ -7,7 +7,7 @@ import unittest
 from gamut_agent import (
     GamutApprovalDeniedError, GamutApprovalRequiredError, GamutApprovalTimeoutError, GamutAuthenticationError,
     GamutClient, GamutDeniedError, GamutHttpError, GamutIdentityMismatchError, GamutNotInvokedError,
-    GamutSecretMaterialError, GamutTimeoutError, WaitForApproval,
+    Decision, GamutSecretMaterialError, GamutTimeoutError, WaitForApproval,
 )
 
 from .support import TamperingRelay, environment, eventually
@@ -170,6 +170,25 @@ class GovernedActionTests(unittest.TestCase):
         self.assertEqual(outcome["value"].decision, "allow_and_log")
         self.assertEqual(self.env.count("/payments/refunds"), before + 1)
 
+    def test_evaluate_with_an_approved_warrant_answers_without_a_token_and_the_warrant_runs_the_action_once(self):
+        args = {"order": "A-5", "amount": 11}
+        before = self.env.count("/payments/refunds")
+        with self.assertRaises(GamutApprovalRequiredError) as held:
+            self.gamut.invoke_tool("payments.refund", args)
+        approval_id = held.exception.approval["id"]
+        self.env.approve(approval_id)
+        warrant = self.gamut.wait_for_approval(approval_id, WaitForApproval(initial_interval=0.05), tool="payments.refund")
+        # The gateway checks the warrant without spending it and issues no token (docs/agent-protocol.md, the evaluate departure).
+        decision = self.gamut.evaluate("payments.refund", args, warrant=warrant)
+        self.assertEqual(decision.decision, "allow_and_log")
+        self.assertFalse(decision.invoked)
+        self.assertIsNone(decision.decision_token)
+        self.assertEqual(self.env.count("/payments/refunds"), before)
+        action = self.gamut.invoke_tool("payments.refund", args, warrant=warrant)
+        self.assertTrue(action.invoked)
+        self.assertTrue(action.decision_token.startswith("v1."))
+        self.assertEqual(self.env.count("/payments/refunds"), before + 1)
+
     def test_wait_for_approval_denied_raises_and_nothing_runs(self):
         before = self.env.count("/payments/refunds")
         thread, outcome, pending = self._refund_waiting_for_approval("A-3", 9)
@@ -185,6 +204,16 @@ class GovernedActionTests(unittest.TestCase):
                                    wait_for_approval=WaitForApproval(initial_interval=0.02, deadline=0.1))
         self.assertEqual(self.env.count("/payments/refunds"), before)
 
+
+
+class DecisionReprTests(unittest.TestCase):
+    def test_repr_of_a_decision_leaves_its_decision_token_out(self):
+        token = "v1.eyJ0aWQiOiJkZW1vIn0.c2lnbmF0dXJlLW5vdC10by1iZS1sb2dnZWQ"
+        decision = Decision(invoked=True, decision="allow", explanation={}, decision_token=token)
+        self.assertNotIn(token, repr(decision))
+        self.assertNotIn(token, str(decision))
+        self.assertIn("decision='allow'", repr(decision))
+        self.assertEqual(decision.decision_token, token)
 
 if __name__ == "__main__":
     unittest.main()

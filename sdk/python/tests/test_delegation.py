@@ -72,5 +72,26 @@ class DelegationTests(unittest.TestCase):
         self.assertEqual([w["kind"] for w in raised.exception.problem["widenings"]], ["tool", "atf_level"])
 
 
+
+class StubbedDelegationTests(unittest.TestCase):
+    # A minted child secret is random base64url: a few in a million start like a provider key (sk-, hf_).
+    PROVIDER_SHAPED = "sk-" + "a1" * 20
+
+    def test_a_gateway_minted_child_secret_shaped_like_a_provider_key_still_yields_the_child_client(self):
+        parent = GamutClient(base_url="https://gw.example", tenant="demo", workspace="ws-demo", agent_id="demo-agent",
+                             secret="demo-secret-do-not-use-in-production-0123456789")
+        answer = {"agent": "dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa", "tenant": "demo", "secret": self.PROVIDER_SHAPED,
+                  "delegation": {"name": "researcher", "parent": "demo-agent", "depth": 1, "expires_at": "2030-01-01T00:00:00Z"}}
+        parent._request = lambda method, target, body, timeout, person=None: answer  # the gateway's answer, stubbed
+        child = parent.delegate("researcher", ["crm.read_contact"])
+        self.assertEqual(child.config.agent_id, "dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa")
+        self.assertEqual(child.delegation.parent, "demo-agent")
+        self.assertIsNone(child.person_token)
+        self.assertEqual(child.signature_headers("POST", "/v1/evaluate", b"{}")["X-Gamut-Agent"], "dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa")
+
+    def test_a_provider_key_shaped_secret_given_by_the_caller_is_still_refused(self):
+        with self.assertRaises(GamutConfigurationError):
+            GamutClient(base_url="https://gw.example", tenant="demo", workspace="ws-demo", agent_id="a", secret=self.PROVIDER_SHAPED)
+
 if __name__ == "__main__":
     unittest.main()

@@ -197,6 +197,19 @@ class KeyAgentGatewayTests(unittest.TestCase):
         self.assertEqual(raised.exception.code, 401)
         self.assertEqual(json.loads(raised.exception.read())["code"], "person_token_invalid")
 
+    def test_the_opener_of_a_key_pair_client_sends_a_lower_case_patch_upper_cased_as_signed_not_401(self):
+        # urllib sends the method as given; the gateway reads @method as sent.
+        gamut = self.key_agent("ed25519-demo")
+        request = urllib.request.Request(gamut.provider_url("openai") + "/v1/chat/completions", data=b'{"model":"m"}', method="patch",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with gamut.opener().open(request, timeout=10) as response:
+                status, text = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read()
+        self.assertNotEqual(status, 401, text)
+        self.assertEqual(request.get_method(), "PATCH")
+
     def test_the_key_agent_signing_with_a_secret_is_refused(self):
         hmac = GamutClient(base_url=self.env.base_url, tenant="demo", workspace="ws-demo", agent_id="key-agent",
                            secret="not-the-agents-secret-0123456789")

@@ -1,10 +1,13 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Gamut.Agent;
 
 /// <summary>
 /// A message to a remote agent through the gateway (docs/a2a.md): <see cref="Text"/> and/or <see cref="Data"/> become its
-/// parts, or <see cref="Parts"/> are sent as given (in the wire version's own shape).
+/// parts, or <see cref="Parts"/> are sent as given (in the wire version's own shape). <see cref="ToString"/> leaves out
+/// <see cref="Warrant"/> (a bearer value).
 /// </summary>
 public sealed record A2aMessage
 {
@@ -28,4 +31,12 @@ public sealed record A2aMessage
 
     /// <summary>An approval's warrant, sent as <c>params.metadata["gamut.dev/warrant"]</c> (the retry of a held message).</summary>
     public string? Warrant { get; init; }
+
+    // The compiler's ToString prints every member: this one leaves out the warrant.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"Skill = {Skill}, Text = {Text}, Data = {Data}, Parts = {Parts}, MessageId = {MessageId}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"TaskId = {TaskId}, ContextId = {ContextId}, Metadata = {Metadata}");
+        return true;
+    }
 }

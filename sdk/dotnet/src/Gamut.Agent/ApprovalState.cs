@@ -1,8 +1,10 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json.Serialization;
 
 namespace Gamut.Agent;
 
-/// <summary>The body of <c>GET /v1/approvals/{id}</c>.</summary>
+/// <summary>The body of <c>GET /v1/approvals/{id}</c>. <see cref="ToString"/> leaves out <see cref="Warrant"/> (a bearer value).</summary>
 public sealed record ApprovalState
 {
     [JsonPropertyName("id")]
@@ -27,4 +29,12 @@ public sealed record ApprovalState
     /// <summary>Only once approved.</summary>
     [JsonPropertyName("warrant")]
     public string? Warrant { get; init; }
+
+    // The compiler's ToString prints every member: this one leaves out the warrant.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"Id = {Id}, Status = {Status}, Approvers = [{string.Join(", ", Approvers)}], Approvals = [{string.Join(", ", Approvals)}], ");
+        builder.Append(CultureInfo.InvariantCulture, $"ApprovalsRequired = {ApprovalsRequired}, ExpiresAt = {ExpiresAt:O}");
+        return true;
+    }
 }

@@ -133,7 +133,7 @@ public sealed partial class GamutClient
 
         if (r.TryGetProperty("error", out var error))
         {
-            throw A2aError(error);
+            throw A2aError(error, retryAfter);
         }
 
         if (!r.TryGetProperty("result", out var result))
@@ -158,7 +158,7 @@ public sealed partial class GamutClient
         return result;
     }
 
-    private static GamutException A2aError(JsonElement error)
+    private static GamutException A2aError(JsonElement error, System.Net.Http.Headers.RetryConditionHeaderValue? retryAfter)
     {
         var rpcCode = error.TryGetProperty("code", out var c) && c.TryGetInt32(out var n) ? n : 0;
         var data = error.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.Object ? d : (JsonElement?)null;
@@ -173,9 +173,11 @@ public sealed partial class GamutClient
             return new GamutDeniedException(message, code, 200, decision, explanation, requestId, data) { RpcCode = rpcCode };
         }
 
-        if (rpcCode == -31000 && (code.Contains("rate_limit", StringComparison.Ordinal) || code.Contains("budget", StringComparison.Ordinal)))
+        // A refusal's data carries its HTTP status (429: a rate, run or budget limit); the wait is the answer's Retry-After.
+        var limited = data is { } ds && ds.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Number && status.TryGetInt32(out var http) && http == 429;
+        if (rpcCode == -31000 && (limited || code.Contains("rate_limit", StringComparison.Ordinal) || code.Contains("budget", StringComparison.Ordinal)))
         {
-            return new GamutRateLimitedException(message, code, requestId, data, null, decision, explanation) { RpcCode = rpcCode };
+            return new GamutRateLimitedException(message, code, requestId, data, retryAfter?.Delta, decision, explanation) { RpcCode = rpcCode };
         }
 
         return new GamutA2aException(message, code, decision, explanation, requestId, data) { RpcCode = rpcCode };

@@ -76,6 +76,7 @@ public sealed partial class GamutClient
             Workspace = Options.Workspace,
             AgentId = agent,
             Secret = secret ?? string.Empty,
+            GatewayIssuedSecret = secret,
             PrivateKey = grant.PrivateKey,
             KeyId = grant.PrivateKey is null ? null : agent,
             Timeout = Options.Timeout,

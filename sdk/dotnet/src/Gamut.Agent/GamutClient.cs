@@ -77,11 +77,15 @@ public sealed partial class GamutClient : IDisposable
     /// </summary>
     public GamutSigningHandler CreateSigningHandler(HttpMessageHandler? innerHandler = null) => new(Options, innerHandler, _time) { Run = () => RunId };
 
-    /// <summary>POST /v1/evaluate: decide only. Returns the decision for the allow family; throws for every other outcome.</summary>
+    /// <summary>
+    /// POST /v1/evaluate: decide only. Returns the decision for the allow family; throws for every other outcome. An
+    /// evaluation with a <see cref="ToolCallOptions.Warrant"/> checks the warrant without spending it and carries no
+    /// decision token (only the action that presents the warrant carries it out); a token it does carry is still checked.
+    /// </summary>
     public async Task<GamutDecision> EvaluateAsync(string tool, JsonObject? args = null, ToolCallOptions? options = null, CancellationToken cancellationToken = default)
     {
         var answer = await SendAsync(HttpMethod.Post, "/v1/evaluate", ToolBody(tool, args, options), options?.Timeout, options?.PersonToken ?? PersonToken, cancellationToken).ConfigureAwait(false);
-        return CheckDecision(answer, tool, requireInvoked: false, simulate: options?.Simulate == true);
+        return CheckDecision(answer, tool, requireInvoked: false, simulate: options?.Simulate == true, evaluatedWithWarrant: options?.Warrant is not null);
     }
 
     /// <summary>POST /v1/actions/invoke-tool. With <see cref="ToolCallOptions.WaitForApproval"/>, waits and retries once with the warrant.</summary>
@@ -187,7 +191,7 @@ public sealed partial class GamutClient : IDisposable
         return CheckDecision(answer, tool, requireInvoked: true);
     }
 
-    private GamutDecision CheckDecision(JsonElement answer, string? tool, bool requireInvoked, bool simulate = false)
+    private GamutDecision CheckDecision(JsonElement answer, string? tool, bool requireInvoked, bool simulate = false, bool evaluatedWithWarrant = false)
     {
         if (answer.ValueKind != JsonValueKind.Object
             || !answer.TryGetProperty("decision", out var decisionElement) || decisionElement.ValueKind != JsonValueKind.String
@@ -210,8 +214,9 @@ public sealed partial class GamutClient : IDisposable
         }
 
         var token = answer.TryGetProperty("decision_token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        // A simulation may execute nothing, so it carries no token; any token present is still checked.
-        if (token is not null || (decision != "degrade" && !simulate))
+        // A simulation may execute nothing, so it carries no token, nor does an evaluation allowed by a warrant (only the
+        // warrant, spent by the action, carries it out: docs/agent-protocol.md); any token present is still checked.
+        if (token is not null || (decision != "degrade" && !simulate && !evaluatedWithWarrant))
         {
             CheckIdentity(token ?? throw new GamutIdentityMismatchException("The decision carries no decision token to check the identity against."), "v1.", tool, "the decision token");
         }

@@ -51,13 +51,21 @@ public sealed partial record GamutOptions
     /// <summary>The parsed <see cref="PrivateKey"/>, read once; null for an agent that signs with a secret.</summary>
     internal AgentKeyPair? KeyPair => string.IsNullOrWhiteSpace(PrivateKey) ? null : field ??= AgentKeyPair.Parse(PrivateKey);
 
+    /// <summary>
+    /// A delegated child's secret as the gateway minted it (<see cref="GamutClient.DelegateAsync"/>): random base64url, never
+    /// a provider key, though a few in a million start like one (<c>sk-</c>, <c>hf_</c>), so <see cref="Validate"/> does not
+    /// check <see cref="Secret"/> for a provider key's shape while it is this value. Not settable outside the SDK.
+    /// </summary>
+    internal string? GatewayIssuedSecret { get; init; }
+
     /// <summary>Per-request timeout; a timed-out call is never retried.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// GAMUT_ALLOW_INSECURE_HTTP: lets a plain-http <see cref="BaseUrl"/> name a host other than loopback (refused
     /// otherwise: signed requests and a person's identity token would cross the network in clear). Only where that
-    /// network is trusted, e.g. a cluster-internal Service.
+    /// network is trusted, e.g. pod traffic encrypted by the CNI or a service mesh with mTLS. <see cref="BaseUrl"/> is still
+    /// the gateway's public origin, not a cluster-internal Service's address: a key-pair agent signs the URL it calls.
     /// </summary>
     public bool AllowInsecureHttp { get; init; }
 
@@ -135,11 +143,11 @@ public sealed partial record GamutOptions
             else if (IsInsecureHttp(baseUri, AllowInsecureHttp))
             {
                 errors.Add($"{BaseUrlVariable} is plain http:// to {baseUri.Host}, a host other than loopback: signed requests, a person's identity token and the gateway's answers would cross the network in clear. " +
-                    $"Use https://, or set AllowInsecureHttp = true ({AllowInsecureHttpVariable}=true) only where that network is trusted (e.g. a cluster-internal Service).");
+                    $"Use https://, or set AllowInsecureHttp = true ({AllowInsecureHttpVariable}=true) only where that network is trusted (e.g. pod traffic encrypted by the CNI, or a service mesh with mTLS).");
             }
         }
 
-        if (!string.IsNullOrWhiteSpace(Secret) && SecretMaterial.SecretKindsIn(Secret).Count > 0)
+        if (!string.IsNullOrWhiteSpace(Secret) && Secret != GatewayIssuedSecret && SecretMaterial.SecretKindsIn(Secret).Count > 0)
         {
             errors.Add($"{SecretVariable} looks like a provider key or token; it must be the agent's Gamut runtime secret.");
         }

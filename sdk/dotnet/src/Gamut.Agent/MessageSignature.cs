@@ -62,7 +62,8 @@ public static class MessageSignature
 
     /// <summary>
     /// Sets X-Gamut-Tenant, -Workspace, -Agent, Content-Digest, Signature-Input and Signature on a request whose body is
-    /// <paramref name="body"/> (the exact bytes sent), signed with <paramref name="key"/> registered under <paramref name="keyId"/>;
+    /// <paramref name="body"/> (the exact bytes sent), signed with <paramref name="key"/> registered under <paramref name="keyId"/>
+    /// (its method upper-cased first, so that it is sent as signed);
     /// a person's token (<see cref="AgentSignature.PersonHeader"/>) and a run (<see cref="AgentSignature.RunHeader"/>) already on
     /// the request are covered by the signature; a person's token that is not a compact JWS is refused (<see cref="GamutConfigurationException"/>).
     /// </summary>
@@ -75,8 +76,15 @@ public static class MessageSignature
         var digest = ContentDigest(body);
         var person = AgentSignature.PersonOf(request);
         var run = AgentSignature.SingleHeader(request, AgentSignature.RunHeader);
+        if (request.Method.Method != request.Method.Method.ToUpperInvariant())
+        {
+            // The gateway reads @method as sent, and HttpClient sends an extension method (`purge`) in the case it is given
+            // (a known one upper-cased): the request is sent with the method it is signed with.
+            request.Method = new HttpMethod(request.Method.Method.ToUpperInvariant());
+        }
+
         var parameters = SignatureParameters((time ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds(), AgentSignature.FreshNonce(), keyId, key.Algorithm, person is not null, run is not null);
-        var signatureBase = SignatureBase(request.Method.Method.ToUpperInvariant(), uri.GetLeftPart(UriPartial.Authority) + uri.PathAndQuery, digest,
+        var signatureBase = SignatureBase(request.Method.Method, uri.GetLeftPart(UriPartial.Authority) + uri.PathAndQuery, digest,
             options.Tenant, options.Workspace, options.AgentId, parameters, person, run);
         AgentSignature.Set(request, "X-Gamut-Tenant", options.Tenant);
         AgentSignature.Set(request, "X-Gamut-Workspace", options.Workspace);

@@ -1,8 +1,13 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Gamut.Agent;
 
-/// <summary>The optional members of an evaluate or invoke-tool request, and whether to wait on an approval.</summary>
+/// <summary>
+/// The optional members of an evaluate or invoke-tool request, and whether to wait on an approval. <see cref="ToString"/>
+/// leaves out <see cref="Warrant"/> and <see cref="PersonToken"/> (bearer values).
+/// </summary>
 public sealed record ToolCallOptions
 {
     /// <summary><c>[{"kind": "url|host|…", "value": "…"}]</c>.</summary>
@@ -31,4 +36,12 @@ public sealed record ToolCallOptions
 
     /// <summary>Overrides the client's timeout for this call.</summary>
     public TimeSpan? Timeout { get; init; }
+
+    // The compiler's ToString prints every member: this one leaves out the warrant and the person's token.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"Targets = {Targets}, DataClasses = {DataClasses}, Provenance = {Provenance}, Simulate = {Simulate}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"WaitForApproval = {WaitForApproval}, Timeout = {Timeout}");
+        return true;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -171,5 +172,64 @@ public sealed class GatewayAnswerTests
         await Assert.ThrowsAsync<GamutApprovalDeniedException>(() => agent.WaitForApprovalAsync("apr_1"));
 
         Assert.Equal([person, string.Empty], seen);
+    }
+
+    [Theory]
+    [InlineData("rate_limited")]
+    [InlineData("run_limit_exceeded")]
+    [InlineData("budget_exhausted")]
+    public async Task SendMessageAsync_A2aRefusalWithStatus429_IsRateLimitedWithTheRetryAfterHeader(string code)
+    {
+        await using var gateway = await KestrelUpstream.StartAsync(app => app.MapPost("/a2a/{connector}", async (HttpContext context) =>
+        {
+            using var request = await JsonDocument.ParseAsync(context.Request.Body);
+            // A JSON-RPC refusal is answered 200; its data carries the HTTP status, the wait is the answer's Retry-After.
+            context.Response.Headers.RetryAfter = "7";
+            return Results.Json(new
+            {
+                jsonrpc = "2.0",
+                id = request.RootElement.GetProperty("id").GetString(),
+                error = new { code = -31000, message = "Too many.", data = new { code, status = 429, request_id = "req-1" } },
+            });
+        }));
+        using var client = new GamutClient(OptionsFor(gateway.BaseUri));
+
+        var error = await Assert.ThrowsAsync<GamutRateLimitedException>(() => client.SendMessageAsync("helper", new A2aMessage { Skill = "summarize", Text = "hi" }));
+
+        Assert.Equal((code, -31000, "req-1"), (error.Code, error.RpcCode, error.RequestId));
+        Assert.Equal(TimeSpan.FromSeconds(7), error.RetryAfter);
+    }
+
+    [Fact]
+    public async Task DelegateAsync_GatewayMintedSecretShapedLikeAProviderKey_YieldsTheChildClient()
+    {
+        // A minted child secret is random base64url: a few in a million start like a provider key (sk-, hf_).
+        var minted = "sk-" + string.Concat(Enumerable.Repeat("a1", 20));
+        var agents = new ConcurrentQueue<string>();
+        await using var gateway = await KestrelUpstream.StartAsync(app =>
+        {
+            app.MapPost("/v1/delegations", () => Results.Json(new
+            {
+                agent = "dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                tenant = "demo",
+                secret = minted,
+                delegation = new { name = "researcher", parent = "demo-agent", depth = 1, expires_at = "2030-01-01T00:00:00Z" },
+            }));
+            app.MapPost("/v1/evaluate", (HttpContext context) =>
+            {
+                agents.Enqueue(context.Request.Headers["X-Gamut-Agent"].ToString());
+                return Results.Json(new { decision = "allow", invoked = false, simulated = true });
+            });
+        });
+        using var parent = new GamutClient(OptionsFor(gateway.BaseUri));
+
+        using var child = await parent.DelegateAsync(new DelegationGrant { Name = "researcher", Permissions = [new DelegatedPermission("crm.read_contact")] });
+        await child.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "1" }, new ToolCallOptions { Simulate = true });
+
+        Assert.Equal(("dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa", "demo-agent"), (child.Options.AgentId, child.Delegation!.Parent));
+        Assert.Equal(["dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"], agents);
+        // The same secret given by a caller is still refused, and so is the child's options with a secret of the caller's.
+        Assert.Throws<GamutConfigurationException>(() => (OptionsFor(gateway.BaseUri) with { Secret = minted }).Validate());
+        Assert.Throws<GamutConfigurationException>(() => (child.Options with { Secret = "sk-" + string.Concat(Enumerable.Repeat("b2", 20)) }).Validate());
     }
 }

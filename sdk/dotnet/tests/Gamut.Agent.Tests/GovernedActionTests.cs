@@ -188,6 +188,27 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
     }
 
     [Fact]
+    public async Task EvaluateAsync_WithAnApprovedWarrant_AnswersWithoutATokenAndTheWarrantThenRunsTheActionOnce()
+    {
+        var args = new JsonObject { ["order"] = "A-5", ["amount"] = 11 };
+        var before = env.Upstream.Count("/payments/refunds");
+        var held = await Assert.ThrowsAsync<GamutApprovalRequiredException>(() => _gamut.InvokeToolAsync("payments.refund", args));
+        await env.ApproveAsync(held.ApprovalId);
+        var warrant = await _gamut.WaitForApprovalAsync(held.ApprovalId, new ApprovalWait { InitialInterval = TimeSpan.FromMilliseconds(50) }, "payments.refund");
+
+        // The gateway checks the warrant without spending it and issues no token (docs/agent-protocol.md, the evaluate departure).
+        var decision = await _gamut.EvaluateAsync("payments.refund", args, new ToolCallOptions { Warrant = warrant });
+
+        Assert.Equal(("allow_and_log", false), (decision.Decision, decision.Invoked));
+        Assert.Null(decision.DecisionToken);
+        Assert.Equal(before, env.Upstream.Count("/payments/refunds"));
+        var action = await _gamut.InvokeToolAsync("payments.refund", args, new ToolCallOptions { Warrant = warrant });
+        Assert.True(action.Invoked);
+        Assert.StartsWith("v1.", action.DecisionToken, StringComparison.Ordinal);
+        Assert.Equal(before + 1, env.Upstream.Count("/payments/refunds"));
+    }
+
+    [Fact]
     public async Task WaitForApproval_Denied_ThrowsAndNothingRuns()
     {
         var before = env.Upstream.Count("/payments/refunds");

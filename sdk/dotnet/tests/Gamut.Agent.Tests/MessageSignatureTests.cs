@@ -119,6 +119,28 @@ public sealed class MessageSignatureTests(GatewayEnvironment env)
         Assert.Contains("\"x-gamut-agent\");", without.Headers.GetValues("Signature-Input").Single(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// HttpClient sends a known method upper-cased whatever its case, but an extension method (<c>purge</c>) as given, and
+    /// the gateway reads <c>@method</c> as sent: the request is sent with the method its signature covers.
+    /// </summary>
+    [Theory]
+    [InlineData("purge")]
+    [InlineData("patch")]
+    public void Apply_KeyPairWithALowerCaseMethod_SendsTheMethodItSigns(string method)
+    {
+        var keyVector = Key("ed25519-demo");
+        using var key = AgentKeyPair.Parse(Text(keyVector, "private_key_pem"));
+        var options = new GamutOptions { BaseUrl = "https://gw.example", Tenant = "demo", Workspace = "ws-demo", AgentId = "key-agent" };
+        using var request = new HttpRequestMessage(new HttpMethod(method), "https://gw.example/providers/openai/v1/files");
+
+        MessageSignature.Apply(request, options, key, "demo-ed25519-2026", "{}"u8);
+
+        var input = request.Headers.GetValues("Signature-Input").Single()["sig1=".Length..];
+        var sent = MessageSignature.SignatureBase(request.Method.Method, "https://gw.example/providers/openai/v1/files", request.Headers.GetValues("Content-Digest").Single(), "demo", "ws-demo", "key-agent", input);
+        Assert.Equal(method.ToUpperInvariant(), request.Method.Method);
+        Assert.True(Verifies(keyVector, Encoding.UTF8.GetBytes(sent), Convert.FromBase64String(request.Headers.GetValues("Signature").Single()["sig1=:".Length..^1])));
+    }
+
     [Fact]
     public void FromEnvironment_PrivateKeyAndKeyId_ReplaceTheSecret()
     {

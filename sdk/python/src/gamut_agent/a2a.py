@@ -81,15 +81,15 @@ class A2aCalls:
         """``SendStreamingMessage`` (``message/stream``): the events' ``result`` in order (the gateway relays the stream
         once it has read and redacted it whole). A held message raises before the first event."""
         params = _message_params(text, skill, parts, data, message_id, task_id, context_id, metadata, warrant, _version(version))
-        status, kind, body, _ = self._exchange("POST", _route(connector), _request(_METHODS[version]["stream"], params), timeout,
-                                               accept="text/event-stream, application/json")
+        status, kind, body, retry_after = self._exchange("POST", _route(connector), _request(_METHODS[version]["stream"], params), timeout,
+                                                         accept="text/event-stream, application/json")
         if "text/event-stream" not in kind.lower():
-            return iter([_outcome(status, _parse(body), version, params, True)])
+            return iter([_outcome(status, _parse(body), version, params, True, retry_after)])
         events = []
         for block in re.split(r"\r?\n\r?\n", body.decode("utf-8")):
             payload = "\n".join(line[5:].lstrip() for line in block.splitlines() if line.startswith("data:"))
             if payload:
-                events.append(_outcome(status, _parse(payload.encode("utf-8")), version, params, False))
+                events.append(_outcome(status, _parse(payload.encode("utf-8")), version, params, False, retry_after))
         return iter(events)
 
     def get_task(self, connector: str, task_id: str, *, version: str = "1.0", timeout: float | None = None) -> dict:
@@ -107,22 +107,22 @@ class A2aCalls:
         return self._a2a_call(connector, _METHODS[_version(version)]["list"], dict(params or {}), version, timeout, False)
 
     def _a2a_call(self, connector: str, method: str, params: dict, version: str, timeout: float | None, is_message: bool) -> dict:
-        status, _, body, _ = self._exchange("POST", _route(connector), _request(method, params), timeout, accept="application/json")
-        return _outcome(status, _parse(body), version, params, is_message)
+        status, _, body, retry_after = self._exchange("POST", _route(connector), _request(method, params), timeout, accept="application/json")
+        return _outcome(status, _parse(body), version, params, is_message, retry_after)
 
 
 def _request(method: str, params: dict) -> dict:
     return {"jsonrpc": "2.0", "id": f"gamut-{next(_ids)}", "method": method, "params": params}
 
 
-def _outcome(status: int, reply: Any, version: str, params: dict, is_message: bool) -> Any:
+def _outcome(status: int, reply: Any, version: str, params: dict, is_message: bool, retry_after: str | None = None) -> Any:
     from .transport import _error_for
     if not isinstance(reply, dict) or reply.get("jsonrpc") != "2.0":
         if not 200 <= status <= 299:
             raise _error_for(status, reply if isinstance(reply, dict) else None, None)
         raise GamutProtocolError(f"The gateway answered {status} without a JSON-RPC reply.")
     if "error" in reply:
-        raise _rpc_error(reply["error"] if isinstance(reply["error"], dict) else {})
+        raise _rpc_error(reply["error"] if isinstance(reply["error"], dict) else {}, retry_after)
     if "result" not in reply:
         raise GamutProtocolError("The JSON-RPC reply has neither result nor error.")
     result = reply["result"]
@@ -130,7 +130,8 @@ def _outcome(status: int, reply: Any, version: str, params: dict, is_message: bo
     if isinstance(result, dict):
         task = result.get("task") if isinstance(result.get("task"), dict) else (result if result.get("kind") == "task" else None)
     approval = ((task or {}).get("metadata") or {}).get(APPROVAL_METADATA_KEY)
-    if task and (task.get("status") or {}).get("state") in _HELD_STATES and isinstance(approval, dict) and approval.get("id"):
+    # Only the answer to a message sent is held for approval: a task read back (get_task) is returned as it is.
+    if is_message and task and (task.get("status") or {}).get("state") in _HELD_STATES and isinstance(approval, dict) and approval.get("id"):
         error = GamutApprovalRequiredError(f"The message was held for approval {approval['id']}.", status=status, code="approval_required",
                                            decision="require_approval", problem={"code": "approval_required", "approval": approval, "task": task})
         error.message_id = params["message"]["messageId"]
@@ -140,7 +141,7 @@ def _outcome(status: int, reply: Any, version: str, params: dict, is_message: bo
     return {"task": result} if result.get("kind") == "task" else {"message": result} if result.get("kind") == "message" else result
 
 
-def _rpc_error(error: dict) -> GamutError:
+def _rpc_error(error: dict, retry_after: str | None = None) -> GamutError:
     data = error.get("data") if isinstance(error.get("data"), dict) else {}
     rpc_code = error.get("code")
     code = data.get("code") if isinstance(data.get("code"), str) else f"jsonrpc_{rpc_code}"
@@ -152,8 +153,11 @@ def _rpc_error(error: dict) -> GamutError:
         typed = GamutDeniedError(message, **details)
     elif rpc_code == -31000 and isinstance(data.get("approval"), dict):
         typed = GamutApprovalRequiredError(message, **details)
-    elif rpc_code == -31000 and ("rate_limit" in code or "budget" in code):
+    elif rpc_code == -31000 and (data.get("status") == 429 or "rate_limit" in code or "budget" in code):
+        # A refusal's data carries its HTTP status (429: a rate, run or budget limit); the wait is the answer's Retry-After.
+        from .transport import retry_after_seconds
         typed = GamutRateLimitedError(message, **details)
+        typed.retry_after_seconds = retry_after_seconds(retry_after)
     else:
         typed = GamutA2aError(message, **details)
         typed.data = error.get("data")

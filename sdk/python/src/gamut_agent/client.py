@@ -35,7 +35,8 @@ class Decision:
     invoked: bool
     decision: str
     explanation: dict
-    decision_token: str | None = None
+    #: A bearer credential for the executor: left out of ``repr`` (so of logs that print the decision).
+    decision_token: str | None = field(default=None, repr=False)
     result: Any = None
     upstream_status: int | None = None
     simulated: bool = False
@@ -83,10 +84,11 @@ class GamutClient(A2aCalls, GatewayCalls):
 
     def __init__(self, *, base_url: str, tenant: str, workspace: str, agent_id: str, secret: str | None = None,
                  private_key: object = None, key_id: str | None = None, timeout: float = 30.0,
-                 allow_insecure_http: bool = False, **other: Any) -> None:
+                 allow_insecure_http: bool = False, _gateway_issued_secret: bool = False, **other: Any) -> None:
         refuse_unknown_options(other, "GamutClient")
         self._config = GamutConfig.create(base_url=base_url, tenant=tenant, workspace=workspace, agent_id=agent_id, secret=secret,
-                                          private_key=private_key, key_id=key_id, allow_insecure_http=allow_insecure_http)
+                                          private_key=private_key, key_id=key_id, allow_insecure_http=allow_insecure_http,
+                                          gateway_issued_secret=_gateway_issued_secret)
         if not timeout or timeout <= 0:
             raise GamutConfigurationError("timeout must be a positive number of seconds.")
         self._timeout = float(timeout)
@@ -192,7 +194,9 @@ class GamutClient(A2aCalls, GatewayCalls):
         if answer.get("tenant") != c.tenant or issued.get("parent") != c.agent_id:
             raise GamutIdentityMismatchError(
                 f"The delegation names tenant '{answer.get('tenant')}' and parent '{issued.get('parent')}', not this agent.", code="identity_mismatch")
-        signing: dict[str, Any] = {"secret": answer["secret"]} if child_key is None else {"private_key": child_key, "key_id": answer["agent"]}
+        # A minted secret is random base64url, never a provider key, though a few in a million start like one (sk-, hf_).
+        signing: dict[str, Any] = ({"secret": answer["secret"], "_gateway_issued_secret": True} if child_key is None
+                                   else {"private_key": child_key, "key_id": answer["agent"]})
         child = GamutClient(base_url=c.base_url, tenant=c.tenant, workspace=c.workspace, agent_id=answer["agent"],
                             timeout=self._timeout, allow_insecure_http=c.allow_insecure_http, **signing)
         child._delegation = Delegation(answer["agent"], issued.get("name", name), issued["parent"], int(issued.get("depth", 1)), issued.get("expires_at", ""),
@@ -235,7 +239,8 @@ class GamutClient(A2aCalls, GatewayCalls):
         person = options.pop("person_token", None)
         body = _tool_body(tool, args, options)
         answer = self._request("POST", "/v1/evaluate", body, timeout, person)
-        return self._check_decision(answer, tool=tool, require_invoked=False, simulate=body.get("simulate") is True)
+        return self._check_decision(answer, tool=tool, require_invoked=False, simulate=body.get("simulate") is True,
+                                    evaluated_with_warrant=isinstance(body.get("warrant"), str))
 
     def invoke_tool(self, tool: str, args: Mapping[str, Any] | None = None, *,
                     wait_for_approval: WaitForApproval | bool | None = None, **options: Any) -> Decision:
@@ -337,7 +342,8 @@ class GamutClient(A2aCalls, GatewayCalls):
             answer = self._request("POST", target, {**body, "warrant": warrant}, timeout, person)
         return self._check_decision(answer, tool=tool, require_invoked=True)
 
-    def _check_decision(self, answer: Any, *, tool: str | None, require_invoked: bool, simulate: bool = False) -> Decision:
+    def _check_decision(self, answer: Any, *, tool: str | None, require_invoked: bool, simulate: bool = False,
+                        evaluated_with_warrant: bool = False) -> Decision:
         if not isinstance(answer, dict) or not isinstance(answer.get("decision"), str) or not isinstance(answer.get("invoked"), bool):
             raise GamutProtocolError("The gateway answered without a decision.")
         decision = answer["decision"]
@@ -347,8 +353,9 @@ class GamutClient(A2aCalls, GatewayCalls):
         if require_invoked and not answer["invoked"]:
             raise GamutNotInvokedError(f"The gateway decided {decision} but did not invoke the connector.", **{**details, "code": "not_invoked"})
         token = answer.get("decision_token")
-        # A simulation may execute nothing, so it carries no token; any token present is still checked.
-        if token is not None or (decision != "degrade" and not simulate):
+        # A simulation may execute nothing, so it carries no token, nor does an evaluation allowed by a warrant (only the
+        # warrant, spent by the action, carries it out: docs/agent-protocol.md); any token present is still checked.
+        if token is not None or (decision != "degrade" and not simulate and not evaluated_with_warrant):
             if not isinstance(token, str):
                 raise GamutIdentityMismatchError("The decision carries no decision token to check the identity against.", **details)
             self._check_identity(token, "v1.", tool, "the decision token")

@@ -55,7 +55,9 @@ class GamutConfig:
         return f"GamutConfig(base_url={self.base_url!r}, tenant={self.tenant!r}, workspace={self.workspace!r}, agent_id={self.agent_id!r})"
 
     @classmethod
-    def create(cls, **values: object) -> "GamutConfig":
+    def create(cls, *, gateway_issued_secret: bool = False, **values: object) -> "GamutConfig":
+        """The checked values. ``gateway_issued_secret``: the secret was minted by the gateway (a delegated child's), so
+        it is not checked for a provider key's shape."""
         key_pair = values.get("private_key") is not None or values.get("key_id") is not None
         if key_pair and values.get("secret") is not None:
             raise GamutConfigurationError(f"An agent signs with {ENV_NAMES['secret']} or with {KEY_ENV_NAMES['private_key']} and "
@@ -79,7 +81,7 @@ class GamutConfig:
             if values.get("private_key") in (None, ""):
                 raise GamutConfigurationError(f"{KEY_ENV_NAMES['private_key']} (private_key) is required with a key id.")
             return cls(**checked, agent_key=_agent_key(values["private_key"]), key_id=key_id.strip())
-        if secret_kinds_in(checked["secret"]):
+        if not gateway_issued_secret and secret_kinds_in(checked["secret"]):
             raise GamutConfigurationError(f"{ENV_NAMES['secret']} looks like a provider key or token; it must be the agent's Gamut runtime secret.")
         return cls(**checked)
 
@@ -146,7 +148,7 @@ def _check_base_url(text: str, allow_insecure_http: bool = False) -> str:
         raise GamutConfigurationError(
             f"{ENV_NAMES['base_url']} is plain http:// to {url.hostname}, a host other than loopback: signed requests, a person's identity "
             f"token and the gateway's answers would cross the network in clear. Use https://, or set allow_insecure_http=True "
-            f"({INSECURE_HTTP_ENV_NAME}=true) only where that network is trusted (e.g. a cluster-internal Service).")
+            f"({INSECURE_HTTP_ENV_NAME}=true) only where that network is trusted (e.g. pod traffic encrypted by the CNI, or a service mesh with mTLS).")
     return _origin(url)
 
 

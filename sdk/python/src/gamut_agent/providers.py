@@ -58,6 +58,8 @@ class SigningHandler(urllib.request.BaseHandler):
                 del request.headers[name]
         request.unredirected_hdrs.pop("Authorization", None)
         sent = {**request.headers, **request.unredirected_hdrs}
+        # urllib sends the method as given and the gateway reads @method as sent: it goes out upper-cased, as it is signed.
+        request.method = request.get_method().upper()
         for name, value in self._client.signature_headers(request.get_method(), request.selector, bytes(body), sent, target_uri=request.full_url).items():
             request.add_unredirected_header(name, value)
         return request

@@ -122,13 +122,15 @@ class GatewayCalls:
         headers["Accept"] = accept
         if data is not None:
             headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self._config.base_url + target, data=data, headers=headers, method=method)
+        request = urllib.request.Request(self._config.base_url + target, data=data, headers=headers, method=method.upper())
         limit = timeout or self._timeout
         with _Deadline(limit) as deadline:
             request.gamut_deadline = deadline
             try:
                 with self._http.open(request, timeout=limit) as response:
-                    status, kind, text, retry_after = response.status, response.headers.get("Content-Type", ""), response.read(), None
+                    # Retry-After on a 2xx too: a JSON-RPC refusal (A2A) is answered 200 with it.
+                    status, kind, text, retry_after = (response.status, response.headers.get("Content-Type", ""), response.read(),
+                                                       response.headers.get("Retry-After"))
             except urllib.error.HTTPError as error:
                 status, kind, text, retry_after = error.code, error.headers.get("Content-Type", ""), _read(error), error.headers.get("Retry-After")
             except (TimeoutError, socket.timeout) as error:
@@ -175,9 +177,14 @@ def _error_for(status: int, problem: dict[str, Any] | None, retry_after: str | N
         return GamutRunEndedError(message, **details)
     if status == 429:
         error = GamutRateLimitedError(message, **details)
-        try:
-            error.retry_after_seconds = float(retry_after) if retry_after else None
-        except ValueError:
-            error.retry_after_seconds = None
+        error.retry_after_seconds = retry_after_seconds(retry_after)
         return error
     return GamutHttpError(message, **details)
+
+
+def retry_after_seconds(retry_after: str | None) -> float | None:
+    """Retry-After's seconds; None when absent or not a number of seconds."""
+    try:
+        return float(retry_after) if retry_after else None
+    except ValueError:
+        return None
