@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Proxy.A2a;
 using Gateway.Proxy.Refusals;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Proxy.Describe;
 
@@ -9,7 +10,8 @@ namespace Gateway.Proxy.Describe;
 /// (<c>model</c>, the output ceilings, <c>n</c>, <c>best_of</c>, <c>stream</c>, <c>stream_options</c>): an OpenAI-compatible
 /// server that matches names without case (Go's <c>encoding/json</c>, as Ollama does) takes the last of <c>model</c> and
 /// <c>Model</c>, so a request carrying both would be decided, reserved and routed on one and run on the other. Each of
-/// those members is of the JSON type the API gives it (<see cref="TypeRefusal"/>).
+/// those members is of the JSON type the API gives it (<see cref="TypeRefusal"/>), and none is sent in the query
+/// (<see cref="QueryRefusal"/>).
 /// </summary>
 internal static class ModelRequestMembers
 {
@@ -46,6 +48,27 @@ internal static class ModelRequestMembers
             if (spelled is not null && TypeRefusal(spelled, property.Value) is { } mistyped)
             {
                 return mistyped;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Why <paramref name="rawQuery"/> is refused: a parameter whose name, percent-decoded, read up to any <c>[</c> and with
+    /// <c>.</c> and spaces dropped (as PHP, Rails and Express's qs read <c>model[]</c> and <c>max.tokens</c>), folds like a
+    /// member the gateway reads. A LiteLLM-style server takes <c>?model=</c> over the body's, so the request would run a model
+    /// (or a ceiling, or a stream) the gateway never decided, degraded or reserved; other names (<c>api-version</c>) pass.
+    /// </summary>
+    public static string? QueryRefusal(string rawQuery)
+    {
+        foreach (var pair in new QueryStringEnumerable(rawQuery))
+        {
+            var name = pair.DecodeName().ToString();
+            var read = name.IndexOf('[', StringComparison.Ordinal) is var bracket and >= 0 ? name[..bracket] : name;
+            if (ReadByFold.TryGetValue(A2aMemberNames.Fold(read.Replace(".", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal)), out var member))
+            {
+                return $"The query's '{RefusalText.Truncate(name)}' is read as '{member}' by a server that takes model members from the query, and the gateway decides only the body's; send it in the JSON body.";
             }
         }
 

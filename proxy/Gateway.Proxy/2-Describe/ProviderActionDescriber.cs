@@ -179,7 +179,8 @@ internal static class ProviderActionDescriber
                 return new Result(null, null, conflict);
             }
 
-            if (connector.Type().IsModel && ModelRequestMembers.Refusal(args) is { } misspelled)
+            // A model member in the query (?model=o1-pro) would be the one a LiteLLM-style server runs, never decided here.
+            if (connector.Type().IsModel && (ModelRequestMembers.Refusal(args) ?? ModelRequestMembers.QueryRefusal(rawQuery)) is { } misspelled)
             {
                 return new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, misspelled) { AuditTool = connector.Name });
             }

@@ -115,6 +115,40 @@ public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixt
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("?model=o1-pro")]
+    [InlineData("?MAX_TOKENS=100000")]
+    [InlineData("?maxCompletionTokens=100000")]
+    [InlineData("?stream=true")]
+    [InlineData("?api-version=2024-10-21&n=8")]
+    [InlineData("?%6Dodel=o1-pro")]
+    [InlineData("?max%5Foutput%5Ftokens=100000")]
+    [InlineData("?model[]=o1-pro")]
+    public async Task Providers_ModelMemberInTheQuery_IsRefusedAsAnOpenAIErrorAndNothingForwarded(string query)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions" + query,
+            """{"model":"gpt-4o-mini","max_tokens":100,"messages":[{"role":"user","content":"Say hello."}]}"""));
+
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        await AssertRefusalRecordedAsync(response);
+    }
+
+    [Fact]
+    public async Task Providers_ApiVersionQuery_IsForwarded()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions?api-version=2024-10-21",
+            $$"""{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"Say hello. {{marker}}"}]}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = Assert.Single(_gw.Upstream.To("/v1/chat/completions"), r => r.Body.Contains(marker, StringComparison.Ordinal));
+        Assert.EndsWith("?api-version=2024-10-21", received.Target, StringComparison.Ordinal);
+    }
+
     private async Task AssertRefusalRecordedAsync(HttpResponseMessage response)
     {
         var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
