@@ -21,7 +21,10 @@ namespace Gateway.Proxy.Record;
 /// a body, a header value, a secret or a credential. A record that cannot be written throws
 /// <see cref="AuditWriteException"/> and the caller refuses the request (fail closed). Nothing else in the proxy makes
 /// audit entries of a request (this stage's <see cref="AgentAuditEntry"/>, with the parts of a request the gateway serves
-/// itself, <see cref="Describe.LocalEntry"/>) or appends to the audit chain.
+/// itself, <see cref="Describe.LocalEntry"/>) or appends to the audit chain. An append, once begun, is not cancelled with
+/// the request (<see cref="HttpContext.RequestAborted"/>, which on <c>/mcp</c> is a governed call's own lifetime, ended by a
+/// cancel, a kill switch, a revocation or the idle timeout): a decision or an outcome is written, or fails, as the journal's
+/// sink says (its own timeouts bound it, as they bound an outcome appended unawaited), never dropped halfway by a cancel.
 /// </summary>
 internal sealed class AuditRecorder
 {
@@ -54,7 +57,7 @@ internal sealed class AuditRecorder
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return await _journal.AppendWithReceiptAsync(entry, admission, context.RequestAborted).ConfigureAwait(false);
+            return await _journal.AppendWithReceiptAsync(entry, admission, CancellationToken.None).ConfigureAwait(false);
         }
         catch (AuditWriteException ex) when (admission is not null && ex.InnerException is StateStoreUnavailableException unavailable)
         {
@@ -87,7 +90,7 @@ internal sealed class AuditRecorder
         var entry = Entry(context, identity, governed, invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK, AuditFold.Outcome, invocation);
         if (governed.Entry is { OutcomeBeforeResponse: true })
         {
-            return AppendBeforeResponseAsync(context, entry);
+            return AppendBeforeResponseAsync(entry);
         }
 
         if (settle is null || !_journal.SettlesWithAppends)
@@ -108,7 +111,7 @@ internal sealed class AuditRecorder
     {
         foreach (var state in A2aTaskEvents.Changes(states))
         {
-            await AppendAsync(context, AgentAuditEntry.Of(context, identity, governed.Decision.Descriptor?.Tool, A2aTaskStateDecision, StatusCodes.Status200OK) with
+            await AppendAsync(AgentAuditEntry.Of(context, identity, governed.Decision.Descriptor?.Tool, A2aTaskStateDecision, StatusCodes.Status200OK) with
             {
                 Connector = governed.Entry is { } entry ? entry.Type().ForwardedConnectorName(entry) : null,
                 A2aTask = new AuditA2aTask { Id = state.TaskId, State = state.State },
@@ -123,7 +126,7 @@ internal sealed class AuditRecorder
     /// storms: those may share one record with their repeats in the same group (<see cref="AuditEntry.RequestIds"/>).
     /// </summary>
     public ValueTask<AuditRecord> RecordRefusalAsync(HttpContext context, AgentIdentity identity, string? tool, string code, int statusCode, ReadOnlyMemory<byte> explanation = default) =>
-        AppendAsync(context, AgentAuditEntry.Of(context, identity, tool, "refused:" + code, statusCode) with
+        AppendAsync(AgentAuditEntry.Of(context, identity, tool, "refused:" + code, statusCode) with
         {
             Explanation = explanation,
             RunEndedBy = RunRefusals.IsEnded(code) ? identity.Run?.End?.By : null,
@@ -136,7 +139,7 @@ internal sealed class AuditRecorder
     /// with who made the request, under <paramref name="tool"/>.
     /// </summary>
     public ValueTask<AuditRecord> RecordLocalAsync(HttpContext context, AgentIdentity identity, string? tool, Describe.LocalEntry entry) =>
-        AppendAsync(context, AgentAuditEntry.Of(context, identity, tool, entry.Decision, entry.Status) with
+        AppendAsync(AgentAuditEntry.Of(context, identity, tool, entry.Decision, entry.Status) with
         {
             RunId = entry.RunId,
             ActorChain = entry.ActorChain,
@@ -178,19 +181,19 @@ internal sealed class AuditRecorder
         };
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Task?> AppendBeforeResponseAsync(HttpContext context, AuditEntry entry)
+    private async ValueTask<Task?> AppendBeforeResponseAsync(AuditEntry entry)
     {
-        await AppendAsync(context, entry).ConfigureAwait(false);
+        await AppendAsync(entry).ConfigureAwait(false);
         return null;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry)
+    private async ValueTask<AuditRecord> AppendAsync(AuditEntry entry)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return (await _journal.AppendWithoutReceiptAsync(entry, context.RequestAborted).ConfigureAwait(false)).Record;
+            return (await _journal.AppendWithoutReceiptAsync(entry, CancellationToken.None).ConfigureAwait(false)).Record;
         }
         finally
         {

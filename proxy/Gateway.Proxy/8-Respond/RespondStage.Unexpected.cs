@@ -1,6 +1,9 @@
 using Gateway.Audit;
+using Gateway.Oversight;
 using Gateway.Proxy.Describe;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
 using Gateway.Store;
 
@@ -61,6 +64,33 @@ internal sealed partial class RespondStage
         // On the provider route, a failure before Describe is answered in the dialect its target presumes.
         ProviderDialect.PresumeFor(context);
         await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether a request cancelled (its <see cref="HttpContext.RequestAborted"/>: on <c>/mcp</c> the call's own lifetime,
+    /// <see cref="McpCallLifetime"/>) owes its recorded decision to be carried out an outcome: none was recorded yet.
+    /// </summary>
+    private static bool OutcomeOwed(HttpContext context, GatewayRequestFeature feature) =>
+        context.RequestAborted.IsCancellationRequested && feature.Find<RecordedDecision>() is { Disposition: DecisionDisposition.Execute } && !Recorded(context, feature);
+
+    /// <summary>
+    /// The outcome of a decision to be carried out whose request was cancelled before its outcome was recorded (the
+    /// gateway ended a call on <c>/mcp</c>: <see cref="McpCallCancellation"/>; or its client went away): recorded as
+    /// <see cref="RefuseAsync"/> records a refusal after a decision, 502 <c>upstream_unavailable</c> as a call's stream
+    /// that ended unanswered says, invoked when the upstream may have received it. A journal that cannot take it is logged.
+    /// </summary>
+    private async Task RecordEndedAsync(HttpContext context, GatewayRequestFeature feature)
+    {
+        var why = feature.Find<McpCallCancellation>()?.Reason ?? "The client went away.";
+        var refusal = new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The call ended before it was answered. " + why) { AuditTool = ToolOf(feature) };
+        try
+        {
+            await RecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException or StateStoreUnavailableException)
+        {
+            LogRefusalNotRecorded(_logger, refusal.Code, ex);
+        }
     }
 
     [LoggerMessage(EventId = 3105, Level = LogLevel.Error, Message = "The request failed unexpectedly; it was refused (500 internal_error) and the refusal recorded")]

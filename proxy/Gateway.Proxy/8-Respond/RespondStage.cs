@@ -77,6 +77,13 @@ internal sealed partial class RespondStage
             LogDependencyUnavailable(_logger, "audit", ex);
             await RefusalResponse.WriteAsync(context, Refusal.AuditUnavailable()).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (OutcomeOwed(context, feature))
+        {
+            // Ended after its decision to be carried out was recorded (a call on /mcp the gateway ended, a client gone):
+            // that decision's outcome is recorded, and the cancellation goes on as before (nothing more is answered).
+            await RecordEndedAsync(context, feature).ConfigureAwait(false);
+            throw;
+        }
         catch (Exception ex) when (!context.Response.HasStarted && IsUnexpected(context, ex))
         {
             LogUnexpectedFailure(_logger, ex);

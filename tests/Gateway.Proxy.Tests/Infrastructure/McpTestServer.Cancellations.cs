@@ -11,6 +11,9 @@ public sealed partial class McpTestServer
     /// <summary>Each tools/call's JSON-RPC id as the server received it, in the order of <see cref="Calls"/>.</summary>
     public ConcurrentQueue<string> CallIds { get; } = new();
 
+    /// <summary>While set, every tools/list waits for it before it answers (a listing that takes its time: a pin being checked).</summary>
+    public TaskCompletionSource? HoldListing { get; set; }
+
     /// <summary>Each <c>notifications/cancelled</c>: the raw <c>requestId</c>, the reason, and the session and Authorization header it came with.</summary>
     public ConcurrentQueue<(string RequestId, string? Reason, string? SessionId, string? Authorization)> Cancellations { get; } = new();
 

@@ -171,11 +171,16 @@ public sealed partial class McpTestServer : IAsyncDisposable
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddMcpServer(options => options.ServerInfo = new Implementation { Name = "mcp-test-server", Version = "1.0" })
             .WithHttpTransport(options => options.SessionMode = HttpServerSessionMode.Stateful)
-            .WithListToolsHandler((request, _) =>
+            .WithListToolsHandler(async (request, cancellationToken) =>
             {
                 Interlocked.Increment(ref _listings);
                 _listers[request.Server.SessionId ?? string.Empty] = request.Server;
-                return ValueTask.FromResult(new ListToolsResult
+                if (HoldListing is { } holdListing)
+                {
+                    await holdListing.Task.WaitAsync(cancellationToken);
+                }
+
+                return new ListToolsResult
                 {
                     Tools = [.. _descriptions.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new Tool
                     {
@@ -184,7 +189,7 @@ public sealed partial class McpTestServer : IAsyncDisposable
                             .Replace("Bearer ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal),
                         InputSchema = JsonDocument.Parse(_schemas.GetValueOrDefault(t.Key, """{"type":"object","properties":{"text":{"type":"string"}}}""")).RootElement.Clone(),
                     })],
-                });
+                };
             })
             .WithListPromptsHandler((_, _) => ValueTask.FromResult(new ListPromptsResult
             {

@@ -128,6 +128,47 @@ public sealed class McpCallStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancelled_ACallToABeforeResponseEntry_OutcomeIsRecorded()
+    {
+        // notes.find asks for its outcome before the response: that append ran on the call's own lifetime, which the cancel ended.
+        await _mcp.DisposeAsync();
+        _mcp = await McpGateway.StartAsync(static text => text.Replace("mcp_tool: find }", "mcp_tool: find, audit: { outcome: before_response } }", StringComparison.Ordinal));
+        _mcp.Notes.HoldAfterFirstStep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (first, requestId) = await CutAfterFirstEventAsync(LongCall);
+
+        await _mcp.PostRawAsync("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"gone for good"}}""");
+        using var resumed = await ResumeAsync(_mcp.SignedHttp(), first.Id!);
+        var rest = SseEvents.Parse(await resumed.Content.ReadAsStringAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        _mcp.Notes.HoldAfterFirstStep.TrySetResult();
+
+        Assert.True(Assert.Single(rest).Json.TryGetProperty("error", out _));
+        var outcome = await OutcomeAsync(requestId);
+        Assert.Equal(502, outcome.GetProperty("status_code").GetInt32());
+    }
+
+    [Fact]
+    public async Task Cancelled_ACallWhilePinIsChecked_ItsDecisionHasAnOutcome()
+    {
+        // files.write is pinned: Enforce lists the server's tools (held here) after the decision is on record.
+        _mcp.Files.HoldListing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listings = _mcp.Files.Listings;
+        var call = _mcp.PostRawAsync("""{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"files__write_file","arguments":{"text":"x"}}}""");
+        await Eventually.HoldsAsync(() => _mcp.Files.Listings > listings, TimeSpan.FromSeconds(10), "the pin check did not list the server's tools within 10 s");
+
+        await _mcp.PostRawAsync("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9,"reason":"gone for good"}}""");
+        await Xunit.Record.ExceptionAsync(() => call.WaitAsync(TimeSpan.FromSeconds(20)));
+        _mcp.Files.HoldListing.TrySetResult();
+
+        var records = await Eventually.ReturnsAsync(() => RecordsOfToolAsync("files.write"),
+            static found => found.Count >= 2, TimeSpan.FromSeconds(10),
+            found => $"the decision has no outcome: {string.Join('\n', found?.Select(static r => r.GetRawText()) ?? [])}");
+        Assert.Equal(2, records.Count);
+        Assert.Equal(records[0].GetProperty("request_id").GetString(), records[1].GetProperty("request_id").GetString());
+        Assert.Equal(502, records[1].GetProperty("status_code").GetInt32());
+        Assert.False(records[1].TryGetProperty("invoked", out var invoked) && invoked.GetBoolean());
+    }
+
+    [Fact]
     public async Task ServerDropsMidCall_AfterAProgressEvent_EndsTheStreamWithAnErrorAndRecordsTheOutcome()
     {
         var logs = new FakeLogCollector();
@@ -156,6 +197,21 @@ public sealed class McpCallStreamTests : IAsyncLifetime
         return Assert.Single(records, IsOutcome);
 
         static bool IsOutcome(JsonElement record) => record.TryGetProperty("invoked", out var invoked) && invoked.GetBoolean();
+    }
+
+    /// <summary>Every audit record of tenant demo under <paramref name="tool"/>, in journal order (every page read).</summary>
+    private async Task<List<JsonElement>> RecordsOfToolAsync(string tool)
+    {
+        var found = new List<JsonElement>();
+        long? start = 0;
+        while (start is { } from)
+        {
+            var page = JsonDocument.Parse(await _mcp.Gateway.Admin().GetStringAsync($"/admin/v1/tenants/demo/audit?start={from}&limit=1000")).RootElement.Clone();
+            found.AddRange(page.GetProperty("records").EnumerateArray().Where(r => r.TryGetProperty("tool", out var named) && named.GetString() == tool));
+            start = page.TryGetProperty("next_start", out var next) && next.ValueKind == JsonValueKind.Number ? next.GetInt64() : null;
+        }
+
+        return found;
     }
 
     /// <summary>Posts <paramref name="call"/>, reads its stream's first event and cuts the connection; returns it and the request's id.</summary>
