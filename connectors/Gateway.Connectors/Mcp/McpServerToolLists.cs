@@ -163,7 +163,8 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
                 return new McpServerTools(true, tools, null);
             }
 
-            if (attempt > 0)
+            // A listing past the bounds is the server's answer, not a failed session: a new one would answer the same.
+            if (attempt > 0 || failure is ListingTooLongException)
             {
                 LogUnavailable(_logger, upstream.Server, upstream.Tenant, failure!.GetType().Name, failure.Message);
                 return new McpServerTools(false, [], $"the MCP server '{server.Name}' could not be reached ({failure.GetType().Name})");
@@ -171,25 +172,17 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         }
     }
 
-    private static async ValueTask<List<Tool>> ListToolsAsync(McpClient client, CancellationToken cancellationToken)
-    {
-        var tools = new List<Tool>();
-        string? cursor = null;
-        do
+    private static ValueTask<List<Tool>> ListToolsAsync(McpClient client, CancellationToken cancellationToken) =>
+        ReadPagesAsync<Tool>(async (cursor, ct) =>
         {
-            var page = await client.ListToolsAsync(new ListToolsRequestParams { Cursor = cursor }, cancellationToken).ConfigureAwait(false);
-            tools.AddRange(page.Tools);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null && tools.Count < 10_000);
-
-        return tools;
-    }
+            var page = await client.ListToolsAsync(new ListToolsRequestParams { Cursor = cursor }, ct).ConfigureAwait(false);
+            return (page.Tools, page.NextCursor);
+        }, cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="use"/> on the server's session (opened first when there is none; the caller holds the gate).
     /// A failure closes the session, so that the next use opens a new one, and is returned instead of thrown; a JSON-RPC
-    /// error the server answered is returned too but leaves the session open (the governed calls on it go on).
+    /// error the server answered, or a listing past the bounds (<see cref="ReadPagesAsync"/>), is returned too but leaves the session open (the governed calls on it go on).
     /// </summary>
     private async Task<(T? Value, Exception? Failure)> UseAsync<T>(Upstream upstream, CatalogEntry server, Func<McpClient, CancellationToken, ValueTask<T>> use, CancellationToken cancellationToken)
         where T : class
@@ -199,7 +192,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
             upstream.Client ??= await ConnectAsync(upstream, server, cancellationToken).ConfigureAwait(false);
             return (await use(upstream.Client, cancellationToken).ConfigureAwait(false), null);
         }
-        catch (McpProtocolException ex)
+        catch (Exception ex) when (ex is McpProtocolException or ListingTooLongException)
         {
             return (null, ex);
         }

@@ -168,6 +168,6 @@ internal static class McpServerHosting
     private sealed record Caller(AgentIdentity Identity, Gateway.Policy.TenantPolicy Tenant, IServiceProvider Services)
     {
         /// <summary>The caller as the listings see it.</summary>
-        public McpCaller Mcp => new(Identity.Agent, Identity.Workspace, Identity.Delegation?.Scope);
+        public McpCaller Mcp => new(Identity.Agent, Identity.Workspace, Identity.Delegation?.Scope) { Who = Identity.Caller };
     }
 }

@@ -8,6 +8,9 @@ namespace Gateway.Proxy.Mcp;
 /// </summary>
 internal sealed record McpCaller(string Agent, string? Workspace, DelegationScope? Grant)
 {
+    /// <summary>The caller's identity as the policy decides for it (its person too), where the listing has it; the listings clear their items against it (<see cref="McpReadClearance.Lists"/>).</summary>
+    public AuthenticatedCaller? Who { get; init; }
+
     /// <summary>True when the caller may use the catalog entry <paramref name="catalogName"/> of <paramref name="tenant"/>.</summary>
     public bool MayUse(TenantPolicy tenant, string catalogName)
     {

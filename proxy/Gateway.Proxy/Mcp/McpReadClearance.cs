@@ -61,13 +61,24 @@ internal static class McpReadClearance
     public static bool PermitsSubscription(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, string uri) =>
         Reads(tenant, caller, server, new JsonObject { ["uri"] = uri });
 
+    /// <summary>
+    /// True when an item of <paramref name="server"/>'s listing may be listed to <paramref name="caller"/>: its read
+    /// (<paramref name="read"/>: a resource's <c>{uri}</c>, a template's as written, a prompt's <c>{prompt, arguments:{}}</c>)
+    /// is not one the policy blocks. A read that needs an approval is listed: the caller may ask for it.
+    /// </summary>
+    public static bool Lists(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, JsonObject read) =>
+        Decide(tenant, caller, server, read).Kind is not (DecisionKind.Block or DecisionKind.BlockAndOpenIncident);
+
     private static bool Reads(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, JsonObject args)
     {
-        var decision = DecisionEngine.Instance.Evaluate(tenant, caller, new ActionRequest
+        var decision = Decide(tenant, caller, server, args);
+        return decision.IsAllowFamily || decision.Kind == DecisionKind.Degrade;
+    }
+
+    private static Decision Decide(TenantPolicy tenant, AuthenticatedCaller caller, CatalogEntry server, JsonObject args) =>
+        DecisionEngine.Instance.Evaluate(tenant, caller, new ActionRequest
         {
             Tool = server.Name,
             Args = JsonElement.Parse(args.ToJsonString()),
         });
-        return decision.IsAllowFamily || decision.Kind == DecisionKind.Degrade;
-    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Redaction;
 using Gateway.Policy;
@@ -15,6 +16,10 @@ namespace Gateway.Proxy.Mcp;
 /// <c>server__prompt</c> (<see cref="McpToolNames"/>), a resource <c>gamut-mcp://server/…</c> (<see cref="McpResourceUris"/>).
 /// A server that cannot be reached is left out; the others are listed. What a server lists is redacted as its own route
 /// redacts it (<see cref="McpListingRedaction"/>), before it is renamed: a listing that cannot be is refused whole.
+/// Each server's listing is read a page at a time, bounded (<see cref="McpServerToolLists.ReadPagesAsync"/>): one that
+/// goes on past the bounds leaves that server out. An item whose read the policy blocks for the caller is left out
+/// (<see cref="McpReadClearance.Lists"/>): a resource as the read of its URI, a template as the read of the template as
+/// written, a prompt as its get without arguments; one whose read needs an approval is listed.
 /// </summary>
 internal sealed class McpServerListing
 {
@@ -29,7 +34,12 @@ internal sealed class McpServerListing
 
     public async ValueTask<IList<Prompt>> PromptsAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken) =>
         await AskAsync(tenant, caller, static async ValueTask<List<Prompt>> (client, ct) =>
-            client.ServerCapabilities.Prompts is null ? [] : [.. (await client.ListPromptsAsync(cancellationToken: ct).ConfigureAwait(false)).Select(static p => p.ProtocolPrompt)],
+            client.ServerCapabilities.Prompts is null ? [] : await McpServerToolLists.ReadPagesAsync<Prompt>(async (cursor, c) =>
+            {
+                var page = await client.ListPromptsAsync(new ListPromptsRequestParams { Cursor = cursor }, c).ConfigureAwait(false);
+                return (page.Prompts, page.NextCursor);
+            }, ct).ConfigureAwait(false),
+            static p => new JsonObject { ["prompt"] = p.Name, ["arguments"] = new JsonObject() },
             static (serverName, p) => new Prompt
             {
                 Name = McpToolNames.ItemName(serverName, p.Name),
@@ -48,7 +58,12 @@ internal sealed class McpServerListing
             MimeType = "text/plain",
         }).ToList();
         resources.AddRange(await AskAsync(tenant, caller, static async ValueTask<List<Resource>> (client, ct) =>
-            client.ServerCapabilities.Resources is null ? [] : [.. (await client.ListResourcesAsync(cancellationToken: ct).ConfigureAwait(false)).Select(static r => r.ProtocolResource)],
+            client.ServerCapabilities.Resources is null ? [] : await McpServerToolLists.ReadPagesAsync<Resource>(async (cursor, c) =>
+            {
+                var page = await client.ListResourcesAsync(new ListResourcesRequestParams { Cursor = cursor }, c).ConfigureAwait(false);
+                return (page.Resources, page.NextCursor);
+            }, ct).ConfigureAwait(false),
+            static r => new JsonObject { ["uri"] = r.Uri },
             static (serverName, r) => new Resource
             {
                 Uri = McpResourceUris.Of(serverName, r.Uri),
@@ -63,7 +78,12 @@ internal sealed class McpServerListing
 
     public async ValueTask<IList<ResourceTemplate>> ResourceTemplatesAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken) =>
         await AskAsync(tenant, caller, static async ValueTask<List<ResourceTemplate>> (client, ct) =>
-            client.ServerCapabilities.Resources is null ? [] : [.. (await client.ListResourceTemplatesAsync(cancellationToken: ct).ConfigureAwait(false)).Select(static t => t.ProtocolResourceTemplate)],
+            client.ServerCapabilities.Resources is null ? [] : await McpServerToolLists.ReadPagesAsync<ResourceTemplate>(async (cursor, c) =>
+            {
+                var page = await client.ListResourceTemplatesAsync(new ListResourceTemplatesRequestParams { Cursor = cursor }, c).ConfigureAwait(false);
+                return (page.ResourceTemplates, page.NextCursor);
+            }, ct).ConfigureAwait(false),
+            static t => new JsonObject { ["uri"] = t.UriTemplate },
             static (serverName, t) => new ResourceTemplate
             {
                 UriTemplate = McpResourceUris.OfTemplate(serverName, t.UriTemplate),
@@ -75,14 +95,16 @@ internal sealed class McpServerListing
 
     /// <summary>
     /// Asks every server the agent may use, all at once, and names what each served, redacted, under the server's name on
-    /// <c>/mcp</c> (<paramref name="rename"/>); the servers that answered, in catalog order. Throws the listing's refusal
+    /// <c>/mcp</c> (<paramref name="rename"/>), less each item whose read (<paramref name="readOf"/>) the policy blocks for the
+    /// caller; the servers that answered, in catalog order. Throws the listing's refusal
     /// when an item cannot be redacted (<see cref="McpListingRedaction"/>).
     /// </summary>
     private async Task<List<TListed>> AskAsync<TServed, TListed>(TenantPolicy tenant, McpCaller caller,
-        Func<McpClient, CancellationToken, ValueTask<List<TServed>>> ask, Func<string, TServed, TListed> rename, CancellationToken cancellationToken)
+        Func<McpClient, CancellationToken, ValueTask<List<TServed>>> ask, Func<TServed, JsonObject> readOf, Func<string, TServed, TListed> rename, CancellationToken cancellationToken)
         where TServed : class
     {
         var names = McpToolNames.For(tenant);
+        var who = caller.Who ?? new AuthenticatedCaller(tenant.Slug, caller.Workspace ?? string.Empty, caller.Agent) { Delegation = caller.Grant };
         var servers = tenant.Catalog.Where(e => e.Kind == ConnectorKind.Mcp && caller.MayUse(tenant, e.Name)).ToList();
         var answers = await Task.WhenAll(servers.Select(s => _servers.WithServerAsync(tenant.Slug, s, ask, cancellationToken).AsTask())).ConfigureAwait(false);
         var listed = new List<TListed>();
@@ -94,6 +116,11 @@ internal sealed class McpServerListing
                 var serverName = names.ServerNameOf(servers[i].Name)!;
                 foreach (var item in served)
                 {
+                    if (!McpReadClearance.Lists(tenant, who, servers[i], readOf(item)))
+                    {
+                        continue;
+                    }
+
                     listed.Add(rename(serverName, McpListingRedaction.Redact(item, servers[i].Name, redactions)));
                 }
             }
