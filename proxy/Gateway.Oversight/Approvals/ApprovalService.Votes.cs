@@ -8,8 +8,8 @@ public sealed partial class ApprovalService
     /// <summary>
     /// Records <paramref name="voter"/>'s approval. Only a named approver of the request may approve;
     /// each person counts once and each token minter counts once (store sets, so concurrent approvals
-    /// on different replicas count correctly): the request is approved when both the distinct persons
-    /// and the distinct minters reach the required number.
+    /// on different replicas count correctly): the request is approved when enough of the counted votes can each be
+    /// paired with a person and a minter of their own (only the minters behind the votes still counted count).
     /// </summary>
     public ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default) =>
         ApproveAsync(tenant, id, voter, stillApprover: null, cancellationToken);
@@ -30,7 +30,7 @@ public sealed partial class ApprovalService
 
         var now = _time.GetUtcNow();
         var tally = await _store.AddVoteAsync(tenant, stored!.Id, voter.Person, voter.IssuedBy, KeyLifetime(stored, now), cancellationToken);
-        var count = Math.Min(CountedPersons(stored, tally.Persons, stillApprover), tally.Issuers);
+        var count = CountedApprovals(stored, tally, stillApprover);
         OversightLog.ApprovalVote(_logger, tenant, stored.Id, voter.Person, count, stored.ApprovalsRequired);
         if (count >= stored.ApprovalsRequired)
         {
@@ -119,6 +119,51 @@ public sealed partial class ApprovalService
         };
     }
 
-    private static int CountedPersons(ApprovalRequest request, IReadOnlyList<string> votes, Func<string, bool>? stillApprover) =>
-        votes.Count(v => request.Approvers.Contains(v, StringComparer.Ordinal) && (stillApprover is null || stillApprover(v)));
+    // How many approvals the tally holds: the counted votes (of a person the request names whom stillApprover accepts)
+    // that can each be paired off with a person and a minter of their own, so the minter of a vote no longer counted (an
+    // approver since removed from the register) never makes up for the one minter behind the rest. Votes cast before they
+    // were kept paired (an approval opened before an upgrade) have no known minter: while every voter still counts they
+    // count as they did (distinct persons and minters), otherwise only the paired votes count (a legacy voter votes again).
+    private static int CountedApprovals(ApprovalRequest request, ApprovalTally tally, Func<string, bool>? stillApprover)
+    {
+        bool Counts(string person) => request.Approvers.Contains(person, StringComparer.Ordinal) && (stillApprover is null || stillApprover(person));
+        var paired = tally.Votes.Select(v => v.Person).ToHashSet(StringComparer.Ordinal);
+        if (tally.Persons.Any(p => !paired.Contains(p)) && tally.Persons.All(Counts))
+        {
+            return Math.Min(tally.Persons.Count, tally.Issuers);
+        }
+
+        var minters = tally.Votes
+            .Where(v => Counts(v.Person))
+            .GroupBy(v => v.Person, StringComparer.Ordinal)
+            .Select(g => g.Select(v => v.IssuedBy).Distinct(StringComparer.Ordinal).ToArray())
+            .ToArray();
+        var holders = new Dictionary<string, int>(StringComparer.Ordinal);
+        var count = 0;
+        for (var person = 0; person < minters.Length; person++)
+        {
+            if (TryPair(person, minters, holders, new HashSet<string>(StringComparer.Ordinal)))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    // One step of a maximum matching of persons to the minters of their votes (an augmenting path): pairs the person with
+    // a minter not yet taken, or one whose holder can move to another of its minters.
+    private static bool TryPair(int person, string[][] minters, Dictionary<string, int> holders, HashSet<string> visited)
+    {
+        foreach (var minter in minters[person])
+        {
+            if (visited.Add(minter) && (!holders.TryGetValue(minter, out var holder) || TryPair(holder, minters, holders, visited)))
+            {
+                holders[minter] = person;
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

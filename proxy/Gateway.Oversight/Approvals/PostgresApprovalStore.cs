@@ -90,13 +90,22 @@ public sealed class PostgresApprovalStore : IApprovalStore
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            // Every (person, minter) vote, so that the service counts only the minters behind the votes it still counts.
             await using var tally = scope.Command(
-                "SELECT coalesce(array_agg(DISTINCT person), '{}'), count(DISTINCT issued_by) FROM approval_votes WHERE tenant = $1 AND approval_id = $2",
+                "SELECT person, issued_by FROM approval_votes WHERE tenant = $1 AND approval_id = $2 ORDER BY person, issued_by",
                 tenant,
                 id);
-            await using var reader = await tally.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            return new ApprovalTally(reader.GetFieldValue<string[]>(0), (int)reader.GetInt64(1));
+            var votes = new List<ApprovalVoter>();
+            await using (var reader = await tally.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    votes.Add(new ApprovalVoter(reader.GetString(0), reader.GetString(1)));
+                }
+            }
+
+            var persons = votes.Select(v => v.Person).Distinct(StringComparer.Ordinal).ToArray();
+            return new ApprovalTally(persons, votes.Select(v => v.IssuedBy).Distinct(StringComparer.Ordinal).Count()) { Votes = votes };
         }, cancellationToken);
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Gateway.Store;
 
@@ -5,23 +6,49 @@ namespace Gateway.Oversight.Approvals;
 
 /// <summary>
 /// Approvals as keys of an <see cref="IStateStore"/> (Redis or the embedded store): the request under
-/// <c>StoreKeys.Approval</c> (<see cref="StoredApprovalJson"/>), the distinct approving persons in the set <c>StoreKeys.ApprovalVotes</c> and
-/// the distinct minters of their tokens in <c>StoreKeys.ApprovalVotes(tenant, id + ":issuers")</c>, the one
+/// <c>StoreKeys.Approval</c> (<see cref="StoredApprovalJson"/>), each vote as a (person, minter) pair in the set
+/// <c>StoreKeys.ApprovalVotes(tenant, id + ":pairs")</c>, the distinct approving persons in the set <c>StoreKeys.ApprovalVotes</c> and
+/// the distinct minters of their tokens in <c>StoreKeys.ApprovalVotes(tenant, id + ":issuers")</c> (all that a request opened
+/// before votes were paired has), the one
 /// outcome under <c>StoreKeys.Approval(tenant, id + ":outcome")</c> (set-if-absent), the decision's receipt in the request's own
-/// JSON (a request opened before it was written there keeps it under <c>StoreKeys.Approval(tenant, id + ":receipt")</c>, still read), a per-tenant index log
-/// under <c>StoreKeys.Approval(tenant, "index")</c>, and used warrants under <c>StoreKeys.Warrant</c> (set-if-absent).
+/// JSON (a request opened before it was written there keeps it under <c>StoreKeys.Approval(tenant, id + ":receipt")</c>, still read), a per-tenant
+/// index of the newest requests, used warrants under <c>StoreKeys.Warrant</c> (set-if-absent).
 /// </summary>
+/// <remarks>
+/// The index is a ring of <see cref="IndexSize"/> slots (<c>StoreKeys.Approval(tenant, "index:" + n % size)</c>, each the
+/// request's position and id, kept as long as the request) numbered by the counter <c>StoreKeys.Approval(tenant, "index:next")</c>:
+/// it never holds more than that many ids, nor any id past its request's lifetime. The unbounded log
+/// <c>StoreKeys.Approval(tenant, "index")</c> it replaced is still read (no longer written), for the requests replicas not
+/// yet upgraded list there; once none are left it can be deleted.
+/// </remarks>
 public sealed class StateStoreApprovalStore : IApprovalStore
 {
     private const string OutcomeSuffix = ":outcome";
     private const string IssuersSuffix = ":issuers";
+    private const string PairsSuffix = ":pairs";
     private const string ReceiptSuffix = ":receipt";
-    private const string IndexId = "index";
-    private const int IndexAppendAttempts = 64;
+    private const string LegacyIndexId = "index";
+    private const string IndexSlotPrefix = "index:";
+    private const string IndexCounterId = "index:next";
+
+    /// <summary>The slots of a tenant's index: the largest list window there is (<c>Gateway:Approvals:ListWindow</c>).</summary>
+    public const int IndexSize = 10_000;
 
     private readonly IStateStore _store;
+    private readonly int _indexSize;
 
-    public StateStoreApprovalStore(IStateStore store) => _store = store ?? throw new ArgumentNullException(nameof(store));
+    public StateStoreApprovalStore(IStateStore store)
+        : this(store, IndexSize)
+    {
+    }
+
+    /// <summary>A store whose index holds <paramref name="indexSize"/> slots (tests).</summary>
+    internal StateStoreApprovalStore(IStateStore store, int indexSize)
+    {
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        ArgumentOutOfRangeException.ThrowIfLessThan(indexSize, 1);
+        _indexSize = indexSize;
+    }
 
     /// <inheritdoc/>
     public async ValueTask<bool> TryCreateAsync(ApprovalRequest request, TimeSpan lifetime, CancellationToken cancellationToken = default)
@@ -33,17 +60,9 @@ public sealed class StateStoreApprovalStore : IApprovalStore
             return false;
         }
 
-        var key = StoreKeys.Approval(request.Tenant, IndexId);
-        for (var attempt = 0; attempt < IndexAppendAttempts; attempt++)
-        {
-            var length = await _store.LogLengthAsync(key, cancellationToken);
-            if (await _store.TryAppendAsync(key, length, request.Id, cancellationToken))
-            {
-                return true;
-            }
-        }
-
-        throw new StateStoreUnavailableException("The approval index stayed contended; the request was not listed.");
+        var position = await _store.IncrementAsync(StoreKeys.Approval(request.Tenant, IndexCounterId), 1, expiry: null, cancellationToken);
+        await _store.SetAsync(IndexSlot(request.Tenant, position), IndexEntry(position, request.Id), lifetime, cancellationToken);
+        return true;
     }
 
     /// <inheritdoc/>
@@ -56,20 +75,52 @@ public sealed class StateStoreApprovalStore : IApprovalStore
     /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default)
     {
-        var key = StoreKeys.Approval(tenant, IndexId);
-        var length = await _store.LogLengthAsync(key, cancellationToken);
-        return await _store.ReadLogAsync(key, Math.Max(0, length - window), window, cancellationToken);
+        window = Math.Max(0, window);
+        var last = long.TryParse(await _store.GetAsync(StoreKeys.Approval(tenant, IndexCounterId), cancellationToken), out var counted) ? counted : 0;
+        var first = Math.Max(1, last - Math.Min(window, _indexSize) + 1);
+        var slots = new List<string>();
+        for (var position = first; position <= last; position++)
+        {
+            slots.Add(IndexSlot(tenant, position));
+        }
+
+        var entries = slots.Count == 0 ? [] : await _store.GetManyAsync(slots, cancellationToken);
+        var ids = new List<string>(entries.Count);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            // A slot a later request has taken since, or one that expired, lists nothing here.
+            if (entries[i] is { } entry && entry.StartsWith(IndexEntry(first + i, string.Empty), StringComparison.Ordinal))
+            {
+                ids.Add(entry[IndexEntry(first + i, string.Empty).Length..]);
+            }
+        }
+
+        var legacyKey = StoreKeys.Approval(tenant, LegacyIndexId);
+        var legacyLength = await _store.LogLengthAsync(legacyKey, cancellationToken);
+        if (legacyLength == 0)
+        {
+            return ids;
+        }
+
+        var legacy = await _store.ReadLogAsync(legacyKey, Math.Max(0, legacyLength - window), window, cancellationToken);
+        return [.. legacy.Concat(ids).Distinct(StringComparer.Ordinal).TakeLast(window)];
     }
 
     /// <inheritdoc/>
     public async ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, string person, string issuedBy, TimeSpan lifetime, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(person);
+        ArgumentNullException.ThrowIfNull(issuedBy);
         var votesKey = StoreKeys.ApprovalVotes(tenant, id);
+        var pairsKey = StoreKeys.ApprovalVotes(tenant, id + PairsSuffix);
+        // The pair first: a person in the persons set without a pair then only ever voted on a replica not yet upgraded.
+        await _store.SetAddAsync(pairsKey, Pair(person, issuedBy), lifetime, cancellationToken);
         await _store.SetAddAsync(votesKey, person, lifetime, cancellationToken);
         var issuers = await _store.SetAddAsync(StoreKeys.ApprovalVotes(tenant, id + IssuersSuffix), issuedBy, lifetime, cancellationToken);
-        // Re-read the persons after adding the minter: whoever adds the last minter sees every person added before it.
+        // Re-read after adding: whoever adds the last vote sees every vote added before it.
         var persons = await _store.SetMembersAsync(votesKey, cancellationToken);
-        return new ApprovalTally(persons, (int)issuers);
+        var pairs = await _store.SetMembersAsync(pairsKey, cancellationToken);
+        return new ApprovalTally(persons, (int)issuers) { Votes = [.. pairs.Select(Unpair).OfType<ApprovalVoter>()] };
     }
 
     /// <inheritdoc/>
@@ -98,4 +149,21 @@ public sealed class StateStoreApprovalStore : IApprovalStore
     /// <inheritdoc/>
     public async ValueTask<bool> IsWarrantUsedAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) =>
         await _store.GetAsync(StoreKeys.Warrant(tenant, approvalId), cancellationToken) is not null;
+
+    private string IndexSlot(string tenant, long position) =>
+        StoreKeys.Approval(tenant, IndexSlotPrefix + (position % _indexSize).ToString(CultureInfo.InvariantCulture));
+
+    private static string IndexEntry(long position, string id) => position.ToString(CultureInfo.InvariantCulture) + " " + id;
+
+    // A vote as one set member: the person's length, a colon, the person, then the minter (either may hold any character).
+    private static string Pair(string person, string issuedBy) =>
+        person.Length.ToString(CultureInfo.InvariantCulture) + ":" + person + issuedBy;
+
+    private static ApprovalVoter? Unpair(string member)
+    {
+        var colon = member.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && int.TryParse(member.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var length) && length <= member.Length - colon - 1
+            ? new ApprovalVoter(member.Substring(colon + 1, length), member[(colon + 1 + length)..])
+            : null;
+    }
 }

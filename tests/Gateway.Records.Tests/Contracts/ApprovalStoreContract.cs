@@ -105,6 +105,25 @@ public abstract class ApprovalStoreContract
     }
 
     [Fact]
+    public async Task AddVoteAsync_KeepsEachVoteAsItsPersonAndTheMinterOfItsToken()
+    {
+        var store = await StoreAsync();
+        var document = Document(Backends.NewTenant());
+        await store.TryCreateAsync(document, Lifetime);
+
+        await store.AddVoteAsync(document.Tenant, document.Id, "alice", "oidc:https://idp.example/admin-1", Lifetime);
+        await store.AddVoteAsync(document.Tenant, document.Id, "alice", "admin-2", Lifetime);
+        await store.AddVoteAsync(document.Tenant, document.Id, "alice", "admin-2", Lifetime);
+        var tally = await store.AddVoteAsync(document.Tenant, document.Id, "bob", "admin-2", Lifetime);
+
+        Assert.Equal(
+            ["alice admin-2", "alice oidc:https://idp.example/admin-1", "bob admin-2"],
+            tally.Votes.Select(v => v.Person + " " + v.IssuedBy).Order(StringComparer.Ordinal));
+        Assert.Equal(["alice", "bob"], tally.Persons.Order(StringComparer.Ordinal));
+        Assert.Equal(2, tally.Issuers);
+    }
+
+    [Fact]
     public async Task AddVoteAsync_ConcurrentVotesOnTwoReplicas_TheLastSeesBoth()
     {
         var first = await StoreAsync();
@@ -116,7 +135,7 @@ public abstract class ApprovalStoreContract
             first.AddVoteAsync(document.Tenant, document.Id, "alice", "admin-1", Lifetime).AsTask(),
             second.AddVoteAsync(document.Tenant, document.Id, "bob", "admin-2", Lifetime).AsTask());
 
-        Assert.Contains(tallies, t => t.Persons.Count == 2 && t.Issuers == 2);
+        Assert.Contains(tallies, t => t.Persons.Count == 2 && t.Issuers == 2 && t.Votes.Count == 2);
     }
 
     [Fact]
