@@ -88,7 +88,9 @@ public sealed partial class InMemoryStateStore
     }
 
     // Under the lock: the append when the log holds exactly expectedLength entries and its last is the one the first entry
-    // names (Extends; false, nothing changed, otherwise).
+    // names (Extends; false, nothing changed, otherwise). An append that also writes a hash's fields or a companion log's
+    // entries is one journal record, as TryAppendAdmittingAsync's is: a torn tail keeps all of it or none, never a receipt
+    // batch (companion) whose lines were lost.
     private bool AppendLocked(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, IReadOnlyList<byte[]>? companionEntries, out long sequence)
     {
         sequence = 0;
@@ -98,7 +100,22 @@ public sealed partial class InMemoryStateStore
             return false;
         }
 
-        sequence = AppendExtendingLocked(log, logKey, entries, hashKey, fields, companionLogKey, companionEntries);
+        if (_journal is null || (fields is not { Count: > 0 } && companionEntries is not { Count: > 0 }))
+        {
+            sequence = AppendExtendingLocked(log, logKey, entries, hashKey, fields, companionLogKey, companionEntries);
+            return true;
+        }
+
+        _journal.BeginGroup();
+        try
+        {
+            AppendExtendingLocked(log, logKey, entries, hashKey, fields, companionLogKey, companionEntries);
+        }
+        finally
+        {
+            sequence = _journal.EndGroup();
+        }
+
         return true;
     }
 

@@ -49,14 +49,16 @@ public sealed class StateStoreAdminTokenStore : IAdminTokenStore
         if (!await _store.TrySetIfAbsentAsync(nameKey, hash, NameIndexLifetime, cancellationToken))
         {
             var previousHash = await _store.GetAsync(nameKey, cancellationToken);
-            var previous = previousHash is null ? null : await GetAsync(previousHash, cancellationToken);
             // A name held by a live token, or by one whose record is not written yet (a concurrent issue), stays taken.
-            if (previous is not { Revoked: true })
+            // A revoked one's name is taken over only while it still names that token: of two concurrent takeovers
+            // one wins, and the other has written nothing yet (the name is bound before the record), so no live token
+            // is left that no name reaches.
+            if (previousHash is null
+                || await GetAsync(previousHash, cancellationToken) is not { Revoked: true }
+                || !await _store.ReplaceIfEqualAsync(nameKey, previousHash, hash, NameIndexLifetime, cancellationToken))
             {
                 return false;
             }
-
-            await _store.SetAsync(nameKey, hash, NameIndexLifetime, cancellationToken);
         }
 
         await SetRecordAsync(hash, record, cancellationToken);

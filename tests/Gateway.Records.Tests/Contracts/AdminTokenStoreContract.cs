@@ -1,4 +1,5 @@
 using Gateway.Admin.Tokens;
+using Gateway.Store;
 
 namespace Gateway.Records.Tests.Contracts;
 
@@ -9,6 +10,9 @@ public abstract class AdminTokenStoreContract
 
     /// <summary>A store; two calls give two clients of one shared back end.</summary>
     protected abstract Task<IAdminTokenStore> StoreAsync();
+
+    /// <summary>A client whose state store goes through <paramref name="wrap"/>; a store on no state store ignores it.</summary>
+    protected virtual Task<IAdminTokenStore> StoreAsync(Func<IStateStore, IStateStore> wrap) => StoreAsync();
 
     [Fact]
     public async Task TryAddAsync_NewName_StoresTheRecordByHashAndBindsTheName()
@@ -95,6 +99,29 @@ public abstract class AdminTokenStoreContract
 
         // The key-value stores decide by set-if-absent on the name; PostgreSQL by the name's primary key.
         Assert.Single(results, won => won);
+    }
+
+    [Fact]
+    public async Task TryAddAsync_ConcurrentTakeoversOfARevokedName_ExactlyOneWins()
+    {
+        var store = await StoreAsync();
+        var name = UniqueName();
+        var revoked = AdminTokenService.HashToken(AdminTokenService.NewToken());
+        await store.TryAddAsync(revoked, Record(name));
+        await store.PutAsync(revoked, Record(name) with { Revoked = true, RevokedAt = Created.AddMinutes(1) }, bindName: false);
+        // Both issues read the name (bound to the revoked token) before either goes on: each then takes it over.
+        var gate = new NameReadBarrierStore.Gate(parties: 2);
+        var first = await StoreAsync(inner => NameReadBarrierStore.Wrap(inner, gate));
+        var second = await StoreAsync(inner => NameReadBarrierStore.Wrap(inner, gate));
+        var hashes = new[] { AdminTokenService.HashToken(AdminTokenService.NewToken()), AdminTokenService.HashToken(AdminTokenService.NewToken()) };
+
+        var results = await Task.WhenAll(first.TryAddAsync(hashes[0], Record(name)).AsTask(), second.TryAddAsync(hashes[1], Record(name)).AsTask());
+
+        var winner = Assert.Single(hashes.Where((_, i) => results[i]));
+        var loser = Assert.Single(hashes.Where((_, i) => !results[i]));
+        Assert.Equal(winner, await store.FindHashAsync(name));
+        Assert.Null(await store.GetAsync(loser));
+        Assert.False(Assert.Single(await store.ListAsync(), r => r.Name == name).Revoked);
     }
 
     [Fact]

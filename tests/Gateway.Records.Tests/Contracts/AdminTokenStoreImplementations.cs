@@ -9,11 +9,17 @@ public sealed class InMemoryAdminTokenStoreTests : AdminTokenStoreContract
     private readonly InMemoryStateStore _shared = new();
 
     protected override Task<IAdminTokenStore> StoreAsync() => Task.FromResult<IAdminTokenStore>(new StateStoreAdminTokenStore(_shared));
+
+    protected override Task<IAdminTokenStore> StoreAsync(Func<IStateStore, IStateStore> wrap) =>
+        Task.FromResult<IAdminTokenStore>(new StateStoreAdminTokenStore(wrap(_shared)));
 }
 
 public sealed class RedisAdminTokenStoreTests : AdminTokenStoreContract
 {
     protected override async Task<IAdminTokenStore> StoreAsync() => new StateStoreAdminTokenStore(await Backends.RedisAsync());
+
+    protected override async Task<IAdminTokenStore> StoreAsync(Func<IStateStore, IStateStore> wrap) =>
+        new StateStoreAdminTokenStore(wrap(await Backends.RedisAsync()));
 }
 
 public sealed class PostgresAdminTokenStoreTests : AdminTokenStoreContract
