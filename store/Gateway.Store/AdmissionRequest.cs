@@ -25,6 +25,17 @@ public sealed record AdmissionRequest(
     public const int MaxCounters = 4;
 
     /// <summary>
+    /// The kill switches that refuse the request outright, bit <c>i</c> for <see cref="SwitchKeys"/>[i] (0, the default: none).
+    /// When one of them is on, the fresh nonce is still stored and the switches read (<see cref="AdmissionOutcome.SwitchesOn"/>),
+    /// but no window is acquired (the outcome admits: the caller refuses on the switches), no counter or budget reserved and
+    /// no decision token recorded: a stopped agent's refused requests use up nothing that other agents share.
+    /// </summary>
+    public uint StoppingSwitches { get; init; }
+
+    /// <summary>Whether <paramref name="switchesOn"/> holds a switch of <see cref="StoppingSwitches"/>.</summary>
+    internal bool StoppedBy(uint switchesOn) => (switchesOn & StoppingSwitches) != 0;
+
+    /// <summary>
     /// Counters reserved in the same step, all or none, only when the nonce was fresh and every window admitted
     /// (<see cref="AdmissionOutcome.Counters"/>); at most <see cref="MaxCounters"/>. A refusal reserves nothing else
     /// either: no budget, no decision token.

@@ -58,6 +58,12 @@ public sealed partial class InMemoryStateStore
             }
         }
 
+        if (request.StoppedBy(switches))
+        {
+            // Refused by its switches: nothing acquired, reserved or recorded (the nonce stays spent).
+            return new AdmissionOutcome(true, switches, RateLimitOutcome.Admit);
+        }
+
         var rateLimit = AcquireLocked(request.Windows, now, ref sequence);
 
         // Counted in the same step, only when every window admitted; the budget reserved only when the counters were

@@ -115,14 +115,15 @@ internal static partial class RedisScripts
           local budget = tonumber(ARGV[a + 5])
           local token = tonumber(ARGV[a + 6])
           local counters = tonumber(ARGV[a + 7])
-          local ca = a + 7 + 3 * windows
+          local stopping = tonumber(ARGV[a + 8])
+          local ca = a + 8 + 3 * windows
           local ba = ca + 1 + 3 * counters
           local ta = ba + 3 * budget
           local ck = k + 1 + switches + windows
           local tk = ck + 1 + counters + budget
           local gens = token == 1 and tonumber(ARGV[ta + 1]) or 0
           local consume = token == 1 and tonumber(ARGV[ta + 2]) or 0
-          local fresh, mask, refused, retry, counted = 0, 0, -1, 0, -2
+          local fresh, mask, stopped, refused, retry, counted = 0, 0, false, -1, 0, -2
           local reserved, used, resets, slot = -1, 0, 0, 0
           local stored = exists[nonce] ~= 1 and redis.call('SET', nonce, ARGV[a + 1], 'NX', 'PX', ARGV[a + 2])
           exists[nonce] = 1
@@ -134,16 +135,18 @@ internal static partial class RedisScripts
               for i = 1, switches do
                 if exists[KEYS[k + 1 + i]] == 1 then
                   mask = mask + 2 ^ (i - 1)
+                  -- A stopping switch (bit i - 1 of stopping) refuses the request: nothing below is acquired or reserved.
+                  stopped = stopped or math.floor(stopping / 2 ^ (i - 1)) % 2 == 1
                 end
               end
             end
-            if windows > 0 then
-              refused, retry = acquire(k + 1 + switches, a + 7, windows, now)
+            if windows > 0 and not stopped then
+              refused, retry = acquire(k + 1 + switches, a + 8, windows, now)
             end
-            if counters > 0 and refused < 0 then
+            if counters > 0 and refused < 0 and not stopped then
               counted = reserve_counters(ck, ca, counters, counter_out, 0)
             end
-            if budget == 1 and refused < 0 and counted < 0 then
+            if budget == 1 and refused < 0 and counted < 0 and not stopped then
               reserved, used, resets, slot = reserve(ck + counters + 1, ba, now)
             end
           end
@@ -155,7 +158,7 @@ internal static partial class RedisScripts
           put(used)
           put(resets)
           put(slot)
-          if fresh == 1 and token == 1 and refused < 0 and counted < 0 and reserved ~= 0 then
+          if fresh == 1 and not stopped and token == 1 and refused < 0 and counted < 0 and reserved ~= 0 then
             token_step(tk, ta, token_out, 1)
             for i = 1, 1 + token_slots do
               put(token_out[i])
@@ -174,7 +177,7 @@ internal static partial class RedisScripts
             end
           end
           k = k + 1 + switches + windows + counters + budget + (token == 1 and (1 + gens + consume) or 0)
-          a = a + 7 + 3 * windows + 3 * counters + 3 * budget + 3 * token
+          a = a + 8 + 3 * windows + 3 * counters + 3 * budget + 3 * token
         end
         -- One bulk string, not an array: each element of an array reply is an object of its own to the client (#52).
         return table.concat(parts, ' ')
@@ -186,16 +189,18 @@ internal static partial class RedisScripts
     /// The admission step, for a batch of requests (one request when admissions are not batched), each decided in
     /// order as if alone (a nonce stored by an earlier request of the batch makes a later one a replay; a refusal counts
     /// in no window and reserves nothing), all at one instant: the server's clock is read once. Per request: the nonce is
-    /// stored only when absent (else nothing else is read or counted); its kill-switch keys are read; its windows
-    /// acquired all-or-nothing; its counters reserved in all-or-nothing only when every window admitted; its budget
-    /// reserved only when the counters were too; and its decision-token step run only when every window admitted, the
+    /// stored only when absent (else nothing else is read or counted); its kill-switch keys are read, and when one of its
+    /// stopping switches (<see cref="AdmissionRequest.StoppingSwitches"/>) is on nothing else is acquired, reserved or
+    /// recorded (the reply admits, with the switches' mask: the caller refuses on it); its windows acquired
+    /// all-or-nothing; its counters reserved in all-or-nothing only when every window admitted; its budget reserved only
+    /// when the counters were too; and its decision-token step run only when every window admitted, the
     /// counters and the budget (when asked) were reserved: the token's record set to <c>issued</c> for its lifetime when
     /// absent (<c>SET NX</c>: a record already there keeps its value and expiry), the generation counters read, and a
     /// presented token's record set from <c>issued</c> to <c>used</c> (keeping its expiry).
     /// ARGV[1]: the number of requests; then per request: nonce value, nonce lifetime ms, switch count, window count,
-    /// budget 0|1, token 0|1, counter count, then limit, window ms, permits per window, then amount, limit (-1: none),
-    /// lifetime ms per counter, then the budget's amount, limit and window ms, then the token's record lifetime ms,
-    /// generation count and consume 0|1.
+    /// budget 0|1, token 0|1, counter count, stopping switches' bit mask, then limit, window ms, permits per window,
+    /// then amount, limit (-1: none), lifetime ms per counter, then the budget's amount, limit and window ms, then the
+    /// token's record lifetime ms, generation count and consume 0|1.
     /// KEYS per request: the nonce, its kill-switch keys, its windows' keys, its counters' keys, its budget's key, the
     /// token's record key, its generation keys and the presented token's record key.
     /// Returns one bulk string of decimal integers separated by spaces (<see cref="RedisStateStore"/> reads it without an

@@ -70,7 +70,7 @@ public sealed partial class RedisStateStore
     private async ValueTask<AdmissionOutcome> AdmitThenReserveAsync(AdmissionRequest request, BudgetReservation budget, TokenRecording? token, CancellationToken cancellationToken)
     {
         var outcome = await AdmitAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!outcome.NonceFresh || !outcome.RateLimit.Admitted || outcome.Counters is { Reserved: false })
+        if (!outcome.NonceFresh || request.StoppedBy(outcome.SwitchesOn) || !outcome.RateLimit.Admitted || outcome.Counters is { Reserved: false })
         {
             return outcome;
         }
@@ -148,7 +148,7 @@ public sealed partial class RedisStateStore
         + (request.Token is { } token ? 1 + token.GenerationKeys.Count + (token.ConsumeKey is null ? 0 : 1) : 0);
 
     private static int ValueCount(AdmissionRequest request) =>
-        7 + (request.Windows.Count * 3) + (request.Counters.Count * 3) + (request.Budget is null ? 0 : 3) + (request.Token is null ? 0 : 3);
+        8 + (request.Windows.Count * 3) + (request.Counters.Count * 3) + (request.Budget is null ? 0 : 3) + (request.Token is null ? 0 : 3);
 
     /// <summary>
     /// The arrays of an admission call, kept for the next call of the same size (#52): in the steady state a tenant's
@@ -226,9 +226,9 @@ public sealed partial class RedisStateStore
     }
 
     // One request's keys (nonce, switches, windows, counters, budget, token record, generations, presented record) and
-    // arguments (nonce value, lifetime ms, switch count, window count, budget 0|1, token 0|1, counter count, then limit,
-    // window ms and permits per window, then amount, limit (-1: none) and lifetime ms per counter, then the budget's
-    // amount, limit and window ms, then the record's lifetime ms, generation count, consume 0|1).
+    // arguments (nonce value, lifetime ms, switch count, window count, budget 0|1, token 0|1, counter count, stopping
+    // switches' bit mask, then limit, window ms and permits per window, then amount, limit (-1: none) and lifetime ms per
+    // counter, then the budget's amount, limit and window ms, then the record's lifetime ms, generation count, consume 0|1).
     private static void WriteAdmission(AdmissionRequest request, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue)
     {
         var switches = request.SwitchKeys.Count;
@@ -240,13 +240,14 @@ public sealed partial class RedisStateStore
         values[firstValue + 4] = request.Budget is null ? 0 : 1;
         values[firstValue + 5] = request.Token is null ? 0 : 1;
         values[firstValue + 6] = request.Counters.Count;
+        values[firstValue + 7] = request.StoppingSwitches;
         for (var i = 0; i < switches; i++)
         {
             keys[firstKey + 1 + i] = request.SwitchKeys[i];
         }
 
         var key = firstKey + 1 + switches;
-        var value = firstValue + 7;
+        var value = firstValue + 8;
         AddWindows(request.Windows, keys, key, values, value);
         key += request.Windows.Count;
         value += 3 * request.Windows.Count;

@@ -154,6 +154,7 @@ internal sealed class AdmissionGate
             switchKeys,
             windows)
         {
+            StoppingSwitches = AdmissionPlan.StoppingSwitches(identity.Delegation is not null),
             Budget = budget,
             Counters = run?.Counters ?? [],
             Token = tokenId is null ? null : new TokenRecording(

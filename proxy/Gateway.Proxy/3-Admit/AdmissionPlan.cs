@@ -31,6 +31,33 @@ internal sealed record AdmissionPlan(
     string? TokenId,
     string? TokenRecord)
 {
+    // The switches Read refuses on whatever else the store answers (a revoked or retired secret), from the one reading of
+    // them (StopOf); a suspension is not among them: a suspended agent may still make some requests (LocalDecision).
+    private static readonly uint RegisteredStops = Stops(delegated: false);
+    private static readonly uint DelegatedStops = Stops(delegated: true);
+
+    /// <summary>
+    /// The kill switches that refuse a request whatever else the store answers (<see cref="AdmissionRequest.StoppingSwitches"/>,
+    /// bit <c>i</c> for the key at index <c>i</c> of <see cref="AgentStatusService.SwitchKeys"/>, or of
+    /// <see cref="AgentStatusService.DelegateSwitchKeys"/> for a <paramref name="delegated"/> child): those <see cref="Read"/>
+    /// refuses before the rate limit, so that a refused request uses up no window, counter or budget.
+    /// </summary>
+    public static uint StoppingSwitches(bool delegated) => delegated ? DelegatedStops : RegisteredStops;
+
+    private static uint Stops(bool delegated)
+    {
+        var stops = 0u;
+        for (var i = 0; i < AdmissionRequest.MaxSwitchKeys; i++)
+        {
+            if (AgentStatusService.StopOf(1u << i, delegated) is KillSwitchStop.SecretRevoked or KillSwitchStop.SecretRetired)
+            {
+                stops |= 1u << i;
+            }
+        }
+
+        return stops;
+    }
+
     /// <summary>The agent as <see cref="Reservations.AdmissionView"/> knows it; null for a delegated child.</summary>
     public (string Tenant, string Agent, string? Fingerprint)? ViewKey =>
         Identity.Delegation is null ? (Identity.Tenant, Identity.Agent, Identity.SecretFingerprint) : null;

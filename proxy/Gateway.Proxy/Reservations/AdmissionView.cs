@@ -49,6 +49,12 @@ internal sealed class AdmissionView(TimeProvider time)
 
             seen = new Seen(outcome.SwitchesOn, generations[0], generations[1], DateTimeOffset.MinValue);
         }
+        else if (known && outcome.SwitchesOn != 0 && last!.SwitchesOn != outcome.SwitchesOn)
+        {
+            // No token recorded (a switch that stops the agent reserves and records nothing): the switches read are kept,
+            // so that the agent's next requests ask the store before they are decided.
+            seen = last with { SwitchesOn = outcome.SwitchesOn };
+        }
         else
         {
             return;

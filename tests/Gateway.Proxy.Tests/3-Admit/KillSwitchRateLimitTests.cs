@@ -1,0 +1,39 @@
+using System.Net;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.Admit;
+
+/// <summary>
+/// An agent stopped by a kill switch that always refuses (a revoked secret) uses up none of the windows it shares with the
+/// tenant's other agents: its refused requests spend their nonces and count in no rate limit.
+/// </summary>
+public sealed class KillSwitchRateLimitTests : IAsyncLifetime
+{
+    private const int TenantLimit = 3;
+    private const string ReadContact = """{"tool":"crm.read_contact","args":{"id":"42"}}""";
+    private GovernedGateway _gw = null!;
+
+    // An hour's window: a window crossed mid-test would only reset the count, never refuse the last request.
+    public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync(text => text.Replace(
+        "{ scope: tenant, limit: 1000, window: 1m }", $"{{ scope: tenant, limit: {TenantLimit}, window: 1h }}", StringComparison.Ordinal));
+
+    public async Task DisposeAsync() => await _gw.DisposeAsync();
+
+    [Fact]
+    public async Task InvokeTool_RevokedAgentAtTheTenantLimit_OtherAgentStillAdmitted()
+    {
+        using (var revoke = await _gw.Admin().PostAsync("/admin/v1/tenants/demo/agents/rogue-agent/revoke-secret", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+
+        for (var i = 0; i < TenantLimit; i++)
+        {
+            using var refused = await _gw.Rogue.PostJsonAsync("/v1/actions/invoke-tool", ReadContact);
+            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Unauthorized, "secret_revoked");
+        }
+
+        using var admitted = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", ReadContact);
+        Assert.True(admitted.StatusCode == HttpStatusCode.OK, await admitted.Content.ReadAsStringAsync());
+    }
+}
