@@ -27,7 +27,7 @@ internal sealed partial class YamlNodeReader
     public static bool IsNull(YamlNode? node) => node is null
         || (node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any } s && (s.Value is null or "" or "~" or "null"));
 
-    /// <summary>A mapping with only <paramref name="allowed"/> keys (unknown keys are errors); null if not a mapping.</summary>
+    /// <summary>A mapping with only <paramref name="allowed"/> keys, each once (unknown or repeated keys are errors); null if not a mapping.</summary>
     public Fields? Mapping(YamlNode node, string what, params string[] allowed)
     {
         if (node is not YamlMappingNode mapping)
@@ -52,7 +52,12 @@ internal sealed partial class YamlNodeReader
                 continue;
             }
 
-            fields.Values[key] = value;
+            // YamlDotNet refuses a repeated key only when its tag is the same too (`!!str default_verdict` is another key to
+            // it): the last value would win, so a line appended to a mapping could override what an earlier one says.
+            if (!fields.Values.TryAdd(key, value))
+            {
+                Error(keyNode, BundleErrorCodes.YamlSyntax, $"duplicate key '{key}' in {what}");
+            }
         }
 
         return fields;

@@ -12,7 +12,8 @@ namespace Gateway.Proxy.Bundle;
 
 /// <summary>
 /// Holds the current <see cref="PolicySnapshot"/> and replaces it when the bundle directory changes, or a file an agent's
-/// <c>file:</c> secret names outside it (a mounted Secret's, re-read on the poll).
+/// <c>file:</c> secret names outside it (a mounted Secret's, re-read on the poll), or, after a refusal, a file the refused
+/// bundle's <c>file:</c> references name (a Secret mounted after the ConfigMap that names it: the bundle is loaded again).
 /// A changed bundle is validated in full first: an invalid one is refused (logged with every error,
 /// counted), and the running policy stays. Readers never lock: the snapshot is swapped atomically.
 /// </summary>
@@ -33,6 +34,7 @@ public sealed partial class PolicyProvider : IDisposable
     private ITimer? _poll;
     private string _fingerprint = string.Empty;
     private IReadOnlyList<string> _secretFiles = [];
+    private IReadOnlyList<string> _watchedFiles = [];
     private volatile PolicySnapshot? _current;
 
     public PolicyProvider(
@@ -126,7 +128,7 @@ public sealed partial class PolicyProvider : IDisposable
     {
         try
         {
-            if (force || Fingerprint(BundleFingerprint.Compute(_settings.BundlePath), BundleFingerprint.OfFiles(_secretFiles)) != _fingerprint)
+            if (force || Fingerprint(BundleFingerprint.Compute(_settings.BundlePath), BundleFingerprint.OfFiles(_watchedFiles)) != _fingerprint)
             {
                 await TryLoadAsync(CancellationToken.None).ConfigureAwait(false);
             }
@@ -145,11 +147,14 @@ public sealed partial class PolicyProvider : IDisposable
         try
         {
             var bundle = BundleFingerprint.Compute(_settings.BundlePath);
-            var result = ConfineEnvironmentReferences(ConfineFileCredentials(PolicyBundleDirectory.Load(_settings.BundlePath, _time)));
+            var source = PolicyBundleDirectory.Read(_settings.BundlePath);
+            var named = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var exists = source.FileExists;
+            source = source with { FileExists = path => named[path] = exists(path) };
+            var result = ConfineEnvironmentReferences(ConfineFileCredentials(PolicyBundleLoader.Load(source, _time.GetUtcNow())));
             if (result.Errors.Count > 0 || result.Set is null)
             {
-                // The running policy's secret files are still watched.
-                _fingerprint = Fingerprint(bundle, BundleFingerprint.OfFiles(_secretFiles));
+                RecordRefused(bundle, named);
                 _metrics.PolicyReloads.Add(1, new KeyValuePair<string, object?>("result", "refused"));
                 foreach (var error in result.Errors)
                 {
@@ -195,6 +200,7 @@ public sealed partial class PolicyProvider : IDisposable
             Applying?.Invoke(snapshot);
             _current = snapshot;
             _secretFiles = secretFiles;
+            _watchedFiles = secretFiles;
             _fingerprint = fingerprint;
             _metrics.PolicyReloads.Add(1, new KeyValuePair<string, object?>("result", "applied"));
             LogApplied(_logger, result.Set.Tenants.Count);
@@ -229,6 +235,23 @@ public sealed partial class PolicyProvider : IDisposable
     }
 
     private static string Fingerprint(string bundle, string secretFiles) => bundle + ":" + secretFiles;
+
+    /// <summary>
+    /// What the poll compares after a refusal: the running policy's secret files are still watched, and so is each file the
+    /// refused bundle's <c>file:</c> references name (<paramref name="named"/>: whether the loader found it), outside the bundle
+    /// directory as they may be: one missing then (a Secret mounted after the ConfigMap that names it) has the bundle loaded
+    /// again when it appears, and the refusal is not logged again until something it depends on changes.
+    /// </summary>
+    private void RecordRefused(string bundle, Dictionary<string, bool> named)
+    {
+        var watched = _secretFiles.Concat(named.Keys.Select(Path.GetFullPath)).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var fingerprint = Fingerprint(bundle, BundleFingerprint.OfFiles(watched));
+        _watchedFiles = watched;
+
+        // A file that appeared (or went) after the loader looked is in the fingerprint as it is now, not as the refusal saw it:
+        // no fingerprint then, so that the next poll loads the bundle again.
+        _fingerprint = named.All(n => File.Exists(n.Key) == n.Value) ? fingerprint : string.Empty;
+    }
 
     /// <summary>The full paths of the files that the agents' <c>file:</c> secrets (current and next) name, in order.</summary>
     private static IReadOnlyList<string> AgentSecretFiles(PolicySet set) =>

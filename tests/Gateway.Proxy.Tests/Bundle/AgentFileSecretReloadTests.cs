@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
+using Gateway.Policy.Bundles;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
@@ -63,6 +64,30 @@ public sealed class AgentFileSecretReloadTests : IAsyncDisposable
         Directory.Delete(Path.Combine(_mount, "..2026_01_01_00_00_00.1"), recursive: true);
 
         await AssertRotatedAsync(policy);
+    }
+
+    [Fact]
+    public async Task Reload_RefusedForASecretFileNotYetMounted_AppliesOnceTheFileAppears()
+    {
+        var file = Path.Combine(_mount, "agent.secret");
+        File.WriteAllText(file, _old + "\n");
+        var policy = await StartAsync(file);
+        var next = Path.Combine(_mount, "next.secret");
+
+        // A helm upgrade whose ConfigMap (a next_secret, a dropped permission) reaches the pod before the Secret it names.
+        _bundle.Rewrite(text => text
+            .Replace("secret: file:" + file, "secret: file:" + file + "\n    next_secret: file:" + next, StringComparison.Ordinal)
+            .Replace("      - { tool: tickets.search }\n", string.Empty, StringComparison.Ordinal));
+        Assert.Contains(await policy.ReloadAsync(), e => e.Code == BundleErrorCodes.SecretFileMissing);
+        Assert.Same(_loaded, policy.Current);
+
+        File.WriteAllText(next, _new + "\n");
+
+        await Eventually.HoldsAsync(() => !ReferenceEquals(policy.Current, _loaded), TimeSpan.FromSeconds(30), "the bundle refused for a missing secret file was not loaded once the file appeared");
+        Assert.True(policy.Current!.Set.Tenants[DemoBundle.Tenant].TryGetAgent(DemoBundle.Agent, out var agent));
+        Assert.DoesNotContain(agent!.Permissions, p => p.Tool == "tickets.search");
+        using var rotated = await new AgentClient(_gateway!.Client, _new).PostJsonAsync("/v1/evaluate", Evaluate);
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
     }
 
     private static string NewSecret() => "agent-file-secret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
