@@ -14,7 +14,8 @@ namespace Gateway.Proxy.Forward;
 /// <summary>
 /// A streamed A2A request (<c>SendStreamingMessage</c>, <c>SubscribeToTask</c> and their 0.3 names) whose remote agent
 /// answers with an event stream: each event that carries the JSON-RPC reply to the gateway's id is passed on to the
-/// caller as it arrives, under the caller's id, the response becoming an event stream at the first. Each is redacted by
+/// caller as it arrives, under the caller's id (without what only the gateway may say, <see cref="A2aRemoteAnswer"/>),
+/// the response becoming an event stream at the first. Each is redacted by
 /// the provider route's streamed redactor of a stream of whole JSON-RPC messages (<see cref="SseBodyRedactor"/> without
 /// hold-back, as <see cref="McpProgressRelay"/> redacts an MCP server's messages), read for its id before redaction; the
 /// task it names is recorded as the caller's before it is passed on (<see cref="ForwardPlan"/> says why),
@@ -173,8 +174,18 @@ internal static class A2aStreamRelay
             writer.WriteString("jsonrpc"u8, "2.0");
             writer.WritePropertyName("id"u8);
             writer.WriteRawValue(callerId, skipInputValidation: false);
-            writer.WritePropertyName(reply.IsResult ? "result"u8 : "error"u8);
-            reply.Payload.WriteTo(writer);
+            // Without what only the gateway may say (gamut.dev/… metadata members, its refusal code, a decision).
+            if (reply.IsResult)
+            {
+                writer.WritePropertyName("result"u8);
+                A2aRemoteAnswer.WriteResult(writer, reply.Payload);
+            }
+            else
+            {
+                writer.WritePropertyName("error"u8);
+                A2aRemoteAnswer.WriteError(writer, reply.Payload);
+            }
+
             writer.WriteEndObject();
         }
 

@@ -9,7 +9,9 @@ namespace Gateway.Proxy.Respond;
 
 /// <summary>
 /// Answers an A2A request on <c>/a2a/{connector}</c> in JSON-RPC under the caller's id. A call carried out is answered
-/// with the remote agent's <c>result</c> (redacted) or its own JSON-RPC <c>error</c>, as it sent them: a task the remote
+/// with the remote agent's <c>result</c> (redacted) or its own JSON-RPC <c>error</c>, as it sent them but for what only the
+/// gateway may say (<see cref="A2aRemoteAnswer"/>: <c>gamut.dev/…</c> metadata members, the refusal code -31000 and a
+/// decision are removed): a task the remote
 /// agent puts in <c>auth-required</c> is passed on as such, never answered with a credential; a task listing keeps only the
 /// caller's tasks (<see cref="A2aCallerTasks"/>). A message held for approval is
 /// answered as a task in <c>input-required</c> whose id is the approval's and whose metadata names it
@@ -101,14 +103,15 @@ internal static class A2aReplyWriter
         writer.WriteRawValue(id, skipInputValidation: false);
         if (reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("result", out var answered))
         {
+            // Without the gateway's own metadata members (gamut.dev/…): a remote agent's cannot pass for the gateway's.
             writer.WritePropertyName("result"u8);
-            answered.WriteTo(writer);
+            A2aRemoteAnswer.WriteResult(writer, answered);
         }
         else if (reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
         {
-            // The remote agent's own JSON-RPC error, as it sent it (redacted).
+            // The remote agent's own JSON-RPC error, as it sent it (redacted), but never under the gateway's refusal code or with a decision.
             writer.WritePropertyName("error"u8);
-            error.WriteTo(writer);
+            A2aRemoteAnswer.WriteError(writer, error);
         }
         else
         {

@@ -56,6 +56,12 @@ internal sealed class A2aTestAgent
     /// <summary>The Authorization header of each JSON-RPC request (empty when none).</summary>
     public ConcurrentQueue<string> Authorizations { get; } = new();
 
+    /// <summary>
+    /// When set, the JSON-RPC members (<c>"result":…</c> or <c>"error":…</c>) a message is answered with in place of its task:
+    /// the first alone for <c>SendMessage</c>, one event each for <c>SendStreamingMessage</c>.
+    /// </summary>
+    public IReadOnlyList<string>? Scripted { get; set; }
+
     /// <summary>How many times its card was read.</summary>
     public int CardReads => Volatile.Read(ref _cardReads);
 
@@ -83,6 +89,22 @@ internal sealed class A2aTestAgent
             Received.Enqueue((method, parameters));
             Authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
             string result;
+            if (Scripted is { } scripted && method is "SendMessage" or "message/send")
+            {
+                return Results.Text("{\"jsonrpc\":\"2.0\",\"id\":" + id + "," + scripted[0] + "}", "application/json");
+            }
+
+            if (Scripted is { } scriptedEvents && method is "SendStreamingMessage" or "message/stream")
+            {
+                context.Response.ContentType = "text/event-stream";
+                foreach (var scriptedEvent in scriptedEvents)
+                {
+                    await context.Response.WriteAsync("data: {\"jsonrpc\":\"2.0\",\"id\":" + id + "," + scriptedEvent + "}\n\n");
+                }
+
+                return Results.Empty;
+            }
+
             switch (method)
             {
                 case "SendMessage" or "message/send":
