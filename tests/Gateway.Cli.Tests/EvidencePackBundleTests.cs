@@ -58,7 +58,7 @@ public sealed class EvidencePackBundleTests : IAsyncLifetime
 
         var export = await _gw.RunAsync(DemoGateway.AdminToken, "evidence", "export", "--tenant", DemoGateway.Tenant, "--run-id", _run, "--with-bundle", other, "-o", pack);
 
-        Assert.NotEqual(0, export.ExitCode);
+        Assert.Equal(6, export.ExitCode);
         Assert.Contains("bundle_mismatch", export.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(pack));
     }
