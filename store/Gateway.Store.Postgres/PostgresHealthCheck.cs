@@ -2,7 +2,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Gateway.Store.Postgres;
 
-/// <summary>Readiness of PostgreSQL (tagged <c>ready</c>): unhealthy while a round trip fails; recovers by itself.</summary>
+/// <summary>
+/// Readiness of PostgreSQL (tagged <c>ready</c>): unhealthy (<c>unavailable</c>) while a round trip fails; recovers by
+/// itself. The exception goes to the health check service's log, never to the unauthenticated <c>/readyz</c> body.
+/// </summary>
 internal sealed class PostgresHealthCheck(PostgresDatabase database) : IHealthCheck
 {
     /// <summary>The name the check is registered under.</summary>
@@ -17,7 +20,7 @@ internal sealed class PostgresHealthCheck(PostgresDatabase database) : IHealthCh
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return new HealthCheckResult(context?.Registration.FailureStatus ?? HealthStatus.Unhealthy, "PostgreSQL does not answer: " + ex.GetType().Name);
+            return new HealthCheckResult(context?.Registration.FailureStatus ?? HealthStatus.Unhealthy, "unavailable", ex);
         }
     }
 }

@@ -8,7 +8,8 @@ namespace Gateway.Proxy.Hosting;
 /// sent there, a sign-in's code), its redirect result's "redirecting to" (an authorization code, a state, a link grant),
 /// YARP's "Proxying to" (the upstream URL with the agent's arguments) and the HTTP client factory's "Start processing
 /// HTTP request" (the URL's path: a chat webhook's credential) are written at <c>Information</c>, so they default to
-/// <c>Warning</c>. The gateway's factory clients have no logging handlers at all besides (<c>AddGatewayTelemetry</c>).
+/// <c>Warning</c>; the first to <c>None</c>, since its category also opens the request's scope with the path as sent, and
+/// the console shows scopes (the gateway's own holds the request id). The gateway's factory clients have no logging handlers at all besides (<c>AddGatewayTelemetry</c>).
 /// A provider's own rules beat the general ones whatever their category (<c>Logging:Console:LogLevel:Default</c> over
 /// <c>Logging:LogLevel:&lt;category&gt;</c>), so every provider that has rules of its own gets the general rules of
 /// these categories as its own too, beneath its own (<see cref="KeepForEveryProvider"/>).
@@ -18,15 +19,26 @@ internal static class FrameworkLogLevels
     /// <summary>The categories whose lines may carry what must not leave the gateway.</summary>
     public static IReadOnlyList<string> Categories { get; } =
     [
-        "Microsoft.AspNetCore.Hosting.Diagnostics",
+        HostingCategory,
         "Microsoft.AspNetCore.Http.Result.RedirectResult",
         "Yarp.ReverseProxy.Forwarder",
         "System.Net.Http.HttpClient",
     ];
 
-    /// <summary>The categories and their default level.</summary>
+    /// <summary>
+    /// ASP.NET Core's hosting category, which also opens each request's logging scope (its <c>RequestPath</c>, the path as
+    /// sent) whenever it is on at any level for any provider: off by default, so that the console can show scopes.
+    /// </summary>
+    public const string HostingCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    /// <summary>
+    /// The categories and their default level (<see cref="HostingCategory"/> <c>None</c>, the others <c>Warning</c>), and
+    /// the console's scopes on, so that every line written in a request carries its <c>gateway.request_id</c> on stdout.
+    /// </summary>
     public static IReadOnlyDictionary<string, string?> Defaults { get; } =
-        Categories.ToDictionary(static category => "Logging:LogLevel:" + category, static _ => (string?)"Warning");
+        Categories.Select(static category => KeyValuePair.Create("Logging:LogLevel:" + category, (string?)(category == HostingCategory ? "None" : "Warning")))
+            .Append(KeyValuePair.Create("Logging:Console:FormatterOptions:IncludeScopes", (string?)"true"))
+            .ToDictionary();
 
     /// <summary>
     /// Adds <see cref="Defaults"/> beneath every other configuration source, so that any of them overrides it, and keeps

@@ -8,7 +8,7 @@ namespace Gateway.Proxy.Hosting;
 /// <c>/healthz</c>: the process is up. <c>/readyz</c>: every ASP.NET Core health check tagged
 /// <see cref="ReadyTag"/> passes — the gateway's store, policy and store clock (<see cref="StoreClockCheck"/>) checks and any other registered
 /// with that tag (the audit sink's); a replica that is not ready gets no traffic from Kubernetes.
-/// The body names each check: <c>{"store":"ok","policy":"not_loaded",…}</c>. Neither counts in the HTTP server metrics;
+/// The body names each check with a short code only: <c>{"store":"ok","policy":"not_loaded",…}</c> (<see cref="StatusCode"/>). Neither counts in the HTTP server metrics;
 /// both answer GET and HEAD only.
 /// </summary>
 internal static class HealthEndpoints
@@ -51,6 +51,16 @@ internal static class HealthEndpoints
         return endpoints;
     }
 
+    /// <summary>
+    /// The short code <paramref name="entry"/> reads as in the body: <c>ok</c>, or its description when that is a short code
+    /// (<c>unavailable</c>, <c>not_loaded</c>, <c>skewed</c>), else its status. The body is unauthenticated: a description
+    /// with more in it (an exception's name, a host) stays in the log the health check service writes.
+    /// </summary>
+    internal static string StatusCode(HealthReportEntry entry) =>
+        entry.Status == HealthStatus.Healthy ? "ok"
+        : entry.Description is { Length: > 0 and <= 32 } code && code.All(static c => c is (>= 'a' and <= 'z') or '_') ? code
+        : entry.Status.ToString().ToLowerInvariant();
+
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
@@ -59,7 +69,7 @@ internal static class HealthEndpoints
             writer.WriteStartObject();
             foreach (var (name, entry) in report.Entries)
             {
-                writer.WriteString(name, entry.Status == HealthStatus.Healthy ? "ok" : entry.Description ?? entry.Status.ToString().ToLowerInvariant());
+                writer.WriteString(name, StatusCode(entry));
             }
 
             writer.WriteEndObject();

@@ -8,7 +8,8 @@ namespace Gateway.Proxy.Telemetry;
 /// <summary>
 /// Makes every counter of the gateway's meters (<c>Gateway</c>, <c>Gateway.*</c>) present at 0, so
 /// that a dashboard or an alert on <c>rate(...)</c> sees a series before the first event instead of
-/// "no data". Called once the host has started (the meter provider listens by then).
+/// "no data", and the labelled series the documented alerts select (<see cref="GatewayAlertedSeries"/>) at 0 too, so
+/// that <c>increase()</c> counts their first event. Called once the host has started (the meter provider listens by then).
 /// </summary>
 internal static class GatewayCountersAtZero
 {
@@ -32,6 +33,13 @@ internal static class GatewayCountersAtZero
                 if (instrument is Counter<long> counter)
                 {
                     counter.Add(0);
+                    if (GatewayAlertedSeries.Series.TryGetValue(instrument.Name, out var series))
+                    {
+                        foreach (var tags in series)
+                        {
+                            counter.Add(0, tags);
+                        }
+                    }
                 }
                 else if (instrument is UpDownCounter<long> upDown)
                 {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Gateway.Policy.Evidence;
@@ -14,9 +15,10 @@ public sealed class GatewayProcess : IDisposable
 {
     private readonly Process _process;
 
-    private GatewayProcess(Process process, int port)
+    private GatewayProcess(Process process, int port, ConcurrentQueue<string> output)
     {
         _process = process;
+        Output = output;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -24,6 +26,9 @@ public sealed class GatewayProcess : IDisposable
     public HttpClient Http { get; }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The lines the process has written to stdout so far.</summary>
+    public IReadOnlyCollection<string> Output { get; }
 
     /// <summary>
     /// Adds fresh random keys for every purpose the gateway needs one (data encryption, decision signing, service) and a
@@ -95,11 +100,18 @@ public sealed class GatewayProcess : IDisposable
 
         // A gateway a failed or killed test run leaves running still dies with the test process.
         ProcessJanitor.KillAfterThisProcess(process.Id, "gateway.dll");
-        process.OutputDataReceived += static (_, _) => { };
+        var output = new ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is { } data)
+            {
+                output.Enqueue(data);
+            }
+        };
         process.ErrorDataReceived += static (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var gateway = new GatewayProcess(process, port);
+        var gateway = new GatewayProcess(process, port, output);
         try
         {
             await gateway.WaitAsync(untilReady ? "/readyz" : "/healthz");

@@ -43,6 +43,36 @@ public sealed partial class PrometheusMetricsTests
     }
 
     [Fact]
+    public async Task Metrics_FromStartUp_AlertedLabelSeriesAreAtZero()
+    {
+        using var bundle = DemoBundle.Create();
+        using var metrics = new MetricsScrape();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, metrics.Settings());
+
+        var samples = await metrics.SamplesAsync();
+
+        // Every selector of the documented alert rules that names its labels exactly, then those operations.md and the
+        // regular expressions of observability.md's rules select.
+        List<(string Name, string[] Labels)> expected =
+        [
+            .. AlertSelectors(),
+            ("gateway_budget_settle_retries_total", ["result=\"expired\""]),
+            ("gateway_budget_settle_retries_total", ["result=\"lost\""]),
+            ("gateway_run_settle_retries_total", ["result=\"expired\""]),
+            ("gateway_run_settle_retries_total", ["result=\"lost\""]),
+            ("gateway_store_errors_total", ["operation=\"log_append\"", "error_kind=\"unavailable\""]),
+            ("gateway_store_errors_total", ["operation=\"log_append_admit\"", "error_kind=\"timeout\""]),
+        ];
+        Assert.Contains(expected, static e => e.Name == "gateway_policy_reloads_total" && e.Labels.SequenceEqual(["result=\"refused\""]));
+        foreach (var (name, labels) in expected)
+        {
+            Assert.True(
+                samples.Any(s => s.Name == name && s.Value == 0 && labels.All(label => s.Labels.Contains(label, StringComparison.Ordinal))),
+                $"{name}{{{string.Join(",", labels)}}} is not at 0 at start-up. Its series: {string.Join("; ", samples.Where(s => s.Name == name).Select(static s => $"{{{s.Labels}}} {s.Value}"))}");
+        }
+    }
+
+    [Fact]
     public async Task MetricsPort_ServesOnlyMetrics_AndTheGatewayPortServesNoMetrics()
     {
         using var bundle = DemoBundle.Create();
@@ -146,6 +176,30 @@ public sealed partial class PrometheusMetricsTests
         return [.. names];
     }
 
+    /// <summary>
+    /// Each selector of docs/observability.md's alert rules whose matchers (but <c>job</c>) are all exact
+    /// (<c>label="value"</c>): the metric's name and its <c>label="value"</c> matchers.
+    /// </summary>
+    private static List<(string Name, string[] Labels)> AlertSelectors()
+    {
+        var text = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "observability.md"));
+        var alerts = text[text.IndexOf("\n## Alerts", StringComparison.Ordinal)..];
+        alerts = alerts[..alerts.IndexOf("\n```\n", StringComparison.Ordinal)];
+        var selectors = new List<(string Name, string[] Labels)>();
+        foreach (Match match in AlertSelector().Matches(alerts))
+        {
+            var matchers = match.Groups["matchers"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Where(static m => !m.StartsWith("job=", StringComparison.Ordinal))
+                .ToArray();
+            if (matchers.Length > 0 && matchers.All(static m => ExactMatcher().IsMatch(m)))
+            {
+                selectors.Add((match.Groups["name"].Value, [.. matchers.Select(static m => m.Replace(" ", string.Empty, StringComparison.Ordinal))]));
+            }
+        }
+
+        return selectors;
+    }
+
     /// <summary>Every metric name in every panel query (<c>expr</c>) of the dashboards in <paramref name="directory"/>.</summary>
     private static HashSet<string> DashboardMetricNames(string directory)
     {
@@ -206,6 +260,12 @@ public sealed partial class PrometheusMetricsTests
                 break;
         }
     }
+
+    [GeneratedRegex(@"(?<name>gateway_[a-z0-9_]+)\{(?<matchers>[^}]*)\}")]
+    private static partial Regex AlertSelector();
+
+    [GeneratedRegex(@"^[a-z_]+\s*=\s*""[^""]*""$")]
+    private static partial Regex ExactMatcher();
 
     [GeneratedRegex(@"\{[^}]*\}")]
     private static partial Regex Selector();
