@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Connectors.Detection;
 using Gateway.Oversight;
+using Gateway.Oversight.Approvals;
 using Gateway.Policy.Serialization;
 using Gateway.Policy;
 using Gateway.Proxy.Refusals;
@@ -242,7 +243,7 @@ internal static partial class GovernedRequestReader
 
             if (!root.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString() is not { } itemName || !IsItemName(itemName))
             {
-                return Required(body.Span, root, "name", $"the item's name, 1 to {MaxItemNameLength} characters, no control characters");
+                return Required(body.Span, root, "name", $"the item's name, 1 to {MaxItemNameLength} characters, no control or invisible characters (bidirectional controls, zero-width characters)");
             }
 
             if (!root.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
@@ -318,9 +319,13 @@ internal static partial class GovernedRequestReader
         return true;
     }
 
-    /// <summary>An item's name: 1 to <see cref="MaxItemNameLength"/> characters, none of them a control character.</summary>
+    /// <summary>
+    /// An item's name: 1 to <see cref="MaxItemNameLength"/> characters, none of them a control character or one a person
+    /// cannot see (<see cref="InvisibleCharacters"/>: a bidirectional override or isolate, a zero-width space or joiner, a
+    /// byte order mark), by which one item would read as another's name in the workspace, the console or the audit record.
+    /// </summary>
     private static bool IsItemName(string name) =>
-        name.Length is > 0 and <= MaxItemNameLength && !name.Any(char.IsControl);
+        name.Length is > 0 and <= MaxItemNameLength && !name.Any(char.IsControl) && !InvisibleCharacters.Any(name);
 
     /// <summary>The content type and the one strict parse of the body: its root (kept), or the refusal.</summary>
     private static bool Precheck(HttpRequest http, ReadOnlyMemory<byte> body, out JsonElement root, out Result refusal)

@@ -8,8 +8,9 @@ namespace Gateway.Proxy.Respond;
 
 /// <summary>
 /// The members a governed action's answer carries for a workspace (extensions an old client ignores): after a
-/// writeback, <c>written</c> (the scope, the item's name and the data classes the gateway labelled it with); after a read
-/// of a workspace store that withheld any, <c>withheld</c> (the items not returned, counted by their classes, with the decision reading
+/// writeback, <c>written</c> (the scope, the item's name and the data classes the gateway labelled it with), or, when the
+/// writeback was degraded to <c>dry_run</c> (the store told not to commit), the same members as <c>dry_run</c> and no
+/// <c>written</c>; after a read of a workspace store that withheld any, <c>withheld</c> (the items not returned, counted by their classes, with the decision reading
 /// them gets and what would change it; items reading them is blocked are left out of it). The outcome's audit record counts the withheld items as <c>withheld_item</c>.
 /// </summary>
 internal static class WorkspaceResponseMembers
@@ -23,9 +24,12 @@ internal static class WorkspaceResponseMembers
         if (described.WritesItem && governed.Decision.Descriptor is { } descriptor)
         {
             var name = described.Request.Args.GetProperty("name").GetString()!;
+
+            // Under a dry_run degrade the store was told not to commit (X-Gamut-Dry-Run): nothing says it was written.
+            var notCommitted = governed.Degrade?.Mode == DegradeMode.DryRun;
             return writer =>
             {
-                writer.WriteStartObject("written"u8);
+                writer.WriteStartObject(notCommitted ? "dry_run"u8 : "written"u8);
                 writer.WriteString("scope"u8, descriptor.Tool);
                 writer.WriteString("name"u8, name);
                 WriteClasses(writer, descriptor.DataClasses);

@@ -6,7 +6,8 @@ namespace Gateway.Proxy.Tests.Enforce;
 /// The example bundle with its <c>workspace</c> context connector made a workspace store (<c>writeback</c>, 4 KiB items,
 /// upstream a real <see cref="WorkspaceStore"/>, a redact degrade), and the policy a writeback meets: the demo agent may read and write it
 /// and has a documented flow for pii and confidential data through it; a confidential write needs alice's approval; a
-/// restricted or top-secret write is blocked by a rule, as are a pii write to <c>archive</c> and a read of restricted items. <c>reader-agent</c> (signing with the rogue agent's secret) may only
+/// restricted or top-secret write is blocked by a rule, as are a pii write to <c>archive</c> and a read of restricted items; a write to
+/// <c>drafts</c> (the same store) is degraded to <c>dry_run</c> by a rule. <c>reader-agent</c> (signing with the rogue agent's secret) may only
 /// read it, with no flow for regulated data. <c>archive</c> is a workspace store nobody listens on.
 /// </summary>
 public sealed class WritebackFixture : IAsyncLifetime
@@ -27,8 +28,10 @@ public sealed class WritebackFixture : IAsyncLifetime
         Gateway = await GovernedGateway.StartAsync(text => Replace(text,
             ("    upstream: http://127.0.0.1:9300/context\n    credential: none\n",
              $"    upstream: {Store.Url}\n    credential: none\n    writeback: {{ max_bytes: 4096 }}\n    degrade: {{ mode: redact }}\n\n"
-             + $"  - {{ name: archive, kind: context, action_type: context, target_system: workspace, upstream: \"{DownUrl}\", credential: none, writeback: {{}} }}\n"),
-            ("      - { tool: workspace }\n", "      - { tool: workspace, action_types: [context, write] }\n      - { tool: archive, action_types: [context, write] }\n"),
+             + $"  - {{ name: archive, kind: context, action_type: context, target_system: workspace, upstream: \"{DownUrl}\", credential: none, writeback: {{}} }}\n"
+             + $"  - {{ name: drafts, kind: context, action_type: context, target_system: workspace, data_classes: [internal], upstream: \"{Store.Url}\", credential: none, writeback: {{}} }}\n"),
+            ("      - { tool: workspace }\n", "      - { tool: workspace, action_types: [context, write] }\n      - { tool: archive, action_types: [context, write] }\n"
+             + "      - { tool: drafts, action_types: [context, write] }\n"),
             ("\napproval_gates:\n", """
 
               - id: reader-agent
@@ -65,6 +68,11 @@ public sealed class WritebackFixture : IAsyncLifetime
                 match: { tools: [workspace], action_types: [context], data_classes: [restricted] }
                 effect: block
                 reason: restricted_read
+              - id: drafts-not-committed
+                match: { tools: [drafts], action_types: [write] }
+                effect: degrade
+                degrade: dry_run
+                reason: drafts_not_committed
 
             """)));
     }
