@@ -14,14 +14,19 @@ namespace Gateway.Proxy.Admit;
 /// registered agent's calls in flight (<see cref="McpEndpointOptions.MaxPendingCallsPerAgent"/>; one too many is 429
 /// <c>mcp_pending_limit</c>) and starts its lifetime (<see cref="McpCallLifetime"/>, held until it is answered); an
 /// <c>initialize</c> of an agent at its session limit is refused (429 <c>mcp_session_limit</c>) only when every one of its
-/// sessions here has a call in flight. It ends nothing: the session that gives way to the new one (its least recently used
-/// with no call in flight) is ended by the destination, after Record appended the entry that says so
+/// sessions here for the same person (or, for no person, for none) has a call in flight. It ends nothing: the session that
+/// gives way to the new one (that person's least recently used with no call in flight) is ended by the destination, after Record appended the entry that says so
 /// (<c>7-Forward/McpServerDestination.cs</c>). Sessions and calls are counted per registered agent: a delegated child's
-/// and grandchild's are their agent's.
+/// and grandchild's are their agent's. A request on a session of the agent opened for another person (or for none, or for
+/// one when the request names none) is answered as an unknown session is (HTTP 404, as Describe answers one).
 /// </summary>
 internal sealed class McpAdmission : IRouteAdmission
 {
     private const string SessionHeader = "Mcp-Session-Id";
+
+    /// <summary>Word for word what Describe answers for a session that is not live (<c>McpDescriber</c>): nothing tells another person's session apart.</summary>
+    private static readonly Refusal UnknownSession = new(StatusCodes.Status404NotFound, ProblemCodes.NotFound,
+        "No such MCP session for this agent: it ended, gave way to a newer one, or expired; initialize a new one.");
 
     private readonly McpSessions _sessions;
     private readonly McpCallStreams _streams;
@@ -39,6 +44,14 @@ internal sealed class McpAdmission : IRouteAdmission
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(feature);
         ArgumentNullException.ThrowIfNull(identity);
+        string? sessionId = context.Request.Headers[SessionHeader];
+        if (!string.IsNullOrEmpty(sessionId) && _sessions.BelongsToAnotherPerson(sessionId, identity.Person))
+        {
+            // Said in HTTP, not as a JSON-RPC error, as Describe says it: a client re-initializes on a 404 for its session.
+            feature.JsonRpcId = null;
+            return ValueTask.FromResult<Refusal?>(UnknownSession);
+        }
+
         if (feature.Find<DescribedAction>() is not null)
         {
             return ValueTask.FromResult(StartCall(context, feature, identity));
@@ -67,9 +80,9 @@ internal sealed class McpAdmission : IRouteAdmission
         return null;
     }
 
-    /// <summary>An <c>initialize</c>: refused when the registered agent is at its session limit and none of its sessions could give way.</summary>
+    /// <summary>An <c>initialize</c>: refused when the registered agent is at its session limit and none of its sessions for the same person could give way.</summary>
     private Refusal? RoomForSession(AgentIdentity identity) =>
-        _sessions.AtSessionLimit(identity.Tenant, identity.RegisteredAgent) && !_sessions.HasIdleSession(identity.Tenant, identity.RegisteredAgent)
+        _sessions.AtSessionLimit(identity.Tenant, identity.RegisteredAgent) && !_sessions.HasIdleSession(identity.Tenant, identity.RegisteredAgent, identity.Person)
             ? McpSessionLimit.Reached(_sessions.MaxSessionsPerAgent)
             : null;
 }

@@ -18,9 +18,9 @@ namespace Gateway.Proxy.Forward;
 /// endpoint (the official SDK's, which routing never matches), in process, as the admitted agent
 /// (<see cref="McpServedCaller"/>). A <c>notifications/cancelled</c> also cancels the agent's call it names when that call
 /// runs here and came on the same session for the same person, a session's <c>DELETE</c> ends it on every replica (its
-/// subscriptions with it), and the session an <c>initialize</c> opened is remembered under its agent. An <c>initialize</c> of
-/// an agent at its session limit first ends the session that gives way to it (its least recently used with no call in flight
-/// here: on every replica, its subscriptions with it), which Record has just recorded (<see cref="McpServedMessage.MakesRoom"/>);
+/// subscriptions with it), and the session an <c>initialize</c> opened is remembered (and stored) under its agent and the
+/// person it acts for. An <c>initialize</c> of an agent at its session limit first ends the session that gives way to it (its
+/// least recently used for the same person with no call in flight here: on every replica, its subscriptions with it), which Record has just recorded (<see cref="McpServedMessage.MakesRoom"/>);
 /// one that finds no room it may make is refused (429 <c>mcp_session_limit</c>, recorded). A suspended agent's
 /// answer and stream resumption never come here: Decide refuses them (the describer's <c>WhenSuspended</c>).
 /// </summary>
@@ -114,16 +114,27 @@ internal sealed class McpServerDestination : ILocalDestination
         var server = EndpointFor(context.Request.Method)?.RequestDelegate
             ?? throw new InvalidOperationException($"The MCP server has no endpoint for {context.Request.Method} {McpEndpoint.Path}.");
         context.User = new McpServedCaller(context.User, identity, local.Tenant);
-        await server(context).ConfigureAwait(false);
+
+        // The record the MCP server stores for a session it opens (McpSessionMigration) names the person it acts for.
+        SessionRecord.Opening = message.Method == "initialize" ? identity.Person : null;
+        try
+        {
+            await server(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            SessionRecord.Opening = null;
+        }
+
         if (message.Method == "initialize" && context.Response.Headers[SessionHeader].ToString() is { Length: > 0 } opened)
         {
-            _sessions.Opened(opened, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain);
+            _sessions.Opened(opened, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain, identity.Person);
         }
     }
 
     /// <summary>
-    /// Room for the session an <c>initialize</c> opens: at the agent's limit, its least recently used session with no call
-    /// in flight here gives way, only when Record recorded that it would (<paramref name="makesRoom"/>); null when there is
+    /// Room for the session an <c>initialize</c> opens: at the agent's limit, its least recently used session for the same
+    /// person with no call in flight here gives way (another person's never does), only when Record recorded that it would (<paramref name="makesRoom"/>); null when there is
     /// room, else the refusal.
     /// </summary>
     private async ValueTask<Refusal?> MakeRoomAsync(HttpContext context, AgentIdentity identity, bool makesRoom)
@@ -132,7 +143,7 @@ internal sealed class McpServerDestination : ILocalDestination
         {
             while (_sessions.AtSessionLimit(identity.Tenant, identity.RegisteredAgent))
             {
-                if (!makesRoom || await _sessions.TryEvictAsync(identity.Tenant, identity.RegisteredAgent, context.RequestAborted).ConfigureAwait(false) is not { } evicted)
+                if (!makesRoom || await _sessions.TryEvictAsync(identity.Tenant, identity.RegisteredAgent, identity.Person, context.RequestAborted).ConfigureAwait(false) is not { } evicted)
                 {
                     return McpSessionLimit.Reached(_sessions.MaxSessionsPerAgent) with { AuditTool = McpEndpoint.AuditTool };
                 }

@@ -15,8 +15,9 @@ namespace Gateway.Proxy.Mcp;
 /// <summary>
 /// The live MCP sessions on this replica: how many each registered agent holds, its delegated descendants' included (the limit <see cref="McpEndpointOptions.MaxSessionsPerAgent"/>)
 /// and how many tool calls it has in flight (<see cref="McpEndpointOptions.MaxPendingCallsPerAgent"/>); an agent at its
-/// session limit gives up its least recently used session that has no call in flight here (<see cref="TryEvictAsync"/>),
-/// and a session lives as long as its record in the state store (<see cref="IsLiveAsync"/>), so that one ended on any
+/// session limit gives up its least recently used session of the same person (sessions for no person are a group of
+/// their own) that has no call in flight here (<see cref="TryEvictAsync"/>), and a session is bound to its agent and its
+/// person (<see cref="BelongsToAnotherPerson"/>); a session lives as long as its record in the state store (<see cref="IsLiveAsync"/>), so that one ended on any
 /// replica is unknown on every one;
 /// and the sessions that listed tools, which are told <c>notifications/tools/list_changed</c> when what their agent may
 /// use changes: a bundle reload, a kill switch or a suspension set through this replica's admin API (a delegated child's
@@ -68,16 +69,16 @@ internal sealed partial class McpSessions : IDisposable
     /// <summary>
     /// Records a session opened (or continued) by <paramref name="agent"/> of <paramref name="tenant"/>; for a delegated
     /// child, <paramref name="chain"/> is its actor chain (its registered agent, then each child down to it), so that what
-    /// stops an ancestor reaches the child's session too.
+    /// stops an ancestor reaches the child's session too; <paramref name="person"/> is the (issuer, subject) of the person it acts for, if any.
     /// </summary>
-    public void Seen(string sessionId, string tenant, string agent, IReadOnlyList<ActorLink>? chain = null)
+    public void Seen(string sessionId, string tenant, string agent, IReadOnlyList<ActorLink>? chain = null, (string? Issuer, string? Subject) person = default)
     {
         var now = _time.GetUtcNow();
-        _sessions.AddOrUpdate(sessionId, static (_, s) => new Session(s.tenant, s.agent, s.chain) { LastSeen = s.now }, static (_, existing, s) =>
+        _sessions.AddOrUpdate(sessionId, static (_, s) => new Session(s.tenant, s.agent, s.chain, s.person) { LastSeen = s.now }, static (_, existing, s) =>
         {
             existing.LastSeen = s.now;
             return existing;
-        }, (tenant, agent, chain, now));
+        }, (tenant, agent, chain, person, now));
     }
 
     /// <summary>A session the client ended (<c>DELETE /mcp</c>): forgotten here and its record removed, so that no replica continues it.</summary>
@@ -90,6 +91,10 @@ internal sealed partial class McpSessions : IDisposable
     /// <summary>True when the session is known here and belongs to someone else than <paramref name="agent"/> of <paramref name="tenant"/>.</summary>
     public bool BelongsToAnother(string sessionId, string tenant, string agent) =>
         _sessions.TryGetValue(sessionId, out var session) && (session.Tenant != tenant || session.Agent != agent);
+
+    /// <summary>True when the session is known here and acts for another person than <paramref name="person"/> (or for one, when <paramref name="person"/> is null, or for none).</summary>
+    public bool BelongsToAnotherPerson(string sessionId, ActingPerson? person) =>
+        _sessions.TryGetValue(sessionId, out var session) && !session.IsFor(person);
 
     /// <summary>The sessions <paramref name="agent"/> holds on this replica (idle ones forgotten first).</summary>
     public int CountFor(string tenant, string agent)
@@ -122,13 +127,14 @@ internal sealed partial class McpSessions : IDisposable
     {
         var key = StoreKeys.McpSession(tenant, sessionId);
         var stored = sessionId.Length <= MaxSessionIdLength ? await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) : null;
-        if (stored is null || SessionRecord.Of(stored, agent) is null)
+        if (stored is null || SessionRecord.Of(stored, agent) is not { } record)
         {
             _sessions.TryRemove(sessionId, out _);
             return false;
         }
 
-        Seen(sessionId, tenant, agent, chain);
+        // Continued here from its record (opened on another replica): the person it acts for is the record's.
+        Seen(sessionId, tenant, agent, chain, (record.PersonIssuer, record.PersonSubject));
         if (_sessions.TryGetValue(sessionId, out var session) && _time.GetUtcNow() - session.StoredAt >= _idle / RenewalsPerIdleTimeout)
         {
             // The record lives for the idle timeout from its last renewal: renewed well within it while the session is used.
@@ -144,10 +150,10 @@ internal sealed partial class McpSessions : IDisposable
         return true;
     }
 
-    /// <summary>A session opened here: remembered, its record (just stored) fresh.</summary>
-    public void Opened(string sessionId, string tenant, string agent, IReadOnlyList<ActorLink>? chain)
+    /// <summary>A session opened here for <paramref name="person"/> (null: none): remembered, its record (just stored) fresh.</summary>
+    public void Opened(string sessionId, string tenant, string agent, IReadOnlyList<ActorLink>? chain, ActingPerson? person = null)
     {
-        Seen(sessionId, tenant, agent, chain);
+        Seen(sessionId, tenant, agent, chain, (person?.Issuer, person?.Subject));
         if (_sessions.TryGetValue(sessionId, out var session))
         {
             session.StoredAt = _time.GetUtcNow();
@@ -160,16 +166,17 @@ internal sealed partial class McpSessions : IDisposable
     /// <summary>True when the registered agent <paramref name="agent"/> holds <see cref="MaxSessionsPerAgent"/> sessions here: a new one needs one to give way.</summary>
     public bool AtSessionLimit(string tenant, string agent) => CountFor(tenant, agent) >= _maxSessions;
 
-    /// <summary>True when one of the sessions <paramref name="agent"/> holds here has no call in flight: it could give way (<see cref="TryEvictAsync"/>).</summary>
-    public bool HasIdleSession(string tenant, string agent) =>
-        _sessions.Values.Any(session => CountsAgainst(session, tenant, agent) && Volatile.Read(ref session.CallsInFlight) == 0);
+    /// <summary>True when one of the sessions <paramref name="agent"/> holds here for <paramref name="person"/> (null: for none) has no call in flight: it could give way (<see cref="TryEvictAsync"/>).</summary>
+    public bool HasIdleSession(string tenant, string agent, ActingPerson? person) =>
+        _sessions.Values.Any(session => CountsAgainst(session, tenant, agent) && session.IsFor(person) && Volatile.Read(ref session.CallsInFlight) == 0);
 
     /// <summary>
-    /// Makes room for one more session of <paramref name="agent"/>, at its limit: its least recently used session with no
-    /// call in flight on this replica is ended (forgotten here, its record removed from the state store, so that every
-    /// replica answers its id as unknown) and its id returned. Null when every one of its sessions has a call in flight.
+    /// Makes room for one more session of <paramref name="agent"/> for <paramref name="person"/> (null: for none), at its
+    /// limit: its least recently used session for that same person with no call in flight on this replica is ended
+    /// (forgotten here, its record removed from the state store, so that every replica answers its id as unknown) and its
+    /// id returned; another person's session never gives way. Null when every one of its sessions for that person has a call in flight.
     /// </summary>
-    public async ValueTask<string?> TryEvictAsync(string tenant, string agent, CancellationToken cancellationToken)
+    public async ValueTask<string?> TryEvictAsync(string tenant, string agent, ActingPerson? person, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -177,7 +184,7 @@ internal sealed partial class McpSessions : IDisposable
             Session? chosen = null;
             foreach (var (id, session) in _sessions)
             {
-                if (CountsAgainst(session, tenant, agent) && Volatile.Read(ref session.CallsInFlight) == 0 && (chosen is null || session.LastSeen < chosen.LastSeen))
+                if (CountsAgainst(session, tenant, agent) && session.IsFor(person) && Volatile.Read(ref session.CallsInFlight) == 0 && (chosen is null || session.LastSeen < chosen.LastSeen))
                 {
                     (oldest, chosen) = (id, session);
                 }
@@ -337,7 +344,7 @@ internal sealed partial class McpSessions : IDisposable
     private static partial void LogNotifyFailed(ILogger logger, string session, string error);
 
     /// <summary>One MCP session on this replica: whose it is (and, for a delegated child, the chain it acts under).</summary>
-    internal sealed class Session(string tenant, string agent, IReadOnlyList<ActorLink>? chain)
+    internal sealed class Session(string tenant, string agent, IReadOnlyList<ActorLink>? chain, (string? Issuer, string? Subject) person)
     {
         public string Tenant { get; } = tenant;
 
@@ -349,6 +356,9 @@ internal sealed partial class McpSessions : IDisposable
         /// <summary>For a delegated child, the children from its agent down to it (itself last); empty for an agent.</summary>
         public IReadOnlyList<string> Delegates { get; } = chain is null ? [] : [.. chain.Where(static l => l.Kind == ActorKind.Delegate).Select(static l => l.Id)];
 
+        /// <summary>The person the session acts for, by issuer and subject; both null for none.</summary>
+        public (string? Issuer, string? Subject) Person { get; } = person;
+
         public DateTimeOffset LastSeen { get; set; }
 
         /// <summary>When this replica last stored (or renewed) the session's record.</summary>
@@ -358,5 +368,9 @@ internal sealed partial class McpSessions : IDisposable
         public int CallsInFlight;
 
         public volatile McpServer? Server;
+
+        /// <summary>Whether the session acts for <paramref name="person"/> (null: for no person).</summary>
+        public bool IsFor(ActingPerson? person) =>
+            string.Equals(Person.Issuer, person?.Issuer, StringComparison.Ordinal) && string.Equals(Person.Subject, person?.Subject, StringComparison.Ordinal);
     }
 }

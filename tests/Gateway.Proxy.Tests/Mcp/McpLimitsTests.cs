@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
 using Gateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,7 +14,8 @@ namespace Gateway.Proxy.Tests.Mcp;
 /// the agent's least recently used one with no call in flight (which is then unknown: 404); only when every one has a
 /// call in flight is it refused, with a stable code. A call beyond the pending limit is refused until one ends. A
 /// delegated child or grandchild counts against its registered agent's limits: delegating adds no sessions and no calls
-/// in flight.
+/// in flight. Sessions are bound to the person the agent acts for: another person's initialize never ends this person's
+/// session, and another person's request on it is answered as an unknown session's.
 /// </summary>
 public sealed class McpLimitsTests : IAsyncLifetime
 {
@@ -20,6 +23,7 @@ public sealed class McpLimitsTests : IAsyncLifetime
 
     private const string NotesGrant = """{"name":"notes-reader","permissions":[{"tool":"notes"},{"tool":"notes.find"},{"tool":"files.read"}],"may_delegate":true}""";
     private const string NotesSubGrant = """{"name":"notes-sub-reader","permissions":[{"tool":"notes"},{"tool":"notes.find"},{"tool":"files.read"}]}""";
+    private const string Ping = """{"jsonrpc":"2.0","id":2,"method":"ping"}""";
     private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"child","version":"1"}}}""";
 
     public async Task InitializeAsync() => _mcp = await McpGateway.StartAsync(DelegationCalls.TwoLevels, settings: new Dictionary<string, string?>
@@ -168,6 +172,71 @@ public sealed class McpLimitsTests : IAsyncLifetime
         Assert.True(refused.TryGetProperty("error", out var error), refused.ToString());
         Assert.Equal("mcp_pending_limit", error.GetProperty("data").GetProperty("code").GetString());
         Assert.Empty(_mcp.Files.Calls);
+    }
+
+    [Fact]
+    public async Task Initialize_AnotherPersonAtTheAgentsLimit_LeavesThisPersonsSessionLive()
+    {
+        // One agent serving two people's clients, one session per agent: Bob's initialize may end only a session of Bob's.
+        await using var people = await PersonGateway.StartAsync(settings: new Dictionary<string, string> { ["Gateway:Mcp:MaxSessionsPerAgent"] = "1" });
+        var (_, aliceSession, _) = await PostAsPersonAsync(people, "alice", Initialize);
+
+        var (_, _, bobOpened) = await PostAsPersonAsync(people, "bob", Initialize);
+        var (aliceStatus, _, alicePing) = await PostAsPersonAsync(people, "alice", Ping, aliceSession);
+
+        Assert.NotNull(aliceSession);
+        Assert.Equal(HttpStatusCode.OK, aliceStatus);
+        Assert.Contains("\"result\"", alicePing, StringComparison.Ordinal);
+        Assert.Contains("mcp_session_limit", bobOpened, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ping_AnotherPersonsSessionId_IsAnsweredAsUnknown()
+    {
+        await using var people = await PersonGateway.StartAsync();
+        var (_, aliceSession, _) = await PostAsPersonAsync(people, "alice", Initialize);
+
+        var (bobStatus, _, bobBody) = await PostAsPersonAsync(people, "bob", Ping, aliceSession);
+        var (unknownStatus, _, unknownBody) = await PostAsPersonAsync(people, "bob", Ping, "0123456789abcdef0123456789abcdef");
+        var (aliceStatus, _, _) = await PostAsPersonAsync(people, "alice", Ping, aliceSession);
+
+        Assert.Equal(HttpStatusCode.NotFound, unknownStatus);
+        Assert.Equal(unknownStatus, bobStatus);
+        Assert.Equal(WithoutRequestId(unknownBody), WithoutRequestId(bobBody));
+        Assert.Equal(HttpStatusCode.OK, aliceStatus);
+    }
+
+    [Fact]
+    public async Task Initialize_ForAPerson_StoresTheSessionAsThatPersons()
+    {
+        // What another replica continues the session from: it binds the session to Alice there too.
+        await using var people = await PersonGateway.StartAsync();
+        var (_, aliceSession, _) = await PostAsPersonAsync(people, "alice", Initialize);
+
+        var stored = await people.Gateway.Host.Services.GetRequiredService<IStateStore>().GetAsync(StoreKeys.McpSession("demo", aliceSession!));
+
+        using var record = JsonDocument.Parse(stored!);
+        Assert.Equal("alice", record.RootElement.TryGetProperty("person_subject", out var subject) ? subject.GetString() : null);
+    }
+
+    /// <summary>A refusal's body without its request id, which is each request's own.</summary>
+    private static string WithoutRequestId(string body) => Regex.Replace(body, "\"request_id\":\"[^\"]*\"", string.Empty);
+
+    /// <summary>Posts one JSON-RPC message to <c>/mcp</c> signed as the demo agent for <paramref name="person"/>, in <paramref name="sessionId"/> when given.</summary>
+    private static async Task<(HttpStatusCode Status, string? SessionId, string Body)> PostAsPersonAsync(PersonGateway people, string person, string json, string? sessionId = null)
+    {
+        var agent = people.Gateway.Agent;
+        using var request = agent.CreateForPerson(HttpMethod.Post, "/mcp", json, people.Provider.Issue(person));
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        if (sessionId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+            request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-11-25");
+        }
+
+        using var response = await agent.SendAsync(request);
+        var opened = response.Headers.TryGetValues("Mcp-Session-Id", out var values) ? values.FirstOrDefault() : null;
+        return (response.StatusCode, opened, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>A child of the demo agent (1), or that child's child (2).</summary>
