@@ -112,6 +112,7 @@ public sealed class DecisionTokenVerifier
             return DecisionTokenStatus.Reasons.DelegationRevoked;
         }
 
+        // Another policy in force, or the tenant removed from the bundle (TokenGenerations.PolicyRemoved, never a digest).
         if (payload.PolicyDigest is not null && values[3] is { } inForce && !string.Equals(inForce, payload.PolicyDigest, StringComparison.Ordinal))
         {
             return DecisionTokenStatus.Reasons.PolicyChanged;

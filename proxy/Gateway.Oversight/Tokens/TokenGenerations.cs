@@ -52,10 +52,18 @@ public sealed class TokenGenerations
     }
 
     /// <summary>
-    /// Called when a replica puts a policy of the tenant in force: from then on, a token issued under any other policy
-    /// of the tenant verifies as revoked (<c>policy_changed</c>), on every replica. A change of policy may not change a
-    /// given token's decision; revoking them all is the safe over-approximation. While two replicas serve different
-    /// policies, the tokens of the one that loaded its policy first verify as revoked.
+    /// What <see cref="PolicyInForceAsync"/> writes for a tenant the replica's new bundle no longer holds: no policy's
+    /// digest (lowercase hex) equals it, so every token of the tenant verifies as revoked (<c>policy_changed</c>).
+    /// </summary>
+    public const string PolicyRemoved = "removed";
+
+    /// <summary>
+    /// Called when a replica puts a policy of the tenant in force (<paramref name="policyDigest"/>), or removes the tenant
+    /// (<see cref="PolicyRemoved"/>): from then on, a token issued under any other policy of the tenant verifies as revoked
+    /// (<c>policy_changed</c>), on every replica. A change of policy may not change a given token's decision; revoking them
+    /// all is the safe over-approximation. The store holds one policy per tenant, the last one written: while two replicas
+    /// serve different policies, the tokens of the one that wrote its policy last verify as live, the other's as revoked,
+    /// and putting a policy back in force (a rollback to the same content) makes its tokens live again.
     /// </summary>
     public ValueTask PolicyInForceAsync(string tenant, string policyDigest, CancellationToken cancellationToken = default) =>
         _store.SetAsync(StoreKeys.TokenPolicyDigest(tenant), policyDigest, expiry: null, cancellationToken);

@@ -6,8 +6,13 @@ namespace Gateway.Proxy.Bundle;
 /// <summary>
 /// Tells the shared store which policy of each tenant is in force whenever this replica applies a bundle
 /// (<see cref="TokenGenerations.PolicyInForceAsync"/>), so that the decision tokens issued under the policy it replaced
-/// verify as revoked on every replica. The write is retried until it lands (the store may be down while a bundle is
-/// applied) or a newer bundle supersedes it; until then those tokens stay as the store last knew them.
+/// verify as revoked on every replica. A tenant this replica had in force and the new bundle no longer holds is written
+/// as <see cref="TokenGenerations.PolicyRemoved"/>, which no token's policy equals: its tokens verify as revoked too.
+/// Only what changed since this replica last wrote it is written: a reload that leaves a tenant's policy as it was
+/// (a secret file replaced, a SIGHUP, another tenant's file edited) does not write that tenant's policy again, so it
+/// cannot undo what a replica that applied a newer policy wrote. A replica that starts writes every tenant it loads.
+/// The writes are retried until they land (the store may be down while a bundle is applied); a newer bundle takes
+/// over the ones still pending. Until they land, those tokens stay as the store last knew them.
 /// </summary>
 internal sealed partial class PolicyInForcePublisher : IHostedService, IDisposable
 {
@@ -18,6 +23,15 @@ internal sealed partial class PolicyInForcePublisher : IHostedService, IDisposab
     private readonly TimeProvider _time;
     private readonly ILogger<PolicyInForcePublisher> _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _applying = new();
+    private readonly SemaphoreSlim _writing = new(1, 1);
+
+    // What this replica holds in force for each tenant it ever had, a removed one as PolicyRemoved (under _applying).
+    private readonly Dictionary<string, string> _inForce = new(StringComparer.Ordinal);
+
+    // What this replica last wrote to the store for each tenant (under _writing).
+    private readonly Dictionary<string, string> _written = new(StringComparer.Ordinal);
+
     private long _version;
 
     public PolicyInForcePublisher(PolicyProvider policy, TokenGenerations tokens, TimeProvider time, ILogger<PolicyInForcePublisher> logger)
@@ -31,6 +45,9 @@ internal sealed partial class PolicyInForcePublisher : IHostedService, IDisposab
         _policy.Applying += OnApplying;
     }
 
+    /// <summary>The writes of the latest bundle applied: done once they all landed, or a newer bundle or the stop took over.</summary>
+    internal Task Publishing { get; private set; } = Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -43,43 +60,85 @@ internal sealed partial class PolicyInForcePublisher : IHostedService, IDisposab
     {
         _policy.Applying -= OnApplying;
         _stopping.Dispose();
+        _writing.Dispose();
     }
 
     private void OnApplying(PolicySnapshot snapshot)
     {
-        var version = Interlocked.Increment(ref _version);
-        _ = PublishAsync(snapshot, version);
+        lock (_applying)
+        {
+            foreach (var tenant in _inForce.Keys.Where(t => !snapshot.Set.Tenants.ContainsKey(t)).ToList())
+            {
+                _inForce[tenant] = TokenGenerations.PolicyRemoved;
+            }
+
+            foreach (var tenant in snapshot.Set.Tenants.Values)
+            {
+                _inForce[tenant.Slug] = tenant.Digest;
+            }
+
+            Publishing = PublishAsync([.. _inForce], Interlocked.Increment(ref _version));
+        }
     }
 
-    private async Task PublishAsync(PolicySnapshot snapshot, long version)
+    private async Task PublishAsync(KeyValuePair<string, string>[] inForce, long version)
     {
-        foreach (var tenant in snapshot.Set.Tenants.Values)
+        try
         {
-            while (version == Interlocked.Read(ref _version) && !_stopping.IsCancellationRequested)
+            // One publication writes at a time, so that _written holds what this replica's last write of each tenant was;
+            // one a newer bundle took over stops at its next tenant or retry.
+            await _writing.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            try
             {
-                try
+                foreach (var (tenant, policy) in inForce)
                 {
-                    await _tokens.PolicyInForceAsync(tenant.Slug, tenant.Digest, _stopping.Token).ConfigureAwait(false);
-                    break;
-                }
-                catch (StateStoreUnavailableException ex)
-                {
-                    LogPublishFailed(_logger, ex, tenant.Slug);
-                    try
+                    if (_written.TryGetValue(tenant, out var written) && string.Equals(written, policy, StringComparison.Ordinal))
                     {
-                        await Task.Delay(RetryInterval, _time, _stopping.Token).ConfigureAwait(false);
+                        continue;
                     }
-                    catch (OperationCanceledException)
+
+                    if (!await WriteAsync(tenant, policy, version).ConfigureAwait(false))
                     {
                         return;
                     }
                 }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+            }
+            finally
+            {
+                _writing.Release();
             }
         }
+        catch (OperationCanceledException)
+        {
+            // The gateway is stopping.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The gateway stopped.
+        }
+    }
+
+    // Writes the tenant's policy until it lands (true), or a newer bundle takes over (false).
+    private async Task<bool> WriteAsync(string tenant, string policy, long version)
+    {
+        // Forgotten first: a write that fails or is cancelled may still land, so the next bundle writes this tenant again.
+        _written.Remove(tenant);
+        while (version == Interlocked.Read(ref _version))
+        {
+            try
+            {
+                await _tokens.PolicyInForceAsync(tenant, policy, _stopping.Token).ConfigureAwait(false);
+                _written[tenant] = policy;
+                return true;
+            }
+            catch (StateStoreUnavailableException ex)
+            {
+                LogPublishFailed(_logger, ex, tenant);
+                await Task.Delay(RetryInterval, _time, _stopping.Token).ConfigureAwait(false);
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "The policy in force of tenant {Tenant} could not be written to the state store; retrying (tokens issued under the policy it replaced stay live until it lands)")]

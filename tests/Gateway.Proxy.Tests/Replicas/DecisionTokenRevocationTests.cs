@@ -1,6 +1,7 @@
 using System.Net;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Proxy.Tests.Infrastructure.DecisionTokenCalls;
@@ -17,6 +18,18 @@ namespace Gateway.Proxy.Tests.Replicas;
 public sealed class DecisionTokenRevocationTests : IAsyncLifetime
 {
     private const string AgentPath = "/admin/v1/tenants/demo/agents/demo-agent";
+
+    // A second tenant, so that the bundle still holds one once the demo tenant's file is deleted.
+    private const string SpareTenant = """
+        tenant: spare
+        workspaces: [ws-spare]
+        approvers: [{ id: sam }]
+        catalog:
+          - { name: spare.read, kind: http, action_type: read, upstream: "http://127.0.0.1:1/r", credential: none, data_classes: [internal] }
+        agents:
+          - { id: spare-agent, human_owner: h@example.com, security_owner: sam, atf_level: L3, permissions: [{ tool: spare.read }] }
+        """;
+
     private static readonly string ReadContact = ReplicaUpstreams.ReadContact("42");
     private KestrelUpstream _crm = null!;
     private ReplicaCluster _cluster = null!;
@@ -150,6 +163,39 @@ public sealed class DecisionTokenRevocationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reload_RemovingTheTenant_RevokesItsTokens()
+    {
+        File.WriteAllText(Path.Combine(_cluster.Bundle.Directory, "spare.yaml"), SpareTenant);
+        await ReloadAsync(0);
+        await ReloadAsync(1);
+        var token = await ForwardedTokenAsync(0);
+        AssertStatus(await VerifyAsync(_executorA, token), "live");
+
+        // The operator offboards the tenant by deleting its file; replica B applies the bundle first.
+        File.Delete(_cluster.Bundle.MainFile);
+        await ReloadAsync(1);
+
+        AssertStatus(await VerifyAsync(_executorA, token), "revoked", "policy_changed");
+        AssertStatus(await ConsumeAsync(_executorB, token), "revoked", "policy_changed");
+    }
+
+    [Fact]
+    public async Task Reload_LeavingTheTenantsPolicyAsItWas_DoesNotWriteItAgain()
+    {
+        var token = await ForwardedTokenAsync(0);
+        AssertStatus(await VerifyAsync(_executorA, token), "live");
+
+        // As another replica that applied a newer policy of the tenant writes it.
+        await _cluster[1].Services.GetRequiredService<IStateStore>().SetAsync(StoreKeys.TokenPolicyDigest(DemoBundle.Tenant), new string('0', 64), expiry: null);
+        AssertStatus(await VerifyAsync(_executorA, token), "revoked", "policy_changed");
+
+        // Replica A, still on the older policy, reloads (a SIGHUP, a secret file replaced): nothing changed for the tenant.
+        await ReloadAsync(0);
+
+        AssertStatus(await VerifyAsync(_executorB, token), "revoked", "policy_changed");
+    }
+
+    [Fact]
     public async Task EvaluateOnReplicaA_ActOnReplicaB_OnceOnly()
     {
         using var evaluate = await _cluster.Agent(0).PostJsonAsync("/v1/evaluate", ReadContact);
@@ -209,6 +255,13 @@ public sealed class DecisionTokenRevocationTests : IAsyncLifetime
         await DecisionJson.DecisionAsync(response, "allow");
         Assert.Equal(before + 1, _crm.Received.Count);
         return _crm.Received.Last().Headers[Header];
+    }
+
+    // Reloads the replica's bundle and waits until what it writes of the policies in force landed in the store.
+    private async Task ReloadAsync(int replica)
+    {
+        Assert.Empty(await _cluster[replica].Services.GetRequiredService<PolicyProvider>().ReloadAsync());
+        await _cluster[replica].Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<PolicyInForcePublisher>().Single().Publishing;
     }
 
     private async Task PostAdminAsync(int replica, string path)
