@@ -32,6 +32,7 @@ public sealed class ConflictingCharsetTests
     [Theory]
     [InlineData("text/plain; charset=utf-8; charset=\"UTF-8\"")]
     [InlineData("text/plain; charset=utf-8")]
+    [InlineData("text/plain; charset=utf-8;")]
     public void BodyRedactors_OneCharsetNamedOnceOrTwiceAlike_RedactsTheBody(string contentType)
     {
         var redactor = BodyRedactors.For(contentType);

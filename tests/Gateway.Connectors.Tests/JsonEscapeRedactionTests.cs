@@ -221,6 +221,33 @@ public sealed class JsonEscapeRedactionTests
         Assert.Equal("data: {\"note\":\"[REDACTED:email]\"}\n\n", output);
     }
 
+    [Fact]
+    public void Ndjson_PrivateKeyHeaderBeforeEscapedQuote_StaysValidJson()
+    {
+        // JSON logged as a string: the key's header with no END line, then the \" that ends the inner string (and, escaped
+        // twice, its body's \n). The match ends before that backslash, at every split of the stream.
+        var body = """
+            {"log":"{\"key\":\"-----BEGIN PRIVATE KEY-----\"}"}
+            {"log":"{\"key\":\"-----BEGIN RSA PRIVATE KEY-----\\nMIIEvQIBADANBg\\n\"}","n":1}
+
+            """.Replace("\r", string.Empty, StringComparison.Ordinal);
+
+        for (var split = 0; split <= body.Length; split++)
+        {
+            var counts = new RedactionCounts();
+            var output = Run(BodyRedactors.For("application/x-ndjson", counts), Encoding.UTF8.GetBytes(body[..split]), Encoding.UTF8.GetBytes(body[split..]));
+
+            foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                using var outer = JsonDocument.Parse(line);
+                using var inner = JsonDocument.Parse(outer.RootElement.GetProperty("log").GetString()!);
+                Assert.Equal("[REDACTED:private_key]", inner.RootElement.GetProperty("key").GetString());
+            }
+
+            Assert.Equal(2, counts[RedactionKind.PrivateKey]);
+        }
+    }
+
     private static void AssertNothingParses(string output)
     {
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))

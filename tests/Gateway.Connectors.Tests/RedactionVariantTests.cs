@@ -32,6 +32,29 @@ public sealed class RedactionVariantTests
         Assert.Equal(1, counts[RedactionKind.CardNumber]);
     }
 
+    [Theory]
+    [InlineData("4111111111111111.0")]
+    [InlineData("4.111111111111111E15")]
+    [InlineData("4111111111111111e0")]
+    [InlineData("41111111111111.11e+2")]
+    [InlineData("0.4111111111111111e16")]
+    [InlineData("41111111111111110000e-4")]
+    [InlineData("-4111111111111111")]
+    [InlineData("5.9e15")]
+    public void Json_CardAsNumberWithFractionOrExponent_IsRedacted(string spelling)
+    {
+        // A JSON reader takes each for the card number exactly (5.9e15 is 5900000000000000, Luhn-valid); the others are no integer of 13–19 digits.
+        const string Others = ""","near":[4111111111111111.5,4.111111111111111E14,4111111111111111e4,1e400,-0.0]}""";
+        var counts = new RedactionCounts();
+
+        var json = Encoding.UTF8.GetString(JsonRedactor.Redact(Encoding.UTF8.GetBytes("{\"card\":" + spelling + Others), counts));
+        var sse = Run(new SseBodyRedactor(), Encoding.UTF8.GetBytes("data: {\"card\":" + spelling + Others + "\n\n"));
+
+        Assert.Equal("{\"card\":\"[REDACTED:card_number]\"" + Others, json);
+        Assert.Equal(1, counts[RedactionKind.CardNumber]);
+        Assert.Equal("data: {\"card\":\"[REDACTED:card_number]\"" + Others + "\n\n", sse);
+    }
+
     [Fact]
     public void Json_EmailAsMemberName_IsRedacted()
     {

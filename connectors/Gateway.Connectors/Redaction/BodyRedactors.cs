@@ -117,7 +117,8 @@ public static class BodyRedactors
     /// <summary>
     /// The charset <paramref name="contentType"/> declares, as written; null when it declares none.
     /// <see cref="ConflictingCharsets"/> (readable by no redactor) when it names two that differ, or names one in a header
-    /// that does not parse: a client may read the last or a loosely parsed one where the redactor would read the first.
+    /// that does not parse: a client may read the last or a loosely parsed one where the redactor would read the first. (Empty
+    /// parameters at its end, <c>charset=utf-8;</c>, which no reader takes for anything, are no reason not to parse.)
     /// </summary>
     public static string? DeclaredCharset(string? contentType)
     {
@@ -126,7 +127,7 @@ public static class BodyRedactors
             return null;
         }
 
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed))
+        if (!MediaTypeHeaderValue.TryParse(contentType.TrimEnd(' ', '\t', ';'), out var parsed))
         {
             return contentType.Contains("charset", StringComparison.OrdinalIgnoreCase) ? ConflictingCharsets : null;
         }

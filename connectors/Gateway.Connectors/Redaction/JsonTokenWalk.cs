@@ -6,7 +6,7 @@ namespace Gateway.Connectors.Redaction;
 /// The one walk over JSON tokens behind redaction (<see cref="JsonRedactor"/>, and <see cref="SseJsonData"/>
 /// for server-sent events): it reads a document token by token and writes it compactly, objects, arrays,
 /// numbers, booleans and nulls itself (numbers verbatim), and hands member names, string values and
-/// numbers that are card numbers (13–19 digits, network prefix, Luhn-valid) to an
+/// numbers that are card numbers (13–19 digits, network prefix, Luhn-valid; with a fraction or exponent too) to an
 /// <see cref="IJsonTokenHandler"/>, which writes them.
 /// </summary>
 internal static class JsonTokenWalk
@@ -71,25 +71,79 @@ internal static class JsonTokenWalk
         }
     }
 
-    /// <summary>True when a JSON number is a card number (13–19 digits, network prefix, Luhn-valid).</summary>
+    /// <summary>
+    /// True when a JSON number is a card number (13–19 digits, network prefix, Luhn-valid), however it is spelled: a JSON
+    /// reader takes <c>4111111111111111.0</c>, <c>4.111111111111111E15</c> and <c>4111111111111111e0</c> for the card
+    /// number itself, exactly (a 16-digit one is below 2^53, even a double's exact range), and <c>-4111111111111111</c> for
+    /// it with a sign. The value is read in decimal, digit by digit, never as a double.
+    /// </summary>
     private static bool IsCardNumber(ReadOnlySpan<byte> number)
     {
-        if (number.Length is < 13 or > 19 || number[0] is < (byte)'2' or > (byte)'6')
+        // Shorter than 13 characters, only an exponent can make 13 digits of it.
+        var exponentAt = number.IndexOfAny((byte)'e', (byte)'E');
+        if (exponentAt < 0 && number.Length < 13)
         {
             return false;
         }
 
-        Span<char> digits = stackalloc char[number.Length];
-        for (var i = 0; i < number.Length; i++)
+        var signed = number[0] == (byte)'-' ? 1 : 0;
+        number = number[signed..];
+        exponentAt -= exponentAt < 0 ? 0 : signed;
+        var mantissa = exponentAt < 0 ? number : number[..exponentAt];
+        var point = mantissa.IndexOf((byte)'.');
+        var fractionLength = point < 0 ? 0 : mantissa.Length - point - 1;
+        var exponent = exponentAt < 0 ? 0 : Exponent(number[(exponentAt + 1)..]);
+
+        // The significant digits (no leading or trailing zero), the value being them times 10^scale.
+        Span<char> digits = stackalloc char[19];
+        var count = 0;
+        var trailingZeros = 0;
+        foreach (var b in mantissa)
         {
-            if (!char.IsAsciiDigit((char)number[i]))
+            if (b == (byte)'.' || (count == 0 && b == (byte)'0'))
+            {
+                continue;
+            }
+
+            if (b == (byte)'0')
+            {
+                trailingZeros++;
+                continue;
+            }
+
+            // A nonzero digit: the zeros before it are significant.
+            if (count + trailingZeros + 1 > digits.Length)
             {
                 return false;
             }
 
-            digits[i] = (char)number[i];
+            digits.Slice(count, trailingZeros).Fill('0');
+            count += trailingZeros;
+            trailingZeros = 0;
+            digits[count++] = (char)b;
         }
 
-        return SensitivePatterns.IsCardNumber(digits);
+        // An integer exactly when the scale is not negative (the last significant digit is not zero).
+        var scale = exponent - fractionLength + trailingZeros;
+        if (count == 0 || scale < 0 || count + scale is < 13 or > 19 || digits[0] is < '2' or > '6')
+        {
+            return false;
+        }
+
+        digits.Slice(count, (int)scale).Fill('0');
+        return SensitivePatterns.IsCardNumber(digits[..(count + (int)scale)]);
+    }
+
+    // A JSON number's exponent (sign and digits, which the reader has checked), held within ±10^9: past that no card fits.
+    private static long Exponent(ReadOnlySpan<byte> text)
+    {
+        var negative = text[0] == (byte)'-';
+        long value = 0;
+        foreach (var b in text[(text[0] is (byte)'-' or (byte)'+' ? 1 : 0)..])
+        {
+            value = Math.Min(value * 10 + (b - '0'), 1_000_000_000);
+        }
+
+        return negative ? -value : value;
     }
 }

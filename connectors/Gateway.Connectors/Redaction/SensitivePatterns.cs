@@ -30,8 +30,12 @@ internal static partial class SensitivePatterns
     private const string WordStart = @"(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\]))";
 
     private const string PrivateKey =
-        // PEM private key: header, body (base64, whitespace, JSON escapes, legacy headers), END line when present.
-        @"(?<private_key>-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s\\:,.-]{0,16384}?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\:,.-]*))";
+        // PEM private key: header, body (base64, whitespace, JSON escapes, legacy headers), END line when present. An escape
+        // is matched whole (PemBody), so that \" (the end of a JSON string in raw JSON text) ends the match, backslash and all.
+        @"(?<private_key>-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----(?:" + PemBody + @"{0,16384}?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|" + PemBody + "*))";
+
+    // A character of a PEM body, or a JSON escape one holds whole: \n \r \t \/, or \\ (a key inside a JSON string inside a string).
+    private const string PemBody = @"(?:[A-Za-z0-9+/=\s:,.-]|\\[nrt/\\])";
 
     private const string Keys =
         // Bearer credential: the scheme word, whitespace, a token of 12+ characters containing a digit or symbol.
@@ -153,7 +157,7 @@ internal static partial class SensitivePatterns
     [GeneratedRegex(@"\G[A-Za-z0-9._~+/-]*=*", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
     private static partial Regex BearerContinuation();
 
-    [GeneratedRegex(@"\G(?:[A-Za-z0-9+/=\s\\:,.-]*?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\:,.-]*)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
+    [GeneratedRegex(@"\G(?:" + PemBody + @"*?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|" + PemBody + "*)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
     private static partial Regex PrivateKeyContinuation();
 
     /// <summary>The anchored continuation of a long token of <paramref name="kind"/> (its alphabet).</summary>

@@ -66,7 +66,10 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             return;
         }
 
-        var contentType = proxyResponse.Content.Headers.ContentType?.ToString();
+        // The raw header, not the typed ContentType: that is null where .NET cannot parse the value (a charset beside a
+        // parameter it rejects) and the first of two, yet YARP copies the header as written, whose charset the agent reads.
+        var contentTypes = proxyResponse.Content.Headers.NonValidated.TryGetValues(HeaderNames.ContentType, out var values) ? values.Count : 0;
+        var contentType = contentTypes == 0 ? null : values.ToString();
         var eventStream = contentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
         var transforms = new List<IBodyTransform>(3);
         if (plan.McpToolAllowed is { } allowed)
@@ -87,10 +90,10 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             transforms.Add(eventStream ? new SseUsageTap(usage) : new JsonUsageTap(usage));
         }
 
-        if (BodyRedactors.For(contentType, plan.Redactions, holdSplitValues: SplitValues == SplitValueRedaction.HoldBack) is { } redactor)
-        {
-            transforms.Add(redactor);
-        }
+        // Two content types (a client may read either, and either's charset) are refused as two charsets are.
+        transforms.Add(contentTypes > 1
+            ? new UninspectableBodyRedactor(plan.Redactions, contentType!)
+            : BodyRedactors.For(contentType, plan.Redactions, holdSplitValues: SplitValues == SplitValueRedaction.HoldBack));
 
         var body = httpContext.Response.Body;
         BodyTransformStream? stream = null;

@@ -107,6 +107,19 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
     }
 
     [Theory]
+    [InlineData("charset-unparsed")]
+    [InlineData("two-content-types")]
+    public async Task Providers_UpstreamContentTypeThatDoesNotParseNamingWindows1252_IsRefused(string mode)
+    {
+        // .NET's typed ContentType is null (or the first of two), yet the header reaches the agent as written, windows-1252 and all.
+        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Get, "/providers/echo/" + mode));
+        var body = await response.Content.ReadAsStringAsync();
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "response_uninspectable");
+        Assert.DoesNotContain("4111", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("redirect")]
     [InlineData("redirect-backslashes")]
     [InlineData("redirect-percent")]
@@ -298,9 +311,14 @@ public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixt
                         context.Response.ContentType = "text/plain; charset=us-ascii";
                         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("card 4111\u00961111\u00961111\u00961111 you sent " + bare));
                         return;
-                    case "two-charsets":
+                    case "two-charsets" or "charset-unparsed" or "two-content-types":
                         // UTF-8 to a reader of the first charset (U+0096, no separator), "Â–" to one of the last, as some clients read.
-                        context.Response.ContentType = "text/plain; charset=utf-8; charset=windows-1252";
+                        context.Response.Headers.ContentType = mode switch
+                        {
+                            "two-charsets" => "text/plain; charset=utf-8; charset=windows-1252",
+                            "charset-unparsed" => "text/plain; charset=windows-1252; x=@",
+                            _ => new Microsoft.Extensions.Primitives.StringValues(["text/plain; charset=utf-8", "text/plain; charset=windows-1252"]),
+                        };
                         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("card 4111\u00961111\u00961111\u00961111 you sent " + bare));
                         return;
                     case "utf16-json":
