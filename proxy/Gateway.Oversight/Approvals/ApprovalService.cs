@@ -167,7 +167,7 @@ public sealed partial class ApprovalService
         }
 
         await RememberIntentAsync(prepared, cancellationToken);
-        _metrics.ApprovalCreated(prepared.Tenant);
+        await RememberTenantAsync(prepared.Tenant, cancellationToken);
         OversightLog.ApprovalCreated(_logger, prepared.Tenant, prepared.Id, prepared.Agent, prepared.Tool, prepared.ApprovalsRequired);
         return prepared;
     }

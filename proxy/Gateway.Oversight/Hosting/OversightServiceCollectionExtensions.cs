@@ -82,6 +82,11 @@ public static class OversightServiceCollectionExtensions
         services.AddHostedService(static sp => new RecordsRetentionJob(
             sp.GetService<PostgresDatabase>(), sp.GetRequiredService<IOptions<OversightOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RecordsRetentionJob>>()));
         services.AddHostedService(static sp => sp.GetRequiredService<IncidentNotifier>());
+        // gateway.approvals.pending, counted in the store.
+        services.TryAddSingleton(static sp => new PendingApprovalsRefresher(
+            new Lazy<ApprovalService>(sp.GetRequiredService<ApprovalService>), sp.GetRequiredService<OversightMetrics>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PendingApprovalsRefresher>>()));
+        services.AddHostedService(static sp => sp.GetRequiredService<PendingApprovalsRefresher>());
         return services;
     }
 }
