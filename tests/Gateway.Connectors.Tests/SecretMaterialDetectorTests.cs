@@ -83,6 +83,71 @@ public sealed class SecretMaterialDetectorTests
     public void Scan_InvalidJson_StillScansText() =>
         Assert.Contains(Scan("{not json " + Samples.OpenAiKey), f => f.Kind == SecretKind.ApiKey && f.Path == "$");
 
+    [Theory]
+    [InlineData("\"id\",\"token\"\n\"1\",\"KEY\"\n")]
+    [InlineData("0\nKEY")]
+    [InlineData("{\"model\":\"x\"}\nKEY")]
+    [InlineData("[1] // KEY")]
+    public void Scan_JsonValueFollowedByText_ScansTheRest(string text)
+    {
+        var findings = Scan(text.Replace("KEY", Samples.AnthropicKey, StringComparison.Ordinal));
+
+        Assert.Equal(new SecretFinding("$", SecretKind.ApiKey), Assert.Single(findings));
+    }
+
+    [Fact]
+    public void Scan_JsonValueFollowedByWhitespace_NoFindings() => Assert.Empty(Scan("{\"model\":\"x\"} \r\n\t"));
+
+    public static TheoryData<string, SecretKind> SecretShapedNames => new()
+    {
+        { Samples.AnthropicKey, SecretKind.ApiKey },
+        { "Bearer " + Samples.Jwt, SecretKind.BearerToken },
+        { Samples.AwsKey, SecretKind.ApiKey },
+    };
+
+    [Theory]
+    [MemberData(nameof(SecretShapedNames))]
+    public void Scan_SecretShapedMemberName_Found(string name, SecretKind kind)
+    {
+        var escaped = System.Text.Json.JsonSerializer.Serialize(name);
+        var findings = Scan("{\"model\":\"x\",\"messages\":[],\"meta\":{" + escaped + ":true}}");
+
+        Assert.Contains(new SecretFinding("$.meta[*]", kind), findings);
+        Assert.All(findings, finding => Assert.DoesNotContain(name[^8..], finding.Path, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Scan_SecretBelowASecretShapedName_PathHidesTheName()
+    {
+        var findings = Scan("{\"" + Samples.OpenAiKey + "\":{\"note\":\"" + Samples.AwsKey + "\"}}");
+
+        Assert.Equal([new SecretFinding("$[*]", SecretKind.ApiKey), new SecretFinding("$[*].note", SecretKind.ApiKey)], findings);
+    }
+
+    [Fact]
+    public void Scan_LongOrdinaryMemberNames_NoFindings() =>
+        Assert.Empty(Scan("""{"max_completion_tokens":5,"response_format":{"type":"json_object"},"a_rather_long_member_name_here":[1]}"""));
+
+    [Theory]
+    [InlineData("?api_key=anything", "?api_key", SecretKind.CredentialMember)]
+    [InlineData("access%5Ftoken=x&q=1", "?access_token", SecretKind.CredentialMember)]
+    [InlineData("?note=Bearer+abcdefghijkl0123456789", "?note", SecretKind.BearerToken)]
+    [InlineData("?NAME", "?[0]", SecretKind.ApiKey)]
+    [InlineData("?a=1&b=KEY", "?b", SecretKind.ApiKey)]
+    public void ScanQuery_SecretMaterial_FoundWithPathNotValue(string query, string path, SecretKind kind)
+    {
+        var finding = Assert.Single(SecretMaterialDetector.ScanQuery(query.Replace("NAME", Samples.OpenAiKey, StringComparison.Ordinal).Replace("KEY", Samples.AwsKey, StringComparison.Ordinal)));
+
+        Assert.Equal(new SecretFinding(path, kind), finding);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("?")]
+    [InlineData("?api-version=2024-10-21&base_url=https://x.example&organization=org-1")]
+    [InlineData("?q=refund&api_key=&password")]
+    public void ScanQuery_OrdinaryQuery_NoFindings(string query) => Assert.Empty(SecretMaterialDetector.ScanQuery(query));
+
     [Fact]
     public void Scan_OddMemberNames_QuotedPath() =>
         Assert.Equal("$['my key'][0]", Assert.Single(Scan("{\"my key\":[\"" + Samples.AwsKey + "\"]}")).Path);

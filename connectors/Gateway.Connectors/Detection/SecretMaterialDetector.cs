@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Redaction;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Connectors.Detection;
 
@@ -12,10 +13,10 @@ namespace Gateway.Connectors.Detection;
 /// Finds provider configuration and secret material in an agent's JSON payload: members named like
 /// credentials or provider settings (<c>api_key</c>, <c>apiKey</c>, <c>base_url</c>, <c>authorization</c>,
 /// <c>access_token</c>, <c>password</c>…, compared without case, <c>_</c> or <c>-</c>), and string values
-/// shaped like bearer tokens, JWTs, provider API keys or PEM private keys. The host refuses the request
+/// and member names shaped like bearer tokens, JWTs, provider API keys or PEM private keys. The host refuses the request
 /// with 400 <see cref="ErrorCode"/>. Findings carry a path and a kind, never the value.
 /// </summary>
-public static class SecretMaterialDetector
+public static partial class SecretMaterialDetector
 {
     /// <summary>The problem code the host answers with.</summary>
     public const string ErrorCode = "secret_material_in_payload";
@@ -48,8 +49,8 @@ public static class SecretMaterialDetector
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ProviderLookup = ProviderMembers.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>
-    /// Scans a UTF-8 JSON payload. When it is not valid JSON the raw text is scanned for secret shapes
-    /// (path <c>$</c>), so malformed input cannot hide material.
+    /// Scans a UTF-8 JSON payload. When it is not valid JSON, or text follows its first value (CSV, lines), the raw text
+    /// is scanned for secret shapes (path <c>$</c>), so malformed input cannot hide material.
     /// </summary>
     public static IReadOnlyList<SecretFinding> Scan(ReadOnlySpan<byte> utf8Json)
     {
@@ -61,6 +62,11 @@ public static class SecretMaterialDetector
                 var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 128 });
                 using var document = JsonDocument.ParseValue(ref reader);
                 walk.Walk(document.RootElement);
+                if (utf8Json[(int)reader.BytesConsumed..].TrimStart(" \t\r\n"u8).Length > 0)
+                {
+                    // What follows the value reaches the upstream too: the whole text is scanned as text.
+                    walk.ScanString(Encoding.UTF8.GetString(utf8Json));
+                }
             }
             catch (JsonException)
             {
@@ -74,6 +80,45 @@ public static class SecretMaterialDetector
         {
             walk.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Scans a request's query (<c>?a=b&amp;…</c>, the <c>?</c> optional): each parameter's percent-decoded name against the
+    /// credential names (a provider-configuration name such as Azure's <c>api-version</c> passes: a provider's own query
+    /// takes it), and its decoded name and value for secret shapes. A finding's path is <c>?name</c>, or <c>?[i]</c> (the
+    /// parameter's index) when the name is not plain or is itself the material. Only an encoded name or value is copied.
+    /// </summary>
+    public static IReadOnlyList<SecretFinding> ScanQuery(string rawQuery)
+    {
+        ArgumentNullException.ThrowIfNull(rawQuery);
+        List<SecretFinding>? findings = null;
+        var index = -1;
+        foreach (var pair in new QueryStringEnumerable(rawQuery))
+        {
+            index++;
+            var name = pair.DecodeName().Span;
+            var value = pair.DecodeValue().Span;
+            var inName = FirstShape(name);
+            var credential = IsSensitiveMemberName(name, out var kind) && kind == SecretKind.CredentialMember && !value.IsWhiteSpace();
+            var inValue = FirstShape(value);
+            if (inName is null && !credential && inValue is null)
+            {
+                continue;
+            }
+
+            var path = inName is null && name.Length is > 0 and <= 64 && IsPlainName(name)
+                ? "?" + name.ToString()
+                : "?[" + index.ToString(CultureInfo.InvariantCulture) + "]";
+            findings ??= [];
+            findings.AddRange(new[] { inName, credential ? SecretKind.CredentialMember : null, inValue != inName ? inValue : null }
+                .OfType<SecretKind>().Select(found => new SecretFinding(path, found)));
+            if (findings.Count >= MaxFindings)
+            {
+                break;
+            }
+        }
+
+        return findings is null ? [] : findings;
     }
 
     /// <summary>Scans an already parsed element.</summary>
@@ -173,7 +218,33 @@ public static class SecretMaterialDetector
         return true;
     }
 
-    private static bool IsPlainName(string name)
+    // The first secret shape in the text (a bearer token, JWT, API key or private key), if any.
+    private static SecretKind? FirstShape(ReadOnlySpan<char> text)
+    {
+        if (text.Length >= MinScanned)
+        {
+            foreach (var match in SensitivePatterns.For(text).EnumerateMatches(text))
+            {
+                if (ShapeKind(text.Slice(match.Index, match.Length)) is { } kind)
+                {
+                    return kind;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static SecretKind? ShapeKind(ReadOnlySpan<char> match) => SensitivePatterns.KindOf(match) switch
+    {
+        RedactionKind.BearerToken => SecretKind.BearerToken,
+        RedactionKind.Jwt => SecretKind.Jwt,
+        RedactionKind.ApiKey => SecretKind.ApiKey,
+        RedactionKind.PrivateKey => SecretKind.PrivateKey,
+        _ => null,
+    };
+
+    private static bool IsPlainName(ReadOnlySpan<char> name)
     {
         foreach (var c in name)
         {
@@ -185,195 +256,4 @@ public static class SecretMaterialDetector
 
         return true;
     }
-
-    /// <summary>
-    /// One scan: the members and indexes from the root to the element walked (in a pooled array), and the findings. A
-    /// path is written only when a finding is made, from those steps.
-    /// </summary>
-    private ref struct PayloadWalk
-    {
-        private Step[] _steps;
-        private int _depth;
-        private List<SecretFinding>? _findings;
-
-        public PayloadWalk() => _steps = ArrayPool<Step>.Shared.Rent(16);
-
-        public readonly IReadOnlyList<SecretFinding> Findings => _findings is null ? [] : _findings;
-
-        private readonly int Count => _findings?.Count ?? 0;
-
-        /// <summary>Forgets what was found: the text is scanned again as a whole.</summary>
-        public void Restart()
-        {
-            _findings?.Clear();
-            _depth = 0;
-        }
-
-        public void Walk(JsonElement element)
-        {
-            if (Count >= MaxFindings)
-            {
-                return;
-            }
-
-            switch (element.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    foreach (var property in element.EnumerateObject())
-                    {
-                        // A member's step is taken only when something below it may be a finding.
-                        var value = property.Value;
-                        var sensitive = IsSensitiveMemberName(property, out var kind) && HasValue(value);
-                        if (!sensitive && !MayHoldFinding(value))
-                        {
-                            continue;
-                        }
-
-                        Push(new Step(property, -1));
-                        if (sensitive)
-                        {
-                            Add(new SecretFinding(Path(), kind));
-                        }
-
-                        Walk(value);
-                        _depth--;
-                    }
-
-                    break;
-                case JsonValueKind.Array:
-                    var index = 0;
-                    foreach (var item in element.EnumerateArray())
-                    {
-                        if (MayHoldFinding(item))
-                        {
-                            Push(new Step(default, index));
-                            Walk(item);
-                            _depth--;
-                        }
-
-                        index++;
-                    }
-
-                    break;
-                case JsonValueKind.String:
-                    if (MayHoldFinding(element))
-                    {
-                        ScanValue(element);
-                    }
-
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        // A string value scanned as characters in a pooled buffer when its raw JSON has no escape (its UTF-8 is its text):
-        // no string is made of a long argument (a model prompt) that holds nothing; an escaped value is unescaped into a
-        // string.
-        private void ScanValue(JsonElement value)
-        {
-            var raw = JsonMarshal.GetRawUtf8Value(value);
-            raw = raw[1..^1];
-            if (raw.Contains((byte)'\\'))
-            {
-                ScanString(value.GetString()!);
-                return;
-            }
-
-            var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(raw.Length));
-            try
-            {
-                var length = Encoding.UTF8.GetChars(raw, chars);
-                ScanString(chars.AsSpan(0, length));
-            }
-            finally
-            {
-                ArrayPool<char>.Shared.Return(chars, clearArray: true);
-            }
-        }
-
-        public void ScanString(ReadOnlySpan<char> text)
-        {
-            if (text.Length < MinScanned)
-            {
-                return;
-            }
-
-            string? path = null;
-            foreach (var match in SensitivePatterns.For(text).EnumerateMatches(text))
-            {
-                if (Count >= MaxFindings)
-                {
-                    return;
-                }
-
-                SecretKind? kind = SensitivePatterns.KindOf(text.Slice(match.Index, match.Length)) switch
-                {
-                    RedactionKind.BearerToken => SecretKind.BearerToken,
-                    RedactionKind.Jwt => SecretKind.Jwt,
-                    RedactionKind.ApiKey => SecretKind.ApiKey,
-                    RedactionKind.PrivateKey => SecretKind.PrivateKey,
-                    _ => null,
-                };
-                if (kind is { } k)
-                {
-                    var finding = new SecretFinding(path ??= Path(), k);
-                    if (_findings is null || !_findings.Contains(finding))
-                    {
-                        Add(finding);
-                    }
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            ArrayPool<Step>.Shared.Return(_steps, clearArray: true);
-            _steps = [];
-        }
-
-        private void Add(SecretFinding finding) => (_findings ??= []).Add(finding);
-
-        private void Push(Step step)
-        {
-            if (_depth == _steps.Length)
-            {
-                var larger = ArrayPool<Step>.Shared.Rent(_steps.Length * 2);
-                _steps.AsSpan().CopyTo(larger);
-                ArrayPool<Step>.Shared.Return(_steps, clearArray: true);
-                _steps = larger;
-            }
-
-            _steps[_depth++] = step;
-        }
-
-        // "$", then ".name" for a plain member name, "['name']" (with \ and ' escaped) for any other, "[i]" for an index.
-        private readonly string Path()
-        {
-            var path = new StringBuilder("$");
-            foreach (var step in _steps.AsSpan(0, _depth))
-            {
-                if (step.Index >= 0)
-                {
-                    path.Append('[').Append(step.Index.ToString(CultureInfo.InvariantCulture)).Append(']');
-                    continue;
-                }
-
-                var name = step.Member.Name;
-                if (name.Length > 0 && IsPlainName(name) && !char.IsAsciiDigit(name[0]))
-                {
-                    path.Append('.').Append(name);
-                }
-                else
-                {
-                    path.Append("['").Append(name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)).Append("']");
-                }
-            }
-
-            return path.ToString();
-        }
-    }
-
-    /// <summary>A step from an element to one inside it: a member, or (<see cref="Index"/> of at least 0) an array's item.</summary>
-    private readonly record struct Step(JsonProperty Member, int Index);
 }

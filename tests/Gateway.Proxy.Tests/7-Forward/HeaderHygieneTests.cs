@@ -200,6 +200,42 @@ public sealed class ProviderRefusalTests : IClassFixture<GovernedGatewayFixture>
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
+    [Theory]
+    [InlineData("GET", "/providers/tickets.search/search?q=ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789", false)]
+    [InlineData("POST", "/providers/openai/chat/completions?api_key=anything", true)]
+    [InlineData("POST", "/providers/openai/chat/completions?api-version=2024-10-21&access%5Ftoken=anything", true)]
+    [InlineData("POST", "/providers/openai/chat/completions?note=Bearer%20eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXZhbHVl", true)]
+    [InlineData("POST", "/providers/openai/chat/completions?sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD", true)]
+    public async Task Providers_SecretMaterialInQuery_Returns400AndForwardsNothing(string method, string target, bool openAI)
+    {
+        var before = _gw.Upstream.Received.Count;
+        var body = openAI ? """{"model":"gpt-4o","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}""" : null;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(new HttpMethod(method), target, body));
+
+        var problem = openAI
+            ? await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.BadRequest, "secret_material_in_payload")
+            : await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "secret_material_in_payload");
+        Assert.DoesNotContain("abcdefghijklmnop", problem.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("anything", problem.ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Theory]
+    [InlineData("text/csv", "\"id\",\"token\"\n\"1\",\"sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789\"\n")]
+    [InlineData("text/plain", "0\nAKIA" + "IOSFODNN7EXAMPLE\n")]
+    public async Task Providers_CsvBodyWithKeyAfterQuotedHeader_Is400(string contentType, string body)
+    {
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", body);
+        request.Content!.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.BadRequest, "secret_material_in_payload");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
     [Fact]
     public async Task Providers_PayloadOverTheConnectorsLimit_Returns413AndForwardsNothing()
     {
