@@ -20,6 +20,9 @@ internal static partial class OversightLog
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Warrant refused for agent {Agent} of tenant {Tenant}: {Reason}")]
     public static partial void WarrantRefused(ILogger logger, string tenant, string agent, string reason);
 
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Tenant {Tenant} could not be added to the tenants whose pending approvals are counted ({Error}); its next approval adds it")]
+    public static partial void ApprovalTenantNotRemembered(ILogger logger, string tenant, string error);
+
     [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Kill switch {Switch} of agent {Agent} (tenant {Tenant}) set to {On} by {Actor}")]
     public static partial void AgentSwitch(ILogger logger, string tenant, string agent, string @switch, bool on, string actor);
 

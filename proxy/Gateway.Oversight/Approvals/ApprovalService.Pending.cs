@@ -21,7 +21,7 @@ public sealed partial class ApprovalService
     /// How many of the tenant's most recent <c>Gateway:Approvals:ListWindow</c> requests are pending, as the store holds them:
     /// no outcome yet and not past their expiry. One whose time ran out unread is settled <c>expired</c> here, as a read of it
     /// would (so <c>gateway.approvals.settled</c> counts it). <paramref name="settled"/> holds the ids already known to have
-    /// an outcome, which never changes: they are not read again; it is kept to the ids listed and added to.
+    /// an outcome or to be gone, neither of which changes: they are not read again; it is kept to the ids listed and added to.
     /// </summary>
     internal async ValueTask<long> CountPendingAsync(string tenant, ISet<string> settled, CancellationToken cancellationToken = default)
     {
@@ -45,6 +45,8 @@ public sealed partial class ApprovalService
 
             if (await LoadAsync(tenant, id, cancellationToken) is not { } stored)
             {
+                // Gone (its keys expired, or retention removed it) and never back: not read again while it stays listed.
+                settled.Add(id);
                 continue;
             }
 
@@ -61,6 +63,17 @@ public sealed partial class ApprovalService
         return pending;
     }
 
-    private async ValueTask RememberTenantAsync(string tenant, CancellationToken cancellationToken) =>
-        await _state.SetAddAsync(TenantsKey, tenant, expiry: null, cancellationToken);
+    // Only the gauge reads the set: an outage here is logged and never refuses the approval already stored (the next
+    // approval the tenant opens writes it again).
+    private async ValueTask RememberTenantAsync(string tenant, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _state.SetAddAsync(TenantsKey, tenant, expiry: null, cancellationToken);
+        }
+        catch (StateStoreUnavailableException ex)
+        {
+            OversightLog.ApprovalTenantNotRemembered(_logger, tenant, ex.GetType().Name);
+        }
+    }
 }
