@@ -111,6 +111,25 @@ public sealed class RedactionVariantTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public void Sse_CardSplitAcrossTheHeldEventLimit_IsRedacted(bool json)
+    {
+        // Separated digits keep the run unfinished: the bound (256 held events) releases it half-way through the card.
+        string Event(string piece) => json ? SseRedaction.Delta(piece) : $"data: {piece}\n\n";
+        var pieces = Enumerable.Repeat("9 ", 255).Concat(["4111 ", "1111 ", "1111 ", "1111"]).ToList();
+        var counts = new RedactionCounts();
+
+        var output = SseRedaction.Run(counts, [.. pieces.Select(p => Encoding.UTF8.GetBytes(Event(p)))]);
+
+        var written = json
+            ? string.Concat(SseRedaction.Contents(output))
+            : string.Concat(output.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l[6..]));
+        Assert.EndsWith("4111 1111 [REDACTED:card_number]", written, StringComparison.Ordinal);
+        Assert.Equal(1, counts[RedactionKind.CardNumber]);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public void Sse_CardSplitAcrossOneOfInterleavedChoices_IsRedacted(bool indexFirst)
     {
         // n=2 as OpenAI and vLLM stream it: one choice per chunk, told apart by its index (before or after the delta), both at choices[0].

@@ -7,9 +7,12 @@ namespace Gateway.Connectors.Redaction;
 /// A text matched as written but read as an agent's JSON parser reads it: a copy in which the JSON escapes
 /// <c>\uXXXX</c> (either hex case) and <c>\/</c> are decoded, with each of its positions mapped back to the original,
 /// so a match found in the copy (<c>ada\u0040example.com</c>, <c>4111\u00201111…</c>, <c>\u0034111…</c>) is replaced
-/// where its escaped spelling stands. Every other escape (<c>\n</c>, <c>\t</c>, <c>\\</c>, <c>\"</c>…) is kept as its
-/// two characters, which the patterns read raw (<see cref="SensitivePatterns"/>); <c>\\u0040</c> stays the text
-/// <c>\u0040</c>, as a parser reads it. Text holding no such escape is its own copy (no allocation). Immutable.
+/// where its escaped spelling stands. So are Markdown's backslash escapes, as a person reading the rendered text sees
+/// them: a run of backslashes before ASCII punctuation (<c>ada\_lovelace</c>, <c>sk\_live\_…</c>, and <c>\\_</c>, which
+/// a JSON parser reads as <c>\_</c>) is read as the punctuation alone, the whole run and the character one position.
+/// Every other escape (<c>\n</c>, <c>\t</c>, <c>\\</c> before a letter…) is kept as its two characters, which the
+/// patterns read raw (<see cref="SensitivePatterns"/>); <c>\\u0040</c> stays the text <c>\u0040</c>, as a parser reads
+/// it. Text holding no such escape is its own copy (no allocation). Immutable.
 /// </summary>
 internal sealed class EscapedText
 {
@@ -36,6 +39,7 @@ internal sealed class EscapedText
 
         var decoded = new StringBuilder(text.Length);
         var starts = new int[text.Length + 1];
+        var runEnd = 0;
         for (var i = 0; i < text.Length;)
         {
             starts[decoded.Length] = i;
@@ -43,10 +47,12 @@ internal sealed class EscapedText
             {
                 decoded.Append(text[i++]);
             }
-            else if (text[i + 1] == '/')
+            else if (i >= runEnd && EndsBeforePunctuation(text, i, out runEnd))
             {
-                decoded.Append('/');
-                i += 2;
+                // \/ (JSON), \_ \* \. (Markdown), \\_ (Markdown in a JSON string): the punctuation alone, mapped to the run's
+                // start. A run that does not end so is looked at once (runEnd), not again from each of its backslashes.
+                decoded.Append(text[runEnd]);
+                i = runEnd + 1;
             }
             else if (text[i + 1] == 'u' && i + 6 <= text.Length && TryHex(text.AsSpan(i + 2, 4), out var c))
             {
@@ -97,12 +103,15 @@ internal sealed class EscapedText
         return run % 2 == 1 ? at - 1 : at;
     }
 
-    /// <summary>True when <paramref name="text"/> may hold an escape the copy decodes (a backslash before <c>u</c> or <c>/</c>).</summary>
+    /// <summary>
+    /// True when <paramref name="text"/> may hold an escape the copy decodes (a backslash before <c>u</c>, or a run of
+    /// backslashes before ASCII punctuation).
+    /// </summary>
     public static bool MayHoldEscape(ReadOnlySpan<char> text)
     {
         for (var at = text.IndexOf('\\'); at >= 0 && at + 1 < text.Length; at = text[(at + 1)..].IndexOf('\\') is var next and >= 0 ? at + 1 + next : -1)
         {
-            if (text[at + 1] is 'u' or '/')
+            if (text[at + 1] == 'u' || IsAsciiPunctuation(text[at + 1]))
             {
                 return true;
             }
@@ -111,9 +120,25 @@ internal sealed class EscapedText
         return false;
     }
 
+    // Whether the run of backslashes from start ends before ASCII punctuation (not a backslash); runEnd: where it ends.
+    private static bool EndsBeforePunctuation(string text, int start, out int runEnd)
+    {
+        runEnd = start;
+        while (runEnd < text.Length && text[runEnd] == '\\')
+        {
+            runEnd++;
+        }
+
+        return runEnd < text.Length && IsAsciiPunctuation(text[runEnd]);
+    }
+
+    // ASCII punctuation but the backslash, which is part of the run.
+    private static bool IsAsciiPunctuation(char c) => c is (>= '!' and <= '/') or (>= ':' and <= '@') or '[' or (>= ']' and <= '`') or (>= '{' and <= '~');
+
     /// <summary>
-    /// The length of <paramref name="text"/> without the beginning of an escape it ends with (a backslash, or
-    /// <c>\u</c> and fewer than four hex digits), which the next piece of a stream could complete into a character.
+    /// The length of <paramref name="text"/> without the beginning of an escape it ends with (a run of up to
+    /// <see cref="MaxHeldRun"/> backslashes, which punctuation could follow, or <c>\u</c> and fewer than four hex digits),
+    /// which the next piece of a stream could complete into a character.
     /// </summary>
     public static int CompleteLength(ReadOnlySpan<char> text)
     {
@@ -131,9 +156,17 @@ internal sealed class EscapedText
         }
 
         var rest = text[(at + 1)..];
+        if (rest.IsEmpty && run < MaxHeldRun)
+        {
+            return at - run;
+        }
+
         var partial = rest.IsEmpty || (rest[0] == 'u' && !rest[1..].ContainsAnyExcept(HexDigits));
         return run % 2 == 0 && partial ? at : text.Length;
     }
+
+    /// <summary>The longest trailing run of backslashes <see cref="CompleteLength"/> holds back whole (a longer one: its last backslash).</summary>
+    public const int MaxHeldRun = 8;
 
     private const string HexDigits = "0123456789abcdefABCDEF";
 

@@ -11,7 +11,9 @@ namespace Gateway.Connectors.Redaction;
 /// an event is released once everything it holds lies before the point where that text could still
 /// grow into a match (the start of an unfinished match, or of a trailing word, card-digit run with its
 /// separator runs, or <c>Bearer</c> credential, or the start of the injected credential). A match spanning events is replaced in the first event
-/// and removed from the others. Bounded: past <c>maxHeldChars</c> or 256 events everything held is released, redacted as it stands.
+/// and removed from the others. Bounded: past <c>maxHeldChars</c> or 256 events everything held is released, redacted as it stands,
+/// and of each streamed text still unfinished the last <see cref="ContextLength"/> characters released are kept as context: the
+/// next events' text is matched after it, so a match spanning the release point is found and its part in those events replaced.
 /// </summary>
 internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChars)
 {
@@ -19,6 +21,9 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
     public const string TextPath = "$text";
 
     private const int MaxHeldEvents = 256;
+
+    /// <summary>Characters (as read, <see cref="EscapedText"/>) of an unfinished stream kept as context past a release forced by the bound.</summary>
+    internal const int ContextLength = SensitivePatterns.MaxBoundedMatchLength;
 
     // The patterns look at most two characters past a match; a card number that a separator run and a
     // digit could still extend is held back by TrailingRunStart, which takes in those runs.
@@ -35,6 +40,9 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> StreamedMemberLookup = StreamedMembers.GetAlternateLookup<ReadOnlySpan<char>>();
 
     private readonly List<HeldEvent> _held = [];
+
+    // Per streamed path, the end of its text released by a release the bound forced (already redacted, never written again).
+    private readonly Dictionary<string, string> _contexts = new(StringComparer.Ordinal);
 
     // Working sets of a release, kept between releases (a release runs once per event).
     private readonly Dictionary<string, List<HeldValue>> _streamed = new(StringComparer.Ordinal);
@@ -56,17 +64,21 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
     {
         ArgumentNullException.ThrowIfNull(released);
         var heldChars = GroupStreams();
-        final |= _held.Count > MaxHeldEvents || heldChars > maxHeldChars;
+        var forced = !final && (_held.Count > MaxHeldEvents || heldChars > maxHeldChars);
+        final |= forced;
         var keepFrom = _held.Count;
         _found.Clear();
         foreach (var segments in _streams)
         {
             var text = segments.Count == 1 ? segments[0].Value : string.Concat(segments.Select(s => s.Value));
             var complete = final || !segments[0].Streamed || IsFinished(segments);
+
+            // A context (released text) is matched before the held text, but a match that ends in it was dealt with then.
+            var contextEnd = IsContext(segments[0]) ? segments[0].Value.Length : 0;
             if (counts.Credential is { } credential && credential.Occurs(text))
             {
                 // The injected credential first, replaced where it stands (in its first event, removed from the others).
-                RedactCredential(segments, text, credential);
+                RedactCredential(segments, text, credential, contextEnd);
                 text = segments.Count == 1 ? segments[0].Value : string.Concat(segments.Select(s => s.Value));
             }
 
@@ -88,10 +100,11 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
                     break;
                 }
 
+                var end = escaped.Original(match.Index + match.Length);
                 var kind = SensitivePatterns.KindOf(match);
-                if (SensitivePatterns.IsReal(match, kind))
+                if (end > contextEnd && SensitivePatterns.IsReal(match, kind))
                 {
-                    _found.Add(new Found(segments, index, escaped.Original(match.Index + match.Length), kind));
+                    _found.Add(new Found(segments, index, end, kind));
                 }
             }
 
@@ -125,6 +138,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
             }
         }
 
+        KeepContexts(forced, final, keepFrom);
         for (var i = 0; i < keepFrom; i++)
         {
             released.Add(_held[i]);
@@ -165,6 +179,11 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
                     _spareLists.RemoveAt(_spareLists.Count - 1);
                 }
 
+                if (segment.Streamed && _contexts.TryGetValue(segment.Path, out var context))
+                {
+                    list.Add(new HeldValue(segment.Path, streamed: true, context, start: -1, length: 0) { Event = -1 });
+                }
+
                 list.Add(segment);
                 _streams.Add(list);
                 if (segment.Streamed)
@@ -176,6 +195,36 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
 
         return heldChars;
     }
+
+    // After a release the bound forced: the end of each streamed text not finished, as context for the next events (and no
+    // other). After any other: none for a stream that released some of its held text (it was cut before anything that could
+    // still grow into a match), none at all at the end of the stream.
+    private void KeepContexts(bool forced, bool final, int keepFrom)
+    {
+        if (forced)
+        {
+            _contexts.Clear();
+            foreach (var segments in _streams.Where(s => s[0].Streamed && !IsFinished(s)))
+            {
+                var text = string.Concat(segments.Select(s => s.Value));
+                var escaped = EscapedText.Of(text);
+                _contexts[segments[0].Path] = text[EscapedText.UnitStart(text, escaped.Original(Math.Max(0, escaped.Decoded.Length - ContextLength)))..];
+            }
+        }
+        else if (final)
+        {
+            _contexts.Clear();
+        }
+        else if (_contexts.Count > 0)
+        {
+            foreach (var segments in _streams.Where(s => IsContext(s[0]) && s[1].Event < keepFrom))
+            {
+                _contexts.Remove(segments[0].Path);
+            }
+        }
+    }
+
+    private static bool IsContext(HeldValue segment) => segment.Event < 0;
 
     // Whether an event from the stream's last on says its element or item is finished (a key that prefixes the stream's).
     private bool IsFinished(List<HeldValue> segments)
@@ -196,12 +245,15 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
     }
 
     // Every occurrence of the credential in the stream's text, replaced from the last one back (earlier offsets hold).
-    private void RedactCredential(List<HeldValue> segments, string text, CredentialSpellings credential)
+    private void RedactCredential(List<HeldValue> segments, string text, CredentialSpellings credential, int contextEnd)
     {
         var occurrences = new List<Found>();
         for (var at = credential.Find(text, 0, out var length); at >= 0; at = credential.Find(text, at + length, out length))
         {
-            occurrences.Add(new Found(segments, at, at + length, RedactionKind.Credential));
+            if (at + length > contextEnd)
+            {
+                occurrences.Add(new Found(segments, at, at + length, RedactionKind.Credential));
+            }
         }
 
         for (var i = occurrences.Count - 1; i >= 0; i--)
@@ -211,7 +263,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         }
     }
 
-    // Replaces the match in its first segment and deletes the rest of it from the following ones.
+    // Replaces the match in its first held segment and deletes the rest of it from the following ones (a context is not written again).
     private static void Apply(Found found)
     {
         var offset = 0;
@@ -221,7 +273,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
             var start = Math.Max(found.Start - offset, 0);
             var end = Math.Min(found.End - offset, segment.Value.Length);
             offset += segment.Value.Length;
-            if (start >= end)
+            if (start >= end || IsContext(segment))
             {
                 continue;
             }
@@ -238,8 +290,9 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         foreach (var segment in segments)
         {
             offset += segment.Value.Length;
-            if (position < offset)
+            if (position < offset && !IsContext(segment))
             {
+                // A position in the context stands for the first held event.
                 return segment.Event;
             }
         }
