@@ -29,12 +29,12 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
     [Fact]
     public async Task EvaluateAsync_DecidesWithoutExecuting()
     {
-        var before = env.Upstream.Requests.Count;
+        var before = env.Upstream.Count("/crm/contacts/7");
         var decision = await _gamut.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "7" });
         Assert.Equal("allow", decision.Decision);
         Assert.False(decision.Invoked);
         Assert.StartsWith("v1.", decision.DecisionToken, StringComparison.Ordinal);
-        Assert.Equal(before, env.Upstream.Requests.Count);
+        Assert.Equal(before, env.Upstream.Count("/crm/contacts/7"));
     }
 
     [Fact]
@@ -55,11 +55,11 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
     [Fact]
     public async Task EvaluateAsync_WithSimulate_ReturnsTheDecisionWithoutAToken()
     {
-        var before = env.Upstream.Requests.Count;
+        var before = env.Upstream.Count("/crm/contacts/8");
         var decision = await _gamut.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "8" }, new ToolCallOptions { Simulate = true });
         Assert.Equal("allow", decision.Decision);
         Assert.Null(decision.DecisionToken);
-        Assert.Equal(before, env.Upstream.Requests.Count);
+        Assert.Equal(before, env.Upstream.Count("/crm/contacts/8"));
     }
 
     [Fact]
@@ -156,11 +156,11 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
     [Fact]
     public async Task SecretMaterial_IsRefusedBeforeSending()
     {
-        var before = env.Upstream.Requests.Count;
+        var before = env.Upstream.Requests.Count(r => r.Path.StartsWith("/crm/", StringComparison.Ordinal) || r.Path == "/v1/chat/completions");
         var error = await Assert.ThrowsAsync<GamutSecretMaterialException>(() => _gamut.InvokeToolAsync("crm.update_contact", new JsonObject { ["id"] = "1", ["api_key"] = "x" }));
         Assert.Equal([new SecretFinding("$.args.api_key", "credential_member")], error.Findings);
         await Assert.ThrowsAsync<GamutSecretMaterialException>(() => _gamut.ModelAsync("openai", JsonNode.Parse("""{"model":"m","messages":[{"role":"user","content":"Bearer abcdef123456789"}]}""")!));
-        Assert.Equal(before, env.Upstream.Requests.Count);
+        Assert.Equal(before, env.Upstream.Requests.Count(r => r.Path.StartsWith("/crm/", StringComparison.Ordinal) || r.Path == "/v1/chat/completions"));
     }
 
     [Fact]

@@ -198,12 +198,12 @@ public sealed class MessageSignatureTests(GatewayEnvironment env)
     {
         using var gamut = new GamutClient(KeyAgent(keyName));
         using var erin = gamut.ForPerson("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcmluIn0.c2lnbmF0dXJl");
-        var before = env.Upstream.Requests.Count;
+        var before = env.Upstream.Count("/crm/contacts/7");
 
         var refused = await Assert.ThrowsAsync<GamutAuthenticationException>(() => erin.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "7" }));
 
         Assert.Equal("person_token_invalid", refused.Code);
-        Assert.Equal(before, env.Upstream.Requests.Count);
+        Assert.Equal(before, env.Upstream.Count("/crm/contacts/7"));
     }
 
     [Fact]

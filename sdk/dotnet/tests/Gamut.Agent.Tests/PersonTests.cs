@@ -32,13 +32,13 @@ public sealed class PersonTests(GatewayEnvironment env) : IDisposable
     [Fact]
     public async Task InvokeToolAsync_PersonTokenPerCall_IsSentAndSigned()
     {
-        var before = env.Upstream.Requests.Count;
+        var before = env.Upstream.Count("/crm/contacts/7");
 
         var refused = await Assert.ThrowsAsync<GamutAuthenticationException>(() =>
             _gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "7" }, new ToolCallOptions { PersonToken = PersonToken }));
 
         Assert.Equal("person_token_invalid", refused.Code);
-        Assert.Equal(before, env.Upstream.Requests.Count);
+        Assert.Equal(before, env.Upstream.Count("/crm/contacts/7"));
     }
 
     [Fact]

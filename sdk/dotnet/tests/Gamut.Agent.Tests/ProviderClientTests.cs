@@ -83,10 +83,10 @@ public sealed class ProviderClientTests(GatewayEnvironment env) : IDisposable
     [Fact]
     public async Task OpenAIClient_SecretMaterialInAPrompt_IsRefusedBeforeSending()
     {
-        var before = env.Upstream.Requests.Count;
+        var before = env.Upstream.Count("/v1/chat/completions");
         var chat = _gamut.CreateOpenAIClient().GetChatClient("gpt-4o-mini");
         await Assert.ThrowsAsync<GamutSecretMaterialException>(() => chat.CompleteChatAsync([new UserChatMessage("my key is sk-test0000000000000000000000fake")]));
-        Assert.Equal(before, env.Upstream.Requests.Count);
+        Assert.Equal(before, env.Upstream.Count("/v1/chat/completions"));
     }
 
     [Fact]
