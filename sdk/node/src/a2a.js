@@ -7,7 +7,7 @@ import { exchangeAs } from './client.js';
 import {
   GamutA2aError, GamutApprovalRequiredError, GamutConfigurationError, GamutDeniedError, GamutProtocolError, GamutRateLimitedError,
 } from './errors.js';
-import { errorFor } from './http.js';
+import { errorFor, retryAfterSeconds } from './http.js';
 
 export const SKILL_METADATA_KEY = 'gamut.dev/skill';
 export const A2A_WARRANT_METADATA_KEY = 'gamut.dev/warrant';
@@ -109,7 +109,7 @@ function rpcError(error, response) {
   else if (error.code === -31000 && data.approval?.id) typed = new GamutApprovalRequiredError(message, details);
   // A refusal's data carries its HTTP status (429: a rate, run or budget limit); the wait is the answer's Retry-After.
   else if (error.code === -31000 && (data.status === 429 || /rate_limit|budget/.test(code))) {
-    typed = new GamutRateLimitedError(message, details, Number(response.headers.get('retry-after')) || undefined);
+    typed = new GamutRateLimitedError(message, details, retryAfterSeconds(response));
   }
   else typed = new GamutA2aError(message, details, error.code, error.data);
   typed.rpcCode = error.code;

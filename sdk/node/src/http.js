@@ -147,6 +147,11 @@ export function localRefusal(error) {
   });
 }
 
+/** The seconds an answer's `Retry-After` header asks to wait, or undefined when it names none. */
+export function retryAfterSeconds(response) {
+  return Number(response.headers.get('retry-after')) || undefined;
+}
+
 /** The typed error of a non-2xx answer (a problem+json body, or none). */
 export function errorFor(response, problem) {
   const details = {
@@ -166,7 +171,7 @@ export function errorFor(response, problem) {
       if (details.code === 'run_cancelled') return new GamutRunCancelledError(message, details);
       if (details.code === 'run_ended') return new GamutRunEndedError(message, details);
       return new GamutHttpError(message, details);
-    case 429: return new GamutRateLimitedError(message, details, Number(response.headers.get('retry-after')) || undefined);
+    case 429: return new GamutRateLimitedError(message, details, retryAfterSeconds(response));
     default: return new GamutHttpError(message, details);
   }
 }

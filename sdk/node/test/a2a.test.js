@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import {
   GamutA2aError, GamutApprovalRequiredError, GamutCardSignatureError, GamutClient, GamutDeniedError, GamutRateLimitedError, verifyAgentCard,
 } from '../src/index.js';
-import { rejection, useGateway } from './support/gateway.js';
+import { DEMO, rejection, useGateway } from './support/gateway.js';
 
 describe('A2A through the real gateway', () => {
   const suite = useGateway(GamutClient);
@@ -140,7 +140,7 @@ describe('A2A through the real gateway', () => {
 describe('A2A answers from a stubbed gateway', () => {
   // A client whose fetch answers every call with `reply` (JSON-RPC, HTTP 200) and `headers`.
   const stubbed = (reply, headers = {}) => new GamutClient({
-    baseUrl: 'https://gw.example', tenant: 'demo', workspace: 'ws-demo', agentId: 'demo-agent', secret: 'demo-secret-do-not-use-in-production-0123456789',
+    baseUrl: 'https://gw.example', ...DEMO,
     fetch: async (url, init) => new Response(JSON.stringify({ jsonrpc: '2.0', id: JSON.parse(init.body).id, ...reply }),
       { status: 200, headers: { 'content-type': 'application/json', ...headers } }),
   });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { GamutClient, GamutConfigurationError, GamutDeniedError } from '../src/index.js';
-import { REPO_ROOT, rejection, useGateway } from './support/gateway.js';
+import { DEMO, REPO_ROOT, rejection, useGateway } from './support/gateway.js';
 
 const vectorKeys = Object.fromEntries(JSON.parse(readFileSync(join(REPO_ROOT, 'tests', 'vectors', 'agent-protocol.json'), 'utf8'))
   .message_signatures.keys.map((key) => [key.name, key]));
@@ -86,7 +86,7 @@ describe('GamutClient.delegate with a stubbed gateway answer', () => {
   // A minted child secret is random base64url: a few in a million start like a provider key (sk-, hf_).
   const providerShaped = `sk-${'a1'.repeat(20)}`;
   const stubbedParent = (requests) => new GamutClient({
-    baseUrl: 'https://gw.example', tenant: 'demo', workspace: 'ws-demo', agentId: 'demo-agent', secret: 'demo-secret-do-not-use-in-production-0123456789',
+    baseUrl: 'https://gw.example', ...DEMO,
     fetch: async (url, init) => {
       requests.push({ url: String(url), headers: init.headers });
       const answer = url.endsWith('/v1/delegations')

@@ -14,13 +14,12 @@ from gamut_agent import (
     WaitForApproval, verify_agent_card,
 )
 
-from .support import environment
+from .support import DEMO, environment
 
 
 def stubbed(reply: dict, retry_after: str | None = None) -> GamutClient:
     """A client whose every A2A call is answered ``reply`` (JSON-RPC, HTTP 200) with ``Retry-After: retry_after``."""
-    client = GamutClient(base_url="https://gw.example", tenant="demo", workspace="ws-demo", agent_id="demo-agent",
-                         secret="demo-secret-do-not-use-in-production-0123456789")
+    client = GamutClient(base_url="https://gw.example", **DEMO)
 
     def exchange(method, target, body, timeout, person=None, accept=None):
         return 200, "application/json", json.dumps({"jsonrpc": "2.0", "id": body["id"], **reply}).encode(), retry_after

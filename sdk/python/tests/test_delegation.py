@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from gamut_agent import DelegatedPermission, GamutClient, GamutConfigurationError, GamutDeniedError
 
-from .support import REPO_ROOT, environment
+from .support import DEMO, REPO_ROOT, environment
 
 
 class DelegationTests(unittest.TestCase):
@@ -78,8 +78,7 @@ class StubbedDelegationTests(unittest.TestCase):
     PROVIDER_SHAPED = "sk-" + "a1" * 20
 
     def test_a_gateway_minted_child_secret_shaped_like_a_provider_key_still_yields_the_child_client(self):
-        parent = GamutClient(base_url="https://gw.example", tenant="demo", workspace="ws-demo", agent_id="demo-agent",
-                             secret="demo-secret-do-not-use-in-production-0123456789")
+        parent = GamutClient(base_url="https://gw.example", **DEMO)
         answer = {"agent": "dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa", "tenant": "demo", "secret": self.PROVIDER_SHAPED,
                   "delegation": {"name": "researcher", "parent": "demo-agent", "depth": 1, "expires_at": "2030-01-01T00:00:00Z"}}
         parent._request = lambda method, target, body, timeout, person=None: answer  # the gateway's answer, stubbed

@@ -156,11 +156,12 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
     [Fact]
     public async Task SecretMaterial_IsRefusedBeforeSending()
     {
-        var before = env.Upstream.Requests.Count(r => r.Path.StartsWith("/crm/", StringComparison.Ordinal) || r.Path == "/v1/chat/completions");
+        static bool ToTheUpstreams(UpstreamRequest r) => r.Path.StartsWith("/crm/", StringComparison.Ordinal) || r.Path == "/v1/chat/completions";
+        var before = env.Upstream.Requests.Count(ToTheUpstreams);
         var error = await Assert.ThrowsAsync<GamutSecretMaterialException>(() => _gamut.InvokeToolAsync("crm.update_contact", new JsonObject { ["id"] = "1", ["api_key"] = "x" }));
         Assert.Equal([new SecretFinding("$.args.api_key", "credential_member")], error.Findings);
         await Assert.ThrowsAsync<GamutSecretMaterialException>(() => _gamut.ModelAsync("openai", JsonNode.Parse("""{"model":"m","messages":[{"role":"user","content":"Bearer abcdef123456789"}]}""")!));
-        Assert.Equal(before, env.Upstream.Requests.Count(r => r.Path.StartsWith("/crm/", StringComparison.Ordinal) || r.Path == "/v1/chat/completions"));
+        Assert.Equal(before, env.Upstream.Requests.Count(ToTheUpstreams));
     }
 
     [Fact]
