@@ -115,16 +115,7 @@ internal sealed class McpServerDestination : ILocalDestination
             ?? throw new InvalidOperationException($"The MCP server has no endpoint for {context.Request.Method} {McpEndpoint.Path}.");
         context.User = new McpServedCaller(context.User, identity, local.Tenant);
 
-        // The record the MCP server stores for a session it opens (McpSessionMigration) names the person it acts for.
-        SessionRecord.Opening = message.Method == "initialize" ? identity.Person : null;
-        try
-        {
-            await server(context).ConfigureAwait(false);
-        }
-        finally
-        {
-            SessionRecord.Opening = null;
-        }
+        await server(context).ConfigureAwait(false);
 
         if (message.Method == "initialize" && context.Response.Headers[SessionHeader].ToString() is { Length: > 0 } opened)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Forward;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Store;
@@ -29,7 +30,13 @@ internal sealed class McpSessionMigration : ISessionMigrationHandler
     public async ValueTask OnSessionInitializedAsync(HttpContext context, string sessionId, InitializeRequestParams initializeParams, CancellationToken cancellationToken)
     {
         var identity = IdentityOf(context) ?? throw new InvalidOperationException("An MCP session was initialized without an authenticated agent.");
-        var record = new SessionRecord(identity.Agent, JsonSerializer.SerializeToElement(initializeParams, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(InitializeRequestParams))));
+        // The person the session acts for: the one the destination admitted and serves the MCP server's endpoint as.
+        var person = (context.User as McpServedCaller)?.Admitted.Person;
+        var record = new SessionRecord(identity.Agent, JsonSerializer.SerializeToElement(initializeParams, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(InitializeRequestParams))))
+        {
+            PersonIssuer = person?.Issuer,
+            PersonSubject = person?.Subject,
+        };
         await record.StoreAsync(_store, identity.Tenant, sessionId, _lifetime, cancellationToken).ConfigureAwait(false);
     }
 

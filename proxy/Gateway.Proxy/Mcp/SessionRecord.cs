@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Gateway.Policy;
 using Gateway.Store;
 
 namespace Gateway.Proxy.Mcp;
@@ -11,21 +10,11 @@ namespace Gateway.Proxy.Mcp;
 /// </summary>
 internal sealed record SessionRecord(string Agent, JsonElement Initialize)
 {
-    /// <summary>The person whose <c>initialize</c> is served in this flow (set by the destination around the MCP server's own endpoint): the record stored for the session it opens names them.</summary>
-    private static readonly AsyncLocal<ActingPerson?> OpeningFor = new();
-
     /// <summary>The issuer of the person the session acts for; null for none.</summary>
     public string? PersonIssuer { get; init; }
 
     /// <summary>The subject of the person the session acts for; null for none.</summary>
     public string? PersonSubject { get; init; }
-
-    /// <summary>The person (null: none) whose <c>initialize</c> the current flow serves, until it ends: the session it opens is stored as theirs.</summary>
-    public static ActingPerson? Opening
-    {
-        get => OpeningFor.Value;
-        set => OpeningFor.Value = value;
-    }
 
     /// <summary>The session <paramref name="sessionId"/> of <paramref name="agent"/> of <paramref name="tenant"/>; null when unknown, expired or another agent's.</summary>
     public static async ValueTask<SessionRecord?> FindAsync(IStateStore store, string tenant, string agent, string sessionId, CancellationToken cancellationToken)
@@ -43,13 +32,11 @@ internal sealed record SessionRecord(string Agent, JsonElement Initialize)
                 : null;
 
     /// <summary>
-    /// Stores (or renews) the record of the session <paramref name="sessionId"/> of <paramref name="tenant"/> for <paramref name="lifetime"/>;
-    /// one that names no person is stored as the <see cref="Opening"/> person's.
+    /// Stores (or renews) the record of the session <paramref name="sessionId"/> of <paramref name="tenant"/> for <paramref name="lifetime"/>.
     /// </summary>
     public ValueTask StoreAsync(IStateStore store, string tenant, string sessionId, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var record = PersonIssuer is null && Opening is { } person ? this with { PersonIssuer = person.Issuer, PersonSubject = person.Subject } : this;
-        return store.SetAsync(StoreKeys.McpSession(tenant, sessionId), JsonSerializer.Serialize(record, McpSessionJsonContext.Default.SessionRecord), lifetime, cancellationToken);
+        return store.SetAsync(StoreKeys.McpSession(tenant, sessionId), JsonSerializer.Serialize(this, McpSessionJsonContext.Default.SessionRecord), lifetime, cancellationToken);
     }
 }
