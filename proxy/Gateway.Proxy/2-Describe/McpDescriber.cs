@@ -199,7 +199,6 @@ internal sealed class McpDescriber : IRouteDescriber
 
         // Said in HTTP, not as a JSON-RPC error: a client re-initializes on a 404 for its session.
         feature.JsonRpcId = null;
-        return new Refusal(StatusCodes.Status404NotFound, ProblemCodes.NotFound,
-            "No such MCP session for this agent: it ended, gave way to a newer one, or expired; initialize a new one.");
+        return Refusal.UnknownMcpSession();
     }
 }

@@ -24,10 +24,6 @@ internal sealed class McpAdmission : IRouteAdmission
 {
     private const string SessionHeader = "Mcp-Session-Id";
 
-    /// <summary>Word for word what Describe answers for a session that is not live (<c>McpDescriber</c>): nothing tells another person's session apart.</summary>
-    private static readonly Refusal UnknownSession = new(StatusCodes.Status404NotFound, ProblemCodes.NotFound,
-        "No such MCP session for this agent: it ended, gave way to a newer one, or expired; initialize a new one.");
-
     private readonly McpSessions _sessions;
     private readonly McpCallStreams _streams;
     private readonly McpEndpointOptions _options;
@@ -49,7 +45,7 @@ internal sealed class McpAdmission : IRouteAdmission
         {
             // Said in HTTP, not as a JSON-RPC error, as Describe says it: a client re-initializes on a 404 for its session.
             feature.JsonRpcId = null;
-            return ValueTask.FromResult<Refusal?>(UnknownSession);
+            return ValueTask.FromResult<Refusal?>(Refusal.UnknownMcpSession());
         }
 
         if (feature.Find<DescribedAction>() is not null)

@@ -84,6 +84,13 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
     public static Refusal PolicyUnavailable() =>
         new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.PolicyUnavailable, "No policy is loaded for this tenant; nothing was forwarded.");
 
+    /// <summary>
+    /// An <c>/mcp</c> session that is not live for this agent (ended, given way, expired), or at admission another person's:
+    /// told in HTTP, 404, on which a client initializes again.
+    /// </summary>
+    public static Refusal UnknownMcpSession() =>
+        new(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "No such MCP session for this agent: it ended, gave way to a newer one, or expired; initialize a new one.");
+
     /// <summary>The pipeline met a request it cannot handle (a bug); nothing is forwarded.</summary>
     public static Refusal Internal() =>
         new(StatusCodes.Status500InternalServerError, ProblemCodes.InternalError, "The gateway failed to handle the request; nothing was forwarded.");
