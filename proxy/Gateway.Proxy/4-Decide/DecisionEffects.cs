@@ -22,7 +22,4 @@ internal sealed record DecisionEffects
 
     /// <summary>A require_approval satisfied by a warrant the checks accepted: the warrant to redeem (used once) before anything runs.</summary>
     public WarrantPresentation? RedeemWarrant { get; init; }
-
-    /// <summary>True when there is nothing to carry out.</summary>
-    public bool IsNone => OpenApproval is null && OpenIncident is null && RedeemWarrant is null;
 }

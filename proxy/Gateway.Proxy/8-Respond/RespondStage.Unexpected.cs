@@ -51,14 +51,7 @@ internal sealed partial class RespondStage
             : Refusal.Internal()) with { AuditTool = ToolOf(feature) };
         if (!Recorded(context, feature))
         {
-            try
-            {
-                refusal = await RecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException or StateStoreUnavailableException)
-            {
-                LogRefusalNotRecorded(_logger, refusal.Code, ex);
-            }
+            refusal = await TryRecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
         }
 
         // On the provider route, a failure before Describe is answered in the dialect its target presumes.
@@ -83,13 +76,23 @@ internal sealed partial class RespondStage
     {
         var why = feature.Find<McpCallCancellation>()?.Reason ?? "The client went away.";
         var refusal = new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The call ended before it was answered. " + why) { AuditTool = ToolOf(feature) };
+        await TryRecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <paramref name="refusal"/> recorded as <see cref="RefuseAsync"/> records a refusal (the refusal as recorded), or, when the
+    /// journal cannot take it, as it was, the failure logged.
+    /// </summary>
+    private async ValueTask<Refusal> TryRecordRefusalAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
+    {
         try
         {
-            await RecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
+            return await RecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException or StateStoreUnavailableException)
         {
             LogRefusalNotRecorded(_logger, refusal.Code, ex);
+            return refusal;
         }
     }
 
