@@ -50,9 +50,8 @@ public sealed partial class ApprovalService
                 continue;
             }
 
-            if (_time.GetUtcNow() >= stored.ExpiresAt)
+            if (await SettledIfExpiredAsync(stored, cancellationToken))
             {
-                await TrySettleAsync(stored, ApprovalStatus.Expired, by: null, stored.ExpiresAt, cancellationToken);
                 settled.Add(id);
                 continue;
             }

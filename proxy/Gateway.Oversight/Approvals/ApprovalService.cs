@@ -275,16 +275,29 @@ public sealed partial class ApprovalService
     private async ValueTask<ApprovalRequest> CurrentAsync(ApprovalRequest stored, CancellationToken cancellationToken)
     {
         var outcome = await _store.GetOutcomeAsync(stored.Tenant, stored.Id, cancellationToken);
-        var now = _time.GetUtcNow();
-        if (outcome is null && now >= stored.ExpiresAt)
+        if (outcome is null && await SettledIfExpiredAsync(stored, cancellationToken))
         {
-            await TrySettleAsync(stored, ApprovalStatus.Expired, by: null, stored.ExpiresAt, cancellationToken);
             outcome = await _store.GetOutcomeAsync(stored.Tenant, stored.Id, cancellationToken)
                 ?? new ApprovalOutcomeDocument { Status = ApprovalStatus.Expired, At = stored.ExpiresAt };
         }
 
         var votes = await _store.GetVotersAsync(stored.Tenant, stored.Id, cancellationToken);
         return WithState(stored, outcome, votes);
+    }
+
+    /// <summary>
+    /// Settles a request with no outcome <c>expired</c> once its time has run out (there is no sweep: a read of it and the
+    /// pending count do it); true when its time had run out, whichever settle won.
+    /// </summary>
+    private async ValueTask<bool> SettledIfExpiredAsync(ApprovalRequest stored, CancellationToken cancellationToken)
+    {
+        if (_time.GetUtcNow() < stored.ExpiresAt)
+        {
+            return false;
+        }
+
+        await TrySettleAsync(stored, ApprovalStatus.Expired, by: null, stored.ExpiresAt, cancellationToken);
+        return true;
     }
 
     private async ValueTask<bool> TrySettleAsync(ApprovalRequest request, string status, string? by, DateTimeOffset at, CancellationToken cancellationToken)

@@ -51,7 +51,7 @@ internal sealed partial class PendingApprovalsRefresher : BackgroundService
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var timer = _timer ??= new PeriodicTimer(Interval, _time);
+        var timer = _timer!;
         do
         {
             await RefreshAsync(stoppingToken).ConfigureAwait(false);

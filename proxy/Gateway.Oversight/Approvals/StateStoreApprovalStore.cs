@@ -89,9 +89,9 @@ public sealed class StateStoreApprovalStore : IApprovalStore
         for (var i = 0; i < entries.Count; i++)
         {
             // A slot a later request has taken since, or one that expired, lists nothing here.
-            if (entries[i] is { } entry && entry.StartsWith(IndexEntry(first + i, string.Empty), StringComparison.Ordinal))
+            if (entries[i] is { } entry && IndexEntry(first + i, string.Empty) is var position && entry.StartsWith(position, StringComparison.Ordinal))
             {
-                ids.Add(entry[IndexEntry(first + i, string.Empty).Length..]);
+                ids.Add(entry[position.Length..]);
             }
         }
 
