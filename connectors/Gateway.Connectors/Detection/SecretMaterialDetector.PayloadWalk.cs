@@ -103,16 +103,7 @@ public static partial class SecretMaterialDetector
         {
             _steps[_depth - 1] = new Step(member, -1, Hidden: true);
             var count = Count;
-            var raw = JsonMarshal.GetRawUtf8PropertyName(member);
-            Span<char> name = stackalloc char[MaxStackName];
-            if (raw.Length <= MaxStackName && !raw.Contains((byte)'\\') && Encoding.UTF8.TryGetChars(raw, name, out var length))
-            {
-                ScanString(name[..length]);
-            }
-            else
-            {
-                ScanString(member.Name);
-            }
+            ScanString(NameChars(member, stackalloc char[MaxStackName]));
 
             if (Count == count)
             {

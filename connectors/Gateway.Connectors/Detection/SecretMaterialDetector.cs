@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -143,15 +142,17 @@ public static partial class SecretMaterialDetector
         return IsSensitiveMemberName(name.AsSpan(), out kind);
     }
 
-    // A member's name read from its raw JSON on the stack when it is short, plain ASCII and unescaped (no string is made
-    // of it); any other name is read as the property's string.
-    private static bool IsSensitiveMemberName(JsonProperty member, out SecretKind kind)
+    private static bool IsSensitiveMemberName(JsonProperty member, out SecretKind kind) =>
+        IsSensitiveMemberName(NameChars(member, stackalloc char[MaxStackName]), out kind);
+
+    // A member's name read from its raw JSON into buffer when it is short and unescaped (its UTF-8, which the document has
+    // checked, is its text: no string is made of it); any other name is read as the property's string.
+    private static ReadOnlySpan<char> NameChars(JsonProperty member, Span<char> buffer)
     {
         var raw = JsonMarshal.GetRawUtf8PropertyName(member);
-        Span<char> name = stackalloc char[MaxStackName];
-        return raw.Length <= MaxStackName && !raw.Contains((byte)'\\') && Ascii.ToUtf16(raw, name, out var length) == OperationStatus.Done
-            ? IsSensitiveMemberName(name[..length], out kind)
-            : IsSensitiveMemberName(member.Name.AsSpan(), out kind);
+        return raw.Length <= buffer.Length && !raw.Contains((byte)'\\') && Encoding.UTF8.TryGetChars(raw, buffer, out var length)
+            ? buffer[..length]
+            : member.Name;
     }
 
     private static bool IsSensitiveMemberName(ReadOnlySpan<char> name, out SecretKind kind)
