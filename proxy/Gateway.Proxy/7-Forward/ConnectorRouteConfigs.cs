@@ -56,7 +56,7 @@ internal static class ConnectorRouteConfigs
             {
                 if (entry.Type().HasOwnUpstream && entry.Upstream is not null)
                 {
-                    var clusterId = ConnectorClusters.IdOf(tenant.Slug, entry.Name);
+                    var clusterId = ConnectorClusters.IdOf(tenant.Slug, entry);
                     routes.Add(Provider(clusterId, entry));
                     routes.Add(Native(clusterId, entry));
                 }

@@ -13,19 +13,22 @@ namespace Gateway.Proxy.Hosting;
 /// transforms are configured by the connector's values (<see cref="ConnectorRouteConfigs"/>).
 /// A policy reload swaps the whole configuration at once, before the new policy is in force
 /// (<see cref="PolicyProvider.Applying"/>), so a request decided on the new policy always finds its
-/// connector's cluster. A connector removed by a reload keeps its cluster for one more generation, so a
-/// request decided on the old policy an instant earlier still forwards (its routes with it).
+/// connector's cluster. A cluster a reload leaves out (its connector removed, or moved: a cluster is named by its
+/// addresses) is kept with its routes for a while (<see cref="RetiredClusters"/>), so a request decided on the old policy
+/// an instant earlier still forwards where it was decided to go; the first reload after that drops it.
 /// </summary>
 internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDisposable
 {
     private readonly PolicyProvider _policy;
+    private readonly TimeProvider _time;
     private readonly IReadOnlyList<RouteConfig> _agentRoutes;
     private readonly Lock _gate = new();
     private CatalogProxyConfig _config;
 
-    public CatalogProxyConfigProvider(PolicyProvider policy, IEnumerable<RouteKindRoute> kindRoutes)
+    public CatalogProxyConfigProvider(PolicyProvider policy, IEnumerable<RouteKindRoute> kindRoutes, TimeProvider time)
     {
         _policy = policy;
+        _time = time;
         _agentRoutes = [.. kindRoutes.Select(static registered => registered.Route)];
         var set = policy.Current?.Set;
         _config = new CatalogProxyConfig([.. _agentRoutes, .. ConnectorRouteConfigsOf(set)], ConnectorClusters.Build(set));
@@ -55,18 +58,11 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
             var routes = new List<RouteConfig>(_agentRoutes);
             routes.AddRange(ConnectorRouteConfigsOf(set));
             var ids = clusters.Select(static c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            var retiring = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var cluster in previous.Clusters)
-            {
-                if (!ids.Contains(cluster.ClusterId) && !previous.Retiring.Contains(cluster.ClusterId))
-                {
-                    clusters.Add(cluster);
-                    retiring.Add(cluster.ClusterId);
-                }
-            }
+            var retiring = RetiredClusters.Kept(previous.Clusters, previous.Retiring, ids, _time.GetUtcNow());
+            clusters.AddRange(previous.Clusters.Where(cluster => retiring.ContainsKey(cluster.ClusterId)));
 
             // A retiring cluster keeps its connector's routes for as long.
-            routes.AddRange(previous.Routes.Where(route => ConnectorRoutes.IsConnectorRoute(route) && retiring.Contains(route.ClusterId!)));
+            routes.AddRange(previous.Routes.Where(route => ConnectorRoutes.IsConnectorRoute(route) && retiring.ContainsKey(route.ClusterId!)));
             _config = new CatalogProxyConfig(routes, clusters, retiring);
         }
 
@@ -79,11 +75,11 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
     {
         private readonly CancellationTokenSource _changed = new();
 
-        public CatalogProxyConfig(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, IReadOnlySet<string>? retiring = null)
+        public CatalogProxyConfig(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, IReadOnlyDictionary<string, DateTimeOffset>? retiring = null)
         {
             Routes = routes;
             Clusters = clusters;
-            Retiring = retiring ?? new HashSet<string>();
+            Retiring = retiring ?? new Dictionary<string, DateTimeOffset>();
             ChangeToken = new CancellationChangeToken(_changed.Token);
         }
 
@@ -91,8 +87,8 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
 
         public IReadOnlyList<ClusterConfig> Clusters { get; }
 
-        /// <summary>Clusters kept only so that requests decided on the previous policy still forward; dropped next time.</summary>
-        public IReadOnlySet<string> Retiring { get; }
+        /// <summary>Clusters kept only so that requests decided on an earlier policy still forward, with when a reload first left each out.</summary>
+        public IReadOnlyDictionary<string, DateTimeOffset> Retiring { get; }
 
         public IChangeToken ChangeToken { get; }
 

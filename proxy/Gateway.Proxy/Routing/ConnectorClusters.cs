@@ -7,8 +7,9 @@ using Yarp.ReverseProxy.Health;
 namespace Gateway.Proxy.Routing;
 
 /// <summary>
-/// One YARP cluster per connector of every tenant: its upstream and <c>destinations</c> as
-/// destinations, active health checks when the entry declares <c>health_check</c>, passive health
+/// One YARP cluster per connector of every tenant and its addresses: its upstream and <c>destinations</c> as
+/// destinations (named by them too, <see cref="IdOf"/>, so a request decided before a reload moved the connector is never
+/// sent to where it moved), active health checks when the entry declares <c>health_check</c>, passive health
 /// checks always (a destination failing transport is taken out of rotation for a while), and the
 /// connector's timeout as the forwarding timeout. <c>mcp_tool</c> entries have no cluster: they are
 /// forwarded to their MCP server's.
@@ -37,12 +38,15 @@ internal static class ConnectorClusters
             ? kind
             : null;
 
-    /// <summary>The cluster id of a tenant's connector.</summary>
-    public static string IdOf(string tenant, string connector) => tenant + "/" + connector;
+    /// <summary>
+    /// The cluster id of a tenant's connector as <paramref name="entry"/> declares it: <c>tenant/connector@addresses</c>, the
+    /// last part a digest of its upstream and destinations (<see cref="UpstreamDigest"/>).
+    /// </summary>
+    public static string IdOf(string tenant, CatalogEntry entry) => tenant + "/" + entry.Name + "@" + UpstreamDigest.Of(entry);
 
     /// <summary>The ids of the cluster (and its routes) a decided entry forwards to (an mcp_tool entry's is its server's), or null when it has none.</summary>
     public static ConnectorRouteIds? IdFor(TenantPolicy tenant, CatalogEntry entry) =>
-        entry.Type().ForwardedEntry(tenant, entry) is { Upstream: not null } forwarded ? ConnectorRouteIds.Of(tenant.Slug, forwarded.Name) : null;
+        entry.Type().ForwardedEntry(tenant, entry) is { Upstream: not null } forwarded ? ConnectorRouteIds.Of(tenant.Slug, forwarded) : null;
 
     /// <summary>Every connector cluster of a policy set, plus the unassigned cluster the routes start on.</summary>
     public static IReadOnlyList<ClusterConfig> Build(PolicySet? set)
@@ -80,7 +84,7 @@ internal static class ConnectorClusters
 
         return new ClusterConfig
         {
-            ClusterId = IdOf(tenant, entry.Name),
+            ClusterId = IdOf(tenant, entry),
             Destinations = destinations,
             LoadBalancingPolicy = destinations.Count > 1 ? "PowerOfTwoChoices" : null,
             HealthCheck = new HealthCheckConfig

@@ -1,26 +1,25 @@
-using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Gateway.Policy;
 
 namespace Gateway.Proxy.Routing;
 
 /// <summary>
 /// A connector's cluster id (<see cref="ConnectorClusters.IdOf"/>) and the ids of its two routes
-/// (<see cref="ConnectorRoutes.IdOf"/>), made once per tenant and connector name and kept, so that moving a decided
-/// request onto its connector's route builds no id string. Names come from the policy; past <see cref="MaxKept"/> pairs
-/// (names renamed over many reloads) the ids kept are dropped and made again as asked for.
+/// (<see cref="ConnectorRoutes.IdOf"/>), made once per entry of a loaded policy and kept with it, so that moving a decided
+/// request onto its connector's route builds no id string.
 /// </summary>
 internal sealed class ConnectorRouteIds
 {
-    /// <summary>The most tenant and connector pairs kept.</summary>
-    public const int MaxKept = 4096;
+    private static readonly ConditionalWeakTable<CatalogEntry, ConnectorRouteIds> s_kept = [];
 
-    private static readonly ConcurrentDictionary<(string Tenant, string Connector), ConnectorRouteIds> s_kept = new();
-
+    private readonly string _tenant;
     private readonly string _providerRoute;
     private readonly string _nativeRoute;
 
-    private ConnectorRouteIds(string tenant, string connector)
+    private ConnectorRouteIds(string tenant, CatalogEntry entry)
     {
-        ClusterId = ConnectorClusters.IdOf(tenant, connector);
+        _tenant = tenant;
+        ClusterId = ConnectorClusters.IdOf(tenant, entry);
         _providerRoute = ConnectorRoutes.IdOf(ClusterId, passesBodyThrough: true);
         _nativeRoute = ConnectorRoutes.IdOf(ClusterId, passesBodyThrough: false);
     }
@@ -31,19 +30,17 @@ internal sealed class ConnectorRouteIds
     /// <summary>The id of the route a request is sent on (as <see cref="ConnectorRoutes.IdOf"/> names it).</summary>
     public string RouteId(bool passesBodyThrough) => passesBodyThrough ? _providerRoute : _nativeRoute;
 
-    /// <summary>The ids of <paramref name="connector"/>'s cluster and routes in <paramref name="tenant"/>.</summary>
-    public static ConnectorRouteIds Of(string tenant, string connector)
+    /// <summary>The ids of the cluster and routes of <paramref name="entry"/>, a connector of <paramref name="tenant"/>.</summary>
+    public static ConnectorRouteIds Of(string tenant, CatalogEntry entry)
     {
-        if (s_kept.TryGetValue((tenant, connector), out var ids))
+        if (s_kept.TryGetValue(entry, out var kept) && string.Equals(kept._tenant, tenant, StringComparison.Ordinal))
         {
-            return ids;
+            return kept;
         }
 
-        if (s_kept.Count >= MaxKept)
-        {
-            s_kept.Clear();
-        }
-
-        return s_kept.GetOrAdd((tenant, connector), static key => new ConnectorRouteIds(key.Tenant, key.Connector));
+        // An entry is one tenant's; should one be shared, the first tenant's ids are kept and the other's made as asked for.
+        var made = new ConnectorRouteIds(tenant, entry);
+        s_kept.TryAdd(entry, made);
+        return made;
     }
 }

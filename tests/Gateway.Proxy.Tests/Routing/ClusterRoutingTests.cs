@@ -63,9 +63,7 @@ public sealed class ClusterRoutingTests
 
         Assert.Empty(failures);
         Assert.True(served.GetValueOrDefault("first") >= firstAtReload);
-        var lookup = gw.Host.Services.GetRequiredService<IProxyStateLookup>();
-        Assert.True(lookup.TryGetCluster("demo/crm.read_contact", out var cluster));
-        Assert.Equal(second.Origin + "/crm", cluster.Destinations.Values.Single().Model.Config.Address.TrimEnd('/'));
+        Assert.Equal(second.Origin + "/crm", ClusterOf(gw, "crm.read_contact").Destinations.Values.Single().Model.Config.Address.TrimEnd('/'));
     }
 
     [Fact]
@@ -78,9 +76,11 @@ public sealed class ClusterRoutingTests
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var lookup = gw.Host.Services.GetRequiredService<IProxyStateLookup>();
-        Assert.True(lookup.TryGetRoute(ConnectorRoutes.IdOf("demo/crm.read_contact", passesBodyThrough: false), out var route));
-        Assert.Equal("demo/crm.read_contact", route.Cluster!.ClusterId);
-        Assert.True(lookup.TryGetRoute(ConnectorRoutes.IdOf("demo/crm.read_contact", passesBodyThrough: true), out _));
+        var clusterId = ClusterOf(gw, "crm.read_contact").ClusterId;
+        Assert.StartsWith("demo/crm.read_contact@", clusterId, StringComparison.Ordinal);
+        Assert.True(lookup.TryGetRoute(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: false), out var route));
+        Assert.Equal(clusterId, route.Cluster!.ClusterId);
+        Assert.True(lookup.TryGetRoute(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: true), out _));
     }
 
     [Fact]
@@ -91,8 +91,7 @@ public sealed class ClusterRoutingTests
         await using var gw = await GovernedGateway.StartAsync(text => text.Replace(ReadContactUpstream,
             $"    upstream: {healthy.Origin}/crm\n    destinations: [\"{failing.Origin}/crm\"]\n    health_check: {{ path: /healthz, interval: 1s, timeout: 1s }}\n    credential: vault:crm-token\n    http: {{ method: GET",
             StringComparison.Ordinal));
-        var lookup = gw.Host.Services.GetRequiredService<IProxyStateLookup>();
-        Assert.True(lookup.TryGetCluster("demo/crm.read_contact", out var cluster));
+        var cluster = ClusterOf(gw, "crm.read_contact");
         Assert.Equal(2, cluster.Destinations.Count);
 
         // Both destinations serve while both are up.
@@ -113,6 +112,15 @@ public sealed class ClusterRoutingTests
         {
             Assert.Equal("healthy", await ReadContactAsync(gw));
         }
+    }
+
+    /// <summary>The cluster YARP holds for a demo connector as the policy in force declares it.</summary>
+    internal static ClusterState ClusterOf(GovernedGateway gw, string connector)
+    {
+        var demo = gw.Host.Services.GetRequiredService<PolicyProvider>().Current!.Set.Tenants["demo"];
+        var id = ConnectorClusters.IdOf("demo", demo.Catalog.Single(entry => entry.Name == connector));
+        Assert.True(gw.Host.Services.GetRequiredService<IProxyStateLookup>().TryGetCluster(id, out var cluster), id);
+        return cluster;
     }
 
     private static async Task<string> ReadContactAsync(GovernedGateway gw)
