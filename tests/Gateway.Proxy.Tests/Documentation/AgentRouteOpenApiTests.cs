@@ -6,7 +6,9 @@ namespace Gateway.Proxy.Tests.Documentation;
 /// <summary>
 /// docs/openapi.yaml documents what the agent routes answer beyond the admin API: every signed operation its 401, every
 /// signed operation with a body the 408 of a body that does not arrive in time, the governed routes the run refusals
-/// (403 <c>run_foreign</c>, 409 <c>run_cancelled</c> and <c>run_ended</c>), and the health routes only the methods they map.
+/// (403 <c>run_foreign</c>, 409 <c>run_cancelled</c> and <c>run_ended</c>), every signed operation answered in HTTP the 503
+/// of a store it cannot reach (its nonce is kept there), the run routes the 429 of the tenant's rate limits, and the health routes only
+/// the methods they map.
 /// </summary>
 public sealed class AgentRouteOpenApiTests
 {
@@ -54,6 +56,31 @@ public sealed class AgentRouteOpenApiTests
         }
 
         Assert.True(missing.Count == 0, "Run refusals not documented: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void Document_EverySignedOperation_Documents503()
+    {
+        // The JSON-RPC routes (/mcp, /a2a) answer a refusal as a JSON-RPC error, which their 200 documents.
+        var missing = SignedOperations().Where(static o => !o.Responses.Children.ContainsKey(new YamlScalarNode("503")) && !Describes(o.Responses, "200", "JSON-RPC"))
+            .Select(static o => $"{o.Method.ToUpperInvariant()} {o.Path}").ToList();
+
+        Assert.True(missing.Count == 0, "Signed operations that do not document 503: " + string.Join(", ", missing));
+    }
+
+    [Theory]
+    [InlineData("/v1/runs", "rate_limited")]
+    [InlineData("/v1/runs", "run_limit_exceeded")]
+    [InlineData("/v1/runs/{id}/events", "rate_limited")]
+    public void Document_RunRoutes_Document429(string path, string code) =>
+        Assert.True(Describes(Responses(Operation(path, "post")), "429", code), $"POST {path} does not document 429 {code}");
+
+    [Fact]
+    public void Document_ProviderRoute_SaysAShortWaitKeepsRetryAfterWithShouldRetryTrue()
+    {
+        var description = ((YamlScalarNode)Operation("/providers/{connector}/{path}", "post").Children[new YamlScalarNode("description")]).Value!;
+
+        Assert.Contains("x-should-retry: true", description, StringComparison.Ordinal);
     }
 
     [Theory]
