@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using Gateway.Store;
 
 namespace Gateway.Audit;
 
 /// <summary>
 /// What the journal could not write while its sink was down: each failed entry, rewritten as what
-/// happened to the request (refused, 503 <c>audit_unavailable</c>, unless the connector had already
+/// happened to the request (refused, 503 <c>audit_unavailable</c>, or <c>store_unavailable</c> for an admission the state
+/// store's outage could not make, unless the connector had already
 /// run or the request was answered already: an outcome appended after its answer), kept in memory in arrival order and written by <see cref="AuditBacklogFlusher"/> once the sink
 /// takes appends again. Bounded: past <see cref="Capacity"/> entries the newest are dropped (counted and
 /// logged). It lives in the process: a crash while the sink is down loses it (those requests were refused).
@@ -13,6 +15,9 @@ internal sealed class AuditBacklog
 {
     /// <summary>The decision recorded for a request refused because its record could not be written.</summary>
     public const string RefusedDecision = "refused:audit_unavailable";
+
+    /// <summary>The decision recorded for a request refused because the state store its record admitted with could not be reached.</summary>
+    public const string StoreRefusedDecision = "refused:store_unavailable";
 
     /// <summary>The most entries held.</summary>
     public const int Capacity = 10_000;
@@ -23,10 +28,18 @@ internal sealed class AuditBacklog
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>
-    /// Queues what the failed entry stands for (the entry itself when its request was <paramref name="answered"/> already:
-    /// an outcome appended after the response); false when full (the entry is dropped).
+    /// The refusal an entry that could not be written stands for: <see cref="StoreRefusedDecision"/> where the state store's
+    /// outage failed the <paramref name="admission"/> it carried (the host answers that as any admission's outage), else
+    /// <see cref="RefusedDecision"/>.
     /// </summary>
-    public bool TryAdd(AuditEntry entry, bool answered = false)
+    public static string RefusalOf(Exception failure, AdmissionRequest? admission) =>
+        admission is not null && failure.InnerException is StateStoreUnavailableException ? StoreRefusedDecision : RefusedDecision;
+
+    /// <summary>
+    /// Queues what the failed entry stands for (the entry itself when its request was <paramref name="answered"/> already:
+    /// an outcome appended after the response; else the refusal <paramref name="refusedAs"/>, 503); false when full (the entry is dropped).
+    /// </summary>
+    public bool TryAdd(AuditEntry entry, bool answered = false, string refusedAs = RefusedDecision)
     {
         if (Interlocked.Increment(ref _count) > Capacity)
         {
@@ -34,7 +47,7 @@ internal sealed class AuditBacklog
             return false;
         }
 
-        _queue.Enqueue(entry.Invoked || answered ? entry : entry with { Decision = RefusedDecision, StatusCode = 503, UpstreamStatus = null, LatencyMs = null });
+        _queue.Enqueue(entry.Invoked || answered ? entry : entry with { Decision = refusedAs, StatusCode = 503, UpstreamStatus = null, LatencyMs = null });
         return true;
     }
 

@@ -123,9 +123,9 @@ public sealed partial class AuditJournal
         }
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException)
         {
-            // Nothing of its group was written: the refusal the host answers with is recorded once the sink takes it (without
-            // its admission or settle: nothing was admitted or settled, and a backlogged entry carries neither).
-            if (!_backlog.TryAdd(entry, answered))
+            // Nothing of its group was written: the refusal the host answers with (AuditBacklog.RefusalOf) is recorded once the
+            // sink takes it (without its admission or settle: nothing was admitted or settled, and a backlogged entry carries neither).
+            if (!_backlog.TryAdd(entry, answered, AuditBacklog.RefusalOf(ex, admission)))
             {
                 _metrics.AuditBacklogDropped(entry.Tenant);
                 AuditLog.AuditBacklogFull(_logger, entry.Tenant, AuditBacklog.Capacity);

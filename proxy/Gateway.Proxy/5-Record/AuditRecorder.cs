@@ -61,7 +61,9 @@ internal sealed class AuditRecorder
         }
         catch (AuditWriteException ex) when (admission is not null && ex.InnerException is StateStoreUnavailableException unavailable)
         {
-            // The journal is on the state store that admits: the request is refused as any admission's outage is (503 store_unavailable).
+            // The journal is on the state store that admits: the request is refused as any admission's outage is (503
+            // store_unavailable), the refusal its entry went to the backlog as (Respond records no other).
+            context.Features.Get<GatewayRequestFeature>()?.Add(BackloggedRefusal.Instance);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unavailable);
             throw;
         }
@@ -70,6 +72,12 @@ internal sealed class AuditRecorder
             _metrics.AuditAppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
+
+    /// <summary>
+    /// Whether the request's decision record went to the journal's backlog as its refusal (an admitting append the state
+    /// store's outage failed: <see cref="AuditJournal.AppendWithReceiptAsync(AuditEntry, AdmissionRequest?, CancellationToken)"/>).
+    /// </summary>
+    public static bool DecisionBackloggedAsRefusal(GatewayRequestFeature feature) => feature.Find<BackloggedRefusal>() is not null;
 
     /// <summary>
     /// What happened when the connector ran. The request's decision record, written before it in the same
@@ -199,5 +207,11 @@ internal sealed class AuditRecorder
         {
             _metrics.AuditAppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
+    }
+
+    /// <summary>The request feature's mark of a decision record that went to the journal's backlog as the request's refusal.</summary>
+    private sealed class BackloggedRefusal
+    {
+        public static readonly BackloggedRefusal Instance = new();
     }
 }

@@ -34,10 +34,10 @@ internal sealed partial class RespondStage
 
     private static void MarkRecorded(HttpContext context) => context.Items[RefusalRecorded] = true;
 
-    // Recorded already: a refusal Respond recorded (then failed to write), or a forwarded request's outcome (which starts its
-    // reservations' settlement, OutcomeRecorder).
+    // Recorded already: a refusal Respond recorded (then failed to write), a forwarded request's outcome (which starts its
+    // reservations' settlement, OutcomeRecorder), or the refusal its decision record went to the journal's backlog as.
     private static bool Recorded(HttpContext context, GatewayRequestFeature feature) =>
-        context.Items.ContainsKey(RefusalRecorded) || feature.Find<ReservationSettlement>() is not null;
+        context.Items.ContainsKey(RefusalRecorded) || feature.Find<ReservationSettlement>() is not null || AuditRecorder.DecisionBackloggedAsRefusal(feature);
 
     /// <summary>
     /// Answers an unexpected failure: <see cref="Refusal.Internal"/> (saying whether the upstream may have received the

@@ -68,9 +68,7 @@ internal sealed partial class RespondStage
         catch (StateStoreUnavailableException ex) when (!context.Response.HasStarted)
         {
             LogDependencyUnavailable(_logger, "store", ex);
-            var refusal = Refusal.StoreUnavailable();
-            await RecordStoreOutageAsync(context, feature, refusal).ConfigureAwait(false);
-            await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+            await RefuseStoreOutageAsync(context, feature).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException && !context.Response.HasStarted)
         {
@@ -203,28 +201,33 @@ internal sealed partial class RespondStage
     }
 
     /// <summary>
-    /// Records a request the state store's outage refused, under the tool it named (a governed action's, or the tool a
-    /// request the gateway serves itself is recorded as: after its entry, a delegation issued or a run started that its
-    /// destination could not store, the refusal says so), when the journal can take it (a journal on file or PostgreSQL
-    /// is up while Redis is down). When it cannot, the refusal is answered all the same and the failure logged: nothing
-    /// was forwarded either way.
+    /// Answers a state store's outage: <see cref="Refusal.StoreUnavailable"/> (saying whether the upstream may have received
+    /// the request), recorded unless the request's refusal or outcome already is (<see cref="Recorded"/>), under the tool it
+    /// named (a governed action's, or the tool a request the gateway serves itself is recorded as: after its entry, a
+    /// delegation issued or a run started that its destination could not store, the refusal says so), when the journal can
+    /// take it (a journal on file or PostgreSQL is up while Redis is down). When it cannot, the refusal is answered all the
+    /// same and the failure logged.
     /// </summary>
-    private async Task RecordStoreOutageAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
+    private async Task RefuseStoreOutageAsync(HttpContext context, GatewayRequestFeature feature)
     {
-        if ((feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is not { } identity
-            || ToolOf(feature) is not { } tool)
+        var refusal = UpstreamReach.MayHaveReached(context, feature)
+            ? Refusal.StoreUnavailable() with { Detail = "The state store cannot be reached; the request may have reached the upstream." }
+            : Refusal.StoreUnavailable();
+        if (!Recorded(context, feature)
+            && (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is { } identity
+            && ToolOf(feature) is { } tool)
         {
-            return;
+            try
+            {
+                await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException)
+            {
+                LogRefusalNotRecorded(_logger, refusal.Code, ex);
+            }
         }
 
-        try
-        {
-            await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException)
-        {
-            LogRefusalNotRecorded(_logger, refusal.Code, ex);
-        }
+        await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Dependency {Dependency} unavailable; request refused (fail closed)")]
@@ -233,6 +236,6 @@ internal sealed partial class RespondStage
     [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Connector {Connector} refused at execution: {Code}")]
     private static partial void LogRefusedAtExecution(ILogger logger, string connector, string code);
 
-    [LoggerMessage(EventId = 3304, Level = LogLevel.Error, Message = "A refusal ({Code}) could not be recorded; it was answered and nothing was forwarded")]
+    [LoggerMessage(EventId = 3304, Level = LogLevel.Error, Message = "A refusal ({Code}) could not be recorded; it was answered")]
     private static partial void LogRefusalNotRecorded(ILogger logger, string code, Exception exception);
 }
