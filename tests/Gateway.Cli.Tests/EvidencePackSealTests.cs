@@ -8,7 +8,7 @@ namespace Gateway.Cli.Tests;
 /// What <c>evidence verify</c> checks of a pack's proven lines beyond their proofs (<see cref="SealedPack"/>, signed with a
 /// real receipt key): each line must be sealed into the hash chain (its content hashing to its own <c>hash</c>), so a line
 /// edited in the journal and then proven by a gateway that signed over it is <c>record_altered</c>; and "outcome unknown"
-/// is counted in chain order, whatever the order of records.jsonl.
+/// is counted in chain order, whatever the order of records.jsonl; an approval pack's records are of its agent, tool and intent.
 /// </summary>
 public sealed class EvidencePackSealTests
 {
@@ -59,6 +59,24 @@ public sealed class EvidencePackSealTests
         Assert.True(EvidenceExplanation.Matches(record.RootElement, single.RootElement, stored.RootElement));
         Assert.False(EvidenceExplanation.Matches(record.RootElement, twice.RootElement, stored.RootElement));
         Assert.Throws<FormatException>(() => EvidenceExplanation.StoredForm(record.RootElement, twice.RootElement));
+    }
+
+    [Fact]
+    public void Verify_ApprovalPackHoldingAnotherToolsRecord_IsRecordOutsideSelection()
+    {
+        // The exporter selects an approval's agent and tool, and its id or its intent digest: a record of another tool and intent was inserted.
+        var pack = new SealedPack { Selection = new(StringComparer.Ordinal) { ["approval_id"] = "apr-1" } };
+        pack.Append(new JsonObject { ["agent"] = "agent-1", ["tool"] = "crm.pay", ["request_id"] = "req-1", ["decision"] = "require_approval", ["intent_digest"] = "d1" });
+        pack.Append(new JsonObject { ["agent"] = "agent-1", ["tool"] = "crm.pay", ["request_id"] = "req-2", ["decision"] = "allow", ["approval_id"] = "apr-1", ["intent_digest"] = "d9" });
+        var genuine = pack.Verify();
+        pack.Append(new JsonObject { ["agent"] = "agent-1", ["tool"] = "crm.read", ["request_id"] = "req-3", ["decision"] = "allow", ["intent_digest"] = "d2" });
+
+        var inserted = pack.Verify();
+
+        Assert.Empty(genuine.Problems);
+        Assert.Equal("apr-1", genuine.Selection.GetProperty("approval_id").GetString());
+        Assert.Contains(inserted.Problems, static p => p.StartsWith("record_outside_selection: replica gateway-0 seq 3 has agent agent-1 tool crm.read,", StringComparison.Ordinal));
+        Assert.Contains(inserted.Problems, static p => p.StartsWith("record_outside_selection: replica gateway-0 seq 3 has intent_digest d2, replica gateway-0 seq 1 d1", StringComparison.Ordinal));
     }
 
     // A forwarded request's decision (no status yet) and its outcome, then a refusal answered at once.

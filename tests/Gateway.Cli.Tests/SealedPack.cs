@@ -25,6 +25,13 @@ internal sealed class SealedPack
     /// <summary>The key that signs the checkpoint, the proofs' checkpoints and the manifest.</summary>
     public ReceiptKeyRing Keys { get; } = ReceiptKeyRing.Generate(Created);
 
+    /// <summary>The manifest's selection (default: a time range holding every record, as <c>export --from/--to</c> writes it).</summary>
+    public Dictionary<string, string> Selection { get; init; } = new(StringComparer.Ordinal)
+    {
+        ["from"] = Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        ["to"] = Created.AddDays(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     /// <summary>The chain's stored lines, record seq <c>i + 1</c> at <c>i</c>.</summary>
     public List<string> Lines { get; } = [];
 
@@ -98,7 +105,7 @@ internal sealed class SealedPack
         }
 
         edit?.Invoke(files);
-        var manifest = EvidencePack.ManifestOf(Tenant, new Dictionary<string, string>(), Created, files);
+        var manifest = EvidencePack.ManifestOf(Tenant, Selection, Created, files);
         files[EvidencePack.Manifest] = manifest;
         files[EvidencePack.Signature] = Encoding.ASCII.GetBytes(
             new EvidenceManifestSignature { Tenant = Tenant, ManifestSha256 = EvidencePack.Sha256(manifest), Time = Created }.Sign(Keys.Active));

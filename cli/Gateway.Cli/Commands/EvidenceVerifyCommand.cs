@@ -9,7 +9,8 @@ namespace Gateway.Cli.Commands;
 
 /// <summary>
 /// <c>evidence verify</c>: checks a pack offline with public keys only (<see cref="EvidencePackVerifier"/>), exit 2 naming
-/// every problem; a pack of no records proves nothing and is not verified (<c>no_records</c>) unless <c>--allow-empty</c>.
+/// every problem; a pack of no records proves nothing and is not verified (<c>no_records</c>) unless <c>--allow-empty</c>;
+/// prints the selection the pack's manifest states, and with <c>--expect-selection</c> fails one that is not the auditor's (<c>selection_mismatch</c>).
 /// </summary>
 internal static class EvidenceVerifyCommand
 {
@@ -19,14 +20,26 @@ internal static class EvidenceVerifyCommand
         var jwks = new Option<string?>("--jwks") { Description = "The JWKS to trust (default: the pack's own jwks.json, which proves only self-consistency)" };
         var after = EvidenceCommands.AfterCheckpoint("A checkpoint you already hold (from `audit checkpoint -o`, a witness or an earlier pack): the pack's checkpoint of that chain must not be older and must come with a consistency proof from it; once per chain");
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "Accept a pack of no records (a selection that matched nothing) as verified" };
-        var verify = new Command("verify", "Check a pack offline with public keys only; exit 2 naming every problem") { pack, jwks, after, allowEmpty };
+        var expect = new Option<string[]>("--expect-selection")
+        {
+            Description = "The selection you exported, as name=value (from=ISO and to=ISO, or one of request_id=, run_id=, approval_id=, incident_id=): the pack's must be it",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var verify = new Command("verify", "Check a pack offline with public keys only; exit 2 naming every problem") { pack, jwks, after, allowEmpty, expect };
         verify.SetAction((parse, _) => VerifyAsync(
-            runtime, parse.GetValue(pack)!, parse.GetValue(jwks), parse.GetValue(after), (parse.GetValue(runtime.Options.Json), parse.GetValue(allowEmpty))));
+            runtime, parse.GetValue(pack)!, (parse.GetValue(jwks), parse.GetValue(expect)), parse.GetValue(after), (parse.GetValue(runtime.Options.Json), parse.GetValue(allowEmpty))));
         return verify;
     }
 
-    private static async Task<int> VerifyAsync(CliRuntime runtime, string packFile, string? jwksFile, string[]? afterFiles, (bool Json, bool AllowEmpty) how)
+    private static async Task<int> VerifyAsync(CliRuntime runtime, string packFile, (string? Jwks, string[]? Expect) given, string[]? afterFiles, (bool Json, bool AllowEmpty) how)
     {
+        var jwksFile = given.Jwks;
+        Dictionary<string, string>? expected = null;
+        if (given.Expect is { Length: > 0 } && (expected = EvidencePackSelection.ParseExpected(given.Expect, out var invalid)) is null)
+        {
+            return await EvidenceCommands.UsageAsync(runtime.Console, invalid!);
+        }
+
         EvidencePackVerifier.Result result;
         try
         {
@@ -46,6 +59,11 @@ internal static class EvidenceVerifyCommand
             return await EvidenceCommands.UsageAsync(runtime.Console, $"cannot read the pack or the JWKS: {ex.Message}");
         }
 
+        if (expected is not null && EvidencePackSelection.Mismatch(result.Selection, expected) is { } mismatch)
+        {
+            result = result with { Problems = [.. result.Problems, mismatch] };
+        }
+
         if (result.Records == 0 && result.Problems.Count == 0 && !how.AllowEmpty)
         {
             // Nothing proven is nothing verified: a selection that matched nothing, or a pack emptied, says so and fails.
@@ -60,6 +78,7 @@ internal static class EvidenceVerifyCommand
                 ["keys"] = jwksFile is null ? "pack" : "given",
                 ["records"] = result.Records,
                 ["manifest_sha256"] = result.ManifestSha256,
+                ["selection"] = result.Selection.ValueKind == JsonValueKind.Undefined ? null : result.Selection,
                 ["problems"] = result.Problems,
                 ["outcome_unknown"] = result.OutcomeUnknown,
                 ["outcome_unknown_request_ids"] = result.OutcomeUnknownRequestIds,
@@ -69,6 +88,7 @@ internal static class EvidenceVerifyCommand
         else if (result.Problems.Count == 0)
         {
             await runtime.Console.Out.WriteLineAsync($"Pack {packFile} verified: {result.Records} records, {result.Checkpoints.Count} checkpoint(s), manifest sha256 {result.ManifestSha256}");
+            await WriteSelectionAsync(runtime.Console, result.Selection, expected is not null);
             foreach (var chain in result.Retired)
             {
                 // Not a failure: the pack cannot hold records that were no longer stored; the retention export holds them.
@@ -85,6 +105,7 @@ internal static class EvidenceVerifyCommand
         else
         {
             await runtime.Console.Out.WriteLineAsync($"Pack {packFile} does NOT verify ({result.Problems.Count} problem(s)):");
+            await WriteSelectionAsync(runtime.Console, result.Selection, expected is not null);
             foreach (var problem in result.Problems)
             {
                 await runtime.Console.Out.WriteLineAsync("  " + problem);
@@ -93,4 +114,8 @@ internal static class EvidenceVerifyCommand
 
         return result.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
     }
+
+    // What the signed manifest says was exported: the proofs hold for any selection, so the auditor compares it with what they asked for.
+    private static Task WriteSelectionAsync(CliConsole console, JsonElement selection, bool expected) =>
+        console.Out.WriteLineAsync($"  selection: {EvidencePackSelection.Describe(selection)}{(expected ? string.Empty : " (as the pack states it: check it is what you exported, or pass --expect-selection)")}");
 }

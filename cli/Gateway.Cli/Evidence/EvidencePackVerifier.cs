@@ -13,7 +13,8 @@ namespace Gateway.Cli.Evidence;
 /// (<c>checkpoint_&lt;code&gt;</c>), each inclusion proof against its partition's checkpoint (<c>proof_checkpoint_mismatch</c>, <c>checkpoint_rolled_back</c>,
 /// <c>record_altered</c>, <c>inclusion_failed</c>), each record against its proven line member for member
 /// (<see cref="EvidenceRecordBinding"/>; <c>record_unproven</c>, <c>record_altered</c>, <c>record_duplicated</c>), against the
-/// manifest's selection (<c>record_outside_selection</c>), each proven line against its own seal and the proven line before
+/// manifest's selection, which must be one the exporter writes (<see cref="EvidencePackSelection.Malformed"/>: <c>malformed</c>;
+/// <c>record_outside_selection</c>), each proven line against its own seal and the proven line before
 /// it in its chain (<c>record_altered</c>: a line proven though its hash chain does not hold it), each explanation the pack added beside a line's digest
 /// (<c>explanation_altered</c>), each receipt (<c>receipt_&lt;code&gt;</c>, <c>receipt_unbound</c>: its leaf proven, at its replica and leaf_index), the checkpoints
 /// against those the auditor already holds (<see cref="EvidencePackRollback"/>), the records of a time range's chains left out
@@ -36,6 +37,9 @@ internal static class EvidencePackVerifier
 
         /// <summary>Their request ids, in the pack's order (the first <see cref="AuditOutcomeTally.MaxListed"/>).</summary>
         public IReadOnlyList<string> OutcomeUnknownRequestIds { get; init; } = [];
+
+        /// <summary>The selection the signed manifest states (<c>default</c> when it has none), to print beside the verdict.</summary>
+        public JsonElement Selection { get; init; }
     }
 
     /// <summary>Checks the pack; <paramref name="held"/> are checkpoints the auditor kept (as the admin API exports them) that the pack must not be older than.</summary>
@@ -49,6 +53,7 @@ internal static class EvidencePackVerifier
 
         var manifestSha = EvidencePack.Sha256(manifestBytes);
         var current = EvidencePack.Manifest;
+        JsonElement selection = default;
         try
         {
             using var manifest = JsonDocument.Parse(manifestBytes);
@@ -56,14 +61,20 @@ internal static class EvidencePackVerifier
             CheckHashes(files, manifest.RootElement.GetProperty("files"), problems);
             EvidencePackLayout.CheckNames(files.Keys, tenant, problems);
             CheckSignature(files, keys, manifestSha, tenant, problems);
-            var selection = manifest.RootElement.TryGetProperty("selection", out var s) && s.ValueKind == JsonValueKind.Object ? s.Clone() : default;
-            return Contents(files, keys, (tenant, selection, held ?? []), manifestSha, problems, name => current = name);
+            selection = manifest.RootElement.TryGetProperty("selection", out var s) ? s.Clone() : default;
+            if (EvidencePackSelection.Malformed(selection) is { } why)
+            {
+                // Removed or changed and signed again, the selection would turn its own checks (record_gap among them) off.
+                problems.Add($"malformed: manifest.json's selection {why}");
+            }
+
+            return Contents(files, keys, (tenant, selection, held ?? []), manifestSha, problems, name => current = name) with { Selection = selection };
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             // A file that is not what its name says (edited into something else): named, never a crash.
             problems.Add($"malformed: {current} ({ex.Message})");
-            return new Result(0, [], manifestSha, problems);
+            return new Result(0, [], manifestSha, problems) { Selection = selection };
         }
     }
 
@@ -141,6 +152,7 @@ internal static class EvidencePackVerifier
 
         CheckLinks(proven, problems);
         EvidencePackSelection.CheckGaps(pack.Selection, proven.Keys, problems);
+        EvidencePackSelection.CheckShared(pack.Selection, proven, problems);
 
         var heads = checkpoints.ToDictionary(static c => c.Key, static c => c.Value.Claims, StringComparer.Ordinal);
         EvidencePackRollback.Check(files, keys, tenant, heads, pack.Held, problems, reading);
