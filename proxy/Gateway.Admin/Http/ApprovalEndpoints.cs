@@ -34,29 +34,20 @@ internal static class ApprovalEndpoints
     private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, string id, ApprovalService approvals, IRegisterDirectory register)
     {
         var principal = AdminAuthFilter.Principal(context);
-        if (!principal.Roles.Contains(AdminRoles.Admin, StringComparer.Ordinal))
+        var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
+        if (request is null)
         {
-            // An approver revokes only what they were asked to approve, while the register still lists them.
-            var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
-            if (request is null)
-            {
-                return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotFound);
-            }
-
-            if (principal.Person is not { } person || !register.IsApprover(tenant, person) || !request.Approvers.Contains(person, StringComparer.Ordinal))
-            {
-                return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotAnApprover);
-            }
+            return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotFound);
         }
 
-        var result = await approvals.RevokeAsync(tenant, id, principal.AccountableAs, context.RequestAborted);
-        if (!result.Succeeded)
+        // An approver revokes only what they were asked to approve, while the register still lists them.
+        if (!principal.Roles.Contains(AdminRoles.Admin, StringComparer.Ordinal)
+            && (principal.Person is not { } person || !register.IsApprover(tenant, person) || !request.Approvers.Contains(person, StringComparer.Ordinal)))
         {
-            return AdminProblem.ForApproval(context, result.Code!);
+            return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotAnApprover);
         }
 
-        await AdminActionAudit.RecordAsync(context, tenant, "approval.revoke", result.Request!.Agent, result.Request.Id);
-        return Results.Json(result.Request, AdminJsonContext.Default.ApprovalRequest);
+        return await RecordThenActAsync(context, tenant, request, "approval.revoke", ct => approvals.RevokeAsync(tenant, id, principal.AccountableAs, ct));
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, string tenant, ApprovalService approvals)
@@ -96,19 +87,39 @@ internal static class ApprovalEndpoints
         }
 
         var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
-        if (request is not null && ApprovalConflicts.Of(register, request, person) is { } conflict)
+        if (request is null)
+        {
+            return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotFound);
+        }
+
+        if (ApprovalConflicts.Of(register, request, person) is { } conflict)
         {
             // The root agent's owner, or the person acted for: whichever child or grandchild asked.
             return AdminProblem.ForApproval(context, conflict);
         }
 
-        var result = await act(tenant, id, new ApprovalVoter(person, principal.VotesAs), context.RequestAborted);
-        if (!result.Succeeded)
+        return await RecordThenActAsync(context, tenant, request, action, ct => act(tenant, id, new ApprovalVoter(person, principal.VotesAs), ct));
+    }
+
+    /// <summary>
+    /// Writes the action to the tenant's chain (what the caller asked), then does it: a journal that cannot take the record
+    /// fails the call (503 <c>audit_unavailable</c>) before any vote counts. An act the service then refuses (no longer
+    /// pending, expired, no longer an approver) is written too, under the same request id, as <c>admin_refused</c> with its status.
+    /// </summary>
+    private static async Task<IResult> RecordThenActAsync(
+        HttpContext context, string tenant, ApprovalRequest request, string action, Func<CancellationToken, ValueTask<ApprovalActionResult>> act)
+    {
+        await AdminActionAudit.RecordAsync(context, tenant, action, request.Agent, request.Id);
+        var result = await act(context.RequestAborted);
+        if (result.Succeeded)
         {
-            return AdminProblem.ForApproval(context, result.Code!);
+            return Results.Json(result.Request, AdminJsonContext.Default.ApprovalRequest);
         }
 
-        await AdminActionAudit.RecordAsync(context, tenant, action, result.Request!.Agent, result.Request.Id);
-        return Results.Json(result.Request, AdminJsonContext.Default.ApprovalRequest);
+        var refusal = AdminProblem.ForApproval(context, result.Code!);
+        var status = (refusal as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status409Conflict;
+        await AdminActionAudit.RecordAsync(context, tenant, action, request.Agent, request.Id,
+            configure: entry => entry with { Decision = AdminActionAudit.RefusedDecision, StatusCode = status });
+        return refusal;
     }
 }

@@ -8,7 +8,8 @@ namespace Gateway.Oversight.Approvals;
 /// Who may not decide an approval request, whoever asks through whichever identity: the <c>human_owner</c> of the
 /// registered agent at the root of the request's actor chain (for a delegated child or grandchild, the agent that
 /// issued the chain, not the child whose id the request carries) and the person the chain acts for (by their provider
-/// <c>sub</c>, or by their register id where the tenant names people by another claim). The chain is the one
+/// <c>sub</c>, or by their register id where the tenant names people by another claim; where that claim was missing from
+/// their token, anyone the caller cannot show by their <c>sub</c> not to be them). The chain is the one
 /// the decision that opened the request carried (its explanation's <c>actor_chain</c>, written by the gateway); a request
 /// without one is its registered agent's own. A request whose root cannot be established (no chain, and an agent the
 /// register does not list) is refused: fail closed. The admin API and the console ask the same question here.
@@ -17,7 +18,7 @@ public static class ApprovalConflicts
 {
     /// <summary>
     /// Null when <paramref name="person"/> may decide <paramref name="request"/>; else the refusal's code:
-    /// <see cref="ApprovalErrorCodes.OwnRequest"/> (they own the root agent, or the request acts for them) or
+    /// <see cref="ApprovalErrorCodes.OwnRequest"/> (they own the root agent, or the request acts for them or, unknown by the claim the tenant names people by, may) or
     /// <see cref="ApprovalErrorCodes.RequesterUnknown"/>. <paramref name="subject"/>, when given, is the approver's subject at
     /// the identity provider (a console sign-in's <c>sub</c>), compared with the person acted for as well as
     /// <paramref name="person"/> (the register's id), since an agent names that person by their token's <c>sub</c>.
@@ -37,12 +38,25 @@ public static class ApprovalConflicts
             chain = ActorChain.Of(request.Agent);
         }
 
-        var actedFor = chain.Person?.Id;
-        return actedFor is not null && (string.Equals(actedFor, person, StringComparison.Ordinal) || string.Equals(actedFor, subject, StringComparison.Ordinal)
-                || string.Equals(RegisterIdActedFor(request), person, StringComparison.Ordinal))
+        return chain.Person?.Id is { } actedFor && ActsFor(register, request, actedFor, person, subject)
             || register.OwnsAgent(request.Tenant, chain.Agent, person)
             ? ApprovalErrorCodes.OwnRequest
             : null;
+    }
+
+    // The request acts for the approver, or may: where the tenant names people by another claim than sub and the person's
+    // token carried none (no register_id), an approver known only by their register id (an admin-API token, a console
+    // session signed in with one) cannot be told apart from the person acted for, so is refused (fail closed).
+    private static bool ActsFor(IRegisterDirectory register, ApprovalRequest request, string actedFor, string person, string? subject)
+    {
+        if (string.Equals(actedFor, person, StringComparison.Ordinal) || string.Equals(actedFor, subject, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        return RegisterIdActedFor(request) is { } registerId
+            ? string.Equals(registerId, person, StringComparison.Ordinal)
+            : subject is null && register is IRegisterPersonClaim claim && !claim.NamesPeopleBySubject(request.Tenant);
     }
 
     // The register id of the person acted for (the explanation's person.register_id), written when the tenant names people

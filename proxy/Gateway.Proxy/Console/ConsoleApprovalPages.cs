@@ -187,16 +187,27 @@ internal static class ConsoleApprovalPages
                 : "Who asked cannot be established, so nobody can be shown not to own it; nothing was changed.", session);
         }
 
+        if (request.Status != ApprovalStatus.Pending)
+        {
+            // Decided or expired already: refused before anything is written, so the decisions so far list no vote that could not count.
+            var closed = request.Status == ApprovalStatus.Expired ? ApprovalErrorCodes.Expired : ApprovalErrorCodes.NotPending;
+            return Refusal(StatusCodes.Status409Conflict, closed, "The approval service refused: " + closed, session);
+        }
+
+        // Written before the vote (the person's decision and reason): a journal that cannot take it fails the call (503) before
+        // the vote counts. A vote the service then refuses is written as well, under the same request id, with its code.
+        var action = approve ? "approval.approve" : "approval.deny";
+        await ConsoleAudit.RecordAsync(context, session, action, request.Agent, request.Id, reason);
         var voter = new ApprovalVoter(session.Person, session.IssuedBy ?? session.Person);
         var result = approve
             ? await approvals.ApproveAsync(tenant, id, voter, person => register.IsApprover(tenant, person), context.RequestAborted)
             : await approvals.DenyAsync(tenant, id, voter, context.RequestAborted);
         if (!result.Succeeded)
         {
+            await ConsoleAudit.RecordAsync(context, session, action + "_refused", request.Agent, request.Id, "the approval service refused the vote: " + result.Code);
             return Refusal(StatusCodes.Status409Conflict, result.Code!, "The approval service refused: " + result.Code, session);
         }
 
-        await ConsoleAudit.RecordAsync(context, session, approve ? "approval.approve" : "approval.deny", result.Request!.Agent, result.Request.Id, reason);
         return Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/approvals/" + Uri.EscapeDataString(id) + "/decided", permanent: false, preserveMethod: false);
     }
 }
