@@ -101,6 +101,12 @@ public static class StoreKeys
     public static string A2aTaskOwner(string tenant, string connector, string taskIdDigest) => $"{Prefix}{{{tenant}}}:a2a-task:{connector}:{taskIdDigest}";
 
     /// <summary>
+    /// Set beside <see cref="A2aTaskOwner"/> (same digest, same lifetime) once a call naming a push-notification webhook
+    /// was forwarded for the task, so that a message continuing it under a redact degrade is refused.
+    /// </summary>
+    public static string A2aTaskWebhook(string tenant, string connector, string taskIdDigest) => $"{Prefix}{{{tenant}}}:a2a-task-webhook:{connector}:{taskIdDigest}";
+
+    /// <summary>
     /// The agent that first held a context (A2A's <c>contextId</c>) on a remote A2A agent, by the connector and the SHA-256
     /// (hex) of the context's id, so that no other agent's message joins it.
     /// </summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Gateway.Connectors.Kinds;
 using Gateway.Proxy.A2a;
 using Gateway.Oversight;
 using Gateway.Policy;
@@ -64,8 +62,8 @@ internal sealed class A2aDescriber(PolicyProvider policy, A2aTaskOwners owners) 
             return (null, read.Refusal);
         }
 
-        var message = MessageOf(request.Args);
-        var (taskId, taskRefused) = TaskIdOf(name, request.Args, message);
+        var message = A2aTaskNames.MessageOf(request.Args);
+        var (taskId, taskRefused) = A2aTaskNames.ActedOn(name, request.Args, message);
         var (referenced, referenceRefused) = A2aTaskNames.ReferencedBy(message);
         var (contextId, contextRefused) = A2aTaskNames.Of(name, message, "params.message", A2aTaskNames.ContextId);
         if ((taskRefused ?? referenceRefused ?? contextRefused) is { } refused)
@@ -97,22 +95,6 @@ internal sealed class A2aDescriber(PolicyProvider policy, A2aTaskOwners owners) 
             RefusedAtExecution = foreignTask ? TaskNotFound : null,
         }, null);
     }
-
-    /// <summary>
-    /// The task a request names: a task operation's <c>task_id</c> (as the reader read it), or the task the message it
-    /// sends continues, read as the reader checked it (<see cref="A2aTaskNames"/>: <c>taskId</c>, <c>task_id</c>, … alike).
-    /// </summary>
-    private static (string? TaskId, Refusal? Refused) TaskIdOf(string agent, JsonElement args, JsonElement message) =>
-        args.ValueKind == JsonValueKind.Object && args.TryGetProperty("task_id", out var taskId) && taskId.ValueKind == JsonValueKind.String
-            ? (taskId.GetString(), null)
-            : A2aTaskNames.Of(agent, message, "params.message", A2aTaskNames.TaskId);
-
-    /// <summary>The message a request sends (<c>params.message</c>); undefined for a task operation.</summary>
-    private static JsonElement MessageOf(JsonElement args) =>
-        args.ValueKind == JsonValueKind.Object && args.TryGetProperty(A2aSkillConnectorType.ParamsMember, out var parameters)
-            && parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("message", out var message)
-                ? message
-                : default;
 
     /// <summary>A refusal before the request is read: answered under its id when the body has one to read, else under null.</summary>
     private static (DescribedAction? Action, Refusal? Refusal) BeforeReading(GatewayRequestFeature feature, AuthenticatedRequest authenticated, Refusal refusal)

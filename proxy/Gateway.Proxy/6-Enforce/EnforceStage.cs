@@ -199,7 +199,10 @@ internal sealed partial class EnforceStage
         }
 
         var degrade = governed.Degrade;
-        if ((TransparentDegrade.Refuse(described, entry, degrade) ?? PushDegrade.Refuse(described, degrade) ?? await PushWebhookResolution.RefuseAsync(described, _webhookHosts, context.RequestAborted).ConfigureAwait(false)) is { } reduced)
+        if ((TransparentDegrade.Refuse(described, entry, degrade)
+            ?? await PushDegrade.RefuseAsync(described, degrade, _tasks, identity.Tenant, context.RequestAborted).ConfigureAwait(false)
+            ?? await PushWebhookResolution.RefuseAsync(described, _webhookHosts, context.RequestAborted).ConfigureAwait(false)
+            ?? await PushDegrade.RecordWebhookAsync(described, _tasks, identity.Tenant, context.RequestAborted).ConfigureAwait(false)) is { } reduced)
         {
             return (null, reduced);
         }
@@ -319,7 +322,7 @@ internal sealed partial class EnforceStage
             Envelope = envelope,
             WritesItem = described.WritesItem,
             RelaysToMcpClient = described.CallerSpeaksMcp,
-            A2aTasks = described.RemoteAgent is { } agent ? new A2aCallerTasks(_tasks, identity.Tenant, agent, identity.Agent) : null,
+            A2aTasks = described.RemoteAgent is { } agent ? new A2aCallerTasks(_tasks, identity.Tenant, agent, identity.Agent, described.NamesPushWebhook) : null,
             Target = described.Target,
             Body = forwardBody,
             MaxResponseBytes = entry.Limits.ResponseBytes,

@@ -4,18 +4,19 @@ namespace Gateway.Proxy.A2a;
 /// The tasks and contexts one A2A call's caller holds on its remote agent (<see cref="A2aTaskOwners"/>, bound to the
 /// call's tenant, connector and agent), carried on the call's forward plan: Respond records the tasks and contexts an
 /// answer names and keeps a task listing to the caller's. A remote agent's event stream also records through it, before the event naming the task is
-/// passed on (<c>7-Forward/A2aStreamRelay</c>): the exception <c>6-Enforce/ForwardPlan.cs</c> states.
+/// passed on (<c>7-Forward/A2aStreamRelay</c>): the exception <c>6-Enforce/ForwardPlan.cs</c> states. A call that named a
+/// push-notification webhook (<paramref name="namesPushWebhook"/>) records each task it names as having one.
 /// </summary>
-internal sealed class A2aCallerTasks(A2aTaskOwners owners, string tenant, string connector, string agent)
+internal sealed class A2aCallerTasks(A2aTaskOwners owners, string tenant, string connector, string agent, bool namesPushWebhook)
 {
     private readonly HashSet<string> _recorded = new(StringComparer.Ordinal);
 
-    /// <summary>Records <paramref name="taskId"/> as the caller's (once per call); never cancelled by the caller going away.</summary>
+    /// <summary>Records <paramref name="taskId"/> as the caller's, and its webhook where the call named one (once per call); never cancelled by the caller going away.</summary>
     public async ValueTask RecordAsync(string taskId)
     {
         if (_recorded.Add(taskId))
         {
-            await owners.RecordAsync(tenant, connector, taskId, agent, CancellationToken.None).ConfigureAwait(false);
+            await owners.RecordAsync(tenant, connector, taskId, agent, namesPushWebhook, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

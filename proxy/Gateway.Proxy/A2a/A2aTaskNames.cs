@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Connectors.Kinds;
 using Gateway.Oversight;
 using Gateway.Proxy.Refusals;
 
@@ -93,6 +94,22 @@ internal static class A2aTaskNames
 
         return (task, null);
     }
+
+    /// <summary>The message a request's described arguments send (<c>params.message</c>); undefined for a task operation.</summary>
+    public static JsonElement MessageOf(JsonElement args) =>
+        args.ValueKind == JsonValueKind.Object && args.TryGetProperty(A2aSkillConnectorType.ParamsMember, out var parameters)
+            && parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("message", out var message)
+                ? message
+                : default;
+
+    /// <summary>
+    /// The task a request names: a task operation's <c>task_id</c> (as the reader read it), or the task the message it
+    /// sends (<paramref name="message"/>) continues, read as the reader checked it (<c>taskId</c>, <c>task_id</c>, … alike).
+    /// </summary>
+    public static (string? TaskId, Refusal? Refused) ActedOn(string agent, JsonElement args, JsonElement message) =>
+        args.ValueKind == JsonValueKind.Object && args.TryGetProperty("task_id", out var taskId) && taskId.ValueKind == JsonValueKind.String
+            ? (taskId.GetString(), null)
+            : Of(agent, message, "params.message", TaskId);
 
     /// <summary>
     /// The tasks a message refers to for context (<c>referenceTaskIds</c>, in any spelling <see cref="Of"/> folds), each of

@@ -10,24 +10,59 @@ namespace Gateway.Proxy.A2a;
 /// when a request that reads, cancels or continues a task, or sends a message in a context, is described (the Enforce
 /// stage refuses it once its decision is recorded). A task with no owner on record, or another agent's, and a context
 /// another agent holds, are answered as not found (A2A's TaskNotFoundError): the caller learns nothing of other agents'
-/// tasks, nor joins their conversations.
+/// tasks, nor joins their conversations. Beside a task's owner, a flag (its own key, the owner's value unchanged for
+/// replicas that read only the owner) says a call naming a push-notification webhook was forwarded for it
+/// (<c>6-Enforce/PushDegrade.cs</c>).
 /// </summary>
 internal sealed class A2aTaskOwners
 {
     /// <summary>How long an ownership is kept after the last message that named the task.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
 
+    /// <summary>The value of a task's webhook flag.</summary>
+    private const string WebhookSet = "1";
+
     private readonly IStateStore _store;
 
     public A2aTaskOwners(IStateStore store) => _store = store;
 
-    /// <summary>Records <paramref name="agent"/> as the owner of <paramref name="taskId"/> on <paramref name="connector"/> (kept while the first owner stands).</summary>
-    public ValueTask RecordAsync(string tenant, string connector, string taskId, string agent, CancellationToken cancellationToken) =>
-        ClaimAsync(Key(tenant, connector, taskId), agent, cancellationToken);
+    /// <summary>
+    /// Records <paramref name="agent"/> as the owner of <paramref name="taskId"/> on <paramref name="connector"/> (kept while
+    /// the first owner stands), and the task as having a webhook when <paramref name="webhook"/> (a flag kept as long as the owner).
+    /// </summary>
+    public async ValueTask RecordAsync(string tenant, string connector, string taskId, string agent, bool webhook, CancellationToken cancellationToken)
+    {
+        var renewed = await ClaimAsync(Key(tenant, connector, taskId), agent, cancellationToken).ConfigureAwait(false);
+        if (webhook)
+        {
+            await RecordWebhookAsync(tenant, connector, taskId, cancellationToken).ConfigureAwait(false);
+        }
+        else if (renewed)
+        {
+            // A flag set before lives as long as the ownership it sits beside: renewed with it, where it is set.
+            await _store.ReplaceIfEqualAsync(WebhookKey(tenant, connector, taskId), WebhookSet, WebhookSet, Lifetime, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Records that a call naming a push-notification webhook was forwarded for <paramref name="taskId"/>: the remote agent may push the task there.</summary>
+    public ValueTask RecordWebhookAsync(string tenant, string connector, string taskId, CancellationToken cancellationToken) =>
+        _store.SetAsync(WebhookKey(tenant, connector, taskId), WebhookSet, Lifetime, cancellationToken);
+
+    /// <summary>True when any of <paramref name="taskIds"/> on <paramref name="connector"/> has a webhook on record (<see cref="RecordWebhookAsync"/>); a store failure throws.</summary>
+    public async ValueTask<bool> AnyHasWebhookAsync(string tenant, string connector, IReadOnlyList<string> taskIds, CancellationToken cancellationToken)
+    {
+        if (taskIds.Count == 0)
+        {
+            return false;
+        }
+
+        var flags = await _store.GetManyAsync([.. taskIds.Select(task => WebhookKey(tenant, connector, task))], cancellationToken).ConfigureAwait(false);
+        return flags.Any(static flag => flag is not null);
+    }
 
     /// <summary>Records <paramref name="agent"/> as the holder of the context <paramref name="contextId"/> on <paramref name="connector"/> (kept while the first holder stands).</summary>
-    public ValueTask RecordContextAsync(string tenant, string connector, string contextId, string agent, CancellationToken cancellationToken) =>
-        ClaimAsync(ContextKey(tenant, connector, contextId), agent, cancellationToken);
+    public async ValueTask RecordContextAsync(string tenant, string connector, string contextId, string agent, CancellationToken cancellationToken) =>
+        await ClaimAsync(ContextKey(tenant, connector, contextId), agent, cancellationToken).ConfigureAwait(false);
 
     /// <summary>True when <paramref name="agent"/> opened <paramref name="taskId"/> on <paramref name="connector"/>.</summary>
     public async ValueTask<bool> IsOwnerAsync(string tenant, string connector, string taskId, string agent, CancellationToken cancellationToken) =>
@@ -45,17 +80,23 @@ internal sealed class A2aTaskOwners
 
     private static string Key(string tenant, string connector, string taskId) => StoreKeys.A2aTaskOwner(tenant, connector, Digest(taskId));
 
+    private static string WebhookKey(string tenant, string connector, string taskId) => StoreKeys.A2aTaskWebhook(tenant, connector, Digest(taskId));
+
     private static string ContextKey(string tenant, string connector, string contextId) => StoreKeys.A2aContextOwner(tenant, connector, Digest(contextId));
 
     private static string Digest(string id) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)));
 
-    private async ValueTask ClaimAsync(string key, string agent, CancellationToken cancellationToken)
+    /// <summary>Claims <paramref name="key"/> for <paramref name="agent"/>; true when the agent already held it and its lifetime was renewed.</summary>
+    private async ValueTask<bool> ClaimAsync(string key, string agent, CancellationToken cancellationToken)
     {
         if (!await _store.TrySetIfAbsentAsync(key, agent, Lifetime, cancellationToken).ConfigureAwait(false)
             && await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) == agent)
         {
             await _store.SetAsync(key, agent, Lifetime, cancellationToken).ConfigureAwait(false);
+            return true;
         }
+
+        return false;
     }
 
 }

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Gateway.Oversight;
+using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
 using static Gateway.Proxy.Tests.A2a.A2aRouteTests;
 
 namespace Gateway.Proxy.Tests.A2a;
@@ -31,6 +34,70 @@ public sealed class A2aPushRedactTests
     }
 
     [Fact]
+    public async Task SendMessage_PushWebhookUnderMaskDegrade_IsRefusedRecordedAndNothingSent()
+    {
+        // mask is applied as redact: the webhook would get the task unmasked.
+        await using var setup = await StartAsync(redacted: true, degradeMode: "mask");
+
+        var reply = await SendAsync(setup.Gateway.Agent,
+            Message("SendMessage", "summarize", "x")[..^2] + ",\"configuration\":{\"taskPushNotificationConfig\":{\"url\":\"" + Webhook + "\"}}}}");
+
+        Assert.True(reply.TryGetProperty("error", out var error), "forwarded: " + reply);
+        Assert.Equal("degrade_refused", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Contains("push-notification webhook", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(setup.Agent.Received);
+        var records = JsonDocument.Parse(await setup.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000")).RootElement.GetProperty("records").EnumerateArray();
+        Assert.Contains(records, r => r.GetProperty("decision").GetString() == "degrade" && r.TryGetProperty("invoked", out var invoked)
+            && invoked.ValueKind == JsonValueKind.False && r.GetProperty("status_code").GetInt32() == 403);
+    }
+
+    [Fact]
+    public async Task SendMessage_ContinuingATaskWithAWebhookSetUnderAnotherSkill_UnderRedactDegrade_IsRefusedAndNothingSent()
+    {
+        await using var setup = await StartAsync(redacted: true, grantTranslate: true);
+        var agent = setup.Gateway.Agent;
+        // Opened under a skill that is not degraded, with a webhook the remote agent keeps pushing the task to.
+        var opened = await SendAsync(agent, Message("SendMessage", "translate", "open")[..^2] + ",\"configuration\":{\"pushNotificationConfig\":{\"url\":\"" + Webhook + "\"}}}}");
+        var task = opened.GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+        var plain = (await SendAsync(agent, Message("SendMessage", "translate", "no webhook"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+        Assert.Equal(2, setup.Agent.Received.Count);
+
+        var continued = await SendAsync(agent, Message("SendMessage", "summarize", "personal data", taskId: task));
+        var referring = await SendAsync(agent, JsonSerializer.Serialize(new
+        {
+            jsonrpc = "2.0", id = 7, method = "SendMessage",
+            @params = new
+            {
+                message = new { messageId = "m-ref", role = "ROLE_USER", parts = new[] { new { text = "personal data" } }, referenceTaskIds = new[] { task } },
+                metadata = new Dictionary<string, string> { ["gamut.dev/skill"] = "summarize" },
+            },
+        }));
+        var withoutWebhook = await SendAsync(agent, Message("SendMessage", "summarize", "personal data", taskId: plain));
+
+        Assert.True(continued.TryGetProperty("error", out var error), "forwarded: " + continued);
+        Assert.Equal("degrade_refused", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Contains("push-notification webhook", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("degrade_refused", referring.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        // A task with no webhook is continued as before, redacted.
+        Assert.Equal(plain, withoutWebhook.GetProperty("result").GetProperty("task").GetProperty("id").GetString());
+        Assert.Equal(3, setup.Agent.Received.Count);
+        Assert.DoesNotContain(setup.Agent.Received, r => r.Params.GetProperty("message").TryGetProperty("taskId", out var id) && id.GetString() == task);
+    }
+
+    [Fact]
+    public async Task SendMessage_ContinuingATaskUnderRedactDegrade_WhenItsWebhookFlagCannotBeRead_IsRefusedAndNothingSent()
+    {
+        await using var setup = await StartAsync(redacted: true, wrapStore: WebhookFlagReadsFail);
+        var task = (await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "open"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+
+        var continued = await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "more", taskId: task));
+
+        Assert.True(continued.TryGetProperty("error", out var error), "forwarded: " + continued);
+        Assert.Equal(ProblemCodes.StoreUnavailable, error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Single(setup.Agent.Received);
+    }
+
+    [Fact]
     public async Task PushConfigSet_UnderRedactDegrade_IsRefusedAndNothingSent_WhileTheTaskItselfIsServedRedacted()
     {
         await using var setup = await StartAsync(redacted: true);
@@ -44,4 +111,11 @@ public sealed class A2aPushRedactTests
         Assert.DoesNotContain(setup.Agent.Received, r => r.Method.Contains("ushNotificationConfig", StringComparison.Ordinal));
         Assert.Empty(setup.Agent.PushConfigs);
     }
+
+    // The store, with every read of an A2A task's webhook flag failing as an unavailable store fails it.
+    private static IStateStore WebhookFlagReadsFail(IStateStore inner) =>
+        InterceptedStateStore.Wrap(inner, (method, args, call) =>
+            method.Name == nameof(IStateStore.GetManyAsync) && args is [IReadOnlyList<string> keys, ..] && keys.Any(static k => k.Contains(":a2a-task-webhook:", StringComparison.Ordinal))
+                ? ValueTask.FromException<IReadOnlyList<string?>>(new StateStoreUnavailableException("Injected: the store went down."))
+                : call());
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Gateway.Proxy.A2a;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.A2a;
@@ -333,10 +334,10 @@ public sealed class A2aRouteTests
     internal static string TaskCall(string method, string taskId) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 9, method, @params = new { id = taskId } });
 
-    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null, bool redacted = false, string? pushHosts = null, int? summarizeLimit = null)
+    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null, bool redacted = false, string? pushHosts = null, int? summarizeLimit = null, string degradeMode = "redact", bool grantTranslate = false, Func<IStateStore, IStateStore>? wrapStore = null)
     {
-        // Personal data with no data flow documented for the agent: every call on the agent and its summarize skill is degraded to redact.
-        var redact = redacted ? ", data_classes: [pii], degrade: { mode: redact }" : string.Empty;
+        // Personal data with no data flow documented for the agent: every call on the agent and its summarize skill is degraded to redact (or degradeMode).
+        var redact = redacted ? ", data_classes: [pii], degrade: { mode: " + degradeMode + " }" : string.Empty;
         var agent = new A2aTestAgent { SignCard = signed };
         var hosts = new NamedWebhookHosts();
         var upstream = await KestrelUpstream.StartAsync(agent.Map);
@@ -354,12 +355,19 @@ public sealed class A2aRouteTests
                   - name: workspace
 
                 """, StringComparison.Ordinal)
-            .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n", StringComparison.Ordinal)
+            .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n" + (grantTranslate ? "      - { tool: helper.translate }\n" : string.Empty), StringComparison.Ordinal)
             .Replace("      - { tool: crm.read_contact }\n\n  # Signs with a key pair", "      - { tool: crm.read_contact }\n      - { tool: helper }\n      - { tool: helper.summarize }\n\n  # Signs with a key pair", StringComparison.Ordinal)
             .Replace("    severity: critical\n    status: open\n    agents: [rogue-agent]\n", "    severity: low\n    status: open\n    agents: [rogue-agent]\n", StringComparison.Ordinal)
             .Replace("{ agent: rogue-agent, scenario: prompt_injection, passed: false", "{ agent: rogue-agent, scenario: prompt_injection, passed: true", StringComparison.Ordinal)
             .Replace("rate_limits:\n", summarizeLimit is { } limit ? $"rate_limits:\n  - {{ scope: tool, tool: helper.summarize, limit: {limit}, window: 1h }}\n" : "rate_limits:\n", StringComparison.Ordinal),
-            configure: builder => builder.Services.AddSingleton<IWebhookHostResolver>(hosts));
+            configure: builder =>
+            {
+                builder.Services.AddSingleton<IWebhookHostResolver>(hosts);
+                if (wrapStore is not null)
+                {
+                    builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => wrapStore(store)));
+                }
+            });
         return new Setup(agent, upstream, gateway) { WebhookHosts = hosts };
     }
 
