@@ -49,6 +49,35 @@ public sealed class ApprovalGateSelectionTests
           - { id: internal-needs-comms, match: { data_classes: [internal] }, effect: require_approval, approvers: [comms, comms2], approvals_required: 2, reason: internal_review }
         """;
 
+    /// <summary>A gate with a short warrant, and a rule on the same tool asking for more approvals than it does.</summary>
+    private const string RuleTenant = """
+        tenant: t1
+        workspaces: [w]
+        environment: prod
+        approvers: [{ id: alice }, { id: bob }]
+        catalog:
+          - { name: refund, kind: http, action_type: financial, target_system: payments, upstream: "https://pay.example.com/api" }
+        agents:
+          - { id: a, human_owner: hugo, security_owner: alice, atf_level: L4, permissions: [{ tool: refund }] }
+        approval_gates:
+          - { id: payments, match: { action_types: [financial] }, approvers: [alice, bob], approvals_required: 1, warrant_ttl: 1m }
+        rules:
+          - { id: refund-two, match: { tools: [refund] }, effect: require_approval, approvers: [alice, bob], approvals_required: 2, reason: refund_review }
+        """;
+
+    [Fact]
+    public void Evaluate_RuleNeedsMoreApprovalsThanTheGate_KeepsTheGatesShorterWarrantTtl()
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", RuleTenant, Path.GetTempPath());
+        Assert.Empty(result.Errors);
+
+        var decision = DecisionEngine.Instance.Evaluate(result.Tenant!, new AuthenticatedCaller("t1", "w", "a"), new ActionRequest { Tool = "refund" });
+
+        Assert.Equal(DecisionKind.RequireApproval, decision.Kind);
+        Assert.Equal(2, decision.ApprovalsRequired);
+        Assert.Equal(TimeSpan.FromMinutes(1), decision.WarrantTtl);
+    }
+
     [Fact]
     public void Evaluate_ALaterGateNeedsMoreApprovals_ItsApproversDecide()
     {

@@ -26,6 +26,9 @@ public sealed record ApprovalGate
     /// <summary>Distinct approvals needed (1 or more, at most <see cref="Approvers"/>.Count).</summary>
     public int ApprovalsRequired { get; init; } = 1;
 
+    /// <summary>How long a granted warrant stays valid when nothing names a shorter time.</summary>
+    public static readonly TimeSpan DefaultWarrantTtl = TimeSpan.FromMinutes(15);
+
     /// <summary>How long a granted warrant stays valid.</summary>
-    public TimeSpan WarrantTtl { get; init; } = TimeSpan.FromMinutes(15);
+    public TimeSpan WarrantTtl { get; init; } = DefaultWarrantTtl;
 }

@@ -33,8 +33,9 @@ public sealed record ConnectorLimits
     public TimeSpan UpstreamTimeout => Timeout ?? DefaultTimeout;
 
     /// <summary>
-    /// These limits held within <paramref name="outer"/>'s (an <c>a2a_skill</c>'s within its <c>a2a</c> agent's): each the
-    /// tighter of the two where both are declared, the one declared where only one is.
+    /// These limits held within <paramref name="outer"/>'s (an <c>a2a_skill</c>'s within its <c>a2a</c> agent's, an
+    /// <c>mcp_tool</c>'s within its <c>mcp</c> server's): each the tighter of the two where both are declared, the one
+    /// declared where only one is.
     /// </summary>
     public ConnectorLimits Within(ConnectorLimits outer)
     {

@@ -25,7 +25,6 @@ internal sealed partial class GovernanceService
     private static readonly TimeSpan ApprovalWindow = TimeSpan.FromHours(1);
 
     /// <summary>The warrant's life when the decision names no gate TTL.</summary>
-    private static readonly TimeSpan DefaultWarrantTtl = TimeSpan.FromMinutes(15);
 
     private readonly DecisionEngine _engine = DecisionEngine.Instance;
     private readonly ExplanationJsonCache _explanations = new();
@@ -176,7 +175,7 @@ internal sealed partial class GovernanceService
                     decision.Approvers,
                     Math.Max(1, decision.ApprovalsRequired),
                     ApprovalWindow,
-                    decision.WarrantTtl ?? DefaultWarrantTtl,
+                    decision.WarrantTtl ?? ApprovalGate.DefaultWarrantTtl,
                     requestId,
                     // What the approvers see of the action: its arguments redacted here, before they are stored.
                     ApprovalArguments.Of(request.Args));

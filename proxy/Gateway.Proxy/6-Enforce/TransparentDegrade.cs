@@ -13,13 +13,20 @@ namespace Gateway.Proxy.Enforce;
 /// action type does not read (sent through its server's route it acts as much as the governed envelope, which refuses it too); under <c>dry_run</c> an argument that names a
 /// dry run itself (<c>dry_run=false</c> in the query or the body, in any spelling) is refused, since an upstream that
 /// reads it rather than the gateway's <c>X-Gamut-Dry-Run</c> would act. The governed envelopes check both when their
-/// kind builds them.
+/// kind builds them. On every route, a degrade form the entry's kind cannot carry out (<c>route</c> on anything but a
+/// model) is refused: the call would otherwise go in full.
 /// </summary>
 internal static class TransparentDegrade
 {
     /// <summary>The refusal, or null when the call may go in this form.</summary>
     public static Refusal? Refuse(DescribedAction described, CatalogEntry entry, DegradeSpec? degrade)
     {
+        if (degrade is not null && !entry.Type().Applies(degrade.Mode))
+        {
+            return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused,
+                $"The action is degraded to {WireNames.Of(degrade.Mode)}, which '{entry.Name}' (kind {WireNames.Of(entry.Kind)}) cannot carry out; nothing was forwarded.");
+        }
+
         if (described.Operation is not { } operation)
         {
             return null;

@@ -12,7 +12,8 @@ namespace Gateway.Proxy.Forward;
 /// target (resolved against the URL requested) is under one of the connector's base URLs (<c>upstream</c>,
 /// <c>destinations</c>) is rewritten to the same path and query under the gateway's <c>/providers/&lt;connector&gt;</c>
 /// (a relative reference), so that an agent's next page goes through the gateway; every other link, and one with an
-/// <c>anchor</c> (another URL), is dropped. A header that does not parse is removed whole, as is one left with no link.
+/// <c>anchor</c> (another URL), is dropped; a link kept keeps only its <c>rel</c> (its registered-style values) and <c>type</c>.
+/// A header that does not parse is removed whole, as is one left with no link.
 /// </summary>
 internal sealed class ProviderLinkTransform : ResponseTransform
 {
@@ -73,18 +74,53 @@ internal sealed class ProviderLinkTransform : ResponseTransform
             }
 
             kept.Append(kept.Length == 0 ? "<" : ", <").Append(rewritten).Append('>');
-            foreach (var (name, parameter) in parameters)
-            {
-                kept.Append("; ").Append(name);
-                if (parameter is not null)
-                {
-                    kept.Append('=').Append(parameter);
-                }
-            }
+            AppendKeptParameters(kept, parameters);
         }
 
         return kept.Length == 0 ? null : kept.ToString();
     }
+
+    /// <summary>
+    /// The first <c>rel</c>, its values that are registered-style tokens only, and the first <c>type</c> that is a bare media
+    /// type; any other parameter (<c>title</c>, an extension relation type, ...) may name another of the upstream's URLs and is dropped.
+    /// </summary>
+    private static void AppendKeptParameters(StringBuilder kept, List<(string Name, string? Value)> parameters)
+    {
+        bool relSeen = false, typeSeen = false;
+        foreach (var (name, value) in parameters)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            if (!relSeen && string.Equals(name, "rel", StringComparison.OrdinalIgnoreCase))
+            {
+                relSeen = true;
+                var quoted = value.StartsWith('"');
+                var relations = (quoted ? value[1..^1] : value).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Where(IsRegisteredRelation).ToList();
+                if (relations.Count > 0)
+                {
+                    kept.Append("; rel=").Append(quoted ? "\"" + string.Join(' ', relations) + "\"" : relations[0]);
+                }
+            }
+            else if (!typeSeen && string.Equals(name, "type", StringComparison.OrdinalIgnoreCase))
+            {
+                typeSeen = true;
+                var mediaType = value.Trim('"');
+                if (mediaType.Count(static c => c == '/') == 1 && mediaType.Split('/').All(static part => part.Length > 0 && part.All(IsMediaTypeChar)))
+                {
+                    kept.Append("; type=\"").Append(mediaType).Append('"');
+                }
+            }
+        }
+    }
+
+    /// <summary>A relation type written as a registered one is (<c>next</c>, <c>last</c>): never a URL (no <c>:</c> nor <c>/</c>).</summary>
+    private static bool IsRegisteredRelation(string relation) =>
+        relation.All(static c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
+
+    private static bool IsMediaTypeChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$&^_.+-".Contains(c, StringComparison.Ordinal);
 
     /// <summary>The path of <paramref name="target"/> beneath the first base it is under (empty for the base itself), or null.</summary>
     private static string? Beneath(Uri target, IReadOnlyList<Uri> bases)

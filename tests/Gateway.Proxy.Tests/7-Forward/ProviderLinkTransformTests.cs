@@ -50,6 +50,19 @@ public sealed class ProviderLinkTransformTests
     }
 
     [Theory]
+    [InlineData("<https://api.example/v3/a>; rel=\"https://api.internal.example/rels/next\"; title=\"https://10.0.4.7:8443/v1/items\"", "</providers/gh/a>")]
+    [InlineData("<https://api.example/v3/a>; rel=\"next https://api.internal.example/rels/x urn:x:y\"; title=t; hreflang=en; type=\"application/json\"", "</providers/gh/a>; rel=\"next\"; type=\"application/json\"")]
+    [InlineData("<https://api.example/v3/a>; REL=next; type=\"https://10.0.4.7/x\"; rel=\"https://10.0.4.7/y\"; title*=UTF-8'en'https%3A%2F%2F10.0.4.7", "</providers/gh/a>; rel=next")]
+    public void Rewrite_ParameterNamingAnUpstreamUrl_IsNotPassedOn(string header, string expected)
+    {
+        var rewritten = ProviderLinkTransform.Rewrite(header, Requested, Bases, "/providers/gh");
+
+        Assert.Equal(expected, rewritten);
+        Assert.DoesNotContain("internal", rewritten, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.0.4.7", rewritten, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("<https://api.example/v3/a; rel=\"next\"")]
     [InlineData("https://api.example/v3/a; rel=\"next\"")]
     [InlineData("<https://api.example/v3/a>; rel=\"next")]

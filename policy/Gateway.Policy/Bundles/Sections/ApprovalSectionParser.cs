@@ -76,7 +76,7 @@ internal sealed class ApprovalSectionParser(YamlNodeReader reader, CrossReferenc
             Environments = environments,
             Approvers = approvers,
             ApprovalsRequired = required,
-            WarrantTtl = f["warrant_ttl"] is { } ttl ? reader.Duration(ttl, "warrant_ttl") ?? TimeSpan.FromMinutes(15) : TimeSpan.FromMinutes(15),
+            WarrantTtl = f["warrant_ttl"] is { } ttl ? reader.Duration(ttl, "warrant_ttl") ?? ApprovalGate.DefaultWarrantTtl : ApprovalGate.DefaultWarrantTtl,
         };
     }
 }

@@ -123,7 +123,7 @@ internal sealed partial class CatalogSectionParser(
             Auth = f["auth"] is { } au ? ParseAuth(au) : ConnectorAuth.Bearer,
             Person = f["person"] is { } pe ? people.ParseRequirement(pe, name, kind) : null,
             Limits = f["limits"] is { } li ? settings.ParseLimits(li) : ConnectorLimits.None,
-            Degrade = f["degrade"] is { } de ? degrade.Parse(de) : null,
+            Degrade = f["degrade"] is { } de ? degrade.Parse(de, kind) : null,
             Http = http,
             Connector = connector,
             McpTool = mcpTool,

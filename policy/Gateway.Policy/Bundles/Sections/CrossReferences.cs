@@ -52,13 +52,21 @@ internal sealed class CrossReferences(YamlNodeReader reader)
     }
 
     /// <summary>
-    /// <paramref name="entry"/> as the gateway enforces it: an <c>a2a_skill</c> held within its <c>a2a</c> agent's
-    /// <c>limits</c> too (its calls go to the agent; the tighter of each limit wins); any other entry as declared.
+    /// <paramref name="entry"/> as the gateway enforces it: an <c>a2a_skill</c> (<c>mcp_tool</c>) held within its <c>a2a</c>
+    /// agent's (<c>mcp</c> server's) <c>limits</c> too (its calls go there; the tighter of each limit wins); any other entry as declared.
     /// </summary>
-    public CatalogEntry WithConnectorLimits(CatalogEntry entry) =>
-        entry is { Kind: ConnectorKind.A2aSkill, Connector: { } connector } && Catalog.TryGetValue(connector, out var agent) && agent.Kind == ConnectorKind.A2a
-            ? entry with { Limits = entry.Limits.Within(agent.Limits) }
+    public CatalogEntry WithConnectorLimits(CatalogEntry entry)
+    {
+        var serverKind = entry.Kind switch
+        {
+            ConnectorKind.A2aSkill => ConnectorKind.A2a,
+            ConnectorKind.McpTool => ConnectorKind.Mcp,
+            _ => (ConnectorKind?)null,
+        };
+        return serverKind is not null && entry.Connector is { } connector && Catalog.TryGetValue(connector, out var server) && server.Kind == serverKind
+            ? entry with { Limits = entry.Limits.Within(server.Limits) }
             : entry;
+    }
 
     /// <summary>Reports each recorded reference to an agent, catalog entry or approver the file does not declare.</summary>
     public void CheckReferences()

@@ -2,15 +2,22 @@ using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Policy.Bundles;
 
-/// <summary>Reads a catalog entry's <c>degrade</c>: the reduced form, and for <c>route</c> the model and token cap.</summary>
+/// <summary>Reads a catalog entry's <c>degrade</c>: the reduced form, and for <c>route</c> (a model entry's alone) the model and token cap.</summary>
 internal sealed class DegradeSpecParser(YamlNodeReader reader)
 {
-    public DegradeSpec? Parse(YamlNode node)
+    /// <summary>The degrade form of an entry of <paramref name="kind"/> (null: the kind is unknown, so not checked).</summary>
+    public DegradeSpec? Parse(YamlNode node, ConnectorKind? kind)
     {
         var f = reader.Mapping(node, "degrade", "mode", "route");
         if (f is null || (f.Required("mode") is { } m ? reader.Enum<DegradeMode>(m, "degrade mode") : null) is not { } mode)
         {
             return null;
+        }
+
+        if (mode == DegradeMode.Route && kind is not (null or ConnectorKind.OpenAI or ConnectorKind.Anthropic))
+        {
+            // Only a model connector rewrites its request to a route; any other kind would forward the full action.
+            reader.Error(f["mode"]!, BundleErrorCodes.InvalidValue, "degrade mode route applies only to model connectors (kinds openai and anthropic)");
         }
 
         DegradeRoute? route = null;
