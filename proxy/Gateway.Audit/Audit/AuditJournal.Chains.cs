@@ -15,6 +15,20 @@ public sealed partial class AuditJournal
     public ValueTask<IReadOnlyList<string>> ListChainsAsync(string tenant, CancellationToken cancellationToken = default) =>
         _store.ListReplicasAsync(tenant, cancellationToken);
 
+    /// <summary>Whether <paramref name="replica"/> names one of this replica's own chains (written to yet or not).</summary>
+    public bool IsOwnChain(string replica)
+    {
+        for (var chain = 0; chain < Chains; chain++)
+        {
+            if (string.Equals(replica, AuditPartition.ChainOf(Replica, chain), StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The chains this replica has appended to since it started, every chain of every tenant (the partitions it checkpoints).</summary>
     public IReadOnlyList<AuditPartition> WrittenChains =>
         [.. _writers.SelectMany(static tenant => tenant.Value.OfType<AuditChainWriter>().Select(static writer => writer.Partition))];

@@ -136,6 +136,9 @@ public sealed class AuditLeaves
     /// </summary>
     public int MaxWaitingLeaves => 64 * BlockSize;
 
+    /// <summary>Whether this replica keeps the partition's tree already (none is let go; asking keeps nothing).</summary>
+    public bool Holds(AuditPartition partition) => _partitions.ContainsKey(partition);
+
     /// <summary>What is kept of the partition's tree (tests hold its gate as a read does).</summary>
     internal AuditTreeState State(AuditPartition partition) => _partitions.GetOrAdd(partition, static (_, size) => new AuditTreeState(size), BlockSize);
 

@@ -36,6 +36,7 @@ public sealed class AuditProofs
     /// <summary>A signed checkpoint of the partition's tree at <paramref name="size"/> leaves (null: all it holds now).</summary>
     public async ValueTask<SignedCheckpoint> CheckpointAsync(AuditPartition partition, long? size, CancellationToken cancellationToken)
     {
+        await ThrowIfNoChainAsync(partition, cancellationToken).ConfigureAwait(false);
         var tree = await _leaves.ReadAsync(partition, size is { } last ? [last - 1] : [], cancellationToken).ConfigureAwait(false);
         var treeSize = size ?? tree.Count;
         ThrowIfBroken(partition, tree, size is null ? long.MaxValue : treeSize);
@@ -57,6 +58,7 @@ public sealed class AuditProofs
     /// <summary>The inclusion proof of the record with <paramref name="seq"/> in the tree of <paramref name="size"/> leaves (null: all now).</summary>
     public async ValueTask<InclusionProof> InclusionAsync(AuditPartition partition, long seq, long? size, CancellationToken cancellationToken)
     {
+        await ThrowIfNoChainAsync(partition, cancellationToken).ConfigureAwait(false);
         var tree = await _leaves.ReadAsync(partition, size is { } last ? [seq - 1, last - 1] : [seq - 1], cancellationToken).ConfigureAwait(false);
         ThrowIfBroken(partition, tree, Math.Max(seq, size ?? 0));
         var treeSize = size ?? tree.Count;
@@ -124,6 +126,7 @@ public sealed class AuditProofs
     /// <summary>The consistency proof from the tree of <paramref name="first"/> leaves to the tree of <paramref name="second"/> (null: all now), with both signed checkpoints.</summary>
     public async ValueTask<ConsistencyProof> ConsistencyAsync(AuditPartition partition, long first, long? second, CancellationToken cancellationToken)
     {
+        await ThrowIfNoChainAsync(partition, cancellationToken).ConfigureAwait(false);
         var tree = await _leaves.ReadAsync(partition, second is { } last ? [first - 1, last - 1] : [first - 1], cancellationToken).ConfigureAwait(false);
         ThrowIfBroken(partition, tree, second ?? long.MaxValue);
         var secondSize = second ?? tree.Count;
@@ -134,6 +137,17 @@ public sealed class AuditProofs
 
         var path = MerkleTree.ConsistencyPath(tree, first, secondSize);
         return new ConsistencyProof(Sign(partition, tree, first), Sign(partition, tree, secondSize), [.. path.Select(Convert.ToHexStringLower)]);
+    }
+
+    // A proof keeps what it reads of a chain's tree (AuditLeaves, never let go): only of a chain the tenant has (one of this
+    // replica's own, one whose tree is kept already, or one the sink lists), never for an id a caller made up.
+    private async ValueTask ThrowIfNoChainAsync(AuditPartition partition, CancellationToken cancellationToken)
+    {
+        if (!_journal.IsOwnChain(partition.Replica) && !_leaves.Holds(partition)
+            && !(await _journal.ListChainsAsync(partition.Tenant, cancellationToken).ConfigureAwait(false)).Contains(partition.Replica, StringComparer.Ordinal))
+        {
+            throw new AuditProofException("record_not_found", "This tenant has no audit chain of that replica id.");
+        }
     }
 
     private static AuditProofException Moved(AuditPartition partition, long seq) =>

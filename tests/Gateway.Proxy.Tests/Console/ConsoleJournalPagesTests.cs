@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Gateway.Audit;
+using Gateway.Audit.Evidence;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Proxy.Tests.Console.ConsoleHttp;
@@ -76,6 +77,23 @@ public sealed partial class ConsoleJournalPagesTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
         Assert.Contains("invalid_cursor", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProofPage_ReplicaTheTenantHasNoChainOf_Is404AndKeepsNoTree()
+    {
+        using var client = Browser(_gw.Host.BaseAddress);
+        var session = await TokenSignInAsync(client, await _gw.IssueTokenAsync("alice", "auditor"));
+        var leaves = _gw.Host.Services.GetRequiredService<AuditLeaves>();
+
+        foreach (var replica in new[] { "made-up-1", "made-up-2", "made-up-3" })
+        {
+            using var proof = await client.SendAsync(Get("/console/demo/audit/proof?replica=" + replica + "&seq=1", session));
+
+            Assert.Equal(HttpStatusCode.NotFound, proof.StatusCode);
+            Assert.Contains("record_not_found", await proof.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.False(leaves.Holds(new AuditPartition("demo", replica)), replica);
+        }
     }
 
     private static string[] Range(int from, int to) => [.. Enumerable.Range(to, from - to + 1).Reverse().Select(Tool)];

@@ -1,0 +1,160 @@
+using Gateway.Connectors.Streaming;
+
+namespace Gateway.Connectors.Mcp;
+
+/// <summary>
+/// What a server answers the gateway's own session is read to the server's response limit (its
+/// <c>limits.max_response_bytes</c>, as a governed call's answer is): an answer to a request (a listing's page, a prompt, a
+/// resource, <c>initialize</c>) past it in all, and an event of the session's GET stream (which lasts the session) past it
+/// on its own, fail as a listing past its bounds does (<see cref="ListingTooLongException"/>), read no further and never
+/// held whole, so that a server cannot grow the gateway's memory by one long answer within its timeout.
+/// </summary>
+public sealed partial class McpServerToolLists
+{
+    // The unwrapped listing past its bounds or answer past its limit, however the SDK or HttpClient wrapped it; else null.
+    private static ListingTooLongException? TooLong(Exception? failure)
+    {
+        for (; failure is not null; failure = failure.InnerException)
+        {
+            if (failure is ListingTooLongException tooLong)
+            {
+                return tooLong;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads each answer of the session through <see cref="LimitedStream"/>, at the server's response limit.</summary>
+    private sealed class ResponseLimitHandler(long limit) : DelegatingHandler
+    {
+        /// <inheritdoc/>
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            response.Content = new LimitedContent(response.Content, limit, perEvent: request.Method == HttpMethod.Get);
+            return response;
+        }
+    }
+
+    /// <summary>An answer's content, its bytes as they are, read through a <see cref="LimitedStream"/>.</summary>
+    private sealed class LimitedContent(HttpContent inner, long limit, bool perEvent) : ReadThroughContent(inner, keepsLength: true)
+    {
+        /// <inheritdoc/>
+        protected override Stream ReadThrough(Stream read) => new LimitedStream(read, limit, perEvent);
+    }
+
+    /// <summary>
+    /// Counts the bytes read and throws <see cref="ListingTooLongException"/> on the read that takes them past the limit (in
+    /// all, or, <c>perEvent</c> for a GET stream's server-sent events, since the blank line that ended the last event) and
+    /// on every read after it, without reading on.
+    /// </summary>
+    private sealed class LimitedStream(Stream inner, long limit, bool perEvent) : Stream
+    {
+        private long _read;
+        private bool _lineEmpty = true;
+        private bool _afterCarriageReturn;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            ThrowIfPast();
+            var read = inner.Read(buffer);
+            Count(buffer[..read]);
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            ThrowIfPast();
+            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            Count(buffer.Span[..read]);
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private void Count(ReadOnlySpan<byte> read)
+        {
+            if (!perEvent)
+            {
+                _read += read.Length;
+                ThrowIfPast();
+                return;
+            }
+
+            // An event ends at a blank line; a line at CR, LF or CRLF (the LF of a CRLF ends nothing more).
+            foreach (var b in read)
+            {
+                _read++;
+                if (b == (byte)'\n' && _afterCarriageReturn)
+                {
+                    _afterCarriageReturn = false;
+                    continue;
+                }
+
+                _afterCarriageReturn = b == (byte)'\r';
+                if (b is not ((byte)'\n' or (byte)'\r'))
+                {
+                    _lineEmpty = false;
+                }
+                else if (_lineEmpty)
+                {
+                    _read = 0;
+                }
+                else
+                {
+                    _lineEmpty = true;
+                }
+
+                ThrowIfPast();
+            }
+        }
+
+        private void ThrowIfPast()
+        {
+            if (_read > limit)
+            {
+                throw new ListingTooLongException($"the server's answer goes past its response limit of {limit} bytes");
+            }
+        }
+    }
+}

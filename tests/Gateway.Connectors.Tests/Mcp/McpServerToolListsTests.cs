@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Mcp;
+using Gateway.Policy;
+using Gateway.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using HttpResults = Microsoft.AspNetCore.Http.Results;
+
+namespace Gateway.Connectors.Tests.Mcp;
+
+/// <summary>
+/// The gateway's own MCP client reads a server's answers to the server's response limit: a <c>tools/list</c> answer far
+/// longer than it (one tool's description of 64 MiB, as JSON or as a server-sent event) fails that server's listing as a
+/// listing past its bounds does, answered long before the server has written it all, and not asked again on a new session.
+/// </summary>
+public sealed class McpServerToolListsTests : IAsyncLifetime
+{
+    private const int Limit = 64 * 1024;
+    private const long Description = 64L * 1024 * 1024;
+
+    private readonly McpServerToolLists _lists = new(new CredentialResolver(null, environment: static _ => null), TimeProvider.System, NullLoggerFactory.Instance);
+    private KestrelUpstream _server = null!;
+    private int _initializations;
+    private int _listings;
+    private long _written;
+
+    public async Task InitializeAsync() =>
+        _server = await KestrelUpstream.StartAsync(app => app.MapPost("/mcp/{mode}", async (string mode, HttpContext context) =>
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body);
+            var message = document.RootElement;
+            var method = message.GetProperty("method").GetString();
+            if (method == "initialize")
+            {
+                Interlocked.Increment(ref _initializations);
+                return HttpResults.Json(new
+                {
+                    jsonrpc = "2.0",
+                    id = message.GetProperty("id").Clone(),
+                    result = new { protocolVersion = "2025-06-18", capabilities = new { tools = new { } }, serverInfo = new { name = "huge", version = "1" } },
+                });
+            }
+
+            if (method != "tools/list")
+            {
+                return HttpResults.StatusCode(202);
+            }
+
+            Interlocked.Increment(ref _listings);
+            await WriteHugeListingAsync(context, mode, message.GetProperty("id").GetRawText());
+            return HttpResults.Empty;
+        }));
+
+    public async Task DisposeAsync()
+    {
+        await _lists.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("sse")]
+    public async Task ListTools_ServerAnswersMoreThanItsResponseLimit_FailsThatServerWithoutBufferingIt(string mode)
+    {
+        var server = new CatalogEntry
+        {
+            Name = "huge-mcp",
+            Kind = ConnectorKind.Mcp,
+            ActionType = ActionType.Read,
+            Upstream = _server.At("mcp/" + mode),
+            Limits = new ConnectorLimits { MaxResponseBytes = Limit },
+        };
+
+        var tools = await _lists.GetAsync("acme", server, CancellationToken.None);
+        var written = Volatile.Read(ref _written);
+
+        Assert.False(tools.Available);
+        Assert.Empty(tools.Tools);
+        Assert.Contains("ListingTooLongException", tools.Failure, StringComparison.Ordinal);
+        Assert.True(written < Description / 2, $"the server had written {written} bytes of {Description} when the gateway answered");
+        Assert.Equal(1, Volatile.Read(ref _initializations));
+        Assert.Equal(1, Volatile.Read(ref _listings));
+    }
+
+    // One tool whose description is Description bytes long, written a chunk at a time (counted) until the gateway stops reading.
+    private async Task WriteHugeListingAsync(HttpContext context, string mode, string id)
+    {
+        try
+        {
+            var sse = mode == "sse";
+            context.Response.ContentType = sse ? "text/event-stream" : "application/json";
+            var head = "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{\"tools\":[{\"name\":\"huge\",\"inputSchema\":{\"type\":\"object\"},\"description\":\"";
+            await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes((sse ? "event: message\ndata: " : string.Empty) + head), context.RequestAborted);
+            var chunk = Encoding.ASCII.GetBytes(new string('x', 64 * 1024));
+            for (var written = 0L; written < Description && !context.RequestAborted.IsCancellationRequested; written += chunk.Length)
+            {
+                await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+                Volatile.Write(ref _written, written + chunk.Length);
+            }
+
+            await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("\"}]}}" + (sse ? "\n\n" : string.Empty)), context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // The gateway stopped reading.
+        }
+    }
+}
