@@ -168,16 +168,28 @@ internal static class ConsoleApprovalSections
         return html.Append("</ol>").ToString();
     }
 
-    /// <summary>Who approved or denied through the console, when, with their reasons, oldest first.</summary>
+    /// <summary>
+    /// Who approved or denied through the console, when, with their reasons, oldest first: a vote recorded and then refused
+    /// (its <c>_refused</c> record under the same request id) is left out.
+    /// </summary>
     public static async Task<string> HistoryAsync(string tenant, ApprovalRequest request, AuditJournal journal, CancellationToken cancellationToken)
     {
         var entries = new List<(DateTimeOffset Time, string Text)>();
         foreach (var (tool, verb) in new[] { ("console.approval.approve", "approved"), ("console.approval.deny", "denied") })
         {
-            var page = await journal.QueryAsync(tenant, new AuditQuery { Tool = tool, Agent = request.Agent, From = request.CreatedAt.AddSeconds(-5), Limit = JournalPage }, cancellationToken);
-            foreach (var record in page.Records)
+            var refused = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var record in (await QueryAsync(tool + "_refused")).Records)
             {
-                if (ConsoleApprovalView.Text(record, "approval_id") != request.Id)
+                if (ConsoleApprovalView.Text(record, "approval_id") == request.Id && ConsoleApprovalView.Text(record, "request_id") is { } requestId)
+                {
+                    refused.Add(requestId);
+                }
+            }
+
+            foreach (var record in (await QueryAsync(tool)).Records)
+            {
+                if (ConsoleApprovalView.Text(record, "approval_id") != request.Id
+                    || (ConsoleApprovalView.Text(record, "request_id") is { } requestId && refused.Contains(requestId)))
                 {
                     continue;
                 }
@@ -196,5 +208,8 @@ internal static class ConsoleApprovalSections
         }
 
         return "<ol id=\"history\">" + string.Concat(entries.OrderBy(e => e.Time).Select(e => "<li>" + e.Text + "</li>")) + "</ol>";
+
+        ValueTask<AuditQueryPage> QueryAsync(string tool) =>
+            journal.QueryAsync(tenant, new AuditQuery { Tool = tool, Agent = request.Agent, From = request.CreatedAt.AddSeconds(-5), Limit = JournalPage }, cancellationToken);
     }
 }

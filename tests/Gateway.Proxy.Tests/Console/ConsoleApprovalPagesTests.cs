@@ -12,7 +12,8 @@ namespace Gateway.Proxy.Tests.Console;
 
 /// <summary>
 /// Approving in the console writes the person's decision and reason to the tenant's chain before the vote is cast: a journal
-/// that cannot take it is a 503 <c>audit_unavailable</c>, and the vote does not count.
+/// that cannot take it is a 503 <c>audit_unavailable</c>, and the vote does not count; a vote recorded and then refused is
+/// not listed among the decisions so far.
 /// </summary>
 public sealed class ConsoleApprovalPagesTests
 {
@@ -45,6 +46,38 @@ public sealed class ConsoleApprovalPagesTests
         Assert.Equal("pending", poll.GetProperty("status").GetString());
         Assert.False(DecisionJson.Has(poll, "warrant"));
     }
+
+    [Fact]
+    public async Task History_AVoteRecordedThenRefused_IsNotListed()
+    {
+        await using var gw = await GovernedGateway.StartAsync();
+        var id = await ApprovalCalls.RequestApprovalAsync(gw.Agent, Refund);
+        var journal = gw.Host.Services.GetRequiredService<AuditJournal>();
+        await journal.AppendAsync(ConsoleVote("console.approval.approve", "r-refused", "console:erin", id));
+        await journal.AppendAsync(ConsoleVote("console.approval.approve_refused", "r-refused", "console:erin", id));
+        await journal.AppendAsync(ConsoleVote("console.approval.approve", "r-counted", "console:carol", id));
+        using var client = Browser(gw.Host.BaseAddress);
+        var session = await TokenSignInAsync(client, await gw.IssueTokenAsync("bob", "approver"));
+
+        using var page = await client.SendAsync(Get("/console/demo/approvals/" + id, session));
+        var html = await page.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<strong>carol</strong> approved", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<strong>erin</strong> approved", html, StringComparison.Ordinal);
+    }
+
+    private static AuditEntry ConsoleVote(string tool, string requestId, string actor, string approvalId) => new()
+    {
+        Tenant = "demo",
+        Agent = DemoBundle.Agent,
+        Tool = tool,
+        RequestId = requestId,
+        Decision = "admin_action",
+        StatusCode = 200,
+        Actor = actor,
+        ApprovalId = approvalId,
+    };
 
     /// <summary>The gateway's own audit sink (the file journal), failing, once armed, every append that carries a console approval's record.</summary>
     private sealed class ConsoleRecordsFail
