@@ -12,7 +12,7 @@ namespace Gateway.Proxy.Hosting;
 /// The admin API's credential operations, served by the connectors' encrypted vault. No value is ever returned. Its
 /// re-encryption walks every sealed record kind of the tenant that outlives a data-key rotation (<see cref="ReencryptAsync"/>).
 /// </summary>
-internal sealed class VaultCredentialAdmin(CredentialVault vault, EncryptionKeyRing ring, LinkedAccounts links, DelegationStore delegations, PolicyProvider policy)
+internal sealed class VaultCredentialAdmin(CredentialVault vault, EncryptionKeyRing ring, LinkedAccounts links, UpstreamAuthorization upstream, DelegationStore delegations, PolicyProvider policy)
     : ICredentialAdmin
 {
     public async ValueTask<CredentialInfo> PutAsync(string tenant, string name, string value, CancellationToken cancellationToken = default) =>
@@ -34,8 +34,9 @@ internal sealed class VaultCredentialAdmin(CredentialVault vault, EncryptionKeyR
         vault.RevokeAsync(tenant, name, cancellationToken);
 
     /// <summary>
-    /// Seals again under the active key, kind by kind: the vault's credentials, the people's linked accounts and the live
-    /// delegated children's secrets (of the agents in the tenant's loaded register).
+    /// Seals again under the active key, kind by kind: the vault's credentials, the people's linked accounts, the gateway's
+    /// dynamic client registrations at upstream authorization servers and the live delegated children's secrets (of the
+    /// agents in the tenant's loaded register).
     /// </summary>
     public async ValueTask<SealedReencryption> ReencryptAsync(string tenant, CancellationToken cancellationToken = default)
     {
@@ -44,13 +45,17 @@ internal sealed class VaultCredentialAdmin(CredentialVault vault, EncryptionKeyR
         var linked = new SealedKindTally("linked_accounts", ring);
         await links.ResealAsync(tenant, linked, cancellationToken).ConfigureAwait(false);
 
+        // The gateway's dynamic registrations: one left under a removed key is registered anew, unlinking its people.
+        var clients = new SealedKindTally("linked_clients", ring);
+        await upstream.ResealRegistrationsAsync(tenant, clients, cancellationToken).ConfigureAwait(false);
+
         var children = new SealedKindTally("delegation_secrets", ring);
         IEnumerable<string> agents = policy.Current is { } snapshot && snapshot.Set.TryGetTenant(tenant, out var tenantPolicy)
             ? [.. tenantPolicy!.Register.Agents.Select(static a => a.Id)]
             : [];
         await delegations.ResealSecretsAsync(tenant, agents, children, cancellationToken).ConfigureAwait(false);
 
-        return new SealedReencryption([credentials, linked.ToResult(), children.ToResult()]);
+        return new SealedReencryption([credentials, linked.ToResult(), clients.ToResult(), children.ToResult()]);
     }
 
     public async ValueTask<IReadOnlyList<CredentialInfo>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>

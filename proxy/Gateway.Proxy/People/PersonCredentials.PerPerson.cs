@@ -46,14 +46,15 @@ internal sealed partial class PersonCredentials
         }
 
         var key = new LinkedAccountKey(tenant.Slug, acting.Issuer, acting.Subject, connector.Name);
+        var binding = LinkBinding.Expected(connector, needs);
         if (needs.TokenExchange
-            && await ExchangeUpstreamAsync(tenant, key, needs, acting, presented, origin, cancellationToken).ConfigureAwait(false) is { } exchanged)
+            && await ExchangeUpstreamAsync(tenant, key, needs, binding, acting, presented, origin, cancellationToken).ConfigureAwait(false) is { } exchanged)
         {
             return (exchanged, null, null);
         }
 
         // The link is used only for the authorization server, client, upstream and resource it was made for.
-        var (account, state) = await _linked.UsableAsync(key, needs, LinkBinding.Expected(connector, needs), origin, cancellationToken).ConfigureAwait(false);
+        var (account, state) = await _linked.UsableAsync(key, needs, binding, origin, cancellationToken).ConfigureAwait(false);
         switch (state)
         {
             case LinkState.Usable:
@@ -78,12 +79,15 @@ internal sealed partial class PersonCredentials
     /// <summary>
     /// An RFC 8693 exchange of the person's ID token at the upstream's server: the one the request carries, else the one
     /// kept at their sign-in (<see cref="KeptProviderTokens"/>, renewed when about to expire); null when there is none or
-    /// the exchange does not work (then the link is asked for).
+    /// the exchange does not work (then the link is asked for). The token is cached under all it was exchanged for
+    /// (<paramref name="binding"/> and the scopes), so a reload that changes any of them exchanges again.
     /// </summary>
     private async ValueTask<SecretValue?> ExchangeUpstreamAsync(
-        TenantPolicy tenant, LinkedAccountKey key, PersonRequirement needs, ActingPerson acting, PresentedPerson? presented, string origin, CancellationToken cancellationToken)
+        TenantPolicy tenant, LinkedAccountKey key, PersonRequirement needs, LinkBinding binding, ActingPerson acting, PresentedPerson? presented, string origin,
+        CancellationToken cancellationToken)
     {
-        var cacheKey = ExchangedTokenCache.Key(key.Tenant, key.PersonIssuer, key.PersonSubject, "per_person\n" + key.Connector + "\n" + needs.AuthorizationServerText);
+        var cacheKey = ExchangedTokenCache.Key(key.Tenant, key.PersonIssuer, key.PersonSubject, string.Join('\n',
+            "per_person", key.Connector, binding.AuthorizationServer, binding.ClientId, binding.Upstream, binding.Resource, string.Join(' ', needs.Scopes)));
         if (await _exchanged.GetAsync(cacheKey, cancellationToken).ConfigureAwait(false) is { } cached)
         {
             return cached;

@@ -32,7 +32,8 @@ internal enum LinkState
 /// </summary>
 internal sealed partial class LinkedTokens
 {
-    private static readonly TimeSpan LeaseLifetime = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MinimumLease = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LeasePoll = TimeSpan.FromMilliseconds(25);
     private const int ResealRetries = 3;
 
@@ -52,7 +53,18 @@ internal sealed partial class LinkedTokens
         _options = options.Value;
         _time = time;
         _logger = logger;
+        RefreshDeadline = _options.ProviderTimeout * 2;
+        LeaseLifetime = RefreshDeadline + LeaseMargin > MinimumLease ? RefreshDeadline + LeaseMargin : MinimumLease;
     }
+
+    /// <summary>How long a refresh may take in all, waiting for another replica's lease included: two provider calls.</summary>
+    internal TimeSpan RefreshDeadline { get; }
+
+    /// <summary>
+    /// How long a replica's refresh lease lasts before another replica may take it: past <see cref="RefreshDeadline"/> (by
+    /// 5 s, and 30 s at least), so a refresh ends, or is cancelled, while its replica still holds the lease.
+    /// </summary>
+    internal TimeSpan LeaseLifetime { get; }
 
     /// <summary>
     /// The person's link with a usable access token, or why there is none. <paramref name="expected"/> is the connector's
@@ -144,7 +156,7 @@ internal sealed partial class LinkedTokens
     private async Task<(LinkedAccount?, LinkState)> RefreshAcrossReplicasAsync(LinkedAccountKey key, PersonRequirement needs, LinkBinding expected, string origin, LinkedAccount seen)
     {
         var lease = key.RefreshLeaseKey;
-        using var timeout = new CancellationTokenSource(_options.ProviderTimeout * 2, _time);
+        using var timeout = new CancellationTokenSource(RefreshDeadline, _time);
         var cancellationToken = timeout.Token;
         try
         {

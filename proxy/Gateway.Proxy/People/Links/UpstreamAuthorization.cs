@@ -1,9 +1,11 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Vault;
+using Gateway.Oversight.Credentials;
 using Gateway.Policy;
 using Gateway.Store;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -17,6 +19,9 @@ namespace Gateway.Proxy.People.Links;
 /// (pre-registered with its secret from the vault, the client metadata document the gateway serves, or registered once per
 /// tenant and connector by RFC 7591, the registration kept encrypted in the store), and its token endpoint (code, refresh
 /// and RFC 8693 exchange; <c>client_secret_basic</c> for a confidential client, <c>client_id</c> in the form for a public one).
+/// Each stored registration is named in a per-tenant index (<see cref="RegistrationIndexKey"/>), so a data-key rotation's
+/// re-encryption seals it again (<see cref="ResealRegistrationsAsync"/>): one that no longer opens is registered anew, a
+/// new client id, and every link made as the old one is unlinked at its next refresh.
 /// </summary>
 internal sealed partial class UpstreamAuthorization
 {
@@ -26,6 +31,7 @@ internal sealed partial class UpstreamAuthorization
     private readonly IStateStore _store;
     private readonly EncryptionKeyRing _keys;
     private readonly ILogger<UpstreamAuthorization> _logger;
+    private readonly ConcurrentDictionary<string, byte> _indexed = new(StringComparer.Ordinal);
 
     public UpstreamAuthorization(OpenIdConfigurations configurations, OpenIdProviderHttp http, CredentialResolver vault, IStateStore store, EncryptionKeyRing keys,
         ILogger<UpstreamAuthorization> logger)
@@ -63,12 +69,13 @@ internal sealed partial class UpstreamAuthorization
 
         var redirectUri = RedirectUri(origin, tenant);
         var key = RegistrationKey(tenant, connector, needs.AuthorizationServerText!, redirectUri);
-        var context = "linked-client:" + tenant + ":" + connector;
+        var context = RegistrationContext(tenant, connector);
         if (await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } stored)
         {
             try
             {
                 var registered = JsonSerializer.Deserialize(CredentialEnvelope.DecryptString(_keys, stored, context), LinksJsonContext.Default.RegisteredClient)!;
+                await IndexAsync(tenant, connector, key, cancellationToken).ConfigureAwait(false);
                 return new UpstreamClient(registered.ClientId, registered.ClientSecret is { } s ? new SecretValue(s) : null);
             }
             catch (Exception ex) when (ex is CryptographicException or JsonException)
@@ -80,7 +87,39 @@ internal sealed partial class UpstreamAuthorization
         var fresh = await RegisterAsync(tenant, connector, needs, redirectUri, cancellationToken).ConfigureAwait(false);
         await _store.SetAsync(key, CredentialEnvelope.Encrypt(_keys, JsonSerializer.Serialize(fresh, LinksJsonContext.Default.RegisteredClient), context), expiry: null, cancellationToken)
             .ConfigureAwait(false);
+        await IndexAsync(tenant, connector, key, cancellationToken).ConfigureAwait(false);
         return new UpstreamClient(fresh.ClientId, fresh.ClientSecret is { } secret ? new SecretValue(secret) : null);
+    }
+
+    /// <summary>
+    /// After a data-key rotation: seals again under the active key every dynamic registration of the tenant the index names
+    /// (compare-and-set: a registration written meanwhile is counted as changed, never undone).
+    /// </summary>
+    public async ValueTask ResealRegistrationsAsync(string tenant, SealedKindTally tally, CancellationToken cancellationToken)
+    {
+        var prefix = RegistrationPrefix(tenant);
+        foreach (var member in await _store.SetMembersAsync(RegistrationIndexKey(tenant), cancellationToken).ConfigureAwait(false))
+        {
+            var newline = member.IndexOf('\n', StringComparison.Ordinal);
+            if (newline > 0 && member[..newline] is var key && key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                await tally.ResealStoredAsync(_store, key, RegistrationContext(tenant, member[(newline + 1)..]), expiry: null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The set naming the tenant's stored dynamic registrations: each member the store key, a newline and the connector.</summary>
+    internal static string RegistrationIndexKey(string tenant) => $"{StoreKeys.Prefix}{{{tenant}}}:linked-client-index";
+
+    /// <summary>Names a stored registration in the index, once per process (a registration stored by an earlier version, at its first read).</summary>
+    private async ValueTask IndexAsync(string tenant, string connector, string key, CancellationToken cancellationToken)
+    {
+        var member = key + "\n" + connector;
+        if (!_indexed.ContainsKey(member))
+        {
+            await _store.SetAddAsync(RegistrationIndexKey(tenant), member, expiry: null, cancellationToken).ConfigureAwait(false);
+            _indexed.TryAdd(member, 0);
+        }
     }
 
     /// <summary>Posts <paramref name="form"/> to the server's token endpoint as <paramref name="client"/>: the answer, or the refusal's status and OAuth error code.</summary>
@@ -146,7 +185,12 @@ internal sealed partial class UpstreamAuthorization
 
     /// <summary>The store key of the gateway's dynamic registration for the connector at the server, with the redirect URI.</summary>
     internal static string RegistrationKey(string tenant, string connector, string authorizationServer, string redirectUri) =>
-        $"{StoreKeys.Prefix}{{{tenant}}}:linked-client:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(connector + "\n" + authorizationServer + "\n" + redirectUri)));
+        RegistrationPrefix(tenant) + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(connector + "\n" + authorizationServer + "\n" + redirectUri)));
+
+    private static string RegistrationPrefix(string tenant) => $"{StoreKeys.Prefix}{{{tenant}}}:linked-client:";
+
+    /// <summary>What a stored registration's envelope is bound to: the tenant and the connector.</summary>
+    internal static string RegistrationContext(string tenant, string connector) => "linked-client:" + tenant + ":" + connector;
 
     /// <summary>Where the server sends the person back after they consent.</summary>
     public static string RedirectUri(string origin, string tenant) => origin + "/connections/" + Uri.EscapeDataString(tenant) + "/callback";

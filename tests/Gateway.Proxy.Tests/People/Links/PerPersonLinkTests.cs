@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Tests.People.Links;
 /// <c>iss</c> checked; then the upstream sees the person's own token and the outcome record names the upstream account;
 /// no token ever appears in an answer or a log line.
 /// </summary>
-public sealed class PerPersonLinkTests
+public sealed partial class PerPersonLinkTests
 {
     [Fact]
     public async Task InvokeTool_NotLinked_Is403WithALinkUrlRecordedAndNothingForwarded()
