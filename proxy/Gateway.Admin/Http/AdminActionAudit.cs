@@ -15,16 +15,20 @@ internal static class AdminActionAudit
 
     public const string RefusedDecision = "admin_refused";
 
-    /// <summary>An admin action; <paramref name="configure"/> adds what is the action's own (a run's, say).</summary>
-    public static ValueTask<AuditRecord> RecordAsync(HttpContext context, string tenant, string action, string? agent = null, string? approvalId = null, string? subject = null, Func<AuditEntry, AuditEntry>? configure = null)
+    /// <summary>
+    /// An admin action; <paramref name="configure"/> adds what is the action's own (a run's, say). Written under the caller's
+    /// request unless <paramref name="cancellationToken"/> says otherwise (what follows a durable record is written to its end).
+    /// </summary>
+    public static ValueTask<AuditRecord> RecordAsync(HttpContext context, string tenant, string action, string? agent = null, string? approvalId = null, string? subject = null,
+        Func<AuditEntry, AuditEntry>? configure = null, CancellationToken? cancellationToken = null)
     {
         var entry = Entry(context, tenant, action, agent) with { Connector = subject, ApprovalId = approvalId };
-        return AppendAsync(context, configure is null ? entry : configure(entry));
+        return AppendAsync(context, configure is null ? entry : configure(entry), cancellationToken ?? context.RequestAborted);
     }
 
     /// <summary>A refused call: tool <c>admin.&lt;what&gt;</c>, the refusal's status.</summary>
     public static ValueTask<AuditRecord> RecordRefusalAsync(HttpContext context, string tenant, string what, int status) =>
-        AppendAsync(context, Entry(context, tenant, what, agent: null) with { Decision = RefusedDecision, StatusCode = status });
+        AppendAsync(context, Entry(context, tenant, what, agent: null) with { Decision = RefusedDecision, StatusCode = status }, context.RequestAborted);
 
     private static AuditEntry Entry(HttpContext context, string tenant, string action, string? agent) => new()
     {
@@ -37,6 +41,6 @@ internal static class AdminActionAudit
         Actor = AdminAuthFilter.Principal(context).Name,
     };
 
-    private static ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry) =>
-        context.RequestServices.GetRequiredService<AuditJournal>().AppendAsync(entry, context.RequestAborted);
+    private static ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry, CancellationToken cancellationToken) =>
+        context.RequestServices.GetRequiredService<AuditJournal>().AppendAsync(entry, cancellationToken);
 }

@@ -1,9 +1,12 @@
 using Gateway.Admin.Tokens;
+using Gateway.Oversight;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Register;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Admin.Http;
 
@@ -102,24 +105,27 @@ internal static class ApprovalEndpoints
     }
 
     /// <summary>
-    /// Writes the action to the tenant's chain (what the caller asked), then does it: a journal that cannot take the record
-    /// fails the call (503 <c>audit_unavailable</c>) before any vote counts. An act the service then refuses (no longer
-    /// pending, expired, no longer an approver) is written too, under the same request id, as <c>admin_refused</c> with its status.
+    /// Writes the action to the tenant's chain (what the caller asked), then does it (<see cref="RecordedApprovalAct"/>): a journal
+    /// that cannot take the record fails the call (503 <c>audit_unavailable</c>) before any vote counts. An act the service then
+    /// refuses (no longer pending, expired, no longer an approver) is written too, under the same request id, as
+    /// <c>admin_refused</c> with its status; so is an act that throws (503 for an unavailable store), which the host then answers.
     /// </summary>
     private static async Task<IResult> RecordThenActAsync(
         HttpContext context, string tenant, ApprovalRequest request, string action, Func<CancellationToken, ValueTask<ApprovalActionResult>> act)
     {
-        await AdminActionAudit.RecordAsync(context, tenant, action, request.Agent, request.Id);
-        var result = await act(context.RequestAborted);
-        if (result.Succeeded)
-        {
-            return Results.Json(result.Request, AdminJsonContext.Default.ApprovalRequest);
-        }
-
-        var refusal = AdminProblem.ForApproval(context, result.Code!);
-        var status = (refusal as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status409Conflict;
-        await AdminActionAudit.RecordAsync(context, tenant, action, request.Agent, request.Id,
-            configure: entry => entry with { Decision = AdminActionAudit.RefusedDecision, StatusCode = status });
-        return refusal;
+        var result = await RecordedApprovalAct.RunAsync(
+            () => AdminActionAudit.RecordAsync(context, tenant, action, request.Agent, request.Id),
+            act,
+            (code, failure) => AdminActionAudit.RecordAsync(context, tenant, action, request.Agent, request.Id,
+                configure: entry => entry with { Decision = AdminActionAudit.RefusedDecision, StatusCode = StatusOf(context, code, failure) }, cancellationToken: CancellationToken.None),
+            context.RequestServices.GetRequiredService<ILogger<ApprovalService>>());
+        return result.Succeeded
+            ? Results.Json(result.Request, AdminJsonContext.Default.ApprovalRequest)
+            : AdminProblem.ForApproval(context, result.Code!);
     }
+
+    // The status the refusal is answered with: the service's refusal's, or the host's for an act that threw.
+    private static int StatusOf(HttpContext context, string code, Exception? failure) => failure is not null
+        ? code == ProblemCodes.StoreUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError
+        : (AdminProblem.ForApproval(context, code) as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status409Conflict;
 }

@@ -195,16 +195,18 @@ internal static class ConsoleApprovalPages
         }
 
         // Written before the vote (the person's decision and reason): a journal that cannot take it fails the call (503) before
-        // the vote counts. A vote the service then refuses is written as well, under the same request id, with its code.
+        // the vote counts. A vote the service then refuses, or that fails (its store unavailable: the host then answers 503), is
+        // written as well, under the same request id, with its code, so the decisions so far never list it.
         var action = approve ? "approval.approve" : "approval.deny";
-        await ConsoleAudit.RecordAsync(context, session, action, request.Agent, request.Id, reason);
         var voter = new ApprovalVoter(session.Person, session.IssuedBy ?? session.Person);
-        var result = approve
-            ? await approvals.ApproveAsync(tenant, id, voter, person => register.IsApprover(tenant, person), context.RequestAborted)
-            : await approvals.DenyAsync(tenant, id, voter, context.RequestAborted);
+        var result = await RecordedApprovalAct.RunAsync(
+            () => ConsoleAudit.RecordAsync(context, session, action, request.Agent, request.Id, reason),
+            ct => approve ? approvals.ApproveAsync(tenant, id, voter, person => register.IsApprover(tenant, person), ct) : approvals.DenyAsync(tenant, id, voter, ct),
+            (code, failure) => ConsoleAudit.RecordAsync(context, session, action + "_refused", request.Agent, request.Id,
+                (failure is null ? "the approval service refused the vote: " : "the vote could not be cast: ") + code, CancellationToken.None),
+            context.RequestServices.GetRequiredService<ILogger<ApprovalService>>());
         if (!result.Succeeded)
         {
-            await ConsoleAudit.RecordAsync(context, session, action + "_refused", request.Agent, request.Id, "the approval service refused the vote: " + result.Code);
             return Refusal(StatusCodes.Status409Conflict, result.Code!, "The approval service refused: " + result.Code, session);
         }
 

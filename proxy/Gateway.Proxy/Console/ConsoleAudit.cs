@@ -11,7 +11,9 @@ namespace Gateway.Proxy.Console;
 /// </summary>
 internal static class ConsoleAudit
 {
-    public static ValueTask<AuditRecord> RecordAsync(HttpContext context, ConsoleSession session, string action, string agent, string? approvalId = null, string? reason = null)
+    /// <summary>A console action, written under the caller's request unless <paramref name="cancellationToken"/> says otherwise.</summary>
+    public static ValueTask<AuditRecord> RecordAsync(HttpContext context, ConsoleSession session, string action, string agent, string? approvalId = null, string? reason = null,
+        CancellationToken? cancellationToken = null)
     {
         var entry = new AuditEntry
         {
@@ -27,7 +29,7 @@ internal static class ConsoleAudit
             ApprovalId = approvalId,
             Explanation = reason is null ? default : JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["reason"] = reason }),
         };
-        return context.RequestServices.GetRequiredService<AuditJournal>().AppendAsync(entry, context.RequestAborted);
+        return context.RequestServices.GetRequiredService<AuditJournal>().AppendAsync(entry, cancellationToken ?? context.RequestAborted);
     }
 
     /// <summary>

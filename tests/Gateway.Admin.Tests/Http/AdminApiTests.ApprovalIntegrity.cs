@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Admin.Tests.Http;
 
-/// <summary>Approvals over the admin API where the register cannot name the person acted for, and where the journal cannot take the vote's record.</summary>
+/// <summary>Approvals over the admin API where the register cannot name the person acted for, where the journal cannot take the vote's record, and where the store fails the vote after it.</summary>
 public sealed partial class AdminApiTests
 {
     private const string ActedForWithoutRegisterId =
@@ -69,6 +69,29 @@ public sealed partial class AdminApiTests
     }
 
     [Fact]
+    public async Task Approve_StoreFailsAfterTheRecord_RecordsAdminRefused()
+    {
+        await using var host = await AdminTestHost.StartAsync(configureServices: s =>
+            s.AddSingleton<IApprovalStore>(sp => new VotesFail(new StateStoreApprovalStore(sp.GetRequiredService<IStateStore>()))));
+        host.Register.Add(_tenant, approvers: ["alice", "bob"], agents: ["agent-1"]);
+        var approvals = host.Get<ApprovalService>();
+        var request = await approvals.CreateAsync(_tenant, "agent-1", "payments.transfer", "digest", "policy", null, "gate-1",
+            ["alice", "bob"], 1, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
+        using var alice = host.Client(await host.IssueApproverAsync(_tenant, "alice"));
+
+        using var approve = await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+
+        await AssertProblemAsync(approve, HttpStatusCode.ServiceUnavailable, "store_unavailable");
+        var records = await host.Get<AuditJournal>().ReadAsync(_tenant, 0, 10);
+        var alices = records.Where(r => r.GetProperty("actor").GetString()!.StartsWith("alice-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["admin_action", "admin_refused"], alices.Select(r => r.GetProperty("decision").GetString()));
+        Assert.Equal([200, 503], alices.Select(r => r.GetProperty("status_code").GetInt32()));
+        Assert.All(alices, r => Assert.Equal(("admin.approval.approve", request.Id), (r.GetProperty("tool").GetString(), r.GetProperty("approval_id").GetString())));
+        Assert.Single(alices.Select(r => r.GetProperty("request_id").GetString()).Distinct());
+        Assert.Empty((await approvals.GetAsync(_tenant, request.Id))!.Approvals);
+    }
+
+    [Fact]
     public async Task Approve_VoteRefusedAfterItsRecord_TheRefusalIsRecordedUnderTheSameRequestId()
     {
         var request = await CreateApprovalAsync(required: 1);
@@ -106,6 +129,29 @@ public sealed partial class AdminApiTests
         public bool OwnsAgent(string tenant, string agent, string person) => _inner.OwnsAgent(tenant, agent, person);
 
         public bool NamesPeopleBySubject(string tenant) => false;
+    }
+
+    /// <summary>The approval store, its every vote failing as an unavailable store fails it (the rest as the store it wraps).</summary>
+    private sealed class VotesFail(IApprovalStore inner) : IApprovalStore
+    {
+        public ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, string person, string issuedBy, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+            ValueTask.FromException<ApprovalTally>(new StateStoreUnavailableException("Injected: the store went down."));
+
+        public ValueTask<bool> TryCreateAsync(ApprovalRequest request, TimeSpan lifetime, CancellationToken cancellationToken = default) => inner.TryCreateAsync(request, lifetime, cancellationToken);
+
+        public ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) => inner.GetAsync(tenant, id, cancellationToken);
+
+        public ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default) => inner.ListRecentAsync(tenant, window, cancellationToken);
+
+        public ValueTask<IReadOnlyList<string>> GetVotersAsync(string tenant, string id, CancellationToken cancellationToken = default) => inner.GetVotersAsync(tenant, id, cancellationToken);
+
+        public ValueTask<ApprovalOutcomeDocument?> GetOutcomeAsync(string tenant, string id, CancellationToken cancellationToken = default) => inner.GetOutcomeAsync(tenant, id, cancellationToken);
+
+        public ValueTask<bool> TrySettleAsync(string tenant, string id, ApprovalOutcomeDocument outcome, TimeSpan lifetime, CancellationToken cancellationToken = default) => inner.TrySettleAsync(tenant, id, outcome, lifetime, cancellationToken);
+
+        public ValueTask<bool> TryUseWarrantAsync(string tenant, string approvalId, TimeSpan lifetime, CancellationToken cancellationToken = default) => inner.TryUseWarrantAsync(tenant, approvalId, lifetime, cancellationToken);
+
+        public ValueTask<bool> IsWarrantUsedAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) => inner.IsWarrantUsedAsync(tenant, approvalId, cancellationToken);
     }
 
     /// <summary>The admin API's audit sink, failing every append once switched (its store unreachable, its disk full).</summary>

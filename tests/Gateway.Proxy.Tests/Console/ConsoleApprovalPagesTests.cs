@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text;
 using Gateway.Audit;
+using Gateway.Oversight;
 using Gateway.Oversight.Approvals;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
 using Gateway.Testing.Stores;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +15,7 @@ namespace Gateway.Proxy.Tests.Console;
 /// <summary>
 /// Approving in the console writes the person's decision and reason to the tenant's chain before the vote is cast: a journal
 /// that cannot take it is a 503 <c>audit_unavailable</c>, and the vote does not count; a vote recorded and then refused is
-/// not listed among the decisions so far.
+/// not listed among the decisions so far, nor is one recorded and then failed by the store.
 /// </summary>
 public sealed class ConsoleApprovalPagesTests
 {
@@ -67,6 +69,34 @@ public sealed class ConsoleApprovalPagesTests
         Assert.DoesNotContain("<strong>erin</strong> approved", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task History_VoteRecordedThenStoreFailed_IsNotListed()
+    {
+        await using var gw = await GovernedGateway.StartAsync(configure: builder =>
+            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => VotesFail(store))));
+        var id = await ApprovalCalls.RequestApprovalAsync(gw.Agent, Refund);
+        using var client = Browser(gw.Host.BaseAddress);
+        var session = await TokenSignInAsync(client, await gw.IssueTokenAsync("bob", "approver"));
+        string csrf;
+        using (var page = await client.SendAsync(Get("/console/demo/approvals/" + id, session)))
+        {
+            csrf = Hidden(await page.Content.ReadAsStringAsync(), "csrf")!;
+        }
+
+        using var response = await client.SendAsync(PostForm("/console/demo/approvals/" + id + "/approve", session,
+            new Dictionary<string, string> { ["csrf"] = csrf, ["reason"] = "refund agreed with the customer" }));
+        using var after = await client.SendAsync(Get("/console/demo/approvals/" + id, session));
+        var html = await after.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains(ProblemCodes.StoreUnavailable, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.DoesNotContain("<strong>bob</strong> approved", html, StringComparison.Ordinal);
+        Assert.Contains("Nobody has decided yet.", html, StringComparison.Ordinal);
+        var refused = await gw.Host.Services.GetRequiredService<AuditJournal>().QueryAsync("demo", new AuditQuery { Tool = "console.approval.approve_refused" });
+        Assert.Contains("store_unavailable", Assert.Single(refused.Records).GetProperty("explanation").GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
     private static AuditEntry ConsoleVote(string tool, string requestId, string actor, string approvalId) => new()
     {
         Tenant = "demo",
@@ -78,6 +108,13 @@ public sealed class ConsoleApprovalPagesTests
         Actor = actor,
         ApprovalId = approvalId,
     };
+
+    // The store, with every vote on an approval failing as an unavailable store fails it.
+    private static IStateStore VotesFail(IStateStore inner) =>
+        InterceptedStateStore.Wrap(inner, (method, args, call) =>
+            method.Name == nameof(IStateStore.SetAddAsync) && args is [string key, ..] && key.Contains(":approval-votes:", StringComparison.Ordinal)
+                ? ValueTask.FromException<long>(new StateStoreUnavailableException("Injected: the store went down."))
+                : call());
 
     /// <summary>The gateway's own audit sink (the file journal), failing, once armed, every append that carries a console approval's record.</summary>
     private sealed class ConsoleRecordsFail
