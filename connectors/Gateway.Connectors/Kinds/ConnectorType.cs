@@ -31,7 +31,7 @@ public abstract class ConnectorType
     public virtual bool IsModel => false;
 
     /// <summary>Whether a call of this kind can be carried out in <paramref name="mode"/>: every kind but a model refuses <c>route</c>.</summary>
-    public virtual bool Applies(DegradeMode mode) => mode != DegradeMode.Route;
+    public bool Applies(DegradeMode mode) => mode != DegradeMode.Route || IsModel;
 
     /// <summary>A context provider: what <c>/v1/actions/context</c> reaches.</summary>
     public virtual bool IsContextScope => false;

@@ -22,9 +22,6 @@ public abstract class ModelConnectorType : ConnectorType
     /// <inheritdoc/>
     public sealed override bool IsModel => true;
 
-    /// <inheritdoc/>
-    public sealed override bool Applies(DegradeMode mode) => true;
-
     /// <summary>Always: only the model routes estimate a call's tokens, which its budget and its run's limits reserve.</summary>
     public sealed override string? NotInvocableReason(CatalogEntry entry)
     {

@@ -50,6 +50,6 @@ public sealed partial class McpServerToolLists
         }
     }
 
-    /// <summary>A server's listing past the bounds, or an answer past its response limit: the server answered, so its session stays open.</summary>
+    /// <summary>A server's listing past the bounds, or an answer past the session's answer limit: the server answered, so its session stays open.</summary>
     private sealed class ListingTooLongException(string message) : McpException(message);
 }

@@ -1,10 +1,12 @@
 using Gateway.Connectors.Streaming;
+using Gateway.Policy;
 
 namespace Gateway.Connectors.Mcp;
 
 /// <summary>
-/// What a server answers the gateway's own session is read to the server's response limit (its
-/// <c>limits.max_response_bytes</c>, as a governed call's answer is): an answer to a request (a listing's page, a prompt, a
+/// What a server answers the gateway's own session is read to the session's answer limit (<see cref="AnswerLimit"/>: the
+/// server's <c>limits.max_response_bytes</c>, never below the default response limit, since a listing of many tools can be
+/// far longer than the tool results that limit is set for): an answer to a request (a listing's page, a prompt, a
 /// resource, <c>initialize</c>) past it in all, and an event of the session's GET stream (which lasts the session) past it
 /// on its own, fail as a listing past its bounds does (<see cref="ListingTooLongException"/>), read no further and never
 /// held whole, so that a server cannot grow the gateway's memory by one long answer within its timeout.
@@ -25,7 +27,14 @@ public sealed partial class McpServerToolLists
         return null;
     }
 
-    /// <summary>Reads each answer of the session through <see cref="LimitedStream"/>, at the server's response limit.</summary>
+    /// <summary>
+    /// The most bytes one answer to the gateway's own session with <paramref name="server"/> may hold: the server's response
+    /// limit or <see cref="ConnectorLimits.DefaultMaxResponseBytes"/>, whichever is larger.
+    /// </summary>
+    private static long AnswerLimit(CatalogEntry server) =>
+        Math.Max(server.Limits.ResponseBytes, ConnectorLimits.DefaultMaxResponseBytes);
+
+    /// <summary>Reads each answer of the session through <see cref="LimitedStream"/>, at the session's answer limit.</summary>
     private sealed class ResponseLimitHandler(long limit) : DelegatingHandler
     {
         /// <inheritdoc/>
@@ -153,7 +162,7 @@ public sealed partial class McpServerToolLists
         {
             if (_read > limit)
             {
-                throw new ListingTooLongException($"the server's answer goes past its response limit of {limit} bytes");
+                throw new ListingTooLongException($"the server's answer goes past the session's answer limit of {limit} bytes");
             }
         }
     }

@@ -182,8 +182,8 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     /// <summary>
     /// Runs <paramref name="use"/> on the server's session (opened first when there is none; the caller holds the gate).
     /// A failure closes the session, so that the next use opens a new one, and is returned instead of thrown; a JSON-RPC
-    /// error the server answered, a listing past the bounds (<see cref="ReadPagesAsync"/>) or an answer past the server's
-    /// response limit (<see cref="LimitedStream"/>), is returned too but leaves the session open (the governed calls on it go on).
+    /// error the server answered, a listing past the bounds (<see cref="ReadPagesAsync"/>) or an answer past the session's
+    /// answer limit (<see cref="AnswerLimit"/>), is returned too but leaves the session open (the governed calls on it go on).
     /// </summary>
     private async Task<(T? Value, Exception? Failure)> UseAsync<T>(Upstream upstream, CatalogEntry server, Func<McpClient, CancellationToken, ValueTask<T>> use, CancellationToken cancellationToken)
         where T : class
@@ -219,9 +219,9 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     private async Task<McpClient> ConnectAsync(Upstream upstream, CatalogEntry server, CancellationToken cancellationToken)
     {
         // Sent as the gateway forwards to the server: the credential to its endpoint alone (no redirect followed, no proxy
-        // between), no cookies kept; each answer read to the server's response limit (McpServerToolLists.ResponseLimit.cs).
+        // between), no cookies kept; each answer read to the listing's bound (McpServerToolLists.ResponseLimit.cs).
         var sockets = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false };
-        var limited = new ResponseLimitHandler(server.Limits.ResponseBytes) { InnerHandler = sockets };
+        var limited = new ResponseLimitHandler(AnswerLimit(server)) { InnerHandler = sockets };
         var stream = new McpServerStreamHandler { InnerHandler = new ConnectorCredentialHandler(_credentials, upstream.Tenant, server) { InnerHandler = limited } };
         var http = new HttpClient(stream)
         {

@@ -52,6 +52,19 @@ public sealed class ConnectorTypesTests
     }
 
     [Fact]
+    public void IsModel_EveryKind_AgreesWithThePolicyLibrary()
+    {
+        foreach (var kind in Enum.GetValues<ConnectorKind>())
+        {
+            var type = ConnectorTypes.Of(kind);
+
+            Assert.True(kind.IsModel() == type.IsModel, $"{kind}: the policy library says model {kind.IsModel()}, its connector type {type.IsModel}");
+            Assert.Equal(kind.IsModel(), type.Applies(DegradeMode.Route));
+            Assert.All(Enum.GetValues<DegradeMode>().Where(static m => m != DegradeMode.Route), m => Assert.True(type.Applies(m), $"{kind} refuses {m}"));
+        }
+    }
+
+    [Fact]
     public void NotAKind_IsRefused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => ConnectorTypes.Of((ConnectorKind)99));
 

@@ -12,14 +12,16 @@ using HttpResults = Microsoft.AspNetCore.Http.Results;
 namespace Gateway.Connectors.Tests.Mcp;
 
 /// <summary>
-/// The gateway's own MCP client reads a server's answers to the server's response limit: a <c>tools/list</c> answer far
-/// longer than it (one tool's description of 64 MiB, as JSON or as a server-sent event) fails that server's listing as a
-/// listing past its bounds does, answered long before the server has written it all, and not asked again on a new session.
+/// The gateway's own MCP client reads a server's answers to the server's response limit, never below the default one: a
+/// <c>tools/list</c> answer far longer than that (one tool's description of 256 MiB, as JSON or as a server-sent event)
+/// fails that server's listing as a listing past its bounds does, answered long before the server has written it all, and
+/// not asked again on a new session; a listing longer than the server's own limit but under the default is listed.
 /// </summary>
 public sealed class McpServerToolListsTests : IAsyncLifetime
 {
     private const int Limit = 64 * 1024;
-    private const long Description = 64L * 1024 * 1024;
+    private const long Description = 256L * 1024 * 1024;
+    private const int ManyToolCount = 80;
 
     private readonly McpServerToolLists _lists = new(new CredentialResolver(null, environment: static _ => null), TimeProvider.System, NullLoggerFactory.Instance);
     private KestrelUpstream _server = null!;
@@ -50,6 +52,11 @@ public sealed class McpServerToolListsTests : IAsyncLifetime
             }
 
             Interlocked.Increment(ref _listings);
+            if (mode == "many")
+            {
+                return HttpResults.Json(new { jsonrpc = "2.0", id = message.GetProperty("id").Clone(), result = new { tools = ManyTools() } });
+            }
+
             await WriteHugeListingAsync(context, mode, message.GetProperty("id").GetRawText());
             return HttpResults.Empty;
         }));
@@ -85,6 +92,34 @@ public sealed class McpServerToolListsTests : IAsyncLifetime
         Assert.Equal(1, Volatile.Read(ref _listings));
     }
 
+    [Fact]
+    public async Task ListTools_ServerResponseLimitBelowItsListing_StillListed()
+    {
+        var server = new CatalogEntry
+        {
+            Name = "many-mcp",
+            Kind = ConnectorKind.Mcp,
+            ActionType = ActionType.Read,
+            Upstream = _server.At("mcp/many"),
+            Limits = new ConnectorLimits { MaxResponseBytes = Limit },
+        };
+
+        var tools = await _lists.GetAsync("acme", server, CancellationToken.None);
+
+        Assert.True(tools.Available, tools.Failure);
+        Assert.Equal(ManyToolCount, tools.Tools.Count);
+        Assert.True(JsonSerializer.SerializeToUtf8Bytes(ManyTools()).Length > Limit);
+    }
+
+    // ManyToolCount tools, each with a 1 KiB description and a schema: about 100 KiB in all, under the default response limit.
+    private static object[] ManyTools() =>
+        [.. Enumerable.Range(0, ManyToolCount).Select(static i => new
+        {
+            name = "tool_" + i,
+            description = new string('d', 1024),
+            inputSchema = new { type = "object", properties = new { query = new { type = "string", description = "what to look for" } } },
+        })];
+
     // One tool whose description is Description bytes long, written a chunk at a time (counted) until the gateway stops reading.
     private async Task WriteHugeListingAsync(HttpContext context, string mode, string id)
     {
@@ -99,6 +134,10 @@ public sealed class McpServerToolListsTests : IAsyncLifetime
             {
                 await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
                 Volatile.Write(ref _written, written + chunk.Length);
+
+                // Once the gateway has gone, Kestrel completes writes at once without sending them, and cancels RequestAborted
+                // on the thread pool: going through its queue lets that cancellation land before the loop counts on.
+                await Task.Yield();
             }
 
             await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("\"}]}}" + (sse ? "\n\n" : string.Empty)), context.RequestAborted);

@@ -237,7 +237,7 @@ internal sealed partial class CatalogSectionParser(
             return null;
         }
 
-        if (kind is not (null or ConnectorKind.OpenAI or ConnectorKind.Anthropic))
+        if (kind is { } known && !known.IsModel())
         {
             reader.Error(node, BundleErrorCodes.InvalidValue, "'pricing' applies only to model connectors (kinds openai and anthropic)");
         }

@@ -14,7 +14,7 @@ internal sealed class DegradeSpecParser(YamlNodeReader reader)
             return null;
         }
 
-        if (mode == DegradeMode.Route && kind is not (null or ConnectorKind.OpenAI or ConnectorKind.Anthropic))
+        if (mode == DegradeMode.Route && kind is { } known && !known.IsModel())
         {
             // Only a model connector rewrites its request to a route; any other kind would forward the full action.
             reader.Error(f["mode"]!, BundleErrorCodes.InvalidValue, "degrade mode route applies only to model connectors (kinds openai and anthropic)");

@@ -118,7 +118,7 @@ internal sealed class LimitSectionParser(YamlNodeReader reader, CrossReferences 
             return null;
         }
 
-        var unpriced = references.Catalog.Values.Where(e => e.Kind is ConnectorKind.OpenAI or ConnectorKind.Anthropic && e.Pricing is null).Select(e => e.Name).Order(StringComparer.Ordinal).ToList();
+        var unpriced = references.Catalog.Values.Where(e => e.Kind.IsModel() && e.Pricing is null).Select(e => e.Name).Order(StringComparer.Ordinal).ToList();
         if (unpriced.Count > 0)
         {
             reader.Error(node, BundleErrorCodes.MissingRequired, $"run_limits.cost needs 'pricing' on every model connector of the catalog; unpriced: {string.Join(", ", unpriced)}");
