@@ -32,15 +32,26 @@ internal sealed class A2aTaskOwners
     /// </summary>
     public async ValueTask RecordAsync(string tenant, string connector, string taskId, string agent, bool webhook, CancellationToken cancellationToken)
     {
-        var renewed = await ClaimAsync(Key(tenant, connector, taskId), agent, cancellationToken).ConfigureAwait(false);
+        var key = Key(tenant, connector, taskId);
+        var flag = WebhookKey(tenant, connector, taskId);
+        if (!await _store.TrySetIfAbsentAsync(key, agent, Lifetime, cancellationToken).ConfigureAwait(false))
+        {
+            // Held already: the owner and the flag read in one call; the caller's ownership renewed, and a flag set before
+            // with it (it lives as long as the ownership it sits beside).
+            var held = await _store.GetManyAsync([key, flag], cancellationToken).ConfigureAwait(false);
+            if (held[0] == agent)
+            {
+                await _store.SetAsync(key, agent, Lifetime, cancellationToken).ConfigureAwait(false);
+                if (!webhook && held[1] is not null)
+                {
+                    await RecordWebhookAsync(tenant, connector, taskId, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
         if (webhook)
         {
             await RecordWebhookAsync(tenant, connector, taskId, cancellationToken).ConfigureAwait(false);
-        }
-        else if (renewed)
-        {
-            // A flag set before lives as long as the ownership it sits beside: renewed with it, where it is set.
-            await _store.ReplaceIfEqualAsync(WebhookKey(tenant, connector, taskId), WebhookSet, WebhookSet, Lifetime, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -61,8 +72,8 @@ internal sealed class A2aTaskOwners
     }
 
     /// <summary>Records <paramref name="agent"/> as the holder of the context <paramref name="contextId"/> on <paramref name="connector"/> (kept while the first holder stands).</summary>
-    public async ValueTask RecordContextAsync(string tenant, string connector, string contextId, string agent, CancellationToken cancellationToken) =>
-        await ClaimAsync(ContextKey(tenant, connector, contextId), agent, cancellationToken).ConfigureAwait(false);
+    public ValueTask RecordContextAsync(string tenant, string connector, string contextId, string agent, CancellationToken cancellationToken) =>
+        ClaimAsync(ContextKey(tenant, connector, contextId), agent, cancellationToken);
 
     /// <summary>True when <paramref name="agent"/> opened <paramref name="taskId"/> on <paramref name="connector"/>.</summary>
     public async ValueTask<bool> IsOwnerAsync(string tenant, string connector, string taskId, string agent, CancellationToken cancellationToken) =>
@@ -86,17 +97,13 @@ internal sealed class A2aTaskOwners
 
     private static string Digest(string id) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)));
 
-    /// <summary>Claims <paramref name="key"/> for <paramref name="agent"/>; true when the agent already held it and its lifetime was renewed.</summary>
-    private async ValueTask<bool> ClaimAsync(string key, string agent, CancellationToken cancellationToken)
+    /// <summary>Claims <paramref name="key"/> for <paramref name="agent"/>: its lifetime renewed when the agent already holds it.</summary>
+    private async ValueTask ClaimAsync(string key, string agent, CancellationToken cancellationToken)
     {
         if (!await _store.TrySetIfAbsentAsync(key, agent, Lifetime, cancellationToken).ConfigureAwait(false)
             && await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) == agent)
         {
             await _store.SetAsync(key, agent, Lifetime, cancellationToken).ConfigureAwait(false);
-            return true;
         }
-
-        return false;
     }
-
 }
