@@ -132,10 +132,16 @@ internal sealed class McpDescriber : IRouteDescriber
     // Served by the gateway itself, admitted under the tool "mcp" (its rate limits counted); nothing is appended before it
     // is served, and a suspended agent is listed nothing rather than refused. What carries a call on (its answer to its
     // server's request, its stream resumed) is refused a suspended agent as its calls are. An initialize of an agent at its
-    // session limit is recorded first: an idle session of its gives way to it.
+    // session limit (its sessions and the initializes in progress here) is recorded first: an idle session of its gives way to it.
     private (DescribedAction? Action, Refusal? Refusal) ServedLocally(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, TenantPolicy? tenant, McpMessage message, string? sessionId)
     {
-        var makesRoom = message.Method == "initialize" && _sessions.AtSessionLimit(identity.Tenant, identity.RegisteredAgent);
+        var makesRoom = false;
+        if (message.Method == "initialize")
+        {
+            // In progress until the request ends: an initialize arriving meanwhile counts it with the agent's sessions.
+            context.Response.RegisterForDispose(_sessions.InitializeStarting(identity.Tenant, identity.RegisteredAgent, out makesRoom));
+        }
+
         feature.Add(new LocalAction(McpEndpoint.AuditTool, LocalAdmission.RateLimited)
         {
             Tenant = tenant,
