@@ -19,7 +19,7 @@ internal sealed class CredentialEchoContent(HttpContent inner, CredentialSpellin
 
     // The body as UTF-8 text, each piece redacted as it is read; an ending that could still grow into a spelling is held
     // back until the next piece (or the end) shows it.
-    private sealed class EchoStream(Stream inner, CredentialSpellings credential) : Stream
+    private sealed class EchoStream(Stream inner, CredentialSpellings credential) : ReadThroughStream(inner)
     {
         private const int ChunkBytes = 8192;
         private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
@@ -31,59 +31,24 @@ internal sealed class CredentialEchoContent(HttpContent inner, CredentialSpellin
         private int _outputAt;
         private bool _ended;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
             while (_outputAt == _output.Length && !_ended)
             {
-                Take(inner.Read(_input, 0, _input.Length));
+                Take(Inner.Read(_input, 0, _input.Length));
             }
 
             return Copy(buffer);
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             while (_outputAt == _output.Length && !_ended)
             {
-                Take(await inner.ReadAsync(_input, cancellationToken).ConfigureAwait(false));
+                Take(await Inner.ReadAsync(_input, cancellationToken).ConfigureAwait(false));
             }
 
             return Copy(buffer.Span);
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
 
         // Decodes what was read (0: the end), redacts, and makes what is now safe the output.

@@ -27,48 +27,22 @@ internal sealed class McpAnswerContent(HttpContent inner, McpCancelledNotifier.F
     }
 
     /// <summary>The server's stream, read as it is: its end (a read of nothing) is the answer's arrival; disposed before, the call's end.</summary>
-    private sealed class AnswerStream(Stream inner, McpCancelledNotifier.ForwardedCall call) : Stream
+    private sealed class AnswerStream(Stream inner, McpCancelledNotifier.ForwardedCall call) : ReadThroughStream(inner)
     {
-        public override bool CanRead => true;
+        // The array read goes to the inner stream's own array read, as it always has, not through a span.
+        public override int Read(byte[] buffer, int offset, int count) => Seen(Inner.Read(buffer, offset, count), count);
 
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Seen(inner.Read(buffer, offset, count), count);
-
-        public override int Read(Span<byte> buffer) => Seen(inner.Read(buffer), buffer.Length);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override int Read(Span<byte> buffer) => Seen(Inner.Read(buffer), buffer.Length);
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Seen(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
+            Seen(await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
+        // The call ends before the inner stream is disposed (by the base).
         protected override void Dispose(bool disposing)
         {
             if (disposing)
             {
                 call.Ended();
-                inner.Dispose();
             }
 
             base.Dispose(disposing);
