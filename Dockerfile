@@ -23,8 +23,10 @@ COPY . .
 RUN --mount=type=cache,id=gateway-nuget,target=/root/.nuget/packages \
     ./build/image-publish.sh /app
 # The chart's mount points: the root file system is read-only at run time, so they must exist in the image.
-RUN mkdir -p /skeleton/etc/gateway/bundle /skeleton/var/lib/gateway \
-      /skeleton/run/gateway/receipt-keys /skeleton/run/gateway/credentials
+# /var/lib/gateway, the data directory (Gateway__DataDirectory below), is the app user's: a volume mounted there
+# without the chart (a named volume takes the directory's owner) is writable by it.
+RUN mkdir -p /skeleton/etc/gateway/bundle /skeleton/run/gateway/receipt-keys /skeleton/run/gateway/credentials \
+      /data-skeleton/gateway
 
 # runtime-deps: the native libraries a self-contained .NET app needs, and the `app` user (UID 1654).
 FROM ${RUNTIME_DEPS_IMAGE} AS runtime
@@ -48,8 +50,10 @@ ENV APP_UID=1654 \
     ASPNETCORE_HTTP_PORTS= \
     ASPNETCORE_ENVIRONMENT=Production \
     Gateway__Policy__BundlePath=/etc/gateway/bundle \
+    Gateway__DataDirectory=/var/lib/gateway \
     Gateway__Metrics__Port=9464
 COPY --from=build /skeleton/ /
+COPY --from=build --chown=1654:1654 /data-skeleton/ /var/lib/
 WORKDIR /app
 # Owned by root and not writable by the app user; the process needs only /tmp to be writable.
 COPY --from=build --chown=root:root /app ./

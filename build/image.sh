@@ -88,6 +88,9 @@ mkdir -p "$work"
 started=$(date +%s)
 echo "image: the Debian root file system (build/image-base.sh)"
 "$root/build/image-base.sh" "$work/base"
+# The data directory (Gateway__DataDirectory) is the app user's, as in the Dockerfile: a volume mounted there without
+# the chart (a named volume takes the directory's owner) is writable by it.
+chown 1654:1654 "$work/base/rootfs/var/lib/gateway"
 echo "image: publishing the gateway, self-contained for linux-x64 (build/image-publish.sh)"
 "$root/build/image-publish.sh" "$work/publish"
 
@@ -108,6 +111,7 @@ env_vars=(
   "ASPNETCORE_HTTP_PORTS="
   "ASPNETCORE_ENVIRONMENT=Production"
   "Gateway__Policy__BundlePath=/etc/gateway/bundle"
+  "Gateway__DataDirectory=/var/lib/gateway"
   "Gateway__Metrics__Port=9464"
 )
 labels=(

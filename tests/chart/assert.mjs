@@ -338,6 +338,8 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     envValue(d, "Gateway__Store__Redis__Database") === "2" &&
     secretRef(d, "Gateway__Store__Redis__Password").name === "gateway-redis" &&
     secretRef(d, "Gateway__Store__Redis__Password").key === "password");
+  attempt(`${f}: NOTES name the standalone Redis's host and port`, () =>
+    notes(values(f)).includes("State store: Redis at redis.example.internal:6380 (TLS on)"));
   attempt(`${f}: a key can come from its own Secret`, () =>
     secretRef(d, "DECISION_SIGNING_KEY").name === "gateway-signing-key" &&
     secretRef(d, "DATA_ENCRYPTION_KEY").name === "gateway-keys" && secretRef(d, "GATEWAY_SERVICE_KEY").name === "gateway-keys");
@@ -412,6 +414,11 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   attempt(`${f}: writes wait for the replicas and time asked`, () =>
     envValue(d, "Gateway__Store__Redis__ReplicaAcknowledgements") === "2" &&
     envValue(d, "Gateway__Store__Redis__ReplicaAcknowledgementTimeout") === "00:00:00.050");
+  attempt(`${f}: NOTES name the cluster's seeds, not an empty host (":6379")`, () => {
+    const n = notes(values(f));
+    return n.includes("State store: Redis Cluster, seeds redis-cluster-0.redis-cluster:6379, redis-cluster-1.redis-cluster:6379, redis-cluster-2.redis-cluster:6380 (TLS on)") &&
+      !/Redis at :\d/.test(n);
+  });
   attempt(`${f}: egress to Redis on the data port and every seed's port, once each`, () => {
     const np = find(objs, "NetworkPolicy", `${release}-gateway`);
     const redis = np.spec.egress.find((e) => e.ports.some((p) => p.port === 6380));
@@ -431,6 +438,11 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     envValue(d, "Gateway__Store__Redis__SentinelUser") === undefined);
   attempt(`${f}: replica acknowledgements left to the topology's default`, () =>
     envValue(d, "Gateway__Store__Redis__ReplicaAcknowledgements") === undefined);
+  attempt(`${f}: NOTES name the sentinels and the service they watch, not an empty host (":6379")`, () => {
+    const n = notes(values(f));
+    return n.includes("State store: Redis primary gateway-primary, through the sentinels sentinel-0.sentinel:26379, sentinel-1.sentinel:26379, sentinel-2.sentinel:26379 (TLS off)") &&
+      !/Redis at :\d/.test(n);
+  });
   attempt(`${f}: egress to the data servers' port and the sentinels'`, () => {
     const np = find(objs, "NetworkPolicy", `${release}-gateway`);
     return np.spec.egress.some((e) => JSON.stringify(e.ports.map((p) => p.port)) === "[6379,26379]");
@@ -752,6 +764,16 @@ function connectionOf(pod, c) {
     container(d).volumeMounts.some((m) => m.name === "data" && m.mountPath === "/var/lib/gateway") &&
     d.spec.template.spec.volumes.some((v) => v.name === "data" && v.emptyDir));
   attempt(`${f}: NOTES warn about the memory store`, () => notes(values(f)).includes("store.kind=memory"));
+  // The state is on the data volume (above): NOTES say what keeps it and what loses it, not "lost on every restart".
+  attempt(`${f}: NOTES say the emptyDir survives container restarts but not the pod's replacement, and name store.memory.existingClaim`, () => {
+    const n = notes(values(f)).replace(/\s+/g, " ");
+    return !n.includes("lost on every restart") && n.includes("survives container restarts") &&
+      n.includes("lost when the pod is replaced") && n.includes("store.memory.existingClaim");
+  });
+  attempt(`${f} --set store.memory.existingClaim=gw-data: NOTES say the state is kept on that claim`, () => {
+    const n = notes(values(f), ["--set", "store.memory.existingClaim=gw-data"]).replace(/\s+/g, " ");
+    return n.includes("PersistentVolumeClaim gw-data") && !n.includes("lost when the pod is replaced");
+  });
   attempt(`${f}: Recreate, never a rolling update (one replica's state: no second pod beside it)`, () =>
     d.spec.strategy.type === "Recreate" && !("rollingUpdate" in d.spec.strategy));
   attempt(`${f} --set updateStrategy.type=RollingUpdate: still Recreate`, () => {
@@ -851,8 +873,8 @@ function connectionOf(pod, c) {
 }
 
 {
-  // The README's "Install" command as written (its --set and --set-file arguments, run from the repository root): it
-  // renders, and the tenant files it puts in the policy ConfigMap load under the credential settings it renders
+  // The README's "Install" command as written (its --set and --set-file arguments and nothing more, not even the IMAGE
+  // every other check adds, run from the repository root): it renders, and the tenant files it puts in the policy ConfigMap load under the credential settings it renders
   // (Gateway:Credentials:EnvironmentPerTenant: each env: name begins <TENANT>__; nothing read beside the files, which
   // the ConfigMap does not hold). tests/Gateway.Proxy.Tests ChartSetFileBundleTests loads the same files in the gateway.
   const name = "README Install command";
@@ -868,7 +890,7 @@ function connectionOf(pod, c) {
     }
     const files = args.filter((a, i) => args[i - 1] === "--set-file" && a.startsWith("policy.bundle."));
     if (files.length === 0) throw new Error("the Install command --set-files no policy.bundle file");
-    const r = spawnSync(helm, ["template", "gateway", chart, "-n", "agents-gateway", ...IMAGE, ...args], { encoding: "utf8", cwd: root, maxBuffer: 64 << 20 });
+    const r = spawnSync(helm, ["template", "gateway", chart, "-n", "agents-gateway", ...args], { encoding: "utf8", cwd: root, maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr}`);
     const objs = YAML.parseAllDocuments(r.stdout).map((d) => d.toJS()).filter((d) => d);
     const d = find(objs, "Deployment", "gateway");

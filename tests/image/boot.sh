@@ -48,7 +48,8 @@ if [[ "$store" == redis ]]; then
   redis-server --port 6379 --bind 127.0.0.1 --save "" --appendonly no >"$run/redis.log" 2>&1 &
   store_env=(Gateway__Store__Kind=redis Gateway__Store__Redis__Endpoint=127.0.0.1:6379)
 else
-  store_env=(Gateway__Store__Kind=memory Gateway__DataDirectory=/var/lib/gateway)
+  # No Gateway__DataDirectory: the image's own environment must point the embedded store at the mounted volume.
+  store_env=(Gateway__Store__Kind=memory)
 fi
 
 # The image's environment and entrypoint, plus what the chart's Deployment adds (keys from Secrets, mounts).
@@ -92,6 +93,15 @@ if [[ -n "$ready" ]]; then
   echo "ready_ms=$ready cpu_ms=$cpu"
 else
   not_ok "the gateway did not become ready (store $store):"; tail -40 "$run/gateway.log"; echo done; exit 1
+fi
+
+# The embedded store keeps its state under the image's own data directory (the mounted volume), not under /app.
+if [[ "$store" == memory ]]; then
+  if [[ -f "$mnt/var/lib/gateway/state/state.journal" ]]; then
+    ok "the embedded store journals to /var/lib/gateway (the image's Gateway__DataDirectory)"
+  else
+    not_ok "no state journal under /var/lib/gateway: $(ls -A "$mnt/var/lib/gateway" 2>&1 | tr '\n' ' ')"
+  fi
 fi
 
 # The process as the kubelet would see it: the image's user, no supplementary groups, no capabilities.

@@ -156,6 +156,9 @@ app.kubernetes.io/part-of: gateway
 {{- else if (eq (len $r.endpoints) 0) }}
 {{- fail (printf "gateway: redis.external.topology %s needs redis.external.endpoints (host:port each: %s)" $r.topology (ternary "the cluster's seed list" "the sentinels" (eq $r.topology "cluster"))) }}
 {{- end }}
+{{- if and (ne $r.topology "standalone") (ne $r.host "") }}
+{{- fail (printf "gateway: redis.external.host is for topology standalone only: topology %s reaches Redis through redis.external.endpoints (%s), and would ignore host %s; unset redis.external.host" $r.topology (ternary "the cluster's seed list" "the sentinels" (eq $r.topology "cluster")) $r.host) }}
+{{- end }}
 {{- if and (eq $r.topology "cluster") (ne (int $r.database) 0) }}
 {{- fail "gateway: redis.external.topology cluster needs redis.external.database 0 (a cluster has no other)" }}
 {{- end }}

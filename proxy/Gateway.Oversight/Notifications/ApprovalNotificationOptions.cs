@@ -9,7 +9,7 @@ public sealed record ApprovalNotificationOptions
 {
     public const string Section = "Gateway:Notifications";
 
-    /// <summary>The origin the deep link starts with (<c>https://gateway.example.com</c>); unset: <c>Gateway:Console:PublicOrigin</c>.</summary>
+    /// <summary>The origin the deep link starts with (<c>https://gateway.example.com</c>); unset: <c>Gateway:Console:PublicOrigin</c>, else <c>Gateway:AccessTokens:PublicBaseUrl</c>.</summary>
     public Uri? PublicOrigin { get; set; }
 
     /// <summary>The operator's SMTP relay; required when a tenant names e-mail addresses.</summary>

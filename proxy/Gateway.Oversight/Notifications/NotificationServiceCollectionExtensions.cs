@@ -7,9 +7,10 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Oversight.Notifications;
 
 /// <summary>
-/// Registers the notifications of new approvals: the options (validated at start: a channel needs the console's public
-/// origin for its link, an e-mail address needs the SMTP relay), the outbox, the channels, the deliverer, and the
-/// <see cref="NotifyingApprovalStore"/> around the approval store already registered (call after the oversight services).
+/// Registers the notifications of new approvals: the options (validated at start: a channel needs a public origin for its
+/// link, its own, else the console's, else the gateway's <c>Gateway:AccessTokens:PublicBaseUrl</c>; an e-mail address
+/// needs the SMTP relay), the outbox, the channels, the deliverer, and the <see cref="NotifyingApprovalStore"/> around the
+/// approval store already registered (call after the oversight services).
 /// </summary>
 public static class NotificationServiceCollectionExtensions
 {
@@ -19,15 +20,11 @@ public static class NotificationServiceCollectionExtensions
         services.AddOptions<ApprovalNotificationOptions>().Bind(configuration.GetSection(ApprovalNotificationOptions.Section))
             .PostConfigure(o =>
             {
-                // The console's origin, unless the notifications name their own.
-                if (o.PublicOrigin is null
-                    && Uri.TryCreate(configuration.GetSection(ConsoleOrigin.Section).Get<ConsoleOrigin>()?.PublicOrigin, UriKind.Absolute, out var origin))
-                {
-                    o.PublicOrigin = origin;
-                }
+                // The console's origin, else the gateway's (as the console falls back to), unless the notifications name their own.
+                o.PublicOrigin ??= Absolute(configuration[ConsoleOriginKey]) ?? Absolute(configuration[GatewayBaseUrlKey]);
             })
             .Validate(static o => !o.AnyChannel || o.PublicOrigin is { IsAbsoluteUri: true, Scheme: "https" or "http" },
-                "Gateway:Notifications needs PublicOrigin (or Gateway:Console:PublicOrigin) for the approval's link")
+                "Gateway:Notifications needs PublicOrigin (or Gateway:Console:PublicOrigin, or Gateway:AccessTokens:PublicBaseUrl) for the approval's link")
             .Validate(static o => o.Tenants.Values.All(t => t.WebhookUrl is null || t.WebhookUrl is { IsAbsoluteUri: true, Scheme: "https" } or { IsAbsoluteUri: true, Scheme: "http", IsLoopback: true }),
                 "Gateway:Notifications:Tenants:<tenant>:WebhookUrl must be an absolute https URL (http only to loopback): the URL is the chat tool's credential")
             .Validate(static o => o.Tenants.Values.All(t => t.Email.Count == 0) || o.Smtp is { Host.Length: > 0, From.Length: > 0, Port: > 0 and < 65536 },
@@ -55,13 +52,14 @@ public static class NotificationServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The console's <c>Gateway:Console:PublicOrigin</c> (validated with the console's options, where they are registered).</summary>
-    private sealed class ConsoleOrigin
-    {
-        public const string Section = "Gateway:Console";
+    /// <summary>The console's origin (validated with the console's options, where they are registered).</summary>
+    private const string ConsoleOriginKey = "Gateway:Console:PublicOrigin";
 
-        public string? PublicOrigin { get; set; }
-    }
+    /// <summary>The gateway's public origin, which the console's links fall back to (validated with the access-token options).</summary>
+    private const string GatewayBaseUrlKey = "Gateway:AccessTokens:PublicBaseUrl";
+
+    /// <summary>The setting as an absolute URI; null when unset or not one.</summary>
+    private static Uri? Absolute(string? value) => Uri.TryCreate(value, UriKind.Absolute, out var origin) ? origin : null;
 
     private static IApprovalStore Inner(IServiceProvider services, ServiceDescriptor registered) =>
         (IApprovalStore)(registered.ImplementationInstance

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Oversight.Tests.Notifications;
 
 /// <summary>
-/// The approval's link starts with the notifications' own origin, else the console's (<c>Gateway:Console:PublicOrigin</c>);
-/// a chat webhook, whose URL is its credential, is https (http only to loopback).
+/// The approval's link starts with the notifications' own origin, else the console's (<c>Gateway:Console:PublicOrigin</c>),
+/// else the gateway's (<c>Gateway:AccessTokens:PublicBaseUrl</c>, as the console falls back to); a chat webhook, whose URL is its credential, is https (http only to loopback).
 /// </summary>
 public sealed class ApprovalNotificationOptionsTests
 {
@@ -26,6 +26,31 @@ public sealed class ApprovalNotificationOptionsTests
         var options = Bound(("Gateway:Console:PublicOrigin", "https://console.example.com"), ("Gateway:Notifications:PublicOrigin", "https://links.example.com"));
 
         Assert.Equal(new Uri("https://links.example.com"), options.PublicOrigin);
+    }
+
+    [Fact]
+    public void AddApprovalNotifications_OnlyTheGatewaysPublicBaseUrlSet_TakeItForTheLink()
+    {
+        // The chart sets only Gateway__AccessTokens__PublicBaseUrl: a webhook added through extraEnv must still start.
+        var options = Bound(("Gateway:AccessTokens:PublicBaseUrl", "https://gateway.example.com"), ("Gateway:Notifications:Tenants:demo:WebhookUrl", "https://chat.example.com/hooks/x"));
+
+        Assert.Equal(new Uri("https://gateway.example.com"), options.PublicOrigin);
+    }
+
+    [Fact]
+    public void AddApprovalNotifications_ConsoleOriginAndPublicBaseUrl_TakeTheConsoles()
+    {
+        var options = Bound(("Gateway:AccessTokens:PublicBaseUrl", "https://gateway.example.com"), ("Gateway:Console:PublicOrigin", "https://console.example.com"));
+
+        Assert.Equal(new Uri("https://console.example.com"), options.PublicOrigin);
+    }
+
+    [Fact]
+    public void AddApprovalNotifications_ChannelWithNoOriginAnywhere_FailsNamingEverySetting()
+    {
+        var bind = () => Bound(("Gateway:Notifications:Tenants:demo:WebhookUrl", "https://chat.example.com/hooks/x"));
+
+        Assert.Contains("Gateway:AccessTokens:PublicBaseUrl", Assert.Throws<OptionsValidationException>(bind).Message, StringComparison.Ordinal);
     }
 
     [Fact]
