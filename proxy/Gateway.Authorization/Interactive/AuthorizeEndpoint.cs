@@ -17,7 +17,9 @@ namespace Gateway.Authorization.Interactive;
 /// PKCE challenge missing or not <c>S256</c> (<c>invalid_request</c>), a <c>resource</c> (RFC 8707) missing or not one of
 /// the gateway's protected resources (<c>invalid_target</c>). A good request is kept in the store, with the requested
 /// <c>scope</c>s the agent's block declares (others are not granted), and the browser goes to the console, where the
-/// person signs in at the tenant's provider and consents.
+/// person signs in at the tenant's provider and consents. A client that several agents accept with this redirect URI (one
+/// metadata document, or registration, allowed by two tenants) is no one's to refuse for another: the request is kept
+/// unbound, and the agent is the one of the signed-in person's tenant whose block lists them (chosen at the consent).
 /// </summary>
 internal sealed partial class AuthorizeEndpoint
 {
@@ -79,29 +81,23 @@ internal sealed partial class AuthorizeEndpoint
             return Refuse(OAuthErrors.InvalidClient, "No agent of this gateway accepts this client (an agent's interactive.clients lists it).");
         }
 
-        if (agents.Count > 1)
+        // The redirect URIs each candidate allows: a registered client's (the store's), a metadata document's (fetched
+        // only because the bundle lists its URL, once: the same document for every agent that lists it), or the entry's.
+        IReadOnlyList<string>? fromDocument = null;
+        string? problem = null;
+        if (registeredUris is null && agents.Any(static a => a.Client.IsMetadataDocument))
         {
-            return Refuse(OAuthErrors.InvalidClient, "More than one agent accepts this client id; give each agent's client its own id.");
-        }
-
-        var agent = agents[0];
-        var registered = registeredUris ?? agent.Client.RedirectUris;
-        if (agent.Client.IsMetadataDocument)
-        {
-            // The client's own document says where it may be sent (fetched only because the bundle lists its URL).
-            var (fromDocument, problem) = await _documents.RedirectUrisAsync(clientId, context.RequestAborted).ConfigureAwait(false);
-            if (fromDocument is null)
-            {
-                return Refuse(OAuthErrors.InvalidClient, problem);
-            }
-
-            registered = fromDocument;
+            (fromDocument, problem) = await _documents.RedirectUrisAsync(clientId, context.RequestAborted).ConfigureAwait(false);
         }
 
         var redirectUri = Single(query, "redirect_uri");
-        if (RedirectUris.Match(registered, redirectUri) is null)
+        var fitting = agents.Where(a => (registeredUris ?? (a.Client.IsMetadataDocument ? fromDocument : a.Client.RedirectUris)) is { } uris
+            && RedirectUris.Match(uris, redirectUri) is not null).ToList();
+        if (fitting.Count == 0)
         {
-            return Refuse(OAuthErrors.InvalidRequest, "redirect_uri is missing or is not one of the client's registered redirect URIs (compared exactly; a loopback URI on any port).");
+            return fromDocument is null && problem is not null
+                ? Refuse(OAuthErrors.InvalidClient, problem)
+                : Refuse(OAuthErrors.InvalidRequest, "redirect_uri is missing or is not one of the client's registered redirect URIs (compared exactly; a loopback URI on any port).");
         }
 
         var issuer = _urls.Issuer(context.Request);
@@ -127,8 +123,24 @@ internal sealed partial class AuthorizeEndpoint
         {
             // The scopes asked for that the agent declares (RFC 6749 §3.3: the server may grant fewer than asked; the
             // token answer names those granted). None declared: the agent's policy is the whole scope, as ever.
-            var scopes = agent.Access.Declared((Single(query, "scope") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries));
-            var pending = new PendingAuthorization(agent.Tenant, agent.Agent, clientId, redirectUri!, challenge!, resource, state, issuer) { Scopes = scopes };
+            var asked = (Single(query, "scope") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fitting.Count > 1)
+            {
+                // Several agents accept the client (say two tenants list one metadata document, or allow registration):
+                // the person's sign-in chooses the tenant, and the one agent there whose block lists them is chosen at
+                // the consent (ConsoleAuthorizePages). Kept unbound: no tenant (several) or no agent; the scopes any declares.
+                var tenants = fitting.Select(static a => a.Tenant).Distinct(StringComparer.Ordinal).ToList();
+                var open = new PendingAuthorization(tenants.Count == 1 ? tenants[0] : string.Empty, string.Empty, clientId, redirectUri!, challenge!, resource, state, issuer)
+                {
+                    Scopes = [.. fitting.SelectMany(a => a.Access.Declared(asked)).Distinct(StringComparer.Ordinal)],
+                };
+                var openId = await _grants.SaveRequestAsync(open, context.RequestAborted).ConfigureAwait(false);
+                LogStartedOpen(_logger, fitting.Count, tenants.Count);
+                return Results.Redirect(_host.ConsentPath(open.Tenant, openId));
+            }
+
+            var agent = fitting[0];
+            var pending = new PendingAuthorization(agent.Tenant, agent.Agent, clientId, redirectUri!, challenge!, resource, state, issuer) { Scopes = agent.Access.Declared(asked) };
             var id = await _grants.SaveRequestAsync(pending, context.RequestAborted).ConfigureAwait(false);
             LogStarted(_logger, agent.Tenant, agent.Agent);
             return Results.Redirect(_host.ConsentPath(agent.Tenant, id));
@@ -156,6 +168,9 @@ internal sealed partial class AuthorizeEndpoint
 
     [LoggerMessage(EventId = 4150, Level = LogLevel.Information, Message = "Authorization request for tenant {Tenant}, agent {Agent} sent to sign-in and consent")]
     private static partial void LogStarted(ILogger logger, string tenant, string agent);
+
+    [LoggerMessage(EventId = 4158, Level = LogLevel.Information, Message = "Authorization request sent to sign-in and consent; the agent is chosen there among {Agents} of {Tenants} tenants")]
+    private static partial void LogStartedOpen(ILogger logger, int agents, int tenants);
 
     [LoggerMessage(EventId = 4151, Level = LogLevel.Information, Message = "Authorization request refused: {Error}")]
     private static partial void LogRefused(ILogger logger, string error);

@@ -15,46 +15,86 @@ namespace Gateway.Proxy.Console;
 /// person and client with its scopes (a later authorization of the same client that asks for no other scope skips the
 /// page) until it ends (the agent's <c>max_session</c> as the bundle says now, counted from the consent) or is revoked (<see cref="ConsoleClientPages"/>, or
 /// the admin API). The consent POST carries the session's CSRF token; the pending request is taken once; an allowed
-/// consent is written to the tenant's audit chain (<c>console.consent.grant</c>).
+/// consent is written to the tenant's audit chain (<c>console.consent.grant</c>). A request that agents of several
+/// tenants accept (<c>/console/authorize?request=…</c>) asks which tenant the person signs in to (their session's, when
+/// it is one of them); its agent is the one of the signed-in person's tenant whose block lists them, and the code is
+/// that agent's. Scopes allowed before are carried over only from a consent that still stands, and the page lists them.
 /// </summary>
 internal static class ConsoleAuthorizePages
 {
     public static void Map(RouteGroupBuilder console)
     {
+        console.MapGet("/authorize", ChooseAsync);
         console.MapGet("/{tenant}/authorize", ShowAsync);
         console.MapPost("/{tenant}/authorize", DecideAsync);
     }
 
-    private static async Task<IResult> ShowAsync(HttpContext context, string tenant, InteractiveGrants grants, IInteractiveHost host, ConsoleSessions sessions, PolicyProvider policy, TimeProvider time)
+    /// <summary>
+    /// <c>/console/authorize?request=…</c>, where <c>/oauth/authorize</c> sends a request that agents of several tenants
+    /// accept: a session of one of them goes on to its consent page; else the page lists those tenants, each link its consent page.
+    /// </summary>
+    private static async Task<IResult> ChooseAsync(HttpContext context, InteractiveGrants grants, IInteractiveHost host, ConsoleSessions sessions)
     {
-        var id = context.Request.Query["request"].Count == 1 ? context.Request.Query["request"][0]! : string.Empty;
+        var id = RequestId(context);
         var pending = await grants.GetRequestAsync(id, context.RequestAborted);
-        if (pending is null || pending.Tenant != tenant)
+        if (pending is null)
         {
             return Refusal(StatusCodes.Status400BadRequest, "oauth_request_expired", "This authorization request expired or was already answered. Start again from your client.");
+        }
+
+        List<string> tenants = pending.Tenant.Length > 0
+            ? [pending.Tenant]
+            : [.. Candidates(host, pending).Select(static a => a.Tenant).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        var session = await sessions.CurrentAsync(context);
+        if ((session is not null && tenants.Contains(session.Tenant) ? session.Tenant : tenants.Count == 1 ? tenants[0] : null) is { } chosen)
+        {
+            return Results.Redirect(ConsentPage(chosen, id));
+        }
+
+        if (tenants.Count == 0)
+        {
+            return Refusal(StatusCodes.Status400BadRequest, "oauth_request_expired", "No agent accepts this client any more. Start again from your client.", session);
+        }
+
+        var body = new StringBuilder("<p>The client <strong>").Append(E(pending.ClientId))
+            .Append("</strong> asks to act for you as an agent of your organisation. Agents of more than one accept it: sign in to yours.</p><ul>");
+        foreach (var tenant in tenants)
+        {
+            body.Append("<li><a href=\"").Append(E(ConsentPage(tenant, id))).Append("\">").Append(E(tenant)).Append("</a></li>");
+        }
+
+        return Page("Sign in to allow " + pending.ClientId, session, body.Append("</ul>").ToString());
+    }
+
+    private static async Task<IResult> ShowAsync(HttpContext context, string tenant, InteractiveGrants grants, IInteractiveHost host, ClientMetadataDocuments documents, ConsoleSessions sessions, PolicyProvider policy, TimeProvider time)
+    {
+        var id = RequestId(context);
+        var pending = await grants.GetRequestAsync(id, context.RequestAborted);
+        if (pending is null || !IsFor(host, pending, tenant))
+        {
+            return Refusal(StatusCodes.Status400BadRequest, "oauth_request_expired", "This authorization request expired, was already answered, or is not for this tenant. Start again from your client.");
         }
 
         var session = await sessions.CurrentAsync(context);
         if (session is null || session.Tenant != tenant)
         {
-            var back = ConsoleEndpoints.Prefix + "/" + U(tenant) + "/authorize?request=" + U(id);
-            return Results.Redirect(ConsoleEndpoints.Prefix + "/" + U(tenant) + "/sign-in?return=" + U(back));
+            return Results.Redirect(ConsoleEndpoints.Prefix + "/" + U(tenant) + "/sign-in?return=" + U(ConsentPage(tenant, id)));
         }
 
-        if (Allowed(host, pending, session) is not { } agent)
+        var (agent, refusal) = await ResolveAsync(host, documents, pending, session, context.RequestAborted);
+        if (agent is null)
         {
             await grants.TakeRequestAsync(id, context.RequestAborted);
-            return Results.Redirect(AuthorizationResponse.Error(pending.RedirectUri, "access_denied", "This person may not use this client as this agent.", pending.State, pending.Issuer));
+            return Results.Redirect(AuthorizationResponse.Error(pending.RedirectUri, "access_denied", refusal, pending.State, pending.Issuer));
         }
 
-        if (await grants.GetConsentAsync(tenant, session.Issuer, session.Subject, pending.ClientId, context.RequestAborted) is { } consent
-            && consent.Agent == agent.Agent && consent.Workspace == agent.Workspace && consent.Covers(pending.Scopes)
-            && consent.Granted + agent.Access.MaxSession > time.GetUtcNow()
-            && await grants.TakeRequestAsync(id, context.RequestAborted) is { } taken)
+        pending = Bind(pending, agent);
+        var earlier = Standing(await grants.GetConsentAsync(tenant, session.Issuer, session.Subject, pending.ClientId, context.RequestAborted), agent, time.GetUtcNow());
+        if (earlier is not null && earlier.Covers(pending.Scopes) && await grants.TakeRequestAsync(id, context.RequestAborted) is { } taken)
         {
             // Remembered (every scope asked for among those allowed before, within the agent's max_session as the bundle
             // says now): no page, a code under the same consent.
-            return Results.Redirect(await IssueCodeAsync(grants, taken, agent, session, consent, context.RequestAborted));
+            return Results.Redirect(await IssueCodeAsync(grants, Bind(taken, agent), agent, session, earlier, context.RequestAborted));
         }
 
         var tools = policy.Current?.Set is { } set && set.TryGetTenant(tenant, out var tenantPolicy) && tenantPolicy!.TryGetAgent(agent.Agent, out var record)
@@ -69,22 +109,17 @@ internal static class ConsoleAuthorizePages
         }
 
         body.Append("</ul>");
-        if (pending.Scopes.Count > 0)
-        {
-            // The declared scopes it asks for: the tools each lets it use (others the scopes cover stay out of its reach).
-            body.Append("<p>It asks for these scopes:</p><ul>");
-            foreach (var scope in agent.Access.Scopes.Where(s => pending.Scopes.Contains(s.Name, StringComparer.Ordinal)))
-            {
-                body.Append("<li><code>").Append(E(scope.Name)).Append("</code>: ").Append(E(string.Join(", ", scope.Tools))).Append("</li>");
-            }
 
-            body.Append("</ul>");
-        }
+        // The declared scopes it asks for, and those allowed before that this consent renews (the same the POST keeps):
+        // the tools each lets it use (others the scopes cover stay out of its reach).
+        AppendScopes(body, "It asks for these scopes:", agent, pending.Scopes);
+        AppendScopes(body, "And these, already allowed, renewed with this consent:", agent, Carried(earlier, agent, pending));
 
         body.Append("<p>For at most ").Append(E(Duration(agent.Access.MaxSession))).Append(", until you revoke it on <a href=\"")
             .Append(ConsoleEndpoints.Prefix).Append('/').Append(E(U(tenant))).Append("/clients\">your clients page</a>. It will be sent back to <code>")
             .Append(E(pending.RedirectUri)).Append("</code>.</p><form method=\"post\" action=\"").Append(ConsoleEndpoints.Prefix).Append('/').Append(E(U(tenant)))
             .Append("/authorize\">").Append(Csrf(session)).Append("<input type=\"hidden\" name=\"request\" value=\"").Append(E(id))
+            .Append("\"><input type=\"hidden\" name=\"agent\" value=\"").Append(E(agent.Agent))
             .Append("\"><button type=\"submit\" name=\"decision\" value=\"approve\">Allow</button> <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>");
         // The form's answer redirects to the client: the page's form-action must allow that one target (browsers apply
         // form-action to a form's redirects too), and nothing else.
@@ -100,7 +135,7 @@ internal static class ConsoleAuthorizePages
         return uri.Scheme is "http" or "https" ? uri.GetLeftPart(UriPartial.Authority) : uri.Scheme + ":";
     }
 
-    private static async Task<IResult> DecideAsync(HttpContext context, string tenant, InteractiveGrants grants, IInteractiveHost host, ConsoleSessions sessions, TimeProvider time)
+    private static async Task<IResult> DecideAsync(HttpContext context, string tenant, InteractiveGrants grants, IInteractiveHost host, ClientMetadataDocuments documents, ConsoleSessions sessions, TimeProvider time)
     {
         var session = await sessions.CurrentAsync(context);
         if (session is null || session.Tenant != tenant)
@@ -115,23 +150,29 @@ internal static class ConsoleAuthorizePages
         }
 
         var pending = await grants.TakeRequestAsync(form["request"].Count == 1 ? form["request"][0]! : string.Empty, context.RequestAborted);
-        if (pending is null || pending.Tenant != tenant)
+        if (pending is null || (pending.Tenant.Length > 0 && pending.Tenant != tenant))
         {
             return Refusal(StatusCodes.Status400BadRequest, "oauth_request_expired", "This authorization request expired or was already answered. Start again from your client.", session);
         }
 
-        if (Allowed(host, pending, session) is not { } agent || form["decision"] != "approve")
+        // An open request's agent is chosen again as the bundle says now: it must be the one the page named.
+        var (agent, refusal) = await ResolveAsync(host, documents, pending, session, context.RequestAborted);
+        if (agent is null || form["decision"] != "approve" || (pending.Agent.Length == 0 && form["agent"] != agent.Agent))
         {
-            return Results.Redirect(AuthorizationResponse.Error(pending.RedirectUri, "access_denied", "The person did not allow this client, or may not use it as this agent.", pending.State, pending.Issuer));
+            var why = agent is null ? refusal
+                : form["decision"] != "approve" ? "The person did not allow this client."
+                : "The agent this client would act as is not the one the page named any more; start again.";
+            return Results.Redirect(AuthorizationResponse.Error(pending.RedirectUri, "access_denied", why, pending.State, pending.Issuer));
         }
 
+        pending = Bind(pending, agent);
         var now = time.GetUtcNow();
-        // The scopes allowed before (a live consent to the same agent) stay allowed; those asked for now join them.
-        var before = await grants.GetConsentAsync(tenant, session.Issuer, session.Subject, pending.ClientId, context.RequestAborted) is { } earlier
-            && earlier.Agent == agent.Agent && earlier.Workspace == agent.Workspace ? earlier.Scopes : [];
+        // The scopes allowed before by a consent that still stands (the page's check, and the page listed them) stay
+        // allowed; those asked for now join them. A lapsed consent's scopes are not renewed by this one.
+        var earlier = Standing(await grants.GetConsentAsync(tenant, session.Issuer, session.Subject, pending.ClientId, context.RequestAborted), agent, now);
         var consent = new PersonConsent(pending.ClientId, agent.Workspace, agent.Agent, now, now + agent.Access.MaxSession)
         {
-            Scopes = [.. before.Union(pending.Scopes, StringComparer.Ordinal)],
+            Scopes = [.. Carried(earlier, agent, pending).Concat(pending.Scopes)],
         };
         await grants.SaveConsentAsync(tenant, session.Issuer, session.Subject, consent, context.RequestAborted);
         await ConsoleAudit.RecordAsync(context, session, "consent.grant", agent.Agent,
@@ -139,13 +180,83 @@ internal static class ConsoleAuthorizePages
         return Results.Redirect(await IssueCodeAsync(grants, pending, agent, session, consent, context.RequestAborted));
     }
 
-    /// <summary>The agent the pending request names, when the bundle still lets the session's person use the client as it; else null.</summary>
-    private static InteractiveAgent? Allowed(IInteractiveHost host, PendingAuthorization pending, ConsoleSession session) =>
-        host.Find(pending.Tenant, pending.Agent, pending.ClientId) is { } agent
-        && (agent.Client.IsMetadataDocument || agent.Client.Registered || RedirectUris.Match(agent.Client.RedirectUris, pending.RedirectUri) is not null)
-        && agent.Access.Allows(Person(session))
-            ? agent
+    /// <summary>
+    /// The agents that accept the pending request's client with its redirect URI, as the bundle says now: the request's
+    /// own agent; for an open one (its agent chosen at the consent), those of its tenant, or of every tenant, that list
+    /// the client (or, for a client that registered itself, that accept such clients), as <c>/oauth/authorize</c> found them.
+    /// </summary>
+    private static IEnumerable<InteractiveAgent> Candidates(IInteractiveHost host, PendingAuthorization pending)
+    {
+        IEnumerable<InteractiveAgent> found = pending.Agent.Length > 0
+            ? host.Find(pending.Tenant, pending.Agent, pending.ClientId) is { } own ? [own] : []
+            : host.FindByClient(pending.ClientId) is { Count: > 0 } listed ? listed : host.FindForRegisteredClient(pending.ClientId);
+        return found.Where(a => (pending.Tenant.Length == 0 || a.Tenant == pending.Tenant)
+            && (a.Client.IsMetadataDocument || a.Client.Registered || RedirectUris.Match(a.Client.RedirectUris, pending.RedirectUri) is not null));
+    }
+
+    /// <summary>True when the pending request may be answered on <paramref name="tenant"/>'s consent page: its tenant's, or for a request of several tenants one of theirs.</summary>
+    private static bool IsFor(IInteractiveHost host, PendingAuthorization pending, string tenant) =>
+        pending.Tenant.Length > 0 ? pending.Tenant == tenant : Candidates(host, pending).Any(a => a.Tenant == tenant);
+
+    /// <summary>
+    /// The agent the session's person may use the client as, in their tenant: the request's own, or for an open request
+    /// the one there whose block lists them (a metadata document's redirect URIs read again: the document was checked
+    /// for the request, not for this tenant's entry); else null and why.
+    /// </summary>
+    private static async Task<(InteractiveAgent? Agent, string Refusal)> ResolveAsync(IInteractiveHost host, ClientMetadataDocuments documents, PendingAuthorization pending, ConsoleSession session, CancellationToken ct)
+    {
+        var person = Person(session);
+        var agents = Candidates(host, pending).Where(a => a.Tenant == session.Tenant && a.Access.Allows(person)).ToList();
+        if (pending.Agent.Length == 0 && agents.Exists(static a => a.Client.IsMetadataDocument))
+        {
+            var (uris, _) = await documents.RedirectUrisAsync(pending.ClientId, ct);
+            agents.RemoveAll(a => a.Client.IsMetadataDocument && (uris is null || RedirectUris.Match(uris, pending.RedirectUri) is null));
+        }
+
+        return agents.Count switch
+        {
+            1 => (agents[0], string.Empty),
+            0 => (null, "This person may not use this client as an agent of this tenant."),
+            _ => (null, "More than one agent of this tenant accepts this client for this person; give each agent's client its own id."),
+        };
+    }
+
+    /// <summary>The request bound to the agent chosen for it, with the scopes asked for that the agent declares now.</summary>
+    private static PendingAuthorization Bind(PendingAuthorization pending, InteractiveAgent agent) =>
+        pending with { Tenant = agent.Tenant, Agent = agent.Agent, Scopes = agent.Access.Declared(pending.Scopes) };
+
+    /// <summary>
+    /// The person's earlier consent to the client as this agent while it still stands: within the agent's
+    /// <c>max_session</c> as the bundle says now, counted from it; else null. The page and the POST both read it so.
+    /// </summary>
+    private static PersonConsent? Standing(PersonConsent? consent, InteractiveAgent agent, DateTimeOffset now) =>
+        consent is not null && consent.Agent == agent.Agent && consent.Workspace == agent.Workspace && consent.Granted + agent.Access.MaxSession > now
+            ? consent
             : null;
+
+    /// <summary>The scopes a standing earlier consent allowed that the agent still declares and the request does not ask for: renewed with the new consent.</summary>
+    private static IReadOnlyList<string> Carried(PersonConsent? earlier, InteractiveAgent agent, PendingAuthorization pending) =>
+        earlier is null ? [] : [.. agent.Access.Declared(earlier.Scopes).Where(s => !pending.Scopes.Contains(s, StringComparer.Ordinal))];
+
+    private static void AppendScopes(StringBuilder body, string heading, InteractiveAgent agent, IReadOnlyList<string> names)
+    {
+        if (names.Count == 0)
+        {
+            return;
+        }
+
+        body.Append("<p>").Append(E(heading)).Append("</p><ul>");
+        foreach (var scope in agent.Access.Scopes.Where(s => names.Contains(s.Name, StringComparer.Ordinal)))
+        {
+            body.Append("<li><code>").Append(E(scope.Name)).Append("</code>: ").Append(E(string.Join(", ", scope.Tools))).Append("</li>");
+        }
+
+        body.Append("</ul>");
+    }
+
+    private static string RequestId(HttpContext context) => context.Request.Query["request"].Count == 1 ? context.Request.Query["request"][0]! : string.Empty;
+
+    private static string ConsentPage(string tenant, string id) => ConsoleEndpoints.Prefix + "/" + U(tenant) + "/authorize?request=" + U(id);
 
     private static ActingPerson Person(ConsoleSession session) => new(session.Subject, session.Issuer, session.Groups ?? []);
 

@@ -58,7 +58,7 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
             : null;
 
     public IReadOnlyList<InteractiveAgent> FindForRegisteredClient(string clientId) =>
-        _policy.Current?.Set is { } set
+        RegisteredClients.IsRegisteredId(clientId) && _policy.Current?.Set is { } set
             ? [.. set.Tenants.Values.SelectMany(t => t.Register.Agents
                 .Where(a => Served(a.Interactive) is { DynamicRegistration: true })
                 .Select(a => new InteractiveAgent(t.Slug, a.Id, a.Interactive!, Registered(a.Interactive!, clientId)!)))]
@@ -87,6 +87,7 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
     public ValueTask<bool> IsPersonSuspendedAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken) =>
         PersonSuspensions.IsSuspendedAsync(_store, tenant, issuer, subject, cancellationToken);
 
+    /// <summary>The tenant's consent page; for a request several tenants' agents accept (no tenant), the page that asks which tenant the person signs in to.</summary>
     public string ConsentPath(string tenant, string requestId) =>
-        ConsoleEndpoints.Prefix + "/" + Uri.EscapeDataString(tenant) + "/authorize?request=" + Uri.EscapeDataString(requestId);
+        ConsoleEndpoints.Prefix + (tenant.Length == 0 ? string.Empty : "/" + Uri.EscapeDataString(tenant)) + "/authorize?request=" + Uri.EscapeDataString(requestId);
 }

@@ -1,6 +1,11 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Authorization.AccessTokens;
+using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Interactive;
 
@@ -8,7 +13,8 @@ namespace Gateway.Proxy.Tests.Interactive;
 /// <c>/oauth/authorize</c> and the metadata: a redirect URI that differs from the registered one by path, by port (not
 /// loopback) or by scheme is refused without a redirect; a loopback one on another port is accepted (RFC 8252); a missing
 /// or <c>plain</c> PKCE challenge, a missing resource and another response type go back to the client with their error
-/// and <c>iss</c> (RFC 9207); the metadata lists the grant.
+/// and <c>iss</c> (RFC 9207); the metadata lists the grant; a metadata document another tenant lists too still signs the
+/// demo tenant's people in.
 /// </summary>
 public sealed class AuthorizeEndpointTests(InteractiveGatewayFixture fixture) : IClassFixture<InteractiveGatewayFixture>
 {
@@ -53,6 +59,37 @@ public sealed class AuthorizeEndpointTests(InteractiveGatewayFixture fixture) : 
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("invalid_client", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Authorize_MetadataDocumentClientAlsoListedByAnotherTenant_StillGoesToTheConsent()
+    {
+        // Another tenant (globex) lists the same client's metadata document URL: the demo tenant's people still sign in
+        // with it, the tenant chosen by the person's sign-in, and the code and tokens are the demo agent's.
+        await using var documents = await KestrelUpstream.StartAsync(app => app.MapGet("/ide.json", (HttpContext c) =>
+            Results.Json(new { client_id = c.Request.Scheme + "://" + c.Request.Host + "/ide.json", redirect_uris = new[] { InteractiveGateway.LoopbackRedirect } })));
+        var clientId = documents.Origin + "/ide.json";
+        await using var gw = await InteractiveGateway.StartAsync(dynamicRegistration: false, [$"{{ client_id: \"{clientId}\" }}"],
+            settings: new Dictionary<string, string?> { ["Gateway:AccessTokens:AllowInternalClientMetadataDocuments"] = "true" });
+        await gw.AddGlobexAsync($"clients: [{{ client_id: \"{clientId}\" }}]");
+        using var browser = gw.Browser();
+        var (verifier, challenge) = InteractiveGateway.NewPkce();
+        using (var first = await browser.GetAsync(gw.AuthorizeUrl(challenge, clientId: clientId)))
+        {
+            // The browser goes to the page that asks which tenant the person signs in to: both are offered.
+            Assert.StartsWith("/console/authorize?request=", first.Headers.Location!.OriginalString, StringComparison.Ordinal);
+            await gw.ChooseDemoAsync(browser, first.Headers.Location!.OriginalString, null, "globex");
+        }
+
+        var (redirect, _) = await gw.AuthorizeAsync(browser, "alice", [], challenge, clientId: clientId);
+        var (status, json) = await gw.TokenAsync(("grant_type", "authorization_code"), ("client_id", clientId), ("code", InteractiveGateway.CodeOf(redirect)),
+            ("redirect_uri", InteractiveGateway.LoopbackRedirect), ("code_verifier", verifier));
+
+        Assert.True(status == HttpStatusCode.OK, json.ToString());
+        var read = gw.Gateway.Host.Services.GetRequiredService<AccessTokenFormat>().Read(json.GetProperty("access_token").GetString()!, gw.Origin, gw.Resource, DateTimeOffset.UtcNow);
+        Assert.Equal(("demo", "demo-agent"), (read.Subject!.Tenant, read.Subject.Agent));
+        using var mcp = await gw.InitializeAsync(json.GetProperty("access_token").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, mcp.StatusCode);
     }
 
     [Theory]

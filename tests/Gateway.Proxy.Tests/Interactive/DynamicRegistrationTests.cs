@@ -1,8 +1,11 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Gateway.Authorization.AccessTokens;
 using Gateway.Authorization.Interactive;
+using Gateway.Proxy.Tests.Console;
 using Gateway.Store;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Interactive;
@@ -12,7 +15,8 @@ namespace Gateway.Proxy.Tests.Interactive;
 /// metadata names the endpoint; a public client with a loopback redirect registers, and the person's flow with the id it
 /// got gives a token that acts on <c>/mcp</c>, and its refresh token stops with its registration; a confidential client, a plain-http redirect off loopback, and another
 /// grant type are refused with their RFC 7591 errors. Without the setting there is no endpoint (<see cref="AuthorizeEndpointTests"/>'
-/// gateway: 404, and no <c>registration_endpoint</c> in the metadata).
+/// gateway: 404, and no <c>registration_endpoint</c> in the metadata). Another tenant allowing registration too makes no
+/// registered client ambiguous: the person's sign-in chooses the tenant, and only its agents.
 /// </summary>
 public sealed class DynamicRegistrationTests : IAsyncLifetime
 {
@@ -43,6 +47,48 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, tokenStatus);
         using var mcp = await _gw.InitializeAsync(tokens.GetProperty("access_token").GetString()!);
         Assert.Equal(HttpStatusCode.OK, mcp.StatusCode);
+    }
+
+    [Fact]
+    public async Task Authorize_AnotherTenantAlsoAllowsRegistration_RegisteredClientStillGoesToTheConsent()
+    {
+        // Another tenant (globex) allows registration too: a registered client is not ambiguous for that; the person's
+        // sign-in chooses the tenant, and the code and tokens are the demo agent's.
+        await _gw.AddGlobexAsync("dynamic_registration: true");
+        var (_, registered) = await RegisterAsync("""{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
+        var clientId = registered.GetProperty("client_id").GetString()!;
+        using var browser = _gw.Browser();
+        var (verifier, challenge) = InteractiveGateway.NewPkce();
+
+        var (redirect, _) = await _gw.AuthorizeAsync(browser, "alice", [], challenge, redirectUri: "http://127.0.0.1:40001/callback", clientId: clientId);
+        var (status, tokens) = await _gw.TokenAsync(("grant_type", "authorization_code"), ("client_id", clientId), ("code", InteractiveGateway.CodeOf(redirect)),
+            ("redirect_uri", "http://127.0.0.1:40001/callback"), ("code_verifier", verifier));
+
+        Assert.True(status == HttpStatusCode.OK, tokens.ToString());
+        var read = _gw.Gateway.Host.Services.GetRequiredService<AccessTokenFormat>().Read(tokens.GetProperty("access_token").GetString()!, _gw.Origin, _gw.Resource, DateTimeOffset.UtcNow);
+        Assert.Equal(("demo", "demo-agent"), (read.Subject!.Tenant, read.Subject.Agent));
+        using var mcp = await _gw.InitializeAsync(tokens.GetProperty("access_token").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, mcp.StatusCode);
+    }
+
+    [Fact]
+    public async Task Authorize_RegisteredClientForAPersonOnlyAnotherTenantLists_IsAccessDenied()
+    {
+        // zed is listed by globex's agent only: signed in at the demo tenant, no agent of it is his to use, and globex's is
+        // not chosen for him (his tenant is the one he signed in to).
+        await _gw.AddGlobexAsync("dynamic_registration: true");
+        var (_, registered) = await RegisterAsync("""{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
+        using var browser = _gw.Browser();
+        using var start = await browser.GetAsync(_gw.AuthorizeUrl(InteractiveGateway.NewPkce().Challenge, clientId: registered.GetProperty("client_id").GetString()!));
+        var consentPath = await _gw.ChooseDemoAsync(browser, start.Headers.Location!.OriginalString, null, "globex");
+        var session = await _gw.SignInAsync(browser, consentPath, "zed", []);
+
+        using var page = await browser.SendAsync(ConsoleHttp.Get(consentPath, session));
+
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        var query = QueryHelpers.ParseQuery(page.Headers.Location!.Query);
+        Assert.Equal("access_denied", query["error"].ToString());
+        Assert.False(query.ContainsKey("code"));
     }
 
     [Fact]

@@ -4,10 +4,12 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Console;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Proxy.Tests.Mcp;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using static Gateway.Proxy.Tests.Console.ConsoleHttp;
@@ -127,6 +129,12 @@ public sealed class InteractiveGateway : IAsyncDisposable
         using var start = await browser.GetAsync(AuthorizeUrl(challenge, redirectUri, clientId: clientId, scope: scope));
         Assert.True(start.StatusCode == HttpStatusCode.Redirect, await start.Content.ReadAsStringAsync());
         var consentPath = start.Headers.Location!.OriginalString;
+        if (consentPath.StartsWith("/console/authorize?request=", StringComparison.Ordinal))
+        {
+            // Several tenants accept the client: the person chooses theirs (the demo tenant), or their session does.
+            consentPath = await ChooseDemoAsync(browser, consentPath, session);
+        }
+
         Assert.StartsWith("/console/demo/authorize?request=", consentPath, StringComparison.Ordinal);
         session ??= await SignInAsync(browser, consentPath, subject, groups);
 
@@ -144,10 +152,64 @@ public sealed class InteractiveGateway : IAsyncDisposable
         {
             ["csrf"] = Hidden(html, "csrf")!,
             ["request"] = Hidden(html, "request")!,
+            ["agent"] = Hidden(html, "agent")!,
             ["decision"] = "approve",
         }));
         Assert.Equal(HttpStatusCode.Redirect, decided.StatusCode);
         return (decided.Headers.Location!, session);
+    }
+
+    /// <summary>
+    /// The page that asks which tenant a person signs in to, for a client several tenants accept: with a session of one
+    /// of them, straight on to its consent page; else the demo tenant's link, beside <paramref name="others"/>' links.
+    /// </summary>
+    public async Task<string> ChooseDemoAsync(HttpClient browser, string choicePath, string? session, params string[] others)
+    {
+        using var page = await browser.SendAsync(Get(choicePath, session));
+        if (page.StatusCode == HttpStatusCode.Redirect)
+        {
+            return page.Headers.Location!.OriginalString;
+        }
+
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.True(page.StatusCode == HttpStatusCode.OK, html);
+        var request = choicePath["/console/authorize?request=".Length..];
+        foreach (var tenant in others)
+        {
+            Assert.Contains($"href=\"/console/{tenant}/authorize?request={request}\"", html, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"href=\"/console/demo/authorize?request={request}\"", html, StringComparison.Ordinal);
+        return "/console/demo/authorize?request=" + request;
+    }
+
+    /// <summary>
+    /// Adds the tenant <c>globex</c> (signing in at the same provider, its agent listing <c>alice</c> too, and <c>zed</c>, whom the demo agent does not list) whose agent's
+    /// <c>interactive:</c> block ends with <paramref name="interactiveTail"/> (its clients, its dynamic registration), and
+    /// reloads the bundle.
+    /// </summary>
+    public async Task AddGlobexAsync(string interactiveTail)
+    {
+        var text = $$"""
+            tenant: globex
+            workspaces: [ws-globex]
+            approvers: [{ id: gina }]
+            {{Provider.BundleSection()}}
+            catalog:
+              - { name: globex.read, kind: http, action_type: read, upstream: "http://127.0.0.1:1/r", credential: none, data_classes: [internal] }
+            agents:
+              - id: globex-agent
+                human_owner: h@example.com
+                security_owner: gina
+                atf_level: L3
+                permissions: [{ tool: globex.read }]
+                interactive:
+                  workspace: ws-globex
+                  people: [alice, zed]
+
+            """.Replace("\r", string.Empty) + string.Concat(interactiveTail.Split('\n').Select(l => "      " + l + "\n"));
+        await File.WriteAllTextAsync(Path.Combine(Gateway.Bundle.Directory, "globex.yaml"), text);
+        Assert.Empty(await Gateway.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
     }
 
     /// <summary>The console's sign-in, started from the consent page, for <paramref name="subject"/>: the session cookie.</summary>
