@@ -16,4 +16,7 @@ internal sealed record AuditExportResult(
 
     /// <summary>Their request ids, in the export's order (the first <see cref="AuditOutcomeTally.MaxListed"/>).</summary>
     public IReadOnlyList<string> OutcomeUnknownRequestIds { get; init; } = [];
+
+    /// <summary>The tenant every line names (null for an export of no line naming one).</summary>
+    public string? Tenant { get; init; }
 }

@@ -35,6 +35,7 @@ internal static class AuditExportVerifier
                 {
                     OutcomeUnknown = chains.Outcomes.Unknown,
                     OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
+                    Tenant = chains.Tenant,
                 };
             }
 
@@ -45,6 +46,7 @@ internal static class AuditExportVerifier
         {
             OutcomeUnknown = chains.Outcomes.Unknown,
             OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
+            Tenant = chains.Tenant,
         };
     }
 }

@@ -15,24 +15,34 @@ namespace Gateway.Cli;
 /// </summary>
 internal static class AuditProofVerifier
 {
+    /// <summary>What a proof is of, as its signed checkpoint names it: the chain and tree, an inclusion proof's record seq, a consistency proof's first tree.</summary>
+    public sealed record Subject(string Tenant, string Replica, long TreeSize, long? Seq, long? FirstTreeSize);
+
     /// <summary>Null when everything verifies; otherwise why not (a stable reason first).</summary>
-    public static string? Verify(JsonElement proof, EvidenceKeySet keys, JsonElement? earlier)
+    public static string? Verify(JsonElement proof, EvidenceKeySet keys, JsonElement? earlier) => Verify(proof, keys, earlier, out _);
+
+    /// <summary>As <see cref="Verify(JsonElement, EvidenceKeySet, JsonElement?)"/>; <paramref name="subject"/> set once the proof's checkpoints verify, null before.</summary>
+    public static string? Verify(JsonElement proof, EvidenceKeySet keys, JsonElement? earlier, out Subject? subject)
     {
+        subject = null;
         var kind = proof.TryGetProperty("kind", out var k) ? k.GetString() : null;
         return kind switch
         {
-            "inclusion" => VerifyInclusion(proof, keys, earlier),
-            "consistency" => VerifyConsistency(proof, keys, earlier),
+            "inclusion" => VerifyInclusion(proof, keys, earlier, out subject),
+            "consistency" => VerifyConsistency(proof, keys, earlier, out subject),
             _ => "not_a_proof: the file has no kind 'inclusion' or 'consistency'",
         };
     }
 
-    private static string? VerifyInclusion(JsonElement proof, EvidenceKeySet keys, JsonElement? earlier)
+    private static string? VerifyInclusion(JsonElement proof, EvidenceKeySet keys, JsonElement? earlier, out Subject? subject)
     {
+        subject = null;
         if (Checkpoint(proof.GetProperty("checkpoint"), keys, out var checkpoint) is { } bad)
         {
             return bad;
         }
+
+        subject = new Subject(checkpoint!.Tenant, checkpoint.Replica, checkpoint.TreeSize, proof.GetProperty("leaf_index").GetInt64() + 1, null);
 
         if (earlier is { } known && Held(known, keys, checkpoint!) is { } notHeld)
         {
@@ -86,8 +96,9 @@ internal static class AuditProofVerifier
     private static string? Text(JsonElement record, string name) =>
         record.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static string? VerifyConsistency(JsonElement proof, EvidenceKeySet keys, JsonElement? earlier)
+    private static string? VerifyConsistency(JsonElement proof, EvidenceKeySet keys, JsonElement? earlier, out Subject? subject)
     {
+        subject = null;
         if (Checkpoint(proof.GetProperty("first"), keys, out var first) is { } badFirst)
         {
             return badFirst;
@@ -102,6 +113,8 @@ internal static class AuditProofVerifier
         {
             return "partition_mismatch: the checkpoints are of different chains";
         }
+
+        subject = new Subject(second.Tenant, second.Replica, second.TreeSize, null, first.TreeSize);
 
         if (earlier is { } known && Held(known, keys, first) is { } notHeld)
         {

@@ -95,6 +95,46 @@ public sealed class EvidenceCommandsTests
     }
 
     [Fact]
+    public async Task ProveVerify_ExpectTenant_OtherTenantsProofFails()
+    {
+        // Every tenant's checkpoints are signed with the same receipt keys: a genuine proof of tenant acme verifies under them.
+        var (dir, ring) = Setup();
+        var lines = Enumerable.Range(1, 5).Select(static i => SealedLines.Seal($"{{\"prev_hash\":\"{new string('0', 64)}\",\"replica\":\"gw-0\",\"seq\":{i},\"tenant\":\"acme\"}}")).ToList();
+        var leaves = lines.Select(static l => MerkleTree.LeafHash(Encoding.UTF8.GetBytes(l))).ToList();
+        var proof = Path.Combine(dir, "proof.json");
+        Write(dir, "proof.json", JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["kind"] = "inclusion",
+            ["leaf_index"] = 2,
+            ["leaf_hash"] = Convert.ToHexStringLower(leaves[2]),
+            ["path"] = MerkleTree.InclusionPath(leaves, 2, 5).Select(Convert.ToHexStringLower).ToArray(),
+            ["record"] = lines[2],
+            ["checkpoint"] = JsonDocument.Parse(Checkpoint(ring, leaves, 5)).RootElement,
+        }));
+        var consistency = Path.Combine(dir, "consistency.json");
+        Write(dir, "consistency.json", Consistency(ring, Leaves(12, tag: 0), 5, 12));
+        var jwks = Path.Combine(dir, "jwks.json");
+
+        var other = await CliRun.RunAsync("audit", "prove", "--verify", proof, "--jwks", jwks, "--expect-tenant", "globex");
+        var otherJson = await CliRun.RunAsync("audit", "prove", "--verify", proof, "--jwks", jwks, "--expect-tenant", "globex", "--json");
+        var own = await CliRun.RunAsync("audit", "prove", "--verify", proof, "--jwks", jwks, "--expect-tenant", "acme");
+        var otherConsistency = await CliRun.RunAsync("audit", "prove", "--verify", consistency, "--jwks", jwks, "--expect-tenant", "globex");
+
+        Assert.True(other.ExitCode == 2, other.Out + other.Error);
+        Assert.Contains("does NOT verify: tenant_mismatch: the proof is of tenant acme, you expected globex", other.Out, StringComparison.Ordinal);
+        using (var body = JsonDocument.Parse(otherJson.Out))
+        {
+            Assert.False(body.RootElement.GetProperty("verified").GetBoolean());
+            Assert.Equal(("acme", "gw-0", 3), (body.RootElement.GetProperty("tenant").GetString(), body.RootElement.GetProperty("replica").GetString(), body.RootElement.GetProperty("seq").GetInt64()));
+        }
+
+        Assert.True(own.ExitCode == 0, own.Out + own.Error);
+        Assert.Contains($"Proof {proof} verified with the JWKS: the record of tenant acme replica gw-0 seq 3 in its tree of 5 records", own.Out, StringComparison.Ordinal);
+        Assert.True(otherConsistency.ExitCode == 2, otherConsistency.Out + otherConsistency.Error);
+        Assert.Contains("tenant_mismatch: the proof is of tenant acme, you expected globex", otherConsistency.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_GatewayAnswersRecordsWithoutReplica_IsUnexpectedAnswerExit7()
     {
         // A 200 answer of a shape gatewayctl does not know (an old or foreign server): named, never a stack trace.

@@ -15,13 +15,19 @@ internal static class AuditCommands
         var tenant = new Option<string?>("--tenant") { Description = "Tenant slug (verify through the gateway)" };
         var file = new Option<string?>("--file") { Description = "An export (JSON Lines) to verify offline, without a gateway" };
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "With --file: accept an export of no records as intact (otherwise \"no records\", exit 2)" };
-        var verify = new Command("verify", "Walk every chain of the tenant (one per replica), or of an export file offline; exit 2 and name the first broken link when tampered") { tenant, file, allowEmpty };
+        var expectTenant = new Option<string?>("--expect-tenant") { Description = "With --file: the tenant you exported; an export of another is tenant_mismatch, exit 2 (anyone can seal a chain)" };
+        var verify = new Command("verify", "Walk every chain of the tenant (one per replica), or of an export file offline; exit 2 and name the first broken link when tampered") { tenant, file, allowEmpty, expectTenant };
         verify.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(expectTenant) is { } expected && (parse.GetValue(file) is null || string.IsNullOrWhiteSpace(expected)))
+            {
+                return await UsageAsync(runtime.Console, "--expect-tenant names the tenant's slug, with --file (through the gateway, --tenant names it)");
+            }
+
             if (parse.GetValue(file) is { } path)
             {
                 return parse.GetValue(tenant) is null
-                    ? await VerifyFileAsync(runtime.Console, path, (parse.GetValue(runtime.Options.Json), parse.GetValue(allowEmpty)), ct)
+                    ? await VerifyFileAsync(runtime.Console, path, (parse.GetValue(runtime.Options.Json), parse.GetValue(allowEmpty), parse.GetValue(expectTenant)), ct)
                     : await UsageAsync(runtime.Console, "pass --tenant or --file, not both");
             }
 
@@ -149,7 +155,7 @@ internal static class AuditCommands
         return ExitCodes.Success;
     }
 
-    private static async Task<int> VerifyFileAsync(CliConsole console, string file, (bool Json, bool AllowEmpty) how, CancellationToken cancellationToken)
+    private static async Task<int> VerifyFileAsync(CliConsole console, string file, (bool Json, bool AllowEmpty, string? Tenant) how, CancellationToken cancellationToken)
     {
         AuditExportResult result;
         try
@@ -163,6 +169,11 @@ internal static class AuditCommands
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (how.Tenant is not null && result.Intact && result.Tenant != how.Tenant)
+        {
+            // Intact is not the auditor's: an export's seals are hashes anyone can compute, so another tenant's export verifies too.
+            result = result with { Intact = false, Reason = "tenant_mismatch", Detail = $"the export is of tenant {result.Tenant ?? "none"}, you expected {how.Tenant}" };
+        }
 
         // An export of no records (an empty file, /dev/null, anchors alone) proves no chain: not intact unless expected.
         var empty = result.Intact && result.Chains.Values.Sum(static c => c.Records) == 0 && !how.AllowEmpty;
@@ -171,6 +182,7 @@ internal static class AuditCommands
             await console.Out.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["intact"] = result.Intact && !empty,
+                ["tenant"] = result.Tenant,
                 ["records"] = result.Chains.Values.Sum(static c => c.Records),
                 ["broken_at_line"] = result.BrokenAtLine,
                 ["reason"] = empty ? "no_records" : result.Reason,
@@ -194,11 +206,17 @@ internal static class AuditCommands
                 await console.Out.WriteLineAsync($"  replica {chain.Replica}: from {start}, {chain.Records} records verified, tip {chain.Previous}");
             }
 
+            var of = result.Tenant is null ? string.Empty : $" of tenant {result.Tenant}";
             await console.Out.WriteLineAsync(empty
                 ? $"Export {file} holds no records: it proves no chain (pass --allow-empty when an empty export is what you expect)"
                 : result.Intact
-                    ? $"Export {file} intact: {result.Chains.Values.Sum(static c => c.Records)} records in {result.Chains.Count} chains"
-                    : $"Export {file} BROKEN at line {result.BrokenAtLine}: {result.Reason} ({result.Detail})");
+                    ? $"Export {file}{of} intact: {result.Chains.Values.Sum(static c => c.Records)} records in {result.Chains.Count} chains"
+                    : $"Export {file} BROKEN{(result.BrokenAtLine is { } line ? string.Create(CultureInfo.InvariantCulture, $" at line {line}") : string.Empty)}: {result.Reason} ({result.Detail})");
+            if (result.Intact && !empty && how.Tenant is null && result.Tenant is not null)
+            {
+                await console.Out.WriteLineAsync($"  tenant {result.Tenant} as the export's lines name it: check it is the tenant you exported, or pass --expect-tenant");
+            }
+
             if (OutcomeUnknown(result.OutcomeUnknown, result.OutcomeUnknownRequestIds) is { } unknown)
             {
                 await console.Out.WriteLineAsync(unknown);

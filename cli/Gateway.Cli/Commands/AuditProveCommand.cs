@@ -8,7 +8,9 @@ namespace Gateway.Cli.Commands;
 /// <summary>
 /// <c>audit prove</c>: fetch a record's inclusion proof (<c>--request-id</c> or <c>--seq</c>) or a consistency proof
 /// (<c>--first</c>) into a file, or <c>--verify</c> one offline with only the JWKS (and, against it, a
-/// checkpoint kept: <c>--checkpoint</c>). <c>audit checkpoint</c>: export a signed checkpoint now.
+/// checkpoint kept: <c>--checkpoint</c>), naming the tenant, replica and record it proves (every tenant's checkpoints are
+/// signed with the same receipt keys: <c>--expect-tenant</c> fails a proof of another, <c>tenant_mismatch</c>).
+/// <c>audit checkpoint</c>: export a signed checkpoint now.
 /// </summary>
 internal static class AuditProveCommand
 {
@@ -25,15 +27,21 @@ internal static class AuditProveCommand
         var verify = new Option<string?>("--verify") { Description = "A proof file to check offline instead (exit 2 when it does not verify)" };
         var jwks = new Option<string?>("--jwks") { Description = "The receipt keys' JWKS file (with --verify)" };
         var earlier = new Option<string?>("--checkpoint") { Description = "A checkpoint you kept: the proof must be made against it, an inclusion proof in its tree, a consistency proof from it (with --verify)" };
+        var expectTenant = new Option<string?>("--expect-tenant") { Description = "The tenant whose log you asked about: a proof of another is tenant_mismatch, exit 2 (with --verify)" };
         var prove = new Command("prove", "Inclusion and consistency proofs of the Merkle audit log (RFC 9162), fetched or verified offline")
         {
-            tenant, requestId, seq, first, second, treeSize, replica, output, verify, jwks, earlier,
+            tenant, requestId, seq, first, second, treeSize, replica, output, verify, jwks, earlier, expectTenant,
         };
         prove.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(expectTenant) is { } expected && (parse.GetValue(verify) is null || string.IsNullOrWhiteSpace(expected)))
+            {
+                return await UsageAsync(runtime, "--expect-tenant names the tenant's slug, with --verify");
+            }
+
             if (parse.GetValue(verify) is { } proofFile)
             {
-                return await VerifyAsync(runtime, proofFile, parse.GetValue(jwks), parse.GetValue(earlier));
+                return await VerifyAsync(runtime, proofFile, (parse.GetValue(jwks), parse.GetValue(earlier), parse.GetValue(expectTenant)), parse.GetValue(runtime.Options.Json));
             }
 
             if (parse.GetValue(tenant) is not { } slug)
@@ -144,35 +152,62 @@ internal static class AuditProveCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> VerifyAsync(CliRuntime runtime, string proofFile, string? jwksFile, string? earlierFile)
+    private static async Task<int> VerifyAsync(CliRuntime runtime, string proofFile, (string? Jwks, string? Earlier, string? Tenant) given, bool json)
     {
+        var (jwksFile, earlierFile) = (given.Jwks, given.Earlier);
         if (jwksFile is null)
         {
             return await UsageAsync(runtime, "--verify needs --jwks (the receipt keys' JWKS, e.g. saved from /.well-known/gamut-receipt-keys.json)");
         }
 
         string? reason;
+        AuditProofVerifier.Subject? subject;
         try
         {
             var keys = EvidenceKeySet.Parse(await File.ReadAllTextAsync(Resolve(runtime, jwksFile)));
             using var proof = JsonDocument.Parse(await File.ReadAllTextAsync(Resolve(runtime, proofFile)));
             using var earlier = earlierFile is null ? null : JsonDocument.Parse(await File.ReadAllTextAsync(Resolve(runtime, earlierFile)));
-            reason = AuditProofVerifier.Verify(proof.RootElement, keys, earlier?.RootElement);
+            reason = AuditProofVerifier.Verify(proof.RootElement, keys, earlier?.RootElement, out subject);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             return await UsageAsync(runtime, $"cannot read the proof, JWKS or checkpoint: {ex.Message}");
         }
 
-        if (reason is null)
+        if (reason is null && given.Tenant is not null && subject!.Tenant != given.Tenant)
         {
-            await runtime.Console.Out.WriteLineAsync($"Proof {proofFile} verified with the JWKS");
-            return ExitCodes.Success;
+            reason = $"tenant_mismatch: the proof is of tenant {subject.Tenant}, you expected {given.Tenant}";
         }
 
-        await runtime.Console.Out.WriteLineAsync($"Proof {proofFile} does NOT verify: {reason}");
-        return ExitCodes.VerificationFailed;
+        if (json)
+        {
+            await runtime.Console.Out.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["verified"] = reason is null,
+                ["reason"] = reason,
+                ["tenant"] = subject?.Tenant,
+                ["replica"] = subject?.Replica,
+                ["seq"] = subject?.Seq,
+                ["tree_size"] = subject?.TreeSize,
+                ["first_tree_size"] = subject?.FirstTreeSize,
+            }, CliRuntime.Indented));
+        }
+        else if (reason is null)
+        {
+            await runtime.Console.Out.WriteLineAsync($"Proof {proofFile} verified with the JWKS: {Describe(subject!)}");
+        }
+        else
+        {
+            await runtime.Console.Out.WriteLineAsync($"Proof {proofFile} does NOT verify: {reason}");
+        }
+
+        return reason is null ? ExitCodes.Success : ExitCodes.VerificationFailed;
     }
+
+    // What the proof proves, of whose log: every tenant's checkpoints verify under the same keys.
+    private static string Describe(AuditProofVerifier.Subject subject) => subject.Seq is { } seq
+        ? string.Create(CultureInfo.InvariantCulture, $"the record of tenant {subject.Tenant} replica {subject.Replica} seq {seq} in its tree of {subject.TreeSize} records")
+        : string.Create(CultureInfo.InvariantCulture, $"the tree of tenant {subject.Tenant} replica {subject.Replica} of {subject.TreeSize} records extends its tree of {subject.FirstTreeSize} records");
 
     private static string Resolve(CliRuntime runtime, string path) => Path.GetFullPath(path, runtime.Console.WorkingDirectory ?? Environment.CurrentDirectory);
 

@@ -10,7 +10,9 @@ namespace Gateway.Cli.Commands;
 /// <summary>
 /// <c>evidence verify</c>: checks a pack offline with public keys only (<see cref="EvidencePackVerifier"/>), exit 2 naming
 /// every problem; a pack of no records proves nothing and is not verified (<c>no_records</c>) unless <c>--allow-empty</c>;
-/// prints the selection the pack's manifest states, and with <c>--expect-selection</c> fails one that is not the auditor's (<c>selection_mismatch</c>).
+/// prints the selection the pack's manifest states, and with <c>--expect-selection</c> fails one that is not the auditor's (<c>selection_mismatch</c>);
+/// prints the tenant the manifest states (every tenant's packs verify under the same receipt keys), and with <c>--expect-tenant</c>
+/// fails a pack of another (<c>tenant_mismatch</c>).
 /// </summary>
 internal static class EvidenceVerifyCommand
 {
@@ -25,19 +27,28 @@ internal static class EvidenceVerifyCommand
             Description = "The selection you exported, as name=value (from=ISO and to=ISO, or one of request_id=, run_id=, approval_id=, incident_id=): the pack's must be it",
             AllowMultipleArgumentsPerToken = false,
         };
-        var verify = new Command("verify", "Check a pack offline with public keys only; exit 2 naming every problem") { pack, jwks, after, allowEmpty, expect };
+        var expectTenant = new Option<string?>("--expect-tenant")
+        {
+            Description = "The tenant you exported: the pack's must be it (the receipt keys sign every tenant's packs)",
+        };
+        var verify = new Command("verify", "Check a pack offline with public keys only; exit 2 naming every problem") { pack, jwks, after, allowEmpty, expect, expectTenant };
         verify.SetAction((parse, _) => VerifyAsync(
-            runtime, parse.GetValue(pack)!, (parse.GetValue(jwks), parse.GetValue(expect)), parse.GetValue(after), (parse.GetValue(runtime.Options.Json), parse.GetValue(allowEmpty))));
+            runtime, parse.GetValue(pack)!, (parse.GetValue(jwks), parse.GetValue(expect), parse.GetValue(expectTenant)), parse.GetValue(after), (parse.GetValue(runtime.Options.Json), parse.GetValue(allowEmpty))));
         return verify;
     }
 
-    private static async Task<int> VerifyAsync(CliRuntime runtime, string packFile, (string? Jwks, string[]? Expect) given, string[]? afterFiles, (bool Json, bool AllowEmpty) how)
+    private static async Task<int> VerifyAsync(CliRuntime runtime, string packFile, (string? Jwks, string[]? Expect, string? Tenant) given, string[]? afterFiles, (bool Json, bool AllowEmpty) how)
     {
         var jwksFile = given.Jwks;
         Dictionary<string, string>? expected = null;
         if (given.Expect is { Length: > 0 } && (expected = EvidencePackSelection.ParseExpected(given.Expect, out var invalid)) is null)
         {
             return await EvidenceCommands.UsageAsync(runtime.Console, invalid!);
+        }
+
+        if (given.Tenant is { } expectedTenant && string.IsNullOrWhiteSpace(expectedTenant))
+        {
+            return await EvidenceCommands.UsageAsync(runtime.Console, "--expect-tenant needs the tenant's slug");
         }
 
         EvidencePackVerifier.Result result;
@@ -64,6 +75,11 @@ internal static class EvidenceVerifyCommand
             result = result with { Problems = [.. result.Problems, mismatch] };
         }
 
+        if (given.Tenant is not null && result.Tenant != given.Tenant)
+        {
+            result = result with { Problems = [.. result.Problems, $"tenant_mismatch: the pack is of tenant {result.Tenant ?? "none"}, you expected {given.Tenant}"] };
+        }
+
         if (result.Records == 0 && result.Problems.Count == 0 && !how.AllowEmpty)
         {
             // Nothing proven is nothing verified: a selection that matched nothing, or a pack emptied, says so and fails.
@@ -76,6 +92,7 @@ internal static class EvidenceVerifyCommand
             {
                 ["verified"] = result.Problems.Count == 0,
                 ["keys"] = jwksFile is null ? "pack" : "given",
+                ["tenant"] = result.Tenant,
                 ["records"] = result.Records,
                 ["manifest_sha256"] = result.ManifestSha256,
                 ["selection"] = result.Selection.ValueKind == JsonValueKind.Undefined ? null : result.Selection,
@@ -88,6 +105,7 @@ internal static class EvidenceVerifyCommand
         else if (result.Problems.Count == 0)
         {
             await runtime.Console.Out.WriteLineAsync($"Pack {packFile} verified: {result.Records} records, {result.Checkpoints.Count} checkpoint(s), manifest sha256 {result.ManifestSha256}");
+            await WriteTenantAsync(runtime.Console, result.Tenant, given.Tenant is not null);
             await WriteSelectionAsync(runtime.Console, result.Selection, expected is not null);
             foreach (var chain in result.Retired)
             {
@@ -105,6 +123,7 @@ internal static class EvidenceVerifyCommand
         else
         {
             await runtime.Console.Out.WriteLineAsync($"Pack {packFile} does NOT verify ({result.Problems.Count} problem(s)):");
+            await WriteTenantAsync(runtime.Console, result.Tenant, given.Tenant is not null);
             await WriteSelectionAsync(runtime.Console, result.Selection, expected is not null);
             foreach (var problem in result.Problems)
             {
@@ -114,6 +133,10 @@ internal static class EvidenceVerifyCommand
 
         return result.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
     }
+
+    // Whose pack it is, as the signed manifest says: every tenant's packs verify under the same keys, so the auditor compares it with the tenant they exported.
+    private static Task WriteTenantAsync(CliConsole console, string? tenant, bool expected) =>
+        console.Out.WriteLineAsync($"  tenant: {tenant ?? "none"}{(expected ? string.Empty : " (as the pack states it: check it is the tenant you exported, or pass --expect-tenant)")}");
 
     // What the signed manifest says was exported: the proofs hold for any selection, so the auditor compares it with what they asked for.
     private static Task WriteSelectionAsync(CliConsole console, JsonElement selection, bool expected) =>

@@ -40,6 +40,9 @@ internal static class EvidencePackVerifier
 
         /// <summary>The selection the signed manifest states (<c>default</c> when it has none), to print beside the verdict.</summary>
         public JsonElement Selection { get; init; }
+
+        /// <summary>The tenant the signed manifest states (null when it cannot be read), to print beside the verdict.</summary>
+        public string? Tenant { get; init; }
     }
 
     /// <summary>Checks the pack; <paramref name="held"/> are checkpoints the auditor kept (as the admin API exports them) that the pack must not be older than.</summary>
@@ -54,10 +57,11 @@ internal static class EvidencePackVerifier
         var manifestSha = EvidencePack.Sha256(manifestBytes);
         var current = EvidencePack.Manifest;
         JsonElement selection = default;
+        string? tenant = null;
         try
         {
             using var manifest = JsonDocument.Parse(manifestBytes);
-            var tenant = manifest.RootElement.GetProperty("tenant").GetString();
+            tenant = manifest.RootElement.GetProperty("tenant").GetString();
             CheckHashes(files, manifest.RootElement.GetProperty("files"), problems);
             EvidencePackLayout.CheckNames(files.Keys, tenant, problems);
             CheckSignature(files, keys, manifestSha, tenant, problems);
@@ -68,13 +72,13 @@ internal static class EvidencePackVerifier
                 problems.Add($"malformed: manifest.json's selection {why}");
             }
 
-            return Contents(files, keys, (tenant, selection, held ?? []), manifestSha, problems, name => current = name) with { Selection = selection };
+            return Contents(files, keys, (tenant, selection, held ?? []), manifestSha, problems, name => current = name) with { Selection = selection, Tenant = tenant };
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             // A file that is not what its name says (edited into something else): named, never a crash.
             problems.Add($"malformed: {current} ({ex.Message})");
-            return new Result(0, [], manifestSha, problems) { Selection = selection };
+            return new Result(0, [], manifestSha, problems) { Selection = selection, Tenant = tenant };
         }
     }
 

@@ -8,13 +8,21 @@ namespace Gateway.Proxy.A2a;
 /// JSON-RPC interface the gateway speaks, 0.3's <c>preferredTransport</c> set to it), only the skills the calling agent
 /// may use, and the capabilities the gateway governs (streaming and push notifications as the remote agent has them:
 /// docs/a2a.md).
-/// Its signatures are dropped here; the gateway signs the result.
+/// Its signatures are dropped here; the gateway signs the result. A member the gateway rewrites is its own alone: a remote
+/// member whose name folds onto one of them (<see cref="A2aMemberNames.Fold"/>: <c>URL</c>, <c>Skills</c>,
+/// <c>supported_interfaces</c>, a capability's <c>Streaming</c>) but is spelled otherwise is dropped, or a case-folding
+/// client (Go's encoding/json) would read the remote's instead.
 /// </summary>
 internal static class AgentCardRewriter
 {
+    // The top-level members the gateway writes or removes, and those it writes in capabilities.
+    private static readonly string[] Rewritten = ["url", "preferredTransport", "additionalInterfaces", "supportedInterfaces", "protocolVersion", "capabilities", "skills", "signatures"];
+    private static readonly string[] RewrittenCapabilities = ["streaming", "pushNotifications"];
+
     public static JsonObject Rewrite(JsonObject remote, string gatewayUrl, IReadOnlySet<string> skillsAllowed)
     {
         var card = remote.DeepClone().AsObject();
+        DropFoldedVariants(card, Rewritten);
         card.Remove("signatures");
         var version = card["protocolVersion"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? card["protocolVersion"]!.GetValue<string>() : "0.3.0";
         card["url"] = gatewayUrl;
@@ -28,6 +36,7 @@ internal static class AgentCardRewriter
         });
         card["protocolVersion"] = version;
         var capabilities = card["capabilities"] as JsonObject ?? [];
+        DropFoldedVariants(capabilities, RewrittenCapabilities);
         capabilities["streaming"] = capabilities["streaming"]?.GetValueKind() == System.Text.Json.JsonValueKind.True;
         capabilities["pushNotifications"] = capabilities["pushNotifications"]?.GetValueKind() == System.Text.Json.JsonValueKind.True;
         card["capabilities"] = capabilities;
@@ -45,5 +54,18 @@ internal static class AgentCardRewriter
 
         card["skills"] = skills;
         return card;
+    }
+
+    // Removes each member of `members` spelled otherwise than one of `names` but folding onto it.
+    private static void DropFoldedVariants(JsonObject members, string[] names)
+    {
+        var folded = names.Select(A2aMemberNames.Fold).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in members.Select(static m => m.Key).ToList())
+        {
+            if (!names.Contains(name, StringComparer.Ordinal) && folded.Contains(A2aMemberNames.Fold(name)))
+            {
+                members.Remove(name);
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 // message decided per skill. A held message throws the SDK's GamutApprovalRequiredError; a JSON-RPC error throws a
 // typed error with the gateway's stable code. A2A 1.0 method names by default, 0.3's with `{version: '0.3'}`.
 import { randomUUID } from 'node:crypto';
-import { checkCardSignature } from './agent-card.js';
+import { checkCardSignature, signedMembers } from './agent-card.js';
 import { exchangeAs } from './client.js';
 import {
   GamutA2aError, GamutApprovalRequiredError, GamutConfigurationError, GamutDeniedError, GamutProtocolError, GamutRateLimitedError,
@@ -23,7 +23,8 @@ let nextId = 0;
 
 /**
  * The card the gateway serves this agent for `connector` (rewritten to name the gateway, filtered, signed by it); its
- * signature verified with the gateway's receipt keys (GamutCardSignatureError when it does not).
+ * signature verified with the gateway's receipt keys (GamutCardSignatureError when it does not), and only the members
+ * it covers returned, with `url` and `signatures`.
  */
 export async function a2aCard(client, connector, options) {
   const { response, text } = await exchangeAs(client, 'GET', `${route(connector)}/.well-known/agent-card.json`, undefined, options, 'application/json, application/problem+json');
@@ -31,7 +32,7 @@ export async function a2aCard(client, connector, options) {
   if (response.status < 200 || response.status > 299) throw errorFor(response, json);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new GamutProtocolError('The gateway answered the agent card without a JSON object.');
   await checkCardSignature(client, json, options);
-  return json;
+  return signedMembers(json);
 }
 
 /** One JSON-RPC call: `send` (with the approval wait and one retry), `get`, `cancel` or `list`. */

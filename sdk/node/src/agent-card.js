@@ -62,6 +62,19 @@ async function fetchKeys(client, options) {
   return jwks;
 }
 
+/**
+ * `card` with only the members its signature covers, `url` (the gateway's route, which it writes) and `signatures`: a
+ * member added on the way, signed by no one (`URL`, `Skills`, which a case-folding reader takes for url and skills), is
+ * not handed on.
+ */
+export function signedMembers(card) {
+  const kept = {};
+  for (const [name, value] of Object.entries(card)) {
+    if (CARD_MEMBERS.has(name) || name === 'url' || name === 'signatures') kept[name] = value;
+  }
+  return kept;
+}
+
 /** What a card signature covers: the card's A2A 1.0 members without protobuf defaults, as RFC 8785 canonical JSON. */
 export function cardPayload(card) {
   const kept = {};

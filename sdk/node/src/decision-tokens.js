@@ -1,6 +1,6 @@
 // For executors (services that act on the gateway's decisions): verify a decision token offline with the
 // gateway's decision signing key, then ask the gateway whether it has been revoked since.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isInsecureHttp } from './config.js';
 
 const PREFIX = 'v1.';
@@ -139,8 +139,9 @@ const UNEXPECTED = unavailable('unexpected_answer');
 /**
  * For an executor: the offline check, then POST {gatewayUrl}/v1/decision-tokens/verify with the executor's credential
  * (an admin-API token with role `executor`). A token failing offline is answered without a call. A live answer is
- * reused for the same token id for at most `liveCacheMs` (default 2000, at most 5000, 0 = never), a revoked one until
- * the token expires. When the gateway cannot answer (connection error, timeout, 5xx, a refused credential, an
+ * reused for the same token (the whole token, by its SHA-256: never another token of the same id, which a holder of the
+ * signing key could write for another tool) for at most `liveCacheMs` (default 2000, at most 5000, 0 = never), a
+ * revoked one until the token expires. When the gateway cannot answer (connection error, timeout, 5xx, a refused credential, an
  * unexpected answer) the result is `unavailable` (never live, not cached). Results and errors never hold the token
  * or the credential.
  */
@@ -204,10 +205,11 @@ export class GatewayDecisionTokenVerifier {
       return Object.freeze({ status: offline.reason === 'expired' ? DecisionTokenStatus.EXPIRED : DecisionTokenStatus.INVALID, reason: offline.reason, claims: null });
     }
     const { claims } = offline;
-    const cached = this.#answers.get(claims.tokenId);
+    const key = cacheKey(token);
+    const cached = this.#answers.get(key);
     if (cached && this.#now() < cached.until && !(consume && cached.answer.status === DecisionTokenStatus.LIVE)) return cached.answer;
     const answer = await this.#ask(token, claims, consume, signal);
-    if (!(consume && answer.status === DecisionTokenStatus.LIVE)) this.#remember(claims, answer);
+    if (!(consume && answer.status === DecisionTokenStatus.LIVE)) this.#remember(key, claims, answer);
     return answer;
   }
 
@@ -248,7 +250,7 @@ export class GatewayDecisionTokenVerifier {
     return text.length > MAX_ANSWER_BYTES ? UNEXPECTED : readAnswer(text, claims, consume);
   }
 
-  #remember(claims, answer) {
+  #remember(key, claims, answer) {
     const now = this.#now();
     const lastValid = claims.expiresAt * 1000 + this.#skewMs;
     let until;
@@ -258,9 +260,12 @@ export class GatewayDecisionTokenVerifier {
     if (this.#answers.size >= PRUNE_THRESHOLD) {
       for (const [id, entry] of this.#answers) if (entry.until <= now) this.#answers.delete(id);
     }
-    this.#answers.set(claims.tokenId, { answer, until });
+    this.#answers.set(key, { answer, until });
   }
 }
+
+// The cache's key: the SHA-256 of the whole token (its signature included), so only the very token answered is answered again.
+const cacheKey = (token) => createHash('sha256').update(token, 'utf8').digest('base64');
 
 /**
  * The gateway's 200 answer for a token whose claims verified offline; anything but the documented shape is unexpected.

@@ -37,17 +37,20 @@ export function checkDecision(config, answer, { tool, requireInvoked, simulate =
   if (answer.upstream_status !== undefined && (answer.upstream_status < 200 || answer.upstream_status > 299)) {
     throw new GamutUpstreamError(`The connector's upstream answered ${answer.upstream_status}.`, { ...details, code: 'upstream_error' }, answer.upstream_status, answer.result);
   }
-  return {
+  const decision = {
     invoked: answer.invoked,
     decision: answer.decision,
     explanation: answer.explanation,
-    decisionToken: answer.decision_token,
     result: answer.result,
     upstreamStatus: answer.upstream_status,
     simulated: answer.simulated ?? false,
     // The decision's signed receipt (docs/evidence.md), verifiable offline with verifyReceipt; absent from older gateways.
     receipt: answer.receipt,
   };
+  // A bearer token (an executor acts on it): readable as decision.decisionToken, but not enumerable, so JSON.stringify,
+  // util.inspect, console.log and a spread leave it out of logs (as the Python and .NET SDKs hide it).
+  Object.defineProperty(decision, 'decisionToken', { value: answer.decision_token, enumerable: false, writable: false, configurable: false });
+  return decision;
 }
 
 /** The token's payload must name this tenant and agent (and the tool, when known). */

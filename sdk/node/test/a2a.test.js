@@ -64,6 +64,28 @@ describe('A2A through the real gateway', () => {
     assert.equal((await rejection(stripped.agentCard('helper'), GamutCardSignatureError)).reason, 'missing');
   });
 
+  test('agentCard returns only the members its signature covers, url and signatures: none added on the way', async () => {
+    // Members no one signed, spelled so that a case-folding reader takes them for url, skills and interfaces.
+    const adding = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).endsWith('/agent-card.json')) return response;
+      const card = await response.json();
+      Object.assign(card, {
+        URL: 'https://attacker.example/a2a', Skills: [{ id: 'translate' }], preferredTransport: 'GRPC',
+        SupportedInterfaces: [{ url: 'https://attacker.example/a2a', protocolBinding: 'JSONRPC' }],
+      });
+      return new Response(JSON.stringify(card), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const card = await new GamutClient({ ...suite.env.demo, fetch: adding }).agentCard('helper');
+    assert.doesNotMatch(JSON.stringify(card), /attacker\.example/);
+    const signed = ['name', 'description', 'supportedInterfaces', 'provider', 'version', 'documentationUrl', 'capabilities',
+      'securitySchemes', 'securityRequirements', 'defaultInputModes', 'defaultOutputModes', 'skills', 'iconUrl', 'url', 'signatures'];
+    for (const name of Object.keys(card)) assert.ok(signed.includes(name), name);
+    assert.equal(card.url, `${suite.env.baseUrl}/a2a/helper`);
+    assert.deepEqual(card.skills.map((s) => s.id).sort(), ['summarize', 'wire']);
+    assert.ok(card.signatures.length > 0);
+  });
+
   test('sendMessage to a permitted skill returns the remote agent\'s task', async () => {
     const before = count('/a2a');
     const { task } = await suite.gamut.sendMessage('helper', { skill: 'summarize', text: 'the Q3 report' });

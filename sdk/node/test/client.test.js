@@ -1,6 +1,7 @@
 // The Node SDK's governed actions against the REAL gateway binary on loopback: the happy paths, every
 // fail-closed case with its typed error, and waiting on an approval.
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { describe, test } from 'node:test';
 import {
   GamutApprovalDeniedError, GamutApprovalRequiredError, GamutApprovalTimeoutError, GamutAuthenticationError,
@@ -32,6 +33,17 @@ describe('GamutClient against the real gateway', () => {
     assert.equal(decision.invoked, false);
     assert.match(decision.decisionToken, /^v1\./);
     assert.equal(suite.env.upstream.requests.length, before);
+  });
+
+  test('the decision token, a bearer token, is left out of JSON.stringify and util.inspect (what console.log writes)', async () => {
+    const decision = await suite.gamut.evaluate('crm.read_contact', { id: '11' });
+    const token = decision.decisionToken;
+    assert.match(token, /^v1\./);
+    assert.ok(!JSON.stringify(decision).includes(token));
+    assert.ok(!inspect(decision, { depth: 10 }).includes(token));
+    assert.ok(!Object.keys(decision).includes('decisionToken'));
+    assert.equal(decision.decision, 'allow');
+    assert.ok(JSON.stringify(decision).includes('"decision":"allow"'));
   });
 
   test('evaluate returns a receipt that verifies offline with the gateway\'s JWKS', async () => {

@@ -2,8 +2,9 @@
 // starts one): tokens from POST /v1/evaluate (the SDK's own client), the verify endpoint with an executor token
 // minted through the admin API, and the agent's kill switch revoking the token.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { DecisionTokenStatus, GamutClient, GatewayDecisionTokenVerifier } from '../src/index.js';
+import { DecisionTokenStatus, GamutClient, GatewayDecisionTokenVerifier, gatewayKey } from '../src/index.js';
 import { DEMO, useGateway } from './support/gateway.js';
 
 const TOOL = 'crm.read_contact';
@@ -71,6 +72,20 @@ describe('GatewayDecisionTokenVerifier against the real gateway', () => {
     });
     assert.equal(cached.status, 'live');
     assert.deepEqual([asked.status, asked.reason], ['revoked', 'agent_revoked']);
+  });
+
+  test('a token re-signed under a cached live token\'s jti, for another tool, is asked of the gateway: invalid', async () => {
+    // A holder of the decision signing key re-signs a live token's payload, its jti kept: the offline check passes, and
+    // only the gateway (which binds the payloads it issued) can tell.
+    const token = (await evaluate('executor-resigned')).decisionToken;
+    const v = await verifier({ liveCacheMs: 5000 });
+    assert.equal((await v.verify(token, { tenant: 'demo', tool: TOOL })).status, 'live');
+    const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+    const part = Buffer.from(JSON.stringify({ ...payload, tool: 'payments.refund', act: 'b'.repeat(64) })).toString('base64url');
+    const mac = createHmac('sha256', gatewayKey(suite.env.decisionSigningKey)).update(`v1.${part}`, 'ascii').digest('base64url');
+    const result = await v.verify(`v1.${part}.${mac}`, { tenant: 'demo', tool: 'payments.refund' });
+    assert.deepEqual([result.status, result.claims?.tool], ['invalid', 'payments.refund']);
+    assert.equal((await v.verify(token, { tenant: 'demo', tool: TOOL })).status, 'live');
   });
 
   test('a consumed token is live once, then used, through any verifier', async () => {

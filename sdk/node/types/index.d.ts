@@ -61,6 +61,7 @@ export interface Decision<TResult = unknown> {
   invoked: boolean;
   decision: DecisionKind;
   explanation: Explanation;
+  /** A bearer token for an executor: not enumerable, so JSON.stringify, util.inspect and a spread leave it out. */
   decisionToken?: string;
   /** The decision's signed receipt (docs/evidence.md): verify it offline with verifyReceipt(receipt, jwks). */
   receipt?: string;

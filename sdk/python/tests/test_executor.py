@@ -3,10 +3,13 @@ SDK's own client), the verify endpoint with an executor token minted through the
 revoking the token."""
 
 import base64
+import hashlib
+import hmac
+import json
 import time
 import unittest
 
-from gamut_agent import DecisionTokenStatus, GamutClient, GatewayDecisionTokenVerifier
+from gamut_agent import DecisionTokenStatus, GamutClient, GatewayDecisionTokenVerifier, gateway_key
 
 from .support import DEMO, ManualClock, environment
 
@@ -46,6 +49,22 @@ class ExecutorVerifierTests(unittest.TestCase):
         renamed = base64.urlsafe_b64encode(raw).decode().rstrip("=")
         result = self.verifier().verify(".".join([version, renamed, mac]), tenant="demo", tool=TOOL)
         self.assertEqual((result.status, result.reason, result.claims), (DecisionTokenStatus.INVALID, "bad_signature", None))
+
+    def test_a_token_re_signed_under_a_cached_live_tokens_jti_is_asked_of_the_gateway_and_invalid(self):
+        # A holder of the decision signing key re-signs a live token's payload, its jti kept, for another tool and intent:
+        # the offline check passes, and only the gateway (which binds the payloads it issued) can tell.
+        token = self.evaluate("executor-resigned").decision_token
+        verifier = self.verifier(live_cache=5)
+        self.assertTrue(verifier.verify(token, tenant="demo", tool=TOOL).live)
+        part = token.split(".")[1]
+        payload = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        payload.update({"tool": "payments.refund", "act": "b" * 64})
+        forged_part = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+        mac = hmac.new(gateway_key(self.env.decision_signing_key), f"v1.{forged_part}".encode("ascii"), hashlib.sha256).digest()
+        forged = f"v1.{forged_part}." + base64.urlsafe_b64encode(mac).decode().rstrip("=")
+        result = verifier.verify(forged, tenant="demo", tool="payments.refund")
+        self.assertEqual((result.status, result.claims.tool if result.claims else None), (DecisionTokenStatus.INVALID, "payments.refund"))
+        self.assertTrue(verifier.verify(token, tenant="demo", tool=TOOL).live)
 
     def test_without_a_cache_suspending_the_agent_revokes_its_token_at_once(self):
         token = self.evaluate("executor-3").decision_token

@@ -58,6 +58,29 @@ public static class GamutAgentCards
     /// <summary>What a card signature covers: the card's A2A 1.0 members without protobuf defaults, as RFC 8785 canonical JSON.</summary>
     public static string CardPayload(JsonElement card) => Members(card, CardMembers.Contains) ?? "{}";
 
+    /// <summary>
+    /// <paramref name="card"/> with only the members its signature covers, <c>url</c> (the gateway's route, which it writes)
+    /// and <c>signatures</c>: a member added on the way, signed by no one (<c>URL</c>, <c>Skills</c>, which a case-folding
+    /// reader takes for <c>url</c> and <c>skills</c>), is not handed on.
+    /// </summary>
+    internal static JsonElement SignedMembers(JsonElement card)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var member in card.EnumerateObject().Where(static m => CardMembers.Contains(m.Name) || m.Name is "url" or "signatures"))
+            {
+                member.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var kept = JsonDocument.Parse(buffer.WrittenMemory);
+        return kept.RootElement.Clone();
+    }
+
     // Canonical JSON of a value without its protobuf defaults (0, "", [], {}, null; false is kept); null when it is one.
     private static string? Canonical(JsonElement value) => value.ValueKind switch
     {

@@ -27,7 +27,8 @@ public sealed partial class GamutClient
 
     /// <summary>
     /// GET /a2a/{connector}/.well-known/agent-card.json: the remote card rewritten to name the gateway, filtered, signed by
-    /// it; its signature verified with the gateway's receipt keys (<see cref="GamutCardSignatureException"/> when it does not).
+    /// it; its signature verified with the gateway's receipt keys (<see cref="GamutCardSignatureException"/> when it does not),
+    /// and only the members it covers returned, with <c>url</c> and <c>signatures</c>.
     /// </summary>
     public async Task<JsonElement> GetAgentCardAsync(string connector, CancellationToken cancellationToken = default)
     {
@@ -44,7 +45,7 @@ public sealed partial class GamutClient
         }
 
         await CheckCardSignatureAsync(c, cancellationToken).ConfigureAwait(false);
-        return c;
+        return GamutAgentCards.SignedMembers(c);
     }
 
     /// <summary>

@@ -73,9 +73,10 @@ public sealed partial class GamutClient : IDisposable
 
     /// <summary>
     /// A handler that signs for this gateway, for provider-native clients (<c>new HttpClient(gamut.CreateSigningHandler())</c>);
-    /// each request carries this client's run (<see cref="RunId"/>, read as it is sent) unless it names one itself.
+    /// each request carries this client's run (<see cref="RunId"/>, read as it is sent) and person (<see cref="PersonToken"/>,
+    /// signed as the person line) unless it names one itself.
     /// </summary>
-    public GamutSigningHandler CreateSigningHandler(HttpMessageHandler? innerHandler = null) => new(Options, innerHandler, _time) { Run = () => RunId };
+    public GamutSigningHandler CreateSigningHandler(HttpMessageHandler? innerHandler = null) => new(Options, innerHandler, _time) { Run = () => RunId, Person = PersonToken };
 
     /// <summary>
     /// POST /v1/evaluate: decide only. Returns the decision for the allow family; throws for every other outcome. An

@@ -5,7 +5,7 @@ using ModelContextProtocol.Protocol;
 namespace Gamut.Agent;
 
 /// <summary>
-/// MCP client transports through the gateway, every request signed: <c>await McpClient.CreateAsync(gamut.CreateMcpTransport())</c>
+/// MCP client transports through the gateway, every request signed (with the client's run and person, <see cref="GamutClient.CreateSigningHandler"/>): <c>await McpClient.CreateAsync(gamut.CreateMcpTransport())</c>
 /// for <c>/mcp</c> (every governed tool the agent may use, one endpoint), or <c>gamut.CreateMcpTransport("docs")</c> for one
 /// connector's server on <c>/providers/docs</c>. Each request waits for its answer (status and headers) at most the
 /// client's <see cref="GamutOptions.Timeout"/> (else <see cref="GamutTimeoutException"/>); the caller's token cancels it.

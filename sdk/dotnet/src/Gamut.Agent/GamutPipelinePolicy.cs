@@ -9,7 +9,7 @@ namespace Gamut.Agent;
 /// refuses any other origin and secret material in the body, and drops the placeholder <c>Authorization</c>. A person's
 /// <c>X-Gamut-Person</c> and a run's <c>X-Gamut-Run</c> on the request are covered; a request that names no run carries
 /// the one of its client (<see cref="GamutOpenAI.CreateOpenAIClientOptions"/>) or of the enclosing
-/// <see cref="GamutClient.RunAsync{T}"/> scope of this agent.
+/// <see cref="GamutClient.RunAsync{T}"/> scope of this agent, and one that names no person its client's person (<see cref="GamutClient.ForPerson"/>).
 /// </summary>
 public sealed class GamutPipelinePolicy : PipelinePolicy
 {
@@ -27,6 +27,9 @@ public sealed class GamutPipelinePolicy : PipelinePolicy
 
     /// <summary>The run of the client this policy signs for, read as each request is sent; null for none.</summary>
     internal Func<string?>? Run { get; init; }
+
+    /// <summary>The identity token of the person the client this policy signs for acts for; null for the agent alone.</summary>
+    internal string? Person { get; init; }
 
     /// <inheritdoc/>
     public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
@@ -72,12 +75,12 @@ public sealed class GamutPipelinePolicy : PipelinePolicy
         request.Headers.Remove("Authorization");
         AgentSignature.ThrowIfAgentSecret(_options.Secret, string.Empty, [], request.Headers); // Apply sees the target and body, not these headers
         using var signed = new HttpRequestMessage(new HttpMethod(request.Method), uri);
-        if (request.Headers.TryGetValue(AgentSignature.PersonHeader, out var person) && person is not null)
+        if ((request.Headers.TryGetValue(AgentSignature.PersonHeader, out var named) && named is not null ? named : Person) is { } person)
         {
             signed.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, person);
         }
 
-        var run = request.Headers.TryGetValue(AgentSignature.RunHeader, out var named) && named is not null ? named : Run?.Invoke() ?? GamutRunContext.CurrentFor(_options);
+        var run = request.Headers.TryGetValue(AgentSignature.RunHeader, out var namedRun) && namedRun is not null ? namedRun : Run?.Invoke() ?? GamutRunContext.CurrentFor(_options);
         if (run is not null)
         {
             signed.Headers.TryAddWithoutValidation(AgentSignature.RunHeader, run);

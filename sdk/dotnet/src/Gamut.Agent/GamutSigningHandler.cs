@@ -5,7 +5,8 @@ namespace Gamut.Agent;
 /// refuses any other origin, refuses secret material in a JSON body, and drops an <c>Authorization</c>
 /// header (the gateway injects the provider credential). Responses are not buffered: streams stream. A request that names
 /// no run (<c>X-Gamut-Run</c>) carries the one of its client (<see cref="GamutClient.CreateSigningHandler"/>) or of the
-/// enclosing <see cref="GamutClient.RunAsync{T}"/> scope of this agent. A signed request is never redirected: the default
+/// enclosing <see cref="GamutClient.RunAsync{T}"/> scope of this agent; one that names no person (<c>X-Gamut-Person</c>)
+/// carries its client's (<see cref="GamutClient.ForPerson"/>), covered by the signature as the person line. A signed request is never redirected: the default
 /// transport does not follow redirects, and a supplied <see cref="HttpClientHandler"/> or <see cref="SocketsHttpHandler"/>
 /// (itself or under <see cref="DelegatingHandler"/>s) has <c>AllowAutoRedirect</c> turned off here, or is refused when it
 /// has already sent with it on; a 3xx answer reaches the caller as the gateway's answer (<see cref="GamutHttpException"/> from <see cref="GamutClient"/>).
@@ -57,6 +58,9 @@ public sealed class GamutSigningHandler : DelegatingHandler
     /// <summary>The run of the client this handler signs for, read as each request is sent; null for none.</summary>
     internal Func<string?>? Run { get; init; }
 
+    /// <summary>The identity token of the person the client this handler signs for acts for; null for the agent alone.</summary>
+    internal string? Person { get; init; }
+
     /// <inheritdoc/>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -78,6 +82,11 @@ public sealed class GamutSigningHandler : DelegatingHandler
         }
 
         request.Headers.Authorization = null;
+        if (Person is { } person && !request.Headers.Contains(AgentSignature.PersonHeader))
+        {
+            request.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, person);
+        }
+
         if (!request.Headers.Contains(AgentSignature.RunHeader) && (Run?.Invoke() ?? GamutRunContext.CurrentFor(_options)) is { } run)
         {
             request.Headers.TryAddWithoutValidation(AgentSignature.RunHeader, run);

@@ -1,5 +1,10 @@
+using System.ClientModel;
+using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
 using Gamut.Agent.Tests.Infrastructure;
+using ModelContextProtocol.Client;
+using OpenAI.Chat;
 
 namespace Gamut.Agent.Tests;
 
@@ -52,6 +57,35 @@ public sealed class PersonTests(GatewayEnvironment env) : IDisposable
 
         Assert.Equal("allow", decision.Decision);
         Assert.Null(_gamut.PersonToken);
+    }
+
+    [Fact]
+    public async Task ForPerson_CreateMcpTransportAndSigningHandler_SignAndSendThePersonsToken()
+    {
+        using var erin = _gamut.ForPerson(PersonToken);
+        using var http = new HttpClient(erin.CreateSigningHandler());
+
+        // The gateway checks the signature over the ten lines first, then the token itself: person_token_invalid, not a bad signature.
+        using var evaluated = await http.PostAsync(new Uri($"{env.BaseUrl}/v1/evaluate"),
+            new StringContent("""{"tool":"crm.read_contact","args":{"id":"7"}}""", Encoding.UTF8, "application/json"));
+        var mcp = await Assert.ThrowsAnyAsync<HttpRequestException>(() => McpClient.CreateAsync(erin.CreateMcpTransport()));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, evaluated.StatusCode);
+        Assert.Equal("person_token_invalid", JsonNode.Parse(await evaluated.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Unauthorized, mcp.StatusCode);
+    }
+
+    [Fact]
+    public async Task ForPerson_CreateOpenAIClient_SignsAndSendsThePersonsToken()
+    {
+        using var erin = _gamut.ForPerson(PersonToken);
+        var before = env.Upstream.Count("/v1/chat/completions");
+
+        var refused = await Assert.ThrowsAsync<ClientResultException>(() => erin.CreateOpenAIClient().GetChatClient("gpt-4o-mini").CompleteChatAsync([new UserChatMessage("hello")]));
+
+        Assert.Equal(401, refused.Status);
+        Assert.Contains("person_token_invalid", refused.GetRawResponse()!.Content.ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, env.Upstream.Count("/v1/chat/completions"));
     }
 
     [Fact]

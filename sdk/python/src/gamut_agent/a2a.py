@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import Any, Iterator, Mapping
 
-from .agent_card import KEYS_PATH, check_card_signature
+from .agent_card import KEYS_PATH, check_card_signature, signed_members
 from .errors import (
     GamutA2aError, GamutApprovalRequiredError, GamutConfigurationError, GamutDeniedError, GamutError, GamutProtocolError,
     GamutRateLimitedError,
@@ -36,7 +36,8 @@ class A2aCalls:
 
     def agent_card(self, connector: str, *, timeout: float | None = None) -> dict:
         """GET /a2a/{connector}/.well-known/agent-card.json: the card rewritten to name the gateway, filtered, signed by it;
-        its signature verified with the gateway's receipt keys (GamutCardSignatureError when it does not)."""
+        its signature verified with the gateway's receipt keys (GamutCardSignatureError when it does not), and only the
+        members it covers returned, with ``url`` and ``signatures``."""
         from .transport import _error_for
         status, _, text, retry_after = self._exchange("GET", f"{_route(connector)}/.well-known/agent-card.json", None, timeout)
         card = _parse(text)
@@ -45,7 +46,7 @@ class A2aCalls:
         if not isinstance(card, dict):
             raise GamutProtocolError("The gateway answered the agent card without a JSON object.")
         check_card_signature(self.base_url, card, lambda: self._receipt_keys(timeout))
-        return card
+        return signed_members(card)
 
     def _receipt_keys(self, timeout: float | None) -> dict:
         """The gateway's receipt keys (``/.well-known/gamut-receipt-keys.json``), with which its card signature verifies."""

@@ -69,6 +69,13 @@ def _fetch(base_url: str, fetch_keys: Callable[[], dict]) -> dict:
     return jwks
 
 
+def signed_members(card: dict) -> dict:
+    """``card`` with only the members its signature covers, ``url`` (the gateway's route, which it writes) and
+    ``signatures``: a member added on the way, signed by no one (``URL``, ``Skills``, which a case-folding reader takes
+    for url and skills), is not handed on."""
+    return {name: value for name, value in card.items() if name in _CARD_MEMBERS or name in ("url", "signatures")}
+
+
 def card_payload(card: dict) -> str:
     """What a card signature covers: the card's A2A 1.0 members without protobuf defaults, as RFC 8785 canonical JSON."""
     kept = {}

@@ -247,8 +247,9 @@ _UNEXPECTED = _unavailable("unexpected_answer")
 class GatewayDecisionTokenVerifier:
     """For an executor: the offline check, then ``POST {gateway_url}/v1/decision-tokens/verify`` with the executor's
     credential (an admin-API token with role ``executor``). A token failing offline is answered without a call. A live
-    answer is reused for the same token id for at most ``live_cache`` seconds (default 2, at most 5, 0 = never), a
-    revoked one until the token expires. When the gateway cannot answer (connection error, timeout, 5xx, a refused
+    answer is reused for the same token (the whole token, by its SHA-256: never another token of the same id, which a
+    holder of the signing key could write for another tool) for at most ``live_cache`` seconds (default 2, at most 5,
+    0 = never), a revoked one until the token expires. When the gateway cannot answer (connection error, timeout, 5xx, a refused
     credential, an unexpected answer) the result is unavailable (never live, not cached). Results, errors and the
     repr never hold the token or the credential. Thread-safe; share one instance. A plain-http ``gateway_url`` is
     refused unless its host is loopback or ``allow_insecure_http`` is True."""
@@ -297,13 +298,14 @@ class GatewayDecisionTokenVerifier:
             status = DecisionTokenStatus.EXPIRED if offline.reason == "expired" else DecisionTokenStatus.INVALID
             return DecisionTokenCheck(status, offline.reason, None)
         claims = offline.claims
+        key = _cache_key(token)
         with self._lock:
-            cached = self._answers.get(claims.token_id)
+            cached = self._answers.get(key)
         if cached is not None and self._clock() < cached[1] and not (consume and cached[0].live):
             return cached[0]
         answer = self._ask(token, claims, consume)
         if not (consume and answer.live):
-            self._remember(claims, answer)
+            self._remember(key, claims, answer)
         return answer
 
     def consume(self, token: str | None, *, tenant: str, tool: str, intent_digest: str | None = None) -> DecisionTokenCheck:
@@ -333,7 +335,7 @@ class GatewayDecisionTokenVerifier:
             return _unavailable("gateway_unreachable")
         return _UNEXPECTED if len(body) > _MAX_ANSWER_BYTES else _read_answer(body, claims, consume)
 
-    def _remember(self, claims: DecisionTokenClaims, answer: DecisionTokenCheck) -> None:
+    def _remember(self, key: str, claims: DecisionTokenClaims, answer: DecisionTokenCheck) -> None:
         now = self._clock()
         last_valid = claims.expires_at + self._skew
         if answer.status is DecisionTokenStatus.LIVE and self._live_cache > 0:
@@ -344,9 +346,14 @@ class GatewayDecisionTokenVerifier:
             return
         with self._lock:
             if len(self._answers) >= _PRUNE_THRESHOLD:
-                for token_id in [k for k, (_, u) in self._answers.items() if u <= now]:
-                    del self._answers[token_id]
-            self._answers[claims.token_id] = (answer, until)
+                for expired in [k for k, (_, u) in self._answers.items() if u <= now]:
+                    del self._answers[expired]
+            self._answers[key] = (answer, until)
+
+
+def _cache_key(token: str) -> str:
+    """The cache's key: the SHA-256 of the whole token (its signature included), so only the very token answered is answered again."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _read_answer(body: bytes, claims: DecisionTokenClaims, consume: bool = False) -> DecisionTokenCheck:

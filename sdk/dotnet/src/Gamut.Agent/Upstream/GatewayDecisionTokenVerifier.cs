@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace Gamut.Agent.Upstream;
@@ -10,8 +12,9 @@ namespace Gamut.Agent.Upstream;
 /// For an executor (a service that acts on the gateway's decisions): verifies a decision token offline with the
 /// gateway's decision signing key (<see cref="DecisionTokenVerifier"/>: signature, expiry, tenant, tool, intent), then
 /// asks the gateway's <c>POST /v1/decision-tokens/verify</c>, with the executor's credential, whether it has been revoked
-/// since. A token that fails offline is answered without a call. A live answer is reused for the same token id for at
-/// most <see cref="GatewayDecisionTokenVerifierOptions.LiveCacheDuration"/>, a revoked one until the token expires;
+/// since. A token that fails offline is answered without a call. A live answer is reused for the same token (the whole
+/// token, by its SHA-256: never another token of the same id, which a holder of the signing key could write for another
+/// tool) for at most <see cref="GatewayDecisionTokenVerifierOptions.LiveCacheDuration"/>, a revoked one until the token expires;
 /// anything else is asked again. When the gateway cannot answer (connection error, timeout, 5xx, a refused credential,
 /// an unexpected answer, a redirect) the result is <see cref="DecisionTokenStatus.Unavailable"/>, never live, and is not cached.
 /// Nothing it returns or throws contains the token or the credential.
@@ -95,7 +98,8 @@ public sealed class GatewayDecisionTokenVerifier
         }
 
         var claims = offline.Payload!;
-        if (_answers.TryGetValue(claims.TokenId, out var cached) && _time.GetUtcNow() < cached.Until && !(consume && cached.Answer.IsLive))
+        var key = CacheKey(token!);
+        if (_answers.TryGetValue(key, out var cached) && _time.GetUtcNow() < cached.Until && !(consume && cached.Answer.IsLive))
         {
             return cached.Answer;
         }
@@ -103,11 +107,14 @@ public sealed class GatewayDecisionTokenVerifier
         var answer = await AskGatewayAsync(token!, claims, consume, cancellationToken).ConfigureAwait(false);
         if (!(consume && answer.IsLive))
         {
-            Remember(claims, answer);
+            Remember(key, claims, answer);
         }
 
         return answer;
     }
+
+    // The cache's key: the SHA-256 of the whole token (its signature included), so only the very token answered is answered again.
+    private static string CacheKey(string token) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     private async ValueTask<GatewayDecisionTokenVerification> AskGatewayAsync(string token, DecisionTokenPayload claims, bool consume, CancellationToken cancellationToken)
     {
@@ -153,7 +160,7 @@ public sealed class GatewayDecisionTokenVerifier
         }
     }
 
-    private void Remember(DecisionTokenPayload claims, GatewayDecisionTokenVerification answer)
+    private void Remember(string key, DecisionTokenPayload claims, GatewayDecisionTokenVerification answer)
     {
         var now = _time.GetUtcNow();
         var lastValid = DateTimeOffset.FromUnixTimeSeconds(claims.ExpiresAt) + _skew;
@@ -182,7 +189,7 @@ public sealed class GatewayDecisionTokenVerifier
             }
         }
 
-        _answers[claims.TokenId] = new CachedAnswer(answer, until);
+        _answers[key] = new CachedAnswer(answer, until);
     }
 
     private static ByteArrayContent RequestBody(string token, bool consume)

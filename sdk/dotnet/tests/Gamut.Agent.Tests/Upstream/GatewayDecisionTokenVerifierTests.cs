@@ -95,6 +95,26 @@ public sealed class GatewayDecisionTokenVerifierTests(GatewayEnvironment env) : 
     }
 
     [Fact]
+    public async Task VerifyAsync_TokenReSignedUnderACachedLiveTokensJti_AsksTheGatewayAndIsInvalid()
+    {
+        // A holder of the decision signing key re-signs a live token's payload, its jti kept, for another tool and intent:
+        // the offline check passes, and only the gateway (which binds the payloads it issued) can tell.
+        var token = (await _gamut.EvaluateAsync(Tool, new JsonObject { ["id"] = "executor-resigned" })).DecisionToken!;
+        var verifier = await VerifierAsync(TimeSpan.FromSeconds(5));
+        Assert.True((await verifier.VerifyAsync(token, "demo", Tool)).IsLive);
+        var payload = JsonNode.Parse(Base64Url.DecodeFromChars(token.Split('.')[1]))!.AsObject();
+        payload["tool"] = "payments.refund";
+        payload["act"] = new string('b', 64);
+        var forged = DecisionTokens.Sign(env.DecisionSigningKey, Encoding.UTF8.GetBytes(payload.ToJsonString()));
+
+        var result = await verifier.VerifyAsync(forged, "demo", "payments.refund");
+
+        Assert.Equal((DecisionTokenStatus.Invalid, "payments.refund"), (result.Status, result.Claims?.Tool));
+        Assert.False(result.IsLive);
+        Assert.True((await verifier.VerifyAsync(token, "demo", Tool)).IsLive);
+    }
+
+    [Fact]
     public async Task ConsumeAsync_TokenFromEvaluate_IsLiveOnceThenUsedEvenThroughAnotherVerifier()
     {
         var token = (await _gamut.EvaluateAsync(Tool, new JsonObject { ["id"] = "executor-consume" })).DecisionToken;
