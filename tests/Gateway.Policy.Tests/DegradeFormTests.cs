@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Gateway.Policy.Bundles;
 
 namespace Gateway.Policy.Tests;
@@ -23,6 +24,28 @@ public sealed class DegradeFormTests
             atf_level: L3
             permissions: [{ tool: tickets.search }, { tool: wiki.read }]
         rules:
+        """;
+
+    // A write on an http entry and a writeback on a context store, by an agent without gaps, under the docs' rule in #FORM#.
+    private const string Writes = """
+        tenant: t1
+        workspaces: [w]
+        approvers: [{ id: bob }]
+        catalog:
+          - { name: crm.update_contact, kind: http, action_type: write, upstream: "https://crm.example.com/api" }
+          - { name: notes, kind: context, action_type: context, upstream: "https://notes.example.com/store", writeback: { max_bytes: 4096 } }
+        agents:
+          - id: a
+            human_owner: hugo
+            security_owner: bob
+            atf_level: L3
+            permissions: [{ tool: crm.update_contact }, { tool: notes, action_types: [context, write] }]
+        rules:
+          - id: unattributed-writes
+            match: { tools: [crm.*], action_types: [write], not: { args: [{ path: $.by, glob: "*@example.com" }] } }
+            effect: degrade
+            degrade: #FORM#
+            reason: unattributed_write
         """;
 
     /// <summary>The approval comes from a rule, or from a gate beside the gaps (the controls then ask for it themselves).</summary>
@@ -108,12 +131,77 @@ public sealed class DegradeFormTests
         Assert.Equal(DegradeMode.DryRun, decision.Degrade!.Mode);
     }
 
+    /// <summary>The docs' <c>unattributed-writes</c> rule in mask: masking a response reduces nothing a write sends, so it blocks.</summary>
+    [Theory]
+    [InlineData("mask")]
+    [InlineData("redact")]
+    public void Evaluate_ResponseOnlyRuleFormOnAWrite_BlocksRatherThanForwardTheWrite(string form)
+    {
+        var tenant = Load(Writes.Replace("#FORM#", form, StringComparison.Ordinal));
+
+        var decision = Write(tenant, """{"id":"c-1","by":"mallory@evil.test"}""");
+
+        Assert.Equal(DecisionKind.Block, decision.Kind);
+        Assert.False(decision.MayExecute);
+        Assert.Null(decision.Degrade);
+        var trigger = Assert.Single(decision.Explanation.RuleTriggers, t => t.ReasonCode == "degrade_form_response_only");
+        Assert.Equal("unattributed-writes", trigger.Rule);
+        Assert.Contains($"degrades to {form}", trigger.Message, StringComparison.Ordinal);
+        Assert.Contains(decision.Explanation.WhatWouldChange, r => r.Contains("rule 'unattributed-writes'", StringComparison.Ordinal) && r.Contains("read_only", StringComparison.Ordinal));
+        Assert.Equal(DecisionKind.AllowAndLog, Write(tenant, """{"id":"c-1","by":"ann@example.com"}""").Kind);
+    }
+
+    /// <summary>A warrant lifting the approval of a write a mask rule also degrades would forward the write whole: it blocks.</summary>
+    [Fact]
+    public void Evaluate_MaskRuleOnAWriteThatAlsoNeedsApproval_BlocksAndNoWarrantLiftsIt()
+    {
+        var tenant = Load(Writes.Replace("#FORM#", "mask", StringComparison.Ordinal) + "\n" + """
+              - { id: crm-approval, match: { tools: [crm.update_contact] }, effect: require_approval, approvers: [bob], reason: crm_needs_approval }
+            """);
+
+        var decision = Write(tenant, """{"id":"c-1"}""");
+
+        Assert.Equal(DecisionKind.Block, decision.Kind);
+        Assert.Equal(DecisionKind.Block, decision.WithWarrant(decision.IntentDigest).Kind);
+    }
+
+    /// <summary>default_verdict degrade in the catalog's form: an entry's redact on a write blocks the same way, naming default_verdict.</summary>
+    [Fact]
+    public void Evaluate_DefaultVerdictDegradeOnAWriteWhoseEntryRedacts_Blocks()
+    {
+        var tenant = Load(Writes.Replace("#FORM#", "dry_run", StringComparison.Ordinal).Replace("workspaces: [w]", "workspaces: [w]\ndefault_verdict: degrade", StringComparison.Ordinal)
+            .Replace("action_type: write, upstream", "action_type: write, degrade: { mode: redact }, upstream", StringComparison.Ordinal));
+
+        var decision = Write(tenant, """{"id":"c-1","by":"ann@example.com"}""");
+
+        Assert.Equal(DecisionKind.Block, decision.Kind);
+        Assert.Contains(decision.Explanation.RuleTriggers, t => t.Rule == "default_verdict" && t.ReasonCode == "degrade_form_response_only");
+    }
+
+    /// <summary>Forms that reduce what a write sends, and a context store's writeback (written redacted), still degrade.</summary>
+    [Theory]
+    [InlineData("read_only", "crm.update_contact", DegradeMode.ReadOnly)]
+    [InlineData("dry_run", "crm.update_contact", DegradeMode.DryRun)]
+    [InlineData("mask", "notes", DegradeMode.Mask)]
+    public void Evaluate_FormThatReducesTheWrite_Degrades(string form, string tool, DegradeMode mode)
+    {
+        var tenant = Load(Writes.Replace("#FORM#", form, StringComparison.Ordinal).Replace("tools: [crm.*]", "tools: [crm.*, notes]", StringComparison.Ordinal));
+
+        var decision = Write(tenant, """{"id":"c-1","name":"n","content":"c"}""", tool);
+
+        Assert.Equal(DecisionKind.Degrade, decision.Kind);
+        Assert.Equal(mode, decision.Degrade!.Mode);
+    }
+
     private static TenantPolicy Load(string yaml)
     {
         var result = PolicyBundleLoader.LoadTenantText("t1.yaml", yaml, Path.GetTempPath());
         Assert.Empty(result.Errors);
         return result.Tenant!;
     }
+
+    private static Decision Write(TenantPolicy tenant, string args, string tool = "crm.update_contact") =>
+        DecisionEngine.Instance.Evaluate(tenant, new AuthenticatedCaller("t1", "w", "a"), new ActionRequest { Tool = tool, Args = JsonDocument.Parse(args).RootElement }.WithActionType(ActionType.Write));
 
     private static Decision Evaluate(TenantPolicy tenant, string tool) =>
         DecisionEngine.Instance.Evaluate(tenant, new AuthenticatedCaller("t1", "w", "a"), new ActionRequest { Tool = tool });

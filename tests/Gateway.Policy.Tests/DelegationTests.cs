@@ -23,6 +23,7 @@ public sealed class DelegationTests
             playbooks: [prompt_injection, unauthorised_external_action, rogue_agent]
             secret: env:A
             permissions: [{ tool: read }, { tool: write }]
+          - { id: deployer, human_owner: h@example.com, security_owner: s, atf_level: L3, secret: env:D, permissions: [{ tool: read }] }
         rules:
           - { id: no-write-for-a, match: { agents: [a], tools: [write] }, effect: block, reason: frozen }
         """;
@@ -134,6 +135,41 @@ public sealed class DelegationTests
         Assert.Equal("dlg-child", withinPublic.Descriptor!.Agent);
     }
 
+    /// <summary>An allow rule's agent glob that matches the child's own id but not its agent lifts nothing for the child.</summary>
+    [Fact]
+    public void Decide_AllowRuleAgentGlobMatchingOnlyTheChildId_DoesNotLiftDefaultVerdict()
+    {
+        var tenant = Load("default_verdict: block", """
+              - { id: known, match: { agents: ["d*"], tools: [read] }, effect: allow, reason: known }
+            """);
+
+        var parent = DecisionEngine.Instance.Evaluate(tenant, new AuthenticatedCaller("t1", "w", "a"), new ActionRequest { Tool = "read" });
+        var child = DecisionEngine.Instance.Evaluate(tenant, ReadingChild(), new ActionRequest { Tool = "read" });
+
+        Assert.Equal(DecisionKind.Allow, DecisionEngine.Instance.Evaluate(tenant, new AuthenticatedCaller("t1", "w", "deployer"), new ActionRequest { Tool = "read" }).Kind);
+        Assert.Equal(DecisionKind.Block, parent.Kind);
+        Assert.Equal(DecisionKind.Block, child.Kind);
+        Assert.Contains(child.Explanation.RuleTriggers, t => t.Rule == "default_verdict");
+        Assert.DoesNotContain(child.Explanation.RuleTriggers, t => t.Rule == "known");
+    }
+
+    /// <summary>A block rule excepting agents with <c>not</c> still blocks a child whose own id, not its agent, is excepted.</summary>
+    [Fact]
+    public void Decide_BlockRuleNotAgentsGlobMatchingOnlyTheChildId_StillBlocksTheChild()
+    {
+        var tenant = Load(string.Empty, """
+              - { id: deployers-only, match: { tools: [read], not: { agents: ["d*"] } }, effect: block, reason: not_a_deployer }
+            """);
+
+        var parent = DecisionEngine.Instance.Evaluate(tenant, new AuthenticatedCaller("t1", "w", "a"), new ActionRequest { Tool = "read" });
+        var child = DecisionEngine.Instance.Evaluate(tenant, ReadingChild(), new ActionRequest { Tool = "read" });
+
+        Assert.Equal(DecisionKind.Allow, DecisionEngine.Instance.Evaluate(tenant, new AuthenticatedCaller("t1", "w", "deployer"), new ActionRequest { Tool = "read" }).Kind);
+        Assert.Equal(DecisionKind.Block, parent.Kind);
+        Assert.Equal(DecisionKind.Block, child.Kind);
+        Assert.Contains(child.Explanation.RuleTriggers, t => t.Rule == "deployers-only");
+    }
+
     [Fact]
     public void ActorChain_From_RefusesAChainWithoutOneAgent()
     {
@@ -148,9 +184,15 @@ public sealed class DelegationTests
 
     private static DelegationGrantRequest Grant(params DelegationToolRequest[] tools) => new() { Name = "child", Tools = tools };
 
-    private static TenantPolicy Load(string line)
+    // A child of agent 'a' granted its read (internal data), with an id as the gateway mints them (dlg- and 26 base32).
+    private static AuthenticatedCaller ReadingChild() => new("t1", "w", "dlg-01jdx4m7qz8w2k5v9c3n6b0h1t")
     {
-        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Bundle.Replace("#SETTINGS#", line, StringComparison.Ordinal), Path.GetTempPath());
+        Delegation = new DelegationScope { Agent = "a", Permissions = [new ToolPermission { Tool = "read", ActionTypes = [ActionType.Read] }], AtfLevel = AtfLevel.L3, DataClassCeiling = DataClass.Internal },
+    };
+
+    private static TenantPolicy Load(string line, string rules = "")
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Bundle.Replace("#SETTINGS#", line, StringComparison.Ordinal) + "\n" + rules, Path.GetTempPath());
         Assert.Empty(result.Errors);
         return result.Tenant!;
     }

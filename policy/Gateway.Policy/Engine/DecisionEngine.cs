@@ -167,6 +167,9 @@ public sealed partial class DecisionEngine
 
         // What a warrant leaves standing: a warrant lifts a require_approval, never a control's or a rule's degrade.
         var warranted = controlsDegrade ? DecisionKind.Degrade : DecisionKind.AllowAndLog;
+
+        // What first degraded the action beside the controls (a rule or default_verdict): named where its form cannot reduce it.
+        string? degradedBy = null;
         if (agent is not null)
         {
             var explicitlyAllowed = false;
@@ -212,6 +215,11 @@ public sealed partial class DecisionEngine
                     degradeForm = form;
                 }
 
+                if (effect == DecisionKind.Degrade)
+                {
+                    degradedBy ??= rule.Id;
+                }
+
                 if (effect == DecisionKind.RequireApproval)
                 {
                     // A rule matched only through the request's declared classes is kept apart: it never picks who approves over
@@ -236,6 +244,11 @@ public sealed partial class DecisionEngine
                 var effect = EffectOf(tenant.DefaultVerdict);
                 state.Trigger("default_verdict", "default_verdict_" + WireNames.Of(tenant.DefaultVerdict), effect, $"no allow rule matches; tenant '{tenant.Slug}' defaults to {WireNames.Of(tenant.DefaultVerdict)}");
                 state.Remedy($"add an allow rule matching this action, or change default_verdict of tenant '{tenant.Slug}'");
+                if (effect == DecisionKind.Degrade)
+                {
+                    degradedBy ??= "default_verdict";
+                }
+
                 if (effect != DecisionKind.RequireApproval)
                 {
                     warranted = Tighten(warranted, effect);
@@ -246,7 +259,7 @@ public sealed partial class DecisionEngine
 
             // The run's loop detection: the same intent counted its repeats times in the run (a delegated child's runs
             // are its registered agent's, and so are their limits).
-            var runAgent = descriptor.Delegation?.Agent ?? descriptor.Agent;
+            var runAgent = descriptor.RegisteredAgent;
             if (run is { } activity && tenant.RunLimitsFor(runAgent)?.Loop is { } loop && activity.IntentRepeats >= loop.Repeats)
             {
                 state.Triggers ??= [];
@@ -261,11 +274,21 @@ public sealed partial class DecisionEngine
             }
         }
 
+        // A response-only form cannot reduce a mutating action: degraded in it (now, or once a warrant lifts an approval),
+        // the write would reach the upstream whole. That blocks (fail closed).
+        var inForm = degradeForm ?? entryDegrade.Mode;
+        if ((kind == DecisionKind.Degrade || warranted == DecisionKind.Degrade) && ReducesOnlyTheResponse(inForm, descriptor))
+        {
+            RefuseResponseOnlyForm(ref state, descriptor, inForm, degradedBy);
+            kind = Tighten(kind, DecisionKind.Block);
+            warranted = Tighten(warranted, DecisionKind.Block);
+        }
+
         var (approvers, approvalsRequired, warrantTtl) = kind == DecisionKind.RequireApproval
             ? Approval(tenant, agent, descriptor, state.Gate, approvalRule, declaredApprovalRule)
             : ([], 0, null);
 
-        var degradeSpec = degradeForm is { } chosen && chosen != entryDegrade.Mode ? new DegradeSpec { Mode = chosen } : entryDegrade;
+        var degradeSpec = inForm != entryDegrade.Mode ? new DegradeSpec { Mode = inForm } : entryDegrade;
         var degrade = kind == DecisionKind.Degrade ? degradeSpec : null;
         var tenantShadow = tenant.Simulate;
         var simulated = tenantShadow || request.Simulate;

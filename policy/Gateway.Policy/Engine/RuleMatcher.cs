@@ -132,9 +132,10 @@ internal static partial class RuleMatcher
 
     private static bool ScopeHolds(RuleMatch match, ActionDescriptor descriptor, bool every)
     {
-        // A rule naming a registered agent binds its delegated children too: a child is never less governed.
-        if (match.Agents is not null && !Glob.AnyMatch(match.Agents, descriptor.Agent)
-            && (descriptor.Delegation is null || !Glob.AnyMatch(match.Agents, descriptor.Delegation.Agent)))
+        // Agent globs read the registered agent, a delegated child's its chain's root, never the child's own minted id: a
+        // rule naming the agent binds its children too, and a glob the child's id alone matches (in an allow rule, or
+        // under `not` in a block rule) gives a child nothing its agent lacks.
+        if (match.Agents is not null && !Glob.AnyMatch(match.Agents, descriptor.RegisteredAgent))
         {
             return false;
         }
