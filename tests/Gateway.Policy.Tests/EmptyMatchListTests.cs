@@ -5,6 +5,7 @@ namespace Gateway.Policy.Tests;
 /// <summary>
 /// A key written in a gate's or rule's <c>match</c> with no value (<c>[]</c> or null) is refused at load, naming the
 /// field: an empty list would silently match nothing (or, for <c>args</c>, everything), and only an omitted key matches everything.
+/// A <c>tools</c> glob that matches no catalog entry is refused the same way, as a dangling reference.
 /// </summary>
 public sealed class EmptyMatchListTests
 {
@@ -47,6 +48,29 @@ public sealed class EmptyMatchListTests
         Assert.Equal(BundleErrorCodes.MissingRequired, error.Code);
         Assert.Contains(field, error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>A tool glob no catalog entry matches (globs are case-sensitive) would silently disable its rule or gate.</summary>
+    [Theory]
+    [InlineData("rules: [{ id: r, match: { tools: [Fetch*] }, effect: block, reason: x }]", "Fetch*")]
+    [InlineData("rules: [{ id: r, match: { tools: [fetch, \"mail.*\"] }, effect: block, reason: x }]", "mail.*")]
+    [InlineData("rules: [{ id: r, match: { tools: [fetch], not: { tools: [fetx?] } }, effect: block, reason: x }]", "fetx?")]
+    [InlineData("approval_gates: [{ id: g, match: { tools: [\"FETCH*\"] }, approvers: [alice] }]", "FETCH*")]
+    [InlineData("approval_gates: [{ id: g, match: { tools: [\"f*.delete\"] }, approvers: [alice] }]", "f*.delete")]
+    public void Load_ToolGlobMatchingNoEntry_IsRefused(string section, string glob)
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", BaseTenant + section, Path.GetTempPath());
+
+        Assert.Null(result.Tenant);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(BundleErrorCodes.DanglingReference, error.Code);
+        Assert.Contains($"'{glob}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("rules: [{ id: r, match: { tools: [\"f*\", \"*\", \"fe?ch\"] }, effect: block, reason: x }]")]
+    [InlineData("approval_gates: [{ id: g, match: { tools: [\"*h\"] }, approvers: [alice] }]")]
+    public void Load_ToolGlobMatchingAnEntry_Loads(string section) =>
+        Assert.Empty(PolicyBundleLoader.LoadTenantText("t1.yaml", BaseTenant + section, Path.GetTempPath()).Errors);
 
     [Theory]
     [InlineData("approval_gates: [{ id: g, match: { action_types: [delete], tools: [fetch], target_systems: [crm], data_classes: [pii], environments: [prod] }, approvers: [alice] }]")]

@@ -88,7 +88,8 @@ public sealed class InteractiveAccessTests
     [Fact]
     public void LoadTenantText_Scopes_AreReadAndCoverTheToolsNamedUnderThem()
     {
-        var text = Tenant.Replace("max_session: 12h", "max_session: 12h\n      scopes: { wiki: [wiki], \"read:all\": [wiki.read, docs] }", StringComparison.Ordinal);
+        var text = Tenant.Replace("max_session: 12h", "max_session: 12h\n      scopes: { wiki: [wiki], \"read:all\": [wiki.read, docs] }", StringComparison.Ordinal)
+            .Replace("agents:", "  - { name: docs.search, kind: http, action_type: read, upstream: \"https://docs.example.com/api\" }\nagents:", StringComparison.Ordinal);
 
         var result = PolicyBundleLoader.LoadTenantText("t1.yaml", text, Path.GetTempPath());
 
@@ -115,6 +116,24 @@ public sealed class InteractiveAccessTests
 
         Assert.Contains(result.Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
         Assert.NotEmpty(BundleSchemaTests.Validate(text));
+    }
+
+    /// <summary>A scope naming no catalog entry (<c>payment.refund</c> for <c>payments.refund</c>) would cover nothing, leaving the tool needing no consent.</summary>
+    [Theory]
+    [InlineData("{ wiki: [wiki.raed] }", "wiki.raed")]
+    [InlineData("{ wiki: [wiki.read], payments: [payment.refund] }", "payment.refund")]
+    [InlineData("{ wiki: [wik] }", "wik")]
+    [InlineData("{ wiki: [wiki.read.all] }", "wiki.read.all")]
+    public void Load_ScopeNamingUnknownTool_IsRefused(string scopes, string tool)
+    {
+        var text = Tenant.Replace("max_session: 12h", "max_session: 12h\n      scopes: " + scopes, StringComparison.Ordinal);
+
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", text, Path.GetTempPath());
+
+        Assert.Null(result.Tenant);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(BundleErrorCodes.DanglingReference, error.Code);
+        Assert.Contains($"'{tool}'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,9 +11,15 @@ namespace Gateway.Policy.Authoring;
 /// </summary>
 public static partial class YamlJson
 {
+    /// <summary><paramref name="node"/> as JSON; a <see cref="JsonException"/> when a key of it is no string or is repeated (<see cref="KeyProblem"/>).</summary>
     public static string Convert(YamlNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
+        if (KeyProblem(node) is { } problem)
+        {
+            throw new JsonException($"line {problem.Key.Start.Line}, column {problem.Key.Start.Column}: {problem.Problem}");
+        }
+
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream))
         {
@@ -21,6 +27,52 @@ public static partial class YamlJson
         }
 
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>
+    /// The first key in <paramref name="node"/> that JSON cannot hold as written, and why: one that is no string, or one that
+    /// repeats an earlier key of its mapping (YAML tells <c>!!str maximum</c> from <c>maximum</c>; as JSON they would be two
+    /// members <c>maximum</c>, of which readers keep the last). Null when there is none.
+    /// </summary>
+    public static (YamlNode Key, string Problem)? KeyProblem(YamlNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        switch (node)
+        {
+            case YamlMappingNode map:
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var (key, value) in map.Children)
+                {
+                    if (key is not YamlScalarNode { Value: var name })
+                    {
+                        return (key, "a key must be a string");
+                    }
+
+                    if (!seen.Add(name ?? string.Empty))
+                    {
+                        return (key, $"duplicate key '{name}'");
+                    }
+
+                    if (KeyProblem(value) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case YamlSequenceNode seq:
+                foreach (var item in seq.Children)
+                {
+                    if (KeyProblem(item) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
     }
 
     /// <summary><paramref name="value"/> as a YAML double-quoted scalar (a JSON string: JSON's escapes are YAML's), for written YAML.</summary>

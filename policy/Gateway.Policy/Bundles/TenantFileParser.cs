@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
@@ -10,6 +11,10 @@ namespace Gateway.Policy.Bundles;
 /// </summary>
 internal sealed partial class TenantFileParser
 {
+    // A section written with no entries (`rules:` and nothing under it) has none, as `rules: []` does.
+    private static readonly FrozenSet<string> Sections = FrozenSet.Create(StringComparer.Ordinal,
+        "approvers", "agents", "catalog", "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "run_limits", "compatible_with");
+
     private readonly YamlNodeReader _r;
     private readonly CrossReferences _references;
     private readonly ApprovalSectionParser _approvals;
@@ -40,7 +45,7 @@ internal sealed partial class TenantFileParser
 
     public TenantRegister? Parse(YamlNode root)
     {
-        var f = _r.Mapping(root, "tenant file", "tenant", "environment", "simulate", "workspaces", "approvers", "agents", "catalog",
+        var f = _r.Mapping(root, "tenant file", Sections, "tenant", "environment", "simulate", "workspaces", "approvers", "agents", "catalog",
             "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "run_limits", "default_verdict", "compatible_with", "delegation", "openid_provider");
         if (f is null)
         {

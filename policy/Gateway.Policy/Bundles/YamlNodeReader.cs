@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
@@ -8,6 +9,8 @@ namespace Gateway.Policy.Bundles;
 /// <summary>Typed, strict reads of YAML nodes that record an error (with position) instead of throwing.</summary>
 internal sealed partial class YamlNodeReader
 {
+    private static readonly IReadOnlySet<string> NoLists = FrozenSet<string>.Empty;
+
     private readonly List<BundleError> _errors;
 
     public YamlNodeReader(string file, List<BundleError> errors)
@@ -27,8 +30,11 @@ internal sealed partial class YamlNodeReader
     public static bool IsNull(YamlNode? node) => node is null
         || (node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any } s && (s.Value is null or "" or "~" or "null"));
 
-    /// <summary>A mapping with only <paramref name="allowed"/> keys, each once (unknown or repeated keys are errors); null if not a mapping.</summary>
-    public Fields? Mapping(YamlNode node, string what, params string[] allowed)
+    /// <summary>A mapping with only <paramref name="allowed"/> keys, each once and each with a value (anything else is an error); null if not a mapping.</summary>
+    public Fields? Mapping(YamlNode node, string what, params string[] allowed) => Mapping(node, what, NoLists, allowed);
+
+    /// <summary>As <see cref="Mapping(YamlNode, string, string[])"/>, but each of <paramref name="lists"/> may be written with no value: a list of none.</summary>
+    public Fields? Mapping(YamlNode node, string what, IReadOnlySet<string> lists, params string[] allowed)
     {
         if (node is not YamlMappingNode mapping)
         {
@@ -54,9 +60,19 @@ internal sealed partial class YamlNodeReader
 
             // YamlDotNet refuses a repeated key only when its tag is the same too (`!!str default_verdict` is another key to
             // it): the last value would win, so a line appended to a mapping could override what an earlier one says.
-            if (!fields.Values.TryAdd(key, value))
+            if (!fields.Written.Add(key))
             {
                 Error(keyNode, BundleErrorCodes.YamlSyntax, $"duplicate key '{key}' in {what}");
+            }
+            else if (!IsNull(value))
+            {
+                fields.Values.Add(key, value);
+            }
+            else if (!lists.Contains(key))
+            {
+                // Read as absent, a key written with no value (`default_verdict:`, `~`, `null`) would take its default,
+                // which is often the permissive one (allow, active, low risk, no approval).
+                Error(value, BundleErrorCodes.MissingRequired, $"{what}.{key} is written with no value: give it one, or leave the key out");
             }
         }
 
@@ -108,7 +124,8 @@ internal sealed partial class YamlNodeReader
         return null;
     }
 
-    public long? Integer(YamlNode node, string what, long min)
+    /// <summary>A plain integer from <paramref name="min"/> to <paramref name="max"/>; an error otherwise.</summary>
+    public long? Integer(YamlNode node, string what, long min, long max = long.MaxValue)
     {
         if (node is not YamlScalarNode { Style: ScalarStyle.Plain } scalar
             || !long.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
@@ -120,6 +137,12 @@ internal sealed partial class YamlNodeReader
         if (value < min)
         {
             Error(node, BundleErrorCodes.ImpossibleValue, $"{what} must be at least {min}, not {value}");
+            return null;
+        }
+
+        if (value > max)
+        {
+            Error(node, BundleErrorCodes.ImpossibleValue, $"{what} must be at most {max}, not {value}");
             return null;
         }
 
@@ -255,17 +278,21 @@ internal sealed partial class YamlNodeReader
     /// <summary>The fields of one mapping, read by name.</summary>
     internal sealed class Fields(YamlNodeReader reader, YamlMappingNode node, string what)
     {
+        /// <summary>The keys written with a value (one written with no value is not here).</summary>
         public Dictionary<string, YamlNode> Values { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Every key written, with a value or without.</summary>
+        public HashSet<string> Written { get; } = new(StringComparer.Ordinal);
 
         public YamlMappingNode Node { get; } = node;
 
-        public YamlNode? this[string key] => Values.TryGetValue(key, out var value) && !IsNull(value) ? value : null;
+        public YamlNode? this[string key] => Values.GetValueOrDefault(key);
 
-        /// <summary>The value of a required key; an error at the mapping when absent.</summary>
+        /// <summary>The value of a required key; an error at the mapping when absent (a key written with no value has its own).</summary>
         public YamlNode? Required(string key)
         {
             var value = this[key];
-            if (value is null)
+            if (value is null && !Written.Contains(key))
             {
                 reader.Error(Node, BundleErrorCodes.MissingRequired, $"{what} needs '{key}'");
             }

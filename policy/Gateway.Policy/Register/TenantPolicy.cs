@@ -55,8 +55,10 @@ public sealed class TenantPolicy
                 continue;
             }
 
+            // `*` is every agent of the register, as in a data flow: indexed under "*" literally, it would escalate none.
             var open = new OpenRisk(item.Id, item.Kind, item.Severity, item.Title);
-            foreach (var agent in item.Agents)
+            var concerned = item.Agents.Contains("*", StringComparer.Ordinal) ? register.Agents.Select(static a => a.Id) : item.Agents;
+            foreach (var agent in concerned.Distinct(StringComparer.Ordinal))
             {
                 if (!risksByAgent.TryGetValue(agent, out var list))
                 {

@@ -20,6 +20,9 @@ public static class ToolInputRefusal
     /// <summary>The most schema errors the detail names.</summary>
     private const int MaxErrors = 5;
 
+    /// <summary>How an input schema's text is read, at load and on every call: a member named twice is refused (a reader would keep the last).</summary>
+    public static JsonDocumentOptions SchemaOptions => new() { MaxDepth = 4 * ToolInputSchema.MaxDepth, AllowDuplicateProperties = false };
+
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     // Each entry's schema parsed once (keyed by its text, which lives as long as the entry), not on every call.
@@ -42,6 +45,6 @@ public static class ToolInputRefusal
     public static JsonElement? SchemaOf(CatalogEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return entry.InputSchema is { } text ? Schemas.GetValue(text, static t => new StrongBox<JsonElement>(JsonDocument.Parse(t).RootElement.Clone())).Value : null;
+        return entry.InputSchema is { } text ? Schemas.GetValue(text, static t => new StrongBox<JsonElement>(JsonDocument.Parse(t, SchemaOptions).RootElement.Clone())).Value : null;
     }
 }

@@ -72,7 +72,7 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
             NextPublicKey = nextPublicKey,
             RotationEnds = rotationEnds,
             Permissions = permissions,
-            Interactive = f["interactive"] is { } interactive ? new InteractiveSectionParser(reader).Parse(interactive, id) : null,
+            Interactive = f["interactive"] is { } interactive ? new InteractiveSectionParser(reader, references).Parse(interactive, id) : null,
         };
     }
 

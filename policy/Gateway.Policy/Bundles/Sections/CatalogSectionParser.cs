@@ -179,6 +179,10 @@ internal sealed partial class CatalogSectionParser(
             {
                 reader.Error(keyNode, BundleErrorCodes.InvalidValue, "'card_key' applies only to kind a2a");
             }
+            else if (Authoring.YamlJson.KeyProblem(keyNode) is { } problem)
+            {
+                reader.Error(problem.Key, BundleErrorCodes.YamlSyntax, $"card_key: {problem.Problem}");
+            }
             else if (A2aCardKeyText.Parse(Authoring.YamlJson.Convert(keyNode)) is { } parsed)
             {
                 cardKey = parsed;
@@ -267,11 +271,18 @@ internal sealed partial class CatalogSectionParser(
             return null;
         }
 
+        // A key repeated under another tag (`!!str maximum` after `maximum`) would be a second member, and the last one wins.
+        if (Authoring.YamlJson.KeyProblem(node) is { } problem)
+        {
+            reader.Error(problem.Key, BundleErrorCodes.YamlSyntax, $"input_schema: {problem.Problem}");
+            return null;
+        }
+
         var json = Authoring.YamlJson.Convert(node);
         System.Text.Json.JsonDocument schema;
         try
         {
-            schema = System.Text.Json.JsonDocument.Parse(json, new System.Text.Json.JsonDocumentOptions { MaxDepth = 4 * ToolInputSchema.MaxDepth });
+            schema = System.Text.Json.JsonDocument.Parse(json, ToolInputRefusal.SchemaOptions);
         }
         catch (System.Text.Json.JsonException)
         {

@@ -22,7 +22,7 @@ internal sealed class CrossReferences(YamlNodeReader reader)
     /// <summary>The <c>mcp_tool</c> and <c>a2a_skill</c> catalog entries, whose connector must be an <c>mcp</c> (an <c>a2a</c>) entry.</summary>
     public List<(YamlNode Node, CatalogEntry Entry)> McpTools { get; } = [];
 
-    /// <summary>Records a reference to check later: <paramref name="kind"/> is agent, agent-glob, tool, tool-glob, approver or target-system.</summary>
+    /// <summary>Records a reference to check later: <paramref name="kind"/> is agent, agent-glob, tool, tool-glob, tool-prefix, approver or target-system.</summary>
     public void Reference(YamlNode node, string kind, string name, string what) => _references.Add((node, kind, name, what));
 
     /// <summary>The strings of a list, each recorded as a reference of <paramref name="kind"/>.</summary>
@@ -37,16 +37,27 @@ internal sealed class CrossReferences(YamlNodeReader reader)
         return [.. list.Select(x => x.Value)];
     }
 
-    /// <summary>Reports each <c>mcp_tool</c> (<c>a2a_skill</c>) entry whose connector is not an <c>mcp</c> (<c>a2a</c>) entry of the catalog.</summary>
+    /// <summary>
+    /// Reports each <c>mcp_tool</c> (<c>a2a_skill</c>) entry whose connector is not an <c>mcp</c> (<c>a2a</c>) entry of the
+    /// catalog, and each that names a server's tool (an agent's skill) an earlier entry names: which of the two applied
+    /// would depend on the route, so an agent could pick the one with the weaker policy.
+    /// </summary>
     public void CheckMcpTools()
     {
+        var served = new Dictionary<(ConnectorKind, string, string), string>();
         foreach (var (node, entry) in McpTools)
         {
             var serverKind = entry.Kind == ConnectorKind.A2aSkill ? ConnectorKind.A2a : ConnectorKind.Mcp;
+            var (own, theirs) = entry.Kind == ConnectorKind.A2aSkill ? ("a2a_skill", "a2a") : ("mcp_tool", "mcp");
             if (entry.Connector is { } connector && (!Catalog.TryGetValue(connector, out var server) || server.Kind != serverKind))
             {
-                var (own, theirs) = entry.Kind == ConnectorKind.A2aSkill ? ("a2a_skill", "a2a") : ("mcp_tool", "mcp");
                 reader.Error(node, BundleErrorCodes.DanglingReference, $"{own} '{entry.Name}' names connector '{connector}', which is not an {theirs} entry of the catalog");
+            }
+
+            if (entry.Connector is { } on && (entry.Kind == ConnectorKind.A2aSkill ? entry.A2aSkill : entry.McpTool) is { } name
+                && !served.TryAdd((entry.Kind, on, name), entry.Name))
+            {
+                reader.Error(node, BundleErrorCodes.DuplicateId, $"{own} '{entry.Name}' names {own} '{name}' of connector '{on}', which '{served[(entry.Kind, on, name)]}' names already: one catalog entry per {(entry.Kind == ConnectorKind.A2aSkill ? "skill" : "tool")}");
             }
         }
     }
@@ -78,7 +89,10 @@ internal sealed class CrossReferences(YamlNodeReader reader)
                 "agent" => name == "*" || AgentIds.Contains(name),
                 "agent-glob" => name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal) || AgentIds.Contains(name),
                 "tool" => name == "*" || Catalog.ContainsKey(name),
-                "tool-glob" => name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal) || Catalog.ContainsKey(name),
+                // A glob no entry matches (`Deploy.*` for `deploy.*`: globs are case-sensitive) would silently disable its rule or gate.
+                "tool-glob" => Catalog.ContainsKey(name) || Catalog.Keys.Any(entry => Glob.IsMatch(name, entry)),
+                // An interactive scope's name covers the entries named under it (`docs` → `docs.search`): it must cover one.
+                "tool-prefix" => Catalog.Keys.Any(entry => new InteractiveScope(name, [name]).Covers(entry)),
                 "approver" => ApproverIds.Contains(name),
                 // A gate matches target systems exactly: one no catalog entry declares would silently match nothing.
                 "target-system" => Catalog.Values.Any(entry => string.Equals(entry.TargetSystem, name, StringComparison.Ordinal)),
@@ -90,10 +104,14 @@ internal sealed class CrossReferences(YamlNodeReader reader)
                 {
                     "agent" or "agent-glob" => "agent",
                     "tool" or "tool-glob" => "catalog entry",
+                    "tool-prefix" => "catalog entry, or name above one",
                     "target-system" => "target system",
                     _ => "approver",
                 };
-                reader.Error(node, BundleErrorCodes.DanglingReference, $"{what} names unknown {noun} '{name}'");
+                var message = kind == "tool-glob" && name.AsSpan().IndexOfAny('*', '?') >= 0
+                    ? $"{what} glob '{name}' matches no catalog entry (globs are case-sensitive)"
+                    : $"{what} names unknown {noun} '{name}'";
+                reader.Error(node, BundleErrorCodes.DanglingReference, message);
             }
         }
     }

@@ -34,7 +34,7 @@ internal sealed class DegradeSpecParser(YamlNodeReader reader)
                 route = new DegradeRoute
                 {
                     Model = rf.OptionalString("model"),
-                    MaxTokens = rf["max_tokens"] is { } mt ? (int?)reader.Integer(mt, "degrade.route.max_tokens", 1) : null,
+                    MaxTokens = rf["max_tokens"] is { } mt ? (int?)reader.Integer(mt, "degrade.route.max_tokens", 1, int.MaxValue) : null,
                 };
             }
         }

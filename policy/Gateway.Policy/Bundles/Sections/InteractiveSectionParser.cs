@@ -9,7 +9,7 @@ namespace Gateway.Policy.Bundles;
 /// run time) or identified by a client ID metadata document (an https <c>client_id</c> with a path, no
 /// <c>redirect_uris</c>), the workspace, the longest session and where people sign in.
 /// </summary>
-internal sealed class InteractiveSectionParser(YamlNodeReader reader)
+internal sealed class InteractiveSectionParser(YamlNodeReader reader, CrossReferences references)
 {
     public InteractiveAccess? Parse(YamlNode node, string? agent)
     {
@@ -72,7 +72,7 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
         };
     }
 
-    /// <summary><c>scopes: { name: [tool, …] }</c>: each name an OAuth scope token, each list one or more catalog names.</summary>
+    /// <summary><c>scopes: { name: [tool, …] }</c>: each name an OAuth scope token, each list one or more catalog names (or names above some).</summary>
     private List<InteractiveScope> ParseScopes(YamlNode node, string what)
     {
         var scopes = new List<InteractiveScope>();
@@ -91,7 +91,14 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
                 continue;
             }
 
-            var tools = reader.StringList(value, $"{what}.scopes.{name}").Select(t => t.Value).ToList();
+            var listed = reader.StringList(value, $"{what}.scopes.{name}");
+            foreach (var (tool, toolNode) in listed)
+            {
+                // A misspelt name would cover nothing, and a tool no scope covers needs no consent at all.
+                references.Reference(toolNode, "tool-prefix", tool, $"{what}.scopes.{name}");
+            }
+
+            var tools = listed.Select(t => t.Value).ToList();
             if (tools.Count == 0)
             {
                 reader.Error(value, BundleErrorCodes.MissingRequired, $"{what}.scopes.{name} must list at least one tool");

@@ -39,7 +39,12 @@ internal sealed class RiskSectionParser(YamlNodeReader reader, CrossReferences r
         }
 
         var agent = f.RequiredString("agent");
-        if (agent is not null)
+        if (agent == "*")
+        {
+            // A test is of one agent: a passed one under `*` would vouch for agents it never tested.
+            reader.Error(f["agent"]!, BundleErrorCodes.InvalidValue, "a red-team test is of one agent: name the agent tested, not '*'");
+        }
+        else if (agent is not null)
         {
             references.Reference(f["agent"]!, "agent", agent, "red-team test");
         }
