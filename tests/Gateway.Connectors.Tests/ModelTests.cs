@@ -190,6 +190,19 @@ public sealed class ModelTests
         Assert.Equal(100, new MaxTokensEstimator().Estimate(routed.RootElement));
     }
 
+    [Theory]
+    [InlineData("""{"model":"big","max_tokens":-1}""", "max_tokens")]
+    [InlineData("""{"model":"big","max_completion_tokens":0}""", "max_completion_tokens")]
+    [InlineData("""{"model":"big","max_tokens":-1,"max_completion_tokens":-100}""", "max_completion_tokens")]
+    public void Rewrite_RouteCapWithNegativeCeiling_SendsTheCap(string body, string ceiling)
+    {
+        using var routed = JsonDocument.Parse(ModelRequestRewriter.Rewrite(Encoding.UTF8.GetBytes(body), default, ModelApi.OpenAIChatCompletions,
+            Model(new DegradeRoute { MaxTokens = 100 }), RouteDegrade)!);
+
+        Assert.Equal(100, routed.RootElement.GetProperty(ceiling).GetInt64());
+        Assert.All(routed.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number), p => Assert.InRange(p.Value.GetInt64(), 1, 100));
+    }
+
     [Fact]
     public void Rewrite_StreamedChatCompletion_AsksForUsageInTheSameWrite()
     {

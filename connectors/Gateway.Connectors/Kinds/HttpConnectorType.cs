@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Gateway.Connectors.Envelopes;
@@ -15,6 +16,9 @@ namespace Gateway.Connectors.Kinds;
 /// </summary>
 public sealed class HttpConnectorType : ConnectorType
 {
+    // What makes a query name another name to some server: a bracket (PHP, Rails, qs), or what PHP reads as '_'.
+    private static readonly SearchValues<char> RenamedByServers = SearchValues.Create("[]. ");
+
     internal HttpConnectorType()
         : base(ConnectorKind.Http)
     {
@@ -98,7 +102,8 @@ public sealed class HttpConnectorType : ConnectorType
     /// The binding's method to its path template filled from <paramref name="args"/>; read_only refuses
     /// a write verb and, whatever the verb, an entry whose action type does not read (a <c>GET /purge</c> declared
     /// <c>delete</c> acts as one), dry_run adds <c>dry_run=true</c> (and refuses arguments that name a dry run), and an
-    /// argument spelled two ways (<see cref="ArgumentsRefusal"/>) is refused.
+    /// argument spelled two ways (<see cref="ArgumentsRefusal"/>), or sent in the query under a name some server reads as
+    /// another (<see cref="RenamedInAQuery"/>), is refused.
     /// </summary>
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
@@ -147,6 +152,11 @@ public sealed class HttpConnectorType : ConnectorType
         {
             foreach (var property in remaining)
             {
+                if (RenamedInAQuery(property.Name))
+                {
+                    throw new ConnectorArgumentException($"connector '{entry.Name}': the argument '{Shown(property.Name)}' holds '[', ']', '.' or a space, which some servers read as another name in a query (to[] as to, t.o as t_o); send a plain name.");
+                }
+
                 AppendQuery(query ??= [], property.Name, property.Value);
             }
         }
@@ -166,25 +176,71 @@ public sealed class HttpConnectorType : ConnectorType
     }
 
     /// <summary>
-    /// Why <paramref name="args"/> cannot be sent: two of its names that a server matching names without case (or <c>_</c> and
-    /// <c>-</c>) reads as one (<see cref="Mcp.McpMemberNames.Fold"/>: <c>amount</c> and <c>AMOUNT</c>, or a path placeholder's
-    /// <c>account</c> and a body's <c>Account</c>): the decision reads one spelling, the upstream may bind the other.
+    /// Why <paramref name="args"/> cannot be sent: two names in one of its objects, at any depth, that a server matching names
+    /// without case (or <c>_</c> and <c>-</c>) reads as one (<see cref="Mcp.McpMemberNames.Fold"/>: <c>amount</c> and
+    /// <c>AMOUNT</c>, <c>payment.amount</c> and <c>payment.AMOUNT</c>, or a path placeholder's <c>account</c> and a body's
+    /// <c>Account</c>): the decision reads one spelling, the upstream may bind the other. A webhook's arguments are held to it too.
     /// </summary>
-    public override string? ArgumentsRefusal(CatalogEntry entry, JsonElement args)
+    public override string? ArgumentsRefusal(CatalogEntry entry, JsonElement args) => SpelledTwoWays(entry, args);
+
+    /// <summary>
+    /// True when <paramref name="name"/>, sent as a query parameter's name, is another name to some server: it holds
+    /// <c>[</c> or <c>]</c> (PHP, Rails and Express's qs read <c>to[]</c> and <c>to[0]</c> as <c>to</c>), or <c>.</c> or a space
+    /// (PHP reads <c>t.o</c> and <c>t o</c> as <c>t_o</c>), so a rule on <c>$.to</c> would not see what the server binds.
+    /// </summary>
+    public static bool RenamedInAQuery(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.AsSpan().ContainsAny(RenamedByServers);
+    }
+
+    /// <summary><see cref="ArgumentsRefusal"/> of the http and webhook kinds.</summary>
+    internal static string? SpelledTwoWays(CatalogEntry entry, JsonElement args)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        if (args.ValueKind != JsonValueKind.Object)
+        return FirstSpelledTwoWays(args, string.Empty) is var (name, other)
+            ? $"connector '{entry.Name}': the argument '{Shown(name)}' is spelled two ways ('{Shown(other)}'); a server that matches names without case would read the other. Send it once."
+            : null;
+    }
+
+    // The first name (with its path) that folds like another in the same object, and that other; each object and array item
+    // below is searched too.
+    private static (string Name, string Other)? FirstSpelledTwoWays(JsonElement value, string path)
+    {
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                if (FirstSpelledTwoWays(item, string.Create(CultureInfo.InvariantCulture, $"{path}[{i++}]")) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
         {
             return null;
         }
 
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var property in args.EnumerateObject())
+        foreach (var property in value.EnumerateObject())
         {
+            var at = path.Length == 0 ? property.Name : path + "." + property.Name;
             var folded = Mcp.McpMemberNames.Fold(property.Name);
-            if (!seen.TryAdd(folded, property.Name))
+            if (seen.TryGetValue(folded, out var other))
             {
-                return $"connector '{entry.Name}': the argument '{Shown(property.Name)}' is spelled two ways ('{Shown(seen[folded])}'); a server that matches names without case would read the other. Send it once.";
+                return (at, other);
+            }
+
+            seen[folded] = property.Name;
+
+            if (FirstSpelledTwoWays(property.Value, at) is { } found)
+            {
+                return found;
             }
         }
 

@@ -23,13 +23,24 @@ public sealed class WebhookConnectorType : ConnectorType
     private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments) =>
         segments.Count == 0 && HttpMethods.IsPost(method) ? new ProviderOperation(connector, Writes: true, []) : null;
 
-    /// <summary>The arguments POSTed as JSON and signed; read_only refuses unless the action type reads, dry_run adds <c>dry_run=true</c> (and refuses arguments that name a dry run).</summary>
+    /// <summary>The http kind's: an argument spelled two ways, at any depth (<see cref="HttpConnectorType.ArgumentsRefusal"/>).</summary>
+    public override string? ArgumentsRefusal(CatalogEntry entry, JsonElement args) => HttpConnectorType.SpelledTwoWays(entry, args);
+
+    /// <summary>
+    /// The arguments POSTed as JSON and signed; read_only refuses unless the action type reads, dry_run adds
+    /// <c>dry_run=true</c> (and refuses arguments that name a dry run), and an argument spelled two ways is refused.
+    /// </summary>
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
         var mode = degrade?.Mode;
         RefuseWriteUnderReadOnly(entry, mode);
         RefuseDryRunArgument(entry, args, mode);
         RefuseMethodOverrideArgument(entry, args);
+        if (ArgumentsRefusal(entry, args) is { } spelledTwice)
+        {
+            throw new ConnectorArgumentException(spelledTwice);
+        }
+
         return new UpstreamEnvelope
         {
             Method = "POST",

@@ -90,7 +90,8 @@ public static class ModelRequestRewriter
                 continue;
             }
 
-            root[name] = root[name] is JsonValue value && value.TryGetValue<long>(out var current) ? Math.Min(current, cap) : cap;
+            // A ceiling below 1 is no limit to some servers (Ollama and llama.cpp read -1 so): the cap, not the smaller.
+            root[name] = root[name] is JsonValue value && value.TryGetValue<long>(out var current) && current >= 1 ? Math.Min(current, cap) : cap;
             any |= read.Contains(name);
         }
 

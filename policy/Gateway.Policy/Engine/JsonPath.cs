@@ -142,7 +142,7 @@ internal static class JsonPath
     // proto3 JSON readers and case-folding binders skip (`$.account_id` reads `accountId`). ASCII compared on the raw
     // bytes; anything else (an escape, a non-ASCII letter) on the decoded name, each character upper-cased with the Kelvin
     // sign read as K (Go's folding also reads it, and the long s, which upper-cases to S, as those letters).
-    private static bool NameMatches(JsonProperty member, ReadOnlySpan<char> name)
+    internal static bool NameMatches(JsonProperty member, ReadOnlySpan<char> name)
     {
         var raw = JsonMarshal.GetRawUtf8PropertyName(member);
         if (raw.IndexOf((byte)'\\') < 0 && Ascii.IsValid(raw) && Ascii.IsValid(name))

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Gateway.Policy.Tools;
 
@@ -8,7 +7,9 @@ namespace Gateway.Policy.Tools;
 /// gateway understands: <c>type</c>, <c>properties</c>, <c>required</c>, <c>additionalProperties</c>, <c>items</c>,
 /// <c>enum</c>, <c>const</c>, <c>minLength</c>/<c>maxLength</c>, <c>pattern</c>, <c>format</c> (not checked),
 /// <c>minimum</c>/<c>maximum</c>, <c>minItems</c>/<c>maxItems</c>, <c>anyOf</c>/<c>oneOf</c>/<c>allOf</c>, local
-/// <c>$ref</c> into <c>$defs</c>, and the annotations <c>title</c>, <c>description</c>, <c>default</c>, <c>examples</c>.
+/// <c>$ref</c> into <c>$defs</c>, and the annotations <c>title</c>, <c>description</c>, <c>default</c>, <c>examples</c>. A
+/// <c>pattern</c> is read in ECMA-262's dialect (<see cref="SchemaPattern"/>), and an argument's name matches a property (and
+/// <c>required</c>) as rule paths match names: in any case, without <c>_</c> and <c>-</c>, as case-folding upstreams bind it.
 /// <see cref="Check"/> says what is wrong with a schema (every error, with its JSON path) when the bundle loads;
 /// <see cref="Validate"/> says what is wrong with a call's arguments before anything is forwarded.
 /// </summary>
@@ -29,7 +30,6 @@ public static class ToolInputSchema
 
     private static readonly HashSet<string> Types = new(StringComparer.Ordinal) { "object", "array", "string", "number", "integer", "boolean", "null" };
 
-    private static readonly TimeSpan PatternTimeout = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Every error of <paramref name="schema"/> as a tool's input schema (its root an object schema); empty when it is sound.</summary>
     public static IReadOnlyList<string> Check(JsonElement schema)
@@ -160,7 +160,7 @@ public static class ToolInputSchema
 
                     break;
                 case "pattern":
-                    if (value.ValueKind != JsonValueKind.String || !IsRegex(value.GetString()!))
+                    if (value.ValueKind != JsonValueKind.String || !SchemaPattern.IsRegex(value.GetString()!))
                     {
                         errors.Add($"{at}: pattern is a regular expression");
                     }
@@ -250,7 +250,7 @@ public static class ToolInputSchema
                     errors.Add($"{path}: at most {maxLength.GetInt64()} characters");
                 }
 
-                if (schema.TryGetProperty("pattern", out var pattern) && !Matches(pattern.GetString()!, text))
+                if (schema.TryGetProperty("pattern", out var pattern) && !SchemaPattern.Matches(pattern.GetString()!, text))
                 {
                     errors.Add($"{path}: does not match the pattern");
                 }
@@ -276,12 +276,16 @@ public static class ToolInputSchema
         ValidateCombinations(root, schema, value, path, depth, errors);
     }
 
+    // A member is the property its name matches as rule paths match names (JsonPath.NameMatches: in any case, without `_`
+    // and `-`), as a case-folding upstream (ASP.NET Core, Go's encoding/json) binds it: `AMOUNT` is checked against
+    // `amount`'s schema. One that matches a property only so is not among the properties as spelled: additionalProperties
+    // holds for it too (false refuses it).
     private static void ValidateObject(JsonElement root, JsonElement schema, JsonElement value, string path, int depth, List<string> errors)
     {
         var properties = schema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
         if (schema.TryGetProperty("required", out var required))
         {
-            foreach (var name in required.EnumerateArray().Select(r => r.GetString()!).Where(n => !value.TryGetProperty(n, out _)))
+            foreach (var name in required.EnumerateArray().Select(r => r.GetString()!).Where(n => !value.EnumerateObject().Any(m => JsonPath.NameMatches(m, n))))
             {
                 errors.Add($"{path}.{name}: required");
             }
@@ -290,17 +294,34 @@ public static class ToolInputSchema
         var additional = schema.TryGetProperty("additionalProperties", out var a) ? a : default;
         foreach (var member in value.EnumerateObject())
         {
-            if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(member.Name, out var propertySchema))
+            var at = path + "." + member.Name;
+            var exact = false;
+            string? folded = null;
+            if (properties.ValueKind == JsonValueKind.Object)
             {
-                ValidateValue(root, propertySchema, member.Value, path + "." + member.Name, depth + 1, errors);
+                foreach (var property in properties.EnumerateObject())
+                {
+                    if (JsonPath.NameMatches(member, property.Name))
+                    {
+                        exact |= property.NameEquals(member.Name);
+                        folded ??= property.Name;
+                        ValidateValue(root, property.Value, member.Value, at, depth + 1, errors);
+                    }
+                }
             }
-            else if (additional.ValueKind is JsonValueKind.False)
+
+            if (exact)
             {
-                errors.Add($"{path}.{member.Name}: not an argument this tool takes");
+                continue;
+            }
+
+            if (additional.ValueKind is JsonValueKind.False)
+            {
+                errors.Add(folded is null ? $"{at}: not an argument this tool takes" : $"{at}: not an argument this tool takes (it takes '{folded}', spelled so)");
             }
             else if (additional.ValueKind is JsonValueKind.Object)
             {
-                ValidateValue(root, additional, member.Value, path + "." + member.Name, depth + 1, errors);
+                ValidateValue(root, additional, member.Value, at, depth + 1, errors);
             }
         }
     }
@@ -363,30 +384,5 @@ public static class ToolInputSchema
             && defs.TryGetProperty(reference[Prefix.Length..], out var target)
                 ? target
                 : null;
-    }
-
-    private static bool IsRegex(string pattern)
-    {
-        try
-        {
-            _ = new Regex(pattern, RegexOptions.CultureInvariant, PatternTimeout);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    private static bool Matches(string pattern, string text)
-    {
-        try
-        {
-            return Regex.IsMatch(text, pattern, RegexOptions.CultureInvariant, PatternTimeout);
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return false;
-        }
     }
 }

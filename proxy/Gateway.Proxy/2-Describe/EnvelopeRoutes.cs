@@ -23,7 +23,7 @@ internal static class EnvelopeRoutes
     /// fit the entry's input schema are refused (<see cref="ToolInputCheck"/>), recorded under the entry, before any decision.
     /// </summary>
     public static EnvelopeDescriber InvokeTool(PolicyProvider policy) =>
-        new(policy, GovernedRequestReader.ReadAction, static action => InputRefusal(action) is { } invalid
+        new(policy, GovernedRequestReader.ReadAction, static action => SendableInputRefusal(action) is { } invalid
             ? (null, invalid)
             : (action with { EntryMismatch = EntryRequirements.Invocable }, null));
 
@@ -62,4 +62,14 @@ internal static class EnvelopeRoutes
     /// <summary>The refusal of arguments that do not fit the input schema of the catalog entry the action names (<see cref="ToolInputCheck"/>); null when they fit, or it has none.</summary>
     private static Refusal? InputRefusal(DescribedAction action) =>
         action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) && entry is not null ? ToolInputCheck.Refuse(entry, action.Request.Args) : null;
+
+    /// <summary>
+    /// <see cref="InputRefusal"/> of a call to be sent, after the arguments its entry cannot be sent as they are
+    /// (<see cref="ConnectorType.ArgumentsRefusal"/>: an argument spelled two ways, 400 <c>malformed_body</c>, as the provider
+    /// route refuses it before the schema, which would check each spelling on its own).
+    /// </summary>
+    private static Refusal? SendableInputRefusal(DescribedAction action) =>
+        action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) && entry is not null && entry.Type().ArgumentsRefusal(entry, action.Request.Args) is { } refused
+            ? new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, char.ToUpperInvariant(refused[0]) + refused[1..]) { AuditTool = entry.Name }
+            : InputRefusal(action);
 }

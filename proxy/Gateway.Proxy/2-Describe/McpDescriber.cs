@@ -63,6 +63,8 @@ internal sealed class McpDescriber : IRouteDescriber
         var (message, malformed) = McpMessageReader.Read(context.Request, body);
         if (message is null)
         {
+            // A body that is no one message is answered in JSON-RPC all the same: under its id where one can be read, else null.
+            feature.JsonRpcId = McpMessageReader.IdOf(body);
             return (null, malformed);
         }
 
@@ -186,7 +188,7 @@ internal sealed class McpDescriber : IRouteDescriber
     /// <summary>
     /// Null when the request's session is a live one of this agent (its record in the state store: not ended, given way or
     /// expired on any replica). When not, the refusal is what the MCP specification says of an unknown session, HTTP 404,
-    /// so that the client initializes a new one.
+    /// so that the client initializes a new one. A store that cannot say is 503 <c>store_unavailable</c>, recorded under <c>mcp</c>.
     /// </summary>
     private async ValueTask<Refusal?> SessionRefusalAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, string sessionId)
     {
@@ -200,7 +202,8 @@ internal sealed class McpDescriber : IRouteDescriber
         }
         catch (StateStoreUnavailableException)
         {
-            return Refusal.StoreUnavailable();
+            // Recorded under the tool the messages served here are admitted as (StoreOutageRecordTests' promise).
+            return Refusal.StoreUnavailable() with { AuditTool = McpEndpoint.AuditTool };
         }
 
         // Said in HTTP, not as a JSON-RPC error: a client re-initializes on a 404 for its session.

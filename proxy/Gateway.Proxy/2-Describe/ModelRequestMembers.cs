@@ -77,7 +77,8 @@ internal static class ModelRequestMembers
 
     /// <summary>
     /// Why the member <paramref name="name"/> is refused with <paramref name="value"/>: <c>model</c> is a string; the
-    /// ceilings, <c>n</c> and <c>best_of</c> are whole JSON numbers (<c>100</c>, <c>1e2</c>), <c>stream</c> is true or false,
+    /// ceilings, <c>n</c> and <c>best_of</c> are whole JSON numbers of at least 1 (<c>100</c>, <c>1e2</c>; not <c>-1</c>, which
+    /// Ollama and llama.cpp read as no limit), <c>stream</c> is true or false,
     /// <c>stream_options</c> is an object, each but <c>model</c> or null (as the OpenAI API takes it: none given). A server that reads
     /// types leniently (pydantic's lax mode, in vLLM, SGLang, LiteLLM) reads <c>"100000"</c> as a number and <c>"true"</c>
     /// as true, which the gateway, reading JSON types, would neither reserve nor ask usage for.
@@ -89,15 +90,17 @@ internal static class ModelRequestMembers
             "model" => value.ValueKind == JsonValueKind.String ? null : "a string",
             "stream" => value.ValueKind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null ? null : "true, false or null",
             "stream_options" => value.ValueKind is JsonValueKind.Object or JsonValueKind.Null ? null : "an object or null",
-            _ => value.ValueKind == JsonValueKind.Null || IsWholeNumber(value) ? null : "a whole number (a JSON number) or null",
+            _ => value.ValueKind == JsonValueKind.Null || IsCount(value) ? null : "a whole number of at least 1 (a JSON number), or null",
         };
         return expected is null ? null
             : $"The member '{name}' must be {expected}, not {Described(value)}: a server that reads types leniently would read it as a value the gateway never decided or reserved.";
     }
 
-    private static bool IsWholeNumber(JsonElement value) =>
+    // A ceiling, n or best_of below 1 is none to some servers (Ollama and llama.cpp read -1 as no limit), which a route
+    // degrade's cap, taking the smaller, would send as it is.
+    private static bool IsCount(JsonElement value) =>
         value.ValueKind == JsonValueKind.Number
-        && (value.TryGetInt64(out _) || (value.TryGetDouble(out var real) && double.IsFinite(real) && real == Math.Floor(real)));
+        && (value.TryGetInt64(out var whole) ? whole >= 1 : value.TryGetDouble(out var real) && double.IsFinite(real) && real == Math.Floor(real) && real >= 1);
 
     private static string Described(JsonElement value) => value.ValueKind switch
     {

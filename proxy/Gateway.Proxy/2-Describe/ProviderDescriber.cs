@@ -20,6 +20,7 @@ namespace Gateway.Proxy.Describe;
 /// batches (<see cref="McpBatchRevision"/>), and maps the request to its connector
 /// kind's operation (<see cref="ConnectorType.MatchOperation"/>): a request no operation maps is refused (and recorded),
 /// never forwarded as something else. Its body passes through as the client sent it (<see cref="DescribedAction.PassesBodyThrough"/>).
+/// An MCP server's body that is no JSON-RPC message is refused as on <c>/mcp</c> (<see cref="McpMessageReader.Unreadable"/>).
 /// </summary>
 internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origins, McpSessionBinding sessions, McpServerToolLists servers) : IRouteDescriber
 {
@@ -145,6 +146,13 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
         var described = ProviderActionDescriber.Describe(tenant, operation, target.RawQuery, body, context.Request.ContentType, rpc, rpcError);
         if (described.Request is not { } request)
         {
+            if (kind.IsMcpServer && rpc is null && !body.IsEmpty && described.Refusal is { Code: ProblemCodes.MalformedBody } unreadable)
+            {
+                // A body that is no JSON-RPC message is answered in JSON-RPC as on /mcp: HTTP 400, under its id where one can be read.
+                feature.JsonRpcId = McpMessageReader.IdOf(body);
+                return (null, McpMessageReader.Unreadable(body, unreadable.Detail!) with { AuditTool = unreadable.AuditTool });
+            }
+
             return (null, described.Refusal);
         }
 

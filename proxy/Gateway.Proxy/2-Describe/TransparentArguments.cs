@@ -17,14 +17,12 @@ namespace Gateway.Proxy.Describe;
 /// places, or twice in the query in different cases (<c>to=a&amp;TO=b</c>); a raw <c>;</c> in the query (Rack 2 and older
 /// Python split on it); a query name holding <c>[</c>, <c>]</c>, <c>.</c> or a space, raw or encoded (PHP, Rails and
 /// Express's qs read <c>to[]</c> as <c>to</c>, and PHP <c>t.o</c> and <c>t o</c> as <c>t_o</c>, as
-/// <see cref="OverridingArgumentNames"/> models it); and <c>_method</c> in the query or the body (Laravel, Symfony and
-/// Rails route on it).
+/// <see cref="HttpConnectorType.RenamedInAQuery"/> and <see cref="OverridingArgumentNames"/> model it); and <c>_method</c>
+/// in the query or the body (Laravel, Symfony and Rails route on it). A name spelled two ways deeper in the body is the
+/// kind's <see cref="ConnectorType.ArgumentsRefusal"/>, checked on what this merges.
 /// </summary>
 internal static class TransparentArguments
 {
-    // What makes a query name another name to some server: a bracket (PHP, Rails, qs), or what PHP reads as '_'.
-    private static readonly System.Buffers.SearchValues<char> RenamedByServers = System.Buffers.SearchValues.Create("[]. ");
-
     /// <summary>The merged arguments, or the refusal when the request's places disagree.</summary>
     public static (JsonElement Args, Refusal? Refusal) Merge(CatalogEntry connector, ProviderOperation operation, string rawQuery, JsonElement body)
     {
@@ -123,7 +121,7 @@ internal static class TransparentArguments
                 return null;
             }
 
-            if (name.AsSpan().ContainsAny(RenamedByServers))
+            if (HttpConnectorType.RenamedInAQuery(name))
             {
                 refusal = Conflict(connector, $"The query name '{RefusalText.Truncate(name)}' holds '[', ']', '.' or a space, which some servers read as another name (to[] as to, t.o as t_o) and others do not; send a plain name, or the argument in the JSON body.");
                 return null;

@@ -125,6 +125,36 @@ public sealed class UpstreamEnvelopeTests
         Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(Webhook(), Args(args), null));
     }
 
+    [Theory]
+    [InlineData("""{"sku":"A1","amount":1,"AMOUNT":99}""")]
+    [InlineData("""{"payment":{"amount":1,"AMOUNT":99999999}}""")]
+    [InlineData("""{"lines":[{"sku":"A1"},{"sku":"A2","SKU":"B9"}]}""")]
+    [InlineData("""{"to":{"account_id":"a","accountId":"b"}}""")]
+    public void Build_ArgumentSpelledTwoWaysAtAnyDepth_IsRefused(string args)
+    {
+        var http = Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(HttpEntry("POST", "/orders"), Args(args), null));
+        var webhook = Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(Webhook(), Args(args), null));
+
+        Assert.Contains("spelled two ways", http.Message, StringComparison.Ordinal);
+        Assert.Contains("spelled two ways", webhook.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("GET", ArgumentLocation.Body, "to[]")]
+    [InlineData("HEAD", ArgumentLocation.Body, "to[0]")]
+    [InlineData("POST", ArgumentLocation.Query, "t.o")]
+    [InlineData("GET", ArgumentLocation.Body, "t o")]
+    [InlineData("GET", ArgumentLocation.Body, "to]")]
+    public void Http_QueryBoundArgumentNameAServerReadsAsAnother_IsRefused(string method, ArgumentLocation location, string name)
+    {
+        var args = Args($$"""{"q":"x",{{JsonSerializer.Serialize(name)}}:"x@gmail.com"}""");
+
+        Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(HttpEntry(method, "/search", location), args, null));
+
+        // In a JSON body the name is the member it is.
+        Assert.Contains("x@gmail.com", BodyOf(UpstreamEnvelopes.Build(HttpEntry("POST", "/search"), args, null)), StringComparison.Ordinal);
+    }
+
     private static CatalogEntry Webhook(ActionType actionType = ActionType.Write) => new()
     {
         Name = "hook",

@@ -63,5 +63,57 @@ public sealed class ToolInputSchemaTests
         Assert.Empty(ToolInputSchema.Validate(schema, Json("""{"v":1.5}""")));
     }
 
+    [Theory]
+    [InlineData("""{"AMOUNT":99999999}""", "$.AMOUNT: above the maximum")]
+    [InlineData("""{"Amount":"1"}""", "$.Amount: expected number, got string")]
+    [InlineData("""{"payment":{"AMOUNT":99999999}}""", "$.payment.AMOUNT: above the maximum")]
+    [InlineData("""{"account_id":"x"}""", "$.account_id: does not match the pattern")]
+    public void Validate_PropertySpelledInAnotherCase_IsCheckedAgainstItsSchema(string arguments, string error)
+    {
+        var schema = Json("""
+            {"type":"object","properties":{
+              "amount":{"type":"number","maximum":10000},
+              "accountId":{"type":"string","pattern":"^a-[0-9]+$"},
+              "payment":{"type":"object","properties":{"amount":{"type":"number","maximum":10000}}}}}
+            """);
+
+        Assert.Contains(ToolInputSchema.Validate(schema, Json(arguments)), e => e.Contains(error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_RequiredPropertySpelledInAnotherCase_IsPresentAndStillNotADeclaredArgument()
+    {
+        var open = Json("""{"type":"object","properties":{"amount":{"type":"number"}},"required":["amount"]}""");
+        var closed = Json("""{"type":"object","properties":{"amount":{"type":"number"}},"required":["amount"],"additionalProperties":false}""");
+
+        Assert.Empty(ToolInputSchema.Validate(open, Json("""{"AMOUNT":5}""")));
+        Assert.Equal(["$.AMOUNT: not an argument this tool takes (it takes 'amount', spelled so)"], ToolInputSchema.Validate(closed, Json("""{"AMOUNT":5}""")));
+    }
+
+    [Theory]
+    [InlineData("^[a-z0-9-]+$", "acct-1\\n")]
+    [InlineData("^[a-z0-9-]+\\\\Z", "acct-1\\n")]
+    [InlineData("^\\\\d+$", "\\u0661\\u0662")]
+    [InlineData("^\\\\w+$", "caf\\u00e9")]
+    public void Validate_PatternAnchoredWithDollar_RefusesATrailingNewline(string pattern, string text)
+    {
+        var schema = Json("""{"type":"object","properties":{"id":{"type":"string","pattern":"PATTERN"}}}""".Replace("PATTERN", pattern, StringComparison.Ordinal));
+
+        Assert.Empty(ToolInputSchema.Check(schema));
+        Assert.Contains(ToolInputSchema.Validate(schema, Json($$"""{"id":"{{text}}"}""")), e => e.Contains("$.id: does not match the pattern", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("^[a-z0-9-]+$", "acct-1")]
+    [InlineData("^a[$]b\\\\$$", "a$b$")]
+    [InlineData("^(?:x|y)+$", "xyx")]
+    [InlineData("^\\\\p{L}+$", "caf\\u00e9")]
+    public void Validate_PatternThatFits_Matches(string pattern, string text)
+    {
+        var schema = Json("""{"type":"object","properties":{"id":{"type":"string","pattern":"PATTERN"}}}""".Replace("PATTERN", pattern, StringComparison.Ordinal));
+
+        Assert.Empty(ToolInputSchema.Validate(schema, Json($$"""{"id":"{{text}}"}""")));
+    }
+
     private static JsonElement Json(string text) => JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 256 }).RootElement.Clone();
 }

@@ -65,6 +65,29 @@ public sealed class McpMessageReaderTests
         Assert.Equal(detail, refusal.Detail);
     }
 
+    [Theory]
+    [InlineData("not json", -32700)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}""", -32600)]
+    [InlineData("""{"jsonrpc":"1.0","id":1,"method":"ping"}""", -32600)]
+    [InlineData("""[{"jsonrpc":"2.0","id":1,"method":"ping"}]""", -32600)]
+    public void Read_NotOneJsonRpcMessage_IsAJsonRpcErrorThatKeepsItsStatus(string body, int code)
+    {
+        var (_, refusal) = Read("POST", body);
+
+        Assert.Equal(code, refusal!.JsonRpcCode);
+        Assert.True(refusal.JsonRpcKeepsStatus);
+    }
+
+    [Theory]
+    [InlineData("not json", "null")]
+    [InlineData("""{"jsonrpc":"1.0","id":"a","method":"ping"}""", "\"a\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"method":"ping","method":"tools/call"}""", "7")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}""", "null")]
+    [InlineData("""{"jsonrpc":"2.0","id":1.5,"method":"ping"}""", "null")]
+    [InlineData("""[{"jsonrpc":"2.0","id":1,"method":"ping"}]""", "null")]
+    public void IdOf_UnreadableBody_IsItsOneReadableIdElseNull(string body, string id) =>
+        Assert.Equal(id, McpMessageReader.IdOf(Encoding.UTF8.GetBytes(body)));
+
     [Fact]
     public void Read_Get_HasNoMessage()
     {

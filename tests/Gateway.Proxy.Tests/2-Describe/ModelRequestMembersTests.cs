@@ -61,6 +61,15 @@ public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixt
         Assert.Contains($"'{member}' must be", ModelRequestMembers.Refusal(JsonElement.Parse(body)), StringComparison.Ordinal);
 
     [Theory]
+    [InlineData("""{"max_tokens":-1}""", "max_tokens")]
+    [InlineData("""{"max_completion_tokens":0}""", "max_completion_tokens")]
+    [InlineData("""{"max_output_tokens":-1e2}""", "max_output_tokens")]
+    [InlineData("""{"n":0}""", "n")]
+    [InlineData("""{"best_of":-3}""", "best_of")]
+    public void Refusal_CountBelowOne_NamesTheMember(string body, string member) =>
+        Assert.Contains($"'{member}' must be a whole number of at least 1", ModelRequestMembers.Refusal(JsonElement.Parse(body)), StringComparison.Ordinal);
+
+    [Theory]
     [InlineData("""{"model":"gpt-4o","max_tokens":100,"max_completion_tokens":1e2,"max_output_tokens":100.0,"n":1,"best_of":2,"stream":true,"stream_options":{"include_usage":true}}""")]
     [InlineData("""{"model":"gpt-4o","max_tokens":null,"max_completion_tokens":null,"max_output_tokens":null,"n":null,"best_of":null,"stream":null,"stream_options":null}""")]
     [InlineData("""{"model":"gpt-4o","stream":false,"temperature":"0.5","metadata":{"n":"8"}}""")]

@@ -250,7 +250,12 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
 
         using var response = await _gw.Agent.SendAsync(request);
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        // A JSON-RPC error (invalid request) under the message's id, in HTTP 400.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(7, answer.RootElement.GetProperty("id").GetInt32());
+        Assert.Equal(-32600, answer.RootElement.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("malformed_body", answer.RootElement.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +11,8 @@ namespace Gateway.Proxy.Tests.Forward;
 /// <summary>
 /// <c>http</c> entries against a real Kestrel upstream, through the real gateway on loopback: the upstream's response headers
 /// reach the agent redacted as its body is (an e-mail address, a card number); a <c>delete</c> bound to <c>GET</c> is not let
-/// through <c>read_only</c> for its verb; an argument spelled two ways (<c>amount</c>, <c>AMOUNT</c>) is refused as
-/// <c>malformed_body</c>; a body declared in a charset other than UTF-8 is refused (415); and the agent's MCP mirrored headers
+/// through <c>read_only</c> for its verb; an argument spelled two ways (<c>amount</c>, <c>AMOUNT</c>), at any depth and to a
+/// webhook too, is refused as <c>malformed_body</c>, as is a GET tool's argument named in bracket form (<c>to[]</c>); a body declared in a charset other than UTF-8 is refused (415); and the agent's MCP mirrored headers
 /// never reach an HTTP upstream.
 /// </summary>
 public sealed class HttpEntryHardeningTests : IClassFixture<HttpEntryHardeningTests.Fixture>
@@ -83,6 +84,82 @@ public sealed class HttpEntryHardeningTests : IClassFixture<HttpEntryHardeningTe
         var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
         Assert.Contains("spelled two ways", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(before, _fixture.Upstream.Received.Count(r => r.Target.StartsWith("/pay/", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("""{"account":"a-1","payment":{"amount":1,"AMOUNT":99999999}}""")]
+    [InlineData("""{"account":"a-1","lines":[{"sku":"a"},{"sku":"b","SKU":"evil"}]}""")]
+    public async Task InvokeTool_NestedArgumentSpelledTwoWays_IsRefusedMalformedAndNeverSent(string args)
+    {
+        using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", $$"""{"tool":"pay","args":{{args}}}""");
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Contains("spelled two ways", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_fixture.Upstream.Received, r => r.Target == "/pay/charge/a-1");
+    }
+
+    [Fact]
+    public async Task Providers_NestedArgumentSpelledTwoWays_IsRefusedMalformedAndNeverSent()
+    {
+        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Post, "/providers/pay/charge/a-2", """{"payment":{"amount":1,"AMOUNT":99999999}}"""));
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Contains("spelled two ways", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_fixture.Upstream.Received, r => r.Target == "/pay/charge/a-2");
+    }
+
+    [Theory]
+    [InlineData("to[]")]
+    [InlineData("to[0]")]
+    [InlineData("t.o")]
+    [InlineData("t o")]
+    public async Task InvokeTool_GetToolArgumentInBracketForm_IsRefusedAndNeverSent(string name)
+    {
+        using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"mail.search","args":{"q":"x","NAME":"x@gmail.com"}}""".Replace("\"NAME\"", JsonSerializer.Serialize(name), StringComparison.Ordinal));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.DoesNotContain(_fixture.Upstream.Received, r => r.Target.StartsWith("/mail/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task InvokeTool_GetToolArgumentARuleBlocks_IsBlocked()
+    {
+        using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"mail.search","args":{"to":"x@gmail.com"}}""");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "blocked");
+        Assert.DoesNotContain(_fixture.Upstream.Received, r => r.Target.StartsWith("/mail/", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""{"amount":1,"AMOUNT":1000000}""")]
+    [InlineData("""{"amount":1,"Amount":1000000}""")]
+    [InlineData("""{"note":{"to":"a","TO":"b"}}""")]
+    public async Task InvokeTool_WebhookArgumentSpelledTwoWays_IsRefusedMalformedAndNeverSent(string args)
+    {
+        using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", $$"""{"tool":"hook","args":{{args}}}""");
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Contains("spelled two ways", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_fixture.Upstream.Received, r => r.Target == "/hook" && (r.Body.Contains("1000000", StringComparison.Ordinal) || r.Body.Contains("\"TO\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task InvokeTool_WebhookArgumentInAnotherCaseAboveItsMaximum_IsRefusedInvalidAndNeverSent()
+    {
+        using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"hook","args":{"AMOUNT":99999999}}""");
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "invalid_arguments");
+        Assert.Contains("$.AMOUNT: above the maximum", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_fixture.Upstream.Received, r => r.Target == "/hook" && r.Body.Contains("99999999", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task InvokeTool_WebhookArgumentsSpelledOnce_ArePosted()
+    {
+        using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"hook","args":{"amount":7,"note":{"to":"a"}}}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(_fixture.Upstream.Received, r => r.Target == "/hook" && r.Body.Contains("\"amount\":7", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -175,7 +252,10 @@ public sealed class HttpEntryHardeningTests : IClassFixture<HttpEntryHardeningTe
         Assert.DoesNotContain(received.Headers.Keys, name => name.StartsWith("Mcp-", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>The gateway with three HTTP entries on a real upstream, the demo agent allowed them; purge degraded to read_only.</summary>
+    /// <summary>
+    /// The gateway with four HTTP entries and a webhook on a real upstream, the demo agent allowed them; purge degraded to
+    /// read_only, a Gmail address to mail.search blocked.
+    /// </summary>
     public sealed class Fixture : IAsyncLifetime
     {
         public GovernedGateway Gateway { get; private set; } = null!;
@@ -195,6 +275,8 @@ public sealed class HttpEntryHardeningTests : IClassFixture<HttpEntryHardeningTe
                 });
                 app.MapGet("/ops/purge", () => Results.Json(new { purged = true }));
                 app.MapPost("/pay/charge/{account}", (string account) => Results.Json(new { charged = account }));
+                app.MapGet("/mail/search", () => Results.Json(new { found = 0 }));
+                app.MapPost("/hook", () => Results.Json(new { received = true }));
             });
             var origin = Upstream.Origin;
             Gateway = await GovernedGateway.StartAsync(text => text
@@ -203,10 +285,13 @@ public sealed class HttpEntryHardeningTests : IClassFixture<HttpEntryHardeningTe
                       - { name: hdr, kind: http, action_type: read, target_system: hdr, upstream: "{{origin}}/hdr", credential: none, http: { method: GET, path: "/show" } }
                       - { name: purge, kind: http, action_type: delete, target_system: ops, upstream: "{{origin}}/ops", credential: none, http: { method: GET, path: "/purge", args: query } }
                       - { name: pay, kind: http, action_type: write, target_system: pay, upstream: "{{origin}}/pay", credential: none, http: { method: POST, path: "/charge/{account}" } }
+                      - { name: mail.search, kind: http, action_type: read, target_system: mail, upstream: "{{origin}}/mail", credential: none, http: { method: GET, path: "/search" } }
+                      - { name: hook, kind: webhook, action_type: write, target_system: hook, upstream: "{{origin}}/hook", credential: none, input_schema: { type: object, properties: { amount: { type: number, maximum: 10000 } } } }
 
                     """.Replace("\r", string.Empty), StringComparison.Ordinal)
-                .Replace("rules:\n", "rules:\n  - id: purge-read-only\n    match:\n      tools: [purge]\n    effect: degrade\n    degrade: read_only\n    reason: purge_read_only\n", StringComparison.Ordinal)
-                .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: hdr }\n      - { tool: purge }\n      - { tool: pay }\n", StringComparison.Ordinal));
+                .Replace("rules:\n", "rules:\n  - id: purge-read-only\n    match:\n      tools: [purge]\n    effect: degrade\n    degrade: read_only\n    reason: purge_read_only\n"
+                    + "  - id: no-gmail-search\n    match:\n      tools: [mail.search]\n      args: [{ path: $.to, glob: \"*@gmail.com\" }]\n    effect: block\n    reason: personal_mail_domain\n", StringComparison.Ordinal)
+                .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: hdr }\n      - { tool: purge }\n      - { tool: pay }\n      - { tool: mail.search }\n      - { tool: hook }\n", StringComparison.Ordinal));
         }
 
         public async Task DisposeAsync()

@@ -201,7 +201,9 @@ public sealed class McpLiveTests : IAsyncLifetime
         var (status, json) = await _mcp.PostAsync("""[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notes__find"}},{"jsonrpc":"2.0","id":2,"method":"tools/list"}]""");
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal("malformed_body", json.GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("id").ValueKind);
+        Assert.Equal(-32600, json.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("malformed_body", json.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
         Assert.Empty(_mcp.Notes.Calls);
     }
 
@@ -211,7 +213,9 @@ public sealed class McpLiveTests : IAsyncLifetime
         var (status, json) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notes__find","name":"notes__erase"}}""");
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal("malformed_body", json.GetProperty("code").GetString());
+        Assert.Equal(1, json.GetProperty("id").GetInt32());
+        Assert.Equal(-32600, json.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("malformed_body", json.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
         Assert.Empty(_mcp.Notes.Calls);
     }
 

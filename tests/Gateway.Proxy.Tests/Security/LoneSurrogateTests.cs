@@ -71,7 +71,11 @@ public sealed class LoneSurrogateTests : IAsyncLifetime
 
         using var response = await _gw.Gateway.Agent.SendAsync(request);
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        // A JSON-RPC error under the message's id, in HTTP 400.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, answer.RootElement.GetProperty("id").GetInt32());
+        Assert.Equal("malformed_body", answer.RootElement.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
         Assert.Empty(_gw.Mcp.Notes.Calls);
         AssertNoErrors(_errors);
     }
