@@ -21,8 +21,9 @@ namespace Gateway.Proxy.Forward;
 /// task it names is recorded as the caller's before it is passed on (<see cref="ForwardPlan"/> says why),
 /// and the task state it shows kept for the Respond stage to record. What the stream carries counts against the connector's
 /// <c>max_response_bytes</c>: a stream beyond it, an event larger than it, a stream that breaks or times out, and a task
-/// whose owner cannot be kept end the relay with a refusal (nothing more is passed on), which the Respond stage records
-/// and writes as the stream's last event, a JSON-RPC error.
+/// whose owner cannot be kept end the relay with a refusal (nothing more is passed on), as does any other failure of the
+/// relay, which the Respond stage records and writes as the stream's last event, a JSON-RPC error. An event whose data is not
+/// one JSON value (a comment, a keep-alive, a value with bytes after it) is no reply and is not passed on.
 /// </summary>
 internal static class A2aStreamRelay
 {
@@ -103,6 +104,11 @@ internal static class A2aStreamRelay
         {
             refusal = new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The remote agent's stream broke before it ended.");
         }
+        catch (Exception)
+        {
+            // Anything else (an event that redaction left unreadable, say): the stream ends, its outcome and states recorded.
+            refusal = new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.ResponseUninspectable, "The remote agent's stream carried an event the gateway could not relay; it was cut.");
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
@@ -140,20 +146,11 @@ internal static class A2aStreamRelay
     /// <summary>True when <paramref name="data"/> is a JSON-RPC reply (a <c>result</c> or an <c>error</c> object) to <paramref name="gatewayId"/>.</summary>
     private static bool AnswersId(ReadOnlySpan<byte> data, string gatewayId)
     {
-        try
-        {
-            var reader = new Utf8JsonReader(data);
-            using var document = JsonDocument.ParseValue(ref reader);
-            var root = document.RootElement;
-            return root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("id"u8, out var id) && id.ValueKind == JsonValueKind.String && id.ValueEquals(gatewayId)
-                && (root.TryGetProperty("result"u8, out _) || (root.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object));
-        }
-        catch (JsonException)
-        {
-            // A comment or keep-alive event.
-            return false;
-        }
+        // Not JSON (a comment or keep-alive event), or JSON with bytes after it: no reply (McpProgressRelay.ParseWhole).
+        using var document = McpProgressRelay.ParseWhole(data);
+        return document?.RootElement is { ValueKind: JsonValueKind.Object } root
+            && root.TryGetProperty("id"u8, out var id) && id.ValueKind == JsonValueKind.String && id.ValueEquals(gatewayId)
+            && (root.TryGetProperty("result"u8, out _) || (root.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object));
     }
 
     /// <summary>One reply as an event of the caller's stream, under its id; the first makes the response an event stream.</summary>

@@ -115,10 +115,10 @@ internal sealed class GovernedResultTransform : ResponseTransform
                 });
                 return;
             }
-            catch (Exception ex) when (McpProgressRelay.Ended(ex, httpContext) is { } ended)
+            catch (Exception ex)
             {
                 // The call ended without its answer, its stream perhaps begun: the Respond stage records the outcome and ends the stream.
-                feature.Add(new UpstreamResponse(status) { Refusal = ended });
+                feature.Add(new UpstreamResponse(status) { Refusal = McpProgressRelay.Ended(ex, httpContext) });
                 return;
             }
         }

@@ -20,10 +20,11 @@ namespace Gateway.Proxy.Forward;
 /// it, never the client, as method-not-found (<see cref="McpAnswerRelay.RefuseAsync"/>). Nothing else is passed on. Each event passed on is redacted by the
 /// provider route's streamed redactor of an MCP server's stream (<see cref="SseBodyRedactor"/> without hold-back: each
 /// event whole, at once), the one streamed redaction of the gateway; it is read for its method and the server's id before
-/// redaction, so that an id never changes on its way back. The whole body is kept as it came (within the connector's
+/// redaction, so that an id never changes on its way back, and only when its data is one JSON value (<see cref="ParseWhole"/>:
+/// one with bytes after it is no message for the client). The whole body is kept as it came (within the connector's
 /// limit) for the reply, which <c>ConnectorResultReader</c> redacts as it redacts every JSON-RPC reply and the Respond
 /// stage writes as the stream's last event once the outcome is on record. A read that fails (the call cancelled or out of
-/// the session's time, the server's stream stalled or broken, an event redaction cannot read) is the refusal
+/// the session's time, the server's stream stalled or broken, an event redaction cannot read, any other failure) is the refusal
 /// <see cref="Ended"/> says, which the Respond stage records as the outcome (invoked, not completed) and writes as the
 /// stream's last event.
 /// </summary>
@@ -84,19 +85,19 @@ internal static class McpProgressRelay
     }
 
     /// <summary>
-    /// The refusal a failed <see cref="ReadAsync"/> is, for the outcome (invoked, not completed) and the stream's last event,
-    /// or null for an exception that is no such failure.
+    /// The refusal a failed <see cref="ReadAsync"/> is, for the outcome (invoked, not completed) and the stream's last event:
+    /// whatever ended the read, the call's outcome is recorded (never left unknown by an exception out of the response transform).
     /// </summary>
-    internal static Refusal? Ended(Exception exception, HttpContext context) => exception switch
+    internal static Refusal Ended(Exception exception, HttpContext context) => exception switch
     {
         // An event redaction cannot read (or one beyond the limit): nothing unredacted is passed on.
-        InvalidDataException => UpstreamResponse.Uninspectable,
+        InvalidDataException or JsonException => UpstreamResponse.Uninspectable,
 
         // The request's lifetime is the call's (McpCallLifetime): a client's notifications/cancelled or the session idle timeout.
         OperationCanceledException when context.RequestAborted.IsCancellationRequested => Cancelled,
         OperationCanceledException => TimedOut,
         IOException or HttpRequestException => Broke,
-        _ => null,
+        _ => Unrelayable,
     };
 
     private static readonly Refusal Cancelled = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
@@ -107,6 +108,9 @@ internal static class McpProgressRelay
 
     private static readonly Refusal Broke = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
         "The MCP server's stream broke before it answered.");
+
+    private static readonly Refusal Unrelayable = new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseUninspectable,
+        "The MCP server's stream carried a message the gateway could not relay; it was cut.");
 
     /// <summary>The messages for the client that the chunk completes, each redacted as it stands.</summary>
     private static List<ClientMessage> Read(SseFramer framer, ReadOnlySpan<byte> input, SseBodyRedactor redactor)
@@ -152,28 +156,47 @@ internal static class McpProgressRelay
     /// </summary>
     private static (string? Method, string? RequestId) Classify(ReadOnlySpan<byte> data)
     {
-        try
-        {
-            var reader = new Utf8JsonReader(data);
-            using var document = JsonDocument.ParseValue(ref reader);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("method"u8, out var m) || m.ValueKind != JsonValueKind.String)
-            {
-                return (null, null);
-            }
-
-            var method = m.GetString();
-            if (root.TryGetProperty("id"u8, out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number)
-            {
-                return (method, id.GetRawText());
-            }
-
-            return method is "notifications/progress" or "notifications/message" ? (method, null) : (null, null);
-        }
-        catch (JsonException)
+        using var document = ParseWhole(data);
+        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root
+            || !root.TryGetProperty("method"u8, out var m) || m.ValueKind != JsonValueKind.String)
         {
             return (null, null);
         }
+
+        var method = m.GetString();
+        if (root.TryGetProperty("id"u8, out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+        {
+            return (method, id.GetRawText());
+        }
+
+        return method is "notifications/progress" or "notifications/message" ? (method, null) : (null, null);
+    }
+
+    /// <summary>
+    /// An event's data as one JSON document, read as strictly as <see cref="JsonDocument.Parse(ReadOnlyMemory{byte}, JsonDocumentOptions)"/>
+    /// reads it (one value, nothing after it but whitespace), or null for anything else (a comment, a keep-alive, a value
+    /// with bytes after it): the relays read each event once this way, so that what they pass on is what they read.
+    /// </summary>
+    internal static JsonDocument? ParseWhole(ReadOnlySpan<byte> data)
+    {
+        var reader = new Utf8JsonReader(data);
+        JsonDocument? document = null;
+        try
+        {
+            document = JsonDocument.ParseValue(ref reader);
+
+            // Past the value: false at the end of the data, a JsonException for anything but whitespace.
+            if (!reader.Read())
+            {
+                return document;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        document?.Dispose();
+        return null;
     }
 
     /// <summary>The requests of a server the client is asked: its model (sampling) and its person (elicitation).</summary>

@@ -1,3 +1,4 @@
+using Gateway.Audit;
 using Gateway.Connectors.Results;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
@@ -10,10 +11,11 @@ namespace Gateway.Proxy.Respond;
 /// <summary>
 /// Respond for <c>POST /a2a/{connector}</c>, in JSON-RPC under the caller's id (<see cref="A2aReplyWriter"/>): a message
 /// held for approval as a task in <c>input-required</c>; a call carried out with the remote agent's answer, the tasks it names
-/// recorded as the caller's and the task states it showed recorded; a relayed event stream (<see cref="A2aRelayedStream"/>) by its outcome and states, and when it could
+/// recorded as the caller's and the task states it showed recorded (a state the journal cannot take now waits in its backlog,
+/// as the state it is: the answer is written all the same); a relayed event stream (<see cref="A2aRelayedStream"/>) by its outcome and states, and when it could
 /// not be relayed to its end by the refusal as its last event.
 /// </summary>
-internal sealed class A2aResponder(OutcomeRecorder outcomes) : GovernedResponder(outcomes)
+internal sealed partial class A2aResponder(OutcomeRecorder outcomes, ILogger<A2aResponder> logger) : GovernedResponder(outcomes)
 {
     protected override Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, GovernedDecision governed) =>
         feature.JsonRpcId is { } id && governed.Approval is not null
@@ -36,7 +38,17 @@ internal sealed class A2aResponder(OutcomeRecorder outcomes) : GovernedResponder
 
         var plan = feature.Get<ForwardPlan>();
         var request = feature.Get<DescribedAction>().Body;
-        await Outcomes.Audit.RecordA2aTaskStatesAsync(context, plan.Identity, governed, A2aReplyWriter.StatesOf(request, result)).ConfigureAwait(false);
+        try
+        {
+            await Outcomes.Audit.RecordA2aTaskStatesAsync(context, plan.Identity, governed, A2aReplyWriter.StatesOf(request, result)).ConfigureAwait(false);
+        }
+        catch (AuditWriteException ex)
+        {
+            // The remote agent has answered (its outcome, invoked, is on its way to the journal): the caller is answered its
+            // result, never refused as though nothing was forwarded; the states wait in the journal's backlog as they are.
+            LogTaskStatesNotRecorded(logger, ex);
+        }
+
         foreach (var taskId in A2aReplyWriter.TaskIdsOf(request, result))
         {
             // The caller's before the answer that names it is written: a read of it may follow at once.
@@ -68,4 +80,7 @@ internal sealed class A2aResponder(OutcomeRecorder outcomes) : GovernedResponder
             await A2aReplyWriter.WriteStreamErrorAsync(context, id, refusal).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(EventId = 3334, Level = LogLevel.Error, Message = "The task states a remote agent's answer showed could not be recorded now; the journal keeps them in its backlog")]
+    private static partial void LogTaskStatesNotRecorded(ILogger logger, Exception exception);
 }

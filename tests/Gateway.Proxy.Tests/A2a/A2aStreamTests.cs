@@ -75,6 +75,28 @@ public sealed class A2aStreamTests
     }
 
     [Fact]
+    public async Task SendStreamingMessage_SecondEventWithTrailingData_RecordsTheOutcome()
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        setup.Agent.Scripted =
+        [
+            "\"result\":{\"statusUpdate\":{\"taskId\":\"task-trailing\",\"contextId\":\"ctx-trailing\",\"status\":{\"state\":\"TASK_STATE_WORKING\"}}}",
+            // A complete reply to the gateway's id, then bytes after it (the agent's writer closes the object once more).
+            "\"result\":{\"statusUpdate\":{\"taskId\":\"task-trailing\",\"contextId\":\"ctx-trailing\",\"status\":{\"state\":\"TASK_STATE_COMPLETED\"}}}} x",
+        ];
+
+        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/a2a/helper", Message("SendStreamingMessage", "summarize", "trailing")));
+        var text = await response.Content.ReadAsStringAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Contains("TASK_STATE_WORKING", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("TASK_STATE_COMPLETED", text, StringComparison.Ordinal);
+        var records = await gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id")));
+        Assert.Contains(records, r => Str(r, "tool") == "helper.summarize" && r.TryGetProperty("invoked", out var invoked) && invoked.GetBoolean());
+        Assert.Equal(["working"], records.Where(r => Str(r, "decision") == "a2a_task_state").Select(r => r.GetProperty("a2a_task").GetProperty("state").GetString()));
+    }
+
+    [Fact]
     public async Task SendStreamingMessage_InARun_EachTaskStateIsRecordedWithTheRunAndTheChainVerifies()
     {
         await using var setup = await StartAsync();

@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -203,19 +205,82 @@ public sealed class McpServerRequestsTests : IAsyncLifetime
         Assert.Empty(_asking.Calls);
     }
 
+    [Fact]
+    public async Task CallTool_ServerRequestWithTrailingDataAfterAProgressEvent_EndsTheStreamAndRecordsTheOutcome()
+    {
+        await using var hostile = await KestrelUpstream.StartAsync(app => app.MapPost("/mcp", TrailingDataServerAsync));
+        await using var mcp = await McpGateway.StartAsync(text => text
+            .Replace("catalog:\n", $$"""
+                catalog:
+                  - { name: trailing, kind: mcp, action_type: read, target_system: trailing, upstream: "{{hostile.Origin}}/mcp", credential: none }
+                  - { name: trailing.ask, kind: mcp_tool, action_type: read, target_system: trailing, connector: trailing, mcp_tool: ask }
+
+                """.Replace("\r", string.Empty), StringComparison.Ordinal)
+            .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: trailing.ask }\n", StringComparison.Ordinal));
+        using var http = mcp.SignedHttp();
+        using var call = await StartCallOfAsync(http, "trailing__ask");
+
+        var events = SseEvents.Parse(await call.Content.ReadAsStringAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Equal("notifications/progress", events[0].Json.GetProperty("method").GetString());
+        Assert.DoesNotContain(events, e => e.Json.TryGetProperty("method", out var method) && method.GetString() == "elicitation/create");
+        Assert.Equal(7, events[^1].Json.GetProperty("id").GetInt32());
+        var records = await mcp.Gateway.AuditRecordsAsync(Assert.Single(call.Headers.GetValues("X-Request-Id")));
+        Assert.Equal(2, records.Count);
+        Assert.True(records[1].GetProperty("invoked").GetBoolean(), records[1].ToString());
+    }
+
     private static string Answer(string id, string folder) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id, result = new { action = "accept", content = new { folder } } });
 
-    private static async Task<HttpResponseMessage> StartCallAsync(HttpClient http, string tool)
+    private static Task<HttpResponseMessage> StartCallAsync(HttpClient http, string tool) => StartCallOfAsync(http, "asking__" + tool);
+
+    private static async Task<HttpResponseMessage> StartCallOfAsync(HttpClient http, string name)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
         {
-            Content = new StringContent(JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 7, method = "tools/call", @params = new { name = "asking__" + tool, arguments = new { } } }), Encoding.UTF8, "application/json"),
+            Content = new StringContent(JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 7, method = "tools/call", @params = new { name, arguments = new { } } }), Encoding.UTF8, "application/json"),
         };
         request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         return response;
+    }
+
+    /// <summary>
+    /// A hostile MCP server's one endpoint: a session like any, its tool <c>ask</c>, whose call is an event stream of a
+    /// progress notification and then an <c>elicitation/create</c> with bytes after its JSON, and no answer.
+    /// </summary>
+    private static async Task TrailingDataServerAsync(HttpContext context)
+    {
+        using var message = await JsonDocument.ParseAsync(context.Request.Body);
+        var root = message.RootElement;
+        if (!root.TryGetProperty("id", out var id))
+        {
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        var method = root.GetProperty("method").GetString();
+        context.Response.Headers["Mcp-Session-Id"] = "trailing-session";
+        if (method == "tools/call")
+        {
+            context.Response.ContentType = "text/event-stream";
+            var token = root.GetProperty("params").TryGetProperty("_meta", out var meta) && meta.TryGetProperty("progressToken", out var progress) ? progress.GetRawText() : "\"p\"";
+            await context.Response.WriteAsync("event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":" + token + ",\"progress\":1}}\n\n");
+            await context.Response.Body.FlushAsync();
+            await context.Response.WriteAsync("event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"elicitation/create\",\"params\":{}} x\n\n");
+            return;
+        }
+
+        var result = method switch
+        {
+            "initialize" => "{\"protocolVersion\":" + root.GetProperty("params").GetProperty("protocolVersion").GetRawText() + ",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"trailing\",\"version\":\"1.0\"}}",
+            "tools/list" => """{"tools":[{"name":"ask","description":"Asks.","inputSchema":{"type":"object"}}]}""",
+            _ => "{}",
+        };
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":" + id.GetRawText() + ",\"result\":" + result + "}");
     }
 
     /// <summary>Reads the call's stream up to the server's request to the client; the reader goes on from there.</summary>
