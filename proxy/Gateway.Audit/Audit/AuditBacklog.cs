@@ -7,7 +7,9 @@ namespace Gateway.Audit;
 /// What the journal could not write while its sink was down: each failed entry, rewritten as what
 /// happened to the request (refused, 503 <c>audit_unavailable</c>, or <c>store_unavailable</c> for an admission the state
 /// store's outage could not make, unless the connector had already
-/// run or the request was answered already: an outcome appended after its answer), kept in memory in arrival order and written by <see cref="AuditBacklogFlusher"/> once the sink
+/// run or the request was answered already: an outcome appended after its answer; or the entry is itself a refusal the host
+/// answers as it is whatever the journal does, a state store's outage or an unexpected failure, kept with its own code), kept
+/// in memory in arrival order and written by <see cref="AuditBacklogFlusher"/> once the sink
 /// takes appends again. Bounded: past <see cref="Capacity"/> entries the newest are dropped (counted and
 /// logged). It lives in the process: a crash while the sink is down loses it (those requests were refused).
 /// </summary>
@@ -18,6 +20,9 @@ internal sealed class AuditBacklog
 
     /// <summary>The decision recorded for a request refused because the state store its record admitted with could not be reached.</summary>
     public const string StoreRefusedDecision = "refused:store_unavailable";
+
+    /// <summary>The decision recorded for a request refused because of an unexpected failure (answered 500 <c>internal_error</c>).</summary>
+    public const string InternalRefusedDecision = "refused:internal_error";
 
     /// <summary>The most entries held.</summary>
     public const int Capacity = 10_000;
@@ -37,7 +42,8 @@ internal sealed class AuditBacklog
 
     /// <summary>
     /// Queues what the failed entry stands for (the entry itself when its request was <paramref name="answered"/> already:
-    /// an outcome appended after the response; else the refusal <paramref name="refusedAs"/>, 503); false when full (the entry is dropped).
+    /// an outcome appended after the response, or when it is a refusal answered as it is whatever the journal does:
+    /// <see cref="AnsweredAsItself"/>; else the refusal <paramref name="refusedAs"/>, 503); false when full (the entry is dropped).
     /// </summary>
     public bool TryAdd(AuditEntry entry, bool answered = false, string refusedAs = RefusedDecision)
     {
@@ -47,9 +53,16 @@ internal sealed class AuditBacklog
             return false;
         }
 
-        _queue.Enqueue(entry.Invoked || answered ? entry : entry with { Decision = refusedAs, StatusCode = 503, UpstreamStatus = null, LatencyMs = null });
+        // A task state (A2aTask) is what a remote agent answered: recorded after the call ran, never a refusal of it.
+        _queue.Enqueue(entry.Invoked || answered || entry.A2aTask is not null || AnsweredAsItself(entry) ? entry : entry with { Decision = refusedAs, StatusCode = 503, UpstreamStatus = null, LatencyMs = null });
         return true;
     }
+
+    /// <summary>
+    /// Whether the entry is the refusal of a state store's outage or of an unexpected failure: the host answers those with
+    /// their own code whether or not the journal takes their record (never <c>audit_unavailable</c>), so the record keeps it.
+    /// </summary>
+    private static bool AnsweredAsItself(AuditEntry entry) => entry.Decision is StoreRefusedDecision or InternalRefusedDecision;
 
     public bool TryPeek(out AuditEntry entry) => _queue.TryPeek(out entry!);
 

@@ -5,6 +5,7 @@ using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
+using Gateway.Store;
 
 namespace Gateway.Proxy.Describe;
 
@@ -72,18 +73,16 @@ internal sealed class A2aDescriber(PolicyProvider policy, A2aTaskOwners owners) 
         }
 
         // The task it acts on and every task it refers to must be the caller's, and its context no other agent's: another's
-        // is not found.
+        // is not found. A store that cannot say refuses it, recorded under the tool it names.
         var identity = authenticated.Identity;
-        var foreignTask = contextId is not null
-            && !await owners.IsContextOpenToAsync(identity.Tenant, name, contextId, identity.Agent, context.RequestAborted).ConfigureAwait(false);
-        foreach (var task in taskId is null ? referenced : referenced.Prepend(taskId))
+        bool foreignTask;
+        try
         {
-            if (foreignTask)
-            {
-                break;
-            }
-
-            foreignTask = !await owners.IsOwnerAsync(identity.Tenant, name, task, identity.Agent, context.RequestAborted).ConfigureAwait(false);
+            foreignTask = await IsForeignAsync(context, identity, name, contextId, taskId is null ? referenced : referenced.Prepend(taskId)).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            return (null, Refusal.StoreUnavailable() with { AuditTool = request.Tool });
         }
 
         return (new DescribedAction(tenant, request)
@@ -94,6 +93,25 @@ internal sealed class A2aDescriber(PolicyProvider policy, A2aTaskOwners owners) 
             PushUrlsToResolve = read.PushUrls,
             RefusedAtExecution = foreignTask ? TaskNotFound : null,
         }, null);
+    }
+
+    /// <summary>Whether the context <paramref name="contextId"/> is another agent's, or one of <paramref name="tasks"/> not the caller's.</summary>
+    private async ValueTask<bool> IsForeignAsync(HttpContext context, AgentIdentity identity, string connector, string? contextId, IEnumerable<string> tasks)
+    {
+        if (contextId is not null && !await owners.IsContextOpenToAsync(identity.Tenant, connector, contextId, identity.Agent, context.RequestAborted).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        foreach (var task in tasks)
+        {
+            if (!await owners.IsOwnerAsync(identity.Tenant, connector, task, identity.Agent, context.RequestAborted).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A refusal before the request is read: answered under its id when the body has one to read, else under null.</summary>

@@ -3,6 +3,7 @@ using Gateway.Oversight.Runs;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
+using Gateway.Store;
 
 namespace Gateway.Proxy.Describe;
 
@@ -12,7 +13,8 @@ namespace Gateway.Proxy.Describe;
 /// must be the one the request acts in (its header, a child's grant) and the agent's own (read from the run store), else
 /// <c>403 run_foreign</c> (recorded without its id); one that has ended is <c>409</c> (recorded with who ended it), save
 /// its agent's own <c>cancelled</c> acknowledging a cancel. Allowed, the event is recorded (<c>run_event</c>, with who
-/// ends the run when it ends it) before its local destination ends the run (<see cref="RunEventTaken"/>).
+/// ends the run when it ends it) before its local destination ends the run (<see cref="RunEventTaken"/>). A store that cannot
+/// read the run is 503 <c>store_unavailable</c>, recorded under the tool <c>run</c>.
 /// </summary>
 internal sealed class RunEventDescriber : RunRouteDescriber
 {
@@ -31,9 +33,18 @@ internal sealed class RunEventDescriber : RunRouteDescriber
 
         // The run named by the path must be the one the request acts in (its header, a child's grant), and the agent's own.
         var id = context.GetRouteValue("id") as string;
-        var run = identity.Run is { } carried
-            ? carried.Id == id ? carried : null
-            : RunIds.IsValid(id) ? await FindAsync(identity, id!, context.RequestAborted).ConfigureAwait(false) : null;
+        RunBinding? run;
+        try
+        {
+            run = identity.Run is { } carried
+                ? carried.Id == id ? carried : null
+                : RunIds.IsValid(id) ? await FindAsync(identity, id!, context.RequestAborted).ConfigureAwait(false) : null;
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // A store that cannot say whose run it is refuses the event, recorded under the tool runs are admitted as.
+            return Refusal.StoreUnavailable() with { AuditTool = RunStartDescriber.Tool };
+        }
         if (RateLimitedAction(identity) is not { } action)
         {
             return Refusal.PolicyUnavailable();

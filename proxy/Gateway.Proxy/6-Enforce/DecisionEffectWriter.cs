@@ -14,7 +14,10 @@ namespace Gateway.Proxy.Enforce;
 /// passed, the warrant is redeemed (<see cref="RedeemWarrantAsync"/>: used once; a concurrent request may have used it
 /// since Decide checked it). Each result is null when all went through, else the <see cref="Refusal"/> the request ends
 /// in: the decision is already recorded, so the refusal is that decision's outcome (the Respond stage records it), never
-/// a forwarded request. Every failure but a cancelled request is a refusal (fail closed).
+/// a forwarded request. Every failure is a refusal (fail closed) but a warrant's redemption cancelled with its request; what
+/// the decision asks to be written is not the request's to cancel: on <c>/mcp</c> the request's cancellation is the call's
+/// lifetime, which the agent ends (<c>notifications/cancelled</c>), and an approval or incident its record names is opened
+/// all the same.
 /// </summary>
 internal sealed partial class DecisionEffectWriter
 {
@@ -31,9 +34,10 @@ internal sealed partial class DecisionEffectWriter
 
     /// <summary>
     /// Carries out <paramref name="effects"/> but the warrant; <paramref name="receipt"/> is the recorded decision's signed
-    /// receipt (null when none was signed). Null when done; the refusal otherwise.
+    /// receipt (null when none was signed). Null when done; the refusal otherwise. Never cancelled with its request (the
+    /// stores' own timeouts bound it): the decision that names the approval or the incident is on record already.
     /// </summary>
-    public async ValueTask<Refusal?> CarryOutAsync(DecisionEffects effects, string? receipt, CancellationToken cancellationToken)
+    public async ValueTask<Refusal?> CarryOutAsync(DecisionEffects effects, string? receipt)
     {
         if (effects.OpenApproval is null && effects.OpenIncident is null)
         {
@@ -44,18 +48,19 @@ internal sealed partial class DecisionEffectWriter
         {
             if (effects.OpenApproval is { } approval)
             {
-                await _approvals.OpenAsync(approval with { Receipt = receipt }, cancellationToken).ConfigureAwait(false);
+                await _approvals.OpenAsync(approval with { Receipt = receipt }, CancellationToken.None).ConfigureAwait(false);
             }
 
             if (effects.OpenIncident is { } incident)
             {
-                await _incidents.OpenAsync(incident, cancellationToken).ConfigureAwait(false);
+                await _incidents.OpenAsync(incident, CancellationToken.None).ConfigureAwait(false);
             }
 
             return null;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
+            // A cancellation here is a store's own (its timeout), never the request's: a failure like any other.
             return Failed(ex);
         }
     }

@@ -106,7 +106,8 @@ internal sealed partial class EnforceStage
         {
             var feature = context.GatewayRequest();
             var governed = feature.Get<GovernedDecision>();
-            if (await _effects.CarryOutAsync(governed.Effects, feature.Receipt, context.RequestAborted).ConfigureAwait(false) is { } failed)
+            // Not cancelled with the request (on /mcp, the call's lifetime): the recorded decision names what it opens.
+            if (await _effects.CarryOutAsync(governed.Effects, feature.Receipt).ConfigureAwait(false) is { } failed)
             {
                 feature.Add(failed);
                 return false;

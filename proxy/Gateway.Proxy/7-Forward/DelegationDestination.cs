@@ -11,7 +11,9 @@ namespace Gateway.Proxy.Forward;
 /// is never issued): the child's secret is minted (unless it registered a public key), the child stored in the shared
 /// store, and answered 201 with its id and secret, shown this once, or the key's fingerprint (no-store, its Location). A
 /// store that fails to keep the child ends the request in a refusal Respond records right after that record (503
-/// <c>store_unavailable</c>; any other failure 500 <c>internal_error</c>): the chain says the child was never issued.
+/// <c>store_unavailable</c>; any other failure 500 <c>internal_error</c>): the chain says the child was never issued. The
+/// write is not the request's to cancel (<see cref="CancellationToken.None"/>, as the record's append): a client gone once
+/// the record is durable leaves the child it names issued, not a record of a child that never was.
 /// </summary>
 internal sealed class DelegationDestination : ILocalDestination
 {
@@ -34,7 +36,7 @@ internal sealed class DelegationDestination : ILocalDestination
             record = record with { SecretEnvelope = envelope };
         }
 
-        await _delegations.CreateAsync(record, context.RequestAborted).ConfigureAwait(false);
+        await _delegations.CreateAsync(record, CancellationToken.None).ConfigureAwait(false);
         feature.Add(new LocalAnswer(Results.Json(new DelegationIssued(record.Tenant, record.Workspace, record.Id, secret, record.Info()), OversightJson.DelegationIssued, statusCode: StatusCodes.Status201Created))
         {
             Location = "/v1/delegations/" + record.Id,

@@ -126,7 +126,8 @@ internal sealed class McpServerDestination : ILocalDestination
     /// <summary>
     /// Room for the session an <c>initialize</c> opens: at the agent's limit, its least recently used session for the same
     /// person with no call in flight here gives way (another person's never does), only when Record recorded that it would (<paramref name="makesRoom"/>); null when there is
-    /// room, else the refusal.
+    /// room, else the refusal, recorded under <c>mcp</c> right after that entry (a store that fails meanwhile included). Ending
+    /// the session is not the request's to cancel (<see cref="CancellationToken.None"/>): once recorded, it gives way.
     /// </summary>
     private async ValueTask<Refusal?> MakeRoomAsync(HttpContext context, AgentIdentity identity, bool makesRoom)
     {
@@ -134,7 +135,7 @@ internal sealed class McpServerDestination : ILocalDestination
         {
             while (_sessions.AtSessionLimit(identity.Tenant, identity.RegisteredAgent))
             {
-                if (!makesRoom || await _sessions.TryEvictAsync(identity.Tenant, identity.RegisteredAgent, identity.Person, context.RequestAborted).ConfigureAwait(false) is not { } evicted)
+                if (!makesRoom || await _sessions.TryEvictAsync(identity.Tenant, identity.RegisteredAgent, identity.Person, CancellationToken.None).ConfigureAwait(false) is not { } evicted)
                 {
                     return McpSessionLimit.Reached(_sessions.MaxSessionsPerAgent) with { AuditTool = McpEndpoint.AuditTool };
                 }
@@ -145,7 +146,7 @@ internal sealed class McpServerDestination : ILocalDestination
         }
         catch (StateStoreUnavailableException)
         {
-            return Refusal.StoreUnavailable();
+            return Refusal.StoreUnavailable() with { AuditTool = McpEndpoint.AuditTool };
         }
 
         return null;

@@ -11,7 +11,9 @@ namespace Gateway.Proxy.Forward;
 /// run (completed, failed, cancelled) ends it on every replica (<see cref="RunStore.EndAsync"/>: the first ending wins; one
 /// that lost to another, an operator's cancel say, is refused <c>409</c> and that refusal recorded too), and the event is
 /// answered with the run's status. A store that fails meanwhile ends the request in a refusal Respond records right after
-/// that record (503 <c>store_unavailable</c>; any other failure 500 <c>internal_error</c>).
+/// that record (503 <c>store_unavailable</c>; any other failure 500 <c>internal_error</c>). The ending is not the request's to
+/// cancel (<see cref="CancellationToken.None"/>, as the record's append): a client gone once the record is durable leaves
+/// the run ended as it says.
 /// </summary>
 internal sealed class RunEventDestination : ILocalDestination
 {
@@ -24,7 +26,7 @@ internal sealed class RunEventDestination : ILocalDestination
         var (run, request, ending) = feature.Get<RunEventTaken>();
         if (ending is not null)
         {
-            var (won, state) = await _runs.EndAsync(run.Record, ending, context.RequestAborted).ConfigureAwait(false);
+            var (won, state) = await _runs.EndAsync(run.Record, ending, CancellationToken.None).ConfigureAwait(false);
             run = run with { End = state.End };
             if (!won)
             {

@@ -12,7 +12,9 @@ namespace Gateway.Proxy.Forward;
 /// started): the run is stored (<see cref="RunStore"/>), its start traced as a span of the run's own trace when the agent
 /// sent none (<c>gateway.run</c>, linked to the request), and answered 201 with its id and trace (no-store, its Location).
 /// A store that fails to keep the run ends the request in a refusal Respond records right after that record (503
-/// <c>store_unavailable</c>; any other failure 500 <c>internal_error</c>): the chain says the run never started.
+/// <c>store_unavailable</c>; any other failure 500 <c>internal_error</c>): the chain says the run never started. The write
+/// is not the request's to cancel (<see cref="CancellationToken.None"/>, as the record's append): a client gone once the
+/// record is durable leaves the run it names started.
 /// </summary>
 internal sealed class RunStartDestination : ILocalDestination
 {
@@ -29,7 +31,7 @@ internal sealed class RunStartDestination : ILocalDestination
     {
         var start = feature.Get<RunStart>();
         var run = start.Record;
-        await _runs.CreateAsync(run, context.RequestAborted).ConfigureAwait(false);
+        await _runs.CreateAsync(run, CancellationToken.None).ConfigureAwait(false);
         GatewayTelemetry.SetRun(context, run.Id);
         if (start.TracesStart)
         {

@@ -71,12 +71,13 @@ internal sealed partial class RespondStage
     /// gateway ended a call on <c>/mcp</c>: <see cref="McpCallCancellation"/>; or its client went away): recorded as
     /// <see cref="RefuseAsync"/> records a refusal after a decision, 502 <c>upstream_unavailable</c> as a call's stream
     /// that ended unanswered says, invoked when the upstream may have received it. A journal that cannot take it is logged.
+    /// Returns the refusal as recorded (the decision attached), which a client still connected is answered with.
     /// </summary>
-    private async Task RecordEndedAsync(HttpContext context, GatewayRequestFeature feature)
+    private ValueTask<Refusal> RecordEndedAsync(HttpContext context, GatewayRequestFeature feature)
     {
         var why = feature.Find<McpCallCancellation>()?.Reason ?? "The client went away.";
         var refusal = new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The call ended before it was answered. " + why) { AuditTool = ToolOf(feature) };
-        await TryRecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
+        return TryRecordRefusalAsync(context, feature, refusal);
     }
 
     /// <summary>
@@ -91,11 +92,34 @@ internal sealed partial class RespondStage
         }
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException or StateStoreUnavailableException)
         {
-            LogRefusalNotRecorded(_logger, refusal.Code, ex);
+            LogRecordFailed(refusal, ex);
             return refusal;
         }
     }
 
-    [LoggerMessage(EventId = 3105, Level = LogLevel.Error, Message = "The request failed unexpectedly; it was refused (500 internal_error) and the refusal recorded")]
+    /// <summary>
+    /// Whether <paramref name="refusal"/> is answered as it is whether or not the journal takes its record (a state store's
+    /// outage, an unexpected failure: the journal's backlog keeps such a record with its own code, <c>AuditBacklog</c>),
+    /// rather than as <c>audit_unavailable</c>.
+    /// </summary>
+    private static bool AnsweredWhateverTheJournal(Refusal refusal) => refusal.Code is ProblemCodes.StoreUnavailable or ProblemCodes.InternalError;
+
+    /// <summary>
+    /// Logs a refusal answered whose record could not be appended: one the journal failed to write waits in its backlog
+    /// (written once it recovers, unless the backlog is full); one the state store failed before the journal had it is lost.
+    /// </summary>
+    private void LogRecordFailed(Refusal refusal, Exception exception)
+    {
+        if (exception is StateStoreUnavailableException)
+        {
+            LogRefusalNotRecorded(_logger, refusal.Code, exception);
+        }
+        else
+        {
+            LogRefusalBacklogged(_logger, refusal.Code, exception);
+        }
+    }
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Error, Message = "The request failed unexpectedly; it was refused (500 internal_error)")]
     private static partial void LogUnexpectedFailure(ILogger logger, Exception exception);
 }

@@ -4,6 +4,7 @@ using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Forward;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
@@ -63,6 +64,8 @@ internal sealed partial class RespondStage
                 walked = Stopwatch.GetTimestamp();
             }
 
+            // A call on /mcp whose lifetime ended as its walk did (the idle timeout) is still answered while its client is there.
+            McpCallLifetime.EndedWithClientConnected(context);
             await RespondAsync(context, feature, responder).ConfigureAwait(false);
         }
         catch (StateStoreUnavailableException ex) when (!context.Response.HasStarted)
@@ -78,9 +81,15 @@ internal sealed partial class RespondStage
         catch (OperationCanceledException) when (OutcomeOwed(context, feature))
         {
             // Ended after its decision to be carried out was recorded (a call on /mcp the gateway ended, a client gone):
-            // that decision's outcome is recorded, and the cancellation goes on as before (nothing more is answered).
-            await RecordEndedAsync(context, feature).ConfigureAwait(false);
-            throw;
+            // that decision's outcome is recorded. A client still connected (a call that outlived its time) is answered
+            // with it, not left to the host's handler; else the cancellation goes on as before (nothing more is answered).
+            var ended = await RecordEndedAsync(context, feature).ConfigureAwait(false);
+            if (!McpCallLifetime.EndedWithClientConnected(context))
+            {
+                throw;
+            }
+
+            await RefusalResponse.WriteAsync(context, ended).ConfigureAwait(false);
         }
         catch (Exception ex) when (!context.Response.HasStarted && IsUnexpected(context, ex))
         {
@@ -142,11 +151,15 @@ internal sealed partial class RespondStage
     /// A refusal: after a recorded decision (one to be carried out, or a refusal whose approval or incident could not be
     /// opened), it is that decision's outcome, recorded, and answered with the decision attached when the decision was
     /// to be carried out; before any decision it is recorded when it names an action (<see cref="Refusal.AuditTool"/>).
-    /// The route kind's responder then says it as its clients read it (<see cref="IRouteResponder.OfferAsync"/>).
+    /// The route kind's responder then says it as its clients read it (<see cref="IRouteResponder.OfferAsync"/>). A record the
+    /// journal cannot take refuses the request 503 <c>audit_unavailable</c> instead, but for a store outage's or a failure's
+    /// refusal (<see cref="AnsweredWhateverTheJournal"/>).
     /// </summary>
     private async Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal, IRouteResponder? responder)
     {
-        refusal = await RecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
+        refusal = AnsweredWhateverTheJournal(refusal)
+            ? await TryRecordRefusalAsync(context, feature, refusal).ConfigureAwait(false)
+            : await RecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
         if (responder is not null)
         {
             refusal = await responder.OfferAsync(context, feature, refusal).ConfigureAwait(false);
@@ -202,32 +215,51 @@ internal sealed partial class RespondStage
 
     /// <summary>
     /// Answers a state store's outage: <see cref="Refusal.StoreUnavailable"/> (saying whether the upstream may have received
-    /// the request), recorded unless the request's refusal or outcome already is (<see cref="Recorded"/>), under the tool it
-    /// named (a governed action's, or the tool a request the gateway serves itself is recorded as: after its entry, a
-    /// delegation issued or a run started that its destination could not store, the refusal says so), when the journal can
-    /// take it (a journal on file or PostgreSQL is up while Redis is down). When it cannot, the refusal is answered all the
-    /// same and the failure logged.
+    /// the request), recorded as <see cref="RefuseAsync"/> records a refusal unless the request's refusal or outcome already is
+    /// (<see cref="Recorded"/>): after a recorded decision, as that decision's outcome, and answered with the decision when it
+    /// was to be carried out; before, under the tool it named (a governed action's, or the tool a request the gateway serves
+    /// itself is recorded as: after its entry, a delegation issued or a run started that its destination could not store, the
+    /// refusal says so), or under none for a proven agent whose request was not described yet, as authentication's refusals
+    /// are. The journal may be up while the store is down (on file or PostgreSQL); when it is not, the refusal is answered all
+    /// the same (its record waits in the journal's backlog as that refusal) and the failure logged.
     /// </summary>
     private async Task RefuseStoreOutageAsync(HttpContext context, GatewayRequestFeature feature)
     {
-        var refusal = UpstreamReach.MayHaveReached(context, feature)
+        var refusal = (UpstreamReach.MayHaveReached(context, feature)
             ? Refusal.StoreUnavailable() with { Detail = "The state store cannot be reached; the request may have reached the upstream." }
-            : Refusal.StoreUnavailable();
-        if (!Recorded(context, feature)
-            && (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is { } identity
-            && ToolOf(feature) is { } tool)
+            : Refusal.StoreUnavailable()) with { AuditTool = ToolOf(feature) };
+        if (!Recorded(context, feature))
         {
-            try
-            {
-                await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException)
-            {
-                LogRefusalNotRecorded(_logger, refusal.Code, ex);
-            }
+            refusal = refusal.AuditTool is null
+                ? await TryRecordUnderNoToolAsync(context, feature, refusal).ConfigureAwait(false)
+                : await TryRecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
         }
 
         await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <paramref name="refusal"/> of a request not described yet recorded under no tool when a proven agent made it (as
+    /// authentication records its refusals of one), or, when the journal cannot take it, logged; returned as it is.
+    /// </summary>
+    private async ValueTask<Refusal> TryRecordUnderNoToolAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
+    {
+        if (feature.Find<AuthenticatedRequest>()?.Identity is not { } identity)
+        {
+            return refusal;
+        }
+
+        MarkRecorded(context);
+        try
+        {
+            await _audit.RecordRefusalAsync(context, identity, tool: null, refusal.Code, refusal.Status).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException)
+        {
+            LogRecordFailed(refusal, ex);
+        }
+
+        return refusal;
     }
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Dependency {Dependency} unavailable; request refused (fail closed)")]
@@ -236,6 +268,9 @@ internal sealed partial class RespondStage
     [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Connector {Connector} refused at execution: {Code}")]
     private static partial void LogRefusedAtExecution(ILogger logger, string connector, string code);
 
-    [LoggerMessage(EventId = 3304, Level = LogLevel.Error, Message = "A refusal ({Code}) could not be recorded; it was answered")]
+    [LoggerMessage(EventId = 3304, Level = LogLevel.Error, Message = "A refusal ({Code}) was answered but could not be recorded")]
     private static partial void LogRefusalNotRecorded(ILogger logger, string code, Exception exception);
+
+    [LoggerMessage(EventId = 3305, Level = LogLevel.Error, Message = "A refusal ({Code}) was answered; the audit journal could not append its record now and keeps it in its backlog, as answered, until it can (unless the backlog is full)")]
+    private static partial void LogRefusalBacklogged(ILogger logger, string code, Exception exception);
 }

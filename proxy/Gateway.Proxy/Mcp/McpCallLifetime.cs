@@ -14,6 +14,9 @@ namespace Gateway.Proxy.Mcp;
 /// </summary>
 internal sealed class McpCallLifetime : IDisposable
 {
+    /// <summary>The <see cref="HttpContext.Items"/> key of the request's call (<see cref="EndedWithClientConnected"/>).</summary>
+    private static readonly object ItemKey = new();
+
     private readonly HttpContext _context;
     private readonly McpSessions _sessions;
     private readonly string _tenant;
@@ -37,6 +40,7 @@ internal sealed class McpCallLifetime : IDisposable
         _clientGone = context.RequestAborted;
         _lifetime = new CancellationTokenSource(idleTimeout);
         context.RequestAborted = _lifetime.Token;
+        context.Items[ItemKey] = this;
         _owner = owner;
         _cancellable = sessions.TrackCall(owner, id, context, _lifetime, cancellation);
         if (sessionId is not null)
@@ -67,6 +71,26 @@ internal sealed class McpCallLifetime : IDisposable
         var cancellation = new McpCallCancellation();
         feature.Add(cancellation);
         return new McpCallLifetime(context, sessions, owner, id, sessionId, options.IdleTimeout, cancellation);
+    }
+
+    /// <summary>
+    /// Whether the request is a call whose lifetime ended before it was answered (its <see cref="HttpContext.RequestAborted"/>
+    /// cancelled: the idle timeout, or a cancel, a kill switch or a revocation, which also cut its connection) while its
+    /// client is still connected. When so, the request's cancellation is its client's again from here on, so that Respond
+    /// answers it (with the refusal recorded as its outcome) rather than leave it to the host; false for any other request.
+    /// </summary>
+    public static bool EndedWithClientConnected(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.RequestAborted.IsCancellationRequested
+            && context.Items.TryGetValue(ItemKey, out var held) && held is McpCallLifetime call
+            && call._lifetime.IsCancellationRequested && !call._clientGone.IsCancellationRequested)
+        {
+            context.RequestAborted = call._clientGone;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>The call ended: its lifetime, its tracking and its place among the calls in flight are given back.</summary>

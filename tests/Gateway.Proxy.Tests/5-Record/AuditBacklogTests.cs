@@ -10,7 +10,9 @@ namespace Gateway.Proxy.Tests.Record;
 /// <summary>
 /// The audit journal on the state store, whose decision append carries the request's admission
 /// (<c>Gateway:Admission:WithDecisionRecord</c>): a store outage during that append is answered 503
-/// <c>store_unavailable</c>, and once the store is back the backlog leaves one record of the request, with that code.
+/// <c>store_unavailable</c>, and once the store is back the backlog leaves one record of the request, with that code. A
+/// refusal answered whatever the journal does (a store outage, an unexpected failure) is kept in the backlog with the code
+/// it was answered with, never as <c>audit_unavailable</c>.
 /// </summary>
 public sealed class AuditBacklogTests
 {
@@ -50,11 +52,70 @@ public sealed class AuditBacklogTests
         Assert.Equal((int)HttpStatusCode.ServiceUnavailable, record.GetProperty("status_code").GetInt32());
     }
 
-    /// <summary>The gateway's store, with every audit log append failing as an unavailable store fails it while <see cref="Down"/>.</summary>
+    [Fact]
+    public async Task StoreOutageAtAdmit_JournalOnTheStore_BacklogHoldsStoreUnavailable()
+    {
+        var outage = new AppendOutage();
+        await using var gw = await GovernedGateway.StartAsync(configure: builder =>
+            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => outage.Wrap(store))));
+        var journal = gw.Host.Services.GetRequiredService<AuditJournal>();
+
+        // The first request of the agent on this replica: Admit makes its store call, which the outage fails.
+        outage.Down = true;
+        outage.AdmitsFail = true;
+        string requestId;
+        using (var refused = await gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", ReadContact))
+        {
+            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.ServiceUnavailable, ProblemCodes.StoreUnavailable);
+            requestId = Assert.Single(refused.Headers.GetValues("X-Request-Id"));
+        }
+
+        outage.Down = false;
+        Assert.Equal(1, journal.BacklogCount);
+        Assert.Equal(1, await journal.FlushBacklogAsync());
+
+        var record = Assert.Single(await gw.AuditRecordsAsync(requestId));
+        Assert.Equal("refused:" + ProblemCodes.StoreUnavailable, record.GetProperty("decision").GetString());
+        Assert.Equal((int)HttpStatusCode.ServiceUnavailable, record.GetProperty("status_code").GetInt32());
+    }
+
+    [Fact]
+    public async Task UnexpectedFailure_JournalDown_BacklogHoldsInternalError()
+    {
+        var outage = new AppendOutage();
+        await using var gw = await GovernedGateway.StartAsync(configure: builder =>
+            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => outage.Wrap(store))));
+        var journal = gw.Host.Services.GetRequiredService<AuditJournal>();
+
+        // The run's write fails unexpectedly, after its run_started entry, and the journal goes down with it.
+        outage.RunWriteTakesTheJournalDown = true;
+        string requestId;
+        using (var refused = await gw.Agent.PostJsonAsync("/v1/runs", """{"framework":"tests","purpose":"read a contact"}"""))
+        {
+            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.InternalServerError, ProblemCodes.InternalError);
+            requestId = Assert.Single(refused.Headers.GetValues("X-Request-Id"));
+        }
+
+        outage.Down = false;
+        Assert.Equal(1, journal.BacklogCount);
+        Assert.Equal(1, await journal.FlushBacklogAsync());
+
+        var records = await gw.AuditRecordsAsync(requestId);
+        Assert.Equal(["run_started", "refused:" + ProblemCodes.InternalError], records.Select(r => r.GetProperty("decision").GetString()));
+        Assert.Equal((int)HttpStatusCode.InternalServerError, records[1].GetProperty("status_code").GetInt32());
+    }
+
+    /// <summary>
+    /// The gateway's store, with every audit log append failing as an unavailable store fails it while <see cref="Down"/> (and
+    /// every admission, with <see cref="AdmitsFail"/>); a run's write, with <see cref="RunWriteTakesTheJournalDown"/>, fails
+    /// unexpectedly and puts it <see cref="Down"/>.
+    /// </summary>
     private sealed class AppendOutage
     {
         private volatile bool _down;
         private volatile bool _admittingAppendFailed;
+        private volatile bool _admitsFail;
+        private volatile bool _runWriteTakesTheJournalDown;
 
         public bool Down
         {
@@ -65,12 +126,35 @@ public sealed class AuditBacklogTests
         /// <summary>Whether an append that carried an admission failed.</summary>
         public bool AdmittingAppendFailed => _admittingAppendFailed;
 
+        public bool AdmitsFail
+        {
+            get => _admitsFail;
+            set => _admitsFail = value;
+        }
+
+        public bool RunWriteTakesTheJournalDown
+        {
+            get => _runWriteTakesTheJournalDown;
+            set => _runWriteTakesTheJournalDown = value;
+        }
+
         public IStateStore Wrap(IStateStore inner) =>
             InterceptedStateStore.Wrap(inner, (method, args, call) =>
             {
+                if (_runWriteTakesTheJournalDown && method.Name == nameof(IStateStore.SetAsync) && args is [string key, ..] && key.Contains(":run:", StringComparison.Ordinal))
+                {
+                    _down = true;
+                    return ValueTask.FromException(new InvalidOperationException("Injected: a bug in the run's write."));
+                }
+
                 if (!_down)
                 {
                     return call();
+                }
+
+                if (_admitsFail && method.Name == nameof(IStateStore.AdmitAsync))
+                {
+                    return ValueTask.FromException<AdmissionOutcome>(new StateStoreUnavailableException("Injected: the store went down."));
                 }
 
                 if (method.Name == nameof(IStateStore.TryAppendAdmittingAsync))
