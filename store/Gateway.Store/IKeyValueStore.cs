@@ -53,7 +53,11 @@ public interface IKeyValueStore
     /// </summary>
     ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds a member to a set and returns the set's size afterwards (distinct approvers, say).</summary>
+    /// <summary>
+    /// Adds a member to a set and returns the set's size afterwards (distinct approvers, say). The set then lives at least
+    /// <paramref name="expiry"/> (null: until deleted): a later add's longer expiry extends it, a shorter one never shortens
+    /// it, so an index of things added over time outlives the latest of them, not the first.
+    /// </summary>
     ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default);
 
     /// <summary>The members of a set (empty when absent).</summary>

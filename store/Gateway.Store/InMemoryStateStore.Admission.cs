@@ -200,6 +200,8 @@ public sealed partial class InMemoryStateStore
     private RateLimitOutcome AcquireLocked(IReadOnlyList<RateLimitWindow> windows, DateTimeOffset now, ref long sequence)
     {
         // Each window's slot worked out once, for the check and then the count (the scratch list is the lock holder's).
+        // A slot two windows name counts the permits of both, each window checked against what the windows before it
+        // added there, as the Redis script adds then checks in order: both stores refuse the same request.
         var slots = _windowSlots;
         slots.Clear();
         for (var i = 0; i < windows.Count; i++)
@@ -207,6 +209,14 @@ public sealed partial class InMemoryStateStore
             var w = windows[i];
             var (slotKey, resetsIn, _) = WindowSlot(w.Key, w.Window, now);
             var used = TryGetLive(slotKey, now, out var entry) ? (long)entry.Value! : 0;
+            for (var j = 0; j < i; j++)
+            {
+                if (string.Equals(slots[j].SlotKey, slotKey, StringComparison.Ordinal))
+                {
+                    used += windows[j].Permits;
+                }
+            }
+
             if (used + w.Permits > w.Limit)
             {
                 slots.Clear();

@@ -206,6 +206,16 @@ public sealed partial class InMemoryStateStore
 
                 set.Add(record.Text());
                 break;
+            case StateJournalOperation.AddMemberExtending:
+                if (!_entries.TryGetValue(record.Key, out var extended) || extended.Value is not HashSet<string> members)
+                {
+                    members = new HashSet<string>(StringComparer.Ordinal);
+                }
+
+                // The set the add found live, kept whole, with the later expiry it was given.
+                Put(record.Key, new Entry(members, record.ExpiresAt));
+                members.Add(record.Text());
+                break;
             case StateJournalOperation.AppendLog:
                 GetLog(record.Key, create: true)!.Tail.AddRange(record.Entries());
                 break;

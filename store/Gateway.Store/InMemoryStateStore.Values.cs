@@ -162,16 +162,25 @@ public sealed partial class InMemoryStateStore
         lock (_gate)
         {
             var now = Now;
+            var expiresAt = expiry is { } e ? now + e : (DateTimeOffset?)null;
+            var operation = StateJournalOperation.AddMember;
             if (!TryGetLive(key, now, out var entry) || entry.Value is not HashSet<string> set)
             {
                 set = new HashSet<string>(StringComparer.Ordinal);
-                entry = new Entry(set, expiry is { } e ? now + e : null);
+                entry = new Entry(set, expiresAt);
                 Put(key, entry);
+            }
+            else if (entry.ExpiresAt is { } current && (expiresAt is null || expiresAt > current))
+            {
+                // The set lives at least as long as this add asks, never less: a later expiry (or none) extends it.
+                entry = entry with { ExpiresAt = expiresAt };
+                Put(key, entry);
+                operation = StateJournalOperation.AddMemberExtending;
             }
 
             set.Add(member);
             count = set.Count;
-            sequence = Journal(StateJournalOperation.AddMember, key, entry.ExpiresAt, text: member);
+            sequence = Journal(operation, key, entry.ExpiresAt, text: member);
         }
 
         return Durable(sequence, count);

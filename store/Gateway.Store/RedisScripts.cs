@@ -278,56 +278,24 @@ internal static partial class RedisScripts
         return out
         """);
 
-    /// <summary>KEYS[1]: set; ARGV: member, expiry ms (0 = none). Expiry only when created. Returns the size.</summary>
+    /// <summary>
+    /// KEYS[1]: set; ARGV: member, expiry ms (0 = none: kept until deleted). The set then lives at least that long: a
+    /// later expiry extends it, an earlier one never shortens it (PTTL compared here: PEXPIRE's GT needs Redis 7, and
+    /// Redis 6.2 is supported). Returns the size.
+    /// </summary>
     public static LuaScript SetAdd { get; } = LuaScript.Prepare("""
-        local existed = redis.call('EXISTS', KEYS[1])
+        local current = redis.call('PTTL', KEYS[1])
         redis.call('SADD', KEYS[1], ARGV[1])
         local ttl = tonumber(ARGV[2])
-        if existed == 0 and ttl > 0 then
-          redis.call('PEXPIRE', KEYS[1], ttl)
+        if ttl > 0 then
+          if current == -2 or (current >= 0 and current < ttl) then
+            redis.call('PEXPIRE', KEYS[1], ttl)
+          end
+        elseif current >= 0 then
+          redis.call('PERSIST', KEYS[1])
         end
         return redis.call('SCARD', KEYS[1])
         """);
-
-    // The append step of Append and AppendAdmit: append(a, last) appends, only when the log KEYS[1] holds exactly ARGV[a]
-    // entries and, when the first entry names a "prev_hash", its last entry carries that "hash" (LogLink), with ARGV[a + 1]
-    // fields (KEYS[2]) and ARGV[a + 2] companion entries (KEYS[3]), then the (field, value) pairs, the companion entries and
-    // the entries up to ARGV[last] (none: the companion entries alone); true when appended.
-    private const string AppendStep = """
-        local function append(a, last)
-          local length = redis.call('XLEN', KEYS[1])
-          if length ~= tonumber(ARGV[a]) then
-            return false
-          end
-          local fields = tonumber(ARGV[a + 1])
-          local companions = tonumber(ARGV[a + 2])
-          local at = a + 3 + 2 * fields
-          local first = at + companions
-          if length > 0 and first <= last then
-            -- A plain find, then the hex digits anchored where it ends: a pattern scanning the whole entry cost more
-            -- than the rest of the append (LogLink reads it the same way).
-            local _, named = string.find(ARGV[first], '"prev_hash":"', 1, true)
-            local previous = named and string.match(ARGV[first], '^%x+', named + 1)
-            if previous and not string.find(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1][2][2], '"hash":"' .. previous .. '"', 1, true) then
-              return false
-            end
-          end
-          for i = 0, fields - 1 do
-            redis.call('HSETNX', KEYS[2], ARGV[a + 3 + 2 * i], ARGV[a + 4 + 2 * i])
-          end
-          if companions > 0 then
-            local kept = redis.call('XLEN', KEYS[3])
-            for i = 0, companions - 1 do
-              redis.call('XADD', KEYS[3], string.format('%d-0', kept + i + 1), 'e', ARGV[at + i])
-            end
-          end
-          for i = first, last do
-            redis.call('XADD', KEYS[1], string.format('%d-0', length + i - first + 1), 'e', ARGV[i])
-          end
-          return true
-        end
-
-        """;
 
     /// <summary>
     /// KEYS[1]: log stream, KEYS[2] (only when fields are set): hash; ARGV: expected length, field count n, n

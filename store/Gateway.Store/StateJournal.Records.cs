@@ -68,6 +68,7 @@ public sealed partial class StateJournal
         {
             case StateJournalOperation.PutText:
             case StateJournalOperation.AddMember:
+            case StateJournalOperation.AddMemberExtending:
                 WriteString(scratch, text ?? string.Empty);
                 break;
             case StateJournalOperation.PutCounter:

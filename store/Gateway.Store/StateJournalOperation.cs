@@ -38,4 +38,10 @@ public enum StateJournalOperation : byte
     /// the value a number, the digest follows it.
     /// </summary>
     PutDigest = 10,
+
+    /// <summary>
+    /// The key's set, live, gains a member and now expires at the record's expiry (a later one, or none), keeping its
+    /// members: an <see cref="AddMember"/> whose expiry extends the set's rather than starting a new set.
+    /// </summary>
+    AddMemberExtending = 11,
 }

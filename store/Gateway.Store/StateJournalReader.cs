@@ -37,7 +37,10 @@ public readonly struct StateJournalReader
         return ReadString(_payload.Span, ref offset);
     }
 
-    /// <summary>The text of a <see cref="StateJournalOperation.PutText"/>, <see cref="StateJournalOperation.AddMember"/> or <see cref="StateJournalOperation.PutField"/> record.</summary>
+    /// <summary>
+    /// The text of a <see cref="StateJournalOperation.PutText"/>, <see cref="StateJournalOperation.AddMember"/>,
+    /// <see cref="StateJournalOperation.AddMemberExtending"/> or <see cref="StateJournalOperation.PutField"/> record.
+    /// </summary>
     public string Text()
     {
         var offset = FieldsOffset;

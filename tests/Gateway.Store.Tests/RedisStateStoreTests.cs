@@ -77,6 +77,23 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SetAdd_LaterAdds_ExtendTheSetsTtlAndNeverShortenIt()
+    {
+        await _store.SetAddAsync("set:ttl", "a", TimeSpan.FromMinutes(1));
+        Assert.InRange((long)(await _admin.ExecuteAsync("PTTL", "set:ttl")), 1, 60_000);
+
+        await _store.SetAddAsync("set:ttl", "b", TimeSpan.FromMinutes(10));
+        Assert.InRange((long)(await _admin.ExecuteAsync("PTTL", "set:ttl")), 60_001, 600_000);
+
+        await _store.SetAddAsync("set:ttl", "c", TimeSpan.FromMinutes(1));
+        Assert.InRange((long)(await _admin.ExecuteAsync("PTTL", "set:ttl")), 60_001, 600_000);
+
+        await _store.SetAddAsync("set:ttl", "d", expiry: null);
+        await _store.SetAddAsync("set:ttl", "e", TimeSpan.FromMinutes(1));
+        Assert.Equal(-1, (long)(await _admin.ExecuteAsync("PTTL", "set:ttl")));
+    }
+
+    [Fact]
     public async Task Increment_WrongTypeServerError_FailsUnavailableAndStoreStaysUsable()
     {
         await _store.SetAsync("text", "abc", null);

@@ -28,6 +28,23 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
+    public async Task AdmitWindows_SameKeyTwice_RefusedAlikeOnEveryStore()
+    {
+        // One counter named by two windows: each admission counts in it twice, and a refusal takes back both.
+        var window = new RateLimitWindow(Key("rl-twice"), Limit: 3, LongWindow);
+
+        Assert.True((await AcquireAsync([window, window])).Admitted);
+        var refused = await AcquireAsync([window, window]);
+
+        Assert.False(refused.Admitted);
+        Assert.Equal(1, refused.RefusedIndex);
+        Assert.InRange(refused.RetryAfter, TimeSpan.FromTicks(1), LongWindow);
+        // The counter stands at 2: one more fits, alone.
+        Assert.True((await AcquireAsync([window])).Admitted);
+        Assert.False((await AcquireAsync([window])).Admitted);
+    }
+
+    [Fact]
     public async Task AdmitWindows_PermitsAboveLimit_RefusedWithRetryAfterInsideWindow()
     {
         var window = TimeSpan.FromSeconds(10);

@@ -24,10 +24,44 @@ public abstract partial class StateStoreContractTests
         before: async () =>
         {
             Assert.Equal(1, await Store.SetAddAsync(Key("votes"), "a", ShortExpiry));
-            Assert.Equal(2, await Store.SetAddAsync(Key("votes"), "b", TimeSpan.FromMinutes(10)));
+            Assert.Equal(2, await Store.SetAddAsync(Key("votes"), "b", ShortExpiry / 2));
         },
         expired: async () => (await Store.SetMembersAsync(Key("votes"))).Count == 0,
         after: async () => Assert.Equal(1, await Store.SetAddAsync(Key("votes"), "c", null)));
+
+    [Fact]
+    public Task SetAdd_LongerExpiryOnALaterAdd_ExtendsTheSet() => AcrossShortExpiryAsync(
+        before: async () =>
+        {
+            // A person's sessions: the first one's lifetime must not end the index of a later one.
+            Assert.Equal(1, await Store.SetAddAsync(Key("sessions"), "first", ShortExpiry));
+            await Store.SetAsync(Key("first-lifetime"), "1", ShortExpiry);
+            Assert.Equal(2, await Store.SetAddAsync(Key("sessions"), "later", TimeSpan.FromMinutes(10)));
+        },
+        expired: async () => await Store.GetAsync(Key("first-lifetime")) is null,
+        after: async () => Assert.Equal(["first", "later"], await Store.SetMembersAsync(Key("sessions"))));
+
+    [Fact]
+    public Task SetAdd_ShorterExpiryOnALaterAdd_KeepsTheLongerOne() => AcrossShortExpiryAsync(
+        before: async () =>
+        {
+            Assert.Equal(1, await Store.SetAddAsync(Key("sessions"), "first", TimeSpan.FromMinutes(10)));
+            Assert.Equal(2, await Store.SetAddAsync(Key("sessions"), "later", ShortExpiry));
+            await Store.SetAsync(Key("later-lifetime"), "1", ShortExpiry);
+        },
+        expired: async () => await Store.GetAsync(Key("later-lifetime")) is null,
+        after: async () => Assert.Equal(["first", "later"], await Store.SetMembersAsync(Key("sessions"))));
+
+    [Fact]
+    public Task SetAdd_NoExpiryOnALaterAdd_KeepsTheSetUntilDeleted() => AcrossShortExpiryAsync(
+        before: async () =>
+        {
+            Assert.Equal(1, await Store.SetAddAsync(Key("names"), "first", ShortExpiry));
+            await Store.SetAsync(Key("first-lifetime"), "1", ShortExpiry);
+            Assert.Equal(2, await Store.SetAddAsync(Key("names"), "kept", expiry: null));
+        },
+        expired: async () => await Store.GetAsync(Key("first-lifetime")) is null,
+        after: async () => Assert.Equal(["first", "kept"], await Store.SetMembersAsync(Key("names"))));
 
     [Fact]
     public async Task SetMembers_MissingSet_ReturnsEmpty()

@@ -61,6 +61,10 @@ internal static class TokenEndpoints
                 }
 
                 return AdminProblem.Create(context, StatusCodes.Status403Forbidden, outcome.Code, "Your token may issue tokens for its own tenant only");
+            case AdminTokenIssueOutcome.IssuerRevoked:
+                // Revoked while it minted: answered as its next call would be (AdminAuthFilter), the new token revoked unseen.
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                return AdminProblem.Create(context, StatusCodes.Status401Unauthorized, outcome.Code, "Authentication required");
             case AdminTokenIssueOutcome.UnknownPerson:
                 return AdminProblem.Create(context, StatusCodes.Status400BadRequest, outcome.Code, "Unknown tenant, or the person is not one of its approvers",
                     "An approver token names a person listed under the tenant's 'approvers' in the policy in force.");

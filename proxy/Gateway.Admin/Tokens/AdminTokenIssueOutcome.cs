@@ -1,3 +1,5 @@
+using Gateway.Oversight;
+
 namespace Gateway.Admin.Tokens;
 
 /// <summary>The outcome of <see cref="AdminTokenService.IssueAsync"/>: the token, or a stable refusal code.</summary>
@@ -18,4 +20,7 @@ public sealed record AdminTokenIssueOutcome(IssuedAdminToken? Issued, string? Co
 
     /// <summary>The tenant already holds its limit of live tokens (<c>Gateway:Admin:MaxLiveTokensPerTenant</c>): revoke one first (409).</summary>
     public const string LimitReached = "token_limit_reached";
+
+    /// <summary>The issuer's own token was revoked while it minted (401, as its next call would be): the new token is revoked too.</summary>
+    public const string IssuerRevoked = ProblemCodes.TokenRevoked;
 }

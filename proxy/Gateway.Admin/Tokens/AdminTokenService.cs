@@ -21,7 +21,7 @@ namespace Gateway.Admin.Tokens;
 /// (<see cref="AdminPrincipal.MintsAs"/>), never a bound person, so that approvals count every token minted under one
 /// operator-minted tenant admin as at most one person.
 /// </summary>
-public sealed class AdminTokenService
+public sealed partial class AdminTokenService
 {
     /// <summary>The reserved name of the configured bootstrap token.</summary>
     public const string BootstrapName = "bootstrap";
@@ -97,9 +97,20 @@ public sealed class AdminTokenService
             return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.LimitReached);
         }
 
-        if (!await _store.TryAddAsync(HashToken(token), record, cancellationToken))
+        var hash = HashToken(token);
+        if (!await _store.TryAddAsync(hash, record, cancellationToken))
         {
             return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.NameTaken);
+        }
+
+        // The issuer read again now that the token is stored: revoked meanwhile (a revoke's cascade listed the tokens
+        // before this one was there), what it minted is revoked too and never handed out. A cascade lists again after
+        // each pass that revoked a minter, so a token stored before that listing is its to find and one stored after
+        // finds its issuer revoked here.
+        if (await IsRevokedAsync(issuer, cancellationToken))
+        {
+            await RevokeOneAsync(hash, record, issuer, [], cancellationToken);
+            return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.IssuerRevoked);
         }
 
         var issued = Issued(record);
@@ -123,99 +134,6 @@ public sealed class AdminTokenService
 
         await _store.PutAsync(HashToken(token), NewRecord(spec, issuedBy: null), bindName: true, cancellationToken);
         AdminLog.AdminTokenIssued(_logger, spec.Name, spec.Tenant ?? "-", string.Join(',', spec.Roles), "seed");
-    }
-
-    /// <summary>
-    /// Revokes the token named <paramref name="name"/> in <paramref name="tenant"/> and every token it minted, transitively
-    /// (<see cref="RevokeWithMintedAsync"/>); false when there is none, or when it lies outside the tenant
-    /// <paramref name="caller"/> is confined to (which is not told apart from none).
-    /// </summary>
-    public async ValueTask<bool> RevokeAsync(string name, string? tenant, AdminPrincipal caller, CancellationToken cancellationToken = default) =>
-        await RevokeWithMintedAsync(name, tenant, caller, cascade: true, cancellationToken) is not null;
-
-    /// <summary>
-    /// Revokes the token named <paramref name="name"/> in <paramref name="tenant"/> (names are per tenant; null: the
-    /// operator's tokens, or for a caller confined to a tenant its own) and, with <paramref name="cascade"/>, every live token
-    /// it minted, transitively, found by <see cref="AdminTokenRecord.MintedBy"/> (tokens issued before that was kept are
-    /// not found). Null when there is no such token, or when it lies outside the tenant <paramref name="caller"/> is
-    /// confined to (which is not told apart from none); else the tokens this call revoked, the named one first when it was live.
-    /// </summary>
-    public async ValueTask<IReadOnlyList<AdminTokenRecord>?> RevokeWithMintedAsync(string name, string? tenant, AdminPrincipal caller, bool cascade, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        tenant ??= caller.Tenant;
-        if (!Identifiers.IsValidName(name) || (tenant is not null && !Identifiers.IsValidTenant(tenant)))
-        {
-            return null;
-        }
-
-        string? hash;
-        AdminTokenRecord? record;
-        if (name == BootstrapName && tenant is null && _bootstrapHash is not null)
-        {
-            hash = Convert.ToHexStringLower(_bootstrapHash);
-            record = await _store.GetAsync(hash, cancellationToken) ?? new AdminTokenRecord { Name = BootstrapName, Roles = [AdminRoles.Admin], CreatedAt = _time.GetUtcNow() };
-        }
-        else
-        {
-            var found = await FindAsync(tenant, name, cancellationToken);
-            hash = found?.Hash;
-            record = found?.Record;
-        }
-
-        if (hash is null || record is null || (caller.Tenant is not null && !string.Equals(record.Tenant, caller.Tenant, StringComparison.Ordinal)))
-        {
-            return null;
-        }
-
-        var revoked = new List<AdminTokenRecord>();
-        await RevokeOneAsync(hash, record, caller, revoked, cancellationToken);
-        if (cascade)
-        {
-            await RevokeMintedAsync(record, caller, revoked, cancellationToken);
-        }
-
-        return revoked;
-    }
-
-    // Every live token the minter minted, and theirs in turn. A tenant-confined token mints in its own tenant only, and what
-    // it mints inherits a minter; what an operator token mints does not: so one name never finds another scope's tokens, and
-    // a tenant's token is looked for among its tenant's tokens only (an operator token's among every tenant's).
-    private async ValueTask RevokeMintedAsync(AdminTokenRecord minter, AdminPrincipal caller, List<AdminTokenRecord> revoked, CancellationToken cancellationToken)
-    {
-        var all = minter.Tenant is { } tenant ? await _store.ListTenantAsync(tenant, cancellationToken) : await _store.ListAsync(cancellationToken);
-        var minters = new Queue<AdminTokenRecord>([minter]);
-        var seen = new HashSet<string>(StringComparer.Ordinal) { AdminTokenNames.Scoped(minter.Tenant, minter.Name) };
-        while (minters.TryDequeue(out var parent))
-        {
-            foreach (var child in all.Where(c => !c.Revoked && IsMintedBy(c, parent) && seen.Add(AdminTokenNames.Scoped(c.Tenant, c.Name))))
-            {
-                if (await FindAsync(child.Tenant, child.Name, cancellationToken) is { Record: { Revoked: false } current } found && IsMintedBy(current, parent))
-                {
-                    await RevokeOneAsync(found.Hash, current, caller, revoked, cancellationToken);
-                    minters.Enqueue(current);
-                }
-            }
-        }
-    }
-
-    private static bool IsMintedBy(AdminTokenRecord child, AdminTokenRecord parent) =>
-        string.Equals(child.MintedBy, parent.Name, StringComparison.Ordinal)
-        && (parent.Tenant is null
-            ? child.InheritedMinter is null
-            : child.InheritedMinter is not null && string.Equals(child.Tenant, parent.Tenant, StringComparison.Ordinal));
-
-    private async ValueTask RevokeOneAsync(string hash, AdminTokenRecord record, AdminPrincipal caller, List<AdminTokenRecord> revoked, CancellationToken cancellationToken)
-    {
-        if (record.Revoked)
-        {
-            return;
-        }
-
-        var now = record with { Revoked = true, RevokedAt = _time.GetUtcNow() };
-        await _store.PutAsync(hash, now, bindName: false, cancellationToken);
-        AdminLog.AdminTokenRevoked(_logger, record.Name, record.Tenant ?? "-", caller.Name);
-        revoked.Add(now);
     }
 
     /// <summary>

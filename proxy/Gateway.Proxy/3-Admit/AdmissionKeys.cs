@@ -50,7 +50,10 @@ internal sealed class AdmissionKeys
         return _sets.GetOrAdd(key, made);
     }
 
-    /// <summary>The windows (and each one's scope) of the bundle's rate limits that apply to <paramref name="agent"/> calling <paramref name="tool"/>.</summary>
+    /// <summary>
+    /// The windows (and each one's scope) of the bundle's rate limits that apply to <paramref name="agent"/> calling
+    /// <paramref name="tool"/>, one per store key.
+    /// </summary>
     public static (List<RateLimitWindow> Windows, List<string> Scopes) Windows(TenantPolicy tenant, string tenantId, string agent, string tool)
     {
         var counted = CountedAs(tenant, tool);
@@ -65,11 +68,30 @@ internal sealed class AdmissionKeys
                 // The agent's id length-prefixed: an id may hold ':' (team, team:ci), a tool name too.
                 _ => ("tool", "tool:" + (limit.Agent is null ? "*" : StoreKeys.LengthPrefixed(agent)) + ":" + (limit.Tool ?? counted)),
             };
-            windows.Add(new RateLimitWindow(StoreKeys.RateLimit(tenantId, key + ":" + (long)limit.Window.TotalMilliseconds + ":" + limit.Limit), limit.Limit, limit.Window));
-            scopes.Add(scope);
+            var window = new RateLimitWindow(StoreKeys.RateLimit(tenantId, key + ":" + (long)limit.Window.TotalMilliseconds + ":" + limit.Limit), limit.Limit, limit.Window);
+            // Two limits that name one counter (a general limit and one naming this agent, with the same numbers) are one
+            // window: the key holds the window and the limit, so nothing is lost, and the request is counted there once.
+            if (!HasKey(windows, window.Key))
+            {
+                windows.Add(window);
+                scopes.Add(scope);
+            }
         }
 
         return (windows, scopes);
+    }
+
+    private static bool HasKey(List<RateLimitWindow> windows, string key)
+    {
+        foreach (var window in windows)
+        {
+            if (string.Equals(window.Key, key, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // The tool as its rate limits count it: its catalog name, or UnknownTool.

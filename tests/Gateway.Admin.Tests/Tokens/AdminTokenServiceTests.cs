@@ -1,9 +1,12 @@
+using Gateway.Admin.Options;
 using Gateway.Admin.Tests.Infrastructure;
 using Gateway.Admin.Tokens;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing;
 using Gateway.Testing.Stores;
+using Microsoft.Extensions.Logging.Abstractions;
+using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace Gateway.Admin.Tests.Tokens;
 
@@ -173,6 +176,58 @@ public abstract class AdminTokenServiceTests
     }
 
     [Fact]
+    public async Task RevokeAsync_MintInFlightAcrossTheCascade_LeavesNoLiveTokenMintedByTheRevoked()
+    {
+        var held = new HeldAdminTokenStore(new StateStoreAdminTokenStore(Store));
+        var tokens = AdminTestServices.Tokens(held, Store, Time, _register.Add(_tenant, approvers: ["alice"]), maxLivePerTenant: 100);
+        var admin = await MintAsync(tokens, new AdminTokenSpec(NewName(), [AdminRoles.Admin]) { Tenant = _tenant }, AdminTestServices.Operator);
+        var adding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var revoked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        held.HoldNextAdd(async () =>
+        {
+            adding.SetResult();
+            await revoked.Task;
+        });
+
+        // The mint has passed its checks and writes its token only once the revoke (and its cascade) returned.
+        var minting = tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Auditor]) { Tenant = _tenant }, admin).AsTask();
+        await adding.Task;
+        Assert.True(await tokens.RevokeAsync(admin.Name, _tenant, AdminTestServices.Operator));
+        revoked.SetResult();
+        var outcome = await minting;
+
+        Assert.Null(outcome.Issued);
+        Assert.Equal(AdminTokenIssueOutcome.IssuerRevoked, outcome.Code);
+        Assert.DoesNotContain(await tokens.ListAsync(AdminTestServices.Operator), t => t.MintedBy == admin.Name && !t.Revoked);
+    }
+
+    [Fact]
+    public async Task RevokeAsync_GrandchildMintedWhileTheCascadeRuns_IsRevokedToo()
+    {
+        var held = new HeldAdminTokenStore(new StateStoreAdminTokenStore(Store));
+        var tokens = AdminTestServices.Tokens(held, Store, Time, _register.Add(_tenant, approvers: ["alice"]), maxLivePerTenant: 100);
+        var admin = await MintAsync(tokens, new AdminTokenSpec(NewName(), [AdminRoles.Admin]) { Tenant = _tenant }, AdminTestServices.Operator);
+        var deputy = await MintAsync(tokens, new AdminTokenSpec(NewName(), [AdminRoles.Admin]) { Tenant = _tenant }, admin);
+        var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var minted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        held.HoldNextList(async () =>
+        {
+            listed.SetResult();
+            await minted.Task;
+        });
+
+        // The deputy (still live) mints after the cascade listed the tenant's tokens and before it reached the deputy.
+        var revoking = tokens.RevokeAsync(admin.Name, _tenant, AdminTestServices.Operator).AsTask();
+        await listed.Task;
+        var grandchild = (await tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Auditor]) { Tenant = _tenant }, deputy)).Issued!;
+        minted.SetResult();
+        Assert.True(await revoking);
+
+        Assert.Equal(AdminAuthStatus.Revoked, (await tokens.AuthenticateAsync(grandchild.Token)).Status);
+        Assert.DoesNotContain(await tokens.ListAsync(AdminTestServices.Operator), t => !t.Revoked && (t.MintedBy == admin.Name || t.MintedBy == deputy.Name));
+    }
+
+    [Fact]
     public async Task IssueAsync_TenantAdminForAnotherTenantOrOperatorWide_IsForbidden()
     {
         var other = TestServices.NewTenant();
@@ -200,14 +255,18 @@ public abstract class AdminTokenServiceTests
     [Fact]
     public async Task AuthenticateAsync_BootstrapToken_IsAdminUntilRevoked()
     {
-        var before = await Tokens.AuthenticateAsync(AdminTestServices.BootstrapToken);
+        // A bootstrap token of this test's own: the shared one is the operator the other tests mint as (one Redis for all).
+        var bootstrap = AdminTokenService.NewToken();
+        var tokens = new AdminTokenService(new StateStoreAdminTokenStore(Store), new TestRegister(), Store, Time,
+            MsOptions.Create(new AdminOptions { BootstrapTokenSha256 = AdminTokenService.HashToken(bootstrap) }), NullLogger<AdminTokenService>.Instance);
+        var before = await tokens.AuthenticateAsync(bootstrap);
         Assert.Equal(AdminAuthStatus.Authenticated, before.Status);
         Assert.Equal(AdminTokenService.BootstrapName, before.Principal!.Name);
         Assert.Equal([AdminRoles.Admin], before.Principal.Roles);
 
-        Assert.True(await Tokens.RevokeAsync(AdminTokenService.BootstrapName, null, AdminTestServices.Operator));
+        Assert.True(await tokens.RevokeAsync(AdminTokenService.BootstrapName, null, AdminTestServices.Operator));
 
-        Assert.Equal(AdminAuthStatus.Revoked, (await Tokens.AuthenticateAsync(AdminTestServices.BootstrapToken)).Status);
+        Assert.Equal(AdminAuthStatus.Revoked, (await tokens.AuthenticateAsync(bootstrap)).Status);
     }
 
     [Fact]
@@ -229,10 +288,12 @@ public abstract class AdminTokenServiceTests
         Assert.Equal(name, result.Principal!.Name);
     }
 
-    private async Task<AdminPrincipal> MintAsync(AdminTokenSpec spec, AdminPrincipal issuer)
+    private Task<AdminPrincipal> MintAsync(AdminTokenSpec spec, AdminPrincipal issuer) => MintAsync(Tokens, spec, issuer);
+
+    private static async Task<AdminPrincipal> MintAsync(AdminTokenService tokens, AdminTokenSpec spec, AdminPrincipal issuer)
     {
-        var issued = await Tokens.IssueAsync(spec, issuer);
-        return (await Tokens.AuthenticateAsync(issued.Issued?.Token ?? throw new InvalidOperationException(issued.Code))).Principal!;
+        var issued = await tokens.IssueAsync(spec, issuer);
+        return (await tokens.AuthenticateAsync(issued.Issued?.Token ?? throw new InvalidOperationException(issued.Code))).Principal!;
     }
 }
 

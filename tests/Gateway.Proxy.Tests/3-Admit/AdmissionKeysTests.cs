@@ -103,6 +103,20 @@ public sealed class AdmissionKeysTests
         Assert.Same(keys.For(policy, "t1", "team", "deploy", "fp1"), keys.For(policy, "t1", "team", "deploy", "fp1"));
     }
 
+    [Fact]
+    public void Windows_GeneralAndSpecificLimitWithEqualNumbers_OneWindowPerKey()
+    {
+        // Both limits name the agent's counter (agent:reader, 1 minute, 10): counted once per request, not twice.
+        var policy = LoadText(Tenant.Replace("#AGENT#", "10", StringComparison.Ordinal)
+            .Replace("  - { scope: tenant, limit: 100, window: 1m }\n", "  - { scope: tenant, limit: 100, window: 1m }\n  - { scope: agent, limit: 10, window: 1m }\n", StringComparison.Ordinal));
+
+        var (windows, scopes) = AdmissionKeys.Windows(policy, "t1", "reader", "notes");
+
+        Assert.Equal(["tenant", "agent"], scopes);
+        Assert.Equal(2, windows.Count);
+        Assert.Equal(windows.Count, windows.Select(w => w.Key).Distinct(StringComparer.Ordinal).Count());
+    }
+
     private static TenantPolicy LoadText(string text)
     {
         var result = PolicyBundleLoader.LoadTenantText("t1.yaml", text, Path.GetTempPath());

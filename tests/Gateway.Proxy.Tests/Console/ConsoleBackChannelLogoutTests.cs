@@ -4,6 +4,7 @@ using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using static Gateway.Proxy.Tests.Console.ConsoleHttp;
 using static Gateway.Proxy.Tests.Console.ConsoleOidcSignIn;
 
@@ -71,6 +72,26 @@ public sealed class ConsoleBackChannelLogoutTests
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         await AssertSignedOutAsync(client, laptop);
+    }
+
+    [Fact]
+    public async Task BackChannelLogout_SubjectOnly_EndsASessionStartedAfterTheFirstSessionsLifetime()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = new Dictionary<string, string>(DemoRoles) { ["Gateway:Console:SessionLifetime"] = "01:00:00" };
+        await using var gw = await PersonGateway.StartAsync(settings: settings, configure: builder => builder.Services.AddSingleton<TimeProvider>(clock));
+        using var client = Browser(gw);
+        await SignInAsync(gw, client, "bob", ["approvers"]);
+        clock.Advance(TimeSpan.FromMinutes(50));
+        var later = await SignInNowAsync(gw, client, clock, "bob");
+        clock.Advance(TimeSpan.FromMinutes(20));
+        await AssertSignedInAsync(client, later);
+
+        var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        using var response = await PostLogoutAsync(client, gw.Provider.LogoutToken("bob", change: c => { c["iat"] = now; c["exp"] = now + 120; }));
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        await AssertSignedOutAsync(client, later);
     }
 
     [Theory]
@@ -222,6 +243,17 @@ public sealed class ConsoleBackChannelLogoutTests
     private static void MapApproverRole(PersonGateway gw, string group) =>
         ((IConfigurationBuilder)gw.Gateway.Host.Services.GetRequiredService<IConfiguration>())
             .Add(new MemoryConfigurationSource { InitialData = new Dictionary<string, string?> { ["Gateway:Console:Tenants:demo:Roles:approver:0"] = group } });
+
+    /// <summary>Signs <paramref name="subject"/> in with an ID token issued at <paramref name="clock"/>'s time (the gateway's); the session cookie.</summary>
+    private static async Task<string> SignInNowAsync(PersonGateway gw, HttpClient client, TimeProvider clock, string subject)
+    {
+        var (state, nonce, cookie) = await StartAsync(client);
+        var idToken = gw.Provider.Issue(subject, ["approvers"], audience: TestOpenIdProvider.ClientId, notBefore: clock.GetUtcNow().UtcDateTime, nonce: nonce);
+        gw.Provider.TokenAnswer = (200, JsonSerializer.Serialize(new { id_token = idToken }));
+        using var response = await client.SendAsync(Get($"/console/demo/callback?state={state}&code=the-code", cookie));
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
+        return Cookie(response, "gamut_console");
+    }
 
     private static Task<HttpResponseMessage> PostLogoutAsync(HttpClient client, string token) =>
         client.SendAsync(PostForm(LogoutPath, cookie: null, new Dictionary<string, string> { ["logout_token"] = token }));
