@@ -21,7 +21,8 @@ public static class NotificationServiceCollectionExtensions
             .PostConfigure(o =>
             {
                 // The console's origin, else the gateway's (as the console falls back to), unless the notifications name their own.
-                o.PublicOrigin ??= Absolute(configuration[ConsoleOriginKey]) ?? Absolute(configuration[GatewayBaseUrlKey]);
+                o.PublicOrigin ??= Absolute(configuration.GetSection(PublicOrigins.ConsoleSection).Get<PublicOrigins>()?.PublicOrigin)
+                    ?? Absolute(configuration.GetSection(PublicOrigins.AccessTokensSection).Get<PublicOrigins>()?.PublicBaseUrl);
             })
             .Validate(static o => !o.AnyChannel || o.PublicOrigin is { IsAbsoluteUri: true, Scheme: "https" or "http" },
                 "Gateway:Notifications needs PublicOrigin (or Gateway:Console:PublicOrigin, or Gateway:AccessTokens:PublicBaseUrl) for the approval's link")
@@ -52,11 +53,17 @@ public static class NotificationServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The console's origin (validated with the console's options, where they are registered).</summary>
-    private const string ConsoleOriginKey = "Gateway:Console:PublicOrigin";
+    /// <summary>The console's <c>PublicOrigin</c> and the gateway's <c>PublicBaseUrl</c> (validated with their own options, where they are registered).</summary>
+    private sealed class PublicOrigins
+    {
+        public const string ConsoleSection = "Gateway:Console";
 
-    /// <summary>The gateway's public origin, which the console's links fall back to (validated with the access-token options).</summary>
-    private const string GatewayBaseUrlKey = "Gateway:AccessTokens:PublicBaseUrl";
+        public const string AccessTokensSection = "Gateway:AccessTokens";
+
+        public string? PublicOrigin { get; set; }
+
+        public string? PublicBaseUrl { get; set; }
+    }
 
     /// <summary>The setting as an absolute URI; null when unset or not one.</summary>
     private static Uri? Absolute(string? value) => Uri.TryCreate(value, UriKind.Absolute, out var origin) ? origin : null;
