@@ -170,6 +170,32 @@ public sealed class DelegationTests
         Assert.Contains(child.Explanation.RuleTriggers, t => t.Rule == "deployers-only");
     }
 
+    /// <summary>An agent glob only a minted child id could match would never fire (globs read the chain's root): refused.</summary>
+    [Theory]
+    [InlineData("{ id: r, match: { agents: [\"dlg-*\"], tools: [write] }, effect: block, reason: r }")]
+    [InlineData("{ id: r, match: { tools: [write], not: { agents: [\"dl?-*\"] } }, effect: block, reason: r }")]
+    [InlineData("{ id: r, match: { any: [{ agents: [\"dlg*\"] }] }, effect: block, reason: r }")]
+    [InlineData("{ id: r, match: { all: [{ agents: [\"d*\"] }] }, effect: block, reason: r }")]
+    public void Load_RuleAgentsGlobOnlyMintedChildIdsCouldMatch_IsRefused(string rule)
+    {
+        // No registered agent's id starts with d here.
+        var text = Bundle.Replace("#SETTINGS#", string.Empty, StringComparison.Ordinal).Replace("id: deployer", "id: xdeployer", StringComparison.Ordinal);
+
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", text + "\n  - " + rule, Path.GetTempPath());
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(BundleErrorCodes.DanglingReference, error.Code);
+        Assert.Contains("never a child's id", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Agent globs that match a registered agent, or that no minted child id could match, still load.</summary>
+    [Theory]
+    [InlineData("d*")]
+    [InlineData("nobody-*")]
+    [InlineData("*")]
+    public void Load_RuleAgentsGlobARegisteredAgentOrNoChildCouldMatch_Loads(string glob) =>
+        Load(string.Empty, $"  - {{ id: r, match: {{ agents: [\"{glob}\"], tools: [write] }}, effect: block, reason: r }}");
+
     [Fact]
     public void ActorChain_From_RefusesAChainWithoutOneAgent()
     {

@@ -10,15 +10,16 @@ namespace Gateway.Proxy.Console;
 /// The person's half of the authorization-code grant (<c>/console/{tenant}/authorize?request=…</c>, where
 /// <c>/oauth/authorize</c> sends the browser): a person not signed in goes through the console's own sign-in at the
 /// tenant's OpenID provider and comes back; a person the agent's <c>interactive:</c> block does not list is sent back to
-/// the client with <c>access_denied</c>; otherwise the consent page says which client, which agent of the tenant it will
-/// act as, which tools that agent may use, the declared scopes it asks for, and for how long. Consent is remembered per
-/// person and client with its scopes (a later authorization of the same client that asks for no other scope skips the
-/// page) until it ends (the agent's <c>max_session</c> as the bundle says now, counted from the consent) or is revoked (<see cref="ConsoleClientPages"/>, or
+/// the client with <c>access_denied</c> (for a request of several tenants, shown a page back to the choice instead, the
+/// request kept); otherwise the consent page says which client, which agent of the tenant it will act as, which tools
+/// that agent may use, the declared scopes it asks for, and for how long. Consent is remembered per person and client
+/// with its scopes (a later authorization of the same client that asks for no other scope skips the page) until it ends
+/// (the agent's <c>max_session</c> as the bundle says now, counted from the consent) or is revoked (<see cref="ConsoleClientPages"/>, or
 /// the admin API). The consent POST carries the session's CSRF token; the pending request is taken once; an allowed
 /// consent is written to the tenant's audit chain (<c>console.consent.grant</c>). A request that agents of several
 /// tenants accept (<c>/console/authorize?request=…</c>) asks which tenant the person signs in to (their session's, when
-/// it is one of them); its agent is the one of the signed-in person's tenant whose block lists them, and the code is
-/// that agent's. Scopes allowed before are carried over only from a consent that still stands, and the page lists them.
+/// it is one of them whose agent lists them); its agent is the one of the signed-in person's tenant whose block lists
+/// them, and the code is that agent's. Scopes allowed before are carried over only from a consent that still stands, and the page lists them.
 /// </summary>
 internal static class ConsoleAuthorizePages
 {
@@ -31,9 +32,10 @@ internal static class ConsoleAuthorizePages
 
     /// <summary>
     /// <c>/console/authorize?request=…</c>, where <c>/oauth/authorize</c> sends a request that agents of several tenants
-    /// accept: a session of one of them goes on to its consent page; else the page lists those tenants, each link its consent page.
+    /// accept: a session of one of them whose agent there is the person's goes on to its consent page; else the page lists
+    /// those tenants, each link its consent page.
     /// </summary>
-    private static async Task<IResult> ChooseAsync(HttpContext context, InteractiveGrants grants, IInteractiveHost host, ConsoleSessions sessions)
+    private static async Task<IResult> ChooseAsync(HttpContext context, InteractiveGrants grants, IInteractiveHost host, ClientMetadataDocuments documents, ConsoleSessions sessions)
     {
         var id = RequestId(context);
         var pending = await grants.GetRequestAsync(id, context.RequestAborted);
@@ -45,8 +47,11 @@ internal static class ConsoleAuthorizePages
         List<string> tenants = pending.Tenant.Length > 0
             ? [pending.Tenant]
             : [.. Candidates(host, pending).Select(static a => a.Tenant).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        // The session's tenant only when one agent there is this person's (the consent page's own choice): else the list,
+        // not a page that would refuse the person without their choosing another tenant.
         var session = await sessions.CurrentAsync(context);
-        if ((session is not null && tenants.Contains(session.Tenant) ? session.Tenant : tenants.Count == 1 ? tenants[0] : null) is { } chosen)
+        var usable = session is not null && tenants.Contains(session.Tenant) && (await ResolveAsync(host, documents, pending, session, context.RequestAborted)).Agent is not null;
+        if ((usable ? session!.Tenant : tenants.Count == 1 ? tenants[0] : null) is { } chosen)
         {
             return Results.Redirect(ConsentPage(chosen, id));
         }
@@ -82,6 +87,13 @@ internal static class ConsoleAuthorizePages
         }
 
         var (agent, refusal) = await ResolveAsync(host, documents, pending, session, context.RequestAborted);
+        if (agent is null && pending.Tenant.Length == 0)
+        {
+            // A request of several tenants: another may have the person's agent. Kept, and the choice is one link away.
+            return Page("No agent for you here", session, "<p role=\"alert\">" + E(refusal) + "</p><p><a href=\"" + E(ChoicePage(id))
+                + "\">Choose another organisation</a>, or start again from your client.</p>", StatusCodes.Status403Forbidden);
+        }
+
         if (agent is null)
         {
             await grants.TakeRequestAsync(id, context.RequestAborted);
@@ -257,6 +269,8 @@ internal static class ConsoleAuthorizePages
     private static string RequestId(HttpContext context) => context.Request.Query["request"].Count == 1 ? context.Request.Query["request"][0]! : string.Empty;
 
     private static string ConsentPage(string tenant, string id) => ConsoleEndpoints.Prefix + "/" + U(tenant) + "/authorize?request=" + U(id);
+
+    private static string ChoicePage(string id) => ConsoleEndpoints.Prefix + "/authorize?request=" + U(id);
 
     private static ActingPerson Person(ConsoleSession session) => new(session.Subject, session.Issuer, session.Groups ?? []);
 

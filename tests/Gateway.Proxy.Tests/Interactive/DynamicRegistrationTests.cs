@@ -5,7 +5,6 @@ using Gateway.Authorization.AccessTokens;
 using Gateway.Authorization.Interactive;
 using Gateway.Proxy.Tests.Console;
 using Gateway.Store;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Interactive;
@@ -72,23 +71,33 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Authorize_RegisteredClientForAPersonOnlyAnotherTenantLists_IsAccessDenied()
+    public async Task Authorize_SessionOfACandidateTenantWhoseAgentDoesNotListThePerson_ListsTheTenantsAndKeepsTheRequest()
     {
-        // zed is listed by globex's agent only: signed in at the demo tenant, no agent of it is his to use, and globex's is
-        // not chosen for him (his tenant is the one he signed in to).
+        // zed is listed by globex's agent only. Signed in at the demo tenant, its consent page issues no code and takes
+        // nothing: it refuses and links back to the choice, which lists both tenants (not straight back to demo), and
+        // globex's link still holds the request.
         await _gw.AddGlobexAsync("dynamic_registration: true");
         var (_, registered) = await RegisterAsync("""{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
         using var browser = _gw.Browser();
         using var start = await browser.GetAsync(_gw.AuthorizeUrl(InteractiveGateway.NewPkce().Challenge, clientId: registered.GetProperty("client_id").GetString()!));
-        var consentPath = await _gw.ChooseDemoAsync(browser, start.Headers.Location!.OriginalString, null, "globex");
+        var choicePath = start.Headers.Location!.OriginalString;
+        var consentPath = await _gw.ChooseDemoAsync(browser, choicePath, null, "globex");
         var session = await _gw.SignInAsync(browser, consentPath, "zed", []);
 
-        using var page = await browser.SendAsync(ConsoleHttp.Get(consentPath, session));
+        using var refused = await browser.SendAsync(ConsoleHttp.Get(consentPath, session));
+        var refusal = await refused.Content.ReadAsStringAsync();
+        using var choice = await browser.SendAsync(ConsoleHttp.Get(choicePath, session));
+        var listed = await choice.Content.ReadAsStringAsync();
+        using var globex = await browser.SendAsync(ConsoleHttp.Get(choicePath.Replace("/console/", "/console/globex/", StringComparison.Ordinal), session));
 
-        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
-        var query = QueryHelpers.ParseQuery(page.Headers.Location!.Query);
-        Assert.Equal("access_denied", query["error"].ToString());
-        Assert.False(query.ContainsKey("code"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Null(refused.Headers.Location);
+        Assert.Contains($"href=\"{choicePath}\"", refusal, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, choice.StatusCode);
+        Assert.Contains($"href=\"{choicePath.Replace("/console/", "/console/globex/", StringComparison.Ordinal)}\"", listed, StringComparison.Ordinal);
+        Assert.Contains($"href=\"{consentPath}\"", listed, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, globex.StatusCode);
+        Assert.StartsWith("/console/globex/sign-in?return=", globex.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,6 +8,9 @@ namespace Gateway.Policy.Bundles;
 /// </summary>
 internal sealed class CrossReferences(YamlNodeReader reader)
 {
+    /// <summary>How the gateway's minted ids of delegated children begin.</summary>
+    private const string ChildIdPrefix = "dlg-";
+
     private readonly List<(YamlNode Node, string Kind, string Name, string What)> _references = [];
 
     /// <summary>The agent ids declared so far.</summary>
@@ -87,7 +90,9 @@ internal sealed class CrossReferences(YamlNodeReader reader)
             var known = kind switch
             {
                 "agent" => name == "*" || AgentIds.Contains(name),
-                "agent-glob" => name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal) || AgentIds.Contains(name),
+                // A glob may match no agent (`nobody-*`), but not one only a delegated child's minted id could match:
+                // it reads the chain's root, so such a rule would silently never fire.
+                "agent-glob" => AgentIds.Contains(name) || (IsGlob(name) && (!CouldMatchChildId(name) || AgentIds.Any(id => Glob.IsMatch(name, id)))),
                 "tool" => name == "*" || Catalog.ContainsKey(name),
                 // A glob no entry matches (`Deploy.*` for `deploy.*`: globs are case-sensitive) would silently disable its rule or gate.
                 "tool-glob" => Catalog.ContainsKey(name) || Catalog.Keys.Any(entry => Glob.IsMatch(name, entry)),
@@ -108,11 +113,20 @@ internal sealed class CrossReferences(YamlNodeReader reader)
                     "target-system" => "target system",
                     _ => "approver",
                 };
-                var message = kind == "tool-glob" && name.AsSpan().IndexOfAny('*', '?') >= 0
-                    ? $"{what} glob '{name}' matches no catalog entry (globs are case-sensitive)"
+                var message = kind == "tool-glob" && IsGlob(name) ? $"{what} glob '{name}' matches no catalog entry (globs are case-sensitive)"
+                    : kind == "agent-glob" && IsGlob(name) ? $"{what} agents glob '{name}' matches no registered agent and could match only a delegated child's id ({ChildIdPrefix}…): agent globs match the registered agent at the root of a delegation chain, never a child's id"
                     : $"{what} names unknown {noun} '{name}'";
                 reader.Error(node, BundleErrorCodes.DanglingReference, message);
             }
         }
+    }
+
+    private static bool IsGlob(string name) => name.AsSpan().IndexOfAny('*', '?') >= 0;
+
+    /// <summary>True when the glob's literal start (before its first wildcard) is, or begins, a minted child id's prefix.</summary>
+    private static bool CouldMatchChildId(string glob)
+    {
+        var literal = glob.AsSpan(0, glob.AsSpan().IndexOfAny('*', '?'));
+        return literal.Length > 0 && (ChildIdPrefix.AsSpan().StartsWith(literal, StringComparison.Ordinal) || literal.StartsWith(ChildIdPrefix, StringComparison.Ordinal));
     }
 }
