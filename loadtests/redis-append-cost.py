@@ -2,7 +2,7 @@
 """What one audit record costs redis-server, by size, growing the journal or not.
 
 Starts its own redis-server on a free loopback port (no persistence), sends the journal's own append
-script (read from store/Gateway.Store/RedisScripts.cs) in groups, and reads the server's CPU from
+script (read from store/Gateway.Store/RedisScripts*.cs) in groups, and reads the server's CPU from
 INFO commandstats (usec spent inside each command, the script included) and from /proc. Three cases per
 record size:
 
@@ -13,6 +13,7 @@ record size:
 Usage: loadtests/redis-append-cost.py [report-dir]   (default artifacts/loadtests/reports/redis-append-<stamp>, git-ignored;
        give loadtests/reports/redis-append-<stamp> to keep it in the tree, for a document to cite)
 """
+import glob
 import os
 import re
 import sys
@@ -29,12 +30,13 @@ SIZES = [300, 1024, 3300]
 
 
 def append_script():
-    """The gateway's Append script as RedisScripts.cs composes it: the append step, then its body."""
-    source = open(os.path.join(ROOT, "store/Gateway.Store/RedisScripts.cs"), encoding="utf-8").read()
+    """The gateway's Append script as RedisScripts composes it: the append step, then its body (from its parts' files)."""
+    parts = sorted(glob.glob(os.path.join(ROOT, "store/Gateway.Store/RedisScripts*.cs")))
+    source = "\n".join(open(part, encoding="utf-8").read() for part in parts)
     step = re.search(r'private const string AppendStep = """\n(.*?)\n\s*""";', source, re.S)
     body = re.search(r'public static LuaScript Append \{ get; \} = LuaScript\.Prepare\(AppendStep \+ """\n(.*?)\n\s*"""\);', source, re.S)
     if not step or not body:
-        sys.exit("the Append script was not found in RedisScripts.cs")
+        sys.exit("the Append script was not found in store/Gateway.Store/RedisScripts*.cs")
     return "\n".join(line.strip() for line in (step.group(1) + "\n" + body.group(1)).splitlines())
 
 
