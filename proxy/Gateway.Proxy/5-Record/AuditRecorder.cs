@@ -113,17 +113,32 @@ internal sealed class AuditRecorder
     /// <summary>
     /// The task states a remote agent's answer showed (a reply, or the events of its stream), one record each
     /// (<c>a2a_task_state</c>, with <see cref="AuditEntry.A2aTask"/>), in order, under the call's tool and remote agent,
-    /// with its run and actor chain; a state repeated for the same task is recorded once.
+    /// with its run and actor chain; a state repeated for the same task is recorded once. A state the journal cannot take goes
+    /// to its backlog and the later states are appended all the same; the first such failure is thrown once all were tried.
     /// </summary>
     public async ValueTask RecordA2aTaskStatesAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, IReadOnlyList<A2aTaskState> states)
     {
+        AuditWriteException? failed = null;
         foreach (var state in A2aTaskEvents.Changes(states))
         {
-            await AppendAsync(AgentAuditEntry.Of(context, identity, governed.Decision.Descriptor?.Tool, A2aTaskStateDecision, StatusCodes.Status200OK) with
+            try
             {
-                Connector = governed.Entry is { } entry ? entry.Type().ForwardedConnectorName(entry) : null,
-                A2aTask = new AuditA2aTask { Id = state.TaskId, State = state.State },
-            }).ConfigureAwait(false);
+                await AppendAsync(AgentAuditEntry.Of(context, identity, governed.Decision.Descriptor?.Tool, A2aTaskStateDecision, StatusCodes.Status200OK) with
+                {
+                    Connector = governed.Entry is { } entry ? entry.Type().ForwardedConnectorName(entry) : null,
+                    A2aTask = new AuditA2aTask { Id = state.TaskId, State = state.State },
+                }).ConfigureAwait(false);
+            }
+            catch (AuditWriteException ex)
+            {
+                // In the journal's backlog as the state it is (AuditBacklog): the states after it are not dropped with it.
+                failed ??= ex;
+            }
+        }
+
+        if (failed is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
         }
     }
 

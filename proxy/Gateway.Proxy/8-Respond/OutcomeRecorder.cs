@@ -45,17 +45,27 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, ReservationSe
     /// <summary>
     /// The outcome of a request whose answer has streamed (a provider's, a remote agent's), and what the stream showed
     /// (<paramref name="alsoRecord"/>): a record that cannot be written now is logged (the decision, recorded before anything
-    /// was sent, stands).
+    /// was sent, stands), and what the stream showed is recorded even when its outcome could not be.
     /// </summary>
     public async Task RecordStreamedAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome, Func<ValueTask>? alsoRecord = null)
     {
         try
         {
             await RecordAsync(context, feature, plan, response, outcome).ConfigureAwait(false);
-            if (alsoRecord is not null)
-            {
-                await alsoRecord().ConfigureAwait(false);
-            }
+        }
+        catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException or OperationCanceledException)
+        {
+            LogOutcomeNotRecorded(logger, ex);
+        }
+
+        if (alsoRecord is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await alsoRecord().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException or OperationCanceledException)
         {

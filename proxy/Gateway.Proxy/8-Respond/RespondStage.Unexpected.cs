@@ -1,5 +1,6 @@
 using Gateway.Audit;
 using Gateway.Oversight;
+using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
@@ -82,13 +83,21 @@ internal sealed partial class RespondStage
 
     /// <summary>
     /// <paramref name="refusal"/> recorded as <see cref="RefuseAsync"/> records a refusal (the refusal as recorded), or, when the
-    /// journal cannot take it, as it was, the failure logged.
+    /// journal cannot take it, as it was, the failure logged; but an outcome its entry asks for before the response
+    /// (<see cref="OutcomeBeforeResponse"/>) that the journal cannot take is answered 503 <c>audit_unavailable</c>.
     /// </summary>
     private async ValueTask<Refusal> TryRecordRefusalAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
     {
         try
         {
             return await RecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
+        }
+        catch (AuditWriteException ex) when (OutcomeBeforeResponse(feature, refusal))
+        {
+            // The journal's backlog records it as the request's audit_unavailable refusal (unless the call was invoked: then as
+            // its outcome), as it records any outcome its entry asks for before the response: the agent is answered so.
+            LogDependencyUnavailable(_logger, "audit", ex);
+            return Refusal.AuditUnavailable();
         }
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException or StateStoreUnavailableException)
         {
@@ -103,6 +112,16 @@ internal sealed partial class RespondStage
     /// rather than as <c>audit_unavailable</c>.
     /// </summary>
     private static bool AnsweredWhateverTheJournal(Refusal refusal) => refusal.Code is ProblemCodes.StoreUnavailable or ProblemCodes.InternalError;
+
+    /// <summary>
+    /// Whether <paramref name="refusal"/> is recorded as the outcome of the request's recorded decision (<see cref="RecordRefusalAsync"/>)
+    /// and the decision's catalog entry asks for its outcome before the response (<c>audit: {outcome: before_response}</c>):
+    /// such an outcome the journal cannot take answers 503 <c>audit_unavailable</c>, whatever the refusal's code.
+    /// </summary>
+    private static bool OutcomeBeforeResponse(GatewayRequestFeature feature, Refusal refusal) =>
+        !(RecordedDecision.RefusedAfterDecision(feature) && refusal.AuditTool is not null)
+        && feature.Find<RecordedDecision>() is { Disposition: DecisionDisposition.Execute or DecisionDisposition.Refuse }
+        && feature.Find<GovernedDecision>()?.Entry is { OutcomeBeforeResponse: true };
 
     /// <summary>
     /// Logs a refusal answered whose record could not be appended: one the journal failed to write waits in its backlog

@@ -153,11 +153,12 @@ internal sealed partial class RespondStage
     /// to be carried out; before any decision it is recorded when it names an action (<see cref="Refusal.AuditTool"/>).
     /// The route kind's responder then says it as its clients read it (<see cref="IRouteResponder.OfferAsync"/>). A record the
     /// journal cannot take refuses the request 503 <c>audit_unavailable</c> instead, but for a store outage's or a failure's
-    /// refusal (<see cref="AnsweredWhateverTheJournal"/>).
+    /// refusal (<see cref="AnsweredWhateverTheJournal"/>) that is not an outcome its entry asks for before the response
+    /// (<see cref="OutcomeBeforeResponse"/>).
     /// </summary>
     private async Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal, IRouteResponder? responder)
     {
-        refusal = AnsweredWhateverTheJournal(refusal)
+        refusal = AnsweredWhateverTheJournal(refusal) && !OutcomeBeforeResponse(feature, refusal)
             ? await TryRecordRefusalAsync(context, feature, refusal).ConfigureAwait(false)
             : await RecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
         if (responder is not null)
@@ -221,7 +222,8 @@ internal sealed partial class RespondStage
     /// itself is recorded as: after its entry, a delegation issued or a run started that its destination could not store, the
     /// refusal says so), or under none for a proven agent whose request was not described yet, as authentication's refusals
     /// are. The journal may be up while the store is down (on file or PostgreSQL); when it is not, the refusal is answered all
-    /// the same (its record waits in the journal's backlog as that refusal) and the failure logged.
+    /// the same (its record waits in the journal's backlog as that refusal) and the failure logged, but for an outcome its
+    /// entry asks for before the response, answered 503 <c>audit_unavailable</c> (<see cref="TryRecordRefusalAsync"/>).
     /// </summary>
     private async Task RefuseStoreOutageAsync(HttpContext context, GatewayRequestFeature feature)
     {

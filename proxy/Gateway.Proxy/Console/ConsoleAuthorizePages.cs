@@ -10,8 +10,8 @@ namespace Gateway.Proxy.Console;
 /// The person's half of the authorization-code grant (<c>/console/{tenant}/authorize?request=…</c>, where
 /// <c>/oauth/authorize</c> sends the browser): a person not signed in goes through the console's own sign-in at the
 /// tenant's OpenID provider and comes back; a person the agent's <c>interactive:</c> block does not list is sent back to
-/// the client with <c>access_denied</c> (for a request of several tenants, shown a page back to the choice instead, the
-/// request kept); otherwise the consent page says which client, which agent of the tenant it will act as, which tools
+/// the client with <c>access_denied</c> (for a request agents of several tenants still accept, shown a page back to the
+/// choice instead, the request kept); otherwise the consent page says which client, which agent of the tenant it will act as, which tools
 /// that agent may use, the declared scopes it asks for, and for how long. Consent is remembered per person and client
 /// with its scopes (a later authorization of the same client that asks for no other scope skips the page) until it ends
 /// (the agent's <c>max_session</c> as the bundle says now, counted from the consent) or is revoked (<see cref="ConsoleClientPages"/>, or
@@ -87,7 +87,7 @@ internal static class ConsoleAuthorizePages
         }
 
         var (agent, refusal) = await ResolveAsync(host, documents, pending, session, context.RequestAborted);
-        if (agent is null && pending.Tenant.Length == 0)
+        if (agent is null && OpenToSeveralTenants(host, pending))
         {
             // A request of several tenants: another may have the person's agent. Kept, and the choice is one link away.
             return Page("No agent for you here", session, "<p role=\"alert\">" + E(refusal) + "</p><p><a href=\"" + E(ChoicePage(id))
@@ -205,6 +205,13 @@ internal static class ConsoleAuthorizePages
         return found.Where(a => (pending.Tenant.Length == 0 || a.Tenant == pending.Tenant)
             && (a.Client.IsMetadataDocument || a.Client.Registered || RedirectUris.Match(a.Client.RedirectUris, pending.RedirectUri) is not null));
     }
+
+    /// <summary>
+    /// True when the pending request is open (its tenant chosen at the consent) and agents of more than one tenant accept it
+    /// as the bundle says now: one whose candidates narrowed to one tenant (a reload) has no other to choose.
+    /// </summary>
+    private static bool OpenToSeveralTenants(IInteractiveHost host, PendingAuthorization pending) =>
+        pending.Tenant.Length == 0 && Candidates(host, pending).Select(static a => a.Tenant).Distinct(StringComparer.Ordinal).Skip(1).Any();
 
     /// <summary>True when the pending request may be answered on <paramref name="tenant"/>'s consent page: its tenant's, or for a request of several tenants one of theirs.</summary>
     private static bool IsFor(IInteractiveHost host, PendingAuthorization pending, string tenant) =>

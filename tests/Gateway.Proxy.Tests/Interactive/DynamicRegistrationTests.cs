@@ -5,6 +5,7 @@ using Gateway.Authorization.AccessTokens;
 using Gateway.Authorization.Interactive;
 using Gateway.Proxy.Tests.Console;
 using Gateway.Store;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Interactive;
@@ -98,6 +99,30 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
         Assert.Contains($"href=\"{consentPath}\"", listed, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Redirect, globex.StatusCode);
         Assert.StartsWith("/console/globex/sign-in?return=", globex.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Show_OpenRequestNarrowedToOneTenantPersonNotListed_RedirectsAccessDenied()
+    {
+        // An open request of demo and globex; a reload leaves only demo's agent accepting registered clients. zed, whom
+        // demo's agent does not list, has no other tenant to choose: the client is told access_denied, the request taken.
+        await _gw.AddGlobexAsync("dynamic_registration: true");
+        var (_, registered) = await RegisterAsync("""{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
+        using var browser = _gw.Browser();
+        using var start = await browser.GetAsync(_gw.AuthorizeUrl(InteractiveGateway.NewPkce().Challenge, clientId: registered.GetProperty("client_id").GetString()!));
+        var choicePath = start.Headers.Location!.OriginalString;
+        var consentPath = await _gw.ChooseDemoAsync(browser, choicePath, null, "globex");
+        await _gw.AddGlobexAsync("clients: [{ client_id: globex-ide, redirect_uris: [\"http://127.0.0.1/callback\"] }]");
+        var session = await _gw.SignInAsync(browser, consentPath, "zed", []);
+
+        using var refused = await browser.SendAsync(ConsoleHttp.Get(consentPath, session));
+        using var again = await browser.SendAsync(ConsoleHttp.Get(consentPath, session));
+
+        Assert.True(refused.StatusCode == HttpStatusCode.Redirect, $"{(int)refused.StatusCode}: {await refused.Content.ReadAsStringAsync()}");
+        var redirect = refused.Headers.Location!;
+        Assert.StartsWith("http://127.0.0.1/callback?", redirect.OriginalString, StringComparison.Ordinal);
+        Assert.Equal("access_denied", QueryHelpers.ParseQuery(redirect.Query)["error"].ToString());
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
     }
 
     [Fact]
