@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Policy;
 
 namespace Gateway.Oversight.Approvals;
 
@@ -7,7 +8,9 @@ namespace Gateway.Oversight.Approvals;
 /// The arguments a person needs to tell two approvals apart, read from the redacted arguments an approval keeps: the amount
 /// (and its currency), the target (the order, invoice, account… the action is about) and the recipient. Which members
 /// these are comes from the tool's input schema when the catalog has one (only members it declares, a number for the
-/// amount), else from the arguments' own names; the names looked for are below. Null members were not found.
+/// amount), else from the arguments' own names; the names looked for are below, matched as rule paths and the schema check
+/// match them (<see cref="ArgumentMemberNames"/>: <c>Amount</c> is the amount, as a case-folding upstream binds it) and
+/// reported as spelled below. Null members were not found.
 /// </summary>
 public sealed record ApprovalKeyArguments
 {
@@ -60,7 +63,13 @@ public sealed record ApprovalKeyArguments
                 return None;
             }
 
-            var declared = Declared(inputSchemaJson);
+            using var schema = Schema(inputSchemaJson);
+            var declared = schema is not null
+                && schema.RootElement.ValueKind == JsonValueKind.Object
+                && schema.RootElement.TryGetProperty("properties", out var properties)
+                && properties.ValueKind == JsonValueKind.Object
+                    ? properties
+                    : (JsonElement?)null;
             var root = arguments.RootElement;
             var (amountName, amount) = Find(root, AmountNames, declared, JsonValueKind.Number);
             var (_, currency) = Find(root, CurrencyNames, declared, JsonValueKind.String);
@@ -89,22 +98,41 @@ public sealed record ApprovalKeyArguments
             ? value.ToString("0.00##########", CultureInfo.InvariantCulture)
             : amount.GetRawText();
 
-    private static (string? Name, JsonElement? Value) Find(JsonElement root, string[] names, HashSet<string>? declared, JsonValueKind? kind)
+    // The first name both declared (when a schema is given) and among the arguments with a value of the kind, each compared
+    // as rule paths compare names; of several members spelled alike, the one spelled exactly so, else the first.
+    private static (string? Name, JsonElement? Value) Find(JsonElement root, string[] names, JsonElement? declared, JsonValueKind? kind)
     {
         foreach (var name in names)
         {
-            if ((declared is null || declared.Contains(name))
-                && root.TryGetProperty(name, out var value)
-                && (kind is null ? value.ValueKind is JsonValueKind.String or JsonValueKind.Number : value.ValueKind == kind))
+            if (declared is { } properties && !properties.EnumerateObject().Any(p => ArgumentMemberNames.Matches(p, name)))
             {
-                return (name, value.Clone());
+                continue;
+            }
+
+            JsonElement? value = null;
+            foreach (var member in root.EnumerateObject())
+            {
+                if (ArgumentMemberNames.Matches(member, name))
+                {
+                    value ??= member.Value;
+                    if (member.NameEquals(name))
+                    {
+                        value = member.Value;
+                        break;
+                    }
+                }
+            }
+
+            if (value is { } found && (kind is null ? found.ValueKind is JsonValueKind.String or JsonValueKind.Number : found.ValueKind == kind))
+            {
+                return (name, found.Clone());
             }
         }
 
         return (null, null);
     }
 
-    private static HashSet<string>? Declared(string? inputSchemaJson)
+    private static JsonDocument? Schema(string? inputSchemaJson)
     {
         if (string.IsNullOrEmpty(inputSchemaJson))
         {
@@ -113,12 +141,7 @@ public sealed record ApprovalKeyArguments
 
         try
         {
-            using var schema = JsonDocument.Parse(inputSchemaJson);
-            return schema.RootElement.ValueKind == JsonValueKind.Object
-                && schema.RootElement.TryGetProperty("properties", out var properties)
-                && properties.ValueKind == JsonValueKind.Object
-                ? properties.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal)
-                : null;
+            return JsonDocument.Parse(inputSchemaJson);
         }
         catch (JsonException)
         {

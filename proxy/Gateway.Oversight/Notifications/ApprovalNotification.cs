@@ -26,11 +26,12 @@ public sealed partial record ApprovalNotification
 
     public required Uri Link { get; init; }
 
-    public static ApprovalNotification Of(ApprovalRequest request, Uri publicOrigin)
+    /// <summary>The notification of <paramref name="request"/>: its key arguments picked with the tool's <paramref name="inputSchemaJson"/> as the console picks them (only members it declares).</summary>
+    public static ApprovalNotification Of(ApprovalRequest request, Uri publicOrigin, string? inputSchemaJson = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(publicOrigin);
-        var key = ApprovalKeyArguments.Of(request.Arguments);
+        var key = ApprovalKeyArguments.Of(request.Arguments, inputSchemaJson);
         var action = request.Tool[(request.Tool.LastIndexOf('.') + 1)..].Replace('_', ' ');
         if (key.AmountWords is { } amount)
         {

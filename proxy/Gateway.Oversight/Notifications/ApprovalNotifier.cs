@@ -9,13 +9,15 @@ namespace Gateway.Oversight.Notifications;
 /// <see cref="NotifyingApprovalStore"/> once the request is stored, never blocking it) and drains the
 /// <see cref="ApprovalNotificationOutbox"/>: each attempt has <c>AttemptTimeout</c>; a failed one is due again after an
 /// exponential backoff with jitter, until <c>MaxAttempts</c>, then dropped and logged. A failing channel delays only itself.
+/// The key arguments are picked with the tool's input schema (<see cref="IToolInputSchemas"/>, where the host has a policy) as the console picks them.
 /// </summary>
 public sealed class ApprovalNotifier(
     ApprovalNotificationOutbox outbox,
     IEnumerable<IApprovalNotificationChannel> channels,
     IOptions<ApprovalNotificationOptions> options,
     TimeProvider time,
-    ILogger<ApprovalNotifier> logger) : BackgroundService
+    ILogger<ApprovalNotifier> logger,
+    IToolInputSchemas? schemas = null) : BackgroundService
 {
     private const int ClaimBatch = 32;
     private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(30);
@@ -32,7 +34,7 @@ public sealed class ApprovalNotifier(
                 return;
             }
 
-            var notification = ApprovalNotification.Of(request, origin);
+            var notification = ApprovalNotification.Of(request, origin, schemas?.InputSchemaOf(request.Tenant, request.Tool));
             var now = time.GetUtcNow();
             foreach (var channel in _channels.Where(c => c.Applies(tenantChannels, notification)))
             {

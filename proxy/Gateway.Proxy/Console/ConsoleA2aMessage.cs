@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Approvals;
 using Gateway.Policy;
+using Gateway.Proxy.A2a;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
 namespace Gateway.Proxy.Console;
@@ -56,14 +57,14 @@ internal sealed record ConsoleA2aMessage
 
         using var parsed = JsonDocument.Parse(text);
         var args = parsed.RootElement;
-        var parameters = args.TryGetProperty("a2a", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
-        var sent = parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
+        // The task as the gateway checked and forwarded it: taskId, task_id, TaskID, … alike (A2aTaskNames).
+        var (task, _) = A2aTaskNames.Of(request.Tool, A2aTaskNames.MessageOf(args), "params.message", A2aTaskNames.TaskId);
         return message with
         {
             Text = ConsoleApprovalView.Text(args, "text"),
             DataParts = args.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array ? data.GetArrayLength() : 0,
             Method = ConsoleApprovalView.Text(args, "a2a_method"),
-            TaskId = sent.ValueKind == JsonValueKind.Object ? ConsoleApprovalView.Text(sent, "taskId") : null,
+            TaskId = task,
         };
     }
 

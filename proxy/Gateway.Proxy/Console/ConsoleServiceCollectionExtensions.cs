@@ -18,6 +18,7 @@ internal static class ConsoleServiceCollectionExtensions
         services.AddSingleton<ConsoleSignIn>();
         services.AddSingleton<Gateway.Authorization.Interactive.IInteractiveHost, ConsoleInteractiveHost>();
         services.AddSingleton<Gateway.Oversight.Approvals.ApprovalLookback>();
+        services.AddSingleton<Gateway.Oversight.Notifications.IToolInputSchemas, PolicyToolInputSchemas>();
         // After the oversight services: it wraps the approval store they registered.
         Gateway.Oversight.Notifications.NotificationServiceCollectionExtensions.AddApprovalNotifications(services, configuration);
         return services;

@@ -45,6 +45,30 @@ public sealed class ApprovalKeyArgumentsTests
         Assert.Equal("25.00", key.Amount);
     }
 
+    [Theory]
+    [InlineData(RefundSchema)]
+    [InlineData(null)]
+    public void Of_AmountAndOrderSpelledInAnotherCase_ReadsBothAsTheSchemaCheckBindsThem(string? schema)
+    {
+        var key = ApprovalKeyArguments.Of("""{"Amount":480000,"CURRENCY":"EUR","Order":"B-2210"}""", schema);
+
+        Assert.Equal("amount", key.AmountName);
+        Assert.Equal("480000.00", key.Amount);
+        Assert.Equal(schema is null ? "480000.00 EUR" : "480000.00 (currency not given)", key.AmountWords);
+        Assert.Equal("order", key.TargetName);
+        Assert.Equal("B-2210", key.Target);
+    }
+
+    [Fact]
+    public void Of_MembersSpelledAlike_TheOneSpelledExactlyIsRead()
+    {
+        var key = ApprovalKeyArguments.Of("""{"Amount":1,"amount":25,"orderId":"A-1"}""");
+
+        Assert.Equal("25.00", key.Amount);
+        Assert.Equal("order_id", key.TargetName);
+        Assert.Equal("A-1", key.Target);
+    }
+
     [Fact]
     public void Of_AmountAsText_IsNotAnAmount()
     {

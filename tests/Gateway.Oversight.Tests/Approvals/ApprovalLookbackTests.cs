@@ -93,6 +93,20 @@ public sealed class ApprovalLookbackTests
         Assert.Equal("the same order " + lookalike, precedent.Match);
     }
 
+    [Fact]
+    public async Task EarlierAsync_SameOrderUnderACaseVariantName_IsFlagged()
+    {
+        const string schema = """{"type":"object","properties":{"order":{"type":"string"},"amount":{"type":"number"},"currency":{"type":"string"}}}""";
+        var first = await OpenAsync("intent-1", """{"order":"B-2210","amount":480}""");
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var again = await OpenAsync("intent-2", """{"Amount":480000,"Currency":"EUR","Order":"B-2210"}""");
+
+        var precedent = Assert.Single(await _lookback.EarlierAsync(again, schema, "alice"));
+
+        Assert.Equal(first.Id, precedent.Request.Id);
+        Assert.Equal("the same order B-2210", precedent.Match);
+    }
+
     private ValueTask<ApprovalRequest> OpenAsync(string intent, string arguments, params string[] approvers) =>
         _service.CreateAsync(Tenant, "demo-agent", "payments.refund", intent, "policy-1", null, null, approvers is [] ? ["alice", "bob"] : approvers, 1,
             TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5), arguments: ApprovalArguments.Of(JsonDocument.Parse(arguments).RootElement));

@@ -162,6 +162,22 @@ public sealed class ApprovalNotifierTests
     public void AgentText_LongValue_IsCutWithAnEllipsis() =>
         Assert.Equal(new string('x', ApprovalNotification.MaxQuoted) + "…", ApprovalNotification.AgentText(new string('x', 500)));
 
+    [Fact]
+    public async Task Notification_UndeclaredDecoyAmount_QuotesTheDeclaredAmountAsTheConsoleDoes()
+    {
+        const string schema = """{"type":"object","properties":{"order":{"type":"string"},"total":{"type":"number"},"currency":{"type":"string"}}}""";
+        var outbox = new ApprovalNotificationOutbox(16);
+        var (service, _) = Build(Options(new Uri("https://hooks.example.com/hook"), 25), outbox, schemas: new OneSchema("payments.refund", schema));
+
+        var request = await service.CreateAsync(Tenant, "demo-agent", "payments.refund", "intent-1", "policy-1", null, null, ["alice"], 1,
+            TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5), arguments: ApprovalArguments.Of(System.Text.Json.JsonDocument.Parse("""{"order":"A-1","amount":1,"total":480000,"currency":"EUR"}""").RootElement));
+
+        var queued = outbox.ClaimDue(DateTimeOffset.MaxValue, 16);
+        Assert.NotEmpty(queued);
+        Assert.All(queued, entry => Assert.Contains("demo-agent asks to refund 480000.00 EUR on order A-1", entry.Notification.Text, StringComparison.Ordinal));
+        Assert.Equal("480000.00 EUR", ApprovalKeyArguments.Of(request.Arguments, schema).AmountWords);
+    }
+
     private static ApprovalNotificationOptions Options(Uri? webhook, int smtpPort) => new()
     {
         PublicOrigin = Origin,
@@ -180,12 +196,12 @@ public sealed class ApprovalNotifierTests
     };
 
     private static (ApprovalService Service, ApprovalNotifier Notifier) Build(ApprovalNotificationOptions options, ApprovalNotificationOutbox? outbox = null,
-        ILogger<ApprovalNotifier>? logger = null)
+        ILogger<ApprovalNotifier>? logger = null, IToolInputSchemas? schemas = null)
     {
         var wrapped = MsOptions.Create(options);
         var http = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
         var notifier = new ApprovalNotifier(outbox ?? new ApprovalNotificationOutbox(options.OutboxCapacity),
-            [new WebhookApprovalChannel(http), new EmailApprovalChannel(wrapped)], wrapped, TimeProvider.System, logger ?? NullLogger<ApprovalNotifier>.Instance);
+            [new WebhookApprovalChannel(http), new EmailApprovalChannel(wrapped)], wrapped, TimeProvider.System, logger ?? NullLogger<ApprovalNotifier>.Instance, schemas);
         var state = new InMemoryStateStore(TimeProvider.System);
         var store = new NotifyingApprovalStore(new StateStoreApprovalStore(state), notifier);
         var service = new ApprovalService(store, state, new WarrantSigner(TestKeys.Keys), new EqualPolicyDigestsOnly(), TimeProvider.System,
@@ -197,4 +213,10 @@ public sealed class ApprovalNotifierTests
     private static ValueTask<ApprovalRequest> CreateAsync(ApprovalService service) =>
         service.CreateAsync(Tenant, "demo-agent", "payments.refund", "intent-1", "policy-1", null, null, ["alice", "bob"], 1,
             TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5), arguments: ApprovalArguments.Of(System.Text.Json.JsonDocument.Parse("""{"order":"A-1","amount":25,"card":"4111 1111 1111 1111"}""").RootElement));
+
+    /// <summary>One tool's input schema, in any tenant.</summary>
+    private sealed class OneSchema(string tool, string schema) : IToolInputSchemas
+    {
+        public string? InputSchemaOf(string tenant, string name) => name == tool ? schema : null;
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Proxy.Tests.Infrastructure;
 using static Gateway.Proxy.Tests.A2a.A2aRouteTests;
 using static Gateway.Proxy.Tests.Console.ConsoleHttp;
@@ -38,6 +39,26 @@ public sealed class ConsoleA2aPagesTests
         Assert.Contains("<pre id=\"a2a-text\" class=\"wrap\">Pay invoice 7; receipt to [REDACTED:email]</pre>", section, StringComparison.Ordinal);
         Assert.DoesNotContain("ops@example.com", html, StringComparison.Ordinal);
         Assert.Empty(setup.Agent.Received);
+    }
+
+    [Fact]
+    public async Task Detail_MessageContinuingATaskAsTaskUnderscoreId_ShowsTheTask()
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        var task = await A2a.A2aPushConfigTests.OpenTaskAsync(setup);
+        var message = JsonNode.Parse(Message("SendMessage", "wire", "Pay invoice 7"))!;
+        message["params"]!["message"]!["task_id"] = task;
+        var held = (await SendAsync(gw.Agent, message.ToJsonString())).GetProperty("result").GetProperty("task");
+        using var client = Browser(gw.Host.BaseAddress);
+        var session = await TokenSignInAsync(client, await gw.IssueTokenAsync("alice", "approver"));
+
+        using var page = await client.SendAsync(Get("/console/demo/approvals/" + held.GetProperty("id").GetString(), session));
+        var html = await page.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<dt>Continues task</dt><dd><code>" + task + "</code></dd>", html, StringComparison.Ordinal);
+        Assert.Contains("&#x201D; on its task <code class=\"agent\" dir=\"ltr\">" + task + "</code>", html, StringComparison.Ordinal);
     }
 
     [Fact]
