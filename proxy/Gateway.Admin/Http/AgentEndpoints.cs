@@ -1,12 +1,14 @@
 using Gateway.Admin.Tokens;
 using Gateway.Oversight;
 using Gateway.Oversight.Agents;
+using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Delegations;
 using Gateway.Oversight.Register;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Admin.Http;
 
@@ -16,6 +18,7 @@ namespace Gateway.Admin.Http;
 /// now) and its live delegations. A switch for a tenant or agent that is not in the policy in force is
 /// refused with 404, so that a typo cannot leave the real agent running while the operator believes it stopped; so is
 /// the state of one that is neither in it nor a live delegated child, so that a typo never reads as "not suspended".
+/// Each switch is written to the tenant's chain before it changes, so none changes unrecorded.
 /// </summary>
 internal static class AgentEndpoints
 {
@@ -25,14 +28,14 @@ internal static class AgentEndpoints
         group.MapGet("/status", GetAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin, AdminRoles.Auditor));
         var switches = group.MapGroup("/").WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
         switches.MapPost("/suspend", (HttpContext c, string tenant, string agent, AgentStatusService s) =>
-            FlipAsync(c, tenant, agent, "agent.suspend", p => s.SuspendAsync(tenant, agent, p, c.RequestAborted), s));
+            FlipAsync(c, tenant, agent, "agent.suspend", (p, ct) => s.SuspendAsync(tenant, agent, p, ct), s));
         switches.MapPost("/resume", (HttpContext c, string tenant, string agent, AgentStatusService s) =>
-            FlipAsync(c, tenant, agent, "agent.resume", p => s.ResumeAsync(tenant, agent, p, c.RequestAborted), s));
+            FlipAsync(c, tenant, agent, "agent.resume", (p, ct) => s.ResumeAsync(tenant, agent, p, ct), s));
         switches.MapPost("/revoke-secret", (HttpContext c, string tenant, string agent, AgentStatusService s) =>
-            FlipAsync(c, tenant, agent, "agent.revoke_secret", p => s.RevokeSecretAsync(tenant, agent, p, c.RequestAborted), s));
+            FlipAsync(c, tenant, agent, "agent.revoke_secret", (p, ct) => s.RevokeSecretAsync(tenant, agent, p, ct), s));
         switches.MapPost("/retire-secret", RetireSecretAsync);
         switches.MapPost("/restore-secret", (HttpContext c, string tenant, string agent, AgentStatusService s) =>
-            FlipAsync(c, tenant, agent, "agent.restore_secret", p => s.RestoreSecretAsync(tenant, agent, p, c.RequestAborted), s));
+            FlipAsync(c, tenant, agent, "agent.restore_secret", (p, ct) => s.RestoreSecretAsync(tenant, agent, p, ct), s));
     }
 
     /// <summary>The agent's state: 404 unless it is in the policy in force or a live delegated child of the tenant (a typo never reads as running).</summary>
@@ -67,17 +70,38 @@ internal static class AgentEndpoints
             AdminJsonContext.Default.AgentStatusResponse);
     }
 
-    private static async Task<IResult> FlipAsync(HttpContext context, string tenant, string agent, string action, Func<string, ValueTask> flip, AgentStatusService statuses)
+    private static async Task<IResult> FlipAsync(
+        HttpContext context, string tenant, string agent, string action, Func<string, CancellationToken, ValueTask> flip, AgentStatusService statuses)
     {
         if (NotInRegister(context, tenant, agent) is { } notFound)
         {
             return notFound;
         }
 
-        await flip(AdminAuthFilter.Principal(context).Name);
-        await AdminActionAudit.RecordAsync(context, tenant, action, agent);
+        var actor = AdminAuthFilter.Principal(context).Name;
+        await RecordThenSwitchAsync(context, tenant, agent, action, ct => flip(actor, ct));
         return await StatusAsync(context, tenant, agent, statuses);
     }
+
+    /// <summary>
+    /// Writes the switch to the tenant's chain, then sets it (<see cref="RecordedApprovalAct"/>): a journal that cannot take the
+    /// record fails the call (503 <c>audit_unavailable</c>) before the switch changes; a switch that then fails (its store
+    /// unavailable) is written too, under the same request id, as <c>admin_refused</c> with the status the host answers.
+    /// </summary>
+    private static async Task RecordThenSwitchAsync(HttpContext context, string tenant, string agent, string action, Func<CancellationToken, ValueTask> change) =>
+        await RecordedApprovalAct.RunAsync(
+            () => AdminActionAudit.RecordAsync(context, tenant, action, agent),
+            async ct =>
+            {
+                await change(ct);
+                return new ApprovalActionResult();
+            },
+            (code, _) => AdminActionAudit.RecordAsync(context, tenant, action, agent, configure: entry => entry with
+            {
+                Decision = AdminActionAudit.RefusedDecision,
+                StatusCode = code == ProblemCodes.StoreUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+            }, cancellationToken: CancellationToken.None),
+            context.RequestServices.GetRequiredService<ILogger<AgentStatusService>>());
 
     /// <summary>
     /// Retires the agent's current secret during a rotation: from now on only its next secret is accepted, on every
@@ -97,8 +121,8 @@ internal static class AgentEndpoints
                 "The agent has no next secret or key accepted now; retiring its current one would leave it none (revoke-secret does that)");
         }
 
-        await statuses.RetireSecretAsync(tenant, agent, fingerprint, AdminAuthFilter.Principal(context).Name, context.RequestAborted);
-        await AdminActionAudit.RecordAsync(context, tenant, "agent.retire_secret", agent);
+        var actor = AdminAuthFilter.Principal(context).Name;
+        await RecordThenSwitchAsync(context, tenant, agent, "agent.retire_secret", ct => statuses.RetireSecretAsync(tenant, agent, fingerprint, actor, ct));
         return await StatusAsync(context, tenant, agent, statuses);
     }
 

@@ -2,6 +2,7 @@ using Gateway.Admin.Tokens;
 using Gateway.Oversight;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Register;
+using Gateway.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -14,7 +15,7 @@ namespace Gateway.Admin.Http;
 /// <c>/admin/v1/tenants/{tenant}/approvals</c>: list pending, get one (an approver sees only the requests that name them), approve, deny (role
 /// <c>approver</c>; getting one also <c>auditor</c> or <c>admin</c>, for an evidence pack of it; approve and deny also need the token bound to a person whom the tenant's register
 /// still lists as an approver, who is named on the request, does not own the registered agent at the root of its actor chain and is not the person it
-/// acts for: <see cref="ApprovalConflicts"/>).
+/// acts for: <see cref="ApprovalConflicts"/>; an earlier vote counts only while its person is still such an approver and not suspended: <see cref="ApproverStanding"/>).
 /// <c>POST .../approvals/{id}/revoke</c> takes an approved request back (role <c>admin</c>, or an approver named on
 /// it): its warrant and the decision tokens issued under it are void at once.
 /// </summary>
@@ -26,9 +27,9 @@ internal static class ApprovalEndpoints
         group.MapGet("/", ListAsync);
         // One request is read by those who audit it too: `evidence export --approval-id` (auditor or admin) starts here.
         group.MapGet("/{id}", GetAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Approver, AdminRoles.Auditor, AdminRoles.Admin));
-        group.MapPost("/{id}/approve", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
-            // Only votes of persons the register still lists count towards the approval (one since removed does not).
-            ActAsync(c, tenant, id, a, r, "approval.approve", (t, i, v, ct) => a.ApproveAsync(t, i, v, p => r.IsApprover(t, p), ct)));
+        group.MapPost("/{id}/approve", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r, IStateStore s) =>
+            // Only votes of persons the register still lists, and who are not suspended now, count towards the approval.
+            ActAsync(c, tenant, id, a, r, "approval.approve", (t, i, v, ct) => a.ApproveAsync(t, i, v, ApproverStanding.Of(r, s, t), ct)));
         group.MapPost("/{id}/deny", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
             ActAsync(c, tenant, id, a, r, "approval.deny", a.DenyAsync));
         admin.MapPost("/tenants/{tenant}/approvals/{id}/revoke", RevokeAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin, AdminRoles.Approver));

@@ -12,14 +12,22 @@ public sealed partial class ApprovalService
     /// paired with a person and a minter of their own (only the minters behind the votes still counted count).
     /// </summary>
     public ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default) =>
-        ApproveAsync(tenant, id, voter, stillApprover: null, cancellationToken);
+        ApproveAsync(tenant, id, voter, (Func<string, CancellationToken, ValueTask<bool>>?)null, cancellationToken);
 
     /// <summary>
     /// The same, counting at settle time only the votes of persons <paramref name="stillApprover"/> still accepts (the
     /// tenant's register now: a vote cast by an approver since removed from it no longer counts); null counts every vote
     /// of a person the request names.
     /// </summary>
-    public async ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, Func<string, bool>? stillApprover, CancellationToken cancellationToken = default)
+    public ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, Func<string, bool>? stillApprover, CancellationToken cancellationToken = default) =>
+        ApproveAsync(tenant, id, voter, stillApprover is null ? null : (person, _) => ValueTask.FromResult(stillApprover(person)), cancellationToken);
+
+    /// <summary>
+    /// The same, with a check that may read a store (<paramref name="stillApprover"/>: still in the register, and not
+    /// suspended since the vote, say), asked once for each person behind a vote each time the votes are counted.
+    /// </summary>
+    public async ValueTask<ApprovalActionResult> ApproveAsync(
+        string tenant, string id, ApprovalVoter voter, Func<string, CancellationToken, ValueTask<bool>>? stillApprover, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(voter);
         var (stored, current, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
@@ -30,7 +38,8 @@ public sealed partial class ApprovalService
 
         var now = _time.GetUtcNow();
         var tally = await _store.AddVoteAsync(tenant, stored!.Id, voter.Person, voter.IssuedBy, KeyLifetime(stored, now), cancellationToken);
-        var count = CountedApprovals(stored, tally, stillApprover);
+        var accepted = await StillAcceptedAsync(stored, tally, stillApprover, cancellationToken);
+        var count = CountedApprovals(stored, tally, accepted is null ? null : accepted.Contains);
         OversightLog.ApprovalVote(_logger, tenant, stored.Id, voter.Person, count, stored.ApprovalsRequired);
         if (count >= stored.ApprovalsRequired)
         {
@@ -117,6 +126,27 @@ public sealed partial class ApprovalService
             ApprovalStatus.Expired => (stored, current, ApprovalActionResult.Fail(ApprovalErrorCodes.Expired, current)),
             _ => (stored, current, ApprovalActionResult.Fail(ApprovalErrorCodes.NotPending, current)),
         };
+    }
+
+    // The persons behind the tally's votes whom stillApprover still accepts now (null: every one counts).
+    private static async ValueTask<HashSet<string>?> StillAcceptedAsync(
+        ApprovalRequest request, ApprovalTally tally, Func<string, CancellationToken, ValueTask<bool>>? stillApprover, CancellationToken cancellationToken)
+    {
+        if (stillApprover is null)
+        {
+            return null;
+        }
+
+        var accepted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var person in tally.Persons.Concat(tally.Votes.Select(static v => v.Person)).Distinct(StringComparer.Ordinal))
+        {
+            if (request.Approvers.Contains(person, StringComparer.Ordinal) && await stillApprover(person, cancellationToken))
+            {
+                accepted.Add(person);
+            }
+        }
+
+        return accepted;
     }
 
     // How many approvals the tally holds: the counted votes (of a person the request names whom stillApprover accepts)

@@ -1,5 +1,6 @@
 using System.Text;
 using Gateway.Oversight.Agents;
+using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Delegations;
 using Gateway.Proxy.Bundle;
 using static Gateway.Proxy.Console.ConsoleHtml;
@@ -10,7 +11,7 @@ namespace Gateway.Proxy.Console;
 /// The tenant's agent register as loaded (read only), each agent's kill switch and live delegations
 /// (<c>/console/{tenant}/agents</c>); an operator or admin suspends or resumes an agent after a confirmation page
 /// (<c>GET …/agents/{agent}/suspend</c> asks, the POST with the CSRF token does it) through the same
-/// <see cref="AgentStatusService"/> as the admin API.
+/// <see cref="AgentStatusService"/> as the admin API, written to the tenant's chain before the switch changes.
 /// </summary>
 internal static class ConsoleAgentPages
 {
@@ -91,16 +92,18 @@ internal static class ConsoleAgentPages
             return Refusal(StatusCodes.Status404NotFound, "agent_not_found", "No such agent in this tenant's register.", session);
         }
 
-        if (change == "suspend")
-        {
-            await status.SuspendAsync(tenant, agent, session.Actor, context.RequestAborted);
-        }
-        else
-        {
-            await status.ResumeAsync(tenant, agent, session.Actor, context.RequestAborted);
-        }
-
-        await ConsoleAudit.RecordAsync(context, session, "agent." + change, agent);
+        // Written before the switch: a journal that cannot take it fails the call (503) before the switch changes; a switch
+        // that then fails (its store unavailable: the host then answers 503) is written as well, under the same request id.
+        var action = "agent." + change;
+        await RecordedApprovalAct.RunAsync(
+            () => ConsoleAudit.RecordAsync(context, session, action, agent),
+            async ct =>
+            {
+                await (change == "suspend" ? status.SuspendAsync(tenant, agent, session.Actor, ct) : status.ResumeAsync(tenant, agent, session.Actor, ct));
+                return new ApprovalActionResult();
+            },
+            (code, _) => ConsoleAudit.RecordAsync(context, session, action + "_refused", agent, reason: "the switch could not be set: " + code, cancellationToken: CancellationToken.None),
+            context.RequestServices.GetRequiredService<ILogger<AgentStatusService>>());
         return Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/agents");
     }
 

@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Admin.Tokens;
 using Gateway.Audit;
 using Gateway.Audit.Evidence;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Register;
+using Gateway.Store;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
 namespace Gateway.Proxy.Console;
@@ -199,9 +201,11 @@ internal static class ConsoleApprovalPages
         // written as well, under the same request id, with its code, so the decisions so far never list it.
         var action = approve ? "approval.approve" : "approval.deny";
         var voter = new ApprovalVoter(session.Person, session.IssuedBy ?? session.Person);
+        // Only votes of persons the register still lists, and who are not suspended now, count towards the approval.
+        var standing = ApproverStanding.Of(register, context.RequestServices.GetRequiredService<IStateStore>(), tenant);
         var result = await RecordedApprovalAct.RunAsync(
             () => ConsoleAudit.RecordAsync(context, session, action, request.Agent, request.Id, reason),
-            ct => approve ? approvals.ApproveAsync(tenant, id, voter, person => register.IsApprover(tenant, person), ct) : approvals.DenyAsync(tenant, id, voter, ct),
+            ct => approve ? approvals.ApproveAsync(tenant, id, voter, standing, ct) : approvals.DenyAsync(tenant, id, voter, ct),
             (code, failure) => ConsoleAudit.RecordAsync(context, session, action + "_refused", request.Agent, request.Id,
                 (failure is null ? "the approval service refused the vote: " : "the vote could not be cast: ") + code, CancellationToken.None),
             context.RequestServices.GetRequiredService<ILogger<ApprovalService>>());

@@ -3,6 +3,7 @@ using System.Text;
 using Gateway.Audit;
 using Gateway.Oversight;
 using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Notifications;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing.Stores;
@@ -47,6 +48,17 @@ public sealed class ConsoleApprovalPagesTests
         var poll = await ApprovalCalls.PollAsync(gw.Agent, id);
         Assert.Equal("pending", poll.GetProperty("status").GetString());
         Assert.False(DecisionJson.Has(poll, "warrant"));
+    }
+
+    [Fact]
+    public async Task Notifications_ToolInputSchemas_AreTheLoadedCatalogsAsTheConsoleReadsThem()
+    {
+        await using var gw = await GovernedGateway.StartAsync();
+
+        var schemas = gw.Host.Services.GetRequiredService<IToolInputSchemas>();
+
+        Assert.Contains("\"amount\"", schemas.InputSchemaOf("demo", "payments.refund"), StringComparison.Ordinal);
+        Assert.Null(schemas.InputSchemaOf("demo", "no.such.tool"));
     }
 
     [Fact]

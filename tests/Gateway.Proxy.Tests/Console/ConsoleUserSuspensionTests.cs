@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Oversight.Approvals;
 using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Proxy.Tests.Console.ConsoleOidcSignIn;
 
 namespace Gateway.Proxy.Tests.Console;
@@ -52,6 +54,39 @@ public sealed class ConsoleUserSuspensionTests
         using var vote = await alice.PostAsync($"/admin/v1/tenants/demo/approvals/{approvalId}/approve", null);
 
         Assert.Equal(HttpStatusCode.OK, vote.StatusCode);
+    }
+
+    [Fact]
+    public async Task Approve_SecondApproverAfterTheFirstVoterWasSuspended_StaysPending()
+    {
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
+        using var alicesBrowser = Browser(gw);
+        await SignInAsync(gw, alicesBrowser, "alice", ["approvers"]);
+        var approvals = gw.Gateway.Host.Services.GetRequiredService<ApprovalService>();
+        var request = await approvals.CreateAsync("demo", DemoBundle.Agent, "payments.refund", "digest", "policy", null, "gate-1",
+            ["alice", "bob"], 2, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
+        // Alice's approver token (leaked, say) votes; then her console user is suspended.
+        using (var first = await gw.Gateway.Admin(await gw.Gateway.IssueTokenAsync("alice", "approver")).PostAsync($"/admin/v1/tenants/demo/approvals/{request.Id}/approve", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        await PostAdminAsync(gw, "/admin/v1/tenants/demo/console-users/alice/suspend");
+        using var bobsBrowser = Browser(gw);
+        var session = await SignInAsync(gw, bobsBrowser, "bob", ["approvers"]);
+        string csrf;
+        using (var page = await bobsBrowser.SendAsync(ConsoleHttp.Get("/console/demo/approvals", session)))
+        {
+            csrf = ConsoleHttp.Hidden(await page.Content.ReadAsStringAsync(), "csrf")!;
+        }
+
+        using var second = await bobsBrowser.SendAsync(ConsoleHttp.PostForm($"/console/demo/approvals/{request.Id}/approve", session,
+            new Dictionary<string, string> { ["csrf"] = csrf, ["reason"] = "checked with the customer" }));
+
+        Assert.Equal(HttpStatusCode.Redirect, second.StatusCode);
+        var stored = (await approvals.GetAsync("demo", request.Id))!;
+        Assert.Equal(ApprovalStatus.Pending, stored.Status);
+        Assert.Null(stored.DecidedAt);
     }
 
     private static async Task PostAdminAsync(PersonGateway gw, string path)
