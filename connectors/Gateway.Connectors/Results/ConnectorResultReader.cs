@@ -21,7 +21,9 @@ public static class ConnectorResultReader
     /// <summary>
     /// Reads <paramref name="body"/> (already decoded and within the connector's limit). <paramref name="maxBytes"/> is the
     /// most the agent asked for (a context pack's <c>max_bytes</c>): the text is cut to it after it is redacted, so that
-    /// no cut can split a value redaction would have matched whole. Throws <see cref="InvalidDataException"/> for a body no
+    /// no cut can split a value redaction would have matched whole. A <paramref name="truncated"/> body (the read was cut)
+    /// keeps only what the streaming redactor releases before its end: nothing past what redaction could judge is returned.
+    /// Throws <see cref="InvalidDataException"/> for a body no
     /// pattern can be matched in, as the provider route's redactors refuse it: one that declares a charset not in
     /// <see cref="BodyRedactors.ReadableCharsets"/>, or declares ASCII and holds a byte above 0x7F, or one that <see cref="UnreadableText"/> refuses (bytes that are not
     /// valid UTF-8, UTF-16 or UTF-32 text, a NUL byte); nothing of it is returned.
@@ -81,13 +83,19 @@ public static class ConnectorResultReader
             }
         }
 
+        // A body cut at the limit is redacted as the stream it was, left unfinished: what the streaming redactor still
+        // holds back at the cut (a value the cut may have split, an unterminated event) could not be judged and is dropped.
         string text;
-        if (eventStream)
+        if (eventStream || truncated)
         {
-            var redactor = new SseBodyRedactor(counts);
+            IBodyRedactor redactor = eventStream ? new SseBodyRedactor(counts) : new Utf8TextBodyRedactor(counts);
             var output = new ArrayBufferWriter<byte>(body.Length + 64);
             redactor.Write(body, output);
-            redactor.Complete(output);
+            if (!truncated)
+            {
+                redactor.Complete(output);
+            }
+
             text = Encoding.UTF8.GetString(output.WrittenSpan);
         }
         else

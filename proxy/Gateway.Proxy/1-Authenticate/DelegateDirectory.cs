@@ -75,6 +75,10 @@ internal sealed class DelegateDirectory
             : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null, false);
     }
 
+    /// <summary>True while <see cref="FindAsync"/> would let the child in (a resource subscription's updates reach it only then).</summary>
+    public async ValueTask<bool> IsLiveAsync(string tenant, string workspace, string child, CancellationToken cancellationToken) =>
+        (await FindAsync(tenant, workspace, child, cancellationToken).ConfigureAwait(false)).Delegate is not null;
+
     /// <summary>True when <paramref name="fingerprint"/> names a secret or key <paramref name="lookup"/> accepts now (either one during a rotation's window).</summary>
     public static bool Accepts(AgentLookup lookup, string fingerprint) =>
         string.Equals(fingerprint, lookup.Secret?.Fingerprint, StringComparison.Ordinal)

@@ -125,7 +125,9 @@ internal sealed class GovernedResultTransform : ResponseTransform
         else
         {
             // A plain context answer past the limit is cut, but only after it was redacted: it is read a margin past the
-            // limit, so that a value redaction matches whole is redacted before the cut at the limit can split it.
+            // limit, so that a value redaction matches whole is redacted before the cut at the limit can split it; what the
+            // streaming redactor still holds back at the read's end is dropped (ConnectorResultReader), however much the
+            // replacements before it shortened the text.
             var margin = isContext && clearance is null ? RedactionMargin : 0;
             (bytes, more) = await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit + margin, context.CancellationToken).ConfigureAwait(false);
             if (bytes.Length > limit)

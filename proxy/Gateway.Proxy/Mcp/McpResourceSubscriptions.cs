@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Agents;
-using Gateway.Oversight.Delegations;
 using Gateway.Policy;
+using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -20,8 +20,9 @@ namespace Gateway.Proxy.Mcp;
 /// caller may still use the server, and read the resource (<see cref="McpReadClearance"/>), under the policy in force at
 /// that moment: an agent by its permissions, a delegated child by its agent's and its grant's, and only while no kill switch stops the caller (its tenant or agent suspended, its
 /// secret revoked, the secret it signed with retired; a child's registered agent likewise, and the secret that issued it;
-/// the Admit stage's one reading, <see cref="AgentStatusService.IsStoppedAsync"/>) and a child is live (its grant, and every grant above it, neither
-/// revoked nor expired): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
+/// the Admit stage's one reading, <see cref="AgentStatusService.IsStoppedAsync"/>) and a child would still be let in (the signature check's
+/// <see cref="DelegateDirectory.IsLiveAsync"/>: its grant, and every grant above it, neither revoked nor expired, within the tenant's
+/// delegation settings in force, its agent still accepting the secret or key that issued it): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
 /// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica.
 /// </summary>
 internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
@@ -29,18 +30,18 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Tenant, string Server, string Uri), Upstream> _upstreams = new();
     private readonly McpServerToolLists _servers;
     private readonly PolicyProvider _policy;
-    private readonly DelegationStore _delegations;
+    private readonly DelegateDirectory _delegates;
     private readonly AgentStatusService _agents;
     private readonly McpServedSessions _served;
     private readonly ILogger<McpResourceSubscriptions> _logger;
 
-    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, DelegationStore delegations, AgentStatusService agents, McpServedSessions served,
+    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, DelegateDirectory delegates, AgentStatusService agents, McpServedSessions served,
         ILogger<McpResourceSubscriptions> logger)
     {
         _servers = servers;
         _served = served;
         _policy = policy;
-        _delegations = delegations;
+        _delegates = delegates;
         _agents = agents;
         _logger = logger;
     }
@@ -167,7 +168,9 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     /// <summary>
     /// True while no kill switch stops the subscriber's caller, read as the Admit stage reads it
     /// (<see cref="AgentStatusService.IsStoppedAsync"/>: its tenant, its agent or a child's agent suspended, a secret revoked,
-    /// the secret that proved it or issued a child retired), and a delegated child's record is live in the shared store.
+    /// the secret that proved it or issued a child retired), and a delegated child would still be let in
+    /// (<see cref="DelegateDirectory.IsLiveAsync"/>: its record live under the tenant's delegation settings in force, its agent
+    /// still accepting the secret or key that issued it).
     /// Fail closed: false when they cannot be read.
     /// </summary>
     private async ValueTask<bool> IsLiveAsync(string tenant, Subscriber subscriber, CancellationToken cancellationToken)
@@ -179,8 +182,11 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
                 return false;
             }
 
+            // A child: only while the signature check would let it in (DelegateDirectory's one predicate: the tenant's
+            // delegation settings in force, its workspace, its agent still accepting the secret or key that issued it).
             return subscriber.Caller.Grant is null
-                || await _delegations.FindLiveAsync(tenant, subscriber.Caller.Agent, cancellationToken).ConfigureAwait(false) is not null;
+                || (subscriber.Caller.Workspace is { } workspace
+                    && await _delegates.IsLiveAsync(tenant, workspace, subscriber.Caller.Agent, cancellationToken).ConfigureAwait(false));
         }
         catch (Gateway.Store.StateStoreUnavailableException ex)
         {
