@@ -138,6 +138,7 @@ public static class GatewayApplication
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
         services.AddSingleton<Oversight.Delegations.IDelegationSettingsSource>(static sp => sp.GetRequiredService<IAgentDirectory>());
         services.AddSingleton<DelegateDirectory>();
+        services.AddSingleton<IDelegatedChildLiveness>(static sp => sp.GetRequiredService<DelegateDirectory>());
         services.AddAgentAuthentication();
         services.AddActingForPerson(configuration);
         services.AddSingleton<PersonAuthentication>();

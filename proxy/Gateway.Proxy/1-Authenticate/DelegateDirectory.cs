@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Authenticate;
 /// (<see cref="DelegationIds.IsDelegate"/>) that the bundle does not register: one store read before the signature is
 /// proven, a read only (nothing is written for unauthenticated traffic). A store failure throws (the caller answers 503).
 /// </summary>
-internal sealed class DelegateDirectory
+internal sealed class DelegateDirectory : IDelegatedChildLiveness
 {
     private readonly DelegationStore _delegations;
     private readonly IAgentDirectory _agents;

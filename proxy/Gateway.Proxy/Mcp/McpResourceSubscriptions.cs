@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Agents;
 using Gateway.Policy;
-using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Security;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -21,7 +21,7 @@ namespace Gateway.Proxy.Mcp;
 /// that moment: an agent by its permissions, a delegated child by its agent's and its grant's, and only while no kill switch stops the caller (its tenant or agent suspended, its
 /// secret revoked, the secret it signed with retired; a child's registered agent likewise, and the secret that issued it;
 /// the Admit stage's one reading, <see cref="AgentStatusService.IsStoppedAsync"/>) and a child would still be let in (the signature check's
-/// <see cref="DelegateDirectory.IsLiveAsync"/>: its grant, and every grant above it, neither revoked nor expired, within the tenant's
+/// <see cref="IDelegatedChildLiveness.IsLiveAsync"/>: its grant, and every grant above it, neither revoked nor expired, within the tenant's
 /// delegation settings in force, its agent still accepting the secret or key that issued it): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
 /// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica.
 /// </summary>
@@ -30,12 +30,12 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Tenant, string Server, string Uri), Upstream> _upstreams = new();
     private readonly McpServerToolLists _servers;
     private readonly PolicyProvider _policy;
-    private readonly DelegateDirectory _delegates;
+    private readonly IDelegatedChildLiveness _delegates;
     private readonly AgentStatusService _agents;
     private readonly McpServedSessions _served;
     private readonly ILogger<McpResourceSubscriptions> _logger;
 
-    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, DelegateDirectory delegates, AgentStatusService agents, McpServedSessions served,
+    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, IDelegatedChildLiveness delegates, AgentStatusService agents, McpServedSessions served,
         ILogger<McpResourceSubscriptions> logger)
     {
         _servers = servers;
@@ -169,7 +169,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     /// True while no kill switch stops the subscriber's caller, read as the Admit stage reads it
     /// (<see cref="AgentStatusService.IsStoppedAsync"/>: its tenant, its agent or a child's agent suspended, a secret revoked,
     /// the secret that proved it or issued a child retired), and a delegated child would still be let in
-    /// (<see cref="DelegateDirectory.IsLiveAsync"/>: its record live under the tenant's delegation settings in force, its agent
+    /// (<see cref="IDelegatedChildLiveness.IsLiveAsync"/>: its record live under the tenant's delegation settings in force, its agent
     /// still accepting the secret or key that issued it).
     /// Fail closed: false when they cannot be read.
     /// </summary>
@@ -182,7 +182,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
                 return false;
             }
 
-            // A child: only while the signature check would let it in (DelegateDirectory's one predicate: the tenant's
+            // A child: only while the signature check would let it in (the signature check's one predicate: the tenant's
             // delegation settings in force, its workspace, its agent still accepting the secret or key that issued it).
             return subscriber.Caller.Grant is null
                 || (subscriber.Caller.Workspace is { } workspace
