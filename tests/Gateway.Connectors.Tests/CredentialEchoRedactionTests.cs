@@ -40,6 +40,81 @@ public sealed class CredentialEchoRedactionTests
         Assert.Equal(1, counts[RedactionKind.Credential]);
     }
 
+    private const string Encodable = "vault-Ab/c+d=e*f g7";
+
+    [Theory]
+    [InlineData("vault-Ab/c%2Bd%3De%2Af%20g7")] // Python urllib.parse.quote, which keeps /
+    [InlineData("vault-Ab/c%2Bd%3De%2Af+g7")] // Python quote_plus with safe="/"
+    [InlineData("vault-Ab%2Fc%2Bd%3De%2Af+g7")] // Python quote_plus, Go url.QueryEscape
+    [InlineData("vault-Ab%2Fc+d=e%2Af%20g7")] // Go url.PathEscape
+    [InlineData("vault-Ab/c%2bd=e*f+g7")] // a mix of percent-encoded and plain characters, + for the space
+    [InlineData("vault-Ab/c+d=e*f+g7")] // + for the space alone
+    [InlineData("vault\\-Ab/c\\+d\\=e\\*f g7")] // Markdown escapes
+    [InlineData("vault\\\\-Ab/c+d=e\\\\*f g7")] // Markdown escapes inside a JSON string
+    [InlineData("\\u0076ault-Ab\\/c+d=e*f\\u0020g7")] // JSON \uXXXX escapes of ordinary characters
+    [InlineData("vault%5C-Ab%2Fc%5Cu002Bd=e*f g7")] // JSON and Markdown escapes, percent-encoded
+    public void Redact_EncodedSpelling_IsReplacedAndCounted(string spelling)
+    {
+        var counts = Counts(Encodable);
+
+        var redacted = TextRedactor.Redact("key: " + spelling + ".", counts);
+
+        Assert.Equal("key: [REDACTED:credential].", redacted);
+        Assert.Equal(1, counts[RedactionKind.Credential]);
+    }
+
+    [Theory]
+    [InlineData("vault-Ab/c+d=e*f")]
+    [InlineData("vault-Ab%2Fc%2Bd%3De%2Af+g")]
+    [InlineData("vault\\-Ab/c\\+d\\=e\\*f g")]
+    [InlineData("vault-Ab/c+d=e*f g8")]
+    [InlineData("vault-Ab/c+d=e*f%20g%3")]
+    public void Redact_TextSharingOnlyAPrefixOfAnEncodedSpelling_IsNotReplaced(string text)
+    {
+        var counts = Counts(Encodable);
+
+        Assert.Equal("key: " + text + ".", TextRedactor.Redact("key: " + text + ".", counts));
+        Assert.Equal(0, counts[RedactionKind.Credential]);
+    }
+
+    [Theory]
+    [InlineData("vault-Ab/c%2Bd%3De%2Af%20g7")]
+    [InlineData("vault\\\\-Ab/c+d=e\\\\*f g7")]
+    [InlineData("\\u0076ault-Ab\\/c+d=e*f\\u0020g7")]
+    [InlineData("vault%5C-Ab%2Fc%5Cu002Bd=e*f g7")]
+    public void StreamingText_EncodedSpellingSplitAtEveryCharacter_NeverPassesAndTheRestDoes(string spelling)
+    {
+        var text = "before " + spelling + " after";
+        for (var cut = 1; cut < text.Length; cut++)
+        {
+            var counts = Counts(Encodable);
+            var redactor = new StreamingTextRedactor(counts);
+            var output = new StringBuilder();
+            redactor.Write(text.AsSpan(0, cut), output);
+            redactor.Write(text.AsSpan(cut), output);
+            redactor.Complete(output);
+
+            Assert.Equal("before [REDACTED:credential] after", output.ToString());
+        }
+    }
+
+    [Theory]
+    [InlineData("vault-Ab%2Fc+d=e%2Af%20g7")]
+    [InlineData("vault\\-Ab/c\\+d\\=e\\*f g7")]
+    [InlineData("{\"k\":\"\\u0076ault-Ab/c+d=e*f g7\"}")]
+    public async Task EchoContent_EncodedSpellingReadInPiecesOfEverySize_IsReplaced(string spelling)
+    {
+        var spellings = CredentialSpellings.Of(Encodable)!;
+        var body = "you sent " + spelling + " ok";
+        var expected = "you sent " + (spelling.StartsWith('{') ? "{\"k\":\"[REDACTED:credential]\"}" : "[REDACTED:credential]") + " ok";
+        for (var piece = 1; piece <= body.Length; piece++)
+        {
+            using var content = CredentialEchoContent.Of(new StreamContent(new TrickleStream(Encoding.UTF8.GetBytes(body), piece)), spellings);
+
+            Assert.Equal(expected, await content.ReadAsStringAsync());
+        }
+    }
+
     [Fact]
     public void Redact_ShortCredential_IsNotLookedFor()
     {
@@ -104,5 +179,19 @@ public sealed class CredentialEchoRedactionTests
         redactor.Complete(output);
 
         Assert.Equal("not json [REDACTED:credential]", Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    // A stream that returns at most a given number of bytes from each read, as a network gives a body.
+    private sealed class TrickleStream(byte[] bytes, int piece) : MemoryStream(bytes)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, piece));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, piece)]);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, piece)], cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            base.ReadAsync(buffer, offset, Math.Min(count, piece), cancellationToken);
     }
 }

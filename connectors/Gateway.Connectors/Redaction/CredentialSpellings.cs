@@ -9,24 +9,31 @@ namespace Gateway.Connectors.Redaction;
 /// <summary>
 /// The spellings of the credentials the gateway sent upstream for one request, which no answer may carry back to the
 /// agent: the value itself (so its <c>Bearer</c> form too), JSON-escaped (default and relaxed escaping) and
-/// percent-encoded (upper- and lower-case hex, and form encoding). Set on the request's <see cref="RedactionCounts"/> by
-/// the injection (<see cref="RedactionCounts.RedactCredential"/>), so every redactor that counts there replaces an echo
-/// with <c>[REDACTED:credential]</c> (<see cref="RedactionKind.Credential"/>). A value shorter than
-/// <see cref="MinLength"/> characters is not looked for (it would match ordinary text). Immutable.
+/// percent-encoded (upper- and lower-case hex, and form encoding), matched as written; and the value however else an echo
+/// encodes it (<see cref="EncodedCredential"/>: percent-escapes of any of its characters, Markdown backslash escapes, JSON
+/// <c>\uXXXX</c> escapes of ordinary characters, <c>+</c> for a space), matched in the text as a decoder reads it. Set on
+/// the request's <see cref="RedactionCounts"/> by the injection (<see cref="RedactionCounts.RedactCredential"/>), so every
+/// redactor that counts there replaces an echo with <c>[REDACTED:credential]</c> (<see cref="RedactionKind.Credential"/>).
+/// A value shorter than <see cref="MinLength"/> characters is not looked for (it would match ordinary text). Immutable.
 /// </summary>
 internal sealed class CredentialSpellings
 {
     /// <summary>The shortest credential looked for.</summary>
     public const int MinLength = 8;
 
+    // The most forms searched with positions on the stack (one for the exact spellings, then each encoded form).
+    private const int StackSources = 16;
+
     // Longest first: at a position where several start, the longest is the one replaced.
     private readonly string[] _spellings;
     private readonly SearchValues<string> _search;
+    private readonly EncodedCredential[] _encoded;
 
-    private CredentialSpellings(string[] spellings)
+    private CredentialSpellings(string[] spellings, EncodedCredential[] encoded)
     {
         _spellings = spellings;
         _search = SearchValues.Create(spellings, StringComparison.Ordinal);
+        _encoded = encoded;
         MaxLength = spellings[0].Length;
     }
 
@@ -37,18 +44,127 @@ internal sealed class CredentialSpellings
     public static CredentialSpellings? Of(string secret)
     {
         ArgumentNullException.ThrowIfNull(secret);
-        return secret.Length < MinLength ? null : new CredentialSpellings(Ordered(Spell(secret)));
+        return secret.Length < MinLength ? null : new CredentialSpellings(Ordered(Spell(secret)), [.. EncodedCredential.Of(secret, MinLength)]);
     }
 
     /// <summary>These spellings and <paramref name="other"/>'s.</summary>
     public CredentialSpellings With(CredentialSpellings? other) =>
-        other is null || ReferenceEquals(other, this) ? this : new CredentialSpellings(Ordered(_spellings.Concat(other._spellings)));
+        other is null || ReferenceEquals(other, this)
+            ? this
+            : new CredentialSpellings(Ordered(_spellings.Concat(other._spellings)), [.. _encoded.Concat(other._encoded).DistinctBy(static e => e.Pattern, StringComparer.Ordinal)]);
 
     /// <summary>True when some spelling occurs in <paramref name="text"/>.</summary>
-    public bool Occurs(ReadOnlySpan<char> text) => text.Length >= MinLength && text.IndexOfAny(_search) >= 0;
+    public bool Occurs(ReadOnlySpan<char> text)
+    {
+        if (text.Length < MinLength || text.IndexOfAny(_search) >= 0)
+        {
+            return text.Length >= MinLength;
+        }
 
-    /// <summary>The first occurrence at or after <paramref name="start"/>: its index and length (the longest spelling there), or -1.</summary>
-    public int Find(ReadOnlySpan<char> text, int start, out int length)
+        foreach (var encoded in _encoded)
+        {
+            if (encoded.Find(text, 0, out _) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Every occurrence that starts at or after <paramref name="start"/>, in order and not overlapping (at each, the
+    /// longest), as index and length; null when there is none. Linear in the text: each form is searched again only from
+    /// past the occurrence it found last.
+    /// </summary>
+    public List<(int At, int Length)>? FindAll(ReadOnlySpan<char> text, int start)
+    {
+        var sources = _encoded.Length + 1;
+        var next = sources <= StackSources ? stackalloc int[sources] : new int[sources];
+        var lengths = sources <= StackSources ? stackalloc int[sources] : new int[sources];
+        next.Fill(int.MinValue);
+        List<(int At, int Length)>? found = null;
+        for (var from = start; ;)
+        {
+            var best = -1;
+            for (var source = 0; source < sources; source++)
+            {
+                if (next[source] != -1 && next[source] < from)
+                {
+                    next[source] = source == 0 ? FindSpelling(text, from, out lengths[source]) : _encoded[source - 1].Find(text, from, out lengths[source]);
+                }
+
+                if (next[source] >= 0 && (best < 0 || next[source] < next[best] || (next[source] == next[best] && lengths[source] > lengths[best])))
+                {
+                    best = source;
+                }
+            }
+
+            if (best < 0)
+            {
+                return found;
+            }
+
+            (found ??= []).Add((next[best], lengths[best]));
+            from = next[best] + lengths[best];
+        }
+    }
+
+    /// <summary>
+    /// Where the text ends with the beginning of a spelling, or of an encoding of the value (so that the next piece of a
+    /// stream could complete it): the start of the longest such ending, or the text's length when there is none.
+    /// </summary>
+    public int PartialStart(ReadOnlySpan<char> text)
+    {
+        var partial = text.Length;
+        for (var start = Math.Max(0, text.Length - MaxLength + 1); start < partial; start++)
+        {
+            var tail = text[start..];
+            foreach (var spelling in _spellings)
+            {
+                if (spelling.Length > tail.Length && spelling.AsSpan().StartsWith(tail, StringComparison.Ordinal))
+                {
+                    partial = start;
+                    break;
+                }
+            }
+        }
+
+        foreach (var encoded in _encoded)
+        {
+            partial = Math.Min(partial, encoded.PartialStart(text));
+        }
+
+        return partial;
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with every spelling that starts at or after <paramref name="start"/> replaced by
+    /// <c>[REDACTED:credential]</c>, each counted in <paramref name="counts"/>; the same instance when none occurs.
+    /// </summary>
+    public string Redact(string text, int start, RedactionCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(counts);
+        if (FindAll(text, start) is not { } found)
+        {
+            return text;
+        }
+
+        var builder = new StringBuilder(text.Length).Append(text, 0, start);
+        var last = start;
+        foreach (var (at, length) in found)
+        {
+            builder.Append(text, last, at - last).Append(RedactionKind.Credential.Replacement());
+            counts.Add(RedactionKind.Credential);
+            last = at + length;
+        }
+
+        return builder.Append(text, last, text.Length - last).ToString();
+    }
+
+    // The first exact spelling at or after start: its index and length (the longest there), or -1.
+    private int FindSpelling(ReadOnlySpan<char> text, int start, out int length)
     {
         length = 0;
         var found = text[start..].IndexOfAny(_search);
@@ -68,48 +184,6 @@ internal sealed class CredentialSpellings
         }
 
         return start + found;
-    }
-
-    /// <summary>
-    /// Where the text ends with the beginning of a spelling (so that the next piece of a stream could complete it): the
-    /// start of the longest such ending, or the text's length when there is none.
-    /// </summary>
-    public int PartialStart(ReadOnlySpan<char> text)
-    {
-        for (var start = Math.Max(0, text.Length - MaxLength + 1); start < text.Length; start++)
-        {
-            var tail = text[start..];
-            foreach (var spelling in _spellings)
-            {
-                if (spelling.Length > tail.Length && spelling.AsSpan().StartsWith(tail, StringComparison.Ordinal))
-                {
-                    return start;
-                }
-            }
-        }
-
-        return text.Length;
-    }
-
-    /// <summary>
-    /// <paramref name="text"/> with every spelling that starts at or after <paramref name="start"/> replaced by
-    /// <c>[REDACTED:credential]</c>, each counted in <paramref name="counts"/>; the same instance when none occurs.
-    /// </summary>
-    public string Redact(string text, int start, RedactionCounts counts)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        ArgumentNullException.ThrowIfNull(counts);
-        StringBuilder? builder = null;
-        var last = start;
-        for (var at = Find(text, start, out var length); at >= 0; at = Find(text, last, out length))
-        {
-            builder ??= new StringBuilder(text.Length).Append(text, 0, start);
-            builder.Append(text, last, at - last).Append(RedactionKind.Credential.Replacement());
-            counts.Add(RedactionKind.Credential);
-            last = at + length;
-        }
-
-        return builder is null ? text : builder.Append(text, last, text.Length - last).ToString();
     }
 
     private static IEnumerable<string> Spell(string secret)

@@ -132,8 +132,8 @@ internal sealed class EscapedText
         return runEnd < text.Length && IsAsciiPunctuation(text[runEnd]);
     }
 
-    // ASCII punctuation but the backslash, which is part of the run.
-    private static bool IsAsciiPunctuation(char c) => c is (>= '!' and <= '/') or (>= ':' and <= '@') or '[' or (>= ']' and <= '`') or (>= '{' and <= '~');
+    /// <summary>ASCII punctuation but the backslash, which is part of a run of them.</summary>
+    internal static bool IsAsciiPunctuation(char c) => c is (>= '!' and <= '/') or (>= ':' and <= '@') or '[' or (>= ']' and <= '`') or (>= '{' and <= '~');
 
     /// <summary>
     /// The length of <paramref name="text"/> without the beginning of an escape it ends with (a run of up to

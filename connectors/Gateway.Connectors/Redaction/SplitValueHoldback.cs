@@ -248,7 +248,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
     private void RedactCredential(List<HeldValue> segments, string text, CredentialSpellings credential, int contextEnd)
     {
         var occurrences = new List<Found>();
-        for (var at = credential.Find(text, 0, out var length); at >= 0; at = credential.Find(text, at + length, out length))
+        foreach (var (at, length) in credential.FindAll(text, 0) ?? [])
         {
             if (at + length > contextEnd)
             {

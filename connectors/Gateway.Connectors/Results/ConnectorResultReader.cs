@@ -83,27 +83,18 @@ public static class ConnectorResultReader
             }
         }
 
-        // A body cut at the limit is redacted as the stream it was, left unfinished: what the streaming redactor still
-        // holds back at the cut (a value the cut may have split, an unterminated event) could not be judged and is dropped.
-        string text;
-        if (eventStream || truncated)
+        // One streaming pass, whole or cut: a body read whole is completed (the held-back tail released, redacted); a body
+        // cut at the limit is left unfinished, and what the redactor still holds back at the cut (a value the cut may have
+        // split, an unterminated event) could not be judged and is dropped.
+        IBodyRedactor redactor = eventStream ? new SseBodyRedactor(counts) : new Utf8TextBodyRedactor(counts);
+        var output = new ArrayBufferWriter<byte>(body.Length + 64);
+        redactor.Write(body, output);
+        if (!truncated)
         {
-            IBodyRedactor redactor = eventStream ? new SseBodyRedactor(counts) : new Utf8TextBodyRedactor(counts);
-            var output = new ArrayBufferWriter<byte>(body.Length + 64);
-            redactor.Write(body, output);
-            if (!truncated)
-            {
-                redactor.Complete(output);
-            }
-
-            text = Encoding.UTF8.GetString(output.WrittenSpan);
-        }
-        else
-        {
-            UnreadableText.Refuse(body, body);
-            text = TextRedactor.Redact(Encoding.UTF8.GetString(body), counts);
+            redactor.Complete(output);
         }
 
+        var text = Encoding.UTF8.GetString(output.WrittenSpan);
         if (cut && Encoding.UTF8.GetByteCount(text) > maxBytes!.Value)
         {
             var redacted = Encoding.UTF8.GetBytes(text).AsSpan(0, (int)maxBytes.Value);
