@@ -95,25 +95,57 @@ public sealed class ToolInputSchemaTests
     [InlineData("^[a-z0-9-]+\\\\Z", "acct-1\\n")]
     [InlineData("^\\\\d+$", "\\u0661\\u0662")]
     [InlineData("^\\\\w+$", "caf\\u00e9")]
-    public void Validate_PatternAnchoredWithDollar_RefusesATrailingNewline(string pattern, string text)
-    {
-        var schema = Json("""{"type":"object","properties":{"id":{"type":"string","pattern":"PATTERN"}}}""".Replace("PATTERN", pattern, StringComparison.Ordinal));
-
-        Assert.Empty(ToolInputSchema.Check(schema));
-        Assert.Contains(ToolInputSchema.Validate(schema, Json($$"""{"id":"{{text}}"}""")), e => e.Contains("$.id: does not match the pattern", StringComparison.Ordinal));
-    }
+    public void Validate_PatternAnchoredWithDollar_RefusesATrailingNewline(string pattern, string text) => AssertRefused(pattern, text);
 
     [Theory]
     [InlineData("^[a-z0-9-]+$", "acct-1")]
     [InlineData("^a[$]b\\\\$$", "a$b$")]
     [InlineData("^(?:x|y)+$", "xyx")]
     [InlineData("^\\\\p{L}+$", "caf\\u00e9")]
-    public void Validate_PatternThatFits_Matches(string pattern, string text)
-    {
-        var schema = Json("""{"type":"object","properties":{"id":{"type":"string","pattern":"PATTERN"}}}""".Replace("PATTERN", pattern, StringComparison.Ordinal));
+    public void Validate_PatternThatFits_Matches(string pattern, string text) => AssertMatches(pattern, text);
 
-        Assert.Empty(ToolInputSchema.Validate(schema, Json($$"""{"id":"{{text}}"}""")));
+    [Theory]
+    [InlineData("^\\\\S+$", "a\\u00A0b")]
+    [InlineData("^\\\\S+$", "a\\u2028b")]
+    [InlineData("^\\\\S+$", "a\\uFEFFb")]
+    [InlineData("^[^\\\\s]+$", "a\\u00A0b")]
+    [InlineData("^[^\\\\s]+$", "a\\u3000b")]
+    [InlineData("^[\\\\S]+$", "a\\u1680b")]
+    [InlineData("^[a\\\\S]+$", "a\\u205Fb")]
+    [InlineData("^\\\\s$", "x")]
+    [InlineData("^[^\\\\S]$", "x")]
+    [InlineData("^[\\\\s-z]$", "y")]
+    public void Validate_PatternWithWhitespaceEscape_RefusesWhatEcmaScriptDoesNotMatch(string pattern, string text) => AssertRefused(pattern, text);
+
+    [Theory]
+    [InlineData("^\\\\s$", "\\u3000")]
+    [InlineData("^\\\\s+$", "\\t\\u000B\\f\\u00A0\\u2000\\u200A\\u2028\\u2029\\u202F\\uFEFF")]
+    [InlineData("^[^\\\\s]+$", "ab")]
+    [InlineData("^[^\\\\S]$", "\\u00A0")]
+    [InlineData("^[\\\\s-]+$", "-\\u00A0-")]
+    [InlineData("^[x-\\\\s]+$", "x-\\u3000")]
+    [InlineData("^[\\\\s-z]+$", "-z\\u00A0")]
+    [InlineData("^\\\\\\\\s$", "\\\\s")]
+    [InlineData("^[\\\\\\\\s]+$", "s\\\\s")]
+    [InlineData("^\\\\S+$", "a\\u180Eb")]
+    public void Validate_PatternWithWhitespaceEscape_MatchesAsEcmaScriptDoes(string pattern, string text) => AssertMatches(pattern, text);
+
+    // pattern (as written in JSON) is a sound pattern, and text (likewise) does not match it.
+    private static void AssertRefused(string pattern, string text)
+    {
+        var schema = PatternSchema(pattern);
+
+        Assert.Empty(ToolInputSchema.Check(schema));
+        Assert.Contains(ToolInputSchema.Validate(schema, Json($$"""{"id":"{{text}}"}""")), e => e.Contains("$.id: does not match the pattern", StringComparison.Ordinal));
     }
+
+    // text (as written in JSON) matches pattern (likewise).
+    private static void AssertMatches(string pattern, string text) =>
+        Assert.Empty(ToolInputSchema.Validate(PatternSchema(pattern), Json($$"""{"id":"{{text}}"}""")));
+
+    // A schema whose one property, id, is a string matching pattern (written as it stands in JSON).
+    private static JsonElement PatternSchema(string pattern) =>
+        Json("""{"type":"object","properties":{"id":{"type":"string","pattern":"PATTERN"}}}""".Replace("PATTERN", pattern, StringComparison.Ordinal));
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 256 }).RootElement.Clone();
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Gateway.Audit;
 using Gateway.Oversight;
 using Gateway.Proxy.Tests.Infrastructure;
@@ -22,8 +23,7 @@ public sealed class AuditBacklogTests
     public async Task StoreOutageDuringAdmittingDecisionAppend_BacklogHoldsOneRefusalWithTheAnsweredCode()
     {
         var outage = new AppendOutage();
-        await using var gw = await GovernedGateway.StartAsync(configure: builder =>
-            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => outage.Wrap(store))));
+        await using var gw = await outage.StartGatewayAsync();
         var journal = gw.Host.Services.GetRequiredService<AuditJournal>();
 
         // A first request, so that this replica has seen the agent's switches and admits with the decision record.
@@ -35,74 +35,72 @@ public sealed class AuditBacklogTests
         // Its outcome, appended after its answer, is durable before the store goes down.
         await journal.WaitForUnawaitedAsync();
         outage.Down = true;
-        string requestId;
-        using (var refused = await gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", ReadContact))
-        {
-            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.ServiceUnavailable, ProblemCodes.StoreUnavailable);
-            requestId = Assert.Single(refused.Headers.GetValues("X-Request-Id"));
-        }
+        var requestId = await RefusedAsync(gw, "/v1/actions/invoke-tool", ReadContact, HttpStatusCode.ServiceUnavailable, ProblemCodes.StoreUnavailable);
 
         outage.Down = false;
         Assert.True(outage.AdmittingAppendFailed, "no decision append that carried an admission failed");
-        Assert.Equal(1, journal.BacklogCount);
-        Assert.Equal(1, await journal.FlushBacklogAsync());
+        await BacklogWritesOneAsync(journal);
 
-        var record = Assert.Single(await gw.AuditRecordsAsync(requestId));
-        Assert.Equal("refused:" + ProblemCodes.StoreUnavailable, record.GetProperty("decision").GetString());
-        Assert.Equal((int)HttpStatusCode.ServiceUnavailable, record.GetProperty("status_code").GetInt32());
+        AssertStoreUnavailableRecord(Assert.Single(await gw.AuditRecordsAsync(requestId)));
     }
 
     [Fact]
     public async Task StoreOutageAtAdmit_JournalOnTheStore_BacklogHoldsStoreUnavailable()
     {
         var outage = new AppendOutage();
-        await using var gw = await GovernedGateway.StartAsync(configure: builder =>
-            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => outage.Wrap(store))));
+        await using var gw = await outage.StartGatewayAsync();
         var journal = gw.Host.Services.GetRequiredService<AuditJournal>();
 
         // The first request of the agent on this replica: Admit makes its store call, which the outage fails.
         outage.Down = true;
         outage.AdmitsFail = true;
-        string requestId;
-        using (var refused = await gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", ReadContact))
-        {
-            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.ServiceUnavailable, ProblemCodes.StoreUnavailable);
-            requestId = Assert.Single(refused.Headers.GetValues("X-Request-Id"));
-        }
+        var requestId = await RefusedAsync(gw, "/v1/actions/invoke-tool", ReadContact, HttpStatusCode.ServiceUnavailable, ProblemCodes.StoreUnavailable);
 
         outage.Down = false;
-        Assert.Equal(1, journal.BacklogCount);
-        Assert.Equal(1, await journal.FlushBacklogAsync());
+        await BacklogWritesOneAsync(journal);
 
-        var record = Assert.Single(await gw.AuditRecordsAsync(requestId));
-        Assert.Equal("refused:" + ProblemCodes.StoreUnavailable, record.GetProperty("decision").GetString());
-        Assert.Equal((int)HttpStatusCode.ServiceUnavailable, record.GetProperty("status_code").GetInt32());
+        AssertStoreUnavailableRecord(Assert.Single(await gw.AuditRecordsAsync(requestId)));
     }
 
     [Fact]
     public async Task UnexpectedFailure_JournalDown_BacklogHoldsInternalError()
     {
         var outage = new AppendOutage();
-        await using var gw = await GovernedGateway.StartAsync(configure: builder =>
-            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => outage.Wrap(store))));
+        await using var gw = await outage.StartGatewayAsync();
         var journal = gw.Host.Services.GetRequiredService<AuditJournal>();
 
         // The run's write fails unexpectedly, after its run_started entry, and the journal goes down with it.
         outage.RunWriteTakesTheJournalDown = true;
-        string requestId;
-        using (var refused = await gw.Agent.PostJsonAsync("/v1/runs", """{"framework":"tests","purpose":"read a contact"}"""))
-        {
-            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.InternalServerError, ProblemCodes.InternalError);
-            requestId = Assert.Single(refused.Headers.GetValues("X-Request-Id"));
-        }
+        var requestId = await RefusedAsync(gw, "/v1/runs", """{"framework":"tests","purpose":"read a contact"}""", HttpStatusCode.InternalServerError, ProblemCodes.InternalError);
 
         outage.Down = false;
-        Assert.Equal(1, journal.BacklogCount);
-        Assert.Equal(1, await journal.FlushBacklogAsync());
+        await BacklogWritesOneAsync(journal);
 
         var records = await gw.AuditRecordsAsync(requestId);
         Assert.Equal(["run_started", "refused:" + ProblemCodes.InternalError], records.Select(r => r.GetProperty("decision").GetString()));
         Assert.Equal((int)HttpStatusCode.InternalServerError, records[1].GetProperty("status_code").GetInt32());
+    }
+
+    // Posts body to path, refused with status and code: the request's id.
+    private static async Task<string> RefusedAsync(GovernedGateway gw, string path, string body, HttpStatusCode status, string code)
+    {
+        using var refused = await gw.Agent.PostJsonAsync(path, body);
+        await ProblemAssert.IsProblemAsync(refused, status, code);
+        return Assert.Single(refused.Headers.GetValues("X-Request-Id"));
+    }
+
+    // The backlog holds one request's records, and writes them.
+    private static async Task BacklogWritesOneAsync(AuditJournal journal)
+    {
+        Assert.Equal(1, journal.BacklogCount);
+        Assert.Equal(1, await journal.FlushBacklogAsync());
+    }
+
+    // The refusal's record, with the code and status it was answered with when the store was unavailable.
+    private static void AssertStoreUnavailableRecord(JsonElement record)
+    {
+        Assert.Equal("refused:" + ProblemCodes.StoreUnavailable, record.GetProperty("decision").GetString());
+        Assert.Equal((int)HttpStatusCode.ServiceUnavailable, record.GetProperty("status_code").GetInt32());
     }
 
     /// <summary>
@@ -138,7 +136,11 @@ public sealed class AuditBacklogTests
             set => _runWriteTakesTheJournalDown = value;
         }
 
-        public IStateStore Wrap(IStateStore inner) =>
+        /// <summary>The gateway, its state store (which keeps the audit journal) wrapped by this outage.</summary>
+        public Task<GovernedGateway> StartGatewayAsync() =>
+            GovernedGateway.StartAsync(configure: builder => builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => Wrap(store))));
+
+        private IStateStore Wrap(IStateStore inner) =>
             InterceptedStateStore.Wrap(inner, (method, args, call) =>
             {
                 if (_runWriteTakesTheJournalDown && method.Name == nameof(IStateStore.SetAsync) && args is [string key, ..] && key.Contains(":run:", StringComparison.Ordinal))

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Gateway.Audit;
 using Gateway.Proxy.Tests.Infrastructure;
@@ -78,8 +77,7 @@ public sealed class OutcomeAfterResponseTests
 
         public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Install(WebApplicationBuilder builder) =>
-            builder.Services.AddSingleton<IAuditStore>(sp => _sink = new Sink(ActivatorUtilities.CreateInstance<FileAuditStore>(sp), this));
+        public void Install(WebApplicationBuilder builder) => builder.Services.AddInterceptedFileAuditSink(PassAsync, sink => _sink = sink);
 
         public void Arm() => Volatile.Write(ref _armed, 1);
 
@@ -102,25 +100,15 @@ public sealed class OutcomeAfterResponseTests
             return found;
         }
 
-        private async ValueTask<bool> PassAsync(Func<ValueTask<bool>> append, IReadOnlyList<byte[]> lines)
+        private async ValueTask<bool> PassAsync(IReadOnlyList<byte[]> lines, Func<ValueTask<bool>> append)
         {
-            if (Volatile.Read(ref _armed) == 1 && lines.Any(static l => Encoding.UTF8.GetString(l).Contains("\"invoked\":true", StringComparison.Ordinal)))
+            if (Volatile.Read(ref _armed) == 1 && InterceptedAuditSink.Carries(lines, "\"invoked\":true"))
             {
                 Held.TrySetResult();
                 await _released.Task;
             }
 
             return await append();
-        }
-
-        private sealed class Sink(FileAuditStore inner, OutcomeGate gate) : DelegatingAuditStore(inner), IDisposable
-        {
-            private readonly FileAuditStore _file = inner;
-
-            public override ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default) =>
-                gate.PassAsync(() => base.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken), lines);
-
-            public void Dispose() => _file.Dispose();
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Gateway.Audit;
 using Gateway.Connectors.Vault;
 using Gateway.Oversight;
@@ -70,31 +69,19 @@ public sealed class OutcomeBeforeResponseTests
 
         public void Install(WebApplicationBuilder builder)
         {
-            builder.Services.AddSingleton<IAuditStore>(sp => new Sink(ActivatorUtilities.CreateInstance<FileAuditStore>(sp), this));
+            builder.Services.AddFailingFileAuditSink(FailsNow);
             builder.Services.AddSingleton<ICredentialRecordStore>(sp => new Vault(new StateStoreCredentialStore(sp.GetRequiredService<IStateStore>()), this));
         }
 
         private bool FailsNow(IReadOnlyList<byte[]> lines)
         {
-            if (!_down || !lines.Any(static l => Encoding.UTF8.GetString(l).Contains("\"status_code\":", StringComparison.Ordinal)))
+            if (!_down || !InterceptedAuditSink.Carries(lines, "\"status_code\":"))
             {
                 return false;
             }
 
             Interlocked.Increment(ref _failedOutcomes);
             return true;
-        }
-
-        private sealed class Sink(FileAuditStore inner, Outage outage) : DelegatingAuditStore(inner), IDisposable
-        {
-            private readonly FileAuditStore _file = inner;
-
-            public override ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default) =>
-                outage.FailsNow(lines)
-                    ? ValueTask.FromException<bool>(new IOException("Injected: the audit sink went down."))
-                    : base.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
-
-            public void Dispose() => _file.Dispose();
         }
 
         private sealed class Vault(ICredentialRecordStore inner, Outage outage) : ICredentialRecordStore

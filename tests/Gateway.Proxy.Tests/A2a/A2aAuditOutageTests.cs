@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Gateway.Audit;
 using Gateway.Proxy.Tests.Infrastructure;
@@ -108,29 +107,16 @@ public sealed class A2aAuditOutageTests
         /// <summary>The sink takes every append from now on.</summary>
         public void Up() => _up = true;
 
-        public void Install(WebApplicationBuilder builder) =>
-            builder.Services.AddSingleton<IAuditStore>(sp => new Sink(ActivatorUtilities.CreateInstance<FileAuditStore>(sp), this));
+        public void Install(WebApplicationBuilder builder) => builder.Services.AddFailingFileAuditSink(FailsNow);
 
         private bool FailsNow(IReadOnlyList<byte[]> lines)
         {
-            if (_up || !lines.Any(static l => Encoding.UTF8.GetString(l).Contains("\"a2a_task_state\"", StringComparison.Ordinal)))
+            if (_up || !InterceptedAuditSink.Carries(lines, "\"a2a_task_state\""))
             {
                 return false;
             }
 
             return firstOnly ? Interlocked.CompareExchange(ref _failed, 1, 0) == 0 : Interlocked.Increment(ref _failed) > 0;
-        }
-
-        private sealed class Sink(FileAuditStore inner, TaskStateOutage outage) : DelegatingAuditStore(inner), IDisposable
-        {
-            private readonly FileAuditStore _file = inner;
-
-            public override ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default) =>
-                outage.FailsNow(lines)
-                    ? ValueTask.FromException<bool>(new IOException("Injected: the audit sink went down."))
-                    : base.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
-
-            public void Dispose() => _file.Dispose();
         }
     }
 }

@@ -38,11 +38,7 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
         Assert.StartsWith("dyn_", clientId, StringComparison.Ordinal);
         Assert.False(registered.TryGetProperty("client_secret", out _));
 
-        using var browser = _gw.Browser();
-        var (verifier, challenge) = InteractiveGateway.NewPkce();
-        var (redirect, _) = await _gw.AuthorizeAsync(browser, "alice", [], challenge, redirectUri: "http://127.0.0.1:40001/callback", clientId: clientId);
-        var (tokenStatus, tokens) = await _gw.TokenAsync(("grant_type", "authorization_code"), ("client_id", clientId), ("code", InteractiveGateway.CodeOf(redirect)),
-            ("redirect_uri", "http://127.0.0.1:40001/callback"), ("code_verifier", verifier));
+        var (tokenStatus, tokens) = await AuthorizeAsync(clientId);
 
         Assert.Equal(HttpStatusCode.OK, tokenStatus);
         using var mcp = await _gw.InitializeAsync(tokens.GetProperty("access_token").GetString()!);
@@ -55,14 +51,9 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
         // Another tenant (globex) allows registration too: a registered client is not ambiguous for that; the person's
         // sign-in chooses the tenant, and the code and tokens are the demo agent's.
         await _gw.AddGlobexAsync("dynamic_registration: true");
-        var (_, registered) = await RegisterAsync("""{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
-        var clientId = registered.GetProperty("client_id").GetString()!;
-        using var browser = _gw.Browser();
-        var (verifier, challenge) = InteractiveGateway.NewPkce();
+        var clientId = await RegisterPublicClientAsync();
 
-        var (redirect, _) = await _gw.AuthorizeAsync(browser, "alice", [], challenge, redirectUri: "http://127.0.0.1:40001/callback", clientId: clientId);
-        var (status, tokens) = await _gw.TokenAsync(("grant_type", "authorization_code"), ("client_id", clientId), ("code", InteractiveGateway.CodeOf(redirect)),
-            ("redirect_uri", "http://127.0.0.1:40001/callback"), ("code_verifier", verifier));
+        var (status, tokens) = await AuthorizeAsync(clientId);
 
         Assert.True(status == HttpStatusCode.OK, tokens.ToString());
         var read = _gw.Gateway.Host.Services.GetRequiredService<AccessTokenFormat>().Read(tokens.GetProperty("access_token").GetString()!, _gw.Origin, _gw.Resource, DateTimeOffset.UtcNow);
@@ -77,12 +68,8 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
         // zed is listed by globex's agent only. Signed in at the demo tenant, its consent page issues no code and takes
         // nothing: it refuses and links back to the choice, which lists both tenants (not straight back to demo), and
         // globex's link still holds the request.
-        await _gw.AddGlobexAsync("dynamic_registration: true");
-        var (_, registered) = await RegisterAsync("""{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
         using var browser = _gw.Browser();
-        using var start = await browser.GetAsync(_gw.AuthorizeUrl(InteractiveGateway.NewPkce().Challenge, clientId: registered.GetProperty("client_id").GetString()!));
-        var choicePath = start.Headers.Location!.OriginalString;
-        var consentPath = await _gw.ChooseDemoAsync(browser, choicePath, null, "globex");
+        var (choicePath, consentPath) = await RegisterWithGlobexAndChooseDemoAsync(browser);
         var session = await _gw.SignInAsync(browser, consentPath, "zed", []);
 
         using var refused = await browser.SendAsync(ConsoleHttp.Get(consentPath, session));
@@ -106,12 +93,8 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
     {
         // An open request of demo and globex; a reload leaves only demo's agent accepting registered clients. zed, whom
         // demo's agent does not list, has no other tenant to choose: the client is told access_denied, the request taken.
-        await _gw.AddGlobexAsync("dynamic_registration: true");
-        var (_, registered) = await RegisterAsync("""{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
         using var browser = _gw.Browser();
-        using var start = await browser.GetAsync(_gw.AuthorizeUrl(InteractiveGateway.NewPkce().Challenge, clientId: registered.GetProperty("client_id").GetString()!));
-        var choicePath = start.Headers.Location!.OriginalString;
-        var consentPath = await _gw.ChooseDemoAsync(browser, choicePath, null, "globex");
+        var (choicePath, consentPath) = await RegisterWithGlobexAndChooseDemoAsync(browser);
         await _gw.AddGlobexAsync("clients: [{ client_id: globex-ide, redirect_uris: [\"http://127.0.0.1/callback\"] }]");
         var session = await _gw.SignInAsync(browser, consentPath, "zed", []);
 
@@ -128,13 +111,8 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
     [Fact]
     public async Task Refresh_RegistrationExpired_IsInvalidClientAndTheFamilyIsRevoked()
     {
-        var (_, registered) = await RegisterAsync("""{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
-        var clientId = registered.GetProperty("client_id").GetString()!;
-        using var browser = _gw.Browser();
-        var (verifier, challenge) = InteractiveGateway.NewPkce();
-        var (redirect, _) = await _gw.AuthorizeAsync(browser, "alice", [], challenge, redirectUri: "http://127.0.0.1:40001/callback", clientId: clientId);
-        var (_, tokens) = await _gw.TokenAsync(("grant_type", "authorization_code"), ("client_id", clientId), ("code", InteractiveGateway.CodeOf(redirect)),
-            ("redirect_uri", "http://127.0.0.1:40001/callback"), ("code_verifier", verifier));
+        var clientId = await RegisterPublicClientAsync();
+        var (_, tokens) = await AuthorizeAsync(clientId);
         var refreshToken = tokens.GetProperty("refresh_token").GetString()!;
         var store = _gw.Gateway.Host.Services.GetRequiredService<IStateStore>();
         Assert.True(await store.DeleteAsync(RegisteredClients.Key(clientId)));
@@ -169,6 +147,33 @@ public sealed class DynamicRegistrationTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Null(response.Headers.Location);
+    }
+
+    // Registers a public client with a loopback redirect: its id.
+    private async Task<string> RegisterPublicClientAsync()
+    {
+        var (_, registered) = await RegisterAsync("""{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
+        return registered.GetProperty("client_id").GetString()!;
+    }
+
+    // alice's flow with the registered clientId, its code exchanged at the token endpoint: that answer.
+    private async Task<(HttpStatusCode Status, JsonElement Tokens)> AuthorizeAsync(string clientId)
+    {
+        using var browser = _gw.Browser();
+        var (verifier, challenge) = InteractiveGateway.NewPkce();
+        var (redirect, _) = await _gw.AuthorizeAsync(browser, "alice", [], challenge, redirectUri: "http://127.0.0.1:40001/callback", clientId: clientId);
+        return await _gw.TokenAsync(("grant_type", "authorization_code"), ("client_id", clientId), ("code", InteractiveGateway.CodeOf(redirect)),
+            ("redirect_uri", "http://127.0.0.1:40001/callback"), ("code_verifier", verifier));
+    }
+
+    // globex allowing registration too, a registered client's request in browser: the tenant choice's path, and demo's consent page's.
+    private async Task<(string ChoicePath, string ConsentPath)> RegisterWithGlobexAndChooseDemoAsync(HttpClient browser)
+    {
+        await _gw.AddGlobexAsync("dynamic_registration: true");
+        var clientId = await RegisterPublicClientAsync();
+        using var start = await browser.GetAsync(_gw.AuthorizeUrl(InteractiveGateway.NewPkce().Challenge, clientId: clientId));
+        var choicePath = start.Headers.Location!.OriginalString;
+        return (choicePath, await _gw.ChooseDemoAsync(browser, choicePath, null, "globex"));
     }
 
     private async Task<(HttpStatusCode Status, JsonElement Json)> RegisterAsync(string body)
