@@ -1,10 +1,11 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Gateway.Cli.Commands;
 
 namespace Gateway.Cli;
 
 /// <summary>Builds <c>gatewayctl</c>'s command tree and runs it.</summary>
-internal static class GatewayCli
+internal static partial class GatewayCli
 {
     public static RootCommand Build(CliConsole console)
     {
@@ -66,7 +67,7 @@ internal static class GatewayCli
     /// <summary>
     /// A word the parser did not know is one error and the closest names to it: the first such word only, since the errors
     /// after it (the words that follow, a command left unchosen, an option then missing) follow from it. Without one, every
-    /// error the parser found.
+    /// error the parser found. The word is quoted only when it is an option's name or a command's (<see cref="Shown"/>).
     /// </summary>
     private static async Task WriteParseErrorsAsync(CliConsole console, ParseResult parse, RootCommand root)
     {
@@ -80,13 +81,40 @@ internal static class GatewayCli
             return;
         }
 
-        var quoted = $"'{token}'";
-        var unrecognized = parse.Errors.FirstOrDefault(e => e.Message.Contains(quoted, StringComparison.Ordinal))?.Message
-            ?? $"Unrecognized command or argument {quoted}.";
+        if (Shown(token, parse.CommandResult.Command) is not { } shown)
+        {
+            await console.Error.WriteLineAsync("error: invalid_input: Unrecognized argument (not shown: values are never taken as arguments; pipe a value on standard input or pass --from-file).");
+            return;
+        }
+
+        var quoted = $"'{shown}'";
+        var unrecognized = shown != token ? $"Unrecognized command or argument {quoted} (its value is not shown)."
+            : parse.Errors.FirstOrDefault(e => e.Message.Contains(quoted, StringComparison.Ordinal))?.Message ?? $"Unrecognized command or argument {quoted}.";
         await console.Error.WriteLineAsync("error: invalid_input: " + unrecognized);
-        if (TypoSuggestions.For(token, parse.CommandResult.Command, root) is { Count: > 0 } names)
+        if (TypoSuggestions.For(shown, parse.CommandResult.Command, root) is { Count: > 0 } names)
         {
             await console.Error.WriteLineAsync($"  {quoted}: did you mean {string.Join(" or ", names.Select(static n => $"'{n}'"))}?");
         }
     }
+
+    /// <summary>
+    /// What of an unknown word may be printed: an option's name (<c>--tenat</c>; of <c>--tenat=acme</c> the name only), or a
+    /// word where a command was expected that could be one (lowercase letters and dashes, at most 24); else nothing, since
+    /// it may be a value given as an argument, such as a credential that belongs on standard input.
+    /// </summary>
+    private static string? Shown(string token, Command command)
+    {
+        if (OptionName().Match(token) is { Success: true } option)
+        {
+            return option.Groups["name"].Value;
+        }
+
+        return command.Subcommands.Count > 0 && CommandWord().IsMatch(token) ? token : null;
+    }
+
+    [GeneratedRegex("^(?<name>--[A-Za-z][A-Za-z0-9-]{0,38}|-[A-Za-z])(?:[=:].*)?\\z", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex OptionName();
+
+    [GeneratedRegex("^[a-z][a-z-]{0,23}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex CommandWord();
 }

@@ -31,7 +31,7 @@ internal sealed partial class CatalogSectionParser(
         {
             if (!Uri.TryCreate(upText, UriKind.Absolute, out upstream) || (upstream.Scheme != Uri.UriSchemeHttp && upstream.Scheme != Uri.UriSchemeHttps))
             {
-                reader.Error(up, BundleErrorCodes.InvalidUrl, $"upstream '{upText}' must be an absolute http(s) URL");
+                reader.Error(up, BundleErrorCodes.InvalidUrl, $"upstream {UrlInError.Of(upText)} must be an absolute http(s) URL");
                 upstream = null;
             }
         }
@@ -322,7 +322,7 @@ internal sealed partial class CatalogSectionParser(
             return new ConnectorAuth { HeaderName = text[7..] };
         }
 
-        reader.Error(node, BundleErrorCodes.InvalidValue, $"auth '{text}' must be bearer, x-api-key or header:<Name>");
+        reader.Error(node, BundleErrorCodes.InvalidValue, "auth must be bearer, x-api-key or header:<Name> (its value is not shown: it may be a secret)");
         return ConnectorAuth.Bearer;
     }
 
@@ -338,15 +338,15 @@ internal sealed partial class CatalogSectionParser(
 
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                reader.Error(item, BundleErrorCodes.InvalidUrl, $"destination '{text}' must be an absolute http(s) URL");
+                reader.Error(item, BundleErrorCodes.InvalidUrl, $"destination {UrlInError.Of(text)} must be an absolute http(s) URL");
             }
             else if (upstream is not null && !string.Equals(uri.AbsolutePath.TrimEnd('/'), upstream.AbsolutePath.TrimEnd('/'), StringComparison.Ordinal))
             {
-                reader.Error(item, BundleErrorCodes.InvalidValue, $"destination '{text}' must have the same path as the upstream ('{upstream.AbsolutePath}'): destinations are copies of one service");
+                reader.Error(item, BundleErrorCodes.InvalidValue, $"destination {UrlInError.Of(text)} must have the same path as the upstream: destinations are copies of one service");
             }
             else if (result.Contains(uri) || uri == upstream)
             {
-                reader.Error(item, BundleErrorCodes.DuplicateId, $"destination '{text}' is listed twice");
+                reader.Error(item, BundleErrorCodes.DuplicateId, $"destination {UrlInError.Of(text)} is listed twice");
             }
             else
             {

@@ -15,7 +15,7 @@ internal sealed class ConnectorSettingsParser(YamlNodeReader reader)
 
         if (!path.StartsWith('/') || path.Contains("..", StringComparison.Ordinal) || path.Contains('?', StringComparison.Ordinal))
         {
-            reader.Error(f["path"]!, BundleErrorCodes.InvalidValue, $"health_check.path '{path}' must be an absolute path without '..' or a query");
+            reader.Error(f["path"]!, BundleErrorCodes.InvalidValue, "health_check.path must be an absolute path without '..' or a query (its value is not shown: it may hold a secret)");
             return null;
         }
 
@@ -105,7 +105,7 @@ internal sealed class ConnectorSettingsParser(YamlNodeReader reader)
         var path = f.OptionalString("path") ?? string.Empty;
         if (path.Length > 0 && path[0] != '/')
         {
-            reader.Error(f["path"]!, BundleErrorCodes.InvalidValue, $"http.path '{path}' must start with '/'");
+            reader.Error(f["path"]!, BundleErrorCodes.InvalidValue, "http.path must start with '/' (its value is not shown: it may hold a secret)");
         }
 
         return new HttpBinding

@@ -26,7 +26,7 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
             if (!TryProviderUrl(issuerText, out issuer))
             {
                 reader.Error(f["issuer"]!, BundleErrorCodes.InvalidUrl,
-                    $"openid_provider.issuer '{issuerText}' must be an absolute https URL without query or fragment (http only on a loopback host)");
+                    $"openid_provider.issuer {UrlInError.Of(issuerText)} must be an absolute https URL without query or fragment (http only on a loopback host)");
                 issuer = null;
             }
         }
@@ -76,7 +76,7 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
         Uri? resource = null;
         if (f.OptionalString("resource") is { } resourceText && (!Uri.TryCreate(resourceText, UriKind.Absolute, out resource) || !string.IsNullOrEmpty(resource.Fragment)))
         {
-            reader.Error(f["resource"]!, BundleErrorCodes.InvalidUrl, $"{what}.resource '{resourceText}' must be an absolute URI without a fragment");
+            reader.Error(f["resource"]!, BundleErrorCodes.InvalidUrl, $"{what}.resource {UrlInError.Of(resourceText)} must be an absolute URI without a fragment");
             resource = null;
         }
 
@@ -138,7 +138,7 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
         {
             server = null;
             reader.Error(f["authorization_server"]!, BundleErrorCodes.InvalidUrl,
-                $"{what}.authorization_server '{serverText}' must be an absolute https URL without query or fragment (http only on a loopback host)");
+                $"{what}.authorization_server {UrlInError.Of(serverText)} must be an absolute https URL without query or fragment (http only on a loopback host)");
         }
 
         var scopes = f["scopes"] is { } sn ? reader.StringList(sn, what + ".scopes").Select(static s => s.Value).ToList() : [];
