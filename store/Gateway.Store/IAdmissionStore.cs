@@ -46,6 +46,9 @@ public interface IAdmissionStore
     /// Uses up a decision token's record outside an admission (an executor's verification that consumes): sets it from
     /// <see cref="TokenRecording.Issued"/> to <see cref="TokenRecording.Used"/>, keeping its expiry, in one atomic step,
     /// exactly as an admission's <see cref="TokenRecording.ConsumeKey"/> does, so that of both ways one use only succeeds.
+    /// With <paramref name="unchanged"/> (keys and the values the caller read there, null for absent: its revocation
+    /// marks), only while each key still holds that value, checked in the same step (one script on Redis: the keys must
+    /// share the record's hash slot); otherwise nothing changes and it returns <see cref="TokenConsumption.Changed"/>.
     /// </summary>
-    ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, CancellationToken cancellationToken = default);
+    ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, IReadOnlyList<KeyValuePair<string, string?>>? unchanged = null, CancellationToken cancellationToken = default);
 }

@@ -62,4 +62,10 @@ public interface IKeyValueStore
 
     /// <summary>The members of a set (empty when absent).</summary>
     ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes a member from a set, keeping the set's expiry; a set left empty is gone. True when it was a member (an
+    /// index of things kept elsewhere drops one that ended, see <see cref="StoreIndex"/>).
+    /// </summary>
+    ValueTask<bool> SetRemoveAsync(string key, string member, CancellationToken cancellationToken = default);
 }

@@ -79,7 +79,8 @@ public sealed partial class InMemoryStateStore
         };
     }
 
-    // Every amount added when every counter stays within its limit, else none (sequence unchanged then).
+    // Every amount added when every counter stays within its limit, else none; a counter refused an amount its limit could
+    // hold is marked exhausted with that limit for its lifetime (StoreKeys.CounterExhausted), as the Redis script marks it.
     private CounterOutcome ReserveCountersLocked(IReadOnlyList<CounterReservation> counters, DateTimeOffset now, ref long sequence)
     {
         var values = new long[counters.Count];
@@ -95,6 +96,14 @@ public sealed partial class InMemoryStateStore
 
         if (refused >= 0)
         {
+            if (counters[refused] is { Limit: { } held } full && full.Amount <= held)
+            {
+                var mark = StoreKeys.CounterExhausted(full.Key);
+                var expiresAt = now + full.Lifetime;
+                Put(mark, new Entry(held, expiresAt));
+                sequence = Journal(StateJournalOperation.PutCounter, mark, expiresAt, number: held);
+            }
+
             return new CounterOutcome(refused, values);
         }
 
@@ -268,7 +277,7 @@ public sealed partial class InMemoryStateStore
         return new TokenRecordingOutcome(generations, consumption);
     }
 
-    public ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, CancellationToken cancellationToken = default)
+    public ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, IReadOnlyList<KeyValuePair<string, string?>>? unchanged = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(recordKey);
         cancellationToken.ThrowIfCancellationRequested();
@@ -276,10 +285,26 @@ public sealed partial class InMemoryStateStore
         TokenConsumption consumption;
         lock (_gate)
         {
-            consumption = ConsumeTokenLocked(recordKey, Now, ref sequence);
+            var now = Now;
+            consumption = unchanged is not null && !HoldsLocked(unchanged, now) ? TokenConsumption.Changed : ConsumeTokenLocked(recordKey, now, ref sequence);
         }
 
         return Durable(sequence, consumption);
+    }
+
+    // True while every key holds the value given (null: absent), read as GetManyAsync reads it.
+    private bool HoldsLocked(IReadOnlyList<KeyValuePair<string, string?>> unchanged, DateTimeOffset now)
+    {
+        foreach (var (key, expected) in unchanged)
+        {
+            var held = TryGetLiveOrDigest(key, now, out var entry) ? TextOf(entry) : null;
+            if (!string.Equals(held, expected, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // A token's record set from issued to used, keeping its expiry (TokenRecording.ConsumeKey, ConsumeTokenAsync).

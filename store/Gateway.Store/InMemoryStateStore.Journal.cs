@@ -216,6 +216,15 @@ public sealed partial class InMemoryStateStore
                 Put(record.Key, new Entry(members, record.ExpiresAt));
                 members.Add(record.Text());
                 break;
+            case StateJournalOperation.RemoveMember:
+                if (_entries.TryGetValue(record.Key, out var shrunk) && shrunk.Value is HashSet<string> remaining
+                    && remaining.Remove(record.Text()) && remaining.Count == 0)
+                {
+                    // As when it was written: a set left empty is gone.
+                    _entries.TryRemove(record.Key, out _);
+                }
+
+                break;
             case StateJournalOperation.AppendLog:
                 GetLog(record.Key, create: true)!.Tail.AddRange(record.Entries());
                 break;

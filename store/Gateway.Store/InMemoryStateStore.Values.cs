@@ -186,6 +186,29 @@ public sealed partial class InMemoryStateStore
         return Durable(sequence, count);
     }
 
+    public ValueTask<bool> SetRemoveAsync(string key, string member, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long sequence;
+        lock (_gate)
+        {
+            if (!TryGetLive(key, Now, out var entry) || entry.Value is not HashSet<string> set || !set.Remove(member))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            if (set.Count == 0)
+            {
+                // As on Redis: a set left empty is gone.
+                _entries.TryRemove(key, out _);
+            }
+
+            sequence = Journal(StateJournalOperation.RemoveMember, key, entry.ExpiresAt, text: member);
+        }
+
+        return Durable(sequence, true);
+    }
+
     public ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

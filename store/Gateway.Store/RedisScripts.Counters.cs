@@ -114,11 +114,16 @@ internal static partial class RedisScripts
         -- Counters: keys KEYS[c0 + i], arguments amount, limit (-1: none), lifetime ms at ARGV[b0 + 3i - 2 ...]. Adds every
         -- amount (setting a new counter's expiry) only when each counter stays within its limit; writes each counter's
         -- value into out[o + i] (after the addition, or as it stood when refused) and returns the refused index or -1.
+        -- A counter refused an amount its limit could hold is marked exhausted (StoreKeys.CounterExhausted: its key and
+        -- ':exhausted', in its slot) with that limit, for the counter's lifetime.
         local function reserve_counters(c0, b0, count, out, o)
           for i = 1, count do
             local limit = tonumber(ARGV[b0 + 3 * i - 1])
             out[o + i] = add(KEYS[c0 + i], ARGV[b0 + 3 * i - 2], ARGV[b0 + 3 * i])
             if limit >= 0 and out[o + i] > limit then
+              if tonumber(ARGV[b0 + 3 * i - 2]) <= limit then
+                redis.call('SET', KEYS[c0 + i] .. ':exhausted', ARGV[b0 + 3 * i - 1], 'PX', ARGV[b0 + 3 * i])
+              end
               for j = 1, i do
                 out[o + j] = redis.call('DECRBY', KEYS[c0 + j], ARGV[b0 + 3 * j - 2])
               end

@@ -359,7 +359,7 @@ internal static partial class RedisScripts
         return redis.call('DEL', KEYS[1])
         """);
 
-    /// <summary>KEYS[1]: a decision token's record, used up (<see cref="ConsumeTokenScript"/>); returns 1, 2 or 3 as <see cref="TokenStep"/>'s code.</summary>
+    /// <summary>KEYS[1]: a decision token's record, used up while KEYS[2..] hold ARGV (<see cref="ConsumeTokenScript"/>); returns 1, 2 or 3 as <see cref="TokenStep"/>'s code, 4 when one changed.</summary>
     public static LuaScript ConsumeToken { get; } = LuaScript.Prepare(ConsumeTokenScript);
 
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>

@@ -93,14 +93,25 @@ public sealed partial class RedisStateStore
         return ToToken(reply, token);
     }
 
-    public async ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, CancellationToken cancellationToken = default)
+    public async ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, IReadOnlyList<KeyValuePair<string, string?>>? unchanged = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(recordKey);
-        var reply = await EvaluateAsync("consume_token", RedisScripts.ConsumeToken, [recordKey], [], cancellationToken).ConfigureAwait(false);
+        var count = unchanged?.Count ?? 0;
+        var keys = new RedisKey[1 + count];
+        var values = new RedisValue[count];
+        keys[0] = recordKey;
+        for (var i = 0; i < count; i++)
+        {
+            keys[i + 1] = unchanged![i].Key;
+            values[i] = unchanged[i].Value is { } held ? "=" + held : RedisValue.EmptyString;
+        }
+
+        var reply = await EvaluateAsync("consume_token", RedisScripts.ConsumeToken, keys, values, cancellationToken).ConfigureAwait(false);
         return (long)reply switch
         {
             1 => TokenConsumption.Consumed,
             2 => TokenConsumption.AlreadyUsed,
+            4 => TokenConsumption.Changed,
             _ => TokenConsumption.NotRecorded,
         };
     }

@@ -94,6 +94,9 @@ public sealed partial class RedisStateStore
         return (long)reply;
     }
 
+    public ValueTask<bool> SetRemoveAsync(string key, string member, CancellationToken cancellationToken = default) =>
+        RunAsync("set_remove", (key, member), static (db, s, f) => db.SetRemoveAsync(s.key, s.member, f), cancellationToken, written: key);
+
     public async ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default)
     {
         var reply = await RunAsync("set_members", key, static (db, k, f) => db.SetMembersAsync(k, f), cancellationToken).ConfigureAwait(false);

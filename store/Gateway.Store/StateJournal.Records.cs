@@ -69,6 +69,7 @@ public sealed partial class StateJournal
             case StateJournalOperation.PutText:
             case StateJournalOperation.AddMember:
             case StateJournalOperation.AddMemberExtending:
+            case StateJournalOperation.RemoveMember:
                 WriteString(scratch, text ?? string.Empty);
                 break;
             case StateJournalOperation.PutCounter:

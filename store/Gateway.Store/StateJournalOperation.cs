@@ -44,4 +44,10 @@ public enum StateJournalOperation : byte
     /// members: an <see cref="AddMember"/> whose expiry extends the set's rather than starting a new set.
     /// </summary>
     AddMemberExtending = 11,
+
+    /// <summary>
+    /// The key's set, live, loses a member (the record's text), keeping its expiry; a set left empty is gone. A release
+    /// before this record kind refuses a journal that holds one (an unknown operation).
+    /// </summary>
+    RemoveMember = 12,
 }

@@ -39,7 +39,8 @@ public readonly struct StateJournalReader
 
     /// <summary>
     /// The text of a <see cref="StateJournalOperation.PutText"/>, <see cref="StateJournalOperation.AddMember"/>,
-    /// <see cref="StateJournalOperation.AddMemberExtending"/> or <see cref="StateJournalOperation.PutField"/> record.
+    /// <see cref="StateJournalOperation.AddMemberExtending"/>, <see cref="StateJournalOperation.RemoveMember"/> or
+    /// <see cref="StateJournalOperation.PutField"/> record.
     /// </summary>
     public string Text()
     {

@@ -157,6 +157,13 @@ public static class StoreKeys
     /// </summary>
     public static string RunUsage(string tenant, string agent, string runId, string limit) => $"{Prefix}{{{tenant}}}:run-usage:{agent}:{runId}:{limit}";
 
+    /// <summary>
+    /// The mark a counter's limit leaves once it refused an amount the limit could hold (<see cref="CounterReservation"/>):
+    /// the counter's key and <c>:exhausted</c>, in its hash slot, holding that limit (the Redis admission script spells it
+    /// too); a run's <see cref="RunUsage"/> counters are read with theirs when a sub-run starts.
+    /// </summary>
+    public static string CounterExhausted(string counter) => counter + ":exhausted";
+
     /// <summary>How many times one intent digest occurred in a run (its loop detection), expiring with the run.</summary>
     public static string RunIntent(string tenant, string agent, string runId, string intentDigest) => $"{Prefix}{{{tenant}}}:run-intent:{agent}:{runId}:{intentDigest}";
 

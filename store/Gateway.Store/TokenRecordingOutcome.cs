@@ -19,4 +19,7 @@ public enum TokenConsumption
 
     /// <summary>There is no record (never recorded, expired, or lost with the store's state).</summary>
     NotRecorded,
+
+    /// <summary>A key <see cref="IAdmissionStore.ConsumeTokenAsync"/> was to find unchanged had changed: nothing was used up.</summary>
+    Changed,
 }

@@ -5,7 +5,7 @@ namespace Gateway.Policy;
 /// <summary>
 /// How a run's limits explain themselves (<see cref="RunLimits"/>): the rule trigger and remedy of a loop the decision
 /// names, and the explanation of a request the host refused before any decision because the run's actions, tokens, cost
-/// or duration are used up. Pure: the host passes what it counted.
+/// or duration are used up (or, for a sub-run, because its parent was refused under one of them). Pure: the host passes what it counted.
 /// </summary>
 public static class RunLimitExplanations
 {
@@ -48,17 +48,44 @@ public static class RunLimitExplanations
                 $"run {runId} started {Age(used)} ago and may act for {Age(limits.Duration)} ({rule} of {owner})",
                 $"raise {rule} of {owner} (now {Age(limits.Duration)})"),
         };
-        return new Explanation
-        {
-            PolicyDigest = tenant.Digest,
-            IntentDigest = intentDigest ?? string.Empty,
-            DecisionPath = [],
-            RuleTriggers = [new RuleTrigger { Rule = rule, ReasonCode = LimitExceeded, Effect = DecisionKind.Block, Message = message }],
-            OpenRisks = [],
-            WhatWouldChange = [$"start a new run, or {raise}"],
-            RunId = runId,
-        };
+        return LimitRefusal(tenant, rule, runId, intentDigest, message, raise);
     }
+
+    /// <summary>
+    /// The explanation of a sub-run refused because a request of its parent <paramref name="runId"/> was refused under
+    /// <paramref name="kind"/> of <paramref name="limits"/> (no lower then than now): the parent's <paramref name="kind"/>
+    /// count as used up, though settles may since have given reservations back. No control ran; the one trigger and remedy
+    /// name the limit.
+    /// </summary>
+    public static Explanation UsedUp(TenantPolicy tenant, RunLimits limits, RunLimitKind kind, string runId, string? intentDigest)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(limits);
+        var owner = Owner(limits);
+        var rule = RuleOf(kind);
+        var name = WireNames.Of(kind);
+        var limit = kind switch
+        {
+            RunLimitKind.Cost => Money(limits.Cost ?? 0, tenant.PricingCurrency),
+            RunLimitKind.Tokens => Number(limits.Tokens ?? 0) + " tokens",
+            _ => Number(limits.Actions ?? 0) + " actions",
+        };
+        return LimitRefusal(tenant, rule, runId, intentDigest,
+            $"run {runId} was refused a request under its {name} limit of {limit} ({rule} of {owner}), so its {name} count as used up",
+            $"raise {rule} of {owner} (now {limit})");
+    }
+
+    // A refusal's explanation: no control ran, one trigger naming the limit, the remedy a new run or a higher limit.
+    private static Explanation LimitRefusal(TenantPolicy tenant, string rule, string runId, string? intentDigest, string message, string raise) => new()
+    {
+        PolicyDigest = tenant.Digest,
+        IntentDigest = intentDigest ?? string.Empty,
+        DecisionPath = [],
+        RuleTriggers = [new RuleTrigger { Rule = rule, ReasonCode = LimitExceeded, Effect = DecisionKind.Block, Message = message }],
+        OpenRisks = [],
+        WhatWouldChange = [$"start a new run, or {raise}"],
+        RunId = runId,
+    };
 
     /// <summary>The trigger of <paramref name="loop"/> on an intent that occurred <paramref name="repeats"/> times in <paramref name="runId"/>.</summary>
     internal static RuleTrigger LoopTrigger(RunLoopRule loop, string agent, string intentDigest, string runId, long repeats) => new()
@@ -66,12 +93,12 @@ public static class RunLimitExplanations
         Rule = LoopRule,
         ReasonCode = LoopDetected,
         Effect = loop.Decision,
-        Message = $"the same action (intent {intentDigest}) occurred {Number(repeats)} times in run {runId}; {LoopRule} of agent '{agent}' decides {WireNames.Of(loop.Decision)} once an intent occurs {Number(loop.Repeats)} times",
+        Message = $"the same action (intent {intentDigest}) occurred {Number(repeats)} times in run {runId} (counted with every run of its tree: parent runs and sub-runs); {LoopRule} of agent '{agent}' decides {WireNames.Of(loop.Decision)} once an intent occurs {Number(loop.Repeats)} times",
     };
 
-    /// <summary>The remedy of a loop: stop repeating, or start a new run.</summary>
+    /// <summary>The remedy of a loop: stop repeating, or start a new run (a sub-run counts with its parent).</summary>
     internal static string LoopRemedy(RunLoopRule loop, string agent, string runId) =>
-        $"do not repeat this exact action in run {runId} (at most {Number(loop.Repeats - 1)} times, {LoopRule} of agent '{agent}'): change it, or start a new run";
+        $"do not repeat this exact action in run {runId} (at most {Number(loop.Repeats - 1)} times, {LoopRule} of agent '{agent}'): change it, or start a new run that is no sub-run of it";
 
     private static string Owner(RunLimits limits) => limits.Agent == "*" ? "the tenant's default (agent '*')" : $"agent '{limits.Agent}'";
 

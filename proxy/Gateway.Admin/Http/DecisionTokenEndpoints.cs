@@ -42,10 +42,16 @@ internal static class DecisionTokenEndpoints
             return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "The body must name the token: {\"token\": \"v1....\"}");
         }
 
+        // A consuming call checks and uses the token up in one store step, and only once the tenant check passed: an
+        // executor of another tenant never uses a token up.
+        var consume = body.Consume == true;
+        var principal = AdminAuthFilter.Principal(context);
         DecisionTokenStatus status;
         try
         {
-            status = await verifier.VerifyAsync(body.Token, context.RequestAborted);
+            status = consume
+                ? await verifier.ConsumeAsync(body.Token, claims => principal.MayActIn(claims.Tenant), context.RequestAborted)
+                : await verifier.VerifyAsync(body.Token, context.RequestAborted);
         }
         catch (StateStoreUnavailableException ex)
         {
@@ -54,16 +60,9 @@ internal static class DecisionTokenEndpoints
             throw;
         }
 
-        if (status.Payload is { } claims && !AdminAuthFilter.Principal(context).MayActIn(claims.Tenant))
+        if (status.Payload is { } claims && !principal.MayActIn(claims.Tenant))
         {
             return AdminProblem.Create(context, StatusCodes.Status403Forbidden, ProblemCodes.TenantForbidden, "Your token is confined to another tenant");
-        }
-
-        var consume = body.Consume == true;
-        if (consume)
-        {
-            // Only after the tenant check: an executor of another tenant never uses a token up.
-            status = await verifier.ConsumeAsync(status, context.RequestAborted);
         }
 
         metrics.TokenVerified(status.Payload?.Tenant, status.Status);

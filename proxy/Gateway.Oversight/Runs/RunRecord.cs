@@ -29,6 +29,12 @@ public sealed record RunRecord
     /// <summary>The run this one was started under (a sub-run), of the same agent.</summary>
     public string? ParentRun { get; init; }
 
+    /// <summary>
+    /// The first run of a sub-run's tree (its parent's root, or its parent when that was started under none); null for a run
+    /// started under none. The loop detection counts every run of a tree under its root.
+    /// </summary>
+    public string? RootRun { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>When the shared store forgets the run (<c>Gateway:Runs:Retention</c> after it started); its records stay in the audit journal.</summary>

@@ -10,12 +10,16 @@ namespace Gateway.Oversight.Tokens;
 /// Says whether a decision token is live, for executors (<c>POST /v1/decision-tokens/verify</c>): signed by this
 /// gateway, not expired, issued under the tenant's and the agent's current token generations and under the policy now
 /// in force (<see cref="TokenGenerations.PolicyInForceAsync"/>), its approval (when it names one) not revoked, the
-/// delegated children its chain names (when it names any) still live and within the tenant's delegation settings in force, and its record in the shared store still unused. One store call (<see cref="IKeyValueStore.GetManyAsync"/>);
+/// delegated children its chain names (when it names any) still live and within the tenant's delegation settings in force, and its record in the shared store still unused. One store call (<see cref="IKeyValueStore.GetManyAsync"/>),
+/// and for a consuming call one more that uses the record up only while what that read found is unchanged;
 /// nothing is cached, so a revocation is seen by the next verification on any replica. A store failure throws
 /// <see cref="StateStoreUnavailableException"/>: a token is never live because it could not be checked.
 /// </summary>
 public sealed class DecisionTokenVerifier
 {
+    // Consuming reads that may find their revocation keys changed before the verifier gives up (503, never live).
+    private const int ConsumeAttempts = 3;
+
     private readonly DecisionTokenReader _reader;
     private readonly IStateStore _store;
     private readonly TimeProvider _time;
@@ -29,7 +33,27 @@ public sealed class DecisionTokenVerifier
         _delegation = delegation;
     }
 
-    public async ValueTask<DecisionTokenStatus> VerifyAsync(string? token, CancellationToken cancellationToken = default)
+    /// <summary>Whether <paramref name="token"/> is live now; nothing is changed.</summary>
+    public ValueTask<DecisionTokenStatus> VerifyAsync(string? token, CancellationToken cancellationToken = default) =>
+        CheckAsync(token, mayConsume: null, cancellationToken);
+
+    /// <summary>
+    /// Verifies <paramref name="token"/> and uses it up when it is live and <paramref name="mayConsume"/> allows (the
+    /// caller's tenant check: false answers the verification and uses nothing up), for an executor that asked to consume
+    /// it: its record set from issued to used (<see cref="IAdmissionStore.ConsumeTokenAsync"/>) in one atomic step with
+    /// the check that every revocation key the verification read (generations, policy in force, approval mark, delegated
+    /// chain) still holds what it read, the same record step with which an action presenting an evaluation's token uses
+    /// it, so that of any number of calls and actions on any replicas exactly one succeeds, and a revocation that landed
+    /// after the read wins: the token is read again and answers revoked, unused. Every other call answers <c>revoked</c>,
+    /// <c>used</c>. A store failure throws <see cref="StateStoreUnavailableException"/>, never live.
+    /// </summary>
+    public ValueTask<DecisionTokenStatus> ConsumeAsync(string? token, Func<DecisionTokenPayload, bool> mayConsume, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mayConsume);
+        return CheckAsync(token, mayConsume, cancellationToken);
+    }
+
+    private async ValueTask<DecisionTokenStatus> CheckAsync(string? token, Func<DecisionTokenPayload, bool>? mayConsume, CancellationToken cancellationToken)
     {
         var read = _reader.Read(token);
         if (read.Payload is not { } payload)
@@ -67,34 +91,39 @@ public sealed class DecisionTokenVerifier
             keys.AddRange(DelegationStore.LivenessKeys(payload.Tenant, payload.GenerationAgent, delegates));
         }
 
-        var values = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
-        var reason = RevocationOf(payload, values, chainAt) ?? BeyondDelegationSettings(payload.Tenant, values, chainAt);
-        return reason is null
-            ? new DecisionTokenStatus(DecisionTokenStatus.Live, null, payload)
-            : new DecisionTokenStatus(DecisionTokenStatus.Revoked, reason, payload);
-    }
-
-    /// <summary>
-    /// Uses up a token <see cref="VerifyAsync"/> just found live, for an executor that asked to consume it: its record set
-    /// from issued to used in one atomic step (<see cref="IAdmissionStore.ConsumeTokenAsync"/>), the same step with which
-    /// an action presenting an evaluation's token uses it, so that of any number of calls and actions on any replicas
-    /// exactly one succeeds; every other call answers <c>revoked</c>, <c>used</c>. A status that is not live is returned
-    /// as it is. A store failure throws <see cref="StateStoreUnavailableException"/>, never live.
-    /// </summary>
-    public async ValueTask<DecisionTokenStatus> ConsumeAsync(DecisionTokenStatus verified, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(verified);
-        if (!verified.IsLive || verified.Payload is not { } payload)
+        for (var attempt = 1; ; attempt++)
         {
-            return verified;
+            var values = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
+            var reason = RevocationOf(payload, values, chainAt) ?? BeyondDelegationSettings(payload.Tenant, values, chainAt);
+            var status = reason is null
+                ? new DecisionTokenStatus(DecisionTokenStatus.Live, null, payload)
+                : new DecisionTokenStatus(DecisionTokenStatus.Revoked, reason, payload);
+            if (mayConsume is null || reason is not null || !mayConsume(payload))
+            {
+                return status;
+            }
+
+            // Used up only while every revocation key still holds what this read found (the record itself is the step's own).
+            var unchanged = new KeyValuePair<string, string?>[keys.Count - 1];
+            for (var i = 1; i < keys.Count; i++)
+            {
+                unchanged[i - 1] = new(keys[i], values[i]);
+            }
+
+            switch (await _store.ConsumeTokenAsync(keys[0], unchanged, cancellationToken).ConfigureAwait(false))
+            {
+                case TokenConsumption.Consumed:
+                    return status;
+                case TokenConsumption.AlreadyUsed:
+                    return new DecisionTokenStatus(DecisionTokenStatus.Revoked, DecisionTokenStatus.Reasons.Used, payload);
+                case TokenConsumption.Changed when attempt < ConsumeAttempts:
+                    continue;
+                case TokenConsumption.Changed:
+                    throw new StateStoreUnavailableException("The decision token's revocation state kept changing while it was being consumed.");
+                default:
+                    return new DecisionTokenStatus(DecisionTokenStatus.Revoked, DecisionTokenStatus.Reasons.NotRecorded, payload);
+            }
         }
-
-        return await _store.ConsumeTokenAsync(DecisionTokenRecords.KeyOf(payload), cancellationToken).ConfigureAwait(false) switch
-        {
-            TokenConsumption.Consumed => verified,
-            TokenConsumption.AlreadyUsed => new DecisionTokenStatus(DecisionTokenStatus.Revoked, DecisionTokenStatus.Reasons.Used, payload),
-            _ => new DecisionTokenStatus(DecisionTokenStatus.Revoked, DecisionTokenStatus.Reasons.NotRecorded, payload),
-        };
     }
 
     // Why the token is no longer live, from what the store holds: its record, the tenant's and the agent's generations,

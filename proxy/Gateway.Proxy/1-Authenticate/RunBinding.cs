@@ -21,6 +21,9 @@ public sealed record RunBinding(RunRecord Record, RunEnd? End)
     /// <summary>The run it was started under, when it is a sub-run.</summary>
     public string? ParentRun => Record.ParentRun;
 
+    /// <summary>The run whose loop window this one counts in: the root of its tree (<see cref="RunRecord.RootRun"/>), else itself.</summary>
+    public string LoopRun => Record.RootRun ?? Record.Id;
+
     /// <summary>True when a delegated child's grant named the run (the child may act in no other), not the request's header.</summary>
     public bool FromGrant { get; init; }
 

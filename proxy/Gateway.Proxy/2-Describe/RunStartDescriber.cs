@@ -75,9 +75,11 @@ internal sealed class RunStartDescriber : RunRouteDescriber
         // A sub-run: of the agent's own runs (the one the request carries, else read now), one still active, and one
         // whose limits are not used up (a sub-run's fresh counters are no way round its parent's).
         var parentId = request.ParentRun ?? identity.Run?.Id;
+        string? rootId = null;
         if (parentId is not null)
         {
             var parent = identity.Run is { } run && run.Id == parentId ? run : await FindAsync(identity, parentId, context.RequestAborted).ConfigureAwait(false);
+            rootId = parent?.LoopRun;
             if ((parent is null ? Refused(identity, null, RunRefusals.Foreign())
                 : RunRefusals.Ended(parent.Id, parent.End, Tool) is { } ended ? Refused(identity, parent, ended)
                 : await RunLimitUsage.ParentExhaustedAsync(_store, _time, admitted.Tenant!, identity.RegisteredAgent, parent.Agent, parent.Id, parent.Record.CreatedAt, context.RequestAborted).ConfigureAwait(false) is { } exhausted ? Refused(identity, parent, exhausted)
@@ -88,7 +90,7 @@ internal sealed class RunStartDescriber : RunRouteDescriber
             }
         }
 
-        var record = Record(context, identity, request, parentId);
+        var record = Record(context, identity, request, parentId, rootId);
         feature.Add(new RunStart(record, TracesStart: record.ParentSpanId is null));
         feature.Add(action with
         {
@@ -101,8 +103,8 @@ internal sealed class RunStartDescriber : RunRouteDescriber
         return null;
     }
 
-    /// <summary>The run to store: its id, its times, and its trace (the agent's own when it sent one, else the run's).</summary>
-    private RunRecord Record(HttpContext context, AgentIdentity identity, RunStartRequest request, string? parentId)
+    /// <summary>The run to store: its id, its parent and the root of its tree, its times, and its trace (the agent's own when it sent one, else the run's).</summary>
+    private RunRecord Record(HttpContext context, AgentIdentity identity, RunStartRequest request, string? parentId, string? rootId)
     {
         var now = _time.GetUtcNow();
         var id = RunIds.New();
@@ -119,6 +121,7 @@ internal sealed class RunStartDescriber : RunRouteDescriber
             Framework = request.Framework,
             Purpose = request.Purpose,
             ParentRun = parentId,
+            RootRun = rootId,
             CreatedAt = now,
             ExpiresAt = now + Runs.Retention,
             TraceId = traceId,

@@ -12,7 +12,8 @@ namespace Gateway.Proxy.Admit;
 /// it. The run's age is checked against its <c>duration</c> before the store call; the request's one admission call
 /// (<see cref="AdmissionGate"/>) then counts its action and reserves its model tokens and cost in the run's counters, all
 /// or none, shared by every replica (<see cref="Plan"/>), and counts its intent digest for the loop detection, whose count
-/// the decision reads (<see cref="RunReservation.Activity"/>). A limit that would be passed refuses the request:
+/// the decision reads (<see cref="RunReservation.Activity"/>), counted under the root of the run's tree so that a sub-run's
+/// repeats count with its parent's (<see cref="RunBinding.LoopRun"/>). A limit that would be passed refuses the request:
 /// <c>429 run_limit_exceeded</c> naming the limit, with an explanation (<see cref="RunLimitExplanations"/>), recorded. The
 /// Respond stage settles what was reserved against the usage the provider reports, or gives it back when nothing was
 /// forwarded (<see cref="RunCounters.SettleAsync"/>). An evaluation, or a simulated action, executes nothing: it spends nothing, is
@@ -82,11 +83,12 @@ internal sealed class RunLimitGate
         DescribeResult? action = null;
         if (limits.Loop is not null)
         {
-            // The intent digest (the pure policy's) is counted in the same store call; an evaluation reads it.
+            // The intent digest (the pure policy's) is counted in the same store call, under the root of the run's tree (a
+            // sub-run's repeats count with its parent's); an evaluation reads it.
             action = Describe(tenant, caller, described.Request);
             if (action?.Descriptor is { } descriptor)
             {
-                Count(StoreKeys.RunIntent(identity.Tenant, run.Agent, run.Id, descriptor.IntentDigest), executes ? 1 : 0, null, null);
+                Count(StoreKeys.RunIntent(identity.Tenant, run.Agent, run.LoopRun, descriptor.IntentDigest), executes ? 1 : 0, null, null);
             }
         }
 

@@ -22,7 +22,8 @@ namespace Gateway.Proxy.People;
 /// within <see cref="PersonOptions.ExchangedTokenMargin"/> is renewed with the refresh token at the tenant's provider
 /// (one renewal per person in a process); a renewal the provider refuses forgets the tokens. Forgotten too when the
 /// person's consent to a client is revoked or the provider logs the person out (a logout forgets only the tokens of its
-/// issuer's person, never those kept for the same subject at another issuer).
+/// issuer's person, never those kept for the same subject at another issuer). A renewal writes back, and forgets on a
+/// refusal, only the value it read (compare-and-set): tokens forgotten or kept anew while the provider answered stay so.
 /// </summary>
 internal sealed partial class KeptProviderTokens
 {
@@ -68,13 +69,13 @@ internal sealed partial class KeptProviderTokens
         }
 
         var kept = new KeptProviderToken { IdToken = idToken, RefreshToken = answer.RefreshToken, IdTokenExpires = new DateTimeOffset(verified.ValidTo, TimeSpan.Zero) };
-        await StoreAsync(tenant.Slug, verified.Issuer, verified.Subject, kept, answer.RefreshExpiresIn, cancellationToken).ConfigureAwait(false);
+        await StoreAsync(tenant.Slug, verified.Issuer, verified.Subject, kept, answer.RefreshExpiresIn, replacing: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The person's kept ID token, renewed when it is about to expire; null when there is none usable (then the person links).</summary>
     public async ValueTask<string?> UsableAsync(TenantPolicy tenant, ActingPerson person, CancellationToken cancellationToken)
     {
-        if (await ReadAsync(tenant.Slug, person, cancellationToken).ConfigureAwait(false) is not { } kept)
+        if (await ReadAsync(tenant.Slug, person, cancellationToken).ConfigureAwait(false) is not ({ } kept, { } envelope))
         {
             return null;
         }
@@ -91,7 +92,7 @@ internal sealed partial class KeptProviderTokens
 
         // One renewal per person in this process; its callers share it (and are not cancelled by one another).
         var key = StoreKey(tenant.Slug, person.Subject);
-        var flight = _renewals.GetOrAdd(key, _ => new Lazy<Task<string?>>(() => RenewAsync(tenant.Slug, provider, person, kept)));
+        var flight = _renewals.GetOrAdd(key, _ => new Lazy<Task<string?>>(() => RenewAsync(tenant.Slug, provider, person, kept, envelope)));
         try
         {
             return await flight.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -126,7 +127,9 @@ internal sealed partial class KeptProviderTokens
         return await _store.DeleteIfEqualAsync(key, envelope, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<string?> RenewAsync(string tenant, OpenIdProvider provider, ActingPerson person, KeptProviderToken kept)
+    // The renewal of the tokens read as envelope: written back, or forgotten on a refusal, only while the store still holds
+    // that envelope, so a forgetting (consent revoked, logout) or a new sign-in while the provider answered wins.
+    private async Task<string?> RenewAsync(string tenant, OpenIdProvider provider, ActingPerson person, KeptProviderToken kept, string envelope)
     {
         try
         {
@@ -138,7 +141,7 @@ internal sealed partial class KeptProviderTokens
                 if (status is >= 400 and < 500)
                 {
                     // Revoked or expired at the provider: nothing left to renew with.
-                    await ForgetAsync(tenant, person.Subject, CancellationToken.None).ConfigureAwait(false);
+                    await _store.DeleteIfEqualAsync(StoreKey(tenant, person.Subject), envelope, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 return null;
@@ -160,7 +163,12 @@ internal sealed partial class KeptProviderTokens
             }
 
             var renewed = new KeptProviderToken { IdToken = idToken, RefreshToken = answer.RefreshToken ?? kept.RefreshToken, IdTokenExpires = new DateTimeOffset(token.ValidTo, TimeSpan.Zero) };
-            await StoreAsync(tenant, person.Issuer, person.Subject, renewed, answer.RefreshExpiresIn, CancellationToken.None).ConfigureAwait(false);
+            if (!await StoreAsync(tenant, person.Issuer, person.Subject, renewed, answer.RefreshExpiresIn, envelope, CancellationToken.None).ConfigureAwait(false))
+            {
+                LogRenewalRefused(_logger, tenant, status, "the kept tokens were forgotten or replaced while the provider answered");
+                return null;
+            }
+
             return idToken;
         }
         catch (Exception ex) when (ex is OpenIdProviderUnavailableException or CredentialUnavailableException or HttpRequestException or JsonException
@@ -172,7 +180,8 @@ internal sealed partial class KeptProviderTokens
         }
     }
 
-    private async ValueTask StoreAsync(string tenant, string issuer, string subject, KeptProviderToken kept, long? refreshExpiresIn, CancellationToken cancellationToken)
+    // Keeps the tokens; with replacing, only while the store still holds that envelope: false when it no longer does.
+    private async ValueTask<bool> StoreAsync(string tenant, string issuer, string subject, KeptProviderToken kept, long? refreshExpiresIn, string? replacing, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var until = kept.IdTokenExpires;
@@ -184,31 +193,40 @@ internal sealed partial class KeptProviderTokens
             until = now + refreshLifetime > until ? now + refreshLifetime : until;
         }
 
+        var key = StoreKey(tenant, subject);
         if (until <= now)
         {
-            return;
+            // Nothing left to keep (a renewal's tokens already expired: not handed out either).
+            return replacing is null;
         }
 
         var envelope = CredentialEnvelope.Encrypt(_keys, JsonSerializer.Serialize(kept, PeopleJsonContext.Default.KeptProviderToken), Context(tenant, issuer, subject));
-        await _store.SetAsync(StoreKey(tenant, subject), envelope, until - now, cancellationToken).ConfigureAwait(false);
+        if (replacing is not null)
+        {
+            return await _store.ReplaceIfEqualAsync(key, replacing, envelope, until - now, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _store.SetAsync(key, envelope, until - now, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
-    private async ValueTask<KeptProviderToken?> ReadAsync(string tenant, ActingPerson person, CancellationToken cancellationToken)
+    // The person's kept tokens and the envelope they were read from (what a renewal may replace); nulls when unusable.
+    private async ValueTask<(KeptProviderToken? Kept, string? Envelope)> ReadAsync(string tenant, ActingPerson person, CancellationToken cancellationToken)
     {
         if (await _store.GetAsync(StoreKey(tenant, person.Subject), cancellationToken).ConfigureAwait(false) is not { } envelope)
         {
-            return null;
+            return default;
         }
 
         try
         {
-            return JsonSerializer.Deserialize(CredentialEnvelope.DecryptString(_keys, envelope, Context(tenant, person.Issuer, person.Subject)), PeopleJsonContext.Default.KeptProviderToken);
+            return (JsonSerializer.Deserialize(CredentialEnvelope.DecryptString(_keys, envelope, Context(tenant, person.Issuer, person.Subject)), PeopleJsonContext.Default.KeptProviderToken), envelope);
         }
         catch (Exception ex) when (ex is CryptographicException or JsonException)
         {
             // Another deployment's data key, another issuer's person, or tampered with: not a token this gateway may use.
             LogUnreadable(_logger, tenant, ex.GetType().Name);
-            return null;
+            return default;
         }
     }
 

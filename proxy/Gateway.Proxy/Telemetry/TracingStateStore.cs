@@ -65,8 +65,8 @@ internal sealed class TracingStateStore : IStateStore
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default) =>
         Run("admit", request, static (s, r, ct) => s.AdmitAsync(r, ct), cancellationToken);
 
-    public ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, CancellationToken cancellationToken = default) =>
-        Run("consume_token", recordKey, static (s, k, ct) => s.ConsumeTokenAsync(k, ct), cancellationToken);
+    public ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, IReadOnlyList<KeyValuePair<string, string?>>? unchanged = null, CancellationToken cancellationToken = default) =>
+        Run("consume_token", (recordKey, unchanged), static (s, a, ct) => s.ConsumeTokenAsync(a.recordKey, a.unchanged, ct), cancellationToken);
 
     public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default) =>
         Run("reserve", (key, amount, limit, window), static (s, a, ct) => s.TryReserveAsync(a.key, a.amount, a.limit, a.window, ct), cancellationToken);
@@ -82,6 +82,9 @@ internal sealed class TracingStateStore : IStateStore
 
     public ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default) =>
         Run("set_members", key, static (s, k, ct) => s.SetMembersAsync(k, ct), cancellationToken);
+
+    public ValueTask<bool> SetRemoveAsync(string key, string member, CancellationToken cancellationToken = default) =>
+        Run("set_remove", (key, member), static (s, a, ct) => s.SetRemoveAsync(a.key, a.member, ct), cancellationToken);
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
         Run("log_append", (logKey, expectedLength, entry), static (s, a, ct) => s.TryAppendAsync(a.logKey, a.expectedLength, a.entry, ct), cancellationToken);

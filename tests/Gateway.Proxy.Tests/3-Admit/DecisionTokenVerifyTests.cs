@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Tests.Admit;
 /// about the token the gateway forwarded to it, and hears live until a suspension, a kill switch, a tenant
 /// suspension, a revoked approval or a policy change revokes it; a token not signed by the gateway is invalid.
 /// </summary>
-public sealed class DecisionTokenVerifyTests : IAsyncLifetime
+public sealed partial class DecisionTokenVerifyTests : IAsyncLifetime
 {
     private const string ReadContact = """{"tool":"crm.read_contact","args":{"id":"42"}}""";
     private const string Refund = """{"tool":"payments.refund","args":{"order":"o-7","amount":25}}""";
@@ -295,9 +295,10 @@ public sealed class DecisionTokenVerifyTests : IAsyncLifetime
         // A second approval, revoked before its warrant is used: the warrant is refused.
         var (unusedId, unusedWarrant) = await ApprovalCalls.ApprovedWarrantAsync(_gw.Agent, alice, Refund.Replace("o-7", "o-8", StringComparison.Ordinal));
 
+        // Its warrant was used: the revocation says the action was carried out, and voids its token all the same.
         using (var revoke = await alice.PostAsync($"/admin/v1/tenants/demo/approvals/{approvalId}/revoke", null))
         {
-            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+            await ProblemAssert.IsProblemAsync(revoke, HttpStatusCode.Conflict, "approval_already_used");
         }
 
         using (var revokeUnused = await _gw.Admin().PostAsync($"/admin/v1/tenants/demo/approvals/{unusedId}/revoke", null))

@@ -44,6 +44,8 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
 
     public ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default) => Note(inner.SetMembersAsync(key, cancellationToken), "set_members");
 
+    public ValueTask<bool> SetRemoveAsync(string key, string member, CancellationToken cancellationToken = default) => Note(inner.SetRemoveAsync(key, member, cancellationToken), "set_remove");
+
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entry, cancellationToken), "append");
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, cancellationToken), "append");
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, hashKey, fields, cancellationToken), "append");
@@ -61,7 +63,7 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
 
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default) => Note(inner.AdmitAsync(NoteAdmissions([request], "admit")[0], cancellationToken), "admit");
 
-    public ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, CancellationToken cancellationToken = default) => Note(inner.ConsumeTokenAsync(recordKey, cancellationToken), "consume_token");
+    public ValueTask<TokenConsumption> ConsumeTokenAsync(string recordKey, IReadOnlyList<KeyValuePair<string, string?>>? unchanged = null, CancellationToken cancellationToken = default) => Note(inner.ConsumeTokenAsync(recordKey, unchanged, cancellationToken), "consume_token");
 
     public ValueTask PingAsync(CancellationToken cancellationToken = default) => Note(inner.PingAsync(cancellationToken), "ping");
 

@@ -214,7 +214,7 @@ public sealed class PerPersonKeptTokenTests
     /// account at a <see cref="TestAuthorizationServer"/> that accepts token exchange (for <c>upstream-alice</c>), the
     /// connector saying <c>token_exchange</c> or not; every log line captured.
     /// </summary>
-    private sealed class KeptTokenGateway : IAsyncDisposable
+    internal sealed class KeptTokenGateway : IAsyncDisposable
     {
         private KeptTokenGateway(InteractiveGateway interactive, TestAuthorizationServer server, FakeLogCollector logs)
         {
