@@ -124,6 +124,12 @@ internal sealed partial class AuthorizeEndpoint
             // The scopes asked for that the agent declares (RFC 6749 §3.3: the server may grant fewer than asked; the
             // token answer names those granted). None declared: the agent's policy is the whole scope, as ever.
             var asked = (Single(query, "scope") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (registeredUris is not null)
+            {
+                // A registration no code was redeemed for lasts only a request's time: held while this one waits for the person.
+                await _registered.HoldAsync(clientId, context.RequestAborted).ConfigureAwait(false);
+            }
+
             if (fitting.Count > 1)
             {
                 // Several agents accept the client (say two tenants list one metadata document, or allow registration):

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -12,7 +13,13 @@ namespace Gateway.Authorization.Interactive;
 /// families and people's consents (each kept per person: issuer and subject, so the same <c>sub</c> at another issuer is
 /// another person, who never reuses it). Codes and refresh tokens are kept under their SHA-256 only and taken atomically
 /// (<see cref="IKeyValueStore.TakeAsync"/>), so each is redeemed once across replicas; one presented again after that
-/// revokes its whole family (RFC 9700 §2.2.2, §4.14), which ends every refresh token and access token it gave.
+/// revokes its whole family (RFC 9700 §2.2.2, §4.14), which ends every refresh token and access token it gave. A person's
+/// consent index and a consent's family index hold only what still exists: a revoked consent leaves its index, and each
+/// add first drops the members whose key is gone (<see cref="StoreIndex"/>); one holding <see cref="MaxIndexed"/> live
+/// members refuses another (<see cref="InteractiveIndexFullException"/>). A revocation marks its time before it lists the
+/// indexes: a consent given before the mark no longer stands, and a family started under a consent is given only when the
+/// consent still stands after the family is indexed (<see cref="StartFamilyUnderConsentAsync"/>), so one started while the
+/// consent was revoked never outlives it.
 /// </summary>
 public sealed class InteractiveGrants
 {
@@ -21,6 +28,9 @@ public sealed class InteractiveGrants
 
     /// <summary>How long an authorization code may wait for its exchange (short: RFC 6749 §4.1.2 recommends at most 10 minutes).</summary>
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromSeconds(60);
+
+    /// <summary>The most live consents a person holds, and live token families one consent holds, at once.</summary>
+    public const int MaxIndexed = 1000;
 
     private static readonly TimeSpan IndexLifetime = Gateway.Policy.InteractiveAccess.MaxMaxSession;
 
@@ -51,13 +61,39 @@ public sealed class InteractiveGrants
             ? JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.PendingAuthorization)
             : null;
 
-    /// <summary>Starts a token family for a consent: live until <paramref name="ends"/>, or until revoked.</summary>
+    /// <summary>
+    /// Starts a token family for a consent: live until <paramref name="ends"/>, or until revoked. Throws
+    /// <see cref="InteractiveIndexFullException"/> when the consent already has <see cref="MaxIndexed"/> live families.
+    /// </summary>
     public async ValueTask<string> StartFamilyAsync(string tenant, string issuer, string subject, string clientId, DateTimeOffset ends, CancellationToken cancellationToken)
     {
+        var index = ConsentFamiliesKey(tenant, issuer, subject, clientId);
+        await PruneOrRefuseAsync(index, FamilyKey, cancellationToken).ConfigureAwait(false);
         var family = NewSecret();
         await _store.SetAsync(FamilyKey(family), "1", Remaining(ends), cancellationToken).ConfigureAwait(false);
-        await _store.SetAddAsync(ConsentFamiliesKey(tenant, issuer, subject, clientId), family, IndexLifetime, cancellationToken).ConfigureAwait(false);
+        await _store.SetAddAsync(index, family, IndexLifetime, cancellationToken).ConfigureAwait(false);
         return family;
+    }
+
+    /// <summary>
+    /// Starts a token family under <paramref name="consent"/> (as read or saved by the caller), then reads the consent again:
+    /// null, and the family revoked, when it is no longer that consent (revoked, or revoked and given again), so a revocation
+    /// that listed the consent's families before this one was indexed leaves no family live. Throws as <see cref="StartFamilyAsync"/>.
+    /// </summary>
+    public async ValueTask<string?> StartFamilyUnderConsentAsync(string tenant, string issuer, string subject, PersonConsent consent, DateTimeOffset ends, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(consent);
+        var family = await StartFamilyAsync(tenant, issuer, subject, consent.ClientId, ends, cancellationToken).ConfigureAwait(false);
+        // After the family is written and indexed: a revocation either lists it (and ends it) or has already deleted the
+        // consent, or marked it revoked (its mark is written before it lists anything), which this read finds.
+        if (await GetConsentAsync(tenant, issuer, subject, consent.ClientId, cancellationToken).ConfigureAwait(false) is { } now
+            && now.Granted == consent.Granted && now.Ends == consent.Ends && now.Agent == consent.Agent && now.Workspace == consent.Workspace)
+        {
+            return family;
+        }
+
+        await RevokeFamilyAsync(family, cancellationToken).ConfigureAwait(false);
+        return null;
     }
 
     public async ValueTask<bool> IsFamilyLiveAsync(string family, CancellationToken cancellationToken) =>
@@ -93,21 +129,35 @@ public sealed class InteractiveGrants
     public ValueTask<InteractiveGrant?> RedeemRefreshTokenAsync(string? token, CancellationToken cancellationToken) =>
         RedeemAsync(token, RefreshKey, UsedRefreshKey, cancellationToken);
 
-    /// <summary>The consent the person (<paramref name="issuer"/> and <paramref name="subject"/>) gave the client, or null.</summary>
+    /// <summary>
+    /// The consent the person (<paramref name="issuer"/> and <paramref name="subject"/>) gave the client, or null: also null
+    /// for one given before a revocation of it (one saved while the revocation ran, which it did not find).
+    /// </summary>
     public async ValueTask<PersonConsent?> GetConsentAsync(string tenant, string issuer, string subject, string clientId, CancellationToken cancellationToken) =>
-        await ReadConsentAsync(ConsentKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false);
+        await ReadConsentAsync(ConsentKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false) is { } consent
+            ? (await UnrevokedAsync(tenant, issuer, subject, [consent], cancellationToken).ConfigureAwait(false)).FirstOrDefault()
+            : null;
 
+    /// <summary>Keeps the person's consent; throws <see cref="InteractiveIndexFullException"/> when they already hold <see cref="MaxIndexed"/> live consents.</summary>
     public async ValueTask SaveConsentAsync(string tenant, string issuer, string subject, PersonConsent consent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consent);
+        if (await GetConsentAsync(tenant, issuer, subject, consent.ClientId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            // A consent given again replaces its own member; a new one needs room.
+            await PruneOrRefuseAsync(ConsentIndexKey(tenant, issuer, subject), c => ConsentKey(tenant, issuer, subject, c), cancellationToken).ConfigureAwait(false);
+        }
+
         await _store.SetAsync(ConsentKey(tenant, issuer, subject, consent.ClientId), JsonSerializer.Serialize(consent, InteractiveJsonContext.Default.PersonConsent), Remaining(consent.Ends), cancellationToken).ConfigureAwait(false);
         await _store.SetAddAsync(ConsentIndexKey(tenant, issuer, subject), consent.ClientId, IndexLifetime, cancellationToken).ConfigureAwait(false);
         await _store.SetAddAsync(SubjectIssuersKey(tenant, subject), issuer, IndexLifetime, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The person's live consents, by client id.</summary>
+    /// <summary>The person's live consents (none given before a revocation of it), by client id.</summary>
     public async ValueTask<IReadOnlyList<PersonConsent>> ListConsentsAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken) =>
-        await ListAsync(ConsentIndexKey(tenant, issuer, subject), c => ConsentKey(tenant, issuer, subject, c), cancellationToken).ConfigureAwait(false);
+        await UnrevokedAsync(tenant, issuer, subject,
+            await ListAsync(ConsentIndexKey(tenant, issuer, subject), c => ConsentKey(tenant, issuer, subject, c), cancellationToken).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// The live consents of <paramref name="subject"/> at every issuer, and those kept under the subject alone before
@@ -128,10 +178,16 @@ public sealed class InteractiveGrants
     /// <summary>
     /// Revokes the person's consent and every token family it started, and the subject's consent to the client kept
     /// before consents were kept per issuer (never used again, but its tokens live until revoked). True when there was one.
+    /// The revocation's time is marked first: a consent given before it (one being saved now) no longer stands.
     /// </summary>
-    public async ValueTask<bool> RevokeConsentAsync(string tenant, string issuer, string subject, string clientId, CancellationToken cancellationToken) =>
-        await RevokeAsync(ConsentKey(tenant, issuer, subject, clientId), ConsentFamiliesKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false)
-        | await RevokeAsync(LegacyConsentKey(tenant, subject, clientId), LegacyConsentFamiliesKey(tenant, subject, clientId), cancellationToken).ConfigureAwait(false);
+    public async ValueTask<bool> RevokeConsentAsync(string tenant, string issuer, string subject, string clientId, CancellationToken cancellationToken)
+    {
+        await MarkRevokedAsync(ConsentRevokedKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false);
+        var existed = await RevokeAsync(ConsentKey(tenant, issuer, subject, clientId), ConsentFamiliesKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false);
+        // Revoked (its key deleted first): it leaves the person's index.
+        await _store.SetRemoveAsync(ConsentIndexKey(tenant, issuer, subject), clientId, cancellationToken).ConfigureAwait(false);
+        return existed | await RevokeAsync(LegacyConsentKey(tenant, subject, clientId), LegacyConsentFamiliesKey(tenant, subject, clientId), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Revokes the client's consent of <paramref name="subject"/> at every issuer (the admin API names a subject only). True when there was one.</summary>
     public async ValueTask<bool> RevokeSubjectConsentAsync(string tenant, string subject, string clientId, CancellationToken cancellationToken)
@@ -149,12 +205,14 @@ public sealed class InteractiveGrants
     /// Revokes every consent of the person (<paramref name="issuer"/> and <paramref name="subject"/>: signed out or removed
     /// at that provider) and every token family they started, and those kept under the subject alone before consents were
     /// kept per issuer (whose they were is not known: revoked, the fail-closed reading). The same subject at another issuer
-    /// is another person, whose consents stay.
+    /// is another person, whose consents stay. The revocation's time is marked before the person's index is listed: a
+    /// consent given before it and indexed after the listing (saved while this ran) no longer stands.
     /// </summary>
     public async ValueTask<int> RevokeConsentsAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken)
     {
         var revoked = 0;
         var index = ConsentIndexKey(tenant, issuer, subject);
+        await MarkRevokedAsync(ConsentsRevokedKey(tenant, issuer, subject), cancellationToken).ConfigureAwait(false);
         foreach (var clientId in await _store.SetMembersAsync(index, cancellationToken).ConfigureAwait(false))
         {
             revoked += await RevokeAsync(ConsentKey(tenant, issuer, subject, clientId), ConsentFamiliesKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false) ? 1 : 0;
@@ -190,8 +248,39 @@ public sealed class InteractiveGrants
         return consents;
     }
 
+    /// <summary>
+    /// The consents among <paramref name="consents"/> (the person's) given after the latest revocation of the person's
+    /// consents and of each one's client (a mark unreadable: revoked).
+    /// </summary>
+    private async ValueTask<IReadOnlyList<PersonConsent>> UnrevokedAsync(string tenant, string issuer, string subject, IReadOnlyList<PersonConsent> consents, CancellationToken cancellationToken)
+    {
+        if (consents.Count == 0)
+        {
+            return consents;
+        }
+
+        var marks = await _store.GetManyAsync([ConsentsRevokedKey(tenant, issuer, subject), .. consents.Select(c => ConsentRevokedKey(tenant, issuer, subject, c.ClientId))], cancellationToken).ConfigureAwait(false);
+        return [.. consents.Where((c, i) => GivenAfter(c, marks[0]) && GivenAfter(c, marks[i + 1]))];
+    }
+
+    private static bool GivenAfter(PersonConsent consent, string? mark) =>
+        mark is null || (long.TryParse(mark, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && consent.Granted.UtcTicks > ticks);
+
+    /// <summary>Marks a revocation at this instant, kept as long as a consent given before it could last.</summary>
+    private ValueTask MarkRevokedAsync(string key, CancellationToken cancellationToken) =>
+        _store.SetAsync(key, _time.GetUtcNow().UtcTicks.ToString(CultureInfo.InvariantCulture), IndexLifetime, cancellationToken);
+
     private async ValueTask<IReadOnlyList<string>> IssuersAsync(string tenant, string subject, CancellationToken cancellationToken) =>
         [.. (await _store.SetMembersAsync(SubjectIssuersKey(tenant, subject), cancellationToken).ConfigureAwait(false)).Order(StringComparer.Ordinal)];
+
+    /// <summary>Drops the members of <paramref name="index"/> whose key is gone; throws when <see cref="MaxIndexed"/> live ones are left.</summary>
+    private async ValueTask PruneOrRefuseAsync(string index, Func<string, string> keyOf, CancellationToken cancellationToken)
+    {
+        if (await StoreIndex.PruneAsync(_store, index, keyOf, MaxIndexed, IndexLifetime, cancellationToken).ConfigureAwait(false) >= MaxIndexed)
+        {
+            throw new InteractiveIndexFullException();
+        }
+    }
 
     /// <summary>Deletes a consent and every token family it started. True when there was either.</summary>
     private async ValueTask<bool> RevokeAsync(string consentKey, string familiesKey, CancellationToken cancellationToken)
@@ -262,15 +351,21 @@ public sealed class InteractiveGrants
 
     private static string UsedRefreshKey(string token) => "oauth:refresh-used:" + Hash(token);
 
-    private static string FamilyKey(string family) => "oauth:family:" + Hash(family);
+    internal static string FamilyKey(string family) => "oauth:family:" + Hash(family);
 
     private static string Person(string issuer, string subject) => Hash(issuer) + ":" + Hash(subject);
 
     private static string ConsentKey(string tenant, string issuer, string subject, string clientId) => "oauth:consent:{" + tenant + "}:" + Person(issuer, subject) + ":" + Hash(clientId);
 
-    private static string ConsentFamiliesKey(string tenant, string issuer, string subject, string clientId) => "oauth:consent-families:{" + tenant + "}:" + Person(issuer, subject) + ":" + Hash(clientId);
+    internal static string ConsentFamiliesKey(string tenant, string issuer, string subject, string clientId) => "oauth:consent-families:{" + tenant + "}:" + Person(issuer, subject) + ":" + Hash(clientId);
 
-    private static string ConsentIndexKey(string tenant, string issuer, string subject) => "oauth:consents:{" + tenant + "}:" + Person(issuer, subject);
+    internal static string ConsentIndexKey(string tenant, string issuer, string subject) => "oauth:consents:{" + tenant + "}:" + Person(issuer, subject);
+
+    /// <summary>When the person's consent to the client was last revoked (UTC ticks).</summary>
+    private static string ConsentRevokedKey(string tenant, string issuer, string subject, string clientId) => "oauth:consent-revoked:{" + tenant + "}:" + Person(issuer, subject) + ":" + Hash(clientId);
+
+    /// <summary>When all of the person's consents were last revoked (UTC ticks).</summary>
+    private static string ConsentsRevokedKey(string tenant, string issuer, string subject) => "oauth:consents-revoked:{" + tenant + "}:" + Person(issuer, subject);
 
     /// <summary>The issuers at which the subject gave a consent (the admin API and a logout name a subject only).</summary>
     private static string SubjectIssuersKey(string tenant, string subject) => "oauth:consent-issuers:{" + tenant + "}:" + Hash(subject);

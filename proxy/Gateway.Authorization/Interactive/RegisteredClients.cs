@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gateway.Store;
 
@@ -8,15 +10,31 @@ namespace Gateway.Authorization.Interactive;
 
 /// <summary>
 /// Clients that registered themselves (RFC 7591): each a random <c>client_id</c> (<c>dyn_…</c>) and its redirect URIs,
-/// kept in the state store for <see cref="Lifetime"/> (every replica sees them) from its registration or its last grant
-/// (<see cref="RenewAsync"/>), so a registration outlives every token family it started.
+/// kept in the state store (every replica sees them). Registering is anonymous, so a registration no code was redeemed
+/// for lasts only <see cref="UnusedLifetime"/> (from its registration, or from an authorization request made for it:
+/// <see cref="HoldAsync"/>); its first redeemed code keeps it <see cref="Lifetime"/>, and so does each later code or
+/// refresh token (<see cref="RenewAsync"/>), so a registration outlives every token family it started. Its stored URIs
+/// are at most <see cref="MaxStoredBytes"/>.
 /// </summary>
 public sealed class RegisteredClients
 {
     public const string Prefix = "dyn_";
 
-    /// <summary>How long a registration lasts.</summary>
+    /// <summary>The most bytes one registration's redirect URIs take in the store (as much as the registration body may be).</summary>
+    public const int MaxStoredBytes = 8 * 1024;
+
+    /// <summary>How long a registration lasts once it has redeemed a code, from its last code or refresh token.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(30);
+
+    /// <summary>How long a registration lasts before any code of it is redeemed: an authorization request's time, its code's included.</summary>
+    public static readonly TimeSpan UnusedLifetime = InteractiveGrants.RequestLifetime + InteractiveGrants.CodeLifetime;
+
+    // Marks the stored value of a registration no code was redeemed for (a kept one is the bare JSON array, as before).
+    private const string UnusedMark = "unused:";
+
+    // The stored URIs are only ever read back by deserializing, never written into a page or a script: escaping HTML's
+    // characters there (the default encoder writes '&' as six bytes) would only let a body grow sixfold in the store.
+    private static readonly JsonWriterOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly IStateStore _store;
 
@@ -25,27 +43,81 @@ public sealed class RegisteredClients
     public static bool IsRegisteredId(string clientId) =>
         clientId.StartsWith(Prefix, StringComparison.Ordinal) && clientId.Length <= 64 && clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
+    /// <summary>Whether <paramref name="redirectUris"/> fit in <see cref="MaxStoredBytes"/> as stored.</summary>
+    public static bool Fits(IReadOnlyList<string> redirectUris) => Stored(redirectUris) is not null;
+
+    /// <summary>Registers a client for <see cref="UnusedLifetime"/>; the URIs must fit (<see cref="Fits"/>).</summary>
     public async ValueTask<string> RegisterAsync(IReadOnlyList<string> redirectUris, CancellationToken cancellationToken)
     {
+        var stored = Stored(redirectUris) ?? throw new ArgumentException($"The redirect URIs take more than {MaxStoredBytes} bytes stored.", nameof(redirectUris));
         var clientId = Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
-        await _store.SetAsync(Key(clientId), JsonSerializer.Serialize(redirectUris, InteractiveJsonContext.Default.IReadOnlyListString), Lifetime, cancellationToken).ConfigureAwait(false);
+        await _store.SetAsync(Key(clientId), UnusedMark + stored, UnusedLifetime, cancellationToken).ConfigureAwait(false);
         return clientId;
     }
 
     /// <summary>The registered client's redirect URIs, or null when it is unknown or expired.</summary>
     public async ValueTask<IReadOnlyList<string>?> RedirectUrisAsync(string clientId, CancellationToken cancellationToken) =>
-        IsRegisteredId(clientId) && await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is { } json
-            ? JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.IReadOnlyListString)
+        IsRegisteredId(clientId) && await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is { } value
+            ? JsonSerializer.Deserialize(Json(value), InteractiveJsonContext.Default.IReadOnlyListString)
             : null;
 
     /// <summary>
-    /// Keeps the registered client for another <see cref="Lifetime"/> (at each code or refresh token it redeems); false
-    /// when it is unknown or expired, and then nothing is kept.
+    /// Keeps a registration no code was redeemed for another <see cref="UnusedLifetime"/> from now, while an authorization
+    /// request made for it waits for the person (never shortens one kept <see cref="Lifetime"/>); nothing when it is unknown or expired.
     /// </summary>
-    public async ValueTask<bool> RenewAsync(string clientId, CancellationToken cancellationToken) =>
-        IsRegisteredId(clientId) && await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is { } json
-        && await _store.ReplaceIfEqualAsync(Key(clientId), json, json, Lifetime, cancellationToken).ConfigureAwait(false);
+    public async ValueTask HoldAsync(string clientId, CancellationToken cancellationToken)
+    {
+        if (IsRegisteredId(clientId) && await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is { } value
+            && value.StartsWith(UnusedMark, StringComparison.Ordinal))
+        {
+            // A compare-and-set: a code redeemed since (the registration kept its whole lifetime) is not undone.
+            await _store.ReplaceIfEqualAsync(Key(clientId), value, value, UnusedLifetime, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Keeps the registered client for another <see cref="Lifetime"/> (at each code or refresh token it redeems, the
+    /// first included); false when it is unknown or expired, and then nothing is kept.
+    /// </summary>
+    public async ValueTask<bool> RenewAsync(string clientId, CancellationToken cancellationToken)
+    {
+        // Twice at most: a first code redeemed alongside (another tab's) may have just dropped the unused mark.
+        for (var attempt = 0; attempt < 2 && IsRegisteredId(clientId); attempt++)
+        {
+            if (await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is not { } value)
+            {
+                return false;
+            }
+
+            if (await _store.ReplaceIfEqualAsync(Key(clientId), value, Json(value), Lifetime, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The store key of a registered client's redirect URIs: a digest of its id.</summary>
     public static string Key(string clientId) => "oauth:registered-client:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(clientId)));
+
+    private static string Json(string value) => value.StartsWith(UnusedMark, StringComparison.Ordinal) ? value[UnusedMark.Length..] : value;
+
+    // The URIs as stored (a JSON array, nothing escaped that JSON does not need), or null past MaxStoredBytes.
+    private static string? Stored(IReadOnlyList<string> redirectUris)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer, Compact))
+        {
+            json.WriteStartArray();
+            foreach (var uri in redirectUris)
+            {
+                json.WriteStringValue(uri);
+            }
+
+            json.WriteEndArray();
+        }
+
+        return buffer.WrittenCount <= MaxStoredBytes ? Encoding.UTF8.GetString(buffer.WrittenSpan) : null;
+    }
 }

@@ -14,7 +14,8 @@ namespace Gateway.Authorization.Interactive;
 /// (<c>token_endpoint_auth_method</c> <c>none</c>), the authorization-code grant only, 1 to 10 redirect URIs, each
 /// absolute without a fragment, https or http on a loopback host (<c>invalid_redirect_uri</c>); anything else is
 /// <c>invalid_client_metadata</c>, as is a body that is not JSON or does not arrive whole in time. The answer (201) is
-/// the client's id and its metadata; nothing secret. Rate limited per client address (<see cref="InteractiveRateLimit"/>).
+/// the client's id and its metadata; nothing secret. Rate limited per client address (<see cref="InteractiveRateLimit"/>), and
+/// kept only an authorization request's time until a code of it is redeemed (<see cref="RegisteredClients"/>).
 /// </summary>
 internal sealed partial class RegistrationEndpoint
 {
@@ -100,6 +101,12 @@ internal sealed partial class RegistrationEndpoint
             }
 
             uris.Add(text);
+        }
+
+        if (!RegisteredClients.Fits(uris))
+        {
+            // Kept in the store on an anonymous request: no more than the body's size, whatever JSON escapes there.
+            return Refuse("invalid_redirect_uri", $"The redirect URIs must take at most {RegisteredClients.MaxStoredBytes} bytes as JSON.");
         }
 
         try

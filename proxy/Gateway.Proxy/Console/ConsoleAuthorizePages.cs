@@ -20,6 +20,8 @@ namespace Gateway.Proxy.Console;
 /// tenants accept (<c>/console/authorize?request=…</c>) asks which tenant the person signs in to (their session's, when
 /// it is one of them whose agent lists them); its agent is the one of the signed-in person's tenant whose block lists
 /// them, and the code is that agent's. Scopes allowed before are carried over only from a consent that still stands, and the page lists them.
+/// A code is given only when the consent it is for still stands once its token family is started: one revoked meanwhile
+/// sends the client <c>access_denied</c> (<see cref="InteractiveGrants.StartFamilyUnderConsentAsync"/>).
 /// </summary>
 internal static class ConsoleAuthorizePages
 {
@@ -186,7 +188,15 @@ internal static class ConsoleAuthorizePages
         {
             Scopes = [.. Carried(earlier, agent, pending).Concat(pending.Scopes)],
         };
-        await grants.SaveConsentAsync(tenant, session.Issuer, session.Subject, consent, context.RequestAborted);
+        try
+        {
+            await grants.SaveConsentAsync(tenant, session.Issuer, session.Subject, consent, context.RequestAborted);
+        }
+        catch (InteractiveIndexFullException)
+        {
+            return Results.Redirect(IndexFull(pending));
+        }
+
         await ConsoleAudit.RecordAsync(context, session, "consent.grant", agent.Agent,
             reason: "allowed client " + pending.ClientId + (consent.Scopes.Count > 0 ? " with scopes " + string.Join(' ', consent.Scopes) : string.Empty) + " until " + consent.Ends.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         return Results.Redirect(await IssueCodeAsync(grants, pending, agent, session, consent, context.RequestAborted));
@@ -285,7 +295,22 @@ internal static class ConsoleAuthorizePages
     {
         // The consent's end, or its max_session as the bundle says now when that was shortened since.
         var ends = consent.Granted + agent.Access.MaxSession < consent.Ends ? consent.Granted + agent.Access.MaxSession : consent.Ends;
-        var family = await grants.StartFamilyAsync(pending.Tenant, session.Issuer, session.Subject, pending.ClientId, ends, ct);
+        string? family;
+        try
+        {
+            // Under this consent still: one revoked while the family started (the clients page, a back-channel logout) gives no code.
+            family = await grants.StartFamilyUnderConsentAsync(pending.Tenant, session.Issuer, session.Subject, consent, ends, ct);
+        }
+        catch (InteractiveIndexFullException)
+        {
+            return IndexFull(pending);
+        }
+
+        if (family is null)
+        {
+            return AuthorizationResponse.Error(pending.RedirectUri, "access_denied", "The consent to this client was revoked while it was being used; start again from your client.", pending.State, pending.Issuer);
+        }
+
         var grant = new InteractiveGrant(pending.Tenant, agent.Workspace, agent.Agent, pending.ClientId, session.Subject, session.Issuer, session.Groups ?? [],
             pending.Resource, family, ends)
         {
@@ -301,6 +326,10 @@ internal static class ConsoleAuthorizePages
         var code = await grants.IssueCodeAsync(grant, ct);
         return AuthorizationResponse.Code(pending.RedirectUri, code, pending.State, pending.Issuer);
     }
+
+    /// <summary>The client's answer when the person's consents, or the consent's token families, are at <see cref="InteractiveGrants.MaxIndexed"/>.</summary>
+    private static string IndexFull(PendingAuthorization pending) =>
+        AuthorizationResponse.Error(pending.RedirectUri, "temporarily_unavailable", "You hold as many live consents, or this client as many live sessions, as one person may: revoke some on your clients page, or wait for them to expire.", pending.State, pending.Issuer);
 
     private static string Duration(TimeSpan span) =>
         span.TotalDays >= 1 && span.TotalDays == Math.Floor(span.TotalDays) ? $"{span.TotalDays:0} days"

@@ -16,7 +16,8 @@ namespace Gateway.Proxy.Console;
 /// neither in the future nor older than <see cref="MaxAge"/>, the back-channel logout event in <c>events</c>, a <c>sub</c>
 /// or a <c>sid</c>, no <c>nonce</c> (an ID token is not a logout token), and a <c>jti</c> not seen before (single use,
 /// in the shared state store). Then every console session of that provider session (<c>sid</c>) or, without one, of
-/// that subject at the provider ends on every replica (<see cref="ConsoleSessions.EndProviderSessionsAsync"/>), the person's
+/// that subject at the provider ends on every replica (<see cref="ConsoleSessions.EndProviderSessionsAsync"/>; a subject's
+/// logout is marked at its <c>iat</c> first, so what a sign-in in flight stores from an ID token issued before it ends too), the person's
 /// kept provider tokens and their clients' consents and token families go (the person the <c>sub</c> names or, for a token
 /// with only a <c>sid</c>, each person that <c>sid</c> signed in, kept from their sign-in even after their console sessions
 /// ended; always the person at the token's issuer: the same <c>sub</c> at another issuer keeps all of it), the logout is written to
@@ -131,7 +132,7 @@ internal sealed partial class ConsoleBackChannelLogout
             return Refused(tenant, "jti replayed", "This logout token was already used.");
         }
 
-        var (ended, found) = await _sessions.EndProviderSessionsAsync(tenant, token.Issuer, subject, sid, context.RequestAborted);
+        var (ended, found) = await _sessions.EndProviderSessionsAsync(tenant, token.Issuer, subject, sid, ConsoleSubjectLogouts.IssuedAt(token), context.RequestAborted);
         // The provider ended the person's session: the provider token kept for a per_person connector's exchange goes too,
         // and so do their clients' consents and tokens, which would otherwise go on acting for them until they end. A token
         // naming only the sid names its people through what that sid signed in (kept past the sessions' end). Each is the

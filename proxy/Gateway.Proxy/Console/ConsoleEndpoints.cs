@@ -1,11 +1,13 @@
 using System.Text;
+using Gateway.Authorization.Interactive;
 using Microsoft.Extensions.Options;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
 namespace Gateway.Proxy.Console;
 
 /// <summary>
-/// Maps the console at <c>/console</c>: the home page (the tenants one can sign in to), sign-in and its callback,
+/// Maps the console at <c>/console</c>: the home page (the tenants one can sign in to), sign-in (rate limited per client
+/// address: <see cref="InteractiveRateLimit"/>) and its callback,
 /// sign-out, the provider's back-channel logout (<see cref="ConsoleBackChannelLogout"/>), and the pages (approvals, audit journal, incidents, agents). Every answer carries
 /// <see cref="ConsoleSecurityHeaders"/>; no route is mapped when <see cref="ConsoleOptions.Enabled"/> is false.
 /// </summary>
@@ -24,10 +26,10 @@ internal static class ConsoleEndpoints
         var environment = app.ServiceProvider.GetRequiredService<IHostEnvironment>();
         console.MapGet("/", (ConsoleSignIn signIn, Gateway.Proxy.Bundle.PolicyProvider policy) => Home(signIn, policy, environment));
         console.MapGet("/console.css", static () => Results.Text(Stylesheet, "text/css; charset=utf-8"));
-        console.MapGet("/{tenant}/sign-in", async (HttpContext c, string tenant, ConsoleSignIn signIn) =>
+        console.MapGet("/{tenant}/sign-in", async (HttpContext c, string tenant, ConsoleSignIn signIn, InteractiveRateLimit limit) =>
             environment.IsDevelopment() && signIn.ProviderOf(tenant) is null
                 ? Results.Redirect(ConsoleTokenSignIn.Path(tenant, ReturnTo(c)))
-                : Answer(await signIn.StartAsync(c, tenant, ReturnTo(c))));
+                : await limit.RefuseAsync(c, InteractiveRateLimit.ConsoleSignIn, SignInRefused) ?? Answer(await signIn.StartAsync(c, tenant, ReturnTo(c))));
         console.MapGet("/{tenant}/callback", static async (HttpContext c, string tenant, ConsoleSignIn signIn) => Answer(await signIn.CallbackAsync(c, tenant)));
         console.MapPost("/sign-out", SignOutAsync);
         console.MapPost("/{tenant}/backchannel-logout", static (HttpContext c, string tenant, ConsoleBackChannelLogout logout) => logout.HandleAsync(c, tenant));
@@ -119,6 +121,10 @@ internal static class ConsoleEndpoints
 
     /// <summary>The sign-in's <c>return</c> (the consent page a person signs in for), or null.</summary>
     private static string? ReturnTo(HttpContext context) => context.Request.Query["return"].Count == 1 ? context.Request.Query["return"][0] : null;
+
+    /// <summary>A sign-in start over its rate limit (each keeps a flow in the store), or the store unreachable: the refusal page.</summary>
+    private static IResult SignInRefused(int status, string description) =>
+        Refusal(status, status == StatusCodes.Status429TooManyRequests ? "console_sign_in_rate_limited" : "store_unavailable", description);
 
     private static IResult Answer(ConsoleOutcome outcome) =>
         outcome.Location is { } location ? Results.Redirect(location) : Refusal(outcome.Status, outcome.Code!, outcome.Message!);

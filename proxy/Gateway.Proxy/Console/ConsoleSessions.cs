@@ -18,14 +18,17 @@ namespace Gateway.Proxy.Console;
 /// user's mark (<see cref="ConsolePersonSuspensions"/>) also refuses sign-in and any session a replica still finds, so a
 /// session ends even if it was created while the suspension was being written. A session with the provider's session id
 /// (<c>sid</c>) is also listed under the issuer and <c>sid</c>, so a back-channel logout ends the sessions of one provider
-/// session (<see cref="EndProviderSessionsAsync"/>); an ended <c>sid</c> is marked, as a suspension is; and the subjects a
+/// session (<see cref="EndProviderSessionsAsync"/>); an ended <c>sid</c> is marked, as a suspension is, and so is a subject a
+/// logout names without a <c>sid</c> (<see cref="ConsoleSubjectLogouts"/>: the sessions it signed in before ending); and the subjects a
 /// <c>sid</c> signed in are kept for as long as anything started from it can act (<see cref="InteractiveAccess.MaxMaxSession"/>,
 /// or the session lifetime if longer), so a logout naming only the <c>sid</c> finds its people after their sessions ended.
 /// The roles of a session signed in at the provider are computed from its groups on every read (<see cref="ConsoleRoleMap"/>);
 /// a session started with an admin token ends on the first read after the token is revoked, and one signed in at the
 /// provider ends on the first read after the tenant's provider is no longer the issuer that signed it in. The tenant's
 /// users who signed in or were suspended are listed under the tenant, for <see cref="ListAsync"/>. What an earlier version
-/// indexed by subject or <c>sid</c> alone is still read, in the fail-closed direction.
+/// indexed by subject or <c>sid</c> alone is still read, in the fail-closed direction. The user's and the <c>sid</c>'s
+/// indexes hold only sessions that still exist: a session ended here leaves them, and a sign-in first drops those whose key
+/// is gone (<see cref="StoreIndex"/>); a user already holding <see cref="MaxSessionsPerUser"/> sessions is refused another.
 /// </summary>
 internal sealed class ConsoleSessions
 {
@@ -49,14 +52,17 @@ internal sealed class ConsoleSessions
         _time = time;
     }
 
+    /// <summary>The most sessions one user holds at once: a sign-in past it is refused (<c>console_session_limit</c>), never an older session forgotten.</summary>
+    public const int MaxSessionsPerUser = 1000;
+
     /// <summary>How often a live session's last request is written back (the idle expiry's resolution).</summary>
     private static readonly TimeSpan SeenRefresh = TimeSpan.FromMinutes(1);
 
     /// <summary>How long the subjects of a <c>sid</c> are kept: the longest a session or a client's consent started from it lasts.</summary>
     private TimeSpan SidSubjectsLifetime => _options.SessionLifetime > InteractiveAccess.MaxMaxSession ? _options.SessionLifetime : InteractiveAccess.MaxMaxSession;
 
-    /// <summary>Creates a session and sets its cookie.</summary>
-    public async ValueTask<ConsoleSession> StartAsync(
+    /// <summary>Creates a session and sets its cookie; null (nothing created) when the user already holds <see cref="MaxSessionsPerUser"/> sessions.</summary>
+    public async ValueTask<ConsoleSession?> StartAsync(
         HttpContext context, string tenant, string subject, string issuer, string person, IReadOnlyList<string> roles,
         string? issuedBy = null, IReadOnlyList<string>? groups = null, string? sid = null, string? adminToken = null, string? idToken = null)
     {
@@ -80,11 +86,20 @@ internal sealed class ConsoleSessions
         };
         var key = ConsoleSessionKeys.Session(id);
         var cancellationToken = context.RequestAborted;
+        var userSessions = ConsoleSessionKeys.UserSessions(tenant, issuer, subject);
+        if (await StoreIndex.PruneAsync(_store, userSessions, static member => member, MaxSessionsPerUser, _options.SessionLifetime, cancellationToken) >= MaxSessionsPerUser)
+        {
+            return null;
+        }
+
+        // The session is written before it is indexed: an index member whose key is gone has ended, for good.
         await _store.SetAsync(key, JsonSerializer.Serialize(session, ConsoleJsonContext.Default.ConsoleSession), _options.SessionLifetime, cancellationToken);
-        await _store.SetAddAsync(ConsoleSessionKeys.UserSessions(tenant, issuer, subject), key, _options.SessionLifetime, cancellationToken);
+        await _store.SetAddAsync(userSessions, key, _options.SessionLifetime, cancellationToken);
         if (sid is not null)
         {
-            await _store.SetAddAsync(ConsoleSessionKeys.SidSessions(tenant, issuer, sid), key, _options.SessionLifetime, cancellationToken);
+            var sidSessions = ConsoleSessionKeys.SidSessions(tenant, issuer, sid);
+            await StoreIndex.PruneAsync(_store, sidSessions, static member => member, MaxSessionsPerUser, _options.SessionLifetime, cancellationToken);
+            await _store.SetAddAsync(sidSessions, key, _options.SessionLifetime, cancellationToken);
             await _store.SetAddAsync(ConsoleSessionKeys.SidSubjects(tenant, issuer, sid), subject, SidSubjectsLifetime, cancellationToken);
         }
 
@@ -98,7 +113,8 @@ internal sealed class ConsoleSessions
 
     /// <summary>
     /// The request's session, if it has a live one (null: sign in), with its roles as the current configuration gives
-    /// them (none left: the caller ends it); the session of a suspended user, of an ended provider session, of a
+    /// them (none left: the caller ends it); the session of a suspended user, of an ended provider session (its <c>sid</c>,
+    /// or its subject's logout issued after its ID token), of a
     /// provider the tenant no longer signs in with, past its lifetime or idle for <see cref="ConsoleOptions.IdleTimeout"/>
     /// is deleted here. A live session's last request is written back at most once a minute (not on every page).
     /// </summary>
@@ -120,21 +136,23 @@ internal sealed class ConsoleSessions
         var now = _time.GetUtcNow();
         if (session is null || !IsLive(session, now) || !IsOfCurrentIssuer(session))
         {
-            await _store.DeleteAsync(key, context.RequestAborted);
+            await EndSessionAsync(key, session, context.RequestAborted);
             return null;
         }
 
         var (tenant, issuer) = (session.Tenant, session.Issuer);
+        var loggedOut = ConsoleSubjectLogouts.Key(tenant, issuer, session.Subject);
         var marks = await _store.GetManyAsync(
             session.Sid is not { } sid
-                ? [ConsolePersonSuspensions.SuspendedKey(tenant, issuer, session.Subject), ConsolePersonSuspensions.SubjectOnlyKey(tenant, session.Subject)]
-                : [ConsolePersonSuspensions.SuspendedKey(tenant, issuer, session.Subject), ConsolePersonSuspensions.SubjectOnlyKey(tenant, session.Subject),
+                ? [loggedOut, ConsolePersonSuspensions.SuspendedKey(tenant, issuer, session.Subject), ConsolePersonSuspensions.SubjectOnlyKey(tenant, session.Subject)]
+                : [loggedOut, ConsolePersonSuspensions.SuspendedKey(tenant, issuer, session.Subject), ConsolePersonSuspensions.SubjectOnlyKey(tenant, session.Subject),
                     ConsoleSessionKeys.EndedSid(tenant, issuer, sid), ConsoleSessionKeys.SidOnlyEnded(tenant, sid)],
             context.RequestAborted);
-        if (marks.Any(static mark => mark is not null)
+        if (marks.Skip(1).Any(static mark => mark is not null)
+            || (marks[0] is { } mark && ConsoleSubjectLogouts.Ends(mark, ConsoleSubjectLogouts.SignedInAt(IdTokenOf(context, session), session, _options.SessionLifetime)))
             || (session.AdminToken is { } token && !await _tokens.IsLiveAsync(token, context.RequestAborted)))
         {
-            await _store.DeleteAsync(key, context.RequestAborted);
+            await EndSessionAsync(key, session, context.RequestAborted);
             return null;
         }
 
@@ -152,10 +170,12 @@ internal sealed class ConsoleSessions
     /// A back-channel logout from the tenant's provider (<paramref name="issuer"/>): ends the sessions of the provider
     /// session <paramref name="sid"/> (of <paramref name="subject"/>, when both are given; the <c>sid</c> is also marked ended,
     /// so a session started from it in the meantime ends on its next request), or every session of <paramref name="subject"/>
-    /// at that issuer. Returns how many sessions ended, and the subjects the <c>sid</c> signed in (a logout token may name
-    /// only the <c>sid</c>: these are the people whose provider session ended, found even when their sessions already ended).
+    /// at that issuer (the subject's logout marked at the token's <paramref name="issuedAt"/> first, so a session signed in
+    /// before it and not yet indexed ends on its next request: <see cref="ConsoleSubjectLogouts"/>). Returns how many sessions
+    /// ended, and the subjects the <c>sid</c> signed in (a logout token may name only the <c>sid</c>: these are the people
+    /// whose provider session ended, found even when their sessions already ended).
     /// </summary>
-    public async ValueTask<(int Ended, IReadOnlyList<string> Subjects)> EndProviderSessionsAsync(string tenant, string issuer, string? subject, string? sid, CancellationToken cancellationToken)
+    public async ValueTask<(int Ended, IReadOnlyList<string> Subjects)> EndProviderSessionsAsync(string tenant, string issuer, string? subject, string? sid, DateTimeOffset issuedAt, CancellationToken cancellationToken)
     {
         var subjects = new List<string>();
         IEnumerable<string> keys;
@@ -169,12 +189,15 @@ internal sealed class ConsoleSessions
         }
         else
         {
+            await ConsoleSubjectLogouts.MarkAsync(_store, tenant, issuer, subject!, issuedAt, _options.SessionLifetime, cancellationToken);
             keys = (await _store.SetMembersAsync(ConsoleSessionKeys.UserSessions(tenant, issuer, subject!), cancellationToken))
                 .Union(await _store.SetMembersAsync(ConsoleSessionKeys.SubjectOnlySessions(tenant, subject!), cancellationToken), StringComparer.Ordinal);
         }
 
         var ended = 0;
-        foreach (var (key, session) in await ReadAsync([.. keys], cancellationToken))
+        var walked = keys.ToList();
+        var found = await ReadAsync(walked, cancellationToken);
+        foreach (var (key, session) in found)
         {
             if (!string.Equals(session.Issuer, issuer, StringComparison.Ordinal)
                 || (subject is not null && !string.Equals(session.Subject, subject, StringComparison.Ordinal))
@@ -188,10 +211,17 @@ internal sealed class ConsoleSessions
                 subjects.Add(session.Subject);
             }
 
-            if (await _store.DeleteAsync(key, cancellationToken))
+            if (await EndSessionAsync(key, session, cancellationToken))
             {
                 ended++;
             }
+        }
+
+        // The walked index's members whose session was already gone leave it (the next logout walks only live ones).
+        var index = sid is not null ? ConsoleSessionKeys.SidSessions(tenant, issuer, sid) : ConsoleSessionKeys.UserSessions(tenant, issuer, subject!);
+        foreach (var gone in walked.Except(found.Select(static f => f.Key), StringComparer.Ordinal))
+        {
+            await _store.SetRemoveAsync(index, gone, cancellationToken);
         }
 
         return (ended, subjects);
@@ -208,7 +238,11 @@ internal sealed class ConsoleSessions
     {
         if (ConsoleCookies.Read(context, CookieName) is { Length: > 0 and <= 128 } id)
         {
-            await _store.DeleteAsync(ConsoleSessionKeys.Session(id), context.RequestAborted);
+            var key = ConsoleSessionKeys.Session(id);
+            if (await _store.TakeAsync(key, context.RequestAborted) is { } json)
+            {
+                await LeaveIndexesAsync(key, JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession), context.RequestAborted);
+            }
         }
 
         ConsoleCookies.Delete(context, CookieName);
@@ -239,7 +273,7 @@ internal sealed class ConsoleSessions
 
             // A session started before this user was remembered under their person still names its person.
             await ConsolePersonSuspensions.RememberAsync(_store, tenant, issuer, subject, session.Person, cancellationToken);
-            if (await _store.DeleteAsync(key, cancellationToken))
+            if (await EndSessionAsync(key, session, cancellationToken))
             {
                 ended++;
             }
@@ -286,6 +320,29 @@ internal sealed class ConsoleSessions
         }
 
         return users;
+    }
+
+    /// <summary>Deletes a session, then drops it from its user's and its provider session's indexes. True when it was there.</summary>
+    private async ValueTask<bool> EndSessionAsync(string key, ConsoleSession? session, CancellationToken cancellationToken)
+    {
+        var ended = await _store.DeleteAsync(key, cancellationToken);
+        await LeaveIndexesAsync(key, session, cancellationToken);
+        return ended;
+    }
+
+    /// <summary>Drops an ended session (its key already deleted) from the indexes it was added to.</summary>
+    private async ValueTask LeaveIndexesAsync(string key, ConsoleSession? session, CancellationToken cancellationToken)
+    {
+        if (session is null)
+        {
+            return;
+        }
+
+        await _store.SetRemoveAsync(ConsoleSessionKeys.UserSessions(session.Tenant, session.Issuer, session.Subject), key, cancellationToken);
+        if (session.Sid is { } sid)
+        {
+            await _store.SetRemoveAsync(ConsoleSessionKeys.SidSessions(session.Tenant, session.Issuer, sid), key, cancellationToken);
+        }
     }
 
     /// <summary>The sessions stored under <paramref name="keys"/> that are still there, with their keys.</summary>

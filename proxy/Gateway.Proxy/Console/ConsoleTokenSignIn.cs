@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Admin.Tokens;
+using Gateway.Oversight.Hosting;
 using Gateway.Oversight.Register;
 using Gateway.Policy;
 using static Gateway.Proxy.Console.ConsoleHtml;
@@ -93,7 +94,7 @@ internal static partial class ConsoleTokenSignIn
             return Refusal(StatusCodes.Status400BadRequest, "console_return_invalid", "A sign-in returns only to this tenant's consent page.");
         }
 
-        var source = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var source = ClientSource.Of(context.Connection.RemoteIpAddress);
         if (throttle.RetryAfter(source) is not null)
         {
             return Refusal(StatusCodes.Status429TooManyRequests, "auth_throttled", "Too many failed sign-ins from this address; wait and try again.");
@@ -137,7 +138,12 @@ internal static partial class ConsoleTokenSignIn
             return Refusal(StatusCodes.Status403Forbidden, "console_person_suspended", "Your console access is suspended.");
         }
 
-        var session = await sessions.StartAsync(context, tenant, subject, InteractiveAccess.AdminTokenIssuer, principal.AccountableAs, roles, principal.VotesAs, adminToken: AdminTokenService.HashToken(token!));
+        if (await sessions.StartAsync(context, tenant, subject, InteractiveAccess.AdminTokenIssuer, principal.AccountableAs, roles, principal.VotesAs, adminToken: AdminTokenService.HashToken(token!)) is not { } session)
+        {
+            LogRefused(logger, tenant, "console_session_limit");
+            return Refusal(StatusCodes.Status429TooManyRequests, "console_session_limit", ConsoleSignIn.SessionLimitMessage);
+        }
+
         LogSignedIn(logger, tenant, session.Person, string.Join(',', roles));
         var home = session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit";
         return Results.Redirect(returnTo ?? "/console/" + Uri.EscapeDataString(tenant) + home);

@@ -5,9 +5,10 @@ using Gateway.Testing;
 namespace Gateway.Authorization.Tests.Interactive;
 
 /// <summary>
-/// A registration lasts <see cref="RegisteredClients.Lifetime"/> from its registration or its last renewal (each code or
-/// refresh token its client redeems), so it outlives every token family it started; past that it is gone, and a renewal
-/// brings nothing back.
+/// A registration lasts <see cref="RegisteredClients.UnusedLifetime"/> until its first renewal (a code its client
+/// redeems; an authorization request made for it holds it that long again), then <see cref="RegisteredClients.Lifetime"/>
+/// from its last renewal (each code or refresh token), so it outlives every token family it started; past that it is
+/// gone, and a renewal brings nothing back.
 /// </summary>
 public sealed class RegisteredClientsTests
 {
@@ -18,6 +19,7 @@ public sealed class RegisteredClientsTests
     {
         var clients = new RegisteredClients(new InMemoryStateStore(_clock));
         var clientId = await clients.RegisterAsync(["http://127.0.0.1/cb"], CancellationToken.None);
+        Assert.True(await clients.RenewAsync(clientId, CancellationToken.None));
 
         _clock.Advance(RegisteredClients.Lifetime - TimeSpan.FromDays(1));
         Assert.True(await clients.RenewAsync(clientId, CancellationToken.None));
@@ -36,6 +38,34 @@ public sealed class RegisteredClientsTests
 
         Assert.False(await clients.RenewAsync(clientId, CancellationToken.None));
         Assert.Null(await clients.RedirectUrisAsync(clientId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task HoldAsync_Unused_KeepsItAnotherRequestsTimeOnly()
+    {
+        var clients = new RegisteredClients(new InMemoryStateStore(_clock));
+        var clientId = await clients.RegisterAsync(["http://127.0.0.1/cb"], CancellationToken.None);
+
+        _clock.Advance(RegisteredClients.UnusedLifetime - TimeSpan.FromMinutes(1));
+        await clients.HoldAsync(clientId, CancellationToken.None);
+        _clock.Advance(RegisteredClients.UnusedLifetime - TimeSpan.FromMinutes(1));
+        Assert.NotNull(await clients.RedirectUrisAsync(clientId, CancellationToken.None));
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Null(await clients.RedirectUrisAsync(clientId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task HoldAsync_AfterItsFirstCode_NeverShortensItsLifetime()
+    {
+        var clients = new RegisteredClients(new InMemoryStateStore(_clock));
+        var clientId = await clients.RegisterAsync(["http://127.0.0.1/cb"], CancellationToken.None);
+        Assert.True(await clients.RenewAsync(clientId, CancellationToken.None));
+
+        await clients.HoldAsync(clientId, CancellationToken.None);
+        _clock.Advance(RegisteredClients.Lifetime - TimeSpan.FromDays(1));
+
+        Assert.Equal(["http://127.0.0.1/cb"], await clients.RedirectUrisAsync(clientId, CancellationToken.None));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Proxy.Console;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,6 +96,29 @@ public sealed class ConsoleBackChannelLogoutTests
         await AssertSignedOutAsync(client, later);
     }
 
+    [Fact]
+    public async Task BackChannelLogout_BySubjectWhileASignInStoresItsSession_TheNewSessionEndsOnItsNextRequest()
+    {
+        // The sign-in's session is written, not yet in bob's session index, when the logout walks that index.
+        var hold = new StoreCallHold(nameof(IStateStore.SetAddAsync));
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles, configure: builder =>
+            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => hold.Wrap(store))));
+        using var client = Browser(gw);
+        var (state, nonce, cookie) = await StartAsync(client);
+        gw.Provider.TokenAnswer = (200, JsonSerializer.Serialize(new { id_token = gw.Provider.Issue("bob", ["approvers"], audience: TestOpenIdProvider.ClientId, nonce: nonce) }));
+        hold.Arm(ConsoleSessionKeys.UserSessions("demo", gw.Provider.Issuer, "bob"));
+
+        var signingIn = client.SendAsync(Get($"/console/demo/callback?state={state}&code=the-code", cookie));
+        await hold.Reached;
+        using var logout = await PostLogoutAsync(client, gw.Provider.LogoutToken("bob"));
+        hold.Release();
+        using var signedIn = await signingIn;
+
+        Assert.True(logout.StatusCode == HttpStatusCode.OK, await logout.Content.ReadAsStringAsync());
+        Assert.True(signedIn.StatusCode == HttpStatusCode.Redirect, await signedIn.Content.ReadAsStringAsync());
+        await AssertSignedOutAsync(client, Cookie(signedIn, "gamut_console"));
+    }
+
     [Theory]
     [InlineData("forged", "did not verify")]
     [InlineData("audience", "did not verify")]
@@ -147,7 +172,8 @@ public sealed class ConsoleBackChannelLogoutTests
     {
         await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
-        var token = gw.Provider.LogoutToken("bob");
+        // Issued before bob's sign-in after it (the provider dates ID tokens a second early): that sign-in is not the one it ended.
+        var token = gw.Provider.LogoutToken("bob", change: c => c["iat"] = (long)c["iat"] - 2);
         using var first = await PostLogoutAsync(client, token);
         var bob = await SignInAsync(gw, client, "bob", ["approvers"]);
 

@@ -52,6 +52,9 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
     /// <summary>The form fields of every token request.</summary>
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> TokenRequests { get; } = new();
 
+    /// <summary>When set, awaited with a token request's form fields before the token endpoint answers (a test holds the answer).</summary>
+    public Func<IReadOnlyDictionary<string, string>, Task>? BeforeTokenAnswer { get; set; }
+
     public static async Task<TestOpenIdProvider> StartAsync()
     {
         TestOpenIdProvider? provider = null;
@@ -67,6 +70,11 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
                 var fields = form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal);
                 fields["authorization"] = context.Request.Headers.Authorization.ToString();
                 provider!.TokenRequests.Enqueue(fields);
+                if (provider.BeforeTokenAnswer is { } before)
+                {
+                    await before(fields).ConfigureAwait(false);
+                }
+
                 var (status, json) = provider.TokenAnswer;
                 return Results.Text(json, "application/json", Encoding.UTF8, status);
             });
