@@ -66,6 +66,8 @@ public static class ProblemCodes
     public const string McpServerRequestNotRelayed = "mcp_server_request_not_relayed";
     public const string McpAnswerUnknown = "mcp_answer_unknown";
     public const string McpStreamUnknown = "mcp_stream_unknown";
+    public const string McpStreamInUse = "mcp_stream_in_use";
+    public const string McpSubscriptionLimit = "mcp_subscription_limit";
     public const string McpSessionNotFound = "mcp_session_not_found";
 
     // A2A (docs/a2a.md): a remote agent's card, skills, tasks and push-notification webhooks.
@@ -87,6 +89,9 @@ public static class ProblemCodes
     public const string RateLimited = "rate_limited";
     public const string BudgetExhausted = "budget_exhausted";
     public const string DegradeRefused = "degrade_refused";
+
+    // 429: a require_approval whose registered agent already has Gateway:Approvals:MaxOpenPerAgent approvals open (none is opened)
+    public const string ApprovalsOpenLimit = "approvals_open_limit";
 
     // A connector that acts for a person: 403 without one, 403/503 when their upstream credential cannot be had.
     public const string PersonRequired = "person_required";

@@ -1,5 +1,7 @@
 using Gateway.Admin.Options;
 using Gateway.Admin.Tokens;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Register;
 using Gateway.Store;
 using Gateway.Store.Postgres;
 using Microsoft.Extensions.Configuration;
@@ -13,7 +15,8 @@ namespace Gateway.Admin;
 public static class AdminServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds admin tokens (<see cref="AdminTokenService"/>) and the failed-authentication throttle, with
+    /// Adds admin tokens (<see cref="AdminTokenService"/>), the failed-authentication throttle, and what the approval
+    /// service asks of each vote it counts (<see cref="IPersonSuspensions"/>, <see cref="IVotingCredentials"/>), with
     /// <see cref="AdminOptions"/> bound from <c>Gateway:Admin</c> and validated at start-up, all errors at once. Admin
     /// tokens live in the host's <see cref="IStateStore"/>, or in PostgreSQL when the host registered a
     /// <see cref="PostgresDatabase"/>, unless it registered an <see cref="IAdminTokenStore"/> of its own. Call after
@@ -33,6 +36,10 @@ public static class AdminServiceCollectionExtensions
             : new StateStoreAdminTokenStore(sp.GetRequiredService<IStateStore>()));
         services.TryAddSingleton<AdminAuthThrottle>();
         services.TryAddSingleton<AdminTokenService>();
+        // Whose approval votes still count, asked by the approval service at every count: no person suspended as a console
+        // user, no vote cast with an admin token revoked since.
+        services.TryAddSingleton<IPersonSuspensions>(static sp => new ConsoleSuspendedPersons(sp.GetRequiredService<IStateStore>()));
+        services.TryAddSingleton<IVotingCredentials, AdminTokenVotingCredentials>();
         return services;
     }
 }

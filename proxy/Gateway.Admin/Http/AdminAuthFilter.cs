@@ -13,7 +13,8 @@ namespace Gateway.Admin.Http;
 /// <summary>
 /// Runs before every admin endpoint: refuses a source (an address, an IPv6 client's /64) that failed authentication too
 /// often (429 with <c>Retry-After</c>), authenticates the bearer token (403 <c>person_suspended</c> for a token bound to a person suspended as
-/// a console user) and checks the endpoint's roles server-side,
+/// a console user; 403 <c>tenant_not_found</c> for a token confined to a tenant the policy in force no longer holds) and checks
+/// the endpoint's roles server-side,
 /// validates tenant and agent route values, refuses a token confined to another tenant (403, written to
 /// the targeted tenant's audit chain when the register has that tenant, else to the caller's own), and turns store
 /// and audit outages into 503 problems. An endpoint without <see cref="AdminRolesMetadata"/> is refused.
@@ -68,6 +69,14 @@ internal sealed class AdminAuthFilter : IEndpointFilter
                 };
                 http.Response.Headers.WWWAuthenticate = "Bearer";
                 return Refuse(http, logger, StatusCodes.Status401Unauthorized, code, "Authentication required");
+            }
+
+            // A token confined to a tenant the policy in force no longer holds (removed from the bundle) acts in nothing, a tenant
+            // later given the same slug included: refused whatever it asks, before its roles (the replica that applied the removal
+            // revokes its tokens too, PolicyInForcePublisher; one started without the tenant never had it to revoke).
+            if (result.Principal!.Tenant is { } own && !http.RequestServices.GetRequiredService<IRegisterDirectory>().HasTenant(own))
+            {
+                return Refuse(http, logger, StatusCodes.Status403Forbidden, ProblemCodes.TenantNotFound, "The tenant your token is confined to is not in the policy in force");
             }
 
             var required = http.GetEndpoint()?.Metadata.GetMetadata<AdminRolesMetadata>();

@@ -1,7 +1,6 @@
 using Gateway.Admin.Tokens;
 using Gateway.Oversight;
 using Gateway.Oversight.Agents;
-using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Delegations;
 using Gateway.Oversight.Register;
 using Microsoft.AspNetCore.Builder;
@@ -84,18 +83,14 @@ internal static class AgentEndpoints
     }
 
     /// <summary>
-    /// Writes the switch to the tenant's chain, then sets it (<see cref="RecordedApprovalAct"/>): a journal that cannot take the
+    /// Writes the switch to the tenant's chain, then sets it (<see cref="RecordedAct"/>): a journal that cannot take the
     /// record fails the call (503 <c>audit_unavailable</c>) before the switch changes; a switch that then fails (its store
     /// unavailable) is written too, under the same request id, as <c>admin_refused</c> with the status the host answers.
     /// </summary>
-    private static async Task RecordThenSwitchAsync(HttpContext context, string tenant, string agent, string action, Func<CancellationToken, ValueTask> change) =>
-        await RecordedApprovalAct.RunAsync(
+    internal static async Task RecordThenSwitchAsync(HttpContext context, string tenant, string? agent, string action, Func<CancellationToken, ValueTask> change) =>
+        await RecordedAct.RunAsync(
             () => AdminActionAudit.RecordAsync(context, tenant, action, agent),
-            async ct =>
-            {
-                await change(ct);
-                return new ApprovalActionResult();
-            },
+            change,
             (code, _) => AdminActionAudit.RecordAsync(context, tenant, action, agent, configure: entry => entry with
             {
                 Decision = AdminActionAudit.RefusedDecision,

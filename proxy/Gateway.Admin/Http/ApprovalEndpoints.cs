@@ -2,7 +2,6 @@ using Gateway.Admin.Tokens;
 using Gateway.Oversight;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Register;
-using Gateway.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,9 +14,11 @@ namespace Gateway.Admin.Http;
 /// <c>/admin/v1/tenants/{tenant}/approvals</c>: list pending, get one (an approver sees only the requests that name them), approve, deny (role
 /// <c>approver</c>; getting one also <c>auditor</c> or <c>admin</c>, for an evidence pack of it; approve and deny also need the token bound to a person whom the tenant's register
 /// still lists as an approver, who is named on the request, does not own the registered agent at the root of its actor chain and is not the person it
-/// acts for: <see cref="ApprovalConflicts"/>; an earlier vote counts only while its person is still such an approver and not suspended: <see cref="ApproverStanding"/>).
+/// acts for: <see cref="ApprovalConflicts"/>; an earlier vote counts only while its person is still such an approver and not suspended, and its
+/// token is not revoked: <see cref="ApprovalService.ApproveAsync"/>, told the token each vote is cast with).
 /// <c>POST .../approvals/{id}/revoke</c> takes an approved request back (role <c>admin</c>, or an approver named on
-/// it): its warrant and the decision tokens issued under it are void at once.
+/// it): its warrant and the decision tokens issued under it are void at once; one whose warrant was already used is
+/// answered 409 <c>approval_already_used</c> (the action was carried out; its decision tokens are void all the same).
 /// </summary>
 internal static class ApprovalEndpoints
 {
@@ -27,9 +28,8 @@ internal static class ApprovalEndpoints
         group.MapGet("/", ListAsync);
         // One request is read by those who audit it too: `evidence export --approval-id` (auditor or admin) starts here.
         group.MapGet("/{id}", GetAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Approver, AdminRoles.Auditor, AdminRoles.Admin));
-        group.MapPost("/{id}/approve", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r, IStateStore s) =>
-            // Only votes of persons the register still lists, and who are not suspended now, count towards the approval.
-            ActAsync(c, tenant, id, a, r, "approval.approve", (t, i, v, ct) => a.ApproveAsync(t, i, v, ApproverStanding.Of(r, s, t), ct)));
+        group.MapPost("/{id}/approve", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
+            ActAsync(c, tenant, id, a, r, "approval.approve", a.ApproveAsync));
         group.MapPost("/{id}/deny", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
             ActAsync(c, tenant, id, a, r, "approval.deny", a.DenyAsync));
         admin.MapPost("/tenants/{tenant}/approvals/{id}/revoke", RevokeAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin, AdminRoles.Approver));
@@ -102,11 +102,22 @@ internal static class ApprovalEndpoints
             return AdminProblem.ForApproval(context, conflict);
         }
 
-        return await RecordThenActAsync(context, tenant, request, action, ct => act(tenant, id, new ApprovalVoter(person, principal.VotesAs), ct));
+        var voter = new ApprovalVoter(person, principal.VotesAs) { Credential = CredentialOf(context) };
+        return await RecordThenActAsync(context, tenant, request, action, ct => act(tenant, id, voter, ct));
+    }
+
+    // The credential a vote is cast with: the bearer token the admin filter authenticated, as the token store keys it.
+    private static string CredentialOf(HttpContext context)
+    {
+        const string scheme = "Bearer ";
+        var header = context.Request.Headers.Authorization;
+        return header.Count == 1 && header[0] is { } value && value.Length > scheme.Length && value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+            ? AdminTokenVotingCredentials.Of(AdminTokenService.HashToken(value[scheme.Length..].Trim()))
+            : throw new InvalidOperationException("The admin filter authenticated no bearer token.");
     }
 
     /// <summary>
-    /// Writes the action to the tenant's chain (what the caller asked), then does it (<see cref="RecordedApprovalAct"/>): a journal
+    /// Writes the action to the tenant's chain (what the caller asked), then does it (<see cref="RecordedAct"/>): a journal
     /// that cannot take the record fails the call (503 <c>audit_unavailable</c>) before any vote counts. An act the service then
     /// refuses (no longer pending, expired, no longer an approver) is written too, under the same request id, as
     /// <c>admin_refused</c> with its status; so is an act that throws (503 for an unavailable store), which the host then answers.
@@ -114,19 +125,26 @@ internal static class ApprovalEndpoints
     private static async Task<IResult> RecordThenActAsync(
         HttpContext context, string tenant, ApprovalRequest request, string action, Func<CancellationToken, ValueTask<ApprovalActionResult>> act)
     {
-        var result = await RecordedApprovalAct.RunAsync(
+        var result = await RecordedAct.RunAsync(
             () => AdminActionAudit.RecordAsync(context, tenant, action, request.Agent, request.Id),
             act,
+            static result => result.Code,
             (code, failure) => AdminActionAudit.RecordAsync(context, tenant, action, request.Agent, request.Id,
                 configure: entry => entry with { Decision = AdminActionAudit.RefusedDecision, StatusCode = StatusOf(context, code, failure) }, cancellationToken: CancellationToken.None),
             context.RequestServices.GetRequiredService<ILogger<ApprovalService>>());
         return result.Succeeded
             ? Results.Json(result.Request, AdminJsonContext.Default.ApprovalRequest)
-            : AdminProblem.ForApproval(context, result.Code!);
+            : Refused(context, result.Code!);
     }
 
     // The status the refusal is answered with: the service's refusal's, or the host's for an act that threw.
     private static int StatusOf(HttpContext context, string code, Exception? failure) => failure is not null
         ? code == ProblemCodes.StoreUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError
-        : (AdminProblem.ForApproval(context, code) as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status409Conflict;
+        : (Refused(context, code) as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status409Conflict;
+
+    // The service's refusal as a problem: a revocation that came after the warrant was used says so, and what it still did.
+    private static IResult Refused(HttpContext context, string code) => code == ApprovalErrorCodes.AlreadyUsed
+        ? AdminProblem.Create(context, StatusCodes.Status409Conflict, code, "The approval was already carried out: its warrant was used before the revocation",
+            "The action it approved was forwarded; the decision tokens issued under it are void from now on.")
+        : AdminProblem.ForApproval(context, code);
 }

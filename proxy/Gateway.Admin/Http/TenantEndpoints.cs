@@ -21,23 +21,26 @@ internal static class TenantEndpoints
         var group = admin.MapGroup("/tenants/{tenant}");
         group.MapGet("/status", GetAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin, AdminRoles.Auditor));
         group.MapPost("/suspend", (HttpContext c, string tenant, AgentStatusService s) =>
-            FlipAsync(c, tenant, "tenant.suspend", p => s.SuspendTenantAsync(tenant, p, c.RequestAborted), s)).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
+            FlipAsync(c, tenant, "tenant.suspend", (p, ct) => s.SuspendTenantAsync(tenant, p, ct), s)).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
         group.MapPost("/resume", (HttpContext c, string tenant, AgentStatusService s) =>
-            FlipAsync(c, tenant, "tenant.resume", p => s.ResumeTenantAsync(tenant, p, c.RequestAborted), s)).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
+            FlipAsync(c, tenant, "tenant.resume", (p, ct) => s.ResumeTenantAsync(tenant, p, ct), s)).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, string tenant, AgentStatusService statuses) =>
         Results.Json(new TenantStatusResponse(tenant, await statuses.IsTenantSuspendedAsync(tenant, context.RequestAborted)), AdminJsonContext.Default.TenantStatusResponse);
 
-    private static async Task<IResult> FlipAsync(HttpContext context, string tenant, string action, Func<string, ValueTask> flip, AgentStatusService statuses)
+    // Written before the switch, as an agent's kill switch is (AgentEndpoints.RecordThenSwitchAsync): a journal that cannot take
+    // the record fails the call before the tenant changes; a switch that then fails is written after it, under the same request id.
+    private static async Task<IResult> FlipAsync(
+        HttpContext context, string tenant, string action, Func<string, CancellationToken, ValueTask> flip, AgentStatusService statuses)
     {
         if (!context.RequestServices.GetRequiredService<IRegisterDirectory>().HasTenant(tenant))
         {
             return AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.TenantNotFound, "No such tenant in the policy in force");
         }
 
-        await flip(AdminAuthFilter.Principal(context).Name);
-        await AdminActionAudit.RecordAsync(context, tenant, action);
+        var actor = AdminAuthFilter.Principal(context).Name;
+        await AgentEndpoints.RecordThenSwitchAsync(context, tenant, agent: null, action, ct => flip(actor, ct));
         return await GetAsync(context, tenant, statuses);
     }
 }

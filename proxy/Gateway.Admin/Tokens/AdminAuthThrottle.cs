@@ -1,4 +1,5 @@
-using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
 using Gateway.Admin.Options;
 using Microsoft.Extensions.Options;
 
@@ -11,53 +12,164 @@ namespace Gateway.Admin.Tokens;
 /// it presents, so guessing costs a window per batch. Per replica, in memory: a guesser spread over N
 /// replicas gets at most N times the limit.
 /// </summary>
+/// <remarks>
+/// At most <see cref="MaxEntries"/> windows are held, whatever the number of sources. Past <see cref="MaxAddresses"/> a
+/// source with no window of its own is counted against its network (an IPv6 /48, an IPv4 /16), whose window then holds
+/// every source in it, so one guesser rotating through the /64s of its /48 is still held; a source elsewhere is not. Past
+/// <see cref="MaxEntries"/> a failure from a network with no window is not counted until the windows' sweep makes room:
+/// rather than answer every admin 429 (which a botnet could then do at will), a guesser spread over that many networks in
+/// one window goes unthrottled for the rest of it, against 256-bit tokens. Expired windows are swept once a window, or
+/// after <see cref="MaxEntries"/> failures when the table is full: never a scan per failure.
+/// </remarks>
 public sealed class AdminAuthThrottle
 {
-    private const int SweepThreshold = 10_000;
+    /// <summary>The most windows held, addresses' and networks' together.</summary>
+    internal const int MaxEntries = 10_000;
 
-    private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
+    /// <summary>The most sources held by their own address (or /64); the rest of <see cref="MaxEntries"/> is for networks.</summary>
+    internal const int MaxAddresses = 8_000;
+
+    private readonly Dictionary<string, Window> _windows = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly int _limit;
     private readonly TimeSpan _window;
+    private DateTimeOffset _sweptAt;
+    private int _failuresSinceSweep;
+    private int _networks;
 
     public AdminAuthThrottle(TimeProvider time, IOptions<AdminOptions> options)
     {
+        ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(options);
         _time = time;
         _limit = options.Value.MaxFailedAuthPerWindow;
         _window = options.Value.FailedAuthWindow;
+        _sweptAt = time.GetUtcNow();
     }
+
+    /// <summary>The windows held now (for tests).</summary>
+    internal int Entries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _windows.Count;
+            }
+        }
+    }
+
+    /// <summary>The windows the sweeps have looked at so far (for tests).</summary>
+    internal long SweptEntries { get; private set; }
 
     /// <summary>How long <paramref name="source"/> must wait before it may try again; null when it may try now.</summary>
     public TimeSpan? RetryAfter(string source)
     {
+        ArgumentNullException.ThrowIfNull(source);
         var now = _time.GetUtcNow();
-        return _windows.TryGetValue(source, out var window) && window.Ends > now && window.Failures >= _limit
-            ? window.Ends - now
-            : null;
+        lock (_gate)
+        {
+            var wait = Held(source, now);
+            return wait is null && _networks > 0 && NetworkOf(source) is { } network ? Held(network, now) : wait;
+        }
     }
 
     /// <summary>Counts one failed authentication from <paramref name="source"/>.</summary>
     public void RecordFailure(string source)
     {
+        ArgumentNullException.ThrowIfNull(source);
         var now = _time.GetUtcNow();
-        if (_windows.Count > SweepThreshold)
+        lock (_gate)
         {
-            foreach (var (key, stale) in _windows)
+            _failuresSinceSweep++;
+            if (Count(source, now))
             {
-                if (stale.Ends <= now)
-                {
-                    _windows.TryRemove(new KeyValuePair<string, Window>(key, stale));
-                }
+                return;
+            }
+
+            var network = NetworkOf(source);
+            if (network is not null && Count(network, now))
+            {
+                return;
+            }
+
+            if (_windows.Count >= MaxAddresses && (now >= _sweptAt + _window || _failuresSinceSweep >= MaxEntries))
+            {
+                Sweep(now);
+            }
+
+            if (_windows.Count < MaxAddresses || network is null)
+            {
+                Open(source, now, isNetwork: false);
+            }
+            else
+            {
+                Open(network, now, isNetwork: true);
+            }
+        }
+    }
+
+    // The wait of a live window over the limit; null for none.
+    private TimeSpan? Held(string key, DateTimeOffset now) =>
+        _windows.TryGetValue(key, out var window) && window.Ends > now && window.Failures >= _limit ? window.Ends - now : null;
+
+    // Counts a failure in the key's live window; false when it has none.
+    private bool Count(string key, DateTimeOffset now)
+    {
+        if (!_windows.TryGetValue(key, out var window) || window.Ends <= now)
+        {
+            return false;
+        }
+
+        _windows[key] = window with { Failures = window.Failures + 1 };
+        return true;
+    }
+
+    // A new window of one failure, in the room there is (an expired window of the key is replaced in place).
+    private void Open(string key, DateTimeOffset now, bool isNetwork)
+    {
+        if (_windows.TryGetValue(key, out var expired))
+        {
+            _windows[key] = expired with { Ends = now + _window, Failures = 1 };
+        }
+        else if (_windows.Count < MaxEntries)
+        {
+            _windows[key] = new Window(now + _window, 1, isNetwork);
+            _networks += isNetwork ? 1 : 0;
+        }
+    }
+
+    private void Sweep(DateTimeOffset now)
+    {
+        SweptEntries += _windows.Count;
+        foreach (var (key, window) in _windows)
+        {
+            if (window.Ends <= now)
+            {
+                _windows.Remove(key);
+                _networks -= window.IsNetwork ? 1 : 0;
             }
         }
 
-        _windows.AddOrUpdate(
-            source,
-            static (_, state) => new Window(state.now + state.window, 1),
-            static (_, current, state) => current.Ends <= state.now ? new Window(state.now + state.window, 1) : current with { Failures = current.Failures + 1 },
-            (now, window: _window));
+        _sweptAt = now;
+        _failuresSinceSweep = 0;
     }
 
-    private sealed record Window(DateTimeOffset Ends, int Failures);
+    // The network a source is counted against past MaxAddresses: an IPv6 /64's /48, an IPv4 address's /16; null for none.
+    private static string? NetworkOf(string source)
+    {
+        var address = source.EndsWith("/64", StringComparison.Ordinal) ? source[..^3] : source;
+        if (!IPAddress.TryParse(address, out var parsed))
+        {
+            return null;
+        }
+
+        var bytes = parsed.GetAddressBytes();
+        var (kept, suffix) = parsed.AddressFamily == AddressFamily.InterNetworkV6 ? (6, "/48") : (2, "/16");
+        Array.Clear(bytes, kept, bytes.Length - kept);
+        return new IPAddress(bytes) + suffix;
+    }
+
+    private sealed record Window(DateTimeOffset Ends, int Failures, bool IsNetwork);
 }

@@ -31,6 +31,9 @@ public sealed partial class AdminTokenService
 
     private const int MaxTokenLength = 512;
 
+    // Who revokes a removed tenant's tokens (RevokeTenantAsync), as the log names it.
+    private static readonly AdminPrincipal TenantRemoved = new("tenant-removed", []);
+
     private readonly IAdminTokenStore _store;
     private readonly IRegisterDirectory _register;
     private readonly IKeyValueStore _state;
@@ -161,15 +164,34 @@ public sealed partial class AdminTokenService
     }
 
     /// <summary>
-    /// Whether the token whose <see cref="HashToken"/> is <paramref name="hash"/> still authenticates (not revoked, its person not suspended), for a
-    /// session started with it that must end when it is revoked.
+    /// Whether the token whose <see cref="HashToken"/> is <paramref name="hash"/> still authenticates (not revoked, its tenant in
+    /// the policy in force, its person not suspended), for a session started with it that must end when it is revoked.
     /// </summary>
     public async ValueTask<bool> IsLiveAsync(string hash, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hash);
         return await _store.GetAsync(hash, cancellationToken) is { } record
-            ? !record.Revoked && !await IsPersonSuspendedAsync(record, cancellationToken)
+            ? !record.Revoked && (record.Tenant is not { } tenant || _register.HasTenant(tenant)) && !await IsPersonSuspendedAsync(record, cancellationToken)
             : _bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(Convert.FromHexString(hash), _bootstrapHash);
+    }
+
+    /// <summary>
+    /// Revokes every live token confined to <paramref name="tenant"/>, which a bundle this replica applied no longer holds (its
+    /// removal), so that a tenant later given the same slug inherits none of them; returns how many it revoked.
+    /// </summary>
+    public async ValueTask<int> RevokeTenantAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        var revoked = new List<AdminTokenRecord>();
+        foreach (var listed in await _store.ListTenantAsync(tenant, cancellationToken))
+        {
+            if (!listed.Revoked && await FindAsync(tenant, listed.Name, cancellationToken) is { Record.Revoked: false } found)
+            {
+                await RevokeOneAsync(found.Hash, found.Record, TenantRemoved, revoked, cancellationToken);
+            }
+        }
+
+        return revoked.Count;
     }
 
     /// <summary>Authenticates a bearer token presented to the admin API; a token bound to a suspended person is refused.</summary>

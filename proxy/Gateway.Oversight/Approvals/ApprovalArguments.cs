@@ -15,11 +15,14 @@ namespace Gateway.Oversight.Approvals;
 /// <c>password</c>, <c>api_key</c>, <c>authorization</c>…; the admission refuses a payload that carries one, so this is
 /// the second line) become <c>[REDACTED:secret]</c>, and then every value and member name goes through
 /// the gateway's own redactor (<see cref="JsonRedactor"/>: e-mail addresses, bearer tokens, JWTs, API-key shapes, PEM
-/// private keys, card numbers), the one the connectors' bodies go through. The text is cut at <see cref="MaxBytes"/>
-/// bytes of UTF-8 (on a character boundary); it then does not parse, and <see cref="Truncated"/> says so.
+/// private keys, card numbers), the one the connectors' bodies go through. Over <see cref="MaxBytes"/> bytes of UTF-8 the
+/// text is cut by value, never by position (<see cref="ApprovalArgumentsCut"/>): long string values are shortened, each
+/// ending in a marker with its full length, so that every member name at every depth stays shown; only when even the
+/// names do not fit are members hidden, each container saying how many it hides, and <see cref="Truncated"/> says so.
+/// The text always parses.
 /// </summary>
-/// <param name="Text">The redacted canonical JSON (a prefix of it when <paramref name="Truncated"/>).</param>
-/// <param name="Truncated">True when the text was cut at <see cref="MaxBytes"/>.</param>
+/// <param name="Text">The redacted canonical JSON, its long values shortened when it was over <see cref="MaxBytes"/>.</param>
+/// <param name="Truncated">True when members are hidden (<see cref="HiddenMembers"/>): approving approves what is not shown.</param>
 public sealed record ApprovalArguments(string Text, bool Truncated)
 {
     /// <summary>The most UTF-8 bytes of arguments an approval keeps (16 KiB).</summary>
@@ -27,6 +30,9 @@ public sealed record ApprovalArguments(string Text, bool Truncated)
 
     /// <summary>What stands for the value of a member whose name says it is a secret.</summary>
     public const string SecretReplacement = "[REDACTED:secret]";
+
+    /// <summary>How many members and items the text hides (0 unless <see cref="Truncated"/>).</summary>
+    public int HiddenMembers { get; init; }
 
     /// <summary>The redacted, size-capped arguments of <paramref name="arguments"/>; null when there are none.</summary>
     public static ApprovalArguments? Of(JsonElement arguments)
@@ -40,19 +46,9 @@ public sealed record ApprovalArguments(string Text, bool Truncated)
         var canonical = new ArrayBufferWriter<byte>(256);
         new CanonicalJsonWriter(canonical).WriteElement(masked.RootElement);
         var redacted = JsonRedactor.Redact(canonical.WrittenSpan, new RedactionCounts());
-        if (redacted.Length <= MaxBytes)
-        {
-            return new ApprovalArguments(Encoding.UTF8.GetString(redacted), Truncated: false);
-        }
-
-        // Never split a character: back up over continuation bytes (10xxxxxx) to the start of the one cut.
-        var length = MaxBytes;
-        while (length > 0 && (redacted[length] & 0xC0) == 0x80)
-        {
-            length--;
-        }
-
-        return new ApprovalArguments(Encoding.UTF8.GetString(redacted, 0, length), Truncated: true);
+        return redacted.Length <= MaxBytes
+            ? new ApprovalArguments(Encoding.UTF8.GetString(redacted), Truncated: false)
+            : ApprovalArgumentsCut.Within(redacted, MaxBytes);
     }
 
     private static JsonNode? MaskSecretMembers(JsonNode? node)

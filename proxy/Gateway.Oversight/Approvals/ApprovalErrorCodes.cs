@@ -12,6 +12,12 @@ public static class ApprovalErrorCodes
     public const string NotApproved = "approval_not_approved";
 
     /// <summary>
+    /// The approval was already carried out: its warrant was used before the revocation took it, so the action went ahead
+    /// (the decision tokens issued under it are void all the same).
+    /// </summary>
+    public const string AlreadyUsed = "approval_already_used";
+
+    /// <summary>
     /// The approver owns the registered agent at the root of the request's actor chain (the agent itself, or the agent that
     /// issued the child or grandchild that asks), or is the person the request acts for (four eyes: nobody approves their
     /// own agent's action, nor their own).

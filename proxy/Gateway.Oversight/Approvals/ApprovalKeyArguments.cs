@@ -88,7 +88,7 @@ public sealed record ApprovalKeyArguments
         }
         catch (JsonException)
         {
-            // A truncated text (ApprovalArguments.MaxBytes) does not parse: nothing can be read from it.
+            // A text cut by position (a request opened before the cut by value) does not parse: nothing can be read from it.
             return None;
         }
     }

@@ -63,12 +63,17 @@ public sealed record ApprovalRequest
 
     /// <summary>
     /// The action's arguments as canonical JSON text, redacted (<see cref="ApprovalArguments"/>): never a secret, at most
-    /// <see cref="ApprovalArguments.MaxBytes"/> bytes of UTF-8 (then <see cref="ArgumentsTruncated"/>, and the text is
-    /// a prefix that does not parse).
+    /// <see cref="ApprovalArguments.MaxBytes"/> bytes of UTF-8, cut by value (long strings shortened with a marker, every
+    /// member name shown) and then, only where the names do not fit, members hidden (<see cref="ArgumentsTruncated"/>).
+    /// A request opened before the cut by value may keep a prefix that does not parse (and is truncated).
     /// </summary>
     public string? Arguments { get; init; }
 
-    /// <summary>True when <see cref="Arguments"/> was cut at <see cref="ApprovalArguments.MaxBytes"/>.</summary>
+    /// <summary>
+    /// True when <see cref="Arguments"/> does not show every member (each container that hides some says how many), or is a
+    /// prefix cut at <see cref="ApprovalArguments.MaxBytes"/> (a request opened before the cut by value): approving it
+    /// approves members no approver saw.
+    /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool ArgumentsTruncated { get; init; }
 

@@ -24,7 +24,16 @@ public sealed partial class ApprovalService
     /// incompatible change its warrant would be refused (<see cref="WarrantReasons.PolicyChanged"/>), so a new one is opened.
     /// Null <paramref name="policyDigest"/>: any policy.
     /// </summary>
-    public async ValueTask<ApprovalRequest?> FindOpenForIntentAsync(string tenant, string agent, string intentDigest, string? policyDigest, CancellationToken cancellationToken = default)
+    public ValueTask<ApprovalRequest?> FindOpenForIntentAsync(string tenant, string agent, string intentDigest, string? policyDigest, CancellationToken cancellationToken = default) =>
+        FindOpenForIntentAsync(tenant, agent, intentDigest, policyDigest, obligation: null, cancellationToken);
+
+    /// <summary>
+    /// The same, for a request that meets <paramref name="obligation"/> now: an approval opened for an obligation that does not
+    /// cover it (<see cref="ApprovalObligation.Covers"/>) would not lift it (<see cref="WarrantReasons.ObligationChanged"/>), so
+    /// the retry does not fold into it and a new one is opened. Null <paramref name="obligation"/>: any obligation.
+    /// </summary>
+    public async ValueTask<ApprovalRequest?> FindOpenForIntentAsync(
+        string tenant, string agent, string intentDigest, string? policyDigest, ApprovalObligation? obligation, CancellationToken cancellationToken = default)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
         ArgumentException.ThrowIfNullOrEmpty(agent);
@@ -36,7 +45,8 @@ public sealed partial class ApprovalService
             return null;
         }
 
-        if (policyDigest is not null && !_compatibility.IsCompatible(tenant, existing.PolicyDigest, policyDigest))
+        if ((policyDigest is not null && !_compatibility.IsCompatible(tenant, existing.PolicyDigest, policyDigest))
+            || (obligation is not null && !ApprovalObligation.Of(existing).Covers(obligation)))
         {
             return null;
         }

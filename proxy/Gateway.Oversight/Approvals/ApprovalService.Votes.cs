@@ -1,33 +1,23 @@
 using Gateway.Store;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Oversight.Approvals;
 
 /// <summary>The voting half of <see cref="ApprovalService"/>: approvals and denials by the approvers a request names, and revocations.</summary>
 public sealed partial class ApprovalService
 {
-    /// <summary>
-    /// Records <paramref name="voter"/>'s approval. Only a named approver of the request may approve;
-    /// each person counts once and each token minter counts once (store sets, so concurrent approvals
-    /// on different replicas count correctly): the request is approved when enough of the counted votes can each be
-    /// paired with a person and a minter of their own (only the minters behind the votes still counted count).
-    /// </summary>
-    public ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default) =>
-        ApproveAsync(tenant, id, voter, (Func<string, CancellationToken, ValueTask<bool>>?)null, cancellationToken);
+    /// <summary>What a revocation mark's value (the actor) ends with once the revocation took the warrant's use unused.</summary>
+    private const string VoidedUnused = "\nwarrant-voided-unused";
 
     /// <summary>
-    /// The same, counting at settle time only the votes of persons <paramref name="stillApprover"/> still accepts (the
-    /// tenant's register now: a vote cast by an approver since removed from it no longer counts); null counts every vote
-    /// of a person the request names.
+    /// Records <paramref name="voter"/>'s approval, with the credential it is cast with. Only a named approver of the request
+    /// may approve; each person counts once and each token minter counts once (store sets, so concurrent approvals on
+    /// different replicas count correctly): the request is approved when enough of the counted votes can each be paired with
+    /// a person and a minter of their own (only the minters behind the votes still counted count). Each time votes are
+    /// counted, a vote counts only while its person is still an approver in the tenant's register and not suspended, and
+    /// its credential is not revoked (<see cref="IVotingCredentials"/>; a vote kept without one counts as it did).
     /// </summary>
-    public ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, Func<string, bool>? stillApprover, CancellationToken cancellationToken = default) =>
-        ApproveAsync(tenant, id, voter, stillApprover is null ? null : (person, _) => ValueTask.FromResult(stillApprover(person)), cancellationToken);
-
-    /// <summary>
-    /// The same, with a check that may read a store (<paramref name="stillApprover"/>: still in the register, and not
-    /// suspended since the vote, say), asked once for each person behind a vote each time the votes are counted.
-    /// </summary>
-    public async ValueTask<ApprovalActionResult> ApproveAsync(
-        string tenant, string id, ApprovalVoter voter, Func<string, CancellationToken, ValueTask<bool>>? stillApprover, CancellationToken cancellationToken = default)
+    public async ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(voter);
         var (stored, current, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
@@ -37,9 +27,9 @@ public sealed partial class ApprovalService
         }
 
         var now = _time.GetUtcNow();
-        var tally = await _store.AddVoteAsync(tenant, stored!.Id, voter.Person, voter.IssuedBy, KeyLifetime(stored, now), cancellationToken);
-        var accepted = await StillAcceptedAsync(stored, tally, stillApprover, cancellationToken);
-        var count = CountedApprovals(stored, tally, accepted is null ? null : accepted.Contains);
+        var tally = await _store.AddVoteAsync(tenant, stored!.Id, voter, KeyLifetime(stored, now), cancellationToken);
+        var (accepted, live) = await StillCountingAsync(stored, tally, cancellationToken);
+        var count = CountedApprovals(tally, accepted, live);
         OversightLog.ApprovalVote(_logger, tenant, stored.Id, voter.Person, count, stored.ApprovalsRequired);
         if (count >= stored.ApprovalsRequired)
         {
@@ -72,7 +62,10 @@ public sealed partial class ApprovalService
     /// Revokes an approved request after the fact: its warrant is refused from now on (<see cref="WarrantReasons.Revoked"/>),
     /// and every decision token issued under it verifies as revoked, on every replica at once (a mark in the shared
     /// state store, kept until the last such token has expired). Only an approved request can be revoked; a pending one
-    /// is denied instead.
+    /// is denied instead. The warrant's one use is where a revocation and a redemption meet: after its mark, the revocation
+    /// takes the use (the same set-if-absent a redemption takes), so a redemption that read "not revoked" before the mark
+    /// loses it and is refused; one that took it first was carried out, and the revocation answers
+    /// <see cref="ApprovalErrorCodes.AlreadyUsed"/> (its mark still voids the decision tokens issued under it).
     /// </summary>
     public async ValueTask<ApprovalActionResult> RevokeAsync(string tenant, string id, string actor, CancellationToken cancellationToken = default)
     {
@@ -89,21 +82,47 @@ public sealed partial class ApprovalService
         }
 
         // A warrant lives WarrantTtlSeconds from the decision; a token issued under it at most 300 s more.
-        var decidedAt = current.DecidedAt ?? _time.GetUtcNow();
+        var now = _time.GetUtcNow();
+        var decidedAt = current.DecidedAt ?? now;
         var until = decidedAt + TimeSpan.FromSeconds(current.WarrantTtlSeconds) + TimeSpan.FromSeconds(300) + TimeSpan.FromMinutes(1);
-        var lifetime = until - _time.GetUtcNow();
+        var lifetime = until - now;
+        var mark = StoreKeys.ApprovalRevoked(tenant, id);
         if (lifetime > TimeSpan.Zero)
         {
-            await _state.SetAsync(StoreKeys.ApprovalRevoked(tenant, id), actor, lifetime, cancellationToken);
+            await _state.SetAsync(mark, actor, lifetime, cancellationToken);
+        }
+
+        // Then the warrant's one use, kept as long as a redemption keeps it (a minute past the warrant's expiry).
+        var warrantExpires = DateTimeOffset.FromUnixTimeSeconds(decidedAt.ToUnixTimeSeconds() + current.WarrantTtlSeconds);
+        var useLifetime = warrantExpires - now + TimeSpan.FromMinutes(1);
+        var voided = await _store.TryUseWarrantAsync(tenant, id, useLifetime > TimeSpan.FromMinutes(1) ? useLifetime : TimeSpan.FromMinutes(1), cancellationToken);
+        if (!voided)
+        {
+            LogRevokedAfterUse(_logger, tenant, id, actor);
+            return ApprovalActionResult.Fail(ApprovalErrorCodes.AlreadyUsed, current);
         }
 
         OversightLog.ApprovalRevoked(_logger, tenant, id, actor);
+
+        if (lifetime > TimeSpan.Zero)
+        {
+            // Said on the mark, so that the warrant's use is not taken for the action having been carried out (ApprovalLookback).
+            await _state.SetAsync(mark, actor + VoidedUnused, lifetime, cancellationToken);
+        }
+
         return ApprovalActionResult.Ok(current);
     }
 
     /// <summary>True while the mark <see cref="RevokeAsync"/> leaves on approval <paramref name="id"/> is kept: what polls, warrants and intents read.</summary>
     internal async Task<bool> IsRevokedAsync(string tenant, string id, CancellationToken cancellationToken) =>
         await _state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id), cancellationToken) is not null;
+
+    /// <summary>
+    /// True when approval <paramref name="id"/> was revoked before its warrant was used: the warrant's use is then the
+    /// revocation's, not the action's (<see cref="ApprovalLookback"/> tells "carried out" apart).
+    /// </summary>
+    internal async Task<bool> WarrantVoidedUnusedAsync(string tenant, string id, CancellationToken cancellationToken) =>
+        (await _state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id), cancellationToken))?.EndsWith(VoidedUnused, StringComparison.Ordinal) == true;
 
     private async ValueTask<(ApprovalRequest? Stored, ApprovalRequest? Current, ApprovalActionResult? Refusal)> PrepareActionAsync(
         string tenant, string id, string approverName, CancellationToken cancellationToken)
@@ -128,43 +147,59 @@ public sealed partial class ApprovalService
         };
     }
 
-    // The persons behind the tally's votes whom stillApprover still accepts now (null: every one counts).
-    private static async ValueTask<HashSet<string>?> StillAcceptedAsync(
-        ApprovalRequest request, ApprovalTally tally, Func<string, CancellationToken, ValueTask<bool>>? stillApprover, CancellationToken cancellationToken)
+    // What still counts now: the persons behind the tally's votes whom the request names, whom the register still lists as
+    // approvers and who are not suspended; and the votes of those persons whose credential is not revoked (a vote with none counts).
+    private async ValueTask<(HashSet<string> Persons, List<ApprovalVoter> Votes)> StillCountingAsync(
+        ApprovalRequest request, ApprovalTally tally, CancellationToken cancellationToken)
     {
-        if (stillApprover is null)
-        {
-            return null;
-        }
-
-        var accepted = new HashSet<string>(StringComparer.Ordinal);
+        var persons = new HashSet<string>(StringComparer.Ordinal);
         foreach (var person in tally.Persons.Concat(tally.Votes.Select(static v => v.Person)).Distinct(StringComparer.Ordinal))
         {
-            if (request.Approvers.Contains(person, StringComparer.Ordinal) && await stillApprover(person, cancellationToken))
+            if (request.Approvers.Contains(person, StringComparer.Ordinal)
+                && _register.IsApprover(request.Tenant, person)
+                && !await _suspensions.IsPersonSuspendedAsync(request.Tenant, person, cancellationToken))
             {
-                accepted.Add(person);
+                persons.Add(person);
             }
         }
 
-        return accepted;
+        var revoked = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var votes = new List<ApprovalVoter>();
+        foreach (var vote in tally.Votes.Where(v => persons.Contains(v.Person)))
+        {
+            if (vote.Credential is { } credential)
+            {
+                if (!revoked.TryGetValue(credential, out var isRevoked))
+                {
+                    revoked[credential] = isRevoked = await _credentials.IsRevokedAsync(request.Tenant, credential, cancellationToken);
+                }
+
+                if (isRevoked)
+                {
+                    continue;
+                }
+            }
+
+            votes.Add(vote);
+        }
+
+        return (persons, votes);
     }
 
-    // How many approvals the tally holds: the counted votes (of a person the request names whom stillApprover accepts)
-    // that can each be paired off with a person and a minter of their own, so the minter of a vote no longer counted (an
-    // approver since removed from the register) never makes up for the one minter behind the rest. Votes cast before they
-    // were kept paired (an approval opened before an upgrade) have no known minter: while every voter still counts they
+    // How many approvals the tally holds: the votes still counted (live) that can each be paired off with a person and a
+    // minter of their own, so the minter of a vote no longer counted (an approver since removed from the register, a token
+    // since revoked) never makes up for the one minter behind the rest. Votes cast before they were kept paired (an
+    // approval opened before an upgrade) have no known minter: while every voter and every paired vote still counts they
     // count as they did (distinct persons and minters), otherwise only the paired votes count (a legacy voter votes again).
-    private static int CountedApprovals(ApprovalRequest request, ApprovalTally tally, Func<string, bool>? stillApprover)
+    private static int CountedApprovals(ApprovalTally tally, HashSet<string> accepted, List<ApprovalVoter> live)
     {
-        bool Counts(string person) => request.Approvers.Contains(person, StringComparer.Ordinal) && (stillApprover is null || stillApprover(person));
         var paired = tally.Votes.Select(v => v.Person).ToHashSet(StringComparer.Ordinal);
-        if (tally.Persons.Any(p => !paired.Contains(p)) && tally.Persons.All(Counts))
+        if (tally.Persons.Any(p => !paired.Contains(p)) && tally.Persons.All(accepted.Contains) && live.Count == tally.Votes.Count)
         {
             return Math.Min(tally.Persons.Count, tally.Issuers);
         }
 
-        var minters = tally.Votes
-            .Where(v => Counts(v.Person))
+        var minters = live
             .GroupBy(v => v.Person, StringComparer.Ordinal)
             .Select(g => g.Select(v => v.IssuedBy).Distinct(StringComparer.Ordinal).ToArray())
             .ToArray();
@@ -196,4 +231,7 @@ public sealed partial class ApprovalService
 
         return false;
     }
+
+    [LoggerMessage(EventId = 4083, Level = LogLevel.Warning, Message = "Approval {ApprovalId} of tenant {Tenant} revoked by {Actor} after its warrant was used: the action was carried out; only the decision tokens issued under it are void")]
+    private static partial void LogRevokedAfterUse(ILogger logger, string tenant, string approvalId, string actor);
 }

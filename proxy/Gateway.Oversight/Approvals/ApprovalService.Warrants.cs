@@ -10,7 +10,8 @@ public sealed partial class ApprovalService
     /// Verifies a warrant presented with a retried request and consumes it atomically: the signature,
     /// lifetime, expiry, tenant, agent, token generations (<see cref="WarrantPresentation.Generations"/>), intent digest and policy digest (equal, or compatible per
     /// <see cref="IWarrantCompatibility"/>) must all match, the approval it names must be this tenant's, approved, for this
-    /// agent, tool, intent and policy, and not revoked, and a warrant is accepted once only. A refused warrant is not consumed.
+    /// agent, tool, intent and policy, for an obligation that covers the one the request meets now
+    /// (<see cref="WarrantPresentation.Obligation"/>), and not revoked, and a warrant is accepted once only. A refused warrant is not consumed.
     /// </summary>
     public async ValueTask<WarrantRedemption> RedeemWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
     {
@@ -122,6 +123,13 @@ public sealed partial class ApprovalService
             return WarrantRedemption.Refused(WarrantReasons.UnknownApproval, claims);
         }
 
+        // A warrant lifts the obligation its approval was given for, never another the request meets now (read from the
+        // approval, so a warrant issued before the obligation was checked is held to it the same way).
+        if (presentation.Obligation is { } current && !ApprovalObligation.Of(approval!).Covers(current))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.ObligationChanged, claims);
+        }
+
         // A warrant expires when its approval's warrant TTL, counted from the approval, ends: never later.
         if (claims.Exp > outcome!.At.ToUnixTimeSeconds() + approval!.WarrantTtlSeconds + WarrantLifetimeSlackSeconds)
         {
@@ -135,15 +143,24 @@ public sealed partial class ApprovalService
 
         if (!consume)
         {
-            return await _store.IsWarrantUsedAsync(presentation.Tenant, claims.Apr, cancellationToken)
-                ? WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims)
-                : new WarrantRedemption(true, null, claims);
+            // Used by a revocation since its mark was read: revoked, not carried out.
+            return !await _store.IsWarrantUsedAsync(presentation.Tenant, claims.Apr, cancellationToken)
+                ? new WarrantRedemption(true, null, claims)
+                : WarrantRedemption.Refused(
+                    await IsRevokedAsync(presentation.Tenant, claims.Apr, cancellationToken) ? WarrantReasons.Revoked : WarrantReasons.AlreadyUsed, claims);
         }
 
         // Keep the 'used' mark a minute past expiry so that clock skew between replicas cannot reopen it.
         var markLifetime = DateTimeOffset.FromUnixTimeSeconds(claims.Exp) - now + TimeSpan.FromMinutes(1);
-        var first = await _store.TryUseWarrantAsync(presentation.Tenant, claims.Apr, markLifetime, cancellationToken);
-        return first ? new WarrantRedemption(true, null, claims) : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
+        if (await _store.TryUseWarrantAsync(presentation.Tenant, claims.Apr, markLifetime, cancellationToken))
+        {
+            return new WarrantRedemption(true, null, claims);
+        }
+
+        // Lost: to a concurrent redemption, or to a revocation since the mark was read (ApprovalService.RevokeAsync takes the
+        // same use, after writing its mark): the mark, read again, tells which.
+        return WarrantRedemption.Refused(
+            await IsRevokedAsync(presentation.Tenant, claims.Apr, cancellationToken) ? WarrantReasons.Revoked : WarrantReasons.AlreadyUsed, claims);
     }
 
     /// <summary>True when <paramref name="approval"/> is an approved request for the warrant's agent, tool, intent and policy.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Audit;
 using Gateway.Oversight.Options;
+using Gateway.Oversight.Register;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Oversight.Approvals;
 
 /// <summary>
-/// Approval requests and their warrants: the rules (who may vote, when a request is approved, denied
-/// or expired, what a warrant must match). Every state lives in an <see cref="IApprovalStore"/>, so that
+/// Approval requests and their warrants: the rules (who may vote and whose votes still count, when a request is approved,
+/// denied or expired, what a warrant must match). Every state lives in an <see cref="IApprovalStore"/>, so that
 /// any replica can create, approve, poll and redeem.
 /// </summary>
 public sealed partial class ApprovalService
@@ -21,16 +22,26 @@ public sealed partial class ApprovalService
     private readonly IStateStore _state;
     private readonly WarrantSigner _signer;
     private readonly IWarrantCompatibility _compatibility;
+    private readonly IRegisterDirectory _register;
+    private readonly IPersonSuspensions _suspensions;
+    private readonly IVotingCredentials _credentials;
     private readonly TimeProvider _time;
     private readonly OversightMetrics _metrics;
     private readonly ILogger<ApprovalService> _logger;
     private readonly ApprovalOptions _options;
 
+    /// <summary>
+    /// The service over <paramref name="store"/>; <paramref name="register"/>, <paramref name="suspensions"/> and
+    /// <paramref name="credentials"/> say, each time votes are counted, whose votes still count (<see cref="ApproveAsync"/>).
+    /// </summary>
     public ApprovalService(
         IApprovalStore store,
         IStateStore state,
         WarrantSigner signer,
         IWarrantCompatibility compatibility,
+        IRegisterDirectory register,
+        IPersonSuspensions suspensions,
+        IVotingCredentials credentials,
         TimeProvider time,
         OversightMetrics metrics,
         IOptions<OversightOptions> options,
@@ -41,6 +52,9 @@ public sealed partial class ApprovalService
         _state = state;
         _signer = signer;
         _compatibility = compatibility;
+        _register = register ?? throw new ArgumentNullException(nameof(register));
+        _suspensions = suspensions ?? throw new ArgumentNullException(nameof(suspensions));
+        _credentials = credentials ?? throw new ArgumentNullException(nameof(credentials));
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -152,6 +166,8 @@ public sealed partial class ApprovalService
     /// <summary>
     /// Stores a request <see cref="Prepare"/> built, with the signed receipt of the decision that asked for it when it
     /// has one (<see cref="ApprovalRequest.Receipt"/>, at most <see cref="MaxReceiptLength"/> characters), in the same write.
+    /// Throws <see cref="ApprovalOpenLimitException"/>, storing nothing, when its registered agent already has
+    /// <c>Gateway:Approvals:MaxOpenPerAgent</c> requests open.
     /// </summary>
     public async ValueTask<ApprovalRequest> OpenAsync(ApprovalRequest prepared, CancellationToken cancellationToken = default)
     {
@@ -161,11 +177,26 @@ public sealed partial class ApprovalService
             ArgumentOutOfRangeException.ThrowIfGreaterThan(receipt.Length, MaxReceiptLength, nameof(prepared));
         }
 
-        if (!await _store.TryCreateAsync(prepared, KeyLifetime(prepared, _time.GetUtcNow()), cancellationToken))
+        var now = _time.GetUtcNow();
+        await ReserveOpenAsync(prepared, now, cancellationToken);
+        bool created;
+        try
         {
+            created = await _store.TryCreateAsync(prepared, KeyLifetime(prepared, now), cancellationToken);
+        }
+        catch
+        {
+            await ReleaseOpenAsync(prepared);
+            throw;
+        }
+
+        if (!created)
+        {
+            await ReleaseOpenAsync(prepared);
             throw new InvalidOperationException("An approval id collided; refusing to overwrite.");
         }
 
+        await IndexOpenAsync(prepared, now, cancellationToken);
         await RememberIntentAsync(prepared, cancellationToken);
         await RememberTenantAsync(prepared.Tenant, cancellationToken);
         OversightLog.ApprovalCreated(_logger, prepared.Tenant, prepared.Id, prepared.Agent, prepared.Tool, prepared.ApprovalsRequired);
@@ -243,12 +274,16 @@ public sealed partial class ApprovalService
         };
     }
 
-    /// <summary>The pending requests among the tenant's most recent <c>Gateway:Approvals:ListWindow</c>.</summary>
+    /// <summary>
+    /// The tenant's pending requests, oldest first: those of its index of open requests (however many newer ones were opened
+    /// since: at most <c>Gateway:Approvals:MaxOpenPerAgent</c> per registered agent) and those among its most recent
+    /// <c>Gateway:Approvals:ListWindow</c> (which lists the requests opened before the index was kept).
+    /// </summary>
     public async ValueTask<IReadOnlyList<ApprovalRequest>> ListPendingAsync(string tenant, CancellationToken cancellationToken = default)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
         var ids = await _store.ListRecentAsync(tenant, _options.ListWindow, cancellationToken);
-        var pending = new List<ApprovalRequest>();
+        var pending = await ListIndexedPendingAsync(tenant, ids.ToHashSet(StringComparer.Ordinal), cancellationToken);
         foreach (var id in ids)
         {
             var request = await GetAsync(tenant, id, cancellationToken);
@@ -258,7 +293,7 @@ public sealed partial class ApprovalService
             }
         }
 
-        return pending;
+        return [.. pending.OrderBy(static r => r.CreatedAt)];
     }
 
     private async ValueTask<ApprovalRequest?> LoadAsync(string tenant, string id, CancellationToken cancellationToken)
@@ -308,6 +343,8 @@ public sealed partial class ApprovalService
         {
             _metrics.ApprovalSettled(request.Tenant, status);
             OversightLog.ApprovalSettled(_logger, request.Tenant, request.Id, status);
+            // No longer open: it counts against its agent's limit no more.
+            await ForgetOpenAsync(request, cancellationToken);
         }
 
         return won;

@@ -22,10 +22,10 @@ public interface IApprovalStore
     ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Records that <paramref name="person"/>, holding a token minted by <paramref name="issuedBy"/>, approves.
+    /// Records that <paramref name="voter"/> (its person, the minter of its token and the credential it votes with) approves.
     /// Returns the tally after the vote, which includes every vote recorded before this one returned.
     /// </summary>
-    ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, string person, string issuedBy, TimeSpan lifetime, CancellationToken cancellationToken = default);
+    ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, ApprovalVoter voter, TimeSpan lifetime, CancellationToken cancellationToken = default);
 
     /// <summary>The distinct persons who approved so far.</summary>
     ValueTask<IReadOnlyList<string>> GetVotersAsync(string tenant, string id, CancellationToken cancellationToken = default);

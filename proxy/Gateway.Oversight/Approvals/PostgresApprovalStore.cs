@@ -4,7 +4,8 @@ using Npgsql;
 namespace Gateway.Oversight.Approvals;
 
 /// <summary>
-/// Approvals in PostgreSQL (migrations 0010 and 0033: the request id, the redacted arguments and the receipt, inserted with the request), every call a transaction scoped to the request's tenant.
+/// Approvals in PostgreSQL (migrations 0010 and 0033: the request id, the redacted arguments and the receipt, inserted with the request;
+/// 0039: the credential each vote was cast with), every call a transaction scoped to the request's tenant.
 /// A vote locks its request's row first, so concurrent votes on different replicas are counted one after
 /// the other; the outcome is a conditional <c>UPDATE … WHERE outcome_status IS NULL</c> (first writer wins);
 /// a warrant's single use is the primary key of <c>warrant_uses</c>. Lifetimes are not applied here:
@@ -69,8 +70,10 @@ public sealed class PostgresApprovalStore : IApprovalStore
         }, cancellationToken);
 
     /// <inheritdoc/>
-    public ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, string person, string issuedBy, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
-        PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+    public ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, ApprovalVoter voter, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(voter);
+        return PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
         {
             await using (var lockRow = scope.Command("SELECT 1 FROM approvals WHERE tenant = $1 AND id = $2 FOR UPDATE", tenant, id))
             {
@@ -80,19 +83,21 @@ public sealed class PostgresApprovalStore : IApprovalStore
                 }
             }
 
+            // A vote with no credential is kept as the empty one, as a replica not yet upgraded keeps every vote (migration 0039).
             await using (var insert = scope.Command(
-                "INSERT INTO approval_votes (tenant, approval_id, person, issued_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                "INSERT INTO approval_votes (tenant, approval_id, person, issued_by, credential) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                 tenant,
                 id,
-                person,
-                issuedBy))
+                voter.Person,
+                voter.IssuedBy,
+                voter.Credential ?? string.Empty))
             {
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            // Every (person, minter) vote, so that the service counts only the minters behind the votes it still counts.
+            // Every (person, minter, credential) vote, so that the service counts only the minters behind the votes it still counts.
             await using var tally = scope.Command(
-                "SELECT person, issued_by FROM approval_votes WHERE tenant = $1 AND approval_id = $2 ORDER BY person, issued_by",
+                "SELECT person, issued_by, credential FROM approval_votes WHERE tenant = $1 AND approval_id = $2 ORDER BY person, issued_by, credential",
                 tenant,
                 id);
             var votes = new List<ApprovalVoter>();
@@ -100,13 +105,15 @@ public sealed class PostgresApprovalStore : IApprovalStore
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    votes.Add(new ApprovalVoter(reader.GetString(0), reader.GetString(1)));
+                    var credential = reader.GetString(2);
+                    votes.Add(new ApprovalVoter(reader.GetString(0), reader.GetString(1)) { Credential = credential.Length == 0 ? null : credential });
                 }
             }
 
             var persons = votes.Select(v => v.Person).Distinct(StringComparer.Ordinal).ToArray();
             return new ApprovalTally(persons, votes.Select(v => v.IssuedBy).Distinct(StringComparer.Ordinal).Count()) { Votes = votes };
         }, cancellationToken);
+    }
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<string>> GetVotersAsync(string tenant, string id, CancellationToken cancellationToken = default) =>

@@ -7,7 +7,8 @@ namespace Gateway.Oversight.Approvals;
 /// <summary>
 /// Approvals as keys of an <see cref="IStateStore"/> (Redis or the embedded store): the request under
 /// <c>StoreKeys.Approval</c> (<see cref="StoredApprovalJson"/>), each vote as a (person, minter) pair in the set
-/// <c>StoreKeys.ApprovalVotes(tenant, id + ":pairs")</c>, the distinct approving persons in the set <c>StoreKeys.ApprovalVotes</c> and
+/// <c>StoreKeys.ApprovalVotes(tenant, id + ":pairs")</c> and with the credential it was cast with in
+/// <c>StoreKeys.ApprovalVotes(tenant, id + ":credentials")</c> (a pair without one was cast before credentials were kept), the distinct approving persons in the set <c>StoreKeys.ApprovalVotes</c> and
 /// the distinct minters of their tokens in <c>StoreKeys.ApprovalVotes(tenant, id + ":issuers")</c> (all that a request opened
 /// before votes were paired has), the one
 /// outcome under <c>StoreKeys.Approval(tenant, id + ":outcome")</c> (set-if-absent), the decision's receipt in the request's own
@@ -26,6 +27,7 @@ public sealed class StateStoreApprovalStore : IApprovalStore
     private const string OutcomeSuffix = ":outcome";
     private const string IssuersSuffix = ":issuers";
     private const string PairsSuffix = ":pairs";
+    private const string CredentialsSuffix = ":credentials";
     private const string ReceiptSuffix = ":receipt";
     private const string LegacyIndexId = "index";
     private const string IndexSlotPrefix = "index:";
@@ -107,20 +109,26 @@ public sealed class StateStoreApprovalStore : IApprovalStore
     }
 
     /// <inheritdoc/>
-    public async ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, string person, string issuedBy, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    public async ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, ApprovalVoter voter, TimeSpan lifetime, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(person);
-        ArgumentNullException.ThrowIfNull(issuedBy);
+        ArgumentNullException.ThrowIfNull(voter);
         var votesKey = StoreKeys.ApprovalVotes(tenant, id);
         var pairsKey = StoreKeys.ApprovalVotes(tenant, id + PairsSuffix);
-        // The pair first: a person in the persons set without a pair then only ever voted on a replica not yet upgraded.
-        await _store.SetAddAsync(pairsKey, Pair(person, issuedBy), lifetime, cancellationToken);
-        await _store.SetAddAsync(votesKey, person, lifetime, cancellationToken);
-        var issuers = await _store.SetAddAsync(StoreKeys.ApprovalVotes(tenant, id + IssuersSuffix), issuedBy, lifetime, cancellationToken);
+        var credentialsKey = StoreKeys.ApprovalVotes(tenant, id + CredentialsSuffix);
+        // The credential first, then the pair: a pair without one was cast before credentials were kept (or on a replica not yet
+        // upgraded), and a person in the persons set without a pair only ever voted on a replica that did not pair votes.
+        await _store.SetAddAsync(credentialsKey, WithCredential(voter), lifetime, cancellationToken);
+        await _store.SetAddAsync(pairsKey, Pair(voter.Person, voter.IssuedBy), lifetime, cancellationToken);
+        await _store.SetAddAsync(votesKey, voter.Person, lifetime, cancellationToken);
+        var issuers = await _store.SetAddAsync(StoreKeys.ApprovalVotes(tenant, id + IssuersSuffix), voter.IssuedBy, lifetime, cancellationToken);
         // Re-read after adding: whoever adds the last vote sees every vote added before it.
         var persons = await _store.SetMembersAsync(votesKey, cancellationToken);
-        var pairs = await _store.SetMembersAsync(pairsKey, cancellationToken);
-        return new ApprovalTally(persons, (int)issuers) { Votes = [.. pairs.Select(Unpair).OfType<ApprovalVoter>()] };
+        var pairs = (await _store.SetMembersAsync(pairsKey, cancellationToken)).Select(Unpair).OfType<ApprovalVoter>();
+        var withCredentials = (await _store.SetMembersAsync(credentialsKey, cancellationToken)).Select(UnpairWithCredential).OfType<ApprovalVoter>().ToList();
+        var votes = withCredentials.Select(static v => v.Credential is "" ? v with { Credential = null } : v)
+            .Concat(pairs.Where(p => !withCredentials.Any(v => v.Person == p.Person && v.IssuedBy == p.IssuedBy)))
+            .Distinct();
+        return new ApprovalTally(persons, (int)issuers) { Votes = [.. votes] };
     }
 
     /// <inheritdoc/>
@@ -166,4 +174,11 @@ public sealed class StateStoreApprovalStore : IApprovalStore
             ? new ApprovalVoter(member.Substring(colon + 1, length), member[(colon + 1 + length)..])
             : null;
     }
+
+    // A vote with its credential as one set member: the pair of the person and the minter's length-prefixed name, then the
+    // credential (empty: the vote has none).
+    private static string WithCredential(ApprovalVoter voter) => Pair(voter.Person, Pair(voter.IssuedBy, voter.Credential ?? string.Empty));
+
+    private static ApprovalVoter? UnpairWithCredential(string member) =>
+        Unpair(member) is { } outer && Unpair(outer.IssuedBy) is { } inner ? new ApprovalVoter(outer.Person, inner.Person) { Credential = inner.IssuedBy } : null;
 }

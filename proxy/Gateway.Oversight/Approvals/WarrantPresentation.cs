@@ -11,4 +11,11 @@ public sealed record WarrantPresentation(string Tenant, string Agent, string Int
 
     /// <summary>The registered agent whose token generation applies (a delegated child's agent); null: <see cref="Agent"/>.</summary>
     public string? RegisteredAgent { get; init; }
+
+    /// <summary>
+    /// The approval obligation the request now meets (<see cref="ApprovalObligation.Of(Gateway.Policy.Decision)"/>): the warrant is
+    /// redeemed only when the approval it names <see cref="ApprovalObligation.Covers"/> it. Null: not checked (a caller with no
+    /// decision; the gateway always passes it).
+    /// </summary>
+    public ApprovalObligation? Obligation { get; init; }
 }

@@ -18,6 +18,12 @@ public static class WarrantReasons
     /// <summary>No approved request of this tenant, for this agent, tool, intent and policy, is the warrant's <c>apr</c>.</summary>
     public const string UnknownApproval = "warrant_unknown_approval";
 
+    /// <summary>
+    /// The request now meets an approval obligation its approval was not given for (other approvers, more approvals, or
+    /// another rule asking): it is held for a new approval (<see cref="ApprovalObligation.Covers"/>).
+    /// </summary>
+    public const string ObligationChanged = "warrant_obligation_changed";
+
     /// <summary>The warrant outlives what its approval allows: <c>exp</c> past the approval time plus the gate's warrant TTL.</summary>
     public const string LifetimeExceeded = "warrant_lifetime_exceeded";
 

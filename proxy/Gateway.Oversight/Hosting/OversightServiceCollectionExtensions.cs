@@ -26,7 +26,9 @@ public static class OversightServiceCollectionExtensions
     /// An <see cref="IStateStore"/> registered by the host wins over the in-memory fallback; approvals and incidents
     /// live in it, or in PostgreSQL when the host registered a <see cref="PostgresDatabase"/>
     /// (<c>AddGatewayPostgres</c>, <c>Gateway:Store:Postgres</c>), unless it registered stores of its own. The host must
-    /// register an <see cref="Register.IRegisterDirectory"/> (the tenants' registers); start-up fails without one.
+    /// register an <see cref="Register.IRegisterDirectory"/> (the tenants' registers); start-up fails without one. The approval service
+    /// also needs an <see cref="Register.IPersonSuspensions"/> and an <see cref="IVotingCredentials"/> (<c>AddGatewayAdmin</c> adds them):
+    /// without them it cannot be built, so no vote is ever counted unchecked.
     /// </summary>
     public static IServiceCollection AddGatewayOversight(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, OversightKeys>? keys = null)
     {

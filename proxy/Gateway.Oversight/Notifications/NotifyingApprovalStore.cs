@@ -24,8 +24,8 @@ public sealed class NotifyingApprovalStore(IApprovalStore inner, ApprovalNotifie
 
     public ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default) => inner.ListRecentAsync(tenant, window, cancellationToken);
 
-    public ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, string person, string issuedBy, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
-        inner.AddVoteAsync(tenant, id, person, issuedBy, lifetime, cancellationToken);
+    public ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, ApprovalVoter voter, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        inner.AddVoteAsync(tenant, id, voter, lifetime, cancellationToken);
 
     public ValueTask<IReadOnlyList<string>> GetVotersAsync(string tenant, string id, CancellationToken cancellationToken = default) => inner.GetVotersAsync(tenant, id, cancellationToken);
 

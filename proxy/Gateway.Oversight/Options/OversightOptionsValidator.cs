@@ -11,6 +11,9 @@ namespace Gateway.Oversight.Options;
 /// </summary>
 internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) : IValidateOptions<OversightOptions>
 {
+    /// <summary>The largest <c>Gateway:Approvals:MaxOpenPerAgent</c>: every open one of an agent is read when it opens one more at it.</summary>
+    internal const int MaxOpenPerAgentLimit = 1_000;
+
     public ValidateOptionsResult Validate(string? name, OversightOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -32,6 +35,11 @@ internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) :
             errors.Add("Gateway:Approvals:ListWindow must be between 1 and 10000.");
         }
 
+        if (approvals.MaxOpenPerAgent is < 1 or > MaxOpenPerAgentLimit)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Approvals:MaxOpenPerAgent must be between 1 and {MaxOpenPerAgentLimit}."));
+        }
+
         if (approvals.MaxRequestTtl <= TimeSpan.Zero)
         {
             errors.Add("Gateway:Approvals:MaxRequestTtl must be positive.");
@@ -51,6 +59,11 @@ internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) :
         if (audit.Sink == AuditOptions.FileSink && string.IsNullOrWhiteSpace(audit.Directory))
         {
             errors.Add("Gateway:Audit:Directory is required when the audit sink is 'file'.");
+        }
+
+        if (audit.BacklogCapacityPerTenant is < 1 or > AuditOptions.BacklogCapacity)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:BacklogCapacityPerTenant must be between 1 and {AuditOptions.BacklogCapacity}."));
         }
 
         if (audit.ReplicaId is not null && !AuditPartition.IsValidReplicaId(audit.ReplicaId))

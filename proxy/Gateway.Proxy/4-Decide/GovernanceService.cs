@@ -102,6 +102,8 @@ internal sealed partial class GovernanceService
             {
                 Generations = grant is null ? null : (grant.TenantGeneration, grant.AgentGeneration),
                 RegisteredAgent = identity.RegisteredAgent,
+                // Only the obligation the approval was given for is lifted: another the request meets now holds it again.
+                Obligation = ApprovalObligation.Of(decision),
             };
             var check = await (checksOnly ? _approvals.CheckWarrantAsync(presented, cancellationToken) : _approvals.CheckBeforeRedeemingAsync(presented, cancellationToken)).ConfigureAwait(false);
             if (check.Redeemed)
@@ -119,10 +121,10 @@ internal sealed partial class GovernanceService
         }
 
         // One approval at a time per agent and intent: a retry folds into the one still pending (or approved, its warrant
-        // unused) under a policy its warrant is good for, so that an agent in a retry loop cannot grow the inbox
-        // (docs/approvals-and-audit.md).
+        // unused) under a policy its warrant is good for and for an obligation that covers the one met now, so that an agent
+        // in a retry loop cannot grow the inbox (docs/approvals-and-audit.md).
         var existingApproval = spentApproval is null && decision.Kind == DecisionKind.RequireApproval && !decision.EvaluateOnly
-            ? await _approvals.FindOpenForIntentAsync(identity.Tenant, identity.Agent, decision.IntentDigest, decision.PolicyDigest, cancellationToken).ConfigureAwait(false)
+            ? await _approvals.FindOpenForIntentAsync(identity.Tenant, identity.Agent, decision.IntentDigest, decision.PolicyDigest, ApprovalObligation.Of(decision), cancellationToken).ConfigureAwait(false)
             : null;
 
         var mismatch = evaluation is not null && EvaluationMismatch.Differs(decision, evaluation);

@@ -58,6 +58,11 @@ internal sealed partial class DecisionEffectWriter
 
             return null;
         }
+        catch (ApprovalOpenLimitException ex)
+        {
+            // The agent holds as many approvals open as it may: none is opened, and the request is refused (no failure).
+            return new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.ApprovalsOpenLimit, ex.Message);
+        }
         catch (Exception ex)
         {
             // A cancellation here is a store's own (its timeout), never the request's: a failure like any other.

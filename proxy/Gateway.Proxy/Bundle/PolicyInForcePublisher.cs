@@ -1,3 +1,4 @@
+using Gateway.Admin.Tokens;
 using Gateway.Oversight.Tokens;
 using Gateway.Store;
 
@@ -7,7 +8,9 @@ namespace Gateway.Proxy.Bundle;
 /// Tells the shared store which policy of each tenant is in force whenever this replica applies a bundle
 /// (<see cref="TokenGenerations.PolicyInForceAsync"/>), so that the decision tokens issued under the policy it replaced
 /// verify as revoked on every replica. A tenant this replica had in force and the new bundle no longer holds is written
-/// as <see cref="TokenGenerations.PolicyRemoved"/>, which no token's policy equals: its tokens verify as revoked too.
+/// as <see cref="TokenGenerations.PolicyRemoved"/>, which no token's policy equals: its tokens verify as revoked too; and its
+/// admin tokens are revoked in the store (<see cref="AdminTokenService.RevokeTenantAsync"/>), so that a tenant later given the
+/// same slug does not inherit them (a replica started on a bundle without the tenant never had it, and revokes nothing).
 /// Only what changed since this replica last wrote it is written: a reload that leaves a tenant's policy as it was
 /// (a secret file replaced, a SIGHUP, another tenant's file edited) does not write that tenant's policy again, so it
 /// cannot undo what a replica that applied a newer policy wrote. A replica that starts writes every tenant it loads.
@@ -20,6 +23,7 @@ internal sealed partial class PolicyInForcePublisher : IHostedService, IDisposab
 
     private readonly PolicyProvider _policy;
     private readonly TokenGenerations _tokens;
+    private readonly AdminTokenService _adminTokens;
     private readonly TimeProvider _time;
     private readonly ILogger<PolicyInForcePublisher> _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -34,10 +38,11 @@ internal sealed partial class PolicyInForcePublisher : IHostedService, IDisposab
 
     private long _version;
 
-    public PolicyInForcePublisher(PolicyProvider policy, TokenGenerations tokens, TimeProvider time, ILogger<PolicyInForcePublisher> logger)
+    public PolicyInForcePublisher(PolicyProvider policy, TokenGenerations tokens, AdminTokenService adminTokens, TimeProvider time, ILogger<PolicyInForcePublisher> logger)
     {
         _policy = policy;
         _tokens = tokens;
+        _adminTokens = adminTokens;
         _time = time;
         _logger = logger;
 
@@ -127,6 +132,13 @@ internal sealed partial class PolicyInForcePublisher : IHostedService, IDisposab
         {
             try
             {
+                // A removed tenant's admin tokens are revoked with its mark, before it: a retry revokes whatever is still live.
+                if (string.Equals(policy, TokenGenerations.PolicyRemoved, StringComparison.Ordinal)
+                    && await _adminTokens.RevokeTenantAsync(tenant, _stopping.Token).ConfigureAwait(false) is > 0 and var revoked)
+                {
+                    LogAdminTokensRevoked(_logger, tenant, revoked);
+                }
+
                 await _tokens.PolicyInForceAsync(tenant, policy, _stopping.Token).ConfigureAwait(false);
                 _written[tenant] = policy;
                 return true;
@@ -143,4 +155,7 @@ internal sealed partial class PolicyInForcePublisher : IHostedService, IDisposab
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "The policy in force of tenant {Tenant} could not be written to the state store; retrying (tokens issued under the policy it replaced stay live until it lands)")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string tenant);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Tenant {Tenant} was removed from the policy: revoked its {Count} live admin token(s)")]
+    private static partial void LogAdminTokensRevoked(ILogger logger, string tenant, int count);
 }

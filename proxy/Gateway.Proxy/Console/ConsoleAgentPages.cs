@@ -1,6 +1,6 @@
 using System.Text;
+using Gateway.Oversight;
 using Gateway.Oversight.Agents;
-using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Delegations;
 using Gateway.Proxy.Bundle;
 using static Gateway.Proxy.Console.ConsoleHtml;
@@ -95,13 +95,9 @@ internal static class ConsoleAgentPages
         // Written before the switch: a journal that cannot take it fails the call (503) before the switch changes; a switch
         // that then fails (its store unavailable: the host then answers 503) is written as well, under the same request id.
         var action = "agent." + change;
-        await RecordedApprovalAct.RunAsync(
+        await RecordedAct.RunAsync(
             () => ConsoleAudit.RecordAsync(context, session, action, agent),
-            async ct =>
-            {
-                await (change == "suspend" ? status.SuspendAsync(tenant, agent, session.Actor, ct) : status.ResumeAsync(tenant, agent, session.Actor, ct));
-                return new ApprovalActionResult();
-            },
+            ct => change == "suspend" ? status.SuspendAsync(tenant, agent, session.Actor, ct) : status.ResumeAsync(tenant, agent, session.Actor, ct),
             (code, _) => ConsoleAudit.RecordAsync(context, session, action + "_refused", agent, reason: "the switch could not be set: " + code, cancellationToken: CancellationToken.None),
             context.RequestServices.GetRequiredService<ILogger<AgentStatusService>>());
         return Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/agents");

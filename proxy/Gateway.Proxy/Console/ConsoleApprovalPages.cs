@@ -3,9 +3,9 @@ using System.Text.Json;
 using Gateway.Admin.Tokens;
 using Gateway.Audit;
 using Gateway.Audit.Evidence;
+using Gateway.Oversight;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Register;
-using Gateway.Store;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
 namespace Gateway.Proxy.Console;
@@ -49,6 +49,8 @@ internal static class ConsoleApprovalPages
             .Append("<p class=\"facts\"><strong>").Append(E(request.Status)).Append("</strong> · ").Append(request.Approvals.Count).Append(" of ").Append(request.ApprovalsRequired)
             .Append(" approvals, ").Append(view.StillNeeded).Append(" still needed · waiting ").Append(E(ConsoleApprovalInbox.Span(now - request.CreatedAt)))
             .Append(" · expires in ").Append(E(ConsoleApprovalInbox.Span(request.ExpiresAt - now))).Append(" · risk: ").Append(ConsoleApprovalInbox.RiskMarker(view)).Append("</p>");
+        // Members the approvers cannot see are said above the decision, not only beside the arguments.
+        body.Append(ConsoleApprovalSections.HiddenArguments(request));
         if (request.Status == ApprovalStatus.Pending)
         {
             var action = "/console/" + E(U(tenant)) + "/approvals/" + E(U(request.Id));
@@ -89,12 +91,13 @@ internal static class ConsoleApprovalPages
             return "<p>(none kept)</p>";
         }
 
-        if (request.ArgumentsTruncated)
+        using var parsed = ConsoleApprovalSections.Parsed(text);
+        if (parsed is null)
         {
+            // A request opened before arguments were cut by value keeps a prefix that does not parse.
             return "<p>Truncated: only the first " + ApprovalArguments.MaxBytes / 1024 + " KiB are kept.</p>" + Pre(text, "arguments");
         }
 
-        using var parsed = JsonDocument.Parse(text);
         return Json(parsed.RootElement).Replace("<pre>", "<pre id=\"arguments\">", StringComparison.Ordinal);
     }
 
@@ -200,12 +203,16 @@ internal static class ConsoleApprovalPages
         // the vote counts. A vote the service then refuses, or that fails (its store unavailable: the host then answers 503), is
         // written as well, under the same request id, with its code, so the decisions so far never list it.
         var action = approve ? "approval.approve" : "approval.deny";
-        var voter = new ApprovalVoter(session.Person, session.IssuedBy ?? session.Person);
-        // Only votes of persons the register still lists, and who are not suspended now, count towards the approval.
-        var standing = ApproverStanding.Of(register, context.RequestServices.GetRequiredService<IStateStore>(), tenant);
-        var result = await RecordedApprovalAct.RunAsync(
+        // A session started with an admin token votes with that token: revoked, its vote no longer counts. A person signed in at
+        // the provider votes as themselves (suspending them is what takes their votes back).
+        var voter = new ApprovalVoter(session.Person, session.IssuedBy ?? session.Person)
+        {
+            Credential = session.AdminToken is { } token ? AdminTokenVotingCredentials.Of(token) : null,
+        };
+        var result = await RecordedAct.RunAsync(
             () => ConsoleAudit.RecordAsync(context, session, action, request.Agent, request.Id, reason),
-            ct => approve ? approvals.ApproveAsync(tenant, id, voter, standing, ct) : approvals.DenyAsync(tenant, id, voter, ct),
+            ct => approve ? approvals.ApproveAsync(tenant, id, voter, ct) : approvals.DenyAsync(tenant, id, voter, ct),
+            static result => result.Code,
             (code, failure) => ConsoleAudit.RecordAsync(context, session, action + "_refused", request.Agent, request.Id,
                 (failure is null ? "the approval service refused the vote: " : "the vote could not be cast: ") + code, CancellationToken.None),
             context.RequestServices.GetRequiredService<ILogger<ApprovalService>>());

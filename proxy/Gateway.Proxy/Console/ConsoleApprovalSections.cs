@@ -21,12 +21,17 @@ internal static class ConsoleApprovalSections
     /// </summary>
     public static string ArgumentsTable(ApprovalRequest request, ApprovalKeyArguments key)
     {
-        if (request.Arguments is not { } text || request.ArgumentsTruncated)
+        if (request.Arguments is not { } text)
         {
-            return request.Arguments is null ? "<p>(no arguments kept)</p>" : "<p>Truncated: the arguments are in the raw section below.</p>";
+            return "<p>(no arguments kept)</p>";
         }
 
-        using var parsed = JsonDocument.Parse(text);
+        using var parsed = Parsed(text);
+        if (parsed is null)
+        {
+            return "<p>Truncated: the arguments are in the raw section below.</p>";
+        }
+
         if (parsed.RootElement.ValueKind != JsonValueKind.Object)
         {
             return Pre(text);
@@ -43,6 +48,29 @@ internal static class ConsoleApprovalSections
         }
 
         return html.Append("</tbody></table>").ToString();
+    }
+
+    /// <summary>
+    /// The warning that the arguments shown hide members (<see cref="ApprovalRequest.ArgumentsTruncated"/>), put above the
+    /// decision; empty when every member is shown (long values shortened say so in their own text).
+    /// </summary>
+    public static string HiddenArguments(ApprovalRequest request) => !request.ArgumentsTruncated ? string.Empty
+        : "<p id=\"arguments-hidden\" class=\"warn\"><strong>Not every argument is shown.</strong> The arguments are over "
+            + ApprovalArguments.MaxBytes / 1024 + " KiB even with long values shortened, so some members are hidden (where, and how many, is marked "
+            + "<code>more members hidden</code> or <code>more items hidden</code>; a request opened before that keeps only its first "
+            + ApprovalArguments.MaxBytes / 1024 + " KiB). Approving approves what no approver has seen: deny unless you know what the hidden part holds.</p>";
+
+    /// <summary>The kept arguments parsed; null for a text cut by position (a request opened before the cut by value).</summary>
+    public static JsonDocument? Parsed(string text)
+    {
+        try
+        {
+            return JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 128 });
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The earlier actions like this one, flagged at the top of the page; empty when there are none.</summary>

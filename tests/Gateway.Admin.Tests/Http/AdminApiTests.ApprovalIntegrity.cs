@@ -134,7 +134,7 @@ public sealed partial class AdminApiTests
     /// <summary>The approval store, its every vote failing as an unavailable store fails it (the rest as the store it wraps).</summary>
     private sealed class VotesFail(IApprovalStore inner) : IApprovalStore
     {
-        public ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, string person, string issuedBy, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        public ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, ApprovalVoter voter, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
             ValueTask.FromException<ApprovalTally>(new StateStoreUnavailableException("Injected: the store went down."));
 
         public ValueTask<bool> TryCreateAsync(ApprovalRequest request, TimeSpan lifetime, CancellationToken cancellationToken = default) => inner.TryCreateAsync(request, lifetime, cancellationToken);

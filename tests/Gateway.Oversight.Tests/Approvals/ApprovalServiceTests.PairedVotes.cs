@@ -12,9 +12,9 @@ public abstract partial class ApprovalServiceTests
         var request = await CreateAsync(Service, required: 2);
         await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("alice", "operator-a"));
 
-        bool StillApprover(string person) => person != "alice";
-        await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("bob", "tenant-admin"), StillApprover);
-        var third = await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("carol", "tenant-admin"), StillApprover);
+        Voters.Remove("alice");
+        await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("bob", "tenant-admin"));
+        var third = await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("carol", "tenant-admin"));
 
         Assert.Equal(ApprovalStatus.Pending, third.Request!.Status);
     }
@@ -42,7 +42,7 @@ public abstract partial class ApprovalServiceTests
         var request = await CreateAsync(Service, required: 2);
         await CastUnpairedVoteAsync(request.Id, "alice", "operator-a");
 
-        var second = await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("bob", "tenant-admin"), person => true);
+        var second = await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("bob", "tenant-admin"));
 
         Assert.Equal(ApprovalStatus.Approved, second.Request!.Status);
     }
@@ -53,10 +53,10 @@ public abstract partial class ApprovalServiceTests
         var request = await CreateAsync(Service, required: 2);
         await CastUnpairedVoteAsync(request.Id, "alice", "operator-a");
 
-        bool StillApprover(string person) => person != "alice";
-        await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("bob", "tenant-admin"), StillApprover);
-        var third = await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("carol", "tenant-admin"), StillApprover);
-        var fourth = await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("carol", "other-admin"), StillApprover);
+        Voters.Remove("alice");
+        await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("bob", "tenant-admin"));
+        var third = await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("carol", "tenant-admin"));
+        var fourth = await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("carol", "other-admin"));
 
         Assert.Equal(ApprovalStatus.Pending, third.Request!.Status);
         Assert.Equal(ApprovalStatus.Approved, fourth.Request!.Status);

@@ -26,7 +26,10 @@ public abstract partial class ApprovalServiceTests
     /// <summary>A second client of the same store (another replica).</summary>
     protected abstract IStateStore SecondStore { get; }
 
-    private ApprovalService Service => TestServices.Approvals(Store, Time);
+    /// <summary>Whose votes still count (everyone's until a test says otherwise).</summary>
+    private protected TestServices.Voters Voters { get; } = new();
+
+    private ApprovalService Service => TestServices.Approvals(Store, Time, voters: Voters);
 
     private TokenGenerations Generations => new(Store, Microsoft.Extensions.Logging.Abstractions.NullLogger<TokenGenerations>.Instance);
 

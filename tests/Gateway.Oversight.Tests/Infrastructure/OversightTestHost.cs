@@ -1,3 +1,4 @@
+using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Register;
 using Gateway.Store;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +43,10 @@ internal sealed class OversightTestHost : IAsyncDisposable
 
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<IRegisterDirectory>(new TestRegister());
+        // No console users, no admin tokens: nobody is suspended and no vote's credential is revoked (AddGatewayAdmin registers the real ones).
+        var voters = new TestServices.Voters();
+        builder.Services.AddSingleton<IPersonSuspensions>(voters);
+        builder.Services.AddSingleton<IVotingCredentials>(voters);
         services?.Invoke(builder.Services);
         builder.Services.AddGatewayOversight(builder.Configuration, _ => TestKeys.Keys);
         after?.Invoke(builder.Services, builder.Configuration);

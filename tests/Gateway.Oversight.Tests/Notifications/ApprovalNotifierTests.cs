@@ -204,8 +204,7 @@ public sealed class ApprovalNotifierTests
             [new WebhookApprovalChannel(http), new EmailApprovalChannel(wrapped)], wrapped, TimeProvider.System, logger ?? NullLogger<ApprovalNotifier>.Instance, schemas);
         var state = new InMemoryStateStore(TimeProvider.System);
         var store = new NotifyingApprovalStore(new StateStoreApprovalStore(state), notifier);
-        var service = new ApprovalService(store, state, new WarrantSigner(TestKeys.Keys), new EqualPolicyDigestsOnly(), TimeProvider.System,
-            TestServices.Metrics, MsOptions.Create(TestServices.DefaultOptions), NullLogger<ApprovalService>.Instance);
+        var service = TestServices.Approvals(store, state, TimeProvider.System);
         return (service, notifier);
     }
 

@@ -135,7 +135,11 @@ public sealed class DecisionTokenRevocationTests : IAsyncLifetime
         var token = _crm.Received.Last(r => r.Target.StartsWith("/payments/refunds", StringComparison.Ordinal)).Headers[Header];
         AssertStatus(await VerifyAsync(_executorA, token), "live");
 
-        await PostAdminAsync(1, $"/admin/v1/tenants/demo/approvals/{approvalId}/revoke");
+        // Its warrant was used: the revocation says the action was carried out, and voids its token all the same.
+        using (var revoke = await _cluster.Admin(1).PostAsync($"/admin/v1/tenants/demo/approvals/{approvalId}/revoke", content: null))
+        {
+            await ProblemAssert.IsProblemAsync(revoke, HttpStatusCode.Conflict, "approval_already_used");
+        }
 
         AssertStatus(await VerifyAsync(_executorA, token), "revoked", "approval_revoked");
     }

@@ -95,9 +95,9 @@ public abstract class ApprovalStoreContract
         var document = Document(Backends.NewTenant());
         await store.TryCreateAsync(document, Lifetime);
 
-        await store.AddVoteAsync(document.Tenant, document.Id, "alice", "admin-1", Lifetime);
-        await store.AddVoteAsync(document.Tenant, document.Id, "alice", "admin-1", Lifetime);
-        var tally = await store.AddVoteAsync(document.Tenant, document.Id, "bob", "admin-1", Lifetime);
+        await store.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("alice", "admin-1"), Lifetime);
+        await store.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("alice", "admin-1"), Lifetime);
+        var tally = await store.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("bob", "admin-1"), Lifetime);
 
         Assert.Equal(["alice", "bob"], tally.Persons.Order(StringComparer.Ordinal));
         Assert.Equal(1, tally.Issuers);
@@ -111,15 +111,33 @@ public abstract class ApprovalStoreContract
         var document = Document(Backends.NewTenant());
         await store.TryCreateAsync(document, Lifetime);
 
-        await store.AddVoteAsync(document.Tenant, document.Id, "alice", "oidc:https://idp.example/admin-1", Lifetime);
-        await store.AddVoteAsync(document.Tenant, document.Id, "alice", "admin-2", Lifetime);
-        await store.AddVoteAsync(document.Tenant, document.Id, "alice", "admin-2", Lifetime);
-        var tally = await store.AddVoteAsync(document.Tenant, document.Id, "bob", "admin-2", Lifetime);
+        await store.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("alice", "oidc:https://idp.example/admin-1"), Lifetime);
+        await store.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("alice", "admin-2"), Lifetime);
+        await store.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("alice", "admin-2"), Lifetime);
+        var tally = await store.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("bob", "admin-2"), Lifetime);
 
         Assert.Equal(
             ["alice admin-2", "alice oidc:https://idp.example/admin-1", "bob admin-2"],
             tally.Votes.Select(v => v.Person + " " + v.IssuedBy).Order(StringComparer.Ordinal));
         Assert.Equal(["alice", "bob"], tally.Persons.Order(StringComparer.Ordinal));
+        Assert.Equal(2, tally.Issuers);
+    }
+
+    [Fact]
+    public async Task AddVoteAsync_KeepsTheCredentialEachVoteWasCastWith()
+    {
+        var store = await StoreAsync();
+        var document = Document(Backends.NewTenant());
+        await store.TryCreateAsync(document, Lifetime);
+
+        await store.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("alice", "admin-1") { Credential = "admin-token:t1" }, Lifetime);
+        await store.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("alice", "admin-1") { Credential = "admin-token:t2" }, Lifetime);
+        var tally = await store.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("bob", "admin-2"), Lifetime);
+
+        // One person voting with two tokens of one minter is two votes; a vote cast with none keeps none.
+        Assert.Equal(
+            ["alice admin-1 admin-token:t1", "alice admin-1 admin-token:t2", "bob admin-2 -"],
+            tally.Votes.Select(v => v.Person + " " + v.IssuedBy + " " + (v.Credential ?? "-")).Order(StringComparer.Ordinal));
         Assert.Equal(2, tally.Issuers);
     }
 
@@ -132,8 +150,8 @@ public abstract class ApprovalStoreContract
         await first.TryCreateAsync(document, Lifetime);
 
         var tallies = await Task.WhenAll(
-            first.AddVoteAsync(document.Tenant, document.Id, "alice", "admin-1", Lifetime).AsTask(),
-            second.AddVoteAsync(document.Tenant, document.Id, "bob", "admin-2", Lifetime).AsTask());
+            first.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("alice", "admin-1"), Lifetime).AsTask(),
+            second.AddVoteAsync(document.Tenant, document.Id, new ApprovalVoter("bob", "admin-2"), Lifetime).AsTask());
 
         Assert.Contains(tallies, t => t.Persons.Count == 2 && t.Issuers == 2 && t.Votes.Count == 2);
     }

@@ -3,6 +3,7 @@ using System.Text;
 using Gateway.Oversight;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Options;
+using Gateway.Oversight.Register;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MsOptions = Microsoft.Extensions.Options.Options;
@@ -22,5 +23,24 @@ internal static class TestOversight
     public static OversightMetrics Metrics { get; } = new(Meters);
 
     public static ApprovalService Approvals(IApprovalStore store, TimeProvider? time = null) =>
-        new(store, new Gateway.Store.InMemoryStateStore(), new WarrantSigner(Keys), new EqualPolicyDigestsOnly(), time ?? TimeProvider.System, Metrics, MsOptions.Create(new OversightOptions()), NullLogger<ApprovalService>.Instance);
+        new(store, new Gateway.Store.InMemoryStateStore(), new WarrantSigner(Keys), new EqualPolicyDigestsOnly(), EveryoneCounts.Instance, EveryoneCounts.Instance,
+            EveryoneCounts.Instance, time ?? TimeProvider.System, Metrics, MsOptions.Create(new OversightOptions()), NullLogger<ApprovalService>.Instance);
+
+    /// <summary>Every person an approver of every tenant, none suspended, no credential revoked: the stores' tests count every vote.</summary>
+    private sealed class EveryoneCounts : IRegisterDirectory, IPersonSuspensions, IVotingCredentials
+    {
+        public static EveryoneCounts Instance { get; } = new();
+
+        public bool HasTenant(string tenant) => true;
+
+        public bool HasAgent(string tenant, string agent) => true;
+
+        public bool IsApprover(string tenant, string person) => true;
+
+        public bool OwnsAgent(string tenant, string agent, string person) => false;
+
+        public ValueTask<bool> IsPersonSuspendedAsync(string tenant, string person, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+
+        public ValueTask<bool> IsRevokedAsync(string tenant, string credential, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+    }
 }
