@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -15,8 +16,12 @@ namespace Gateway.Cli;
 /// that each file verifies offline with <c>gatewayctl audit verify --file</c>. Each file is fsynced and renamed into
 /// place and the directory fsynced; only then is the partition retired (<see cref="PostgresAuditPartitions.RetireAsync"/>),
 /// which checks it still holds exactly what was written, moves each chain's anchor to its last record there, and detaches
-/// and drops it. A partition that cannot be exported, or that the database refuses to retire, stops the run; the ones
-/// before it stay retired, nothing of it or after it changes.
+/// and drops it. The database checks counts and each chain's last hash only, so each chain's records are first checked
+/// from its anchor as <c>audit verify</c> checks them (<see cref="AuditTenantChains.ForStoredChain"/>, with the explanations
+/// they refer to): a partition holding a broken link (a record edited, deleted or moved) is refused
+/// (<see cref="AuditPartitionChainBrokenException"/>), so that no anchor moves past it. A partition that cannot be exported,
+/// that does not verify, or that the database refuses to retire, stops the run; the ones before it stay retired, nothing of
+/// it or after it changes.
 /// </summary>
 internal sealed partial class AuditPartitionRetirement(PostgresAuditPartitions partitions)
 {
@@ -52,6 +57,8 @@ internal sealed partial class AuditPartitionRetirement(PostgresAuditPartitions p
         var files = new List<string>();
         TenantExport? export = null;
         (string Tenant, string Replica)? chain = null;
+        AuditTenantChains? check = null;
+        var explanations = new Dictionary<(string Tenant, string Digest), string?>();
         long count = 0;
         AuditPartitionRecord last = default;
         try
@@ -77,18 +84,33 @@ internal sealed partial class AuditPartitionRetirement(PostgresAuditPartitions p
 
                     chain = (record.Tenant, record.Replica);
                     count = 0;
-                    if (await partitions.GetAnchorAsync(record.Tenant, record.Replica, cancellationToken).ConfigureAwait(false) is { } anchor)
+                    var anchor = await partitions.GetAnchorAsync(record.Tenant, record.Replica, cancellationToken).ConfigureAwait(false);
+                    check = AuditTenantChains.ForStoredChain(record.Tenant, record.Replica, anchor?.Seq ?? 0, anchor?.Hash ?? AuditChainLink.GenesisHash);
+                    if (anchor is { } anchored)
                     {
-                        await export.WriteAsync(AuditAnchorLine.Write(record.Tenant, record.Replica, anchor.Seq, anchor.Hash), cancellationToken).ConfigureAwait(false);
+                        await export.WriteAsync(AuditAnchorLine.Write(record.Tenant, record.Replica, anchored.Seq, anchored.Hash), cancellationToken).ConfigureAwait(false);
                     }
                 }
 
-                if (ReferencedDigest(record.Line) is { } digest && export!.Given.Add(digest)
-                    && await partitions.GetExplanationAsync(record.Tenant, digest, cancellationToken).ConfigureAwait(false) is { } explanation)
+                if (ReferencedDigest(record.Line) is { } digest)
                 {
-                    await export.WriteAsync(AuditExplanationLine.Write(record.Tenant, digest, explanation), cancellationToken).ConfigureAwait(false);
+                    if (!explanations.TryGetValue((record.Tenant, digest), out var explanation))
+                    {
+                        explanation = explanations[(record.Tenant, digest)] = await partitions.GetExplanationAsync(record.Tenant, digest, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (explanation is not null && !check!.KnowsExplanation(digest))
+                    {
+                        check.AddExplanation(digest, explanation);
+                    }
+
+                    if (explanation is not null && export!.Given.Add(digest))
+                    {
+                        await export.WriteAsync(AuditExplanationLine.Write(record.Tenant, digest, explanation), cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
+                ThrowIfBroken(partition, record, check!);
                 await export!.WriteAsync(record.Line, cancellationToken).ConfigureAwait(false);
                 count++;
                 last = record;
@@ -108,6 +130,23 @@ internal sealed partial class AuditPartitionRetirement(PostgresAuditPartitions p
 
         DurableRename.SyncDirectory(folder);
         return (chains, files);
+    }
+
+    // The record must be the next link of its chain from the chain's anchor, and its hash column (which the database checks
+    // and makes the anchor) its line's own hash.
+    private static void ThrowIfBroken(AuditJournalPartition partition, AuditPartitionRecord record, AuditTenantChains check)
+    {
+        var broken = check.Check(record.Line)
+            ?? (string.Equals(check.Chains[record.Replica].Previous, record.Hash, StringComparison.Ordinal)
+                ? null
+                : (AuditBreakReasons.HashMismatch, string.Create(CultureInfo.InvariantCulture, $"replica {record.Replica} seq {record.Seq}: the hash column is not the line's hash")));
+        if (broken is { } link)
+        {
+            // A gap is a record deleted, or the chain's earlier records in a later partition (a clock set back across midnight).
+            throw new AuditPartitionChainBrokenException(link.Reason == AuditBreakReasons.SequenceGap
+                ? $"the records of chain {record.Tenant}/{record.Replica} in {partition.Name} are not the next ones after its anchor ({link.Reason}: {link.Detail})"
+                : $"the records of chain {record.Tenant}/{record.Replica} in {partition.Name} do not verify from its anchor ({link.Reason}: {link.Detail}): run audit verify");
+        }
     }
 
     // The explanation digest a stored line refers to (null for none, and for a line that is not a JSON object: a hand
@@ -177,3 +216,6 @@ internal sealed partial class AuditPartitionRetirement(PostgresAuditPartitions p
 
 /// <summary>A partition retired: how many records of how many tenants went, and the export files that hold them.</summary>
 internal sealed record AuditPartitionRetired(AuditJournalPartition Partition, long Records, int Tenants, IReadOnlyList<string> Files);
+
+/// <summary>A partition holds a record that is not the next link of its chain: nothing of it is retired (<c>not_retirable</c>).</summary>
+internal sealed class AuditPartitionChainBrokenException(string message) : InvalidOperationException(message);

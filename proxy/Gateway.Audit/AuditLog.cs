@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Audit;
 
 /// <summary>
-/// Every log message of the audit log and its evidence (event ids 4030-4035, 4060-4061, 4070-4072, 4091-4094, as
+/// Every log message of the audit log and its evidence (event ids 4030-4036, 4060-4062, 4070-4073, 4091-4094, as
 /// before the split from Gateway.Oversight). No token, secret or credential value is ever a parameter.
 /// </summary>
 internal static partial class AuditLog
@@ -46,6 +46,9 @@ internal static partial class AuditLog
 
     [LoggerMessage(EventId = 4072, Level = LogLevel.Error, Message = "Audit retention of tenant {Tenant} failed")]
     public static partial void AuditRetentionFailed(ILogger logger, string tenant, Exception exception);
+
+    [LoggerMessage(EventId = 4073, Level = LogLevel.Error, Message = "Audit retention of tenant {Tenant} stopped chain {Replica} after seq {ThroughSeq}: its next record does not follow ({Reason}: {Detail}); nothing after it is retired, run audit verify")]
+    public static partial void AuditRetentionStoppedAtBreak(ILogger logger, string tenant, string replica, long throughSeq, string reason, string detail);
 
     [LoggerMessage(EventId = 4091, Level = LogLevel.Warning, Message = "Checkpoint of {Partition} at size {TreeSize} not accepted by the witness (attempt {Attempt}: {Error})")]
     public static partial void WitnessPushFailed(ILogger logger, string partition, long treeSize, int attempt, string error);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Cli;
+using Gateway.Policy.AuditChain;
 using Gateway.Store.Postgres;
 using Gateway.Testing;
 using Npgsql;
@@ -148,6 +149,33 @@ public sealed class AuditPartitionRetirementTests : IAsyncLifetime
         Assert.Contains("not the next ones after its anchor", result.Error, StringComparison.Ordinal);
         Assert.Equal(4, (await new PostgresAuditPartitions(_database).ListAsync()).Count(p => p.Upper <= Today.AddDays(1)));
         Assert.Equal(4, (await journal.VerifyAsync(_tenant)).Records);
+    }
+
+    [Fact]
+    public async Task RetirePartition_RecordEditedInThePartition_RefusedAndTheChainStays()
+    {
+        // The owner edits a record of the oldest day without sealing it again: the partition still holds what its export
+        // holds, counts and last hash included; only the chain check names the edit, and nothing is retired past it.
+        var journal = Journal(TestServices.Replica);
+        await WriteOnDayAsync(-3, journal, _tenant, 3);
+        await WriteOnDayAsync(0, journal, _tenant, 1);
+        await OwnerAsync($"""
+            ALTER TABLE audit_records DISABLE TRIGGER audit_records_immutable;
+            UPDATE audit_records SET line = replace(line, '"status_code":200', '"status_code":403') WHERE tenant = '{_tenant}' AND seq = 2;
+            ALTER TABLE audit_records ENABLE TRIGGER audit_records_immutable;
+            """);
+
+        var result = await CliAsync("audit", "retire-partition", "--before", Today.AddDays(-1).ToString("O", CultureInfo.InvariantCulture), "--export-dir", _directory);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("not_retirable", result.Error, StringComparison.Ordinal);
+        Assert.Contains(AuditBreakReasons.HashMismatch, result.Error, StringComparison.Ordinal);
+        Assert.Equal(Today.AddDays(-3), (await new PostgresAuditPartitions(_database).ListAsync())[0].Lower);
+        Assert.Equal(0, (await new PostgresAuditStore(_database).GetAnchorAsync(new AuditPartition(_tenant, TestServices.Replica))).Length);
+        var verification = await journal.VerifyAsync(_tenant);
+        Assert.False(verification.Intact);
+        Assert.Equal(1, verification.BrokenAtIndex);
+        Assert.Equal(AuditBreakReasons.HashMismatch, verification.Reason);
     }
 
     [Fact]

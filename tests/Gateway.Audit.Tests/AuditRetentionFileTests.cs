@@ -1,6 +1,7 @@
 using Gateway.Audit.Options;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Cli;
+using Gateway.Policy.AuditChain;
 using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using static Gateway.Audit.Tests.Infrastructure.RetentionSteps;
@@ -178,6 +179,25 @@ public sealed class AuditRetentionFileTests : IDisposable
     }
 
     [Fact]
+    public async Task RetireAsync_SinkAskedToAnchorOnAnEditedRecord_RetiresNothing()
+    {
+        var sink = Sink();
+        await AppendAsync(TestServices.Journal(sink, _time), _tenant, 3);
+        sink.Dispose();
+        var lines = await File.ReadAllLinesAsync(JournalFile(_tenant));
+        lines[1] = lines[1].Replace("\"decision\":\"allow\"", "\"decision\":\"block\"", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(JournalFile(_tenant), lines);
+        var reopened = Sink();
+        var before = await File.ReadAllBytesAsync(JournalFile(_tenant));
+
+        // The sink's own last check, for a caller that did not check the chain first: the anchor's record must be sealed.
+        await Assert.ThrowsAsync<InvalidDataException>(async () => await reopened.RetireAsync(new AuditPartition(_tenant, TestServices.Replica), 2));
+
+        Assert.Equal(before, await File.ReadAllBytesAsync(JournalFile(_tenant)));
+        Assert.Equal(AuditTip.Genesis, await reopened.GetAnchorAsync(new AuditPartition(_tenant, TestServices.Replica)));
+    }
+
+    [Fact]
     public async Task RetireAsync_FourChains_EveryChainExportedAndRetiredThroughItsOwnAnchor()
     {
         var journal = TestServices.Journal(Sink(), _time, chains: 4);
@@ -199,6 +219,58 @@ public sealed class AuditRetentionFileTests : IDisposable
             var stored = await File.ReadAllLinesAsync(Path.Combine(JournalDirectory, _tenant + FileAuditStore.ReplicaSeparator + chain + FileAuditStore.FileSuffix));
             Assert.Contains("\"anchor\":true", stored[0], StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task RetireAsync_RecordEditedWithoutItsHashBeforeTheCut_RetiresNothingAndVerifyStillNamesIt()
+    {
+        var sink = Sink();
+        await AppendAsync(TestServices.Journal(sink, _time), _tenant, 3);
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await AppendAsync(TestServices.Journal(sink, _time), _tenant, 2);
+        sink.Dispose();
+        var lines = await File.ReadAllLinesAsync(JournalFile(_tenant));
+        lines[0] = lines[0].Replace("\"decision\":\"allow\"", "\"decision\":\"block\"", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(JournalFile(_tenant), lines);
+        var edited = await File.ReadAllBytesAsync(JournalFile(_tenant));
+        var journal = TestServices.Journal(Sink(), _time);
+
+        var retired = await Retention(journal).RetireAsync(_tenant, cutoff, ExportDirectory);
+
+        Assert.Equal(0, retired);
+        Assert.Equal(edited, await File.ReadAllBytesAsync(JournalFile(_tenant)));
+        var verification = await journal.VerifyAsync(_tenant);
+        Assert.False(verification.Intact);
+        Assert.Equal(0, verification.BrokenAtIndex);
+        Assert.Equal(AuditBreakReasons.HashMismatch, verification.Reason);
+    }
+
+    [Fact]
+    public async Task RetireAsync_RecordEditedAmongTheOldOnes_RetiresOnlyTheRecordsBeforeIt()
+    {
+        var sink = Sink();
+        await AppendAsync(TestServices.Journal(sink, _time), _tenant, 3);
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await AppendAsync(TestServices.Journal(sink, _time), _tenant, 2);
+        sink.Dispose();
+        var lines = await File.ReadAllLinesAsync(JournalFile(_tenant));
+        lines[1] = lines[1].Replace("\"decision\":\"allow\"", "\"decision\":\"block\"", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(JournalFile(_tenant), lines);
+        var journal = TestServices.Journal(Sink(), _time);
+
+        var retired = await Retention(journal).RetireAsync(_tenant, cutoff, ExportDirectory);
+
+        Assert.Equal(1, retired);
+        var exported = AuditExportVerifier.Verify(new StringReader(await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(Path.Combine(ExportDirectory, _tenant))))));
+        Assert.True(exported.Intact, exported.Reason);
+        Assert.Equal(1, exported.Lines);
+        Assert.Equal(1, (await journal.Store.GetAnchorAsync(new AuditPartition(_tenant, TestServices.Replica))).Length);
+        var verification = await journal.VerifyAsync(_tenant);
+        Assert.False(verification.Intact);
+        Assert.Equal(0, verification.BrokenAtIndex);
+        Assert.Equal(AuditBreakReasons.HashMismatch, verification.Reason);
     }
 
     private static string JsonHash(string line) => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("hash").GetString()!;

@@ -56,6 +56,25 @@ public sealed class AuditCommandsTests
         Assert.Contains("error: invalid_input: --expect-tenant", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task VerifyFile_LineWithLoneSurrogateReplica_Exit2NamingTheLine()
+    {
+        var file = WriteExport();
+        var lines = File.ReadAllLines(file);
+        lines[1] = lines[1].Replace("\"replica\":\"", "\"replica\":\"\\ud800", StringComparison.Ordinal);
+        File.WriteAllLines(file, lines);
+
+        var text = await CliRun.RunAsync("audit", "verify", "--file", file);
+        var json = await CliRun.RunAsync("audit", "verify", "--file", file, "--json");
+
+        Assert.True(text.ExitCode == 2, text.Out + text.Error);
+        Assert.Contains($"Export {file} BROKEN at line 2: malformed_record", text.Out, StringComparison.Ordinal);
+        Assert.True(json.ExitCode == 2, json.Out + json.Error);
+        using var body = JsonDocument.Parse(json.Out);
+        Assert.Equal(2, body.RootElement.GetProperty("broken_at_line").GetInt64());
+        Assert.Equal("malformed_record", body.RootElement.GetProperty("reason").GetString());
+    }
+
     // Two sealed records of tenant acme from genesis, as `audit export` writes them.
     private static string WriteExport()
     {

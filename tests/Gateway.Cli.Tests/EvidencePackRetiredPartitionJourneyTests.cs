@@ -100,7 +100,7 @@ public sealed class EvidencePackRetiredPartitionJourneyTests : IAsyncLifetime
         var verified = await CliRun.RunAsync("evidence", "verify", pack, "--after-checkpoint", held);
 
         Assert.True(verified.ExitCode == 0, verified.Out + verified.Error);
-        Assert.Contains($"retired before the export: records 1..{retired} of replica {replica}", verified.Out, StringComparison.Ordinal);
+        Assert.Contains($"the pack states records 1..{retired} of replica {replica} were retired before the export; the gateway's checkpoint does not attest it", verified.Out, StringComparison.Ordinal);
         var seqs = PackZip.Read(pack, "records.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(static line => JsonDocument.Parse(line).RootElement.GetProperty("seq").GetInt64()).ToList();
         Assert.NotEmpty(seqs);

@@ -22,8 +22,9 @@ internal static class AuditPartitionCommands
             Retire the PostgreSQL journal's oldest daily partitions, export first: each partition that ended at or before
             --before, oldest first, is written per tenant in the export format (`gatewayctl audit verify --file` checks each
             file offline), fsynced, and only then detached and dropped; each chain's anchor moves to its last retired record,
-            so the journal still verifies from there. The database refuses a partition that changed since its export, that is
-            not the next records of every chain in it, or that still takes records; nothing of it changes then.
+            so the journal still verifies from there. A partition whose records do not verify from their chain's anchor (a record
+            edited, deleted or moved: `audit verify` names it) is refused, and the database refuses one that changed since its
+            export, that is not the next records of every chain in it, or that still takes records; nothing of it changes then.
             As the schema's owner: the connection string comes from --connection-string-file or the gateway's own environment
             values {DbCommands.ConnectionStringVariable} / {DbCommands.ConnectionStringFileVariable}.
             Exit 0 retired (or nothing to retire), 2 a partition refused (the ones before it stay retired), 6 invalid input
@@ -66,10 +67,11 @@ internal static class AuditPartitionCommands
                 });
             }, cancellationToken);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresAuditPartitions.RefusedState)
+        catch (Exception ex) when (ex is PostgresException { SqlState: PostgresAuditPartitions.RefusedState } or AuditPartitionChainBrokenException)
         {
-            context.Document(new JsonObject { ["ok"] = false, ["retired"] = retired, ["error"] = "not_retirable", ["message"] = ex.MessageText });
-            await context.Console.Error.WriteLineAsync("error: not_retirable: " + ex.MessageText);
+            var message = ex is PostgresException refused ? refused.MessageText : ex.Message;
+            context.Document(new JsonObject { ["ok"] = false, ["retired"] = retired, ["error"] = "not_retirable", ["message"] = message });
+            await context.Console.Error.WriteLineAsync("error: not_retirable: " + message);
             return ExitCodes.VerificationFailed;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)

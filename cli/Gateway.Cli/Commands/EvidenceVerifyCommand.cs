@@ -99,7 +99,8 @@ internal static class EvidenceVerifyCommand
                 ["problems"] = result.Problems,
                 ["outcome_unknown"] = result.OutcomeUnknown,
                 ["outcome_unknown_request_ids"] = result.OutcomeUnknownRequestIds,
-                ["retired"] = result.Retired.Select(static r => new Dictionary<string, object> { ["replica"] = r.Replica, ["retired_through_seq"] = r.ThroughSeq }).ToList(),
+                // As the pack states it: no checkpoint attests it (attested: false), `audit list` checks it.
+                ["retired"] = result.Retired.Select(static r => new Dictionary<string, object> { ["replica"] = r.Replica, ["retired_through_seq"] = r.ThroughSeq, ["attested"] = false }).ToList(),
             }, CliRuntime.Indented));
         }
         else if (result.Problems.Count == 0)
@@ -109,8 +110,9 @@ internal static class EvidenceVerifyCommand
             await WriteSelectionAsync(runtime.Console, result.Selection, expected is not null);
             foreach (var chain in result.Retired)
             {
-                // Not a failure: the pack cannot hold records that were no longer stored; the retention export holds them.
-                await runtime.Console.Out.WriteLineAsync($"  retired before the export: {chain} (not in this pack: in the retention export, `audit verify --file`)");
+                // Not a failure: the pack cannot hold records that were no longer stored; the retention export holds them. Nor a
+                // fact: nothing the gateway signed says where the chain's stored records start, so it is printed as the pack's word.
+                await runtime.Console.Out.WriteLineAsync($"  {chain.Stated(result.Tenant)} (not in this pack: the retired lines are in the retention export, `audit verify --file`)");
             }
 
             if (result.OutcomeUnknown > 0)

@@ -10,8 +10,11 @@ namespace Gateway.Cli.Evidence;
 /// records 1..N of that chain are no longer stored (<c>audit retire-partition</c>, or retention by age), so the pack can
 /// neither hold nor prove any of them, whichever the selection would have named; their lines are in the retention
 /// export. <c>evidence export</c> learns N from the chain's oldest stored record (seq N + 1); <c>evidence verify</c>
-/// reports each chain so and checks the statement against what the pack proves: the chain has a checkpoint in the pack
-/// of more than N records, and no record the pack proves is among 1..N (<c>retired_inconsistent</c>).
+/// checks the statement against what the pack proves: the chain has a checkpoint in the pack of more than N records, and
+/// no record the pack proves is among 1..N (<c>retired_inconsistent</c>). Nothing the gateway signed attests N: a checkpoint
+/// signs the tree's size and root, not where the chain's stored records start, and the manifest signature is the gateway's
+/// for any digest an auditor token sends it. So a pack whose oldest records were left out and claimed retired verifies, and
+/// verify prints the statement as the pack's, unattested, with the <c>audit list</c> that checks it (<see cref="Chain.Stated"/>).
 /// </summary>
 internal static class EvidencePackRetired
 {
@@ -19,6 +22,10 @@ internal static class EvidencePackRetired
     public sealed record Chain(string Replica, long ThroughSeq)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"records 1..{ThroughSeq} of replica {Replica}");
+
+        /// <summary>The statement as the pack makes it, unattested by the gateway, and how to check it against the gateway's journal.</summary>
+        public string Stated(string? tenant) => string.Create(CultureInfo.InvariantCulture,
+            $"the pack states {this} were retired before the export; the gateway's checkpoint does not attest it: check with `gatewayctl audit list --tenant {tenant ?? "T"} --replica {Replica} --limit 1` that the chain's first stored record is seq {ThroughSeq + 1}");
     }
 
     public static byte[] Write(IReadOnlyList<Chain> chains) =>

@@ -1,9 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Policy.Canonical;
+using Gateway.Policy.Serialization;
 
 namespace Gateway.Policy.AuditChain;
 
@@ -83,7 +85,7 @@ public sealed class AuditChainLink
 
     /// <summary>
     /// Reads the members every record carries (<c>seq</c>, <c>tenant</c>, <c>replica</c>, <c>hash</c>); false
-    /// when <paramref name="record"/> is not an object or lacks one of them.
+    /// when <paramref name="record"/> is not an object or lacks one of them, or one of the strings is not text.
     /// </summary>
     internal static bool TryReadHead(JsonElement record, out long seq, out string tenant, out string replica, out string hash)
     {
@@ -91,17 +93,27 @@ public sealed class AuditChainLink
         tenant = replica = hash = string.Empty;
         if (record.ValueKind != JsonValueKind.Object
             || !record.TryGetProperty("seq", out var seqElement) || seqElement.ValueKind != JsonValueKind.Number || !seqElement.TryGetInt64(out seq)
-            || !record.TryGetProperty("tenant", out var tenantElement) || tenantElement.ValueKind != JsonValueKind.String
-            || !record.TryGetProperty("replica", out var replicaElement) || replicaElement.ValueKind != JsonValueKind.String
-            || !record.TryGetProperty("hash", out var hashElement) || hashElement.ValueKind != JsonValueKind.String)
+            || !record.TryGetProperty("tenant", out var tenantElement) || !TryReadText(tenantElement, out var tenantText)
+            || !record.TryGetProperty("replica", out var replicaElement) || !TryReadText(replicaElement, out var replicaText)
+            || !record.TryGetProperty("hash", out var hashElement) || !TryReadText(hashElement, out var hashText))
         {
             return false;
         }
 
-        tenant = tenantElement.GetString()!;
-        replica = replicaElement.GetString()!;
-        hash = hashElement.GetString()!;
+        tenant = tenantText;
+        replica = replicaText;
+        hash = hashText;
         return true;
+    }
+
+    /// <summary>
+    /// Reads a stored line's string member: false when <paramref name="element"/> is not a string or is not text (it
+    /// escapes a lone UTF-16 surrogate, <see cref="JsonText"/>, which <see cref="JsonElement.GetString"/> throws on).
+    /// </summary>
+    public static bool TryReadText(JsonElement element, [NotNullWhen(true)] out string? text)
+    {
+        text = element.ValueKind == JsonValueKind.String && JsonText.IsText(JsonMarshal.GetRawUtf8Value(element)) ? element.GetString() : null;
+        return text is not null;
     }
 
     /// <summary>
@@ -122,7 +134,7 @@ public sealed class AuditChainLink
             return (AuditBreakReasons.SequenceGap, string.Create(CultureInfo.InvariantCulture, $"replica {Replica}: expected seq {NextSeq}, found {seq}"));
         }
 
-        if (!record.TryGetProperty("prev_hash", out var prevHash) || prevHash.ValueKind != JsonValueKind.String)
+        if (!record.TryGetProperty("prev_hash", out var prevHash) || !TryReadText(prevHash, out _))
         {
             return (AuditBreakReasons.MalformedRecord, "missing prev_hash");
         }

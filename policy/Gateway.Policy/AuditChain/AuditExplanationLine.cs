@@ -26,26 +26,26 @@ public static class AuditExplanationLine
     public static bool IsExplanation(JsonElement line) =>
         line.ValueKind == JsonValueKind.Object && line.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String && kind.ValueEquals("explanation");
 
-    /// <summary>Reads an explanation line: its tenant, digest and explanation; false when it is anything else or lacks one of them.</summary>
+    /// <summary>Reads an explanation line: its tenant, digest and explanation; false when it is anything else, lacks one of them or one is not text.</summary>
     public static bool TryRead(JsonElement line, [NotNullWhen(true)] out string? tenant, [NotNullWhen(true)] out string? digest, out JsonElement explanation)
     {
         tenant = digest = null;
         explanation = default;
         if (!IsExplanation(line)
-            || !line.TryGetProperty("tenant", out var tenantElement) || tenantElement.ValueKind != JsonValueKind.String
-            || !line.TryGetProperty("digest", out var digestElement) || digestElement.ValueKind != JsonValueKind.String
+            || !line.TryGetProperty("tenant", out var tenantElement) || !AuditChainLink.TryReadText(tenantElement, out var tenantText)
+            || !line.TryGetProperty("digest", out var digestElement) || !AuditChainLink.TryReadText(digestElement, out var digestText)
             || !line.TryGetProperty("explanation", out explanation))
         {
             return false;
         }
 
-        tenant = tenantElement.GetString()!;
-        digest = digestElement.GetString()!;
+        tenant = tenantText;
+        digest = digestText;
         return true;
     }
 
     /// <summary>The digest a record refers to its explanation by (null for a record with none, or one written before digests).</summary>
-    /// <exception cref="FormatException">The record's <c>explanation_digest</c> is not a string.</exception>
+    /// <exception cref="FormatException">The record's <c>explanation_digest</c> is not a string, or not text.</exception>
     public static string? ReferencedDigest(JsonElement record)
     {
         if (record.ValueKind != JsonValueKind.Object || !record.TryGetProperty(DigestMember, out var digest))
@@ -53,7 +53,7 @@ public static class AuditExplanationLine
             return null;
         }
 
-        return digest.ValueKind == JsonValueKind.String ? digest.GetString() : throw new FormatException("explanation_digest is not a string");
+        return AuditChainLink.TryReadText(digest, out var text) ? text : throw new FormatException("explanation_digest is not a string of text");
     }
 
     /// <summary>Lowercase hex SHA-256 of the canonical JSON of <paramref name="explanation"/>.</summary>

@@ -36,8 +36,8 @@ internal sealed class AuditExplanationReader(IAuditStore store, string tenant)
     public async ValueTask<JsonElement> ExpandAsync(JsonElement record, CancellationToken cancellationToken)
     {
         if (record.ValueKind != JsonValueKind.Object || record.TryGetProperty("explanation", out _)
-            || !record.TryGetProperty(AuditExplanationLine.DigestMember, out var digest) || digest.ValueKind != JsonValueKind.String
-            || await GetAsync(digest.GetString()!, cancellationToken).ConfigureAwait(false) is not { } stored)
+            || !record.TryGetProperty(AuditExplanationLine.DigestMember, out var digest) || !AuditChainLink.TryReadText(digest, out var digestText)
+            || await GetAsync(digestText, cancellationToken).ConfigureAwait(false) is not { } stored)
         {
             return record;
         }

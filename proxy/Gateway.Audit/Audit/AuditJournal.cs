@@ -36,9 +36,7 @@ public sealed partial class AuditJournal
     private readonly EvidenceOptions _evidence;
     // Per tenant, this replica's chains (Chains of them), each made when it is first written to.
     private readonly ConcurrentDictionary<string, AuditChainWriter?[]> _writers = new(StringComparer.Ordinal);
-    private readonly AuditBacklog _backlog = new();
     private readonly AuditExplanationCache _explanations = new();
-    private readonly SemaphoreSlim _flushing = new(1, 1);
 
     // Told each appended record's leaf hash, so that the Merkle tree of this replica's chains is not read back from the sink.
     private readonly Evidence.AuditLeaves? _leaves;
@@ -65,6 +63,7 @@ public sealed partial class AuditJournal
         _maxAttempts = options.Value.MaxAppendAttempts;
         _groupsInFlight = options.Value.EffectiveGroupsInFlight;
         _outcomeLinger = options.Value.OutcomeLinger;
+        _backlog = new AuditBacklog(options.Value.BacklogCapacityPerTenant);
         _receiptKeys = receiptKeys;
         _evidence = evidence.Value;
         _leaves = leaves;
@@ -77,9 +76,6 @@ public sealed partial class AuditJournal
 
     /// <summary>The sink in use.</summary>
     public IAuditStore Store => _store;
-
-    /// <summary>Entries that could not be written while the sink was down, waiting to be (see <see cref="AuditBacklog"/>).</summary>
-    public int BacklogCount => _backlog.Count;
 
     /// <summary>
     /// Appends the entry to its tenant's chain of this replica and completes once it is durable. While
@@ -128,7 +124,7 @@ public sealed partial class AuditJournal
             if (!_backlog.TryAdd(entry, answered, AuditBacklog.RefusalOf(ex, admission)))
             {
                 _metrics.AuditBacklogDropped(entry.Tenant);
-                AuditLog.AuditBacklogFull(_logger, entry.Tenant, AuditBacklog.Capacity);
+                AuditLog.AuditBacklogFull(_logger, entry.Tenant, _backlog.HoldsItsShare(entry.Tenant) ? _backlog.CapacityPerTenant : AuditBacklog.Capacity);
             }
 
             throw;
@@ -152,47 +148,6 @@ public sealed partial class AuditJournal
             entry.RequestId,
             StringComparison.Ordinal);
 
-    /// <summary>Writes the backlog in arrival order until it is empty or the sink fails again; returns how many were written.</summary>
-    public async ValueTask<int> FlushBacklogAsync(CancellationToken cancellationToken = default)
-    {
-        if (_backlog.Count == 0 || !await _flushing.WaitAsync(0, cancellationToken).ConfigureAwait(false))
-        {
-            return 0;
-        }
-
-        var written = 0;
-        try
-        {
-            while (_backlog.TryPeek(out var entry))
-            {
-                AuditRecord record;
-                try
-                {
-                    record = (await WriterOf(entry).AppendAsync(entry, receipt: false, cancellationToken).ConfigureAwait(false)).Record;
-                }
-                catch (AuditWriteException)
-                {
-                    break;
-                }
-
-                _backlog.Remove();
-                written++;
-                await ExportAsync(record, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _flushing.Release();
-        }
-
-        if (written > 0)
-        {
-            AuditLog.AuditBacklogWritten(_logger, written);
-        }
-
-        return written;
-    }
-
     /// <summary>Walks every chain of the tenant from genesis and names the first broken link (<see cref="AuditVerifier"/>).</summary>
     public async ValueTask<AuditVerification> VerifyAsync(string tenant, CancellationToken cancellationToken = default)
     {
@@ -202,7 +157,8 @@ public sealed partial class AuditJournal
 
     /// <summary>
     /// Every chain of the tenant (replicas in ordinal order), each from its first stored record up to (not
-    /// including) the first record at or after <paramref name="before"/>: a prefix of each chain, lines as
+    /// including) the first record whose time reads as at or after <paramref name="before"/> (a line whose time does not
+    /// read as one, not a string or not a time, is exported as it is: its seal breaks, and verification names it): a prefix of each chain, lines as
     /// stored, each after the anchor line it follows (<see cref="AuditStoredChain"/>), so that an export verifies offline
     /// record by record (<c>gatewayctl audit verify --file</c>), a retention run beside it or not. Before the
     /// first record that refers to an explanation by digest comes that explanation's line (<see cref="AuditExplanationLine"/>),
@@ -226,7 +182,7 @@ public sealed partial class AuditJournal
             await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
             {
                 var (time, digest) = AuditStoredLine.TimeAndDigest(line);
-                if (time is null || time >= before)
+                if (time is { } at && at >= before)
                 {
                     await stored.StopAsync().ConfigureAwait(false);
                     break;

@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using Gateway.Policy.Serialization;
 
 namespace Gateway.Audit;
 
@@ -18,11 +20,19 @@ internal static class AuditQueryMatch
         record = default;
         try
         {
-            using var document = JsonDocument.Parse(line);
+            // A line that is not text (a string escaping a lone surrogate: no journal seals one) throws where its strings are read.
+            var utf8 = Encoding.UTF8.GetBytes(line);
+            if (!JsonText.IsText(utf8))
+            {
+                return false;
+            }
+
+            using var document = JsonDocument.Parse(utf8);
             var root = document.RootElement;
+            // A line whose time or seq is not what it names (an edit: both are sealed; audit verify names it) matches nothing.
             if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("time", out var timeElement) || !timeElement.TryGetDateTimeOffset(out var time)
-                || !root.TryGetProperty("seq", out var seqElement) || !seqElement.TryGetInt64(out var seq))
+                || !root.TryGetProperty("time", out var timeElement) || timeElement.ValueKind != JsonValueKind.String || !timeElement.TryGetDateTimeOffset(out var time)
+                || !root.TryGetProperty("seq", out var seqElement) || seqElement.ValueKind != JsonValueKind.Number || !seqElement.TryGetInt64(out var seq))
             {
                 return false;
             }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Gateway.Policy.AuditChain;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
@@ -12,7 +11,11 @@ namespace Gateway.Audit;
 /// (with each chain's anchor line, so the file verifies offline with <c>gatewayctl audit verify --file</c>)
 /// to <c>&lt;directory&gt;/&lt;tenant&gt;/&lt;from&gt;-&lt;to&gt;.jsonl</c>, fsyncs it, renames it into place and fsyncs
 /// the directory, and only then retires those records through the sink (<see cref="IAuditRetirement"/>), which moves each chain's
-/// anchor. An export that cannot be written retires nothing. The PostgreSQL and embedded file sinks retire;
+/// anchor. Each chain's records are first checked from its anchor as <c>audit verify</c> checks them
+/// (<see cref="AuditTenantChains.ForStoredChain"/>, with the explanations they refer to): only those before the first that does
+/// not follow (edited, deleted, moved) are exported and retired, so an anchor never moves past a broken link and verification
+/// still names it (logged, event 4073). A record whose time does not read as one is never retired (its age is unknown).
+/// An export that cannot be written retires nothing. The PostgreSQL and embedded file sinks retire;
 /// the state-store sink cannot and retires nothing: see docs/operations.md.
 /// Retention retires records only, never a stored explanation: a kept record may share its explanation (by
 /// digest) with a retired one, and a tenant's explanations are one per distinct decision, not per request. The
@@ -35,8 +38,8 @@ public sealed class AuditRetention
     public bool CanRetire => _journal.Store is IAuditRetirement;
 
     /// <summary>
-    /// Exports then retires the tenant's records before <paramref name="cutoff"/>; returns how many were
-    /// retired (0 when there were none, or the sink cannot retire). Throws when the export cannot be
+    /// Exports then retires the tenant's records before <paramref name="cutoff"/>, each chain's up to its first broken link;
+    /// returns how many were retired (0 when there were none, or the sink cannot retire). Throws when the export cannot be
     /// written (nothing retired, logged).
     /// </summary>
     public async ValueTask<long> RetireAsync(string tenant, DateTimeOffset cutoff, string exportDirectory, CancellationToken cancellationToken = default)
@@ -47,21 +50,22 @@ public sealed class AuditRetention
             return 0;
         }
 
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        await _journal.WaitForUnawaitedAsync(cancellationToken).ConfigureAwait(false);
         var lines = new List<string>();
         var through = new SortedDictionary<string, long>(StringComparer.Ordinal);
         DateTimeOffset? first = null;
-        await foreach (var line in _journal.ExportAsync(tenant, cutoff, cancellationToken).ConfigureAwait(false))
+        var explanations = new AuditExplanationReader(_journal.Store, tenant);
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var replica in await _journal.Store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
         {
-            lines.Add(line);
-            using var document = JsonDocument.Parse(line);
-            var root = document.RootElement;
-            if (AuditAnchorLine.IsAnchor(root) || AuditExplanationLine.IsExplanation(root))
+            var chain = await ReadRetirableAsync(new AuditPartition(tenant, replica), cutoff, explanations, given, cancellationToken).ConfigureAwait(false);
+            if (chain.ThroughSeq is { } seq)
             {
-                continue;
+                lines.AddRange(chain.Lines);
+                through[replica] = seq;
+                first = first is { } earlier && earlier <= chain.First ? earlier : chain.First;
             }
-
-            through[root.GetProperty("replica").GetString()!] = root.GetProperty("seq").GetInt64();
-            first ??= AuditStoredLine.Time(line);
         }
 
         if (through.Count == 0)
@@ -90,6 +94,61 @@ public sealed class AuditRetention
         return retired;
     }
 
+    // One chain's lines to export and retire: its anchor line, then each record before the cut that follows the chain from
+    // its anchor (after its explanation's line, the first time the tenant's export refers to it); the retirable part ends
+    // at the cut, at a record whose time does not read, or at the first broken link (logged: verification names it).
+    private async ValueTask<RetirableChain> ReadRetirableAsync(
+        AuditPartition partition, DateTimeOffset cutoff, AuditExplanationReader explanations, HashSet<string> given, CancellationToken cancellationToken)
+    {
+        await using var stored = await AuditStoredChain.OpenAsync(_journal.Store, partition, 1, cancellationToken).ConfigureAwait(false);
+        var chains = AuditTenantChains.ForStoredChain(partition.Tenant, partition.Replica, stored.Anchor.Length, stored.Anchor.LastHash);
+        var chain = chains.Chains[partition.Replica];
+        var lines = new List<string>();
+        if (stored.Anchor.Length > 0)
+        {
+            lines.Add(AuditAnchorLine.Write(partition.Tenant, partition.Replica, stored.Anchor.Length, stored.Anchor.LastHash));
+        }
+
+        DateTimeOffset? first = null;
+        await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
+        {
+            var (time, digest) = AuditStoredLine.TimeAndDigest(line);
+            if (time is not { } at || at >= cutoff)
+            {
+                await stored.StopAsync().ConfigureAwait(false);
+                break;
+            }
+
+            var explanation = digest is null ? null : await explanations.GetAsync(digest, cancellationToken).ConfigureAwait(false);
+            if (digest is not null && explanation is not null && !chains.KnowsExplanation(digest))
+            {
+                chains.AddExplanation(digest, explanation);
+            }
+
+            if (chains.Check(line) is { } broken)
+            {
+                if (await stored.MovedAsync().ConfigureAwait(false))
+                {
+                    // A retirement beside this one took records from under the read: not a break; the next run tries again.
+                    throw new AuditChainMovedException(partition);
+                }
+
+                AuditLog.AuditRetentionStoppedAtBreak(_logger, partition.Tenant, partition.Replica, chain.NextSeq - 1, broken.Reason, broken.Detail);
+                break;
+            }
+
+            if (digest is not null && explanation is not null && given.Add(digest))
+            {
+                lines.Add(AuditExplanationLine.Write(partition.Tenant, digest, explanation));
+            }
+
+            lines.Add(line);
+            first ??= at;
+        }
+
+        return new RetirableChain(lines, chain.Records > 0 ? chain.NextSeq - 1 : null, first);
+    }
+
     /// <summary>Writes the lines to a temporary file, fsyncs it, renames it into place, fsyncs the directory and returns its path.</summary>
     private static async Task<string> WriteExportAsync(string directory, string tenant, DateTimeOffset from, DateTimeOffset to, List<string> lines, CancellationToken cancellationToken)
     {
@@ -112,4 +171,7 @@ public sealed class AuditRetention
         DurableRename.Replace(partial, path);
         return path;
     }
+
+    // A chain's lines to export and the seq to retire it through (null: nothing to retire), the first record's time.
+    private sealed record RetirableChain(List<string> Lines, long? ThroughSeq, DateTimeOffset? First);
 }

@@ -25,7 +25,11 @@ internal static class AuditStoredLine
         }
     }
 
-    /// <summary>A stored line's time (null when it has none or is not JSON) and the explanation digest it refers to (null for none).</summary>
+    /// <summary>
+    /// A stored line's time (null when it has none that reads as one: no string, not a time, not JSON) and the explanation
+    /// digest it refers to (null for none, or one that is not text). An edit of either breaks the line's seal, which the
+    /// chain check names; here neither throws.
+    /// </summary>
     public static (DateTimeOffset? Time, string? Digest) TimeAndDigest(string line)
     {
         try
@@ -37,8 +41,9 @@ internal static class AuditStoredLine
                 return (null, null);
             }
 
-            DateTimeOffset? time = root.TryGetProperty("time", out var member) && member.TryGetDateTimeOffset(out var value) ? value : null;
-            var digest = root.TryGetProperty(AuditExplanationLine.DigestMember, out var reference) && reference.ValueKind == JsonValueKind.String ? reference.GetString() : null;
+            DateTimeOffset? time = root.TryGetProperty("time", out var member) && member.ValueKind == JsonValueKind.String
+                && member.TryGetDateTimeOffset(out var value) ? value : null;
+            var digest = root.TryGetProperty(AuditExplanationLine.DigestMember, out var reference) && AuditChainLink.TryReadText(reference, out var text) ? text : null;
             return (time, digest);
         }
         catch (JsonException)
@@ -70,16 +75,36 @@ internal static class AuditStoredLine
 
     /// <summary>
     /// The hash of record <paramref name="seq"/>, the last a retirement retires (the anchor); throws when
-    /// <paramref name="line"/> is not that record (a damaged chain is never anchored over). <paramref name="source"/> names where it was read.
+    /// <paramref name="line"/> is not that record or not sealed (its content does not hash to its hash: edited), so that a
+    /// damaged chain is never anchored over. The retention job checks every record it retires before (<see cref="AuditRetention"/>);
+    /// this is the sink's own last check of the one the anchor takes. <paramref name="source"/> names where it was read.
     /// </summary>
     public static string AnchorHash(string line, long seq, string source)
     {
-        using var document = JsonDocument.Parse(line);
-        var root = document.RootElement;
-        return root.ValueKind == JsonValueKind.Object
-            && root.TryGetProperty("seq", out var recordSeq) && recordSeq.ValueKind == JsonValueKind.Number && recordSeq.TryGetInt64(out var value) && value == seq
-            && root.TryGetProperty(AuditCanonicalJson.HashMember, out var hash) && hash.ValueKind == JsonValueKind.String
-            ? hash.GetString()!
-            : throw new InvalidDataException($"The audit journal {source} does not hold record {seq} where its chain puts it; nothing retired (run audit verify).");
+        if (AuditChainLink.TryParse(line, out var document, out var recordSeq, out _, out _, out var hash, out _))
+        {
+            using (document)
+            {
+                if (recordSeq == seq && IsSealed(document.RootElement, hash))
+                {
+                    return hash;
+                }
+            }
+        }
+
+        throw new InvalidDataException($"The audit journal {source} does not hold record {seq}, sealed, where its chain puts it; nothing retired (run audit verify).");
+    }
+
+    // Whether the record's content (its canonical form without hash) hashes to its hash.
+    private static bool IsSealed(JsonElement record, string hash)
+    {
+        try
+        {
+            return string.Equals(AuditCanonicalJson.ComputeHash(record), hash, StringComparison.Ordinal);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 }

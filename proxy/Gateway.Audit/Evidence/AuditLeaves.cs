@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Json;
 using Gateway.Policy.AuditChain;
 using Gateway.Policy.Evidence;
 
@@ -244,7 +243,7 @@ public sealed class AuditLeaves
 
             // Leaves told without their last record's hash: this line's own prev_hash stands for it (its seal is still checked).
             link ??= new AuditChainLink(partition.Replica, next - 1,
-                document.RootElement.TryGetProperty("prev_hash", out var prev) && prev.ValueKind == JsonValueKind.String && prev.GetString() is { Length: > 0 } claimed
+                document.RootElement.TryGetProperty("prev_hash", out var prev) && AuditChainLink.TryReadText(prev, out var claimed) && claimed.Length > 0
                     ? claimed
                     : AuditChainLink.GenesisHash);
             return link.Follow(document.RootElement, seq, hash) is { } why

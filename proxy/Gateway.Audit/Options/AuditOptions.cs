@@ -73,6 +73,19 @@ public sealed record AuditOptions
     /// <summary>The longest <see cref="OutcomeLinger"/> may be.</summary>
     public static readonly TimeSpan MaxOutcomeLinger = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// The most entries of one tenant the journal's backlog holds while the sink refuses that tenant's appends (of
+    /// <see cref="BacklogCapacity"/> for every tenant together), so that one tenant's outage (its Redis Cluster slot down)
+    /// cannot fill the backlog and drop another tenant's refusals: 1 to <see cref="BacklogCapacity"/>; a tenth of it by default.
+    /// </summary>
+    public int BacklogCapacityPerTenant { get; init; } = DefaultBacklogCapacityPerTenant;
+
+    /// <summary>The most entries the journal's backlog holds, every tenant's together.</summary>
+    public const int BacklogCapacity = 10_000;
+
+    /// <summary>The default of <see cref="BacklogCapacityPerTenant"/>: a tenth of <see cref="BacklogCapacity"/>.</summary>
+    public const int DefaultBacklogCapacityPerTenant = BacklogCapacity / 10;
+
     /// <summary>How many times an append retries after losing an optimistic-concurrency race.</summary>
     public int MaxAppendAttempts { get; init; } = 32;
 

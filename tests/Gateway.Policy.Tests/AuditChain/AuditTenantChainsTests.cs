@@ -9,7 +9,8 @@ namespace Gateway.Policy.Tests.AuditChain;
 /// <summary>
 /// A stored line that repeats the member its seal leaves out (<c>hash</c>): the seal is computed without it and the head
 /// reads one of them, so a second <c>hash</c> would let a line carry any value beside the genuine one. Such a line is
-/// malformed, as any line that repeats a member is.
+/// malformed, as any line that repeats a member is. So is a line whose head member escapes a lone UTF-16 surrogate,
+/// which parses and throws only once read as a string.
 /// </summary>
 public sealed class AuditTenantChainsTests
 {
@@ -30,6 +31,33 @@ public sealed class AuditTenantChainsTests
 
         Assert.NotNull(broken);
         Assert.Equal(AuditBreakReasons.MalformedRecord, broken.Value.Reason);
+    }
+
+    [Theory]
+    [InlineData("tenant")]
+    [InlineData("replica")]
+    [InlineData("hash")]
+    [InlineData("prev_hash")]
+    public void Check_HeadMemberEscapingALoneSurrogate_IsMalformedRecordNotThrown(string member)
+    {
+        // A string escaping a lone UTF-16 surrogate parses, and throws only once read as a string.
+        var line = Sealed().Replace($"\"{member}\":\"", $"\"{member}\":\"\\ud800", StringComparison.Ordinal);
+
+        var inExport = AuditTenantChains.ForExport().Check(line);
+        var stored = AuditTenantChains.ForStoredChain("acme", "r-1", 0, AuditChainLink.GenesisHash).Check(line);
+
+        Assert.Equal(AuditBreakReasons.MalformedRecord, inExport?.Reason);
+        Assert.Equal(AuditBreakReasons.MalformedRecord, stored?.Reason);
+    }
+
+    [Theory]
+    [InlineData("tenant")]
+    [InlineData("digest")]
+    public void Check_ExplanationLineEscapingALoneSurrogate_IsMalformedRecordNotThrown(string member)
+    {
+        var line = AuditExplanationLine.Write("acme", "d1", """{"reason":"r"}""").Replace($"\"{member}\":\"", $"\"{member}\":\"\\udc00", StringComparison.Ordinal);
+
+        Assert.Equal(AuditBreakReasons.MalformedRecord, AuditTenantChains.ForExport().Check(line)?.Reason);
     }
 
     [Fact]
