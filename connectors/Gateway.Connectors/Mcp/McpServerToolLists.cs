@@ -12,8 +12,8 @@ namespace Gateway.Connectors.Mcp;
 /// <summary>
 /// The gateway's one MCP client of the servers it governs (the official .NET SDK), with the connector's credential from the
 /// vault: one pooled session per tenant and server, on which the gateway lists the server's tools, reads its prompts and
-/// resources, forwards the agents' governed calls and sends the clients' answers to the server's requests
-/// (<c>McpServerToolLists.Sessions.cs</c>). The tools each <c>mcp</c> connector's server serves are kept for
+/// resources (kept as its tools are, one read at a time: <c>McpServerToolLists.Listings.cs</c>), forwards the agents'
+/// governed calls and sends the clients' answers to the server's requests (<c>McpServerToolLists.Sessions.cs</c>). The tools each <c>mcp</c> connector's server serves are kept for
 /// <see cref="RefreshInterval"/> from the moment the server was asked (by this replica, or by another one through the shared
 /// <see cref="McpToolListCache"/>) and dropped at once when the server says its list changed or a new bundle is applied:
 /// a replica told so asks the server itself, never the shared copy, and replaces that copy. A session that fails
@@ -100,7 +100,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="use"/> on the gateway's session with <paramref name="server"/> (its prompts, its resources): null
+    /// Runs <paramref name="use"/> on the gateway's session with <paramref name="server"/> (a resource subscription): null
     /// when the server is unreachable or refuses, the session then replaced for the next use.
     /// </summary>
     public async ValueTask<T?> WithServerAsync<T>(string tenant, CatalogEntry server, Func<McpClient, CancellationToken, ValueTask<T>> use, CancellationToken cancellationToken)
@@ -131,10 +131,11 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         }
     }
 
-    /// <summary>Every server is asked again at its next listing (a new bundle may have new servers or new pins).</summary>
+    /// <summary>Every server is asked again at its next listing, of tools, prompts or resources (a new bundle may have new servers or new pins).</summary>
     public void Invalidate()
     {
         Volatile.Write(ref _invalidatedAt, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        InvalidateListings();
         foreach (var upstream in _upstreams.Values)
         {
             upstream.Stale = true;
@@ -253,6 +254,16 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
                     {
                         upstream.Stale = true;
                         Changed?.Invoke(upstream.Tenant, upstream.Server);
+                        return ValueTask.CompletedTask;
+                    }),
+                    new(NotificationMethods.PromptListChangedNotification, (_, _) =>
+                    {
+                        ListingChanged(upstream, NotificationMethods.PromptListChangedNotification);
+                        return ValueTask.CompletedTask;
+                    }),
+                    new(NotificationMethods.ResourceListChangedNotification, (_, _) =>
+                    {
+                        ListingChanged(upstream, NotificationMethods.ResourceListChangedNotification);
                         return ValueTask.CompletedTask;
                     }),
                 ],

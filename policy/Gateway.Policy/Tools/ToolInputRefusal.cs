@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
@@ -17,6 +18,9 @@ public static class ToolInputRefusal
     /// <summary>The refusal's HTTP status.</summary>
     public const int Status = 400;
 
+    /// <summary>The most members one object of the arguments may hold: past it they are refused before the schema is read.</summary>
+    public const int MaxObjectMembers = 10_000;
+
     /// <summary>The most schema errors the detail names.</summary>
     private const int MaxErrors = 5;
 
@@ -35,11 +39,78 @@ public static class ToolInputRefusal
     /// <summary>Why <paramref name="arguments"/> (absent: an empty object) are refused against <paramref name="schema"/>; null when they fit.</summary>
     public static string? Explain(JsonElement schema, JsonElement arguments)
     {
+        if (OversizedObject(arguments) is { } oversized)
+        {
+            return oversized;
+        }
+
         var errors = ToolInputSchema.Validate(schema, arguments.ValueKind == JsonValueKind.Undefined ? EmptyObject : arguments);
         return errors.Count == 0
             ? null
             : "The arguments do not fit the tool's input schema: " + string.Join("; ", errors.Take(MaxErrors)) + (errors.Count > MaxErrors ? "; …" : ".");
     }
+
+    /// <summary>
+    /// Why <paramref name="arguments"/> are refused before any schema check: an object among them (at any depth) holds more
+    /// than <see cref="MaxObjectMembers"/> members; null when none does.
+    /// </summary>
+    public static string? OversizedObject(JsonElement arguments)
+    {
+        var steps = new List<string>();
+        return Oversized(arguments, steps)
+            ? $"The arguments hold an object of more than {MaxObjectMembers} members (${string.Concat(steps)}); the gateway checks none that large. Send fewer members in one object."
+            : null;
+    }
+
+    // True when value, or an object or array within it, is an object of more than MaxObjectMembers members; steps then
+    // holds the way to it (each member's name cut as ToolInputSchema's paths cut it), built only along the way walked.
+    private static bool Oversized(JsonElement value, List<string> steps)
+    {
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            if (value.GetPropertyCount() > MaxObjectMembers)
+            {
+                return true;
+            }
+
+            foreach (var member in value.EnumerateObject())
+            {
+                if (IsContainer(member.Value) && Oversized(member.Value, steps, ToolInputSchema.Member(string.Empty, member.Name)))
+                {
+                    return true;
+                }
+            }
+        }
+        else if (value.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                if (IsContainer(item) && Oversized(item, steps, string.Create(CultureInfo.InvariantCulture, $"[{i}]")))
+                {
+                    return true;
+                }
+
+                i++;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Oversized(JsonElement child, List<string> steps, string step)
+    {
+        steps.Add(step);
+        if (Oversized(child, steps))
+        {
+            return true;
+        }
+
+        steps.RemoveAt(steps.Count - 1);
+        return false;
+    }
+
+    private static bool IsContainer(JsonElement value) => value.ValueKind is JsonValueKind.Object or JsonValueKind.Array;
 
     /// <summary>The entry's input schema, parsed once; null when it has none.</summary>
     public static JsonElement? SchemaOf(CatalogEntry entry)

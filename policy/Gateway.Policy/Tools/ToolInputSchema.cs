@@ -13,7 +13,7 @@ namespace Gateway.Policy.Tools;
 /// <see cref="Check"/> says what is wrong with a schema (every error, with its JSON path) when the bundle loads;
 /// <see cref="Validate"/> says what is wrong with a call's arguments before anything is forwarded.
 /// </summary>
-public static class ToolInputSchema
+public static partial class ToolInputSchema
 {
     /// <summary>The deepest nesting of schemas.</summary>
     public const int MaxDepth = 32;
@@ -274,56 +274,6 @@ public static class ToolInputSchema
         }
 
         ValidateCombinations(root, schema, value, path, depth, errors);
-    }
-
-    // A member is the property its name matches as rule paths match names (JsonPath.NameMatches: in any case, without `_`
-    // and `-`), as a case-folding upstream (ASP.NET Core, Go's encoding/json) binds it: `AMOUNT` is checked against
-    // `amount`'s schema. One that matches a property only so is not among the properties as spelled: additionalProperties
-    // holds for it too (false refuses it).
-    private static void ValidateObject(JsonElement root, JsonElement schema, JsonElement value, string path, int depth, List<string> errors)
-    {
-        var properties = schema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
-        if (schema.TryGetProperty("required", out var required))
-        {
-            foreach (var name in required.EnumerateArray().Select(r => r.GetString()!).Where(n => !value.EnumerateObject().Any(m => JsonPath.NameMatches(m, n))))
-            {
-                errors.Add($"{path}.{name}: required");
-            }
-        }
-
-        var additional = schema.TryGetProperty("additionalProperties", out var a) ? a : default;
-        foreach (var member in value.EnumerateObject())
-        {
-            var at = path + "." + member.Name;
-            var exact = false;
-            string? folded = null;
-            if (properties.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var property in properties.EnumerateObject())
-                {
-                    if (JsonPath.NameMatches(member, property.Name))
-                    {
-                        exact |= property.NameEquals(member.Name);
-                        folded ??= property.Name;
-                        ValidateValue(root, property.Value, member.Value, at, depth + 1, errors);
-                    }
-                }
-            }
-
-            if (exact)
-            {
-                continue;
-            }
-
-            if (additional.ValueKind is JsonValueKind.False)
-            {
-                errors.Add(folded is null ? $"{at}: not an argument this tool takes" : $"{at}: not an argument this tool takes (it takes '{folded}', spelled so)");
-            }
-            else if (additional.ValueKind is JsonValueKind.Object)
-            {
-                ValidateValue(root, additional, member.Value, at, depth + 1, errors);
-            }
-        }
     }
 
     private static void ValidateCombinations(JsonElement root, JsonElement schema, JsonElement value, string path, int depth, List<string> errors)

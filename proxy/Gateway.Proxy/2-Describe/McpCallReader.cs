@@ -145,11 +145,21 @@ internal static class McpCallReader
     /// <summary>
     /// A server's resource (<c>gamut-mcp://server/…</c>) to follow: decided as its read, the server asked to subscribe on the
     /// gateway's session with it. Not a context pack (it has no updates), nor a server that acts for a person (its updates
-    /// would come on that person's own session, which nothing listens on).
+    /// would come on that person's own session, which nothing listens on). A URI longer than
+    /// <see cref="McpResourceSubscriptions.MaxUriBytes"/> is invalid params (<c>malformed_body</c>): a subscription is kept.
     /// </summary>
     private static Result ReadSubscribe(McpToolNames names, string id, JsonElement root, JsonElement parameters, string? warrant)
     {
         var requested = parameters.TryGetProperty("uri", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : string.Empty;
+        if (System.Text.Encoding.UTF8.GetByteCount(requested) > McpResourceSubscriptions.MaxUriBytes)
+        {
+            return new Result(null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                $"params.uri is longer than {McpResourceSubscriptions.MaxUriBytes} bytes; no resource with so long a URI can be subscribed to.")
+                {
+                    JsonRpcCode = InvalidParams,
+                }, id, default);
+        }
+
         if (!McpResourceUris.TryParse(requested, out var serverName, out var uri) || !names.TryResolveServer(serverName, out var server))
         {
             return UnknownResource(id, requested, "No such resource of an MCP server is served on /mcp to this agent; list the resources to see what it may subscribe to.");

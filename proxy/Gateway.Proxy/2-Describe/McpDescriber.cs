@@ -37,13 +37,15 @@ internal sealed class McpDescriber : IRouteDescriber
     private readonly McpOrigins _origins;
     private readonly McpSessions _sessions;
     private readonly McpServerCallAnswers _answers;
+    private readonly McpResourceSubscriptions _subscriptions;
 
-    public McpDescriber(PolicyProvider policy, McpOrigins origins, McpSessions sessions, McpServerCallAnswers answers)
+    public McpDescriber(PolicyProvider policy, McpOrigins origins, McpSessions sessions, McpServerCallAnswers answers, McpResourceSubscriptions subscriptions)
     {
         _policy = policy;
         _origins = origins;
         _sessions = sessions;
         _answers = answers;
+        _subscriptions = subscriptions;
     }
 
     public async ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
@@ -119,6 +121,12 @@ internal sealed class McpDescriber : IRouteDescriber
             return ServedLocally(context, feature, identity, tenant, message, sessionId);
         }
 
+        if (read.Request is { } subscribe && message.Method == "resources/subscribe"
+            && ReserveSubscription(context, identity, sessionId!, subscribe.Tool, read.Body) is { } full)
+        {
+            return (null, full);
+        }
+
         return read.Request is { } request
             ? (new DescribedAction(tenant, request)
             {
@@ -165,6 +173,23 @@ internal sealed class McpDescriber : IRouteDescriber
                 string.IsNullOrEmpty(sessionId) ? null : sessionId, server, call.Method, call.Params,
                 body.TryGetProperty("params"u8, out var parameters) ? parameters : default),
         };
+
+    /// <summary>
+    /// A subscribe's place among its session's and its registered agent's subscriptions, held until the request ends (the
+    /// subscription's own once the server took it: <see cref="McpResourceSubscriptions.TryReserve"/>); null when it has
+    /// one, else the refusal (429 <c>mcp_subscription_limit</c>, recorded under the server), before anything is decided or sent.
+    /// </summary>
+    private Refusal? ReserveSubscription(HttpContext context, AgentIdentity identity, string sessionId, string server, JsonElement body)
+    {
+        var uri = body.GetProperty("params"u8).GetProperty("uri"u8).GetString()!;
+        if (_subscriptions.TryReserve(identity.Tenant, identity.RegisteredAgent, sessionId, uri, out var refused) is { } place)
+        {
+            context.Response.RegisterForDispose(place);
+            return null;
+        }
+
+        return new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.McpSubscriptionLimit, refused!) { AuditTool = server };
+    }
 
     /// <summary>A client's answer to a request its call's server sent it, or the resumption of a call's event stream.</summary>
     private static bool CarriesACallOn(HttpRequest request, McpMessage message) =>

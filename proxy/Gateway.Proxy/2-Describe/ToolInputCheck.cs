@@ -11,7 +11,8 @@ namespace Gateway.Proxy.Describe;
 /// A call's arguments checked against its catalog entry's <c>input_schema</c> (<see cref="ToolInputRefusal"/>, the policy library's one check) on
 /// every route that invokes the entry (<c>/mcp</c>, <c>/v1/actions/invoke-tool</c>, <c>/providers/&lt;connector&gt;</c>) and on
 /// <c>/v1/evaluate</c>, which an executor asks before invoking it, before anything is decided or forwarded: arguments that
-/// do not fit are refused <c>invalid_arguments</c> (400).
+/// do not fit are refused <c>invalid_arguments</c> (400), as are arguments holding an object of more than
+/// <see cref="ToolInputRefusal.MaxObjectMembers"/> members, before any of it is read against the schema.
 /// </summary>
 internal static class ToolInputCheck
 {
@@ -21,9 +22,10 @@ internal static class ToolInputCheck
 
     /// <summary>The gateway's refusal with <see cref="ToolInputRefusal.Explain(JsonElement, JsonElement)"/>'s detail (the one wording <c>gate eval</c> gives too).</summary>
     private static Refusal? Refuse(CatalogEntry entry, JsonElement schema, JsonElement arguments) =>
-        ToolInputRefusal.Explain(schema, arguments) is { } detail
-            ? new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments, detail) { AuditTool = entry.Name }
-            : null;
+        ToolInputRefusal.Explain(schema, arguments) is { } detail ? Invalid(entry, detail) : null;
+
+    private static Refusal Invalid(CatalogEntry entry, string detail) =>
+        new(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments, detail) { AuditTool = entry.Name };
 
     /// <summary>
     /// <see cref="Refuse(CatalogEntry, JsonElement)"/> for a request on <c>/providers/&lt;connector&gt;</c>, whose arguments are the body's members, the
@@ -47,11 +49,20 @@ internal static class ToolInputCheck
             return Refuse(entry, schema, arguments);
         }
 
+        // An object too large to check is refused before its members are read (ToolInputRefusal.MaxObjectMembers).
+        if (ToolInputRefusal.OversizedObject(arguments) is { } oversized)
+        {
+            return Invalid(entry, oversized);
+        }
+
+        // The body's and the path's names, each read once: a member is looked up here, never searched for in the body.
+        var fromBody = body.ValueKind == JsonValueKind.Object ? body.EnumerateObject().Select(static m => m.Name).ToHashSet(StringComparer.Ordinal) : [];
+        fromBody.ExceptWith(pathArgs.Select(static a => a.Key));
         var properties = schema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
         var view = JsonNode.Parse(arguments.GetRawText())!.AsObject();
         foreach (var (name, value) in view.ToList())
         {
-            var fromText = body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out _) || pathArgs.Any(a => a.Key == name);
+            var fromText = !fromBody.Contains(name);
             if (fromText && value is not null && properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var property))
             {
                 view[name] = Typed(property, value.DeepClone());

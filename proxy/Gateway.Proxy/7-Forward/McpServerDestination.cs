@@ -7,6 +7,7 @@ using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Routing;
 using Gateway.Store;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Forward;
 
@@ -22,7 +23,10 @@ namespace Gateway.Proxy.Forward;
 /// person it acts for. An <c>initialize</c> of an agent at its session limit first ends the session that gives way to it (its
 /// least recently used for the same person with no call in flight here: on every replica, its subscriptions with it), which Record has just recorded (<see cref="McpServedMessage.MakesRoom"/>);
 /// one that finds no room it may make is refused (429 <c>mcp_session_limit</c>, recorded). A suspended agent's
-/// answer and stream resumption never come here: Decide refuses them (the describer's <c>WhenSuspended</c>).
+/// answer and stream resumption never come here: Decide refuses them (the describer's <c>WhenSuspended</c>). A listing of
+/// prompts, resources or resource templates takes a place among the agent's calls in flight while it is served (one too
+/// many is 429 <c>mcp_pending_limit</c>), and a stream resumption a place of its own (<see cref="McpCallStreams.TryHold"/>:
+/// the same stream resumed twice at once is 409 <c>mcp_stream_in_use</c>, one too many 429 <c>mcp_pending_limit</c>).
 /// </summary>
 internal sealed class McpServerDestination : ILocalDestination
 {
@@ -42,12 +46,21 @@ internal sealed class McpServerDestination : ILocalDestination
     private readonly McpCallStreams _streams;
     private readonly McpAnswerRelay _answers;
     private readonly McpResourceSubscriptions _subscriptions;
+    private static readonly Refusal StreamInUse = new(StatusCodes.Status409Conflict, ProblemCodes.McpStreamInUse,
+        "This call stream is being resumed on another connection already; resume it once that one ends.")
+    {
+        AuditTool = McpEndpoint.AuditTool,
+        RetryAfter = TimeSpan.FromSeconds(1),
+    };
+
     private readonly McpServerSessionCloser _closer;
+    private readonly McpEndpointOptions _options;
 
     public McpServerDestination(EndpointDataSource endpoints, McpSessions sessions, McpCallStreams streams, McpAnswerRelay answers, McpResourceSubscriptions subscriptions,
-        McpServerSessionCloser closer)
+        McpServerSessionCloser closer, IOptions<McpEndpointOptions> options)
     {
         _closer = closer;
+        _options = options.Value;
         _post = McpServerEndpointMetadata.Find(endpoints, HttpMethods.Post);
         _get = McpServerEndpointMetadata.Find(endpoints, HttpMethods.Get);
         _delete = McpServerEndpointMetadata.Find(endpoints, HttpMethods.Delete);
@@ -67,8 +80,13 @@ internal sealed class McpServerDestination : ILocalDestination
         var message = served.Message;
         if (HttpMethods.IsGet(context.Request.Method) && McpCallStream.TryParseEventId(context.Request.Headers[LastEventIdHeader], out var resumed, out var after))
         {
-            // The agent resumes the event stream of one of its calls, after the last event it saw (on any replica).
-            if (!await _streams.ResumeAsync(context, identity.Tenant, identity.Agent, resumed, after).ConfigureAwait(false))
+            // The agent resumes the event stream of one of its calls, after the last event it saw (on any replica): once at a time.
+            using var hold = _streams.TryHold(identity.Tenant, identity.Agent, identity.RegisteredAgent, resumed, out var inUse);
+            if (hold is null)
+            {
+                feature.Add(inUse ? StreamInUse : PendingLimit($"This agent resumes {_options.MaxPendingCallsPerAgent} call streams on /mcp already; wait for one to end."));
+            }
+            else if (!await _streams.ResumeAsync(context, identity.Tenant, identity.Agent, resumed, after).ConfigureAwait(false))
             {
                 feature.Add(StreamUnknown);
             }
@@ -115,6 +133,27 @@ internal sealed class McpServerDestination : ILocalDestination
             ?? throw new InvalidOperationException($"The MCP server has no endpoint for {context.Request.Method} {McpEndpoint.Path}.");
         context.User = new McpServedCaller(context.User, identity, local.Tenant);
 
+        if (message.Method is "prompts/list" or "resources/list" or "resources/templates/list")
+        {
+            // Each asks every server the agent may use: it takes a place among the agent's calls in flight while it is served.
+            if (!_sessions.TryStartCall(identity.Tenant, identity.RegisteredAgent, _options.MaxPendingCallsPerAgent))
+            {
+                feature.Add(PendingLimit($"This agent has {_options.MaxPendingCallsPerAgent} calls in flight on /mcp already; wait for one to end."));
+                return;
+            }
+
+            try
+            {
+                await server(context).ConfigureAwait(false);
+            }
+            finally
+            {
+                _sessions.EndCall(identity.Tenant, identity.RegisteredAgent);
+            }
+
+            return;
+        }
+
         await server(context).ConfigureAwait(false);
 
         if (message.Method == "initialize" && context.Response.Headers[SessionHeader].ToString() is { Length: > 0 } opened)
@@ -151,6 +190,13 @@ internal sealed class McpServerDestination : ILocalDestination
 
         return null;
     }
+
+    /// <summary>One too many in flight: 429 <c>mcp_pending_limit</c>, recorded under <c>mcp</c>, as admission refuses a call.</summary>
+    private static Refusal PendingLimit(string detail) => new(StatusCodes.Status429TooManyRequests, ProblemCodes.McpPendingLimit, detail)
+    {
+        AuditTool = McpEndpoint.AuditTool,
+        RetryAfter = TimeSpan.FromSeconds(1),
+    };
 
     private Endpoint? EndpointFor(string method) =>
         HttpMethods.IsPost(method) ? _post.Find()

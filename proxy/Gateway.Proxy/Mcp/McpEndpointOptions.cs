@@ -11,9 +11,20 @@ internal sealed class McpEndpointOptions : IValidatableObject
     [Range(1, 10_000)]
     public int MaxSessionsPerAgent { get; set; } = 16;
 
-    /// <summary>Tool calls one agent may have in flight on <c>/mcp</c> on one replica; one more is refused (429) until one ends.</summary>
+    /// <summary>
+    /// Tool calls (and prompt or resource listings) one agent may have in flight on <c>/mcp</c> on one replica; one more is
+    /// refused (429) until one ends. Its resumed call streams live on one replica are bounded by the same number, apart.
+    /// </summary>
     [Range(1, 10_000)]
     public int MaxPendingCallsPerAgent { get; set; } = 32;
+
+    /// <summary>Resources one session may be subscribed to at once; one more is refused (429 <c>mcp_subscription_limit</c>).</summary>
+    [Range(1, 10_000)]
+    public int MaxSubscriptionsPerSession { get; set; } = 100;
+
+    /// <summary>Resource subscriptions one agent (its delegated children's included) may hold on one replica, all its sessions together.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxSubscriptionsPerAgent { get; set; } = 1_000;
 
     /// <summary>
     /// A session with no request for this long is closed (on every replica: its record in the store expires too). It is

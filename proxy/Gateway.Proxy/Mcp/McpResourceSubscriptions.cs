@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Agents;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Security;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -23,11 +25,15 @@ namespace Gateway.Proxy.Mcp;
 /// the Admit stage's one reading, <see cref="AgentStatusService.IsStoppedAsync"/>) and a child would still be let in (the signature check's
 /// <see cref="IDelegatedChildLiveness.IsLiveAsync"/>: its grant, and every grant above it, neither revoked nor expired, within the tenant's
 /// delegation settings in force, its agent still accepting the secret or key that issued it): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
-/// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica.
+/// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica,
+/// bounded per session and per agent (<c>McpResourceSubscriptions.Limits.cs</c>). One handler per server session hears
+/// every update and passes it to the one resource it names (<see cref="UpdateDispatch"/>).
 /// </summary>
 internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(string Tenant, string Server, string Uri), Upstream> _upstreams = new();
+    private readonly ConditionalWeakTable<McpClient, UpdateDispatch> _dispatches = [];
+    private readonly McpEndpointOptions _options;
     private readonly McpServerToolLists _servers;
     private readonly PolicyProvider _policy;
     private readonly IDelegatedChildLiveness _delegates;
@@ -36,8 +42,9 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     private readonly ILogger<McpResourceSubscriptions> _logger;
 
     public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, IDelegatedChildLiveness delegates, AgentStatusService agents, McpServedSessions served,
-        ILogger<McpResourceSubscriptions> logger)
+        IOptions<McpEndpointOptions> options, ILogger<McpResourceSubscriptions> logger)
     {
+        _options = options.Value;
         _servers = servers;
         _served = served;
         _policy = policy;
@@ -73,7 +80,8 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
 
                 upstream.Subscribers[sessionId] = new Subscriber(caller, who, switches, clientUri);
                 upstream.Subscription ??= await _servers.WithServerAsync<IAsyncDisposable>(tenant.Slug, server,
-                    (client, _) => ValueTask.FromResult<IAsyncDisposable>(new Listening(client, uri, (_, token) => OnUpdatedAsync(key, token))),
+                    (client, _) => ValueTask.FromResult<IAsyncDisposable>(new Listening(_dispatches.GetValue(client, static _ => new UpdateDispatch()), client, uri,
+                        (_, token) => OnUpdatedAsync(key, token))),
                     cancellationToken).ConfigureAwait(false);
                 if (upstream.Subscription is null)
                 {
@@ -81,6 +89,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
                     return false;
                 }
 
+                Indexed(sessionId, tenant.Slug, switches.RegisteredAgent ?? switches.Agent, key, clientUri);
                 return true;
             }
             finally
@@ -93,11 +102,11 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     /// <summary>Ends the subscription of the session <paramref name="sessionId"/> to <paramref name="clientUri"/>.</summary>
     public async ValueTask UnsubscribeAsync(string tenant, string sessionId, string clientUri)
     {
-        foreach (var (key, upstream) in _upstreams)
+        foreach (var key in KeysOf(sessionId, tenant, clientUri))
         {
-            if (key.Tenant == tenant && upstream.Subscribers.TryGetValue(sessionId, out var subscriber) && subscriber.ClientUri == clientUri)
+            if (_upstreams.TryGetValue(key, out var upstream) && upstream.Subscribers.TryGetValue(sessionId, out var subscriber) && subscriber.ClientUri == clientUri)
             {
-                upstream.Subscribers.TryRemove(sessionId, out _);
+                Drop(key, upstream, sessionId);
                 await ReleaseIfUnusedAsync(key, upstream).ConfigureAwait(false);
             }
         }
@@ -106,11 +115,16 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     /// <summary>Ends every subscription of the session <paramref name="sessionId"/> (the client ended it).</summary>
     public async ValueTask EndedAsync(string sessionId)
     {
-        foreach (var (key, upstream) in _upstreams)
+        foreach (var key in KeysOf(sessionId))
         {
-            if (upstream.Subscribers.TryRemove(sessionId, out _))
+            if (_upstreams.TryGetValue(key, out var upstream))
             {
+                Drop(key, upstream, sessionId);
                 await ReleaseIfUnusedAsync(key, upstream).ConfigureAwait(false);
+            }
+            else
+            {
+                Unindexed(sessionId, key);
             }
         }
     }
@@ -120,7 +134,11 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     {
         foreach (var (key, upstream) in _upstreams)
         {
-            upstream.Subscribers.Clear();
+            foreach (var sessionId in upstream.Subscribers.Keys)
+            {
+                Drop(key, upstream, sessionId);
+            }
+
             await ReleaseIfUnusedAsync(key, upstream).ConfigureAwait(false);
         }
     }
@@ -142,7 +160,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
                 // The session no longer runs here, the caller may no longer use the server or read the resource under the
                 // policy in force (a rule added since blocks it), a kill switch stops it, or a child is no more: its session
                 // hears nothing more of it.
-                upstream.Subscribers.TryRemove(sessionId, out _);
+                Drop(key, upstream, sessionId);
                 continue;
             }
 
@@ -154,7 +172,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogSubscriberGone(_logger, key.Server, key.Tenant, ex.GetType().Name);
-                upstream.Subscribers.TryRemove(sessionId, out _);
+                Drop(key, upstream, sessionId);
             }
         }
 
@@ -193,6 +211,13 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
             LogUnchecked(_logger, subscriber.Caller.Agent, tenant, ex.GetType().Name);
             return false;
         }
+    }
+
+    /// <summary>The session no longer hears <paramref name="key"/>'s updates: its subscriber and its place in the index go.</summary>
+    private void Drop((string Tenant, string Server, string Uri) key, Upstream upstream, string sessionId)
+    {
+        upstream.Subscribers.TryRemove(sessionId, out _);
+        Unindexed(sessionId, key);
     }
 
     private async ValueTask ReleaseIfUnusedAsync((string Tenant, string Server, string Uri) key, Upstream upstream)
@@ -235,22 +260,57 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     private sealed record Subscriber(McpCaller Caller, AuthenticatedCaller Who, KillSwitchCaller Switches, string ClientUri);
 
     /// <summary>
-    /// The gateway listening on its session with a server for one resource's updates; ended, it stops listening and
-    /// unsubscribes the server from the resource (what the server took from the clients' governed subscriptions).
+    /// The gateway listening on its session with a server for one resource's updates (through the session's one
+    /// <see cref="UpdateDispatch"/>); ended, it stops listening and unsubscribes the server from the resource (what the
+    /// server took from the clients' governed subscriptions).
     /// </summary>
-    private sealed class Listening(McpClient client, string uri, Func<JsonRpcNotification, CancellationToken, ValueTask> updated) : IAsyncDisposable
+    private sealed class Listening : IAsyncDisposable
     {
-        private readonly IAsyncDisposable _handler = client.RegisterNotificationHandler(NotificationMethods.ResourceUpdatedNotification,
-            (notification, cancellationToken) => notification.Params is JsonObject parameters && parameters["uri"] is JsonValue named
-                && named.TryGetValue<string>(out var updatedUri) && updatedUri == uri
-                    ? updated(notification, cancellationToken)
-                    : ValueTask.CompletedTask);
+        private readonly UpdateDispatch _dispatch;
+        private readonly McpClient _client;
+        private readonly string _uri;
+        private readonly Func<JsonRpcNotification, CancellationToken, ValueTask> _updated;
+
+        public Listening(UpdateDispatch dispatch, McpClient client, string uri, Func<JsonRpcNotification, CancellationToken, ValueTask> updated)
+        {
+            (_dispatch, _client, _uri, _updated) = (dispatch, client, uri, updated);
+            dispatch.Add(client, uri, updated);
+        }
 
         public async ValueTask DisposeAsync()
         {
-            await _handler.DisposeAsync().ConfigureAwait(false);
-            await client.UnsubscribeFromResourceAsync(uri).ConfigureAwait(false);
+            _dispatch.Remove(_uri, _updated);
+            await _client.UnsubscribeFromResourceAsync(_uri).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The one handler of <c>notifications/resources/updated</c> on a server session, registered with its first
+    /// subscription and kept as long as the session: each update goes to the one resource it names, found by its URI.
+    /// </summary>
+    private sealed class UpdateDispatch
+    {
+        private readonly ConcurrentDictionary<string, Func<JsonRpcNotification, CancellationToken, ValueTask>> _byUri = new(StringComparer.Ordinal);
+        private readonly Lock _registering = new();
+        private IAsyncDisposable? _handler;
+
+        public void Add(McpClient client, string uri, Func<JsonRpcNotification, CancellationToken, ValueTask> updated)
+        {
+            _byUri[uri] = updated;
+            lock (_registering)
+            {
+                _handler ??= client.RegisterNotificationHandler(NotificationMethods.ResourceUpdatedNotification, DispatchAsync);
+            }
+        }
+
+        public void Remove(string uri, Func<JsonRpcNotification, CancellationToken, ValueTask> updated) =>
+            _byUri.TryRemove(KeyValuePair.Create(uri, updated));
+
+        private ValueTask DispatchAsync(JsonRpcNotification notification, CancellationToken cancellationToken) =>
+            notification.Params is JsonObject parameters && parameters["uri"] is JsonValue named && named.TryGetValue<string>(out var uri)
+                && _byUri.TryGetValue(uri, out var updated)
+                    ? updated(notification, cancellationToken)
+                    : ValueTask.CompletedTask;
     }
 
     /// <summary>One resource of one server of one tenant: the sessions subscribed to it, and the gateway's subscription.</summary>

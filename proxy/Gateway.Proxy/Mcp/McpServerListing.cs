@@ -3,7 +3,6 @@ using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Redaction;
 using Gateway.Policy;
 using Gateway.Proxy.Telemetry;
-using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
 namespace Gateway.Proxy.Mcp;
@@ -17,9 +16,12 @@ namespace Gateway.Proxy.Mcp;
 /// A server that cannot be reached is left out; the others are listed. What a server lists is redacted as its own route
 /// redacts it (<see cref="McpListingRedaction"/>), before it is renamed: a listing that cannot be is refused whole.
 /// Each server's listing is read a page at a time, bounded (<see cref="McpServerToolLists.ReadPagesAsync"/>): one that
-/// goes on past the bounds leaves that server out. An item whose read the policy blocks for the caller is left out
-/// (<see cref="McpReadClearance.Lists"/>): a resource as the read of its URI, a template as the read of the template as
-/// written, a prompt as its get without arguments; one whose read needs an approval is listed.
+/// goes on past the bounds leaves that server out. What a server lists is kept as its tools are, and read once however
+/// many ask at the same time (<see cref="McpServerToolLists.ResourcesAsync"/>); everything below is done per caller, on
+/// the kept listing. Each listing counts against the agent's calls in flight (<c>7-Forward/McpServerDestination.cs</c>).
+/// An item whose read the policy blocks for the caller is left out (<see cref="McpReadClearance.Lists"/>): a resource as
+/// the read of its URI, a template as the read of the template as written, a prompt as its get without arguments; one
+/// whose read needs an approval is listed.
 /// </summary>
 internal sealed class McpServerListing
 {
@@ -33,12 +35,7 @@ internal sealed class McpServerListing
     }
 
     public async ValueTask<IList<Prompt>> PromptsAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken) =>
-        await AskAsync(tenant, caller, static async ValueTask<List<Prompt>> (client, ct) =>
-            client.ServerCapabilities.Prompts is null ? [] : await McpServerToolLists.ReadPagesAsync<Prompt>(async (cursor, c) =>
-            {
-                var page = await client.ListPromptsAsync(new ListPromptsRequestParams { Cursor = cursor }, c).ConfigureAwait(false);
-                return (page.Prompts, page.NextCursor);
-            }, ct).ConfigureAwait(false),
+        await AskAsync(tenant, caller, _servers.PromptsAsync,
             static p => new JsonObject { ["prompt"] = p.Name, ["arguments"] = new JsonObject() },
             static (serverName, p) => new Prompt
             {
@@ -57,12 +54,7 @@ internal sealed class McpServerListing
             Description = p.Entry.Description ?? $"The context pack '{p.Entry.Name}'; read it with ?query=… (and max_bytes=…) for what you need.",
             MimeType = "text/plain",
         }).ToList();
-        resources.AddRange(await AskAsync(tenant, caller, static async ValueTask<List<Resource>> (client, ct) =>
-            client.ServerCapabilities.Resources is null ? [] : await McpServerToolLists.ReadPagesAsync<Resource>(async (cursor, c) =>
-            {
-                var page = await client.ListResourcesAsync(new ListResourcesRequestParams { Cursor = cursor }, c).ConfigureAwait(false);
-                return (page.Resources, page.NextCursor);
-            }, ct).ConfigureAwait(false),
+        resources.AddRange(await AskAsync(tenant, caller, _servers.ResourcesAsync,
             static r => new JsonObject { ["uri"] = r.Uri },
             static (serverName, r) => new Resource
             {
@@ -77,12 +69,7 @@ internal sealed class McpServerListing
     }
 
     public async ValueTask<IList<ResourceTemplate>> ResourceTemplatesAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken) =>
-        await AskAsync(tenant, caller, static async ValueTask<List<ResourceTemplate>> (client, ct) =>
-            client.ServerCapabilities.Resources is null ? [] : await McpServerToolLists.ReadPagesAsync<ResourceTemplate>(async (cursor, c) =>
-            {
-                var page = await client.ListResourceTemplatesAsync(new ListResourceTemplatesRequestParams { Cursor = cursor }, c).ConfigureAwait(false);
-                return (page.ResourceTemplates, page.NextCursor);
-            }, ct).ConfigureAwait(false),
+        await AskAsync(tenant, caller, _servers.ResourceTemplatesAsync,
             static t => new JsonObject { ["uri"] = t.UriTemplate },
             static (serverName, t) => new ResourceTemplate
             {
@@ -100,13 +87,13 @@ internal sealed class McpServerListing
     /// when an item cannot be redacted (<see cref="McpListingRedaction"/>).
     /// </summary>
     private async Task<List<TListed>> AskAsync<TServed, TListed>(TenantPolicy tenant, McpCaller caller,
-        Func<McpClient, CancellationToken, ValueTask<List<TServed>>> ask, Func<TServed, JsonObject> readOf, Func<string, TServed, TListed> rename, CancellationToken cancellationToken)
+        Func<string, CatalogEntry, CancellationToken, ValueTask<IReadOnlyList<TServed>?>> ask, Func<TServed, JsonObject> readOf, Func<string, TServed, TListed> rename, CancellationToken cancellationToken)
         where TServed : class
     {
         var names = McpToolNames.For(tenant);
         var who = caller.Who ?? new AuthenticatedCaller(tenant.Slug, caller.Workspace ?? string.Empty, caller.Agent) { Delegation = caller.Grant };
         var servers = tenant.Catalog.Where(e => e.Kind == ConnectorKind.Mcp && caller.MayUse(tenant, e.Name)).ToList();
-        var answers = await Task.WhenAll(servers.Select(s => _servers.WithServerAsync(tenant.Slug, s, ask, cancellationToken).AsTask())).ConfigureAwait(false);
+        var answers = await Task.WhenAll(servers.Select(s => ask(tenant.Slug, s, cancellationToken).AsTask())).ConfigureAwait(false);
         var listed = new List<TListed>();
         var redactions = new RedactionCounts();
         for (var i = 0; i < servers.Count; i++)

@@ -106,7 +106,7 @@ public sealed class McpDescriberTests(GovernedGatewayFixture fixture) : IClassFi
         IServiceProvider services, string body, Action<HttpRequest>? shape = null)
     {
         var describer = new McpDescriber(services.GetRequiredService<PolicyProvider>(), services.GetRequiredService<McpOrigins>(), services.GetRequiredService<McpSessions>(),
-            services.GetRequiredService<McpServerCallAnswers>());
+            services.GetRequiredService<McpServerCallAnswers>(), services.GetRequiredService<McpResourceSubscriptions>());
         var context = new DefaultHttpContext();
         context.Request.Method = HttpMethods.Post;
         context.Request.Scheme = "http";

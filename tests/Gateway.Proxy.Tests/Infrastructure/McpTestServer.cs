@@ -203,10 +203,14 @@ public sealed partial class McpTestServer : IAsyncDisposable
                     Messages = [new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = $"Summarize {request.Params.Arguments?["topic"]} ({request.Params.Name})." } }],
                 });
             })
-            .WithListResourcesHandler((_, _) => ValueTask.FromResult(new ListResourcesResult
+            .WithListResourcesHandler(async (_, cancellationToken) =>
             {
-                Resources = [new Resource { Uri = "note://q3-plan", Name = "q3-plan", MimeType = "text/plain", Description = ListedDescription, Size = ListedSize }],
-            }))
+                await ResourceListingAsync(cancellationToken);
+                return new ListResourcesResult
+                {
+                    Resources = [new Resource { Uri = "note://q3-plan", Name = "q3-plan", MimeType = "text/plain", Description = ListedDescription, Size = ListedSize }],
+                };
+            })
             .WithListResourceTemplatesHandler((_, _) => ValueTask.FromResult(new ListResourceTemplatesResult
             {
                 ResourceTemplates = [new ResourceTemplate { UriTemplate = "note://{id}", Name = "note", MimeType = "text/plain", Description = ListedDescription }],
@@ -223,6 +227,7 @@ public sealed partial class McpTestServer : IAsyncDisposable
             .WithSubscribeToResourcesHandler((request, _) =>
             {
                 _subscribers[request.Server.SessionId!] = (request.Server, request.Params!.Uri);
+                Subscribed.Enqueue(request.Params.Uri);
                 return ValueTask.FromResult(new EmptyResult());
             })
             .WithUnsubscribeFromResourcesHandler((request, _) =>

@@ -62,6 +62,27 @@ public sealed class McpCallStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resume_SameStreamTwiceConcurrently_SecondIsRefused()
+    {
+        _mcp.Notes.HoldAfterFirstStep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (first, _) = await CutAfterFirstEventAsync(LongCall);
+        using var http = _mcp.SignedHttp();
+        using var live = await SendResumeAsync(http, first.Id!);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+
+        using var otherHttp = _mcp.SignedHttp();
+        using var second = await SendResumeAsync(otherHttp, first.Id!);
+        var refusedStatus = second.StatusCode;
+        _mcp.Notes.HoldAfterFirstStep.SetResult();
+        var refused = await second.Content.ReadAsStringAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var rest = SseEvents.Parse(await live.Content.ReadAsStringAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Equal(HttpStatusCode.Conflict, refusedStatus);
+        Assert.Equal("mcp_stream_in_use", JsonDocument.Parse(refused).RootElement.GetProperty("code").GetString());
+        Assert.Equal(7, rest[^1].Json.GetProperty("id").GetInt32());
+    }
+
+    [Fact]
     public async Task Resume_AfterAnEarlierEvent_ReplaysFromThere()
     {
         var (_, body) = await _mcp.PostRawAsync(LongCall);
@@ -248,6 +269,15 @@ public sealed class McpCallStreamTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(call, Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
         return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    /// <summary>Resumes the stream after <paramref name="lastEventId"/> and returns once the response's headers are in.</summary>
+    private static async Task<HttpResponseMessage> SendResumeAsync(HttpClient http, string lastEventId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/mcp");
+        request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+        request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(TimeSpan.FromSeconds(20));
     }
 
     private static async Task<HttpResponseMessage> ResumeAsync(HttpClient http, string lastEventId)

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
+using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
@@ -97,6 +98,10 @@ public sealed class McpListingRedactionTests : IClassFixture<McpListingRedaction
     {
         await using var client = await _mcp.ConnectAsync();
         _mcp.Notes.ListedSize = 4111_1111_1111_1111;
+
+        // Listings are kept (as tools are): the server is read again only once they are dropped, as a new bundle drops them.
+        var listings = _mcp.Gateway.Host.Services.GetRequiredService<McpServerToolLists>();
+        listings.Invalidate();
         try
         {
             // A card number listed as a number is redacted to a string, which is no size: nothing of the listing is passed on.
@@ -109,6 +114,7 @@ public sealed class McpListingRedactionTests : IClassFixture<McpListingRedaction
         finally
         {
             _mcp.Notes.ListedSize = null;
+            listings.Invalidate();
         }
     }
 
