@@ -28,6 +28,8 @@ public sealed class CatalogSectionParserTests
     [Theory]
     [InlineData("upstream: \"ftp://svc:sk-live-4f9a8b7c6d5e@crm.example/api\"", "upstream (not shown: it may hold a secret) must be an absolute http(s) URL")]
     [InlineData("upstream: \"sk-live-4f9a8b7c6d5e\"", "upstream (not shown: it may hold a secret)")]
+    [InlineData("upstream: \"https://svc:sk-live-4f9a8b7c6d5e@crm.example/api\"", "upstream 'https://crm.example/…' must not hold user information")]
+    [InlineData("upstream: \"https://crm.example/api\", destinations: [\"https://u:sk-live-4f9a8b7c6d5e@crm2.example/api\"]", "destination 'https://crm2.example/…' must not hold user information")]
     [InlineData("upstream: \"https://crm.example/api\", destinations: [\"https://crm2.example/other?key=sk-live-4f9a8b7c6d5e\"]", "destination 'https://crm2.example/…' must have the same path as the upstream")]
     [InlineData("upstream: \"https://crm.example/api\", destinations: [\"gopher://u:sk-live-4f9a8b7c6d5e@crm2.example/api\"]", "destination (not shown: it may hold a secret) must be an absolute http(s) URL")]
     [InlineData("upstream: \"https://crm.example/api\", health_check: { path: \"/health?api_key=sk-live-4f9a8b7c6d5e\" }", "health_check.path must be an absolute path")]

@@ -34,6 +34,11 @@ internal sealed partial class CatalogSectionParser(
                 reader.Error(up, BundleErrorCodes.InvalidUrl, $"upstream {UrlInError.Of(upText)} must be an absolute http(s) URL");
                 upstream = null;
             }
+            else if (upstream.UserInfo.Length > 0)
+            {
+                reader.Error(up, BundleErrorCodes.InvalidUrl, $"upstream {UrlInError.Of(upText)} must not hold user information: a credential goes in 'credential' (the vault), never in the URL");
+                upstream = null;
+            }
         }
         else if (kind is { } kk && kk is not (ConnectorKind.McpTool or ConnectorKind.A2aSkill))
         {
@@ -339,6 +344,10 @@ internal sealed partial class CatalogSectionParser(
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
                 reader.Error(item, BundleErrorCodes.InvalidUrl, $"destination {UrlInError.Of(text)} must be an absolute http(s) URL");
+            }
+            else if (uri.UserInfo.Length > 0)
+            {
+                reader.Error(item, BundleErrorCodes.InvalidUrl, $"destination {UrlInError.Of(text)} must not hold user information: a credential goes in 'credential' (the vault), never in the URL");
             }
             else if (upstream is not null && !string.Equals(uri.AbsolutePath.TrimEnd('/'), upstream.AbsolutePath.TrimEnd('/'), StringComparison.Ordinal))
             {
