@@ -6,10 +6,12 @@ namespace Gateway.Oversight.Approvals;
 
 /// <summary>
 /// The open half of <see cref="ApprovalService"/>: how many pending requests one registered agent may have open at once
-/// (<c>Gateway:Approvals:MaxOpenPerAgent</c>, its delegated children's counted with its own), and the tenant's index of its
+/// (<c>Gateway:Approvals:MaxOpenPerAgent</c>, its delegated children's counted with its own; those acting for a person,
+/// an interactive client's, counted per person), and the tenant's index of its
 /// open requests, which the pending list reads besides the recent window, so that no number of newer requests hides an
 /// older one still pending. Both are sets in the state store (whichever store keeps the approvals), each member a request's
-/// expiry and id (<c>"{unix seconds} {id}"</c>): the agent's under <c>StoreKeys.Approval(tenant, "open:" + agent)</c>, the
+/// expiry and id (<c>"{unix seconds} {id}"</c>): the agent's under <c>StoreKeys.Approval(tenant, "open:" + agent)</c> (acting
+/// for a person, under <c>"open-for:{agent's length}:{agent}:{person}"</c>), the
 /// tenant's under <c>StoreKeys.Approval(tenant, "open")</c>. A member leaves both when its request is settled, and is
 /// dropped once past its expiry wherever it is read, so neither holds more than the agents' open requests for long.
 /// </summary>
@@ -17,6 +19,7 @@ public sealed partial class ApprovalService
 {
     private const string OpenIndexId = "open";
     private const string OpenAgentPrefix = "open:";
+    private const string OpenPersonPrefix = "open-for:";
 
     /// <summary>
     /// Counts <paramref name="prepared"/> among its registered agent's open requests, or throws
@@ -26,8 +29,8 @@ public sealed partial class ApprovalService
     /// </summary>
     private async ValueTask ReserveOpenAsync(ApprovalRequest prepared, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var agent = RootAgentOf(prepared);
-        var agentKey = OpenAgentKey(prepared.Tenant, agent);
+        var agent = OpenHolderOf(prepared);
+        var agentKey = OpenAgentKey(prepared.Tenant, prepared);
         var member = OpenMember(prepared);
         await _state.SetAddAsync(agentKey, member, OpenIndexLifetime(prepared, now), cancellationToken);
         if (await CountOthersOpenAsync(prepared.Tenant, agentKey, member, now, cancellationToken) >= _options.MaxOpenPerAgent)
@@ -44,7 +47,7 @@ public sealed partial class ApprovalService
     {
         try
         {
-            await _state.SetRemoveAsync(OpenAgentKey(prepared.Tenant, RootAgentOf(prepared)), OpenMember(prepared), CancellationToken.None);
+            await _state.SetRemoveAsync(OpenAgentKey(prepared.Tenant, prepared), OpenMember(prepared), CancellationToken.None);
         }
         catch (StateStoreUnavailableException)
         {
@@ -60,7 +63,7 @@ public sealed partial class ApprovalService
     private async ValueTask ForgetOpenAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
         var member = OpenMember(request);
-        await _state.SetRemoveAsync(OpenAgentKey(request.Tenant, RootAgentOf(request)), member, cancellationToken);
+        await _state.SetRemoveAsync(OpenAgentKey(request.Tenant, request), member, cancellationToken);
         await _state.SetRemoveAsync(StoreKeys.Approval(request.Tenant, OpenIndexId), member, cancellationToken);
     }
 
@@ -151,10 +154,18 @@ public sealed partial class ApprovalService
         return open;
     }
 
+    /// <summary>Whose open requests the request counts among: its registered agent's, and the person's its chain acts for (an interactive client's), each apart.</summary>
+    private static string OpenHolderOf(ApprovalRequest request) =>
+        ApprovalConflicts.ChainOf(request) is { } chain && chain.Person is { } person ? chain.Agent + "' acting for '" + person.Id : RootAgentOf(request);
+
     /// <summary>The registered agent the request counts against: its actor chain's root (a delegated child's issuer), else its agent.</summary>
     private static string RootAgentOf(ApprovalRequest request) => ApprovalConflicts.ChainOf(request)?.Agent ?? request.Agent;
 
-    private static string OpenAgentKey(string tenant, string agent) => StoreKeys.Approval(tenant, OpenAgentPrefix + agent);
+    // The agent's set, or (acting for a person) the agent and person's, the agent's id length-prefixed so that no pair reads as another.
+    private static string OpenAgentKey(string tenant, ApprovalRequest request) =>
+        ApprovalConflicts.ChainOf(request) is { } chain && chain.Person is { } person
+            ? StoreKeys.Approval(tenant, OpenPersonPrefix + chain.Agent.Length.ToString(CultureInfo.InvariantCulture) + ":" + chain.Agent + ":" + person.Id)
+            : StoreKeys.Approval(tenant, OpenAgentPrefix + RootAgentOf(request));
 
     private static string OpenMember(ApprovalRequest request) =>
         request.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + " " + request.Id;

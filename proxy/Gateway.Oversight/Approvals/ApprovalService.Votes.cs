@@ -65,7 +65,8 @@ public sealed partial class ApprovalService
     /// is denied instead. The warrant's one use is where a revocation and a redemption meet: after its mark, the revocation
     /// takes the use (the same set-if-absent a redemption takes), so a redemption that read "not revoked" before the mark
     /// loses it and is refused; one that took it first was carried out, and the revocation answers
-    /// <see cref="ApprovalErrorCodes.AlreadyUsed"/> (its mark still voids the decision tokens issued under it).
+    /// <see cref="ApprovalErrorCodes.AlreadyUsed"/> (its mark still voids the decision tokens issued under it). The mark is
+    /// written only if absent: revoking again answers as the first revocation did and changes nothing.
     /// </summary>
     public async ValueTask<ApprovalActionResult> RevokeAsync(string tenant, string id, string actor, CancellationToken cancellationToken = default)
     {
@@ -87,9 +88,9 @@ public sealed partial class ApprovalService
         var until = decidedAt + TimeSpan.FromSeconds(current.WarrantTtlSeconds) + TimeSpan.FromSeconds(300) + TimeSpan.FromMinutes(1);
         var lifetime = until - now;
         var mark = StoreKeys.ApprovalRevoked(tenant, id);
-        if (lifetime > TimeSpan.Zero)
+        if (lifetime > TimeSpan.Zero && !await _state.TrySetIfAbsentAsync(mark, actor, lifetime, cancellationToken))
         {
-            await _state.SetAsync(mark, actor, lifetime, cancellationToken);
+            return await RevokedAgainAsync(tenant, id, mark, current, cancellationToken);
         }
 
         // Then the warrant's one use, kept as long as a redemption keeps it (a minute past the warrant's expiry).
@@ -111,6 +112,18 @@ public sealed partial class ApprovalService
         }
 
         return ApprovalActionResult.Ok(current);
+    }
+
+    /// <summary>
+    /// A revocation of an approval already revoked (a retry, a double click, two admins): answered as the first one was,
+    /// its mark left as it is: OK when the first took the warrant's use unused (or is still taking it), else
+    /// <see cref="ApprovalErrorCodes.AlreadyUsed"/>.
+    /// </summary>
+    private async ValueTask<ApprovalActionResult> RevokedAgainAsync(string tenant, string id, string mark, ApprovalRequest current, CancellationToken cancellationToken)
+    {
+        var first = await _state.GetAsync(mark, cancellationToken);
+        var carriedOut = first?.EndsWith(VoidedUnused, StringComparison.Ordinal) != true && await _store.IsWarrantUsedAsync(tenant, id, cancellationToken);
+        return carriedOut ? ApprovalActionResult.Fail(ApprovalErrorCodes.AlreadyUsed, current) : ApprovalActionResult.Ok(current);
     }
 
     /// <summary>True while the mark <see cref="RevokeAsync"/> leaves on approval <paramref name="id"/> is kept: what polls, warrants and intents read.</summary>

@@ -77,6 +77,21 @@ public sealed class ApprovalServiceRaceTests
         Assert.False(precedent.WarrantUsed);
     }
 
+    [Fact]
+    public async Task Revoke_Twice_SecondIsOkAndLookbackSaysNotCarriedOut()
+    {
+        var (id, _) = await ApprovedAsync();
+        Assert.True((await _service.RevokeAsync(Tenant, id, "bob")).Succeeded);
+
+        var second = await _service.RevokeAsync(Tenant, id, "alice");
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var again = await _service.CreateAsync(Tenant, Agent, "payments.refund", Digest, Policy, null, null, ["alice", "bob"], 1, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(1));
+        var lookback = new ApprovalLookback(_store, _service, MsOptions.Create(TestServices.DefaultOptions));
+
+        Assert.True(second.Succeeded, second.Code);
+        Assert.False(Assert.Single(await lookback.EarlierAsync(again, inputSchemaJson: null, "alice")).WarrantUsed);
+    }
+
     private async Task<(string Id, string Warrant)> ApprovedAsync()
     {
         var request = await _service.CreateAsync(Tenant, Agent, "payments.refund", Digest, Policy, null, null, ["alice", "bob"], 1, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(1));

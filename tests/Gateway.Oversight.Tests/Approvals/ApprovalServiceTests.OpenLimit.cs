@@ -8,7 +8,8 @@ namespace Gateway.Oversight.Tests.Approvals;
 
 /// <summary>
 /// One registered agent holds at most <c>Gateway:Approvals:MaxOpenPerAgent</c> approvals open (its delegated children's
-/// counted with its own), and no number of newer requests hides another agent's older one still pending.
+/// counted with its own; an interactive client's, acting for a person, per person), and no number of newer requests hides
+/// another agent's older one still pending.
 /// </summary>
 public abstract partial class ApprovalServiceTests
 {
@@ -39,6 +40,20 @@ public abstract partial class ApprovalServiceTests
     }
 
     [Fact]
+    public async Task OpenAsync_AnotherPersonAtTheSharedAgentsLimit_IsOpened()
+    {
+        var service = Limited(maxOpen: 2, listWindow: 500);
+        await OpenForAsync(service, "agent-1", "dave-0", person: "dave");
+        await OpenForAsync(service, "agent-1", "dave-1", person: "dave");
+
+        var refused = await Assert.ThrowsAsync<ApprovalOpenLimitException>(() => OpenForAsync(service, "agent-1", "dave-2", person: "dave"));
+        var another = await OpenForAsync(service, "agent-1", "erin-0", person: "erin");
+
+        Assert.Contains("agent-1", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(ApprovalStatus.Pending, another.Status);
+    }
+
+    [Fact]
     public async Task ListPendingAsync_OneAgentOpensMoreThanTheWindow_AnotherAgentsPendingRequestIsStillListed()
     {
         var service = Limited(maxOpen: 50, listWindow: 5);
@@ -66,9 +81,10 @@ public abstract partial class ApprovalServiceTests
         MsOptions.Create(new OversightOptions { Approvals = new ApprovalOptions { MaxOpenPerAgent = maxOpen, ListWindow = listWindow } }),
         NullLogger<ApprovalService>.Instance);
 
-    // A request of agent (a child issued by root, when given) for its own intent.
-    private Task<ApprovalRequest> OpenForAsync(ApprovalService service, string agent, string intent, string? root = null) =>
+    // A request of agent (a child issued by root, when given; acting for person, when given) for its own intent.
+    private Task<ApprovalRequest> OpenForAsync(ApprovalService service, string agent, string intent, string? root = null, string? person = null) =>
         service.CreateAsync(Tenant, agent, Tool, intent, PolicyDigest,
-            root is null ? """{"policy":"allow"}""" : $$"""{"policy":"allow","actor_chain":[{"kind":"agent","id":"{{root}}"},{"kind":"delegate","id":"{{agent}}"}]}""",
+            person is not null ? $$"""{"policy":"allow","actor_chain":[{"kind":"person","id":"{{person}}"},{"kind":"agent","id":"{{agent}}"}]}"""
+            : root is null ? """{"policy":"allow"}""" : $$"""{"policy":"allow","actor_chain":[{"kind":"agent","id":"{{root}}"},{"kind":"delegate","id":"{{agent}}"}]}""",
             "gate-payments", ["alice", "bob", "carol"], 1, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5)).AsTask();
 }
