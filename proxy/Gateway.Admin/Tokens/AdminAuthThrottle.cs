@@ -13,10 +13,12 @@ namespace Gateway.Admin.Tokens;
 /// replicas gets at most N times the limit.
 /// </summary>
 /// <remarks>
-/// At most <see cref="MaxEntries"/> windows are held, whatever the number of sources. Past <see cref="MaxAddresses"/> a
-/// source with no window of its own is counted against its network (an IPv6 /48, an IPv4 /16), whose window then holds
-/// every source in it, so one guesser rotating through the /64s of its /48 is still held; a source elsewhere is not. Past
-/// <see cref="MaxEntries"/> a failure from a network with no window is not counted until the windows' sweep makes room:
+/// At most <see cref="MaxEntries"/> windows are held, whatever the number of sources. Past <see cref="MaxAddresses"/> an
+/// IPv6 source with no window of its own is counted against its /48 (one party's allocation), whose window then holds
+/// every source in it, so one guesser rotating through the /64s of its /48 is still held; a source elsewhere is not. An
+/// IPv4 source with no window of its own is not counted then (IPv4 addresses cannot be rotated cheaply, and a /16 is many
+/// parties': grouping them would let a guesser lock out its neighbours). Past <see cref="MaxEntries"/> a failure from a
+/// network with no window is not counted either until the windows' sweep makes room:
 /// rather than answer every admin 429 (which a botnet could then do at will), a guesser spread over that many networks in
 /// one window goes unthrottled for the rest of it, against 256-bit tokens. Expired windows are swept once a window, or
 /// after <see cref="MaxEntries"/> failures when the table is full: never a scan per failure.
@@ -99,11 +101,11 @@ public sealed class AdminAuthThrottle
                 Sweep(now);
             }
 
-            if (_windows.Count < MaxAddresses || network is null)
+            if (_windows.Count < MaxAddresses)
             {
                 Open(source, now, isNetwork: false);
             }
-            else
+            else if (network is not null)
             {
                 Open(network, now, isNetwork: true);
             }
@@ -156,19 +158,18 @@ public sealed class AdminAuthThrottle
         _failuresSinceSweep = 0;
     }
 
-    // The network a source is counted against past MaxAddresses: an IPv6 /64's /48, an IPv4 address's /16; null for none.
+    // The network a source is counted against past MaxAddresses: an IPv6 address's (or /64's) /48; null for IPv4 and others.
     private static string? NetworkOf(string source)
     {
         var address = source.EndsWith("/64", StringComparison.Ordinal) ? source[..^3] : source;
-        if (!IPAddress.TryParse(address, out var parsed))
+        if (!IPAddress.TryParse(address, out var parsed) || parsed.AddressFamily != AddressFamily.InterNetworkV6 || parsed.IsIPv4MappedToIPv6)
         {
             return null;
         }
 
         var bytes = parsed.GetAddressBytes();
-        var (kept, suffix) = parsed.AddressFamily == AddressFamily.InterNetworkV6 ? (6, "/48") : (2, "/16");
-        Array.Clear(bytes, kept, bytes.Length - kept);
-        return new IPAddress(bytes) + suffix;
+        Array.Clear(bytes, 6, bytes.Length - 6);
+        return new IPAddress(bytes) + "/48";
     }
 
     private sealed record Window(DateTimeOffset Ends, int Failures, bool IsNetwork);

@@ -14,7 +14,8 @@ namespace Gateway.Authorization.Interactive;
 /// for lasts only <see cref="UnusedLifetime"/> (from its registration, or from an authorization request made for it:
 /// <see cref="HoldAsync"/>); its first redeemed code keeps it <see cref="Lifetime"/>, and so does each later code or
 /// refresh token (<see cref="RenewAsync"/>), so a registration outlives every token family it started. Its stored URIs
-/// are at most <see cref="MaxStoredBytes"/>.
+/// are at most <see cref="MaxStoredBytes"/>, a bare JSON array (as every release has stored them); an unused registration
+/// is marked by a second key beside it (<see cref="UnusedKey"/>), and one without that mark is used (older ones too).
 /// </summary>
 public sealed class RegisteredClients
 {
@@ -29,8 +30,8 @@ public sealed class RegisteredClients
     /// <summary>How long a registration lasts before any code of it is redeemed: an authorization request's time, its code's included.</summary>
     public static readonly TimeSpan UnusedLifetime = InteractiveGrants.RequestLifetime + InteractiveGrants.CodeLifetime;
 
-    // Marks the stored value of a registration no code was redeemed for (a kept one is the bare JSON array, as before).
-    private const string UnusedMark = "unused:";
+    // The value of the unused mark (its presence is what counts).
+    private const string UnusedMark = "1";
 
     // The stored URIs are only ever read back by deserializing, never written into a page or a script: escaping HTML's
     // characters there (the default encoder writes '&' as six bytes) would only let a body grow sixfold in the store.
@@ -51,14 +52,16 @@ public sealed class RegisteredClients
     {
         var stored = Stored(redirectUris) ?? throw new ArgumentException($"The redirect URIs take more than {MaxStoredBytes} bytes stored.", nameof(redirectUris));
         var clientId = Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(18));
-        await _store.SetAsync(Key(clientId), UnusedMark + stored, UnusedLifetime, cancellationToken).ConfigureAwait(false);
+        // The mark first: a registration stored without it would count as used.
+        await _store.SetAsync(UnusedKey(clientId), UnusedMark, UnusedLifetime, cancellationToken).ConfigureAwait(false);
+        await _store.SetAsync(Key(clientId), stored, UnusedLifetime, cancellationToken).ConfigureAwait(false);
         return clientId;
     }
 
     /// <summary>The registered client's redirect URIs, or null when it is unknown or expired.</summary>
     public async ValueTask<IReadOnlyList<string>?> RedirectUrisAsync(string clientId, CancellationToken cancellationToken) =>
         IsRegisteredId(clientId) && await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is { } value
-            ? JsonSerializer.Deserialize(Json(value), InteractiveJsonContext.Default.IReadOnlyListString)
+            ? JsonSerializer.Deserialize(value, InteractiveJsonContext.Default.IReadOnlyListString)
             : null;
 
     /// <summary>
@@ -67,11 +70,20 @@ public sealed class RegisteredClients
     /// </summary>
     public async ValueTask HoldAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (IsRegisteredId(clientId) && await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is { } value
-            && value.StartsWith(UnusedMark, StringComparison.Ordinal))
+        // Compare-and-sets: the mark while it is there, then the registration while it is; a code redeemed meanwhile
+        // (RenewAsync drops the mark, then keeps the registration its whole lifetime) is not undone: seeing the mark gone
+        // afterwards, this keeps it that lifetime again.
+        if (!IsRegisteredId(clientId)
+            || !await _store.ReplaceIfEqualAsync(UnusedKey(clientId), UnusedMark, UnusedMark, UnusedLifetime, cancellationToken).ConfigureAwait(false)
+            || await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is not { } value
+            || !await _store.ReplaceIfEqualAsync(Key(clientId), value, value, UnusedLifetime, cancellationToken).ConfigureAwait(false))
         {
-            // A compare-and-set: a code redeemed since (the registration kept its whole lifetime) is not undone.
-            await _store.ReplaceIfEqualAsync(Key(clientId), value, value, UnusedLifetime, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (await _store.GetAsync(UnusedKey(clientId), cancellationToken).ConfigureAwait(false) is null)
+        {
+            await _store.ReplaceIfEqualAsync(Key(clientId), value, value, Lifetime, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -81,27 +93,21 @@ public sealed class RegisteredClients
     /// </summary>
     public async ValueTask<bool> RenewAsync(string clientId, CancellationToken cancellationToken)
     {
-        // Twice at most: a first code redeemed alongside (another tab's) may have just dropped the unused mark.
-        for (var attempt = 0; attempt < 2 && IsRegisteredId(clientId); attempt++)
+        if (!IsRegisteredId(clientId) || await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is not { } value)
         {
-            if (await _store.GetAsync(Key(clientId), cancellationToken).ConfigureAwait(false) is not { } value)
-            {
-                return false;
-            }
-
-            if (await _store.ReplaceIfEqualAsync(Key(clientId), value, Json(value), Lifetime, cancellationToken).ConfigureAwait(false))
-            {
-                return true;
-            }
+            return false;
         }
 
-        return false;
+        // The mark first (HoldAsync then never shortens what follows), then the registration while it is still there.
+        await _store.DeleteAsync(UnusedKey(clientId), cancellationToken).ConfigureAwait(false);
+        return await _store.ReplaceIfEqualAsync(Key(clientId), value, value, Lifetime, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The store key of a registered client's redirect URIs: a digest of its id.</summary>
     public static string Key(string clientId) => "oauth:registered-client:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(clientId)));
 
-    private static string Json(string value) => value.StartsWith(UnusedMark, StringComparison.Ordinal) ? value[UnusedMark.Length..] : value;
+    /// <summary>The store key marking a registration no code was redeemed for: its own key's, suffixed.</summary>
+    public static string UnusedKey(string clientId) => Key(clientId) + ":unused";
 
     // The URIs as stored (a JSON array, nothing escaped that JSON does not need), or null past MaxStoredBytes.
     private static string? Stored(IReadOnlyList<string> redirectUris)

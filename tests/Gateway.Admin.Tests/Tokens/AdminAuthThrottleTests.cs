@@ -7,8 +7,8 @@ namespace Gateway.Admin.Tests.Tokens;
 /// <summary>
 /// The failed-authentication throttle holds at most <see cref="AdminAuthThrottle.MaxEntries"/> windows however many sources
 /// fail, sweeps expired ones about one entry per failure rather than all of them on each, and past
-/// <see cref="AdminAuthThrottle.MaxAddresses"/> counts a new source's failures against its network (an IPv6 /48, an IPv4
-/// /16), so a guesser rotating through one network is still held.
+/// <see cref="AdminAuthThrottle.MaxAddresses"/> counts a new IPv6 source's failures against its /48, so a guesser rotating
+/// through one /48 is still held, and a new IPv4 source's not at all, so no /16 is refused for one guesser in it.
 /// </summary>
 public sealed class AdminAuthThrottleTests
 {
@@ -66,6 +66,22 @@ public sealed class AdminAuthThrottleTests
         Assert.Null(_throttle.RetryAfter("2001:db8:8::/64"));
         Assert.Null(_throttle.RetryAfter(Address(0)));
         Assert.InRange(_throttle.Entries, 1, AdminAuthThrottle.MaxEntries);
+    }
+
+    [Fact]
+    public void RetryAfter_PastAddressCap_CleanIpv4SourceInAFailingSlash16_IsNotThrottled()
+    {
+        for (var i = 0; i < AdminAuthThrottle.MaxAddresses; i++)
+        {
+            _throttle.RecordFailure($"2001:db8:7:{i:x}::/64");
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            _throttle.RecordFailure("198.51.100.7");
+        }
+
+        Assert.Null(_throttle.RetryAfter("198.51.100.8"));
     }
 
     [Fact]

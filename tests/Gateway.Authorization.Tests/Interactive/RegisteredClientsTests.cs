@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Gateway.Authorization.Interactive;
 using Gateway.Store;
 using Gateway.Testing;
@@ -66,6 +67,25 @@ public sealed class RegisteredClientsTests
         _clock.Advance(RegisteredClients.Lifetime - TimeSpan.FromDays(1));
 
         Assert.Equal(["http://127.0.0.1/cb"], await clients.RedirectUrisAsync(clientId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RedirectUris_ValueWrittenByThisRelease_IsABareJsonArray()
+    {
+        var store = new InMemoryStateStore(_clock);
+        var clients = new RegisteredClients(store);
+        var clientId = await clients.RegisterAsync(["http://127.0.0.1/cb"], CancellationToken.None);
+
+        var registered = await store.GetAsync(RegisteredClients.Key(clientId));
+        await clients.HoldAsync(clientId, CancellationToken.None);
+        var held = await store.GetAsync(RegisteredClients.Key(clientId));
+        Assert.True(await clients.RenewAsync(clientId, CancellationToken.None));
+        var renewed = await store.GetAsync(RegisteredClients.Key(clientId));
+
+        foreach (var stored in new[] { registered, held, renewed })
+        {
+            Assert.Equal(["http://127.0.0.1/cb"], JsonSerializer.Deserialize<string[]>(stored!)!);
+        }
     }
 
     [Fact]
