@@ -24,6 +24,9 @@ public sealed class DpopProof
     private const int MaxLength = 4096;
     private const int MaxJtiLength = 256;
 
+    /// <summary>The latest <c>iat</c> taken: 9999-12-31T23:59:59Z, the last second a <see cref="DateTimeOffset"/> holds.</summary>
+    private const long MaxIssuedAt = 253_402_300_799;
+
     private DpopProof(string thumbprint, string jti, long issuedAt)
     {
         Thumbprint = thumbprint;
@@ -86,7 +89,10 @@ public sealed class DpopProof
             return null;
         }
 
-        if (jws.ClaimSeconds("iat") is not { } iat || Math.Abs(now.ToUnixTimeSeconds() - iat) > (long)window.TotalSeconds)
+        // The range first (a far iat would overflow the subtraction); then milliseconds, not truncated seconds, so a
+        // proof is accepted for exactly the window either side (its jti store was sized for that, not a second more).
+        if (jws.ClaimSeconds("iat") is not { } iat || iat is < 0 or > MaxIssuedAt
+            || Math.Abs(now.ToUnixTimeMilliseconds() - (iat * 1000)) > (long)window.TotalMilliseconds)
         {
             problem = "The DPoP proof's iat is missing or too far from the gateway's clock.";
             return null;

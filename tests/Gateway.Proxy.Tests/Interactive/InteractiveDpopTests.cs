@@ -51,6 +51,29 @@ public sealed class InteractiveDpopTests(InteractiveGatewayFixture fixture) : IC
         Assert.Equal(HttpStatusCode.Unauthorized, afterRevocation.StatusCode);
     }
 
+    [Fact]
+    public async Task Token_DpopProofWithOverflowingIat_Is400InvalidDpopProofNot500()
+    {
+        using var oauth = new OAuthClient(Gw.Gateway.Host.Client, "no-secret-needed-here");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        // now - iat is 2^63 (long.MinValue once wrapped) on the gateway's clock in this second or the next.
+        foreach (var second in new[] { now, now + 1 })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")
+            {
+                Content = new FormUrlEncodedContent([KeyValuePair.Create("grant_type", "authorization_code"), KeyValuePair.Create("client_id", InteractiveGateway.ClientId),
+                    KeyValuePair.Create("code", "no-such-code"), KeyValuePair.Create("redirect_uri", InteractiveGateway.LoopbackRedirect), KeyValuePair.Create("code_verifier", "v")]),
+            };
+            request.Headers.Add("DPoP", oauth.Proof("POST", Gw.Origin + "/oauth/token", iat: second - long.MaxValue - 1));
+
+            using var response = await Gw.Gateway.Host.Client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("invalid_dpop_proof", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+        }
+    }
+
     private async Task<(HttpStatusCode Status, JsonElement Json)> TokenWithProofAsync(OAuthClient oauth, bool prove, params (string Name, string Value)[] fields)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new FormUrlEncodedContent(fields.Select(f => KeyValuePair.Create(f.Name, f.Value))) };

@@ -103,7 +103,7 @@ public static class GamutAgentCards
     // ECMAScript's Number.prototype.toString, as RFC 8785 writes numbers.
     private static string Number(JsonElement value)
     {
-        if (value.TryGetInt64(out var integer) && Math.Abs(integer) < 1L << 53)
+        if (value.TryGetInt64(out var integer) && integer is > -(1L << 53) and < 1L << 53)
         {
             return integer.ToString(CultureInfo.InvariantCulture);
         }

@@ -16,6 +16,9 @@ public sealed class WebhookSignatureVerifier
 {
     private const string SignaturePrefix = "v1=";
 
+    /// <summary>The latest timestamp read: 9999-12-31T23:59:59Z, the last second a <see cref="DateTimeOffset"/> holds.</summary>
+    private const long MaxTimestamp = 253_402_300_799;
+
     private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
 
     private readonly byte[] _key;
@@ -63,7 +66,7 @@ public sealed class WebhookSignatureVerifier
             return WebhookVerification.Refused("missing_header");
         }
 
-        if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+        if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > MaxTimestamp
             || nonce.Length is < 16 or > 128 || !nonce.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
         {
             return WebhookVerification.Refused("malformed_header");
@@ -74,8 +77,8 @@ public sealed class WebhookSignatureVerifier
             return WebhookVerification.Refused("wrong_agent");
         }
 
-        var skew = Math.Abs(_time.GetUtcNow().ToUnixTimeSeconds() - seconds);
-        if (skew > _options.MaxClockSkew.TotalSeconds)
+        // Milliseconds, not truncated seconds: at ts + 300.9 s the timestamp is 300.9 s old, not 300.
+        if (Math.Abs(_time.GetUtcNow().ToUnixTimeMilliseconds() - (seconds * 1000)) > (long)_options.MaxClockSkew.TotalMilliseconds)
         {
             return WebhookVerification.Refused("stale_timestamp");
         }

@@ -6,8 +6,11 @@ public sealed record WebhookVerifierOptions
     /// <summary>Largest accepted distance between the timestamp and the receiver's clock.</summary>
     public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromSeconds(300);
 
-    /// <summary>How long a nonce is remembered (must cover twice the skew).</summary>
-    public TimeSpan NonceRetention { get; init; } = TimeSpan.FromSeconds(600);
+    /// <summary>What a nonce must outlive beyond the timestamp window (clock reads and store expiry are not instantaneous).</summary>
+    public static readonly TimeSpan NonceRetentionMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a nonce is remembered (must exceed twice the skew by at least <see cref="NonceRetentionMargin"/>).</summary>
+    public TimeSpan NonceRetention { get; init; } = TimeSpan.FromSeconds(605);
 
     /// <summary>The agent line expected (the gateway signs as <c>gateway</c>).</summary>
     public string ExpectedAgent { get; init; } = GatewayRequestHeaders.GatewayAgent;
@@ -21,9 +24,9 @@ public sealed record WebhookVerifierOptions
             errors.Add("max clock skew must be positive.");
         }
 
-        if (NonceRetention < MaxClockSkew * 2)
+        if (NonceRetention < (MaxClockSkew * 2) + NonceRetentionMargin)
         {
-            errors.Add("nonce retention must be at least twice the max clock skew.");
+            errors.Add($"nonce retention must exceed twice the max clock skew by at least {NonceRetentionMargin.TotalSeconds:0} s, or a nonce could be forgotten while its timestamp is still accepted.");
         }
 
         if (string.IsNullOrWhiteSpace(ExpectedAgent))

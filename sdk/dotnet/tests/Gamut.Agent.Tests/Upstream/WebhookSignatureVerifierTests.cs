@@ -113,6 +113,25 @@ public sealed class WebhookSignatureVerifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Verify_ReplayedAtTheFarEdgeOfTheWindowAfterRetention_IsReplayedNonce()
+    {
+        var signedAt = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        var time = new ManualTimeProvider(signedAt - TimeSpan.FromSeconds(300));
+        var verifier = new WebhookSignatureVerifier(ServiceKey, new InMemoryNonceStore(time), timeProvider: time);
+        var body = Encoding.UTF8.GetBytes("{}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "http://receiver/hook");
+        GatewaySignedRequests.Sign(request, ServiceKey, "acme", "ws-1", GatewayRequestHeaders.GatewayAgent, body, new ManualTimeProvider(signedAt));
+        string? Header(string name) => request.Headers.TryGetValues(name, out var v) ? v.Single() : null;
+
+        // First seen 300 s before its timestamp (the earliest the window takes), replayed 600 s later (the last instant it takes).
+        Assert.True((await verifier.VerifyAsync("POST", "/hook", Header, body)).IsValid);
+        time.Advance(TimeSpan.FromSeconds(600));
+        Assert.Equal("replayed_nonce", (await verifier.VerifyAsync("POST", "/hook", Header, body)).Failure);
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal("stale_timestamp", (await verifier.VerifyAsync("POST", "/hook", Header, body)).Failure);
+    }
+
+    [Fact]
     public void Constructor_RetentionShorterThanTwiceTheSkew_Throws()
     {
         Assert.Throws<ArgumentException>(() => new WebhookSignatureVerifier(ServiceKey, new InMemoryNonceStore(), new WebhookVerifierOptions { NonceRetention = TimeSpan.FromSeconds(599) }));
