@@ -55,9 +55,8 @@ public sealed class ApprovalLookback(IApprovalStore store, ApprovalService appro
             var match = MatchOf(request, key, earlier, inputSchemaJson);
             if (match is not null)
             {
-                // A warrant a revocation used up before the action was never carried out.
-                var used = earlier.Status == ApprovalStatus.Approved && await store.IsWarrantUsedAsync(request.Tenant, earlier.Id, cancellationToken)
-                    && !await approvals.WarrantVoidedUnusedAsync(request.Tenant, earlier.Id, cancellationToken);
+                // A warrant a revocation used up before the action was never carried out (the use says which took it).
+                var used = earlier.Status == ApprovalStatus.Approved && await approvals.CarriedOutAsync(request.Tenant, earlier.Id, cancellationToken);
                 found.Add(new ApprovalPrecedent(earlier, match, used));
             }
         }

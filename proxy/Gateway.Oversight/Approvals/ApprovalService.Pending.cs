@@ -18,10 +18,12 @@ public sealed partial class ApprovalService
         [.. (await _state.SetMembersAsync(TenantsKey, cancellationToken)).Where(Identifiers.IsValidTenant)];
 
     /// <summary>
-    /// How many of the tenant's most recent <c>Gateway:Approvals:ListWindow</c> requests are pending, as the store holds them:
-    /// no outcome yet and not past their expiry. One whose time ran out unread is settled <c>expired</c> here, as a read of it
+    /// How many of the tenant's requests are pending, as the store holds them (no outcome yet and not past their expiry): the
+    /// ones <see cref="ListPendingAsync"/> shows, of the most recent <c>Gateway:Approvals:ListWindow</c> and of the tenant's
+    /// index of open requests. One whose time ran out unread is settled <c>expired</c> here, as a read of it
     /// would (so <c>gateway.approvals.settled</c> counts it). <paramref name="settled"/> holds the ids already known to have
-    /// an outcome or to be gone, neither of which changes: they are not read again; it is kept to the ids listed and added to.
+    /// an outcome or to be gone, neither of which changes: they are not read again; it is kept to the ids listed and added to
+    /// (an indexed request found settled leaves the index instead).
     /// </summary>
     internal async ValueTask<long> CountPendingAsync(string tenant, ISet<string> settled, CancellationToken cancellationToken = default)
     {
@@ -59,7 +61,8 @@ public sealed partial class ApprovalService
             pending++;
         }
 
-        return pending;
+        // And those of the tenant's index of open requests that left the window, as the pending list shows them.
+        return pending + (await ListIndexedPendingAsync(tenant, ids.ToHashSet(StringComparer.Ordinal), cancellationToken)).Count;
     }
 
     // Only the gauge reads the set: an outage here is logged and never refuses the approval already stored (the next

@@ -6,8 +6,11 @@ namespace Gateway.Oversight.Approvals;
 /// <summary>The voting half of <see cref="ApprovalService"/>: approvals and denials by the approvers a request names, and revocations.</summary>
 public sealed partial class ApprovalService
 {
-    /// <summary>What a revocation mark's value (the actor) ends with once the revocation took the warrant's use unused.</summary>
-    private const string VoidedUnused = "\nwarrant-voided-unused";
+    /// <summary>
+    /// What a revocation mark's value (the actor) ended with once the revocation took the warrant's use unused, as replicas
+    /// before the use said who took it wrote it (still read; no longer written).
+    /// </summary>
+    private const string LegacyVoidedUnused = "\nwarrant-voided-unused";
 
     /// <summary>
     /// Records <paramref name="voter"/>'s approval, with the credential it is cast with. Only a named approver of the request
@@ -61,12 +64,14 @@ public sealed partial class ApprovalService
     /// <summary>
     /// Revokes an approved request after the fact: its warrant is refused from now on (<see cref="WarrantReasons.Revoked"/>),
     /// and every decision token issued under it verifies as revoked, on every replica at once (a mark in the shared
-    /// state store, kept until the last such token has expired). Only an approved request can be revoked; a pending one
-    /// is denied instead. The warrant's one use is where a revocation and a redemption meet: after its mark, the revocation
-    /// takes the use (the same set-if-absent a redemption takes), so a redemption that read "not revoked" before the mark
-    /// loses it and is refused; one that took it first was carried out, and the revocation answers
-    /// <see cref="ApprovalErrorCodes.AlreadyUsed"/> (its mark still voids the decision tokens issued under it). The mark is
-    /// written only if absent: revoking again answers as the first revocation did and changes nothing.
+    /// state store, kept until the last such token has expired, written only if absent). Only an approved request can be
+    /// revoked; a pending one is denied instead. The warrant's one use is where a revocation and a redemption meet: after
+    /// its mark, the revocation takes the use for itself (<see cref="IApprovalStore.TryVoidWarrantAsync"/>: the same
+    /// set-if-absent a redemption takes, its value saying a revocation took it), so a redemption that read "not revoked"
+    /// before the mark loses it and is refused. The answer is read from that one record: OK when a revocation took the use
+    /// (this one or an earlier one), <see cref="ApprovalErrorCodes.AlreadyUsed"/> when a redemption did (the action was
+    /// carried out; the mark still voids the decision tokens issued under it). So revoking again, at any moment, answers
+    /// as the first revocation did and changes nothing.
     /// </summary>
     public async ValueTask<ApprovalActionResult> RevokeAsync(string tenant, string id, string actor, CancellationToken cancellationToken = default)
     {
@@ -87,43 +92,26 @@ public sealed partial class ApprovalService
         var decidedAt = current.DecidedAt ?? now;
         var until = decidedAt + TimeSpan.FromSeconds(current.WarrantTtlSeconds) + TimeSpan.FromSeconds(300) + TimeSpan.FromMinutes(1);
         var lifetime = until - now;
-        var mark = StoreKeys.ApprovalRevoked(tenant, id);
-        if (lifetime > TimeSpan.Zero && !await _state.TrySetIfAbsentAsync(mark, actor, lifetime, cancellationToken))
-        {
-            return await RevokedAgainAsync(tenant, id, mark, current, cancellationToken);
-        }
+        var marked = lifetime > TimeSpan.Zero && await _state.TrySetIfAbsentAsync(StoreKeys.ApprovalRevoked(tenant, id), actor, lifetime, cancellationToken);
 
-        // Then the warrant's one use, kept as long as a redemption keeps it (a minute past the warrant's expiry).
-        var warrantExpires = DateTimeOffset.FromUnixTimeSeconds(decidedAt.ToUnixTimeSeconds() + current.WarrantTtlSeconds);
-        var useLifetime = warrantExpires - now + TimeSpan.FromMinutes(1);
-        var voided = await _store.TryUseWarrantAsync(tenant, id, useLifetime > TimeSpan.FromMinutes(1) ? useLifetime : TimeSpan.FromMinutes(1), cancellationToken);
-        if (!voided)
+        // Then the warrant's one use, kept as long as the approval it names (the lookback reads it).
+        var voided = await _store.TryVoidWarrantAsync(tenant, id, WarrantUseLifetime(stored, decidedAt, now), cancellationToken);
+        if (!voided && await CarriedOutAsync(tenant, id, cancellationToken))
         {
-            LogRevokedAfterUse(_logger, tenant, id, actor);
+            if (marked)
+            {
+                LogRevokedAfterUse(_logger, tenant, id, actor);
+            }
+
             return ApprovalActionResult.Fail(ApprovalErrorCodes.AlreadyUsed, current);
         }
 
-        OversightLog.ApprovalRevoked(_logger, tenant, id, actor);
-
-        if (lifetime > TimeSpan.Zero)
+        if (voided)
         {
-            // Said on the mark, so that the warrant's use is not taken for the action having been carried out (ApprovalLookback).
-            await _state.SetAsync(mark, actor + VoidedUnused, lifetime, cancellationToken);
+            OversightLog.ApprovalRevoked(_logger, tenant, id, actor);
         }
 
         return ApprovalActionResult.Ok(current);
-    }
-
-    /// <summary>
-    /// A revocation of an approval already revoked (a retry, a double click, two admins): answered as the first one was,
-    /// its mark left as it is: OK when the first took the warrant's use unused (or is still taking it), else
-    /// <see cref="ApprovalErrorCodes.AlreadyUsed"/>.
-    /// </summary>
-    private async ValueTask<ApprovalActionResult> RevokedAgainAsync(string tenant, string id, string mark, ApprovalRequest current, CancellationToken cancellationToken)
-    {
-        var first = await _state.GetAsync(mark, cancellationToken);
-        var carriedOut = first?.EndsWith(VoidedUnused, StringComparison.Ordinal) != true && await _store.IsWarrantUsedAsync(tenant, id, cancellationToken);
-        return carriedOut ? ApprovalActionResult.Fail(ApprovalErrorCodes.AlreadyUsed, current) : ApprovalActionResult.Ok(current);
     }
 
     /// <summary>True while the mark <see cref="RevokeAsync"/> leaves on approval <paramref name="id"/> is kept: what polls, warrants and intents read.</summary>
@@ -131,11 +119,21 @@ public sealed partial class ApprovalService
         await _state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id), cancellationToken) is not null;
 
     /// <summary>
-    /// True when approval <paramref name="id"/> was revoked before its warrant was used: the warrant's use is then the
-    /// revocation's, not the action's (<see cref="ApprovalLookback"/> tells "carried out" apart).
+    /// True when approval <paramref name="id"/>'s warrant was used by a redemption (the action was carried out), not by a
+    /// revocation (<see cref="ApprovalLookback"/> reads it). Read from the use itself, kept as long as the approval; a use a
+    /// replica not yet upgraded took for a revocation is told by the suffix it wrote on the mark.
     /// </summary>
-    internal async Task<bool> WarrantVoidedUnusedAsync(string tenant, string id, CancellationToken cancellationToken) =>
-        (await _state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id), cancellationToken))?.EndsWith(VoidedUnused, StringComparison.Ordinal) == true;
+    internal async Task<bool> CarriedOutAsync(string tenant, string id, CancellationToken cancellationToken) =>
+        await _store.GetWarrantUseAsync(tenant, id, cancellationToken) == WarrantUse.Redeemed
+        && (await _state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id), cancellationToken))?.EndsWith(LegacyVoidedUnused, StringComparison.Ordinal) != true;
+
+    /// <summary>How long a warrant's use is kept: as long as the approval it names, and never less than a minute past the warrant's expiry.</summary>
+    private TimeSpan WarrantUseLifetime(ApprovalRequest request, DateTimeOffset decidedAt, DateTimeOffset now)
+    {
+        var pastExpiry = DateTimeOffset.FromUnixTimeSeconds(decidedAt.ToUnixTimeSeconds() + request.WarrantTtlSeconds) - now + TimeSpan.FromMinutes(1);
+        var record = KeyLifetime(request, now);
+        return pastExpiry > record ? pastExpiry : record;
+    }
 
     private async ValueTask<(ApprovalRequest? Stored, ApprovalRequest? Current, ApprovalActionResult? Refusal)> PrepareActionAsync(
         string tenant, string id, string approverName, CancellationToken cancellationToken)

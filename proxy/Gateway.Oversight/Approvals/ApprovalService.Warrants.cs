@@ -150,8 +150,15 @@ public sealed partial class ApprovalService
                     await IsRevokedAsync(presentation.Tenant, claims.Apr, cancellationToken) ? WarrantReasons.Revoked : WarrantReasons.AlreadyUsed, claims);
         }
 
-        // Keep the 'used' mark a minute past expiry so that clock skew between replicas cannot reopen it.
+        // Keep the 'used' mark at least a minute past expiry so that clock skew between replicas cannot reopen it, and as
+        // long as the approval it names (the lookback reads it).
         var markLifetime = DateTimeOffset.FromUnixTimeSeconds(claims.Exp) - now + TimeSpan.FromMinutes(1);
+        var recordLifetime = KeyLifetime(approval!, now);
+        if (recordLifetime > markLifetime)
+        {
+            markLifetime = recordLifetime;
+        }
+
         if (await _store.TryUseWarrantAsync(presentation.Tenant, claims.Apr, markLifetime, cancellationToken))
         {
             return new WarrantRedemption(true, null, claims);

@@ -3,7 +3,7 @@ namespace Gateway.Oversight.Approvals;
 /// <summary>
 /// Where approval requests, their votes, their one outcome and the use of their warrants are kept.
 /// Every operation that decides a race is atomic in the store itself: a vote counts once per person
-/// and minter, the first outcome wins, and a warrant is used once. Three implementations:
+/// and minter, the first outcome wins, and a warrant is used once, by a redemption or a revocation (the use says which). Three implementations:
 /// <see cref="StateStoreApprovalStore"/> (Redis or the embedded store) and the PostgreSQL one.
 /// </summary>
 public interface IApprovalStore
@@ -41,4 +41,15 @@ public interface IApprovalStore
 
     /// <summary>Whether the request's warrant was used.</summary>
     ValueTask<bool> IsWarrantUsedAsync(string tenant, string approvalId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the request's warrant's use for a revocation unless it already is used, the use itself saying so (one write):
+    /// true for the one caller that used it. A store that keeps no taker takes a plain use.
+    /// </summary>
+    ValueTask<bool> TryVoidWarrantAsync(string tenant, string approvalId, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        TryUseWarrantAsync(tenant, approvalId, lifetime, cancellationToken);
+
+    /// <summary>Who took the request's warrant's use (one read): nobody, a redemption, or a revocation (<see cref="TryVoidWarrantAsync"/>).</summary>
+    async ValueTask<WarrantUse> GetWarrantUseAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) =>
+        await IsWarrantUsedAsync(tenant, approvalId, cancellationToken) ? WarrantUse.Redeemed : WarrantUse.None;
 }

@@ -8,7 +8,7 @@ namespace Gateway.Oversight.Approvals;
 /// 0039: the credential each vote was cast with), every call a transaction scoped to the request's tenant.
 /// A vote locks its request's row first, so concurrent votes on different replicas are counted one after
 /// the other; the outcome is a conditional <c>UPDATE … WHERE outcome_status IS NULL</c> (first writer wins);
-/// a warrant's single use is the primary key of <c>warrant_uses</c>. Lifetimes are not applied here:
+/// a warrant's single use is the primary key of <c>warrant_uses</c>, whose <c>voided</c> says a revocation took it (0040). Lifetimes are not applied here:
 /// rows stay until retention removes them.
 /// </summary>
 public sealed class PostgresApprovalStore : IApprovalStore
@@ -182,6 +182,30 @@ public sealed class PostgresApprovalStore : IApprovalStore
         {
             await using var select = scope.Command("SELECT 1 FROM warrant_uses WHERE tenant = $1 AND approval_id = $2", tenant, approvalId);
             return await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<bool> TryVoidWarrantAsync(string tenant, string approvalId, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using var insert = scope.Command(
+                "INSERT INTO warrant_uses (tenant, approval_id, voided) VALUES ($1, $2, true) ON CONFLICT DO NOTHING",
+                tenant,
+                approvalId);
+            return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<WarrantUse> GetWarrantUseAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using var select = scope.Command("SELECT voided FROM warrant_uses WHERE tenant = $1 AND approval_id = $2", tenant, approvalId);
+            return await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) switch
+            {
+                true => WarrantUse.Voided,
+                false => WarrantUse.Redeemed,
+                _ => WarrantUse.None,
+            };
         }, cancellationToken);
 
     private static ApprovalRequest ReadRequest(NpgsqlDataReader reader)

@@ -13,7 +13,8 @@ namespace Gateway.Oversight.Approvals;
 /// before votes were paired has), the one
 /// outcome under <c>StoreKeys.Approval(tenant, id + ":outcome")</c> (set-if-absent), the decision's receipt in the request's own
 /// JSON (a request opened before it was written there keeps it under <c>StoreKeys.Approval(tenant, id + ":receipt")</c>, still read), a per-tenant
-/// index of the newest requests, used warrants under <c>StoreKeys.Warrant</c> (set-if-absent).
+/// index of the newest requests, used warrants under <c>StoreKeys.Warrant</c> (set-if-absent; <c>used</c> by a redemption,
+/// <c>voided</c> by a revocation).
 /// </summary>
 /// <remarks>
 /// The index is a ring of <see cref="IndexSize"/> slots (<c>StoreKeys.Approval(tenant, "index:" + n % size)</c>, each the
@@ -32,6 +33,9 @@ public sealed class StateStoreApprovalStore : IApprovalStore
     private const string LegacyIndexId = "index";
     private const string IndexSlotPrefix = "index:";
     private const string IndexCounterId = "index:next";
+
+    /// <summary>The value of a warrant's use taken by a revocation (a redemption's is <c>used</c>).</summary>
+    private const string VoidedUse = "voided";
 
     /// <summary>The slots of a tenant's index: the largest list window there is (<c>Gateway:Approvals:ListWindow</c>).</summary>
     public const int IndexSize = 10_000;
@@ -157,6 +161,19 @@ public sealed class StateStoreApprovalStore : IApprovalStore
     /// <inheritdoc/>
     public async ValueTask<bool> IsWarrantUsedAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) =>
         await _store.GetAsync(StoreKeys.Warrant(tenant, approvalId), cancellationToken) is not null;
+
+    /// <inheritdoc/>
+    public ValueTask<bool> TryVoidWarrantAsync(string tenant, string approvalId, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        _store.TrySetIfAbsentAsync(StoreKeys.Warrant(tenant, approvalId), VoidedUse, lifetime, cancellationToken);
+
+    /// <inheritdoc/>
+    public async ValueTask<WarrantUse> GetWarrantUseAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) =>
+        await _store.GetAsync(StoreKeys.Warrant(tenant, approvalId), cancellationToken) switch
+        {
+            null => WarrantUse.None,
+            VoidedUse => WarrantUse.Voided,
+            _ => WarrantUse.Redeemed,
+        };
 
     private string IndexSlot(string tenant, long position) =>
         StoreKeys.Approval(tenant, IndexSlotPrefix + (position % _indexSize).ToString(CultureInfo.InvariantCulture));

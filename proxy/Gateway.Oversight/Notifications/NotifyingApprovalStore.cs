@@ -38,4 +38,9 @@ public sealed class NotifyingApprovalStore(IApprovalStore inner, ApprovalNotifie
         inner.TryUseWarrantAsync(tenant, approvalId, lifetime, cancellationToken);
 
     public ValueTask<bool> IsWarrantUsedAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) => inner.IsWarrantUsedAsync(tenant, approvalId, cancellationToken);
+
+    public ValueTask<bool> TryVoidWarrantAsync(string tenant, string approvalId, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        inner.TryVoidWarrantAsync(tenant, approvalId, lifetime, cancellationToken);
+
+    public ValueTask<WarrantUse> GetWarrantUseAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) => inner.GetWarrantUseAsync(tenant, approvalId, cancellationToken);
 }

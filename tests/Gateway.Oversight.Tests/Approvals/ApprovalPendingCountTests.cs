@@ -8,7 +8,8 @@ namespace Gateway.Oversight.Tests.Approvals;
 
 /// <summary>
 /// What counting the pending approvals costs and risks: an id whose request is gone is not read again on the next count,
-/// and the tenant set the count reads is never a reason to refuse the approval it was written for.
+/// and the tenant set the count reads is never a reason to refuse the approval it was written for, and the count is what the
+/// pending list shows (its index of open requests too, not only the recent window).
 /// </summary>
 public sealed class ApprovalPendingCountTests
 {
@@ -42,6 +43,25 @@ public sealed class ApprovalPendingCountTests
             "gate-payments", ["alice"], 1, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5));
 
         Assert.Equal(opened.Id, (await approvals.GetAsync(_tenant, opened.Id))?.Id);
+    }
+
+    [Fact]
+    public async Task CountPendingAsync_PendingOlderThanTheRecentWindow_CountsWhatThePendingListShows()
+    {
+        var configuration = new Dictionary<string, string?> { ["Gateway:Approvals:ListWindow"] = "2" };
+        await using var host = await OversightTestHost.StartAsync(configuration, time: new FakeTimeProvider(Start));
+        var approvals = host.Get<ApprovalService>();
+        for (var i = 0; i < 3; i++)
+        {
+            await approvals.CreateAsync(_tenant, "agent-" + i, "payments.transfer", "digest-" + i, "policy-digest", null,
+                "gate-payments", ["alice"], 1, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5));
+        }
+
+        var listed = await approvals.ListPendingAsync(_tenant);
+        var counted = await approvals.CountPendingAsync(_tenant, new HashSet<string>(StringComparer.Ordinal));
+
+        Assert.Equal(3, listed.Count);
+        Assert.Equal(listed.Count, counted);
     }
 
     /// <summary>A state store whose writes to the set of approval tenants fail as an outage would (DispatchProxy needs an unsealed class).</summary>

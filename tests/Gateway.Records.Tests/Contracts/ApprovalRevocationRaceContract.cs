@@ -6,7 +6,8 @@ namespace Gateway.Records.Tests.Contracts;
 
 /// <summary>
 /// A revocation and a redemption meet at the warrant's one use in every approval store (a key on Redis and the embedded
-/// store, a <c>warrant_uses</c> row on PostgreSQL): whichever takes it first wins, never both.
+/// store, a <c>warrant_uses</c> row on PostgreSQL): whichever takes it first wins, never both, and the use says which took
+/// it, so that a second revocation answers as the first did.
 /// </summary>
 public abstract class ApprovalRevocationRaceContract
 {
@@ -36,13 +37,37 @@ public abstract class ApprovalRevocationRaceContract
     [Fact]
     public async Task Revoke_AfterTheWarrantWasUsed_SaysItWasAlreadyCarriedOut()
     {
-        var service = TestOversight.Approvals(await StoreAsync());
+        var store = await StoreAsync();
+        var service = TestOversight.Approvals(store);
         var (tenant, id, warrant) = await ApprovedAsync(service);
         Assert.True((await service.RedeemWarrantAsync(Presented(tenant, warrant))).Redeemed);
 
         var revoked = await service.RevokeAsync(tenant, id, "bob");
 
         Assert.Equal(ApprovalErrorCodes.AlreadyUsed, revoked.Code);
+        Assert.Equal(ApprovalStatus.Approved, revoked.Request!.Status);
+        // Its decision tokens are void all the same: the mark they are verified against is written.
+        Assert.True(await service.IsRevokedAsync(tenant, id, CancellationToken.None));
+        Assert.Equal(WarrantUse.Redeemed, await store.GetWarrantUseAsync(tenant, id));
+    }
+
+    [Fact]
+    public async Task Revoke_SecondWhileTheFirstHasJustTakenTheUse_AnswersAsTheFirst()
+    {
+        var store = new HeldFirstUse(await StoreAsync()) { After = true };
+        var service = TestOversight.Approvals(store);
+        var (tenant, id, _) = await ApprovedAsync(service);
+        store.Hold = true;
+
+        var first = service.RevokeAsync(tenant, id, "bob").AsTask();
+        await store.Reached.Task.WaitAsync(Bound);
+        var second = await service.RevokeAsync(tenant, id, "alice");
+        store.Release.SetResult();
+        var firstAnswer = await first.WaitAsync(Bound);
+
+        Assert.True(firstAnswer.Succeeded, firstAnswer.Code);
+        Assert.True(second.Succeeded, second.Code);
+        Assert.Equal(WarrantUse.Voided, await store.GetWarrantUseAsync(tenant, id));
     }
 
     private static async Task<(string Tenant, string Id, string Warrant)> ApprovedAsync(ApprovalService service)
@@ -55,27 +80,30 @@ public abstract class ApprovalRevocationRaceContract
 
     private static WarrantPresentation Presented(string tenant, string warrant) => new(tenant, "agent-1", "intent-1", "policy-1", warrant);
 
-    /// <summary>The store, whose first warrant use while <see cref="Hold"/> waits at <see cref="Reached"/> for <see cref="Release"/>.</summary>
+    /// <summary>
+    /// The store, whose first warrant use while <see cref="Hold"/> waits at <see cref="Reached"/> for <see cref="Release"/>:
+    /// before it is written, or (<see cref="After"/>) once it is.
+    /// </summary>
     private sealed class HeldFirstUse(IApprovalStore inner) : IApprovalStore
     {
         private int _held;
 
         public bool Hold { get; set; }
 
+        public bool After { get; init; }
+
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async ValueTask<bool> TryUseWarrantAsync(string tenant, string approvalId, TimeSpan lifetime, CancellationToken cancellationToken = default)
-        {
-            if (Hold && Interlocked.Exchange(ref _held, 1) == 0)
-            {
-                Reached.SetResult();
-                await Release.Task;
-            }
+        public ValueTask<bool> TryUseWarrantAsync(string tenant, string approvalId, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+            HeldAsync(() => inner.TryUseWarrantAsync(tenant, approvalId, lifetime, cancellationToken));
 
-            return await inner.TryUseWarrantAsync(tenant, approvalId, lifetime, cancellationToken);
-        }
+        public ValueTask<bool> TryVoidWarrantAsync(string tenant, string approvalId, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+            HeldAsync(() => inner.TryVoidWarrantAsync(tenant, approvalId, lifetime, cancellationToken));
+
+        public ValueTask<WarrantUse> GetWarrantUseAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) =>
+            inner.GetWarrantUseAsync(tenant, approvalId, cancellationToken);
 
         public ValueTask<bool> TryCreateAsync(ApprovalRequest request, TimeSpan lifetime, CancellationToken cancellationToken = default) => inner.TryCreateAsync(request, lifetime, cancellationToken);
 
@@ -94,6 +122,25 @@ public abstract class ApprovalRevocationRaceContract
             inner.TrySettleAsync(tenant, id, outcome, lifetime, cancellationToken);
 
         public ValueTask<bool> IsWarrantUsedAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) => inner.IsWarrantUsedAsync(tenant, approvalId, cancellationToken);
+
+        private async ValueTask<bool> HeldAsync(Func<ValueTask<bool>> use)
+        {
+            var held = Hold && Interlocked.Exchange(ref _held, 1) == 0;
+            if (held && !After)
+            {
+                Reached.SetResult();
+                await Release.Task;
+            }
+
+            var taken = await use();
+            if (held && After)
+            {
+                Reached.SetResult();
+                await Release.Task;
+            }
+
+            return taken;
+        }
     }
 }
 
