@@ -53,17 +53,17 @@ public sealed class AuditRetention
         Identifiers.ThrowIfInvalidTenant(tenant);
         await _journal.WaitForUnawaitedAsync(cancellationToken).ConfigureAwait(false);
         var lines = new List<string>();
-        var through = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var through = new SortedDictionary<string, (AuditTip Record, string Line)>(StringComparer.Ordinal);
         DateTimeOffset? first = null;
         var explanations = new AuditExplanationReader(_journal.Store, tenant);
         var given = new HashSet<string>(StringComparer.Ordinal);
         foreach (var replica in await _journal.Store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
         {
             var chain = await ReadRetirableAsync(new AuditPartition(tenant, replica), cutoff, explanations, given, cancellationToken).ConfigureAwait(false);
-            if (chain.ThroughSeq is { } seq)
+            if (chain.Through is { } checkedRecord)
             {
                 lines.AddRange(chain.Lines);
-                through[replica] = seq;
+                through[replica] = (checkedRecord, chain.Lines[^1]);
                 first = first is { } earlier && earlier <= chain.First ? earlier : chain.First;
             }
         }
@@ -85,9 +85,9 @@ public sealed class AuditRetention
         }
 
         long retired = 0;
-        foreach (var (replica, seq) in through)
+        foreach (var (replica, (record, line)) in through)
         {
-            retired += await retirement.RetireAsync(new AuditPartition(tenant, replica), seq, cancellationToken).ConfigureAwait(false);
+            retired += await retirement.RetireAsync(new AuditPartition(tenant, replica), record, line, cancellationToken).ConfigureAwait(false);
         }
 
         AuditLog.AuditRetired(_logger, tenant, lines.Count, cutoff, file, retired);
@@ -146,7 +146,7 @@ public sealed class AuditRetention
             first ??= at;
         }
 
-        return new RetirableChain(lines, chain.Records > 0 ? chain.NextSeq - 1 : null, first);
+        return new RetirableChain(lines, chain.Records > 0 ? new AuditTip(chain.NextSeq - 1, chain.Previous) : null, first);
     }
 
     /// <summary>Writes the lines to a temporary file, fsyncs it, renames it into place, fsyncs the directory and returns its path.</summary>
@@ -172,6 +172,7 @@ public sealed class AuditRetention
         return path;
     }
 
-    // A chain's lines to export and the seq to retire it through (null: nothing to retire), the first record's time.
-    private sealed record RetirableChain(List<string> Lines, long? ThroughSeq, DateTimeOffset? First);
+    // A chain's lines to export (the last one the record to retire it through), that record's seq and hash (null: nothing
+    // to retire), the first record's time.
+    private sealed record RetirableChain(List<string> Lines, AuditTip? Through, DateTimeOffset? First);
 }

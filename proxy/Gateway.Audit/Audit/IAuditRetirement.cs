@@ -20,6 +20,16 @@ public interface IAuditRetirement
     ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Retires as <see cref="RetireAsync(AuditPartition, long, CancellationToken)"/> through the record retention checked:
+    /// <paramref name="through"/> its seq and hash, <paramref name="throughLine"/> its line. Throws
+    /// <see cref="InvalidDataException"/>, nothing retired, when the record the sink would anchor on is no longer that one
+    /// (edited since the check). The file and state-store sinks re-read and re-seal that record as they retire (the
+    /// default); PostgreSQL compares the stored row with the one checked, in the retiring transaction.
+    /// </summary>
+    ValueTask<long> RetireAsync(AuditPartition partition, AuditTip through, string throughLine, CancellationToken cancellationToken = default) =>
+        RetireAsync(partition, through.Length, cancellationToken);
+
+    /// <summary>
     /// The kept leaf hashes of the partition's retired records, from seq 1 on in order, as far as they run without a gap
     /// (fewer than the anchor's seq when records were retired before the sink kept their leaves; possibly more, after a
     /// crash between keeping them and retiring the records: only the anchor's first ones count).

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Gateway.Policy.Evidence;
 using Gateway.Store.Postgres;
 using Npgsql;
 using NpgsqlTypes;
@@ -28,6 +29,9 @@ public sealed partial class PostgresAuditStore : IAuditStore, IAuditQuerySource,
 {
     /// <summary>The SQLSTATE the link trigger raises when a row does not extend its chain.</summary>
     public const string DoesNotLinkState = "GA001";
+
+    /// <summary>The SQLSTATE audit_retire raises when the record it would retire through is no longer the one retention checked.</summary>
+    public const string NotTheCheckedRecordState = "GA005";
 
     private const int PageSize = 512;
 
@@ -229,20 +233,33 @@ public sealed partial class PostgresAuditStore : IAuditStore, IAuditQuerySource,
     }
 
     /// <summary>Retires records 1..<paramref name="throughSeq"/> through <c>audit_retire</c> (migration 0014), which also moves the anchor.</summary>
-    public async ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default)
+    public ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(throughSeq, 1);
-        await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
-        long retired;
-        await using (var command = scope.CreateCommand("SELECT audit_retire($1, $2, $3)"))
-        {
-            AddPartition(command, partition);
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = throughSeq });
-            retired = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
+        return RetireAsync(partition, "SELECT audit_retire($1, $2, $3)", [new NpgsqlParameter<long> { TypedValue = throughSeq }], cancellationToken);
+    }
 
-        await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return retired;
+    /// <summary>
+    /// Retires through the record retention checked: <c>audit_retire</c> with its hash and leaf hash (migration 0041) locks the
+    /// stored row and refuses (SQLSTATE GA005, thrown as <see cref="InvalidDataException"/>) when it is no longer that record.
+    /// </summary>
+    public async ValueTask<long> RetireAsync(AuditPartition partition, AuditTip through, string throughLine, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(through.Length, 1);
+        ArgumentNullException.ThrowIfNull(throughLine);
+        try
+        {
+            return await RetireAsync(partition, "SELECT audit_retire($1, $2, $3, $4, $5)",
+            [
+                new NpgsqlParameter<long> { TypedValue = through.Length },
+                new NpgsqlParameter<string> { TypedValue = through.LastHash },
+                new NpgsqlParameter<byte[]> { TypedValue = MerkleTree.LeafHash(Encoding.UTF8.GetBytes(throughLine)) },
+            ], cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == NotTheCheckedRecordState)
+        {
+            throw new InvalidDataException(ex.MessageText, ex);
+        }
     }
 
     /// <summary>The runs of <c>audit_retired_leaves</c> (migration 0032, kept by the trigger on the anchor), from seq 1 while they join.</summary>
@@ -272,6 +289,22 @@ public sealed partial class PostgresAuditStore : IAuditStore, IAuditQuerySource,
     }
 
     public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => _database.PingAsync(cancellationToken);
+
+    // One retirement (`sql`, an audit_retire call after the partition's two parameters) in a transaction of its own.
+    private async ValueTask<long> RetireAsync(AuditPartition partition, string sql, NpgsqlParameter[] through, CancellationToken cancellationToken)
+    {
+        await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
+        long retired;
+        await using (var command = scope.CreateCommand(sql))
+        {
+            AddPartition(command, partition);
+            command.Parameters.AddRange(through);
+            retired = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return retired;
+    }
 
     /// <summary>
     /// A (seq, hash) row of the partition by <paramref name="sql"/>, or genesis when there is none; a third column, when

@@ -5,7 +5,6 @@ using Gateway.Admin.Tests.Infrastructure;
 using Gateway.Audit;
 using Gateway.Oversight.Agents;
 using Gateway.Store;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Admin.Tests.Http;
 
@@ -15,12 +14,9 @@ public sealed partial class AdminApiTests
     [Fact]
     public async Task SuspendTenant_JournalFails_Is503AndTheTenantIsNotSuspended()
     {
-        var sink = (FailingSwitch?)null;
-        await using var host = await AdminTestHost.StartAsync(configureServices: s =>
-            s.AddSingleton<IAuditStore>(sp => sink = new FailingSwitch(new StoreAuditStore(sp.GetRequiredService<IStateStore>()))));
-        host.Register.Add(_tenant, approvers: ["alice"], agents: ["agent-1"]);
+        await using var host = await StartWithFailingSwitchAsync();
         using var admin = host.Client(AdminTestServices.BootstrapToken);
-        sink!.Failing = true;
+        ((FailingSwitch)host.Get<IAuditStore>()).Failing = true;
 
         using var suspend = await admin.PostAsync($"/admin/v1/tenants/{_tenant}/suspend", null);
 

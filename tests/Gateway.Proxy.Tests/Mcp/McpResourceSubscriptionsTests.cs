@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using System.Text.Json;
 using Gateway.Testing;
 
@@ -62,7 +60,7 @@ public sealed class McpResourceSubscriptionsTests : IAsyncLifetime
         Assert.True((await SubscribeAsync(client.SessionId!, "a")).TryGetProperty("result", out _));
         Assert.True((await SubscribeAsync(client.SessionId!, "b")).TryGetProperty("result", out _));
 
-        await PostAsync(client.SessionId!, """{"jsonrpc":"2.0","id":9,"method":"resources/unsubscribe","params":{"uri":"gamut-mcp://notes/note%3A%2F%2Fa"}}""");
+        await _mcp.PostInSessionAsync(client.SessionId!, """{"jsonrpc":"2.0","id":9,"method":"resources/unsubscribe","params":{"uri":"gamut-mcp://notes/note%3A%2F%2Fa"}}""");
         var afterUnsubscribe = await SubscribeAsync(client.SessionId!, "c");
 
         Assert.True(afterUnsubscribe.TryGetProperty("result", out _), afterUnsubscribe.GetRawText());
@@ -107,22 +105,5 @@ public sealed class McpResourceSubscriptionsTests : IAsyncLifetime
 
     /// <summary>Subscribes <paramref name="session"/> to the notes server's <c>note://</c><paramref name="note"/>.</summary>
     private Task<JsonElement> SubscribeAsync(string session, string note) =>
-        PostAsync(session, """{"jsonrpc":"2.0","id":7,"method":"resources/subscribe","params":{"uri":"gamut-mcp://notes/""" + Uri.EscapeDataString("note://" + note) + "\"}}");
-
-    /// <summary>Posts one JSON-RPC request to <c>/mcp</c> on <paramref name="session"/>, signed; its JSON answer (an event stream's first message).</summary>
-    private async Task<JsonElement> PostAsync(string session, string json)
-    {
-        using var http = _mcp.SignedHttp();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
-        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", session);
-        request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-11-25");
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = response.Content.Headers.ContentType?.MediaType == "text/event-stream"
-            ? text.Split('\n').First(static line => line.StartsWith("data:", StringComparison.Ordinal))["data:".Length..]
-            : text;
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
+        _mcp.PostInSessionAsync(session, """{"jsonrpc":"2.0","id":7,"method":"resources/subscribe","params":{"uri":"gamut-mcp://notes/""" + Uri.EscapeDataString("note://" + note) + "\"}}");
 }

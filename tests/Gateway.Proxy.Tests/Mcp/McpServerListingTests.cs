@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Mcp;
 using Gateway.Testing;
@@ -80,7 +78,7 @@ public sealed class McpServerListingTests : IAsyncLifetime
         {
             await Eventually.HoldsAsync(() => _mcp.Notes.ResourceListings > before, TimeSpan.FromSeconds(10), "the server was not asked for its resources within 10 s");
 
-            second = await PostInSessionAsync(client.SessionId!, """{"jsonrpc":"2.0","id":"again","method":"prompts/list"}""").WaitAsync(TimeSpan.FromSeconds(10));
+            second = await _mcp.PostInSessionAsync(client.SessionId!, """{"jsonrpc":"2.0","id":"again","method":"prompts/list"}""").WaitAsync(TimeSpan.FromSeconds(10));
         }
         finally
         {
@@ -93,22 +91,5 @@ public sealed class McpServerListingTests : IAsyncLifetime
         Assert.Equal(429, error.GetProperty("data").GetProperty("status").GetInt32());
         Assert.Contains(await first.WaitAsync(TimeSpan.FromSeconds(30)), r => r.Uri == Q3Plan);
         Assert.NotEmpty(await client.ListPromptsAsync());
-    }
-
-    /// <summary>Posts one JSON-RPC request to <c>/mcp</c> on <paramref name="session"/>, signed; its JSON answer (an event stream's first message).</summary>
-    private async Task<JsonElement> PostInSessionAsync(string session, string json)
-    {
-        using var http = _mcp.SignedHttp();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
-        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", session);
-        request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-11-25");
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = response.Content.Headers.ContentType?.MediaType == "text/event-stream"
-            ? text.Split('\n').First(static line => line.StartsWith("data:", StringComparison.Ordinal))["data:".Length..]
-            : text;
-        return JsonDocument.Parse(body).RootElement.Clone();
     }
 }
