@@ -50,16 +50,18 @@ internal static class ProviderActionDescriber
         // Read strictly whatever its declared type: a body declared JSON (or an MCP server's, read as JSON-RPC) must be JSON;
         // one declared otherwise that is a JSON object all the same gives its arguments (an upstream that reads JSON whatever
         // the header says reads them), and one that only a lenient reader takes (a repeated member, a lone surrogate) is
-        // refused under any type, as is one that opens as JSON but is JSON only to a lenient reader (LooksLikeJson). Anything
-        // else that is not JSON carries no arguments.
+        // refused under any type, as is one that opens as JSON but is JSON only to a lenient reader (LooksLikeJson). A form,
+        // an XML body and an untyped one that is not JSON (or holds a raw '&') are refused 415; anything else carries none.
         var parsed = default(JsonElement);
         var args = default(JsonElement);
-        if (!body.IsEmpty && !operation.Entry.Type().IsMcpServer && IsForm(contentType))
+        var bodyOfArguments = !body.IsEmpty && !operation.Entry.Type().IsMcpServer;
+        if (bodyOfArguments && (IsForm(contentType) || IsXml(contentType)))
         {
-            // A form's fields are arguments to the upstream (express, Flask, Rails, Spring read them; a LiteLLM proxy reads a
-            // model request's) that no rule would see. An MCP server's body is JSON-RPC, whatever its declared type.
-            return new Result(null, null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType,
-                "A form body (application/x-www-form-urlencoded, multipart/form-data) is not decided on; send the arguments as JSON.") { AuditTool = operation.Entry.Name });
+            // A form's fields and an XML body's elements are arguments to the upstream (express, Flask, Rails, Spring read
+            // forms, Spring's jackson-dataformat-xml and ASP.NET Core's XML formatters bind XML; a LiteLLM proxy reads a model
+            // request's) that no rule would see. An MCP server's body is JSON-RPC, whatever its declared type.
+            return UnsupportedMediaType(operation,
+                "A form or XML body (application/x-www-form-urlencoded, multipart/form-data, application/xml, text/xml, */*+xml) is not decided on; send the arguments as JSON.");
         }
 
         if (!body.IsEmpty)
@@ -67,6 +69,11 @@ internal static class ProviderActionDescriber
             var declared = IsJson(contentType) || mcp is not null;
             if (TryReadStrictly(body, out var read))
             {
+                if (bodyOfArguments && IsUntyped(contentType) && body.Span.Contains((byte)'&'))
+                {
+                    return UntypedRefusal(operation, "is JSON holding a raw '&', which a server that reads it as a form splits into fields never decided on");
+                }
+
                 parsed = declared ? read : default;
                 args = read.ValueKind == JsonValueKind.Object ? read : default;
             }
@@ -78,6 +85,10 @@ internal static class ProviderActionDescriber
             {
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
                     "The body is JSON only to a lenient reader (a repeated member, a lone surrogate, a byte-order mark, NaN, a comment, another encoding), whatever its declared content type.");
+            }
+            else if (bodyOfArguments && IsUntyped(contentType))
+            {
+                return UntypedRefusal(operation, "is not JSON");
             }
         }
 
@@ -269,6 +280,31 @@ internal static class ProviderActionDescriber
                 ? arguments.Clone()
                 : default;
         return new Result(new ActionRequest { Tool = tool, Args = callArgs }, mcp, null);
+    }
+
+    private static Result UnsupportedMediaType(ProviderOperation operation, string detail) =>
+        new(null, null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, detail) { AuditTool = operation.Entry.Name });
+
+    // Rack reads a POST with no content type as a form (form_data?), and Rack::MethodOverride its _method: fields no rule saw.
+    private static Result UntypedRefusal(ProviderOperation operation, string what) => UnsupportedMediaType(operation,
+        $"A body with no content type that {what} is not decided on (a server such as Rack reads it as a form); send the arguments as JSON with Content-Type: application/json.");
+
+    /// <summary>The media type without its parameters (Rack splits on <c>;</c> and <c>,</c>), trimmed; empty when none.</summary>
+    private static ReadOnlySpan<char> MediaType(string? contentType)
+    {
+        var type = contentType.AsSpan();
+        var end = type.IndexOfAny(';', ',');
+        return (end < 0 ? type : type[..end]).Trim();
+    }
+
+    private static bool IsUntyped(string? contentType) => MediaType(contentType).IsEmpty;
+
+    // What Spring's and ASP.NET Core's XML readers take: application/xml, text/xml and any structured +xml type.
+    private static bool IsXml(string? contentType)
+    {
+        var type = MediaType(contentType);
+        return type.Equals("application/xml", StringComparison.OrdinalIgnoreCase) || type.Equals("text/xml", StringComparison.OrdinalIgnoreCase)
+            || type.EndsWith("+xml", StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool IsForm(string? contentType) =>

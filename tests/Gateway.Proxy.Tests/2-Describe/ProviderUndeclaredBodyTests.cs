@@ -6,7 +6,8 @@ namespace Gateway.Proxy.Tests.Describe;
 /// <summary>
 /// A body on the transparent route whose declared content type is not JSON: a JSON object all the same gives its
 /// arguments (an upstream that reads JSON whatever the header says reads them), one that only a lenient reader takes
-/// is refused under any type, and anything else that is not JSON carries no arguments.
+/// is refused under any type, as is an XML body or an untyped one that is not JSON, and anything else that is not JSON
+/// carries no arguments.
 /// </summary>
 public sealed class ProviderUndeclaredBodyTests : IClassFixture<GovernedGatewayFixture>
 {
@@ -77,6 +78,30 @@ public sealed class ProviderUndeclaredBodyTests : IClassFixture<GovernedGatewayF
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
         Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Theory]
+    [InlineData("application/xml", "")]
+    [InlineData("text/xml; charset=utf-8", "")]
+    [InlineData("application/soap+xml", "")]
+    [InlineData("application/xml", "?to=a@corp.example")]
+    public async Task Providers_XmlBodyNamingABlockedRecipient_IsRefusedAndNothingForwarded(string contentType, string query)
+    {
+        // Spring (jackson-dataformat-xml) and ASP.NET Core's XML formatters bind <to> as the argument no rule on $.to saw;
+        // with ?to= beside it, the query would be the one decided and the body's the one acted on.
+        var before = _gw.Upstream.Received.Count;
+        const string Xml = "<mail><to>someone@gmail.com</to><body>hi</body></mail>";
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send" + query, Xml);
+        request.Content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(Xml));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
+        Assert.Equal("mail.send", record.GetProperty("tool").GetString());
+        Assert.Contains("unsupported_media_type", record.GetProperty("decision").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Gateway.Proxy.Tests.Describe;
 /// <summary>
 /// On <c>/providers/&lt;connector&gt;/…</c> the arguments decided are the ones the upstream reads: a GET tool's query is
 /// decided, a name sent in two places (or twice in the query in two cases) is refused, as are a raw <c>;</c> in the
-/// query, a query name another server reads as another (<c>to[]</c>, <c>t.o</c>, <c>t o</c>), a <c>_method</c> override, a form body (to any connector but an MCP server, a model's included), and under a
+/// query, a query name another server reads as another (<c>to[]</c>, <c>t.o</c>, <c>t o</c>), a <c>_method</c> override, a form body or an untyped one that is not JSON (to any connector but an MCP server, a model's included), and under a
 /// <c>dry_run</c> degrade the agent's own dry-run argument; and a captured path segment never reaches an operation another
 /// entry declares with a literal segment.
 /// </summary>
@@ -153,6 +153,57 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
+    [Fact]
+    public async Task Providers_FormEncodedBodyWithoutContentType_IsRefusedAndNothingForwarded()
+    {
+        // Rack reads a POST with no content type as a form: params[:to] would be the address no rule on $.to saw.
+        await AssertUntypedBodyRefusedAsync(HttpMethod.Post, "/providers/mail.send", "to=someone%40gmail.com&body=hi", "mail.send");
+    }
+
+    [Fact]
+    public async Task Providers_MethodOverrideInBodyWithoutContentType_IsRefused()
+    {
+        // Rack::MethodOverride reads _method from such a body: the PATCH decided would run as a DELETE.
+        await AssertUntypedBodyRefusedAsync(HttpMethod.Patch, "/providers/crm.update_contact/contacts/42", "name=Ada&_method=DELETE", "crm.update_contact");
+    }
+
+    [Fact]
+    public async Task Providers_UntypedJsonWithAFormFieldInAString_IsRefusedAndNothingForwarded()
+    {
+        // JSON to the gateway, decided without $.to; a form to Rack, whose params[:to] is the address after the '&'.
+        await AssertUntypedBodyRefusedAsync(HttpMethod.Post, "/providers/mail.relay", """{"body":"hi&to=someone%40gmail.com"}""", "mail.relay");
+    }
+
+    [Fact]
+    public async Task Providers_FormEncodedBodyWithAnEmptyContentType_IsRefusedAndNothingForwarded()
+    {
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", "to=someone%40gmail.com&body=hi");
+        request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes("to=someone%40gmail.com&body=hi"));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", string.Empty);
+        await using var connection = await RawHttpConnection.OpenAsync(_gw.Host.BaseAddress);
+
+        await connection.WriteAsync(request, request.RequestUri!.PathAndQuery, _gw.Host.BaseAddress.Authority);
+        var answer = await connection.ReadAnswerAsync();
+
+        Assert.StartsWith("HTTP/1.1 415", answer, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"unsupported_media_type\"", answer, StringComparison.Ordinal);
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_JsonWithoutContentType_IsDecidedOnItsArgumentsAsBefore()
+    {
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.relay", """{"to":"someone@gmail.com","body":"hi"}""");
+        request.Content!.Headers.ContentType = null;
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "blocked");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
     [Theory]
     [InlineData("/providers/openai/responses", "application/x-www-form-urlencoded", "model=expensive-model&max_output_tokens=100000")]
     [InlineData("/providers/openai/chat/completions", "multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nexpensive-model\r\n--b--\r\n")]
@@ -206,6 +257,21 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
 
         var forwarded = Assert.Single(_gw.Upstream.To("/crm/search?q=rehearse-2"));
         Assert.Equal("true", forwarded.Headers["X-Gamut-Dry-Run"]);
+    }
+
+    private async Task AssertUntypedBodyRefusedAsync(HttpMethod method, string target, string body, string tool)
+    {
+        var before = _gw.Upstream.Received.Count;
+        using var request = _gw.Agent.Create(method, target, body);
+        request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
+        Assert.Equal(tool, record.GetProperty("tool").GetString());
+        Assert.Contains("unsupported_media_type", record.GetProperty("decision").GetString(), StringComparison.Ordinal);
     }
 
     public sealed class Fixture : IAsyncLifetime
