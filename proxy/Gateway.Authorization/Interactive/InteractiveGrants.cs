@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -16,18 +15,23 @@ namespace Gateway.Authorization.Interactive;
 /// revokes its whole family (RFC 9700 §2.2.2, §4.14), which ends every refresh token and access token it gave. A person's
 /// consent index and a consent's family index hold only what still exists: a revoked consent leaves its index, and each
 /// add first drops the members whose key is gone (<see cref="StoreIndex"/>); one holding <see cref="MaxIndexed"/> live
-/// members refuses another (<see cref="InteractiveIndexFullException"/>). A revocation marks its time before it lists the
-/// indexes: a consent given before the mark no longer stands, and a family started under a consent is given only when the
+/// members refuses another (<see cref="InteractiveIndexFullException"/>). A family is kept only as long as its code
+/// (<see cref="UnredeemedFamilyLifetime"/>) until the code is redeemed, so codes a remembered consent gives and no client
+/// exchanges leave the index within minutes. A revocation writes a new consent generation before it lists the indexes: a
+/// consent given under the one before no longer stands, and a family started under a consent is given only when the
 /// consent still stands after the family is indexed (<see cref="StartFamilyUnderConsentAsync"/>), so one started while the
-/// consent was revoked never outlives it.
+/// consent was revoked never outlives it, whatever the replicas' clocks say.
 /// </summary>
-public sealed class InteractiveGrants
+public sealed partial class InteractiveGrants
 {
     /// <summary>How long a person has to sign in and consent.</summary>
     public static readonly TimeSpan RequestLifetime = TimeSpan.FromMinutes(10);
 
     /// <summary>How long an authorization code may wait for its exchange (short: RFC 6749 §4.1.2 recommends at most 10 minutes).</summary>
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a family is kept until its code is redeemed: the code's lifetime, and half a minute for the code to be issued.</summary>
+    public static readonly TimeSpan UnredeemedFamilyLifetime = CodeLifetime + TimeSpan.FromSeconds(30);
 
     /// <summary>The most live consents a person holds, and live token families one consent holds, at once.</summary>
     public const int MaxIndexed = 1000;
@@ -62,30 +66,33 @@ public sealed class InteractiveGrants
             : null;
 
     /// <summary>
-    /// Starts a token family for a consent: live until <paramref name="ends"/>, or until revoked. Throws
-    /// <see cref="InteractiveIndexFullException"/> when the consent already has <see cref="MaxIndexed"/> live families.
+    /// Starts a token family for a consent: live for <see cref="UnredeemedFamilyLifetime"/> until its code is redeemed, then
+    /// until <paramref name="ends"/>, or until revoked. Throws <see cref="InteractiveIndexFullException"/> when the consent
+    /// already has <see cref="MaxIndexed"/> live families.
     /// </summary>
     public async ValueTask<string> StartFamilyAsync(string tenant, string issuer, string subject, string clientId, DateTimeOffset ends, CancellationToken cancellationToken)
     {
         var index = ConsentFamiliesKey(tenant, issuer, subject, clientId);
         await PruneOrRefuseAsync(index, FamilyKey, cancellationToken).ConfigureAwait(false);
         var family = NewSecret();
-        await _store.SetAsync(FamilyKey(family), "1", Remaining(ends), cancellationToken).ConfigureAwait(false);
+        var lifetime = Remaining(ends);
+        await _store.SetAsync(FamilyKey(family), "1", lifetime < UnredeemedFamilyLifetime ? lifetime : UnredeemedFamilyLifetime, cancellationToken).ConfigureAwait(false);
         await _store.SetAddAsync(index, family, IndexLifetime, cancellationToken).ConfigureAwait(false);
         return family;
     }
 
     /// <summary>
     /// Starts a token family under <paramref name="consent"/> (as read or saved by the caller), then reads the consent again:
-    /// null, and the family revoked, when it is no longer that consent (revoked, or revoked and given again), so a revocation
-    /// that listed the consent's families before this one was indexed leaves no family live. Throws as <see cref="StartFamilyAsync"/>.
+    /// null, and the family revoked, when it is no longer that consent (revoked, or revoked and given again) or no longer
+    /// stands (a revocation wrote a new consent generation since the consent read its own), so a revocation that listed the
+    /// consent's families before this one was indexed leaves no family live. Throws as <see cref="StartFamilyAsync"/>.
     /// </summary>
     public async ValueTask<string?> StartFamilyUnderConsentAsync(string tenant, string issuer, string subject, PersonConsent consent, DateTimeOffset ends, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consent);
         var family = await StartFamilyAsync(tenant, issuer, subject, consent.ClientId, ends, cancellationToken).ConfigureAwait(false);
         // After the family is written and indexed: a revocation either lists it (and ends it) or has already deleted the
-        // consent, or marked it revoked (its mark is written before it lists anything), which this read finds.
+        // consent, or written a new generation (before it lists anything), which this read finds: ordered by the store alone.
         if (await GetConsentAsync(tenant, issuer, subject, consent.ClientId, cancellationToken).ConfigureAwait(false) is { } now
             && now.Granted == consent.Granted && now.Ends == consent.Ends && now.Agent == consent.Agent && now.Workspace == consent.Workspace)
         {
@@ -111,11 +118,12 @@ public sealed class InteractiveGrants
     }
 
     /// <summary>
-    /// Redeems a code once: its grant, or null. A code presented after it was redeemed revokes the family it started
-    /// (the tokens it gave end with it).
+    /// Redeems a code once: its grant, or null. Its family, kept until now only as long as the code, is then kept until it
+    /// ends (unless revoked or expired meanwhile: null). A code presented after it was redeemed revokes the family it
+    /// started (the tokens it gave end with it).
     /// </summary>
     public ValueTask<InteractiveGrant?> RedeemCodeAsync(string? code, CancellationToken cancellationToken) =>
-        RedeemAsync(code, CodeKey, UsedCodeKey, cancellationToken);
+        RedeemAsync(code, CodeKey, UsedCodeKey, cancellationToken, redeemsFamily: true);
 
     /// <summary>A refresh token for <paramref name="grant"/>, valid until its family ends.</summary>
     public async ValueTask<string> IssueRefreshTokenAsync(InteractiveGrant grant, CancellationToken cancellationToken)
@@ -138,7 +146,10 @@ public sealed class InteractiveGrants
             ? (await UnrevokedAsync(tenant, issuer, subject, [consent], cancellationToken).ConfigureAwait(false)).FirstOrDefault()
             : null;
 
-    /// <summary>Keeps the person's consent; throws <see cref="InteractiveIndexFullException"/> when they already hold <see cref="MaxIndexed"/> live consents.</summary>
+    /// <summary>
+    /// Keeps the person's consent, under the consent generations read before it is written (a revocation after that read
+    /// ends it); throws <see cref="InteractiveIndexFullException"/> when they already hold <see cref="MaxIndexed"/> live consents.
+    /// </summary>
     public async ValueTask SaveConsentAsync(string tenant, string issuer, string subject, PersonConsent consent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consent);
@@ -148,7 +159,8 @@ public sealed class InteractiveGrants
             await PruneOrRefuseAsync(ConsentIndexKey(tenant, issuer, subject), c => ConsentKey(tenant, issuer, subject, c), cancellationToken).ConfigureAwait(false);
         }
 
-        await _store.SetAsync(ConsentKey(tenant, issuer, subject, consent.ClientId), JsonSerializer.Serialize(consent, InteractiveJsonContext.Default.PersonConsent), Remaining(consent.Ends), cancellationToken).ConfigureAwait(false);
+        var generations = await GenerationsAsync(tenant, issuer, subject, consent.ClientId, cancellationToken).ConfigureAwait(false);
+        await _store.SetAsync(ConsentKey(tenant, issuer, subject, consent.ClientId), SerializeConsent(consent, generations), Remaining(consent.Ends), cancellationToken).ConfigureAwait(false);
         await _store.SetAddAsync(ConsentIndexKey(tenant, issuer, subject), consent.ClientId, IndexLifetime, cancellationToken).ConfigureAwait(false);
         await _store.SetAddAsync(SubjectIssuersKey(tenant, subject), issuer, IndexLifetime, cancellationToken).ConfigureAwait(false);
     }
@@ -171,18 +183,18 @@ public sealed class InteractiveGrants
             consents.AddRange(await ListConsentsAsync(tenant, issuer, subject, cancellationToken).ConfigureAwait(false));
         }
 
-        consents.AddRange(await ListAsync(LegacyConsentIndexKey(tenant, subject), c => LegacyConsentKey(tenant, subject, c), cancellationToken).ConfigureAwait(false));
+        consents.AddRange((await ListAsync(LegacyConsentIndexKey(tenant, subject), c => LegacyConsentKey(tenant, subject, c), cancellationToken).ConfigureAwait(false)).Select(static c => c.Consent));
         return consents;
     }
 
     /// <summary>
     /// Revokes the person's consent and every token family it started, and the subject's consent to the client kept
     /// before consents were kept per issuer (never used again, but its tokens live until revoked). True when there was one.
-    /// The revocation's time is marked first: a consent given before it (one being saved now) no longer stands.
+    /// A new consent generation is written first: a consent given under the one before (one being saved now) no longer stands.
     /// </summary>
     public async ValueTask<bool> RevokeConsentAsync(string tenant, string issuer, string subject, string clientId, CancellationToken cancellationToken)
     {
-        await MarkRevokedAsync(ConsentRevokedKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false);
+        await MarkRevokedAsync(ConsentGenerationKey(tenant, issuer, subject, clientId), ConsentRevokedKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false);
         var existed = await RevokeAsync(ConsentKey(tenant, issuer, subject, clientId), ConsentFamiliesKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false);
         // Revoked (its key deleted first): it leaves the person's index.
         await _store.SetRemoveAsync(ConsentIndexKey(tenant, issuer, subject), clientId, cancellationToken).ConfigureAwait(false);
@@ -205,14 +217,14 @@ public sealed class InteractiveGrants
     /// Revokes every consent of the person (<paramref name="issuer"/> and <paramref name="subject"/>: signed out or removed
     /// at that provider) and every token family they started, and those kept under the subject alone before consents were
     /// kept per issuer (whose they were is not known: revoked, the fail-closed reading). The same subject at another issuer
-    /// is another person, whose consents stay. The revocation's time is marked before the person's index is listed: a
-    /// consent given before it and indexed after the listing (saved while this ran) no longer stands.
+    /// is another person, whose consents stay. A new consent generation is written before the person's index is listed: a
+    /// consent given under the one before and indexed after the listing (saved while this ran) no longer stands.
     /// </summary>
     public async ValueTask<int> RevokeConsentsAsync(string tenant, string issuer, string subject, CancellationToken cancellationToken)
     {
         var revoked = 0;
         var index = ConsentIndexKey(tenant, issuer, subject);
-        await MarkRevokedAsync(ConsentsRevokedKey(tenant, issuer, subject), cancellationToken).ConfigureAwait(false);
+        await MarkRevokedAsync(ConsentsGenerationKey(tenant, issuer, subject), ConsentsRevokedKey(tenant, issuer, subject), cancellationToken).ConfigureAwait(false);
         foreach (var clientId in await _store.SetMembersAsync(index, cancellationToken).ConfigureAwait(false))
         {
             revoked += await RevokeAsync(ConsentKey(tenant, issuer, subject, clientId), ConsentFamiliesKey(tenant, issuer, subject, clientId), cancellationToken).ConfigureAwait(false) ? 1 : 0;
@@ -229,14 +241,12 @@ public sealed class InteractiveGrants
         return revoked;
     }
 
-    private async ValueTask<PersonConsent?> ReadConsentAsync(string key, CancellationToken cancellationToken) =>
-        await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } json
-            ? JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.PersonConsent)
-            : null;
+    private async ValueTask<StoredConsent?> ReadConsentAsync(string key, CancellationToken cancellationToken) =>
+        await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } json ? ParseConsent(json) : null;
 
-    private async ValueTask<IReadOnlyList<PersonConsent>> ListAsync(string index, Func<string, string> consentKey, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<StoredConsent>> ListAsync(string index, Func<string, string> consentKey, CancellationToken cancellationToken)
     {
-        var consents = new List<PersonConsent>();
+        var consents = new List<StoredConsent>();
         foreach (var clientId in (await _store.SetMembersAsync(index, cancellationToken).ConfigureAwait(false)).Order(StringComparer.Ordinal))
         {
             if (await ReadConsentAsync(consentKey(clientId), cancellationToken).ConfigureAwait(false) is { } consent)
@@ -247,28 +257,6 @@ public sealed class InteractiveGrants
 
         return consents;
     }
-
-    /// <summary>
-    /// The consents among <paramref name="consents"/> (the person's) given after the latest revocation of the person's
-    /// consents and of each one's client (a mark unreadable: revoked).
-    /// </summary>
-    private async ValueTask<IReadOnlyList<PersonConsent>> UnrevokedAsync(string tenant, string issuer, string subject, IReadOnlyList<PersonConsent> consents, CancellationToken cancellationToken)
-    {
-        if (consents.Count == 0)
-        {
-            return consents;
-        }
-
-        var marks = await _store.GetManyAsync([ConsentsRevokedKey(tenant, issuer, subject), .. consents.Select(c => ConsentRevokedKey(tenant, issuer, subject, c.ClientId))], cancellationToken).ConfigureAwait(false);
-        return [.. consents.Where((c, i) => GivenAfter(c, marks[0]) && GivenAfter(c, marks[i + 1]))];
-    }
-
-    private static bool GivenAfter(PersonConsent consent, string? mark) =>
-        mark is null || (long.TryParse(mark, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && consent.Granted.UtcTicks > ticks);
-
-    /// <summary>Marks a revocation at this instant, kept as long as a consent given before it could last.</summary>
-    private ValueTask MarkRevokedAsync(string key, CancellationToken cancellationToken) =>
-        _store.SetAsync(key, _time.GetUtcNow().UtcTicks.ToString(CultureInfo.InvariantCulture), IndexLifetime, cancellationToken);
 
     private async ValueTask<IReadOnlyList<string>> IssuersAsync(string tenant, string subject, CancellationToken cancellationToken) =>
         [.. (await _store.SetMembersAsync(SubjectIssuersKey(tenant, subject), cancellationToken).ConfigureAwait(false)).Order(StringComparer.Ordinal)];
@@ -295,7 +283,7 @@ public sealed class InteractiveGrants
         return existed;
     }
 
-    private async ValueTask<InteractiveGrant?> RedeemAsync(string? secret, Func<string, string> key, Func<string, string> usedKey, CancellationToken cancellationToken)
+    private async ValueTask<InteractiveGrant?> RedeemAsync(string? secret, Func<string, string> key, Func<string, string> usedKey, CancellationToken cancellationToken, bool redeemsFamily = false)
     {
         if (secret is null || !IsToken(secret))
         {
@@ -324,7 +312,15 @@ public sealed class InteractiveGrants
             return null;
         }
 
-        return await IsFamilyLiveAsync(grant.Family, cancellationToken).ConfigureAwait(false) && grant.FamilyEnds > _time.GetUtcNow() ? grant : null;
+        if (grant.FamilyEnds <= _time.GetUtcNow())
+        {
+            return null;
+        }
+
+        // A code's family is kept from now until it ends; only while it is still there (never one revoked or expired).
+        return await (redeemsFamily
+            ? _store.ReplaceIfEqualAsync(FamilyKey(grant.Family), "1", "1", Remaining(grant.FamilyEnds), cancellationToken)
+            : IsFamilyLiveAsync(grant.Family, cancellationToken)).ConfigureAwait(false) ? grant : null;
     }
 
     private TimeSpan Remaining(DateTimeOffset ends)
@@ -361,10 +357,10 @@ public sealed class InteractiveGrants
 
     internal static string ConsentIndexKey(string tenant, string issuer, string subject) => "oauth:consents:{" + tenant + "}:" + Person(issuer, subject);
 
-    /// <summary>When the person's consent to the client was last revoked (UTC ticks).</summary>
+    /// <summary>When the person's consent to the client was last revoked (UTC ticks; the previous release's order, see <see cref="ConsentGenerationKey"/>).</summary>
     private static string ConsentRevokedKey(string tenant, string issuer, string subject, string clientId) => "oauth:consent-revoked:{" + tenant + "}:" + Person(issuer, subject) + ":" + Hash(clientId);
 
-    /// <summary>When all of the person's consents were last revoked (UTC ticks).</summary>
+    /// <summary>When all of the person's consents were last revoked (UTC ticks; the previous release's order, see <see cref="ConsentsGenerationKey"/>).</summary>
     private static string ConsentsRevokedKey(string tenant, string issuer, string subject) => "oauth:consents-revoked:{" + tenant + "}:" + Person(issuer, subject);
 
     /// <summary>The issuers at which the subject gave a consent (the admin API and a logout name a subject only).</summary>

@@ -28,9 +28,10 @@ namespace Gateway.Proxy.Console;
 /// users who signed in or were suspended are listed under the tenant, for <see cref="ListAsync"/>. What an earlier version
 /// indexed by subject or <c>sid</c> alone is still read, in the fail-closed direction. The user's and the <c>sid</c>'s
 /// indexes hold only sessions that still exist: a session ended here leaves them, and a sign-in first drops those whose key
-/// is gone (<see cref="StoreIndex"/>); a user already holding <see cref="MaxSessionsPerUser"/> sessions is refused another.
+/// is gone (<see cref="StoreIndex"/>); a user already holding <see cref="MaxSessionsPerUser"/> sessions first has those no
+/// longer live ended, then their least recently seen one (<see cref="MakeRoomAsync"/>), so a sign-in is never refused for it.
 /// </summary>
-internal sealed class ConsoleSessions
+internal sealed partial class ConsoleSessions
 {
     /// <summary>The session cookie (path <c>/console</c>, HttpOnly, SameSite=Lax, Secure over https).</summary>
     public const string CookieName = "gamut_console";
@@ -52,7 +53,7 @@ internal sealed class ConsoleSessions
         _time = time;
     }
 
-    /// <summary>The most sessions one user holds at once: a sign-in past it is refused (<c>console_session_limit</c>), never an older session forgotten.</summary>
+    /// <summary>The most sessions one user holds at once: a sign-in at it ends the idle ones, then the least recently seen (ended, never only forgotten).</summary>
     public const int MaxSessionsPerUser = 1000;
 
     /// <summary>How often a live session's last request is written back (the idle expiry's resolution).</summary>
@@ -61,8 +62,8 @@ internal sealed class ConsoleSessions
     /// <summary>How long the subjects of a <c>sid</c> are kept: the longest a session or a client's consent started from it lasts.</summary>
     private TimeSpan SidSubjectsLifetime => _options.SessionLifetime > InteractiveAccess.MaxMaxSession ? _options.SessionLifetime : InteractiveAccess.MaxMaxSession;
 
-    /// <summary>Creates a session and sets its cookie; null (nothing created) when the user already holds <see cref="MaxSessionsPerUser"/> sessions.</summary>
-    public async ValueTask<ConsoleSession?> StartAsync(
+    /// <summary>Creates a session and sets its cookie; a user already holding <see cref="MaxSessionsPerUser"/> sessions has room made first.</summary>
+    public async ValueTask<ConsoleSession> StartAsync(
         HttpContext context, string tenant, string subject, string issuer, string person, IReadOnlyList<string> roles,
         string? issuedBy = null, IReadOnlyList<string>? groups = null, string? sid = null, string? adminToken = null, string? idToken = null)
     {
@@ -89,7 +90,7 @@ internal sealed class ConsoleSessions
         var userSessions = ConsoleSessionKeys.UserSessions(tenant, issuer, subject);
         if (await StoreIndex.PruneAsync(_store, userSessions, static member => member, MaxSessionsPerUser, _options.SessionLifetime, cancellationToken) >= MaxSessionsPerUser)
         {
-            return null;
+            await MakeRoomAsync(userSessions, cancellationToken);
         }
 
         // The session is written before it is indexed: an index member whose key is gone has ended, for good.

@@ -25,9 +25,6 @@ internal sealed partial class ConsoleSignIn
     /// <summary>The state cookie (path <c>/console</c>): holds the <c>state</c> of the sign-in this browser started.</summary>
     public const string StateCookie = "gamut_console_state";
 
-    /// <summary>The refusal of a sign-in past <see cref="ConsoleSessions.MaxSessionsPerUser"/> (<c>console_session_limit</c>).</summary>
-    public const string SessionLimitMessage = "You hold as many console sessions as one person may; sign out of one, or wait for one to expire.";
-
     private readonly PolicyProvider _policy;
     private readonly OpenIdConfigurations _configurations;
     private readonly ProviderTokenEndpoint _tokenEndpoint;
@@ -227,11 +224,8 @@ internal sealed partial class ConsoleSignIn
         }
 
         var sid = token.TryGetPayloadValue<string>("sid", out var presentedSid) && presentedSid is { Length: > 0 and <= 255 } ? presentedSid : null;
-        if (await _sessions.StartAsync(context, tenant, token.Subject, token.Issuer, person, roles, groups: groups, sid: sid, idToken: idToken) is not { } session)
-        {
-            LogRefused(_logger, tenant, "console_session_limit");
-            return ConsoleOutcome.Refused(StatusCodes.Status429TooManyRequests, "console_session_limit", SessionLimitMessage);
-        }
+        // A person already holding the most sessions has their idle, then least recently seen, sessions ended: never refused.
+        var session = await _sessions.StartAsync(context, tenant, token.Subject, token.Issuer, person, roles, groups: groups, sid: sid, idToken: idToken);
 
         // Not kept from an ID token a back-channel logout of the subject came after (it forgot the person's tokens): checked
         // again once kept, as such a logout marks itself before it forgets, so one that forgot them just before this kept them is found.

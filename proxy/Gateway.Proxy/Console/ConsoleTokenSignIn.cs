@@ -138,11 +138,7 @@ internal static partial class ConsoleTokenSignIn
             return Refusal(StatusCodes.Status403Forbidden, "console_person_suspended", "Your console access is suspended.");
         }
 
-        if (await sessions.StartAsync(context, tenant, subject, InteractiveAccess.AdminTokenIssuer, principal.AccountableAs, roles, principal.VotesAs, adminToken: AdminTokenService.HashToken(token!)) is not { } session)
-        {
-            LogRefused(logger, tenant, "console_session_limit");
-            return Refusal(StatusCodes.Status429TooManyRequests, "console_session_limit", ConsoleSignIn.SessionLimitMessage);
-        }
+        var session = await sessions.StartAsync(context, tenant, subject, InteractiveAccess.AdminTokenIssuer, principal.AccountableAs, roles, principal.VotesAs, adminToken: AdminTokenService.HashToken(token!));
 
         LogSignedIn(logger, tenant, session.Person, string.Join(',', roles));
         var home = session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit";

@@ -7,28 +7,22 @@ namespace Gateway.Authorization.Tests.Interactive;
 /// <summary>
 /// The person's consent index and a consent's token-family index (<see cref="InteractiveGrants"/>) hold only what still
 /// exists, on the embedded store (families ending on its clock) and on a real redis-server (families revoked one by one, as
-/// a replayed refresh token revokes them): a revoked consent leaves its index, each new family drops the ended ones, a
-/// revocation still ends every live family, and a consent already holding the most live families refuses another.
+/// a replayed refresh token revokes them): a revoked consent leaves its index, each new family drops the ended ones (one
+/// whose code was never redeemed ends with the code), a revocation still ends every live family, and a consent already
+/// holding the most live families refuses another.
 /// </summary>
-public sealed class InteractiveGrantsIndexTests
+public sealed class InteractiveGrantsIndexTests : InteractiveGrantsFixture
 {
-    private const string Tenant = "demo";
-    private const string Issuer = "https://idp.example";
-    private const string Subject = "bob";
-    private const string Client = "ide";
-
-    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
-
     [Fact]
     public async Task StartFamily_FiftyTimesAsEarlierFamiliesEnd_IndexHoldsOnlyLiveFamiliesAndRevocationEndsThem()
     {
-        var store = new InMemoryStateStore(_clock);
-        var grants = new InteractiveGrants(store, _clock);
+        var store = new InMemoryStateStore(Clock);
+        var grants = new InteractiveGrants(store, Clock);
         var families = new List<string> { await ConsentAsync(grants, Client) };
         for (var i = 0; i < 50; i++)
         {
-            _clock.Advance(TimeSpan.FromMinutes(25));
-            families.Add(await grants.StartFamilyAsync(Tenant, Issuer, Subject, Client, _clock.GetUtcNow().AddHours(1), CancellationToken.None));
+            Clock.Advance(TimeSpan.FromMinutes(25));
+            families.Add(await StartRedeemedAsync(grants, Client, Clock.GetUtcNow().AddHours(1)));
         }
 
         // The consent's first family (30 days) and the three started within the last hour.
@@ -69,8 +63,8 @@ public sealed class InteractiveGrantsIndexTests
     [Fact]
     public async Task RevokeConsent_OneClient_LeavesThePersonsConsentIndex()
     {
-        var store = new InMemoryStateStore(_clock);
-        var grants = new InteractiveGrants(store, _clock);
+        var store = new InMemoryStateStore(Clock);
+        var grants = new InteractiveGrants(store, Clock);
         await ConsentAsync(grants, "kept");
         await ConsentAsync(grants, "revoked");
 
@@ -80,10 +74,37 @@ public sealed class InteractiveGrantsIndexTests
     }
 
     [Fact]
+    public async Task StartFamily_UnredeemedFamilyExpiresWithCode()
+    {
+        // A remembered consent gives a code (and starts a family) for every authorization a page sends the browser through;
+        // no client redeems them.
+        var store = new InMemoryStateStore(Clock);
+        var grants = new InteractiveGrants(store, Clock);
+        var redeemed = await ConsentAsync(grants, Client);
+        var unredeemed = new List<string>();
+        for (var i = 1; i < InteractiveGrants.MaxIndexed; i++)
+        {
+            unredeemed.Add(await grants.StartFamilyAsync(Tenant, Issuer, Subject, Client, Clock.GetUtcNow().AddHours(8), CancellationToken.None));
+        }
+
+        // Well past the codes' lifetime: those families ended with their codes, and the index has room again.
+        Clock.Advance(TimeSpan.FromMinutes(2));
+        var next = await StartRedeemedAsync(grants, Client, Clock.GetUtcNow().AddHours(8));
+        Assert.False(await grants.IsFamilyLiveAsync(unredeemed[0], CancellationToken.None));
+
+        Assert.Equal(new[] { redeemed, next }.Order(StringComparer.Ordinal), await store.SetMembersAsync(InteractiveGrants.ConsentFamiliesKey(Tenant, Issuer, Subject, Client)));
+        Clock.Advance(TimeSpan.FromHours(1));
+        Assert.True(await grants.IsFamilyLiveAsync(redeemed, CancellationToken.None));
+        Assert.True(await grants.IsFamilyLiveAsync(next, CancellationToken.None));
+        Assert.Equal(1, await grants.RevokeConsentsAsync(Tenant, Issuer, Subject, CancellationToken.None));
+        Assert.False(await grants.IsFamilyLiveAsync(next, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task StartFamily_ConsentHoldingTheMostLiveFamilies_IsRefusedAndForgetsNone()
     {
-        var store = new InMemoryStateStore(_clock);
-        var grants = new InteractiveGrants(store, _clock);
+        var store = new InMemoryStateStore(Clock);
+        var grants = new InteractiveGrants(store, Clock);
         await ConsentAsync(grants, Client);
         var index = InteractiveGrants.ConsentFamiliesKey(Tenant, Issuer, Subject, Client);
         for (var i = 1; i < InteractiveGrants.MaxIndexed; i++)
@@ -93,21 +114,12 @@ public sealed class InteractiveGrantsIndexTests
         }
 
         await Assert.ThrowsAsync<InteractiveIndexFullException>(async () =>
-            await grants.StartFamilyAsync(Tenant, Issuer, Subject, Client, _clock.GetUtcNow().AddHours(1), CancellationToken.None));
+            await grants.StartFamilyAsync(Tenant, Issuer, Subject, Client, Clock.GetUtcNow().AddHours(1), CancellationToken.None));
         Assert.Equal(InteractiveGrants.MaxIndexed, (await store.SetMembersAsync(index)).Count);
 
         // One ends: there is room again.
         await grants.RevokeFamilyAsync("family1", CancellationToken.None);
-        Assert.NotNull(await grants.StartFamilyAsync(Tenant, Issuer, Subject, Client, _clock.GetUtcNow().AddHours(1), CancellationToken.None));
+        Assert.NotNull(await grants.StartFamilyAsync(Tenant, Issuer, Subject, Client, Clock.GetUtcNow().AddHours(1), CancellationToken.None));
         Assert.Equal(InteractiveGrants.MaxIndexed, (await store.SetMembersAsync(index)).Count);
-    }
-
-    // A consent for 30 days and the token family it starts; the family.
-    private async Task<string> ConsentAsync(InteractiveGrants grants, string clientId)
-    {
-        var now = _clock.GetUtcNow();
-        var ends = now.AddDays(30);
-        await grants.SaveConsentAsync(Tenant, Issuer, Subject, new PersonConsent(clientId, "default", "assistant", now, ends), CancellationToken.None);
-        return await grants.StartFamilyAsync(Tenant, Issuer, Subject, clientId, ends, CancellationToken.None);
     }
 }

@@ -15,7 +15,8 @@ namespace Gateway.Proxy.Tests.Console;
 /// A console user's session index (what a back-channel logout and a suspension walk) holds only sessions that still exist,
 /// on the embedded store (sessions expiring on its clock) and on a real redis-server (sessions gone as Redis expires them,
 /// or signed out): a person signing in fifty times leaves an index of their live sessions, a logout still ends every one of
-/// them, and a user already holding <see cref="ConsoleSessions.MaxSessionsPerUser"/> live sessions is refused another.
+/// them, and a user already holding <see cref="ConsoleSessions.MaxSessionsPerUser"/> sessions still signs in: those idle
+/// past the console's idle timeout end first, then the least recently seen, each ended (never only forgotten by the index).
 /// </summary>
 [Collection(ReplicaCollection.Name)]
 public sealed class ConsoleSessionIndexTests
@@ -88,33 +89,75 @@ public sealed class ConsoleSessionIndexTests
     }
 
     [Fact]
-    public async Task SignIn_UserHoldingTheMostLiveSessions_IsRefusedConsoleSessionLimitAndForgetsNone()
+    public async Task SignIn_AtCapEndsLeastRecentlySeen()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles, configure: builder => builder.Services.AddSingleton<TimeProvider>(clock));
         using var client = Browser(gw);
-        var first = await SignInAsync(gw, client, "bob", ["approvers"]);
-        var store = gw.Gateway.Host.Services.GetRequiredService<IStateStore>();
-        var index = ConsoleSessionKeys.UserSessions("demo", gw.Provider.Issuer, "bob");
-        for (var i = 1; i < ConsoleSessions.MaxSessionsPerUser; i++)
-        {
-            await store.SetAsync("console:session:other-" + i, "{}", TimeSpan.FromHours(1));
-            await store.SetAddAsync(index, "console:session:other-" + i, TimeSpan.FromHours(1));
-        }
-
-        using var refused = await TrySignInAsync(gw, client);
-
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        Assert.Contains("console_session_limit", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(ConsoleSessions.MaxSessionsPerUser, (await IndexAsync(gw)).Count);
+        var first = await SignInNowAsync(gw, client, clock);
+        var start = clock.GetUtcNow();
+        // Sessions a page's silent sign-ins left in other browsers' cookies: the oldest was last seen 30 seconds in, the rest a minute in.
+        await FillAsync(gw, ConsoleSessions.MaxSessionsPerUser - 1, i => start.AddSeconds(i == 0 ? 30 : 60));
+        clock.Advance(TimeSpan.FromMinutes(2));
         await AssertSignedInAsync(client, first);
 
-        // One of them ends: there is room again, and the ended one leaves the index.
-        Assert.True(await store.DeleteAsync("console:session:other-1"));
-        using var admitted = await TrySignInAsync(gw, client);
-        Assert.Equal(HttpStatusCode.Redirect, admitted.StatusCode);
-        Assert.DoesNotContain("console:session:other-1", await IndexAsync(gw));
-        Assert.Equal(ConsoleSessions.MaxSessionsPerUser, (await IndexAsync(gw)).Count);
+        var next = await SignInNowAsync(gw, client, clock);
+
+        var index = await IndexAsync(gw);
+        Assert.Equal(ConsoleSessions.MaxSessionsPerUser, index.Count);
+        Assert.DoesNotContain(Filler(0), index);
+        Assert.Null(await gw.Gateway.Host.Services.GetRequiredService<IStateStore>().GetAsync(Filler(0)));
+        Assert.Contains(KeyOf(next), index);
+        await AssertSignedInAsync(client, first);
+        await AssertSignedInAsync(client, next);
     }
+
+    [Fact]
+    public async Task SignIn_AtCapEndsIdleSessionsFirst()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles, configure: builder => builder.Services.AddSingleton<TimeProvider>(clock));
+        using var client = Browser(gw);
+        var first = await SignInNowAsync(gw, client, clock);
+        var start = clock.GetUtcNow();
+        // Every other one last seen more than the idle timeout (30 minutes) ago: still stored, no longer live.
+        await FillAsync(gw, ConsoleSessions.MaxSessionsPerUser - 1, i => i % 2 == 0 ? start.AddMinutes(-31) : start);
+
+        var next = await SignInNowAsync(gw, client, clock);
+
+        var store = gw.Gateway.Host.Services.GetRequiredService<IStateStore>();
+        var live = Enumerable.Range(0, ConsoleSessions.MaxSessionsPerUser - 1).Where(static i => i % 2 == 1).Select(Filler);
+        Assert.Equal(live.Append(KeyOf(first)).Append(KeyOf(next)).Order(StringComparer.Ordinal), (await IndexAsync(gw)).Order(StringComparer.Ordinal));
+        Assert.Null(await store.GetAsync(Filler(0)));
+        Assert.NotNull(await store.GetAsync(Filler(1)));
+        await AssertSignedInAsync(client, first);
+    }
+
+    /// <summary>Stores and indexes <paramref name="count"/> sessions of bob, each last seen when <paramref name="seen"/> says.</summary>
+    private static async Task FillAsync(PersonGateway gw, int count, Func<int, DateTimeOffset> seen)
+    {
+        var store = gw.Gateway.Host.Services.GetRequiredService<IStateStore>();
+        var index = ConsoleSessionKeys.UserSessions("demo", gw.Provider.Issuer, "bob");
+        for (var i = 0; i < count; i++)
+        {
+            var session = new ConsoleSession
+            {
+                Tenant = "demo",
+                Subject = "bob",
+                Issuer = gw.Provider.Issuer,
+                Person = "bob",
+                Roles = ["approver"],
+                Groups = ["approvers"],
+                Csrf = "csrf-" + i,
+                ExpiresAt = seen(i).AddHours(8),
+                LastSeenAt = seen(i),
+            };
+            await store.SetAsync(Filler(i), JsonSerializer.Serialize(session, ConsoleJsonContext.Default.ConsoleSession), TimeSpan.FromHours(8));
+            await store.SetAddAsync(index, Filler(i), TimeSpan.FromHours(8));
+        }
+    }
+
+    private static string Filler(int i) => ConsoleSessionKeys.Session("filler-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static string KeyOf(string cookie) => ConsoleSessionKeys.Session(cookie["gamut_console=".Length..]);
 
@@ -130,14 +173,6 @@ public sealed class ConsoleSessionIndexTests
         using var response = await client.SendAsync(Get($"/console/demo/callback?state={state}&code=the-code", cookie));
         Assert.True(response.StatusCode == HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
         return Cookie(response, "gamut_console");
-    }
-
-    /// <summary>Bob's sign-in callback, answered as it is.</summary>
-    private static async Task<HttpResponseMessage> TrySignInAsync(PersonGateway gw, HttpClient client)
-    {
-        var (state, nonce, cookie) = await StartAsync(client);
-        gw.Provider.TokenAnswer = (200, JsonSerializer.Serialize(new { id_token = gw.Provider.Issue("bob", ["approvers"], audience: TestOpenIdProvider.ClientId, nonce: nonce) }));
-        return await client.SendAsync(Get($"/console/demo/callback?state={state}&code=the-code", cookie));
     }
 
     private static Task<HttpResponseMessage> PostLogoutAsync(HttpClient client, string token) =>
