@@ -67,15 +67,16 @@ internal static partial class GatewayCli
     /// <summary>
     /// A word the parser did not know is one error and the closest names to it: the first such word only, since the errors
     /// after it (the words that follow, a command left unchosen, an option then missing) follow from it. Without one, every
-    /// error the parser found. The word is quoted only when it is an option's name or a command's (<see cref="Shown"/>).
+    /// error the parser found, none quoting a value (<see cref="ParseErrorText"/>). The word is quoted only when it is an
+    /// option's name or a command's (<see cref="Shown"/>).
     /// </summary>
     private static async Task WriteParseErrorsAsync(CliConsole console, ParseResult parse, RootCommand root)
     {
         if (parse.UnmatchedTokens is not [var token, ..])
         {
-            foreach (var error in parse.Errors)
+            foreach (var message in parse.Errors.Select(ParseErrorText.For).Distinct(StringComparer.Ordinal))
             {
-                await console.Error.WriteLineAsync("error: invalid_input: " + error.Message);
+                await console.Error.WriteLineAsync("error: invalid_input: " + message);
             }
 
             return;

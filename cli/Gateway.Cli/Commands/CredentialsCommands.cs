@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>credentials put|rotate|revoke|list|reencrypt</c>; values come from stdin or <c>--from-file</c> only.</summary>
+/// <summary><c>credentials put|rotate|revoke|list|reencrypt</c>; values come from stdin or <c>--from-file</c> only, and a name shaped like one is refused (<see cref="CredentialNames"/>).</summary>
 internal static class CredentialsCommands
 {
     public static Command Build(CliRuntime runtime)
@@ -82,6 +82,13 @@ internal static class CredentialsCommands
         var command = new Command(name, description) { credential, tenant, fromFile };
         command.SetAction(async (parse, ct) =>
         {
+            // A value given where the name goes is refused, unquoted, before the value is read or anything is sent.
+            if (CredentialNames.Refusal(parse.GetValue(credential)!) is { } refused)
+            {
+                await runtime.Console.Error.WriteLineAsync("error: invalid_input: " + refused);
+                return ExitCodes.InvalidInput;
+            }
+
             var (value, error) = await SecretInput.ReadAsync(runtime.Console, parse.GetValue(fromFile), ct);
             if (error is not null)
             {

@@ -29,7 +29,7 @@ public static partial class ToolInputSchema
     // `amount`'s schema. One that matches a property only so is not among the properties as spelled: additionalProperties
     // holds for it too (false refuses it). A large object's members are found by folded name (Fold), each once, never
     // compared with every property or required name in turn.
-    private static void ValidateObject(JsonElement root, JsonElement schema, JsonElement value, string path, int depth, List<string> errors)
+    private static void ValidateObject(JsonElement root, JsonElement schema, JsonElement value, string path, int depth, ValidationErrors errors)
     {
         var properties = schema.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
         var large = value.GetPropertyCount() > SmallObject;
@@ -37,7 +37,8 @@ public static partial class ToolInputSchema
         {
             var present = large ? value.EnumerateObject().Select(static m => Fold(m.Name)).ToHashSet(StringComparer.Ordinal) : null;
             foreach (var name in required.EnumerateArray().Select(r => r.GetString()!)
-                .Where(n => present is null ? !value.EnumerateObject().Any(m => JsonPath.NameMatches(m, n)) : !present.Contains(Fold(n))))
+                .Where(n => present is null ? !value.EnumerateObject().Any(m => JsonPath.NameMatches(m, n)) : !present.Contains(Fold(n)))
+                .TakeWhile(_ => !errors.Full))
             {
                 errors.Add($"{path}.{name}: required");
             }
@@ -47,6 +48,11 @@ public static partial class ToolInputSchema
         var additional = schema.TryGetProperty("additionalProperties", out var a) ? a : default;
         foreach (var member in value.EnumerateObject())
         {
+            if (errors.Full)
+            {
+                return;
+            }
+
             var at = Member(path, member.Name);
             var exact = false;
             string? folded = null;
@@ -87,6 +93,27 @@ public static partial class ToolInputSchema
                     folded ??= property.Name;
                     ValidateValue(root, property.Value, member.Value, at, depth + 1, errors);
                 }
+            }
+        }
+    }
+
+    /// <summary>The errors a validation has found, up to its limit; once full, the walk stops.</summary>
+    private sealed class ValidationErrors(int limit)
+    {
+        private readonly List<string> _found = [];
+
+        /// <summary>The errors found, at most the limit.</summary>
+        public IReadOnlyList<string> Found => _found;
+
+        /// <summary>True once the limit is reached: nothing more is looked for.</summary>
+        public bool Full => _found.Count >= limit;
+
+        /// <summary>Adds an error unless the limit is reached.</summary>
+        public void Add(string error)
+        {
+            if (!Full)
+            {
+                _found.Add(error);
             }
         }
     }

@@ -28,8 +28,13 @@ public static partial class ToolInputSchema
         "minItems", "maxItems", "uniqueItems", "anyOf", "oneOf", "allOf", "title", "description", "default", "examples",
     };
 
-    private static readonly HashSet<string> Types = new(StringComparer.Ordinal) { "object", "array", "string", "number", "integer", "boolean", "null" };
+    /// <summary>
+    /// The most errors <see cref="Validate"/> collects by default: the five a refusal names, and a sixth that
+    /// says more exist (its <c>; …</c>); the walk stops there, however many members an argument object has.
+    /// </summary>
+    public const int MaxErrors = 6;
 
+    private static readonly HashSet<string> Types = new(StringComparer.Ordinal) { "object", "array", "string", "number", "integer", "boolean", "null" };
 
     /// <summary>Every error of <paramref name="schema"/> as a tool's input schema (its root an object schema); empty when it is sound.</summary>
     public static IReadOnlyList<string> Check(JsonElement schema)
@@ -50,12 +55,13 @@ public static partial class ToolInputSchema
         return errors;
     }
 
-    /// <summary>Every way <paramref name="value"/> breaks <paramref name="schema"/> (a schema <see cref="Check"/> accepted); empty when it fits.</summary>
-    public static IReadOnlyList<string> Validate(JsonElement schema, JsonElement value)
+    /// <summary>The first <paramref name="limit"/> ways <paramref name="value"/> breaks <paramref name="schema"/> (a schema <see cref="Check"/> accepted), as the walk finds them; it stops there. Empty when it fits.</summary>
+    public static IReadOnlyList<string> Validate(JsonElement schema, JsonElement value, int limit = MaxErrors)
     {
-        var errors = new List<string>();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var errors = new ValidationErrors(limit);
         ValidateValue(schema, schema, value, "$", 0, errors);
-        return errors;
+        return errors.Found;
     }
 
     private static void CheckSchema(JsonElement root, JsonElement schema, string path, int depth, List<string> errors)
@@ -177,9 +183,9 @@ public static partial class ToolInputSchema
         }
     }
 
-    private static void ValidateValue(JsonElement root, JsonElement schema, JsonElement value, string path, int depth, List<string> errors)
+    private static void ValidateValue(JsonElement root, JsonElement schema, JsonElement value, string path, int depth, ValidationErrors errors)
     {
-        if (schema.ValueKind == JsonValueKind.True || depth > MaxDepth)
+        if (schema.ValueKind == JsonValueKind.True || depth > MaxDepth || errors.Full)
         {
             return;
         }
@@ -232,6 +238,11 @@ public static partial class ToolInputSchema
                     var i = 0;
                     foreach (var item in value.EnumerateArray())
                     {
+                        if (errors.Full)
+                        {
+                            return;
+                        }
+
                         ValidateValue(root, items, item, $"{path}[{i++}]", depth + 1, errors);
                     }
                 }
@@ -276,11 +287,16 @@ public static partial class ToolInputSchema
         ValidateCombinations(root, schema, value, path, depth, errors);
     }
 
-    private static void ValidateCombinations(JsonElement root, JsonElement schema, JsonElement value, string path, int depth, List<string> errors)
+    private static void ValidateCombinations(JsonElement root, JsonElement schema, JsonElement value, string path, int depth, ValidationErrors errors)
     {
+        if (errors.Full)
+        {
+            return;
+        }
+
         if (schema.TryGetProperty("allOf", out var allOf))
         {
-            foreach (var part in allOf.EnumerateArray())
+            foreach (var part in allOf.EnumerateArray().TakeWhile(_ => !errors.Full))
             {
                 ValidateValue(root, part, value, path, depth + 1, errors);
             }
@@ -297,11 +313,12 @@ public static partial class ToolInputSchema
         }
     }
 
+    // Whether value fits: the walk stops at the first error.
     private static bool Fits(JsonElement root, JsonElement schema, JsonElement value, int depth)
     {
-        var errors = new List<string>();
+        var errors = new ValidationErrors(1);
         ValidateValue(root, schema, value, "$", depth + 1, errors);
-        return errors.Count == 0;
+        return errors.Found.Count == 0;
     }
 
     private static bool TypeMatches(JsonElement type, JsonElement value) => type.ValueKind == JsonValueKind.Array

@@ -8,7 +8,8 @@ namespace Gateway.Policy.Tests.Tools;
 /// <summary>
 /// Large argument objects: one of more members than <see cref="ToolInputRefusal.MaxObjectMembers"/> is refused before the
 /// schema is read (the detail <c>gate eval</c> gives too), and one within the bound matches its properties, folded names
-/// and <c>required</c> as a small one does.
+/// and <c>required</c> as a small one does; validating one whose every member is refused stops at
+/// <see cref="ToolInputSchema.MaxErrors"/> errors (the refusal names five and says more exist).
 /// </summary>
 public sealed class ToolInputLargeObjectTests
 {
@@ -61,11 +62,27 @@ public sealed class ToolInputLargeObjectTests
         var name = "d" + new string('_', 100_000) + "ata";
         using var arguments = JsonDocument.Parse($$"""{"{{name}}":{{Members(1_000)}}}""");
 
-        var errors = ToolInputSchema.Validate(schema.RootElement, arguments.RootElement);
+        var errors = ToolInputSchema.Validate(schema.RootElement, arguments.RootElement, int.MaxValue);
 
         Assert.Equal(1_000, errors.Count);
         Assert.Equal("$.d" + new string('_', 63) + "….k000000: not an argument this tool takes", errors[0]);
         Assert.All(errors, e => Assert.InRange(e.Length, 1, 200));
+    }
+
+    [Fact]
+    public void Validate_HugeObjectEveryMemberRefused_StopsCollectingAtTheLimit()
+    {
+        using var schema = JsonDocument.Parse("""{"type":"object","additionalProperties":false}""");
+        using var huge = JsonDocument.Parse(Members(ToolInputRefusal.MaxObjectMembers));
+        using var five = JsonDocument.Parse(Members(5));
+
+        var errors = ToolInputSchema.Validate(schema.RootElement, huge.RootElement);
+
+        Assert.Equal(ToolInputSchema.MaxErrors, errors.Count);
+        Assert.Equal("$.k000005: not an argument this tool takes", errors[^1]);
+        Assert.EndsWith("$.k000004: not an argument this tool takes; …", ToolInputRefusal.Explain(schema.RootElement, huge.RootElement), StringComparison.Ordinal);
+        Assert.Equal(5, ToolInputSchema.Validate(schema.RootElement, five.RootElement).Count);
+        Assert.EndsWith("$.k000004: not an argument this tool takes.", ToolInputRefusal.Explain(schema.RootElement, five.RootElement), StringComparison.Ordinal);
     }
 
     // {"k000000":0,…} with `count` members.

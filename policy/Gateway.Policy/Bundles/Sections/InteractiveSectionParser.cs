@@ -31,13 +31,15 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader, CrossRefer
         var clients = new List<InteractiveClient>();
         if ((dynamic ? f["clients"] : f.Required("clients")) is { } cn)
         {
+            var index = 0;
             foreach (var item in reader.Sequence(cn, what + ".clients"))
             {
-                if (ParseClient(item, what) is { } client)
+                var at = $"{what}.clients[{index++}]";
+                if (ParseClient(item, what, at) is { } client)
                 {
-                    if (clients.Exists(c => c.ClientId == client.ClientId))
+                    if (clients.FindIndex(c => c.ClientId == client.ClientId) is var earlier and >= 0)
                     {
-                        reader.Error(item, BundleErrorCodes.DuplicateId, $"{what} lists client '{client.ClientId}' twice");
+                        reader.Error(item, BundleErrorCodes.DuplicateId, $"{at}.client_id is the one of {what}.clients[{earlier}]: a client is listed once");
                     }
 
                     clients.Add(client);
@@ -111,9 +113,11 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader, CrossRefer
         return scopes;
     }
 
-    private InteractiveClient? ParseClient(YamlNode node, string what)
+    // A client's errors name it by its place in the list (at), never by its client_id or a redirect URI: a secret pasted
+    // there, or a URL holding one, would be printed and logged with the error.
+    private InteractiveClient? ParseClient(YamlNode node, string what, string at)
     {
-        var f = reader.Mapping(node, what + " client", "client_id", "redirect_uris");
+        var f = reader.Mapping(node, at, "client_id", "redirect_uris");
         if (f?.RequiredString("client_id") is not { } clientId)
         {
             return null;
@@ -121,19 +125,21 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader, CrossRefer
 
         if (clientId.Length > 255 || clientId.Any(char.IsControl))
         {
-            reader.Error(f["client_id"]!, BundleErrorCodes.InvalidValue, $"{what} client_id '{clientId}' must be at most 255 printable characters");
+            reader.Error(f["client_id"]!, BundleErrorCodes.InvalidValue, $"{at}.client_id must be at most 255 printable characters (its value is not shown)");
         }
 
         var uris = new List<string>();
         if (f["redirect_uris"] is { } rn)
         {
-            foreach (var (uri, uriNode) in reader.StringList(rn, what + ".redirect_uris"))
+            var index = 0;
+            foreach (var (uri, uriNode) in reader.StringList(rn, at + ".redirect_uris"))
             {
+                var uriAt = $"{at}.redirect_uris[{index++}]";
                 if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || !string.IsNullOrEmpty(parsed.Fragment)
                     || (parsed.Scheme == Uri.UriSchemeHttp && !IsLoopback(parsed)))
                 {
                     reader.Error(uriNode, BundleErrorCodes.InvalidUrl,
-                        $"{what} redirect URI '{uri}' must be an absolute URI without a fragment (plain http only on a loopback host)");
+                        $"{uriAt} must be an absolute URI without a fragment (plain http only on a loopback host; its value is not shown)");
                     continue;
                 }
 
@@ -148,12 +154,12 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader, CrossRefer
                 || !(document.Scheme == Uri.UriSchemeHttps || (document.Scheme == Uri.UriSchemeHttp && IsLoopback(document))))
             {
                 reader.Error(node, BundleErrorCodes.MissingRequired,
-                    $"{what} client '{clientId}' needs redirect_uris, or a client_id that is a client ID metadata document's https URL with a path");
+                    $"{at} needs redirect_uris, or a client_id that is a client ID metadata document's https URL with a path (its client_id is not shown)");
             }
         }
         else if (uris.Count == 0)
         {
-            reader.Error(node, BundleErrorCodes.MissingRequired, $"{what} client '{clientId}' needs at least one redirect URI");
+            reader.Error(node, BundleErrorCodes.MissingRequired, $"{at} needs at least one redirect URI");
         }
 
         return new InteractiveClient(clientId, uris);
