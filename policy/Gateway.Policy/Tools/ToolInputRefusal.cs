@@ -21,8 +21,8 @@ public static class ToolInputRefusal
     /// <summary>The most members one object of the arguments may hold: past it they are refused before the schema is read.</summary>
     public const int MaxObjectMembers = 10_000;
 
-    /// <summary>The most schema errors the detail names.</summary>
-    private const int MaxErrors = 5;
+    /// <summary>The most schema errors the detail names: one fewer than <see cref="ToolInputSchema.Validate"/> collects, so its "; …" is true.</summary>
+    private const int MaxErrors = ToolInputSchema.MaxErrors - 1;
 
     /// <summary>How an input schema's text is read, at load and on every call: a member named twice is refused (a reader would keep the last).</summary>
     public static JsonDocumentOptions SchemaOptions => new() { MaxDepth = 4 * ToolInputSchema.MaxDepth, AllowDuplicateProperties = false };
