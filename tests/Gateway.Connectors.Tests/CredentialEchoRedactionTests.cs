@@ -1,14 +1,19 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Results;
+using Gateway.Policy;
 
 namespace Gateway.Connectors.Tests;
 
 /// <summary>
 /// The injected credential (<see cref="RedactionCounts.RedactCredential"/>) is redacted by every redactor in every
-/// spelling, however a stream splits it: the value, its bearer form, JSON-escaped and percent-encoded; a value longer than
-/// the patterns' hold-back; a value split at every character across text chunks and across streamed events.
+/// spelling, however a stream splits it: the value, its bearer form, JSON-escaped and percent-encoded, base64 and base64url at
+/// every offset, an encoding escaped once more; a value longer than the patterns' hold-back; a value split at every character
+/// across text chunks and across streamed events.
 /// </summary>
 public sealed class CredentialEchoRedactionTests
 {
@@ -180,6 +185,142 @@ public sealed class CredentialEchoRedactionTests
 
         Assert.Equal("not json [REDACTED:credential]", Encoding.UTF8.GetString(output.WrittenSpan));
     }
+
+    private const string Base64Secret = "tok_>>>?~secret~>?<8";
+
+    private const string Marker = "[REDACTED:credential]";
+
+    [Theory]
+    [InlineData("svc-user:Pa55w0rd~s3cr3t", "")] // a Basic pair credential, echoed as the header it was sent as
+    [InlineData(Base64Secret, "alice:")] // a password inside the echoed pair: the value at each of the three alignments
+    [InlineData(Base64Secret, "bob:")]
+    [InlineData(Base64Secret, "user:")]
+    public void Read_Base64EchoRedacted(string credential, string user)
+    {
+        var counts = Counts(credential);
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + credential));
+
+        var json = Read(counts, "application/json", "{\"headers\":{\"Authorization\":\"Basic " + encoded + "\"}}");
+
+        // Of the user's characters, those that hold none of the credential's bits stay.
+        var expected = "Basic " + encoded[..(((8 * user.Length) + 5) / 6)] + Marker;
+        Assert.Equal(expected, JsonDocument.Parse(json).RootElement.GetProperty("headers").GetProperty("Authorization").GetString());
+        Assert.Equal(1, counts[RedactionKind.Credential]);
+    }
+
+    [Fact]
+    public void Read_BasicCredentialEchoedDecodedRedacted()
+    {
+        var counts = Counts("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("svc-user:Pa55w0rd~s3cr3t")));
+
+        Assert.Equal("you are " + Marker, Text(Read(counts, "text/plain", "you are svc-user:Pa55w0rd~s3cr3t")));
+        Assert.Equal(1, counts[RedactionKind.Credential]);
+    }
+
+    [Fact]
+    public void Read_Base64UrlAtEveryOffsetRedacted()
+    {
+        var value = Encoding.UTF8.GetBytes(Base64Secret);
+        foreach (var before in new[] { "", "a", "ab", "abc", "abcd", "abcde" })
+        {
+            foreach (var after in new[] { "", "z", "yz", "xyz" })
+            {
+                foreach (var urlSafe in new[] { true, false })
+                {
+                    var encoded = Convert.ToBase64String([.. Encoding.UTF8.GetBytes(before), .. value, .. Encoding.UTF8.GetBytes(after)]);
+                    encoded = urlSafe ? encoded.TrimEnd('=').Replace('+', '-').Replace('/', '_') : encoded;
+                    var lead = "jwt-like: aGVhZGVy.";
+                    var body = lead + encoded + ".c2lnbmF0dXJl end";
+                    var counts = Counts(Base64Secret);
+
+                    var text = Text(Read(counts, "text/plain", body));
+
+                    // What stands either side of the one replacement is the body's own, and none of the characters only the value decides.
+                    var at = text.IndexOf(Marker, StringComparison.Ordinal);
+                    Assert.True(at >= 0, body);
+                    Assert.StartsWith(text[..at], body, StringComparison.Ordinal);
+                    Assert.EndsWith(text[(at + Marker.Length)..], body, StringComparison.Ordinal);
+                    Assert.True(at <= lead.Length + (((8 * before.Length) + 5) / 6), body);
+                    Assert.True(body.Length - (text.Length - at - Marker.Length) >= lead.Length + (8 * (before.Length + value.Length) / 6), body);
+                    Assert.Equal(1, counts[RedactionKind.Credential]);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("vault-Ab\\u00252Fc\\u00252Bd\\u00253De\\u00252Af\\u002520g7")] // percent-encoded, then JSON-escaped (% as \u0025)
+    [InlineData("vault-Ab%252Fc%252Bd%253De%252Af%2520g7")] // percent-encoded twice
+    [InlineData("vault-Ab%252fc%252bd%253de%252af%2520g7")] // percent-encoded twice, lower-case hex
+    [InlineData("vault-Ab%5Cu002Fc%5Cu002Bd%5Cu003De*f g7")] // JSON-escaped, then percent-encoded
+    public void Read_StackedEscapeRedacted(string spelling)
+    {
+        var counts = Counts(Encodable);
+
+        Assert.Equal("key: " + Marker + ".", Text(Read(counts, "text/plain", "key: " + spelling + ".")));
+        Assert.Equal(1, counts[RedactionKind.Credential]);
+    }
+
+    [Fact]
+    public void Read_Base64StackedEscapeRedacted()
+    {
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(Base64Secret));
+        var json = JsonEncodedText.Encode(encoded, JavaScriptEncoder.Default).Value;
+        foreach (var spelling in new[] { json, json.Replace("/", "\\/", StringComparison.Ordinal), Uri.EscapeDataString(encoded), "\\u0064" + encoded[1..] })
+        {
+            var counts = Counts(Base64Secret);
+
+            var text = Text(Read(counts, "text/plain", "sent " + spelling + " ok"));
+
+            Assert.StartsWith("sent " + Marker, text, StringComparison.Ordinal);
+            Assert.True(text.Length - ("sent " + Marker + " ok").Length <= 4, text); // at most the last character and its padding
+            Assert.Equal(1, counts[RedactionKind.Credential]);
+        }
+    }
+
+    [Fact]
+    public void Read_Base64SplitAcrossChunksRedacted()
+    {
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes("user:" + Base64Secret));
+        var echo = "auth Basic " + encoded + " done";
+        for (var cut = 1; cut < echo.Length; cut++)
+        {
+            var counts = Counts(Base64Secret);
+            var body = SseRedaction.Delta(echo[..cut]) + SseRedaction.Delta(echo[cut..]);
+
+            var text = string.Concat(SseRedaction.Contents(Text(Read(counts, "text/event-stream", body))));
+
+            Assert.Equal("auth Basic " + encoded[..7] + Marker + " done", text);
+            Assert.Equal(1, counts[RedactionKind.Credential]);
+        }
+    }
+
+    [Theory]
+    [InlineData("dG9rXz4+Pj9+c2VjcmV0fj4/PDg=")] // base64
+    [InlineData("dG9rXz4\\u002BPj9\\u002Bc2VjcmV0fj4\\/PDg=")] // base64, JSON-escaped
+    [InlineData("dG9rXz4-Pj9-c2VjcmV0fj4_PDg")] // base64url
+    public void StreamingText_Base64SplitAtEveryCharacter_NeverPasses(string spelling)
+    {
+        var text = "before " + spelling + " after";
+        for (var cut = 1; cut < text.Length; cut++)
+        {
+            var counts = Counts(Base64Secret);
+            var redactor = new StreamingTextRedactor(counts);
+            var output = new StringBuilder();
+            redactor.Write(text.AsSpan(0, cut), output);
+            redactor.Write(text.AsSpan(cut), output);
+            redactor.Complete(output);
+
+            Assert.StartsWith("before " + Marker, output.ToString(), StringComparison.Ordinal);
+            Assert.EndsWith(" after", output.ToString(), StringComparison.Ordinal);
+            Assert.True(output.Length - ("before " + Marker + " after").Length <= 3, output.ToString());
+        }
+    }
+
+    private static string Read(RedactionCounts counts, string contentType, string body) =>
+        Encoding.UTF8.GetString(ConnectorResultReader.Read(ConnectorKind.Http, 200, contentType, Encoding.UTF8.GetBytes(body), null, truncated: false, counts).Json.Span);
+
+    private static string Text(string json) => JsonSerializer.Deserialize<string>(json)!;
 
     // A stream that returns at most a given number of bytes from each read, as a network gives a body.
     private sealed class TrickleStream(byte[] bytes, int piece) : MemoryStream(bytes)

@@ -9,9 +9,12 @@ namespace Gateway.Connectors.Redaction;
 /// <summary>
 /// The spellings of the credentials the gateway sent upstream for one request, which no answer may carry back to the
 /// agent: the value itself (so its <c>Bearer</c> form too), JSON-escaped (default and relaxed escaping) and
-/// percent-encoded (upper- and lower-case hex, and form encoding), matched as written; and the value however else an echo
-/// encodes it (<see cref="EncodedCredential"/>: percent-escapes of any of its characters, Markdown backslash escapes, JSON
-/// <c>\uXXXX</c> escapes of ordinary characters, <c>+</c> for a space), matched in the text as a decoder reads it. Set on
+/// percent-encoded (upper- and lower-case hex, and form encoding), base64 and base64url at each of the three alignments
+/// (<see cref="Base64Spellings"/>), matched as written; and the value however else an echo encodes it
+/// (<see cref="EncodedCredential"/>: percent-escapes of any of its characters, Markdown backslash escapes, JSON
+/// <c>\uXXXX</c> escapes of ordinary characters, <c>+</c> for a space), matched in the text as a decoder reads it, as are its
+/// percent-encoding and base64 cores escaped once more (JSON-escaped or percent-encoded percent-encoding, <c>\u002B</c>,
+/// <c>\/</c> or <c>%2F</c> in base64). A Basic credential's <c>user:password</c> pair is looked for as well. Set on
 /// the request's <see cref="RedactionCounts"/> by the injection (<see cref="RedactionCounts.RedactCredential"/>), so every
 /// redactor that counts there replaces an echo with <c>[REDACTED:credential]</c> (<see cref="RedactionKind.Credential"/>).
 /// A value shorter than <see cref="MinLength"/> characters is not looked for (it would match ordinary text). Immutable.
@@ -44,7 +47,13 @@ internal sealed class CredentialSpellings
     public static CredentialSpellings? Of(string secret)
     {
         ArgumentNullException.ThrowIfNull(secret);
-        return secret.Length < MinLength ? null : new CredentialSpellings(Ordered(Spell(secret)), [.. EncodedCredential.Of(secret, MinLength)]);
+        if (secret.Length < MinLength)
+        {
+            return null;
+        }
+
+        var spellings = new CredentialSpellings(Ordered(Spell(secret)), Encoded(secret));
+        return Base64Spellings.BasicPair(secret) is { Length: >= MinLength } pair ? spellings.With(Of(pair)) : spellings;
     }
 
     /// <summary>These spellings and <paramref name="other"/>'s.</summary>
@@ -61,9 +70,10 @@ internal sealed class CredentialSpellings
             return text.Length >= MinLength;
         }
 
+        using var reading = EncodedCredential.Read(text, 0);
         foreach (var encoded in _encoded)
         {
-            if (encoded.Find(text, 0, out _) >= 0)
+            if (encoded.Find(text, 0, reading, out _) >= 0)
             {
                 return true;
             }
@@ -74,8 +84,8 @@ internal sealed class CredentialSpellings
 
     /// <summary>
     /// Every occurrence that starts at or after <paramref name="start"/>, in order and not overlapping (at each, the
-    /// longest), as index and length; null when there is none. Linear in the text: each form is searched again only from
-    /// past the occurrence it found last.
+    /// longest), as index and length; null when there is none. Linear in the text: it is read once for every encoded form
+    /// (<see cref="EncodedCredential.Read"/>), and each form is searched again only from past the occurrence it found last.
     /// </summary>
     public List<(int At, int Length)>? FindAll(ReadOnlySpan<char> text, int start)
     {
@@ -83,6 +93,7 @@ internal sealed class CredentialSpellings
         var next = sources <= StackSources ? stackalloc int[sources] : new int[sources];
         var lengths = sources <= StackSources ? stackalloc int[sources] : new int[sources];
         next.Fill(int.MinValue);
+        using var reading = sources > 1 ? EncodedCredential.Read(text, start) : null;
         List<(int At, int Length)>? found = null;
         for (var from = start; ;)
         {
@@ -91,7 +102,7 @@ internal sealed class CredentialSpellings
             {
                 if (next[source] != -1 && next[source] < from)
                 {
-                    next[source] = source == 0 ? FindSpelling(text, from, out lengths[source]) : _encoded[source - 1].Find(text, from, out lengths[source]);
+                    next[source] = source == 0 ? FindSpelling(text, from, out lengths[source]) : _encoded[source - 1].Find(text, from, reading, out lengths[source]);
                 }
 
                 if (next[source] >= 0 && (best < 0 || next[source] < next[best] || (next[source] == next[best] && lengths[source] > lengths[best])))
@@ -202,6 +213,19 @@ internal sealed class CredentialSpellings
         yield return percent;
         yield return LowerHex(percent);
         yield return WebUtility.UrlEncode(secret);
+        foreach (var base64 in Base64Spellings.Exact(secret))
+        {
+            yield return base64;
+        }
+    }
+
+    // The forms matched as a decoder reads the text: the value's own, then its percent-encoding and base64 cores, which an
+    // echo that escapes them once more (\u0025, %25, \u002B, \/) spells otherwise.
+    private static EncodedCredential[] Encoded(string secret)
+    {
+        var percent = Uri.EscapeDataString(secret);
+        var stacked = new[] { percent, LowerHex(percent) }.Concat(Base64Spellings.Cores(secret)).Select(EncodedCredential.OfSpelling);
+        return [.. EncodedCredential.Of(secret, MinLength).Concat(stacked).Where(static e => e.Pattern.Length >= MinLength).DistinctBy(static e => e.Pattern, StringComparer.Ordinal)];
     }
 
     // \u002B → \u002b: the same character, its JSON escape spelled with lower-case hex digits.

@@ -10,8 +10,10 @@ namespace Gateway.Connectors.Redaction;
 /// <c>quote</c>, which keeps <c>/</c>; Go's <c>PathEscape</c>); then backslash escapes: a run of backslashes before ASCII
 /// punctuation is the punctuation (Markdown's <c>\_</c> <c>\*</c> <c>\-</c>, JSON's <c>\/</c> <c>\"</c>, the two nested),
 /// one before <c>uXXXX</c> the character it names, any other run one backslash; and <c>+</c> reads as a space (form
-/// encoding). The scan is linear in the text (Knuth–Morris–Pratt) and allocates nothing for a credential of up to
-/// <see cref="StackLength"/> characters. Immutable.
+/// encoding). The form may itself be an encoding of the credential (<see cref="OfSpelling"/>: its percent-encoding, its
+/// base64), so that an echo escaping that encoding once more is read back to it. A text is read once for every form
+/// (<see cref="Read"/>, linear), each form a vectorised search in that reading; the hold-back scan at a stream's end is
+/// linear (Knuth–Morris–Pratt) and allocates nothing for a credential of up to <see cref="StackLength"/> characters. Immutable.
 /// </summary>
 internal sealed class EncodedCredential
 {
@@ -64,34 +66,52 @@ internal sealed class EncodedCredential
         return new[] { read, written }.Distinct(StringComparer.Ordinal).Where(p => p.Length >= minLength).Select(static p => new EncodedCredential(p));
     }
 
-    /// <summary>The first occurrence that starts at or after <paramref name="start"/>: its index and length, or -1.</summary>
-    public int Find(ReadOnlySpan<char> text, int start, out int length)
+    /// <summary>An encoding of a credential (its percent-encoding, base64) found however an echo escapes it once more (<c>\u0025</c>, <c>%25</c>, <c>\/</c>).</summary>
+    public static EncodedCredential OfSpelling(string spelling)
+    {
+        ArgumentNullException.ThrowIfNull(spelling);
+        return new EncodedCredential(spelling.Replace('+', ' '));
+    }
+
+    /// <summary><paramref name="text"/> from <paramref name="start"/> as read, once for every form's <see cref="Find"/>; null when it reads as written.</summary>
+    public static TextReading? Read(ReadOnlySpan<char> text, int start)
+    {
+        if (text[start..].IndexOfAny(Decodable) < 0)
+        {
+            return null;
+        }
+
+        var reading = new TextReading(text.Length - start, text.Length);
+        var reader = new Reader(text, start);
+        while (reader.Next(out var c, out var unitStart, out _))
+        {
+            reading.Add(c, unitStart);
+        }
+
+        return reading;
+    }
+
+    /// <summary>The first occurrence at or after <paramref name="start"/> in <see cref="Read"/>'s <paramref name="reading"/>: its index and length, or -1.</summary>
+    public int Find(ReadOnlySpan<char> text, int start, TextReading? reading, out int length)
     {
         length = 0;
-        var rest = text[start..];
-        if (rest.IndexOfAny(Decodable) < 0)
+        if (reading is null)
         {
-            var found = rest.IndexOf(Pattern, StringComparison.Ordinal);
-            length = found < 0 ? 0 : Pattern.Length;
-            return found < 0 ? -1 : start + found;
+            var plain = text[start..].IndexOf(Pattern, StringComparison.Ordinal);
+            length = plain < 0 ? 0 : Pattern.Length;
+            return plain < 0 ? -1 : start + plain;
         }
 
-        var m = Pattern.Length;
-        var starts = m <= StackLength ? stackalloc int[m] : new int[m];
-        var reader = new Reader(text, start);
-        for (int matched = 0, read = 0; reader.Next(out var c, out var unitStart, out _);)
+        var from = reading.IndexAt(start);
+        var found = reading.Chars[from..].IndexOf(Pattern, StringComparison.Ordinal);
+        if (found < 0)
         {
-            starts[read++ % m] = unitStart;
-            matched = Step(matched, c);
-            if (matched == m)
-            {
-                var at = starts[read % m];
-                length = reader.Position - at;
-                return at;
-            }
+            return -1;
         }
 
-        return -1;
+        var at = reading.StartOf(from + found);
+        length = reading.StartOf(from + found + Pattern.Length) - at;
+        return at;
     }
 
     /// <summary>

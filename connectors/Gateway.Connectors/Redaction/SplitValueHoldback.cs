@@ -78,7 +78,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
             if (counts.Credential is { } credential && credential.Occurs(text))
             {
                 // The injected credential first, replaced where it stands (in its first event, removed from the others).
-                RedactCredential(segments, text, credential, contextEnd);
+                RedactCredential(segments, text, credential, contextEnd, complete);
                 text = segments.Count == 1 ? segments[0].Value : string.Concat(segments.Select(s => s.Value));
             }
 
@@ -244,13 +244,15 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         return false;
     }
 
-    // Every occurrence of the credential in the stream's text, replaced from the last one back (earlier offsets hold).
-    private void RedactCredential(List<HeldValue> segments, string text, CredentialSpellings credential, int contextEnd)
+    // Every occurrence of the credential in the stream's text, replaced from the last one back (earlier offsets hold); in a
+    // text still arriving, one that with what follows it could still grow into a longer spelling (a base64 value's last
+    // character and padding) is left to the release that sees the rest (held back: the text could still grow there).
+    private void RedactCredential(List<HeldValue> segments, string text, CredentialSpellings credential, int contextEnd, bool complete)
     {
         var occurrences = new List<Found>();
         foreach (var (at, length) in credential.FindAll(text, 0) ?? [])
         {
-            if (at + length > contextEnd)
+            if (at + length > contextEnd && (complete || credential.PartialStart(text.AsSpan(at)) > 0))
             {
                 occurrences.Add(new Found(segments, at, at + length, RedactionKind.Credential));
             }
