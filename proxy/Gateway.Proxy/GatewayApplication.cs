@@ -112,7 +112,7 @@ public static class GatewayApplication
         services.AddGatewayConnectors(options =>
         {
             options.CredentialRecords = CredentialRecordStores.ForHost(embedded ? Path.Combine(dataDirectory, "credentials.json") : null);
-            options.Resolver = options.Resolver with { CredentialsRoot = credentials.Root };
+            options.Resolver = options.Resolver with { CredentialsRoot = credentials.Root, VaultCacheTtl = credentials.VaultCacheTtl };
         });
 
         // Oversight: approvals, kill switches, audit journal, incidents; the admin API's tokens. Warrants and decision tokens'
@@ -125,11 +125,12 @@ public static class GatewayApplication
 
         // The stages' services, in request order (the stages themselves: Hosting/GovernancePipelineExtensions.cs).
         // 1-Authenticate (and 2-Describe): the loaded bundle, the agents' secrets from it, the Authenticate stage.
+        // A reload reads the agents' vault: secrets from the store, never the injection cache (a rotation through another replica is seen at once).
         services.AddSingleton<IAgentSecretResolver>(sp =>
         {
             var vault = sp.GetRequiredService<CredentialResolver>();
             return new ReferenceSecretResolver(async (tenant, name, cancellationToken) =>
-                (await vault.ResolveAsync(tenant, "vault:" + name, cancellationToken).ConfigureAwait(false)).Value);
+                (await vault.ResolveFreshAsync(tenant, "vault:" + name, cancellationToken).ConfigureAwait(false)).Value);
         });
         services.AddSingleton<PolicyProvider>();
         services.AddHostedService<PolicyInForcePublisher>();

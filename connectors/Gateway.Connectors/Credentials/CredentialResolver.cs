@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Gateway.Connectors.Credentials;
 
 /// <summary>
-/// Resolves a connector's credential reference: <c>vault:&lt;name&gt;</c> from the tenant's vault,
+/// Resolves a connector's credential reference: <c>vault:&lt;name&gt;</c> from the tenant's vault (cached for
+/// <see cref="CredentialResolverOptions.VaultCacheTtl"/>; <see cref="ResolveFreshAsync"/> reads the store),
 /// <c>env:&lt;VAR&gt;</c> from the process environment, <c>file:&lt;path&gt;</c> from a file's trimmed
 /// contents (cached per tenant and path for <see cref="CredentialResolverOptions.FileCacheTtl"/>, then re-read, so a rotated
 /// secret is picked up), only inside the tenant's credentials directory (<see cref="CredentialFileConfinement"/>, checked
@@ -68,7 +69,14 @@ public sealed partial class CredentialResolver
         }
     }
 
-    internal ValueTask<SecretValue> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken = default)
+    internal ValueTask<SecretValue> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken = default) =>
+        ResolveReferenceAsync(tenant, reference, fresh: false, cancellationToken);
+
+    /// <summary>As <see cref="ResolveAsync(string, string, CancellationToken)"/>, a <c>vault:</c> reference read from the store, never the cache (a policy reload's agent secrets).</summary>
+    internal ValueTask<SecretValue> ResolveFreshAsync(string tenant, string reference, CancellationToken cancellationToken = default) =>
+        ResolveReferenceAsync(tenant, reference, fresh: true, cancellationToken);
+
+    private ValueTask<SecretValue> ResolveReferenceAsync(string tenant, string reference, bool fresh, CancellationToken cancellationToken)
     {
         if (!_parsed.TryGetValue(reference, out var parsed))
         {
@@ -86,13 +94,17 @@ public sealed partial class CredentialResolver
 
         return parsed.Source switch
         {
-            CredentialSource.Vault => ResolveVaultAsync(tenant, parsed.Target, cancellationToken),
+            CredentialSource.Vault => ResolveVaultAsync(tenant, parsed.Target, fresh, cancellationToken),
             CredentialSource.Environment => ValueTask.FromResult(ResolveEnvironment(parsed.Target)),
             _ => ValueTask.FromResult(ResolveFile(tenant, parsed.Target)),
         };
     }
 
-    private async ValueTask<SecretValue> ResolveVaultAsync(string tenant, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// A vault credential: from the cache for <see cref="CredentialResolverOptions.VaultCacheTtl"/> after the store was read
+    /// (the bound on a revocation or rotation through another replica, whose vault raises no event here), else from the store.
+    /// </summary>
+    private async ValueTask<SecretValue> ResolveVaultAsync(string tenant, string name, bool fresh, CancellationToken cancellationToken)
     {
         if (_vault is null)
         {
@@ -100,12 +112,23 @@ public sealed partial class CredentialResolver
         }
 
         var now = _time.GetUtcNow();
-        if (_vaultCache.TryGetValue((tenant, name), out var cached) && cached.ExpiresAt > now)
+        if (!fresh && _vaultCache.TryGetValue((tenant, name), out var cached) && cached.ExpiresAt > now)
         {
             return cached.Value;
         }
 
-        var value = await _vault.ResolveAsync(tenant, name, cancellationToken).ConfigureAwait(false);
+        SecretValue value;
+        try
+        {
+            value = await _vault.ResolveAsync(tenant, name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CredentialUnavailableException)
+        {
+            // Revoked or gone in the store: no earlier value is served again.
+            _vaultCache.TryRemove((tenant, name), out _);
+            throw;
+        }
+
         if (_options.VaultCacheTtl > TimeSpan.Zero)
         {
             _vaultCache[(tenant, name)] = new CacheEntry(value, now + _options.VaultCacheTtl);

@@ -3,8 +3,11 @@ namespace Gateway.Connectors.Credentials;
 /// <summary>How long resolved credentials are cached.</summary>
 public sealed record CredentialResolverOptions
 {
-    /// <summary>How long a vault credential is kept in memory (changes through this process's vault drop it at once).</summary>
-    public TimeSpan VaultCacheTtl { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>The longest a vault credential may be cached (<see cref="VaultCacheTtl"/>): a revocation through another replica is bounded by it.</summary>
+    public static readonly TimeSpan MaxVaultCacheTtl = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a vault credential is used without reading the store again: the bound on a revocation or rotation through another replica (zero: read at each use).</summary>
+    public TimeSpan VaultCacheTtl { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a file credential is served without checking the file again (a Kubernetes secret update is picked up after this).</summary>
     public TimeSpan FileCacheTtl { get; init; } = TimeSpan.FromSeconds(5);
@@ -22,9 +25,9 @@ public sealed record CredentialResolverOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (VaultCacheTtl < TimeSpan.Zero || VaultCacheTtl > TimeSpan.FromMinutes(10))
+        if (VaultCacheTtl < TimeSpan.Zero || VaultCacheTtl > MaxVaultCacheTtl)
         {
-            errors.Add("vault cache TTL must be between 0 and 10 minutes.");
+            errors.Add($"vault cache TTL must be between 0 and {MaxVaultCacheTtl.TotalSeconds} seconds.");
         }
 
         if (FileCacheTtl < TimeSpan.Zero || FileCacheTtl > TimeSpan.FromMinutes(10))

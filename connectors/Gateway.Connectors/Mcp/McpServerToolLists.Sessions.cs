@@ -164,6 +164,34 @@ public sealed partial class McpServerToolLists
 
     private readonly Lock _evictions = new();
 
+    /// <summary>Closes the sessions of <paramref name="current"/>'s server, endpoint and person opened with another credential binding (a new bundle changed it).</summary>
+    private void RetireOtherBindings(Upstream current)
+    {
+        foreach (var pair in _upstreams)
+        {
+            if (pair.Value != current && pair.Key.Tenant == current.Tenant && pair.Key.Server == current.Server && pair.Key.Endpoint == current.Endpoint
+                && pair.Key.Person == current.Person && pair.Key.Binding != current.Binding && _upstreams.TryRemove(pair))
+            {
+                _ = RetireAsync(pair.Value);
+            }
+        }
+    }
+
+    /// <summary>Closes a session no longer looked up, under its gate; marked, so that a caller holding it looks its session up anew.</summary>
+    private static async Task RetireAsync(Upstream upstream)
+    {
+        await upstream.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            upstream.Evicted = true;
+            await upstream.CloseAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            upstream.Gate.Release();
+        }
+    }
+
     /// <summary>The endpoint a request was sent to: its address without query or fragment.</summary>
     private static Uri EndpointOf(Uri requestUri) =>
         requestUri.Query.Length == 0 && requestUri.Fragment.Length == 0 ? requestUri : new Uri(requestUri.GetLeftPart(UriPartial.Path));

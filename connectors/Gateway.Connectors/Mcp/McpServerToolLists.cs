@@ -11,7 +11,7 @@ namespace Gateway.Connectors.Mcp;
 
 /// <summary>
 /// The gateway's one MCP client of the servers it governs (the official .NET SDK), with the connector's credential from the
-/// vault: one pooled session per tenant and server, on which the gateway lists the server's tools, reads its prompts and
+/// vault: one pooled session per tenant, server and credential binding (a bundle changing the credential closes the old one), on which the gateway lists the server's tools, reads its prompts and
 /// resources (kept as its tools are, one read at a time: <c>McpServerToolLists.Listings.cs</c>), forwards the agents'
 /// governed calls and sends the clients' answers to the server's requests (<c>McpServerToolLists.Sessions.cs</c>). The tools each <c>mcp</c> connector's server serves are kept for
 /// <see cref="RefreshInterval"/> from the moment the server was asked (by this replica, or by another one through the shared
@@ -34,8 +34,10 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
     // One session per tenant, server and endpoint: the connector's upstream, and each of its other destinations a governed
     // call is forwarded to (a server's replicas need not share their sessions); and one per person whose own credential a
-    // call carries (Person: issuer and subject), so that no person's call goes on a session another person's opened.
-    private readonly ConcurrentDictionary<(string Tenant, string Server, Uri Endpoint, string? Person), Upstream> _upstreams = new();
+    // call carries (Person: issuer and subject), so that no person's call goes on a session another person's opened; and
+    // per credential binding (McpToolListCache.CredentialBinding), so that a bundle changing the server's credential opens a
+    // new session with it and closes the old one (RetireOtherBindings), never sending the old credential again.
+    private readonly ConcurrentDictionary<(string Tenant, string Server, Uri Endpoint, string? Person, string Binding), Upstream> _upstreams = new();
     private readonly CredentialResolver _credentials;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -191,6 +193,8 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     {
         try
         {
+            // A session closed because a new bundle changed the server's credential is not opened again with the old one.
+            ObjectDisposedException.ThrowIf(upstream.Evicted, upstream);
             upstream.Client ??= await ConnectAsync(upstream, server, cancellationToken).ConfigureAwait(false);
             return (await use(upstream.Client, cancellationToken).ConfigureAwait(false), null);
         }
@@ -207,8 +211,18 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
     private Upstream UpstreamOf(string tenant, CatalogEntry server) => UpstreamOf(tenant, server, server.Upstream!);
 
-    private Upstream UpstreamOf(string tenant, CatalogEntry server, Uri endpoint, string? person = null) =>
-        _upstreams.GetOrAdd((tenant, server.Name, endpoint, person), static (key, now) => new Upstream(key.Tenant, key.Server, key.Endpoint, key.Person) { LastUsed = now }, _time.GetTimestamp());
+    private Upstream UpstreamOf(string tenant, CatalogEntry server, Uri endpoint, string? person = null)
+    {
+        var key = (tenant, server.Name, endpoint, person, McpToolListCache.CredentialBinding(server));
+        if (_upstreams.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var upstream = _upstreams.GetOrAdd(key, static (key, now) => new Upstream(key.Tenant, key.Server, key.Endpoint, key.Person, key.Binding) { LastUsed = now }, _time.GetTimestamp());
+        RetireOtherBindings(upstream);
+        return upstream;
+    }
 
     /// <summary>The server's listing while it is fresh: for <see cref="RefreshInterval"/>, a failed one for <see cref="RetryInterval"/>, until the server says it changed.</summary>
     private McpServerTools? Fresh(Upstream upstream) =>
@@ -315,7 +329,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     private static partial void LogStreamNotOpen(ILogger logger, string server, string tenant, double seconds);
 
     /// <summary>One server of one tenant at one endpoint: its session and (at the connector's upstream) last listing.</summary>
-    private sealed class Upstream(string tenant, string server, Uri endpoint, string? person)
+    private sealed class Upstream(string tenant, string server, Uri endpoint, string? person, string binding)
     {
         public string Tenant { get; } = tenant;
 
@@ -324,6 +338,9 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         public Uri Endpoint { get; } = endpoint;
 
         public string? Person { get; } = person;
+
+        /// <summary>The credential binding the session was opened with (<see cref="McpToolListCache.CredentialBinding"/>).</summary>
+        public string Binding { get; } = binding;
 
         /// <summary>When a call last asked for this session (a person's sessions beyond the bound close least recently used first).</summary>
         public long LastUsed;

@@ -43,9 +43,15 @@ public sealed partial class McpToolListCache
     public static string Key(string tenant, CatalogEntry server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        var definition = string.Join('\n', tenant, server.Name, server.Upstream?.AbsoluteUri, ConnectorCredentials.ReferenceOf(server),
-            server.Auth.HeaderName, server.Auth.IsBearer ? "bearer" : "raw");
+        var definition = string.Join('\n', tenant, server.Name, server.Upstream?.AbsoluteUri, CredentialBinding(server));
         return KeyPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(definition)));
+    }
+
+    /// <summary>How the gateway's requests to <paramref name="server"/> carry its credential: reference, header and scheme (a session opened with one binding serves no other).</summary>
+    internal static string CredentialBinding(CatalogEntry server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return string.Join('\n', ConnectorCredentials.ReferenceOf(server), server.Auth.HeaderName, server.Auth.IsBearer ? "bearer" : "raw");
     }
 
     /// <summary>The tools kept under <paramref name="key"/> and when the server was asked for them, or null.</summary>

@@ -16,4 +16,10 @@ public sealed class GatewayCredentialsOptions
     /// <c>&lt;TENANT&gt;__…</c> (<see cref="Gateway.Policy.TenantSecretReferences.EnvironmentPrefix"/>); off, any variable but the gateway's own.
     /// </summary>
     public bool EnvironmentPerTenant { get; set; }
+
+    /// <summary>
+    /// <c>Gateway:Credentials:VaultCacheTtl</c>: how long a replica injects a vault credential without reading the store again, the
+    /// bound on a revocation or rotation made through another replica (0 to 30 s; zero reads the store at each use).
+    /// </summary>
+    public TimeSpan VaultCacheTtl { get; set; } = TimeSpan.FromSeconds(1);
 }

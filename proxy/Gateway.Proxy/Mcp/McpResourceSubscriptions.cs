@@ -5,7 +5,9 @@ using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Agents;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
+using Gateway.Proxy.People;
 using Gateway.Proxy.Security;
+using Gateway.Store;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -24,7 +26,8 @@ namespace Gateway.Proxy.Mcp;
 /// secret revoked, the secret it signed with retired; a child's registered agent likewise, and the secret that issued it;
 /// the Admit stage's one reading, <see cref="AgentStatusService.IsStoppedAsync"/>) and a child would still be let in (the signature check's
 /// <see cref="IDelegatedChildLiveness.IsLiveAsync"/>: its grant, and every grant above it, neither revoked nor expired, within the tenant's
-/// delegation settings in force, its agent still accepting the secret or key that issued it): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
+/// delegation settings in force, its agent still accepting the secret or key that issued it) and no administrator of the tenant suspended the person it acts
+/// for (<see cref="PersonSuspensions"/>, as the Authenticate stage reads it): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
 /// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica,
 /// bounded per session and per agent (<c>McpResourceSubscriptions.Limits.cs</c>). One handler per server session hears
 /// every update and passes it to the one resource it names (<see cref="UpdateDispatch"/>).
@@ -39,11 +42,13 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     private readonly IDelegatedChildLiveness _delegates;
     private readonly AgentStatusService _agents;
     private readonly McpServedSessions _served;
+    private readonly IStateStore _store;
     private readonly ILogger<McpResourceSubscriptions> _logger;
 
     public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, IDelegatedChildLiveness delegates, AgentStatusService agents, McpServedSessions served,
-        IOptions<McpEndpointOptions> options, ILogger<McpResourceSubscriptions> logger)
+        IStateStore store, IOptions<McpEndpointOptions> options, ILogger<McpResourceSubscriptions> logger)
     {
+        _store = store;
         _options = options.Value;
         _servers = servers;
         _served = served;
@@ -158,8 +163,8 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
                 || !await IsLiveAsync(key.Tenant, subscriber, cancellationToken).ConfigureAwait(false))
             {
                 // The session no longer runs here, the caller may no longer use the server or read the resource under the
-                // policy in force (a rule added since blocks it), a kill switch stops it, or a child is no more: its session
-                // hears nothing more of it.
+                // policy in force (a rule added since blocks it), a kill switch stops it, a child is no more, or the person
+                // it acts for is suspended: its session hears nothing more of it.
                 Drop(key, upstream, sessionId);
                 continue;
             }
@@ -188,7 +193,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     /// (<see cref="AgentStatusService.IsStoppedAsync"/>: its tenant, its agent or a child's agent suspended, a secret revoked,
     /// the secret that proved it or issued a child retired), and a delegated child would still be let in
     /// (<see cref="IDelegatedChildLiveness.IsLiveAsync"/>: its record live under the tenant's delegation settings in force, its agent
-    /// still accepting the secret or key that issued it).
+    /// still accepting the secret or key that issued it), and the person it acts for is not suspended (<see cref="PersonSuspensions"/>).
     /// Fail closed: false when they cannot be read.
     /// </summary>
     private async ValueTask<bool> IsLiveAsync(string tenant, Subscriber subscriber, CancellationToken cancellationToken)
@@ -196,6 +201,14 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
         try
         {
             if (await _agents.IsStoppedAsync(subscriber.Switches, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            // The person it acts for (an interactive client's, or an identity token's): only while not suspended, read as
+            // the Authenticate stage reads it on every request, so a suspension on any replica ends it at the next update.
+            if (subscriber.Who.Person is { } person
+                && await PersonSuspensions.IsSuspendedAsync(_store, tenant, person.Issuer, person.Subject, cancellationToken).ConfigureAwait(false))
             {
                 return false;
             }

@@ -93,7 +93,9 @@ internal sealed partial class OpenIdConfigurations
                     throw new InvalidOperationException($"the discovery document names issuer '{configuration.Issuer}', not '{provider.IssuerText}'");
                 }
 
-                entry.Current = new Fetched(configuration, now);
+                // As old as the oldest document it was built from (a shared copy another replica fetched earlier): KeysRefresh and
+                // MaxKeysStaleness count from the provider's answer, never from when this replica read the copy.
+                entry.Current = new Fetched(configuration, retriever.OldestFetchedAt is { } fetchedAt && fetchedAt < now ? fetchedAt : now);
                 entry.LastFailed = false;
                 LogFetched(_logger, provider.IssuerText, configuration.SigningKeys.Count);
                 return configuration;

@@ -9,7 +9,7 @@ namespace Gateway.Proxy.People;
 /// <summary>
 /// The OpenID providers' discovery documents and key sets (public documents) through the gateway's
 /// <see cref="HybridCache"/>, for <see cref="PersonOptions.KeysRefresh"/> by the gateway's clock (each copy carries when it
-/// was fetched): on the Redis store the replicas share one fetch. With <c>refresh</c> (a token named a key the set lacks)
+/// was fetched, and <see cref="OldestFetchedAt"/> says when those it served were): on the Redis store the replicas share one fetch. With <c>refresh</c> (a token named a key the set lacks)
 /// the provider is asked and the shared copy replaced. A failed fetch is never cached: it throws, and
 /// <see cref="OpenIdConfigurations"/> applies its stale-keys rules as before.
 /// </summary>
@@ -42,13 +42,30 @@ internal sealed class SharedDocumentRetriever : IDocumentRetriever
             if (newline > 0 && long.TryParse(stamped.AsSpan(0, newline), NumberStyles.None, CultureInfo.InvariantCulture, out var fetchedAt)
                 && _time.GetUtcNow().ToUnixTimeMilliseconds() - fetchedAt < (long)_lifetime.TotalMilliseconds)
             {
+                Served(DateTimeOffset.FromUnixTimeMilliseconds(fetchedAt));
                 return stamped[(newline + 1)..];
             }
         }
 
         var fresh = await FetchAsync(address, cancel).ConfigureAwait(false);
         await _cache.SetAsync(key, fresh, Entry(), cancellationToken: cancel).ConfigureAwait(false);
-        return fresh[(fresh.IndexOf('\n', StringComparison.Ordinal) + 1)..];
+        var newlineAt = fresh.IndexOf('\n', StringComparison.Ordinal);
+        Served(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(fresh.AsSpan(0, newlineAt), NumberStyles.None, CultureInfo.InvariantCulture)));
+        return fresh[(newlineAt + 1)..];
+    }
+
+    /// <summary>
+    /// When the oldest document this retriever served was fetched from the provider (the shared copy's stamp, by the clock of
+    /// the replica that fetched it), or null before any: the configuration built from them is as old as that.
+    /// </summary>
+    public DateTimeOffset? OldestFetchedAt { get; private set; }
+
+    private void Served(DateTimeOffset fetchedAt)
+    {
+        if (OldestFetchedAt is not { } oldest || fetchedAt < oldest)
+        {
+            OldestFetchedAt = fetchedAt;
+        }
     }
 
     private async Task<string> FetchAsync(string address, CancellationToken cancel) =>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
@@ -15,7 +16,8 @@ namespace Gateway.Connectors.Tests.Mcp;
 /// The gateway's own MCP client reads a server's answers to the server's response limit, never below the default one: a
 /// <c>tools/list</c> answer far longer than that (one tool's description of 256 MiB, as JSON or as a server-sent event)
 /// fails that server's listing as a listing past its bounds does, answered long before the server has written it all, and
-/// not asked again on a new session; a listing longer than the server's own limit but under the default is listed.
+/// not asked again on a new session; a listing longer than the server's own limit but under the default is listed. A new
+/// bundle that changes a server's credential lists it on a new session, sent with the new credential.
 /// </summary>
 public sealed class McpServerToolListsTests : IAsyncLifetime
 {
@@ -23,7 +25,14 @@ public sealed class McpServerToolListsTests : IAsyncLifetime
     private const long Description = 256L * 1024 * 1024;
     private const int ManyToolCount = 80;
 
-    private readonly McpServerToolLists _lists = new(new CredentialResolver(null, environment: static _ => null), TimeProvider.System, NullLoggerFactory.Instance);
+    private static readonly Dictionary<string, string> Variables = new(StringComparer.Ordinal)
+    {
+        ["TICKETS_ADMIN"] = "tickets-admin-credential",
+        ["TICKETS_READONLY"] = "tickets-readonly-credential",
+    };
+
+    private readonly McpServerToolLists _lists = new(new CredentialResolver(null, environment: static name => Variables.GetValueOrDefault(name)), TimeProvider.System, NullLoggerFactory.Instance);
+    private readonly ConcurrentQueue<string> _listedWith = new();
     private KestrelUpstream _server = null!;
     private int _initializations;
     private int _listings;
@@ -52,6 +61,7 @@ public sealed class McpServerToolListsTests : IAsyncLifetime
             }
 
             Interlocked.Increment(ref _listings);
+            _listedWith.Enqueue(context.Request.Headers.Authorization.ToString());
             if (mode == "many")
             {
                 return HttpResults.Json(new { jsonrpc = "2.0", id = message.GetProperty("id").Clone(), result = new { tools = ManyTools() } });
@@ -109,6 +119,29 @@ public sealed class McpServerToolListsTests : IAsyncLifetime
         Assert.True(tools.Available, tools.Failure);
         Assert.Equal(ManyToolCount, tools.Tools.Count);
         Assert.True(JsonSerializer.SerializeToUtf8Bytes(ManyTools()).Length > Limit);
+    }
+
+    [Fact]
+    public async Task Listing_AfterReloadChangesTheServersCredential_IsSentWithTheNewCredential()
+    {
+        var admin = new CatalogEntry
+        {
+            Name = "tickets-mcp",
+            Kind = ConnectorKind.Mcp,
+            ActionType = ActionType.Read,
+            Upstream = _server.At("mcp/many"),
+            Credential = SecretReference.TryParse("env:TICKETS_ADMIN", null, out var reference) ? reference : null,
+        };
+        var readOnly = admin with { Credential = SecretReference.TryParse("env:TICKETS_READONLY", null, out var other) ? other : null };
+        Assert.True((await _lists.GetAsync("acme", admin, CancellationToken.None)).Available);
+
+        // A new bundle: the same server, now with its read-only credential.
+        _lists.Invalidate();
+        var tools = await _lists.GetAsync("acme", readOnly, CancellationToken.None);
+
+        Assert.True(tools.Available, tools.Failure);
+        Assert.Equal(["Bearer tickets-admin-credential", "Bearer tickets-readonly-credential"], _listedWith);
+        Assert.Equal(2, Volatile.Read(ref _initializations));
     }
 
     // ManyToolCount tools, each with a 1 KiB description and a schema: about 100 KiB in all, under the default response limit.

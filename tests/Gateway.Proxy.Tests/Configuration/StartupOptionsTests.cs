@@ -45,6 +45,23 @@ public sealed class StartupOptionsTests : IDisposable
     }
 
     [Fact]
+    public void ReadCredentialsOptions_VaultCacheTtlPastThirtySeconds_FailsNamingTheKey()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => StartupOptions.Read(
+            Config(("Gateway:Credentials:VaultCacheTtl", "00:00:31")), GatewayCredentialsOptions.SectionName, new GatewayCredentialsOptionsValidator()));
+
+        Assert.Contains("Gateway:Credentials:VaultCacheTtl must be between 00:00:00 and 00:00:30, not 00:00:31.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadCredentialsOptions_VaultCacheTtlUnset_IsOneSecond()
+    {
+        var credentials = StartupOptions.Read(Config(), GatewayCredentialsOptions.SectionName, new GatewayCredentialsOptionsValidator());
+
+        Assert.Equal(TimeSpan.FromSeconds(1), credentials.VaultCacheTtl);
+    }
+
+    [Fact]
     public void ReadStoreOptions_UnknownKind_FailsNamingTheKey()
     {
         var error = Assert.Throws<OptionsValidationException>(() => StateStoreOptions.Read(Config(("Gateway:Store:Kind", "etcd"))));

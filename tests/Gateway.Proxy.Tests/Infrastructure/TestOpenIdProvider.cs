@@ -206,6 +206,15 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         }
     }
 
+    /// <summary>Takes <paramref name="key"/> out of the published key set (a key the provider withdrew).</summary>
+    public void Withdraw(SecurityKey key)
+    {
+        lock (_gate)
+        {
+            _published.Remove(key);
+        }
+    }
+
     /// <summary>Publishes an EC P-256 key and returns credentials that sign with it (ES256).</summary>
     public SigningCredentials PublishEcKey()
     {
