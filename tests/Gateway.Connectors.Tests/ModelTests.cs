@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Results;
 using Gateway.Policy;
@@ -188,6 +189,23 @@ public sealed class ModelTests
         }
 
         Assert.Equal(100, new MaxTokensEstimator().Estimate(routed.RootElement));
+    }
+
+    [Theory]
+    [InlineData("""{"model":"big","prompt":"x"}""")]
+    [InlineData("""{"model":"big","prompt":"x","max_completion_tokens":9000}""")]
+    [InlineData("""{"model":"big","prompt":"x","max_tokens":9000}""")]
+    public void Rewrite_RouteWithACapOnLegacyCompletions_CapsMaxTokens(string body)
+    {
+        var api = ConnectorTypes.Of(ConnectorKind.OpenAI).ModelApiFor("/providers/llm/v1/completions")!.Value;
+
+        using var routed = JsonDocument.Parse(ModelRequestRewriter.Rewrite(Encoding.UTF8.GetBytes(body), default, api,
+            Model(), new DegradeSpec { Mode = DegradeMode.Route, Route = new DegradeRoute { Model = "small", MaxTokens = 100 } })!);
+
+        Assert.Equal(100, routed.RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.Equal(100, new MaxTokensEstimator().Estimate(routed.RootElement, api));
+        using var unread = JsonDocument.Parse("""{"max_completion_tokens":50,"max_tokens":9000}""");
+        Assert.Equal(9000, new MaxTokensEstimator().Estimate(unread.RootElement, api));
     }
 
     [Theory]

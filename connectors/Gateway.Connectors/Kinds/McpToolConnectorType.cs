@@ -46,11 +46,13 @@ public sealed class McpToolConnectorType : ConnectorType
 
     /// <summary>
     /// A JSON-RPC <c>tools/call</c> of the entry's tool with <paramref name="args"/> (an object, else
-    /// none), under a fresh id; read_only refuses unless the action type reads.
+    /// none), under a fresh id; read_only refuses unless the action type reads, and dry_run an argument that names a dry run
+    /// itself (a server that reads it rather than the gateway's <c>X-Gamut-Dry-Run</c> would act).
     /// </summary>
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
         RefuseWriteUnderReadOnly(entry, degrade?.Mode);
+        RefuseDryRunArgument(entry, args, degrade?.Mode);
         var toolName = entry.McpTool ?? throw new ConnectorArgumentException($"connector '{entry.Name}' names no MCP tool.");
         var id = Interlocked.Increment(ref _nextJsonRpcId).ToString(CultureInfo.InvariantCulture);
         using var buffer = new MemoryStream();

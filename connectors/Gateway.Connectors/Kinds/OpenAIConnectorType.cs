@@ -34,12 +34,16 @@ public sealed class OpenAIConnectorType : ModelConnectorType
     private protected override IReadOnlyList<(string Method, string[] Path)> Operations => OpenAIOperations;
 
     /// <summary>
-    /// <see cref="ModelApi.OpenAIResponses"/> for a path ending in <c>/responses</c> (in any case, with or without a trailing
+    /// <see cref="ModelApi.OpenAIResponses"/> for a path ending in <c>/responses</c>, <see cref="ModelApi.OpenAICompletions"/>
+    /// for one ending in <c>/completions</c> but not <c>/chat/completions</c> (in any case, with or without a trailing
     /// <c>/</c>, as a lenient server routes it), else chat completions.
     /// </summary>
     public override ModelApi? ModelApiFor(string requestPath)
     {
         ArgumentNullException.ThrowIfNull(requestPath);
-        return requestPath.TrimEnd('/').EndsWith("/responses", StringComparison.OrdinalIgnoreCase) ? ModelApi.OpenAIResponses : ModelApi.OpenAIChatCompletions;
+        var path = "/" + requestPath.TrimEnd('/');
+        return path.EndsWith("/responses", StringComparison.OrdinalIgnoreCase) ? ModelApi.OpenAIResponses
+            : path.EndsWith("/completions", StringComparison.OrdinalIgnoreCase) && !path.EndsWith("/chat/completions", StringComparison.OrdinalIgnoreCase) ? ModelApi.OpenAICompletions
+            : ModelApi.OpenAIChatCompletions;
     }
 }

@@ -14,18 +14,20 @@ public sealed class MaxTokensEstimator
 
     /// <summary>
     /// The ceilings <paramref name="api"/> itself reads (chat completions: <c>max_tokens</c>, <c>max_completion_tokens</c>;
-    /// responses: <c>max_output_tokens</c>; Anthropic messages: <c>max_tokens</c>); every one of <see cref="MemberNames"/>
+    /// legacy completions: <c>max_tokens</c>; responses: <c>max_output_tokens</c>; Anthropic messages: <c>max_tokens</c>); every one of <see cref="MemberNames"/>
     /// when the API is not known. A ceiling the API does not read holds nothing back: it is no ceiling.
     /// </summary>
     public static IReadOnlyList<string> MemberNamesFor(ModelApi? api) => api switch
     {
         ModelApi.OpenAIChatCompletions => ChatCompletionsNames,
+        ModelApi.OpenAICompletions => CompletionsNames,
         ModelApi.OpenAIResponses => ResponsesNames,
         ModelApi.AnthropicMessages => AnthropicNames,
         _ => MemberNames,
     };
 
     private static readonly string[] ChatCompletionsNames = ["max_tokens", "max_completion_tokens"];
+    private static readonly string[] CompletionsNames = ["max_tokens"];
     private static readonly string[] ResponsesNames = ["max_output_tokens"];
     private static readonly string[] AnthropicNames = ["max_tokens"];
 

@@ -8,7 +8,7 @@ namespace Gateway.Connectors.Models;
 /// The one rewrite of a model request body (UTF-8 JSON) on its way upstream, on the provider route and in a governed
 /// model call's envelope alike: under the <c>route</c> degrade form the model is replaced by the route model and every
 /// token ceiling (<c>max_tokens</c>, <c>max_completion_tokens</c>, <c>max_output_tokens</c>) capped (when the request names
-/// none, the API's own ceiling is added at the cap) and one answer asked for (<c>n</c>, <c>best_of</c>); a streamed OpenAI chat request is asked for usage in its final chunk
+/// none the API reads, the API's own ceiling is added at the cap: legacy <c>/completions</c> reads only <c>max_tokens</c>) and one answer asked for (<c>n</c>, <c>best_of</c>); a streamed OpenAI chat request is asked for usage in its final chunk
 /// (<c>stream_options.include_usage</c>). The body is read as the caller parsed it, and written once, only when something
 /// changes.
 /// </summary>
@@ -109,7 +109,7 @@ public static class ModelRequestRewriter
             root[api switch
             {
                 ModelApi.OpenAIResponses => "max_output_tokens",
-                ModelApi.AnthropicMessages => "max_tokens",
+                ModelApi.AnthropicMessages or ModelApi.OpenAICompletions => "max_tokens",
                 _ => "max_completion_tokens",
             }] = cap;
         }

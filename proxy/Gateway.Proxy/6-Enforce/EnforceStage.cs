@@ -203,7 +203,8 @@ internal sealed partial class EnforceStage
         if ((TransparentDegrade.Refuse(described, entry, degrade)
             ?? await PushDegrade.RefuseAsync(described, degrade, _tasks, identity.Tenant, context.RequestAborted).ConfigureAwait(false)
             ?? await PushWebhookResolution.RefuseAsync(described, _webhookHosts, context.RequestAborted).ConfigureAwait(false)
-            ?? await PushDegrade.RecordWebhookAsync(described, _tasks, identity.Tenant, context.RequestAborted).ConfigureAwait(false)) is { } reduced)
+            ?? await PushDegrade.RecordWebhookAsync(described, _tasks, identity.Tenant, context.RequestAborted).ConfigureAwait(false)
+            ?? await PushDegrade.RecordRedactedAsync(described, degrade, _tasks, identity.Tenant, context.RequestAborted).ConfigureAwait(false)) is { } reduced)
         {
             return (null, reduced);
         }
@@ -323,7 +324,7 @@ internal sealed partial class EnforceStage
             Envelope = envelope,
             WritesItem = described.WritesItem,
             RelaysToMcpClient = described.CallerSpeaksMcp,
-            A2aTasks = described.RemoteAgent is { } agent ? new A2aCallerTasks(_tasks, identity.Tenant, agent, identity.Agent, described.NamesPushWebhook) : null,
+            A2aTasks = described.RemoteAgent is { } agent ? new A2aCallerTasks(_tasks, identity.Tenant, agent, identity.Agent, described.NamesPushWebhook, PushDegrade.Redacts(degrade)) : null,
             Target = described.Target,
             Body = forwardBody,
             MaxResponseBytes = entry.Limits.ResponseBytes,

@@ -12,8 +12,9 @@ namespace Gateway.Proxy.Enforce;
 /// refused, and so is a <c>tools/call</c> of an <c>mcp_tool</c>, or an <c>http</c> operation bound to a read verb, whose
 /// action type does not read (sent through its server's route it acts as much as the governed envelope, which refuses it too); under <c>dry_run</c> an argument that names a
 /// dry run itself (<c>dry_run=false</c> in the query or the body, in any spelling) is refused, since an upstream that
-/// reads it rather than the gateway's <c>X-Gamut-Dry-Run</c> would act. The governed envelopes check both when their
-/// kind builds them. On every route, a degrade form the entry's kind cannot carry out (<c>route</c> on anything but a
+/// reads it rather than the gateway's <c>X-Gamut-Dry-Run</c> would act. Both checks are the transparent route's alone (a
+/// call with no provider operation returns before them): where the gateway builds the call itself (<c>/mcp</c>,
+/// <c>/v1/actions/invoke-tool</c>, an <c>mcp_tool</c>'s <c>tools/call</c> included), the kind's envelope checks both. On every route, a degrade form the entry's kind cannot carry out (<c>route</c> on anything but a
 /// model) is refused: the call would otherwise go in full.
 /// </summary>
 internal static class TransparentDegrade

@@ -10,8 +10,9 @@ namespace Gateway.Proxy.A2a;
 /// when a request that reads, cancels or continues a task, or sends a message in a context, is described (the Enforce
 /// stage refuses it once its decision is recorded). A task with no owner on record, or another agent's, and a context
 /// another agent holds, are answered as not found (A2A's TaskNotFoundError): the caller learns nothing of other agents'
-/// tasks, nor joins their conversations. Beside a task's owner, a flag (its own key, the owner's value unchanged for
-/// replicas that read only the owner) says a call naming a push-notification webhook was forwarded for it
+/// tasks, nor joins their conversations. Beside a task's owner, two flags (each its own key, the owner's value unchanged
+/// for replicas that read only the owner, and an owner stored before either flag existed read as it was) say a call naming
+/// a push-notification webhook was forwarded for it, and that a call under a <c>redact</c> or <c>mask</c> degrade was
 /// (<c>6-Enforce/PushDegrade.cs</c>).
 /// </summary>
 internal sealed class A2aTaskOwners
@@ -19,8 +20,8 @@ internal sealed class A2aTaskOwners
     /// <summary>How long an ownership is kept after the last message that named the task.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
 
-    /// <summary>The value of a task's webhook flag.</summary>
-    private const string WebhookSet = "1";
+    /// <summary>The value of a task's flag (webhook or redacted).</summary>
+    private const string FlagSet = "1";
 
     private readonly IStateStore _store;
 
@@ -28,24 +29,22 @@ internal sealed class A2aTaskOwners
 
     /// <summary>
     /// Records <paramref name="agent"/> as the owner of <paramref name="taskId"/> on <paramref name="connector"/> (kept while
-    /// the first owner stands), and the task as having a webhook when <paramref name="webhook"/> (a flag kept as long as the owner).
+    /// the first owner stands), the task as having a webhook when <paramref name="webhook"/>, and as served redacted when
+    /// <paramref name="redacted"/> (flags kept as long as the owner).
     /// </summary>
-    public async ValueTask RecordAsync(string tenant, string connector, string taskId, string agent, bool webhook, CancellationToken cancellationToken)
+    public async ValueTask RecordAsync(string tenant, string connector, string taskId, string agent, bool webhook, bool redacted, CancellationToken cancellationToken)
     {
         var key = Key(tenant, connector, taskId);
-        var flag = WebhookKey(tenant, connector, taskId);
         if (!await _store.TrySetIfAbsentAsync(key, agent, Lifetime, cancellationToken).ConfigureAwait(false))
         {
-            // Held already: the owner and the flag read in one call; the caller's ownership renewed, and a flag set before
+            // Held already: the owner and the flags read in one call; the caller's ownership renewed, and a flag set before
             // with it (it lives as long as the ownership it sits beside).
-            var held = await _store.GetManyAsync([key, flag], cancellationToken).ConfigureAwait(false);
+            var held = await _store.GetManyAsync([key, WebhookKey(tenant, connector, taskId), RedactedKey(tenant, connector, taskId)], cancellationToken).ConfigureAwait(false);
             if (held[0] == agent)
             {
                 await _store.SetAsync(key, agent, Lifetime, cancellationToken).ConfigureAwait(false);
-                if (!webhook && held[1] is not null)
-                {
-                    await RecordWebhookAsync(tenant, connector, taskId, cancellationToken).ConfigureAwait(false);
-                }
+                webhook |= held[1] is not null;
+                redacted |= held[2] is not null;
             }
         }
 
@@ -53,23 +52,28 @@ internal sealed class A2aTaskOwners
         {
             await RecordWebhookAsync(tenant, connector, taskId, cancellationToken).ConfigureAwait(false);
         }
+
+        if (redacted)
+        {
+            await RecordRedactedAsync(tenant, connector, taskId, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Records that a call naming a push-notification webhook was forwarded for <paramref name="taskId"/>: the remote agent may push the task there.</summary>
     public ValueTask RecordWebhookAsync(string tenant, string connector, string taskId, CancellationToken cancellationToken) =>
-        _store.SetAsync(WebhookKey(tenant, connector, taskId), WebhookSet, Lifetime, cancellationToken);
+        _store.SetAsync(WebhookKey(tenant, connector, taskId), FlagSet, Lifetime, cancellationToken);
+
+    /// <summary>Records that a call under a <c>redact</c> or <c>mask</c> degrade was forwarded for <paramref name="taskId"/>: the remote agent's task holds what the gateway redacted.</summary>
+    public ValueTask RecordRedactedAsync(string tenant, string connector, string taskId, CancellationToken cancellationToken) =>
+        _store.SetAsync(RedactedKey(tenant, connector, taskId), FlagSet, Lifetime, cancellationToken);
 
     /// <summary>True when any of <paramref name="taskIds"/> on <paramref name="connector"/> has a webhook on record (<see cref="RecordWebhookAsync"/>); a store failure throws.</summary>
-    public async ValueTask<bool> AnyHasWebhookAsync(string tenant, string connector, IReadOnlyList<string> taskIds, CancellationToken cancellationToken)
-    {
-        if (taskIds.Count == 0)
-        {
-            return false;
-        }
+    public ValueTask<bool> AnyHasWebhookAsync(string tenant, string connector, IReadOnlyList<string> taskIds, CancellationToken cancellationToken) =>
+        AnyFlaggedAsync(taskIds, task => WebhookKey(tenant, connector, task), cancellationToken);
 
-        var flags = await _store.GetManyAsync([.. taskIds.Select(task => WebhookKey(tenant, connector, task))], cancellationToken).ConfigureAwait(false);
-        return flags.Any(static flag => flag is not null);
-    }
+    /// <summary>True when any of <paramref name="taskIds"/> on <paramref name="connector"/> was served redacted (<see cref="RecordRedactedAsync"/>); a store failure throws.</summary>
+    public ValueTask<bool> AnyRedactedAsync(string tenant, string connector, IReadOnlyList<string> taskIds, CancellationToken cancellationToken) =>
+        AnyFlaggedAsync(taskIds, task => RedactedKey(tenant, connector, task), cancellationToken);
 
     /// <summary>Records <paramref name="agent"/> as the holder of the context <paramref name="contextId"/> on <paramref name="connector"/> (kept while the first holder stands).</summary>
     public ValueTask RecordContextAsync(string tenant, string connector, string contextId, string agent, CancellationToken cancellationToken) =>
@@ -93,9 +97,24 @@ internal sealed class A2aTaskOwners
 
     private static string WebhookKey(string tenant, string connector, string taskId) => StoreKeys.A2aTaskWebhook(tenant, connector, Digest(taskId));
 
+    // The redacted flag sits in the webhook flags' key family (both say where a push would take a task past redaction), its
+    // digest marked so that it never meets a task's webhook flag.
+    private static string RedactedKey(string tenant, string connector, string taskId) => StoreKeys.A2aTaskWebhook(tenant, connector, "redacted-" + Digest(taskId));
+
     private static string ContextKey(string tenant, string connector, string contextId) => StoreKeys.A2aContextOwner(tenant, connector, Digest(contextId));
 
     private static string Digest(string id) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)));
+
+    private async ValueTask<bool> AnyFlaggedAsync(IReadOnlyList<string> taskIds, Func<string, string> keyOf, CancellationToken cancellationToken)
+    {
+        if (taskIds.Count == 0)
+        {
+            return false;
+        }
+
+        var flags = await _store.GetManyAsync([.. taskIds.Select(keyOf)], cancellationToken).ConfigureAwait(false);
+        return flags.Any(static flag => flag is not null);
+    }
 
     /// <summary>Claims <paramref name="key"/> for <paramref name="agent"/>: its lifetime renewed when the agent already holds it.</summary>
     private async ValueTask ClaimAsync(string key, string agent, CancellationToken cancellationToken)

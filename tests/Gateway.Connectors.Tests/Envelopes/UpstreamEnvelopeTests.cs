@@ -307,6 +307,15 @@ public sealed class UpstreamEnvelopeTests
         Assert.NotNull(UpstreamEnvelopes.Build(McpTool(ActionType.Read), Args("{}"), Degrade(DegradeMode.ReadOnly)).JsonRpcId);
     }
 
+    [Theory]
+    [InlineData("""{"env":"prod","dry_run":false}""")]
+    [InlineData("""{"env":"prod","DryRun":"false"}""")]
+    public void McpTool_DryRunWithAnArgumentNamingADryRun_Refused(string args)
+    {
+        Assert.Throws<DegradeRefusedException>(() => UpstreamEnvelopes.Build(McpTool(), Args(args), Degrade(DegradeMode.DryRun)));
+        Assert.NotNull(UpstreamEnvelopes.Build(McpTool(), Args("""{"env":"prod"}"""), Degrade(DegradeMode.DryRun)).JsonRpcId);
+    }
+
     [Fact]
     public void McpTool_NoToolName_ArgumentError() =>
         Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(McpTool(tool: null), Args("{}"), null));

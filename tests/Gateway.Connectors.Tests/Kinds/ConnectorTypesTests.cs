@@ -97,6 +97,9 @@ public sealed class ConnectorTypesTests
     [InlineData(ConnectorKind.OpenAI, "/providers/openai/responses/", ModelApi.OpenAIResponses)]
     [InlineData(ConnectorKind.OpenAI, "/providers/openai/v1/Responses//", ModelApi.OpenAIResponses)]
     [InlineData(ConnectorKind.OpenAI, "/providers/openai/embeddings", ModelApi.OpenAIChatCompletions)]
+    [InlineData(ConnectorKind.OpenAI, "/providers/openai/v1/completions", ModelApi.OpenAICompletions)]
+    [InlineData(ConnectorKind.OpenAI, "/providers/openai/Completions/", ModelApi.OpenAICompletions)]
+    [InlineData(ConnectorKind.OpenAI, "/providers/openai/v1/chat/completions/", ModelApi.OpenAIChatCompletions)]
     [InlineData(ConnectorKind.Anthropic, "/providers/claude/messages", ModelApi.AnthropicMessages)]
     [InlineData(ConnectorKind.Anthropic, "/providers/claude/responses", ModelApi.AnthropicMessages)]
     public void ModelApi_ByKindAndPath(ConnectorKind kind, string path, ModelApi expected) =>

@@ -82,6 +82,23 @@ public sealed class A2aPushConfigTests
         Assert.Single(listed.GetProperty("result").GetProperty("configs").EnumerateArray());
     }
 
+    [Fact]
+    public async Task SendMessage_WithPushConfigUnderReadOnlyDegrade_IsRefusedAndNothingSent()
+    {
+        // summarize reads, so read_only lets its message through; the configuration it carries would be created and pushed to.
+        await using var setup = await StartAsync(redacted: true, degradeMode: "read_only");
+
+        var reply = await SendAsync(setup.Gateway.Agent,
+            Message("SendMessage", "summarize", "x")[..^2] + ",\"configuration\":{\"pushNotificationConfig\":{\"url\":\"https://" + NamedWebhookHosts.Public + "/a2a\"}}}}");
+        var plain = await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "x"));
+
+        Assert.True(reply.TryGetProperty("error", out var error), "forwarded: " + reply);
+        Assert.Equal("degrade_refused", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.True(plain.TryGetProperty("result", out _), plain.ToString());
+        Assert.Single(setup.Agent.Received);
+        Assert.Empty(setup.Agent.PushConfigs);
+    }
+
     internal static async Task<string> OpenTaskAsync(Setup setup) =>
         (await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "open a task"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
 

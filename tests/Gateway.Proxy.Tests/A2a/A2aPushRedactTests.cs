@@ -112,6 +112,54 @@ public sealed class A2aPushRedactTests
         Assert.Empty(setup.Agent.PushConfigs);
     }
 
+    [Fact]
+    public async Task SendMessage_WebhookSetUnderAnotherSkillOnATaskOpenedUnderRedact_IsRefusedAndNothingSent()
+    {
+        await using var setup = await StartAsync(redacted: true, grantTranslate: true);
+        var agent = setup.Gateway.Agent;
+        // Opened under summarize, degraded to redact: the remote agent's task holds what the gateway redacted on the way back.
+        var task = (await SendAsync(agent, Message("SendMessage", "summarize", "open"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+        var plain = (await SendAsync(agent, Message("SendMessage", "translate", "no redaction"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+
+        var hooked = await SendAsync(agent, Message("SendMessage", "translate", "more", taskId: task)[..^2] + ",\"configuration\":{\"pushNotificationConfig\":{\"url\":\"" + Webhook + "\"}}}}");
+        var hookedPlain = await SendAsync(agent, Message("SendMessage", "translate", "more", taskId: plain)[..^2] + ",\"configuration\":{\"pushNotificationConfig\":{\"url\":\"" + Webhook + "\"}}}}");
+
+        Assert.True(hooked.TryGetProperty("error", out var error), "forwarded: " + hooked);
+        Assert.Equal("degrade_refused", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Contains("push-notification webhook", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        // A task never served redacted takes a webhook as before.
+        Assert.True(hookedPlain.TryGetProperty("result", out _), hookedPlain.ToString());
+        Assert.Equal(3, setup.Agent.Received.Count);
+        Assert.DoesNotContain(setup.Agent.Received, r => r.Params.GetProperty("message").TryGetProperty("taskId", out var id) && id.GetString() == task);
+    }
+
+    [Fact]
+    public async Task PushConfigSet_OnATaskOpenedUnderRedactWithTheAgentEntryAllowed_IsRefused()
+    {
+        await using var setup = await StartAsync(redacted: true, redactAgentEntry: false);
+        var task = (await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "open"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+
+        var set = await SendAsync(setup.Gateway.Agent, A2aPushConfigTests.Call("CreateTaskPushNotificationConfig", new { taskId = task, id = "", url = Webhook }));
+
+        Assert.True(set.TryGetProperty("error", out var error), "forwarded: " + set);
+        Assert.Equal("degrade_refused", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.DoesNotContain(setup.Agent.Received, r => r.Method.Contains("ushNotificationConfig", StringComparison.Ordinal));
+        Assert.Empty(setup.Agent.PushConfigs);
+    }
+
+    [Fact]
+    public async Task PushConfigSet_OnATaskOpenedUnderRedact_WhenItsRedactFlagCannotBeRead_IsRefusedStoreUnavailable()
+    {
+        await using var setup = await StartAsync(redacted: true, redactAgentEntry: false, wrapStore: WebhookFlagReadsFail);
+        var task = (await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "open"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+
+        var set = await SendAsync(setup.Gateway.Agent, A2aPushConfigTests.Call("CreateTaskPushNotificationConfig", new { taskId = task, id = "", url = Webhook }));
+
+        Assert.True(set.TryGetProperty("error", out var error), "forwarded: " + set);
+        Assert.Equal(ProblemCodes.StoreUnavailable, error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Empty(setup.Agent.PushConfigs);
+    }
+
     // The store, with every read of an A2A task's webhook flag failing as an unavailable store fails it.
     private static IStateStore WebhookFlagReadsFail(IStateStore inner) =>
         InterceptedStateStore.Wrap(inner, (method, args, call) =>

@@ -334,9 +334,9 @@ public sealed class A2aRouteTests
     internal static string TaskCall(string method, string taskId) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 9, method, @params = new { id = taskId } });
 
-    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null, bool redacted = false, string? pushHosts = null, int? summarizeLimit = null, string degradeMode = "redact", bool grantTranslate = false, Func<IStateStore, IStateStore>? wrapStore = null)
+    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null, bool redacted = false, string? pushHosts = null, int? summarizeLimit = null, string degradeMode = "redact", bool grantTranslate = false, Func<IStateStore, IStateStore>? wrapStore = null, bool redactAgentEntry = true)
     {
-        // Personal data with no data flow documented for the agent: every call on the agent and its summarize skill is degraded to redact (or degradeMode).
+        // Personal data with no data flow documented for the agent: every call on the agent (unless !redactAgentEntry) and its summarize skill is degraded to redact (or degradeMode).
         var redact = redacted ? ", data_classes: [pii], degrade: { mode: " + degradeMode + " }" : string.Empty;
         var agent = new A2aTestAgent { SignCard = signed };
         var hosts = new NamedWebhookHosts();
@@ -347,7 +347,7 @@ public sealed class A2aRouteTests
             + (agentMaxResponseBytes is { } agentMax ? ", limits: { max_response_bytes: " + agentMax + " }" : string.Empty);
         var gateway = await GovernedGateway.StartAsync(text => text
             .Replace("  - name: workspace\n", $"""
-                  - {"{"} name: helper, kind: a2a, action_type: read, target_system: helper, upstream: {upstream.Origin}/a2a, credential: none{cardKey}{redact} {"}"}
+                  - {"{"} name: helper, kind: a2a, action_type: read, target_system: helper, upstream: {upstream.Origin}/a2a, credential: none{cardKey}{(redactAgentEntry ? redact : string.Empty)} {"}"}
                   - {"{"} name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize{limits}{redact} {"}"}
                   - {"{"} name: helper.translate, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: translate {"}"}
                   - {"{"} name: helper.wire, kind: a2a_skill, action_type: external, target_system: helper, connector: helper, a2a_skill: wire {"}"}

@@ -36,6 +36,11 @@ internal sealed class DegradeSpecParser(YamlNodeReader reader)
                     Model = rf.OptionalString("model"),
                     MaxTokens = rf["max_tokens"] is { } mt ? (int?)reader.Integer(mt, "degrade.route.max_tokens", 1, int.MaxValue) : null,
                 };
+                if (string.IsNullOrWhiteSpace(route.Model) && rf["max_tokens"] is null)
+                {
+                    // A route changing nothing would forward the full call, recorded and explained as routed.
+                    reader.Error(routeNode, BundleErrorCodes.MissingRequired, "degrade.route needs a model or max_tokens (a route naming neither changes nothing)");
+                }
             }
         }
         else if (mode == DegradeMode.Route)
