@@ -11,7 +11,9 @@ namespace Gateway.Authorization.Interactive;
 /// read came before it does not, however late it is written or whatever its replica's clock says. The revocation still
 /// writes the previous release's "revoked at" mark (UTC ticks; its generation starts with them, so a mark that is this
 /// release's own is known); a mark the generation does not name (written by a previous release during a rolling upgrade)
-/// is read as that release reads it: a consent given before it no longer stands.
+/// is read as that release reads it: a consent given before it no longer stands. A consent this release writes always
+/// names its generations (empty: none there); one that names none was written by the previous release, which orders by the
+/// clock: it stands while it was given after the store's generation (the time the generation starts with).
 /// </summary>
 public sealed partial class InteractiveGrants
 {
@@ -19,7 +21,7 @@ public sealed partial class InteractiveGrants
 
     private const string ClientGenerationProperty = "consent_generation";
 
-    /// <summary>A consent as kept: the consent, and the person's and the client's consent generations it was given under (null: none, or a previous release's).</summary>
+    /// <summary>A consent as kept: the consent, and the person's and the client's consent generations it was given under (empty: none; null: a previous release's consent).</summary>
     private sealed record StoredConsent(PersonConsent Consent, string? PersonGeneration, string? ClientGeneration);
 
     /// <summary>The store's consent generations of the person and of the person's consent to the client (null where none).</summary>
@@ -29,20 +31,12 @@ public sealed partial class InteractiveGrants
         return (values[0], values[1]);
     }
 
-    /// <summary>The consent's JSON as the previous release reads it, with the generations it is given under.</summary>
+    /// <summary>The consent's JSON as the previous release reads it, with the generations it is given under (empty where none).</summary>
     private static string SerializeConsent(PersonConsent consent, (string? Person, string? Client) generations)
     {
         var node = JsonSerializer.SerializeToNode(consent, InteractiveJsonContext.Default.PersonConsent)!.AsObject();
-        if (generations.Person is { } person)
-        {
-            node[PersonGenerationProperty] = person;
-        }
-
-        if (generations.Client is { } client)
-        {
-            node[ClientGenerationProperty] = client;
-        }
-
+        node[PersonGenerationProperty] = generations.Person ?? string.Empty;
+        node[ClientGenerationProperty] = generations.Client ?? string.Empty;
         return node.ToJsonString();
     }
 
@@ -78,13 +72,14 @@ public sealed partial class InteractiveGrants
 
     /// <summary>
     /// True when no revocation came after the consent read <paramref name="given"/>: the store's generation is none or the
-    /// same, and a "revoked at" mark is either this release's own (its generation names it) or one the consent was given after.
+    /// same (a previous release's consent, <paramref name="given"/> null: given after the generation's time), and a "revoked
+    /// at" mark is either this release's own (its generation names it) or one the consent was given after.
     /// </summary>
     private static bool Stands(PersonConsent consent, string? given, string? generation, string? mark) =>
-        (generation is null || string.Equals(generation, given, StringComparison.Ordinal))
+        (generation is null || string.Equals(generation, given, StringComparison.Ordinal) || (given is null && GivenAfter(consent, generation.Split(':')[0])))
         && (mark is null || (generation is not null && generation.StartsWith(mark + ":", StringComparison.Ordinal)) || GivenAfter(consent, mark));
 
-    /// <summary>A previous release's mark: the consent was given after it (an unreadable mark: revoked).</summary>
+    /// <summary>A time in UTC ticks (a previous release's mark, a generation's): the consent was given after it (unreadable: revoked).</summary>
     private static bool GivenAfter(PersonConsent consent, string mark) =>
         long.TryParse(mark, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && consent.Granted.UtcTicks > ticks;
 

@@ -15,12 +15,12 @@ namespace Gateway.Authorization.Interactive;
 /// revokes its whole family (RFC 9700 §2.2.2, §4.14), which ends every refresh token and access token it gave. A person's
 /// consent index and a consent's family index hold only what still exists: a revoked consent leaves its index, and each
 /// add first drops the members whose key is gone (<see cref="StoreIndex"/>); one holding <see cref="MaxIndexed"/> live
-/// members refuses another (<see cref="InteractiveIndexFullException"/>). A family is kept only as long as its code
-/// (<see cref="UnredeemedFamilyLifetime"/>) until the code is redeemed, so codes a remembered consent gives and no client
-/// exchanges leave the index within minutes. A revocation writes a new consent generation before it lists the indexes: a
-/// consent given under the one before no longer stands, and a family started under a consent is given only when the
-/// consent still stands after the family is indexed (<see cref="StartFamilyUnderConsentAsync"/>), so one started while the
-/// consent was revoked never outlives it, whatever the replicas' clocks say.
+/// members refuses another (<see cref="InteractiveIndexFullException"/>). A family whose code expired unredeemed no longer
+/// counts there (InteractiveGrants.Unredeemed.cs), so codes a remembered consent gives and no client exchanges never fill
+/// it. A revocation writes a new consent generation before it lists the indexes: a consent given under the one before no
+/// longer stands, and a family started under a consent is given only when the consent still stands after the family is
+/// indexed (<see cref="StartFamilyUnderConsentAsync"/>), so one started while the consent was revoked never outlives it,
+/// whatever the replicas' clocks say.
 /// </summary>
 public sealed partial class InteractiveGrants
 {
@@ -30,7 +30,7 @@ public sealed partial class InteractiveGrants
     /// <summary>How long an authorization code may wait for its exchange (short: RFC 6749 §4.1.2 recommends at most 10 minutes).</summary>
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long a family is kept until its code is redeemed: the code's lifetime, and half a minute for the code to be issued.</summary>
+    /// <summary>How long a started family may wait for its code to be issued: the code's lifetime, and half a minute.</summary>
     public static readonly TimeSpan UnredeemedFamilyLifetime = CodeLifetime + TimeSpan.FromSeconds(30);
 
     /// <summary>The most live consents a person holds, and live token families one consent holds, at once.</summary>
@@ -66,17 +66,16 @@ public sealed partial class InteractiveGrants
             : null;
 
     /// <summary>
-    /// Starts a token family for a consent: live for <see cref="UnredeemedFamilyLifetime"/> until its code is redeemed, then
-    /// until <paramref name="ends"/>, or until revoked. Throws <see cref="InteractiveIndexFullException"/> when the consent
-    /// already has <see cref="MaxIndexed"/> live families.
+    /// Starts a token family for a consent: live until <paramref name="ends"/> (as the previous release keeps it), or until
+    /// revoked, and marked unredeemed until its code is redeemed. Throws <see cref="InteractiveIndexFullException"/> when
+    /// the consent already has <see cref="MaxIndexed"/> live families (one whose code expired unredeemed is ended first).
     /// </summary>
     public async ValueTask<string> StartFamilyAsync(string tenant, string issuer, string subject, string clientId, DateTimeOffset ends, CancellationToken cancellationToken)
     {
         var index = ConsentFamiliesKey(tenant, issuer, subject, clientId);
-        await PruneOrRefuseAsync(index, FamilyKey, cancellationToken).ConfigureAwait(false);
+        await PruneFamiliesOrRefuseAsync(index, cancellationToken).ConfigureAwait(false);
         var family = NewSecret();
-        var lifetime = Remaining(ends);
-        await _store.SetAsync(FamilyKey(family), "1", lifetime < UnredeemedFamilyLifetime ? lifetime : UnredeemedFamilyLifetime, cancellationToken).ConfigureAwait(false);
+        await StartUnredeemedAsync(family, ends, cancellationToken).ConfigureAwait(false);
         await _store.SetAddAsync(index, family, IndexLifetime, cancellationToken).ConfigureAwait(false);
         return family;
     }
@@ -112,15 +111,17 @@ public sealed partial class InteractiveGrants
     /// <summary>A one-time code for <paramref name="grant"/>, valid <see cref="CodeLifetime"/>.</summary>
     public async ValueTask<string> IssueCodeAsync(InteractiveGrant grant, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(grant);
         var code = NewSecret();
         await _store.SetAsync(CodeKey(code), Serialize(grant), CodeLifetime, cancellationToken).ConfigureAwait(false);
+        await BindCodeAsync(grant.Family, code, grant.FamilyEnds, cancellationToken).ConfigureAwait(false);
         return code;
     }
 
     /// <summary>
-    /// Redeems a code once: its grant, or null. Its family, kept until now only as long as the code, is then kept until it
-    /// ends (unless revoked or expired meanwhile: null). A code presented after it was redeemed revokes the family it
-    /// started (the tokens it gave end with it).
+    /// Redeems a code once: its grant, or null (also when its family was revoked or ended meanwhile). Its family is then
+    /// no longer marked unredeemed. A code presented after it was redeemed revokes the family it started (the tokens it
+    /// gave end with it).
     /// </summary>
     public ValueTask<InteractiveGrant?> RedeemCodeAsync(string? code, CancellationToken cancellationToken) =>
         RedeemAsync(code, CodeKey, UsedCodeKey, cancellationToken, redeemsFamily: true);
@@ -317,9 +318,9 @@ public sealed partial class InteractiveGrants
             return null;
         }
 
-        // A code's family is kept from now until it ends; only while it is still there (never one revoked or expired).
+        // Only while the family is still there (never one revoked or ended); a code's family is then marked redeemed.
         return await (redeemsFamily
-            ? _store.ReplaceIfEqualAsync(FamilyKey(grant.Family), "1", "1", Remaining(grant.FamilyEnds), cancellationToken)
+            ? RedeemFamilyAsync(grant.Family, grant.FamilyEnds, cancellationToken)
             : IsFamilyLiveAsync(grant.Family, cancellationToken)).ConfigureAwait(false) ? grant : null;
     }
 
@@ -339,9 +340,13 @@ public sealed partial class InteractiveGrants
 
     private static string RequestKey(string id) => "oauth:request:" + Hash(id);
 
-    private static string CodeKey(string code) => "oauth:code:" + Hash(code);
+    private static string CodeKey(string code) => HashedCodeKey(Hash(code));
 
-    private static string UsedCodeKey(string code) => "oauth:code-used:" + Hash(code);
+    private static string UsedCodeKey(string code) => HashedUsedCodeKey(Hash(code));
+
+    private static string HashedCodeKey(string hash) => "oauth:code:" + hash;
+
+    private static string HashedUsedCodeKey(string hash) => "oauth:code-used:" + hash;
 
     private static string RefreshKey(string token) => "oauth:refresh:" + Hash(token);
 

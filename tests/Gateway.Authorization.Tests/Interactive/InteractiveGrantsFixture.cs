@@ -1,9 +1,13 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Gateway.Authorization.Interactive;
+using Gateway.Store;
 using Gateway.Testing;
 
 namespace Gateway.Authorization.Tests.Interactive;
 
-/// <summary>The person, client and clock the interactive-grant index and race tests share, and the consents and families they start.</summary>
+/// <summary>The person, client and clock the interactive-grant tests share, the consents and families they start, and the previous release's redemption.</summary>
 public abstract class InteractiveGrantsFixture
 {
     protected const string Tenant = "demo";
@@ -39,4 +43,27 @@ public abstract class InteractiveGrantsFixture
             RedirectUri = "http://127.0.0.1/cb",
             CodeChallenge = "challenge",
         };
+
+    /// <summary>The previous release's code redemption: used key, take, then the family key read (never extended).</summary>
+    protected async Task<InteractiveGrant?> PreviousReleaseRedeemCodeAsync(IKeyValueStore store, string code)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var hash = Hash(code);
+        if (await store.GetAsync("oauth:code:" + hash) is not { } json)
+        {
+            return null;
+        }
+
+        var grant = JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.InteractiveGrant)!;
+        await store.SetAsync("oauth:code-used:" + hash, grant.Family, grant.FamilyEnds - Clock.GetUtcNow());
+        if (await store.TakeAsync("oauth:code:" + hash) is null)
+        {
+            return null;
+        }
+
+        return await store.GetAsync(InteractiveGrants.FamilyKey(grant.Family)) is not null && grant.FamilyEnds > Clock.GetUtcNow() ? grant : null;
+    }
+
+    /// <summary>A key's hash, as the store's keys name things.</summary>
+    protected static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 }

@@ -8,8 +8,8 @@ namespace Gateway.Authorization.Tests.Interactive;
 /// The person's consent index and a consent's token-family index (<see cref="InteractiveGrants"/>) hold only what still
 /// exists, on the embedded store (families ending on its clock) and on a real redis-server (families revoked one by one, as
 /// a replayed refresh token revokes them): a revoked consent leaves its index, each new family drops the ended ones (one
-/// whose code was never redeemed ends with the code), a revocation still ends every live family, and a consent already
-/// holding the most live families refuses another.
+/// whose code expired unredeemed is ended when the index is full, one redeemed on a previous-release replica stays), a
+/// revocation still ends every live family, and a consent already holding the most live families refuses another.
 /// </summary>
 public sealed class InteractiveGrantsIndexTests : InteractiveGrantsFixture
 {
@@ -77,27 +77,52 @@ public sealed class InteractiveGrantsIndexTests : InteractiveGrantsFixture
     public async Task StartFamily_UnredeemedFamilyExpiresWithCode()
     {
         // A remembered consent gives a code (and starts a family) for every authorization a page sends the browser through;
-        // no client redeems them.
+        // no client redeems them (some never get their code: the request ended first). One code is redeemed on a replica of
+        // the previous release, which never extends or marks the family.
         var store = new InMemoryStateStore(Clock);
         var grants = new InteractiveGrants(store, Clock);
         var redeemed = await ConsentAsync(grants, Client);
+        var ends = Clock.GetUtcNow().AddHours(8);
         var unredeemed = new List<string>();
+        string? byPreviousRelease = null;
         for (var i = 1; i < InteractiveGrants.MaxIndexed; i++)
         {
-            unredeemed.Add(await grants.StartFamilyAsync(Tenant, Issuer, Subject, Client, Clock.GetUtcNow().AddHours(8), CancellationToken.None));
+            var family = await grants.StartFamilyAsync(Tenant, Issuer, Subject, Client, ends, CancellationToken.None);
+            var code = i % 10 == 0 ? null : await grants.IssueCodeAsync(Grant(family, ends), CancellationToken.None);
+            if (i == 501)
+            {
+                Assert.Equal(family, (await PreviousReleaseRedeemCodeAsync(store, code!))?.Family);
+                byPreviousRelease = family;
+            }
+            else
+            {
+                unredeemed.Add(family);
+            }
         }
 
-        // Well past the codes' lifetime: those families ended with their codes, and the index has room again.
+        // While their codes may still be redeemed they count.
+        await Assert.ThrowsAsync<InteractiveIndexFullException>(async () =>
+            await grants.StartFamilyAsync(Tenant, Issuer, Subject, Client, ends, CancellationToken.None));
+
+        // Well past the codes' lifetime: those families ended with their codes, and the index has room again; the one
+        // redeemed on the previous release stays live and indexed.
         Clock.Advance(TimeSpan.FromMinutes(2));
         var next = await StartRedeemedAsync(grants, Client, Clock.GetUtcNow().AddHours(8));
-        Assert.False(await grants.IsFamilyLiveAsync(unredeemed[0], CancellationToken.None));
+        foreach (var family in unredeemed)
+        {
+            Assert.False(await grants.IsFamilyLiveAsync(family, CancellationToken.None));
+        }
 
-        Assert.Equal(new[] { redeemed, next }.Order(StringComparer.Ordinal), await store.SetMembersAsync(InteractiveGrants.ConsentFamiliesKey(Tenant, Issuer, Subject, Client)));
+        Assert.Equal(new[] { redeemed, byPreviousRelease!, next }.Order(StringComparer.Ordinal), await store.SetMembersAsync(InteractiveGrants.ConsentFamiliesKey(Tenant, Issuer, Subject, Client)));
         Clock.Advance(TimeSpan.FromHours(1));
-        Assert.True(await grants.IsFamilyLiveAsync(redeemed, CancellationToken.None));
-        Assert.True(await grants.IsFamilyLiveAsync(next, CancellationToken.None));
+        foreach (var family in new[] { redeemed, byPreviousRelease!, next })
+        {
+            Assert.True(await grants.IsFamilyLiveAsync(family, CancellationToken.None));
+        }
+
         Assert.Equal(1, await grants.RevokeConsentsAsync(Tenant, Issuer, Subject, CancellationToken.None));
         Assert.False(await grants.IsFamilyLiveAsync(next, CancellationToken.None));
+        Assert.False(await grants.IsFamilyLiveAsync(byPreviousRelease!, CancellationToken.None));
     }
 
     [Fact]
