@@ -153,7 +153,11 @@ internal sealed partial class AgentAuthenticator
                     var (person, personRefusal) = await PersonOfTokenAsync(context, subject, tokenPerson).ConfigureAwait(false);
                     if (person is null)
                     {
-                        return Refuse(personRefusal!.Status, personRefusal.Code, personRefusal.Detail ?? personRefusal.Code);
+                        // Recorded under the agent, as a signed X-Gamut-Person's refusal is; a store outage answers only.
+                        var refused = personRefusal!.Status == StatusCodes.Status503ServiceUnavailable
+                            ? personRefusal
+                            : Recorded(context, PersonAuthentication.RecordedUnder(byToken), personRefusal);
+                        return Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
                     }
 
                     byToken = byToken with { Person = person, TokenScopes = tokenPerson.Scopes };

@@ -44,7 +44,7 @@ internal sealed class DelegationDescriber : IRouteDescriber
         var (asked, error) = DelegationRequestReader.Read(authenticated.Body.Span);
         if (asked is null)
         {
-            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error));
+            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error) { AuditTool = Tool });
         }
 
         if (_policy.TenantOf(identity) is not { } tenant)
@@ -74,7 +74,7 @@ internal sealed class DelegationDescriber : IRouteDescriber
         var authority = DelegationAuthority.Of(tenant, identity.Agent, identity.Delegation?.Scope, parent?.ExpiresAt, parent?.Depth ?? 0, parent?.MayDelegate ?? true);
         if (authority is null)
         {
-            return (null, new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.UnknownAgent, "The tenant, workspace or agent is not registered."));
+            return (null, new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.UnknownAgent, "The tenant, workspace or agent is not registered.") { AuditTool = Tool });
         }
 
         var checkedGrant = DelegationCheck.Evaluate(authority, request, tenant.Register.Delegation, now);

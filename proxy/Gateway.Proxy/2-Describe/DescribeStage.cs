@@ -95,7 +95,7 @@ internal sealed class DescribeStage
         GatewayTelemetry.SetTool(context, action.Request.Tool);
         if (context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true || context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true)
         {
-            feature.Add(UpgradeRefused);
+            feature.Add(UpgradeRefused with { AuditTool = action.Request.Tool });
             return false;
         }
 

@@ -213,13 +213,15 @@ internal sealed class McpDescriber : IRouteDescriber
     /// <summary>
     /// Null when the request's session is a live one of this agent (its record in the state store: not ended, given way or
     /// expired on any replica). When not, the refusal is what the MCP specification says of an unknown session, HTTP 404,
-    /// so that the client initializes a new one. A store that cannot say is 503 <c>store_unavailable</c>, recorded under <c>mcp</c>.
+    /// so that the client initializes a new one; another agent's session is recorded under <c>mcp</c>, as a provider route's is
+    /// under its server. A store that cannot say is 503 <c>store_unavailable</c>, recorded under <c>mcp</c>.
     /// </summary>
     private async ValueTask<Refusal?> SessionRefusalAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, string sessionId)
     {
+        var another = _sessions.BelongsToAnother(sessionId, identity.Tenant, identity.Agent);
         try
         {
-            if (!_sessions.BelongsToAnother(sessionId, identity.Tenant, identity.Agent)
+            if (!another
                 && await _sessions.IsLiveAsync(sessionId, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain, context.RequestAborted).ConfigureAwait(false))
             {
                 return null;
@@ -233,6 +235,6 @@ internal sealed class McpDescriber : IRouteDescriber
 
         // Said in HTTP, not as a JSON-RPC error: a client re-initializes on a 404 for its session.
         feature.JsonRpcId = null;
-        return Refusal.UnknownMcpSession();
+        return another ? Refusal.UnknownMcpSession() with { AuditTool = McpEndpoint.AuditTool } : Refusal.UnknownMcpSession();
     }
 }

@@ -41,7 +41,8 @@ internal sealed class RunStartDescriber : RunRouteDescriber
         var (request, error) = RunRequestReader.ReadStart(body.Span);
         if (request is not null && request.ParentRun is { } named && identity.Run is { } carried && named != carried.Id)
         {
-            (request, error) = (null, $"parent_run and {Connectors.Signing.SignatureHeaders.Run} name different runs.");
+            // Naming another run than the one signed for is recorded, as naming a foreign run is (run_foreign).
+            return RunBody.Malformed($"parent_run and {Connectors.Signing.SignatureHeaders.Run} name different runs.") with { AuditTool = Tool };
         }
 
         if (request is null)

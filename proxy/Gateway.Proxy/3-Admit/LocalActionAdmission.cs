@@ -10,8 +10,8 @@ namespace Gateway.Proxy.Admit;
 /// Admit for a <see cref="LocalAction"/> (a request the gateway serves itself): its one store call
 /// (<see cref="AdmissionGate"/>), as its <see cref="LocalAction.Admission"/> says. A delegation's issuance counts against
 /// its registered agent's issuance window too (429 <c>delegation_rate_limited</c>, recorded under the action's tool);
-/// a rate limit is recorded under the action's tool; a replay or a revoked secret of a request that counts no rate limit
-/// says nothing about an action and is not recorded.
+/// a rate limit, and any refusal of an issuance, is recorded under the action's tool; a replay of a request that counts no
+/// rate limit says nothing about an action and is not recorded, its revoked or retired secret is recorded under no tool.
 /// </summary>
 internal static class LocalActionAdmission
 {
@@ -34,6 +34,7 @@ internal static class LocalActionAdmission
         LocalAdmission.DelegationIssuance when admission.Verdict == AdmissionVerdict.RateLimited => admission.Scope == AdmissionGate.IssuanceScope
             ? IssuanceLimited(admission.RetryAfter, action.Tool!)
             : AdmissionRefusal.For(admission, action.Tool),
+        LocalAdmission.DelegationIssuance => AdmissionRefusal.For(admission, action.Tool),
         _ => AdmissionRefusal.For(admission, tool: null),
     };
 

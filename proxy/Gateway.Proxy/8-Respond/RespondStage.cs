@@ -150,7 +150,8 @@ internal sealed partial class RespondStage
     /// <summary>
     /// A refusal: after a recorded decision (one to be carried out, or a refusal whose approval or incident could not be
     /// opened), it is that decision's outcome, recorded, and answered with the decision attached when the decision was
-    /// to be carried out; before any decision it is recorded when it names an action (<see cref="Refusal.AuditTool"/>).
+    /// to be carried out; before any decision it is recorded when it names an action (<see cref="Refusal.AuditTool"/>), or under
+    /// no tool when it says so (<see cref="Refusal.RecordedUnderNoTool"/>: a revoked or retired secret).
     /// The route kind's responder then says it as its clients read it (<see cref="IRouteResponder.OfferAsync"/>). A record the
     /// journal cannot take refuses the request 503 <c>audit_unavailable</c> instead, but for a store outage's or a failure's
     /// refusal (<see cref="AnsweredWhateverTheJournal"/>) that is not an outcome its entry asks for before the response
@@ -209,6 +210,10 @@ internal sealed partial class RespondStage
         else if (refusal.AuditTool is { } tool && (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is { } identity)
         {
             await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status, refusal.ExplanationJson).ConfigureAwait(false);
+        }
+        else if (refusal.RecordedUnderNoTool && feature.Find<AuthenticatedRequest>()?.Identity is { } proven)
+        {
+            await _audit.RecordRefusalAsync(context, proven, tool: null, refusal.Code, refusal.Status).ConfigureAwait(false);
         }
 
         return refusal;

@@ -33,6 +33,9 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
     /// </summary>
     public string? AuditTool { get; init; }
 
+    /// <summary>Recorded under no tool when <see cref="AuditTool"/> is null, as authentication's refusals of a proven agent are.</summary>
+    public bool RecordedUnderNoTool { get; init; }
+
     /// <summary>The JSON-RPC error code, where the MCP specification names one for this refusal; null: -31000.</summary>
     public int? JsonRpcCode { get; init; }
 

@@ -113,6 +113,47 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
     }
 
     [Fact]
+    public async Task Providers_WebSocketUpgrade_IsRecordedUnderTheConnector()
+    {
+        var id = "c-" + Guid.NewGuid().ToString("N");
+        using var request = _gw.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/" + id);
+        request.Headers.Connection.Add("Upgrade");
+        request.Headers.Upgrade.Add(new System.Net.Http.Headers.ProductHeaderValue("websocket"));
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", Convert.ToBase64String(new byte[16]));
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "upgrade_refused");
+        await AssertRecordedAsync(response, "crm.read_contact", "upgrade_refused");
+    }
+
+    [Fact]
+    public async Task Providers_MethodOverrideHeader_IsRefusedAndRecordedUnderTheConnector()
+    {
+        var id = "c-" + Guid.NewGuid().ToString("N");
+        using var request = _gw.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/" + id);
+        request.Headers.TryAddWithoutValidation("X-HTTP-Method-Override", "DELETE");
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "method_override_refused");
+        await AssertRecordedAsync(response, "crm.read_contact", "method_override_refused");
+    }
+
+    [Fact]
+    public async Task Providers_CompressedRequestBody_IsRefusedAndRecordedUnderTheConnector()
+    {
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/crm.read_contact/contacts", """{"name":"x"}""");
+        request.Content!.Headers.ContentEncoding.Add("gzip");
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        await AssertRecordedAsync(response, "crm.read_contact", "unsupported_media_type");
+    }
+
+    [Fact]
     public async Task Providers_ForwardingAndAgentAuthHeaders_AreNotForwardedAndHostIsTheDestinations()
     {
         var id = "c-" + Guid.NewGuid().ToString("N");
@@ -301,6 +342,14 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
     }
 
     private Task<List<JsonElement>> AuditRecordsAsync(string requestId) => _gw.AuditRecordsAsync(requestId);
+
+    /// <summary>Asserts the refusal's one audit record names <paramref name="tool"/> and <paramref name="code"/>.</summary>
+    private async Task AssertRecordedAsync(HttpResponseMessage response, string tool, string code)
+    {
+        var record = Assert.Single(await AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
+        Assert.Equal(tool, record.GetProperty("tool").GetString());
+        Assert.Equal("refused:" + code, record.GetProperty("decision").GetString());
+    }
 
     private async Task<(HttpStatusCode Status, long Length, bool Failed)> ReadWholeAsync(HttpRequestMessage request)
     {

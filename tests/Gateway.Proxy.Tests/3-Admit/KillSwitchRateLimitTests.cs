@@ -36,4 +36,23 @@ public sealed class KillSwitchRateLimitTests : IAsyncLifetime
         using var admitted = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", ReadContact);
         Assert.True(admitted.StatusCode == HttpStatusCode.OK, await admitted.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task InvokeTool_AfterSecretRevoked_Is401RecordedAsSecretRevoked()
+    {
+        using (var revoke = await _gw.Admin().PostAsync("/admin/v1/tenants/demo/agents/rogue-agent/revoke-secret", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+
+        foreach (var target in new[] { "/v1/actions/invoke-tool", "/v1/evaluate" })
+        {
+            using var refused = await _gw.Rogue.PostJsonAsync(target, ReadContact);
+
+            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Unauthorized, "secret_revoked");
+            var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(refused.Headers.GetValues("X-Request-Id"))));
+            Assert.Equal("crm.read_contact", record.GetProperty("tool").GetString());
+            Assert.Equal("refused:secret_revoked", record.GetProperty("decision").GetString());
+        }
+    }
 }

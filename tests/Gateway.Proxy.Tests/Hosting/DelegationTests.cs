@@ -256,6 +256,33 @@ public sealed class DelegationTests : IAsyncLifetime
         Assert.Equal("delegation", record.GetProperty("tool").GetString());
     }
 
+    [Fact]
+    public async Task Delegate_RepeatedPermissionsMember_Is400Recorded()
+    {
+        using var response = await DelegationCalls.RequestAsync(_gw.Agent, """{"name":"x","permissions":[{"tool":"crm.read_contact"}],"permissions":[{"tool":"shell.exec"}]}""");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
+        Assert.Equal("delegation", record.GetProperty("tool").GetString());
+        Assert.Equal("refused:malformed_body", record.GetProperty("decision").GetString());
+    }
+
+    [Fact]
+    public async Task Delegate_AfterSecretRevoked_Is401RecordedUnderDelegation()
+    {
+        using (var revoke = await _gw.Admin().PostAsync("/admin/v1/tenants/demo/agents/demo-agent/revoke-secret", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+
+        using var response = await DelegationCalls.RequestAsync(_gw.Agent, """{"name":"x","permissions":[{"tool":"crm.read_contact"}]}""");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "secret_revoked");
+        var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
+        Assert.Equal("delegation", record.GetProperty("tool").GetString());
+        Assert.Equal("refused:secret_revoked", record.GetProperty("decision").GetString());
+    }
+
     private async Task<JsonElement> RecordOfAsync(string agent, string decision)
     {
         using var query = await _gw.Admin().GetAsync($"/admin/v1/tenants/demo/audit/query?agent={agent}&decision={decision}");

@@ -184,6 +184,20 @@ public sealed partial class RunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartRun_ParentRunDifferentFromRunHeader_IsRecorded()
+    {
+        var signed = await RunCalls.StartIdAsync(_gw.Agent);
+        var named = await RunCalls.StartIdAsync(_gw.Agent);
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.CreateInRun(HttpMethod.Post, "/v1/runs", $$"""{"parent_run":"{{named}}"}""", signed));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
+        Assert.Equal("run", record.GetProperty("tool").GetString());
+        Assert.Equal("refused:malformed_body", record.GetProperty("decision").GetString());
+    }
+
+    [Fact]
     public async Task StartRun_UnderItsOwnRun_NamesTheParent()
     {
         var parent = await RunCalls.StartIdAsync(_gw.Agent);

@@ -229,4 +229,23 @@ public sealed class McpEndpointTests : IAsyncLifetime
         Assert.Equal("require_approval", data.GetProperty("decision").GetString());
         return data.GetProperty("approval").GetProperty("id").GetString()!;
     }
+
+    [Fact]
+    public async Task Post_AnotherAgentsSessionId_Is404AndRecordedUnderMcp()
+    {
+        await using var client = await _mcp.ConnectAsync("2025-11-25");
+        using var rogue = _mcp.SignedHttp("rogue-agent", _mcp.Gateway.RogueSecret);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent("""{"jsonrpc":"2.0","id":2,"method":"ping"}""", System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", client.SessionId);
+        request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-11-25");
+
+        using var response = await rogue.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        var record = Assert.Single(await _mcp.Gateway.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
+        Assert.Equal("mcp", record.GetProperty("tool").GetString());
+        Assert.Equal("rogue-agent", record.GetProperty("agent").GetString());
+        Assert.Equal("refused:not_found", record.GetProperty("decision").GetString());
+    }
 }
