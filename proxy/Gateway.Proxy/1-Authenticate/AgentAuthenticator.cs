@@ -160,7 +160,7 @@ internal sealed partial class AgentAuthenticator
                         return Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
                     }
 
-                    byToken = byToken with { Person = person, TokenScopes = tokenPerson.Scopes };
+                    byToken = byToken with { Person = person, TokenScopes = tokenPerson.Scopes, TokenFamily = tokenPerson.Family };
                 }
             }
             else if (ResourcePath(context.GetEndpoint()) is { } resourcePath && BearerChallenge.CarriesNoCredentials(request.Headers))

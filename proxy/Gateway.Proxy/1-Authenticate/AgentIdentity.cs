@@ -61,6 +61,9 @@ public sealed record AgentIdentity(AuthenticatedCaller Caller, string Nonce, lon
     /// </summary>
     public IReadOnlyList<string>? TokenScopes { get; init; }
 
+    /// <summary>For a token of a person's interactive client: its token family (the consent it was issued under); null for every other request.</summary>
+    public string? TokenFamily { get; init; }
+
     /// <summary>The run the request acts in (<c>X-Gamut-Run</c>, or a delegated child's grant), as stored when it arrived; null for none.</summary>
     public RunBinding? Run { get; init; }
 

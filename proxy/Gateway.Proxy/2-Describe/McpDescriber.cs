@@ -169,7 +169,7 @@ internal sealed class McpDescriber : IRouteDescriber
     private McpServerCall? AnsweredAs(McpServerCall? call, TenantPolicy tenant, AgentIdentity identity, string? sessionId, string server, JsonElement body) =>
         call is null ? null : call with
         {
-            Answered = _answers.For(tenant, new McpCaller(identity.Agent, identity.Workspace, identity.Delegation?.Scope), identity.Caller, identity.KillSwitches,
+            Answered = _answers.For(tenant, new McpCaller(identity.Agent, identity.Workspace, identity.Delegation?.Scope), identity.Caller, identity.KillSwitches, identity.TokenFamily,
                 string.IsNullOrEmpty(sessionId) ? null : sessionId, server, call.Method, call.Params,
                 body.TryGetProperty("params"u8, out var parameters) ? parameters : default),
         };

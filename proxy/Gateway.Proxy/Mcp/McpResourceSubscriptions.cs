@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using Gateway.Authorization.Interactive;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Agents;
 using Gateway.Policy;
@@ -27,7 +28,8 @@ namespace Gateway.Proxy.Mcp;
 /// the Admit stage's one reading, <see cref="AgentStatusService.IsStoppedAsync"/>) and a child would still be let in (the signature check's
 /// <see cref="IDelegatedChildLiveness.IsLiveAsync"/>: its grant, and every grant above it, neither revoked nor expired, within the tenant's
 /// delegation settings in force, its agent still accepting the secret or key that issued it) and no administrator of the tenant suspended the person it acts
-/// for (<see cref="PersonSuspensions"/>, as the Authenticate stage reads it): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
+/// for (<see cref="PersonSuspensions"/>, as the Authenticate stage reads it), nor revoked the consent an interactive client's token was issued
+/// under (its token family, <see cref="InteractiveGrants.IsFamilyLiveAsync"/>): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
 /// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica,
 /// bounded per session and per agent (<c>McpResourceSubscriptions.Limits.cs</c>). One handler per server session hears
 /// every update and passes it to the one resource it names (<see cref="UpdateDispatch"/>).
@@ -43,12 +45,14 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     private readonly AgentStatusService _agents;
     private readonly McpServedSessions _served;
     private readonly IStateStore _store;
+    private readonly InteractiveGrants? _grants;
     private readonly ILogger<McpResourceSubscriptions> _logger;
 
     public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, IDelegatedChildLiveness delegates, AgentStatusService agents, McpServedSessions served,
-        IStateStore store, IOptions<McpEndpointOptions> options, ILogger<McpResourceSubscriptions> logger)
+        IStateStore store, IOptions<McpEndpointOptions> options, ILogger<McpResourceSubscriptions> logger, InteractiveGrants? grants = null)
     {
         _store = store;
+        _grants = grants;
         _options = options.Value;
         _servers = servers;
         _served = served;
@@ -60,12 +64,12 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
 
     /// <summary>
     /// The session <paramref name="sessionId"/> (of <paramref name="caller"/>, stopped by <paramref name="switches"/>' kill
-    /// switches) subscribed to <paramref name="clientUri"/>, the resource <paramref name="uri"/> of <paramref name="server"/>:
+    /// switches; an interactive client's token of <paramref name="tokenFamily"/>, else null) subscribed to <paramref name="clientUri"/>, the resource <paramref name="uri"/> of <paramref name="server"/>:
     /// its governed <c>resources/subscribe</c> was decided, recorded and taken by the server. From now on it hears the
     /// resource's updates; false when the gateway cannot listen to the server (it cannot be reached), the session then
     /// subscribed to nothing.
     /// </summary>
-    public async ValueTask<bool> SubscribedAsync(TenantPolicy tenant, McpCaller caller, AuthenticatedCaller who, KillSwitchCaller switches, string sessionId,
+    public async ValueTask<bool> SubscribedAsync(TenantPolicy tenant, McpCaller caller, AuthenticatedCaller who, KillSwitchCaller switches, string? tokenFamily, string sessionId,
         CatalogEntry server, string uri, string clientUri, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
@@ -83,7 +87,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
                     continue;
                 }
 
-                upstream.Subscribers[sessionId] = new Subscriber(caller, who, switches, clientUri);
+                upstream.Subscribers[sessionId] = new Subscriber(caller, who, switches, tokenFamily, clientUri);
                 upstream.Subscription ??= await _servers.WithServerAsync<IAsyncDisposable>(tenant.Slug, server,
                     (client, _) => ValueTask.FromResult<IAsyncDisposable>(new Listening(_dispatches.GetValue(client, static _ => new UpdateDispatch()), client, uri,
                         (_, token) => OnUpdatedAsync(key, token))),
@@ -164,7 +168,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
             {
                 // The session no longer runs here, the caller may no longer use the server or read the resource under the
                 // policy in force (a rule added since blocks it), a kill switch stops it, a child is no more, or the person
-                // it acts for is suspended: its session hears nothing more of it.
+                // it acts for is suspended, or an interactive client's consent revoked: its session hears nothing more of it.
                 Drop(key, upstream, sessionId);
                 continue;
             }
@@ -193,7 +197,8 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     /// (<see cref="AgentStatusService.IsStoppedAsync"/>: its tenant, its agent or a child's agent suspended, a secret revoked,
     /// the secret that proved it or issued a child retired), and a delegated child would still be let in
     /// (<see cref="IDelegatedChildLiveness.IsLiveAsync"/>: its record live under the tenant's delegation settings in force, its agent
-    /// still accepting the secret or key that issued it), and the person it acts for is not suspended (<see cref="PersonSuspensions"/>).
+    /// still accepting the secret or key that issued it), the person it acts for is not suspended (<see cref="PersonSuspensions"/>),
+    /// and an interactive client's consent stands (its token family live, <see cref="InteractiveGrants.IsFamilyLiveAsync"/>).
     /// Fail closed: false when they cannot be read.
     /// </summary>
     private async ValueTask<bool> IsLiveAsync(string tenant, Subscriber subscriber, CancellationToken cancellationToken)
@@ -209,6 +214,13 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
             // the Authenticate stage reads it on every request, so a suspension on any replica ends it at the next update.
             if (subscriber.Who.Person is { } person
                 && await PersonSuspensions.IsSuspendedAsync(_store, tenant, person.Issuer, person.Subject, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            // An interactive client's token: only while its family lives (the person's consent not revoked, nor its tokens).
+            if (subscriber.TokenFamily is { } family
+                && (_grants is null || !await _grants.IsFamilyLiveAsync(family, cancellationToken).ConfigureAwait(false)))
             {
                 return false;
             }
@@ -270,7 +282,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     [LoggerMessage(EventId = 4332, Level = LogLevel.Warning, Message = "The resource subscription of agent {Agent} (tenant {Tenant}) ended: whether a kill switch stops it could not be read ({Error})")]
     private static partial void LogUnchecked(ILogger logger, string agent, string tenant, string error);
 
-    private sealed record Subscriber(McpCaller Caller, AuthenticatedCaller Who, KillSwitchCaller Switches, string ClientUri);
+    private sealed record Subscriber(McpCaller Caller, AuthenticatedCaller Who, KillSwitchCaller Switches, string? TokenFamily, string ClientUri);
 
     /// <summary>
     /// The gateway listening on its session with a server for one resource's updates (through the session's one

@@ -25,10 +25,10 @@ internal sealed class McpServerCallAnswers
     /// <summary>
     /// What is done with the answer to <paramref name="method"/> (its params as <paramref name="server"/> receives them:
     /// <paramref name="serverParams"/>; as the client sent them: <paramref name="clientParams"/>) of <paramref name="caller"/>
-    /// (stopped by <paramref name="switches"/>' kill switches) on <paramref name="sessionId"/>; null for a call whose answer
+    /// (stopped by <paramref name="switches"/>' kill switches; an interactive client's token of <paramref name="tokenFamily"/>) on <paramref name="sessionId"/>; null for a call whose answer
     /// passes as it is.
     /// </summary>
-    public Func<ConnectorResult, CancellationToken, ValueTask<ConnectorResult>>? For(TenantPolicy tenant, McpCaller caller, AuthenticatedCaller who, KillSwitchCaller switches,
+    public Func<ConnectorResult, CancellationToken, ValueTask<ConnectorResult>>? For(TenantPolicy tenant, McpCaller caller, AuthenticatedCaller who, KillSwitchCaller switches, string? tokenFamily,
         string? sessionId, string server, string method, JsonElement serverParams, JsonElement clientParams)
     {
         ArgumentNullException.ThrowIfNull(tenant);
@@ -43,7 +43,7 @@ internal sealed class McpServerCallAnswers
                 (result, _) => ValueTask.FromResult(Narrowed(tenant, who, entry, asked, result)),
             "resources/subscribe" when sessionId is not null && UriOf(serverParams) is { } uri && UriOf(clientParams) is { } clientUri =>
                 async (result, cancellationToken) => result.StatusCode is >= 200 and < 300
-                    && !await _subscriptions.SubscribedAsync(tenant, caller, who, switches, sessionId, entry, uri, clientUri, cancellationToken).ConfigureAwait(false)
+                    && !await _subscriptions.SubscribedAsync(tenant, caller, who, switches, tokenFamily, sessionId, entry, uri, clientUri, cancellationToken).ConfigureAwait(false)
                         ? NotRelayed(entry.Name)
                         : result,
             _ => null,
