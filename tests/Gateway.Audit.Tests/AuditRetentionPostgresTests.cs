@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
+using System.Text;
 using Gateway.Audit.Options;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Cli;
 using Gateway.Policy.AuditChain;
+using Gateway.Policy.Evidence;
 using Gateway.Testing;
 using Gateway.Testing.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -118,12 +121,41 @@ public sealed class AuditRetentionPostgresTests(PostgresFixture postgres) : ICla
         var refused = await Assert.ThrowsAsync<InvalidDataException>(async () =>
             await new AuditRetention(journal, NullLogger<AuditRetention>.Instance).RetireAsync(_tenant, cutoff, _directory));
 
-        Assert.Contains("record 3", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("records 1..3", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, (await sink.GetAnchorAsync(partition)).Length);
         Assert.Empty(await sink.ReadRetiredLeavesAsync(partition));
         var verification = await journal.VerifyAsync(_tenant);
         Assert.Equal(AuditBreakReasons.HashMismatch, verification.Reason);
         Assert.Equal(2, verification.BrokenAtIndex);
+    }
+
+    [Fact]
+    public async Task RetireAsync_EarlierRecordEditedBetweenTheCheckAndTheRetirement_RetiresNothing()
+    {
+        var sink = new PostgresAuditStore(postgres.Database);
+        await AppendAsync(TestServices.Journal(sink, _time), 3);
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await AppendAsync(TestServices.Journal(sink, _time), 2);
+        var partition = new AuditPartition(_tenant, TestServices.Replica);
+
+        // Retention checked records 1..3; the owner edits record 2 (not the one retention anchors on) before audit_retire runs.
+        var edited = new EditedBeforeRetirement(sink, () => postgres.ExecuteAsOwnerAsync($"""
+            BEGIN;
+            ALTER TABLE audit_records DISABLE TRIGGER audit_records_immutable;
+            UPDATE audit_records SET line = replace(line, '"status_code":200', '"status_code":403') WHERE tenant = '{_tenant}' AND seq = 2;
+            ALTER TABLE audit_records ENABLE TRIGGER audit_records_immutable;
+            COMMIT;
+            """));
+        var journal = TestServices.Journal(edited, _time);
+
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+            await new AuditRetention(journal, NullLogger<AuditRetention>.Instance).RetireAsync(_tenant, cutoff, _directory));
+
+        Assert.Equal(PostgresAuditStore.NotTheCheckedRecordState, Assert.IsType<PostgresException>(refused.InnerException).SqlState);
+        Assert.Equal(0, (await sink.GetAnchorAsync(partition)).Length);
+        Assert.Empty(await sink.ReadRetiredLeavesAsync(partition));
+        Assert.Equal(1, (await journal.VerifyAsync(_tenant)).BrokenAtIndex);
     }
 
     [Fact]
@@ -133,9 +165,9 @@ public sealed class AuditRetentionPostgresTests(PostgresFixture postgres) : ICla
         var journal = TestServices.Journal(sink, _time);
         await AppendAsync(journal, 3);
         var partition = new AuditPartition(_tenant, TestServices.Replica);
-        var line = (await sink.ReadAsync(partition, 1).ToListAsync())[0];
+        var leaves = SHA256.HashData([.. (await sink.ReadAsync(partition, 1).ToListAsync()).Take(2).SelectMany(static line => MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)))]);
 
-        var refused = await Assert.ThrowsAsync<InvalidDataException>(async () => await sink.RetireAsync(partition, new AuditTip(2, new string('0', 64)), line));
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(async () => await sink.RetireAsync(partition, 1, new AuditTip(2, new string('0', 64)), leaves));
 
         Assert.Equal(PostgresAuditStore.NotTheCheckedRecordState, Assert.IsType<PostgresException>(refused.InnerException).SqlState);
         Assert.Equal(0, (await sink.GetAnchorAsync(partition)).Length);

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Gateway.Policy.AuditChain;
+using Gateway.Policy.Evidence;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
 
@@ -53,7 +55,7 @@ public sealed class AuditRetention
         Identifiers.ThrowIfInvalidTenant(tenant);
         await _journal.WaitForUnawaitedAsync(cancellationToken).ConfigureAwait(false);
         var lines = new List<string>();
-        var through = new SortedDictionary<string, (AuditTip Record, string Line)>(StringComparer.Ordinal);
+        var through = new SortedDictionary<string, (long From, AuditTip Record, byte[] Leaves)>(StringComparer.Ordinal);
         DateTimeOffset? first = null;
         var explanations = new AuditExplanationReader(_journal.Store, tenant);
         var given = new HashSet<string>(StringComparer.Ordinal);
@@ -63,7 +65,7 @@ public sealed class AuditRetention
             if (chain.Through is { } checkedRecord)
             {
                 lines.AddRange(chain.Lines);
-                through[replica] = (checkedRecord, chain.Lines[^1]);
+                through[replica] = (chain.From, checkedRecord, chain.Leaves);
                 first = first is { } earlier && earlier <= chain.First ? earlier : chain.First;
             }
         }
@@ -85,9 +87,9 @@ public sealed class AuditRetention
         }
 
         long retired = 0;
-        foreach (var (replica, (record, line)) in through)
+        foreach (var (replica, (from, record, leaves)) in through)
         {
-            retired += await retirement.RetireAsync(new AuditPartition(tenant, replica), record, line, cancellationToken).ConfigureAwait(false);
+            retired += await retirement.RetireAsync(new AuditPartition(tenant, replica), from, record, leaves, cancellationToken).ConfigureAwait(false);
         }
 
         AuditLog.AuditRetired(_logger, tenant, lines.Count, cutoff, file, retired);
@@ -110,6 +112,7 @@ public sealed class AuditRetention
         }
 
         DateTimeOffset? first = null;
+        using var leaves = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
         {
             var (time, digest) = AuditStoredLine.TimeAndDigest(line);
@@ -143,10 +146,12 @@ public sealed class AuditRetention
             }
 
             lines.Add(line);
+            leaves.AppendData(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
             first ??= at;
         }
 
-        return new RetirableChain(lines, chain.Records > 0 ? new AuditTip(chain.NextSeq - 1, chain.Previous) : null, first);
+        AuditTip? through = chain.Records > 0 ? new AuditTip(chain.NextSeq - 1, chain.Previous) : null;
+        return new RetirableChain(lines, through, first, stored.Anchor.Length + 1, leaves.GetHashAndReset());
     }
 
     /// <summary>Writes the lines to a temporary file, fsyncs it, renames it into place, fsyncs the directory and returns its path.</summary>
@@ -173,6 +178,6 @@ public sealed class AuditRetention
     }
 
     // A chain's lines to export (the last one the record to retire it through), that record's seq and hash (null: nothing
-    // to retire), the first record's time.
-    private sealed record RetirableChain(List<string> Lines, AuditTip? Through, DateTimeOffset? First);
+    // to retire), the first record's time, the first record's seq, and the SHA-256 of every record's leaf hash in seq order.
+    private sealed record RetirableChain(List<string> Lines, AuditTip? Through, DateTimeOffset? First, long From, byte[] Leaves);
 }

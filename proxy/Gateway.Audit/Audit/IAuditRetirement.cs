@@ -20,13 +20,14 @@ public interface IAuditRetirement
     ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Retires as <see cref="RetireAsync(AuditPartition, long, CancellationToken)"/> through the record retention checked:
-    /// <paramref name="through"/> its seq and hash, <paramref name="throughLine"/> its line. Throws
-    /// <see cref="InvalidDataException"/>, nothing retired, when the record the sink would anchor on is no longer that one
-    /// (edited since the check). The file and state-store sinks re-read and re-seal that record as they retire (the
-    /// default); PostgreSQL compares the stored row with the one checked, in the retiring transaction.
+    /// Retires as <see cref="RetireAsync(AuditPartition, long, CancellationToken)"/> the records retention checked:
+    /// <paramref name="fromSeq"/>..<paramref name="through"/> (the first seq, the last one's seq and hash), and
+    /// <paramref name="leavesDigest"/> the SHA-256 of their Merkle leaf hashes concatenated in seq order. Throws
+    /// <see cref="InvalidDataException"/>, nothing retired, when a record the sink would retire is no longer the one
+    /// checked (edited since). The file and state-store sinks re-read and re-seal the records as they retire (the
+    /// default); PostgreSQL compares every stored row with the ones checked, in the retiring transaction.
     /// </summary>
-    ValueTask<long> RetireAsync(AuditPartition partition, AuditTip through, string throughLine, CancellationToken cancellationToken = default) =>
+    ValueTask<long> RetireAsync(AuditPartition partition, long fromSeq, AuditTip through, byte[] leavesDigest, CancellationToken cancellationToken = default) =>
         RetireAsync(partition, through.Length, cancellationToken);
 
     /// <summary>

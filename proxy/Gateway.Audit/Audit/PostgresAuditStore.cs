@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using Gateway.Policy.Evidence;
 using Gateway.Store.Postgres;
 using Npgsql;
 using NpgsqlTypes;
@@ -30,7 +29,7 @@ public sealed partial class PostgresAuditStore : IAuditStore, IAuditQuerySource,
     /// <summary>The SQLSTATE the link trigger raises when a row does not extend its chain.</summary>
     public const string DoesNotLinkState = "GA001";
 
-    /// <summary>The SQLSTATE audit_retire raises when the record it would retire through is no longer the one retention checked.</summary>
+    /// <summary>The SQLSTATE audit_retire raises when a record it would retire is no longer the one retention checked.</summary>
     public const string NotTheCheckedRecordState = "GA005";
 
     private const int PageSize = 512;
@@ -240,20 +239,23 @@ public sealed partial class PostgresAuditStore : IAuditStore, IAuditQuerySource,
     }
 
     /// <summary>
-    /// Retires through the record retention checked: <c>audit_retire</c> with its hash and leaf hash (migration 0041) locks the
-    /// stored row and refuses (SQLSTATE GA005, thrown as <see cref="InvalidDataException"/>) when it is no longer that record.
+    /// Retires the records retention checked: <c>audit_retire</c> with their range, the last one's hash and the digest of
+    /// their leaf hashes (migration 0041) locks the stored rows and refuses (SQLSTATE GA005, thrown as
+    /// <see cref="InvalidDataException"/>) when any of them is no longer the record checked.
     /// </summary>
-    public async ValueTask<long> RetireAsync(AuditPartition partition, AuditTip through, string throughLine, CancellationToken cancellationToken = default)
+    public async ValueTask<long> RetireAsync(AuditPartition partition, long fromSeq, AuditTip through, byte[] leavesDigest, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(through.Length, 1);
-        ArgumentNullException.ThrowIfNull(throughLine);
+        ArgumentOutOfRangeException.ThrowIfLessThan(fromSeq, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(through.Length, fromSeq);
+        ArgumentNullException.ThrowIfNull(leavesDigest);
         try
         {
-            return await RetireAsync(partition, "SELECT audit_retire($1, $2, $3, $4, $5)",
+            return await RetireAsync(partition, "SELECT audit_retire($1, $2, $3, $4, $5, $6)",
             [
+                new NpgsqlParameter<long> { TypedValue = fromSeq },
                 new NpgsqlParameter<long> { TypedValue = through.Length },
                 new NpgsqlParameter<string> { TypedValue = through.LastHash },
-                new NpgsqlParameter<byte[]> { TypedValue = MerkleTree.LeafHash(Encoding.UTF8.GetBytes(throughLine)) },
+                new NpgsqlParameter<byte[]> { TypedValue = leavesDigest },
             ], cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == NotTheCheckedRecordState)

@@ -7,8 +7,9 @@ namespace Gateway.Oversight.Approvals;
 public sealed partial class ApprovalService
 {
     /// <summary>
-    /// What a revocation mark's value (the actor) ended with once the revocation took the warrant's use unused, as replicas
-    /// before the use said who took it wrote it (still read; no longer written).
+    /// What a revocation mark's value (the actor) ends with once the revocation took the warrant's use unused: replicas
+    /// before the use said who took it read it (and wrote it). Still written for them during a rolling upgrade; drop the
+    /// writing one release after this one, the reading the release after that.
     /// </summary>
     private const string LegacyVoidedUnused = "\nwarrant-voided-unused";
 
@@ -109,6 +110,12 @@ public sealed partial class ApprovalService
         if (voided)
         {
             OversightLog.ApprovalRevoked(_logger, tenant, id, actor);
+            if (lifetime > TimeSpan.Zero)
+            {
+                // As the previous release wrote it, so that its replicas read the use as voided, not carried out (a retried
+                // revocation there answers OK; its lookback). Drop one release after this one.
+                await _state.SetAsync(StoreKeys.ApprovalRevoked(tenant, id), actor + LegacyVoidedUnused, lifetime, cancellationToken);
+            }
         }
 
         return ApprovalActionResult.Ok(current);

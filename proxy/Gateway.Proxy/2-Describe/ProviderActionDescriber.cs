@@ -43,18 +43,20 @@ internal static class ProviderActionDescriber
     /// <param name="rawQuery">The query as signed.</param>
     /// <param name="body">The body as signed.</param>
     /// <param name="contentType">The body's content type.</param>
+    /// <param name="method">The request's method (an untyped body is refused on a POST only).</param>
     /// <param name="mcp">For an MCP server: the body read as JSON-RPC by the Describe stage (null when it could not be).</param>
     /// <param name="mcpError">Why it could not be.</param>
-    public static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, string? contentType, McpRequest? mcp, string? mcpError)
+    public static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, string? contentType, string method, McpRequest? mcp, string? mcpError)
     {
         // Read strictly whatever its declared type: a body declared JSON (or an MCP server's, read as JSON-RPC) must be JSON;
         // one declared otherwise that is a JSON object all the same gives its arguments (an upstream that reads JSON whatever
         // the header says reads them), and one that only a lenient reader takes (a repeated member, a lone surrogate) is
         // refused under any type, as is one that opens as JSON but is JSON only to a lenient reader (LooksLikeJson). A form,
-        // an XML body and an untyped one that is not JSON (or holds a raw '&') are refused 415; anything else carries none.
+        // an XML body and an untyped POST body that is not JSON (or holds a raw '&') are refused 415; anything else carries none.
         var parsed = default(JsonElement);
         var args = default(JsonElement);
         var bodyOfArguments = !body.IsEmpty && !operation.Entry.Type().IsMcpServer;
+        var untypedPost = bodyOfArguments && IsUntyped(contentType) && HttpMethods.IsPost(method);
         if (bodyOfArguments && (IsForm(contentType) || IsXml(contentType)))
         {
             // A form's fields and an XML body's elements are arguments to the upstream (express, Flask, Rails, Spring read
@@ -69,7 +71,7 @@ internal static class ProviderActionDescriber
             var declared = IsJson(contentType) || mcp is not null;
             if (TryReadStrictly(body, out var read))
             {
-                if (bodyOfArguments && IsUntyped(contentType) && body.Span.Contains((byte)'&'))
+                if (untypedPost && body.Span.Contains((byte)'&'))
                 {
                     return UntypedRefusal(operation, "is JSON holding a raw '&', which a server that reads it as a form splits into fields never decided on");
                 }
@@ -86,7 +88,7 @@ internal static class ProviderActionDescriber
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
                     "The body is JSON only to a lenient reader (a repeated member, a lone surrogate, a byte-order mark, NaN, a comment, another encoding), whatever its declared content type.");
             }
-            else if (bodyOfArguments && IsUntyped(contentType))
+            else if (untypedPost)
             {
                 return UntypedRefusal(operation, "is not JSON");
             }
@@ -285,7 +287,7 @@ internal static class ProviderActionDescriber
     private static Result UnsupportedMediaType(ProviderOperation operation, string detail) =>
         new(null, null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, detail) { AuditTool = operation.Entry.Name });
 
-    // Rack reads a POST with no content type as a form (form_data?), and Rack::MethodOverride its _method: fields no rule saw.
+    // Rack reads a POST with no content type as a form (form_data?; no other method), and Rack::MethodOverride a POST's _method: fields no rule saw.
     private static Result UntypedRefusal(ProviderOperation operation, string what) => UnsupportedMediaType(operation,
         $"A body with no content type that {what} is not decided on (a server such as Rack reads it as a form); send the arguments as JSON with Content-Type: application/json.");
 

@@ -115,12 +115,18 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
 
         if (MethodOverrideHeader(context.Request.Headers) is { } overrideHeader)
         {
-            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MethodOverrideRefused, $"Method override headers ({overrideHeader}) are refused; send the real method."));
+            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MethodOverrideRefused, $"Method override headers ({overrideHeader}) are refused; send the real method.")
+            {
+                AuditTool = named.Name,
+            });
         }
 
         if (context.Request.Headers.ContentEncoding is { Count: > 0 } encoding && !string.Equals(encoding.ToString(), "identity", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "A compressed request body cannot be inspected; send it uncompressed."));
+            return (null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "A compressed request body cannot be inspected; send it uncompressed.")
+            {
+                AuditTool = named.Name,
+            });
         }
 
         // A charset other than UTF-8 (windows-1252, latin1, even us-ascii, which many servers decode as windows-1252), or two that
@@ -143,7 +149,7 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
             });
         }
 
-        var described = ProviderActionDescriber.Describe(tenant, operation, target.RawQuery, body, context.Request.ContentType, rpc, rpcError);
+        var described = ProviderActionDescriber.Describe(tenant, operation, target.RawQuery, body, context.Request.ContentType, context.Request.Method, rpc, rpcError);
         if (described.Request is not { } request)
         {
             if (kind.IsMcpServer && rpc is null && !body.IsEmpty && described.Refusal is { Code: ProblemCodes.MalformedBody } unreadable)

@@ -13,10 +13,10 @@ internal sealed class EditedBeforeRetirement(PostgresAuditStore inner, Func<Task
         return await inner.RetireAsync(partition, throughSeq, cancellationToken);
     }
 
-    public async ValueTask<long> RetireAsync(AuditPartition partition, AuditTip through, string throughLine, CancellationToken cancellationToken = default)
+    public async ValueTask<long> RetireAsync(AuditPartition partition, long fromSeq, AuditTip through, byte[] leavesDigest, CancellationToken cancellationToken = default)
     {
         await edit();
-        return await inner.RetireAsync(partition, through, throughLine, cancellationToken);
+        return await inner.RetireAsync(partition, fromSeq, through, leavesDigest, cancellationToken);
     }
 
     public ValueTask<IReadOnlyList<byte[]>> ReadRetiredLeavesAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>

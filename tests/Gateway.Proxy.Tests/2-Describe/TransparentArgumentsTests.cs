@@ -163,8 +163,25 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
     [Fact]
     public async Task Providers_MethodOverrideInBodyWithoutContentType_IsRefused()
     {
-        // Rack::MethodOverride reads _method from such a body: the PATCH decided would run as a DELETE.
-        await AssertUntypedBodyRefusedAsync(HttpMethod.Patch, "/providers/crm.update_contact/contacts/42", "name=Ada&_method=DELETE", "crm.update_contact");
+        // Rack::MethodOverride reads _method from a POST's such body: the POST decided would run as a DELETE.
+        await AssertUntypedBodyRefusedAsync(HttpMethod.Post, "/providers/mail.send", "body=hi&_method=DELETE", "mail.send");
+    }
+
+    [Fact]
+    public async Task Providers_UntypedBinaryPut_IsForwardedAsBefore()
+    {
+        // requests.put(url, data=binary) sends no content type; Rack reads only a POST's untyped body as a form.
+        const string Body = "PK\u0003\u0004\u0000\u0001 zipped&bytes=\u0002";
+        using var request = _gw.Agent.Create(HttpMethod.Put, "/providers/files.put/files/report.bin", Body);
+        request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(Body));
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        // Forwarded byte for byte (the test upstream answers 404 on a path it does not serve).
+        Assert.NotEqual(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var forwarded = Assert.Single(_gw.Upstream.To("/crm/files/report.bin"));
+        Assert.Equal("PUT", forwarded.Method);
+        Assert.Equal(Body, forwarded.Body);
     }
 
     [Fact]
@@ -312,6 +329,15 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
                 upstream: http://127.0.0.1:9140/relay
                 credential: vault:mail-hook
 
+              - name: files.put
+                kind: http
+                action_type: write
+                target_system: crm
+                data_classes: [internal]
+                upstream: http://127.0.0.1:9110/crm
+                credential: vault:crm-token
+                http: { method: PUT, path: "/files/{name}" }
+
               - name: crm.update_contact
 
             """;
@@ -344,7 +370,7 @@ public sealed class TransparentArgumentsTests : IClassFixture<TransparentArgumen
 
         public async Task InitializeAsync() => Gateway = await GovernedGateway.StartAsync(static text => text
             .Replace("  - name: crm.update_contact\n", Entries.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal)
-            .Replace("      - { tool: crm.update_contact }\n", "      - { tool: crm.update_contact }\n      - { tool: crm.search }\n      - { tool: mail.relay }\n", StringComparison.Ordinal)
+            .Replace("      - { tool: crm.update_contact }\n", "      - { tool: crm.update_contact }\n      - { tool: crm.search }\n      - { tool: mail.relay }\n      - { tool: files.put }\n", StringComparison.Ordinal)
             .Replace("rules:\n", Rules.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal));
 
         public async Task DisposeAsync() => await Gateway.DisposeAsync();

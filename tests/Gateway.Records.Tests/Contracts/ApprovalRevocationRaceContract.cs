@@ -70,6 +70,23 @@ public abstract class ApprovalRevocationRaceContract
         Assert.Equal(WarrantUse.Voided, await store.GetWarrantUseAsync(tenant, id));
     }
 
+    [Fact]
+    public async Task Revoke_ByNewReleaseThenReadAsThePreviousReleaseReads_IsVoidedUnused()
+    {
+        var store = await StoreAsync();
+        var service = TestOversight.Approvals(store);
+        var (tenant, id, _) = await ApprovedAsync(service);
+
+        var revoked = await service.RevokeAsync(tenant, id, "bob");
+
+        // The previous release tells a revocation that took the use unused by the suffix on the mark (its RevokedAgainAsync
+        // and lookback); without it, a retried revocation on such a replica answers approval_already_used.
+        var mark = await StateOf(service).GetAsync(StoreKeys.ApprovalRevoked(tenant, id));
+        Assert.True(revoked.Succeeded, revoked.Code);
+        Assert.Equal("bob\nwarrant-voided-unused", mark);
+        Assert.False(await service.CarriedOutAsync(tenant, id, CancellationToken.None));
+    }
+
     private static async Task<(string Tenant, string Id, string Warrant)> ApprovedAsync(ApprovalService service)
     {
         var tenant = Backends.NewTenant();
@@ -77,6 +94,10 @@ public abstract class ApprovalRevocationRaceContract
         await service.ApproveAsync(tenant, request.Id, new ApprovalVoter("bob", "minter-of-bob"));
         return (tenant, request.Id, (await service.PollAsync(tenant, "agent-1", request.Id))!.Warrant!);
     }
+
+    /// <summary>The shared state store the service keeps its revocation marks in, as a replica of another release reads it.</summary>
+    private static IStateStore StateOf(ApprovalService service) =>
+        (IStateStore)typeof(ApprovalService).GetField("_state", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(service)!;
 
     private static WarrantPresentation Presented(string tenant, string warrant) => new(tenant, "agent-1", "intent-1", "policy-1", warrant);
 

@@ -89,7 +89,7 @@ public sealed class WebhookSignatureVerifier
             return WebhookVerification.Refused("bad_signature");
         }
 
-        var fresh = await _nonces.TryRememberAsync(tenant, agent, nonce, _options.NonceRetention, cancellationToken).ConfigureAwait(false);
+        var fresh = await _nonces.TryRememberAsync(tenant, agent, nonce, _options.AppliedNonceRetention, cancellationToken).ConfigureAwait(false);
         return fresh ? WebhookVerification.Valid : WebhookVerification.Refused("replayed_nonce");
     }
 

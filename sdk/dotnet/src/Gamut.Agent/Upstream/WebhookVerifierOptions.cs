@@ -9,8 +9,11 @@ public sealed record WebhookVerifierOptions
     /// <summary>What a nonce must outlive beyond the timestamp window (clock reads and store expiry are not instantaneous).</summary>
     public static readonly TimeSpan NonceRetentionMargin = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a nonce is remembered (must exceed twice the skew by at least <see cref="NonceRetentionMargin"/>).</summary>
+    /// <summary>How long a nonce is remembered at least (at least twice the skew; see <see cref="AppliedNonceRetention"/>).</summary>
     public TimeSpan NonceRetention { get; init; } = TimeSpan.FromSeconds(605);
+
+    /// <summary>How long a nonce is actually remembered: <see cref="NonceRetention"/>, never less than twice the skew plus <see cref="NonceRetentionMargin"/>.</summary>
+    public TimeSpan AppliedNonceRetention => NonceRetention > (MaxClockSkew * 2) + NonceRetentionMargin ? NonceRetention : (MaxClockSkew * 2) + NonceRetentionMargin;
 
     /// <summary>The agent line expected (the gateway signs as <c>gateway</c>).</summary>
     public string ExpectedAgent { get; init; } = GatewayRequestHeaders.GatewayAgent;
@@ -24,9 +27,10 @@ public sealed record WebhookVerifierOptions
             errors.Add("max clock skew must be positive.");
         }
 
-        if (NonceRetention < (MaxClockSkew * 2) + NonceRetentionMargin)
+        // Twice the skew is accepted, as before the margin; the margin is added where it is missing (AppliedNonceRetention).
+        if (NonceRetention < MaxClockSkew * 2)
         {
-            errors.Add($"nonce retention must exceed twice the max clock skew by at least {NonceRetentionMargin.TotalSeconds:0} s, or a nonce could be forgotten while its timestamp is still accepted.");
+            errors.Add("nonce retention must be at least twice the max clock skew, or a nonce could be forgotten while its timestamp is still accepted.");
         }
 
         if (string.IsNullOrWhiteSpace(ExpectedAgent))

@@ -117,7 +117,9 @@ public sealed class WebhookSignatureVerifierTests : IAsyncLifetime
     {
         var signedAt = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
         var time = new ManualTimeProvider(signedAt - TimeSpan.FromSeconds(300));
-        var verifier = new WebhookSignatureVerifier(ServiceKey, new InMemoryNonceStore(time), timeProvider: time);
+        // Retention configured at exactly twice the skew (valid before the margin): the margin is applied all the same.
+        var options = new WebhookVerifierOptions { NonceRetention = TimeSpan.FromSeconds(600) };
+        var verifier = new WebhookSignatureVerifier(ServiceKey, new InMemoryNonceStore(time), options, time);
         var body = Encoding.UTF8.GetBytes("{}");
         using var request = new HttpRequestMessage(HttpMethod.Post, "http://receiver/hook");
         GatewaySignedRequests.Sign(request, ServiceKey, "acme", "ws-1", GatewayRequestHeaders.GatewayAgent, body, new ManualTimeProvider(signedAt));

@@ -6,9 +6,19 @@ namespace Gamut.Agent.Tests.Upstream;
 public sealed class WebhookVerifierOptionsTests
 {
     [Fact]
-    public void Validate_RetentionEqualToTwiceTheSkew_IsAnError()
+    public void Validate_RetentionExactlyTwiceTheSkew_IsAcceptedAndRetainedWithTheMargin()
     {
-        var errors = new WebhookVerifierOptions { MaxClockSkew = TimeSpan.FromSeconds(300), NonceRetention = TimeSpan.FromSeconds(600) }.Validate();
+        // 600 s was valid before the margin: an integrator who set it still starts, and nonces are kept 605 s.
+        var options = new WebhookVerifierOptions { MaxClockSkew = TimeSpan.FromSeconds(300), NonceRetention = TimeSpan.FromSeconds(600) };
+
+        Assert.Empty(options.Validate());
+        Assert.Equal(TimeSpan.FromSeconds(605), options.AppliedNonceRetention);
+    }
+
+    [Fact]
+    public void Validate_RetentionShorterThanTwiceTheSkew_IsAnError()
+    {
+        var errors = new WebhookVerifierOptions { MaxClockSkew = TimeSpan.FromSeconds(300), NonceRetention = TimeSpan.FromSeconds(599) }.Validate();
 
         Assert.Contains(errors, e => e.Contains("nonce retention", StringComparison.Ordinal));
     }
