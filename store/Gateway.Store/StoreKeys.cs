@@ -68,6 +68,13 @@ public static class StoreKeys
     /// <summary>The id of the incident whose notification covers one intent's incidents for a while; <paramref name="intentHash"/> is the hex SHA-256 of its workspace, agent, tool and intent digest.</summary>
     public static string IncidentNotified(string tenant, string intentHash) => $"{Prefix}{{{tenant}}}:incident-notified:{intentHash}";
 
+    /// <summary>
+    /// Held for a minute once a refusal of <paramref name="code"/> of an agent's secret (by its fingerprint) on a route
+    /// was recorded: the same refusals are answered unrecorded while it is (a revoked or retired secret's).
+    /// </summary>
+    public static string RefusalRecorded(string tenant, string agent, string secretFingerprint, string route, string code) =>
+        $"{Prefix}{{{tenant}}}:refusal-recorded:{LengthPrefixed(agent)}{LengthPrefixed(secretFingerprint)}{LengthPrefixed(route)}{code}";
+
     public static string Credential(string tenant, string name) => $"{Prefix}{{{tenant}}}:credential:{name}";
 
     public static string AgentStatus(string tenant, string agent) => $"{Prefix}{{{tenant}}}:agent-status:{agent}";

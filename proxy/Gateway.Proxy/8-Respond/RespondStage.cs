@@ -29,16 +29,21 @@ namespace Gateway.Proxy.Respond;
 /// </summary>
 internal sealed partial class RespondStage
 {
+    // How long the first record of a refusal recorded once per minute (Refusal.RecordedOncePerMinute) covers the same ones.
+    private static readonly TimeSpan OncePerMinute = TimeSpan.FromMinutes(1);
+
     private readonly RequestDelegate _next;
     private readonly AuditRecorder _audit;
     private readonly ReservationSettler _settler;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<RespondStage> _logger;
     private readonly IServiceProvider _services;
+    private readonly IStateStore _store;
 
-    public RespondStage(RequestDelegate next, AuditRecorder audit, ReservationSettler settler, GatewayMetrics metrics, ILogger<RespondStage> logger, IServiceProvider services)
+    public RespondStage(RequestDelegate next, AuditRecorder audit, ReservationSettler settler, GatewayMetrics metrics, ILogger<RespondStage> logger, IServiceProvider services, IStateStore store)
     {
         _services = services;
+        _store = store;
         _settler = settler;
         _next = next;
         _audit = audit;
@@ -151,7 +156,8 @@ internal sealed partial class RespondStage
     /// A refusal: after a recorded decision (one to be carried out, or a refusal whose approval or incident could not be
     /// opened), it is that decision's outcome, recorded, and answered with the decision attached when the decision was
     /// to be carried out; before any decision it is recorded when it names an action (<see cref="Refusal.AuditTool"/>), or under
-    /// no tool when it says so (<see cref="Refusal.RecordedUnderNoTool"/>: a revoked or retired secret).
+    /// no tool when it says so (<see cref="Refusal.RecordedUnderNoTool"/>: a revoked or retired secret), only the first of its
+    /// kind in a minute when it says so (<see cref="FirstInItsMinuteAsync"/>).
     /// The route kind's responder then says it as its clients read it (<see cref="IRouteResponder.OfferAsync"/>). A record the
     /// journal cannot take refuses the request 503 <c>audit_unavailable</c> instead, but for a store outage's or a failure's
     /// refusal (<see cref="AnsweredWhateverTheJournal"/>) that is not an outcome its entry asks for before the response
@@ -209,14 +215,44 @@ internal sealed partial class RespondStage
         }
         else if (refusal.AuditTool is { } tool && (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is { } identity)
         {
-            await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status, refusal.ExplanationJson).ConfigureAwait(false);
+            if (await FirstInItsMinuteAsync(context, refusal, identity).ConfigureAwait(false))
+            {
+                await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status, refusal.ExplanationJson).ConfigureAwait(false);
+            }
         }
-        else if (refusal.RecordedUnderNoTool && feature.Find<AuthenticatedRequest>()?.Identity is { } proven)
+        else if (refusal.RecordedUnderNoTool && feature.Find<AuthenticatedRequest>()?.Identity is { } proven
+            && await FirstInItsMinuteAsync(context, refusal, proven).ConfigureAwait(false))
         {
             await _audit.RecordRefusalAsync(context, proven, tool: null, refusal.Code, refusal.Status).ConfigureAwait(false);
         }
 
         return refusal;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="refusal"/> is recorded: always, but for one recorded once a minute
+    /// (<see cref="Refusal.RecordedOncePerMinute"/>), the first of its code for the agent, its secret and the route,
+    /// which claims <see cref="StoreKeys.RefusalRecorded"/> for a minute with one set-if-absent (atomic across replicas).
+    /// A store that cannot answer claims nothing: the refusal is answered unrecorded, never admitted.
+    /// </summary>
+    private async ValueTask<bool> FirstInItsMinuteAsync(HttpContext context, Refusal refusal, AgentIdentity identity)
+    {
+        if (!refusal.RecordedOncePerMinute)
+        {
+            return true;
+        }
+
+        var route = context.GetReverseProxyFeature().Route.Config.RouteId;
+        var key = StoreKeys.RefusalRecorded(identity.Tenant, identity.Agent, identity.SecretFingerprint ?? "-", route, refusal.Code);
+        try
+        {
+            return await _store.TrySetIfAbsentAsync(key, context.TraceIdentifier, OncePerMinute, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException ex)
+        {
+            LogRefusalNotRecorded(_logger, refusal.Code, ex);
+            return false;
+        }
     }
 
     /// <summary>

@@ -36,6 +36,12 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
     /// <summary>Recorded under no tool when <see cref="AuditTool"/> is null, as authentication's refusals of a proven agent are.</summary>
     public bool RecordedUnderNoTool { get; init; }
 
+    /// <summary>
+    /// Recorded only when it is the first of its code for the agent, its secret and the route in a minute (a stopped
+    /// secret's refusal, which uses no rate-limit window): the rest are answered alike, unrecorded.
+    /// </summary>
+    public bool RecordedOncePerMinute { get; init; }
+
     /// <summary>The JSON-RPC error code, where the MCP specification names one for this refusal; null: -31000.</summary>
     public int? JsonRpcCode { get; init; }
 

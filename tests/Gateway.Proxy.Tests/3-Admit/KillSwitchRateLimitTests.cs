@@ -55,4 +55,26 @@ public sealed class KillSwitchRateLimitTests : IAsyncLifetime
             Assert.Equal("refused:secret_revoked", record.GetProperty("decision").GetString());
         }
     }
+
+    [Fact]
+    public async Task InvokeTool_RevokedSecretRepeatedWithinTheWindow_IsRecordedOnce()
+    {
+        using (var revoke = await _gw.Admin().PostAsync("/admin/v1/tenants/demo/agents/rogue-agent/revoke-secret", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+
+        var requestIds = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var refused = await _gw.Rogue.PostJsonAsync("/v1/evaluate", ReadContact);
+            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Unauthorized, "secret_revoked");
+            requestIds.Add(Assert.Single(refused.Headers.GetValues("X-Request-Id")));
+        }
+
+        Assert.Single(await _gw.AuditRecordsAsync(requestIds[0]));
+        Assert.Empty(await _gw.AuditRecordsAsync(requestIds[1]));
+        using var query = await _gw.Admin().GetAsync("/admin/v1/tenants/demo/audit/query?agent=rogue-agent&decision=refused:secret_revoked");
+        Assert.Single((await DecisionJson.ReadAsync(query, HttpStatusCode.OK)).GetProperty("records").EnumerateArray());
+    }
 }

@@ -72,9 +72,11 @@ public sealed class McpResourceSubscriptionsTests : IAsyncLifetime
     {
         await using var ending = await _mcp.ConnectAsync("2025-11-25");
         await using var next = await _mcp.ConnectAsync("2025-11-25");
-        Assert.True((await SubscribeAsync(ending.SessionId!, "a")).TryGetProperty("result", out _));
-        Assert.True((await SubscribeAsync(ending.SessionId!, "b")).TryGetProperty("result", out _));
-        Assert.True((await SubscribeAsync(next.SessionId!, "c")).TryGetProperty("result", out _));
+        foreach (var (session, note) in new[] { (ending.SessionId!, "a"), (ending.SessionId!, "b"), (next.SessionId!, "c") })
+        {
+            var subscribed = await SubscribeAsync(session, note);
+            Assert.True(subscribed.TryGetProperty("result", out _), subscribed.GetRawText());
+        }
 
         using (var http = _mcp.SignedHttp())
         using (var delete = new HttpRequestMessage(HttpMethod.Delete, "/mcp"))
