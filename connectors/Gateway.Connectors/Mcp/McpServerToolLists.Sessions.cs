@@ -149,16 +149,7 @@ public sealed partial class McpServerToolLists
 
         foreach (var upstream in evicted)
         {
-            await upstream.Gate.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                upstream.Evicted = true;
-                await upstream.CloseAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                upstream.Gate.Release();
-            }
+            await RetireAsync(upstream).ConfigureAwait(false);
         }
     }
 
