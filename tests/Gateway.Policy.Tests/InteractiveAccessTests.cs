@@ -105,7 +105,7 @@ public sealed class InteractiveAccessTests
     }
 
     [Theory]
-    [InlineData("{ \"has space\": [wiki] }", "must be an OAuth scope token")]
+    [InlineData("{ \"has space\": [wiki] }", "not an OAuth scope token")]
     [InlineData("{ wiki: [] }", "must list at least one tool")]
     [InlineData("[wiki]", "must be a mapping of scope names to tool lists")]
     public void LoadTenantText_ScopesWrong_AreRefused(string scopes, string message)
@@ -116,6 +116,20 @@ public sealed class InteractiveAccessTests
 
         Assert.Contains(result.Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
         Assert.NotEmpty(BundleSchemaTests.Validate(text));
+    }
+
+    /// <summary>An invalid scope name may be anything (a pasted token, terminal escapes, 10,000 characters): the error names its place, never its text.</summary>
+    [Theory]
+    [InlineData("sk_live_0123456789abcdef0123456789 x", "sk_live_0123456789abcdef0123456789")]
+    [InlineData("\\e[31mred\\e[0m scope", "[31mred")]
+    public void LoadTenantText_ScopeNameNotAToken_ErrorDoesNotQuoteIt(string name, string part)
+    {
+        var text = Tenant.Replace("max_session: 12h", "max_session: 12h\n      scopes: { \"" + name + "\": [wiki] }", StringComparison.Ordinal);
+
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", text, Path.GetTempPath());
+
+        var error = Assert.Single(result.Errors, e => e.Message.Contains("OAuth scope token", StringComparison.Ordinal));
+        Assert.DoesNotContain(part, error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>A scope naming no catalog entry (<c>payment.refund</c> for <c>payments.refund</c>) would cover nothing, leaving the tool needing no consent.</summary>

@@ -89,7 +89,7 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader, CrossRefer
             var name = (key as YamlScalarNode)?.Value ?? string.Empty;
             if (!InteractiveScope.IsScopeToken(name))
             {
-                reader.Error(key, BundleErrorCodes.InvalidValue, $"{what}.scopes name '{name}' must be an OAuth scope token (printable ASCII, no space, quote or backslash; at most 64 characters)");
+                reader.Error(key, BundleErrorCodes.InvalidValue, $"{what}.scopes names a scope that is not an OAuth scope token (printable ASCII, no space, quote or backslash; at most 64 characters); the name is not repeated here");
                 continue;
             }
 
