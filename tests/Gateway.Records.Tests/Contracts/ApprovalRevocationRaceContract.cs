@@ -74,14 +74,15 @@ public abstract class ApprovalRevocationRaceContract
     public async Task Revoke_ByNewReleaseThenReadAsThePreviousReleaseReads_IsVoidedUnused()
     {
         var store = await StoreAsync();
-        var service = TestOversight.Approvals(store);
+        var state = new InMemoryStateStore();
+        var service = TestOversight.Approvals(store, state: state);
         var (tenant, id, _) = await ApprovedAsync(service);
 
         var revoked = await service.RevokeAsync(tenant, id, "bob");
 
         // The previous release tells a revocation that took the use unused by the suffix on the mark (its RevokedAgainAsync
         // and lookback); without it, a retried revocation on such a replica answers approval_already_used.
-        var mark = await StateOf(service).GetAsync(StoreKeys.ApprovalRevoked(tenant, id));
+        var mark = await state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id));
         Assert.True(revoked.Succeeded, revoked.Code);
         Assert.Equal("bob\nwarrant-voided-unused", mark);
         Assert.False(await service.CarriedOutAsync(tenant, id, CancellationToken.None));
@@ -94,10 +95,6 @@ public abstract class ApprovalRevocationRaceContract
         await service.ApproveAsync(tenant, request.Id, new ApprovalVoter("bob", "minter-of-bob"));
         return (tenant, request.Id, (await service.PollAsync(tenant, "agent-1", request.Id))!.Warrant!);
     }
-
-    /// <summary>The shared state store the service keeps its revocation marks in, as a replica of another release reads it.</summary>
-    private static IStateStore StateOf(ApprovalService service) =>
-        (IStateStore)typeof(ApprovalService).GetField("_state", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(service)!;
 
     private static WarrantPresentation Presented(string tenant, string warrant) => new(tenant, "agent-1", "intent-1", "policy-1", warrant);
 

@@ -22,8 +22,9 @@ internal static class TestOversight
 
     public static OversightMetrics Metrics { get; } = new(Meters);
 
-    public static ApprovalService Approvals(IApprovalStore store, TimeProvider? time = null) =>
-        new(store, new Gateway.Store.InMemoryStateStore(), new WarrantSigner(Keys), new EqualPolicyDigestsOnly(), EveryoneCounts.Instance, EveryoneCounts.Instance,
+    /// <summary>The approval service over <paramref name="store"/>, its revocation marks kept in <paramref name="state"/> (a fresh in-memory store when none).</summary>
+    public static ApprovalService Approvals(IApprovalStore store, TimeProvider? time = null, Gateway.Store.IStateStore? state = null) =>
+        new(store, state ?? new Gateway.Store.InMemoryStateStore(), new WarrantSigner(Keys), new EqualPolicyDigestsOnly(), EveryoneCounts.Instance, EveryoneCounts.Instance,
             EveryoneCounts.Instance, time ?? TimeProvider.System, Metrics, MsOptions.Create(new OversightOptions()), NullLogger<ApprovalService>.Instance);
 
     /// <summary>Every person an approver of every tenant, none suspended, no credential revoked: the stores' tests count every vote.</summary>
