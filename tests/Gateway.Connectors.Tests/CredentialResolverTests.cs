@@ -93,6 +93,26 @@ public sealed class CredentialResolverTests : IDisposable
         Assert.False(await resolver.IsAvailableAsync("acme", "vault:openai"));
     }
 
+    [Fact]
+    public async Task ResolveAsync_RevokedWhileAStoreReadWasInFlight_NextResolveIsRefused()
+    {
+        var records = new HeldReads(new MemoryCredentialRecords());
+        var vault = new CredentialVault(records, new EncryptionKeyRing(DataEncryptionKey.Generate()));
+        var resolver = new CredentialResolver(vault);
+        await vault.PutAsync("acme", "openai", "sk-vault");
+
+        // A request reads the live credential from the store; the revocation (through this replica) lands before it caches it.
+        records.Hold = true;
+        var inFlight = resolver.ResolveAsync("acme", "vault:openai").AsTask();
+        await records.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        records.Hold = false;
+        await vault.RevokeAsync("acme", "openai");
+        records.Release.SetResult();
+        Assert.Equal("sk-vault", (await inFlight.WaitAsync(TimeSpan.FromSeconds(10))).Value);
+
+        Assert.False(await resolver.IsAvailableAsync("acme", "vault:openai"));
+    }
+
     [Theory]
     [InlineData("vault:openai", CredentialSource.Vault, "openai")]
     [InlineData("env:OPENAI_API_KEY", CredentialSource.Environment, "OPENAI_API_KEY")]
@@ -137,4 +157,32 @@ public sealed class CredentialResolverTests : IDisposable
 
     [Fact]
     public void SecretValue_ToString_HidesValue() => Assert.Equal("[secret]", new SecretValue("sk-123").ToString());
+
+    /// <summary>Records whose reads, while <see cref="Hold"/>, read the store then wait at <see cref="Reached"/> for <see cref="Release"/>.</summary>
+    private sealed class HeldReads(ICredentialRecordStore inner) : ICredentialRecordStore
+    {
+        public bool Hold { get; set; }
+
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask<CredentialRecord?> GetAsync(string tenant, string name, CancellationToken cancellationToken = default)
+        {
+            var hold = Hold;
+            var read = await inner.GetAsync(tenant, name, cancellationToken);
+            if (hold)
+            {
+                Reached.TrySetResult();
+                await Release.Task;
+            }
+
+            return read;
+        }
+
+        public ValueTask<bool> ReplaceAsync(string tenant, CredentialRecord? expected, CredentialRecord replacement, CancellationToken cancellationToken = default) =>
+            inner.ReplaceAsync(tenant, expected, replacement, cancellationToken);
+
+        public ValueTask<IReadOnlyList<CredentialRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListAsync(tenant, cancellationToken);
+    }
 }

@@ -28,6 +28,9 @@ public sealed partial class CredentialResolver
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, CredentialReference> _parsed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string Name), CacheEntry> _vaultCache = new();
+
+    // How many changes this replica's vault has raised (Changed): a read that saw one land caches nothing.
+    private long _vaultChanges;
     private readonly ConcurrentDictionary<(string Tenant, string Path), FileEntry> _fileCache = new();
 
     public CredentialResolver(
@@ -51,7 +54,11 @@ public sealed partial class CredentialResolver
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         if (_vault is not null)
         {
-            _vault.Changed += (tenant, name) => _vaultCache.TryRemove((tenant, name), out _);
+            _vault.Changed += (tenant, name) =>
+            {
+                Interlocked.Increment(ref _vaultChanges);
+                _vaultCache.TryRemove((tenant, name), out _);
+            };
         }
     }
 
@@ -117,6 +124,9 @@ public sealed partial class CredentialResolver
             return cached.Value;
         }
 
+        // A change through this replica's vault while the store is read (a revocation, a rotation) keeps what was read
+        // out of the cache: the next request reads the store again.
+        var changes = Volatile.Read(ref _vaultChanges);
         SecretValue value;
         try
         {
@@ -129,9 +139,15 @@ public sealed partial class CredentialResolver
             throw;
         }
 
-        if (_options.VaultCacheTtl > TimeSpan.Zero)
+        if (_options.VaultCacheTtl > TimeSpan.Zero && Volatile.Read(ref _vaultChanges) == changes)
         {
-            _vaultCache[(tenant, name)] = new CacheEntry(value, now + _options.VaultCacheTtl);
+            var entry = new CacheEntry(value, now + _options.VaultCacheTtl);
+            _vaultCache[(tenant, name)] = entry;
+            if (Volatile.Read(ref _vaultChanges) != changes)
+            {
+                // A change landed between the check and the write: what was written goes again.
+                _vaultCache.TryRemove(new KeyValuePair<(string, string), CacheEntry>((tenant, name), entry));
+            }
         }
 
         return value;
