@@ -190,7 +190,7 @@ internal sealed partial class EnforceStage
             // A pinned tool is carried out only while its server serves the definition that was approved.
             if (pin.State == McpToolPinState.Drifted)
             {
-                await _pins.ReportDriftAsync(tenant.Slug, identity.Agent, identity.Workspace, entry, pin, context.RequestAborted).ConfigureAwait(false);
+                await _pins.ReportDriftAsync(tenant.Slug, identity.Agent, identity.Workspace, entry, pin).ConfigureAwait(false);
                 return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.ToolDefinitionChanged,
                     $"The MCP server no longer serves the definition of '{entry.Name}' that was pinned; it is refused until the pin is renewed. Nothing was forwarded."));
             }

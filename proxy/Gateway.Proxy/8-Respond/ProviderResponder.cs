@@ -48,7 +48,7 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
         foreach (var (tool, pin) in plan.McpToolDrifts?.Seen() ?? [])
         {
             // Hidden from the answer by the transform; its incident is opened here, after the answer (never cancelled by it).
-            await pins.ReportDriftAsync(plan.Tenant.Slug, plan.Identity.Agent, plan.Identity.Workspace, tool, pin, CancellationToken.None).ConfigureAwait(false);
+            await pins.ReportDriftAsync(plan.Tenant.Slug, plan.Identity.Agent, plan.Identity.Workspace, tool, pin).ConfigureAwait(false);
         }
 
         // What the call used is known now: its outcome is recorded and its reservations start settling (Respond awaits them last).

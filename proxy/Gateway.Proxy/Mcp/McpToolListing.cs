@@ -76,7 +76,7 @@ internal sealed class McpToolListing
             var pin = McpToolPins.Compare(entry, served);
             if (pin.State == McpToolPinState.Drifted)
             {
-                await _pins.ReportDriftAsync(tenant.Slug, caller.Agent, caller.Workspace, entry, pin, cancellationToken).ConfigureAwait(false);
+                await _pins.ReportDriftAsync(tenant.Slug, caller.Agent, caller.Workspace, entry, pin).ConfigureAwait(false);
                 continue;
             }
 

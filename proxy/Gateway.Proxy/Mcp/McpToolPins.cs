@@ -68,8 +68,8 @@ internal sealed partial class McpToolPins
             : new McpToolPin(McpToolPinState.Drifted, digest);
     }
 
-    /// <summary>Opens the drift's incident the first time it is seen (per tenant, tool and served digest).</summary>
-    public async ValueTask ReportDriftAsync(string tenant, string agent, string? workspace, CatalogEntry entry, McpToolPin pin, CancellationToken cancellationToken)
+    /// <summary>Opens the drift's incident the first time it is seen (per tenant, tool and served digest), whether or not the request that saw it is still there.</summary>
+    public async ValueTask ReportDriftAsync(string tenant, string agent, string? workspace, CatalogEntry entry, McpToolPin pin)
     {
         var served = pin.ServedDigest ?? "absent";
         if (!_reported.TryAdd((tenant, entry.Name, served), true))
@@ -89,9 +89,11 @@ internal sealed partial class McpToolPins
         });
         try
         {
-            await _incidents.OpenAsync(tenant, agent, entry.Name, served, explanation, null, workspace, cancellationToken).ConfigureAwait(false);
+            // Never the request's token: a caller gone (or an MCP call the agent cancelled) must not leave the drift marked
+            // as reported with no incident opened.
+            await _incidents.OpenAsync(tenant, agent, entry.Name, served, explanation, null, workspace, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             // The tool is hidden and refused either way; the next sighting tries the incident again.
             _reported.TryRemove((tenant, entry.Name, served), out _);

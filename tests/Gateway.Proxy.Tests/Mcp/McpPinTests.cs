@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Connectors.Mcp;
+using Gateway.Oversight.Incidents;
+using Gateway.Store;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
@@ -131,5 +133,52 @@ public sealed class McpPinTests : IAsyncLifetime
     }
 
     /// <summary>The gateway reads a server's tools at most every 30 s: a test asks it to read them again now.</summary>
+    [Fact]
+    public async Task CallTool_FirstDriftIncidentOpenTimesOut_NextSightingOpensIt()
+    {
+        var incidents = new TimingOutOnce();
+        await using var mcp = await McpGateway.StartAsync(configure: builder =>
+            builder.Services.AddSingleton<IIncidentStore>(sp => incidents.Around(new StateStoreIncidentStore(sp.GetRequiredService<IStateStore>()))));
+        await using var client = await mcp.ConnectAsync();
+        mcp.Files.Describe("write_file", Poisoned);
+        mcp.Gateway.Host.Services.GetRequiredService<McpServerToolLists>().Invalidate();
+
+        // The listing sees the drift first, and its incident store times out (a cancellation that is not the caller's):
+        // the tool is hidden all the same, and the next sighting opens the incident.
+        Assert.DoesNotContain(await client.ListToolsAsync(), t => t.Name == "files__write_file");
+        Assert.True(incidents.TimedOut);
+        await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("files__write_file").AsTask());
+
+        using var response = await mcp.Gateway.Admin().GetAsync("/admin/v1/tenants/demo/incidents");
+        var listed = JsonDocument.Parse((await DecisionJson.ReadAsync(response, HttpStatusCode.OK)).GetRawText()).RootElement.GetProperty("incidents");
+        Assert.Single(listed.EnumerateArray(), i => i.GetProperty("tool").GetString() == "files.write");
+    }
+
     private void RefreshListings() => _mcp.Gateway.Host.Services.GetRequiredService<McpServerToolLists>().Invalidate();
+
+    /// <summary>An incident store whose first append times out (throws <see cref="TaskCanceledException"/>), as a store's own timeout does.</summary>
+    private sealed class TimingOutOnce
+    {
+        private int _appends;
+
+        public bool TimedOut => Volatile.Read(ref _appends) > 0;
+
+        public IIncidentStore Around(IIncidentStore inner) => new Store(inner, this);
+
+        private sealed class Store(IIncidentStore inner, TimingOutOnce once) : IIncidentStore
+        {
+            public ValueTask AppendAsync(Incident incident, bool notify, CancellationToken cancellationToken = default) =>
+                Interlocked.Increment(ref once._appends) == 1
+                    ? ValueTask.FromException(new TaskCanceledException("The incident store did not answer in time."))
+                    : inner.AppendAsync(incident, notify, cancellationToken);
+
+            public ValueTask<IReadOnlyList<Incident>> ListAsync(string tenant, int limit, CancellationToken cancellationToken = default) => inner.ListAsync(tenant, limit, cancellationToken);
+
+            public ValueTask<IReadOnlyList<IncidentOutboxEntry>> ClaimDueAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken = default) =>
+                inner.ClaimDueAsync(now, leaseUntil, max, cancellationToken);
+
+            public ValueTask RecordDeliveryAsync(string tenant, string incidentId, IncidentDelivery delivery, CancellationToken cancellationToken = default) =>
+                inner.RecordDeliveryAsync(tenant, incidentId, delivery, cancellationToken);
+        }
+    }
 }
