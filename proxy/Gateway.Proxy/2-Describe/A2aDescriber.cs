@@ -73,12 +73,14 @@ internal sealed class A2aDescriber(PolicyProvider policy, A2aTaskOwners owners) 
         }
 
         // The task it acts on and every task it refers to must be the caller's, and its context no other agent's: another's
-        // is not found. A store that cannot say refuses it, recorded under the tool it names.
+        // is not found. Read in one call with the flags of the task it acts on, which Enforce and Respond then need not read
+        // or write again. A store that cannot say refuses it, recorded under the tool it names.
         var identity = authenticated.Identity;
         bool foreignTask;
+        A2aTaskFlags? actedOn;
         try
         {
-            foreignTask = await IsForeignAsync(context, identity, name, contextId, taskId is null ? referenced : referenced.Prepend(taskId)).ConfigureAwait(false);
+            (foreignTask, actedOn) = await owners.ReadAsync(identity.Tenant, name, identity.Agent, contextId, taskId, referenced, context.RequestAborted).ConfigureAwait(false);
         }
         catch (StateStoreUnavailableException)
         {
@@ -92,26 +94,8 @@ internal sealed class A2aDescriber(PolicyProvider policy, A2aTaskOwners owners) 
             NamesPushWebhook = read.NamesPushWebhook,
             PushUrlsToResolve = read.PushUrls,
             RefusedAtExecution = foreignTask ? TaskNotFound : null,
+            A2aTask = actedOn,
         }, null);
-    }
-
-    /// <summary>Whether the context <paramref name="contextId"/> is another agent's, or one of <paramref name="tasks"/> not the caller's.</summary>
-    private async ValueTask<bool> IsForeignAsync(HttpContext context, AgentIdentity identity, string connector, string? contextId, IEnumerable<string> tasks)
-    {
-        if (contextId is not null && !await owners.IsContextOpenToAsync(identity.Tenant, connector, contextId, identity.Agent, context.RequestAborted).ConfigureAwait(false))
-        {
-            return true;
-        }
-
-        foreach (var task in tasks)
-        {
-            if (!await owners.IsOwnerAsync(identity.Tenant, connector, task, identity.Agent, context.RequestAborted).ConfigureAwait(false))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>A refusal before the request is read: answered under its id when the body has one to read, else under null.</summary>

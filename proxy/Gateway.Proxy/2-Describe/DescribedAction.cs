@@ -3,6 +3,7 @@ using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Models;
 using Gateway.Policy;
+using Gateway.Proxy.A2a;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Describe;
@@ -54,6 +55,9 @@ internal sealed record DescribedAction(TenantPolicy Tenant, ActionRequest Reques
 
     /// <summary>An A2A call naming a push-notification webhook: the remote agent sends the task there itself, past the gateway's redaction.</summary>
     public bool NamesPushWebhook { get; init; }
+
+    /// <summary>An A2A call acting on a task of the caller's: the task's flags, read with its owner as the call was described.</summary>
+    public A2aTaskFlags? A2aTask { get; init; }
 
     /// <summary>
     /// An A2A call's push-notification webhooks whose host names are resolved once the decision to carry it out is

@@ -324,7 +324,7 @@ internal sealed partial class EnforceStage
             Envelope = envelope,
             WritesItem = described.WritesItem,
             RelaysToMcpClient = described.CallerSpeaksMcp,
-            A2aTasks = described.RemoteAgent is { } agent ? new A2aCallerTasks(_tasks, identity.Tenant, agent, identity.Agent, described.NamesPushWebhook, PushDegrade.Redacts(degrade)) : null,
+            A2aTasks = described.RemoteAgent is { } agent ? new A2aCallerTasks(_tasks, identity.Tenant, agent, identity.Agent, described.NamesPushWebhook, PushDegrade.Redacts(degrade), described.A2aTask) : null,
             Target = described.Target,
             Body = forwardBody,
             MaxResponseBytes = entry.Limits.ResponseBytes,

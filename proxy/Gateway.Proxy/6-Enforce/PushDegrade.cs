@@ -78,13 +78,16 @@ internal static class PushDegrade
 
     /// <summary>
     /// Records the task a call under a <c>redact</c> or <c>mask</c> degrade names (a task operation's, the task its message
-    /// continues) as served redacted, once nothing else refuses it; null when recorded or nothing is to be, the refusal when
-    /// the store fails. The task its answer opens is recorded as its answer names it (<see cref="A2aCallerTasks"/>).
+    /// continues) as served redacted, once nothing else refuses it, unless it was flagged already when the call was
+    /// described (<see cref="DescribedAction.A2aTask"/>: Respond renews the flag with the task's owner); null when recorded
+    /// or nothing is to be, the refusal when the store fails. The task its answer opens is recorded as its answer names it
+    /// (<see cref="A2aCallerTasks"/>).
     /// </summary>
     public static async ValueTask<Refusal?> RecordRedactedAsync(DescribedAction described, DegradeSpec? degrade, A2aTaskOwners owners, string tenant, CancellationToken cancellationToken)
     {
         if (!Redacts(degrade) || described.RemoteAgent is not { } remote
-            || A2aTaskNames.ActedOn(remote, described.Request.Args, A2aTaskNames.MessageOf(described.Request.Args)).TaskId is not { } task)
+            || A2aTaskNames.ActedOn(remote, described.Request.Args, A2aTaskNames.MessageOf(described.Request.Args)).TaskId is not { } task
+            || (described.A2aTask is { Redacted: true } known && known.TaskId == task))
         {
             return null;
         }

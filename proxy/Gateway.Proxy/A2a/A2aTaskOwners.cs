@@ -13,7 +13,8 @@ namespace Gateway.Proxy.A2a;
 /// tasks, nor joins their conversations. Beside a task's owner, two flags (each its own key, the owner's value unchanged
 /// for replicas that read only the owner, and an owner stored before either flag existed read as it was) say a call naming
 /// a push-notification webhook was forwarded for it, and that a call under a <c>redact</c> or <c>mask</c> degrade was
-/// (<c>6-Enforce/PushDegrade.cs</c>).
+/// (<c>6-Enforce/PushDegrade.cs</c>). A call acting on a task reads its owner and flags in one call as it is described
+/// (<see cref="ReadAsync"/>), and renews what it read once its answer names the task (<see cref="RenewAsync"/>).
 /// </summary>
 internal sealed class A2aTaskOwners
 {
@@ -59,6 +60,33 @@ internal sealed class A2aTaskOwners
         }
     }
 
+    /// <summary>
+    /// Renews <paramref name="agent"/>'s ownership of the task <paramref name="known"/> was read for as the call was
+    /// described, in as few calls as the store allows: the owner while it is still the agent's (one call), and each flag
+    /// set before (one call each: a flag lives as long as the ownership beside it), but for one the call's Enforce stage
+    /// wrote before forwarding (the webhook of a call naming one, <paramref name="webhook"/>; the redacted flag of a call
+    /// under redact or mask, <paramref name="redacted"/>, when it was not set). An ownership gone since it was read is
+    /// recorded afresh (<see cref="RecordAsync"/>), with every flag read or set by the call.
+    /// </summary>
+    public async ValueTask RenewAsync(string tenant, string connector, string agent, A2aTaskFlags known, bool webhook, bool redacted, CancellationToken cancellationToken)
+    {
+        if (!await _store.ReplaceIfEqualAsync(Key(tenant, connector, known.TaskId), agent, agent, Lifetime, cancellationToken).ConfigureAwait(false))
+        {
+            await RecordAsync(tenant, connector, known.TaskId, agent, webhook || known.Webhook, redacted || known.Redacted, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (known.Webhook && !webhook)
+        {
+            await RecordWebhookAsync(tenant, connector, known.TaskId, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (known.Redacted)
+        {
+            await RecordRedactedAsync(tenant, connector, known.TaskId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Records that a call naming a push-notification webhook was forwarded for <paramref name="taskId"/>: the remote agent may push the task there.</summary>
     public ValueTask RecordWebhookAsync(string tenant, string connector, string taskId, CancellationToken cancellationToken) =>
         _store.SetAsync(WebhookKey(tenant, connector, taskId), FlagSet, Lifetime, cancellationToken);
@@ -84,13 +112,31 @@ internal sealed class A2aTaskOwners
         await _store.GetAsync(Key(tenant, connector, taskId), cancellationToken).ConfigureAwait(false) == agent;
 
     /// <summary>
-    /// True when no other agent holds the context <paramref name="contextId"/> on <paramref name="connector"/>: one no answer
-    /// has named yet (a context the caller starts) is open, as is the caller's own.
+    /// Reads, in one call (none when nothing is named), whether a call's context <paramref name="contextId"/> or one of its
+    /// tasks (<paramref name="taskId"/>, the one it acts on, and <paramref name="referenced"/>) is foreign to
+    /// <paramref name="agent"/> (a context another agent holds, one no answer has named yet being open; a task the agent
+    /// did not open), and the flags of <paramref name="taskId"/> when nothing is foreign; a store failure throws.
     /// </summary>
-    public async ValueTask<bool> IsContextOpenToAsync(string tenant, string connector, string contextId, string agent, CancellationToken cancellationToken)
+    public async ValueTask<(bool Foreign, A2aTaskFlags? ActedOn)> ReadAsync(string tenant, string connector, string agent, string? contextId, string? taskId, IReadOnlyList<string> referenced, CancellationToken cancellationToken)
     {
-        var holder = await _store.GetAsync(ContextKey(tenant, connector, contextId), cancellationToken).ConfigureAwait(false);
-        return holder is null || holder == agent;
+        List<string> keys = taskId is null ? [] : [Key(tenant, connector, taskId), WebhookKey(tenant, connector, taskId), RedactedKey(tenant, connector, taskId)];
+        var first = keys.Count;
+        keys.AddRange(referenced.Select(task => Key(tenant, connector, task)));
+        if (contextId is not null)
+        {
+            keys.Add(ContextKey(tenant, connector, contextId));
+        }
+
+        if (keys.Count == 0)
+        {
+            return (false, null);
+        }
+
+        var held = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
+        var foreign = (taskId is not null && held[0] != agent)
+            || Enumerable.Range(first, referenced.Count).Any(i => held[i] != agent)
+            || (contextId is not null && held[^1] is { } holder && holder != agent);
+        return (foreign, foreign || taskId is null ? null : new A2aTaskFlags(taskId, held[1] is not null, held[2] is not null));
     }
 
     private static string Key(string tenant, string connector, string taskId) => StoreKeys.A2aTaskOwner(tenant, connector, Digest(taskId));

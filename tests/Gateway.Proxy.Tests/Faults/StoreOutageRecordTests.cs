@@ -139,7 +139,7 @@ public sealed class StoreOutageRecordTests
 
                     """, StringComparison.Ordinal)
                 .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n", StringComparison.Ordinal),
-            configure: builder => builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => ReadsFail(store, nameof(IStateStore.GetAsync), ":a2a-task:"))));
+            configure: builder => builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => ReadsFail(store, nameof(IStateStore.GetManyAsync), ":a2a-task:"))));
 
         using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/a2a/helper", A2aRouteTests.Message("SendMessage", "summarize", "go on", taskId: "task-1")));
 
