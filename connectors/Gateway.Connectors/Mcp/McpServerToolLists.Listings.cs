@@ -80,6 +80,12 @@ public sealed partial class McpServerToolLists
                 || (current.IsCompleted && (!current.IsCompletedSuccessfully || !FreshListing(current.Result))))
             {
                 var upstream = UpstreamOf(tenant, server);
+                if (upstream.Evicted)
+                {
+                    // An old bundle's ask whose binding a newer one replaced: no listing, and none kept for the newer one's askers.
+                    return null;
+                }
+
                 current = Task.Run(() => ReadListingAsync(upstream, server, read));
                 slot.Reading = current;
                 slot.Generation = generation;
@@ -108,6 +114,8 @@ public sealed partial class McpServerToolLists
             await upstream.Gate.WaitAsync(timeout.Token).ConfigureAwait(false);
             try
             {
+                // As in UseAsync: a session closed for a newer binding is not opened again with the old one.
+                ObjectDisposedException.ThrowIf(upstream.Evicted, upstream);
                 client = upstream.Client ??= await ConnectAsync(upstream, server, timeout.Token).ConfigureAwait(false);
             }
             finally

@@ -28,6 +28,12 @@ public sealed partial class McpServerToolLists
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(endpoint);
         var upstream = UpstreamOf(tenant, server, EndpointOf(endpoint), person);
+        if (upstream.Refused)
+        {
+            // A binding a newer bundle replaced (McpServerToolLists.Bindings.cs): the call fails closed, the upstream unavailable to it.
+            throw new HttpRequestException($"The MCP server '{server.Name}' has a newer credential binding; this call's session is closed.");
+        }
+
         Volatile.Write(ref upstream.LastUsed, _time.GetTimestamp());
         if (person is not null && upstream.Client is null)
         {
@@ -154,19 +160,6 @@ public sealed partial class McpServerToolLists
     }
 
     private readonly Lock _evictions = new();
-
-    /// <summary>Closes the sessions of <paramref name="current"/>'s server, endpoint and person opened with another credential binding (a new bundle changed it).</summary>
-    private void RetireOtherBindings(Upstream current)
-    {
-        foreach (var pair in _upstreams)
-        {
-            if (pair.Value != current && pair.Key.Tenant == current.Tenant && pair.Key.Server == current.Server && pair.Key.Endpoint == current.Endpoint
-                && pair.Key.Person == current.Person && pair.Key.Binding != current.Binding && _upstreams.TryRemove(pair))
-            {
-                _ = RetireAsync(pair.Value);
-            }
-        }
-    }
 
     /// <summary>Closes a session no longer looked up, under its gate; marked, so that a caller holding it looks its session up anew.</summary>
     private static async Task RetireAsync(Upstream upstream)

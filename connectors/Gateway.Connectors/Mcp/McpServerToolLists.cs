@@ -36,7 +36,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     // call is forwarded to (a server's replicas need not share their sessions); and one per person whose own credential a
     // call carries (Person: issuer and subject), so that no person's call goes on a session another person's opened; and
     // per credential binding (McpToolListCache.CredentialBinding), so that a bundle changing the server's credential opens a
-    // new session with it and closes the old one (RetireOtherBindings), never sending the old credential again.
+    // new session with it and closes the old one, never sending the old credential again (McpServerToolLists.Bindings.cs).
     private readonly ConcurrentDictionary<(string Tenant, string Server, Uri Endpoint, string? Person, string Binding), Upstream> _upstreams = new();
     private readonly CredentialResolver _credentials;
     private readonly TimeProvider _time;
@@ -137,6 +137,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     public void Invalidate()
     {
         Volatile.Write(ref _invalidatedAt, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        Interlocked.Increment(ref _bundles);
         InvalidateListings();
         foreach (var upstream in _upstreams.Values)
         {
@@ -210,19 +211,6 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     }
 
     private Upstream UpstreamOf(string tenant, CatalogEntry server) => UpstreamOf(tenant, server, server.Upstream!);
-
-    private Upstream UpstreamOf(string tenant, CatalogEntry server, Uri endpoint, string? person = null)
-    {
-        var key = (tenant, server.Name, endpoint, person, McpToolListCache.CredentialBinding(server));
-        if (_upstreams.TryGetValue(key, out var known))
-        {
-            return known;
-        }
-
-        var upstream = _upstreams.GetOrAdd(key, static (key, now) => new Upstream(key.Tenant, key.Server, key.Endpoint, key.Person, key.Binding) { LastUsed = now }, _time.GetTimestamp());
-        RetireOtherBindings(upstream);
-        return upstream;
-    }
 
     /// <summary>The server's listing while it is fresh: for <see cref="RefreshInterval"/>, a failed one for <see cref="RetryInterval"/>, until the server says it changed.</summary>
     private McpServerTools? Fresh(Upstream upstream) =>
@@ -347,6 +335,12 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
         /// <summary>Set (under <see cref="Gate"/>) when the session was closed to make room: a caller holding it looks it up anew.</summary>
         public bool Evicted;
+
+        /// <summary>The bindings this one replaced at this endpoint, each with the bundle count (<c>_bundles</c>) it was replaced at.</summary>
+        public IReadOnlyDictionary<string, long> Replaced { get; init; } = new Dictionary<string, long>();
+
+        /// <summary>Never looked up nor opened: what an old bundle's call gets for a binding a newer one replaced (<see cref="Evicted"/> too).</summary>
+        public bool Refused { get; init; }
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
