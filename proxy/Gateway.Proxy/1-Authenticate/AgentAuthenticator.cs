@@ -209,11 +209,17 @@ internal sealed partial class AgentAuthenticator
             }
 
             // A child issued, or an access token obtained, with a secret or key the agent no longer accepts (its rotation
-            // ended, or the bundle dropped it) ends with it, as an operator's retirement of it ends them at Admit.
+            // ended, or the bundle dropped it) ends with it, as an operator's retirement of it ends them at Admit. The
+            // verified token proves its agent: recorded under it once a minute, as Admit records a retired secret; a
+            // child's request, refused before its signature is checked, proves nothing and is not recorded.
             if (issuerRetired || (lookup.Status == AgentLookupStatus.Found && byToken?.SecretFingerprint is { } obtainedWith && !DelegateDirectory.Accepts(lookup, obtainedWith)))
             {
-                return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRetired,
-                    "The secret or key this credential was obtained with is no longer accepted; obtain it again with the agent's secret or key in effect.");
+                var retired = new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRetired,
+                    "The secret or key this credential was obtained with is no longer accepted; obtain it again with the agent's secret or key in effect.")
+                {
+                    RecordedOncePerMinute = true,
+                };
+                return byToken is null ? retired : Recorded(context, PersonAuthentication.RecordedUnder(byToken), retired);
             }
 
             if (lookup.Status != AgentLookupStatus.Found || (lookup.Secret is null && lookup.Key is null))

@@ -130,7 +130,9 @@ internal sealed partial class RespondStage
     {
         if (feature.Find<AuthenticationChallenge>() is { } challenge)
         {
-            return new ValueTask(RefuseUnauthenticatedAsync(context, challenge, _audit, _logger));
+            return new ValueTask(challenge is { RecordedUnder: { } identity, Refusal.RecordedOncePerMinute: true }
+                ? RefuseUnauthenticatedOncePerMinuteAsync(context, challenge, identity)
+                : RefuseUnauthenticatedAsync(context, challenge, _audit, _logger));
         }
 
         if (feature.Find<Refusal>() is { } refusal)
@@ -253,6 +255,16 @@ internal sealed partial class RespondStage
             LogRefusalNotRecorded(_logger, refusal.Code, ex);
             return false;
         }
+    }
+
+    /// <summary>
+    /// Authentication's refusal of a proven agent recorded once a minute (a retired secret's token): recorded under
+    /// <paramref name="identity"/> only when it is the first of its kind in the minute (<see cref="FirstInItsMinuteAsync"/>).
+    /// </summary>
+    private async Task RefuseUnauthenticatedOncePerMinuteAsync(HttpContext context, AuthenticationChallenge challenge, AgentIdentity identity)
+    {
+        var first = await FirstInItsMinuteAsync(context, challenge.Refusal, identity).ConfigureAwait(false);
+        await RefuseUnauthenticatedAsync(context, first ? challenge : challenge with { RecordedUnder = null }, _audit, _logger).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -181,6 +181,30 @@ public sealed class SecretRotationTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
     }
 
+    [Fact]
+    public async Task Token_ObtainedWithTheCurrentSecretAfterRotationEndsPresentedFiveTimes_IsRecordedOnce()
+    {
+        var clock = new MovableClock();
+        await using var gw = await StartEndingSoonAsync(clock);
+        using var current = new OAuthClient(gw.Host.Client, gw.Bundle.AgentSecret);
+        var before = await current.TokenAsync("/mcp");
+
+        clock.Offset = TimeSpan.FromMinutes(3);
+        var requestIds = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var refused = await InitializeMcpAsync(gw, before);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Contains("secret_retired", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            requestIds.Add(Assert.Single(refused.Headers.GetValues("X-Request-Id")));
+        }
+
+        var record = Assert.Single(await gw.AuditRecordsAsync(requestIds[0]));
+        Assert.Equal("refused:secret_retired", record.GetProperty("decision").GetString());
+        using var query = await gw.Admin().GetAsync("/admin/v1/tenants/demo/audit/query?agent=demo-agent&decision=refused:secret_retired");
+        Assert.Single((await DecisionJson.ReadAsync(query, HttpStatusCode.OK)).GetProperty("records").EnumerateArray());
+    }
+
     /// <summary>The gateway on <paramref name="clock"/>, the demo agent's rotation ending two minutes from now (before its tokens and children expire).</summary>
     private Task<GovernedGateway> StartEndingSoonAsync(MovableClock clock) =>
         GovernedGateway.StartAsync(
