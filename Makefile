@@ -123,7 +123,7 @@ test-image:
 	@./tests/image/run.sh $(RESULTS)
 
 # gatewayctl as a .NET tool in artifacts/nupkg:
-#   dotnet tool install -g --add-source ./artifacts/nupkg gatewayctl
+#   dotnet tool install -g --version 0.1.0 --configfile build/gatewayctl-tool.nuget.config gatewayctl
 tool: restore
 	$(DOTNET) pack cli/Gateway.Cli/Gateway.Cli.csproj -c Release -nologo -v:q
 

@@ -17,8 +17,11 @@
 # The result is cached: DIR/rootfs is rebuilt only when this file or the package versions change.
 #
 # The base's digest: sha256 of DIR/debs.sha256 (each .deb's SHA-256 and file name, sorted), the same for the same
-# packages at the same versions on any machine. apt verified each .deb against the archive's signed index; the
-# digest pins the set: with IMAGE_BASE_DIGEST=sha256:<hex> (what an earlier build printed) any other set is refused.
+# packages at the same versions on any machine. Each .deb is downloaded into a fresh folder only root and apt's sandbox
+# user can write, and checked before anything is unpacked (build/verify-debs.sh): the folder holds exactly the files
+# asked for, each with the SHA256 of `apt-cache show PACKAGE=VERSION` (the archive's signed index, which apt
+# verified). The digest pins the set: with IMAGE_BASE_DIGEST=sha256:<hex> (what an earlier build printed) any other
+# set is refused.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: image-base.sh DIR}"
@@ -63,10 +66,36 @@ fi
 
 echo "image-base: downloading ${#packages[@]} Debian packages"
 rm -rf "$out/debs" "$out/rootfs" "$out/rootfs.key" "$out/debs.sha256" "$out/base.digest"
-mkdir -p "$out/debs"
-# apt-get download runs as the _apt user when it can: let it write there.
-chmod 0777 "$out/debs"
-(cd "$out/debs" && "$here/retry.sh" apt-get download -q "${packages[@]}" >/dev/null)
+# What apt is asked for (each package at the version of the cache key) and what each file must be: its name as
+# `apt-get download` writes it (an epoch's ':' as %3a) and the SHA256 that apt's signed index gives for that version.
+wanted=()
+expected=""
+while read -r pkg version; do
+  pkg="${pkg%:}"
+  record="$(apt-cache show "$pkg=$version" | awk -v RS= 'NR == 1')"
+  sha256="$(sed -n 's/^SHA256: //p' <<<"$record")" arch="$(sed -n 's/^Architecture: //p' <<<"$record")"
+  if [[ ! "$sha256" =~ ^[0-9a-f]{64}$ || -z "$arch" ]]; then
+    echo "image-base: apt's index gives no SHA256 for $pkg $version" >&2
+    exit 1
+  fi
+  wanted+=("$pkg=$version")
+  expected+="$sha256  ${pkg}_${version//:/%3a}_$arch.deb"$'\n'
+done <<<"$versions"
+# A fresh folder (mktemp: 0700, a name nobody can take first) that only root and apt's sandbox user (_apt, whom
+# apt-get download runs as when it can) write; once the download ends only root does, before the check and the unpack.
+# Where _apt cannot reach the folder (a private parent), apt is told to download as root, into the folder left root's.
+download="$(mktemp -d "$out/debs.download.XXXXXX")"
+trap 'rm -rf "$download"' EXIT
+sandbox=(-o APT::Sandbox::User=root)
+if id -u _apt >/dev/null 2>&1 && command -v runuser >/dev/null 2>&1; then
+  chown _apt:root "$download"
+  if runuser -u _apt -- test -w "$download" 2>/dev/null; then sandbox=(); else chown root:root "$download"; fi
+fi
+(cd "$download" && "$here/retry.sh" apt-get download -q "${sandbox[@]}" "${wanted[@]}" >/dev/null)
+chown -R root:root "$download" && chmod 0755 "$download"
+"$here/verify-debs.sh" "$download" <(printf '%s' "$expected") \
+  || { echo "image-base: refusing to unpack $download: not exactly the .deb files apt named, at their index's SHA-256" >&2; exit 1; }
+mv "$download" "$out/debs"
 base_digest
 
 rootfs="$out/rootfs"

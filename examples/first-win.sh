@@ -34,8 +34,9 @@ console_approve() { # APPROVAL TOKEN: sign in to /console with the token, open t
   local jar page status
   jar="$(mktemp)"
   page="$(curl -sS -c "$jar" "$GATEWAY_URL/console/demo/token-sign-in")"
-  curl -sS -b "$jar" -c "$jar" -o /dev/null --data-urlencode "check=$(hidden "$page" check)" --data-urlencode "token=$2" \
-    "$GATEWAY_URL/console/demo/token-sign-in"
+  # The token from standard input (token@-), never an argument: `ps` shows every process's arguments to every user.
+  printf '%s' "$2" | curl -sS -b "$jar" -c "$jar" -o /dev/null --data-urlencode "check=$(hidden "$page" check)" \
+    --data-urlencode "token@-" "$GATEWAY_URL/console/demo/token-sign-in"
   page="$(curl -sS -b "$jar" "$GATEWAY_URL/console/demo/approvals/$1")"
   status="$(curl -sS -b "$jar" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$(hidden "$page" csrf)" \
     --data-urlencode "reason=first win: order checked" "$GATEWAY_URL/console/demo/approvals/$1/approve")"

@@ -30,7 +30,26 @@ nonce="${GAMUT_NONCE:-$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d 
 body_hash="$(openssl dgst -sha256 -hex <"$body_file" | awk '{print $NF}')"
 canonical="$(printf 'GAMUT-HMAC-SHA256-V1\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s' \
   "$method" "$target" "$GAMUT_TENANT_SLUG" "$GAMUT_WORKSPACE_ID" "$GAMUT_AGENT_ID" "$timestamp" "$nonce" "$body_hash")"
-signature="v1=$(printf '%s' "$canonical" | openssl dgst -sha256 -hmac "$GAMUT_BYO_AGENT_SECRET" -hex | awk '{print $NF}')"
+# HMAC-SHA256 (RFC 2104) of standard input under the agent secret, built from openssl's plain SHA-256: `openssl dgst
+# -hmac KEY` would put the secret on a command line, which `ps` shows every user. The key reaches od and openssl only
+# through pipes; bash's own printf (no process) writes the pads.
+sha256_hex() { openssl dgst -sha256 -hex | awk '{print $NF}'; }
+hmac_sha256_hex() {
+  local key i byte ipad="" opad="" escape
+  key="$(printf '%s' "$GAMUT_BYO_AGENT_SECRET" | od -An -v -tx1 | tr -d ' \n')"
+  # A key longer than SHA-256's 64-byte block is hashed first; a shorter one is padded with zero bytes.
+  (( ${#key} <= 128 )) || key="$(printf '%s' "$GAMUT_BYO_AGENT_SECRET" | sha256_hex)"
+  while (( ${#key} < 128 )); do key+=00; done
+  for (( i = 0; i < 128; i += 2 )); do
+    byte=$(( 16#${key:i:2} ))
+    printf -v escape '\\x%02x' $(( byte ^ 0x36 )); ipad+="$escape"
+    printf -v escape '\\x%02x' $(( byte ^ 0x5c )); opad+="$escape"
+  done
+  local inner
+  inner="$( { printf '%b' "$ipad"; cat; } | sha256_hex)"
+  { printf '%b' "$opad"; printf '%b' "$(sed -E 's/(..)/\\x\1/g' <<<"$inner")"; } | sha256_hex
+}
+signature="v1=$(printf '%s' "$canonical" | hmac_sha256_hex)"
 args=(-sS -X "$method" "${GAMUT_BASE_URL%/}$target"
   -H "X-Gamut-Tenant: $GAMUT_TENANT_SLUG" -H "X-Gamut-Workspace: $GAMUT_WORKSPACE_ID" -H "X-Gamut-Agent: $GAMUT_AGENT_ID"
   -H "X-Gamut-Timestamp: $timestamp" -H "X-Gamut-Nonce: $nonce" -H "X-Gamut-Signature: $signature"

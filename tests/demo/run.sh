@@ -13,7 +13,7 @@
 #   5. gatewayctl refuses a GATEWAY_URL that the demo file contradicts, and sends nothing
 #   6. /metrics on GATEWAY_METRICS_PORT parses as Prometheus text with the gateway's counters; then, the demo stopped,
 #      `make demo-reset` lists what it clears (approvals and issued tokens too) and clears it
-#   7. gatewayctl packs as a .NET tool, installs from artifacts/nupkg and runs
+#   7. gatewayctl packs as a .NET tool, installs with docs/cli.md's line (artifacts/nupkg only, its version) and runs
 #   8. `git status --porcelain` is the same after all of it as before
 #
 #   tests/demo/run.sh [RESULTS_DIR]      writes RESULTS_DIR/demo.count: "demo: N passed, M failed"
@@ -60,6 +60,37 @@ default_ports=(8080 9464 9100 9110 9120 9130 9140 9150 9200 9300)
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 cli="$root/artifacts/bin/Gateway.Cli/release/gatewayctl.dll"
 tree_before="$(git -C "$root" status --porcelain 2>/dev/null || true)"
+
+# Secrets never on a command line (`ps` shows every process's arguments to every user): stand-ins for curl and openssl,
+# first on PATH, log their arguments and run the real tool. examples/sign.sh with a sentinel secret (longer than
+# SHA-256's block, with the bytes 0x36 and 0x5c that its pads cancel) must keep it out of them and still sign as HMAC does.
+mkdir -p "$work/argv-bin"
+for tool in curl openssl; do
+  printf '#!/usr/bin/env bash\n{ printf %%s %s; printf " %%s" "$@"; echo; } >>"$ARGV_LOG"\nexec %q "$@"\n' \
+    "$tool" "$(command -v "$tool")" >"$work/argv-bin/$tool"
+  chmod +x "$work/argv-bin/$tool"
+done
+sentinel='sentinel-6\\6\\-not-a-real-secret-0123456789abcdefghijklmnopqrstuvwxyz-0123456789ABCDEF'
+: >"$work/argv-sign.log"
+(cd "$root" && PATH="$work/argv-bin:$PATH" ARGV_LOG="$work/argv-sign.log" GAMUT_BYO_AGENT_SECRET="$sentinel" \
+  GAMUT_BASE_URL=http://127.0.0.1:9 GAMUT_TENANT_SLUG=demo GAMUT_WORKSPACE_ID=ws GAMUT_AGENT_ID=agent GAMUT_NONCE=n-1 \
+  examples/sign.sh POST /v1/evaluate '{"a":1}' >/dev/null 2>&1 || true)
+expected_signature="$(python3 - "$work/argv-sign.log" "$sentinel" <<'PY'
+import hashlib, hmac, re, sys
+log = open(sys.argv[1], encoding="utf-8").read()
+timestamp = re.search(r"X-Gamut-Timestamp: (\d+)", log).group(1)
+canonical = "\n".join(["GAMUT-HMAC-SHA256-V1", "POST", "/v1/evaluate", "demo", "ws", "agent", timestamp, "n-1",
+                       hashlib.sha256(b'{"a":1}').hexdigest()])
+print("v1=" + hmac.new(sys.argv[2].encode(), canonical.encode(), hashlib.sha256).hexdigest())
+PY
+)" || expected_signature="(no X-Gamut-Timestamp in the logged curl arguments)"
+if grep -qF -- "$sentinel" "$work/argv-sign.log"; then
+  not_ok "examples/sign.sh put the agent secret on a command line: $(grep -F -- "$sentinel" "$work/argv-sign.log" | head -1 | cut -c1-160)"
+elif ! grep -q '^openssl ' "$work/argv-sign.log" || ! grep -qF -- "X-Gamut-Signature: $expected_signature" "$work/argv-sign.log"; then
+  not_ok "examples/sign.sh's signature is not HMAC-SHA256 under the secret ($expected_signature):"; cut -c1-300 "$work/argv-sign.log"
+else
+  ok "examples/sign.sh keeps the agent secret off every command line (curl, openssl) and signs as HMAC-SHA256 does"
+fi
 
 # The README's "First win" commands, as written: every bash block of that section.
 awk '/^## /{section=($0 ~ /^## First win/)} section && /^```/{if (block) {block=0; next} if ($0 ~ /^```bash/) {block=1; next}} section && block' \
@@ -162,11 +193,25 @@ for pass in default other; do
     fi
 
     approve_in=gatewayctl; [[ $round == 2 || $pass == other ]] && approve_in=console
-    if FIRST_WIN_APPROVE_IN=$approve_in "$root/examples/first-win.sh" >"$work/first-win-$pass-$round.log" 2>&1; then
+    # In the console runs curl and openssl are the logging stand-ins: bob's admin token (gwa_…) and the agent's secret
+    # must stay off their command lines.
+    argv_path="$PATH"; [[ $approve_in == console ]] && argv_path="$work/argv-bin:$PATH"
+    : >"$work/argv-first-win.log"
+    if PATH="$argv_path" ARGV_LOG="$work/argv-first-win.log" FIRST_WIN_APPROVE_IN=$approve_in "$root/examples/first-win.sh" \
+      >"$work/first-win-$pass-$round.log" 2>&1; then
       ok "examples/first-win.sh, pass $pass round $round (approved with $approve_in)"
     else
       not_ok "examples/first-win.sh, pass $pass round $round:"
       tail -30 "$work/first-win-$pass-$round.log"
+    fi
+    if [[ $approve_in == console ]]; then
+      agent_secret="$(sed -n 's/^GAMUT_BYO_AGENT_SECRET=//p' "$GATEWAY_DEMO_ENV")"
+      leaked="$(grep -F -e 'gwa_' -e "${agent_secret:?}" "$work/argv-first-win.log" | head -1 | cut -c1-160 || true)"
+      if [[ -z "$leaked" ]] && grep -q 'token-sign-in' "$work/argv-first-win.log"; then
+        ok "examples/first-win.sh (console) keeps the admin token and the agent secret off curl's and openssl's command lines"
+      else
+        not_ok "examples/first-win.sh (console) put a secret on a command line: ${leaked:-(the console sign-in was not logged)}"
+      fi
     fi
 
     # examples/sign.sh with a body over Linux's 128 KiB per argument: from standard input and from a file.
@@ -257,11 +302,13 @@ else
   not_ok "make demo-reset:"; cat "$work/demo-reset.log"
 fi
 
-# 7. gatewayctl as a .NET tool: packed, installed from artifacts/nupkg, and run.
-if (cd "$root" && make --no-print-directory tool >"$work/tool.log" 2>&1) \
-  && dotnet tool install --tool-path "$work/tools" --add-source "$root/artifacts/nupkg" gatewayctl >>"$work/tool.log" 2>&1 \
+# 7. gatewayctl as a .NET tool: packed, installed with docs/cli.md's install line as written (--tool-path for -g: its
+# pinned version, from artifacts/nupkg alone), and run.
+install_line="$(sed -nE 's/^(dotnet tool install .*gatewayctl)( +#.*)?$/\1/p' "$root/docs/cli.md" | head -1)"
+if [[ -n "$install_line" ]] && (cd "$root" && make --no-print-directory tool >"$work/tool.log" 2>&1) \
+  && (cd "$root" && eval "${install_line/ -g / --tool-path \"\$work/tools\" }") >>"$work/tool.log" 2>&1 \
   && "$work/tools/gatewayctl" completion bash | grep -q "complete -o default -F _gatewayctl_complete gatewayctl"; then
-  ok "gatewayctl installs with dotnet tool install --add-source ./artifacts/nupkg and runs"
+  ok "gatewayctl installs with docs/cli.md's line ($install_line) and runs"
 else
   not_ok "gatewayctl as a .NET tool:"
   tail -20 "$work/tool.log"

@@ -52,6 +52,36 @@ unshare --net --mount --pid --fork --propagation private true 2>/dev/null \
   || skip "this machine refuses network, mount and PID namespaces (unshare)"
 command -v umoci >/dev/null 2>&1 || skip "umoci is missing (apt-get install umoci; build/install-test-deps.sh installs it)"
 
+# 0. build/verify-debs.sh, which build/image-base.sh runs before it unpacks any .deb as root, against fabricated packages
+# and an expected list: the exact set passes; a stray .deb, a swapped one or a folder others can write is refused.
+fake_deb() { # NAME: builds $work/fake/NAME_1.0_all.deb, a package holding /etc/NAME-marker
+  mkdir -p "$work/fake/$1/DEBIAN" "$work/fake/$1/etc"
+  printf 'Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: test <test@example.invalid>\nDescription: test\n' "$1" \
+    >"$work/fake/$1/DEBIAN/control"
+  echo "$1" >"$work/fake/$1/etc/$1-marker"
+  dpkg-deb --root-owner-group --build "$work/fake/$1" "$work/fake/${1}_1.0_all.deb" >/dev/null
+}
+fake_deb named && fake_deb stray
+(cd "$work/fake" && sha256sum named_1.0_all.deb) >"$work/fake/expected"
+verify_case() { # WHAT REFUSAL-TEXT (empty: must pass) SETUP-COMMAND
+  rm -rf "$work/fake/debs" && mkdir -m 0755 "$work/fake/debs" && cp "$work/fake/named_1.0_all.deb" "$work/fake/debs/"
+  eval "$3"
+  local status=0
+  "$root/build/verify-debs.sh" "$work/fake/debs" "$work/fake/expected" >"$work/fake/verify.log" 2>&1 || status=$?
+  if { [[ -z "$2" && $status -eq 0 ]] || { [[ -n "$2" && $status -ne 0 ]] && grep -qF -- "$2" "$work/fake/verify.log"; }; }; then
+    ok "build/verify-debs.sh: $1"
+  else
+    not_ok "build/verify-debs.sh: $1 (exit $status): $(tr '\n' ' ' <"$work/fake/verify.log")"
+  fi
+}
+verify_case "accepts exactly the .deb files apt named, at their index's SHA-256" "" ":"
+verify_case "refuses a .deb apt did not name" "stray_1.0_all.deb: not a file apt was asked for" \
+  'cp "$work/fake/stray_1.0_all.deb" "$work/fake/debs/"'
+verify_case "refuses a .deb whose SHA-256 is not apt's" "named_1.0_all.deb: SHA-256" \
+  'cp "$work/fake/stray_1.0_all.deb" "$work/fake/debs/named_1.0_all.deb"'
+verify_case "refuses a downloads folder others can write" "writable by others than its owner (mode 777)" \
+  'chmod 0777 "$work/fake/debs"'
+
 # 1. make image (or the archive given).
 archive="${IMAGE_ARCHIVE:-}"
 if [[ -z "$archive" ]]; then
@@ -66,6 +96,47 @@ if [[ -z "$archive" ]]; then
   fi
 fi
 [[ -f "$archive" ]] || { not_ok "no OCI archive at '$archive'"; exit 1; }
+
+# The base build itself with a stand-in apt-get first on PATH: its `download` records the folder it is to write into,
+# puts the packages there (those make image just fetched, else apt-get's), then adds a .deb apt never named or swaps
+# one. The folder must be fresh and writable by root and apt's sandbox user only; the build must refuse to unpack.
+mkdir -p "$work/apt-bin"
+real_apt_get="$(command -v apt-get)"
+cat >"$work/apt-bin/apt-get" <<STANDIN
+#!/usr/bin/env bash
+[[ "\${1:-}" == download ]] || exec "$real_apt_get" "\$@"
+stat -c '%a %U' . >>"$work/apt-download-folders"
+skip=""
+for spec in "\${@:2}"; do
+  [[ -n "\$skip" ]] && { skip=""; continue; }
+  [[ "\$spec" == -o ]] && { skip=1; continue; }
+  [[ "\$spec" == -* ]] && continue
+  cached=("$root/artifacts/image/base/debs/\${spec%%=*}"_*.deb)
+  if [[ -f "\${cached[0]}" ]]; then cp "\${cached[0]}" .; else "$real_apt_get" download -q "\$spec" || exit 1; fi
+done
+case "\$TAMPER" in
+  stray) cp "$work/fake/stray_1.0_all.deb" . ;;
+  swap) victims=(libc6_*.deb); cp "$work/fake/stray_1.0_all.deb" "\${victims[0]}" ;;
+esac
+STANDIN
+chmod +x "$work/apt-bin/apt-get"
+for tamper in stray swap; do
+  what="a .deb apt did not name"; [[ $tamper == swap ]] && what="a .deb whose SHA-256 is not apt's"
+  status=0
+  PATH="$work/apt-bin:$PATH" TAMPER=$tamper "$root/build/image-base.sh" "$work/base-$tamper" >"$work/base-$tamper.log" 2>&1 || status=$?
+  unpacked=""; [[ -e "$work/base-$tamper/rootfs/etc/stray-marker" ]] && unpacked=", and unpacked it into the root file system"
+  if [[ $status -ne 0 && -z "$unpacked" ]] && grep -q '^verify-debs: ' "$work/base-$tamper.log"; then
+    ok "build/image-base.sh refuses to unpack a download holding $what"
+  else
+    not_ok "build/image-base.sh with $what in its download: exit $status$unpacked; $(grep -v '^ *$' "$work/base-$tamper.log" | tail -2 | tr '\n' ' ')"
+  fi
+done
+folders="$(sort -u "$work/apt-download-folders" 2>/dev/null | paste -sd ' ' - || true)"
+if [[ -n "$folders" ]] && ! grep -qvE '^[0-7]?[0-7][0145][0145] (root|_apt)$' "$work/apt-download-folders"; then
+  ok "build/image-base.sh downloads into a folder only root and apt's sandbox user can write (mode and owner: $folders)"
+else
+  not_ok "build/image-base.sh's download folder (mode and owner): '${folders:-apt-get download never called}'; others can write it"
+fi
 
 # 2. What a registry and Kubernetes see: the image config (skopeo inspect when present, else the layout itself).
 mkdir -p "$work/layout"

@@ -44,7 +44,7 @@ def verify_agent_card(card: Any, jwks: dict[str, Any]) -> None:
             reason = error.code
         except ImportError:
             raise GamutConfigurationError("Verifying the gateway's signature on an agent card needs the 'cryptography' package "
-                                          "(pip install 'gamut-agent-sdk[keys]').") from None
+                                          "(apt-get install python3-cryptography, or pip install cryptography).") from None
     raise GamutCardSignatureError(f"No signature on the agent card verifies under the gateway's keys ({reason}).", reason)
 
 
