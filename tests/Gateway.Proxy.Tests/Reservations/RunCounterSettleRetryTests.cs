@@ -145,7 +145,7 @@ public sealed class RunCounterSettleRetryTests : IAsyncLifetime
 
     // Whether a retry was counted with this result.
     private static bool Counted(MetricCollector<long> retries, string result) =>
-        retries.GetMeasurementSnapshot().Any(m => Equals(m.Tags["result"], result));
+        retries.GetMeasurementSnapshot().Any(m => m.Tags.TryGetValue("result", out var tag) && Equals(tag, result));
 
     // Lets a second of the retries' waits pass; true once nothing is held.
     private bool Retried()
