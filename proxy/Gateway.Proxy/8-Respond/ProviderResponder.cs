@@ -1,4 +1,5 @@
 using Gateway.Connectors.Results;
+using Gateway.Oversight;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Forward;
@@ -6,6 +7,7 @@ using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
+using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy.Respond;
@@ -26,25 +28,33 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
         var response = feature.Find<UpstreamResponse>();
         var failure = RedactorRefusal(context) ?? OutcomeRecorder.ForwardingFailure(context);
         Refusal? unreadable = null;
+        Refusal? gone = null;
         if (response is { Stream: { } stream, Refusal: null } && response.SizeLimit?.Exceeded != true && failure is null)
         {
             try
             {
                 await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
+                gone = await ConnectionTookItAsync(context).ConfigureAwait(false) ? null : ClientGone;
             }
             catch (InvalidDataException)
             {
                 // What the redactor held until the end (a JSON body read whole) is not text it can read: refused, not sent.
                 unreadable = UpstreamResponse.Uninspectable;
             }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
             {
-                // The agent went away before the answer's end: nothing more can reach it, and the call was made all the
-                // same, so its outcome is recorded below (not completed), never left out.
+                // The agent went away before the answer's end (a reset connection: ConnectionResetException is an
+                // IOException): nothing more can reach it, and the call was made all the same, so its outcome is recorded
+                // below, not delivered, never left out.
+                gone = ClientGone;
             }
         }
 
-        var refusal = response?.Refusal ?? response?.LimitCrossed ?? unreadable ?? failure;
+        // Kestrel drops writes to a connection the agent reset without throwing (and cancels RequestAborted only later, on
+        // the thread pool): a flush of what the redactor held (a JSON answer read whole) that "succeeded" after the agent
+        // went away delivered nothing, and is recorded so.
+        gone ??= context.RequestAborted.IsCancellationRequested ? ClientGone : null;
+        var refusal = response?.Refusal ?? response?.LimitCrossed ?? unreadable ?? failure ?? gone;
         foreach (var (tool, pin) in plan.McpToolDrifts?.Seen() ?? [])
         {
             // Hidden from the answer by the transform; its incident is opened here, after the answer (never cancelled by it).
@@ -73,6 +83,29 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
 
             await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The outcome of an answer the agent went away from before its end: not delivered, 502 <c>upstream_unavailable</c>, as a
+    /// streamed answer the client leaves mid-way is recorded (<see cref="OutcomeRecorder.ForwardingFailure"/>).
+    /// </summary>
+    private static readonly Refusal ClientGone = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+        "The client went away before the answer's end; it was not delivered.");
+
+    /// <summary>
+    /// Whether the connection still takes the answer: a flush of the server's own body writer, beneath the streams the
+    /// gateway set over it, reports it completed (<see cref="System.IO.Pipelines.FlushResult.IsCompleted"/>) once the connection's
+    /// sender stopped on a reset, before the server cancels <see cref="HttpContext.RequestAborted"/>.
+    /// </summary>
+    private static async ValueTask<bool> ConnectionTookItAsync(HttpContext context)
+    {
+        var body = context.Features.Get<IHttpResponseBodyFeature>();
+        while (body is StreamResponseBodyFeature { PriorFeature: { } prior })
+        {
+            body = prior;
+        }
+
+        return body is null || !(await body.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false)).IsCompleted;
     }
 
     /// <summary>
