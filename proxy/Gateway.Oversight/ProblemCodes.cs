@@ -70,6 +70,9 @@ public static class ProblemCodes
     public const string McpSubscriptionLimit = "mcp_subscription_limit";
     public const string McpSessionNotFound = "mcp_session_not_found";
 
+    /// <summary>400: a model request names a tool the provider runs itself (web search, code execution, an MCP server) that its connector's <c>provider_tools</c> does not allow; nothing was forwarded.</summary>
+    public const string ProviderToolNotAllowed = "provider_tool_not_allowed";
+
     // A2A (docs/a2a.md): a remote agent's card, skills, tasks and push-notification webhooks.
     public const string A2aUnknownSkill = "a2a_unknown_skill";
     public const string A2aMetadataConflict = "a2a_metadata_conflict";
@@ -134,6 +137,9 @@ public static class ProblemCodes
     // an action the run's loop detection blocked (an approval or an incident it chose keeps their codes)
     public const string RunLimitExceeded = Gateway.Policy.RunLimitExplanations.LimitExceeded;
     public const string RunLoopDetected = Gateway.Policy.RunLimitExplanations.LoopDetected;
+
+    /// <summary>403: a run's <c>cost</c> limit applies and the connector's <c>pricing</c> gives no price for the model the call names (no listed one, no flat one); nothing was forwarded.</summary>
+    public const string ModelNotPriced = "model_not_priced";
 
     // 5xx: fail closed
     public const string StoreUnavailable = "store_unavailable";

@@ -29,6 +29,8 @@ public sealed class RunLimitsTests
         #LIMITS#
         """;
 
+    private const string FlatPricing = "pricing: { currency: USD, input_per_1k_tokens: 0.0025, output_per_1k_tokens: 0.01 }";
+
     private const string Limits = """
         run_limits:
           - { agent: "*", actions: 100, duration: 2h, loop: { repeats: 3, decision: block } }
@@ -129,6 +131,56 @@ public sealed class RunLimitsTests
 
         Assert.Contains(messages, m => m.Contains("'pricing' applies only to model connectors", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("pricing.currency 'USD' differs from 'EUR' of 'read'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void LoadTenantText_PricingPerModel_EachModelIsPricedAtItsOwnElseTheFlatPrice()
+    {
+        var tenant = Load(Limits, """pricing: { currency: USD, input_per_1k_tokens: 0.0025, output_per_1k_tokens: 0.01, models: { o1: { input_per_1k_tokens: 0.015, output_per_1k_tokens: 0.06 }, "gpt-4o-mini": { input_per_1k_tokens: 0.00015, output_per_1k_tokens: 0.0006 } } }""");
+
+        var pricing = tenant.Register.Catalog.Single(e => e.Name == "gpt").Pricing!;
+        Assert.Equal(2, pricing.Models.Count);
+        Assert.Equal(75_000, pricing.For("o1")!.CostMicros(1000, 1000));
+        Assert.Equal(750, pricing.For("gpt-4o-mini")!.CostMicros(1000, 1000));
+        Assert.Equal(12_500, pricing.For("gpt-4o")!.CostMicros(1000, 1000));
+        Assert.Equal(12_500, pricing.For(null)!.CostMicros(1000, 1000));
+        Assert.Equal(12_500, pricing.For("O1")!.CostMicros(1000, 1000));
+        Assert.Empty(BundleSchemaTests.Validate(Bundle.Replace(FlatPricing, """pricing: { currency: USD, input_per_1k_tokens: 0.0025, output_per_1k_tokens: 0.01, models: { o1: { input_per_1k_tokens: 0.015, output_per_1k_tokens: 0.06 } } }""", StringComparison.Ordinal).Replace("#LIMITS#", Limits, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void LoadTenantText_PricingOfModelsOnly_PricesNoOtherModelAndCountsAsPriced()
+    {
+        const string ModelsOnly = """pricing: { currency: USD, models: { "gpt-4o": { input_per_1k_tokens: 0.0025, output_per_1k_tokens: 0.01 } } }""";
+        var tenant = Load(Limits, ModelsOnly);
+
+        var pricing = tenant.Register.Catalog.Single(e => e.Name == "gpt").Pricing!;
+        Assert.False(pricing.HasFlatPrice);
+        Assert.Equal(12_500, pricing.For("gpt-4o")!.CostMicros(1000, 1000));
+        Assert.Null(pricing.For("o1"));
+        Assert.Null(pricing.For(null));
+        Assert.Throws<InvalidOperationException>(() => pricing.CostMicros(1, 1));
+        Assert.Equal(1.50m, tenant.RunLimitsFor("a")!.Cost);
+        Assert.Empty(BundleSchemaTests.Validate(Bundle.Replace(FlatPricing, ModelsOnly, StringComparison.Ordinal).Replace("#LIMITS#", Limits, StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("pricing: { currency: USD, models: [o1] }", BundleErrorCodes.WrongType, "pricing.models must be a mapping")]
+    [InlineData("pricing: { currency: USD, models: { o1: { input_per_1k_tokens: 1 } } }", BundleErrorCodes.MissingRequired, "output_per_1k_tokens")]
+    [InlineData("pricing: { currency: USD, models: { o1: { input_per_1k_tokens: -1, output_per_1k_tokens: 1 } } }", BundleErrorCodes.ImpossibleValue, "pricing.models.o1.input_per_1k_tokens must be at least 0")]
+    [InlineData("pricing: { currency: USD, models: { o1: { input_per_1k_tokens: 1, output_per_1k_tokens: 1, cached_per_1k_tokens: 0 } } }", BundleErrorCodes.UnknownKey, "cached_per_1k_tokens")]
+    [InlineData("pricing: { currency: USD, models: { o1: { input_per_1k_tokens: 1, output_per_1k_tokens: 1 }, !!str o1: { input_per_1k_tokens: 0, output_per_1k_tokens: 0 } } }", BundleErrorCodes.YamlSyntax, "duplicate key 'o1' in pricing.models")]
+    [InlineData("pricing: { currency: USD, input_per_1k_tokens: 1, models: { o1: { input_per_1k_tokens: 1, output_per_1k_tokens: 1 } } }", BundleErrorCodes.MissingRequired, "flat price needs both")]
+    [InlineData("pricing: { currency: USD, models: {} }", BundleErrorCodes.MissingRequired, "or at least one model")]
+    [InlineData("pricing: { currency: USD }", BundleErrorCodes.MissingRequired, "input_per_1k_tokens")]
+    public void LoadTenantText_BadModelPricing_IsRefused(string pricing, string code, string message)
+    {
+        var yaml = Bundle.Replace(FlatPricing, pricing, StringComparison.Ordinal).Replace("#LIMITS#", string.Empty, StringComparison.Ordinal);
+
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", yaml, Path.GetTempPath());
+
+        Assert.Contains(result.Errors, e => e.Code == code && e.Message.Contains(message, StringComparison.Ordinal));
+        Assert.Null(result.Tenant);
     }
 
     [Fact]
@@ -235,9 +287,9 @@ public sealed class RunLimitsTests
         return DecisionEngine.Instance.Decide(tenant, descriptor, request, run);
     }
 
-    private static TenantPolicy Load(string limits)
+    private static TenantPolicy Load(string limits, string pricing = FlatPricing)
     {
-        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Bundle.Replace("#LIMITS#", limits, StringComparison.Ordinal), Path.GetTempPath());
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Bundle.Replace(FlatPricing, pricing, StringComparison.Ordinal).Replace("#LIMITS#", limits, StringComparison.Ordinal), Path.GetTempPath());
         Assert.Empty(result.Errors);
         return result.Tenant!;
     }

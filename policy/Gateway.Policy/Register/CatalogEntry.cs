@@ -86,6 +86,12 @@ public sealed record CatalogEntry
     /// <summary>For a model connector (<c>openai</c>, <c>anthropic</c>): what its tokens cost (<c>pricing:</c>); null when unpriced.</summary>
     public ModelPricing? Pricing { get; init; }
 
+    /// <summary>
+    /// For a model connector: the tools the provider runs itself that its requests may name (<c>provider_tools:</c>, e.g.
+    /// <c>web_search</c>); empty: only tools the agent runs (functions). MCP server tools are never allowed.
+    /// </summary>
+    public IReadOnlyList<string> ProviderTools { get; init; } = [];
+
     /// <summary>For <see cref="ConnectorKind.McpTool"/>: the digest (<c>sha256:…</c>) the server's definition of the tool must match.</summary>
     public string? Pin { get; init; }
 

@@ -29,8 +29,8 @@ internal static class EnvelopeRoutes
 
     /// <summary>
     /// <c>POST /v1/actions/model</c>: a model call, whose <c>request</c> member is the model request, its members spelled and
-    /// typed as the provider's API has them (<see cref="ModelRequestMembers"/>); one that is not is refused, and recorded
-    /// under the catalog entry it names.
+    /// typed as the provider's API has them (<see cref="ModelRequestMembers"/>), naming no tool the provider runs that the
+    /// entry does not allow (<see cref="ModelProviderTools"/>); one that does is refused, and recorded under the catalog entry it names.
     /// </summary>
     public static EnvelopeDescriber Model(PolicyProvider policy) =>
         new(policy, GovernedRequestReader.ReadModel, static action => ModelRequestMembers.Refusal(action.Request.Args) is { } misspelled
@@ -38,6 +38,7 @@ internal static class EnvelopeRoutes
             {
                 AuditTool = action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) ? entry?.Name : null,
             })
+            : ModelProviderTools.Refuse(action) is { } hosted ? (null, hosted)
             : (action with { EntryMismatch = EntryRequirements.Model, CarriesModelRequest = true }, null));
 
     /// <summary><c>POST /v1/actions/context</c>: a read of a context scope.</summary>

@@ -198,6 +198,12 @@ internal static class ProviderActionDescriber
                 return new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, misspelled) { AuditTool = connector.Name });
             }
 
+            // A tool the provider runs itself (web search, code execution, an MCP server) passes only where the entry lists it.
+            if (ModelProviderTools.Refuse(connector, args) is { } hosted)
+            {
+                return new Result(null, null, hosted);
+            }
+
             if (connector.Type().ArgumentsRefusal(connector, withQuery) is { } refused)
             {
                 return new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, char.ToUpperInvariant(refused[0]) + refused[1..]) { AuditTool = connector.Name });

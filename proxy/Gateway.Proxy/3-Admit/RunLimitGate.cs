@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
@@ -10,10 +12,11 @@ namespace Gateway.Proxy.Admit;
 /// <summary>
 /// A run's limits (<c>run_limits</c> in the bundle, <see cref="TenantPolicy.RunLimitsFor"/>) on the requests that act in
 /// it. The run's age is checked against its <c>duration</c> before the store call; the request's one admission call
-/// (<see cref="AdmissionGate"/>) then counts its action and reserves its model tokens and cost in the run's counters, all
-/// or none, shared by every replica (<see cref="Plan"/>), and counts its intent digest for the loop detection, whose count
-/// the decision reads (<see cref="RunReservation.Activity"/>), counted under the root of the run's tree so that a sub-run's
-/// repeats count with its parent's (<see cref="RunBinding.LoopRun"/>). A limit that would be passed refuses the request:
+/// (<see cref="AdmissionGate"/>) then counts its action and reserves its model tokens and cost (at the price of the model
+/// it names, <see cref="ModelPricing.For"/>; a model the pricing does not price is refused, 403 <c>model_not_priced</c>)
+/// in the run's counters, all or none, shared by every replica (<see cref="Plan"/>), and counts its intent digest for the
+/// loop detection, whose count the decision reads (<see cref="RunReservation.Activity"/>), counted under the root of the
+/// run's tree so that a sub-run's repeats count with its parent's (<see cref="RunBinding.LoopRun"/>). A limit that would be passed refuses the request:
 /// <c>429 run_limit_exceeded</c> naming the limit, with an explanation (<see cref="RunLimitExplanations"/>), recorded. The
 /// Respond stage settles what was reserved against the usage the provider reports, or gives it back when nothing was
 /// forwarded (<see cref="RunCounters.SettleAsync"/>). An evaluation, or a simulated action, executes nothing: it spends nothing, is
@@ -73,8 +76,15 @@ internal sealed class RunLimitGate
                 Count(RunLimitUsage.UsageKey(identity.Tenant, run.Agent, run.Id, RunLimitKind.Tokens), model.Tokens, tokens, RunLimitKind.Tokens);
             }
 
-            if (call is { Entry.Pricing: { } priced } costed && limits.Cost is { } cost)
+            if (call is { Entry.Pricing: { } entryPricing } costed && limits.Cost is { } cost)
             {
+                // Priced as the model the call names (its listed price, else the connector's flat one); none: refused.
+                var named = ModelNamed(described.ModelRequest);
+                if (entryPricing.For(named) is not { } priced)
+                {
+                    return (null, NotPriced(costed.Entry, named));
+                }
+
                 pricing = priced;
                 Count(RunLimitUsage.UsageKey(identity.Tenant, run.Agent, run.Id, RunLimitKind.Cost), priced.CostMicros(costed.InputTokens, costed.OutputTokens), ModelPricing.ToMicros(cost, MidpointRounding.ToZero), RunLimitKind.Cost);
             }
@@ -124,6 +134,19 @@ internal sealed class RunLimitGate
         var intentDigest = (plan.Described ?? Describe(plan.Tenant, plan.Caller, plan.Request))?.Descriptor?.IntentDigest;
         return RunLimitUsage.Exceeded(plan.Tenant, plan.Limits, plan.Limited[index]!.Value, plan.Run.Id, intentDigest, counted.Values[index], plan.Counters[index].Amount, plan.Tool);
     }
+
+    // The model a request names: its `model` member, a string (ModelRequestMembers refuses any other spelling or type).
+    private static string? ModelNamed(JsonElement request) =>
+        request.ValueKind == JsonValueKind.Object && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null;
+
+    // A call whose model the connector's pricing does not price, under a cost limit: what it spends could not be counted.
+    private static Refusal NotPriced(CatalogEntry entry, string? model) =>
+        new(StatusCodes.Status403Forbidden, ProblemCodes.ModelNotPriced,
+            (model is null ? "The request names no model" : $"The model '{RefusalText.Truncate(model)}'")
+            + $" has no price on connector '{entry.Name}' (its pricing does not list it and gives no flat price), and this run's cost is limited: what it costs could not be counted. Nothing was forwarded.")
+        {
+            AuditTool = entry.Name,
+        };
 
     private static DescribeResult? Describe(TenantPolicy tenant, AuthenticatedCaller caller, ActionRequest request)
     {

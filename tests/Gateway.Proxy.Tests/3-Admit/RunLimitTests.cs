@@ -19,7 +19,7 @@ namespace Gateway.Proxy.Tests.Admit;
 /// detection decides the same intent's Nth time in a run as the bundle chose (require_approval, block, or
 /// block_and_open_incident), an evaluation reading the count without adding to it.
 /// </summary>
-public sealed class RunLimitTests
+public sealed partial class RunLimitTests
 {
     private const string Model = "/v1/actions/model";
 

@@ -16,7 +16,7 @@ internal sealed partial class CatalogSectionParser(
     public CatalogEntry? Parse(YamlNode node)
     {
         var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "a2a_skill", "card_key", "allow_internal_push", "push_hosts", "pin", "description", "input_schema", "person", "writeback", "pricing", "audit");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "a2a_skill", "card_key", "allow_internal_push", "push_hosts", "pin", "description", "input_schema", "person", "writeback", "pricing", "provider_tools", "audit");
         if (f is null)
         {
             return null;
@@ -141,6 +141,7 @@ internal sealed partial class CatalogSectionParser(
             InputSchema = inputSchema,
             Writeback = writeback,
             Pricing = pricing,
+            ProviderTools = f["provider_tools"] is { } pt ? ParseProviderTools(pt, kind) : [],
             OutcomeBeforeResponse = f["audit"] is { } ad && settings.ParseOutcomeBeforeResponse(ad),
         };
 
@@ -235,37 +236,48 @@ internal sealed partial class CatalogSectionParser(
     }
 
     /// <summary>
-    /// A model connector's prices per 1,000 input and output tokens (at least 0), in a currency of three uppercase letters,
-    /// the same for every priced entry of the file (a run's <c>cost</c> limit adds them up).
+    /// A model connector's <c>provider_tools</c>: the tools the provider runs itself (<c>web_search</c>, <c>code_execution</c>)
+    /// its requests may name, each a tool type name once (Anthropic's with or without its date suffix); <c>mcp</c> (and <c>mcp_*</c>) is never allowed:
+    /// the provider would connect to a server the request chooses, past the gateway's egress rules.
     /// </summary>
-    private ModelPricing? ParsePricing(YamlNode node, ConnectorKind? kind)
+    private List<string> ParseProviderTools(YamlNode node, ConnectorKind? kind)
     {
-        var f = reader.Mapping(node, "pricing", "currency", "input_per_1k_tokens", "output_per_1k_tokens");
-        if (f is null)
-        {
-            return null;
-        }
-
         if (kind is { } known && !known.IsModel())
         {
-            reader.Error(node, BundleErrorCodes.InvalidValue, "'pricing' applies only to model connectors (kinds openai and anthropic)");
+            reader.Error(node, BundleErrorCodes.InvalidValue, "'provider_tools' applies only to model connectors (kinds openai and anthropic)");
         }
 
-        var currency = f.RequiredString("currency");
-        if (currency is not null && !Currency().IsMatch(currency))
+        var tools = new List<string>();
+        if (node is not YamlSequenceNode)
         {
-            reader.Error(f["currency"]!, BundleErrorCodes.InvalidValue, $"pricing.currency '{currency}' must be three uppercase letters (an ISO 4217 code such as USD)");
-            currency = null;
-        }
-        else if (currency is not null && references.Catalog.Values.FirstOrDefault(e => e.Pricing is not null) is { } priced && priced.Pricing!.Currency != currency)
-        {
-            reader.Error(f["currency"]!, BundleErrorCodes.InvalidValue, $"pricing.currency '{currency}' differs from '{priced.Pricing.Currency}' of '{priced.Name}': one currency per tenant file");
+            reader.Error(node, BundleErrorCodes.InvalidValue, "provider_tools must be a list of tool type names (web_search, file_search, code_execution…)");
+            return tools;
         }
 
-        var input = f.Required("input_per_1k_tokens") is { } i ? reader.Decimal(i, "pricing.input_per_1k_tokens", 0) : null;
-        var output = f.Required("output_per_1k_tokens") is { } o ? reader.Decimal(o, "pricing.output_per_1k_tokens", 0) : null;
-        return currency is null || input is null || output is null ? null : new ModelPricing { Currency = currency, InputPer1KTokens = input.Value, OutputPer1KTokens = output.Value };
+        foreach (var (text, item) in reader.StringList(node, "provider_tools"))
+        {
+            if (!ProviderToolName().IsMatch(text))
+            {
+                reader.Error(item, BundleErrorCodes.InvalidValue, $"provider_tools: '{RefusedName(text)}' is not a tool type name (lowercase letters, digits and '_': web_search)");
+            }
+            else if (text == "mcp" || text.StartsWith("mcp_", StringComparison.Ordinal))
+            {
+                reader.Error(item, BundleErrorCodes.InvalidValue, $"provider_tools: '{text}' is never allowed: the provider would connect to an MCP server the request names, past the gateway's egress rules");
+            }
+            else if (tools.Contains(text))
+            {
+                reader.Error(item, BundleErrorCodes.DuplicateId, $"provider_tools: '{text}' is listed twice");
+            }
+            else
+            {
+                tools.Add(text);
+            }
+        }
+
+        return tools;
     }
+
+    private static string RefusedName(string text) => text.Length > 64 ? text[..64] + "…" : text;
 
     /// <summary>An http or webhook tool's input schema, as compact JSON; every error of it reported where it is written.</summary>
     private string? ParseInputSchema(YamlNode node, ConnectorKind? kind)
@@ -372,6 +384,6 @@ internal sealed partial class CatalogSectionParser(
     [GeneratedRegex("^sha256:[0-9a-f]{64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex PinFormat();
 
-    [GeneratedRegex("^[A-Z]{3}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex Currency();
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ProviderToolName();
 }
