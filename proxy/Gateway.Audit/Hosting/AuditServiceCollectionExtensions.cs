@@ -28,7 +28,10 @@ public static class AuditServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
 
         services.AddMetrics();
-        services.AddHttpClient(CheckpointPublisher.HttpClientName);
+        // A witness's redirect is not followed and no cookie kept: the checkpoint goes to the configured URL only, and a
+        // 3xx is a failed push, never a delivery counted for another address.
+        services.AddHttpClient(CheckpointPublisher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         services.TryAddSingleton<AuditMetrics>();
         services.TryAddSingleton<IAuditStore>(static sp => sp.GetRequiredService<IOptions<AuditOptions>>().Value.Sink switch
         {

@@ -73,7 +73,9 @@ internal static class ConnectorRouteConfigs
     /// agent never learns; a 3xx that has a <c>Location</c> is refused, <see cref="ProviderBodyTransform"/>); its <c>Link</c>
     /// keeps only the links under the connector's base URL, rewritten under the gateway's route (<see cref="ProviderLinkTransform"/>). An MCP
     /// server's session id is the agent's to hold only bound to it (<see cref="McpSessionTransformExtensions"/>): the
-    /// server sees the connector's credential alone, so it cannot tell one agent's session from another's.
+    /// server sees the connector's credential alone, so it cannot tell one agent's session from another's. Last, the answer's
+    /// headers lose what speaks for the gateway's origin or names the upstream, its caching becomes private, and it is
+    /// marked nosniff and sandboxed (<see cref="ProviderAnswerHeadersTransform"/>).
     /// </summary>
     public static RouteConfig Provider(string clusterId, CatalogEntry entry)
     {
@@ -87,7 +89,8 @@ internal static class ConnectorRouteConfigs
             .WithTransformResponseHeaderRemove("Content-Base", ResponseCondition.Always)
             .WithTransformProviderLinks();
         return (mcp ? route.WithTransformMcpSessionBinding() : route)
-            .WithTransformProviderBody(mcp ? SplitValueRedaction.PerEvent : SplitValueRedaction.HoldBack);
+            .WithTransformProviderBody(mcp ? SplitValueRedaction.PerEvent : SplitValueRedaction.HoldBack)
+            .WithTransformProviderAnswerHeaders();
     }
 
     /// <summary>

@@ -11,5 +11,6 @@ internal static class GatewayTransformFactories
         .AddTransformFactory<ProviderBodyTransformFactory>()
         .AddTransformFactory<McpSessionTransformFactory>()
         .AddTransformFactory<ProviderLinkTransformFactory>()
+        .AddTransformFactory<ProviderAnswerHeadersTransformFactory>()
         .AddTransformFactory<GovernedResultTransformFactory>();
 }

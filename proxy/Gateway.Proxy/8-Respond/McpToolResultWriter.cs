@@ -6,12 +6,14 @@ using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 
 using Gateway.Proxy.Record;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Respond;
 
 /// <summary>
 /// Answers a <c>tools/call</c> on <c>/mcp</c> in JSON-RPC. An MCP server's tool result is passed on as its server
-/// answered it (redacted), structured and binary content included; its JSON-RPC error is passed on as an error. An
+/// answered it (redacted), structured and binary content included; its JSON-RPC error is passed on as an error, without
+/// what only the gateway says on <c>/mcp</c> (<see cref="GatewayCodes"/>, <see cref="UpstreamJsonRpcError"/>). An
 /// HTTP tool's answer becomes a tool result: its body as text, a JSON object also as <c>structuredContent</c>, and
 /// <c>isError</c> for a 4xx or 5xx. Every result carries the decision, the decision token and the request id under
 /// <c>_meta</c> (<c>gamut.dev/…</c> keys), which a client that does not know them ignores. When the server's progress
@@ -20,6 +22,16 @@ namespace Gateway.Proxy.Respond;
 /// </summary>
 internal static class McpToolResultWriter
 {
+    /// <summary>
+    /// The codes the gateway itself answers under on <c>/mcp</c> besides JSON-RPC's own: its refusal (-31000), its URL
+    /// elicitation (-32042, an approval's or a link's page), a protocol version it does not speak (-32022) and mirrored headers
+    /// that do not match the body (-32020). A server's error under one reaches the client as -32603.
+    /// </summary>
+    internal static readonly int[] GatewayCodes =
+    [
+        ProviderRefusalBody.JsonRpcRefusalCode, McpApprovalElicitation.UrlElicitationRequired, McpProtocolVersionCheck.UnsupportedCode, McpMirroredHeaders.HeaderMismatchCode,
+    ];
+
     /// <summary>The answer to a call that was carried out.</summary>
     public static Task WriteResultAsync(HttpContext context, string id, JsonElement call, GovernedDecision governed, ConnectorResult result) =>
         WriteAsync(context, (id, governed, result, new MetaIds(RequestIdMiddleware.GetRequestId(context), RecordedDecision.ReceiptOf(context)), WantsResultType(context, call), call), static (writer, s) =>
@@ -42,9 +54,9 @@ internal static class McpToolResultWriter
                 }
                 else if (json.ValueKind == JsonValueKind.Object)
                 {
-                    // The server's own JSON-RPC error, as it sent it (redacted).
+                    // The server's own JSON-RPC error (redacted), without the gateway's codes and refusal members.
                     writer.WritePropertyName("error"u8);
-                    json.WriteTo(writer);
+                    UpstreamJsonRpcError.Write(writer, json, GatewayCodes);
                 }
                 else
                 {

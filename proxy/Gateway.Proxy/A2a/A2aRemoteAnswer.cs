@@ -10,7 +10,8 @@ namespace Gateway.Proxy.A2a;
 /// approval (<c>gamut.dev/approval</c>); and its JSON-RPC error is passed on without the gateway's refusal code
 /// (<see cref="ProviderRefusalBody.JsonRpcRefusalCode"/>, -31000, which becomes <see cref="RemappedCode"/>, the remote's
 /// code kept as <c>data.remote_code</c>) or a decision (<c>data.decision</c>, <c>data.explanation</c>,
-/// <c>data.approval</c>), so an SDK cannot take it for the gateway's refusal. An answer with none of them is passed on
+/// <c>data.approval</c>, <c>data.link_url</c>, <c>data.elicitations</c>: <see cref="UpstreamJsonRpcError"/>, which
+/// <c>/mcp</c> shares), so an SDK cannot take it for the gateway's refusal. An answer with none of them is passed on
 /// as it is, uncopied.
 /// </summary>
 internal static class A2aRemoteAnswer
@@ -19,7 +20,10 @@ internal static class A2aRemoteAnswer
     public const string GatewayMetaPrefix = "gamut.dev/";
 
     /// <summary>The code a remote agent's error under the gateway's refusal code is passed on under (JSON-RPC's internal error).</summary>
-    public const int RemappedCode = -32603;
+    public const int RemappedCode = UpstreamJsonRpcError.RemappedCode;
+
+    /// <summary>The code the gateway itself refuses under on an A2A route, which a remote agent's error is not passed on under.</summary>
+    private static readonly int[] GatewayCodes = [ProviderRefusalBody.JsonRpcRefusalCode];
 
     /// <summary>Writes <paramref name="result"/>, a remote agent's <c>result</c>, without the gateway's metadata members.</summary>
     public static void WriteResult(Utf8JsonWriter writer, JsonElement result)
@@ -35,68 +39,7 @@ internal static class A2aRemoteAnswer
     }
 
     /// <summary>Writes <paramref name="error"/>, a remote agent's JSON-RPC <c>error</c>, without the gateway's refusal code or a decision.</summary>
-    public static void WriteError(Utf8JsonWriter writer, JsonElement error)
-    {
-        var reserved = error.EnumerateObject().Any(static m => m.NameEquals("code"u8) && IsRefusalCode(m.Value));
-        var decided = error.EnumerateObject().Any(static m => m.NameEquals("data"u8) && m.Value.ValueKind == JsonValueKind.Object
-            && m.Value.EnumerateObject().Any(static d => IsDecisionMember(d)));
-        if (!reserved && !decided)
-        {
-            error.WriteTo(writer);
-            return;
-        }
-
-        writer.WriteStartObject();
-        var hasData = false;
-        foreach (var member in error.EnumerateObject())
-        {
-            if (member.NameEquals("code"u8) && IsRefusalCode(member.Value))
-            {
-                writer.WriteNumber("code"u8, RemappedCode);
-            }
-            else if (member.NameEquals("data"u8) && member.Value.ValueKind == JsonValueKind.Object)
-            {
-                hasData = true;
-                writer.WriteStartObject("data"u8);
-                foreach (var item in member.Value.EnumerateObject().Where(d => !IsDecisionMember(d) && !(reserved && d.NameEquals("remote_code"u8))))
-                {
-                    item.WriteTo(writer);
-                }
-
-                WriteRemoteCode(writer, reserved);
-                writer.WriteEndObject();
-            }
-            else
-            {
-                hasData |= member.NameEquals("data"u8);
-                member.WriteTo(writer);
-            }
-        }
-
-        if (!hasData && reserved)
-        {
-            writer.WriteStartObject("data"u8);
-            WriteRemoteCode(writer, reserved);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-    }
-
-    // The gateway's refusal code however the number is spelled (-31000.0 and -3.1e4 read as it in JavaScript and Python).
-    private static bool IsRefusalCode(JsonElement code) =>
-        code.ValueKind == JsonValueKind.Number && code.TryGetDouble(out var number) && number == ProviderRefusalBody.JsonRpcRefusalCode;
-
-    private static bool IsDecisionMember(JsonProperty member) =>
-        member.NameEquals("decision"u8) || member.NameEquals("explanation"u8) || member.NameEquals("approval"u8);
-
-    private static void WriteRemoteCode(Utf8JsonWriter writer, bool reserved)
-    {
-        if (reserved)
-        {
-            writer.WriteNumber("remote_code"u8, ProviderRefusalBody.JsonRpcRefusalCode);
-        }
-    }
+    public static void WriteError(Utf8JsonWriter writer, JsonElement error) => UpstreamJsonRpcError.Write(writer, error, GatewayCodes);
 
     /// <summary>A copy of <paramref name="element"/> without the gateway's members in its <c>metadata</c> objects.</summary>
     private static void Copy(Utf8JsonWriter writer, JsonElement element, bool inMetadata)

@@ -99,6 +99,12 @@ internal static class RefusalResponse
         var response = context.Response;
         response.StatusCode = refusal.Status;
         response.Headers.CacheControl = "no-store";
+        if (ProviderRouteHeaders.IsProviderRoute(context.Request))
+        {
+            // Nosniff and sandboxed, as every answer on the provider route is.
+            ProviderRouteHeaders.Mark(response.Headers);
+        }
+
         foreach (var challenge in refusal.Challenges ?? [])
         {
             response.Headers.Append("WWW-Authenticate", challenge);

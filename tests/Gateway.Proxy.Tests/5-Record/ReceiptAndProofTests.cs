@@ -1,9 +1,16 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Gateway.Audit;
 using Gateway.Policy.Evidence;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Gateway.Proxy.Tests.Record;
 
@@ -130,6 +137,38 @@ public sealed class ReceiptAndProofTests : IClassFixture<EvidenceGateway>
 
         var exported = await GetAsync("/admin/v1/tenants/demo/audit/checkpoints");
         Assert.Contains(exported.GetProperty("checkpoints").EnumerateArray(), c => c.GetProperty("checkpoint").GetString() == pushed.GetProperty("checkpoint").GetString());
+    }
+
+    [Fact]
+    public async Task Witness_RedirectsElsewhere_NotFollowedAndCountedAsFailed()
+    {
+        // A witness that answers 307 to another address (an internal one): the checkpoint is not posted there, and the push fails.
+        var reachedElsewhere = 0;
+        await using var elsewhere = await Infrastructure.KestrelUpstream.StartAsync(app => app.Map("/{**rest}", () =>
+        {
+            Interlocked.Increment(ref reachedElsewhere);
+            return Results.Ok();
+        }));
+        await using var witness = await Infrastructure.KestrelUpstream.StartAsync(app =>
+            app.MapPost("/witness", () => Results.Redirect(elsewhere.Origin + "/collect", permanent: false, preserveMethod: true)));
+        await using var gateway = await GovernedGateway.StartAsync(configure: builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:Evidence:WitnessUrl"] = witness.Origin + "/witness",
+            ["Gateway:Evidence:CheckpointInterval"] = "00:00:01",
+            ["Gateway:Evidence:WitnessMaxAttempts"] = "1",
+        }));
+        using var pushes = new MetricCollector<long>(gateway.Host.Services.GetRequiredService<IMeterFactory>(), AuditMetrics.MeterName, "gateway.evidence.witness_pushes");
+
+        using (await gateway.Agent.PostJsonAsync("/v1/evaluate", ReadContact))
+        {
+        }
+
+        await Eventually.HoldsAsync(() => pushes.GetMeasurementSnapshot().Count > 0, TimeSpan.FromSeconds(20), "no checkpoint push was counted within 20 s");
+        var outcomes = pushes.GetMeasurementSnapshot().Select(static m => (string?)m.Tags["outcome"]).ToList();
+        Assert.DoesNotContain("delivered", outcomes);
+        Assert.Contains("dropped", outcomes);
+        Assert.Equal(0, Volatile.Read(ref reachedElsewhere));
+        Assert.Contains(witness.Received, static r => r.Body.Contains("gamut.checkpoint", StringComparison.Ordinal));
     }
 
     [Fact]

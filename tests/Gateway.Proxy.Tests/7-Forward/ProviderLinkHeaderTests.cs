@@ -11,7 +11,8 @@ namespace Gateway.Proxy.Tests.Forward;
 /// <c>gh</c> (its base URL <c>&lt;origin&gt;/gh</c>): <c>Refresh</c> and <c>Content-Base</c> are removed, as <c>Location</c>
 /// is; a <c>Link</c> (GitHub-style pagination) keeps each link under the base, rewritten to the same path under
 /// <c>/providers/gh</c> so the agent's next page goes through the gateway, and drops every other; one that does not parse
-/// is removed. No answer header names the upstream's origin.
+/// is removed. No answer header names the upstream's origin (a 401's <c>WWW-Authenticate</c>, reporting and CORS headers
+/// removed), and every answer, the gateway's refusals included, is private to caches, nosniff and sandboxed.
 /// </summary>
 public sealed class ProviderLinkHeaderTests : IClassFixture<ProviderLinkHeaderTests.Fixture>
 {
@@ -66,6 +67,61 @@ public sealed class ProviderLinkHeaderTests : IClassFixture<ProviderLinkHeaderTe
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(response.Headers.NonValidated.Contains("Link"));
         AssertNoHeaderNamesTheUpstream(response);
+    }
+
+    [Fact]
+    public async Task Providers_UpstreamHtmlWithPublicCacheControl_IsPrivateNosniffAndSandboxed()
+    {
+        using var html = await GetAsync("/providers/gh/html-public");
+        using var unmarked = await GetAsync("/providers/gh/links");
+
+        Assert.Equal(HttpStatusCode.OK, html.StatusCode);
+        Assert.Equal("text/html", html.Content.Headers.ContentType?.MediaType);
+        var directives = CacheDirectives(html);
+        Assert.Equal("private", directives[0]);
+        Assert.Contains("max-age=600", directives);
+        Assert.Contains("must-revalidate", directives);
+        Assert.DoesNotContain(directives, static d => d.StartsWith("public", StringComparison.OrdinalIgnoreCase) || d.StartsWith("s-maxage", StringComparison.OrdinalIgnoreCase));
+        Assert.False(html.Headers.NonValidated.Contains("CDN-Cache-Control") || html.Headers.NonValidated.Contains("Surrogate-Control"));
+        Assert.Equal("\"v1\"", Assert.Single(html.Headers.NonValidated["ETag"]));
+        AssertNosniffAndSandboxed(html);
+        Assert.Equal(["private", "no-store"], CacheDirectives(unmarked));
+        AssertNosniffAndSandboxed(unmarked);
+    }
+
+    [Fact]
+    public async Task Providers_GatewayRefusesTheUpstreamsRedirect_RefusalIsNosniffAndSandboxed()
+    {
+        using var refused = await GetAsync("/providers/gh/redirect");
+
+        Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
+        AssertNosniffAndSandboxed(refused);
+        AssertNoHeaderNamesTheUpstream(refused);
+    }
+
+    [Fact]
+    public async Task Providers_Upstream401WithResourceMetadata_NoHeaderNamesTheUpstream()
+    {
+        using var response = await GetAsync("/providers/gh/unauthorized");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        foreach (var name in new[] { "WWW-Authenticate", "Report-To", "Reporting-Endpoints", "NEL", "Access-Control-Allow-Origin", "X-Backend", "Content-Security-Policy-Report-Only" })
+        {
+            Assert.False(response.Headers.NonValidated.Contains(name) || response.Content.Headers.NonValidated.Contains(name), name);
+        }
+
+        Assert.Equal("kept", Assert.Single(response.Headers.NonValidated["X-Upstream-Note"]));
+        AssertNosniffAndSandboxed(response);
+        AssertNoHeaderNamesTheUpstream(response);
+    }
+
+    private static List<string> CacheDirectives(HttpResponseMessage response) =>
+        [.. string.Join(",", response.Headers.NonValidated["Cache-Control"]).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static void AssertNosniffAndSandboxed(HttpResponseMessage response)
+    {
+        Assert.Equal("nosniff", Assert.Single(response.Headers.NonValidated["X-Content-Type-Options"]));
+        Assert.Equal("sandbox; default-src 'none'", Assert.Single(response.Headers.NonValidated["Content-Security-Policy"]));
     }
 
     private async Task<HttpResponseMessage> GetAsync(string target) =>
@@ -129,6 +185,25 @@ public sealed class ProviderLinkHeaderTests : IClassFixture<ProviderLinkHeaderTe
                 case "link-unparsable":
                     context.Response.Headers["Link"] = $"""<{origin}/gh/issues?page=2; rel="next", ={origin}""";
                     break;
+                case "html-public":
+                    context.Response.Headers.CacheControl = "public, max-age=600, s-maxage=3600, must-revalidate";
+                    context.Response.Headers["CDN-Cache-Control"] = "public, max-age=86400";
+                    context.Response.Headers["Surrogate-Control"] = "max-age=86400";
+                    context.Response.Headers.ETag = "\"v1\"";
+                    return Results.Content("<html><script>fetch('/console')</script></html>", "text/html");
+                case "redirect":
+                    return Results.Redirect(origin + "/gh/elsewhere");
+                case "unauthorized":
+                    // What an MCP server behind the route (or any API) says of itself on a 401: each names the upstream's origin.
+                    context.Response.Headers.WWWAuthenticate = $"Bearer resource_metadata=\"{origin.ToUpperInvariant()}/.well-known/oauth-protected-resource\"";
+                    context.Response.Headers["Content-Security-Policy-Report-Only"] = $"default-src 'self'; report-uri {origin}/csp";
+                    context.Response.Headers["Report-To"] = $$"""{"group":"csp","max_age":600,"endpoints":[{"url":"{{origin}}/reports"}]}""";
+                    context.Response.Headers["Reporting-Endpoints"] = $"default=\"{origin}/reports\"";
+                    context.Response.Headers["NEL"] = """{"report_to":"csp","max_age":600}""";
+                    context.Response.Headers.AccessControlAllowOrigin = origin;
+                    context.Response.Headers["X-Backend"] = "served by " + origin + "/gh";
+                    context.Response.Headers["X-Upstream-Note"] = "kept";
+                    return Results.Json(new { error = "unauthorized" }, statusCode: StatusCodes.Status401Unauthorized);
                 case "link-elsewhere":
                     context.Response.Headers["Link"] = $"""<https://elsewhere.example/x>; rel="help", <{origin}/ghost/x>; rel="next" """.TrimEnd();
                     break;

@@ -1,0 +1,163 @@
+using System.Text;
+using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Gateway.Proxy.Forward;
+
+/// <summary>
+/// On the provider route, what an upstream's answer headers may not do to the gateway's origin and its clients. Removed:
+/// the headers that speak for the whole origin or name where the upstream is (<see cref="Removed"/>: a challenge such as
+/// MCP's <c>WWW-Authenticate: Bearer resource_metadata="…"</c>, the upstream's CSP and reporting endpoints, CORS, HSTS,
+/// <c>Clear-Site-Data</c>, <c>Alt-Svc</c>, the caching headers aimed at a CDN or a front proxy) and any other header whose value
+/// names the origin of the connector's <c>upstream</c>, one of its <c>destinations</c> or the URL sent. <c>Cache-Control</c>
+/// becomes <c>private</c> (<see cref="PrivateCacheControl"/>): no shared cache or CDN keeps an answer given for one agent's
+/// signed request, which carries no <c>Authorization</c> that would stop it. Added (<see cref="ProviderRouteHeaders"/>, on the
+/// gateway's refusals on the route too): <c>X-Content-Type-Options: nosniff</c> and <c>Content-Security-Policy: sandbox;
+/// default-src 'none'</c>, so an answer opened in a browser never runs as the gateway's origin.
+/// </summary>
+internal sealed class ProviderAnswerHeadersTransform : ResponseTransform
+{
+    /// <summary>The <c>Cache-Control</c> of an answer whose upstream sent none: kept by no cache at all.</summary>
+    public const string Unmarked = "private, no-store";
+
+    /// <summary>The answer headers removed whatever their value.</summary>
+    private static readonly HashSet<string> Removed = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "WWW-Authenticate", "Proxy-Authenticate", "Content-Security-Policy", "Content-Security-Policy-Report-Only",
+        "Report-To", "Reporting-Endpoints", "NEL", "Timing-Allow-Origin", "Strict-Transport-Security", "Clear-Site-Data",
+        "Alt-Svc", "Public-Key-Pins", "Public-Key-Pins-Report-Only", "Expect-CT", "Service-Worker-Allowed",
+        "Surrogate-Control", "X-Sendfile", "X-Content-Type-Options",
+    };
+
+    /// <inheritdoc/>
+    public override ValueTask ApplyAsync(ResponseTransformContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var headers = context.HttpContext.Response.Headers;
+        var origins = Origins(context);
+        foreach (var (name, values) in headers.ToList())
+        {
+            if (IsRemoved(name) || Names(values, origins))
+            {
+                headers.Remove(name);
+            }
+        }
+
+        headers.CacheControl = PrivateCacheControl(headers.CacheControl);
+        ProviderRouteHeaders.Mark(headers);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// <paramref name="values"/> as a private answer's <c>Cache-Control</c>: <c>private</c> first, then the upstream's directives
+    /// (<c>max-age</c>, <c>no-cache</c>, <c>no-store</c>, <c>must-revalidate</c>, …) but <c>public</c>, <c>s-maxage</c> and
+    /// its own <c>private</c> (which, naming fields, would leave the rest shareable); <see cref="Unmarked"/> when it sent none.
+    /// </summary>
+    internal static string PrivateCacheControl(StringValues values)
+    {
+        var kept = new StringBuilder("private");
+        var any = false;
+        foreach (var value in values)
+        {
+            foreach (var directive in Directives(value ?? string.Empty))
+            {
+                any = true;
+                var end = directive.IndexOf('=', StringComparison.Ordinal);
+                var name = (end < 0 ? directive : directive[..end]).TrimEnd();
+                if (!name.Equals("public", StringComparison.OrdinalIgnoreCase) && !name.Equals("s-maxage", StringComparison.OrdinalIgnoreCase)
+                    && !name.Equals("private", StringComparison.OrdinalIgnoreCase))
+                {
+                    kept.Append(", ").Append(directive);
+                }
+            }
+        }
+
+        return any ? kept.ToString() : Unmarked;
+    }
+
+    private static bool IsRemoved(string name) =>
+        Removed.Contains(name)
+        || name.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("X-Accel-", StringComparison.OrdinalIgnoreCase)
+        || name.EndsWith("CDN-Cache-Control", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The upstream's origins as a value would name them, <c>//host[:port]</c> (any scheme, or none): of the connector's
+    /// <c>upstream</c>, its <c>destinations</c> and the URL the request was sent to.
+    /// </summary>
+    private static List<string> Origins(ResponseTransformContext context)
+    {
+        var origins = new List<string>();
+        if (context.HttpContext.GatewayRequest().Find<ForwardPlan>() is { } plan)
+        {
+            Add(origins, plan.Upstream.Upstream);
+            foreach (var destination in plan.Upstream.Destinations)
+            {
+                Add(origins, destination);
+            }
+        }
+
+        Add(origins, context.ProxyResponse?.RequestMessage?.RequestUri);
+        return origins;
+    }
+
+    private static void Add(List<string> origins, Uri? uri)
+    {
+        if (uri is not { IsAbsoluteUri: true } || uri.Authority.Length == 0)
+        {
+            return;
+        }
+
+        foreach (var authority in new[] { uri.Authority, uri.IsDefaultPort ? uri.IdnHost : uri.IdnHost + ":" + uri.Port })
+        {
+            var origin = "//" + authority;
+            if (!origins.Contains(origin, StringComparer.OrdinalIgnoreCase))
+            {
+                origins.Add(origin);
+            }
+        }
+    }
+
+    private static bool Names(StringValues values, List<string> origins)
+    {
+        foreach (var value in values)
+        {
+            foreach (var origin in origins)
+            {
+                if (value?.Contains(origin, StringComparison.OrdinalIgnoreCase) == true)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The comma-separated directives of one field value, trimmed (a comma in a quoted string is part of its directive).</summary>
+    private static IEnumerable<string> Directives(string value)
+    {
+        var start = 0;
+        var quoted = false;
+        for (var i = 0; i <= value.Length; i++)
+        {
+            if (i < value.Length && value[i] == '"' && (i == 0 || value[i - 1] != '\\'))
+            {
+                quoted = !quoted;
+            }
+            else if (i == value.Length || (value[i] == ',' && !quoted))
+            {
+                var directive = value[start..i].Trim();
+                if (directive.Length > 0)
+                {
+                    yield return directive;
+                }
+
+                start = i + 1;
+            }
+        }
+    }
+}
