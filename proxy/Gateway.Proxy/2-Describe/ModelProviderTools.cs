@@ -131,8 +131,11 @@ internal static class ModelProviderTools
         return null;
     }
 
-    // A tool the agent runs: the provider only asks for it to be called.
-    private static bool IsClientTool(string type, bool anthropic) => anthropic ? type == "custom" : type is "function" or "custom";
+    // A tool the agent runs: the provider only asks for it to be called. Besides functions, the tools a provider defines but
+    // the agent's own machine carries out (a computer, a shell, a text editor, a memory directory, a patch) act nowhere else.
+    private static bool IsClientTool(string type, bool anthropic) => anthropic
+        ? type == "custom" || Undated(type) is "bash" or "text_editor" or "computer" or "memory"
+        : type is "function" or "custom" or "computer_use_preview" or "computer_use" or "local_shell" or "shell" or "apply_patch";
 
     // The entry allows a provider tool: OpenAI's type exactly, Anthropic's also by its name before the date suffix.
     private static bool Listed(CatalogEntry entry, string type, bool anthropic) =>

@@ -34,6 +34,11 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
             try
             {
                 await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
+
+                // Kestrel drops writes to a connection the agent reset without throwing (and cancels RequestAborted only
+                // later): a flush of what the redactor held (a JSON answer read whole) that "succeeded" after the agent went
+                // away delivered nothing, and is recorded so. RequestAborted alone is not read: a client that closes right
+                // after the last byte cancels it too, and that answer was delivered whole.
                 gone = await ConnectionTookItAsync(context).ConfigureAwait(false) ? null : ClientGone;
             }
             catch (InvalidDataException)
@@ -50,10 +55,6 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pi
             }
         }
 
-        // Kestrel drops writes to a connection the agent reset without throwing (and cancels RequestAborted only later, on
-        // the thread pool): a flush of what the redactor held (a JSON answer read whole) that "succeeded" after the agent
-        // went away delivered nothing, and is recorded so.
-        gone ??= context.RequestAborted.IsCancellationRequested ? ClientGone : null;
         var refusal = response?.Refusal ?? response?.LimitCrossed ?? unreadable ?? failure ?? gone;
         foreach (var (tool, pin) in plan.McpToolDrifts?.Seen() ?? [])
         {

@@ -23,8 +23,6 @@ public sealed class ModelProviderToolsTests : IClassFixture<ModelProviderToolsTe
     [Theory]
     [InlineData("/providers/openai/responses", """{"model":"gpt-4o","input":"hi","tools":[{"type":"code_interpreter","container":{"type":"auto"}}]}""")]
     [InlineData("/providers/openai/responses", """{"model":"gpt-4o","input":"hi","tools":[{"type":"function","name":"f","parameters":{}},{"type":"image_generation"}]}""")]
-    [InlineData("/providers/openai/responses", """{"model":"gpt-4o","input":"hi","tools":[{"type":"local_shell"}]}""")]
-    [InlineData("/providers/openai/responses", """{"model":"computer-use-preview","input":"hi","tools":[{"type":"computer_use_preview","display_width":1024,"display_height":768,"environment":"browser"}]}""")]
     [InlineData("/providers/openai/responses", """{"model":"gpt-4o","input":"hi","tools":[{"type":"web_search_preview"}]}""")]
     [InlineData("/providers/openai/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"web_search_20250305","name":"web_search"}]}""")]
     [InlineData("/providers/openai/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"Tools":[{"type":"code_interpreter"}]}""")]
@@ -86,6 +84,8 @@ public sealed class ModelProviderToolsTests : IClassFixture<ModelProviderToolsTe
     [InlineData("/providers/openai/responses", """{"model":"gpt-4o","input":"#M#","tools":[{"type":"function","name":"lookup","parameters":{}},{"type":"custom","name":"grammar"}],"tool_choice":"auto"}""")]
     [InlineData("/providers/openai/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"#M#"}],"tools":null}""")]
     [InlineData("/providers/openai/responses", """{"model":"gpt-4o","input":"#M#","tools":[{"type":"namespace","name":"crm","description":"d","tools":[{"type":"function","name":"lookup"},{"type":"custom","name":"g"}]}]}""")]
+    [InlineData("/providers/openai/responses", """{"model":"gpt-4o","input":"#M#","tools":[{"type":"local_shell"}]}""")]
+    [InlineData("/providers/openai/responses", """{"model":"computer-use-preview","input":"#M#","tools":[{"type":"computer_use_preview","display_width":1024,"display_height":768,"environment":"browser"}]}""")]
     public async Task Providers_FunctionTools_AreForwarded(string path, string body)
     {
         var marker = Guid.NewGuid().ToString("N");
@@ -117,7 +117,10 @@ public sealed class ModelProviderToolsTests : IClassFixture<ModelProviderToolsTe
         var claude = Entry(ConnectorKind.Anthropic, "web_search", "text_editor_20250728");
         Assert.Null(ModelProviderTools.Refusal(claude, JsonElement.Parse("""{"tools":[{"type":"web_search_20250305","name":"web_search","max_uses":3},{"type":"text_editor_20250728","name":"str_replace_based_edit_tool"}]}""")));
         Assert.NotNull(ModelProviderTools.Refusal(claude, JsonElement.Parse("""{"tools":[{"type":"code_execution_20250522","name":"code_execution"}]}""")));
-        Assert.NotNull(ModelProviderTools.Refusal(claude, JsonElement.Parse("""{"tools":[{"type":"text_editor_20250124","name":"str_replace_editor"}]}""")));
+        Assert.NotNull(ModelProviderTools.Refusal(claude, JsonElement.Parse("""{"tools":[{"type":"web_fetch_20250910","name":"web_fetch"}]}""")));
+
+        // The tools Anthropic defines that the agent's own machine carries out pass unlisted.
+        Assert.Null(ModelProviderTools.Refusal(Entry(ConnectorKind.Anthropic), JsonElement.Parse("""{"tools":[{"type":"bash_20250124","name":"bash"},{"type":"text_editor_20250124","name":"str_replace_editor"},{"type":"computer_20250124","name":"computer","display_width_px":1024,"display_height_px":768}]}""")));
     }
 
     private static CatalogEntry Entry(ConnectorKind kind, params string[] providerTools) => new()
