@@ -209,6 +209,22 @@ public sealed class ModelTests
     }
 
     [Theory]
+    [InlineData("""{"model":"big","messages":[]}""", ModelApi.OpenAIChatCompletions, "max_completion_tokens")]
+    [InlineData("""{"model":"big","max_tokens":null,"messages":[]}""", ModelApi.OpenAIChatCompletions, "max_completion_tokens")]
+    [InlineData("""{"model":"big","prompt":"x","max_completion_tokens":9000}""", ModelApi.OpenAICompletions, "max_tokens")]
+    [InlineData("""{"model":"big","input":"x","max_tokens":9000}""", ModelApi.OpenAIResponses, "max_output_tokens")]
+    [InlineData("""{"model":"big","messages":[],"stream":true}""", ModelApi.AnthropicMessages, "max_tokens")]
+    public void Rewrite_NoCeilingTheApiReads_SendsTheCeilingItsReservationHolds(string body, ModelApi api, string ceiling)
+    {
+        using var original = JsonDocument.Parse(body);
+        using var sent = JsonDocument.Parse(ModelRequestRewriter.Rewrite(Encoding.UTF8.GetBytes(body), default, api, Model(), degrade: null)!);
+
+        Assert.Equal(MaxTokensEstimator.DefaultCeiling, sent.RootElement.GetProperty(ceiling).GetInt64());
+        Assert.Equal(new MaxTokensEstimator().Estimate(original.RootElement, api), new MaxTokensEstimator().Estimate(sent.RootElement, api));
+        Assert.All(MaxTokensEstimator.MemberNamesFor(api).Where(name => name != ceiling), name => Assert.False(sent.RootElement.TryGetProperty(name, out _)));
+    }
+
+    [Theory]
     [InlineData("""{"model":"big","max_tokens":-1}""", "max_tokens")]
     [InlineData("""{"model":"big","max_completion_tokens":0}""", "max_completion_tokens")]
     [InlineData("""{"model":"big","max_tokens":-1,"max_completion_tokens":-100}""", "max_completion_tokens")]
@@ -231,17 +247,18 @@ public sealed class ModelTests
     }
 
     [Theory]
-    [InlineData("""{"model":"big","stream":false}""", ModelApi.OpenAIChatCompletions)]
-    [InlineData("""{"model":"big","stream":true}""", ModelApi.OpenAIResponses)]
-    [InlineData("""{"model":"big","stream":true}""", ModelApi.AnthropicMessages)]
+    [InlineData("""{"model":"big","stream":false,"max_tokens":5}""", ModelApi.OpenAIChatCompletions)]
+    [InlineData("""{"model":"big","stream":true,"max_output_tokens":5}""", ModelApi.OpenAIResponses)]
+    [InlineData("""{"model":"big","stream":true,"max_tokens":5}""", ModelApi.AnthropicMessages)]
     [InlineData("not json", ModelApi.AnthropicMessages)]
+    [InlineData("[1]", ModelApi.OpenAIResponses)]
     public void Rewrite_NothingToChange_Null(string body, ModelApi api) =>
         Assert.Null(ModelRequestRewriter.Rewrite(Encoding.UTF8.GetBytes(body), default, api, Model(), degrade: null));
 
     [Theory]
-    [InlineData("""{"model":"big","stream":true,"stream_options":{"x":1}}""")]
-    [InlineData("""{"model":"big","stream":false}""")]
-    [InlineData("""{"model":"big"}""")]
+    [InlineData("""{"model":"big","max_tokens":5,"stream":true,"stream_options":{"x":1}}""")]
+    [InlineData("""{"model":"big","max_tokens":5,"stream":false}""")]
+    [InlineData("""{"model":"big","max_tokens":5}""")]
     public void Rewrite_ParsedByTheCaller_SameAsParsedHere(string body)
     {
         var bytes = Encoding.UTF8.GetBytes(body);
@@ -260,6 +277,28 @@ public sealed class ModelTests
         using var parsed = JsonDocument.Parse("[1]");
 
         Assert.Throws<JsonException>(() => ModelRequestRewriter.Rewrite("[1]"u8, parsed.RootElement, ModelApi.OpenAIChatCompletions, Model(), degrade: null));
+    }
+
+    [Fact]
+    public void JsonUsageTap_UsageAfterOneMebibyteOfLogprobs_IsRead()
+    {
+        // An answer with top_logprobs: over 1 MiB of logprobs before the usage, which the provider bills.
+        var logprobs = string.Join(',', Enumerable.Range(0, 12_000).Select(i => $$"""{"token":"t{{i}}","logprob":-0.5,"top_logprobs":[{"token":"a","logprob":-1.25},{"token":"b","logprob":-2.5}]}"""));
+        var body = Encoding.UTF8.GetBytes($$$"""{"id":"resp_1","output":[{"type":"message","content":[{"type":"output_text","text":"{{{new string('x', 300_000)}}}","logprobs":[{{{logprobs}}}]}]}],"usage":{"input_tokens":150000,"output_tokens":1200,"output_tokens_details":{"reasoning_tokens":0}},"status":"completed"}""");
+        Assert.True(body.Length > 1024 * 1024, $"{body.Length} bytes");
+        var usage = new ModelUsageAccumulator();
+        var tap = new JsonUsageTap(usage);
+        var forwarded = new System.Buffers.ArrayBufferWriter<byte>();
+
+        for (var offset = 0; offset < body.Length; offset += 16 * 1024)
+        {
+            tap.Write(body.AsSpan(offset, Math.Min(16 * 1024, body.Length - offset)), forwarded);
+        }
+
+        tap.Complete(forwarded);
+
+        Assert.Equal(new ModelUsage(150000, 1200), usage.Usage);
+        Assert.True(body.AsSpan().SequenceEqual(forwarded.WrittenSpan));
     }
 
     [Fact]

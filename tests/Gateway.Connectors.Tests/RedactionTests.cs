@@ -271,8 +271,15 @@ public sealed class RedactionTests
     [Fact]
     public void Sse_OversizedEvent_FailsClosed()
     {
-        var redactor = new SseBodyRedactor(maxEventBytes: 100);
-        Assert.Throws<InvalidDataException>(() => redactor.Write(Encoding.UTF8.GetBytes("data: " + new string('x', 200)), new ArrayBufferWriter<byte>()));
+        var redactor = new SseBodyRedactor(maxEventBytes: 100, holdSplitValues: false);
+        var output = new ArrayBufferWriter<byte>();
+
+        // Nothing of it, nor of what follows, is written; the stream fails at its end (the body read on for its usage).
+        redactor.Write(Encoding.UTF8.GetBytes("data: ok\n\ndata: " + new string('x', 200)), output);
+        redactor.Write("\n\ndata: later\n\n"u8, output);
+
+        Assert.Equal("data: ok\n\n", Encoding.UTF8.GetString(output.WrittenSpan));
+        Assert.Throws<InvalidDataException>(() => redactor.Complete(output));
     }
 
     [Fact]

@@ -9,8 +9,9 @@ namespace Gateway.Connectors.Models;
 /// model call's envelope alike: under the <c>route</c> degrade form the model is replaced by the route model and every
 /// token ceiling (<c>max_tokens</c>, <c>max_completion_tokens</c>, <c>max_output_tokens</c>) capped (when the request names
 /// none the API reads, the API's own ceiling is added at the cap: legacy <c>/completions</c> reads only <c>max_tokens</c>) and one answer asked for (<c>n</c>, <c>best_of</c>); a streamed OpenAI chat request is asked for usage in its final chunk
-/// (<c>stream_options.include_usage</c>). The body is read as the caller parsed it, and written once, only when something
-/// changes.
+/// (<c>stream_options.include_usage</c>). A request that names no ceiling the API reads is sent with the API's own at the
+/// ceiling its reservation holds (<see cref="MaxTokensEstimator.DefaultCeiling"/>): what is reserved is what may be spent.
+/// The body is read as the caller parsed it, and written once, only when something changes.
 /// </summary>
 public static class ModelRequestRewriter
 {
@@ -25,26 +26,45 @@ public static class ModelRequestRewriter
         ArgumentNullException.ThrowIfNull(entry);
         var routed = degrade?.Mode == DegradeMode.Route;
         var asksForUsage = api == ModelApi.OpenAIChatCompletions;
-        if (!routed && !asksForUsage)
+        JsonElement request;
+        try
         {
+            request = parsed.ValueKind == JsonValueKind.Undefined ? JsonElement.Parse(requestBody) : parsed;
+        }
+        catch (JsonException) when (!routed && !asksForUsage)
+        {
+            // Not JSON: nothing the provider could run, so nothing to cap.
             return null;
         }
 
-        var request = parsed.ValueKind == JsonValueKind.Undefined ? JsonElement.Parse(requestBody) : parsed;
         if (request.ValueKind != JsonValueKind.Object)
         {
-            throw new JsonException("A model request body must be a JSON object.");
+            return !routed && !asksForUsage ? null : throw new JsonException("A model request body must be a JSON object.");
         }
 
-        // A chat completion that does not stream, sent as it is (the most common call), builds no tree.
+        // A call that names its ceiling, and a chat completion that does not stream, sent as they are (the most common
+        // calls), build no tree.
         var streamed = asksForUsage && IsStreaming(request);
-        if (!routed && !streamed)
+        var cap = routed ? degrade!.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens : null;
+        var uncapped = cap is null && !MaxTokensEstimator.NamesCeiling(request, api);
+        if (!routed && !streamed && !uncapped)
         {
             return null;
         }
 
         var root = JsonObject.Create(request)!;
-        var changed = routed && Route(root, degrade!.Route?.Model ?? entry.Degrade?.Route?.Model, degrade.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens, api);
+        var changed = routed && Route(root, degrade!.Route?.Model ?? entry.Degrade?.Route?.Model, cap, api);
+        if (uncapped)
+        {
+            // No ceiling the API reads: the one the reservation holds is sent, in place of any the API reads as none (null).
+            foreach (var name in MaxTokensEstimator.MemberNamesFor(api))
+            {
+                root.Remove(name);
+            }
+
+            root[MaxTokensEstimator.OwnMemberName(api)] = MaxTokensEstimator.DefaultCeiling;
+            changed = true;
+        }
 
         if (streamed)
         {
@@ -106,12 +126,7 @@ public static class ModelRequestRewriter
 
         if (!any)
         {
-            root[api switch
-            {
-                ModelApi.OpenAIResponses => "max_output_tokens",
-                ModelApi.AnthropicMessages or ModelApi.OpenAICompletions => "max_tokens",
-                _ => "max_completion_tokens",
-            }] = cap;
+            root[MaxTokensEstimator.OwnMemberName(api)] = cap;
         }
 
         return true;

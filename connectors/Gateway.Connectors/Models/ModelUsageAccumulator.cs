@@ -85,5 +85,21 @@ public sealed class ModelUsageAccumulator
         }
     }
 
+    /// <summary>
+    /// Observes what <paramref name="scanner"/> read of one document, complete (a whole body, or a stream's event; with
+    /// <paramref name="done"/>, the stream's <c>[DONE]</c>).
+    /// </summary>
+    internal void ObserveScanned(JsonUsageScanner scanner, bool streamed, bool done = false)
+    {
+        _streamed |= streamed;
+        if (scanner.TryGetUsage(out var input, out var output))
+        {
+            _input = Max(_input, input);
+            _output = Max(_output, output);
+        }
+
+        _streamEnded |= streamed && (done || scanner.Terminal);
+    }
+
     private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 }

@@ -11,11 +11,17 @@ namespace Gateway.Connectors.Models;
 /// </summary>
 public static class ModelUsageReader
 {
-    /// <summary>Usage of a non-streamed JSON response, or null when it has none.</summary>
+    /// <summary>
+    /// Usage of a non-streamed JSON response, or null when it has none: read as it is scanned (<see cref="JsonUsageScanner"/>),
+    /// so a body cut after its usage object still reports it.
+    /// </summary>
     public static ModelUsage? FromJson(ReadOnlySpan<byte> utf8Json)
     {
+        var scanner = new JsonUsageScanner();
+        scanner.Write(utf8Json);
+        scanner.Complete();
         var accumulator = new ModelUsageAccumulator();
-        accumulator.ObserveJson(utf8Json);
+        accumulator.ObserveScanned(scanner, streamed: false);
         return accumulator.Usage;
     }
 

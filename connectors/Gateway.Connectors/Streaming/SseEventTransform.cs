@@ -6,11 +6,15 @@ namespace Gateway.Connectors.Streaming;
 /// A transform of a <c>text/event-stream</c> body event by event: each network chunk goes through an
 /// <see cref="SseFramer"/>, each event it completes is handed to <see cref="WriteEvent"/> and written at
 /// once, the stream's unterminated last event at <see cref="Complete"/>. An event larger than the limit
-/// fails the stream with <see cref="InvalidDataException"/> (fail closed: nothing half-transformed is forwarded).
+/// fails the stream with <see cref="InvalidDataException"/> (fail closed: nothing half-transformed is forwarded), thrown at
+/// <see cref="Complete"/>: from that event on nothing more is written, while the body is still read to its end, so that a
+/// transform before this one in a chain (the usage tap) reads what the rest of it reports.
 /// </summary>
 public abstract class SseEventTransform : IBodyTransform
 {
     private readonly SseFramer _framer;
+    // The framer's refusal of an event over the limit: nothing is written after it, and Complete throws it.
+    private InvalidDataException? _oversized;
 
     /// <param name="maxEventBytes">The most bytes an event may have.</param>
     /// <param name="oversizedEventMessage">The message of the exception for an event over the limit (a default when null).</param>
@@ -32,7 +36,7 @@ public abstract class SseEventTransform : IBodyTransform
     public void Write(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        while (_framer.TryRead(ref input, out var sseEvent))
+        while (_oversized is null && TryRead(ref input, out var sseEvent))
         {
             WriteEvent(sseEvent, output);
         }
@@ -42,11 +46,31 @@ public abstract class SseEventTransform : IBodyTransform
     public void Complete(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
+        if (_oversized is not null)
+        {
+            throw new InvalidDataException(_oversized.Message, _oversized);
+        }
+
         if (_framer.TryReadLast(out var sseEvent))
         {
             WriteEvent(sseEvent, output);
         }
 
         CompleteStream(output);
+    }
+
+    // The next event; false once an event is over the limit (the rest of the body is then only read).
+    private bool TryRead(scoped ref ReadOnlySpan<byte> input, out SseEvent sseEvent)
+    {
+        try
+        {
+            return _framer.TryRead(ref input, out sseEvent);
+        }
+        catch (InvalidDataException ex)
+        {
+            _oversized = ex;
+            sseEvent = default;
+            return false;
+        }
     }
 }

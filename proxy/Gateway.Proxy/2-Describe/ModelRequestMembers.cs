@@ -11,11 +11,13 @@ namespace Gateway.Proxy.Describe;
 /// server that matches names without case (Go's <c>encoding/json</c>, as Ollama does) takes the last of <c>model</c> and
 /// <c>Model</c>, so a request carrying both would be decided, reserved and routed on one and run on the other. Each of
 /// those members is of the JSON type the API gives it (<see cref="TypeRefusal"/>), and none is sent in the query
-/// (<see cref="QueryRefusal"/>).
+/// (<see cref="QueryRefusal"/>). Two members are refused outright, as no budget could count the call: an OpenAI response's
+/// <c>background: true</c> (answered <c>queued</c>, with no usage, before the model runs) and llama.cpp's <c>n_predict</c>
+/// (an output ceiling that wins over <c>max_tokens</c>, <c>-1</c> for none, which the reservation does not read).
 /// </summary>
 internal static class ModelRequestMembers
 {
-    private static readonly string[] Read = ["model", "max_tokens", "max_completion_tokens", "max_output_tokens", "n", "best_of", "stream", "stream_options"];
+    private static readonly string[] Read = ["model", "max_tokens", "max_completion_tokens", "max_output_tokens", "n", "best_of", "stream", "stream_options", "background", "n_predict"];
 
     private static readonly Dictionary<string, string> ReadByFold = Read.ToDictionary(A2aMemberNames.Fold, static name => name, StringComparer.Ordinal);
 
@@ -85,11 +87,22 @@ internal static class ModelRequestMembers
     /// </summary>
     private static string? TypeRefusal(string name, JsonElement value)
     {
+        if (name == "background" && value.ValueKind == JsonValueKind.True)
+        {
+            return "The member 'background' is refused: a background response is answered 'queued', with no usage, before the model runs, so the tokens it then uses (its reasoning, its history, its tool turns) could never be counted against a budget or a run's limits. Send it without 'background' (or with false) and read the answer as it comes.";
+        }
+
+        if (name == "n_predict")
+        {
+            return "The member 'n_predict' is refused: llama.cpp reads it as the output ceiling over 'max_tokens' (-1 for none), which the gateway neither reserves nor caps. Name the ceiling as 'max_tokens' (or the API's own ceiling) instead.";
+        }
+
         var expected = name switch
         {
             "model" => value.ValueKind == JsonValueKind.String ? null : "a string",
             "stream" => value.ValueKind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null ? null : "true, false or null",
             "stream_options" => value.ValueKind is JsonValueKind.Object or JsonValueKind.Null ? null : "an object or null",
+            "background" => value.ValueKind is JsonValueKind.False or JsonValueKind.Null ? null : "false or null",
             _ => value.ValueKind == JsonValueKind.Null || IsCount(value) ? null : "a whole number of at least 1 (a JSON number), or null",
         };
         return expected is null ? null

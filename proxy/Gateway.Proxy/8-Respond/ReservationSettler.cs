@@ -5,6 +5,7 @@ using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Reservations;
+using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 using Microsoft.Extensions.Options;
 
@@ -16,9 +17,10 @@ namespace Gateway.Proxy.Respond;
 /// that went out and got no answer (a timeout, the agent gone) is settled as spending all it reserved; one whose stream was
 /// cut, as spending the more of what the provider reported and what it reserved, in the budget and the run alike. With
 /// <c>Gateway:Admission:SettleWithOutcome</c> a forwarded call's budget settle may ride its outcome's append instead
-/// (<see cref="RidingSettle"/>).
+/// (<see cref="RidingSettle"/>). A call that may have reached the provider and reported no usage the gateway could read is
+/// counted (<see cref="GatewayMetrics.UsageUnread"/>): it is charged its reservation, which may be less than the provider bills.
 /// </summary>
-internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs, IOptions<GatewayOptions> options)
+internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs, IOptions<GatewayOptions> options, GatewayMetrics metrics)
 {
     private readonly bool _settleWithOutcome = options.Value.Admission.SettleWithOutcome;
 
@@ -42,6 +44,12 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
     /// </summary>
     public Task? Start(HttpContext context, GatewayRequestFeature feature, bool budgetRidesOutcome = false)
     {
+        if ((Reservation(feature) is { Reserved: > 0 } || RecordedDecision.AdmissionOf(feature)?.Run is { HoldsSpend: true })
+            && Usage(feature) is null && UpstreamReach.MayHaveReached(context, feature))
+        {
+            metrics.UsageUnread.Add(1);
+        }
+
         var budget = !budgetRidesOutcome && Reservation(feature) is { } reservation
             ? budgets.SettleAsync(reservation, Used(context, feature, reservation), CancellationToken.None).AsTask()
             : null;

@@ -56,6 +56,7 @@ public sealed class GatewayMetrics
         BudgetSettleRetries = meter.CreateCounter<long>("gateway.budget.settle.retries", "{settle}", "Retries of the use beyond a reservation whose settle failed, by result (settled, failed, expired, lost).");
         RunSettleFailures = meter.CreateCounter<long>("gateway.run.settle.failures", "{settle}", "Settles of a run's token and cost counters the store failed, by what was held (held: reservation, the reservation stays counted; excess, the use beyond it is retried).");
         RunSettleRetries = meter.CreateCounter<long>("gateway.run.settle.retries", "{settle}", "Retries of the use beyond a run's reservation whose settle failed, per counter, by result (settled, failed, expired, lost).");
+        UsageUnread = meter.CreateCounter<long>("gateway.budget.usage.unread", "{call}", "Model calls that may have reached the provider and whose answer reported no usage the gateway could read: settled at what they reserved.");
         StoreClockOffset = meter.CreateGauge<double>("gateway.store.clock.offset", "s", "The shared store's clock minus this replica's at the last check, the largest over the store's primaries.");
         Tokens = meter.CreateCounter<long>("gateway.tokens", "{token}", "Model tokens used, by model, tenant and direction.");
         Redactions = meter.CreateCounter<long>("gateway.redactions", "{redaction}", "Values redacted from responses, by kind.");
@@ -107,6 +108,9 @@ public sealed class GatewayMetrics
 
     /// <summary>Retries of use beyond a run's reservation, per counter (<c>result</c>: <c>settled</c>, <c>failed</c>, <c>expired</c>, <c>lost</c>).</summary>
     public Counter<long> RunSettleRetries { get; }
+
+    /// <summary>Model calls settled at their reservation because no usage could be read from the provider's answer.</summary>
+    public Counter<long> UsageUnread { get; }
 
     /// <summary>The shared store's clock minus this replica's, in seconds, at the last check (<c>Gateway:Authentication:MaxStoreClockSkew</c>).</summary>
     public Gauge<double> StoreClockOffset { get; }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Connectors.Models;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Tests.Infrastructure;
 
@@ -57,6 +58,8 @@ public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixt
     [InlineData("""{"stream_options":"include_usage"}""", "stream_options")]
     [InlineData("""{"model":["gpt-4o"]}""", "model")]
     [InlineData("""{"model":null}""", "model")]
+    [InlineData("""{"background":"true"}""", "background")]
+    [InlineData("""{"background":1}""", "background")]
     public void Refusal_MemberOfAnotherType_NamesTheMember(string body, string member) =>
         Assert.Contains($"'{member}' must be", ModelRequestMembers.Refusal(JsonElement.Parse(body)), StringComparison.Ordinal);
 
@@ -73,6 +76,8 @@ public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixt
     [InlineData("""{"model":"gpt-4o","max_tokens":100,"max_completion_tokens":1e2,"max_output_tokens":100.0,"n":1,"best_of":2,"stream":true,"stream_options":{"include_usage":true}}""")]
     [InlineData("""{"model":"gpt-4o","max_tokens":null,"max_completion_tokens":null,"max_output_tokens":null,"n":null,"best_of":null,"stream":null,"stream_options":null}""")]
     [InlineData("""{"model":"gpt-4o","stream":false,"temperature":"0.5","metadata":{"n":"8"}}""")]
+    [InlineData("""{"model":"gpt-4o","background":false}""")]
+    [InlineData("""{"model":"gpt-4o","background":null}""")]
     public void Refusal_MembersOfTheirTypesOrNull_IsNull(string body) =>
         Assert.Null(ModelRequestMembers.Refusal(JsonElement.Parse(body)));
 
@@ -104,6 +109,69 @@ public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixt
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
         Assert.Equal(before, _gw.Upstream.Received.Count);
         await AssertRefusalRecordedAsync(response);
+    }
+
+    [Theory]
+    [InlineData("/providers/openai/responses", """{"model":"gpt-4o","max_output_tokens":100,"background":true,"input":"Say hello."}""", "a background response is answered")]
+    [InlineData("/providers/openai/responses", """{"model":"gpt-4o","max_output_tokens":100,"background":"true","input":"Say hello."}""", "must be false or null")]
+    [InlineData("/providers/openai/responses", """{"model":"gpt-4o","max_output_tokens":100,"Background":true,"input":"Say hello."}""", "matches names without case")]
+    [InlineData("/providers/openai/responses?background=true", """{"model":"gpt-4o","max_output_tokens":100,"input":"Say hello."}""", "takes model members from the query")]
+    public async Task Providers_ResponsesWithBackgroundTrue_IsRefusedAndNothingForwarded(string path, string body, string detail)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, path, body));
+
+        Assert.Contains(detail, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        await AssertRefusalRecordedAsync(response);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"gpt-4o","max_output_tokens":100,"background":true,"input":"Say hello."}""")]
+    [InlineData("""{"model":"gpt-4o","max_tokens":100,"n_predict":-1,"messages":[]}""")]
+    public async Task ModelAction_BackgroundOrNPredict_IsRefusedAndRecorded(string request)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.PostJsonAsync("/v1/actions/model", $$"""{"connector":"openai","request":{{request}}}""");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        await AssertRefusalRecordedAsync(response);
+    }
+
+    [Theory]
+    [InlineData("/providers/openai/chat/completions", """{"model":"gpt-4o","max_tokens":100,"n_predict":-1,"messages":[{"role":"user","content":"Say hello."}]}""")]
+    [InlineData("/providers/openai/completions", """{"model":"gpt-4o","max_tokens":100,"n_predict":100000,"prompt":"Say hello."}""")]
+    [InlineData("/providers/openai/chat/completions", """{"model":"gpt-4o","max_tokens":100,"nPredict":-1,"messages":[]}""")]
+    [InlineData("/providers/openai/chat/completions?n_predict=-1", """{"model":"gpt-4o","max_tokens":100,"messages":[]}""")]
+    public async Task Providers_NPredictBesideMaxTokens_IsRefusedAndNothingForwarded(string path, string body)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, path, body));
+
+        Assert.Contains("n_predict", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        await AssertRefusalRecordedAsync(response);
+    }
+
+    [Fact]
+    public async Task Providers_RequestWithoutACeiling_ArrivesUpstreamWithTheCeilingItsReservationHolds()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions",
+            $$"""{"model":"gpt-4o","messages":[{"role":"user","content":"Say hello. {{marker}}"}]}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = Assert.Single(_gw.Upstream.To("/v1/chat/completions"), r => r.Body.Contains(marker, StringComparison.Ordinal));
+        using var sent = JsonDocument.Parse(received.Body);
+        Assert.Equal(MaxTokensEstimator.DefaultCeiling, sent.RootElement.GetProperty("max_completion_tokens").GetInt32());
+        Assert.False(sent.RootElement.TryGetProperty("max_tokens", out _));
     }
 
     [Fact]

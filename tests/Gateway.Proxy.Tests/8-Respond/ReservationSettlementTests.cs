@@ -14,7 +14,7 @@ namespace Gateway.Proxy.Tests.Respond;
 /// its next append (the outcome) is held until the settle has been made, and a Respond that settled only after recording
 /// the outcome would leave that append held until the gate gives up.
 /// </summary>
-public sealed class ReservationSettlementTests : IAsyncLifetime
+public sealed partial class ReservationSettlementTests : IAsyncLifetime
 {
     private const string Body = """{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"Say hello."}]}""";
     private static readonly TimeSpan GiveUp = TimeSpan.FromSeconds(10);
