@@ -50,14 +50,14 @@ internal sealed partial class AgentAuthenticator
     /// <summary>The tenth canonical line for <paramref name="token"/>, or null without one.</summary>
     private static string? PersonLine(string? token) => token is null ? null : CanonicalRequest.HashPersonToken(token);
 
-    /// <summary>The identity with the verified person and the feature's <see cref="PresentedPerson"/>, or the refusal (recorded).</summary>
+    /// <summary>The identity with the verified person and the feature's <see cref="PresentedPerson"/>, or the refusal (recorded once a minute).</summary>
     private static async ValueTask<(AgentIdentity? Identity, Refusal? Refusal)> AddPersonAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity claimed, string token)
     {
         var people = context.RequestServices.GetRequiredService<PersonAuthentication>();
         var check = await people.AuthenticateAsync(context, claimed, token).ConfigureAwait(false);
         if (check.Person is not { } person)
         {
-            return (null, Recorded(context, PersonAuthentication.RecordedUnder(claimed), new Refusal(check.Status, check.Code, check.Detail)));
+            return (null, Recorded(context, PersonAuthentication.RecordedUnder(claimed), new Refusal(check.Status, check.Code, check.Detail) { RecordedOncePerMinute = true }));
         }
 
         feature.Add(new PresentedPerson(person, check.Expires) { Token = token });

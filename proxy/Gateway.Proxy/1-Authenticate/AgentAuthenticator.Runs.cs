@@ -12,7 +12,7 @@ namespace Gateway.Proxy.Authenticate;
 /// </summary>
 internal sealed partial class AgentAuthenticator
 {
-    /// <summary>The identity with its run, or the refusal (<c>403 run_foreign</c>, recorded by Respond: <see cref="Recorded"/>; 503 when the store fails).</summary>
+    /// <summary>The identity with its run, or the refusal (<c>403 run_foreign</c>, recorded by Respond once a minute: <see cref="Recorded"/>; 503 when the store fails).</summary>
     private static async ValueTask<(AgentIdentity? Identity, Refusal? Refusal)> AddRunAsync(HttpContext context, AgentIdentity claimed, string? run)
     {
         if (run is null && RunAuthentication.BoundRun(claimed) is null)
@@ -25,7 +25,7 @@ internal sealed partial class AgentAuthenticator
             var (identity, refusal) = await context.RequestServices.GetRequiredService<RunAuthentication>().BindAsync(context, claimed, run).ConfigureAwait(false);
             if (refusal is not null)
             {
-                return (null, Recorded(context, claimed, refusal));
+                return (null, Recorded(context, claimed, refusal with { RecordedOncePerMinute = true }));
             }
 
             GatewayTelemetry.SetRun(context, identity!.Run!.Id);

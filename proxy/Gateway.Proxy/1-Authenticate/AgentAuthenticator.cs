@@ -153,10 +153,11 @@ internal sealed partial class AgentAuthenticator
                     var (person, personRefusal) = await PersonOfTokenAsync(context, subject, tokenPerson).ConfigureAwait(false);
                     if (person is null)
                     {
-                        // Recorded under the agent, as a signed X-Gamut-Person's refusal is; a store outage answers only.
+                        // Recorded under the agent once a minute, as a signed X-Gamut-Person's refusal is (no rate limit
+                        // stops a client looping with its revoked consent's token); a store outage answers only.
                         var refused = personRefusal!.Status == StatusCodes.Status503ServiceUnavailable
                             ? personRefusal
-                            : Recorded(context, PersonAuthentication.RecordedUnder(byToken), personRefusal);
+                            : Recorded(context, PersonAuthentication.RecordedUnder(byToken), personRefusal with { RecordedOncePerMinute = true });
                         return Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
                     }
 
@@ -226,7 +227,6 @@ internal sealed partial class AgentAuthenticator
             {
                 var (status, refusal) = lookup.Status switch
                 {
-                    AgentLookupStatus.SecretRevoked => (StatusCodes.Status401Unauthorized, ProblemCodes.SecretRevoked),
                     AgentLookupStatus.SecretUnavailable => (StatusCodes.Status503ServiceUnavailable, ProblemCodes.PolicyUnavailable),
                     _ => (StatusCodes.Status401Unauthorized, ProblemCodes.UnknownAgent),
                 };
@@ -342,7 +342,7 @@ internal sealed partial class AgentAuthenticator
                     var otherPerson = PersonTokenCheck.Refused(StatusCodes.Status401Unauthorized, ProblemCodes.PersonTokenInvalid,
                         "This delegated child was issued for another person than the token names.");
                     var refused = Recorded(context, PersonAuthentication.RecordedUnder(claimed),
-                        new Refusal(otherPerson.Status, otherPerson.Code, otherPerson.Detail));
+                        new Refusal(otherPerson.Status, otherPerson.Code, otherPerson.Detail) { RecordedOncePerMinute = true });
                     return Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
                 }
 

@@ -32,7 +32,6 @@ public enum AgentLookupStatus
     UnknownTenant,
     UnknownWorkspace,
     UnknownAgent,
-    SecretRevoked,
 
     /// <summary>No policy is loaded yet: nothing can be verified (503).</summary>
     SecretUnavailable,

@@ -53,7 +53,6 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
             // Either secret of a rotation's window, both compared in constant time.
             { Status: AgentLookupStatus.Found } => AccessTokenClient.Found((input, mac) => SignatureSlotVerifier.Match(lookup, (input, mac),
                 static (secret, s) => secret.Key.Verify(s.input, s.mac))?.Secret.Fingerprint),
-            { Status: AgentLookupStatus.SecretRevoked } => AccessTokenClient.Unknown(AccessTokenClientStatus.SecretRevoked),
             { Status: AgentLookupStatus.SecretUnavailable } => AccessTokenClient.Unknown(AccessTokenClientStatus.Unavailable),
             _ => AccessTokenClient.Unknown(AccessTokenClientStatus.Unknown),
         };

@@ -258,7 +258,8 @@ internal sealed partial class RespondStage
     }
 
     /// <summary>
-    /// Authentication's refusal of a proven agent recorded once a minute (a retired secret's token): recorded under
+    /// Authentication's refusal of a proven agent, every one recorded once a minute (a retired secret's token, a person's
+    /// token refused, a foreign run: no rate limit stops them): recorded under
     /// <paramref name="identity"/> only when it is the first of its kind in the minute (<see cref="FirstInItsMinuteAsync"/>).
     /// </summary>
     private async Task RefuseUnauthenticatedOncePerMinuteAsync(HttpContext context, AuthenticationChallenge challenge, AgentIdentity identity)
