@@ -59,6 +59,7 @@ public sealed partial class ApprovalService
         _metrics = metrics;
         _logger = logger;
         _options = options.Value.Approvals;
+        _settledIds = new SettledApprovalIds(SettledIdsPerTenant(_options));
     }
 
     /// <summary>
@@ -272,28 +273,6 @@ public sealed partial class ApprovalService
             Warrant = warrant,
             WarrantExpiresAt = warrant is null ? null : warrantExpiresAt,
         };
-    }
-
-    /// <summary>
-    /// The tenant's pending requests, oldest first: those of its index of open requests (however many newer ones were opened
-    /// since: at most <c>Gateway:Approvals:MaxOpenPerAgent</c> per registered agent) and those among its most recent
-    /// <c>Gateway:Approvals:ListWindow</c> (which lists the requests opened before the index was kept).
-    /// </summary>
-    public async ValueTask<IReadOnlyList<ApprovalRequest>> ListPendingAsync(string tenant, CancellationToken cancellationToken = default)
-    {
-        Identifiers.ThrowIfInvalidTenant(tenant);
-        var ids = await _store.ListRecentAsync(tenant, _options.ListWindow, cancellationToken);
-        var pending = await ListIndexedPendingAsync(tenant, ids.ToHashSet(StringComparer.Ordinal), cancellationToken);
-        foreach (var id in ids)
-        {
-            var request = await GetAsync(tenant, id, cancellationToken);
-            if (request?.Status == ApprovalStatus.Pending)
-            {
-                pending.Add(request);
-            }
-        }
-
-        return [.. pending.OrderBy(static r => r.CreatedAt)];
     }
 
     private async ValueTask<ApprovalRequest?> LoadAsync(string tenant, string id, CancellationToken cancellationToken)

@@ -8,12 +8,15 @@ namespace Gateway.Oversight.Approvals;
 /// Counts each tenant's pending approvals in the store every <see cref="Interval"/> (and at start) and hands the figures to
 /// <c>gateway.approvals.pending</c> (<see cref="OversightMetrics.ReportPending"/>), whose scrape reads them and never the
 /// store. Every replica counts the same store, so each reports the whole figure: a replica started after the approvals were
-/// opened reports them, and one expired unread leaves the count (<see cref="ApprovalService.CountPendingAsync"/> settles it).
+/// opened reports them, and one expired unread leaves the count (<see cref="ApprovalService.CountPendingAsync(string, CancellationToken)"/> settles it).
 /// Fail-soft: a tenant the store fails to count keeps its last figure, and the failure is logged. The service is resolved
 /// at the first count, not when the host resolves its hosted services: the start-up checks of its keys report first.
 /// </summary>
 internal sealed partial class PendingApprovalsRefresher : BackgroundService
 {
+    /// <summary>How many tenants are counted at once.</summary>
+    private const int Counters = 4;
+
     /// <summary>How often the figures are counted again.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
 
@@ -22,7 +25,6 @@ internal sealed partial class PendingApprovalsRefresher : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<PendingApprovalsRefresher> _logger;
     private readonly Dictionary<string, long> _pending = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _settled = new(StringComparer.Ordinal);
     private PeriodicTimer? _timer;
 
     public PendingApprovalsRefresher(Lazy<ApprovalService> approvals, OversightMetrics metrics, TimeProvider time, ILogger<PendingApprovalsRefresher> logger)
@@ -59,7 +61,7 @@ internal sealed partial class PendingApprovalsRefresher : BackgroundService
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    /// <summary>One count of every tenant that has opened approvals (and every one counted before), then the figures handed on.</summary>
+    /// <summary>One count of every tenant that has opened approvals (and every one counted before, <see cref="Counters"/> at once), then the figures handed on.</summary>
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var tenants = new SortedSet<string>(_pending.Keys, StringComparer.Ordinal);
@@ -72,24 +74,23 @@ internal sealed partial class PendingApprovalsRefresher : BackgroundService
             LogTenantsFailed(_logger, ex);
         }
 
-        foreach (var tenant in tenants)
+        var counters = new ParallelOptions { MaxDegreeOfParallelism = Counters, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(tenants, counters, async (tenant, token) =>
         {
-            if (!_settled.TryGetValue(tenant, out var settled))
-            {
-                settled = new HashSet<string>(StringComparer.Ordinal);
-                _settled[tenant] = settled;
-            }
-
             try
             {
-                _pending[tenant] = await _approvals.Value.CountPendingAsync(tenant, settled, cancellationToken).ConfigureAwait(false);
+                var count = await _approvals.Value.CountPendingAsync(tenant, token).ConfigureAwait(false);
+                lock (_pending)
+                {
+                    _pending[tenant] = count;
+                }
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!token.IsCancellationRequested)
             {
                 // Keeps the tenant's last figure (none before its first count).
                 LogCountFailed(_logger, tenant, ex);
             }
-        }
+        }).ConfigureAwait(false);
 
         _metrics.ReportPending(_pending.ToFrozenDictionary(StringComparer.Ordinal));
     }
