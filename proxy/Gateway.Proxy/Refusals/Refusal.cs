@@ -38,7 +38,8 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
 
     /// <summary>
     /// Recorded only when it is the first of its code for the agent, its secret and the route in a minute (a stopped
-    /// secret's refusal, which uses no rate-limit window): the rest are answered alike, unrecorded.
+    /// secret's refusal, and Authenticate's refusals of a proven agent, which come before any rate-limit window): the rest
+    /// are answered alike, unrecorded.
     /// </summary>
     public bool RecordedOncePerMinute { get; init; }
 
