@@ -125,7 +125,8 @@ public sealed partial class StateJournal
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // The journal's records (the store's values) are not left in the pool.
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
         }
     }
 
@@ -138,6 +139,7 @@ public sealed partial class StateJournal
         }
         finally
         {
+            payload.AsSpan(0, length).Clear();
             ArrayPool<byte>.Shared.Return(payload);
         }
     }

@@ -68,6 +68,28 @@ public sealed class CredentialEchoRedactionTests
         Assert.Equal(1, counts[RedactionKind.Credential]);
     }
 
+    [Fact]
+    public void Redact_PercentEncodedEcho_LeavesNoDecodedCredentialInTheCharPool()
+    {
+        // 63 characters: the reading of the whole text rents from the pool's 64-character arrays, and the pool hands the
+        // array this thread gave back last to the next rent of that size on the thread.
+        const string Text = "key: vault-Ab%2Fc%2Bd%3De%2Af+g7 and nothing more to read here.";
+        var counts = Counts(Encodable);
+
+        var redacted = TextRedactor.Redact(Text, counts);
+
+        var rented = ArrayPool<char>.Shared.Rent(Text.Length);
+        try
+        {
+            Assert.StartsWith("key: [REDACTED:credential]", redacted, StringComparison.Ordinal);
+            Assert.DoesNotContain("vault-Ab/c", new string(rented), StringComparison.Ordinal);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
     [Theory]
     [InlineData("vault-Ab/c+d=e*f")]
     [InlineData("vault-Ab%2Fc%2Bd%3De%2Af+g")]

@@ -5,7 +5,7 @@ namespace Gateway.Connectors.Redaction;
 /// <summary>
 /// A text read once as <see cref="EncodedCredential"/> reads it, so that every form of a credential is searched in the one
 /// reading (a vectorised search each, not a decoding each): its characters, and where the spelling of each starts. Its
-/// arrays are pooled, returned when it is disposed.
+/// arrays are pooled, returned when it is disposed (the characters cleared first).
 /// </summary>
 internal sealed class TextReading : IDisposable
 {
@@ -53,6 +53,8 @@ internal sealed class TextReading : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        // The reading may hold a credential decoded from its echo: nothing of it is left in the pool.
+        _chars.AsSpan(0, Count).Clear();
         ArrayPool<char>.Shared.Return(_chars);
         ArrayPool<int>.Shared.Return(_starts);
         (_chars, _starts, Count) = ([], [], 0);

@@ -109,6 +109,8 @@ public static class CanonicalRequest
         {
             if (rented is not null)
             {
+                // The request's target (its query too) is not left in the pool.
+                span.Clear();
                 ArrayPool<char>.Shared.Return(rented);
             }
         }
@@ -185,12 +187,16 @@ public static class CanonicalRequest
         ArgumentNullException.ThrowIfNull(token);
         var max = Encoding.UTF8.GetMaxByteCount(token.Length);
         var rented = ArrayPool<byte>.Shared.Rent(max);
+        var length = 0;
         try
         {
-            return HashBody(rented.AsSpan(0, Encoding.UTF8.GetBytes(token, rented)));
+            length = Encoding.UTF8.GetBytes(token, rented);
+            return HashBody(rented.AsSpan(0, length));
         }
         finally
         {
+            // The person's bearer token: nothing of it is left in the pool.
+            rented.AsSpan(0, length).Clear();
             ArrayPool<byte>.Shared.Return(rented);
         }
     }
@@ -221,12 +227,15 @@ public static class CanonicalRequest
         ArgumentNullException.ThrowIfNull(canonical);
         var max = Encoding.UTF8.GetMaxByteCount(canonical.Length);
         var rented = ArrayPool<byte>.Shared.Rent(max);
+        var length = 0;
         try
         {
-            return Verify(key, rented.AsSpan(0, Encoding.UTF8.GetBytes(canonical, rented)), presented);
+            length = Encoding.UTF8.GetBytes(canonical, rented);
+            return Verify(key, rented.AsSpan(0, length), presented);
         }
         finally
         {
+            rented.AsSpan(0, length).Clear();
             ArrayPool<byte>.Shared.Return(rented);
         }
     }
@@ -250,13 +259,15 @@ public static class CanonicalRequest
     {
         var max = Encoding.UTF8.GetMaxByteCount(canonical.Length);
         var rented = ArrayPool<byte>.Shared.Rent(max);
+        var length = 0;
         try
         {
-            var length = Encoding.UTF8.GetBytes(canonical, rented);
+            length = Encoding.UTF8.GetBytes(canonical, rented);
             key.Compute(rented.AsSpan(0, length), destination);
         }
         finally
         {
+            rented.AsSpan(0, length).Clear();
             ArrayPool<byte>.Shared.Return(rented);
         }
     }

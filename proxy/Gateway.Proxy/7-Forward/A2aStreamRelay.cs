@@ -111,7 +111,8 @@ internal static class A2aStreamRelay
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(chunk);
+            // It held the upstream's bytes before redaction.
+            ArrayPool<byte>.Shared.Return(chunk, clearArray: true);
         }
 
         if (refusal is null && relayed == 0)

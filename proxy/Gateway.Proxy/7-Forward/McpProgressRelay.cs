@@ -80,7 +80,8 @@ internal static class McpProgressRelay
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(chunk);
+            // It held the upstream's bytes before redaction.
+            ArrayPool<byte>.Shared.Return(chunk, clearArray: true);
         }
     }
 

@@ -27,6 +27,8 @@ internal sealed class McpCallLifetime : IDisposable
     private readonly string? _sessionId;
     private readonly CancellationToken _clientGone;
     private readonly CancellationTokenSource _lifetime;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenRegistration _aborting;
     private readonly bool _cancellable;
     private int _ended;
 
@@ -42,7 +44,14 @@ internal sealed class McpCallLifetime : IDisposable
         context.RequestAborted = _lifetime.Token;
         context.Items[ItemKey] = this;
         _owner = owner;
-        _cancellable = sessions.TrackCall(owner, id, context, _lifetime, cancellation);
+
+        // Whatever ends the call early (a cancel, a kill switch, a revocation) aborts its request from here, first, while the
+        // request runs: the registration is undone before the request ends, so no later request on its HttpContext is touched.
+        _aborting = _abort.Token.Register(static request => ((HttpContext)request!).Abort(), context);
+        _cancellable = sessions.TrackCall(owner, id, context, new McpCallEnding(_abort, _lifetime, cancellation));
+
+        // Given back with the request at the latest, should Respond not release it: never after the host reuses the context.
+        context.Response.RegisterForDispose(this);
         if (sessionId is not null)
         {
             sessions.SessionCallStarted(sessionId);
@@ -101,6 +110,8 @@ internal sealed class McpCallLifetime : IDisposable
             return;
         }
 
+        // Waits for an abort under way: once undone, nothing aborts the request (or the next one on its HttpContext).
+        _aborting.Dispose();
         _context.RequestAborted = _clientGone;
         if (_cancellable)
         {
@@ -114,8 +125,12 @@ internal sealed class McpCallLifetime : IDisposable
 
         _sessions.EndCall(_tenant, _registeredAgent);
         _lifetime.Dispose();
+        _abort.Dispose();
     }
 }
+
+/// <summary>How a call ends early: its request aborted (<paramref name="Abort"/>, first), its lifetime cancelled, and why, for its server.</summary>
+internal sealed record McpCallEnding(CancellationTokenSource Abort, CancellationTokenSource Lifetime, McpCallCancellation Cancellation);
 
 /// <summary>Whose call it is: the agent's tenant, the agent, and the registered agent its calls count against (a delegated child's are its agent's).</summary>
 internal sealed record McpCallOwner(string Tenant, string Agent, string RegisteredAgent)

@@ -19,16 +19,17 @@ internal sealed partial class McpSessions
     private readonly ConcurrentDictionary<CallKey, InFlightCall> _inFlight = new();
 
     /// <summary>
-    /// Remembers the lifetime of the agent's call <paramref name="id"/> (raw JSON-RPC id), so that the agent can cancel it
-    /// from the same session, as the same person: the call outlives its client's connection, and only this, a kill switch,
-    /// or its time running out, ends it early. The session and the person are the call's request's (<paramref name="call"/>);
-    /// whatever ends it says why in <paramref name="cancellation"/>, for its server.
+    /// Remembers how the agent's call <paramref name="id"/> (raw JSON-RPC id) ends, so that the agent can cancel it from the
+    /// same session, as the same person: the call outlives its client's connection, and only this, a kill switch, or its
+    /// time running out, ends it early. The session and the person are the call's request's (<paramref name="call"/>, read
+    /// here and never kept); whatever ends it says why in <paramref name="ending"/>, for its server.
     /// </summary>
-    public bool TrackCall(McpCallOwner owner, string id, HttpContext call, CancellationTokenSource lifetime, McpCallCancellation cancellation)
+    public bool TrackCall(McpCallOwner owner, string id, HttpContext call, McpCallEnding ending)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(call);
-        return _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(call, lifetime, cancellation, owner.RegisteredAgent, owner.Delegates, owner.Switches ?? new KillSwitchCaller(owner.Tenant, owner.Agent, null)));
+        ArgumentNullException.ThrowIfNull(ending);
+        return _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(ending, owner.RegisteredAgent, owner.Delegates, owner.Switches ?? new KillSwitchCaller(owner.Tenant, owner.Agent, null)));
     }
 
     /// <summary>Forgets a call <see cref="TrackCall"/> remembered.</summary>
@@ -37,7 +38,7 @@ internal sealed partial class McpSessions
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(call);
         var key = KeyOf(owner, call, id);
-        if (_inFlight.TryGetValue(key, out var tracked) && ReferenceEquals(tracked.Call, call) && ReferenceEquals(tracked.Lifetime, lifetime))
+        if (_inFlight.TryGetValue(key, out var tracked) && ReferenceEquals(tracked.Ending.Lifetime, lifetime))
         {
             _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, tracked));
         }
@@ -85,7 +86,7 @@ internal sealed partial class McpSessions
 
                 if (isStopped && _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, call)))
                 {
-                    End(call, McpCallCancellation.ByKillSwitch);
+                    EndEach(call, McpCallCancellation.ByKillSwitch, tenant);
                 }
             }
         }
@@ -111,7 +112,7 @@ internal sealed partial class McpSessions
         {
             if (matches(key, call) && _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, call)))
             {
-                End(call, reason);
+                EndEach(call, reason, key.Tenant);
             }
         }
     }
@@ -120,13 +121,16 @@ internal sealed partial class McpSessions
     private static bool IsRevokedBy(IReadOnlyList<string> delegates, string registeredAgent, string revoked) =>
         delegates.Contains(revoked, StringComparer.Ordinal) || (delegates.Count > 0 && registeredAgent == revoked);
 
+    // Ends the call through what its request registered (McpCallLifetime): the request, while it runs, aborts itself; nothing
+    // here touches a request that may have ended, or whose HttpContext the host reuses for the next one on its connection.
     private static bool End(InFlightCall inFlight, string reason)
     {
-        inFlight.Cancellation.Because(reason);
-        inFlight.Call.Abort();
+        var ending = inFlight.Ending;
+        ending.Cancellation.Because(reason);
         try
         {
-            inFlight.Lifetime.Cancel();
+            ending.Abort.Cancel();
+            ending.Lifetime.Cancel();
         }
         catch (ObjectDisposedException)
         {
@@ -134,6 +138,19 @@ internal sealed partial class McpSessions
         }
 
         return true;
+    }
+
+    // One of many calls ended: whatever its ending throws, the others still end.
+    private void EndEach(InFlightCall inFlight, string reason, string tenant)
+    {
+        try
+        {
+            End(inFlight, reason);
+        }
+        catch (Exception ex)
+        {
+            LogEndFailed(_logger, tenant, inFlight.RegisteredAgent, ex.GetType().Name);
+        }
     }
 
     private static CallKey KeyOf(McpCallOwner owner, HttpContext call, string id)
@@ -145,9 +162,12 @@ internal sealed partial class McpSessions
     [LoggerMessage(EventId = 4324, Level = LogLevel.Warning, Message = "The kill switches of {Tenant}/{Agent} could not be read to end its MCP calls in flight ({Error}); they run on until they end")]
     private static partial void LogStopFailed(ILogger logger, string tenant, string agent, string error);
 
+    [LoggerMessage(EventId = 4325, Level = LogLevel.Warning, Message = "An MCP call in flight of {Tenant}/{Agent} could not be ended ({Error}); the others were")]
+    private static partial void LogEndFailed(ILogger logger, string tenant, string agent, string error);
+
     /// <summary>Whose call it is: tenant, agent, session (null: none), the person's issuer and subject (null: none), and the raw JSON-RPC id.</summary>
     private readonly record struct CallKey(string Tenant, string Agent, string? Session, string? PersonIssuer, string? PersonSubject, string Id);
 
-    /// <summary>A call in flight: its request, its lifetime, why it ended, the registered agent it acts under, a delegated child's chain of children, and whose kill switches stop it.</summary>
-    private sealed record InFlightCall(HttpContext Call, CancellationTokenSource Lifetime, McpCallCancellation Cancellation, string RegisteredAgent, IReadOnlyList<string> Delegates, KillSwitchCaller Switches);
+    /// <summary>A call in flight: how it ends (never its request, which may have ended), the registered agent it acts under, a delegated child's chain of children, and whose kill switches stop it.</summary>
+    private sealed record InFlightCall(McpCallEnding Ending, string RegisteredAgent, IReadOnlyList<string> Delegates, KillSwitchCaller Switches);
 }

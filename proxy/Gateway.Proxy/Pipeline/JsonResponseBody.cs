@@ -6,7 +6,7 @@ namespace Gateway.Proxy.Pipeline;
 /// <summary>
 /// Writes a JSON response body with its <c>Content-Length</c>: the JSON is written into a buffer and a
 /// <see cref="Utf8JsonWriter"/> that the thread reuses (they are busy only while the callback runs, which
-/// never awaits), then copied into an array from the pool that is returned once the body is written.
+/// never awaits), then copied into an array from the pool that is returned, cleared, once the body is written.
 /// Every governed response and refusal is written this way, so none allocates its body.
 /// </summary>
 internal static class JsonResponseBody
@@ -71,10 +71,11 @@ internal static class JsonResponseBody
         return (buffer, writer);
     }
 
-    /// <summary>Done with the thread's buffer: one grown past what is worth keeping is let go.</summary>
+    /// <summary>Done with the thread's buffer, what was written in it cleared: one grown past what is worth keeping is let go.</summary>
     private static void Return(ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer)
     {
         writer.Reset();
+        buffer.Clear();
         if (buffer.Capacity > MaxRetainedBufferBytes)
         {
             t_buffer = null;
@@ -90,6 +91,8 @@ internal static class JsonResponseBody
         }
         finally
         {
+            // A governed answer (a decision token, what the upstream said): nothing of it is left in the pool.
+            body.AsSpan(0, length).Clear();
             ArrayPool<byte>.Shared.Return(body);
         }
     }

@@ -2,10 +2,14 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Agents;
+using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Tests.Mcp;
 
@@ -106,6 +110,48 @@ public sealed class McpSuspendedCallTests : IAsyncLifetime
         _mcp.Notes.Hold.SetResult();
         Assert.IsAssignableFrom<HttpRequestException>(ended);
         Assert.Single(_mcp.Notes.Calls);
+    }
+
+    [Fact]
+    public async Task KillSwitch_OneTrackedCallsRequestAlreadyFinished_StillEndsTheAgentsOtherCalls()
+    {
+        // Calls whose requests finished (their HttpContext given back to the host, as Kestrel does at a request's end, while
+        // they were still tracked) among calls still running: the switch ends every running one, whichever it meets first.
+        var services = _mcp.Gateway.Host.Services;
+        var sessions = services.GetRequiredService<McpSessions>();
+        var streams = services.GetRequiredService<McpCallStreams>();
+        var options = services.GetRequiredService<IOptions<McpEndpointOptions>>().Value;
+        var owner = new McpCallOwner("demo", "demo-agent", "demo-agent");
+        var running = new List<(DefaultHttpContext Context, McpCallLifetime Call)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var context = new DefaultHttpContext();
+            context.Features.Set(new GatewayRequestFeature("req-finished-" + i));
+            var call = Assert.IsType<McpCallLifetime>(McpCallLifetime.TryStart(context, sessions, streams, options, owner, "call-" + i, null));
+            if (i % 2 == 0)
+            {
+                context.Uninitialize();
+            }
+            else
+            {
+                running.Add((context, call));
+            }
+        }
+
+        try
+        {
+            using (var suspend = await _mcp.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/agents/demo-agent/suspend", content: null))
+            {
+                suspend.EnsureSuccessStatusCode();
+            }
+
+            await Eventually.HoldsAsync(() => running.TrueForAll(r => r.Context.RequestAborted.IsCancellationRequested), TimeSpan.FromSeconds(5),
+                $"{running.Count(r => !r.Context.RequestAborted.IsCancellationRequested)} of the agent's {running.Count} running calls were not ended within 5 s");
+        }
+        finally
+        {
+            running.ForEach(r => r.Call.Dispose());
+        }
     }
 
     private async Task<string> PostAsAsync(AgentClient signer, string json)
