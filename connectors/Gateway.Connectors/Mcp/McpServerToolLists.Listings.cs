@@ -82,7 +82,7 @@ public sealed partial class McpServerToolLists
                 var upstream = UpstreamOf(tenant, server);
                 if (upstream.Evicted)
                 {
-                    // An old bundle's ask whose binding a newer one replaced: no listing, and none kept for the newer one's askers.
+                    // An ask with a binding out of force (an old bundle's): no listing, and none kept for the askers of the one in force.
                     return null;
                 }
 

@@ -30,8 +30,8 @@ public sealed partial class McpServerToolLists
         var upstream = UpstreamOf(tenant, server, EndpointOf(endpoint), person);
         if (upstream.Refused)
         {
-            // A binding a newer bundle replaced (McpServerToolLists.Bindings.cs): the call fails closed, the upstream unavailable to it.
-            throw new HttpRequestException($"The MCP server '{server.Name}' has a newer credential binding; this call's session is closed.");
+            // A binding the policy in force does not give the server (McpServerToolLists.Bindings.cs): the call fails closed, the upstream unavailable to it.
+            throw new HttpRequestException($"The MCP server '{server.Name}' has another credential binding in force; this call's session is closed.");
         }
 
         Volatile.Write(ref upstream.LastUsed, _time.GetTimestamp());

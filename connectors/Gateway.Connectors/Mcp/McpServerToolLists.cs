@@ -43,18 +43,21 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly McpToolListCache? _shared;
+    private readonly Func<string, string, CatalogEntry?>? _inForce;
 
     /// <param name="credentials">The connectors' credentials.</param>
     /// <param name="time">The gateway's clock: every freshness decision.</param>
     /// <param name="loggers">The loggers (the SDK's client too).</param>
     /// <param name="shared">The listings shared with the other replicas; null: this replica's own listings only.</param>
-    public McpServerToolLists(CredentialResolver credentials, TimeProvider time, ILoggerFactory loggers, McpToolListCache? shared = null)
+    /// <param name="inForce">A tenant's server as the policy in force defines it (null when it has none): the one credential binding its sessions are opened with (McpServerToolLists.Bindings.cs); null: whichever binding a call brings.</param>
+    public McpServerToolLists(CredentialResolver credentials, TimeProvider time, ILoggerFactory loggers, McpToolListCache? shared = null, Func<string, string, CatalogEntry?>? inForce = null)
     {
         _credentials = credentials;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<McpServerToolLists>();
         _shared = shared;
+        _inForce = inForce;
     }
 
     /// <summary>Raised with the tenant and server whose tools changed (the server said so, or a new listing differs).</summary>
@@ -137,7 +140,6 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     public void Invalidate()
     {
         Volatile.Write(ref _invalidatedAt, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        Interlocked.Increment(ref _bundles);
         InvalidateListings();
         foreach (var upstream in _upstreams.Values)
         {
@@ -336,10 +338,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         /// <summary>Set (under <see cref="Gate"/>) when the session was closed to make room: a caller holding it looks it up anew.</summary>
         public bool Evicted;
 
-        /// <summary>The bindings this one replaced at this endpoint, each with the bundle count (<c>_bundles</c>) it was replaced at.</summary>
-        public IReadOnlyDictionary<string, long> Replaced { get; init; } = new Dictionary<string, long>();
-
-        /// <summary>Never looked up nor opened: what an old bundle's call gets for a binding a newer one replaced (<see cref="Evicted"/> too).</summary>
+        /// <summary>Never looked up nor opened: what a call gets for a binding the policy in force does not give its server (<see cref="Evicted"/> too).</summary>
         public bool Refused { get; init; }
 
         public SemaphoreSlim Gate { get; } = new(1, 1);

@@ -2,6 +2,7 @@ using System.Reflection;
 using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Mcp;
@@ -32,7 +33,7 @@ internal static class McpServerHosting
     {
         services.AddOptions<McpEndpointOptions>().Bind(configuration.GetSection(McpEndpointOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<McpToolListCache>();
-        services.AddSingleton<McpServerToolLists>();
+        services.AddSingleton(static services => ActivatorUtilities.CreateInstance<McpServerToolLists>(services, InForce(services.GetRequiredService<PolicyProvider>())));
         services.AddSingleton<McpToolPins>();
         services.AddSingleton<McpToolListing>();
         services.AddSingleton<McpServerListing>();
@@ -162,6 +163,10 @@ internal static class McpServerHosting
             ? new Caller(identity, tenant, services)
             : null;
     }
+
+    /// <summary>A tenant's server as the policy in force defines it: the only credential binding its upstream sessions are opened with.</summary>
+    private static Func<string, string, Gateway.Policy.CatalogEntry?> InForce(PolicyProvider policy) =>
+        (tenant, server) => policy.Current?.Set is { } set && set.TryGetTenant(tenant, out var policies) && policies!.TryGetCatalogEntry(server, out var entry) ? entry : null;
 
     private static McpProtocolException NotHere() => new("Governed calls are carried out by the gateway's governed route.", McpErrorCode.InternalError);
 

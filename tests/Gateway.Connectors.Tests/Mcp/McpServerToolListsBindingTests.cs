@@ -13,8 +13,9 @@ namespace Gateway.Connectors.Tests.Mcp;
 
 /// <summary>
 /// While a bundle reload that changes a server's credential is under way, calls decided on the old bundle and on the new
-/// one run side by side: the new credential's session is opened once and kept, and an old-bundle call fails closed rather
-/// than open a session with the old credential again; a later bundle that brings the old credential back opens it again.
+/// one run side by side: the session of the binding in force is opened once and kept, and an old-bundle call fails closed
+/// rather than open a session with the old credential again, however many reloads since; a later bundle that brings the
+/// old credential back into force opens it again.
 /// </summary>
 public sealed class McpServerToolListsBindingTests : IAsyncLifetime
 {
@@ -24,10 +25,17 @@ public sealed class McpServerToolListsBindingTests : IAsyncLifetime
         ["TICKETS_READONLY"] = "tickets-readonly-credential",
     };
 
-    private readonly McpServerToolLists _lists = new(new CredentialResolver(null, environment: static name => Variables.GetValueOrDefault(name)), TimeProvider.System, NullLoggerFactory.Instance);
+    private readonly McpServerToolLists _lists;
     private readonly ConcurrentQueue<string> _initializedWith = new();
     private KestrelUpstream _server = null!;
     private int _initializations;
+
+    // The server as the policy in force defines it (what PolicyProvider.Current gives in the gateway).
+    private CatalogEntry? _inForce;
+
+    public McpServerToolListsBindingTests() =>
+        _lists = new(new CredentialResolver(null, environment: static name => Variables.GetValueOrDefault(name)), TimeProvider.System, NullLoggerFactory.Instance,
+            inForce: (tenant, server) => tenant == "acme" && Volatile.Read(ref _inForce) is { } entry && entry.Name == server ? entry : null);
 
     public async Task InitializeAsync() =>
         _server = await KestrelUpstream.StartAsync(app => app.MapPost("/mcp", async (HttpContext context) =>
@@ -59,10 +67,11 @@ public sealed class McpServerToolListsBindingTests : IAsyncLifetime
     public async Task SessionAsync_OldAndNewBundleCallsInterleave_NewSessionKeptAndOldCallRefused()
     {
         var (admin, readOnly) = Servers();
+        Apply(admin);
         var before = await TakeAsync(admin);
 
         // A new bundle gives the server its read-only credential; calls decided on the old one are still running.
-        _lists.Invalidate();
+        Apply(readOnly);
         var renewed = await TakeAsync(readOnly);
         var stale = await TakeAsync(admin);
         var again = await TakeAsync(readOnly);
@@ -78,15 +87,37 @@ public sealed class McpServerToolListsBindingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionAsync_StaleCallAfterUnrelatedReload_IsRefusedAndCurrentSessionKept()
+    {
+        var (admin, readOnly) = Servers();
+        Apply(admin);
+        Assert.Equal("session-1", await TakeAsync(admin));
+        Apply(readOnly);
+        Assert.Equal("session-2", await TakeAsync(readOnly));
+
+        // A reload that leaves the read-only credential in force (an agent's secret file changed); a call decided on the
+        // first bundle only now asks for its session: the admin credential is not sent again, the read-only session stays.
+        Apply(readOnly with { });
+        var stale = await TakeAsync(admin);
+        var current = await TakeAsync(readOnly);
+
+        Assert.Equal("refused", stale);
+        Assert.Equal("session-2", current);
+        Assert.Equal(2, Volatile.Read(ref _initializations));
+        Assert.Equal(["Bearer tickets-admin-credential", "Bearer tickets-readonly-credential"], _initializedWith);
+    }
+
+    [Fact]
     public async Task SessionAsync_LaterBundleBringsTheOldCredentialBack_OpensItAgainAndRefusesTheOther()
     {
         var (admin, readOnly) = Servers();
+        Apply(admin);
         Assert.Equal("session-1", await TakeAsync(admin));
-        _lists.Invalidate();
+        Apply(readOnly);
         Assert.Equal("session-2", await TakeAsync(readOnly));
 
-        // A third bundle restores the admin credential: it is the newest again, and the read-only one is refused.
-        _lists.Invalidate();
+        // A third bundle restores the admin credential: it is in force again, and the read-only one is refused.
+        Apply(admin with { });
         var restored = await TakeAsync(admin);
         var stale = await TakeAsync(readOnly);
 
@@ -107,6 +138,13 @@ public sealed class McpServerToolListsBindingTests : IAsyncLifetime
             Credential = SecretReference.TryParse("env:TICKETS_ADMIN", null, out var reference) ? reference : null,
         };
         return (admin, admin with { Credential = SecretReference.TryParse("env:TICKETS_READONLY", null, out var other) ? other : null });
+    }
+
+    // A bundle applied: the listings invalidated first (PolicyProvider.Applying), then its definition of the server in force.
+    private void Apply(CatalogEntry server)
+    {
+        _lists.Invalidate();
+        Volatile.Write(ref _inForce, server);
     }
 
     // The session a governed call to the connector's upstream goes on, or "refused" when the call fails closed.
