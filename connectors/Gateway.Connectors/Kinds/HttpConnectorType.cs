@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using Gateway.Connectors.Envelopes;
 using Gateway.Policy;
-using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Connectors.Kinds;
 
@@ -40,24 +39,32 @@ public sealed class HttpConnectorType : ConnectorType
     /// </summary>
     private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments)
     {
-        var best = TryMatchBinding(connector, method, segments);
-        foreach (var entry in tenant.Catalog)
+        // Only the entries on the connector's upstream whose template has as many segments can match (parsed once per policy).
+        var index = HttpOperationIndex.For(tenant);
+        var own = index.ShapeOf(connector);
+        var best = own.Matches(method, segments) ? own : null;
+        foreach (var sibling in index.Candidates(connector.Upstream, segments.Count))
         {
-            if (entry.Kind == Kind && !ReferenceEquals(entry, connector) && entry.Upstream == connector.Upstream
-                && TryMatchBinding(entry, method, segments) is { } sibling && (best is null || sibling.PathArgs.Count < best.PathArgs.Count))
+            if (!ReferenceEquals(sibling.Entry, connector) && sibling.Matches(method, segments) && (best is null || sibling.CaptureCount < best.CaptureCount))
             {
                 best = sibling;
             }
         }
 
-        return best is not null && !CaptureIsAmbiguous(tenant, connector, best, method, segments) ? best : null;
+        if (best is null)
+        {
+            return null;
+        }
+
+        var operation = new ProviderOperation(best.Entry, Writes: ReadOnlyGuard.IsWriteVerb(method), best.Captures(segments));
+        return !CaptureIsAmbiguous(index, connector, operation, method, segments) ? operation : null;
     }
 
     // Whether a lenient router could take the request for another binding: one whose literals match it only in another
     // case (or with a Kelvin sign, a long s, a dotless i, as Go's EqualFold does), where the chosen one captures; a binding
     // that matches exactly is less specific and yields to the chosen one. A capture holding a ';' counts too: a server
     // that strips matrix parameters would read another segment.
-    private bool CaptureIsAmbiguous(TenantPolicy tenant, CatalogEntry connector, ProviderOperation operation, string method, IReadOnlyList<string> segments)
+    private static bool CaptureIsAmbiguous(HttpOperationIndex index, CatalogEntry connector, ProviderOperation operation, string method, IReadOnlyList<string> segments)
     {
         if (operation.PathArgs.Count == 0)
         {
@@ -69,11 +76,10 @@ public sealed class HttpConnectorType : ConnectorType
             return true;
         }
 
-        foreach (var entry in tenant.Catalog)
+        foreach (var other in index.Candidates(connector.Upstream, segments.Count))
         {
-            if (entry.Kind == Kind && !ReferenceEquals(entry, operation.Entry) && entry.Upstream == connector.Upstream && MatchesMethod(entry, method)
-                && Template(entry) is { } other && other.Length == segments.Count && MatchesLeniently(other, segments)
-                && TryMatchBinding(entry, method, segments) is null)
+            if (!ReferenceEquals(other.Entry, operation.Entry) && other.MatchesMethod(method)
+                && MatchesLeniently(other.Template, segments) && !other.Matches(method, segments))
             {
                 return true;
             }
@@ -86,7 +92,7 @@ public sealed class HttpConnectorType : ConnectorType
     {
         for (var i = 0; i < template.Length; i++)
         {
-            if (!IsCapture(template[i]) && !string.Equals(Lenient(template[i]), Lenient(segments[i]), StringComparison.OrdinalIgnoreCase))
+            if (!HttpBindingShape.IsCapture(template[i]) && !string.Equals(Lenient(template[i]), Lenient(segments[i]), StringComparison.OrdinalIgnoreCase))
             {
                 return false;
             }
@@ -248,46 +254,6 @@ public sealed class HttpConnectorType : ConnectorType
     }
 
     private static string Shown(string name) => name.Length > 64 ? name[..64] + "…" : name;
-
-    private static ProviderOperation? TryMatchBinding(CatalogEntry entry, string method, IReadOnlyList<string> segments)
-    {
-        if (!MatchesMethod(entry, method))
-        {
-            return null;
-        }
-
-        var template = Template(entry);
-        if (template.Length != segments.Count)
-        {
-            return null;
-        }
-
-        var captured = new List<KeyValuePair<string, string>>();
-        for (var i = 0; i < template.Length; i++)
-        {
-            var part = template[i];
-            if (IsCapture(part))
-            {
-                captured.Add(new(part[1..^1], segments[i]));
-            }
-            else if (!string.Equals(part, segments[i], StringComparison.Ordinal))
-            {
-                return null;
-            }
-        }
-
-        return new ProviderOperation(entry, Writes: ReadOnlyGuard.IsWriteVerb(method), captured);
-    }
-
-    private static bool MatchesMethod(CatalogEntry entry, string method)
-    {
-        var declared = (entry.Http ?? new HttpBinding()).Method.ToUpperInvariant();
-        return string.Equals(declared, method, StringComparison.Ordinal) || (HttpMethods.IsHead(method) && declared == HttpMethods.Get);
-    }
-
-    private static string[] Template(CatalogEntry entry) => (entry.Http ?? new HttpBinding()).Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-
-    private static bool IsCapture(string part) => part.Length > 2 && part[0] == '{' && part[^1] == '}' && part.IndexOf('{', 1) < 0;
 
     private static void AppendQuery(List<string> query, string name, JsonElement value)
     {

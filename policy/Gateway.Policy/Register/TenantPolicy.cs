@@ -12,6 +12,7 @@ public sealed class TenantPolicy
 
     private readonly FrozenDictionary<string, AgentIndex> _agents;
     private readonly FrozenDictionary<string, CatalogEntry> _catalog;
+    private readonly FrozenDictionary<(string? Server, string? Tool), string> _mcpTools;
     private readonly FrozenDictionary<string, DataClassSet> _wildcardFlows;
     private readonly FrozenDictionary<string, Approver> _approvers;
     private readonly FrozenSet<string> _workspaces;
@@ -23,6 +24,7 @@ public sealed class TenantPolicy
         Digest = digest;
         SourceFile = sourceFile;
         _catalog = register.Catalog.ToFrozenDictionary(e => e.Name, StringComparer.Ordinal);
+        _mcpTools = McpToolsByServer(register.Catalog);
         _approvers = register.Approvers.ToFrozenDictionary(a => a.Id, StringComparer.Ordinal);
         _workspaces = register.Workspaces.ToFrozenSet(StringComparer.Ordinal);
         RuleArray = [.. register.Rules];
@@ -172,18 +174,7 @@ public sealed class TenantPolicy
     /// The catalog name of the <see cref="ConnectorKind.McpTool"/> entry serving <paramref name="toolName"/> on the MCP
     /// server <paramref name="server"/> (its <see cref="ConnectorKind.Mcp"/> entry's name), or null when none does.
     /// </summary>
-    public string? FindMcpTool(string server, string toolName)
-    {
-        foreach (var entry in Register.Catalog)
-        {
-            if (entry.Kind == ConnectorKind.McpTool && entry.Connector == server && entry.McpTool == toolName)
-            {
-                return entry.Name;
-            }
-        }
-
-        return null;
-    }
+    public string? FindMcpTool(string server, string toolName) => _mcpTools.GetValueOrDefault((server, toolName));
 
     /// <summary>
     /// True when <paramref name="agentId"/> holds a permission for the catalog entry <paramref name="tool"/>: what an agent
@@ -248,6 +239,21 @@ public sealed class TenantPolicy
 
     /// <summary>The currency the catalog's model pricing is in (one per tenant file); null when nothing is priced.</summary>
     public string? PricingCurrency => Register.Catalog.FirstOrDefault(e => e.Pricing is not null)?.Pricing!.Currency;
+
+    // Each mcp_tool entry's name by its server and tool name; of two entries serving one tool, the first in the catalog.
+    private static FrozenDictionary<(string? Server, string? Tool), string> McpToolsByServer(IReadOnlyList<CatalogEntry> catalog)
+    {
+        var tools = new Dictionary<(string? Server, string? Tool), string>();
+        foreach (var entry in catalog)
+        {
+            if (entry.Kind == ConnectorKind.McpTool)
+            {
+                tools.TryAdd((entry.Connector, entry.McpTool), entry.Name);
+            }
+        }
+
+        return tools.ToFrozenDictionary();
+    }
 
     internal AgentIndex? FindAgent(string agentId) => _agents.GetValueOrDefault(agentId);
 
