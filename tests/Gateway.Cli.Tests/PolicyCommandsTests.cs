@@ -178,6 +178,59 @@ public sealed partial class PolicyCommandsTests
     }
 
     [Fact]
+    public async Task Simulate_ShadowTenantRuleTightensRequireApprovalToBlock_CountsAChange()
+    {
+        var baseline = CliRun.CopyBundle(t => t.Replace("simulate: false", "simulate: true", StringComparison.Ordinal));
+        var candidate = CliRun.CopyBundle(t => t.Replace("simulate: false", "simulate: true", StringComparison.Ordinal)
+            .Replace("rules:\n", "rules:\n  - id: no-refunds\n    match: { tools: [payments.refund] }\n    effect: block\n    reason: refunds_frozen\n", StringComparison.Ordinal));
+        var fixtures = Path.Combine(CliRun.ExampleCi, "fixtures");
+
+        var result = await CliRun.RunAsync("policy", "simulate", "--policy", candidate, "--baseline", baseline, "--fixtures", fixtures, "--fail-on-change");
+
+        Assert.Equal(5, result.ExitCode);
+        Assert.Contains("demo-agent payments.refund  require_approval (enforced allow_and_log) → block (enforced allow_and_log)", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_TrafficOfADelegatedChild_IsDecidedAsItsRegisteredAgent()
+    {
+        var traffic = Path.GetTempFileName();
+        File.WriteAllLines(traffic,
+        [
+            """{"actor_chain":[{"kind":"agent","id":"demo-agent"},{"kind":"delegate","id":"demo-agent.child-7"}],"agent":"demo-agent.child-7","decision":"allow","seq":1,"tenant":"demo","tool":"crm.read_contact","workspace":"ws-demo"}""",
+        ]);
+
+        var result = await CliRun.RunAsync("policy", "simulate", "--policy", CliRun.ExampleBundle, "--traffic", traffic, "--fail-on-change");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.Contains("1 cases, 0 decisions would change", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_TrafficActingForAPerson_MatchesPersonRules()
+    {
+        var candidate = CliRun.CopyBundle(t => t.Replace("rules:\n",
+            "rules:\n  - id: no-contacts-for-mallory\n    match: { tools: [crm.read_contact], person: [mallory@example.com] }\n    effect: block\n    reason: person_not_cleared\n"
+            + "  - id: contractors-no-search\n    match: { tools: [tickets.search], person_groups: [contractors] }\n    effect: block\n    reason: contractor\n", StringComparison.Ordinal));
+        var traffic = Path.GetTempFileName();
+        File.WriteAllLines(traffic,
+        [
+            """{"agent":"demo-agent","decision":"allow","person":"mallory@example.com","person_issuer":"https://idp.example.com","seq":1,"tenant":"demo","tool":"crm.read_contact","workspace":"ws-demo"}""",
+            """{"agent":"demo-agent","decision":"allow","person":"alice@example.com","person_issuer":"https://idp.example.com","seq":2,"tenant":"demo","tool":"crm.read_contact","workspace":"ws-demo"}""",
+            """{"agent":"demo-agent","decision":"degrade","person":"mallory@example.com","person_issuer":"https://idp.example.com","seq":3,"tenant":"demo","tool":"tickets.search","workspace":"ws-demo"}""",
+        ]);
+
+        var result = await CliRun.RunAsync("policy", "simulate", "--policy", candidate, "--traffic", traffic);
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.Contains("demo-agent crm.read_contact  allow → block", result.Out, StringComparison.Ordinal);
+        Assert.Contains("+ no-contacts-for-mallory: person_not_cleared", result.Out, StringComparison.Ordinal);
+        Assert.Contains("3 cases, 1 decisions would change", result.Out, StringComparison.Ordinal);
+        Assert.Contains("NOT REPLAYABLE", result.Out, StringComparison.Ordinal);
+        Assert.Contains("contractors-no-search", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Diff_ChangedBundle_ReportsInRegisterTerms()
     {
         var candidate = CliRun.CopyBundle(t => t.Replace("    atf_level: L3", "    atf_level: L4", StringComparison.Ordinal));

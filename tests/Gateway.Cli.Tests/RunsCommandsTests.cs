@@ -126,4 +126,24 @@ public sealed class RunsCommandsTests : IAsyncLifetime
         Assert.True(tested.ExitCode == 0, tested.Out + tested.Error);
         Assert.Contains("3 passed, 0 failed", tested.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task RegressInit_RunWithALoopDetectedStep_PolicyTestPassesOnTheSameBundle()
+    {
+        await using var gw = await DemoGateway.StartAsync(t => t.Replace("loop: { repeats: 25, decision: require_approval }", "loop: { repeats: 2, decision: block }", StringComparison.Ordinal));
+        var run = await gw.StartRunAsync();
+        await gw.InvokeInRunAsync(run, ReadContact);
+        Assert.Equal(HttpStatusCode.OK, await gw.EvaluateInRunAsync(run, ReadContact));
+        var file = Path.Combine(Directory.CreateTempSubdirectory("gatewayctl-regress-").FullName, "run.yaml");
+
+        var written = await gw.RunAsync(DemoGateway.AdminToken, "regress", "init", "--from-run", run, "--tenant", DemoGateway.Tenant, "-o", file);
+        var tested = await CliRun.RunAsync("policy", "test", gw.BundleDirectory, file);
+
+        Assert.True(written.ExitCode == 0, written.Error);
+        var fixtures = File.ReadAllText(file);
+        Assert.Contains("\"run_loop_detected\"", fixtures, StringComparison.Ordinal);
+        Assert.Contains("run: { intent_repeats: 2 }", fixtures, StringComparison.Ordinal);
+        Assert.True(tested.ExitCode == 0, tested.Out + tested.Error);
+        Assert.Contains("2 passed, 0 failed", tested.Out, StringComparison.Ordinal);
+    }
 }

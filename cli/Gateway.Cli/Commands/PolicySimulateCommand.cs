@@ -70,7 +70,8 @@ internal static class PolicySimulateCommand
             var changes = new JsonArray();
             foreach (var change in report.Changes)
             {
-                context.Line($"CHANGED  {change.Case}: {change.Agent} {change.Tool}  {WireNames.Of(change.Before)} → {WireNames.Of(change.After)}");
+                // A shadow tenant's side is its policy's decision; what it enforces is said beside it.
+                context.Line($"CHANGED  {change.Case}: {change.Agent} {change.Tool}  {Side(change.Before, change.EnforcedBefore)} → {Side(change.After, change.EnforcedAfter)}");
                 foreach (var term in change.Terms)
                 {
                     context.Line($"         ~ {term}");
@@ -96,13 +97,30 @@ internal static class PolicySimulateCommand
                     ["added"] = new JsonArray([.. change.Added.Select(a => (JsonNode)a)]),
                     ["removed"] = new JsonArray([.. change.Removed.Select(a => (JsonNode)a)]),
                     ["terms"] = new JsonArray([.. change.Terms.Select(a => (JsonNode)a)]),
+                    ["enforced_before"] = change.EnforcedBefore is { } eb ? WireNames.Of(eb) : null,
+                    ["enforced_after"] = change.EnforcedAfter is { } ea ? WireNames.Of(ea) : null,
                 });
             }
 
+            foreach (var line in report.NotReplayable)
+            {
+                context.Line($"NOT REPLAYABLE  {line}");
+            }
+
             context.Line($"{report.Cases} cases, {report.Changes.Count} decisions would change");
-            context.Document(new JsonObject { ["ok"] = true, ["cases"] = report.Cases, ["changed"] = report.Changes.Count, ["changes"] = changes });
+            context.Document(new JsonObject
+            {
+                ["ok"] = true,
+                ["cases"] = report.Cases,
+                ["changed"] = report.Changes.Count,
+                ["changes"] = changes,
+                ["not_replayable"] = new JsonArray([.. report.NotReplayable.Select(a => (JsonNode)a)]),
+            });
             return parse.GetValue(failOnChange) && report.Changes.Count > 0 ? ExitCodes.RegressionFailed : ExitCodes.Success;
         });
         return command;
     }
+
+    private static string Side(DecisionKind decided, DecisionKind? enforced)
+        => enforced is { } e ? $"{WireNames.Of(decided)} (enforced {WireNames.Of(e)})" : WireNames.Of(decided);
 }

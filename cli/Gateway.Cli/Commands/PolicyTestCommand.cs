@@ -51,14 +51,17 @@ internal static class PolicyTestCommand
         var items = new JsonArray();
         foreach (var result in results)
         {
-            var decision = result.Decision is { } d ? WireNames.Of(d.Kind) : result.Refusal is { } r ? "refused " + r.Code : "error";
-            context.Line($"{(result.Passed ? "PASS" : "FAIL")}  {result.Fixture.Name}  → {decision}{(result.Passed ? string.Empty : "\n      " + string.Join("\n      ", result.Failures))}");
+            // The policy's decision (a shadow tenant's would_be), with what is enforced beside it when that differs.
+            var decision = result.Decision is { } d ? WireNames.Of(DecisionComparison.PolicysDecision(d).Kind) : result.Refusal is { } r ? "refused " + r.Code : "error";
+            var enforced = result.Decision is { } de && DecisionComparison.EnforcedIfDifferent(de) is { } e ? WireNames.Of(e) : null;
+            context.Line($"{(result.Passed ? "PASS" : "FAIL")}  {result.Fixture.Name}  → {decision}{(enforced is null ? string.Empty : $" (enforced {enforced})")}{(result.Passed ? string.Empty : "\n      " + string.Join("\n      ", result.Failures))}");
             items.Add(new JsonObject
             {
                 ["name"] = result.Fixture.Name,
                 ["source"] = result.Fixture.Source,
                 ["passed"] = result.Passed,
                 ["decision"] = result.Refusal is null ? decision : null,
+                ["enforced"] = enforced,
                 ["refusal"] = result.Refusal?.Code,
                 ["failing_controls"] = result.Decision is { } dd ? new JsonArray([.. FixtureEvaluator.FailingControls(dd).Select(c => (JsonNode)c)]) : null,
                 ["failures"] = new JsonArray([.. result.Failures.Select(f => (JsonNode)f)]),
@@ -108,9 +111,10 @@ internal static class PolicyTestCommand
         }
 
         // Each failure is said once: the decision's change in words (its own "decision:" line left out), else the failures.
-        var decisionChanged = expect.Decision is { } expected && expected != decision.Kind;
+        var decided = DecisionComparison.PolicysDecision(decision).Kind;
+        var decisionChanged = expect.Decision is { } expected && expected != decided;
         List<string> said = decisionChanged
-            ? [$"decision {WireNames.Of(expect.Decision!.Value)} → {WireNames.Of(decision.Kind)}"]
+            ? [$"decision {WireNames.Of(expect.Decision!.Value)} → {WireNames.Of(decided)}"]
             : [result.Failures.FirstOrDefault() ?? "changed"];
         if (changes.Count > 0)
         {

@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Gateway.Policy.Authoring;
 
 namespace Gateway.Cli.Runs;
 
@@ -8,9 +11,9 @@ namespace Gateway.Cli.Runs;
 /// the run was given, expecting that decision, its failing controls and its reason codes again. The audit journal never
 /// holds a payload, so each request names its tool only, unchecked against its input schema (the gateway decided it after
 /// checking): the file says so at its top, for the author to add the arguments a decision depends on. A delegated child's steps are fixtures of its registered agent (its grant's narrowing
-/// is not replayed).
+/// is not replayed). A step the run's loop decided carries <c>run: { intent_repeats: N }</c>, the count its trigger recorded.
 /// </summary>
-internal static class RegressionFixtures
+internal static partial class RegressionFixtures
 {
     /// <summary>The fixtures file for <paramref name="story"/>'s decisions; null when the run was given none.</summary>
     public static string? Write(RunStory story, string tenant, string? origin = null)
@@ -34,7 +37,7 @@ internal static class RegressionFixtures
         {
             index++;
             var record = step.Record;
-            var agent = registered is { Length: > 0 } ? registered : RegisteredAgent(record);
+            var agent = registered is { Length: > 0 } ? registered : AuditRecordActors.RegisteredAgent(record) ?? string.Empty;
             text.Append("  - name: ").Append(Quote($"{story.RunId} step {index}: {step.What} → {step.Decision}")).Append('\n')
                 .Append("    tenant: ").Append(Quote(RunStory.Str(record, "tenant"))).Append('\n');
             if (RunStory.Str(record, "workspace") is { Length: > 0 } workspace)
@@ -43,11 +46,27 @@ internal static class RegressionFixtures
             }
 
             text.Append("    agent: ").Append(Quote(agent)).Append('\n')
-                .Append("    check_input_schema: false\n")
+                .Append("    check_input_schema: false\n");
+            var reasons = ReasonCodes(record);
+            if (reasons.Contains(LoopDetected))
+            {
+                // Decided by run_limits.loop: replay the run's count of the intent, or (not recorded) leave the loop unchecked.
+                if (LoopRepeats(record) is { } repeats)
+                {
+                    text.Append("    run: { intent_repeats: ").Append(repeats.ToString(CultureInfo.InvariantCulture)).Append(" }\n");
+                }
+                else
+                {
+                    text.Append("    # the run's loop decided this step, but its count was not recorded: the loop is not replayed\n");
+                    reasons.Remove(LoopDetected);
+                }
+            }
+
+            text
                 .Append("    request: { tool: ").Append(Quote(step.What)).Append(", args: {} }\n")
                 .Append("    expect: { decision: ").Append(Quote(step.Decision))
                 .Append(", failing_controls: ").Append(List(step.FailingControls));
-            if (ReasonCodes(record) is { Count: > 0 } reasons)
+            if (reasons.Count > 0)
             {
                 text.Append(", reason_codes: ").Append(List(reasons));
             }
@@ -58,22 +77,31 @@ internal static class RegressionFixtures
         return text.ToString();
     }
 
-    // The registered agent of a record: the agent link of its chain (a delegated child's record), else its agent.
-    private static string RegisteredAgent(JsonElement record)
+    private const string LoopDetected = "run_loop_detected";
+
+    // The loop trigger's count: "the same action (intent …) occurred N times in run …" (RunLimitExplanations.LoopTrigger).
+    private static long? LoopRepeats(JsonElement record)
     {
-        if (record.TryGetProperty("actor_chain", out var chain))
+        if (!record.TryGetProperty("explanation", out var explanation) || !explanation.TryGetProperty("rule_triggers", out var triggers))
         {
-            foreach (var link in chain.EnumerateArray())
+            return null;
+        }
+
+        foreach (var trigger in triggers.EnumerateArray())
+        {
+            if (RunStory.Str(trigger, "reason_code") == LoopDetected
+                && LoopCount().Match(RunStory.Str(trigger, "message")) is { Success: true } match
+                && long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var repeats))
             {
-                if (RunStory.Str(link, "kind") == "agent")
-                {
-                    return RunStory.Str(link, "id");
-                }
+                return repeats;
             }
         }
 
-        return RunStory.Str(record, "agent");
+        return null;
     }
+
+    [GeneratedRegex(@"\) occurred (\d+) times in run ")]
+    private static partial Regex LoopCount();
 
     private static List<string> ReasonCodes(JsonElement record) =>
         record.TryGetProperty("explanation", out var explanation) && explanation.TryGetProperty("rule_triggers", out var triggers)

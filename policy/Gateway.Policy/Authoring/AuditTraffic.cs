@@ -5,7 +5,9 @@ namespace Gateway.Policy.Authoring;
 /// <summary>
 /// Reads traffic exported from the audit journal (JSON Lines, one record per line, as <c>GET /admin/v1/tenants/{t}/audit</c>
 /// or the file sink writes them; the host reads the file) into simulation cases. The journal never holds payloads, so each case carries the
-/// tenant, workspace, agent and tool only: argument, target and provenance conditions see an empty request.
+/// tenant, workspace, agent, person and tool only: argument, target and provenance conditions see an empty request. A
+/// delegated child's record is its registered agent's (<see cref="AuditRecordActors"/>, as <c>regress init</c> maps it; its
+/// grant's narrowing is not replayed), and the person acted for keeps the recorded subject but no groups.
 /// Admin actions and records without a tool are skipped.
 /// </summary>
 public static class AuditTraffic
@@ -29,9 +31,10 @@ public static class AuditTraffic
             {
                 using var document = JsonDocument.Parse(text);
                 var record = document.RootElement;
-                var decision = Str(record, "decision");
+                // A shadow tenant's record enforced allow/allow_and_log: its policy decided explanation.would_be.
+                var decision = WouldBe(record) ?? Str(record, "decision");
                 var tool = Str(record, "tool");
-                var agent = Str(record, "agent");
+                var agent = AuditRecordActors.RegisteredAgent(record);
                 if (tool is null || agent is null || decision is null || decision == "admin_action")
                 {
                     continue;
@@ -44,6 +47,7 @@ public static class AuditTraffic
                     Tenant = Str(record, "tenant"),
                     Workspace = Str(record, "workspace"),
                     Agent = agent,
+                    Person = AuditRecordActors.Person(record),
                     Request = new ActionRequest { Tool = tool },
                     Recorded = WireNames.TryParse<DecisionKind>(decision, out var kind) ? kind : null,
                 });
@@ -56,6 +60,10 @@ public static class AuditTraffic
 
         return cases;
     }
+
+    private static string? WouldBe(JsonElement record)
+        => record.ValueKind == JsonValueKind.Object && record.TryGetProperty("simulated", out var simulated) && simulated.ValueKind == JsonValueKind.True
+            && record.TryGetProperty("explanation", out var explanation) ? Str(explanation, "would_be") : null;
 
     private static string? Str(JsonElement record, string name)
         => record.ValueKind == JsonValueKind.Object && record.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

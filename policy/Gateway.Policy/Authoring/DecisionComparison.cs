@@ -48,6 +48,29 @@ public static class DecisionComparison
         return changes;
     }
 
+    /// <summary>
+    /// The decision the policy reached, which the offline tools check and compare: in a shadow tenant (<c>simulate: true</c>)
+    /// <see cref="Decision.WouldBe"/> with the explanation's degrade mode, not the enforced allow/allow_and_log.
+    /// </summary>
+    public static Decision PolicysDecision(Decision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        if (!decision.Simulated || decision.Kind == decision.WouldBe)
+        {
+            return decision;
+        }
+
+        var degrade = decision.WouldBe == DecisionKind.Degrade && decision.Explanation.DegradeMode is { } mode ? new DegradeSpec { Mode = mode } : null;
+        return decision with { Kind = decision.WouldBe, Degrade = degrade };
+    }
+
+    /// <summary>The enforced decision when it differs from the policy's (a shadow tenant's), else null.</summary>
+    public static DecisionKind? EnforcedIfDifferent(Decision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return decision.Simulated && decision.Kind != decision.WouldBe ? decision.Kind : null;
+    }
+
     /// <summary>Whether two approver lists name the same people (order and repeats aside).</summary>
     public static bool SameApprovers(IReadOnlyList<string> expected, IReadOnlyList<string> actual)
     {

@@ -70,11 +70,12 @@ public static class FixtureEvaluator
         }
         else if (expect.Refusal is { } code)
         {
-            failures.Add($"refusal: expected {code}, got decision {WireNames.Of(decision!.Kind)}");
+            failures.Add($"refusal: expected {code}, got decision {WireNames.Of(DecisionComparison.PolicysDecision(decision!).Kind)}");
         }
         else
         {
-            Check(expect, decision!, failures);
+            // A shadow tenant enforces allow/allow_and_log: the fixture checks what its policy decided.
+            Check(expect, DecisionComparison.PolicysDecision(decision!), failures);
         }
 
         return new FixtureResult(fixture, decision, failures) { Refusal = refusal };
@@ -120,8 +121,13 @@ public static class FixtureEvaluator
 
     private static Decision Decide(TenantPolicy tenant, PolicyFixture fixture)
     {
-        var caller = new AuthenticatedCaller(tenant.Slug, fixture.Workspace ?? tenant.Workspaces.FirstOrDefault() ?? string.Empty, fixture.Agent);
+        var caller = new AuthenticatedCaller(tenant.Slug, fixture.Workspace ?? tenant.Workspaces.FirstOrDefault() ?? string.Empty, fixture.Agent) { Person = fixture.Person };
         var decision = DecisionEngine.Instance.Evaluate(tenant, caller, fixture.Request);
+        if (fixture.IntentRepeats is { } repeats && decision.Descriptor is { } descriptor)
+        {
+            // In a run that counted the intent `repeats` times: the agent's run_limits.loop applies as at the gateway.
+            decision = DecisionEngine.Instance.Decide(tenant, descriptor, fixture.Request, new RunActivity("fixture", repeats));
+        }
         return fixture.Warrant ? decision.WithWarrant(decision.IntentDigest) : decision;
     }
 

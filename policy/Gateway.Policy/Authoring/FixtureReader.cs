@@ -11,7 +11,7 @@ namespace Gateway.Policy.Authoring;
 /// </summary>
 public static class FixtureReader
 {
-    private static readonly string[] FixtureKeys = ["name", "tenant", "workspace", "agent", "request", "warrant", "check_input_schema", "expect"];
+    private static readonly string[] FixtureKeys = ["name", "tenant", "workspace", "agent", "request", "warrant", "check_input_schema", "run", "expect"];
     private static readonly string[] ExpectKeys = ["decision", "refusal", "failing_controls", "reason_codes", "approvers", "degrade_mode"];
 
     /// <summary>The fixtures of the file <paramref name="name"/> (as errors and sources give it) whose text is <paramref name="text"/>.</summary>
@@ -83,6 +83,7 @@ public static class FixtureReader
             errors.Add($"{source}: check_input_schema is true or false, not '{check}'");
         }
 
+        var repeats = map.Children.TryGetValue(new YamlScalarNode("run"), out var runNode) ? ReadRun(runNode, source, errors) : null;
         var expect = map.Children.TryGetValue(new YamlScalarNode("expect"), out var expectNode) ? ReadExpectation(expectNode, source, errors) : null;
         if (errors.Count > before || request is null || agent is null)
         {
@@ -99,8 +100,27 @@ public static class FixtureReader
             Request = request,
             Warrant = Scalar(map, "warrant") == "true",
             CheckInputSchema = Scalar(map, "check_input_schema") != "false",
+            IntentRepeats = repeats,
             Expect = expect,
         });
+    }
+
+    // run: { intent_repeats: N }: how many times the run counted the request's intent, this request included (N ≥ 1).
+    private static long? ReadRun(YamlNode node, string source, List<string> errors)
+    {
+        if (node is not YamlMappingNode map || map.Children.Count != 1 || Scalar(map, "intent_repeats") is not { } text)
+        {
+            errors.Add($"{source}: run is a mapping holding intent_repeats only");
+            return null;
+        }
+
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var repeats) || repeats < 1)
+        {
+            errors.Add($"{source}: run.intent_repeats is a whole number of at least 1, not '{text}'");
+            return null;
+        }
+
+        return repeats;
     }
 
     private static FixtureExpectation? ReadExpectation(YamlNode node, string source, List<string> errors)

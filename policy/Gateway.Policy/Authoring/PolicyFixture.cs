@@ -21,6 +21,9 @@ public sealed record PolicyFixture
 
     public required ActionRequest Request { get; init; }
 
+    /// <summary>The person the agent acts for (replayed traffic: the recorded subject and issuer, never groups); null: none.</summary>
+    public ActingPerson? Person { get; init; }
+
     /// <summary>Apply a warrant for the request's own intent digest after deciding.</summary>
     public bool Warrant { get; init; }
 
@@ -29,6 +32,12 @@ public sealed record PolicyFixture
     /// a request whose arguments were never recorded (<c>regress init</c>'s fixtures), which the gateway decided after it.
     /// </summary>
     public bool CheckInputSchema { get; init; } = true;
+
+    /// <summary>
+    /// <c>run: { intent_repeats: N }</c>: the request acts in a run that counted its intent N times (with it), so the agent's
+    /// <c>run_limits.loop</c> applies as at the gateway; null: no run.
+    /// </summary>
+    public long? IntentRepeats { get; init; }
 
     public FixtureExpectation? Expect { get; init; }
 

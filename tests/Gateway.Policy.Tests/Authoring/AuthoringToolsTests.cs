@@ -74,6 +74,49 @@ public sealed class AuthoringToolsTests
     }
 
     [Fact]
+    public void Run_ShadowTenantFixtureExpectingBlock_PassesOnThePolicysDecision()
+    {
+        var set = PolicySet.Create([ExampleTenant.Load(t => t.Replace("simulate: false", "simulate: true", StringComparison.Ordinal))]);
+        var fixture = FixtureReader.Read("shadow.yaml", """
+            name: shell stays blocked in shadow
+            agent: demo-agent
+            request: { tool: shell.exec, args: { cmd: ls } }
+            expect: { decision: block }
+            """, []).Single();
+
+        var result = FixtureEvaluator.Run(set, fixture);
+
+        Assert.True(result.Passed, string.Join("; ", result.Failures));
+        Assert.Equal(DecisionKind.AllowAndLog, result.Decision!.Kind);
+    }
+
+    [Fact]
+    public void Run_FixtureWithRunRepeatsAtTheLoopLimit_IsDecidedTheLoopsDecision()
+    {
+        var set = PolicySet.Create([ExampleTenant.Load()]);
+        var errors = new List<string>();
+        var fixtures = FixtureReader.Read("loop.yaml", """
+            fixtures:
+              - name: at the loop limit
+                agent: demo-agent
+                run: { intent_repeats: 25 }
+                request: { tool: crm.read_contact, args: { id: c-1 } }
+                expect: { decision: require_approval, reason_codes: [run_loop_detected] }
+              - name: below it
+                agent: demo-agent
+                run: { intent_repeats: 24 }
+                request: { tool: crm.read_contact, args: { id: c-1 } }
+                expect: { decision: allow }
+            """, errors);
+
+        var results = fixtures.Select(f => FixtureEvaluator.Run(set, f)).ToList();
+
+        Assert.Empty(errors);
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => Assert.True(r.Passed, string.Join("; ", r.Failures)));
+    }
+
+    [Fact]
     public void Simulate_ExportedTraffic_NamesTheChangedDecisionsAndWhy()
     {
         var candidate = PolicySet.Create([ExampleTenant.Load(t => ExampleTenant.Insert(t, "rules:", """
