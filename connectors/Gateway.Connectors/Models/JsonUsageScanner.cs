@@ -111,7 +111,7 @@ internal sealed class JsonUsageScanner
         _heldCount = 0;
         if (_held.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_held);
+            ArrayPool<byte>.Shared.Return(_held, clearArray: true);
             _held = [];
         }
     }
@@ -205,7 +205,7 @@ internal sealed class JsonUsageScanner
         token.CopyTo(copy.AsSpan(prefix.Length));
         _heldCount = 0;
         Hold(copy.AsSpan(0, length));
-        ArrayPool<byte>.Shared.Return(copy);
+        ArrayPool<byte>.Shared.Return(copy, clearArray: true);
     }
 
     private void Hold(ReadOnlySpan<byte> bytes)
@@ -216,7 +216,7 @@ internal sealed class JsonUsageScanner
             _held.AsSpan(0, _heldCount).CopyTo(grown);
             if (_held.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(_held);
+                ArrayPool<byte>.Shared.Return(_held, clearArray: true);
             }
 
             _held = grown;

@@ -288,7 +288,7 @@ internal sealed partial class AgentAuthenticator
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(canonical.Array!);
+                    ArrayPool<byte>.Shared.Return(canonical.Array!, clearArray: true);
                 }
 
                 if (matched is not { } verified)
