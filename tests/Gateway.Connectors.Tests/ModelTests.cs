@@ -209,19 +209,35 @@ public sealed class ModelTests
     }
 
     [Theory]
-    [InlineData("""{"model":"big","messages":[]}""", ModelApi.OpenAIChatCompletions, "max_completion_tokens")]
-    [InlineData("""{"model":"big","max_tokens":null,"messages":[]}""", ModelApi.OpenAIChatCompletions, "max_completion_tokens")]
-    [InlineData("""{"model":"big","prompt":"x","max_completion_tokens":9000}""", ModelApi.OpenAICompletions, "max_tokens")]
-    [InlineData("""{"model":"big","input":"x","max_tokens":9000}""", ModelApi.OpenAIResponses, "max_output_tokens")]
-    [InlineData("""{"model":"big","messages":[],"stream":true}""", ModelApi.AnthropicMessages, "max_tokens")]
-    public void Rewrite_NoCeilingTheApiReads_SendsTheCeilingItsReservationHolds(string body, ModelApi api, string ceiling)
-    {
-        using var original = JsonDocument.Parse(body);
-        using var sent = JsonDocument.Parse(ModelRequestRewriter.Rewrite(Encoding.UTF8.GetBytes(body), default, api, Model(), degrade: null)!);
+    [InlineData(ModelApi.OpenAIChatCompletions, "/v1/chat/completions", true)]
+    [InlineData(ModelApi.OpenAIChatCompletions, "/v1/embeddings", false)]
+    [InlineData(ModelApi.OpenAIChatCompletions, "/v1/moderations/", false)]
+    [InlineData(ModelApi.OpenAIResponses, "/v1/responses", true)]
+    [InlineData(ModelApi.OpenAICompletions, "/v1/completions", true)]
+    [InlineData(ModelApi.AnthropicMessages, "/v1/messages", true)]
+    [InlineData(ModelApi.AnthropicMessages, "/v1/messages/count_tokens", false)]
+    [InlineData(ModelApi.AnthropicMessages, "/v1/messages/batches", false)]
+    public void Generates_ByPath_OnlyRequestsThatAskForAnAnswer(ModelApi api, string path, bool generates) =>
+        Assert.Equal(generates, ModelRequestRewriter.Generates(api, path));
 
-        Assert.Equal(MaxTokensEstimator.DefaultCeiling, sent.RootElement.GetProperty(ceiling).GetInt64());
-        Assert.Equal(new MaxTokensEstimator().Estimate(original.RootElement, api), new MaxTokensEstimator().Estimate(sent.RootElement, api));
-        Assert.All(MaxTokensEstimator.MemberNamesFor(api).Where(name => name != ceiling), name => Assert.False(sent.RootElement.TryGetProperty(name, out _)));
+    /// <summary>A request that names no ceiling goes as sent (an API that does not know the member refuses it: Azure's chat on max_completion_tokens).</summary>
+    [Theory]
+    [InlineData("""{"model":"big","messages":[]}""", ModelApi.OpenAIChatCompletions)]
+    [InlineData("""{"model":"big","prompt":"x"}""", ModelApi.OpenAICompletions)]
+    [InlineData("""{"model":"big","input":"x"}""", ModelApi.OpenAIResponses)]
+    public void Rewrite_NoCeilingAndNoRoute_GoesAsSent(string body, ModelApi api) =>
+        Assert.Null(ModelRequestRewriter.Rewrite(Encoding.UTF8.GetBytes(body), default, api, Model(), degrade: null));
+
+    /// <summary>A route cap is added only to a request that asks for an answer: embeddings and token counts refuse a ceiling.</summary>
+    [Fact]
+    public void Rewrite_RouteCapOnARequestThatAsksForNoAnswer_AddsNoCeiling()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"model":"text-embedding-3-small","input":"x"}""");
+
+        using var routed = JsonDocument.Parse(ModelRequestRewriter.Rewrite(body, default, ModelApi.OpenAIChatCompletions,
+            Model(new DegradeRoute { MaxTokens = 100 }), RouteDegrade, generates: false)!);
+
+        Assert.All(MaxTokensEstimator.MemberNames, name => Assert.False(routed.RootElement.TryGetProperty(name, out _)));
     }
 
     [Theory]

@@ -37,35 +37,16 @@ public sealed class MaxTokensEstimator
     /// </summary>
     public const long MaxCeiling = 1L << 40;
 
-    /// <summary>The ceiling reserved for, and written into, a request that names none (<see cref="ModelRequestRewriter"/>).</summary>
+    /// <summary>The ceiling reserved for a request that names none (it is forwarded as sent; what it spends is settled).</summary>
     public const int DefaultCeiling = 4096;
 
-    /// <summary>The ceiling <paramref name="api"/> reads that the gateway writes (a route's cap, the default): chat completions' <c>max_completion_tokens</c>, a response's <c>max_output_tokens</c>, else <c>max_tokens</c>.</summary>
+    /// <summary>The ceiling <paramref name="api"/> reads that a route's cap is written as: chat completions' <c>max_completion_tokens</c>, a response's <c>max_output_tokens</c>, else <c>max_tokens</c>.</summary>
     public static string OwnMemberName(ModelApi api) => api switch
     {
         ModelApi.OpenAIResponses => "max_output_tokens",
         ModelApi.AnthropicMessages or ModelApi.OpenAICompletions => "max_tokens",
         _ => "max_completion_tokens",
     };
-
-    /// <summary>Whether <paramref name="request"/> names a ceiling <paramref name="api"/> reads (a count of at least 1), as <see cref="Estimate(JsonElement, ModelApi?)"/> reads it.</summary>
-    public static bool NamesCeiling(JsonElement request, ModelApi? api)
-    {
-        if (request.ValueKind != JsonValueKind.Object)
-        {
-            return false;
-        }
-
-        foreach (var name in MemberNamesFor(api))
-        {
-            if (request.TryGetProperty(name, out var value) && PositiveCount(value) is not null)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     public MaxTokensEstimator(int defaultMaxTokens = DefaultCeiling)
     {

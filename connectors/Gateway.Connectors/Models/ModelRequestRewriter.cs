@@ -9,62 +9,60 @@ namespace Gateway.Connectors.Models;
 /// model call's envelope alike: under the <c>route</c> degrade form the model is replaced by the route model and every
 /// token ceiling (<c>max_tokens</c>, <c>max_completion_tokens</c>, <c>max_output_tokens</c>) capped (when the request names
 /// none the API reads, the API's own ceiling is added at the cap: legacy <c>/completions</c> reads only <c>max_tokens</c>) and one answer asked for (<c>n</c>, <c>best_of</c>); a streamed OpenAI chat request is asked for usage in its final chunk
-/// (<c>stream_options.include_usage</c>). A request that names no ceiling the API reads is sent with the API's own at the
-/// ceiling its reservation holds (<see cref="MaxTokensEstimator.DefaultCeiling"/>): what is reserved is what may be spent.
-/// The body is read as the caller parsed it, and written once, only when something changes.
+/// (<c>stream_options.include_usage</c>). The body is read as the caller parsed it, and written once, only when something
+/// changes.
 /// </summary>
 public static class ModelRequestRewriter
 {
     /// <summary>
+    /// Whether a request to <paramref name="requestPath"/> of <paramref name="api"/> asks the model for an answer: OpenAI's
+    /// <c>/chat/completions</c>, <c>/completions</c> and <c>/responses</c>, Anthropic's <c>/messages</c>; not embeddings,
+    /// moderations, images, token counts or batches, which an API refuses an output ceiling on.
+    /// </summary>
+    public static bool Generates(ModelApi api, string requestPath)
+    {
+        ArgumentNullException.ThrowIfNull(requestPath);
+        var path = requestPath.TrimEnd('/');
+        return api switch
+        {
+            ModelApi.OpenAIChatCompletions => path.EndsWith("/chat/completions", StringComparison.OrdinalIgnoreCase),
+            ModelApi.AnthropicMessages => path.EndsWith("/messages", StringComparison.OrdinalIgnoreCase),
+            _ => true,
+        };
+    }
+
+    /// <summary>
     /// The body as sent upstream to <paramref name="entry"/> under <paramref name="degrade"/> (the decision's route, else
     /// the entry's), or null when it goes as it is. <paramref name="parsed"/> is <paramref name="requestBody"/> as the
-    /// caller already parsed it, or Undefined (the body is parsed here). Throws <see cref="JsonException"/> when a body
-    /// that would be rewritten is not a JSON object.
+    /// caller already parsed it, or Undefined (the body is parsed here). <paramref name="generates"/> says the request asks
+    /// the model for an answer (<see cref="Generates"/>): only such a request has a route cap added where it named none.
+    /// Throws <see cref="JsonException"/> when a body that would be rewritten is not a JSON object.
     /// </summary>
-    public static byte[]? Rewrite(ReadOnlySpan<byte> requestBody, JsonElement parsed, ModelApi api, CatalogEntry entry, DegradeSpec? degrade)
+    public static byte[]? Rewrite(ReadOnlySpan<byte> requestBody, JsonElement parsed, ModelApi api, CatalogEntry entry, DegradeSpec? degrade, bool generates = true)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var routed = degrade?.Mode == DegradeMode.Route;
         var asksForUsage = api == ModelApi.OpenAIChatCompletions;
-        JsonElement request;
-        try
+        if (!routed && !asksForUsage)
         {
-            request = parsed.ValueKind == JsonValueKind.Undefined ? JsonElement.Parse(requestBody) : parsed;
-        }
-        catch (JsonException) when (!routed && !asksForUsage)
-        {
-            // Not JSON: nothing the provider could run, so nothing to cap.
             return null;
         }
 
+        var request = parsed.ValueKind == JsonValueKind.Undefined ? JsonElement.Parse(requestBody) : parsed;
         if (request.ValueKind != JsonValueKind.Object)
         {
-            return !routed && !asksForUsage ? null : throw new JsonException("A model request body must be a JSON object.");
+            throw new JsonException("A model request body must be a JSON object.");
         }
 
-        // A call that names its ceiling, and a chat completion that does not stream, sent as they are (the most common
-        // calls), build no tree.
+        // A chat completion that does not stream, sent as it is (the most common call), builds no tree.
         var streamed = asksForUsage && IsStreaming(request);
-        var cap = routed ? degrade!.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens : null;
-        var uncapped = cap is null && !MaxTokensEstimator.NamesCeiling(request, api);
-        if (!routed && !streamed && !uncapped)
+        if (!routed && !streamed)
         {
             return null;
         }
 
         var root = JsonObject.Create(request)!;
-        var changed = routed && Route(root, degrade!.Route?.Model ?? entry.Degrade?.Route?.Model, cap, api);
-        if (uncapped)
-        {
-            // No ceiling the API reads: the one the reservation holds is sent, in place of any the API reads as none (null).
-            foreach (var name in MaxTokensEstimator.MemberNamesFor(api))
-            {
-                root.Remove(name);
-            }
-
-            root[MaxTokensEstimator.OwnMemberName(api)] = MaxTokensEstimator.DefaultCeiling;
-            changed = true;
-        }
+        var changed = routed && Route(root, degrade!.Route?.Model ?? entry.Degrade?.Route?.Model, degrade.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens, api, generates);
 
         if (streamed)
         {
@@ -85,7 +83,7 @@ public static class ModelRequestRewriter
     public static bool IsStreaming(JsonElement request) =>
         request.ValueKind == JsonValueKind.Object && request.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True;
 
-    private static bool Route(JsonObject root, string? model, int? maxTokens, ModelApi api)
+    private static bool Route(JsonObject root, string? model, int? maxTokens, ModelApi api, bool generates)
     {
         var changed = false;
         if (!string.IsNullOrWhiteSpace(model))
@@ -124,7 +122,7 @@ public static class ModelRequestRewriter
             }
         }
 
-        if (!any)
+        if (!any && generates)
         {
             root[MaxTokensEstimator.OwnMemberName(api)] = cap;
         }

@@ -24,7 +24,7 @@ internal sealed partial class EnforceStage
 
         try
         {
-            return ModelRequestRewriter.Rewrite(body.Span, parsed, api, entry, degrade) ?? body;
+            return ModelRequestRewriter.Rewrite(body.Span, parsed, api, entry, degrade, ModelRequestRewriter.Generates(api, context.Request.Path.Value ?? string.Empty)) ?? body;
         }
         catch (JsonException)
         {

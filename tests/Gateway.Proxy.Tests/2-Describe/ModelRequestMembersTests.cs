@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Gateway.Connectors.Models;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Tests.Infrastructure;
 
@@ -160,7 +159,7 @@ public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixt
     }
 
     [Fact]
-    public async Task Providers_RequestWithoutACeiling_ArrivesUpstreamWithTheCeilingItsReservationHolds()
+    public async Task Providers_RequestWithoutACeiling_IsForwardedWithNoneAdded()
     {
         var marker = Guid.NewGuid().ToString("N");
 
@@ -170,8 +169,24 @@ public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixt
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var received = Assert.Single(_gw.Upstream.To("/v1/chat/completions"), r => r.Body.Contains(marker, StringComparison.Ordinal));
         using var sent = JsonDocument.Parse(received.Body);
-        Assert.Equal(MaxTokensEstimator.DefaultCeiling, sent.RootElement.GetProperty("max_completion_tokens").GetInt32());
+        Assert.False(sent.RootElement.TryGetProperty("max_completion_tokens", out _));
         Assert.False(sent.RootElement.TryGetProperty("max_tokens", out _));
+    }
+
+    /// <summary>A request that asks the model for no answer (embeddings) goes with no ceiling added: OpenAI refuses an argument it does not know there.</summary>
+    [Theory]
+    [InlineData("/providers/openai/embeddings", "/v1/embeddings")]
+    public async Task Providers_RequestThatAsksForNoAnswer_ArrivesUpstreamWithNoCeiling(string path, string upstream)
+    {
+        var marker = Guid.NewGuid().ToString("N");
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, path,
+            $$"""{"model":"text-embedding-3-small","input":"{{marker}}"}"""));
+
+        var received = Assert.Single(_gw.Upstream.To(upstream), r => r.Body.Contains(marker, StringComparison.Ordinal));
+        using var sent = JsonDocument.Parse(received.Body);
+        Assert.False(sent.RootElement.TryGetProperty("max_completion_tokens", out _), received.Body);
+        Assert.False(sent.RootElement.TryGetProperty("max_tokens", out _), received.Body);
     }
 
     [Fact]
