@@ -29,7 +29,7 @@ internal sealed class ProviderAnswerHeadersTransform : ResponseTransform
         "WWW-Authenticate", "Proxy-Authenticate", "Content-Security-Policy", "Content-Security-Policy-Report-Only",
         "Report-To", "Reporting-Endpoints", "NEL", "Timing-Allow-Origin", "Strict-Transport-Security", "Clear-Site-Data",
         "Alt-Svc", "Public-Key-Pins", "Public-Key-Pins-Report-Only", "Expect-CT", "Service-Worker-Allowed",
-        "Surrogate-Control", "X-Sendfile", "X-Content-Type-Options",
+        "Surrogate-Control", "X-Sendfile", "X-Content-Type-Options", "Via",
     };
 
     /// <inheritdoc/>

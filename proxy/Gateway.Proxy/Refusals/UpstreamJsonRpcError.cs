@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Connectors.Mcp;
 
 namespace Gateway.Proxy.Refusals;
 
@@ -27,15 +28,18 @@ internal static class UpstreamJsonRpcError
             return;
         }
 
+        // Names are matched as a lenient reader matches them (Go's encoding/json takes "Code" for "code", the last one
+        // read winning): every spelling of the code and of data is looked at, and a rewritten error has one of each.
         int? reserved = null;
         var marked = false;
         foreach (var member in error.EnumerateObject())
         {
-            if (member.NameEquals("code"u8) && ReservedCode(member.Value, reservedCodes) is { } code)
+            var name = McpMemberNames.Fold(member.Name);
+            if (name == "CODE" && ReservedCode(member.Value, reservedCodes) is { } code)
             {
                 reserved = code;
             }
-            else if (member.NameEquals("data"u8) && member.Value.ValueKind == JsonValueKind.Object)
+            else if (name == "DATA" && member.Value.ValueKind == JsonValueKind.Object)
             {
                 marked |= member.Value.EnumerateObject().Any(static d => IsGatewayMember(d));
             }
@@ -48,36 +52,52 @@ internal static class UpstreamJsonRpcError
         }
 
         writer.WriteStartObject();
-        var hasData = false;
+        var (wroteCode, wroteData) = (false, false);
         foreach (var member in error.EnumerateObject())
         {
-            if (member.NameEquals("code"u8) && reserved is not null)
+            var name = McpMemberNames.Fold(member.Name);
+            if (name == "CODE")
             {
-                writer.WriteNumber("code"u8, RemappedCode);
-            }
-            else if (member.NameEquals("data"u8) && member.Value.ValueKind == JsonValueKind.Object)
-            {
-                hasData = true;
-                writer.WriteStartObject("data"u8);
-                foreach (var item in member.Value.EnumerateObject())
+                if (!wroteCode)
                 {
-                    if (!IsGatewayMember(item) && !(reserved is not null && item.NameEquals("remote_code"u8)))
+                    writer.WritePropertyName("code"u8);
+                    if (reserved is not null)
                     {
-                        item.WriteTo(writer);
+                        writer.WriteNumberValue(RemappedCode);
+                    }
+                    else
+                    {
+                        member.Value.WriteTo(writer);
                     }
                 }
 
-                WriteRemoteCode(writer, reserved);
-                writer.WriteEndObject();
+                wroteCode = true;
+            }
+            else if (name == "DATA")
+            {
+                if (!wroteData && member.Value.ValueKind == JsonValueKind.Object)
+                {
+                    writer.WriteStartObject("data"u8);
+                    foreach (var item in member.Value.EnumerateObject())
+                    {
+                        if (!IsGatewayMember(item) && !(reserved is not null && McpMemberNames.Fold(item.Name) == "REMOTECODE"))
+                        {
+                            item.WriteTo(writer);
+                        }
+                    }
+
+                    WriteRemoteCode(writer, reserved);
+                    writer.WriteEndObject();
+                    wroteData = true;
+                }
             }
             else
             {
-                hasData |= member.NameEquals("data"u8);
                 member.WriteTo(writer);
             }
         }
 
-        if (!hasData && reserved is not null)
+        if (!wroteData && reserved is not null)
         {
             writer.WriteStartObject("data"u8);
             WriteRemoteCode(writer, reserved);
@@ -89,8 +109,7 @@ internal static class UpstreamJsonRpcError
 
     /// <summary>The members of <c>data</c> that only the gateway's refusals carry: its decision and the approval or link to act on.</summary>
     public static bool IsGatewayMember(JsonProperty member) =>
-        member.NameEquals("decision"u8) || member.NameEquals("explanation"u8) || member.NameEquals("approval"u8)
-        || member.NameEquals("link_url"u8) || member.NameEquals("elicitations"u8);
+        McpMemberNames.Fold(member.Name) is "DECISION" or "EXPLANATION" or "APPROVAL" or "LINKURL" or "ELICITATIONS";
 
     // One of the reserved codes however the number is spelled (-31000.0 and -3.1e4 read as it in JavaScript and Python).
     private static int? ReservedCode(JsonElement code, IReadOnlyList<int> reservedCodes)
