@@ -8,7 +8,7 @@ namespace Gateway.Proxy.A2a;
 /// <c>metadata</c> objects (at any depth: a task's, its status message's, its artifacts', a stream event's) whose names
 /// start with <c>gamut.dev/</c> are removed, so a remote agent cannot answer as if the gateway had held its message for
 /// approval (<c>gamut.dev/approval</c>); and its JSON-RPC error is passed on without the gateway's refusal code
-/// (<see cref="ProviderRefusalBody.JsonRpcRefusalCode"/>, -31000, which becomes <see cref="RemappedCode"/>, the remote's
+/// (<see cref="ProviderRefusalBody.JsonRpcRefusalCode"/>, -31000, which becomes <see cref="UpstreamJsonRpcError.RemappedCode"/>, the remote's
 /// code kept as <c>data.remote_code</c>) or a decision (<c>data.decision</c>, <c>data.explanation</c>,
 /// <c>data.approval</c>, <c>data.link_url</c>, <c>data.elicitations</c>: <see cref="UpstreamJsonRpcError"/>, which
 /// <c>/mcp</c> shares), so an SDK cannot take it for the gateway's refusal. An answer with none of them is passed on
@@ -18,9 +18,6 @@ internal static class A2aRemoteAnswer
 {
     /// <summary>The prefix of the metadata members only the gateway writes.</summary>
     public const string GatewayMetaPrefix = "gamut.dev/";
-
-    /// <summary>The code a remote agent's error under the gateway's refusal code is passed on under (JSON-RPC's internal error).</summary>
-    public const int RemappedCode = UpstreamJsonRpcError.RemappedCode;
 
     /// <summary>The code the gateway itself refuses under on an A2A route, which a remote agent's error is not passed on under.</summary>
     private static readonly int[] GatewayCodes = [ProviderRefusalBody.JsonRpcRefusalCode];
