@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Text;
+using Gateway.Policy;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
@@ -84,24 +86,32 @@ internal sealed class ProviderAnswerHeadersTransform : ResponseTransform
         || name.StartsWith("X-Accel-", StringComparison.OrdinalIgnoreCase)
         || name.EndsWith("CDN-Cache-Control", StringComparison.OrdinalIgnoreCase);
 
+    // Each connector's own origins, worked out once per catalog entry (a bundle reload makes new entries).
+    private static readonly ConditionalWeakTable<CatalogEntry, List<string>> ConnectorOrigins = new();
+
     /// <summary>
     /// The upstream's origins as a value would name them, <c>//host[:port]</c> (any scheme, or none): of the connector's
-    /// <c>upstream</c>, its <c>destinations</c> and the URL the request was sent to.
+    /// <c>upstream</c>, its <c>destinations</c> (once per entry) and the URL the request was sent to (copied only when it
+    /// adds one).
     /// </summary>
     private static List<string> Origins(ResponseTransformContext context)
     {
-        var origins = new List<string>();
-        if (context.HttpContext.GatewayRequest().Find<ForwardPlan>() is { } plan)
-        {
-            Add(origins, plan.Upstream.Upstream);
-            foreach (var destination in plan.Upstream.Destinations)
+        var origins = context.HttpContext.GatewayRequest().Find<ForwardPlan>() is { } plan
+            ? ConnectorOrigins.GetValue(plan.Upstream, static entry =>
             {
-                Add(origins, destination);
-            }
-        }
+                var own = new List<string>();
+                Add(own, entry.Upstream);
+                foreach (var destination in entry.Destinations)
+                {
+                    Add(own, destination);
+                }
 
-        Add(origins, context.ProxyResponse?.RequestMessage?.RequestUri);
-        return origins;
+                return own;
+            })
+            : [];
+        var sent = new List<string>();
+        Add(sent, context.ProxyResponse?.RequestMessage?.RequestUri);
+        return sent.TrueForAll(origin => origins.Contains(origin, StringComparer.OrdinalIgnoreCase)) ? origins : [.. origins, .. sent];
     }
 
     private static void Add(List<string> origins, Uri? uri)
