@@ -41,51 +41,56 @@ public sealed class ModelTests
     [InlineData("""{"usage":{"prompt_tokens":"ten"}}""")]
     [InlineData("""{"usage":{"prompt_tokens":1""")]
     [InlineData("[DONE]")]
-    public void UsageAccumulator_NoUsageObject_ReportsNone(string json)
+    public void FromJson_NoUsageObject_ReportsNone(string json)
     {
-        var accumulator = new ModelUsageAccumulator();
-
-        accumulator.ObserveJson(Encoding.UTF8.GetBytes(json));
-
-        Assert.Null(accumulator.Usage);
+        Assert.Null(ModelUsageReader.FromJson(Encoding.UTF8.GetBytes(json)));
+        Assert.Null(ModelUsageReader.FromSse(Encoding.UTF8.GetBytes("data: " + json + "\n\n")));
     }
 
     [Fact]
-    public void UsageAccumulator_AnthropicStream_KeepsTheLargestCounts()
+    public void FromSse_AnthropicStream_KeepsTheLargestCounts()
     {
-        var accumulator = new ModelUsageAccumulator();
+        var sse = """
+            data: {"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}}
 
-        accumulator.ObserveJson("""{"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}}"""u8);
-        accumulator.ObserveJson("""{"type":"content_block_delta","delta":{"text":"no \u0075sage here"}}"""u8);
-        accumulator.ObserveJson("""  {"type":"message_delta","usage":{"output_tokens":15}}"""u8);
+            data: {"type":"content_block_delta","delta":{"text":"no \u0075sage here"}}
 
-        Assert.Equal(new ModelUsage(25, 15), accumulator.Usage);
+            data:   {"type":"message_delta","usage":{"output_tokens":15}}
+
+
+            """;
+
+        Assert.Equal(new ModelUsage(25, 15), ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse)));
     }
 
     [Theory]
     [InlineData(false, """{"type":"message_stop"}""")]
     [InlineData(false, "[DONE]")]
+    [InlineData(false, " [DONE] ")]
     [InlineData(false, """{"type":"response.completed","response":{"usage":{"input_tokens":25,"output_tokens":15}}}""")]
     [InlineData(false, """{"type":"message\u005fstop"}""")]
     [InlineData(true, """{"type":"content_block_delta","delta":{"text":"message_stop"}}""")]
     [InlineData(true, """{"type":"content_block_stop"}""")]
-    public void UsageAccumulator_AnthropicStreamEndingWith_CutUnlessItsTerminalEventCame(bool cut, string last)
+    [InlineData(true, """{"delta":{"type":"message_stop"}}""")]
+    public void FromSse_AnthropicStreamEndingWith_CutUnlessItsTerminalEventCame(bool cut, string last)
     {
-        var accumulator = new ModelUsageAccumulator();
+        var sse = "data: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\ndata: " + last + "\n\n";
 
-        accumulator.ObserveStreamEvent("""{"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}}"""u8);
-        accumulator.ObserveStreamEvent(Encoding.UTF8.GetBytes(last));
+        var usage = ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse), out var wasCut);
 
-        Assert.Equal(cut, accumulator.StreamCut);
-        Assert.NotNull(accumulator.Usage);
+        Assert.Equal(cut, wasCut);
+        Assert.NotNull(usage);
     }
 
     [Fact]
-    public void UsageAccumulator_WholeJsonBody_NeverCut()
+    public void ObserveScanned_WholeJsonBody_NeverCut()
     {
+        var scanner = new JsonUsageScanner();
+        scanner.Write("""{"usage":{"prompt_tokens":5}}"""u8);
+        scanner.Complete();
         var accumulator = new ModelUsageAccumulator();
 
-        accumulator.ObserveJson("""{"usage":{"prompt_tokens":5}}"""u8);
+        accumulator.ObserveScanned(scanner, streamed: false);
 
         Assert.False(accumulator.StreamCut);
         Assert.Equal(new ModelUsage(5, 0), accumulator.Usage);
@@ -217,6 +222,10 @@ public sealed class ModelTests
     [InlineData(ModelApi.AnthropicMessages, "/v1/messages", true)]
     [InlineData(ModelApi.AnthropicMessages, "/v1/messages/count_tokens", false)]
     [InlineData(ModelApi.AnthropicMessages, "/v1/messages/batches", false)]
+    [InlineData(ModelApi.AnthropicMessages, "/v1/Messages//", true)]
+    [InlineData(ModelApi.AnthropicMessages, "/v1/batchmessages", false)]
+    [InlineData(ModelApi.OpenAIChatCompletions, "chat/completions", true)]
+    [InlineData(ModelApi.OpenAIChatCompletions, "/v1/groupchat/completions", false)]
     public void Generates_ByPath_OnlyRequestsThatAskForAnAnswer(ModelApi api, string path, bool generates) =>
         Assert.Equal(generates, ModelRequestRewriter.Generates(api, path));
 

@@ -41,9 +41,8 @@ public sealed class OpenAIConnectorType : ModelConnectorType
     public override ModelApi? ModelApiFor(string requestPath)
     {
         ArgumentNullException.ThrowIfNull(requestPath);
-        var path = "/" + requestPath.TrimEnd('/');
-        return path.EndsWith("/responses", StringComparison.OrdinalIgnoreCase) ? ModelApi.OpenAIResponses
-            : path.EndsWith("/completions", StringComparison.OrdinalIgnoreCase) && !path.EndsWith("/chat/completions", StringComparison.OrdinalIgnoreCase) ? ModelApi.OpenAICompletions
+        return ModelApiPath.EndsIn(requestPath, "responses") ? ModelApi.OpenAIResponses
+            : ModelApiPath.EndsIn(requestPath, "completions") && !ModelApiPath.EndsIn(requestPath, "chat/completions") ? ModelApi.OpenAICompletions
             : ModelApi.OpenAIChatCompletions;
     }
 }

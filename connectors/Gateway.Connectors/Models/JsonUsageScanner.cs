@@ -117,8 +117,9 @@ internal sealed class JsonUsageScanner
     }
 
     /// <summary>
-    /// The usage read (as <see cref="ModelUsageReader.TryReadUsage"/> reads a parsed document: the root's <c>usage</c>, else
-    /// <c>message.usage</c>, else <c>response.usage</c>); false when none had a count.
+    /// The usage read (the root's <c>usage</c>, else <c>message.usage</c>, else <c>response.usage</c>: input the sum of
+    /// <c>prompt_tokens</c>, <c>input_tokens</c> and the cache tokens, output of <c>completion_tokens</c> and
+    /// <c>output_tokens</c>); false when none had a count.
     /// </summary>
     public bool TryGetUsage(out long? input, out long? output)
     {
@@ -303,8 +304,7 @@ internal sealed class JsonUsageScanner
 
                 break;
             case JsonTokenType.String when depth == 1 && afterName && _rootIsObject && _rootMember == Member.Type:
-                Terminal = reader.ValueTextEquals("message_stop"u8) || reader.ValueTextEquals("response.completed"u8)
-                    || reader.ValueTextEquals("response.incomplete"u8) || reader.ValueTextEquals("response.failed"u8);
+                Terminal = ModelStreamEnd.IsTerminalType(ref reader);
                 break;
         }
     }

@@ -22,11 +22,10 @@ public static class ModelRequestRewriter
     public static bool Generates(ModelApi api, string requestPath)
     {
         ArgumentNullException.ThrowIfNull(requestPath);
-        var path = requestPath.TrimEnd('/');
         return api switch
         {
-            ModelApi.OpenAIChatCompletions => path.EndsWith("/chat/completions", StringComparison.OrdinalIgnoreCase),
-            ModelApi.AnthropicMessages => path.EndsWith("/messages", StringComparison.OrdinalIgnoreCase),
+            ModelApi.OpenAIChatCompletions => ModelApiPath.EndsIn(requestPath, "chat/completions"),
+            ModelApi.AnthropicMessages => ModelApiPath.EndsIn(requestPath, "messages"),
             _ => true,
         };
     }

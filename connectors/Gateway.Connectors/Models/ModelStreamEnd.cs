@@ -12,10 +12,11 @@ internal static class ModelStreamEnd
     /// <summary>The data of OpenAI chat's last event.</summary>
     public static ReadOnlySpan<byte> Done => "[DONE]"u8;
 
-    /// <summary>Whether an event's data, parsed, names a terminal <c>type</c>.</summary>
-    public static bool IsTerminal(JsonElement root) =>
-        root.ValueKind == JsonValueKind.Object
-        && root.TryGetProperty("type", out var type)
-        && type.ValueKind == JsonValueKind.String
-        && (type.ValueEquals("message_stop") || type.ValueEquals("response.completed") || type.ValueEquals("response.incomplete") || type.ValueEquals("response.failed"));
+    /// <summary>Whether an event's data is <see cref="Done"/> (whitespace around it aside).</summary>
+    public static bool IsDone(ReadOnlySpan<byte> data) => data.Trim(" \t\r\n"u8).SequenceEqual(Done);
+
+    /// <summary>Whether the string token <paramref name="reader"/> is on (an event's top-level <c>type</c>) names a terminal type.</summary>
+    public static bool IsTerminalType(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("message_stop"u8) || reader.ValueTextEquals("response.completed"u8)
+        || reader.ValueTextEquals("response.incomplete"u8) || reader.ValueTextEquals("response.failed"u8);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Gateway.Connectors.Streaming;
 
 namespace Gateway.Connectors.Models;
@@ -7,7 +6,8 @@ namespace Gateway.Connectors.Models;
 /// Reads token usage from model responses: OpenAI chat completions (<c>usage.prompt_tokens</c>,
 /// <c>completion_tokens</c>), OpenAI responses (<c>usage.input_tokens</c>, <c>output_tokens</c>, also inside
 /// <c>response.completed</c> events) and Anthropic (<c>usage.input_tokens</c> + cache tokens,
-/// <c>output_tokens</c>; streamed in <c>message_start</c> and <c>message_delta</c>).
+/// <c>output_tokens</c>; streamed in <c>message_start</c> and <c>message_delta</c>). Each document is read as it is
+/// scanned (<see cref="JsonUsageScanner"/>), as a streamed answer's usage is read while it passes (<see cref="SseUsageTap"/>).
 /// </summary>
 public static class ModelUsageReader
 {
@@ -35,54 +35,19 @@ public static class ModelUsageReader
     public static ModelUsage? FromSse(ReadOnlySpan<byte> sseBody, out bool cut)
     {
         var accumulator = new ModelUsageAccumulator();
+        var scanner = new JsonUsageScanner();
         foreach (var sseEvent in SseFramer.Enumerate(sseBody))
         {
             if (sseEvent.HasData)
             {
-                accumulator.ObserveStreamEvent(sseEvent.Data);
+                scanner.Reset();
+                scanner.Write(sseEvent.Data);
+                scanner.Complete();
+                accumulator.ObserveScanned(scanner, streamed: true, ModelStreamEnd.IsDone(sseEvent.Data));
             }
         }
 
         cut = accumulator.StreamCut;
         return accumulator.Usage;
-    }
-
-    internal static bool TryReadUsage(JsonElement root, out long? input, out long? output)
-    {
-        input = null;
-        output = null;
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            return false;
-        }
-
-        JsonElement usage;
-        if (!(root.TryGetProperty("usage", out usage) && usage.ValueKind == JsonValueKind.Object)
-            && !(root.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object && message.TryGetProperty("usage", out usage) && usage.ValueKind == JsonValueKind.Object)
-            && !(root.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.Object && response.TryGetProperty("usage", out usage) && usage.ValueKind == JsonValueKind.Object))
-        {
-            return false;
-        }
-
-        input = Sum(usage, "prompt_tokens", "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens");
-        output = Sum(usage, "completion_tokens", "output_tokens");
-        return input is not null || output is not null;
-    }
-
-    // A negative count is no count: it would give tokens back to a budget.
-    private static long? Sum(JsonElement usage, params ReadOnlySpan<string> names)
-    {
-        long? total = null;
-        foreach (var name in names)
-        {
-            if (usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n >= 0)
-            {
-                // Each count at most the largest ceiling a reservation holds: a report of 2^62 tokens (a broken or hostile
-                // server's) neither wraps the sum negative, which a settle would read as a refund, nor overflows a total.
-                total = (total ?? 0) + Math.Min(n, MaxTokensEstimator.MaxCeiling);
-            }
-        }
-
-        return total;
     }
 }

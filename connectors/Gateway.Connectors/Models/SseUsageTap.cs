@@ -203,7 +203,7 @@ internal sealed class SseUsageTap : IBodyTransform
     {
         if (_dataLines > 0)
         {
-            var done = _dataLength <= DoneBytes && _head.AsSpan(0, (int)_dataLength).Trim(" \t\r\n"u8).SequenceEqual(ModelStreamEnd.Done);
+            var done = _dataLength <= DoneBytes && ModelStreamEnd.IsDone(_head.AsSpan(0, (int)_dataLength));
             _scanner.Complete();
             _usage.ObserveScanned(_scanner, streamed: true, done);
         }

@@ -100,6 +100,8 @@ public sealed class ConnectorTypesTests
     [InlineData(ConnectorKind.OpenAI, "/providers/openai/v1/completions", ModelApi.OpenAICompletions)]
     [InlineData(ConnectorKind.OpenAI, "/providers/openai/Completions/", ModelApi.OpenAICompletions)]
     [InlineData(ConnectorKind.OpenAI, "/providers/openai/v1/chat/completions/", ModelApi.OpenAIChatCompletions)]
+    [InlineData(ConnectorKind.OpenAI, "/providers/openai/v1/precompletions", ModelApi.OpenAIChatCompletions)]
+    [InlineData(ConnectorKind.OpenAI, "responses", ModelApi.OpenAIResponses)]
     [InlineData(ConnectorKind.Anthropic, "/providers/claude/messages", ModelApi.AnthropicMessages)]
     [InlineData(ConnectorKind.Anthropic, "/providers/claude/responses", ModelApi.AnthropicMessages)]
     public void ModelApi_ByKindAndPath(ConnectorKind kind, string path, ModelApi expected) =>
