@@ -26,6 +26,9 @@ public sealed partial class McpServerToolLists
     // Bumped by Invalidate: a listing read before it is read again.
     private long _listingGeneration;
 
+    // Bumped, one tenant's, by Invalidate(tenants): that tenant's listings read before it are read again.
+    private readonly ConcurrentDictionary<string, long> _tenantListingGenerations = new(StringComparer.Ordinal);
+
     private enum ListingKind
     {
         Prompts,
@@ -75,7 +78,7 @@ public sealed partial class McpServerToolLists
         Task<Listed> reading;
         lock (slot.Lock)
         {
-            var generation = Volatile.Read(ref _listingGeneration);
+            var generation = ListingGeneration(tenant);
             if (slot.Reading is not { } current || slot.Generation != generation || slot.Stale
                 || (current.IsCompleted && (!current.IsCompletedSuccessfully || !FreshListing(current.Result))))
             {
@@ -172,6 +175,13 @@ public sealed partial class McpServerToolLists
 
     /// <summary>Every kept listing is read again at its next ask (a new bundle).</summary>
     private void InvalidateListings() => Interlocked.Increment(ref _listingGeneration);
+
+    /// <summary>Every kept listing of <paramref name="tenant"/> is read again at its next ask (a new bundle changed its policy).</summary>
+    private void InvalidateListings(string tenant) => _tenantListingGenerations.AddOrUpdate(tenant, 1, static (_, generation) => generation + 1);
+
+    /// <summary>The generation a listing of <paramref name="tenant"/> is read under: either counter only grows, so their sum changes whenever one does.</summary>
+    private long ListingGeneration(string tenant) =>
+        Volatile.Read(ref _listingGeneration) + (_tenantListingGenerations.TryGetValue(tenant, out var generation) ? generation : 0);
 
     /// <summary>A read listing (null items: the server failed) and when it was read.</summary>
     private sealed record Listed(object? Items, DateTimeOffset ListedAt);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Gateway.Policy;
 
 namespace Gateway.Connectors.Mcp;
@@ -12,15 +13,18 @@ namespace Gateway.Connectors.Mcp;
 /// </summary>
 public sealed partial class McpServerToolLists
 {
-    // When a bundle was last applied here (Unix ms): a shared copy fetched before it is not used (Invalidate).
+    // When every tenant's listings were last dropped here (Unix ms): a shared copy fetched before it is not used (Invalidate).
     private long _invalidatedAt = long.MinValue;
+
+    // When a bundle that changed a tenant's policy was last applied here (Unix ms): that tenant's copies fetched before it are not used (Invalidate(tenants)).
+    private readonly ConcurrentDictionary<string, long> _tenantInvalidatedAt = new(StringComparer.Ordinal);
 
     /// <summary>The server's tools and when the server was asked for them: a fresh shared copy, or the server's own answer.</summary>
     private async Task<(McpServerTools Listed, DateTimeOffset FetchedAt)> ListOrReadSharedAsync(string tenant, Upstream upstream, CatalogEntry server, CancellationToken cancellationToken)
     {
         var key = _shared is null ? null : McpToolListCache.Key(tenant, server);
         if (key is not null && !upstream.Stale && await _shared!.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } copy
-            && copy.FetchedAt.ToUnixTimeMilliseconds() > Volatile.Read(ref _invalidatedAt))
+            && copy.FetchedAt.ToUnixTimeMilliseconds() > InvalidatedAt(tenant))
         {
             // A copy stamped ahead of this replica's clock (another replica's clock runs fast) counts from now, never later.
             var now = _time.GetUtcNow();
@@ -40,4 +44,8 @@ public sealed partial class McpServerToolLists
 
         return (listed, listedAt);
     }
+
+    /// <summary>When a bundle that changed <paramref name="tenant"/>'s policy (or every tenant's) was last applied here (Unix ms).</summary>
+    private long InvalidatedAt(string tenant) =>
+        Math.Max(Volatile.Read(ref _invalidatedAt), _tenantInvalidatedAt.TryGetValue(tenant, out var at) ? at : long.MinValue);
 }

@@ -15,7 +15,7 @@ namespace Gateway.Connectors.Mcp;
 /// resources (kept as its tools are, one read at a time: <c>McpServerToolLists.Listings.cs</c>), forwards the agents'
 /// governed calls and sends the clients' answers to the server's requests (<c>McpServerToolLists.Sessions.cs</c>). The tools each <c>mcp</c> connector's server serves are kept for
 /// <see cref="RefreshInterval"/> from the moment the server was asked (by this replica, or by another one through the shared
-/// <see cref="McpToolListCache"/>) and dropped at once when the server says its list changed or a new bundle is applied:
+/// <see cref="McpToolListCache"/>) and dropped at once when the server says its list changed or a new bundle changes its tenant's policy:
 /// a replica told so asks the server itself, never the shared copy, and replaces that copy. A session that fails
 /// (the server restarted, forgot the session, or is down) is closed and a new one opened on the next listing, so an
 /// expired upstream session recovers by itself; while a server is down its listing says so
@@ -144,6 +144,26 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         foreach (var upstream in _upstreams.Values)
         {
             upstream.Stale = true;
+        }
+    }
+
+    /// <summary>The servers of <paramref name="tenants"/> alone are asked again at their next listing (a new bundle changed their policies); every other tenant's are kept.</summary>
+    public void Invalidate(IReadOnlySet<string> tenants)
+    {
+        ArgumentNullException.ThrowIfNull(tenants);
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var tenant in tenants)
+        {
+            _tenantInvalidatedAt[tenant] = now;
+            InvalidateListings(tenant);
+        }
+
+        foreach (var upstream in _upstreams.Values)
+        {
+            if (tenants.Contains(upstream.Tenant))
+            {
+                upstream.Stale = true;
+            }
         }
     }
 

@@ -20,7 +20,7 @@ namespace Gateway.Proxy.Mcp;
 /// person (<see cref="BelongsToAnotherPerson"/>); a session lives as long as its record in the state store (<see cref="IsLiveAsync"/>), so that one ended on any
 /// replica is unknown on every one;
 /// and the sessions that listed tools, which are told <c>notifications/tools/list_changed</c> when what their agent may
-/// use changes: a bundle reload, a kill switch or a suspension set through this replica's admin API (a delegated child's
+/// use changes: a bundle reload that changes its tenant's policy (<c>McpSessions.Policy.cs</c>), a kill switch or a suspension set through this replica's admin API (a delegated child's
 /// sessions too, when it is its registered agent's; a switch thrown also ends their calls in flight here), a delegation
 /// revoked through it (the revoked children's sessions, and their subtree's; their calls in flight here end too), or an
 /// upstream server whose tools changed.
@@ -312,12 +312,6 @@ internal sealed partial class McpSessions : IDisposable
             LogNotifyFailed(_logger, id, ex.GetType().Name);
         }
     }
-
-    // Before the new policy is in force: the servers' listings it may change are read again.
-    private void OnPolicyApplying(PolicySnapshot snapshot) => _servers.Invalidate();
-
-    // Once it is in force: the sessions are told, so that their next listing reads it.
-    private void OnPolicyApplied(PolicySnapshot snapshot) => _ = NotifyToolsChangedAsync(null);
 
     private void OnServerChanged(string tenant, string server) => _ = NotifyToolsChangedAsync(tenant);
 
