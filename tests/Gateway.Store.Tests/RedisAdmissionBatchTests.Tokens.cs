@@ -33,11 +33,13 @@ public sealed partial class RedisAdmissionBatchTests
         var batch = await PrepareTokenRunAsync(batched, "batched", seed);
         var reference = await PrepareTokenRunAsync(perRequest, "reference", seed);
 
-        var (outcomes, expected) = await AdmitBothWaysAsync(batched, batch, perRequest, reference);
+        var (outcomes, expected, scriptCalls) = await AdmitBothWaysAsync(batched, batch, perRequest, reference);
         for (var i = 0; i < batch.Length; i++)
         {
             Assert.True(TokenDecision(expected[i]) == TokenDecision(outcomes[i]), $"request {i}: batched {TokenDecision(outcomes[i])}, per request {TokenDecision(expected[i])}");
         }
+
+        Assert.True(scriptCalls <= 2, $"{scriptCalls} script calls for {batch.Length} admissions");
 
         Assert.Equal(await perRequest.GetManyAsync(TokenRecords("reference")), await batched.GetManyAsync(TokenRecords("batched")));
         var consumptions = outcomes.Where(o => o.Token is not null).Select(o => o.Token!.Consumption).ToHashSet();

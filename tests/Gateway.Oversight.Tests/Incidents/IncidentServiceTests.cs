@@ -43,6 +43,12 @@ public sealed class IncidentServiceTests
         Assert.Equal(incident.Id, Assert.Single(listed).Id);
         Assert.True(delivery.SignatureValid);
         Assert.Equal(3, receiver.Attempts);
+        // Each attempt is signed anew: three nonces, none empty, none repeated (a receiver refuses a nonce it has seen).
+        var nonces = receiver.Nonces.ToList();
+        Assert.Equal(3, nonces.Count);
+        Assert.All(nonces, static nonce => Assert.InRange(nonce.Length, 16, 128));
+        Assert.Equal(nonces.Count, nonces.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(delivery.Nonce, nonces[^1]);
     }
 
     [Fact]

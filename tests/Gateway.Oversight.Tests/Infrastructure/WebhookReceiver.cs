@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Gateway.Connectors.Signing;
 using Gateway.Policy.Tokens;
@@ -10,12 +11,14 @@ namespace Gateway.Oversight.Tests.Infrastructure;
 
 /// <summary>
 /// A real Kestrel webhook receiver that verifies the gateway's signature with the
-/// <see cref="CanonicalRequest"/> helpers, answering 503 to the first <c>failFirst</c> calls.
+/// <see cref="CanonicalRequest"/> helpers, answering 503 to the first <c>failFirst</c> calls; the nonce of every call,
+/// refused or not, is noted.
 /// </summary>
 internal sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Channel<Delivery> _deliveries = Channel.CreateUnbounded<Delivery>();
+    private readonly ConcurrentQueue<string> _nonces = new();
     private int _remainingFailures;
     private int _attempts;
 
@@ -30,6 +33,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Calls received (counted atomically: a deliverer sends several at once).</summary>
     public int Attempts => Volatile.Read(ref _attempts);
 
+    /// <summary>The nonce header of every call received, in arrival order (empty for a call without one).</summary>
+    public IReadOnlyCollection<string> Nonces => _nonces;
+
     public static async Task<WebhookReceiver> StartAsync(byte[] key, int failFirst = 0)
     {
         var builder = WebApplication.CreateBuilder();
@@ -39,6 +45,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         var receiver = new WebhookReceiver(app, failFirst);
         app.MapPost("/hooks/incidents", async (HttpContext context) =>
         {
+            receiver._nonces.Enqueue(context.Request.Headers[SignatureHeaders.Nonce].ToString());
             Interlocked.Increment(ref receiver._attempts);
             if (Interlocked.Decrement(ref receiver._remainingFailures) >= 0)
             {

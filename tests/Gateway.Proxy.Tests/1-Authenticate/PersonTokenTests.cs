@@ -11,7 +11,7 @@ namespace Gateway.Proxy.Tests.Authenticate;
 /// and bound to the request by its signature, and the person must not be suspended; every refusal is a 401 (403 for a
 /// suspended person, 503 when the provider cannot be read) with a stable code, recorded, and nothing is forwarded.
 /// </summary>
-public sealed class PersonTokenTests
+public sealed partial class PersonTokenTests
 {
     private const string Evaluate = """{"tool":"crm.read_contact","args":{"id":"c-1"}}""";
 

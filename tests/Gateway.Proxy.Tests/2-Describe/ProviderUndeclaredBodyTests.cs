@@ -107,11 +107,30 @@ public sealed class ProviderUndeclaredBodyTests : IClassFixture<GovernedGatewayF
     [Fact]
     public async Task Providers_UndeclaredPlainText_IsDecidedWithoutArgumentsAsBefore()
     {
-        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", "hello, not JSON { at all");
-        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+        var before = _gw.Upstream.Received.Count;
+        using var request = PlainText("hello, not JSON { at all");
+        using var other = PlainText("to: someone@gmail.com");
 
         using var response = await _gw.Agent.SendAsync(request);
+        using var otherResponse = await _gw.Agent.SendAsync(other);
 
-        Assert.NotEqual(HttpStatusCode.BadRequest, response.StatusCode);
+        // Decided on the entry, as a call of mail.send is: the demo's external-gate holds it for an approver, nothing sent.
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Conflict, "approval_required");
+        await ProblemAssert.IsProblemAsync(otherResponse, HttpStatusCode.Conflict, "approval_required");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+        var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
+        var otherRecord = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(otherResponse.Headers.GetValues("X-Request-Id"))));
+        Assert.Equal("mail.send", record.GetProperty("tool").GetString());
+        Assert.Equal("require_approval", record.GetProperty("decision").GetString());
+        Assert.Equal(409, record.GetProperty("status_code").GetInt32());
+        // Without arguments: two different texts (one naming the recipient the rule on $.to blocks) are one intent.
+        Assert.Equal(record.GetProperty("intent_digest").GetString(), otherRecord.GetProperty("intent_digest").GetString());
+    }
+
+    private HttpRequestMessage PlainText(string text)
+    {
+        var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", text);
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+        return request;
     }
 }

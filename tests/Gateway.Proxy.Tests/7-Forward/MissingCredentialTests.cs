@@ -1,12 +1,14 @@
 using System.Net;
+using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Forward;
 
 /// <summary>
 /// A connector whose vault credential was never stored is refused as exactly that (503
-/// <c>credential_unavailable</c>, naming the connector), not as an unreachable upstream; nothing is
-/// forwarded. This copy of the example points the openai connector at a vault entry nobody stored.
+/// <c>credential_unavailable</c>, naming the connector), not as an unreachable upstream, and recorded as the outcome of
+/// its decision; nothing is forwarded. This copy of the example points the openai connector at a vault entry nobody stored.
 /// </summary>
 public sealed class MissingCredentialTests : IAsyncLifetime
 {
@@ -31,6 +33,10 @@ public sealed class MissingCredentialTests : IAsyncLifetime
         var error = await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.ServiceUnavailable, "credential_unavailable");
         Assert.Contains("'openai'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(before, _gw.Upstream.Received.Count);
+        // The refusal is the outcome of the recorded decision: 503, nothing forwarded.
+        var outcome = await OutcomeAsync(Assert.Single(response.Headers.GetValues("X-Request-Id")));
+        Assert.Equal(503, outcome.GetProperty("status_code").GetInt32());
+        Assert.False(outcome.GetProperty("invoked").GetBoolean());
     }
 
     [Fact]
@@ -43,5 +49,13 @@ public sealed class MissingCredentialTests : IAsyncLifetime
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "credential_unavailable");
         Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    /// <summary>The outcome record of <paramref name="requestId"/> (the one after its decision), once it is written.</summary>
+    private async Task<JsonElement> OutcomeAsync(string requestId)
+    {
+        var records = await Eventually.ReturnsAsync(() => _gw.AuditRecordsAsync(requestId), static found => found.Exists(static r => r.TryGetProperty("invoked", out _)),
+            TimeSpan.FromSeconds(10), found => $"{found?.Count} records of {requestId}, no outcome among them");
+        return Assert.Single(records, static r => r.TryGetProperty("invoked", out _));
     }
 }

@@ -90,11 +90,20 @@ public sealed class A2aPushRedactTests
         await using var setup = await StartAsync(redacted: true, wrapStore: WebhookFlagReadsFail);
         var task = (await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "open"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
 
-        var continued = await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "more", taskId: task));
+        using var response = await setup.Gateway.Agent.SendAsync(setup.Gateway.Agent.Create(HttpMethod.Post, "/a2a/helper", Message("SendMessage", "summarize", "more", taskId: task)));
+        var continued = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
         Assert.True(continued.TryGetProperty("error", out var error), "forwarded: " + continued);
         Assert.Equal(ProblemCodes.StoreUnavailable, error.GetProperty("data").GetProperty("code").GetString());
         Assert.Single(setup.Agent.Received);
+        // Recorded as the store's refusal: 503, not forwarded.
+        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        var records = await Gateway.Testing.Eventually.ReturnsAsync(() => setup.Gateway.AuditRecordsAsync(requestId),
+            static found => found.Exists(static r => r.TryGetProperty("invoked", out _)), TimeSpan.FromSeconds(10), found => $"{found?.Count} records of {requestId}, no outcome");
+        var outcome = Assert.Single(records, static r => r.TryGetProperty("invoked", out _));
+        Assert.Equal("refused:" + ProblemCodes.StoreUnavailable, outcome.GetProperty("decision").GetString());
+        Assert.Equal(503, outcome.GetProperty("status_code").GetInt32());
+        Assert.False(outcome.GetProperty("invoked").GetBoolean());
     }
 
     [Fact]

@@ -334,7 +334,7 @@ public sealed class A2aRouteTests
     internal static string TaskCall(string method, string taskId) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 9, method, @params = new { id = taskId } });
 
-    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null, bool redacted = false, string? pushHosts = null, int? summarizeLimit = null, string degradeMode = "redact", bool grantTranslate = false, Func<IStateStore, IStateStore>? wrapStore = null, bool redactAgentEntry = true)
+    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null, bool redacted = false, string? pushHosts = null, int? summarizeLimit = null, string degradeMode = "redact", bool grantTranslate = false, Func<IStateStore, IStateStore>? wrapStore = null, bool redactAgentEntry = true, string? agentTimeout = null)
     {
         // Personal data with no data flow documented for the agent: every call on the agent (unless !redactAgentEntry) and its summarize skill is degraded to redact (or degradeMode).
         var redact = redacted ? ", data_classes: [pii], degrade: { mode: " + degradeMode + " }" : string.Empty;
@@ -344,7 +344,9 @@ public sealed class A2aRouteTests
         var limits = maxResponseBytes is { } max ? ", limits: { max_response_bytes: " + max + " }" : string.Empty;
         var cardKey = (signed ? ", card_key: " + agent.PinnedJwk() : string.Empty) + (allowInternalPush ? ", allow_internal_push: true" : string.Empty)
             + (pushHosts is not null ? ", push_hosts: " + pushHosts : string.Empty)
-            + (agentMaxResponseBytes is { } agentMax ? ", limits: { max_response_bytes: " + agentMax + " }" : string.Empty);
+            + (agentMaxResponseBytes is not null || agentTimeout is not null
+                ? ", limits: { " + string.Join(", ", new[] { agentMaxResponseBytes is { } agentMax ? "max_response_bytes: " + agentMax : null, agentTimeout is not null ? "timeout: " + agentTimeout : null }.OfType<string>()) + " }"
+                : string.Empty);
         var gateway = await GovernedGateway.StartAsync(text => text
             .Replace("  - name: workspace\n", $"""
                   - {"{"} name: helper, kind: a2a, action_type: read, target_system: helper, upstream: {upstream.Origin}/a2a, credential: none{cardKey}{(redactAgentEntry ? redact : string.Empty)} {"}"}

@@ -9,8 +9,8 @@ namespace Gateway.Proxy.Tests.A2a;
 /// <summary>
 /// A remote agent's event stream relayed event by event (docs/a2a.md, "Streams"): each reply reaches the caller as the
 /// real Kestrel agent sends it, redacted, under the caller's id; a stream beyond the connector's <c>max_response_bytes</c>
-/// or one that breaks ends with a JSON-RPC error event, recorded; and every task state a reply or an event shows is a
-/// record of its own in the audit chain, with the run.
+/// or one that breaks or outlives the agent's <c>limits.timeout</c> ends with a JSON-RPC error event, recorded; and every
+/// task state a reply or an event shows is a record of its own in the audit chain, with the run.
 /// </summary>
 public sealed class A2aStreamTests
 {
@@ -66,12 +66,34 @@ public sealed class A2aStreamTests
     public async Task SendStreamingMessage_StreamBreaks_EndsWithAJsonRpcErrorEvent()
     {
         await using var setup = await StartAsync();
+        var gw = setup.Gateway;
 
-        var events = await StreamAsync(setup.Gateway.Agent, Message("SendStreamingMessage", "summarize", "breaks"));
+        var events = await StreamAsync(gw.Agent, Message("SendStreamingMessage", "summarize", "breaks"));
 
         Assert.Equal(2, events.Count);
         Assert.True(events[0].TryGetProperty("result", out _), events[0].ToString());
         Assert.Equal("upstream_unavailable", events[1].GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        var records = await AuditAsync(gw);
+        Assert.Contains(records, r => Str(r, "tool") == "helper.summarize" && r.TryGetProperty("status_code", out var status) && status.GetInt32() == 502 && r.GetProperty("invoked").GetBoolean());
+    }
+
+    [Fact]
+    public async Task SendStreamingMessage_StreamOutlivesTheTimeout_EndsWithUpstreamTimeoutAndRecorded()
+    {
+        // The agent sends its first event, then holds the stream open until the gateway cuts it.
+        await using var setup = await StartAsync(agentTimeout: "2s");
+        var gw = setup.Gateway;
+
+        var events = await StreamAsync(gw.Agent, Message("SendStreamingMessage", "summarize", "holds")).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, events.Count);
+        Assert.Equal("TASK_STATE_WORKING", events[0].GetProperty("result").GetProperty("statusUpdate").GetProperty("status").GetProperty("state").GetString());
+        var error = events[1].GetProperty("error");
+        Assert.Equal("7", events[1].GetProperty("id").GetRawText());
+        Assert.Equal(-31000, error.GetProperty("code").GetInt32());
+        Assert.Equal("upstream_timeout", error.GetProperty("data").GetProperty("code").GetString());
+        var records = await AuditAsync(gw);
+        Assert.Contains(records, r => Str(r, "tool") == "helper.summarize" && r.TryGetProperty("status_code", out var status) && status.GetInt32() == 504 && r.GetProperty("invoked").GetBoolean());
     }
 
     [Fact]

@@ -15,7 +15,8 @@ namespace Gateway.Proxy.Tests.A2a;
 /// <see cref="BreakSignature"/>), and a JSON-RPC endpoint at <c>/a2a</c> that answers a message with a completed task
 /// (echoing its text and an e-mail address the gateway must redact), streams a message's task as three events (working,
 /// an artifact, completed; for the message "slowly" the last waits for the client to read the first; "overflow" sends a
-/// large artifact; "breaks" drops the connection after the first event; <see cref="ReflectCredential"/> answers with the
+/// large artifact; "breaks" drops the connection after the first event; "holds" holds the stream after the first event
+/// until the gateway gives it up; <see cref="ReflectCredential"/> answers with the
 /// credential the agent was sent, as a remote agent that reflects it would), streams a subscribed task's updates (working,
 /// input-required, each after a comment), reads and cancels its tasks, and sets, reads,
 /// lists and deletes a task's push-notification configuration. It reads a request's task as a lenient SDK does: a
@@ -146,6 +147,13 @@ internal sealed class A2aTestAgent
                         {
                             await Task.Delay(200, context.RequestAborted);
                             events[i]["artifactUpdate"]!["artifact"]!["parts"]![0]!["text"] = new string('x', 4096);
+                        }
+
+                        if (i == 1 && streamedText == "holds")
+                        {
+                            // Neither another event nor the end: held until the gateway cuts the request (its timeout).
+                            await Task.WhenAny(Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted));
+                            return Results.Empty;
                         }
 
                         if (i == 1 && streamedText == "breaks")

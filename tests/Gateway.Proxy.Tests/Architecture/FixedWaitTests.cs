@@ -8,8 +8,8 @@ namespace Gateway.Proxy.Tests.Architecture;
 /// <c>Task.Delay</c> or <c>Thread.Sleep</c>: a fixed wait is too short on a loaded machine and too long everywhere else.
 /// No test source under tests/ or sdk/dotnet/tests/ names either in its code, except the files listed here, each with its
 /// reason: the poll of <c>Eventually</c> itself, simulated slow peers (a slow client, an upstream that paces its stream:
-/// what is under test, not a wait for it; cancelled with the request), paced traffic, and a wait on a clock no test moves
-/// (Redis's own). A listed file that no longer waits fails the list.
+/// what is under test, not a wait for it; cancelled with the request), and paced traffic. A listed file that no longer
+/// waits fails the list.
 /// </summary>
 public sealed partial class FixedWaitTests
 {
@@ -27,12 +27,10 @@ public sealed partial class FixedWaitTests
         ["tests/Gateway.Proxy.Tests/A2a/NamedWebhookHosts.cs"] = "waits for cancellation (Timeout.Infinite), never for a time",
         ["tests/Gateway.Proxy.Tests/Infrastructure/TestUpstream.cs"] = SlowPeer,
         ["tests/Gateway.Proxy.Tests/Infrastructure/McpTestServer.cs"] = SlowPeer,
-        ["tests/Gateway.Proxy.Tests/Replicas/RateLimitTests.cs"] = "waits for the next minute's window of Redis's own clock (TIME, which no test clock moves)",
         ["tests/Gateway.Proxy.Tests/Faults/RedisClusterFailoverTests.cs"] = "paces the traffic of a fault drill",
         ["tests/Gateway.Proxy.Tests/Faults/StoreOutageTests.cs"] = "paces the traffic of a fault drill",
         ["tests/Gateway.Store.Tests/AdmissionTraffic.cs"] = "paces generated traffic",
         ["tests/Gateway.Store.Tests/GroupCommitWaiterTests.cs"] = "paces writers of a group commit, and a window in which a second reuse would show",
-        ["tests/Gateway.Store.Tests/RedisAdmissionBatchTests.cs"] = "lets a Redis DEBUG SLEEP begin (Redis signals nothing for it)",
         ["tests/Gateway.Store.Tests/RedisOutageTests.cs"] = "paces traffic through an outage",
         ["sdk/dotnet/tests/Gamut.Agent.Tests/Infrastructure/SuiteUpstream.cs"] = SlowPeer,
         ["sdk/dotnet/tests/Gamut.Agent.Tests/ProviderTimeoutTests.cs"] = SlowPeer,

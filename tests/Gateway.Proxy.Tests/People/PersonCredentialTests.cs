@@ -116,6 +116,11 @@ public sealed class PersonCredentialTests
         Assert.Equal(HttpStatusCode.OK, erin.StatusCode);
         Assert.Equal("Bearer erins-own-crm-credential", Assert.Single(gw.Gateway.Upstream.To("/crm")).Headers["Authorization"]);
         await ProblemAssert.IsProblemAsync(carl, HttpStatusCode.ServiceUnavailable, "person_credential_unavailable");
+        // Carl's refusal is the outcome of his recorded decision: 503, nothing forwarded.
+        var refused = await OutcomeAsync(gw, carl);
+        Assert.Equal(503, refused.GetProperty("status_code").GetInt32());
+        Assert.False(refused.GetProperty("invoked").GetBoolean());
+        Assert.True((await OutcomeAsync(gw, erin)).GetProperty("invoked").GetBoolean());
     }
 
     [Fact]
@@ -156,10 +161,18 @@ public sealed class PersonCredentialTests
     private static Task<PersonGateway> StartAsync(string person) =>
         PersonGateway.StartAsync(text => text.Replace(ContactsBinding, "    person: " + person + "\n" + ContactsBinding, StringComparison.Ordinal));
 
-    /// <summary>The outcome record of <paramref name="response"/>'s request (the one after its decision).</summary>
+    /// <summary>The outcome record of <paramref name="response"/>'s request (the one after its decision), once it is written.</summary>
     private static async Task<JsonElement> OutcomeAsync(PersonGateway gw, HttpResponseMessage response)
     {
         var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        var outcome = await Gateway.Testing.Eventually.ReturnsAsync(() => FindOutcomeAsync(gw, requestId), static found => found is not null,
+            TimeSpan.FromSeconds(10), _ => "no outcome record for " + requestId);
+        return outcome!.Value;
+    }
+
+    /// <summary>The outcome of <paramref name="requestId"/>: its own record, or its entry in a record of several; null when none is written yet.</summary>
+    private static async Task<JsonElement?> FindOutcomeAsync(PersonGateway gw, string requestId)
+    {
         using var admin = gw.Gateway.Admin();
         using var page = JsonDocument.Parse(await admin.GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000"));
         foreach (var record in page.RootElement.GetProperty("records").EnumerateArray())
@@ -180,6 +193,6 @@ public sealed class PersonCredentialTests
             }
         }
 
-        throw new Xunit.Sdk.XunitException("no outcome record for " + requestId);
+        return null;
     }
 }

@@ -18,20 +18,15 @@ namespace Gateway.Proxy.Tests.Replicas;
 public sealed class RateLimitTests : IAsyncLifetime
 {
     private const int Limit = 5;
+
+    /// <summary>What must be left of the current minute's window when a burst begins.</summary>
+    private static readonly TimeSpan WindowLeft = TimeSpan.FromSeconds(20);
     private readonly ConcurrentQueue<(string Request, string Call)> _calls = new();
     private KestrelUpstream _crm = null!;
     private ReplicaCluster _cluster = null!;
 
     public async Task InitializeAsync()
     {
-        // A window is a slot of the clock (floor(now / 1 minute)): a test that crossed a minute's end would see its
-        // limit reset midway. Each starts with at least 15 seconds of its minute left.
-        var intoMinute = TimeSpan.FromMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % 60_000);
-        if (intoMinute > TimeSpan.FromSeconds(45))
-        {
-            await Task.Delay(TimeSpan.FromMinutes(1) - intoMinute + TimeSpan.FromMilliseconds(200));
-        }
-
         _crm = await ReplicaUpstreams.StartCrmAsync();
         _cluster = await ReplicaCluster.StartAsync(
             replicas: 2,
@@ -61,6 +56,7 @@ public sealed class RateLimitTests : IAsyncLifetime
     {
         Assert.Contains($"limit: {Limit}, window: 1m", File.ReadAllText(_cluster.Bundle.MainFile), StringComparison.Ordinal);
         var agents = new[] { _cluster.Agent(0), _cluster.Agent(1) };
+        await AwaitWindowLeftAsync();
         // Released together; nothing blocks a thread-pool thread (the gateways run in this process).
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sends = Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
@@ -115,6 +111,7 @@ public sealed class RateLimitTests : IAsyncLifetime
     public async Task InvokeTool_RateLimitStormAndReplayFlood_EveryRefusedRequestIdRecordedOnce()
     {
         var agent = _cluster.Agent(0);
+        await AwaitWindowLeftAsync();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var storm = Enumerable.Range(0, 30).Select(i => Task.Run(async () =>
         {
@@ -172,6 +169,7 @@ public sealed class RateLimitTests : IAsyncLifetime
     public async Task InvokeTool_ConcurrentBurstWithReplayAndOneOverLimit_RefusesOnlyThoseAndAuditsTheRest()
     {
         var agent = _cluster.Agent(0);
+        await AwaitWindowLeftAsync();
         var requests = Enumerable.Range(0, Limit + 1).Select(i => agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool", ReplicaUpstreams.ReadContact("b" + i))).ToList();
         requests.Add(await AgentClient.CloneAsync(requests[0]));
         using var batches = new AdmissionBatchListener(_cluster[0].Services.GetRequiredService<IMeterFactory>());
@@ -235,6 +233,18 @@ public sealed class RateLimitTests : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>
+    /// Returns once at least <see cref="WindowLeft"/> is left of the current minute, waiting for the next to begin when less
+    /// is: a window is a slot of the store's clock (floor(now / 1 minute), Redis's <c>TIME</c>, on this machine's clock,
+    /// which this one reads), and a burst that crossed a minute's end would see its limit reset midway.
+    /// </summary>
+    private static Task AwaitWindowLeftAsync() =>
+        Gateway.Testing.Eventually.HoldsAsync(() => IntoMinute() <= TimeSpan.FromMinutes(1) - WindowLeft, TimeSpan.FromSeconds(70),
+            () => $"{IntoMinute()} into the minute: the next minute never began");
+
+    /// <summary>How far into the current minute (of the Unix epoch, as the store's windows count it) the clock is.</summary>
+    private static TimeSpan IntoMinute() => TimeSpan.FromMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % 60_000);
 
     /// <summary>Admission calls replica 0 made so far (each request's, whether it went alone or queued for a batch).</summary>
     private int Admits() => _calls.Count(static c => c.Call == "admit" && !c.Request.StartsWith("nonce ", StringComparison.Ordinal));
