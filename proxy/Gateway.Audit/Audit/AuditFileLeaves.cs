@@ -61,4 +61,28 @@ internal static class AuditFileLeaves
         var bytes = File.Exists(path) ? File.ReadAllBytes(path) : [];
         return [.. bytes.Chunk(LeafSize).Where(static c => c.Length == LeafSize)];
     }
+
+    /// <summary>Leaves <paramref name="from"/>..<paramref name="from"/> + <paramref name="count"/> - 1 of the leaves file (fewer where it ends): only their bytes are read.</summary>
+    public static IReadOnlyList<byte[]> Read(string journalPath, long from, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var path = PathOf(journalPath);
+        if (count == 0 || !File.Exists(path))
+        {
+            return [];
+        }
+
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        var kept = file.Length / LeafSize;
+        if (from >= kept)
+        {
+            return [];
+        }
+
+        var bytes = new byte[(int)Math.Min(count, kept - from) * LeafSize];
+        file.Position = from * LeafSize;
+        file.ReadExactly(bytes);
+        return [.. bytes.Chunk(LeafSize)];
+    }
 }

@@ -68,4 +68,18 @@ public sealed partial class FileAuditStore
             file.Gate.Release();
         }
     }
+
+    /// <summary>Leaves <paramref name="from"/>..<paramref name="from"/> + <paramref name="count"/> - 1 of the leaves file, only those read, under its gate.</summary>
+    public async ValueTask<IReadOnlyList<byte[]>> ReadRetiredLeavesAsync(AuditPartition partition, long from, int count, CancellationToken cancellationToken = default)
+    {
+        var file = await EnterAsync(partition, cancellationToken);
+        try
+        {
+            return AuditFileLeaves.Read(file.Path, from, count);
+        }
+        finally
+        {
+            file.Gate.Release();
+        }
+    }
 }

@@ -15,7 +15,7 @@ public interface IAuditRetirement
     /// <summary>
     /// Retires records 1..<paramref name="throughSeq"/> of the partition; returns how many rows went. The Merkle leaf
     /// hash of each retired record (SHA-256(0x00 ‖ its line)) is kept, durably no later than the records go
-    /// (<see cref="ReadRetiredLeavesAsync"/>).
+    /// (<see cref="ReadRetiredLeavesAsync(AuditPartition, CancellationToken)"/>).
     /// </summary>
     ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default);
 
@@ -36,4 +36,18 @@ public interface IAuditRetirement
     /// crash between keeping them and retiring the records: only the anchor's first ones count).
     /// </summary>
     ValueTask<IReadOnlyList<byte[]>> ReadRetiredLeavesAsync(AuditPartition partition, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The kept leaf hashes at zero-based indexes <paramref name="from"/>..<paramref name="from"/> + <paramref name="count"/> - 1
+    /// (records from+1..from+count) of the run <see cref="ReadRetiredLeavesAsync(AuditPartition, CancellationToken)"/> gives:
+    /// fewer when that run ends before. The sinks read only that range (a proof's block, a tree's missing leaves); this
+    /// default reads the whole run and takes the range.
+    /// </summary>
+    async ValueTask<IReadOnlyList<byte[]>> ReadRetiredLeavesAsync(AuditPartition partition, long from, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var all = await ReadRetiredLeavesAsync(partition, cancellationToken).ConfigureAwait(false);
+        return from >= all.Count ? [] : [.. all.Skip((int)from).Take(count)];
+    }
 }

@@ -16,10 +16,11 @@ public sealed class RetiringStoreAuditStore : IAdmittingAuditStore, IAuditRetire
     /// <summary>The most leaves one entry of the leaves log holds.</summary>
     public const int LeavesPerEntry = 1024;
 
-    private const int LeafHexLength = 64;
+    private const int LeafHexLength = RetiredLeavesLog.LeafHexLength;
     private readonly IStateStore _store;
     private readonly ILogRetirement _retirement;
     private readonly StoreAuditStore _journal;
+    private readonly RetiredLeavesLog _leaves;
 
     /// <summary>The journal in <paramref name="store"/>, whose logs <paramref name="retirement"/> retires (the same embedded store).</summary>
     public RetiringStoreAuditStore(IStateStore store, ILogRetirement retirement)
@@ -29,6 +30,7 @@ public sealed class RetiringStoreAuditStore : IAdmittingAuditStore, IAuditRetire
         _store = store;
         _retirement = retirement;
         _journal = new StoreAuditStore(store, retirement);
+        _leaves = new RetiredLeavesLog(store);
     }
 
     public bool KeepsAppendOrder => _journal.KeepsAppendOrder;
@@ -94,8 +96,8 @@ public sealed class RetiringStoreAuditStore : IAdmittingAuditStore, IAuditRetire
         var log = StoreKeys.AuditLog(partition.Tenant, partition.Replica);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(throughSeq, await _store.LogLengthAsync(log, cancellationToken));
         var leaves = StoreKeys.AuditLeaves(partition.Tenant, partition.Replica);
-        var kept = await ReadRetiredLeavesAsync(partition, cancellationToken);
-        var last = await KeepLeavesAsync(log, leaves, kept.Count < anchor.Length ? throughSeq : kept.Count, throughSeq, cancellationToken)
+        var kept = await _leaves.CountAsync(leaves, cancellationToken);
+        var last = await KeepLeavesAsync(log, leaves, kept < anchor.Length ? throughSeq : kept, throughSeq, cancellationToken)
             ?? (await _store.ReadLogAsync(log, throughSeq - 1, 1, cancellationToken)).Single();
         await _retirement.RetireLogAsync(log, throughSeq, AuditStoredLine.AnchorHash(last, throughSeq, "log " + log), cancellationToken);
         await RetireReceiptsAsync(StoreKeys.AuditReceipts(partition.Tenant, partition.Replica), throughSeq, cancellationToken);
@@ -115,6 +117,10 @@ public sealed class RetiringStoreAuditStore : IAdmittingAuditStore, IAuditRetire
 
         return leaves;
     }
+
+    /// <summary>Leaves <paramref name="from"/>..<paramref name="from"/> + <paramref name="count"/> - 1 kept, read from the entries of the leaves log they lie in.</summary>
+    public ValueTask<IReadOnlyList<byte[]>> ReadRetiredLeavesAsync(AuditPartition partition, long from, int count, CancellationToken cancellationToken = default) =>
+        _leaves.ReadAsync(StoreKeys.AuditLeaves(partition.Tenant, partition.Replica), from, count, cancellationToken);
 
     // Appends the leaves of records from+1..through to the leaves log (which holds `from` of them, or more), durably;
     // returns record `through`'s line (null when nothing needed appending).

@@ -18,7 +18,7 @@ namespace Gateway.Audit.Evidence;
 /// those alone. A proof that goes inside a complete block reads that block's lines again (<see cref="ReadAsync"/>'s
 /// <c>leaves</c>: at most two blocks) and checks they hash to the head it kept. Records retired (retention) before this
 /// process read them count by the leaf hashes the sink kept when it retired them
-/// (<see cref="IAuditRetirement.ReadRetiredLeavesAsync"/>); a partition retired before its sink kept leaves has no
+/// (<see cref="IAuditRetirement.ReadRetiredLeavesAsync(AuditPartition, long, int, CancellationToken)"/>, only the range needed); a partition retired before its sink kept leaves has no
 /// complete tree here (<see cref="AuditTreeIncompleteException"/>).
 /// </summary>
 public sealed class AuditLeaves
@@ -170,12 +170,12 @@ public sealed class AuditLeaves
     {
         await using var stored = await AuditStoredChain.OpenAsync(_store, partition, state.Count + 1, cancellationToken).ConfigureAwait(false);
         var anchor = stored.Anchor.Length;
-        if (state.Count < anchor)
+        // Only the retired leaves the tree does not hold yet, a bounded range at a time.
+        while (state.Count < anchor)
         {
-            var retired = await ReadRetiredAsync(partition, anchor, cancellationToken).ConfigureAwait(false);
-            for (var i = state.Count; i < anchor; i++)
+            foreach (var leaf in await ReadRetiredAsync(partition, state.Count, (int)Math.Min(anchor - state.Count, MaxWaitingLeaves), cancellationToken).ConfigureAwait(false))
             {
-                state.Add(retired[(int)i]);
+                state.Add(leaf);
             }
         }
 
@@ -261,11 +261,7 @@ public sealed class AuditLeaves
         var leaves = new List<byte[]>(BlockSize);
         if (start < anchor)
         {
-            var retired = await ReadRetiredAsync(partition, Math.Min(anchor, end), cancellationToken).ConfigureAwait(false);
-            for (var i = start; i < Math.Min(anchor, end); i++)
-            {
-                leaves.Add(retired[(int)i]);
-            }
+            leaves.AddRange(await ReadRetiredAsync(partition, start, (int)(Math.Min(anchor, end) - start), cancellationToken).ConfigureAwait(false));
         }
 
         if (leaves.Count < BlockSize)
@@ -289,11 +285,12 @@ public sealed class AuditLeaves
         return leaves;
     }
 
-    private async ValueTask<IReadOnlyList<byte[]>> ReadRetiredAsync(AuditPartition partition, long count, CancellationToken cancellationToken)
+    // Leaves from..from+count-1 of records retired before this replica hashed them, as the sink kept them at retirement:
+    // only that range is read (a proof's block, the leaves the tree lacks), never every retired leaf.
+    private async ValueTask<IReadOnlyList<byte[]>> ReadRetiredAsync(AuditPartition partition, long from, int count, CancellationToken cancellationToken)
     {
-        // Records retired before this replica hashed them: their leaves as the sink kept them at retirement.
         var retired = _store is IAuditRetirement retirement
-            ? await retirement.ReadRetiredLeavesAsync(partition, cancellationToken).ConfigureAwait(false)
+            ? await retirement.ReadRetiredLeavesAsync(partition, from, count, cancellationToken).ConfigureAwait(false)
             : [];
         return retired.Count < count ? throw new AuditTreeIncompleteException(partition) : retired;
     }
