@@ -17,7 +17,7 @@ public sealed class RetiringStoreAuditStoreLeavesTests : IDisposable
 {
     private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly InMemoryStateStore _store;
-    private readonly ConcurrentQueue<(string Key, long Start)> _reads = new();
+    private readonly ConcurrentQueue<(string Key, long Start, int Count)> _reads = new();
     private readonly RetiringStoreAuditStore _sink;
     private readonly AuditPartition _partition = new(TestServices.NewTenant(), TestServices.Replica);
 
@@ -64,6 +64,23 @@ public sealed class RetiringStoreAuditStoreLeavesTests : IDisposable
         Assert.Equal(leaves[3..5].Select(Convert.ToHexStringLower), (await retirement.ReadRetiredLeavesAsync(_partition, 3, 2)).Select(Convert.ToHexStringLower));
     }
 
+    [Fact]
+    public async Task ReadRetiredLeavesAsync_ARange_AsksForNoEntryPastItsLast()
+    {
+        var leaves = await AppendAsync(7);
+        await _sink.RetireAsync(_partition, 2);
+        await _sink.RetireAsync(_partition, 4);
+        await _sink.RetireAsync(_partition, 7);
+        IAuditRetirement retirement = _sink;
+        _reads.Clear();
+
+        var range = await retirement.ReadRetiredLeavesAsync(_partition, 0, 2);
+
+        Assert.Equal(leaves[..2].Select(Convert.ToHexStringLower), range.Select(Convert.ToHexStringLower));
+        var read = Assert.Single(_reads, r => r.Key == LeavesLog && r.Start == 0);
+        Assert.Equal(1, read.Count);
+    }
+
     // Appends `count` records and returns every leaf, hashed from the stored lines.
     private async Task<byte[][]> AppendAsync(int count)
     {
@@ -82,13 +99,13 @@ public sealed class RetiringStoreAuditStoreLeavesTests : IDisposable
         return [.. leaves];
     }
 
-    /// <summary>A state store that notes the key and start of every log read (DispatchProxy needs an unsealed class).</summary>
+    /// <summary>A state store that notes the key, start and count of every log read (DispatchProxy needs an unsealed class).</summary>
     public class LogReads : DispatchProxy
     {
         private IStateStore _inner = null!;
-        private ConcurrentQueue<(string Key, long Start)> _reads = null!;
+        private ConcurrentQueue<(string Key, long Start, int Count)> _reads = null!;
 
-        public static IStateStore Wrap(IStateStore inner, ConcurrentQueue<(string Key, long Start)> reads)
+        public static IStateStore Wrap(IStateStore inner, ConcurrentQueue<(string Key, long Start, int Count)> reads)
         {
             var proxy = Create<IStateStore, LogReads>();
             var noting = (LogReads)(object)proxy;
@@ -100,9 +117,9 @@ public sealed class RetiringStoreAuditStoreLeavesTests : IDisposable
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
             ArgumentNullException.ThrowIfNull(targetMethod);
-            if (targetMethod.Name == nameof(IAuditLogStore.ReadLogAsync) && args is [string key, long start, ..])
+            if (targetMethod.Name == nameof(IAuditLogStore.ReadLogAsync) && args is [string key, long start, int count, ..])
             {
-                _reads.Enqueue((key, start));
+                _reads.Enqueue((key, start, count));
             }
 
             try

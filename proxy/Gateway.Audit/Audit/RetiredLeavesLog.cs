@@ -38,7 +38,7 @@ internal sealed class RetiredLeavesLog(IStateStore store)
         ArgumentOutOfRangeException.ThrowIfNegative(from);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var entries = _logs.GetOrAdd(key, static _ => new Entries());
-        long entry, first;
+        long entry, last, first;
         await entries.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -52,6 +52,10 @@ internal sealed class RetiredLeavesLog(IStateStore store)
             var at = entries.Starts.BinarySearch(from);
             entry = at >= 0 ? at : ~at - 1;
             first = entries.Starts[(int)entry];
+
+            // The last entry the range reaches into: nothing past it is read.
+            var end = entries.Starts.BinarySearch(from + count - 1);
+            last = end >= 0 ? end : ~end - 1;
         }
         finally
         {
@@ -60,20 +64,26 @@ internal sealed class RetiredLeavesLog(IStateStore store)
 
         var leaves = new List<byte[]>(count);
         var index = first;
-        await foreach (var hex in StoreAuditStore.ReadLogAsync(store, key, entry, cancellationToken).ConfigureAwait(false))
+        for (var position = entry; position <= last && leaves.Count < count;)
         {
-            for (var at = 0; at + LeafHexLength <= hex.Length && leaves.Count < count; at += LeafHexLength, index++)
+            var page = await store.ReadLogAsync(key, position, (int)Math.Min(StoreAuditStore.PageSize, last - position + 1), cancellationToken).ConfigureAwait(false);
+            foreach (var hex in page)
             {
-                if (index >= from)
+                for (var at = 0; at + LeafHexLength <= hex.Length && leaves.Count < count; at += LeafHexLength, index++)
                 {
-                    leaves.Add(Convert.FromHexString(hex.AsSpan(at, LeafHexLength)));
+                    if (index >= from)
+                    {
+                        leaves.Add(Convert.FromHexString(hex.AsSpan(at, LeafHexLength)));
+                    }
                 }
             }
 
-            if (leaves.Count == count)
+            if (page.Count == 0)
             {
                 break;
             }
+
+            position += page.Count;
         }
 
         return leaves;

@@ -18,7 +18,7 @@ namespace Gateway.Audit;
 /// </summary>
 public sealed class StoreAuditStore : IAdmittingAuditStore
 {
-    private const int PageSize = 256;
+    internal const int PageSize = 256;
     private readonly IStateStore _store;
     private readonly ILogRetirement? _retirement;
     private readonly ConcurrentDictionary<AuditPartition, bool> _registered = new();
