@@ -6,9 +6,6 @@ public enum AccessTokenClientStatus
     Found,
     Unknown,
 
-    /// <summary>The bundle marks the agent's secret revoked.</summary>
-    SecretRevoked,
-
     /// <summary>No policy is loaded: nothing can be verified.</summary>
     Unavailable,
 }

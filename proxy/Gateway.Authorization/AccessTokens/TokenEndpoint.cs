@@ -193,7 +193,6 @@ internal sealed partial class TokenEndpoint
             AccessTokenClientStatus.Found when client.SignsWithKey => (null, null,
                 "The client assertion's signature does not verify under the agent's registered key (private_key_jwt: EdDSA for an Ed25519 key, ES256 for P-256; a kid, when sent, names the key's key_id)."),
             AccessTokenClientStatus.Found => (null, null, "The client assertion's signature does not verify under the agent's runtime secret (client_secret_jwt: HS256)."),
-            AccessTokenClientStatus.SecretRevoked => (null, null, "The agent's runtime secret is revoked."),
             AccessTokenClientStatus.Unavailable => (null, null, "No policy is loaded; no agent can be verified."),
             _ => (null, null, "The tenant, workspace or agent is not registered."),
         };
