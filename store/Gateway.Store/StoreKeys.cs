@@ -113,6 +113,9 @@ public static class StoreKeys
     /// </summary>
     public static string A2aTaskWebhook(string tenant, string connector, string taskIdDigest) => $"{Prefix}{{{tenant}}}:a2a-task-webhook:{connector}:{taskIdDigest}";
 
+    /// <summary>Set beside <see cref="A2aTaskOwner"/> once a call under redact or mask was forwarded for the task: <see cref="A2aTaskWebhook"/>'s family, digest marked <c>redacted-</c> (the key stored flags already use).</summary>
+    public static string A2aTaskRedacted(string tenant, string connector, string taskIdDigest) => A2aTaskWebhook(tenant, connector, "redacted-" + taskIdDigest);
+
     /// <summary>
     /// The agent that first held a context (A2A's <c>contextId</c>) on a remote A2A agent, by the connector and the SHA-256
     /// (hex) of the context's id, so that no other agent's message joins it.

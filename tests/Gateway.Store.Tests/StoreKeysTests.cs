@@ -18,4 +18,12 @@ public sealed class StoreKeysTests
         Assert.Equal("team" + ":" + "ci:openai", "team:ci" + ":" + "openai");
         Assert.NotEqual(StoreKeys.LengthPrefixed("team") + StoreKeys.LengthPrefixed("ci:openai"), StoreKeys.LengthPrefixed("team:ci") + StoreKeys.LengthPrefixed("openai"));
     }
+
+    [Fact]
+    public void A2aTaskRedacted_AnyTask_IsTheKeyStoredFlagsWereWrittenUnder()
+    {
+        // Flags written before the key had its own entry: the webhook family with the digest marked "redacted-".
+        Assert.Equal("gw:{acme}:a2a-task-webhook:agents:redacted-ab12", StoreKeys.A2aTaskRedacted("acme", "agents", "ab12"));
+        Assert.NotEqual(StoreKeys.A2aTaskWebhook("acme", "agents", "ab12"), StoreKeys.A2aTaskRedacted("acme", "agents", "ab12"));
+    }
 }

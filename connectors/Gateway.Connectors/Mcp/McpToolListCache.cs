@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -51,8 +52,11 @@ public sealed partial class McpToolListCache
     internal static string CredentialBinding(CatalogEntry server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return string.Join('\n', ConnectorCredentials.ReferenceOf(server), server.Auth.HeaderName, server.Auth.IsBearer ? "bearer" : "raw");
+        return Bindings.GetValue(server, static s => string.Join('\n', ConnectorCredentials.ReferenceOf(s), s.Auth.HeaderName, s.Auth.IsBearer ? "bearer" : "raw"));
     }
+
+    // Each (immutable) catalog entry's binding, made once and kept as long as the entry is.
+    private static readonly ConditionalWeakTable<CatalogEntry, string> Bindings = new();
 
     /// <summary>The tools kept under <paramref name="key"/> and when the server was asked for them, or null.</summary>
     public async ValueTask<(IList<Tool> Tools, DateTimeOffset FetchedAt)?> GetAsync(string key, CancellationToken cancellationToken)

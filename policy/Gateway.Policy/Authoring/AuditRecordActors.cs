@@ -42,6 +42,7 @@ public static class AuditRecordActors
     private static bool NamesGroups(RuleMatch? match)
         => match is not null && (match.PersonGroups is not null || NamesGroups(match.Not) || (match.Any ?? []).Any(NamesGroups) || (match.All ?? []).Any(NamesGroups));
 
-    private static string? Str(JsonElement element, string name)
+    /// <summary>The string property <paramref name="name"/> of <paramref name="element"/>; null when it is not an object or the property is no string.</summary>
+    internal static string? Str(JsonElement element, string name)
         => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

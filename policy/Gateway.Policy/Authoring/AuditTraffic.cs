@@ -32,8 +32,8 @@ public static class AuditTraffic
                 using var document = JsonDocument.Parse(text);
                 var record = document.RootElement;
                 // A shadow tenant's record enforced allow/allow_and_log: its policy decided explanation.would_be.
-                var decision = WouldBe(record) ?? Str(record, "decision");
-                var tool = Str(record, "tool");
+                var decision = WouldBe(record) ?? AuditRecordActors.Str(record, "decision");
+                var tool = AuditRecordActors.Str(record, "tool");
                 var agent = AuditRecordActors.RegisteredAgent(record);
                 if (tool is null || agent is null || decision is null || decision == "admin_action")
                 {
@@ -44,8 +44,8 @@ public static class AuditTraffic
                 {
                     Name = $"{Path.GetFileName(path)}:{line} seq {(record.TryGetProperty("seq", out var seq) ? seq.GetRawText() : "?")} {agent} {tool}",
                     Source = $"{Path.GetFileName(path)}:{line}",
-                    Tenant = Str(record, "tenant"),
-                    Workspace = Str(record, "workspace"),
+                    Tenant = AuditRecordActors.Str(record, "tenant"),
+                    Workspace = AuditRecordActors.Str(record, "workspace"),
                     Agent = agent,
                     Person = AuditRecordActors.Person(record),
                     Request = new ActionRequest { Tool = tool },
@@ -63,8 +63,5 @@ public static class AuditTraffic
 
     private static string? WouldBe(JsonElement record)
         => record.ValueKind == JsonValueKind.Object && record.TryGetProperty("simulated", out var simulated) && simulated.ValueKind == JsonValueKind.True
-            && record.TryGetProperty("explanation", out var explanation) ? Str(explanation, "would_be") : null;
-
-    private static string? Str(JsonElement record, string name)
-        => record.ValueKind == JsonValueKind.Object && record.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            && record.TryGetProperty("explanation", out var explanation) ? AuditRecordActors.Str(explanation, "would_be") : null;
 }

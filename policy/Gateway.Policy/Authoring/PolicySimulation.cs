@@ -15,6 +15,7 @@ public static class PolicySimulation
         var changes = new List<SimulatedChange>();
         var errors = new List<string>();
         var unreplayable = new List<string>();
+        var groupRules = new Dictionary<TenantPolicy, IReadOnlyList<string>>(ReferenceEqualityComparer.Instance);
         foreach (var item in cases)
         {
             var enforcedAfter = FixtureEvaluator.Evaluate(candidate, item, out var error);
@@ -38,7 +39,7 @@ public static class PolicySimulation
             // What the policies decided (a shadow tenant's would_be, not the allow_and_log it enforces).
             var after = DecisionComparison.PolicysDecision(enforcedAfter);
             var before = enforcedBefore is null ? null : DecisionComparison.PolicysDecision(enforcedBefore);
-            NotReplayable(item, candidate, baseline, unreplayable);
+            NotReplayable(item, candidate, baseline, groupRules, unreplayable);
 
             var beforeKind = before?.Kind ?? item.Recorded;
             if (beforeKind is not { } was)
@@ -82,24 +83,38 @@ public static class PolicySimulation
     }
 
     // A case acting for a person that a person_groups rule could decide: the groups were not recorded (traffic), so the
-    // replay cannot say whether the rule applies.
-    private static void NotReplayable(PolicyFixture item, PolicySet candidate, PolicySet? baseline, List<string> unreplayable)
+    // replay cannot say whether the rule applies. Each tenant's rules are scanned once per run (groupRules).
+    private static void NotReplayable(PolicyFixture item, PolicySet candidate, PolicySet? baseline, Dictionary<TenantPolicy, IReadOnlyList<string>> groupRules, List<string> unreplayable)
     {
         if (item.Person is null)
         {
             return;
         }
 
-        var rules = RulesNamingGroups(candidate, item).Concat(baseline is null ? [] : RulesNamingGroups(baseline, item)).Distinct(StringComparer.Ordinal).ToList();
+        var rules = RulesNamingGroups(candidate, item, groupRules).Concat(baseline is null ? [] : RulesNamingGroups(baseline, item, groupRules)).Distinct(StringComparer.Ordinal).ToList();
         if (rules.Count > 0)
         {
             unreplayable.Add($"{item.Name}: acts for {item.Person.Subject}, whose groups are not recorded; person_groups rules: {string.Join(", ", rules)}");
         }
     }
 
-    private static IReadOnlyList<string> RulesNamingGroups(PolicySet set, PolicyFixture item)
-        => item.Tenant is { } slug && set.TryGetTenant(slug, out var tenant) && tenant is not null ? AuditRecordActors.PersonGroupRules(tenant)
-            : item.Tenant is null && set.Tenants.Count == 1 ? AuditRecordActors.PersonGroupRules(set.Tenants.Values.First()) : [];
+    private static IReadOnlyList<string> RulesNamingGroups(PolicySet set, PolicyFixture item, Dictionary<TenantPolicy, IReadOnlyList<string>> groupRules)
+    {
+        var tenant = item.Tenant is { } slug && set.TryGetTenant(slug, out var named) ? named
+            : item.Tenant is null && set.Tenants.Count == 1 ? set.Tenants.Values.First() : null;
+        if (tenant is null)
+        {
+            return [];
+        }
+
+        if (!groupRules.TryGetValue(tenant, out var rules))
+        {
+            rules = AuditRecordActors.PersonGroupRules(tenant);
+            groupRules[tenant] = rules;
+        }
+
+        return rules;
+    }
 
     private static List<string> Reasons(Decision decision)
         => [.. decision.Explanation.RuleTriggers.Select(t => $"{t.Rule}: {t.ReasonCode}").Distinct(StringComparer.Ordinal)];

@@ -143,9 +143,7 @@ internal sealed class A2aTaskOwners
 
     private static string WebhookKey(string tenant, string connector, string taskId) => StoreKeys.A2aTaskWebhook(tenant, connector, Digest(taskId));
 
-    // The redacted flag sits in the webhook flags' key family (both say where a push would take a task past redaction), its
-    // digest marked so that it never meets a task's webhook flag.
-    private static string RedactedKey(string tenant, string connector, string taskId) => StoreKeys.A2aTaskWebhook(tenant, connector, "redacted-" + Digest(taskId));
+    private static string RedactedKey(string tenant, string connector, string taskId) => StoreKeys.A2aTaskRedacted(tenant, connector, Digest(taskId));
 
     private static string ContextKey(string tenant, string connector, string contextId) => StoreKeys.A2aContextOwner(tenant, connector, Digest(contextId));
 

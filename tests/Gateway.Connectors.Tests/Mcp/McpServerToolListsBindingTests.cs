@@ -127,6 +127,17 @@ public sealed class McpServerToolListsBindingTests : IAsyncLifetime
         Assert.Equal("session-3", await TakeAsync(admin));
     }
 
+    [Fact]
+    public void CredentialBinding_SameEntryAskedAgain_IsBuiltOnce()
+    {
+        // Every session lookup and every check of the policy in force asks for the binding: one string per entry.
+        var (admin, _) = Servers();
+        var binding = McpToolListCache.CredentialBinding(admin);
+
+        Assert.Same(binding, McpToolListCache.CredentialBinding(admin));
+        Assert.Equal(binding, McpToolListCache.CredentialBinding(admin with { }));
+    }
+
     private (CatalogEntry Admin, CatalogEntry ReadOnly) Servers()
     {
         var admin = new CatalogEntry
