@@ -14,12 +14,23 @@ public sealed class BodyTransformStream : Stream
     private readonly IBodyTransform _redactor;
     // What the transform wrote of each write, pooled: returned once the body is complete.
     private readonly PooledBufferWriter _output = new(4096);
+    private readonly Action<object, long>? _held;
+    private readonly object? _heldState;
     private bool _completed;
+    private bool _passed;
 
     public BodyTransformStream(Stream inner, IBodyTransform redactor)
+        : this(inner, redactor, held: null, heldState: null)
+    {
+    }
+
+    /// <summary>Also calls <paramref name="held"/>(<paramref name="heldState"/>, length) before writing a body held whole to its end.</summary>
+    public BodyTransformStream(Stream inner, IBodyTransform redactor, Action<object, long>? held, object? heldState)
     {
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         _redactor = redactor ?? throw new ArgumentNullException(nameof(redactor));
+        _held = held;
+        _heldState = heldState;
     }
 
     /// <inheritdoc/>
@@ -45,6 +56,7 @@ public sealed class BodyTransformStream : Stream
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         _redactor.Write(buffer, _output);
+        _passed |= _output.WrittenCount > 0;
         _inner.Write(_output.WrittenSpan);
         _output.ResetWrittenCount();
     }
@@ -60,6 +72,7 @@ public sealed class BodyTransformStream : Stream
         _redactor.Write(buffer.Span, _output);
         if (_output.WrittenCount > 0)
         {
+            _passed = true;
             await _inner.WriteAsync(_output.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
 
@@ -67,10 +80,18 @@ public sealed class BodyTransformStream : Stream
     }
 
     /// <inheritdoc/>
-    public override void Flush() => _inner.Flush();
+    public override void Flush()
+    {
+        _passed = true;
+        _inner.Flush();
+    }
 
     /// <inheritdoc/>
-    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+    public override Task FlushAsync(CancellationToken cancellationToken)
+    {
+        _passed = true;
+        return _inner.FlushAsync(cancellationToken);
+    }
 
     /// <summary>Writes the held-back tail and flushes; further writes fail. Idempotent.</summary>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
@@ -84,6 +105,11 @@ public sealed class BodyTransformStream : Stream
         try
         {
             _redactor.Complete(_output);
+            if (!_passed && _held is not null)
+            {
+                _held(_heldState!, _output.WrittenCount);
+            }
+
             await _inner.WriteAsync(_output.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -18,6 +18,7 @@ namespace Gateway.Proxy.Describe;
 /// arguments; for an MCP server, each <c>tools/call</c> names the catalog's <c>mcp_tool</c> entry for
 /// that tool, so tool permissions scope MCP tools one by one; a <c>prompts/get</c>, <c>resources/read</c> or
 /// <c>resources/subscribe</c> is decided with the arguments <c>/mcp</c> decides it with, <c>completion/complete</c> is refused,
+/// as is any method <see cref="McpProviderMethods"/> does not list (<c>tasks/*</c>, <c>subscriptions/listen</c>, a vendor's),
 /// and a member the gateway reads spelled in another case is refused (the body is forwarded as sent).
 /// </summary>
 internal static class ProviderActionDescriber
@@ -245,6 +246,19 @@ internal static class ProviderActionDescriber
         {
             return new Result(null, mcp, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
                 $"completion/complete is not served on '{connector.Name}''s own route, whose answers are forwarded as the server writes them: the values it completes are read one by one against the policy only on /mcp. Ask it there; nothing was forwarded.")
+            {
+                AuditTool = connector.Name,
+                JsonRpcCode = MethodNotFound,
+            });
+        }
+
+        // Only what the gateway decides (above and below) or knows to act on nothing and disclose nothing beyond what is
+        // decided is forwarded: any other method (tasks/*, subscriptions/listen, a vendor's) would reach the server on the
+        // one shared credential, undecided, as /mcp never lets it.
+        if (mcp.Messages.FirstOrDefault(static m => !McpProviderMethods.Forwards(m)) is { } unserved)
+        {
+            return new Result(null, mcp, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
+                $"{RefusalText.Truncate(unserved.Method!)} is not an operation '{connector.Name}''s own route serves: it is not decided on, so it is not forwarded. {McpProviderMethods.Served}; nothing was forwarded.")
             {
                 AuditTool = connector.Name,
                 JsonRpcCode = MethodNotFound,

@@ -4,6 +4,7 @@ using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
 using Gateway.Oversight;
 using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Refusals;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -13,8 +14,9 @@ namespace Gateway.Proxy.Forward;
 
 /// <summary>
 /// The provider route's response body, streamed back: a compressed body is decoded first
-/// (<see cref="ResponseDecoding"/>), then passed chunk by chunk through the MCP <c>tools/list</c> filter
-/// (a JSON answer is filtered whole before anything is sent, an unreadable one refused), the usage tap
+/// (<see cref="ResponseDecoding"/>), then passed chunk by chunk through the MCP listings' filter (<c>tools/list</c>, and
+/// <c>resources/list</c>, <c>resources/templates/list</c>, <c>prompts/list</c> by read; a JSON answer is filtered whole
+/// before anything is sent, an unreadable one refused), the usage tap
 /// (model connectors) and the redactor, and cut at the connector's <c>max_response_bytes</c>
 /// (<see cref="ResponseSizeLimitStream"/>, outermost). A response that cannot be passed on is
 /// suppressed; the <see cref="UpstreamResponse"/> it adds carries the refusal for the Respond stage. The upstream's headers
@@ -74,11 +76,14 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         var transforms = new List<IBodyTransform>(3);
         if (plan.McpToolAllowed is { } allowed)
         {
+            // The server's resources, templates and prompts are listed as /mcp lists them: less each one whose read the
+            // policy blocks for the caller (McpReadClearance.Lists), asked of the server's own entry.
+            var filter = new ToolsListFilter(allowed, read => McpReadClearance.Lists(plan.Tenant, plan.Identity.Caller, plan.Upstream, read));
             if (eventStream)
             {
-                transforms.Add(new ToolsListFilter(allowed));
+                transforms.Add(filter);
             }
-            else if (await FilterToolsListJsonAsync(httpContext, proxyResponse, plan, new ToolsListFilter(allowed), context.CancellationToken).ConfigureAwait(false) is { } refusal)
+            else if (await FilterToolsListJsonAsync(httpContext, proxyResponse, plan, filter, context.CancellationToken).ConfigureAwait(false) is { } refusal)
             {
                 feature.Add(Refuse(context, status, refusal));
                 return;
@@ -99,9 +104,9 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         BodyTransformStream? stream = null;
         if (transforms.Count > 0)
         {
-            // The body may change length: it goes out chunked.
+            // The body may change length: it goes out chunked, or framed by its new length when held whole (FrameHeld).
             httpContext.Response.Headers.ContentLength = null;
-            stream = new BodyTransformStream(body, transforms.Count == 1 ? transforms[0] : new BodyTransformChain(transforms));
+            stream = new BodyTransformStream(body, transforms.Count == 1 ? transforms[0] : new BodyTransformChain(transforms), eventStream ? null : FrameHeld, httpContext.Response);
             body = stream;
         }
 
@@ -110,6 +115,17 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         httpContext.Response.Body = sizeLimit;
         feature.Add(new UpstreamResponse(status) { Stream = stream, SizeLimit = sizeLimit });
     }
+
+    /// <summary>A body the transforms held whole (a JSON answer read to its end) goes with its length, not chunked, while it may.</summary>
+    private static readonly Action<object, long> FrameHeld = static (state, length) =>
+    {
+        var response = (HttpResponse)state;
+        if (!response.HasStarted && !HttpMethods.IsHead(response.HttpContext.Request.Method)
+            && response.StatusCode is not (StatusCodes.Status204NoContent or StatusCodes.Status304NotModified))
+        {
+            response.ContentLength = length;
+        }
+    };
 
     /// <summary>
     /// The upstream's headers, as copied for the agent, redacted as its body is (<see cref="TextRedactor.Redact"/>: the injected

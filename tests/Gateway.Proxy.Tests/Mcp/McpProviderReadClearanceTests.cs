@@ -10,7 +10,8 @@ namespace Gateway.Proxy.Tests.Mcp;
 /// On an MCP server's own route <c>/providers/&lt;server&gt;</c>, <c>resources/subscribe</c> is decided as the read of its
 /// resource (<c>{uri}</c>, as <c>/mcp</c> clears it), so a rule on <c>$.uri</c> holds on both routes; <c>completion/complete</c>,
 /// whose values <c>/mcp</c> reads one by one against the policy and this route would forward as the server wrote them, is
-/// refused there and never reaches the server.
+/// refused there and never reaches the server, as is 2026-07-28's <c>subscriptions/listen</c>, whose resources no read rule
+/// decides; and a listing leaves out each resource, template and prompt whose read a rule blocks, as <c>/mcp</c> lists them.
 /// </summary>
 public sealed class McpProviderReadClearanceTests : IAsyncLifetime
 {
@@ -83,11 +84,65 @@ public sealed class McpProviderReadClearanceTests : IAsyncLifetime
         Assert.Equal(before + 2, PostsIn(upstream));
     }
 
+    [Fact]
+    public async Task SubscriptionsListen_ResourceSubscriptionToABlockedUri_IsRefusedAndNotForwarded()
+    {
+        await using var client = await ConnectFilesAsync();
+        var upstream = UpstreamSession(client);
+        var before = PostsIn(upstream);
+
+        // 2026-07-28's subscriptions: a resource named in the listen request, never decided as the read of its URI.
+        var (body, requestId) = await PostAsync("""{"jsonrpc":"2.0","id":1,"method":"subscriptions/listen","params":{"notifications":{"resourceSubscriptions":["note://secret-1"]}}}""", client.SessionId!);
+
+        Assert.Equal(before, PostsIn(upstream));
+        var error = JsonDocument.Parse(body).RootElement.GetProperty("error");
+        Assert.Equal(-32601, error.GetProperty("code").GetInt32());
+        Assert.Equal("operation_not_mapped", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Contains("operation_not_mapped", Assert.Single(await _mcp.Gateway.AuditRecordsAsync(requestId)).ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, _mcp.Files.Subscribers);
+    }
+
+    [Fact]
+    public async Task ResourcesList_ResourceWhoseReadARuleBlocks_IsLeftOutOnTheServersRoute()
+    {
+        await using var blocked = await StartBlockingAsync(("$.uri", "note://q3*"));
+        await using var client = await ConnectFilesAsync(blocked);
+
+        var resources = await client.ListResourcesAsync();
+        var templates = await client.ListResourceTemplatesAsync();
+
+        Assert.Empty(resources);
+        Assert.True(blocked.Files.ResourceListings > 0);
+        Assert.Equal("note://{id}", Assert.Single(templates).UriTemplate);
+        Assert.Equal(["read_file", "write_file"], (await client.ListToolsAsync()).Select(t => t.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task PromptsAndTemplatesList_ItemWhoseReadARuleBlocks_IsLeftOutOnTheServersRoute()
+    {
+        await using var blocked = await StartBlockingAsync(("$.uri", "note://{*"), ("$.prompt", "summ*"));
+        await using var client = await ConnectFilesAsync(blocked);
+
+        Assert.Empty(await client.ListResourceTemplatesAsync());
+        Assert.Empty(await client.ListPromptsAsync());
+        Assert.Equal("note://q3-plan", Assert.Single(await client.ListResourcesAsync()).Uri);
+    }
+
+    /// <summary>The gateway with the files route and, for each of <paramref name="reads"/>, a rule blocking the reads of files whose argument matches the glob.</summary>
+    private static Task<McpGateway> StartBlockingAsync(params (string Path, string Glob)[] reads) => McpGateway.StartAsync(text => text
+        .Replace("      - { tool: files.write }\n", "      - { tool: files.write }\n      - { tool: files }\n", StringComparison.Ordinal)
+        .Replace("rules:\n", "rules:\n" + string.Concat(reads.Select((read, i) =>
+            $"  - id: blocked-read-{i}\n    match:\n      tools: [files]\n      args: [{{ path: {read.Path}, glob: \"{read.Glob}\" }}]\n    effect: block\n    reason: blocked_read\n")),
+            StringComparison.Ordinal));
+
     /// <summary>A client of <c>/providers/files</c> at a revision that still has subscriptions, signed as the demo agent.</summary>
-    private Task<McpClient> ConnectFilesAsync() => McpClient.CreateAsync(
+    private Task<McpClient> ConnectFilesAsync() => ConnectFilesAsync(_mcp);
+
+    /// <summary>A client of <paramref name="mcp"/>'s <c>/providers/files</c> at a revision that still has subscriptions, signed as the demo agent.</summary>
+    private static Task<McpClient> ConnectFilesAsync(McpGateway mcp) => McpClient.CreateAsync(
         new HttpClientTransport(
-            new HttpClientTransportOptions { Endpoint = new Uri(_mcp.Gateway.Host.BaseAddress, "/providers/files"), TransportMode = HttpTransportMode.StreamableHttp },
-            _mcp.SignedHttp(),
+            new HttpClientTransportOptions { Endpoint = new Uri(mcp.Gateway.Host.BaseAddress, "/providers/files"), TransportMode = HttpTransportMode.StreamableHttp },
+            mcp.SignedHttp(),
             ownsHttpClient: true),
         new McpClientOptions { ClientInfo = new Implementation { Name = "gateway-tests", Version = "1.0" }, ProtocolVersion = "2025-11-25" });
 
