@@ -204,53 +204,9 @@ public sealed class HttpConnectorType : ConnectorType
     internal static string? SpelledTwoWays(CatalogEntry entry, JsonElement args)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return FirstSpelledTwoWays(args, string.Empty) is var (name, other)
+        return ArgumentSpellings.FirstSpelledTwoWays(args) is var (name, other)
             ? $"connector '{entry.Name}': the argument '{Shown(name)}' is spelled two ways ('{Shown(other)}'); a server that matches names without case would read the other. Send it once."
             : null;
-    }
-
-    // The first name (with its path) that folds like another in the same object, and that other; each object and array item
-    // below is searched too.
-    private static (string Name, string Other)? FirstSpelledTwoWays(JsonElement value, string path)
-    {
-        if (value.ValueKind == JsonValueKind.Array)
-        {
-            var i = 0;
-            foreach (var item in value.EnumerateArray())
-            {
-                if (FirstSpelledTwoWays(item, string.Create(CultureInfo.InvariantCulture, $"{path}[{i++}]")) is { } found)
-                {
-                    return found;
-                }
-            }
-
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var property in value.EnumerateObject())
-        {
-            var at = path.Length == 0 ? property.Name : path + "." + property.Name;
-            var folded = Mcp.McpMemberNames.Fold(property.Name);
-            if (seen.TryGetValue(folded, out var other))
-            {
-                return (at, other);
-            }
-
-            seen[folded] = property.Name;
-
-            if (FirstSpelledTwoWays(property.Value, at) is { } found)
-            {
-                return found;
-            }
-        }
-
-        return null;
     }
 
     private static string Shown(string name) => name.Length > 64 ? name[..64] + "…" : name;

@@ -8,9 +8,19 @@ namespace Gateway.Proxy.Authenticate;
 /// </summary>
 internal sealed class AuthenticateStage(RequestDelegate next, AgentAuthenticator authenticator)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
-        if (await authenticator.AuthenticateAsync(context).ConfigureAwait(false) is null)
+        // Proving the agent completes without waiting almost always (a person's token check may wait): then the next
+        // stage runs from here, with no state machine of this stage's held across the rest of the walk.
+        var authenticating = authenticator.AuthenticateAsync(context);
+        return authenticating.IsCompletedSuccessfully
+            ? authenticating.Result is null ? next(context) : Task.CompletedTask
+            : WalkOnceAuthenticatedAsync(authenticating, context);
+    }
+
+    private async Task WalkOnceAuthenticatedAsync(ValueTask<AuthenticationChallenge?> authenticating, HttpContext context)
+    {
+        if (await authenticating.ConfigureAwait(false) is null)
         {
             await next(context).ConfigureAwait(false);
         }

@@ -48,17 +48,48 @@ internal sealed class DescribeStage
         return Task.CompletedTask;
     }
 
-    /// <summary>A request of a registered route kind, described by the kind's describer.</summary>
-    private async Task DescribeWithAsync(IRouteDescriber describer, HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, long started)
+    /// <summary>
+    /// A request of a registered route kind, described by the kind's describer. Describing completes without waiting
+    /// almost always (a body still arriving waits): then the next stage runs from here, with no state machine of this
+    /// stage's held across the rest of the walk.
+    /// </summary>
+    private Task DescribeWithAsync(IRouteDescriber describer, HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, long started)
+    {
+        ValueTask<(DescribedAction? Action, Refusal? Refusal)> describing;
+        try
+        {
+            describing = describer.DescribeAsync(context, feature, authenticated);
+        }
+        catch
+        {
+            _metrics.RecordStage(GatewayStage.Describe, started);
+            throw;
+        }
+
+        if (!describing.IsCompletedSuccessfully)
+        {
+            return DescribeOnceReadyAsync(describing, context, feature, authenticated, started);
+        }
+
+        bool proceed;
+        try
+        {
+            proceed = Conclude(context, feature, authenticated, describing.Result);
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Describe, started);
+        }
+
+        return proceed ? _next(context) : Task.CompletedTask;
+    }
+
+    private async Task DescribeOnceReadyAsync(ValueTask<(DescribedAction? Action, Refusal? Refusal)> describing, HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, long started)
     {
         bool proceed;
         try
         {
-            var (action, refusal) = await describer.DescribeAsync(context, feature, authenticated).ConfigureAwait(false);
-            // A request the gateway serves itself: the describer added its LocalAction instead of describing an action.
-            proceed = action is null && refusal is null && feature.Find<LocalAction>() is { } local
-                ? AcceptLocal(context, local)
-                : Accept(context, feature, authenticated, action, refusal ?? (action is null ? Refusal.Internal() : null));
+            proceed = Conclude(context, feature, authenticated, await describing.ConfigureAwait(false));
         }
         finally
         {
@@ -69,6 +100,16 @@ internal sealed class DescribeStage
         {
             await _next(context).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Adds what the describer made of the request (a described action, a local one or a refusal); whether the walk goes on.</summary>
+    private static bool Conclude(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, (DescribedAction? Action, Refusal? Refusal) described)
+    {
+        var (action, refusal) = described;
+        // A request the gateway serves itself: the describer added its LocalAction instead of describing an action.
+        return action is null && refusal is null && feature.Find<LocalAction>() is { } local
+            ? AcceptLocal(context, local)
+            : Accept(context, feature, authenticated, action, refusal ?? (action is null ? Refusal.Internal() : null));
     }
 
     /// <summary>A <see cref="LocalAction"/> goes on to be admitted; its tool names the request's telemetry.</summary>

@@ -1,3 +1,4 @@
+using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Pipeline;
@@ -12,9 +13,10 @@ namespace Gateway.Proxy.Describe;
 /// </summary>
 /// <param name="policy">The policy in force.</param>
 /// <param name="read">Reads the route's envelope.</param>
-/// <param name="state">The action read, with the route's facts stated; or the route's refusal of it.</param>
+/// <param name="facts">The facts the route states about every action it describes.</param>
+/// <param name="refuse">The route's own refusal of the action read; null when it goes on.</param>
 internal sealed class EnvelopeDescriber(PolicyProvider policy, Func<HttpRequest, ReadOnlyMemory<byte>, GovernedRequestReader.Result> read,
-    Func<DescribedAction, (DescribedAction? Action, Refusal? Refusal)> state) : IRouteDescriber
+    EnvelopeDescriber.RouteFacts facts, Func<DescribedAction, Refusal?> refuse) : IRouteDescriber
 {
     public ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
     {
@@ -24,6 +26,23 @@ internal sealed class EnvelopeDescriber(PolicyProvider policy, Func<HttpRequest,
         }
 
         var envelope = read(context.Request, authenticated.Body);
-        return new(envelope.Request is { } request ? state(new DescribedAction(tenant, request) { Body = envelope.Body }) : (null, envelope.Refusal));
+        if (envelope.Request is not { } request)
+        {
+            return new((null, envelope.Refusal));
+        }
+
+        // The action is made once, with the route's facts (#52: one record per request, not a copy per fact).
+        var action = new DescribedAction(tenant, request)
+        {
+            Body = envelope.Body,
+            DecideOnly = facts.DecideOnly,
+            EntryMismatch = facts.EntryMismatch,
+            CarriesModelRequest = facts.CarriesModelRequest,
+            WritesItem = facts.WritesItem,
+        };
+        return new(refuse(action) is { } refused ? (null, refused) : (action, null));
     }
+
+    /// <summary>What a route states about each action it describes (<see cref="DescribedAction"/>'s members of the same names).</summary>
+    internal readonly record struct RouteFacts(bool DecideOnly = false, Func<CatalogEntry, string?>? EntryMismatch = null, bool CarriesModelRequest = false, bool WritesItem = false);
 }

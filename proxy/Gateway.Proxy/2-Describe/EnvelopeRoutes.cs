@@ -14,18 +14,14 @@ internal static class EnvelopeRoutes
     /// never told to carry out what the entry does not take.
     /// </summary>
     public static EnvelopeDescriber Evaluate(PolicyProvider policy) =>
-        new(policy, GovernedRequestReader.ReadAction, static action => InputRefusal(action) is { } invalid
-            ? (null, invalid)
-            : (action with { DecideOnly = true }, null));
+        new(policy, GovernedRequestReader.ReadAction, new(DecideOnly: true), InputRefusal);
 
     /// <summary>
     /// <c>POST /v1/actions/invoke-tool</c>: a tool the agent may invoke, sent as its entry's envelope; arguments that do not
     /// fit the entry's input schema are refused (<see cref="ToolInputCheck"/>), recorded under the entry, before any decision.
     /// </summary>
     public static EnvelopeDescriber InvokeTool(PolicyProvider policy) =>
-        new(policy, GovernedRequestReader.ReadAction, static action => SendableInputRefusal(action) is { } invalid
-            ? (null, invalid)
-            : (action with { EntryMismatch = EntryRequirements.Invocable }, null));
+        new(policy, GovernedRequestReader.ReadAction, new(EntryMismatch: EntryRequirements.Invocable), SendableInputRefusal);
 
     /// <summary>
     /// <c>POST /v1/actions/model</c>: a model call, whose <c>request</c> member is the model request, its members spelled and
@@ -33,17 +29,17 @@ internal static class EnvelopeRoutes
     /// entry does not allow (<see cref="ModelProviderTools"/>); one that does is refused, and recorded under the catalog entry it names.
     /// </summary>
     public static EnvelopeDescriber Model(PolicyProvider policy) =>
-        new(policy, GovernedRequestReader.ReadModel, static action => ModelRequestMembers.Refusal(action.Request.Args) is { } misspelled
-            ? (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, misspelled)
-            {
-                AuditTool = action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) ? entry?.Name : null,
-            })
-            : ModelProviderTools.Refuse(action) is { } hosted ? (null, hosted)
-            : (action with { EntryMismatch = EntryRequirements.Model, CarriesModelRequest = true }, null));
+        new(policy, GovernedRequestReader.ReadModel, new(EntryMismatch: EntryRequirements.Model, CarriesModelRequest: true), static action =>
+            ModelRequestMembers.Refusal(action.Request.Args) is { } misspelled
+                ? new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, misspelled)
+                {
+                    AuditTool = action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) ? entry?.Name : null,
+                }
+                : ModelProviderTools.Refuse(action));
 
     /// <summary><c>POST /v1/actions/context</c>: a read of a context scope.</summary>
     public static EnvelopeDescriber Context(PolicyProvider policy) =>
-        new(policy, GovernedRequestReader.ReadContext, static action => (action with { EntryMismatch = EntryRequirements.ContextScope }, null));
+        new(policy, GovernedRequestReader.ReadContext, new(EntryMismatch: EntryRequirements.ContextScope), static _ => null);
 
     /// <summary>
     /// <c>POST /v1/actions/writeback</c>: an item written to a workspace store, sent as the item the gateway builds
@@ -51,14 +47,14 @@ internal static class EnvelopeRoutes
     /// decided (and blocked) as any unknown tool.
     /// </summary>
     public static EnvelopeDescriber Writeback(PolicyProvider policy) =>
-        new(policy, GovernedRequestReader.ReadWriteback, static action =>
+        new(policy, GovernedRequestReader.ReadWriteback, new(EntryMismatch: EntryRequirements.Upstream, WritesItem: true), static action =>
             action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) && entry is not null && !entry.Type().AcceptsWriteback(entry)
-                ? (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
+                ? new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
                     $"Connector '{entry.Name}' is not a workspace store (a context connector that declares writeback); nothing was written.")
                 {
                     AuditTool = entry.Name,
-                })
-                : (action with { EntryMismatch = EntryRequirements.Upstream, WritesItem = true }, null));
+                }
+                : null);
 
     /// <summary>The refusal of arguments that do not fit the input schema of the catalog entry the action names (<see cref="ToolInputCheck"/>); null when they fit, or it has none.</summary>
     private static Refusal? InputRefusal(DescribedAction action) =>

@@ -29,10 +29,12 @@ internal static class TransparentArguments
         var webLike = connector.Kind is ConnectorKind.Http or ConnectorKind.Webhook;
         var queryDecided = rawQuery.Length > 1 && (webLike || connector.Type().QueryCarriesArguments(connector));
 
-        // The body's names as a lenient server matches them (A2aMemberNames.Fold: no case, no _ or -): one spelling each.
-        var bodyNames = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (body.ValueKind == JsonValueKind.Object)
+        // The body's names as a lenient server matches them (A2aMemberNames.Fold: no case, no _ or -): one spelling each,
+        // read when the kind refuses a body's name or the query is decided beside them.
+        Dictionary<string, string>? bodyNames = null;
+        if ((webLike || queryDecided) && body.ValueKind == JsonValueKind.Object)
         {
+            bodyNames = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var property in body.EnumerateObject())
             {
                 if (webLike && OverridingArgumentNames.OverridesTheMethod(property.Name))
@@ -68,7 +70,7 @@ internal static class TransparentArguments
             foreach (var (folded, (name, values)) in query)
             {
                 // A name the body gives too is refused unless both say the same, spelled alike.
-                if (bodyNames.TryGetValue(folded, out var spelled))
+                if (bodyNames is not null && bodyNames.TryGetValue(folded, out var spelled))
                 {
                     if (!string.Equals(spelled, name, StringComparison.Ordinal) || values.Count != 1 || !SameText(merged[spelled], values[0]))
                     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Gateway.Audit;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
@@ -54,14 +55,28 @@ internal sealed class AdmitStage
         _metrics = metrics;
     }
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
-        if (context.GatewayRequest().Find<LocalAction>() is { } local)
-        {
-            await AdmitLocalAsync(context, local).ConfigureAwait(false);
-            return;
-        }
+        // Admitting completes without waiting almost always (a store call made here waits): then the next stage runs
+        // from here, with no state machine of this stage's held across the rest of the walk.
+        var admitting = context.GatewayRequest().Find<LocalAction>() is { } local ? AdmitLocalAsync(context, local) : AdmitAsync(context);
+        return admitting.IsCompletedSuccessfully
+            ? admitting.Result ? _next(context) : Task.CompletedTask
+            : WalkOnceAdmittedAsync(admitting, context);
+    }
 
+    private async Task WalkOnceAdmittedAsync(ValueTask<bool> admitting, HttpContext context)
+    {
+        if (await admitting.ConfigureAwait(false))
+        {
+            await _next(context).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Admits the described action (its record, or its refusal, added); whether the walk goes on.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> AdmitAsync(HttpContext context)
+    {
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -73,14 +88,14 @@ internal sealed class AdmitStage
             {
                 // The run was cancelled (or ended) on some replica: nothing more is done in it, here either.
                 feature.Add(ended);
-                return;
+                return false;
             }
 
             if (TokenScopeGate.Check(context, described, authenticated.Identity, tool) is { } scopeRefusal)
             {
                 // A person's client whose consent lacks the scope this tool needs: it authorizes again, wider.
                 feature.Add(scopeRefusal);
-                return;
+                return false;
             }
 
             // An evaluation (or a simulated action) executes nothing: a token presented on it is not used up.
@@ -91,7 +106,7 @@ internal sealed class AdmitStage
                 if (refused is not null)
                 {
                     feature.Add(refused);
-                    return;
+                    return false;
                 }
             }
 
@@ -101,7 +116,7 @@ internal sealed class AdmitStage
             {
                 // The run has outlived its duration: refused on every replica alike, before anything is counted.
                 feature.Add(runRefusal);
-                return;
+                return false;
             }
 
             var budget = TokenBudgetGate.ForAdmission(call, described.Tenant, authenticated.Identity);
@@ -119,7 +134,7 @@ internal sealed class AdmitStage
                 if (admission.Verdict != AdmissionVerdict.Admitted)
                 {
                     feature.Add(AdmissionRefusal.For(admission, tool));
-                    return;
+                    return false;
                 }
             }
 
@@ -127,7 +142,7 @@ internal sealed class AdmitStage
             if (await KindAdmissionAsync(context, feature, admission.Identity!).ConfigureAwait(false) is { } limited)
             {
                 feature.Add(limited);
-                return;
+                return false;
             }
         }
         finally
@@ -135,7 +150,7 @@ internal sealed class AdmitStage
             _metrics.RecordStage(GatewayStage.Admit, started);
         }
 
-        await _next(context).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>The route kind's own admission (<see cref="IRouteAdmission"/>: its limits), when it has one; null when admitted.</summary>
@@ -144,8 +159,9 @@ internal sealed class AdmitStage
             ? admission.AdmitAsync(context, feature, identity)
             : ValueTask.FromResult<Refusal?>(null);
 
-    /// <summary>A request the gateway serves itself (<see cref="LocalAction"/>): its one store call, as its kind says.</summary>
-    private async Task AdmitLocalAsync(HttpContext context, LocalAction local)
+    /// <summary>A request the gateway serves itself (<see cref="LocalAction"/>): its one store call, as its kind says; whether the walk goes on.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> AdmitLocalAsync(HttpContext context, LocalAction local)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -155,14 +171,14 @@ internal sealed class AdmitStage
             if (refused is not null)
             {
                 feature.Add(refused);
-                return;
+                return false;
             }
 
             feature.Add(admitted!);
             if (await KindAdmissionAsync(context, feature, admitted!.Identity!).ConfigureAwait(false) is { } limited)
             {
                 feature.Add(limited);
-                return;
+                return false;
             }
         }
         finally
@@ -170,6 +186,6 @@ internal sealed class AdmitStage
             _metrics.RecordStage(GatewayStage.Admit, started);
         }
 
-        await _next(context).ConfigureAwait(false);
+        return true;
     }
 }

@@ -1,5 +1,7 @@
+using System.Collections.Frozen;
 using System.Net.Http.Headers;
 using Gateway.Connectors;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Forward;
@@ -14,6 +16,14 @@ namespace Gateway.Proxy.Forward;
 /// </summary>
 internal sealed class HeaderAllowlistTransform : RequestTransform
 {
+    // The headers YARP never copies to the upstream request (RequestUtilities' hop-by-hop set), allowed or not.
+    private static readonly FrozenSet<string> NotCopied = new[]
+    {
+        HeaderNames.Connection, HeaderNames.TransferEncoding, HeaderNames.KeepAlive, HeaderNames.Upgrade, HeaderNames.ProxyConnection,
+        HeaderNames.ProxyAuthenticate, "Proxy-Authentication-Info", HeaderNames.ProxyAuthorization, "Proxy-Features", "Proxy-Instruction",
+        "Security-Scheme", "ALPN", "Close", "HTTP2-Settings", HeaderNames.UpgradeInsecureRequests, HeaderNames.TE, HeaderNames.AltSvc,
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     [ThreadStatic]
     private static List<string>? t_names;
 
@@ -66,10 +76,24 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = context.ProxyRequest;
-        RemoveDisallowed(request.Headers);
+        if (context.HeadersCopied)
+        {
+            RemoveDisallowed(request.Headers);
+            if (request.Content is { } copied)
+            {
+                RemoveDisallowed(copied.Headers);
+            }
+        }
+        else
+        {
+            // The route's YARP copied nothing (AddRequestHeadersAllowed): the allowed headers are copied as it would
+            // have, and the transforms after this one read them in ProxyRequest as copied headers.
+            CopyAllowed(context);
+            context.HeadersCopied = true;
+        }
+
         if (request.Content is { } content)
         {
-            RemoveDisallowed(content.Headers);
             DeclareUtf8(content.Headers);
         }
 
@@ -77,6 +101,38 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
         request.Headers.TryAddWithoutValidation("Accept-Encoding", "identity");
         request.Headers.TryAddWithoutValidation(GatewayHeaders.RequestId, context.HttpContext.TraceIdentifier);
         return ValueTask.CompletedTask;
+    }
+
+    // YARP's own copy (HttpTransformer.TransformRequestAsync) of the allowed headers only: hop-by-hop and pseudo headers are
+    // skipped, each goes to the request's or its content's headers (RequestTransform.AddHeader), a Content-Length beside a
+    // Transfer-Encoding is dropped, and over HTTP/2 a TE is sent only as "trailers".
+    private void CopyAllowed(RequestTransformContext context)
+    {
+        var headers = context.HttpContext.Request.Headers;
+        foreach (var header in headers)
+        {
+            if (IsAllowed(header.Key) && !NotCopied.Contains(header.Key) && !header.Key.StartsWith(':'))
+            {
+                AddHeader(context, header.Key, header.Value);
+            }
+        }
+
+        if (headers.ContainsKey(HeaderNames.TransferEncoding) && headers.ContainsKey(HeaderNames.ContentLength))
+        {
+            context.ProxyRequest.Content?.Headers.Remove(HeaderNames.ContentLength);
+        }
+
+        if (IsAllowed(HeaderNames.TE) && (HttpProtocol.IsHttp2(context.HttpContext.Request.Protocol) || HttpProtocol.IsHttp3(context.HttpContext.Request.Protocol)))
+        {
+            foreach (var te in headers.GetCommaSeparatedValues(HeaderNames.TE))
+            {
+                if (string.Equals(te, "trailers", StringComparison.OrdinalIgnoreCase))
+                {
+                    context.ProxyRequest.Headers.TryAddWithoutValidation(HeaderNames.TE, te);
+                    break;
+                }
+            }
+        }
     }
 
     // A text body that names no charset was read as UTF-8 by the rules and redaction (one naming another is refused at

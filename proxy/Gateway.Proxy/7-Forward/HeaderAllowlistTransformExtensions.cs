@@ -11,9 +11,10 @@ internal static class HeaderAllowlistTransformExtensions
     public static RouteConfig WithTransformRequestHeadersAllowed(this RouteConfig route, IEnumerable<string> allowed) =>
         route.WithTransform(transform => transform[HeaderAllowlistTransformFactory.Key] = string.Join(HeaderAllowlistTransformFactory.Separator, allowed));
 
-    /// <summary>Code config.</summary>
+    /// <summary>Code config: YARP copies none of the request's headers; the transform copies the allowed ones itself.</summary>
     public static TransformBuilderContext AddRequestHeadersAllowed(this TransformBuilderContext context, IEnumerable<string> allowed)
     {
+        context.CopyRequestHeaders = false;
         context.RequestTransforms.Add(new HeaderAllowlistTransform(allowed));
         return context;
     }

@@ -100,6 +100,32 @@ public sealed class HeaderHygieneTests : IClassFixture<GovernedGatewayFixture>
     }
 
     [Fact]
+    public async Task Providers_AllowedAgentHeaders_ReachTheUpstreamAsSentAndNoOthers()
+    {
+        var marker = NewId();
+        var body = """{"model":"gpt-4o","messages":[{"role":"user","content":"M"}]}""".Replace("M", marker, StringComparison.Ordinal);
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", body);
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", marker);
+        request.Headers.TryAddWithoutValidation("X-Stainless-Lang", "python");
+        request.Headers.TryAddWithoutValidation("Accept-Language", "de-CH");
+        request.Headers.TryAddWithoutValidation("X-Unlisted", "dropped");
+        request.Headers.TryAddWithoutValidation("Forwarded", "for=192.0.2.1");
+
+        using var response = await _gw.Host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = Assert.Single(_gw.Upstream.To("/v1/chat/completions"), r => r.Body.Contains(marker, StringComparison.Ordinal));
+        Assert.Equal(marker, received.Headers["Idempotency-Key"]);
+        Assert.Equal("python", received.Headers["X-Stainless-Lang"]);
+        Assert.Equal("de-CH", received.Headers["Accept-Language"]);
+        Assert.StartsWith("application/json", received.Headers["Content-Type"], StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("identity", received.Headers["Accept-Encoding"]);
+        Assert.False(received.Headers.ContainsKey("X-Unlisted"));
+        Assert.False(received.Headers.ContainsKey("Forwarded"));
+        AssertNoAgentMaterial(received);
+    }
+
+    [Fact]
     public async Task InvokeTool_UpstreamAnswerWithSensitiveValues_LeavesTheGatewayRedacted()
     {
         using var response = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", ReadContact(NewId()));
