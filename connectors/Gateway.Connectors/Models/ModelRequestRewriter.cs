@@ -60,6 +60,12 @@ public static class ModelRequestRewriter
             return null;
         }
 
+        // The usage ask alone (no stream_options yet, no route): spliced into the bytes as they came, no tree, nothing re-encoded.
+        if (!routed && !request.TryGetProperty("stream_options", out _) && WithUsageAsk(requestBody) is { } spliced)
+        {
+            return spliced;
+        }
+
         var root = JsonObject.Create(request)!;
         var changed = routed && Route(root, degrade!.Route?.Model ?? entry.Degrade?.Route?.Model, degrade.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens, api, generates);
 
@@ -81,6 +87,41 @@ public static class ModelRequestRewriter
     /// <summary>True when the body asks for a streamed response (<c>"stream": true</c>).</summary>
     public static bool IsStreaming(JsonElement request) =>
         request.ValueKind == JsonValueKind.Object && request.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True;
+
+    /// <summary><paramref name="body"/> with the usage ask added as its last member; null unless it reads strictly as one object.</summary>
+    private static byte[]? WithUsageAsk(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        int start, end;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            end = (int)reader.TokenStartIndex;
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return null;
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        var ask = body[(start + 1)..end].Trim(" \t\r\n"u8).IsEmpty ? UsageAsk[1..] : UsageAsk;
+        var spliced = new byte[body.Length + ask.Length];
+        body[..end].CopyTo(spliced);
+        ask.CopyTo(spliced.AsSpan(end));
+        body[end..].CopyTo(spliced.AsSpan(end + ask.Length));
+        return spliced;
+    }
+
+    private static ReadOnlySpan<byte> UsageAsk => ""","stream_options":{"include_usage":true}"""u8;
 
     private static bool Route(JsonObject root, string? model, int? maxTokens, ModelApi api, bool generates)
     {

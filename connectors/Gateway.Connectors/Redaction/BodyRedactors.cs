@@ -55,7 +55,7 @@ public static class BodyRedactors
     /// </param>
     public static IBodyRedactor For(string? contentType, RedactionCounts? counts = null, int maxBufferedJsonBytes = 4 * 1024 * 1024, bool holdSplitValues = true)
     {
-        var mediaType = (contentType ?? string.Empty).Split(';', 2)[0].Trim().ToLowerInvariant();
+        var mediaType = MediaType(contentType);
         counts ??= new RedactionCounts();
         var charset = DeclaredCharset(contentType);
         if (charset is not null && !ReadableCharsets.Contains(Normalized(charset), StringComparer.Ordinal))
@@ -92,6 +92,19 @@ public static class BodyRedactors
             || TextMediaTypes.Contains(mediaType, StringComparer.Ordinal);
     }
 
+    /// <summary>The media type of <paramref name="contentType"/>, trimmed and lower-cased (the string itself when it is no more).</summary>
+    private static string MediaType(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return string.Empty;
+        }
+
+        var end = contentType.IndexOf(';', StringComparison.Ordinal);
+        var mediaType = (end < 0 ? contentType.AsSpan() : contentType.AsSpan(0, end)).Trim();
+        return (mediaType.Length == contentType.Length ? contentType : mediaType.ToString()).ToLowerInvariant();
+    }
+
     private static IBodyRedactor ForMediaType(string mediaType, RedactionCounts counts, int maxBufferedJsonBytes, bool holdSplitValues)
     {
         if (mediaType == "text/event-stream")
@@ -122,7 +135,8 @@ public static class BodyRedactors
     /// </summary>
     public static string? DeclaredCharset(string? contentType)
     {
-        if (contentType is null)
+        // No parameter is named charset unless the value spells it (which parsing would not change).
+        if (contentType is null || !contentType.Contains("charset", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }

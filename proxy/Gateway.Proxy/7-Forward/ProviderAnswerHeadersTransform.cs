@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Gateway.Policy;
@@ -40,9 +41,18 @@ internal sealed class ProviderAnswerHeadersTransform : ResponseTransform
         ArgumentNullException.ThrowIfNull(context);
         var headers = context.HttpContext.Response.Headers;
         var origins = Origins(context);
-        foreach (var (name, values) in headers.ToList())
+        List<string>? removed = null;
+        foreach (var (name, values) in headers)
         {
             if (IsRemoved(name) || Names(values, origins))
+            {
+                (removed ??= []).Add(name);
+            }
+        }
+
+        if (removed is not null)
+        {
+            foreach (var name in removed)
             {
                 headers.Remove(name);
             }
@@ -60,6 +70,11 @@ internal sealed class ProviderAnswerHeadersTransform : ResponseTransform
     /// </summary>
     internal static string PrivateCacheControl(StringValues values)
     {
+        if (values.Count == 0)
+        {
+            return Unmarked;
+        }
+
         var kept = new StringBuilder("private");
         var any = false;
         foreach (var value in values)
@@ -109,9 +124,16 @@ internal sealed class ProviderAnswerHeadersTransform : ResponseTransform
                 return own;
             })
             : [];
-        var sent = new List<string>();
-        Add(sent, context.ProxyResponse?.RequestMessage?.RequestUri);
-        return sent.TrueForAll(origin => origins.Contains(origin, StringComparer.OrdinalIgnoreCase)) ? origins : [.. origins, .. sent];
+        var sent = context.ProxyResponse?.RequestMessage?.RequestUri;
+        if (sent is not { IsAbsoluteUri: true, Authority: { Length: > 0 } authority }
+            || (Holds(origins, authority, port: -1) && Holds(origins, sent.IdnHost, sent.IsDefaultPort ? -1 : sent.Port)))
+        {
+            return origins;
+        }
+
+        var all = new List<string>(origins);
+        Add(all, sent);
+        return all;
     }
 
     private static void Add(List<string> origins, Uri? uri)
@@ -129,6 +151,34 @@ internal sealed class ProviderAnswerHeadersTransform : ResponseTransform
                 origins.Add(origin);
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="origins"/> holds <c>//host</c>, or <c>//host:port</c> for a port not below 0 (no string built).</summary>
+    private static bool Holds(List<string> origins, string host, int port)
+    {
+        Span<char> digits = stackalloc char[11];
+        var written = 0;
+        if (port >= 0 && !port.TryFormat(digits, out written, default, CultureInfo.InvariantCulture))
+        {
+            return false;
+        }
+
+        foreach (var origin in origins)
+        {
+            var rest = origin.AsSpan();
+            if (!rest.StartsWith("//", StringComparison.Ordinal) || !rest[2..].StartsWith(host, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            rest = rest[(2 + host.Length)..];
+            if (port < 0 ? rest.IsEmpty : rest.Length == written + 1 && rest[0] == ':' && rest[1..].SequenceEqual(digits[..written]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool Names(StringValues values, List<string> origins)
