@@ -53,15 +53,16 @@ public sealed record RedisStoreOptions
     /// <summary>PEM file of the CA (or self-signed certificate) to trust instead of the system store.</summary>
     public string? CaCertificatePath { get; init; }
 
-    /// <summary>Accept any server certificate. For tests only; never in production.</summary>
+    /// <summary>Accept any server certificate. For tests only: refused outside Development (<c>RedisStoreOptionsValidator</c>).</summary>
     public bool AllowUntrustedCertificate { get; init; }
 
     /// <summary>The logical database selected after connecting (0 on a cluster, which has no other).</summary>
     public int Database { get; init; }
 
+    /// <summary>How long a connection attempt may take (default 2 s, at most 1 minute).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long one call waits for its reply before failing as unavailable.</summary>
+    /// <summary>How long one call waits for its reply before failing as unavailable (default 1 s, at most 1 minute).</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan ReconnectMinBackoff { get; init; } = TimeSpan.FromMilliseconds(50);
@@ -256,8 +257,8 @@ public sealed record RedisStoreOptions
             errors.Add($"Database must be 0 or more (was {Database}).");
         }
 
-        RequirePositive(errors, nameof(ConnectTimeout), ConnectTimeout);
-        RequirePositive(errors, nameof(CommandTimeout), CommandTimeout);
+        RequirePositive(errors, nameof(ConnectTimeout), ConnectTimeout, TimeSpan.FromMinutes(1));
+        RequirePositive(errors, nameof(CommandTimeout), CommandTimeout, TimeSpan.FromMinutes(1));
         RequirePositive(errors, nameof(ReconnectMinBackoff), ReconnectMinBackoff);
         if (ReconnectMaxBackoff < ReconnectMinBackoff)
         {
@@ -357,11 +358,11 @@ public sealed record RedisStoreOptions
 
     private static int Milliseconds(TimeSpan value) => (int)Math.Clamp(Math.Ceiling(value.TotalMilliseconds), 1, int.MaxValue);
 
-    private static void RequirePositive(List<string> errors, string name, TimeSpan value)
+    private static void RequirePositive(List<string> errors, string name, TimeSpan value, TimeSpan? max = null)
     {
-        if (value <= TimeSpan.Zero)
+        if (value <= TimeSpan.Zero || value > max)
         {
-            errors.Add($"{name} must be positive (was {value}).");
+            errors.Add(max is null ? $"{name} must be positive (was {value})." : $"{name} must be positive and at most {max:c} (was {value}).");
         }
     }
 

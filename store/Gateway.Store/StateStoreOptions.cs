@@ -43,8 +43,11 @@ public sealed class StateStoreOptions
     /// <summary>The embedded store's settings.</summary>
     public sealed class MemorySettings
     {
-        /// <summary>Where the embedded store keeps its journal (state survives a restart); unset: in memory only.</summary>
+        /// <summary>Where the embedded store keeps its journal (state survives a restart); empty or blank: in memory only.</summary>
         public string? Directory { get; set; }
+
+        /// <summary><c>Gateway:Store:Memory:Volatile</c>: outside Development, allows an empty <see cref="Directory"/> (state lost at restart; warned at start).</summary>
+        public bool Volatile { get; set; }
 
         /// <summary>
         /// The characters of log entries (audit records on <c>Gateway:Audit:Sink=store</c>, approvals, incidents) held in

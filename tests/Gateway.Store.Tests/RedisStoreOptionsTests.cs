@@ -1,6 +1,8 @@
 using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Store.Tests;
@@ -118,6 +120,37 @@ public sealed class RedisStoreOptionsTests
     }
 
     [Fact]
+    public async Task Validate_UntrustedCertificateOutsideDevelopment_IsRefused()
+    {
+        Dictionary<string, string?> settings = new()
+        {
+            ["Gateway:Store:Kind"] = "redis",
+            ["Gateway:Store:Redis:UseTls"] = "true",
+            ["Gateway:Store:Redis:AllowUntrustedCertificate"] = "true",
+        };
+        await using var production = Build(settings, Environments.Production);
+        await using var unknown = Build(settings);
+        await using var development = Build(settings, Environments.Development);
+
+        var error = Assert.Throws<OptionsValidationException>(() => production.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.StartsWith("Gateway:Store:Redis: AllowUntrustedCertificate is for tests only and is refused outside Development", Assert.Single(error.Failures), StringComparison.Ordinal);
+        Assert.Throws<OptionsValidationException>(() => unknown.GetRequiredService<IStartupValidator>().Validate());
+        development.GetRequiredService<IStartupValidator>().Validate();
+    }
+
+    [Fact]
+    public void Validate_TimeoutsBeyondAMinute_Rejected()
+    {
+        var errors = new RedisStoreOptions { ConnectTimeout = TimeSpan.FromDays(10), CommandTimeout = TimeSpan.FromSeconds(61) }.Validate();
+
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("ConnectTimeout must be positive and at most 00:01:00", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("CommandTimeout must be positive and at most 00:01:00", StringComparison.Ordinal));
+        Assert.Empty(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromMinutes(1), CommandTimeout = TimeSpan.FromMinutes(1) }.Validate());
+    }
+
+    [Fact]
     public void ToString_WithPassword_NeverPrintsIt()
     {
         var text = new RedisStoreOptions { User = "gw", Password = "hunter2" }.ToString();
@@ -227,12 +260,17 @@ public sealed class RedisStoreOptionsTests
         Assert.Contains(error.Failures, f => f.Contains("ServiceName is required", StringComparison.Ordinal));
     }
 
-    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    private static ServiceProvider Build(Dictionary<string, string?> settings, string? environment = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddMetrics();
+        if (environment is not null)
+        {
+            services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = environment });
+        }
+
         services.AddGatewayStateStore(configuration);
         return services.BuildServiceProvider(validateScopes: true);
     }

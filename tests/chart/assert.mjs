@@ -797,11 +797,22 @@ function connectionOf(pod, c) {
   const insecure = "publicBaseUrl is http://";
   attempt(`${f}: NOTES do not warn about an https publicBaseUrl`, () => !notes(values(f)).includes(insecure));
   for (const url of ["http://gateway.internal:8080", "http://gateway.example.com", "http://10.0.0.5"]) {
-    attempt(`${f} --set publicBaseUrl=${url}: NOTES warn that cookies are not Secure and no HSTS is sent`, () => {
-      const n = notes(values(f), ["--set", `publicBaseUrl=${url}`]);
+    attempt(`${f} --set publicBaseUrl=${url},allowPlainHttp=true: NOTES warn that cookies are not Secure and no HSTS is sent`, () => {
+      const n = notes(values(f), ["--set", `publicBaseUrl=${url}`, "--set", "allowPlainHttp=true"]);
       return n.includes(insecure) && n.includes("not Secure") && n.includes("HSTS");
     });
   }
+  // The gateway refuses a plain-http public origin on a host other than loopback outside Development unless
+  // Gateway:AccessTokens:AllowPlainHttp (a mesh with sidecar mTLS): the render refuses it first, and passes the opt-in on.
+  attempt(`${f} --set publicBaseUrl=http://gateway.internal:8080 (no allowPlainHttp): the render fails naming allowPlainHttp`, () => {
+    const r = run(["template", release, chart, "-n", namespace, "-f", values(f), ...IMAGE, "--set", "publicBaseUrl=http://gateway.internal:8080"]);
+    return r.code !== 0 && r.err.includes("plain http://") && r.err.includes("allowPlainHttp=true");
+  });
+  attempt(`${f} --set environment=Development,publicBaseUrl=http://gateway.internal:8080: renders (Development takes plain http)`, () =>
+    envValue(gw(render(values(f), ["--set", "environment=Development", "--set", "publicBaseUrl=http://gateway.internal:8080"])), "Gateway__AccessTokens__PublicBaseUrl") === "http://gateway.internal:8080");
+  attempt(`${f} --set allowPlainHttp=true: Gateway__AccessTokens__AllowPlainHttp is "true"; unset by default`, () =>
+    envValue(gw(render(values(f), ["--set", "publicBaseUrl=http://gateway.internal:8080", "--set", "allowPlainHttp=true"])), "Gateway__AccessTokens__AllowPlainHttp") === "true" &&
+      envValue(gw(rendered[f] ?? []), "Gateway__AccessTokens__AllowPlainHttp") === undefined);
   for (const url of ["http://localhost:8080", "http://127.0.0.1", "http://[::1]:8080"]) {
     attempt(`${f} --set publicBaseUrl=${url}: no warning for a loopback host`, () => {
       const n = notes(values(f), ["--set", `publicBaseUrl=${url}`]);
@@ -959,7 +970,7 @@ function hostBits(cidr) {
   // Agents sign RFC 9421 @target-uri under the URL they call (GAMUT_BASE_URL) and the gateway verifies it under
   // publicBaseUrl: the notes must give agents publicBaseUrl, never the Service's own address.
   for (const [f, extra] of [["defaults-required.yaml", []], ["values-quickstart.yaml", []],
-    ["defaults-required.yaml", ["--set", "publicBaseUrl=http://gateway.internal:8080"]]]) {
+    ["defaults-required.yaml", ["--set", "publicBaseUrl=http://gateway.internal:8080", "--set", "allowPlainHttp=true"]]]) {
     const label = `${f}${extra.length ? ` ${extra.join(" ")}` : ""}`;
     attempt(`${label}: NOTES give agents GAMUT_BASE_URL=publicBaseUrl (what the gateway verifies @target-uri under), not the Service's address`, () => {
       const d = gw(render(values(f), extra));

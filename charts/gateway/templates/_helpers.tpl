@@ -264,6 +264,11 @@ app.kubernetes.io/part-of: gateway
 {{- if and (ne $v.environment "Development") (not (include "gateway.publicBaseUrl" .)) }}
 {{- fail "gateway: publicBaseUrl is required outside Development: the gateway's public origin as clients reach it, e.g. https://gateway.example.com (the OAuth issuer, token audiences and the console's redirect URI are spelled under it, never under a request's Host header)" }}
 {{- end }}
+{{- $publicUrl := include "gateway.publicBaseUrl" . }}
+{{- $publicHost := lower (regexReplaceAll "^(?i:https?)://(\\[[^\\]]*\\]|[^:/?#]*).*$" $publicUrl "${1}") }}
+{{- if and (ne $v.environment "Development") (regexMatch "^(?i:http)://" $publicUrl) (not (regexMatch "^(localhost|127\\.[0-9]+\\.[0-9]+\\.[0-9]+|\\[::1\\])$" $publicHost)) (not $v.allowPlainHttp) }}
+{{- fail (printf "gateway: publicBaseUrl %s is plain http:// on a host other than loopback, which the gateway refuses outside Development: the console's cookies would not be Secure and tokens would cross the network in clear. Set publicBaseUrl to the https:// origin clients reach, or, where the network itself encrypts (a service mesh with sidecar mTLS), set allowPlainHttp=true" $publicUrl) }}
+{{- end }}
 {{- /* The pods' hardening: an override may add to podSecurityContext / securityContext, never weaken or drop these. */}}
 {{- $psc := default dict $v.podSecurityContext }}
 {{- $sc := default dict $v.securityContext }}

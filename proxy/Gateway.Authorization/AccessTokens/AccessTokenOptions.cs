@@ -20,6 +20,12 @@ public sealed class AccessTokenOptions
     public string PublicBaseUrl { get; set; } = string.Empty;
 
     /// <summary>
+    /// Outside Development, allows an <c>http://</c> <see cref="PublicBaseUrl"/> on a host other than loopback (default
+    /// false: refused at start-up): only where the network itself encrypts, such as a mesh with sidecar mTLS.
+    /// </summary>
+    public bool AllowPlainHttp { get; set; }
+
+    /// <summary>
     /// Development without <see cref="PublicBaseUrl"/> only: further <c>host[:port]</c> names (beside the addresses the
     /// gateway listens on) under which a request's own scheme and <c>Host</c> may spell the public origin.
     /// </summary>

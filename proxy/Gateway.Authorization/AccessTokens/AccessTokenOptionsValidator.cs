@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>Validates <see cref="AccessTokenOptions"/> at start-up, every error at once.</summary>
-/// <param name="requirePublicBaseUrl">Outside Development: a public base URL must be configured.</param>
+/// <param name="requirePublicBaseUrl">Outside Development: a public base URL must be configured, and be https unless its host is loopback or <see cref="AccessTokenOptions.AllowPlainHttp"/> is true.</param>
 internal sealed class AccessTokenOptionsValidator(bool requirePublicBaseUrl = false) : IValidateOptions<AccessTokenOptions>
 {
     public ValidateOptionsResult Validate(string? name, AccessTokenOptions options)
@@ -43,7 +43,19 @@ internal sealed class AccessTokenOptionsValidator(bool requirePublicBaseUrl = fa
         {
             errors.Add($"{AccessTokenOptions.SectionName}:PublicBaseUrl must be an absolute http(s) origin without path, query or trailing slash, e.g. https://gateway.example.com.");
         }
+        else if (requirePublicBaseUrl && !options.AllowPlainHttp && Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var origin)
+            && origin.Scheme == Uri.UriSchemeHttp && !IsLoopback(origin))
+        {
+            errors.Add($"{AccessTokenOptions.SectionName}:PublicBaseUrl '{options.PublicBaseUrl}' is plain http on a host other than loopback outside Development: "
+                + "the console's cookies would not be Secure and tokens would cross the network in clear. Use the https:// origin clients reach, "
+                + $"or, where the network encrypts (a mesh with sidecar mTLS), set {AccessTokenOptions.SectionName}:AllowPlainHttp=true.");
+        }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    // localhost, 127.x.x.x or [::1]: what the chart's install notes count as loopback too.
+    private static bool IsLoopback(Uri uri) =>
+        string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
 }

@@ -14,6 +14,12 @@ internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) :
     /// <summary>The largest <c>Gateway:Approvals:MaxOpenPerAgent</c>: every open one of an agent is read when it opens one more at it.</summary>
     internal const int MaxOpenPerAgentLimit = 1_000;
 
+    /// <summary>The largest <c>Gateway:Approvals:MaxRequestTtl</c>.</summary>
+    internal static readonly TimeSpan MaxRequestTtlLimit = TimeSpan.FromDays(30);
+
+    /// <summary>The largest <c>Gateway:Approvals:MaxWarrantTtl</c>.</summary>
+    internal static readonly TimeSpan MaxWarrantTtlLimit = TimeSpan.FromDays(7);
+
     public ValidateOptionsResult Validate(string? name, OversightOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -40,14 +46,15 @@ internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) :
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Approvals:MaxOpenPerAgent must be between 1 and {MaxOpenPerAgentLimit}."));
         }
 
-        if (approvals.MaxRequestTtl <= TimeSpan.Zero)
+        // Bounded so that a bare number (bound as days) or a typo cannot leave a request or a warrant open for months.
+        if (approvals.MaxRequestTtl <= TimeSpan.Zero || approvals.MaxRequestTtl > MaxRequestTtlLimit)
         {
-            errors.Add("Gateway:Approvals:MaxRequestTtl must be positive.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Approvals:MaxRequestTtl must be positive and at most 30 days, not {approvals.MaxRequestTtl:c}."));
         }
 
-        if (approvals.MaxWarrantTtl <= TimeSpan.Zero)
+        if (approvals.MaxWarrantTtl <= TimeSpan.Zero || approvals.MaxWarrantTtl > MaxWarrantTtlLimit)
         {
-            errors.Add("Gateway:Approvals:MaxWarrantTtl must be positive.");
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Approvals:MaxWarrantTtl must be positive and at most 7 days, not {approvals.MaxWarrantTtl:c}."));
         }
 
         var audit = options.Audit;

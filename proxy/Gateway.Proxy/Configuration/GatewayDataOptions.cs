@@ -60,7 +60,7 @@ public sealed class GatewayDataOptions
     /// <summary>
     /// The audit sink when none is configured: <c>postgres</c> when PostgreSQL is configured; else <c>store</c> (the
     /// decision records in the state store's own journal: one write before forwarding), unless the embedded store keeps
-    /// nothing on disk or <paramref name="auditDirectory"/> already holds chains on file (an installation that began there
+    /// nothing on disk (<c>Gateway:Store:Memory:Directory</c> empty or blank) or <paramref name="auditDirectory"/> already holds chains on file (an installation that began there
     /// goes on there): <c>file</c> then.
     /// </summary>
     private static string DefaultSink(Gateway.Store.StateStoreOptions store, bool postgres, string auditDirectory)
@@ -75,7 +75,8 @@ public sealed class GatewayDataOptions
             return AuditOptions.StoreSink;
         }
 
-        var durable = store.Memory.Directory is null || store.Memory.Directory.Length > 0;
+        // An empty or blank directory is the in-memory store (as AddGatewayStateStore reads it): the audit stays on file.
+        var durable = store.Memory.Directory is null || !string.IsNullOrWhiteSpace(store.Memory.Directory);
         var chainsOnFile = Directory.Exists(auditDirectory) && Directory.EnumerateFiles(auditDirectory, "*" + Gateway.Audit.FileAuditStore.FileSuffix).Any();
         return durable && !chainsOnFile ? AuditOptions.StoreSink : AuditOptions.FileSink;
     }

@@ -8,6 +8,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     /// <summary>Kestrel's default limit on a request body (30,000,000 bytes), which the gateway does not raise.</summary>
     public const long KestrelMaxRequestBodyBytes = 30_000_000;
 
+    /// <summary>The longest <c>Gateway:Limits:BodyReadTimeout</c>.</summary>
+    public static readonly TimeSpan MaxBodyReadTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>What a nonce must outlive beyond the timestamp window (clock reads and store expiry are not instantaneous).</summary>
     public static readonly TimeSpan NonceLifetimeMargin = TimeSpan.FromSeconds(5);
 
@@ -66,9 +69,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add($"Gateway:Limits:MaxRequestBodyBytes must be between 1 byte and {KestrelMaxRequestBodyBytes:N0} bytes (Kestrel's own limit).");
         }
 
-        if (options.Limits.BodyReadTimeout <= TimeSpan.Zero)
+        // A bare number binds as days ("10" is 10 days): the bound catches it, and a client holding a request open that long.
+        if (options.Limits.BodyReadTimeout <= TimeSpan.Zero || options.Limits.BodyReadTimeout > MaxBodyReadTimeout)
         {
-            errors.Add("Gateway:Limits:BodyReadTimeout must be positive.");
+            errors.Add($"Gateway:Limits:BodyReadTimeout must be positive and at most 5 minutes (a time span, 00:00:30), not {options.Limits.BodyReadTimeout:c}.");
         }
 
         if (options.Policy.ReloadDebounce < TimeSpan.Zero)

@@ -54,6 +54,34 @@ public sealed class AccessTokenOptionsValidationTests
     }
 
     [Theory]
+    [InlineData("http://gateway.example.com")]
+    [InlineData("http://gateway.internal:8080")]
+    [InlineData("http://10.0.0.5")]
+    public void Validate_PlainHttpNonLoopbackOutsideDevelopment_IsRefused(string url)
+    {
+        var result = new AccessTokenOptionsValidator(requirePublicBaseUrl: true).Validate(null, Bind(("PublicBaseUrl", url)));
+
+        Assert.True(result.Failed);
+        Assert.Contains("is plain http on a host other than loopback outside Development", Assert.Single(result.Failures!), StringComparison.Ordinal);
+        Assert.Contains("Gateway:AccessTokens:AllowPlainHttp=true", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080", true, false)]
+    [InlineData("http://127.5.0.1", true, false)]
+    [InlineData("http://localhost:8080", true, false)]
+    [InlineData("http://[::1]:8080", true, false)]
+    [InlineData("http://gateway.example.com", false, false)]
+    [InlineData("http://gateway.internal:8080", true, true)]
+    [InlineData("https://gateway.example.com", true, false)]
+    public void Validate_PlainHttpOnLoopbackInDevelopmentOrOptedIn_IsAccepted(string url, bool outsideDevelopment, bool allowPlainHttp)
+    {
+        var options = Bind(("PublicBaseUrl", url), ("AllowPlainHttp", allowPlainHttp ? "true" : "false"));
+
+        Assert.False(new AccessTokenOptionsValidator(requirePublicBaseUrl: outsideDevelopment).Validate(null, options).Failed);
+    }
+
+    [Theory]
     [InlineData("https://gateway.test")]
     [InlineData("gateway.test/path")]
     [InlineData("*.example.com")]
@@ -93,6 +121,10 @@ public sealed class AccessTokenOptionsValidationTests
         Assert.False(unset.GetRequiredService<IOptions<AccessTokenOptions>>().Value.AllowInternalClientMetadataDocuments);
         Assert.True(on.GetRequiredService<IOptions<AccessTokenOptions>>().Value.AllowInternalClientMetadataDocuments);
     }
+
+    /// <summary><c>Gateway:AccessTokens</c> bound from <paramref name="settings"/>, as the gateway binds it.</summary>
+    private static AccessTokenOptions Bind(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build().Get<AccessTokenOptions>()!;
 
     /// <summary>The access-token services as the gateway registers them, in Development (no public base URL needed).</summary>
     private static ServiceProvider Services(params (string Key, string Value)[] settings)

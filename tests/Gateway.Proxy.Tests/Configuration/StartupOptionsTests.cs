@@ -132,6 +132,19 @@ public sealed class StartupOptionsTests : IDisposable
         Assert.Equal(AuditOptions.FileSink, configuration["Gateway:Audit:Sink"]);
     }
 
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("\t")]
+    public void ApplyDefaults_WhitespaceStateDirectory_KeepsTheAuditOnFile(string directory)
+    {
+        var configuration = Config(("Gateway:Store:Memory:Directory", directory));
+
+        ReadData(configuration).ApplyDefaults(configuration, _directory, StateStoreOptions.Read(configuration), postgres: false);
+
+        Assert.Equal(AuditOptions.FileSink, configuration["Gateway:Audit:Sink"]);
+        Assert.Equal(directory, configuration["Gateway:Store:Memory:Directory"]);
+    }
+
     [Fact]
     public void ApplyDefaults_RedisStoreWithPostgres_WritesThePostgresSinkAndNoStateDirectory()
     {
@@ -163,6 +176,38 @@ public sealed class StartupOptionsTests : IDisposable
         var error = Assert.Throws<OptionsValidationException>(() => new ServiceCollection().AddGatewayCore(configuration, Environment()));
 
         Assert.Contains("Gateway:Credentials:Root must be an absolute path", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddGatewayCore_CredentialsRootIsFilesystemRoot_RefusesToStart()
+    {
+        var configuration = Config(("Gateway:DataDirectory", _directory), ("Gateway:Credentials:Root", "/"));
+
+        var error = Assert.Throws<OptionsValidationException>(() => new ServiceCollection().AddGatewayCore(configuration, Environment()));
+
+        Assert.Contains("Gateway:Credentials:Root must not be the filesystem root nor be, hold or lie in /proc, /sys or /dev, not '/'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/proc", true)]
+    [InlineData("/proc/self", true)]
+    [InlineData("/sys/kernel", true)]
+    [InlineData("/dev/", true)]
+    [InlineData("/var/../", true)]
+    [InlineData("/var/run/gateway/credentials", false)]
+    [InlineData("/procs", false)]
+    public void ReadCredentialsOptions_RootExposingSystemFiles_FailsNamingTheKey(string root, bool refused)
+    {
+        var read = () => StartupOptions.Read(Config(("Gateway:Credentials:Root", root)), GatewayCredentialsOptions.SectionName, new GatewayCredentialsOptionsValidator());
+
+        if (refused)
+        {
+            Assert.Contains("Gateway:Credentials:Root must not be the filesystem root", Assert.Throws<OptionsValidationException>(read).Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(root, read().Root);
+        }
     }
 
     private GatewayDataOptions ReadData(params (string Key, string? Value)[] settings) => ReadData(Config(settings));
