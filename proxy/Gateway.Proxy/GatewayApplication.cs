@@ -66,6 +66,9 @@ public static class GatewayApplication
     /// <summary>Registers the gateway's services.</summary>
     public static IServiceCollection AddGatewayCore(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
+        // First: a Gateway:* key no options class binds (a misspelling) stops the start, not a protection silently left off.
+        GatewayConfigurationKeys.Check(configuration);
+
         // Read before the container exists (they decide what is registered), each validated as its registration would be.
         var data = StartupOptions.Read(configuration, GatewayDataOptions.SectionName, new GatewayDataOptionsValidator());
         var dataDirectory = data.DataDirectoryPath(environment);

@@ -27,7 +27,7 @@ PERSON_HEADER = "X-Gamut-Person"
 #: The header carrying the id of the run a request belongs to (a protocol extension; docs/runs.md).
 RUN_HEADER = "X-Gamut-Run"
 
-#: The longest person's token the SDK sends (the gateway's own limit, Gateway:People:MaxTokenLength, is 16384 by default).
+#: The longest person's token the SDK sends (the gateway's own limit, Gateway:Person:MaxTokenLength, is 16384 by default).
 MAX_PERSON_TOKEN_LENGTH = 65_536
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
