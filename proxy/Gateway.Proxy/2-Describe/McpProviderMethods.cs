@@ -17,7 +17,7 @@ internal static class McpProviderMethods
     /// <summary>What the route serves, in words, for a refusal's detail.</summary>
     public const string Served = "It serves tools/call, prompts/get, resources/read and resources/subscribe (each decided), tools/list, resources/list, "
         + "resources/templates/list and prompts/list (filtered), initialize, ping, server/discover, logging/setLevel, resources/unsubscribe, "
-        + "the client's notifications and its answers to the server's requests";
+        + "the client's notifications (initialized, cancelled, progress, roots/list_changed) and its answers to the server's requests";
 
     private static readonly HashSet<string> Requests = new(StringComparer.Ordinal)
     {
@@ -26,14 +26,20 @@ internal static class McpProviderMethods
         "initialize", "ping", "server/discover", "logging/setLevel", "resources/unsubscribe",
     };
 
+    // The notifications MCP lets a client send (notifications/tasks/status is refused with tasks/*).
+    private static readonly HashSet<string> Notifications = new(StringComparer.Ordinal)
+    {
+        "notifications/initialized", "notifications/cancelled", "notifications/progress", "notifications/roots/list_changed",
+    };
+
     /// <summary>
-    /// True when <paramref name="message"/> may be forwarded: a request this route serves, a notification of the client's
-    /// (<c>notifications/…</c> without an id) or the client's answer to a server's request (no method).
+    /// True when <paramref name="message"/> may be forwarded: a request this route serves, a notification MCP lets a client
+    /// send (without an id) or the client's answer to a server's request (no method).
     /// </summary>
     public static bool Forwards(JsonRpcMessageInfo message) => message.Method switch
     {
         null => true,
-        { } method when method.StartsWith("notifications/", StringComparison.Ordinal) => message.Id is null,
+        { } method when Notifications.Contains(method) => message.Id is null,
         { } method => Requests.Contains(method),
     };
 }

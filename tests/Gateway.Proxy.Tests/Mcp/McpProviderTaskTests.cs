@@ -55,6 +55,21 @@ public sealed class McpProviderTaskTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task VendorNotification_OnTheServersRoute_IsRefusedInHttpAndNotForwarded()
+    {
+        await using var client = await ConnectFilesAsync();
+        var upstream = UpstreamSession(client);
+        var before = PostsIn(upstream);
+
+        var (status, body, requestId) = await PostAsync("""{"jsonrpc":"2.0","method":"notifications/acme/purge_cache","params":{"all":true}}""", client.SessionId!);
+
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("operation_not_mapped", body, StringComparison.Ordinal);
+        Assert.Contains("operation_not_mapped", Assert.Single(await _mcp.Gateway.AuditRecordsAsync(requestId)).ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, PostsIn(upstream));
+    }
+
+    [Fact]
     public async Task ServedMethods_OnTheServersRoute_StillReachTheServer()
     {
         await using var client = await ConnectFilesAsync();
