@@ -7,6 +7,7 @@ using Gateway.Connectors.Mcp;
 using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Policy.Serialization;
+using Gateway.Policy.Tools;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Describe;
@@ -53,7 +54,8 @@ internal static class ProviderActionDescriber
         // one declared otherwise that is a JSON object all the same gives its arguments (an upstream that reads JSON whatever
         // the header says reads them), and one that only a lenient reader takes (a repeated member, a lone surrogate) is
         // refused under any type, as is one that opens as JSON but is JSON only to a lenient reader (LooksLikeJson). A form,
-        // an XML body and an untyped POST body that is not JSON (or holds a raw '&') are refused 415; anything else carries none.
+        // an XML body and an untyped POST body that is not JSON (or holds a raw '&') are refused 415; anything else carries none
+        // (refused invalid_arguments where the entry has an input_schema, which it cannot be checked against).
         var parsed = default(JsonElement);
         var args = default(JsonElement);
         var bodyOfArguments = !body.IsEmpty && !operation.Entry.Type().IsMcpServer;
@@ -211,9 +213,15 @@ internal static class ProviderActionDescriber
             }
 
             // An http or webhook entry's input schema holds for the arguments decided: the body's, the query's and the path's.
-            // A body that is not a JSON object, with no query or path arguments, gives none to check: decided without arguments.
-            var nothingRead = !body.IsEmpty && withQuery.ValueKind != JsonValueKind.Object;
-            return !nothingRead && ToolInputCheck.RefuseProviderArguments(connector, withQuery, args, operation.PathArgs) is { } invalid
+            // A body that is not a JSON object (text/plain, octet-stream, a JSON array) holds arguments no schema or rule reads,
+            // which the upstream may parse all the same: refused where the entry declares its arguments, else decided without.
+            if (!body.IsEmpty && args.ValueKind != JsonValueKind.Object && ToolInputRefusal.SchemaOf(connector) is not null)
+            {
+                return new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments,
+                    $"The body is not a JSON object, so '{connector.Name}''s input_schema cannot be checked; send the arguments as a JSON object with Content-Type: application/json. Nothing was forwarded.") { AuditTool = connector.Name });
+            }
+
+            return ToolInputCheck.RefuseProviderArguments(connector, withQuery, args, operation.PathArgs) is { } invalid
                 ? new Result(null, null, invalid)
                 : new Result(new ActionRequest { Tool = connector.Name, Args = withQuery }, null, null);
         }

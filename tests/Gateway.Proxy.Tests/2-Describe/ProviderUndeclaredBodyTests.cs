@@ -6,8 +6,9 @@ namespace Gateway.Proxy.Tests.Describe;
 /// <summary>
 /// A body on the transparent route whose declared content type is not JSON: a JSON object all the same gives its
 /// arguments (an upstream that reads JSON whatever the header says reads them), one that only a lenient reader takes
-/// is refused under any type, as is an XML body or an untyped one that is not JSON, and anything else that is not JSON
-/// carries no arguments.
+/// is refused under any type, as is an XML body or an untyped one that is not JSON, and anything else that is not a JSON
+/// object is refused where the entry declares an input_schema (<see cref="ProviderOpaqueBodyWithoutSchemaTests"/>: decided
+/// without arguments where it does not).
 /// </summary>
 public sealed class ProviderUndeclaredBodyTests : IClassFixture<GovernedGatewayFixture>
 {
@@ -104,33 +105,28 @@ public sealed class ProviderUndeclaredBodyTests : IClassFixture<GovernedGatewayF
         Assert.Contains("unsupported_media_type", record.GetProperty("decision").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Providers_UndeclaredPlainText_IsDecidedWithoutArgumentsAsBefore()
+    [Theory]
+    [InlineData("/providers/mail.send", "text/plain", "to: someone@gmail.com")]
+    [InlineData("/providers/mail.send", "text/plain", "hello, not JSON { at all")]
+    [InlineData("/providers/mail.send", "application/octet-stream", "to: someone@gmail.com")]
+    [InlineData("/providers/mail.send", "application/json", """[{"to":"someone@gmail.com","body":"hi"}]""")]
+    [InlineData("/providers/mail.send?to=a@corp.example&body=hi", "text/plain", "to: someone@gmail.com")]
+    public async Task Providers_PlainTextToAnEntryWithAnInputSchema_IsRefusedInvalidArguments(string path, string contentType, string text)
     {
+        // mail.send declares its arguments (input_schema): a body that is not a JSON object holds arguments no schema
+        // or rule on $.to could read, which an upstream may parse all the same. Refused before deciding, as the schema is.
         var before = _gw.Upstream.Received.Count;
-        using var request = PlainText("hello, not JSON { at all");
-        using var other = PlainText("to: someone@gmail.com");
+        using var request = _gw.Agent.Create(HttpMethod.Post, path, text);
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
 
         using var response = await _gw.Agent.SendAsync(request);
-        using var otherResponse = await _gw.Agent.SendAsync(other);
 
-        // Decided on the entry, as a call of mail.send is: the demo's external-gate holds it for an approver, nothing sent.
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Conflict, "approval_required");
-        await ProblemAssert.IsProblemAsync(otherResponse, HttpStatusCode.Conflict, "approval_required");
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "invalid_arguments");
+        Assert.Contains("input_schema", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(before, _gw.Upstream.Received.Count);
         var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));
-        var otherRecord = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(otherResponse.Headers.GetValues("X-Request-Id"))));
         Assert.Equal("mail.send", record.GetProperty("tool").GetString());
-        Assert.Equal("require_approval", record.GetProperty("decision").GetString());
-        Assert.Equal(409, record.GetProperty("status_code").GetInt32());
-        // Without arguments: two different texts (one naming the recipient the rule on $.to blocks) are one intent.
-        Assert.Equal(record.GetProperty("intent_digest").GetString(), otherRecord.GetProperty("intent_digest").GetString());
-    }
-
-    private HttpRequestMessage PlainText(string text)
-    {
-        var request = _gw.Agent.Create(HttpMethod.Post, "/providers/mail.send", text);
-        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
-        return request;
+        Assert.Contains("invalid_arguments", record.GetProperty("decision").GetString(), StringComparison.Ordinal);
+        Assert.Equal(400, record.GetProperty("status_code").GetInt32());
     }
 }
