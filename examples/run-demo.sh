@@ -118,6 +118,16 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
+# The gateway starts once the demo upstreams answer, so that its first request finds them (readiness, not a pause).
+for _ in $(seq 1 600); do
+  if ! kill -0 "$upstreams_pid" 2>/dev/null; then
+    echo "run-demo: the demo upstreams stopped:" >&2; cat "$upstreams_log" >&2; exit 1
+  fi
+  if curl -sS -o /dev/null "http://127.0.0.1:$DEMO_OPENAI_PORT/" 2>/dev/null \
+    && curl -sS -o /dev/null "http://127.0.0.1:$DEMO_CONTEXT_PORT/" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+
 echo "Demo upstreams on 127.0.0.1 ports $DEMO_OPENAI_PORT-$DEMO_CONTEXT_PORT (log: $upstreams_log)"
 echo "Gateway on $gateway_url, /metrics on http://127.0.0.1:$GATEWAY_METRICS_PORT/metrics — demo admin token: $demo_admin_token"
 echo "Targets written to $demo_env"
