@@ -233,6 +233,12 @@ app.kubernetes.io/part-of: gateway
 {{- if and $v.networkPolicy.enabled (or $v.ingress.enabled $v.httpRoute.enabled) (not (or $npIn.namespaceSelector $npIn.podSelector $npIn.from)) }}
 {{- fail "gateway: ingress.enabled or httpRoute.enabled sends traffic through a controller, which the NetworkPolicy (on by default: port 8080 from the release namespace only) would drop; name the controller's pods in networkPolicy.ingress.from (or namespaceSelector / podSelector), or set networkPolicy.enabled=false" }}
 {{- end }}
+{{- range $network := ($v.forwardedHeaders.knownNetworks | default list) }}
+{{- $parts := splitList "/" $network }}
+{{- if and (eq (len $parts) 2) (regexMatch "^(::|(0+:)+)" (first $parts)) (lt (atoi (last $parts)) 104) }}
+{{- fail (printf "gateway: forwardedHeaders.knownNetworks %s is an IPv6 network at the start of the address space shorter than /104, which may span the IPv4-mapped range (::ffff:0:0/96 is every IPv4 client): the gateway refuses a network that trusts more than an IPv4 /8. Name the controller's own addresses (an IPv4 network, or ::ffff:a.b.c.d/104 or longer)" $network) }}
+{{- end }}
+{{- end }}
 {{- if and (or $v.ingress.enabled $v.httpRoute.enabled) (not (or $v.forwardedHeaders.knownNetworks $v.forwardedHeaders.knownProxies)) }}
 {{- fail "gateway: ingress.enabled or httpRoute.enabled puts a controller in front of the gateway, which then sees every client at the controller's address: the per-address limits (ten failed admin tokens a minute, the OAuth sign-up and authorization limits) would throttle every client together. Name the controller's pods in forwardedHeaders.knownNetworks (or its addresses in knownProxies): only those, never a range agents' pods are in" }}
 {{- end }}
