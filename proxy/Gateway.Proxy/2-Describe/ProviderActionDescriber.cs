@@ -218,7 +218,7 @@ internal static class ProviderActionDescriber
             if (!body.IsEmpty && args.ValueKind != JsonValueKind.Object && ToolInputRefusal.SchemaOf(connector) is not null)
             {
                 return new Result(null, null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments,
-                    $"The body is not a JSON object, so '{connector.Name}''s input_schema cannot be checked; send the arguments as a JSON object with Content-Type: application/json. Nothing was forwarded.") { AuditTool = connector.Name });
+                    $"The body is not a JSON object, so the input_schema of '{connector.Name}' cannot be checked; send the arguments as a JSON object with Content-Type: application/json. Nothing was forwarded.") { AuditTool = connector.Name });
             }
 
             return ToolInputCheck.RefuseProviderArguments(connector, withQuery, args, operation.PathArgs) is { } invalid
