@@ -2,7 +2,6 @@ using System.Text;
 using Gateway.Audit.Evidence;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Policy.Evidence;
-using Gateway.Testing;
 using Gateway.Audit.Options;
 using Microsoft.Extensions.Logging.Abstractions;
 using MsOptions = Microsoft.Extensions.Options.Options;
@@ -15,34 +14,16 @@ namespace Gateway.Audit.Tests;
 /// proof equals what the whole list of leaves gives (RFC 6962, and checked with the independent verifier), including
 /// after retention, and a proof that opens a block whose stored lines no longer hash to the head it kept is refused.
 /// </summary>
-public sealed class AuditLeavesBlockTests : IDisposable
+public sealed class AuditLeavesBlockTests() : FileJournalTestBase("leaves-blocks-")
 {
     private const int Records = 37;
-
-    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly ReceiptKeyRing _keys = ReceiptKeyRing.Generate(DateTimeOffset.UnixEpoch);
-    private readonly string _root = Directory.CreateTempSubdirectory("leaves-blocks-").FullName;
-    private readonly FileAuditStore _sink;
-    private readonly AuditJournal _journal;
-
-    public AuditLeavesBlockTests()
-    {
-        _sink = TestServices.FileSink(_root);
-        _journal = TestServices.Journal(_sink, _time);
-    }
-
-    public void Dispose()
-    {
-        _sink.Dispose();
-        Directory.Delete(_root, recursive: true);
-    }
 
     [Fact]
     public async Task Proofs_OfEverySizeAcrossBlocks_EqualTheProofsOfTheWholeLeafList()
     {
         var partition = await AppendAsync(Records);
         var leaves = await AllLeavesAsync(partition);
-        var proofs = Proofs(new AuditLeaves(_sink, blockSize: 4));
+        var proofs = Proofs(new AuditLeaves(Sink, blockSize: 4));
 
         for (var size = 0L; size <= Records; size++)
         {
@@ -68,7 +49,7 @@ public sealed class AuditLeavesBlockTests : IDisposable
     public async Task Checkpoint_AfterMoreAppends_ReadsOnFromTheBlockHeadsItKept()
     {
         var partition = await AppendAsync(9);
-        var leaves = new AuditLeaves(_sink, blockSize: 4);
+        var leaves = new AuditLeaves(Sink, blockSize: 4);
         Assert.Equal(9, (await Proofs(leaves).CheckpointAsync(partition, null, CancellationToken.None)).Claims.TreeSize);
 
         await AppendAsync(14, partition.Tenant);
@@ -82,11 +63,11 @@ public sealed class AuditLeavesBlockTests : IDisposable
     public async Task Inclusion_IntoABlockWhoseLinesChangedAfterItWasRead_IsRefused()
     {
         var partition = await AppendAsync(10);
-        var proofs = Proofs(new AuditLeaves(_sink, blockSize: 4));
+        var proofs = Proofs(new AuditLeaves(Sink, blockSize: 4));
         var head = await proofs.CheckpointAsync(partition, null, CancellationToken.None);
 
         // Record 2's line rewritten in the journal after this replica hashed its block (records 1 to 4).
-        var path = _sink.PathOf(partition);
+        var path = Sink.PathOf(partition);
         var lines = await File.ReadAllLinesAsync(path);
         var index = Array.FindIndex(lines, static l => l.Contains("\"seq\":2,", StringComparison.Ordinal));
         lines[index] = lines[index].Replace("\"agent-1\"", "\"agent-X\"", StringComparison.Ordinal);
@@ -104,14 +85,14 @@ public sealed class AuditLeavesBlockTests : IDisposable
     public async Task Proofs_AfterRetentionInsideABlock_OpenTheBlockFromTheRetiredLeaves()
     {
         var partition = await AppendAsync(6);
-        _time.Advance(TimeSpan.FromDays(40));
-        var cutoff = _time.GetUtcNow();
+        Time.Advance(TimeSpan.FromDays(40));
+        var cutoff = Time.GetUtcNow();
         await AppendAsync(7, partition.Tenant);
         var leaves = await AllLeavesAsync(partition);
 
         // Records 1 to 6 retired: block 2 (records 5 to 8) is half retired, half stored.
-        Assert.Equal(6, await new AuditRetention(_journal, NullLogger<AuditRetention>.Instance).RetireAsync(partition.Tenant, cutoff, Path.Combine(_root, "exports")));
-        var proofs = Proofs(new AuditLeaves(_sink, blockSize: 4));
+        Assert.Equal(6, await new AuditRetention(Journal, NullLogger<AuditRetention>.Instance).RetireAsync(partition.Tenant, cutoff, Path.Combine(Root, "exports")));
+        var proofs = Proofs(new AuditLeaves(Sink, blockSize: 4));
 
         var inclusion = await proofs.InclusionAsync(partition, 7, 11, CancellationToken.None);
         Assert.Equal(MerkleTree.InclusionPath(leaves, 6, 11).Select(Convert.ToHexStringLower), inclusion.Path);
@@ -122,8 +103,8 @@ public sealed class AuditLeavesBlockTests : IDisposable
     [Fact]
     public async Task Checkpoint_OfRecordsItsJournalAppended_TakesTheirLeavesWithoutReadingTheLinesBack()
     {
-        var leaves = new AuditLeaves(_sink, blockSize: 4);
-        var journal = new AuditJournal(_sink, [], _time, TestServices.Metrics, MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica, ChainsPerReplica = 1 }),
+        var leaves = new AuditLeaves(Sink, blockSize: 4);
+        var journal = new AuditJournal(Sink, [], Time, TestServices.Metrics, MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica, ChainsPerReplica = 1 }),
             MsOptions.Create(new EvidenceOptions()), TestServices.ReceiptKeys, NullLogger<AuditJournal>.Instance, leaves);
         var tenant = TestServices.NewTenant();
         for (var i = 0; i < 10; i++)
@@ -135,9 +116,9 @@ public sealed class AuditLeavesBlockTests : IDisposable
         var written = MerkleTree.Root(await AllLeavesAsync(partition), 10);
 
         // Every stored line rewritten after the appends: a tree read back from the sink would have another head.
-        var path = _sink.PathOf(partition);
+        var path = Sink.PathOf(partition);
         await File.WriteAllLinesAsync(path, [.. (await File.ReadAllLinesAsync(path)).Select(static l => l.Replace("\"agent-1\"", "\"agent-X\"", StringComparison.Ordinal))]);
-        var head = await new AuditProofs(journal, leaves, _keys, _time).CheckpointAsync(partition, null, CancellationToken.None);
+        var head = await new AuditProofs(journal, leaves, Keys, Time).CheckpointAsync(partition, null, CancellationToken.None);
 
         Assert.Equal(10, head.Claims.TreeSize);
         Assert.Equal(Convert.ToHexStringLower(written), head.Claims.RootHash);
@@ -148,7 +129,7 @@ public sealed class AuditLeavesBlockTests : IDisposable
     public async Task Appended_NotTheNextLeaves_IsLeftForTheNextReadOfTheSink()
     {
         var partition = await AppendAsync(6);
-        var leaves = new AuditLeaves(_sink, blockSize: 4);
+        var leaves = new AuditLeaves(Sink, blockSize: 4);
 
         // Told of records 7 and 8 while it holds none: a gap, so nothing is taken (these hashes are not the chain's).
         leaves.Appended(partition, 7, [Convert.ToHexStringLower(new byte[32]), Convert.ToHexStringLower(new byte[32])]);
@@ -173,7 +154,7 @@ public sealed class AuditLeavesBlockTests : IDisposable
         var written = MerkleTree.Root(await AllLeavesAsync(partition), 8);
 
         await RewriteLinesAsync(partition);
-        var head = await new AuditProofs(journal, leaves, _keys, _time).CheckpointAsync(partition, null, CancellationToken.None);
+        var head = await new AuditProofs(journal, leaves, Keys, Time).CheckpointAsync(partition, null, CancellationToken.None);
 
         Assert.Equal(8, head.Claims.TreeSize);
         Assert.Equal(Convert.ToHexStringLower(written), head.Claims.RootHash);
@@ -187,14 +168,14 @@ public sealed class AuditLeavesBlockTests : IDisposable
         await AppendAsync(journal, tenant, 2);
 
         // Three records the tree is not told of (another journal of the same chain), then one it is: a gap of three.
-        await AppendAsync(_journal, tenant, 3);
+        await AppendAsync(Journal, tenant, 3);
         await AppendAsync(journal, tenant, 1);
         await leaves.CatchingUp(partition);
         var written = MerkleTree.Root(await AllLeavesAsync(partition), 6);
 
         // Read before the lines were rewritten: the checkpoint has nothing left to read.
         await RewriteLinesAsync(partition);
-        var head = await new AuditProofs(journal, leaves, _keys, _time).CheckpointAsync(partition, null, CancellationToken.None);
+        var head = await new AuditProofs(journal, leaves, Keys, Time).CheckpointAsync(partition, null, CancellationToken.None);
 
         Assert.Equal(6, head.Claims.TreeSize);
         Assert.Equal(Convert.ToHexStringLower(written), head.Claims.RootHash);
@@ -202,8 +183,8 @@ public sealed class AuditLeavesBlockTests : IDisposable
 
     private (AuditLeaves Leaves, AuditJournal Journal, string Tenant) JournalWithLeaves()
     {
-        var leaves = new AuditLeaves(_sink, blockSize: 4);
-        var journal = new AuditJournal(_sink, [], _time, TestServices.Metrics, MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica, ChainsPerReplica = 1 }),
+        var leaves = new AuditLeaves(Sink, blockSize: 4);
+        var journal = new AuditJournal(Sink, [], Time, TestServices.Metrics, MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica, ChainsPerReplica = 1 }),
             MsOptions.Create(new EvidenceOptions()), TestServices.ReceiptKeys, NullLogger<AuditJournal>.Instance, leaves);
         return (leaves, journal, TestServices.NewTenant());
     }
@@ -219,38 +200,15 @@ public sealed class AuditLeavesBlockTests : IDisposable
     // Every stored line changed: a tree that read them back now would have another head.
     private async Task RewriteLinesAsync(AuditPartition partition)
     {
-        var path = _sink.PathOf(partition);
+        var path = Sink.PathOf(partition);
         await File.WriteAllLinesAsync(path, [.. (await File.ReadAllLinesAsync(path)).Select(static l => l.Replace("\"agent-1\"", "\"agent-X\"", StringComparison.Ordinal))]);
     }
 
     [Fact]
     public void Constructor_BlockSizeNotAPowerOfTwo_Throws() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new AuditLeaves(_sink, blockSize: 6));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AuditLeaves(Sink, blockSize: 6));
 
-    private AuditProofs Proofs(AuditLeaves leaves) => new(_journal, leaves, _keys, _time);
-
-    // Every leaf hashed from the journal's lines, before anything is retired: what the whole-list algorithms are given.
-    private async Task<List<byte[]>> AllLeavesAsync(AuditPartition partition)
-    {
-        var leaves = new List<byte[]>();
-        await foreach (var line in _sink.ReadAsync(partition, 0))
-        {
-            leaves.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
-        }
-
-        return leaves;
-    }
-
-    private async Task<AuditPartition> AppendAsync(int count, string? tenant = null)
-    {
-        tenant ??= TestServices.NewTenant();
-        for (var i = 0; i < count; i++)
-        {
-            await _journal.AppendAsync(new AuditEntry { Tenant = tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
-        }
-
-        return new AuditPartition(tenant, TestServices.Replica);
-    }
+    private AuditProofs Proofs(AuditLeaves leaves) => new(Journal, leaves, Keys, Time);
 
     private static List<byte[]> Hex(IReadOnlyList<string> path) => [.. path.Select(Convert.FromHexString)];
 }

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Gateway.Audit.Evidence;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Policy.Evidence;
-using Gateway.Testing;
 using Gateway.Testing.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -13,37 +11,19 @@ namespace Gateway.Audit.Tests;
 /// The retired leaves a tree reads (<see cref="AuditLeaves"/>, blocks of 4): only the range it needs, never every leaf the
 /// sink kept. A tree that lacks them reads those it lacks; a proof inside a retired block reads that block's leaves alone.
 /// </summary>
-public sealed class AuditLeavesRetiredRangeTests : IDisposable
+public sealed class AuditLeavesRetiredRangeTests() : FileJournalTestBase("leaves-range-")
 {
-    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly ReceiptKeyRing _keys = ReceiptKeyRing.Generate(DateTimeOffset.UnixEpoch);
-    private readonly string _root = Directory.CreateTempSubdirectory("leaves-range-").FullName;
-    private readonly FileAuditStore _sink;
-    private readonly AuditJournal _journal;
-
-    public AuditLeavesRetiredRangeTests()
-    {
-        _sink = TestServices.FileSink(_root);
-        _journal = TestServices.Journal(_sink, _time);
-    }
-
-    public void Dispose()
-    {
-        _sink.Dispose();
-        Directory.Delete(_root, recursive: true);
-    }
-
     [Fact]
     public async Task ReadAsync_ProofIntoARetiredBlock_ReadsOnlyThatBlocksLeaves()
     {
         var partition = await AppendAsync(13);
-        _time.Advance(TimeSpan.FromDays(40));
-        var cutoff = _time.GetUtcNow();
+        Time.Advance(TimeSpan.FromDays(40));
+        var cutoff = Time.GetUtcNow();
         await AppendAsync(4, partition.Tenant);
         var leaves = await AllLeavesAsync(partition);
-        Assert.Equal(13, await new AuditRetention(_journal, NullLogger<AuditRetention>.Instance).RetireAsync(partition.Tenant, cutoff, Path.Combine(_root, "exports")));
-        var counting = new CountingRetirement(_sink);
-        var proofs = new AuditProofs(_journal, new AuditLeaves(counting, blockSize: 4), _keys, _time);
+        Assert.Equal(13, await new AuditRetention(Journal, NullLogger<AuditRetention>.Instance).RetireAsync(partition.Tenant, cutoff, Path.Combine(Root, "exports")));
+        var counting = new CountingRetirement(Sink);
+        var proofs = new AuditProofs(Journal, new AuditLeaves(counting, blockSize: 4), Keys, Time);
 
         // The first read builds the tree: the 13 retired leaves it lacks, from 0.
         var head = await proofs.CheckpointAsync(partition, null, CancellationToken.None);
@@ -62,11 +42,11 @@ public sealed class AuditLeavesRetiredRangeTests : IDisposable
     public async Task ReadRetiredLeavesAsync_ARange_IsThatRangeOfEveryKeptLeaf()
     {
         var partition = await AppendAsync(7);
-        _time.Advance(TimeSpan.FromDays(40));
-        var cutoff = _time.GetUtcNow();
+        Time.Advance(TimeSpan.FromDays(40));
+        var cutoff = Time.GetUtcNow();
         await AppendAsync(1, partition.Tenant);
-        Assert.Equal(7, await new AuditRetention(_journal, NullLogger<AuditRetention>.Instance).RetireAsync(partition.Tenant, cutoff, Path.Combine(_root, "exports")));
-        IAuditRetirement retirement = _sink;
+        Assert.Equal(7, await new AuditRetention(Journal, NullLogger<AuditRetention>.Instance).RetireAsync(partition.Tenant, cutoff, Path.Combine(Root, "exports")));
+        IAuditRetirement retirement = Sink;
         var all = await retirement.ReadRetiredLeavesAsync(partition);
 
         foreach (var (from, count) in new[] { (0L, 7), (2L, 3), (5L, 10), (7L, 1), (9L, 2), (0L, 0) })
@@ -74,29 +54,6 @@ public sealed class AuditLeavesRetiredRangeTests : IDisposable
             var range = await retirement.ReadRetiredLeavesAsync(partition, from, count);
             Assert.Equal(all.Skip((int)from).Take(count).Select(Convert.ToHexStringLower), range.Select(Convert.ToHexStringLower));
         }
-    }
-
-    private async Task<AuditPartition> AppendAsync(int count, string? tenant = null)
-    {
-        tenant ??= TestServices.NewTenant();
-        for (var i = 0; i < count; i++)
-        {
-            await _journal.AppendAsync(new AuditEntry { Tenant = tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
-        }
-
-        return new AuditPartition(tenant, TestServices.Replica);
-    }
-
-    // Every leaf hashed from the journal's lines, before anything is retired.
-    private async Task<List<byte[]>> AllLeavesAsync(AuditPartition partition)
-    {
-        var leaves = new List<byte[]>();
-        await foreach (var line in _sink.ReadAsync(partition, 0))
-        {
-            leaves.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
-        }
-
-        return leaves;
     }
 
     /// <summary>The file sink, noting every read of its retired leaves: the ranges asked for, and reads of them all.</summary>
