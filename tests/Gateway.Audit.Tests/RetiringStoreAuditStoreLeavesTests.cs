@@ -48,10 +48,7 @@ public sealed class RetiringStoreAuditStoreLeavesTests : IDisposable
     [Fact]
     public async Task ReadRetiredLeavesAsync_ARange_ReadsOnlyTheEntriesItLiesIn()
     {
-        var leaves = await AppendAsync(7);
-        await _sink.RetireAsync(_partition, 2);
-        await _sink.RetireAsync(_partition, 4);
-        await _sink.RetireAsync(_partition, 7);
+        var leaves = await RetiredInThreeEntriesAsync();
         IAuditRetirement retirement = _sink;
         Assert.Equal(leaves[..2].Select(Convert.ToHexStringLower), (await retirement.ReadRetiredLeavesAsync(_partition, 0, 2)).Select(Convert.ToHexStringLower));
         _reads.Clear();
@@ -67,10 +64,7 @@ public sealed class RetiringStoreAuditStoreLeavesTests : IDisposable
     [Fact]
     public async Task ReadRetiredLeavesAsync_ARange_AsksForNoEntryPastItsLast()
     {
-        var leaves = await AppendAsync(7);
-        await _sink.RetireAsync(_partition, 2);
-        await _sink.RetireAsync(_partition, 4);
-        await _sink.RetireAsync(_partition, 7);
+        var leaves = await RetiredInThreeEntriesAsync();
         IAuditRetirement retirement = _sink;
         _reads.Clear();
 
@@ -82,6 +76,16 @@ public sealed class RetiringStoreAuditStoreLeavesTests : IDisposable
     }
 
     // Appends `count` records and returns every leaf, hashed from the stored lines.
+    // Seven records retired in three leaves-log entries: records 1-2, 3-4 and 5-7.
+    private async Task<byte[][]> RetiredInThreeEntriesAsync()
+    {
+        var leaves = await AppendAsync(7);
+        await _sink.RetireAsync(_partition, 2);
+        await _sink.RetireAsync(_partition, 4);
+        await _sink.RetireAsync(_partition, 7);
+        return leaves;
+    }
+
     private async Task<byte[][]> AppendAsync(int count)
     {
         var journal = TestServices.Journal(_sink, _time);
