@@ -51,7 +51,8 @@ public static class GatewayApplication
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            // Room for the longest X-Gamut-Person the options allow beside the signature and the other headers.
+            kestrel.Limits.MaxRequestHeadersTotalSize = PersonOptions.LongestTokenLength + 32 * 1024;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
         });
         InlineIo.Apply(builder, Gateway.Store.StateStoreOptions.Read(builder.Configuration).IsRedis);

@@ -89,7 +89,7 @@ internal sealed partial class AgentAuthenticator
         }
         catch (StateStoreUnavailableException)
         {
-            return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store cannot be reached."));
+            return (null, Refusal.StoreUnavailable());
         }
 
         return (person, null);

@@ -50,14 +50,28 @@ internal sealed partial class AgentAuthenticator
     /// <summary>The tenth canonical line for <paramref name="token"/>, or null without one.</summary>
     private static string? PersonLine(string? token) => token is null ? null : CanonicalRequest.HashPersonToken(token);
 
-    /// <summary>The identity with the verified person and the feature's <see cref="PresentedPerson"/>, or the refusal (recorded once a minute).</summary>
+    /// <summary>
+    /// The identity with the verified person and the feature's <see cref="PresentedPerson"/>, or the refusal, recorded under
+    /// the agent: once a minute, but a store outage's (the once-a-minute claim needs the store) and an unexpected failure's each time.
+    /// </summary>
     private static async ValueTask<(AgentIdentity? Identity, Refusal? Refusal)> AddPersonAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity claimed, string token)
     {
         var people = context.RequestServices.GetRequiredService<PersonAuthentication>();
-        var check = await people.AuthenticateAsync(context, claimed, token).ConfigureAwait(false);
+        PersonTokenCheck check;
+        try
+        {
+            check = await people.AuthenticateAsync(context, claimed, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (UnexpectedAfterSignature(context, ex))
+        {
+            return (null, RecordedInternal(context, PersonAuthentication.RecordedUnder(claimed), ex));
+        }
+
         if (check.Person is not { } person)
         {
-            return (null, Recorded(context, PersonAuthentication.RecordedUnder(claimed), new Refusal(check.Status, check.Code, check.Detail) { RecordedOncePerMinute = true }));
+            var outage = check.Code == ProblemCodes.StoreUnavailable;
+            var refusal = new Refusal(check.Status, check.Code, check.Detail) { RecordedOncePerMinute = !outage, RetryAfter = outage ? Refusal.ShortRetryAfter : null };
+            return (null, Recorded(context, PersonAuthentication.RecordedUnder(claimed), refusal));
         }
 
         feature.Add(new PresentedPerson(person, check.Expires) { Token = token });

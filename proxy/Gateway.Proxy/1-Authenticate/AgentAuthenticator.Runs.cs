@@ -1,4 +1,3 @@
-using Gateway.Oversight;
 using Gateway.Proxy.Telemetry;
 using Gateway.Proxy.Refusals;
 using Gateway.Store;
@@ -12,7 +11,11 @@ namespace Gateway.Proxy.Authenticate;
 /// </summary>
 internal sealed partial class AgentAuthenticator
 {
-    /// <summary>The identity with its run, or the refusal (<c>403 run_foreign</c>, recorded by Respond once a minute: <see cref="Recorded"/>; 503 when the store fails).</summary>
+    /// <summary>
+    /// The identity with its run, or the refusal, recorded under the proven agent by Respond (<see cref="Recorded"/>):
+    /// <c>403 run_foreign</c> once a minute; 503 <c>store_unavailable</c> when the store fails and 500 <c>internal_error</c>
+    /// when the binding fails unexpectedly, each time (the once-a-minute claim needs the store).
+    /// </summary>
     private static async ValueTask<(AgentIdentity? Identity, Refusal? Refusal)> AddRunAsync(HttpContext context, AgentIdentity claimed, string? run)
     {
         if (run is null && RunAuthentication.BoundRun(claimed) is null)
@@ -33,7 +36,28 @@ internal sealed partial class AgentAuthenticator
         }
         catch (StateStoreUnavailableException)
         {
-            return (null, Refuse(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store cannot be reached."));
+            return (null, Recorded(context, claimed, Refusal.StoreUnavailable()));
+        }
+        catch (Exception ex) when (UnexpectedAfterSignature(context, ex))
+        {
+            return (null, RecordedInternal(context, claimed, ex));
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/>, thrown once the signature proved the agent, is a failure its refusal is recorded
+    /// for (500 <c>internal_error</c>, <see cref="RecordedInternal"/>): not a store outage (503), not the client gone.
+    /// </summary>
+    private static bool UnexpectedAfterSignature(HttpContext context, Exception exception) =>
+        exception is not StateStoreUnavailableException && !(exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested);
+
+    /// <summary><see cref="Refusal.Internal"/>, logged, its record naming the proven agent <paramref name="recordedUnder"/> (Respond records it).</summary>
+    private static Refusal RecordedInternal(HttpContext context, AgentIdentity recordedUnder, Exception exception)
+    {
+        LogUnexpectedAfterSignature(context.RequestServices.GetRequiredService<ILogger<AgentAuthenticator>>(), exception);
+        return Recorded(context, recordedUnder, Refusal.Internal());
+    }
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Authenticating a proven agent's request failed unexpectedly; it was refused (500 internal_error)")]
+    private static partial void LogUnexpectedAfterSignature(ILogger logger, Exception exception);
 }

@@ -158,7 +158,7 @@ internal sealed partial class AgentAuthenticator
                         var refused = personRefusal!.Status == StatusCodes.Status503ServiceUnavailable
                             ? personRefusal
                             : Recorded(context, PersonAuthentication.RecordedUnder(byToken), personRefusal with { RecordedOncePerMinute = true });
-                        return Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
+                        return Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code) with { RetryAfter = refused.RetryAfter };
                     }
 
                     byToken = byToken with { Person = person, TokenScopes = tokenPerson.Scopes, TokenFamily = tokenPerson.Family };
@@ -205,7 +205,7 @@ internal sealed partial class AgentAuthenticator
                 }
                 catch (StateStoreUnavailableException)
                 {
-                    return Refuse(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store cannot be reached.");
+                    return Refusal.StoreUnavailable();
                 }
             }
 

@@ -196,7 +196,7 @@ internal sealed partial class EnforceStage
             }
 
             return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
-                $"The definition of the pinned tool '{entry.Name}' could not be checked: its MCP server is unavailable. Nothing was forwarded."));
+                $"The definition of the pinned tool '{entry.Name}' could not be checked: its MCP server is unavailable. Nothing was forwarded.") { RetryAfter = McpServerToolLists.RetryInterval });
         }
 
         var degrade = governed.Degrade;
@@ -306,7 +306,7 @@ internal sealed partial class EnforceStage
             || !_proxyState.TryGetRoute(ids.RouteId(described.PassesBodyThrough), out var route))
         {
             return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
-                $"Connector '{upstream.Name}' has no upstream in service yet; retry shortly."));
+                $"Connector '{upstream.Name}' has no upstream in service yet; retry shortly.") { RetryAfter = Refusal.ShortRetryAfter });
         }
 
         context.ReassignProxyRequest(route, cluster);

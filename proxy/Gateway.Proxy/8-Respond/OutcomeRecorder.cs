@@ -25,6 +25,9 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, ReservationSe
     /// <summary>An upstream that could not be reached or failed mid-request.</summary>
     public static readonly Refusal UpstreamFailed = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request.");
 
+    /// <summary>No healthy destination: retry in 5 s (a passively failed destination is back within 10 s, an actively probed one at its next probe).</summary>
+    private static readonly TimeSpan NoHealthyDestinationRetryAfter = TimeSpan.FromSeconds(5);
+
     /// <summary>The journal's writer.</summary>
     public AuditRecorder Audit => audit;
 
@@ -100,7 +103,10 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, ReservationSe
             ForwarderError.RequestCreation when error.Exception is CredentialUnavailableException => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
                 "The connector's credential became unavailable (revoked or unreadable); nothing was forwarded."),
             ForwarderError.RequestTimedOut => new(StatusCodes.Status504GatewayTimeout, ProblemCodes.UpstreamTimeout, "The upstream did not answer in time."),
-            ForwarderError.NoAvailableDestinations => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable, "No healthy destination of the connector is available."),
+            ForwarderError.NoAvailableDestinations => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable, "No healthy destination of the connector is available.")
+            {
+                RetryAfter = NoHealthyDestinationRetryAfter,
+            },
             _ => UpstreamFailed,
         };
     }

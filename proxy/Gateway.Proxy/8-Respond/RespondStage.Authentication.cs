@@ -26,9 +26,11 @@ internal sealed partial class RespondStage
 
     /// <summary>
     /// Answers the Authenticate stage's refusal (<paramref name="challenge"/>): recorded under the proven agent it names,
-    /// when it names one (a foreign run, a person's token refused; 503 <c>audit_unavailable</c> when the journal cannot take
-    /// it), then written in the route's dialect (presumed from a provider route's target: an unsigned OpenAI client reads
-    /// an OpenAI error) with its <c>WWW-Authenticate</c> headers.
+    /// when it names one (a foreign run, a person's token refused, a store outage or an unexpected failure once the signature
+    /// was proven; 503 <c>audit_unavailable</c> when the journal cannot take it, but for a refusal answered whatever the
+    /// journal, <see cref="AnsweredWhateverTheJournal"/>, whose record waits in the journal's backlog), then written in the
+    /// route's dialect (presumed from a provider route's target: an unsigned OpenAI client reads an OpenAI error) with its
+    /// <c>WWW-Authenticate</c> headers.
     /// </summary>
     public static async Task RefuseUnauthenticatedAsync(HttpContext context, AuthenticationChallenge challenge, AuditRecorder audit, ILogger logger)
     {
@@ -38,6 +40,10 @@ internal sealed partial class RespondStage
             try
             {
                 await audit.RecordRefusalAsync(context, identity, tool: null, refusal.Code, refusal.Status).ConfigureAwait(false);
+            }
+            catch (AuditWriteException ex) when (AnsweredWhateverTheJournal(refusal))
+            {
+                LogRefusalBacklogged(logger, refusal.Code, ex);
             }
             catch (AuditWriteException)
             {

@@ -44,7 +44,10 @@ internal sealed class PersonOptions
     [Range(typeof(TimeSpan), "00:05:00", "30.00:00:00")]
     public TimeSpan ProviderRefreshTokenLifetime { get; set; } = TimeSpan.FromHours(12);
 
+    /// <summary>The most <see cref="MaxTokenLength"/> may be set to; the server's header limit leaves room for it.</summary>
+    public const int LongestTokenLength = 65_536;
+
     /// <summary>The longest <c>X-Gamut-Person</c> header accepted, in characters.</summary>
-    [Range(256, 65_536)]
+    [Range(256, LongestTokenLength)]
     public int MaxTokenLength { get; set; } = 16_384;
 }

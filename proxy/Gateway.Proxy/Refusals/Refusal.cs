@@ -82,9 +82,15 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
     /// <summary>A framework problem's own <c>title</c>; null: the status's reason phrase.</summary>
     public string? Title { get; init; }
 
-    /// <summary>The state store cannot be reached (fail closed).</summary>
+    /// <summary>The wait (<c>Retry-After: 2</c>) after a refusal a short wait cures: the state store's outage, a connector not in service yet.</summary>
+    public static readonly TimeSpan ShortRetryAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>The state store cannot be reached (fail closed); a store outage is transient: retry after <see cref="ShortRetryAfter"/>.</summary>
     public static Refusal StoreUnavailable() =>
-        new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store cannot be reached; nothing was forwarded.");
+        new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store cannot be reached; nothing was forwarded.")
+        {
+            RetryAfter = ShortRetryAfter,
+        };
 
     /// <summary>The audit record could not be written (fail closed).</summary>
     public static Refusal AuditUnavailable() =>

@@ -35,7 +35,13 @@ export class GamutSecretMaterialError extends GamutError {
 }
 
 /** The gateway answered with a non-2xx status (the subclasses name the common cases). */
-export class GamutHttpError extends GamutError {}
+export class GamutHttpError extends GamutError {
+  constructor(message, details = {}) {
+    super(message, details);
+    /** The answer's `Retry-After` in seconds, on any status; undefined when it names none. */
+    this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+}
 
 /** 401: a stale, wrong or revoked credential, or a replayed or expired signature. */
 export class GamutAuthenticationError extends GamutHttpError {}
@@ -55,7 +61,7 @@ export class GamutApprovalRequiredError extends GamutHttpError {
 export class GamutRateLimitedError extends GamutHttpError {
   constructor(message, details, retryAfterSeconds) {
     super(message, details);
-    this.retryAfterSeconds = retryAfterSeconds;
+    this.retryAfterSeconds = retryAfterSeconds ?? details?.retryAfterSeconds;
   }
 }
 

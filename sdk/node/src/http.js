@@ -17,18 +17,58 @@ export function signedHeaders(config, method, target, targetUri, body, headers, 
     : signatureHeaders(config, method, target, body, Date.now(), headers, personToken, runId);
 }
 
-/** A signed JSON request: the answer's JSON body, or the typed error of a non-2xx answer. */
+/** The longest `Retry-After` a 503 `decision_outdated` is waited out for before its one resend. */
+export const MAX_OUTDATED_WAIT_SECONDS = 5;
+
+/**
+ * A signed JSON request: the answer's JSON body, or the typed error of a non-2xx answer. A 503 `decision_outdated` (refused
+ * before anything was forwarded; the same request with a new nonce is decided afresh) is sent once more after its
+ * `Retry-After` (1 s if none), when that wait is at most 5 s and shorter than the call's timeout.
+ */
 export async function requestJson(config, method, target, body, options, personToken, runId) {
-  const { response, text } = await exchange(config, method, target, body, options, 'application/json, application/problem+json', personToken, runId);
-  let json;
-  try {
-    json = text.length > 0 ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
+  const send = () => exchange(config, method, target, body, options, 'application/json, application/problem+json', personToken, runId);
+  let { response, text } = await send();
+  let json = parseJson(text);
+  const wait = outdatedWaitSeconds(response, json, options.timeoutMs ?? config.timeoutMs);
+  if (wait !== undefined) {
+    await sleep(wait * 1000, options.signal);
+    ({ response, text } = await send());
+    json = parseJson(text);
   }
   if (response.status < 200 || response.status > 299) throw errorFor(response, json);
   if (json === undefined) throw new GamutProtocolError(`The gateway answered ${response.status} without a JSON body.`);
   return json;
+}
+
+function parseJson(text) {
+  try {
+    return text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The seconds to wait before resending a 503 `decision_outdated`, or undefined when it is not resent. */
+function outdatedWaitSeconds(response, problem, timeoutMs) {
+  if (response.status !== 503 || problem?.code !== 'decision_outdated') return undefined;
+  const wait = response.headers.get('retry-after') === null ? 1 : retryAfterSeconds(response);
+  return wait !== undefined && wait <= MAX_OUTDATED_WAIT_SECONDS && wait * 1000 < timeoutMs ? wait : undefined;
+}
+
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
@@ -149,7 +189,9 @@ export function localRefusal(error) {
 
 /** The seconds an answer's `Retry-After` header asks to wait, or undefined when it names none. */
 export function retryAfterSeconds(response) {
-  return Number(response.headers.get('retry-after')) || undefined;
+  const text = response.headers.get('retry-after');
+  const seconds = text === null || text.trim() === '' ? NaN : Number(text);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
 /** The typed error of a non-2xx answer (a problem+json body, or none). */
@@ -161,6 +203,7 @@ export function errorFor(response, problem) {
     explanation: problem?.explanation,
     requestId: problem?.request_id,
     problem,
+    retryAfterSeconds: retryAfterSeconds(response),
   };
   const message = `${problem?.detail ?? `The gateway answered ${response.status}.`} (${details.code}, HTTP ${response.status})`;
   switch (response.status) {

@@ -312,7 +312,10 @@ export declare class GamutError extends Error {
 }
 export declare class GamutConfigurationError extends GamutError {}
 export declare class GamutSecretMaterialError extends GamutError { readonly findings: SecretFinding[] }
-export declare class GamutHttpError extends GamutError {}
+export declare class GamutHttpError extends GamutError {
+  /** The answer's `Retry-After` in seconds, on any status; undefined when it names none. */
+  readonly retryAfterSeconds?: number;
+}
 export declare class GamutAuthenticationError extends GamutHttpError {}
 export declare class GamutDeniedError extends GamutHttpError {}
 export declare class GamutApprovalRequiredError extends GamutHttpError {
@@ -327,7 +330,7 @@ export declare class GamutCardSignatureError extends GamutError {
   readonly code: 'a2a_card_signature_invalid';
   readonly reason: 'missing' | 'malformed' | 'unsupported_algorithm' | 'wrong_type' | 'unknown_key' | 'bad_signature';
 }
-export declare class GamutRateLimitedError extends GamutHttpError { readonly retryAfterSeconds?: number }
+export declare class GamutRateLimitedError extends GamutHttpError {}
 export declare class GamutNotInvokedError extends GamutError {}
 export declare class GamutUpstreamError extends GamutError { readonly upstreamStatus: number; readonly result: unknown }
 export declare class GamutTimeoutError extends GamutError {}

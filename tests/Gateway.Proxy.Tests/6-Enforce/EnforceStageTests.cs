@@ -60,4 +60,15 @@ public sealed class EnforceStageTests
         AssertRefused<ForwardPlan>(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable);
         Assert.False(wentOn);
     }
+
+    [Fact]
+    public async Task InvokeAsync_ConnectorNotInServiceYet_AsksForARetryInTwoSeconds()
+    {
+        await using var harness = await StartAsync();
+
+        var (context, _) = await harness.RunAsync(GatewayStage.Enforce, """{"tool":"read"}""");
+
+        var refusal = AssertRefused<ForwardPlan>(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable);
+        Assert.Equal(TimeSpan.FromSeconds(2), refusal.RetryAfter);
+    }
 }

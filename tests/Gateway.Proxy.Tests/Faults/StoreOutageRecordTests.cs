@@ -189,6 +189,26 @@ public sealed class StoreOutageRecordTests
     }
 
     [Fact]
+    public async Task InvokeTool_StoreFailsReadingTheRunOfItsRunHeader_RefusalIsRecordedUnderNoTool()
+    {
+        // Read while authenticating, once the signature (which covers X-Gamut-Run) proved the agent: recorded under it.
+        var reads = new Switch();
+        await using var gw = await GovernedGateway.StartAsync(configure: builder =>
+            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => ReadsFail(store, nameof(IStateStore.GetManyAsync), ":run:", reads))));
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+        reads.On = true;
+
+        using var response = await RunCalls.InRunAsync(gw.Agent, run);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, ProblemCodes.StoreUnavailable);
+        var record = Assert.Single(await gw.AuditRecordsAsync(RequestIdOf(response)));
+        Assert.Equal("refused:" + ProblemCodes.StoreUnavailable, record.GetProperty("decision").GetString());
+        Assert.Equal("demo-agent", record.GetProperty("agent").GetString());
+        Assert.False(record.TryGetProperty("tool", out _));
+        Assert.Empty(gw.Upstream.To("/crm"));
+    }
+
+    [Fact]
     public async Task InvokeTool_VaultReadFailsAfterTheDecision_RefusalIsTheDecisionsOutcome()
     {
         var vault = new Switch();

@@ -19,7 +19,11 @@ public static class ProblemAssert
     }
 
     /// <summary>A refusal on an OpenAI-kind provider route: an OpenAI error object carrying the gateway's code, and a no-retry hint.</summary>
-    public static async Task<JsonElement> IsOpenAIErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    public static Task<JsonElement> IsOpenAIErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code) =>
+        IsOpenAIErrorAsync(response, status, code, shouldRetry: false);
+
+    /// <summary>A refusal on an OpenAI-kind provider route whose <c>x-should-retry</c> is <paramref name="shouldRetry"/>.</summary>
+    public static async Task<JsonElement> IsOpenAIErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code, bool shouldRetry)
     {
         var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
         Assert.True(status == response.StatusCode, $"expected {(int)status} {code}, got {(int)response.StatusCode}: {text}");
@@ -30,7 +34,7 @@ public static class ProblemAssert
         Assert.False(string.IsNullOrEmpty(error.GetProperty("type").GetString()));
         Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
         Assert.StartsWith("req_", error.GetProperty("request_id").GetString(), StringComparison.Ordinal);
-        Assert.Equal("false", Assert.Single(response.Headers.GetValues("x-should-retry")));
+        Assert.Equal(shouldRetry ? "true" : "false", Assert.Single(response.Headers.GetValues("x-should-retry")));
         return error;
     }
 }

@@ -132,6 +132,19 @@ public sealed class McpPinTests : IAsyncLifetime
         Assert.DoesNotContain(_mcp.Files.Calls, c => c.Tool == "write_file");
     }
 
+    [Fact]
+    public async Task InvokeTool_PinnedToolsServerDown_Is503WithAShortRetryAfter()
+    {
+        await _mcp.Files.StopAsync();
+        RefreshListings();
+
+        using var native = await _mcp.Gateway.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"files.write","args":{"text":"x"}}""");
+
+        var problem = await ProblemAssert.IsProblemAsync(native, HttpStatusCode.ServiceUnavailable, "upstream_unavailable");
+        Assert.Equal(TimeSpan.FromSeconds(2), native.Headers.RetryAfter?.Delta);
+        Assert.Equal(2, problem.GetProperty("retry_after_seconds").GetInt32());
+    }
+
     /// <summary>The gateway reads a server's tools at most every 30 s: a test asks it to read them again now.</summary>
     [Fact]
     public async Task CallTool_FirstDriftIncidentOpenTimesOut_NextSightingOpensIt()

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text;
 using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Proxy.Tests.Refusals;
 
@@ -81,5 +85,38 @@ public sealed class ProviderDialectTests : IClassFixture<GovernedGatewayFixture>
 
         var error = await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.Unauthorized, "signature_mismatch");
         Assert.Contains("signature", error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task ProviderRoute_ConnectorWithNoClusterYet_Is503WithShortRetryAfterAndShouldRetryTrue()
+    {
+        await using var gw = await GovernedGateway.StartAsync(configure: builder =>
+            builder.Services.Replace(ServiceDescriptor.Singleton<IProxyStateLookup, NoClusterInService>()));
+
+        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Chat));
+
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.ServiceUnavailable, "upstream_unavailable", shouldRetry: true);
+        Assert.Equal(TimeSpan.FromSeconds(2), response.Headers.RetryAfter?.Delta);
+        Assert.Empty(gw.Upstream.To("/v1/chat/completions"));
+    }
+
+    /// <summary>YARP's state as it is before a connector's cluster is loaded: no route or cluster in service.</summary>
+    private sealed class NoClusterInService : IProxyStateLookup
+    {
+        public bool TryGetRoute(string id, out RouteModel route)
+        {
+            route = null!;
+            return false;
+        }
+
+        public IEnumerable<RouteModel> GetRoutes() => [];
+
+        public bool TryGetCluster(string id, out ClusterState cluster)
+        {
+            cluster = null!;
+            return false;
+        }
+
+        public IEnumerable<ClusterState> GetClusters() => [];
     }
 }

@@ -9,10 +9,22 @@ namespace Gamut.Agent;
 /// <summary>The HTTP exchange under every call: one signed request, its JSON answer, and the typed exception for an error status.</summary>
 public sealed partial class GamutClient
 {
+    /// <summary>The longest <c>Retry-After</c> a 503 <c>decision_outdated</c> is waited out for before its one resend.</summary>
+    internal static readonly TimeSpan MaxOutdatedWait = TimeSpan.FromSeconds(5);
+
     internal async Task<JsonElement> SendAsync(HttpMethod method, string target, JsonObject? body, TimeSpan? timeout, string? person, CancellationToken cancellationToken)
     {
         var (status, _, text, retryAfter) = await ExchangeAsync(method, target, body, timeout, person, ["application/json", "application/problem+json"], cancellationToken).ConfigureAwait(false);
         var json = ParseJson(text);
+        if (OutdatedWait(status, json, retryAfter, timeout ?? Options.Timeout) is { } wait)
+        {
+            // 503 decision_outdated: refused before anything was forwarded, and the same request with a new nonce (the
+            // signing handler signs each send afresh) is decided on what the store read: sent once more after the wait.
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            (status, _, text, retryAfter) = await ExchangeAsync(method, target, body, timeout, person, ["application/json", "application/problem+json"], cancellationToken).ConfigureAwait(false);
+            json = ParseJson(text);
+        }
+
         if (status is < 200 or > 299)
         {
             throw ErrorFor(status, json, retryAfter);
@@ -97,6 +109,19 @@ public sealed partial class GamutClient
         }
     }
 
+    /// <summary>The wait before resending a 503 <c>decision_outdated</c> (1 s when Retry-After names none); null when it is not resent.</summary>
+    private static TimeSpan? OutdatedWait(int status, JsonElement? problem, RetryConditionHeaderValue? retryAfter, TimeSpan limit)
+    {
+        if (status != 503 || problem is not { ValueKind: JsonValueKind.Object } p || !p.TryGetProperty("code", out var code)
+            || code.ValueKind != JsonValueKind.String || code.GetString() != "decision_outdated")
+        {
+            return null;
+        }
+
+        var wait = retryAfter is null ? TimeSpan.FromSeconds(1) : RetryAfterOf(retryAfter);
+        return wait is { } w && w <= MaxOutdatedWait && w < limit ? w : null;
+    }
+
     internal static JsonElement? ParseJson(byte[] text)
     {
         try
@@ -124,7 +149,7 @@ public sealed partial class GamutClient
         var requestId = Text("request_id");
         var decision = Text("decision");
         var explanation = Member("explanation");
-        return status switch
+        GamutHttpException error = status switch
         {
             401 => new GamutAuthenticationException(message, code, status, requestId, problem, decision, explanation),
             403 => new GamutDeniedException(message, code, status, decision, explanation, requestId, problem),
@@ -136,5 +161,11 @@ public sealed partial class GamutClient
             429 => new GamutRateLimitedException(message, code, requestId, problem, retryAfter?.Delta, decision, explanation),
             _ => new GamutHttpException(message, code, status, decision, explanation, requestId, problem),
         };
+        error.RetryAfter ??= RetryAfterOf(retryAfter);
+        return error;
     }
+
+    /// <summary>The wait a <c>Retry-After</c> names (seconds, or a date from now); null when it names none.</summary>
+    internal static TimeSpan? RetryAfterOf(RetryConditionHeaderValue? retryAfter) =>
+        retryAfter?.Delta ?? (retryAfter?.Date is { } date ? TimeSpan.FromTicks(Math.Max(0, (date - DateTimeOffset.UtcNow).Ticks)) : null);
 }

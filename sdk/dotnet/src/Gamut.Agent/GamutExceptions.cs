@@ -57,8 +57,12 @@ public sealed class GamutSecretMaterialException(IReadOnlyList<SecretFinding> fi
 /// <c>decision</c> and <c>explanation</c> when it has them. A redirect (3xx) is one too: a signed request is never followed to another URL.
 /// </summary>
 public class GamutHttpException(string message, string code, int? status, string? decision = null, JsonElement? explanation = null,
-    string? requestId = null, JsonElement? problem = null, Exception? innerException = null)
-    : GamutException(message, code, status, decision, explanation, requestId, problem, innerException);
+    string? requestId = null, JsonElement? problem = null, Exception? innerException = null, TimeSpan? retryAfter = null)
+    : GamutException(message, code, status, decision, explanation, requestId, problem, innerException)
+{
+    /// <summary>The answer's <c>Retry-After</c>, on any status (a 429, a 503 <c>store_unavailable</c>, …); null when it names none.</summary>
+    public TimeSpan? RetryAfter { get; internal set; } = retryAfter;
+}
 
 /// <summary>401: a stale, wrong or revoked credential, or a replayed or expired signature.</summary>
 public sealed class GamutAuthenticationException(string message, string code, int status, string? requestId, JsonElement? problem,
@@ -82,10 +86,7 @@ public sealed class GamutApprovalRequiredException(string message, string code, 
 /// <summary>429: a rate limit or budget is exhausted.</summary>
 public sealed class GamutRateLimitedException(string message, string code, string? requestId, JsonElement? problem, TimeSpan? retryAfter,
     string? decision = null, JsonElement? explanation = null)
-    : GamutHttpException(message, code, 429, decision, explanation, requestId, problem)
-{
-    public TimeSpan? RetryAfter { get; } = retryAfter;
-}
+    : GamutHttpException(message, code, 429, decision, explanation, requestId, problem, retryAfter: retryAfter);
 
 /// <summary>200 but <c>invoked: false</c>: the connector was not called.</summary>
 public sealed class GamutNotInvokedException(string message, string decision, JsonElement? explanation)

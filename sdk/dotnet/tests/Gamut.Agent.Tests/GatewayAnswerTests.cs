@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gamut.Agent.Tests.Infrastructure;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -198,6 +200,72 @@ public sealed class GatewayAnswerTests
 
         Assert.Equal((code, -31000, "req-1"), (error.Code, error.RpcCode, error.RequestId));
         Assert.Equal(TimeSpan.FromSeconds(7), error.RetryAfter);
+    }
+
+    /// <summary>A gateway that answers its first <paramref name="refusals"/> requests 503 <paramref name="code"/> with <paramref name="retryAfter"/>, then allows; the nonces it was sent.</summary>
+    private static Task<KestrelUpstream> GatewayRefusingAsync(ConcurrentQueue<string> nonces, int refusals, string code, string retryAfter)
+    {
+        var token = DecisionTokens.Issue(RandomNumberGenerator.GetBytes(32), TimeProvider.System, "demo", "demo-agent", "crm.read_contact", "digest", "allow");
+        return KestrelUpstream.StartAsync(app => app.Run(async context =>
+        {
+            nonces.Enqueue(context.Request.Headers["X-Gamut-Nonce"].ToString());
+            if (nonces.Count <= refusals)
+            {
+                context.Response.StatusCode = 503;
+                context.Response.Headers.RetryAfter = retryAfter;
+                context.Response.ContentType = "application/problem+json";
+                await context.Response.WriteAsync($$"""{"code":"{{code}}","status":503,"detail":"Send the request again.","request_id":"req-1"}""");
+                return;
+            }
+
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync($$$"""{"decision":"allow","invoked":true,"decision_token":"{{{token}}}","result":{}}""");
+        }));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_DecisionOutdated503_IsSentOnceMoreWithANewNonce()
+    {
+        var nonces = new ConcurrentQueue<string>();
+        await using var gateway = await GatewayRefusingAsync(nonces, refusals: 1, "decision_outdated", "1");
+        using var client = new GamutClient(OptionsFor(gateway.BaseUri));
+
+        var decision = await client.InvokeToolAsync("crm.read_contact");
+
+        Assert.True(decision.Invoked);
+        Assert.Equal(2, nonces.Count);
+        Assert.Equal(2, nonces.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task InvokeAsync_DecisionOutdated503Twice_IsTheErrorWithItsRetryAfterAfterOneResend()
+    {
+        var nonces = new ConcurrentQueue<string>();
+        await using var gateway = await GatewayRefusingAsync(nonces, refusals: 2, "decision_outdated", "1");
+        using var client = new GamutClient(OptionsFor(gateway.BaseUri));
+
+        var error = await Assert.ThrowsAsync<GamutHttpException>(() => client.InvokeToolAsync("crm.read_contact"));
+
+        Assert.Equal((503, "decision_outdated"), (error.Status, error.Code));
+        Assert.Equal(TimeSpan.FromSeconds(1), error.RetryAfter);
+        Assert.Equal(2, nonces.Count);
+    }
+
+    [Theory]
+    [InlineData("store_unavailable", "2")]
+    [InlineData("decision_outdated", "30")]
+    public async Task InvokeAsync_503NotResent_ExposesRetryAfter(string code, string retryAfter)
+    {
+        // Only decision_outdated is resent, and only after a wait the SDK bounds (at most 5 s).
+        var nonces = new ConcurrentQueue<string>();
+        await using var gateway = await GatewayRefusingAsync(nonces, refusals: 1, code, retryAfter);
+        using var client = new GamutClient(OptionsFor(gateway.BaseUri));
+
+        var error = await Assert.ThrowsAsync<GamutHttpException>(() => client.InvokeToolAsync("crm.read_contact"));
+
+        Assert.Equal((503, code), (error.Status, error.Code));
+        Assert.Equal(TimeSpan.FromSeconds(int.Parse(retryAfter, System.Globalization.CultureInfo.InvariantCulture)), error.RetryAfter);
+        Assert.Single(nonces);
     }
 
     [Fact]

@@ -43,7 +43,10 @@ class GamutSecretMaterialError(GamutError):
 
 
 class GamutHttpError(GamutError):
-    """The gateway answered with a non-2xx status (the subclasses name the common cases)."""
+    """The gateway answered with a non-2xx status (the subclasses name the common cases); ``retry_after_seconds`` from
+    the answer's Retry-After on any status, None when it names none."""
+
+    retry_after_seconds: float | None = None
 
 
 class GamutAuthenticationError(GamutHttpError):
@@ -64,8 +67,6 @@ class GamutApprovalRequiredError(GamutHttpError):
 
 class GamutRateLimitedError(GamutHttpError):
     """429: a rate limit or budget is exhausted; ``retry_after_seconds`` from Retry-After."""
-
-    retry_after_seconds: float | None = None
 
 
 class GamutNotInvokedError(GamutError):

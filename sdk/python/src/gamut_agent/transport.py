@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -98,10 +100,14 @@ class GatewayCalls:
 
     def _request(self, method: str, target: str, body: dict | None, timeout: float | None, person: str | None = None) -> dict:
         status, _, text, retry_after = self._exchange(method, target, body, timeout, person)
-        try:
-            parsed = json.loads(text) if text else None
-        except ValueError:
-            parsed = None
+        parsed = _parse(text)
+        wait = _outdated_wait(status, parsed, retry_after, timeout or self._timeout)
+        if wait is not None:
+            # 503 decision_outdated: refused before anything was forwarded, and the same request with a new nonce (signed
+            # afresh by _exchange) is decided on what the store read: sent once more after the answer's wait.
+            time.sleep(wait)
+            status, _, text, retry_after = self._exchange(method, target, body, timeout, person)
+            parsed = _parse(text)
         if not 200 <= status <= 299:
             raise _error_for(status, parsed if isinstance(parsed, dict) else None, retry_after)
         if not isinstance(parsed, dict):
@@ -148,6 +154,26 @@ class GatewayCalls:
         return status, kind, text, retry_after
 
 
+MAX_OUTDATED_WAIT_SECONDS = 5.0
+"""The longest ``Retry-After`` a 503 ``decision_outdated`` is waited out for before its one resend."""
+
+
+def _parse(text: bytes) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def _outdated_wait(status: int, parsed: Any, retry_after: str | None, limit: float) -> float | None:
+    """The seconds to wait before resending a 503 ``decision_outdated`` (1 when Retry-After names none), or None when it
+    is not resent: a wait over 5 s, or not shorter than the call's timeout."""
+    if status != 503 or not isinstance(parsed, dict) or parsed.get("code") != "decision_outdated":
+        return None
+    wait = 1.0 if retry_after is None else retry_after_seconds(retry_after)
+    return wait if wait is not None and wait <= MAX_OUTDATED_WAIT_SECONDS and wait < limit else None
+
+
 def _timed_out(limit: float) -> GamutTimeoutError:
     return GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout")
 
@@ -165,26 +191,30 @@ def _error_for(status: int, problem: dict[str, Any] | None, retry_after: str | N
     message = f"{problem.get('detail') or f'The gateway answered {status}.'} ({code}, HTTP {status})"
     details = {"status": status, "code": code, "decision": problem.get("decision"), "explanation": problem.get("explanation"),
                "request_id": problem.get("request_id"), "problem": problem}
+    error = _typed(status, code, problem)(message, **details)
+    error.retry_after_seconds = retry_after_seconds(retry_after)
+    return error
+
+
+def _typed(status: int, code: str, problem: dict[str, Any]) -> type[GamutHttpError]:
+    """The error class of an answer's status and code."""
     if status == 401:
-        return GamutAuthenticationError(message, **details)
+        return GamutAuthenticationError
     if status == 403:
-        return GamutDeniedError(message, **details)
+        return GamutDeniedError
     if status == 409 and problem.get("approval"):
-        return GamutApprovalRequiredError(message, **details)
+        return GamutApprovalRequiredError
     if status == 409 and code == "run_cancelled":
-        return GamutRunCancelledError(message, **details)
+        return GamutRunCancelledError
     if status == 409 and code == "run_ended":
-        return GamutRunEndedError(message, **details)
-    if status == 429:
-        error = GamutRateLimitedError(message, **details)
-        error.retry_after_seconds = retry_after_seconds(retry_after)
-        return error
-    return GamutHttpError(message, **details)
+        return GamutRunEndedError
+    return GamutRateLimitedError if status == 429 else GamutHttpError
 
 
 def retry_after_seconds(retry_after: str | None) -> float | None:
-    """Retry-After's seconds; None when absent or not a number of seconds."""
+    """Retry-After's seconds; None when absent or not a non-negative number of seconds."""
     try:
-        return float(retry_after) if retry_after else None
+        seconds = float(retry_after) if retry_after else None
     except ValueError:
         return None
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None
