@@ -38,31 +38,18 @@ public sealed class McpProviderTaskTests : IAsyncLifetime
     public async Task VendorMethod_OnTheServersRoute_IsRefusedRecordedAndNotForwarded() =>
         await AssertRefusedAsync("""{"jsonrpc":"2.0","id":7,"method":"acme/purge_all","params":{"confirm":true}}""");
 
-    [Fact]
-    public async Task UnservedNotification_OnTheServersRoute_IsRefusedInHttpAndNotForwarded()
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","method":"tasks/cancel","params":{"taskId":"task-of-agent-a"}}""")]
+    [InlineData("""{"jsonrpc":"2.0","method":"notifications/acme/purge_cache","params":{"all":true}}""")]
+    public async Task UnservedNotification_OnTheServersRoute_IsRefusedInHttpAndNotForwarded(string notification)
     {
         await using var client = await ConnectFilesAsync();
         var upstream = UpstreamSession(client);
         var before = PostsIn(upstream);
 
-        var (status, body, requestId) = await PostAsync("""{"jsonrpc":"2.0","method":"tasks/cancel","params":{"taskId":"task-of-agent-a"}}""", client.SessionId!);
+        var (status, body, requestId) = await PostAsync(notification, client.SessionId!);
 
         // A notification has no id to answer under: the refusal is said in HTTP.
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains("operation_not_mapped", body, StringComparison.Ordinal);
-        Assert.Contains("operation_not_mapped", Assert.Single(await _mcp.Gateway.AuditRecordsAsync(requestId)).ToString(), StringComparison.Ordinal);
-        Assert.Equal(before, PostsIn(upstream));
-    }
-
-    [Fact]
-    public async Task VendorNotification_OnTheServersRoute_IsRefusedInHttpAndNotForwarded()
-    {
-        await using var client = await ConnectFilesAsync();
-        var upstream = UpstreamSession(client);
-        var before = PostsIn(upstream);
-
-        var (status, body, requestId) = await PostAsync("""{"jsonrpc":"2.0","method":"notifications/acme/purge_cache","params":{"all":true}}""", client.SessionId!);
-
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Contains("operation_not_mapped", body, StringComparison.Ordinal);
         Assert.Contains("operation_not_mapped", Assert.Single(await _mcp.Gateway.AuditRecordsAsync(requestId)).ToString(), StringComparison.Ordinal);
