@@ -12,7 +12,7 @@ namespace Gateway.Cli.Tests;
 /// that verifies offline; a pack whose record, manifest or proof was edited, or verified with another key set, refused
 /// with the reason named.
 /// </summary>
-public sealed class EvidencePackCommandsTests : IAsyncLifetime
+public sealed partial class EvidencePackCommandsTests : IAsyncLifetime
 {
     private const string ReadContact = """{"tool":"crm.read_contact","args":{"id":"c-1"}}""";
     private const string Shell = """{"tool":"shell.exec","args":{"cmd":"ls"}}""";

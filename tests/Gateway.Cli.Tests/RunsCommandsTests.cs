@@ -51,6 +51,28 @@ public sealed class RunsCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Inspect_A2aTaskIdAndStateWithTerminalEscapes_AreWrittenEscaped()
+    {
+        // A remote agent's task id and state, and a run's purpose, as a gateway (or one recording them unchecked) answers them.
+        await using var server = await AnsweringServer.StartAsync("application/json", """
+            {"run":{"run_id":"run-0f1e2d3c4b5a69788796a5b4c3d2e1f0","agent":"demo-agent","tenant":"demo","status":"active","created_at":"2026-01-01T00:00:00+00:00","started_by":"demo-agent","trace_id":"t-1","purpose":"triage\u001b[2K\r"},
+             "records":[{"seq":1,"time":"2026-01-01T00:00:01+00:00","agent":"demo-agent","tool":"h.s","connector":"helper","decision":"a2a_task_state","request_id":"r1","status_code":200,"a2a_task":{"id":"task-1\u001b[2A\r\u202e","state":"working\u001b[8m"}}]}
+            """);
+
+        var result = await CliRun.RunAsync(
+            new Dictionary<string, string?> { ["GATEWAY_ADMIN_TOKEN"] = "gatewayctl-tests-token" },
+            "runs", "inspect", "run-0f1e2d3c4b5a69788796a5b4c3d2e1f0", "--tenant", "demo", "--url", server.BaseAddress.ToString());
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.DoesNotContain('\u001b', result.Out);
+        Assert.DoesNotContain('\u202e', result.Out);
+        Assert.DoesNotContain('\r', result.Out.Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Contains(@"h.s task task-1\u{1B}[2A\u{D}", result.Out, StringComparison.Ordinal);
+        Assert.Contains(@"task working\u{1B}[8m", result.Out, StringComparison.Ordinal);
+        Assert.Contains(@"purpose: triage\u{1B}[2K\u{D}", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunsListAndCancel_ActiveRun_IsListedThenCancelledAndItsNextActionRefused()
     {
         var older = await _gw.StartRunAsync();

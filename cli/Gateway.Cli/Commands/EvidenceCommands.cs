@@ -347,7 +347,7 @@ internal static class EvidenceCommands
 
     internal static async Task<int> UsageAsync(CliConsole console, string message)
     {
-        await console.Error.WriteLineAsync("error: invalid_input: " + message);
+        await console.Error.WriteLineAsync("error: invalid_input: " + TerminalText.Safe(message));
         return ExitCodes.InvalidInput;
     }
 }

@@ -12,7 +12,7 @@ namespace Gateway.Cli.Commands;
 /// every problem; a pack of no records proves nothing and is not verified (<c>no_records</c>) unless <c>--allow-empty</c>;
 /// prints the selection the pack's manifest states, and with <c>--expect-selection</c> fails one that is not the auditor's (<c>selection_mismatch</c>);
 /// prints the tenant the manifest states (every tenant's packs verify under the same receipt keys), and with <c>--expect-tenant</c>
-/// fails a pack of another (<c>tenant_mismatch</c>).
+/// fails a pack of another (<c>tenant_mismatch</c>). The text output shows the pack's own text escaped (<see cref="TerminalText"/>).
 /// </summary>
 internal static class EvidenceVerifyCommand
 {
@@ -105,31 +105,31 @@ internal static class EvidenceVerifyCommand
         }
         else if (result.Problems.Count == 0)
         {
-            await runtime.Console.Out.WriteLineAsync($"Pack {packFile} verified: {result.Records} records, {result.Checkpoints.Count} checkpoint(s), manifest sha256 {result.ManifestSha256}");
+            await LineAsync(runtime.Console, $"Pack {packFile} verified: {result.Records} records, {result.Checkpoints.Count} checkpoint(s), manifest sha256 {result.ManifestSha256}");
             await WriteTenantAsync(runtime.Console, result.Tenant, given.Tenant is not null);
             await WriteSelectionAsync(runtime.Console, result.Selection, expected is not null);
             foreach (var chain in result.Retired)
             {
                 // Not a failure: the pack cannot hold records that were no longer stored; the retention export holds them. Nor a
                 // fact: nothing the gateway signed says where the chain's stored records start, so it is printed as the pack's word.
-                await runtime.Console.Out.WriteLineAsync($"  {chain.Stated(result.Tenant)} (not in this pack: the retired lines are in the retention export, `audit verify --file`)");
+                await LineAsync(runtime.Console, $"  {chain.Stated(result.Tenant)} (not in this pack: the retired lines are in the retention export, `audit verify --file`)");
             }
 
             if (result.OutcomeUnknown > 0)
             {
                 // Not a failure: the answer went out and its outcome's append was lost to a crash (or falls after the pack's range).
-                await runtime.Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                await LineAsync(runtime.Console, string.Create(CultureInfo.InvariantCulture,
                     $"  outcome unknown: {result.OutcomeUnknown} decision(s) to be carried out have no outcome record in the pack (requests {string.Join(", ", result.OutcomeUnknownRequestIds)})"));
             }
         }
         else
         {
-            await runtime.Console.Out.WriteLineAsync($"Pack {packFile} does NOT verify ({result.Problems.Count} problem(s)):");
+            await LineAsync(runtime.Console, $"Pack {packFile} does NOT verify ({result.Problems.Count} problem(s)):");
             await WriteTenantAsync(runtime.Console, result.Tenant, given.Tenant is not null);
             await WriteSelectionAsync(runtime.Console, result.Selection, expected is not null);
             foreach (var problem in result.Problems)
             {
-                await runtime.Console.Out.WriteLineAsync("  " + problem);
+                await LineAsync(runtime.Console, "  " + problem);
             }
         }
 
@@ -138,9 +138,13 @@ internal static class EvidenceVerifyCommand
 
     // Whose pack it is, as the signed manifest says: every tenant's packs verify under the same keys, so the auditor compares it with the tenant they exported.
     private static Task WriteTenantAsync(CliConsole console, string? tenant, bool expected) =>
-        console.Out.WriteLineAsync($"  tenant: {tenant ?? "none"}{(expected ? string.Empty : " (as the pack states it: check it is the tenant you exported, or pass --expect-tenant)")}");
+        LineAsync(console, $"  tenant: {tenant ?? "none"}{(expected ? string.Empty : " (as the pack states it: check it is the tenant you exported, or pass --expect-tenant)")}");
 
     // What the signed manifest says was exported: the proofs hold for any selection, so the auditor compares it with what they asked for.
     private static Task WriteSelectionAsync(CliConsole console, JsonElement selection, bool expected) =>
-        console.Out.WriteLineAsync($"  selection: {EvidencePackSelection.Describe(selection)}{(expected ? string.Empty : " (as the pack states it: check it is what you exported, or pass --expect-selection)")}");
+        LineAsync(console, $"  selection: {EvidencePackSelection.Describe(selection)}{(expected ? string.Empty : " (as the pack states it: check it is what you exported, or pass --expect-selection)")}");
+
+    // A line of the text output: what the pack supplies (its selection, tenant, file names, quoted in problems) is shown
+    // with its terminal controls escaped, so a pack cannot rewrite or hide the verdict line above it.
+    private static Task LineAsync(CliConsole console, string line) => console.Out.WriteLineAsync(TerminalText.Safe(line));
 }

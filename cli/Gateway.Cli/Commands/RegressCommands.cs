@@ -93,13 +93,13 @@ internal static class RegressCommands
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            await console.Error.WriteLineAsync($"error: invalid_input: cannot read the pack {packFile}: {ex.Message}");
+            await console.Error.WriteLineAsync(TerminalText.Safe($"error: invalid_input: cannot read the pack {packFile}: {ex.Message}"));
             return ExitCodes.InvalidInput;
         }
 
         if (verified.Problems.Count > 0)
         {
-            await console.Error.WriteLineAsync($"error: pack_not_verified: {packFile} does not verify ({verified.Problems[0]}); run gatewayctl evidence verify");
+            await console.Error.WriteLineAsync(TerminalText.Safe($"error: pack_not_verified: {packFile} does not verify ({verified.Problems[0]}); run gatewayctl evidence verify"));
             return ExitCodes.VerificationFailed;
         }
 

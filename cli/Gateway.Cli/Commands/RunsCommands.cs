@@ -7,7 +7,8 @@ namespace Gateway.Cli.Commands;
 
 /// <summary>
 /// <c>runs list|inspect|cancel|diff --tenant</c>: a tenant's runs, one run's story (each event and each decision in order),
-/// cancelling a run on every replica, and two runs' steps aligned with the decisions that differ.
+/// cancelling a run on every replica, and two runs' steps aligned with the decisions that differ; the text output shows
+/// recorded text escaped (<see cref="TerminalText"/>).
 /// </summary>
 internal static class RunsCommands
 {
@@ -128,10 +129,10 @@ internal static class RunsCommands
             return null;
         }
 
-        output.WriteLine($"{"RUN",-36}  {"AGENT",-20}  {"STATUS",-9}  {"STARTED",-24}  {"FRAMEWORK",-14}  PURPOSE");
+        Line(output, $"{"RUN",-36}  {"AGENT",-20}  {"STATUS",-9}  {"STARTED",-24}  {"FRAMEWORK",-14}  PURPOSE");
         foreach (var run in runs)
         {
-            output.WriteLine($"{Json.Str(run, "run_id"),-36}  {Cut(Json.Str(run, "agent"), 20),-20}  {Json.Str(run, "status"),-9}  {Json.Str(run, "created_at"),-24}  {Cut(Json.Str(run, "framework"), 14),-14}  {Cut(Json.Str(run, "purpose"), 60)}");
+            Line(output, $"{Json.Str(run, "run_id"),-36}  {Cut(Json.Str(run, "agent"), 20),-20}  {Json.Str(run, "status"),-9}  {Json.Str(run, "created_at"),-24}  {Cut(Json.Str(run, "framework"), 14),-14}  {Cut(Json.Str(run, "purpose"), 60)}");
         }
 
         return null;
@@ -139,7 +140,7 @@ internal static class RunsCommands
 
     private static int? PrintRun(JsonElement run, TextWriter? output)
     {
-        output?.WriteLine($"Run {Json.Str(run, "run_id")} of {Json.Str(run, "agent")} ({Json.Str(run, "tenant")}): {Json.Str(run, "status")}"
+        Line(output, $"Run {Json.Str(run, "run_id")} of {Json.Str(run, "agent")} ({Json.Str(run, "tenant")}): {Json.Str(run, "status")}"
             + (Json.Str(run, "ended_by") is { Length: > 0 } by ? $" by {by} at {Json.Str(run, "ended_at")}" : string.Empty)
             + (Json.Str(run, "end_reason") is { Length: > 0 } reason ? $" ({reason})" : string.Empty));
         return null;
@@ -156,31 +157,31 @@ internal static class RunsCommands
         if (story.Run is { } run)
         {
             PrintRun(run, output);
-            output.WriteLine($"  started {Json.Str(run, "created_at")} by {Json.Str(run, "started_by")}"
+            Line(output, $"  started {Json.Str(run, "created_at")} by {Json.Str(run, "started_by")}"
                 + (Json.Str(run, "framework") is { Length: > 0 } framework ? $", framework {framework}" : string.Empty)
                 + (Json.Str(run, "parent_run") is { Length: > 0 } parent ? $", under {parent}" : string.Empty)
                 + $", trace {Json.Str(run, "trace_id")}");
             if (Json.Str(run, "purpose") is { Length: > 0 } purpose)
             {
-                output.WriteLine($"  purpose: {purpose}");
+                Line(output, $"  purpose: {purpose}");
             }
         }
         else
         {
-            output.WriteLine($"Run {story.RunId}: no longer held by the gateway; its story from the audit journal:");
+            Line(output, $"Run {story.RunId}: no longer held by the gateway; its story from the audit journal:");
         }
 
         output.WriteLine();
-        output.WriteLine($"{"#",3}  {"TIME",-12}  {"ACTOR",-22}  {"STEP",-32}  {"DECISION",-26}  OUTCOME");
+        Line(output, $"{"#",3}  {"TIME",-12}  {"ACTOR",-22}  {"STEP",-32}  {"DECISION",-26}  OUTCOME");
         var index = 0;
         foreach (var step in story.Steps)
         {
             index++;
             var decision = step.Verdict + (step.Count > 1 ? $" ×{step.Count}" : string.Empty);
-            output.WriteLine($"{index,3}  {step.Time.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture),-12}  {Cut(step.Actor, 22),-22}  {Cut(step.What, 32),-32}  {Cut(decision, 26),-26}  {step.Outcome}");
+            Line(output, $"{index,3}  {step.Time.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture),-12}  {Cut(step.Actor, 22),-22}  {Cut(step.What, 32),-32}  {Cut(decision, 26),-26}  {step.Outcome}");
         }
 
-        output.WriteLine($"{index} step(s)");
+        Line(output, $"{index} step(s)");
         return null;
     }
 
@@ -191,7 +192,7 @@ internal static class RunsCommands
             return;
         }
 
-        output.WriteLine($"     {"A: " + Json.Str(body, "a"),-44}     B: {Json.Str(body, "b")}");
+        Line(output, $"     {"A: " + Json.Str(body, "a"),-44}     B: {Json.Str(body, "b")}");
         var index = 0;
         foreach (var row in Json.Array(body, "steps"))
         {
@@ -200,11 +201,16 @@ internal static class RunsCommands
             var what = key.StartsWith("action:", StringComparison.Ordinal) ? key["action:".Length..] : key.Replace(':', ' ');
             string Side(string side) => Json.Str(row, side) is { Length: > 0 } verdict ? $"{what} → {verdict}" : "-";
             var mark = !Json.Bool(row, "differs") ? " " : Json.Str(row, "a").Length == 0 ? "+" : Json.Str(row, "b").Length == 0 ? "-" : "≠";
-            output.WriteLine($"{index,3} {mark} {Cut(Side("a"), 44),-44}  {mark}  {Side("b")}");
+            Line(output, $"{index,3} {mark} {Cut(Side("a"), 44),-44}  {mark}  {Side("b")}");
         }
 
-        output.WriteLine($"{body.GetProperty("differing").GetInt32()} of {index} step(s) differ");
+        Line(output, $"{body.GetProperty("differing").GetInt32()} of {index} step(s) differ");
     }
 
-    private static string Cut(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
+    // A line of the text output: what the gateway recorded from agents and remote agents (a run's purpose, a remote task's id
+    // and state) is shown with its terminal controls escaped (TerminalText), so it cannot rewrite or hide another line.
+    private static void Line(TextWriter? output, string line) => output?.WriteLine(TerminalText.Safe(line));
+
+    // Escaped first, so a column's width holds what is shown.
+    private static string Cut(string text, int width) => TerminalText.Safe(text) is var safe && safe.Length <= width ? safe : safe[..(width - 1)] + "…";
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Gateway.Proxy.A2a;
@@ -33,19 +35,28 @@ internal static class A2aTaskEvents
             ? contextId.GetString()
             : null;
 
-    /// <summary>The task's state <paramref name="result"/> shows (a task, or a status update), or null.</summary>
+    /// <summary>
+    /// The task's state <paramref name="result"/> shows (a task, or a status update), as the audit record keeps it, or null:
+    /// null too for a task id longer than <see cref="MaxRecordedIdLength"/> or holding a control or format character, and
+    /// a state that is not lowercase letters and hyphens once normalized is <c>unknown</c> (the remote agent's text, kept
+    /// raw, would act on the terminal of whoever reads the run's story).
+    /// </summary>
     public static A2aTaskState? StateOf(JsonElement result)
     {
         var inner = Unwrap(result);
-        if (TaskIdOf(result) is not { } taskId
+        if (TaskIdOf(result) is not { } taskId || !Recordable(taskId)
             || !inner.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.Object
             || !status.TryGetProperty("state", out var state) || state.ValueKind != JsonValueKind.String)
         {
             return null;
         }
 
-        return new A2aTaskState(taskId, Normalize(state.GetString()!));
+        var normalized = Normalize(state.GetString()!);
+        return new A2aTaskState(taskId, normalized.Length > 0 && normalized.All(static c => c is (>= 'a' and <= 'z') or '-') ? normalized : "unknown");
     }
+
+    /// <summary>The longest task id a record keeps.</summary>
+    public const int MaxRecordedIdLength = 256;
 
     /// <summary>A state in 0.3's words: 1.0's <c>TASK_STATE_INPUT_REQUIRED</c> is <c>input-required</c>; <c>cancelled</c> is <c>canceled</c>.</summary>
     public static string Normalize(string state)
@@ -80,6 +91,11 @@ internal static class A2aTaskEvents
 
         return changes;
     }
+
+    // A task id the record may keep: not too long, and no control (C0, DEL, C1), format (bidi controls among them) or separator character.
+    private static bool Recordable(string taskId) =>
+        taskId.Length <= MaxRecordedIdLength && !taskId.EnumerateRunes().Any(static r => Rune.GetUnicodeCategory(r) is UnicodeCategory.Control
+            or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
 
     private static JsonElement Unwrap(JsonElement result)
     {
