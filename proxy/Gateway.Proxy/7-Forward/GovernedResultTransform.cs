@@ -1,5 +1,6 @@
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
+using Gateway.Connectors.Models;
 using Gateway.Connectors.Results;
 using Gateway.Connectors.Workspace;
 using Gateway.Policy;
@@ -94,6 +95,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
         var limit = plan.MaxResponseBytes;
         byte[] bytes;
         bool more;
+        ModelUsageAccumulator? pastLimit = null;
         if (plan.RelaysToMcpClient && _serverRequests is { } requests && _answers is { } answers
             && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
@@ -122,6 +124,12 @@ internal sealed class GovernedResultTransform : ResponseTransform
                 return;
             }
         }
+        else if (ConnectorTypes.Of(Shape).IsModel)
+        {
+            // A model's answer past the limit is refused, once read on through its usage tap alone (ModelUsageDrain).
+            (bytes, more, pastLimit) = await ResponseBodyReader.ReadModelAnswerUpToAsync(proxyResponse.Content, limit,
+                proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream", plan.Upstream.Limits.UpstreamTimeout, context.CancellationToken).ConfigureAwait(false);
+        }
         else
         {
             // A plain context answer past the limit is cut, but only after it was redacted: it is read a margin past the
@@ -141,6 +149,9 @@ internal sealed class GovernedResultTransform : ResponseTransform
             feature.Add(new UpstreamResponse(status)
             {
                 Refusal = new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge, "The upstream's response exceeds the connector's limit."),
+
+                // Nothing of it is returned: it carries only the usage it reported, for the call's settle.
+                Result = pastLimit is null ? null : new ConnectorResult { StatusCode = status, Json = "null"u8.ToArray(), Usage = pastLimit.Usage, UsageCut = pastLimit.StreamCut },
             });
             return;
         }

@@ -1,5 +1,4 @@
 using Gateway.Connectors.Mcp;
-using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
 using Gateway.Oversight;
@@ -18,7 +17,9 @@ namespace Gateway.Proxy.Forward;
 /// <c>resources/list</c>, <c>resources/templates/list</c>, <c>prompts/list</c> by read; a JSON answer is filtered whole
 /// before anything is sent, an unreadable one refused), the usage tap
 /// (model connectors) and the redactor, and cut at the connector's <c>max_response_bytes</c>
-/// (<see cref="ResponseSizeLimitStream"/>, outermost). A response that cannot be passed on is
+/// (<see cref="ResponseSizeLimitStream"/>, outermost); before the transforms, an MCP server's
+/// <c>notifications/resources/updated</c> is passed on only while the caller may still be told of its resource
+/// (<see cref="McpResourceUpdateGate"/>, as <c>/mcp</c> clears each update). A response that cannot be passed on is
 /// suppressed; the <see cref="UpstreamResponse"/> it adds carries the refusal for the Respond stage. The upstream's headers
 /// are redacted as the body is (but those that frame it, for the credential only). How a value split
 /// across events is redacted is the route's value (<see cref="SplitValueRedaction"/>, by the route's connector).
@@ -64,6 +65,14 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         RedactHeaders(httpContext.Response.Headers, plan.Redactions);
         if (proxyResponse.Content.Headers.ContentLength is { } length && length > plan.MaxResponseBytes)
         {
+            if (plan.Usage is { } pastLimit && length <= ModelUsageDrain.MaxDrainBytes)
+            {
+                // A model's answer is refused all the same, once read through its usage tap alone: the call is settled at the
+                // usage the provider reports at its end, not at its reservation.
+                var tap = ModelUsageDrain.Tap(pastLimit, proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream");
+                await ModelUsageDrain.DrainAsync(proxyResponse.Content, tap, ReadOnlyMemory<byte>.Empty, plan.Upstream.Limits.UpstreamTimeout).ConfigureAwait(false);
+            }
+
             feature.Add(Refuse(context, status, UpstreamResponse.TooLarge(plan.MaxResponseBytes)));
             return;
         }
@@ -73,9 +82,13 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         var contentTypes = proxyResponse.Content.Headers.NonValidated.TryGetValues(HeaderNames.ContentType, out var values) ? values.Count : 0;
         var contentType = contentTypes == 0 ? null : values.ToString();
         var eventStream = contentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
-        var transforms = new List<IBodyTransform>(3);
+        var transforms = new List<IBodyTransform>(4);
+        Func<string, CancellationToken, ValueTask<bool>>? mayHear = null;
         if (plan.McpToolAllowed is { } allowed)
         {
+            // A resource's update is passed on only while the caller may still be told of it, checked as /mcp checks each
+            // (McpResourceSubscriptions.MayHearAsync: the read permitted under the policy in force now, no kill switch on).
+            mayHear = MayHear(httpContext, plan);
             // The server's resources, templates and prompts are listed as /mcp lists them: less each one whose read the
             // policy blocks for the caller (McpReadClearance.Lists), asked of the server's own entry.
             var filter = new ToolsListFilter(allowed, read => McpReadClearance.Lists(plan.Tenant, plan.Identity.Caller, plan.Upstream, read));
@@ -83,16 +96,17 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             {
                 transforms.Add(filter);
             }
-            else if (await FilterToolsListJsonAsync(httpContext, proxyResponse, plan, filter, context.CancellationToken).ConfigureAwait(false) is { } refusal)
+            else if (await FilterToolsListJsonAsync(httpContext, proxyResponse, plan, filter, mayHear, context.CancellationToken).ConfigureAwait(false) is { } refusal)
             {
                 feature.Add(Refuse(context, status, refusal));
                 return;
             }
         }
 
-        if (plan.Usage is { } usage)
+        var usageTap = plan.Usage is { } usage ? ModelUsageDrain.Tap(usage, eventStream) : null;
+        if (usageTap is not null)
         {
-            transforms.Add(eventStream ? new SseUsageTap(usage) : new JsonUsageTap(usage));
+            transforms.Add(usageTap);
         }
 
         // Two content types (a client may read either, and either's charset) are refused as two charsets are.
@@ -106,14 +120,34 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         {
             // The body may change length: it goes out chunked, or framed by its new length when held whole (FrameHeld).
             httpContext.Response.Headers.ContentLength = null;
+            McpResourceUpdateGate? gate = null;
+            if (eventStream && mayHear is not null)
+            {
+                // First: the upstream's own updates are checked, before a transform rewrites a byte of them.
+                gate = new McpResourceUpdateGate(mayHear);
+                transforms.Insert(0, gate.Tail);
+            }
+
             stream = new BodyTransformStream(body, transforms.Count == 1 ? transforms[0] : new BodyTransformChain(transforms), eventStream ? null : FrameHeld, httpContext.Response);
-            body = stream;
+            body = gate is null ? stream : gate.Into(stream);
         }
 
-        // Outermost: counts the upstream's (decoded) bytes before any transform sees them.
-        var sizeLimit = new ResponseSizeLimitStream(body, plan.MaxResponseBytes);
+        // Outermost: counts the upstream's (decoded) bytes before any transform sees them; a model's answer past the limit is
+        // read on through its usage tap alone (the tap first in the chain has seen all before it: no MCP filter on a model).
+        var sizeLimit = usageTap is not null && transforms[0] == usageTap
+            ? new ResponseSizeLimitStream(body, plan.MaxResponseBytes, proxyResponse.Content, usageTap, plan.Upstream.Limits.UpstreamTimeout)
+            : new ResponseSizeLimitStream(body, plan.MaxResponseBytes);
         httpContext.Response.Body = sizeLimit;
         feature.Add(new UpstreamResponse(status) { Stream = stream, SizeLimit = sizeLimit });
+    }
+
+    /// <summary>Whether the caller may be told now of an update of the server's resource named (<see cref="McpResourceSubscriptions.MayHearAsync"/>).</summary>
+    private static Func<string, CancellationToken, ValueTask<bool>> MayHear(HttpContext httpContext, ForwardPlan plan)
+    {
+        var subscriptions = httpContext.RequestServices.GetRequiredService<McpResourceSubscriptions>();
+        var identity = plan.Identity;
+        var listener = new McpResourceSubscriptions.Listener(new McpCaller(identity.Agent, identity.Workspace, identity.Delegation?.Scope), identity.Caller, identity.KillSwitches, identity.TokenFamily);
+        return (uri, cancellationToken) => subscriptions.MayHearAsync(plan.Tenant.Slug, plan.Upstream.Name, uri, listener, cancellationToken);
     }
 
     /// <summary>A body the transforms held whole (a JSON answer read to its end) goes with its length, not chunked, while it may.</summary>
@@ -180,7 +214,8 @@ internal sealed class ProviderBodyTransform : ResponseTransform
     /// A tools/list answered as JSON (anything but an event stream): the whole body, read within
     /// <c>max_response_bytes</c>, is filtered before a byte is sent and replaces the upstream's content.
     /// </summary>
-    private static async ValueTask<Refusal?> FilterToolsListJsonAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, ForwardPlan plan, ToolsListFilter filter, CancellationToken cancellationToken)
+    private static async ValueTask<Refusal?> FilterToolsListJsonAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, ForwardPlan plan, ToolsListFilter filter,
+        Func<string, CancellationToken, ValueTask<bool>> mayHear, CancellationToken cancellationToken)
     {
         var original = proxyResponse.Content;
         var (bytes, more) = await ResponseBodyReader.ReadUpToAsync(original, plan.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
@@ -192,7 +227,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         byte[] filtered;
         try
         {
-            filtered = filter.FilterJson(bytes);
+            filtered = await McpResourceUpdateGate.ClearJsonAsync(filter.FilterJson(bytes), mayHear, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidDataException)
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using Gateway.Connectors.Models;
 
 namespace Gateway.Proxy.Forward;
 
@@ -16,6 +17,21 @@ internal static class ResponseBodyReader
     /// <summary>At most <paramref name="limit"/> bytes; <c>More</c> says whether the body went on.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<(byte[] Bytes, bool More)> ReadUpToAsync(HttpContent content, long limit, CancellationToken cancellationToken)
+    {
+        var (bytes, more, _) = await ReadUpToAsync(content, limit, drainTimeout: null, eventStream: false, cancellationToken).ConfigureAwait(false);
+        return (bytes, more);
+    }
+
+    /// <summary>
+    /// As <see cref="ReadUpToAsync(HttpContent, long, CancellationToken)"/>, for a model's answer: one that goes on past the limit
+    /// is read on to its end through a usage tap alone (<see cref="ModelUsageDrain"/>, within <paramref name="drainTimeout"/>),
+    /// whose usage <c>PastLimit</c> holds; null when the answer ended within the limit.
+    /// </summary>
+    public static ValueTask<(byte[] Bytes, bool More, ModelUsageAccumulator? PastLimit)> ReadModelAnswerUpToAsync(HttpContent content, long limit, bool eventStream, TimeSpan drainTimeout, CancellationToken cancellationToken) =>
+        ReadUpToAsync(content, limit, drainTimeout, eventStream, cancellationToken);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<(byte[] Bytes, bool More, ModelUsageAccumulator? PastLimit)> ReadUpToAsync(HttpContent content, long limit, TimeSpan? drainTimeout, bool eventStream, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         // A limit past what one array holds reads what one array holds: the body is returned as one.
@@ -41,13 +57,21 @@ internal static class ResponseBodyReader
                     var read = await stream.ReadAsync(buffer.AsMemory(count, Math.Min(buffer.Length, capacity) - count), cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
-                        return (buffer.AsSpan(0, count).ToArray(), false);
+                        return (buffer.AsSpan(0, count).ToArray(), false, null);
                     }
 
                     count += read;
                     if (count > limit)
                     {
-                        return (buffer.AsSpan(0, (int)limit).ToArray(), true);
+                        var bytes = buffer.AsSpan(0, (int)limit).ToArray();
+                        if (drainTimeout is not { } timeout)
+                        {
+                            return (bytes, true, null);
+                        }
+
+                        var usage = new ModelUsageAccumulator();
+                        await ModelUsageDrain.DrainAsync(stream, ModelUsageDrain.Tap(usage, eventStream), buffer.AsMemory(0, count), timeout).ConfigureAwait(false);
+                        return (bytes, true, usage);
                     }
                 }
             }

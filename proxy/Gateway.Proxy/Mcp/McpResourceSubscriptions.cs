@@ -87,7 +87,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
                     continue;
                 }
 
-                upstream.Subscribers[sessionId] = new Subscriber(caller, who, switches, tokenFamily, clientUri);
+                upstream.Subscribers[sessionId] = new Subscriber(new Listener(caller, who, switches, tokenFamily), clientUri);
                 upstream.Subscription ??= await _servers.WithServerAsync<IAsyncDisposable>(tenant.Slug, server,
                     (client, _) => ValueTask.FromResult<IAsyncDisposable>(new Listening(_dispatches.GetValue(client, static _ => new UpdateDispatch()), client, uri,
                         (_, token) => OnUpdatedAsync(key, token))),
@@ -159,12 +159,9 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
             return;
         }
 
-        var tenant = _policy.Current?.Set is { } set && set.TryGetTenant(key.Tenant, out var t) ? t : null;
         foreach (var (sessionId, subscriber) in upstream.Subscribers)
         {
-            if (!_served.TryGet(sessionId, out var session) || tenant is null || !subscriber.Caller.MayUse(tenant, key.Server)
-                || !tenant.TryGetCatalogEntry(key.Server, out var server) || !McpReadClearance.PermitsSubscription(tenant, subscriber.Who, server!, key.Uri)
-                || !await IsLiveAsync(key.Tenant, subscriber, cancellationToken).ConfigureAwait(false))
+            if (!_served.TryGet(sessionId, out var session) || !await MayHearAsync(key.Tenant, key.Server, key.Uri, subscriber.Listener, cancellationToken).ConfigureAwait(false))
             {
                 // The session no longer runs here, the caller may no longer use the server or read the resource under the
                 // policy in force (a rule added since blocks it), a kill switch stops it, a child is no more, or the person
@@ -193,7 +190,22 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     }
 
     /// <summary>
-    /// True while no kill switch stops the subscriber's caller, read as the Admit stage reads it
+    /// True when <paramref name="listener"/> may be told of an update of <paramref name="uri"/>, a resource of
+    /// <paramref name="server"/> of <paramref name="tenant"/>, now: its caller may still use the server and read the resource under the
+    /// policy in force (<see cref="McpReadClearance.PermitsSubscription"/>), and it is live (<see cref="IsLiveAsync"/>). Each
+    /// update <c>/mcp</c> passes to a subscribed session is cleared so, and each one an MCP server's own route passes on
+    /// (<c>7-Forward/McpResourceUpdateGate.cs</c>).
+    /// </summary>
+    public async ValueTask<bool> MayHearAsync(string tenant, string server, string uri, Listener listener, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        return _policy.Current?.Set is { } set && set.TryGetTenant(tenant, out var policy) && listener.Caller.MayUse(policy!, server)
+            && policy!.TryGetCatalogEntry(server, out var entry) && McpReadClearance.PermitsSubscription(policy, listener.Who, entry!, uri)
+            && await IsLiveAsync(tenant, listener, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// True while no kill switch stops the listener's caller, read as the Admit stage reads it
     /// (<see cref="AgentStatusService.IsStoppedAsync"/>: its tenant, its agent or a child's agent suspended, a secret revoked,
     /// the secret that proved it or issued a child retired), and a delegated child would still be let in
     /// (<see cref="IDelegatedChildLiveness.IsLiveAsync"/>: its record live under the tenant's delegation settings in force, its agent
@@ -201,25 +213,25 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     /// and an interactive client's consent stands (its token family live, <see cref="InteractiveGrants.IsFamilyLiveAsync"/>).
     /// Fail closed: false when they cannot be read.
     /// </summary>
-    private async ValueTask<bool> IsLiveAsync(string tenant, Subscriber subscriber, CancellationToken cancellationToken)
+    private async ValueTask<bool> IsLiveAsync(string tenant, Listener listener, CancellationToken cancellationToken)
     {
         try
         {
-            if (await _agents.IsStoppedAsync(subscriber.Switches, cancellationToken).ConfigureAwait(false))
+            if (await _agents.IsStoppedAsync(listener.Switches, cancellationToken).ConfigureAwait(false))
             {
                 return false;
             }
 
             // The person it acts for (an interactive client's, or an identity token's): only while not suspended, read as
             // the Authenticate stage reads it on every request, so a suspension on any replica ends it at the next update.
-            if (subscriber.Who.Person is { } person
+            if (listener.Who.Person is { } person
                 && await PersonSuspensions.IsSuspendedAsync(_store, tenant, person.Issuer, person.Subject, cancellationToken).ConfigureAwait(false))
             {
                 return false;
             }
 
             // An interactive client's token: only while its family lives (the person's consent not revoked, nor its tokens).
-            if (subscriber.TokenFamily is { } family
+            if (listener.TokenFamily is { } family
                 && (_grants is null || !await _grants.IsFamilyLiveAsync(family, cancellationToken).ConfigureAwait(false)))
             {
                 return false;
@@ -227,13 +239,13 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
 
             // A child: only while the signature check would let it in (the signature check's one predicate: the tenant's
             // delegation settings in force, its workspace, its agent still accepting the secret or key that issued it).
-            return subscriber.Caller.Grant is null
-                || (subscriber.Caller.Workspace is { } workspace
-                    && await _delegates.IsLiveAsync(tenant, workspace, subscriber.Caller.Agent, cancellationToken).ConfigureAwait(false));
+            return listener.Caller.Grant is null
+                || (listener.Caller.Workspace is { } workspace
+                    && await _delegates.IsLiveAsync(tenant, workspace, listener.Caller.Agent, cancellationToken).ConfigureAwait(false));
         }
         catch (Gateway.Store.StateStoreUnavailableException ex)
         {
-            LogUnchecked(_logger, subscriber.Caller.Agent, tenant, ex.GetType().Name);
+            LogUnchecked(_logger, listener.Caller.Agent, tenant, ex.GetType().Name);
             return false;
         }
     }
@@ -282,7 +294,10 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     [LoggerMessage(EventId = 4332, Level = LogLevel.Warning, Message = "The resource subscription of agent {Agent} (tenant {Tenant}) ended: whether a kill switch stops it could not be read ({Error})")]
     private static partial void LogUnchecked(ILogger logger, string agent, string tenant, string error);
 
-    private sealed record Subscriber(McpCaller Caller, AuthenticatedCaller Who, KillSwitchCaller Switches, string? TokenFamily, string ClientUri);
+    /// <summary>Who is told of a resource's updates: the caller, as authenticated, whose kill switches stop it, and an interactive client's token family (else null).</summary>
+    public sealed record Listener(McpCaller Caller, AuthenticatedCaller Who, KillSwitchCaller Switches, string? TokenFamily);
+
+    private sealed record Subscriber(Listener Listener, string ClientUri);
 
     /// <summary>
     /// The gateway listening on its session with a server for one resource's updates (through the session's one

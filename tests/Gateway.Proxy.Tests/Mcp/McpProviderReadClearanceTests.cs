@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using Gateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -11,10 +14,14 @@ namespace Gateway.Proxy.Tests.Mcp;
 /// resource (<c>{uri}</c>, as <c>/mcp</c> clears it), so a rule on <c>$.uri</c> holds on both routes; <c>completion/complete</c>,
 /// whose values <c>/mcp</c> reads one by one against the policy and this route would forward as the server wrote them, is
 /// refused there and never reaches the server, as is 2026-07-28's <c>subscriptions/listen</c>, whose resources no read rule
-/// decides; and a listing leaves out each resource, template and prompt whose read a rule blocks, as <c>/mcp</c> lists them.
+/// decides; a listing leaves out each resource, template and prompt whose read a rule blocks, as <c>/mcp</c> lists them; and
+/// a subscribed resource's update reaches the client only while the policy in force lets it read the resource and no kill
+/// switch stops it, as on <c>/mcp</c>.
 /// </summary>
 public sealed class McpProviderReadClearanceTests : IAsyncLifetime
 {
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
+
     private McpGateway _mcp = null!;
 
     // The files server's own route, and a rule on the URI /mcp decides a read of the files server with.
@@ -126,6 +133,77 @@ public sealed class McpProviderReadClearanceTests : IAsyncLifetime
         Assert.Empty(await client.ListResourceTemplatesAsync());
         Assert.Empty(await client.ListPromptsAsync());
         Assert.Equal("note://q3-plan", Assert.Single(await client.ListResourcesAsync()).Uri);
+    }
+
+    [Fact]
+    public async Task ProviderSubscribe_RuleAddedSinceBlocksTheResource_HearsNoUpdateAfterIt()
+    {
+        await using var client = await ConnectFilesAsync();
+        var heard = Heard(client);
+        await StreamOpenAsync(client, heard);
+        await client.SubscribeToResourceAsync("note://q3-plan");
+
+        _mcp.Gateway.Bundle.Rewrite(text => text.Replace("rules:\n",
+            "rules:\n  - id: no-q3-notes\n    match:\n      tools: [files]\n      args: [{ path: $.uri, glob: \"note://q3*\" }]\n    effect: block\n    reason: q3_note\n",
+            StringComparison.Ordinal));
+        Assert.Empty(await _mcp.Gateway.Host.Services.GetRequiredService<Gateway.Proxy.Bundle.PolicyProvider>().ReloadAsync());
+
+        // The update is passed on under the policy now in force, which blocks the read; an update of a resource it leaves
+        // readable, sent after it on the same stream, still arrives.
+        await _mcp.Files.UpdatedAsync("note://q3-plan");
+        await client.SubscribeToResourceAsync("note://plain");
+        await _mcp.Files.UpdatedAsync("note://plain");
+        await Eventually.HoldsAsync(() => heard.Contains("note://plain"), Within, "the update of a readable resource did not arrive within 20 s");
+        Assert.DoesNotContain("note://q3-plan", heard);
+    }
+
+    [Fact]
+    public async Task ProviderSubscribe_AgentKillSwitchThrown_HearsNoUpdateAfterIt()
+    {
+        await using var client = await ConnectFilesAsync();
+        var heard = Heard(client);
+        client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+        {
+            heard.Enqueue("list_changed");
+            return ValueTask.CompletedTask;
+        });
+        await client.ListToolsAsync();
+        await StreamOpenAsync(client, heard);
+        await client.SubscribeToResourceAsync("note://q3-plan");
+
+        using (var thrown = await _mcp.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/agents/demo-agent/suspend", content: null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, thrown.StatusCode);
+        }
+
+        // The update finds the agent stopped: withheld, while what the server sends after it on the same stream arrives.
+        await _mcp.Files.UpdatedAsync("note://q3-plan");
+        await _mcp.Files.ToolsChangedAsync();
+        await Eventually.HoldsAsync(() => heard.Contains("list_changed"), Within, "the server's next notification did not arrive within 20 s");
+        Assert.DoesNotContain("note://q3-plan", heard);
+    }
+
+    /// <summary>The URI of each resource update <paramref name="client"/> hears, in order.</summary>
+    private static ConcurrentQueue<string> Heard(McpClient client)
+    {
+        var heard = new ConcurrentQueue<string>();
+        client.RegisterNotificationHandler(NotificationMethods.ResourceUpdatedNotification, (notification, _) =>
+        {
+            heard.Enqueue(notification.Params?["uri"]?.GetValue<string>() ?? string.Empty);
+            return ValueTask.CompletedTask;
+        });
+        return heard;
+    }
+
+    /// <summary>Waits until the session's event stream carries the server's notifications (one sent before it opened is dropped by the server).</summary>
+    private async Task StreamOpenAsync(McpClient client, ConcurrentQueue<string> heard)
+    {
+        await client.SubscribeToResourceAsync("note://warm");
+        await Eventually.HoldsAsync(async () =>
+        {
+            await _mcp.Files.UpdatedAsync("note://warm");
+            return heard.Contains("note://warm");
+        }, Within, "the session's event stream carried no update within 20 s");
     }
 
     /// <summary>The gateway with the files route and, for each of <paramref name="reads"/>, a rule blocking the reads of files whose argument matches the glob.</summary>
