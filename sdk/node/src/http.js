@@ -23,16 +23,20 @@ export const MAX_OUTDATED_WAIT_SECONDS = 5;
 /**
  * A signed JSON request: the answer's JSON body, or the typed error of a non-2xx answer. A 503 `decision_outdated` (refused
  * before anything was forwarded; the same request with a new nonce is decided afresh) is sent once more after its
- * `Retry-After` (1 s if none), when that wait is at most 5 s and shorter than the call's timeout.
+ * `Retry-After` (1 s if none), when that wait is at most 5 s and shorter than what is left of the call's timeout; the
+ * timeout bounds the whole call (both exchanges and the wait), so the resend has only what is left of it.
  */
 export async function requestJson(config, method, target, body, options, personToken, runId) {
-  const send = () => exchange(config, method, target, body, options, 'application/json, application/problem+json', personToken, runId);
-  let { response, text } = await send();
+  const start = performance.now();
+  const timeoutMs = options.timeoutMs ?? config.timeoutMs;
+  const leftMs = () => timeoutMs - (performance.now() - start);
+  const send = (leftOf) => exchange(config, method, target, body, { ...options, leftMs: leftOf }, 'application/json, application/problem+json', personToken, runId);
+  let { response, text } = await send(undefined);
   let json = parseJson(text);
-  const wait = outdatedWaitSeconds(response, json, options.timeoutMs ?? config.timeoutMs);
+  const wait = outdatedWaitSeconds(response, json, leftMs());
   if (wait !== undefined) {
     await sleep(wait * 1000, options.signal);
-    ({ response, text } = await send());
+    ({ response, text } = await send(leftMs()));
     json = parseJson(text);
   }
   if (response.status < 200 || response.status > 299) throw errorFor(response, json);
@@ -48,11 +52,11 @@ function parseJson(text) {
   }
 }
 
-/** The seconds to wait before resending a 503 `decision_outdated`, or undefined when it is not resent. */
-function outdatedWaitSeconds(response, problem, timeoutMs) {
+/** The seconds to wait before resending a 503 `decision_outdated`, or undefined when it is not resent (over 5 s, or not shorter than `leftMs`). */
+function outdatedWaitSeconds(response, problem, leftMs) {
   if (response.status !== 503 || problem?.code !== 'decision_outdated') return undefined;
   const wait = response.headers.get('retry-after') === null ? 1 : retryAfterSeconds(response);
-  return wait !== undefined && wait <= MAX_OUTDATED_WAIT_SECONDS && wait * 1000 < timeoutMs ? wait : undefined;
+  return wait !== undefined && wait <= MAX_OUTDATED_WAIT_SECONDS && wait * 1000 < leftMs ? wait : undefined;
 }
 
 /** Waits `ms`, or rejects with the signal's reason when it aborts first. */
@@ -73,7 +77,7 @@ function sleep(ms, signal) {
 
 /**
  * A signed request answered `{response, text}` whatever its status but a redirect; `options`: `{timeoutMs?, signal?,
- * personToken?}`. A 3xx is never followed (the signed request stays with the gateway): it throws its typed error, code
+ * personToken?, leftMs?}` (`leftMs`: what is left of the call's timeout, for a resend). A 3xx is never followed (the signed request stays with the gateway): it throws its typed error, code
  * `http_<status>` (or the problem's) with the status, as in the other SDKs.
  */
 export async function exchange(config, method, target, body, options, accept, personToken, runId) {
@@ -89,7 +93,8 @@ export async function exchange(config, method, target, body, options, accept, pe
   headers.Accept = accept;
   if (bytes) headers['Content-Type'] = 'application/json';
   const timeoutMs = options.timeoutMs ?? config.timeoutMs;
-  const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+  const timeout = AbortSignal.timeout(Math.max(0, Math.ceil(options.leftMs ?? timeoutMs)));
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let response;
   let text;
   try {

@@ -14,14 +14,18 @@ public sealed partial class GamutClient
 
     internal async Task<JsonElement> SendAsync(HttpMethod method, string target, JsonObject? body, TimeSpan? timeout, string? person, CancellationToken cancellationToken)
     {
-        var (status, _, text, retryAfter) = await ExchangeAsync(method, target, body, timeout, person, ["application/json", "application/problem+json"], cancellationToken).ConfigureAwait(false);
+        // The call's timeout bounds the whole call: both exchanges of a resend and the wait between them.
+        var (start, limit) = (_time.GetTimestamp(), timeout ?? Options.Timeout);
+        var (status, _, text, retryAfter) = await ExchangeAsync(method, target, body, limit, person, ["application/json", "application/problem+json"], cancellationToken).ConfigureAwait(false);
         var json = ParseJson(text);
-        if (OutdatedWait(status, json, retryAfter, timeout ?? Options.Timeout) is { } wait)
+        if (OutdatedWait(status, json, retryAfter, limit - _time.GetElapsedTime(start)) is { } wait)
         {
             // 503 decision_outdated: refused before anything was forwarded, and the same request with a new nonce (the
-            // signing handler signs each send afresh) is decided on what the store read: sent once more after the wait.
+            // signing handler signs each send afresh) is decided on what the store read: sent once more after the wait,
+            // within what is left of the call's timeout.
             await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-            (status, _, text, retryAfter) = await ExchangeAsync(method, target, body, timeout, person, ["application/json", "application/problem+json"], cancellationToken).ConfigureAwait(false);
+            (status, _, text, retryAfter) = await ExchangeAsync(method, target, body, limit, person, ["application/json", "application/problem+json"], cancellationToken,
+                limit - _time.GetElapsedTime(start)).ConfigureAwait(false);
             json = ParseJson(text);
         }
 
@@ -33,9 +37,9 @@ public sealed partial class GamutClient
         return json is { ValueKind: JsonValueKind.Object } answer ? answer : throw new GamutProtocolException($"The gateway answered {status} without a JSON object.");
     }
 
-    /// <summary>Sends one signed request and answers its status, media type, body and Retry-After, whatever the status.</summary>
+    /// <summary>Sends one signed request and answers its status, media type, body and Retry-After, whatever the status; <paramref name="left"/>: what remains of the call's timeout.</summary>
     internal async Task<(int Status, string? MediaType, byte[] Body, RetryConditionHeaderValue? RetryAfter)> ExchangeAsync(HttpMethod method, string target, JsonObject? body,
-        TimeSpan? timeout, string? person, string[] accept, CancellationToken cancellationToken)
+        TimeSpan? timeout, string? person, string[] accept, CancellationToken cancellationToken, TimeSpan? left = null)
     {
         if (person is not null)
         {
@@ -78,7 +82,8 @@ public sealed partial class GamutClient
         }
 
         var limit = timeout ?? Options.Timeout;
-        using var timeoutSource = new CancellationTokenSource(limit, _time);
+        // A resend has only what is left of the call's timeout (none left: cancelled before anything is sent).
+        using var timeoutSource = new CancellationTokenSource(left is { } l ? (l > TimeSpan.Zero ? l : TimeSpan.Zero) : limit, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         HttpResponseMessage response;
         byte[] text;
@@ -109,8 +114,8 @@ public sealed partial class GamutClient
         }
     }
 
-    /// <summary>The wait before resending a 503 <c>decision_outdated</c> (1 s when Retry-After names none); null when it is not resent.</summary>
-    private static TimeSpan? OutdatedWait(int status, JsonElement? problem, RetryConditionHeaderValue? retryAfter, TimeSpan limit)
+    /// <summary>The wait before resending a 503 <c>decision_outdated</c> (1 s when Retry-After names none); null when it is not resent (over 5 s, or not shorter than the call's time <paramref name="left"/>).</summary>
+    private static TimeSpan? OutdatedWait(int status, JsonElement? problem, RetryConditionHeaderValue? retryAfter, TimeSpan left)
     {
         if (status != 503 || problem is not { ValueKind: JsonValueKind.Object } p || !p.TryGetProperty("code", out var code)
             || code.ValueKind != JsonValueKind.String || code.GetString() != "decision_outdated")
@@ -119,7 +124,7 @@ public sealed partial class GamutClient
         }
 
         var wait = retryAfter is null ? TimeSpan.FromSeconds(1) : RetryAfterOf(retryAfter);
-        return wait is { } w && w <= MaxOutdatedWait && w < limit ? w : null;
+        return wait is { } w && w <= MaxOutdatedWait && w < left ? w : null;
     }
 
     internal static JsonElement? ParseJson(byte[] text)

@@ -268,6 +268,63 @@ public sealed class GatewayAnswerTests
         Assert.Single(nonces);
     }
 
+    /// <summary>A monotonic clock that also counts the time <see cref="Skip"/> adds (a slow first answer, without waiting for one); timers run on real time.</summary>
+    private sealed class SkippingTime : TimeProvider
+    {
+        private long _skipped;
+
+        public void Skip(TimeSpan by) => Interlocked.Add(ref _skipped, (long)(by.TotalSeconds * TimestampFrequency));
+
+        public override long GetTimestamp() => base.GetTimestamp() + Interlocked.Read(ref _skipped);
+    }
+
+    /// <summary>A gateway whose first answer, <paramref name="late"/> into the call, is 503 decision_outdated with Retry-After: 1; it never answers a resend.</summary>
+    private static Task<KestrelUpstream> GatewayOutdatedLateAsync(ConcurrentQueue<string> nonces, SkippingTime time, TimeSpan late) =>
+        KestrelUpstream.StartAsync(app => app.Run(async context =>
+        {
+            nonces.Enqueue(context.Request.Headers["X-Gamut-Nonce"].ToString());
+            if (nonces.Count > 1)
+            {
+                await new TaskCompletionSource().Task.WaitAsync(context.RequestAborted);
+            }
+
+            time.Skip(late);
+            context.Response.StatusCode = 503;
+            context.Response.Headers.RetryAfter = "1";
+            context.Response.ContentType = "application/problem+json";
+            await context.Response.WriteAsync("""{"code":"decision_outdated","status":503,"detail":"Send the request again.","request_id":"req-1"}""");
+        }));
+
+    [Fact]
+    public async Task InvokeAsync_DecisionOutdatedThenNoAnswer_TimesOutWithinTheCallsTimeout()
+    {
+        // 2 s of the 4 s are gone when the 503 comes: the resend waits 1 s and has only the last second left.
+        var (nonces, time) = (new ConcurrentQueue<string>(), new SkippingTime());
+        await using var gateway = await GatewayOutdatedLateAsync(nonces, time, TimeSpan.FromSeconds(2));
+        using var client = new GamutClient(OptionsFor(gateway.BaseUri) with { Timeout = TimeSpan.FromSeconds(4) }, timeProvider: time);
+        var start = time.GetTimestamp();
+
+        await Assert.ThrowsAsync<GamutTimeoutException>(() => client.InvokeToolAsync("crm.read_contact"));
+
+        Assert.InRange(time.GetElapsedTime(start), TimeSpan.FromSeconds(3.5), TimeSpan.FromSeconds(6));
+        Assert.Equal(2, nonces.Count);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_DecisionOutdatedWithLessTimeLeftThanItsWait_IsTheErrorWithoutAResend()
+    {
+        var (nonces, time) = (new ConcurrentQueue<string>(), new SkippingTime());
+        await using var gateway = await GatewayOutdatedLateAsync(nonces, time, TimeSpan.FromSeconds(1.5));
+        using var client = new GamutClient(OptionsFor(gateway.BaseUri) with { Timeout = TimeSpan.FromSeconds(2) }, timeProvider: time);
+        var start = time.GetTimestamp();
+
+        var error = await Assert.ThrowsAsync<GamutHttpException>(() => client.InvokeToolAsync("crm.read_contact"));
+
+        Assert.Equal((503, "decision_outdated"), (error.Status, error.Code));
+        Assert.InRange(time.GetElapsedTime(start), TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3));
+        Assert.Single(nonces);
+    }
+
     [Fact]
     public async Task DelegateAsync_GatewayMintedSecretShapedLikeAProviderKey_YieldsTheChildClient()
     {

@@ -9,6 +9,7 @@ import math
 import socket
 import threading
 import time
+from time import monotonic
 import urllib.error
 import urllib.request
 from typing import Any
@@ -99,14 +100,17 @@ class GatewayCalls:
     ``signature_headers``)."""
 
     def _request(self, method: str, target: str, body: dict | None, timeout: float | None, person: str | None = None) -> dict:
-        status, _, text, retry_after = self._exchange(method, target, body, timeout, person)
+        # The call's timeout bounds the whole call: both exchanges of a resend and the wait between them.
+        start, limit = monotonic(), timeout or self._timeout
+        status, _, text, retry_after = self._exchange(method, target, body, limit, person)
         parsed = _parse(text)
-        wait = _outdated_wait(status, parsed, retry_after, timeout or self._timeout)
+        wait = _outdated_wait(status, parsed, retry_after, limit - (monotonic() - start))
         if wait is not None:
             # 503 decision_outdated: refused before anything was forwarded, and the same request with a new nonce (signed
-            # afresh by _exchange) is decided on what the store read: sent once more after the answer's wait.
+            # afresh by _exchange) is decided on what the store read: sent once more after the answer's wait, within what
+            # is left of the call's timeout.
             time.sleep(wait)
-            status, _, text, retry_after = self._exchange(method, target, body, timeout, person)
+            status, _, text, retry_after = self._exchange(method, target, body, limit, person, left=limit - (monotonic() - start))
             parsed = _parse(text)
         if not 200 <= status <= 299:
             raise _error_for(status, parsed if isinstance(parsed, dict) else None, retry_after)
@@ -115,8 +119,9 @@ class GatewayCalls:
         return parsed
 
     def _exchange(self, method: str, target: str, body: dict | None, timeout: float | None, person: str | None = None,
-                  accept: str = "application/json, application/problem+json") -> tuple[int, str, bytes, str | None]:
-        """Sends one signed request: ``(status, content type, body, Retry-After)`` whatever the status, within the timeout."""
+                  accept: str = "application/json, application/problem+json", left: float | None = None) -> tuple[int, str, bytes, str | None]:
+        """Sends one signed request: ``(status, content type, body, Retry-After)`` whatever the status, within the timeout
+        (``left``: what is left of the call's timeout, for a resend)."""
         data = None
         if body is not None:
             findings = find_secret_material(body)
@@ -130,10 +135,12 @@ class GatewayCalls:
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(self._config.base_url + target, data=data, headers=headers, method=method.upper())
         limit = timeout or self._timeout
-        with _Deadline(limit) as deadline:
+        if left is not None and left <= 0:
+            raise _timed_out(limit)  # nothing left of the call's timeout: not sent
+        with _Deadline(left or limit) as deadline:
             request.gamut_deadline = deadline
             try:
-                with self._http.open(request, timeout=limit) as response:
+                with self._http.open(request, timeout=left or limit) as response:
                     # Retry-After on a 2xx too: a JSON-RPC refusal (A2A) is answered 200 with it.
                     status, kind, text, retry_after = (response.status, response.headers.get("Content-Type", ""), response.read(),
                                                        response.headers.get("Retry-After"))
@@ -165,13 +172,13 @@ def _parse(text: bytes) -> Any:
         return None
 
 
-def _outdated_wait(status: int, parsed: Any, retry_after: str | None, limit: float) -> float | None:
+def _outdated_wait(status: int, parsed: Any, retry_after: str | None, left: float) -> float | None:
     """The seconds to wait before resending a 503 ``decision_outdated`` (1 when Retry-After names none), or None when it
-    is not resent: a wait over 5 s, or not shorter than the call's timeout."""
+    is not resent: a wait over 5 s, or not shorter than what is ``left`` of the call's timeout."""
     if status != 503 or not isinstance(parsed, dict) or parsed.get("code") != "decision_outdated":
         return None
     wait = 1.0 if retry_after is None else retry_after_seconds(retry_after)
-    return wait if wait is not None and wait <= MAX_OUTDATED_WAIT_SECONDS and wait < limit else None
+    return wait if wait is not None and wait <= MAX_OUTDATED_WAIT_SECONDS and wait < left else None
 
 
 def _timed_out(limit: float) -> GamutTimeoutError:
