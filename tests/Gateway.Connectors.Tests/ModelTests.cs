@@ -14,7 +14,7 @@ public sealed class ModelTests
     [InlineData("""{"object":"response","usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10}}""", 7, 3)]
     [InlineData("""{"type":"message","usage":{"input_tokens":4,"cache_creation_input_tokens":2,"cache_read_input_tokens":1,"output_tokens":9}}""", 7, 9)]
     public void UsageReader_Json(string json, long input, long output) =>
-        Assert.Equal(new ModelUsage(input, output), ModelUsageReader.FromJson(Encoding.UTF8.GetBytes(json)));
+        Assert.Equal((input, output), ModelUsageReader.FromJson(Encoding.UTF8.GetBytes(json)) is { } usage ? (usage.InputTokens, usage.OutputTokens) : default);
 
     [Fact]
     public void UsageReader_ResponsesApiStream_ReadsCompletedEvent()

@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.Text;
 using Gateway.Connectors.Models;
+using Gateway.Policy;
 
 namespace Gateway.Connectors.Tests;
 
 /// <summary>
 /// The usage of a model answer is read as the answer streams past, chunk by chunk, whatever its length: the root's
-/// <c>usage</c>, <c>message.usage</c> or <c>response.usage</c>, never a <c>usage</c> nested elsewhere.
+/// <c>usage</c>, <c>message.usage</c> or <c>response.usage</c>, never a <c>usage</c> nested elsewhere, with Anthropic's
+/// prompt-cache writes (5-minute, 1-hour) and reads apart.
 /// </summary>
 public sealed class ModelUsageScannerTests
 {
@@ -23,7 +25,28 @@ public sealed class ModelUsageScannerTests
     public void Scanner_SplitAtEveryByte_ReadsWhatAParseReads(string json, long? input, long? output)
     {
         var bytes = Encoding.UTF8.GetBytes(json);
-        ModelUsage? expected = input is null ? null : new ModelUsage(input.Value, output ?? 0);
+        (long, long)? expected = input is null ? null : (input.Value, output ?? 0);
+        for (var split = 0; split <= bytes.Length; split++)
+        {
+            var scanner = new JsonUsageScanner();
+            scanner.Write(bytes.AsSpan(0, split));
+            scanner.Write(bytes.AsSpan(split));
+            scanner.Complete();
+            var accumulator = new ModelUsageAccumulator();
+            accumulator.ObserveScanned(scanner, streamed: false);
+
+            Assert.Equal(expected, accumulator.Usage is { } usage ? (usage.InputTokens, usage.OutputTokens) : null);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"type":"message_start","message":{"usage":{"input_tokens":4,"cache_creation_input_tokens":30,"cache_read_input_tokens":7,"cache_creation":{"ephemeral_5m_input_tokens":10,"ephemeral_1h_input_tokens":20},"output_tokens":1}}}""", 10L, 20L, 7L)]
+    [InlineData("""{"usage":{"input_tokens":4,"cache_creation_input_tokens":30,"cache_read_input_tokens":7,"output_tokens":1}}""", 30L, 0L, 7L)]
+    [InlineData("""{"usage":{"input_tokens":4,"cache_creation":{"x":{"ephemeral_1h_input_tokens":9}},"ephemeral_1h_input_tokens":8,"cache_creation_input_tokens":30,"cache_read_input_tokens":7,"output_tokens":1}}""", 30L, 0L, 7L)]
+    public void Scanner_AnthropicCacheTokens_SplitIntoFiveMinuteWritesOneHourWritesAndReads(string json, long written, long writtenOneHour, long read)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var expected = new ModelUsage(41, 1) { Cache = new PromptCacheTokens(written, writtenOneHour, read) };
         for (var split = 0; split <= bytes.Length; split++)
         {
             var scanner = new JsonUsageScanner();

@@ -173,6 +173,9 @@ public sealed class RunLimitsTests
     [InlineData("pricing: { currency: USD, input_per_1k_tokens: 1, models: { o1: { input_per_1k_tokens: 1, output_per_1k_tokens: 1 } } }", BundleErrorCodes.MissingRequired, "flat price needs both")]
     [InlineData("pricing: { currency: USD, models: {} }", BundleErrorCodes.MissingRequired, "or at least one model")]
     [InlineData("pricing: { currency: USD }", BundleErrorCodes.MissingRequired, "input_per_1k_tokens")]
+    [InlineData("pricing: { currency: USD, cache_read_per_1k_tokens: 0, models: { o1: { input_per_1k_tokens: 1, output_per_1k_tokens: 1 } } }", BundleErrorCodes.MissingRequired, "flat cache prices need the flat price")]
+    [InlineData("pricing: { currency: USD, models: { o1: { input_per_1k_tokens: 1, output_per_1k_tokens: 1, cache_write_1h_per_1k_tokens: -1 } } }", BundleErrorCodes.ImpossibleValue, "pricing.models.o1.cache_write_1h_per_1k_tokens must be at least 0")]
+    [InlineData("pricing: { currency: USD, input_per_1k_tokens: 1, output_per_1k_tokens: 1, cache_write_per_1k_tokens: cheap }", BundleErrorCodes.WrongType, "pricing.cache_write_per_1k_tokens must be a number")]
     public void LoadTenantText_BadModelPricing_IsRefused(string pricing, string code, string message)
     {
         var yaml = Bundle.Replace(FlatPricing, pricing, StringComparison.Ordinal).Replace("#LIMITS#", string.Empty, StringComparison.Ordinal);
@@ -181,6 +184,24 @@ public sealed class RunLimitsTests
 
         Assert.Contains(result.Errors, e => e.Code == code && e.Message.Contains(message, StringComparison.Ordinal));
         Assert.Null(result.Tenant);
+    }
+
+    [Fact]
+    public void CostMicros_PromptCacheTokens_PricedAtTheirMultiplesOfTheInputPriceElseTheirOwn()
+    {
+        const string Cached = """pricing: { currency: USD, input_per_1k_tokens: 0.003, output_per_1k_tokens: 0.015, cache_write_1h_per_1k_tokens: 0.009, models: { o1: { input_per_1k_tokens: 0.01, output_per_1k_tokens: 0.04, cache_read_per_1k_tokens: 0.002 } } }""";
+        var pricing = Load(Limits, Cached).Register.Catalog.Single(e => e.Name == "gpt").Pricing!;
+
+        // 1,000 plain input, 1,000 written for 5 minutes (1.25x), 1,000 for an hour (2x), 1,000 read (0.1x): 4,000 input in all.
+        var cache = new PromptCacheTokens(1000, 1000, 1000);
+        Assert.Equal(3_000 + 3_750 + 6_000 + 300, new ModelPricing { Currency = "USD", InputPer1KTokens = 0.003m, OutputPer1KTokens = 0.015m }.CostMicros(4000, 0, cache));
+        Assert.Equal(3_000 + 3_750 + 9_000 + 300 + 15_000, pricing.For("gpt-4o")!.CostMicros(4000, 1000, cache));
+        Assert.Equal(10_000 + 12_500 + 20_000 + 2_000, pricing.For("o1")!.CostMicros(4000, 0, cache));
+        Assert.Equal(40_000, pricing.For("o1")!.CostMicros(4000, 0, default));
+
+        // Cache counts beyond the input reported are priced all the same, no input left at the input price.
+        Assert.Equal(30_000, pricing.For("o1")!.CostMicros(1000, 0, new PromptCacheTokens(0, 1500, 0)));
+        Assert.Empty(BundleSchemaTests.Validate(Bundle.Replace(FlatPricing, Cached, StringComparison.Ordinal).Replace("#LIMITS#", Limits, StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Gateway.Connectors.Models;
 /// <summary>
 /// Reads a model answer's token usage from its JSON as it arrives, chunk by chunk, holding none of it: a
 /// <see cref="Utf8JsonReader"/> whose <see cref="JsonReaderState"/> is carried across chunks tracks the depth and reads only
-/// the counts of the root's <c>usage</c> object, else <c>message.usage</c> (Anthropic), else <c>response.usage</c> (an OpenAI
+/// the counts of the root's <c>usage</c> object (and of its <c>cache_creation</c>), else <c>message.usage</c> (Anthropic), else <c>response.usage</c> (an OpenAI
 /// response, its <c>response.completed</c> event), and the root's <c>type</c>; every other value is skipped, and a string
 /// longer than <see cref="MaxHeldBytes"/> (an answer's text, its logprobs) is passed over without being held. A usage object is
 /// counted only once it is complete. One per document (<see cref="Reset"/> for the next); not thread-safe.
@@ -16,13 +16,19 @@ internal sealed class JsonUsageScanner
     /// <summary>The most bytes of one unfinished token held between chunks; a longer string is skipped, anything else ends the read.</summary>
     internal const int MaxHeldBytes = 16 * 1024;
 
-    // The counts read, by usage slot (root, message, response) and member (CountNames).
-    private static readonly string[] CountNames = ["prompt_tokens", "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "completion_tokens", "output_tokens"];
+    // The counts read, by usage slot (root, message, response) and member (CountNames): the input counts, the output counts,
+    // then usage.cache_creation's 1-hour writes (Anthropic's, a part of cache_creation_input_tokens).
+    private static readonly string[] CountNames = ["prompt_tokens", "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "completion_tokens", "output_tokens", "ephemeral_1h_input_tokens"];
     private const int InputCounts = 4;
+    private const int UsageCounts = 6;
+    private const int CacheWrites = 2;
+    private const int CacheReads = 3;
+    private const int OneHourWrites = 6;
+    private const int CacheCreation = -2;
     private const int Slots = 3;
 
-    private readonly long?[] _counts = new long?[Slots * 6];
-    private readonly long?[] _reading = new long?[6];
+    private readonly long?[] _counts = new long?[Slots * 7];
+    private readonly long?[] _reading = new long?[7];
     private readonly bool[] _seen = new bool[Slots];
     private byte[] _held = [];
     private int _heldCount;
@@ -34,6 +40,7 @@ internal sealed class JsonUsageScanner
     private bool _afterName;
     private Member _rootMember;
     private bool _secondIsUsage;
+    private bool _inCacheCreation;
     private int _usageSlot = -1;
     private int _usageDepth;
     private int _countIndex = -1;
@@ -62,7 +69,7 @@ internal sealed class JsonUsageScanner
         Array.Clear(_counts);
         Array.Clear(_seen);
         _heldCount = 0;
-        _failed = _skipping = _skipEscaped = _rootIsObject = _afterName = _secondIsUsage = false;
+        _failed = _skipping = _skipEscaped = _rootIsObject = _afterName = _secondIsUsage = _inCacheCreation = false;
         _rootMember = Member.Other;
         _usageSlot = _countIndex = -1;
         Terminal = false;
@@ -130,7 +137,7 @@ internal sealed class JsonUsageScanner
             return false;
         }
 
-        for (var i = 0; i < CountNames.Length; i++)
+        for (var i = 0; i < UsageCounts; i++)
         {
             if (_counts[(slot * CountNames.Length) + i] is { } n)
             {
@@ -146,6 +153,22 @@ internal sealed class JsonUsageScanner
         }
 
         return input is not null || output is not null;
+    }
+
+    /// <summary>
+    /// The prompt-cache counts of the usage <see cref="TryGetUsage"/> reads (a part of its input; null when not reported):
+    /// the tokens written (<c>cache_creation_input_tokens</c>), of them those written to a 1-hour cache
+    /// (<c>cache_creation.ephemeral_1h_input_tokens</c>), and those read (<c>cache_read_input_tokens</c>).
+    /// </summary>
+    public void GetCacheUsage(out long? written, out long? writtenOneHour, out long? read)
+    {
+        written = writtenOneHour = read = null;
+        var slot = Array.IndexOf(_seen, true);
+        if (slot >= 0)
+        {
+            var at = slot * CountNames.Length;
+            (written, writtenOneHour, read) = (_counts[at + CacheWrites], _counts[at + OneHourWrites], _counts[at + CacheReads]);
+        }
     }
 
     private void Scan(ReadOnlySpan<byte> data, bool final)
@@ -257,7 +280,8 @@ internal sealed class JsonUsageScanner
         switch (reader.TokenType)
         {
             case JsonTokenType.PropertyName when _usageSlot >= 0:
-                _countIndex = depth == _usageDepth + 1 ? CountIndex(ref reader) : -1;
+                _countIndex = depth == _usageDepth + 1 ? CountIndex(ref reader)
+                    : depth == _usageDepth + 2 && _inCacheCreation && reader.ValueTextEquals(CountNames[OneHourWrites]) ? OneHourWrites : -1;
                 _afterName = true;
                 break;
             case JsonTokenType.PropertyName:
@@ -285,17 +309,25 @@ internal sealed class JsonUsageScanner
                 {
                     _usageSlot = slot;
                     _usageDepth = depth;
+                    _inCacheCreation = false;
                     Array.Clear(_reading);
                 }
 
+                break;
+            case JsonTokenType.StartObject when _usageSlot >= 0 && afterName && _countIndex == CacheCreation && depth == _usageDepth + 1:
+                _inCacheCreation = true;
+                break;
+            case JsonTokenType.EndObject when _inCacheCreation && depth == _usageDepth + 1:
+                _inCacheCreation = false;
                 break;
             case JsonTokenType.EndObject when _usageSlot >= 0 && depth == _usageDepth:
                 // Complete: its counts stand (a later usage object of the same slot replaces them, as a parse keeps the last).
                 _reading.CopyTo(_counts, _usageSlot * CountNames.Length);
                 _seen[_usageSlot] = true;
                 _usageSlot = _countIndex = -1;
+                _inCacheCreation = false;
                 break;
-            case JsonTokenType.Number when _usageSlot >= 0 && afterName && _countIndex >= 0 && depth == _usageDepth + 1:
+            case JsonTokenType.Number when _usageSlot >= 0 && afterName && _countIndex >= 0 && depth == _usageDepth + (_inCacheCreation ? 2 : 1):
                 // A negative count is no count; each at most the largest ceiling a reservation holds (ModelUsageReader).
                 if (reader.TryGetInt64(out var n) && n >= 0)
                 {
@@ -309,9 +341,10 @@ internal sealed class JsonUsageScanner
         }
     }
 
+    // A usage member's count (CountNames), CacheCreation for the object of cache writes by cache, else -1.
     private static int CountIndex(ref Utf8JsonReader reader)
     {
-        for (var i = 0; i < CountNames.Length; i++)
+        for (var i = 0; i < UsageCounts; i++)
         {
             if (reader.ValueTextEquals(CountNames[i]))
             {
@@ -319,6 +352,6 @@ internal sealed class JsonUsageScanner
             }
         }
 
-        return -1;
+        return reader.ValueTextEquals("cache_creation"u8) ? CacheCreation : -1;
     }
 }

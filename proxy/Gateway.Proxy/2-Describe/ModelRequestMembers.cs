@@ -7,17 +7,19 @@ namespace Gateway.Proxy.Describe;
 
 /// <summary>
 /// A model request's top-level members are each spelled once and as the provider's API spells the ones the gateway reads
-/// (<c>model</c>, the output ceilings, <c>n</c>, <c>best_of</c>, <c>stream</c>, <c>stream_options</c>): an OpenAI-compatible
+/// (<c>model</c>, the output ceilings, <c>n</c>, <c>best_of</c>, <c>stream</c>, <c>stream_options</c>, <c>prompt</c>): an OpenAI-compatible
 /// server that matches names without case (Go's <c>encoding/json</c>, as Ollama does) takes the last of <c>model</c> and
 /// <c>Model</c>, so a request carrying both would be decided, reserved and routed on one and run on the other. Each of
 /// those members is of the JSON type the API gives it (<see cref="TypeRefusal"/>), and none is sent in the query
 /// (<see cref="QueryRefusal"/>). Two members are refused outright, as no budget could count the call: an OpenAI response's
 /// <c>background: true</c> (answered <c>queued</c>, with no usage, before the model runs) and llama.cpp's <c>n_predict</c>
-/// (an output ceiling that wins over <c>max_tokens</c>, <c>-1</c> for none, which the reservation does not read).
+/// (an output ceiling that wins over <c>max_tokens</c>, <c>-1</c> for none, which the reservation does not read). An OpenAI
+/// response's stored <c>prompt</c> (an object naming a prompt by id) runs the model it was saved with: a request carrying one
+/// and no <c>model</c> is refused (<see cref="StoredPromptRefusal"/>), since no rule, budget or price would see that model.
 /// </summary>
 internal static class ModelRequestMembers
 {
-    private static readonly string[] Read = ["model", "max_tokens", "max_completion_tokens", "max_output_tokens", "n", "best_of", "stream", "stream_options", "background", "n_predict"];
+    private static readonly string[] Read = ["model", "max_tokens", "max_completion_tokens", "max_output_tokens", "n", "best_of", "stream", "stream_options", "background", "n_predict", "prompt"];
 
     private static readonly Dictionary<string, string> ReadByFold = Read.ToDictionary(A2aMemberNames.Fold, static name => name, StringComparer.Ordinal);
 
@@ -53,8 +55,20 @@ internal static class ModelRequestMembers
             }
         }
 
-        return null;
+        return StoredPromptRefusal(request);
     }
+
+    /// <summary>
+    /// Why a request naming a stored prompt (a <c>prompt</c> that is not text: an OpenAI response's <c>{"id": …}</c>) and no
+    /// <c>model</c> is refused: the provider runs the model the prompt was saved with, which the gateway never sees, so a
+    /// rule on <c>$.model</c> would not match and a budget or run would price it as no model. A text <c>prompt</c> (the
+    /// legacy completions', a string or an array) or one beside a <c>model</c> passes.
+    /// </summary>
+    private static string? StoredPromptRefusal(JsonElement request) =>
+        request.TryGetProperty("prompt", out var prompt) && prompt.ValueKind is not (JsonValueKind.String or JsonValueKind.Array or JsonValueKind.Null)
+        && !request.TryGetProperty("model", out _)
+            ? "The member 'prompt' names a stored prompt, which runs the model it was saved with, and the request names no 'model': the gateway cannot decide, reserve or price a model it does not see. Name the model in 'model'."
+            : null;
 
     /// <summary>
     /// Why <paramref name="rawQuery"/> is refused: a parameter whose name, percent-decoded, read up to any <c>[</c> and with
@@ -81,7 +95,8 @@ internal static class ModelRequestMembers
     /// Why the member <paramref name="name"/> is refused with <paramref name="value"/>: <c>model</c> is a string; the
     /// ceilings, <c>n</c> and <c>best_of</c> are whole JSON numbers of at least 1 (<c>100</c>, <c>1e2</c>; not <c>-1</c>, which
     /// Ollama and llama.cpp read as no limit), <c>stream</c> is true or false,
-    /// <c>stream_options</c> is an object, each but <c>model</c> or null (as the OpenAI API takes it: none given). A server that reads
+    /// <c>stream_options</c> is an object, each but <c>model</c> or null (as the OpenAI API takes it: none given); <c>prompt</c>
+    /// may be of any type (<see cref="StoredPromptRefusal"/> reads it). A server that reads
     /// types leniently (pydantic's lax mode, in vLLM, SGLang, LiteLLM) reads <c>"100000"</c> as a number and <c>"true"</c>
     /// as true, which the gateway, reading JSON types, would neither reserve nor ask usage for.
     /// </summary>
@@ -103,6 +118,7 @@ internal static class ModelRequestMembers
             "stream" => value.ValueKind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null ? null : "true, false or null",
             "stream_options" => value.ValueKind is JsonValueKind.Object or JsonValueKind.Null ? null : "an object or null",
             "background" => value.ValueKind is JsonValueKind.False or JsonValueKind.Null ? null : "false or null",
+            "prompt" => null,
             _ => value.ValueKind == JsonValueKind.Null || IsCount(value) ? null : "a whole number of at least 1 (a JSON number), or null",
         };
         return expected is null ? null

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
@@ -13,13 +12,14 @@ namespace Gateway.Proxy.Admit;
 /// A run's limits (<c>run_limits</c> in the bundle, <see cref="TenantPolicy.RunLimitsFor"/>) on the requests that act in
 /// it. The run's age is checked against its <c>duration</c> before the store call; the request's one admission call
 /// (<see cref="AdmissionGate"/>) then counts its action and reserves its model tokens and cost (at the price of the model
-/// it names, <see cref="ModelPricing.For"/>; a model the pricing does not price is refused, 403 <c>model_not_priced</c>)
+/// it names, <see cref="ModelPricing.For"/>, or of the model its entry's <c>route</c> degrade runs when dearer; a model
+/// the pricing does not price is refused, 403 <c>model_not_priced</c>)
 /// in the run's counters, all or none, shared by every replica (<see cref="Plan"/>), and counts its intent digest for the
 /// loop detection, whose count the decision reads (<see cref="RunReservation.Activity"/>), counted under the root of the
 /// run's tree so that a sub-run's repeats count with its parent's (<see cref="RunBinding.LoopRun"/>). A limit that would be passed refuses the request:
 /// <c>429 run_limit_exceeded</c> naming the limit, with an explanation (<see cref="RunLimitExplanations"/>), recorded. The
 /// Respond stage settles what was reserved against the usage the provider reports, or gives it back when nothing was
-/// forwarded (<see cref="RunCounters.SettleAsync"/>). An evaluation, or a simulated action, executes nothing: it spends nothing, is
+/// forwarded (<see cref="RunCounters.SettleAsync"/>), at the price of the model it ran (<see cref="RunReservation.RouteTo"/>). An evaluation, or a simulated action, executes nothing: it spends nothing, is
 /// never refused for a limit, and only reads its intent's count (as the action would be counted).
 /// </summary>
 internal sealed class RunLimitGate
@@ -82,11 +82,19 @@ internal sealed class RunLimitGate
                 var named = ModelNamed(described.ModelRequest);
                 if (entryPricing.For(named) is not { } priced)
                 {
-                    return (null, NotPriced(costed.Entry, named));
+                    return (null, RunReservation.NotPriced(costed.Entry, named));
                 }
 
+                // Reserved at the dearer of it and the model the entry's route degrade runs (the decision, made later, may
+                // route the call there); settled at the price of the model it ran (RunReservation.RouteTo).
                 pricing = priced;
-                Count(RunLimitUsage.UsageKey(identity.Tenant, run.Agent, run.Id, RunLimitKind.Cost), priced.CostMicros(costed.InputTokens, costed.OutputTokens), ModelPricing.ToMicros(cost, MidpointRounding.ToZero), RunLimitKind.Cost);
+                var reserved = priced.CostMicros(costed.InputTokens, costed.OutputTokens);
+                if (costed.Entry.Degrade is { Mode: DegradeMode.Route, Route.Model: { } routeModel } && routeModel != named && entryPricing.For(routeModel) is { } routePriced)
+                {
+                    reserved = Math.Max(reserved, routePriced.CostMicros(costed.InputTokens, costed.OutputTokens));
+                }
+
+                Count(RunLimitUsage.UsageKey(identity.Tenant, run.Agent, run.Id, RunLimitKind.Cost), reserved, ModelPricing.ToMicros(cost, MidpointRounding.ToZero), RunLimitKind.Cost);
             }
         }
 
@@ -138,15 +146,6 @@ internal sealed class RunLimitGate
     // The model a request names: its `model` member, a string (ModelRequestMembers refuses any other spelling or type).
     private static string? ModelNamed(JsonElement request) =>
         request.ValueKind == JsonValueKind.Object && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null;
-
-    // A call whose model the connector's pricing does not price, under a cost limit: what it spends could not be counted.
-    private static Refusal NotPriced(CatalogEntry entry, string? model) =>
-        new(StatusCodes.Status403Forbidden, ProblemCodes.ModelNotPriced,
-            (model is null ? "The request names no model" : $"The model '{RefusalText.Truncate(model)}'")
-            + $" has no price on connector '{entry.Name}' (its pricing does not list it and gives no flat price), and this run's cost is limited: what it costs could not be counted. Nothing was forwarded.")
-        {
-            AuditTool = entry.Name,
-        };
 
     private static DescribeResult? Describe(TenantPolicy tenant, AuthenticatedCaller caller, ActionRequest request)
     {

@@ -285,6 +285,12 @@ internal sealed partial class EnforceStage
             (requestedModel, var ceiling) = degrade?.Mode == DegradeMode.Route
                 ? ModelFacts(forwardBody, api)
                 : ModelFacts(described.ModelRequest, api);
+            // A routed call's run cost is settled at the price of the model it runs (unpriced under a cost limit: refused).
+            if (degrade?.Mode == DegradeMode.Route && admission.Run?.RouteTo(entry, requestedModel) is { } unpriced)
+            {
+                return (null, unpriced);
+            }
+
             // The admission's reservation taken up (or, when it does not cover this, the budget asked here).
             reservation = await _budgets.TryReserveAsync(tenant, (identity.Tenant, identity.RegisteredAgent), entry.Name, ceiling + (envelope is null ? forwardBody.Length : body.Length), admission.Reservation, context.RequestAborted).ConfigureAwait(false);
             if (reservation is not null)

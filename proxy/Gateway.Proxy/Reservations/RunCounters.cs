@@ -55,7 +55,7 @@ internal sealed partial class RunCounters : IAsyncDisposable, IDisposable
 
         if (reservation.CostKey is { } cost)
         {
-            var spent = usage is null || reservation.Pricing is not { } pricing ? 0 : pricing.CostMicros(usage.InputTokens, usage.OutputTokens);
+            var spent = usage is null || reservation.SettledPricing is not { } pricing ? 0 : usage.CostMicros(pricing);
             adjustments.Add(new CounterAdjustment(cost, Delta(spent, reservation.CostMicros, atLeastReserved)));
         }
 

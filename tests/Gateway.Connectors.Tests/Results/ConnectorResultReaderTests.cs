@@ -171,7 +171,7 @@ public sealed class ConnectorResultReaderTests
 
         Assert.Equal(new ModelUsage(5, 3), openAi.Usage);
         Assert.Equal("m", Json(openAi).GetProperty("model").GetString());
-        Assert.Equal(new ModelUsage(12, 4), anthropic.Usage);
+        Assert.Equal(new ModelUsage(12, 4) { Cache = new PromptCacheTokens(0, 0, 2) }, anthropic.Usage);
         Assert.Null(http.Usage);
     }
 

@@ -241,6 +241,34 @@ public sealed class ModelRequestMembersTests : IClassFixture<GovernedGatewayFixt
         Assert.EndsWith("?api-version=2024-10-21", received.Target, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Providers_ResponsesStoredPromptWithoutModel_IsRefusedAndNothingForwarded()
+    {
+        // A stored prompt runs the model it was saved with, which no rule on $.model, budget or run price would see.
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/responses",
+            """{"prompt":{"id":"pmpt_x","version":"2"},"max_output_tokens":100}"""));
+
+        Assert.Contains("names a stored prompt", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        await AssertRefusalRecordedAsync(response);
+        using var native = await _gw.Agent.PostJsonAsync("/v1/actions/model", """{"connector":"openai","request":{"prompt":{"id":"pmpt_x"},"max_output_tokens":100}}""");
+        await ProblemAssert.IsProblemAsync(native, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_ResponsesStoredPromptWithModel_IsForwarded()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/responses",
+            $$$"""{"model":"gpt-4o","prompt":{"id":"pmpt_x","variables":{"topic":"{{{marker}}}"}},"max_output_tokens":100}"""));
+
+        Assert.Single(_gw.Upstream.To("/v1/responses"), r => r.Body.Contains(marker, StringComparison.Ordinal));
+    }
+
     private async Task AssertRefusalRecordedAsync(HttpResponseMessage response)
     {
         var record = Assert.Single(await _gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))));

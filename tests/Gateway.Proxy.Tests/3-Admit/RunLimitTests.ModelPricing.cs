@@ -1,17 +1,28 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
+using Gateway.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using KestrelUpstream = Gateway.Proxy.Tests.Infrastructure.KestrelUpstream;
 
 namespace Gateway.Proxy.Tests.Admit;
 
 /// <summary>
 /// A run's <c>cost</c> limit prices each call at the price of the model it names (<c>pricing.models</c>), else at the
-/// connector's flat price; a model neither prices is refused (403 <c>model_not_priced</c>), recorded, nothing forwarded.
+/// connector's flat price; a model neither prices is refused (403 <c>model_not_priced</c>), recorded, nothing forwarded;
+/// Anthropic's prompt-cache writes and reads are settled at their own prices.
 /// </summary>
 public sealed partial class RunLimitTests
 {
     /// <summary>The example's flat pricing of its openai connector.</summary>
     private const string FlatPricing = "pricing: { currency: USD, input_per_1k_tokens: 0.0025, output_per_1k_tokens: 0.01 }";
+
+    /// <summary>The example's route degrade of its openai connector.</summary>
+    private const string Route = "route: { model: gpt-4o-mini, max_tokens: 256 }";
 
     [Fact]
     public async Task CostLimit_ModelOtherThanThePricedOne_IsPricedAtItsOwnPrice()
@@ -73,4 +84,81 @@ public sealed partial class RunLimitTests
         await DecisionJson.DecisionAsync(listed, "allow");
         Assert.Single(gw.Upstream.To("/v1/chat/completions"));
     }
+
+    [Fact]
+    public async Task CostLimit_AnthropicOneHourCacheWrite_PricedAtTheCacheWritePrice()
+    {
+        // 100,000 tokens written to the 1-hour cache cost twice the input price; 10 plain input and 5 output tokens their own.
+        await using var provider = await KestrelUpstream.StartAsync(app => app.MapPost("/v1/messages", static (HttpContext context) =>
+        {
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync("""{"id":"msg_cached","type":"message","role":"assistant","content":[{"type":"text","text":"Hello."}],"usage":{"input_tokens":10,"cache_creation_input_tokens":100000,"cache_read_input_tokens":0,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":100000},"output_tokens":5}}""");
+        }));
+        await using var gw = await GovernedGateway.StartAsync(text => RunLimitBundles.With("""{ agent: "*", cost: 5.00 }""")(text).Replace(OpenAIConnector,
+            $"    kind: anthropic\n    action_type: model_inference\n    risk_tier: medium\n    target_system: openai\n    upstream: {provider.Origin}/v1\n", StringComparison.Ordinal));
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+
+        using (var call = await gw.Agent.SendAsync(gw.Agent.CreateInRun(HttpMethod.Post, "/providers/openai/messages", AnthropicCall(stream: false), run)))
+        {
+            Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+        }
+
+        var store = gw.Host.Services.GetRequiredService<IStateStore>();
+        var key = StoreKeys.RunUsage(DemoBundle.Tenant, DemoBundle.Agent, run, "cost");
+        var spent = await Eventually.ReturnsAsync(async () => long.TryParse(await store.GetAsync(key), out var used) ? used : 0, used => used > 100_000,
+            TimeSpan.FromSeconds(10), used => $"the run's cost counter stayed at {used}, never settled against the usage reported");
+        Assert.Equal((long)Math.Ceiling(((10 * 0.0025m) + (100_000 * 0.0025m * 2) + (5 * 0.01m)) * 1000m), spent);
+    }
+
+    [Fact]
+    public async Task CostLimit_RouteDegradeToADearerModel_SettledAtTheRoutedModelsPrice()
+    {
+        // The call degrades (a pii class with no documented flow) to a route that runs o1, six times the flat price of the
+        // gpt-4o the agent named; the provider reports 5 input and 7 output tokens: 83 micro-units flat, 495 at o1's price.
+        await using var gw = await GovernedGateway.StartAsync(RoutedToO1(RunLimitBundles.DefaultEntry));
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+
+        using (var call = await RunCalls.InRunAsync(gw.Agent, run, Model, RunLimitBundles.ModelCall()))
+        {
+            await DecisionJson.DecisionAsync(call, "degrade");
+        }
+
+        using (var sent = JsonDocument.Parse(Assert.Single(gw.Upstream.To("/v1/chat/completions")).Body))
+        {
+            Assert.Equal("o1", sent.RootElement.GetProperty("model").GetString());
+        }
+
+        var store = gw.Host.Services.GetRequiredService<IStateStore>();
+        var key = StoreKeys.RunUsage(DemoBundle.Tenant, DemoBundle.Agent, run, "cost");
+        await Eventually.ReturnsAsync(async () => long.TryParse(await store.GetAsync(key), out var spent) ? spent : 0, spent => spent == 495,
+            TimeSpan.FromSeconds(10), spent => $"the run's cost counter settled at {spent} micro-units, not the 495 the routed model's price makes");
+    }
+
+    [Fact]
+    public async Task CostLimit_RouteDegradeToADearerModel_ReservedAtTheRoutedModelsPrice()
+    {
+        // The limit holds two reservations at the flat price of the gpt-4o the agent names, not one at the price of the o1
+        // its route runs: refused before anything is forwarded.
+        var flat = RunLimitBundles.ReservedCostMicros();
+        await using var gw = await GovernedGateway.StartAsync(RoutedToO1($$"""  - { agent: "*", cost: {{RunLimitBundles.Amount(2 * flat)}} }"""));
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+
+        using var call = await RunCalls.InRunAsync(gw.Agent, run, Model, RunLimitBundles.ModelCall());
+
+        var problem = await ProblemAssert.IsProblemAsync(call, HttpStatusCode.TooManyRequests, "run_limit_exceeded");
+        Assert.Equal("cost", problem.GetProperty("limit").GetString());
+        Assert.Empty(gw.Upstream.To("/v1/chat/completions"));
+    }
+
+    // The example with the openai connector degraded (a pii class with no documented flow) to a route running o1, priced
+    // at six times its flat price, and the run limits' default entry replaced by <paramref name="limits"/>.
+    private static Func<string, string> RoutedToO1(string limits) => text =>
+    {
+        Assert.Contains(Route, text, StringComparison.Ordinal);
+        return text
+            .Replace(RunLimitBundles.DefaultEntry, limits, StringComparison.Ordinal)
+            .Replace("target_system: openai\n", "target_system: openai\n    data_classes: [pii]\n", StringComparison.Ordinal)
+            .Replace(Route, "route: { model: o1, max_tokens: 256 }", StringComparison.Ordinal)
+            .Replace(FlatPricing, FlatPricing[..^2] + ", models: { o1: { input_per_1k_tokens: 0.015, output_per_1k_tokens: 0.06 } } }", StringComparison.Ordinal);
+    };
 }

@@ -8,15 +8,19 @@ internal sealed partial class CatalogSectionParser
 {
     private const string InputKey = "input_per_1k_tokens";
     private const string OutputKey = "output_per_1k_tokens";
+    private const string CacheWriteKey = "cache_write_per_1k_tokens";
+    private const string CacheWriteOneHourKey = "cache_write_1h_per_1k_tokens";
+    private const string CacheReadKey = "cache_read_per_1k_tokens";
 
     /// <summary>
     /// A model connector's prices per 1,000 input and output tokens (at least 0), in a currency of three uppercase letters,
     /// the same for every priced entry of the file (a run's <c>cost</c> limit adds them up): a flat price for every model
-    /// (both prices), a price per model named (<c>models</c>), or both; without <c>models</c> the flat price is required.
+    /// (both prices), a price per model named (<c>models</c>), or both; without <c>models</c> the flat price is required. Each
+    /// may name its prompt-cache prices (optional, with the flat price only: else a multiple of the input price).
     /// </summary>
     private ModelPricing? ParsePricing(YamlNode node, ConnectorKind? kind)
     {
-        var f = reader.Mapping(node, "pricing", "currency", InputKey, OutputKey, "models");
+        var f = reader.Mapping(node, "pricing", "currency", InputKey, OutputKey, CacheWriteKey, CacheWriteOneHourKey, CacheReadKey, "models");
         if (f is null)
         {
             return null;
@@ -43,7 +47,9 @@ internal sealed partial class CatalogSectionParser
             // The flat price alone, as before models could be named: both prices required.
             var input = f.Required(InputKey) is { } i ? reader.Decimal(i, "pricing." + InputKey, 0) : null;
             var output = f.Required(OutputKey) is { } o ? reader.Decimal(o, "pricing." + OutputKey, 0) : null;
-            return currency is null || input is null || output is null ? null : new ModelPricing { Currency = currency, InputPer1KTokens = input, OutputPer1KTokens = output };
+            var (write, writeOneHour, read, cacheValid) = CachePrices(f, "pricing");
+            return currency is null || input is null || output is null || !cacheValid ? null
+                : new ModelPricing { Currency = currency, InputPer1KTokens = input, OutputPer1KTokens = output, CacheWritePer1KTokens = write, CacheWriteOneHourPer1KTokens = writeOneHour, CacheReadPer1KTokens = read };
         }
 
         var models = f["models"] is { } m ? ParseModelPrices(m) : null;
@@ -56,14 +62,30 @@ internal sealed partial class CatalogSectionParser
         }
 
         var flat = f.Written.Contains(InputKey) && f.Written.Contains(OutputKey);
+        var (flatWrite, flatWriteOneHour, flatRead, flatCacheValid) = CachePrices(f, "pricing");
+        if (!flat && !halfFlat && (flatWrite is not null || flatWriteOneHour is not null || flatRead is not null))
+        {
+            reader.Error(node, BundleErrorCodes.MissingRequired, $"pricing's flat cache prices need the flat price ({InputKey} and {OutputKey}); a model's go under its entry in models");
+            flatCacheValid = false;
+        }
+
         if (models is { Count: 0 } && !flat)
         {
             reader.Error(node, BundleErrorCodes.MissingRequired, $"pricing needs a flat price ({InputKey} and {OutputKey}) or at least one model in 'models'");
             return null;
         }
 
-        return currency is null || models is null || halfFlat || (flat && (flatInput is null || flatOutput is null)) ? null
-            : new ModelPricing { Currency = currency, InputPer1KTokens = flatInput, OutputPer1KTokens = flatOutput, Models = models };
+        return currency is null || models is null || halfFlat || !flatCacheValid || (flat && (flatInput is null || flatOutput is null)) ? null
+            : new ModelPricing
+            {
+                Currency = currency,
+                InputPer1KTokens = flatInput,
+                OutputPer1KTokens = flatOutput,
+                CacheWritePer1KTokens = flatWrite,
+                CacheWriteOneHourPer1KTokens = flatWriteOneHour,
+                CacheReadPer1KTokens = flatRead,
+                Models = models,
+            };
     }
 
     /// <summary>
@@ -98,20 +120,32 @@ internal sealed partial class CatalogSectionParser
             }
 
             var what = "pricing.models." + name;
-            var g = reader.Mapping(value, what, InputKey, OutputKey);
+            var g = reader.Mapping(value, what, InputKey, OutputKey, CacheWriteKey, CacheWriteOneHourKey, CacheReadKey);
             var input = g?.Required(InputKey) is { } i ? reader.Decimal(i, $"{what}.{InputKey}", 0) : null;
             var output = g?.Required(OutputKey) is { } o ? reader.Decimal(o, $"{what}.{OutputKey}", 0) : null;
-            if (input is null || output is null)
+            var (write, writeOneHour, read, cacheValid) = g is null ? default : CachePrices(g, what);
+            if (input is null || output is null || !cacheValid)
             {
                 valid = false;
                 prices[name] = default;
                 continue;
             }
 
-            prices[name] = new ModelTokenPrice(input.Value, output.Value);
+            prices[name] = new ModelTokenPrice(input.Value, output.Value) { CacheWritePer1KTokens = write, CacheWriteOneHourPer1KTokens = writeOneHour, CacheReadPer1KTokens = read };
         }
 
         return valid ? prices : null;
+    }
+
+    // The optional prompt-cache prices of a pricing or a model's entry (at least 0; null when not given), and whether each given is valid.
+    private (decimal? Write, decimal? WriteOneHour, decimal? Read, bool Valid) CachePrices(YamlNodeReader.Fields f, string what)
+    {
+        var write = f[CacheWriteKey] is { } w ? reader.Decimal(w, $"{what}.{CacheWriteKey}", 0) : null;
+        var writeOneHour = f[CacheWriteOneHourKey] is { } h ? reader.Decimal(h, $"{what}.{CacheWriteOneHourKey}", 0) : null;
+        var read = f[CacheReadKey] is { } r ? reader.Decimal(r, $"{what}.{CacheReadKey}", 0) : null;
+        var valid = (write is not null || !f.Written.Contains(CacheWriteKey)) && (writeOneHour is not null || !f.Written.Contains(CacheWriteOneHourKey))
+            && (read is not null || !f.Written.Contains(CacheReadKey));
+        return (write, writeOneHour, read, valid);
     }
 
     [GeneratedRegex("^[A-Z]{3}\\z", RegexOptions.CultureInvariant)]
