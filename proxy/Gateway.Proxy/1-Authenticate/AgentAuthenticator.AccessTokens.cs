@@ -95,5 +95,49 @@ internal sealed partial class AgentAuthenticator
         return (person, null);
     }
 
+    /// <summary>
+    /// A verified token's person refused (<see cref="PersonOfTokenAsync"/>), recorded under its agent as a signed
+    /// <c>X-Gamut-Person</c>'s refusal is: once a minute (no rate limit stops a client looping with its revoked consent's
+    /// token), a store outage's each time (the once-a-minute claim needs the store); another 503 is answered only.
+    /// </summary>
+    private static Refusal RecordedTokenPersonRefusal(HttpContext context, AgentIdentity byToken, Refusal refusal)
+    {
+        var outage = refusal.Code == ProblemCodes.StoreUnavailable;
+        return !outage && refusal.Status == StatusCodes.Status503ServiceUnavailable
+            ? refusal
+            : Recorded(context, PersonAuthentication.RecordedUnder(byToken), outage ? refusal : refusal with { RecordedOncePerMinute = true });
+    }
+
+    /// <summary>
+    /// The delegated child <paramref name="caller"/> names (<see cref="DelegateDirectory.FindAsync"/>), or the refusal when it
+    /// cannot be read: 503 <c>store_unavailable</c>, or, once a verified token proved the caller, a failure recorded under it
+    /// each time (an unexpected one 500 <c>internal_error</c>); a signed request's, before its signature, proves no one.
+    /// </summary>
+    private async ValueTask<(AgentLookup Lookup, DelegatedAgent? Delegate, bool IssuerRetired, Refusal? Refusal)> FindDelegateAsync(HttpContext context, AuthenticatedCaller caller, AgentIdentity? byToken)
+    {
+        try
+        {
+            var (lookup, delegated, issuerRetired) = await _delegates.FindAsync(caller.Tenant, caller.Workspace, caller.Agent, context.RequestAborted).ConfigureAwait(false);
+            return (lookup, delegated, issuerRetired, null);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            var outage = Refusal.StoreUnavailable();
+            return (default, null, false, byToken is null ? outage : Recorded(context, byToken, outage));
+        }
+        catch (Exception ex) when (byToken is not null && UnexpectedAfterSignature(context, ex))
+        {
+            return (default, null, false, RecordedInternal(context, byToken, ex));
+        }
+    }
+
+    /// <summary>401 <c>secret_retired</c> for a credential (a child, an access token) obtained with a secret or key its agent no longer accepts; recorded once a minute.</summary>
+    private static Refusal RetiredCredential() =>
+        new(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRetired,
+            "The secret or key this credential was obtained with is no longer accepted; obtain it again with the agent's secret or key in effect.")
+        {
+            RecordedOncePerMinute = true,
+        };
+
     private static string? ResourcePath(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<AccessTokenResourceMetadata>()?.ResourcePath;
 }

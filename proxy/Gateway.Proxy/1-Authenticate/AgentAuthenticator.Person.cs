@@ -52,7 +52,8 @@ internal sealed partial class AgentAuthenticator
 
     /// <summary>
     /// The identity with the verified person and the feature's <see cref="PresentedPerson"/>, or the refusal, recorded under
-    /// the agent: once a minute, but a store outage's (the once-a-minute claim needs the store) and an unexpected failure's each time.
+    /// the agent: once a minute (an unexpected failure's too, <see cref="RecordedInternal"/>), but a store outage's each time
+    /// (the once-a-minute claim needs the store).
     /// </summary>
     private static async ValueTask<(AgentIdentity? Identity, Refusal? Refusal)> AddPersonAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity claimed, string token)
     {

@@ -13,8 +13,8 @@ internal sealed partial class AgentAuthenticator
 {
     /// <summary>
     /// The identity with its run, or the refusal, recorded under the proven agent by Respond (<see cref="Recorded"/>):
-    /// <c>403 run_foreign</c> once a minute; 503 <c>store_unavailable</c> when the store fails and 500 <c>internal_error</c>
-    /// when the binding fails unexpectedly, each time (the once-a-minute claim needs the store).
+    /// <c>403 run_foreign</c> and 500 <c>internal_error</c> (the binding failed unexpectedly) once a minute; 503
+    /// <c>store_unavailable</c> when the store fails, each time (the once-a-minute claim needs the store).
     /// </summary>
     private static async ValueTask<(AgentIdentity? Identity, Refusal? Refusal)> AddRunAsync(HttpContext context, AgentIdentity claimed, string? run)
     {
@@ -51,11 +51,14 @@ internal sealed partial class AgentAuthenticator
     private static bool UnexpectedAfterSignature(HttpContext context, Exception exception) =>
         exception is not StateStoreUnavailableException && !(exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested);
 
-    /// <summary><see cref="Refusal.Internal"/>, logged, its record naming the proven agent <paramref name="recordedUnder"/> (Respond records it).</summary>
+    /// <summary>
+    /// <see cref="Refusal.Internal"/>, logged, its record naming the proven agent <paramref name="recordedUnder"/>: Respond
+    /// records it once a minute (no rate limit stops it), and all the same when the store cannot claim the minute.
+    /// </summary>
     private static Refusal RecordedInternal(HttpContext context, AgentIdentity recordedUnder, Exception exception)
     {
         LogUnexpectedAfterSignature(context.RequestServices.GetRequiredService<ILogger<AgentAuthenticator>>(), exception);
-        return Recorded(context, recordedUnder, Refusal.Internal());
+        return Recorded(context, recordedUnder, Refusal.Internal() with { RecordedOncePerMinute = true });
     }
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Authenticating a proven agent's request failed unexpectedly; it was refused (500 internal_error)")]

@@ -11,7 +11,6 @@ using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 using Gateway.Policy;
-using Gateway.Store;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -153,12 +152,7 @@ internal sealed partial class AgentAuthenticator
                     var (person, personRefusal) = await PersonOfTokenAsync(context, subject, tokenPerson).ConfigureAwait(false);
                     if (person is null)
                     {
-                        // Recorded under the agent once a minute, as a signed X-Gamut-Person's refusal is (no rate limit
-                        // stops a client looping with its revoked consent's token); a store outage answers only.
-                        var refused = personRefusal!.Status == StatusCodes.Status503ServiceUnavailable
-                            ? personRefusal
-                            : Recorded(context, PersonAuthentication.RecordedUnder(byToken), personRefusal with { RecordedOncePerMinute = true });
-                        return Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code) with { RetryAfter = refused.RetryAfter };
+                        return RecordedTokenPersonRefusal(context, byToken, personRefusal!);
                     }
 
                     byToken = byToken with { Person = person, TokenScopes = tokenPerson.Scopes, TokenFamily = tokenPerson.Family };
@@ -199,28 +193,20 @@ internal sealed partial class AgentAuthenticator
             if (lookup.Status == AgentLookupStatus.UnknownAgent && DelegationIds.IsDelegate(caller.Agent))
             {
                 // A delegated child: its grant and secret live in the shared store, as every replica sees them now.
-                try
+                (lookup, delegated, issuerRetired, var unreadable) = await FindDelegateAsync(context, caller, byToken).ConfigureAwait(false);
+                if (unreadable is not null)
                 {
-                    (lookup, delegated, issuerRetired) = await _delegates.FindAsync(caller.Tenant, caller.Workspace, caller.Agent, context.RequestAborted).ConfigureAwait(false);
-                }
-                catch (StateStoreUnavailableException)
-                {
-                    return Refusal.StoreUnavailable();
+                    return unreadable;
                 }
             }
 
             // A child issued, or an access token obtained, with a secret or key the agent no longer accepts (its rotation
             // ended, or the bundle dropped it) ends with it, as an operator's retirement of it ends them at Admit. The
-            // verified token proves its agent: recorded under it once a minute, as Admit records a retired secret; a
-            // child's request, refused before its signature is checked, proves nothing and is not recorded.
-            if (issuerRetired || (lookup.Status == AgentLookupStatus.Found && byToken?.SecretFingerprint is { } obtainedWith && !DelegateDirectory.Accepts(lookup, obtainedWith)))
+            // verified token proves its agent: refused now, recorded under it once a minute, as Admit records a retired
+            // secret; a child's signed request is refused so only once its signature proves the child (below).
+            if (byToken is not null && (issuerRetired || (lookup.Status == AgentLookupStatus.Found && byToken.SecretFingerprint is { } obtainedWith && !DelegateDirectory.Accepts(lookup, obtainedWith))))
             {
-                var retired = new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRetired,
-                    "The secret or key this credential was obtained with is no longer accepted; obtain it again with the agent's secret or key in effect.")
-                {
-                    RecordedOncePerMinute = true,
-                };
-                return byToken is null ? retired : Recorded(context, PersonAuthentication.RecordedUnder(byToken), retired);
+                return Recorded(context, PersonAuthentication.RecordedUnder(byToken), RetiredCredential());
             }
 
             if (lookup.Status != AgentLookupStatus.Found || (lookup.Secret is null && lookup.Key is null))
@@ -313,6 +299,13 @@ internal sealed partial class AgentAuthenticator
             {
                 // Neither signature: the access token's identity, made when the token was verified.
                 claimed = byToken ?? throw new UnreachableException("A request without a signature authenticates with an access token.");
+            }
+
+            if (issuerRetired)
+            {
+                // The child, now proven, was issued with a secret or key its agent no longer accepts: recorded under it (its
+                // chain too) once a minute. Who cannot sign as the child got the signature's refusal above and learns nothing.
+                return Recorded(context, claimed with { Chain = ActorChain.From(delegated!.Record.Chain), Delegation = delegated }, RetiredCredential());
             }
 
             if (personToken is not null)

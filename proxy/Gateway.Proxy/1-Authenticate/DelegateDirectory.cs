@@ -29,8 +29,9 @@ internal sealed class DelegateDirectory : IDelegatedChildLiveness
     }
 
     /// <summary>
-    /// The child's lookup and grant; <c>IssuerRetired</c> true (with an unknown lookup) when its registered agent no longer
-    /// accepts the secret or key that issued it, which the caller refuses as a retired secret.
+    /// The child's lookup and grant; <c>IssuerRetired</c> true when its registered agent no longer accepts the secret or key
+    /// that issued it: the lookup still holds the child's own secret or key, and the caller refuses it as a retired secret
+    /// only once its signature verifies (before, it would tell whoever knows the id where the child stands).
     /// </summary>
     public async ValueTask<(AgentLookup Lookup, DelegatedAgent? Delegate, bool IssuerRetired)> FindAsync(string tenant, string workspace, string child, CancellationToken cancellationToken)
     {
@@ -56,28 +57,25 @@ internal sealed class DelegateDirectory : IDelegatedChildLiveness
             return (AgentLookup.Unknown(AgentLookupStatus.UnknownAgent), null, false);
         }
 
-        if (record.IssuerSecretFingerprint is { } issuer && !Accepts(agent, issuer))
-        {
-            // The secret or key that issued it is no longer one its agent signs with (its rotation ended, or the bundle
-            // dropped it): the child goes with it, as a request signed with it would.
-            return (AgentLookup.Unknown(AgentLookupStatus.UnknownAgent), null, true);
-        }
-
+        // The secret or key that issued it is no longer one its agent signs with (its rotation ended, or the bundle dropped
+        // it): the child goes with it, as a request signed with it would. Its own secret or key (sealed under the gateway's
+        // keys, not its issuer's) still opens, so that its signature is checked before it is told so.
+        var issuerRetired = record.IssuerSecretFingerprint is { } issuer && !Accepts(agent, issuer);
         if (record.PublicKey is { } publicKey)
         {
             return KeyOf(record, publicKey) is { } key
-                ? (AgentLookup.Found(key, next: null), new DelegatedAgent(record, record.Scope()), false)
-                : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null, false);
+                ? (AgentLookup.Found(key, next: null), new DelegatedAgent(record, record.Scope()), issuerRetired)
+                : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null, issuerRetired);
         }
 
         return DelegationSecrets.Open(_keys, record) is { } secret
-            ? (AgentLookup.Found(new AgentSecret(secret)), new DelegatedAgent(record, record.Scope()), false)
-            : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null, false);
+            ? (AgentLookup.Found(new AgentSecret(secret)), new DelegatedAgent(record, record.Scope()), issuerRetired)
+            : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null, issuerRetired);
     }
 
     /// <summary>True while <see cref="FindAsync"/> would let the child in (a resource subscription's updates reach it only then).</summary>
     public async ValueTask<bool> IsLiveAsync(string tenant, string workspace, string child, CancellationToken cancellationToken) =>
-        (await FindAsync(tenant, workspace, child, cancellationToken).ConfigureAwait(false)).Delegate is not null;
+        (await FindAsync(tenant, workspace, child, cancellationToken).ConfigureAwait(false)) is { Delegate: not null, IssuerRetired: false };
 
     /// <summary>True when <paramref name="fingerprint"/> names a secret or key <paramref name="lookup"/> accepts now (either one during a rotation's window).</summary>
     public static bool Accepts(AgentLookup lookup, string fingerprint) =>

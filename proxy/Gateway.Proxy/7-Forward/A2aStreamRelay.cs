@@ -91,8 +91,9 @@ internal static class A2aStreamRelay
         }
         catch (StateStoreUnavailableException)
         {
-            // The task's owner could not be kept: its event is not passed on (the caller could not read the task).
-            refusal = Refusal.StoreUnavailable();
+            // The task's owner could not be kept: its event is not passed on (the caller could not read the task). The remote
+            // agent has the call: no Retry-After, which would invite carrying it out twice.
+            refusal = Refusal.StoreUnavailable() with { Detail = "The state store cannot be reached; the request reached the remote agent.", RetryAfter = null };
         }
         catch (OperationCanceledException)
         {

@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Respond;
 /// walk or its answer, ends the request in a refusal Respond records and writes, as every other: 500
 /// <c>internal_error</c> in the caller's format, recorded under the tool the request names (after a recorded decision to
 /// be carried out, as its outcome; after a local kind's entry, right after it), or under no tool for a proven agent whose
-/// request names none yet (a describer's failure), never a request forwarded on and never an answer left to the host's
+/// request names none yet (a describer's failure: once a minute, as authentication's refusals of a proven agent), never a request forwarded on and never an answer left to the host's
 /// exception handler, which would record nothing.
 /// </summary>
 internal sealed partial class RespondStage
@@ -44,7 +44,7 @@ internal sealed partial class RespondStage
     /// <summary>
     /// Answers an unexpected failure: <see cref="Refusal.Internal"/> (saying whether the upstream may have received the
     /// request), recorded as <see cref="RefuseAsync"/> records a refusal unless the request's refusal or outcome already is
-    /// (under no tool for a proven agent whose request was not described yet, as a store outage's is), then written in the
+    /// (under no tool for a proven agent whose request was not described yet, once a minute), then written in the
     /// caller's format. A journal that cannot take it leaves the 500 answered and the failure logged.
     /// </summary>
     private async Task RefuseUnexpectedAsync(HttpContext context, GatewayRequestFeature feature)
@@ -55,7 +55,7 @@ internal sealed partial class RespondStage
         if (!Recorded(context, feature))
         {
             refusal = refusal.AuditTool is null && feature.Find<RecordedDecision>() is null
-                ? await TryRecordUnderNoToolAsync(context, feature, refusal).ConfigureAwait(false)
+                ? await TryRecordUnderNoToolAsync(context, feature, refusal with { RecordedOncePerMinute = true }).ConfigureAwait(false)
                 : await TryRecordRefusalAsync(context, feature, refusal).ConfigureAwait(false);
         }
 

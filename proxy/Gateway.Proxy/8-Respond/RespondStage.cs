@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gateway.Audit;
+using Gateway.Oversight;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
@@ -235,7 +236,8 @@ internal sealed partial class RespondStage
     /// Whether <paramref name="refusal"/> is recorded: always, but for one recorded once a minute
     /// (<see cref="Refusal.RecordedOncePerMinute"/>), the first of its code for the agent, its secret and the route,
     /// which claims <see cref="StoreKeys.RefusalRecorded"/> for a minute with one set-if-absent (atomic across replicas).
-    /// A store that cannot answer claims nothing: the refusal is answered unrecorded, never admitted.
+    /// A store that cannot answer claims nothing: the refusal is answered unrecorded, never admitted; but an unexpected
+    /// failure (500 <c>internal_error</c>) is recorded all the same, so that an outage never silences its record.
     /// </summary>
     private async ValueTask<bool> FirstInItsMinuteAsync(HttpContext context, Refusal refusal, AgentIdentity identity)
     {
@@ -250,10 +252,14 @@ internal sealed partial class RespondStage
         {
             return await _store.TrySetIfAbsentAsync(key, context.TraceIdentifier, OncePerMinute, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (StateStoreUnavailableException ex)
+        catch (StateStoreUnavailableException ex) when (refusal.Code != ProblemCodes.InternalError)
         {
             LogRefusalNotRecorded(_logger, refusal.Code, ex);
             return false;
+        }
+        catch (StateStoreUnavailableException)
+        {
+            return true;
         }
     }
 
@@ -270,7 +276,7 @@ internal sealed partial class RespondStage
 
     /// <summary>
     /// Answers a state store's outage: <see cref="Refusal.StoreUnavailable"/> (saying whether the upstream may have received
-    /// the request), recorded as <see cref="RefuseAsync"/> records a refusal unless the request's refusal or outcome already is
+    /// the request; when it may have, without <c>Retry-After</c>: a retry could carry the call out twice), recorded as <see cref="RefuseAsync"/> records a refusal unless the request's refusal or outcome already is
     /// (<see cref="Recorded"/>): after a recorded decision, as that decision's outcome, and answered with the decision when it
     /// was to be carried out; before, under the tool it named (a governed action's, or the tool a request the gateway serves
     /// itself is recorded as: after its entry, a delegation issued or a run started that its destination could not store, the
@@ -282,7 +288,7 @@ internal sealed partial class RespondStage
     private async Task RefuseStoreOutageAsync(HttpContext context, GatewayRequestFeature feature)
     {
         var refusal = (UpstreamReach.MayHaveReached(context, feature)
-            ? Refusal.StoreUnavailable() with { Detail = "The state store cannot be reached; the request may have reached the upstream." }
+            ? Refusal.StoreUnavailable() with { Detail = "The state store cannot be reached; the request may have reached the upstream.", RetryAfter = null }
             : Refusal.StoreUnavailable()) with { AuditTool = ToolOf(feature) };
         if (!Recorded(context, feature))
         {
@@ -296,7 +302,8 @@ internal sealed partial class RespondStage
 
     /// <summary>
     /// <paramref name="refusal"/> of a request not described yet recorded under no tool when a proven agent made it (as
-    /// authentication records its refusals of one), or, when the journal cannot take it, logged; returned as it is.
+    /// authentication records its refusals of one: one recorded once a minute only when <see cref="FirstInItsMinuteAsync"/>),
+    /// or, when the journal cannot take it, logged; returned as it is.
     /// </summary>
     private async ValueTask<Refusal> TryRecordUnderNoToolAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
     {
@@ -306,6 +313,11 @@ internal sealed partial class RespondStage
         }
 
         MarkRecorded(context);
+        if (!await FirstInItsMinuteAsync(context, refusal, identity).ConfigureAwait(false))
+        {
+            return refusal;
+        }
+
         try
         {
             await _audit.RecordRefusalAsync(context, identity, tool: null, refusal.Code, refusal.Status).ConfigureAwait(false);

@@ -163,6 +163,44 @@ public sealed class SecretRotationTests : IDisposable
     }
 
     [Fact]
+    public async Task ChildRequest_IssuerRotationEndedAndBadSignature_IsNotSecretRetired()
+    {
+        var clock = new MovableClock();
+        await using var gw = await StartEndingSoonAsync(clock);
+        var child = await DelegateAsync(gw, new AgentClient(gw.Host.Client, gw.Bundle.AgentSecret, time: clock), clock);
+        var impostor = new AgentClient(gw.Host.Client, "not-the-childs-secret-" + Guid.NewGuid().ToString("N"), child.Tenant, child.Workspace, child.Agent, clock);
+
+        clock.Offset = TimeSpan.FromMinutes(3);
+        using var refused = await impostor.PostJsonAsync("/v1/evaluate", Evaluate);
+
+        // Who cannot sign as the child learns nothing of its issuer's rotation: refused as any bad signature is, unrecorded.
+        await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Unauthorized, "signature_mismatch");
+        Assert.Empty(await gw.AuditRecordsAsync(Assert.Single(refused.Headers.GetValues("X-Request-Id"))));
+    }
+
+    [Fact]
+    public async Task ChildRequest_IssuerRotationEndedSignedByTheChildTwice_IsSecretRetiredRecordedOnceUnderTheChild()
+    {
+        var clock = new MovableClock();
+        await using var gw = await StartEndingSoonAsync(clock);
+        var child = await DelegateAsync(gw, new AgentClient(gw.Host.Client, gw.Bundle.AgentSecret, time: clock), clock);
+
+        clock.Offset = TimeSpan.FromMinutes(3);
+        var requestIds = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var refused = await child.PostJsonAsync("/v1/evaluate", Evaluate);
+            await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Unauthorized, "secret_retired");
+            requestIds.Add(Assert.Single(refused.Headers.GetValues("X-Request-Id")));
+        }
+
+        var record = Assert.Single(await gw.AuditRecordsAsync(requestIds[0]));
+        Assert.Equal("refused:secret_retired", record.GetProperty("decision").GetString());
+        Assert.Equal(child.Agent, record.GetProperty("agent").GetString());
+        Assert.Empty(await gw.AuditRecordsAsync(requestIds[1]));
+    }
+
+    [Fact]
     public async Task Token_ObtainedWithTheCurrentSecretAfterRotationEnds_IsRefusedSecretRetiredAndOneOfTheNextStillWorks()
     {
         var clock = new MovableClock();
