@@ -120,7 +120,7 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
     // A successful answer gatewayctl cannot read: named, exit 7 (the gateway it meant to reach did not answer as one).
     private async Task<int> UnexpectedAsync(Uri baseUrl, string why)
     {
-        await console.Error.WriteLineAsync($"error: unexpected_answer: {baseUrl} did not answer as a gateway of this gatewayctl's version: {why}");
+        await console.Error.WriteLineAsync(TerminalText.Safe($"error: unexpected_answer: {baseUrl} did not answer as a gateway of this gatewayctl's version: {why}"));
         return ExitCodes.Unreachable;
     }
 
@@ -134,7 +134,8 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
                 await console.Out.WriteLineAsync(JsonSerializer.Serialize(problem, Indented));
             }
 
-            await console.Error.WriteLineAsync($"error: {response.ProblemCode}: {response.ProblemText}");
+            // The gateway's words: a detail may quote what an agent sent, so its terminal controls are escaped.
+            await console.Error.WriteLineAsync(TerminalText.Safe($"error: {response.ProblemCode}: {response.ProblemText}"));
             return response.Status == System.Net.HttpStatusCode.ServiceUnavailable ? unavailableExitCode : ExitCodes.ApiError;
         }
 
@@ -179,7 +180,7 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
 
         if (!response.IsSuccess)
         {
-            await console.Error.WriteLineAsync($"error: {response.ProblemCode}: {response.ProblemText}");
+            await console.Error.WriteLineAsync(TerminalText.Safe($"error: {response.ProblemCode}: {response.ProblemText}"));
             return ExitCodes.ApiError;
         }
 

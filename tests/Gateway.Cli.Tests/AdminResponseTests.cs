@@ -1,9 +1,13 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Cli.Tests;
 
-/// <summary>How gatewayctl words a problem the gateway answered: a limit that refused says when it resets.</summary>
+/// <summary>
+/// How gatewayctl words a problem the gateway answered: a limit that refused says when it resets; its code, title and
+/// detail (which may quote what an agent sent) are shown with their terminal controls escaped.
+/// </summary>
 public sealed class AdminResponseTests
 {
     [Fact]
@@ -40,5 +44,26 @@ public sealed class AdminResponseTests
         Assert.Contains("error: unexpected_answer:", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("BROKEN", result.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Out + result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Call_ProblemDetailWithTerminalEscapes_IsWrittenEscaped()
+    {
+        // A detail quoting an agent-supplied value, as a gateway (or anything answering as one) words it.
+        await using var server = await AnsweringServer.StartAsync(async context =>
+        {
+            context.Response.StatusCode = 404;
+            context.Response.ContentType = "application/problem+json";
+            await context.Response.WriteAsync("""{"title":"Not Found\u001b[8m","detail":"No approval apr-1\u001b[2A\r\u202e.","code":"approval_not_found\u001b[2K"}""");
+        });
+
+        var result = await CliRun.RunAsync(
+            new Dictionary<string, string?> { ["GATEWAY_ADMIN_TOKEN"] = "gatewayctl-tests-token" }, "approvals", "show", "apr-1", "--tenant", "x", "--url", server.BaseAddress.ToString());
+
+        Assert.True(result.ExitCode == 1, result.Out + result.Error);
+        Assert.DoesNotContain('\u001b', result.Error);
+        Assert.DoesNotContain('\u202e', result.Error);
+        Assert.DoesNotContain('\r', result.Error.Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Contains(@"error: approval_not_found\u{1B}[2K: Not Found\u{1B}[8m: No approval apr-1\u{1B}[2A\u{D}\u{202E}.", result.Error, StringComparison.Ordinal);
     }
 }

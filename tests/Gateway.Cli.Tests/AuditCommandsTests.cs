@@ -75,6 +75,29 @@ public sealed class AuditCommandsTests
         Assert.Equal("malformed_record", body.RootElement.GetProperty("reason").GetString());
     }
 
+    [Fact]
+    public async Task Verify_FileWhoseRecordsHoldTerminalEscapes_PrintsThemEscaped()
+    {
+        // Seals are hashes anyone can compute: whoever wrote the export chose its tenant, replica and request ids.
+        const string Hostile = "\u001b[2A\r\u202e";
+        var first = SealedLines.Seal(new JsonObject
+        {
+            ["seq"] = 1, ["tenant"] = "acme" + Hostile, ["replica"] = "gateway-0" + Hostile, ["time"] = "2026-12-01T09:00:00Z",
+            ["prev_hash"] = new string('0', 64), ["agent"] = "agent-1", ["tool"] = "crm.read", ["request_id"] = "req-1", ["decision"] = "block", ["status_code"] = 403,
+        }.ToJsonString());
+        var file = Path.Combine(Directory.CreateTempSubdirectory("gatewayctl-export-").FullName, "export.jsonl");
+        File.WriteAllLines(file, [first]);
+
+        var result = await CliRun.RunAsync("audit", "verify", "--file", file);
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.DoesNotContain('\u001b', result.Out);
+        Assert.DoesNotContain('\u202e', result.Out);
+        Assert.DoesNotContain('\r', result.Out.Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Contains(@"replica gateway-0\u{1B}[2A\u{D}\u{202E}: from genesis", result.Out, StringComparison.Ordinal);
+        Assert.Contains(@"of tenant acme\u{1B}[2A\u{D}\u{202E} intact", result.Out, StringComparison.Ordinal);
+    }
+
     // Two sealed records of tenant acme from genesis, as `audit export` writes them.
     private static string WriteExport()
     {

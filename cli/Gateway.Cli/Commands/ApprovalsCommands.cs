@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>approvals list|show|approve|deny|revoke</c>.</summary>
+/// <summary><c>approvals list|show|approve|deny|revoke</c>; the text output shows the answer's text escaped (<see cref="TerminalText"/>).</summary>
 internal static class ApprovalsCommands
 {
     public static Command Build(CliRuntime runtime)
@@ -60,7 +60,7 @@ internal static class ApprovalsCommands
         output.WriteLine($"{"ID",-28} {"AGENT",-20} {"TOOL",-24} {"APPROVALS",-10} {"EXPIRES",-26} APPROVERS");
         foreach (var a in approvals)
         {
-            output.WriteLine($"{Json.Str(a, "id"),-28} {Json.Str(a, "agent"),-20} {Json.Str(a, "tool"),-24} {Json.Count(a, "approvals") + "/" + Json.Str(a, "approvals_required"),-10} {Json.Str(a, "expires_at"),-26} {Json.List(a, "approvers")}");
+            output.WriteLine(TerminalText.Safe($"{Json.Str(a, "id"),-28} {Json.Str(a, "agent"),-20} {Json.Str(a, "tool"),-24} {Json.Count(a, "approvals") + "/" + Json.Str(a, "approvals_required"),-10} {Json.Str(a, "expires_at"),-26} {Json.List(a, "approvers")}"));
         }
 
         return null;
@@ -68,16 +68,16 @@ internal static class ApprovalsCommands
 
     private static int? PrintRevoked(JsonElement a, TextWriter? output)
     {
-        output?.WriteLine($"Approval {Json.Str(a, "id")} revoked: its warrant is refused and every decision token issued under it verifies as revoked.");
-        output?.WriteLine($"  agent {Json.Str(a, "agent")}, tool {Json.Str(a, "tool")}, approved by {Json.List(a, "approvals")}");
+        output?.WriteLine(TerminalText.Safe($"Approval {Json.Str(a, "id")} revoked: its warrant is refused and every decision token issued under it verifies as revoked."));
+        output?.WriteLine(TerminalText.Safe($"  agent {Json.Str(a, "agent")}, tool {Json.Str(a, "tool")}, approved by {Json.List(a, "approvals")}"));
         return null;
     }
 
     private static int? PrintOne(JsonElement a, TextWriter? output)
     {
-        output?.WriteLine($"Approval {Json.Str(a, "id")}: {Json.Str(a, "status")} ({Json.Count(a, "approvals")}/{Json.Str(a, "approvals_required")} approvals)");
-        output?.WriteLine($"  agent {Json.Str(a, "agent")}, tool {Json.Str(a, "tool")}, intent {Json.Str(a, "intent_digest")}");
-        output?.WriteLine($"  approvers {Json.List(a, "approvers")}; approved by {Json.List(a, "approvals")}; expires {Json.Str(a, "expires_at")}");
+        output?.WriteLine(TerminalText.Safe($"Approval {Json.Str(a, "id")}: {Json.Str(a, "status")} ({Json.Count(a, "approvals")}/{Json.Str(a, "approvals_required")} approvals)"));
+        output?.WriteLine(TerminalText.Safe($"  agent {Json.Str(a, "agent")}, tool {Json.Str(a, "tool")}, intent {Json.Str(a, "intent_digest")}"));
+        output?.WriteLine(TerminalText.Safe($"  approvers {Json.List(a, "approvers")}; approved by {Json.List(a, "approvals")}; expires {Json.Str(a, "expires_at")}"));
         return null;
     }
 }

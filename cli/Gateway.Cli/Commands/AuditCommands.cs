@@ -5,7 +5,10 @@ using Gateway.Store;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>audit verify|export|list|query|retire-partition</c>.</summary>
+/// <summary>
+/// <c>audit verify|export|list|query|retire-partition</c>; the text output shows what an export file or the gateway's answer
+/// supplies (tenant, replica, agent, tool, request ids, reasons) escaped (<see cref="TerminalText"/>).
+/// </summary>
 internal static class AuditCommands
 {
     public static Command Build(CliRuntime runtime)
@@ -203,23 +206,23 @@ internal static class AuditCommands
             foreach (var chain in result.Chains.Values)
             {
                 var start = chain.AnchorSeq == 0 ? "genesis" : string.Create(CultureInfo.InvariantCulture, $"anchor at seq {chain.AnchorSeq}");
-                await console.Out.WriteLineAsync($"  replica {chain.Replica}: from {start}, {chain.Records} records verified, tip {chain.Previous}");
+                await LineAsync(console, $"  replica {chain.Replica}: from {start}, {chain.Records} records verified, tip {chain.Previous}");
             }
 
             var of = result.Tenant is null ? string.Empty : $" of tenant {result.Tenant}";
-            await console.Out.WriteLineAsync(empty
+            await LineAsync(console, empty
                 ? $"Export {file} holds no records: it proves no chain (pass --allow-empty when an empty export is what you expect)"
                 : result.Intact
                     ? $"Export {file}{of} intact: {result.Chains.Values.Sum(static c => c.Records)} records in {result.Chains.Count} chains"
                     : $"Export {file} BROKEN{(result.BrokenAtLine is { } line ? string.Create(CultureInfo.InvariantCulture, $" at line {line}") : string.Empty)}: {result.Reason} ({result.Detail})");
             if (result.Intact && !empty && how.Tenant is null && result.Tenant is not null)
             {
-                await console.Out.WriteLineAsync($"  tenant {result.Tenant} as the export's lines name it: check it is the tenant you exported, or pass --expect-tenant");
+                await LineAsync(console, $"  tenant {result.Tenant} as the export's lines name it: check it is the tenant you exported, or pass --expect-tenant");
             }
 
             if (OutcomeUnknown(result.OutcomeUnknown, result.OutcomeUnknownRequestIds) is { } unknown)
             {
-                await console.Out.WriteLineAsync(unknown);
+                await LineAsync(console, unknown);
             }
         }
 
@@ -231,9 +234,16 @@ internal static class AuditCommands
 
     private static async Task<int> UsageAsync(CliConsole console, string message)
     {
-        await console.Error.WriteLineAsync("error: invalid_input: " + message);
+        await console.Error.WriteLineAsync("error: invalid_input: " + TerminalText.Safe(message));
         return ExitCodes.InvalidInput;
     }
+
+    // A line of the text output: what an export's lines or the gateway's answer supply (a record's tenant, replica, agent,
+    // tool and request id, quoted in a reason) is shown with its terminal controls escaped, so it cannot rewrite or hide
+    // the verdict line.
+    private static Task LineAsync(CliConsole console, string line) => console.Out.WriteLineAsync(TerminalText.Safe(line));
+
+    private static void Line(TextWriter? output, string line) => output?.WriteLine(TerminalText.Safe(line));
 
     private static int? PrintVerify(JsonElement body, TextWriter? output)
     {
@@ -248,7 +258,7 @@ internal static class AuditCommands
         {
             foreach (var chain in partitions.EnumerateArray())
             {
-                output?.WriteLine(Json.Bool(chain, "intact")
+                Line(output, Json.Bool(chain, "intact")
                     ? $"  replica {Json.Str(chain, "replica")}: intact, {Json.Str(chain, "records")} records, tip {Json.Str(chain, "tip_hash")}"
                     : $"  replica {Json.Str(chain, "replica")}: BROKEN at index {Json.Str(chain, "broken_at_index")}: {Json.Str(chain, "reason")}");
             }
@@ -259,19 +269,19 @@ internal static class AuditCommands
             : null;
         if (Json.Bool(body, "intact"))
         {
-            output?.WriteLine($"Audit chain of tenant {tenant} intact: {Json.Str(body, "records")} records, tip {Json.Str(body, "tip_hash")}");
+            Line(output, $"Audit chain of tenant {tenant} intact: {Json.Str(body, "records")} records, tip {Json.Str(body, "tip_hash")}");
             if (unknown is not null)
             {
-                output?.WriteLine(unknown);
+                Line(output, unknown);
             }
 
             return null;
         }
 
-        output?.WriteLine($"Audit chain of tenant {tenant} BROKEN in replica {Json.Str(body, "replica")} at index {Json.Str(body, "broken_at_index")}: {Json.Str(body, "reason")} ({Json.Str(body, "detail")})");
+        Line(output, $"Audit chain of tenant {tenant} BROKEN in replica {Json.Str(body, "replica")} at index {Json.Str(body, "broken_at_index")}: {Json.Str(body, "reason")} ({Json.Str(body, "detail")})");
         if (unknown is not null)
         {
-            output?.WriteLine(unknown);
+            Line(output, unknown);
         }
 
         return ExitCodes.ChainBroken;
@@ -294,12 +304,12 @@ internal static class AuditCommands
 
         foreach (var r in Json.Array(body, "records"))
         {
-            output.WriteLine($"{Json.Str(r, "time")} {Json.Str(r, "replica")}#{Json.Str(r, "seq")} {Json.Str(r, "agent")} {Json.Str(r, "tool")} {Json.Str(r, "decision")} {Answered(r)}");
+            Line(output, $"{Json.Str(r, "time")} {Json.Str(r, "replica")}#{Json.Str(r, "seq")} {Json.Str(r, "agent")} {Json.Str(r, "tool")} {Json.Str(r, "decision")} {Answered(r)}");
         }
 
         if (body.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String)
         {
-            output.WriteLine("next page: --cursor " + next.GetString());
+            Line(output, "next page: --cursor " + next.GetString());
         }
 
         return null;
@@ -314,7 +324,7 @@ internal static class AuditCommands
 
         foreach (var r in Json.Array(body, "records"))
         {
-            output.WriteLine($"{Json.Str(r, "seq"),6} {Json.Str(r, "time")} {Json.Str(r, "agent")} {Json.Str(r, "tool")} {Json.Str(r, "decision")} {Answered(r)} {Json.Str(r, "actor")}");
+            Line(output, $"{Json.Str(r, "seq"),6} {Json.Str(r, "time")} {Json.Str(r, "agent")} {Json.Str(r, "tool")} {Json.Str(r, "decision")} {Answered(r)} {Json.Str(r, "actor")}");
         }
 
         return null;

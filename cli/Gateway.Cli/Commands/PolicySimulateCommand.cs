@@ -70,21 +70,22 @@ internal static class PolicySimulateCommand
             var changes = new JsonArray();
             foreach (var change in report.Changes)
             {
-                // A shadow tenant's side is its policy's decision; what it enforces is said beside it.
-                context.Line($"CHANGED  {change.Case}: {change.Agent} {change.Tool}  {Side(change.Before, change.EnforcedBefore)} → {Side(change.After, change.EnforcedAfter)}");
+                // A shadow tenant's side is its policy's decision; what it enforces is said beside it. An exported record's agent
+                // and tool are the record's (an agent's) words: shown escaped (TerminalText).
+                context.Line(TerminalText.Safe($"CHANGED  {change.Case}: {change.Agent} {change.Tool}  {Side(change.Before, change.EnforcedBefore)} → {Side(change.After, change.EnforcedAfter)}"));
                 foreach (var term in change.Terms)
                 {
-                    context.Line($"         ~ {term}");
+                    context.Line(TerminalText.Safe($"         ~ {term}"));
                 }
 
                 foreach (var added in change.Added)
                 {
-                    context.Line($"         + {added}");
+                    context.Line(TerminalText.Safe($"         + {added}"));
                 }
 
                 foreach (var removed in change.Removed)
                 {
-                    context.Line($"         - {removed}");
+                    context.Line(TerminalText.Safe($"         - {removed}"));
                 }
 
                 changes.Add(new JsonObject
@@ -104,7 +105,7 @@ internal static class PolicySimulateCommand
 
             foreach (var line in report.NotReplayable)
             {
-                context.Line($"NOT REPLAYABLE  {line}");
+                context.Line(TerminalText.Safe($"NOT REPLAYABLE  {line}"));
             }
 
             context.Line($"{report.Cases} cases, {report.Changes.Count} decisions would change");
