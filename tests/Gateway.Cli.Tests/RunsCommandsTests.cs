@@ -73,6 +73,41 @@ public sealed class RunsCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_PurposeWithAstralCharacterAtTheCut_ShowsNoLoneSurrogate()
+    {
+        // 58 characters, then an emoji (two UTF-16 units) where the 60-wide purpose column is cut.
+        var shown = await ListedPurposeAsync(new string('a', 58) + "\\ud83d\\ude00 and more");
+
+        Assert.Equal(new string('a', 58) + "…", shown);
+        Assert.DoesNotContain(shown, char.IsSurrogate);
+    }
+
+    [Fact]
+    public async Task List_PurposeWithControlAtTheCut_ShowsNoPartialEscape()
+    {
+        // 55 characters, then a right-to-left override whose escape (\u{202E}, 8 characters) would cross the cut.
+        var shown = await ListedPurposeAsync(new string('a', 55) + "\\u202e and more");
+
+        Assert.Equal(new string('a', 55) + "…", shown);
+    }
+
+    // The purpose column of `runs list` for one run whose purpose is the JSON string text <paramref name="purposeJson"/>.
+    private static async Task<string> ListedPurposeAsync(string purposeJson)
+    {
+        await using var server = await AnsweringServer.StartAsync("application/json", $$"""
+            {"runs":[{"run_id":"run-0f1e2d3c4b5a69788796a5b4c3d2e1f0","agent":"demo-agent","tenant":"demo","status":"active","created_at":"2026-01-01T00:00:00+00:00","framework":"none","purpose":"{{purposeJson}}"}]}
+            """);
+
+        var result = await CliRun.RunAsync(
+            new Dictionary<string, string?> { ["GATEWAY_ADMIN_TOKEN"] = "gatewayctl-tests-token" },
+            "runs", "list", "--tenant", "demo", "--url", server.BaseAddress.ToString());
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        var line = result.Out.Split('\n').Single(l => l.StartsWith("run-0f1e2d3c4b5a69788796a5b4c3d2e1f0", StringComparison.Ordinal)).TrimEnd('\r');
+        return line[(line.IndexOf("none", StringComparison.Ordinal) + 16)..];
+    }
+
+    [Fact]
     public async Task RunsListAndCancel_ActiveRun_IsListedThenCancelledAndItsNextActionRefused()
     {
         var older = await _gw.StartRunAsync();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Gateway.Cli.Runs;
 
@@ -211,6 +212,28 @@ internal static class RunsCommands
     // and state) is shown with its terminal controls escaped (TerminalText), so it cannot rewrite or hide another line.
     private static void Line(TextWriter? output, string line) => output?.WriteLine(TerminalText.Safe(line));
 
-    // Escaped first, so a column's width holds what is shown.
-    private static string Cut(string text, int width) => TerminalText.Safe(text) is var safe && safe.Length <= width ? safe : safe[..(width - 1)] + "…";
+    // Escaped first, so a column's width holds what is shown; a longer text is cut between whole characters (never inside
+    // a surrogate pair or a \u{…} escape) and ends with "…".
+    private static string Cut(string text, int width)
+    {
+        var safe = TerminalText.Safe(text);
+        if (safe.Length <= width)
+        {
+            return safe;
+        }
+
+        var cut = new StringBuilder(width);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var piece = TerminalText.Safe(rune.ToString());
+            if (cut.Length + piece.Length > width - 1)
+            {
+                break;
+            }
+
+            cut.Append(piece);
+        }
+
+        return cut.Append('…').ToString();
+    }
 }

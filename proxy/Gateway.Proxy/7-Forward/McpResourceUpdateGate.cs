@@ -14,13 +14,16 @@ namespace Gateway.Proxy.Forward;
 /// (<see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, awaiting the check of an update, then the events after
 /// it); its unterminated last event is written by <see cref="Tail"/>, first of the body's transforms, when the body completes
 /// (an update among them dropped: a client dispatches no unterminated event). Only an event whose message names the method
-/// is parsed. A JSON answer, held whole, is cleared by <see cref="ClearJsonAsync"/>.
+/// is parsed. A JSON answer, held whole, is cleared by <see cref="ClearJsonAsync"/>. The check is built from its state at
+/// the first update seen, so an answer that carries none never builds it.
 /// </summary>
 internal sealed class McpResourceUpdateGate : Stream
 {
     private const string UpdatedMethod = "notifications/resources/updated";
 
-    private readonly Func<string, CancellationToken, ValueTask<bool>> _mayHear;
+    private readonly Func<object, Func<string, CancellationToken, ValueTask<bool>>> _check;
+    private readonly object _state;
+    private Func<string, CancellationToken, ValueTask<bool>>? _mayHear;
     private readonly SseFramer _framer = new(ToolsListFilterLimit);
     // The events that pass as they came, and the update held while it is checked: pooled, returned once the body completes.
     private readonly PooledBufferWriter _passing = new(4096);
@@ -28,10 +31,12 @@ internal sealed class McpResourceUpdateGate : Stream
     private InvalidDataException? _oversized;
     private Stream _inner = Null;
 
-    /// <param name="mayHear">Whether the caller may be told of an update of the resource named.</param>
-    public McpResourceUpdateGate(Func<string, CancellationToken, ValueTask<bool>> mayHear)
+    /// <param name="check">Builds, from <paramref name="state"/>, whether the caller may be told of an update of the resource named.</param>
+    /// <param name="state">What <paramref name="check"/> builds it from.</param>
+    public McpResourceUpdateGate(Func<object, Func<string, CancellationToken, ValueTask<bool>>> check, object state)
     {
-        _mayHear = mayHear ?? throw new ArgumentNullException(nameof(mayHear));
+        _check = check ?? throw new ArgumentNullException(nameof(check));
+        _state = state ?? throw new ArgumentNullException(nameof(state));
         Tail = new TailTransform(this);
     }
 
@@ -67,8 +72,8 @@ internal sealed class McpResourceUpdateGate : Stream
     /// A JSON answer (one message or a batch), read whole: unchanged when it carries no update the caller may not be told
     /// of; else without it (an empty body when nothing is left).
     /// </summary>
-    public static async ValueTask<byte[]> ClearJsonAsync(byte[] body, Func<string, CancellationToken, ValueTask<bool>> mayHear, CancellationToken cancellationToken) =>
-        NamesUpdate(body) ? await ClearAsync(body, mayHear, cancellationToken).ConfigureAwait(false) ?? [] : body;
+    public static async ValueTask<byte[]> ClearJsonAsync(byte[] body, Func<object, Func<string, CancellationToken, ValueTask<bool>>> check, object state, CancellationToken cancellationToken) =>
+        NamesUpdate(body) ? await ClearAsync(body, check(state), cancellationToken).ConfigureAwait(false) ?? [] : body;
 
     /// <inheritdoc/>
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -83,7 +88,7 @@ internal sealed class McpResourceUpdateGate : Stream
                 _passing.ResetWrittenCount();
             }
 
-            if (update is { } data && await ClearAsync(data, _mayHear, cancellationToken).ConfigureAwait(false) is { } cleared)
+            if (update is { } data && await ClearAsync(data, _mayHear ??= _check(_state), cancellationToken).ConfigureAwait(false) is { } cleared)
             {
                 var passed = ReferenceEquals(cleared, data) ? _held : Rewritten(cleared);
                 await _inner.WriteAsync(passed.WrittenMemory, cancellationToken).ConfigureAwait(false);

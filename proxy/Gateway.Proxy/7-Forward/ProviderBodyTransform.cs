@@ -4,6 +4,7 @@ using Gateway.Connectors.Streaming;
 using Gateway.Oversight;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -83,12 +84,13 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         var contentType = contentTypes == 0 ? null : values.ToString();
         var eventStream = contentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
         var transforms = new List<IBodyTransform>(4);
-        Func<string, CancellationToken, ValueTask<bool>>? mayHear = null;
+        var mcpServer = false;
         if (plan.McpToolAllowed is { } allowed)
         {
             // A resource's update is passed on only while the caller may still be told of it, checked as /mcp checks each
-            // (McpResourceSubscriptions.MayHearAsync: the read permitted under the policy in force now, no kill switch on).
-            mayHear = MayHear(httpContext, plan);
+            // (McpResourceSubscriptions.MayHearAsync: the read permitted under the policy in force now, no kill switch on);
+            // the check is built (MayHear) only once an update is seen.
+            mcpServer = true;
             // The server's resources, templates and prompts are listed as /mcp lists them: less each one whose read the
             // policy blocks for the caller (McpReadClearance.Lists), asked of the server's own entry.
             var filter = new ToolsListFilter(allowed, read => McpReadClearance.Lists(plan.Tenant, plan.Identity.Caller, plan.Upstream, read));
@@ -96,7 +98,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             {
                 transforms.Add(filter);
             }
-            else if (await FilterToolsListJsonAsync(httpContext, proxyResponse, plan, filter, mayHear, context.CancellationToken).ConfigureAwait(false) is { } refusal)
+            else if (await FilterToolsListJsonAsync(httpContext, proxyResponse, plan, filter, context.CancellationToken).ConfigureAwait(false) is { } refusal)
             {
                 feature.Add(Refuse(context, status, refusal));
                 return;
@@ -121,10 +123,10 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             // The body may change length: it goes out chunked, or framed by its new length when held whole (FrameHeld).
             httpContext.Response.Headers.ContentLength = null;
             McpResourceUpdateGate? gate = null;
-            if (eventStream && mayHear is not null)
+            if (eventStream && mcpServer)
             {
                 // First: the upstream's own updates are checked, before a transform rewrites a byte of them.
-                gate = new McpResourceUpdateGate(mayHear);
+                gate = new McpResourceUpdateGate(MayHear, httpContext);
                 transforms.Insert(0, gate.Tail);
             }
 
@@ -141,14 +143,19 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         feature.Add(new UpstreamResponse(status) { Stream = stream, SizeLimit = sizeLimit });
     }
 
-    /// <summary>Whether the caller may be told now of an update of the server's resource named (<see cref="McpResourceSubscriptions.MayHearAsync"/>).</summary>
-    private static Func<string, CancellationToken, ValueTask<bool>> MayHear(HttpContext httpContext, ForwardPlan plan)
+    /// <summary>
+    /// Built from the request's <see cref="HttpContext"/> at the first update its answer carries: whether the caller may be
+    /// told now of an update of the server's resource named (<see cref="McpResourceSubscriptions.MayHearAsync"/>).
+    /// </summary>
+    private static readonly Func<object, Func<string, CancellationToken, ValueTask<bool>>> MayHear = static state =>
     {
+        var httpContext = (HttpContext)state;
+        var plan = httpContext.GatewayRequest().Get<ForwardPlan>();
         var subscriptions = httpContext.RequestServices.GetRequiredService<McpResourceSubscriptions>();
         var identity = plan.Identity;
         var listener = new McpResourceSubscriptions.Listener(new McpCaller(identity.Agent, identity.Workspace, identity.Delegation?.Scope), identity.Caller, identity.KillSwitches, identity.TokenFamily);
         return (uri, cancellationToken) => subscriptions.MayHearAsync(plan.Tenant.Slug, plan.Upstream.Name, uri, listener, cancellationToken);
-    }
+    };
 
     /// <summary>A body the transforms held whole (a JSON answer read to its end) goes with its length, not chunked, while it may.</summary>
     private static readonly Action<object, long> FrameHeld = static (state, length) =>
@@ -215,7 +222,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
     /// <c>max_response_bytes</c>, is filtered before a byte is sent and replaces the upstream's content.
     /// </summary>
     private static async ValueTask<Refusal?> FilterToolsListJsonAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, ForwardPlan plan, ToolsListFilter filter,
-        Func<string, CancellationToken, ValueTask<bool>> mayHear, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var original = proxyResponse.Content;
         var (bytes, more) = await ResponseBodyReader.ReadUpToAsync(original, plan.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
@@ -227,7 +234,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         byte[] filtered;
         try
         {
-            filtered = await McpResourceUpdateGate.ClearJsonAsync(filter.FilterJson(bytes), mayHear, cancellationToken).ConfigureAwait(false);
+            filtered = await McpResourceUpdateGate.ClearJsonAsync(filter.FilterJson(bytes), MayHear, httpContext, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidDataException)
         {
