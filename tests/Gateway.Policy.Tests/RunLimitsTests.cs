@@ -270,6 +270,20 @@ public sealed class RunLimitsTests
         Assert.Equal(DecisionKind.RequireApproval, DecisionEngine.Instance.Decide(tenant, descriptor, request, new RunActivity("run-0123", 4)).Kind);
     }
 
+    [Fact]
+    public void LoopDigest_RegisteredAgentOrItsChild_IsTheAgentsIntentDigest()
+    {
+        var tenant = Load(Limits);
+        var request = new ActionRequest { Tool = "read", Args = JsonDocument.Parse("""{"id":"c-1"}""").RootElement };
+        var agent = DecisionEngine.Instance.Describe(tenant, new AuthenticatedCaller("t1", "w", "a"), request).Descriptor!;
+        var child = DecisionEngine.Instance.Describe(tenant, new AuthenticatedCaller("t1", "w", "dlg-child") { Delegation = new DelegationScope { Agent = "a", AtfLevel = AtfLevel.L3, DataClassCeiling = DataClass.TopSecret, Permissions = [new ToolPermission { Tool = "read", ActionTypes = [ActionType.Read] }] } }, request).Descriptor!;
+
+        // The agent's loop key is its intent digest's, as before; the child's intent digest stays its own.
+        Assert.Equal(agent.IntentDigest, DecisionEngine.LoopDigest(agent, request));
+        Assert.Equal(agent.IntentDigest, DecisionEngine.LoopDigest(child, request));
+        Assert.NotEqual(agent.IntentDigest, child.IntentDigest);
+    }
+
     [Theory]
     [InlineData(RunLimitKind.Actions, 50, 1, "run run-0123 has taken 50 of its 50 actions (run_limits.actions of agent 'a')", "raise run_limits.actions of agent 'a' (now 50)")]
     [InlineData(RunLimitKind.Tokens, 19900, 314, "this model call reserves up to 314 tokens and run run-0123 has used 19900 of its 20000 (run_limits.tokens of agent 'a')", "(now 20000)")]

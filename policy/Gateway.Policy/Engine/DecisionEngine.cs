@@ -79,6 +79,19 @@ public sealed partial class DecisionEngine
             null);
     }
 
+    /// <summary>
+    /// The digest a run's loop detection counts <paramref name="descriptor"/> under: its intent digest with the registered
+    /// agent as the actor, so a delegated child's repeats count with its agent's (a registered agent's is its intent digest).
+    /// </summary>
+    public static string LoopDigest(ActionDescriptor descriptor, ActionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        ArgumentNullException.ThrowIfNull(request);
+        return descriptor.Delegation is null
+            ? descriptor.IntentDigest
+            : IntentDigest.Compute(new IntentFields(descriptor.Tenant, descriptor.Workspace, descriptor.RegisteredAgent, descriptor.Tool, descriptor.ActionType, descriptor.TargetSystem, descriptor.DataClasses, descriptor.Environment, descriptor.External, descriptor.Impact, request.Args, request.Targets, descriptor.Person));
+    }
+
     /// <summary>Runs the eleven controls in order, combines them (§4), then applies the custom rules (tighten only).</summary>
     public Decision Decide(TenantPolicy tenant, ActionDescriptor descriptor, ActionRequest request) => Decide(tenant, descriptor, request, null);
 

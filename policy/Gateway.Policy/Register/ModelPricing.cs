@@ -92,6 +92,23 @@ public sealed record ModelPricing
         return ToMicros(amount / 1000m, MidpointRounding.ToPositiveInfinity);
     }
 
+    /// <summary>
+    /// The most <paramref name="inputTokens"/> and <paramref name="outputTokens"/> can cost when a prompt cache may take any part
+    /// of the input (Anthropic's): the input priced at the dearest of its own, the cache writes' and the cache read's prices,
+    /// in micro-units, rounded up; no settlement (<see cref="CostMicros(long, long, PromptCacheTokens)"/>) exceeds it.
+    /// </summary>
+    public long ReserveMicros(long inputTokens, long outputTokens)
+    {
+        if (InputPer1KTokens is not { } input || OutputPer1KTokens is not { } output)
+        {
+            throw new InvalidOperationException("This pricing lists models only: price a call with For(model) first.");
+        }
+
+        var dearest = Math.Max(Math.Max(input, CacheReadPer1KTokens ?? input * CacheReadMultiplier),
+            Math.Max(CacheWritePer1KTokens ?? input * CacheWriteMultiplier, CacheWriteOneHourPer1KTokens ?? input * CacheWriteOneHourMultiplier));
+        return ToMicros(((Math.Max(0, inputTokens) * dearest) + (Math.Max(0, outputTokens) * output)) / 1000m, MidpointRounding.ToPositiveInfinity);
+    }
+
     /// <summary>An amount of the currency in micro-units, rounded as asked (up for what is spent, down for a limit).</summary>
     public static long ToMicros(decimal amount, MidpointRounding rounding)
     {

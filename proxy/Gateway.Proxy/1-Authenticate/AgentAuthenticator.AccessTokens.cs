@@ -56,7 +56,8 @@ internal sealed partial class AgentAuthenticator
     /// <summary>
     /// The person a token of the authorization-code grant acts for, or the refusal: the agent's <c>interactive:</c> block
     /// no longer lists the client or the person, the person signed in at a provider the tenant no longer uses, the consent
-    /// (its token family) was revoked, or the person is suspended.
+    /// (its token family) was revoked, or the person is suspended (503 when the store cannot say; 500 <c>internal_error</c>,
+    /// logged, when reading it fails otherwise).
     /// Read from the store on every request, so each takes effect at once, mid-session, on every replica.
     /// </summary>
     private static async ValueTask<(ActingPerson? Person, Refusal? Refusal)> PersonOfTokenAsync(HttpContext context, AuthenticatedCaller subject, TokenPerson token)
@@ -91,6 +92,12 @@ internal sealed partial class AgentAuthenticator
         {
             return (null, Refusal.StoreUnavailable());
         }
+        catch (Exception ex) when (UnexpectedAfterSignature(context, ex))
+        {
+            // As a signed X-Gamut-Person's: logged, 500 internal_error, recorded once a minute (RecordedTokenPersonRefusal).
+            LogUnexpectedAfterSignature(context.RequestServices.GetRequiredService<ILogger<AgentAuthenticator>>(), ex);
+            return (null, Refusal.Internal());
+        }
 
         return (person, null);
     }
@@ -98,7 +105,8 @@ internal sealed partial class AgentAuthenticator
     /// <summary>
     /// A verified token's person refused (<see cref="PersonOfTokenAsync"/>), recorded under its agent as a signed
     /// <c>X-Gamut-Person</c>'s refusal is: once a minute (no rate limit stops a client looping with its revoked consent's
-    /// token), a store outage's each time (the once-a-minute claim needs the store); another 503 is answered only.
+    /// token; a 500 <c>internal_error</c>'s too, as <see cref="RecordedInternal"/>), a store outage's each time (the
+    /// once-a-minute claim needs the store); another 503 is answered only.
     /// </summary>
     private static Refusal RecordedTokenPersonRefusal(HttpContext context, AgentIdentity byToken, Refusal refusal)
     {

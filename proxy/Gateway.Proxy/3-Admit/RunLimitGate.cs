@@ -12,7 +12,8 @@ namespace Gateway.Proxy.Admit;
 /// A run's limits (<c>run_limits</c> in the bundle, <see cref="TenantPolicy.RunLimitsFor"/>) on the requests that act in
 /// it. The run's age is checked against its <c>duration</c> before the store call; the request's one admission call
 /// (<see cref="AdmissionGate"/>) then counts its action and reserves its model tokens and cost (at the price of the model
-/// it names, <see cref="ModelPricing.For"/>, or of the model its entry's <c>route</c> degrade runs when dearer; a model
+/// it names, <see cref="ModelPricing.For"/>, or of the model its entry's <c>route</c> degrade runs when dearer; an Anthropic
+/// call's input at its dearest prompt-cache price, <see cref="ModelPricing.ReserveMicros"/>; a model
 /// the pricing does not price is refused, 403 <c>model_not_priced</c>)
 /// in the run's counters, all or none, shared by every replica (<see cref="Plan"/>), and counts its intent digest for the
 /// loop detection, whose count the decision reads (<see cref="RunReservation.Activity"/>), counted under the root of the
@@ -87,11 +88,14 @@ internal sealed class RunLimitGate
 
                 // Reserved at the dearer of it and the model the entry's route degrade runs (the decision, made later, may
                 // route the call there); settled at the price of the model it ran (RunReservation.RouteTo).
+                // An Anthropic call's input may be settled as prompt-cache writes: reserved at the dearest input-side price.
                 pricing = priced;
-                var reserved = priced.CostMicros(costed.InputTokens, costed.OutputTokens);
+                var cached = costed.Entry.Kind == ConnectorKind.Anthropic;
+                long Reserve(ModelPricing at) => cached ? at.ReserveMicros(costed.InputTokens, costed.OutputTokens) : at.CostMicros(costed.InputTokens, costed.OutputTokens);
+                var reserved = Reserve(priced);
                 if (costed.Entry.Degrade is { Mode: DegradeMode.Route, Route.Model: { } routeModel } && routeModel != named && entryPricing.For(routeModel) is { } routePriced)
                 {
-                    reserved = Math.Max(reserved, routePriced.CostMicros(costed.InputTokens, costed.OutputTokens));
+                    reserved = Math.Max(reserved, Reserve(routePriced));
                 }
 
                 Count(RunLimitUsage.UsageKey(identity.Tenant, run.Agent, run.Id, RunLimitKind.Cost), reserved, ModelPricing.ToMicros(cost, MidpointRounding.ToZero), RunLimitKind.Cost);
@@ -102,11 +106,12 @@ internal sealed class RunLimitGate
         if (limits.Loop is not null)
         {
             // The intent digest (the pure policy's) is counted in the same store call, under the root of the run's tree (a
-            // sub-run's repeats count with its parent's); an evaluation reads it.
+            // sub-run's repeats count with its parent's) and with the registered agent for the actor (DecisionEngine.LoopDigest: a
+            // delegated child's repeats count with its agent's); an evaluation reads it.
             action = Describe(tenant, caller, described.Request);
             if (action?.Descriptor is { } descriptor)
             {
-                Count(StoreKeys.RunIntent(identity.Tenant, run.Agent, run.LoopRun, descriptor.IntentDigest), executes ? 1 : 0, null, null);
+                Count(StoreKeys.RunIntent(identity.Tenant, run.Agent, run.LoopRun, DecisionEngine.LoopDigest(descriptor, described.Request)), executes ? 1 : 0, null, null);
             }
         }
 

@@ -111,6 +111,33 @@ public sealed partial class RunLimitTests
     }
 
     [Fact]
+    public async Task CostLimit_AnthropicOneHourCacheWrite_ReservedAtTheCacheWritePrice()
+    {
+        // The limit holds the call at the plain input price, not with its input written to the 1-hour cache at twice that
+        // price (as the provider would report it): refused before anything is forwarded, the counter never charged.
+        var plain = RunLimitBundles.ReservedCostMicros();
+        var cacheWritten = (long)Math.Ceiling(((Encoding.UTF8.GetByteCount(RunLimitBundles.ModelCall()) * 0.0025m * 2) + (RunLimitBundles.MaxTokens * 0.01m)) * 1000m);
+        await using var provider = await KestrelUpstream.StartAsync(app => app.MapPost("/v1/messages", static (HttpContext context) =>
+        {
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync("""{"id":"msg_cached","type":"message","role":"assistant","content":[{"type":"text","text":"Hello."}],"usage":{"input_tokens":0,"cache_creation_input_tokens":100,"cache_read_input_tokens":0,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":100},"output_tokens":50}}""");
+        }));
+        await using var gw = await GovernedGateway.StartAsync(text => RunLimitBundles.With($$"""{ agent: "*", cost: {{RunLimitBundles.Amount(plain)}} }""")(text).Replace(OpenAIConnector,
+            $"    kind: anthropic\n    action_type: model_inference\n    risk_tier: medium\n    target_system: openai\n    upstream: {provider.Origin}/v1\n", StringComparison.Ordinal));
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+
+        using var call = await RunCalls.InRunAsync(gw.Agent, run, Model, RunLimitBundles.ModelCall());
+
+        var problem = await ProblemAssert.IsProblemAsync(call, HttpStatusCode.TooManyRequests, "run_limit_exceeded");
+        Assert.Equal("cost", problem.GetProperty("limit").GetString());
+        var trigger = AssertLimitExplained(problem, run, "run_limits.cost");
+        Assert.Contains($"may cost up to {RunLimitBundles.Amount(cacheWritten)} USD", trigger.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(provider.Received);
+        var spent = await gw.Host.Services.GetRequiredService<IStateStore>().GetAsync(StoreKeys.RunUsage(DemoBundle.Tenant, DemoBundle.Agent, run, "cost"));
+        Assert.True(spent is null || long.Parse(spent, System.Globalization.CultureInfo.InvariantCulture) <= plain, $"the run's cost counter is at {spent}, past its limit of {plain}");
+    }
+
+    [Fact]
     public async Task CostLimit_RouteDegradeToADearerModel_SettledAtTheRoutedModelsPrice()
     {
         // The call degrades (a pii class with no documented flow) to a route that runs o1, six times the flat price of the
