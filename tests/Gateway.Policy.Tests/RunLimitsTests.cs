@@ -284,6 +284,23 @@ public sealed class RunLimitsTests
         Assert.NotEqual(agent.IntentDigest, child.IntentDigest);
     }
 
+    [Fact]
+    public void Decide_ChildRepeatingItsAgentsAction_TheLoopTriggerNamesTheCountedDigest()
+    {
+        var tenant = Load(Limits);
+        var request = new ActionRequest { Tool = "read", Args = JsonDocument.Parse("""{"id":"c-1"}""").RootElement };
+        var agent = DecisionEngine.Instance.Describe(tenant, new AuthenticatedCaller("t1", "w", "a"), request).Descriptor!;
+        var child = DecisionEngine.Instance.Describe(tenant, new AuthenticatedCaller("t1", "w", "dlg-child") { Delegation = new DelegationScope { Agent = "a", AtfLevel = AtfLevel.L3, DataClassCeiling = DataClass.TopSecret, Permissions = [new ToolPermission { Tool = "read", ActionTypes = [ActionType.Read] }] } }, request).Descriptor!;
+
+        var decision = DecisionEngine.Instance.Decide(tenant, child, request, new RunActivity("run-0123", 4));
+
+        // The count is the agent's digest's (its own records carry it): the trigger names that one, not the child's.
+        var trigger = Assert.Single(decision.Explanation.RuleTriggers, t => t.ReasonCode == RunLimitExplanations.LoopDetected);
+        Assert.Contains($"intent {agent.IntentDigest}", trigger.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(child.IntentDigest, trigger.Message, StringComparison.Ordinal);
+        Assert.Contains("and with the agent's delegated children", trigger.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(RunLimitKind.Actions, 50, 1, "run run-0123 has taken 50 of its 50 actions (run_limits.actions of agent 'a')", "raise run_limits.actions of agent 'a' (now 50)")]
     [InlineData(RunLimitKind.Tokens, 19900, 314, "this model call reserves up to 314 tokens and run run-0123 has used 19900 of its 20000 (run_limits.tokens of agent 'a')", "(now 20000)")]

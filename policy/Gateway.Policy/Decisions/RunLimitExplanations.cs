@@ -93,7 +93,7 @@ public static class RunLimitExplanations
         Rule = LoopRule,
         ReasonCode = LoopDetected,
         Effect = loop.Decision,
-        Message = $"the same action (intent {intentDigest}) occurred {Number(repeats)} times in run {runId} (counted with every run of its tree: parent runs and sub-runs); {LoopRule} of agent '{agent}' decides {WireNames.Of(loop.Decision)} once an intent occurs {Number(loop.Repeats)} times",
+        Message = $"the same action (intent {intentDigest}) occurred {Number(repeats)} times in run {runId} (counted with every run of its tree: parent runs and sub-runs, and with the agent's delegated children); {LoopRule} of agent '{agent}' decides {WireNames.Of(loop.Decision)} once an intent occurs {Number(loop.Repeats)} times",
     };
 
     /// <summary>The remedy of a loop: stop repeating, or start a new run (a sub-run counts with its parent).</summary>

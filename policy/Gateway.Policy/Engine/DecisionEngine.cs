@@ -276,7 +276,7 @@ public sealed partial class DecisionEngine
             if (run is { } activity && tenant.RunLimitsFor(runAgent)?.Loop is { } loop && activity.IntentRepeats >= loop.Repeats)
             {
                 state.Triggers ??= [];
-                state.Triggers.Add(RunLimitExplanations.LoopTrigger(loop, runAgent, descriptor.IntentDigest, activity.RunId, activity.IntentRepeats));
+                state.Triggers.Add(RunLimitExplanations.LoopTrigger(loop, runAgent, LoopDigest(descriptor, request), activity.RunId, activity.IntentRepeats));
                 state.Remedy(RunLimitExplanations.LoopRemedy(loop, runAgent, activity.RunId));
                 if (loop.Decision != DecisionKind.RequireApproval)
                 {
