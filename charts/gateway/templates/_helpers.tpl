@@ -311,6 +311,17 @@ app.kubernetes.io/part-of: gateway
 {{- if and $v.networkPolicy.enabled $v.metrics.enabled (not $v.networkPolicy.ingress.metricsFrom) }}
 {{- fail (printf "gateway: metrics.enabled serves /metrics on port %d without authentication (every tenant's slugs, decision rates and pending approvals), and the NetworkPolicy has no scraper to admit there: name the metrics scraper in networkPolicy.ingress.metricsFrom (NetworkPolicyPeer entries, e.g. [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]), or set metrics.enabled=false. The chart no longer opens the port to every pod of the release namespace (the agents, by default) on its own; [{podSelector: {}}] does so explicitly" (int $v.metrics.port)) }}
 {{- end }}
+{{- /* The OTLP egress rule opens networkPolicy.egress.otlp.port only: the endpoint's port must be that one. The gateway
+reads OTEL_EXPORTER_OTLP_ENDPOINT as a URL, so one without a port reaches its scheme's (80 for http, 443 for https),
+never 4318 or 4317. */}}
+{{- if and $v.networkPolicy.enabled $v.otel.endpoint }}
+{{- $otlpUrl := urlParse $v.otel.endpoint }}
+{{- $otlpPort := regexFind ":[0-9]+$" $otlpUrl.host | trimPrefix ":" }}
+{{- $otlpPort = int (default (ternary "443" "80" (eq $otlpUrl.scheme "https")) $otlpPort) }}
+{{- if ne $otlpPort (int $v.networkPolicy.egress.otlp.port) }}
+{{- fail (printf "gateway: otel.endpoint %s reaches port %d, but the NetworkPolicy opens networkPolicy.egress.otlp.port %d to the collector, so it would drop every OTLP export (traces, logs, metrics) without an error; set networkPolicy.egress.otlp.port=%d, or name port %d in otel.endpoint. An endpoint without a port is its scheme's (80 for http, 443 for https), not 4318 or 4317" $v.otel.endpoint $otlpPort (int $v.networkPolicy.egress.otlp.port) $otlpPort (int $v.networkPolicy.egress.otlp.port)) }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* OTEL_SERVICE_NAME (otel.serviceName, else the release name): service.name, and the `job` label of the gateway's
