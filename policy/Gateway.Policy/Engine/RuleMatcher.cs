@@ -277,12 +277,13 @@ internal static partial class RuleMatcher
         return false;
     }
 
-    // One provenance entry against the conditions: any names its argument path (or every path) and its source.
+    // One provenance entry against the conditions: any names its argument path (or every path; member names in any case,
+    // as argument paths resolve them) and its source.
     private static bool ProvenanceEntryMatches(IReadOnlyList<ProvenanceCondition> conditions, ProvenanceEntry entry)
     {
         foreach (var condition in conditions)
         {
-            if ((condition.ArgPath is null || Glob.IsMatch(condition.ArgPath, entry.ArgPath)) && condition.Sources.Contains(entry.Source))
+            if ((condition.ArgPath is null || Glob.IsMatch(condition.ArgPath, entry.ArgPath, ignoreCase: true)) && condition.Sources.Contains(entry.Source))
             {
                 return true;
             }

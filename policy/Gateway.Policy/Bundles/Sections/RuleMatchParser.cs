@@ -22,7 +22,7 @@ internal sealed class RuleMatchParser(YamlNodeReader reader, CrossReferences ref
         MatchFields.RefuseEmpty(reader, f, what, "agents", "tools", "action_types", "targets", "allowed_targets", "data_classes", "args", "provenance");
         var targets = f["targets"] is { } tn ? ParseTargetConditions(tn, "targets") : null;
         var allowedTargets = f["allowed_targets"] is { } atn ? ParseTargetConditions(atn, "allowed_targets") : null;
-        var not = f["not"] is { } notNode ? Parse(notNode, ruleId) : null;
+        var not = f["not"] is { } notNode ? Nested(notNode, ruleId, "not") : null;
         var any = f["any"] is { } anyNode ? NestedMatches(anyNode, ruleId, "any") : null;
         var all = f["all"] is { } allNode ? NestedMatches(allNode, ruleId, "all") : null;
 
@@ -54,7 +54,7 @@ internal sealed class RuleMatchParser(YamlNodeReader reader, CrossReferences ref
                         reader.Error(sourceNode, BundleErrorCodes.MissingRequired, $"{what}.provenance source needs at least one value");
                     }
 
-                    provenance.Add(new ProvenanceCondition { ArgPath = pf.OptionalString("arg_path"), Sources = sources });
+                    provenance.Add(new ProvenanceCondition { ArgPath = ProvenanceArgPath(pf, what), Sources = sources });
                 }
             }
         }
@@ -105,12 +105,23 @@ internal sealed class RuleMatchParser(YamlNodeReader reader, CrossReferences ref
         return targets;
     }
 
+    /// <summary>A nested match (<c>not</c>, an item of <c>any</c> or <c>all</c>), at least one condition: an empty one holds for every request.</summary>
+    private RuleMatch? Nested(YamlNode node, string? ruleId, string what)
+    {
+        if (node is YamlMappingNode { Children.Count: 0 })
+        {
+            reader.Error(node, BundleErrorCodes.MissingRequired, $"rule '{ruleId}' match.{what} needs at least one condition (an empty match holds for every request); leave the key out instead");
+        }
+
+        return Parse(node, ruleId);
+    }
+
     private List<RuleMatch> NestedMatches(YamlNode node, string? ruleId, string what)
     {
         var list = new List<RuleMatch>();
         foreach (var item in reader.Sequence(node, $"rule '{ruleId}' match.{what}"))
         {
-            if (Parse(item, ruleId) is { } inner)
+            if (Nested(item, ruleId, what) is { } inner)
             {
                 list.Add(inner);
             }
@@ -122,6 +133,18 @@ internal sealed class RuleMatchParser(YamlNodeReader reader, CrossReferences ref
         }
 
         return list;
+    }
+
+    /// <summary>A provenance <c>arg_path</c>: a JSON path, or a glob that begins with <c>$</c> (as the request's paths do).</summary>
+    private string? ProvenanceArgPath(YamlNodeReader.Fields provenance, string what)
+    {
+        var path = provenance.OptionalString("arg_path");
+        if (path is not null && (path.IndexOfAny(['*', '?']) >= 0 ? !path.StartsWith('$') : !JsonPath.IsValid(path)))
+        {
+            reader.Error(provenance["arg_path"]!, BundleErrorCodes.InvalidPath, $"{what}.provenance arg_path '{path}' is not a JSON path ($, .name, [index]) nor a glob beginning with $");
+        }
+
+        return path;
     }
 
     private ArgumentCondition? ParseArgumentCondition(YamlNode node)

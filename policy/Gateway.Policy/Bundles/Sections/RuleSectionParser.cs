@@ -33,11 +33,16 @@ internal sealed partial class RuleSectionParser(YamlNodeReader reader, CrossRefe
 
         var match = f["match"] is { } m ? matches.Parse(m, id) : RuleMatch.Everything;
         var approvers = f["approvers"] is { } ap ? references.ReferencedList(ap, "approver", $"rule '{id}'") : null;
+        if (approvers is { Count: 0 })
+        {
+            reader.Error(f["approvers"]!, BundleErrorCodes.MissingRequired, $"rule '{id}' needs at least one approver; leave 'approvers' out to name the agent's security owner");
+        }
+
         var required = 1;
         if (f["approvals_required"] is { } ar && reader.Integer(ar, "approvals_required", 1) is { } requiredValue)
         {
             required = (int)Math.Min(requiredValue, int.MaxValue);
-            var distinct = approvers?.Distinct(StringComparer.Ordinal).Count() ?? 1;
+            var distinct = approvers is { Count: > 0 } ? approvers.Distinct(StringComparer.Ordinal).Count() : 1;
             if (effect is not null && effect != RuleEffect.RequireApproval)
             {
                 reader.Error(ar, BundleErrorCodes.InvalidValue, $"rule '{id}': approvals_required applies only to effect require_approval");
