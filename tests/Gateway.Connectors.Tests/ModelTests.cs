@@ -14,15 +14,15 @@ public sealed class ModelTests
     [InlineData("""{"object":"response","usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10}}""", 7, 3)]
     [InlineData("""{"type":"message","usage":{"input_tokens":4,"cache_creation_input_tokens":2,"cache_read_input_tokens":1,"output_tokens":9}}""", 7, 9)]
     public void UsageReader_Json(string json, long input, long output) =>
-        Assert.Equal((input, output), ModelUsageReader.FromJson(Encoding.UTF8.GetBytes(json)) is { } usage ? (usage.InputTokens, usage.OutputTokens) : default);
+        Assert.Equal((input, output), ModelUsageReader.FromJson(Encoding.UTF8.GetBytes(json), ConnectorKind.Anthropic) is { } usage ? (usage.InputTokens, usage.OutputTokens) : default);
 
     [Fact]
     public void UsageReader_ResponsesApiStream_ReadsCompletedEvent()
     {
         var sse = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"hi\"}\n\n"
             + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"usage\":{\"input_tokens\":20,\"output_tokens\":6}}}\n\n";
-        Assert.Equal(new ModelUsage(20, 6), ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse)));
-        Assert.Null(ModelUsageReader.FromSse("data: [DONE]\n\n"u8));
+        Assert.Equal(new ModelUsage(20, 6), ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse), ConnectorKind.OpenAI));
+        Assert.Null(ModelUsageReader.FromSse("data: [DONE]\n\n"u8, ConnectorKind.OpenAI));
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class ModelTests
         var sse = "data: {\"type\":\"message_start\",\r\ndata: \"message\":{\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}\r\n\r\n"
             + "event: message_delta\rdata: {\"usage\":{\"output_tokens\":4}}\r\r";
 
-        Assert.Equal(new ModelUsage(9, 4), ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse)));
+        Assert.Equal(new ModelUsage(9, 4), ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse), ConnectorKind.Anthropic));
     }
 
     [Theory]
@@ -43,8 +43,8 @@ public sealed class ModelTests
     [InlineData("[DONE]")]
     public void FromJson_NoUsageObject_ReportsNone(string json)
     {
-        Assert.Null(ModelUsageReader.FromJson(Encoding.UTF8.GetBytes(json)));
-        Assert.Null(ModelUsageReader.FromSse(Encoding.UTF8.GetBytes("data: " + json + "\n\n")));
+        Assert.Null(ModelUsageReader.FromJson(Encoding.UTF8.GetBytes(json), ConnectorKind.OpenAI));
+        Assert.Null(ModelUsageReader.FromSse(Encoding.UTF8.GetBytes("data: " + json + "\n\n"), ConnectorKind.OpenAI));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class ModelTests
 
             """;
 
-        Assert.Equal(new ModelUsage(25, 15), ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse)));
+        Assert.Equal(new ModelUsage(25, 15), ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse), ConnectorKind.Anthropic));
     }
 
     [Theory]
@@ -76,7 +76,7 @@ public sealed class ModelTests
     {
         var sse = "data: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\ndata: " + last + "\n\n";
 
-        var usage = ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse), out var wasCut);
+        var usage = ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse), ConnectorKind.Anthropic, out var wasCut);
 
         Assert.Equal(cut, wasCut);
         Assert.NotNull(usage);
@@ -85,10 +85,10 @@ public sealed class ModelTests
     [Fact]
     public void ObserveScanned_WholeJsonBody_NeverCut()
     {
-        var scanner = new JsonUsageScanner();
+        var scanner = new JsonUsageScanner(ConnectorKind.OpenAI);
         scanner.Write("""{"usage":{"prompt_tokens":5}}"""u8);
         scanner.Complete();
-        var accumulator = new ModelUsageAccumulator();
+        var accumulator = new ModelUsageAccumulator(ConnectorKind.OpenAI);
 
         accumulator.ObserveScanned(scanner, streamed: false);
 
@@ -99,7 +99,7 @@ public sealed class ModelTests
     [Fact]
     public void UsageReader_HugeCounts_NeverWrapNegative()
     {
-        var usage = ModelUsageReader.FromJson("""{"usage":{"prompt_tokens":9223372036854775807,"cache_read_input_tokens":9223372036854775807,"completion_tokens":9223372036854775807}}"""u8)!;
+        var usage = ModelUsageReader.FromJson("""{"usage":{"prompt_tokens":9223372036854775807,"cache_read_input_tokens":9223372036854775807,"completion_tokens":9223372036854775807}}"""u8, ConnectorKind.Anthropic)!;
 
         Assert.Equal(2 * MaxTokensEstimator.MaxCeiling, usage.InputTokens);
         Assert.True(usage.TotalTokens > 0);
@@ -107,7 +107,7 @@ public sealed class ModelTests
 
     [Fact]
     public void UsageReader_NegativeCount_ReadAsNoCount() =>
-        Assert.Equal(new ModelUsage(5, 0), ModelUsageReader.FromJson("""{"usage":{"prompt_tokens":5,"completion_tokens":-1000000}}"""u8));
+        Assert.Equal(new ModelUsage(5, 0), ModelUsageReader.FromJson("""{"usage":{"prompt_tokens":5,"completion_tokens":-1000000}}"""u8, ConnectorKind.OpenAI));
 
     [Theory]
     [InlineData("""{"max_tokens":300}""", 300)]
@@ -311,7 +311,7 @@ public sealed class ModelTests
         var logprobs = string.Join(',', Enumerable.Range(0, 12_000).Select(i => $$"""{"token":"t{{i}}","logprob":-0.5,"top_logprobs":[{"token":"a","logprob":-1.25},{"token":"b","logprob":-2.5}]}"""));
         var body = Encoding.UTF8.GetBytes($$$"""{"id":"resp_1","output":[{"type":"message","content":[{"type":"output_text","text":"{{{new string('x', 300_000)}}}","logprobs":[{{{logprobs}}}]}]}],"usage":{"input_tokens":150000,"output_tokens":1200,"output_tokens_details":{"reasoning_tokens":0}},"status":"completed"}""");
         Assert.True(body.Length > 1024 * 1024, $"{body.Length} bytes");
-        var usage = new ModelUsageAccumulator();
+        var usage = new ModelUsageAccumulator(ConnectorKind.OpenAI);
         var tap = new JsonUsageTap(usage);
         var forwarded = new System.Buffers.ArrayBufferWriter<byte>();
 

@@ -8,7 +8,7 @@ namespace Gateway.Connectors.Tests;
 /// <summary>
 /// The usage of a model answer is read as the answer streams past, chunk by chunk, whatever its length: the root's
 /// <c>usage</c>, <c>message.usage</c> or <c>response.usage</c>, never a <c>usage</c> nested elsewhere, with Anthropic's
-/// prompt-cache writes (5-minute, 1-hour) and reads apart.
+/// prompt-cache writes (5-minute, 1-hour) and reads apart in an <c>anthropic</c> connector's answer only.
 /// </summary>
 public sealed class ModelUsageScannerTests
 {
@@ -24,18 +24,10 @@ public sealed class ModelUsageScannerTests
     [InlineData("not json", null, null)]
     public void Scanner_SplitAtEveryByte_ReadsWhatAParseReads(string json, long? input, long? output)
     {
-        var bytes = Encoding.UTF8.GetBytes(json);
         (long, long)? expected = input is null ? null : (input.Value, output ?? 0);
-        for (var split = 0; split <= bytes.Length; split++)
+        foreach (var read in ReadAtEverySplit(json, ConnectorKind.Anthropic))
         {
-            var scanner = new JsonUsageScanner();
-            scanner.Write(bytes.AsSpan(0, split));
-            scanner.Write(bytes.AsSpan(split));
-            scanner.Complete();
-            var accumulator = new ModelUsageAccumulator();
-            accumulator.ObserveScanned(scanner, streamed: false);
-
-            Assert.Equal(expected, accumulator.Usage is { } usage ? (usage.InputTokens, usage.OutputTokens) : null);
+            Assert.Equal(expected, read is { } usage ? (usage.InputTokens, usage.OutputTokens) : null);
         }
     }
 
@@ -45,19 +37,17 @@ public sealed class ModelUsageScannerTests
     [InlineData("""{"usage":{"input_tokens":4,"cache_creation":{"x":{"ephemeral_1h_input_tokens":9}},"ephemeral_1h_input_tokens":8,"cache_creation_input_tokens":30,"cache_read_input_tokens":7,"output_tokens":1}}""", 30L, 0L, 7L)]
     public void Scanner_AnthropicCacheTokens_SplitIntoFiveMinuteWritesOneHourWritesAndReads(string json, long written, long writtenOneHour, long read)
     {
-        var bytes = Encoding.UTF8.GetBytes(json);
         var expected = new ModelUsage(41, 1) { Cache = new PromptCacheTokens(written, writtenOneHour, read) };
-        for (var split = 0; split <= bytes.Length; split++)
-        {
-            var scanner = new JsonUsageScanner();
-            scanner.Write(bytes.AsSpan(0, split));
-            scanner.Write(bytes.AsSpan(split));
-            scanner.Complete();
-            var accumulator = new ModelUsageAccumulator();
-            accumulator.ObserveScanned(scanner, streamed: false);
+        Assert.All(ReadAtEverySplit(json, ConnectorKind.Anthropic), usage => Assert.Equal(expected, usage));
+    }
 
-            Assert.Equal(expected, accumulator.Usage);
-        }
+    [Theory]
+    [InlineData("""{"usage":{"prompt_tokens":4,"cache_creation_input_tokens":30,"cache_read_input_tokens":7,"cache_creation":{"ephemeral_1h_input_tokens":20},"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":3}}}""")]
+    [InlineData("""{"type":"response.completed","response":{"usage":{"input_tokens":4,"cache_creation_input_tokens":30,"cache_read_input_tokens":7,"output_tokens":1}}}""")]
+    public void Scanner_OpenAiAnswerWithAnthropicCacheFields_CountsNoCacheTokens(string json)
+    {
+        // An openai entry's call is reserved at its input price alone: Anthropic's cache counts are no part of its usage.
+        Assert.All(ReadAtEverySplit(json, ConnectorKind.OpenAI), usage => Assert.Equal(new ModelUsage(4, 1), usage));
     }
 
     [Fact]
@@ -67,7 +57,7 @@ public sealed class ModelUsageScannerTests
         var bytes = Encoding.UTF8.GetBytes($$$"""{"content":"{{{text}}}","{{{text}}}":1,"usage":{"prompt_tokens":8,"completion_tokens":2}}""");
         foreach (var chunk in (int[])[1, 7, 4096, 100_000])
         {
-            var scanner = new JsonUsageScanner();
+            var scanner = new JsonUsageScanner(ConnectorKind.OpenAI);
             for (var offset = 0; offset < bytes.Length; offset += chunk)
             {
                 scanner.Write(bytes.AsSpan(offset, Math.Min(chunk, bytes.Length - offset)));
@@ -88,7 +78,7 @@ public sealed class ModelUsageScannerTests
             + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"output\":[{\"text\":\"" + output + "\"}],\n"
             + "data: \"usage\":{\"input_tokens\":151000,\"output_tokens\":375000}}}\n\n";
         var bytes = Encoding.UTF8.GetBytes(sse);
-        var usage = new ModelUsageAccumulator();
+        var usage = new ModelUsageAccumulator(ConnectorKind.OpenAI);
         var tap = new SseUsageTap(usage);
         var forwarded = new ArrayBufferWriter<byte>();
 
@@ -114,7 +104,7 @@ public sealed class ModelUsageScannerTests
         var bytes = Encoding.UTF8.GetBytes(sse);
         for (var split = 0; split <= bytes.Length; split++)
         {
-            var usage = new ModelUsageAccumulator();
+            var usage = new ModelUsageAccumulator(ConnectorKind.Anthropic);
             var tap = new SseUsageTap(usage);
             var forwarded = new ArrayBufferWriter<byte>();
             tap.Write(bytes.AsSpan(0, split), forwarded);
@@ -123,6 +113,22 @@ public sealed class ModelUsageScannerTests
 
             Assert.Equal(new ModelUsage(5, 1), usage.Usage);
             Assert.Equal(cut, usage.StreamCut);
+        }
+    }
+
+    // The usage an accumulator holds once the scanner read the document in two writes, split at each byte in turn.
+    private static IEnumerable<ModelUsage?> ReadAtEverySplit(string json, ConnectorKind kind)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        for (var split = 0; split <= bytes.Length; split++)
+        {
+            var scanner = new JsonUsageScanner(kind);
+            scanner.Write(bytes.AsSpan(0, split));
+            scanner.Write(bytes.AsSpan(split));
+            scanner.Complete();
+            var accumulator = new ModelUsageAccumulator(kind);
+            accumulator.ObserveScanned(scanner, streamed: false);
+            yield return accumulator.Usage;
         }
     }
 }

@@ -274,9 +274,7 @@ public sealed class RunLimitsTests
     public void LoopDigest_RegisteredAgentOrItsChild_IsTheAgentsIntentDigest()
     {
         var tenant = Load(Limits);
-        var request = new ActionRequest { Tool = "read", Args = JsonDocument.Parse("""{"id":"c-1"}""").RootElement };
-        var agent = DecisionEngine.Instance.Describe(tenant, new AuthenticatedCaller("t1", "w", "a"), request).Descriptor!;
-        var child = DecisionEngine.Instance.Describe(tenant, new AuthenticatedCaller("t1", "w", "dlg-child") { Delegation = new DelegationScope { Agent = "a", AtfLevel = AtfLevel.L3, DataClassCeiling = DataClass.TopSecret, Permissions = [new ToolPermission { Tool = "read", ActionTypes = [ActionType.Read] }] } }, request).Descriptor!;
+        var (request, agent, child) = AgentAndChildReading(tenant);
 
         // The agent's loop key is its intent digest's, as before; the child's intent digest stays its own.
         Assert.Equal(agent.IntentDigest, DecisionEngine.LoopDigest(agent, request));
@@ -288,9 +286,7 @@ public sealed class RunLimitsTests
     public void Decide_ChildRepeatingItsAgentsAction_TheLoopTriggerNamesTheCountedDigest()
     {
         var tenant = Load(Limits);
-        var request = new ActionRequest { Tool = "read", Args = JsonDocument.Parse("""{"id":"c-1"}""").RootElement };
-        var agent = DecisionEngine.Instance.Describe(tenant, new AuthenticatedCaller("t1", "w", "a"), request).Descriptor!;
-        var child = DecisionEngine.Instance.Describe(tenant, new AuthenticatedCaller("t1", "w", "dlg-child") { Delegation = new DelegationScope { Agent = "a", AtfLevel = AtfLevel.L3, DataClassCeiling = DataClass.TopSecret, Permissions = [new ToolPermission { Tool = "read", ActionTypes = [ActionType.Read] }] } }, request).Descriptor!;
+        var (request, agent, child) = AgentAndChildReading(tenant);
 
         var decision = DecisionEngine.Instance.Decide(tenant, child, request, new RunActivity("run-0123", 4));
 
@@ -330,6 +326,16 @@ public sealed class RunLimitsTests
 
         Assert.Contains("run_limits.actions of the tenant's default (agent '*')", explanation.RuleTriggers[0].Message, StringComparison.Ordinal);
         Assert.Equal(string.Empty, explanation.IntentDigest);
+    }
+
+    /// <summary>One read (<c>read</c> of <c>c-1</c>) described for agent <c>a</c> and for its delegated child <c>dlg-child</c>.</summary>
+    private static (ActionRequest Request, ActionDescriptor Agent, ActionDescriptor Child) AgentAndChildReading(TenantPolicy tenant)
+    {
+        var request = new ActionRequest { Tool = "read", Args = JsonDocument.Parse("""{"id":"c-1"}""").RootElement };
+        var agent = DecisionEngine.Instance.Describe(tenant, new AuthenticatedCaller("t1", "w", "a"), request).Descriptor!;
+        var delegation = new DelegationScope { Agent = "a", AtfLevel = AtfLevel.L3, DataClassCeiling = DataClass.TopSecret, Permissions = [new ToolPermission { Tool = "read", ActionTypes = [ActionType.Read] }] };
+        var child = DecisionEngine.Instance.Describe(tenant, new AuthenticatedCaller("t1", "w", "dlg-child") { Delegation = delegation }, request).Descriptor!;
+        return (request, agent, child);
     }
 
     private static Decision Decide(TenantPolicy tenant, string agent, RunActivity? run)

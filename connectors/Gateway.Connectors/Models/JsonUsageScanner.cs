@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.Text.Json;
+using Gateway.Policy;
 
 namespace Gateway.Connectors.Models;
 
 /// <summary>
 /// Reads a model answer's token usage from its JSON as it arrives, chunk by chunk, holding none of it: a
 /// <see cref="Utf8JsonReader"/> whose <see cref="JsonReaderState"/> is carried across chunks tracks the depth and reads only
-/// the counts of the root's <c>usage</c> object (and of its <c>cache_creation</c>), else <c>message.usage</c> (Anthropic), else <c>response.usage</c> (an OpenAI
+/// the counts of the root's <c>usage</c> object (and of its <c>cache_creation</c>: an <c>anthropic</c> connector's answer alone has
+/// prompt-cache counts, as only its call is reserved for their prices), else <c>message.usage</c> (Anthropic), else <c>response.usage</c> (an OpenAI
 /// response, its <c>response.completed</c> event), and the root's <c>type</c>; every other value is skipped, and a string
 /// longer than <see cref="MaxHeldBytes"/> (an answer's text, its logprobs) is passed over without being held. A usage object is
 /// counted only once it is complete. One per document (<see cref="Reset"/> for the next); not thread-safe.
@@ -30,6 +32,7 @@ internal sealed class JsonUsageScanner
     private readonly long?[] _counts = new long?[Slots * 7];
     private readonly long?[] _reading = new long?[7];
     private readonly bool[] _seen = new bool[Slots];
+    private readonly bool _promptCache;
     private byte[] _held = [];
     private int _heldCount;
     private JsonReaderState _state;
@@ -45,7 +48,12 @@ internal sealed class JsonUsageScanner
     private int _usageDepth;
     private int _countIndex = -1;
 
-    public JsonUsageScanner() => Reset();
+    /// <summary>A scanner of the answers of a <paramref name="kind"/> connector: an <c>anthropic</c> one's prompt-cache counts are read, no other's.</summary>
+    public JsonUsageScanner(ConnectorKind kind)
+    {
+        _promptCache = kind == ConnectorKind.Anthropic;
+        Reset();
+    }
 
     private enum Member
     {
@@ -125,7 +133,7 @@ internal sealed class JsonUsageScanner
 
     /// <summary>
     /// The usage read (the root's <c>usage</c>, else <c>message.usage</c>, else <c>response.usage</c>: input the sum of
-    /// <c>prompt_tokens</c>, <c>input_tokens</c> and the cache tokens, output of <c>completion_tokens</c> and
+    /// <c>prompt_tokens</c>, <c>input_tokens</c> and the cache tokens an <c>anthropic</c> answer reports, output of <c>completion_tokens</c> and
     /// <c>output_tokens</c>); false when none had a count.
     /// </summary>
     public bool TryGetUsage(out long? input, out long? output)
@@ -280,7 +288,7 @@ internal sealed class JsonUsageScanner
         switch (reader.TokenType)
         {
             case JsonTokenType.PropertyName when _usageSlot >= 0:
-                _countIndex = depth == _usageDepth + 1 ? CountIndex(ref reader)
+                _countIndex = depth == _usageDepth + 1 ? CountIndex(ref reader, _promptCache)
                     : depth == _usageDepth + 2 && _inCacheCreation && reader.ValueTextEquals(CountNames[OneHourWrites]) ? OneHourWrites : -1;
                 _afterName = true;
                 break;
@@ -341,17 +349,18 @@ internal sealed class JsonUsageScanner
         }
     }
 
-    // A usage member's count (CountNames), CacheCreation for the object of cache writes by cache, else -1.
-    private static int CountIndex(ref Utf8JsonReader reader)
+    // A usage member's count (CountNames), CacheCreation for the object of cache writes by cache, else -1; without
+    // promptCache (not Anthropic's API) the cache members are no counts.
+    private static int CountIndex(ref Utf8JsonReader reader, bool promptCache)
     {
         for (var i = 0; i < UsageCounts; i++)
         {
             if (reader.ValueTextEquals(CountNames[i]))
             {
-                return i;
+                return promptCache || i is not (CacheWrites or CacheReads) ? i : -1;
             }
         }
 
-        return reader.ValueTextEquals("cache_creation"u8) ? CacheCreation : -1;
+        return promptCache && reader.ValueTextEquals("cache_creation"u8) ? CacheCreation : -1;
     }
 }

@@ -10,9 +10,13 @@ namespace Gateway.Connectors.Models;
 internal sealed class JsonUsageTap : IBodyTransform
 {
     private readonly ModelUsageAccumulator _usage;
-    private readonly JsonUsageScanner _scanner = new();
+    private readonly JsonUsageScanner _scanner;
 
-    public JsonUsageTap(ModelUsageAccumulator usage) => _usage = usage;
+    public JsonUsageTap(ModelUsageAccumulator usage)
+    {
+        _usage = usage;
+        _scanner = new JsonUsageScanner(usage.Kind);
+    }
 
     public void Write(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
     {

@@ -19,6 +19,12 @@ public sealed class ModelUsageAccumulator
     private bool _streamed;
     private bool _streamEnded;
 
+    /// <summary>An accumulator of the usage a <paramref name="kind"/> connector's answer reports (<see cref="Kind"/>).</summary>
+    public ModelUsageAccumulator(ConnectorKind kind) => Kind = kind;
+
+    /// <summary>The kind of connector whose answer is read: only an <c>anthropic</c> one's prompt-cache counts are read (<see cref="JsonUsageScanner"/>).</summary>
+    public ConnectorKind Kind { get; }
+
     /// <summary>The usage seen so far, or null when none was reported.</summary>
     public ModelUsage? Usage => _input is null && _output is null ? null : new ModelUsage(_input ?? 0, _output ?? 0)
     {

@@ -17,7 +17,7 @@ internal sealed class SseUsageTap : IBodyTransform
     private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
     private readonly ModelUsageAccumulator _usage;
-    private readonly JsonUsageScanner _scanner = new();
+    private readonly JsonUsageScanner _scanner;
     private readonly byte[] _field = new byte[MaxFieldBytes];
     private readonly byte[] _head = new byte[DoneBytes];
     private Line _line = Line.Start;
@@ -28,7 +28,11 @@ internal sealed class SseUsageTap : IBodyTransform
     private bool _afterCarriageReturn;
     private bool _lineOpen;
 
-    public SseUsageTap(ModelUsageAccumulator usage) => _usage = usage;
+    public SseUsageTap(ModelUsageAccumulator usage)
+    {
+        _usage = usage;
+        _scanner = new JsonUsageScanner(usage.Kind);
+    }
 
     private enum Line
     {

@@ -63,7 +63,7 @@ public static class ConnectorResultReader
         if (type.IsModel)
         {
             // A stream read only in part (cut at the limit) or that ended before its terminal event reported part of its use.
-            usage = eventStream ? ModelUsageReader.FromSse(body, out usageCut) : ModelUsageReader.FromJson(body);
+            usage = eventStream ? ModelUsageReader.FromSse(body, kind, out usageCut) : ModelUsageReader.FromJson(body, kind);
             usageCut |= eventStream && truncated;
         }
 

@@ -53,15 +53,7 @@ public sealed record ModelPricing
     /// </summary>
     public ModelPricing? For(string? model) =>
         model is not null && Models.TryGetValue(model, out var listed)
-            ? new ModelPricing
-            {
-                Currency = Currency,
-                InputPer1KTokens = listed.InputPer1KTokens,
-                OutputPer1KTokens = listed.OutputPer1KTokens,
-                CacheWritePer1KTokens = listed.CacheWritePer1KTokens,
-                CacheWriteOneHourPer1KTokens = listed.CacheWriteOneHourPer1KTokens,
-                CacheReadPer1KTokens = listed.CacheReadPer1KTokens,
-            }
+            ? listed.AsFlatPricing(Currency)
             : HasFlatPrice
                 ? Models.Count == 0 ? this : this with { Models = new Dictionary<string, ModelTokenPrice>(StringComparer.Ordinal) }
                 : null;
@@ -136,4 +128,15 @@ public readonly record struct ModelTokenPrice(decimal InputPer1KTokens, decimal 
 
     /// <summary>The price of 1,000 tokens read from a prompt cache; null when the model's pricing names none.</summary>
     public decimal? CacheReadPer1KTokens { get; init; }
+
+    /// <summary>This price as a flat <see cref="ModelPricing"/> in <paramref name="currency"/> (listing no model), as <see cref="ModelPricing.For"/> gives it.</summary>
+    public ModelPricing AsFlatPricing(string currency) => new()
+    {
+        Currency = currency,
+        InputPer1KTokens = InputPer1KTokens,
+        OutputPer1KTokens = OutputPer1KTokens,
+        CacheWritePer1KTokens = CacheWritePer1KTokens,
+        CacheWriteOneHourPer1KTokens = CacheWriteOneHourPer1KTokens,
+        CacheReadPer1KTokens = CacheReadPer1KTokens,
+    };
 }

@@ -340,7 +340,7 @@ internal sealed partial class EnforceStage
             // tools/call, sent alone, resolves to its mcp_tool entry; everything else to the server's.)
             McpToolAllowed = toolDrifts is null ? null : McpProviderToolFilter.For(tenant, identity, entry.Name, toolDrifts),
             McpToolDrifts = toolDrifts,
-            Usage = described.PassesBodyThrough && isModel ? new ModelUsageAccumulator() : null,
+            Usage = described.PassesBodyThrough && isModel ? new ModelUsageAccumulator(entry.Kind) : null,
             PersonCredential = personCredential,
             Redactions = redactions,
             StartedTimestamp = Stopwatch.GetTimestamp(),

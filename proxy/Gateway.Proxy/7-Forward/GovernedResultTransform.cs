@@ -128,7 +128,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
         {
             // A model's answer past the limit is refused, once read on through its usage tap alone (ModelUsageDrain).
             (bytes, more, pastLimit) = await ResponseBodyReader.ReadModelAnswerUpToAsync(proxyResponse.Content, limit,
-                proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream", plan.Upstream.Limits.UpstreamTimeout, context.CancellationToken).ConfigureAwait(false);
+                proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream", Shape, plan.Upstream.Limits.UpstreamTimeout, context.CancellationToken).ConfigureAwait(false);
         }
         else
         {

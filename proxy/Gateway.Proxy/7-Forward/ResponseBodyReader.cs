@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using Gateway.Connectors.Models;
+using Gateway.Policy;
 
 namespace Gateway.Proxy.Forward;
 
@@ -18,20 +19,20 @@ internal static class ResponseBodyReader
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<(byte[] Bytes, bool More)> ReadUpToAsync(HttpContent content, long limit, CancellationToken cancellationToken)
     {
-        var (bytes, more, _) = await ReadUpToAsync(content, limit, drainTimeout: null, eventStream: false, cancellationToken).ConfigureAwait(false);
+        var (bytes, more, _) = await ReadUpToAsync(content, limit, drain: null, cancellationToken).ConfigureAwait(false);
         return (bytes, more);
     }
 
     /// <summary>
     /// As <see cref="ReadUpToAsync(HttpContent, long, CancellationToken)"/>, for a model's answer: one that goes on past the limit
     /// is read on to its end through a usage tap alone (<see cref="ModelUsageDrain"/>, within <paramref name="drainTimeout"/>),
-    /// whose usage <c>PastLimit</c> holds; null when the answer ended within the limit.
+    /// whose usage <c>PastLimit</c> holds (read as a <paramref name="kind"/> connector's); null when the answer ended within the limit.
     /// </summary>
-    public static ValueTask<(byte[] Bytes, bool More, ModelUsageAccumulator? PastLimit)> ReadModelAnswerUpToAsync(HttpContent content, long limit, bool eventStream, TimeSpan drainTimeout, CancellationToken cancellationToken) =>
-        ReadUpToAsync(content, limit, drainTimeout, eventStream, cancellationToken);
+    public static ValueTask<(byte[] Bytes, bool More, ModelUsageAccumulator? PastLimit)> ReadModelAnswerUpToAsync(HttpContent content, long limit, bool eventStream, ConnectorKind kind, TimeSpan drainTimeout, CancellationToken cancellationToken) =>
+        ReadUpToAsync(content, limit, (drainTimeout, eventStream, kind), cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<(byte[] Bytes, bool More, ModelUsageAccumulator? PastLimit)> ReadUpToAsync(HttpContent content, long limit, TimeSpan? drainTimeout, bool eventStream, CancellationToken cancellationToken)
+    private static async ValueTask<(byte[] Bytes, bool More, ModelUsageAccumulator? PastLimit)> ReadUpToAsync(HttpContent content, long limit, (TimeSpan Timeout, bool EventStream, ConnectorKind Kind)? drain, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         // A limit past what one array holds reads what one array holds: the body is returned as one.
@@ -64,13 +65,13 @@ internal static class ResponseBodyReader
                     if (count > limit)
                     {
                         var bytes = buffer.AsSpan(0, (int)limit).ToArray();
-                        if (drainTimeout is not { } timeout)
+                        if (drain is not { } model)
                         {
                             return (bytes, true, null);
                         }
 
-                        var usage = new ModelUsageAccumulator();
-                        await ModelUsageDrain.DrainAsync(stream, ModelUsageDrain.Tap(usage, eventStream), buffer.AsMemory(0, count), timeout).ConfigureAwait(false);
+                        var usage = new ModelUsageAccumulator(model.Kind);
+                        await ModelUsageDrain.DrainAsync(stream, ModelUsageDrain.Tap(usage, model.EventStream), buffer.AsMemory(0, count), model.Timeout).ConfigureAwait(false);
                         return (bytes, true, usage);
                     }
                 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Gateway.Connectors.Models;
+using Gateway.Policy;
 
 namespace Gateway.Connectors.Tests.Models;
 
@@ -36,7 +37,7 @@ public sealed class SseUsageTapTests
         var input = Normalize(Stream);
         for (var split = 0; split <= input.Length; split++)
         {
-            var usage = new ModelUsageAccumulator();
+            var usage = new ModelUsageAccumulator(ConnectorKind.OpenAI);
             var tap = new SseUsageTap(usage);
             var output = new ArrayBufferWriter<byte>();
 
@@ -52,7 +53,7 @@ public sealed class SseUsageTapTests
     [Fact]
     public void Write_CrLfLines_AreWrittenWithLf()
     {
-        var usage = new ModelUsageAccumulator();
+        var usage = new ModelUsageAccumulator(ConnectorKind.OpenAI);
         var tap = new SseUsageTap(usage);
         var output = new ArrayBufferWriter<byte>();
 
@@ -68,7 +69,7 @@ public sealed class SseUsageTapTests
     [InlineData("""{"message":{"us\u0061ge":{"input_tokens":5,"output_tokens":6}}}""")]
     public void Write_UsageNameSpelledWithEscapes_IsStillCounted(string data)
     {
-        var usage = new ModelUsageAccumulator();
+        var usage = new ModelUsageAccumulator(ConnectorKind.Anthropic);
         var tap = new SseUsageTap(usage);
         var output = new ArrayBufferWriter<byte>();
 
