@@ -84,6 +84,9 @@ public static class ProblemCodes
     public const string A2aCardUnverified = "a2a_card_unverified";
     public const string A2aCardUnavailable = "a2a_card_unavailable";
 
+    /// <summary>403: a person's access token lacks the scope the tool needs (MCP scope step-up; the OAuth error's name, RFC 6750 §3.1).</summary>
+    public const string InsufficientScope = "insufficient_scope";
+
     // 403 / 409 / 429: decisions and limits
     public const string Blocked = "blocked";
     public const string BlockedIncidentOpened = "blocked_incident_opened";

@@ -26,6 +26,9 @@ public sealed class AnthropicConnectorType : ModelConnectorType
     /// <inheritdoc/>
     public override string InferencePath => "messages";
 
+    /// <summary>Anthropic's error object, which the official Anthropic clients read.</summary>
+    public override ErrorFormat ErrorFormat => ErrorFormat.AnthropicError;
+
     /// <inheritdoc/>
     public override ModelApi InferenceApi => ModelApi.AnthropicMessages;
 

@@ -9,6 +9,9 @@ public enum ErrorFormat
     /// <summary>OpenAI's error object: <c>{"error": {"message", "type", "code", "param"}}</c>.</summary>
     OpenAIError,
 
+    /// <summary>Anthropic's error object: <c>{"type": "error", "error": {"type", "message"}}</c>.</summary>
+    AnthropicError,
+
     /// <summary>A JSON-RPC 2.0 error reply to the request's id.</summary>
     JsonRpc,
 }

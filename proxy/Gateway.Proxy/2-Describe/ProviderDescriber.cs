@@ -62,6 +62,7 @@ internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origin
         feature.Dialect = kind.ErrorFormat switch
         {
             ErrorFormat.OpenAIError => RefusalDialect.OpenAI,
+            ErrorFormat.AnthropicError => RefusalDialect.Anthropic,
             ErrorFormat.JsonRpc => RefusalDialect.JsonRpc,
             _ => RefusalDialect.Problem,
         };

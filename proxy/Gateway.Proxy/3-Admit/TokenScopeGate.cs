@@ -1,4 +1,5 @@
 using Gateway.Authorization.AccessTokens;
+using Gateway.Oversight;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Mcp;
@@ -36,7 +37,7 @@ internal static class TokenScopeGate
         var urls = context.RequestServices.GetService<AccessTokenUrls>();
         var metadata = urls is null ? string.Empty : $", resource_metadata=\"{urls.ResourceMetadata(context.Request, McpEndpoint.Path)}\"";
         var parameters = $"error=\"{OAuthErrors.InsufficientScope}\", scope=\"{scope}\"{metadata}";
-        return new Refusal(StatusCodes.Status403Forbidden, OAuthErrors.InsufficientScope,
+        return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.InsufficientScope,
             $"The token lacks the scope {string.Join(" or ", needed)} that {tool} needs; authorize again with scope \"{scope}\".")
         {
             AuditTool = tool,

@@ -11,7 +11,8 @@ namespace Gateway.Proxy.Refusals;
 /// signature, the body's size and the policy are checked before the connector is looked up in the caller's tenant, and
 /// an unsigned caller has no tenant at all. It is read from the request alone, so it says nothing about any tenant's
 /// catalog: a call that is an OpenAI API operation (<c>POST chat/completions</c>, <c>GET models</c>…) is refused as an
-/// OpenAI error object, which the official clients read; anything else as problem+json. Once the connector is known,
+/// OpenAI error object, one only the Anthropic API has (<c>POST messages</c>, <c>messages/count_tokens</c>) as an Anthropic
+/// error object, which the official clients read; anything else as problem+json. Once the connector is known,
 /// its kind's format replaces it.
 /// </summary>
 internal static class ProviderDialect
@@ -23,9 +24,16 @@ internal static class ProviderDialect
 
     private static readonly ModelConnectorType OpenAI = (ModelConnectorType)ConnectorTypes.Of(ConnectorKind.OpenAI);
 
-    /// <summary>The dialect of a call to <paramref name="segments"/> (the path after the connector) with <paramref name="method"/>.</summary>
+    private static readonly ModelConnectorType Anthropic = (ModelConnectorType)ConnectorTypes.Of(ConnectorKind.Anthropic);
+
+    /// <summary>
+    /// The dialect of a call to <paramref name="segments"/> (the path after the connector) with <paramref name="method"/>:
+    /// an operation both APIs have (<c>GET models</c>) is presumed OpenAI's.
+    /// </summary>
     public static RefusalDialect Presume(string method, IReadOnlyList<string> segments) =>
-        OpenAI.IsOperation(method, segments) ? RefusalDialect.OpenAI : RefusalDialect.Problem;
+        OpenAI.IsOperation(method, segments) ? RefusalDialect.OpenAI
+        : Anthropic.IsOperation(method, segments) ? RefusalDialect.Anthropic
+        : RefusalDialect.Problem;
 
     /// <summary>
     /// On the provider route, for a request whose dialect no stage has settled yet (the Authenticate stage refused it or

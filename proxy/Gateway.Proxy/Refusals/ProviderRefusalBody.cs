@@ -90,12 +90,18 @@ internal static class ProviderRefusalBody
         writer.WriteEndObject();
     }
 
-    /// <summary>A JSON-RPC refusal's <c>data</c>: <c>{code,status,request_id,decision,explanation,…}</c>.</summary>
+    /// <summary>A JSON-RPC refusal's <c>data</c>: <c>{code,status,retry_after_seconds,request_id,decision,explanation,…}</c>.</summary>
     private static void WriteJsonRpcData(Utf8JsonWriter writer, Refusal refusal, string requestId)
     {
         writer.WriteStartObject();
         writer.WriteString("code"u8, refusal.Code);
         writer.WriteNumber("status"u8, refusal.Status);
+        if (RefusalResponse.RetrySeconds(refusal) is { } wait)
+        {
+            // Retry-After in the data too, as problem+json has it, for a client that reads the error and not its headers.
+            writer.WriteNumber("retry_after_seconds"u8, wait);
+        }
+
         WriteFacts(writer, refusal, requestId);
         refusal.Members?.Invoke(writer);
         writer.WriteEndObject();

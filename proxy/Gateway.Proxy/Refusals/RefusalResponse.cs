@@ -8,9 +8,9 @@ namespace Gateway.Proxy.Refusals;
 /// <summary>
 /// Writes a <see cref="Refusal"/>: RFC 9457 <c>application/problem+json</c> with the agent protocol's
 /// extension members (<c>code</c>, <c>request_id</c>, and where a decision was made <c>decision</c> and
-/// <c>explanation</c>), or, on a provider route, the same refusal in the provider's own format
-/// (<see cref="RefusalDialect"/>) with <c>x-should-retry</c> and no <c>Retry-After</c> longer than a
-/// client would wait. The body is written with a <see cref="Utf8JsonWriter"/>: no reflection.
+/// <c>explanation</c>), or the same refusal in the client's own format (<see cref="RefusalDialect"/>): on a provider
+/// route with <c>x-should-retry</c> and no <c>Retry-After</c> longer than a client would wait; on <c>/mcp</c> and
+/// <c>/a2a</c> (JSON-RPC) with <c>Retry-After</c> as the contract says, however long, and the same <c>x-should-retry</c>. The body is written with a <see cref="Utf8JsonWriter"/>: no reflection.
 /// This is the gateway's one refusal writer: the framework's problems (routing 404/405, binding 400,
 /// the exception handler's 500) and the admin API's results reach it through
 /// <see cref="GatewayProblemDetailsWriter"/>.
@@ -91,6 +91,12 @@ internal static class RefusalResponse
             return Task.CompletedTask;
         }
 
+        // The exception handler cleared the headers before asking: the request id goes back, as on every refusal.
+        if (!context.Response.Headers.ContainsKey(RequestIdMiddleware.HeaderName))
+        {
+            context.Response.Headers[RequestIdMiddleware.HeaderName] = RequestIdMiddleware.GetRequestId(context);
+        }
+
         return WriteBodyAsync(context, refusal);
     }
 
@@ -129,13 +135,28 @@ internal static class RefusalResponse
         }
         else
         {
-            SetProviderRetryHint(response, retrySeconds);
+            if (ProviderRouteHeaders.IsProviderRoute(context.Request))
+            {
+                SetProviderRetryHint(response, retrySeconds);
+            }
+            else
+            {
+                // /mcp and /a2a: their clients are the contract's, which honour Retry-After however long.
+                SetRetryAfter(response, retrySeconds);
+                response.Headers["x-should-retry"] = retrySeconds <= MaxProviderRetryAfter.TotalSeconds ? "true" : "false";
+            }
+
             response.ContentType = "application/json";
             if (dialect == RefusalDialect.JsonRpc && feature!.JsonRpcId is { } id)
             {
                 // A JSON-RPC error is an answer to the call, not an HTTP failure (unless the transport says it in HTTP).
                 response.StatusCode = refusal.JsonRpcKeepsStatus ? refusal.Status : StatusCodes.Status200OK;
                 jsonRpcId = id;
+            }
+            else if (dialect == RefusalDialect.Anthropic)
+            {
+                // The header the official Anthropic clients read a request id from (their errors' requestID).
+                response.Headers["request-id"] = RequestIdMiddleware.GetRequestId(context);
             }
         }
 
@@ -151,6 +172,10 @@ internal static class RefusalResponse
             {
                 ProviderRefusalBody.WriteJsonRpc(writer, refusal, requestId, id);
             }
+            else if (dialect == RefusalDialect.Anthropic)
+            {
+                AnthropicRefusalBody.Write(writer, refusal, requestId);
+            }
             else
             {
                 ProviderRefusalBody.WriteOpenAI(writer, refusal, requestId);
@@ -158,8 +183,8 @@ internal static class RefusalResponse
         }, context.RequestAborted);
     }
 
-    // Retry-After in whole seconds, at least one; null when retrying cannot help.
-    private static int? RetrySeconds(Refusal refusal) =>
+    /// <summary>Retry-After in whole seconds, at least one; null when retrying cannot help.</summary>
+    internal static int? RetrySeconds(Refusal refusal) =>
         refusal.RetryAfter is { } retryAfter ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : null;
 
     /// <summary>The one problem+json body: <c>type, title, status, detail, code, request_id</c>, then <c>decision</c>, <c>explanation</c> and the members.</summary>

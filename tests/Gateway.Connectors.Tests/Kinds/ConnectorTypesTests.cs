@@ -70,7 +70,7 @@ public sealed class ConnectorTypesTests
 
     [Theory]
     [InlineData(ConnectorKind.OpenAI, true, false, false, false, ErrorFormat.OpenAIError, true)]
-    [InlineData(ConnectorKind.Anthropic, true, false, false, false, ErrorFormat.Problem, true)]
+    [InlineData(ConnectorKind.Anthropic, true, false, false, false, ErrorFormat.AnthropicError, true)]
     [InlineData(ConnectorKind.Http, false, false, false, false, ErrorFormat.Problem, true)]
     [InlineData(ConnectorKind.Webhook, false, false, false, false, ErrorFormat.Problem, true)]
     [InlineData(ConnectorKind.Mcp, false, false, true, false, ErrorFormat.JsonRpc, true)]

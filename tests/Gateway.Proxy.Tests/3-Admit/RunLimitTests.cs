@@ -178,7 +178,8 @@ public sealed partial class RunLimitTests
             TimeSpan.FromSeconds(10), used => $"the run's tokens counter stayed at {used}, not the 20000 input tokens reported");
 
         using var next = await gw.Agent.SendAsync(gw.Agent.CreateInRun(HttpMethod.Post, "/providers/openai/messages", AnthropicCall(stream: false), run));
-        var problem = await ProblemAssert.IsProblemAsync(next, HttpStatusCode.TooManyRequests, "run_limit_exceeded");
+        // An anthropic connector's refusal is Anthropic's error object, its members in error.
+        var problem = await Refusals.AnthropicRefusalTests.IsAnthropicErrorAsync(next, HttpStatusCode.TooManyRequests, "run_limit_exceeded", "rate_limit_error");
         Assert.Equal(("tokens", run), (problem.GetProperty("limit").GetString(), problem.GetProperty("run_id").GetString()));
         Assert.Single(provider.Received);
     }

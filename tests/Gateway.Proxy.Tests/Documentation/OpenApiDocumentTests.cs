@@ -69,6 +69,16 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         Assert.True(missing.Count == 0, "Problem codes the gateway sends that no code enum lists: " + string.Join(", ", missing));
     }
 
+    [Fact]
+    public async Task ServedDocument_AdminProblemCodeEnum_ListsTheCodesTheExceptionHandlerAnswersAdminWith()
+    {
+        // An admin endpoint that fails is answered by the exception handler: 500 internal_error, or a dependency's 503.
+        var schemas = (YamlMappingNode)((YamlMappingNode)(await ServedRootAsync()).Children[new YamlScalarNode("components")]).Children[new YamlScalarNode("schemas")];
+        var admin = CodeEnum(schemas, "AdminProblem").ToHashSet(StringComparer.Ordinal);
+
+        Assert.Subset(admin, new HashSet<string>([ProblemCodes.InternalError, ProblemCodes.StoreUnavailable, ProblemCodes.AuditUnavailable], StringComparer.Ordinal));
+    }
+
     private async Task<YamlMappingNode> ServedPathsAsync() => (YamlMappingNode)(await ServedRootAsync()).Children[new YamlScalarNode("paths")];
 
     private async Task<YamlMappingNode> ServedRootAsync()
