@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Policy.AuditChain;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Audit.Tests;
 
@@ -154,6 +153,8 @@ public abstract partial class AuditJournalTests
             await journal.AppendAsync(Explained(i));
         }
 
-        Assert.Equal([1, 0, 0], sink.ExplanationsPerAppend);
+        // The file sink's retention drops explanations, so its writer gives every group's again (the sink keeps the first).
+        int[] expected = sink.DropsUnreferencedExplanations ? [1, 1, 1] : [1, 0, 0];
+        Assert.Equal(expected, sink.ExplanationsPerAppend);
     }
 }

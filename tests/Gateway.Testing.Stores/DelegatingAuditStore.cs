@@ -18,6 +18,8 @@ public abstract class DelegatingAuditStore(IAuditStore inner) : IAuditStore
 
     public bool StoresReceiptsApart => Inner.StoresReceiptsApart;
 
+    public bool DropsUnreferencedExplanations => Inner.DropsUnreferencedExplanations;
+
     public virtual ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
         Inner.GetTipAsync(partition, cancellationToken);
 

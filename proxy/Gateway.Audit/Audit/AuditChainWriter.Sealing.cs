@@ -6,15 +6,17 @@ internal sealed partial class AuditChainWriter
 {
     // The group's explanations that this writer has not stored yet, each once (in its Unstored). A digest counts as stored
     // once a group carrying it is acknowledged: a group sealed while that one is in flight carries it again (harmless).
+    // A sink whose retention drops explanations gets every one of the group's (one stored before may be gone).
     private List<AuditExplanation> ToStore(Group group)
     {
         var explanations = group.Unstored;
         explanations.Clear();
+        var every = _store.DropsUnreferencedExplanations;
         lock (_digestsGate)
         {
             foreach (var (_, _, explanation) in group.Records)
             {
-                if (explanation is not null && !_storedDigests.Contains(explanation.Digest) && !Holds(explanations, explanation.Digest))
+                if (explanation is not null && (every || !_storedDigests.Contains(explanation.Digest)) && !Holds(explanations, explanation.Digest))
                 {
                     explanations.Add(explanation);
                 }

@@ -17,7 +17,8 @@ internal static class AuditFileRetirement
     /// <summary>Deletes the rewrites a crash left in <paramref name="directory"/> (their files are whole).</summary>
     public static void DeleteLeftovers(string directory)
     {
-        foreach (var stale in Directory.EnumerateFiles(directory, "*" + FileAuditStore.FileSuffix + Suffix))
+        foreach (var stale in Directory.EnumerateFiles(directory, "*" + FileAuditStore.FileSuffix + Suffix)
+            .Concat(Directory.EnumerateFiles(directory, "*" + FileAuditStore.ExplanationsSuffix + Suffix)))
         {
             File.Delete(stale);
         }

@@ -19,9 +19,11 @@ namespace Gateway.Audit;
 /// still names it (logged, event 4073). A record whose time does not read as one is never retired (its age is unknown).
 /// An export that cannot be written retires nothing. The PostgreSQL and embedded file sinks retire;
 /// the state-store sink cannot and retires nothing: see docs/operations.md.
-/// Retention retires records only, never a stored explanation: a kept record may share its explanation (by
-/// digest) with a retired one, and a tenant's explanations are one per distinct decision, not per request. The
-/// export carries the explanation line of every retired record that refers to one, so it verifies on its own.
+/// The export carries the explanation line of every retired record that refers to one, so it verifies on its own; once
+/// the records are retired, the sink drops the stored explanations no kept record refers to
+/// (<see cref="IAuditRetirement.DropUnreferencedExplanationsAsync"/>: the file journal does; PostgreSQL and the state
+/// store keep them), since an explanation carries per-run members (<c>run_id</c>, <c>actor_chain</c>) and so grows with
+/// the runs, not only with distinct decisions.
 /// </summary>
 public sealed class AuditRetention
 {
@@ -91,6 +93,9 @@ public sealed class AuditRetention
         {
             retired += await retirement.RetireAsync(new AuditPartition(tenant, replica), from, record, leaves, cancellationToken).ConfigureAwait(false);
         }
+
+        // The export carries the retired records' explanations; the sink may now drop those no kept record refers to.
+        await retirement.DropUnreferencedExplanationsAsync(tenant, cancellationToken).ConfigureAwait(false);
 
         AuditLog.AuditRetired(_logger, tenant, lines.Count, cutoff, file, retired);
         return retired;

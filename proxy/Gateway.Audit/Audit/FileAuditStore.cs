@@ -24,7 +24,8 @@ namespace Gateway.Audit;
 /// the old file or the new one, never a half (<see cref="AuditFileRetirement"/>).
 /// A tenant's explanations (records refer to them by digest) are one file beside the chain files,
 /// <c>{tenant}.explanations.jsonl</c> (<see cref="AuditExplanationFile"/>): an explanation is appended and fsynced
-/// there before the lines of the first group that refers to it. Retention keeps it whole. A group's receipt batches are
+/// there before the lines of the first group that refers to it. Retention rewrites it without the explanations no kept
+/// record refers to (<see cref="DropUnreferencedExplanationsAsync"/>). A group's receipt batches are
 /// appended to the partition's receipts file before its lines and fsynced while they are (<see cref="AuditFileReceipts"/>); retention
 /// drops the batches whose records it retired.
 /// </summary>
@@ -57,6 +58,9 @@ public sealed partial class FileAuditStore : IAuditStore, IAuditRetirement, IDis
 
     /// <summary>True: a group's receipt batches go to their own file before its lines, so a crash may keep a batch without them.</summary>
     public bool StoresReceiptsApart => true;
+
+    /// <summary>True: retention drops the explanations no kept record refers to (<see cref="DropUnreferencedExplanationsAsync"/>).</summary>
+    public bool DropsUnreferencedExplanations => true;
 
     /// <summary>The directory holding the journal files.</summary>
     public string DirectoryPath => _directory;

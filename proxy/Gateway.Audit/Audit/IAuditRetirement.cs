@@ -3,9 +3,10 @@ namespace Gateway.Audit;
 /// <summary>
 /// A sink that can retire a prefix of a chain (audit retention): only <see cref="AuditRetention"/> calls it,
 /// and only after the prefix is exported and fsynced. The sink records the anchor (see
-/// <see cref="IAuditStore.GetAnchorAsync"/>) in the same transaction. It retires records only and keeps every
-/// stored explanation (<see cref="IAuditStore.GetExplanationAsync"/>), so no kept record is left without its own, and
-/// the Merkle leaf hash of every record it retires, so the chain's tree stays whole (docs/evidence.md).
+/// <see cref="IAuditStore.GetAnchorAsync"/>) in the same transaction. It keeps every stored explanation
+/// (<see cref="IAuditStore.GetExplanationAsync"/>) a kept record refers to, so no kept record is left without its own
+/// (the file journal then drops the others: <see cref="DropUnreferencedExplanationsAsync"/>), and the Merkle leaf hash of
+/// every record it retires, so the chain's tree stays whole (docs/evidence.md).
 /// </summary>
 public interface IAuditRetirement
 {
@@ -36,6 +37,13 @@ public interface IAuditRetirement
     /// crash between keeping them and retiring the records: only the anchor's first ones count).
     /// </summary>
     ValueTask<IReadOnlyList<byte[]>> ReadRetiredLeavesAsync(AuditPartition partition, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Drops the tenant's stored explanations that no record in its chains refers to (after <see cref="AuditRetention"/> has
+    /// exported and retired records); returns how many went. The sinks that do not (PostgreSQL, the state store) keep every
+    /// one: this default drops nothing.
+    /// </summary>
+    ValueTask<int> DropUnreferencedExplanationsAsync(string tenant, CancellationToken cancellationToken = default) => ValueTask.FromResult(0);
 
     /// <summary>
     /// The kept leaf hashes at zero-based indexes <paramref name="from"/>..<paramref name="from"/> + <paramref name="count"/> - 1

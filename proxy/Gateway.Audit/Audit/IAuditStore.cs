@@ -69,6 +69,13 @@ public interface IAuditStore
     /// </summary>
     bool StoresReceiptsApart => false;
 
+    /// <summary>
+    /// Whether retention drops stored explanations no kept record refers to (the file journal: <see cref="FileAuditStore"/>),
+    /// so that a digest stored once may be gone later: then a writer gives every group each of its records' explanations,
+    /// never leaving out one it stored before, and the sink keeps the first copy of each.
+    /// </summary>
+    bool DropsUnreferencedExplanations => false;
+
     /// <summary>Throws when the sink cannot take appends now (directory gone, store unreachable): the readiness probe.</summary>
     ValueTask ProbeAsync(CancellationToken cancellationToken = default);
 }
