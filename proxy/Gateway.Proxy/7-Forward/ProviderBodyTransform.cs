@@ -128,6 +128,11 @@ internal sealed class ProviderBodyTransform : ResponseTransform
                 // First: the upstream's own updates are checked, before a transform rewrites a byte of them.
                 gate = new McpResourceUpdateGate(MayHear, httpContext);
                 transforms.Insert(0, gate.Tail);
+                if (HttpMethods.IsGet(httpContext.Request.Method))
+                {
+                    // The GET's stream (the server's notifications and requests) ends once a kill switch thrown here stops the caller.
+                    httpContext.RequestServices.GetRequiredService<McpResourceSubscriptions>().EndWhenStopped(httpContext, ListenerOf(plan));
+                }
             }
 
             stream = new BodyTransformStream(body, transforms.Count == 1 ? transforms[0] : new BodyTransformChain(transforms), eventStream ? null : FrameHeld, httpContext.Response);
@@ -152,10 +157,16 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         var httpContext = (HttpContext)state;
         var plan = httpContext.GatewayRequest().Get<ForwardPlan>();
         var subscriptions = httpContext.RequestServices.GetRequiredService<McpResourceSubscriptions>();
-        var identity = plan.Identity;
-        var listener = new McpResourceSubscriptions.Listener(new McpCaller(identity.Agent, identity.Workspace, identity.Delegation?.Scope), identity.Caller, identity.KillSwitches, identity.TokenFamily);
+        var listener = ListenerOf(plan);
         return (uri, cancellationToken) => subscriptions.MayHearAsync(plan.Tenant.Slug, plan.Upstream.Name, uri, listener, cancellationToken);
     };
+
+    /// <summary>Who the server's route tells of what the server sends: the plan's caller, its kill switches and token family.</summary>
+    private static McpResourceSubscriptions.Listener ListenerOf(ForwardPlan plan)
+    {
+        var identity = plan.Identity;
+        return new McpResourceSubscriptions.Listener(new McpCaller(identity.Agent, identity.Workspace, identity.Delegation?.Scope), identity.Caller, identity.KillSwitches, identity.TokenFamily);
+    }
 
     /// <summary>A body the transforms held whole (a JSON answer read to its end) goes with its length, not chunked, while it may.</summary>
     private static readonly Action<object, long> FrameHeld = static (state, length) =>

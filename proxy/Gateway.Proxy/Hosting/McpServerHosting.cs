@@ -68,7 +68,7 @@ internal static class McpServerHosting
 #pragma warning restore MCP9006
 #pragma warning disable MCPEXP002
             // Each session the SDK runs here is known by its id while it runs: where its subscribed resources' updates go.
-            transport.RunSessionHandler = (_, server, cancellationToken) => served.RunAsync(server, cancellationToken);
+            transport.RunSessionHandler = (context, server, cancellationToken) => served.RunAsync(server, context.User, cancellationToken);
 #pragma warning restore MCPEXP002
         });
         services.AddMcpServer(static options =>

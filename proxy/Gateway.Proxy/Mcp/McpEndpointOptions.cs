@@ -34,6 +34,13 @@ internal sealed class McpEndpointOptions : IValidatableObject
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
+    /// How often a replica with tool calls in flight rereads, in one store call per distinct caller, whether a kill switch
+    /// stops it or its delegation is gone, to end the calls stopped through another replica (through this one they end at once).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:01:00")]
+    public TimeSpan InFlightRecheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// The page where a named human approves an action, with <c>{tenant}</c> and <c>{approval_id}</c> in it (e.g.
     /// <c>https://console.example.com/approvals/{tenant}/{approval_id}</c>). When set, a require_approval on <c>/mcp</c> is
     /// offered to a client that accepts URL elicitation as one (JSON-RPC error -32042 with the link); empty: never.

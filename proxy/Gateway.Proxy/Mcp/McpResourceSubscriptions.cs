@@ -30,8 +30,9 @@ namespace Gateway.Proxy.Mcp;
 /// delegation settings in force, its agent still accepting the secret or key that issued it) and no administrator of the tenant suspended the person it acts
 /// for (<see cref="PersonSuspensions"/>, as the Authenticate stage reads it), nor revoked the consent an interactive client's token was issued
 /// under (its token family, <see cref="InteractiveGrants.IsFamilyLiveAsync"/>): read from the shared store at each update, a failure to read them ending the subscription. The last subscriber
-/// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica,
-/// bounded per session and per agent (<c>McpResourceSubscriptions.Limits.cs</c>). One handler per server session hears
+/// gone (unsubscribed, its session ended here or on another replica, <c>McpResourceSubscriptions.Sessions.cs</c>, or no longer reachable) unsubscribes the server. Subscriptions live on this replica,
+/// bounded per session and per agent (<c>McpResourceSubscriptions.Limits.cs</c>); an event stream open on a server's own
+/// route ends once a kill switch thrown here stops its caller (<c>McpResourceSubscriptions.Streams.cs</c>). One handler per server session hears
 /// every update and passes it to the one resource it names (<see cref="UpdateDispatch"/>).
 /// </summary>
 internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
@@ -60,6 +61,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
         _delegates = delegates;
         _agents = agents;
         _logger = logger;
+        _agents.Switched += OnSwitched;
     }
 
     /// <summary>
@@ -161,9 +163,18 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
 
         foreach (var (sessionId, subscriber) in upstream.Subscribers)
         {
-            if (!_served.TryGet(sessionId, out var session) || !await MayHearAsync(key.Tenant, key.Server, key.Uri, subscriber.Listener, cancellationToken).ConfigureAwait(false))
+            var ended = _served.TryGet(sessionId, out var session) ? await IsEndedAsync(key.Tenant, sessionId, cancellationToken).ConfigureAwait(false) : null;
+            if (ended is true)
             {
-                // The session no longer runs here, the caller may no longer use the server or read the resource under the
+                // Ended on another replica (its record gone): it hears nothing more, and ends here too.
+                Drop(key, upstream, sessionId);
+                EndHere(sessionId);
+                continue;
+            }
+
+            if (ended is null || !await MayHearAsync(key.Tenant, key.Server, key.Uri, subscriber.Listener, cancellationToken).ConfigureAwait(false))
+            {
+                // The session no longer runs here (or whether it lives cannot be read), the caller may no longer use the server or read the resource under the
                 // policy in force (a rule added since blocks it), a kill switch stops it, a child is no more, or the person
                 // it acts for is suspended, or an interactive client's consent revoked: its session hears nothing more of it.
                 Drop(key, upstream, sessionId);

@@ -10,7 +10,8 @@ namespace Gateway.Proxy.Mcp;
 /// for a client of a revision without sessions), the person the agent acts for, and the call's raw JSON-RPC id. Several
 /// people's clients may share one agent and number their ids alike, so a <c>notifications/cancelled</c> reaches only a call
 /// of its own session and person; and a kill switch thrown, or a delegation revoked, through this replica's admin API ends
-/// its agent's (or the revoked children's) calls here.
+/// its agent's (or the revoked children's) calls here at once, and through another replica at the next recheck
+/// (<c>McpSessions.Recheck.cs</c>).
 /// </summary>
 internal sealed partial class McpSessions
 {
@@ -29,7 +30,9 @@ internal sealed partial class McpSessions
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(ending);
-        return _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(ending, owner.RegisteredAgent, owner.Delegates, owner.Switches ?? new KillSwitchCaller(owner.Tenant, owner.Agent, null)));
+        var tracked = _inFlight.TryAdd(KeyOf(owner, call, id), new InFlightCall(ending, owner.RegisteredAgent, owner.Delegates, owner.Switches ?? new KillSwitchCaller(owner.Tenant, owner.Agent, null)));
+        RecheckWhileInFlight();
+        return tracked;
     }
 
     /// <summary>Forgets a call <see cref="TrackCall"/> remembered.</summary>

@@ -23,7 +23,8 @@ namespace Gateway.Proxy.Mcp;
 /// use changes: a bundle reload that changes its tenant's policy (<c>McpSessions.Policy.cs</c>), a kill switch or a suspension set through this replica's admin API (a delegated child's
 /// sessions too, when it is its registered agent's; a switch thrown also ends their calls in flight here), a delegation
 /// revoked through it (the revoked children's sessions, and their subtree's; their calls in flight here end too), or an
-/// upstream server whose tools changed.
+/// upstream server whose tools changed. Calls in flight here stopped through another replica end at the next recheck
+/// (<c>McpSessions.Recheck.cs</c>).
 /// A session not seen for the idle timeout is forgotten, as the MCP server forgets it. Its calls in flight:
 /// <c>McpSessions.Calls.cs</c>.
 /// </summary>
@@ -44,6 +45,7 @@ internal sealed partial class McpSessions : IDisposable
     private readonly IStateStore _store;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idle;
+    private readonly TimeSpan _recheckInterval;
     private readonly int _maxSessions;
     private readonly ILogger<McpSessions> _logger;
 
@@ -57,6 +59,7 @@ internal sealed partial class McpSessions : IDisposable
         _delegations = delegations;
         _time = time;
         _idle = options.Value.IdleTimeout;
+        _recheckInterval = options.Value.InFlightRecheckInterval;
         _maxSessions = options.Value.MaxSessionsPerAgent;
         _logger = logger;
         _policy.Applying += OnPolicyApplying;
@@ -293,6 +296,7 @@ internal sealed partial class McpSessions : IDisposable
         _servers.Changed -= OnServerChanged;
         _switches.Switched -= OnSwitched;
         _delegations.Revoked -= OnDelegationRevoked;
+        StopRechecking();
     }
 
     private async Task SendAsync(string id, McpServer server)

@@ -10,15 +10,15 @@ namespace Gateway.Proxy.Mcp;
 /// Pinned tool definitions. An <c>mcp_tool</c> entry with a <c>pin</c> is trusted only while its server serves the
 /// tool with exactly that definition's digest (<see cref="McpToolDefinition.Digest"/>): a changed description (which
 /// could carry injected instructions), a widened schema or a vanished tool is drift. A drifted tool is hidden from
-/// <c>/mcp</c>'s listing and refused on every route until the pin is renewed; the first time a drift is seen (per
-/// tenant, tool and served digest) an incident is opened naming it.
+/// <c>/mcp</c>'s listing and refused on every route until the pin is renewed; a drift to a served digest not among the
+/// tool's last <see cref="RememberedPerTool"/> reported (per tenant, tool and pin) opens an incident naming it.
 /// </summary>
 internal sealed partial class McpToolPins
 {
     private readonly McpServerToolLists _servers;
     private readonly IncidentService _incidents;
     private readonly ILogger<McpToolPins> _logger;
-    private readonly ConcurrentDictionary<(string Tenant, string Tool, string Served), bool> _reported = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Tool), DriftMemory> _reported = new();
 
     public McpToolPins(McpServerToolLists servers, IncidentService incidents, ILogger<McpToolPins> logger)
     {
@@ -26,6 +26,16 @@ internal sealed partial class McpToolPins
         _incidents = incidents;
         _logger = logger;
     }
+
+    /// <summary>
+    /// How many served digests of one pinned tool are remembered as reported: a server cycling through that many
+    /// definitions opens one incident for each, once; one making up a new definition every listing opens one for each new
+    /// one, and the memory stays this size.
+    /// </summary>
+    internal const int RememberedPerTool = 8;
+
+    /// <summary>The served digests remembered as reported, over every tenant and tool.</summary>
+    internal int RememberedDigests => _reported.Values.Sum(static m => m.Count);
 
     /// <summary>Checks <paramref name="entry"/> against what its server serves now (a listing at most 30 s old).</summary>
     public async ValueTask<McpToolPin> CheckAsync(TenantPolicy tenant, CatalogEntry entry, CancellationToken cancellationToken)
@@ -68,11 +78,12 @@ internal sealed partial class McpToolPins
             : new McpToolPin(McpToolPinState.Drifted, digest);
     }
 
-    /// <summary>Opens the drift's incident the first time it is seen (per tenant, tool and served digest), whether or not the request that saw it is still there.</summary>
+    /// <summary>Opens the drift's incident unless its served digest is among the tool's last reported under this pin, whether or not the request that saw it is still there.</summary>
     public async ValueTask ReportDriftAsync(string tenant, string agent, string? workspace, CatalogEntry entry, McpToolPin pin)
     {
         var served = pin.ServedDigest ?? "absent";
-        if (!_reported.TryAdd((tenant, entry.Name, served), true))
+        var memory = _reported.GetOrAdd((tenant, entry.Name), static _ => new DriftMemory(RememberedPerTool));
+        if (!memory.TryRemember(entry.Pin ?? string.Empty, served))
         {
             return;
         }
@@ -96,7 +107,7 @@ internal sealed partial class McpToolPins
         catch (Exception ex)
         {
             // The tool is hidden and refused either way; the next sighting tries the incident again.
-            _reported.TryRemove((tenant, entry.Name, served), out _);
+            memory.Forget(entry.Pin ?? string.Empty, served);
             LogIncidentFailed(_logger, entry.Name, tenant, ex);
         }
     }
@@ -106,4 +117,75 @@ internal sealed partial class McpToolPins
 
     [LoggerMessage(EventId = 4311, Level = LogLevel.Error, Message = "The incident for the drift of MCP tool {Tool} of tenant {Tenant} could not be opened")]
     private static partial void LogIncidentFailed(ILogger logger, string tool, string tenant, Exception exception);
+
+    /// <summary>
+    /// The served digests of one pinned tool (of one tenant) whose drift was last reported, at most a fixed number, the least
+    /// recently seen forgotten first; a pin other than the one they were reported under (renewed) forgets them all.
+    /// </summary>
+    private sealed class DriftMemory
+    {
+        private readonly int _capacity;
+        private readonly LinkedList<string> _served = [];
+        private readonly Lock _gate = new();
+        private string? _pin;
+
+        public DriftMemory(int capacity)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+            _capacity = capacity;
+        }
+
+        /// <summary>How many served digests are remembered.</summary>
+        public int Count
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _served.Count;
+                }
+            }
+        }
+
+        /// <summary>Remembers <paramref name="served"/> under <paramref name="pin"/>: true when it was not remembered (its drift is to be reported).</summary>
+        public bool TryRemember(string pin, string served)
+        {
+            lock (_gate)
+            {
+                if (!string.Equals(_pin, pin, StringComparison.Ordinal))
+                {
+                    _pin = pin;
+                    _served.Clear();
+                }
+
+                if (_served.Find(served) is { } seen)
+                {
+                    // Seen again: the last to be forgotten.
+                    _served.Remove(seen);
+                    _served.AddFirst(seen);
+                    return false;
+                }
+
+                _served.AddFirst(served);
+                if (_served.Count > _capacity)
+                {
+                    _served.RemoveLast();
+                }
+
+                return true;
+            }
+        }
+
+        /// <summary>Forgets <paramref name="served"/> (its incident could not be opened), so that its next sighting reports it again.</summary>
+        public void Forget(string pin, string served)
+        {
+            lock (_gate)
+            {
+                if (string.Equals(_pin, pin, StringComparison.Ordinal))
+                {
+                    _served.Remove(served);
+                }
+            }
+        }
+    }
 }

@@ -171,10 +171,9 @@ public sealed class McpProviderReadClearanceTests : IAsyncLifetime
         await StreamOpenAsync(client, heard);
         await client.SubscribeToResourceAsync("note://q3-plan");
 
-        using (var thrown = await _mcp.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/agents/demo-agent/suspend", content: null))
-        {
-            Assert.Equal(System.Net.HttpStatusCode.OK, thrown.StatusCode);
-        }
+        // Suspended by an operator on another replica: only the switch in the shared store says so (a switch thrown through
+        // this replica ends the stream: McpProviderStoppedStreamTests).
+        await _mcp.Gateway.Host.Services.GetRequiredService<Gateway.Store.IStateStore>().SetAsync(Gateway.Oversight.Agents.AgentStatusService.SuspendedKey("demo", "demo-agent"), "operator", null);
 
         // The update finds the agent stopped: withheld, while what the server sends after it on the same stream arrives.
         await _mcp.Files.UpdatedAsync("note://q3-plan");

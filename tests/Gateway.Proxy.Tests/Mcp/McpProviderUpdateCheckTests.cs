@@ -9,7 +9,8 @@ namespace Gateway.Proxy.Tests.Mcp;
 /// <summary>
 /// On an MCP server's own route <c>/providers/&lt;server&gt;</c>, the check of a resource update (whether the caller may
 /// still be told of it, <c>McpResourceSubscriptions.MayHearAsync</c>) is built only for an answer that carries an update:
-/// answers that name none never look the subscriptions up.
+/// answers to calls that name none never look the subscriptions up (the GET stream, open for the session's life, is
+/// registered there once to be ended by a kill switch).
 /// </summary>
 public sealed class McpProviderUpdateCheckTests
 {
@@ -42,7 +43,11 @@ public sealed class McpProviderUpdateCheckTests
         {
             app.Use((HttpContext context, RequestDelegate following) =>
             {
-                context.RequestServices = new Counting(context.RequestServices, this);
+                if (!HttpMethods.IsGet(context.Request.Method))
+                {
+                    context.RequestServices = new Counting(context.RequestServices, this);
+                }
+
                 return following(context);
             });
             next(app);
