@@ -12,22 +12,11 @@ namespace Gateway.Proxy.A2a;
 /// </summary>
 internal static class A2aTaskEvents
 {
-    /// <summary>The task <paramref name="result"/> names, or null.</summary>
-    public static string? TaskIdOf(JsonElement result)
-    {
-        var inner = Unwrap(result);
-        if (inner.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        if (inner.TryGetProperty("status", out _) && inner.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
-        {
-            return id.GetString();
-        }
-
-        return inner.TryGetProperty("taskId", out var taskId) && taskId.ValueKind == JsonValueKind.String ? taskId.GetString() : null;
-    }
+    /// <summary>
+    /// The task <paramref name="result"/> names, or null: null too for an id the record could not keep
+    /// (<see cref="Recordable"/>), which no caller is recorded as owning, so a later call acting on it is not found.
+    /// </summary>
+    public static string? TaskIdOf(JsonElement result) => NamedTaskIdOf(result) is { } taskId && Recordable(taskId) ? taskId : null;
 
     /// <summary>The context (<c>contextId</c>) of the task, message or update <paramref name="result"/> is, or null.</summary>
     public static string? ContextIdOf(JsonElement result) =>
@@ -44,7 +33,7 @@ internal static class A2aTaskEvents
     public static A2aTaskState? StateOf(JsonElement result)
     {
         var inner = Unwrap(result);
-        if (TaskIdOf(result) is not { } taskId || !Recordable(taskId)
+        if (TaskIdOf(result) is not { } taskId
             || !inner.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.Object
             || !status.TryGetProperty("state", out var state) || state.ValueKind != JsonValueKind.String)
         {
@@ -92,10 +81,30 @@ internal static class A2aTaskEvents
         return changes;
     }
 
-    // A task id the record may keep: not too long, and no control (C0, DEL, C1), format (bidi controls among them) or separator character.
-    private static bool Recordable(string taskId) =>
+    /// <summary>
+    /// True for a task id the record may keep and a caller may own: at most <see cref="MaxRecordedIdLength"/> characters,
+    /// and no control (C0, DEL, C1), format (bidi controls among them) or separator character.
+    /// </summary>
+    public static bool Recordable(string taskId) =>
         taskId.Length <= MaxRecordedIdLength && !taskId.EnumerateRunes().Any(static r => Rune.GetUnicodeCategory(r) is UnicodeCategory.Control
             or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
+
+    // The task id result names, as written.
+    private static string? NamedTaskIdOf(JsonElement result)
+    {
+        var inner = Unwrap(result);
+        if (inner.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (inner.TryGetProperty("status", out _) && inner.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+        {
+            return id.GetString();
+        }
+
+        return inner.TryGetProperty("taskId", out var taskId) && taskId.ValueKind == JsonValueKind.String ? taskId.GetString() : null;
+    }
 
     private static JsonElement Unwrap(JsonElement result)
     {

@@ -10,7 +10,9 @@ namespace Gateway.Proxy.A2a;
 /// when a request that reads, cancels or continues a task, or sends a message in a context, is described (the Enforce
 /// stage refuses it once its decision is recorded). A task with no owner on record, or another agent's, and a context
 /// another agent holds, are answered as not found (A2A's TaskNotFoundError): the caller learns nothing of other agents'
-/// tasks, nor joins their conversations. Beside a task's owner, two flags (each its own key, the owner's value unchanged
+/// tasks, nor joins their conversations. A task id the record could not keep (<see cref="A2aTaskEvents.Recordable"/>:
+/// over 256 characters, or a control or format character) is never recorded, and a call naming one is answered as not
+/// found. Beside a task's owner, two flags (each its own key, the owner's value unchanged
 /// for replicas that read only the owner, and an owner stored before either flag existed read as it was) say a call naming
 /// a push-notification webhook was forwarded for it, and that a call under a <c>redact</c> or <c>mask</c> degrade was
 /// (<c>6-Enforce/PushDegrade.cs</c>). A call acting on a task reads its owner and flags in one call as it is described
@@ -133,7 +135,10 @@ internal sealed class A2aTaskOwners
         }
 
         var held = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
-        var foreign = (taskId is not null && held[0] != agent)
+
+        // A task id no answer could name (A2aTaskEvents.Recordable) is no caller's, whatever an earlier version stored for it.
+        var foreign = (taskId is not null && (held[0] != agent || !A2aTaskEvents.Recordable(taskId)))
+            || referenced.Any(static task => !A2aTaskEvents.Recordable(task))
             || Enumerable.Range(first, referenced.Count).Any(i => held[i] != agent)
             || (contextId is not null && held[^1] is { } holder && holder != agent);
         return (foreign, foreign || taskId is null ? null : new A2aTaskFlags(taskId, held[1] is not null, held[2] is not null));
