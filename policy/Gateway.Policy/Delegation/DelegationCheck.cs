@@ -8,6 +8,9 @@ namespace Gateway.Policy;
 /// </summary>
 public static class DelegationCheck
 {
+    /// <summary>The shortest life a child is issued for: a parent with less left issues none (a <c>ttl</c> widening).</summary>
+    public static readonly TimeSpan MinimumLifetime = TimeSpan.FromSeconds(1);
+
     /// <summary>The outcome: the widenings (empty when the grant narrows), else the scope granted and when it ends.</summary>
     public sealed record Result(IReadOnlyList<DelegationWidening> Widenings, DelegationScope? Scope, DateTimeOffset ExpiresAt, int Depth);
 
@@ -61,10 +64,16 @@ public static class DelegationCheck
                 $"ttl_seconds {(long)ttl.TotalSeconds} is above the tenant's maximum of {(long)settings.MaxTtl.TotalSeconds}"));
         }
 
-        if (parentLeft is { } remaining && ttl > remaining)
+        if (parentLeft is { } remaining && remaining < MinimumLifetime)
+        {
+            // Less than a child's shortest life left (or past its expiry by this replica's clock): no child outlives it.
+            widenings.Add(new DelegationWidening(DelegationWidenings.Ttl,
+                $"the parent expires in 0 s, too soon for a child (one lives at least {(long)MinimumLifetime.TotalSeconds} s)"));
+        }
+        else if (parentLeft is { } rest && ttl > rest)
         {
             widenings.Add(new DelegationWidening(DelegationWidenings.Ttl,
-                $"ttl_seconds {(long)ttl.TotalSeconds} would outlive the parent, which expires in {Math.Max(0, (long)remaining.TotalSeconds)} s"));
+                $"ttl_seconds {(long)ttl.TotalSeconds} would outlive the parent, which expires in {(long)rest.TotalSeconds} s"));
         }
 
         var depth = parent.Depth + 1;

@@ -82,6 +82,12 @@ public sealed partial class ApprovalService
         ApprovalArguments? arguments = null) =>
         OpenAsync(Prepare(tenant, agent, tool, intentDigest, policyDigest, explanationJson, gateId, approvers, approvalsRequired, ttl, warrantTtl, requestId, arguments), cancellationToken);
 
+    /// <summary>The request window <paramref name="asked"/>, at most <c>Gateway:Approvals:MaxRequestTtl</c>.</summary>
+    public TimeSpan RequestTtlWithin(TimeSpan asked) => asked > _options.MaxRequestTtl ? _options.MaxRequestTtl : asked;
+
+    /// <summary>A gate's warrant TTL <paramref name="asked"/>, at most <c>Gateway:Approvals:MaxWarrantTtl</c> (a shorter warrant only tightens).</summary>
+    public TimeSpan WarrantTtlWithin(TimeSpan asked) => asked > _options.MaxWarrantTtl ? _options.MaxWarrantTtl : asked;
+
     /// <summary>
     /// The pending request a <c>require_approval</c> decision asks for, with its id, checked and built but not stored (no
     /// I/O: a decision names it, and it is opened once the decision is recorded, <see cref="OpenAsync"/>).

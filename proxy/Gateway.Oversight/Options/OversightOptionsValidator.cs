@@ -52,9 +52,10 @@ internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) :
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Approvals:MaxRequestTtl must be positive and at most 30 days, not {approvals.MaxRequestTtl:c}."));
         }
 
-        if (approvals.MaxWarrantTtl <= TimeSpan.Zero || approvals.MaxWarrantTtl > MaxWarrantTtlLimit)
+        // At least a second: a warrant's life is whole seconds, and a gate's warrant_ttl is bounded down to this one.
+        if (approvals.MaxWarrantTtl < TimeSpan.FromSeconds(1) || approvals.MaxWarrantTtl > MaxWarrantTtlLimit)
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Approvals:MaxWarrantTtl must be positive and at most 7 days, not {approvals.MaxWarrantTtl:c}."));
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Approvals:MaxWarrantTtl must be positive and at most 7 days, and at least 1 second, not {approvals.MaxWarrantTtl:c}."));
         }
 
         var audit = options.Audit;

@@ -21,10 +21,8 @@ namespace Gateway.Proxy.Decide;
 /// </summary>
 internal sealed partial class GovernanceService
 {
-    /// <summary>How long approvers have to act on a request.</summary>
+    /// <summary>How long approvers have to act on a request, at most <c>Gateway:Approvals:MaxRequestTtl</c>.</summary>
     private static readonly TimeSpan ApprovalWindow = TimeSpan.FromHours(1);
-
-    /// <summary>The warrant's life when the decision names no gate TTL.</summary>
 
     private readonly DecisionEngine _engine = DecisionEngine.Instance;
     private readonly ExplanationJsonCache _explanations = new();
@@ -176,8 +174,9 @@ internal sealed partial class GovernanceService
                     gateId: null,
                     decision.Approvers,
                     Math.Max(1, decision.ApprovalsRequired),
-                    ApprovalWindow,
-                    decision.WarrantTtl ?? ApprovalGate.DefaultWarrantTtl,
+                    // Bounded by Gateway:Approvals, as every approval is: a shorter window or warrant only tightens.
+                    _approvals.RequestTtlWithin(ApprovalWindow),
+                    _approvals.WarrantTtlWithin(decision.WarrantTtl ?? ApprovalGate.DefaultWarrantTtl),
                     requestId,
                     // What the approvers see of the action: its arguments redacted here, before they are stored.
                     ApprovalArguments.Of(request.Args));

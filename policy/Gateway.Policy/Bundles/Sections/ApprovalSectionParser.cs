@@ -65,6 +65,7 @@ internal sealed class ApprovalSectionParser(YamlNodeReader reader, CrossReferenc
             }
         }
 
+        var warrantTtl = f["warrant_ttl"] is { } ttl ? WarrantTtl(ttl) : ApprovalGate.DefaultWarrantTtl;
         return id is null ? null : new ApprovalGate
         {
             Id = id,
@@ -76,7 +77,24 @@ internal sealed class ApprovalSectionParser(YamlNodeReader reader, CrossReferenc
             Environments = environments,
             Approvers = approvers,
             ApprovalsRequired = required,
-            WarrantTtl = f["warrant_ttl"] is { } ttl ? reader.Duration(ttl, "warrant_ttl") ?? ApprovalGate.DefaultWarrantTtl : ApprovalGate.DefaultWarrantTtl,
+            WarrantTtl = warrantTtl,
         };
+    }
+
+    /// <summary>A gate's <c>warrant_ttl</c>: at least one second (a warrant's life is whole seconds), else <c>invalid_duration</c>.</summary>
+    private TimeSpan WarrantTtl(YamlNode node)
+    {
+        if (reader.Duration(node, "warrant_ttl") is not { } ttl)
+        {
+            return ApprovalGate.DefaultWarrantTtl;
+        }
+
+        if (ttl < TimeSpan.FromSeconds(1))
+        {
+            reader.Error(node, BundleErrorCodes.InvalidDuration, "warrant_ttl must be at least 1s (a warrant's life is whole seconds)");
+            return ApprovalGate.DefaultWarrantTtl;
+        }
+
+        return ttl;
     }
 }
