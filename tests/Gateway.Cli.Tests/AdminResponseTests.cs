@@ -61,9 +61,7 @@ public sealed class AdminResponseTests
             new Dictionary<string, string?> { ["GATEWAY_ADMIN_TOKEN"] = "gatewayctl-tests-token" }, "approvals", "show", "apr-1", "--tenant", "x", "--url", server.BaseAddress.ToString());
 
         Assert.True(result.ExitCode == 1, result.Out + result.Error);
-        Assert.DoesNotContain('\u001b', result.Error);
-        Assert.DoesNotContain('\u202e', result.Error);
-        Assert.DoesNotContain('\r', result.Error.Replace("\r\n", "\n", StringComparison.Ordinal));
+        TerminalAssert.IsInert(result.Error);
         Assert.Contains(@"error: approval_not_found\u{1B}[2K: Not Found\u{1B}[8m: No approval apr-1\u{1B}[2A\u{D}\u{202E}.", result.Error, StringComparison.Ordinal);
     }
 }

@@ -26,9 +26,7 @@ public sealed partial class EvidencePackCommandsTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith($"Pack {pack} does NOT verify", result.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain('\u001b', result.Out);
-        Assert.DoesNotContain('\u202e', result.Out);
-        Assert.DoesNotContain('\r', result.Out.Replace("\r\n", "\n", StringComparison.Ordinal));
+        TerminalAssert.IsInert(result.Out);
         Assert.Contains(@"selection: run_id=run-1\u{1B}[2A\u{D}\u{202E}Pack pack.zip verified", result.Out, StringComparison.Ordinal);
         Assert.Contains(@"proofs/x\u{1B}[2A\u{D}\u{202E}.json", result.Out, StringComparison.Ordinal);
     }

@@ -64,9 +64,7 @@ public sealed class RunsCommandsTests : IAsyncLifetime
             "runs", "inspect", "run-0f1e2d3c4b5a69788796a5b4c3d2e1f0", "--tenant", "demo", "--url", server.BaseAddress.ToString());
 
         Assert.True(result.ExitCode == 0, result.Out + result.Error);
-        Assert.DoesNotContain('\u001b', result.Out);
-        Assert.DoesNotContain('\u202e', result.Out);
-        Assert.DoesNotContain('\r', result.Out.Replace("\r\n", "\n", StringComparison.Ordinal));
+        TerminalAssert.IsInert(result.Out);
         Assert.Contains(@"h.s task task-1\u{1B}[2A\u{D}", result.Out, StringComparison.Ordinal);
         Assert.Contains(@"task working\u{1B}[8m", result.Out, StringComparison.Ordinal);
         Assert.Contains(@"purpose: triage\u{1B}[2K\u{D}", result.Out, StringComparison.Ordinal);

@@ -100,6 +100,8 @@ internal static class EvidenceVerifyCommand
                 ["outcome_unknown"] = result.OutcomeUnknown,
                 ["outcome_unknown_request_ids"] = result.OutcomeUnknownRequestIds,
                 // As the pack states it: no checkpoint attests it (attested: false), `audit list` checks it.
+                // A policy file is attested by its policy's digest, never by its text (bundle_text_attested: false).
+                ["bundle"] = result.Bundle.Select(static b => new Dictionary<string, object> { ["file"] = b.File, ["policy_digest"] = b.PolicyDigest, ["bundle_text_attested"] = false }).ToList(),
                 ["retired"] = result.Retired.Select(static r => new Dictionary<string, object> { ["replica"] = r.Replica, ["retired_through_seq"] = r.ThroughSeq, ["attested"] = false }).ToList(),
             }, CliRuntime.Indented));
         }
@@ -108,6 +110,12 @@ internal static class EvidenceVerifyCommand
             await LineAsync(runtime.Console, $"Pack {packFile} verified: {result.Records} records, {result.Checkpoints.Count} checkpoint(s), manifest sha256 {result.ManifestSha256}");
             await WriteTenantAsync(runtime.Console, result.Tenant, given.Tenant is not null);
             await WriteSelectionAsync(runtime.Console, result.Selection, expected is not null);
+            foreach (var file in result.Bundle)
+            {
+                // The digest is of the parsed policy: a comment added, removed or edited (and the manifest signed again) changes none of it.
+                await LineAsync(runtime.Console, $"  {file.File}: its policy is attested by digest {file.PolicyDigest}; its comments and formatting are not (read the policy, not its comments)");
+            }
+
             foreach (var chain in result.Retired)
             {
                 // Not a failure: the pack cannot hold records that were no longer stored; the retention export holds them. Nor a

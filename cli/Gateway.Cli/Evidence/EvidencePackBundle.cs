@@ -8,7 +8,8 @@ namespace Gateway.Cli.Evidence;
 /// The policy a pack carries beside its records (<c>export --with-bundle</c>): the tenant's own file only
 /// (<c>bundle/&lt;tenant&gt;.yaml</c> or <c>.yml</c>, never another tenant's file or a secret beside it), whose policy
 /// digest must be one the proven records were decided under, and <c>bundle-digest.json</c> naming exactly those digests.
-/// The manifest signature says only who exported them; this ties them to what the gateway signed over the log.
+/// The manifest signature says only who exported them; this ties them to what the gateway signed over the log. The digest
+/// is of the parsed policy (<see cref="PolicyDigest"/>), so a file's comments and formatting are attested by nothing.
 /// </summary>
 internal static class EvidencePackBundle
 {
@@ -80,7 +81,31 @@ internal static class EvidencePackBundle
         }
     }
 
+    /// <summary>
+    /// The pack's policy files whose policy is one <paramref name="proven"/> were decided under, each with that digest: what
+    /// the records attest of it is its policy, not its text (comments, quoting, key order).
+    /// </summary>
+    public static IReadOnlyList<AttestedFile> Attested(IReadOnlyDictionary<string, byte[]> files, string? tenant, IEnumerable<JsonElement> proven)
+    {
+        var digests = DigestsOf(proven);
+        var attested = new List<AttestedFile>();
+        foreach (var (name, bytes) in files.Where(static f => f.Key.StartsWith(EvidencePack.BundleFolder, StringComparison.Ordinal)).OrderBy(static f => f.Key, StringComparer.Ordinal))
+        {
+            var fileName = name[EvidencePack.BundleFolder.Length..];
+            if (tenant is not null && Extensions.Any(e => fileName == tenant + e) && Load(fileName, bytes) is { } loaded
+                && loaded.Slug == tenant && loaded.Digest is { } digest && digests.Contains(digest))
+            {
+                attested.Add(new AttestedFile(name, digest));
+            }
+        }
+
+        return attested;
+    }
+
     /// <summary>The policy digests <paramref name="records"/> were decided under.</summary>
     public static SortedSet<string> DigestsOf(IEnumerable<JsonElement> records) =>
         new(records.Select(static r => r.TryGetProperty("policy_digest", out var d) ? d.GetString() : null).OfType<string>(), StringComparer.Ordinal);
+
+    /// <summary>A policy file of the pack whose policy (parsed) has <paramref name="PolicyDigest"/>, a digest its proven records were decided under; its text is not attested.</summary>
+    public sealed record AttestedFile(string File, string PolicyDigest);
 }

@@ -43,6 +43,9 @@ internal static class EvidencePackVerifier
 
         /// <summary>The tenant the signed manifest states (null when it cannot be read), to print beside the verdict.</summary>
         public string? Tenant { get; init; }
+
+        /// <summary>The policy files the proven records attest by digest (their policy, not their comments or formatting).</summary>
+        public IReadOnlyList<EvidencePackBundle.AttestedFile> Bundle { get; init; } = [];
     }
 
     /// <summary>Checks the pack; <paramref name="held"/> are checkpoints the auditor kept (as the admin API exports them) that the pack must not be older than.</summary>
@@ -176,6 +179,7 @@ internal static class EvidencePackVerifier
             Retired = retired,
             OutcomeUnknown = outcomes.Unknown,
             OutcomeUnknownRequestIds = outcomes.UnknownRequestIds,
+            Bundle = EvidencePackBundle.Attested(files, tenant, proven.Values),
         };
     }
 
