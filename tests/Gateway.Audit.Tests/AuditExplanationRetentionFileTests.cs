@@ -4,6 +4,7 @@ using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Cli;
 using Gateway.Policy.AuditChain;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 using static Gateway.Audit.Tests.Infrastructure.RetentionSteps;
 
 namespace Gateway.Audit.Tests;
@@ -86,6 +87,73 @@ public sealed class AuditExplanationRetentionFileTests : IDisposable
     }
 
     [Fact]
+    public async Task ExportAsync_RetentionRetiresAndDropsExplanationsMidExport_ExportVerifiesOrThrowsMoved()
+    {
+        var journal = TestServices.Journal(Sink(), _time);
+        await journal.AppendAsync(Explained("run-0"));
+        await journal.AppendAsync(Explained("run-1"));
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await journal.AppendAsync(Explained("run-2"));
+
+        // The export reads its first line, then a retention run retires run-0's and run-1's records and drops their explanations.
+        var lines = new List<string>();
+        var moved = false;
+        await using (var export = journal.ExportAsync(_tenant, DateTimeOffset.MaxValue).GetAsyncEnumerator())
+        {
+            Assert.True(await export.MoveNextAsync());
+            lines.Add(export.Current);
+            Assert.Equal(2, await Retention(journal).RetireAsync(_tenant, cutoff, ExportDirectory));
+            try
+            {
+                while (await export.MoveNextAsync())
+                {
+                    lines.Add(export.Current);
+                }
+            }
+            catch (AuditChainMovedException)
+            {
+                moved = true;
+            }
+        }
+
+        var verification = AuditExportVerifier.Verify(new StringReader(string.Join('\n', lines)));
+        Assert.True(moved || verification.Intact, verification.Reason);
+    }
+
+    [Fact]
+    public async Task ReadAsync_RetentionRetiresAndDropsExplanationsBesideTheRead_GivesEveryRecordItsExplanation()
+    {
+        var sink = Sink();
+        var reading = new RetiringBesideReadsSink(sink);
+        var journal = TestServices.Journal(reading, _time);
+        var cutoff = await AppendAcrossTheCutoffAsync(journal);
+        reading.Beside = () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory).AsTask();
+
+        var records = await journal.ReadAsync(_tenant, 0, 10);
+
+        Assert.Equal(2, reading.Retired);
+        var record = Assert.Single(records);
+        Assert.Equal("run-2", record.GetProperty("explanation").GetProperty("run_id").GetString());
+    }
+
+    [Fact]
+    public async Task QueryAsync_RetentionRetiresAndDropsExplanationsBesideTheQuery_GivesEveryRecordItsExplanation()
+    {
+        var sink = Sink();
+        var reading = new RetiringBesideReadsSink(sink);
+        var journal = TestServices.Journal(reading, _time);
+        var cutoff = await AppendAcrossTheCutoffAsync(journal);
+        reading.Beside = () => Retention(TestServices.Journal(sink, _time)).RetireAsync(_tenant, cutoff, ExportDirectory).AsTask();
+
+        var page = await journal.QueryAsync(_tenant, new AuditQuery { Limit = 10 });
+
+        Assert.Equal(2, reading.Retired);
+        var record = Assert.Single(page.Records);
+        Assert.Equal("run-2", record.GetProperty("explanation").GetProperty("run_id").GetString());
+    }
+
+    [Fact]
     public async Task GetExplanationAsync_FileFarLargerThanItsLines_IndexedWithoutReadingItWhole()
     {
         Directory.CreateDirectory(JournalDirectory);
@@ -125,6 +193,17 @@ public sealed class AuditExplanationRetentionFileTests : IDisposable
             : $$"""{"policy_digest":"p1","intent_digest":"i1","decision_path":[],"run_id":"{{run}}"}"""),
     };
 
+    // Two records with their own explanations before the returned cutoff, one after it.
+    private async Task<DateTimeOffset> AppendAcrossTheCutoffAsync(AuditJournal journal)
+    {
+        await journal.AppendAsync(Explained("run-0"));
+        await journal.AppendAsync(Explained("run-1"));
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await journal.AppendAsync(Explained("run-2"));
+        return cutoff;
+    }
+
     private List<string> StoredDigests() =>
         [.. File.ReadAllLines(_sinks[0].ExplanationsPathOf(_tenant)).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("digest").GetString()!)];
 
@@ -133,5 +212,28 @@ public sealed class AuditExplanationRetentionFileTests : IDisposable
         var sink = TestServices.FileSink(JournalDirectory);
         _sinks.Add(sink);
         return sink;
+    }
+
+    /// <summary>Reads a chain whole from the file it opened, then runs <see cref="Beside"/> (once) before giving its lines: a retention run beside a read.</summary>
+    private sealed class RetiringBesideReadsSink(IAuditStore inner) : DelegatingAuditStore(inner)
+    {
+        public Func<Task<long>>? Beside { get; set; }
+
+        public long Retired { get; private set; }
+
+        public override async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var lines = await Inner.ReadAsync(partition, start, cancellationToken).ToListAsync(cancellationToken);
+            if (Beside is { } beside)
+            {
+                Beside = null;
+                Retired = await beside();
+            }
+
+            foreach (var line in lines)
+            {
+                yield return line;
+            }
+        }
     }
 }

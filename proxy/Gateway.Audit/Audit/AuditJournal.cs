@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Gateway.Audit.Options;
-using Gateway.Policy.AuditChain;
 using Gateway.Policy.Evidence;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
@@ -156,88 +154,6 @@ public sealed partial class AuditJournal
     }
 
     /// <summary>
-    /// Every chain of the tenant (replicas in ordinal order), each from its first stored record up to (not
-    /// including) the first record whose time reads as at or after <paramref name="before"/> (a line whose time does not
-    /// read as one, not a string or not a time, is exported as it is: its seal breaks, and verification names it): a prefix of each chain, lines as
-    /// stored, each after the anchor line it follows (<see cref="AuditStoredChain"/>), so that an export verifies offline
-    /// record by record (<c>gatewayctl audit verify --file</c>), a retention run beside it or not. Before the
-    /// first record that refers to an explanation by digest comes that explanation's line (<see cref="AuditExplanationLine"/>),
-    /// as stored; an explanation the sink does not hold has no line (and the export's verification names it missing).
-    /// </summary>
-    public async IAsyncEnumerable<string> ExportAsync(string tenant, DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        Identifiers.ThrowIfInvalidTenant(tenant);
-        await WaitForUnawaitedAsync(cancellationToken).ConfigureAwait(false);
-        var explanations = new AuditExplanationReader(_store, tenant);
-        var given = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
-        {
-            var partition = new AuditPartition(tenant, replica);
-            await using var stored = await AuditStoredChain.OpenAsync(_store, partition, 1, cancellationToken).ConfigureAwait(false);
-            if (stored.Anchor.Length > 0)
-            {
-                yield return AuditAnchorLine.Write(tenant, replica, stored.Anchor.Length, stored.Anchor.LastHash);
-            }
-
-            await foreach (var line in stored.ReadAsync().ConfigureAwait(false))
-            {
-                var (time, digest) = AuditStoredLine.TimeAndDigest(line);
-                if (time is { } at && at >= before)
-                {
-                    await stored.StopAsync().ConfigureAwait(false);
-                    break;
-                }
-
-                if (digest is not null && given.Add(digest) && await explanations.GetAsync(digest, cancellationToken).ConfigureAwait(false) is { } explanation)
-                {
-                    yield return AuditExplanationLine.Write(tenant, digest, explanation);
-                }
-
-                yield return line;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Up to <paramref name="limit"/> records from zero-based <paramref name="start"/> of one chain of the
-    /// tenant (this replica's when <paramref name="replica"/> is null), as stored, with the explanation of each record
-    /// that refers to one by digest put back (<see cref="AuditExplanationReader"/>).
-    /// </summary>
-    public async ValueTask<IReadOnlyList<JsonElement>> ReadAsync(string tenant, long start, int limit, CancellationToken cancellationToken = default, string? replica = null)
-    {
-        Identifiers.ThrowIfInvalidTenant(tenant);
-        ArgumentOutOfRangeException.ThrowIfNegative(start);
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        if (replica is not null && !AuditPartition.IsValidReplica(replica))
-        {
-            throw new ArgumentException("The replica id is not valid.", nameof(replica));
-        }
-
-        await WaitForUnawaitedAsync(cancellationToken).ConfigureAwait(false);
-        var records = new List<JsonElement>(Math.Min(limit, 256));
-        var explanations = new AuditExplanationReader(_store, tenant);
-        await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica ?? Replica), start, cancellationToken).ConfigureAwait(false))
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(line);
-                records.Add(await explanations.ExpandAsync(document.RootElement.Clone(), cancellationToken).ConfigureAwait(false));
-            }
-            catch (JsonException)
-            {
-                records.Add(JsonSerializer.SerializeToElement(line, AuditJsonContext.Default.String));
-            }
-
-            if (records.Count >= limit)
-            {
-                break;
-            }
-        }
-
-        return records;
-    }
-
-    /// <summary>
     /// The stored decision receipts of the records <paramref name="fromSeq"/> .. <paramref name="toSeq"/> of the tenant's
     /// chain on <paramref name="replica"/>, in seq order: rebuilt from the stored batches and the records
     /// (<see cref="AuditReceiptReader"/>), each exactly the string its agent was given in <c>Gamut-Receipt</c>.
@@ -270,71 +186,6 @@ public sealed partial class AuditJournal
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// Records of every chain of the tenant matching <paramref name="query"/>, in (time, replica, seq)
-    /// order: from the sink's index when it has one (<see cref="IAuditQuerySource"/>), else by walking
-    /// every chain (the embedded sinks); each with its explanation put back, as <see cref="ReadAsync"/> does.
-    /// </summary>
-    public async ValueTask<AuditQueryPage> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken = default)
-    {
-        Identifiers.ThrowIfInvalidTenant(tenant);
-        ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        await WaitForUnawaitedAsync(cancellationToken).ConfigureAwait(false);
-        var page = await QueryStoredAsync(tenant, query, cancellationToken).ConfigureAwait(false);
-        var explanations = new AuditExplanationReader(_store, tenant);
-        var records = new JsonElement[page.Records.Count];
-        for (var i = 0; i < records.Length; i++)
-        {
-            records[i] = await explanations.ExpandAsync(page.Records[i], cancellationToken).ConfigureAwait(false);
-        }
-
-        return page with { Records = records };
-    }
-
-    private async ValueTask<AuditQueryPage> QueryStoredAsync(string tenant, AuditQuery query, CancellationToken cancellationToken)
-    {
-        // A sink with an index answers every filter (PostgreSQL indexes each request id a record names, folded ones too);
-        // the others walk the chains.
-        if (_store is IAuditQuerySource source)
-        {
-            return await source.QueryAsync(tenant, query, cancellationToken).ConfigureAwait(false);
-        }
-
-        // Only the page's limit + 1 first matches are held (a heap topped by the last of them), not the tenant's whole log.
-        var kept = new PriorityQueue<JsonElement, AuditCursor>(query.NewestFirst
-            ? Comparer<AuditCursor>.Default
-            : Comparer<AuditCursor>.Create(static (a, b) => b.CompareTo(a)));
-        foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
-        {
-            await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica), 0, cancellationToken).ConfigureAwait(false))
-            {
-                if (AuditQueryMatch.TryMatch(line, replica, query, out var key, out var record))
-                {
-                    kept.Enqueue(record, key!);
-                    if (kept.Count > query.Limit + 1)
-                    {
-                        kept.Dequeue();
-                    }
-                }
-            }
-        }
-
-        var matched = new List<(AuditCursor Key, JsonElement Record)>(kept.Count);
-        while (kept.TryDequeue(out var record, out var key))
-        {
-            matched.Add((key, record));
-        }
-
-        matched.Reverse();
-        return new AuditQueryPage(
-            [.. matched.Take(query.Limit).Select(static m => m.Record)],
-            matched.Count > query.Limit ? matched[query.Limit - 1].Key : null)
-        {
-            First = matched.Count > 0 ? matched[0].Key : null,
-        };
     }
 
     private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
