@@ -163,8 +163,8 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
 
         foreach (var (sessionId, subscriber) in upstream.Subscribers)
         {
-            var ended = _served.TryGet(sessionId, out var session) ? await IsEndedAsync(key.Tenant, sessionId, cancellationToken).ConfigureAwait(false) : null;
-            if (ended is true)
+            var hearing = _served.TryGet(sessionId, out var session) ? await HearingOfAsync(key, sessionId, subscriber.Listener, cancellationToken).ConfigureAwait(false) : Hearing.Withheld;
+            if (hearing == Hearing.Ended)
             {
                 // Ended on another replica (its record gone): it hears nothing more, and ends here too.
                 Drop(key, upstream, sessionId);
@@ -172,7 +172,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
                 continue;
             }
 
-            if (ended is null || !await MayHearAsync(key.Tenant, key.Server, key.Uri, subscriber.Listener, cancellationToken).ConfigureAwait(false))
+            if (hearing == Hearing.Withheld)
             {
                 // The session no longer runs here (or whether it lives cannot be read), the caller may no longer use the server or read the resource under the
                 // policy in force (a rule added since blocks it), a kill switch stops it, a child is no more, or the person
@@ -210,10 +210,13 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     public async ValueTask<bool> MayHearAsync(string tenant, string server, string uri, Listener listener, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        return _policy.Current?.Set is { } set && set.TryGetTenant(tenant, out var policy) && listener.Caller.MayUse(policy!, server)
-            && policy!.TryGetCatalogEntry(server, out var entry) && McpReadClearance.PermitsSubscription(policy, listener.Who, entry!, uri)
-            && await IsLiveAsync(tenant, listener, cancellationToken).ConfigureAwait(false);
+        return Permits(tenant, server, uri, listener) && await IsLiveAsync(tenant, listener, switchesRead: false, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>True when <paramref name="listener"/>'s caller may use <paramref name="server"/> and read its <paramref name="uri"/> under the policy in force (<see cref="McpReadClearance.PermitsSubscription"/>).</summary>
+    private bool Permits(string tenant, string server, string uri, Listener listener) =>
+        _policy.Current?.Set is { } set && set.TryGetTenant(tenant, out var policy) && listener.Caller.MayUse(policy!, server)
+        && policy!.TryGetCatalogEntry(server, out var entry) && McpReadClearance.PermitsSubscription(policy, listener.Who, entry!, uri);
 
     /// <summary>
     /// True while no kill switch stops the listener's caller, read as the Admit stage reads it
@@ -222,13 +225,13 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     /// (<see cref="IDelegatedChildLiveness.IsLiveAsync"/>: its record live under the tenant's delegation settings in force, its agent
     /// still accepting the secret or key that issued it), the person it acts for is not suspended (<see cref="PersonSuspensions"/>),
     /// and an interactive client's consent stands (its token family live, <see cref="InteractiveGrants.IsFamilyLiveAsync"/>).
-    /// Fail closed: false when they cannot be read.
+    /// Fail closed: false when they cannot be read. Its kill switches are not read again when <paramref name="switchesRead"/> (read off already, <see cref="HearingOfAsync"/>).
     /// </summary>
-    private async ValueTask<bool> IsLiveAsync(string tenant, Listener listener, CancellationToken cancellationToken)
+    private async ValueTask<bool> IsLiveAsync(string tenant, Listener listener, bool switchesRead, CancellationToken cancellationToken)
     {
         try
         {
-            if (await _agents.IsStoppedAsync(listener.Switches, cancellationToken).ConfigureAwait(false))
+            if (!switchesRead && await _agents.IsStoppedAsync(listener.Switches, cancellationToken).ConfigureAwait(false))
             {
                 return false;
             }

@@ -11,15 +11,15 @@ namespace Gateway.Proxy.Mcp;
 /// (read as the Admit stage reads it, <see cref="AgentStatusService.StopOf"/>) and, for a delegated child, whether its
 /// chain is still live (<see cref="DelegationStore.IsChainLive"/>); its calls end as the local event ends them. A caller
 /// whose reading fails keeps its calls through that recheck (a store blip ends nothing); still unreadable at a recheck one
-/// interval or more after the first failure, its calls end, as its next request would be refused (503). No call in
-/// flight: no timer, no read.
+/// interval or more after its own first failure (each caller's counted apart, forgotten once it is read or has no call
+/// here), its calls end, as its next request would be refused (503). No call in flight: no timer, no read.
 /// </summary>
 internal sealed partial class McpSessions
 {
     private readonly Lock _recheckGate = new();
     private ITimer? _recheckTimer;
     private int _rechecking;
-    private DateTimeOffset? _unreadableSince;
+    private Dictionary<RecheckedCaller, DateTimeOffset> _unreadableSince = [];
 
     /// <summary>Arms the recheck when a call begins here, unless it is armed already.</summary>
     private void RecheckWhileInFlight()
@@ -30,8 +30,8 @@ internal sealed partial class McpSessions
         }
     }
 
-    /// <summary>One recheck of every call in flight here; the timer stops once none is.</summary>
-    private async Task RecheckAsync()
+    /// <summary>One recheck of every call in flight here (the timer's; internal so that a test runs one); the timer stops once none is.</summary>
+    internal async Task RecheckAsync()
     {
         if (_inFlight.IsEmpty && StopRecheckingIfIdle())
         {
@@ -80,30 +80,46 @@ internal sealed partial class McpSessions
         }
 
         var now = _time.GetUtcNow();
-        var failClosed = false;
-        if (unreadable.Count == 0)
+        var failing = FailingSince(unreadable, now);
+        var ended = failing.Count(pair => now - pair.Value >= _recheckInterval);
+        if (unreadable.Count > ended)
         {
-            _unreadableSince = null;
+            LogRecheckUnreadable(_logger, unreadable.Count - ended, "kept");
         }
-        else if (_unreadableSince is not { } since)
+
+        if (ended > 0)
         {
-            _unreadableSince = now;
-            LogRecheckUnreadable(_logger, unreadable.Count, "kept");
-        }
-        else if (now - since >= _recheckInterval)
-        {
-            failClosed = true;
-            LogRecheckUnreadable(_logger, unreadable.Count, "ended");
+            LogRecheckUnreadable(_logger, ended, "ended");
         }
 
         foreach (var (key, call) in _inFlight)
         {
             var caller = new RecheckedCaller(call.Switches, call.RegisteredAgent, string.Join('/', call.Delegates));
-            var reason = callers.GetValueOrDefault(caller) ?? (failClosed && unreadable.Contains(caller) ? McpCallCancellation.ByGateway : null);
+            var reason = callers.GetValueOrDefault(caller)
+                ?? (failing.TryGetValue(caller, out var since) && now - since >= _recheckInterval ? McpCallCancellation.ByGateway : null);
             if (reason is not null && _inFlight.TryRemove(new KeyValuePair<CallKey, InFlightCall>(key, call)))
             {
                 EndEach(call, reason, key.Tenant);
             }
+        }
+    }
+
+    /// <summary>
+    /// When each caller unreadable at this recheck first failed (now, for one read at the last recheck or not in flight then);
+    /// kept for the next recheck, which forgets whoever is read again or has no call left. Kept empty once the timer stopped meanwhile.
+    /// </summary>
+    private Dictionary<RecheckedCaller, DateTimeOffset> FailingSince(HashSet<RecheckedCaller> unreadable, DateTimeOffset now)
+    {
+        lock (_recheckGate)
+        {
+            var failing = new Dictionary<RecheckedCaller, DateTimeOffset>(unreadable.Count);
+            foreach (var caller in unreadable)
+            {
+                failing[caller] = _unreadableSince.GetValueOrDefault(caller, now);
+            }
+
+            _unreadableSince = _recheckTimer is null ? [] : failing;
+            return failing;
         }
     }
 
@@ -147,7 +163,7 @@ internal sealed partial class McpSessions
 
             _recheckTimer.Dispose();
             _recheckTimer = null;
-            _unreadableSince = null;
+            _unreadableSince = [];
             return true;
         }
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Gateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Mcp;
 
@@ -59,6 +60,58 @@ public sealed class McpProviderStoppedStreamTests : IAsyncLifetime
         // Ended by the gateway, not left open for the server's next message (a TimeoutException otherwise).
         await reading.WaitAsync(Within);
     }
+
+    [Fact]
+    public async Task ProvidersServerRoute_SwitchThrownBeforeTheStreamOpened_StreamEnds()
+    {
+        var session = await OpenSessionAsync();
+        var gets = GetsReceived();
+
+        // A server slow to answer the GET: its stream opens a while after the gateway forwarded it.
+        _mcp.Files.StreamDelay = TimeSpan.FromSeconds(3);
+        using var http = _mcp.SignedHttp();
+        using var get = Request(HttpMethod.Get, null, session);
+        var sending = http.SendAsync(get, HttpCompletionOption.ResponseHeadersRead);
+
+        // Admitted and forwarded: the server has not answered it yet.
+        await Eventually.HoldsAsync(() => GetsReceived() > gets, Within, "the GET did not reach the server within 20 s");
+
+        // Suspended before the stream opened: only the switch in the shared store says so (thrown through this replica in
+        // that window, its notice found no open stream to end).
+        await _mcp.Gateway.Host.Services.GetRequiredService<Gateway.Store.IStateStore>()
+            .SetAsync(Gateway.Oversight.Agents.AgentStatusService.SuspendedKey("demo", "demo-agent"), "operator", null);
+        await Eventually.HoldsAsync(async () =>
+        {
+            await _mcp.Files.ToolsChangedAsync();
+            return sending.IsCompleted;
+        }, Within, "the GET stream did not open within 20 s");
+
+        // Ended by the gateway as it opened, not left open for the server's next message (a TimeoutException otherwise).
+        await EndedAsync(sending).WaitAsync(Within);
+    }
+
+    // Ends when the stream does: broken off before its headers came, or read to its end.
+    private static async Task EndedAsync(Task<HttpResponseMessage> sending)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await sending;
+        }
+        catch (HttpRequestException)
+        {
+            return;
+        }
+
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await ReadToEndAsync(await response.Content.ReadAsStreamAsync(), new StringBuilder());
+        }
+    }
+
+    // The GET requests the files server received.
+    private int GetsReceived() => _mcp.Files.Requests.Count(static r => r.Method == "GET");
 
     // Reads the stream into heard until it ends (or breaks off).
     private static async Task ReadToEndAsync(Stream stream, StringBuilder heard)
