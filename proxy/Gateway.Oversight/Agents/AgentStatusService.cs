@@ -191,17 +191,29 @@ public sealed class AgentStatusService
             : KillSwitchStop.None;
     }
 
-    /// <summary>What stops <paramref name="caller"/> now, read from the store in one call (<see cref="StopOf"/>). Store failure throws (fail closed).</summary>
-    public async ValueTask<KillSwitchStop> StopOfAsync(KillSwitchCaller caller, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// What stops <paramref name="caller"/>, from <paramref name="values"/> read from the store: the first
+    /// <paramref name="switchCount"/> are its switch keys' (<see cref="CallerSwitchKeys"/>), in order, the rest whatever
+    /// else the same store call read.
+    /// </summary>
+    public static KillSwitchStop StopOf(KillSwitchCaller caller, IReadOnlyList<string?> values, int switchCount)
     {
-        var values = await _store.GetManyAsync(CallerSwitchKeys(caller), cancellationToken);
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(values);
         var on = 0u;
-        for (var i = 0; i < values.Count; i++)
+        for (var i = 0; i < switchCount; i++)
         {
             on |= values[i] is null ? 0u : 1u << i;
         }
 
         return StopOf(on, caller.RegisteredAgent is not null);
+    }
+
+    /// <summary>What stops <paramref name="caller"/> now, read from the store in one call (<see cref="StopOf(KillSwitchCaller, IReadOnlyList{string?}, int)"/>). Store failure throws (fail closed).</summary>
+    public async ValueTask<KillSwitchStop> StopOfAsync(KillSwitchCaller caller, CancellationToken cancellationToken = default)
+    {
+        var values = await _store.GetManyAsync(CallerSwitchKeys(caller), cancellationToken);
+        return StopOf(caller, values, values.Count);
     }
 
     /// <summary>Whether a kill switch stops <paramref name="caller"/> now (<see cref="StopOfAsync"/>). Store failure throws (fail closed).</summary>

@@ -1,7 +1,7 @@
 namespace Gateway.Oversight.Agents;
 
 /// <summary>
-/// Whose kill switches stop a caller (<see cref="AgentStatusService.IsStoppedAsync"/>, <see cref="AgentStatusService.StopOf"/>):
+/// Whose kill switches stop a caller (<see cref="AgentStatusService.IsStoppedAsync"/>, <see cref="AgentStatusService.StopOf(uint, bool)"/>):
 /// its tenant, the agent (a delegated child's own id), the fingerprint of the secret or key it proved itself with (null:
 /// not known), and for a delegated child its registered agent and the fingerprint of that agent's secret that issued it.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed record KillSwitchCaller(string Tenant, string Agent, string? Secre
     public string? IssuerSecretFingerprint { get; init; }
 }
 
-/// <summary>What stops a caller, the first in this order that applies (<see cref="AgentStatusService.StopOf"/>).</summary>
+/// <summary>What stops a caller, the first in this order that applies (<see cref="AgentStatusService.StopOf(uint, bool)"/>).</summary>
 public enum KillSwitchStop
 {
     /// <summary>No switch stops it.</summary>

@@ -49,13 +49,7 @@ internal sealed partial class McpResourceSubscriptions
             return Hearing.Ended;
         }
 
-        var on = 0u;
-        for (var i = 0; i < switches.Length; i++)
-        {
-            on |= values[i] is null ? 0u : 1u << i;
-        }
-
-        return AgentStatusService.StopOf(on, listener.Switches.RegisteredAgent is not null) == KillSwitchStop.None
+        return AgentStatusService.StopOf(listener.Switches, values, switches.Length) == KillSwitchStop.None
             && await IsLiveAsync(key.Tenant, listener, switchesRead: true, cancellationToken).ConfigureAwait(false)
                 ? Hearing.Hears
                 : Hearing.Withheld;

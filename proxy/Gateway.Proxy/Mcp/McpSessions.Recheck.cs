@@ -8,7 +8,7 @@ namespace Gateway.Proxy.Mcp;
 /// The recheck of the calls in flight on this replica (<see cref="McpEndpointOptions.InFlightRecheckInterval"/>, 1 s by
 /// default): a kill switch thrown, or a delegation revoked, through another replica raises no event here, so while calls
 /// are in flight a timer reads, once per interval and in one store call per distinct caller, whether a switch stops it
-/// (read as the Admit stage reads it, <see cref="AgentStatusService.StopOf"/>) and, for a delegated child, whether its
+/// (read as the Admit stage reads it, <see cref="AgentStatusService.StopOf(uint, bool)"/>) and, for a delegated child, whether its
 /// chain is still live (<see cref="DelegationStore.IsChainLive"/>); its calls end as the local event ends them. A caller
 /// whose reading fails keeps its calls through that recheck (a store blip ends nothing); still unreadable at a recheck one
 /// interval or more after its own first failure (each caller's counted apart, forgotten once it is read or has no call
@@ -132,13 +132,7 @@ internal sealed partial class McpSessions
             ? switches
             : [.. switches, .. DelegationStore.LivenessKeys(caller.Switches.Tenant, caller.RegisteredAgent, delegates)];
         var values = await _store.GetManyAsync(keys).ConfigureAwait(false);
-        var on = 0u;
-        for (var i = 0; i < switches.Length; i++)
-        {
-            on |= values[i] is null ? 0u : 1u << i;
-        }
-
-        if (AgentStatusService.StopOf(on, caller.Switches.RegisteredAgent is not null) != KillSwitchStop.None)
+        if (AgentStatusService.StopOf(caller.Switches, values, switches.Length) != KillSwitchStop.None)
         {
             return McpCallCancellation.ByKillSwitch;
         }

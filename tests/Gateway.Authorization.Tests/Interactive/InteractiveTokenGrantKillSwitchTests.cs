@@ -18,7 +18,7 @@ namespace Gateway.Authorization.Tests.Interactive;
 
 /// <summary>
 /// A person's refresh at the token endpoint reads the agent's kill switches as the admission reads them (the one reading,
-/// <see cref="AgentStatusService.StopOf"/>): no token while any of them stops the agent, and one when none does.
+/// <see cref="AgentStatusService.StopOf(uint, bool)"/>): no token while any of them stops the agent, and one when none does.
 /// </summary>
 public sealed class InteractiveTokenGrantKillSwitchTests : IAsyncDisposable
 {
